@@ -1,0 +1,189 @@
+//! The rustdoc of a handler method: summary, link, constraints, errcodes,
+//! idempotency, notes and a compiled example.
+
+use super::names::*;
+use super::values;
+use crate::ir::*;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Async,
+    Blocking,
+}
+
+pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
+    let request = api.model(&e.request);
+    let method = match e.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    };
+    let mut d = format!("{}\n\n", e.summary);
+    if let Some(desc) = &e.description {
+        d += &format!("{}\n\n", desc.trim_end());
+    }
+    d += &format!(
+        "`{method} {}` · [official documentation]({}) · spec: `spec/api/{}.yaml`, endpoint `{}`\n\n",
+        e.path, e.doc, e.group, e.id
+    );
+
+    d += "# Checked before sending\n\n";
+    let mut lines = Vec::new();
+    constraint_lines(api, request, "", &mut lines, &mut BTreeSet::new());
+    if lines.is_empty() {
+        d += "Nothing beyond the types.\n\n";
+    } else {
+        d += "A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) \
+              and is not sent:\n\n";
+        for l in lines {
+            d += &format!("- {l}\n");
+        }
+        d += "\n";
+    }
+
+    d += "# Errors\n\n";
+    if e.errcodes.is_empty() {
+        d += "The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).\n\n";
+    } else {
+        d += "Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):\n\n";
+        for code in &e.errcodes {
+            let def = api.errcode(*code).expect("checked by the loader");
+            let hint = def
+                .hint
+                .as_deref()
+                .map(|h| format!(" — {h}"))
+                .unwrap_or_default();
+            d += &format!(
+                "- `{code}` [`ErrCode::{}`](crate::ErrCode::{}): {}{hint}\n",
+                def.name, def.name, def.meaning
+            );
+        }
+        d += "\n";
+    }
+
+    d += "# Idempotency\n\n";
+    d += if e.idempotent {
+        "Idempotent: sending the same request again is harmless.\n\n"
+    } else {
+        "**Not idempotent.** If the outcome is unknown (a timeout after the request may have reached \
+         WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it \
+         again; this crate never re-sends it on its own.\n\n"
+    };
+
+    if !e.notes.is_empty() {
+        d += "# Notes\n\n";
+        for n in &e.notes {
+            d += &format!("- {n}\n");
+        }
+        d += "\n";
+    }
+
+    d += "# Example\n\n";
+    d += &example(api, e, flavour);
+    d
+}
+
+/// One line per constraint of the request's own fields and rules; nested models are
+/// listed once, by type.
+fn constraint_lines(
+    api: &Api,
+    model: &Model,
+    path: &str,
+    out: &mut Vec<String>,
+    seen: &mut BTreeSet<String>,
+) {
+    if !seen.insert(model.name.clone()) {
+        return;
+    }
+    for f in &model.fields {
+        let fpath = crate::load::join(path, &f.wire);
+        let mut rules: Vec<String> = f.shape.checks.iter().map(Check::describe).collect();
+        let mut ty = &f.shape.ty;
+        if let Ty::List(inner) = ty {
+            rules.extend(
+                inner
+                    .checks
+                    .iter()
+                    .map(|c| format!("each {}", c.describe())),
+            );
+            ty = &inner.ty;
+        }
+        if let Ty::Enum(en) = ty {
+            rules.push(format!("a documented [`{en}`] value"));
+        }
+        if !rules.is_empty() {
+            out.push(format!("`{fpath}`: {}", rules.join("; ")));
+        }
+        if let Ty::Model(m) = ty {
+            let nested = api.model(m);
+            if nested.home == model.home && nested.inline {
+                constraint_lines(api, nested, &fpath, out, seen);
+            } else if has_constraints(api, nested, &mut BTreeSet::new()) {
+                out.push(format!("`{fpath}`: the rules of [`{m}`]"));
+            }
+        }
+    }
+    for r in &model.rules {
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("`{path}`: ")
+        };
+        out.push(format!("{at}{}", r.describe()));
+    }
+}
+
+fn has_constraints(api: &Api, model: &Model, seen: &mut BTreeSet<String>) -> bool {
+    if !seen.insert(model.name.clone()) {
+        return false;
+    }
+    !model.rules.is_empty()
+        || model.fields.iter().any(|f| {
+            let mut ty = &f.shape.ty;
+            let mut checks = !f.shape.checks.is_empty();
+            if let Ty::List(inner) = ty {
+                checks |= !inner.checks.is_empty();
+                ty = &inner.ty;
+            }
+            checks
+                || matches!(ty, Ty::Enum(_))
+                || matches!(ty, Ty::Model(m) if has_constraints(api, api.model(m), seen))
+        })
+}
+
+/// A compiled example built from the endpoint's first documented example.
+fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
+    let x = &e.examples[0];
+    let mut uses = BTreeSet::new();
+    let expr = values::build(api, &e.request, &x.request, &mut uses);
+    let expr = super::format_expr(expr);
+    let mut imports: Vec<String> = uses.iter().map(|u| public_path(api, u)).collect();
+    imports.sort();
+    let (client, setup_fn, call) = match flavour {
+        Flavour::Async => (
+            "wechat_card::Client",
+            "# async fn run() -> Result<(), wechat_card::Error> {",
+            format!(
+                "let reply = client.{}().{}(&request).await?;",
+                e.group, e.id
+            ),
+        ),
+        Flavour::Blocking => (
+            "wechat_card::blocking::Client",
+            "# fn run() -> Result<(), wechat_card::Error> {",
+            format!("let reply = client.{}().{}(&request)?;", e.group, e.id),
+        ),
+    };
+    let mut s = String::from("```no_run\n");
+    for i in imports {
+        s += &format!("use {i};\n");
+    }
+    s += &format!("\n{setup_fn}\n");
+    s += &format!(
+        "# let client = {client}::new(wechat_card::Config::default(), wechat_card::StaticToken::new(\"ACCESS_TOKEN\"))?;\n"
+    );
+    s += &format!(
+        "let request = {expr};\n{call}\nprintln!(\"{{reply:?}}\");\n# Ok(())\n# }}\n```\n"
+    );
+    s
+}

@@ -1,0 +1,541 @@
+//! Structs and enums: the data types, their builders, validators and `Model` impls.
+
+use super::names::*;
+use crate::ir::*;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::BTreeSet;
+
+/// The models of one file in reading order: each root followed by its inline objects.
+pub fn file_models<'a>(api: &'a Api, roots: impl IntoIterator<Item = &'a str>) -> Vec<&'a Model> {
+    let mut out: Vec<&Model> = Vec::new();
+    for root in roots {
+        let mut stack = vec![root];
+        while let Some(name) = stack.pop() {
+            let model = api.model(name);
+            if out.iter().any(|m| m.name == model.name) {
+                continue;
+            }
+            out.push(model);
+            // Inline children (same home, generated names) follow their parent.
+            let children: Vec<&str> = model
+                .fields
+                .iter()
+                .filter_map(|f| inline_child(api, model, &f.shape.ty))
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    out
+}
+
+fn inline_child<'a>(api: &'a Api, parent: &Model, ty: &'a Ty) -> Option<&'a str> {
+    match ty {
+        Ty::List(inner) => inline_child(api, parent, &inner.ty),
+        Ty::Model(m) if api.model(m).inline && api.model(m).home == parent.home => Some(m),
+        _ => None,
+    }
+}
+
+/// Names of models and enums a model's fields refer to.
+pub fn references(model: &Model, out: &mut BTreeSet<String>) {
+    fn walk(ty: &Ty, out: &mut BTreeSet<String>) {
+        match ty {
+            Ty::List(inner) => walk(&inner.ty, out),
+            Ty::Model(m) | Ty::Enum(m) => {
+                out.insert(m.clone());
+            }
+            _ => {}
+        }
+    }
+    for f in &model.fields {
+        walk(&f.shape.ty, out);
+    }
+}
+
+pub fn model(api: &Api, model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let doc = doc_attrs(
+        model
+            .doc
+            .as_deref()
+            .unwrap_or(&format!("`{}`.", model.name)),
+    );
+    let fields = model.fields.iter().map(|f| {
+        let rust = ident(&f.rust);
+        let ty = rust_type(api, &f.shape.ty);
+        let doc = doc_attrs(&field_doc(f));
+        let unraw = f.rust.trim_start_matches("r#");
+        let rename = (f.wire != unraw).then(|| {
+            let wire = &f.wire;
+            quote!(#[serde(rename = #wire)])
+        });
+        if f.required {
+            quote! { #doc #rename pub #rust: #ty, }
+        } else {
+            quote! {
+                #doc
+                #rename
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub #rust: Option<#ty>,
+            }
+        }
+    });
+    let builder = model.request_side.then(|| builder(api, model));
+    let validate = model.request_side.then(|| validate(api, model));
+    let unknown = model
+        .fields
+        .iter()
+        .filter(|f| can_hold_unknown(&f.shape.ty))
+        .map(|f| {
+            let rust = ident(&f.rust);
+            let wire = &f.wire;
+            quote!(self.#rust.collect_unknown(&crate::model::join(path, #wire), out);)
+        });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+            /// Fields the spec does not describe: kept from replies, sent as they are in
+            /// requests.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+
+        #builder
+
+        #validate
+
+        impl Model for #name {
+            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+                crate::model::collect_extra(&self.extra, path, out);
+                #(#unknown)*
+            }
+        }
+
+        impl Object for #name {
+            fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+                &mut self.extra
+            }
+        }
+    }
+}
+
+fn can_hold_unknown(ty: &Ty) -> bool {
+    match ty {
+        Ty::List(inner) => can_hold_unknown(&inner.ty),
+        Ty::Model(_) | Ty::Enum(_) => true,
+        _ => false,
+    }
+}
+
+/// How a constructor or setter takes a value of this type, and how it stores it.
+fn parameter(api: &Api, ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    match ty {
+        Ty::String => (quote!(impl Into<String>), quote!(#arg.into())),
+        Ty::List(inner) if inner.ty == Ty::String => (
+            quote!(impl IntoIterator<Item = impl Into<String>>),
+            quote!(#arg.into_iter().map(Into::into).collect()),
+        ),
+        Ty::List(inner) => {
+            let item = rust_type(api, &inner.ty);
+            (
+                quote!(impl IntoIterator<Item = #item>),
+                quote!(#arg.into_iter().collect()),
+            )
+        }
+        other => (rust_type(api, other), quote!(#arg)),
+    }
+}
+
+fn builder(api: &Api, model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let required: Vec<&Field> = model.fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|f| {
+        let arg = ident(&f.rust);
+        let (ty, _) = parameter(api, &f.shape.ty, &arg);
+        quote!(#arg: #ty)
+    });
+    let inits = model.fields.iter().map(|f| {
+        let field = ident(&f.rust);
+        if f.required {
+            let (_, store) = parameter(api, &f.shape.ty, &field);
+            quote!(#field: #store,)
+        } else {
+            quote!(#field: None,)
+        }
+    });
+    let new_doc = if required.is_empty() {
+        "An empty value; set fields with the setters.".to_owned()
+    } else {
+        let list: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+        format!(
+            "A value with the required {}; set the others with the setters.",
+            list.join(", ")
+        )
+    };
+    let new_doc = doc_attrs(&new_doc);
+    let setters = model.fields.iter().filter(|f| !f.required).map(|f| {
+        let field = ident(&f.rust);
+        let (ty, store) = parameter(api, &f.shape.ty, &field);
+        let doc = doc_attrs(&format!(
+            "Sets [`{0}`](Self::{0}).",
+            f.rust.trim_start_matches("r#")
+        ));
+        quote! {
+            #doc
+            pub fn #field(mut self, #field: #ty) -> Self {
+                self.#field = Some(#store);
+                self
+            }
+        }
+    });
+    let default_impl = required.is_empty().then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            #new_doc
+            pub fn new(#(#params),*) -> Self {
+                Self {
+                    #(#inits)*
+                    extra: serde_json::Map::new(),
+                }
+            }
+
+            #(#setters)*
+        }
+
+        #default_impl
+    }
+}
+
+fn validate(api: &Api, model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let fields = model.fields.iter().filter_map(|f| {
+        let wire = &f.wire;
+        let field = ident(&f.rust);
+        let value = format_ident!("v");
+        let checks = value_checks(api, &f.shape, &value, 0)?;
+        Some(if f.required {
+            quote! {
+                {
+                    let (c, v) = (&mut c.at(#wire), &self.#field);
+                    #checks
+                }
+            }
+        } else {
+            quote! {
+                if let Some(v) = &self.#field {
+                    let c = &mut c.at(#wire);
+                    #checks
+                }
+            }
+        })
+    });
+    let rules = model.rules.iter().map(|rule| match rule {
+        Rule::ExactlyOneOf(names) | Rule::AtMostOneOf(names) => {
+            let method = match rule {
+                Rule::ExactlyOneOf(_) => quote!(exactly_one_of),
+                _ => quote!(at_most_one_of),
+            };
+            let present = names.iter().map(|n| {
+                let f = model
+                    .fields
+                    .iter()
+                    .find(|f| &f.wire == n)
+                    .expect("checked by the loader");
+                let field = ident(&f.rust);
+                quote!(self.#field.is_some())
+            });
+            quote!(c.#method(&[#(#names),*], &[#(#present),*]);)
+        }
+        Rule::DateRange {
+            begin,
+            end,
+            max_days,
+            before_today,
+        } => {
+            let rust = |n: &String| {
+                ident(
+                    &model
+                        .fields
+                        .iter()
+                        .find(|f| &f.wire == n)
+                        .expect("checked")
+                        .rust,
+                )
+            };
+            let (b, e) = (rust(begin), rust(end));
+            let max = match max_days {
+                Some(n) => {
+                    let n = Literal::i64_unsuffixed(*n);
+                    quote!(Some(#n))
+                }
+                None => quote!(None),
+            };
+            quote!(c.date_range((#begin, &self.#b), (#end, &self.#e), #max, #before_today);)
+        }
+    });
+    let fields: Vec<TokenStream> = fields.collect();
+    let rules: Vec<TokenStream> = rules.collect();
+    if fields.is_empty() && rules.is_empty() {
+        return quote! {
+            impl Validate for #name {
+                /// No rules: every value of the type is valid.
+                fn validate(&self, _: &mut Checker) {}
+            }
+        };
+    }
+    quote! {
+        impl Validate for #name {
+            fn validate(&self, c: &mut Checker) {
+                #(#fields)*
+                #(#rules)*
+            }
+        }
+    }
+}
+
+/// The checks of one value bound to `v` (a reference); `None` when there are none.
+fn value_checks(
+    api: &Api,
+    shape: &Shape,
+    v: &proc_macro2::Ident,
+    depth: usize,
+) -> Option<TokenStream> {
+    let mut out = Vec::new();
+    for check in &shape.checks {
+        out.push(match check {
+            Check::NonEmpty => quote!(c.non_empty(#v);),
+            Check::MaxBytes(n) => {
+                let n = Literal::usize_unsuffixed(*n as usize);
+                quote!(c.max_bytes(#v, #n);)
+            }
+            Check::MaxChars(n) => {
+                let n = Literal::usize_unsuffixed(*n as usize);
+                quote!(c.max_chars(#v, #n);)
+            }
+            Check::Date => quote!(c.date(#v);),
+            Check::Min(n) => {
+                let n = Literal::i64_unsuffixed(*n);
+                quote!(c.min(*#v, #n);)
+            }
+            Check::Max(n) => {
+                let n = Literal::i64_unsuffixed(*n);
+                quote!(c.max(*#v, #n);)
+            }
+            Check::MinItems(n) => {
+                let n = Literal::usize_unsuffixed(*n as usize);
+                quote!(c.min_items(#v.len(), #n);)
+            }
+            Check::MaxItems(n) => {
+                let n = Literal::usize_unsuffixed(*n as usize);
+                quote!(c.max_items(#v.len(), #n);)
+            }
+            Check::OneOf(values) => {
+                let ints: Vec<Literal> = values
+                    .iter()
+                    .filter_map(|x| x.as_i64())
+                    .map(Literal::i64_unsuffixed)
+                    .collect();
+                let strs: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
+                match &shape.ty {
+                    Ty::Enum(e) if api.enums[e].is_int => {
+                        quote!(c.one_of_int(#v.as_i64(), &[#(#ints),*]);)
+                    }
+                    Ty::Enum(_) => quote!(c.one_of_str(#v.as_str(), &[#(#strs),*]);),
+                    Ty::Int => quote!(c.one_of_int(*#v, &[#(#ints),*]);),
+                    _ => quote!(c.one_of_str(#v, &[#(#strs),*]);),
+                }
+            }
+        });
+    }
+    match &shape.ty {
+        Ty::Enum(_) => out.push(quote!(c.known(#v);)),
+        Ty::Model(_) => out.push(quote!(#v.validate(c);)),
+        Ty::List(inner) => {
+            let item = format_ident!(
+                "item{}",
+                if depth == 0 {
+                    String::new()
+                } else {
+                    depth.to_string()
+                }
+            );
+            let index = format_ident!(
+                "i{}",
+                if depth == 0 {
+                    String::new()
+                } else {
+                    depth.to_string()
+                }
+            );
+            if let Some(inner_checks) = value_checks(api, inner, &item, depth + 1) {
+                out.push(quote! {
+                    for (#index, #item) in #v.iter().enumerate() {
+                        let c = &mut c.at_index(#index);
+                        #inner_checks
+                    }
+                });
+            }
+        }
+        _ => {}
+    }
+    if out.is_empty() {
+        None
+    } else {
+        Some(quote!(#(#out)*))
+    }
+}
+
+pub fn enumeration(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let enum_name = &def.name;
+    let doc = doc_attrs(def.doc.as_deref().unwrap_or(&format!("`{}`.", def.name)));
+    let variants = def.variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let wire = match &v.wire {
+            serde_json::Value::String(s) => format!("`{s}`"),
+            other => format!("`{other}`"),
+        };
+        let doc = doc_attrs(&match &v.doc {
+            Some(d) => format!("{wire}: {d}"),
+            None => wire,
+        });
+        quote!(#doc #rust,)
+    });
+    let (unknown_ty, wire_ty) = if def.is_int {
+        (quote!(i64), quote!(i64))
+    } else {
+        (quote!(String), quote!(&str))
+    };
+    let to_wire = def.variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let lit = wire_literal(&v.wire);
+        quote!(Self::#rust => #lit,)
+    });
+    let from_wire = def.variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let lit = wire_literal(&v.wire);
+        quote!(#lit => Self::#rust,)
+    });
+    let (accessor, accessor_doc, unknown_arm, from_other, serialize, deserialize, display) =
+        if def.is_int {
+            (
+                quote!(as_i64),
+                "The value as sent on the wire.",
+                quote!(Self::Unknown(n) => *n,),
+                quote!(other => Self::Unknown(other),),
+                quote!(serializer.serialize_i64(self.as_i64())),
+                quote!(i64::deserialize(deserializer).map(Self::from)),
+                quote!(write!(f, "{}", self.as_i64())),
+            )
+        } else {
+            (
+                quote!(as_str),
+                "The value as sent on the wire.",
+                quote!(Self::Unknown(s) => s,),
+                quote!(other => Self::Unknown(other.to_owned()),),
+                quote!(serializer.serialize_str(self.as_str())),
+                quote!(crate::model::deserialize_str_enum(deserializer)),
+                quote!(f.write_str(self.as_str())),
+            )
+        };
+    let accessor_doc = doc_attrs(accessor_doc);
+    let wire_string = if def.is_int {
+        quote!(self.as_i64().to_string())
+    } else {
+        quote!(self.as_str().to_owned())
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value the docs did not list when this crate was generated, kept as sent.
+            Unknown(#unknown_ty),
+        }
+
+        impl #name {
+            #accessor_doc
+            pub fn #accessor(&self) -> #wire_ty {
+                match self {
+                    #(#to_wire)*
+                    #unknown_arm
+                }
+            }
+
+            /// `false` for [`Self::Unknown`].
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl From<#wire_ty> for #name {
+            fn from(value: #wire_ty) -> Self {
+                match value {
+                    #(#from_wire)*
+                    #from_other
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                #display
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                #serialize
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #deserialize
+            }
+        }
+
+        impl SpecEnum for #name {
+            const NAME: &'static str = #enum_name;
+
+            fn is_known(&self) -> bool {
+                self.is_known()
+            }
+
+            fn wire(&self) -> String {
+                #wire_string
+            }
+        }
+
+        impl Model for #name {
+            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+                if !self.is_known() {
+                    out.push(path.to_owned());
+                }
+            }
+        }
+    }
+}
+
+fn wire_literal(wire: &serde_json::Value) -> TokenStream {
+    match wire {
+        serde_json::Value::String(s) => quote!(#s),
+        other => {
+            let n = Literal::i64_unsuffixed(other.as_i64().unwrap_or_default());
+            quote!(#n)
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! Conformance tests from the spec's examples, and negative tests from its constraints.
+//!
+//! For each example: a mock WeChat asserts method, path, access_token and body, and the
+//! reply must decode fully typed and encode back to the example. For each constraint of
+//! a request: one request that breaks exactly it must be rejected, naming the field and
+//! the rule, with nothing sent. Both for the async and the blocking client.
+
+use super::names::*;
+use super::values;
+use super::{GeneratedFile, render};
+use crate::examples;
+use crate::ir::*;
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashSet};
+
+pub fn files(api: &Api) -> Vec<GeneratedFile> {
+    let mods: Vec<_> = api.groups.iter().map(|g| ident(&g.name)).collect();
+    let main = quote! {
+        //! Conformance tests generated from `spec/api/*.yaml`: every documented example
+        //! against a mock WeChat, and every request constraint broken once.
+
+        #[path = "../support/mod.rs"]
+        mod support;
+
+        #(#[rustfmt::skip] mod #mods;)*
+    };
+    let mut files = vec![GeneratedFile {
+        path: "tests/conformance/main.rs".into(),
+        text: render("spec/api/", main),
+    }];
+    for g in &api.groups {
+        files.push(GeneratedFile {
+            path: format!("tests/conformance/{}.rs", g.name),
+            text: render(&format!("spec/api/{}.yaml", g.name), group(api, g)),
+        });
+    }
+    files
+}
+
+/// A documented example as a test case.
+struct Positive {
+    fn_name: proc_macro2::Ident,
+    tokens: TokenStream,
+}
+
+/// A request breaking one rule.
+pub struct Negative {
+    pub name: String,
+    pub request: Value,
+    /// JSON pointer of a date to set to today at run time (the `before_today` rule).
+    pub today_at: Option<String>,
+    pub field: String,
+    pub rule: &'static str,
+}
+
+fn group(api: &Api, g: &Group) -> TokenStream {
+    let mut uses = BTreeSet::new();
+    let mut cases = Vec::new();
+    let mut tests_async = Vec::new();
+    let mut tests_blocking = Vec::new();
+    for e in &g.endpoints {
+        let request_ty = ident(&e.request);
+        uses.insert(e.request.clone());
+        let (group, method) = (ident(&e.group), ident(&e.id));
+        for x in &e.examples {
+            let p = positive(api, e, x, &mut uses);
+            let case = &p.fn_name;
+            cases.push(p.tokens);
+            tests_async.push(quote! {
+                #[tokio::test]
+                async fn #case() {
+                    let case = super::#case();
+                    let mock = support::Mock::start(&case).await;
+                    let reply = mock.client().#group().#method(&case.request).await;
+                    mock.check_reply(reply, &case).await;
+                }
+            });
+            tests_blocking.push(quote! {
+                #[test]
+                fn #case() {
+                    let case = super::#case();
+                    let mock = support::BlockingMock::start(&case);
+                    let reply = mock.client().#group().#method(&case.request);
+                    mock.check_reply(reply, &case);
+                }
+            });
+        }
+        for n in negatives(api, e) {
+            let case = format_ident!("{}", n.name);
+            let body = values::json(&n.request);
+            let body = match &n.today_at {
+                Some(pointer) => quote!(support::set_today(serde_json::json!(#body), #pointer)),
+                None => quote!(serde_json::json!(#body)),
+            };
+            let (field, rule) = (&n.field, n.rule);
+            cases.push(quote! {
+                fn #case() -> support::Negative<#request_ty> {
+                    support::Negative { request: support::request(#body), field: #field, rule: #rule }
+                }
+            });
+            tests_async.push(quote! {
+                #[tokio::test]
+                async fn #case() {
+                    let case = super::#case();
+                    let mock = support::Mock::silent().await;
+                    let result = mock.client().#group().#method(&case.request).await;
+                    mock.check_rejected(result, &case).await;
+                }
+            });
+            tests_blocking.push(quote! {
+                #[test]
+                fn #case() {
+                    let case = super::#case();
+                    let mock = support::BlockingMock::silent();
+                    let result = mock.client().#group().#method(&case.request);
+                    mock.check_rejected(result, &case);
+                }
+            });
+        }
+    }
+    let imports = uses.iter().map(|u| {
+        let path: syn::Path = syn::parse_str(&public_path(api, u)).expect("a valid path");
+        quote!(use #path;)
+    });
+    quote! {
+        use crate::support;
+        #(#imports)*
+
+        #(#cases)*
+
+        #[cfg(feature = "async")]
+        mod async_client {
+            use crate::support;
+
+            #(#tests_async)*
+        }
+
+        #[cfg(feature = "blocking")]
+        mod blocking_client {
+            use crate::support;
+
+            #(#tests_blocking)*
+        }
+    }
+}
+
+fn positive(api: &Api, e: &Endpoint, x: &Example, uses: &mut BTreeSet<String>) -> Positive {
+    let fn_name = format_ident!("{}_{}", e.id, x.name);
+    let request_ty = ident(&e.request);
+    let build = values::build(api, &e.request, &x.request, uses);
+    let body = values::json(&x.request);
+    let reply = values::json(&x.response);
+    let method = match e.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    };
+    let path = &e.path;
+    let doc = format!("{} — example `{}` ({}).", e.full_id(), x.name, x.source);
+    let tokens = quote! {
+        #[doc = #doc]
+        fn #fn_name() -> support::Case<#request_ty> {
+            support::Case {
+                request: #build,
+                method: #method,
+                path: #path,
+                body: serde_json::json!(#body),
+                reply: serde_json::json!(#reply),
+            }
+        }
+    };
+    Positive { fn_name, tokens }
+}
+
+/// One negative case per (model, field, rule) reachable from the endpoint's request,
+/// built by breaking the first example. Each is proved against the spec checker.
+pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
+    let mut walker = Walker {
+        api,
+        out: Vec::new(),
+        seen: HashSet::new(),
+        names: HashSet::new(),
+        prefix: e.id.clone(),
+    };
+    let base = e.examples[0].request.clone();
+    walker.model(&e.request, &base, "", "", &mut HashSet::new());
+    let today = examples::china_today();
+    for n in &walker.out {
+        let mut request = n.request.clone();
+        if let Some(pointer) = &n.today_at {
+            *request
+                .pointer_mut(pointer)
+                .expect("pointer built by the walker") = Value::String(today.to_string());
+        }
+        let problems = examples::check(api, &e.request, &request, today);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == n.field && p.rule == n.rule),
+            "internal error: negative case {} does not break `{}` {} (problems: {problems:?})",
+            n.name,
+            n.field,
+            n.rule
+        );
+    }
+    walker.out
+}
+
+struct Walker<'a> {
+    api: &'a Api,
+    out: Vec<Negative>,
+    /// (model, field, rule): a shared model's rule is tested once, where first reached.
+    seen: HashSet<(String, String, &'static str)>,
+    names: HashSet<String>,
+    prefix: String,
+}
+
+fn pointer_join(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+}
+
+impl Walker<'_> {
+    fn push(&mut self, doc: Value, field: String, rule: &'static str, today_at: Option<String>) {
+        let stem = format!(
+            "{}_rejects_{}_{rule}",
+            self.prefix,
+            field.replace(['{', '}'], "").to_snake_case()
+        );
+        let stem = if field.starts_with('{') || field.contains(".{") {
+            let at = field
+                .split('{')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_snake_case();
+            if at.is_empty() {
+                format!("{}_rejects_{rule}", self.prefix)
+            } else {
+                format!("{}_rejects_{at}_{rule}", self.prefix)
+            }
+        } else {
+            stem
+        };
+        let mut name = stem.clone();
+        let mut n = 2;
+        while !self.names.insert(name.clone()) {
+            name = format!("{stem}_{n}");
+            n += 1;
+        }
+        self.out.push(Negative {
+            name,
+            request: doc,
+            today_at,
+            field,
+            rule,
+        });
+    }
+
+    /// Walks the object of model `name` found at `pointer` in `doc`.
+    fn model(
+        &mut self,
+        name: &str,
+        doc: &Value,
+        pointer: &str,
+        path: &str,
+        stack: &mut HashSet<String>,
+    ) {
+        if !stack.insert(name.to_owned()) {
+            return; // recursive types: one level is enough
+        }
+        let api = self.api;
+        let model = api.model(name);
+        let here = doc.pointer(pointer).cloned().unwrap_or(Value::Null);
+        // Fields the example has first: breaking them changes the least.
+        let mut fields: Vec<&Field> = model.fields.iter().collect();
+        fields.sort_by_key(|f| here.get(&f.wire).is_none());
+        for f in fields {
+            let fpointer = pointer_join(pointer, &f.wire);
+            let fpath = crate::load::join(path, &f.wire);
+            let mut doc = doc.clone();
+            if doc.pointer(&fpointer).is_none() {
+                let minimal = minimal(api, &f.shape);
+                set(&mut doc, &fpointer, minimal);
+            }
+            self.shape(name, &f.wire, &f.shape, &doc, &fpointer, &fpath, stack);
+        }
+        for rule in &model.rules {
+            self.rule(name, rule, doc.clone(), pointer, path);
+        }
+        stack.remove(name);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn shape(
+        &mut self,
+        model: &str,
+        wire: &str,
+        shape: &Shape,
+        doc: &Value,
+        pointer: &str,
+        path: &str,
+        stack: &mut HashSet<String>,
+    ) {
+        let api = self.api;
+        for check in &shape.checks {
+            let rule = check.rule_name();
+            if !self.seen.insert((model.to_owned(), wire.to_owned(), rule)) {
+                continue;
+            }
+            if let Some(bad) = breaking(api, shape, check, doc.pointer(pointer)) {
+                let mut d = doc.clone();
+                set(&mut d, pointer, bad);
+                self.push(d, path.to_owned(), rule, None);
+            }
+        }
+        match &shape.ty {
+            Ty::Enum(e) => {
+                if self
+                    .seen
+                    .insert((model.to_owned(), wire.to_owned(), "enum"))
+                {
+                    let bad = if api.enums[e].is_int {
+                        Value::from(987_654)
+                    } else {
+                        Value::from("UNDOCUMENTED_VALUE")
+                    };
+                    let mut d = doc.clone();
+                    set(&mut d, pointer, bad);
+                    self.push(d, path.to_owned(), "enum", None);
+                }
+            }
+            Ty::Model(m) => self.model(m, doc, pointer, path, stack),
+            Ty::List(inner) => {
+                let mut d = doc.clone();
+                if d.pointer(pointer)
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty)
+                {
+                    set(&mut d, pointer, Value::Array(vec![minimal(api, inner)]));
+                }
+                let item_pointer = format!("{pointer}/0");
+                self.shape(
+                    model,
+                    &format!("{wire}[]"),
+                    inner,
+                    &d,
+                    &item_pointer,
+                    &format!("{path}[0]"),
+                    stack,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn rule(&mut self, model: &str, rule: &Rule, doc: Value, pointer: &str, path: &str) {
+        let api = self.api;
+        let key = |r: &'static str| (model.to_owned(), String::new(), r);
+        match rule {
+            Rule::ExactlyOneOf(names) | Rule::AtMostOneOf(names) => {
+                let (rule_name, count) = match rule {
+                    Rule::ExactlyOneOf(_) => ("exactly_one_of", 0),
+                    _ => ("at_most_one_of", 2),
+                };
+                if !self.seen.insert(key(rule_name)) {
+                    return;
+                }
+                let m = api.model(model);
+                let mut d = doc;
+                let Some(obj) = d.pointer_mut(pointer).and_then(Value::as_object_mut) else {
+                    return;
+                };
+                for n in names {
+                    obj.remove(n);
+                }
+                for n in names.iter().take(count) {
+                    let f = m.fields.iter().find(|f| &f.wire == n).expect("checked");
+                    obj.insert(n.clone(), minimal(api, &f.shape));
+                }
+                self.push(d, examples::rule_path(path, names), rule_name, None);
+            }
+            Rule::DateRange {
+                begin,
+                end,
+                max_days,
+                before_today,
+            } => {
+                let (bp, ep) = (pointer_join(pointer, begin), pointer_join(pointer, end));
+                let (bpath, epath) = (crate::load::join(path, begin), crate::load::join(path, end));
+                let date = |p: &str| {
+                    doc.pointer(p)
+                        .and_then(Value::as_str)
+                        .and_then(examples::parse_date)
+                };
+                let (Some(b), Some(e)) = (date(&bp), date(&ep)) else {
+                    return;
+                };
+                if self.seen.insert(key("date_order")) {
+                    let mut d = doc.clone();
+                    set(&mut d, &bp, Value::from(e.to_string()));
+                    set(&mut d, &ep, Value::from(b.to_string()));
+                    if b == e {
+                        set(
+                            &mut d,
+                            &bp,
+                            Value::from(e.next_day().unwrap_or(e).to_string()),
+                        );
+                    }
+                    self.push(d, bpath, "date_order", None);
+                }
+                if let Some(n) = max_days {
+                    if self.seen.insert(key("max_days")) {
+                        let mut d = doc.clone();
+                        let begin = e - time::Duration::days(n + 1);
+                        set(&mut d, &bp, Value::from(begin.to_string()));
+                        self.push(d, epath.clone(), "max_days", None);
+                    }
+                }
+                if *before_today && self.seen.insert(key("before_today")) {
+                    // The end date becomes today at run time; the begin date stays in the
+                    // past so that only this rule breaks.
+                    self.push(doc, epath, "before_today", Some(ep));
+                }
+            }
+        }
+    }
+}
+
+/// A value that breaks `check` (and, as far as possible, nothing else).
+fn breaking(api: &Api, shape: &Shape, check: &Check, current: Option<&Value>) -> Option<Value> {
+    Some(match check {
+        Check::NonEmpty => Value::from(""),
+        Check::MaxBytes(n) => Value::from("a".repeat(*n as usize + 1)),
+        Check::MaxChars(n) => Value::from("券".repeat(*n as usize + 1)),
+        Check::Date => Value::from("2015/06/15"),
+        Check::Min(n) => Value::from(n.checked_sub(1)?),
+        Check::Max(n) => Value::from(n.checked_add(1)?),
+        Check::MinItems(n) => {
+            let item = item_of(api, shape, current)?;
+            Value::Array(vec![item; (*n as usize).checked_sub(1)?])
+        }
+        Check::MaxItems(n) => {
+            let item = item_of(api, shape, current)?;
+            Value::Array(vec![item; *n as usize + 1])
+        }
+        Check::OneOf(allowed) => match &shape.ty {
+            Ty::Enum(e) => api.enums[e]
+                .variants
+                .iter()
+                .map(|v| v.wire.clone())
+                .find(|w| !allowed.contains(w))?,
+            Ty::Int => Value::from(allowed.iter().filter_map(Value::as_i64).max()? + 1),
+            _ => Value::from("NOT_ALLOWED"),
+        },
+    })
+}
+
+fn item_of(api: &Api, shape: &Shape, current: Option<&Value>) -> Option<Value> {
+    let Ty::List(inner) = &shape.ty else {
+        return None;
+    };
+    current
+        .and_then(|c| c.get(0))
+        .cloned()
+        .or_else(|| Some(minimal(api, inner)))
+}
+
+/// The smallest valid value of a shape: used to fill what the example leaves out.
+pub fn minimal(api: &Api, shape: &Shape) -> Value {
+    let one_of = shape.checks.iter().find_map(|c| match c {
+        Check::OneOf(values) => values.first().cloned(),
+        _ => None,
+    });
+    if let Some(v) = one_of {
+        return v;
+    }
+    match &shape.ty {
+        Ty::String if shape.checks.contains(&Check::Date) => Value::from("2015-06-15"),
+        Ty::String => Value::from("x"),
+        Ty::Int => {
+            let min = shape.checks.iter().find_map(|c| {
+                if let Check::Min(n) = c {
+                    Some(*n)
+                } else {
+                    None
+                }
+            });
+            Value::from(min.unwrap_or(0).max(0))
+        }
+        Ty::Bool => Value::from(false),
+        Ty::Json => Value::Object(Map::new()),
+        Ty::List(inner) => {
+            let n = shape.checks.iter().find_map(|c| {
+                if let Check::MinItems(n) = c {
+                    Some(*n)
+                } else {
+                    None
+                }
+            });
+            Value::Array(vec![minimal(api, inner); n.unwrap_or(0) as usize])
+        }
+        Ty::Enum(e) => api.enums[e].variants[0].wire.clone(),
+        Ty::Model(m) => {
+            let model = api.model(m);
+            let mut obj = Map::new();
+            for f in model.fields.iter().filter(|f| f.required) {
+                obj.insert(f.wire.clone(), minimal(api, &f.shape));
+            }
+            for rule in &model.rules {
+                if let Rule::ExactlyOneOf(names) = rule {
+                    let f = model
+                        .fields
+                        .iter()
+                        .find(|f| f.wire == names[0])
+                        .expect("checked");
+                    obj.insert(f.wire.clone(), minimal(api, &f.shape));
+                }
+            }
+            Value::Object(obj)
+        }
+    }
+}
+
+/// Sets the value at a JSON pointer, creating missing objects on the way.
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    if pointer.is_empty() {
+        *doc = value;
+        return;
+    }
+    let (parent, last) = pointer.rsplit_once('/').expect("a JSON pointer");
+    let last = last.replace("~1", "/").replace("~0", "~");
+    if doc.pointer(parent).is_none() {
+        set(doc, parent, Value::Object(Map::new()));
+    }
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(last, value);
+        }
+        Some(Value::Array(items)) => {
+            let i: usize = last.parse().expect("an index");
+            if i < items.len() {
+                items[i] = value;
+            } else {
+                items.push(value);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,220 @@
+//! Checks a JSON value against a model of the spec, the way the generated validators
+//! check a Rust value — plus what Rust types enforce by themselves (JSON types, unknown
+//! keys, required fields).
+//!
+//! Used twice: the loader rejects documentation examples that break the spec, and the
+//! test emitter proves each generated negative case breaks the rule it claims to.
+
+use crate::ir::*;
+use serde_json::Value;
+use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Path of the offending value, `list[0].code`; empty for the object itself.
+    pub path: String,
+    /// The rule's name as the runtime reports it (`max_bytes`, `required`, …) or
+    /// `schema` for what the Rust types enforce.
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// Today in China (UTC+8): statistics of today are not available.
+pub fn china_today() -> Date {
+    let offset = UtcOffset::from_hms(8, 0, 0).expect("UTC+8 is a valid offset");
+    OffsetDateTime::now_utc().to_offset(offset).date()
+}
+
+/// `YYYY-MM-DD`, strictly (the same rule as the runtime's).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return None;
+    }
+    let year: i32 = s[0..4].parse().ok()?;
+    let month: u8 = s[5..7].parse().ok()?;
+    let day: u8 = s[8..10].parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+pub fn check(api: &Api, model: &str, value: &Value, today: Date) -> Vec<Problem> {
+    let mut out = Vec::new();
+    check_model(api, model, value, "", today, &mut out);
+    out
+}
+
+fn push(out: &mut Vec<Problem>, path: &str, rule: &'static str, message: String) {
+    out.push(Problem {
+        path: path.to_owned(),
+        rule,
+        message,
+    });
+}
+
+fn check_model(
+    api: &Api,
+    name: &str,
+    value: &Value,
+    path: &str,
+    today: Date,
+    out: &mut Vec<Problem>,
+) {
+    let model = api.model(name);
+    let Some(map) = value.as_object() else {
+        push(out, path, "schema", format!("expected an object ({name})"));
+        return;
+    };
+    for key in map.keys() {
+        if !model.fields.iter().any(|f| &f.wire == key) {
+            push(
+                out,
+                &crate::load::join(path, key),
+                "schema",
+                format!("`{key}` is not a field of {name}"),
+            );
+        }
+    }
+    for f in &model.fields {
+        let fpath = crate::load::join(path, &f.wire);
+        match map.get(&f.wire) {
+            None if f.required => push(out, &fpath, "schema", "required field missing".into()),
+            None => {}
+            Some(v) => check_shape(api, &f.shape, v, &fpath, today, out),
+        }
+    }
+    for rule in &model.rules {
+        let present = |names: &[String]| {
+            names
+                .iter()
+                .filter(|n| map.contains_key(n.as_str()))
+                .count()
+        };
+        match rule {
+            Rule::ExactlyOneOf(names) if present(names) != 1 => {
+                push(
+                    out,
+                    &rule_path(path, names),
+                    "exactly_one_of",
+                    format!("{} present", present(names)),
+                );
+            }
+            Rule::AtMostOneOf(names) if present(names) > 1 => {
+                push(
+                    out,
+                    &rule_path(path, names),
+                    "at_most_one_of",
+                    format!("{} present", present(names)),
+                );
+            }
+            Rule::DateRange {
+                begin,
+                end,
+                max_days,
+                before_today,
+            } => {
+                let date = |k: &str| map.get(k).and_then(Value::as_str).and_then(parse_date);
+                let (Some(b), Some(e)) = (date(begin), date(end)) else {
+                    continue;
+                };
+                let (bpath, epath) = (crate::load::join(path, begin), crate::load::join(path, end));
+                if b > e {
+                    push(out, &bpath, "date_order", format!("{b} is after {end} {e}"));
+                } else if let Some(n) = max_days {
+                    let days = (e - b).whole_days();
+                    if days > *n {
+                        push(
+                            out,
+                            &epath,
+                            "max_days",
+                            format!("{days} days after {begin}, at most {n}"),
+                        );
+                    }
+                }
+                if *before_today && e >= today {
+                    push(
+                        out,
+                        &epath,
+                        "before_today",
+                        format!("{e} is not before today {today}"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The path a one-of rule reports: the object's path with the field names.
+pub fn rule_path(path: &str, names: &[String]) -> String {
+    crate::load::join(path, &format!("{{{}}}", names.join(", ")))
+}
+
+fn check_shape(
+    api: &Api,
+    shape: &Shape,
+    v: &Value,
+    path: &str,
+    today: Date,
+    out: &mut Vec<Problem>,
+) {
+    match &shape.ty {
+        Ty::String if !v.is_string() => {
+            return push(out, path, "schema", "expected a string".into());
+        }
+        Ty::Int if !v.is_i64() => return push(out, path, "schema", "expected an integer".into()),
+        Ty::Bool if !v.is_boolean() => {
+            return push(out, path, "schema", "expected true or false".into());
+        }
+        Ty::List(_) if !v.is_array() => return push(out, path, "schema", "expected a list".into()),
+        Ty::List(inner) => {
+            for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                check_shape(api, inner, item, &format!("{path}[{i}]"), today, out);
+            }
+        }
+        Ty::Model(m) => check_model(api, m, v, path, today, out),
+        Ty::Enum(e) => {
+            let def = &api.enums[e];
+            if def.is_int && !v.is_i64() || !def.is_int && !v.is_string() {
+                return push(out, path, "schema", format!("expected a value of {e}"));
+            }
+            if !def.variants.iter().any(|x| &x.wire == v) {
+                push(
+                    out,
+                    path,
+                    "enum",
+                    format!("{v} is not a documented value of {e}"),
+                );
+            }
+        }
+        _ => {}
+    }
+    for check in &shape.checks {
+        let broken = match (check, v) {
+            (Check::NonEmpty, Value::String(s)) => s.is_empty(),
+            (Check::MaxBytes(n), Value::String(s)) => s.len() as u64 > *n,
+            (Check::MaxChars(n), Value::String(s)) => s.len() as u64 > n * 3,
+            (Check::Date, Value::String(s)) => parse_date(s).is_none(),
+            (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
+            (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
+            (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,
+            (Check::MaxItems(n), Value::Array(a)) => a.len() as u64 > *n,
+            (Check::OneOf(values), v) => !values.contains(v),
+            _ => false,
+        };
+        if broken {
+            push(
+                out,
+                path,
+                check.rule_name(),
+                format!("{v} breaks the rule: {}", check.describe()),
+            );
+        }
+    }
+}

@@ -1,0 +1,952 @@
+//! Spec text -> checked `ir::Api`.
+//!
+//! Loading is pure: it takes the files' paths and contents, so tests can feed it
+//! small in-memory specs. Every problem found is collected (not just the first), and
+//! each names the file, the endpoint or type, and the field.
+
+use crate::examples;
+use crate::ir::*;
+use crate::raw;
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+/// One spec file: its path relative to the repository root (`spec/api/code.yaml`)
+/// and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// A problem in the spec, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub file: String,
+    /// `endpoint `get``, `type `DateInfo``, `enum `CardType``, or empty for file-level.
+    pub location: String,
+    /// The field path within the location, if any (`request.code`).
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if !self.location.is_empty() {
+            write!(f, ": {}", self.location)?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// All the problems of a spec that does not load.
+#[derive(Debug)]
+pub struct SpecErrors(pub Vec<SpecError>);
+
+impl fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the spec has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
+/// Where errors are reported while lowering one part of a file.
+#[derive(Clone)]
+struct Ctx {
+    file: String,
+    location: String,
+}
+
+impl Ctx {
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> SpecError {
+        SpecError {
+            file: self.file.clone(),
+            location: self.location.clone(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Decodes a YAML value into `T`, reporting the path of the offending key.
+fn decode<T: DeserializeOwned>(
+    value: serde_yaml::Value,
+    ctx: &Ctx,
+    errors: &mut Vec<SpecError>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            errors.push(ctx.err(field, e.into_inner().to_string()));
+            None
+        }
+    }
+}
+
+pub fn yaml_to_json(value: &serde_yaml::Value) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| format!("not representable as JSON: {e}"))
+}
+
+/// Loads and checks a whole spec.
+pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
+    let mut errors = Vec::new();
+    let mut loader = Loader::default();
+
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+
+    // Pass 1: parse every file and learn every type and enum name, so references can
+    // be resolved in any order.
+    let mut type_files = Vec::new();
+    let mut group_files = Vec::new();
+    let mut errcode_file = None;
+    for file in sorted {
+        let ctx = Ctx {
+            file: file.path.clone(),
+            location: String::new(),
+        };
+        let mut value: serde_yaml::Value = match serde_yaml::from_str(&file.text) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(ctx.err("", format!("not valid YAML: {e}")));
+                continue;
+            }
+        };
+        if let Err(e) = value.apply_merge() {
+            errors.push(ctx.err("", format!("bad `<<` merge key: {e}")));
+            continue;
+        }
+        let rel = file.path.strip_prefix("spec/").unwrap_or(&file.path);
+        let stem = rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(rel)
+            .trim_end_matches(".yaml")
+            .to_owned();
+        if rel == "errcodes.yaml" {
+            errcode_file = decode::<raw::ErrCodesFile>(value, &ctx, &mut errors);
+        } else if rel.starts_with("types/") && rel.ends_with(".yaml") {
+            if let Some(t) = decode::<raw::TypesFile>(value, &ctx, &mut errors) {
+                type_files.push((ctx, stem, t));
+            }
+        } else if rel.starts_with("api/") && rel.ends_with(".yaml") {
+            if let Some(g) = decode::<raw::GroupFile>(value, &ctx, &mut errors) {
+                if g.group != stem {
+                    errors.push(ctx.err(
+                        "group",
+                        format!("`{}` must equal the file name `{stem}`", g.group),
+                    ));
+                }
+                group_files.push((ctx, g));
+            }
+        } else {
+            errors.push(ctx.err(
+                "",
+                "not a spec file: expected errcodes.yaml, types/*.yaml or api/*.yaml",
+            ));
+        }
+    }
+
+    match errcode_file {
+        Some(f) => loader.errcodes(f, &mut errors),
+        None => errors.push(SpecError {
+            file: "spec/errcodes.yaml".into(),
+            location: String::new(),
+            field: String::new(),
+            message: "missing: every spec needs its return codes".into(),
+        }),
+    }
+
+    // Names first (pass 1b), bodies second (pass 2).
+    let mut raw_types = Vec::new();
+    for (ctx, stem, file) in type_files {
+        loader.api_type_files.push(stem.clone());
+        for (name, value) in file.enums {
+            let ctx = Ctx {
+                location: format!("enum `{name}`"),
+                ..ctx.clone()
+            };
+            if let Some(e) = decode::<raw::Enum>(value, &ctx, &mut errors) {
+                loader.enum_def(&ctx, &stem, name, e, &mut errors);
+            }
+        }
+        for (name, value) in file.types {
+            let ctx = Ctx {
+                location: format!("type `{name}`"),
+                ..ctx.clone()
+            };
+            if !is_pascal(&name) {
+                errors.push(ctx.err("", "type names are PascalCase"));
+            }
+            if !loader.names.insert(name.clone()) {
+                errors.push(ctx.err("", format!("duplicate type name `{name}`")));
+                continue;
+            }
+            if let Some(obj) = decode::<raw::Object>(value, &ctx, &mut errors) {
+                raw_types.push((ctx, stem.clone(), name, obj));
+            }
+        }
+    }
+    for (ctx, stem, name, obj) in raw_types {
+        loader.object(&ctx, "", name, obj, Home::Types(stem), false, &mut errors);
+    }
+
+    let mut groups = Vec::new();
+    for (ctx, g) in group_files {
+        if let Some(group) = loader.group(&ctx, g, &mut errors) {
+            groups.push(group);
+        }
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut api = Api {
+        errcodes: loader.errcodes,
+        enums: loader.enums,
+        models: loader.models,
+        type_files: loader.api_type_files,
+        groups,
+    };
+    api.type_files.sort();
+    if errors.is_empty() {
+        mark_request_side(&mut api);
+        check_examples(&api, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(api)
+    } else {
+        Err(SpecErrors(errors))
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    errcodes: Vec<ErrCodeDef>,
+    enums: IndexMap<String, EnumDef>,
+    models: IndexMap<String, Model>,
+    /// Every struct and enum name declared so far, for duplicate detection.
+    names: HashSet<String>,
+    api_type_files: Vec<String>,
+    /// Where each model was declared, for messages about generated names.
+    model_origin: BTreeMap<String, Ctx>,
+}
+
+fn is_pascal(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn is_snake(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Loader {
+    fn errcodes(&mut self, file: raw::ErrCodesFile, errors: &mut Vec<SpecError>) {
+        let ctx = Ctx {
+            file: "spec/errcodes.yaml".into(),
+            location: String::new(),
+        };
+        let mut seen_codes = HashSet::new();
+        let mut seen_names = HashSet::new();
+        for c in file.codes {
+            let field = format!("code {}", c.code);
+            if !seen_codes.insert(c.code) {
+                errors.push(ctx.err(field.clone(), "duplicate code"));
+            }
+            if !seen_names.insert(c.name.clone()) || c.name == "Unknown" {
+                errors.push(ctx.err(
+                    field.clone(),
+                    format!("duplicate or reserved name `{}`", c.name),
+                ));
+            }
+            if !is_pascal(&c.name) {
+                errors.push(ctx.err(field.clone(), "names are PascalCase"));
+            }
+            if !["OFF", "MIR", "SDK", "OBS"].contains(&c.source.as_str()) {
+                errors.push(ctx.err(field, "source is one of OFF, MIR, SDK, OBS"));
+            }
+            self.errcodes.push(ErrCodeDef {
+                code: c.code,
+                name: c.name,
+                meaning: c.meaning,
+                source: c.source,
+                hint: c.hint,
+            });
+        }
+        self.errcodes.sort_by_key(|c| c.code);
+    }
+
+    fn enum_def(
+        &mut self,
+        ctx: &Ctx,
+        file: &str,
+        name: String,
+        e: raw::Enum,
+        errors: &mut Vec<SpecError>,
+    ) {
+        if !is_pascal(&name) {
+            errors.push(ctx.err("", "enum names are PascalCase"));
+        }
+        if !self.names.insert(name.clone()) {
+            errors.push(ctx.err("", format!("duplicate type name `{name}`")));
+            return;
+        }
+        if e.values.is_empty() {
+            errors.push(ctx.err("values", "an enum needs at least one value"));
+        }
+        let is_int = e.repr == raw::EnumRepr::Int;
+        let mut variants: Vec<Variant> = Vec::new();
+        for (i, v) in e.values.into_iter().enumerate() {
+            let field = format!("values[{i}]");
+            let wire = match (&v.value, is_int) {
+                (serde_yaml::Value::String(s), false) => Value::String(s.clone()),
+                (serde_yaml::Value::Number(n), true) if n.as_i64().is_some() => {
+                    Value::from(n.as_i64().unwrap())
+                }
+                _ => {
+                    let want = if is_int {
+                        "an integer (repr: int)"
+                    } else {
+                        "a string"
+                    };
+                    errors.push(ctx.err(field, format!("value must be {want}")));
+                    continue;
+                }
+            };
+            let rust = match (&v.name, &wire) {
+                (Some(n), _) => n.clone(),
+                (None, Value::String(s)) => {
+                    let bare = e
+                        .strip_prefix
+                        .as_deref()
+                        .and_then(|p| s.strip_prefix(p))
+                        .unwrap_or(s);
+                    bare.to_upper_camel_case()
+                }
+                (None, _) => {
+                    errors.push(ctx.err(field, "integer values need a `name`"));
+                    continue;
+                }
+            };
+            if !is_pascal(&rust) || rust == "Unknown" {
+                errors.push(ctx.err(
+                    field.clone(),
+                    format!("variant name `{rust}` must be PascalCase and not `Unknown`"),
+                ));
+            }
+            if variants.iter().any(|x| x.wire == wire || x.rust == rust) {
+                errors.push(ctx.err(
+                    field,
+                    format!("duplicate value or variant name ({wire} / {rust})"),
+                ));
+                continue;
+            }
+            variants.push(Variant {
+                wire,
+                rust,
+                doc: v.doc,
+            });
+        }
+        self.enums.insert(
+            name.clone(),
+            EnumDef {
+                name,
+                doc: e.doc,
+                is_int,
+                variants,
+                file: file.to_owned(),
+            },
+        );
+    }
+
+    /// Lowers an object (and its inline objects) into models; returns its name.
+    fn object(
+        &mut self,
+        ctx: &Ctx,
+        path: &str,
+        name: String,
+        obj: raw::Object,
+        home: Home,
+        inline: bool,
+        errors: &mut Vec<SpecError>,
+    ) -> String {
+        let fields = self.fields(ctx, path, &name, obj.fields, &home, errors);
+        let rules = self.rules(ctx, path, &fields, obj.rules, errors);
+        self.model_origin.insert(name.clone(), ctx.clone());
+        self.models.insert(
+            name.clone(),
+            Model {
+                name: name.clone(),
+                doc: obj.doc,
+                fields,
+                rules,
+                home,
+                inline,
+                request_side: false,
+                is_response_root: false,
+            },
+        );
+        name
+    }
+
+    fn fields(
+        &mut self,
+        ctx: &Ctx,
+        path: &str,
+        parent: &str,
+        raw_fields: IndexMap<String, raw::Field>,
+        home: &Home,
+        errors: &mut Vec<SpecError>,
+    ) -> Vec<Field> {
+        let mut fields: Vec<Field> = Vec::new();
+        for (wire, raw::Field(spec)) in raw_fields {
+            let fpath = join(path, &wire);
+            let rust = spec
+                .rust_name
+                .clone()
+                .unwrap_or_else(|| wire.to_snake_case());
+            if !is_snake(&rust) {
+                errors.push(ctx.err(
+                    fpath.clone(),
+                    format!("Rust name `{rust}` is not snake_case; set `rust_name`"),
+                ));
+            }
+            if rust == "extra" {
+                errors.push(ctx.err(
+                    fpath.clone(),
+                    "`extra` is reserved for undocumented fields; set `rust_name`",
+                ));
+            }
+            if fields.iter().any(|f| f.rust == rust) {
+                errors.push(ctx.err(
+                    fpath.clone(),
+                    format!("two fields map to the Rust name `{rust}`"),
+                ));
+            }
+            let required = spec.required;
+            let (doc, note) = (spec.doc.clone(), spec.note.clone());
+            let Some(shape) = self.shape(ctx, &fpath, parent, &wire, spec, home, errors) else {
+                continue;
+            };
+            fields.push(Field {
+                wire,
+                rust,
+                required,
+                doc,
+                note,
+                shape,
+            });
+        }
+        fields
+    }
+
+    /// Resolves a field's type and constraints.
+    #[allow(clippy::too_many_arguments)]
+    fn shape(
+        &mut self,
+        ctx: &Ctx,
+        fpath: &str,
+        parent: &str,
+        wire: &str,
+        mut spec: raw::FieldSpec,
+        home: &Home,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<Shape> {
+        let err = |errors: &mut Vec<SpecError>, msg: String| errors.push(ctx.err(fpath, msg));
+        if spec.ty != "object"
+            && (spec.fields.is_some() || spec.name.is_some() || spec.rules.is_some())
+        {
+            err(
+                errors,
+                "`fields`, `name` and `rules` only apply to `type: object`".into(),
+            );
+        }
+        if spec.ty != "list" && spec.items.is_some() {
+            err(errors, "`items` only applies to `type: list`".into());
+        }
+        let ty = match spec.ty.as_str() {
+            "string" => Ty::String,
+            "int" => Ty::Int,
+            "bool" => Ty::Bool,
+            "json" => Ty::Json,
+            "list" => {
+                let Some(items) = spec.items.take() else {
+                    err(errors, "a list needs `items`".into());
+                    return None;
+                };
+                let raw::Field(item) = *items;
+                if item.required {
+                    err(errors, "`required` does not apply to list items".into());
+                }
+                let inner =
+                    self.shape(ctx, &format!("{fpath}[]"), parent, wire, item, home, errors)?;
+                Ty::List(Box::new(inner))
+            }
+            "object" => {
+                let Some(fields) = spec.fields.take() else {
+                    err(errors, "an inline object needs `fields`".into());
+                    return None;
+                };
+                let name = spec
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{parent}{}", wire.to_upper_camel_case()));
+                if !is_pascal(&name) {
+                    err(errors, format!("type name `{name}` is not PascalCase"));
+                }
+                if !self.names.insert(name.clone()) {
+                    err(
+                        errors,
+                        format!(
+                            "the inline object's type name `{name}` is already taken; set `name`"
+                        ),
+                    );
+                    return None;
+                }
+                let obj = raw::Object {
+                    name: None,
+                    doc: spec.doc.clone(),
+                    fields,
+                    rules: spec.rules.take().unwrap_or_default(),
+                };
+                Ty::Model(self.object(ctx, fpath, name, obj, home.clone(), true, errors))
+            }
+            other if self.enums.contains_key(other) => Ty::Enum(other.to_owned()),
+            other if self.names.contains(other) => Ty::Model(other.to_owned()),
+            other => {
+                err(
+                    errors,
+                    format!(
+                        "unknown type `{other}` (not a scalar type and not defined in spec/types/)"
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut checks = Vec::new();
+        if spec.required && ty == Ty::String {
+            checks.push(Check::NonEmpty);
+        }
+        let kind_ok = |k: &str| match k {
+            "string" => ty == Ty::String,
+            "int" => ty == Ty::Int,
+            "list" => matches!(ty, Ty::List(_)),
+            _ => false,
+        };
+        let mut want =
+            |errors: &mut Vec<SpecError>, key: &str, kind: &str, check: Option<Check>| {
+                if let Some(check) = check {
+                    if kind_ok(kind) {
+                        checks.push(check);
+                    } else {
+                        err(errors, format!("`{key}` applies to {kind} fields only"));
+                    }
+                }
+            };
+        want(
+            errors,
+            "max_bytes",
+            "string",
+            spec.max_bytes.map(Check::MaxBytes),
+        );
+        want(
+            errors,
+            "max_chars",
+            "string",
+            spec.max_chars.map(Check::MaxChars),
+        );
+        match spec.format.as_deref() {
+            None => {}
+            Some("date") => want(errors, "format", "string", Some(Check::Date)),
+            Some(other) => err(errors, format!("unknown format `{other}` (known: date)")),
+        }
+        want(errors, "min", "int", spec.min.map(Check::Min));
+        want(errors, "max", "int", spec.max.map(Check::Max));
+        want(
+            errors,
+            "min_items",
+            "list",
+            spec.min_items.map(Check::MinItems),
+        );
+        want(
+            errors,
+            "max_items",
+            "list",
+            spec.max_items.map(Check::MaxItems),
+        );
+        if let (Some(min), Some(max)) = (spec.min, spec.max) {
+            if min > max {
+                err(errors, format!("min {min} > max {max}"));
+            }
+        }
+        if let Some(values) = spec.one_of {
+            let mut wire_values = Vec::new();
+            for v in &values {
+                match yaml_to_json(v) {
+                    Ok(v) => wire_values.push(v),
+                    Err(e) => err(errors, format!("one_of: {e}")),
+                }
+            }
+            let fits = |v: &Value| match &ty {
+                Ty::String => v.is_string(),
+                Ty::Int => v.is_i64(),
+                Ty::Enum(e) => self.enums[e].variants.iter().any(|x| &x.wire == v),
+                _ => false,
+            };
+            if wire_values.is_empty() {
+                err(errors, "one_of needs at least one value".into());
+            } else if let Some(bad) = wire_values.iter().find(|v| !fits(v)) {
+                err(
+                    errors,
+                    format!("one_of value {bad} is not a value of this field's type"),
+                );
+            } else {
+                checks.push(Check::OneOf(wire_values));
+            }
+        }
+        Some(Shape { ty, checks })
+    }
+
+    fn rules(
+        &self,
+        ctx: &Ctx,
+        path: &str,
+        fields: &[Field],
+        raw_rules: Vec<raw::Rule>,
+        errors: &mut Vec<SpecError>,
+    ) -> Vec<Rule> {
+        let rpath = join(path, "rules");
+        let field = |name: &str, errors: &mut Vec<SpecError>| -> Option<&Field> {
+            let f = fields.iter().find(|f| f.wire == name);
+            if f.is_none() {
+                errors.push(ctx.err(
+                    rpath.clone(),
+                    format!("names `{name}`, which is not a field of this object"),
+                ));
+            }
+            f
+        };
+        let mut rules = Vec::new();
+        for rule in raw_rules {
+            let kinds = [
+                rule.exactly_one_of.is_some(),
+                rule.at_most_one_of.is_some(),
+                rule.date_range.is_some(),
+            ];
+            if kinds.iter().filter(|k| **k).count() != 1 {
+                errors.push(ctx.err(
+                    rpath.clone(),
+                    "each rule has exactly one of exactly_one_of, at_most_one_of, date_range",
+                ));
+                continue;
+            }
+            if let Some(names) = rule.exactly_one_of.or(rule.at_most_one_of.clone()) {
+                let exactly = rule.at_most_one_of.is_none();
+                let key = if exactly {
+                    "exactly_one_of"
+                } else {
+                    "at_most_one_of"
+                };
+                if names.len() < 2 {
+                    errors.push(ctx.err(rpath.clone(), format!("{key} needs at least two fields")));
+                } else if names
+                    .iter()
+                    .all(|n| field(n, errors).is_some_and(|f| !f.required))
+                {
+                    rules.push(if exactly {
+                        Rule::ExactlyOneOf(names)
+                    } else {
+                        Rule::AtMostOneOf(names)
+                    });
+                } else {
+                    errors
+                        .push(ctx.err(rpath.clone(), format!("{key} names optional fields only")));
+                }
+            }
+            if let Some(r) = rule.date_range {
+                let dated = |n: &str, errors: &mut Vec<SpecError>| {
+                    field(n, errors)
+                        .is_some_and(|f| f.required && f.shape.checks.contains(&Check::Date))
+                };
+                let (b, e) = (dated(&r.begin, errors), dated(&r.end, errors));
+                if !(b && e) {
+                    errors.push(ctx.err(
+                        rpath.clone(),
+                        "date_range names two required `format: date` fields",
+                    ));
+                } else if r.max_days.is_some_and(|n| n < 0) {
+                    errors.push(ctx.err(rpath.clone(), "max_days must not be negative"));
+                } else {
+                    rules.push(Rule::DateRange {
+                        begin: r.begin,
+                        end: r.end,
+                        max_days: r.max_days,
+                        before_today: r.before_today,
+                    });
+                }
+            }
+        }
+        rules
+    }
+
+    fn group(
+        &mut self,
+        ctx: &Ctx,
+        g: raw::GroupFile,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<Group> {
+        if !is_snake(&g.group) {
+            errors.push(ctx.err("group", "group names are snake_case"));
+        }
+        if g.endpoints.is_empty() {
+            errors.push(ctx.err("endpoints", "a group needs at least one endpoint"));
+        }
+        let mut endpoints: Vec<Endpoint> = Vec::new();
+        for (i, value) in g.endpoints.into_iter().enumerate() {
+            let id = value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+            let location = match &id {
+                Some(id) => format!("endpoint `{id}`"),
+                None => format!("endpoints[{i}]"),
+            };
+            let ectx = Ctx {
+                location,
+                ..ctx.clone()
+            };
+            let Some(e) = decode::<raw::Endpoint>(value, &ectx, errors) else {
+                continue;
+            };
+            if endpoints.iter().any(|x| x.id == e.id) {
+                errors.push(ectx.err(
+                    "id",
+                    format!("duplicate endpoint id `{}` in group `{}`", e.id, g.group),
+                ));
+                continue;
+            }
+            if let Some(endpoint) = self.endpoint(&ectx, &g.group, &g.doc, e, errors) {
+                endpoints.push(endpoint);
+            }
+        }
+        Some(Group {
+            name: g.group,
+            title: g.title,
+            doc: g.doc,
+            endpoints,
+        })
+    }
+
+    fn endpoint(
+        &mut self,
+        ctx: &Ctx,
+        group: &str,
+        group_doc: &str,
+        e: raw::Endpoint,
+        errors: &mut Vec<SpecError>,
+    ) -> Option<Endpoint> {
+        if !is_snake(&e.id) {
+            errors.push(ctx.err("id", "endpoint ids are snake_case"));
+        }
+        let (method, path) = match e.http.split_once(' ') {
+            Some(("GET", p)) if p.starts_with('/') => (Method::Get, p.to_owned()),
+            Some(("POST", p)) if p.starts_with('/') => (Method::Post, p.to_owned()),
+            _ => {
+                errors.push(ctx.err(
+                    "http",
+                    format!("`{}` is not `GET /path` or `POST /path`", e.http),
+                ));
+                return None;
+            }
+        };
+        for code in &e.errcodes {
+            if !self.errcodes.iter().any(|c| c.code == *code) {
+                errors.push(ctx.err("errcodes", format!("{code} is not in spec/errcodes.yaml")));
+            }
+        }
+        if e.examples.is_empty() {
+            errors.push(ctx.err(
+                "examples",
+                "every endpoint needs at least one example from the docs",
+            ));
+        }
+        let base = format!(
+            "{}{}",
+            group.to_upper_camel_case(),
+            e.id.to_upper_camel_case()
+        );
+        let home = Home::Group(group.to_owned());
+        let mut names = Vec::new();
+        for (part, mut obj) in [("request", e.request), ("response", e.response)] {
+            let name = obj
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{base}{}", part.to_upper_camel_case()));
+            if obj.doc.is_none() {
+                let what = if part == "request" {
+                    "The request of"
+                } else {
+                    "The reply of"
+                };
+                obj.doc = Some(format!("{what} `{group}.{}`: {}", e.id, e.summary));
+            }
+            if !self.names.insert(name.clone()) {
+                errors.push(ctx.err(
+                    part,
+                    format!("type name `{name}` is already taken; set `name`"),
+                ));
+                return None;
+            }
+            names.push(self.object(ctx, part, name, obj, home.clone(), false, errors));
+        }
+        let response = names.pop()?;
+        let request = names.pop()?;
+        self.models[&response].is_response_root = true;
+
+        let mut examples: Vec<Example> = Vec::new();
+        for (i, x) in e.examples.into_iter().enumerate() {
+            let field = format!("examples[{i}]");
+            if !is_snake(&x.name) || examples.iter().any(|y| y.name == x.name) {
+                errors.push(ctx.err(
+                    field.clone(),
+                    format!("example name `{}` must be snake_case and unique", x.name),
+                ));
+            }
+            match (yaml_to_json(&x.request), yaml_to_json(&x.response)) {
+                (Ok(request), Ok(response)) => examples.push(Example {
+                    name: x.name,
+                    source: x.source,
+                    request,
+                    response,
+                }),
+                (Err(m), _) | (_, Err(m)) => errors.push(ctx.err(field, m)),
+            }
+        }
+        Some(Endpoint {
+            group: group.to_owned(),
+            id: e.id,
+            summary: e.summary,
+            description: e.description,
+            doc: e.doc.unwrap_or_else(|| group_doc.to_owned()),
+            method,
+            path,
+            idempotent: e.idempotent,
+            request,
+            response,
+            errcodes: e.errcodes,
+            notes: e.notes,
+            examples,
+        })
+    }
+}
+
+pub fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Marks the models reachable from requests (they get builders and validators).
+fn mark_request_side(api: &mut Api) {
+    let mut stack: Vec<String> = api
+        .groups
+        .iter()
+        .flat_map(|g| g.endpoints.iter().map(|e| e.request.clone()))
+        .collect();
+    // Shared types are part of the public model: always buildable and checkable.
+    stack.extend(
+        api.models
+            .values()
+            .filter(|m| matches!(m.home, Home::Types(_)))
+            .map(|m| m.name.clone()),
+    );
+    while let Some(name) = stack.pop() {
+        let model = &mut api.models[&name];
+        if model.request_side {
+            continue;
+        }
+        model.request_side = true;
+        for f in &model.fields {
+            let mut ty = &f.shape.ty;
+            while let Ty::List(inner) = ty {
+                ty = &inner.ty;
+            }
+            if let Ty::Model(m) = ty {
+                stack.push(m.clone());
+            }
+        }
+    }
+}
+
+/// Every documentation example must satisfy the spec's own schema.
+fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
+    let today = examples::china_today();
+    for g in &api.groups {
+        let file = format!("spec/api/{}.yaml", g.name);
+        for e in &g.endpoints {
+            let ctx = Ctx {
+                file: file.clone(),
+                location: format!("endpoint `{}`", e.id),
+            };
+            for x in &e.examples {
+                let at = |part: &str| format!("examples.{}.{part}", x.name);
+                for problem in examples::check(api, &e.request, &x.request, today) {
+                    errors.push(ctx.err(join(&at("request"), &problem.path), problem.message));
+                }
+                match x.response.get("errcode").map(|c| c.as_i64()) {
+                    Some(None) => {
+                        errors.push(ctx.err(at("response.errcode"), "errcode must be an integer"))
+                    }
+                    Some(Some(code)) if code != 0 => {
+                        if api.errcode(code).is_none() {
+                            errors.push(ctx.err(
+                                at("response.errcode"),
+                                format!("{code} is not in spec/errcodes.yaml"),
+                            ));
+                        }
+                        let extra = x
+                            .response
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .map(|(k, _)| k.as_str());
+                        for key in extra.filter(|k| *k != "errcode" && *k != "errmsg") {
+                            errors.push(ctx.err(
+                                at("response"),
+                                format!(
+                                    "an error reply holds only errcode and errmsg, not `{key}`"
+                                ),
+                            ));
+                        }
+                    }
+                    _ => {
+                        let mut body = x.response.clone();
+                        if let Some(map) = body.as_object_mut() {
+                            map.remove("errcode");
+                            map.remove("errmsg");
+                        }
+                        for problem in examples::check(api, &e.response, &body, today) {
+                            errors.push(
+                                ctx.err(join(&at("response"), &problem.path), problem.message),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
