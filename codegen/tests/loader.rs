@@ -1,0 +1,326 @@
+//! The loader rejects bad specs, naming file, endpoint and field.
+
+use wechat_card_codegen::{SourceFile, SpecError, generate, load::load};
+
+const ERRCODES: &str =
+    "codes:\n  - { code: 40056, name: InvalidCode, meaning: 不合法的Code码, source: OFF }\n";
+
+const TYPES: &str = r#"
+types:
+  Window:
+    fields:
+      begin_date: { type: string, required: true, format: date }
+      end_date: { type: string, required: true, format: date }
+    rules:
+      - date_range: { begin: begin_date, end: end_date, max_days: 62 }
+enums:
+  Status:
+    strip_prefix: S_
+    values:
+      - { value: S_OK, doc: fine }
+      - { value: S_BAD }
+"#;
+
+/// A small valid group; tests replace parts of it.
+const GROUP: &str = r#"
+group: demo
+title: Demo
+doc: https://example.invalid/doc
+endpoints:
+  - id: get
+    summary: get a code
+    http: POST /card/code/get
+    idempotent: true
+    request:
+      fields:
+        code: { type: string, required: true, max_bytes: 20 }
+        status: Status
+        tags: { type: list, items: { type: string, max_chars: 2 }, max_items: 3 }
+    response:
+      fields:
+        window: Window
+    errcodes: [40056]
+    examples:
+      - name: ok
+        source: test
+        request: { code: "123", status: S_OK, tags: [a, 券] }
+        response: { errcode: 0, errmsg: ok, window: { begin_date: "2015-06-15", end_date: "2015-06-30" } }
+"#;
+
+fn spec(group: &str) -> Vec<SourceFile> {
+    vec![
+        SourceFile {
+            path: "spec/errcodes.yaml".into(),
+            text: ERRCODES.into(),
+        },
+        SourceFile {
+            path: "spec/types/common.yaml".into(),
+            text: TYPES.into(),
+        },
+        SourceFile {
+            path: "spec/api/demo.yaml".into(),
+            text: group.into(),
+        },
+    ]
+}
+
+fn errors(files: &[SourceFile]) -> Vec<SpecError> {
+    match load(files) {
+        Ok(_) => panic!("the spec was accepted"),
+        Err(e) => e.0,
+    }
+}
+
+/// Exactly one error, in `file`, at `location`, on `field`, whose message contains `says`.
+fn rejects(group: &str, file: &str, location: &str, field: &str, says: &str) {
+    let errors = errors(&spec(group));
+    let found = errors.iter().any(|e| {
+        e.file == file && e.location == location && e.field == field && e.message.contains(says)
+    });
+    assert!(
+        found,
+        "no error {file}: {location}: {field}: …{says}… among {errors:#?}"
+    );
+}
+
+#[test]
+fn the_base_spec_loads_and_generates() {
+    let files = generate(&spec(GROUP)).unwrap_or_else(|e| panic!("{e}"));
+    let demo = files
+        .iter()
+        .find(|f| f.path == "src/generated/demo.rs")
+        .expect("a group file");
+    assert!(demo.text.starts_with("// @generated"));
+    assert!(demo.text.contains("pub struct DemoGetRequest"));
+    assert!(demo.text.contains("c.max_bytes(v, 20);"));
+}
+
+#[test]
+fn unknown_key_in_a_field() {
+    let bad = GROUP.replace("max_bytes: 20", "max_byte: 20");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "request.fields.code.max_byte",
+        "unknown field `max_byte`",
+    );
+}
+
+#[test]
+fn unknown_key_on_an_endpoint() {
+    let bad = GROUP.replace("idempotent: true", "idempotent: true\n    retries: 3");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "retries",
+        "unknown field `retries`",
+    );
+}
+
+#[test]
+fn dangling_type_reference() {
+    let bad = GROUP.replace("status: Status", "status: Statuss");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "request.status",
+        "unknown type `Statuss`",
+    );
+}
+
+#[test]
+fn duplicate_endpoint_id() {
+    let endpoint = &GROUP[GROUP.find("  - id: get").unwrap()..];
+    let bad = format!("{GROUP}{endpoint}");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "id",
+        "duplicate endpoint id `get`",
+    );
+}
+
+#[test]
+fn duplicate_type_name_across_files() {
+    let mut files = spec(GROUP);
+    files.push(SourceFile {
+        path: "spec/types/more.yaml".into(),
+        text: "types:\n  Window:\n    fields: {}\n".into(),
+    });
+    let errors = errors(&files);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.location == "type `Window`" && e.message.contains("duplicate")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn example_breaking_a_limit() {
+    let bad = GROUP.replace(r#"code: "123""#, r#"code: "123456789012345678901""#);
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.code",
+        "at most 20 bytes",
+    );
+}
+
+#[test]
+fn example_breaking_an_item_limit() {
+    let bad = GROUP.replace("tags: [a, 券]", "tags: [a, 券券券]");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.tags[1]",
+        "at most 2 汉字",
+    );
+}
+
+#[test]
+fn example_with_an_undeclared_field() {
+    let bad = GROUP.replace("status: S_OK,", "status: S_OK, colour: red,");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.colour",
+        "not a field",
+    );
+}
+
+#[test]
+fn example_missing_a_required_field() {
+    let bad = GROUP.replace(r#"{ code: "123", "#, "{ ");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.code",
+        "required field missing",
+    );
+}
+
+#[test]
+fn example_with_an_undocumented_enum_value() {
+    let bad = GROUP.replace("status: S_OK", "status: S_MAYBE");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.status",
+        "not a documented value",
+    );
+}
+
+#[test]
+fn example_breaking_an_object_rule_in_the_reply() {
+    let bad = GROUP.replace(r#"end_date: "2015-06-30""#, r#"end_date: "2015-09-30""#);
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.response.window.end_date",
+        "at most 62",
+    );
+}
+
+#[test]
+fn error_example_with_an_unlisted_errcode() {
+    let bad = GROUP.replace("response: { errcode: 0, errmsg: ok, window: { begin_date: \"2015-06-15\", end_date: \"2015-06-30\" } }", "response: { errcode: 12345, errmsg: nope }");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.response.errcode",
+        "not in spec/errcodes.yaml",
+    );
+}
+
+#[test]
+fn errcode_not_in_the_table() {
+    let bad = GROUP.replace("errcodes: [40056]", "errcodes: [40056, 99999]");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "errcodes",
+        "99999 is not in spec/errcodes.yaml",
+    );
+}
+
+#[test]
+fn constraint_on_the_wrong_type() {
+    let bad = GROUP.replace("status: Status", "status: { type: bool, max_bytes: 3 }");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "request.status",
+        "`max_bytes` applies to string fields only",
+    );
+}
+
+#[test]
+fn rule_naming_a_missing_field() {
+    let bad = GROUP.replace(
+        "    response:\n",
+        "      rules:\n        - at_most_one_of: [status, nope]\n    response:\n",
+    );
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "request.rules",
+        "`nope`, which is not a field",
+    );
+}
+
+#[test]
+fn group_must_match_its_file() {
+    let bad = GROUP.replace("group: demo", "group: other");
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "",
+        "group",
+        "must equal the file name `demo`",
+    );
+}
+
+#[test]
+fn errors_are_all_reported_at_once() {
+    let bad = GROUP.replace("max_bytes: 20", "max_byte: 20");
+    let mut files = spec(&bad);
+    files[1].text = TYPES.replace(
+        "type: string, required: true, format: date }\n      end_date",
+        "type: Nope }\n      end_date",
+    );
+    let errors = errors(&files);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.location == "type `Window`" && e.message.contains("unknown type `Nope`")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.location == "endpoint `get`" && e.message.contains("max_byte")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let once = generate(&spec(GROUP)).unwrap();
+    let twice = generate(&spec(GROUP)).unwrap();
+    assert_eq!(once, twice);
+}

@@ -1,0 +1,108 @@
+//! The crate's one error type.
+
+use crate::ErrCode;
+use crate::validate::Violation;
+
+/// Everything a call can fail with.
+///
+/// No variant ever holds the access token or the app secret: transport errors are
+/// stripped of the request URL (which carries `access_token`) and messages are
+/// scrubbed before they are stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks the spec's rules; nothing was sent.
+    #[error("invalid {endpoint} request: {}", list(violations))]
+    InvalidRequest {
+        endpoint: &'static str,
+        violations: Vec<Violation>,
+    },
+
+    /// WeChat answered with a non-zero `errcode`.
+    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}", hint(code))]
+    Api {
+        endpoint: &'static str,
+        code: ErrCode,
+        message: String,
+    },
+
+    /// The request could not be sent or its reply not received.
+    #[error("{endpoint}: transport error: {message}{}", outcome(*maybe_sent, *idempotent))]
+    Transport {
+        endpoint: &'static str,
+        message: String,
+        /// `true` when the request may have reached WeChat (a timeout or a broken
+        /// connection after sending), `false` when it surely did not (connect failure).
+        maybe_sent: bool,
+        /// Whether the endpoint is idempotent (safe to send again).
+        idempotent: bool,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The reply is not what the API documents (not JSON, HTML from a proxy, a
+    /// missing field…).
+    #[error("{endpoint}: undecodable reply (HTTP {status}): {reason}; body starts: {excerpt:?}")]
+    Decode {
+        endpoint: &'static str,
+        status: u16,
+        reason: String,
+        excerpt: String,
+    },
+
+    /// No access token could be had.
+    #[error("credentials: {message}")]
+    Credentials {
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The client is configured wrongly (e.g. a base URL that is not http(s)).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The WeChat errcode, for [`Error::Api`].
+    pub fn errcode(&self) -> Option<ErrCode> {
+        match self {
+            Error::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The violations, for [`Error::InvalidRequest`].
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Error::InvalidRequest { violations, .. } => violations,
+            _ => &[],
+        }
+    }
+}
+
+fn list(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn hint(code: &ErrCode) -> String {
+    match code.meaning() {
+        Some(meaning) => format!(" ({meaning})"),
+        None => String::new(),
+    }
+}
+
+fn outcome(maybe_sent: bool, idempotent: bool) -> &'static str {
+    match (maybe_sent, idempotent) {
+        (false, _) => " (the request was not sent)",
+        (true, true) => " (the request may have reached WeChat; it is safe to send again)",
+        (true, false) => {
+            " (the request may have reached WeChat and this call is not idempotent: \
+             check its effect before sending it again)"
+        }
+    }
+}

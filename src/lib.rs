@@ -1,0 +1,36 @@
+//! Typed, validated client for the WeChat Official Account Card & Coupon (卡券) API.
+//!
+//! Every endpoint, model and constraint is generated from the YAML spec in `spec/`
+//! (see `spec/README.md`): requests are checked before they leave the machine, replies
+//! decode into typed models that keep what WeChat adds later.
+//!
+//! - [`Client`] (feature `async`, default) and [`blocking::Client`] (feature
+//!   `blocking`) share one description of each endpoint.
+//! - Handlers group endpoints: `client.card()`, `client.code()`, `client.datacube()`.
+//! - Errors: [`Error`]; WeChat's return codes: [`ErrCode`].
+
+#![forbid(unsafe_code)]
+
+#[rustfmt::skip]
+mod generated;
+
+pub mod config;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod core;
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+pub mod model;
+pub mod validate;
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+#[cfg(feature = "async")]
+mod client;
+
+#[cfg(feature = "async")]
+pub use client::Client;
+pub use config::Config;
+pub use credentials::{AccessToken, StaticToken, TokenProvider};
+pub use error::Error;
+pub use generated::exports::*;

@@ -1,0 +1,571 @@
+//! Checking requests before they leave the machine.
+//!
+//! Every request type implements [`Validate`] (generated from the constraints in
+//! `spec/`). The clients run it before fetching a token or opening a connection; a
+//! request that breaks any rule gives [`Error::InvalidRequest`](crate::Error) listing
+//! every violation with its field path, and nothing is sent.
+
+use std::fmt;
+use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+/// A value that knows the rules of its fields.
+pub trait Validate {
+    /// Records every rule this value breaks into `checker`.
+    fn validate(&self, checker: &mut Checker);
+
+    /// Checks the value as of `today` (a China date); `Ok` when it breaks no rule.
+    fn check(&self, today: Date) -> Result<(), Vec<Violation>> {
+        let mut checker = Checker::new(today);
+        self.validate(&mut checker);
+        checker.finish()
+    }
+}
+
+/// One broken rule: where, and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Path of the field in the request: `count`, `status_list[2]`,
+    /// `member_card.base_info.notice`; for a rule between fields, the fields in braces.
+    pub field: String,
+    pub rule: Rule,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.rule)
+    }
+}
+
+/// A rule of the spec and how the value broke it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A required text is empty.
+    Required,
+    MaxBytes {
+        max: usize,
+        actual: usize,
+    },
+    /// At most `max` 汉字, i.e. 3·`max` UTF-8 bytes (see spec/README.md).
+    MaxChars {
+        max: usize,
+        actual_bytes: usize,
+    },
+    /// Not a `YYYY-MM-DD` calendar date.
+    DateFormat {
+        actual: String,
+    },
+    Min {
+        min: i64,
+        actual: i64,
+    },
+    Max {
+        max: i64,
+        actual: i64,
+    },
+    MinItems {
+        min: usize,
+        actual: usize,
+    },
+    MaxItems {
+        max: usize,
+        actual: usize,
+    },
+    /// The endpoint accepts only some values here.
+    OneOf {
+        allowed: Vec<String>,
+        actual: String,
+    },
+    /// A value of an enum that the docs do not list.
+    UnknownEnumValue {
+        enum_name: &'static str,
+        actual: String,
+    },
+    ExactlyOneOf {
+        fields: &'static [&'static str],
+        present: usize,
+    },
+    AtMostOneOf {
+        fields: &'static [&'static str],
+        present: usize,
+    },
+    /// The begin date is after the end date.
+    DateOrder {
+        begin: String,
+        end: String,
+    },
+    /// The date window is longer than WeChat allows.
+    MaxDays {
+        max: i64,
+        actual: i64,
+    },
+    /// Statistics of today (China time) or later are not available.
+    BeforeToday {
+        actual: String,
+        today: String,
+    },
+    /// The value cannot be encoded as JSON (only possible through `extra`).
+    Encoding {
+        message: String,
+    },
+}
+
+impl Rule {
+    /// The rule's short name, as in spec/README.md (`max_bytes`, `one_of`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Required => "required",
+            Rule::MaxBytes { .. } => "max_bytes",
+            Rule::MaxChars { .. } => "max_chars",
+            Rule::DateFormat { .. } => "format",
+            Rule::Min { .. } => "min",
+            Rule::Max { .. } => "max",
+            Rule::MinItems { .. } => "min_items",
+            Rule::MaxItems { .. } => "max_items",
+            Rule::OneOf { .. } => "one_of",
+            Rule::UnknownEnumValue { .. } => "enum",
+            Rule::ExactlyOneOf { .. } => "exactly_one_of",
+            Rule::AtMostOneOf { .. } => "at_most_one_of",
+            Rule::DateOrder { .. } => "date_order",
+            Rule::MaxDays { .. } => "max_days",
+            Rule::BeforeToday { .. } => "before_today",
+            Rule::Encoding { .. } => "encoding",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Required => write!(f, "is required and must not be empty"),
+            Rule::MaxBytes { max, actual } => {
+                write!(f, "must be at most {max} bytes, got {actual}")
+            }
+            Rule::MaxChars { max, actual_bytes } => {
+                write!(
+                    f,
+                    "must be at most {max} 汉字 ({} UTF-8 bytes), got {actual_bytes} bytes",
+                    max * 3
+                )
+            }
+            Rule::DateFormat { actual } => {
+                write!(f, "must be a date written YYYY-MM-DD, got {actual:?}")
+            }
+            Rule::Min { min, actual } => write!(f, "must be at least {min}, got {actual}"),
+            Rule::Max { max, actual } => write!(f, "must be at most {max}, got {actual}"),
+            Rule::MinItems { min, actual } => {
+                write!(f, "must have at least {min} items, got {actual}")
+            }
+            Rule::MaxItems { max, actual } => {
+                write!(f, "must have at most {max} items, got {actual}")
+            }
+            Rule::OneOf { allowed, actual } => {
+                write!(f, "must be one of {}, got {actual}", allowed.join(", "))
+            }
+            Rule::UnknownEnumValue { enum_name, actual } => {
+                write!(f, "{actual:?} is not a documented {enum_name} value")
+            }
+            Rule::ExactlyOneOf { fields, present } => {
+                write!(
+                    f,
+                    "exactly one of {} must be set, {present} are",
+                    fields.join(", ")
+                )
+            }
+            Rule::AtMostOneOf { fields, present } => {
+                write!(
+                    f,
+                    "at most one of {} may be set, {present} are",
+                    fields.join(", ")
+                )
+            }
+            Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
+            Rule::MaxDays { max, actual } => {
+                write!(f, "spans {actual} days, at most {max} are allowed")
+            }
+            Rule::BeforeToday { actual, today } => {
+                write!(
+                    f,
+                    "is {actual}; it must be before today ({today}, China time): today's data is not ready"
+                )
+            }
+            Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
+        }
+    }
+}
+
+/// A documented enum of the spec (generated), as the checker sees it.
+pub trait SpecEnum {
+    /// The enum's Rust name, for messages.
+    const NAME: &'static str;
+    /// `false` for a value the docs do not list (kept in the `Unknown` variant).
+    fn is_known(&self) -> bool;
+    /// The value as sent on the wire, for messages.
+    fn wire(&self) -> String;
+}
+
+/// Collects violations while generated `validate` methods walk a request.
+///
+/// Field-level checks apply to the current path; [`Checker::at`] and
+/// [`Checker::at_index`] descend.
+#[derive(Debug)]
+pub struct Checker {
+    path: String,
+    today: Date,
+    violations: Vec<Violation>,
+}
+
+impl Checker {
+    /// A checker for requests sent on `today` (a China date, see [`china_today`]).
+    pub fn new(today: Date) -> Self {
+        Checker {
+            path: String::new(),
+            today,
+            violations: Vec::new(),
+        }
+    }
+
+    /// `Ok` when nothing was broken.
+    pub fn finish(self) -> Result<(), Vec<Violation>> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(self.violations)
+        }
+    }
+
+    fn push(&mut self, rule: Rule) {
+        self.violations.push(Violation {
+            field: self.path.clone(),
+            rule,
+        });
+    }
+
+    fn push_at(&mut self, field: &str, rule: Rule) {
+        let field = join(&self.path, field);
+        self.violations.push(Violation { field, rule });
+    }
+
+    /// Descends into the field `name` of the current object until the returned
+    /// scope is dropped: `let c = &mut c.at("code");`.
+    pub fn at(&mut self, name: &str) -> Scope<'_> {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        Scope { checker: self, len }
+    }
+
+    /// Descends into element `i` of the current list until the scope is dropped.
+    pub fn at_index(&mut self, i: usize) -> Scope<'_> {
+        use std::fmt::Write;
+        let len = self.path.len();
+        let _ = write!(self.path, "[{i}]");
+        Scope { checker: self, len }
+    }
+
+    pub fn non_empty(&mut self, value: &str) {
+        if value.is_empty() {
+            self.push(Rule::Required);
+        }
+    }
+
+    pub fn max_bytes(&mut self, value: &str, max: usize) {
+        if value.len() > max {
+            self.push(Rule::MaxBytes {
+                max,
+                actual: value.len(),
+            });
+        }
+    }
+
+    /// See spec/README.md, "Counting 汉字": N 汉字 are 3·N UTF-8 bytes.
+    pub fn max_chars(&mut self, value: &str, max: usize) {
+        if value.len() > max * 3 {
+            self.push(Rule::MaxChars {
+                max,
+                actual_bytes: value.len(),
+            });
+        }
+    }
+
+    pub fn date(&mut self, value: &str) {
+        if parse_date(value).is_none() {
+            self.push(Rule::DateFormat {
+                actual: value.to_owned(),
+            });
+        }
+    }
+
+    pub fn min(&mut self, value: i64, min: i64) {
+        if value < min {
+            self.push(Rule::Min { min, actual: value });
+        }
+    }
+
+    pub fn max(&mut self, value: i64, max: i64) {
+        if value > max {
+            self.push(Rule::Max { max, actual: value });
+        }
+    }
+
+    pub fn min_items(&mut self, len: usize, min: usize) {
+        if len < min {
+            self.push(Rule::MinItems { min, actual: len });
+        }
+    }
+
+    pub fn max_items(&mut self, len: usize, max: usize) {
+        if len > max {
+            self.push(Rule::MaxItems { max, actual: len });
+        }
+    }
+
+    pub fn one_of_str(&mut self, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            let allowed = allowed.iter().map(|s| s.to_string()).collect();
+            self.push(Rule::OneOf {
+                allowed,
+                actual: value.to_owned(),
+            });
+        }
+    }
+
+    pub fn one_of_int(&mut self, value: i64, allowed: &[i64]) {
+        if !allowed.contains(&value) {
+            let allowed = allowed.iter().map(|n| n.to_string()).collect();
+            self.push(Rule::OneOf {
+                allowed,
+                actual: value.to_string(),
+            });
+        }
+    }
+
+    /// Requests may only carry documented enum values.
+    pub fn known<E: SpecEnum>(&mut self, value: &E) {
+        if !value.is_known() {
+            self.push(Rule::UnknownEnumValue {
+                enum_name: E::NAME,
+                actual: value.wire(),
+            });
+        }
+    }
+
+    pub fn exactly_one_of(&mut self, fields: &'static [&'static str], present: &[bool]) {
+        let count = present.iter().filter(|p| **p).count();
+        if count != 1 {
+            let at = format!("{{{}}}", fields.join(", "));
+            self.push_at(
+                &at,
+                Rule::ExactlyOneOf {
+                    fields,
+                    present: count,
+                },
+            );
+        }
+    }
+
+    pub fn at_most_one_of(&mut self, fields: &'static [&'static str], present: &[bool]) {
+        let count = present.iter().filter(|p| **p).count();
+        if count > 1 {
+            let at = format!("{{{}}}", fields.join(", "));
+            self.push_at(
+                &at,
+                Rule::AtMostOneOf {
+                    fields,
+                    present: count,
+                },
+            );
+        }
+    }
+
+    /// `begin ≤ end`, `end − begin ≤ max_days`, and `end` before today when asked.
+    /// Dates that do not parse are reported by [`Checker::date`] on their own field.
+    pub fn date_range(
+        &mut self,
+        (begin_field, begin): (&str, &str),
+        (end_field, end): (&str, &str),
+        max_days: Option<i64>,
+        before_today: bool,
+    ) {
+        let (Some(b), Some(e)) = (parse_date(begin), parse_date(end)) else {
+            return;
+        };
+        if b > e {
+            self.push_at(
+                begin_field,
+                Rule::DateOrder {
+                    begin: begin.to_owned(),
+                    end: end.to_owned(),
+                },
+            );
+        } else if let Some(max) = max_days {
+            let actual = (e - b).whole_days();
+            if actual > max {
+                self.push_at(end_field, Rule::MaxDays { max, actual });
+            }
+        }
+        if before_today && e >= self.today {
+            let today = self.today.to_string();
+            self.push_at(
+                end_field,
+                Rule::BeforeToday {
+                    actual: end.to_owned(),
+                    today,
+                },
+            );
+        }
+    }
+}
+
+/// A [`Checker`] descended into a field or element; ascends again when dropped.
+#[derive(Debug)]
+pub struct Scope<'a> {
+    checker: &'a mut Checker,
+    len: usize,
+}
+
+impl std::ops::Deref for Scope<'_> {
+    type Target = Checker;
+    fn deref(&self) -> &Checker {
+        self.checker
+    }
+}
+
+impl std::ops::DerefMut for Scope<'_> {
+    fn deref_mut(&mut self) -> &mut Checker {
+        self.checker
+    }
+}
+
+impl Drop for Scope<'_> {
+    fn drop(&mut self) {
+        self.checker.path.truncate(self.len);
+    }
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Today's date in China (UTC+8), the day WeChat's statistics count in.
+pub fn china_today() -> Date {
+    let china = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    OffsetDateTime::now_utc().to_offset(china).date()
+}
+
+/// Parses `YYYY-MM-DD` strictly: four, two and two ASCII digits naming a real day.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return None;
+    }
+    let year: i32 = s[0..4].parse().ok()?;
+    let month: u8 = s[5..7].parse().ok()?;
+    let day: u8 = s[8..10].parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2015-06-15").is_some());
+        for bad in [
+            "2015-6-15",
+            "2015/06/15",
+            "2015-02-30",
+            "15-06-2015",
+            "2015-06-15 ",
+            "２０１５-06-15",
+            "",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn hanzi_count_as_three_bytes() {
+        let mut c = Checker::new(parse_date("2020-01-01").unwrap());
+        c.at("notice").max_chars(&"券".repeat(16), 16);
+        c.at("title").max_chars(&"a".repeat(27), 9);
+        assert_eq!(c.finish(), Ok(()));
+        let mut c = Checker::new(parse_date("2020-01-01").unwrap());
+        c.at("notice").max_chars(&"券".repeat(17), 16);
+        let v = c.finish().unwrap_err();
+        assert_eq!(
+            v[0].to_string(),
+            "`notice` must be at most 16 汉字 (48 UTF-8 bytes), got 51 bytes"
+        );
+    }
+
+    #[test]
+    fn paths_nest_and_unwind() {
+        let mut c = Checker::new(parse_date("2020-01-01").unwrap());
+        {
+            let c = &mut c.at("member_card");
+            c.at("base_info").at("notice").non_empty("");
+            c.at("list").at_index(2).max_bytes("abc", 2);
+        }
+        c.at("count").max(51, 50);
+        let fields: Vec<String> = c
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "member_card.base_info.notice",
+                "member_card.list[2]",
+                "count"
+            ]
+        );
+    }
+
+    #[test]
+    fn date_window() {
+        let today = parse_date("2015-07-01").unwrap();
+        let run = |b: &str, e: &str| {
+            let mut c = Checker::new(today);
+            c.date_range(("begin_date", b), ("end_date", e), Some(62), true);
+            c.finish()
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| (v.field, v.rule.name()))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            run("2015-04-29", "2015-06-30").is_empty(),
+            "62 days apart is allowed"
+        );
+        assert_eq!(
+            run("2015-04-28", "2015-06-30"),
+            [("end_date".to_string(), "max_days")]
+        );
+        assert_eq!(
+            run("2015-06-30", "2015-06-15"),
+            [("begin_date".to_string(), "date_order")]
+        );
+        assert_eq!(
+            run("2015-06-15", "2015-07-01"),
+            [("end_date".to_string(), "before_today")]
+        );
+    }
+}
