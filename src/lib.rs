@@ -34,3 +34,8 @@ pub use config::Config;
 pub use credentials::{AccessToken, StaticToken, TokenProvider};
 pub use error::Error;
 pub use generated::exports::*;
+
+// The README's examples are compiled (and, where they can run, run) as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(all(doctest, feature = "async"))]
+pub struct ReadmeDoctests;
