@@ -375,6 +375,7 @@ impl Loader {
     }
 
     /// Lowers an object (and its inline objects) into models; returns its name.
+    #[allow(clippy::too_many_arguments)] // the lowering context, passed down as is
     fn object(
         &mut self,
         ctx: &Ctx,

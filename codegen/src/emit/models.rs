@@ -63,7 +63,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     );
     let fields = model.fields.iter().map(|f| {
         let rust = ident(&f.rust);
-        let ty = rust_type(api, &f.shape.ty);
+        let ty = rust_type(&f.shape.ty);
         let doc = doc_attrs(&field_doc(f));
         let unraw = f.rust.trim_start_matches("r#");
         let rename = (f.wire != unraw).then(|| {
@@ -81,7 +81,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
             }
         }
     });
-    let builder = model.request_side.then(|| builder(api, model));
+    let builder = model.request_side.then(|| builder(model));
     let validate = model.request_side.then(|| validate(api, model));
     let unknown = model
         .fields
@@ -132,7 +132,7 @@ fn can_hold_unknown(ty: &Ty) -> bool {
 }
 
 /// How a constructor or setter takes a value of this type, and how it stores it.
-fn parameter(api: &Api, ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+fn parameter(ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#arg.into())),
         Ty::List(inner) if inner.ty == Ty::String => (
@@ -140,29 +140,34 @@ fn parameter(api: &Api, ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, Toke
             quote!(#arg.into_iter().map(Into::into).collect()),
         ),
         Ty::List(inner) => {
-            let item = rust_type(api, &inner.ty);
+            let item = rust_type(&inner.ty);
             (
                 quote!(impl IntoIterator<Item = #item>),
                 quote!(#arg.into_iter().collect()),
             )
         }
-        other => (rust_type(api, other), quote!(#arg)),
+        other => (rust_type(other), quote!(#arg)),
     }
 }
 
-fn builder(api: &Api, model: &Model) -> TokenStream {
+fn builder(model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let required: Vec<&Field> = model.fields.iter().filter(|f| f.required).collect();
     let params = required.iter().map(|f| {
         let arg = ident(&f.rust);
-        let (ty, _) = parameter(api, &f.shape.ty, &arg);
+        let (ty, _) = parameter(&f.shape.ty, &arg);
         quote!(#arg: #ty)
     });
     let inits = model.fields.iter().map(|f| {
         let field = ident(&f.rust);
         if f.required {
-            let (_, store) = parameter(api, &f.shape.ty, &field);
-            quote!(#field: #store,)
+            let (_, store) = parameter(&f.shape.ty, &field);
+            // Shorthand where the argument is stored as it is.
+            if field == store.to_string() {
+                quote!(#field,)
+            } else {
+                quote!(#field: #store,)
+            }
         } else {
             quote!(#field: None,)
         }
@@ -179,7 +184,7 @@ fn builder(api: &Api, model: &Model) -> TokenStream {
     let new_doc = doc_attrs(&new_doc);
     let setters = model.fields.iter().filter(|f| !f.required).map(|f| {
         let field = ident(&f.rust);
-        let (ty, store) = parameter(api, &f.shape.ty, &field);
+        let (ty, store) = parameter(&f.shape.ty, &field);
         let doc = doc_attrs(&format!(
             "Sets [`{0}`](Self::{0}).",
             f.rust.trim_start_matches("r#")
@@ -201,9 +206,12 @@ fn builder(api: &Api, model: &Model) -> TokenStream {
             }
         }
     });
+    // The docs' required fields are the constructor's arguments, however many.
+    let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         impl #name {
             #new_doc
+            #allow
             pub fn new(#(#params),*) -> Self {
                 Self {
                     #(#inits)*

@@ -38,14 +38,14 @@ pub fn public_path(api: &Api, type_name: &str) -> String {
 }
 
 /// The Rust type of a shape (without the `Option` of optional fields).
-pub fn rust_type(api: &Api, ty: &Ty) -> TokenStream {
+pub fn rust_type(ty: &Ty) -> TokenStream {
     match ty {
         Ty::String => quote!(String),
         Ty::Int => quote!(i64),
         Ty::Bool => quote!(bool),
         Ty::Json => quote!(serde_json::Value),
         Ty::List(inner) => {
-            let inner = rust_type(api, &inner.ty);
+            let inner = rust_type(&inner.ty);
             quote!(Vec<#inner>)
         }
         // Bare: every file imports the types it refers to.

@@ -316,20 +316,19 @@ impl Walker<'_> {
             }
         }
         match &shape.ty {
-            Ty::Enum(e) => {
+            Ty::Enum(e)
                 if self
                     .seen
-                    .insert((model.to_owned(), wire.to_owned(), "enum"))
-                {
-                    let bad = if api.enums[e].is_int {
-                        Value::from(987_654)
-                    } else {
-                        Value::from("UNDOCUMENTED_VALUE")
-                    };
-                    let mut d = doc.clone();
-                    set(&mut d, pointer, bad);
-                    self.push(d, path.to_owned(), "enum", None);
-                }
+                    .insert((model.to_owned(), wire.to_owned(), "enum")) =>
+            {
+                let bad = if api.enums[e].is_int {
+                    Value::from(987_654)
+                } else {
+                    Value::from("UNDOCUMENTED_VALUE")
+                };
+                let mut d = doc.clone();
+                set(&mut d, pointer, bad);
+                self.push(d, path.to_owned(), "enum", None);
             }
             Ty::Model(m) => self.model(m, doc, pointer, path, stack),
             Ty::List(inner) => {

@@ -53,7 +53,7 @@ fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStrea
             quote!(serde_json::json!(#j))
         }
         (Ty::List(inner), Value::Array(items)) if items.is_empty() => {
-            let item = empty_list_item(api, &inner.ty, uses);
+            let item = empty_list_item(&inner.ty, uses);
             quote!(Vec::<#item>::new())
         }
         (Ty::List(inner), Value::Array(items)) => {
@@ -76,11 +76,11 @@ fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStrea
     }
 }
 
-fn empty_list_item(api: &Api, ty: &Ty, uses: &mut BTreeSet<String>) -> TokenStream {
+fn empty_list_item(ty: &Ty, uses: &mut BTreeSet<String>) -> TokenStream {
     if let Ty::Model(n) | Ty::Enum(n) = ty {
         uses.insert(n.clone());
     }
-    rust_type(api, ty)
+    rust_type(ty)
 }
 
 /// The tokens of a `json!` macro argument for `value`.
