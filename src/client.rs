@@ -57,8 +57,8 @@ impl Client {
         Self::with_http_client(http, config, credentials)
     }
 
-    /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). Its own
-    /// timeouts apply; `config`'s are ignored.
+    /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). `config`'s
+    /// call timeout still bounds every call; its connect timeout is the client's own.
     pub fn with_http_client(
         http: reqwest::Client,
         config: Config,
@@ -92,6 +92,8 @@ impl Client {
                 .post(&prepared.url)
                 .header("content-type", "application/json"),
         };
+        // Per call, so that a caller's reqwest::Client without timeouts cannot wait forever.
+        let builder = builder.timeout(self.inner.config.timeout_duration());
         let builder = match prepared.body {
             Some(body) => builder.body(body),
             None => builder,

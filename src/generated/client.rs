@@ -90,7 +90,7 @@ impl CardHandler<'_> {
     ///
     /// - `offset`: ≥ 0
     /// - `count`: ≥ 1; ≤ 50
-    /// - `status_list`: a documented [`CardStatus`] value
+    /// - `status_list`: a documented [`CardStatus`](crate::types::CardStatus) value
     ///
     /// # Errors
     ///
@@ -137,17 +137,17 @@ impl CardHandler<'_> {
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `groupon`: the rules of [`GrouponUpdate`]
-    /// - `cash`: the rules of [`CashUpdate`]
-    /// - `discount`: the rules of [`DiscountUpdate`]
-    /// - `gift`: the rules of [`GiftUpdate`]
-    /// - `general_coupon`: the rules of [`GeneralCouponUpdate`]
-    /// - `member_card`: the rules of [`MemberCardUpdate`]
-    /// - `scenic_ticket`: the rules of [`ScenicTicketUpdate`]
-    /// - `movie_ticket`: the rules of [`MovieTicketUpdate`]
-    /// - `boarding_pass`: the rules of [`BoardingPassUpdate`]
-    /// - `meeting_ticket`: the rules of [`MeetingTicketUpdate`]
-    /// - `bus_ticket`: the rules of [`BusTicketUpdate`]
+    /// - `groupon`: the rules of [`GrouponUpdate`](crate::types::GrouponUpdate)
+    /// - `cash`: the rules of [`CashUpdate`](crate::types::CashUpdate)
+    /// - `discount`: the rules of [`DiscountUpdate`](crate::types::DiscountUpdate)
+    /// - `gift`: the rules of [`GiftUpdate`](crate::types::GiftUpdate)
+    /// - `general_coupon`: the rules of [`GeneralCouponUpdate`](crate::types::GeneralCouponUpdate)
+    /// - `member_card`: the rules of [`MemberCardUpdate`](crate::types::MemberCardUpdate)
+    /// - `scenic_ticket`: the rules of [`ScenicTicketUpdate`](crate::types::ScenicTicketUpdate)
+    /// - `movie_ticket`: the rules of [`MovieTicketUpdate`](crate::types::MovieTicketUpdate)
+    /// - `boarding_pass`: the rules of [`BoardingPassUpdate`](crate::types::BoardingPassUpdate)
+    /// - `meeting_ticket`: the rules of [`MeetingTicketUpdate`](crate::types::MeetingTicketUpdate)
+    /// - `bus_ticket`: the rules of [`BusTicketUpdate`](crate::types::BusTicketUpdate)
     /// - exactly one of `groupon`, `cash`, `discount`, `gift`, `general_coupon`, `member_card`, `scenic_ticket`, `movie_ticket`, `boarding_pass`, `meeting_ticket`, `bus_ticket`
     ///
     /// # Errors
@@ -522,7 +522,7 @@ impl DatacubeHandler<'_> {
     ///
     /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`] value
+    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
     /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
     ///
     /// # Errors
@@ -576,7 +576,7 @@ impl DatacubeHandler<'_> {
     /// - `card_id`: at most 32 bytes
     /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`] value
+    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
     /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
     ///
     /// # Errors
@@ -629,7 +629,7 @@ impl DatacubeHandler<'_> {
     ///
     /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`] value
+    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
     /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
     ///
     /// # Errors

@@ -8,77 +8,77 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrCode {
-    /// `-1`: 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause [OFF]
+    /// `-1`: 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause (source: official return-code table)
     SystemBusy,
-    /// `40001`: invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token [OFF]
+    /// `40001`: invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token (source: official return-code table)
     InvalidCredential,
-    /// `40009`: 图片文件超长 [OFF]
+    /// `40009`: 图片文件超长 (source: official return-code table)
     ImageTooLarge,
-    /// `40013`: 不合法的Appid [OFF]
+    /// `40013`: 不合法的Appid (source: official return-code table)
     InvalidAppId,
-    /// `40014`: 不合法的access_token — the access_token is malformed; fetch a new token [OFF]
+    /// `40014`: 不合法的access_token — the access_token is malformed; fetch a new token (source: official return-code table)
     InvalidAccessToken,
-    /// `40053`: 不合法的actioninfo [OFF]
+    /// `40053`: 不合法的actioninfo (source: official return-code table)
     InvalidActionInfo,
-    /// `40056`: 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code") [OFF]
+    /// `40056`: 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code") (source: official return-code table)
     InvalidCode,
-    /// `40071`: 不合法的卡券类型 [OFF]
+    /// `40071`: 不合法的卡券类型 (source: official return-code table)
     InvalidCardType,
-    /// `40072`: 不合法的编码方式 [OFF]
+    /// `40072`: 不合法的编码方式 (source: official return-code table)
     InvalidEncodeMethod,
-    /// `40073`: invalid card id [OBS]
+    /// `40073`: invalid card id (source: observed in practice)
     InvalidCardId,
-    /// `40078`: 不合法的卡券状态 [OFF]
+    /// `40078`: 不合法的卡券状态 (source: official return-code table)
     InvalidCardStatus,
-    /// `40079`: 不合法的时间 [OFF]
+    /// `40079`: 不合法的时间 (source: official return-code table)
     InvalidTime,
-    /// `40080`: 不合法的CardExt [OFF]
+    /// `40080`: 不合法的CardExt (source: official return-code table)
     InvalidCardExt,
-    /// `40097`: 参数不正确 [OFF]
+    /// `40097`: 参数不正确 (source: official return-code table)
     InvalidArgs,
-    /// `40099`: 卡券已被核销 — the code was already consumed; consuming is irreversible [OFF]
+    /// `40099`: 卡券已被核销 — the code was already consumed; consuming is irreversible (source: official return-code table)
     CodeConsumed,
-    /// `40100`: 不合法的时间区间 — card/update may only widen a FIX_TIME_RANGE validity period [OFF]
+    /// `40100`: 不合法的时间区间 — card/update may only widen a FIX_TIME_RANGE validity period (source: official return-code table)
     InvalidTimeRange,
-    /// `40116`: 不合法的Code码 [OFF]
+    /// `40116`: 不合法的Code码 (source: official return-code table)
     InvalidCodeValue,
-    /// `40122`: 不合法的库存数量 [OFF]
+    /// `40122`: 不合法的库存数量 (source: official return-code table)
     InvalidStockQuantity,
-    /// `40124`: 会员卡设置超过限制的custom_field字段 [OFF]
+    /// `40124`: 会员卡设置超过限制的custom_field字段 (source: official return-code table)
     TooManyCustomFields,
-    /// `40127`: 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true) [OFF]
+    /// `40127`: 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true) (source: official return-code table)
     CardDeletedOrGifting,
-    /// `40150`: invalid card parameters [OBS]
+    /// `40150`: invalid card parameters (source: observed in practice)
     InvalidCardParameters,
-    /// `41011`: 缺少必填字段 [OFF]
+    /// `41011`: 缺少必填字段 (source: official return-code table)
     MissingRequiredField,
-    /// `41012`: 缺少cardid参数 [OFF]
+    /// `41012`: 缺少cardid参数 (source: official return-code table)
     MissingCardId,
-    /// `42001`: access_token超时 — the access_token expired; fetch a new token [OFF]
+    /// `42001`: access_token超时 — the access_token expired; fetch a new token (source: official return-code table)
     AccessTokenExpired,
-    /// `43009`: 无自定义SN权限 [OFF]
+    /// `43009`: 无自定义SN权限 (source: official return-code table)
     NoCustomCodePermission,
-    /// `43010`: 无储值权限 [OFF]
+    /// `43010`: 无储值权限 (source: official return-code table)
     NoBalancePermission,
-    /// `43017`: require location id — the card needs stores (location_id_list) for this feature [OBS]
+    /// `43017`: require location id — the card needs stores (location_id_list) for this feature (source: observed in practice)
     LocationRequired,
-    /// `45009`: 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop [OFF]
+    /// `45009`: 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop (source: official return-code table)
     RateLimited,
-    /// `45021`: 字段超过长度限制 [OFF]
+    /// `45021`: 字段超过长度限制 (source: official return-code table)
     FieldTooLong,
-    /// `45030`: 该cardid无接口权限 [OFF]
+    /// `45030`: 该cardid无接口权限 (source: official return-code table)
     NoApiPermissionForCard,
-    /// `45031`: 库存为0 [OFF]
+    /// `45031`: 库存为0 (source: official return-code table)
     OutOfStock,
-    /// `45033`: 用户领取次数超过限制get_limit [OFF]
+    /// `45033`: 用户领取次数超过限制get_limit (source: official return-code table)
     GetLimitExceeded,
-    /// `47001`: 解析JSON/XML内容错误 [OFF]
+    /// `47001`: 解析JSON/XML内容错误 (source: official return-code table)
     MalformedBody,
-    /// `48001`: api功能未授权 — the account has no permission for this API (card features need a verified account) [OFF]
+    /// `48001`: api功能未授权 — the account has no permission for this API (card features need a verified account) (source: official return-code table)
     ApiUnauthorized,
-    /// `61500`: date format error — dates must be exactly YYYY-MM-DD [OFF]
+    /// `61500`: date format error — dates must be exactly YYYY-MM-DD (source: official return-code table)
     DateFormatError,
-    /// `61501`: date range error — the statistics window is at most 62 days [OFF]
+    /// `61501`: date range error — the statistics window is at most 62 days (source: official return-code table)
     DateRangeError,
     /// A code not listed in `spec/errcodes.yaml`.
     Unknown(i64),

@@ -109,7 +109,7 @@ fn constraint_lines(
             ty = &inner.ty;
         }
         if let Ty::Enum(en) = ty {
-            rules.push(format!("a documented [`{en}`] value"));
+            rules.push(format!("a documented [`{en}`]({}) value", link(api, en)));
         }
         if !rules.is_empty() {
             out.push(format!("`{fpath}`: {}", rules.join("; ")));
@@ -119,7 +119,7 @@ fn constraint_lines(
             if nested.home == model.home && nested.inline {
                 constraint_lines(api, nested, &fpath, out, seen);
             } else if has_constraints(api, nested, &mut BTreeSet::new()) {
-                out.push(format!("`{fpath}`: the rules of [`{m}`]"));
+                out.push(format!("`{fpath}`: the rules of [`{m}`]({})", link(api, m)));
             }
         }
     }
@@ -186,4 +186,9 @@ fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
         "let request = {expr};\n{call}\nprintln!(\"{{reply:?}}\");\n# Ok(())\n# }}\n```\n"
     );
     s
+}
+
+/// An intra-doc link target that resolves from any generated module.
+fn link(api: &Api, type_name: &str) -> String {
+    public_path(api, type_name).replacen("wechat_card::", "crate::", 1)
 }

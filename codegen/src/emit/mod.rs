@@ -171,7 +171,13 @@ fn errcode(api: &Api) -> TokenStream {
         if let Some(h) = &c.hint {
             doc += &format!(" — {h}");
         }
-        doc += &format!(" [{}]", c.source);
+        let source = match c.source.as_str() {
+            "OFF" => "official return-code table",
+            "MIR" => "copy of the official tables",
+            "SDK" => "official text quoted by an SDK",
+            _ => "observed in practice",
+        };
+        doc += &format!(" (source: {source})");
         let doc = doc_attrs(&doc);
         quote!(#doc #name,)
     });

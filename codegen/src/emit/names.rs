@@ -99,6 +99,21 @@ pub fn capitalize(s: &str) -> String {
 
 /// `#[doc = ".."]` attributes, one per line, so prettyplease prints `///` comments.
 pub fn doc_attrs(text: &str) -> TokenStream {
+    let mut in_code = false;
+    let text: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if in_code {
+                line.to_owned()
+            } else {
+                escape_source_tags(line)
+            }
+        })
+        .collect();
+    let text = text.join("\n");
     let lines = text.trim_end().lines().map(|line| {
         let line = if line.is_empty() {
             String::new()
@@ -108,4 +123,58 @@ pub fn doc_attrs(text: &str) -> TokenStream {
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
+}
+
+/// The spec cites sources in brackets (`[OFF]`, `[MIR §5]`); rustdoc would read them as
+/// intra-doc links. Escapes every `[..]` that is neither a Markdown link (`[text](url)`)
+/// nor a code link (`` [`Item`] ``).
+fn escape_source_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find(']');
+        let is_link = match close {
+            Some(c) => {
+                after.starts_with('`')
+                    || after[c + 1..].starts_with('(')
+                    || open > 0 && rest[..open].ends_with('\\')
+            }
+            None => true,
+        };
+        match close {
+            Some(c) if !is_link => {
+                out.push_str("\\[");
+                out.push_str(&after[..c]);
+                out.push_str("\\]");
+                rest = &after[c + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_source_tags;
+
+    #[test]
+    fn source_tags_are_escaped_links_are_not() {
+        assert_eq!(
+            escape_source_tags("said [OFF] and [MIR §5]"),
+            r"said \[OFF\] and \[MIR §5\]"
+        );
+        let links = "see [`ErrCode`](crate::ErrCode), [`Card`] and [docs](https://x)";
+        assert_eq!(escape_source_tags(links), links);
+        assert_eq!(
+            escape_source_tags("unclosed [ bracket"),
+            "unclosed [ bracket"
+        );
+    }
 }

@@ -340,7 +340,7 @@ pub struct CashCard {
     ///
     /// *≥ 0.*
     ///
-    /// Note: Required at creation [OFF-CREATE]; optional here because a card/get reply may leave a 0 threshold out.
+    /// Note: Required at creation \[OFF-CREATE\]; optional here because a card/get reply may leave a 0 threshold out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_cost: Option<i64>,
     /// 代金券专用，表示减免金额（单位为分） (amount taken off, in fen).
@@ -646,7 +646,7 @@ pub struct MemberCard {
     ///
     /// *At most 1024 汉字 (3072 UTF-8 bytes).*
     ///
-    /// Note: Required at creation [MIR §5, OFF-CREATE string(3072)]; optional here because the official card/update example clears it with "" and a required string may not be empty.
+    /// Note: Required at creation \[MIR §5, OFF-CREATE string(3072)\]; optional here because the official card/update example clears it with "" and a required string may not be empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prerogative: Option<String>,
     /// 设置为true时用户领取会员卡后系统自动将其激活，无需调用激活接口 (auto-activate on claim).
@@ -657,7 +657,7 @@ pub struct MemberCard {
     pub wx_activate: Option<bool>,
     /// 显示积分，填写true或false，如填写true，积分相关字段均为必填 (the card shows loyalty points); 若开启则后续不可以被关闭.
     ///
-    /// Note: Required at creation [OFF-CREATE]. The card/get table of the 管理卡券 page swaps the descriptions of supply_bonus and supply_balance (calls supply_balance 积分 and supply_bonus 储值); the create table is followed here.
+    /// Note: Required at creation \[OFF-CREATE\]. The card/get table of the 管理卡券 page swaps the descriptions of supply_bonus and supply_balance (calls supply_balance 积分 and supply_bonus 储值); the create table is followed here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_bonus: Option<bool>,
     /// 设置跳转外链查看积分详情。仅适用于积分无法通过激活接口同步的情况下使用该字段 (external page showing the points).
@@ -667,7 +667,7 @@ pub struct MemberCard {
     pub bonus_url: Option<String>,
     /// 是否支持储值，填写true或false。如填写true，储值相关字段均为必填 (the card holds a stored-value balance; needs the 储值 permission, else 43010).
     ///
-    /// Note: Required at creation [MIR §5, OFF-CREATE]. See supply_bonus for the swapped descriptions of the card/get table [OFF].
+    /// Note: Required at creation \[MIR §5, OFF-CREATE\]. See supply_bonus for the swapped descriptions of the card/get table \[OFF\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_balance: Option<bool>,
     /// 设置跳转外链查看余额详情。仅适用于余额无法通过激活接口同步的情况下使用该字段 (external page showing the balance).
@@ -695,21 +695,21 @@ pub struct MemberCard {
     pub bind_old_card_url: Option<String>,
     /// 进入会员卡时是否推送事件 (push a user_view_card event when the user opens the card).
     ///
-    /// Note: The card/get table [OFF] lists it among the member-card fields; the catalog [MIR] and the official create example put it in base_info. Declared in both places.
+    /// Note: The card/get table \[OFF\] lists it among the member-card fields; the catalog \[MIR\] and the official create example put it in base_info. Declared in both places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_push_on_view: Option<bool>,
     /// 积分清零规则 (when points are reset).
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table [OFF]: string(3072); create-table transcription [OFF-CREATE]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_cleared: Option<String>,
     /// 积分规则 (how points are earned, as text).
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table [OFF]: string(3072); create-table transcription [OFF-CREATE]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rules: Option<String>,
     /// 积分规则 (structured points rule).
@@ -719,7 +719,7 @@ pub struct MemberCard {
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table [OFF]: string(3072); create-table transcription [OFF-CREATE]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_rules: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 1, e.g. level).
@@ -736,12 +736,12 @@ pub struct MemberCard {
     pub custom_cell1: Option<CustomCell>,
     /// 自定义入口 (custom entry cell 2).
     ///
-    /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog [MIR §5 custom_cell1..3].
+    /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell2: Option<CustomCell>,
     /// 自定义入口 (custom entry cell 3).
     ///
-    /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog [MIR §5 custom_cell1..3].
+    /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell3: Option<CustomCell>,
     /// 折扣，该会员卡享受的折扣优惠，填10就是九折 (member discount in percent off: 10 means 九折).
@@ -1592,7 +1592,7 @@ pub struct BaseInfo {
     ///
     /// *At most 1024 汉字 (3072 UTF-8 bytes).*
     ///
-    /// Note: Required at creation [MIR: req Y, string(3072)], but the official card/get DISCOUNT example [OFF] returns "description": "", and a required string may not be empty — so it is optional here.
+    /// Note: Required at creation \[MIR: req Y, string(3072)\], but the official card/get DISCOUNT example \[OFF\] returns "description": "", and a required string may not be empty — so it is optional here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// 客服电话 (customer-service phone).
@@ -1668,7 +1668,7 @@ pub struct BaseInfo {
     ///
     /// *At most 15 bytes.*
     ///
-    /// Note: string(15) in the create table [MIR]; the card/update table [OFF] says string(16).
+    /// Note: string(15) in the create table \[MIR\]; the card/update table \[OFF\] says string(16).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL，跳转页面内容需与自定义cell名称保持匹配. WeChat appends encrypt_code and card_id.
@@ -1695,7 +1695,7 @@ pub struct BaseInfo {
     ///
     /// *At most 15 bytes.*
     ///
-    /// Note: string(15) in the create table [MIR]; the card/update table [OFF] says string(16).
+    /// Note: string(15) in the create table \[MIR\]; the card/update table \[OFF\] says string(16).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
@@ -1725,7 +1725,7 @@ pub struct BaseInfo {
     pub source: Option<String>,
     /// 填写true为用户点击进入会员卡时推送事件 (user_view_card)，默认为false. 会员卡专用.
     ///
-    /// Note: The catalog [MIR] and the official member-card create example put it in base_info; the card/get table [OFF] lists it with the member-card fields. Declared in both places.
+    /// Note: The catalog \[MIR\] and the official member-card create example put it in base_info; the card/get table \[OFF\] lists it with the member-card fields. Declared in both places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_push_on_view: Option<bool>,
     /// 子商户信息 (sub-merchant the card is made for, 第三方代制模式).
@@ -1744,7 +1744,7 @@ pub struct BaseInfo {
     pub update_time: Option<i64>,
     /// 地区编码列表 (area codes); card/get only.
     ///
-    /// Note: Undocumented: appears (empty) in the official card/get example [OFF] only; element type assumed int.
+    /// Note: Undocumented: appears (empty) in the official card/get example \[OFF\] only; element type assumed int.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_code_list: Option<Vec<i64>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -2295,7 +2295,7 @@ pub struct DateInfo {
     pub end_timestamp: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天内有效 (单位为天).
     ///
-    /// Note: The official tables add 领取后当天有效填写0; the catalog [MIR] says fixed_term may not be 0 and that 0 = same day applies to fixed_begin_term. No bound is enforced.
+    /// Note: The official tables add 领取后当天有效填写0; the catalog \[MIR\] says fixed_term may not be 0 and that 0 = same day applies to fixed_begin_term. No bound is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_term: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天开始生效，领取后当天生效填写0 (单位为天).
@@ -2451,12 +2451,12 @@ pub struct AdvancedInfo {
     pub business_service: Option<Vec<BusinessService>>,
     /// 核销后赠送的卡券列表 (cards given after redemption).
     ///
-    /// Note: Undocumented shape: appears (empty) in the official card/get example [OFF] only.
+    /// Note: Undocumented shape: appears (empty) in the official card/get example \[OFF\] only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consume_share_card_list: Option<Vec<serde_json::Value>>,
     /// 是否为朋友的券 (shareable "friends' coupon").
     ///
-    /// Note: Undocumented: appears (false) in the official card/get example [OFF] only.
+    /// Note: Undocumented: appears (false) in the official card/get example \[OFF\] only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_friends: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -2722,7 +2722,7 @@ impl Object for UseCondition {
 pub struct Abstract {
     /// 封面摘要简介 (cover summary text).
     ///
-    /// Note: The create-table transcription [OFF-CREATE] and the catalog [MIR] say string(24), but the official create example sends 19 汉字 (57 bytes); no limit is enforced.
+    /// Note: The create-table transcription \[OFF-CREATE\] and the catalog \[MIR\] say string(24), but the official create example sends 19 汉字 (57 bytes); no limit is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#abstract: Option<String>,
     /// 封面图片列表，仅支持填入一个封面图片链接，上传图片接口上传获取图片获得链接，填写非CDN链接会报错。建议图片尺寸像素850*350 (one cover image URL).
@@ -2865,7 +2865,7 @@ impl Object for TextImage {
     }
 }
 
-/// 使用时段限制的一项 (advanced_info.time_limit[]). Display only; 不填默认不显示.
+/// 使用时段限制的一项 (advanced_info.time_limit\[\]). Display only; 不填默认不显示.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TimeLimit {
@@ -3179,7 +3179,7 @@ pub struct CustomCell {
     ///
     /// *At most 6 汉字 (18 UTF-8 bytes).*
     ///
-    /// Note: Required at creation [OFF-CREATE string(18)]; optional here since community create requests send "".
+    /// Note: Required at creation \[OFF-CREATE string(18)\]; optional here since community create requests send "".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips: Option<String>,
     /// 入口跳转链接 (page opened on tap).
@@ -3271,12 +3271,12 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 16 bytes.*
     ///
-    /// Note: The card/update table [OFF] says string(3072) (an apparent copy error); the create table's string(16) [MIR] is enforced.
+    /// Note: The card/update table \[OFF\] says string(3072) (an apparent copy error); the create table's string(16) \[MIR\] is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// 支持更新适用门店列表 (store ids). 清空门店更新时传“0” (send 0 to clear).
     ///
-    /// Note: The card/update table [OFF] types it string(3072) with the example 1234,2314, but its request example sends an array of numbers; modelled as a list of int.
+    /// Note: The card/update table \[OFF\] types it string(3072) with the example 1234,2314, but its request example sends an array of numbers; modelled as a list of int.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id_list: Option<Vec<i64>>,
     /// 支持全部门店，与location_id_list互斥.
@@ -3303,7 +3303,7 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 16 bytes.*
     ///
-    /// Note: string(16) in the card/update table [OFF]; string(15) in the create table [MIR].
+    /// Note: string(16) in the card/update table \[OFF\]; string(15) in the create table \[MIR\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL.
@@ -3320,7 +3320,7 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 16 bytes.*
     ///
-    /// Note: string(16) in the card/update table [OFF]; string(15) in the create table [MIR].
+    /// Note: string(16) in the card/update table \[OFF\]; string(15) in the create table \[MIR\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
@@ -3332,7 +3332,7 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 18 bytes.*
     ///
-    /// Note: The card/update table [OFF] prints the name with a stray space (promotion_url _sub_title); the wire name has none.
+    /// Note: The card/update table \[OFF\] prints the name with a stray space (promotion_url _sub_title); the wire name has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_sub_title: Option<String>,
     /// Code码展示类型.
@@ -3624,7 +3624,7 @@ pub struct DateInfoUpdate {
     ///
     /// *Required; one of `DATE_TYPE_FIX_TIME_RANGE`.*
     ///
-    /// Note: The card/update table [OFF] marks it 否 (optional); it is required here since date_info without its type is meaningless.
+    /// Note: The card/update table \[OFF\] marks it 否 (optional); it is required here since date_info without its type is meaningless.
     pub r#type: DateType,
     /// 固定日期区间专用，表示起用时间 (Unix seconds); may only move earlier.
     ///
@@ -3994,7 +3994,7 @@ pub struct MemberCardUpdate {
     ///
     /// *At most 128 bytes.*
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 积分清零规则，会员卡专用. 提审 (triggers review).
@@ -4019,29 +4019,29 @@ pub struct MemberCardUpdate {
     pub prerogative: Option<String>,
     /// 显示积分 (enable points; cannot be switched off once on).
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_bonus: Option<bool>,
     /// 是否支持储值 (enable stored value; cannot be switched off once on).
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_balance: Option<bool>,
     /// 用户领取会员卡后系统自动将其激活 (auto-activate on claim).
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_activate: Option<bool>,
     /// 会员卡支持一键开卡 (one-tap activation).
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wx_activate: Option<bool>,
     /// 激活会员卡的url.
     ///
     /// *At most 128 bytes.*
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_url: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示.
@@ -4058,12 +4058,12 @@ pub struct MemberCardUpdate {
     pub custom_cell1: Option<CustomCell>,
     /// 积分规则 (structured).
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rule: Option<BonusRule>,
     /// 折扣，填10就是九折.
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages [SDK].
+    /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -4704,9 +4704,9 @@ pub enum CardType {
     MeetingTicket,
     /// `BUS_TICKET`: 汽车票 (bus ticket)
     BusTicket,
-    /// `GENERAL_CARD`: 礼品卡 (gift card). Seen in replies [MIR]; not in the official card_type list of the 管理卡券 page, and `Card` has no typed field for it.
+    /// `GENERAL_CARD`: 礼品卡 (gift card). Seen in replies \[MIR\]; not in the official card_type list of the 管理卡券 page, and `Card` has no typed field for it.
     GeneralCard,
-    /// `LUCKY_MONEY`: 红包 (legacy lucky-money card) [MIR]. One SDK's docs spell it LUCK_MONEY; not in the official card_type list, and `Card` has no typed field for it.
+    /// `LUCKY_MONEY`: 红包 (legacy lucky-money card) \[MIR\]. One SDK's docs spell it LUCK_MONEY; not in the official card_type list, and `Card` has no typed field for it.
     LuckyMoney,
     /// A value the docs did not list when this crate was generated, kept as sent.
     Unknown(String),
@@ -4973,7 +4973,7 @@ impl Model for DateType {
     }
 }
 
-/// 卡券状态 (base_info.status of card/get; status_list of card/batchget). The deleted state is CARD_STATUS_DELETE on the official 管理卡券 page [OFF] but CARD_STATUS_USER_DELETE in EasyWeChat's docs [SDK]; both are kept.
+/// 卡券状态 (base_info.status of card/get; status_list of card/batchget). The deleted state is CARD_STATUS_DELETE on the official 管理卡券 page \[OFF\] but CARD_STATUS_USER_DELETE in EasyWeChat's docs \[SDK\]; both are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CardStatus {
@@ -4983,9 +4983,9 @@ pub enum CardStatus {
     VerifyFail,
     /// `CARD_STATUS_VERIFY_OK`: 通过审核 (approved)
     VerifyOk,
-    /// `CARD_STATUS_DELETE`: 卡券被商户删除 (deleted by the merchant) — spelling of the official page [OFF]
+    /// `CARD_STATUS_DELETE`: 卡券被商户删除 (deleted by the merchant) — spelling of the official page \[OFF\]
     Delete,
-    /// `CARD_STATUS_USER_DELETE`: 卡券被商户删除 (deleted by the merchant) — spelling of EasyWeChat's docs [SDK]; the catalog [MIR] notes it as also seen
+    /// `CARD_STATUS_USER_DELETE`: 卡券被商户删除 (deleted by the merchant) — spelling of EasyWeChat's docs \[SDK\]; the catalog \[MIR\] notes it as also seen
     UserDelete,
     /// `CARD_STATUS_DISPATCH`: 在公众平台投放过的卡券 (distributed through the MP platform)
     Dispatch,
@@ -5167,7 +5167,7 @@ impl Model for UserCardStatus {
     }
 }
 
-/// 使用时段限制的类型 (advanced_info.time_limit[].type). 此处只控制显示，不控制实际使用逻辑 (display only; WeChat does not enforce it).
+/// 使用时段限制的类型 (advanced_info.time_limit\[\].type). 此处只控制显示，不控制实际使用逻辑 (display only; WeChat does not enforce it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TimeLimitType {
@@ -5185,7 +5185,7 @@ pub enum TimeLimitType {
     Saturday,
     /// `SUNDAY`: 周日
     Sunday,
-    /// `HOLIDAY`: 节假日 (holidays) [MIR]; not in the create-table transcription's list (MONDAY..SUNDAY)
+    /// `HOLIDAY`: 节假日 (holidays) \[MIR\]; not in the create-table transcription's list (MONDAY..SUNDAY)
     Holiday,
     /// A value the docs did not list when this crate was generated, kept as sent.
     Unknown(String),
@@ -5369,9 +5369,9 @@ pub enum CustomFieldNameType {
     Achievement,
     /// `FIELD_NAME_TYPE_MILEAGE`: 里程 (mileage)
     Mileage,
-    /// `FIELD_NAME_TYPE_SET_POINTS`: 集点 (collected points) [MIR]; not in the card/update table's list [OFF]
+    /// `FIELD_NAME_TYPE_SET_POINTS`: 集点 (collected points) \[MIR\]; not in the card/update table's list \[OFF\]
     SetPoints,
-    /// `FIELD_NAME_TYPE_TIMS`: 次数 (number of times) [MIR]; wire value spelt TIMS; not in the card/update table's list [OFF]
+    /// `FIELD_NAME_TYPE_TIMS`: 次数 (number of times) \[MIR\]; wire value spelt TIMS; not in the card/update table's list \[OFF\]
     Times,
     /// A value the docs did not list when this crate was generated, kept as sent.
     Unknown(String),
