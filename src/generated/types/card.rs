@@ -4814,7 +4814,7 @@ pub enum CodeType {
     /// `CODE_TYPE_ONLY_BARCODE`: 一维码无code显示 (barcode without the code text)
     OnlyBarcode,
     /// `CODE_TYPE_NONE`: 不显示code和条形码类型 (no code at all). Used by the official card/get example; missing from the code_type list of the 管理卡券 page's base_info table.
-    None,
+    NoCode,
     /// A value the docs did not list when this crate was generated, kept as sent.
     Unknown(String),
 }
@@ -4828,7 +4828,7 @@ impl CodeType {
             Self::Qrcode => "CODE_TYPE_QRCODE",
             Self::OnlyQrcode => "CODE_TYPE_ONLY_QRCODE",
             Self::OnlyBarcode => "CODE_TYPE_ONLY_BARCODE",
-            Self::None => "CODE_TYPE_NONE",
+            Self::NoCode => "CODE_TYPE_NONE",
             Self::Unknown(s) => s,
         }
     }
@@ -4847,7 +4847,7 @@ impl From<&str> for CodeType {
             "CODE_TYPE_QRCODE" => Self::Qrcode,
             "CODE_TYPE_ONLY_QRCODE" => Self::OnlyQrcode,
             "CODE_TYPE_ONLY_BARCODE" => Self::OnlyBarcode,
-            "CODE_TYPE_NONE" => Self::None,
+            "CODE_TYPE_NONE" => Self::NoCode,
             other => Self::Unknown(other.to_owned()),
         }
     }
