@@ -13,7 +13,7 @@
 
 use crate::config::Config;
 use crate::core;
-use crate::core::scrub;
+use crate::core::scrub_all;
 use crate::credentials::TokenProvider;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
@@ -70,29 +70,38 @@ impl Client {
     /// generated handlers (`client.code().get(..)`) call this.
     pub fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
         core::validate(request)?;
-        let token = self.inner.credentials.token_blocking()?;
-        let prepared = core::prepare(&self.inner.config, request, &token)?;
+        let token = match E::NEEDS_TOKEN {
+            true => Some(self.inner.credentials.token_blocking()?),
+            false => None,
+        };
+        let prepared = core::prepare(&self.inner.config, request, token.as_ref())?;
+        let secrets = &prepared.secrets;
         let transport = |e: ureq::Error| Error::Transport {
             endpoint: E::ID,
             maybe_sent: maybe_sent(&e),
             // ureq's errors may quote the URL; keep only a scrubbed message.
-            message: scrub(&e.to_string(), token.expose()),
+            message: scrub_all(&e.to_string(), secrets),
             idempotent: E::IDEMPOTENT,
             source: None,
         };
+        let agent = &self.inner.agent;
         let reply = match (prepared.method, prepared.body) {
-            (Method::Post, Some(body)) => self
-                .inner
-                .agent
+            (Method::Post, Some((content_type, body))) => agent
                 .post(&prepared.url)
-                .header("content-type", "application/json")
+                .header("content-type", &content_type)
                 .send(&body[..]),
-            (_, _) => self.inner.agent.get(&prepared.url).call(),
+            (Method::Post, None) => agent.post(&prepared.url).send_empty(),
+            (Method::Get, _) => agent.get(&prepared.url).call(),
         };
         let mut reply = reply.map_err(transport)?;
         let status = reply.status().as_u16();
+        let content_type = reply
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = reply.body_mut().read_to_vec().map_err(transport)?;
-        core::finish::<E>(status, &body, &token)
+        core::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::core;
-use crate::core::scrub;
+use crate::core::scrub_all;
 use crate::credentials::TokenProvider;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
@@ -82,28 +82,28 @@ impl Client {
     /// generated handlers (`client.code().get(..)`) call this.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
         core::validate(request)?;
-        let token = self.inner.credentials.token().await?;
-        let prepared = core::prepare(&self.inner.config, request, &token)?;
+        let token = match E::NEEDS_TOKEN {
+            true => Some(self.inner.credentials.token().await?),
+            false => None,
+        };
+        let prepared = core::prepare(&self.inner.config, request, token.as_ref())?;
         let builder = match prepared.method {
             Method::Get => self.inner.http.get(&prepared.url),
-            Method::Post => self
-                .inner
-                .http
-                .post(&prepared.url)
-                .header("content-type", "application/json"),
+            Method::Post => self.inner.http.post(&prepared.url),
         };
         // Per call, so that a caller's reqwest::Client without timeouts cannot wait forever.
         let builder = builder.timeout(self.inner.config.timeout_duration());
         let builder = match prepared.body {
-            Some(body) => builder.body(body),
+            Some((content_type, body)) => builder.header("content-type", content_type).body(body),
             None => builder,
         };
+        let secrets = &prepared.secrets;
         let transport = |e: reqwest::Error| {
             let maybe_sent = !(e.is_connect() || e.is_builder());
             let e = e.without_url();
             Error::Transport {
                 endpoint: E::ID,
-                message: scrub(&e.to_string(), token.expose()),
+                message: scrub_all(&e.to_string(), secrets),
                 maybe_sent,
                 idempotent: E::IDEMPOTENT,
                 source: Some(Box::new(e)),
@@ -111,7 +111,15 @@ impl Client {
         };
         let reply = builder.send().await.map_err(transport)?;
         let status = reply.status().as_u16();
+        let content_type = header(reply.headers());
         let body = reply.bytes().await.map_err(transport)?;
-        core::finish::<E>(status, &body, &token)
+        core::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
+}
+
+fn header(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }

@@ -2,10 +2,10 @@
 //! request from an [`Endpoint`] and turning the reply into its response or an error.
 
 use crate::credentials::AccessToken;
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{Body, Endpoint, Host, Method, encode_multipart};
 use crate::error::Error;
-use crate::model::Object;
-use crate::validate::china_today;
+use crate::response::Response;
+use crate::validate::{Rule, Violation, china_today};
 use crate::{Config, ErrCode};
 use serde::Deserialize;
 
@@ -23,43 +23,59 @@ pub(crate) fn validate<E: Endpoint>(request: &E) -> Result<(), Error> {
         })
 }
 
-/// An HTTP request ready to send. `url` holds the access token: it must never be
-/// logged, displayed or put into an error.
+/// An HTTP request ready to send. `url` may hold the access token or an app secret:
+/// it must never be logged, displayed or put into an error.
 pub(crate) struct Prepared {
     pub method: Method,
     pub url: String,
-    pub body: Option<Vec<u8>>,
+    /// `Content-Type` and bytes, unless the request has no body.
+    pub body: Option<(String, Vec<u8>)>,
+    /// Everything to scrub from error messages: the token and secret request fields.
+    pub secrets: Vec<String>,
 }
 
 pub(crate) fn prepare<E: Endpoint>(
     config: &Config,
     request: &E,
-    token: &AccessToken,
+    token: Option<&AccessToken>,
 ) -> Result<Prepared, Error> {
-    let url = format!(
-        "{}{}?access_token={}",
-        config.base_url_str(),
-        E::PATH,
-        url_encode(token.expose())
-    );
-    let body = match E::METHOD {
-        Method::Get => None,
-        Method::Post => Some(
-            serde_json::to_vec(request).map_err(|e| Error::InvalidRequest {
-                endpoint: E::ID,
-                violations: vec![crate::validate::Violation {
-                    field: String::new(),
-                    rule: crate::validate::Rule::Encoding {
-                        message: e.to_string(),
-                    },
-                }],
-            })?,
-        ),
+    let base = match E::HOST {
+        Host::Api => config.base_url_str(),
+        Host::Mp => config.mp_base_url_str(),
     };
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(token) = token {
+        query.push(("access_token", token.expose().to_owned()));
+    }
+    query.extend(request.query());
+    let mut url = format!("{base}{}", E::PATH);
+    for (i, (key, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(key);
+        url.push('=');
+        url.push_str(&url_encode(value));
+    }
+    let encoding_error = |e: serde_json::Error| Error::InvalidRequest {
+        endpoint: E::ID,
+        violations: vec![Violation {
+            field: String::new(),
+            rule: Rule::Encoding {
+                message: e.to_string(),
+            },
+        }],
+    };
+    let body = match request.body().map_err(encoding_error)? {
+        Body::Empty => None,
+        Body::Json(bytes) => Some(("application/json".to_owned(), bytes)),
+        Body::Multipart(parts) => Some(encode_multipart(&parts)),
+    };
+    let mut secrets: Vec<String> = request.secrets().into_iter().map(str::to_owned).collect();
+    secrets.extend(token.map(|t| t.expose().to_owned()));
     Ok(Prepared {
         method: E::METHOD,
         url,
         body,
+        secrets,
     })
 }
 
@@ -74,22 +90,27 @@ struct Envelope {
 /// Turns a reply into the endpoint's response, an API error or a decode error.
 pub(crate) fn finish<E: Endpoint>(
     status: u16,
+    content_type: Option<&str>,
     body: &[u8],
-    token: &AccessToken,
+    secrets: &[String],
 ) -> Result<E::Response, Error> {
     let decode_error = |reason: String| Error::Decode {
         endpoint: E::ID,
         status,
-        reason: scrub(&reason, token.expose()),
-        excerpt: scrub(&excerpt(body), token.expose()),
+        reason: scrub_all(&reason, secrets),
+        excerpt: scrub_all(&excerpt(body), secrets),
     };
+    let is_json = content_type.is_none_or(|t| t.contains("json") || t.starts_with("text/plain"));
+    if E::Response::BINARY && (200..300).contains(&status) && !is_json {
+        return E::Response::from_body(content_type, body).map_err(decode_error);
+    }
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| decode_error(format!("not a JSON object: {e}")))?;
     if envelope.errcode != 0 {
         return Err(Error::Api {
             endpoint: E::ID,
             code: ErrCode::from(envelope.errcode),
-            message: scrub(&envelope.errmsg, token.expose()),
+            message: scrub_all(&envelope.errmsg, secrets),
         });
     }
     if !(200..300).contains(&status) {
@@ -97,13 +118,12 @@ pub(crate) fn finish<E: Endpoint>(
             "HTTP status {status} without an errcode"
         )));
     }
-    let mut response: E::Response = serde_json::from_slice(body)
-        .map_err(|e| decode_error(format!("does not match the documented reply: {e}")))?;
-    // errcode 0 and errmsg "ok" were checked above; they are not part of the model.
-    let extra = response.extra_mut();
-    extra.remove("errcode");
-    extra.remove("errmsg");
-    Ok(response)
+    if E::Response::BINARY {
+        return Err(decode_error(
+            "expected binary content, got a JSON reply without an errcode".into(),
+        ));
+    }
+    E::Response::from_body(content_type, body).map_err(decode_error)
 }
 
 fn excerpt(body: &[u8]) -> String {
@@ -135,4 +155,9 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
     }
     let encoded = url_encode(secret);
     text.replace(secret, "***").replace(&encoded, "***")
+}
+
+/// [`scrub`] for every secret of a call.
+pub(crate) fn scrub_all(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |t, s| scrub(&t, s))
 }

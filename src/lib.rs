@@ -21,6 +21,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod model;
+pub mod response;
 pub mod validate;
 
 #[cfg(feature = "blocking")]
@@ -34,6 +35,7 @@ pub use config::Config;
 pub use credentials::{AccessToken, StaticToken, TokenProvider};
 pub use error::Error;
 pub use generated::exports::*;
+pub use response::{Binary, FilePart};
 
 // The README's examples are compiled (and, where they can run, run) as doctests.
 #[doc = include_str!("../README.md")]

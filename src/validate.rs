@@ -108,6 +108,28 @@ pub enum Rule {
     Encoding {
         message: String,
     },
+    /// A file of a type the endpoint does not accept.
+    ContentType {
+        allowed: Vec<String>,
+        actual: String,
+    },
+    /// Two numbers in the wrong order (`begin_time` after `end_time`).
+    Order {
+        lower: &'static str,
+        higher: &'static str,
+        strict: bool,
+    },
+    /// Several lists together hold too many items.
+    MaxTotalItems {
+        fields: &'static [&'static str],
+        max: usize,
+        actual: usize,
+    },
+    /// A conditional rule of the spec: `expected` says what was wanted, `because` why.
+    Check {
+        expected: &'static str,
+        because: &'static str,
+    },
 }
 
 impl Rule {
@@ -130,6 +152,10 @@ impl Rule {
             Rule::MaxDays { .. } => "max_days",
             Rule::BeforeToday { .. } => "before_today",
             Rule::Encoding { .. } => "encoding",
+            Rule::ContentType { .. } => "content_type",
+            Rule::Order { .. } => "order",
+            Rule::MaxTotalItems { .. } => "max_total_items",
+            Rule::Check { .. } => "check",
         }
     }
 }
@@ -190,6 +216,33 @@ impl fmt::Display for Rule {
                 )
             }
             Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
+            Rule::ContentType { allowed, actual } => {
+                write!(
+                    f,
+                    "must be a file of type {}, got {actual}",
+                    allowed.join(" or ")
+                )
+            }
+            Rule::Order {
+                lower,
+                higher,
+                strict,
+            } => {
+                let op = if *strict { "before" } else { "at most" };
+                write!(f, "`{lower}` must be {op} `{higher}`")
+            }
+            Rule::MaxTotalItems {
+                fields,
+                max,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "{} may hold {max} items in all, got {actual}",
+                    fields.join(" and ")
+                )
+            }
+            Rule::Check { expected, because } => write!(f, "{expected}: {because}"),
         }
     }
 }
@@ -349,6 +402,65 @@ impl Checker {
                 enum_name: E::NAME,
                 actual: value.wire(),
             });
+        }
+    }
+
+    /// A file's size (`max_bytes` on a `file` field).
+    pub fn max_size(&mut self, len: usize, max: usize) {
+        if len > max {
+            self.push(Rule::MaxBytes { max, actual: len });
+        }
+    }
+
+    pub fn content_type(&mut self, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            let allowed = allowed.iter().map(|s| s.to_string()).collect();
+            self.push(Rule::ContentType {
+                allowed,
+                actual: value.to_owned(),
+            });
+        }
+    }
+
+    /// `lower < higher` (or `≤` when not strict) when both are set.
+    pub fn order(
+        &mut self,
+        (lower, l): (&'static str, Option<i64>),
+        (higher, h): (&'static str, Option<i64>),
+        strict: bool,
+    ) {
+        if let (Some(l), Some(h)) = (l, h) {
+            if l > h || (strict && l == h) {
+                self.push_at(
+                    lower,
+                    Rule::Order {
+                        lower,
+                        higher,
+                        strict,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn max_total_items(&mut self, fields: &'static [&'static str], total: usize, max: usize) {
+        if total > max {
+            let at = format!("{{{}}}", fields.join(", "));
+            self.push_at(
+                &at,
+                Rule::MaxTotalItems {
+                    fields,
+                    max,
+                    actual: total,
+                },
+            );
+        }
+    }
+
+    /// Records a broken conditional rule at `path` (relative to the current object).
+    pub fn check(&mut self, path: &str, ok: bool, expected: &'static str, because: &'static str) {
+        if !ok {
+            self.push_at(path, Rule::Check { expected, because });
         }
     }
 

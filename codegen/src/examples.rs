@@ -113,6 +113,45 @@ fn check_model(
                     format!("{} present", present(names)),
                 );
             }
+            Rule::Order {
+                lower,
+                higher,
+                strict,
+            } => {
+                let int = |k: &str| map.get(k).and_then(Value::as_i64);
+                if let (Some(l), Some(h)) = (int(lower), int(higher)) {
+                    if l > h || (*strict && l == h) {
+                        let op = if *strict { "<" } else { "≤" };
+                        push(
+                            out,
+                            &crate::load::join(path, lower),
+                            "order",
+                            format!("{l} must be {op} {higher} {h}"),
+                        );
+                    }
+                }
+            }
+            Rule::MaxTotalItems { fields, max } => {
+                let total: usize = fields
+                    .iter()
+                    .filter_map(|f| map.get(f))
+                    .filter_map(Value::as_array)
+                    .map(Vec::len)
+                    .sum();
+                if total as u64 > *max {
+                    push(
+                        out,
+                        &rule_path(path, fields),
+                        "max_total_items",
+                        format!("{total} items, at most {max}"),
+                    );
+                }
+            }
+            Rule::Check(c) => {
+                for (p, problem) in check_rule(value, c) {
+                    push(out, &crate::load::join(path, &dotted(&p)), "check", problem);
+                }
+            }
             Rule::DateRange {
                 begin,
                 end,
@@ -151,6 +190,41 @@ fn check_model(
     }
 }
 
+/// The value at a dotted path, if every step is present.
+pub fn get_path<'v>(value: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, step| v.get(step))
+}
+
+/// The assertions of a `check` rule that `value` (the object) breaks, with why.
+pub fn check_rule(value: &Value, c: &CheckRule) -> Vec<(FieldPath, String)> {
+    let applies = c.when.iter().all(|(p, v)| get_path(value, p) == Some(v));
+    if !applies {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in &c.present {
+        if get_path(value, p).is_none() {
+            out.push((p.clone(), format!("must be set: {}", c.because)));
+        }
+    }
+    for p in &c.absent {
+        if get_path(value, p).is_some() {
+            out.push((p.clone(), format!("must not be set: {}", c.because)));
+        }
+    }
+    for (p, v) in &c.equal {
+        if get_path(value, p) != Some(v) {
+            out.push((p.clone(), format!("must be {v}: {}", c.because)));
+        }
+    }
+    for (p, v) in &c.not_equal {
+        if get_path(value, p) == Some(v) {
+            out.push((p.clone(), format!("must not be {v}: {}", c.because)));
+        }
+    }
+    out
+}
+
 /// The path a one-of rule reports: the object's path with the field names.
 pub fn rule_path(path: &str, names: &[String]) -> String {
     crate::load::join(path, &format!("{{{}}}", names.join(", ")))
@@ -179,6 +253,22 @@ fn check_shape(
             }
         }
         Ty::Model(m) => check_model(api, m, v, path, today, out),
+        Ty::File => {
+            let ok = v.as_object().is_some_and(|m| {
+                m.len() == 3
+                    && ["filename", "content_type", "bytes"]
+                        .iter()
+                        .all(|k| m.get(*k).is_some_and(Value::is_string))
+            });
+            if !ok {
+                return push(
+                    out,
+                    path,
+                    "schema",
+                    "a file is `{ filename, content_type, bytes }` (strings)".into(),
+                );
+            }
+        }
         Ty::Enum(e) => {
             let def = &api.enums[e];
             if def.is_int && !v.is_i64() || !def.is_int && !v.is_string() {
@@ -199,6 +289,10 @@ fn check_shape(
         let broken = match (check, v) {
             (Check::NonEmpty, Value::String(s)) => s.is_empty(),
             (Check::MaxBytes(n), Value::String(s)) => s.len() as u64 > *n,
+            (Check::MaxBytes(n), Value::Object(file)) => file_bytes(file) as u64 > *n,
+            (Check::ContentTypes(types), Value::Object(file)) => !types
+                .iter()
+                .any(|t| file.get("content_type").and_then(Value::as_str) == Some(t)),
             (Check::MaxChars(n), Value::String(s)) => s.len() as u64 > n * 3,
             (Check::Date, Value::String(s)) => parse_date(s).is_none(),
             (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
@@ -217,4 +311,11 @@ fn check_shape(
             );
         }
     }
+}
+
+/// The size of a file value's bytes (written as text in examples).
+fn file_bytes(file: &serde_json::Map<String, Value>) -> usize {
+    file.get("bytes")
+        .and_then(Value::as_str)
+        .map_or(0, str::len)
 }

@@ -48,6 +48,18 @@ pub struct Model {
     pub request_side: bool,
     /// The reply of an endpoint (errcode and errmsg are stripped into `extra` then removed).
     pub is_response_root: bool,
+    /// How a request is put on the wire (requests only; `Json` otherwise).
+    pub encoding: Encoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A JSON body (POST).
+    Json,
+    /// Query parameters (GET).
+    Query,
+    /// `multipart/form-data` parts (POST).
+    Multipart,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +69,8 @@ pub struct Field {
     pub required: bool,
     pub doc: Option<String>,
     pub note: Option<String>,
+    /// A credential: hidden by `Debug`, scrubbed from errors.
+    pub secret: bool,
     pub shape: Shape,
 }
 
@@ -73,6 +87,8 @@ pub enum Ty {
     Int,
     Bool,
     Json,
+    /// A multipart file part.
+    File,
     List(Box<Shape>),
     Model(String),
     Enum(String),
@@ -91,6 +107,8 @@ pub enum Check {
     MaxItems(u64),
     /// Wire values (strings or integers).
     OneOf(Vec<Value>),
+    /// Accepted MIME types of a file.
+    ContentTypes(Vec<String>),
 }
 
 impl Check {
@@ -106,6 +124,7 @@ impl Check {
             Check::MinItems(_) => "min_items",
             Check::MaxItems(_) => "max_items",
             Check::OneOf(_) => "one_of",
+            Check::ContentTypes(_) => "content_type",
         }
     }
 
@@ -124,6 +143,7 @@ impl Check {
                 let list: Vec<String> = values.iter().map(wire_display).collect();
                 format!("one of {}", list.join(", "))
             }
+            Check::ContentTypes(types) => format!("of type {}", types.join(" or ")),
         }
     }
 }
@@ -140,12 +160,40 @@ pub fn wire_display(value: &Value) -> String {
 pub enum Rule {
     ExactlyOneOf(Vec<String>),
     AtMostOneOf(Vec<String>),
+    Order {
+        lower: String,
+        higher: String,
+        strict: bool,
+    },
+    MaxTotalItems {
+        fields: Vec<String>,
+        max: u64,
+    },
+    Check(CheckRule),
     DateRange {
         begin: String,
         end: String,
         max_days: Option<i64>,
         before_today: bool,
     },
+}
+
+/// A conditional rule; paths are wire names from the object down (`sku.quantity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRule {
+    pub when: Vec<(FieldPath, Value)>,
+    pub present: Vec<FieldPath>,
+    pub absent: Vec<FieldPath>,
+    pub equal: Vec<(FieldPath, Value)>,
+    pub not_equal: Vec<(FieldPath, Value)>,
+    pub because: String,
+}
+
+/// A dotted path of wire names through object fields.
+pub type FieldPath = Vec<String>;
+
+pub fn dotted(path: &[String]) -> String {
+    path.join(".")
 }
 
 impl Rule {
@@ -160,6 +208,37 @@ impl Rule {
         match self {
             Rule::ExactlyOneOf(fields) => format!("exactly one of {}", list(fields)),
             Rule::AtMostOneOf(fields) => format!("at most one of {}", list(fields)),
+            Rule::Order {
+                lower,
+                higher,
+                strict,
+            } => {
+                let op = if *strict { "<" } else { "≤" };
+                format!("`{lower}` {op} `{higher}` when both are set")
+            }
+            Rule::MaxTotalItems { fields, max } => {
+                format!("{} hold at most {max} items together", list(fields))
+            }
+            Rule::Check(c) => {
+                let values = |pairs: &[(FieldPath, Value)], op: &str| {
+                    pairs
+                        .iter()
+                        .map(|(p, v)| format!("`{}` {op} {}", dotted(p), wire_display(v)))
+                        .collect::<Vec<_>>()
+                };
+                let mut parts = Vec::new();
+                parts.extend(c.present.iter().map(|p| format!("`{}` set", dotted(p))));
+                parts.extend(c.absent.iter().map(|p| format!("`{}` not set", dotted(p))));
+                parts.extend(values(&c.equal, "="));
+                parts.extend(values(&c.not_equal, "≠"));
+                let when = values(&c.when, "=");
+                let cond = if when.is_empty() {
+                    String::new()
+                } else {
+                    format!("when {}: ", when.join(" and "))
+                };
+                format!("{cond}{} ({})", parts.join(", "), c.because)
+            }
             Rule::DateRange {
                 begin,
                 end,
@@ -210,6 +289,14 @@ pub enum Method {
     Post,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `https://api.weixin.qq.com`
+    Api,
+    /// `https://mp.weixin.qq.com`
+    Mp,
+}
+
 #[derive(Debug)]
 pub struct Endpoint {
     pub group: String,
@@ -219,9 +306,16 @@ pub struct Endpoint {
     pub doc: String,
     pub method: Method,
     pub path: String,
+    /// Query parameters the path always carries (`type=wx_card`).
+    pub fixed_query: Vec<(String, String)>,
+    pub host: Host,
+    /// Whether the client adds `access_token`.
+    pub needs_token: bool,
     pub idempotent: bool,
     pub request: String,
-    pub response: String,
+    /// The reply model, or `None` for a binary reply.
+    pub response: Option<String>,
+    pub shortcuts: Vec<Shortcut>,
     pub errcodes: Vec<i64>,
     pub notes: Vec<String>,
     pub examples: Vec<Example>,
@@ -232,6 +326,16 @@ impl Endpoint {
     pub fn full_id(&self) -> String {
         format!("{}.{}", self.group, self.id)
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct Shortcut {
+    pub name: String,
+    pub summary: String,
+    /// Request fields (wire names) taken as arguments, in order.
+    pub args: Vec<String>,
+    /// Request fields fixed to wire values.
+    pub set: Vec<(String, Value)>,
 }
 
 #[derive(Debug, Clone)]
@@ -255,6 +359,47 @@ impl Example {
 impl Api {
     pub fn model(&self, name: &str) -> &Model {
         &self.models[name]
+    }
+
+    /// The fields along a dotted path from `model`: every step but the last is a
+    /// (non-list) object field. `Err` says what is wrong.
+    pub fn path_fields(&self, model: &str, path: &[String]) -> Result<Vec<&Field>, String> {
+        let mut current = self
+            .models
+            .get(model)
+            .ok_or_else(|| format!("no model `{model}`"))?;
+        let mut out = Vec::new();
+        for (i, step) in path.iter().enumerate() {
+            let field = current
+                .fields
+                .iter()
+                .find(|f| &f.wire == step)
+                .ok_or_else(|| format!("`{step}` is not a field of {}", current.name))?;
+            out.push(field);
+            if i + 1 < path.len() {
+                match &field.shape.ty {
+                    Ty::Model(m) => current = &self.models[m],
+                    _ => {
+                        return Err(format!(
+                            "`{step}` is not an object field, so `{}` cannot go through it",
+                            dotted(path)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a JSON value is a wire value of this field's type (for rule values).
+    pub fn fits(&self, ty: &Ty, value: &Value) -> bool {
+        match ty {
+            Ty::String => value.is_string(),
+            Ty::Int => value.is_i64(),
+            Ty::Bool => value.is_boolean(),
+            Ty::Enum(e) => self.enums[e].variants.iter().any(|v| &v.wire == value),
+            _ => false,
+        }
     }
 
     pub fn errcode(&self, code: i64) -> Option<&ErrCodeDef> {

@@ -213,6 +213,7 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
     }
     groups.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let origins = std::mem::take(&mut loader.model_origin);
     let mut api = Api {
         errcodes: loader.errcodes,
         enums: loader.enums,
@@ -221,6 +222,9 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
         groups,
     };
     api.type_files.sort();
+    if errors.is_empty() {
+        check_rule_paths(&api, &origins, &mut errors);
+    }
     if errors.is_empty() {
         mark_request_side(&mut api);
         check_examples(&api, &mut errors);
@@ -388,6 +392,17 @@ impl Loader {
     ) -> String {
         let fields = self.fields(ctx, path, &name, obj.fields, &home, errors);
         let rules = self.rules(ctx, path, &fields, obj.rules, errors);
+        let encoding = match obj.encoding.as_deref() {
+            None | Some("json") => Encoding::Json,
+            Some("multipart") => Encoding::Multipart,
+            Some(other) => {
+                errors.push(ctx.err(
+                    join(path, "encoding"),
+                    format!("`{other}`: json or multipart"),
+                ));
+                Encoding::Json
+            }
+        };
         self.model_origin.insert(name.clone(), ctx.clone());
         self.models.insert(
             name.clone(),
@@ -400,6 +415,7 @@ impl Loader {
                 inline,
                 request_side: false,
                 is_response_root: false,
+                encoding,
             },
         );
         name
@@ -439,7 +455,10 @@ impl Loader {
                     format!("two fields map to the Rust name `{rust}`"),
                 ));
             }
-            let required = spec.required;
+            let (required, secret) = (spec.required, spec.secret);
+            if secret && spec.ty != "string" {
+                errors.push(ctx.err(fpath.clone(), "`secret` applies to string fields only"));
+            }
             let (doc, note) = (spec.doc.clone(), spec.note.clone());
             let Some(shape) = self.shape(ctx, &fpath, parent, &wire, spec, home, errors) else {
                 continue;
@@ -450,6 +469,7 @@ impl Loader {
                 required,
                 doc,
                 note,
+                secret,
                 shape,
             });
         }
@@ -485,6 +505,7 @@ impl Loader {
             "int" => Ty::Int,
             "bool" => Ty::Bool,
             "json" => Ty::Json,
+            "file" => Ty::File,
             "list" => {
                 let Some(items) = spec.items.take() else {
                     err(errors, "a list needs `items`".into());
@@ -524,6 +545,7 @@ impl Loader {
                     doc: spec.doc.clone(),
                     fields,
                     rules: spec.rules.take().unwrap_or_default(),
+                    encoding: None,
                 };
                 Ty::Model(self.object(ctx, fpath, name, obj, home.clone(), true, errors))
             }
@@ -540,11 +562,15 @@ impl Loader {
             }
         };
         let mut checks = Vec::new();
-        if spec.required && ty == Ty::String {
+        if (spec.required || spec.non_empty) && ty == Ty::String {
             checks.push(Check::NonEmpty);
+        } else if spec.non_empty {
+            err(errors, "`non_empty` applies to string fields only".into());
         }
         let kind_ok = |k: &str| match k {
             "string" => ty == Ty::String,
+            "string or file" => ty == Ty::String || ty == Ty::File,
+            "file" => ty == Ty::File,
             "int" => ty == Ty::Int,
             "list" => matches!(ty, Ty::List(_)),
             _ => false,
@@ -562,7 +588,7 @@ impl Loader {
         want(
             errors,
             "max_bytes",
-            "string",
+            "string or file",
             spec.max_bytes.map(Check::MaxBytes),
         );
         want(
@@ -595,6 +621,12 @@ impl Loader {
                 err(errors, format!("min {min} > max {max}"));
             }
         }
+        want(
+            errors,
+            "content_types",
+            "file",
+            spec.content_types.map(Check::ContentTypes),
+        );
         if let Some(values) = spec.one_of {
             let mut wire_values = Vec::new();
             for v in &values {
@@ -648,13 +680,93 @@ impl Loader {
                 rule.exactly_one_of.is_some(),
                 rule.at_most_one_of.is_some(),
                 rule.date_range.is_some(),
+                rule.order.is_some(),
+                rule.max_total_items.is_some(),
+                rule.check.is_some(),
             ];
             if kinds.iter().filter(|k| **k).count() != 1 {
                 errors.push(ctx.err(
                     rpath.clone(),
-                    "each rule has exactly one of exactly_one_of, at_most_one_of, date_range",
+                    "each rule has exactly one key: exactly_one_of, at_most_one_of, \
+                     date_range, order, max_total_items or check",
                 ));
                 continue;
+            }
+            if let Some(r) = rule.order {
+                let int = |n: &str, errors: &mut Vec<SpecError>| {
+                    field(n, errors).is_some_and(|f| f.shape.ty == Ty::Int)
+                };
+                if int(&r.lower, errors) && int(&r.higher, errors) {
+                    rules.push(Rule::Order {
+                        lower: r.lower,
+                        higher: r.higher,
+                        strict: r.strict,
+                    });
+                } else {
+                    errors.push(ctx.err(rpath.clone(), "order names two int fields"));
+                }
+            }
+            if let Some(r) = rule.max_total_items {
+                let lists = r
+                    .fields
+                    .iter()
+                    .all(|n| field(n, errors).is_some_and(|f| matches!(f.shape.ty, Ty::List(_))));
+                if lists && r.fields.len() >= 2 {
+                    rules.push(Rule::MaxTotalItems {
+                        fields: r.fields,
+                        max: r.max,
+                    });
+                } else {
+                    errors.push(ctx.err(
+                        rpath.clone(),
+                        "max_total_items names two or more list fields",
+                    ));
+                }
+            }
+            if let Some(r) = rule.check {
+                // Only the first step is checked here: nested models may not be lowered
+                // yet. `check_rule_paths` checks whole paths once everything is.
+                let path = |p: &str, errors: &mut Vec<SpecError>| -> FieldPath {
+                    let steps: FieldPath = p.split('.').map(str::to_owned).collect();
+                    field(&steps[0], errors);
+                    steps
+                };
+                let pairs = |m: IndexMap<String, serde_yaml::Value>,
+                             errors: &mut Vec<SpecError>| {
+                    let mut out = Vec::new();
+                    for (p, v) in m {
+                        match yaml_to_json(&v) {
+                            Ok(v) => out.push((path(&p, errors), v)),
+                            Err(e) => errors.push(ctx.err(rpath.clone(), format!("`{p}`: {e}"))),
+                        }
+                    }
+                    out
+                };
+                let when = pairs(r.when, errors);
+                let equal = pairs(r.equal, errors);
+                let not_equal = pairs(r.not_equal, errors);
+                let present = r.present.iter().map(|p| path(p, errors)).collect();
+                let absent = r.absent.iter().map(|p| path(p, errors)).collect();
+                let check = CheckRule {
+                    when,
+                    present,
+                    absent,
+                    equal,
+                    not_equal,
+                    because: r.because,
+                };
+                if check.present.is_empty()
+                    && check.absent.is_empty()
+                    && check.equal.is_empty()
+                    && check.not_equal.is_empty()
+                {
+                    errors.push(ctx.err(
+                        rpath.clone(),
+                        "a check needs present, absent, equal or not_equal",
+                    ));
+                } else {
+                    rules.push(Rule::Check(check));
+                }
             }
             if let Some(names) = rule.exactly_one_of.or(rule.at_most_one_of.clone()) {
                 let exactly = rule.at_most_one_of.is_none();
@@ -703,6 +815,97 @@ impl Loader {
             }
         }
         rules
+    }
+
+    /// GET requests are query parameters; multipart requests are form parts. Both
+    /// carry scalars only (and multipart, files); files appear nowhere else.
+    fn request_encoding(
+        &mut self,
+        ctx: &Ctx,
+        request: &str,
+        method: Method,
+        errors: &mut Vec<SpecError>,
+    ) {
+        let model = &mut self.models[request];
+        if method == Method::Get {
+            if model.encoding == Encoding::Multipart {
+                errors.push(ctx.err("request.encoding", "a GET has no body to encode"));
+            }
+            model.encoding = Encoding::Query;
+        } else if model.encoding == Encoding::Multipart && method != Method::Post {
+            errors.push(ctx.err("request.encoding", "multipart is for POST"));
+        }
+        let encoding = model.encoding;
+        for f in &model.fields {
+            let flat = matches!(f.shape.ty, Ty::String | Ty::Int | Ty::Bool | Ty::Enum(_));
+            let ok = match encoding {
+                Encoding::Json => f.shape.ty != Ty::File,
+                Encoding::Query => flat,
+                Encoding::Multipart => flat || f.shape.ty == Ty::File,
+            };
+            if !ok {
+                let what = match encoding {
+                    Encoding::Json => "a file field needs `encoding: multipart`",
+                    Encoding::Query => {
+                        "a GET request's fields are query parameters: strings, ints, bools or enums"
+                    }
+                    Encoding::Multipart => {
+                        "multipart parts are strings, ints, bools, enums or files"
+                    }
+                };
+                errors.push(ctx.err(format!("request.{}", f.wire), what));
+            }
+        }
+    }
+
+    fn shortcuts(
+        &self,
+        ctx: &Ctx,
+        request: &str,
+        raw: Vec<raw::Shortcut>,
+        errors: &mut Vec<SpecError>,
+    ) -> Vec<Shortcut> {
+        let model = &self.models[request];
+        let mut out: Vec<Shortcut> = Vec::new();
+        for (i, s) in raw.into_iter().enumerate() {
+            let at = format!("shortcuts[{i}]");
+            if !is_snake(&s.name) || out.iter().any(|x| x.name == s.name) {
+                errors.push(ctx.err(
+                    at.clone(),
+                    format!("`{}` must be snake_case and unique", s.name),
+                ));
+            }
+            let mut set = Vec::new();
+            for (k, v) in s.set {
+                match yaml_to_json(&v) {
+                    Ok(v) => set.push((k, v)),
+                    Err(e) => errors.push(ctx.err(format!("{at}.set.{k}"), e)),
+                }
+            }
+            for name in s.args.iter().chain(set.iter().map(|(k, _)| k)) {
+                if !model.fields.iter().any(|f| &f.wire == name) {
+                    errors.push(ctx.err(
+                        at.clone(),
+                        format!("`{name}` is not a field of the request"),
+                    ));
+                }
+            }
+            for f in model.fields.iter().filter(|f| f.required) {
+                if !s.args.contains(&f.wire) && !set.iter().any(|(k, _)| k == &f.wire) {
+                    errors.push(ctx.err(
+                        at.clone(),
+                        format!("the required `{}` is neither an arg nor set", f.wire),
+                    ));
+                }
+            }
+            out.push(Shortcut {
+                name: s.name,
+                summary: s.summary,
+                args: s.args,
+                set,
+            });
+        }
+        out
     }
 
     fn group(
@@ -761,7 +964,33 @@ impl Loader {
         if !is_snake(&e.id) {
             errors.push(ctx.err("id", "endpoint ids are snake_case"));
         }
-        let (method, path) = match e.http.split_once(' ') {
+        let (http, fixed_query) = match e.http.split_once('?') {
+            Some((http, query)) => {
+                let pairs = query.split('&').map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                    (k.to_owned(), v.to_owned())
+                });
+                (http.to_owned(), pairs.collect())
+            }
+            None => (e.http.clone(), Vec::new()),
+        };
+        let host = match e.host.as_deref() {
+            None | Some("api") => Host::Api,
+            Some("mp") => Host::Mp,
+            Some(other) => {
+                errors.push(ctx.err("host", format!("`{other}`: api or mp")));
+                Host::Api
+            }
+        };
+        let needs_token = match e.auth.as_deref() {
+            None | Some("access_token") => true,
+            Some("none") => false,
+            Some(other) => {
+                errors.push(ctx.err("auth", format!("`{other}`: access_token or none")));
+                true
+            }
+        };
+        let (method, path) = match http.split_once(' ') {
             Some(("GET", p)) if p.starts_with('/') => (Method::Get, p.to_owned()),
             Some(("POST", p)) if p.starts_with('/') => (Method::Post, p.to_owned()),
             _ => {
@@ -790,7 +1019,16 @@ impl Loader {
         );
         let home = Home::Group(group.to_owned());
         let mut names = Vec::new();
-        for (part, mut obj) in [("request", e.request), ("response", e.response)] {
+        let response_object = match e.response {
+            raw::Response::Object(obj) => Some(obj),
+            raw::Response::Binary => None,
+        };
+        let parts = [("request", Some(e.request)), ("response", response_object)];
+        for (part, obj) in parts {
+            let Some(mut obj) = obj else {
+                names.push(None);
+                continue;
+            };
             let name = obj
                 .name
                 .clone()
@@ -810,11 +1048,26 @@ impl Loader {
                 ));
                 return None;
             }
-            names.push(self.object(ctx, part, name, obj, home.clone(), false, errors));
+            if part == "response" && obj.encoding.is_some() {
+                errors.push(ctx.err("response.encoding", "`encoding` applies to requests only"));
+            }
+            names.push(Some(self.object(
+                ctx,
+                part,
+                name,
+                obj,
+                home.clone(),
+                false,
+                errors,
+            )));
         }
         let response = names.pop()?;
-        let request = names.pop()?;
-        self.models[&response].is_response_root = true;
+        let request = names.pop()??;
+        if let Some(r) = &response {
+            self.models[r].is_response_root = true;
+        }
+        self.request_encoding(ctx, &request, method, errors);
+        let shortcuts = self.shortcuts(ctx, &request, e.shortcuts, errors);
 
         let mut examples: Vec<Example> = Vec::new();
         for (i, x) in e.examples.into_iter().enumerate() {
@@ -843,9 +1096,13 @@ impl Loader {
             doc: e.doc.unwrap_or_else(|| group_doc.to_owned()),
             method,
             path,
+            fixed_query,
+            host,
+            needs_token,
             idempotent: e.idempotent,
             request,
             response,
+            shortcuts,
             errcodes: e.errcodes,
             notes: e.notes,
             examples,
@@ -858,6 +1115,41 @@ pub fn join(path: &str, field: &str) -> String {
         field.to_owned()
     } else {
         format!("{path}.{field}")
+    }
+}
+
+/// `check` rules name dotted paths: every step must exist, and every value must be a
+/// wire value of the field it is compared with.
+fn check_rule_paths(api: &Api, origins: &BTreeMap<String, Ctx>, errors: &mut Vec<SpecError>) {
+    for model in api.models.values() {
+        let ctx = &origins[&model.name];
+        let at = format!("{}: rules", model.name);
+        for rule in &model.rules {
+            let Rule::Check(c) = rule else { continue };
+            let paths = c.present.iter().chain(&c.absent);
+            let valued = c.when.iter().chain(&c.equal).chain(&c.not_equal);
+            for p in paths {
+                if let Err(e) = api.path_fields(&model.name, p) {
+                    errors.push(ctx.err(at.clone(), e));
+                }
+            }
+            for (p, v) in valued {
+                match api.path_fields(&model.name, p) {
+                    Err(e) => errors.push(ctx.err(at.clone(), e)),
+                    Ok(fields) => {
+                        let last = fields.last().expect("paths are not empty");
+                        if !api.fits(&last.shape.ty, v) {
+                            errors.push(
+                                ctx.err(
+                                    at.clone(),
+                                    format!("{v} is not a value of `{}`", dotted(p)),
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -934,13 +1226,31 @@ fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
                             ));
                         }
                     }
+                    _ if e.response.is_none() => {
+                        // A binary reply: `{ content_type, bytes }`.
+                        let ok = x.response.as_object().is_some_and(|m| {
+                            m.len() == 2
+                                && m.get("content_type").is_some_and(Value::is_string)
+                                && m.get("bytes").is_some_and(Value::is_string)
+                        });
+                        if !ok {
+                            errors.push(ctx.err(
+                                at("response"),
+                                "a binary reply is `{ content_type, bytes }` (strings)",
+                            ));
+                        }
+                    }
                     _ => {
                         let mut body = x.response.clone();
                         if let Some(map) = body.as_object_mut() {
                             map.remove("errcode");
                             map.remove("errmsg");
                         }
-                        for problem in examples::check(api, &e.response, &body, today) {
+                        let response = e
+                            .response
+                            .as_deref()
+                            .expect("binary replies are handled above");
+                        for problem in examples::check(api, response, &body, today) {
                             errors.push(
                                 ctx.err(join(&at("response"), &problem.path), problem.message),
                             );

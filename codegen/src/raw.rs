@@ -28,14 +28,60 @@ pub struct Endpoint {
     pub description: Option<String>,
     pub doc: Option<String>,
     pub http: String,
+    pub host: Option<String>,
+    pub auth: Option<String>,
     pub idempotent: bool,
     pub request: Object,
-    pub response: Object,
+    pub response: Response,
     #[serde(default)]
     pub errcodes: Vec<i64>,
     #[serde(default)]
     pub notes: Vec<String>,
     pub examples: Vec<Example>,
+    #[serde(default)]
+    pub shortcuts: Vec<Shortcut>,
+}
+
+/// A reply: an object, or the word `binary`.
+#[derive(Debug)]
+pub enum Response {
+    Object(Object),
+    Binary,
+}
+
+impl<'de> Deserialize<'de> for Response {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ResponseVisitor;
+        impl<'de> Visitor<'de> for ResponseVisitor {
+            type Value = Response;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object with `fields`, or `binary`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Response, E> {
+                match v {
+                    "binary" => Ok(Response::Binary),
+                    other => Err(E::custom(format!(
+                        "`{other}`: a reply is an object or `binary`"
+                    ))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Response, A::Error> {
+                Object::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Response::Object)
+            }
+        }
+        deserializer.deserialize_any(ResponseVisitor)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shortcut {
+    pub name: String,
+    pub summary: String,
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub set: IndexMap<String, serde_yaml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +101,7 @@ pub struct Object {
     pub fields: IndexMap<String, Field>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    pub encoding: Option<String>,
 }
 
 /// A field: either just a type name (`openid: string`) or a full map.
@@ -83,6 +130,11 @@ pub struct FieldSpec {
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
     pub one_of: Option<Vec<serde_yaml::Value>>,
+    #[serde(default)]
+    pub non_empty: bool,
+    #[serde(default)]
+    pub secret: bool,
+    pub content_types: Option<Vec<String>>,
 }
 
 impl<'de> Deserialize<'de> for Field {
@@ -117,6 +169,41 @@ pub struct Rule {
     pub exactly_one_of: Option<Vec<String>>,
     pub at_most_one_of: Option<Vec<String>>,
     pub date_range: Option<DateRangeRule>,
+    pub order: Option<OrderRule>,
+    pub max_total_items: Option<MaxTotalItemsRule>,
+    pub check: Option<CheckRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRule {
+    pub lower: String,
+    pub higher: String,
+    #[serde(default)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxTotalItemsRule {
+    pub fields: Vec<String>,
+    pub max: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRule {
+    #[serde(default)]
+    pub when: IndexMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub present: Vec<String>,
+    #[serde(default)]
+    pub absent: Vec<String>,
+    #[serde(default)]
+    pub equal: IndexMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub not_equal: IndexMap<String, serde_yaml::Value>,
+    pub because: String,
 }
 
 #[derive(Debug, Deserialize)]

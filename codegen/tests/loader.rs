@@ -264,7 +264,7 @@ fn constraint_on_the_wrong_type() {
         "spec/api/demo.yaml",
         "endpoint `get`",
         "request.status",
-        "`max_bytes` applies to string fields only",
+        "`max_bytes` applies to string or file fields only",
     );
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::Model;
 use crate::model::Object;
 use crate::validate::{Checker, Validate};
@@ -97,6 +97,12 @@ impl Object for CardGetResponse {
     }
 }
 
+impl crate::response::Response for CardGetResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `card.get`: 查看卡券详情 — a card's definition, review status and stock
 impl Endpoint for CardGetRequest {
     const ID: &'static str = "card.get";
@@ -104,6 +110,9 @@ impl Endpoint for CardGetRequest {
     const PATH: &'static str = "/card/get";
     const IDEMPOTENT: bool = true;
     type Response = CardGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
@@ -212,6 +221,12 @@ impl Object for CardBatchGetResponse {
     }
 }
 
+impl crate::response::Response for CardBatchGetResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
 impl Endpoint for CardBatchGetRequest {
     const ID: &'static str = "card.batch_get";
@@ -219,6 +234,9 @@ impl Endpoint for CardBatchGetRequest {
     const PATH: &'static str = "/card/batchget";
     const IDEMPOTENT: bool = true;
     type Response = CardBatchGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `card.update`: 更改卡券信息 — change the updatable fields of a card
@@ -490,6 +508,12 @@ impl Object for CardUpdateResponse {
     }
 }
 
+impl crate::response::Response for CardUpdateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `card.update`: 更改卡券信息 — change the updatable fields of a card
 impl Endpoint for CardUpdateRequest {
     const ID: &'static str = "card.update";
@@ -497,6 +521,9 @@ impl Endpoint for CardUpdateRequest {
     const PATH: &'static str = "/card/update";
     const IDEMPOTENT: bool = true;
     type Response = CardUpdateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `card.modify_stock`: 修改库存 — raise or lower a card's stock
@@ -599,6 +626,12 @@ impl Object for CardModifyStockResponse {
     }
 }
 
+impl crate::response::Response for CardModifyStockResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `card.modify_stock`: 修改库存 — raise or lower a card's stock
 impl Endpoint for CardModifyStockRequest {
     const ID: &'static str = "card.modify_stock";
@@ -606,6 +639,9 @@ impl Endpoint for CardModifyStockRequest {
     const PATH: &'static str = "/card/modifystock";
     const IDEMPOTENT: bool = false;
     type Response = CardModifyStockResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `card.delete`: 删除卡券 — delete a card definition
@@ -676,6 +712,12 @@ impl Object for CardDeleteResponse {
     }
 }
 
+impl crate::response::Response for CardDeleteResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `card.delete`: 删除卡券 — delete a card definition
 impl Endpoint for CardDeleteRequest {
     const ID: &'static str = "card.delete";
@@ -683,4 +725,7 @@ impl Endpoint for CardDeleteRequest {
     const PATH: &'static str = "/card/delete";
     const IDEMPOTENT: bool = false;
     type Response = CardDeleteResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }

@@ -4,6 +4,11 @@
 //!Endpoint handlers of the async client, one per group of `spec/api/`.
 
 impl crate::Client {
+    /// Basics — card colours, open categories and logo upload — `spec/api/basic.yaml`.
+    pub fn basic(&self) -> BasicHandler<'_> {
+        BasicHandler { client: self }
+    }
+
     /// Cards — read, list, update, restock and delete card definitions — `spec/api/card.yaml`.
     pub fn card(&self) -> CardHandler<'_> {
         CardHandler { client: self }
@@ -17,6 +22,189 @@ impl crate::Client {
     /// Statistics — daily card and member-card figures — `spec/api/datacube.yaml`.
     pub fn datacube(&self) -> DatacubeHandler<'_> {
         DatacubeHandler { client: self }
+    }
+
+    /// Distribution — card QR codes, landing pages, article HTML and imported codes — `spec/api/distribute.yaml`.
+    pub fn distribute(&self) -> DistributeHandler<'_> {
+        DistributeHandler { client: self }
+    }
+
+    /// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card — `spec/api/general_card.yaml`.
+    pub fn general_card(&self) -> GeneralCardHandler<'_> {
+        GeneralCardHandler { client: self }
+    }
+
+    /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
+    pub fn member_card(&self) -> MemberCardHandler<'_> {
+        MemberCardHandler { client: self }
+    }
+
+    /// Pay-gift rules — give a member card after a WeChat Pay payment — `spec/api/pay_gift.yaml`.
+    pub fn pay_gift(&self) -> PayGiftHandler<'_> {
+        PayGiftHandler { client: self }
+    }
+
+    /// Sub-merchants — register and look up the merchants a third party makes cards for — `spec/api/sub_merchant.yaml`.
+    pub fn sub_merchant(&self) -> SubMerchantHandler<'_> {
+        SubMerchantHandler { client: self }
+    }
+
+    /// Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance — `spec/api/ticket.yaml`.
+    pub fn ticket(&self) -> TicketHandler<'_> {
+        TicketHandler { client: self }
+    }
+
+    /// Credentials — the access_token (plain and stable) and the card api_ticket — `spec/api/token.yaml`.
+    pub fn token(&self) -> TokenHandler<'_> {
+        TokenHandler { client: self }
+    }
+}
+
+/// Basics — card colours, open categories and logo upload (async). Get one with `client.basic()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct BasicHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl BasicHandler<'_> {
+    /// 获取颜色列表 — the colour names a card's `base_info.color` may take
+    ///
+    /// 获得卡券的最新颜色列表，用于卡券创建: the names (`Color010` …) to put in `base_info.color`
+    /// and the colour each stands for.
+    ///
+    /// `GET /card/getcolors` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/basic.yaml`, endpoint `colors`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The colour values differ between sources: the \[OFF-OLD\] example gives Color010 #61ad40, the catalog's copy of the create table \[MIR\] Color010 #63b359 … Color100 #cc463d, SDK comments Color010 #55bd47 … Color101 #cf3e36. This call is the authority.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::basic::BasicColorsRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = BasicColorsRequest::new();
+    /// let reply = client.basic().colors(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn colors(
+        &self,
+        request: &crate::basic::BasicColorsRequest,
+    ) -> Result<crate::basic::BasicColorsResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
+    ///
+    /// 查询卡券开放的类目ID. Categories change as the business evolves: query them each time
+    /// rather than hard-coding them. Used when submitting sub-merchants
+    /// (`primary_category_id`, `secondary_category_id`).
+    ///
+    /// `GET /card/getapplyprotocol` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/basic.yaml`, endpoint `categories`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 本接口查询的返回值还有卡券资质ID，此处的卡券资质为：已微信认证的公众号通过微信公众平台申请卡券功能时，所需的资质。
+    /// - 对于第三方强授权模式，子商户无论选择什么类目，均提交营业执照即可，所以不用考虑此处返回的资质字段，返回值仅参考类目ID即可 (sub-merchants only need a business licence; use the category ids only).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::basic::BasicCategoriesRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = BasicCategoriesRequest::new();
+    /// let reply = client.basic().categories(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn categories(
+        &self,
+        request: &crate::basic::BasicCategoriesRequest,
+    ) -> Result<crate::basic::BasicCategoriesResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 上传图片 — upload a logo or card image and get the URL to use in card fields
+    ///
+    /// Uploads an image to WeChat and returns its URL, for `logo_url`, `icon_url_list`,
+    /// `image_url` and other image fields of card/create. The image is sent as the
+    /// multipart part `buffer`.
+    ///
+    /// `POST /cgi-bin/media/uploadimg` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/basic.yaml`, endpoint `upload_image`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `buffer`: at most 1048576 bytes; of type image/jpeg or image/png
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40009` [`ErrCode::ImageTooLarge`](crate::ErrCode::ImageTooLarge): 图片文件超长
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 调用接口获取图片url仅支持在微信相关业务下使用 (the URL only works inside WeChat; it cannot be hot-linked elsewhere).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::basic::BasicUploadImageRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = BasicUploadImageRequest::new(
+    ///     wechat_card::FilePart::new("logo.png", "image/png", "PNG logo bytes"),
+    /// );
+    /// let reply = client.basic().upload_image(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload_image(
+        &self,
+        request: &crate::basic::BasicUploadImageRequest,
+    ) -> Result<crate::basic::BasicUploadImageResponse, crate::Error> {
+        self.client.send(request).await
     }
 }
 
@@ -717,6 +905,1769 @@ impl DatacubeHandler<'_> {
         &self,
         request: &crate::datacube::DatacubeMemberCardDetailRequest,
     ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Distribution — card QR codes, landing pages, article HTML and imported codes (async). Get one with `client.distribute()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html>
+#[derive(Debug, Clone, Copy)]
+pub struct DistributeHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl DistributeHandler<'_> {
+    /// 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
+    ///
+    /// Returns a `ticket` (exchange it for the image with `distribute().show_qrcode(..)`), the
+    /// decoded `url` (to draw the QR code yourself) and `show_qrcode_url` (a page showing it).
+    /// For custom-code cards give the `code`; for cards with `bind_openid` give the `openid`.
+    /// A QR code naming a code or an openid can be claimed only once.
+    ///
+    /// `POST /card/qrcode/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `create_qrcode`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `action_name`: a documented [`QrActionName`](crate::types::QrActionName) value
+    /// - `expire_seconds`: ≥ 60; ≤ 1800
+    /// - `action_info.card.card_id`: required, not empty; at most 32 bytes
+    /// - `action_info.card.code`: at most 20 bytes
+    /// - `action_info.card.openid`: at most 32 bytes
+    /// - `action_info.multiple_card.card_list.card_id`: required, not empty; at most 32 bytes
+    /// - `action_info.multiple_card.card_list.code`: at most 20 bytes
+    /// - `action_info`: exactly one of `card`, `multiple_card`
+    /// - when `action_name` = `QR_CARD`: `action_info.card` set (a QR_CARD code gives out the one card under action_info.card)
+    /// - when `action_name` = `QR_MULTIPLE_CARD`: `action_info.multiple_card` set (a QR_MULTIPLE_CARD code gives out the cards under action_info.multiple_card.card_list)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40053` [`ErrCode::InvalidActionInfo`](crate::ErrCode::InvalidActionInfo): 不合法的actioninfo
+    /// - `40078` [`ErrCode::InvalidCardStatus`](crate::ErrCode::InvalidCardStatus): 不合法的卡券状态
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - `is_unique_code` needs a card that passed review and has stock (卡券须通过审核且库存不为0).
+    /// - Exchange the ticket for the image with `distribute().show_qrcode(..)` (`https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=…`, the ticket URL-encoded).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeCreateQrcodeRequest;
+    /// use wechat_card::distribute::QrcodeActionInfo;
+    /// use wechat_card::distribute::QrcodeCard;
+    /// use wechat_card::types::QrActionName;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeCreateQrcodeRequest::new(
+    ///         QrActionName::Card,
+    ///         QrcodeActionInfo::new()
+    ///             .card(
+    ///                 QrcodeCard::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+    ///                     .code("198374613512")
+    ///                     .openid("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA")
+    ///                     .is_unique_code(false)
+    ///                     .outer_str("12b"),
+    ///             ),
+    ///     )
+    ///     .expire_seconds(1800);
+    /// let reply = client.distribute().create_qrcode(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_qrcode(
+        &self,
+        request: &crate::distribute::DistributeCreateQrcodeRequest,
+    ) -> Result<crate::distribute::DistributeCreateQrcodeResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 通过ticket换取二维码 — the QR code image of a ticket
+    ///
+    /// Downloads the image of a ticket from `distribute().create_qrcode(..)`. The ticket is the
+    /// credential: no access_token is sent. WeChat answers an invalid ticket with HTTP 404,
+    /// not with an errcode.
+    ///
+    /// `GET /cgi-bin/showqrcode` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html) · spec: `spec/api/distribute.yaml`, endpoint `show_qrcode`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `ticket`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - ticket正确情况下，http 返回码是200，是一张图片，可以直接展示或者下载; 错误情况下（如ticket非法）返回HTTP错误码404 \[OFF-QR\].
+    /// - The image can also be linked directly: `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=` + the URL-encoded ticket (the `show_qrcode_url` of the create reply).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeShowQrcodeRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeShowQrcodeRequest::new(
+    ///     "gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA==",
+    /// );
+    /// let reply = client.distribute().show_qrcode(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn show_qrcode(
+        &self,
+        request: &crate::distribute::DistributeShowQrcodeRequest,
+    ) -> Result<crate::Binary, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 创建货架 — an H5 landing page listing cards for users to claim
+    ///
+    /// Creates a card landing page (卡券货架) and returns its link. `scene` records where the
+    /// link is distributed (for channel statistics).
+    ///
+    /// `POST /card/landingpage/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `create_landing_page`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `banner`: required, not empty
+    /// - `page_title`: required, not empty
+    /// - `scene`: a documented [`LandingPageScene`](crate::types::LandingPageScene) value
+    /// - `card_list.card_id`: required, not empty; at most 32 bytes
+    /// - `card_list.thumb_url`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 目前卡券货架仅支持非自定义code的卡券，自定义code的卡券需先调用导入code接口将code导入才能正常使用 (only cards without custom codes, or custom-code cards whose codes were imported with `distribute().deposit_codes(..)`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeCreateLandingPageRequest;
+    /// use wechat_card::distribute::LandingPageCard;
+    /// use wechat_card::types::LandingPageScene;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeCreateLandingPageRequest::new(
+    ///     "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN",
+    ///     "惠城优惠大派送",
+    ///     true,
+    ///     LandingPageScene::NearBy,
+    ///     [
+    ///         LandingPageCard::new("pXch-jnOlGtbuWwIO2NDftZeynRE", "www.qq.com/a.jpg"),
+    ///         LandingPageCard::new("pXch-jnAN-ZBoRbiwgqBZ1RV60fI", "www.qq.com/b.jpg"),
+    ///     ],
+    /// );
+    /// let reply = client.distribute().create_landing_page(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_landing_page(
+        &self,
+        request: &crate::distribute::DistributeCreateLandingPageRequest,
+    ) -> Result<crate::distribute::DistributeCreateLandingPageResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 图文消息群发卡券 — the HTML that embeds a card in an article
+    ///
+    /// Returns HTML to put into the `content` of an article (上传图文消息素材), so the article
+    /// broadcasts the card.
+    ///
+    /// `POST /card/mpnews/gethtml` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `mpnews_html`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 特别注意：目前该接口仅支持填入非自定义code的卡券，自定义code的卡券需先进行code导入后调用 (custom-code cards only after their codes were imported).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeMpnewsHtmlRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeMpnewsHtmlRequest::new("p1Pj9jr90_SQRaVqYI239Ka1erkI");
+    /// let reply = client.distribute().mpnews_html(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mpnews_html(
+        &self,
+        request: &crate::distribute::DistributeMpnewsHtmlRequest,
+    ) -> Result<crate::distribute::DistributeMpnewsHtmlResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 导入code — import custom codes into WeChat for a deposit-mode card
+    ///
+    /// Stores up to 100 custom codes per call with WeChat, which then hands them out like
+    /// WeChat-assigned codes (group broadcast, customer-service messages, landing pages…).
+    /// The card must use custom codes in deposit mode (`use_custom_code: true`,
+    /// `get_custom_code_mode: GET_CUSTOM_CODE_MODE_DEPOSIT`) and have passed review.
+    ///
+    /// `POST /card/code/deposit` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `deposit_codes`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `code`: at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 单次调用接口传入code的数量上限为100个；每一个code均不能为空串 (both checked before sending).
+    /// - 导入结束后系统会自动判断提供方设置库存与实际导入code的量是否一致 — afterwards check the count with `distribute().deposit_count(..)` and the codes with `distribute().check_codes(..)`, then raise the stock with `card().modify_stock(..)` to at most the number imported.
+    /// - 导入失败支持重复导入，提示成功为止 (a failed import may be repeated until it succeeds).
+    /// - Deposit mode starts from a card created with `sku.quantity` 0; a card created in another mode can be switched by importing codes, setting `get_custom_code_mode` with `card().update(..)`, then setting the stock.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeDepositCodesRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeDepositCodesRequest::new(
+    ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
+    ///     ["11111", "22222", "33333", "44444", "55555"],
+    /// );
+    /// let reply = client.distribute().deposit_codes(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn deposit_codes(
+        &self,
+        request: &crate::distribute::DistributeDepositCodesRequest,
+    ) -> Result<crate::distribute::DistributeDepositCodesResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询导入code数目 — how many custom codes were imported for a card
+    ///
+    /// `POST /card/code/getdepositcount` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `deposit_count`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeDepositCountRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeDepositCountRequest::new("pDF3iY0_dVjb_Pua96MMewA96qvA");
+    /// let reply = client.distribute().deposit_count(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn deposit_count(
+        &self,
+        request: &crate::distribute::DistributeDepositCountRequest,
+    ) -> Result<crate::distribute::DistributeDepositCountResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 核查code — which of the given codes were imported for a card
+    ///
+    /// The docs strongly advise checking the imported codes after reading the count, to catch
+    /// import errors.
+    ///
+    /// `POST /card/code/checkcode` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `check_codes`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `code`: at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::distribute::DistributeCheckCodesRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = DistributeCheckCodesRequest::new(
+    ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
+    ///     ["11111", "22222", "33333", "44444", "55555"],
+    /// );
+    /// let reply = client.distribute().check_codes(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn check_codes(
+        &self,
+        request: &crate::distribute::DistributeCheckCodesRequest,
+    ) -> Result<crate::distribute::DistributeCheckCodesResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card (async). Get one with `client.general_card()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct GeneralCardHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl GeneralCardHandler<'_> {
+    /// 通用卡接口激活 — activate a user's general card
+    ///
+    /// Activates a general card (GENERAL_CARD) a user holds, optionally with its card number, card
+    /// background and initial custom values. **No official page describes this call**: the path is
+    /// the one of the catalog and the SDKs, and the fields are a construction (see each field's note);
+    /// anything else the account's documentation asks for can be sent through `extra`.
+    ///
+    /// `POST /card/generalcard/activate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `activate`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `background_pic_url`: at most 128 bytes
+    /// - `init_custom_field_value1`: at most 12 bytes
+    /// - `init_custom_field_value2`: at most 12 bytes
+    /// - `init_custom_field_value3`: at most 12 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Not described by any official page found; the request fields are a construction from SDKs and public integrations.
+    /// - Not retried automatically: if the reply is lost the outcome is unknown (no documented query tells a general card's activation state), and a second call may fail if the first went through.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::general_card::GeneralCardActivateRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = GeneralCardActivateRequest::new("12312313", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    ///     .card_number("12312313")
+    ///     .init_custom_field_value1("白金");
+    /// let reply = client.general_card().activate(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn activate(
+        &self,
+        request: &crate::general_card::GeneralCardActivateRequest,
+    ) -> Result<crate::general_card::GeneralCardActivateResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 通用卡撤销激活 — undo the activation of a user's general card
+    ///
+    /// Returns an activated general card to the not-activated state. **No official page describes this
+    /// call**: the path and its two fields (card_id, code) are those of the catalog and of EasyWeChat's
+    /// `deactivate($cardId, $code)`.
+    ///
+    /// `POST /card/generalcard/unactivate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `unactivate`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `code`: required, not empty; at most 20 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Not described by any official page found; built from the catalog and EasyWeChat.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::general_card::GeneralCardUnactivateRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = GeneralCardUnactivateRequest::new("p1Pj9jr90_SQRaVqYI239Ka1erkI", "12312313");
+    /// let reply = client.general_card().unactivate(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn unactivate(
+        &self,
+        request: &crate::general_card::GeneralCardUnactivateRequest,
+    ) -> Result<crate::general_card::GeneralCardUnactivateResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
+    ///
+    /// 当礼品卡被使用后，开发者可以通过该接口变更某个礼品卡的余额信息 (after the card is used, report its new
+    /// balance). Balance and points are absolute values (全量值), shown on the card as sent.
+    ///
+    /// `POST /card/generalcard/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `update_user`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `background_pic_url`: at most 128 bytes
+    /// - `record_balance`: at most 14 汉字 (42 UTF-8 bytes)
+    /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
+    /// - `custom_field_value1`: at most 12 bytes
+    /// - `custom_field_value2`: at most 12 bytes
+    /// - `custom_field_value3`: at most 12 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Values are absolute, so a repeat is harmless to the card; it may add a second line to the history (`record_balance`) or send a second change message.
+    /// - `record_balance` and `record_bonus` are limited to 14 汉字 (42 UTF-8 bytes); `custom_field_value1..3` to 4 汉字 (12 bytes).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::general_card::GeneralCardUpdateUserRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = GeneralCardUpdateUserRequest::new("12312313", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
+    ///     .balance(3000)
+    ///     .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+    ///     .bonus(3000)
+    ///     .record_bonus("消费30元，获得3积分")
+    ///     .custom_field_value1("xxxxx")
+    ///     .can_give_friend(true);
+    /// let reply = client.general_card().update_user(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_user(
+        &self,
+        request: &crate::general_card::GeneralCardUpdateUserRequest,
+    ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Member cards — activation, activation form, member info, points and balance (async). Get one with `client.member_card()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct MemberCardHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl MemberCardHandler<'_> {
+    /// 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
+    ///
+    /// 接口激活: the merchant collects the member's details on its own page, then activates the card.
+    /// Either the user fills the page before claiming the card and the merchant activates it after the
+    /// claim, or the user claims first, taps 激活 (the card's `activate_url`) and the merchant activates it
+    /// once the page is filled. Cards created with `auto_activate` or `wx_activate` (一键激活) do not
+    /// need this call.
+    ///
+    /// `POST /card/membercard/activate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `membership_number`: required, not empty; at most 20 bytes
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    /// - `background_pic_url`: at most 128 bytes
+    /// - `activate_begin_time`: ≥ 0
+    /// - `activate_end_time`: ≥ 0
+    /// - `init_bonus_record`: at most 32 bytes
+    /// - `init_custom_field_value1`: at most 12 bytes
+    /// - `init_custom_field_value2`: at most 12 bytes
+    /// - `init_custom_field_value3`: at most 12 bytes
+    /// - `activate_begin_time` < `activate_end_time` when both are set
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Not retried automatically: if the reply is lost, read `has_active` with `member_card().user_info(..)` before activating again.
+    /// - `init_custom_field_value1..3` are limited to 4 汉字 (12 UTF-8 bytes): a 汉字 is three bytes, an ASCII letter or digit one.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardActivateRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardActivateRequest::new("AAA00000001", "12312313")
+    ///     .card_id("xxxx_card_id")
+    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
+    ///     .init_bonus(100)
+    ///     .init_bonus_record("旧积分同步")
+    ///     .init_balance(200)
+    ///     .init_custom_field_value1("xxxxx")
+    ///     .init_custom_field_value2("xxxxx")
+    ///     .init_custom_field_value3("xxxxx");
+    /// let reply = client.member_card().activate(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn activate(
+        &self,
+        request: &crate::member_card::MemberCardActivateRequest,
+    ) -> Result<crate::member_card::MemberCardActivateResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
+    ///
+    /// For cards created with `wx_activate: true` (一键激活): sets which profile fields WeChat asks for
+    /// (`common_field_id_list`), the merchant's own questions (`custom_field_list`, `rich_field_list`),
+    /// and links to the membership terms (`service_statement`) and to binding an existing card
+    /// (`bind_old_card`). Read the answers with `user_info` (or, for the jump-type form,
+    /// `activate_temp_info`).
+    ///
+    /// `POST /card/membercard/activateuserform/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `set_activate_form`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `required_form`: the rules of [`ActivateUserForm`](crate::types::ActivateUserForm)
+    /// - `optional_form`: the rules of [`ActivateUserForm`](crate::types::ActivateUserForm)
+    /// - `service_statement`: the rules of [`FormLink`](crate::types::FormLink)
+    /// - `bind_old_card`: the rules of [`FormLink`](crate::types::FormLink)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Only for cards with `wx_activate: true`. 若同时传入了 activate_url，则一键开卡接口设置会失效; an `auto_activate` card ignores both (the official 创建会员卡 page advises setting only one of activate_url, auto_activate and wx_activate).
+    /// - With `can_modify: true` the user may change the answers later; handle the resulting event push.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardSetActivateFormRequest;
+    /// use wechat_card::types::ActivateUserForm;
+    /// use wechat_card::types::FormFieldType;
+    /// use wechat_card::types::FormLink;
+    /// use wechat_card::types::FormRichField;
+    /// use wechat_card::types::UserFormInfoFlag;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardSetActivateFormRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc")
+    ///     .required_form(
+    ///         ActivateUserForm::new()
+    ///             .can_modify(false)
+    ///             .common_field_id_list([UserFormInfoFlag::Mobile])
+    ///             .rich_field_list([
+    ///                 FormRichField::new(
+    ///                     FormFieldType::Radio,
+    ///                     "兴趣",
+    ///                     ["钢琴", "舞蹈", "足球"],
+    ///                 ),
+    ///                 FormRichField::new(
+    ///                     FormFieldType::Select,
+    ///                     "喜好",
+    ///                     ["郭敬明", "韩寒", "南派三叔"],
+    ///                 ),
+    ///                 FormRichField::new(
+    ///                     FormFieldType::CheckBox,
+    ///                     "职业",
+    ///                     ["赛车手", "旅行家"],
+    ///                 ),
+    ///             ]),
+    ///     )
+    ///     .optional_form(
+    ///         ActivateUserForm::new()
+    ///             .can_modify(false)
+    ///             .common_field_id_list([
+    ///                 UserFormInfoFlag::Location,
+    ///                 UserFormInfoFlag::Birthday,
+    ///             ])
+    ///             .custom_field_list(["喜欢的电影"]),
+    ///     )
+    ///     .service_statement(FormLink::new("会员守则", "https://www.qq.com"))
+    ///     .bind_old_card(FormLink::new("老会员绑定", "https://www.qq.com"));
+    /// let reply = client.member_card().set_activate_form(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_activate_form(
+        &self,
+        request: &crate::member_card::MemberCardSetActivateFormRequest,
+    ) -> Result<crate::member_card::MemberCardSetActivateFormResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
+    ///
+    /// Looks up a member by card_id and code: the activation details, the points and the balance.
+    ///
+    /// `POST /card/membercard/userinfo/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/member_card.yaml`, endpoint `user_info`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `code`: required, not empty; at most 20 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardUserInfoRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardUserInfoRequest::new("pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "916679873278");
+    /// let reply = client.member_card().user_info(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn user_info(
+        &self,
+        request: &crate::member_card::MemberCardUserInfoRequest,
+    ) -> Result<crate::member_card::MemberCardUserInfoResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
+    ///
+    /// 当会员持卡消费后，支持开发者调用该接口更新会员信息。会员卡交易后的每次信息变更需通过该接口通知微信，
+    /// 便于后续消息通知及其他扩展功能 (after each purchase, report the new points and balance here; WeChat
+    /// sends the member a change message from it). Points and balance can be set absolutely (`bonus`,
+    /// `balance`) or changed relatively (`add_bonus`, `add_balance`).
+    ///
+    /// `POST /card/membercard/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `update_user`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `background_pic_url`: at most 128 bytes
+    /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
+    /// - `record_balance`: at most 14 汉字 (42 UTF-8 bytes)
+    /// - `custom_field_value1`: at most 12 bytes
+    /// - `custom_field_value2`: at most 12 bytes
+    /// - `custom_field_value3`: at most 12 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Not idempotent when `add_bonus` or `add_balance` is sent: a repeat changes the points or balance again. The client never re-sends this call once it may have reached WeChat; if the reply is lost, read `bonus` and `balance` with `member_card().user_info(..)` before trying again.
+    /// - 开发者可以同时传入add_bonus和bonus解决由于同步失败带来的幂等性问题: send the absolute `bonus` together with `add_bonus` and a retry is safe — `bonus` is the total shown on the card, `add_bonus` only the change quoted in the message. 余额变动同理 (`balance` with `add_balance`).
+    /// - 开发者可以传入is_notify_bonus控制特殊的积分对账变动不发送消息，余额变动同理: set `notify_optional.is_notify_bonus` (or `is_notify_balance`) to false for reconciliation changes the member need not be told about.
+    /// - `record_bonus` and `record_balance` are limited to 14 汉字 (42 UTF-8 bytes); `custom_field_value1..3` to 4 汉字 (12 bytes).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardNotifyOptional;
+    /// use wechat_card::member_card::MemberCardUpdateUserRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardUpdateUserRequest::new("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
+    ///     .bonus(3000)
+    ///     .add_bonus(30)
+    ///     .record_bonus("消费30元，获得3积分")
+    ///     .balance(3000)
+    ///     .add_balance(-30)
+    ///     .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+    ///     .custom_field_value1("xxxxx")
+    ///     .custom_field_value2("xxxxx")
+    ///     .notify_optional(
+    ///         MemberCardNotifyOptional::new()
+    ///             .is_notify_bonus(true)
+    ///             .is_notify_balance(true)
+    ///             .is_notify_custom_field1(true),
+    ///     );
+    /// let reply = client.member_card().update_user(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_user(
+        &self,
+        request: &crate::member_card::MemberCardUpdateUserRequest,
+    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// Add `add_bonus` points (negative to deduct) with the history line `record_bonus`. Not idempotent: on a lost reply check `user_info` before retrying.
+    ///
+    /// A shortcut for [`update_user`](Self::update_user) (`member_card.update_user`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.member_card().add_bonus("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", 30, "消费30元，获得3积分").await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_bonus(
+        &self,
+        code: impl Into<String>,
+        card_id: impl Into<String>,
+        add_bonus: i64,
+        record_bonus: impl Into<String>,
+    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+        let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
+            .add_bonus(add_bonus)
+            .record_bonus(record_bonus);
+        self.client.send(&request).await
+    }
+
+    /// Add `add_balance` to the balance (negative to deduct) with the history line `record_balance`. Not idempotent: on a lost reply check `user_info` before retrying.
+    ///
+    /// A shortcut for [`update_user`](Self::update_user) (`member_card.update_user`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.member_card().add_balance("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", -30, "购买焦糖玛琪朵一杯，扣除30元").await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_balance(
+        &self,
+        code: impl Into<String>,
+        card_id: impl Into<String>,
+        add_balance: i64,
+        record_balance: impl Into<String>,
+    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+        let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
+            .add_balance(add_balance)
+            .record_balance(record_balance);
+        self.client.send(&request).await
+    }
+
+    /// 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
+    ///
+    /// Returns the link that opens WeChat's activation form (the 开卡组件 of 一键激活) for this card, for
+    /// use in the merchant's own pages or messages. `outer_str` tags the channel in the statistics.
+    ///
+    /// `POST /card/membercard/activate/geturl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_url`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardActivateUrlRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardActivateUrlRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc").outer_str("123");
+    /// let reply = client.member_card().activate_url(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn activate_url(
+        &self,
+        request: &crate::member_card::MemberCardActivateUrlRequest,
+    ) -> Result<crate::member_card::MemberCardActivateUrlResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
+    ///
+    /// With the jump-type activation form, after the user submits it WeChat redirects to the merchant's
+    /// page and appends `activate_ticket`, `openid`, `card_id` and `encrypt_code` to its URL. The
+    /// ticket fetches what the user entered, so the merchant can check it before activating the card
+    /// with `member_card().activate(..)`.
+    ///
+    /// `POST /card/membercard/activatetempinfo/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_temp_info`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `activate_ticket`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The ticket arrives URL-encoded in the redirect URL: URL-decode it before sending it here.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::member_card::MemberCardActivateTempInfoRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = MemberCardActivateTempInfoRequest::new("abcdefg");
+    /// let reply = client.member_card().activate_temp_info(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn activate_temp_info(
+        &self,
+        request: &crate::member_card::MemberCardActivateTempInfoRequest,
+    ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Pay-gift rules — give a member card after a WeChat Pay payment (async). Get one with `client.pay_gift()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct PayGiftHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl PayGiftHandler<'_> {
+    /// 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
+    ///
+    /// Binds WeChat Pay merchant numbers (`mchid_list`) to a member card for a time window: a
+    /// payer whose single payment is between `least_cost` and `max_cost` (fen) gets the card
+    /// offered in the payment message. A merchant number belongs to at most one rule: those
+    /// already bound elsewhere come back in `fail_mchid_list` with the rule (`occupy_rule_id`) and
+    /// account (`occupy_appid`) holding them.
+    ///
+    /// `POST /card/paygiftcard/add` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `add`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `rule_info`: the rules of [`PayGiftRule`](crate::types::PayGiftRule)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - A reply with errcode 0 can still carry failed merchant numbers in `fail_mchid_list`: check it.
+    /// - Not idempotent. If the reply is lost, list the rules with `pay_gift().batch_get(..)` before adding again.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::pay_gift::PayGiftAddRequest;
+    /// use wechat_card::types::PayGiftBaseInfo;
+    /// use wechat_card::types::PayGiftMemberRule;
+    /// use wechat_card::types::PayGiftRule;
+    /// use wechat_card::types::PayGiftRuleType;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = PayGiftAddRequest::new(
+    ///     PayGiftRule::new(
+    ///         PayGiftRuleType::PayMemberCard,
+    ///         PayGiftBaseInfo::new(["123", "456"], 1480317217, 1580317217),
+    ///         PayGiftMemberRule::new("abcdefg", 2, 20000).jump_url("www.qq.com"),
+    ///     ),
+    /// );
+    /// let reply = client.pay_gift().add(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add(
+        &self,
+        request: &crate::pay_gift::PayGiftAddRequest,
+    ) -> Result<crate::pay_gift::PayGiftAddResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
+    ///
+    /// `POST /card/paygiftcard/delete` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `delete`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Irreversible. If the reply is lost, check with `pay_gift().get_by_id(..)` before trying again.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::pay_gift::PayGiftDeleteRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = PayGiftDeleteRequest::new(1233);
+    /// let reply = client.pay_gift().delete(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(
+        &self,
+        request: &crate::pay_gift::PayGiftDeleteRequest,
+    ) -> Result<crate::pay_gift::PayGiftDeleteResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询支付后投放卡券规则详情接口 — one pay-gift rule
+    ///
+    /// `POST /card/paygiftcard/getbyid` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `get_by_id`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::pay_gift::PayGiftGetByIdRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = PayGiftGetByIdRequest::new(1233);
+    /// let reply = client.pay_gift().get_by_id(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_by_id(
+        &self,
+        request: &crate::pay_gift::PayGiftGetByIdRequest,
+    ) -> Result<crate::pay_gift::PayGiftGetByIdResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
+    ///
+    /// `POST /card/paygiftcard/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `batch_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `type`: a documented [`PayGiftRuleType`](crate::types::PayGiftRuleType) value
+    /// - `offset`: ≥ 0
+    /// - `count`: ≥ 1
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The listed rules carry no `rule_id` in the page's example (WeChat may add it; it would be kept in `extra`): use `get_by_id` with ids from `add`, or the `occupy_rule_id` of a failed merchant number.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::pay_gift::PayGiftBatchGetRequest;
+    /// use wechat_card::types::PayGiftRuleType;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = PayGiftBatchGetRequest::new(PayGiftRuleType::PayMemberCard, true, 0, 1);
+    /// let reply = client.pay_gift().batch_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn batch_get(
+        &self,
+        request: &crate::pay_gift::PayGiftBatchGetRequest,
+    ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Sub-merchants — register and look up the merchants a third party makes cards for (async). Get one with `client.sub_merchant()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html>
+#[derive(Debug, Clone, Copy)]
+pub struct SubMerchantHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl SubMerchantHandler<'_> {
+    /// 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
+    ///
+    /// The parent merchant uploads a sub-merchant's data and gets its `merchant_id`, used to make
+    /// cards for it. The sub-merchant starts in review (`CHECKING`); cards can be made for it once
+    /// it is `APPROVED` (WeChat pushes a review event, 子商户审核事件推送).
+    ///
+    /// `POST /card/submerchant/submit` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `submit`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `info`: the rules of [`SubMerchantSubmitInfo`](crate::types::SubMerchantSubmitInfo)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - The authorisation letter (授权函) comes from the 《第三方代制模式指引文档》: filled in by hand, stamped with a company seal (or, for 个体工商户 without a seal, the operator's fingerprint plus `agreement_media_id` and `operator_media_id`), uploaded as a colour scan or photo with the temporary-media API; its media_id goes in `protocol`.
+    /// - Not idempotent. If the reply is lost, look for the sub-merchant with `sub_merchant().batch_get(..)` before submitting again.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::sub_merchant::SubMerchantSubmitRequest;
+    /// use wechat_card::types::SubMerchantSubmitInfo;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = SubMerchantSubmitRequest::new(
+    ///     SubMerchantSubmitInfo::new(
+    ///             "aaaaaa",
+    ///             "http://mmbiz.xxxx",
+    ///             "xxxxxxxxxx",
+    ///             1438990559,
+    ///             1,
+    ///             101,
+    ///         )
+    ///         .app_id("xxxxxxxxxxx")
+    ///         .agreement_media_id("xxxxxxxxxx")
+    ///         .operator_media_id("xxxxxxxx"),
+    /// );
+    /// let reply = client.sub_merchant().submit(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn submit(
+        &self,
+        request: &crate::sub_merchant::SubMerchantSubmitRequest,
+    ) -> Result<crate::sub_merchant::SubMerchantSubmitResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
+    ///
+    /// Sends the sub-merchant's data again under its `merchant_id`; the reply carries the
+    /// sub-merchant as it now stands.
+    ///
+    /// `POST /card/submerchant/update` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `update`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `info`: the rules of [`SubMerchantUpdateInfo`](crate::types::SubMerchantUpdateInfo)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::sub_merchant::SubMerchantUpdateRequest;
+    /// use wechat_card::types::SubMerchantUpdateInfo;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = SubMerchantUpdateRequest::new(
+    ///     SubMerchantUpdateInfo::new(
+    ///             12,
+    ///             "aaaaaa",
+    ///             "http://mmbiz.xxxx",
+    ///             "media_id",
+    ///             1438990559,
+    ///             1,
+    ///             101,
+    ///         )
+    ///         .app_id("xxxxxxxxxxxxx")
+    ///         .agreement_media_id("xxxxxxxxxx")
+    ///         .operator_media_id("xxxxxxxx"),
+    /// );
+    /// let reply = client.sub_merchant().update(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        request: &crate::sub_merchant::SubMerchantUpdateRequest,
+    ) -> Result<crate::sub_merchant::SubMerchantUpdateResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 拉取单个子商户信息接口 — one sub-merchant's data and review status
+    ///
+    /// `POST /card/submerchant/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `get`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::sub_merchant::SubMerchantGetRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = SubMerchantGetRequest::new(12);
+    /// let reply = client.sub_merchant().get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(
+        &self,
+        request: &crate::sub_merchant::SubMerchantGetRequest,
+    ) -> Result<crate::sub_merchant::SubMerchantGetResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
+    ///
+    /// At most 100 sub-merchants per call, from `begin_id` on; pass the reply's `next_begin_id`
+    /// as the next `begin_id` to continue.
+    ///
+    /// `POST /card/submerchant/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `batch_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `limit`: ≥ 1; ≤ 100
+    /// - `status`: a documented [`SubMerchantStatus`](crate::types::SubMerchantStatus) value
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::sub_merchant::SubMerchantBatchGetRequest;
+    /// use wechat_card::types::SubMerchantStatus;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = SubMerchantBatchGetRequest::new(0, 50).status(SubMerchantStatus::Checking);
+    /// let reply = client.sub_merchant().batch_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn batch_get(
+        &self,
+        request: &crate::sub_merchant::SubMerchantBatchGetRequest,
+    ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance (async). Get one with `client.ticket()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html>
+#[derive(Debug, Clone, Copy)]
+pub struct TicketHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl TicketHandler<'_> {
+    /// 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
+    ///
+    /// After the user checked in online through the merchant's page (check_in_url of the
+    /// BOARDING_PASS card), the merchant calls this to write the check-in data onto the user's
+    /// boarding pass. With `is_cancel: true` the check-in is cancelled: the other fields are not
+    /// checked and the ticket returns to "not checked in", so the passenger can check in again.
+    ///
+    /// `POST /card/boardingpass/checkin` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `boarding_pass_checkin`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    /// - `passenger_name`: required, not empty; at most 15 汉字 (45 UTF-8 bytes)
+    /// - `class`: required, not empty; at most 5 汉字 (15 UTF-8 bytes)
+    /// - `etkt_bnr`: required, not empty; at most 14 bytes
+    /// - `boarding_time`: ≥ 0
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - `passenger_name`, `class` and `etkt_bnr` are required by the table even when cancelling; with `is_cancel: true` WeChat ignores their values.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::ticket::TicketBoardingPassCheckinRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TicketBoardingPassCheckinRequest::new(
+    ///         "198374613512",
+    ///         "乘客姓名",
+    ///         "舱等",
+    ///         "7812345678901",
+    ///     )
+    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    ///     .seat("座位号")
+    ///     .qrcode_data("二维码数据")
+    ///     .is_cancel(false);
+    /// let reply = client.ticket().boarding_pass_checkin(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn boarding_pass_checkin(
+        &self,
+        request: &crate::ticket::TicketBoardingPassCheckinRequest,
+    ) -> Result<crate::ticket::TicketBoardingPassCheckinResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
+    ///
+    /// After the user claimed a MEETING_TICKET, updates the entry time, zone, entrance and seat
+    /// shown on the ticket. WeChat reminds the user through the ticket account or a service
+    /// notification two hours before `begin_time`.
+    ///
+    /// `POST /card/meetingticket/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `meeting_ticket_update_user`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    /// - `zone`: required, not empty
+    /// - `entrance`: required, not empty
+    /// - `seat_number`: required, not empty
+    /// - `begin_time`: ≥ 0
+    /// - `end_time`: ≥ 0
+    /// - `begin_time` < `end_time` when both are set
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::ticket::TicketMeetingTicketUpdateUserRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TicketMeetingTicketUpdateUserRequest::new(
+    ///         "717523732898",
+    ///         "C区",
+    ///         "东北门",
+    ///         "2排15号",
+    ///     )
+    ///     .card_id("pXch-jvdwkJjY7evUFV-sGsoMl7A");
+    /// let reply = client.ticket().meeting_ticket_update_user(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn meeting_ticket_update_user(
+        &self,
+        request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
+    ) -> Result<crate::ticket::TicketMeetingTicketUpdateUserResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
+    ///
+    /// After the user claimed a MOVIE_TICKET (a seat-selected ticket, not a voucher), updates the
+    /// film information and the user's seat selection shown on the ticket.
+    ///
+    /// `POST /card/movieticket/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `movie_ticket_update_user`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    /// - `ticket_class`: required, not empty
+    /// - `show_time`: ≥ 0
+    /// - `duration`: ≥ 0
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::ticket::TicketMovieTicketUpdateUserRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TicketMovieTicketUpdateUserRequest::new("277217129962", "4D", 1408493192, 120)
+    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    ///     .screening_room("5号影厅")
+    ///     .seat_number(["5排14号", "5排15号"]);
+    /// let reply = client.ticket().movie_ticket_update_user(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn movie_ticket_update_user(
+        &self,
+        request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
+    ) -> Result<crate::ticket::TicketMovieTicketUpdateUserResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
+    ///
+    /// **Legacy.** Red-packet cards (LUCKY_MONEY) and this call appear only in the older official
+    /// 卡券接口文档 (V2); the current Cards_and_Offer pages no longer document them, and WeChat may
+    /// no longer accept the call. After the user claimed a red packet, sets its balance.
+    ///
+    /// `POST /card/luckymoney/updateuserbalance` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `lucky_money_update_balance`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Legacy: documented only by the \[V2\] 卡券接口文档; not on the current Special_ticket page.
+    /// - The path is `card/luckymoney/updateuserbalance`; some SDKs misspell it `luckymonkey`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::ticket::TicketLuckyMoneyUpdateBalanceRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TicketLuckyMoneyUpdateBalanceRequest::new("12312313", 1231231)
+    ///     .card_id("xxxx_card_id");
+    /// let reply = client.ticket().lucky_money_update_balance(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn lucky_money_update_balance(
+        &self,
+        request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
+    ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, crate::Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Credentials — the access_token (plain and stable) and the card api_ticket (async). Get one with `client.token()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>
+#[derive(Debug, Clone, Copy)]
+pub struct TokenHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl TokenHandler<'_> {
+    /// 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
+    ///
+    /// The global credential of the account for every server API. Each call issues a **new**
+    /// token; the previous one stays usable only for a short overlap (the docs say 5 minutes), so
+    /// several processes fetching on their own invalidate each other's tokens. Fetch from one
+    /// place, cache until shortly before `expires_in`, or use `stable` instead.
+    ///
+    /// `GET /cgi-bin/token` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html) · spec: `spec/api/token.yaml`, endpoint `get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `grant_type`: required, not empty; one of `client_credential`
+    /// - `appid`: required, not empty
+    /// - `secret`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause
+    /// - `40001` [`ErrCode::InvalidCredential`](crate::ErrCode::InvalidCredential): invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token
+    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Only callers whose IP is in the account's API IP whitelist may call it (else 40164, invalid ip … not in whitelist); a frozen AppSecret gives 40243.
+    /// - Here 40001 means the AppSecret is wrong or not this account's, not a stale token.
+    /// - A new token invalidates the previous one after the overlap: a lost reply is best followed by one new fetch from the single place that owns the token, not by automatic retries from many places.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::token::TokenGetRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TokenGetRequest::new("client_credential", "APPID", "APPSECRET");
+    /// let reply = client.token().get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(
+        &self,
+        request: &crate::token::TokenGetRequest,
+    ) -> Result<crate::token::TokenGetResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
+    ///
+    /// Isolated from `get`'s tokens (neither invalidates the other). In the normal mode
+    /// (`force_refresh` false or absent) a repeat within the validity returns the same token, and
+    /// WeChat renews it 5 minutes before expiry, so every caller gets a token valid for at least
+    /// 300 s: the safe choice when several processes share one AppID. `force_refresh: true`
+    /// invalidates the current token and issues a new one; use it only when a token leaked.
+    ///
+    /// `POST /cgi-bin/stable_token` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html) · spec: `spec/api/token.yaml`, endpoint `stable`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `grant_type`: required, not empty; one of `client_credential`
+    /// - `appid`: required, not empty
+    /// - `secret`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause
+    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid
+    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - POST with a JSON body only. Quota: 10 000 calls a minute, 500 000 a day (45009 when exceeded).
+    /// - `force_refresh: true` is limited to 20 calls a day, at least 30 s apart (else no refresh).
+    /// - The API IP whitelist applies as for `get` (40164).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::token::TokenStableRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TokenStableRequest::new("client_credential", "APPID", "APPSECRET");
+    /// let reply = client.token().stable(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stable(
+        &self,
+        request: &crate::token::TokenStableRequest,
+    ) -> Result<crate::token::TokenStableResponse, crate::Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
+    ///
+    /// The api_ticket of the card JS API (wx.addCard, wx.chooseCard), obtained with the
+    /// access_token. It is **not** the jsapi_ticket used by wx.config (type=jsapi). Calls are
+    /// strictly limited: store it and renew it before `expires_in`, do not fetch it per page view.
+    ///
+    /// `GET /cgi-bin/ticket/getticket` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html) · spec: `spec/api/token.yaml`, endpoint `card_ticket`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Frequent refreshing gets the API call limited and hurts the business: cache the ticket server-side.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::token::TokenCardTicketRequest;
+    ///
+    /// # async fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = TokenCardTicketRequest::new();
+    /// let reply = client.token().card_ticket(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn card_ticket(
+        &self,
+        request: &crate::token::TokenCardTicketRequest,
+    ) -> Result<crate::token::TokenCardTicketResponse, crate::Error> {
         self.client.send(request).await
     }
 }

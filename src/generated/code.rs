@@ -5,7 +5,7 @@
 //!
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::Model;
 use crate::model::Object;
 use crate::validate::{Checker, Validate};
@@ -128,6 +128,12 @@ impl Object for CodeGetResponse {
     }
 }
 
+impl crate::response::Response for CodeGetResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// The card the code belongs to and the code's validity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -167,6 +173,9 @@ impl Endpoint for CodeGetRequest {
     const PATH: &'static str = "/card/code/get";
     const IDEMPOTENT: bool = true;
     type Response = CodeGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
@@ -261,6 +270,12 @@ impl Object for CodeListUserCardsResponse {
     }
 }
 
+impl crate::response::Response for CodeListUserCardsResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `UserCard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -298,6 +313,9 @@ impl Endpoint for CodeListUserCardsRequest {
     const PATH: &'static str = "/card/user/getcardlist";
     const IDEMPOTENT: bool = true;
     type Response = CodeListUserCardsResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `code.update`: 更改Code — replace a custom code after the card was gifted
@@ -396,6 +414,12 @@ impl Object for CodeUpdateResponse {
     }
 }
 
+impl crate::response::Response for CodeUpdateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `code.update`: 更改Code — replace a custom code after the card was gifted
 impl Endpoint for CodeUpdateRequest {
     const ID: &'static str = "code.update";
@@ -403,6 +427,9 @@ impl Endpoint for CodeUpdateRequest {
     const PATH: &'static str = "/card/code/update";
     const IDEMPOTENT: bool = false;
     type Response = CodeUpdateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
@@ -503,6 +530,12 @@ impl Object for CodeUnavailableResponse {
     }
 }
 
+impl crate::response::Response for CodeUnavailableResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
 impl Endpoint for CodeUnavailableRequest {
     const ID: &'static str = "code.unavailable";
@@ -510,4 +543,7 @@ impl Endpoint for CodeUnavailableRequest {
     const PATH: &'static str = "/card/code/unavailable";
     const IDEMPOTENT: bool = false;
     type Response = CodeUnavailableResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::Model;
 use crate::model::Object;
 use crate::validate::{Checker, Validate};
@@ -116,6 +116,12 @@ impl Object for DatacubeBizInfoResponse {
     }
 }
 
+impl crate::response::Response for DatacubeBizInfoResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `BizInfoRow`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -179,6 +185,9 @@ impl Endpoint for DatacubeBizInfoRequest {
     const PATH: &'static str = "/datacube/getcardbizuininfo";
     const IDEMPOTENT: bool = true;
     type Response = DatacubeBizInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
@@ -300,6 +309,12 @@ impl Object for DatacubeCardInfoResponse {
     }
 }
 
+impl crate::response::Response for DatacubeCardInfoResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `CardInfoRow`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -370,6 +385,9 @@ impl Endpoint for DatacubeCardInfoRequest {
     const PATH: &'static str = "/datacube/getcardcardinfo";
     const IDEMPOTENT: bool = true;
     type Response = DatacubeCardInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
@@ -475,6 +493,12 @@ impl Object for DatacubeMemberCardInfoResponse {
     }
 }
 
+impl crate::response::Response for DatacubeMemberCardInfoResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `MemberCardInfoRow`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -535,6 +559,9 @@ impl Endpoint for DatacubeMemberCardInfoRequest {
     const PATH: &'static str = "/datacube/getcardmembercardinfo";
     const IDEMPOTENT: bool = true;
     type Response = DatacubeMemberCardInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }
 
 /// The request of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
@@ -640,6 +667,12 @@ impl Object for DatacubeMemberCardDetailResponse {
     }
 }
 
+impl crate::response::Response for DatacubeMemberCardDetailResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
 /// `MemberCardDetailRow`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -724,4 +757,7 @@ impl Endpoint for DatacubeMemberCardDetailRequest {
     const PATH: &'static str = "/datacube/getcardmembercarddetail";
     const IDEMPOTENT: bool = true;
     type Response = DatacubeMemberCardDetailResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
 }

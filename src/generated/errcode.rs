@@ -12,6 +12,8 @@ pub enum ErrCode {
     SystemBusy,
     /// `40001`: invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token (source: official return-code table)
     InvalidCredential,
+    /// `40002`: 不合法的凭证类型 (grant_type must be client_credential) (source: official return-code table)
+    InvalidGrantType,
     /// `40009`: 图片文件超长 (source: official return-code table)
     ImageTooLarge,
     /// `40013`: 不合法的Appid (source: official return-code table)
@@ -40,22 +42,36 @@ pub enum ErrCode {
     CodeConsumed,
     /// `40100`: 不合法的时间区间 — card/update may only widen a FIX_TIME_RANGE validity period (source: official return-code table)
     InvalidTimeRange,
+    /// `40109`: code数量超过100个 (source: official text quoted by an SDK)
+    TooManyCodes,
     /// `40116`: 不合法的Code码 (source: official return-code table)
     InvalidCodeValue,
     /// `40122`: 不合法的库存数量 (source: official return-code table)
     InvalidStockQuantity,
     /// `40124`: 会员卡设置超过限制的custom_field字段 (source: official return-code table)
     TooManyCustomFields,
+    /// `40125`: 无效的appsecret — the app secret is wrong or was reset (source: observed in practice)
+    InvalidAppSecret,
     /// `40127`: 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true) (source: official return-code table)
     CardDeletedOrGifting,
     /// `40150`: invalid card parameters (source: observed in practice)
     InvalidCardParameters,
+    /// `40164`: 调用接口的IP地址不在白名单中 — add this server's IP to the account's API IP whitelist (source: official return-code table)
+    IpNotWhitelisted,
+    /// `40243`: AppSecret已被冻结 — unfreeze it on the platform before calling (source: official return-code table)
+    AppSecretFrozen,
+    /// `41002`: 缺少appid参数 (source: observed in practice)
+    MissingAppId,
+    /// `41004`: 缺少secret参数 (source: observed in practice)
+    MissingAppSecret,
     /// `41011`: 缺少必填字段 (source: official return-code table)
     MissingRequiredField,
     /// `41012`: 缺少cardid参数 (source: official return-code table)
     MissingCardId,
     /// `42001`: access_token超时 — the access_token expired; fetch a new token (source: official return-code table)
     AccessTokenExpired,
+    /// `43002`: 需要POST请求 (source: observed in practice)
+    RequirePost,
     /// `43009`: 无自定义SN权限 (source: official return-code table)
     NoCustomCodePermission,
     /// `43010`: 无储值权限 (source: official return-code table)
@@ -64,6 +80,8 @@ pub enum ErrCode {
     LocationRequired,
     /// `45009`: 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop (source: official return-code table)
     RateLimited,
+    /// `45011`: API调用太频繁，请稍候再试 (source: observed in practice)
+    PerMinuteLimit,
     /// `45021`: 字段超过长度限制 (source: official return-code table)
     FieldTooLong,
     /// `45030`: 该cardid无接口权限 (source: official return-code table)
@@ -76,10 +94,20 @@ pub enum ErrCode {
     MalformedBody,
     /// `48001`: api功能未授权 — the account has no permission for this API (card features need a verified account) (source: official return-code table)
     ApiUnauthorized,
+    /// `61004`: access clientip is not registered (source: observed in practice)
+    ClientIpNotRegistered,
     /// `61500`: date format error — dates must be exactly YYYY-MM-DD (source: official return-code table)
     DateFormatError,
     /// `61501`: date range error — the statistics window is at most 62 days (source: official return-code table)
     DateRangeError,
+    /// `89501`: 此IP正在等待管理员确认 (source: official return-code table)
+    IpAwaitingConfirmation,
+    /// `89503`: 此IP调用需要管理员确认 (source: official return-code table)
+    IpNeedsConfirmation,
+    /// `89506`: 24小时内该IP被管理员拒绝调用两次 (source: official return-code table)
+    IpRejectedTwice,
+    /// `89507`: 1小时内该IP被管理员拒绝调用一次 (source: official return-code table)
+    IpRejectedOnce,
     /// A code not listed in `spec/errcodes.yaml`.
     Unknown(i64),
 }
@@ -90,6 +118,7 @@ impl ErrCode {
         match self {
             Self::SystemBusy => -1,
             Self::InvalidCredential => 40001,
+            Self::InvalidGrantType => 40002,
             Self::ImageTooLarge => 40009,
             Self::InvalidAppId => 40013,
             Self::InvalidAccessToken => 40014,
@@ -104,26 +133,39 @@ impl ErrCode {
             Self::InvalidArgs => 40097,
             Self::CodeConsumed => 40099,
             Self::InvalidTimeRange => 40100,
+            Self::TooManyCodes => 40109,
             Self::InvalidCodeValue => 40116,
             Self::InvalidStockQuantity => 40122,
             Self::TooManyCustomFields => 40124,
+            Self::InvalidAppSecret => 40125,
             Self::CardDeletedOrGifting => 40127,
             Self::InvalidCardParameters => 40150,
+            Self::IpNotWhitelisted => 40164,
+            Self::AppSecretFrozen => 40243,
+            Self::MissingAppId => 41002,
+            Self::MissingAppSecret => 41004,
             Self::MissingRequiredField => 41011,
             Self::MissingCardId => 41012,
             Self::AccessTokenExpired => 42001,
+            Self::RequirePost => 43002,
             Self::NoCustomCodePermission => 43009,
             Self::NoBalancePermission => 43010,
             Self::LocationRequired => 43017,
             Self::RateLimited => 45009,
+            Self::PerMinuteLimit => 45011,
             Self::FieldTooLong => 45021,
             Self::NoApiPermissionForCard => 45030,
             Self::OutOfStock => 45031,
             Self::GetLimitExceeded => 45033,
             Self::MalformedBody => 47001,
             Self::ApiUnauthorized => 48001,
+            Self::ClientIpNotRegistered => 61004,
             Self::DateFormatError => 61500,
             Self::DateRangeError => 61501,
+            Self::IpAwaitingConfirmation => 89501,
+            Self::IpNeedsConfirmation => 89503,
+            Self::IpRejectedTwice => 89506,
+            Self::IpRejectedOnce => 89507,
             Self::Unknown(code) => code,
         }
     }
@@ -134,6 +176,9 @@ impl ErrCode {
             Self::SystemBusy => Some("系统繁忙"),
             Self::InvalidCredential => {
                 Some("invalid credential: access_token 无效或不是最新的")
+            }
+            Self::InvalidGrantType => {
+                Some("不合法的凭证类型 (grant_type must be client_credential)")
             }
             Self::ImageTooLarge => Some("图片文件超长"),
             Self::InvalidAppId => Some("不合法的Appid"),
@@ -149,28 +194,43 @@ impl ErrCode {
             Self::InvalidArgs => Some("参数不正确"),
             Self::CodeConsumed => Some("卡券已被核销"),
             Self::InvalidTimeRange => Some("不合法的时间区间"),
+            Self::TooManyCodes => Some("code数量超过100个"),
             Self::InvalidCodeValue => Some("不合法的Code码"),
             Self::InvalidStockQuantity => Some("不合法的库存数量"),
             Self::TooManyCustomFields => {
                 Some("会员卡设置超过限制的custom_field字段")
             }
+            Self::InvalidAppSecret => Some("无效的appsecret"),
             Self::CardDeletedOrGifting => Some("卡券被用户删除或转赠中"),
             Self::InvalidCardParameters => Some("invalid card parameters"),
+            Self::IpNotWhitelisted => Some("调用接口的IP地址不在白名单中"),
+            Self::AppSecretFrozen => Some("AppSecret已被冻结"),
+            Self::MissingAppId => Some("缺少appid参数"),
+            Self::MissingAppSecret => Some("缺少secret参数"),
             Self::MissingRequiredField => Some("缺少必填字段"),
             Self::MissingCardId => Some("缺少cardid参数"),
             Self::AccessTokenExpired => Some("access_token超时"),
+            Self::RequirePost => Some("需要POST请求"),
             Self::NoCustomCodePermission => Some("无自定义SN权限"),
             Self::NoBalancePermission => Some("无储值权限"),
             Self::LocationRequired => Some("require location id"),
             Self::RateLimited => Some("接口调用超过限制"),
+            Self::PerMinuteLimit => Some("API调用太频繁，请稍候再试"),
             Self::FieldTooLong => Some("字段超过长度限制"),
             Self::NoApiPermissionForCard => Some("该cardid无接口权限"),
             Self::OutOfStock => Some("库存为0"),
             Self::GetLimitExceeded => Some("用户领取次数超过限制get_limit"),
             Self::MalformedBody => Some("解析JSON/XML内容错误"),
             Self::ApiUnauthorized => Some("api功能未授权"),
+            Self::ClientIpNotRegistered => Some("access clientip is not registered"),
             Self::DateFormatError => Some("date format error"),
             Self::DateRangeError => Some("date range error"),
+            Self::IpAwaitingConfirmation => Some("此IP正在等待管理员确认"),
+            Self::IpNeedsConfirmation => Some("此IP调用需要管理员确认"),
+            Self::IpRejectedTwice => {
+                Some("24小时内该IP被管理员拒绝调用两次")
+            }
+            Self::IpRejectedOnce => Some("1小时内该IP被管理员拒绝调用一次"),
             Self::Unknown(_) => None,
         }
     }
@@ -200,11 +260,16 @@ impl ErrCode {
             Self::InvalidTimeRange => {
                 Some("card/update may only widen a FIX_TIME_RANGE validity period")
             }
+            Self::InvalidAppSecret => Some("the app secret is wrong or was reset"),
             Self::CardDeletedOrGifting => {
                 Some(
                     "the user deleted the card or is gifting it (code/get with check_consume: true)",
                 )
             }
+            Self::IpNotWhitelisted => {
+                Some("add this server's IP to the account's API IP whitelist")
+            }
+            Self::AppSecretFrozen => Some("unfreeze it on the platform before calling"),
             Self::AccessTokenExpired => {
                 Some("the access_token expired; fetch a new token")
             }
@@ -236,6 +301,7 @@ impl From<i64> for ErrCode {
         match code {
             -1 => Self::SystemBusy,
             40001 => Self::InvalidCredential,
+            40002 => Self::InvalidGrantType,
             40009 => Self::ImageTooLarge,
             40013 => Self::InvalidAppId,
             40014 => Self::InvalidAccessToken,
@@ -250,26 +316,39 @@ impl From<i64> for ErrCode {
             40097 => Self::InvalidArgs,
             40099 => Self::CodeConsumed,
             40100 => Self::InvalidTimeRange,
+            40109 => Self::TooManyCodes,
             40116 => Self::InvalidCodeValue,
             40122 => Self::InvalidStockQuantity,
             40124 => Self::TooManyCustomFields,
+            40125 => Self::InvalidAppSecret,
             40127 => Self::CardDeletedOrGifting,
             40150 => Self::InvalidCardParameters,
+            40164 => Self::IpNotWhitelisted,
+            40243 => Self::AppSecretFrozen,
+            41002 => Self::MissingAppId,
+            41004 => Self::MissingAppSecret,
             41011 => Self::MissingRequiredField,
             41012 => Self::MissingCardId,
             42001 => Self::AccessTokenExpired,
+            43002 => Self::RequirePost,
             43009 => Self::NoCustomCodePermission,
             43010 => Self::NoBalancePermission,
             43017 => Self::LocationRequired,
             45009 => Self::RateLimited,
+            45011 => Self::PerMinuteLimit,
             45021 => Self::FieldTooLong,
             45030 => Self::NoApiPermissionForCard,
             45031 => Self::OutOfStock,
             45033 => Self::GetLimitExceeded,
             47001 => Self::MalformedBody,
             48001 => Self::ApiUnauthorized,
+            61004 => Self::ClientIpNotRegistered,
             61500 => Self::DateFormatError,
             61501 => Self::DateRangeError,
+            89501 => Self::IpAwaitingConfirmation,
+            89503 => Self::IpNeedsConfirmation,
+            89506 => Self::IpRejectedTwice,
+            89507 => Self::IpRejectedOnce,
             other => Self::Unknown(other),
         }
     }

@@ -6,12 +6,28 @@
 
 pub mod errcode;
 pub mod types;
+/// Basics — card colours, open categories and logo upload (`spec/api/basic.yaml`).
+pub mod basic;
 /// Cards — read, list, update, restock and delete card definitions (`spec/api/card.yaml`).
 pub mod card;
 /// Codes — query, change and invalidate the codes users hold (`spec/api/code.yaml`).
 pub mod code;
 /// Statistics — daily card and member-card figures (`spec/api/datacube.yaml`).
 pub mod datacube;
+/// Distribution — card QR codes, landing pages, article HTML and imported codes (`spec/api/distribute.yaml`).
+pub mod distribute;
+/// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card (`spec/api/general_card.yaml`).
+pub mod general_card;
+/// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
+pub mod member_card;
+/// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
+pub mod pay_gift;
+/// Sub-merchants — register and look up the merchants a third party makes cards for (`spec/api/sub_merchant.yaml`).
+pub mod sub_merchant;
+/// Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance (`spec/api/ticket.yaml`).
+pub mod ticket;
+/// Credentials — the access_token (plain and stable) and the card api_ticket (`spec/api/token.yaml`).
+pub mod token;
 #[cfg(feature = "async")]
 pub mod client;
 #[cfg(feature = "blocking")]
@@ -20,7 +36,15 @@ pub mod blocking;
 pub mod exports {
     pub use super::errcode::ErrCode;
     pub use super::types;
-    pub use super::{card, code, datacube};
+    pub use super::{
+        basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+        sub_merchant, ticket, token,
+    };
+
     #[cfg(feature = "async")]
-    pub use super::client::{CardHandler, CodeHandler, DatacubeHandler};
+    pub use super::client::{
+        BasicHandler, CardHandler, CodeHandler, DatacubeHandler, DistributeHandler,
+        GeneralCardHandler, MemberCardHandler, PayGiftHandler, SubMerchantHandler,
+        TicketHandler, TokenHandler,
+    };
 }

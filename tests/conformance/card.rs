@@ -17,6 +17,9 @@ fn get_discount() -> support::Case<CardGetRequest> {
         request: CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
         method: "POST",
         path: "/card/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" }),
         reply: serde_json::json!(
             { "card" : { "card_type" : "DISCOUNT", "discount" : { "advanced_info" : {
@@ -65,6 +68,9 @@ fn batch_get_official() -> support::Case<CardBatchGetRequest> {
             .status_list([CardStatus::VerifyOk, CardStatus::Dispatch]),
         method: "POST",
         path: "/card/batchget",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
             "CARD_STATUS_DISPATCH"] }
@@ -153,6 +159,9 @@ fn update_member_card() -> support::Case<CardUpdateRequest> {
             ),
         method: "POST",
         path: "/card/update",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" :
             { "color" : "Color010", "description" :
@@ -1111,6 +1120,9 @@ fn modify_stock_official() -> support::Case<CardModifyStockRequest> {
             .reduce_stock_value(1231231),
         method: "POST",
         path: "/card/modifystock",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" :
             1231231, "reduce_stock_value" : 1231231 }
@@ -1183,6 +1195,9 @@ fn delete_official() -> support::Case<CardDeleteRequest> {
         request: CardDeleteRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
         method: "POST",
         path: "/card/delete",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" }),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }

@@ -15,6 +15,9 @@ fn get_check_consume_normal() -> support::Case<CodeGetRequest> {
             .check_consume(true),
         method: "POST",
         path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
         ),
@@ -35,6 +38,9 @@ fn get_check_consume_abnormal() -> support::Case<CodeGetRequest> {
             .check_consume(true),
         method: "POST",
         path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
         ),
@@ -54,6 +60,9 @@ fn get_no_check_gifting() -> support::Case<CodeGetRequest> {
             .check_consume(false),
         method: "POST",
         path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "card_id_123+", "check_consume" : false, "code" : "123456789" }
         ),
@@ -110,6 +119,9 @@ fn list_user_cards_official() -> support::Case<CodeListUserCardsRequest> {
         request: CodeListUserCardsRequest::new("12312313").card_id("xxxxxxxxxx"),
         method: "POST",
         path: "/card/user/getcardlist",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" }),
         reply: serde_json::json!(
             { "card_list" : [{ "card_id" : "xxxxxxxxxx", "code" : "xxx1434079154" }, {
@@ -168,6 +180,9 @@ fn update_official() -> support::Case<CodeUpdateRequest> {
             .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
         method: "POST",
         path: "/card/code/update",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code"
             : "3495739475" }
@@ -248,6 +263,9 @@ fn unavailable_non_custom_code() -> support::Case<CodeUnavailableRequest> {
         request: CodeUnavailableRequest::new("12312313"),
         method: "POST",
         path: "/card/code/unavailable",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!({ "code" : "12312313" }),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
@@ -260,6 +278,9 @@ fn unavailable_custom_code() -> support::Case<CodeUnavailableRequest> {
             .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
         method: "POST",
         path: "/card/code/unavailable",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12312313" }
         ),

@@ -18,6 +18,9 @@ fn biz_info_official() -> support::Case<DatacubeBizInfoRequest> {
         ),
         method: "POST",
         path: "/datacube/getcardbizuininfo",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
         ),
@@ -40,6 +43,9 @@ fn biz_info_date_range_error() -> support::Case<DatacubeBizInfoRequest> {
         ),
         method: "POST",
         path: "/datacube/getcardbizuininfo",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
         ),
@@ -167,6 +173,9 @@ fn card_info_official() -> support::Case<DatacubeCardInfoRequest> {
             .card_id("po8pktyDLmakNY2fn2VyhkiEPqGE"),
         method: "POST",
         path: "/datacube/getcardcardinfo",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "begin_date" : "2015-06-15", "card_id" : "po8pktyDLmakNY2fn2VyhkiEPqGE",
             "cond_source" : 0, "end_date" : "2015-06-30" }
@@ -323,6 +332,9 @@ fn member_card_info_official() -> support::Case<DatacubeMemberCardInfoRequest> {
         ),
         method: "POST",
         path: "/datacube/getcardmembercardinfo",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
         ),
@@ -465,6 +477,9 @@ fn member_card_detail_official() -> support::Case<DatacubeMemberCardDetailReques
         ),
         method: "POST",
         path: "/datacube/getcardmembercarddetail",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
         body: serde_json::json!(
             { "begin_date" : "2015-06-15", "card_id" : "xxxxxxxxxxxxxxxx", "end_date" :
             "2015-06-30" }

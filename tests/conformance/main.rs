@@ -7,8 +7,24 @@
 #[path = "../support/mod.rs"]
 mod support;
 #[rustfmt::skip]
+mod basic;
+#[rustfmt::skip]
 mod card;
 #[rustfmt::skip]
 mod code;
 #[rustfmt::skip]
 mod datacube;
+#[rustfmt::skip]
+mod distribute;
+#[rustfmt::skip]
+mod general_card;
+#[rustfmt::skip]
+mod member_card;
+#[rustfmt::skip]
+mod pay_gift;
+#[rustfmt::skip]
+mod sub_merchant;
+#[rustfmt::skip]
+mod ticket;
+#[rustfmt::skip]
+mod token;

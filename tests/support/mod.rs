@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Debug;
 use wechat_card::model::Model;
-use wechat_card::{Config, Error, StaticToken};
-use wiremock::matchers::{body_json, method, path, query_param};
-use wiremock::{Mock as WireMock, MockServer, ResponseTemplate};
+use wechat_card::{Binary, Config, Error, StaticToken};
+use wiremock::matchers::{body_json, method, path, query_param, query_param_is_missing};
+use wiremock::{Match, Mock as WireMock, MockServer, Request, ResponseTemplate};
 
 /// The token the test clients send; the mock only answers requests carrying it.
 pub const TOKEN: &str = "TEST_ACCESS_TOKEN_0123456789";
@@ -21,8 +21,23 @@ pub struct Case<R> {
     pub request: R,
     pub method: &'static str,
     pub path: &'static str,
+    /// Query parameters the endpoint always sends (`type=wx_card`).
+    pub fixed_query: &'static [(&'static str, &'static str)],
+    /// Whether the client must add `access_token` (not for the token endpoints).
+    pub needs_token: bool,
+    pub encoding: Encoding,
+    /// The documented request: the JSON body, the query parameters, or the form parts.
     pub body: Value,
+    /// The documented reply; for a binary reply `{ content_type, bytes }`.
     pub reply: Value,
+}
+
+/// How a request travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Query,
+    Multipart,
 }
 
 /// A request that breaks one rule of the spec.
@@ -39,34 +54,105 @@ pub fn request<R: DeserializeOwned>(json: Value) -> R {
 
 /// Sets the date at `pointer` to today in China (for the `before_today` rule).
 pub fn set_today(mut json: Value, pointer: &str) -> Value {
-    *json.pointer_mut(pointer).expect("the pointer exists") =
-        Value::from(wechat_card::validate::china_today().to_string());
+    let today = wechat_card::validate::china_today().to_string();
+    *json.pointer_mut(pointer).expect("the pointer exists") = Value::from(today);
+    json
+}
+
+/// Puts a text of `len` bytes at `pointer` (a file over its size limit).
+pub fn set_bytes(mut json: Value, pointer: &str, len: usize) -> Value {
+    *json.pointer_mut(pointer).expect("the pointer exists") = Value::from("a".repeat(len));
     json
 }
 
 fn config(server: &MockServer) -> Config {
-    Config::new().base_url(server.uri())
+    Config::new().all_hosts(server.uri())
 }
 
-/// The builders must produce exactly the documented body.
+/// A query parameter or form field's text, as the client writes it.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The builders must produce exactly the documented request.
 fn assert_body<R: Serialize>(case: &Case<R>) {
     let built = serde_json::to_value(&case.request).expect("requests serialize");
     assert_eq!(
         built, case.body,
-        "the request built by the generated builders differs from the documented body"
+        "the request built by the generated builders differs from the documented one"
     );
+}
+
+/// Matches a `multipart/form-data` body carrying the documented parts.
+struct MultipartBody(Value);
+
+impl Match for MultipartBody {
+    fn matches(&self, request: &Request) -> bool {
+        let content_type = request
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !content_type.starts_with("multipart/form-data; boundary=") {
+            return false;
+        }
+        let body = String::from_utf8_lossy(&request.body);
+        let parts = self.0.as_object().into_iter().flatten();
+        parts.into_iter().all(|(name, value)| match value {
+            Value::Object(file) => {
+                let field = |k: &str| file.get(k).and_then(Value::as_str).unwrap_or_default();
+                let head = format!("name=\"{name}\"; filename=\"{}\"", field("filename"));
+                let data = format!(
+                    "Content-Type: {}\r\n\r\n{}\r\n",
+                    field("content_type"),
+                    field("bytes")
+                );
+                body.contains(&head) && body.contains(&data)
+            }
+            other => body.contains(&format!("name=\"{name}\"\r\n\r\n{}\r\n", text(other))),
+        })
+    }
+}
+
+/// `{ content_type, bytes }`: a documented binary reply.
+fn binary_reply(reply: &Value) -> Option<(String, Vec<u8>)> {
+    let map = reply.as_object().filter(|m| m.len() == 2)?;
+    let content_type = map.get("content_type")?.as_str()?.to_owned();
+    let bytes = map.get("bytes")?.as_str()?.as_bytes().to_vec();
+    Some((content_type, bytes))
 }
 
 async fn mount<R: Serialize>(server: &MockServer, case: &Case<R>) {
     assert_body(case);
-    WireMock::given(method(case.method))
-        .and(path(case.path))
-        .and(query_param("access_token", TOKEN))
-        .and(body_json(&case.body))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&case.reply))
-        .expect(1)
-        .mount(server)
-        .await;
+    let mut mock = WireMock::given(method(case.method)).and(path(case.path));
+    mock = if case.needs_token {
+        mock.and(query_param("access_token", TOKEN))
+    } else {
+        mock.and(query_param_is_missing("access_token"))
+    };
+    for (key, value) in case.fixed_query {
+        mock = mock.and(query_param(*key, *value));
+    }
+    mock = match case.encoding {
+        Encoding::Json => mock.and(body_json(&case.body)),
+        Encoding::Query => {
+            for (key, value) in case.body.as_object().into_iter().flatten() {
+                mock = mock.and(query_param(key.as_str(), text(value).as_str()));
+            }
+            mock
+        }
+        Encoding::Multipart => mock.and(MultipartBody(case.body.clone())),
+    };
+    let reply = match binary_reply(&case.reply) {
+        Some((content_type, bytes)) => {
+            ResponseTemplate::new(200).set_body_raw(bytes, &content_type)
+        }
+        None => ResponseTemplate::new(200).set_body_json(&case.reply),
+    };
+    mock.respond_with(reply).expect(1).mount(server).await;
 }
 
 /// The reply decodes with every field typed and encodes back to the example; an
@@ -96,11 +182,16 @@ fn assert_reply<T: Model + Serialize + Debug>(result: Result<T, Error>, document
         map.remove("errcode");
         map.remove("errmsg");
     }
-    assert_eq!(
-        serde_json::to_value(&reply).expect("replies serialize"),
-        expected,
-        "the reply does not round-trip"
-    );
+    let encoded = serde_json::to_value(&reply).expect("replies serialize");
+    assert_eq!(encoded, expected, "the reply does not round-trip");
+}
+
+/// A binary reply arrives as sent, with its content type.
+fn assert_binary(result: Result<Binary, Error>, documented: &Value) {
+    let reply = result.unwrap_or_else(|e| panic!("the documented reply must arrive: {e}"));
+    let (content_type, bytes) = binary_reply(documented).expect("a binary example");
+    assert_eq!(reply.content_type.as_deref(), Some(content_type.as_str()));
+    assert_eq!(reply.bytes, bytes);
 }
 
 fn assert_rejected<T: Debug, R>(result: Result<T, Error>, case: &Negative<R>) {
@@ -155,6 +246,11 @@ impl Mock {
         case: &Case<R>,
     ) {
         assert_reply(result, &case.reply);
+        self.server.verify().await;
+    }
+
+    pub async fn check_binary<R>(&self, result: Result<Binary, Error>, case: &Case<R>) {
+        assert_binary(result, &case.reply);
         self.server.verify().await;
     }
 
@@ -217,6 +313,11 @@ impl BlockingMock {
         case: &Case<R>,
     ) {
         assert_reply(result, &case.reply);
+        self.runtime.block_on(self.server.verify());
+    }
+
+    pub fn check_binary<R>(&self, result: Result<Binary, Error>, case: &Case<R>) {
+        assert_binary(result, &case.reply);
         self.runtime.block_on(self.server.verify());
     }
 

@@ -4,13 +4,28 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wechat_card_codegen::{Mode, run};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--root DIR]
 
   codegen          regenerate src/generated/ and tests/conformance/ from spec/
-  codegen --check  change nothing; fail if the generated files are stale";
+  codegen --check  change nothing; fail if the generated files are stale
+  --root DIR       work on the repository at DIR instead of this one";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // xtask lives one level below the workspace root; `--root DIR` points elsewhere
+    // (a scratch copy of the repository).
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    if let Some(i) = args.iter().position(|a| a == "--root") {
+        let Some(dir) = args.get(i + 1).cloned() else {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        };
+        root = PathBuf::from(dir);
+        args.drain(i..i + 2);
+    }
     let mode = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["codegen"] => Mode::Write,
         ["codegen", "--check"] => Mode::Check,
@@ -19,11 +34,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // xtask lives one level below the workspace root.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default();
     let started = std::time::Instant::now();
     match run(&root, mode) {
         Ok(report) if mode == Mode::Write && !report.is_clean() => {

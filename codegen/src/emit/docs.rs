@@ -192,3 +192,84 @@ fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
 fn link(api: &Api, type_name: &str) -> String {
     public_path(api, type_name).replacen("wechat_card::", "crate::", 1)
 }
+
+/// The values a shortcut's example and test pass: the first example's, or the
+/// smallest valid ones where the example has none.
+pub fn shortcut_arg_values<'a>(
+    api: &'a Api,
+    e: &Endpoint,
+    s: &Shortcut,
+) -> Vec<(&'a Field, serde_json::Value)> {
+    let model = api.model(&e.request);
+    let example = &e.examples[0].request;
+    s.args
+        .iter()
+        .map(|a| {
+            let f = model
+                .fields
+                .iter()
+                .find(|f| &f.wire == a)
+                .expect("checked by the loader");
+            let v = example
+                .get(a)
+                .cloned()
+                .unwrap_or_else(|| super::tests::minimal(api, &f.shape));
+            (f, v)
+        })
+        .collect()
+}
+
+pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> String {
+    let mut d = format!("{}\n\n", s.summary);
+    d += &format!(
+        "A shortcut for [`{0}`](Self::{0}) (`{1}`)",
+        e.id,
+        e.full_id()
+    );
+    if s.set.is_empty() {
+        d += ".\n\n";
+    } else {
+        let set: Vec<String> = s
+            .set
+            .iter()
+            .map(|(k, v)| format!("`{k}` = {}", wire_display(v)))
+            .collect();
+        d += &format!(" with {}.\n\n", set.join(", "));
+    }
+    d += "Checked before sending, errors and idempotency: as for that method.\n\n# Example\n\n";
+    let mut uses = BTreeSet::new();
+    let args: Vec<String> = shortcut_arg_values(api, e, s)
+        .iter()
+        .map(|(f, v)| super::format_expr(values::arg(api, &f.shape.ty, v, &mut uses)))
+        .collect();
+    let mut imports: Vec<String> = uses.iter().map(|u| public_path(api, u)).collect();
+    imports.sort();
+    let (client, setup_fn, dot_await) = match flavour {
+        Flavour::Async => (
+            "wechat_card::Client",
+            "# async fn run() -> Result<(), wechat_card::Error> {",
+            ".await",
+        ),
+        Flavour::Blocking => (
+            "wechat_card::blocking::Client",
+            "# fn run() -> Result<(), wechat_card::Error> {",
+            "",
+        ),
+    };
+    d += "```no_run\n";
+    for i in imports {
+        d += &format!("use {i};\n");
+    }
+    d += &format!("{setup_fn}\n");
+    d += &format!(
+        "# let client = {client}::new(wechat_card::Config::default(), wechat_card::StaticToken::new(\"ACCESS_TOKEN\"))?;\n"
+    );
+    d += &format!(
+        "let reply = client.{}().{}({}){dot_await}?;\n",
+        e.group,
+        s.name,
+        args.join(", ")
+    );
+    d += "println!(\"{reply:?}\");\n# Ok(())\n# }\n```\n";
+    d
+}

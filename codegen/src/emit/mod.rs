@@ -359,7 +359,7 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     let roots = g
         .endpoints
         .iter()
-        .flat_map(|e| [e.request.as_str(), e.response.as_str()]);
+        .flat_map(|e| std::iter::once(e.request.as_str()).chain(e.response.as_deref()));
     let models = models::file_models(api, roots);
     let defined: BTreeSet<String> = models.iter().map(|m| m.name.clone()).collect();
     let mut referenced = BTreeSet::new();
@@ -373,15 +373,26 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     let module_doc = module_doc.lines().map(|l| quote!(#![doc = #l]));
     let items = g.endpoints.iter().map(|e| {
         let mut ms = models::file_models(api, [e.request.as_str()]);
-        ms.extend(models::file_models(api, [e.response.as_str()]));
+        ms.extend(models::file_models(api, e.response.as_deref()));
         let structs = ms.iter().map(|m| models::model(api, m));
-        let descriptor = descriptor(e);
+        let descriptor = descriptor(api, e);
         quote!(#(#structs)* #descriptor)
     });
+    // Only what the descriptors use, so the file has no unused imports.
+    let mut endpoint_items = vec![quote!(Body), quote!(Endpoint), quote!(Method)];
+    if g.endpoints.iter().any(|e| e.host != Host::Api) {
+        endpoint_items.push(quote!(Host));
+    }
+    if g.endpoints
+        .iter()
+        .any(|e| api.model(&e.request).encoding == Encoding::Multipart)
+    {
+        endpoint_items.push(quote!(Part));
+    }
     quote! {
         #(#module_doc)*
 
-        use crate::endpoint::{Endpoint, Method};
+        use crate::endpoint::{#(#endpoint_items),*};
         #runtime
         #imports
 
@@ -389,9 +400,27 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     }
 }
 
-fn descriptor(e: &Endpoint) -> TokenStream {
+/// The Rust type of an endpoint's reply.
+fn response_type(e: &Endpoint) -> TokenStream {
+    match &e.response {
+        Some(name) => {
+            let (module, name) = (ident(&e.group), ident(name));
+            quote!(crate::#module::#name)
+        }
+        None => quote!(crate::Binary),
+    }
+}
+
+fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
+    let model = api.model(&e.request);
     let request = ident(&e.request);
-    let response = ident(&e.response);
+    let response = match &e.response {
+        Some(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(crate::Binary),
+    };
     let id = e.full_id();
     let path = &e.path;
     let idempotent = e.idempotent;
@@ -399,6 +428,102 @@ fn descriptor(e: &Endpoint) -> TokenStream {
         Method::Get => quote!(Method::Get),
         Method::Post => quote!(Method::Post),
     };
+    let host = (e.host == Host::Mp).then(|| {
+        quote!(
+            const HOST: Host = Host::Mp;
+        )
+    });
+    let needs_token = (!e.needs_token).then(|| {
+        quote!(
+            const NEEDS_TOKEN: bool = false;
+        )
+    });
+    // Required entries go straight into `vec![..]`; optional ones are pushed.
+    let (mut first, mut then) = (Vec::new(), Vec::new());
+    first.extend(
+        e.fixed_query
+            .iter()
+            .map(|(k, v)| quote!((#k, #v.to_owned()))),
+    );
+    if model.encoding == Encoding::Query {
+        for f in &model.fields {
+            let (wire, field) = (&f.wire, ident(&f.rust));
+            if f.required {
+                first.push(quote!((#wire, self.#field.to_string())));
+            } else {
+                then.push(
+                    quote!(if let Some(v) = &self.#field { query.push((#wire, v.to_string())); }),
+                );
+            }
+        }
+    }
+    let query = (!first.is_empty() || !then.is_empty()).then(|| {
+        let binding = if then.is_empty() {
+            quote!(let query)
+        } else {
+            quote!(let mut query)
+        };
+        quote! {
+            fn query(&self) -> Vec<(&'static str, String)> {
+                #binding: Vec<(&'static str, String)> = vec![#(#first),*];
+                #(#then)*
+                query
+            }
+        }
+    });
+    let body = match model.encoding {
+        Encoding::Json => quote!(Body::json(self)),
+        Encoding::Query => quote!(Ok(Body::Empty)),
+        Encoding::Multipart => {
+            let part = |f: &Field, v: TokenStream| {
+                let wire = &f.wire;
+                match f.shape.ty {
+                    Ty::File => quote!(Part::file(#wire, #v)),
+                    _ => quote!(Part::text(#wire, #v)),
+                }
+            };
+            let (mut first, mut then) = (Vec::new(), Vec::new());
+            for f in &model.fields {
+                let field = ident(&f.rust);
+                if f.required {
+                    first.push(part(f, quote!(&self.#field)));
+                } else {
+                    let p = part(f, quote!(v));
+                    then.push(quote!(if let Some(v) = &self.#field { parts.push(#p); }));
+                }
+            }
+            let binding = if then.is_empty() {
+                quote!(let parts)
+            } else {
+                quote!(let mut parts)
+            };
+            quote!({
+                #binding = vec![#(#first),*];
+                #(#then)*
+                Ok(Body::Multipart(parts))
+            })
+        }
+    };
+    let secret_fields: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter(|f| f.secret)
+        .map(|f| {
+            let field = ident(&f.rust);
+            if f.required {
+                quote!(Some(self.#field.as_str()))
+            } else {
+                quote!(self.#field.as_deref())
+            }
+        })
+        .collect();
+    let secrets = (!secret_fields.is_empty()).then(|| {
+        quote! {
+            fn secrets(&self) -> Vec<&str> {
+                [#(#secret_fields),*].into_iter().flatten().collect()
+            }
+        }
+    });
     let doc = doc_attrs(&format!("`{}`: {}", id, e.summary));
     quote! {
         #doc
@@ -407,7 +532,17 @@ fn descriptor(e: &Endpoint) -> TokenStream {
             const METHOD: Method = #method;
             const PATH: &'static str = #path;
             const IDEMPOTENT: bool = #idempotent;
+            #host
+            #needs_token
             type Response = #response;
+
+            #query
+
+            fn body(&self) -> Result<Body, serde_json::Error> {
+                #body
+            }
+
+            #secrets
         }
     }
 }
@@ -448,13 +583,35 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
             let method = ident(&e.id);
             let module = ident(&e.group);
             let request = ident(&e.request);
-            let response = ident(&e.response);
+            let response = response_type(e);
             let doc = doc_attrs(&docs::method_doc(api, e, flavour));
+            let shortcuts = e.shortcuts.iter().map(|s| {
+                let name = ident(&s.name);
+                let model = api.model(&e.request);
+                let field = |wire: &str| model.fields.iter().find(|f| f.wire == wire).expect("checked by the loader");
+                let params = s.args.iter().map(|a| {
+                    let f = field(a);
+                    let arg = ident(&f.rust);
+                    let (ty, _) = models::parameter(&f.shape.ty, &arg);
+                    quote!(#arg: #ty)
+                });
+                let build = shortcut_request(api, e, s);
+                let doc = doc_attrs(&docs::shortcut_doc(api, e, s, flavour));
+                quote! {
+                    #doc
+                    pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, crate::Error> {
+                        let request = #build;
+                        self.client.send(&request)#dot_await
+                    }
+                }
+            });
             quote! {
                 #doc
-                pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<crate::#module::#response, crate::Error> {
+                pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<#response, crate::Error> {
                     self.client.send(request)#dot_await
                 }
+
+                #(#shortcuts)*
             }
         });
         quote! {
@@ -480,4 +637,32 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
 
         #(#groups)*
     }
+}
+
+/// The request a shortcut sends: its arguments and fixed values through the builders.
+fn shortcut_request(api: &Api, e: &Endpoint, s: &Shortcut) -> TokenStream {
+    let model = api.model(&e.request);
+    let module = ident(&e.group);
+    let request = ident(&e.request);
+    let value = |f: &Field| -> TokenStream {
+        if s.args.contains(&f.wire) {
+            let arg = ident(&f.rust);
+            quote!(#arg)
+        } else {
+            let v = &s.set.iter().find(|(k, _)| k == &f.wire).expect("checked").1;
+            values::arg_in_crate(api, &f.shape.ty, v)
+        }
+    };
+    let given = |f: &&Field| s.args.contains(&f.wire) || s.set.iter().any(|(k, _)| k == &f.wire);
+    let required = model.fields.iter().filter(|f| f.required).map(&value);
+    let setters = model
+        .fields
+        .iter()
+        .filter(|f| !f.required)
+        .filter(given)
+        .map(|f| {
+            let (setter, v) = (ident(&f.rust), value(f));
+            quote!(.#setter(#v))
+        });
+    quote!(crate::#module::#request::new(#(#required),*) #(#setters)*)
 }

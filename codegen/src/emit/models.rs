@@ -92,9 +92,21 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
             let wire = &f.wire;
             quote!(self.#rust.collect_unknown(&crate::model::join(path, #wire), out);)
         });
+    let has_secret = model.fields.iter().any(|f| f.secret);
+    let derive_debug = (!has_secret).then(|| quote!(Debug,));
+    let debug = has_secret.then(|| secret_debug(model));
+    let response = model.is_response_root.then(|| {
+        quote! {
+            impl crate::response::Response for #name {
+                fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+                    crate::response::from_json(body)
+                }
+            }
+        }
+    });
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(#derive_debug Clone, PartialEq, Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -120,6 +132,34 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
                 &mut self.extra
             }
         }
+
+        #response
+
+        #debug
+    }
+}
+
+/// `Debug` that prints `***` for secret fields (app secret, access_token, ticket).
+fn secret_debug(model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let name_str = &model.name;
+    let fields = model.fields.iter().map(|f| {
+        let (rust, label) = (ident(&f.rust), f.rust.trim_start_matches("r#"));
+        if f.secret {
+            quote!(.field(#label, &"***"))
+        } else {
+            quote!(.field(#label, &self.#rust))
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#name_str)
+                    #(#fields)*
+                    .field("extra", &self.extra)
+                    .finish()
+            }
+        }
     }
 }
 
@@ -132,7 +172,7 @@ fn can_hold_unknown(ty: &Ty) -> bool {
 }
 
 /// How a constructor or setter takes a value of this type, and how it stores it.
-fn parameter(ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+pub(super) fn parameter(ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#arg.into())),
         Ty::List(inner) if inner.ty == Ty::String => (
@@ -292,6 +332,37 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             };
             quote!(c.date_range((#begin, &self.#b), (#end, &self.#e), #max, #before_today);)
         }
+        Rule::Order {
+            lower,
+            higher,
+            strict,
+        } => {
+            let value = |n: &String| {
+                let f = model.fields.iter().find(|f| &f.wire == n).expect("checked");
+                let field = ident(&f.rust);
+                if f.required {
+                    quote!(Some(self.#field))
+                } else {
+                    quote!(self.#field)
+                }
+            };
+            let (l, h) = (value(lower), value(higher));
+            quote!(c.order((#lower, #l), (#higher, #h), #strict);)
+        }
+        Rule::MaxTotalItems { fields, max } => {
+            let lens = fields.iter().map(|n| {
+                let f = model.fields.iter().find(|f| &f.wire == n).expect("checked");
+                let field = ident(&f.rust);
+                if f.required {
+                    quote!(self.#field.len())
+                } else {
+                    quote!(self.#field.as_ref().map_or(0, Vec::len))
+                }
+            });
+            let max = Literal::usize_unsuffixed(*max as usize);
+            quote!(c.max_total_items(&[#(#fields),*], #(#lens)+*, #max);)
+        }
+        Rule::Check(check) => check_rule(api, model, check),
     });
     let fields: Vec<TokenStream> = fields.collect();
     let rules: Vec<TokenStream> = rules.collect();
@@ -324,10 +395,15 @@ fn value_checks(
     for check in &shape.checks {
         out.push(match check {
             Check::NonEmpty => quote!(c.non_empty(#v);),
+            Check::MaxBytes(n) if shape.ty == Ty::File => {
+                let n = Literal::usize_unsuffixed(*n as usize);
+                quote!(c.max_size(#v.bytes.len(), #n);)
+            }
             Check::MaxBytes(n) => {
                 let n = Literal::usize_unsuffixed(*n as usize);
                 quote!(c.max_bytes(#v, #n);)
             }
+            Check::ContentTypes(types) => quote!(c.content_type(&#v.content_type, &[#(#types),*]);),
             Check::MaxChars(n) => {
                 let n = Literal::usize_unsuffixed(*n as usize);
                 quote!(c.max_chars(#v, #n);)
@@ -544,6 +620,114 @@ fn wire_literal(wire: &serde_json::Value) -> TokenStream {
         other => {
             let n = Literal::i64_unsuffixed(other.as_i64().unwrap_or_default());
             quote!(#n)
+        }
+    }
+}
+
+/// A place in the model, reached through a dotted path: a plain place expression while
+/// every step is required, an `Option<&T>` once one is optional.
+enum Place {
+    Direct(TokenStream),
+    Optional(TokenStream),
+}
+
+fn place(api: &Api, model: &Model, path: &[String]) -> (Place, Ty) {
+    let fields = api
+        .path_fields(&model.name, path)
+        .expect("checked by the loader");
+    let mut place = Place::Direct(quote!(self));
+    for f in &fields {
+        let field = ident(&f.rust);
+        place = match (place, f.required) {
+            (Place::Direct(p), true) => Place::Direct(quote!(#p.#field)),
+            (Place::Direct(p), false) => Place::Optional(quote!(#p.#field.as_ref())),
+            (Place::Optional(p), true) => Place::Optional(quote!(#p.map(|v| &v.#field))),
+            (Place::Optional(p), false) => {
+                Place::Optional(quote!(#p.and_then(|v| v.#field.as_ref())))
+            }
+        };
+    }
+    (
+        place,
+        fields.last().expect("paths are not empty").shape.ty.clone(),
+    )
+}
+
+/// `value at path == wire value`, as a bool expression.
+fn equals(api: &Api, model: &Model, path: &[String], value: &serde_json::Value) -> TokenStream {
+    let (place, ty) = place(api, model, path);
+    // How the value compares with the wire value: `by_ref` for method calls, `by_val`
+    // for plain comparisons (a place of type `T`, or `v: &T` and `*v`).
+    let compare = |by_ref: TokenStream, by_val: TokenStream| match (&ty, value) {
+        (Ty::Enum(e), v) if api.enums[e].is_int => {
+            let n = Literal::i64_unsuffixed(v.as_i64().unwrap_or_default());
+            quote!(#by_ref.as_i64() == #n)
+        }
+        (Ty::Enum(_), v) => {
+            let s = v.as_str().unwrap_or_default();
+            quote!(#by_ref.as_str() == #s)
+        }
+        (Ty::Bool, serde_json::Value::Bool(true)) => quote!(#by_val),
+        (Ty::Bool, _) => quote!(!#by_val),
+        (Ty::Int, v) => {
+            let n = Literal::i64_unsuffixed(v.as_i64().unwrap_or_default());
+            quote!(#by_val == #n)
+        }
+        (_, v) => {
+            let s = v.as_str().unwrap_or_default();
+            quote!(#by_ref == #s)
+        }
+    };
+    match place {
+        Place::Direct(p) => compare(p.clone(), p),
+        Place::Optional(p) => {
+            let test = compare(quote!(v), quote!(*v));
+            quote!(#p.is_some_and(|v| #test))
+        }
+    }
+}
+
+fn is_set(api: &Api, model: &Model, path: &[String]) -> TokenStream {
+    match place(api, model, path).0 {
+        Place::Direct(_) => quote!(true),
+        Place::Optional(p) => quote!(#p.is_some()),
+    }
+}
+
+fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
+    let because = &check.because;
+    let mut asserts = Vec::new();
+    for p in &check.present {
+        let (at, ok) = (dotted(p), is_set(api, model, p));
+        asserts.push(quote!(c.check(#at, #ok, "must be set", #because);));
+    }
+    for p in &check.absent {
+        let (at, set) = (dotted(p), is_set(api, model, p));
+        asserts.push(quote!(c.check(#at, !#set, "must not be set", #because);));
+    }
+    for (p, v) in &check.equal {
+        let (at, eq, expected) = (
+            dotted(p),
+            equals(api, model, p, v),
+            format!("must be {}", wire_display(v)),
+        );
+        asserts.push(quote!(c.check(#at, #eq, #expected, #because);));
+    }
+    for (p, v) in &check.not_equal {
+        let (at, eq, expected) = (
+            dotted(p),
+            equals(api, model, p, v),
+            format!("must not be {}", wire_display(v)),
+        );
+        asserts.push(quote!(c.check(#at, !#eq, #expected, #because);));
+    }
+    if check.when.is_empty() {
+        return quote!(#(#asserts)*);
+    }
+    let conditions = check.when.iter().map(|(p, v)| equals(api, model, p, v));
+    quote! {
+        if #(#conditions)&&* {
+            #(#asserts)*
         }
     }
 }

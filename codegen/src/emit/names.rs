@@ -44,6 +44,7 @@ pub fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Int => quote!(i64),
         Ty::Bool => quote!(bool),
         Ty::Json => quote!(serde_json::Value),
+        Ty::File => quote!(crate::FilePart),
         Ty::List(inner) => {
             let inner = rust_type(&inner.ty);
             quote!(Vec<#inner>)

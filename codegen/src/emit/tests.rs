@@ -47,11 +47,19 @@ struct Positive {
 }
 
 /// A request breaking one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Today's date in China (the `before_today` rule).
+    Today,
+    /// A text of this many bytes (a file over its size limit).
+    Bytes(usize),
+}
+
 pub struct Negative {
     pub name: String,
     pub request: Value,
-    /// JSON pointer of a date to set to today at run time (the `before_today` rule).
-    pub today_at: Option<String>,
+    /// A value only known at run time (today's date, a large file), and where it goes.
+    pub runtime: Option<(String, Runtime)>,
     pub field: String,
     pub rule: &'static str,
 }
@@ -69,13 +77,18 @@ fn group(api: &Api, g: &Group) -> TokenStream {
             let p = positive(api, e, x, &mut uses);
             let case = &p.fn_name;
             cases.push(p.tokens);
+            let check = if e.response.is_some() {
+                quote!(check_reply)
+            } else {
+                quote!(check_binary)
+            };
             tests_async.push(quote! {
                 #[tokio::test]
                 async fn #case() {
                     let case = super::#case();
                     let mock = support::Mock::start(&case).await;
                     let reply = mock.client().#group().#method(&case.request).await;
-                    mock.check_reply(reply, &case).await;
+                    mock.#check(reply, &case).await;
                 }
             });
             tests_blocking.push(quote! {
@@ -84,15 +97,48 @@ fn group(api: &Api, g: &Group) -> TokenStream {
                     let case = super::#case();
                     let mock = support::BlockingMock::start(&case);
                     let reply = mock.client().#group().#method(&case.request);
-                    mock.check_reply(reply, &case);
+                    mock.#check(reply, &case);
+                }
+            });
+        }
+        for s in &e.shortcuts {
+            let (case, call) = shortcut_case(api, e, s, &mut uses);
+            let name = format_ident!("shortcut_{}", s.name);
+            let check = if e.response.is_some() {
+                quote!(check_reply)
+            } else {
+                quote!(check_binary)
+            };
+            cases.push(case);
+            tests_async.push(quote! {
+                #[tokio::test]
+                async fn #name() {
+                    let case = super::#name();
+                    let mock = support::Mock::start(&case).await;
+                    let reply = mock.client().#group().#call.await;
+                    mock.#check(reply, &case).await;
+                }
+            });
+            tests_blocking.push(quote! {
+                #[test]
+                fn #name() {
+                    let case = super::#name();
+                    let mock = support::BlockingMock::start(&case);
+                    let reply = mock.client().#group().#call;
+                    mock.#check(reply, &case);
                 }
             });
         }
         for n in negatives(api, e) {
             let case = format_ident!("{}", n.name);
             let body = values::json(&n.request);
-            let body = match &n.today_at {
-                Some(pointer) => quote!(support::set_today(serde_json::json!(#body), #pointer)),
+            let body = match &n.runtime {
+                Some((pointer, Runtime::Today)) => {
+                    quote!(support::set_today(serde_json::json!(#body), #pointer))
+                }
+                Some((pointer, Runtime::Bytes(n))) => {
+                    quote!(support::set_bytes(serde_json::json!(#body), #pointer, #n))
+                }
                 None => quote!(serde_json::json!(#body)),
             };
             let (field, rule) = (&n.field, n.rule);
@@ -149,29 +195,89 @@ fn group(api: &Api, g: &Group) -> TokenStream {
 
 fn positive(api: &Api, e: &Endpoint, x: &Example, uses: &mut BTreeSet<String>) -> Positive {
     let fn_name = format_ident!("{}_{}", e.id, x.name);
-    let request_ty = ident(&e.request);
     let build = values::build(api, &e.request, &x.request, uses);
-    let body = values::json(&x.request);
-    let reply = values::json(&x.response);
+    let doc = format!("{} — example `{}` ({}).", e.full_id(), x.name, x.source);
+    let tokens = case(api, e, &fn_name, &doc, build, &x.request, &x.response);
+    Positive { fn_name, tokens }
+}
+
+/// A `support::Case` function: the request, what the mock expects, and its reply.
+fn case(
+    api: &Api,
+    e: &Endpoint,
+    fn_name: &proc_macro2::Ident,
+    doc: &str,
+    request: TokenStream,
+    body: &Value,
+    reply: &Value,
+) -> TokenStream {
+    let request_ty = ident(&e.request);
+    let (body, reply) = (values::json(body), values::json(reply));
     let method = match e.method {
         Method::Get => "GET",
         Method::Post => "POST",
     };
+    let encoding = match api.model(&e.request).encoding {
+        Encoding::Json => quote!(support::Encoding::Json),
+        Encoding::Query => quote!(support::Encoding::Query),
+        Encoding::Multipart => quote!(support::Encoding::Multipart),
+    };
     let path = &e.path;
-    let doc = format!("{} — example `{}` ({}).", e.full_id(), x.name, x.source);
-    let tokens = quote! {
+    let needs_token = e.needs_token;
+    let fixed = e.fixed_query.iter().map(|(k, v)| quote!((#k, #v)));
+    quote! {
         #[doc = #doc]
         fn #fn_name() -> support::Case<#request_ty> {
             support::Case {
-                request: #build,
+                request: #request,
                 method: #method,
                 path: #path,
+                fixed_query: &[#(#fixed),*],
+                needs_token: #needs_token,
+                encoding: #encoding,
                 body: serde_json::json!(#body),
                 reply: serde_json::json!(#reply),
             }
         }
-    };
-    Positive { fn_name, tokens }
+    }
+}
+
+/// A shortcut's case (the request it must send, built through the builders) and the
+/// call that sends it.
+fn shortcut_case(
+    api: &Api,
+    e: &Endpoint,
+    s: &Shortcut,
+    uses: &mut BTreeSet<String>,
+) -> (TokenStream, TokenStream) {
+    let args = super::docs::shortcut_arg_values(api, e, s);
+    let mut body = Map::new();
+    for (f, v) in &args {
+        body.insert(f.wire.clone(), v.clone());
+    }
+    for (k, v) in &s.set {
+        body.insert(k.clone(), v.clone());
+    }
+    let body = Value::Object(body);
+    let build = values::build(api, &e.request, &body, uses);
+    let arg_exprs = args
+        .iter()
+        .map(|(f, v)| values::arg(api, &f.shape.ty, v, uses));
+    let name = ident(&s.name);
+    let call = quote!(#name(#(#arg_exprs),*));
+    let fn_name = format_ident!("shortcut_{}", s.name);
+    let doc = format!(
+        "{}: the shortcut `{}` sends exactly its arguments and fixed values.",
+        e.full_id(),
+        s.name
+    );
+    let reply = &e
+        .examples
+        .iter()
+        .find(|x| x.errcode().is_none())
+        .unwrap_or(&e.examples[0])
+        .response;
+    (case(api, e, &fn_name, &doc, build, &body, reply), call)
 }
 
 /// One negative case per (model, field, rule) reachable from the endpoint's request,
@@ -189,10 +295,14 @@ pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
     let today = examples::china_today();
     for n in &walker.out {
         let mut request = n.request.clone();
-        if let Some(pointer) = &n.today_at {
+        if let Some((pointer, runtime)) = &n.runtime {
+            let value = match runtime {
+                Runtime::Today => today.to_string(),
+                Runtime::Bytes(n) => "a".repeat(*n),
+            };
             *request
                 .pointer_mut(pointer)
-                .expect("pointer built by the walker") = Value::String(today.to_string());
+                .expect("pointer built by the walker") = Value::String(value);
         }
         let problems = examples::check(api, &e.request, &request, today);
         assert!(
@@ -222,7 +332,13 @@ fn pointer_join(pointer: &str, key: &str) -> String {
 }
 
 impl Walker<'_> {
-    fn push(&mut self, doc: Value, field: String, rule: &'static str, today_at: Option<String>) {
+    fn push(
+        &mut self,
+        doc: Value,
+        field: String,
+        rule: &'static str,
+        runtime: Option<(String, Runtime)>,
+    ) {
         let stem = format!(
             "{}_rejects_{}_{rule}",
             self.prefix,
@@ -252,7 +368,7 @@ impl Walker<'_> {
         self.out.push(Negative {
             name,
             request: doc,
-            today_at,
+            runtime,
             field,
             rule,
         });
@@ -309,7 +425,31 @@ impl Walker<'_> {
             if !self.seen.insert((model.to_owned(), wire.to_owned(), rule)) {
                 continue;
             }
-            if let Some(bad) = breaking(api, shape, check, doc.pointer(pointer)) {
+            if shape.ty == Ty::File {
+                // A file breaks its rules through its parts; its size only at run time
+                // (a megabyte does not belong in a test's source).
+                let mut d = doc.clone();
+                match check {
+                    Check::MaxBytes(n) => {
+                        let at = format!("{pointer}/bytes");
+                        self.push(
+                            d,
+                            path.to_owned(),
+                            rule,
+                            Some((at, Runtime::Bytes(*n as usize + 1))),
+                        );
+                    }
+                    Check::ContentTypes(_) => {
+                        set(
+                            &mut d,
+                            &format!("{pointer}/content_type"),
+                            Value::from("text/plain"),
+                        );
+                        self.push(d, path.to_owned(), rule, None);
+                    }
+                    _ => {}
+                }
+            } else if let Some(bad) = breaking(api, shape, check, doc.pointer(pointer)) {
                 let mut d = doc.clone();
                 set(&mut d, pointer, bad);
                 self.push(d, path.to_owned(), rule, None);
@@ -420,11 +560,159 @@ impl Walker<'_> {
                 if *before_today && self.seen.insert(key("before_today")) {
                     // The end date becomes today at run time; the begin date stays in the
                     // past so that only this rule breaks.
-                    self.push(doc, epath, "before_today", Some(ep));
+                    self.push(doc, epath, "before_today", Some((ep, Runtime::Today)));
                 }
+            }
+            Rule::Order {
+                lower,
+                higher,
+                strict,
+            } => {
+                if !self.seen.insert((model.to_owned(), lower.clone(), "order")) {
+                    return;
+                }
+                let (lp, hp) = (pointer_join(pointer, lower), pointer_join(pointer, higher));
+                let h = doc.pointer(&hp).and_then(Value::as_i64).unwrap_or(1);
+                let mut d = doc;
+                set(&mut d, &hp, Value::from(h));
+                set(&mut d, &lp, Value::from(if *strict { h } else { h + 1 }));
+                self.push(d, crate::load::join(path, lower), "order", None);
+            }
+            Rule::MaxTotalItems { fields, max } => {
+                if !self
+                    .seen
+                    .insert((model.to_owned(), fields.join(","), "max_total_items"))
+                {
+                    return;
+                }
+                let m = api.model(model);
+                let first = m
+                    .fields
+                    .iter()
+                    .find(|f| f.wire == fields[0])
+                    .expect("checked");
+                let Some(item) = item_of(
+                    api,
+                    &first.shape,
+                    doc.pointer(&pointer_join(pointer, &fields[0])),
+                ) else {
+                    return;
+                };
+                let mut d = doc;
+                set(
+                    &mut d,
+                    &pointer_join(pointer, &fields[0]),
+                    Value::Array(vec![item; *max as usize + 1]),
+                );
+                for f in &fields[1..] {
+                    set(&mut d, &pointer_join(pointer, f), Value::Array(Vec::new()));
+                }
+                self.push(
+                    d,
+                    examples::rule_path(path, fields),
+                    "max_total_items",
+                    None,
+                );
+            }
+            Rule::Check(check) => self.check_rule(model, check, doc, pointer, path),
+        }
+    }
+
+    /// One case per assertion of a `check` rule: make its condition true, then break
+    /// the assertion.
+    fn check_rule(
+        &mut self,
+        model: &str,
+        check: &CheckRule,
+        doc: Value,
+        pointer: &str,
+        path: &str,
+    ) {
+        let api = self.api;
+        let mut base = doc;
+        for (p, v) in &check.when {
+            set_path(api, model, &mut base, pointer, p, v.clone());
+        }
+        let mut cases: Vec<(FieldPath, Value)> = Vec::new();
+        let mut with = |p: &FieldPath, edit: &dyn Fn(&mut Value)| {
+            let mut d = base.clone();
+            edit(&mut d);
+            cases.push((p.clone(), d));
+        };
+        for p in &check.present {
+            with(p, &|d| remove_path(d, pointer, p));
+        }
+        for p in &check.absent {
+            let last = api.path_fields(model, p).expect("checked")[p.len() - 1]
+                .shape
+                .clone();
+            with(p, &|d| {
+                set_path(api, model, d, pointer, p, minimal(api, &last))
+            });
+        }
+        for (p, v) in &check.equal {
+            let ty = api.path_fields(model, p).expect("checked")[p.len() - 1]
+                .shape
+                .ty
+                .clone();
+            let Some(other) = different(api, &ty, v) else {
+                continue;
+            };
+            with(p, &|d| set_path(api, model, d, pointer, p, other.clone()));
+        }
+        for (p, v) in &check.not_equal {
+            with(p, &|d| set_path(api, model, d, pointer, p, v.clone()));
+        }
+        for (p, d) in cases {
+            let at = dotted(&p);
+            if self
+                .seen
+                .insert((model.to_owned(), format!("{at}:{}", check.because), "check"))
+            {
+                self.push(d, crate::load::join(path, &at), "check", None);
             }
         }
     }
+}
+
+/// Sets the value at a dotted path below the object at `pointer`, creating absent
+/// objects on the way with their smallest valid value.
+fn set_path(api: &Api, model: &str, doc: &mut Value, pointer: &str, path: &[String], value: Value) {
+    let fields = api.path_fields(model, path).expect("checked by the loader");
+    let mut at = pointer.to_owned();
+    for (i, f) in fields.iter().enumerate() {
+        at = pointer_join(&at, &f.wire);
+        if i + 1 == fields.len() {
+            set(doc, &at, value);
+            return;
+        }
+        if doc.pointer(&at).is_none() {
+            set(doc, &at, minimal(api, &f.shape));
+        }
+    }
+}
+
+fn remove_path(doc: &mut Value, pointer: &str, path: &[String]) {
+    let parent = path[..path.len() - 1]
+        .iter()
+        .fold(pointer.to_owned(), |p, step| pointer_join(&p, step));
+    if let Some(obj) = doc.pointer_mut(&parent).and_then(Value::as_object_mut) {
+        obj.remove(&path[path.len() - 1]);
+    }
+}
+
+/// Another valid value of the same type, to break an `equal` assertion.
+fn different(api: &Api, ty: &Ty, v: &Value) -> Option<Value> {
+    Some(match (ty, v) {
+        (Ty::Int, v) => Value::from(v.as_i64()? + 1),
+        (Ty::Bool, v) => Value::from(!v.as_bool()?),
+        (Ty::Enum(e), v) => api.enums[e]
+            .variants
+            .iter()
+            .map(|x| x.wire.clone())
+            .find(|w| w != v)?,
+        (_, v) => Value::from(format!("{}x", v.as_str()?)),
+    })
 }
 
 /// A value that breaks `check` (and, as far as possible, nothing else).
@@ -434,6 +722,7 @@ fn breaking(api: &Api, shape: &Shape, check: &Check, current: Option<&Value>) ->
         Check::MaxBytes(n) => Value::from("a".repeat(*n as usize + 1)),
         Check::MaxChars(n) => Value::from("券".repeat(*n as usize + 1)),
         Check::Date => Value::from("2015/06/15"),
+        Check::ContentTypes(_) => return None,
         Check::Min(n) => Value::from(n.checked_sub(1)?),
         Check::Max(n) => Value::from(n.checked_add(1)?),
         Check::MinItems(n) => {
@@ -490,6 +779,17 @@ pub fn minimal(api: &Api, shape: &Shape) -> Value {
         }
         Ty::Bool => Value::from(false),
         Ty::Json => Value::Object(Map::new()),
+        Ty::File => {
+            let content_type = shape.checks.iter().find_map(|c| match c {
+                Check::ContentTypes(types) => types.first().cloned(),
+                _ => None,
+            });
+            serde_json::json!({
+                "filename": "upload.png",
+                "content_type": content_type.unwrap_or_else(|| "image/png".into()),
+                "bytes": "x",
+            })
+        }
         Ty::List(inner) => {
             let n = shape.checks.iter().find_map(|c| {
                 if let Check::MinItems(n) = c {

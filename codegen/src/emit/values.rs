@@ -40,7 +40,7 @@ pub fn build(api: &Api, model: &str, value: &Value, uses: &mut BTreeSet<String>)
     quote!(#name::new(#(#args),*) #(#setters)*)
 }
 
-fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStream {
+pub fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStream {
     match (ty, v) {
         (Ty::String, Value::String(s)) => quote!(#s),
         (Ty::Int, Value::Number(n)) => {
@@ -48,6 +48,17 @@ fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStrea
             quote!(#lit)
         }
         (Ty::Bool, Value::Bool(b)) => quote!(#b),
+        (Ty::File, v) => {
+            let text = |k: &str| {
+                v.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (name, content_type, bytes) =
+                (text("filename"), text("content_type"), text("bytes"));
+            quote!(wechat_card::FilePart::new(#name, #content_type, #bytes))
+        }
         (Ty::Json, v) => {
             let j = json(v);
             quote!(serde_json::json!(#j))
@@ -109,5 +120,23 @@ pub fn json(value: &Value) -> TokenStream {
             });
             quote!({ #(#entries),* })
         }
+    }
+}
+
+/// A scalar or enum wire value as an expression usable inside the crate (shortcuts'
+/// fixed values).
+pub fn arg_in_crate(api: &Api, ty: &Ty, v: &Value) -> TokenStream {
+    match (ty, v) {
+        (Ty::Enum(e), v) => {
+            let def = &api.enums[e];
+            let variant = def
+                .variants
+                .iter()
+                .find(|x| &x.wire == v)
+                .expect("checked by the loader");
+            let (e, var) = (ident(e), ident(&variant.rust));
+            quote!(crate::types::#e::#var)
+        }
+        (ty, v) => arg(api, ty, v, &mut BTreeSet::new()),
     }
 }

@@ -7,5 +7,17 @@
 mod card;
 /// From `spec/types/datacube.yaml`.
 mod datacube;
+/// From `spec/types/distribute.yaml`.
+mod distribute;
+/// From `spec/types/member_card.yaml`.
+mod member_card;
+/// From `spec/types/pay_gift.yaml`.
+mod pay_gift;
+/// From `spec/types/sub_merchant.yaml`.
+mod sub_merchant;
 pub use card::*;
 pub use datacube::*;
+pub use distribute::*;
+pub use member_card::*;
+pub use pay_gift::*;
+pub use sub_merchant::*;

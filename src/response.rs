@@ -1,0 +1,136 @@
+//! Replies: JSON models, raw bytes, and the file parts of uploads.
+
+use crate::model::{Model, Object};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What an endpoint replies with, once WeChat's `errcode` said 0.
+pub trait Response: Sized {
+    /// A binary reply (an image) rather than a JSON object.
+    const BINARY: bool = false;
+
+    /// Decodes a successful reply; `Err` is the reason it does not match the docs.
+    fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, String>;
+}
+
+/// Decodes a JSON reply into a generated model, leaving out `errcode` and `errmsg`
+/// (checked by the client before).
+pub fn from_json<T: DeserializeOwned + Object>(body: &[u8]) -> Result<T, String> {
+    let mut reply: T = serde_json::from_slice(body)
+        .map_err(|e| format!("does not match the documented reply: {e}"))?;
+    let extra = reply.extra_mut();
+    extra.remove("errcode");
+    extra.remove("errmsg");
+    Ok(reply)
+}
+
+/// A binary reply, such as the QR code image of `showqrcode`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Binary {
+    /// The reply's `Content-Type` (e.g. `image/jpeg`), if it had one.
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for Binary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Binary")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl Response for Binary {
+    const BINARY: bool = true;
+
+    fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        Ok(Binary {
+            content_type: content_type.map(str::to_owned),
+            bytes: body.to_vec(),
+        })
+    }
+}
+
+impl Model for Binary {
+    fn collect_unknown(&self, _: &str, _: &mut Vec<String>) {}
+}
+
+/// A file to upload (a `type: file` field of the spec).
+///
+/// ```
+/// let logo = wechat_card::FilePart::new("logo.png", "image/png", vec![0x89, b'P', b'N', b'G']);
+/// assert_eq!(logo.bytes.len(), 4);
+/// ```
+///
+/// Its serde form, used by tests and examples, writes `bytes` as text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePart {
+    pub filename: String,
+    /// MIME type, e.g. `image/png`.
+    pub content_type: String,
+    #[serde(with = "bytes_as_text")]
+    pub bytes: Vec<u8>,
+}
+
+impl FilePart {
+    pub fn new(
+        filename: impl Into<String>,
+        content_type: impl Into<String>,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Self {
+        FilePart {
+            filename: filename.into(),
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// Reads a `.png`, `.jpg` or `.jpeg` file; the content type follows the extension.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
+        let path = path.as_ref();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let content_type = match ext.as_str() {
+            "png" => "image/png",
+            "jpg" | "jpeg" => "image/jpeg",
+            _ => "application/octet-stream",
+        };
+        let filename = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("upload")
+            .to_owned();
+        Ok(FilePart::new(filename, content_type, std::fs::read(path)?))
+    }
+}
+
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilePart")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl Model for FilePart {
+    fn collect_unknown(&self, _: &str, _: &mut Vec<String>) {}
+}
+
+mod bytes_as_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        String::deserialize(d).map(String::into_bytes)
+    }
+}
