@@ -217,6 +217,342 @@ pub struct CardHandler<'c> {
 }
 
 impl CardHandler<'_> {
+    /// 创建卡券 — create a card definition of any type and get its card_id
+    ///
+    /// Creates a kind of card (a coupon, a member card, a ticket…). Once WeChat approves it
+    /// (`base_info.status` becomes CARD_STATUS_VERIFY_OK, reported by the card_pass_check
+    /// event), distribute it; each claim takes one from the stock. Build the card with
+    /// `Card::new(CardType::…)` and the object of its type, e.g.
+    /// `.groupon(GrouponCard::new(base_info, deal_detail))`.
+    ///
+    /// `POST /card/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `create`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card`: the rules of [`Card`](crate::types::Card)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40071` [`ErrCode::InvalidCardType`](crate::ErrCode::InvalidCardType): 不合法的卡券类型
+    /// - `40072` [`ErrCode::InvalidEncodeMethod`](crate::ErrCode::InvalidEncodeMethod): 不合法的编码方式
+    /// - `40079` [`ErrCode::InvalidTime`](crate::ErrCode::InvalidTime): 不合法的时间
+    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量
+    /// - `40124` [`ErrCode::TooManyCustomFields`](crate::ErrCode::TooManyCustomFields): 会员卡设置超过限制的custom_field字段
+    /// - `40150` [`ErrCode::InvalidCardParameters`](crate::ErrCode::InvalidCardParameters): invalid card parameters
+    /// - `41011` [`ErrCode::MissingRequiredField`](crate::ErrCode::MissingRequiredField): 缺少必填字段
+    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限
+    /// - `43010` [`ErrCode::NoBalancePermission`](crate::ErrCode::NoBalancePermission): 无储值权限
+    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - Not idempotent: if the reply is lost, list the cards with `card().batch_get(..)` before creating again.
+    /// - Deposit mode (use_custom_code with GET_CUSTOM_CODE_MODE_DEPOSIT) starts with `sku.quantity` 0: import codes with `distribute().deposit_codes(..)`, then raise the stock.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::card::CardCreateRequest;
+    /// use wechat_card::types::Abstract;
+    /// use wechat_card::types::AdvancedInfo;
+    /// use wechat_card::types::BaseInfo;
+    /// use wechat_card::types::BusinessService;
+    /// use wechat_card::types::Card;
+    /// use wechat_card::types::CardType;
+    /// use wechat_card::types::CodeType;
+    /// use wechat_card::types::DateInfo;
+    /// use wechat_card::types::DateType;
+    /// use wechat_card::types::GrouponCard;
+    /// use wechat_card::types::Sku;
+    /// use wechat_card::types::TextImage;
+    /// use wechat_card::types::TimeLimit;
+    /// use wechat_card::types::TimeLimitType;
+    /// use wechat_card::types::UseCondition;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CardCreateRequest::new(
+    ///     Card::new(CardType::Groupon)
+    ///         .groupon(
+    ///             GrouponCard::new(
+    ///                     BaseInfo::new(
+    ///                             "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+    ///                             CodeType::Text,
+    ///                             "微信餐厅",
+    ///                             "132元双人火锅套餐",
+    ///                             "Color010",
+    ///                             "使用时向服务员出示此券",
+    ///                             DateInfo::new(DateType::FixTimeRange)
+    ///                                 .begin_timestamp(1397577600)
+    ///                                 .end_timestamp(1472724261),
+    ///                             Sku::new(500000),
+    ///                         )
+    ///                         .description(
+    ///                             "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+    ///                         )
+    ///                         .service_phone("020-88888888")
+    ///                         .location_id_list([123, 12321, 345345])
+    ///                         .use_custom_code(false)
+    ///                         .bind_openid(false)
+    ///                         .can_share(true)
+    ///                         .can_give_friend(true)
+    ///                         .get_limit(3)
+    ///                         .center_title("顶部居中按钮")
+    ///                         .center_sub_title("按钮下方的wording")
+    ///                         .center_url("www.qq.com")
+    ///                         .custom_url_name("立即使用")
+    ///                         .custom_url("http://www.qq.com")
+    ///                         .custom_url_sub_title("6个汉字tips")
+    ///                         .promotion_url_name("更多优惠")
+    ///                         .promotion_url("http://www.qq.com")
+    ///                         .source("大众点评"),
+    ///                     "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元",
+    ///                 )
+    ///                 .advanced_info(
+    ///                     AdvancedInfo::new()
+    ///                         .use_condition(
+    ///                             UseCondition::new()
+    ///                                 .accept_category("鞋类")
+    ///                                 .reject_category("阿迪达斯")
+    ///                                 .can_use_with_other_discount(true),
+    ///                         )
+    ///                         .r#abstract(
+    ///                             Abstract::new()
+    ///                                 .r#abstract(
+    ///                                     "微信餐厅推出多种新季菜品，期待您的光临",
+    ///                                 )
+    ///                                 .icon_url_list([
+    ///                                     "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+    ///                                 ]),
+    ///                         )
+    ///                         .text_image_list([
+    ///                             TextImage::new()
+    ///                                 .image_url(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+    ///                                 )
+    ///                                 .text(
+    ///                                     "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾",
+    ///                                 ),
+    ///                         ])
+    ///                         .time_limit([
+    ///                             TimeLimit::new()
+    ///                                 .r#type(TimeLimitType::Monday)
+    ///                                 .begin_hour(0)
+    ///                                 .begin_minute(10)
+    ///                                 .end_hour(10)
+    ///                                 .end_minute(59),
+    ///                             TimeLimit::new().r#type(TimeLimitType::Holiday),
+    ///                         ])
+    ///                         .business_service([
+    ///                             BusinessService::FreeWifi,
+    ///                             BusinessService::WithPet,
+    ///                             BusinessService::FreePark,
+    ///                             BusinessService::Deliver,
+    ///                         ]),
+    ///                 ),
+    ///         ),
+    /// );
+    /// let reply = client.card().create(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create(
+        &self,
+        request: &crate::card::CardCreateRequest,
+    ) -> Result<crate::card::CardCreateResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// 设置买单 — turn the quick-pay (买单) entry of a card on or off
+    ///
+    /// Shows a 快速买单 entry on the card so the user can pay the store with it. The card must have stores (location_id_list), else 43017.
+    ///
+    /// `POST /card/paycell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_pay_cell`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — the card needs stores (location_id_list) for this feature
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::card::CardSetPayCellRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true);
+    /// let reply = client.card().set_pay_cell(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_pay_cell(
+        &self,
+        request: &crate::card::CardSetPayCellRequest,
+    ) -> Result<crate::card::CardSetPayCellResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// 设置自助核销 — let users redeem the card themselves in the store
+    ///
+    /// Shows a 自助核销 entry so a user in the store can consume the code without staff. The card must have stores.
+    ///
+    /// `POST /card/selfconsumecell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_self_consume_cell`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — the card needs stores (location_id_list) for this feature
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::card::CardSetSelfConsumeCellRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CardSetSelfConsumeCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true);
+    /// let reply = client.card().set_self_consume_cell(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_self_consume_cell(
+        &self,
+        request: &crate::card::CardSetSelfConsumeCellRequest,
+    ) -> Result<crate::card::CardSetSelfConsumeCellResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// 设置测试白名单 — the users who may claim cards not yet approved
+    ///
+    /// Replaces the whole whitelist (openids and WeChat usernames, at most 10 in all):
+    /// whitelisted users can claim cards still under review, for testing.
+    ///
+    /// `POST /card/testwhitelist/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_test_whitelist`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `openid`: each required, not empty; each at most 64 bytes
+    /// - `username`: each required, not empty
+    /// - `openid`, `username` hold at most 10 items together
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Each call replaces the previous whitelist entirely.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::card::CardSetTestWhitelistRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CardSetTestWhitelistRequest::new()
+    ///     .openid(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])
+    ///     .username(["afdvvf", "abcd"]);
+    /// let reply = client.card().set_test_whitelist(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_test_whitelist(
+        &self,
+        request: &crate::card::CardSetTestWhitelistRequest,
+    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// Replace the test whitelist with these openids.
+    ///
+    /// A shortcut for [`set_test_whitelist`](Self::set_test_whitelist) (`card.set_test_whitelist`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.card().set_test_whitelist_openids(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_test_whitelist_openids(
+        &self,
+        openid: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+        let request = crate::card::CardSetTestWhitelistRequest::new().openid(openid);
+        self.client.send(&request)
+    }
+
+    /// Replace the test whitelist with these WeChat usernames.
+    ///
+    /// A shortcut for [`set_test_whitelist`](Self::set_test_whitelist) (`card.set_test_whitelist`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.card().set_test_whitelist_usernames(["afdvvf", "abcd"])?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_test_whitelist_usernames(
+        &self,
+        username: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+        let request = crate::card::CardSetTestWhitelistRequest::new().username(username);
+        self.client.send(&request)
+    }
+
     /// 查看卡券详情 — a card's definition, review status and stock
     ///
     /// Returns what the card was created with, its review status (`base_info.status`) and
@@ -447,6 +783,58 @@ impl CardHandler<'_> {
         self.client.send(request)
     }
 
+    /// Raise a card's stock by `increase_stock_value`.
+    ///
+    /// A shortcut for [`modify_stock`](Self::modify_stock) (`card.modify_stock`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.card().increase_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn increase_stock(
+        &self,
+        card_id: impl Into<String>,
+        increase_stock_value: i64,
+    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+        let request = crate::card::CardModifyStockRequest::new(card_id)
+            .increase_stock_value(increase_stock_value);
+        self.client.send(&request)
+    }
+
+    /// Lower a card's stock by `reduce_stock_value`.
+    ///
+    /// A shortcut for [`modify_stock`](Self::modify_stock) (`card.modify_stock`).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.card().reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reduce_stock(
+        &self,
+        card_id: impl Into<String>,
+        reduce_stock_value: i64,
+    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+        let request = crate::card::CardModifyStockRequest::new(card_id)
+            .reduce_stock_value(reduce_stock_value);
+        self.client.send(&request)
+    }
+
     /// 删除卡券 — delete a card definition
     ///
     /// Its QR codes and JS-API entry points stop working. Codes users already claimed stay
@@ -547,6 +935,54 @@ impl CodeHandler<'_> {
         request: &crate::code::CodeGetRequest,
     ) -> Result<crate::code::CodeGetResponse, crate::Error> {
         self.client.send(request)
+    }
+
+    /// Look up a code and fail with 40127 unless it can be consumed now.
+    ///
+    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `true`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.code().get_checked("123456789")?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_checked(
+        &self,
+        code: impl Into<String>,
+    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+        let request = crate::code::CodeGetRequest::new(code).check_consume(true);
+        self.client.send(&request)
+    }
+
+    /// Look up a code and its state (`user_card_status`), whatever the state.
+    ///
+    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `false`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let reply = client.code().get_unchecked("123456789")?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_unchecked(
+        &self,
+        code: impl Into<String>,
+    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+        let request = crate::code::CodeGetRequest::new(code).check_consume(false);
+        self.client.send(&request)
     }
 
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
@@ -685,6 +1121,149 @@ impl CodeHandler<'_> {
         &self,
         request: &crate::code::CodeUnavailableRequest,
     ) -> Result<crate::code::CodeUnavailableResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// 核销Code — redeem a code (irreversible)
+    ///
+    /// The only way to redeem a code through the API. Check it first with
+    /// `code().get_checked(..)`. Custom-code and deposit-mode cards need `card_id`.
+    ///
+    /// `POST /card/code/consume` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `consume`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: at most 32 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — the code was already consumed; consuming is irreversible
+    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true)
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    ///
+    /// # Notes
+    ///
+    /// - **Irreversible.** If the reply is lost, look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through. This crate never re-sends it.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::code::CodeConsumeRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CodeConsumeRequest::new("12312313");
+    /// let reply = client.code().consume(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn consume(
+        &self,
+        request: &crate::code::CodeConsumeRequest,
+    ) -> Result<crate::code::CodeConsumeResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// Code解码 — turn an encrypt_code from a card page URL into the real code
+    ///
+    /// Pages opened from a card (custom cells, self-redemption) receive the code encrypted
+    /// as `encrypt_code` in their URL; URL-decode it, then decrypt it here.
+    ///
+    /// `POST /card/code/decrypt` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `decrypt`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `encrypt_code`: required, not empty; at most 128 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::code::CodeDecryptRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CodeDecryptRequest::new(
+    ///     "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE",
+    /// );
+    /// let reply = client.code().decrypt(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn decrypt(
+        &self,
+        request: &crate::code::CodeDecryptRequest,
+    ) -> Result<crate::code::CodeDecryptResponse, crate::Error> {
+        self.client.send(request)
+    }
+
+    /// Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
+    ///
+    /// Marks a shared coupon's code as taken by a user for the duration of a payment, so
+    /// nobody else can use it; unmark it if the payment does not go through.
+    ///
+    /// `POST /card/code/mark` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `mark`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `code`: required, not empty; at most 20 bytes
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `openid`: required, not empty; at most 64 bytes
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wechat_card::code::CodeMarkRequest;
+    ///
+    /// # fn run() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let request = CodeMarkRequest::new(
+    ///     "123455",
+    ///     "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+    ///     "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+    ///     true,
+    /// );
+    /// let reply = client.code().mark(&request)?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn mark(
+        &self,
+        request: &crate::code::CodeMarkRequest,
+    ) -> Result<crate::code::CodeMarkResponse, crate::Error> {
         self.client.send(request)
     }
 }

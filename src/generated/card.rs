@@ -24,6 +24,431 @@ use crate::types::MemberCardUpdate;
 use crate::types::MovieTicketUpdate;
 use crate::types::ScenicTicketUpdate;
 
+/// The request of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardCreateRequest {
+    /// The card: `card_type` and the object of that type (base_info, advanced_info and the type's own fields).
+    ///
+    /// *Required.*
+    pub card: Card,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CardCreateRequest {
+    /// A value with the required `card`; set the others with the setters.
+    pub fn new(card: Card) -> Self {
+        Self {
+            card,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Validate for CardCreateRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("card"), &self.card);
+            v.validate(c);
+        }
+    }
+}
+
+impl Model for CardCreateRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+        self.card.collect_unknown(&crate::model::join(path, "card"), out);
+    }
+}
+
+impl Object for CardCreateRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardCreateResponse {
+    /// 卡券ID
+    ///
+    /// *Required.*
+    pub card_id: String,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CardCreateResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardCreateResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CardCreateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `card.create`: 创建卡券 — create a card definition of any type and get its card_id
+impl Endpoint for CardCreateRequest {
+    const ID: &'static str = "card.create";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/create";
+    const IDEMPOTENT: bool = false;
+    type Response = CardCreateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The request of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetPayCellRequest {
+    /// 卡券ID
+    ///
+    /// *Required; at most 32 bytes.*
+    pub card_id: String,
+    /// 是否开启买单功能 (turn quick pay on or off)
+    ///
+    /// *Required.*
+    pub is_open: bool,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CardSetPayCellRequest {
+    /// A value with the required `card_id`, `is_open`; set the others with the setters.
+    pub fn new(card_id: impl Into<String>, is_open: bool) -> Self {
+        Self {
+            card_id: card_id.into(),
+            is_open,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Validate for CardSetPayCellRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("card_id"), &self.card_id);
+            c.non_empty(v);
+            c.max_bytes(v, 32);
+        }
+    }
+}
+
+impl Model for CardSetPayCellRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetPayCellRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetPayCellResponse {
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CardSetPayCellResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetPayCellResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CardSetPayCellResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
+impl Endpoint for CardSetPayCellRequest {
+    const ID: &'static str = "card.set_pay_cell";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paycell/set";
+    const IDEMPOTENT: bool = true;
+    type Response = CardSetPayCellResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The request of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetSelfConsumeCellRequest {
+    /// 卡券ID
+    ///
+    /// *Required; at most 32 bytes.*
+    pub card_id: String,
+    /// 是否开启自助核销功能
+    ///
+    /// *Required.*
+    pub is_open: bool,
+    /// 用户核销时是否需要输入验证码 (ask for a verification code)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_verify_cod: Option<bool>,
+    /// 用户核销时是否需要备注核销金额 (ask for the amount)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_remark_amount: Option<bool>,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CardSetSelfConsumeCellRequest {
+    /// A value with the required `card_id`, `is_open`; set the others with the setters.
+    pub fn new(card_id: impl Into<String>, is_open: bool) -> Self {
+        Self {
+            card_id: card_id.into(),
+            is_open,
+            need_verify_cod: None,
+            need_remark_amount: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets [`need_verify_cod`](Self::need_verify_cod).
+    pub fn need_verify_cod(mut self, need_verify_cod: bool) -> Self {
+        self.need_verify_cod = Some(need_verify_cod);
+        self
+    }
+
+    /// Sets [`need_remark_amount`](Self::need_remark_amount).
+    pub fn need_remark_amount(mut self, need_remark_amount: bool) -> Self {
+        self.need_remark_amount = Some(need_remark_amount);
+        self
+    }
+}
+
+impl Validate for CardSetSelfConsumeCellRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("card_id"), &self.card_id);
+            c.non_empty(v);
+            c.max_bytes(v, 32);
+        }
+    }
+}
+
+impl Model for CardSetSelfConsumeCellRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetSelfConsumeCellRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetSelfConsumeCellResponse {
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CardSetSelfConsumeCellResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetSelfConsumeCellResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CardSetSelfConsumeCellResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
+impl Endpoint for CardSetSelfConsumeCellRequest {
+    const ID: &'static str = "card.set_self_consume_cell";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/selfconsumecell/set";
+    const IDEMPOTENT: bool = true;
+    type Response = CardSetSelfConsumeCellResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The request of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetTestWhitelistRequest {
+    /// 测试的openid列表
+    ///
+    /// *Each required, not empty; each at most 64 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<Vec<String>>,
+    /// 测试的微信号列表 (WeChat ids)
+    ///
+    /// *Each required, not empty.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Vec<String>>,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CardSetTestWhitelistRequest {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
+        Self {
+            openid: None,
+            username: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets [`openid`](Self::openid).
+    pub fn openid(
+        mut self,
+        openid: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.openid = Some(openid.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`username`](Self::username).
+    pub fn username(
+        mut self,
+        username: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.username = Some(username.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl Default for CardSetTestWhitelistRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Validate for CardSetTestWhitelistRequest {
+    fn validate(&self, c: &mut Checker) {
+        if let Some(v) = &self.openid {
+            let c = &mut c.at("openid");
+            for (i, item) in v.iter().enumerate() {
+                let c = &mut c.at_index(i);
+                c.non_empty(item);
+                c.max_bytes(item, 64);
+            }
+        }
+        if let Some(v) = &self.username {
+            let c = &mut c.at("username");
+            for (i, item) in v.iter().enumerate() {
+                let c = &mut c.at_index(i);
+                c.non_empty(item);
+            }
+        }
+        c.max_total_items(
+            &["openid", "username"],
+            self.openid.as_ref().map_or(0, Vec::len)
+                + self.username.as_ref().map_or(0, Vec::len),
+            10,
+        );
+    }
+}
+
+impl Model for CardSetTestWhitelistRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetTestWhitelistRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardSetTestWhitelistResponse {
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CardSetTestWhitelistResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CardSetTestWhitelistResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CardSetTestWhitelistResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
+impl Endpoint for CardSetTestWhitelistRequest {
+    const ID: &'static str = "card.set_test_whitelist";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/testwhitelist/set";
+    const IDEMPOTENT: bool = true;
+    type Response = CardSetTestWhitelistResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The request of `card.get`: 查看卡券详情 — a card's definition, review status and stock
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

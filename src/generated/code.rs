@@ -547,3 +547,346 @@ impl Endpoint for CodeUnavailableRequest {
         Body::json(self)
     }
 }
+
+/// The request of `code.consume`: 核销Code — redeem a code (irreversible)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeConsumeRequest {
+    /// 需核销的Code码
+    ///
+    /// *Required; at most 20 bytes.*
+    pub code: String,
+    /// 卡券ID。创建卡券时use_custom_code填写true时必填 (required for custom-code cards).
+    ///
+    /// *At most 32 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CodeConsumeRequest {
+    /// A value with the required `code`; set the others with the setters.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            card_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+}
+
+impl Validate for CodeConsumeRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("code"), &self.code);
+            c.non_empty(v);
+            c.max_bytes(v, 20);
+        }
+        if let Some(v) = &self.card_id {
+            let c = &mut c.at("card_id");
+            c.max_bytes(v, 32);
+        }
+    }
+}
+
+impl Model for CodeConsumeRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CodeConsumeRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeConsumeResponse {
+    /// The card the code belonged to.
+    ///
+    /// *Required.*
+    pub card: ConsumedCard,
+    /// 用户在该公众号内的唯一身份标识 (the holder)
+    ///
+    /// *Required.*
+    pub openid: String,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CodeConsumeResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+        self.card.collect_unknown(&crate::model::join(path, "card"), out);
+    }
+}
+
+impl Object for CodeConsumeResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CodeConsumeResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// The card the code belonged to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConsumedCard {
+    /// 卡券ID
+    ///
+    /// *Required.*
+    pub card_id: String,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for ConsumedCard {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for ConsumedCard {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// `code.consume`: 核销Code — redeem a code (irreversible)
+impl Endpoint for CodeConsumeRequest {
+    const ID: &'static str = "code.consume";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/consume";
+    const IDEMPOTENT: bool = false;
+    type Response = CodeConsumeResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The request of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeDecryptRequest {
+    /// 经过加密的Code码 (URL-decoded first).
+    ///
+    /// *Required; at most 128 bytes.*
+    pub encrypt_code: String,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CodeDecryptRequest {
+    /// A value with the required `encrypt_code`; set the others with the setters.
+    pub fn new(encrypt_code: impl Into<String>) -> Self {
+        Self {
+            encrypt_code: encrypt_code.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Validate for CodeDecryptRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("encrypt_code"), &self.encrypt_code);
+            c.non_empty(v);
+            c.max_bytes(v, 128);
+        }
+    }
+}
+
+impl Model for CodeDecryptRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CodeDecryptRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeDecryptResponse {
+    /// 解密后获取的真实Code码
+    ///
+    /// *Required.*
+    pub code: String,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CodeDecryptResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CodeDecryptResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CodeDecryptResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
+impl Endpoint for CodeDecryptRequest {
+    const ID: &'static str = "code.decrypt";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/decrypt";
+    const IDEMPOTENT: bool = true;
+    type Response = CodeDecryptResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The request of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeMarkRequest {
+    /// 卡券的code码
+    ///
+    /// *Required; at most 20 bytes.*
+    pub code: String,
+    /// 卡券的ID
+    ///
+    /// *Required; at most 32 bytes.*
+    pub card_id: String,
+    /// 用券用户的openid
+    ///
+    /// *Required; at most 64 bytes.*
+    pub openid: String,
+    /// 是否要mark（占用）这个code，填写true或者false，表示占用或解除占用
+    ///
+    /// *Required.*
+    pub is_mark: bool,
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CodeMarkRequest {
+    /// A value with the required `code`, `card_id`, `openid`, `is_mark`; set the others with the setters.
+    pub fn new(
+        code: impl Into<String>,
+        card_id: impl Into<String>,
+        openid: impl Into<String>,
+        is_mark: bool,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            card_id: card_id.into(),
+            openid: openid.into(),
+            is_mark,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Validate for CodeMarkRequest {
+    fn validate(&self, c: &mut Checker) {
+        {
+            let (c, v) = (&mut c.at("code"), &self.code);
+            c.non_empty(v);
+            c.max_bytes(v, 20);
+        }
+        {
+            let (c, v) = (&mut c.at("card_id"), &self.card_id);
+            c.non_empty(v);
+            c.max_bytes(v, 32);
+        }
+        {
+            let (c, v) = (&mut c.at("openid"), &self.openid);
+            c.non_empty(v);
+            c.max_bytes(v, 64);
+        }
+    }
+}
+
+impl Model for CodeMarkRequest {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CodeMarkRequest {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+/// The reply of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeMarkResponse {
+    /// Fields the spec does not describe: kept from replies, sent as they are in
+    /// requests.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model for CodeMarkResponse {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::collect_extra(&self.extra, path, out);
+    }
+}
+
+impl Object for CodeMarkResponse {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
+}
+
+impl crate::response::Response for CodeMarkResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+}
+
+/// `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
+impl Endpoint for CodeMarkRequest {
+    const ID: &'static str = "code.mark";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/mark";
+    const IDEMPOTENT: bool = true;
+    type Response = CodeMarkResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}

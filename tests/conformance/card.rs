@@ -2,14 +2,6043 @@
 // Source: spec/api/card.yaml
 
 use crate::support;
+use wechat_card::types::Abstract;
+use wechat_card::types::AdvancedInfo;
+use wechat_card::types::BaseInfo;
 use wechat_card::types::BaseInfoUpdate;
+use wechat_card::types::BusinessService;
+use wechat_card::types::Card;
 use wechat_card::card::CardBatchGetRequest;
+use wechat_card::card::CardCreateRequest;
 use wechat_card::card::CardDeleteRequest;
 use wechat_card::card::CardGetRequest;
 use wechat_card::card::CardModifyStockRequest;
+use wechat_card::card::CardSetPayCellRequest;
+use wechat_card::card::CardSetSelfConsumeCellRequest;
+use wechat_card::card::CardSetTestWhitelistRequest;
 use wechat_card::types::CardStatus;
+use wechat_card::types::CardType;
 use wechat_card::card::CardUpdateRequest;
+use wechat_card::types::CodeType;
+use wechat_card::types::DateInfo;
+use wechat_card::types::DateType;
+use wechat_card::types::GrouponCard;
 use wechat_card::types::MemberCardUpdate;
+use wechat_card::types::Sku;
+use wechat_card::types::TextImage;
+use wechat_card::types::TimeLimit;
+use wechat_card::types::TimeLimitType;
+use wechat_card::types::UseCondition;
+
+///card.create — example `groupon` (official 创建卡券 page, its GROUPON example (as reprinted; line breaks inside strings joined, advanced_info kept to one item per list)).
+fn create_groupon() -> support::Case<CardCreateRequest> {
+    support::Case {
+        request: CardCreateRequest::new(
+            Card::new(CardType::Groupon)
+                .groupon(
+                    GrouponCard::new(
+                            BaseInfo::new(
+                                    "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                                    CodeType::Text,
+                                    "微信餐厅",
+                                    "132元双人火锅套餐",
+                                    "Color010",
+                                    "使用时向服务员出示此券",
+                                    DateInfo::new(DateType::FixTimeRange)
+                                        .begin_timestamp(1397577600)
+                                        .end_timestamp(1472724261),
+                                    Sku::new(500000),
+                                )
+                                .description(
+                                    "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                                )
+                                .service_phone("020-88888888")
+                                .location_id_list([123, 12321, 345345])
+                                .use_custom_code(false)
+                                .bind_openid(false)
+                                .can_share(true)
+                                .can_give_friend(true)
+                                .get_limit(3)
+                                .center_title("顶部居中按钮")
+                                .center_sub_title("按钮下方的wording")
+                                .center_url("www.qq.com")
+                                .custom_url_name("立即使用")
+                                .custom_url("http://www.qq.com")
+                                .custom_url_sub_title("6个汉字tips")
+                                .promotion_url_name("更多优惠")
+                                .promotion_url("http://www.qq.com")
+                                .source("大众点评"),
+                            "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元",
+                        )
+                        .advanced_info(
+                            AdvancedInfo::new()
+                                .use_condition(
+                                    UseCondition::new()
+                                        .accept_category("鞋类")
+                                        .reject_category("阿迪达斯")
+                                        .can_use_with_other_discount(true),
+                                )
+                                .r#abstract(
+                                    Abstract::new()
+                                        .r#abstract(
+                                            "微信餐厅推出多种新季菜品，期待您的光临",
+                                        )
+                                        .icon_url_list([
+                                            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                                        ]),
+                                )
+                                .text_image_list([
+                                    TextImage::new()
+                                        .image_url(
+                                            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                                        )
+                                        .text(
+                                            "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾",
+                                        ),
+                                ])
+                                .time_limit([
+                                    TimeLimit::new()
+                                        .r#type(TimeLimitType::Monday)
+                                        .begin_hour(0)
+                                        .begin_minute(10)
+                                        .end_hour(10)
+                                        .end_minute(59),
+                                    TimeLimit::new().r#type(TimeLimitType::Holiday),
+                                ])
+                                .business_service([
+                                    BusinessService::FreeWifi,
+                                    BusinessService::WithPet,
+                                    BusinessService::FreePark,
+                                    BusinessService::Deliver,
+                                ]),
+                        ),
+                ),
+        ),
+        method: "POST",
+        path: "/card/create",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+            "abstract" : { "abstract" :
+            "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list"
+            :
+            ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+            }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+            "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+            "image_url" :
+            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+            "text" :
+            "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+            }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+            "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+            "use_condition" : { "accept_category" : "鞋类",
+            "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯" } },
+            "base_info" : { "bind_openid" : false, "brand_name" : "微信餐厅",
+            "can_give_friend" : true, "can_share" : true, "center_sub_title" :
+            "按钮下方的wording", "center_title" : "顶部居中按钮", "center_url"
+            : "www.qq.com", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+            "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
+            "custom_url_sub_title" : "6个汉字tips", "date_info" : { "begin_timestamp"
+            : 1397577600, "end_timestamp" : 1472724261, "type" :
+            "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+            "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+            "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+            "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+            "notice" : "使用时向服务员出示此券", "promotion_url" :
+            "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
+            "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
+            "title" : "132元双人火锅套餐", "use_custom_code" : false },
+            "deal_detail" :
+            "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+            } } }
+        ),
+        reply: serde_json::json!(
+            { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "errcode" : 0, "errmsg" : "ok"
+            }
+        ),
+    }
+}
+
+fn create_rejects_card_card_type_enum() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "UNDOCUMENTED_VALUE", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.card_type",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_logo_url_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "", "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.logo_url",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_logo_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.logo_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_code_type_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "UNDOCUMENTED_VALUE", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.code_type",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_brand_name_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" : "",
+                "can_give_friend" : true, "can_share" : true, "center_sub_title" :
+                "按钮下方的wording", "center_title" : "顶部居中按钮",
+                "center_url" : "www.qq.com", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "custom_url" : "http://www.qq.com", "custom_url_name" :
+                "立即使用", "custom_url_sub_title" : "6个汉字tips", "date_info" :
+                { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.brand_name",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_brand_name_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "券券券券券券券券券券券券券", "can_give_friend" : true,
+                "can_share" : true, "center_sub_title" : "按钮下方的wording",
+                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.brand_name",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_title_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "", "use_custom_code" : false },
+                "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.title",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_title_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "券券券券券券券券券券",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.title",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_color_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "", "custom_url" : "http://www.qq.com",
+                "custom_url_name" : "立即使用", "custom_url_sub_title" :
+                "6个汉字tips", "date_info" : { "begin_timestamp" : 1397577600,
+                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.color",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_color_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "aaaaaaaaaaaaaaaaa", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.color",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_notice_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "", "promotion_url" : "http://www.qq.com",
+                "promotion_url_name" : "更多优惠", "service_phone" : "020-88888888",
+                "sku" : { "quantity" : 500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.notice",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_notice_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "券券券券券券券券券券券券券券券券券",
+                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
+                500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.notice",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_description_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.description",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_service_phone_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "aaaaaaaaaaaaaaaaaaaaaaaaa", "sku" : { "quantity" :
+                500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.service_phone",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_type_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "UNDOCUMENTED_VALUE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.type",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+                "fixed_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_term",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+                "fixed_begin_term" : - 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_begin_term",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TERM" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_term",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 0, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TERM" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.begin_timestamp",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 0, "type" :
+                "DATE_TYPE_FIX_TERM" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.end_timestamp",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.begin_timestamp",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.end_timestamp",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+                "fixed_term" : 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_term",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+                "fixed_begin_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_begin_term",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1472724261, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.begin_timestamp",
+        rule: "order",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_quantity_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : - 1 }, "source"
+                : "大众点评", "title" : "132元双人火锅套餐", "use_custom_code"
+                : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.quantity",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_quantity_max() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 100000001 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.quantity",
+        rule: "max",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_total_quantity_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000,
+                "total_quantity" : - 1 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.total_quantity",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_total_quantity_max() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000,
+                "total_quantity" : 100000001 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.total_quantity",
+        rule: "max",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_get_limit_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : - 1, "location_id_list" : [123, 12321, 345345], "logo_url"
+                :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.get_limit",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_center_title_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "aaaaaaaaaaaaaaaaaaa", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.center_title",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "aaaaaaaaaaaaaaaaaaaaaaaaa", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.center_sub_title",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_center_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.center_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "aaaaaaaaaaaaaaaa",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.custom_url_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_custom_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "custom_url_name" : "立即使用", "custom_url_sub_title" :
+                "6个汉字tips", "date_info" : { "begin_timestamp" : 1397577600,
+                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.custom_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "aaaaaaaaaaaaaaaaaaa", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.custom_url_sub_title",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "aaaaaaaaaaaaaaaa",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.promotion_url_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "promotion_url_name" : "更多优惠", "service_phone" : "020-88888888",
+                "sku" : { "quantity" : 500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.promotion_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_source_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.source",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_id_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.id",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sub_title_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "sub_title" :
+                "券券券券券券券券券券券券券券券券券券券", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sub_title",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_custom_code_mode" : "UNDOCUMENTED_VALUE", "get_limit" : 3,
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.get_custom_code_mode",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_use_limit_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false, "use_limit" : - 1 }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.use_limit",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_app_brand_user_name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.center_app_brand_user_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_app_brand_pass" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.center_app_brand_pass",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_app_brand_user_name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.custom_app_brand_user_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_app_brand_pass" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.custom_app_brand_pass",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "promotion_url_sub_title" : "aaaaaaaaaaaaaaaaaaa", "service_phone" :
+                "020-88888888", "sku" : { "quantity" : 500000 }, "source" :
+                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
+                false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.promotion_url_sub_title",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券",
+                "promotion_app_brand_user_name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
+                500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.promotion_app_brand_user_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券",
+                "promotion_app_brand_pass" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
+                500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.promotion_app_brand_pass",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_status_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "status" : "UNDOCUMENTED_VALUE", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.status",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_at_most_one_of() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_all_locations" : false, "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.{location_id_list, use_all_locations}",
+        rule: "at_most_one_of",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_use_custom_code_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_custom_code_mode" : "GET_CUSTOM_CODE_MODE_DEPOSIT", "get_limit" : 3,
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.use_custom_code",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_quantity_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_custom_code_mode" : "GET_CUSTOM_CODE_MODE_DEPOSIT", "get_limit" : 3,
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 1 }, "source" :
+                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
+                false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.quantity",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.use_condition.accept_category",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.use_condition.reject_category",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "least_cost" : - 1,
+                "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" :
+                false, "brand_name" : "微信餐厅", "can_give_friend" : true,
+                "can_share" : true, "center_sub_title" : "按钮下方的wording",
+                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.use_condition.least_cost",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "object_use_for" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" :
+                false, "brand_name" : "微信餐厅", "can_give_friend" : true,
+                "can_share" : true, "center_sub_title" : "按钮下方的wording",
+                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.use_condition.object_use_for",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.abstract.icon_url_list",
+        rule: "max_items",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.text_image_list[0].image_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.text_image_list[0].text",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "UNDOCUMENTED_VALUE" }, { "type" :
+                "HOLIDAY" }], "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.time_limit[0].type",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_advanced_info_business_service_0_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["UNDOCUMENTED_VALUE", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.advanced_info.business_service[0]",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_deal_detail_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" : "" } } }
+            ),
+        ),
+        field: "card.groupon.deal_detail",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_deal_detail_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.groupon.deal_detail",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_PERMANENT" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_cash_reduce_cost_min() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "reduce_cost" : - 1 }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.reduce_cost",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_cash_least_cost_min() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "least_cost"
+                : - 1, "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract"
+                : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.least_cost",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_cash_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_discount_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "discount" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "discount" :
+                0 }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.discount.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_gift_gift_required() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" : ""
+                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift.gift",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_gift_gift_max_bytes() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift.gift",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_gift_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" : "x"
+                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_general_coupon_default_detail_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "default_detail" : "" }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.default_detail",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_general_coupon_default_detail_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "default_detail" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.default_detail",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "default_detail" : "x" }, "groupon" : { "advanced_info" : { "abstract" :
+                { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_member_card_background_pic_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "background_pic_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.background_pic_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_prerogative_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" :
+                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券"
+                } } }
+            ),
+        ),
+        field: "card.member_card.prerogative",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_member_card_bonus_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "bonus_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.member_card.bonus_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_balance_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "balance_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.balance_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_activate_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "activate_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.activate_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "activate_app_brand_user_name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.activate_app_brand_user_name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "activate_app_brand_pass" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.activate_app_brand_pass",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_bonus_cleared_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "bonus_cleared" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.member_card.bonus_cleared",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_bonus_rules_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "bonus_rules" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.member_card.bonus_rules",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_balance_rules_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "balance_rules" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
+                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" } } } }
+            ),
+        ),
+        field: "card.member_card.balance_rules",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_custom_field1_name_type_enum() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_field1" : { "name_type" :
+                "UNDOCUMENTED_VALUE" } } } }
+            ),
+        ),
+        field: "card.member_card.custom_field1.name_type",
+        rule: "enum",
+    }
+}
+
+fn create_rejects_card_member_card_custom_field1_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_field1" : { "url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } } }
+            ),
+        ),
+        field: "card.member_card.custom_field1.url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_name_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "", "url"
+                : "x" } } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.name",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" :
+                "aaaaaaaaaaaaaaaa", "url" : "x" } } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.name",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_url_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x", "url"
+                : "" } } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.url",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x", "url"
+                :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_tips_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x",
+                "tips" : "券券券券券券券", "url" : "x" } } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.tips",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_guide_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "guide_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.scenic_ticket.guide_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } } } }
+            ),
+        ),
+        field: "card.scenic_ticket.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_movie_ticket_detail_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "detail" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.movie_ticket.detail",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_movie_ticket_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } } } }
+            ),
+        ),
+        field: "card.movie_ticket.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_boarding_pass_from_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "from" :
+                "券券券券券券券券券券券券券券券券券券券" },
+                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.from",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_boarding_pass_to_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "to" :
+                "券券券券券券券券券券券券券券券券券券券" },
+                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.to",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_boarding_pass_gate_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "gate" : "aaaaaaaaaaaaa" },
+                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.gate",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_boarding_pass_air_model_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" :
+                "券券券券券券券券券", "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.air_model",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_boarding_pass_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_meeting_detail_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "meeting_detail" : "" } } }
+            ),
+        ),
+        field: "card.meeting_ticket.meeting_detail",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "meeting_detail" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.meeting_ticket.meeting_detail",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_map_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "map_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "meeting_detail" : "x" } } }
+            ),
+        ),
+        field: "card.meeting_ticket.map_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "meeting_detail" : "x" } } }
+            ),
+        ),
+        field: "card.meeting_ticket.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_bus_ticket_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "bus_ticket" : { "base_info" : { "brand_name" : "x",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.bus_ticket.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_exactly_one_of() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!({ "card" : { "card_type" : "GROUPON" } }),
+        ),
+        field: "card.{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
+        rule: "exactly_one_of",
+    }
+}
+
+fn create_rejects_card_groupon_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!({ "card" : { "card_type" : "GROUPON" } }),
+        ),
+        field: "card.groupon",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_cash_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "CASH", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_discount_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "DISCOUNT", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.discount",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_gift_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GIFT", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_general_coupon_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GENERAL_COUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_member_card_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "MEMBER_CARD", "groupon" : { "advanced_info" :
+                { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.member_card",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "SCENIC_TICKET", "groupon" : { "advanced_info"
+                : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.scenic_ticket",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_movie_ticket_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "MOVIE_TICKET", "groupon" : { "advanced_info"
+                : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.movie_ticket",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_boarding_pass_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "BOARDING_PASS", "groupon" : { "advanced_info"
+                : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "MEETING_TICKET", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.meeting_ticket",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_bus_ticket_check() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "BUS_TICKET", "groupon" : { "advanced_info" :
+                { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.bus_ticket",
+        rule: "check",
+    }
+}
+
+///card.set_pay_cell — example `official` (official 创建卡券 page (设置买单接口)).
+fn set_pay_cell_official() -> support::Case<CardSetPayCellRequest> {
+    support::Case {
+        request: CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true),
+        method: "POST",
+        path: "/card/paycell/set",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+fn set_pay_cell_rejects_card_id_required() -> support::Negative<CardSetPayCellRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!({ "card_id" : "", "is_open" : true }),
+        ),
+        field: "card_id",
+        rule: "required",
+    }
+}
+
+fn set_pay_cell_rejects_card_id_max_bytes() -> support::Negative<CardSetPayCellRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "is_open" : true }
+            ),
+        ),
+        field: "card_id",
+        rule: "max_bytes",
+    }
+}
+
+///card.set_self_consume_cell — example `official` (official 创建卡券 page (设置自助核销接口)).
+fn set_self_consume_cell_official() -> support::Case<CardSetSelfConsumeCellRequest> {
+    support::Case {
+        request: CardSetSelfConsumeCellRequest::new(
+            "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+            true,
+        ),
+        method: "POST",
+        path: "/card/selfconsumecell/set",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+fn set_self_consume_cell_rejects_card_id_required() -> support::Negative<
+    CardSetSelfConsumeCellRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!({ "card_id" : "", "is_open" : true }),
+        ),
+        field: "card_id",
+        rule: "required",
+    }
+}
+
+fn set_self_consume_cell_rejects_card_id_max_bytes() -> support::Negative<
+    CardSetSelfConsumeCellRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "is_open" : true }
+            ),
+        ),
+        field: "card_id",
+        rule: "max_bytes",
+    }
+}
+
+///card.set_test_whitelist — example `official` (official 创建卡券 page (设置测试白名单接口)).
+fn set_test_whitelist_official() -> support::Case<CardSetTestWhitelistRequest> {
+    support::Case {
+        request: CardSetTestWhitelistRequest::new()
+            .openid(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])
+            .username(["afdvvf", "abcd"]),
+        method: "POST",
+        path: "/card/testwhitelist/set",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
+            "username" : ["afdvvf", "abcd"] }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///card.set_test_whitelist: the shortcut `set_test_whitelist_openids` sends exactly its arguments and fixed values.
+fn shortcut_set_test_whitelist_openids() -> support::Case<CardSetTestWhitelistRequest> {
+    support::Case {
+        request: CardSetTestWhitelistRequest::new()
+            .openid(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"]),
+        method: "POST",
+        path: "/card/testwhitelist/set",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"] }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///card.set_test_whitelist: the shortcut `set_test_whitelist_usernames` sends exactly its arguments and fixed values.
+fn shortcut_set_test_whitelist_usernames() -> support::Case<
+    CardSetTestWhitelistRequest,
+> {
+    support::Case {
+        request: CardSetTestWhitelistRequest::new().username(["afdvvf", "abcd"]),
+        method: "POST",
+        path: "/card/testwhitelist/set",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "username" : ["afdvvf", "abcd"] }),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+fn set_test_whitelist_rejects_openid_0_required() -> support::Negative<
+    CardSetTestWhitelistRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "openid" : ["", "o1Pj9jmZvxxxxxxxxxULW2mA"], "username" : ["afdvvf",
+                "abcd"] }
+            ),
+        ),
+        field: "openid[0]",
+        rule: "required",
+    }
+}
+
+fn set_test_whitelist_rejects_openid_0_max_bytes() -> support::Negative<
+    CardSetTestWhitelistRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "openid" :
+                ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "o1Pj9jmZvxxxxxxxxxULW2mA"], "username" : ["afdvvf", "abcd"] }
+            ),
+        ),
+        field: "openid[0]",
+        rule: "max_bytes",
+    }
+}
+
+fn set_test_whitelist_rejects_username_0_required() -> support::Negative<
+    CardSetTestWhitelistRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
+                "username" : ["", "abcd"] }
+            ),
+        ),
+        field: "username[0]",
+        rule: "required",
+    }
+}
+
+fn set_test_whitelist_rejects_max_total_items() -> support::Negative<
+    CardSetTestWhitelistRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA"], "username"
+                : [] }
+            ),
+        ),
+        field: "{openid, username}",
+        rule: "max_total_items",
+    }
+}
 
 ///card.get — example `discount` (official 管理卡券 page (a DISCOUNT card)).
 fn get_discount() -> support::Case<CardGetRequest> {
@@ -1131,6 +7160,42 @@ fn modify_stock_official() -> support::Case<CardModifyStockRequest> {
     }
 }
 
+///card.modify_stock: the shortcut `increase_stock` sends exactly its arguments and fixed values.
+fn shortcut_increase_stock() -> support::Case<CardModifyStockRequest> {
+    support::Case {
+        request: CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+            .increase_stock_value(1231231),
+        method: "POST",
+        path: "/card/modifystock",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" :
+            1231231 }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///card.modify_stock: the shortcut `reduce_stock` sends exactly its arguments and fixed values.
+fn shortcut_reduce_stock() -> support::Case<CardModifyStockRequest> {
+    support::Case {
+        request: CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+            .reduce_stock_value(1231231),
+        method: "POST",
+        path: "/card/modifystock",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "reduce_stock_value" : 1231231
+            }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
 fn modify_stock_rejects_card_id_required() -> support::Negative<CardModifyStockRequest> {
     support::Negative {
         request: support::request(
@@ -1224,6 +7289,1081 @@ fn delete_rejects_card_id_max_bytes() -> support::Negative<CardDeleteRequest> {
 #[cfg(feature = "async")]
 mod async_client {
     use crate::support;
+    #[tokio::test]
+    async fn create_groupon() {
+        let case = super::create_groupon();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().create(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_card_type_enum() {
+        let case = super::create_rejects_card_card_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_logo_url_required() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_logo_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_code_type_enum() {
+        let case = super::create_rejects_card_groupon_base_info_code_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_brand_name_required() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_brand_name_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_title_required() {
+        let case = super::create_rejects_card_groupon_base_info_title_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_title_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_title_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_color_required() {
+        let case = super::create_rejects_card_groupon_base_info_color_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_color_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_color_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_notice_required() {
+        let case = super::create_rejects_card_groupon_base_info_notice_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_notice_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_notice_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_description_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_description_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_service_phone_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_service_phone_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_type_enum() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_order();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_quantity_min() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_quantity_max() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_max();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
+        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
+        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_get_limit_min() {
+        let case = super::create_rejects_card_groupon_base_info_get_limit_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_center_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_title_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_sub_title_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_center_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_custom_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_source_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_source_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_id_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_id_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sub_title_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_sub_title_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() {
+        let case = super::create_rejects_card_groupon_base_info_get_custom_code_mode_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_use_limit_min() {
+        let case = super::create_rejects_card_groupon_base_info_use_limit_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_status_enum() {
+        let case = super::create_rejects_card_groupon_base_info_status_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_at_most_one_of() {
+        let case = super::create_rejects_card_groupon_base_info_at_most_one_of();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_use_custom_code_check() {
+        let case = super::create_rejects_card_groupon_base_info_use_custom_code_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_quantity_check() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_least_cost_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() {
+        let case = super::create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() {
+        let case = super::create_rejects_card_groupon_advanced_info_time_limit_0_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_advanced_info_business_service_0_enum() {
+        let case = super::create_rejects_card_groupon_advanced_info_business_service_0_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_deal_detail_required() {
+        let case = super::create_rejects_card_groupon_deal_detail_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_deal_detail_max_bytes() {
+        let case = super::create_rejects_card_groupon_deal_detail_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_reduce_cost_min() {
+        let case = super::create_rejects_card_cash_reduce_cost_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_least_cost_min() {
+        let case = super::create_rejects_card_cash_least_cost_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_cash_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_discount_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_discount_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_gift_gift_required() {
+        let case = super::create_rejects_card_gift_gift_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_gift_gift_max_bytes() {
+        let case = super::create_rejects_card_gift_gift_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_gift_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_gift_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_default_detail_required() {
+        let case = super::create_rejects_card_general_coupon_default_detail_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_default_detail_max_bytes() {
+        let case = super::create_rejects_card_general_coupon_default_detail_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_background_pic_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_prerogative_max_chars() {
+        let case = super::create_rejects_card_member_card_prerogative_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_bonus_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_balance_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_balance_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_activate_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_app_brand_user_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_app_brand_pass_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_bonus_cleared_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_cleared_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_bonus_rules_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_rules_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_balance_rules_max_bytes() {
+        let case = super::create_rejects_card_member_card_balance_rules_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_field1_name_type_enum() {
+        let case = super::create_rejects_card_member_card_custom_field1_name_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_name_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_url_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_guide_url_max_bytes() {
+        let case = super::create_rejects_card_scenic_ticket_guide_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_scenic_ticket_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_movie_ticket_detail_max_bytes() {
+        let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_movie_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_movie_ticket_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_from_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_from_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_to_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_to_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_gate_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_air_model_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_air_model_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_meeting_detail_required() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
+        let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_bus_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_bus_ticket_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_exactly_one_of() {
+        let case = super::create_rejects_card_exactly_one_of();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_check() {
+        let case = super::create_rejects_card_groupon_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_check() {
+        let case = super::create_rejects_card_cash_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_discount_check() {
+        let case = super::create_rejects_card_discount_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_gift_check() {
+        let case = super::create_rejects_card_gift_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_check() {
+        let case = super::create_rejects_card_general_coupon_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_check() {
+        let case = super::create_rejects_card_member_card_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_check() {
+        let case = super::create_rejects_card_scenic_ticket_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_movie_ticket_check() {
+        let case = super::create_rejects_card_movie_ticket_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_check() {
+        let case = super::create_rejects_card_boarding_pass_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_check() {
+        let case = super::create_rejects_card_meeting_ticket_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_bus_ticket_check() {
+        let case = super::create_rejects_card_bus_ticket_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_pay_cell_official() {
+        let case = super::set_pay_cell_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().set_pay_cell(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_pay_cell_rejects_card_id_required() {
+        let case = super::set_pay_cell_rejects_card_id_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_pay_cell(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_pay_cell_rejects_card_id_max_bytes() {
+        let case = super::set_pay_cell_rejects_card_id_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_pay_cell(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_self_consume_cell_official() {
+        let case = super::set_self_consume_cell_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().set_self_consume_cell(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_self_consume_cell_rejects_card_id_required() {
+        let case = super::set_self_consume_cell_rejects_card_id_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_self_consume_cell(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_self_consume_cell_rejects_card_id_max_bytes() {
+        let case = super::set_self_consume_cell_rejects_card_id_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_self_consume_cell(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_test_whitelist_official() {
+        let case = super::set_test_whitelist_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().set_test_whitelist(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_set_test_whitelist_openids() {
+        let case = super::shortcut_set_test_whitelist_openids();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .set_test_whitelist_openids([
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvxxxxxxxxxULW2mA",
+            ])
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_set_test_whitelist_usernames() {
+        let case = super::shortcut_set_test_whitelist_usernames();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .set_test_whitelist_usernames(["afdvvf", "abcd"])
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_test_whitelist_rejects_openid_0_required() {
+        let case = super::set_test_whitelist_rejects_openid_0_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_test_whitelist(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_test_whitelist_rejects_openid_0_max_bytes() {
+        let case = super::set_test_whitelist_rejects_openid_0_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_test_whitelist(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_test_whitelist_rejects_username_0_required() {
+        let case = super::set_test_whitelist_rejects_username_0_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_test_whitelist(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_test_whitelist_rejects_max_total_items() {
+        let case = super::set_test_whitelist_rejects_max_total_items();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().set_test_whitelist(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
     #[tokio::test]
     async fn get_discount() {
         let case = super::get_discount();
@@ -1649,6 +8789,30 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn shortcut_increase_stock() {
+        let case = super::shortcut_increase_stock();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .increase_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_reduce_stock() {
+        let case = super::shortcut_reduce_stock();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
     async fn modify_stock_rejects_card_id_required() {
         let case = super::modify_stock_rejects_card_id_required();
         let mock = support::Mock::silent().await;
@@ -1708,6 +8872,1079 @@ mod async_client {
 #[cfg(feature = "blocking")]
 mod blocking_client {
     use crate::support;
+    #[test]
+    fn create_groupon() {
+        let case = super::create_groupon();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().create(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_card_type_enum() {
+        let case = super::create_rejects_card_card_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_logo_url_required() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_logo_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_code_type_enum() {
+        let case = super::create_rejects_card_groupon_base_info_code_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_brand_name_required() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_brand_name_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_title_required() {
+        let case = super::create_rejects_card_groupon_base_info_title_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_title_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_title_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_color_required() {
+        let case = super::create_rejects_card_groupon_base_info_color_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_color_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_color_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_notice_required() {
+        let case = super::create_rejects_card_groupon_base_info_notice_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_notice_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_notice_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_description_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_description_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_service_phone_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_service_phone_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_type_enum() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_order();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_quantity_min() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_quantity_max() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_max();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
+        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
+        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_get_limit_min() {
+        let case = super::create_rejects_card_groupon_base_info_get_limit_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_center_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_title_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_sub_title_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_center_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_custom_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_source_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_source_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_id_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_id_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sub_title_max_chars() {
+        let case = super::create_rejects_card_groupon_base_info_sub_title_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() {
+        let case = super::create_rejects_card_groupon_base_info_get_custom_code_mode_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_use_limit_min() {
+        let case = super::create_rejects_card_groupon_base_info_use_limit_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_status_enum() {
+        let case = super::create_rejects_card_groupon_base_info_status_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_at_most_one_of() {
+        let case = super::create_rejects_card_groupon_base_info_at_most_one_of();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_use_custom_code_check() {
+        let case = super::create_rejects_card_groupon_base_info_use_custom_code_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_quantity_check() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_least_cost_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() {
+        let case = super::create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() {
+        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() {
+        let case = super::create_rejects_card_groupon_advanced_info_time_limit_0_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_advanced_info_business_service_0_enum() {
+        let case = super::create_rejects_card_groupon_advanced_info_business_service_0_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_deal_detail_required() {
+        let case = super::create_rejects_card_groupon_deal_detail_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_deal_detail_max_bytes() {
+        let case = super::create_rejects_card_groupon_deal_detail_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_reduce_cost_min() {
+        let case = super::create_rejects_card_cash_reduce_cost_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_least_cost_min() {
+        let case = super::create_rejects_card_cash_least_cost_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_cash_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_discount_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_discount_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_gift_gift_required() {
+        let case = super::create_rejects_card_gift_gift_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_gift_gift_max_bytes() {
+        let case = super::create_rejects_card_gift_gift_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_gift_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_gift_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_default_detail_required() {
+        let case = super::create_rejects_card_general_coupon_default_detail_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_default_detail_max_bytes() {
+        let case = super::create_rejects_card_general_coupon_default_detail_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_background_pic_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_prerogative_max_chars() {
+        let case = super::create_rejects_card_member_card_prerogative_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_bonus_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_balance_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_balance_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_activate_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_app_brand_user_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() {
+        let case = super::create_rejects_card_member_card_activate_app_brand_pass_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_bonus_cleared_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_cleared_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_bonus_rules_max_bytes() {
+        let case = super::create_rejects_card_member_card_bonus_rules_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_balance_rules_max_bytes() {
+        let case = super::create_rejects_card_member_card_balance_rules_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_field1_name_type_enum() {
+        let case = super::create_rejects_card_member_card_custom_field1_name_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_name_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_url_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_guide_url_max_bytes() {
+        let case = super::create_rejects_card_scenic_ticket_guide_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_scenic_ticket_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_movie_ticket_detail_max_bytes() {
+        let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_movie_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_movie_ticket_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_from_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_from_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_to_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_to_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_gate_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_air_model_max_chars() {
+        let case = super::create_rejects_card_boarding_pass_air_model_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_meeting_detail_required() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
+        let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_bus_ticket_base_info_date_info_type_check() {
+        let case = super::create_rejects_card_bus_ticket_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_exactly_one_of() {
+        let case = super::create_rejects_card_exactly_one_of();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_check() {
+        let case = super::create_rejects_card_groupon_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_check() {
+        let case = super::create_rejects_card_cash_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_discount_check() {
+        let case = super::create_rejects_card_discount_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_gift_check() {
+        let case = super::create_rejects_card_gift_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_check() {
+        let case = super::create_rejects_card_general_coupon_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_check() {
+        let case = super::create_rejects_card_member_card_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_check() {
+        let case = super::create_rejects_card_scenic_ticket_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_movie_ticket_check() {
+        let case = super::create_rejects_card_movie_ticket_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_check() {
+        let case = super::create_rejects_card_boarding_pass_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_check() {
+        let case = super::create_rejects_card_meeting_ticket_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_bus_ticket_check() {
+        let case = super::create_rejects_card_bus_ticket_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_pay_cell_official() {
+        let case = super::set_pay_cell_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().set_pay_cell(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn set_pay_cell_rejects_card_id_required() {
+        let case = super::set_pay_cell_rejects_card_id_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_pay_cell(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_pay_cell_rejects_card_id_max_bytes() {
+        let case = super::set_pay_cell_rejects_card_id_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_pay_cell(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_self_consume_cell_official() {
+        let case = super::set_self_consume_cell_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().set_self_consume_cell(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn set_self_consume_cell_rejects_card_id_required() {
+        let case = super::set_self_consume_cell_rejects_card_id_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_self_consume_cell(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_self_consume_cell_rejects_card_id_max_bytes() {
+        let case = super::set_self_consume_cell_rejects_card_id_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_self_consume_cell(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_test_whitelist_official() {
+        let case = super::set_test_whitelist_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().set_test_whitelist(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_set_test_whitelist_openids() {
+        let case = super::shortcut_set_test_whitelist_openids();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .set_test_whitelist_openids([
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                "o1Pj9jmZvxxxxxxxxxULW2mA",
+            ]);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_set_test_whitelist_usernames() {
+        let case = super::shortcut_set_test_whitelist_usernames();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .set_test_whitelist_usernames(["afdvvf", "abcd"]);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn set_test_whitelist_rejects_openid_0_required() {
+        let case = super::set_test_whitelist_rejects_openid_0_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_test_whitelist(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_test_whitelist_rejects_openid_0_max_bytes() {
+        let case = super::set_test_whitelist_rejects_openid_0_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_test_whitelist(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_test_whitelist_rejects_username_0_required() {
+        let case = super::set_test_whitelist_rejects_username_0_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_test_whitelist(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn set_test_whitelist_rejects_max_total_items() {
+        let case = super::set_test_whitelist_rejects_max_total_items();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().set_test_whitelist(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
     #[test]
     fn get_discount() {
         let case = super::get_discount();
@@ -2129,6 +10366,28 @@ mod blocking_client {
         let case = super::modify_stock_official();
         let mock = support::BlockingMock::start(&case);
         let reply = mock.client().card().modify_stock(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_increase_stock() {
+        let case = super::shortcut_increase_stock();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .increase_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_reduce_stock() {
+        let case = super::shortcut_reduce_stock();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231);
         mock.check_reply(reply, &case);
     }
 

@@ -2,8 +2,11 @@
 // Source: spec/api/code.yaml
 
 use crate::support;
+use wechat_card::code::CodeConsumeRequest;
+use wechat_card::code::CodeDecryptRequest;
 use wechat_card::code::CodeGetRequest;
 use wechat_card::code::CodeListUserCardsRequest;
+use wechat_card::code::CodeMarkRequest;
 use wechat_card::code::CodeUnavailableRequest;
 use wechat_card::code::CodeUpdateRequest;
 
@@ -71,6 +74,44 @@ fn get_no_check_gifting() -> support::Case<CodeGetRequest> {
             "pbLatjnK8NLbWgwMgfMtnj3gaglw", "end_time" : 1460217599 }, "errcode" : 0,
             "errmsg" : "ok", "openid" : "obLatjm43RA5C6QfMO5szKYnT3dM",
             "user_card_status" : "GIFTING" }
+        ),
+    }
+}
+
+///code.get: the shortcut `get_checked` sends exactly its arguments and fixed values.
+fn shortcut_get_checked() -> support::Case<CodeGetRequest> {
+    support::Case {
+        request: CodeGetRequest::new("123456789").check_consume(true),
+        method: "POST",
+        path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "check_consume" : true, "code" : "123456789" }),
+        reply: serde_json::json!(
+            { "can_consume" : true, "card" : { "begin_time" : 1457452800, "card_id" :
+            "pbLatjk4T4Hx-QFQGL4zGQy27_Qg", "end_time" : 1463155199 }, "errcode" : 0,
+            "errmsg" : "ok", "openid" : "obLatjm43RA5C6QfMO5szKYnT3dM",
+            "user_card_status" : "NORMAL" }
+        ),
+    }
+}
+
+///code.get: the shortcut `get_unchecked` sends exactly its arguments and fixed values.
+fn shortcut_get_unchecked() -> support::Case<CodeGetRequest> {
+    support::Case {
+        request: CodeGetRequest::new("123456789").check_consume(false),
+        method: "POST",
+        path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "check_consume" : false, "code" : "123456789" }),
+        reply: serde_json::json!(
+            { "can_consume" : true, "card" : { "begin_time" : 1457452800, "card_id" :
+            "pbLatjk4T4Hx-QFQGL4zGQy27_Qg", "end_time" : 1463155199 }, "errcode" : 0,
+            "errmsg" : "ok", "openid" : "obLatjm43RA5C6QfMO5szKYnT3dM",
+            "user_card_status" : "NORMAL" }
         ),
     }
 }
@@ -318,6 +359,217 @@ fn unavailable_rejects_card_id_max_bytes() -> support::Negative<CodeUnavailableR
     }
 }
 
+///code.consume — example `official` (official 核销卡券 page).
+fn consume_official() -> support::Case<CodeConsumeRequest> {
+    support::Case {
+        request: CodeConsumeRequest::new("12312313"),
+        method: "POST",
+        path: "/card/code/consume",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "code" : "12312313" }),
+        reply: serde_json::json!(
+            { "card" : { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" }, "errcode" : 0,
+            "errmsg" : "ok", "openid" : "oFS7Fjl0WsZ9AMZqrI80nbIq8xrA" }
+        ),
+    }
+}
+
+///code.consume — example `already_consumed` (official return-code table (40099 卡券已被核销)).
+fn consume_already_consumed() -> support::Case<CodeConsumeRequest> {
+    support::Case {
+        request: CodeConsumeRequest::new("12312313")
+            .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
+        method: "POST",
+        path: "/card/code/consume",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12312313" }
+        ),
+        reply: serde_json::json!(
+            { "errcode" : 40099, "errmsg" : "invalid code, this code has consumed." }
+        ),
+    }
+}
+
+fn consume_rejects_code_required() -> support::Negative<CodeConsumeRequest> {
+    support::Negative {
+        request: support::request(serde_json::json!({ "code" : "" })),
+        field: "code",
+        rule: "required",
+    }
+}
+
+fn consume_rejects_code_max_bytes() -> support::Negative<CodeConsumeRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!({ "code" : "aaaaaaaaaaaaaaaaaaaaa" }),
+        ),
+        field: "code",
+        rule: "max_bytes",
+    }
+}
+
+fn consume_rejects_card_id_max_bytes() -> support::Negative<CodeConsumeRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313" }
+            ),
+        ),
+        field: "card_id",
+        rule: "max_bytes",
+    }
+}
+
+///code.decrypt — example `official` (official 核销卡券 page (Code解码接口)).
+fn decrypt_official() -> support::Case<CodeDecryptRequest> {
+    support::Case {
+        request: CodeDecryptRequest::new(
+            "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE",
+        ),
+        method: "POST",
+        path: "/card/code/decrypt",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "encrypt_code" :
+            "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
+        ),
+        reply: serde_json::json!(
+            { "code" : "751234212312", "errcode" : 0, "errmsg" : "ok" }
+        ),
+    }
+}
+
+fn decrypt_rejects_encrypt_code_required() -> support::Negative<CodeDecryptRequest> {
+    support::Negative {
+        request: support::request(serde_json::json!({ "encrypt_code" : "" })),
+        field: "encrypt_code",
+        rule: "required",
+    }
+}
+
+fn decrypt_rejects_encrypt_code_max_bytes() -> support::Negative<CodeDecryptRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "encrypt_code" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                }
+            ),
+        ),
+        field: "encrypt_code",
+        rule: "max_bytes",
+    }
+}
+
+///code.mark — example `official` (official 朋友的券 page (Mark(占用)Code接口)).
+fn mark_official() -> support::Case<CodeMarkRequest> {
+    support::Case {
+        request: CodeMarkRequest::new(
+            "123455",
+            "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+            "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+            true,
+        ),
+        method: "POST",
+        path: "/card/code/mark",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
+            true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+fn mark_rejects_code_required() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "", "is_mark" :
+                true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+            ),
+        ),
+        field: "code",
+        rule: "required",
+    }
+}
+
+fn mark_rejects_code_max_bytes() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
+                "aaaaaaaaaaaaaaaaaaaaa", "is_mark" : true, "openid" :
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+            ),
+        ),
+        field: "code",
+        rule: "max_bytes",
+    }
+}
+
+fn mark_rejects_card_id_required() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "", "code" : "123455", "is_mark" : true, "openid" :
+                "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+            ),
+        ),
+        field: "card_id",
+        rule: "required",
+    }
+}
+
+fn mark_rejects_card_id_max_bytes() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "123455",
+                "is_mark" : true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+            ),
+        ),
+        field: "card_id",
+        rule: "max_bytes",
+    }
+}
+
+fn mark_rejects_openid_required() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455",
+                "is_mark" : true, "openid" : "" }
+            ),
+        ),
+        field: "openid",
+        rule: "required",
+    }
+}
+
+fn mark_rejects_openid_max_bytes() -> support::Negative<CodeMarkRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455",
+                "is_mark" : true, "openid" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }
+            ),
+        ),
+        field: "openid",
+        rule: "max_bytes",
+    }
+}
+
 #[cfg(feature = "async")]
 mod async_client {
     use crate::support;
@@ -342,6 +594,22 @@ mod async_client {
         let case = super::get_no_check_gifting();
         let mock = support::Mock::start(&case).await;
         let reply = mock.client().code().get(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_get_checked() {
+        let case = super::shortcut_get_checked();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().get_checked("123456789").await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_get_unchecked() {
+        let case = super::shortcut_get_unchecked();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().get_unchecked("123456789").await;
         mock.check_reply(reply, &case).await;
     }
 
@@ -488,6 +756,126 @@ mod async_client {
         let result = mock.client().code().unavailable(&case.request).await;
         mock.check_rejected(result, &case).await;
     }
+
+    #[tokio::test]
+    async fn consume_official() {
+        let case = super::consume_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().consume(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn consume_already_consumed() {
+        let case = super::consume_already_consumed();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().consume(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn consume_rejects_code_required() {
+        let case = super::consume_rejects_code_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().consume(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn consume_rejects_code_max_bytes() {
+        let case = super::consume_rejects_code_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().consume(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn consume_rejects_card_id_max_bytes() {
+        let case = super::consume_rejects_card_id_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().consume(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn decrypt_official() {
+        let case = super::decrypt_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().decrypt(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn decrypt_rejects_encrypt_code_required() {
+        let case = super::decrypt_rejects_encrypt_code_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().decrypt(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn decrypt_rejects_encrypt_code_max_bytes() {
+        let case = super::decrypt_rejects_encrypt_code_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().decrypt(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_official() {
+        let case = super::mark_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().code().mark(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_code_required() {
+        let case = super::mark_rejects_code_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_code_max_bytes() {
+        let case = super::mark_rejects_code_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_card_id_required() {
+        let case = super::mark_rejects_card_id_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_card_id_max_bytes() {
+        let case = super::mark_rejects_card_id_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_openid_required() {
+        let case = super::mark_rejects_openid_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mark_rejects_openid_max_bytes() {
+        let case = super::mark_rejects_openid_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().code().mark(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
 }
 
 #[cfg(feature = "blocking")]
@@ -514,6 +902,22 @@ mod blocking_client {
         let case = super::get_no_check_gifting();
         let mock = support::BlockingMock::start(&case);
         let reply = mock.client().code().get(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_get_checked() {
+        let case = super::shortcut_get_checked();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().get_checked("123456789");
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_get_unchecked() {
+        let case = super::shortcut_get_unchecked();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().get_unchecked("123456789");
         mock.check_reply(reply, &case);
     }
 
@@ -658,6 +1062,126 @@ mod blocking_client {
         let case = super::unavailable_rejects_card_id_max_bytes();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().unavailable(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn consume_official() {
+        let case = super::consume_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().consume(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn consume_already_consumed() {
+        let case = super::consume_already_consumed();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().consume(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn consume_rejects_code_required() {
+        let case = super::consume_rejects_code_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().consume(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn consume_rejects_code_max_bytes() {
+        let case = super::consume_rejects_code_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().consume(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn consume_rejects_card_id_max_bytes() {
+        let case = super::consume_rejects_card_id_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().consume(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn decrypt_official() {
+        let case = super::decrypt_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().decrypt(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn decrypt_rejects_encrypt_code_required() {
+        let case = super::decrypt_rejects_encrypt_code_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().decrypt(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn decrypt_rejects_encrypt_code_max_bytes() {
+        let case = super::decrypt_rejects_encrypt_code_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().decrypt(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_official() {
+        let case = super::mark_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().code().mark(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn mark_rejects_code_required() {
+        let case = super::mark_rejects_code_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_rejects_code_max_bytes() {
+        let case = super::mark_rejects_code_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_rejects_card_id_required() {
+        let case = super::mark_rejects_card_id_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_rejects_card_id_max_bytes() {
+        let case = super::mark_rejects_card_id_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_rejects_openid_required() {
+        let case = super::mark_rejects_openid_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn mark_rejects_openid_max_bytes() {
+        let case = super::mark_rejects_openid_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().code().mark(&case.request);
         mock.check_rejected(result, &case);
     }
 }

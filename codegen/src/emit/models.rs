@@ -654,43 +654,74 @@ fn place(api: &Api, model: &Model, path: &[String]) -> (Place, Ty) {
 }
 
 /// `value at path == wire value`, as a bool expression.
-fn equals(api: &Api, model: &Model, path: &[String], value: &serde_json::Value) -> TokenStream {
+/// With `negate`, the opposite (`!=`), written the way clippy prefers.
+fn equals(
+    api: &Api,
+    model: &Model,
+    path: &[String],
+    value: &serde_json::Value,
+    negate: bool,
+) -> TokenStream {
     let (place, ty) = place(api, model, path);
     // How the value compares with the wire value: `by_ref` for method calls, `by_val`
     // for plain comparisons (a place of type `T`, or `v: &T` and `*v`).
+    let (op, direct_negate) = match place {
+        Place::Direct(_) if negate => (quote!(!=), true),
+        _ => (quote!(==), false),
+    };
     let compare = |by_ref: TokenStream, by_val: TokenStream| match (&ty, value) {
         (Ty::Enum(e), v) if api.enums[e].is_int => {
             let n = Literal::i64_unsuffixed(v.as_i64().unwrap_or_default());
-            quote!(#by_ref.as_i64() == #n)
+            quote!(#by_ref.as_i64() #op #n)
         }
         (Ty::Enum(_), v) => {
             let s = v.as_str().unwrap_or_default();
-            quote!(#by_ref.as_str() == #s)
+            quote!(#by_ref.as_str() #op #s)
         }
-        (Ty::Bool, serde_json::Value::Bool(true)) => quote!(#by_val),
+        (Ty::Bool, serde_json::Value::Bool(b)) if *b != direct_negate => quote!(#by_val),
         (Ty::Bool, _) => quote!(!#by_val),
         (Ty::Int, v) => {
             let n = Literal::i64_unsuffixed(v.as_i64().unwrap_or_default());
-            quote!(#by_val == #n)
+            quote!(#by_val #op #n)
         }
         (_, v) => {
             let s = v.as_str().unwrap_or_default();
-            quote!(#by_ref == #s)
+            quote!(#by_ref #op #s)
         }
     };
     match place {
         Place::Direct(p) => compare(p.clone(), p),
         Place::Optional(p) => {
             let test = compare(quote!(v), quote!(*v));
-            quote!(#p.is_some_and(|v| #test))
+            if negate {
+                quote!(!#p.is_some_and(|v| #test))
+            } else {
+                quote!(#p.is_some_and(|v| #test))
+            }
         }
     }
 }
 
-fn is_set(api: &Api, model: &Model, path: &[String]) -> TokenStream {
-    match place(api, model, path).0 {
-        Place::Direct(_) => quote!(true),
-        Place::Optional(p) => quote!(#p.is_some()),
+/// Whether the value at `path` is set (`want_set`) or not.
+fn is_set(api: &Api, model: &Model, path: &[String], want_set: bool) -> TokenStream {
+    if let [only] = path {
+        // A field of this object: `self.x.is_some()` reads better than via `as_ref()`.
+        let f = model
+            .fields
+            .iter()
+            .find(|f| &f.wire == only)
+            .expect("checked by the loader");
+        let field = ident(&f.rust);
+        return match (f.required, want_set) {
+            (true, set) => quote!(#set),
+            (false, true) => quote!(self.#field.is_some()),
+            (false, false) => quote!(self.#field.is_none()),
+        };
+    }
+    match (place(api, model, path).0, want_set) {
+        (Place::Direct(_), set) => quote!(#set),
+        (Place::Optional(p), true) => quote!(#p.is_some()),
+        (Place::Optional(p), false) => quote!(#p.is_none()),
     }
 }
 
@@ -698,17 +729,17 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
     let because = &check.because;
     let mut asserts = Vec::new();
     for p in &check.present {
-        let (at, ok) = (dotted(p), is_set(api, model, p));
+        let (at, ok) = (dotted(p), is_set(api, model, p, true));
         asserts.push(quote!(c.check(#at, #ok, "must be set", #because);));
     }
     for p in &check.absent {
-        let (at, set) = (dotted(p), is_set(api, model, p));
-        asserts.push(quote!(c.check(#at, !#set, "must not be set", #because);));
+        let (at, unset) = (dotted(p), is_set(api, model, p, false));
+        asserts.push(quote!(c.check(#at, #unset, "must not be set", #because);));
     }
     for (p, v) in &check.equal {
         let (at, eq, expected) = (
             dotted(p),
-            equals(api, model, p, v),
+            equals(api, model, p, v, false),
             format!("must be {}", wire_display(v)),
         );
         asserts.push(quote!(c.check(#at, #eq, #expected, #because);));
@@ -716,15 +747,18 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
     for (p, v) in &check.not_equal {
         let (at, eq, expected) = (
             dotted(p),
-            equals(api, model, p, v),
+            equals(api, model, p, v, true),
             format!("must not be {}", wire_display(v)),
         );
-        asserts.push(quote!(c.check(#at, !#eq, #expected, #because);));
+        asserts.push(quote!(c.check(#at, #eq, #expected, #because);));
     }
     if check.when.is_empty() {
         return quote!(#(#asserts)*);
     }
-    let conditions = check.when.iter().map(|(p, v)| equals(api, model, p, v));
+    let conditions = check
+        .when
+        .iter()
+        .map(|(p, v)| equals(api, model, p, v, false));
     quote! {
         if #(#conditions)&&* {
             #(#asserts)*

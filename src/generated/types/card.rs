@@ -221,6 +221,94 @@ impl Validate for Card {
                 self.bus_ticket.is_some(),
             ],
         );
+        if self.card_type.as_str() == "GROUPON" {
+            c.check(
+                "groupon",
+                self.groupon.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "CASH" {
+            c.check(
+                "cash",
+                self.cash.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "DISCOUNT" {
+            c.check(
+                "discount",
+                self.discount.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "GIFT" {
+            c.check(
+                "gift",
+                self.gift.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "GENERAL_COUPON" {
+            c.check(
+                "general_coupon",
+                self.general_coupon.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "MEMBER_CARD" {
+            c.check(
+                "member_card",
+                self.member_card.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "SCENIC_TICKET" {
+            c.check(
+                "scenic_ticket",
+                self.scenic_ticket.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "MOVIE_TICKET" {
+            c.check(
+                "movie_ticket",
+                self.movie_ticket.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "BOARDING_PASS" {
+            c.check(
+                "boarding_pass",
+                self.boarding_pass.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "MEETING_TICKET" {
+            c.check(
+                "meeting_ticket",
+                self.meeting_ticket.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
+        if self.card_type.as_str() == "BUS_TICKET" {
+            c.check(
+                "bus_ticket",
+                self.bus_ticket.is_some(),
+                "must be set",
+                "the card's fields go under the key of its card_type",
+            );
+        }
     }
 }
 
@@ -307,6 +395,12 @@ impl Validate for GrouponCard {
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -396,6 +490,12 @@ impl Validate for CashCard {
             let (c, v) = (&mut c.at("reduce_cost"), &self.reduce_cost);
             c.min(*v, 0);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -463,6 +563,12 @@ impl Validate for DiscountCard {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -535,6 +641,12 @@ impl Validate for GiftCard {
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -607,6 +719,12 @@ impl Validate for GeneralCouponCard {
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -1123,6 +1241,12 @@ impl Validate for ScenicTicketCard {
             let c = &mut c.at("guide_url");
             c.max_bytes(v, 128);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -1201,6 +1325,12 @@ impl Validate for MovieTicketCard {
             let c = &mut c.at("detail");
             c.max_bytes(v, 3072);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -1377,6 +1507,12 @@ impl Validate for BoardingPassCard {
             let c = &mut c.at("air_model");
             c.max_chars(v, 8);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -1465,6 +1601,12 @@ impl Validate for MeetingTicketCard {
             let c = &mut c.at("map_url");
             c.max_bytes(v, 128);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -1527,6 +1669,12 @@ impl Validate for BusTicketCard {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
+        c.check(
+            "base_info.date_info.type",
+            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            "must not be `DATE_TYPE_PERMANENT`",
+            "a permanent validity is for member cards only",
+        );
     }
 }
 
@@ -2200,6 +2348,28 @@ impl Validate for BaseInfo {
             let c = &mut c.at("status");
             c.known(v);
         }
+        c.at_most_one_of(
+            &["location_id_list", "use_all_locations"],
+            &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
+        );
+        if self
+            .get_custom_code_mode
+            .as_ref()
+            .is_some_and(|v| v.as_str() == "GET_CUSTOM_CODE_MODE_DEPOSIT")
+        {
+            c.check(
+                "use_custom_code",
+                self.use_custom_code.as_ref().is_some_and(|v| *v),
+                "must be `true`",
+                "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock",
+            );
+            c.check(
+                "sku.quantity",
+                self.sku.quantity == 0,
+                "must be `0`",
+                "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock",
+            );
+        }
     }
 }
 
@@ -2295,10 +2465,14 @@ pub struct DateInfo {
     pub end_timestamp: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天内有效 (单位为天).
     ///
-    /// Note: The official tables add 领取后当天有效填写0; the catalog \[MIR\] says fixed_term may not be 0 and that 0 = same day applies to fixed_begin_term. No bound is enforced.
+    /// *≥ 1.*
+    ///
+    /// Note: The 管理卡券 page's table \[OFF\] adds 领取后当天有效填写0; the catalog \[MIR\] says fixed_term may not be 0 (0 = same day is fixed_begin_term). Enforced: at least 1, per the catalog and the current 创建卡券 table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_term: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天开始生效，领取后当天生效填写0 (单位为天).
+    ///
+    /// *≥ 0.*
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_begin_term: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -2351,6 +2525,65 @@ impl Validate for DateInfo {
             let (c, v) = (&mut c.at("type"), &self.r#type);
             c.known(v);
         }
+        if let Some(v) = &self.fixed_term {
+            let c = &mut c.at("fixed_term");
+            c.min(*v, 1);
+        }
+        if let Some(v) = &self.fixed_begin_term {
+            let c = &mut c.at("fixed_begin_term");
+            c.min(*v, 0);
+        }
+        if self.r#type.as_str() == "DATE_TYPE_FIX_TERM" {
+            c.check(
+                "fixed_term",
+                self.fixed_term.is_some(),
+                "must be set",
+                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
+            );
+            c.check(
+                "begin_timestamp",
+                self.begin_timestamp.is_none(),
+                "must not be set",
+                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
+            );
+            c.check(
+                "end_timestamp",
+                self.end_timestamp.is_none(),
+                "must not be set",
+                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
+            );
+        }
+        if self.r#type.as_str() == "DATE_TYPE_FIX_TIME_RANGE" {
+            c.check(
+                "begin_timestamp",
+                self.begin_timestamp.is_some(),
+                "must be set",
+                "a fixed time range is given by begin_timestamp and end_timestamp",
+            );
+            c.check(
+                "end_timestamp",
+                self.end_timestamp.is_some(),
+                "must be set",
+                "a fixed time range is given by begin_timestamp and end_timestamp",
+            );
+            c.check(
+                "fixed_term",
+                self.fixed_term.is_none(),
+                "must not be set",
+                "a fixed time range is given by begin_timestamp and end_timestamp",
+            );
+            c.check(
+                "fixed_begin_term",
+                self.fixed_begin_term.is_none(),
+                "must not be set",
+                "a fixed time range is given by begin_timestamp and end_timestamp",
+            );
+        }
+        c.order(
+            ("begin_timestamp", self.begin_timestamp),
+            ("end_timestamp", self.end_timestamp),
+            true,
+        );
     }
 }
 
