@@ -161,3 +161,14 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
 pub(crate) fn scrub_all(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_owned(), |t, s| scrub(&t, s))
 }
+
+/// The full URL of a GET endpoint that needs no token (showqrcode): a link to hand to
+/// a browser or an `<img>` tag. Validated like a call; nothing is sent.
+pub(crate) fn url_for<E: Endpoint>(config: &Config, request: &E) -> Result<String, Error> {
+    debug_assert!(
+        !E::NEEDS_TOKEN && E::METHOD == Method::Get,
+        "only token-free GETs have a public URL"
+    );
+    validate(request)?;
+    Ok(prepare(config, request, None)?.url)
+}

@@ -383,3 +383,55 @@ mod asynchronous {
         assert_secret_free(&err);
     }
 }
+
+/// The token endpoints carry the app secret (in the URL of cgi-bin/token) and return
+/// tokens: neither may show in Debug output or errors.
+mod credential_endpoints {
+    use super::*;
+    use wechat_card::token::{TokenGetRequest, TokenGetResponse};
+
+    fn request() -> TokenGetRequest {
+        TokenGetRequest::new("client_credential", "wx1234567890abcdef", SECRET)
+    }
+
+    #[test]
+    fn debug_hides_the_app_secret_and_the_returned_token() {
+        assert!(!format!("{:?}", request()).contains(SECRET));
+        let reply: TokenGetResponse =
+            serde_json::from_value(json!({"access_token": SECRET, "expires_in": 7200})).unwrap();
+        let shown = format!("{reply:?}");
+        assert!(!shown.contains(SECRET) && shown.contains("7200"), "{shown}");
+    }
+
+    #[cfg(feature = "blocking")]
+    #[test]
+    fn transport_and_reply_errors_hide_the_app_secret() {
+        let client =
+            wechat_card::blocking::Client::new(Config::new().base_url(closed_port()), token())
+                .unwrap();
+        let err = client.token().get(&request()).unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err}");
+        assert_secret_free(&err);
+
+        let echo = raw_server(
+            "200 OK",
+            "application/json",
+            r#"{"errcode":40125,"errmsg":"invalid appsecret SECRET-TOKEN-must-never-show"}"#,
+        );
+        let client =
+            wechat_card::blocking::Client::new(Config::new().base_url(echo), token()).unwrap();
+        let err = client.token().get(&request()).unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::InvalidAppSecret), "{err}");
+        assert_secret_free(&err);
+    }
+
+    #[cfg(feature = "async")]
+    #[tokio::test]
+    async fn async_transport_errors_hide_the_app_secret() {
+        let client =
+            wechat_card::Client::new(Config::new().base_url(closed_port()), token()).unwrap();
+        let err = client.token().get(&request()).await.unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err}");
+        assert_secret_free(&err);
+    }
+}

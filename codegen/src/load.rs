@@ -945,6 +945,27 @@ impl Loader {
                 endpoints.push(endpoint);
             }
         }
+        // Every handler method of the group: endpoints, shortcuts and `<id>_url`.
+        let mut methods: Vec<(String, String)> = Vec::new();
+        for e in &endpoints {
+            methods.push((e.id.clone(), format!("endpoint `{}`", e.id)));
+            methods.extend(
+                e.shortcuts
+                    .iter()
+                    .map(|s| (s.name.clone(), format!("shortcut of `{}`", e.id))),
+            );
+            if e.method == Method::Get && !e.needs_token {
+                methods.push((format!("{}_url", e.id), format!("URL method of `{}`", e.id)));
+            }
+        }
+        for (i, (name, what)) in methods.iter().enumerate() {
+            if let Some((_, other)) = methods[..i].iter().find(|(n, _)| n == name) {
+                errors.push(ctx.err(
+                    "endpoints",
+                    format!("handler method `{name}` of {what} clashes with {other}"),
+                ));
+            }
+        }
         Some(Group {
             name: g.group,
             title: g.title,

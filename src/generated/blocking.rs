@@ -1620,6 +1620,28 @@ impl DistributeHandler<'_> {
         self.client.send(request)
     }
 
+    /// The URL of [`show_qrcode`](Self::show_qrcode), built locally: nothing is sent. It needs no token, so it can be handed to a browser or an `<img>` tag. The request is validated first.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::distribute::DistributeShowQrcodeRequest;
+    /// # fn main() -> Result<(), wechat_card::Error> {
+    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// let url = client.distribute().show_qrcode_url(&DistributeShowQrcodeRequest::new(
+    ///     "gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA==",
+    /// ))?;
+    /// assert_eq!(url, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA%3D%3D");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn show_qrcode_url(
+        &self,
+        request: &crate::distribute::DistributeShowQrcodeRequest,
+    ) -> Result<String, crate::Error> {
+        crate::core::url_for(self.client.config(), request)
+    }
+
     /// 创建货架 — an H5 landing page listing cards for users to claim
     ///
     /// Creates a card landing page (卡券货架) and returns its link. `scene` records where the

@@ -273,3 +273,75 @@ pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> 
     d += "println!(\"{reply:?}\");\n# Ok(())\n# }\n```\n";
     d
 }
+
+/// The URL a token-free GET endpoint is reached at (default hosts), as the runtime
+/// builds it: for docs and tests.
+pub fn public_url(api: &Api, e: &Endpoint, request: &serde_json::Value) -> String {
+    let host = match e.host {
+        Host::Api => "https://api.weixin.qq.com",
+        Host::Mp => "https://mp.weixin.qq.com",
+    };
+    let mut pairs: Vec<(String, String)> = e.fixed_query.clone();
+    // In field order, as the generated `query()` sends them.
+    let fields = &api.model(&e.request).fields;
+    for (k, v) in fields
+        .iter()
+        .filter_map(|f| request.get(&f.wire).map(|v| (&f.wire, v)))
+    {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        pairs.push((k.clone(), text));
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect();
+    let mut url = format!("{host}{}", e.path);
+    if !query.is_empty() {
+        url += &format!("?{}", query.join("&"));
+    }
+    url
+}
+
+/// Percent-encoding as the runtime does it (RFC 3986 unreserved characters kept).
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn url_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
+    let x = &e.examples[0];
+    let mut uses = BTreeSet::new();
+    let expr = super::format_expr(values::build(api, &e.request, &x.request, &mut uses));
+    let mut d = format!(
+        "The URL of [`{0}`](Self::{0}), built locally: nothing is sent. It needs no token, so it can \
+         be handed to a browser or an `<img>` tag. The request is validated first.\n\n# Example\n\n",
+        e.id
+    );
+    let client = match flavour {
+        Flavour::Async => "wechat_card::Client",
+        Flavour::Blocking => "wechat_card::blocking::Client",
+    };
+    d += "```\n";
+    for u in &uses {
+        d += &format!("use {};\n", public_path(api, u));
+    }
+    d += &format!(
+        "# fn main() -> Result<(), wechat_card::Error> {{\n\
+         # let client = {client}::new(wechat_card::Config::default(), wechat_card::StaticToken::new(\"ACCESS_TOKEN\"))?;\n\
+         let url = client.{}().{}_url(&{expr})?;\n\
+         assert_eq!(url, {:?});\n# Ok(())\n# }}\n```\n",
+        e.group,
+        e.id,
+        public_url(api, e, &x.request)
+    );
+    d
+}

@@ -14,7 +14,7 @@ use crate::ir::*;
 use docs::Flavour;
 use names::*;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 
 /// A generated file: its path relative to the repository root, and its text.
@@ -605,11 +605,27 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
                     }
                 }
             });
+            // Only where the URL holds no credential: no token, no secret field.
+            let public = e.method == Method::Get
+                && !e.needs_token
+                && !api.model(&e.request).fields.iter().any(|f| f.secret);
+            let url = public.then(|| {
+                let name = format_ident!("{}_url", e.id);
+                let doc = doc_attrs(&docs::url_doc(api, e, flavour));
+                quote! {
+                    #doc
+                    pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {
+                        crate::core::url_for(self.client.config(), request)
+                    }
+                }
+            });
             quote! {
                 #doc
                 pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<#response, crate::Error> {
                     self.client.send(request)#dot_await
                 }
+
+                #url
 
                 #(#shortcuts)*
             }
