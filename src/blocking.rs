@@ -11,19 +11,22 @@
 //! # Ok(()) }
 //! ```
 
+use crate::cache::Cache;
 use crate::config::Config;
-use crate::core;
-use crate::core::scrub_all;
-use crate::credentials::TokenProvider;
+use crate::core::{self, scrub_all};
+use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
+use crate::jssdk;
+use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use crate::generated::blocking::*;
 
-/// The blocking WeChat Card client. Cheap to clone; clones share connections and
-/// credentials.
+/// The blocking WeChat Card client. Cheap to clone; clones share connections, the
+/// token cache and credentials.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -32,19 +35,24 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     config: Config,
-    credentials: Box<dyn TokenProvider>,
+    credentials: Credentials,
+    tokens: Option<Arc<Cache>>,
+    tickets: Arc<Cache>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("blocking::Client")
             .field("base_url", &self.inner.config.base_url_str())
+            .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
-    pub fn new(config: Config, credentials: impl TokenProvider) -> Result<Self, Error> {
+    /// `credentials`: [`AppCredentials`], [`StaticToken`](crate::StaticToken) or
+    /// [`Credentials::provider`].
+    pub fn new(config: Config, credentials: impl Into<Credentials>) -> Result<Self, Error> {
         let config = config.checked()?;
         let agent = ureq::Agent::config_builder()
             .timeout_connect(Some(config.connect_timeout_duration()))
@@ -53,11 +61,24 @@ impl Client {
             .http_status_as_error(false)
             .build()
             .into();
+        let credentials = credentials.into();
+        let (store, key) = credentials.cache_home();
+        let timing = config.timing();
+        let tokens = matches!(credentials, Credentials::App(_)).then(|| {
+            Arc::new(Cache::new(
+                store.clone(),
+                format!("{key}:access_token"),
+                timing,
+            ))
+        });
+        let tickets = Arc::new(Cache::new(store, format!("{key}:wx_card_ticket"), timing));
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
                 config,
-                credentials: Box::new(credentials),
+                credentials,
+                tokens,
+                tickets,
             }),
         })
     }
@@ -66,15 +87,80 @@ impl Client {
         &self.inner.config
     }
 
-    /// Sends any endpoint's request: validate, authenticate, send, decode. The
-    /// generated handlers (`client.code().get(..)`) call this.
+    /// Sends any endpoint's request: validate, authenticate, send, decode; a rejected
+    /// token is renewed and the call sent once more; idempotent calls are retried per
+    /// the [`RetryPolicy`](crate::config::RetryPolicy). The generated handlers call
+    /// this. Every call is a `tracing` span `wechat_card.call` (endpoint, attempts,
+    /// errcode, latency; never a token or secret).
     pub fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
-        core::validate(request)?;
-        let token = match E::NEEDS_TOKEN {
-            true => Some(self.inner.credentials.token_blocking()?),
-            false => None,
-        };
-        let prepared = core::prepare(&self.inner.config, request, token.as_ref())?;
+        let span = tracing::info_span!(
+            "wechat_card.call",
+            endpoint = E::ID,
+            attempts = tracing::field::Empty,
+            errcode = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let (result, attempts) = span.in_scope(|| self.send_with_retries(request));
+        span.record("attempts", attempts);
+        span.record("outcome", core::outcome_kind(&result));
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &result {
+            if let Some(code) = e.errcode() {
+                span.record("errcode", code.code());
+            }
+            tracing::debug!(parent: &span, error = %e, "call failed");
+        }
+        result
+    }
+
+    fn send_with_retries<E: Endpoint>(&self, request: &E) -> (Result<E::Response, Error>, u32) {
+        if let Err(e) = core::validate(request) {
+            return (Err(e), 0);
+        }
+        let mut attempts = 0;
+        let mut renewed = false;
+        loop {
+            attempts += 1;
+            let token = match E::NEEDS_TOKEN {
+                true => match self.access_token() {
+                    Ok(token) => Some(token),
+                    Err(e) => return (Err(e), attempts),
+                },
+                false => None,
+            };
+            let result = self.send_once(request, token.as_ref());
+            let Err(error) = &result else {
+                return (result, attempts);
+            };
+            if let Some(token) = token.filter(|_| !renewed && core::is_token_error(error)) {
+                // WeChat refused the token, so the call had no effect: renew and resend.
+                if self.invalidate_token(&token) {
+                    tracing::debug!(
+                        endpoint = E::ID,
+                        "access token rejected; renewing it and sending once more"
+                    );
+                    renewed = true;
+                    continue;
+                }
+            }
+            match core::retry_delay::<E>(&self.inner.config.retry_policy(), error, attempts) {
+                Some(delay) => {
+                    tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
+                    std::thread::sleep(delay);
+                }
+                None => return (result, attempts),
+            }
+        }
+    }
+
+    fn send_once<E: Endpoint>(
+        &self,
+        request: &E,
+        token: Option<&AccessToken>,
+    ) -> Result<E::Response, Error> {
+        let prepared = core::prepare(&self.inner.config, request, token)?;
         let secrets = &prepared.secrets;
         let transport = |e: ureq::Error| Error::Transport {
             endpoint: E::ID,
@@ -82,6 +168,7 @@ impl Client {
             // ureq's errors may quote the URL; keep only a scrubbed message.
             message: scrub_all(&e.to_string(), secrets),
             idempotent: E::IDEMPOTENT,
+            check: E::CHECK_OUTCOME,
             source: None,
         };
         let agent = &self.inner.agent;
@@ -102,6 +189,110 @@ impl Client {
             .map(str::to_owned);
         let body = reply.body_mut().read_to_vec().map_err(transport)?;
         core::finish::<E>(status, content_type.as_deref(), &body, secrets)
+    }
+
+    /// The access token for the next call (see [`crate::Client::access_token`]).
+    pub fn access_token(&self) -> Result<AccessToken, Error> {
+        match (&self.inner.credentials, &self.inner.tokens) {
+            (Credentials::Static(token), _) => Ok(token.clone()),
+            (Credentials::Provider(provider), _) => provider.token_blocking(),
+            (Credentials::App(app), Some(cache)) => {
+                let value = cache
+                    .get_blocking(|force| self.fetch_token(app, force))
+                    .map_err(|e| core::credentials_error("an access token", e))?;
+                Ok(AccessToken::new(value))
+            }
+            (Credentials::App(_), None) => Err(Error::Config(
+                "app credentials without a token cache".into(),
+            )),
+        }
+    }
+
+    fn fetch_token(&self, app: &AppCredentials, force: bool) -> Result<(String, Duration), Error> {
+        let secret = app.secret.to_string();
+        let (token, expires_in) = match app.endpoint {
+            TokenEndpoint::Stable => {
+                let request =
+                    TokenStableRequest::new("client_credential", app.appid.clone(), secret)
+                        .force_refresh(force);
+                let reply = self.send(&request)?;
+                (reply.access_token, reply.expires_in)
+            }
+            TokenEndpoint::Classic => {
+                let reply = self.send(&TokenGetRequest::new(
+                    "client_credential",
+                    app.appid.clone(),
+                    secret,
+                ))?;
+                (reply.access_token, reply.expires_in)
+            }
+        };
+        Ok((token, core::seconds(expires_in)))
+    }
+
+    fn invalidate_token(&self, token: &AccessToken) -> bool {
+        match (&self.inner.credentials, &self.inner.tokens) {
+            (Credentials::Static(_), _) | (Credentials::App(_), None) => false,
+            (Credentials::Provider(provider), _) => {
+                provider.invalidate(token);
+                true
+            }
+            (Credentials::App(_), Some(cache)) => {
+                cache.invalidate(token.expose());
+                true
+            }
+        }
+    }
+
+    /// The card api_ticket, cached and refreshed like the token.
+    pub fn card_ticket(&self) -> Result<ApiTicket, Error> {
+        let value = self
+            .inner
+            .tickets
+            .get_blocking(|_force| {
+                let reply = self.send(&TokenCardTicketRequest::new())?;
+                Ok((reply.ticket, core::seconds(reply.expires_in)))
+            })
+            .map_err(|e| core::credentials_error("the card api_ticket", e))?;
+        Ok(ApiTicket::new(value))
+    }
+
+    /// Forget the cached api_ticket.
+    pub fn invalidate_card_ticket(&self) {
+        if let Some(value) = self.inner.tickets.still_valid() {
+            self.inner.tickets.invalidate(&value);
+        }
+    }
+
+    /// A signed `cardExt` for `wx.addCard`, with the cached api_ticket.
+    pub fn card_ext(
+        &self,
+        card_id: &str,
+        options: jssdk::CardExtOptions,
+    ) -> Result<jssdk::CardExt, Error> {
+        Ok(jssdk::card_ext(&self.card_ticket()?, card_id, options))
+    }
+
+    /// The signed `cardList` of `wx.addCard` for several cards.
+    pub fn add_card_list<I, S>(&self, cards: I) -> Result<Vec<jssdk::AddCardItem>, Error>
+    where
+        I: IntoIterator<Item = (S, jssdk::CardExtOptions)>,
+        S: Into<String>,
+    {
+        Ok(jssdk::add_card_list(&self.card_ticket()?, cards))
+    }
+
+    /// The signed parameters of `wx.chooseCard` for the account `appid`.
+    pub fn choose_card_sign(
+        &self,
+        appid: &str,
+        options: jssdk::ChooseCardOptions,
+    ) -> Result<jssdk::ChooseCardSign, Error> {
+        Ok(jssdk::choose_card_sign(
+            &self.card_ticket()?,
+            appid,
+            options,
+        ))
     }
 }
 

@@ -1,25 +1,29 @@
 //! The async client (feature `async`, on reqwest).
 
+use crate::cache::{self, Cache};
 use crate::config::Config;
-use crate::core;
-use crate::core::scrub_all;
-use crate::credentials::TokenProvider;
+use crate::core::{self, scrub_all};
+use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
+use crate::jssdk;
+use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 
-/// The async WeChat Card client. Cheap to clone; clones share connections and
-/// credentials.
+/// The async WeChat Card client. Cheap to clone; clones share connections, the token
+/// cache and credentials.
 ///
 /// Endpoints are grouped by area: `client.card()`, `client.code()`,
-/// `client.datacube()`.
+/// `client.distribute()`, …
 ///
 /// ```no_run
-/// use wechat_card::{Client, Config, StaticToken, code::CodeGetRequest};
+/// use wechat_card::{AppCredentials, Client, Config, code::CodeGetRequest};
 ///
 /// # async fn run() -> Result<(), wechat_card::Error> {
-/// let client = Client::new(Config::default(), StaticToken::new("ACCESS_TOKEN"))?;
+/// let client = Client::new(Config::default(), AppCredentials::new("wx1234567890abcdef", "APP_SECRET"))?;
 /// let reply = client.code().get(&CodeGetRequest::new("110201201245").check_consume(true)).await?;
 /// println!("{} holds a card of {}", reply.openid, reply.card.card_id);
 /// # Ok(()) }
@@ -32,20 +36,26 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     config: Config,
-    credentials: Box<dyn TokenProvider>,
+    credentials: Credentials,
+    /// Tokens fetched with app credentials.
+    tokens: Option<Arc<Cache>>,
+    /// The card api_ticket.
+    tickets: Arc<Cache>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.config.base_url_str())
+            .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
-    /// A client with its own connection pool.
-    pub fn new(config: Config, credentials: impl TokenProvider) -> Result<Self, Error> {
+    /// A client with its own connection pool. `credentials`: [`AppCredentials`],
+    /// [`StaticToken`](crate::StaticToken) or [`Credentials::provider`].
+    pub fn new(config: Config, credentials: impl Into<Credentials>) -> Result<Self, Error> {
         let config = config.checked()?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout_duration())
@@ -62,14 +72,27 @@ impl Client {
     pub fn with_http_client(
         http: reqwest::Client,
         config: Config,
-        credentials: impl TokenProvider,
+        credentials: impl Into<Credentials>,
     ) -> Result<Self, Error> {
         let config = config.checked()?;
+        let credentials = credentials.into();
+        let (store, key) = credentials.cache_home();
+        let timing = config.timing();
+        let tokens = matches!(credentials, Credentials::App(_)).then(|| {
+            Arc::new(Cache::new(
+                store.clone(),
+                format!("{key}:access_token"),
+                timing,
+            ))
+        });
+        let tickets = Arc::new(Cache::new(store, format!("{key}:wx_card_ticket"), timing));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 config,
-                credentials: Box::new(credentials),
+                credentials,
+                tokens,
+                tickets,
             }),
         })
     }
@@ -78,15 +101,89 @@ impl Client {
         &self.inner.config
     }
 
-    /// Sends any endpoint's request: validate, authenticate, send, decode. The
-    /// generated handlers (`client.code().get(..)`) call this.
+    /// Sends any endpoint's request: validate, authenticate, send, decode; a rejected
+    /// token is renewed and the call sent once more; idempotent calls are retried per
+    /// the [`RetryPolicy`](crate::config::RetryPolicy). The generated handlers
+    /// (`client.code().get(..)`) call this.
+    ///
+    /// Every call is a `tracing` span `wechat_card.call` with the endpoint id, the
+    /// attempts, the errcode and the latency; no token or secret is ever recorded.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
-        core::validate(request)?;
-        let token = match E::NEEDS_TOKEN {
-            true => Some(self.inner.credentials.token().await?),
-            false => None,
-        };
-        let prepared = core::prepare(&self.inner.config, request, token.as_ref())?;
+        let span = tracing::info_span!(
+            "wechat_card.call",
+            endpoint = E::ID,
+            attempts = tracing::field::Empty,
+            errcode = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let (result, attempts) = self
+            .send_with_retries(request)
+            .instrument(span.clone())
+            .await;
+        span.record("attempts", attempts);
+        span.record("outcome", core::outcome_kind(&result));
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &result {
+            if let Some(code) = e.errcode() {
+                span.record("errcode", code.code());
+            }
+            tracing::debug!(parent: &span, error = %e, "call failed");
+        }
+        result
+    }
+
+    async fn send_with_retries<E: Endpoint>(
+        &self,
+        request: &E,
+    ) -> (Result<E::Response, Error>, u32) {
+        if let Err(e) = core::validate(request) {
+            return (Err(e), 0);
+        }
+        let mut attempts = 0;
+        let mut renewed = false;
+        loop {
+            attempts += 1;
+            let token = match E::NEEDS_TOKEN {
+                // Boxed: fetching a token sends a (token-free) call through `send` itself.
+                true => match Box::pin(self.access_token()).await {
+                    Ok(token) => Some(token),
+                    Err(e) => return (Err(e), attempts),
+                },
+                false => None,
+            };
+            let result = self.send_once(request, token.as_ref()).await;
+            let Err(error) = &result else {
+                return (result, attempts);
+            };
+            if let Some(token) = token.filter(|_| !renewed && core::is_token_error(error)) {
+                // WeChat refused the token, so the call had no effect: renew and resend.
+                if self.invalidate_token(&token).await {
+                    tracing::debug!(
+                        endpoint = E::ID,
+                        "access token rejected; renewing it and sending once more"
+                    );
+                    renewed = true;
+                    continue;
+                }
+            }
+            match core::retry_delay::<E>(&self.inner.config.retry_policy(), error, attempts) {
+                Some(delay) => {
+                    tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return (result, attempts),
+            }
+        }
+    }
+
+    async fn send_once<E: Endpoint>(
+        &self,
+        request: &E,
+        token: Option<&AccessToken>,
+    ) -> Result<E::Response, Error> {
+        let prepared = core::prepare(&self.inner.config, request, token)?;
         let builder = match prepared.method {
             Method::Get => self.inner.http.get(&prepared.url),
             Method::Post => self.inner.http.post(&prepared.url),
@@ -106,6 +203,7 @@ impl Client {
                 message: scrub_all(&e.to_string(), secrets),
                 maybe_sent,
                 idempotent: E::IDEMPOTENT,
+                check: E::CHECK_OUTCOME,
                 source: Some(Box::new(e)),
             }
         };
@@ -114,6 +212,133 @@ impl Client {
         let content_type = header(reply.headers());
         let body = reply.bytes().await.map_err(transport)?;
         core::finish::<E>(status, content_type.as_deref(), &body, secrets)
+    }
+
+    /// The access token for the next call: cached and refreshed ahead of expiry for
+    /// app credentials (one fetch at a time, shared through the store).
+    pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        match (&self.inner.credentials, &self.inner.tokens) {
+            (Credentials::Static(token), _) => Ok(token.clone()),
+            (Credentials::Provider(provider), _) => provider.token().await,
+            (Credentials::App(app), Some(cache)) => {
+                let value = cache::get_async(cache, |force| self.fetch_token(app, force))
+                    .await
+                    .map_err(|e| core::credentials_error("an access token", e))?;
+                Ok(AccessToken::new(value))
+            }
+            (Credentials::App(_), None) => Err(Error::Config(
+                "app credentials without a token cache".into(),
+            )),
+        }
+    }
+
+    async fn fetch_token(
+        &self,
+        app: &AppCredentials,
+        force: bool,
+    ) -> Result<(String, Duration), Error> {
+        let secret = app.secret.to_string();
+        let (token, expires_in) = match app.endpoint {
+            TokenEndpoint::Stable => {
+                let request =
+                    TokenStableRequest::new("client_credential", app.appid.clone(), secret)
+                        .force_refresh(force);
+                let reply = self.send(&request).await?;
+                (reply.access_token, reply.expires_in)
+            }
+            TokenEndpoint::Classic => {
+                let reply = self
+                    .send(&TokenGetRequest::new(
+                        "client_credential",
+                        app.appid.clone(),
+                        secret,
+                    ))
+                    .await?;
+                (reply.access_token, reply.expires_in)
+            }
+        };
+        Ok((token, core::seconds(expires_in)))
+    }
+
+    /// Drops a token WeChat rejected; `false` if nothing can replace it (a static token).
+    async fn invalidate_token(&self, token: &AccessToken) -> bool {
+        match (&self.inner.credentials, &self.inner.tokens) {
+            (Credentials::Static(_), _) => false,
+            (Credentials::Provider(provider), _) => {
+                provider.invalidate(token);
+                true
+            }
+            (Credentials::App(_), Some(cache)) => {
+                let value = token.expose().to_owned();
+                cache::blocking(cache, move |c| {
+                    c.invalidate(&value);
+                    Ok(())
+                })
+                .await
+                .is_ok()
+            }
+            (Credentials::App(_), None) => false,
+        }
+    }
+
+    /// The card api_ticket (for JS-SDK card signatures): cached and refreshed like the
+    /// token, and shared through the same store.
+    pub async fn card_ticket(&self) -> Result<ApiTicket, Error> {
+        let fetch = |_force: bool| async {
+            let reply = self.send(&TokenCardTicketRequest::new()).await?;
+            Ok((reply.ticket, core::seconds(reply.expires_in)))
+        };
+        let value = cache::get_async(&self.inner.tickets, fetch)
+            .await
+            .map_err(|e| core::credentials_error("the card api_ticket", e))?;
+        Ok(ApiTicket::new(value))
+    }
+
+    /// Forget the cached api_ticket (e.g. after the JS-SDK reported a bad signature).
+    pub async fn invalidate_card_ticket(&self) -> Result<(), Error> {
+        let Some(value) = self.inner.tickets.still_valid() else {
+            return Ok(());
+        };
+        cache::blocking(&self.inner.tickets, move |c| {
+            c.invalidate(&value);
+            Ok(())
+        })
+        .await
+    }
+
+    /// A signed `cardExt` for `wx.addCard`, with the cached api_ticket.
+    pub async fn card_ext(
+        &self,
+        card_id: &str,
+        options: jssdk::CardExtOptions,
+    ) -> Result<jssdk::CardExt, Error> {
+        Ok(jssdk::card_ext(
+            &self.card_ticket().await?,
+            card_id,
+            options,
+        ))
+    }
+
+    /// The signed `cardList` of `wx.addCard` for several cards.
+    pub async fn add_card_list<I, S>(&self, cards: I) -> Result<Vec<jssdk::AddCardItem>, Error>
+    where
+        I: IntoIterator<Item = (S, jssdk::CardExtOptions)>,
+        S: Into<String>,
+    {
+        Ok(jssdk::add_card_list(&self.card_ticket().await?, cards))
+    }
+
+    /// The signed parameters of `wx.chooseCard` for the account `appid`.
+    pub async fn choose_card_sign(
+        &self,
+        appid: &str,
+        options: jssdk::ChooseCardOptions,
+    ) -> Result<jssdk::ChooseCardSign, Error> {
+        Ok(jssdk::choose_card_sign(
+            &self.card_ticket().await?,
+            appid,
+            options,
+        ))
     }
 }
 

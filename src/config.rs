@@ -23,6 +23,60 @@ pub struct Config {
     mp_base_url: String,
     connect_timeout: Duration,
     timeout: Duration,
+    retry: RetryPolicy,
+    refresh_ahead: Duration,
+    lock_ttl: Duration,
+}
+
+/// When a failed call is sent again: only idempotent calls on `errcode -1` (system
+/// busy) or a transport error, and any call that surely never reached WeChat (a failed
+/// connect). Rate limiting (45009) is never retried; a non-idempotent call that may have
+/// reached WeChat never is. Delays grow exponentially with jitter, within bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 = never retry).
+    pub max_retries: u32,
+    /// Delay before the first retry; each further one doubles it.
+    pub initial_backoff: Duration,
+    /// Upper bound of any delay.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 2 retries, 100 ms then 200 ms (each with jitter), never more than 2 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The delay before retry number `retry` (1-based): exponential, capped, and
+    /// jittered to between half and all of it so that clients do not retry in step.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let full = exp.min(self.max_backoff);
+        let mut byte = [0u8; 1];
+        let jitter = if getrandom::fill(&mut byte).is_ok() {
+            byte[0] as u32
+        } else {
+            128
+        };
+        full / 2 + full / 2 * jitter / 255
+    }
 }
 
 impl Default for Config {
@@ -32,6 +86,9 @@ impl Default for Config {
             mp_base_url: DEFAULT_MP_BASE_URL.to_owned(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            refresh_ahead: Duration::from_secs(300),
+            lock_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -72,6 +129,40 @@ impl Config {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// When failed calls are sent again (see [`RetryPolicy`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Refresh cached tokens and tickets this long before they expire (default 5
+    /// minutes; at most half their lifetime).
+    pub fn refresh_ahead(mut self, ahead: Duration) -> Self {
+        self.refresh_ahead = ahead;
+        self
+    }
+
+    /// How long a token refresh lock lasts if its holder dies (default 10 s): the
+    /// others wait at most this long (plus the call timeout) before refreshing
+    /// themselves.
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl;
+        self
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    pub(crate) fn timing(&self) -> crate::cache::Timing {
+        crate::cache::Timing {
+            refresh_ahead: self.refresh_ahead,
+            lock_ttl: self.lock_ttl,
+            wait: self.lock_ttl + self.timeout,
+        }
     }
 
     pub fn base_url_str(&self) -> &str {

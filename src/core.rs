@@ -172,3 +172,59 @@ pub(crate) fn url_for<E: Endpoint>(config: &Config, request: &E) -> Result<Strin
     validate(request)?;
     Ok(prepare(config, request, None)?.url)
 }
+
+/// Whether (and after how long) a failed attempt is sent again; see
+/// [`RetryPolicy`](crate::config::RetryPolicy). Token errors are handled apart.
+pub(crate) fn retry_delay<E: Endpoint>(
+    policy: &crate::config::RetryPolicy,
+    error: &Error,
+    attempt: u32,
+) -> Option<std::time::Duration> {
+    if attempt > policy.max_retries {
+        return None;
+    }
+    let retryable = match error {
+        // It never reached WeChat: safe for any call.
+        Error::Transport {
+            maybe_sent: false, ..
+        } => true,
+        Error::Transport { .. } => E::IDEMPOTENT,
+        // System busy. Rate limiting (45009) and everything else is surfaced.
+        Error::Api { code, .. } => E::IDEMPOTENT && code.code() == -1,
+        _ => false,
+    };
+    retryable.then(|| policy.backoff(attempt))
+}
+
+/// A token error that a fresh token may cure (40001, 40014, 42001).
+pub(crate) fn is_token_error(error: &Error) -> bool {
+    error.errcode().is_some_and(|c| c.is_token_error())
+}
+
+/// A failure to obtain a credential, as the call that needed it reports it.
+pub(crate) fn credentials_error(what: &str, error: Error) -> Error {
+    match error {
+        already @ Error::Credentials { .. } => already,
+        other => Error::Credentials {
+            message: format!("could not get {what}: {other}"),
+            source: Some(Box::new(other)),
+        },
+    }
+}
+
+/// The error kind a span records: `api`, `transport`, …
+pub(crate) fn outcome_kind<T>(result: &Result<T, Error>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(Error::InvalidRequest { .. }) => "invalid_request",
+        Err(Error::Api { .. }) => "api",
+        Err(Error::Transport { .. }) => "transport",
+        Err(Error::Decode { .. }) => "decode",
+        Err(Error::Credentials { .. }) => "credentials",
+        Err(_) => "config",
+    }
+}
+
+pub(crate) fn seconds(expires_in: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(expires_in.max(0) as u64)
+}

@@ -1,11 +1,17 @@
 //! Where access tokens come from.
 //!
-//! A [`TokenProvider`] hands the clients an [`AccessToken`] for each call and is told
-//! when WeChat rejected one. This crate ships [`StaticToken`]; fetching and caching
-//! sources (stable_token, the classic token endpoint, a fleet-wide store) build on the
-//! same trait.
+//! - [`AppCredentials`]: app id and secret. The client fetches tokens itself through
+//!   `cgi-bin/stable_token` (the default, safe for several processes) or the classic
+//!   `cgi-bin/token`, caches them in a [`TokenStore`] and
+//!   refreshes them ahead of expiry, one fetch at a time.
+//! - [`StaticToken`]: a token obtained elsewhere, used as is.
+//! - [`TokenProvider`]: your own source, e.g. a central token service.
+//!
+//! Whichever the source, a call WeChat rejects for its token (40001, 40014, 42001) makes
+//! the client drop the token, get a new one and send the call once more.
 
 use crate::Error;
+use crate::store::{MemoryStore, TokenStore};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,10 +38,53 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// The card `api_ticket` (`cgi-bin/ticket/getticket?type=wx_card`), which signs the
+/// JS-SDK card calls. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiTicket(Arc<str>);
+
+impl ApiTicket {
+    pub fn new(ticket: impl Into<Arc<str>>) -> Self {
+        ApiTicket(ticket.into())
+    }
+
+    /// The secret value, for signing. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiTicket(***)")
+    }
+}
+
 /// A boxed future returning a token, so that providers can be trait objects.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
 
-/// A source of access tokens for both clients.
+/// Your own source of access tokens, e.g. a central token service.
+///
+/// ```
+/// use wechat_card::{AccessToken, Credentials, Error, TokenProvider, credentials::TokenFuture};
+///
+/// /// Asks the company's token service (here: a constant).
+/// struct CentralService;
+///
+/// impl TokenProvider for CentralService {
+///     fn token(&self) -> TokenFuture<'_> {
+///         Box::pin(async { Ok(AccessToken::new("TOKEN_FROM_THE_SERVICE")) })
+///     }
+///     fn token_blocking(&self) -> Result<AccessToken, Error> {
+///         Ok(AccessToken::new("TOKEN_FROM_THE_SERVICE"))
+///     }
+///     fn invalidate(&self, _rejected: &AccessToken) {
+///         // tell the service to refresh
+///     }
+/// }
+///
+/// let credentials = Credentials::provider(CentralService);
+/// ```
 pub trait TokenProvider: Send + Sync + 'static {
     /// A token for the next call (async client).
     fn token(&self) -> TokenFuture<'_>;
@@ -66,13 +115,132 @@ impl fmt::Debug for StaticToken {
     }
 }
 
-impl TokenProvider for StaticToken {
-    fn token(&self) -> TokenFuture<'_> {
-        let token = self.0.clone();
-        Box::pin(async move { Ok(token) })
+/// Which WeChat endpoint issues tokens for [`AppCredentials`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenEndpoint {
+    /// `cgi-bin/stable_token`: every caller gets the same token until it nears expiry,
+    /// so processes do not invalidate each other's tokens. The default.
+    Stable,
+    /// `cgi-bin/token`: each fetch issues a new token and invalidates the previous one
+    /// after a short overlap. Use it only from one place (or with a shared store).
+    Classic,
+}
+
+/// The account's app id and secret: the client fetches, caches and refreshes tokens.
+///
+/// ```
+/// use std::sync::Arc;
+/// use wechat_card::{AppCredentials, store::MemoryStore};
+///
+/// // Stable tokens, cached per client:
+/// let simple = AppCredentials::new("wx1234567890abcdef", "APP_SECRET");
+/// // Classic tokens, shared by every client given the same store:
+/// let shared = Arc::new(MemoryStore::new());
+/// let classic = AppCredentials::new("wx1234567890abcdef", "APP_SECRET").classic().store(shared);
+/// assert!(!format!("{classic:?}").contains("APP_SECRET"));
+/// ```
+#[derive(Clone)]
+pub struct AppCredentials {
+    pub(crate) appid: String,
+    #[cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
+    pub(crate) secret: Arc<str>,
+    pub(crate) endpoint: TokenEndpoint,
+    pub(crate) store: Arc<dyn TokenStore>,
+}
+
+impl AppCredentials {
+    /// Tokens from `stable_token`, cached in this client's own memory store.
+    pub fn new(appid: impl Into<String>, secret: impl Into<Arc<str>>) -> Self {
+        AppCredentials {
+            appid: appid.into(),
+            secret: secret.into(),
+            endpoint: TokenEndpoint::Stable,
+            store: Arc::new(MemoryStore::new()),
+        }
     }
 
-    fn token_blocking(&self) -> Result<AccessToken, Error> {
-        Ok(self.0.clone())
+    /// Use the classic `cgi-bin/token` endpoint instead of `stable_token`.
+    pub fn classic(mut self) -> Self {
+        self.endpoint = TokenEndpoint::Classic;
+        self
+    }
+
+    /// Share tokens (and the card api_ticket) through `store`: an `Arc<MemoryStore>`
+    /// for clients of one process, a `RedisStore` (feature `redis`) for a fleet.
+    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    pub fn appid(&self) -> &str {
+        &self.appid
+    }
+
+    pub fn endpoint(&self) -> TokenEndpoint {
+        self.endpoint
+    }
+}
+
+impl fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("appid", &self.appid)
+            .field("secret", &"***")
+            .field("endpoint", &self.endpoint)
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+/// How a client authenticates: build one from [`AppCredentials`], [`StaticToken`] or
+/// [`Credentials::provider`].
+#[derive(Clone)]
+pub enum Credentials {
+    App(AppCredentials),
+    Static(AccessToken),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl Credentials {
+    /// Tokens from your own [`TokenProvider`].
+    pub fn provider(provider: impl TokenProvider) -> Self {
+        Credentials::Provider(Arc::new(provider))
+    }
+
+    /// Where the client caches what it fetches (the card api_ticket, and tokens for
+    /// app credentials), and under which name.
+    pub(crate) fn cache_home(&self) -> (Arc<dyn TokenStore>, String) {
+        match self {
+            Credentials::App(app) => (app.store.clone(), format!("wechat-card:{}", app.appid)),
+            _ => (Arc::new(MemoryStore::new()), "wechat-card:token".to_owned()),
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::App(app) => app.fmt(f),
+            Credentials::Static(token) => f.debug_tuple("Static").field(token).finish(),
+            Credentials::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
+}
+
+impl From<AppCredentials> for Credentials {
+    fn from(app: AppCredentials) -> Self {
+        Credentials::App(app)
+    }
+}
+
+impl From<StaticToken> for Credentials {
+    fn from(token: StaticToken) -> Self {
+        Credentials::Static(token.0)
+    }
+}
+
+impl From<AccessToken> for Credentials {
+    fn from(token: AccessToken) -> Self {
+        Credentials::Static(token)
     }
 }

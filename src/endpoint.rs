@@ -36,6 +36,9 @@ pub trait Endpoint: Validate {
     const HOST: Host = Host::Api;
     /// Whether the client adds `access_token` (not for the token endpoints themselves).
     const NEEDS_TOKEN: bool = true;
+    /// For a non-idempotent endpoint: how to find out whether a call whose reply was
+    /// lost went through (quoted in [`Error::Transport`](crate::Error::Transport)).
+    const CHECK_OUTCOME: Option<&'static str> = None;
     type Response: Response;
 
     /// Query parameters besides `access_token`: a GET's fields and fixed ones.

@@ -27,7 +27,7 @@ pub enum Error {
     },
 
     /// The request could not be sent or its reply not received.
-    #[error("{endpoint}: transport error: {message}{}", outcome(*maybe_sent, *idempotent))]
+    #[error("{endpoint}: transport error: {message}{}", outcome(*maybe_sent, *idempotent, *check))]
     Transport {
         endpoint: &'static str,
         message: String,
@@ -36,6 +36,8 @@ pub enum Error {
         maybe_sent: bool,
         /// Whether the endpoint is idempotent (safe to send again).
         idempotent: bool,
+        /// For a non-idempotent endpoint: how to find out whether the call went through.
+        check: Option<&'static str>,
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -96,13 +98,14 @@ fn hint(code: &ErrCode) -> String {
     }
 }
 
-fn outcome(maybe_sent: bool, idempotent: bool) -> &'static str {
+fn outcome(maybe_sent: bool, idempotent: bool, check: Option<&str>) -> String {
     match (maybe_sent, idempotent) {
-        (false, _) => " (the request was not sent)",
-        (true, true) => " (the request may have reached WeChat; it is safe to send again)",
-        (true, false) => {
-            " (the request may have reached WeChat and this call is not idempotent: \
-             check its effect before sending it again)"
-        }
+        (false, _) => " (the request was not sent)".into(),
+        (true, true) => " (the request may have reached WeChat; it is safe to send again)".into(),
+        (true, false) => format!(
+            " (the request may have reached WeChat and this call is not idempotent: the outcome is \
+             unknown; before sending it again, {})",
+            check.unwrap_or("check whether it took effect")
+        ),
     }
 }

@@ -14,14 +14,17 @@
 #[rustfmt::skip]
 mod generated;
 
+mod cache;
 pub mod config;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod core;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod jssdk;
 pub mod model;
 pub mod response;
+pub mod store;
 pub mod validate;
 
 #[cfg(feature = "blocking")]
@@ -31,8 +34,10 @@ mod client;
 
 #[cfg(feature = "async")]
 pub use client::Client;
-pub use config::Config;
-pub use credentials::{AccessToken, StaticToken, TokenProvider};
+pub use config::{Config, RetryPolicy};
+pub use credentials::{
+    AccessToken, ApiTicket, AppCredentials, Credentials, StaticToken, TokenProvider,
+};
 pub use error::Error;
 pub use generated::exports::*;
 pub use response::{Binary, FilePart};

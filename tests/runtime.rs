@@ -270,7 +270,11 @@ mod blocking {
                 idempotent: false,
                 ..
             } => {
-                assert!(err.to_string().contains("check its effect"), "{err}")
+                assert!(
+                    err.to_string().contains("the outcome is unknown")
+                        && err.to_string().contains("card().get(..)"),
+                    "{err}"
+                )
             }
             other => panic!("expected an outcome-unknown transport error, got {other}"),
         }

@@ -312,6 +312,8 @@ pub struct Endpoint {
     /// Whether the client adds `access_token`.
     pub needs_token: bool,
     pub idempotent: bool,
+    /// How to find out whether a non-idempotent call went through.
+    pub check_outcome: Option<String>,
     pub request: String,
     /// The reply model, or `None` for a binary reply.
     pub response: Option<String>,

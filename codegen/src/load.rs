@@ -1027,6 +1027,16 @@ impl Loader {
                 errors.push(ctx.err("errcodes", format!("{code} is not in spec/errcodes.yaml")));
             }
         }
+        match (e.idempotent, &e.check_outcome) {
+            (false, None) => errors.push(ctx.err(
+                "check_outcome",
+                "a non-idempotent endpoint must say how to check whether a call went through",
+            )),
+            (true, Some(_)) => {
+                errors.push(ctx.err("check_outcome", "only non-idempotent endpoints need it"))
+            }
+            _ => {}
+        }
         if e.examples.is_empty() {
             errors.push(ctx.err(
                 "examples",
@@ -1121,6 +1131,7 @@ impl Loader {
             host,
             needs_token,
             idempotent: e.idempotent,
+            check_outcome: e.check_outcome,
             request,
             response,
             shortcuts,

@@ -31,6 +31,7 @@ pub struct Endpoint {
     pub host: Option<String>,
     pub auth: Option<String>,
     pub idempotent: bool,
+    pub check_outcome: Option<String>,
     pub request: Object,
     pub response: Response,
     #[serde(default)]

@@ -250,7 +250,7 @@ impl CardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again.
     ///
     /// # Notes
     ///
@@ -755,7 +755,7 @@ impl CardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change.
     ///
     /// # Notes
     ///
@@ -854,7 +854,7 @@ impl CardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error).
     ///
     /// # Example
     ///
@@ -1051,7 +1051,7 @@ impl CodeHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look up the new code with `code().get_unchecked(..)`: if it exists, the change went through.
     ///
     /// # Example
     ///
@@ -1098,7 +1098,7 @@ impl CodeHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through.
     ///
     /// # Notes
     ///
@@ -1148,7 +1148,7 @@ impl CodeHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through.
     ///
     /// # Notes
     ///
@@ -1926,7 +1926,7 @@ impl GeneralCardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card's state before activating again; a repeat's effect is undocumented.
     ///
     /// # Notes
     ///
@@ -1976,7 +1976,7 @@ impl GeneralCardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card's state before unactivating again; a repeat's effect is undocumented.
     ///
     /// # Notes
     ///
@@ -2104,7 +2104,7 @@ impl MemberCardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the member with `member_card().user_info(..)`: `has_active` true means it went through.
     ///
     /// # Notes
     ///
@@ -2299,7 +2299,7 @@ impl MemberCardHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless.
     ///
     /// # Notes
     ///
@@ -2522,7 +2522,7 @@ impl PayGiftHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through.
     ///
     /// # Notes
     ///
@@ -2573,7 +2573,7 @@ impl PayGiftHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through.
     ///
     /// # Notes
     ///
@@ -2710,7 +2710,7 @@ impl SubMerchantHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list sub-merchants with `sub_merchant().batch_get(..)` before submitting again.
     ///
     /// # Notes
     ///
@@ -3144,7 +3144,7 @@ impl TokenHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: fetch once more from the one place that owns the token; never from many places at once.
     ///
     /// # Notes
     ///
@@ -3200,7 +3200,7 @@ impl TokenHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** If the outcome is unknown (a timeout after the request may have reached WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it again; this crate never re-sends it on its own.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: call again without `force_refresh`: the normal mode returns the current token and is safe to repeat.
     ///
     /// # Notes
     ///

@@ -108,6 +108,9 @@ impl Endpoint for CardCreateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/create";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again",
+    );
     type Response = CardCreateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1063,6 +1066,9 @@ impl Endpoint for CardModifyStockRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/modifystock";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change",
+    );
     type Response = CardModifyStockResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1149,6 +1155,9 @@ impl Endpoint for CardDeleteRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/delete";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error)",
+    );
     type Response = CardDeleteResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -426,6 +426,9 @@ impl Endpoint for CodeUpdateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/update";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look up the new code with `code().get_unchecked(..)`: if it exists, the change went through",
+    );
     type Response = CodeUpdateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -542,6 +545,9 @@ impl Endpoint for CodeUnavailableRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/unavailable";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through",
+    );
     type Response = CodeUnavailableResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -679,6 +685,9 @@ impl Endpoint for CodeConsumeRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/consume";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through",
+    );
     type Response = CodeConsumeResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -198,6 +198,9 @@ impl Endpoint for GeneralCardActivateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/generalcard/activate";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card's state before activating again; a repeat's effect is undocumented",
+    );
     type Response = GeneralCardActivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -298,6 +301,9 @@ impl Endpoint for GeneralCardUnactivateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/generalcard/unactivate";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card's state before unactivating again; a repeat's effect is undocumented",
+    );
     type Response = GeneralCardUnactivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

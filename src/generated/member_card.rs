@@ -277,6 +277,9 @@ impl Endpoint for MemberCardActivateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/activate";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the member with `member_card().user_info(..)`: `has_active` true means it went through",
+    );
     type Response = MemberCardActivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -929,6 +932,9 @@ impl Endpoint for MemberCardUpdateUserRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/updateuser";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless",
+    );
     type Response = MemberCardUpdateUserResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -108,6 +108,9 @@ impl Endpoint for PayGiftAddRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/paygiftcard/add";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through",
+    );
     type Response = PayGiftAddResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -189,6 +192,9 @@ impl Endpoint for PayGiftDeleteRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/paygiftcard/delete";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through",
+    );
     type Response = PayGiftDeleteResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

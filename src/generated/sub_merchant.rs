@@ -100,6 +100,9 @@ impl Endpoint for SubMerchantSubmitRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/submerchant/submit";
     const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list sub-merchants with `sub_merchant().batch_get(..)` before submitting again",
+    );
     type Response = SubMerchantSubmitResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -143,6 +143,9 @@ impl Endpoint for TokenGetRequest {
     const PATH: &'static str = "/cgi-bin/token";
     const IDEMPOTENT: bool = false;
     const NEEDS_TOKEN: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "fetch once more from the one place that owns the token; never from many places at once",
+    );
     type Response = TokenGetResponse;
     fn query(&self) -> Vec<(&'static str, String)> {
         let query: Vec<(&'static str, String)> = vec![
@@ -304,6 +307,9 @@ impl Endpoint for TokenStableRequest {
     const PATH: &'static str = "/cgi-bin/stable_token";
     const IDEMPOTENT: bool = false;
     const NEEDS_TOKEN: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "call again without `force_refresh`: the normal mode returns the current token and is safe to repeat",
+    );
     type Response = TokenStableResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

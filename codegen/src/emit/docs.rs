@@ -65,10 +65,13 @@ pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
     d += if e.idempotent {
         "Idempotent: sending the same request again is harmless.\n\n"
     } else {
-        "**Not idempotent.** If the outcome is unknown (a timeout after the request may have reached \
-         WeChat, see [`Error::Transport`](crate::Error::Transport)), check the effect before sending it \
-         again; this crate never re-sends it on its own.\n\n"
+        "**Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the \
+         outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), \
+         check before sending it again: "
     };
+    if let Some(check) = &e.check_outcome {
+        d += &format!("{check}.\n\n");
+    }
 
     if !e.notes.is_empty() {
         d += "# Notes\n\n";

@@ -438,6 +438,10 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             const NEEDS_TOKEN: bool = false;
         )
     });
+    let check_outcome = e
+        .check_outcome
+        .as_ref()
+        .map(|c| quote!(const CHECK_OUTCOME: Option<&'static str> = Some(#c);));
     // Required entries go straight into `vec![..]`; optional ones are pushed.
     let (mut first, mut then) = (Vec::new(), Vec::new());
     first.extend(
@@ -534,6 +538,7 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             const IDEMPOTENT: bool = #idempotent;
             #host
             #needs_token
+            #check_outcome
             type Response = #response;
 
             #query

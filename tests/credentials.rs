@@ -1,0 +1,522 @@
+//! Credentials and resilience, for both clients, against a scripted mock WeChat:
+//! single-flight token fetches, renewal on rejected tokens, retries, the card ticket,
+//! refresh ahead of expiry, and secrets kept out of tracing output.
+
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wechat_card::card::{CardGetRequest, CardModifyStockRequest};
+use wechat_card::code::CodeConsumeRequest;
+use wechat_card::{AppCredentials, Config, ErrCode, Error, RetryPolicy, StaticToken};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const APP_SECRET: &str = "APP-SECRET-never-printed-0123456789";
+
+/// A scripted WeChat: issues TOKEN-1, TOKEN-2, … (valid for `expires_in` seconds),
+/// accepts only the tokens it has not revoked, and counts everything.
+#[derive(Clone)]
+struct FakeWeChat {
+    issued: Arc<AtomicUsize>,
+    forced: Arc<AtomicUsize>,
+    tickets: Arc<AtomicUsize>,
+    valid: Arc<Mutex<HashSet<String>>>,
+    expires_in: u64,
+    /// errcodes to answer business calls with, in order, before answering normally.
+    script: Arc<Mutex<Vec<i64>>>,
+    business_calls: Arc<AtomicUsize>,
+}
+
+impl FakeWeChat {
+    fn new(expires_in: u64) -> Self {
+        FakeWeChat {
+            issued: Arc::default(),
+            forced: Arc::default(),
+            tickets: Arc::default(),
+            valid: Arc::default(),
+            expires_in,
+            script: Arc::default(),
+            business_calls: Arc::default(),
+        }
+    }
+
+    fn revoke_all(&self) {
+        self.valid.lock().unwrap().clear();
+    }
+
+    fn then_reply(&self, errcodes: &[i64]) {
+        self.script.lock().unwrap().extend_from_slice(errcodes);
+    }
+
+    fn token_of(request: &Request) -> Option<String> {
+        request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+impl Respond for FakeWeChat {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        if path == "/cgi-bin/stable_token" || path == "/cgi-bin/token" {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let secret_ok = body["secret"] == APP_SECRET
+                || request.url.query().is_some_and(|q| q.contains("secret="));
+            if !secret_ok {
+                return ResponseTemplate::new(200)
+                    .set_body_json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
+            }
+            if body["force_refresh"] == true {
+                self.forced.fetch_add(1, Ordering::SeqCst);
+            }
+            let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+            let token = format!("TOKEN-{n}");
+            self.valid.lock().unwrap().insert(token.clone());
+            // A real fetch takes a while: make concurrent callers overlap.
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": token, "expires_in": self.expires_in}))
+                .set_delay(Duration::from_millis(50));
+        }
+        let token = Self::token_of(request).unwrap_or_default();
+        if !self.valid.lock().unwrap().contains(&token) {
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
+        }
+        if path == "/cgi-bin/ticket/getticket" {
+            let n = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 0, "errmsg": "ok", "ticket": format!("TICKET-{n}"), "expires_in": 7200}))
+                .set_delay(Duration::from_millis(50));
+        }
+        self.business_calls.fetch_add(1, Ordering::SeqCst);
+        let scripted = {
+            let mut script = self.script.lock().unwrap();
+            (!script.is_empty()).then(|| script.remove(0))
+        };
+        match scripted {
+            Some(code) => ResponseTemplate::new(200).set_body_json(json!({"errcode": code, "errmsg": "scripted"})),
+            None if path == "/card/modifystock" => ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok"})),
+            None if path == "/card/code/consume" => ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": "c"}, "openid": "o"})),
+            None => ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok", "card": {
+                "card_type": "GIFT",
+                "gift": {"base_info": {"logo_url": "http://x", "code_type": "CODE_TYPE_TEXT", "brand_name": "b",
+                    "title": "t", "color": "Color010", "notice": "n", "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 1},
+                    "sku": {"quantity": 1}}, "gift": "a gift"}
+            }})),
+        }
+    }
+}
+
+async fn start(fake: &FakeWeChat) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(fake.clone())
+        .mount(&server)
+        .await;
+    server
+}
+
+fn config(server: &MockServer) -> Config {
+    // Short backoffs keep the retry tests fast.
+    let retry = RetryPolicy {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+    };
+    Config::new().all_hosts(server.uri()).retry(retry)
+}
+
+fn app() -> AppCredentials {
+    AppCredentials::new("wx1234567890abcdef", APP_SECRET)
+}
+
+fn card() -> CardGetRequest {
+    CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+}
+
+#[cfg(feature = "async")]
+mod asynchronous {
+    use super::*;
+    use wechat_card::Client;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_hundred_callers_on_a_cold_cache_cause_one_token_request() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        // Collected first: every task is running before any is awaited.
+        let calls: Vec<_> = (0..100)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.card().get(&card()).await })
+            })
+            .collect();
+        for call in futures_join(calls).await {
+            call.expect("every call succeeds");
+        }
+        assert_eq!(
+            fake.issued.load(Ordering::SeqCst),
+            1,
+            "exactly one token request"
+        );
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 100);
+    }
+
+    #[tokio::test]
+    async fn a_rejected_token_is_renewed_with_force_refresh_and_the_call_sent_once_more() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        client.card().get(&card()).await.unwrap();
+        fake.revoke_all(); // WeChat now rejects TOKEN-1
+        // Even a non-idempotent call: WeChat refused it, so resending cannot duplicate it.
+        client
+            .code()
+            .consume(&CodeConsumeRequest::new("123"))
+            .await
+            .unwrap();
+        assert_eq!(fake.issued.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            fake.forced.load(Ordering::SeqCst),
+            1,
+            "stable_token asked with force_refresh"
+        );
+        // card.get once, consume once: the attempt with the rejected token never got past it.
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_token_rejected_twice_is_an_error_not_a_loop() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        fake.then_reply(&[42001, 42001]);
+        let err = client.card().get(&card()).await.unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::AccessTokenExpired));
+        assert_eq!(
+            fake.business_calls.load(Ordering::SeqCst),
+            2,
+            "one renewal, one resend"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_static_token_is_not_renewed() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), StaticToken::new("NOT-ISSUED")).unwrap();
+        let err = client.card().get(&card()).await.unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::InvalidCredential));
+        assert_eq!(fake.issued.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn idempotent_calls_are_retried_on_system_busy() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        fake.then_reply(&[-1, -1]);
+        client
+            .card()
+            .get(&card())
+            .await
+            .expect("the third attempt succeeds");
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        fake.then_reply(&[-1, -1, -1, -1]);
+        let err = client.card().get(&card()).await.unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::SystemBusy));
+        assert_eq!(
+            fake.business_calls.load(Ordering::SeqCst),
+            3,
+            "1 attempt + max_retries 2"
+        );
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_calls_and_rate_limits_are_never_retried() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        fake.then_reply(&[-1]);
+        let err = client
+            .card()
+            .modify_stock(&CardModifyStockRequest::new("c").increase_stock_value(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::SystemBusy));
+        assert_eq!(
+            fake.business_calls.load(Ordering::SeqCst),
+            1,
+            "modifystock is not re-sent"
+        );
+        fake.then_reply(&[45009]);
+        let err = client.card().get(&card()).await.unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::RateLimited));
+        assert_eq!(
+            fake.business_calls.load(Ordering::SeqCst),
+            2,
+            "45009 is surfaced, not hammered"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_card_ticket_is_cached_single_flight_and_renewable() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        let tickets: Vec<_> = (0..50)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.card_ticket().await })
+            })
+            .collect();
+        let tickets: Vec<_> = futures_join(tickets)
+            .await
+            .into_iter()
+            .map(|t| t.unwrap())
+            .collect();
+        assert!(tickets.iter().all(|t| t.expose() == "TICKET-1"));
+        assert_eq!(fake.tickets.load(Ordering::SeqCst), 1);
+        assert_eq!(fake.issued.load(Ordering::SeqCst), 1);
+        client.invalidate_card_ticket().await.unwrap();
+        assert_eq!(client.card_ticket().await.unwrap().expose(), "TICKET-2");
+        let ext = client
+            .card_ext("card", wechat_card::jssdk::CardExtOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(ext.signature.len(), 40);
+        assert!(!format!("{:?}", client.card_ticket().await.unwrap()).contains("TICKET"));
+    }
+
+    #[tokio::test]
+    async fn tokens_are_refreshed_ahead_of_expiry() {
+        let fake = FakeWeChat::new(2); // two-second tokens: refreshed after one second
+        let server = start(&fake).await;
+        let client =
+            Client::new(config(&server).refresh_ahead(Duration::from_secs(1)), app()).unwrap();
+        client.card().get(&card()).await.unwrap();
+        client.card().get(&card()).await.unwrap();
+        assert_eq!(fake.issued.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        client.card().get(&card()).await.unwrap();
+        assert_eq!(
+            fake.issued.load(Ordering::SeqCst),
+            2,
+            "refreshed before WeChat would reject it"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_a_credentials_error_without_the_secret() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(
+            config(&server),
+            AppCredentials::new("wx1", "WRONG-SECRET-xyz"),
+        )
+        .unwrap();
+        let err = client.card().get(&card()).await.unwrap_err();
+        assert!(matches!(err, Error::Credentials { .. }), "{err}");
+        assert!(err.to_string().contains("40125"), "{err}");
+        assert!(!format!("{err} {err:?}").contains("WRONG-SECRET-xyz"));
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn tracing_records_calls_and_never_a_secret() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let (subscriber, output) = capture();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let client = Client::new(config(&server), app()).unwrap();
+        client.card().get(&card()).await.unwrap();
+        fake.revoke_all();
+        fake.then_reply(&[]);
+        client.card().get(&card()).await.unwrap();
+        fake.then_reply(&[-1, -1, -1]);
+        let _ = client.card().get(&card()).await;
+        let _ = client.card_ticket().await.unwrap();
+        let text = output.lock().unwrap().clone();
+        assert!(text.contains("wechat_card.call"), "{text}");
+        assert!(text.contains("endpoint=\"card.get\""), "{text}");
+        assert!(text.contains("endpoint=\"token.stable\""), "{text}");
+        assert!(text.contains("errcode=-1"), "{text}");
+        assert!(text.contains("latency_ms="), "{text}");
+        for secret in [APP_SECRET, "TOKEN-1", "TOKEN-2", "TICKET-1"] {
+            assert!(
+                !text.contains(secret),
+                "`{secret}` appeared in the tracing output:\n{text}"
+            );
+        }
+    }
+
+    /// Joins spawned tasks without an extra dependency.
+    async fn futures_join<T: Send + 'static>(
+        handles: impl IntoIterator<Item = tokio::task::JoinHandle<T>>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.expect("the task did not panic"));
+        }
+        out
+    }
+}
+
+#[cfg(feature = "blocking")]
+mod blocking {
+    use super::*;
+    use wechat_card::blocking::Client;
+
+    /// The mock server on its own runtime while the test thread blocks.
+    fn serve(fake: &FakeWeChat) -> (tokio::runtime::Runtime, MockServer) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(start(fake));
+        (rt, server)
+    }
+
+    #[test]
+    fn a_hundred_threads_on_a_cold_cache_cause_one_token_request() {
+        let fake = FakeWeChat::new(7200);
+        let (_rt, server) = serve(&fake);
+        let client = Client::new(config(&server), app()).unwrap();
+        let threads: Vec<_> = (0..100)
+            .map(|_| {
+                let client = client.clone();
+                std::thread::spawn(move || client.card().get(&card()))
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().expect("every call succeeds");
+        }
+        assert_eq!(
+            fake.issued.load(Ordering::SeqCst),
+            1,
+            "exactly one token request"
+        );
+    }
+
+    #[test]
+    fn a_rejected_token_is_renewed_and_the_call_sent_once_more() {
+        let fake = FakeWeChat::new(7200);
+        let (_rt, server) = serve(&fake);
+        let client = Client::new(config(&server), app()).unwrap();
+        client.card().get(&card()).unwrap();
+        fake.revoke_all();
+        client
+            .code()
+            .consume(&CodeConsumeRequest::new("123"))
+            .unwrap();
+        assert_eq!(
+            (
+                fake.issued.load(Ordering::SeqCst),
+                fake.forced.load(Ordering::SeqCst)
+            ),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn classic_tokens_and_retries() {
+        let fake = FakeWeChat::new(7200);
+        let (_rt, server) = serve(&fake);
+        let client = Client::new(config(&server), app().classic()).unwrap();
+        fake.then_reply(&[-1]);
+        client.card().get(&card()).unwrap();
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 2);
+        fake.then_reply(&[-1]);
+        let err = client
+            .code()
+            .consume(&CodeConsumeRequest::new("123"))
+            .unwrap_err();
+        assert_eq!(
+            err.errcode(),
+            Some(ErrCode::SystemBusy),
+            "consume is never re-sent"
+        );
+        assert_eq!(fake.business_calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn the_card_ticket_is_shared_by_threads() {
+        let fake = FakeWeChat::new(7200);
+        let (_rt, server) = serve(&fake);
+        let client = Client::new(config(&server), app()).unwrap();
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let client = client.clone();
+                std::thread::spawn(move || client.card_ticket().map(|t| t.expose().to_owned()))
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), "TICKET-1");
+        }
+        assert_eq!(fake.tickets.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn tracing_never_shows_a_secret() {
+        let fake = FakeWeChat::new(7200);
+        let (_rt, server) = serve(&fake);
+        let (subscriber, output) = capture();
+        tracing::subscriber::with_default(subscriber, || {
+            let client = Client::new(config(&server), app()).unwrap();
+            client.card().get(&card()).unwrap();
+            fake.then_reply(&[40001]);
+            client.card().get(&card()).unwrap();
+        });
+        let text = output.lock().unwrap().clone();
+        assert!(
+            text.contains("endpoint=\"card.get\"") && text.contains("attempts="),
+            "{text}"
+        );
+        for secret in [APP_SECRET, "TOKEN-1", "TOKEN-2"] {
+            assert!(
+                !text.contains(secret),
+                "`{secret}` appeared in the tracing output:\n{text}"
+            );
+        }
+    }
+}
+
+/// A subscriber that writes every event and span (at TRACE, with all fields) to a
+/// shared buffer.
+fn capture() -> (impl tracing::Subscriber + Send + Sync, Arc<Mutex<String>>) {
+    #[derive(Clone)]
+    struct Buffer(Arc<Mutex<String>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(bytes));
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let output = Arc::new(Mutex::new(String::new()));
+    let writer = Buffer(output.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (subscriber, output)
+}
