@@ -209,6 +209,7 @@ impl Credentials {
 
     /// Where the client caches what it fetches (the card api_ticket, and tokens for
     /// app credentials), and under which name.
+    #[cfg(any(feature = "async", feature = "blocking"))]
     pub(crate) fn cache_home(&self) -> (Arc<dyn TokenStore>, String) {
         match self {
             Credentials::App(app) => (app.store.clone(), format!("wechat-card:{}", app.appid)),
