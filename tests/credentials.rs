@@ -2,123 +2,16 @@
 //! single-flight token fetches, renewal on rejected tokens, retries, the card ticket,
 //! refresh ahead of expiry, and secrets kept out of tracing output.
 
-use serde_json::{Value, json};
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+#[path = "support/fake.rs"]
+mod fake;
+
+use fake::{APP_SECRET, FakeWeChat, capture, start};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use wechat_card::card::{CardGetRequest, CardModifyStockRequest};
 use wechat_card::code::CodeConsumeRequest;
 use wechat_card::{AppCredentials, Config, ErrCode, Error, RetryPolicy, StaticToken};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-const APP_SECRET: &str = "APP-SECRET-never-printed-0123456789";
-
-/// A scripted WeChat: issues TOKEN-1, TOKEN-2, … (valid for `expires_in` seconds),
-/// accepts only the tokens it has not revoked, and counts everything.
-#[derive(Clone)]
-struct FakeWeChat {
-    issued: Arc<AtomicUsize>,
-    forced: Arc<AtomicUsize>,
-    tickets: Arc<AtomicUsize>,
-    valid: Arc<Mutex<HashSet<String>>>,
-    expires_in: u64,
-    /// errcodes to answer business calls with, in order, before answering normally.
-    script: Arc<Mutex<Vec<i64>>>,
-    business_calls: Arc<AtomicUsize>,
-}
-
-impl FakeWeChat {
-    fn new(expires_in: u64) -> Self {
-        FakeWeChat {
-            issued: Arc::default(),
-            forced: Arc::default(),
-            tickets: Arc::default(),
-            valid: Arc::default(),
-            expires_in,
-            script: Arc::default(),
-            business_calls: Arc::default(),
-        }
-    }
-
-    fn revoke_all(&self) {
-        self.valid.lock().unwrap().clear();
-    }
-
-    fn then_reply(&self, errcodes: &[i64]) {
-        self.script.lock().unwrap().extend_from_slice(errcodes);
-    }
-
-    fn token_of(request: &Request) -> Option<String> {
-        request
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "access_token")
-            .map(|(_, v)| v.into_owned())
-    }
-}
-
-impl Respond for FakeWeChat {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let path = request.url.path();
-        if path == "/cgi-bin/stable_token" || path == "/cgi-bin/token" {
-            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-            let secret_ok = body["secret"] == APP_SECRET
-                || request.url.query().is_some_and(|q| q.contains("secret="));
-            if !secret_ok {
-                return ResponseTemplate::new(200)
-                    .set_body_json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
-            }
-            if body["force_refresh"] == true {
-                self.forced.fetch_add(1, Ordering::SeqCst);
-            }
-            let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-            let token = format!("TOKEN-{n}");
-            self.valid.lock().unwrap().insert(token.clone());
-            // A real fetch takes a while: make concurrent callers overlap.
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": token, "expires_in": self.expires_in}))
-                .set_delay(Duration::from_millis(50));
-        }
-        let token = Self::token_of(request).unwrap_or_default();
-        if !self.valid.lock().unwrap().contains(&token) {
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
-        }
-        if path == "/cgi-bin/ticket/getticket" {
-            let n = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({"errcode": 0, "errmsg": "ok", "ticket": format!("TICKET-{n}"), "expires_in": 7200}))
-                .set_delay(Duration::from_millis(50));
-        }
-        self.business_calls.fetch_add(1, Ordering::SeqCst);
-        let scripted = {
-            let mut script = self.script.lock().unwrap();
-            (!script.is_empty()).then(|| script.remove(0))
-        };
-        match scripted {
-            Some(code) => ResponseTemplate::new(200).set_body_json(json!({"errcode": code, "errmsg": "scripted"})),
-            None if path == "/card/modifystock" => ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok"})),
-            None if path == "/card/code/consume" => ResponseTemplate::new(200)
-                .set_body_json(json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": "c"}, "openid": "o"})),
-            None => ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok", "card": {
-                "card_type": "GIFT",
-                "gift": {"base_info": {"logo_url": "http://x", "code_type": "CODE_TYPE_TEXT", "brand_name": "b",
-                    "title": "t", "color": "Color010", "notice": "n", "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 1},
-                    "sku": {"quantity": 1}}, "gift": "a gift"}
-            }})),
-        }
-    }
-}
-
-async fn start(fake: &FakeWeChat) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(fake.clone())
-        .mount(&server)
-        .await;
-    server
-}
+use wiremock::MockServer;
 
 fn config(server: &MockServer) -> Config {
     // Short backoffs keep the retry tests fast.
@@ -491,32 +384,4 @@ mod blocking {
             );
         }
     }
-}
-
-/// A subscriber that writes every event and span (at TRACE, with all fields) to a
-/// shared buffer.
-fn capture() -> (impl tracing::Subscriber + Send + Sync, Arc<Mutex<String>>) {
-    #[derive(Clone)]
-    struct Buffer(Arc<Mutex<String>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(bytes));
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let output = Arc::new(Mutex::new(String::new()));
-    let writer = Buffer(output.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (subscriber, output)
 }
