@@ -107,10 +107,14 @@ pub(crate) fn finish<E: Endpoint>(
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| decode_error(format!("not a JSON object: {e}")))?;
     if envelope.errcode != 0 {
+        let code = ErrCode::from(envelope.errcode);
+        // "System busy" to a call that is not idempotent: it may or may not have happened.
+        let unknown = code == ErrCode::SystemBusy && !E::IDEMPOTENT;
         return Err(Error::Api {
             endpoint: E::ID,
-            code: ErrCode::from(envelope.errcode),
+            code,
             message: scrub_all(&envelope.errmsg, secrets),
+            check: E::CHECK_OUTCOME.filter(|_| unknown),
         });
     }
     if !(200..300).contains(&status) {

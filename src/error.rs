@@ -19,11 +19,14 @@ pub enum Error {
     },
 
     /// WeChat answered with a non-zero `errcode`.
-    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}", hint(code))]
+    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}", hint(code), unknown(*check))]
     Api {
         endpoint: &'static str,
         code: ErrCode,
         message: String,
+        /// Set when the outcome is unknown: a non-idempotent call answered with -1
+        /// (system busy) may or may not have taken effect. Says how to check.
+        check: Option<&'static str>,
     },
 
     /// The request could not be sent or its reply not received.
@@ -94,6 +97,13 @@ fn list(violations: &[Violation]) -> String {
 fn hint(code: &ErrCode) -> String {
     match code.meaning() {
         Some(meaning) => format!(" ({meaning})"),
+        None => String::new(),
+    }
+}
+
+fn unknown(check: Option<&str>) -> String {
+    match check {
+        Some(check) => format!(" (the outcome is unknown: before sending it again, {check})"),
         None => String::new(),
     }
 }

@@ -153,6 +153,11 @@ mod asynchronous {
             1,
             "modifystock is not re-sent"
         );
+        let text = err.to_string();
+        assert!(
+            text.contains("the outcome is unknown") && text.contains("card().get(..)"),
+            "{text}"
+        );
         fake.then_reply(&[45009]);
         let err = client.card().get(&card()).await.unwrap_err();
         assert_eq!(err.errcode(), Some(ErrCode::RateLimited));
