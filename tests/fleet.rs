@@ -158,13 +158,30 @@ fn a_dead_lock_holder_delays_the_others_only_until_its_lock_expires() {
     let fake = FakeWeChat::new(7200);
     let (_rt, server) = serve(&fake);
     let appid = appid("dead");
-    // A process took the refresh lock and died before storing a token.
+    // A separate process takes the refresh lock and exits without releasing it or
+    // storing a token: it died holding the lock.
     let key = format!("wechat-card:{appid}:access_token:lock");
+    let status = Command::new("redis-cli")
+        .args([
+            "-u",
+            &redis.url,
+            "SET",
+            &key,
+            "a-process-that-died",
+            "NX",
+            "PX",
+            "800",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("redis-cli comes with redis-server");
+    assert!(status.success());
     assert!(
-        redis
+        !redis
             .store()
-            .try_lock(&key, "a-process-that-died", Duration::from_millis(800))
-            .unwrap()
+            .try_lock(&key, "someone-else", Duration::from_secs(1))
+            .unwrap(),
+        "the lock is held"
     );
 
     let started = Instant::now();
