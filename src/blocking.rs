@@ -116,7 +116,7 @@ impl Client {
     }
 
     fn send_with_retries<E: Endpoint>(&self, request: &E) -> (Result<E::Response, Error>, u32) {
-        if let Err(e) = core::validate(request) {
+        if let Err(e) = core::validate(&self.inner.config, request) {
             return (Err(e), 0);
         }
         let mut attempts = 0;

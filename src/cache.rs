@@ -55,6 +55,7 @@ pub(crate) struct Cache {
     /// Queues this client's concurrent callers behind one refresh.
     #[cfg(feature = "async")]
     pub(crate) flight: tokio::sync::Mutex<()>,
+    #[cfg(feature = "blocking")]
     pub(crate) flight_blocking: Mutex<()>,
     pub(crate) timing: Timing,
 }
@@ -82,6 +83,7 @@ impl Cache {
             rejected: Mutex::new(None),
             #[cfg(feature = "async")]
             flight: tokio::sync::Mutex::new(()),
+            #[cfg(feature = "blocking")]
             flight_blocking: Mutex::new(()),
             timing,
         }
@@ -202,6 +204,7 @@ impl Cache {
     }
 
     /// Blocking driver: `fetch(force)` returns the value and its lifetime.
+    #[cfg(feature = "blocking")]
     pub(crate) fn get_blocking(
         &self,
         fetch: impl Fn(bool) -> Result<(String, Duration), Error>,

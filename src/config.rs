@@ -17,7 +17,7 @@ pub const DEFAULT_MP_BASE_URL: &str = "https://mp.weixin.qq.com";
 ///     .timeout(Duration::from_secs(10));
 /// assert_eq!(config.base_url_str(), "http://127.0.0.1:8080");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     base_url: String,
     mp_base_url: String,
@@ -26,6 +26,25 @@ pub struct Config {
     retry: RetryPolicy,
     refresh_ahead: Duration,
     lock_ttl: Duration,
+    today: Option<Today>,
+}
+
+/// Where "today" (China time) comes from, when not the system clock.
+pub type Today = std::sync::Arc<dyn Fn() -> time::Date + Send + Sync>;
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("mp_base_url", &self.mp_base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("refresh_ahead", &self.refresh_ahead)
+            .field("lock_ttl", &self.lock_ttl)
+            .field("today", &self.today.as_ref().map(|_| "custom"))
+            .finish()
+    }
 }
 
 /// When a failed call is sent again: only idempotent calls on `errcode -1` (system
@@ -89,6 +108,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             refresh_ahead: Duration::from_secs(300),
             lock_ttl: Duration::from_secs(10),
+            today: None,
         }
     }
 }
@@ -150,6 +170,22 @@ impl Config {
     pub fn lock_ttl(mut self, ttl: Duration) -> Self {
         self.lock_ttl = ttl;
         self
+    }
+
+    /// Where "today" comes from for the rules that need it (statistics end before
+    /// today, China time). The system clock unless set: a sandbox whose clock was
+    /// moved sets its own.
+    pub fn today(mut self, today: Today) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// Today in China (UTC+8), by [`Config::today`] or the system clock.
+    pub fn china_today(&self) -> time::Date {
+        match &self.today {
+            Some(today) => today(),
+            None => crate::validate::china_today(),
+        }
     }
 
     pub fn retry_policy(&self) -> RetryPolicy {

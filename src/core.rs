@@ -5,7 +5,7 @@ use crate::credentials::AccessToken;
 use crate::endpoint::{Body, Endpoint, Host, Method, encode_multipart};
 use crate::error::Error;
 use crate::response::Response;
-use crate::validate::{Rule, Violation, china_today};
+use crate::validate::{Rule, Violation};
 use crate::{Config, ErrCode};
 use serde::Deserialize;
 
@@ -14,9 +14,9 @@ const EXCERPT_CHARS: usize = 200;
 
 /// Checks the request against the spec: the first step of every call, before a
 /// token is fetched or a connection opened.
-pub(crate) fn validate<E: Endpoint>(request: &E) -> Result<(), Error> {
+pub(crate) fn validate<E: Endpoint>(config: &Config, request: &E) -> Result<(), Error> {
     request
-        .check(china_today())
+        .check(config.china_today())
         .map_err(|violations| Error::InvalidRequest {
             endpoint: E::ID,
             violations,
@@ -173,7 +173,7 @@ pub(crate) fn url_for<E: Endpoint>(config: &Config, request: &E) -> Result<Strin
         !E::NEEDS_TOKEN && E::METHOD == Method::Get,
         "only token-free GETs have a public URL"
     );
-    validate(request)?;
+    validate(config, request)?;
     Ok(prepare(config, request, None)?.url)
 }
 

@@ -31,6 +31,8 @@ pub mod validate;
 pub mod blocking;
 #[cfg(feature = "async")]
 mod client;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 
 #[cfg(feature = "async")]
 pub use client::Client;

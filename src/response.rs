@@ -130,7 +130,17 @@ mod bytes_as_text {
         s.serialize_str(&String::from_utf8_lossy(bytes))
     }
 
+    /// Text, or the exact bytes as a list of numbers.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        String::deserialize(d).map(String::into_bytes)
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Bytes {
+            Text(String),
+            Raw(Vec<u8>),
+        }
+        Ok(match Bytes::deserialize(d)? {
+            Bytes::Text(text) => text.into_bytes(),
+            Bytes::Raw(bytes) => bytes,
+        })
     }
 }

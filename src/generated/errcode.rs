@@ -60,6 +60,8 @@ pub enum ErrCode {
     IpNotWhitelisted,
     /// `40243`: AppSecret已被冻结 — unfreeze it on the platform before calling (source: official return-code table)
     AppSecretFrozen,
+    /// `41001`: 缺少access_token参数 (source: official return-code table)
+    MissingAccessToken,
     /// `41002`: 缺少appid参数 (source: observed in practice)
     MissingAppId,
     /// `41004`: 缺少secret参数 (source: observed in practice)
@@ -142,6 +144,7 @@ impl ErrCode {
             Self::InvalidCardParameters => 40150,
             Self::IpNotWhitelisted => 40164,
             Self::AppSecretFrozen => 40243,
+            Self::MissingAccessToken => 41001,
             Self::MissingAppId => 41002,
             Self::MissingAppSecret => 41004,
             Self::MissingRequiredField => 41011,
@@ -205,6 +208,7 @@ impl ErrCode {
             Self::InvalidCardParameters => Some("invalid card parameters"),
             Self::IpNotWhitelisted => Some("调用接口的IP地址不在白名单中"),
             Self::AppSecretFrozen => Some("AppSecret已被冻结"),
+            Self::MissingAccessToken => Some("缺少access_token参数"),
             Self::MissingAppId => Some("缺少appid参数"),
             Self::MissingAppSecret => Some("缺少secret参数"),
             Self::MissingRequiredField => Some("缺少必填字段"),
@@ -325,6 +329,7 @@ impl From<i64> for ErrCode {
             40150 => Self::InvalidCardParameters,
             40164 => Self::IpNotWhitelisted,
             40243 => Self::AppSecretFrozen,
+            41001 => Self::MissingAccessToken,
             41002 => Self::MissingAppId,
             41004 => Self::MissingAppSecret,
             41011 => Self::MissingRequiredField,

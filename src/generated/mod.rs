@@ -32,6 +32,8 @@ pub mod token;
 pub mod client;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 /// What the crate root re-exports.
 pub mod exports {
     pub use super::errcode::ErrCode;

@@ -7,6 +7,7 @@
 mod docs;
 mod models;
 mod names;
+mod sandbox;
 mod tests;
 mod values;
 
@@ -46,6 +47,11 @@ pub fn generate(api: &Api) -> Vec<GeneratedFile> {
             "src/generated/blocking.rs",
             "spec/api/",
             handlers(api, Flavour::Blocking),
+        ),
+        file(
+            "src/generated/sandbox.rs",
+            "spec/api/",
+            sandbox::sandbox(api),
         ),
     ];
     for t in &api.type_files {
@@ -147,6 +153,8 @@ fn mod_rs(api: &Api) -> TokenStream {
         pub mod client;
         #[cfg(feature = "blocking")]
         pub mod blocking;
+        #[cfg(feature = "sandbox")]
+        pub mod sandbox;
 
         /// What the crate root re-exports.
         pub mod exports {

@@ -1,0 +1,94 @@
+//! The sandbox's routes: a `Handlers` trait with one method per endpoint (so the
+//! compiler refuses a sandbox that leaves one out) and a `dispatch` that decodes each
+//! request as its endpoint is encoded.
+
+use super::names::*;
+use crate::ir::*;
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+fn handler_name(e: &Endpoint) -> proc_macro2::Ident {
+    format_ident!("{}_{}", e.group, e.id)
+}
+
+fn response_type(e: &Endpoint) -> TokenStream {
+    match &e.response {
+        Some(name) => {
+            let (module, name) = (ident(&e.group), ident(name));
+            quote!(crate::#module::#name)
+        }
+        None => quote!(crate::Binary),
+    }
+}
+
+/// How each field of a query or multipart request travels.
+fn kinds(api: &Api, e: &Endpoint) -> TokenStream {
+    let model = api.model(&e.request);
+    if model.encoding == Encoding::Json {
+        return quote!(&[]);
+    }
+    let entries = model.fields.iter().map(|f| {
+        let wire = &f.wire;
+        let kind = match &f.shape.ty {
+            Ty::Int => quote!(Kind::Int),
+            Ty::Bool => quote!(Kind::Bool),
+            Ty::File => quote!(Kind::File),
+            Ty::Enum(en) if api.enums[en].is_int => quote!(Kind::Int),
+            _ => quote!(Kind::Text),
+        };
+        quote!((#wire, #kind))
+    });
+    quote!(&[#(#entries),*])
+}
+
+pub fn sandbox(api: &Api) -> TokenStream {
+    let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
+    let methods = endpoints.iter().map(|e| {
+        let name = handler_name(e);
+        let (module, request) = (ident(&e.group), ident(&e.request));
+        let response = response_type(e);
+        let doc = doc_attrs(&format!(
+            "`{}` (`{:?} {}`): {}",
+            e.full_id(),
+            e.method,
+            e.path,
+            e.summary
+        ));
+        quote! {
+            #doc
+            fn #name(&self, request: crate::#module::#request) -> Result<#response, Failure>;
+        }
+    });
+    let arms = endpoints.iter().map(|e| {
+        let name = handler_name(e);
+        let (module, request) = (ident(&e.group), ident(&e.request));
+        let method = format_ident!("{}", format!("{:?}", e.method).to_upper_camel_case());
+        let path = &e.path;
+        let kinds = kinds(api, e);
+        let run = if e.response.is_some() { quote!(run) } else { quote!(run_binary) };
+        quote! {
+            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| handlers.#name(r)).await,
+        }
+    });
+    quote! {
+        //! The sandbox's routes, one per endpoint of `spec/api/`.
+
+        use crate::endpoint::Method;
+        use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
+
+        /// What the sandbox implements: one method per endpoint of the spec. Each gets
+        /// a request already authenticated and checked against the spec's rules.
+        pub trait Handlers: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        /// Routes a call to its endpoint's handler.
+        pub(crate) async fn dispatch<H: Handlers>(handlers: &H, context: &Context, call: &Call) -> Reply {
+            match (call.method, call.path.as_str()) {
+                #(#arms)*
+                _ => Reply::not_found(),
+            }
+        }
+    }
+}

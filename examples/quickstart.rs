@@ -1,0 +1,148 @@
+//! The whole life of a coupon against the embedded sandbox: create it, have it
+//! approved, hand it out by QR code, let a user claim it, look the code up, consume
+//! it, restock, and read the day's statistics.
+//!
+//! `cargo run --example quickstart` — no WeChat account needed. To run the same calls
+//! against WeChat, build the client with `Client::new(Config::default(),
+//! AppCredentials::new(appid, secret))` instead of `sandbox.client()`.
+
+use std::time::Duration;
+use wechat_card::card::{CardCreateRequest, CardGetRequest};
+use wechat_card::code::CodeConsumeRequest;
+use wechat_card::datacube::DatacubeCardInfoRequest;
+use wechat_card::distribute::{
+    DistributeCreateQrcodeRequest, DistributeShowQrcodeRequest, QrcodeActionInfo, QrcodeCard,
+};
+use wechat_card::sandbox::Sandbox;
+use wechat_card::types::{
+    BaseInfo, Card, CardType, CodeType, CondSource, DateInfo, DateType, DiscountCard, QrActionName,
+    Sku,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), wechat_card::Error> {
+    let sandbox = Sandbox::builder()
+        .review(Some(Duration::from_secs(60)))
+        .start()
+        .await?;
+    let client = sandbox.client()?;
+    println!(
+        "sandbox           {} (appid {})",
+        sandbox.url(),
+        sandbox.credentials().appid()
+    );
+
+    // 1. Create a 9折 coupon valid 30 days after the claim, 100 in stock.
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/logo.png",
+        CodeType::Qrcode,
+        "微信餐厅",
+        "9折优惠券",
+        "Color010",
+        "到店使用",
+        DateInfo::new(DateType::FixTerm).fixed_term(30),
+        Sku::new(100),
+    )
+    .get_limit(2);
+    let create =
+        CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)));
+    let card_id = client.card().create(&create).await?.card_id;
+    println!("1. created        {card_id}");
+
+    // 2. Review: pending for a minute of sandbox time, then approved.
+    let status = |card: wechat_card::card::CardGetResponse| {
+        card.card
+            .discount
+            .and_then(|d| d.base_info.status)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    println!(
+        "2. status         {}",
+        status(client.card().get(&CardGetRequest::new(&card_id)).await?)
+    );
+    sandbox.advance_clock(Duration::from_secs(61));
+    println!(
+        "   a minute later {}",
+        status(client.card().get(&CardGetRequest::new(&card_id)).await?)
+    );
+
+    // 3. A QR code users scan to claim it.
+    let qr = DistributeCreateQrcodeRequest::new(
+        QrActionName::Card,
+        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id)),
+    )
+    .expire_seconds(1800);
+    let ticket = client.distribute().create_qrcode(&qr).await?.ticket;
+    let image = client
+        .distribute()
+        .show_qrcode(&DistributeShowQrcodeRequest::new(&ticket))
+        .await?;
+    println!(
+        "3. QR code        {} bytes of {}",
+        image.bytes.len(),
+        image.content_type.unwrap_or_default()
+    );
+
+    // 4. A user scans it and claims the card.
+    let code = sandbox.user("o_quickstart_user").scan_qrcode(&ticket)?;
+    println!("4. claimed        code {code}");
+
+    // 5. At the till: can it be consumed?
+    let found = client.code().get_checked(&code).await?;
+    println!(
+        "5. looked up      holder {}, can consume: {:?}",
+        found.openid, found.can_consume
+    );
+
+    // 6. Consume it — once. A second time is refused.
+    client
+        .code()
+        .consume(&CodeConsumeRequest::new(&code))
+        .await?;
+    let again = client
+        .code()
+        .consume(&CodeConsumeRequest::new(&code))
+        .await
+        .unwrap_err();
+    println!(
+        "6. consumed       (again: errcode {})",
+        again.errcode().map(|c| c.code()).unwrap_or_default()
+    );
+
+    // 7. Stock: one left the stock; add ten.
+    client.card().increase_stock(&card_id, 10).await?;
+    let stock = sandbox
+        .stock(&card_id)
+        .unwrap_or(wechat_card::sandbox::Stock {
+            remaining: 0,
+            claimed: 0,
+            consumed: 0,
+        });
+    println!(
+        "7. stock          {} left, {} claimed, {} consumed",
+        stock.remaining, stock.claimed, stock.consumed
+    );
+
+    // 8. Statistics are available the next day (China time).
+    sandbox.advance_clock(Duration::from_secs(86_400));
+    let yesterday = (sandbox.today() - time::Duration::days(1)).to_string();
+    let stats = client
+        .datacube()
+        .card_info(
+            &DatacubeCardInfoRequest::new(&yesterday, &yesterday, CondSource::Api)
+                .card_id(&card_id),
+        )
+        .await?;
+    for row in stats.list {
+        println!(
+            "8. statistics     {}: {} viewed, {} claimed, {} consumed",
+            row.ref_date,
+            row.view_cnt.unwrap_or(0),
+            row.receive_cnt.unwrap_or(0),
+            row.verify_cnt.unwrap_or(0)
+        );
+    }
+    println!("done: {} access token(s) issued", sandbox.tokens_issued());
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `wechat-card-sandbox --port N`: the sandbox as a standalone server, for teams
+//! testing from other languages. Point their WeChat client's API host (and the
+//! mp.weixin.qq.com host) at it; sandbox-only actions are under `POST /sandbox/…`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use wechat_card::sandbox::Sandbox;
+
+const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N]";
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("wechat-card-sandbox: {message}\n{USAGE}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut builder = Sandbox::builder();
+    let (mut bind, mut port) = ("127.0.0.1".to_owned(), 8848u16);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--bind" => bind = value()?,
+            "--appid" => builder = builder.appid(value()?),
+            "--secret" => builder = builder.secret(value()?),
+            "--seed" => {
+                builder = builder.seed(value()?.parse().map_err(|e| format!("--seed: {e}"))?)
+            }
+            "--review-seconds" => {
+                let secs: u64 = value()?
+                    .parse()
+                    .map_err(|e| format!("--review-seconds: {e}"))?;
+                builder = builder.review(Some(Duration::from_secs(secs)));
+            }
+            "--manual-review" => builder = builder.review(None),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let addr: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .map_err(|e| format!("address: {e}"))?;
+    let sandbox = builder
+        .addr(addr)
+        .start_blocking()
+        .map_err(|e| e.to_string())?;
+    let credentials = sandbox.credentials();
+    println!("wechat-card sandbox listening on {}", sandbox.url());
+    println!(
+        "appid {}  (secret: POST {}/sandbox/credentials)",
+        credentials.appid(),
+        sandbox.url()
+    );
+    // Serve until killed.
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,40 @@
+//! The sandbox's clock: real time plus an offset that tests move forward, so tokens
+//! expire, cards lapse and statistics roll over without waiting.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    /// Now, in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        (real + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+    }
+
+    /// Today in China (UTC+8) by this clock: the statistics' "today".
+    pub fn china_today(&self) -> Date {
+        china_date(self.now_ms())
+    }
+}
+
+/// The China (UTC+8) date of a Unix-milliseconds instant.
+pub fn china_date(ms: u64) -> Date {
+    let china = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    let at = OffsetDateTime::from_unix_timestamp((ms / 1000) as i64)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    at.to_offset(china).date()
+}

@@ -1,0 +1,359 @@
+//! What every sandbox endpoint shares: decoding the request as the spec encodes it,
+//! the access token check, the spec's validators (with the sandbox clock's "today"),
+//! injected faults, and the reply.
+
+use super::clock::Clock;
+use super::faults::{Fault, Faults};
+use super::tokens::Tokens;
+use crate::endpoint::{Endpoint, Method};
+use crate::validate::Rule;
+use crate::{Binary, ErrCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// One HTTP request as the sandbox received it.
+#[derive(Debug)]
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Call {
+    fn query(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How a field of a query or multipart request travels (generated per endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// The generator emits Int and Bool for such fields; today's spec has none.
+#[allow(dead_code)]
+pub enum Kind {
+    Text,
+    Int,
+    Bool,
+    File,
+}
+
+/// What the handlers share with the gate in front of them.
+pub struct Context {
+    pub(crate) clock: Arc<Clock>,
+    pub(crate) faults: Arc<Faults>,
+    pub(crate) tokens: Arc<Tokens>,
+}
+
+/// A WeChat error reply (or, for showqrcode, an HTTP 404).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub errcode: i64,
+    pub errmsg: String,
+    /// Not 200 only where WeChat answers with an HTTP status (showqrcode's 404).
+    pub http_status: u16,
+}
+
+impl Failure {
+    pub fn new(code: ErrCode, errmsg: impl Into<String>) -> Self {
+        Failure {
+            errcode: code.code(),
+            errmsg: errmsg.into(),
+            http_status: 200,
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Failure {
+            errcode: 0,
+            errmsg: "not found".into(),
+            http_status: 404,
+        }
+    }
+}
+
+/// What goes back on the wire.
+#[derive(Debug)]
+pub enum Reply {
+    Json(u16, Value),
+    Raw {
+        status: u16,
+        content_type: String,
+        body: Vec<u8>,
+    },
+    /// Close the connection without a reply (an injected fault).
+    Drop,
+}
+
+impl Reply {
+    pub fn not_found() -> Reply {
+        Reply::Json(
+            404,
+            json!({"errcode": 404, "errmsg": "no such API in the sandbox"}),
+        )
+    }
+
+    fn failure(f: Failure) -> Reply {
+        if f.http_status != 200 {
+            return Reply::Raw {
+                status: f.http_status,
+                content_type: "text/plain".into(),
+                body: f.errmsg.into_bytes(),
+            };
+        }
+        Reply::Json(200, json!({"errcode": f.errcode, "errmsg": f.errmsg}))
+    }
+
+    fn ok<T: Serialize>(body: &T) -> Reply {
+        let mut value = serde_json::to_value(body).unwrap_or_else(|_| json!({}));
+        if let Some(map) = value.as_object_mut() {
+            // WeChat's replies carry these first; ours go back the same way.
+            let mut out = Map::new();
+            out.insert("errcode".into(), json!(0));
+            out.insert("errmsg".into(), json!("ok"));
+            out.extend(std::mem::take(map));
+            value = Value::Object(out);
+        }
+        Reply::Json(200, value)
+    }
+}
+
+/// The errcode WeChat documents for a broken rule.
+fn errcode_for(rule: &Rule) -> ErrCode {
+    match rule {
+        Rule::Required => ErrCode::MissingRequiredField,
+        Rule::MaxBytes { .. } | Rule::MaxChars { .. } => ErrCode::FieldTooLong,
+        Rule::DateFormat { .. } => ErrCode::DateFormatError,
+        Rule::DateOrder { .. } | Rule::MaxDays { .. } | Rule::BeforeToday { .. } => {
+            ErrCode::DateRangeError
+        }
+        _ => ErrCode::InvalidArgs,
+    }
+}
+
+/// Builds a request from query pairs or multipart parts, typed per `kinds`.
+fn decode_fields<E: DeserializeOwned>(
+    pairs: Vec<(String, FieldValue)>,
+    kinds: &[(&str, Kind)],
+) -> Result<E, Failure> {
+    let mut object = Map::new();
+    for (name, kind) in kinds {
+        let Some((_, value)) = pairs.iter().find(|(k, _)| k == name) else {
+            continue;
+        };
+        let bad = || Failure::new(ErrCode::InvalidArgs, format!("invalid {name}"));
+        let json = match (kind, value) {
+            (Kind::Text, FieldValue::Text(s)) => json!(s),
+            (Kind::Int, FieldValue::Text(s)) => json!(s.parse::<i64>().map_err(|_| bad())?),
+            (Kind::Bool, FieldValue::Text(s)) => json!(s.parse::<bool>().map_err(|_| bad())?),
+            (
+                Kind::File,
+                FieldValue::File {
+                    filename,
+                    content_type,
+                    bytes,
+                },
+            ) => {
+                json!({"filename": filename, "content_type": content_type, "bytes": bytes})
+            }
+            _ => return Err(bad()),
+        };
+        object.insert((*name).to_owned(), json);
+    }
+    serde_json::from_value(Value::Object(object)).map_err(missing_or_malformed)
+}
+
+fn missing_or_malformed(e: serde_json::Error) -> Failure {
+    let text = e.to_string();
+    if text.contains("missing field") {
+        Failure::new(
+            ErrCode::MissingRequiredField,
+            format!("missing required field: {text}"),
+        )
+    } else {
+        Failure::new(ErrCode::MalformedBody, format!("data format error: {text}"))
+    }
+}
+
+enum FieldValue {
+    Text(String),
+    File {
+        filename: String,
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Splits a `multipart/form-data` body into its parts.
+fn multipart(content_type: Option<&str>, body: &[u8]) -> Option<Vec<(String, FieldValue)>> {
+    let boundary = content_type?.split("boundary=").nth(1)?.trim_matches('"');
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let rest_trimmed = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+        let header_end = find(rest_trimmed, b"\r\n\r\n")?;
+        let headers = String::from_utf8_lossy(&rest_trimmed[..header_end]).to_string();
+        let data_start = &rest_trimmed[header_end + 4..];
+        let data_end = find(data_start, &delimiter)?;
+        let data = data_start[..data_end]
+            .strip_suffix(b"\r\n")
+            .unwrap_or(&data_start[..data_end]);
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            let at = headers.find(&key)? + key.len();
+            Some(headers[at..].split('"').next()?.to_owned())
+        };
+        let name = attr("name")?;
+        let value = match attr("filename") {
+            Some(filename) => {
+                let content_type = headers
+                    .lines()
+                    .find_map(|l| {
+                        l.strip_prefix("Content-Type: ")
+                            .or_else(|| l.strip_prefix("content-type: "))
+                    })
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                FieldValue::File {
+                    filename,
+                    content_type,
+                    bytes: data.to_vec(),
+                }
+            }
+            None => FieldValue::Text(String::from_utf8_lossy(data).into_owned()),
+        };
+        parts.push((name, value));
+        rest = data_start;
+    }
+    Some(parts)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The gate every call passes: faults, token, decoding, the spec's rules.
+async fn admit<E: Endpoint + DeserializeOwned>(
+    ctx: &Context,
+    call: &Call,
+    kinds: &[(&str, Kind)],
+) -> Result<E, Reply> {
+    match ctx.faults.draw(E::ID) {
+        Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::ErrCode(code)) => {
+            return Err(Reply::failure(Failure {
+                errcode: code,
+                errmsg: "injected by the sandbox".into(),
+                http_status: 200,
+            }));
+        }
+        Some(Fault::ExpiredToken) if E::NEEDS_TOKEN => {
+            return Err(Reply::failure(Failure::new(
+                ErrCode::AccessTokenExpired,
+                "access_token expired (injected)",
+            )));
+        }
+        Some(Fault::MalformedBody) => {
+            let body = b"<html><body><h1>502 Bad Gateway</h1>injected by the sandbox</body></html>"
+                .to_vec();
+            return Err(Reply::Raw {
+                status: 502,
+                content_type: "text/html".into(),
+                body,
+            });
+        }
+        Some(Fault::DropConnection) => return Err(Reply::Drop),
+        _ => {}
+    }
+    if E::NEEDS_TOKEN {
+        ctx.tokens
+            .check(call.query("access_token"), ctx.clock.now_ms())
+            .map_err(Reply::failure)?;
+    }
+    let request: E = match (E::METHOD, kinds.iter().any(|(_, k)| *k == Kind::File)) {
+        (Method::Get, _) => {
+            let pairs = call
+                .query
+                .iter()
+                .map(|(k, v)| (k.clone(), FieldValue::Text(v.clone())))
+                .collect();
+            decode_fields(pairs, kinds).map_err(Reply::failure)?
+        }
+        (Method::Post, true) => {
+            let parts = multipart(call.content_type.as_deref(), &call.body).ok_or_else(|| {
+                Reply::failure(Failure::new(
+                    ErrCode::MalformedBody,
+                    "not a multipart/form-data body",
+                ))
+            })?;
+            decode_fields(parts, kinds).map_err(Reply::failure)?
+        }
+        (Method::Post, false) => serde_json::from_slice(&call.body)
+            .map_err(|e| Reply::failure(missing_or_malformed(e)))?,
+    };
+    if let Err(violations) = request.check(ctx.clock.china_today()) {
+        let first = &violations[0];
+        return Err(Reply::failure(Failure::new(
+            errcode_for(&first.rule),
+            first.to_string(),
+        )));
+    }
+    Ok(request)
+}
+
+/// Runs a JSON endpoint's handler behind the gate.
+pub(crate) async fn run<E, F>(
+    ctx: &Context,
+    call: &Call,
+    kinds: &[(&str, Kind)],
+    handler: F,
+) -> Reply
+where
+    E: Endpoint + DeserializeOwned,
+    E::Response: Serialize,
+    F: FnOnce(E) -> Result<E::Response, Failure>,
+{
+    match admit::<E>(ctx, call, kinds).await {
+        Ok(request) => match handler(request) {
+            Ok(reply) => Reply::ok(&reply),
+            Err(failure) => Reply::failure(failure),
+        },
+        Err(reply) => reply,
+    }
+}
+
+/// Runs a binary endpoint's handler (showqrcode) behind the gate.
+pub(crate) async fn run_binary<E, F>(
+    ctx: &Context,
+    call: &Call,
+    kinds: &[(&str, Kind)],
+    handler: F,
+) -> Reply
+where
+    E: Endpoint<Response = Binary> + DeserializeOwned,
+    F: FnOnce(E) -> Result<Binary, Failure>,
+{
+    match admit::<E>(ctx, call, kinds).await {
+        Ok(request) => match handler(request) {
+            Ok(image) => Reply::Raw {
+                status: 200,
+                content_type: image
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                body: image.bytes,
+            },
+            Err(failure) => Reply::failure(failure),
+        },
+        Err(reply) => reply,
+    }
+}

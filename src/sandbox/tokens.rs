@@ -1,0 +1,127 @@
+//! Access tokens as WeChat issues them: `cgi-bin/token` makes a new one each time (the
+//! previous stays valid for a five-minute overlap); `stable_token` returns the same one
+//! until five minutes before expiry, unless forced.
+
+use super::runtime::Failure;
+use crate::ErrCode;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Lifetime of a token, as WeChat's (seconds).
+pub const LIFETIME_SECS: u64 = 7200;
+const OVERLAP_MS: u64 = 5 * 60 * 1000;
+
+#[derive(Debug)]
+pub struct Tokens {
+    pub appid: String,
+    pub secret: String,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// token -> expires at (ms)
+    valid: HashMap<String, u64>,
+    stable: Option<(String, u64)>,
+    issued: u64,
+}
+
+impl Tokens {
+    pub fn new(appid: String, secret: String) -> Self {
+        Tokens {
+            appid,
+            secret,
+            inner: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn credentials(&self, appid: &str, secret: &str, wrong_secret: ErrCode) -> Result<(), Failure> {
+        if appid != self.appid {
+            return Err(Failure::new(
+                ErrCode::InvalidAppId,
+                format!("invalid appid {appid}"),
+            ));
+        }
+        if secret != self.secret {
+            return Err(Failure::new(wrong_secret, "invalid appsecret"));
+        }
+        Ok(())
+    }
+
+    fn mint(inner: &mut Inner, now: u64) -> (String, u64) {
+        inner.issued += 1;
+        let token = format!("SANDBOX_TOKEN_{:06}_{:x}", inner.issued, now);
+        let expires = now + LIFETIME_SECS * 1000;
+        inner.valid.insert(token.clone(), expires);
+        (token, expires)
+    }
+
+    /// `cgi-bin/token`: a new token; earlier ones of this kind lapse after the overlap.
+    pub fn classic(&self, appid: &str, secret: &str, now: u64) -> Result<(String, u64), Failure> {
+        // The docs: a wrong AppSecret is 40001 here.
+        self.credentials(appid, secret, ErrCode::InvalidCredential)?;
+        let mut inner = self.lock();
+        let stable = inner.stable.as_ref().map(|(t, _)| t.clone());
+        for (token, expires) in inner.valid.iter_mut() {
+            if Some(token) != stable.as_ref() {
+                *expires = (*expires).min(now + OVERLAP_MS);
+            }
+        }
+        let (token, expires) = Self::mint(&mut inner, now);
+        Ok((token, (expires - now) / 1000))
+    }
+
+    /// `stable_token`: the current stable token while it has more than five minutes
+    /// left; a new one when forced (the old one stops working at once) or due.
+    pub fn stable(
+        &self,
+        appid: &str,
+        secret: &str,
+        force: bool,
+        now: u64,
+    ) -> Result<(String, u64), Failure> {
+        self.credentials(appid, secret, ErrCode::InvalidAppSecret)?;
+        let mut inner = self.lock();
+        if let Some((token, expires)) = inner.stable.clone() {
+            if !force && expires > now + OVERLAP_MS {
+                return Ok((token, (expires - now) / 1000));
+            }
+            if force {
+                inner.valid.remove(&token);
+            }
+        }
+        let (token, expires) = Self::mint(&mut inner, now);
+        inner.stable = Some((token.clone(), expires));
+        Ok((token, (expires - now) / 1000))
+    }
+
+    /// The access_token of a call: missing 41001, unknown 40001, expired 42001.
+    pub fn check(&self, token: Option<&str>, now: u64) -> Result<(), Failure> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Err(Failure::new(
+                ErrCode::MissingAccessToken,
+                "access_token missing",
+            ));
+        };
+        match self.lock().valid.get(token) {
+            None => Err(Failure::new(
+                ErrCode::InvalidCredential,
+                "invalid credential, access_token is invalid or not latest",
+            )),
+            Some(expires) if *expires <= now => Err(Failure::new(
+                ErrCode::AccessTokenExpired,
+                "access_token expired",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// How many tokens were issued (for tests and the quickstart).
+    pub fn issued(&self) -> u64 {
+        self.lock().issued
+    }
+}
