@@ -94,11 +94,12 @@ impl BasicHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::basic::BasicColorsRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("basic.colors", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = BasicColorsRequest::new();
     /// let reply = client.basic().colors(&request).await?;
     /// println!("{reply:?}");
@@ -139,11 +140,12 @@ impl BasicHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::basic::BasicCategoriesRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("basic.categories", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = BasicCategoriesRequest::new();
     /// let reply = client.basic().categories(&request).await?;
     /// println!("{reply:?}");
@@ -187,11 +189,12 @@ impl BasicHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::basic::BasicUploadImageRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("basic.upload_image", r#"{"buffer":{"bytes":"PNG logo bytes","content_type":"image/png","filename":"logo.png"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = BasicUploadImageRequest::new(
     ///     wechat_card::FilePart::new("logo.png", "image/png", "PNG logo bytes"),
     /// );
@@ -259,7 +262,7 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardCreateRequest;
     /// use wechat_card::types::Abstract;
     /// use wechat_card::types::AdvancedInfo;
@@ -276,9 +279,10 @@ impl CardHandler<'_> {
     /// use wechat_card::types::TimeLimit;
     /// use wechat_card::types::TimeLimitType;
     /// use wechat_card::types::UseCondition;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.create", r#"{"card":{"card_type":"GROUPON","groupon":{"advanced_info":{"abstract":{"abstract":"微信餐厅推出多种新季菜品，期待您的光临","icon_url_list":["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]},"business_service":["BIZ_SERVICE_FREE_WIFI","BIZ_SERVICE_WITH_PET","BIZ_SERVICE_FREE_PARK","BIZ_SERVICE_DELIVER"],"text_image_list":[{"image_url":"http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0","text":"此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"}],"time_limit":[{"begin_hour":0,"begin_minute":10,"end_hour":10,"end_minute":59,"type":"MONDAY"},{"type":"HOLIDAY"}],"use_condition":{"accept_category":"鞋类","can_use_with_other_discount":true,"reject_category":"阿迪达斯"}},"base_info":{"bind_openid":false,"brand_name":"微信餐厅","can_give_friend":true,"can_share":true,"center_sub_title":"按钮下方的wording","center_title":"顶部居中按钮","center_url":"www.qq.com","code_type":"CODE_TYPE_TEXT","color":"Color010","custom_url":"http://www.qq.com","custom_url_name":"立即使用","custom_url_sub_title":"6个汉字tips","date_info":{"begin_timestamp":1397577600,"end_timestamp":1472724261,"type":"DATE_TYPE_FIX_TIME_RANGE"},"description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食","get_limit":3,"location_id_list":[123,12321,345345],"logo_url":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0","notice":"使用时向服务员出示此券","promotion_url":"http://www.qq.com","promotion_url_name":"更多优惠","service_phone":"020-88888888","sku":{"quantity":500000},"source":"大众点评","title":"132元双人火锅套餐","use_custom_code":false},"deal_detail":"以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"}}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardCreateRequest::new(
     ///     Card::new(CardType::Groupon)
     ///         .groupon(
@@ -396,11 +400,12 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardSetPayCellRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_pay_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true);
     /// let reply = client.card().set_pay_cell(&request).await?;
     /// println!("{reply:?}");
@@ -438,12 +443,16 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardSetSelfConsumeCellRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = CardSetSelfConsumeCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_self_consume_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CardSetSelfConsumeCellRequest::new(
+    ///     "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+    ///     true,
+    /// );
     /// let reply = client.card().set_self_consume_cell(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -485,11 +494,12 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardSetTestWhitelistRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardSetTestWhitelistRequest::new()
     ///     .openid(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])
     ///     .username(["afdvvf", "abcd"]);
@@ -513,9 +523,11 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.card().set_test_whitelist_openids(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"]).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -537,9 +549,11 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.card().set_test_whitelist_usernames(["afdvvf", "abcd"]).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -583,11 +597,12 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardGetRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.get", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
     /// let reply = client.card().get(&request).await?;
     /// println!("{reply:?}");
@@ -626,12 +641,13 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardBatchGetRequest;
     /// use wechat_card::types::CardStatus;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.batch_get", r#"{"count":10,"offset":0,"status_list":["CARD_STATUS_VERIFY_OK","CARD_STATUS_DISPATCH"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardBatchGetRequest::new(0, 10)
     ///     .status_list([CardStatus::VerifyOk, CardStatus::Dispatch]);
     /// let reply = client.card().batch_get(&request).await?;
@@ -692,13 +708,14 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardUpdateRequest;
     /// use wechat_card::types::BaseInfoUpdate;
     /// use wechat_card::types::MemberCardUpdate;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.update", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","member_card":{"base_info":{"color":"Color010","description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料","location_id_list":[123,12321,345345],"logo_url":"http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg","notice":"使用时向服务员出示此券","service_phone":"020-88888888"},"bonus_cleared":"aaaaaaaaaaaaaa","bonus_rules":"aaaaaaaaaaaaaa","prerogative":""}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardUpdateRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
     ///     .member_card(
     ///         MemberCardUpdate::new()
@@ -763,11 +780,12 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardModifyStockRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
     ///     .increase_stock_value(1231231)
     ///     .reduce_stock_value(1231231);
@@ -791,9 +809,11 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.card().increase_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -817,9 +837,11 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.card().reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -858,11 +880,12 @@ impl CardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::card::CardDeleteRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.delete", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CardDeleteRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
     /// let reply = client.card().delete(&request).await?;
     /// println!("{reply:?}");
@@ -919,12 +942,15 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeGetRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = CodeGetRequest::new("123456789").card_id("card_id_123+").check_consume(true);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CodeGetRequest::new("123456789")
+    ///     .card_id("card_id_123+")
+    ///     .check_consume(true);
     /// let reply = client.code().get(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -945,9 +971,11 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.code().get_checked("123456789").await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -969,9 +997,11 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.code().get_unchecked("123456789").await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -1008,11 +1038,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeListUserCardsRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.list_user_cards", r#"{"card_id":"xxxxxxxxxx","openid":"12312313"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeListUserCardsRequest::new("12312313").card_id("xxxxxxxxxx");
     /// let reply = client.code().list_user_cards(&request).await?;
     /// println!("{reply:?}");
@@ -1055,11 +1086,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeUpdateRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.update", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","code":"12345678","new_code":"3495739475"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeUpdateRequest::new("12345678", "3495739475")
     ///     .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
     /// let reply = client.code().update(&request).await?;
@@ -1106,11 +1138,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeUnavailableRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.unavailable", r#"{"code":"12312313"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeUnavailableRequest::new("12312313");
     /// let reply = client.code().unavailable(&request).await?;
     /// println!("{reply:?}");
@@ -1156,11 +1189,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeConsumeRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.consume", r#"{"code":"12312313"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeConsumeRequest::new("12312313");
     /// let reply = client.code().consume(&request).await?;
     /// println!("{reply:?}");
@@ -1199,11 +1233,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeDecryptRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.decrypt", r#"{"encrypt_code":"XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeDecryptRequest::new(
     ///     "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE",
     /// );
@@ -1244,11 +1279,12 @@ impl CodeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::code::CodeMarkRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.mark", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"123455","is_mark":true,"openid":"o1Pj9jmZvwSyyyyyyBa4aULW2mA"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = CodeMarkRequest::new(
     ///     "123455",
     ///     "p1Pj9jr90_SQRaVqYI239Ka1erkI",
@@ -1310,13 +1346,18 @@ impl DatacubeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::datacube::DatacubeBizInfoRequest;
     /// use wechat_card::types::CondSource;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = DatacubeBizInfoRequest::new("2015-06-15", "2015-06-30", CondSource::Platform);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("datacube.biz_info", r#"{"begin_date":"2015-06-15","cond_source":0,"end_date":"2015-06-30"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = DatacubeBizInfoRequest::new(
+    ///     "2015-06-15",
+    ///     "2015-06-30",
+    ///     CondSource::Platform,
+    /// );
     /// let reply = client.datacube().biz_info(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -1364,13 +1405,18 @@ impl DatacubeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::datacube::DatacubeCardInfoRequest;
     /// use wechat_card::types::CondSource;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = DatacubeCardInfoRequest::new("2015-06-15", "2015-06-30", CondSource::Platform)
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("datacube.card_info", r#"{"begin_date":"2015-06-15","card_id":"po8pktyDLmakNY2fn2VyhkiEPqGE","cond_source":0,"end_date":"2015-06-30"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = DatacubeCardInfoRequest::new(
+    ///         "2015-06-15",
+    ///         "2015-06-30",
+    ///         CondSource::Platform,
+    ///     )
     ///     .card_id("po8pktyDLmakNY2fn2VyhkiEPqGE");
     /// let reply = client.datacube().card_info(&request).await?;
     /// println!("{reply:?}");
@@ -1417,13 +1463,18 @@ impl DatacubeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::datacube::DatacubeMemberCardInfoRequest;
     /// use wechat_card::types::CondSource;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = DatacubeMemberCardInfoRequest::new("2015-06-15", "2015-06-30", CondSource::Platform);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("datacube.member_card_info", r#"{"begin_date":"2015-06-15","cond_source":0,"end_date":"2015-06-30"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = DatacubeMemberCardInfoRequest::new(
+    ///     "2015-06-15",
+    ///     "2015-06-30",
+    ///     CondSource::Platform,
+    /// );
     /// let reply = client.datacube().member_card_info(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -1469,12 +1520,17 @@ impl DatacubeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::datacube::DatacubeMemberCardDetailRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = DatacubeMemberCardDetailRequest::new("2015-06-15", "2015-06-30", "xxxxxxxxxxxxxxxx");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("datacube.member_card_detail", r#"{"begin_date":"2015-06-15","card_id":"xxxxxxxxxxxxxxxx","end_date":"2015-06-30"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = DatacubeMemberCardDetailRequest::new(
+    ///     "2015-06-15",
+    ///     "2015-06-30",
+    ///     "xxxxxxxxxxxxxxxx",
+    /// );
     /// let reply = client.datacube().member_card_detail(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -1539,14 +1595,15 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeCreateQrcodeRequest;
     /// use wechat_card::distribute::QrcodeActionInfo;
     /// use wechat_card::distribute::QrcodeCard;
     /// use wechat_card::types::QrActionName;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.create_qrcode", r#"{"action_info":{"card":{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","code":"198374613512","is_unique_code":false,"openid":"oFS7Fjl0WsZ9AMZqrI80nbIq8xrA","outer_str":"12b"}},"action_name":"QR_CARD","expire_seconds":1800}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeCreateQrcodeRequest::new(
     ///         QrActionName::Card,
     ///         QrcodeActionInfo::new()
@@ -1600,11 +1657,12 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeShowQrcodeRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.show_qrcode", r#"{"ticket":"gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA=="}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeShowQrcodeRequest::new(
     ///     "gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA==",
     /// );
@@ -1675,13 +1733,14 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeCreateLandingPageRequest;
     /// use wechat_card::distribute::LandingPageCard;
     /// use wechat_card::types::LandingPageScene;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.create_landing_page", r#"{"banner":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN","can_share":true,"card_list":[{"card_id":"pXch-jnOlGtbuWwIO2NDftZeynRE","thumb_url":"www.qq.com/a.jpg"},{"card_id":"pXch-jnAN-ZBoRbiwgqBZ1RV60fI","thumb_url":"www.qq.com/b.jpg"}],"page_title":"惠城优惠大派送","scene":"SCENE_NEAR_BY"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeCreateLandingPageRequest::new(
     ///     "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN",
     ///     "惠城优惠大派送",
@@ -1731,11 +1790,12 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeMpnewsHtmlRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.mpnews_html", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeMpnewsHtmlRequest::new("p1Pj9jr90_SQRaVqYI239Ka1erkI");
     /// let reply = client.distribute().mpnews_html(&request).await?;
     /// println!("{reply:?}");
@@ -1784,11 +1844,12 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeDepositCodesRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.deposit_codes", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA","code":["11111","22222","33333","44444","55555"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeDepositCodesRequest::new(
     ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
     ///     ["11111", "22222", "33333", "44444", "55555"],
@@ -1827,11 +1888,12 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeDepositCountRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.deposit_count", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeDepositCountRequest::new("pDF3iY0_dVjb_Pua96MMewA96qvA");
     /// let reply = client.distribute().deposit_count(&request).await?;
     /// println!("{reply:?}");
@@ -1869,11 +1931,12 @@ impl DistributeHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::distribute::DistributeCheckCodesRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.check_codes", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA","code":["11111","22222","33333","44444","55555"]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = DistributeCheckCodesRequest::new(
     ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
     ///     ["11111", "22222", "33333", "44444", "55555"],
@@ -1935,12 +1998,16 @@ impl GeneralCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::general_card::GeneralCardActivateRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = GeneralCardActivateRequest::new("12312313", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("general_card.activate", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","card_number":"12312313","code":"12312313","init_custom_field_value1":"白金"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GeneralCardActivateRequest::new(
+    ///         "12312313",
+    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+    ///     )
     ///     .card_number("12312313")
     ///     .init_custom_field_value1("白金");
     /// let reply = client.general_card().activate(&request).await?;
@@ -1984,12 +2051,16 @@ impl GeneralCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::general_card::GeneralCardUnactivateRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = GeneralCardUnactivateRequest::new("p1Pj9jr90_SQRaVqYI239Ka1erkI", "12312313");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("general_card.unactivate", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GeneralCardUnactivateRequest::new(
+    ///     "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+    ///     "12312313",
+    /// );
     /// let reply = client.general_card().unactivate(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2037,12 +2108,16 @@ impl GeneralCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::general_card::GeneralCardUpdateUserRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = GeneralCardUpdateUserRequest::new("12312313", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("general_card.update_user", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"can_give_friend":true,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313","custom_field_value1":"xxxxx","record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GeneralCardUpdateUserRequest::new(
+    ///         "12312313",
+    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+    ///     )
     ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
     ///     .balance(3000)
     ///     .record_balance("购买焦糖玛琪朵一杯，扣除30元")
@@ -2113,11 +2188,12 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardActivateRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.activate", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","card_id":"xxxx_card_id","code":"12312313","init_balance":200,"init_bonus":100,"init_bonus_record":"旧积分同步","init_custom_field_value1":"xxxxx","init_custom_field_value2":"xxxxx","init_custom_field_value3":"xxxxx","membership_number":"AAA00000001"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = MemberCardActivateRequest::new("AAA00000001", "12312313")
     ///     .card_id("xxxx_card_id")
     ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
@@ -2174,16 +2250,17 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardSetActivateFormRequest;
     /// use wechat_card::types::ActivateUserForm;
     /// use wechat_card::types::FormFieldType;
     /// use wechat_card::types::FormLink;
     /// use wechat_card::types::FormRichField;
     /// use wechat_card::types::UserFormInfoFlag;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.set_activate_form", r#"{"bind_old_card":{"name":"老会员绑定","url":"https://www.qq.com"},"card_id":"pbLatjnrwUUdZI641gKdTMJzHGfc","optional_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_LOCATION","USER_FORM_INFO_FLAG_BIRTHDAY"],"custom_field_list":["喜欢的电影"]},"required_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_MOBILE"],"rich_field_list":[{"name":"兴趣","type":"FORM_FIELD_RADIO","values":["钢琴","舞蹈","足球"]},{"name":"喜好","type":"FORM_FIELD_SELECT","values":["郭敬明","韩寒","南派三叔"]},{"name":"职业","type":"FORM_FIELD_CHECK_BOX","values":["赛车手","旅行家"]}]},"service_statement":{"name":"会员守则","url":"https://www.qq.com"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = MemberCardSetActivateFormRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc")
     ///     .required_form(
     ///         ActivateUserForm::new()
@@ -2253,12 +2330,16 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardUserInfoRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = MemberCardUserInfoRequest::new("pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "916679873278");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.user_info", r#"{"card_id":"pbLatjtZ7v1BG_ZnTjbW85GYc_E8","code":"916679873278"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MemberCardUserInfoRequest::new(
+    ///     "pbLatjtZ7v1BG_ZnTjbW85GYc_E8",
+    ///     "916679873278",
+    /// );
     /// let reply = client.member_card().user_info(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2310,13 +2391,17 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardNotifyOptional;
     /// use wechat_card::member_card::MemberCardUpdateUserRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = MemberCardUpdateUserRequest::new("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI")
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MemberCardUpdateUserRequest::new(
+    ///         "179011264953",
+    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
+    ///     )
     ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
     ///     .bonus(3000)
     ///     .add_bonus(30)
@@ -2352,9 +2437,11 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.member_card().add_bonus("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", 30, "消费30元，获得3积分").await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2381,9 +2468,11 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.member_card().add_balance("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", -30, "购买焦糖玛琪朵一杯，扣除30元").await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2425,12 +2514,14 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardActivateUrlRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = MemberCardActivateUrlRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc").outer_str("123");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.activate_url", r#"{"card_id":"pbLatjnrwUUdZI641gKdTMJzHGfc","outer_str":"123"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MemberCardActivateUrlRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc")
+    ///     .outer_str("123");
     /// let reply = client.member_card().activate_url(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2472,11 +2563,12 @@ impl MemberCardHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::member_card::MemberCardActivateTempInfoRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.activate_temp_info", r#"{"activate_ticket":"abcdefg"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = MemberCardActivateTempInfoRequest::new("abcdefg");
     /// let reply = client.member_card().activate_temp_info(&request).await?;
     /// println!("{reply:?}");
@@ -2531,15 +2623,16 @@ impl PayGiftHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::pay_gift::PayGiftAddRequest;
     /// use wechat_card::types::PayGiftBaseInfo;
     /// use wechat_card::types::PayGiftMemberRule;
     /// use wechat_card::types::PayGiftRule;
     /// use wechat_card::types::PayGiftRuleType;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.add", r#"{"rule_info":{"base_info":{"begin_time":1480317217,"end_time":1580317217,"mchid_list":["123","456"]},"member_rule":{"card_id":"abcdefg","jump_url":"www.qq.com","least_cost":2,"max_cost":20000},"type":"RULE_TYPE_PAY_MEMBER_CARD"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = PayGiftAddRequest::new(
     ///     PayGiftRule::new(
     ///         PayGiftRuleType::PayMemberCard,
@@ -2581,11 +2674,12 @@ impl PayGiftHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::pay_gift::PayGiftDeleteRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.delete", r#"{"rule_id":1233}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = PayGiftDeleteRequest::new(1233);
     /// let reply = client.pay_gift().delete(&request).await?;
     /// println!("{reply:?}");
@@ -2617,11 +2711,12 @@ impl PayGiftHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::pay_gift::PayGiftGetByIdRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.get_by_id", r#"{"rule_id":1233}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = PayGiftGetByIdRequest::new(1233);
     /// let reply = client.pay_gift().get_by_id(&request).await?;
     /// println!("{reply:?}");
@@ -2661,13 +2756,19 @@ impl PayGiftHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::pay_gift::PayGiftBatchGetRequest;
     /// use wechat_card::types::PayGiftRuleType;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = PayGiftBatchGetRequest::new(PayGiftRuleType::PayMemberCard, true, 0, 1);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.batch_get", r#"{"count":1,"effective":true,"offset":0,"type":"RULE_TYPE_PAY_MEMBER_CARD"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = PayGiftBatchGetRequest::new(
+    ///     PayGiftRuleType::PayMemberCard,
+    ///     true,
+    ///     0,
+    ///     1,
+    /// );
     /// let reply = client.pay_gift().batch_get(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2719,12 +2820,13 @@ impl SubMerchantHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::sub_merchant::SubMerchantSubmitRequest;
     /// use wechat_card::types::SubMerchantSubmitInfo;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("sub_merchant.submit", r#"{"info":{"agreement_media_id":"xxxxxxxxxx","app_id":"xxxxxxxxxxx","brand_name":"aaaaaa","end_time":1438990559,"logo_url":"http://mmbiz.xxxx","operator_media_id":"xxxxxxxx","primary_category_id":1,"protocol":"xxxxxxxxxx","secondary_category_id":101}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = SubMerchantSubmitRequest::new(
     ///     SubMerchantSubmitInfo::new(
     ///             "aaaaaa",
@@ -2773,12 +2875,13 @@ impl SubMerchantHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::sub_merchant::SubMerchantUpdateRequest;
     /// use wechat_card::types::SubMerchantUpdateInfo;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("sub_merchant.update", r#"{"info":{"agreement_media_id":"xxxxxxxxxx","app_id":"xxxxxxxxxxxxx","brand_name":"aaaaaa","end_time":1438990559,"logo_url":"http://mmbiz.xxxx","merchant_id":12,"operator_media_id":"xxxxxxxx","primary_category_id":1,"protocol":"media_id","secondary_category_id":101}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = SubMerchantUpdateRequest::new(
     ///     SubMerchantUpdateInfo::new(
     ///             12,
@@ -2823,11 +2926,12 @@ impl SubMerchantHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::sub_merchant::SubMerchantGetRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("sub_merchant.get", r#"{"merchant_id":12}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = SubMerchantGetRequest::new(12);
     /// let reply = client.sub_merchant().get(&request).await?;
     /// println!("{reply:?}");
@@ -2865,13 +2969,15 @@ impl SubMerchantHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::sub_merchant::SubMerchantBatchGetRequest;
     /// use wechat_card::types::SubMerchantStatus;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = SubMerchantBatchGetRequest::new(0, 50).status(SubMerchantStatus::Checking);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("sub_merchant.batch_get", r#"{"begin_id":0,"limit":50,"status":"CHECKING"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = SubMerchantBatchGetRequest::new(0, 50)
+    ///     .status(SubMerchantStatus::Checking);
     /// let reply = client.sub_merchant().batch_get(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2928,11 +3034,12 @@ impl TicketHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::ticket::TicketBoardingPassCheckinRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("ticket.boarding_pass_checkin", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","class":"舱等","code":"198374613512","etkt_bnr":"7812345678901","is_cancel":false,"passenger_name":"乘客姓名","qrcode_data":"二维码数据","seat":"座位号"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TicketBoardingPassCheckinRequest::new(
     ///         "198374613512",
     ///         "乘客姓名",
@@ -2986,11 +3093,12 @@ impl TicketHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::ticket::TicketMeetingTicketUpdateUserRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("ticket.meeting_ticket_update_user", r#"{"card_id":"pXch-jvdwkJjY7evUFV-sGsoMl7A","code":"717523732898","entrance":"东北门","seat_number":"2排15号","zone":"C区"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TicketMeetingTicketUpdateUserRequest::new(
     ///         "717523732898",
     ///         "C区",
@@ -3037,12 +3145,18 @@ impl TicketHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::ticket::TicketMovieTicketUpdateUserRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let request = TicketMovieTicketUpdateUserRequest::new("277217129962", "4D", 1408493192, 120)
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("ticket.movie_ticket_update_user", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"277217129962","duration":120,"screening_room":"5号影厅","seat_number":["5排14号","5排15号"],"show_time":1408493192,"ticket_class":"4D"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = TicketMovieTicketUpdateUserRequest::new(
+    ///         "277217129962",
+    ///         "4D",
+    ///         1408493192,
+    ///         120,
+    ///     )
     ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
     ///     .screening_room("5号影厅")
     ///     .seat_number(["5排14号", "5排15号"]);
@@ -3088,11 +3202,12 @@ impl TicketHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::ticket::TicketLuckyMoneyUpdateBalanceRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("ticket.lucky_money_update_balance", r#"{"balance":1231231,"card_id":"xxxx_card_id","code":"12312313"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TicketLuckyMoneyUpdateBalanceRequest::new("12312313", 1231231)
     ///     .card_id("xxxx_card_id");
     /// let reply = client.ticket().lucky_money_update_balance(&request).await?;
@@ -3154,11 +3269,12 @@ impl TokenHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::token::TokenGetRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("token.get", r#"{"appid":"APPID","grant_type":"client_credential","secret":"APPSECRET"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TokenGetRequest::new("client_credential", "APPID", "APPSECRET");
     /// let reply = client.token().get(&request).await?;
     /// println!("{reply:?}");
@@ -3210,11 +3326,12 @@ impl TokenHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::token::TokenStableRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("token.stable", r#"{"appid":"APPID","grant_type":"client_credential","secret":"APPSECRET"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TokenStableRequest::new("client_credential", "APPID", "APPSECRET");
     /// let reply = client.token().stable(&request).await?;
     /// println!("{reply:?}");
@@ -3254,11 +3371,12 @@ impl TokenHandler<'_> {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use wechat_card::token::TokenCardTicketRequest;
-    ///
-    /// # async fn run() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("token.card_ticket", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = TokenCardTicketRequest::new();
     /// let reply = client.token().card_ticket(&request).await?;
     /// println!("{reply:?}");

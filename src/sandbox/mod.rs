@@ -25,6 +25,7 @@
 //! `/sandbox/…` on its HTTP port), never on the WeChat API.
 
 mod clock;
+mod examples;
 mod faults;
 mod qr;
 pub(crate) mod runtime;

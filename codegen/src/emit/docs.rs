@@ -159,36 +159,52 @@ fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
     let x = &e.examples[0];
     let mut uses = BTreeSet::new();
     let expr = values::build(api, &e.request, &x.request, &mut uses);
-    let expr = super::format_expr(expr);
+    // Formatted as a whole statement, so continuation lines indent from `let`.
+    let statement = super::format_expr(quote::quote!(let request = #expr;));
     let mut imports: Vec<String> = uses.iter().map(|u| public_path(api, u)).collect();
     imports.sort();
-    let (client, setup_fn, call) = match flavour {
-        Flavour::Async => (
-            "wechat_card::Client",
-            "# async fn run() -> Result<(), wechat_card::Error> {",
-            format!(
-                "let reply = client.{}().{}(&request).await?;",
-                e.group, e.id
-            ),
-        ),
-        Flavour::Blocking => (
-            "wechat_card::blocking::Client",
-            "# fn run() -> Result<(), wechat_card::Error> {",
-            format!("let reply = client.{}().{}(&request)?;", e.group, e.id),
-        ),
+    let dot_await = if flavour == Flavour::Async {
+        ".await"
+    } else {
+        ""
     };
-    let mut s = String::from("```no_run\n");
+    let call = format!(
+        "let reply = client.{}().{}(&request){dot_await}?;",
+        e.group, e.id
+    );
+    let mut s = String::from("```\n");
     for i in imports {
         s += &format!("use {i};\n");
     }
-    s += &format!("\n{setup_fn}\n");
-    s += &format!(
-        "# let client = {client}::new(wechat_card::Config::default(), wechat_card::StaticToken::new(\"ACCESS_TOKEN\"))?;\n"
-    );
-    s += &format!(
-        "let request = {expr};\n{call}\nprintln!(\"{{reply:?}}\");\n# Ok(())\n# }}\n```\n"
-    );
+    s += &sandbox_setup(e, &x.request, flavour);
+    s += &format!("{statement}\n{call}\nprintln!(\"{{reply:?}}\");\n# Ok(())\n# }}\n```\n");
     s
+}
+
+/// Hidden lines that run an example against a sandbox prepared for it (the cards and
+/// codes it names exist): the reader sees the call, the doctest runs it.
+fn sandbox_setup(e: &Endpoint, request: &serde_json::Value, flavour: Flavour) -> String {
+    let json = serde_json::to_string(request).unwrap_or_default();
+    let hashes = "#".repeat(
+        (1..)
+            .find(|n| !json.contains(&format!("\"{}", "#".repeat(*n))))
+            .unwrap_or(1),
+    );
+    let literal = format!("r{hashes}\"{json}\"{hashes}");
+    let id = e.full_id();
+    match flavour {
+        Flavour::Async => format!(
+            "# #[tokio::main(flavor = \"current_thread\")]\n\
+             # async fn main() -> Result<(), wechat_card::Error> {{\n\
+             # let sandbox = wechat_card::sandbox::Sandbox::for_example(\"{id}\", {literal}).await?;\n\
+             # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production\n"
+        ),
+        Flavour::Blocking => format!(
+            "# fn main() -> Result<(), wechat_card::Error> {{\n\
+             # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking(\"{id}\", {literal})?;\n\
+             # let client = sandbox.blocking_client()?;\n"
+        ),
+    }
 }
 
 /// An intra-doc link target that resolves from any generated module.
@@ -247,26 +263,16 @@ pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> 
         .collect();
     let mut imports: Vec<String> = uses.iter().map(|u| public_path(api, u)).collect();
     imports.sort();
-    let (client, setup_fn, dot_await) = match flavour {
-        Flavour::Async => (
-            "wechat_card::Client",
-            "# async fn run() -> Result<(), wechat_card::Error> {",
-            ".await",
-        ),
-        Flavour::Blocking => (
-            "wechat_card::blocking::Client",
-            "# fn run() -> Result<(), wechat_card::Error> {",
-            "",
-        ),
+    let dot_await = if flavour == Flavour::Async {
+        ".await"
+    } else {
+        ""
     };
-    d += "```no_run\n";
+    d += "```\n";
     for i in imports {
         d += &format!("use {i};\n");
     }
-    d += &format!("{setup_fn}\n");
-    d += &format!(
-        "# let client = {client}::new(wechat_card::Config::default(), wechat_card::StaticToken::new(\"ACCESS_TOKEN\"))?;\n"
-    );
+    d += &sandbox_setup(e, &e.examples[0].request, flavour);
     d += &format!(
         "let reply = client.{}().{}({}){dot_await}?;\n",
         e.group,

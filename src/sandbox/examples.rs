@@ -1,0 +1,197 @@
+//! Sandboxes prepared for a documented example: the cards, codes, tickets and records
+//! it names already exist, so the example runs as written (the generated rustdoc
+//! examples start one of these in their hidden setup lines).
+
+use super::world::Seed;
+use super::{Sandbox, SandboxBuilder};
+use crate::Error;
+use serde_json::Value;
+
+/// The keys of the type objects in a card or a card update.
+const CARD_KEYS: [&str; 11] = [
+    "groupon",
+    "cash",
+    "discount",
+    "gift",
+    "general_coupon",
+    "member_card",
+    "scenic_ticket",
+    "movie_ticket",
+    "boarding_pass",
+    "meeting_ticket",
+    "bus_ticket",
+];
+
+/// Endpoints that work on custom-code cards only.
+const CUSTOM_CODE: [&str; 4] = [
+    "code.update",
+    "distribute.deposit_codes",
+    "distribute.deposit_count",
+    "distribute.check_codes",
+];
+
+/// A card the example uses without naming one (a QR ticket's card).
+const FIXTURE_CARD: &str = "pSandboxExampleCard0000000001";
+
+/// Every string under the keys `names`, at any depth.
+fn strings<'v>(value: &'v Value, names: &[&str], out: &mut Vec<&'v str>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) if names.contains(&k.as_str()) => out.push(s),
+                    other => strings(other, names, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, names, out)),
+        _ => {}
+    }
+}
+
+/// The card type an endpoint's example works on.
+fn card_type(endpoint: &str, request: &Value) -> &'static str {
+    if let Some(key) = CARD_KEYS.iter().find(|k| request.get(**k).is_some()) {
+        return match *key {
+            "groupon" => "GROUPON",
+            "cash" => "CASH",
+            "discount" => "DISCOUNT",
+            "gift" => "GIFT",
+            "general_coupon" => "GENERAL_COUPON",
+            "member_card" => "MEMBER_CARD",
+            "scenic_ticket" => "SCENIC_TICKET",
+            "movie_ticket" => "MOVIE_TICKET",
+            "boarding_pass" => "BOARDING_PASS",
+            "meeting_ticket" => "MEETING_TICKET",
+            _ => "BUS_TICKET",
+        };
+    }
+    match endpoint {
+        e if e.starts_with("member_card.") || e.starts_with("pay_gift.") => "MEMBER_CARD",
+        "datacube.member_card_info" | "datacube.member_card_detail" => "MEMBER_CARD",
+        "ticket.boarding_pass_checkin" => "BOARDING_PASS",
+        "ticket.meeting_ticket_update_user" => "MEETING_TICKET",
+        "ticket.movie_ticket_update_user" => "MOVIE_TICKET",
+        _ => "DISCOUNT",
+    }
+}
+
+/// What the example of `endpoint` (its request as JSON) refers to.
+fn seed_for(endpoint: &str, request: &Value) -> Seed {
+    let mut seed = Seed::default();
+    let kind = card_type(endpoint, request).to_owned();
+    let custom = CUSTOM_CODE.contains(&endpoint);
+    let mut card_ids = Vec::new();
+    strings(request, &["card_id", "cardid"], &mut card_ids);
+    for id in &card_ids {
+        seed.cards.push(((*id).to_owned(), kind.clone(), custom));
+    }
+    let main_card = card_ids
+        .first()
+        .map_or(FIXTURE_CARD.to_owned(), |id| (*id).to_owned());
+    let openid = request
+        .get("openid")
+        .and_then(Value::as_str)
+        .unwrap_or("o_example")
+        .to_owned();
+    let activated = !endpoint.ends_with(".activate");
+    if let Some(code) = request.get("code").and_then(Value::as_str) {
+        seed.cards.push((main_card.clone(), kind.clone(), custom));
+        seed.codes.push((
+            main_card.clone(),
+            code.to_owned(),
+            openid.clone(),
+            activated,
+        ));
+    }
+    match endpoint {
+        "distribute.show_qrcode" => {
+            seed.cards.push((FIXTURE_CARD.into(), kind, false));
+            let ticket = request
+                .get("ticket")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            seed.qr_tickets
+                .push((ticket.to_owned(), FIXTURE_CARD.into()));
+        }
+        "code.decrypt" => {
+            seed.cards.push((FIXTURE_CARD.into(), kind, false));
+            seed.codes
+                .push((FIXTURE_CARD.into(), "751234212312".into(), openid, false));
+            let encrypted = request
+                .get("encrypt_code")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            seed.encrypted
+                .push((encrypted.to_owned(), "751234212312".into()));
+        }
+        "member_card.activate_temp_info" => {
+            let ticket = request
+                .get("activate_ticket")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            seed.activate_tickets.push(ticket.to_owned());
+        }
+        "pay_gift.delete" | "pay_gift.get_by_id" => {
+            seed.pay_gift_rules
+                .extend(request.get("rule_id").and_then(Value::as_i64));
+        }
+        "sub_merchant.get" | "sub_merchant.update" => {
+            let id = request
+                .get("merchant_id")
+                .or_else(|| request.pointer("/info/merchant_id"));
+            seed.sub_merchants.extend(id.and_then(Value::as_i64));
+        }
+        _ => {}
+    }
+    seed
+}
+
+fn builder_for(endpoint: &str, request: &Value) -> SandboxBuilder {
+    let builder = Sandbox::builder();
+    // The token endpoints' examples name their own app id and secret.
+    match (
+        endpoint.starts_with("token."),
+        request.get("appid").and_then(Value::as_str),
+        request.get("secret").and_then(Value::as_str),
+    ) {
+        (true, Some(appid), Some(secret)) => builder.appid(appid).secret(secret),
+        _ => builder,
+    }
+}
+
+fn parse(request: &str) -> Result<Value, Error> {
+    serde_json::from_str(request)
+        .map_err(|e| Error::Config(format!("the example request is not JSON: {e}")))
+}
+
+impl Sandbox {
+    /// A sandbox in which the documented example of `endpoint` (its request as JSON)
+    /// runs as written: the cards, codes, tickets and records it names exist.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// use wechat_card::sandbox::Sandbox;
+    /// use wechat_card::code::CodeConsumeRequest;
+    ///
+    /// let sandbox = Sandbox::for_example("code.consume", r#"{"code": "12312313"}"#).await?;
+    /// let reply = sandbox.client()?.code().consume(&CodeConsumeRequest::new("12312313")).await?;
+    /// assert_eq!(reply.openid, "o_example");
+    /// # Ok(()) }
+    /// ```
+    pub async fn for_example(endpoint: &str, request: &str) -> Result<Sandbox, Error> {
+        let request = parse(request)?;
+        let sandbox = builder_for(endpoint, &request).start().await?;
+        sandbox.engine.world.seed(seed_for(endpoint, &request));
+        Ok(sandbox)
+    }
+
+    /// [`Sandbox::for_example`] on a runtime of its own, for blocking code.
+    pub fn for_example_blocking(endpoint: &str, request: &str) -> Result<Sandbox, Error> {
+        let request = parse(request)?;
+        let sandbox = builder_for(endpoint, &request).start_blocking()?;
+        sandbox.engine.world.seed(seed_for(endpoint, &request));
+        Ok(sandbox)
+    }
+}
