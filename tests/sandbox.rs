@@ -768,3 +768,134 @@ fn the_lifecycle_of_a_coupon_blocking() {
         ErrCode::OutOfStock
     );
 }
+
+#[tokio::test]
+async fn whitelisted_users_test_unapproved_cards_and_users_list_their_cards() {
+    let sandbox = Sandbox::builder().review(None).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = client
+        .card()
+        .create(&discount_card(5))
+        .await
+        .unwrap()
+        .card_id;
+    assert_eq!(
+        errcode(sandbox.user("o_tester").claim(&card_id)),
+        ErrCode::InvalidCardStatus
+    );
+    client
+        .card()
+        .set_test_whitelist_openids(["o_tester"])
+        .await
+        .unwrap();
+    let code = sandbox.user("o_tester").claim(&card_id).unwrap();
+    let list = client
+        .code()
+        .list_user_cards(&wechat_card::code::CodeListUserCardsRequest::new(
+            "o_tester",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(list.card_list.len(), 1);
+    assert_eq!(
+        (
+            list.card_list[0].code.as_str(),
+            list.card_list[0].card_id.as_str()
+        ),
+        (code.as_str(), card_id.as_str())
+    );
+    client
+        .code()
+        .consume(&CodeConsumeRequest::new(&code))
+        .await
+        .unwrap();
+    let after = client
+        .code()
+        .list_user_cards(&wechat_card::code::CodeListUserCardsRequest::new(
+            "o_tester",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        after.card_list.is_empty(),
+        "consumed codes leave the card pack"
+    );
+}
+
+/// Clients in other languages bypass this crate's validation: the sandbox applies the
+/// same rules itself and answers with WeChat's errcodes.
+#[tokio::test]
+async fn the_sandbox_checks_requests_itself() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = sandbox.client().unwrap().access_token().await.unwrap();
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value, with_token: bool| {
+        let url = match with_token {
+            true => format!("{}{path}?access_token={}", sandbox.url(), token.expose()),
+            false => format!("{}{path}", sandbox.url()),
+        };
+        let request = http.post(url).body(body.to_string());
+        async move {
+            let bytes = request.send().await.unwrap().bytes().await.unwrap();
+            let reply: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            reply["errcode"].as_i64().unwrap()
+        }
+    };
+    let window = |begin: &str, end: &str| serde_json::json!({"begin_date": begin, "end_date": end, "cond_source": 1});
+    assert_eq!(
+        post(
+            "/datacube/getcardbizuininfo",
+            window("2015/06/15", "2015-06-30"),
+            true
+        )
+        .await,
+        61500
+    );
+    assert_eq!(
+        post(
+            "/datacube/getcardbizuininfo",
+            window("2015-01-01", "2015-06-30"),
+            true
+        )
+        .await,
+        61501
+    );
+    let today = sandbox.today().to_string();
+    assert_eq!(
+        post("/datacube/getcardbizuininfo", window(&today, &today), true).await,
+        61501,
+        "not today"
+    );
+    assert_eq!(
+        post(
+            "/card/batchget",
+            serde_json::json!({"offset": 0, "count": 51}),
+            true
+        )
+        .await,
+        40097
+    );
+    assert_eq!(
+        post(
+            "/card/code/get",
+            serde_json::json!({"code": "x".repeat(21)}),
+            true
+        )
+        .await,
+        45021
+    );
+    assert_eq!(
+        post("/card/code/get", serde_json::json!({}), true).await,
+        41011
+    );
+    assert_eq!(
+        post("/card/code/get", serde_json::json!({"code": "1"}), false).await,
+        41001
+    );
+    let reply = http
+        .post(format!("{}/card/nothing?access_token=x", sandbox.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 404);
+}
