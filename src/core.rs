@@ -104,30 +104,50 @@ pub(crate) fn finish<E: Endpoint>(
     if E::Response::BINARY && (200..300).contains(&status) && !is_json {
         return E::Response::from_body(content_type, body).map_err(decode_error);
     }
-    let envelope: Envelope = serde_json::from_slice(body)
-        .map_err(|e| decode_error(format!("not a JSON object: {e}")))?;
-    if envelope.errcode != 0 {
-        let code = ErrCode::from(envelope.errcode);
-        // "System busy" to a call that is not idempotent: it may or may not have happened.
-        let unknown = code == ErrCode::SystemBusy && !E::IDEMPOTENT;
-        return Err(Error::Api {
-            endpoint: E::ID,
-            code,
-            message: scrub_all(&envelope.errmsg, secrets),
-            check: E::CHECK_OUTCOME.filter(|_| unknown),
-        });
+    if E::Response::BINARY {
+        // A JSON reply where an image was expected: WeChat's error, or nothing.
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| decode_error(format!("not a JSON object: {e}")))?;
+        if envelope.errcode != 0 {
+            return Err(api_error::<E>(envelope.errcode, &envelope.errmsg, secrets));
+        }
+        return Err(decode_error(format!(
+            "expected binary content, got HTTP {status} without an errcode"
+        )));
+    }
+    // One pass in the common case: the typed decode captures errcode and errmsg.
+    let (code, message, decoded) = match E::Response::from_body(content_type, body) {
+        Ok(mut reply) => {
+            let (code, message) = reply.take_envelope();
+            (code, message, Ok(reply))
+        }
+        // An error reply lacks the documented fields: read just its envelope.
+        Err(reason) => match serde_json::from_slice::<Envelope>(body) {
+            Ok(envelope) => (envelope.errcode, envelope.errmsg, Err(reason)),
+            Err(e) => return Err(decode_error(format!("not a JSON object: {e}"))),
+        },
+    };
+    if code != 0 {
+        return Err(api_error::<E>(code, &message, secrets));
     }
     if !(200..300).contains(&status) {
         return Err(decode_error(format!(
             "HTTP status {status} without an errcode"
         )));
     }
-    if E::Response::BINARY {
-        return Err(decode_error(
-            "expected binary content, got a JSON reply without an errcode".into(),
-        ));
+    decoded.map_err(decode_error)
+}
+
+fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Error {
+    let code = ErrCode::from(errcode);
+    // "System busy" to a call that is not idempotent: it may or may not have happened.
+    let unknown = code == ErrCode::SystemBusy && !E::IDEMPOTENT;
+    Error::Api {
+        endpoint: E::ID,
+        code,
+        message: scrub_all(errmsg, secrets),
+        check: E::CHECK_OUTCOME.filter(|_| unknown),
     }
-    E::Response::from_body(content_type, body).map_err(decode_error)
 }
 
 fn excerpt(body: &[u8]) -> String {

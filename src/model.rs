@@ -41,6 +41,12 @@ impl<T: Model> Model for Option<T> {
     }
 }
 
+impl<T: Model> Model for Box<T> {
+    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+        (**self).collect_unknown(path, out);
+    }
+}
+
 impl<T: Model> Model for Vec<T> {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         for (i, v) in self.iter().enumerate() {

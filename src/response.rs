@@ -1,6 +1,6 @@
 //! Replies: JSON models, raw bytes, and the file parts of uploads.
 
-use crate::model::{Model, Object};
+use crate::model::Model;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -10,19 +10,32 @@ pub trait Response: Sized {
     /// A binary reply (an image) rather than a JSON object.
     const BINARY: bool = false;
 
-    /// Decodes a successful reply; `Err` is the reason it does not match the docs.
+    /// Decodes a reply; `Err` is the reason it does not match the docs.
     fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, String>;
+
+    /// Removes and returns the `errcode` (0 when absent) and `errmsg` the reply carried.
+    fn take_envelope(&mut self) -> (i64, String) {
+        (0, String::new())
+    }
 }
 
-/// Decodes a JSON reply into a generated model, leaving out `errcode` and `errmsg`
-/// (checked by the client before).
-pub fn from_json<T: DeserializeOwned + Object>(body: &[u8]) -> Result<T, String> {
-    let mut reply: T = serde_json::from_slice(body)
-        .map_err(|e| format!("does not match the documented reply: {e}"))?;
-    let extra = reply.extra_mut();
-    extra.remove("errcode");
-    extra.remove("errmsg");
-    Ok(reply)
+/// Decodes a JSON reply into a generated model, in one pass: `errcode` and `errmsg`
+/// land in `extra` and are taken out by [`Response::take_envelope`].
+pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("does not match the documented reply: {e}"))
+}
+
+/// `errcode` and `errmsg` out of a reply's `extra`.
+pub fn take_envelope(extra: &mut serde_json::Map<String, serde_json::Value>) -> (i64, String) {
+    let code = extra
+        .remove("errcode")
+        .and_then(|c| c.as_i64())
+        .unwrap_or(0);
+    let message = match extra.remove("errmsg") {
+        Some(serde_json::Value::String(m)) => m,
+        _ => String::new(),
+    };
+    (code, message)
 }
 
 /// A binary reply, such as the QR code image of `showqrcode`.

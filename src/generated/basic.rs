@@ -12,7 +12,7 @@ use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicColorsRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -53,8 +53,52 @@ impl Object for BasicColorsRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for BasicColorsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicColorsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicColorsRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicColorsRequest, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicColorsRequest { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicColorsResponse {
     /// 颜色列表。
@@ -84,10 +128,73 @@ impl crate::response::Response for BasicColorsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for BasicColorsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Colors,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "colors" => Key::Colors,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicColorsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicColorsResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicColorsResponse, A::Error> {
+                let mut v_colors: Option<Vec<CardColor>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Colors => {
+                            if v_colors.is_some() {
+                                return Err(serde::de::Error::duplicate_field("colors"));
+                            }
+                            v_colors = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicColorsResponse {
+                    colors: v_colors
+                        .ok_or_else(|| serde::de::Error::missing_field("colors"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `CardColor`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
@@ -116,6 +223,75 @@ impl Object for CardColor {
     }
 }
 
+impl<'de> Deserialize<'de> for CardColor {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Name,
+            Value,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name" => Key::Name,
+                    "value" => Key::Value,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardColor;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardColor object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardColor, A::Error> {
+                let mut v_name: Option<String> = None;
+                let mut v_value: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Value => {
+                            if v_value.is_some() {
+                                return Err(serde::de::Error::duplicate_field("value"));
+                            }
+                            v_value = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardColor {
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    value: v_value
+                        .ok_or_else(|| serde::de::Error::missing_field("value"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 impl Endpoint for BasicColorsRequest {
     const ID: &'static str = "basic.colors";
@@ -129,7 +305,7 @@ impl Endpoint for BasicColorsRequest {
 }
 
 /// The request of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicCategoriesRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -170,8 +346,52 @@ impl Object for BasicCategoriesRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for BasicCategoriesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicCategoriesRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicCategoriesRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicCategoriesRequest, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicCategoriesRequest { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
@@ -201,10 +421,73 @@ impl crate::response::Response for BasicCategoriesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for BasicCategoriesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Category,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "category" => Key::Category,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicCategoriesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicCategoriesResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicCategoriesResponse, A::Error> {
+                let mut v_category: Option<Vec<ApplyCategory>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Category => {
+                            if v_category.is_some() {
+                                return Err(serde::de::Error::duplicate_field("category"));
+                            }
+                            v_category = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicCategoriesResponse {
+                    category: v_category
+                        .ok_or_else(|| serde::de::Error::missing_field("category"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ApplyCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplyCategory {
     /// 一级类目id。
@@ -238,8 +521,93 @@ impl Object for ApplyCategory {
     }
 }
 
+impl<'de> Deserialize<'de> for ApplyCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            PrimaryCategoryId,
+            CategoryName,
+            SecondaryCategory,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "primary_category_id" => Key::PrimaryCategoryId,
+                    "category_name" => Key::CategoryName,
+                    "secondary_category" => Key::SecondaryCategory,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApplyCategory;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ApplyCategory object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ApplyCategory, A::Error> {
+                let mut v_primary_category_id: Option<i64> = None;
+                let mut v_category_name: Option<String> = None;
+                let mut v_secondary_category: Option<Vec<ApplySubCategory>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::PrimaryCategoryId => {
+                            if v_primary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("primary_category_id"),
+                                );
+                            }
+                            v_primary_category_id = Some(map.next_value()?);
+                        }
+                        Key::CategoryName => {
+                            if v_category_name.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("category_name"),
+                                );
+                            }
+                            v_category_name = Some(map.next_value()?);
+                        }
+                        Key::SecondaryCategory => {
+                            v_secondary_category = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ApplyCategory {
+                    primary_category_id: v_primary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "primary_category_id",
+                        ))?,
+                    category_name: v_category_name
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "category_name",
+                        ))?,
+                    secondary_category: v_secondary_category,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `ApplySubCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplySubCategory {
     /// 二级类目id。
@@ -277,6 +645,105 @@ impl Object for ApplySubCategory {
     }
 }
 
+impl<'de> Deserialize<'de> for ApplySubCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            SecondaryCategoryId,
+            CategoryName,
+            NeedQualificationStuffs,
+            CanChoosePrepaidCard,
+            CanChoosePaymentCard,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "secondary_category_id" => Key::SecondaryCategoryId,
+                    "category_name" => Key::CategoryName,
+                    "need_qualification_stuffs" => Key::NeedQualificationStuffs,
+                    "can_choose_prepaid_card" => Key::CanChoosePrepaidCard,
+                    "can_choose_payment_card" => Key::CanChoosePaymentCard,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApplySubCategory;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ApplySubCategory object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ApplySubCategory, A::Error> {
+                let mut v_secondary_category_id: Option<i64> = None;
+                let mut v_category_name: Option<String> = None;
+                let mut v_need_qualification_stuffs: Option<Vec<String>> = None;
+                let mut v_can_choose_prepaid_card: Option<i64> = None;
+                let mut v_can_choose_payment_card: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::SecondaryCategoryId => {
+                            if v_secondary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("secondary_category_id"),
+                                );
+                            }
+                            v_secondary_category_id = Some(map.next_value()?);
+                        }
+                        Key::CategoryName => {
+                            if v_category_name.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("category_name"),
+                                );
+                            }
+                            v_category_name = Some(map.next_value()?);
+                        }
+                        Key::NeedQualificationStuffs => {
+                            v_need_qualification_stuffs = map.next_value()?;
+                        }
+                        Key::CanChoosePrepaidCard => {
+                            v_can_choose_prepaid_card = map.next_value()?;
+                        }
+                        Key::CanChoosePaymentCard => {
+                            v_can_choose_payment_card = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ApplySubCategory {
+                    secondary_category_id: v_secondary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "secondary_category_id",
+                        ))?,
+                    category_name: v_category_name
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "category_name",
+                        ))?,
+                    need_qualification_stuffs: v_need_qualification_stuffs,
+                    can_choose_prepaid_card: v_can_choose_prepaid_card,
+                    can_choose_payment_card: v_can_choose_payment_card,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
 impl Endpoint for BasicCategoriesRequest {
     const ID: &'static str = "basic.categories";
@@ -290,7 +757,7 @@ impl Endpoint for BasicCategoriesRequest {
 }
 
 /// The request of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicUploadImageRequest {
     /// 文件的数据流 (the image file).
@@ -337,8 +804,67 @@ impl Object for BasicUploadImageRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for BasicUploadImageRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Buffer,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "buffer" => Key::Buffer,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicUploadImageRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicUploadImageRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicUploadImageRequest, A::Error> {
+                let mut v_buffer: Option<crate::FilePart> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Buffer => {
+                            if v_buffer.is_some() {
+                                return Err(serde::de::Error::duplicate_field("buffer"));
+                            }
+                            v_buffer = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicUploadImageRequest {
+                    buffer: v_buffer
+                        .ok_or_else(|| serde::de::Error::missing_field("buffer"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。
@@ -366,6 +892,68 @@ impl Object for BasicUploadImageResponse {
 impl crate::response::Response for BasicUploadImageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for BasicUploadImageResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Url,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "url" => Key::Url,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BasicUploadImageResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BasicUploadImageResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BasicUploadImageResponse, A::Error> {
+                let mut v_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Url => {
+                            if v_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            v_url = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BasicUploadImageResponse {
+                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

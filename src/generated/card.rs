@@ -25,13 +25,13 @@ use crate::types::MovieTicketUpdate;
 use crate::types::ScenicTicketUpdate;
 
 /// The request of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardCreateRequest {
     /// The card: `card_type` and the object of that type (base_info, advanced_info and the type's own fields).
     ///
     /// *Required.*
-    pub card: Card,
+    pub card: Box<Card>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -42,7 +42,7 @@ impl CardCreateRequest {
     /// A value with the required `card`; set the others with the setters.
     pub fn new(card: Card) -> Self {
         Self {
-            card,
+            card: Box::new(card),
             extra: serde_json::Map::new(),
         }
     }
@@ -70,8 +70,66 @@ impl Object for CardCreateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardCreateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Card,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card" => Key::Card,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardCreateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardCreateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardCreateRequest, A::Error> {
+                let mut v_card: Option<Box<Card>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Card => {
+                            if v_card.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card"));
+                            }
+                            v_card = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardCreateRequest {
+                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardCreateResponse {
     /// 卡券ID
@@ -100,6 +158,69 @@ impl crate::response::Response for CardCreateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardCreateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardCreateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardCreateResponse, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardCreateResponse {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.create`: 创建卡券 — create a card definition of any type and get its card_id
@@ -118,7 +239,7 @@ impl Endpoint for CardCreateRequest {
 }
 
 /// The request of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetPayCellRequest {
     /// 卡券ID
@@ -168,8 +289,78 @@ impl Object for CardSetPayCellRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardSetPayCellRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            IsOpen,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "is_open" => Key::IsOpen,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetPayCellRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetPayCellRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetPayCellRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_is_open: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::IsOpen => {
+                            if v_is_open.is_some() {
+                                return Err(serde::de::Error::duplicate_field("is_open"));
+                            }
+                            v_is_open = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetPayCellRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    is_open: v_is_open
+                        .ok_or_else(|| serde::de::Error::missing_field("is_open"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetPayCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -194,6 +385,54 @@ impl crate::response::Response for CardSetPayCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardSetPayCellResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetPayCellResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetPayCellResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetPayCellResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetPayCellResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
@@ -209,7 +448,7 @@ impl Endpoint for CardSetPayCellRequest {
 }
 
 /// The request of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellRequest {
     /// 卡券ID
@@ -279,8 +518,88 @@ impl Object for CardSetSelfConsumeCellRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            IsOpen,
+            NeedVerifyCod,
+            NeedRemarkAmount,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "is_open" => Key::IsOpen,
+                    "need_verify_cod" => Key::NeedVerifyCod,
+                    "need_remark_amount" => Key::NeedRemarkAmount,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetSelfConsumeCellRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetSelfConsumeCellRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetSelfConsumeCellRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_is_open: Option<bool> = None;
+                let mut v_need_verify_cod: Option<bool> = None;
+                let mut v_need_remark_amount: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::IsOpen => {
+                            if v_is_open.is_some() {
+                                return Err(serde::de::Error::duplicate_field("is_open"));
+                            }
+                            v_is_open = Some(map.next_value()?);
+                        }
+                        Key::NeedVerifyCod => v_need_verify_cod = map.next_value()?,
+                        Key::NeedRemarkAmount => v_need_remark_amount = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetSelfConsumeCellRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    is_open: v_is_open
+                        .ok_or_else(|| serde::de::Error::missing_field("is_open"))?,
+                    need_verify_cod: v_need_verify_cod,
+                    need_remark_amount: v_need_remark_amount,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -305,6 +624,56 @@ impl crate::response::Response for CardSetSelfConsumeCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardSetSelfConsumeCellResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetSelfConsumeCellResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetSelfConsumeCellResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetSelfConsumeCellResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetSelfConsumeCellResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
@@ -320,7 +689,7 @@ impl Endpoint for CardSetSelfConsumeCellRequest {
 }
 
 /// The request of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetTestWhitelistRequest {
     /// 测试的openid列表
@@ -412,8 +781,66 @@ impl Object for CardSetTestWhitelistRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Openid,
+            Username,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "openid" => Key::Openid,
+                    "username" => Key::Username,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetTestWhitelistRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetTestWhitelistRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetTestWhitelistRequest, A::Error> {
+                let mut v_openid: Option<Vec<String>> = None;
+                let mut v_username: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Openid => v_openid = map.next_value()?,
+                        Key::Username => v_username = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetTestWhitelistRequest {
+                    openid: v_openid,
+                    username: v_username,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardSetTestWhitelistResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -438,6 +865,56 @@ impl crate::response::Response for CardSetTestWhitelistResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardSetTestWhitelistResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardSetTestWhitelistResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardSetTestWhitelistResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardSetTestWhitelistResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardSetTestWhitelistResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
@@ -453,7 +930,7 @@ impl Endpoint for CardSetTestWhitelistRequest {
 }
 
 /// The request of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardGetRequest {
     /// 卡券ID
@@ -498,14 +975,73 @@ impl Object for CardGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardGetRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardGetRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardGetResponse {
     /// The card definition, under the key of its type.
     ///
     /// *Required.*
-    pub card: Card,
+    pub card: Box<Card>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -529,6 +1065,68 @@ impl crate::response::Response for CardGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Card,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card" => Key::Card,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardGetResponse, A::Error> {
+                let mut v_card: Option<Box<Card>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Card => {
+                            if v_card.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card"));
+                            }
+                            v_card = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardGetResponse {
+                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.get`: 查看卡券详情 — a card's definition, review status and stock
@@ -544,7 +1142,7 @@ impl Endpoint for CardGetRequest {
 }
 
 /// The request of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardBatchGetRequest {
     /// 查询卡列表的起始偏移量，从0开始 (offset 5 starts at the sixth card).
@@ -619,8 +1217,83 @@ impl Object for CardBatchGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardBatchGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Offset,
+            Count,
+            StatusList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "offset" => Key::Offset,
+                    "count" => Key::Count,
+                    "status_list" => Key::StatusList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardBatchGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardBatchGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardBatchGetRequest, A::Error> {
+                let mut v_offset: Option<i64> = None;
+                let mut v_count: Option<i64> = None;
+                let mut v_status_list: Option<Vec<CardStatus>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Offset => {
+                            if v_offset.is_some() {
+                                return Err(serde::de::Error::duplicate_field("offset"));
+                            }
+                            v_offset = Some(map.next_value()?);
+                        }
+                        Key::Count => {
+                            if v_count.is_some() {
+                                return Err(serde::de::Error::duplicate_field("count"));
+                            }
+                            v_count = Some(map.next_value()?);
+                        }
+                        Key::StatusList => v_status_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardBatchGetRequest {
+                    offset: v_offset
+                        .ok_or_else(|| serde::de::Error::missing_field("offset"))?,
+                    count: v_count
+                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
+                    status_list: v_status_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardBatchGetResponse {
     /// 卡券ID列表
@@ -653,6 +1326,82 @@ impl crate::response::Response for CardBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardBatchGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardIdList,
+            TotalNum,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id_list" => Key::CardIdList,
+                    "total_num" => Key::TotalNum,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardBatchGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardBatchGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardBatchGetResponse, A::Error> {
+                let mut v_card_id_list: Option<Vec<String>> = None;
+                let mut v_total_num: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardIdList => {
+                            if v_card_id_list.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("card_id_list"),
+                                );
+                            }
+                            v_card_id_list = Some(map.next_value()?);
+                        }
+                        Key::TotalNum => {
+                            if v_total_num.is_some() {
+                                return Err(serde::de::Error::duplicate_field("total_num"));
+                            }
+                            v_total_num = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardBatchGetResponse {
+                    card_id_list: v_card_id_list
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id_list"))?,
+                    total_num: v_total_num
+                        .ok_or_else(|| serde::de::Error::missing_field("total_num"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
@@ -668,7 +1417,7 @@ impl Endpoint for CardBatchGetRequest {
 }
 
 /// The request of `card.update`: 更改卡券信息 — change the updatable fields of a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardUpdateRequest {
     /// 卡券ID
@@ -677,37 +1426,37 @@ pub struct CardUpdateRequest {
     pub card_id: String,
     /// fields of a GROUPON card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groupon: Option<GrouponUpdate>,
+    pub groupon: Option<Box<GrouponUpdate>>,
     /// fields of a CASH card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cash: Option<CashUpdate>,
+    pub cash: Option<Box<CashUpdate>>,
     /// fields of a DISCOUNT card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountUpdate>,
+    pub discount: Option<Box<DiscountUpdate>>,
     /// fields of a GIFT card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gift: Option<GiftUpdate>,
+    pub gift: Option<Box<GiftUpdate>>,
     /// fields of a GENERAL_COUPON card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub general_coupon: Option<GeneralCouponUpdate>,
+    pub general_coupon: Option<Box<GeneralCouponUpdate>>,
     /// fields of a MEMBER_CARD
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_card: Option<MemberCardUpdate>,
+    pub member_card: Option<Box<MemberCardUpdate>>,
     /// fields of a SCENIC_TICKET
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenic_ticket: Option<ScenicTicketUpdate>,
+    pub scenic_ticket: Option<Box<ScenicTicketUpdate>>,
     /// fields of a MOVIE_TICKET
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub movie_ticket: Option<MovieTicketUpdate>,
+    pub movie_ticket: Option<Box<MovieTicketUpdate>>,
     /// fields of a BOARDING_PASS
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub boarding_pass: Option<BoardingPassUpdate>,
+    pub boarding_pass: Option<Box<BoardingPassUpdate>>,
     /// fields of a MEETING_TICKET
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meeting_ticket: Option<MeetingTicketUpdate>,
+    pub meeting_ticket: Option<Box<MeetingTicketUpdate>>,
     /// fields of a BUS_TICKET
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bus_ticket: Option<BusTicketUpdate>,
+    pub bus_ticket: Option<Box<BusTicketUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -736,67 +1485,67 @@ impl CardUpdateRequest {
 
     /// Sets [`groupon`](Self::groupon).
     pub fn groupon(mut self, groupon: GrouponUpdate) -> Self {
-        self.groupon = Some(groupon);
+        self.groupon = Some(Box::new(groupon));
         self
     }
 
     /// Sets [`cash`](Self::cash).
     pub fn cash(mut self, cash: CashUpdate) -> Self {
-        self.cash = Some(cash);
+        self.cash = Some(Box::new(cash));
         self
     }
 
     /// Sets [`discount`](Self::discount).
     pub fn discount(mut self, discount: DiscountUpdate) -> Self {
-        self.discount = Some(discount);
+        self.discount = Some(Box::new(discount));
         self
     }
 
     /// Sets [`gift`](Self::gift).
     pub fn gift(mut self, gift: GiftUpdate) -> Self {
-        self.gift = Some(gift);
+        self.gift = Some(Box::new(gift));
         self
     }
 
     /// Sets [`general_coupon`](Self::general_coupon).
     pub fn general_coupon(mut self, general_coupon: GeneralCouponUpdate) -> Self {
-        self.general_coupon = Some(general_coupon);
+        self.general_coupon = Some(Box::new(general_coupon));
         self
     }
 
     /// Sets [`member_card`](Self::member_card).
     pub fn member_card(mut self, member_card: MemberCardUpdate) -> Self {
-        self.member_card = Some(member_card);
+        self.member_card = Some(Box::new(member_card));
         self
     }
 
     /// Sets [`scenic_ticket`](Self::scenic_ticket).
     pub fn scenic_ticket(mut self, scenic_ticket: ScenicTicketUpdate) -> Self {
-        self.scenic_ticket = Some(scenic_ticket);
+        self.scenic_ticket = Some(Box::new(scenic_ticket));
         self
     }
 
     /// Sets [`movie_ticket`](Self::movie_ticket).
     pub fn movie_ticket(mut self, movie_ticket: MovieTicketUpdate) -> Self {
-        self.movie_ticket = Some(movie_ticket);
+        self.movie_ticket = Some(Box::new(movie_ticket));
         self
     }
 
     /// Sets [`boarding_pass`](Self::boarding_pass).
     pub fn boarding_pass(mut self, boarding_pass: BoardingPassUpdate) -> Self {
-        self.boarding_pass = Some(boarding_pass);
+        self.boarding_pass = Some(Box::new(boarding_pass));
         self
     }
 
     /// Sets [`meeting_ticket`](Self::meeting_ticket).
     pub fn meeting_ticket(mut self, meeting_ticket: MeetingTicketUpdate) -> Self {
-        self.meeting_ticket = Some(meeting_ticket);
+        self.meeting_ticket = Some(Box::new(meeting_ticket));
         self
     }
 
     /// Sets [`bus_ticket`](Self::bus_ticket).
     pub fn bus_ticket(mut self, bus_ticket: BusTicketUpdate) -> Self {
-        self.bus_ticket = Some(bus_ticket);
+        self.bus_ticket = Some(Box::new(bus_ticket));
         self
     }
 }
@@ -911,8 +1660,122 @@ impl Object for CardUpdateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Groupon,
+            Cash,
+            Discount,
+            Gift,
+            GeneralCoupon,
+            MemberCard,
+            ScenicTicket,
+            MovieTicket,
+            BoardingPass,
+            MeetingTicket,
+            BusTicket,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "groupon" => Key::Groupon,
+                    "cash" => Key::Cash,
+                    "discount" => Key::Discount,
+                    "gift" => Key::Gift,
+                    "general_coupon" => Key::GeneralCoupon,
+                    "member_card" => Key::MemberCard,
+                    "scenic_ticket" => Key::ScenicTicket,
+                    "movie_ticket" => Key::MovieTicket,
+                    "boarding_pass" => Key::BoardingPass,
+                    "meeting_ticket" => Key::MeetingTicket,
+                    "bus_ticket" => Key::BusTicket,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardUpdateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardUpdateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardUpdateRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_groupon: Option<Box<GrouponUpdate>> = None;
+                let mut v_cash: Option<Box<CashUpdate>> = None;
+                let mut v_discount: Option<Box<DiscountUpdate>> = None;
+                let mut v_gift: Option<Box<GiftUpdate>> = None;
+                let mut v_general_coupon: Option<Box<GeneralCouponUpdate>> = None;
+                let mut v_member_card: Option<Box<MemberCardUpdate>> = None;
+                let mut v_scenic_ticket: Option<Box<ScenicTicketUpdate>> = None;
+                let mut v_movie_ticket: Option<Box<MovieTicketUpdate>> = None;
+                let mut v_boarding_pass: Option<Box<BoardingPassUpdate>> = None;
+                let mut v_meeting_ticket: Option<Box<MeetingTicketUpdate>> = None;
+                let mut v_bus_ticket: Option<Box<BusTicketUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Groupon => v_groupon = map.next_value()?,
+                        Key::Cash => v_cash = map.next_value()?,
+                        Key::Discount => v_discount = map.next_value()?,
+                        Key::Gift => v_gift = map.next_value()?,
+                        Key::GeneralCoupon => v_general_coupon = map.next_value()?,
+                        Key::MemberCard => v_member_card = map.next_value()?,
+                        Key::ScenicTicket => v_scenic_ticket = map.next_value()?,
+                        Key::MovieTicket => v_movie_ticket = map.next_value()?,
+                        Key::BoardingPass => v_boarding_pass = map.next_value()?,
+                        Key::MeetingTicket => v_meeting_ticket = map.next_value()?,
+                        Key::BusTicket => v_bus_ticket = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardUpdateRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    groupon: v_groupon,
+                    cash: v_cash,
+                    discount: v_discount,
+                    gift: v_gift,
+                    general_coupon: v_general_coupon,
+                    member_card: v_member_card,
+                    scenic_ticket: v_scenic_ticket,
+                    movie_ticket: v_movie_ticket,
+                    boarding_pass: v_boarding_pass,
+                    meeting_ticket: v_meeting_ticket,
+                    bus_ticket: v_bus_ticket,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.update`: 更改卡券信息 — change the updatable fields of a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardUpdateResponse {
     /// 是否提交审核: true if the change sent the card back to review (its status becomes 审核中).
@@ -940,6 +1803,63 @@ impl crate::response::Response for CardUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            SendCheck,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "send_check" => Key::SendCheck,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardUpdateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardUpdateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardUpdateResponse, A::Error> {
+                let mut v_send_check: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::SendCheck => v_send_check = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardUpdateResponse {
+                    send_check: v_send_check,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.update`: 更改卡券信息 — change the updatable fields of a card
@@ -955,7 +1875,7 @@ impl Endpoint for CardUpdateRequest {
 }
 
 /// The request of `card.modify_stock`: 修改库存 — raise or lower a card's stock
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardModifyStockRequest {
     /// 卡券ID
@@ -1032,8 +1952,79 @@ impl Object for CardModifyStockRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardModifyStockRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            IncreaseStockValue,
+            ReduceStockValue,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "increase_stock_value" => Key::IncreaseStockValue,
+                    "reduce_stock_value" => Key::ReduceStockValue,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardModifyStockRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardModifyStockRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardModifyStockRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_increase_stock_value: Option<i64> = None;
+                let mut v_reduce_stock_value: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::IncreaseStockValue => {
+                            v_increase_stock_value = map.next_value()?;
+                        }
+                        Key::ReduceStockValue => v_reduce_stock_value = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardModifyStockRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    increase_stock_value: v_increase_stock_value,
+                    reduce_stock_value: v_reduce_stock_value,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.modify_stock`: 修改库存 — raise or lower a card's stock
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardModifyStockResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -1058,6 +2049,54 @@ impl crate::response::Response for CardModifyStockResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardModifyStockResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardModifyStockResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardModifyStockResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardModifyStockResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardModifyStockResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `card.modify_stock`: 修改库存 — raise or lower a card's stock
@@ -1076,7 +2115,7 @@ impl Endpoint for CardModifyStockRequest {
 }
 
 /// The request of `card.delete`: 删除卡券 — delete a card definition
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardDeleteRequest {
     /// 卡券ID
@@ -1121,8 +2160,67 @@ impl Object for CardDeleteRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CardDeleteRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardDeleteRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardDeleteRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardDeleteRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardDeleteRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `card.delete`: 删除卡券 — delete a card definition
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -1146,6 +2244,54 @@ impl Object for CardDeleteResponse {
 impl crate::response::Response for CardDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardDeleteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardDeleteResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardDeleteResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardDeleteResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardDeleteResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::types::UserCardStatus;
 
 /// The request of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeGetRequest {
     /// 单张卡券的唯一标准 (the code).
@@ -84,14 +84,82 @@ impl Object for CodeGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            CheckConsume,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "check_consume" => Key::CheckConsume,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeGetRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_check_consume: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CheckConsume => v_check_consume = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeGetRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    check_consume: v_check_consume,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
     ///
     /// *Required.*
-    pub card: CodeCard,
+    pub card: Box<CodeCard>,
     /// 用户openid (the holder)
     ///
     /// *Required.*
@@ -132,10 +200,98 @@ impl crate::response::Response for CodeGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Card,
+            Openid,
+            CanConsume,
+            UserCardStatus,
+            OuterStr,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card" => Key::Card,
+                    "openid" => Key::Openid,
+                    "can_consume" => Key::CanConsume,
+                    "user_card_status" => Key::UserCardStatus,
+                    "outer_str" => Key::OuterStr,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeGetResponse, A::Error> {
+                let mut v_card: Option<Box<CodeCard>> = None;
+                let mut v_openid: Option<String> = None;
+                let mut v_can_consume: Option<bool> = None;
+                let mut v_user_card_status: Option<UserCardStatus> = None;
+                let mut v_outer_str: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Card => {
+                            if v_card.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card"));
+                            }
+                            v_card = Some(map.next_value()?);
+                        }
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::CanConsume => v_can_consume = map.next_value()?,
+                        Key::UserCardStatus => v_user_card_status = map.next_value()?,
+                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeGetResponse {
+                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    can_consume: v_can_consume,
+                    user_card_status: v_user_card_status,
+                    outer_str: v_outer_str,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The card the code belongs to and the code's validity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeCard {
     /// 卡券ID
@@ -166,6 +322,75 @@ impl Object for CodeCard {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            BeginTime,
+            EndTime,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "begin_time" => Key::BeginTime,
+                    "end_time" => Key::EndTime,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeCard, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_begin_time: Option<i64> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::BeginTime => v_begin_time = map.next_value()?,
+                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeCard {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    begin_time: v_begin_time,
+                    end_time: v_end_time,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
 impl Endpoint for CodeGetRequest {
     const ID: &'static str = "code.get";
@@ -179,7 +404,7 @@ impl Endpoint for CodeGetRequest {
 }
 
 /// The request of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeListUserCardsRequest {
     /// 需要查询的用户openid
@@ -240,8 +465,72 @@ impl Object for CodeListUserCardsRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Openid,
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "openid" => Key::Openid,
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeListUserCardsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeListUserCardsRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeListUserCardsRequest, A::Error> {
+                let mut v_openid: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeListUserCardsRequest {
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    card_id: v_card_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
@@ -274,10 +563,78 @@ impl crate::response::Response for CodeListUserCardsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardList,
+            HasShareCard,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_list" => Key::CardList,
+                    "has_share_card" => Key::HasShareCard,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeListUserCardsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeListUserCardsResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeListUserCardsResponse, A::Error> {
+                let mut v_card_list: Option<Vec<UserCard>> = None;
+                let mut v_has_share_card: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardList => {
+                            if v_card_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_list"));
+                            }
+                            v_card_list = Some(map.next_value()?);
+                        }
+                        Key::HasShareCard => v_has_share_card = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeListUserCardsResponse {
+                    card_list: v_card_list
+                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
+                    has_share_card: v_has_share_card,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `UserCard`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UserCard {
     /// the code the user holds
@@ -306,6 +663,75 @@ impl Object for UserCard {
     }
 }
 
+impl<'de> Deserialize<'de> for UserCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a UserCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserCard, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(UserCard {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
 impl Endpoint for CodeListUserCardsRequest {
     const ID: &'static str = "code.list_user_cards";
@@ -319,7 +745,7 @@ impl Endpoint for CodeListUserCardsRequest {
 }
 
 /// The request of `code.update`: 更改Code — replace a custom code after the card was gifted
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUpdateRequest {
     /// 需变更的Code码 (the current code)
@@ -392,8 +818,82 @@ impl Object for CodeUpdateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            NewCode,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "new_code" => Key::NewCode,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeUpdateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeUpdateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeUpdateRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_new_code: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::NewCode => {
+                            if v_new_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("new_code"));
+                            }
+                            v_new_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeUpdateRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    new_code: v_new_code
+                        .ok_or_else(|| serde::de::Error::missing_field("new_code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.update`: 更改Code — replace a custom code after the card was gifted
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUpdateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -418,6 +918,54 @@ impl crate::response::Response for CodeUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeUpdateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeUpdateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeUpdateResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeUpdateResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `code.update`: 更改Code — replace a custom code after the card was gifted
@@ -436,7 +984,7 @@ impl Endpoint for CodeUpdateRequest {
 }
 
 /// The request of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUnavailableRequest {
     /// 设置失效的Code码
@@ -511,8 +1059,76 @@ impl Object for CodeUnavailableRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeUnavailableRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Reason,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "reason" => Key::Reason,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeUnavailableRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeUnavailableRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeUnavailableRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_reason: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::Reason => v_reason = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeUnavailableRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    reason: v_reason,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUnavailableResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -537,6 +1153,54 @@ impl crate::response::Response for CodeUnavailableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeUnavailableResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeUnavailableResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeUnavailableResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeUnavailableResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeUnavailableResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
@@ -555,7 +1219,7 @@ impl Endpoint for CodeUnavailableRequest {
 }
 
 /// The request of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeConsumeRequest {
     /// 需核销的Code码
@@ -616,14 +1280,77 @@ impl Object for CodeConsumeRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeConsumeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeConsumeRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeConsumeRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeConsumeRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeConsumeRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
     ///
     /// *Required.*
-    pub card: ConsumedCard,
+    pub card: Box<ConsumedCard>,
     /// 用户在该公众号内的唯一身份标识 (the holder)
     ///
     /// *Required.*
@@ -651,10 +1378,83 @@ impl crate::response::Response for CodeConsumeResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeConsumeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Card,
+            Openid,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card" => Key::Card,
+                    "openid" => Key::Openid,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeConsumeResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeConsumeResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeConsumeResponse, A::Error> {
+                let mut v_card: Option<Box<ConsumedCard>> = None;
+                let mut v_openid: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Card => {
+                            if v_card.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card"));
+                            }
+                            v_card = Some(map.next_value()?);
+                        }
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeConsumeResponse {
+                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The card the code belonged to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ConsumedCard {
     /// 卡券ID
@@ -679,6 +1479,65 @@ impl Object for ConsumedCard {
     }
 }
 
+impl<'de> Deserialize<'de> for ConsumedCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ConsumedCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ConsumedCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ConsumedCard, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ConsumedCard {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `code.consume`: 核销Code — redeem a code (irreversible)
 impl Endpoint for CodeConsumeRequest {
     const ID: &'static str = "code.consume";
@@ -695,7 +1554,7 @@ impl Endpoint for CodeConsumeRequest {
 }
 
 /// The request of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeDecryptRequest {
     /// 经过加密的Code码 (URL-decoded first).
@@ -740,8 +1599,69 @@ impl Object for CodeDecryptRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeDecryptRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            EncryptCode,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "encrypt_code" => Key::EncryptCode,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeDecryptRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeDecryptRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeDecryptRequest, A::Error> {
+                let mut v_encrypt_code: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::EncryptCode => {
+                            if v_encrypt_code.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("encrypt_code"),
+                                );
+                            }
+                            v_encrypt_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeDecryptRequest {
+                    encrypt_code: v_encrypt_code
+                        .ok_or_else(|| serde::de::Error::missing_field("encrypt_code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码
@@ -770,6 +1690,68 @@ impl crate::response::Response for CodeDecryptResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeDecryptResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeDecryptResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeDecryptResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeDecryptResponse, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeDecryptResponse {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
@@ -785,7 +1767,7 @@ impl Endpoint for CodeDecryptRequest {
 }
 
 /// The request of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeMarkRequest {
     /// 卡券的code码
@@ -860,8 +1842,99 @@ impl Object for CodeMarkRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for CodeMarkRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Openid,
+            IsMark,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "openid" => Key::Openid,
+                    "is_mark" => Key::IsMark,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeMarkRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeMarkRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeMarkRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_openid: Option<String> = None;
+                let mut v_is_mark: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::IsMark => {
+                            if v_is_mark.is_some() {
+                                return Err(serde::de::Error::duplicate_field("is_mark"));
+                            }
+                            v_is_mark = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeMarkRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    is_mark: v_is_mark
+                        .ok_or_else(|| serde::de::Error::missing_field("is_mark"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeMarkResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -885,6 +1958,54 @@ impl Object for CodeMarkResponse {
 impl crate::response::Response for CodeMarkResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeMarkResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CodeMarkResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeMarkResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeMarkResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CodeMarkResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

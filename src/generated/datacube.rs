@@ -14,7 +14,7 @@ use crate::types::CondSource;
 use crate::types::DatacubeCardType;
 
 /// The request of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -89,8 +89,91 @@ impl Object for DatacubeBizInfoRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BeginDate,
+            EndDate,
+            CondSource,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "begin_date" => Key::BeginDate,
+                    "end_date" => Key::EndDate,
+                    "cond_source" => Key::CondSource,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeBizInfoRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeBizInfoRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeBizInfoRequest, A::Error> {
+                let mut v_begin_date: Option<String> = None;
+                let mut v_end_date: Option<String> = None;
+                let mut v_cond_source: Option<CondSource> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BeginDate => {
+                            if v_begin_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_date"));
+                            }
+                            v_begin_date = Some(map.next_value()?);
+                        }
+                        Key::EndDate => {
+                            if v_end_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_date"));
+                            }
+                            v_end_date = Some(map.next_value()?);
+                        }
+                        Key::CondSource => {
+                            if v_cond_source.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("cond_source"),
+                                );
+                            }
+                            v_cond_source = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeBizInfoRequest {
+                    begin_date: v_begin_date
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
+                    end_date: v_end_date
+                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
+                    cond_source: v_cond_source
+                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
@@ -120,10 +203,72 @@ impl crate::response::Response for DatacubeBizInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            List,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "list" => Key::List,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeBizInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeBizInfoResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeBizInfoResponse, A::Error> {
+                let mut v_list: Option<Vec<BizInfoRow>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::List => {
+                            if v_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("list"));
+                            }
+                            v_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeBizInfoResponse {
+                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `BizInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BizInfoRow {
     /// 日期信息
@@ -178,6 +323,115 @@ impl Object for BizInfoRow {
     }
 }
 
+impl<'de> Deserialize<'de> for BizInfoRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RefDate,
+            ViewCnt,
+            ViewUser,
+            ReceiveCnt,
+            ReceiveUser,
+            VerifyCnt,
+            VerifyUser,
+            GivenCnt,
+            GivenUser,
+            ExpireCnt,
+            ExpireUser,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ref_date" => Key::RefDate,
+                    "view_cnt" => Key::ViewCnt,
+                    "view_user" => Key::ViewUser,
+                    "receive_cnt" => Key::ReceiveCnt,
+                    "receive_user" => Key::ReceiveUser,
+                    "verify_cnt" => Key::VerifyCnt,
+                    "verify_user" => Key::VerifyUser,
+                    "given_cnt" => Key::GivenCnt,
+                    "given_user" => Key::GivenUser,
+                    "expire_cnt" => Key::ExpireCnt,
+                    "expire_user" => Key::ExpireUser,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BizInfoRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BizInfoRow object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BizInfoRow, A::Error> {
+                let mut v_ref_date: Option<String> = None;
+                let mut v_view_cnt: Option<i64> = None;
+                let mut v_view_user: Option<i64> = None;
+                let mut v_receive_cnt: Option<i64> = None;
+                let mut v_receive_user: Option<i64> = None;
+                let mut v_verify_cnt: Option<i64> = None;
+                let mut v_verify_user: Option<i64> = None;
+                let mut v_given_cnt: Option<i64> = None;
+                let mut v_given_user: Option<i64> = None;
+                let mut v_expire_cnt: Option<i64> = None;
+                let mut v_expire_user: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RefDate => {
+                            if v_ref_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ref_date"));
+                            }
+                            v_ref_date = Some(map.next_value()?);
+                        }
+                        Key::ViewCnt => v_view_cnt = map.next_value()?,
+                        Key::ViewUser => v_view_user = map.next_value()?,
+                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
+                        Key::ReceiveUser => v_receive_user = map.next_value()?,
+                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
+                        Key::VerifyUser => v_verify_user = map.next_value()?,
+                        Key::GivenCnt => v_given_cnt = map.next_value()?,
+                        Key::GivenUser => v_given_user = map.next_value()?,
+                        Key::ExpireCnt => v_expire_cnt = map.next_value()?,
+                        Key::ExpireUser => v_expire_user = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BizInfoRow {
+                    ref_date: v_ref_date
+                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    view_cnt: v_view_cnt,
+                    view_user: v_view_user,
+                    receive_cnt: v_receive_cnt,
+                    receive_user: v_receive_user,
+                    verify_cnt: v_verify_cnt,
+                    verify_user: v_verify_user,
+                    given_cnt: v_given_cnt,
+                    given_user: v_given_user,
+                    expire_cnt: v_expire_cnt,
+                    expire_user: v_expire_user,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
 impl Endpoint for DatacubeBizInfoRequest {
     const ID: &'static str = "datacube.biz_info";
@@ -191,7 +445,7 @@ impl Endpoint for DatacubeBizInfoRequest {
 }
 
 /// The request of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoRequest {
     /// 卡券ID。填写后，指定拉出该卡券的相关数据 (one card only).
@@ -282,8 +536,96 @@ impl Object for DatacubeCardInfoRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            BeginDate,
+            EndDate,
+            CondSource,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "begin_date" => Key::BeginDate,
+                    "end_date" => Key::EndDate,
+                    "cond_source" => Key::CondSource,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeCardInfoRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeCardInfoRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeCardInfoRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_begin_date: Option<String> = None;
+                let mut v_end_date: Option<String> = None;
+                let mut v_cond_source: Option<CondSource> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::BeginDate => {
+                            if v_begin_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_date"));
+                            }
+                            v_begin_date = Some(map.next_value()?);
+                        }
+                        Key::EndDate => {
+                            if v_end_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_date"));
+                            }
+                            v_end_date = Some(map.next_value()?);
+                        }
+                        Key::CondSource => {
+                            if v_cond_source.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("cond_source"),
+                                );
+                            }
+                            v_cond_source = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeCardInfoRequest {
+                    card_id: v_card_id,
+                    begin_date: v_begin_date
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
+                    end_date: v_end_date
+                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
+                    cond_source: v_cond_source
+                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
@@ -313,10 +655,72 @@ impl crate::response::Response for DatacubeCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            List,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "list" => Key::List,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeCardInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeCardInfoResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeCardInfoResponse, A::Error> {
+                let mut v_list: Option<Vec<CardInfoRow>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::List => {
+                            if v_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("list"));
+                            }
+                            v_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeCardInfoResponse {
+                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `CardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardInfoRow {
     /// 日期信息
@@ -378,6 +782,125 @@ impl Object for CardInfoRow {
     }
 }
 
+impl<'de> Deserialize<'de> for CardInfoRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RefDate,
+            CardId,
+            CardType,
+            ViewCnt,
+            ViewUser,
+            ReceiveCnt,
+            ReceiveUser,
+            VerifyCnt,
+            VerifyUser,
+            GivenCnt,
+            GivenUser,
+            ExpireCnt,
+            ExpireUser,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ref_date" => Key::RefDate,
+                    "card_id" => Key::CardId,
+                    "card_type" => Key::CardType,
+                    "view_cnt" => Key::ViewCnt,
+                    "view_user" => Key::ViewUser,
+                    "receive_cnt" => Key::ReceiveCnt,
+                    "receive_user" => Key::ReceiveUser,
+                    "verify_cnt" => Key::VerifyCnt,
+                    "verify_user" => Key::VerifyUser,
+                    "given_cnt" => Key::GivenCnt,
+                    "given_user" => Key::GivenUser,
+                    "expire_cnt" => Key::ExpireCnt,
+                    "expire_user" => Key::ExpireUser,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CardInfoRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CardInfoRow object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CardInfoRow, A::Error> {
+                let mut v_ref_date: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_card_type: Option<DatacubeCardType> = None;
+                let mut v_view_cnt: Option<i64> = None;
+                let mut v_view_user: Option<i64> = None;
+                let mut v_receive_cnt: Option<i64> = None;
+                let mut v_receive_user: Option<i64> = None;
+                let mut v_verify_cnt: Option<i64> = None;
+                let mut v_verify_user: Option<i64> = None;
+                let mut v_given_cnt: Option<i64> = None;
+                let mut v_given_user: Option<i64> = None;
+                let mut v_expire_cnt: Option<i64> = None;
+                let mut v_expire_user: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RefDate => {
+                            if v_ref_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ref_date"));
+                            }
+                            v_ref_date = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardType => v_card_type = map.next_value()?,
+                        Key::ViewCnt => v_view_cnt = map.next_value()?,
+                        Key::ViewUser => v_view_user = map.next_value()?,
+                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
+                        Key::ReceiveUser => v_receive_user = map.next_value()?,
+                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
+                        Key::VerifyUser => v_verify_user = map.next_value()?,
+                        Key::GivenCnt => v_given_cnt = map.next_value()?,
+                        Key::GivenUser => v_given_user = map.next_value()?,
+                        Key::ExpireCnt => v_expire_cnt = map.next_value()?,
+                        Key::ExpireUser => v_expire_user = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CardInfoRow {
+                    ref_date: v_ref_date
+                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    card_id: v_card_id,
+                    card_type: v_card_type,
+                    view_cnt: v_view_cnt,
+                    view_user: v_view_user,
+                    receive_cnt: v_receive_cnt,
+                    receive_user: v_receive_user,
+                    verify_cnt: v_verify_cnt,
+                    verify_user: v_verify_user,
+                    given_cnt: v_given_cnt,
+                    given_user: v_given_user,
+                    expire_cnt: v_expire_cnt,
+                    expire_user: v_expire_user,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
 impl Endpoint for DatacubeCardInfoRequest {
     const ID: &'static str = "datacube.card_info";
@@ -391,7 +914,7 @@ impl Endpoint for DatacubeCardInfoRequest {
 }
 
 /// The request of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -466,8 +989,91 @@ impl Object for DatacubeMemberCardInfoRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BeginDate,
+            EndDate,
+            CondSource,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "begin_date" => Key::BeginDate,
+                    "end_date" => Key::EndDate,
+                    "cond_source" => Key::CondSource,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeMemberCardInfoRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeMemberCardInfoRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeMemberCardInfoRequest, A::Error> {
+                let mut v_begin_date: Option<String> = None;
+                let mut v_end_date: Option<String> = None;
+                let mut v_cond_source: Option<CondSource> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BeginDate => {
+                            if v_begin_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_date"));
+                            }
+                            v_begin_date = Some(map.next_value()?);
+                        }
+                        Key::EndDate => {
+                            if v_end_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_date"));
+                            }
+                            v_end_date = Some(map.next_value()?);
+                        }
+                        Key::CondSource => {
+                            if v_cond_source.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("cond_source"),
+                                );
+                            }
+                            v_cond_source = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeMemberCardInfoRequest {
+                    begin_date: v_begin_date
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
+                    end_date: v_end_date
+                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
+                    cond_source: v_cond_source
+                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
@@ -497,10 +1103,72 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            List,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "list" => Key::List,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeMemberCardInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeMemberCardInfoResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeMemberCardInfoResponse, A::Error> {
+                let mut v_list: Option<Vec<MemberCardInfoRow>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::List => {
+                            if v_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("list"));
+                            }
+                            v_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeMemberCardInfoResponse {
+                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `MemberCardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardInfoRow {
     /// 日期信息
@@ -552,6 +1220,110 @@ impl Object for MemberCardInfoRow {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardInfoRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RefDate,
+            ViewCnt,
+            ViewUser,
+            ReceiveCnt,
+            ReceiveUser,
+            ActiveUser,
+            VerifyCnt,
+            VerifyUser,
+            TotalUser,
+            TotalReceiveUser,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ref_date" => Key::RefDate,
+                    "view_cnt" => Key::ViewCnt,
+                    "view_user" => Key::ViewUser,
+                    "receive_cnt" => Key::ReceiveCnt,
+                    "receive_user" => Key::ReceiveUser,
+                    "active_user" => Key::ActiveUser,
+                    "verify_cnt" => Key::VerifyCnt,
+                    "verify_user" => Key::VerifyUser,
+                    "total_user" => Key::TotalUser,
+                    "total_receive_user" => Key::TotalReceiveUser,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardInfoRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardInfoRow object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardInfoRow, A::Error> {
+                let mut v_ref_date: Option<String> = None;
+                let mut v_view_cnt: Option<i64> = None;
+                let mut v_view_user: Option<i64> = None;
+                let mut v_receive_cnt: Option<i64> = None;
+                let mut v_receive_user: Option<i64> = None;
+                let mut v_active_user: Option<i64> = None;
+                let mut v_verify_cnt: Option<i64> = None;
+                let mut v_verify_user: Option<i64> = None;
+                let mut v_total_user: Option<i64> = None;
+                let mut v_total_receive_user: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RefDate => {
+                            if v_ref_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ref_date"));
+                            }
+                            v_ref_date = Some(map.next_value()?);
+                        }
+                        Key::ViewCnt => v_view_cnt = map.next_value()?,
+                        Key::ViewUser => v_view_user = map.next_value()?,
+                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
+                        Key::ReceiveUser => v_receive_user = map.next_value()?,
+                        Key::ActiveUser => v_active_user = map.next_value()?,
+                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
+                        Key::VerifyUser => v_verify_user = map.next_value()?,
+                        Key::TotalUser => v_total_user = map.next_value()?,
+                        Key::TotalReceiveUser => v_total_receive_user = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardInfoRow {
+                    ref_date: v_ref_date
+                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    view_cnt: v_view_cnt,
+                    view_user: v_view_user,
+                    receive_cnt: v_receive_cnt,
+                    receive_user: v_receive_user,
+                    active_user: v_active_user,
+                    verify_cnt: v_verify_cnt,
+                    verify_user: v_verify_user,
+                    total_user: v_total_user,
+                    total_receive_user: v_total_receive_user,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
 impl Endpoint for DatacubeMemberCardInfoRequest {
     const ID: &'static str = "datacube.member_card_info";
@@ -565,7 +1337,7 @@ impl Endpoint for DatacubeMemberCardInfoRequest {
 }
 
 /// The request of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -640,8 +1412,89 @@ impl Object for DatacubeMemberCardDetailRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BeginDate,
+            EndDate,
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "begin_date" => Key::BeginDate,
+                    "end_date" => Key::EndDate,
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeMemberCardDetailRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeMemberCardDetailRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeMemberCardDetailRequest, A::Error> {
+                let mut v_begin_date: Option<String> = None;
+                let mut v_end_date: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BeginDate => {
+                            if v_begin_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_date"));
+                            }
+                            v_begin_date = Some(map.next_value()?);
+                        }
+                        Key::EndDate => {
+                            if v_end_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_date"));
+                            }
+                            v_end_date = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeMemberCardDetailRequest {
+                    begin_date: v_begin_date
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
+                    end_date: v_end_date
+                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
@@ -671,10 +1524,72 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            List,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "list" => Key::List,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatacubeMemberCardDetailResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DatacubeMemberCardDetailResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DatacubeMemberCardDetailResponse, A::Error> {
+                let mut v_list: Option<Vec<MemberCardDetailRow>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::List => {
+                            if v_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("list"));
+                            }
+                            v_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DatacubeMemberCardDetailResponse {
+                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `MemberCardDetailRow`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardDetailRow {
     /// 日期信息
@@ -747,6 +1662,145 @@ impl Model for MemberCardDetailRow {
 impl Object for MemberCardDetailRow {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardDetailRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RefDate,
+            Merchanttype,
+            Cardid,
+            Submerchantid,
+            ViewCnt,
+            ViewUser,
+            ReceiveCnt,
+            ReceiveUser,
+            VerifyCnt,
+            VerifyUser,
+            ActiveCnt,
+            ActiveUser,
+            TotalUser,
+            TotalReceiveUser,
+            NewUser,
+            PayOriginalFee,
+            Fee,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ref_date" => Key::RefDate,
+                    "merchanttype" => Key::Merchanttype,
+                    "cardid" => Key::Cardid,
+                    "submerchantid" => Key::Submerchantid,
+                    "view_cnt" => Key::ViewCnt,
+                    "view_user" => Key::ViewUser,
+                    "receive_cnt" => Key::ReceiveCnt,
+                    "receive_user" => Key::ReceiveUser,
+                    "verify_cnt" => Key::VerifyCnt,
+                    "verify_user" => Key::VerifyUser,
+                    "active_cnt" => Key::ActiveCnt,
+                    "active_user" => Key::ActiveUser,
+                    "total_user" => Key::TotalUser,
+                    "total_receive_user" => Key::TotalReceiveUser,
+                    "new_user" => Key::NewUser,
+                    "payOriginalFee" => Key::PayOriginalFee,
+                    "fee" => Key::Fee,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardDetailRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardDetailRow object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardDetailRow, A::Error> {
+                let mut v_ref_date: Option<String> = None;
+                let mut v_merchanttype: Option<i64> = None;
+                let mut v_cardid: Option<String> = None;
+                let mut v_submerchantid: Option<i64> = None;
+                let mut v_view_cnt: Option<i64> = None;
+                let mut v_view_user: Option<i64> = None;
+                let mut v_receive_cnt: Option<i64> = None;
+                let mut v_receive_user: Option<i64> = None;
+                let mut v_verify_cnt: Option<i64> = None;
+                let mut v_verify_user: Option<i64> = None;
+                let mut v_active_cnt: Option<i64> = None;
+                let mut v_active_user: Option<i64> = None;
+                let mut v_total_user: Option<i64> = None;
+                let mut v_total_receive_user: Option<i64> = None;
+                let mut v_new_user: Option<i64> = None;
+                let mut v_pay_original_fee: Option<i64> = None;
+                let mut v_fee: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RefDate => {
+                            if v_ref_date.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ref_date"));
+                            }
+                            v_ref_date = Some(map.next_value()?);
+                        }
+                        Key::Merchanttype => v_merchanttype = map.next_value()?,
+                        Key::Cardid => v_cardid = map.next_value()?,
+                        Key::Submerchantid => v_submerchantid = map.next_value()?,
+                        Key::ViewCnt => v_view_cnt = map.next_value()?,
+                        Key::ViewUser => v_view_user = map.next_value()?,
+                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
+                        Key::ReceiveUser => v_receive_user = map.next_value()?,
+                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
+                        Key::VerifyUser => v_verify_user = map.next_value()?,
+                        Key::ActiveCnt => v_active_cnt = map.next_value()?,
+                        Key::ActiveUser => v_active_user = map.next_value()?,
+                        Key::TotalUser => v_total_user = map.next_value()?,
+                        Key::TotalReceiveUser => v_total_receive_user = map.next_value()?,
+                        Key::NewUser => v_new_user = map.next_value()?,
+                        Key::PayOriginalFee => v_pay_original_fee = map.next_value()?,
+                        Key::Fee => v_fee = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardDetailRow {
+                    ref_date: v_ref_date
+                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    merchanttype: v_merchanttype,
+                    cardid: v_cardid,
+                    submerchantid: v_submerchantid,
+                    view_cnt: v_view_cnt,
+                    view_user: v_view_user,
+                    receive_cnt: v_receive_cnt,
+                    receive_user: v_receive_user,
+                    verify_cnt: v_verify_cnt,
+                    verify_user: v_verify_user,
+                    active_cnt: v_active_cnt,
+                    active_user: v_active_user,
+                    total_user: v_total_user,
+                    total_receive_user: v_total_receive_user,
+                    new_user: v_new_user,
+                    pay_original_fee: v_pay_original_fee,
+                    fee: v_fee,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

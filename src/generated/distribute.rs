@@ -14,7 +14,7 @@ use crate::types::LandingPageScene;
 use crate::types::QrActionName;
 
 /// The request of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeRequest {
     /// 二维码类型: QR_CARD 单张卡券, QR_MULTIPLE_CARD 多张卡券.
@@ -31,7 +31,7 @@ pub struct DistributeCreateQrcodeRequest {
     /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
     ///
     /// *Required.*
-    pub action_info: QrcodeActionInfo,
+    pub action_info: Box<QrcodeActionInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -44,7 +44,7 @@ impl DistributeCreateQrcodeRequest {
         Self {
             action_name,
             expire_seconds: None,
-            action_info,
+            action_info: Box::new(action_info),
             extra: serde_json::Map::new(),
         }
     }
@@ -104,16 +104,95 @@ impl Object for DistributeCreateQrcodeRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ActionName,
+            ExpireSeconds,
+            ActionInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "action_name" => Key::ActionName,
+                    "expire_seconds" => Key::ExpireSeconds,
+                    "action_info" => Key::ActionInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCreateQrcodeRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCreateQrcodeRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCreateQrcodeRequest, A::Error> {
+                let mut v_action_name: Option<QrActionName> = None;
+                let mut v_expire_seconds: Option<i64> = None;
+                let mut v_action_info: Option<Box<QrcodeActionInfo>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ActionName => {
+                            if v_action_name.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("action_name"),
+                                );
+                            }
+                            v_action_name = Some(map.next_value()?);
+                        }
+                        Key::ExpireSeconds => v_expire_seconds = map.next_value()?,
+                        Key::ActionInfo => {
+                            if v_action_info.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("action_info"),
+                                );
+                            }
+                            v_action_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCreateQrcodeRequest {
+                    action_name: v_action_name
+                        .ok_or_else(|| serde::de::Error::missing_field("action_name"))?,
+                    expire_seconds: v_expire_seconds,
+                    action_info: v_action_info
+                        .ok_or_else(|| serde::de::Error::missing_field("action_info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeActionInfo {
     /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card: Option<QrcodeCard>,
+    pub card: Option<Box<QrcodeCard>>,
     /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiple_card: Option<QrcodeMultipleCard>,
+    pub multiple_card: Option<Box<QrcodeMultipleCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -132,13 +211,13 @@ impl QrcodeActionInfo {
 
     /// Sets [`card`](Self::card).
     pub fn card(mut self, card: QrcodeCard) -> Self {
-        self.card = Some(card);
+        self.card = Some(Box::new(card));
         self
     }
 
     /// Sets [`multiple_card`](Self::multiple_card).
     pub fn multiple_card(mut self, multiple_card: QrcodeMultipleCard) -> Self {
-        self.multiple_card = Some(multiple_card);
+        self.multiple_card = Some(Box::new(multiple_card));
         self
     }
 }
@@ -181,8 +260,66 @@ impl Object for QrcodeActionInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for QrcodeActionInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Card,
+            MultipleCard,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card" => Key::Card,
+                    "multiple_card" => Key::MultipleCard,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QrcodeActionInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a QrcodeActionInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QrcodeActionInfo, A::Error> {
+                let mut v_card: Option<Box<QrcodeCard>> = None;
+                let mut v_multiple_card: Option<Box<QrcodeMultipleCard>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Card => v_card = map.next_value()?,
+                        Key::MultipleCard => v_multiple_card = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(QrcodeActionInfo {
+                    card: v_card,
+                    multiple_card: v_multiple_card,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeCard {
     /// 卡券ID。
@@ -295,8 +432,92 @@ impl Object for QrcodeCard {
     }
 }
 
+impl<'de> Deserialize<'de> for QrcodeCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            Openid,
+            IsUniqueCode,
+            OuterId,
+            OuterStr,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    "openid" => Key::Openid,
+                    "is_unique_code" => Key::IsUniqueCode,
+                    "outer_id" => Key::OuterId,
+                    "outer_str" => Key::OuterStr,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QrcodeCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a QrcodeCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QrcodeCard, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<String> = None;
+                let mut v_openid: Option<String> = None;
+                let mut v_is_unique_code: Option<bool> = None;
+                let mut v_outer_id: Option<i64> = None;
+                let mut v_outer_str: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => v_code = map.next_value()?,
+                        Key::Openid => v_openid = map.next_value()?,
+                        Key::IsUniqueCode => v_is_unique_code = map.next_value()?,
+                        Key::OuterId => v_outer_id = map.next_value()?,
+                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(QrcodeCard {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code,
+                    openid: v_openid,
+                    is_unique_code: v_is_unique_code,
+                    outer_id: v_outer_id,
+                    outer_str: v_outer_str,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCard {
     /// 卡券列表 (the cards given out together).
@@ -344,8 +565,67 @@ impl Object for QrcodeMultipleCard {
     }
 }
 
+impl<'de> Deserialize<'de> for QrcodeMultipleCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_list" => Key::CardList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QrcodeMultipleCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a QrcodeMultipleCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QrcodeMultipleCard, A::Error> {
+                let mut v_card_list: Option<Vec<QrcodeMultipleCardItem>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardList => {
+                            if v_card_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_list"));
+                            }
+                            v_card_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(QrcodeMultipleCard {
+                    card_list: v_card_list
+                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `QrcodeMultipleCardItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCardItem {
     /// 卡券ID。
@@ -416,8 +696,77 @@ impl Object for QrcodeMultipleCardItem {
     }
 }
 
+impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            OuterStr,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    "outer_str" => Key::OuterStr,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QrcodeMultipleCardItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a QrcodeMultipleCardItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QrcodeMultipleCardItem, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<String> = None;
+                let mut v_outer_str: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => v_code = map.next_value()?,
+                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(QrcodeMultipleCardItem {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code,
+                    outer_str: v_outer_str,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
@@ -455,6 +804,84 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeCreateQrcodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Ticket,
+            ExpireSeconds,
+            Url,
+            ShowQrcodeUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ticket" => Key::Ticket,
+                    "expire_seconds" => Key::ExpireSeconds,
+                    "url" => Key::Url,
+                    "show_qrcode_url" => Key::ShowQrcodeUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCreateQrcodeResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCreateQrcodeResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCreateQrcodeResponse, A::Error> {
+                let mut v_ticket: Option<String> = None;
+                let mut v_expire_seconds: Option<i64> = None;
+                let mut v_url: Option<String> = None;
+                let mut v_show_qrcode_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Ticket => {
+                            if v_ticket.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ticket"));
+                            }
+                            v_ticket = Some(map.next_value()?);
+                        }
+                        Key::ExpireSeconds => v_expire_seconds = map.next_value()?,
+                        Key::Url => v_url = map.next_value()?,
+                        Key::ShowQrcodeUrl => v_show_qrcode_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCreateQrcodeResponse {
+                    ticket: v_ticket
+                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
+                    expire_seconds: v_expire_seconds,
+                    url: v_url,
+                    show_qrcode_url: v_show_qrcode_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
@@ -470,7 +897,7 @@ impl Endpoint for DistributeCreateQrcodeRequest {
 }
 
 /// The request of `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeShowQrcodeRequest {
     /// 获取的二维码ticket，凭借此ticket可以在有效时间内换取二维码。
@@ -516,6 +943,65 @@ impl Object for DistributeShowQrcodeRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeShowQrcodeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Ticket,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ticket" => Key::Ticket,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeShowQrcodeRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeShowQrcodeRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeShowQrcodeRequest, A::Error> {
+                let mut v_ticket: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Ticket => {
+                            if v_ticket.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ticket"));
+                            }
+                            v_ticket = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeShowQrcodeRequest {
+                    ticket: v_ticket
+                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
 impl Endpoint for DistributeShowQrcodeRequest {
     const ID: &'static str = "distribute.show_qrcode";
@@ -538,7 +1024,7 @@ impl Endpoint for DistributeShowQrcodeRequest {
 }
 
 /// The request of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageRequest {
     /// 页面的banner图片链接，须调用，建议尺寸为640*300。
@@ -627,8 +1113,111 @@ impl Object for DistributeCreateLandingPageRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Banner,
+            PageTitle,
+            CanShare,
+            Scene,
+            CardList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "banner" => Key::Banner,
+                    "page_title" => Key::PageTitle,
+                    "can_share" => Key::CanShare,
+                    "scene" => Key::Scene,
+                    "card_list" => Key::CardList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCreateLandingPageRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCreateLandingPageRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCreateLandingPageRequest, A::Error> {
+                let mut v_banner: Option<String> = None;
+                let mut v_page_title: Option<String> = None;
+                let mut v_can_share: Option<bool> = None;
+                let mut v_scene: Option<LandingPageScene> = None;
+                let mut v_card_list: Option<Vec<LandingPageCard>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Banner => {
+                            if v_banner.is_some() {
+                                return Err(serde::de::Error::duplicate_field("banner"));
+                            }
+                            v_banner = Some(map.next_value()?);
+                        }
+                        Key::PageTitle => {
+                            if v_page_title.is_some() {
+                                return Err(serde::de::Error::duplicate_field("page_title"));
+                            }
+                            v_page_title = Some(map.next_value()?);
+                        }
+                        Key::CanShare => {
+                            if v_can_share.is_some() {
+                                return Err(serde::de::Error::duplicate_field("can_share"));
+                            }
+                            v_can_share = Some(map.next_value()?);
+                        }
+                        Key::Scene => {
+                            if v_scene.is_some() {
+                                return Err(serde::de::Error::duplicate_field("scene"));
+                            }
+                            v_scene = Some(map.next_value()?);
+                        }
+                        Key::CardList => {
+                            if v_card_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_list"));
+                            }
+                            v_card_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCreateLandingPageRequest {
+                    banner: v_banner
+                        .ok_or_else(|| serde::de::Error::missing_field("banner"))?,
+                    page_title: v_page_title
+                        .ok_or_else(|| serde::de::Error::missing_field("page_title"))?,
+                    can_share: v_can_share
+                        .ok_or_else(|| serde::de::Error::missing_field("can_share"))?,
+                    scene: v_scene
+                        .ok_or_else(|| serde::de::Error::missing_field("scene"))?,
+                    card_list: v_card_list
+                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `LandingPageCard`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct LandingPageCard {
     /// 所要在页面投放的card_id。
@@ -684,8 +1273,78 @@ impl Object for LandingPageCard {
     }
 }
 
+impl<'de> Deserialize<'de> for LandingPageCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            ThumbUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "thumb_url" => Key::ThumbUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LandingPageCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a LandingPageCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LandingPageCard, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_thumb_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::ThumbUrl => {
+                            if v_thumb_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("thumb_url"));
+                            }
+                            v_thumb_url = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LandingPageCard {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    thumb_url: v_thumb_url
+                        .ok_or_else(|| serde::de::Error::missing_field("thumb_url"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
@@ -718,6 +1377,79 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Url,
+            PageId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "url" => Key::Url,
+                    "page_id" => Key::PageId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCreateLandingPageResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCreateLandingPageResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCreateLandingPageResponse, A::Error> {
+                let mut v_url: Option<String> = None;
+                let mut v_page_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Url => {
+                            if v_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            v_url = Some(map.next_value()?);
+                        }
+                        Key::PageId => {
+                            if v_page_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("page_id"));
+                            }
+                            v_page_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCreateLandingPageResponse {
+                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    page_id: v_page_id
+                        .ok_or_else(|| serde::de::Error::missing_field("page_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
@@ -733,7 +1465,7 @@ impl Endpoint for DistributeCreateLandingPageRequest {
 }
 
 /// The request of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlRequest {
     /// 卡券ID。
@@ -780,8 +1512,67 @@ impl Object for DistributeMpnewsHtmlRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeMpnewsHtmlRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeMpnewsHtmlRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeMpnewsHtmlRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeMpnewsHtmlRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
@@ -810,6 +1601,69 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Content,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "content" => Key::Content,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeMpnewsHtmlResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeMpnewsHtmlResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeMpnewsHtmlResponse, A::Error> {
+                let mut v_content: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Content => {
+                            if v_content.is_some() {
+                                return Err(serde::de::Error::duplicate_field("content"));
+                            }
+                            v_content = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeMpnewsHtmlResponse {
+                    content: v_content
+                        .ok_or_else(|| serde::de::Error::missing_field("content"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
@@ -825,7 +1679,7 @@ impl Endpoint for DistributeMpnewsHtmlRequest {
 }
 
 /// The request of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCodesRequest {
     /// 需要进行导入code的卡券ID。
@@ -890,8 +1744,77 @@ impl Object for DistributeDepositCodesRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeDepositCodesRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeDepositCodesRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeDepositCodesRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeDepositCodesRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCodesResponse {
     /// 导入成功的code (the codes imported).
@@ -929,6 +1852,73 @@ impl crate::response::Response for DistributeDepositCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeDepositCodesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            SuccCode,
+            DuplicateCode,
+            FailCode,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "succ_code" => Key::SuccCode,
+                    "duplicate_code" => Key::DuplicateCode,
+                    "fail_code" => Key::FailCode,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeDepositCodesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeDepositCodesResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeDepositCodesResponse, A::Error> {
+                let mut v_succ_code: Option<Vec<String>> = None;
+                let mut v_duplicate_code: Option<Vec<String>> = None;
+                let mut v_fail_code: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::SuccCode => v_succ_code = map.next_value()?,
+                        Key::DuplicateCode => v_duplicate_code = map.next_value()?,
+                        Key::FailCode => v_fail_code = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeDepositCodesResponse {
+                    succ_code: v_succ_code,
+                    duplicate_code: v_duplicate_code,
+                    fail_code: v_fail_code,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
@@ -944,7 +1934,7 @@ impl Endpoint for DistributeDepositCodesRequest {
 }
 
 /// The request of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCountRequest {
     /// 进行导入code的卡券ID。
@@ -989,8 +1979,67 @@ impl Object for DistributeDepositCountRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeDepositCountRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeDepositCountRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeDepositCountRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeDepositCountRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。
@@ -1019,6 +2068,69 @@ impl crate::response::Response for DistributeDepositCountResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Count,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "count" => Key::Count,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeDepositCountResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeDepositCountResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeDepositCountResponse, A::Error> {
+                let mut v_count: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Count => {
+                            if v_count.is_some() {
+                                return Err(serde::de::Error::duplicate_field("count"));
+                            }
+                            v_count = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeDepositCountResponse {
+                    count: v_count
+                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
@@ -1034,7 +2146,7 @@ impl Endpoint for DistributeDepositCountRequest {
 }
 
 /// The request of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCheckCodesRequest {
     /// 进行导入code的卡券ID。
@@ -1099,8 +2211,77 @@ impl Object for DistributeCheckCodesRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCheckCodesRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCheckCodesRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCheckCodesRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCheckCodesRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCheckCodesResponse {
     /// 已经成功存入的code。
@@ -1130,6 +2311,68 @@ impl Object for DistributeCheckCodesResponse {
 impl crate::response::Response for DistributeCheckCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistributeCheckCodesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ExistCode,
+            NotExistCode,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "exist_code" => Key::ExistCode,
+                    "not_exist_code" => Key::NotExistCode,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DistributeCheckCodesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DistributeCheckCodesResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DistributeCheckCodesResponse, A::Error> {
+                let mut v_exist_code: Option<Vec<String>> = None;
+                let mut v_not_exist_code: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ExistCode => v_exist_code = map.next_value()?,
+                        Key::NotExistCode => v_not_exist_code = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DistributeCheckCodesResponse {
+                    exist_code: v_exist_code,
+                    not_exist_code: v_not_exist_code,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

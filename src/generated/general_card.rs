@@ -12,7 +12,7 @@ use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardActivateRequest {
     /// 用户领取的卡券Code码 (the code the user holds).
@@ -164,8 +164,108 @@ impl Object for GeneralCardActivateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            CardNumber,
+            BackgroundPicUrl,
+            InitCustomFieldValue1,
+            InitCustomFieldValue2,
+            InitCustomFieldValue3,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "card_number" => Key::CardNumber,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "init_custom_field_value1" => Key::InitCustomFieldValue1,
+                    "init_custom_field_value2" => Key::InitCustomFieldValue2,
+                    "init_custom_field_value3" => Key::InitCustomFieldValue3,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardActivateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardActivateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardActivateRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_card_number: Option<String> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_init_custom_field_value1: Option<String> = None;
+                let mut v_init_custom_field_value2: Option<String> = None;
+                let mut v_init_custom_field_value3: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::CardNumber => v_card_number = map.next_value()?,
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::InitCustomFieldValue1 => {
+                            v_init_custom_field_value1 = map.next_value()?;
+                        }
+                        Key::InitCustomFieldValue2 => {
+                            v_init_custom_field_value2 = map.next_value()?;
+                        }
+                        Key::InitCustomFieldValue3 => {
+                            v_init_custom_field_value3 = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardActivateRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_number: v_card_number,
+                    background_pic_url: v_background_pic_url,
+                    init_custom_field_value1: v_init_custom_field_value1,
+                    init_custom_field_value2: v_init_custom_field_value2,
+                    init_custom_field_value3: v_init_custom_field_value3,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `general_card.activate`: 通用卡接口激活 — activate a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -190,6 +290,56 @@ impl crate::response::Response for GeneralCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for GeneralCardActivateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardActivateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardActivateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardActivateResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardActivateResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `general_card.activate`: 通用卡接口激活 — activate a user's general card
@@ -208,7 +358,7 @@ impl Endpoint for GeneralCardActivateRequest {
 }
 
 /// The request of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateRequest {
     /// 卡券ID (the general card).
@@ -267,8 +417,77 @@ impl Object for GeneralCardUnactivateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardUnactivateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardUnactivateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardUnactivateRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardUnactivateRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -293,6 +512,56 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for GeneralCardUnactivateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardUnactivateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardUnactivateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardUnactivateResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardUnactivateResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
@@ -311,7 +580,7 @@ impl Endpoint for GeneralCardUnactivateRequest {
 }
 
 /// The request of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserRequest {
     /// 卡券Code码 (the user's code).
@@ -511,8 +780,128 @@ impl Object for GeneralCardUpdateUserRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            BackgroundPicUrl,
+            Balance,
+            RecordBalance,
+            Bonus,
+            RecordBonus,
+            CustomFieldValue1,
+            CustomFieldValue2,
+            CustomFieldValue3,
+            CanGiveFriend,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "balance" => Key::Balance,
+                    "record_balance" => Key::RecordBalance,
+                    "bonus" => Key::Bonus,
+                    "record_bonus" => Key::RecordBonus,
+                    "custom_field_value1" => Key::CustomFieldValue1,
+                    "custom_field_value2" => Key::CustomFieldValue2,
+                    "custom_field_value3" => Key::CustomFieldValue3,
+                    "can_give_friend" => Key::CanGiveFriend,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardUpdateUserRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardUpdateUserRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardUpdateUserRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_balance: Option<i64> = None;
+                let mut v_record_balance: Option<String> = None;
+                let mut v_bonus: Option<i64> = None;
+                let mut v_record_bonus: Option<String> = None;
+                let mut v_custom_field_value1: Option<String> = None;
+                let mut v_custom_field_value2: Option<String> = None;
+                let mut v_custom_field_value3: Option<String> = None;
+                let mut v_can_give_friend: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::Balance => v_balance = map.next_value()?,
+                        Key::RecordBalance => v_record_balance = map.next_value()?,
+                        Key::Bonus => v_bonus = map.next_value()?,
+                        Key::RecordBonus => v_record_bonus = map.next_value()?,
+                        Key::CustomFieldValue1 => {
+                            v_custom_field_value1 = map.next_value()?;
+                        }
+                        Key::CustomFieldValue2 => {
+                            v_custom_field_value2 = map.next_value()?;
+                        }
+                        Key::CustomFieldValue3 => {
+                            v_custom_field_value3 = map.next_value()?;
+                        }
+                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardUpdateUserRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    background_pic_url: v_background_pic_url,
+                    balance: v_balance,
+                    record_balance: v_record_balance,
+                    bonus: v_bonus,
+                    record_bonus: v_record_bonus,
+                    custom_field_value1: v_custom_field_value1,
+                    custom_field_value2: v_custom_field_value2,
+                    custom_field_value3: v_custom_field_value3,
+                    can_give_friend: v_can_give_friend,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserResponse {
     /// 当前用户积分总额 (points after the update).
@@ -546,6 +935,79 @@ impl Object for GeneralCardUpdateUserResponse {
 impl crate::response::Response for GeneralCardUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ResultBonus,
+            ResultBalance,
+            Openid,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "result_bonus" => Key::ResultBonus,
+                    "result_balance" => Key::ResultBalance,
+                    "openid" => Key::Openid,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCardUpdateUserResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCardUpdateUserResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCardUpdateUserResponse, A::Error> {
+                let mut v_result_bonus: Option<i64> = None;
+                let mut v_result_balance: Option<i64> = None;
+                let mut v_openid: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ResultBonus => v_result_bonus = map.next_value()?,
+                        Key::ResultBalance => v_result_balance = map.next_value()?,
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCardUpdateUserResponse {
+                    result_bonus: v_result_bonus,
+                    result_balance: v_result_balance,
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

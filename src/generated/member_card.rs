@@ -16,7 +16,7 @@ use crate::types::MemberFormInfo;
 use crate::types::UserCardStatus;
 
 /// The request of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateRequest {
     /// 会员卡编号，由开发者填入，作为序列号显示在用户的卡包里。可与Code码保持等值 (the member number shown on the card; may equal the code).
@@ -243,8 +243,139 @@ impl Object for MemberCardActivateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardActivateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MembershipNumber,
+            Code,
+            CardId,
+            BackgroundPicUrl,
+            ActivateBeginTime,
+            ActivateEndTime,
+            InitBonus,
+            InitBonusRecord,
+            InitBalance,
+            InitCustomFieldValue1,
+            InitCustomFieldValue2,
+            InitCustomFieldValue3,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "membership_number" => Key::MembershipNumber,
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "activate_begin_time" => Key::ActivateBeginTime,
+                    "activate_end_time" => Key::ActivateEndTime,
+                    "init_bonus" => Key::InitBonus,
+                    "init_bonus_record" => Key::InitBonusRecord,
+                    "init_balance" => Key::InitBalance,
+                    "init_custom_field_value1" => Key::InitCustomFieldValue1,
+                    "init_custom_field_value2" => Key::InitCustomFieldValue2,
+                    "init_custom_field_value3" => Key::InitCustomFieldValue3,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateRequest, A::Error> {
+                let mut v_membership_number: Option<String> = None;
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_activate_begin_time: Option<i64> = None;
+                let mut v_activate_end_time: Option<i64> = None;
+                let mut v_init_bonus: Option<i64> = None;
+                let mut v_init_bonus_record: Option<String> = None;
+                let mut v_init_balance: Option<i64> = None;
+                let mut v_init_custom_field_value1: Option<String> = None;
+                let mut v_init_custom_field_value2: Option<String> = None;
+                let mut v_init_custom_field_value3: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MembershipNumber => {
+                            if v_membership_number.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("membership_number"),
+                                );
+                            }
+                            v_membership_number = Some(map.next_value()?);
+                        }
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::ActivateBeginTime => {
+                            v_activate_begin_time = map.next_value()?;
+                        }
+                        Key::ActivateEndTime => v_activate_end_time = map.next_value()?,
+                        Key::InitBonus => v_init_bonus = map.next_value()?,
+                        Key::InitBonusRecord => v_init_bonus_record = map.next_value()?,
+                        Key::InitBalance => v_init_balance = map.next_value()?,
+                        Key::InitCustomFieldValue1 => {
+                            v_init_custom_field_value1 = map.next_value()?;
+                        }
+                        Key::InitCustomFieldValue2 => {
+                            v_init_custom_field_value2 = map.next_value()?;
+                        }
+                        Key::InitCustomFieldValue3 => {
+                            v_init_custom_field_value3 = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateRequest {
+                    membership_number: v_membership_number
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "membership_number",
+                        ))?,
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    background_pic_url: v_background_pic_url,
+                    activate_begin_time: v_activate_begin_time,
+                    activate_end_time: v_activate_end_time,
+                    init_bonus: v_init_bonus,
+                    init_bonus_record: v_init_bonus_record,
+                    init_balance: v_init_balance,
+                    init_custom_field_value1: v_init_custom_field_value1,
+                    init_custom_field_value2: v_init_custom_field_value2,
+                    init_custom_field_value3: v_init_custom_field_value3,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -269,6 +400,56 @@ impl crate::response::Response for MemberCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardActivateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
@@ -287,7 +468,7 @@ impl Endpoint for MemberCardActivateRequest {
 }
 
 /// The request of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormRequest {
     /// 卡券ID (the member card).
@@ -296,16 +477,16 @@ pub struct MemberCardSetActivateFormRequest {
     pub card_id: String,
     /// 会员卡激活时的必填选项 (fields the user must fill).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required_form: Option<ActivateUserForm>,
+    pub required_form: Option<Box<ActivateUserForm>>,
     /// 会员卡激活时的选填项 (fields the user may fill).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optional_form: Option<ActivateUserForm>,
+    pub optional_form: Option<Box<ActivateUserForm>>,
     /// 服务声明，用于放置商户会员卡守则 (link to the membership terms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_statement: Option<FormLink>,
+    pub service_statement: Option<Box<FormLink>>,
     /// 绑定老会员链接 (link for existing members to bind their card).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bind_old_card: Option<FormLink>,
+    pub bind_old_card: Option<Box<FormLink>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -327,25 +508,25 @@ impl MemberCardSetActivateFormRequest {
 
     /// Sets [`required_form`](Self::required_form).
     pub fn required_form(mut self, required_form: ActivateUserForm) -> Self {
-        self.required_form = Some(required_form);
+        self.required_form = Some(Box::new(required_form));
         self
     }
 
     /// Sets [`optional_form`](Self::optional_form).
     pub fn optional_form(mut self, optional_form: ActivateUserForm) -> Self {
-        self.optional_form = Some(optional_form);
+        self.optional_form = Some(Box::new(optional_form));
         self
     }
 
     /// Sets [`service_statement`](Self::service_statement).
     pub fn service_statement(mut self, service_statement: FormLink) -> Self {
-        self.service_statement = Some(service_statement);
+        self.service_statement = Some(Box::new(service_statement));
         self
     }
 
     /// Sets [`bind_old_card`](Self::bind_old_card).
     pub fn bind_old_card(mut self, bind_old_card: FormLink) -> Self {
-        self.bind_old_card = Some(bind_old_card);
+        self.bind_old_card = Some(Box::new(bind_old_card));
         self
     }
 }
@@ -396,8 +577,87 @@ impl Object for MemberCardSetActivateFormRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            RequiredForm,
+            OptionalForm,
+            ServiceStatement,
+            BindOldCard,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "required_form" => Key::RequiredForm,
+                    "optional_form" => Key::OptionalForm,
+                    "service_statement" => Key::ServiceStatement,
+                    "bind_old_card" => Key::BindOldCard,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardSetActivateFormRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardSetActivateFormRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardSetActivateFormRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_required_form: Option<Box<ActivateUserForm>> = None;
+                let mut v_optional_form: Option<Box<ActivateUserForm>> = None;
+                let mut v_service_statement: Option<Box<FormLink>> = None;
+                let mut v_bind_old_card: Option<Box<FormLink>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::RequiredForm => v_required_form = map.next_value()?,
+                        Key::OptionalForm => v_optional_form = map.next_value()?,
+                        Key::ServiceStatement => v_service_statement = map.next_value()?,
+                        Key::BindOldCard => v_bind_old_card = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardSetActivateFormRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    required_form: v_required_form,
+                    optional_form: v_optional_form,
+                    service_statement: v_service_statement,
+                    bind_old_card: v_bind_old_card,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -422,6 +682,56 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardSetActivateFormResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardSetActivateFormResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardSetActivateFormResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardSetActivateFormResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardSetActivateFormResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
@@ -437,7 +747,7 @@ impl Endpoint for MemberCardSetActivateFormRequest {
 }
 
 /// The request of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoRequest {
     /// 查询会员卡的cardid (the member card).
@@ -496,8 +806,77 @@ impl Object for MemberCardUserInfoRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            Code,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "code" => Key::Code,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardUserInfoRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardUserInfoRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardUserInfoRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_code: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardUserInfoRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
@@ -521,7 +900,7 @@ pub struct MemberCardUserInfoResponse {
     pub sex: Option<String>,
     /// 会员信息 (the answers to the activation form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_info: Option<MemberFormInfo>,
+    pub user_info: Option<Box<MemberFormInfo>>,
     /// 当前用户会员卡状态: NORMAL 正常, EXPIRE 已过期, GIFTING 转赠中, GIFT_SUCC 转赠成功, GIFT_TIMEOUT 转赠超时, DELETE 已删除, UNAVAILABLE 已失效.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_card_status: Option<UserCardStatus>,
@@ -555,6 +934,109 @@ impl crate::response::Response for MemberCardUserInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardUserInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Openid,
+            Nickname,
+            MembershipNumber,
+            Bonus,
+            Balance,
+            Sex,
+            UserInfo,
+            UserCardStatus,
+            HasActive,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "openid" => Key::Openid,
+                    "nickname" => Key::Nickname,
+                    "membership_number" => Key::MembershipNumber,
+                    "bonus" => Key::Bonus,
+                    "balance" => Key::Balance,
+                    "sex" => Key::Sex,
+                    "user_info" => Key::UserInfo,
+                    "user_card_status" => Key::UserCardStatus,
+                    "has_active" => Key::HasActive,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardUserInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardUserInfoResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardUserInfoResponse, A::Error> {
+                let mut v_openid: Option<String> = None;
+                let mut v_nickname: Option<String> = None;
+                let mut v_membership_number: Option<String> = None;
+                let mut v_bonus: Option<i64> = None;
+                let mut v_balance: Option<i64> = None;
+                let mut v_sex: Option<String> = None;
+                let mut v_user_info: Option<Box<MemberFormInfo>> = None;
+                let mut v_user_card_status: Option<UserCardStatus> = None;
+                let mut v_has_active: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::Nickname => v_nickname = map.next_value()?,
+                        Key::MembershipNumber => v_membership_number = map.next_value()?,
+                        Key::Bonus => v_bonus = map.next_value()?,
+                        Key::Balance => v_balance = map.next_value()?,
+                        Key::Sex => v_sex = map.next_value()?,
+                        Key::UserInfo => v_user_info = map.next_value()?,
+                        Key::UserCardStatus => v_user_card_status = map.next_value()?,
+                        Key::HasActive => v_has_active = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardUserInfoResponse {
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    nickname: v_nickname,
+                    membership_number: v_membership_number,
+                    bonus: v_bonus,
+                    balance: v_balance,
+                    sex: v_sex,
+                    user_info: v_user_info,
+                    user_card_status: v_user_card_status,
+                    has_active: v_has_active,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
@@ -570,7 +1052,7 @@ impl Endpoint for MemberCardUserInfoRequest {
 }
 
 /// The request of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserRequest {
     /// 卡券Code码 (the member's code).
@@ -631,7 +1113,7 @@ pub struct MemberCardUpdateUserRequest {
     pub custom_field_value3: Option<String>,
     /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notify_optional: Option<MemberCardNotifyOptional>,
+    pub notify_optional: Option<Box<MemberCardNotifyOptional>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -730,7 +1212,7 @@ impl MemberCardUpdateUserRequest {
 
     /// Sets [`notify_optional`](Self::notify_optional).
     pub fn notify_optional(mut self, notify_optional: MemberCardNotifyOptional) -> Self {
-        self.notify_optional = Some(notify_optional);
+        self.notify_optional = Some(Box::new(notify_optional));
         self
     }
 }
@@ -792,8 +1274,138 @@ impl Object for MemberCardUpdateUserRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            BackgroundPicUrl,
+            Bonus,
+            AddBonus,
+            RecordBonus,
+            Balance,
+            AddBalance,
+            RecordBalance,
+            CustomFieldValue1,
+            CustomFieldValue2,
+            CustomFieldValue3,
+            NotifyOptional,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "bonus" => Key::Bonus,
+                    "add_bonus" => Key::AddBonus,
+                    "record_bonus" => Key::RecordBonus,
+                    "balance" => Key::Balance,
+                    "add_balance" => Key::AddBalance,
+                    "record_balance" => Key::RecordBalance,
+                    "custom_field_value1" => Key::CustomFieldValue1,
+                    "custom_field_value2" => Key::CustomFieldValue2,
+                    "custom_field_value3" => Key::CustomFieldValue3,
+                    "notify_optional" => Key::NotifyOptional,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardUpdateUserRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardUpdateUserRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardUpdateUserRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_bonus: Option<i64> = None;
+                let mut v_add_bonus: Option<i64> = None;
+                let mut v_record_bonus: Option<String> = None;
+                let mut v_balance: Option<i64> = None;
+                let mut v_add_balance: Option<i64> = None;
+                let mut v_record_balance: Option<String> = None;
+                let mut v_custom_field_value1: Option<String> = None;
+                let mut v_custom_field_value2: Option<String> = None;
+                let mut v_custom_field_value3: Option<String> = None;
+                let mut v_notify_optional: Option<Box<MemberCardNotifyOptional>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::Bonus => v_bonus = map.next_value()?,
+                        Key::AddBonus => v_add_bonus = map.next_value()?,
+                        Key::RecordBonus => v_record_bonus = map.next_value()?,
+                        Key::Balance => v_balance = map.next_value()?,
+                        Key::AddBalance => v_add_balance = map.next_value()?,
+                        Key::RecordBalance => v_record_balance = map.next_value()?,
+                        Key::CustomFieldValue1 => {
+                            v_custom_field_value1 = map.next_value()?;
+                        }
+                        Key::CustomFieldValue2 => {
+                            v_custom_field_value2 = map.next_value()?;
+                        }
+                        Key::CustomFieldValue3 => {
+                            v_custom_field_value3 = map.next_value()?;
+                        }
+                        Key::NotifyOptional => v_notify_optional = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardUpdateUserRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    background_pic_url: v_background_pic_url,
+                    bonus: v_bonus,
+                    add_bonus: v_add_bonus,
+                    record_bonus: v_record_bonus,
+                    balance: v_balance,
+                    add_balance: v_add_balance,
+                    record_balance: v_record_balance,
+                    custom_field_value1: v_custom_field_value1,
+                    custom_field_value2: v_custom_field_value2,
+                    custom_field_value3: v_custom_field_value3,
+                    notify_optional: v_notify_optional,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardNotifyOptional {
     /// 积分变动时是否触发系统模板消息，默认为true (message on a points change; default true).
@@ -888,8 +1500,87 @@ impl Object for MemberCardNotifyOptional {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            IsNotifyBonus,
+            IsNotifyBalance,
+            IsNotifyCustomField1,
+            IsNotifyCustomField2,
+            IsNotifyCustomField3,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "is_notify_bonus" => Key::IsNotifyBonus,
+                    "is_notify_balance" => Key::IsNotifyBalance,
+                    "is_notify_custom_field1" => Key::IsNotifyCustomField1,
+                    "is_notify_custom_field2" => Key::IsNotifyCustomField2,
+                    "is_notify_custom_field3" => Key::IsNotifyCustomField3,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardNotifyOptional;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardNotifyOptional object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardNotifyOptional, A::Error> {
+                let mut v_is_notify_bonus: Option<bool> = None;
+                let mut v_is_notify_balance: Option<bool> = None;
+                let mut v_is_notify_custom_field1: Option<bool> = None;
+                let mut v_is_notify_custom_field2: Option<bool> = None;
+                let mut v_is_notify_custom_field3: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::IsNotifyBonus => v_is_notify_bonus = map.next_value()?,
+                        Key::IsNotifyBalance => v_is_notify_balance = map.next_value()?,
+                        Key::IsNotifyCustomField1 => {
+                            v_is_notify_custom_field1 = map.next_value()?;
+                        }
+                        Key::IsNotifyCustomField2 => {
+                            v_is_notify_custom_field2 = map.next_value()?;
+                        }
+                        Key::IsNotifyCustomField3 => {
+                            v_is_notify_custom_field3 = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardNotifyOptional {
+                    is_notify_bonus: v_is_notify_bonus,
+                    is_notify_balance: v_is_notify_balance,
+                    is_notify_custom_field1: v_is_notify_custom_field1,
+                    is_notify_custom_field2: v_is_notify_custom_field2,
+                    is_notify_custom_field3: v_is_notify_custom_field3,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserResponse {
     /// 当前用户积分总额 (the member's points after the update).
@@ -924,6 +1615,79 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ResultBonus,
+            ResultBalance,
+            Openid,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "result_bonus" => Key::ResultBonus,
+                    "result_balance" => Key::ResultBalance,
+                    "openid" => Key::Openid,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardUpdateUserResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardUpdateUserResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardUpdateUserResponse, A::Error> {
+                let mut v_result_bonus: Option<i64> = None;
+                let mut v_result_balance: Option<i64> = None;
+                let mut v_openid: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ResultBonus => v_result_bonus = map.next_value()?,
+                        Key::ResultBalance => v_result_balance = map.next_value()?,
+                        Key::Openid => {
+                            if v_openid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("openid"));
+                            }
+                            v_openid = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardUpdateUserResponse {
+                    result_bonus: v_result_bonus,
+                    result_balance: v_result_balance,
+                    openid: v_openid
+                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
@@ -942,7 +1706,7 @@ impl Endpoint for MemberCardUpdateUserRequest {
 }
 
 /// The request of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlRequest {
     /// 会员卡的card_id (the member card).
@@ -997,8 +1761,72 @@ impl Object for MemberCardActivateUrlRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            OuterStr,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "outer_str" => Key::OuterStr,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateUrlRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateUrlRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateUrlRequest, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_outer_str: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateUrlRequest {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    outer_str: v_outer_str,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
@@ -1027,6 +1855,68 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardActivateUrlResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Url,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "url" => Key::Url,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateUrlResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateUrlResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateUrlResponse, A::Error> {
+                let mut v_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Url => {
+                            if v_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            v_url = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateUrlResponse {
+                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
@@ -1042,7 +1932,7 @@ impl Endpoint for MemberCardActivateUrlRequest {
 }
 
 /// The request of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoRequest {
     /// 跳转型开卡组件开卡后回调中的激活票据，可以用来获取用户开卡资料 (the ticket from the redirect URL, URL-decoded).
@@ -1086,14 +1976,77 @@ impl Object for MemberCardActivateTempInfoRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ActivateTicket,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "activate_ticket" => Key::ActivateTicket,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateTempInfoRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateTempInfoRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateTempInfoRequest, A::Error> {
+                let mut v_activate_ticket: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ActivateTicket => {
+                            if v_activate_ticket.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("activate_ticket"),
+                                );
+                            }
+                            v_activate_ticket = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateTempInfoRequest {
+                    activate_ticket: v_activate_ticket
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "activate_ticket",
+                        ))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).
     ///
     /// *Required.*
-    pub info: MemberFormInfo,
+    pub info: Box<MemberFormInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -1116,6 +2069,68 @@ impl Object for MemberCardActivateTempInfoResponse {
 impl crate::response::Response for MemberCardActivateTempInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardActivateTempInfoResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardActivateTempInfoResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardActivateTempInfoResponse, A::Error> {
+                let mut v_info: Option<Box<MemberFormInfo>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardActivateTempInfoResponse {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -15,13 +15,13 @@ use crate::types::PayGiftRule;
 use crate::types::PayGiftRuleType;
 
 /// The request of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftAddRequest {
     /// 营销规则 (rule_info).
     ///
     /// *Required.*
-    pub rule_info: PayGiftRule,
+    pub rule_info: Box<PayGiftRule>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -32,7 +32,7 @@ impl PayGiftAddRequest {
     /// A value with the required `rule_info`; set the others with the setters.
     pub fn new(rule_info: PayGiftRule) -> Self {
         Self {
-            rule_info,
+            rule_info: Box::new(rule_info),
             extra: serde_json::Map::new(),
         }
     }
@@ -60,8 +60,67 @@ impl Object for PayGiftAddRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftAddRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RuleInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "rule_info" => Key::RuleInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftAddRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftAddRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftAddRequest, A::Error> {
+                let mut v_rule_info: Option<Box<PayGiftRule>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RuleInfo => {
+                            if v_rule_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_info"));
+                            }
+                            v_rule_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftAddRequest {
+                    rule_info: v_rule_info
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
@@ -100,6 +159,79 @@ impl crate::response::Response for PayGiftAddResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for PayGiftAddResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RuleId,
+            SuccMchidList,
+            FailMchidList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "rule_id" => Key::RuleId,
+                    "succ_mchid_list" => Key::SuccMchidList,
+                    "fail_mchid_list" => Key::FailMchidList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftAddResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftAddResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftAddResponse, A::Error> {
+                let mut v_rule_id: Option<i64> = None;
+                let mut v_succ_mchid_list: Option<Vec<String>> = None;
+                let mut v_fail_mchid_list: Option<Vec<PayGiftFailMchid>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RuleId => {
+                            if v_rule_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_id"));
+                            }
+                            v_rule_id = Some(map.next_value()?);
+                        }
+                        Key::SuccMchidList => v_succ_mchid_list = map.next_value()?,
+                        Key::FailMchidList => v_fail_mchid_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftAddResponse {
+                    rule_id: v_rule_id
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
+                    succ_mchid_list: v_succ_mchid_list,
+                    fail_mchid_list: v_fail_mchid_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
@@ -118,7 +250,7 @@ impl Endpoint for PayGiftAddRequest {
 }
 
 /// The request of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftDeleteRequest {
     /// 要删除的规则id (from add, or occupy_rule_id of a failed mchid).
@@ -158,8 +290,67 @@ impl Object for PayGiftDeleteRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RuleId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "rule_id" => Key::RuleId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftDeleteRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftDeleteRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftDeleteRequest, A::Error> {
+                let mut v_rule_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RuleId => {
+                            if v_rule_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_id"));
+                            }
+                            v_rule_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftDeleteRequest {
+                    rule_id: v_rule_id
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -184,6 +375,54 @@ impl crate::response::Response for PayGiftDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for PayGiftDeleteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftDeleteResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftDeleteResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftDeleteResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftDeleteResponse { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
@@ -202,7 +441,7 @@ impl Endpoint for PayGiftDeleteRequest {
 }
 
 /// The request of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdRequest {
     /// 要查询规则id
@@ -242,14 +481,73 @@ impl Object for PayGiftGetByIdRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RuleId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "rule_id" => Key::RuleId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftGetByIdRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftGetByIdRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftGetByIdRequest, A::Error> {
+                let mut v_rule_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RuleId => {
+                            if v_rule_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_id"));
+                            }
+                            v_rule_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftGetByIdRequest {
+                    rule_id: v_rule_id
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
     ///
     /// *Required.*
-    pub rule_info: PayGiftRule,
+    pub rule_info: Box<PayGiftRule>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -273,6 +571,69 @@ impl crate::response::Response for PayGiftGetByIdResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            RuleInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "rule_info" => Key::RuleInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftGetByIdResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftGetByIdResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftGetByIdResponse, A::Error> {
+                let mut v_rule_info: Option<Box<PayGiftRule>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::RuleInfo => {
+                            if v_rule_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_info"));
+                            }
+                            v_rule_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftGetByIdResponse {
+                    rule_info: v_rule_info
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
@@ -288,7 +649,7 @@ impl Endpoint for PayGiftGetByIdRequest {
 }
 
 /// The request of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetRequest {
     /// 类型，此处填写RULE_TYPE_PAY_MEMBER_CARD.
@@ -365,8 +726,100 @@ impl Object for PayGiftBatchGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            Effective,
+            Offset,
+            Count,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "effective" => Key::Effective,
+                    "offset" => Key::Offset,
+                    "count" => Key::Count,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftBatchGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftBatchGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftBatchGetRequest, A::Error> {
+                let mut v_type: Option<PayGiftRuleType> = None;
+                let mut v_effective: Option<bool> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_count: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => {
+                            if v_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            v_type = Some(map.next_value()?);
+                        }
+                        Key::Effective => {
+                            if v_effective.is_some() {
+                                return Err(serde::de::Error::duplicate_field("effective"));
+                            }
+                            v_effective = Some(map.next_value()?);
+                        }
+                        Key::Offset => {
+                            if v_offset.is_some() {
+                                return Err(serde::de::Error::duplicate_field("offset"));
+                            }
+                            v_offset = Some(map.next_value()?);
+                        }
+                        Key::Count => {
+                            if v_count.is_some() {
+                                return Err(serde::de::Error::duplicate_field("count"));
+                            }
+                            v_count = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftBatchGetRequest {
+                    r#type: v_type
+                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    effective: v_effective
+                        .ok_or_else(|| serde::de::Error::missing_field("effective"))?,
+                    offset: v_offset
+                        .ok_or_else(|| serde::de::Error::missing_field("offset"))?,
+                    count: v_count
+                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).
@@ -399,6 +852,82 @@ impl Object for PayGiftBatchGetResponse {
 impl crate::response::Response for PayGiftBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            TotalCount,
+            RuleList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "total_count" => Key::TotalCount,
+                    "rule_list" => Key::RuleList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftBatchGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftBatchGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftBatchGetResponse, A::Error> {
+                let mut v_total_count: Option<i64> = None;
+                let mut v_rule_list: Option<Vec<PayGiftRule>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::TotalCount => {
+                            if v_total_count.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("total_count"),
+                                );
+                            }
+                            v_total_count = Some(map.next_value()?);
+                        }
+                        Key::RuleList => {
+                            if v_rule_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rule_list"));
+                            }
+                            v_rule_list = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftBatchGetResponse {
+                    total_count: v_total_count
+                        .ok_or_else(|| serde::de::Error::missing_field("total_count"))?,
+                    rule_list: v_rule_list
+                        .ok_or_else(|| serde::de::Error::missing_field("rule_list"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -16,13 +16,13 @@ use crate::types::SubMerchantSubmitInfo;
 use crate::types::SubMerchantUpdateInfo;
 
 /// The request of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitRequest {
     /// 子商户资料 (json结构).
     ///
     /// *Required.*
-    pub info: SubMerchantSubmitInfo,
+    pub info: Box<SubMerchantSubmitInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -33,7 +33,7 @@ impl SubMerchantSubmitRequest {
     /// A value with the required `info`; set the others with the setters.
     pub fn new(info: SubMerchantSubmitInfo) -> Self {
         Self {
-            info,
+            info: Box::new(info),
             extra: serde_json::Map::new(),
         }
     }
@@ -61,14 +61,72 @@ impl Object for SubMerchantSubmitRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantSubmitRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantSubmitRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantSubmitRequest, A::Error> {
+                let mut v_info: Option<Box<SubMerchantSubmitInfo>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantSubmitRequest {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
     ///
     /// *Required.*
-    pub info: SubMerchant,
+    pub info: Box<SubMerchant>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -92,6 +150,68 @@ impl crate::response::Response for SubMerchantSubmitResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantSubmitResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantSubmitResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantSubmitResponse, A::Error> {
+                let mut v_info: Option<Box<SubMerchant>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantSubmitResponse {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
@@ -110,13 +230,13 @@ impl Endpoint for SubMerchantSubmitRequest {
 }
 
 /// The request of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateRequest {
     /// 子商户资料, with merchant_id (json结构).
     ///
     /// *Required.*
-    pub info: SubMerchantUpdateInfo,
+    pub info: Box<SubMerchantUpdateInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -127,7 +247,7 @@ impl SubMerchantUpdateRequest {
     /// A value with the required `info`; set the others with the setters.
     pub fn new(info: SubMerchantUpdateInfo) -> Self {
         Self {
-            info,
+            info: Box::new(info),
             extra: serde_json::Map::new(),
         }
     }
@@ -155,14 +275,72 @@ impl Object for SubMerchantUpdateRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantUpdateRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantUpdateRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantUpdateRequest, A::Error> {
+                let mut v_info: Option<Box<SubMerchantUpdateInfo>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantUpdateRequest {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
     ///
     /// *Required.*
-    pub info: SubMerchant,
+    pub info: Box<SubMerchant>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -186,6 +364,68 @@ impl crate::response::Response for SubMerchantUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantUpdateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantUpdateResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantUpdateResponse, A::Error> {
+                let mut v_info: Option<Box<SubMerchant>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantUpdateResponse {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
@@ -201,7 +441,7 @@ impl Endpoint for SubMerchantUpdateRequest {
 }
 
 /// The request of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantGetRequest {
     /// 子商户id，一个母商户公众号下唯一。
@@ -241,14 +481,75 @@ impl Object for SubMerchantGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MerchantId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "merchant_id" => Key::MerchantId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantGetRequest, A::Error> {
+                let mut v_merchant_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MerchantId => {
+                            if v_merchant_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("merchant_id"),
+                                );
+                            }
+                            v_merchant_id = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantGetRequest {
+                    merchant_id: v_merchant_id
+                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
     ///
     /// *Required.*
-    pub info: SubMerchant,
+    pub info: Box<SubMerchant>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -272,6 +573,68 @@ impl crate::response::Response for SubMerchantGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for SubMerchantGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Info,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info" => Key::Info,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantGetResponse, A::Error> {
+                let mut v_info: Option<Box<SubMerchant>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Info => {
+                            if v_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info"));
+                            }
+                            v_info = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantGetResponse {
+                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
@@ -287,7 +650,7 @@ impl Endpoint for SubMerchantGetRequest {
 }
 
 /// The request of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetRequest {
     /// 起始的子商户id，一个母商户公众号下唯一 (0 to start).
@@ -354,8 +717,83 @@ impl Object for SubMerchantBatchGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BeginId,
+            Limit,
+            Status,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "begin_id" => Key::BeginId,
+                    "limit" => Key::Limit,
+                    "status" => Key::Status,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantBatchGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantBatchGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantBatchGetRequest, A::Error> {
+                let mut v_begin_id: Option<i64> = None;
+                let mut v_limit: Option<i64> = None;
+                let mut v_status: Option<SubMerchantStatus> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BeginId => {
+                            if v_begin_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_id"));
+                            }
+                            v_begin_id = Some(map.next_value()?);
+                        }
+                        Key::Limit => {
+                            if v_limit.is_some() {
+                                return Err(serde::de::Error::duplicate_field("limit"));
+                            }
+                            v_limit = Some(map.next_value()?);
+                        }
+                        Key::Status => v_status = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantBatchGetRequest {
+                    begin_id: v_begin_id
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_id"))?,
+                    limit: v_limit
+                        .ok_or_else(|| serde::de::Error::missing_field("limit"))?,
+                    status: v_status,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表
@@ -387,6 +825,74 @@ impl Object for SubMerchantBatchGetResponse {
 impl crate::response::Response for SubMerchantBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for SubMerchantBatchGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            InfoList,
+            NextBeginId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "info_list" => Key::InfoList,
+                    "next_begin_id" => Key::NextBeginId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantBatchGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantBatchGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantBatchGetResponse, A::Error> {
+                let mut v_info_list: Option<Vec<SubMerchant>> = None;
+                let mut v_next_begin_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::InfoList => {
+                            if v_info_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("info_list"));
+                            }
+                            v_info_list = Some(map.next_value()?);
+                        }
+                        Key::NextBeginId => v_next_begin_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantBatchGetResponse {
+                    info_list: v_info_list
+                        .ok_or_else(|| serde::de::Error::missing_field("info_list"))?,
+                    next_begin_id: v_next_begin_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

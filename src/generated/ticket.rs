@@ -12,7 +12,7 @@ use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinRequest {
     /// 卡券Code码 (the boarding pass code; 飞机票的序列号)
@@ -175,8 +175,133 @@ impl Object for TicketBoardingPassCheckinRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            PassengerName,
+            CabinClass,
+            Seat,
+            EtktBnr,
+            QrcodeData,
+            IsCancel,
+            Gate,
+            BoardingTime,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "passenger_name" => Key::PassengerName,
+                    "class" => Key::CabinClass,
+                    "seat" => Key::Seat,
+                    "etkt_bnr" => Key::EtktBnr,
+                    "qrcode_data" => Key::QrcodeData,
+                    "is_cancel" => Key::IsCancel,
+                    "gate" => Key::Gate,
+                    "boarding_time" => Key::BoardingTime,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketBoardingPassCheckinRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketBoardingPassCheckinRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketBoardingPassCheckinRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_passenger_name: Option<String> = None;
+                let mut v_cabin_class: Option<String> = None;
+                let mut v_seat: Option<String> = None;
+                let mut v_etkt_bnr: Option<String> = None;
+                let mut v_qrcode_data: Option<String> = None;
+                let mut v_is_cancel: Option<bool> = None;
+                let mut v_gate: Option<String> = None;
+                let mut v_boarding_time: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::PassengerName => {
+                            if v_passenger_name.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("passenger_name"),
+                                );
+                            }
+                            v_passenger_name = Some(map.next_value()?);
+                        }
+                        Key::CabinClass => {
+                            if v_cabin_class.is_some() {
+                                return Err(serde::de::Error::duplicate_field("class"));
+                            }
+                            v_cabin_class = Some(map.next_value()?);
+                        }
+                        Key::Seat => v_seat = map.next_value()?,
+                        Key::EtktBnr => {
+                            if v_etkt_bnr.is_some() {
+                                return Err(serde::de::Error::duplicate_field("etkt_bnr"));
+                            }
+                            v_etkt_bnr = Some(map.next_value()?);
+                        }
+                        Key::QrcodeData => v_qrcode_data = map.next_value()?,
+                        Key::IsCancel => v_is_cancel = map.next_value()?,
+                        Key::Gate => v_gate = map.next_value()?,
+                        Key::BoardingTime => v_boarding_time = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketBoardingPassCheckinRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    passenger_name: v_passenger_name
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "passenger_name",
+                        ))?,
+                    cabin_class: v_cabin_class
+                        .ok_or_else(|| serde::de::Error::missing_field("class"))?,
+                    seat: v_seat,
+                    etkt_bnr: v_etkt_bnr
+                        .ok_or_else(|| serde::de::Error::missing_field("etkt_bnr"))?,
+                    qrcode_data: v_qrcode_data,
+                    is_cancel: v_is_cancel,
+                    gate: v_gate,
+                    boarding_time: v_boarding_time,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -201,6 +326,56 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketBoardingPassCheckinResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketBoardingPassCheckinResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketBoardingPassCheckinResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketBoardingPassCheckinResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketBoardingPassCheckinResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
@@ -216,7 +391,7 @@ impl Endpoint for TicketBoardingPassCheckinRequest {
 }
 
 /// The request of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserRequest {
     /// 用户的门票唯一序列号 (the ticket code).
@@ -354,8 +529,115 @@ impl Object for TicketMeetingTicketUpdateUserRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Zone,
+            Entrance,
+            SeatNumber,
+            BeginTime,
+            EndTime,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "zone" => Key::Zone,
+                    "entrance" => Key::Entrance,
+                    "seat_number" => Key::SeatNumber,
+                    "begin_time" => Key::BeginTime,
+                    "end_time" => Key::EndTime,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketMeetingTicketUpdateUserRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketMeetingTicketUpdateUserRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketMeetingTicketUpdateUserRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_zone: Option<String> = None;
+                let mut v_entrance: Option<String> = None;
+                let mut v_seat_number: Option<String> = None;
+                let mut v_begin_time: Option<i64> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::Zone => {
+                            if v_zone.is_some() {
+                                return Err(serde::de::Error::duplicate_field("zone"));
+                            }
+                            v_zone = Some(map.next_value()?);
+                        }
+                        Key::Entrance => {
+                            if v_entrance.is_some() {
+                                return Err(serde::de::Error::duplicate_field("entrance"));
+                            }
+                            v_entrance = Some(map.next_value()?);
+                        }
+                        Key::SeatNumber => {
+                            if v_seat_number.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("seat_number"),
+                                );
+                            }
+                            v_seat_number = Some(map.next_value()?);
+                        }
+                        Key::BeginTime => v_begin_time = map.next_value()?,
+                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketMeetingTicketUpdateUserRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    zone: v_zone.ok_or_else(|| serde::de::Error::missing_field("zone"))?,
+                    entrance: v_entrance
+                        .ok_or_else(|| serde::de::Error::missing_field("entrance"))?,
+                    seat_number: v_seat_number
+                        .ok_or_else(|| serde::de::Error::missing_field("seat_number"))?,
+                    begin_time: v_begin_time,
+                    end_time: v_end_time,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -380,6 +662,56 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketMeetingTicketUpdateUserResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketMeetingTicketUpdateUserResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketMeetingTicketUpdateUserResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketMeetingTicketUpdateUserResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
@@ -395,7 +727,7 @@ impl Endpoint for TicketMeetingTicketUpdateUserRequest {
 }
 
 /// The request of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserRequest {
     /// 卡券Code码 (电影票的序列号).
@@ -517,8 +849,116 @@ impl Object for TicketMovieTicketUpdateUserRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            TicketClass,
+            ShowTime,
+            Duration,
+            ScreeningRoom,
+            SeatNumber,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "ticket_class" => Key::TicketClass,
+                    "show_time" => Key::ShowTime,
+                    "duration" => Key::Duration,
+                    "screening_room" => Key::ScreeningRoom,
+                    "seat_number" => Key::SeatNumber,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketMovieTicketUpdateUserRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketMovieTicketUpdateUserRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketMovieTicketUpdateUserRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_ticket_class: Option<String> = None;
+                let mut v_show_time: Option<i64> = None;
+                let mut v_duration: Option<i64> = None;
+                let mut v_screening_room: Option<String> = None;
+                let mut v_seat_number: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::TicketClass => {
+                            if v_ticket_class.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("ticket_class"),
+                                );
+                            }
+                            v_ticket_class = Some(map.next_value()?);
+                        }
+                        Key::ShowTime => {
+                            if v_show_time.is_some() {
+                                return Err(serde::de::Error::duplicate_field("show_time"));
+                            }
+                            v_show_time = Some(map.next_value()?);
+                        }
+                        Key::Duration => {
+                            if v_duration.is_some() {
+                                return Err(serde::de::Error::duplicate_field("duration"));
+                            }
+                            v_duration = Some(map.next_value()?);
+                        }
+                        Key::ScreeningRoom => v_screening_room = map.next_value()?,
+                        Key::SeatNumber => v_seat_number = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketMovieTicketUpdateUserRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    ticket_class: v_ticket_class
+                        .ok_or_else(|| serde::de::Error::missing_field("ticket_class"))?,
+                    show_time: v_show_time
+                        .ok_or_else(|| serde::de::Error::missing_field("show_time"))?,
+                    duration: v_duration
+                        .ok_or_else(|| serde::de::Error::missing_field("duration"))?,
+                    screening_room: v_screening_room,
+                    seat_number: v_seat_number,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -543,6 +983,56 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketMovieTicketUpdateUserResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketMovieTicketUpdateUserResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketMovieTicketUpdateUserResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketMovieTicketUpdateUserResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
@@ -558,7 +1048,7 @@ impl Endpoint for TicketMovieTicketUpdateUserRequest {
 }
 
 /// The request of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceRequest {
     /// 红包的序列号 (the red packet's code).
@@ -626,8 +1116,82 @@ impl Object for TicketLuckyMoneyUpdateBalanceRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Code,
+            CardId,
+            Balance,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "code" => Key::Code,
+                    "card_id" => Key::CardId,
+                    "balance" => Key::Balance,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketLuckyMoneyUpdateBalanceRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketLuckyMoneyUpdateBalanceRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketLuckyMoneyUpdateBalanceRequest, A::Error> {
+                let mut v_code: Option<String> = None;
+                let mut v_card_id: Option<String> = None;
+                let mut v_balance: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            if v_code.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            v_code = Some(map.next_value()?);
+                        }
+                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::Balance => {
+                            if v_balance.is_some() {
+                                return Err(serde::de::Error::duplicate_field("balance"));
+                            }
+                            v_balance = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketLuckyMoneyUpdateBalanceRequest {
+                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    card_id: v_card_id,
+                    balance: v_balance
+                        .ok_or_else(|| serde::de::Error::missing_field("balance"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -651,6 +1215,56 @@ impl Object for TicketLuckyMoneyUpdateBalanceResponse {
 impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TicketLuckyMoneyUpdateBalanceResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TicketLuckyMoneyUpdateBalanceResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TicketLuckyMoneyUpdateBalanceResponse, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TicketLuckyMoneyUpdateBalanceResponse {
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

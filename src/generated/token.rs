@@ -12,7 +12,7 @@ use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenGetRequest {
     /// 获取access_token填写client_credential.
@@ -90,8 +90,89 @@ impl std::fmt::Debug for TokenGetRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TokenGetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            GrantType,
+            Appid,
+            Secret,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "grant_type" => Key::GrantType,
+                    "appid" => Key::Appid,
+                    "secret" => Key::Secret,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenGetRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenGetRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenGetRequest, A::Error> {
+                let mut v_grant_type: Option<String> = None;
+                let mut v_appid: Option<String> = None;
+                let mut v_secret: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::GrantType => {
+                            if v_grant_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("grant_type"));
+                            }
+                            v_grant_type = Some(map.next_value()?);
+                        }
+                        Key::Appid => {
+                            if v_appid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("appid"));
+                            }
+                            v_appid = Some(map.next_value()?);
+                        }
+                        Key::Secret => {
+                            if v_secret.is_some() {
+                                return Err(serde::de::Error::duplicate_field("secret"));
+                            }
+                            v_secret = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenGetRequest {
+                    grant_type: v_grant_type
+                        .ok_or_else(|| serde::de::Error::missing_field("grant_type"))?,
+                    appid: v_appid
+                        .ok_or_else(|| serde::de::Error::missing_field("appid"))?,
+                    secret: v_secret
+                        .ok_or_else(|| serde::de::Error::missing_field("secret"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -124,6 +205,10 @@ impl crate::response::Response for TokenGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
 }
 
 impl std::fmt::Debug for TokenGetResponse {
@@ -133,6 +218,78 @@ impl std::fmt::Debug for TokenGetResponse {
             .field("expires_in", &self.expires_in)
             .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            AccessToken,
+            ExpiresIn,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "access_token" => Key::AccessToken,
+                    "expires_in" => Key::ExpiresIn,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenGetResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenGetResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenGetResponse, A::Error> {
+                let mut v_access_token: Option<String> = None;
+                let mut v_expires_in: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::AccessToken => {
+                            if v_access_token.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("access_token"),
+                                );
+                            }
+                            v_access_token = Some(map.next_value()?);
+                        }
+                        Key::ExpiresIn => {
+                            if v_expires_in.is_some() {
+                                return Err(serde::de::Error::duplicate_field("expires_in"));
+                            }
+                            v_expires_in = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenGetResponse {
+                    access_token: v_access_token
+                        .ok_or_else(|| serde::de::Error::missing_field("access_token"))?,
+                    expires_in: v_expires_in
+                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -165,7 +322,7 @@ impl Endpoint for TokenGetRequest {
 }
 
 /// The request of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenStableRequest {
     /// 填写 client_credential.
@@ -254,8 +411,94 @@ impl std::fmt::Debug for TokenStableRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TokenStableRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            GrantType,
+            Appid,
+            Secret,
+            ForceRefresh,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "grant_type" => Key::GrantType,
+                    "appid" => Key::Appid,
+                    "secret" => Key::Secret,
+                    "force_refresh" => Key::ForceRefresh,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenStableRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenStableRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenStableRequest, A::Error> {
+                let mut v_grant_type: Option<String> = None;
+                let mut v_appid: Option<String> = None;
+                let mut v_secret: Option<String> = None;
+                let mut v_force_refresh: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::GrantType => {
+                            if v_grant_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("grant_type"));
+                            }
+                            v_grant_type = Some(map.next_value()?);
+                        }
+                        Key::Appid => {
+                            if v_appid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("appid"));
+                            }
+                            v_appid = Some(map.next_value()?);
+                        }
+                        Key::Secret => {
+                            if v_secret.is_some() {
+                                return Err(serde::de::Error::duplicate_field("secret"));
+                            }
+                            v_secret = Some(map.next_value()?);
+                        }
+                        Key::ForceRefresh => v_force_refresh = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenStableRequest {
+                    grant_type: v_grant_type
+                        .ok_or_else(|| serde::de::Error::missing_field("grant_type"))?,
+                    appid: v_appid
+                        .ok_or_else(|| serde::de::Error::missing_field("appid"))?,
+                    secret: v_secret
+                        .ok_or_else(|| serde::de::Error::missing_field("secret"))?,
+                    force_refresh: v_force_refresh,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -288,6 +531,10 @@ impl crate::response::Response for TokenStableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
 }
 
 impl std::fmt::Debug for TokenStableResponse {
@@ -297,6 +544,78 @@ impl std::fmt::Debug for TokenStableResponse {
             .field("expires_in", &self.expires_in)
             .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenStableResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            AccessToken,
+            ExpiresIn,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "access_token" => Key::AccessToken,
+                    "expires_in" => Key::ExpiresIn,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenStableResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenStableResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenStableResponse, A::Error> {
+                let mut v_access_token: Option<String> = None;
+                let mut v_expires_in: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::AccessToken => {
+                            if v_access_token.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("access_token"),
+                                );
+                            }
+                            v_access_token = Some(map.next_value()?);
+                        }
+                        Key::ExpiresIn => {
+                            if v_expires_in.is_some() {
+                                return Err(serde::de::Error::duplicate_field("expires_in"));
+                            }
+                            v_expires_in = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenStableResponse {
+                    access_token: v_access_token
+                        .ok_or_else(|| serde::de::Error::missing_field("access_token"))?,
+                    expires_in: v_expires_in
+                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -321,7 +640,7 @@ impl Endpoint for TokenStableRequest {
 }
 
 /// The request of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenCardTicketRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -362,8 +681,52 @@ impl Object for TokenCardTicketRequest {
     }
 }
 
+impl<'de> Deserialize<'de> for TokenCardTicketRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                Key::Extra(key.to_owned())
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenCardTicketRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenCardTicketRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenCardTicketRequest, A::Error> {
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenCardTicketRequest { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The reply of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).
@@ -396,6 +759,10 @@ impl crate::response::Response for TokenCardTicketResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
+
+    fn take_envelope(&mut self) -> (i64, String) {
+        crate::response::take_envelope(&mut self.extra)
+    }
 }
 
 impl std::fmt::Debug for TokenCardTicketResponse {
@@ -405,6 +772,76 @@ impl std::fmt::Debug for TokenCardTicketResponse {
             .field("expires_in", &self.expires_in)
             .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenCardTicketResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Ticket,
+            ExpiresIn,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "ticket" => Key::Ticket,
+                    "expires_in" => Key::ExpiresIn,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenCardTicketResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenCardTicketResponse object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenCardTicketResponse, A::Error> {
+                let mut v_ticket: Option<String> = None;
+                let mut v_expires_in: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Ticket => {
+                            if v_ticket.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ticket"));
+                            }
+                            v_ticket = Some(map.next_value()?);
+                        }
+                        Key::ExpiresIn => {
+                            if v_expires_in.is_some() {
+                                return Err(serde::de::Error::duplicate_field("expires_in"));
+                            }
+                            v_expires_in = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenCardTicketResponse {
+                    ticket: v_ticket
+                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
+                    expires_in: v_expires_in
+                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

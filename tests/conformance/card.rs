@@ -6072,6 +6072,62 @@ fn get_discount() -> support::Case<CardGetRequest> {
     }
 }
 
+///card.get — example `member_card` (built from the official 创建会员卡 example (its member_card object) plus what card/get adds to base_info (id, status, sku.total_quantity, create_time, update_time); the largest reply of the API).
+fn get_member_card() -> support::Case<CardGetRequest> {
+    support::Case {
+        request: CardGetRequest::new("pbLatjk4T4Hx-QFQGL4zGQy27_Qg"),
+        method: "POST",
+        path: "/card/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "card_id" : "pbLatjk4T4Hx-QFQGL4zGQy27_Qg" }),
+        reply: serde_json::json!(
+            { "card" : { "card_type" : "MEMBER_CARD", "member_card" : { "activate_url" :
+            "http://www.qq.com", "advanced_info" : { "abstract" : { "abstract" :
+            "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list"
+            :
+            ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+            }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+            "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+            "image_url" :
+            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+            "text" :
+            "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+            }, { "image_url" :
+            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+            "text" : "此菜品迎合大众口味，老少皆宜，营养均衡" }],
+            "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+            "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+            "use_condition" : { "accept_category" : "鞋类",
+            "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯" } },
+            "auto_activate" : true, "background_pic_url" :
+            "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "base_info" : { "brand_name" :
+            "海底捞", "can_give_friend" : true, "code_type" : "CODE_TYPE_TEXT",
+            "color" : "Color010", "create_time" : 1457525546, "custom_url" :
+            "http://weixin.qq.com", "custom_url_name" : "立即使用",
+            "custom_url_sub_title" : "6个汉字tips", "date_info" : { "type" :
+            "DATE_TYPE_PERMANENT" }, "description" : "不可与其他优惠同享",
+            "get_limit" : 3, "id" : "pbLatjk4T4Hx-QFQGL4zGQy27_Qg", "location_id_list" :
+            [123, 12321], "logo_url" :
+            "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN/0",
+            "need_push_on_view" : true, "notice" : "使用时向服务员出示此券",
+            "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+            "营销入口1", "service_phone" : "020-88888888", "sku" : { "quantity" :
+            50000000, "total_quantity" : 50000000 }, "status" : "CARD_STATUS_VERIFY_OK",
+            "title" : "海底捞会员卡", "update_time" : 1457526240, "use_custom_code"
+            : false }, "bonus_rule" : { "cost_bonus_unit" : 5, "cost_money_unit" : 100,
+            "increase_bonus" : 1, "init_increase_bonus" : 10, "least_money_to_use_bonus"
+            : 1000, "max_increase_bonus" : 200, "max_reduce_bonus" : 50, "reduce_money" :
+            100 }, "custom_cell1" : { "name" : "使用入口2", "tips" :
+            "激活后显示", "url" : "http://www.xxx.com" }, "custom_field1" : {
+            "name_type" : "FIELD_NAME_TYPE_LEVEL", "url" : "http://www.qq.com" },
+            "discount" : 10, "prerogative" : "test_prerogative", "supply_balance" :
+            false, "supply_bonus" : true } }, "errcode" : 0, "errmsg" : "ok" }
+        ),
+    }
+}
+
 fn get_rejects_card_id_required() -> support::Negative<CardGetRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "card_id" : "" })),
@@ -8373,6 +8429,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn get_member_card() {
+        let case = super::get_member_card();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().get(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
     async fn get_rejects_card_id_required() {
         let case = super::get_rejects_card_id_required();
         let mock = support::Mock::silent().await;
@@ -9948,6 +10012,14 @@ mod blocking_client {
     #[test]
     fn get_discount() {
         let case = super::get_discount();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().get(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn get_member_card() {
+        let case = super::get_member_card();
         let mock = support::BlockingMock::start(&case);
         let reply = mock.client().card().get(&case.request);
         mock.check_reply(reply, &case);

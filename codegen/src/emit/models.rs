@@ -63,7 +63,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     );
     let fields = model.fields.iter().map(|f| {
         let rust = ident(&f.rust);
-        let ty = rust_type(&f.shape.ty);
+        let ty = field_type(&f.shape.ty);
         let doc = doc_attrs(&field_doc(f));
         let unraw = f.rust.trim_start_matches("r#");
         let rename = (f.wire != unraw).then(|| {
@@ -95,18 +95,23 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let has_secret = model.fields.iter().any(|f| f.secret);
     let derive_debug = (!has_secret).then(|| quote!(Debug,));
     let debug = has_secret.then(|| secret_debug(model));
+    let deserialize = deserialize(model);
     let response = model.is_response_root.then(|| {
         quote! {
             impl crate::response::Response for #name {
                 fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
                     crate::response::from_json(body)
                 }
+
+                fn take_envelope(&mut self) -> (i64, String) {
+                    crate::response::take_envelope(&mut self.extra)
+                }
             }
         }
     });
     quote! {
         #doc
-        #[derive(#derive_debug Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(#derive_debug Clone, PartialEq, Serialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -136,6 +141,121 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         #response
 
         #debug
+
+        #deserialize
+    }
+}
+
+/// `Deserialize` by hand rather than derived: unknown keys go straight into `extra`.
+/// (serde's `flatten` would buffer every nested object once per level, which made
+/// typed decoding slower than decoding into `serde_json::Value`.)
+fn deserialize(model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let expecting = format!("a {} object", model.name);
+    let keys: Vec<proc_macro2::Ident> = model
+        .fields
+        .iter()
+        .map(|f| {
+            format_ident!(
+                "{}",
+                heck::ToUpperCamelCase::to_upper_camel_case(f.rust.trim_start_matches("r#"))
+            )
+        })
+        .collect();
+    let vars: Vec<proc_macro2::Ident> = model
+        .fields
+        .iter()
+        .map(|f| format_ident!("v_{}", f.rust.trim_start_matches("r#")))
+        .collect();
+    let wires: Vec<&String> = model.fields.iter().map(|f| &f.wire).collect();
+    let types = model.fields.iter().map(|f| field_type(&f.shape.ty));
+    let assigns = model
+        .fields
+        .iter()
+        .zip(&keys)
+        .zip(&vars)
+        .map(|((f, key), var)| {
+            let wire = &f.wire;
+            if f.required {
+                quote! {
+                    Key::#key => {
+                        if #var.is_some() {
+                            return Err(serde::de::Error::duplicate_field(#wire));
+                        }
+                        #var = Some(map.next_value()?);
+                    }
+                }
+            } else {
+                // `null` is "absent", as with the derive's `Option` fields.
+                quote!(Key::#key => #var = map.next_value()?,)
+            }
+        });
+    let inits = model.fields.iter().zip(&vars).map(|(f, var)| {
+        let field = ident(&f.rust);
+        let wire = &f.wire;
+        if f.required {
+            quote!(#field: #var.ok_or_else(|| serde::de::Error::missing_field(#wire))?,)
+        } else {
+            quote!(#field: #var,)
+        }
+    });
+    // A model without documented fields keeps every key in `extra`.
+    let key_from_str = match keys.is_empty() {
+        true => quote!(Key::Extra(key.to_owned())),
+        false => quote! {
+            match key {
+                #(#wires => Key::#keys,)*
+                other => Key::Extra(other.to_owned()),
+            }
+        },
+    };
+    quote! {
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                enum Key {
+                    #(#keys,)*
+                    Extra(String),
+                }
+
+                impl From<&str> for Key {
+                    fn from(key: &str) -> Self {
+                        #key_from_str
+                    }
+                }
+
+                impl<'de> Deserialize<'de> for Key {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        crate::model::deserialize_str_enum(deserializer)
+                    }
+                }
+
+                struct Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(let mut #vars: Option<#types> = None;)*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<Key>()? {
+                            match key {
+                                #(#assigns)*
+                                Key::Extra(key) => {
+                                    extra.insert(key, map.next_value()?);
+                                }
+                            }
+                        }
+                        Ok(#name { #(#inits)* extra })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
     }
 }
 
@@ -186,6 +306,8 @@ pub(super) fn parameter(ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, Toke
                 quote!(#arg.into_iter().collect()),
             )
         }
+        // Nested objects are boxed in the struct, but taken by value.
+        Ty::Model(_) => (rust_type(ty), quote!(Box::new(#arg))),
         other => (rust_type(other), quote!(#arg)),
     }
 }
@@ -763,5 +885,19 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
         if #(#conditions)&&* {
             #(#asserts)*
         }
+    }
+}
+
+/// The type a field is stored as: nested objects are boxed. The card models nest deep
+/// and wide (a `Card` holds eleven card types, each with a `BaseInfo` of sixty fields);
+/// stored inline, every move of a decoded reply copied kilobytes, and decoding spent
+/// half its time in `memmove`.
+pub(super) fn field_type(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Model(_) => {
+            let inner = rust_type(ty);
+            quote!(Box<#inner>)
+        }
+        other => rust_type(other),
     }
 }

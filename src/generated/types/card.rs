@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// 卡券 (the `card` object of card/create and of the card/get reply): `card_type` plus exactly one
 /// type-specific object, keyed by the lowercase card type (`"card_type": "DISCOUNT"` goes with `"discount": {…}`).
 /// GENERAL_CARD and LUCKY_MONEY cards have no typed field here (their object would be kept in `extra`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Card {
     /// 卡券类型
@@ -19,37 +19,37 @@ pub struct Card {
     pub card_type: CardType,
     /// 团购券 (card_type GROUPON)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groupon: Option<GrouponCard>,
+    pub groupon: Option<Box<GrouponCard>>,
     /// 代金券 (card_type CASH)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cash: Option<CashCard>,
+    pub cash: Option<Box<CashCard>>,
     /// 折扣券 (card_type DISCOUNT)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountCard>,
+    pub discount: Option<Box<DiscountCard>>,
     /// 礼品券／兑换券 (card_type GIFT)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gift: Option<GiftCard>,
+    pub gift: Option<Box<GiftCard>>,
     /// 通用券／优惠券 (card_type GENERAL_COUPON)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub general_coupon: Option<GeneralCouponCard>,
+    pub general_coupon: Option<Box<GeneralCouponCard>>,
     /// 会员卡 (card_type MEMBER_CARD)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_card: Option<MemberCard>,
+    pub member_card: Option<Box<MemberCard>>,
     /// 景点门票 (card_type SCENIC_TICKET)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenic_ticket: Option<ScenicTicketCard>,
+    pub scenic_ticket: Option<Box<ScenicTicketCard>>,
     /// 电影票 (card_type MOVIE_TICKET)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub movie_ticket: Option<MovieTicketCard>,
+    pub movie_ticket: Option<Box<MovieTicketCard>>,
     /// 飞机票 (card_type BOARDING_PASS)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub boarding_pass: Option<BoardingPassCard>,
+    pub boarding_pass: Option<Box<BoardingPassCard>>,
     /// 会议门票 (card_type MEETING_TICKET)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meeting_ticket: Option<MeetingTicketCard>,
+    pub meeting_ticket: Option<Box<MeetingTicketCard>>,
     /// 汽车票 (card_type BUS_TICKET)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bus_ticket: Option<BusTicketCard>,
+    pub bus_ticket: Option<Box<BusTicketCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -78,67 +78,67 @@ impl Card {
 
     /// Sets [`groupon`](Self::groupon).
     pub fn groupon(mut self, groupon: GrouponCard) -> Self {
-        self.groupon = Some(groupon);
+        self.groupon = Some(Box::new(groupon));
         self
     }
 
     /// Sets [`cash`](Self::cash).
     pub fn cash(mut self, cash: CashCard) -> Self {
-        self.cash = Some(cash);
+        self.cash = Some(Box::new(cash));
         self
     }
 
     /// Sets [`discount`](Self::discount).
     pub fn discount(mut self, discount: DiscountCard) -> Self {
-        self.discount = Some(discount);
+        self.discount = Some(Box::new(discount));
         self
     }
 
     /// Sets [`gift`](Self::gift).
     pub fn gift(mut self, gift: GiftCard) -> Self {
-        self.gift = Some(gift);
+        self.gift = Some(Box::new(gift));
         self
     }
 
     /// Sets [`general_coupon`](Self::general_coupon).
     pub fn general_coupon(mut self, general_coupon: GeneralCouponCard) -> Self {
-        self.general_coupon = Some(general_coupon);
+        self.general_coupon = Some(Box::new(general_coupon));
         self
     }
 
     /// Sets [`member_card`](Self::member_card).
     pub fn member_card(mut self, member_card: MemberCard) -> Self {
-        self.member_card = Some(member_card);
+        self.member_card = Some(Box::new(member_card));
         self
     }
 
     /// Sets [`scenic_ticket`](Self::scenic_ticket).
     pub fn scenic_ticket(mut self, scenic_ticket: ScenicTicketCard) -> Self {
-        self.scenic_ticket = Some(scenic_ticket);
+        self.scenic_ticket = Some(Box::new(scenic_ticket));
         self
     }
 
     /// Sets [`movie_ticket`](Self::movie_ticket).
     pub fn movie_ticket(mut self, movie_ticket: MovieTicketCard) -> Self {
-        self.movie_ticket = Some(movie_ticket);
+        self.movie_ticket = Some(Box::new(movie_ticket));
         self
     }
 
     /// Sets [`boarding_pass`](Self::boarding_pass).
     pub fn boarding_pass(mut self, boarding_pass: BoardingPassCard) -> Self {
-        self.boarding_pass = Some(boarding_pass);
+        self.boarding_pass = Some(Box::new(boarding_pass));
         self
     }
 
     /// Sets [`meeting_ticket`](Self::meeting_ticket).
     pub fn meeting_ticket(mut self, meeting_ticket: MeetingTicketCard) -> Self {
-        self.meeting_ticket = Some(meeting_ticket);
+        self.meeting_ticket = Some(Box::new(meeting_ticket));
         self
     }
 
     /// Sets [`bus_ticket`](Self::bus_ticket).
     pub fn bus_ticket(mut self, bus_ticket: BusTicketCard) -> Self {
-        self.bus_ticket = Some(bus_ticket);
+        self.bus_ticket = Some(Box::new(bus_ticket));
         self
     }
 }
@@ -341,17 +341,131 @@ impl Object for Card {
     }
 }
 
+impl<'de> Deserialize<'de> for Card {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardType,
+            Groupon,
+            Cash,
+            Discount,
+            Gift,
+            GeneralCoupon,
+            MemberCard,
+            ScenicTicket,
+            MovieTicket,
+            BoardingPass,
+            MeetingTicket,
+            BusTicket,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_type" => Key::CardType,
+                    "groupon" => Key::Groupon,
+                    "cash" => Key::Cash,
+                    "discount" => Key::Discount,
+                    "gift" => Key::Gift,
+                    "general_coupon" => Key::GeneralCoupon,
+                    "member_card" => Key::MemberCard,
+                    "scenic_ticket" => Key::ScenicTicket,
+                    "movie_ticket" => Key::MovieTicket,
+                    "boarding_pass" => Key::BoardingPass,
+                    "meeting_ticket" => Key::MeetingTicket,
+                    "bus_ticket" => Key::BusTicket,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Card;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Card object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Card, A::Error> {
+                let mut v_card_type: Option<CardType> = None;
+                let mut v_groupon: Option<Box<GrouponCard>> = None;
+                let mut v_cash: Option<Box<CashCard>> = None;
+                let mut v_discount: Option<Box<DiscountCard>> = None;
+                let mut v_gift: Option<Box<GiftCard>> = None;
+                let mut v_general_coupon: Option<Box<GeneralCouponCard>> = None;
+                let mut v_member_card: Option<Box<MemberCard>> = None;
+                let mut v_scenic_ticket: Option<Box<ScenicTicketCard>> = None;
+                let mut v_movie_ticket: Option<Box<MovieTicketCard>> = None;
+                let mut v_boarding_pass: Option<Box<BoardingPassCard>> = None;
+                let mut v_meeting_ticket: Option<Box<MeetingTicketCard>> = None;
+                let mut v_bus_ticket: Option<Box<BusTicketCard>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardType => {
+                            if v_card_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_type"));
+                            }
+                            v_card_type = Some(map.next_value()?);
+                        }
+                        Key::Groupon => v_groupon = map.next_value()?,
+                        Key::Cash => v_cash = map.next_value()?,
+                        Key::Discount => v_discount = map.next_value()?,
+                        Key::Gift => v_gift = map.next_value()?,
+                        Key::GeneralCoupon => v_general_coupon = map.next_value()?,
+                        Key::MemberCard => v_member_card = map.next_value()?,
+                        Key::ScenicTicket => v_scenic_ticket = map.next_value()?,
+                        Key::MovieTicket => v_movie_ticket = map.next_value()?,
+                        Key::BoardingPass => v_boarding_pass = map.next_value()?,
+                        Key::MeetingTicket => v_meeting_ticket = map.next_value()?,
+                        Key::BusTicket => v_bus_ticket = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Card {
+                    card_type: v_card_type
+                        .ok_or_else(|| serde::de::Error::missing_field("card_type"))?,
+                    groupon: v_groupon,
+                    cash: v_cash,
+                    discount: v_discount,
+                    gift: v_gift,
+                    general_coupon: v_general_coupon,
+                    member_card: v_member_card,
+                    scenic_ticket: v_scenic_ticket,
+                    movie_ticket: v_movie_ticket,
+                    boarding_pass: v_boarding_pass,
+                    meeting_ticket: v_meeting_ticket,
+                    bus_ticket: v_bus_ticket,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 团购券 (GROUPON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GrouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 团购券专用字段，团购详情 (deal details).
     ///
     /// *Required; at most 3072 bytes.*
@@ -366,7 +480,7 @@ impl GrouponCard {
     /// A value with the required `base_info`, `deal_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, deal_detail: impl Into<String>) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             deal_detail: deal_detail.into(),
             extra: serde_json::Map::new(),
@@ -375,7 +489,7 @@ impl GrouponCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 }
@@ -419,17 +533,94 @@ impl Object for GrouponCard {
     }
 }
 
+impl<'de> Deserialize<'de> for GrouponCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            DealDetail,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "deal_detail" => Key::DealDetail,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GrouponCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GrouponCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GrouponCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_deal_detail: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::DealDetail => {
+                            if v_deal_detail.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("deal_detail"),
+                                );
+                            }
+                            v_deal_detail = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GrouponCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    deal_detail: v_deal_detail
+                        .ok_or_else(|| serde::de::Error::missing_field("deal_detail"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 代金券 (CASH). Amounts are in fen (分).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CashCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 代金券专用，表示起用金额（单位为分），如果无起用门槛则填0 (minimum spend in fen; 0 = no threshold).
     ///
     /// *≥ 0.*
@@ -451,7 +642,7 @@ impl CashCard {
     /// A value with the required `base_info`, `reduce_cost`; set the others with the setters.
     pub fn new(base_info: BaseInfo, reduce_cost: i64) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             least_cost: None,
             reduce_cost,
@@ -461,7 +652,7 @@ impl CashCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -514,17 +705,99 @@ impl Object for CashCard {
     }
 }
 
+impl<'de> Deserialize<'de> for CashCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            LeastCost,
+            ReduceCost,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "least_cost" => Key::LeastCost,
+                    "reduce_cost" => Key::ReduceCost,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CashCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CashCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CashCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_least_cost: Option<i64> = None;
+                let mut v_reduce_cost: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::LeastCost => v_least_cost = map.next_value()?,
+                        Key::ReduceCost => {
+                            if v_reduce_cost.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("reduce_cost"),
+                                );
+                            }
+                            v_reduce_cost = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CashCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    least_cost: v_least_cost,
+                    reduce_cost: v_reduce_cost
+                        .ok_or_else(|| serde::de::Error::missing_field("reduce_cost"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 折扣券 (DISCOUNT).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DiscountCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 折扣券专用，表示打折额度（百分比）。填30就是七折 (percentage taken off: 30 means 30% off, i.e. 七折).
     ///
     /// *Required.*
@@ -539,7 +812,7 @@ impl DiscountCard {
     /// A value with the required `base_info`, `discount`; set the others with the setters.
     pub fn new(base_info: BaseInfo, discount: i64) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             discount,
             extra: serde_json::Map::new(),
@@ -548,7 +821,7 @@ impl DiscountCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 }
@@ -587,17 +860,92 @@ impl Object for DiscountCard {
     }
 }
 
+impl<'de> Deserialize<'de> for DiscountCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            Discount,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "discount" => Key::Discount,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DiscountCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DiscountCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DiscountCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_discount: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::Discount => {
+                            if v_discount.is_some() {
+                                return Err(serde::de::Error::duplicate_field("discount"));
+                            }
+                            v_discount = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DiscountCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    discount: v_discount
+                        .ok_or_else(|| serde::de::Error::missing_field("discount"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 礼品券／兑换券 (GIFT).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GiftCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 礼品券专用，填写兑换内容的名称 (what the voucher is exchanged for).
     ///
     /// *Required; at most 3072 bytes.*
@@ -612,7 +960,7 @@ impl GiftCard {
     /// A value with the required `base_info`, `gift`; set the others with the setters.
     pub fn new(base_info: BaseInfo, gift: impl Into<String>) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             gift: gift.into(),
             extra: serde_json::Map::new(),
@@ -621,7 +969,7 @@ impl GiftCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 }
@@ -665,17 +1013,91 @@ impl Object for GiftCard {
     }
 }
 
+impl<'de> Deserialize<'de> for GiftCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            Gift,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "gift" => Key::Gift,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GiftCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GiftCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GiftCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_gift: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::Gift => {
+                            if v_gift.is_some() {
+                                return Err(serde::de::Error::duplicate_field("gift"));
+                            }
+                            v_gift = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GiftCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    gift: v_gift.ok_or_else(|| serde::de::Error::missing_field("gift"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 通用券／优惠券 (GENERAL_COUPON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 优惠券专用，填写优惠详情 (offer details).
     ///
     /// *Required; at most 3072 bytes.*
@@ -690,7 +1112,7 @@ impl GeneralCouponCard {
     /// A value with the required `base_info`, `default_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, default_detail: impl Into<String>) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             default_detail: default_detail.into(),
             extra: serde_json::Map::new(),
@@ -699,7 +1121,7 @@ impl GeneralCouponCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 }
@@ -743,18 +1165,97 @@ impl Object for GeneralCouponCard {
     }
 }
 
+impl<'de> Deserialize<'de> for GeneralCouponCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            DefaultDetail,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "default_detail" => Key::DefaultDetail,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCouponCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCouponCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCouponCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_default_detail: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::DefaultDetail => {
+                            if v_default_detail.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("default_detail"),
+                                );
+                            }
+                            v_default_detail = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCouponCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    default_detail: v_default_detail
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "default_detail",
+                        ))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 会员卡 (MEMBER_CARD): the create-time fields of the 创建会员卡 page, as echoed by card/get.
 /// When supply_bonus / supply_balance is true, the bonus / balance fields become mandatory at creation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 商家自定义会员卡背景图，须先调用上传图片接口将背景图上传至CDN，否则报错 (custom background image; must be a URL from cgi-bin/media/uploadimg; under 1000×600 px).
     ///
     /// *At most 128 bytes.*
@@ -832,7 +1333,7 @@ pub struct MemberCard {
     pub bonus_rules: Option<String>,
     /// 积分规则 (structured points rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonus_rule: Option<BonusRule>,
+    pub bonus_rule: Option<Box<BonusRule>>,
     /// 储值说明 (stored-value rules).
     ///
     /// *At most 3072 bytes.*
@@ -842,26 +1343,26 @@ pub struct MemberCard {
     pub balance_rules: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 1, e.g. level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field1: Option<CustomField>,
+    pub custom_field1: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field2: Option<CustomField>,
+    pub custom_field2: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field3: Option<CustomField>,
+    pub custom_field3: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (custom entry cell 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_cell1: Option<CustomCell>,
+    pub custom_cell1: Option<Box<CustomCell>>,
     /// 自定义入口 (custom entry cell 2).
     ///
     /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_cell2: Option<CustomCell>,
+    pub custom_cell2: Option<Box<CustomCell>>,
     /// 自定义入口 (custom entry cell 3).
     ///
     /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_cell3: Option<CustomCell>,
+    pub custom_cell3: Option<Box<CustomCell>>,
     /// 折扣，该会员卡享受的折扣优惠，填10就是九折 (member discount in percent off: 10 means 九折).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
@@ -875,7 +1376,7 @@ impl MemberCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             background_pic_url: None,
             prerogative: None,
@@ -907,7 +1408,7 @@ impl MemberCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -1009,7 +1510,7 @@ impl MemberCard {
 
     /// Sets [`bonus_rule`](Self::bonus_rule).
     pub fn bonus_rule(mut self, bonus_rule: BonusRule) -> Self {
-        self.bonus_rule = Some(bonus_rule);
+        self.bonus_rule = Some(Box::new(bonus_rule));
         self
     }
 
@@ -1021,37 +1522,37 @@ impl MemberCard {
 
     /// Sets [`custom_field1`](Self::custom_field1).
     pub fn custom_field1(mut self, custom_field1: CustomField) -> Self {
-        self.custom_field1 = Some(custom_field1);
+        self.custom_field1 = Some(Box::new(custom_field1));
         self
     }
 
     /// Sets [`custom_field2`](Self::custom_field2).
     pub fn custom_field2(mut self, custom_field2: CustomField) -> Self {
-        self.custom_field2 = Some(custom_field2);
+        self.custom_field2 = Some(Box::new(custom_field2));
         self
     }
 
     /// Sets [`custom_field3`](Self::custom_field3).
     pub fn custom_field3(mut self, custom_field3: CustomField) -> Self {
-        self.custom_field3 = Some(custom_field3);
+        self.custom_field3 = Some(Box::new(custom_field3));
         self
     }
 
     /// Sets [`custom_cell1`](Self::custom_cell1).
     pub fn custom_cell1(mut self, custom_cell1: CustomCell) -> Self {
-        self.custom_cell1 = Some(custom_cell1);
+        self.custom_cell1 = Some(Box::new(custom_cell1));
         self
     }
 
     /// Sets [`custom_cell2`](Self::custom_cell2).
     pub fn custom_cell2(mut self, custom_cell2: CustomCell) -> Self {
-        self.custom_cell2 = Some(custom_cell2);
+        self.custom_cell2 = Some(Box::new(custom_cell2));
         self
     }
 
     /// Sets [`custom_cell3`](Self::custom_cell3).
     pub fn custom_cell3(mut self, custom_cell3: CustomCell) -> Self {
-        self.custom_cell3 = Some(custom_cell3);
+        self.custom_cell3 = Some(Box::new(custom_cell3));
         self
     }
 
@@ -1171,17 +1672,205 @@ impl Object for MemberCard {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            BackgroundPicUrl,
+            Prerogative,
+            AutoActivate,
+            WxActivate,
+            SupplyBonus,
+            BonusUrl,
+            SupplyBalance,
+            BalanceUrl,
+            ActivateUrl,
+            ActivateAppBrandUserName,
+            ActivateAppBrandPass,
+            BindOldCardUrl,
+            NeedPushOnView,
+            BonusCleared,
+            BonusRules,
+            BonusRule,
+            BalanceRules,
+            CustomField1,
+            CustomField2,
+            CustomField3,
+            CustomCell1,
+            CustomCell2,
+            CustomCell3,
+            Discount,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "prerogative" => Key::Prerogative,
+                    "auto_activate" => Key::AutoActivate,
+                    "wx_activate" => Key::WxActivate,
+                    "supply_bonus" => Key::SupplyBonus,
+                    "bonus_url" => Key::BonusUrl,
+                    "supply_balance" => Key::SupplyBalance,
+                    "balance_url" => Key::BalanceUrl,
+                    "activate_url" => Key::ActivateUrl,
+                    "activate_app_brand_user_name" => Key::ActivateAppBrandUserName,
+                    "activate_app_brand_pass" => Key::ActivateAppBrandPass,
+                    "bind_old_card_url" => Key::BindOldCardUrl,
+                    "need_push_on_view" => Key::NeedPushOnView,
+                    "bonus_cleared" => Key::BonusCleared,
+                    "bonus_rules" => Key::BonusRules,
+                    "bonus_rule" => Key::BonusRule,
+                    "balance_rules" => Key::BalanceRules,
+                    "custom_field1" => Key::CustomField1,
+                    "custom_field2" => Key::CustomField2,
+                    "custom_field3" => Key::CustomField3,
+                    "custom_cell1" => Key::CustomCell1,
+                    "custom_cell2" => Key::CustomCell2,
+                    "custom_cell3" => Key::CustomCell3,
+                    "discount" => Key::Discount,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_prerogative: Option<String> = None;
+                let mut v_auto_activate: Option<bool> = None;
+                let mut v_wx_activate: Option<bool> = None;
+                let mut v_supply_bonus: Option<bool> = None;
+                let mut v_bonus_url: Option<String> = None;
+                let mut v_supply_balance: Option<bool> = None;
+                let mut v_balance_url: Option<String> = None;
+                let mut v_activate_url: Option<String> = None;
+                let mut v_activate_app_brand_user_name: Option<String> = None;
+                let mut v_activate_app_brand_pass: Option<String> = None;
+                let mut v_bind_old_card_url: Option<String> = None;
+                let mut v_need_push_on_view: Option<bool> = None;
+                let mut v_bonus_cleared: Option<String> = None;
+                let mut v_bonus_rules: Option<String> = None;
+                let mut v_bonus_rule: Option<Box<BonusRule>> = None;
+                let mut v_balance_rules: Option<String> = None;
+                let mut v_custom_field1: Option<Box<CustomField>> = None;
+                let mut v_custom_field2: Option<Box<CustomField>> = None;
+                let mut v_custom_field3: Option<Box<CustomField>> = None;
+                let mut v_custom_cell1: Option<Box<CustomCell>> = None;
+                let mut v_custom_cell2: Option<Box<CustomCell>> = None;
+                let mut v_custom_cell3: Option<Box<CustomCell>> = None;
+                let mut v_discount: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::Prerogative => v_prerogative = map.next_value()?,
+                        Key::AutoActivate => v_auto_activate = map.next_value()?,
+                        Key::WxActivate => v_wx_activate = map.next_value()?,
+                        Key::SupplyBonus => v_supply_bonus = map.next_value()?,
+                        Key::BonusUrl => v_bonus_url = map.next_value()?,
+                        Key::SupplyBalance => v_supply_balance = map.next_value()?,
+                        Key::BalanceUrl => v_balance_url = map.next_value()?,
+                        Key::ActivateUrl => v_activate_url = map.next_value()?,
+                        Key::ActivateAppBrandUserName => {
+                            v_activate_app_brand_user_name = map.next_value()?;
+                        }
+                        Key::ActivateAppBrandPass => {
+                            v_activate_app_brand_pass = map.next_value()?;
+                        }
+                        Key::BindOldCardUrl => v_bind_old_card_url = map.next_value()?,
+                        Key::NeedPushOnView => v_need_push_on_view = map.next_value()?,
+                        Key::BonusCleared => v_bonus_cleared = map.next_value()?,
+                        Key::BonusRules => v_bonus_rules = map.next_value()?,
+                        Key::BonusRule => v_bonus_rule = map.next_value()?,
+                        Key::BalanceRules => v_balance_rules = map.next_value()?,
+                        Key::CustomField1 => v_custom_field1 = map.next_value()?,
+                        Key::CustomField2 => v_custom_field2 = map.next_value()?,
+                        Key::CustomField3 => v_custom_field3 = map.next_value()?,
+                        Key::CustomCell1 => v_custom_cell1 = map.next_value()?,
+                        Key::CustomCell2 => v_custom_cell2 = map.next_value()?,
+                        Key::CustomCell3 => v_custom_cell3 = map.next_value()?,
+                        Key::Discount => v_discount = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    background_pic_url: v_background_pic_url,
+                    prerogative: v_prerogative,
+                    auto_activate: v_auto_activate,
+                    wx_activate: v_wx_activate,
+                    supply_bonus: v_supply_bonus,
+                    bonus_url: v_bonus_url,
+                    supply_balance: v_supply_balance,
+                    balance_url: v_balance_url,
+                    activate_url: v_activate_url,
+                    activate_app_brand_user_name: v_activate_app_brand_user_name,
+                    activate_app_brand_pass: v_activate_app_brand_pass,
+                    bind_old_card_url: v_bind_old_card_url,
+                    need_push_on_view: v_need_push_on_view,
+                    bonus_cleared: v_bonus_cleared,
+                    bonus_rules: v_bonus_rules,
+                    bonus_rule: v_bonus_rule,
+                    balance_rules: v_balance_rules,
+                    custom_field1: v_custom_field1,
+                    custom_field2: v_custom_field2,
+                    custom_field3: v_custom_field3,
+                    custom_cell1: v_custom_cell1,
+                    custom_cell2: v_custom_cell2,
+                    custom_cell3: v_custom_cell3,
+                    discount: v_discount,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 景点门票 (SCENIC_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ScenicTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 票类型，例如平日全票，套票等 (ticket class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_class: Option<String>,
@@ -1200,7 +1889,7 @@ impl ScenicTicketCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             ticket_class: None,
             guide_url: None,
@@ -1210,7 +1899,7 @@ impl ScenicTicketCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -1265,17 +1954,91 @@ impl Object for ScenicTicketCard {
     }
 }
 
+impl<'de> Deserialize<'de> for ScenicTicketCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            TicketClass,
+            GuideUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "ticket_class" => Key::TicketClass,
+                    "guide_url" => Key::GuideUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ScenicTicketCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ScenicTicketCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ScenicTicketCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_ticket_class: Option<String> = None;
+                let mut v_guide_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::TicketClass => v_ticket_class = map.next_value()?,
+                        Key::GuideUrl => v_guide_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ScenicTicketCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    ticket_class: v_ticket_class,
+                    guide_url: v_guide_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 电影票 (MOVIE_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MovieTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 电影票详情 (movie, show time, ticket type…).
     ///
     /// *At most 3072 bytes.*
@@ -1291,7 +2054,7 @@ impl MovieTicketCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             detail: None,
             extra: serde_json::Map::new(),
@@ -1300,7 +2063,7 @@ impl MovieTicketCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -1349,17 +2112,86 @@ impl Object for MovieTicketCard {
     }
 }
 
+impl<'de> Deserialize<'de> for MovieTicketCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            Detail,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "detail" => Key::Detail,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MovieTicketCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MovieTicketCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MovieTicketCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_detail: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::Detail => v_detail = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MovieTicketCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    detail: v_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 飞机票 (BOARDING_PASS). Times are Unix timestamps in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BoardingPassCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 飞机票的起点，上限为18个汉字 (departure).
     ///
     /// *At most 18 汉字 (54 UTF-8 bytes).*
@@ -1405,7 +2237,7 @@ impl BoardingPassCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             from: None,
             to: None,
@@ -1422,7 +2254,7 @@ impl BoardingPassCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -1531,17 +2363,126 @@ impl Object for BoardingPassCard {
     }
 }
 
+impl<'de> Deserialize<'de> for BoardingPassCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            From,
+            To,
+            Flight,
+            DepartureTime,
+            LandingTime,
+            CheckInUrl,
+            Gate,
+            BoardingTime,
+            AirModel,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "from" => Key::From,
+                    "to" => Key::To,
+                    "flight" => Key::Flight,
+                    "departure_time" => Key::DepartureTime,
+                    "landing_time" => Key::LandingTime,
+                    "check_in_url" => Key::CheckInUrl,
+                    "gate" => Key::Gate,
+                    "boarding_time" => Key::BoardingTime,
+                    "air_model" => Key::AirModel,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BoardingPassCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BoardingPassCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BoardingPassCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_from: Option<String> = None;
+                let mut v_to: Option<String> = None;
+                let mut v_flight: Option<String> = None;
+                let mut v_departure_time: Option<i64> = None;
+                let mut v_landing_time: Option<i64> = None;
+                let mut v_check_in_url: Option<String> = None;
+                let mut v_gate: Option<String> = None;
+                let mut v_boarding_time: Option<i64> = None;
+                let mut v_air_model: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::From => v_from = map.next_value()?,
+                        Key::To => v_to = map.next_value()?,
+                        Key::Flight => v_flight = map.next_value()?,
+                        Key::DepartureTime => v_departure_time = map.next_value()?,
+                        Key::LandingTime => v_landing_time = map.next_value()?,
+                        Key::CheckInUrl => v_check_in_url = map.next_value()?,
+                        Key::Gate => v_gate = map.next_value()?,
+                        Key::BoardingTime => v_boarding_time = map.next_value()?,
+                        Key::AirModel => v_air_model = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BoardingPassCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    from: v_from,
+                    to: v_to,
+                    flight: v_flight,
+                    departure_time: v_departure_time,
+                    landing_time: v_landing_time,
+                    check_in_url: v_check_in_url,
+                    gate: v_gate,
+                    boarding_time: v_boarding_time,
+                    air_model: v_air_model,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 会议门票 (MEETING_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MeetingTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 会议详情 (meeting details).
     ///
     /// *Required; at most 3072 bytes.*
@@ -1561,7 +2502,7 @@ impl MeetingTicketCard {
     /// A value with the required `base_info`, `meeting_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, meeting_detail: impl Into<String>) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             meeting_detail: meeting_detail.into(),
             map_url: None,
@@ -1571,7 +2512,7 @@ impl MeetingTicketCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 
@@ -1625,17 +2566,101 @@ impl Object for MeetingTicketCard {
     }
 }
 
+impl<'de> Deserialize<'de> for MeetingTicketCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            MeetingDetail,
+            MapUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    "meeting_detail" => Key::MeetingDetail,
+                    "map_url" => Key::MapUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MeetingTicketCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MeetingTicketCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MeetingTicketCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut v_meeting_detail: Option<String> = None;
+                let mut v_map_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::MeetingDetail => {
+                            if v_meeting_detail.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("meeting_detail"),
+                                );
+                            }
+                            v_meeting_detail = Some(map.next_value()?);
+                        }
+                        Key::MapUrl => v_map_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MeetingTicketCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    meeting_detail: v_meeting_detail
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "meeting_detail",
+                        ))?,
+                    map_url: v_map_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 汽车票 (BUS_TICKET). No type-specific field is documented.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BusTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required.*
-    pub base_info: BaseInfo,
+    pub base_info: Box<BaseInfo>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advanced_info: Option<AdvancedInfo>,
+    pub advanced_info: Option<Box<AdvancedInfo>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -1646,7 +2671,7 @@ impl BusTicketCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info,
+            base_info: Box::new(base_info),
             advanced_info: None,
             extra: serde_json::Map::new(),
         }
@@ -1654,7 +2679,7 @@ impl BusTicketCard {
 
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(advanced_info);
+        self.advanced_info = Some(Box::new(advanced_info));
         self
     }
 }
@@ -1693,11 +2718,75 @@ impl Object for BusTicketCard {
     }
 }
 
+impl<'de> Deserialize<'de> for BusTicketCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            AdvancedInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "advanced_info" => Key::AdvancedInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BusTicketCard;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BusTicketCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BusTicketCard, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfo>> = None;
+                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BusTicketCard {
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    advanced_info: v_advanced_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 基本的卡券数据，所有卡券通用 (base_info). Required fields are the ones mandatory at card/create; card/get
 /// echoes them together with the read-only id, status, sku.total_quantity, create_time, update_time.
 /// brand_name, use_custom_code, bind_openid and source cannot be changed afterwards; sku.quantity only
 /// through card/modifystock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfo {
     /// 卡券ID (card_id); card/get only.
@@ -1751,11 +2840,11 @@ pub struct BaseInfo {
     /// 使用日期，有效期的信息 (validity).
     ///
     /// *Required.*
-    pub date_info: DateInfo,
+    pub date_info: Box<DateInfo>,
     /// 商品信息 (stock).
     ///
     /// *Required.*
-    pub sku: Sku,
+    pub sku: Box<Sku>,
     /// 门店位置ID (store/POI ids where the card is usable); 与use_all_locations互斥.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id_list: Option<Vec<i64>>,
@@ -1880,7 +2969,7 @@ pub struct BaseInfo {
     ///
     /// Note: Not in the base_info tables of the seeds; seen in member-card create requests of the official developer community.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_merchant_info: Option<BaseInfoSubMerchantInfo>,
+    pub sub_merchant_info: Option<Box<BaseInfoSubMerchantInfo>>,
     /// 卡券状态 (review / deletion status); card/get only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CardStatus>,
@@ -1925,8 +3014,8 @@ impl BaseInfo {
             notice: notice.into(),
             description: None,
             service_phone: None,
-            date_info,
-            sku,
+            date_info: Box::new(date_info),
+            sku: Box::new(sku),
             location_id_list: None,
             use_all_locations: None,
             use_custom_code: None,
@@ -2177,7 +3266,7 @@ impl BaseInfo {
         mut self,
         sub_merchant_info: BaseInfoSubMerchantInfo,
     ) -> Self {
-        self.sub_merchant_info = Some(sub_merchant_info);
+        self.sub_merchant_info = Some(Box::new(sub_merchant_info));
         self
     }
 
@@ -2393,8 +3482,336 @@ impl Object for BaseInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for BaseInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Id,
+            LogoUrl,
+            CodeType,
+            BrandName,
+            Title,
+            SubTitle,
+            Color,
+            Notice,
+            Description,
+            ServicePhone,
+            DateInfo,
+            Sku,
+            LocationIdList,
+            UseAllLocations,
+            UseCustomCode,
+            GetCustomCodeMode,
+            BindOpenid,
+            CanShare,
+            CanGiveFriend,
+            GetLimit,
+            UseLimit,
+            CenterTitle,
+            CenterSubTitle,
+            CenterUrl,
+            CenterAppBrandUserName,
+            CenterAppBrandPass,
+            CustomUrlName,
+            CustomUrl,
+            CustomUrlSubTitle,
+            CustomAppBrandUserName,
+            CustomAppBrandPass,
+            PromotionUrlName,
+            PromotionUrl,
+            PromotionUrlSubTitle,
+            PromotionAppBrandUserName,
+            PromotionAppBrandPass,
+            Source,
+            NeedPushOnView,
+            SubMerchantInfo,
+            Status,
+            CreateTime,
+            UpdateTime,
+            AreaCodeList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "id" => Key::Id,
+                    "logo_url" => Key::LogoUrl,
+                    "code_type" => Key::CodeType,
+                    "brand_name" => Key::BrandName,
+                    "title" => Key::Title,
+                    "sub_title" => Key::SubTitle,
+                    "color" => Key::Color,
+                    "notice" => Key::Notice,
+                    "description" => Key::Description,
+                    "service_phone" => Key::ServicePhone,
+                    "date_info" => Key::DateInfo,
+                    "sku" => Key::Sku,
+                    "location_id_list" => Key::LocationIdList,
+                    "use_all_locations" => Key::UseAllLocations,
+                    "use_custom_code" => Key::UseCustomCode,
+                    "get_custom_code_mode" => Key::GetCustomCodeMode,
+                    "bind_openid" => Key::BindOpenid,
+                    "can_share" => Key::CanShare,
+                    "can_give_friend" => Key::CanGiveFriend,
+                    "get_limit" => Key::GetLimit,
+                    "use_limit" => Key::UseLimit,
+                    "center_title" => Key::CenterTitle,
+                    "center_sub_title" => Key::CenterSubTitle,
+                    "center_url" => Key::CenterUrl,
+                    "center_app_brand_user_name" => Key::CenterAppBrandUserName,
+                    "center_app_brand_pass" => Key::CenterAppBrandPass,
+                    "custom_url_name" => Key::CustomUrlName,
+                    "custom_url" => Key::CustomUrl,
+                    "custom_url_sub_title" => Key::CustomUrlSubTitle,
+                    "custom_app_brand_user_name" => Key::CustomAppBrandUserName,
+                    "custom_app_brand_pass" => Key::CustomAppBrandPass,
+                    "promotion_url_name" => Key::PromotionUrlName,
+                    "promotion_url" => Key::PromotionUrl,
+                    "promotion_url_sub_title" => Key::PromotionUrlSubTitle,
+                    "promotion_app_brand_user_name" => Key::PromotionAppBrandUserName,
+                    "promotion_app_brand_pass" => Key::PromotionAppBrandPass,
+                    "source" => Key::Source,
+                    "need_push_on_view" => Key::NeedPushOnView,
+                    "sub_merchant_info" => Key::SubMerchantInfo,
+                    "status" => Key::Status,
+                    "create_time" => Key::CreateTime,
+                    "update_time" => Key::UpdateTime,
+                    "area_code_list" => Key::AreaCodeList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BaseInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BaseInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BaseInfo, A::Error> {
+                let mut v_id: Option<String> = None;
+                let mut v_logo_url: Option<String> = None;
+                let mut v_code_type: Option<CodeType> = None;
+                let mut v_brand_name: Option<String> = None;
+                let mut v_title: Option<String> = None;
+                let mut v_sub_title: Option<String> = None;
+                let mut v_color: Option<String> = None;
+                let mut v_notice: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_service_phone: Option<String> = None;
+                let mut v_date_info: Option<Box<DateInfo>> = None;
+                let mut v_sku: Option<Box<Sku>> = None;
+                let mut v_location_id_list: Option<Vec<i64>> = None;
+                let mut v_use_all_locations: Option<bool> = None;
+                let mut v_use_custom_code: Option<bool> = None;
+                let mut v_get_custom_code_mode: Option<GetCustomCodeMode> = None;
+                let mut v_bind_openid: Option<bool> = None;
+                let mut v_can_share: Option<bool> = None;
+                let mut v_can_give_friend: Option<bool> = None;
+                let mut v_get_limit: Option<i64> = None;
+                let mut v_use_limit: Option<i64> = None;
+                let mut v_center_title: Option<String> = None;
+                let mut v_center_sub_title: Option<String> = None;
+                let mut v_center_url: Option<String> = None;
+                let mut v_center_app_brand_user_name: Option<String> = None;
+                let mut v_center_app_brand_pass: Option<String> = None;
+                let mut v_custom_url_name: Option<String> = None;
+                let mut v_custom_url: Option<String> = None;
+                let mut v_custom_url_sub_title: Option<String> = None;
+                let mut v_custom_app_brand_user_name: Option<String> = None;
+                let mut v_custom_app_brand_pass: Option<String> = None;
+                let mut v_promotion_url_name: Option<String> = None;
+                let mut v_promotion_url: Option<String> = None;
+                let mut v_promotion_url_sub_title: Option<String> = None;
+                let mut v_promotion_app_brand_user_name: Option<String> = None;
+                let mut v_promotion_app_brand_pass: Option<String> = None;
+                let mut v_source: Option<String> = None;
+                let mut v_need_push_on_view: Option<bool> = None;
+                let mut v_sub_merchant_info: Option<Box<BaseInfoSubMerchantInfo>> = None;
+                let mut v_status: Option<CardStatus> = None;
+                let mut v_create_time: Option<i64> = None;
+                let mut v_update_time: Option<i64> = None;
+                let mut v_area_code_list: Option<Vec<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Id => v_id = map.next_value()?,
+                        Key::LogoUrl => {
+                            if v_logo_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logo_url"));
+                            }
+                            v_logo_url = Some(map.next_value()?);
+                        }
+                        Key::CodeType => {
+                            if v_code_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code_type"));
+                            }
+                            v_code_type = Some(map.next_value()?);
+                        }
+                        Key::BrandName => {
+                            if v_brand_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("brand_name"));
+                            }
+                            v_brand_name = Some(map.next_value()?);
+                        }
+                        Key::Title => {
+                            if v_title.is_some() {
+                                return Err(serde::de::Error::duplicate_field("title"));
+                            }
+                            v_title = Some(map.next_value()?);
+                        }
+                        Key::SubTitle => v_sub_title = map.next_value()?,
+                        Key::Color => {
+                            if v_color.is_some() {
+                                return Err(serde::de::Error::duplicate_field("color"));
+                            }
+                            v_color = Some(map.next_value()?);
+                        }
+                        Key::Notice => {
+                            if v_notice.is_some() {
+                                return Err(serde::de::Error::duplicate_field("notice"));
+                            }
+                            v_notice = Some(map.next_value()?);
+                        }
+                        Key::Description => v_description = map.next_value()?,
+                        Key::ServicePhone => v_service_phone = map.next_value()?,
+                        Key::DateInfo => {
+                            if v_date_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("date_info"));
+                            }
+                            v_date_info = Some(map.next_value()?);
+                        }
+                        Key::Sku => {
+                            if v_sku.is_some() {
+                                return Err(serde::de::Error::duplicate_field("sku"));
+                            }
+                            v_sku = Some(map.next_value()?);
+                        }
+                        Key::LocationIdList => v_location_id_list = map.next_value()?,
+                        Key::UseAllLocations => v_use_all_locations = map.next_value()?,
+                        Key::UseCustomCode => v_use_custom_code = map.next_value()?,
+                        Key::GetCustomCodeMode => {
+                            v_get_custom_code_mode = map.next_value()?;
+                        }
+                        Key::BindOpenid => v_bind_openid = map.next_value()?,
+                        Key::CanShare => v_can_share = map.next_value()?,
+                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
+                        Key::GetLimit => v_get_limit = map.next_value()?,
+                        Key::UseLimit => v_use_limit = map.next_value()?,
+                        Key::CenterTitle => v_center_title = map.next_value()?,
+                        Key::CenterSubTitle => v_center_sub_title = map.next_value()?,
+                        Key::CenterUrl => v_center_url = map.next_value()?,
+                        Key::CenterAppBrandUserName => {
+                            v_center_app_brand_user_name = map.next_value()?;
+                        }
+                        Key::CenterAppBrandPass => {
+                            v_center_app_brand_pass = map.next_value()?;
+                        }
+                        Key::CustomUrlName => v_custom_url_name = map.next_value()?,
+                        Key::CustomUrl => v_custom_url = map.next_value()?,
+                        Key::CustomUrlSubTitle => {
+                            v_custom_url_sub_title = map.next_value()?;
+                        }
+                        Key::CustomAppBrandUserName => {
+                            v_custom_app_brand_user_name = map.next_value()?;
+                        }
+                        Key::CustomAppBrandPass => {
+                            v_custom_app_brand_pass = map.next_value()?;
+                        }
+                        Key::PromotionUrlName => v_promotion_url_name = map.next_value()?,
+                        Key::PromotionUrl => v_promotion_url = map.next_value()?,
+                        Key::PromotionUrlSubTitle => {
+                            v_promotion_url_sub_title = map.next_value()?;
+                        }
+                        Key::PromotionAppBrandUserName => {
+                            v_promotion_app_brand_user_name = map.next_value()?;
+                        }
+                        Key::PromotionAppBrandPass => {
+                            v_promotion_app_brand_pass = map.next_value()?;
+                        }
+                        Key::Source => v_source = map.next_value()?,
+                        Key::NeedPushOnView => v_need_push_on_view = map.next_value()?,
+                        Key::SubMerchantInfo => v_sub_merchant_info = map.next_value()?,
+                        Key::Status => v_status = map.next_value()?,
+                        Key::CreateTime => v_create_time = map.next_value()?,
+                        Key::UpdateTime => v_update_time = map.next_value()?,
+                        Key::AreaCodeList => v_area_code_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BaseInfo {
+                    id: v_id,
+                    logo_url: v_logo_url
+                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
+                    code_type: v_code_type
+                        .ok_or_else(|| serde::de::Error::missing_field("code_type"))?,
+                    brand_name: v_brand_name
+                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
+                    title: v_title
+                        .ok_or_else(|| serde::de::Error::missing_field("title"))?,
+                    sub_title: v_sub_title,
+                    color: v_color
+                        .ok_or_else(|| serde::de::Error::missing_field("color"))?,
+                    notice: v_notice
+                        .ok_or_else(|| serde::de::Error::missing_field("notice"))?,
+                    description: v_description,
+                    service_phone: v_service_phone,
+                    date_info: v_date_info
+                        .ok_or_else(|| serde::de::Error::missing_field("date_info"))?,
+                    sku: v_sku.ok_or_else(|| serde::de::Error::missing_field("sku"))?,
+                    location_id_list: v_location_id_list,
+                    use_all_locations: v_use_all_locations,
+                    use_custom_code: v_use_custom_code,
+                    get_custom_code_mode: v_get_custom_code_mode,
+                    bind_openid: v_bind_openid,
+                    can_share: v_can_share,
+                    can_give_friend: v_can_give_friend,
+                    get_limit: v_get_limit,
+                    use_limit: v_use_limit,
+                    center_title: v_center_title,
+                    center_sub_title: v_center_sub_title,
+                    center_url: v_center_url,
+                    center_app_brand_user_name: v_center_app_brand_user_name,
+                    center_app_brand_pass: v_center_app_brand_pass,
+                    custom_url_name: v_custom_url_name,
+                    custom_url: v_custom_url,
+                    custom_url_sub_title: v_custom_url_sub_title,
+                    custom_app_brand_user_name: v_custom_app_brand_user_name,
+                    custom_app_brand_pass: v_custom_app_brand_pass,
+                    promotion_url_name: v_promotion_url_name,
+                    promotion_url: v_promotion_url,
+                    promotion_url_sub_title: v_promotion_url_sub_title,
+                    promotion_app_brand_user_name: v_promotion_app_brand_user_name,
+                    promotion_app_brand_pass: v_promotion_app_brand_pass,
+                    source: v_source,
+                    need_push_on_view: v_need_push_on_view,
+                    sub_merchant_info: v_sub_merchant_info,
+                    status: v_status,
+                    create_time: v_create_time,
+                    update_time: v_update_time,
+                    area_code_list: v_area_code_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 子商户信息 (sub-merchant the card is made for, 第三方代制模式).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfoSubMerchantInfo {
     /// 子商户ID (card/submerchant/submit).
@@ -2445,8 +3862,61 @@ impl Object for BaseInfoSubMerchantInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MerchantId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "merchant_id" => Key::MerchantId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BaseInfoSubMerchantInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BaseInfoSubMerchantInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BaseInfoSubMerchantInfo, A::Error> {
+                let mut v_merchant_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MerchantId => v_merchant_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BaseInfoSubMerchantInfo {
+                    merchant_id: v_merchant_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 使用日期，有效期的信息 (validity of the card).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DateInfo {
     /// 使用时间的类型
@@ -2600,8 +4070,87 @@ impl Object for DateInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for DateInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            BeginTimestamp,
+            EndTimestamp,
+            FixedTerm,
+            FixedBeginTerm,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "begin_timestamp" => Key::BeginTimestamp,
+                    "end_timestamp" => Key::EndTimestamp,
+                    "fixed_term" => Key::FixedTerm,
+                    "fixed_begin_term" => Key::FixedBeginTerm,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DateInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DateInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DateInfo, A::Error> {
+                let mut v_type: Option<DateType> = None;
+                let mut v_begin_timestamp: Option<i64> = None;
+                let mut v_end_timestamp: Option<i64> = None;
+                let mut v_fixed_term: Option<i64> = None;
+                let mut v_fixed_begin_term: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => {
+                            if v_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            v_type = Some(map.next_value()?);
+                        }
+                        Key::BeginTimestamp => v_begin_timestamp = map.next_value()?,
+                        Key::EndTimestamp => v_end_timestamp = map.next_value()?,
+                        Key::FixedTerm => v_fixed_term = map.next_value()?,
+                        Key::FixedBeginTerm => v_fixed_begin_term = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DateInfo {
+                    r#type: v_type
+                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    begin_timestamp: v_begin_timestamp,
+                    end_timestamp: v_end_timestamp,
+                    fixed_term: v_fixed_term,
+                    fixed_begin_term: v_fixed_begin_term,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 商品信息 (stock of the card).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Sku {
     /// 卡券库存的数量，上限为100000000 (current stock). Must be 0 in deposit mode; otherwise 0 is refused at creation. Change it with card/modifystock, not card/update.
@@ -2663,16 +4212,80 @@ impl Object for Sku {
     }
 }
 
+impl<'de> Deserialize<'de> for Sku {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Quantity,
+            TotalQuantity,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "quantity" => Key::Quantity,
+                    "total_quantity" => Key::TotalQuantity,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Sku;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Sku object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Sku, A::Error> {
+                let mut v_quantity: Option<i64> = None;
+                let mut v_total_quantity: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Quantity => {
+                            if v_quantity.is_some() {
+                                return Err(serde::de::Error::duplicate_field("quantity"));
+                            }
+                            v_quantity = Some(map.next_value()?);
+                        }
+                        Key::TotalQuantity => v_total_quantity = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Sku {
+                    quantity: v_quantity
+                        .ok_or_else(|| serde::de::Error::missing_field("quantity"))?,
+                    total_quantity: v_total_quantity,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 卡券高级信息 (advanced_info): usage conditions, cover, rich text, time slots, services.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct AdvancedInfo {
     /// 使用门槛（条件）字段，若不填写使用条件则在券面拼写：无最低消费限制，全场通用，不限品类；并在使用说明显示：可与其他优惠共享.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub use_condition: Option<UseCondition>,
+    pub use_condition: Option<Box<UseCondition>>,
     /// 封面摘要结构体名称 (cover summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#abstract: Option<Abstract>,
+    pub r#abstract: Option<Box<Abstract>>,
     /// 图文列表，显示在详情内页，优惠券券开发者须至少传入一组图文列表 (rich-text blocks of the detail page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_image_list: Option<Vec<TextImage>>,
@@ -2715,13 +4328,13 @@ impl AdvancedInfo {
 
     /// Sets [`use_condition`](Self::use_condition).
     pub fn use_condition(mut self, use_condition: UseCondition) -> Self {
-        self.use_condition = Some(use_condition);
+        self.use_condition = Some(Box::new(use_condition));
         self
     }
 
     /// Sets [`abstract`](Self::abstract).
     pub fn r#abstract(mut self, r#abstract: Abstract) -> Self {
-        self.r#abstract = Some(r#abstract);
+        self.r#abstract = Some(Box::new(r#abstract));
         self
     }
 
@@ -2830,8 +4443,93 @@ impl Object for AdvancedInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for AdvancedInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            UseCondition,
+            Abstract,
+            TextImageList,
+            TimeLimit,
+            BusinessService,
+            ConsumeShareCardList,
+            ShareFriends,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "use_condition" => Key::UseCondition,
+                    "abstract" => Key::Abstract,
+                    "text_image_list" => Key::TextImageList,
+                    "time_limit" => Key::TimeLimit,
+                    "business_service" => Key::BusinessService,
+                    "consume_share_card_list" => Key::ConsumeShareCardList,
+                    "share_friends" => Key::ShareFriends,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AdvancedInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a AdvancedInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AdvancedInfo, A::Error> {
+                let mut v_use_condition: Option<Box<UseCondition>> = None;
+                let mut v_abstract: Option<Box<Abstract>> = None;
+                let mut v_text_image_list: Option<Vec<TextImage>> = None;
+                let mut v_time_limit: Option<Vec<TimeLimit>> = None;
+                let mut v_business_service: Option<Vec<BusinessService>> = None;
+                let mut v_consume_share_card_list: Option<Vec<serde_json::Value>> = None;
+                let mut v_share_friends: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::UseCondition => v_use_condition = map.next_value()?,
+                        Key::Abstract => v_abstract = map.next_value()?,
+                        Key::TextImageList => v_text_image_list = map.next_value()?,
+                        Key::TimeLimit => v_time_limit = map.next_value()?,
+                        Key::BusinessService => v_business_service = map.next_value()?,
+                        Key::ConsumeShareCardList => {
+                            v_consume_share_card_list = map.next_value()?;
+                        }
+                        Key::ShareFriends => v_share_friends = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(AdvancedInfo {
+                    use_condition: v_use_condition,
+                    r#abstract: v_abstract,
+                    text_image_list: v_text_image_list,
+                    time_limit: v_time_limit,
+                    business_service: v_business_service,
+                    consume_share_card_list: v_consume_share_card_list,
+                    share_friends: v_share_friends,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 使用门槛（条件） (advanced_info.use_condition): WeChat composes the conditions text of the card face from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UseCondition {
     /// 指定可用的商品类目，仅用于代金券类型，填入后将在券面拼写适用于xxx (accepted categories).
@@ -2949,8 +4647,83 @@ impl Object for UseCondition {
     }
 }
 
+impl<'de> Deserialize<'de> for UseCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            AcceptCategory,
+            RejectCategory,
+            LeastCost,
+            ObjectUseFor,
+            CanUseWithOtherDiscount,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "accept_category" => Key::AcceptCategory,
+                    "reject_category" => Key::RejectCategory,
+                    "least_cost" => Key::LeastCost,
+                    "object_use_for" => Key::ObjectUseFor,
+                    "can_use_with_other_discount" => Key::CanUseWithOtherDiscount,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UseCondition;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a UseCondition object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UseCondition, A::Error> {
+                let mut v_accept_category: Option<String> = None;
+                let mut v_reject_category: Option<String> = None;
+                let mut v_least_cost: Option<i64> = None;
+                let mut v_object_use_for: Option<String> = None;
+                let mut v_can_use_with_other_discount: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::AcceptCategory => v_accept_category = map.next_value()?,
+                        Key::RejectCategory => v_reject_category = map.next_value()?,
+                        Key::LeastCost => v_least_cost = map.next_value()?,
+                        Key::ObjectUseFor => v_object_use_for = map.next_value()?,
+                        Key::CanUseWithOtherDiscount => {
+                            v_can_use_with_other_discount = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(UseCondition {
+                    accept_category: v_accept_category,
+                    reject_category: v_reject_category,
+                    least_cost: v_least_cost,
+                    object_use_for: v_object_use_for,
+                    can_use_with_other_discount: v_can_use_with_other_discount,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 封面摘要 (advanced_info.abstract): cover text and image of the card detail page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Abstract {
     /// 封面摘要简介 (cover summary text).
@@ -3024,8 +4797,66 @@ impl Object for Abstract {
     }
 }
 
+impl<'de> Deserialize<'de> for Abstract {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Abstract,
+            IconUrlList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "abstract" => Key::Abstract,
+                    "icon_url_list" => Key::IconUrlList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Abstract;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Abstract object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Abstract, A::Error> {
+                let mut v_abstract: Option<String> = None;
+                let mut v_icon_url_list: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Abstract => v_abstract = map.next_value()?,
+                        Key::IconUrlList => v_icon_url_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Abstract {
+                    r#abstract: v_abstract,
+                    icon_url_list: v_icon_url_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 图文列表的一项 (one rich-text block of advanced_info.text_image_list).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TextImage {
     /// 图片链接，必须调用上传图片接口上传图片获得链接，并在此填入，否则报错 (image URL from cgi-bin/media/uploadimg).
@@ -3098,8 +4929,66 @@ impl Object for TextImage {
     }
 }
 
+impl<'de> Deserialize<'de> for TextImage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            ImageUrl,
+            Text,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "image_url" => Key::ImageUrl,
+                    "text" => Key::Text,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TextImage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TextImage object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TextImage, A::Error> {
+                let mut v_image_url: Option<String> = None;
+                let mut v_text: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ImageUrl => v_image_url = map.next_value()?,
+                        Key::Text => v_text = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TextImage {
+                    image_url: v_image_url,
+                    text: v_text,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 使用时段限制的一项 (advanced_info.time_limit\[\]). Display only; 不填默认不显示.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TimeLimit {
     /// 限制类型 (day the slot applies to).
@@ -3195,8 +5084,81 @@ impl Object for TimeLimit {
     }
 }
 
+impl<'de> Deserialize<'de> for TimeLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            BeginHour,
+            BeginMinute,
+            EndHour,
+            EndMinute,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "begin_hour" => Key::BeginHour,
+                    "begin_minute" => Key::BeginMinute,
+                    "end_hour" => Key::EndHour,
+                    "end_minute" => Key::EndMinute,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TimeLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TimeLimit object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TimeLimit, A::Error> {
+                let mut v_type: Option<TimeLimitType> = None;
+                let mut v_begin_hour: Option<i64> = None;
+                let mut v_begin_minute: Option<i64> = None;
+                let mut v_end_hour: Option<i64> = None;
+                let mut v_end_minute: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => v_type = map.next_value()?,
+                        Key::BeginHour => v_begin_hour = map.next_value()?,
+                        Key::BeginMinute => v_begin_minute = map.next_value()?,
+                        Key::EndHour => v_end_hour = map.next_value()?,
+                        Key::EndMinute => v_end_minute = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TimeLimit {
+                    r#type: v_type,
+                    begin_hour: v_begin_hour,
+                    begin_minute: v_begin_minute,
+                    end_hour: v_end_hour,
+                    end_minute: v_end_minute,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 积分规则 (member_card.bonus_rule). Money amounts are in fen (分).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BonusRule {
     /// 消费金额，以分为单位 (spend per earning step).
@@ -3317,8 +5279,100 @@ impl Object for BonusRule {
     }
 }
 
+impl<'de> Deserialize<'de> for BonusRule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CostMoneyUnit,
+            IncreaseBonus,
+            MaxIncreaseBonus,
+            InitIncreaseBonus,
+            CostBonusUnit,
+            ReduceMoney,
+            LeastMoneyToUseBonus,
+            MaxReduceBonus,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "cost_money_unit" => Key::CostMoneyUnit,
+                    "increase_bonus" => Key::IncreaseBonus,
+                    "max_increase_bonus" => Key::MaxIncreaseBonus,
+                    "init_increase_bonus" => Key::InitIncreaseBonus,
+                    "cost_bonus_unit" => Key::CostBonusUnit,
+                    "reduce_money" => Key::ReduceMoney,
+                    "least_money_to_use_bonus" => Key::LeastMoneyToUseBonus,
+                    "max_reduce_bonus" => Key::MaxReduceBonus,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BonusRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BonusRule object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BonusRule, A::Error> {
+                let mut v_cost_money_unit: Option<i64> = None;
+                let mut v_increase_bonus: Option<i64> = None;
+                let mut v_max_increase_bonus: Option<i64> = None;
+                let mut v_init_increase_bonus: Option<i64> = None;
+                let mut v_cost_bonus_unit: Option<i64> = None;
+                let mut v_reduce_money: Option<i64> = None;
+                let mut v_least_money_to_use_bonus: Option<i64> = None;
+                let mut v_max_reduce_bonus: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CostMoneyUnit => v_cost_money_unit = map.next_value()?,
+                        Key::IncreaseBonus => v_increase_bonus = map.next_value()?,
+                        Key::MaxIncreaseBonus => v_max_increase_bonus = map.next_value()?,
+                        Key::InitIncreaseBonus => {
+                            v_init_increase_bonus = map.next_value()?;
+                        }
+                        Key::CostBonusUnit => v_cost_bonus_unit = map.next_value()?,
+                        Key::ReduceMoney => v_reduce_money = map.next_value()?,
+                        Key::LeastMoneyToUseBonus => {
+                            v_least_money_to_use_bonus = map.next_value()?;
+                        }
+                        Key::MaxReduceBonus => v_max_reduce_bonus = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BonusRule {
+                    cost_money_unit: v_cost_money_unit,
+                    increase_bonus: v_increase_bonus,
+                    max_increase_bonus: v_max_increase_bonus,
+                    init_increase_bonus: v_init_increase_bonus,
+                    cost_bonus_unit: v_cost_bonus_unit,
+                    reduce_money: v_reduce_money,
+                    least_money_to_use_bonus: v_least_money_to_use_bonus,
+                    max_reduce_bonus: v_max_reduce_bonus,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 自定义会员信息类目，会员卡激活后显示 (member_card.custom_field1..3): a label with a value set through membercard/activate and updateuser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomField {
     /// 会员信息类目半自定义名称 (predefined label).
@@ -3400,8 +5454,71 @@ impl Object for CustomField {
     }
 }
 
+impl<'de> Deserialize<'de> for CustomField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            NameType,
+            Name,
+            Url,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name_type" => Key::NameType,
+                    "name" => Key::Name,
+                    "url" => Key::Url,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CustomField object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomField, A::Error> {
+                let mut v_name_type: Option<CustomFieldNameType> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::NameType => v_name_type = map.next_value()?,
+                        Key::Name => v_name = map.next_value()?,
+                        Key::Url => v_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CustomField {
+                    name_type: v_name_type,
+                    name: v_name,
+                    url: v_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 自定义会员信息类目 (member_card.custom_cell1..3): an entry cell shown once the card is activated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomCell {
     /// 入口名称 (cell name).
@@ -3474,10 +5591,83 @@ impl Object for CustomCell {
     }
 }
 
+impl<'de> Deserialize<'de> for CustomCell {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Name,
+            Tips,
+            Url,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name" => Key::Name,
+                    "tips" => Key::Tips,
+                    "url" => Key::Url,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomCell;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CustomCell object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomCell, A::Error> {
+                let mut v_name: Option<String> = None;
+                let mut v_tips: Option<String> = None;
+                let mut v_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Tips => v_tips = map.next_value()?,
+                        Key::Url => {
+                            if v_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            v_url = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CustomCell {
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    tips: v_tips,
+                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update 通用字段修改 (the updatable base_info fields). 覆盖更新: send only the fields to change —
 /// sending a 提审 field (logo_url, notice, description, color) sends the card back to review.
 /// 未列出的字段不支持修改更新. A field can be emptied by sending "".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfoUpdate {
     /// 卡券的商户logo，建议像素为300*300. 提审 (triggers review).
@@ -3584,7 +5774,7 @@ pub struct BaseInfoUpdate {
     pub can_give_friend: Option<bool>,
     /// 使用日期，有效期的信息，有效期时间修改仅支持有效区间的扩大 (validity may only be widened; otherwise 40100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_info: Option<DateInfoUpdate>,
+    pub date_info: Option<Box<DateInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -3751,7 +5941,7 @@ impl BaseInfoUpdate {
 
     /// Sets [`date_info`](Self::date_info).
     pub fn date_info(mut self, date_info: DateInfoUpdate) -> Self {
-        self.date_info = Some(date_info);
+        self.date_info = Some(Box::new(date_info));
         self
     }
 }
@@ -3849,8 +6039,165 @@ impl Object for BaseInfoUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for BaseInfoUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            LogoUrl,
+            Notice,
+            Description,
+            ServicePhone,
+            Color,
+            LocationIdList,
+            UseAllLocations,
+            CenterTitle,
+            CenterSubTitle,
+            CenterUrl,
+            CustomUrlName,
+            CustomUrl,
+            CustomUrlSubTitle,
+            PromotionUrlName,
+            PromotionUrl,
+            PromotionUrlSubTitle,
+            CodeType,
+            GetLimit,
+            CanShare,
+            CanGiveFriend,
+            DateInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "logo_url" => Key::LogoUrl,
+                    "notice" => Key::Notice,
+                    "description" => Key::Description,
+                    "service_phone" => Key::ServicePhone,
+                    "color" => Key::Color,
+                    "location_id_list" => Key::LocationIdList,
+                    "use_all_locations" => Key::UseAllLocations,
+                    "center_title" => Key::CenterTitle,
+                    "center_sub_title" => Key::CenterSubTitle,
+                    "center_url" => Key::CenterUrl,
+                    "custom_url_name" => Key::CustomUrlName,
+                    "custom_url" => Key::CustomUrl,
+                    "custom_url_sub_title" => Key::CustomUrlSubTitle,
+                    "promotion_url_name" => Key::PromotionUrlName,
+                    "promotion_url" => Key::PromotionUrl,
+                    "promotion_url_sub_title" => Key::PromotionUrlSubTitle,
+                    "code_type" => Key::CodeType,
+                    "get_limit" => Key::GetLimit,
+                    "can_share" => Key::CanShare,
+                    "can_give_friend" => Key::CanGiveFriend,
+                    "date_info" => Key::DateInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BaseInfoUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BaseInfoUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BaseInfoUpdate, A::Error> {
+                let mut v_logo_url: Option<String> = None;
+                let mut v_notice: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_service_phone: Option<String> = None;
+                let mut v_color: Option<String> = None;
+                let mut v_location_id_list: Option<Vec<i64>> = None;
+                let mut v_use_all_locations: Option<bool> = None;
+                let mut v_center_title: Option<String> = None;
+                let mut v_center_sub_title: Option<String> = None;
+                let mut v_center_url: Option<String> = None;
+                let mut v_custom_url_name: Option<String> = None;
+                let mut v_custom_url: Option<String> = None;
+                let mut v_custom_url_sub_title: Option<String> = None;
+                let mut v_promotion_url_name: Option<String> = None;
+                let mut v_promotion_url: Option<String> = None;
+                let mut v_promotion_url_sub_title: Option<String> = None;
+                let mut v_code_type: Option<CodeType> = None;
+                let mut v_get_limit: Option<i64> = None;
+                let mut v_can_share: Option<bool> = None;
+                let mut v_can_give_friend: Option<bool> = None;
+                let mut v_date_info: Option<Box<DateInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::LogoUrl => v_logo_url = map.next_value()?,
+                        Key::Notice => v_notice = map.next_value()?,
+                        Key::Description => v_description = map.next_value()?,
+                        Key::ServicePhone => v_service_phone = map.next_value()?,
+                        Key::Color => v_color = map.next_value()?,
+                        Key::LocationIdList => v_location_id_list = map.next_value()?,
+                        Key::UseAllLocations => v_use_all_locations = map.next_value()?,
+                        Key::CenterTitle => v_center_title = map.next_value()?,
+                        Key::CenterSubTitle => v_center_sub_title = map.next_value()?,
+                        Key::CenterUrl => v_center_url = map.next_value()?,
+                        Key::CustomUrlName => v_custom_url_name = map.next_value()?,
+                        Key::CustomUrl => v_custom_url = map.next_value()?,
+                        Key::CustomUrlSubTitle => {
+                            v_custom_url_sub_title = map.next_value()?;
+                        }
+                        Key::PromotionUrlName => v_promotion_url_name = map.next_value()?,
+                        Key::PromotionUrl => v_promotion_url = map.next_value()?,
+                        Key::PromotionUrlSubTitle => {
+                            v_promotion_url_sub_title = map.next_value()?;
+                        }
+                        Key::CodeType => v_code_type = map.next_value()?,
+                        Key::GetLimit => v_get_limit = map.next_value()?,
+                        Key::CanShare => v_can_share = map.next_value()?,
+                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
+                        Key::DateInfo => v_date_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BaseInfoUpdate {
+                    logo_url: v_logo_url,
+                    notice: v_notice,
+                    description: v_description,
+                    service_phone: v_service_phone,
+                    color: v_color,
+                    location_id_list: v_location_id_list,
+                    use_all_locations: v_use_all_locations,
+                    center_title: v_center_title,
+                    center_sub_title: v_center_sub_title,
+                    center_url: v_center_url,
+                    custom_url_name: v_custom_url_name,
+                    custom_url: v_custom_url,
+                    custom_url_sub_title: v_custom_url_sub_title,
+                    promotion_url_name: v_promotion_url_name,
+                    promotion_url: v_promotion_url,
+                    promotion_url_sub_title: v_promotion_url_sub_title,
+                    code_type: v_code_type,
+                    get_limit: v_get_limit,
+                    can_share: v_can_share,
+                    can_give_friend: v_can_give_friend,
+                    date_info: v_date_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update date_info: 有效期时间修改仅支持有效区间的扩大 — same type, new begin ≤ old begin, new end ≥ old end (else 40100).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DateInfoUpdate {
     /// 有效期类型，仅支持更改type为DATE_TYPE_FIX_TIME_RANGE的时间戳，不支持填入DATE_TYPE_FIX_TERM (only FIX_TIME_RANGE is accepted).
@@ -3930,13 +6277,82 @@ impl Object for DateInfoUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for DateInfoUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            BeginTimestamp,
+            EndTimestamp,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "begin_timestamp" => Key::BeginTimestamp,
+                    "end_timestamp" => Key::EndTimestamp,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DateInfoUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DateInfoUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DateInfoUpdate, A::Error> {
+                let mut v_type: Option<DateType> = None;
+                let mut v_begin_timestamp: Option<i64> = None;
+                let mut v_end_timestamp: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => {
+                            if v_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            v_type = Some(map.next_value()?);
+                        }
+                        Key::BeginTimestamp => v_begin_timestamp = map.next_value()?,
+                        Key::EndTimestamp => v_end_timestamp = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DateInfoUpdate {
+                    r#type: v_type
+                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    begin_timestamp: v_begin_timestamp,
+                    end_timestamp: v_end_timestamp,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 团购券 (key `groupon`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GrouponUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -3954,7 +6370,7 @@ impl GrouponUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -3987,13 +6403,66 @@ impl Object for GrouponUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for GrouponUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GrouponUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GrouponUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GrouponUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GrouponUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 代金券 (key `cash`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CashUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -4011,7 +6480,7 @@ impl CashUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -4044,13 +6513,66 @@ impl Object for CashUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for CashUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CashUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CashUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CashUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CashUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 折扣券 (key `discount`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DiscountUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -4068,7 +6590,7 @@ impl DiscountUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -4101,13 +6623,66 @@ impl Object for DiscountUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for DiscountUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DiscountUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DiscountUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DiscountUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DiscountUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 礼品券 (key `gift`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GiftUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -4125,7 +6700,7 @@ impl GiftUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -4158,13 +6733,66 @@ impl Object for GiftUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for GiftUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GiftUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GiftUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GiftUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GiftUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 通用券 (key `general_coupon`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCouponUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -4182,7 +6810,7 @@ impl GeneralCouponUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -4215,14 +6843,67 @@ impl Object for GeneralCouponUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for GeneralCouponUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GeneralCouponUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GeneralCouponUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GeneralCouponUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(GeneralCouponUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 会员卡 (key `member_card`). These fields sit next to base_info, not inside it.
 /// bonus_cleared, bonus_rules, balance_rules and prerogative are 提审 fields (the card goes back to review).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 商家自定义会员卡背景图 (custom background image).
     ///
     /// *At most 128 bytes.*
@@ -4279,21 +6960,21 @@ pub struct MemberCardUpdate {
     pub activate_url: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field1: Option<CustomField>,
+    pub custom_field1: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field2: Option<CustomField>,
+    pub custom_field2: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field3: Option<CustomField>,
+    pub custom_field3: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_cell1: Option<CustomCell>,
+    pub custom_cell1: Option<Box<CustomCell>>,
     /// 积分规则 (structured).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonus_rule: Option<BonusRule>,
+    pub bonus_rule: Option<Box<BonusRule>>,
     /// 折扣，填10就是九折.
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
@@ -4332,7 +7013,7 @@ impl MemberCardUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 
@@ -4398,31 +7079,31 @@ impl MemberCardUpdate {
 
     /// Sets [`custom_field1`](Self::custom_field1).
     pub fn custom_field1(mut self, custom_field1: CustomField) -> Self {
-        self.custom_field1 = Some(custom_field1);
+        self.custom_field1 = Some(Box::new(custom_field1));
         self
     }
 
     /// Sets [`custom_field2`](Self::custom_field2).
     pub fn custom_field2(mut self, custom_field2: CustomField) -> Self {
-        self.custom_field2 = Some(custom_field2);
+        self.custom_field2 = Some(Box::new(custom_field2));
         self
     }
 
     /// Sets [`custom_field3`](Self::custom_field3).
     pub fn custom_field3(mut self, custom_field3: CustomField) -> Self {
-        self.custom_field3 = Some(custom_field3);
+        self.custom_field3 = Some(Box::new(custom_field3));
         self
     }
 
     /// Sets [`custom_cell1`](Self::custom_cell1).
     pub fn custom_cell1(mut self, custom_cell1: CustomCell) -> Self {
-        self.custom_cell1 = Some(custom_cell1);
+        self.custom_cell1 = Some(Box::new(custom_cell1));
         self
     }
 
     /// Sets [`bonus_rule`](Self::bonus_rule).
     pub fn bonus_rule(mut self, bonus_rule: BonusRule) -> Self {
-        self.bonus_rule = Some(bonus_rule);
+        self.bonus_rule = Some(Box::new(bonus_rule));
         self
     }
 
@@ -4514,13 +7195,146 @@ impl Object for MemberCardUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberCardUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            BackgroundPicUrl,
+            BonusCleared,
+            BonusRules,
+            BalanceRules,
+            Prerogative,
+            SupplyBonus,
+            SupplyBalance,
+            AutoActivate,
+            WxActivate,
+            ActivateUrl,
+            CustomField1,
+            CustomField2,
+            CustomField3,
+            CustomCell1,
+            BonusRule,
+            Discount,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "background_pic_url" => Key::BackgroundPicUrl,
+                    "bonus_cleared" => Key::BonusCleared,
+                    "bonus_rules" => Key::BonusRules,
+                    "balance_rules" => Key::BalanceRules,
+                    "prerogative" => Key::Prerogative,
+                    "supply_bonus" => Key::SupplyBonus,
+                    "supply_balance" => Key::SupplyBalance,
+                    "auto_activate" => Key::AutoActivate,
+                    "wx_activate" => Key::WxActivate,
+                    "activate_url" => Key::ActivateUrl,
+                    "custom_field1" => Key::CustomField1,
+                    "custom_field2" => Key::CustomField2,
+                    "custom_field3" => Key::CustomField3,
+                    "custom_cell1" => Key::CustomCell1,
+                    "bonus_rule" => Key::BonusRule,
+                    "discount" => Key::Discount,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCardUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberCardUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCardUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut v_background_pic_url: Option<String> = None;
+                let mut v_bonus_cleared: Option<String> = None;
+                let mut v_bonus_rules: Option<String> = None;
+                let mut v_balance_rules: Option<String> = None;
+                let mut v_prerogative: Option<String> = None;
+                let mut v_supply_bonus: Option<bool> = None;
+                let mut v_supply_balance: Option<bool> = None;
+                let mut v_auto_activate: Option<bool> = None;
+                let mut v_wx_activate: Option<bool> = None;
+                let mut v_activate_url: Option<String> = None;
+                let mut v_custom_field1: Option<Box<CustomField>> = None;
+                let mut v_custom_field2: Option<Box<CustomField>> = None;
+                let mut v_custom_field3: Option<Box<CustomField>> = None;
+                let mut v_custom_cell1: Option<Box<CustomCell>> = None;
+                let mut v_bonus_rule: Option<Box<BonusRule>> = None;
+                let mut v_discount: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::BonusCleared => v_bonus_cleared = map.next_value()?,
+                        Key::BonusRules => v_bonus_rules = map.next_value()?,
+                        Key::BalanceRules => v_balance_rules = map.next_value()?,
+                        Key::Prerogative => v_prerogative = map.next_value()?,
+                        Key::SupplyBonus => v_supply_bonus = map.next_value()?,
+                        Key::SupplyBalance => v_supply_balance = map.next_value()?,
+                        Key::AutoActivate => v_auto_activate = map.next_value()?,
+                        Key::WxActivate => v_wx_activate = map.next_value()?,
+                        Key::ActivateUrl => v_activate_url = map.next_value()?,
+                        Key::CustomField1 => v_custom_field1 = map.next_value()?,
+                        Key::CustomField2 => v_custom_field2 = map.next_value()?,
+                        Key::CustomField3 => v_custom_field3 = map.next_value()?,
+                        Key::CustomCell1 => v_custom_cell1 = map.next_value()?,
+                        Key::BonusRule => v_bonus_rule = map.next_value()?,
+                        Key::Discount => v_discount = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberCardUpdate {
+                    base_info: v_base_info,
+                    background_pic_url: v_background_pic_url,
+                    bonus_cleared: v_bonus_cleared,
+                    bonus_rules: v_bonus_rules,
+                    balance_rules: v_balance_rules,
+                    prerogative: v_prerogative,
+                    supply_bonus: v_supply_bonus,
+                    supply_balance: v_supply_balance,
+                    auto_activate: v_auto_activate,
+                    wx_activate: v_wx_activate,
+                    activate_url: v_activate_url,
+                    custom_field1: v_custom_field1,
+                    custom_field2: v_custom_field2,
+                    custom_field3: v_custom_field3,
+                    custom_cell1: v_custom_cell1,
+                    bonus_rule: v_bonus_rule,
+                    discount: v_discount,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 景点门票 (key `scenic_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ScenicTicketUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 景区门票的导览图URL.
     ///
     /// *At most 128 bytes.*
@@ -4544,7 +7358,7 @@ impl ScenicTicketUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 
@@ -4587,13 +7401,71 @@ impl Object for ScenicTicketUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for ScenicTicketUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            GuideUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "guide_url" => Key::GuideUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ScenicTicketUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ScenicTicketUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ScenicTicketUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut v_guide_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::GuideUrl => v_guide_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ScenicTicketUpdate {
+                    base_info: v_base_info,
+                    guide_url: v_guide_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 电影票 (key `movie_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MovieTicketUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 电影票详情. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
@@ -4617,7 +7489,7 @@ impl MovieTicketUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 
@@ -4660,13 +7532,71 @@ impl Object for MovieTicketUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for MovieTicketUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Detail,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "detail" => Key::Detail,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MovieTicketUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MovieTicketUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MovieTicketUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut v_detail: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Detail => v_detail = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MovieTicketUpdate {
+                    base_info: v_base_info,
+                    detail: v_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 飞机票 (key `boarding_pass`). Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BoardingPassUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 起飞时间.
     ///
     /// *≥ 0.*
@@ -4708,7 +7638,7 @@ impl BoardingPassUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 
@@ -4781,13 +7711,86 @@ impl Object for BoardingPassUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for BoardingPassUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            DepartureTime,
+            LandingTime,
+            Gate,
+            BoardingTime,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "departure_time" => Key::DepartureTime,
+                    "landing_time" => Key::LandingTime,
+                    "gate" => Key::Gate,
+                    "boarding_time" => Key::BoardingTime,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BoardingPassUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BoardingPassUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BoardingPassUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut v_departure_time: Option<i64> = None;
+                let mut v_landing_time: Option<i64> = None;
+                let mut v_gate: Option<String> = None;
+                let mut v_boarding_time: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::DepartureTime => v_departure_time = map.next_value()?,
+                        Key::LandingTime => v_landing_time = map.next_value()?,
+                        Key::Gate => v_gate = map.next_value()?,
+                        Key::BoardingTime => v_boarding_time = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BoardingPassUpdate {
+                    base_info: v_base_info,
+                    departure_time: v_departure_time,
+                    landing_time: v_landing_time,
+                    gate: v_gate,
+                    boarding_time: v_boarding_time,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 会议门票 (key `meeting_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MeetingTicketUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 会场导览图.
     ///
     /// *At most 128 bytes.*
@@ -4811,7 +7814,7 @@ impl MeetingTicketUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 
@@ -4854,13 +7857,71 @@ impl Object for MeetingTicketUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for MeetingTicketUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            MapUrl,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    "map_url" => Key::MapUrl,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MeetingTicketUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MeetingTicketUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MeetingTicketUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut v_map_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::MapUrl => v_map_url = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MeetingTicketUpdate {
+                    base_info: v_base_info,
+                    map_url: v_map_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// card/update for a 汽车票 (key `bus_ticket`). Only base_info can be changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BusTicketUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<BaseInfoUpdate>,
+    pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -4878,7 +7939,7 @@ impl BusTicketUpdate {
 
     /// Sets [`base_info`](Self::base_info).
     pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(base_info);
+        self.base_info = Some(Box::new(base_info));
         self
     }
 }
@@ -4908,6 +7969,59 @@ impl Model for BusTicketUpdate {
 impl Object for BusTicketUpdate {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
+    }
+}
+
+impl<'de> Deserialize<'de> for BusTicketUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BaseInfo,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "base_info" => Key::BaseInfo,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BusTicketUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a BusTicketUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BusTicketUpdate, A::Error> {
+                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BusTicketUpdate {
+                    base_info: v_base_info,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

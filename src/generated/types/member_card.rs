@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// 会员卡激活时的必填选项 / 选填项 (required_form, optional_form of activateuserform/set): the fields of
 /// the one-tap activation form (一键激活). The user fills them in WeChat; read the answers with
 /// membercard/userinfo/get (or activatetempinfo/get for the jump-type form).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ActivateUserForm {
     /// 当前结构（required_form或者optional_form）内的字段是否允许用户激活后再次修改，商户设置为true时，需要接收相应事件通知处理修改事件 (whether the user may edit these answers after activation; if true, handle the update event).
@@ -137,9 +137,79 @@ impl Object for ActivateUserForm {
     }
 }
 
+impl<'de> Deserialize<'de> for ActivateUserForm {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CanModify,
+            CommonFieldIdList,
+            CustomFieldList,
+            RichFieldList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "can_modify" => Key::CanModify,
+                    "common_field_id_list" => Key::CommonFieldIdList,
+                    "custom_field_list" => Key::CustomFieldList,
+                    "rich_field_list" => Key::RichFieldList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ActivateUserForm;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ActivateUserForm object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ActivateUserForm, A::Error> {
+                let mut v_can_modify: Option<bool> = None;
+                let mut v_common_field_id_list: Option<Vec<UserFormInfoFlag>> = None;
+                let mut v_custom_field_list: Option<Vec<String>> = None;
+                let mut v_rich_field_list: Option<Vec<FormRichField>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CanModify => v_can_modify = map.next_value()?,
+                        Key::CommonFieldIdList => {
+                            v_common_field_id_list = map.next_value()?;
+                        }
+                        Key::CustomFieldList => v_custom_field_list = map.next_value()?,
+                        Key::RichFieldList => v_rich_field_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ActivateUserForm {
+                    can_modify: v_can_modify,
+                    common_field_id_list: v_common_field_id_list,
+                    custom_field_list: v_custom_field_list,
+                    rich_field_list: v_rich_field_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 自定义富文本选项 (rich_field_list item of activateuserform/set). The table marks type, name and values
 /// 否 (optional); a choice question without any of them is meaningless, so all three are required here.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormRichField {
     /// 富文本类型 (radio, select or check box).
@@ -210,8 +280,88 @@ impl Object for FormRichField {
     }
 }
 
+impl<'de> Deserialize<'de> for FormRichField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            Name,
+            Values,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "name" => Key::Name,
+                    "values" => Key::Values,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FormRichField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a FormRichField object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FormRichField, A::Error> {
+                let mut v_type: Option<FormFieldType> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_values: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => {
+                            if v_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            v_type = Some(map.next_value()?);
+                        }
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Values => {
+                            if v_values.is_some() {
+                                return Err(serde::de::Error::duplicate_field("values"));
+                            }
+                            v_values = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(FormRichField {
+                    r#type: v_type
+                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    values: v_values
+                        .ok_or_else(|| serde::de::Error::missing_field("values"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// A named link on the activation form (service_statement 服务声明, bind_old_card 绑定老会员链接 of activateuserform/set).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormLink {
     /// 链接名称 / 会员声明字段名称 (link text).
@@ -265,9 +415,77 @@ impl Object for FormLink {
     }
 }
 
+impl<'de> Deserialize<'de> for FormLink {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Name,
+            Url,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name" => Key::Name,
+                    "url" => Key::Url,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FormLink;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a FormLink object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FormLink, A::Error> {
+                let mut v_name: Option<String> = None;
+                let mut v_url: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Url => {
+                            if v_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            v_url = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(FormLink {
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 用户填写的开卡资料: `user_info` of membercard/userinfo/get and `info` of activatetempinfo/get —
 /// the answers to the activation form set with activateuserform/set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberFormInfo {
     /// 微信格式化的选项 (answers to the common fields: mobile, name, birthday, …).
@@ -352,8 +570,66 @@ impl Object for MemberFormInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberFormInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CommonFieldList,
+            CustomFieldList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "common_field_list" => Key::CommonFieldList,
+                    "custom_field_list" => Key::CustomFieldList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberFormInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MemberFormInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberFormInfo, A::Error> {
+                let mut v_common_field_list: Option<Vec<CommonFieldValue>> = None;
+                let mut v_custom_field_list: Option<Vec<CustomFieldValue>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CommonFieldList => v_common_field_list = map.next_value()?,
+                        Key::CustomFieldList => v_custom_field_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(MemberFormInfo {
+                    common_field_list: v_common_field_list,
+                    custom_field_list: v_custom_field_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// One answer to a common field (common_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CommonFieldValue {
     /// 选项名 (which common field).
@@ -408,8 +684,71 @@ impl Object for CommonFieldValue {
     }
 }
 
+impl<'de> Deserialize<'de> for CommonFieldValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Name,
+            Value,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name" => Key::Name,
+                    "value" => Key::Value,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CommonFieldValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CommonFieldValue object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CommonFieldValue, A::Error> {
+                let mut v_name: Option<UserFormInfoFlag> = None;
+                let mut v_value: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Value => v_value = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CommonFieldValue {
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    value: v_value,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// One answer to a merchant-defined question (custom_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomFieldValue {
     /// 会员信息类目名称 / 选项名 (the question, as set in custom_field_list or rich_field_list).
@@ -473,6 +812,74 @@ impl Model for CustomFieldValue {
 impl Object for CustomFieldValue {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
+    }
+}
+
+impl<'de> Deserialize<'de> for CustomFieldValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Name,
+            Value,
+            ValueList,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "name" => Key::Name,
+                    "value" => Key::Value,
+                    "value_list" => Key::ValueList,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomFieldValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CustomFieldValue object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomFieldValue, A::Error> {
+                let mut v_name: Option<String> = None;
+                let mut v_value: Option<String> = None;
+                let mut v_value_list: Option<Vec<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => {
+                            if v_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            v_name = Some(map.next_value()?);
+                        }
+                        Key::Value => v_value = map.next_value()?,
+                        Key::ValueList => v_value_list = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CustomFieldValue {
+                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    value: v_value,
+                    value_list: v_value_list,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::validate::SpecEnum;
 use serde::{Deserialize, Serialize};
 
 /// 营销规则 (rule_info): what is given, to payments at which merchant numbers, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftRule {
     /// 营销规则类型，支付即会员填写RULE_TYPE_PAY_MEMBER_CARD.
@@ -18,11 +18,11 @@ pub struct PayGiftRule {
     /// 营销规则结构体 (merchant numbers and validity).
     ///
     /// *Required.*
-    pub base_info: PayGiftBaseInfo,
+    pub base_info: Box<PayGiftBaseInfo>,
     /// 支付即会员结构体 (the member card and the amount window).
     ///
     /// *Required.*
-    pub member_rule: PayGiftMemberRule,
+    pub member_rule: Box<PayGiftMemberRule>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests.
     #[serde(flatten)]
@@ -38,8 +38,8 @@ impl PayGiftRule {
     ) -> Self {
         Self {
             r#type,
-            base_info,
-            member_rule,
+            base_info: Box::new(base_info),
+            member_rule: Box::new(member_rule),
             extra: serde_json::Map::new(),
         }
     }
@@ -77,8 +77,91 @@ impl Object for PayGiftRule {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftRule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Type,
+            BaseInfo,
+            MemberRule,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "type" => Key::Type,
+                    "base_info" => Key::BaseInfo,
+                    "member_rule" => Key::MemberRule,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftRule object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftRule, A::Error> {
+                let mut v_type: Option<PayGiftRuleType> = None;
+                let mut v_base_info: Option<Box<PayGiftBaseInfo>> = None;
+                let mut v_member_rule: Option<Box<PayGiftMemberRule>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Type => {
+                            if v_type.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            v_type = Some(map.next_value()?);
+                        }
+                        Key::BaseInfo => {
+                            if v_base_info.is_some() {
+                                return Err(serde::de::Error::duplicate_field("base_info"));
+                            }
+                            v_base_info = Some(map.next_value()?);
+                        }
+                        Key::MemberRule => {
+                            if v_member_rule.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("member_rule"),
+                                );
+                            }
+                            v_member_rule = Some(map.next_value()?);
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftRule {
+                    r#type: v_type
+                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    base_info: v_base_info
+                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    member_rule: v_member_rule
+                        .ok_or_else(|| serde::de::Error::missing_field("member_rule"))?,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 营销规则结构体 (base_info). status, create_time and update_time are only returned by the queries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBaseInfo {
     /// 商户号列表，是一个数组结构，建议单次请求100个以下商户号 (WeChat Pay merchant numbers).
@@ -184,8 +267,104 @@ impl Object for PayGiftBaseInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftBaseInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MchidList,
+            BeginTime,
+            EndTime,
+            Status,
+            CreateTime,
+            UpdateTime,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "mchid_list" => Key::MchidList,
+                    "begin_time" => Key::BeginTime,
+                    "end_time" => Key::EndTime,
+                    "status" => Key::Status,
+                    "create_time" => Key::CreateTime,
+                    "update_time" => Key::UpdateTime,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftBaseInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftBaseInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftBaseInfo, A::Error> {
+                let mut v_mchid_list: Option<Vec<String>> = None;
+                let mut v_begin_time: Option<i64> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut v_status: Option<String> = None;
+                let mut v_create_time: Option<i64> = None;
+                let mut v_update_time: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MchidList => {
+                            if v_mchid_list.is_some() {
+                                return Err(serde::de::Error::duplicate_field("mchid_list"));
+                            }
+                            v_mchid_list = Some(map.next_value()?);
+                        }
+                        Key::BeginTime => {
+                            if v_begin_time.is_some() {
+                                return Err(serde::de::Error::duplicate_field("begin_time"));
+                            }
+                            v_begin_time = Some(map.next_value()?);
+                        }
+                        Key::EndTime => {
+                            if v_end_time.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_time"));
+                            }
+                            v_end_time = Some(map.next_value()?);
+                        }
+                        Key::Status => v_status = map.next_value()?,
+                        Key::CreateTime => v_create_time = map.next_value()?,
+                        Key::UpdateTime => v_update_time = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftBaseInfo {
+                    mchid_list: v_mchid_list
+                        .ok_or_else(|| serde::de::Error::missing_field("mchid_list"))?,
+                    begin_time: v_begin_time
+                        .ok_or_else(|| serde::de::Error::missing_field("begin_time"))?,
+                    end_time: v_end_time
+                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
+                    status: v_status,
+                    create_time: v_create_time,
+                    update_time: v_update_time,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 支付即会员结构体 (member_rule).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftMemberRule {
     /// 要赠送的会员卡card_id (the member card given).
@@ -277,8 +456,104 @@ impl Object for PayGiftMemberRule {
     }
 }
 
+impl<'de> Deserialize<'de> for PayGiftMemberRule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            CardId,
+            LeastCost,
+            MaxCost,
+            JumpUrl,
+            AppBrandId,
+            AppBrandPass,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "card_id" => Key::CardId,
+                    "least_cost" => Key::LeastCost,
+                    "max_cost" => Key::MaxCost,
+                    "jump_url" => Key::JumpUrl,
+                    "app_brand_id" => Key::AppBrandId,
+                    "app_brand_pass" => Key::AppBrandPass,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftMemberRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftMemberRule object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftMemberRule, A::Error> {
+                let mut v_card_id: Option<String> = None;
+                let mut v_least_cost: Option<i64> = None;
+                let mut v_max_cost: Option<i64> = None;
+                let mut v_jump_url: Option<String> = None;
+                let mut v_app_brand_id: Option<String> = None;
+                let mut v_app_brand_pass: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::CardId => {
+                            if v_card_id.is_some() {
+                                return Err(serde::de::Error::duplicate_field("card_id"));
+                            }
+                            v_card_id = Some(map.next_value()?);
+                        }
+                        Key::LeastCost => {
+                            if v_least_cost.is_some() {
+                                return Err(serde::de::Error::duplicate_field("least_cost"));
+                            }
+                            v_least_cost = Some(map.next_value()?);
+                        }
+                        Key::MaxCost => {
+                            if v_max_cost.is_some() {
+                                return Err(serde::de::Error::duplicate_field("max_cost"));
+                            }
+                            v_max_cost = Some(map.next_value()?);
+                        }
+                        Key::JumpUrl => v_jump_url = map.next_value()?,
+                        Key::AppBrandId => v_app_brand_id = map.next_value()?,
+                        Key::AppBrandPass => v_app_brand_pass = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftMemberRule {
+                    card_id: v_card_id
+                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    least_cost: v_least_cost
+                        .ok_or_else(|| serde::de::Error::missing_field("least_cost"))?,
+                    max_cost: v_max_cost
+                        .ok_or_else(|| serde::de::Error::missing_field("max_cost"))?,
+                    jump_url: v_jump_url,
+                    app_brand_id: v_app_brand_id,
+                    app_brand_pass: v_app_brand_pass,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// A merchant number the rule could not be set for (fail_mchid_list).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftFailMchid {
     /// 支付的商户号 (the merchant number).
@@ -359,6 +634,85 @@ impl Model for PayGiftFailMchid {
 impl Object for PayGiftFailMchid {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
+    }
+}
+
+impl<'de> Deserialize<'de> for PayGiftFailMchid {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            Mchid,
+            Errcode,
+            Errmsg,
+            OccupyRuleId,
+            OccupyAppid,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "mchid" => Key::Mchid,
+                    "errcode" => Key::Errcode,
+                    "errmsg" => Key::Errmsg,
+                    "occupy_rule_id" => Key::OccupyRuleId,
+                    "occupy_appid" => Key::OccupyAppid,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayGiftFailMchid;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PayGiftFailMchid object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayGiftFailMchid, A::Error> {
+                let mut v_mchid: Option<String> = None;
+                let mut v_errcode: Option<i64> = None;
+                let mut v_errmsg: Option<String> = None;
+                let mut v_occupy_rule_id: Option<i64> = None;
+                let mut v_occupy_appid: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Mchid => {
+                            if v_mchid.is_some() {
+                                return Err(serde::de::Error::duplicate_field("mchid"));
+                            }
+                            v_mchid = Some(map.next_value()?);
+                        }
+                        Key::Errcode => v_errcode = map.next_value()?,
+                        Key::Errmsg => v_errmsg = map.next_value()?,
+                        Key::OccupyRuleId => v_occupy_rule_id = map.next_value()?,
+                        Key::OccupyAppid => v_occupy_appid = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(PayGiftFailMchid {
+                    mchid: v_mchid
+                        .ok_or_else(|| serde::de::Error::missing_field("mchid"))?,
+                    errcode: v_errcode,
+                    errmsg: v_errmsg,
+                    occupy_rule_id: v_occupy_rule_id,
+                    occupy_appid: v_occupy_appid,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::validate::SpecEnum;
 use serde::{Deserialize, Serialize};
 
 /// 子商户资料 sent to card/submerchant/submit (`info`): name, logo, categories and the authorisation letter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitInfo {
     /// 子商户名称（12个汉字内），该名称将在制券时填入并显示在卡券页面上 (shown on the cards made for it).
@@ -159,10 +159,147 @@ impl Object for SubMerchantSubmitInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantSubmitInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            BrandName,
+            AppId,
+            LogoUrl,
+            Protocol,
+            EndTime,
+            PrimaryCategoryId,
+            SecondaryCategoryId,
+            AgreementMediaId,
+            OperatorMediaId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "brand_name" => Key::BrandName,
+                    "app_id" => Key::AppId,
+                    "logo_url" => Key::LogoUrl,
+                    "protocol" => Key::Protocol,
+                    "end_time" => Key::EndTime,
+                    "primary_category_id" => Key::PrimaryCategoryId,
+                    "secondary_category_id" => Key::SecondaryCategoryId,
+                    "agreement_media_id" => Key::AgreementMediaId,
+                    "operator_media_id" => Key::OperatorMediaId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantSubmitInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantSubmitInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantSubmitInfo, A::Error> {
+                let mut v_brand_name: Option<String> = None;
+                let mut v_app_id: Option<String> = None;
+                let mut v_logo_url: Option<String> = None;
+                let mut v_protocol: Option<String> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut v_primary_category_id: Option<i64> = None;
+                let mut v_secondary_category_id: Option<i64> = None;
+                let mut v_agreement_media_id: Option<String> = None;
+                let mut v_operator_media_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::BrandName => {
+                            if v_brand_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("brand_name"));
+                            }
+                            v_brand_name = Some(map.next_value()?);
+                        }
+                        Key::AppId => v_app_id = map.next_value()?,
+                        Key::LogoUrl => {
+                            if v_logo_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logo_url"));
+                            }
+                            v_logo_url = Some(map.next_value()?);
+                        }
+                        Key::Protocol => {
+                            if v_protocol.is_some() {
+                                return Err(serde::de::Error::duplicate_field("protocol"));
+                            }
+                            v_protocol = Some(map.next_value()?);
+                        }
+                        Key::EndTime => {
+                            if v_end_time.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_time"));
+                            }
+                            v_end_time = Some(map.next_value()?);
+                        }
+                        Key::PrimaryCategoryId => {
+                            if v_primary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("primary_category_id"),
+                                );
+                            }
+                            v_primary_category_id = Some(map.next_value()?);
+                        }
+                        Key::SecondaryCategoryId => {
+                            if v_secondary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("secondary_category_id"),
+                                );
+                            }
+                            v_secondary_category_id = Some(map.next_value()?);
+                        }
+                        Key::AgreementMediaId => v_agreement_media_id = map.next_value()?,
+                        Key::OperatorMediaId => v_operator_media_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantSubmitInfo {
+                    brand_name: v_brand_name
+                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
+                    app_id: v_app_id,
+                    logo_url: v_logo_url
+                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
+                    protocol: v_protocol
+                        .ok_or_else(|| serde::de::Error::missing_field("protocol"))?,
+                    end_time: v_end_time
+                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
+                    primary_category_id: v_primary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "primary_category_id",
+                        ))?,
+                    secondary_category_id: v_secondary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "secondary_category_id",
+                        ))?,
+                    agreement_media_id: v_agreement_media_id,
+                    operator_media_id: v_operator_media_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// 子商户资料 sent to card/submerchant/update (`info`): the sub-merchant id and the data of submit.
 /// The other parameters are those of 创建子商户; their 必填 marks are taken from the 1.1 table
 /// (the page's update example sends all of them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateInfo {
     /// 子商户id，一个母商户公众号下唯一 (from submit).
@@ -319,8 +456,158 @@ impl Object for SubMerchantUpdateInfo {
     }
 }
 
+impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MerchantId,
+            BrandName,
+            AppId,
+            LogoUrl,
+            Protocol,
+            EndTime,
+            PrimaryCategoryId,
+            SecondaryCategoryId,
+            AgreementMediaId,
+            OperatorMediaId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "merchant_id" => Key::MerchantId,
+                    "brand_name" => Key::BrandName,
+                    "app_id" => Key::AppId,
+                    "logo_url" => Key::LogoUrl,
+                    "protocol" => Key::Protocol,
+                    "end_time" => Key::EndTime,
+                    "primary_category_id" => Key::PrimaryCategoryId,
+                    "secondary_category_id" => Key::SecondaryCategoryId,
+                    "agreement_media_id" => Key::AgreementMediaId,
+                    "operator_media_id" => Key::OperatorMediaId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchantUpdateInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchantUpdateInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchantUpdateInfo, A::Error> {
+                let mut v_merchant_id: Option<i64> = None;
+                let mut v_brand_name: Option<String> = None;
+                let mut v_app_id: Option<String> = None;
+                let mut v_logo_url: Option<String> = None;
+                let mut v_protocol: Option<String> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut v_primary_category_id: Option<i64> = None;
+                let mut v_secondary_category_id: Option<i64> = None;
+                let mut v_agreement_media_id: Option<String> = None;
+                let mut v_operator_media_id: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MerchantId => {
+                            if v_merchant_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("merchant_id"),
+                                );
+                            }
+                            v_merchant_id = Some(map.next_value()?);
+                        }
+                        Key::BrandName => {
+                            if v_brand_name.is_some() {
+                                return Err(serde::de::Error::duplicate_field("brand_name"));
+                            }
+                            v_brand_name = Some(map.next_value()?);
+                        }
+                        Key::AppId => v_app_id = map.next_value()?,
+                        Key::LogoUrl => {
+                            if v_logo_url.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logo_url"));
+                            }
+                            v_logo_url = Some(map.next_value()?);
+                        }
+                        Key::Protocol => {
+                            if v_protocol.is_some() {
+                                return Err(serde::de::Error::duplicate_field("protocol"));
+                            }
+                            v_protocol = Some(map.next_value()?);
+                        }
+                        Key::EndTime => {
+                            if v_end_time.is_some() {
+                                return Err(serde::de::Error::duplicate_field("end_time"));
+                            }
+                            v_end_time = Some(map.next_value()?);
+                        }
+                        Key::PrimaryCategoryId => {
+                            if v_primary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("primary_category_id"),
+                                );
+                            }
+                            v_primary_category_id = Some(map.next_value()?);
+                        }
+                        Key::SecondaryCategoryId => {
+                            if v_secondary_category_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("secondary_category_id"),
+                                );
+                            }
+                            v_secondary_category_id = Some(map.next_value()?);
+                        }
+                        Key::AgreementMediaId => v_agreement_media_id = map.next_value()?,
+                        Key::OperatorMediaId => v_operator_media_id = map.next_value()?,
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchantUpdateInfo {
+                    merchant_id: v_merchant_id
+                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
+                    brand_name: v_brand_name
+                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
+                    app_id: v_app_id,
+                    logo_url: v_logo_url
+                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
+                    protocol: v_protocol
+                        .ok_or_else(|| serde::de::Error::missing_field("protocol"))?,
+                    end_time: v_end_time
+                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
+                    primary_category_id: v_primary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "primary_category_id",
+                        ))?,
+                    secondary_category_id: v_secondary_category_id
+                        .ok_or_else(|| serde::de::Error::missing_field(
+                            "secondary_category_id",
+                        ))?,
+                    agreement_media_id: v_agreement_media_id,
+                    operator_media_id: v_operator_media_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// A sub-merchant as WeChat returns it (submit, update, get, batchget).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchant {
     /// 子商户id，对于一个母商户公众号下唯一。创建卡券时需填入该id号 (base_info.sub_merchant_info.merchant_id of card/create).
@@ -462,6 +749,121 @@ impl Model for SubMerchant {
 impl Object for SubMerchant {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
+    }
+}
+
+impl<'de> Deserialize<'de> for SubMerchant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        enum Key {
+            MerchantId,
+            AppId,
+            CreateTime,
+            UpdateTime,
+            BrandName,
+            LogoUrl,
+            Status,
+            BeginTime,
+            EndTime,
+            PrimaryCategoryId,
+            SecondaryCategoryId,
+            Extra(String),
+        }
+        impl From<&str> for Key {
+            fn from(key: &str) -> Self {
+                match key {
+                    "merchant_id" => Key::MerchantId,
+                    "app_id" => Key::AppId,
+                    "create_time" => Key::CreateTime,
+                    "update_time" => Key::UpdateTime,
+                    "brand_name" => Key::BrandName,
+                    "logo_url" => Key::LogoUrl,
+                    "status" => Key::Status,
+                    "begin_time" => Key::BeginTime,
+                    "end_time" => Key::EndTime,
+                    "primary_category_id" => Key::PrimaryCategoryId,
+                    "secondary_category_id" => Key::SecondaryCategoryId,
+                    other => Key::Extra(other.to_owned()),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                crate::model::deserialize_str_enum(deserializer)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SubMerchant;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SubMerchant object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubMerchant, A::Error> {
+                let mut v_merchant_id: Option<i64> = None;
+                let mut v_app_id: Option<String> = None;
+                let mut v_create_time: Option<i64> = None;
+                let mut v_update_time: Option<i64> = None;
+                let mut v_brand_name: Option<String> = None;
+                let mut v_logo_url: Option<String> = None;
+                let mut v_status: Option<SubMerchantStatus> = None;
+                let mut v_begin_time: Option<i64> = None;
+                let mut v_end_time: Option<i64> = None;
+                let mut v_primary_category_id: Option<i64> = None;
+                let mut v_secondary_category_id: Option<i64> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::MerchantId => {
+                            if v_merchant_id.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("merchant_id"),
+                                );
+                            }
+                            v_merchant_id = Some(map.next_value()?);
+                        }
+                        Key::AppId => v_app_id = map.next_value()?,
+                        Key::CreateTime => v_create_time = map.next_value()?,
+                        Key::UpdateTime => v_update_time = map.next_value()?,
+                        Key::BrandName => v_brand_name = map.next_value()?,
+                        Key::LogoUrl => v_logo_url = map.next_value()?,
+                        Key::Status => v_status = map.next_value()?,
+                        Key::BeginTime => v_begin_time = map.next_value()?,
+                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::PrimaryCategoryId => {
+                            v_primary_category_id = map.next_value()?;
+                        }
+                        Key::SecondaryCategoryId => {
+                            v_secondary_category_id = map.next_value()?;
+                        }
+                        Key::Extra(key) => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(SubMerchant {
+                    merchant_id: v_merchant_id
+                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
+                    app_id: v_app_id,
+                    create_time: v_create_time,
+                    update_time: v_update_time,
+                    brand_name: v_brand_name,
+                    logo_url: v_logo_url,
+                    status: v_status,
+                    begin_time: v_begin_time,
+                    end_time: v_end_time,
+                    primary_category_id: v_primary_category_id,
+                    secondary_category_id: v_secondary_category_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
