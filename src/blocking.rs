@@ -54,9 +54,15 @@ impl Client {
     /// [`Credentials::provider`].
     pub fn new(config: Config, credentials: impl Into<Credentials>) -> Result<Self, Error> {
         let config = config.checked()?;
+        // Each phase is bounded rather than the whole call: ureq's whole-call timer cost
+        // about 50 µs a call on this machine (see BENCHMARKS.md); no wait is unbounded.
+        let phase = Some(config.timeout_duration());
         let agent = ureq::Agent::config_builder()
             .timeout_connect(Some(config.connect_timeout_duration()))
-            .timeout_global(Some(config.timeout_duration()))
+            .timeout_send_request(phase)
+            .timeout_send_body(phase)
+            .timeout_recv_response(phase)
+            .timeout_recv_body(phase)
             // Error replies are read and reported by `core::finish`, with their status.
             .http_status_as_error(false)
             .build()

@@ -35,6 +35,8 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// Whether `http` was built here, with the config's timeouts.
+    own_client: bool,
     config: Config,
     credentials: Credentials,
     /// Tokens fetched with app credentials.
@@ -64,7 +66,11 @@ impl Client {
             .map_err(|e| {
                 Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
             })?;
-        Self::with_http_client(http, config, credentials)
+        let mut client = Self::with_http_client(http, config, credentials)?;
+        if let Some(inner) = Arc::get_mut(&mut client.inner) {
+            inner.own_client = true;
+        }
+        Ok(client)
     }
 
     /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). `config`'s
@@ -89,6 +95,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                own_client: false,
                 config,
                 credentials,
                 tokens,
@@ -188,8 +195,12 @@ impl Client {
             Method::Get => self.inner.http.get(&prepared.url),
             Method::Post => self.inner.http.post(&prepared.url),
         };
-        // Per call, so that a caller's reqwest::Client without timeouts cannot wait forever.
-        let builder = builder.timeout(self.inner.config.timeout_duration());
+        // A caller's reqwest::Client may have no timeout: bound each call. (Ours has one;
+        // a timer per request would only cost time.)
+        let builder = match self.inner.own_client {
+            true => builder,
+            false => builder.timeout(self.inner.config.timeout_duration()),
+        };
         let builder = match prepared.body {
             Some((content_type, body)) => builder.header("content-type", content_type).body(body),
             None => builder,

@@ -145,7 +145,13 @@ impl Config {
         self
     }
 
-    /// Time allowed for a whole call, reply included. There is no infinite wait.
+    /// Time allowed for a call, reply included. There is no infinite wait.
+    ///
+    /// The async client bounds the whole call with it. The blocking client bounds each
+    /// phase (sending the request, sending the body, waiting for the reply, reading the
+    /// reply) with it, because ureq's whole-call timer costs more than the call itself
+    /// against a local server (see `BENCHMARKS.md`); a blocking call can therefore take
+    /// up to four times this long before it gives up, but never forever.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
