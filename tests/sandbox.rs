@@ -458,6 +458,32 @@ async fn review_updates_and_listing() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_on_a_cold_client_request_one_token() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let card_id = sandbox
+        .client()
+        .unwrap()
+        .card()
+        .create(&discount_card(5))
+        .await
+        .unwrap()
+        .card_id;
+    assert_eq!(sandbox.token_requests(), 1);
+    // A second client starts with an empty cache; 50 calls at once share one fetch.
+    let cold = sandbox.client().unwrap();
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let (client, id) = (cold.clone(), card_id.clone());
+            tokio::spawn(async move { client.card().get(&CardGetRequest::new(id)).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(sandbox.token_requests(), 2);
+}
+
 #[tokio::test]
 async fn tokens_expire_and_are_renewed_by_the_client() {
     let sandbox = Sandbox::start().await.unwrap();

@@ -321,6 +321,12 @@ impl Sandbox {
     pub fn tokens_issued(&self) -> u64 {
         self.engine.context.tokens.issued()
     }
+
+    /// How many token requests (cgi-bin/token and stable_token) the sandbox served;
+    /// stable_token may serve the same token several times.
+    pub fn token_requests(&self) -> u64 {
+        self.engine.context.tokens.requests()
+    }
 }
 
 /// A card's stock as the sandbox sees it.

@@ -6,6 +6,7 @@ use super::runtime::Failure;
 use crate::ErrCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Lifetime of a token, as WeChat's (seconds).
 pub const LIFETIME_SECS: u64 = 7200;
@@ -16,6 +17,8 @@ pub struct Tokens {
     pub appid: String,
     pub secret: String,
     inner: Mutex<Inner>,
+    /// Calls of cgi-bin/token and stable_token served (successful or not).
+    requests: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -32,6 +35,7 @@ impl Tokens {
             appid,
             secret,
             inner: Mutex::default(),
+            requests: AtomicU64::new(0),
         }
     }
 
@@ -40,6 +44,7 @@ impl Tokens {
     }
 
     fn credentials(&self, appid: &str, secret: &str, wrong_secret: ErrCode) -> Result<(), Failure> {
+        self.requests.fetch_add(1, Ordering::SeqCst);
         if appid != self.appid {
             return Err(Failure::new(
                 ErrCode::InvalidAppId,
@@ -118,6 +123,11 @@ impl Tokens {
             )),
             Some(_) => Ok(()),
         }
+    }
+
+    /// How many token requests were served (for tests and benchmarks).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
     }
 
     /// How many tokens were issued (for tests and the quickstart).
