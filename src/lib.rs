@@ -23,6 +23,7 @@ pub mod endpoint;
 pub mod error;
 pub mod jssdk;
 pub mod model;
+pub mod push;
 pub mod response;
 pub mod store;
 pub mod validate;

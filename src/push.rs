@@ -1,0 +1,473 @@
+//! Receiving WeChat's event pushes securely: the server URL signature, the `echostr`
+//! handshake and safe mode (安全模式) — `msg_signature` and the AES-256-CBC `Encrypt`.
+//!
+//! WeChat signs every push to the account's server URL with
+//! `signature = SHA1(sort(token, timestamp, nonce))`. In safe mode the body carries
+//! `Encrypt`, signed as `msg_signature = SHA1(sort(token, timestamp, nonce, Encrypt))`,
+//! and `Encrypt = Base64(AES-256-CBC(random 16 bytes ‖ length (4 bytes, big-endian) ‖
+//! message ‖ appid))`, where the key is `Base64(EncodingAESKey + "=")`, the IV its first
+//! 16 bytes, and the padding PKCS#7 over 32-byte blocks.
+//!
+//! ```
+//! use wechat_card::push::SafeMode;
+//!
+//! // WeChat's published worked example (the WXBizMsgCrypt sample).
+//! let safe = SafeMode::new("spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx2c2769f8efd9abc2")?;
+//! # let encrypt = "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=";
+//! let xml = safe.decrypt("5d197aaffba7e9b25a30732f161a50dee96bd5fa", "1409735669", "1320562132", encrypt)?;
+//! assert!(xml.contains("<Content><![CDATA[abcdteT]]></Content>"));
+//! # Ok::<(), wechat_card::push::PushError>(())
+//! ```
+
+use crate::jssdk::card_signature;
+use aes::Aes256;
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// WeChat pads to 32-byte blocks (PKCS#7 with k = 32), not AES's 16.
+const PAD_BLOCK: usize = 32;
+/// The random prefix and the length field before the message.
+const HEADER: usize = 16 + 4;
+
+/// Why a push was refused. The message names the rule; it never contains the token, the
+/// key or the decrypted text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushError {
+    /// A setting is unusable (an EncodingAESKey that is not 43 Base64 characters).
+    #[error("push settings: {0}")]
+    Config(String),
+    /// The signature does not match: the request is not from WeChat, or was altered.
+    #[error("push rejected: {which} does not match the request (forged or altered)")]
+    BadSignature {
+        /// `signature` (URL) or `msg_signature` (safe mode).
+        which: &'static str,
+    },
+    /// The timestamp is outside the accepted window: a replay, or a skewed clock.
+    #[error(
+        "push rejected: timestamp {timestamp} is {age_secs} s from now, beyond the {max_secs} s allowed (replayed or stale)"
+    )]
+    Stale {
+        timestamp: i64,
+        age_secs: i64,
+        max_secs: u64,
+    },
+    /// The message is not what WeChat sends: bad Base64, bad length, bad padding.
+    #[error("push rejected: {0}")]
+    Malformed(String),
+    /// The message decrypted, but for another account.
+    #[error("push rejected: the message is for appid {found}, not this account's")]
+    WrongAppId {
+        /// The appid found in the message.
+        found: String,
+    },
+}
+
+/// Checks the `signature` WeChat adds to every push and to the server URL verification.
+///
+/// ```
+/// use wechat_card::push::verify_url_signature;
+///
+/// let signature = wechat_card::jssdk::card_signature(["mytoken", "1409735669", "1320562132"]);
+/// assert!(verify_url_signature("mytoken", "1409735669", "1320562132", &signature).is_ok());
+/// assert!(verify_url_signature("mytoken", "1409735670", "1320562132", &signature).is_err());
+/// ```
+pub fn verify_url_signature(
+    token: &str,
+    timestamp: &str,
+    nonce: &str,
+    signature: &str,
+) -> Result<(), PushError> {
+    let expected = card_signature([token, timestamp, nonce]);
+    match same(&expected, signature) {
+        true => Ok(()),
+        false => Err(PushError::BadSignature { which: "signature" }),
+    }
+}
+
+/// The server URL verification (plain mode): WeChat sends `signature`, `timestamp`,
+/// `nonce` and `echostr` as a GET; answer with `echostr` unchanged if the signature holds.
+///
+/// ```
+/// use wechat_card::push::answer_url_verification;
+///
+/// let signature = wechat_card::jssdk::card_signature(["mytoken", "1409735669", "1320562132"]);
+/// let reply = answer_url_verification("mytoken", "1409735669", "1320562132", &signature, "shr5ch")?;
+/// assert_eq!(reply, "shr5ch");
+/// # Ok::<(), wechat_card::push::PushError>(())
+/// ```
+pub fn answer_url_verification<'a>(
+    token: &str,
+    timestamp: &str,
+    nonce: &str,
+    signature: &str,
+    echostr: &'a str,
+) -> Result<&'a str, PushError> {
+    verify_url_signature(token, timestamp, nonce, signature)?;
+    Ok(echostr)
+}
+
+/// Rejects a push whose `timestamp` is more than `max_age` away from `now`: WeChat
+/// retries within seconds, so an old signed message is a replay.
+pub fn check_fresh(timestamp: &str, now: SystemTime, max_age: Duration) -> Result<(), PushError> {
+    let sent: i64 = timestamp.parse().map_err(|_| {
+        PushError::Malformed(format!(
+            "timestamp {timestamp:?} is not a number of seconds"
+        ))
+    })?;
+    let now = match now.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(_) => 0,
+    };
+    let age = now.saturating_sub(sent);
+    if age.unsigned_abs() > max_age.as_secs() {
+        return Err(PushError::Stale {
+            timestamp: sent,
+            age_secs: age,
+            max_secs: max_age.as_secs(),
+        });
+    }
+    Ok(())
+}
+
+/// Safe-mode (安全模式) decryption and encryption for one account: its server token,
+/// EncodingAESKey and appid.
+#[derive(Clone)]
+pub struct SafeMode {
+    token: String,
+    key: [u8; 32],
+    appid: String,
+}
+
+impl fmt::Debug for SafeMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SafeMode")
+            .field("token", &"<redacted>")
+            .field("key", &"<redacted>")
+            .field("appid", &self.appid)
+            .finish()
+    }
+}
+
+impl SafeMode {
+    /// `encoding_aes_key` is the 43-character EncodingAESKey from the account's server
+    /// settings.
+    pub fn new(
+        token: impl Into<String>,
+        encoding_aes_key: &str,
+        appid: impl Into<String>,
+    ) -> Result<Self, PushError> {
+        let bad = || {
+            PushError::Config(format!(
+                "EncodingAESKey must be 43 Base64 characters (got {} characters that do not decode to 32 bytes)",
+                encoding_aes_key.chars().count()
+            ))
+        };
+        if encoding_aes_key.len() != 43 {
+            return Err(bad());
+        }
+        // WeChat's keys leave non-zero bits after the last byte (the published example's
+        // final "G" does), which a strict decoder refuses.
+        let lenient = GeneralPurpose::new(
+            &alphabet::STANDARD,
+            GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+        );
+        let bytes = lenient
+            .decode(format!("{encoding_aes_key}="))
+            .map_err(|_| bad())?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
+        Ok(SafeMode {
+            token: token.into(),
+            key,
+            appid: appid.into(),
+        })
+    }
+
+    /// The appid messages must carry.
+    pub fn appid(&self) -> &str {
+        &self.appid
+    }
+
+    /// Checks `msg_signature` over `encrypt`, decrypts it and checks the appid; returns
+    /// the plain XML message.
+    pub fn decrypt(
+        &self,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+    ) -> Result<String, PushError> {
+        let expected = card_signature([self.token.as_str(), timestamp, nonce, encrypt]);
+        if !same(&expected, msg_signature) {
+            return Err(PushError::BadSignature {
+                which: "msg_signature",
+            });
+        }
+        self.open(encrypt)
+    }
+
+    /// Decrypts `Encrypt` and checks the appid; the caller has checked the signature.
+    fn open(&self, encrypt: &str) -> Result<String, PushError> {
+        let mut data = BASE64
+            .decode(encrypt.trim())
+            .map_err(|_| PushError::Malformed("Encrypt is not Base64".into()))?;
+        if data.is_empty() || data.len() % 16 != 0 {
+            return Err(PushError::Malformed(format!(
+                "Encrypt is {} bytes, not a whole number of AES blocks",
+                data.len()
+            )));
+        }
+        let decryptor = cbc::Decryptor::<Aes256>::new((&self.key).into(), self.key[..16].into());
+        let plain = decryptor
+            .decrypt_padded_mut::<NoPadding>(&mut data)
+            .map_err(|_| PushError::Malformed("Encrypt does not decrypt".into()))?;
+        let pad = *plain.last().unwrap_or(&0) as usize;
+        if pad == 0 || pad > PAD_BLOCK || pad > plain.len() {
+            return Err(PushError::Malformed(
+                "padding is not PKCS#7 (wrong EncodingAESKey?)".into(),
+            ));
+        }
+        let body = &plain[..plain.len() - pad];
+        if body.len() < HEADER {
+            return Err(PushError::Malformed("the message is too short".into()));
+        }
+        let length = u32::from_be_bytes([body[16], body[17], body[18], body[19]]) as usize;
+        let rest = &body[HEADER..];
+        if length > rest.len() {
+            return Err(PushError::Malformed(format!(
+                "the length field says {length} bytes, only {} follow",
+                rest.len()
+            )));
+        }
+        let (message, appid) = rest.split_at(length);
+        if appid != self.appid.as_bytes() {
+            return Err(PushError::WrongAppId {
+                found: String::from_utf8_lossy(appid).chars().take(32).collect(),
+            });
+        }
+        String::from_utf8(message.to_vec())
+            .map_err(|_| PushError::Malformed("the message is not UTF-8".into()))
+    }
+
+    /// Encrypts a message as WeChat does (for replies in safe mode, and for the
+    /// sandbox): returns `(Encrypt, msg_signature)`.
+    pub fn encrypt(&self, message: &str, timestamp: &str, nonce: &str) -> (String, String) {
+        let mut random = [0u8; 16];
+        // WeChat's scheme fixes the IV; the random prefix only makes equal messages
+        // encrypt differently. Without OS randomness a zero prefix still decrypts.
+        let _ = getrandom::fill(&mut random);
+        self.encrypt_with(random, message, timestamp, nonce)
+    }
+
+    fn encrypt_with(
+        &self,
+        random: [u8; 16],
+        message: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> (String, String) {
+        let mut data = Vec::with_capacity(HEADER + message.len() + self.appid.len() + PAD_BLOCK);
+        data.extend_from_slice(&random);
+        data.extend_from_slice(&(message.len() as u32).to_be_bytes());
+        data.extend_from_slice(message.as_bytes());
+        data.extend_from_slice(self.appid.as_bytes());
+        let pad = PAD_BLOCK - data.len() % PAD_BLOCK;
+        data.extend(std::iter::repeat_n(pad as u8, pad));
+        let len = data.len();
+        let encryptor = cbc::Encryptor::<Aes256>::new((&self.key).into(), self.key[..16].into());
+        let sealed = encryptor
+            .encrypt_padded_mut::<NoPadding>(&mut data, len)
+            .expect("the data is padded to whole blocks");
+        let encrypt = BASE64.encode(sealed);
+        let signature = card_signature([self.token.as_str(), timestamp, nonce, encrypt.as_str()]);
+        (encrypt, signature)
+    }
+}
+
+/// Compares two signatures without stopping at the first difference.
+fn same(expected: &str, given: &str) -> bool {
+    let (a, b) = (
+        expected.as_bytes(),
+        given.trim().to_ascii_lowercase().into_bytes(),
+    );
+    a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // WeChat's published worked example for safe mode (the WXBizMsgCrypt sample).
+    const TOKEN: &str = "spamtest";
+    const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    const APPID: &str = "wx2c2769f8efd9abc2";
+    const TIMESTAMP: &str = "1409735669";
+    const NONCE: &str = "1320562132";
+    const MSG_SIGNATURE: &str = "5d197aaffba7e9b25a30732f161a50dee96bd5fa";
+    const ENCRYPT: &str = "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=";
+    const PLAIN: &str = "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>\n<FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName>\n<CreateTime>1409735668</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[abcdteT]]></Content>\n<MsgId>6054768590064713728</MsgId>\n</xml>";
+
+    fn safe() -> SafeMode {
+        SafeMode::new(TOKEN, KEY, APPID).unwrap()
+    }
+
+    #[test]
+    fn decrypts_wechats_worked_example() {
+        let xml = safe()
+            .decrypt(MSG_SIGNATURE, TIMESTAMP, NONCE, ENCRYPT)
+            .unwrap();
+        assert_eq!(xml, PLAIN);
+    }
+
+    #[test]
+    fn encrypting_the_example_with_its_random_prefix_gives_wechats_bytes() {
+        // The example's random prefix, read back from its decryption.
+        let s = safe();
+        let mut data = BASE64.decode(ENCRYPT).unwrap();
+        let d = cbc::Decryptor::<Aes256>::new((&s.key).into(), s.key[..16].into());
+        let plain = d.decrypt_padded_mut::<NoPadding>(&mut data).unwrap();
+        let random: [u8; 16] = plain[..16].try_into().unwrap();
+        let (encrypt, signature) = s.encrypt_with(random, PLAIN, TIMESTAMP, NONCE);
+        assert_eq!(encrypt, ENCRYPT);
+        assert_eq!(signature, MSG_SIGNATURE);
+    }
+
+    #[test]
+    fn round_trips_and_uses_a_fresh_prefix() {
+        let s = safe();
+        let (a, sig) = s.encrypt("<xml>卡券</xml>", "1", "n");
+        let (b, _) = s.encrypt("<xml>卡券</xml>", "1", "n");
+        assert_ne!(a, b);
+        assert_eq!(s.decrypt(&sig, "1", "n", &a).unwrap(), "<xml>卡券</xml>");
+    }
+
+    #[test]
+    fn a_tampered_message_is_rejected_by_its_signature() {
+        let mut tampered = ENCRYPT.to_owned();
+        tampered.replace_range(0..1, "i");
+        let err = safe()
+            .decrypt(MSG_SIGNATURE, TIMESTAMP, NONCE, &tampered)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PushError::BadSignature {
+                which: "msg_signature"
+            }
+        );
+        // Another timestamp or nonce breaks the signature too.
+        assert!(
+            safe()
+                .decrypt(MSG_SIGNATURE, "1409735670", NONCE, ENCRYPT)
+                .is_err()
+        );
+        assert!(
+            safe()
+                .decrypt(MSG_SIGNATURE, TIMESTAMP, "1", ENCRYPT)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn another_accounts_message_is_rejected_by_its_appid() {
+        let other = SafeMode::new(TOKEN, KEY, "wx0000000000000000").unwrap();
+        let err = other
+            .decrypt(MSG_SIGNATURE, TIMESTAMP, NONCE, ENCRYPT)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PushError::WrongAppId {
+                found: APPID.into()
+            }
+        );
+        assert!(err.to_string().contains("not this account's"));
+    }
+
+    #[test]
+    fn a_wrong_key_is_malformed_not_a_panic() {
+        let wrong =
+            SafeMode::new(TOKEN, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg", APPID).unwrap();
+        let err = wrong
+            .decrypt(MSG_SIGNATURE, TIMESTAMP, NONCE, ENCRYPT)
+            .unwrap_err();
+        assert!(
+            matches!(err, PushError::Malformed(_) | PushError::WrongAppId { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_input_is_an_error() {
+        let s = safe();
+        for encrypt in ["", "not base64!", "AAAA", &BASE64.encode([0u8; 31])] {
+            let sig = card_signature([TOKEN, TIMESTAMP, NONCE, encrypt]);
+            let err = s.decrypt(&sig, TIMESTAMP, NONCE, encrypt).unwrap_err();
+            assert!(matches!(err, PushError::Malformed(_)), "{encrypt:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        for key in [
+            "",
+            "short",
+            &format!("{KEY}A"),
+            "*bcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        ] {
+            let err = SafeMode::new(TOKEN, key, APPID).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("EncodingAESKey must be 43 Base64 characters"),
+                "{err}"
+            );
+            assert!(!err.to_string().contains(KEY));
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_token_and_key() {
+        let shown = format!("{:?}", safe());
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains("abcdefghij"),
+            "{shown}"
+        );
+        assert!(shown.contains(APPID));
+    }
+
+    #[test]
+    fn url_signature_and_handshake() {
+        let sig = card_signature([TOKEN, TIMESTAMP, NONCE]);
+        assert!(verify_url_signature(TOKEN, TIMESTAMP, NONCE, &sig).is_ok());
+        assert!(verify_url_signature(TOKEN, TIMESTAMP, NONCE, &sig.to_uppercase()).is_ok());
+        assert_eq!(
+            verify_url_signature("other", TIMESTAMP, NONCE, &sig),
+            Err(PushError::BadSignature { which: "signature" })
+        );
+        assert_eq!(
+            answer_url_verification(TOKEN, TIMESTAMP, NONCE, &sig, "echo").unwrap(),
+            "echo"
+        );
+        assert!(answer_url_verification(TOKEN, TIMESTAMP, NONCE, "0", "echo").is_err());
+    }
+
+    #[test]
+    fn stale_and_future_timestamps_are_rejected() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_409_735_669);
+        let window = Duration::from_secs(300);
+        assert!(check_fresh("1409735669", now, window).is_ok());
+        assert!(check_fresh("1409735400", now, window).is_ok());
+        let err = check_fresh("1409735000", now, window).unwrap_err();
+        assert!(
+            matches!(err, PushError::Stale { age_secs: 669, .. }),
+            "{err}"
+        );
+        assert!(check_fresh("1409736669", now, window).is_err());
+        assert!(matches!(
+            check_fresh("yesterday", now, window),
+            Err(PushError::Malformed(_))
+        ));
+    }
+}
