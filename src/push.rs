@@ -288,6 +288,205 @@ impl SafeMode {
     }
 }
 
+/// How long after its `timestamp` a push is accepted by default. WeChat retries three
+/// times within about 15 s; five minutes leaves room for clock skew.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The framework-neutral receiving end of the account's server URL: query string and
+/// body in, the authenticated plain XML message out. Works the same under axum, actix,
+/// hyper or a CGI script.
+///
+/// ```
+/// use wechat_card::push::{Receiver, SafeMode};
+///
+/// let receiver = Receiver::safe_mode("spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx2c2769f8efd9abc2")?;
+/// // What a push looks like: the sandbox and tests build them the same way.
+/// let safe = SafeMode::new("spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx2c2769f8efd9abc2")?;
+/// let now = std::time::SystemTime::now()
+///     .duration_since(std::time::UNIX_EPOCH)
+///     .unwrap()
+///     .as_secs()
+///     .to_string();
+/// let (encrypt, msg_signature) = safe.encrypt("<xml><Event><![CDATA[user_del_card]]></Event></xml>", &now, "42");
+/// let signature = wechat_card::jssdk::card_signature(["spamtest", now.as_str(), "42"]);
+/// let query = format!(
+///     "signature={signature}&timestamp={now}&nonce=42&openid=o1&encrypt_type=aes&msg_signature={msg_signature}"
+/// );
+/// let body = format!("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+///
+/// let xml = receiver.open(&query, body.as_bytes())?;
+/// assert!(xml.contains("user_del_card"));
+/// # Ok::<(), wechat_card::push::PushError>(())
+/// ```
+#[derive(Clone)]
+pub struct Receiver {
+    token: String,
+    safe: Option<SafeMode>,
+    max_age: Duration,
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("token", &"<redacted>")
+            .field("safe", &self.safe)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
+}
+
+impl Receiver {
+    /// Plain mode (明文模式): pushes are signed, not encrypted.
+    pub fn plain(token: impl Into<String>) -> Self {
+        Receiver {
+            token: token.into(),
+            safe: None,
+            max_age: DEFAULT_MAX_AGE,
+        }
+    }
+
+    /// Safe mode (安全模式): every push must be encrypted for `appid`. A plain push is
+    /// refused, so that nobody can downgrade the channel.
+    pub fn safe_mode(
+        token: impl Into<String>,
+        encoding_aes_key: &str,
+        appid: impl Into<String>,
+    ) -> Result<Self, PushError> {
+        let token = token.into();
+        let safe = SafeMode::new(token.clone(), encoding_aes_key, appid)?;
+        Ok(Receiver {
+            token,
+            safe: Some(safe),
+            max_age: DEFAULT_MAX_AGE,
+        })
+    }
+
+    /// How far a push's `timestamp` may be from now ([`DEFAULT_MAX_AGE`] by default).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// The server URL verification (a GET from WeChat): checks the signature and returns
+    /// the `echostr` to answer with.
+    pub fn verify_url(&self, query: &str) -> Result<String, PushError> {
+        let q = Query::parse(query);
+        verify_url_signature(
+            &self.token,
+            q.get("timestamp")?,
+            q.get("nonce")?,
+            q.get("signature")?,
+        )?;
+        Ok(q.get("echostr")?.to_owned())
+    }
+
+    /// A push (a POST from WeChat): checks the signature and the timestamp, decrypts in
+    /// safe mode, and returns the plain XML message.
+    pub fn open(&self, query: &str, body: &[u8]) -> Result<String, PushError> {
+        self.open_at(query, body, SystemTime::now())
+    }
+
+    /// [`Receiver::open`] with the current time given (tests, replays of a log).
+    pub fn open_at(&self, query: &str, body: &[u8], now: SystemTime) -> Result<String, PushError> {
+        let q = Query::parse(query);
+        let (timestamp, nonce) = (q.get("timestamp")?, q.get("nonce")?);
+        verify_url_signature(&self.token, timestamp, nonce, q.get("signature")?)?;
+        check_fresh(timestamp, now, self.max_age)?;
+        let body = std::str::from_utf8(body)
+            .map_err(|_| PushError::Malformed("the body is not UTF-8".into()))?;
+        let encrypted = q.find("encrypt_type") == Some("aes");
+        match (&self.safe, encrypted) {
+            (Some(safe), true) => {
+                let encrypt = top_level_text(body, "Encrypt")?.ok_or_else(|| {
+                    PushError::Malformed("a safe-mode push without <Encrypt>".into())
+                })?;
+                safe.decrypt(q.get("msg_signature")?, timestamp, nonce, &encrypt)
+            }
+            (Some(_), false) => Err(PushError::Malformed(
+                "a plain push to a safe-mode receiver (encrypt_type is not aes)".into(),
+            )),
+            (None, true) => Err(PushError::Config(
+                "an encrypted push, but this receiver has no EncodingAESKey (use Receiver::safe_mode)".into(),
+            )),
+            (None, false) => Ok(body.to_owned()),
+        }
+    }
+}
+
+/// The push URL's query parameters, percent-decoded.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(query: &str) -> Self {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        Query(
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn find(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn get(&self, name: &'static str) -> Result<&str, PushError> {
+        self.find(name)
+            .ok_or_else(|| PushError::Malformed(format!("the query has no `{name}`")))
+    }
+}
+
+/// The text of a direct child of the root element (`<xml><Encrypt>…</Encrypt></xml>`),
+/// CDATA or escaped text.
+pub(crate) fn top_level_text(xml: &str, name: &str) -> Result<Option<String>, PushError> {
+    use quick_xml::events::Event;
+    let malformed =
+        |e: &dyn fmt::Display| PushError::Malformed(format!("the body is not XML: {e}"));
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    let mut capturing = false;
+    let mut text = String::new();
+    loop {
+        match reader.read_event().map_err(|e| malformed(&e))? {
+            Event::Start(e) => {
+                depth += 1;
+                capturing = depth == 2 && e.name().as_ref() == name.as_bytes();
+            }
+            Event::End(_) => {
+                if capturing {
+                    return Ok(Some(text));
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) if capturing => {
+                let raw = t.decode().map_err(|e| malformed(&e))?;
+                let unescaped = quick_xml::escape::unescape(&raw).map_err(|e| malformed(&e))?;
+                text.push_str(&unescaped);
+            }
+            Event::CData(t) if capturing => {
+                text.push_str(&t.decode().map_err(|e| malformed(&e))?);
+            }
+            Event::GeneralRef(r) if capturing => {
+                let entity = format!("&{};", r.decode().map_err(|e| malformed(&e))?);
+                let unescaped = quick_xml::escape::unescape(&entity).map_err(|e| malformed(&e))?;
+                text.push_str(&unescaped);
+            }
+            Event::Eof => {
+                return match depth {
+                    0 => Ok(None),
+                    _ => Err(PushError::Malformed(
+                        "the body is not XML: unclosed element".into(),
+                    )),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Compares two signatures without stopping at the first difference.
 fn same(expected: &str, given: &str) -> bool {
     let (a, b) = (

@@ -59,3 +59,235 @@ proptest! {
         prop_assert_eq!(s.decrypt(&signature, &timestamp, &nonce, &encrypt).unwrap(), message);
     }
 }
+
+mod receiver {
+    use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use wechat_card::push::Receiver;
+
+    const NOW: u64 = 1_409_735_669;
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(NOW)
+    }
+
+    fn signed_query(timestamp: &str, nonce: &str) -> String {
+        let signature = card_signature([TOKEN, timestamp, nonce]);
+        format!("signature={signature}&timestamp={timestamp}&nonce={nonce}&openid=oUser")
+    }
+
+    fn safe_push(message: &str) -> (String, String) {
+        let ts = NOW.to_string();
+        let (encrypt, msg_signature) = safe().encrypt(message, &ts, "n1");
+        let query = format!(
+            "{}&encrypt_type=aes&msg_signature={msg_signature}",
+            signed_query(&ts, "n1")
+        );
+        let body = format!(
+            "<xml>\n  <ToUserName><![CDATA[gh_1]]></ToUserName>\n  <Encrypt><![CDATA[{encrypt}]]></Encrypt>\n</xml>"
+        );
+        (query, body)
+    }
+
+    fn safe_receiver() -> Receiver {
+        Receiver::safe_mode(TOKEN, KEY, APPID).unwrap()
+    }
+
+    #[test]
+    fn a_plain_push_is_authenticated_and_returned() {
+        let body = "<xml><Event><![CDATA[user_del_card]]></Event></xml>";
+        let query = signed_query(&NOW.to_string(), "n1");
+        let xml = Receiver::plain(TOKEN)
+            .open_at(&query, body.as_bytes(), now())
+            .unwrap();
+        assert_eq!(xml, body);
+        // With a leading '?', as some frameworks hand it over.
+        assert!(
+            Receiver::plain(TOKEN)
+                .open_at(&format!("?{query}"), body.as_bytes(), now())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_safe_mode_push_is_decrypted() {
+        let (query, body) = safe_push("<xml><Event><![CDATA[user_get_card]]></Event></xml>");
+        let xml = safe_receiver()
+            .open_at(&query, body.as_bytes(), now())
+            .unwrap();
+        assert_eq!(xml, "<xml><Event><![CDATA[user_get_card]]></Event></xml>");
+    }
+
+    #[test]
+    fn a_forged_signature_is_rejected() {
+        let query = signed_query(&NOW.to_string(), "n1").replace("nonce=n1", "nonce=n2");
+        let err = Receiver::plain(TOKEN)
+            .open_at(&query, b"<xml/>", now())
+            .unwrap_err();
+        assert_eq!(err, PushError::BadSignature { which: "signature" });
+    }
+
+    #[test]
+    fn a_replayed_push_is_rejected() {
+        let (query, body) = safe_push("<xml/>");
+        let later = now() + Duration::from_secs(3_600);
+        let err = safe_receiver()
+            .open_at(&query, body.as_bytes(), later)
+            .unwrap_err();
+        assert!(
+            matches!(err, PushError::Stale { max_secs: 300, .. }),
+            "{err}"
+        );
+        // A receiver may widen the window.
+        let patient = safe_receiver().max_age(Duration::from_secs(7_200));
+        assert!(patient.open_at(&query, body.as_bytes(), later).is_ok());
+    }
+
+    #[test]
+    fn a_tampered_ciphertext_is_rejected() {
+        let (query, body) = safe_push("<xml/>");
+        let start = body.find("<Encrypt><![CDATA[").unwrap() + "<Encrypt><![CDATA[".len();
+        let mut tampered = body.clone();
+        let flipped = if &body[start..start + 1] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        tampered.replace_range(start..start + 1, flipped);
+        let err = safe_receiver()
+            .open_at(&query, tampered.as_bytes(), now())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PushError::BadSignature {
+                which: "msg_signature"
+            }
+        );
+    }
+
+    #[test]
+    fn another_accounts_push_is_rejected() {
+        let (query, body) = safe_push("<xml/>");
+        let other = Receiver::safe_mode(TOKEN, KEY, "wx0000000000000000").unwrap();
+        let err = other.open_at(&query, body.as_bytes(), now()).unwrap_err();
+        assert!(matches!(err, PushError::WrongAppId { .. }), "{err}");
+    }
+
+    #[test]
+    fn modes_cannot_be_mixed() {
+        let plain_query = signed_query(&NOW.to_string(), "n1");
+        let err = safe_receiver()
+            .open_at(&plain_query, b"<xml/>", now())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("plain push to a safe-mode receiver"),
+            "{err}"
+        );
+        let (query, body) = safe_push("<xml/>");
+        let err = Receiver::plain(TOKEN)
+            .open_at(&query, body.as_bytes(), now())
+            .unwrap_err();
+        assert!(matches!(err, PushError::Config(_)), "{err}");
+    }
+
+    #[test]
+    fn missing_parameters_and_bad_bodies_are_named() {
+        let err = Receiver::plain(TOKEN)
+            .open_at("timestamp=1&nonce=2", b"", now())
+            .unwrap_err();
+        assert!(err.to_string().contains("`signature`"), "{err}");
+        let (query, _) = safe_push("<xml/>");
+        for body in [
+            "",
+            "<xml><ToUserName>x</ToUserName></xml>",
+            "<xml><Encrypt>abc",
+            "not xml at all <",
+        ] {
+            let err = safe_receiver()
+                .open_at(&query, body.as_bytes(), now())
+                .unwrap_err();
+            assert!(matches!(err, PushError::Malformed(_)), "{body:?}: {err}");
+        }
+        let err = safe_receiver()
+            .open_at(&query, &[0xff, 0xfe], now())
+            .unwrap_err();
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn encrypt_may_be_escaped_text_rather_than_cdata() {
+        let ts = NOW.to_string();
+        let (encrypt, msg_signature) = safe().encrypt("<xml/>", &ts, "n1");
+        let query = format!(
+            "{}&encrypt_type=aes&msg_signature={msg_signature}",
+            signed_query(&ts, "n1")
+        );
+        // '+' and '/' need no escaping, but an escaped character must be read back.
+        let escaped = encrypt.replacen('+', "&#43;", 1);
+        let body = format!("<xml><Encrypt>{escaped}</Encrypt></xml>");
+        assert_eq!(
+            safe_receiver()
+                .open_at(&query, body.as_bytes(), now())
+                .unwrap(),
+            "<xml/>"
+        );
+        // An <Encrypt> nested deeper is not the message's.
+        let nested = format!("<xml><Other><Encrypt>{encrypt}</Encrypt></Other></xml>");
+        assert!(
+            safe_receiver()
+                .open_at(&query, nested.as_bytes(), now())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn url_verification_returns_echostr() {
+        let query = format!(
+            "{}&echostr=5837397520665436492",
+            signed_query("1409735669", "n1")
+        );
+        assert_eq!(
+            Receiver::plain(TOKEN).verify_url(&query).unwrap(),
+            "5837397520665436492"
+        );
+        let forged = query.replace("nonce=n1", "nonce=n9");
+        assert!(Receiver::plain(TOKEN).verify_url(&forged).is_err());
+        assert!(
+            Receiver::plain(TOKEN)
+                .verify_url(&signed_query("1", "n1"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let shown = format!("{:?}", safe_receiver());
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains("abcdefghij"),
+            "{shown}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        /// Any body behind a valid signature: a message or an error, never a panic.
+        #[test]
+        fn any_body_is_an_error_or_a_message(body in proptest::collection::vec(any::<u8>(), 0..400), text in ".{0,300}") {
+            let ts = NOW.to_string();
+            let query = format!("{}&encrypt_type=aes&msg_signature=0", signed_query(&ts, "n1"));
+            let _ = safe_receiver().open_at(&query, &body, now());
+            let _ = safe_receiver().open_at(&query, text.as_bytes(), now());
+            let wrapped = format!("<xml><Encrypt>{text}</Encrypt></xml>");
+            let _ = safe_receiver().open_at(&query, wrapped.as_bytes(), now());
+            let _ = Receiver::plain(TOKEN).open_at(&signed_query(&ts, "n1"), &body, now());
+        }
+
+        #[test]
+        fn any_query_is_an_error_or_a_message(query in ".{0,200}") {
+            let _ = safe_receiver().open_at(&query, b"<xml/>", now());
+            let _ = Receiver::plain(TOKEN).verify_url(&query);
+        }
+    }
+}
