@@ -51,12 +51,17 @@ fn run() -> Result<(), String> {
         .start_blocking()
         .map_err(|e| e.to_string())?;
     let credentials = sandbox.credentials();
-    println!("wechat-card sandbox listening on {}", sandbox.url());
-    println!(
-        "appid {}  (secret: POST {}/sandbox/credentials)",
-        credentials.appid(),
-        sandbox.url()
+    // One write, errors ignored: whoever started us may stop reading after the first
+    // line, and the sandbox must keep serving rather than die of a closed stdout.
+    let banner = format!(
+        "wechat-card sandbox listening on {url}\nappid {appid}  (secret: POST {url}/sandbox/credentials)\n",
+        url = sandbox.url(),
+        appid = credentials.appid(),
     );
+    let mut stdout = std::io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut stdout, banner.as_bytes());
+    let _ = std::io::Write::flush(&mut stdout);
+    drop(stdout);
     // Serve until killed.
     loop {
         std::thread::park();
