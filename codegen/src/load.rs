@@ -153,10 +153,14 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
                 }
                 group_files.push((ctx, g));
             }
+        } else if rel == "events.yaml" {
+            if let Some(f) = decode::<raw::EventsFile>(value, &ctx, &mut errors) {
+                check_events(&ctx, &f, &mut errors);
+            }
         } else {
             errors.push(ctx.err(
                 "",
-                "not a spec file: expected errcodes.yaml, types/*.yaml or api/*.yaml",
+                "not a spec file: expected errcodes.yaml, events.yaml, types/*.yaml or api/*.yaml",
             ));
         }
     }
@@ -246,6 +250,114 @@ struct Loader {
     api_type_files: Vec<String>,
     /// Where each model was declared, for messages about generated names.
     model_origin: BTreeMap<String, Ctx>,
+}
+
+/// The card events: unique names, known field types, and every documented example is
+/// the event it is filed under and uses only the fields the spec lists.
+fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) {
+    let check_fields = |ctx: &Ctx, fields: &[raw::EventField], errors: &mut Vec<SpecError>| {
+        let mut seen = std::collections::HashSet::new();
+        for f in fields {
+            if !matches!(f.ty.as_str(), "string" | "integer" | "flag") {
+                errors.push(ctx.err(
+                    &f.name,
+                    format!("type `{}`: expected string, integer or flag", f.ty),
+                ));
+            }
+            if !is_pascal(&f.name) {
+                errors.push(ctx.err(&f.name, "XML element names are PascalCase"));
+            }
+            if !seen.insert(f.name.as_str()) {
+                errors.push(ctx.err(&f.name, "listed twice"));
+            }
+        }
+    };
+    check_fields(
+        &Ctx {
+            location: "envelope".into(),
+            ..ctx.clone()
+        },
+        &file.envelope,
+        errors,
+    );
+    let envelope: std::collections::HashSet<&str> =
+        file.envelope.iter().map(|f| f.name.as_str()).collect();
+    let (mut events, mut names) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    for e in &file.events {
+        let ctx = Ctx {
+            location: format!("event `{}`", e.event),
+            ..ctx.clone()
+        };
+        if !events.insert(e.event.as_str()) {
+            errors.push(ctx.err("event", "duplicate event"));
+        }
+        if !is_pascal(&e.name) || !names.insert(e.name.as_str()) {
+            errors.push(ctx.err(
+                "name",
+                format!("`{}` must be a unique PascalCase name", e.name),
+            ));
+        }
+        check_fields(&ctx, &e.fields, errors);
+        for f in &e.fields {
+            if envelope.contains(f.name.as_str()) {
+                errors.push(ctx.err(&f.name, "already in the envelope"));
+            }
+        }
+        let known: std::collections::HashSet<&str> = envelope
+            .iter()
+            .copied()
+            .chain(e.fields.iter().map(|f| f.name.as_str()))
+            .chain(["xml"])
+            .collect();
+        for x in &e.examples {
+            let field = format!("examples.{}", x.name);
+            if event_value(&x.xml) != Some(e.event.as_str()) {
+                errors.push(ctx.err(&field, format!("the example is not a `{}` event", e.event)));
+            }
+            for tag in element_names(&x.xml) {
+                if !known.contains(tag) {
+                    errors.push(ctx.err(
+                        &field,
+                        format!("<{tag}> is neither in the envelope nor a field of this event"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The value of `<Event>`, CDATA or not, surrounding spaces ignored (the docs' own
+/// examples have them).
+fn event_value(xml: &str) -> Option<&str> {
+    let start = xml.find("<Event>")? + "<Event>".len();
+    let inner = xml[start..].split("</Event>").next()?.trim();
+    let inner = match inner.strip_prefix("<![CDATA[") {
+        Some(rest) => rest.strip_suffix("]]>")?,
+        None => inner,
+    };
+    Some(inner.trim())
+}
+
+/// The names of the elements opened in an XML text (`<Name>` and `<Name attr…>`).
+fn element_names(xml: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if rest.starts_with(['/', '!', '?']) {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c == '>' || c == '/' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        if end > 0 {
+            names.push(&rest[..end]);
+        }
+    }
+    names
 }
 
 fn is_pascal(s: &str) -> bool {

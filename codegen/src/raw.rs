@@ -267,3 +267,53 @@ pub struct ErrCode {
     pub source: String,
     pub hint: Option<String>,
 }
+
+/// `spec/events.yaml`: the card events WeChat pushes as XML. Checked by the loader;
+/// the typed events are the emitter's next step (issue 7), hence the unread fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EventsFile {
+    pub envelope: Vec<EventField>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Event {
+    /// The wire value of `<Event>`.
+    pub event: String,
+    /// The Rust type name.
+    pub name: String,
+    pub doc: String,
+    pub source: String,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub fields: Vec<EventField>,
+    #[serde(default)]
+    pub examples: Vec<EventExample>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EventField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub required: bool,
+    pub values: Option<Vec<String>>,
+    pub doc: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EventExample {
+    pub name: String,
+    pub xml: String,
+    pub source: Option<String>,
+}

@@ -324,3 +324,90 @@ fn generation_is_deterministic() {
     let twice = generate(&spec(GROUP)).unwrap();
     assert_eq!(once, twice);
 }
+
+const EVENTS: &str = r#"
+envelope:
+  - { name: FromUserName, type: string, doc: the user }
+  - { name: CreateTime, type: integer, doc: when }
+  - { name: MsgType, type: string, doc: event }
+  - { name: Event, type: string, doc: which }
+events:
+  - event: user_del_card
+    name: UserDelCard
+    doc: A user deleted a card.
+    source: https://example.invalid/events
+    fields:
+      - { name: CardId, type: string, required: true, doc: the card }
+      - { name: IsChatRoom, type: flag, doc: "1 in a group chat" }
+    examples:
+      - name: official
+        xml: "<xml><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[user_del_card]]></Event><CardId><![CDATA[p1]]></CardId></xml>"
+"#;
+
+fn with_events(events: &str) -> Vec<SourceFile> {
+    let mut files = spec(GROUP);
+    files.push(SourceFile {
+        path: "spec/events.yaml".into(),
+        text: events.into(),
+    });
+    files
+}
+
+#[test]
+fn events_load() {
+    assert!(load(&with_events(EVENTS)).is_ok());
+}
+
+#[test]
+fn an_event_example_must_use_only_listed_fields() {
+    let bad = EVENTS
+        .replace("<CardId>", "<CardID>")
+        .replace("</CardId>", "</CardID>");
+    let errors = errors(&with_events(&bad));
+    assert!(
+        errors.iter().any(|e| e.file == "spec/events.yaml"
+            && e.location == "event `user_del_card`"
+            && e.field == "examples.official"
+            && e.message
+                .contains("<CardID> is neither in the envelope nor a field")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn an_event_example_must_be_its_event() {
+    let bad = EVENTS.replace("CDATA[user_del_card]", "CDATA[user_get_card]");
+    let errors = errors(&with_events(&bad));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("not a `user_del_card` event")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn event_fields_have_known_types_and_unknown_keys_are_refused() {
+    let errors = errors(&with_events(&EVENTS.replace("type: flag", "type: bool")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "IsChatRoom"
+                && e.message.contains("expected string, integer or flag")),
+        "{errors:#?}"
+    );
+    let errors = errors_of(&EVENTS.replace(
+        "doc: A user deleted a card.",
+        "doc: A user deleted a card.\n    docs: typo",
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("unknown field `docs`")),
+        "{errors:#?}"
+    );
+}
+
+fn errors_of(events: &str) -> Vec<SpecError> {
+    errors(&with_events(events))
+}
