@@ -291,3 +291,110 @@ mod receiver {
         }
     }
 }
+
+mod events {
+    use wechat_card::push::PushError;
+    use wechat_card::push::events::{CardEvent, UserConsumeCard};
+
+    const CONSUMED: &str = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName><CreateTime>1472551036</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[user_consume_card]]></Event><CardId><![CDATA[pCard]]></CardId><UserCardCode><![CDATA[12312312]]></UserCardCode><ConsumeSource><![CDATA[FROM_API]]></ConsumeSource></xml>";
+
+    #[test]
+    fn a_card_event_is_typed() {
+        let event = CardEvent::parse(CONSUMED).unwrap();
+        let CardEvent::UserConsumeCard(UserConsumeCard {
+            envelope,
+            card_id,
+            user_card_code,
+            consume_source,
+            ..
+        }) = &event
+        else {
+            panic!("{event:?}");
+        };
+        assert_eq!(
+            (envelope.from_user_name.as_str(), envelope.create_time),
+            ("oUser", 1472551036)
+        );
+        assert_eq!(card_id, "pCard");
+        assert_eq!(user_card_code.as_deref(), Some("12312312"));
+        assert_eq!(consume_source.as_deref(), Some("FROM_API"));
+        assert_eq!(event.envelope().unwrap().event, "user_consume_card");
+    }
+
+    #[test]
+    fn an_unknown_event_is_kept_as_xml() {
+        let xml = CONSUMED.replace("user_consume_card", "user_scan_product");
+        match CardEvent::parse(&xml).unwrap() {
+            CardEvent::Unknown(unknown) => {
+                assert_eq!(unknown.event, "user_scan_product");
+                assert_eq!(unknown.xml, xml);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn new_elements_are_kept_in_extra() {
+        let xml = CONSUMED.replace("</xml>", "<NewField>1</NewField></xml>");
+        let event = CardEvent::parse(&xml).unwrap();
+        assert_eq!(event.extra(), &[("NewField".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
+    fn missing_or_mistyped_fields_are_named() {
+        let no_card = CONSUMED.replace("<CardId><![CDATA[pCard]]></CardId>", "");
+        let err = CardEvent::parse(&no_card).unwrap_err();
+        assert_eq!(
+            err,
+            PushError::Malformed("user_consume_card: <CardId> is required".into())
+        );
+        let bad_time = CONSUMED.replace("1472551036", "yesterday");
+        let err = CardEvent::parse(&bad_time).unwrap_err();
+        assert!(
+            err.to_string().contains("<CreateTime> must be an integer"),
+            "{err}"
+        );
+        let gift = "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>user_gifting_card</Event><CardId>p</CardId><IsReturnBack>2</IsReturnBack></xml>";
+        let err = CardEvent::parse(gift).unwrap_err();
+        assert!(
+            err.to_string().contains("<IsReturnBack> must be 0 or 1"),
+            "{err}"
+        );
+        assert!(matches!(
+            CardEvent::parse("<xml><CardId>"),
+            Err(PushError::Malformed(_))
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_xml_is_an_event_or_an_error(xml in ".{0,400}") {
+            let _ = CardEvent::parse(&xml);
+            let _ = CardEvent::parse(&format!("<xml><Event>user_del_card</Event>{xml}</xml>"));
+        }
+    }
+}
+
+#[test]
+fn the_receiver_returns_typed_events() {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let body = format!(
+        "<xml><ToUserName>gh</ToUserName><FromUserName>oUser</FromUserName><CreateTime>{now}</CreateTime><MsgType>event</MsgType><Event>user_del_card</Event><CardId>pCard</CardId><UserCardCode>123</UserCardCode></xml>"
+    );
+    let (encrypt, msg_signature) = safe().encrypt(&body, &now, "n");
+    let signature = card_signature([TOKEN, now.as_str(), "n"]);
+    let query = format!(
+        "signature={signature}&timestamp={now}&nonce=n&encrypt_type=aes&msg_signature={msg_signature}"
+    );
+    let wrapped = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+    let receiver = wechat_card::push::Receiver::safe_mode(TOKEN, KEY, APPID).unwrap();
+    match receiver.event(&query, wrapped.as_bytes()).unwrap() {
+        wechat_card::push::events::CardEvent::UserDelCard(e) => assert_eq!(e.card_id, "pCard"),
+        other => panic!("{other:?}"),
+    }
+}

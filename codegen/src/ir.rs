@@ -16,6 +16,8 @@ pub struct Api {
     pub type_files: Vec<String>,
     /// Sorted by name.
     pub groups: Vec<Group>,
+    /// The card events pushed as XML, when `spec/events.yaml` exists.
+    pub events: Option<Events>,
 }
 
 #[derive(Debug, Clone)]
@@ -407,4 +409,39 @@ impl Api {
     pub fn errcode(&self, code: i64) -> Option<&ErrCodeDef> {
         self.errcodes.iter().find(|e| e.code == code)
     }
+}
+
+/// `spec/events.yaml`, checked.
+#[derive(Debug, Clone)]
+pub struct Events {
+    pub envelope: Vec<EventField>,
+    pub events: Vec<EventDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    /// The wire value of `<Event>`.
+    pub wire: String,
+    /// The Rust type.
+    pub name: String,
+    pub doc: String,
+    pub fields: Vec<EventField>,
+    /// (name, xml) of the docs' examples.
+    pub examples: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventField {
+    /// The XML element name.
+    pub xml: String,
+    pub ty: EventFieldType,
+    pub required: bool,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventFieldType {
+    String,
+    Integer,
+    Flag,
 }

@@ -114,6 +114,7 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
     let mut type_files = Vec::new();
     let mut group_files = Vec::new();
     let mut errcode_file = None;
+    let mut events_file = None;
     for file in sorted {
         let ctx = Ctx {
             file: file.path.clone(),
@@ -156,6 +157,7 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
         } else if rel == "events.yaml" {
             if let Some(f) = decode::<raw::EventsFile>(value, &ctx, &mut errors) {
                 check_events(&ctx, &f, &mut errors);
+                events_file = Some(f);
             }
         } else {
             errors.push(ctx.err(
@@ -224,6 +226,7 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
         models: loader.models,
         type_files: loader.api_type_files,
         groups,
+        events: events_file.map(events_ir),
     };
     api.type_files.sort();
     if errors.is_empty() {
@@ -326,6 +329,37 @@ fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) 
                 }
             }
         }
+    }
+}
+
+fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
+    use crate::ir::{EventDef, EventField, EventFieldType};
+    let field = |f: raw::EventField| EventField {
+        ty: match f.ty.as_str() {
+            "integer" => EventFieldType::Integer,
+            "flag" => EventFieldType::Flag,
+            _ => EventFieldType::String,
+        },
+        required: f.required,
+        doc: match &f.values {
+            Some(values) => format!("{} Documented values: `{}`.", f.doc, values.join("`, `")),
+            None => f.doc,
+        },
+        xml: f.name,
+    };
+    crate::ir::Events {
+        envelope: file.envelope.into_iter().map(field).collect(),
+        events: file
+            .events
+            .into_iter()
+            .map(|e| EventDef {
+                wire: e.event,
+                name: e.name,
+                doc: e.doc,
+                fields: e.fields.into_iter().map(field).collect(),
+                examples: e.examples.into_iter().map(|x| (x.name, x.xml)).collect(),
+            })
+            .collect(),
     }
 }
 

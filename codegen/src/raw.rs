@@ -268,8 +268,8 @@ pub struct ErrCode {
     pub hint: Option<String>,
 }
 
-/// `spec/events.yaml`: the card events WeChat pushes as XML. Checked by the loader;
-/// the typed events are the emitter's next step (issue 7), hence the unread fields.
+/// `spec/events.yaml`: the card events WeChat pushes as XML. `source` and `note` are
+/// for the spec's readers, not the emitter.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]

@@ -28,6 +28,8 @@ pub mod sub_merchant;
 pub mod ticket;
 /// Credentials — the access_token (plain and stable) and the card api_ticket (`spec/api/token.yaml`).
 pub mod token;
+/// Card events pushed to the account's server (`spec/events.yaml`).
+pub mod events;
 #[cfg(feature = "async")]
 pub mod client;
 #[cfg(feature = "blocking")]

@@ -28,3 +28,5 @@ mod sub_merchant;
 mod ticket;
 #[rustfmt::skip]
 mod token;
+#[rustfmt::skip]
+mod events;

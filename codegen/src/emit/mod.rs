@@ -5,6 +5,7 @@
 //! and nothing depends on the clock or the environment.
 
 mod docs;
+mod events;
 mod models;
 mod names;
 mod sandbox;
@@ -69,6 +70,10 @@ pub fn generate(api: &Api) -> Vec<GeneratedFile> {
         ));
     }
     files.extend(tests::files(api));
+    if let Some(e) = &api.events {
+        files.push(events::file(e));
+        files.push(events::tests(e));
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
@@ -141,6 +146,12 @@ fn mod_rs(api: &Api) -> TokenStream {
         .groups
         .iter()
         .map(|g| doc_attrs(&format!("{} (`spec/api/{}.yaml`).", g.title, g.name)));
+    let events_mod = api.events.as_ref().map(|_| {
+        quote! {
+            /// Card events pushed to the account's server (`spec/events.yaml`).
+            pub mod events;
+        }
+    });
     quote! {
         //! Code generated from `spec/`: models, validators, endpoint descriptors and the
         //! handlers of both clients.
@@ -148,6 +159,7 @@ fn mod_rs(api: &Api) -> TokenStream {
         pub mod errcode;
         pub mod types;
         #( #group_docs pub mod #groups; )*
+        #events_mod
 
         #[cfg(feature = "async")]
         pub mod client;

@@ -18,6 +18,8 @@ use std::collections::{BTreeSet, HashSet};
 
 pub fn files(api: &Api) -> Vec<GeneratedFile> {
     let mods: Vec<_> = api.groups.iter().map(|g| ident(&g.name)).collect();
+    #[rustfmt::skip]
+    let events_mod = api.events.as_ref().map(|_| quote! { #[rustfmt::skip] mod events; });
     let main = quote! {
         //! Conformance tests generated from `spec/api/*.yaml`: every documented example
         //! against a mock WeChat, and every request constraint broken once.
@@ -26,6 +28,7 @@ pub fn files(api: &Api) -> Vec<GeneratedFile> {
         mod support;
 
         #(#[rustfmt::skip] mod #mods;)*
+        #events_mod
     };
     let mut files = vec![GeneratedFile {
         path: "tests/conformance/main.rs".into(),

@@ -1,0 +1,221 @@
+//! `spec/events.yaml` → `src/generated/events.rs` (one struct per card event and the
+//! `CardEvent` enum) and `tests/conformance/events.rs` (every documented example parses
+//! into its variant with nothing left over).
+
+use super::names::{doc_attrs, ident};
+use super::{GeneratedFile, render};
+use crate::ir::{EventDef, EventField, EventFieldType, Events};
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+const SOURCE: &str = "spec/events.yaml";
+
+fn field_ident(f: &EventField) -> proc_macro2::Ident {
+    ident(&f.xml.to_snake_case())
+}
+
+fn field_type(f: &EventField) -> TokenStream {
+    let base = match f.ty {
+        EventFieldType::String => quote!(String),
+        EventFieldType::Integer => quote!(i64),
+        EventFieldType::Flag => quote!(bool),
+    };
+    match f.required {
+        true => base,
+        false => quote!(Option<#base>),
+    }
+}
+
+/// Reads one field out of `fields` (a `crate::push::Fields`), by the field's type.
+fn field_read(f: &EventField) -> TokenStream {
+    let (name, id) = (&f.xml, field_ident(f));
+    let read = match (f.ty, f.required) {
+        (EventFieldType::String, true) => quote!(fields.string(EVENT, #name)?),
+        (EventFieldType::String, false) => quote!(fields.take(#name)),
+        (EventFieldType::Integer, true) => {
+            quote!(fields.integer(EVENT, #name)?.ok_or_else(|| crate::push::missing(EVENT, #name))?)
+        }
+        (EventFieldType::Integer, false) => quote!(fields.integer(EVENT, #name)?),
+        (EventFieldType::Flag, true) => {
+            quote!(fields.flag(EVENT, #name)?.ok_or_else(|| crate::push::missing(EVENT, #name))?)
+        }
+        (EventFieldType::Flag, false) => quote!(fields.flag(EVENT, #name)?),
+    };
+    quote!(#id: #read,)
+}
+
+fn field_decl(f: &EventField) -> TokenStream {
+    let (id, ty) = (field_ident(f), field_type(f));
+    let doc = doc_attrs(&format!("`<{}>`: {}", f.xml, f.doc));
+    quote!(#doc pub #id: #ty,)
+}
+
+pub fn file(events: &Events) -> GeneratedFile {
+    let envelope_decls = events.envelope.iter().map(field_decl);
+    let envelope_reads = events.envelope.iter().map(field_read);
+    let structs = events.events.iter().map(event_struct);
+    let variants = events.events.iter().map(|e| {
+        let name = ident(&e.name);
+        let doc = doc_attrs(&format!("`{}`: {}", e.wire, e.doc));
+        quote!(#doc #name(#name),)
+    });
+    let arms = events.events.iter().map(|e| {
+        let (name, wire) = (ident(&e.name), &e.wire);
+        quote!(#wire => Some(CardEvent::#name(#name::from_fields(fields)?)),)
+    });
+    let envelope_arms = events.events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => &e.envelope,)
+    });
+    let extra_arms = events.events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => &e.extra,)
+    });
+    let tokens = quote! {
+        //! The card events WeChat pushes to the account's server, typed. Read them with
+        //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
+
+        use crate::push::{Fields, PushError};
+
+        /// The fields every pushed event carries.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Envelope {
+            #(#envelope_decls)*
+        }
+
+        impl Envelope {
+            fn from_fields(fields: &mut Fields) -> Result<Self, PushError> {
+                const EVENT: &str = "the envelope";
+                Ok(Envelope { #(#envelope_reads)* })
+            }
+        }
+
+        #(#structs)*
+
+        /// An event this crate does not type (another card event, or not a card event):
+        /// kept whole rather than refused.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct UnknownEvent {
+            /// The `<Event>` value.
+            pub event: String,
+            /// The message as WeChat sent it (decrypted in safe mode).
+            pub xml: String,
+        }
+
+        /// A card event, by its `<Event>`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum CardEvent {
+            #(#variants)*
+            /// Any other event, kept as XML.
+            Unknown(UnknownEvent),
+        }
+
+        impl CardEvent {
+            /// Parses a plain (or decrypted) XML push. An event this crate does not know
+            /// is [`CardEvent::Unknown`]; a known event with a missing or mistyped field
+            /// is an error naming it.
+            pub fn parse(xml: &str) -> Result<Self, PushError> {
+                let fields = Fields::parse(xml)?;
+                let event = fields.get("Event").unwrap_or_default().to_owned();
+                let known = match event.as_str() {
+                    #(#arms)*
+                    _ => None,
+                };
+                Ok(match known {
+                    Some(e) => e,
+                    None => CardEvent::Unknown(UnknownEvent { event, xml: xml.to_owned() }),
+                })
+            }
+
+            /// The envelope, for a known event (FromUserName, CreateTime: what WeChat's
+            /// retries share).
+            pub fn envelope(&self) -> Option<&Envelope> {
+                Some(match self {
+                    #(#envelope_arms)*
+                    CardEvent::Unknown(_) => return None,
+                })
+            }
+
+            /// Fields the spec does not describe, as (name, text), for a known event.
+            pub fn extra(&self) -> &[(String, String)] {
+                match self {
+                    #(#extra_arms)*
+                    CardEvent::Unknown(_) => &[],
+                }
+            }
+        }
+
+    };
+    GeneratedFile {
+        path: "src/generated/events.rs".into(),
+        text: render(SOURCE, tokens),
+    }
+}
+
+fn event_struct(e: &EventDef) -> TokenStream {
+    let name = ident(&e.name);
+    let wire = &e.wire;
+    let doc = doc_attrs(&format!("`{wire}`: {}", e.doc));
+    let decls = e.fields.iter().map(field_decl);
+    let reads = e.fields.iter().map(field_read);
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct #name {
+            /// The fields every event carries.
+            pub envelope: Envelope,
+            #(#decls)*
+            /// Elements the spec does not describe, as (name, text).
+            pub extra: Vec<(String, String)>,
+        }
+
+        impl #name {
+            /// The wire value of `<Event>`.
+            pub const EVENT: &'static str = #wire;
+
+            fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+                const EVENT: &str = #wire;
+                let envelope = Envelope::from_fields(&mut fields)?;
+                Ok(#name {
+                    envelope,
+                    #(#reads)*
+                    extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+                })
+            }
+        }
+    }
+}
+
+pub fn tests(events: &Events) -> GeneratedFile {
+    let cases = events.events.iter().flat_map(|e| {
+        e.examples.iter().map(move |(example, xml)| {
+            let name = ident(&e.name);
+            let fn_name = ident(&format!("{}_{}", e.wire, example.to_snake_case()));
+            quote! {
+                #[test]
+                fn #fn_name() {
+                    let event = CardEvent::parse(#xml).unwrap();
+                    let CardEvent::#name(typed) = &event else {
+                        panic!("not {}: {event:?}", stringify!(#name));
+                    };
+                    assert_eq!(typed.envelope.event, #name::EVENT);
+                    assert_eq!(event.extra(), &[] as &[(String, String)], "every element is typed");
+                }
+            }
+        })
+    });
+    let tokens = quote! {
+        //! Every documented example of `spec/events.yaml` parses into its event with no
+        //! element left untyped.
+
+        use wechat_card::push::events::*;
+
+        #(#cases)*
+    };
+    GeneratedFile {
+        path: "tests/conformance/events.rs".into(),
+        text: render(SOURCE, tokens),
+    }
+}
