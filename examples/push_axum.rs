@@ -94,9 +94,10 @@ async fn push(
     let note = match &event {
         CardEvent::UserConsumeCard(e) => {
             format!(
-                "code {} of card {} consumed",
+                "code {} of card {} consumed ({})",
                 e.user_card_code.as_deref().unwrap_or("?"),
-                e.card_id
+                e.card_id,
+                e.consume_source.as_ref().map_or("?", |s| s.as_str())
             )
         }
         CardEvent::UserGetCard(e) => format!(
@@ -185,7 +186,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("handled           {handled:?}");
     assert_eq!(
         handled,
-        ["code 226009850808 of card pZI8Fjwsy5fVPRBeD78J4RmqVvBc consumed"]
+        ["code 226009850808 of card pZI8Fjwsy5fVPRBeD78J4RmqVvBc consumed (FROM_API)"]
     );
     Ok(())
 }

@@ -294,7 +294,7 @@ mod receiver {
 
 mod events {
     use wechat_card::push::PushError;
-    use wechat_card::push::events::{CardEvent, UserConsumeCard};
+    use wechat_card::push::events::{CardEvent, ConsumeSource, UserConsumeCard};
 
     const CONSUMED: &str = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName><CreateTime>1472551036</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[user_consume_card]]></Event><CardId><![CDATA[pCard]]></CardId><UserCardCode><![CDATA[12312312]]></UserCardCode><ConsumeSource><![CDATA[FROM_API]]></ConsumeSource></xml>";
 
@@ -317,7 +317,7 @@ mod events {
         );
         assert_eq!(card_id, "pCard");
         assert_eq!(user_card_code.as_deref(), Some("12312312"));
-        assert_eq!(consume_source.as_deref(), Some("FROM_API"));
+        assert_eq!(consume_source, &Some(ConsumeSource::FromApi));
         assert_eq!(event.envelope().unwrap().event, "user_consume_card");
     }
 
@@ -331,6 +331,17 @@ mod events {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn undocumented_values_are_kept() {
+        let xml = CONSUMED.replace("FROM_API", "FROM_SOMEWHERE_NEW");
+        let CardEvent::UserConsumeCard(e) = CardEvent::parse(&xml).unwrap() else {
+            panic!()
+        };
+        let source = e.consume_source.unwrap();
+        assert_eq!(source, ConsumeSource::Unknown("FROM_SOMEWHERE_NEW".into()));
+        assert_eq!(source.as_str(), "FROM_SOMEWHERE_NEW");
     }
 
     #[test]

@@ -437,6 +437,8 @@ pub struct EventField {
     pub ty: EventFieldType,
     pub required: bool,
     pub doc: String,
+    /// A documented enumeration: (Rust enum name, wire values).
+    pub values: Option<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -273,6 +273,14 @@ fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) 
             if !seen.insert(f.name.as_str()) {
                 errors.push(ctx.err(&f.name, "listed twice"));
             }
+            match (&f.values, &f.enum_name) {
+                (Some(_), Some(name)) if f.ty == "string" && is_pascal(name) => {}
+                (None, None) => {}
+                _ => errors.push(ctx.err(
+                    &f.name,
+                    "`values` needs `enum` (a PascalCase name), on a string field, and the reverse",
+                )),
+            }
         }
     };
     check_fields(
@@ -320,6 +328,17 @@ fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) 
             if event_value(&x.xml) != Some(e.event.as_str()) {
                 errors.push(ctx.err(&field, format!("the example is not a `{}` event", e.event)));
             }
+            for f in &e.fields {
+                let Some(values) = &f.values else { continue };
+                if let Some(v) = element_value(&x.xml, &f.name) {
+                    if !v.is_empty() && !values.contains(&v.to_owned()) {
+                        errors.push(ctx.err(
+                            &field,
+                            format!("<{}> is `{v}`, not one of its values", f.name),
+                        ));
+                    }
+                }
+            }
             for tag in element_names(&x.xml) {
                 if !known.contains(tag) {
                     errors.push(ctx.err(
@@ -341,10 +360,11 @@ fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
             _ => EventFieldType::String,
         },
         required: f.required,
-        doc: match &f.values {
-            Some(values) => format!("{} Documented values: `{}`.", f.doc, values.join("`, `")),
-            None => f.doc,
-        },
+        doc: f.doc,
+        values: f
+            .values
+            .zip(f.enum_name)
+            .map(|(values, name)| (name, values)),
         xml: f.name,
     };
     crate::ir::Events {
@@ -366,8 +386,14 @@ fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
 /// The value of `<Event>`, CDATA or not, surrounding spaces ignored (the docs' own
 /// examples have them).
 fn event_value(xml: &str) -> Option<&str> {
-    let start = xml.find("<Event>")? + "<Event>".len();
-    let inner = xml[start..].split("</Event>").next()?.trim();
+    element_value(xml, "Event")
+}
+
+/// The text of the first `<name>` element, CDATA or not, trimmed.
+fn element_value<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let inner = xml[start..].split(&format!("</{name}>")).next()?.trim();
     let inner = match inner.strip_prefix("<![CDATA[") {
         Some(rest) => rest.strip_suffix("]]>")?,
         None => inner,

@@ -305,6 +305,9 @@ pub struct EventField {
     #[serde(default)]
     pub required: bool,
     pub values: Option<Vec<String>>,
+    /// The Rust enum for `values` (required with them).
+    #[serde(rename = "enum")]
+    pub enum_name: Option<String>,
     pub doc: String,
     pub note: Option<String>,
 }

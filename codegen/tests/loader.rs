@@ -411,3 +411,27 @@ fn event_fields_have_known_types_and_unknown_keys_are_refused() {
 fn errors_of(events: &str) -> Vec<SpecError> {
     errors(&with_events(events))
 }
+
+#[test]
+fn documented_values_need_an_enum_name_and_examples_must_use_them() {
+    let with_values = EVENTS.replace(
+        "- { name: IsChatRoom, type: flag, doc: \"1 in a group chat\" }",
+        "- { name: IsChatRoom, type: flag, doc: \"1 in a group chat\" }\n      - { name: Source, type: string, enum: Source, values: [A, B], doc: where }",
+    );
+    assert!(load(&with_events(&with_values)).is_ok());
+    let errors = errors_of(&with_values.replace("enum: Source, ", ""));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "Source" && e.message.contains("`values` needs `enum`")),
+        "{errors:#?}"
+    );
+    let bad_example = with_values.replace("</CardId>", "</CardId><Source>C</Source>");
+    let errors = errors_of(&bad_example);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("<Source> is `C`, not one of its values")),
+        "{errors:#?}"
+    );
+}

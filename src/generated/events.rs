@@ -36,6 +36,139 @@ impl Envelope {
     }
 }
 
+/// The documented values of `<ConsumeSource>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsumeSource {
+    /// `FROM_API`
+    FromApi,
+    /// `FROM_MP`
+    FromMp,
+    /// `FROM_MOBILE_HELPER`
+    FromMobileHelper,
+    /// A value the docs do not list, kept as sent.
+    Unknown(String),
+}
+
+impl ConsumeSource {
+    fn from_wire(value: String) -> Self {
+        match value.as_str() {
+            "FROM_API" => ConsumeSource::FromApi,
+            "FROM_MP" => ConsumeSource::FromMp,
+            "FROM_MOBILE_HELPER" => ConsumeSource::FromMobileHelper,
+            _ => ConsumeSource::Unknown(value),
+        }
+    }
+
+    /// The value as WeChat writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ConsumeSource::FromApi => "FROM_API",
+            ConsumeSource::FromMp => "FROM_MP",
+            ConsumeSource::FromMobileHelper => "FROM_MOBILE_HELPER",
+            ConsumeSource::Unknown(value) => value,
+        }
+    }
+}
+
+/// The documented values of `<Status>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayOrderStatus {
+    /// `ORDER_STATUS_WAITING`
+    OrderStatusWaiting,
+    /// `ORDER_STATUS_SUCC`
+    OrderStatusSucc,
+    /// `ORDER_STATUS_FINANCE_SUCC`
+    OrderStatusFinanceSucc,
+    /// `ORDER_STATUS_QUANTITY_SUCC`
+    OrderStatusQuantitySucc,
+    /// `ORDER_STATUS_HAS_REFUND`
+    OrderStatusHasRefund,
+    /// `ORDER_STATUS_REFUND_WAITING`
+    OrderStatusRefundWaiting,
+    /// `ORDER_STATUS_ROLLBACK`
+    OrderStatusRollback,
+    /// `ORDER_STATUS_HAS_RECEIPT`
+    OrderStatusHasReceipt,
+    /// A value the docs do not list, kept as sent.
+    Unknown(String),
+}
+
+impl PayOrderStatus {
+    fn from_wire(value: String) -> Self {
+        match value.as_str() {
+            "ORDER_STATUS_WAITING" => PayOrderStatus::OrderStatusWaiting,
+            "ORDER_STATUS_SUCC" => PayOrderStatus::OrderStatusSucc,
+            "ORDER_STATUS_FINANCE_SUCC" => PayOrderStatus::OrderStatusFinanceSucc,
+            "ORDER_STATUS_QUANTITY_SUCC" => PayOrderStatus::OrderStatusQuantitySucc,
+            "ORDER_STATUS_HAS_REFUND" => PayOrderStatus::OrderStatusHasRefund,
+            "ORDER_STATUS_REFUND_WAITING" => PayOrderStatus::OrderStatusRefundWaiting,
+            "ORDER_STATUS_ROLLBACK" => PayOrderStatus::OrderStatusRollback,
+            "ORDER_STATUS_HAS_RECEIPT" => PayOrderStatus::OrderStatusHasReceipt,
+            _ => PayOrderStatus::Unknown(value),
+        }
+    }
+
+    /// The value as WeChat writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PayOrderStatus::OrderStatusWaiting => "ORDER_STATUS_WAITING",
+            PayOrderStatus::OrderStatusSucc => "ORDER_STATUS_SUCC",
+            PayOrderStatus::OrderStatusFinanceSucc => "ORDER_STATUS_FINANCE_SUCC",
+            PayOrderStatus::OrderStatusQuantitySucc => "ORDER_STATUS_QUANTITY_SUCC",
+            PayOrderStatus::OrderStatusHasRefund => "ORDER_STATUS_HAS_REFUND",
+            PayOrderStatus::OrderStatusRefundWaiting => "ORDER_STATUS_REFUND_WAITING",
+            PayOrderStatus::OrderStatusRollback => "ORDER_STATUS_ROLLBACK",
+            PayOrderStatus::OrderStatusHasReceipt => "ORDER_STATUS_HAS_RECEIPT",
+            PayOrderStatus::Unknown(value) => value,
+        }
+    }
+}
+
+/// The documented values of `<OrderType>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayOrderType {
+    /// `ORDER_TYPE_SYS_ADD`
+    OrderTypeSysAdd,
+    /// `ORDER_TYPE_WXPAY`
+    OrderTypeWxpay,
+    /// `ORDER_TYPE_REFUND`
+    OrderTypeRefund,
+    /// `ORDER_TYPE_REDUCE`
+    OrderTypeReduce,
+    /// `ORDER_TYPE_SYS_REDUCE`
+    OrderTypeSysReduce,
+    /// A value the docs do not list, kept as sent.
+    Unknown(String),
+}
+
+impl PayOrderType {
+    fn from_wire(value: String) -> Self {
+        match value.as_str() {
+            "ORDER_TYPE_SYS_ADD" => PayOrderType::OrderTypeSysAdd,
+            "ORDER_TYPE_WXPAY" => PayOrderType::OrderTypeWxpay,
+            "ORDER_TYPE_REFUND" => PayOrderType::OrderTypeRefund,
+            "ORDER_TYPE_REDUCE" => PayOrderType::OrderTypeReduce,
+            "ORDER_TYPE_SYS_REDUCE" => PayOrderType::OrderTypeSysReduce,
+            _ => PayOrderType::Unknown(value),
+        }
+    }
+
+    /// The value as WeChat writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PayOrderType::OrderTypeSysAdd => "ORDER_TYPE_SYS_ADD",
+            PayOrderType::OrderTypeWxpay => "ORDER_TYPE_WXPAY",
+            PayOrderType::OrderTypeRefund => "ORDER_TYPE_REFUND",
+            PayOrderType::OrderTypeReduce => "ORDER_TYPE_REDUCE",
+            PayOrderType::OrderTypeSysReduce => "ORDER_TYPE_SYS_REDUCE",
+            PayOrderType::Unknown(value) => value,
+        }
+    }
+}
+
 /// `card_pass_check`: A card passed review (卡券通过审核).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardPassCheck {
@@ -218,8 +351,8 @@ pub struct UserConsumeCard {
     pub card_id: String,
     /// `<UserCardCode>`: The card's code (卡券Code码).
     pub user_card_code: Option<String>,
-    /// `<ConsumeSource>`: Where the redemption came from (核销来源): developer API, the MP web console, or the merchant helper app (卡券商户助手). Documented values: `FROM_API`, `FROM_MP`, `FROM_MOBILE_HELPER`.
-    pub consume_source: Option<String>,
+    /// `<ConsumeSource>`: Where the redemption came from (核销来源): developer API, the MP web console, or the merchant helper app (卡券商户助手).
+    pub consume_source: Option<ConsumeSource>,
     /// `<LocationName>`: Name of the store where the card was redeemed; only for self-service (自助核销) and pay-cell (买单) redemptions.
     pub location_name: Option<String>,
     /// `<StaffOpenId>`: OpenID of the staff member who redeemed it; only for merchant-helper redemptions.
@@ -244,7 +377,7 @@ impl UserConsumeCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
             user_card_code: fields.take("UserCardCode"),
-            consume_source: fields.take("ConsumeSource"),
+            consume_source: fields.take("ConsumeSource").map(ConsumeSource::from_wire),
             location_name: fields.take("LocationName"),
             staff_open_id: fields.take("StaffOpenId"),
             verify_code: fields.take("VerifyCode"),
@@ -423,8 +556,8 @@ pub struct CardPayOrder {
     pub envelope: Envelope,
     /// `<OrderId>`: Order id this push is about (本次推送对应的订单号).
     pub order_id: String,
-    /// `<Status>`: Order status: awaiting payment, paid, points credited, stock added, refunded, awaiting refund confirmation, rolled back (system failure), invoiced. Documented values: `ORDER_STATUS_WAITING`, `ORDER_STATUS_SUCC`, `ORDER_STATUS_FINANCE_SUCC`, `ORDER_STATUS_QUANTITY_SUCC`, `ORDER_STATUS_HAS_REFUND`, `ORDER_STATUS_REFUND_WAITING`, `ORDER_STATUS_ROLLBACK`, `ORDER_STATUS_HAS_RECEIPT`.
-    pub status: Option<String>,
+    /// `<Status>`: Order status: awaiting payment, paid, points credited, stock added, refunded, awaiting refund confirmation, rolled back (system failure), invoiced.
+    pub status: Option<PayOrderStatus>,
     /// `<CreateOrderTime>`: When buying points: when the payment QR code was created (timestamp).
     pub create_order_time: Option<i64>,
     /// `<PayFinishTime>`: When buying points: when payment actually succeeded (timestamp); 0 in the example.
@@ -439,8 +572,8 @@ pub struct CardPayOrder {
     pub refund_free_coin_count: Option<i64>,
     /// `<RefundPayCoinCount>`: Paid points changed by this order (本次变动的付费券点数量).
     pub refund_pay_coin_count: Option<i64>,
-    /// `<OrderType>`: Order type: platform gift, top-up, refund of unused stock, points exchanged for stock, platform deduction. Documented values: `ORDER_TYPE_SYS_ADD`, `ORDER_TYPE_WXPAY`, `ORDER_TYPE_REFUND`, `ORDER_TYPE_REDUCE`, `ORDER_TYPE_SYS_REDUCE`.
-    pub order_type: Option<String>,
+    /// `<OrderType>`: Order type: platform gift, top-up, refund of unused stock, points exchanged for stock, platform deduction.
+    pub order_type: Option<PayOrderType>,
     /// `<Memo>`: System remark explaining the change, e.g. account-opening, store or redemption rewards, top-up, deduction.
     pub memo: Option<String>,
     /// `<ReceiptInfo>`: Details of the invoice issued (所开发票的详情).
@@ -458,7 +591,7 @@ impl CardPayOrder {
         Ok(CardPayOrder {
             envelope,
             order_id: fields.string(EVENT, "OrderId")?,
-            status: fields.take("Status"),
+            status: fields.take("Status").map(PayOrderStatus::from_wire),
             create_order_time: fields.integer(EVENT, "CreateOrderTime")?,
             pay_finish_time: fields.integer(EVENT, "PayFinishTime")?,
             desc: fields.take("Desc"),
@@ -466,7 +599,7 @@ impl CardPayOrder {
             pay_coin_count: fields.integer(EVENT, "PayCoinCount")?,
             refund_free_coin_count: fields.integer(EVENT, "RefundFreeCoinCount")?,
             refund_pay_coin_count: fields.integer(EVENT, "RefundPayCoinCount")?,
-            order_type: fields.take("OrderType"),
+            order_type: fields.take("OrderType").map(PayOrderType::from_wire),
             memo: fields.take("Memo"),
             receipt_info: fields.take("ReceiptInfo"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),

@@ -17,6 +17,10 @@ fn field_ident(f: &EventField) -> proc_macro2::Ident {
 
 fn field_type(f: &EventField) -> TokenStream {
     let base = match f.ty {
+        _ if f.values.is_some() => {
+            let name = ident(&f.values.as_ref().expect("checked").0);
+            quote!(#name)
+        }
         EventFieldType::String => quote!(String),
         EventFieldType::Integer => quote!(i64),
         EventFieldType::Flag => quote!(bool),
@@ -31,6 +35,13 @@ fn field_type(f: &EventField) -> TokenStream {
 fn field_read(f: &EventField) -> TokenStream {
     let (name, id) = (&f.xml, field_ident(f));
     let read = match (f.ty, f.required) {
+        _ if f.values.is_some() => {
+            let e = ident(&f.values.as_ref().expect("checked").0);
+            match f.required {
+                true => quote!(#e::from_wire(fields.string(EVENT, #name)?)),
+                false => quote!(fields.take(#name).map(#e::from_wire)),
+            }
+        }
         (EventFieldType::String, true) => quote!(fields.string(EVENT, #name)?),
         (EventFieldType::String, false) => quote!(fields.take(#name)),
         (EventFieldType::Integer, true) => {
@@ -55,6 +66,22 @@ pub fn file(events: &Events) -> GeneratedFile {
     let envelope_decls = events.envelope.iter().map(field_decl);
     let envelope_reads = events.envelope.iter().map(field_read);
     let structs = events.events.iter().map(event_struct);
+    // Each documented enumeration once, by name.
+    let mut enums = std::collections::BTreeMap::new();
+    for f in events
+        .envelope
+        .iter()
+        .chain(events.events.iter().flat_map(|e| &e.fields))
+    {
+        if let Some((name, values)) = &f.values {
+            enums
+                .entry(name.clone())
+                .or_insert_with(|| (f.xml.clone(), values.clone()));
+        }
+    }
+    let enums = enums
+        .iter()
+        .map(|(name, (xml, values))| value_enum(name, xml, values));
     let variants = events.events.iter().map(|e| {
         let name = ident(&e.name);
         let doc = doc_attrs(&format!("`{}`: {}", e.wire, e.doc));
@@ -90,6 +117,8 @@ pub fn file(events: &Events) -> GeneratedFile {
                 Ok(Envelope { #(#envelope_reads)* })
             }
         }
+
+        #(#enums)*
 
         #(#structs)*
 
@@ -151,6 +180,45 @@ pub fn file(events: &Events) -> GeneratedFile {
     GeneratedFile {
         path: "src/generated/events.rs".into(),
         text: render(SOURCE, tokens),
+    }
+}
+
+/// A documented enumeration of an event field; values WeChat adds later are kept.
+fn value_enum(name: &str, xml: &str, values: &[String]) -> TokenStream {
+    use heck::ToUpperCamelCase;
+    let name = ident(name);
+    let variants: Vec<_> = values
+        .iter()
+        .map(|v| ident(&v.to_upper_camel_case()))
+        .collect();
+    let docs = values.iter().map(|v| doc_attrs(&format!("`{v}`")));
+    let doc = doc_attrs(&format!("The documented values of `<{xml}>`."));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#docs #variants,)*
+            /// A value the docs do not list, kept as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            fn from_wire(value: String) -> Self {
+                match value.as_str() {
+                    #(#values => #name::#variants,)*
+                    _ => #name::Unknown(value),
+                }
+            }
+
+            /// The value as WeChat writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#name::#variants => #values,)*
+                    #name::Unknown(value) => value,
+                }
+            }
+        }
     }
 }
 
