@@ -409,7 +409,7 @@ impl Receiver {
         let encrypted = q.find("encrypt_type") == Some("aes");
         match (&self.safe, encrypted) {
             (Some(safe), true) => {
-                let encrypt = top_level_text(body, "Encrypt")?.ok_or_else(|| {
+                let encrypt = Fields::parse(body)?.take("Encrypt").ok_or_else(|| {
                     PushError::Malformed("a safe-mode push without <Encrypt>".into())
                 })?;
                 safe.decrypt(q.get("msg_signature")?, timestamp, nonce, &encrypt)
@@ -563,54 +563,6 @@ impl Fields {
 /// A required field is missing.
 pub fn missing(event: &str, name: &str) -> PushError {
     PushError::Malformed(format!("{event}: <{name}> is required"))
-}
-
-/// The text of a direct child of the root element (`<xml><Encrypt>…</Encrypt></xml>`),
-/// CDATA or escaped text.
-pub(crate) fn top_level_text(xml: &str, name: &str) -> Result<Option<String>, PushError> {
-    use quick_xml::events::Event;
-    let malformed =
-        |e: &dyn fmt::Display| PushError::Malformed(format!("the body is not XML: {e}"));
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut depth = 0usize;
-    let mut capturing = false;
-    let mut text = String::new();
-    loop {
-        match reader.read_event().map_err(|e| malformed(&e))? {
-            Event::Start(e) => {
-                depth += 1;
-                capturing = depth == 2 && e.name().as_ref() == name.as_bytes();
-            }
-            Event::End(_) => {
-                if capturing {
-                    return Ok(Some(text));
-                }
-                depth = depth.saturating_sub(1);
-            }
-            Event::Text(t) if capturing => {
-                let raw = t.decode().map_err(|e| malformed(&e))?;
-                let unescaped = quick_xml::escape::unescape(&raw).map_err(|e| malformed(&e))?;
-                text.push_str(&unescaped);
-            }
-            Event::CData(t) if capturing => {
-                text.push_str(&t.decode().map_err(|e| malformed(&e))?);
-            }
-            Event::GeneralRef(r) if capturing => {
-                let entity = format!("&{};", r.decode().map_err(|e| malformed(&e))?);
-                let unescaped = quick_xml::escape::unescape(&entity).map_err(|e| malformed(&e))?;
-                text.push_str(&unescaped);
-            }
-            Event::Eof => {
-                return match depth {
-                    0 => Ok(None),
-                    _ => Err(PushError::Malformed(
-                        "the body is not XML: unclosed element".into(),
-                    )),
-                };
-            }
-            _ => {}
-        }
-    }
 }
 
 /// Compares two signatures without stopping at the first difference.
