@@ -425,17 +425,19 @@ impl Receiver {
     }
 }
 
+/// A query string's pairs, percent-decoded (also the sandbox's).
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
 /// The push URL's query parameters, percent-decoded.
 struct Query(Vec<(String, String)>);
 
 impl Query {
     fn parse(query: &str) -> Self {
-        let query = query.strip_prefix('?').unwrap_or(query);
-        Query(
-            form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+        Query(query_pairs(query.strip_prefix('?').unwrap_or(query)))
     }
 
     fn find(&self, name: &str) -> Option<&str> {

@@ -449,7 +449,10 @@ async fn api(
     let call = Call {
         method,
         path: uri.path().to_owned(),
-        query: uri.query().map(parse_query).unwrap_or_default(),
+        query: uri
+            .query()
+            .map(crate::push::query_pairs)
+            .unwrap_or_default(),
         content_type: headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -498,49 +501,6 @@ impl http_body::Body for Broken {
             "dropped by the sandbox",
         ))))
     }
-}
-
-fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = match bytes[i] {
-            b'%' if i + 2 < bytes.len() => hex(bytes[i + 1])
-                .zip(hex(bytes[i + 2]))
-                .map(|(h, l)| h * 16 + l),
-            _ => None,
-        };
-        match (decoded, bytes[i]) {
-            (Some(b), _) => {
-                out.push(b);
-                i += 3;
-            }
-            (None, b'+') => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, b) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> Response {
