@@ -66,11 +66,7 @@ impl Client {
             .map_err(|e| {
                 Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
             })?;
-        let mut client = Self::with_http_client(http, config, credentials)?;
-        if let Some(inner) = Arc::get_mut(&mut client.inner) {
-            inner.own_client = true;
-        }
-        Ok(client)
+        Ok(Self::assemble(http, true, config, credentials.into()))
     }
 
     /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). `config`'s
@@ -80,8 +76,21 @@ impl Client {
         config: Config,
         credentials: impl Into<Credentials>,
     ) -> Result<Self, Error> {
-        let config = config.checked()?;
-        let credentials = credentials.into();
+        Ok(Self::assemble(
+            http,
+            false,
+            config.checked()?,
+            credentials.into(),
+        ))
+    }
+
+    /// `config` is checked; `own_client` says whether `http` carries its timeouts.
+    fn assemble(
+        http: reqwest::Client,
+        own_client: bool,
+        config: Config,
+        credentials: Credentials,
+    ) -> Self {
         let (store, key) = credentials.cache_home();
         let timing = config.timing();
         let tokens = matches!(credentials, Credentials::App(_)).then(|| {
@@ -92,16 +101,16 @@ impl Client {
             ))
         });
         let tickets = Arc::new(Cache::new(store, format!("{key}:wx_card_ticket"), timing));
-        Ok(Client {
+        Client {
             inner: Arc::new(Inner {
                 http,
-                own_client: false,
+                own_client,
                 config,
                 credentials,
                 tokens,
                 tickets,
             }),
-        })
+        }
     }
 
     pub fn config(&self) -> &Config {
