@@ -150,9 +150,7 @@ mod a_async_card_get {
     /// `hand_written_reqwest` is the noise floor of this comparison.
     #[divan::bench(sample_count = CALLS, sample_size = 1)]
     fn hand_written_reqwest_again(b: Bencher) {
-        let s = sides();
-        b.with_inputs(|| ours(&s))
-            .bench_local_values(|_| hand_written(&s));
+        hand_written_reqwest(b);
     }
 }
 
@@ -212,9 +210,7 @@ mod b_blocking_card_get {
     /// `hand_written_ureq` is the noise floor of this comparison.
     #[divan::bench(sample_count = CALLS, sample_size = 1)]
     fn hand_written_ureq_again(b: Bencher) {
-        let s = sides();
-        b.with_inputs(|| ours(&s))
-            .bench_local_values(|_| hand_written(&s));
+        hand_written_ureq(b);
     }
 }
 

@@ -325,7 +325,7 @@ fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) 
             .collect();
         for x in &e.examples {
             let field = format!("examples.{}", x.name);
-            if event_value(&x.xml) != Some(e.event.as_str()) {
+            if element_value(&x.xml, "Event") != Some(e.event.as_str()) {
                 errors.push(ctx.err(&field, format!("the example is not a `{}` event", e.event)));
             }
             for f in &e.fields {
@@ -383,13 +383,8 @@ fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
     }
 }
 
-/// The value of `<Event>`, CDATA or not, surrounding spaces ignored (the docs' own
-/// examples have them).
-fn event_value(xml: &str) -> Option<&str> {
-    element_value(xml, "Event")
-}
-
-/// The text of the first `<name>` element, CDATA or not, trimmed.
+/// The text of the first `<name>` element, CDATA or not, trimmed (the docs' own
+/// examples put spaces around CDATA).
 fn element_value<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
     let open = format!("<{name}>");
     let start = xml.find(&open)? + open.len();
