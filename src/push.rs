@@ -562,6 +562,36 @@ impl Fields {
     }
 }
 
+/// Writes a push message as WeChat does: `<xml>`, then one element per field — text in
+/// CDATA, numbers and 0/1 flags bare. The generated events' `to_xml` use it.
+pub(crate) struct XmlWriter(String);
+
+impl XmlWriter {
+    pub(crate) fn new() -> Self {
+        XmlWriter(String::from("<xml>"))
+    }
+
+    /// A text field, in CDATA (a `]]>` inside is split across two sections).
+    pub(crate) fn text(&mut self, name: &str, value: &str) {
+        let value = value.replace("]]>", "]]]]><![CDATA[>");
+        self.0
+            .push_str(&format!("<{name}><![CDATA[{value}]]></{name}>"));
+    }
+
+    pub(crate) fn integer(&mut self, name: &str, value: i64) {
+        self.0.push_str(&format!("<{name}>{value}</{name}>"));
+    }
+
+    pub(crate) fn flag(&mut self, name: &str, value: bool) {
+        self.integer(name, i64::from(value));
+    }
+
+    pub(crate) fn finish(mut self) -> String {
+        self.0.push_str("</xml>");
+        self.0
+    }
+}
+
 /// A required field is missing.
 pub fn missing(event: &str, name: &str) -> PushError {
     PushError::Malformed(format!("{event}: <{name}> is required"))

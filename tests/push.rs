@@ -383,6 +383,23 @@ mod events {
             let _ = CardEvent::parse(&xml);
             let _ = CardEvent::parse(&format!("<xml><Event>user_del_card</Event>{xml}</xml>"));
         }
+
+        // Text goes out in CDATA whatever it holds (`]]>`, `<`, `&`, Chinese) and comes
+        // back the same; reading trims, as the docs' own examples need.
+        #[test]
+        fn any_event_text_round_trips(code in ".{0,40}", outer in ".{0,40}", extra in ".{0,40}", time in proptest::num::i64::ANY) {
+            let mut event = match CardEvent::parse(CONSUMED).unwrap() {
+                CardEvent::UserConsumeCard(e) => e,
+                other => panic!("{other:?}"),
+            };
+            event.envelope.create_time = time;
+            event.user_card_code = Some(code.trim().to_owned());
+            event.outer_str = Some(format!("]]>{}", outer.trim()));
+            event.consume_source = Some(ConsumeSource::Unknown(outer.trim().to_owned()));
+            event.extra = vec![("NewField".into(), extra.trim().to_owned())];
+            let event = CardEvent::UserConsumeCard(event);
+            proptest::prop_assert_eq!(CardEvent::parse(&event.to_xml()).unwrap(), event);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! The card events WeChat pushes to the account's server, typed. Read them with
 //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
 
-use crate::push::{Fields, PushError};
+use crate::push::{Fields, PushError, XmlWriter};
 
 /// The fields every pushed event carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,14 @@ impl Envelope {
             msg_type: fields.string(EVENT, "MsgType")?,
             event: fields.string(EVENT, "Event")?,
         })
+    }
+
+    fn write(&self, xml: &mut XmlWriter) {
+        xml.text("ToUserName", &self.to_user_name);
+        xml.text("FromUserName", &self.from_user_name);
+        xml.integer("CreateTime", self.create_time);
+        xml.text("MsgType", &self.msg_type);
+        xml.text("Event", &self.event);
     }
 }
 
@@ -195,6 +203,21 @@ impl CardPassCheck {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.refuse_reason {
+            xml.text("RefuseReason", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `card_not_pass_check`: A card failed review (卡券未通过审核).
@@ -222,6 +245,21 @@ impl CardNotPassCheck {
             refuse_reason: fields.take("RefuseReason"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.refuse_reason {
+            xml.text("RefuseReason", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
     }
 }
 
@@ -275,6 +313,45 @@ impl UserGetCard {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.is_give_by_friend {
+            xml.flag("IsGiveByFriend", *value);
+        }
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.friend_user_name {
+            xml.text("FriendUserName", value);
+        }
+        if let Some(value) = &self.outer_id {
+            xml.integer("OuterId", *value);
+        }
+        if let Some(value) = &self.old_user_card_code {
+            xml.text("OldUserCardCode", value);
+        }
+        if let Some(value) = &self.outer_str {
+            xml.text("OuterStr", value);
+        }
+        if let Some(value) = &self.is_restore_member_card {
+            xml.flag("IsRestoreMemberCard", *value);
+        }
+        if let Some(value) = &self.is_recommend_by_friend {
+            xml.flag("IsRecommendByFriend", *value);
+        }
+        if let Some(value) = &self.union_id {
+            xml.text("UnionId", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `user_gifting_card`: A user gave a card to a friend (转赠卡券).
@@ -312,6 +389,30 @@ impl UserGiftingCard {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.is_return_back {
+            xml.flag("IsReturnBack", *value);
+        }
+        if let Some(value) = &self.friend_user_name {
+            xml.text("FriendUserName", value);
+        }
+        if let Some(value) = &self.is_chat_room {
+            xml.flag("IsChatRoom", *value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `user_del_card`: A user deleted a card (删除卡券).
@@ -339,6 +440,21 @@ impl UserDelCard {
             user_card_code: fields.take("UserCardCode"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
     }
 }
 
@@ -386,6 +502,39 @@ impl UserConsumeCard {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.consume_source {
+            xml.text("ConsumeSource", value.as_str());
+        }
+        if let Some(value) = &self.location_name {
+            xml.text("LocationName", value);
+        }
+        if let Some(value) = &self.staff_open_id {
+            xml.text("StaffOpenId", value);
+        }
+        if let Some(value) = &self.verify_code {
+            xml.text("VerifyCode", value);
+        }
+        if let Some(value) = &self.remark_amount {
+            xml.text("RemarkAmount", value);
+        }
+        if let Some(value) = &self.outer_str {
+            xml.text("OuterStr", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `user_pay_from_pay_cell`: A user paid through the card's pay cell (买单事件).
@@ -426,6 +575,33 @@ impl UserPayFromPayCell {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.trans_id {
+            xml.text("TransId", value);
+        }
+        if let Some(value) = &self.location_id {
+            xml.integer("LocationId", *value);
+        }
+        if let Some(value) = &self.fee {
+            xml.integer("Fee", *value);
+        }
+        if let Some(value) = &self.original_fee {
+            xml.integer("OriginalFee", *value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `user_view_card`: A user opened a member card (进入会员卡).
@@ -457,6 +633,24 @@ impl UserViewCard {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.outer_str {
+            xml.text("OuterStr", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `user_enter_session_from_card`: A user entered the account's chat from a card (从卡券进入公众号会话).
@@ -484,6 +678,21 @@ impl UserEnterSessionFromCard {
             user_card_code: fields.take("UserCardCode"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
     }
 }
 
@@ -519,6 +728,27 @@ impl UpdateMemberCard {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        if let Some(value) = &self.modify_bonus {
+            xml.integer("ModifyBonus", *value);
+        }
+        if let Some(value) = &self.modify_balance {
+            xml.integer("ModifyBalance", *value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `card_sku_remind`: Low-stock alarm for a card (库存报警).
@@ -546,6 +776,21 @@ impl CardSkuRemind {
             detail: fields.take("Detail"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.detail {
+            xml.text("Detail", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
     }
 }
 
@@ -605,6 +850,51 @@ impl CardPayOrder {
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("OrderId", &self.order_id);
+        if let Some(value) = &self.status {
+            xml.text("Status", value.as_str());
+        }
+        if let Some(value) = &self.create_order_time {
+            xml.integer("CreateOrderTime", *value);
+        }
+        if let Some(value) = &self.pay_finish_time {
+            xml.integer("PayFinishTime", *value);
+        }
+        if let Some(value) = &self.desc {
+            xml.text("Desc", value);
+        }
+        if let Some(value) = &self.free_coin_count {
+            xml.integer("FreeCoinCount", *value);
+        }
+        if let Some(value) = &self.pay_coin_count {
+            xml.integer("PayCoinCount", *value);
+        }
+        if let Some(value) = &self.refund_free_coin_count {
+            xml.integer("RefundFreeCoinCount", *value);
+        }
+        if let Some(value) = &self.refund_pay_coin_count {
+            xml.integer("RefundPayCoinCount", *value);
+        }
+        if let Some(value) = &self.order_type {
+            xml.text("OrderType", value.as_str());
+        }
+        if let Some(value) = &self.memo {
+            xml.text("Memo", value);
+        }
+        if let Some(value) = &self.receipt_info {
+            xml.text("ReceiptInfo", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
 }
 
 /// `submit_membercard_user_info`: A user submitted member-card activation info (会员卡激活).
@@ -632,6 +922,21 @@ impl SubmitMembercardUserInfo {
             user_card_code: fields.take("UserCardCode"),
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("CardId", &self.card_id);
+        if let Some(value) = &self.user_card_code {
+            xml.text("UserCardCode", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
     }
 }
 
@@ -793,6 +1098,27 @@ impl CardEvent {
             CardEvent::CardPayOrder(e) => &e.extra,
             CardEvent::SubmitMembercardUserInfo(e) => &e.extra,
             CardEvent::Unknown(_) => &[],
+        }
+    }
+
+    /// The event as WeChat pushes it, in plain XML (an unknown event as it came).
+    /// `CardEvent::parse(&event.to_xml())` gives the event back.
+    pub fn to_xml(&self) -> String {
+        match self {
+            CardEvent::CardPassCheck(e) => e.to_xml(),
+            CardEvent::CardNotPassCheck(e) => e.to_xml(),
+            CardEvent::UserGetCard(e) => e.to_xml(),
+            CardEvent::UserGiftingCard(e) => e.to_xml(),
+            CardEvent::UserDelCard(e) => e.to_xml(),
+            CardEvent::UserConsumeCard(e) => e.to_xml(),
+            CardEvent::UserPayFromPayCell(e) => e.to_xml(),
+            CardEvent::UserViewCard(e) => e.to_xml(),
+            CardEvent::UserEnterSessionFromCard(e) => e.to_xml(),
+            CardEvent::UpdateMemberCard(e) => e.to_xml(),
+            CardEvent::CardSkuRemind(e) => e.to_xml(),
+            CardEvent::CardPayOrder(e) => e.to_xml(),
+            CardEvent::SubmitMembercardUserInfo(e) => e.to_xml(),
+            CardEvent::Unknown(e) => e.xml.clone(),
         }
     }
 }

@@ -2,7 +2,7 @@
 // Source: spec/events.yaml
 
 //! Every documented example of `spec/events.yaml` parses into its event with no
-//! element left untyped.
+//! element left untyped, and writes back (`to_xml`) to the same event.
 
 use wechat_card::push::events::*;
 
@@ -18,6 +18,7 @@ fn card_pass_check_official() {
 
     assert_eq!(typed.envelope.event, CardPassCheck::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -32,6 +33,7 @@ fn card_not_pass_check_official() {
 
     assert_eq!(typed.envelope.event, CardNotPassCheck::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -46,6 +48,7 @@ fn user_get_card_official() {
 
     assert_eq!(typed.envelope.event, UserGetCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -60,6 +63,7 @@ fn user_gifting_card_official() {
 
     assert_eq!(typed.envelope.event, UserGiftingCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -74,6 +78,7 @@ fn user_del_card_official() {
 
     assert_eq!(typed.envelope.event, UserDelCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -88,6 +93,7 @@ fn user_consume_card_official() {
 
     assert_eq!(typed.envelope.event, UserConsumeCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -102,6 +108,7 @@ fn user_pay_from_pay_cell_official() {
 
     assert_eq!(typed.envelope.event, UserPayFromPayCell::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -116,6 +123,7 @@ fn user_view_card_official() {
 
     assert_eq!(typed.envelope.event, UserViewCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -130,6 +138,7 @@ fn user_enter_session_from_card_official() {
 
     assert_eq!(typed.envelope.event, UserEnterSessionFromCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -144,6 +153,7 @@ fn update_member_card_official() {
 
     assert_eq!(typed.envelope.event, UpdateMemberCard::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -158,6 +168,7 @@ fn card_sku_remind_official() {
 
     assert_eq!(typed.envelope.event, CardSkuRemind::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -172,6 +183,7 @@ fn card_pay_order_official() {
 
     assert_eq!(typed.envelope.event, CardPayOrder::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
 
 #[test]
@@ -186,4 +198,5 @@ fn submit_membercard_user_info_official() {
 
     assert_eq!(typed.envelope.event, SubmitMembercardUserInfo::EVENT);
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }

@@ -1,6 +1,7 @@
 //! `spec/events.yaml` → `src/generated/events.rs` (one struct per card event and the
-//! `CardEvent` enum) and `tests/conformance/events.rs` (every documented example parses
-//! into its variant with nothing left over).
+//! `CardEvent` enum, each readable and writable as XML) and `tests/conformance/events.rs`
+//! (every documented example parses into its variant with nothing left over, and writes
+//! back to the same event).
 
 use super::names::{doc_attrs, ident};
 use super::{GeneratedFile, render};
@@ -56,6 +57,30 @@ fn field_read(f: &EventField) -> TokenStream {
     quote!(#id: #read,)
 }
 
+/// Writes one field into `xml` (a `crate::push::XmlWriter`) as WeChat writes it.
+fn field_write(f: &EventField) -> TokenStream {
+    let (name, id) = (&f.xml, field_ident(f));
+    // (how to write it, the value when required, the value out of `Some(value)`)
+    let (write, required, optional) = match f.ty {
+        _ if f.values.is_some() => (
+            quote!(text),
+            quote!(self.#id.as_str()),
+            quote!(value.as_str()),
+        ),
+        EventFieldType::String => (quote!(text), quote!(&self.#id), quote!(value)),
+        EventFieldType::Integer => (quote!(integer), quote!(self.#id), quote!(*value)),
+        EventFieldType::Flag => (quote!(flag), quote!(self.#id), quote!(*value)),
+    };
+    match f.required {
+        true => quote!(xml.#write(#name, #required);),
+        false => quote! {
+            if let Some(value) = &self.#id {
+                xml.#write(#name, #optional);
+            }
+        },
+    }
+}
+
 fn field_decl(f: &EventField) -> TokenStream {
     let (id, ty) = (field_ident(f), field_type(f));
     let doc = doc_attrs(&format!("`<{}>`: {}", f.xml, f.doc));
@@ -65,6 +90,7 @@ fn field_decl(f: &EventField) -> TokenStream {
 pub fn file(events: &Events) -> GeneratedFile {
     let envelope_decls = events.envelope.iter().map(field_decl);
     let envelope_reads = events.envelope.iter().map(field_read);
+    let envelope_writes = events.envelope.iter().map(field_write);
     let structs = events.events.iter().map(event_struct);
     // Each documented enumeration once, by name.
     let mut enums = std::collections::BTreeMap::new();
@@ -99,11 +125,15 @@ pub fn file(events: &Events) -> GeneratedFile {
         let name = ident(&e.name);
         quote!(CardEvent::#name(e) => &e.extra,)
     });
+    let to_xml_arms = events.events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => e.to_xml(),)
+    });
     let tokens = quote! {
         //! The card events WeChat pushes to the account's server, typed. Read them with
         //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
 
-        use crate::push::{Fields, PushError};
+        use crate::push::{Fields, PushError, XmlWriter};
 
         /// The fields every pushed event carries.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +145,10 @@ pub fn file(events: &Events) -> GeneratedFile {
             fn from_fields(fields: &mut Fields) -> Result<Self, PushError> {
                 const EVENT: &str = "the envelope";
                 Ok(Envelope { #(#envelope_reads)* })
+            }
+
+            fn write(&self, xml: &mut XmlWriter) {
+                #(#envelope_writes)*
             }
         }
 
@@ -174,6 +208,15 @@ pub fn file(events: &Events) -> GeneratedFile {
                     CardEvent::Unknown(_) => &[],
                 }
             }
+
+            /// The event as WeChat pushes it, in plain XML (an unknown event as it came).
+            /// `CardEvent::parse(&event.to_xml())` gives the event back.
+            pub fn to_xml(&self) -> String {
+                match self {
+                    #(#to_xml_arms)*
+                    CardEvent::Unknown(e) => e.xml.clone(),
+                }
+            }
         }
 
     };
@@ -228,6 +271,7 @@ fn event_struct(e: &EventDef) -> TokenStream {
     let doc = doc_attrs(&format!("`{wire}`: {}", e.doc));
     let decls = e.fields.iter().map(field_decl);
     let reads = e.fields.iter().map(field_read);
+    let writes = e.fields.iter().map(field_write);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,6 +296,18 @@ fn event_struct(e: &EventDef) -> TokenStream {
                     extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
                 })
             }
+
+            /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+            /// the spec's order, then `extra`.
+            pub fn to_xml(&self) -> String {
+                let mut xml = XmlWriter::new();
+                self.envelope.write(&mut xml);
+                #(#writes)*
+                for (name, value) in &self.extra {
+                    xml.text(name, value);
+                }
+                xml.finish()
+            }
         }
     }
 }
@@ -270,13 +326,14 @@ pub fn tests(events: &Events) -> GeneratedFile {
                     };
                     assert_eq!(typed.envelope.event, #name::EVENT);
                     assert_eq!(event.extra(), &[] as &[(String, String)], "every element is typed");
+                    assert_eq!(CardEvent::parse(&event.to_xml()).unwrap(), event, "to_xml round-trips");
                 }
             }
         })
     });
     let tokens = quote! {
         //! Every documented example of `spec/events.yaml` parses into its event with no
-        //! element left untyped.
+        //! element left untyped, and writes back (`to_xml`) to the same event.
 
         use wechat_card::push::events::*;
 
