@@ -24,6 +24,8 @@
 //! the clock, injecting faults — is on [`Sandbox`] (and, for other languages, under
 //! `/sandbox/…` on its HTTP port), never on the WeChat API.
 
+mod callback;
+mod card_events;
 mod clock;
 mod examples;
 mod faults;
@@ -32,10 +34,13 @@ pub(crate) mod runtime;
 mod tokens;
 mod world;
 
+pub use callback::{Delivery, PushTarget};
 pub use faults::{Fault, Faults};
 pub use runtime::Failure;
+pub use world::WECHAT_SENDER;
 
 use crate::error::Error;
+use callback::Outbox;
 use crate::generated::sandbox::dispatch;
 use crate::{AppCredentials, Client, Config};
 use axum::Router;
@@ -58,6 +63,12 @@ struct Engine {
     context: Context,
 }
 
+impl Engine {
+    fn outbox(&self) -> &Outbox {
+        &self.world.outbox
+    }
+}
+
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
@@ -66,6 +77,7 @@ pub struct SandboxBuilder {
     review: Option<Duration>,
     seed: u64,
     addr: SocketAddr,
+    original_id: String,
 }
 
 impl Default for SandboxBuilder {
@@ -76,6 +88,7 @@ impl Default for SandboxBuilder {
             review: Some(Duration::ZERO),
             seed: 1,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            original_id: "gh_sandbox000001".into(),
         }
     }
 }
@@ -112,6 +125,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// The account's original id (gh_…), the `ToUserName` of pushed events.
+    pub fn original_id(mut self, original_id: impl Into<String>) -> Self {
+        self.original_id = original_id.into();
+        self
+    }
+
     /// Starts the sandbox on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, Error> {
         let listener = tokio::net::TcpListener::bind(self.addr)
@@ -122,7 +141,9 @@ impl SandboxBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Config(e.to_string()))?;
-        let engine = self.engine(addr);
+        let (engine, queue) = self.engine(addr);
+        // The pusher holds the engine weakly: it ends with the sandbox.
+        tokio::spawn(pusher(Arc::downgrade(&engine), queue));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(engine.clone());
         tokio::spawn(async move {
@@ -153,7 +174,7 @@ impl SandboxBuilder {
         Ok(sandbox)
     }
 
-    fn engine(&self, addr: SocketAddr) -> Arc<Engine> {
+    fn engine(&self, addr: SocketAddr) -> (Arc<Engine>, callback::Queue) {
         let clock = Arc::new(Clock::default());
         let tokens = Arc::new(Tokens::new(self.appid.clone(), self.secret.clone()));
         let faults = Arc::new(Faults::new(self.seed));
@@ -161,15 +182,42 @@ impl SandboxBuilder {
             review: self.review,
             base_url: format!("http://{addr}"),
         };
-        let world = World::new(clock.clone(), tokens.clone(), settings);
-        Arc::new(Engine {
+        let (outbox, queue) = Outbox::new(self.original_id.clone());
+        let world = World::new(clock.clone(), tokens.clone(), settings, outbox);
+        let engine = Arc::new(Engine {
             world,
             context: Context {
                 clock,
                 faults,
                 tokens,
             },
-        })
+        });
+        (engine, queue)
+    }
+}
+
+/// Delivers queued events, and ends reviews that fall due with the passing of time so
+/// their events go out on time.
+async fn pusher(engine: std::sync::Weak<Engine>, queue: callback::Queue) {
+    let outbox = match engine.upgrade() {
+        Some(engine) => Arc::downgrade(&engine.world.outbox),
+        None => return,
+    };
+    let sweeper = async {
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            if engine.outbox().active() {
+                engine.world.sweep_reviews();
+            }
+        }
+    };
+    tokio::select! {
+        () = callback::deliver(outbox, queue) => {}
+        () = sweeper => {}
     }
 }
 
@@ -199,6 +247,9 @@ impl Drop for Sandbox {
         }
     }
 }
+
+/// The RefuseReason of [`Sandbox::reject`].
+const DEFAULT_REFUSE_REASON: &str = "卡券信息不符合规范（sandbox）";
 
 /// A sandbox action WeChat refused, as an [`Error::Api`].
 fn refused(action: &'static str, f: Failure) -> Error {
@@ -265,25 +316,116 @@ impl Sandbox {
         }
     }
 
-    /// Ends a card's review with approval (for `review(None)` sandboxes).
+    /// Ends a card's review with approval (for `review(None)` sandboxes); pushes
+    /// `card_pass_check`.
     pub fn approve(&self, card_id: &str) -> Result<(), Error> {
         self.engine
             .world
-            .review(card_id, true)
+            .review(card_id, None)
             .map_err(|f| refused("sandbox.approve", f))
     }
 
-    /// Ends a card's review with rejection.
+    /// Ends a card's review with rejection; pushes `card_not_pass_check` with a
+    /// generic reason (see [`Sandbox::reject_because`]).
     pub fn reject(&self, card_id: &str) -> Result<(), Error> {
+        self.reject_because(card_id, DEFAULT_REFUSE_REASON)
+    }
+
+    /// Ends a card's review with rejection for `reason` (the event's RefuseReason).
+    pub fn reject_because(&self, card_id: &str, reason: &str) -> Result<(), Error> {
         self.engine
             .world
-            .review(card_id, false)
+            .review(card_id, Some(reason))
             .map_err(|f| refused("sandbox.reject", f))
     }
 
-    /// Moves the sandbox's clock forward: tokens expire, codes lapse, days pass.
+    /// Moves the sandbox's clock forward: tokens expire, codes lapse, days pass,
+    /// reviews that fall due end (and are pushed).
     pub fn advance_clock(&self, by: Duration) {
         self.engine.context.clock.advance(by);
+        self.engine.world.sweep_reviews();
+    }
+
+    /// Posts card events to the account's server from now on, as WeChat would (see
+    /// [`PushTarget`]): `card_pass_check` / `card_not_pass_check` when review ends,
+    /// `user_get_card` when a user claims a card or accepts a gift,
+    /// `user_gifting_card` when they give one, `user_consume_card` (FROM_API) on
+    /// code/consume, `user_del_card` when they delete one, `card_sku_remind` when
+    /// stock runs low, and for member cards `user_view_card`,
+    /// `submit_membercard_user_info` and `update_member_card`. Replaces any earlier
+    /// target; events queued before still go to theirs.
+    ///
+    /// Events are delivered one at a time, in order. `CreateTime` is the sandbox's
+    /// clock (never repeated for one sender), the signature's `timestamp` the wall
+    /// clock, so receivers check freshness as they will in production. Events no
+    /// user causes come from [`WECHAT_SENDER`]; `ToUserName` is the original id
+    /// ([`SandboxBuilder::original_id`]).
+    ///
+    /// ```
+    /// use wechat_card::push::{Receiver, events::CardEvent};
+    /// use wechat_card::sandbox::{PushTarget, Sandbox};
+    /// # use wechat_card::card::CardCreateRequest;
+    /// # use wechat_card::types::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let url = format!("http://{}/wechat", listener.local_addr()?);
+    /// # let (seen, mut events) = tokio::sync::mpsc::unbounded_channel();
+    /// # let receiver = Receiver::plain("my-token");
+    /// # let app = axum::Router::new().route("/wechat", axum::routing::post(
+    /// #     move |axum::extract::RawQuery(query): axum::extract::RawQuery, body: axum::body::Bytes| async move {
+    /// #         seen.send(receiver.event(&query.unwrap_or_default(), &body).unwrap()).unwrap();
+    /// #         "success"
+    /// #     }));
+    /// # tokio::spawn(async move { axum::serve(listener, app).await });
+    /// let sandbox = Sandbox::start().await?;
+    /// // `url` serves a wechat_card::push::Receiver::plain("my-token").
+    /// sandbox.push_events_to(PushTarget::plain(url, "my-token"))?;
+    /// # let base = BaseInfo::new("http://mmbiz.qpic.cn/logo.png", CodeType::Qrcode, "微信餐厅", "9折优惠券", "Color010", "到店使用", DateInfo::new(DateType::FixTerm).fixed_term(30), Sku::new(100));
+    /// # let create = CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)));
+    /// # let card_id = sandbox.client()?.card().create(&create).await?.card_id;
+    ///
+    /// let code = sandbox.user("oUser").claim(&card_id)?;
+    ///
+    /// // The card passed review (card_pass_check), then the user claimed it.
+    /// let deliveries = sandbox.flush_pushes().await;
+    /// assert!(deliveries.iter().all(|d| d.delivered()));
+    /// let CardEvent::UserGetCard(claimed) = &deliveries[1].event else { panic!() };
+    /// assert_eq!(claimed.user_card_code.as_deref(), Some(code.as_str()));
+    /// # assert_eq!(events.recv().await.unwrap(), deliveries[0].event);
+    /// # assert_eq!(events.recv().await.unwrap(), deliveries[1].event);
+    /// # Ok(()) }
+    /// ```
+    pub fn push_events_to(&self, target: PushTarget) -> Result<(), Error> {
+        let target = target
+            .resolve(&self.engine.context.tokens.appid)
+            .map_err(Error::Config)?;
+        self.engine.outbox().set_target(Some(target));
+        Ok(())
+    }
+
+    /// Stops posting events (queued ones are still delivered).
+    pub fn stop_pushing(&self) {
+        self.engine.outbox().set_target(None);
+    }
+
+    /// Waits until every event queued so far has been delivered or given up on, and
+    /// returns the deliveries since the last flush, in order.
+    pub async fn flush_pushes(&self) -> Vec<Delivery> {
+        self.engine.outbox().flush().await
+    }
+
+    /// [`Sandbox::flush_pushes`] for blocking code: call it from a thread that is not
+    /// running the sandbox (any thread, for a sandbox from
+    /// [`Sandbox::start_blocking`]).
+    pub fn flush_pushes_blocking(&self) -> Vec<Delivery> {
+        self.engine.outbox().flush_blocking()
+    }
+
+    /// The account's original id (gh_…): `ToUserName` of every pushed event.
+    pub fn original_id(&self) -> &str {
+        &self.engine.outbox().original_id
     }
 
     /// Today in China by the sandbox's clock.
@@ -514,7 +656,8 @@ async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> R
 
 /// The sandbox-only actions over HTTP, for tests written in other languages:
 /// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,approve,reject,advance_clock,
-/// fault,encrypt_code,credentials}` with a JSON body.
+/// fault,encrypt_code,credentials,push_events_to,stop_pushing,flush_pushes}` with a
+/// JSON body.
 async fn action(
     State(engine): State<Arc<Engine>>,
     Path(action): Path<String>,
@@ -542,8 +685,26 @@ async fn action(
             .gift(&text("code"), &text("friend"))
             .map(|code| json!({ "code": code })),
         "delete" => world.user_delete(&text("code")).map(|_| json!({})),
-        "approve" => world.review(&text("card_id"), true).map(|_| json!({})),
-        "reject" => world.review(&text("card_id"), false).map(|_| json!({})),
+        "approve" => world.review(&text("card_id"), None).map(|_| json!({})),
+        "reject" => {
+            let reason = args["reason"].as_str().unwrap_or(DEFAULT_REFUSE_REASON);
+            world.review(&text("card_id"), Some(reason)).map(|_| json!({}))
+        }
+        "push_events_to" => push_target_from_json(&args)
+            .and_then(|t| t.resolve(&engine.context.tokens.appid))
+            .map(|target| {
+                engine.outbox().set_target(Some(target));
+                json!({})
+            })
+            .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e)),
+        "stop_pushing" => {
+            engine.outbox().set_target(None);
+            Ok(json!({}))
+        }
+        "flush_pushes" => {
+            let deliveries = engine.outbox().flush().await;
+            Ok(json!({ "deliveries": deliveries.iter().map(delivery_json).collect::<Vec<_>>() }))
+        }
         "encrypt_code" => world
             .encrypt_code(&text("code"))
             .map(|e| json!({ "encrypt_code": e })),
@@ -552,6 +713,7 @@ async fn action(
                 .context
                 .clock
                 .advance(Duration::from_secs(args["seconds"].as_u64().unwrap_or(0)));
+            world.sweep_reviews();
             Ok(json!({}))
         }
         "credentials" => Ok(
@@ -579,6 +741,47 @@ async fn action(
         body.to_string(),
     )
         .into_response()
+}
+
+/// `{"url": "http://…", "token": "…", "encoding_aes_key": "…" (safe mode),
+/// "timeout_ms": 5000, "retries": 3}`.
+fn push_target_from_json(args: &Value) -> Result<PushTarget, String> {
+    let text = |k: &str| {
+        args[k]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("push_events_to needs `{k}`"))
+    };
+    let (url, token) = (text("url")?, text("token")?);
+    let mut target = match args["encoding_aes_key"].as_str() {
+        Some(key) => PushTarget::safe_mode(url, token, key).map_err(|e| e.to_string())?,
+        None => PushTarget::plain(url, token),
+    };
+    if let Some(ms) = args["timeout_ms"].as_u64() {
+        target = target.timeout(Duration::from_millis(ms));
+    }
+    if let Some(retries) = args["retries"].as_u64() {
+        target = target.retries(u32::try_from(retries).map_err(|e| format!("retries: {e}"))?);
+    }
+    Ok(target)
+}
+
+/// A delivery for tests in other languages: the event's name and XML, and how it went.
+fn delivery_json(delivery: &Delivery) -> Value {
+    let event = match &delivery.event {
+        crate::push::events::CardEvent::Unknown(e) => e.event.clone(),
+        known => known
+            .envelope()
+            .map(|e| e.event.clone())
+            .unwrap_or_default(),
+    };
+    json!({
+        "event": event,
+        "xml": delivery.event.to_xml(),
+        "attempts": delivery.attempts,
+        "status": delivery.status,
+        "error": delivery.error,
+    })
 }
 
 /// `{"endpoint": "code.consume", "kind": "errcode", "errcode": -1, "times": 1}` or

@@ -5,11 +5,14 @@
 //! times. Codes live in one table whatever their card; events (views, claims,
 //! redemptions, gifts…) feed the statistics.
 
+use super::callback::Outbox;
+use super::card_events::{self as push, Claim};
 use super::clock::{Clock, china_date};
 use super::runtime::Failure;
 use super::tokens::Tokens;
 use crate::ErrCode;
 use crate::generated::sandbox::Handlers;
+use crate::push::events::{CardEvent, Envelope};
 use crate::types::CondSource;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -48,6 +51,8 @@ struct CardRecord {
     pay_cell: bool,
     self_consume_cell: bool,
     form: Option<Value>,
+    /// When the last "stock is low" alarm went out (at most one per 12 h).
+    low_stock_alarm_ms: Option<u64>,
 }
 
 impl CardRecord {
@@ -116,7 +121,8 @@ type Tally = (
 
 #[derive(Debug, Clone)]
 struct QrTicket {
-    card_ids: Vec<(String, Option<String>)>,
+    /// (card_id, code, outer_str) per card of the QR code.
+    card_ids: Vec<(String, Option<String>, Option<String>)>,
     url: String,
     expires_ms: Option<u64>,
 }
@@ -152,7 +158,11 @@ pub struct World {
     pub(crate) clock: Arc<Clock>,
     pub(crate) tokens: Arc<Tokens>,
     pub(crate) settings: Mutex<Settings>,
+    pub(crate) outbox: Arc<Outbox>,
 }
+
+/// Who sends the events no user causes (review, stock alarms): WeChat itself.
+pub const WECHAT_SENDER: &str = "oWeChatCardSystem0000000000";
 
 fn fail(code: ErrCode, message: impl Into<String>) -> Failure {
     Failure::new(code, message)
@@ -186,12 +196,26 @@ fn merge(target: &mut Value, patch: &Value) {
 }
 
 impl World {
-    pub(crate) fn new(clock: Arc<Clock>, tokens: Arc<Tokens>, settings: Settings) -> Self {
+    pub(crate) fn new(
+        clock: Arc<Clock>,
+        tokens: Arc<Tokens>,
+        settings: Settings,
+        outbox: Arc<Outbox>,
+    ) -> Self {
         World {
             state: Mutex::default(),
             clock,
             tokens,
             settings: Mutex::new(settings),
+            outbox,
+        }
+    }
+
+    /// Pushes an event from `from` to the registered receiver, if any.
+    fn push(&self, from: &str, event: &str, build: impl FnOnce(Envelope) -> CardEvent) {
+        if self.outbox.active() {
+            let envelope = self.outbox.envelope(from, event, self.now());
+            self.outbox.send(build(envelope));
         }
     }
 
@@ -228,13 +252,49 @@ impl World {
         out
     }
 
-    /// Applies automatic review to a card that is due.
-    fn refresh_status(&self, record: &mut CardRecord) {
+    /// Applies automatic review to a card that is due (and tells the receiver).
+    fn refresh_status(&self, card_id: &str, record: &mut CardRecord) {
         if record.status == "CARD_STATUS_NOT_VERIFY"
             && record.approve_at_ms.is_some_and(|t| t <= self.now())
         {
             record.status = "CARD_STATUS_VERIFY_OK";
+            self.push(WECHAT_SENDER, "card_pass_check", |e| {
+                push::reviewed(e, card_id, None)
+            });
         }
+    }
+
+    /// Ends every review that is due, so its event goes out without waiting for the
+    /// card to be looked at (after the clock moves, and periodically while pushing).
+    pub(crate) fn sweep_reviews(&self) {
+        let mut state = self.lock();
+        for (card_id, record) in state.cards.iter_mut() {
+            self.refresh_status(card_id, record);
+        }
+    }
+
+    /// The "stock is low" alarm after a claim, as the docs describe it: the last card
+    /// went, or a card that started above 200 is down to 100 or fewer (at most once
+    /// every 12 hours).
+    fn stock_alarm(&self, card_id: &str, card: &mut CardRecord) {
+        const TWELVE_HOURS_MS: u64 = 12 * 3600 * 1000;
+        let now = self.now();
+        let detail = if card.quantity == 0 {
+            "the card's quantity is equal to 0"
+        } else if card.total_quantity > 200
+            && card.quantity <= 100
+            && card
+                .low_stock_alarm_ms
+                .is_none_or(|t| now.saturating_sub(t) >= TWELVE_HOURS_MS)
+        {
+            "the card's quantity is less than or equal to 100"
+        } else {
+            return;
+        };
+        card.low_stock_alarm_ms = Some(now);
+        self.push(WECHAT_SENDER, "card_sku_remind", |e| {
+            push::stock_low(e, card_id, detail)
+        });
     }
 
     fn card<'s>(&self, state: &'s mut State, card_id: &str) -> Result<&'s mut CardRecord, Failure> {
@@ -242,7 +302,7 @@ impl World {
             .cards
             .get_mut(card_id)
             .ok_or_else(|| fail(ErrCode::InvalidCardId, format!("invalid card id {card_id}")))?;
-        self.refresh_status(record);
+        self.refresh_status(card_id, record);
         Ok(record)
     }
 
@@ -400,7 +460,9 @@ impl World {
                 }
             }
         };
-        state.cards.get_mut(card_id).expect("checked").quantity -= 1;
+        let card = state.cards.get_mut(card_id).expect("checked");
+        card.quantity -= 1;
+        self.stock_alarm(card_id, card);
         let record = CodeRecord {
             card_id: card_id.into(),
             openid: openid.into(),
@@ -417,12 +479,15 @@ impl World {
         };
         state.codes.insert(code.clone(), record);
         Self::event(&mut state, now, card_id, openid, EventKind::Receive);
+        self.push(openid, "user_get_card", |e| {
+            push::claimed(e, card_id, &code, Claim::Direct { outer_str })
+        });
         Ok(code)
     }
 
     /// A user scans a QR code (sandbox only): views and claims its (first) card.
     pub(crate) fn claim_qr(&self, openid: &str, ticket: &str) -> Result<String, Failure> {
-        let (card_id, code) = {
+        let (card_id, code, outer_str) = {
             let state = self.lock();
             let qr = state
                 .qr
@@ -437,16 +502,40 @@ impl World {
                 .ok_or_else(|| fail(ErrCode::InvalidActionInfo, "empty QR code"))?
         };
         self.view(openid, &card_id)?;
-        self.claim(openid, &card_id, code.as_deref(), None)
+        self.claim(openid, &card_id, code.as_deref(), outer_str.as_deref())
     }
 
     /// A user opens a card's page (sandbox only): a view in the statistics.
     pub(crate) fn view(&self, openid: &str, card_id: &str) -> Result<(), Failure> {
         let now = self.now();
         let mut state = self.lock();
-        self.card(&mut state, card_id)?;
+        let card = self.card(&mut state, card_id)?;
+        let (member_card, custom_code) = (card.key == "member_card", card.custom_code());
         Self::event(&mut state, now, card_id, openid, EventKind::View);
+        // A member opening their member card is pushed (user_view_card) with the code
+        // when it is the merchant's own, empty otherwise.
+        let held = Self::held_code(&state, openid, card_id).filter(|_| member_card);
+        if let Some(code) = held {
+            let code = if custom_code { code } else { String::new() };
+            self.push(openid, "user_view_card", |e| {
+                push::viewed(e, card_id, &code)
+            });
+        }
         Ok(())
+    }
+
+    /// The code `openid` holds of `card_id` (the first, if several).
+    fn held_code(state: &State, openid: &str, card_id: &str) -> Option<String> {
+        state
+            .codes
+            .iter()
+            .filter(|(_, r)| {
+                r.card_id == card_id
+                    && r.openid == openid
+                    && !matches!(r.status, "DELETE" | "GIFT_SUCC")
+            })
+            .map(|(code, _)| code.clone())
+            .min()
     }
 
     /// A user gifts a code to a friend, who accepts it (sandbox only): the old code is
@@ -486,6 +575,17 @@ impl World {
         record.claimed_ms = now;
         state.codes.insert(new_code.clone(), record.clone());
         Self::event(&mut state, now, &record.card_id, &giver, EventKind::Given);
+        let card_id = &record.card_id;
+        self.push(&giver, "user_gifting_card", |e| {
+            push::gifted(e, card_id, code, friend)
+        });
+        let how = Claim::Gift {
+            friend: &giver,
+            old_code: code,
+        };
+        self.push(friend, "user_get_card", |e| {
+            push::claimed(e, card_id, &new_code, how)
+        });
         Ok(new_code)
     }
 
@@ -495,8 +595,13 @@ impl World {
         let record = state
             .codes
             .get_mut(code)
+            .filter(|r| !matches!(r.status, "DELETE" | "GIFT_SUCC"))
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid serial code"))?;
         record.status = "DELETE";
+        let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
+        self.push(&openid, "user_del_card", |e| {
+            push::deleted(e, &card_id, code)
+        });
         Ok(())
     }
 
@@ -508,16 +613,33 @@ impl World {
         Ok(crypt(code, &self.tokens.secret))
     }
 
-    /// Ends review: approve or reject (sandbox only).
-    pub(crate) fn review(&self, card_id: &str, approve: bool) -> Result<(), Failure> {
+    /// Ends review (sandbox only): approved, or refused for `refused`'s reason.
+    pub(crate) fn review(&self, card_id: &str, refused: Option<&str>) -> Result<(), Failure> {
         let mut state = self.lock();
-        let card = self.card(&mut state, card_id)?;
-        card.status = if approve {
-            "CARD_STATUS_VERIFY_OK"
-        } else {
-            "CARD_STATUS_VERIFY_FAIL"
+        // Not through `card()`: a verdict replaces a pending automatic one.
+        let card = state
+            .cards
+            .get_mut(card_id)
+            .ok_or_else(|| fail(ErrCode::InvalidCardId, format!("invalid card id {card_id}")))?;
+        let unchanged = match refused {
+            None => card.status == "CARD_STATUS_VERIFY_OK",
+            Some(_) => card.status == "CARD_STATUS_VERIFY_FAIL",
+        };
+        if unchanged {
+            return Ok(());
+        }
+        card.status = match refused {
+            None => "CARD_STATUS_VERIFY_OK",
+            Some(_) => "CARD_STATUS_VERIFY_FAIL",
         };
         card.approve_at_ms = None;
+        let event = match refused {
+            None => "card_pass_check",
+            Some(_) => "card_not_pass_check",
+        };
+        self.push(WECHAT_SENDER, event, |e| {
+            push::reviewed(e, card_id, refused)
+        });
         Ok(())
     }
 
@@ -530,7 +652,13 @@ impl World {
         fields: &[(&str, &str)],
     ) -> Result<String, Failure> {
         let mut state = self.lock();
-        self.card(&mut state, card_id)?;
+        let member_card = self.card(&mut state, card_id)?.key == "member_card";
+        let held = Self::held_code(&state, openid, card_id).filter(|_| member_card);
+        if let Some(code) = held {
+            self.push(openid, "submit_membercard_user_info", |e| {
+                push::member_info_submitted(e, card_id, &code)
+            });
+        }
         let ticket = Self::id(&mut state, "activate_ticket_", 40);
         let common: Vec<Value> = fields
             .iter()
@@ -783,9 +911,12 @@ impl Handlers for World {
             pay_cell: false,
             self_consume_cell: false,
             form: None,
+            low_stock_alarm_ms: None,
         };
         state.cards.insert(card_id.clone(), record);
         state.card_order.push(card_id.clone());
+        // A review that takes no time ends now, and says so.
+        self.card(&mut state, &card_id)?;
         reply(json!({"card_id": card_id}))
     }
 
@@ -967,7 +1098,7 @@ impl Handlers for World {
         // Its QR codes stop working; codes already claimed stay valid.
         state
             .qr
-            .retain(|_, qr| qr.card_ids.iter().all(|(id, _)| id != &request.card_id));
+            .retain(|_, qr| qr.card_ids.iter().all(|(id, _, _)| id != &request.card_id));
         reply(json!({}))
     }
 
@@ -1106,6 +1237,9 @@ impl Handlers for World {
             &record.openid,
             EventKind::Verify,
         );
+        self.push(&record.openid, "user_consume_card", |e| {
+            push::consumed_by_api(e, &record.card_id, &request.code)
+        });
         reply(json!({"card": {"card_id": record.card_id}, "openid": record.openid}))
     }
 
@@ -1274,25 +1408,27 @@ impl Handlers for World {
         let now = self.now();
         let base = self.settings().base_url;
         let info = to_json(&request.action_info);
-        let mut entries: Vec<(String, Option<String>)> = Vec::new();
+        let entry = |card: &Value| {
+            let text = |k: &str| card[k].as_str().map(str::to_owned);
+            (
+                text("card_id").unwrap_or_default(),
+                text("code"),
+                text("outer_str"),
+            )
+        };
+        let mut entries: Vec<(String, Option<String>, Option<String>)> = Vec::new();
         if let Some(card) = info.get("card") {
-            entries.push((
-                card["card_id"].as_str().unwrap_or_default().into(),
-                card["code"].as_str().map(str::to_owned),
-            ));
+            entries.push(entry(card));
         }
         for card in info["multiple_card"]["card_list"]
             .as_array()
             .into_iter()
             .flatten()
         {
-            entries.push((
-                card["card_id"].as_str().unwrap_or_default().into(),
-                card["code"].as_str().map(str::to_owned),
-            ));
+            entries.push(entry(card));
         }
         let mut state = self.lock();
-        for (card_id, code) in &entries {
+        for (card_id, code, _) in &entries {
             let card = self.card(&mut state, card_id)?;
             if card.status == "CARD_STATUS_DELETE" {
                 return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
@@ -1575,22 +1711,38 @@ impl Handlers for World {
         let mut state = self.lock();
         let r = self.code(&mut state, &request.code, Some(&request.card_id))?;
         // The absolute value wins over the delta: that makes a repeated call harmless.
-        match (request.bonus, request.add_bonus) {
-            (Some(bonus), _) => r.bonus = bonus,
-            (None, Some(add)) => r.bonus += add,
-            _ => {}
-        }
-        match (request.balance, request.add_balance) {
-            (Some(balance), _) => r.balance = balance,
-            (None, Some(add)) => r.balance += add,
-            _ => {}
-        }
-        if r.balance < 0 || r.bonus < 0 {
+        let bonus = match (request.bonus, request.add_bonus) {
+            (Some(bonus), _) => bonus,
+            (None, Some(add)) => r.bonus + add,
+            _ => r.bonus,
+        };
+        let balance = match (request.balance, request.add_balance) {
+            (Some(balance), _) => balance,
+            (None, Some(add)) => r.balance + add,
+            _ => r.balance,
+        };
+        // Checked before anything changes: a refused call leaves the member as it was.
+        if balance < 0 || bonus < 0 {
             return Err(fail(
                 ErrCode::InvalidArgs,
                 "bonus and balance may not go below 0",
             ));
         }
+        let (bonus_change, balance_change) = (bonus - r.bonus, balance - r.balance);
+        (r.bonus, r.balance) = (bonus, balance);
+        if bonus_change != 0 || balance_change != 0 {
+            let openid = r.openid.clone();
+            self.push(&openid, "update_member_card", |e| {
+                push::member_updated(
+                    e,
+                    &request.card_id,
+                    &request.code,
+                    bonus_change,
+                    balance_change,
+                )
+            });
+        }
+
         for (slot, value) in r.custom_fields.iter_mut().zip([
             request.custom_field_value1,
             request.custom_field_value2,
@@ -1926,6 +2078,7 @@ impl World {
                 pay_cell: false,
                 self_consume_cell: false,
                 form: None,
+                low_stock_alarm_ms: None,
             };
             state.cards.insert(card_id.clone(), record);
             state.card_order.push(card_id);
@@ -1949,7 +2102,7 @@ impl World {
         }
         for (ticket, card_id) in seed.qr_tickets {
             let qr = QrTicket {
-                card_ids: vec![(card_id, None)],
+                card_ids: vec![(card_id, None, None)],
                 url: "http://weixin.qq.com/q/sandbox".into(),
                 expires_ms: None,
             };

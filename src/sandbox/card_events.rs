@@ -1,0 +1,141 @@
+//! The events the sandbox pushes, filled in as WeChat fills them: every element its
+//! documented example carries is present (empty or 0 when it does not apply), so a
+//! receiver sees what it will see in production.
+
+use crate::push::events::*;
+
+/// `card_pass_check` or `card_not_pass_check`.
+pub(super) fn reviewed(envelope: Envelope, card_id: &str, refused: Option<&str>) -> CardEvent {
+    match refused {
+        None => CardEvent::CardPassCheck(CardPassCheck {
+            envelope,
+            card_id: card_id.into(),
+            refuse_reason: None,
+            extra: Vec::new(),
+        }),
+        Some(reason) => CardEvent::CardNotPassCheck(CardNotPassCheck {
+            envelope,
+            card_id: card_id.into(),
+            refuse_reason: Some(reason.into()),
+            extra: Vec::new(),
+        }),
+    }
+}
+
+/// How a user came by a code.
+pub(super) enum Claim<'a> {
+    /// From the card's page, a QR code or `wx.addCard`, with the channel's outer_str.
+    Direct { outer_str: Option<&'a str> },
+    /// Accepted from `friend`, whose code was `old_code`.
+    Gift { friend: &'a str, old_code: &'a str },
+}
+
+/// `user_get_card`.
+pub(super) fn claimed(envelope: Envelope, card_id: &str, code: &str, how: Claim) -> CardEvent {
+    let (gift, friend, old_code, outer_str) = match how {
+        Claim::Direct { outer_str } => (false, "", "", outer_str.unwrap_or_default()),
+        Claim::Gift { friend, old_code } => (true, friend, old_code, ""),
+    };
+    CardEvent::UserGetCard(UserGetCard {
+        envelope,
+        card_id: card_id.into(),
+        is_give_by_friend: Some(gift),
+        user_card_code: Some(code.into()),
+        friend_user_name: Some(friend.into()),
+        outer_id: Some(0),
+        old_user_card_code: Some(old_code.into()),
+        outer_str: Some(outer_str.into()),
+        is_restore_member_card: Some(false),
+        is_recommend_by_friend: Some(false),
+        union_id: None,
+        extra: Vec::new(),
+    })
+}
+
+/// `user_gifting_card`, from the giver.
+pub(super) fn gifted(envelope: Envelope, card_id: &str, code: &str, friend: &str) -> CardEvent {
+    CardEvent::UserGiftingCard(UserGiftingCard {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        is_return_back: Some(false),
+        friend_user_name: Some(friend.into()),
+        is_chat_room: Some(false),
+        extra: Vec::new(),
+    })
+}
+
+/// `user_del_card`.
+pub(super) fn deleted(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
+    CardEvent::UserDelCard(UserDelCard {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        extra: Vec::new(),
+    })
+}
+
+/// `user_consume_card` for a redemption through code/consume.
+pub(super) fn consumed_by_api(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
+    CardEvent::UserConsumeCard(UserConsumeCard {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        consume_source: Some(ConsumeSource::FromApi),
+        location_name: Some(String::new()),
+        staff_open_id: Some(String::new()),
+        verify_code: Some(String::new()),
+        remark_amount: Some(String::new()),
+        outer_str: Some(String::new()),
+        extra: Vec::new(),
+    })
+}
+
+/// `card_sku_remind`.
+pub(super) fn stock_low(envelope: Envelope, card_id: &str, detail: &str) -> CardEvent {
+    CardEvent::CardSkuRemind(CardSkuRemind {
+        envelope,
+        card_id: card_id.into(),
+        detail: Some(detail.into()),
+        extra: Vec::new(),
+    })
+}
+
+/// `user_view_card`: a member opened their card. `code` is the custom code, or empty.
+pub(super) fn viewed(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
+    CardEvent::UserViewCard(UserViewCard {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        outer_str: Some(String::new()),
+        extra: Vec::new(),
+    })
+}
+
+/// `submit_membercard_user_info`: a member sent the activation form.
+pub(super) fn member_info_submitted(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
+    CardEvent::SubmitMembercardUserInfo(SubmitMembercardUserInfo {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        extra: Vec::new(),
+    })
+}
+
+/// `update_member_card`: points or balance changed by `bonus` and `balance`.
+pub(super) fn member_updated(
+    envelope: Envelope,
+    card_id: &str,
+    code: &str,
+    bonus: i64,
+    balance: i64,
+) -> CardEvent {
+    CardEvent::UpdateMemberCard(UpdateMemberCard {
+        envelope,
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        modify_bonus: Some(bonus),
+        modify_balance: Some(balance),
+        extra: Vec::new(),
+    })
+}
