@@ -757,11 +757,20 @@ async fn the_lifecycle_of_a_member_card() {
         .await
         .unwrap();
     assert_eq!(add.result_balance, Some(300));
-    let too_much = MemberCardUpdateUserRequest::new(&code, &card_id).add_balance(-1000);
+    let too_much = MemberCardUpdateUserRequest::new(&code, &card_id)
+        .add_bonus(5)
+        .add_balance(-1000);
     assert_eq!(
         errcode(client.member_card().update_user(&too_much).await),
         ErrCode::InvalidArgs
     );
+    // A refused update changes nothing, the bonus included.
+    let info = client
+        .member_card()
+        .user_info(&MemberCardUserInfoRequest::new(&card_id, &code))
+        .await
+        .unwrap();
+    assert_eq!((info.bonus, info.balance), (Some(100), Some(300)));
 }
 
 #[cfg(feature = "blocking")]

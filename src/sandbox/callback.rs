@@ -8,8 +8,8 @@
 
 use crate::jssdk::{card_signature, nonce};
 use crate::push::events::CardEvent;
-use crate::push::{PushError, SafeMode};
 use crate::push::events::Envelope;
+use crate::push::{PushError, SafeMode};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -302,7 +302,11 @@ pub(crate) async fn deliver(outbox: std::sync::Weak<Outbox>, mut queue: Queue) {
 async fn deliver_one(client: &reqwest::Client, target: &Target, event: CardEvent) -> Delivery {
     let xml = event.to_xml();
     let (to, from, name) = match event.envelope() {
-        Some(e) => (e.to_user_name.clone(), e.from_user_name.clone(), e.event.clone()),
+        Some(e) => (
+            e.to_user_name.clone(),
+            e.from_user_name.clone(),
+            e.event.clone(),
+        ),
         None => Default::default(),
     };
     let mut delivery = Delivery {

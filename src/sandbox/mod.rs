@@ -40,7 +40,6 @@ pub use runtime::Failure;
 pub use world::WECHAT_SENDER;
 
 use crate::error::Error;
-use callback::Outbox;
 use crate::generated::sandbox::dispatch;
 use crate::{AppCredentials, Client, Config};
 use axum::Router;
@@ -49,6 +48,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use callback::Outbox;
 use clock::Clock;
 use runtime::{Call, Context, Reply};
 use serde_json::{Value, json};
@@ -688,7 +688,9 @@ async fn action(
         "approve" => world.review(&text("card_id"), None).map(|_| json!({})),
         "reject" => {
             let reason = args["reason"].as_str().unwrap_or(DEFAULT_REFUSE_REASON);
-            world.review(&text("card_id"), Some(reason)).map(|_| json!({}))
+            world
+                .review(&text("card_id"), Some(reason))
+                .map(|_| json!({}))
         }
         "push_events_to" => push_target_from_json(&args)
             .and_then(|t| t.resolve(&engine.context.tokens.appid))
