@@ -1,9 +1,11 @@
 //! Receiving card events under axum: the server URL verification (GET), safe-mode pushes
 //! (POST) turned into typed events, and WeChat's retries de-duplicated.
 //!
-//! `cargo run --example push_axum` starts the receiver on a local port, then plays
-//! WeChat: it verifies the URL and pushes one encrypted `user_consume_card` event four
-//! times (the original and WeChat's 3 retries). The event is handled once.
+//! `cargo run --example push_axum` starts the receiver on a local port, verifies its URL
+//! as WeChat does when the server settings are saved, then points the sandbox at it in
+//! safe mode: a card is approved, claimed and consumed, and each event arrives encrypted.
+//! The receiver is slow once, so the sandbox retries as WeChat would; the retry is
+//! recognised and the redemption handled once. A forged push is refused.
 //!
 //! In production, mount `receiver_routes` on your HTTPS server and give its URL, your
 //! token and EncodingAESKey in the account's server settings.
@@ -14,10 +16,16 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wechat_card::code::CodeConsumeRequest;
+use wechat_card::push::Receiver;
 use wechat_card::push::events::CardEvent;
-use wechat_card::push::{Receiver, SafeMode};
+use wechat_card::sandbox::{PushTarget, Sandbox};
+use wechat_card::types::{
+    BaseInfo, Card, CardType, CodeType, DateInfo, DateType, DiscountCard, Sku,
+};
 
 // The values of WeChat's published worked example; use your account's own.
 const TOKEN: &str = "spamtest";
@@ -49,6 +57,8 @@ struct App {
     seen: Seen,
     /// What this demo did with each new event (a real app writes to its database).
     handled: Mutex<Vec<String>>,
+    /// The demo's database is slow once, when the first redemption comes in.
+    slow_once: AtomicBool,
 }
 
 fn receiver_routes(app: Arc<App>) -> Router {
@@ -91,8 +101,24 @@ async fn push(
             return (StatusCode::OK, "success"); // a retry of a push already handled
         }
     }
+    // The work runs in a task of its own. When WeChat's time is up it hangs up, and the
+    // server drops this request's future; a spawned task still finishes. Without it, an
+    // event marked as seen above would be lost: cut short here, and its retry answered
+    // "already handled".
+    let worker = app.clone();
+    let _ = tokio::spawn(async move { handle(&worker, event).await }).await;
+    (StatusCode::OK, "success")
+}
+
+/// What the app does with a new event (a real app writes to its database).
+async fn handle(app: &App, event: CardEvent) {
     let note = match &event {
         CardEvent::UserConsumeCard(e) => {
+            if app.slow_once.swap(false, Ordering::SeqCst) {
+                // A slow database, once: past the sender's timeout, so it retries while
+                // we work, and the retry is recognised as seen.
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
             format!(
                 "code {} of card {} consumed ({})",
                 e.user_card_code.as_deref().unwrap_or("?"),
@@ -104,6 +130,7 @@ async fn push(
             "card {} claimed by {}",
             e.card_id, e.envelope.from_user_name
         ),
+        CardEvent::CardPassCheck(e) => format!("card {} approved", e.card_id),
         CardEvent::Unknown(e) => format!("an event this crate does not type: {}", e.event),
         other => format!("{:?}", other.envelope().map(|e| e.event.as_str())),
     };
@@ -111,7 +138,6 @@ async fn push(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(note);
-    (StatusCode::OK, "success")
 }
 
 #[tokio::main]
@@ -123,13 +149,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ttl: Duration::from_secs(60),
         },
         handled: Mutex::default(),
+        slow_once: AtomicBool::new(true),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/wechat", listener.local_addr()?);
     tokio::spawn(axum::serve(listener, receiver_routes(app.clone())).into_future());
     println!("receiver          {url}");
 
-    // Play WeChat: first the URL verification…
+    // Saving the server settings, WeChat first verifies the URL.
     let http = reqwest::Client::new();
     let timestamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)?
@@ -146,33 +173,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("URL verification  answered {echo:?}");
     assert_eq!(echo, "hello");
 
-    // …then one encrypted event, delivered four times.
-    let event = format!(
-        "<xml><ToUserName><![CDATA[gh_fc0a06a20993]]></ToUserName><FromUserName><![CDATA[oZI8Fj040-be6rlDohc6gkoPOQTQ]]></FromUserName><CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[user_consume_card]]></Event><CardId><![CDATA[pZI8Fjwsy5fVPRBeD78J4RmqVvBc]]></CardId><UserCardCode><![CDATA[226009850808]]></UserCardCode><ConsumeSource><![CDATA[FROM_API]]></ConsumeSource></xml>"
+    // The sandbox plays WeChat for the account APPID, in safe mode, with a 1 s timeout
+    // (WeChat's is 5 s) so the demo is quick.
+    let sandbox = Sandbox::builder().appid(APPID).start().await?;
+    let target =
+        PushTarget::safe_mode(&url, TOKEN, ENCODING_AES_KEY)?.timeout(Duration::from_secs(1));
+    sandbox.push_events_to(target)?;
+    let client = sandbox.client()?;
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/logo.png",
+        CodeType::Qrcode,
+        "微信餐厅",
+        "9折优惠券",
+        "Color010",
+        "到店使用",
+        DateInfo::new(DateType::FixTerm).fixed_term(30),
+        Sku::new(100),
     );
-    let (encrypt, msg_signature) =
-        SafeMode::new(TOKEN, ENCODING_AES_KEY, APPID)?.encrypt(&event, &timestamp, "1320562132");
-    let body = format!(
-        "<xml><ToUserName><![CDATA[gh_fc0a06a20993]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    let create = wechat_card::card::CardCreateRequest::new(
+        Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)),
     );
-    for attempt in 1..=4 {
-        let reply = http
-            .post(format!(
-                "{url}?{query}&encrypt_type=aes&msg_signature={msg_signature}"
-            ))
-            .body(body.clone())
-            .send()
-            .await?;
+    let card_id = client.card().create(&create).await?.card_id;
+    let code = sandbox.user("oDemoUser").claim(&card_id)?;
+    client
+        .code()
+        .consume(&CodeConsumeRequest::new(&code))
+        .await?;
+
+    for delivery in sandbox.flush_pushes().await {
+        let event = delivery
+            .event
+            .envelope()
+            .map_or("?", |e| e.event.as_str())
+            .to_owned();
         println!(
-            "push {attempt}            {} {:?}",
-            reply.status(),
-            reply.text().await?
+            "pushed            {event:<18} {} request(s), delivered: {}",
+            delivery.attempts,
+            delivery.delivered()
         );
+        assert!(delivery.delivered());
     }
+
+    // The first, slow delivery of the redemption may still be being worked on.
+    let handled_count = || app.handled.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handled_count() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     // A forged push is refused.
     let forged = http
         .post(format!("{url}?{query}&encrypt_type=aes&msg_signature=0"))
-        .body(body)
+        .body("<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
         .send()
         .await?;
     println!("forged push       {}", forged.status());
@@ -183,10 +235,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    println!("handled           {handled:?}");
+    println!("handled           {handled:#?}");
     assert_eq!(
         handled,
-        ["code 226009850808 of card pZI8Fjwsy5fVPRBeD78J4RmqVvBc consumed (FROM_API)"]
+        [
+            format!("card {card_id} approved"),
+            format!("card {card_id} claimed by oDemoUser"),
+            format!("code {code} of card {card_id} consumed (FROM_API)"),
+        ]
     );
     Ok(())
+}
+
+// `cargo test` runs the demo (the example is built with `test = true`).
+#[test]
+fn the_demo_runs() {
+    main().unwrap();
 }

@@ -393,7 +393,10 @@ impl Receiver {
     /// this crate does not type is `CardEvent::Unknown`, with its XML).
     ///
     /// WeChat retries a push 3 times when you do not answer within 5 s: de-duplicate on
-    /// the envelope's `from_user_name` and `create_time`.
+    /// the envelope's `from_user_name` and `create_time`. When the 5 s are up WeChat
+    /// hangs up and most servers drop the handler's future, so do the work of an event
+    /// you marked as seen in a spawned task — or it is lost, and its retry answered as
+    /// done (`examples/push_axum.rs` shows both).
     pub fn event(&self, query: &str, body: &[u8]) -> Result<events::CardEvent, PushError> {
         events::CardEvent::parse(&self.open(query, body)?)
     }
