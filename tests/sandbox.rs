@@ -674,11 +674,14 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
         .args([
             "--port",
@@ -687,6 +690,11 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
             "wxbinarytest0001",
             "--secret",
             "binary-secret",
+            // Nobody listens there: the pushes are attempted, and reported.
+            "--push-url",
+            &format!("http://127.0.0.1:{}/wechat", free_port()),
+            "--push-token",
+            "binary-token",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -727,6 +735,26 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
         serde_json::json!({"openid": "o_remote", "card_id": "nope"}),
     );
     assert_eq!(refused["errcode"], 40073);
+    let flushed = post("flush_pushes", serde_json::json!({}));
+    let events: Vec<_> = flushed["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["event"].as_str().unwrap(),
+                d["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("card_pass_check", 4),
+            ("user_get_card", 4),
+            ("user_consume_card", 4)
+        ]
+    );
 
     child.kill().unwrap();
     child.wait().unwrap();

@@ -4,9 +4,9 @@
 
 use std::net::SocketAddr;
 use std::time::Duration;
-use wechat_card::sandbox::Sandbox;
+use wechat_card::sandbox::{PushTarget, Sandbox};
 
-const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N]";
+const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--push-url URL --push-token T [--push-aes-key K]]";
 
 fn main() {
     if let Err(message) = run() {
@@ -18,6 +18,7 @@ fn main() {
 fn run() -> Result<(), String> {
     let mut builder = Sandbox::builder();
     let (mut bind, mut port) = ("127.0.0.1".to_owned(), 8848u16);
+    let (mut push_url, mut push_token, mut push_key) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -36,6 +37,9 @@ fn run() -> Result<(), String> {
                 builder = builder.review(Some(Duration::from_secs(secs)));
             }
             "--manual-review" => builder = builder.review(None),
+            "--push-url" => push_url = Some(value()?),
+            "--push-token" => push_token = Some(value()?),
+            "--push-aes-key" => push_key = Some(value()?),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -50,11 +54,27 @@ fn run() -> Result<(), String> {
         .addr(addr)
         .start_blocking()
         .map_err(|e| e.to_string())?;
+    let target = match (push_url, push_token, push_key) {
+        (None, None, None) => None,
+        (Some(url), Some(token), None) => Some(PushTarget::plain(url, token)),
+        (Some(url), Some(token), Some(key)) => Some(
+            PushTarget::safe_mode(url, token, &key).map_err(|e| format!("--push-aes-key: {e}"))?,
+        ),
+        _ => return Err("--push-url and --push-token go together".into()),
+    };
+    let pushing = match target {
+        Some(target) => {
+            let line = format!("pushing card events to {target:?}\n");
+            sandbox.push_events_to(target).map_err(|e| e.to_string())?;
+            line
+        }
+        None => String::new(),
+    };
     let credentials = sandbox.credentials();
     // One write, errors ignored: whoever started us may stop reading after the first
     // line, and the sandbox must keep serving rather than die of a closed stdout.
     let banner = format!(
-        "wechat-card sandbox listening on {url}\nappid {appid}  (secret: POST {url}/sandbox/credentials)\n",
+        "wechat-card sandbox listening on {url}\nappid {appid}  (secret: POST {url}/sandbox/credentials)\n{pushing}",
         url = sandbox.url(),
         appid = credentials.appid(),
     );
