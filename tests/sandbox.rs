@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 use wechat_card::card::{
-    CardBatchGetRequest, CardCreateRequest, CardGetRequest, CardModifyStockRequest,
-    CardUpdateRequest,
+    CardBatchGetRequest, CardGetRequest, CardModifyStockRequest, CardUpdateRequest,
 };
 use wechat_card::code::{
     CodeConsumeRequest, CodeDecryptRequest, CodeUnavailableRequest, CodeUpdateRequest,
@@ -19,44 +18,14 @@ use wechat_card::member_card::{
 };
 use wechat_card::sandbox::{Fault, Sandbox, Stock};
 use wechat_card::types::{
-    BaseInfo, BaseInfoUpdate, Card, CardStatus, CardType, CodeType, CondSource, DateInfo,
-    DateInfoUpdate, DateType, DiscountCard, DiscountUpdate, GetCustomCodeMode, MemberCard, Sku,
-    UserCardStatus,
+    BaseInfoUpdate, CardStatus, CondSource, DateInfoUpdate, DateType, DiscountUpdate,
+    GetCustomCodeMode, UserCardStatus,
 };
 use wechat_card::{ErrCode, Error};
 
-/// A discount card valid for 30 days after the claim.
-fn discount_card(stock: i64) -> CardCreateRequest {
-    let base = BaseInfo::new(
-        "http://mmbiz.qpic.cn/logo.png",
-        CodeType::Qrcode,
-        "微信餐厅",
-        "9折优惠券",
-        "Color010",
-        "到店使用",
-        DateInfo::new(DateType::FixTerm).fixed_term(30),
-        Sku::new(stock),
-    )
-    .get_limit(3)
-    .location_id_list([218384742]);
-    CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)))
-}
-
-fn member_card() -> CardCreateRequest {
-    let base = BaseInfo::new(
-        "http://mmbiz.qpic.cn/logo.png",
-        CodeType::Text,
-        "微信餐厅",
-        "会员卡",
-        "Color010",
-        "出示会员卡",
-        DateInfo::new(DateType::Permanent),
-        Sku::new(100),
-    );
-    CardCreateRequest::new(
-        Card::new(CardType::MemberCard).member_card(MemberCard::new(base).prerogative("9折")),
-    )
-}
+#[path = "support/cards.rs"]
+mod cards;
+use cards::{discount_card, member_card};
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
     result

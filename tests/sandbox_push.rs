@@ -10,31 +10,28 @@ use axum::routing::post;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wechat_card::card::CardCreateRequest;
 use wechat_card::code::CodeConsumeRequest;
 use wechat_card::member_card::{MemberCardActivateRequest, MemberCardUpdateUserRequest};
 use wechat_card::push::Receiver;
 use wechat_card::push::events::{CardEvent, ConsumeSource};
 use wechat_card::sandbox::{PushTarget, Sandbox, WECHAT_SENDER};
-use wechat_card::types::{
-    BaseInfo, Card, CardType, CodeType, DateInfo, DateType, DiscountCard, MemberCard, Sku,
-};
 
 const TOKEN: &str = "receiver-token";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
-fn discount_card(stock: i64) -> CardCreateRequest {
-    let base = BaseInfo::new(
-        "http://mmbiz.qpic.cn/logo.png",
-        CodeType::Qrcode,
-        "微信餐厅",
-        "9折优惠券",
-        "Color010",
-        "到店使用",
-        DateInfo::new(DateType::FixTerm).fixed_term(30),
-        Sku::new(stock),
-    );
-    CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)))
+#[path = "support/cards.rs"]
+mod cards;
+use cards::{discount_card, member_card};
+
+/// A new discount card (approved at once unless the sandbox reviews by hand).
+async fn new_card(sandbox: &Sandbox, stock: i64) -> String {
+    let client = sandbox.client().unwrap();
+    client
+        .card()
+        .create(&discount_card(stock))
+        .await
+        .unwrap()
+        .card_id
 }
 
 /// What the receiver saw of one request.
@@ -123,18 +120,8 @@ fn name(event: &CardEvent) -> &str {
 /// gift, consume, delete — each received, authenticated and typed.
 async fn lifecycle(sandbox: &Sandbox, server: &Server) {
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
-    let refused_id = client
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(sandbox, 10).await;
+    let refused_id = new_card(sandbox, 10).await;
     sandbox.approve(&card_id).unwrap();
     sandbox.reject_because(&refused_id, "图片不清晰").unwrap();
 
@@ -290,14 +277,7 @@ async fn a_wrong_token_is_refused_by_the_receiver_and_reported() {
     sandbox
         .push_events_to(PushTarget::plain(&server.url, "not-the-token").retries(0))
         .unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     sandbox.user("o_alice").claim(&card_id).unwrap();
     let deliveries = sandbox.flush_pushes().await;
     assert_eq!(deliveries.len(), 2, "{deliveries:#?}");
@@ -321,14 +301,7 @@ async fn failed_pushes_are_retried_with_the_same_event() {
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
         .unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     sandbox.approve(&card_id).unwrap();
     let deliveries = sandbox.flush_pushes().await;
     assert_eq!(deliveries.len(), 1);
@@ -360,14 +333,7 @@ async fn a_slow_receiver_times_out_and_gets_the_retry() {
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN).timeout(Duration::from_millis(300)))
         .unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     sandbox.approve(&card_id).unwrap();
     let deliveries = sandbox.flush_pushes().await;
     assert_eq!(
@@ -392,14 +358,7 @@ async fn an_unreachable_receiver_is_given_up_on_after_the_retries() {
             TOKEN,
         ))
         .unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     sandbox.approve(&card_id).unwrap();
     let deliveries = sandbox.flush_pushes().await;
     assert_eq!(deliveries[0].attempts, 4, "the first request and 3 retries");
@@ -485,14 +444,7 @@ async fn a_review_that_falls_due_is_pushed_without_looking_at_the_card() {
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
         .unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     assert!(sandbox.flush_pushes().await.is_empty(), "still in review");
     sandbox.advance_clock(Duration::from_secs(601));
     let deliveries = sandbox.flush_pushes().await;
@@ -507,20 +459,7 @@ async fn member_card_events() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
     let client = sandbox.client().unwrap();
-    let base = BaseInfo::new(
-        "http://mmbiz.qpic.cn/logo.png",
-        CodeType::Text,
-        "微信餐厅",
-        "会员卡",
-        "Color010",
-        "出示会员卡",
-        DateInfo::new(DateType::Permanent),
-        Sku::new(100),
-    );
-    let create = CardCreateRequest::new(
-        Card::new(CardType::MemberCard).member_card(MemberCard::new(base).prerogative("9折")),
-    );
-    let card_id = client.card().create(&create).await.unwrap().card_id;
+    let card_id = client.card().create(&member_card()).await.unwrap().card_id;
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
@@ -581,14 +520,7 @@ async fn member_card_events() {
 async fn nothing_is_queued_without_a_target_or_after_stop() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = new_card(&sandbox, 10).await;
     sandbox.user("o_alice").claim(&card_id).unwrap();
     assert!(sandbox.flush_pushes().await.is_empty());
 

@@ -1,0 +1,39 @@
+//! Cards the sandbox tests create (`tests/sandbox.rs`, `tests/sandbox_push.rs`).
+
+use wechat_card::card::CardCreateRequest;
+use wechat_card::types::{
+    BaseInfo, Card, CardType, CodeType, DateInfo, DateType, DiscountCard, MemberCard, Sku,
+};
+
+/// A discount card valid for 30 days after the claim.
+pub fn discount_card(stock: i64) -> CardCreateRequest {
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/logo.png",
+        CodeType::Qrcode,
+        "微信餐厅",
+        "9折优惠券",
+        "Color010",
+        "到店使用",
+        DateInfo::new(DateType::FixTerm).fixed_term(30),
+        Sku::new(stock),
+    )
+    .get_limit(3)
+    .location_id_list([218384742]);
+    CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)))
+}
+
+pub fn member_card() -> CardCreateRequest {
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/logo.png",
+        CodeType::Text,
+        "微信餐厅",
+        "会员卡",
+        "Color010",
+        "出示会员卡",
+        DateInfo::new(DateType::Permanent),
+        Sku::new(100),
+    );
+    CardCreateRequest::new(
+        Card::new(CardType::MemberCard).member_card(MemberCard::new(base).prerogative("9折")),
+    )
+}
