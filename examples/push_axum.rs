@@ -1,9 +1,9 @@
 //! Receiving card events under axum: the server URL verification (GET), safe-mode pushes
 //! (POST) turned into typed events, and WeChat's retries de-duplicated.
 //!
-//! `cargo run --example push_axum` starts the receiver on a local port, verifies its URL
-//! as WeChat does when the server settings are saved, then points the sandbox at it in
-//! safe mode: a card is approved, claimed and consumed, and each event arrives encrypted.
+//! `cargo run --example push_axum` starts the receiver on a local port, has the sandbox
+//! verify its URL as WeChat does when the server settings are saved, then points the
+//! sandbox at it in safe mode: a card is approved, claimed and consumed, and each event arrives encrypted.
 //! The receiver is slow once, so the sandbox retries as WeChat would; the retry is
 //! recognised and the redemption handled once. A forged push is refused.
 //!
@@ -156,28 +156,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(axum::serve(listener, receiver_routes(app.clone())).into_future());
     println!("receiver          {url}");
 
-    // Saving the server settings, WeChat first verifies the URL.
-    let http = reqwest::Client::new();
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)?
-        .as_secs()
-        .to_string();
-    let signature = wechat_card::jssdk::card_signature([TOKEN, timestamp.as_str(), "1320562132"]);
-    let query = format!("signature={signature}&timestamp={timestamp}&nonce=1320562132");
-    let echo = http
-        .get(format!("{url}?{query}&echostr=hello"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    println!("URL verification  answered {echo:?}");
-    assert_eq!(echo, "hello");
-
     // The sandbox plays WeChat for the account APPID, in safe mode, with a 1 s timeout
-    // (WeChat's is 5 s) so the demo is quick.
+    // (WeChat's is 5 s) so the demo is quick. Saving the server settings, WeChat first
+    // verifies the URL (a signed GET whose echostr must come back).
     let sandbox = Sandbox::builder().appid(APPID).start().await?;
     let target =
         PushTarget::safe_mode(&url, TOKEN, ENCODING_AES_KEY)?.timeout(Duration::from_secs(1));
+    sandbox.verify_server_url(&target).await?;
+    println!("URL verification  passed");
     sandbox.push_events_to(target)?;
     let client = sandbox.client()?;
     let base = BaseInfo::new(
@@ -222,8 +208,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // A forged push is refused.
-    let forged = http
-        .post(format!("{url}?{query}&encrypt_type=aes&msg_signature=0"))
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let forged = reqwest::Client::new()
+        .post(format!(
+            "{url}?signature=0&timestamp={now}&nonce=1&encrypt_type=aes&msg_signature=0"
+        ))
         .body("<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
         .send()
         .await?;

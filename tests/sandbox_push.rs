@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::get;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,6 +76,17 @@ async fn push(State(app): State<Arc<App>>, RawQuery(query): RawQuery, body: Byte
     }
 }
 
+/// The server URL verification: `echostr` back when the signature holds.
+async fn verify_url(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+) -> (StatusCode, String) {
+    match app.receiver.verify_url(&query.unwrap_or_default()) {
+        Ok(echostr) => (StatusCode::OK, echostr),
+        Err(refused) => (StatusCode::FORBIDDEN, refused.to_string()),
+    }
+}
+
 struct Server {
     url: String,
     app: Arc<App>,
@@ -93,7 +104,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/wechat", listener.local_addr().unwrap());
         let router = Router::new()
-            .route("/wechat", post(push))
+            .route("/wechat", get(verify_url).post(push))
             .with_state(app.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Server { url, app }
@@ -220,6 +231,29 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
         .map(|e| e.create_time)
         .collect();
     assert!(alice.windows(2).all(|w| w[0] < w[1]), "{alice:?}");
+}
+
+#[tokio::test]
+async fn the_server_url_is_verified_as_wechat_does() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
+    let target = PushTarget::safe_mode(&server.url, TOKEN, KEY).unwrap();
+    sandbox.verify_server_url(&target).await.unwrap();
+
+    let wrong = PushTarget::plain(&server.url, "not-the-token");
+    let err = sandbox.verify_server_url(&wrong).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("answered HTTP 403 \"push rejected: signature does not match"),
+        "{err}"
+    );
+    let gone = PushTarget::plain("http://127.0.0.1:1/wechat", TOKEN);
+    let err = sandbox.verify_server_url(&gone).await.unwrap_err();
+    assert!(err.to_string().contains("cannot be reached"), "{err}");
+    assert!(
+        server.seen().is_empty(),
+        "verification is a GET, not a push"
+    );
 }
 
 #[tokio::test]
@@ -562,9 +596,9 @@ fn a_blocking_sandbox_pushes_too() {
     // The receiver runs on a runtime of its own, as a separate service would.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(Server::start(Receiver::plain(TOKEN), 0, None));
-    sandbox
-        .push_events_to(PushTarget::plain(&server.url, TOKEN))
-        .unwrap();
+    let target = PushTarget::plain(&server.url, TOKEN);
+    sandbox.verify_server_url_blocking(&target).unwrap();
+    sandbox.push_events_to(target).unwrap();
     let card_id = sandbox
         .blocking_client()
         .unwrap()
@@ -593,6 +627,23 @@ fn other_languages_drive_pushes_over_http() {
             .unwrap();
         serde_json::from_slice(&reply.body_mut().read_to_vec().unwrap()).unwrap()
     };
+    let verified = action(
+        "verify_url",
+        serde_json::json!({"url": server.url, "token": "wrong"}),
+    );
+    assert_eq!(verified["errcode"], 40097, "{verified}");
+    assert!(
+        verified["errmsg"]
+            .as_str()
+            .unwrap()
+            .contains("server URL verification failed"),
+        "{verified}"
+    );
+    let verified = action(
+        "verify_url",
+        serde_json::json!({"url": server.url, "token": TOKEN}),
+    );
+    assert_eq!(verified["errcode"], 0, "{verified}");
     let set = action(
         "push_events_to",
         serde_json::json!({"url": server.url, "token": TOKEN, "encoding_aes_key": KEY, "retries": 1}),

@@ -339,6 +339,46 @@ async fn deliver_one(client: &reqwest::Client, target: &Target, event: CardEvent
     delivery
 }
 
+/// The server URL verification WeChat makes when the server settings are saved: a GET
+/// signed with the token, whose answer must be the `echostr` it carries.
+pub(crate) async fn verify_url(target: &Target) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap_or_default();
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_string();
+    let (nonce, echostr) = (nonce(), nonce());
+    let signature = card_signature([target.token.as_str(), &timestamp, &nonce]);
+    let query = [
+        ("signature", signature.as_str()),
+        ("timestamp", &timestamp),
+        ("nonce", &nonce),
+        ("echostr", &echostr),
+    ];
+    let response = client
+        .get(target.url.clone())
+        .query(&query)
+        .timeout(target.timeout)
+        .send()
+        .await
+        .map_err(|e| match e.is_timeout() {
+            true => format!("no answer within {:?}", target.timeout),
+            false => format!("cannot be reached: {}", source_chain(&e.without_url())),
+        })?;
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    if status == 200 && body.trim() == echostr {
+        return Ok(());
+    }
+    let shown: String = body.chars().take(80).collect();
+    Err(format!(
+        "answered HTTP {status} {shown:?}, not the echostr (is the token right?)"
+    ))
+}
+
 /// One request: signed now, with a fresh nonce (and, in safe mode, freshly encrypted).
 async fn post(
     client: &reqwest::Client,

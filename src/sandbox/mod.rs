@@ -159,6 +159,7 @@ impl SandboxBuilder {
             addr,
             stop: Some(stop),
             runtime: None,
+            handle: tokio::runtime::Handle::current(),
         })
     }
 
@@ -227,6 +228,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// The runtime the sandbox runs on (its own, or the caller's).
+    handle: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -246,6 +249,10 @@ impl Drop for Sandbox {
             runtime.shutdown_background();
         }
     }
+}
+
+fn url_refused(reason: String) -> Error {
+    Error::Config(format!("server URL verification failed: the URL {reason}"))
 }
 
 /// The RefuseReason of [`Sandbox::reject`].
@@ -403,6 +410,34 @@ impl Sandbox {
             .map_err(Error::Config)?;
         self.engine.outbox().set_target(Some(target));
         Ok(())
+    }
+
+    /// Verifies the target's URL as WeChat does when the server settings are saved: a
+    /// signed GET with an `echostr` the receiver must send back (see
+    /// [`crate::push::Receiver::verify_url`]). Pushing does not require it.
+    pub async fn verify_server_url(&self, target: &PushTarget) -> Result<(), Error> {
+        let target = target
+            .clone()
+            .resolve(&self.engine.context.tokens.appid)
+            .map_err(Error::Config)?;
+        callback::verify_url(&target).await.map_err(url_refused)
+    }
+
+    /// [`Sandbox::verify_server_url`] for blocking code (from a thread that is not
+    /// running the sandbox).
+    pub fn verify_server_url_blocking(&self, target: &PushTarget) -> Result<(), Error> {
+        let target = target
+            .clone()
+            .resolve(&self.engine.context.tokens.appid)
+            .map_err(Error::Config)?;
+        let (done, result) = std::sync::mpsc::channel();
+        self.handle.spawn(async move {
+            let _ = done.send(callback::verify_url(&target).await);
+        });
+        result
+            .recv()
+            .map_err(|_| Error::Config("the sandbox stopped".into()))?
+            .map_err(url_refused)
     }
 
     /// Stops posting events (queued ones are still delivered).
@@ -656,8 +691,8 @@ async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> R
 
 /// The sandbox-only actions over HTTP, for tests written in other languages:
 /// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,approve,reject,advance_clock,
-/// fault,encrypt_code,credentials,push_events_to,stop_pushing,flush_pushes}` with a
-/// JSON body.
+/// fault,encrypt_code,credentials,push_events_to,verify_url,stop_pushing,flush_pushes}`
+/// with a JSON body.
 async fn action(
     State(engine): State<Arc<Engine>>,
     Path(action): Path<String>,
@@ -699,6 +734,20 @@ async fn action(
                 json!({})
             })
             .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e)),
+        "verify_url" => match push_target_from_json(&args)
+            .and_then(|t| t.resolve(&engine.context.tokens.appid))
+        {
+            Ok(target) => callback::verify_url(&target)
+                .await
+                .map(|()| json!({}))
+                .map_err(|e| {
+                    Failure::new(
+                        crate::ErrCode::InvalidArgs,
+                        format!("server URL verification failed: the URL {e}"),
+                    )
+                }),
+            Err(e) => Err(Failure::new(crate::ErrCode::InvalidArgs, e)),
+        },
         "stop_pushing" => {
             engine.outbox().set_target(None);
             Ok(json!({}))
