@@ -414,6 +414,9 @@ impl Api {
 /// `spec/events.yaml`, checked.
 #[derive(Debug, Clone)]
 pub struct Events {
+    /// WeChat's reply timeout, in seconds, and how many times it retries.
+    pub timeout_seconds: u64,
+    pub retries: u32,
     pub envelope: Vec<EventField>,
     pub events: Vec<EventDef>,
 }

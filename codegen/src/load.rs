@@ -258,6 +258,12 @@ struct Loader {
 /// The card events: unique names, known field types, and every documented example is
 /// the event it is filed under and uses only the fields the spec lists.
 fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) {
+    if file.delivery.timeout_seconds == 0 {
+        errors.push(ctx.err(
+            "delivery.timeout_seconds",
+            "WeChat allows some time to reply: more than 0",
+        ));
+    }
     let check_fields = |ctx: &Ctx, fields: &[raw::EventField], errors: &mut Vec<SpecError>| {
         let mut seen = std::collections::HashSet::new();
         for f in fields {
@@ -368,6 +374,8 @@ fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
         xml: f.name,
     };
     crate::ir::Events {
+        timeout_seconds: file.delivery.timeout_seconds,
+        retries: file.delivery.retries,
         envelope: file.envelope.into_iter().map(field).collect(),
         events: file
             .events

@@ -274,8 +274,17 @@ pub struct ErrCode {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct EventsFile {
+    pub delivery: Delivery,
     pub envelope: Vec<EventField>,
     pub events: Vec<Event>,
+}
+
+/// How WeChat delivers a push: the reply time it allows, and its retries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    pub timeout_seconds: u64,
+    pub retries: u32,
 }
 
 #[derive(Debug, Deserialize)]

@@ -326,6 +326,7 @@ fn generation_is_deterministic() {
 }
 
 const EVENTS: &str = r#"
+delivery: { timeout_seconds: 5, retries: 3 }
 envelope:
   - { name: FromUserName, type: string, doc: the user }
   - { name: CreateTime, type: integer, doc: when }
@@ -370,6 +371,22 @@ fn an_event_example_must_use_only_listed_fields() {
             && e.field == "examples.official"
             && e.message
                 .contains("<CardID> is neither in the envelope nor a field")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn delivery_is_required_and_allows_time_to_reply() {
+    let errors = errors_of(&EVENTS.replace("timeout_seconds: 5", "timeout_seconds: 0"));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "delivery.timeout_seconds" && e.message.contains("more than 0")),
+        "{errors:#?}"
+    );
+    let errors = errors_of(&EVENTS.replace("delivery: { timeout_seconds: 5, retries: 3 }\n", ""));
+    assert!(
+        errors.iter().any(|e| e.message.contains("delivery")),
         "{errors:#?}"
     );
 }

@@ -6,6 +6,10 @@
 
 use crate::push::{Fields, PushError, XmlWriter};
 
+/// WeChat drops the connection when there is no reply within 5 s.
+pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// WeChat retries an unanswered push 3 times, with the same message: de-duplicate on `FromUserName` + `CreateTime`.
+pub const DELIVERY_RETRIES: u32 = 3;
 /// The fields every pushed event carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {

@@ -69,8 +69,8 @@ impl PushTarget {
             url: url.into(),
             token: token.into(),
             encoding_aes_key: None,
-            timeout: Duration::from_secs(5),
-            retries: 3,
+            timeout: crate::push::events::DELIVERY_TIMEOUT,
+            retries: crate::push::events::DELIVERY_RETRIES,
         }
     }
 
@@ -90,14 +90,15 @@ impl PushTarget {
         })
     }
 
-    /// How long the receiver has to answer each request (5 s by default, as WeChat).
+    /// How long the receiver has to answer each request (by default WeChat's,
+    /// [`DELIVERY_TIMEOUT`](crate::push::events::DELIVERY_TIMEOUT): 5 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// How many times an unanswered, failed or non-2xx request is repeated (3 by
-    /// default, as WeChat).
+    /// How many times an unanswered, failed or non-2xx request is repeated (by default
+    /// WeChat's, [`DELIVERY_RETRIES`](crate::push::events::DELIVERY_RETRIES): 3).
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = retries;
         self

@@ -129,11 +129,27 @@ pub fn file(events: &Events) -> GeneratedFile {
         let name = ident(&e.name);
         quote!(CardEvent::#name(e) => e.to_xml(),)
     });
+    let timeout_doc = doc_attrs(&format!(
+        "WeChat drops the connection when there is no reply within {} s.",
+        events.timeout_seconds
+    ));
+    let retries_doc = doc_attrs(&format!(
+        "WeChat retries an unanswered push {} times, with the same message: de-duplicate \
+         on `FromUserName` + `CreateTime`.",
+        events.retries
+    ));
+    let timeout = proc_macro2::Literal::u64_unsuffixed(events.timeout_seconds);
+    let retries = proc_macro2::Literal::u32_unsuffixed(events.retries);
     let tokens = quote! {
         //! The card events WeChat pushes to the account's server, typed. Read them with
         //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
 
         use crate::push::{Fields, PushError, XmlWriter};
+
+        #timeout_doc
+        pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(#timeout);
+        #retries_doc
+        pub const DELIVERY_RETRIES: u32 = #retries;
 
         /// The fields every pushed event carries.
         #[derive(Debug, Clone, PartialEq, Eq)]
