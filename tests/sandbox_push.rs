@@ -418,6 +418,35 @@ async fn an_unreachable_receiver_is_given_up_on_after_the_retries() {
 }
 
 #[tokio::test]
+async fn a_qr_code_claim_carries_its_channel() {
+    use wechat_card::distribute::{DistributeCreateQrcodeRequest, QrcodeActionInfo, QrcodeCard};
+    let sandbox = Sandbox::start().await.unwrap();
+    let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
+    let card_id = new_card(&sandbox, 10).await;
+    let qr = DistributeCreateQrcodeRequest::new(
+        wechat_card::types::QrActionName::Card,
+        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id).outer_str("poster-42")),
+    );
+    let ticket = sandbox
+        .client()
+        .unwrap()
+        .distribute()
+        .create_qrcode(&qr)
+        .await
+        .unwrap()
+        .ticket;
+    sandbox
+        .push_events_to(PushTarget::plain(&server.url, TOKEN))
+        .unwrap();
+    sandbox.user("o_alice").scan_qrcode(&ticket).unwrap();
+    sandbox.flush_pushes().await;
+    let CardEvent::UserGetCard(claim) = &server.events()[0] else {
+        panic!()
+    };
+    assert_eq!(claim.outer_str.as_deref(), Some("poster-42"));
+}
+
+#[tokio::test]
 async fn stock_alarms_follow_the_documented_triggers() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;

@@ -159,6 +159,10 @@ impl Delivery {
     }
 }
 
+/// Deliveries kept for the next flush; older ones are dropped, so a sandbox pushing
+/// for days without being flushed keeps its memory bounded.
+const KEPT_DELIVERIES: usize = 10_000;
+
 #[derive(Default)]
 struct Log {
     /// Queued and not yet delivered or given up on.
@@ -251,13 +255,17 @@ impl Outbox {
         let mut log = self.log();
         log.pending = log.pending.saturating_sub(1);
         log.done.extend(delivery);
+        if log.done.len() > KEPT_DELIVERIES {
+            let excess = log.done.len() - KEPT_DELIVERIES;
+            log.done.drain(..excess);
+        }
         drop(log);
         self.settled.notify_all();
         self.settled_async.notify_waiters();
     }
 
     /// Waits until every queued event is delivered or given up on; returns the
-    /// deliveries since the last flush.
+    /// deliveries since the last flush (the last 10,000 of them).
     pub(crate) async fn flush(&self) -> Vec<Delivery> {
         loop {
             let notified = self.settled_async.notified();

@@ -446,7 +446,8 @@ impl Sandbox {
     }
 
     /// Waits until every event queued so far has been delivered or given up on, and
-    /// returns the deliveries since the last flush, in order.
+    /// returns the deliveries since the last flush, in order (the last 10,000: a
+    /// sandbox never flushed keeps no more).
     pub async fn flush_pushes(&self) -> Vec<Delivery> {
         self.engine.outbox().flush().await
     }

@@ -460,9 +460,7 @@ impl World {
                 }
             }
         };
-        let card = state.cards.get_mut(card_id).expect("checked");
-        card.quantity -= 1;
-        self.stock_alarm(card_id, card);
+        state.cards.get_mut(card_id).expect("checked").quantity -= 1;
         let record = CodeRecord {
             card_id: card_id.into(),
             openid: openid.into(),
@@ -482,6 +480,7 @@ impl World {
         self.push(openid, "user_get_card", |e| {
             push::claimed(e, card_id, &code, Claim::Direct { outer_str })
         });
+        self.stock_alarm(card_id, state.cards.get_mut(card_id).expect("checked"));
         Ok(code)
     }
 
