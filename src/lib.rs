@@ -8,6 +8,12 @@
 //!   `blocking`) share one description of each endpoint.
 //! - Handlers group endpoints: `client.card()`, `client.code()`, `client.datacube()`.
 //! - Errors: [`Error`]; WeChat's return codes: [`ErrCode`].
+//! - Credentials: [`AppCredentials`] (cached, renewed tokens; a Redis store for fleets),
+//!   and the JS-SDK card signatures in [`jssdk`].
+//! - Event pushes: [`push::Receiver`] authenticates (and in safe mode decrypts) what
+//!   WeChat posts to your server and returns a typed [`push::events::CardEvent`].
+//! - The sandbox (feature `sandbox`): a local, stateful WeChat card server that also
+//!   pushes card events to your receiver.
 
 #![forbid(unsafe_code)]
 
