@@ -384,6 +384,19 @@ mod events {
             let _ = CardEvent::parse(&format!("<xml><Event>user_del_card</Event>{xml}</xml>"));
         }
 
+        // Whatever parses writes back (to_xml) to the same event.
+        #[test]
+        fn what_parses_writes_back(fields in proptest::collection::vec(("(CardId|UserCardCode|IsChatRoom|CreateTime|New|[A-Za-z]{1,8})", ".{0,30}"), 0..8)) {
+            let mut xml = String::from("<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>user_gifting_card</Event>");
+            for (name, text) in &fields {
+                xml.push_str(&format!("<{name}>{}</{name}>", quick_xml::escape::escape(text.as_str())));
+            }
+            xml.push_str("</xml>");
+            if let Ok(event) = CardEvent::parse(&xml) {
+                proptest::prop_assert_eq!(CardEvent::parse(&event.to_xml()).unwrap(), event);
+            }
+        }
+
         // Text goes out in CDATA whatever it holds (`]]>`, `<`, `&`, Chinese) and comes
         // back the same; reading trims, as the docs' own examples need.
         #[test]
