@@ -224,7 +224,7 @@ impl Outbox {
     /// events of one sender never share a CreateTime (a later one moves on a second), so
     /// a receiver de-duplicating on FromUserName + CreateTime, as WeChat advises, never
     /// drops a distinct event.
-    pub(crate) fn envelope(&self, from: &str, event: &str, now_ms: u64) -> Envelope {
+    pub(crate) fn envelope(&self, from: &str, now_ms: u64) -> Envelope {
         let mut last = self.last_time.lock().unwrap_or_else(|e| e.into_inner());
         let previous = last.get(from).copied().unwrap_or(i64::MIN);
         let create_time = ((now_ms / 1000) as i64).max(previous.saturating_add(1));
@@ -234,7 +234,8 @@ impl Outbox {
             from_user_name: from.to_owned(),
             create_time,
             msg_type: "event".into(),
-            event: event.into(),
+            // Named by the event built on it (card_events).
+            event: String::new(),
         }
     }
 

@@ -4,17 +4,25 @@
 
 use crate::push::events::*;
 
+/// The envelope, with `<Event>` set to `event`'s wire name.
+fn named(envelope: Envelope, event: &str) -> Envelope {
+    Envelope {
+        event: event.into(),
+        ..envelope
+    }
+}
+
 /// `card_pass_check` or `card_not_pass_check`.
 pub(super) fn reviewed(envelope: Envelope, card_id: &str, refused: Option<&str>) -> CardEvent {
     match refused {
         None => CardEvent::CardPassCheck(CardPassCheck {
-            envelope,
+            envelope: named(envelope, CardPassCheck::EVENT),
             card_id: card_id.into(),
             refuse_reason: None,
             extra: Vec::new(),
         }),
         Some(reason) => CardEvent::CardNotPassCheck(CardNotPassCheck {
-            envelope,
+            envelope: named(envelope, CardNotPassCheck::EVENT),
             card_id: card_id.into(),
             refuse_reason: Some(reason.into()),
             extra: Vec::new(),
@@ -37,7 +45,7 @@ pub(super) fn claimed(envelope: Envelope, card_id: &str, code: &str, how: Claim)
         Claim::Gift { friend, old_code } => (true, friend, old_code, ""),
     };
     CardEvent::UserGetCard(UserGetCard {
-        envelope,
+        envelope: named(envelope, UserGetCard::EVENT),
         card_id: card_id.into(),
         is_give_by_friend: Some(gift),
         user_card_code: Some(code.into()),
@@ -55,7 +63,7 @@ pub(super) fn claimed(envelope: Envelope, card_id: &str, code: &str, how: Claim)
 /// `user_gifting_card`, from the giver.
 pub(super) fn gifted(envelope: Envelope, card_id: &str, code: &str, friend: &str) -> CardEvent {
     CardEvent::UserGiftingCard(UserGiftingCard {
-        envelope,
+        envelope: named(envelope, UserGiftingCard::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         is_return_back: Some(false),
@@ -68,7 +76,7 @@ pub(super) fn gifted(envelope: Envelope, card_id: &str, code: &str, friend: &str
 /// `user_del_card`.
 pub(super) fn deleted(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
     CardEvent::UserDelCard(UserDelCard {
-        envelope,
+        envelope: named(envelope, UserDelCard::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         extra: Vec::new(),
@@ -78,7 +86,7 @@ pub(super) fn deleted(envelope: Envelope, card_id: &str, code: &str) -> CardEven
 /// `user_consume_card` for a redemption through code/consume.
 pub(super) fn consumed_by_api(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
     CardEvent::UserConsumeCard(UserConsumeCard {
-        envelope,
+        envelope: named(envelope, UserConsumeCard::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         consume_source: Some(ConsumeSource::FromApi),
@@ -94,7 +102,7 @@ pub(super) fn consumed_by_api(envelope: Envelope, card_id: &str, code: &str) -> 
 /// `card_sku_remind`.
 pub(super) fn stock_low(envelope: Envelope, card_id: &str, detail: &str) -> CardEvent {
     CardEvent::CardSkuRemind(CardSkuRemind {
-        envelope,
+        envelope: named(envelope, CardSkuRemind::EVENT),
         card_id: card_id.into(),
         detail: Some(detail.into()),
         extra: Vec::new(),
@@ -104,7 +112,7 @@ pub(super) fn stock_low(envelope: Envelope, card_id: &str, detail: &str) -> Card
 /// `user_view_card`: a member opened their card. `code` is the custom code, or empty.
 pub(super) fn viewed(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
     CardEvent::UserViewCard(UserViewCard {
-        envelope,
+        envelope: named(envelope, UserViewCard::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         outer_str: Some(String::new()),
@@ -115,7 +123,7 @@ pub(super) fn viewed(envelope: Envelope, card_id: &str, code: &str) -> CardEvent
 /// `submit_membercard_user_info`: a member sent the activation form.
 pub(super) fn member_info_submitted(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
     CardEvent::SubmitMembercardUserInfo(SubmitMembercardUserInfo {
-        envelope,
+        envelope: named(envelope, SubmitMembercardUserInfo::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         extra: Vec::new(),
@@ -131,7 +139,7 @@ pub(super) fn member_updated(
     balance: i64,
 ) -> CardEvent {
     CardEvent::UpdateMemberCard(UpdateMemberCard {
-        envelope,
+        envelope: named(envelope, UpdateMemberCard::EVENT),
         card_id: card_id.into(),
         user_card_code: Some(code.into()),
         modify_bonus: Some(bonus),

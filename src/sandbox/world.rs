@@ -211,10 +211,11 @@ impl World {
         }
     }
 
-    /// Pushes an event from `from` to the registered receiver, if any.
-    fn push(&self, from: &str, event: &str, build: impl FnOnce(Envelope) -> CardEvent) {
+    /// Pushes an event from `from` to the registered receiver, if any (built only
+    /// then; `build` names the event).
+    fn push(&self, from: &str, build: impl FnOnce(Envelope) -> CardEvent) {
         if self.outbox.active() {
-            let envelope = self.outbox.envelope(from, event, self.now());
+            let envelope = self.outbox.envelope(from, self.now());
             self.outbox.send(build(envelope));
         }
     }
@@ -258,9 +259,7 @@ impl World {
             && record.approve_at_ms.is_some_and(|t| t <= self.now())
         {
             record.status = "CARD_STATUS_VERIFY_OK";
-            self.push(WECHAT_SENDER, "card_pass_check", |e| {
-                push::reviewed(e, card_id, None)
-            });
+            self.push(WECHAT_SENDER, |e| push::reviewed(e, card_id, None));
         }
     }
 
@@ -268,8 +267,11 @@ impl World {
     /// card to be looked at (after the clock moves, and periodically while pushing).
     pub(crate) fn sweep_reviews(&self) {
         let mut state = self.lock();
-        for (card_id, record) in state.cards.iter_mut() {
-            self.refresh_status(card_id, record);
+        // In creation order, so that the events' order is reproducible.
+        for card_id in state.card_order.clone() {
+            if let Some(record) = state.cards.get_mut(&card_id) {
+                self.refresh_status(&card_id, record);
+            }
         }
     }
 
@@ -292,9 +294,7 @@ impl World {
             return;
         };
         card.low_stock_alarm_ms = Some(now);
-        self.push(WECHAT_SENDER, "card_sku_remind", |e| {
-            push::stock_low(e, card_id, detail)
-        });
+        self.push(WECHAT_SENDER, |e| push::stock_low(e, card_id, detail));
     }
 
     fn card<'s>(&self, state: &'s mut State, card_id: &str) -> Result<&'s mut CardRecord, Failure> {
@@ -477,7 +477,7 @@ impl World {
         };
         state.codes.insert(code.clone(), record);
         Self::event(&mut state, now, card_id, openid, EventKind::Receive);
-        self.push(openid, "user_get_card", |e| {
+        self.push(openid, |e| {
             push::claimed(e, card_id, &code, Claim::Direct { outer_str })
         });
         self.stock_alarm(card_id, state.cards.get_mut(card_id).expect("checked"));
@@ -516,9 +516,7 @@ impl World {
         let held = Self::held_code(&state, openid, card_id).filter(|_| member_card);
         if let Some(code) = held {
             let code = if custom_code { code } else { String::new() };
-            self.push(openid, "user_view_card", |e| {
-                push::viewed(e, card_id, &code)
-            });
+            self.push(openid, |e| push::viewed(e, card_id, &code));
         }
         Ok(())
     }
@@ -575,16 +573,12 @@ impl World {
         state.codes.insert(new_code.clone(), record.clone());
         Self::event(&mut state, now, &record.card_id, &giver, EventKind::Given);
         let card_id = &record.card_id;
-        self.push(&giver, "user_gifting_card", |e| {
-            push::gifted(e, card_id, code, friend)
-        });
+        self.push(&giver, |e| push::gifted(e, card_id, code, friend));
         let how = Claim::Gift {
             friend: &giver,
             old_code: code,
         };
-        self.push(friend, "user_get_card", |e| {
-            push::claimed(e, card_id, &new_code, how)
-        });
+        self.push(friend, |e| push::claimed(e, card_id, &new_code, how));
         Ok(new_code)
     }
 
@@ -598,9 +592,7 @@ impl World {
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid serial code"))?;
         record.status = "DELETE";
         let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
-        self.push(&openid, "user_del_card", |e| {
-            push::deleted(e, &card_id, code)
-        });
+        self.push(&openid, |e| push::deleted(e, &card_id, code));
         Ok(())
     }
 
@@ -632,13 +624,7 @@ impl World {
             Some(_) => "CARD_STATUS_VERIFY_FAIL",
         };
         card.approve_at_ms = None;
-        let event = match refused {
-            None => "card_pass_check",
-            Some(_) => "card_not_pass_check",
-        };
-        self.push(WECHAT_SENDER, event, |e| {
-            push::reviewed(e, card_id, refused)
-        });
+        self.push(WECHAT_SENDER, |e| push::reviewed(e, card_id, refused));
         Ok(())
     }
 
@@ -654,9 +640,7 @@ impl World {
         let member_card = self.card(&mut state, card_id)?.key == "member_card";
         let held = Self::held_code(&state, openid, card_id).filter(|_| member_card);
         if let Some(code) = held {
-            self.push(openid, "submit_membercard_user_info", |e| {
-                push::member_info_submitted(e, card_id, &code)
-            });
+            self.push(openid, |e| push::member_info_submitted(e, card_id, &code));
         }
         let ticket = Self::id(&mut state, "activate_ticket_", 40);
         let common: Vec<Value> = fields
@@ -1236,7 +1220,7 @@ impl Handlers for World {
             &record.openid,
             EventKind::Verify,
         );
-        self.push(&record.openid, "user_consume_card", |e| {
+        self.push(&record.openid, |e| {
             push::consumed_by_api(e, &record.card_id, &request.code)
         });
         reply(json!({"card": {"card_id": record.card_id}, "openid": record.openid}))
@@ -1731,7 +1715,7 @@ impl Handlers for World {
         (r.bonus, r.balance) = (bonus, balance);
         if bonus_change != 0 || balance_change != 0 {
             let openid = r.openid.clone();
-            self.push(&openid, "update_member_card", |e| {
+            self.push(&openid, |e| {
                 push::member_updated(
                     e,
                     &request.card_id,
