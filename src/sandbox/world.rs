@@ -612,17 +612,14 @@ impl World {
             .cards
             .get_mut(card_id)
             .ok_or_else(|| fail(ErrCode::InvalidCardId, format!("invalid card id {card_id}")))?;
-        let unchanged = match refused {
-            None => card.status == "CARD_STATUS_VERIFY_OK",
-            Some(_) => card.status == "CARD_STATUS_VERIFY_FAIL",
-        };
-        if unchanged {
-            return Ok(());
-        }
-        card.status = match refused {
+        let verdict = match refused {
             None => "CARD_STATUS_VERIFY_OK",
             Some(_) => "CARD_STATUS_VERIFY_FAIL",
         };
+        if card.status == verdict {
+            return Ok(()); // said before: nothing new to push
+        }
+        card.status = verdict;
         card.approve_at_ms = None;
         self.push(WECHAT_SENDER, |e| push::reviewed(e, card_id, refused));
         Ok(())
