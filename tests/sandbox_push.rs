@@ -515,6 +515,9 @@ async fn a_review_that_falls_due_is_pushed_without_looking_at_the_card() {
         panic!("{deliveries:#?}")
     };
     assert_eq!(pass.card_id, card_id);
+    // Approving an approved card says nothing new.
+    sandbox.approve(&card_id).unwrap();
+    assert!(sandbox.flush_pushes().await.is_empty());
 }
 
 #[tokio::test]
