@@ -536,14 +536,26 @@ impl Fields {
         Some(self.0.remove(i).1)
     }
 
+    /// A field the spec describes, if present: given twice, it is refused (which one
+    /// would be meant?).
+    pub fn text(&mut self, event: &str, name: &'static str) -> Result<Option<String>, PushError> {
+        let value = self.take(name);
+        if value.is_some() && self.get(name).is_some() {
+            return Err(PushError::Malformed(format!(
+                "{event}: <{name}> is given more than once"
+            )));
+        }
+        Ok(value)
+    }
+
     /// A required text field.
     pub fn string(&mut self, event: &str, name: &'static str) -> Result<String, PushError> {
-        self.take(name).ok_or_else(|| missing(event, name))
+        self.text(event, name)?.ok_or_else(|| missing(event, name))
     }
 
     /// An integer field, absent or empty as `None`.
     pub fn integer(&mut self, event: &str, name: &'static str) -> Result<Option<i64>, PushError> {
-        match self.take(name) {
+        match self.text(event, name)? {
             None => Ok(None),
             Some(v) if v.is_empty() => Ok(None),
             Some(v) => v.parse().map(Some).map_err(|_| {
@@ -554,7 +566,7 @@ impl Fields {
 
     /// A 0/1 flag, absent or empty as `None`.
     pub fn flag(&mut self, event: &str, name: &'static str) -> Result<Option<bool>, PushError> {
-        match self.take(name).as_deref() {
+        match self.text(event, name)?.as_deref() {
             None | Some("") => Ok(None),
             Some("0") => Ok(Some(false)),
             Some("1") => Ok(Some(true)),

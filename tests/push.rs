@@ -375,9 +375,22 @@ mod events {
             CardEvent::parse("<xml><CardId>"),
             Err(PushError::Malformed(_))
         ));
+        // A described element given twice is refused: which one would be meant? (An
+        // empty first one once let the second slip into `extra`.)
+        let twice = CONSUMED.replace(
+            "</xml>",
+            "<LocationName></LocationName><LocationName>x</LocationName></xml>",
+        );
+        let err = CardEvent::parse(&twice).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "push rejected: user_consume_card: <LocationName> is given more than once"
+        );
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
         #[test]
         fn any_xml_is_an_event_or_an_error(xml in ".{0,400}") {
             let _ = CardEvent::parse(&xml);

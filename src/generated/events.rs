@@ -203,7 +203,7 @@ impl CardPassCheck {
         Ok(CardPassCheck {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            refuse_reason: fields.take("RefuseReason"),
+            refuse_reason: fields.text(EVENT, "RefuseReason")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -246,7 +246,7 @@ impl CardNotPassCheck {
         Ok(CardNotPassCheck {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            refuse_reason: fields.take("RefuseReason"),
+            refuse_reason: fields.text(EVENT, "RefuseReason")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -306,14 +306,14 @@ impl UserGetCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
             is_give_by_friend: fields.flag(EVENT, "IsGiveByFriend")?,
-            user_card_code: fields.take("UserCardCode"),
-            friend_user_name: fields.take("FriendUserName"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
+            friend_user_name: fields.text(EVENT, "FriendUserName")?,
             outer_id: fields.integer(EVENT, "OuterId")?,
-            old_user_card_code: fields.take("OldUserCardCode"),
-            outer_str: fields.take("OuterStr"),
+            old_user_card_code: fields.text(EVENT, "OldUserCardCode")?,
+            outer_str: fields.text(EVENT, "OuterStr")?,
             is_restore_member_card: fields.flag(EVENT, "IsRestoreMemberCard")?,
             is_recommend_by_friend: fields.flag(EVENT, "IsRecommendByFriend")?,
-            union_id: fields.take("UnionId"),
+            union_id: fields.text(EVENT, "UnionId")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -386,9 +386,9 @@ impl UserGiftingCard {
         Ok(UserGiftingCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
             is_return_back: fields.flag(EVENT, "IsReturnBack")?,
-            friend_user_name: fields.take("FriendUserName"),
+            friend_user_name: fields.text(EVENT, "FriendUserName")?,
             is_chat_room: fields.flag(EVENT, "IsChatRoom")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
@@ -441,7 +441,7 @@ impl UserDelCard {
         Ok(UserDelCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -496,13 +496,15 @@ impl UserConsumeCard {
         Ok(UserConsumeCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
-            consume_source: fields.take("ConsumeSource").map(ConsumeSource::from_wire),
-            location_name: fields.take("LocationName"),
-            staff_open_id: fields.take("StaffOpenId"),
-            verify_code: fields.take("VerifyCode"),
-            remark_amount: fields.take("RemarkAmount"),
-            outer_str: fields.take("OuterStr"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
+            consume_source: fields
+                .text(EVENT, "ConsumeSource")?
+                .map(ConsumeSource::from_wire),
+            location_name: fields.text(EVENT, "LocationName")?,
+            staff_open_id: fields.text(EVENT, "StaffOpenId")?,
+            verify_code: fields.text(EVENT, "VerifyCode")?,
+            remark_amount: fields.text(EVENT, "RemarkAmount")?,
+            outer_str: fields.text(EVENT, "OuterStr")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -571,8 +573,8 @@ impl UserPayFromPayCell {
         Ok(UserPayFromPayCell {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
-            trans_id: fields.take("TransId"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
+            trans_id: fields.text(EVENT, "TransId")?,
             location_id: fields.integer(EVENT, "LocationId")?,
             fee: fields.integer(EVENT, "Fee")?,
             original_fee: fields.integer(EVENT, "OriginalFee")?,
@@ -632,8 +634,8 @@ impl UserViewCard {
         Ok(UserViewCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
-            outer_str: fields.take("OuterStr"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
+            outer_str: fields.text(EVENT, "OuterStr")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -679,7 +681,7 @@ impl UserEnterSessionFromCard {
         Ok(UserEnterSessionFromCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -726,7 +728,7 @@ impl UpdateMemberCard {
         Ok(UpdateMemberCard {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
             modify_bonus: fields.integer(EVENT, "ModifyBonus")?,
             modify_balance: fields.integer(EVENT, "ModifyBalance")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
@@ -777,7 +779,7 @@ impl CardSkuRemind {
         Ok(CardSkuRemind {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            detail: fields.take("Detail"),
+            detail: fields.text(EVENT, "Detail")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -840,17 +842,17 @@ impl CardPayOrder {
         Ok(CardPayOrder {
             envelope,
             order_id: fields.string(EVENT, "OrderId")?,
-            status: fields.take("Status").map(PayOrderStatus::from_wire),
+            status: fields.text(EVENT, "Status")?.map(PayOrderStatus::from_wire),
             create_order_time: fields.integer(EVENT, "CreateOrderTime")?,
             pay_finish_time: fields.integer(EVENT, "PayFinishTime")?,
-            desc: fields.take("Desc"),
+            desc: fields.text(EVENT, "Desc")?,
             free_coin_count: fields.integer(EVENT, "FreeCoinCount")?,
             pay_coin_count: fields.integer(EVENT, "PayCoinCount")?,
             refund_free_coin_count: fields.integer(EVENT, "RefundFreeCoinCount")?,
             refund_pay_coin_count: fields.integer(EVENT, "RefundPayCoinCount")?,
-            order_type: fields.take("OrderType").map(PayOrderType::from_wire),
-            memo: fields.take("Memo"),
-            receipt_info: fields.take("ReceiptInfo"),
+            order_type: fields.text(EVENT, "OrderType")?.map(PayOrderType::from_wire),
+            memo: fields.text(EVENT, "Memo")?,
+            receipt_info: fields.text(EVENT, "ReceiptInfo")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }
@@ -923,7 +925,7 @@ impl SubmitMembercardUserInfo {
         Ok(SubmitMembercardUserInfo {
             envelope,
             card_id: fields.string(EVENT, "CardId")?,
-            user_card_code: fields.take("UserCardCode"),
+            user_card_code: fields.text(EVENT, "UserCardCode")?,
             extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         })
     }

@@ -40,11 +40,11 @@ fn field_read(f: &EventField) -> TokenStream {
             let e = ident(&f.values.as_ref().expect("checked").0);
             match f.required {
                 true => quote!(#e::from_wire(fields.string(EVENT, #name)?)),
-                false => quote!(fields.take(#name).map(#e::from_wire)),
+                false => quote!(fields.text(EVENT, #name)?.map(#e::from_wire)),
             }
         }
         (EventFieldType::String, true) => quote!(fields.string(EVENT, #name)?),
-        (EventFieldType::String, false) => quote!(fields.take(#name)),
+        (EventFieldType::String, false) => quote!(fields.text(EVENT, #name)?),
         (EventFieldType::Integer, true) => {
             quote!(fields.integer(EVENT, #name)?.ok_or_else(|| crate::push::missing(EVENT, #name))?)
         }
