@@ -145,6 +145,13 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
         .unwrap();
     let second = sandbox.user("o_alice").claim(&card_id).unwrap();
     sandbox.user("o_alice").delete(&second).unwrap();
+    // Alice gave one code away and deleted the other: no card to open the chat from.
+    let alice = sandbox.user("o_alice").enter_chat_from_card(&card_id);
+    assert!(alice.is_err(), "holds no code: {alice:?}");
+    sandbox
+        .user("o_bob")
+        .enter_chat_from_card(&card_id)
+        .unwrap();
 
     let deliveries = sandbox.flush_pushes().await;
     assert!(
@@ -163,6 +170,7 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
             "user_consume_card",
             "user_get_card",
             "user_del_card",
+            "user_enter_session_from_card",
         ]
     );
     // What the receiver read is what the sandbox sent.
@@ -222,6 +230,12 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
         panic!()
     };
     assert_eq!(delete.user_card_code.as_deref(), Some(second.as_str()));
+
+    let CardEvent::UserEnterSessionFromCard(chat) = &events[8] else {
+        panic!()
+    };
+    assert_eq!(chat.envelope.from_user_name, "o_bob");
+    assert_eq!(chat.user_card_code.as_deref(), Some(gifted.as_str()));
 
     // One sender never repeats a CreateTime, so de-duplication cannot merge two events.
     let alice: Vec<_> = events

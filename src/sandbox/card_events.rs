@@ -120,6 +120,16 @@ pub(super) fn viewed(envelope: Envelope, card_id: &str, code: &str) -> CardEvent
     })
 }
 
+/// `user_enter_session_from_card`: a user opened the account's chat from their card.
+pub(super) fn entered_chat(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
+    CardEvent::UserEnterSessionFromCard(UserEnterSessionFromCard {
+        envelope: named(envelope, UserEnterSessionFromCard::EVENT),
+        card_id: card_id.into(),
+        user_card_code: Some(code.into()),
+        extra: Vec::new(),
+    })
+}
+
 /// `submit_membercard_user_info`: a member sent the activation form.
 pub(super) fn member_info_submitted(envelope: Envelope, card_id: &str, code: &str) -> CardEvent {
     CardEvent::SubmitMembercardUserInfo(SubmitMembercardUserInfo {

@@ -358,9 +358,10 @@ impl Sandbox {
     /// `user_get_card` when a user claims a card or accepts a gift,
     /// `user_gifting_card` when they give one, `user_consume_card` (FROM_API) on
     /// code/consume, `user_del_card` when they delete one, `card_sku_remind` when
-    /// stock runs low, and for member cards `user_view_card`,
-    /// `submit_membercard_user_info` and `update_member_card`. Replaces any earlier
-    /// target; events queued before still go to theirs.
+    /// stock runs low, `user_enter_session_from_card` when a user opens the chat from
+    /// a card, and for member cards `user_view_card`, `submit_membercard_user_info`
+    /// and `update_member_card`. Replaces any earlier target; events queued before
+    /// still go to theirs.
     ///
     /// Events are delivered one at a time, in order. `CreateTime` is the sandbox's
     /// clock (never repeated for one sender), the signature's `timestamp` the wall
@@ -587,6 +588,16 @@ impl User<'_> {
             .map_err(|f| refused("sandbox.delete", f))
     }
 
+    /// Opens the account's chat from a card the user holds (pushes
+    /// `user_enter_session_from_card`).
+    pub fn enter_chat_from_card(&self, card_id: &str) -> Result<(), Error> {
+        self.sandbox
+            .engine
+            .world
+            .enter_chat(&self.openid, card_id)
+            .map_err(|f| refused("sandbox.enter_chat_from_card", f))
+    }
+
     /// Fills in a member card's activation form; returns the `activate_ticket`.
     pub fn fill_activation_form(
         &self,
@@ -691,7 +702,7 @@ async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> R
 }
 
 /// The sandbox-only actions over HTTP, for tests written in other languages:
-/// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,approve,reject,advance_clock,
+/// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,enter_chat_from_card,approve,reject,advance_clock,
 /// fault,encrypt_code,credentials,push_events_to,verify_url,stop_pushing,flush_pushes}`
 /// with a JSON body.
 async fn action(
@@ -721,6 +732,9 @@ async fn action(
             .gift(&text("code"), &text("friend"))
             .map(|code| json!({ "code": code })),
         "delete" => world.user_delete(&text("code")).map(|_| json!({})),
+        "enter_chat_from_card" => world
+            .enter_chat(&text("openid"), &text("card_id"))
+            .map(|_| json!({})),
         "approve" => world.review(&text("card_id"), None).map(|_| json!({})),
         "reject" => {
             let reason = args["reason"].as_str().unwrap_or(DEFAULT_REFUSE_REASON);

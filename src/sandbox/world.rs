@@ -521,6 +521,20 @@ impl World {
         Ok(())
     }
 
+    /// A user opens the account's chat from a card they hold (sandbox only).
+    pub(crate) fn enter_chat(&self, openid: &str, card_id: &str) -> Result<(), Failure> {
+        let mut state = self.lock();
+        self.card(&mut state, card_id)?;
+        let code = Self::held_code(&state, openid, card_id).ok_or_else(|| {
+            fail(
+                ErrCode::InvalidCode,
+                "the user holds no code of this card to open the chat from",
+            )
+        })?;
+        self.push(openid, |e| push::entered_chat(e, card_id, &code));
+        Ok(())
+    }
+
     /// The code `openid` holds of `card_id` (the first, if several).
     fn held_code(state: &State, openid: &str, card_id: &str) -> Option<String> {
         state
