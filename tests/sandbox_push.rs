@@ -510,6 +510,50 @@ async fn stock_alarms_follow_the_documented_triggers() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_push_one_event_each() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
+    let card_id = new_card(&sandbox, 64).await;
+    sandbox
+        .push_events_to(PushTarget::plain(&server.url, TOKEN))
+        .unwrap();
+    // 80 users race for 64 cards.
+    let codes: Vec<String> = std::thread::scope(|scope| {
+        let claims: Vec<_> = (0..80)
+            .map(|i| {
+                let (sandbox, card_id) = (&sandbox, &card_id);
+                scope.spawn(move || sandbox.user(format!("o_user{i}")).claim(card_id))
+            })
+            .collect();
+        claims
+            .into_iter()
+            .filter_map(|claim| claim.join().unwrap().ok())
+            .collect()
+    });
+    assert_eq!(codes.len(), 64);
+    let deliveries = sandbox.flush_pushes().await;
+    assert!(deliveries.iter().all(|d| d.delivered() && d.attempts == 1));
+
+    let mut pushed: Vec<String> = Vec::new();
+    let mut alarms = 0;
+    for event in server.events() {
+        match event {
+            CardEvent::UserGetCard(e) => pushed.push(e.user_card_code.unwrap()),
+            CardEvent::CardSkuRemind(_) => alarms += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    pushed.sort();
+    let mut claimed = codes.clone();
+    claimed.sort();
+    assert_eq!(
+        pushed, claimed,
+        "one user_get_card per code, none lost or doubled"
+    );
+    assert_eq!(alarms, 1, "the last card went once");
+}
+
 #[tokio::test]
 async fn a_review_that_falls_due_is_pushed_without_looking_at_the_card() {
     let sandbox = Sandbox::builder()
