@@ -141,6 +141,7 @@ pub(crate) struct Target {
 
 /// One event the sandbox pushed, and how it went.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Delivery {
     /// The event, as the receiver should have read it.
     pub event: CardEvent,
