@@ -13,7 +13,7 @@ use crate::push::{PushError, SafeMode};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
 /// Where the sandbox posts card events, and how: the account's server settings
@@ -205,7 +205,8 @@ impl Outbox {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn current(&self) -> Option<Arc<Target>> {
+    /// The registered target, if anyone listens (the world builds no event otherwise).
+    pub(crate) fn target(&self) -> Option<Arc<Target>> {
         self.target
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -214,11 +215,6 @@ impl Outbox {
 
     pub(crate) fn set_target(&self, target: Option<Target>) {
         *self.target.lock().unwrap_or_else(|e| e.into_inner()) = target.map(Arc::new);
-    }
-
-    /// Whether anyone listens: the world skips building events otherwise.
-    pub(crate) fn active(&self) -> bool {
-        self.current().is_some()
     }
 
     /// The envelope of an event from `from` at `now_ms` (the sandbox's clock). Two
@@ -240,12 +236,9 @@ impl Outbox {
         }
     }
 
-    /// Queues an event for the current target (none: dropped, as WeChat drops events
-    /// of an account without a server URL).
-    pub(crate) fn send(&self, event: CardEvent) {
-        let Some(target) = self.current() else {
-            return;
-        };
+    /// Queues an event for `target` (from [`Outbox::target`]; with none, events are
+    /// dropped, as WeChat drops those of an account without a server URL).
+    pub(crate) fn send(&self, event: CardEvent, target: Arc<Target>) {
         self.log().pending += 1;
         if self.queue.send((event, target)).is_err() {
             // The delivery task is gone (the sandbox is shutting down).
@@ -295,12 +288,7 @@ impl Outbox {
 
 /// The delivery task: one event at a time, in order, until the sandbox is dropped.
 pub(crate) async fn deliver(outbox: std::sync::Weak<Outbox>, mut queue: Queue) {
-    // Our own client: no proxy from the environment for a local receiver, and no
-    // timeout but each target's.
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap_or_default();
+    let client = http_client();
     while let Some((event, target)) = queue.recv().await {
         let delivery = deliver_one(&client, &target, event).await;
         match outbox.upgrade() {
@@ -350,44 +338,71 @@ async fn deliver_one(client: &reqwest::Client, target: &Target, event: CardEvent
     delivery
 }
 
-/// The server URL verification WeChat makes when the server settings are saved: a GET
-/// signed with the token, whose answer must be the `echostr` it carries.
-pub(crate) async fn verify_url(target: &Target) -> Result<(), String> {
-    let client = reqwest::Client::builder()
+/// A client of our own: no proxy from the environment for a local receiver, and no
+/// timeout but each target's.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .no_proxy()
         .build()
-        .unwrap_or_default();
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .to_string();
-    let (nonce, echostr) = (nonce(), nonce());
-    let signature = card_signature([target.token.as_str(), &timestamp, &nonce]);
+        .unwrap_or_default()
+}
+
+impl Target {
+    /// What every request from WeChat carries: a timestamp, a fresh nonce and their
+    /// signature. The wall clock, not the sandbox's: receivers check freshness against
+    /// their own.
+    fn signed(&self) -> (String, String, String) {
+        let timestamp = (crate::store::now_ms() / 1000).to_string();
+        let nonce = nonce();
+        let signature = card_signature([self.token.as_str(), &timestamp, &nonce]);
+        (timestamp, nonce, signature)
+    }
+
+    /// Sends with this target's timeout; a failure as text: no answer in time, or
+    /// `who` cannot be reached, and why.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        who: &str,
+    ) -> Result<reqwest::Response, String> {
+        request
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| match e.is_timeout() {
+                true => format!("no answer within {:?}", self.timeout),
+                false => format!(
+                    "{who} cannot be reached: {}",
+                    source_chain(&e.without_url())
+                ),
+            })
+    }
+}
+
+/// The server URL verification WeChat makes when the server settings are saved: a GET
+/// signed with the token, whose answer must be the `echostr` it carries. The error is
+/// the whole sentence, for the API and the HTTP action alike.
+pub(crate) async fn verify_url(target: &Target) -> Result<(), String> {
+    let refused = |why: String| format!("server URL verification failed: {why}");
+    let (timestamp, nonce, signature) = target.signed();
+    let echostr = crate::jssdk::nonce();
     let query = [
         ("signature", signature.as_str()),
         ("timestamp", &timestamp),
         ("nonce", &nonce),
         ("echostr", &echostr),
     ];
-    let response = client
-        .get(target.url.clone())
-        .query(&query)
-        .timeout(target.timeout)
-        .send()
-        .await
-        .map_err(|e| match e.is_timeout() {
-            true => format!("no answer within {:?}", target.timeout),
-            false => format!("cannot be reached: {}", source_chain(&e.without_url())),
-        })?;
+    let request = http_client().get(target.url.clone()).query(&query);
+    let response = target.send(request, "the URL").await.map_err(refused)?;
     let status = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
     if status == 200 && body.trim() == echostr {
         return Ok(());
     }
     let shown: String = body.chars().take(80).collect();
-    Err(format!(
-        "answered HTTP {status} {shown:?}, not the echostr (is the token right?)"
-    ))
+    Err(refused(format!(
+        "the URL answered HTTP {status} {shown:?}, not the echostr (is the token right?)"
+    )))
 }
 
 /// One request: signed now, with a fresh nonce (and, in safe mode, freshly encrypted).
@@ -398,13 +413,7 @@ async fn post(
     to: &str,
     openid: &str,
 ) -> Result<u16, String> {
-    // The wall clock, not the sandbox's: receivers check freshness against their own.
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .to_string();
-    let nonce = nonce();
-    let signature = card_signature([target.token.as_str(), &timestamp, &nonce]);
+    let (timestamp, nonce, signature) = target.signed();
     let mut query = vec![
         ("signature", signature),
         ("timestamp", timestamp.clone()),
@@ -423,21 +432,12 @@ async fn post(
             envelope.finish()
         }
     };
-    let response = client
+    let request = client
         .post(target.url.clone())
         .query(&query)
         .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-        .body(body)
-        .timeout(target.timeout)
-        .send()
-        .await
-        .map_err(|e| match e.is_timeout() {
-            true => format!("no answer within {:?}", target.timeout),
-            false => format!(
-                "the receiver cannot be reached: {}",
-                source_chain(&e.without_url())
-            ),
-        })?;
+        .body(body);
+    let response = target.send(request, "the receiver").await?;
     let status = response.status().as_u16();
     // Read the answer so the connection is reused ("success" or empty, per WeChat).
     let _ = response.bytes().await;

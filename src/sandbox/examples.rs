@@ -50,21 +50,10 @@ fn strings<'v>(value: &'v Value, names: &[&str], out: &mut Vec<&'v str>) {
 }
 
 /// The card type an endpoint's example works on.
-fn card_type(endpoint: &str, request: &Value) -> &'static str {
+fn card_type(endpoint: &str, request: &Value) -> String {
+    // A card's type is its key upper-cased (`member_card` → `MEMBER_CARD`).
     if let Some(key) = CARD_KEYS.iter().find(|k| request.get(**k).is_some()) {
-        return match *key {
-            "groupon" => "GROUPON",
-            "cash" => "CASH",
-            "discount" => "DISCOUNT",
-            "gift" => "GIFT",
-            "general_coupon" => "GENERAL_COUPON",
-            "member_card" => "MEMBER_CARD",
-            "scenic_ticket" => "SCENIC_TICKET",
-            "movie_ticket" => "MOVIE_TICKET",
-            "boarding_pass" => "BOARDING_PASS",
-            "meeting_ticket" => "MEETING_TICKET",
-            _ => "BUS_TICKET",
-        };
+        return key.to_ascii_uppercase();
     }
     match endpoint {
         e if e.starts_with("member_card.") || e.starts_with("pay_gift.") => "MEMBER_CARD",
@@ -74,12 +63,13 @@ fn card_type(endpoint: &str, request: &Value) -> &'static str {
         "ticket.movie_ticket_update_user" => "MOVIE_TICKET",
         _ => "DISCOUNT",
     }
+    .to_owned()
 }
 
 /// What the example of `endpoint` (its request as JSON) refers to.
 fn seed_for(endpoint: &str, request: &Value) -> Seed {
     let mut seed = Seed::default();
-    let kind = card_type(endpoint, request).to_owned();
+    let kind = card_type(endpoint, request);
     let custom = CUSTOM_CODE.contains(&endpoint);
     let mut card_ids = Vec::new();
     strings(request, &["card_id", "cardid"], &mut card_ids);

@@ -67,6 +67,17 @@ impl Engine {
     fn outbox(&self) -> &Outbox {
         &self.world.outbox
     }
+
+    /// A push target, checked and bound to this sandbox's appid.
+    fn resolve(&self, target: PushTarget) -> Result<callback::Target, String> {
+        target.resolve(&self.context.tokens.appid)
+    }
+
+    /// Moves the clock forward; reviews that fall due end (and are pushed).
+    fn advance_clock(&self, by: Duration) {
+        self.context.clock.advance(by);
+        self.world.sweep_reviews();
+    }
 }
 
 /// How to start a sandbox.
@@ -211,7 +222,7 @@ async fn pusher(engine: std::sync::Weak<Engine>, queue: callback::Queue) {
             let Some(engine) = engine.upgrade() else {
                 return;
             };
-            if engine.outbox().active() {
+            if engine.outbox().target().is_some() {
                 engine.world.sweep_reviews();
             }
         }
@@ -249,10 +260,6 @@ impl Drop for Sandbox {
             runtime.shutdown_background();
         }
     }
-}
-
-fn url_refused(reason: String) -> Error {
-    Error::Config(format!("server URL verification failed: the URL {reason}"))
 }
 
 /// The RefuseReason of [`Sandbox::reject`].
@@ -349,8 +356,7 @@ impl Sandbox {
     /// Moves the sandbox's clock forward: tokens expire, codes lapse, days pass,
     /// reviews that fall due end (and are pushed).
     pub fn advance_clock(&self, by: Duration) {
-        self.engine.context.clock.advance(by);
-        self.engine.world.sweep_reviews();
+        self.engine.advance_clock(by);
     }
 
     /// Posts card events to the account's server from now on, as WeChat would (see
@@ -406,9 +412,7 @@ impl Sandbox {
     /// # Ok(()) }
     /// ```
     pub fn push_events_to(&self, target: PushTarget) -> Result<(), Error> {
-        let target = target
-            .resolve(&self.engine.context.tokens.appid)
-            .map_err(Error::Config)?;
+        let target = self.engine.resolve(target).map_err(Error::Config)?;
         self.engine.outbox().set_target(Some(target));
         Ok(())
     }
@@ -417,20 +421,14 @@ impl Sandbox {
     /// signed GET with an `echostr` the receiver must send back (see
     /// [`crate::push::Receiver::verify_url`]). Pushing does not require it.
     pub async fn verify_server_url(&self, target: &PushTarget) -> Result<(), Error> {
-        let target = target
-            .clone()
-            .resolve(&self.engine.context.tokens.appid)
-            .map_err(Error::Config)?;
-        callback::verify_url(&target).await.map_err(url_refused)
+        let target = self.engine.resolve(target.clone()).map_err(Error::Config)?;
+        callback::verify_url(&target).await.map_err(Error::Config)
     }
 
     /// [`Sandbox::verify_server_url`] for blocking code (from a thread that is not
     /// running the sandbox).
     pub fn verify_server_url_blocking(&self, target: &PushTarget) -> Result<(), Error> {
-        let target = target
-            .clone()
-            .resolve(&self.engine.context.tokens.appid)
-            .map_err(Error::Config)?;
+        let target = self.engine.resolve(target.clone()).map_err(Error::Config)?;
         let (done, result) = std::sync::mpsc::channel();
         self.handle.spawn(async move {
             let _ = done.send(callback::verify_url(&target).await);
@@ -438,7 +436,7 @@ impl Sandbox {
         result
             .recv()
             .map_err(|_| Error::Config("the sandbox stopped".into()))?
-            .map_err(url_refused)
+            .map_err(Error::Config)
     }
 
     /// Stops posting events (queued ones are still delivered).
@@ -743,26 +741,21 @@ async fn action(
                 .map(|_| json!({}))
         }
         "push_events_to" => push_target_from_json(&args)
-            .and_then(|t| t.resolve(&engine.context.tokens.appid))
+            .and_then(|t| engine.resolve(t))
             .map(|target| {
                 engine.outbox().set_target(Some(target));
                 json!({})
             })
             .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e)),
-        "verify_url" => match push_target_from_json(&args)
-            .and_then(|t| t.resolve(&engine.context.tokens.appid))
-        {
-            Ok(target) => callback::verify_url(&target)
-                .await
+        "verify_url" => {
+            let verified = match push_target_from_json(&args).and_then(|t| engine.resolve(t)) {
+                Ok(target) => callback::verify_url(&target).await,
+                Err(e) => Err(e),
+            };
+            verified
                 .map(|()| json!({}))
-                .map_err(|e| {
-                    Failure::new(
-                        crate::ErrCode::InvalidArgs,
-                        format!("server URL verification failed: the URL {e}"),
-                    )
-                }),
-            Err(e) => Err(Failure::new(crate::ErrCode::InvalidArgs, e)),
-        },
+                .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e))
+        }
         "stop_pushing" => {
             engine.outbox().set_target(None);
             Ok(json!({}))
@@ -775,11 +768,7 @@ async fn action(
             .encrypt_code(&text("code"))
             .map(|e| json!({ "encrypt_code": e })),
         "advance_clock" => {
-            engine
-                .context
-                .clock
-                .advance(Duration::from_secs(args["seconds"].as_u64().unwrap_or(0)));
-            world.sweep_reviews();
+            engine.advance_clock(Duration::from_secs(args["seconds"].as_u64().unwrap_or(0)));
             Ok(json!({}))
         }
         "credentials" => Ok(

@@ -72,6 +72,18 @@ impl CardRecord {
         self.base()["get_custom_code_mode"] == "GET_CUSTOM_CODE_MODE_DEPOSIT"
     }
 
+    /// The pay and self-redemption cells need stores: listed, or all of them.
+    fn require_stores(&self) -> Result<(), Failure> {
+        let has_stores = self.base()["location_id_list"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+            || self.flag("use_all_locations");
+        match has_stores {
+            true => Ok(()),
+            false => Err(fail(ErrCode::LocationRequired, "require location id")),
+        }
+    }
+
     fn type_name(&self) -> &str {
         self.card["card_type"].as_str().unwrap_or("")
     }
@@ -93,6 +105,17 @@ struct CodeRecord {
     custom_fields: [Option<String>; 3],
     /// Special tickets: what the merchant set (seat, gate…).
     details: Map<String, Value>,
+}
+
+impl CodeRecord {
+    /// updateuser: the custom field values given replace theirs, the others stay.
+    fn update_custom_fields(&mut self, values: [Option<String>; 3]) {
+        for (slot, value) in self.custom_fields.iter_mut().zip(values) {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,7 +180,7 @@ pub struct World {
     state: Mutex<State>,
     pub(crate) clock: Arc<Clock>,
     pub(crate) tokens: Arc<Tokens>,
-    pub(crate) settings: Mutex<Settings>,
+    settings: Settings,
     pub(crate) outbox: Arc<Outbox>,
 }
 
@@ -206,7 +229,7 @@ impl World {
             state: Mutex::default(),
             clock,
             tokens,
-            settings: Mutex::new(settings),
+            settings,
             outbox,
         }
     }
@@ -214,21 +237,14 @@ impl World {
     /// Pushes an event from `from` to the registered receiver, if any (built only
     /// then; `build` names the event).
     fn push(&self, from: &str, build: impl FnOnce(Envelope) -> CardEvent) {
-        if self.outbox.active() {
+        if let Some(target) = self.outbox.target() {
             let envelope = self.outbox.envelope(from, self.now());
-            self.outbox.send(build(envelope));
+            self.outbox.send(build(envelope), target);
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn settings(&self) -> Settings {
-        self.settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
     }
 
     fn now(&self) -> u64 {
@@ -267,10 +283,13 @@ impl World {
     /// card to be looked at (after the clock moves, and periodically while pushing).
     pub(crate) fn sweep_reviews(&self) {
         let mut state = self.lock();
+        let State {
+            cards, card_order, ..
+        } = &mut *state;
         // In creation order, so that the events' order is reproducible.
-        for card_id in state.card_order.clone() {
-            if let Some(record) = state.cards.get_mut(&card_id) {
-                self.refresh_status(&card_id, record);
+        for card_id in card_order.iter() {
+            if let Some(record) = cards.get_mut(card_id) {
+                self.refresh_status(card_id, record);
             }
         }
     }
@@ -329,26 +348,21 @@ impl World {
 
     /// The code's status now: a NORMAL code past its validity has EXPIRED.
     fn code_status(&self, state: &mut State, code: &str) -> Option<&'static str> {
-        let record = state.codes.get(code)?.clone();
+        let record = state.codes.get(code)?;
         if record.status != "NORMAL" {
             return Some(record.status);
         }
         let card = state.cards.get(&record.card_id)?;
         let (_, end) = Self::validity(card, record.claimed_ms);
-        if end.is_some_and(|end| (self.now() / 1000) as i64 > end) {
-            let event = Event {
-                at_ms: self.now(),
-                card_id: record.card_id.clone(),
-                openid: record.openid.clone(),
-                kind: EventKind::Expire,
-            };
-            state.events.push(event);
-            if let Some(r) = state.codes.get_mut(code) {
-                r.status = "EXPIRE";
-            }
-            return Some("EXPIRE");
+        if end.is_none_or(|end| (self.now() / 1000) as i64 <= end) {
+            return Some("NORMAL");
         }
-        Some("NORMAL")
+        let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
+        Self::event(state, self.now(), &card_id, &openid, EventKind::Expire);
+        if let Some(r) = state.codes.get_mut(code) {
+            r.status = "EXPIRE";
+        }
+        Some("EXPIRE")
     }
 
     /// Finds a code, checking that it belongs to `card_id` when given (and that custom
@@ -389,6 +403,21 @@ impl World {
         });
     }
 
+    /// A new 12-digit code WeChat would make, not yet in use (`salt`: the time, so
+    /// that codes differ between sandboxes).
+    fn fresh_code(state: &mut State, salt: u64) -> String {
+        loop {
+            state.serial += 1;
+            let code = format!(
+                "{:012}",
+                (state.serial * 7_919_879 + salt) % 1_000_000_000_000
+            );
+            if !state.codes.contains_key(&code) {
+                break code;
+            }
+        }
+    }
+
     // ------------------------------------------------------------ sandbox-only actions
 
     /// A user claims a card (sandbox only): checks review, stock, the per-user limit
@@ -403,20 +432,22 @@ impl World {
         let now = self.now();
         let mut state = self.lock();
         let whitelisted = state.whitelist_openids.contains(openid);
-        let card = self.card(&mut state, card_id)?.clone();
-        if card.status == "CARD_STATUS_DELETE" {
+        let card = self.card(&mut state, card_id)?;
+        let (status, quantity) = (card.status, card.quantity);
+        let limit = card.base()["get_limit"].as_i64().unwrap_or(0);
+        let (deposit_mode, custom_code) = (card.deposit_mode(), card.custom_code());
+        if status == "CARD_STATUS_DELETE" {
             return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
         }
-        if card.status != "CARD_STATUS_VERIFY_OK" && !whitelisted {
+        if status != "CARD_STATUS_VERIFY_OK" && !whitelisted {
             return Err(fail(
                 ErrCode::InvalidCardStatus,
                 "the card is not approved (whitelist the user to test it)",
             ));
         }
-        if card.quantity <= 0 {
+        if quantity <= 0 {
             return Err(fail(ErrCode::OutOfStock, "out of stock"));
         }
-        let limit = card.base()["get_limit"].as_i64().unwrap_or(0);
         let held = state
             .codes
             .values()
@@ -428,7 +459,7 @@ impl World {
                 "the user reached get_limit",
             ));
         }
-        let code = if card.deposit_mode() {
+        let code = if deposit_mode {
             let pool = state.deposited.entry(card_id.to_owned()).or_default();
             match code {
                 Some(code) if pool.remove(code) => code.to_owned(),
@@ -437,7 +468,7 @@ impl World {
                     .pop_first()
                     .ok_or_else(|| fail(ErrCode::OutOfStock, "no imported code left"))?,
             }
-        } else if card.custom_code() {
+        } else if custom_code {
             let code = code.ok_or_else(|| {
                 fail(
                     ErrCode::InvalidCode,
@@ -449,18 +480,8 @@ impl World {
             }
             code.to_owned()
         } else {
-            loop {
-                state.serial += 1;
-                let code = format!(
-                    "{:012}",
-                    (state.serial * 7_919_879 + now) % 1_000_000_000_000
-                );
-                if !state.codes.contains_key(&code) {
-                    break code;
-                }
-            }
+            Self::fresh_code(&mut state, now)
         };
-        state.cards.get_mut(card_id).expect("checked").quantity -= 1;
         let record = CodeRecord {
             card_id: card_id.into(),
             openid: openid.into(),
@@ -480,7 +501,9 @@ impl World {
         self.push(openid, |e| {
             push::claimed(e, card_id, &code, Claim::Direct { outer_str })
         });
-        self.stock_alarm(card_id, state.cards.get_mut(card_id).expect("checked"));
+        let card = state.cards.get_mut(card_id).expect("checked above");
+        card.quantity -= 1;
+        self.stock_alarm(card_id, card);
         Ok(code)
     }
 
@@ -573,11 +596,7 @@ impl World {
         let new_code = if custom {
             code.to_owned()
         } else {
-            state.serial += 1;
-            format!(
-                "{:012}",
-                (state.serial * 7_919_879 + now + 1) % 1_000_000_000_000
-            )
+            Self::fresh_code(&mut state, now + 1)
         };
         if let Some(old) = state.codes.get_mut(code) {
             old.status = "GIFT_SUCC";
@@ -855,7 +874,7 @@ impl Handlers for World {
         &self,
         request: basic::BasicUploadImageRequest,
     ) -> Result<basic::BasicUploadImageResponse, Failure> {
-        let base = self.settings().base_url;
+        let base = &self.settings.base_url;
         let mut state = self.lock();
         let id = Self::id(&mut state, "m", 24);
         let ext = if request.buffer.content_type == "image/png" {
@@ -876,7 +895,7 @@ impl Handlers for World {
         request: card::CardCreateRequest,
     ) -> Result<card::CardCreateResponse, Failure> {
         let now = self.now();
-        let review = self.settings().review;
+        let review = self.settings.review;
         let card = to_json(&request.card);
         let key = card["card_type"]
             .as_str()
@@ -920,13 +939,7 @@ impl Handlers for World {
     ) -> Result<card::CardSetPayCellResponse, Failure> {
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
-        let has_stores = card.base()["location_id_list"]
-            .as_array()
-            .is_some_and(|l| !l.is_empty())
-            || card.flag("use_all_locations");
-        if !has_stores {
-            return Err(fail(ErrCode::LocationRequired, "require location id"));
-        }
+        card.require_stores()?;
         card.pay_cell = request.is_open;
         reply(json!({}))
     }
@@ -937,13 +950,7 @@ impl Handlers for World {
     ) -> Result<card::CardSetSelfConsumeCellResponse, Failure> {
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
-        let has_stores = card.base()["location_id_list"]
-            .as_array()
-            .is_some_and(|l| !l.is_empty())
-            || card.flag("use_all_locations");
-        if !has_stores {
-            return Err(fail(ErrCode::LocationRequired, "require location id"));
-        }
+        card.require_stores()?;
         card.self_consume_cell = request.is_open;
         reply(json!({}))
     }
@@ -960,7 +967,7 @@ impl Handlers for World {
 
     fn card_get(&self, request: card::CardGetRequest) -> Result<card::CardGetResponse, Failure> {
         let mut state = self.lock();
-        let record = self.card(&mut state, &request.card_id)?.clone();
+        let record = self.card(&mut state, &request.card_id)?;
         let mut card = record.card.clone();
         let base = &mut card[&record.key]["base_info"];
         base["id"] = json!(request.card_id);
@@ -1003,7 +1010,7 @@ impl Handlers for World {
         request: card::CardUpdateRequest,
     ) -> Result<card::CardUpdateResponse, Failure> {
         let now = self.now();
-        let review = self.settings().review;
+        let review = self.settings.review;
         let update = to_json(&request);
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
@@ -1102,7 +1109,7 @@ impl Handlers for World {
         let status = self
             .code_status(&mut state, &request.code)
             .expect("checked");
-        let record = state.codes[&request.code].clone();
+        let record = &state.codes[&request.code];
         let card = &state.cards[&record.card_id];
         let (begin, end) = Self::validity(card, record.claimed_ms);
         let now = (self.now() / 1000) as i64;
@@ -1241,14 +1248,11 @@ impl Handlers for World {
         &self,
         request: code::CodeDecryptRequest,
     ) -> Result<code::CodeDecryptResponse, Failure> {
-        let seeded = self
-            .lock()
-            .seeded_encrypted
-            .get(&request.encrypt_code)
-            .cloned();
+        let state = self.lock();
+        let seeded = state.seeded_encrypted.get(&request.encrypt_code).cloned();
         let code = seeded
             .or_else(|| decrypt(&request.encrypt_code, &self.tokens.secret))
-            .filter(|c| self.lock().codes.contains_key(c))
+            .filter(|c| state.codes.contains_key(c))
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid encrypt_code"))?;
         reply(json!({ "code": code }))
     }
@@ -1400,7 +1404,7 @@ impl Handlers for World {
         request: distribute::DistributeCreateQrcodeRequest,
     ) -> Result<distribute::DistributeCreateQrcodeResponse, Failure> {
         let now = self.now();
-        let base = self.settings().base_url;
+        let base = &self.settings.base_url;
         let info = to_json(&request.action_info);
         let entry = |card: &Value| {
             let text = |k: &str| card[k].as_str().map(str::to_owned);
@@ -1476,7 +1480,7 @@ impl Handlers for World {
         &self,
         request: distribute::DistributeCreateLandingPageRequest,
     ) -> Result<distribute::DistributeCreateLandingPageResponse, Failure> {
-        let base = self.settings().base_url;
+        let base = &self.settings.base_url;
         let mut state = self.lock();
         for entry in &request.card_list {
             if self.card(&mut state, &entry.card_id)?.custom_code() {
@@ -1495,7 +1499,7 @@ impl Handlers for World {
         &self,
         request: distribute::DistributeMpnewsHtmlRequest,
     ) -> Result<distribute::DistributeMpnewsHtmlResponse, Failure> {
-        let base = self.settings().base_url;
+        let base = &self.settings.base_url;
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
         if card.custom_code() && !card.deposit_mode() {
@@ -1554,13 +1558,11 @@ impl Handlers for World {
     ) -> Result<distribute::DistributeCheckCodesResponse, Failure> {
         let mut state = self.lock();
         self.card(&mut state, &request.card_id)?;
-        let imported = state
-            .imported
-            .get(&request.card_id)
-            .cloned()
-            .unwrap_or_default();
-        let (exist, missing): (Vec<String>, Vec<String>) =
-            request.code.into_iter().partition(|c| imported.contains(c));
+        let imported = state.imported.get(&request.card_id);
+        let (exist, missing): (Vec<String>, Vec<String>) = request
+            .code
+            .into_iter()
+            .partition(|c| imported.is_some_and(|set| set.contains(c)));
         reply(json!({"exist_code": exist, "not_exist_code": missing}))
     }
 
@@ -1617,15 +1619,11 @@ impl Handlers for World {
         if let Some(balance) = request.balance {
             record.balance = balance;
         }
-        for (slot, value) in record.custom_fields.iter_mut().zip([
+        record.update_custom_fields([
             request.custom_field_value1,
             request.custom_field_value2,
             request.custom_field_value3,
-        ]) {
-            if value.is_some() {
-                *slot = value;
-            }
-        }
+        ]);
         reply(
             json!({"result_bonus": record.bonus, "result_balance": record.balance, "openid": record.openid}),
         )
@@ -1737,15 +1735,11 @@ impl Handlers for World {
             });
         }
 
-        for (slot, value) in r.custom_fields.iter_mut().zip([
+        r.update_custom_fields([
             request.custom_field_value1,
             request.custom_field_value2,
             request.custom_field_value3,
-        ]) {
-            if value.is_some() {
-                *slot = value;
-            }
-        }
+        ]);
         reply(json!({"result_bonus": r.bonus, "result_balance": r.balance, "openid": r.openid}))
     }
 
@@ -1753,7 +1747,7 @@ impl Handlers for World {
         &self,
         request: member_card::MemberCardActivateUrlRequest,
     ) -> Result<member_card::MemberCardActivateUrlResponse, Failure> {
-        let base = self.settings().base_url;
+        let base = &self.settings.base_url;
         let mut state = self.lock();
         if self.card(&mut state, &request.card_id)?.type_name() != "MEMBER_CARD" {
             return Err(fail(ErrCode::InvalidCardType, "not a member card"));
