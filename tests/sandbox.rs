@@ -761,6 +761,22 @@ async fn the_lifecycle_of_a_member_card() {
         errcode(client.member_card().update_user(&too_much).await),
         ErrCode::InvalidArgs
     );
+    // Activating a coupon's code as a member card is refused, and changes nothing:
+    // asked again, the answer is the same (not "already activated").
+    let coupon = client
+        .card()
+        .create(&discount_card(5))
+        .await
+        .unwrap()
+        .card_id;
+    let coupon_code = sandbox.user("o_member").claim(&coupon).unwrap();
+    for _ in 0..2 {
+        let activate = MemberCardActivateRequest::new("M-0002", &coupon_code);
+        assert_eq!(
+            errcode(client.member_card().activate(&activate).await),
+            ErrCode::InvalidCardType
+        );
+    }
     // A refused update changes nothing, the bonus included.
     let info = client
         .member_card()

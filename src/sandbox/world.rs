@@ -1635,8 +1635,19 @@ impl Handlers for World {
     ) -> Result<member_card::MemberCardActivateResponse, Failure> {
         let now = self.now();
         let mut state = self.lock();
-        let record = self.code(&mut state, &request.code, request.card_id.as_deref())?;
-        let card_id = record.card_id.clone();
+        let card_id = self
+            .code(&mut state, &request.code, request.card_id.as_deref())?
+            .card_id
+            .clone();
+        // Checked before anything changes: a refused call leaves the code as it was.
+        if state
+            .cards
+            .get(&card_id)
+            .is_none_or(|c| c.type_name() != "MEMBER_CARD")
+        {
+            return Err(fail(ErrCode::InvalidCardType, "not a member card"));
+        }
+        let record = state.codes.get_mut(&request.code).expect("found above");
         if record.activated {
             return Err(fail(
                 ErrCode::InvalidCardStatus,
@@ -1653,13 +1664,6 @@ impl Handlers for World {
             request.init_custom_field_value3,
         ];
         let openid = record.openid.clone();
-        if state
-            .cards
-            .get(&card_id)
-            .is_none_or(|c| c.type_name() != "MEMBER_CARD")
-        {
-            return Err(fail(ErrCode::InvalidCardType, "not a member card"));
-        }
         Self::event(&mut state, now, &card_id, &openid, EventKind::Activate);
         reply(json!({}))
     }
