@@ -36,7 +36,8 @@ struct Inner {
     agent: ureq::Agent,
     config: Config,
     credentials: Credentials,
-    tokens: Option<Arc<Cache>>,
+    /// Tokens fetched with app credentials (unused with the others).
+    tokens: Arc<Cache>,
     tickets: Arc<Cache>,
 }
 
@@ -68,16 +69,7 @@ impl Client {
             .build()
             .into();
         let credentials = credentials.into();
-        let (store, key) = credentials.cache_home();
-        let timing = config.timing();
-        let tokens = matches!(credentials, Credentials::App(_)).then(|| {
-            Arc::new(Cache::new(
-                store.clone(),
-                format!("{key}:access_token"),
-                timing,
-            ))
-        });
-        let tickets = Arc::new(Cache::new(store, format!("{key}:wx_card_ticket"), timing));
+        let (tokens, tickets) = credentials.caches(config.timing());
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
@@ -99,25 +91,10 @@ impl Client {
     /// this. Every call is a `tracing` span `wechat_card.call` (endpoint, attempts,
     /// errcode, latency; never a token or secret).
     pub fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
-        let span = tracing::info_span!(
-            "wechat_card.call",
-            endpoint = E::ID,
-            attempts = tracing::field::Empty,
-            errcode = tracing::field::Empty,
-            outcome = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
+        let span = core::call_span(E::ID);
         let started = Instant::now();
         let (result, attempts) = span.in_scope(|| self.send_with_retries(request));
-        span.record("attempts", attempts);
-        span.record("outcome", core::outcome_kind(&result));
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        if let Err(e) = &result {
-            if let Some(code) = e.errcode() {
-                span.record("errcode", code.code());
-            }
-            tracing::debug!(parent: &span, error = %e, "call failed");
-        }
+        core::record_call(&span, started, attempts, &result);
         result
     }
 
@@ -199,18 +176,17 @@ impl Client {
 
     /// The access token for the next call (see [`crate::Client::access_token`]).
     pub fn access_token(&self) -> Result<AccessToken, Error> {
-        match (&self.inner.credentials, &self.inner.tokens) {
-            (Credentials::Static(token), _) => Ok(token.clone()),
-            (Credentials::Provider(provider), _) => provider.token_blocking(),
-            (Credentials::App(app), Some(cache)) => {
-                let value = cache
+        match &self.inner.credentials {
+            Credentials::Static(token) => Ok(token.clone()),
+            Credentials::Provider(provider) => provider.token_blocking(),
+            Credentials::App(app) => {
+                let value = self
+                    .inner
+                    .tokens
                     .get_blocking(|force| self.fetch_token(app, force))
                     .map_err(|e| core::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
             }
-            (Credentials::App(_), None) => Err(Error::Config(
-                "app credentials without a token cache".into(),
-            )),
         }
     }
 
@@ -237,14 +213,14 @@ impl Client {
     }
 
     fn invalidate_token(&self, token: &AccessToken) -> bool {
-        match (&self.inner.credentials, &self.inner.tokens) {
-            (Credentials::Static(_), _) | (Credentials::App(_), None) => false,
-            (Credentials::Provider(provider), _) => {
+        match &self.inner.credentials {
+            Credentials::Static(_) => false,
+            Credentials::Provider(provider) => {
                 provider.invalidate(token);
                 true
             }
-            (Credentials::App(_), Some(cache)) => {
-                cache.invalidate(token.expose());
+            Credentials::App(_) => {
+                self.inner.tokens.invalidate(token.expose());
                 true
             }
         }

@@ -247,6 +247,11 @@ where
         return Ok(value);
     }
     let _flight = cache.flight.lock().await;
+    // The caller before us in the flight has usually just refreshed: no need for a
+    // trip to a blocking thread to find out (step would look here first anyway).
+    if let Some(value) = cache.fresh() {
+        return Ok(value);
+    }
     let deadline = tokio::time::Instant::now() + cache.timing.wait;
     loop {
         let step = blocking(cache, |c| c.step()).await?;

@@ -39,8 +39,8 @@ struct Inner {
     own_client: bool,
     config: Config,
     credentials: Credentials,
-    /// Tokens fetched with app credentials.
-    tokens: Option<Arc<Cache>>,
+    /// Tokens fetched with app credentials (unused with the others).
+    tokens: Arc<Cache>,
     /// The card api_ticket.
     tickets: Arc<Cache>,
 }
@@ -91,16 +91,7 @@ impl Client {
         config: Config,
         credentials: Credentials,
     ) -> Self {
-        let (store, key) = credentials.cache_home();
-        let timing = config.timing();
-        let tokens = matches!(credentials, Credentials::App(_)).then(|| {
-            Arc::new(Cache::new(
-                store.clone(),
-                format!("{key}:access_token"),
-                timing,
-            ))
-        });
-        let tickets = Arc::new(Cache::new(store, format!("{key}:wx_card_ticket"), timing));
+        let (tokens, tickets) = credentials.caches(config.timing());
         Client {
             inner: Arc::new(Inner {
                 http,
@@ -125,28 +116,13 @@ impl Client {
     /// Every call is a `tracing` span `wechat_card.call` with the endpoint id, the
     /// attempts, the errcode and the latency; no token or secret is ever recorded.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
-        let span = tracing::info_span!(
-            "wechat_card.call",
-            endpoint = E::ID,
-            attempts = tracing::field::Empty,
-            errcode = tracing::field::Empty,
-            outcome = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
+        let span = core::call_span(E::ID);
         let started = Instant::now();
         let (result, attempts) = self
             .send_with_retries(request)
             .instrument(span.clone())
             .await;
-        span.record("attempts", attempts);
-        span.record("outcome", core::outcome_kind(&result));
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        if let Err(e) = &result {
-            if let Some(code) = e.errcode() {
-                span.record("errcode", code.code());
-            }
-            tracing::debug!(parent: &span, error = %e, "call failed");
-        }
+        core::record_call(&span, started, attempts, &result);
         result
     }
 
@@ -237,18 +213,16 @@ impl Client {
     /// The access token for the next call: cached and refreshed ahead of expiry for
     /// app credentials (one fetch at a time, shared through the store).
     pub async fn access_token(&self) -> Result<AccessToken, Error> {
-        match (&self.inner.credentials, &self.inner.tokens) {
-            (Credentials::Static(token), _) => Ok(token.clone()),
-            (Credentials::Provider(provider), _) => provider.token().await,
-            (Credentials::App(app), Some(cache)) => {
-                let value = cache::get_async(cache, |force| self.fetch_token(app, force))
+        match &self.inner.credentials {
+            Credentials::Static(token) => Ok(token.clone()),
+            Credentials::Provider(provider) => provider.token().await,
+            Credentials::App(app) => {
+                let tokens = &self.inner.tokens;
+                let value = cache::get_async(tokens, |force| self.fetch_token(app, force))
                     .await
                     .map_err(|e| core::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
             }
-            (Credentials::App(_), None) => Err(Error::Config(
-                "app credentials without a token cache".into(),
-            )),
         }
     }
 
@@ -282,22 +256,21 @@ impl Client {
 
     /// Drops a token WeChat rejected; `false` if nothing can replace it (a static token).
     async fn invalidate_token(&self, token: &AccessToken) -> bool {
-        match (&self.inner.credentials, &self.inner.tokens) {
-            (Credentials::Static(_), _) => false,
-            (Credentials::Provider(provider), _) => {
+        match &self.inner.credentials {
+            Credentials::Static(_) => false,
+            Credentials::Provider(provider) => {
                 provider.invalidate(token);
                 true
             }
-            (Credentials::App(_), Some(cache)) => {
+            Credentials::App(_) => {
                 let value = token.expose().to_owned();
-                cache::blocking(cache, move |c| {
+                cache::blocking(&self.inner.tokens, move |c| {
                     c.invalidate(&value);
                     Ok(())
                 })
                 .await
                 .is_ok()
             }
-            (Credentials::App(_), None) => false,
         }
     }
 

@@ -236,8 +236,39 @@ pub(crate) fn credentials_error(what: &str, error: Error) -> Error {
     }
 }
 
+/// The span of one call (both clients): the endpoint now, the rest by
+/// [`record_call`] when it ends. Never a token or a secret.
+pub(crate) fn call_span(endpoint: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "wechat_card.call",
+        endpoint,
+        attempts = tracing::field::Empty,
+        errcode = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+/// Records how a call ended on its span.
+pub(crate) fn record_call<T>(
+    span: &tracing::Span,
+    started: std::time::Instant,
+    attempts: u32,
+    result: &Result<T, Error>,
+) {
+    span.record("attempts", attempts);
+    span.record("outcome", outcome_kind(result));
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    if let Err(e) = result {
+        if let Some(code) = e.errcode() {
+            span.record("errcode", code.code());
+        }
+        tracing::debug!(parent: span, error = %e, "call failed");
+    }
+}
+
 /// The error kind a span records: `api`, `transport`, …
-pub(crate) fn outcome_kind<T>(result: &Result<T, Error>) -> &'static str {
+fn outcome_kind<T>(result: &Result<T, Error>) -> &'static str {
     match result {
         Ok(_) => "ok",
         Err(Error::InvalidRequest { .. }) => "invalid_request",

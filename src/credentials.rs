@@ -207,14 +207,21 @@ impl Credentials {
         Credentials::Provider(Arc::new(provider))
     }
 
-    /// Where the client caches what it fetches (the card api_ticket, and tokens for
-    /// app credentials), and under which name.
+    /// A client's caches, in the credentials' store and under their appid: access
+    /// tokens (fetched with app credentials, unused otherwise) and the card api_ticket.
     #[cfg(any(feature = "async", feature = "blocking"))]
-    pub(crate) fn cache_home(&self) -> (Arc<dyn TokenStore>, String) {
-        match self {
+    pub(crate) fn caches(
+        &self,
+        timing: crate::cache::Timing,
+    ) -> (Arc<crate::cache::Cache>, Arc<crate::cache::Cache>) {
+        use crate::cache::Cache;
+        let (store, key): (Arc<dyn TokenStore>, String) = match self {
             Credentials::App(app) => (app.store.clone(), format!("wechat-card:{}", app.appid)),
             _ => (Arc::new(MemoryStore::new()), "wechat-card:token".to_owned()),
-        }
+        };
+        let tokens = Cache::new(store.clone(), format!("{key}:access_token"), timing);
+        let tickets = Cache::new(store, format!("{key}:wx_card_ticket"), timing);
+        (Arc::new(tokens), Arc::new(tickets))
     }
 }
 

@@ -26,7 +26,6 @@
 use crate::credentials::ApiTicket;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// SHA-1 (lowercase hex) of the values sorted byte-wise and concatenated: WeChat's card
 /// signature. Absent values are left out by the caller.
@@ -34,13 +33,12 @@ pub fn card_signature<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     let mut values: Vec<&str> = values.into_iter().collect();
     values.sort_unstable();
     let digest = Sha1::digest(values.concat().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{digest:x}")
 }
 
+/// Unix seconds now.
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::store::now_ms() / 1000
 }
 
 /// A fresh nonce: 32 random alphanumeric characters (the docs allow up to 32).

@@ -295,7 +295,7 @@ impl Checker {
     }
 
     fn push_at(&mut self, field: &str, rule: Rule) {
-        let field = join(&self.path, field);
+        let field = crate::model::join(&self.path, field);
         self.violations.push(Violation { field, rule });
     }
 
@@ -554,14 +554,6 @@ impl std::ops::DerefMut for Scope<'_> {
 impl Drop for Scope<'_> {
     fn drop(&mut self) {
         self.checker.path.truncate(self.len);
-    }
-}
-
-fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
     }
 }
 
