@@ -156,6 +156,7 @@ pub use redis_store::RedisStore;
 mod redis_store {
     use super::{StoreError, StoredToken, TokenStore, now_ms};
     use std::fmt;
+    use std::sync::Mutex;
     use std::time::Duration;
 
     /// A Redis store (feature `redis`): every process of a fleet pointed at the same
@@ -166,6 +167,13 @@ mod redis_store {
     pub struct RedisStore {
         client: redis::Client,
         timeout: Duration,
+        /// A connection kept between commands (a waiting process polls every 25 ms);
+        /// dropped after an error, so the next command reconnects.
+        idle: Mutex<Option<redis::Connection>>,
+        /// Atomic: delete only if the stored value is still the rejected one.
+        remove_if: redis::Script,
+        /// Atomic: delete a lock only for its owner.
+        unlock: redis::Script,
     }
 
     impl fmt::Debug for RedisStore {
@@ -190,6 +198,18 @@ mod redis_store {
             Ok(RedisStore {
                 client,
                 timeout: Duration::from_secs(2),
+                idle: Mutex::new(None),
+                remove_if: redis::Script::new(
+                    r"local v = redis.call('GET', KEYS[1])
+                      if v and string.sub(v, -string.len(ARGV[1]) - 1) == ' ' .. ARGV[1] then
+                        return redis.call('DEL', KEYS[1])
+                      end
+                      return 0",
+                ),
+                unlock: redis::Script::new(
+                    r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+                      return 0",
+                ),
             })
         }
 
@@ -199,7 +219,23 @@ mod redis_store {
             self
         }
 
-        fn connection(&self) -> Result<redis::Connection, StoreError> {
+        /// Runs one command on the kept connection (or a new one, when it is in use by
+        /// another thread or was dropped), keeping the connection if all went well.
+        fn run<T>(
+            &self,
+            command: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+        ) -> Result<T, StoreError> {
+            let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let mut con = match idle {
+                Some(con) => con,
+                None => self.connect()?,
+            };
+            let result = command(&mut con).map_err(redis_error)?;
+            *self.idle.lock().unwrap_or_else(|e| e.into_inner()) = Some(con);
+            Ok(result)
+        }
+
+        fn connect(&self) -> Result<redis::Connection, StoreError> {
             let con = self
                 .client
                 .get_connection_with_timeout(self.timeout)
@@ -214,10 +250,7 @@ mod redis_store {
 
     impl TokenStore for RedisStore {
         fn get(&self, key: &str) -> Result<Option<StoredToken>, StoreError> {
-            let raw: Option<String> = redis::cmd("GET")
-                .arg(key)
-                .query(&mut self.connection()?)
-                .map_err(redis_error)?;
+            let raw: Option<String> = self.run(|con| redis::cmd("GET").arg(key).query(con))?;
             let Some(raw) = raw else { return Ok(None) };
             let mut parts = raw.splitn(3, ' ');
             let (Some(expires), Some(refresh), Some(value)) =
@@ -243,55 +276,37 @@ mod redis_store {
                 "{} {} {}",
                 token.expires_at_ms, token.refresh_at_ms, token.value
             );
-            redis::cmd("SET")
-                .arg(key)
-                .arg(raw)
-                .arg("PX")
-                .arg(ttl)
-                .query::<()>(&mut self.connection()?)
-                .map_err(redis_error)
+            self.run(|con| {
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(raw)
+                    .arg("PX")
+                    .arg(ttl)
+                    .query::<()>(con)
+            })
         }
 
         fn remove_if(&self, key: &str, value: &str) -> Result<(), StoreError> {
-            // Atomic: delete only if the stored value is still the rejected one.
-            let script = redis::Script::new(
-                r"local v = redis.call('GET', KEYS[1])
-                  if v and string.sub(v, -string.len(ARGV[1]) - 1) == ' ' .. ARGV[1] then
-                    return redis.call('DEL', KEYS[1])
-                  end
-                  return 0",
-            );
-            script
-                .key(key)
-                .arg(value)
-                .invoke::<i64>(&mut self.connection()?)
+            self.run(|con| self.remove_if.key(key).arg(value).invoke::<i64>(con))
                 .map(|_| ())
-                .map_err(redis_error)
         }
 
         fn try_lock(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
-            let set: Option<String> = redis::cmd("SET")
-                .arg(key)
-                .arg(owner)
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl.as_millis().max(1) as u64)
-                .query(&mut self.connection()?)
-                .map_err(redis_error)?;
+            let set: Option<String> = self.run(|con| {
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(owner)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64)
+                    .query(con)
+            })?;
             Ok(set.is_some())
         }
 
         fn unlock(&self, key: &str, owner: &str) -> Result<(), StoreError> {
-            let script = redis::Script::new(
-                r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-                  return 0",
-            );
-            script
-                .key(key)
-                .arg(owner)
-                .invoke::<i64>(&mut self.connection()?)
+            self.run(|con| self.unlock.key(key).arg(owner).invoke::<i64>(con))
                 .map(|_| ())
-                .map_err(redis_error)
         }
     }
 }
