@@ -255,6 +255,18 @@ mod c_concurrent_cold_cache {
     fn hand_written_reqwest(b: Bencher) {
         let f = fixture();
         let credentials = f.sandbox.credentials();
+        // The secret as a hand-written client would have it (the crate never shows it).
+        let secret = f.runtime.block_on(async {
+            let reply = reqwest::Client::new()
+                .post(format!("{}/sandbox/credentials", f.sandbox.url()))
+                .send()
+                .await
+                .unwrap();
+            check(&reply.bytes().await.unwrap())["secret"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        });
         b.bench(|| {
             let http = reqwest::Client::new();
             let base = f.sandbox.url();
@@ -263,7 +275,7 @@ mod c_concurrent_cold_cache {
                 let token_body = serde_json::json!({
                     "grant_type": "client_credential",
                     "appid": credentials.appid(),
-                    "secret": "sandbox-app-secret-0123456789",
+                    "secret": secret,
                 });
                 let reply = http
                     .post(format!("{base}/cgi-bin/stable_token"))

@@ -57,6 +57,8 @@ struct App {
     seen: Seen,
     /// What this demo did with each new event (a real app writes to its database).
     handled: Mutex<Vec<String>>,
+    /// Told each time an event is handled (the demo waits on it).
+    handled_one: tokio::sync::Notify,
     /// The demo's database is slow once, when the first redemption comes in.
     slow_once: AtomicBool,
 }
@@ -138,6 +140,7 @@ async fn handle(app: &App, event: CardEvent) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(note);
+    app.handled_one.notify_one();
 }
 
 #[tokio::main]
@@ -149,6 +152,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ttl: Duration::from_secs(60),
         },
         handled: Mutex::default(),
+        handled_one: tokio::sync::Notify::new(),
         slow_once: AtomicBool::new(true),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -202,10 +206,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The first, slow delivery of the redemption may still be being worked on.
     let handled_count = || app.handled.lock().unwrap_or_else(|p| p.into_inner()).len();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while handled_count() < 3 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let all_three = async {
+        while handled_count() < 3 {
+            app.handled_one.notified().await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), all_three).await;
 
     // A forged push is refused.
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();

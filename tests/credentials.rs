@@ -5,10 +5,10 @@
 #[path = "support/fake.rs"]
 mod fake;
 
-use fake::{APP_SECRET, FakeWeChat, capture, start};
+use fake::{APP_SECRET, FakeWeChat, capture, card, serve_blocking, start};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use wechat_card::card::{CardGetRequest, CardModifyStockRequest};
+use wechat_card::card::CardModifyStockRequest;
 use wechat_card::code::CodeConsumeRequest;
 use wechat_card::{AppCredentials, Config, ErrCode, Error, RetryPolicy, StaticToken};
 use wiremock::MockServer;
@@ -25,10 +25,6 @@ fn config(server: &MockServer) -> Config {
 
 fn app() -> AppCredentials {
     AppCredentials::new("wx1234567890abcdef", APP_SECRET)
-}
-
-fn card() -> CardGetRequest {
-    CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
 }
 
 #[cfg(feature = "async")]
@@ -240,7 +236,6 @@ mod asynchronous {
         let client = Client::new(config(&server), app()).unwrap();
         client.card().get(&card()).await.unwrap();
         fake.revoke_all();
-        fake.then_reply(&[]);
         client.card().get(&card()).await.unwrap();
         fake.then_reply(&[-1, -1, -1]);
         let _ = client.card().get(&card()).await;
@@ -276,21 +271,10 @@ mod blocking {
     use super::*;
     use wechat_card::blocking::Client;
 
-    /// The mock server on its own runtime while the test thread blocks.
-    fn serve(fake: &FakeWeChat) -> (tokio::runtime::Runtime, MockServer) {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(start(fake));
-        (rt, server)
-    }
-
     #[test]
     fn a_hundred_threads_on_a_cold_cache_cause_one_token_request() {
         let fake = FakeWeChat::new(7200);
-        let (_rt, server) = serve(&fake);
+        let (_rt, server) = serve_blocking(&fake);
         let client = Client::new(config(&server), app()).unwrap();
         let threads: Vec<_> = (0..100)
             .map(|_| {
@@ -311,7 +295,7 @@ mod blocking {
     #[test]
     fn a_rejected_token_is_renewed_and_the_call_sent_once_more() {
         let fake = FakeWeChat::new(7200);
-        let (_rt, server) = serve(&fake);
+        let (_rt, server) = serve_blocking(&fake);
         let client = Client::new(config(&server), app()).unwrap();
         client.card().get(&card()).unwrap();
         fake.revoke_all();
@@ -331,7 +315,7 @@ mod blocking {
     #[test]
     fn classic_tokens_and_retries() {
         let fake = FakeWeChat::new(7200);
-        let (_rt, server) = serve(&fake);
+        let (_rt, server) = serve_blocking(&fake);
         let client = Client::new(config(&server), app().classic()).unwrap();
         fake.then_reply(&[-1]);
         client.card().get(&card()).unwrap();
@@ -352,7 +336,7 @@ mod blocking {
     #[test]
     fn the_card_ticket_is_shared_by_threads() {
         let fake = FakeWeChat::new(7200);
-        let (_rt, server) = serve(&fake);
+        let (_rt, server) = serve_blocking(&fake);
         let client = Client::new(config(&server), app()).unwrap();
         let threads: Vec<_> = (0..20)
             .map(|_| {
@@ -369,7 +353,7 @@ mod blocking {
     #[test]
     fn tracing_never_shows_a_secret() {
         let fake = FakeWeChat::new(7200);
-        let (_rt, server) = serve(&fake);
+        let (_rt, server) = serve_blocking(&fake);
         let (subscriber, output) = capture();
         tracing::subscriber::with_default(subscriber, || {
             let client = Client::new(config(&server), app()).unwrap();

@@ -9,14 +9,14 @@
 
 #[path = "support/fake.rs"]
 mod fake;
+#[path = "support/net.rs"]
+mod net;
 
-use fake::{APP_SECRET, FakeWeChat, start};
-use std::net::TcpListener;
+use fake::{APP_SECRET, FakeWeChat, card, serve_blocking};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use wechat_card::card::CardGetRequest;
 use wechat_card::store::{RedisStore, StoredToken, TokenStore};
 use wechat_card::{AppCredentials, Config};
 use wiremock::MockServer;
@@ -32,11 +32,7 @@ impl Redis {
         if let Ok(url) = std::env::var("WECHAT_CARD_TEST_REDIS") {
             return Redis { url, child: None };
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = net::free_port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -84,25 +80,11 @@ fn config(server: &MockServer) -> Config {
         .lock_ttl(Duration::from_millis(800))
 }
 
-fn card() -> CardGetRequest {
-    CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
-}
-
-fn serve(fake: &FakeWeChat) -> (tokio::runtime::Runtime, MockServer) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt.block_on(start(fake));
-    (rt, server)
-}
-
 #[test]
 fn eight_blocking_clients_on_a_cold_cache_share_one_token() {
     let redis = Redis::start();
     let fake = FakeWeChat::new(7200);
-    let (_rt, server) = serve(&fake);
+    let (_rt, server) = serve_blocking(&fake);
     let appid = appid("blocking");
     let threads: Vec<_> = (0..8)
         .map(|_| {
@@ -128,7 +110,7 @@ fn eight_blocking_clients_on_a_cold_cache_share_one_token() {
 fn eight_async_clients_on_a_cold_cache_share_one_token() {
     let redis = Redis::start();
     let fake = FakeWeChat::new(7200);
-    let (rt, server) = serve(&fake);
+    let (rt, server) = serve_blocking(&fake);
     let appid = appid("async");
     let clients: Vec<_> = (0..8)
         .map(|_| {
@@ -156,26 +138,18 @@ fn eight_async_clients_on_a_cold_cache_share_one_token() {
 fn a_dead_lock_holder_delays_the_others_only_until_its_lock_expires() {
     let redis = Redis::start();
     let fake = FakeWeChat::new(7200);
-    let (_rt, server) = serve(&fake);
+    let (_rt, server) = serve_blocking(&fake);
     let appid = appid("dead");
-    // A separate process takes the refresh lock and exits without releasing it or
-    // storing a token: it died holding the lock.
+    // Another holder (its own store, its own connection: to Redis, another process)
+    // takes the refresh lock and goes away without releasing it or storing a token:
+    // it died holding the lock.
     let key = format!("wechat-card:{appid}:access_token:lock");
-    let status = Command::new("redis-cli")
-        .args([
-            "-u",
-            &redis.url,
-            "SET",
-            &key,
-            "a-process-that-died",
-            "NX",
-            "PX",
-            "800",
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .expect("redis-cli comes with redis-server");
-    assert!(status.success());
+    assert!(
+        redis
+            .store()
+            .try_lock(&key, "a-process-that-died", Duration::from_millis(800))
+            .unwrap()
+    );
     assert!(
         !redis
             .store()
@@ -207,7 +181,7 @@ fn a_dead_lock_holder_delays_the_others_only_until_its_lock_expires() {
 fn a_live_holder_s_token_is_used_without_fetching() {
     let redis = Redis::start();
     let fake = FakeWeChat::new(7200);
-    let (_rt, server) = serve(&fake);
+    let (_rt, server) = serve_blocking(&fake);
     let appid = appid("live");
     let store = redis.store();
     let key = format!("wechat-card:{appid}:access_token");
@@ -263,7 +237,7 @@ fn a_live_holder_s_token_is_used_without_fetching() {
 fn a_token_rejected_in_one_process_is_replaced_for_all() {
     let redis = Redis::start();
     let fake = FakeWeChat::new(7200);
-    let (_rt, server) = serve(&fake);
+    let (_rt, server) = serve_blocking(&fake);
     let appid = appid("rejected");
     let client = || {
         let app = AppCredentials::new(appid.clone(), APP_SECRET).store(redis.store());

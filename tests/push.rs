@@ -76,13 +76,18 @@ mod receiver {
         format!("signature={signature}&timestamp={timestamp}&nonce={nonce}&openid=oUser")
     }
 
-    fn safe_push(message: &str) -> (String, String) {
-        let ts = NOW.to_string();
-        let (encrypt, msg_signature) = safe().encrypt(message, &ts, "n1");
+    /// `message` encrypted at `timestamp`, and the query that signs it: (query, Encrypt).
+    fn encrypted(message: &str, timestamp: &str) -> (String, String) {
+        let (encrypt, msg_signature) = safe().encrypt(message, timestamp, "n1");
         let query = format!(
             "{}&encrypt_type=aes&msg_signature={msg_signature}",
-            signed_query(&ts, "n1")
+            signed_query(timestamp, "n1")
         );
+        (query, encrypt)
+    }
+
+    fn safe_push(message: &str) -> (String, String) {
+        let (query, encrypt) = encrypted(message, &NOW.to_string());
         let body = format!(
             "<xml>\n  <ToUserName><![CDATA[gh_1]]></ToUserName>\n  <Encrypt><![CDATA[{encrypt}]]></Encrypt>\n</xml>"
         );
@@ -217,12 +222,7 @@ mod receiver {
 
     #[test]
     fn encrypt_may_be_escaped_text_rather_than_cdata() {
-        let ts = NOW.to_string();
-        let (encrypt, msg_signature) = safe().encrypt("<xml/>", &ts, "n1");
-        let query = format!(
-            "{}&encrypt_type=aes&msg_signature={msg_signature}",
-            signed_query(&ts, "n1")
-        );
+        let (query, encrypt) = encrypted("<xml/>", &NOW.to_string());
         // '+' and '/' need no escaping, but an escaped character must be read back.
         let escaped = encrypt.replacen('+', "&#43;", 1);
         let body = format!("<xml><Encrypt>{escaped}</Encrypt></xml>");
@@ -253,11 +253,31 @@ mod receiver {
         );
         let forged = query.replace("nonce=n1", "nonce=n9");
         assert!(Receiver::plain(TOKEN).verify_url(&forged).is_err());
+        // Signed, but without an echostr: nothing to answer with.
         assert!(
             Receiver::plain(TOKEN)
                 .verify_url(&signed_query("1", "n1"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_receiver_returns_typed_events() {
+        // The wall clock: Receiver::event checks freshness against it.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let body = format!(
+            "<xml><ToUserName>gh</ToUserName><FromUserName>oUser</FromUserName><CreateTime>{now}</CreateTime><MsgType>event</MsgType><Event>user_del_card</Event><CardId>pCard</CardId><UserCardCode>123</UserCardCode></xml>"
+        );
+        let (query, encrypt) = encrypted(&body, &now);
+        let wrapped = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+        match safe_receiver().event(&query, wrapped.as_bytes()).unwrap() {
+            wechat_card::push::events::CardEvent::UserDelCard(e) => assert_eq!(e.card_id, "pCard"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -426,29 +446,5 @@ mod events {
             let event = CardEvent::UserConsumeCard(event);
             proptest::prop_assert_eq!(CardEvent::parse(&event.to_xml()).unwrap(), event);
         }
-    }
-}
-
-#[test]
-fn the_receiver_returns_typed_events() {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string();
-    let body = format!(
-        "<xml><ToUserName>gh</ToUserName><FromUserName>oUser</FromUserName><CreateTime>{now}</CreateTime><MsgType>event</MsgType><Event>user_del_card</Event><CardId>pCard</CardId><UserCardCode>123</UserCardCode></xml>"
-    );
-    let (encrypt, msg_signature) = safe().encrypt(&body, &now, "n");
-    let signature = card_signature([TOKEN, now.as_str(), "n"]);
-    let query = format!(
-        "signature={signature}&timestamp={now}&nonce=n&encrypt_type=aes&msg_signature={msg_signature}"
-    );
-    let wrapped = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
-    let receiver = wechat_card::push::Receiver::safe_mode(TOKEN, KEY, APPID).unwrap();
-    match receiver.event(&query, wrapped.as_bytes()).unwrap() {
-        wechat_card::push::events::CardEvent::UserDelCard(e) => assert_eq!(e.card_id, "pCard"),
-        other => panic!("{other:?}"),
     }
 }

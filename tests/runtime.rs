@@ -1,5 +1,8 @@
 //! The hand-written runtime: errors, secrecy, decoding, timeouts — for both clients.
 
+#[path = "support/net.rs"]
+mod net;
+
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -34,10 +37,7 @@ fn assert_secret_free(err: &Error) {
 
 /// A port nothing listens on.
 fn closed_port() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
+    format!("http://127.0.0.1:{}", net::free_port())
 }
 
 /// Accepts connections and never answers, for timeout tests.

@@ -25,7 +25,10 @@ use wechat_card::{ErrCode, Error};
 
 #[path = "support/cards.rs"]
 mod cards;
-use cards::{discount_card, member_card};
+#[path = "support/net.rs"]
+mod net;
+use cards::{create_discount, discount_card, member_card};
+use net::{free_port, sandbox_action};
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
     result
@@ -40,12 +43,7 @@ async fn the_lifecycle_of_a_coupon() {
     let client = sandbox.client().unwrap();
 
     // Create: under review, then approved (the sandbox approves at once by default).
-    let card_id = client
-        .card()
-        .create(&discount_card(2))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 2).await;
     let card = client
         .card()
         .get(&CardGetRequest::new(&card_id))
@@ -198,12 +196,7 @@ fn the_lifecycle_of_a_member_card_blocking() {
 async fn codes_gifted_made_unavailable_and_custom() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(10))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 10).await;
 
     // Gifting: the old code is gone, the friend holds a new one.
     let code = sandbox.user("o_alice").claim(&card_id).unwrap();
@@ -347,12 +340,7 @@ async fn deposit_mode_imports_dedupes_and_gives_out_imported_codes() {
 async fn review_updates_and_listing() {
     let sandbox = Sandbox::builder().review(None).start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 5).await;
     let pending = CardBatchGetRequest::new(0, 10).status_list([CardStatus::NotVerify]);
     assert_eq!(
         client
@@ -414,7 +402,7 @@ async fn review_updates_and_listing() {
         ErrCode::InvalidCardType
     );
 
-    // Deleted: listed as such, QR codes stop, claimed codes stay valid.
+    // Deleted: listed as such.
     client
         .card()
         .delete(&wechat_card::card::CardDeleteRequest::new(&card_id))
@@ -430,14 +418,7 @@ async fn review_updates_and_listing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_on_a_cold_client_request_one_token() {
     let sandbox = Sandbox::start().await.unwrap();
-    let card_id = sandbox
-        .client()
-        .unwrap()
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&sandbox.client().unwrap(), 5).await;
     assert_eq!(sandbox.token_requests(), 1);
     // A second client starts with an empty cache; 50 calls at once share one fetch.
     let cold = sandbox.client().unwrap();
@@ -457,12 +438,7 @@ async fn concurrent_calls_on_a_cold_client_request_one_token() {
 async fn tokens_expire_and_are_renewed_by_the_client() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 5).await;
     assert_eq!(sandbox.tokens_issued(), 1);
     sandbox.advance_clock(Duration::from_secs(7_300));
     // The sandbox rejects the expired token (42001); the client renews and resends.
@@ -488,12 +464,7 @@ async fn tokens_expire_and_are_renewed_by_the_client() {
 async fn faults_are_injected_per_endpoint() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 5).await;
     let get = CardGetRequest::new(&card_id);
 
     sandbox.faults().next("card.get", Fault::ErrCode(-1), 1);
@@ -575,12 +546,7 @@ fn seeded_faults_repeat() {
 async fn stock_is_conserved_under_64_concurrent_clients() {
     let sandbox = std::sync::Arc::new(Sandbox::start().await.unwrap());
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(40))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 40).await;
     // 64 users claim and consume at once; each consumes its code twice.
     let tasks: Vec<_> = (0..64)
         .map(|i| {
@@ -643,13 +609,6 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
-    let free_port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
         .args([
@@ -676,13 +635,7 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
     assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
 
     let url = format!("http://127.0.0.1:{port}");
-    let post = |action: &str, body: serde_json::Value| -> serde_json::Value {
-        let mut reply = ureq::post(&format!("{url}/sandbox/{action}"))
-            .header("content-type", "application/json")
-            .send(body.to_string().as_bytes())
-            .unwrap();
-        serde_json::from_slice(&reply.body_mut().read_to_vec().unwrap()).unwrap()
-    };
+    let post = |action: &str, body| sandbox_action(&url, action, body);
     let credentials = post("credentials", serde_json::json!({}));
     assert_eq!(credentials["appid"], "wxbinarytest0001");
 
@@ -763,12 +716,7 @@ async fn the_lifecycle_of_a_member_card() {
     );
     // Activating a coupon's code as a member card is refused, and changes nothing:
     // asked again, the answer is the same (not "already activated").
-    let coupon = client
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let coupon = create_discount(&client, 5).await;
     let coupon_code = sandbox.user("o_member").claim(&coupon).unwrap();
     for _ in 0..2 {
         let activate = MemberCardActivateRequest::new("M-0002", &coupon_code);
@@ -821,12 +769,7 @@ fn the_lifecycle_of_a_coupon_blocking() {
 async fn whitelisted_users_test_unapproved_cards_and_users_list_their_cards() {
     let sandbox = Sandbox::builder().review(None).start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&discount_card(5))
-        .await
-        .unwrap()
-        .card_id;
+    let card_id = create_discount(&client, 5).await;
     assert_eq!(
         errcode(sandbox.user("o_tester").claim(&card_id)),
         ErrCode::InvalidCardStatus

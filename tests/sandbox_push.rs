@@ -21,17 +21,13 @@ const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 #[path = "support/cards.rs"]
 mod cards;
-use cards::{discount_card, member_card};
+#[path = "support/net.rs"]
+mod net;
+use cards::{create_discount, discount_card, member_card};
 
 /// A new discount card (approved at once unless the sandbox reviews by hand).
 async fn new_card(sandbox: &Sandbox, stock: i64) -> String {
-    let client = sandbox.client().unwrap();
-    client
-        .card()
-        .create(&discount_card(stock))
-        .await
-        .unwrap()
-        .card_id
+    create_discount(&sandbox.client().unwrap(), stock).await
 }
 
 /// What the receiver saw of one request.
@@ -395,11 +391,7 @@ async fn a_slow_receiver_times_out_and_gets_the_retry() {
 async fn an_unreachable_receiver_is_given_up_on_after_the_retries() {
     let sandbox = Sandbox::builder().review(None).start().await.unwrap();
     // A port that was just free: nobody listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = net::free_port();
     sandbox
         .push_events_to(PushTarget::plain(
             format!("http://127.0.0.1:{port}/wechat"),
@@ -465,18 +457,8 @@ async fn stock_alarms_follow_the_documented_triggers() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
     let client = sandbox.client().unwrap();
-    let last_one = client
-        .card()
-        .create(&discount_card(1))
-        .await
-        .unwrap()
-        .card_id;
-    let big = client
-        .card()
-        .create(&discount_card(203))
-        .await
-        .unwrap()
-        .card_id;
+    let last_one = create_discount(&client, 1).await;
+    let big = create_discount(&client, 203).await;
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
         .unwrap();
@@ -709,14 +691,8 @@ fn other_languages_drive_pushes_over_http() {
     let server = runtime.block_on(Server::start(Receiver::plain(TOKEN), 0, None));
     let client = sandbox.blocking_client().unwrap();
     let card_id = client.card().create(&discount_card(10)).unwrap().card_id;
-    let action = |name: &str, body: serde_json::Value| -> serde_json::Value {
-        let url = format!("{}/sandbox/{name}", sandbox.url());
-        let mut reply = ureq::post(&url)
-            .header("content-type", "application/json")
-            .send(body.to_string().as_bytes())
-            .unwrap();
-        serde_json::from_slice(&reply.body_mut().read_to_vec().unwrap()).unwrap()
-    };
+    let base = sandbox.url();
+    let action = |name: &str, body| net::sandbox_action(&base, name, body);
     let verified = action(
         "verify_url",
         serde_json::json!({"url": server.url, "token": "wrong"}),

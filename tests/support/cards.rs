@@ -37,3 +37,13 @@ pub fn member_card() -> CardCreateRequest {
         Card::new(CardType::MemberCard).member_card(MemberCard::new(base).prerogative("9折")),
     )
 }
+
+/// Creates a [`discount_card`] with `stock` through `client`; its card_id.
+pub async fn create_discount(client: &wechat_card::Client, stock: i64) -> String {
+    client
+        .card()
+        .create(&discount_card(stock))
+        .await
+        .unwrap()
+        .card_id
+}

@@ -119,6 +119,22 @@ pub async fn start(fake: &FakeWeChat) -> MockServer {
     server
 }
 
+/// The mock on a runtime of its own, for blocking clients on the test thread.
+pub fn serve_blocking(fake: &FakeWeChat) -> (tokio::runtime::Runtime, MockServer) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(start(fake));
+    (rt, server)
+}
+
+/// The call the credential tests make: any authenticated endpoint would do.
+pub fn card() -> wechat_card::card::CardGetRequest {
+    wechat_card::card::CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+}
+
 /// A subscriber that writes every event and span (at TRACE, with all fields) to a
 /// shared buffer.
 pub fn capture() -> (impl tracing::Subscriber + Send + Sync, Arc<Mutex<String>>) {
