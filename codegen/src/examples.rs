@@ -72,7 +72,7 @@ fn check_model(
         return;
     };
     for key in map.keys() {
-        if !model.fields.iter().any(|f| &f.wire == key) {
+        if model.field(key).is_none() {
             push(
                 out,
                 &crate::load::join(path, key),

@@ -54,6 +54,13 @@ pub struct Model {
     pub encoding: Encoding,
 }
 
+impl Model {
+    /// The field with this wire name.
+    pub fn field(&self, wire: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.wire == wire)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// A JSON body (POST).
@@ -94,6 +101,28 @@ pub enum Ty {
     List(Box<Shape>),
     Model(String),
     Enum(String),
+}
+
+impl Ty {
+    /// The element type, through any number of lists (`Vec<Vec<T>>` -> `T`).
+    pub fn leaf(&self) -> &Ty {
+        match self {
+            Ty::List(inner) => inner.ty.leaf(),
+            other => other,
+        }
+    }
+}
+
+/// Whether a JSON value is a wire value of this type (rule, `one_of` and shortcut
+/// values): scalars and enum values only.
+pub fn fits(enums: &IndexMap<String, EnumDef>, ty: &Ty, value: &Value) -> bool {
+    match ty {
+        Ty::String => value.is_string(),
+        Ty::Int => value.is_i64(),
+        Ty::Bool => value.is_boolean(),
+        Ty::Enum(e) => enums[e].variants.iter().any(|v| &v.wire == value),
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +342,10 @@ pub struct Endpoint {
     pub host: Host,
     /// Whether the client adds `access_token`.
     pub needs_token: bool,
+    /// Whether the handlers get a `<id>_url` method: only for a GET whose URL holds no
+    /// credential (no token, no secret field). Set by the loader, which also checks
+    /// that the name clashes with no other method.
+    pub url_method: bool,
     pub idempotent: bool,
     /// How to find out whether a non-idempotent call went through.
     pub check_outcome: Option<String>,
@@ -375,9 +408,7 @@ impl Api {
         let mut out = Vec::new();
         for (i, step) in path.iter().enumerate() {
             let field = current
-                .fields
-                .iter()
-                .find(|f| &f.wire == step)
+                .field(step)
                 .ok_or_else(|| format!("`{step}` is not a field of {}", current.name))?;
             out.push(field);
             if i + 1 < path.len() {
@@ -393,17 +424,6 @@ impl Api {
             }
         }
         Ok(out)
-    }
-
-    /// Whether a JSON value is a wire value of this field's type (for rule values).
-    pub fn fits(&self, ty: &Ty, value: &Value) -> bool {
-        match ty {
-            Ty::String => value.is_string(),
-            Ty::Int => value.is_i64(),
-            Ty::Bool => value.is_boolean(),
-            Ty::Enum(e) => self.enums[e].variants.iter().any(|v| &v.wire == value),
-            _ => false,
-        }
     }
 
     pub fn errcode(&self, code: i64) -> Option<&ErrCodeDef> {

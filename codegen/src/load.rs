@@ -810,15 +810,11 @@ impl Loader {
                     Err(e) => err(errors, format!("one_of: {e}")),
                 }
             }
-            let fits = |v: &Value| match &ty {
-                Ty::String => v.is_string(),
-                Ty::Int => v.is_i64(),
-                Ty::Enum(e) => self.enums[e].variants.iter().any(|x| &x.wire == v),
-                _ => false,
-            };
+            // Not on bools: the validators have no bool form of `one_of`.
+            let allowed = |v: &Value| ty != Ty::Bool && fits(&self.enums, &ty, v);
             if wire_values.is_empty() {
                 err(errors, "one_of needs at least one value".into());
-            } else if let Some(bad) = wire_values.iter().find(|v| !fits(v)) {
+            } else if let Some(bad) = wire_values.iter().find(|v| !allowed(v)) {
                 err(
                     errors,
                     format!("one_of value {bad} is not a value of this field's type"),
@@ -1058,11 +1054,22 @@ impl Loader {
                 }
             }
             for name in s.args.iter().chain(set.iter().map(|(k, _)| k)) {
-                if !model.fields.iter().any(|f| &f.wire == name) {
+                if model.field(name).is_none() {
                     errors.push(ctx.err(
                         at.clone(),
                         format!("`{name}` is not a field of the request"),
                     ));
+                }
+            }
+            // The handlers write fixed values as literals of the field's type.
+            for (k, v) in &set {
+                if let Some(f) = model.field(k) {
+                    if !fits(&self.enums, &f.shape.ty, v) {
+                        errors.push(ctx.err(
+                            format!("{at}.set.{k}"),
+                            format!("{v} is not a value of this field's type"),
+                        ));
+                    }
                 }
             }
             for f in model.fields.iter().filter(|f| f.required) {
@@ -1129,7 +1136,7 @@ impl Loader {
                     .iter()
                     .map(|s| (s.name.clone(), format!("shortcut of `{}`", e.id))),
             );
-            if e.method == Method::Get && !e.needs_token {
+            if e.url_method {
                 methods.push((format!("{}_url", e.id), format!("URL method of `{}`", e.id)));
             }
         }
@@ -1272,6 +1279,10 @@ impl Loader {
         if let Some(r) = &response {
             self.models[r].is_response_root = true;
         }
+        // A credential must never end up in a URL handed out.
+        let url_method = method == Method::Get
+            && !needs_token
+            && !self.models[&request].fields.iter().any(|f| f.secret);
         self.request_encoding(ctx, &request, method, errors);
         let shortcuts = self.shortcuts(ctx, &request, e.shortcuts, errors);
 
@@ -1305,6 +1316,7 @@ impl Loader {
             fixed_query,
             host,
             needs_token,
+            url_method,
             idempotent: e.idempotent,
             check_outcome: e.check_outcome,
             request,
@@ -1345,7 +1357,7 @@ fn check_rule_paths(api: &Api, origins: &BTreeMap<String, Ctx>, errors: &mut Vec
                     Err(e) => errors.push(ctx.err(at.clone(), e)),
                     Ok(fields) => {
                         let last = fields.last().expect("paths are not empty");
-                        if !api.fits(&last.shape.ty, v) {
+                        if !fits(&api.enums, &last.shape.ty, v) {
                             errors.push(
                                 ctx.err(
                                     at.clone(),
@@ -1381,11 +1393,7 @@ fn mark_request_side(api: &mut Api) {
         }
         model.request_side = true;
         for f in &model.fields {
-            let mut ty = &f.shape.ty;
-            while let Ty::List(inner) = ty {
-                ty = &inner.ty;
-            }
-            if let Ty::Model(m) = ty {
+            if let Ty::Model(m) = f.shape.ty.leaf() {
                 stack.push(m.clone());
             }
         }

@@ -452,3 +452,69 @@ fn documented_values_need_an_enum_name_and_examples_must_use_them() {
         "{errors:#?}"
     );
 }
+
+/// The base group with one shortcut of `get`.
+fn with_shortcut(args: &str, set: &str) -> String {
+    GROUP.replace(
+        "    errcodes: [40056]\n",
+        &format!(
+            "    shortcuts:\n      - {{ name: get_fixed, summary: s, args: {args}, set: {set} }}\n    errcodes: [40056]\n"
+        ),
+    )
+}
+
+#[test]
+fn shortcut_set_values_fit_their_fields() {
+    assert!(load(&spec(&with_shortcut("[code]", "{ status: S_OK }"))).is_ok());
+    rejects(
+        &with_shortcut("[code]", "{ status: NOPE }"),
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].set.status",
+        r#""NOPE" is not a value of this field's type"#,
+    );
+    rejects(
+        &with_shortcut("[]", "{ code: 5 }"),
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].set.code",
+        "5 is not a value of this field's type",
+    );
+}
+
+#[test]
+fn an_inline_type_named_by_a_later_endpoint_is_emitted_once() {
+    let with_inline = GROUP.replace(
+        "        tags:",
+        "        filter: { type: object, fields: { since: { type: int } } }\n        tags:",
+    );
+    let later = r#"  - id: list
+    summary: list codes
+    http: POST /card/code/list
+    idempotent: true
+    request:
+      fields:
+        filter: DemoGetRequestFilter
+    response:
+      fields: {}
+    examples:
+      - name: ok
+        source: test
+        request: { filter: { since: 1 } }
+        response: { errcode: 0, errmsg: ok }
+"#;
+    let files = generate(&spec(&format!("{with_inline}{later}"))).unwrap_or_else(|e| panic!("{e}"));
+    let demo = files
+        .iter()
+        .find(|f| f.path == "src/generated/demo.rs")
+        .expect("a group file");
+    assert_eq!(
+        demo.text
+            .matches("pub struct DemoGetRequestFilter {")
+            .count(),
+        1,
+        "{}",
+        demo.text
+    );
+    assert!(demo.text.contains("pub struct DemoListRequest {"));
+}

@@ -224,11 +224,7 @@ pub fn shortcut_arg_values<'a>(
     s.args
         .iter()
         .map(|a| {
-            let f = model
-                .fields
-                .iter()
-                .find(|f| &f.wire == a)
-                .expect("checked by the loader");
+            let f = model.field(a).expect("checked by the loader");
             let v = example
                 .get(a)
                 .cloned()

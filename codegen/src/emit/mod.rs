@@ -137,11 +137,7 @@ pub fn format_expr(expr: TokenStream) -> String {
 
 fn mod_rs(api: &Api) -> TokenStream {
     let groups: Vec<_> = api.groups.iter().map(|g| ident(&g.name)).collect();
-    let handlers: Vec<_> = api
-        .groups
-        .iter()
-        .map(|g| ident(&format!("{}Handler", heck_upper(&g.name))))
-        .collect();
+    let handlers: Vec<_> = api.groups.iter().map(|g| handler_type(&g.name)).collect();
     let group_docs = api
         .groups
         .iter()
@@ -177,11 +173,6 @@ fn mod_rs(api: &Api) -> TokenStream {
             pub use super::client::{#(#handlers),*};
         }
     }
-}
-
-fn heck_upper(s: &str) -> String {
-    use heck::ToUpperCamelCase;
-    s.to_upper_camel_case()
 }
 
 fn errcode(api: &Api) -> TokenStream {
@@ -376,11 +367,16 @@ fn types_file(api: &Api, file: &str) -> TokenStream {
 }
 
 fn group(api: &Api, g: &Group) -> TokenStream {
-    let roots = g
-        .endpoints
-        .iter()
-        .flat_map(|e| std::iter::once(e.request.as_str()).chain(e.response.as_deref()));
-    let models = models::file_models(api, roots);
+    // One pass: each endpoint's structs are those of its request and reply that no
+    // earlier endpoint emitted (a later endpoint may name an earlier one's inline type).
+    let mut models: Vec<&Model> = Vec::new();
+    let mut endpoint_models = Vec::new();
+    for e in &g.endpoints {
+        let start = models.len();
+        let roots = std::iter::once(e.request.as_str()).chain(e.response.as_deref());
+        models::add_models(api, roots, &mut models);
+        endpoint_models.push(start..models.len());
+    }
     let defined: BTreeSet<String> = models.iter().map(|m| m.name.clone()).collect();
     let mut referenced = BTreeSet::new();
     models
@@ -391,10 +387,8 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     let runtime = runtime_imports(&models, false);
     let module_doc = format!(" {}\n\n Official documentation: <{}>", g.title, g.doc);
     let module_doc = module_doc.lines().map(|l| quote!(#![doc = #l]));
-    let items = g.endpoints.iter().map(|e| {
-        let mut ms = models::file_models(api, [e.request.as_str()]);
-        ms.extend(models::file_models(api, e.response.as_deref()));
-        let structs = ms.iter().map(|m| models::model(api, m));
+    let items = g.endpoints.iter().zip(endpoint_models).map(|(e, range)| {
+        let structs = models[range].iter().map(|m| models::model(api, m));
         let descriptor = descriptor(api, e);
         quote!(#(#structs)* #descriptor)
     });
@@ -417,17 +411,6 @@ fn group(api: &Api, g: &Group) -> TokenStream {
         #imports
 
         #(#items)*
-    }
-}
-
-/// The Rust type of an endpoint's reply.
-fn response_type(e: &Endpoint) -> TokenStream {
-    match &e.response {
-        Some(name) => {
-            let (module, name) = (ident(&e.group), ident(name));
-            quote!(crate::#module::#name)
-        }
-        None => quote!(crate::Binary),
     }
 }
 
@@ -589,7 +572,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
     };
     let accessors = api.groups.iter().map(|g| {
         let method = ident(&g.name);
-        let handler = ident(&format!("{}Handler", heck_upper(&g.name)));
+        let handler = handler_type(&g.name);
         let doc = doc_attrs(&format!("{} — `spec/api/{}.yaml`.", g.title, g.name));
         quote! {
             #doc
@@ -599,7 +582,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
         }
     });
     let groups = api.groups.iter().map(|g| {
-        let handler = ident(&format!("{}Handler", heck_upper(&g.name)));
+        let handler = handler_type(&g.name);
         let doc = doc_attrs(&format!(
             "{} ({flavour_doc}). Get one with `client.{}()`.\n\nOfficial documentation: <{}>",
             g.title, g.name, g.doc
@@ -613,9 +596,8 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
             let shortcuts = e.shortcuts.iter().map(|s| {
                 let name = ident(&s.name);
                 let model = api.model(&e.request);
-                let field = |wire: &str| model.fields.iter().find(|f| f.wire == wire).expect("checked by the loader");
                 let params = s.args.iter().map(|a| {
-                    let f = field(a);
+                    let f = model.field(a).expect("checked by the loader");
                     let arg = ident(&f.rust);
                     let (ty, _) = models::parameter(&f.shape.ty, &arg);
                     quote!(#arg: #ty)
@@ -630,11 +612,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
                     }
                 }
             });
-            // Only where the URL holds no credential: no token, no secret field.
-            let public = e.method == Method::Get
-                && !e.needs_token
-                && !api.model(&e.request).fields.iter().any(|f| f.secret);
-            let url = public.then(|| {
+            let url = e.url_method.then(|| {
                 let name = format_ident!("{}_url", e.id);
                 let doc = doc_attrs(&docs::url_doc(api, e, flavour));
                 quote! {

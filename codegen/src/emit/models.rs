@@ -8,7 +8,19 @@ use std::collections::BTreeSet;
 
 /// The models of one file in reading order: each root followed by its inline objects.
 pub fn file_models<'a>(api: &'a Api, roots: impl IntoIterator<Item = &'a str>) -> Vec<&'a Model> {
-    let mut out: Vec<&Model> = Vec::new();
+    let mut out = Vec::new();
+    add_models(api, roots, &mut out);
+    out
+}
+
+/// Appends to `out` the models of `roots` it does not hold yet, in reading order. A
+/// file built in several calls thus emits each struct once, even where a later root
+/// reaches an earlier one's inline object.
+pub fn add_models<'a>(
+    api: &'a Api,
+    roots: impl IntoIterator<Item = &'a str>,
+    out: &mut Vec<&'a Model>,
+) {
     for root in roots {
         let mut stack = vec![root];
         while let Some(name) = stack.pop() {
@@ -26,12 +38,10 @@ pub fn file_models<'a>(api: &'a Api, roots: impl IntoIterator<Item = &'a str>) -
             stack.extend(children.into_iter().rev());
         }
     }
-    out
 }
 
 fn inline_child<'a>(api: &'a Api, parent: &Model, ty: &'a Ty) -> Option<&'a str> {
-    match ty {
-        Ty::List(inner) => inline_child(api, parent, &inner.ty),
+    match ty.leaf() {
         Ty::Model(m) if api.model(m).inline && api.model(m).home == parent.home => Some(m),
         _ => None,
     }
@@ -39,17 +49,10 @@ fn inline_child<'a>(api: &'a Api, parent: &Model, ty: &'a Ty) -> Option<&'a str>
 
 /// Names of models and enums a model's fields refer to.
 pub fn references(model: &Model, out: &mut BTreeSet<String>) {
-    fn walk(ty: &Ty, out: &mut BTreeSet<String>) {
-        match ty {
-            Ty::List(inner) => walk(&inner.ty, out),
-            Ty::Model(m) | Ty::Enum(m) => {
-                out.insert(m.clone());
-            }
-            _ => {}
-        }
-    }
     for f in &model.fields {
-        walk(&f.shape.ty, out);
+        if let Ty::Model(m) | Ty::Enum(m) = f.shape.ty.leaf() {
+            out.insert(m.clone());
+        }
     }
 }
 
@@ -65,8 +68,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         let rust = ident(&f.rust);
         let ty = field_type(&f.shape.ty);
         let doc = doc_attrs(&field_doc(f));
-        let unraw = f.rust.trim_start_matches("r#");
-        let rename = (f.wire != unraw).then(|| {
+        let rename = (f.wire != f.rust).then(|| {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
@@ -158,14 +160,14 @@ fn deserialize(model: &Model) -> TokenStream {
         .map(|f| {
             format_ident!(
                 "{}",
-                heck::ToUpperCamelCase::to_upper_camel_case(f.rust.trim_start_matches("r#"))
+                heck::ToUpperCamelCase::to_upper_camel_case(f.rust.as_str())
             )
         })
         .collect();
     let vars: Vec<proc_macro2::Ident> = model
         .fields
         .iter()
-        .map(|f| format_ident!("v_{}", f.rust.trim_start_matches("r#")))
+        .map(|f| format_ident!("v_{}", f.rust))
         .collect();
     let wires: Vec<&String> = model.fields.iter().map(|f| &f.wire).collect();
     let types = model.fields.iter().map(|f| field_type(&f.shape.ty));
@@ -264,7 +266,7 @@ fn secret_debug(model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let name_str = &model.name;
     let fields = model.fields.iter().map(|f| {
-        let (rust, label) = (ident(&f.rust), f.rust.trim_start_matches("r#"));
+        let (rust, label) = (ident(&f.rust), &f.rust);
         if f.secret {
             quote!(.field(#label, &"***"))
         } else {
@@ -284,11 +286,7 @@ fn secret_debug(model: &Model) -> TokenStream {
 }
 
 fn can_hold_unknown(ty: &Ty) -> bool {
-    match ty {
-        Ty::List(inner) => can_hold_unknown(&inner.ty),
-        Ty::Model(_) | Ty::Enum(_) => true,
-        _ => false,
-    }
+    matches!(ty.leaf(), Ty::Model(_) | Ty::Enum(_))
 }
 
 /// How a constructor or setter takes a value of this type, and how it stores it.
@@ -347,10 +345,7 @@ fn builder(model: &Model) -> TokenStream {
     let setters = model.fields.iter().filter(|f| !f.required).map(|f| {
         let field = ident(&f.rust);
         let (ty, store) = parameter(&f.shape.ty, &field);
-        let doc = doc_attrs(&format!(
-            "Sets [`{0}`](Self::{0}).",
-            f.rust.trim_start_matches("r#")
-        ));
+        let doc = doc_attrs(&format!("Sets [`{0}`](Self::{0}).", f.rust));
         quote! {
             #doc
             pub fn #field(mut self, #field: #ty) -> Self {
@@ -418,11 +413,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
                 _ => quote!(at_most_one_of),
             };
             let present = names.iter().map(|n| {
-                let f = model
-                    .fields
-                    .iter()
-                    .find(|f| &f.wire == n)
-                    .expect("checked by the loader");
+                let f = model.field(n).expect("checked by the loader");
                 let field = ident(&f.rust);
                 quote!(self.#field.is_some())
             });
@@ -434,16 +425,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             max_days,
             before_today,
         } => {
-            let rust = |n: &String| {
-                ident(
-                    &model
-                        .fields
-                        .iter()
-                        .find(|f| &f.wire == n)
-                        .expect("checked")
-                        .rust,
-                )
-            };
+            let rust = |n: &String| ident(&model.field(n).expect("checked").rust);
             let (b, e) = (rust(begin), rust(end));
             let max = match max_days {
                 Some(n) => {
@@ -460,7 +442,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             strict,
         } => {
             let value = |n: &String| {
-                let f = model.fields.iter().find(|f| &f.wire == n).expect("checked");
+                let f = model.field(n).expect("checked");
                 let field = ident(&f.rust);
                 if f.required {
                     quote!(Some(self.#field))
@@ -473,7 +455,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         }
         Rule::MaxTotalItems { fields, max } => {
             let lens = fields.iter().map(|n| {
-                let f = model.fields.iter().find(|f| &f.wire == n).expect("checked");
+                let f = model.field(n).expect("checked");
                 let field = ident(&f.rust);
                 if f.required {
                     quote!(self.#field.len())
@@ -828,11 +810,7 @@ fn equals(
 fn is_set(api: &Api, model: &Model, path: &[String], want_set: bool) -> TokenStream {
     if let [only] = path {
         // A field of this object: `self.x.is_some()` reads better than via `as_ref()`.
-        let f = model
-            .fields
-            .iter()
-            .find(|f| &f.wire == only)
-            .expect("checked by the loader");
+        let f = model.field(only).expect("checked by the loader");
         let field = ident(&f.rust);
         return match (f.required, want_set) {
             (true, set) => quote!(#set),

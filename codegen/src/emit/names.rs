@@ -37,6 +37,23 @@ pub fn public_path(api: &Api, type_name: &str) -> String {
     format!("wechat_card::{module}::{type_name}")
 }
 
+/// A group's handler type: `CodeHandler` for `code`, in both clients.
+pub fn handler_type(group: &str) -> Ident {
+    use heck::ToUpperCamelCase;
+    ident(&format!("{}Handler", group.to_upper_camel_case()))
+}
+
+/// The Rust type of an endpoint's reply, as a path from the crate root.
+pub fn response_type(e: &Endpoint) -> TokenStream {
+    match &e.response {
+        Some(name) => {
+            let (module, name) = (ident(&e.group), ident(name));
+            quote!(crate::#module::#name)
+        }
+        None => quote!(crate::Binary),
+    }
+}
+
 /// The Rust type of a shape (without the `Option` of optional fields).
 pub fn rust_type(ty: &Ty) -> TokenStream {
     match ty {

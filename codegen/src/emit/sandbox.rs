@@ -12,16 +12,6 @@ fn handler_name(e: &Endpoint) -> proc_macro2::Ident {
     format_ident!("{}_{}", e.group, e.id)
 }
 
-fn response_type(e: &Endpoint) -> TokenStream {
-    match &e.response {
-        Some(name) => {
-            let (module, name) = (ident(&e.group), ident(name));
-            quote!(crate::#module::#name)
-        }
-        None => quote!(crate::Binary),
-    }
-}
-
 /// How each field of a query or multipart request travels.
 fn kinds(api: &Api, e: &Endpoint) -> TokenStream {
     let model = api.model(&e.request);

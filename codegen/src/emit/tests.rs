@@ -518,7 +518,7 @@ impl Walker<'_> {
                     obj.remove(n);
                 }
                 for n in names.iter().take(count) {
-                    let f = m.fields.iter().find(|f| &f.wire == n).expect("checked");
+                    let f = m.field(n).expect("checked");
                     obj.insert(n.clone(), minimal(api, &f.shape));
                 }
                 self.push(d, examples::rule_path(path, names), rule_name, None);
@@ -589,11 +589,7 @@ impl Walker<'_> {
                     return;
                 }
                 let m = api.model(model);
-                let first = m
-                    .fields
-                    .iter()
-                    .find(|f| f.wire == fields[0])
-                    .expect("checked");
+                let first = m.field(&fields[0]).expect("checked");
                 let Some(item) = item_of(
                     api,
                     &first.shape,
@@ -812,11 +808,7 @@ pub fn minimal(api: &Api, shape: &Shape) -> Value {
             }
             for rule in &model.rules {
                 if let Rule::ExactlyOneOf(names) = rule {
-                    let f = model
-                        .fields
-                        .iter()
-                        .find(|f| f.wire == names[0])
-                        .expect("checked");
+                    let f = model.field(&names[0]).expect("checked");
                     obj.insert(f.wire.clone(), minimal(api, &f.shape));
                 }
             }
