@@ -355,6 +355,45 @@ fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) 
             }
         }
     }
+    // An enumeration is generated once, by name: every use must list the same values,
+    // and the name must not be taken by a generated type.
+    let mut taken: std::collections::HashSet<&str> = ["Envelope", "CardEvent", "UnknownEvent"]
+        .into_iter()
+        .chain(file.events.iter().map(|e| e.name.as_str()))
+        .collect();
+    let mut enums: std::collections::HashMap<&str, &Vec<String>> = Default::default();
+    let uses = file
+        .envelope
+        .iter()
+        .map(|f| ("envelope".to_owned(), f))
+        .chain(
+            file.events
+                .iter()
+                .flat_map(|e| e.fields.iter().map(|f| (format!("event `{}`", e.event), f))),
+        );
+    for (location, f) in uses {
+        let (Some(name), Some(values)) = (&f.enum_name, &f.values) else {
+            continue;
+        };
+        let ctx = Ctx {
+            location,
+            ..ctx.clone()
+        };
+        match enums.get(name.as_str()) {
+            Some(first) if *first != values => errors.push(ctx.err(
+                &f.name,
+                format!("enum `{name}` is listed elsewhere with other values"),
+            )),
+            Some(_) => {}
+            None if !taken.insert(name.as_str()) => errors.push(ctx.err(
+                &f.name,
+                format!("enum `{name}` is the name of another generated type"),
+            )),
+            None => {
+                enums.insert(name.as_str(), values);
+            }
+        }
+    }
 }
 
 fn events_ir(file: raw::EventsFile) -> crate::ir::Events {

@@ -376,6 +376,34 @@ fn an_event_example_must_use_only_listed_fields() {
 }
 
 #[test]
+fn an_event_enum_is_one_type() {
+    let with_values = EVENTS.replace(
+        "{ name: IsChatRoom, type: flag, doc: \"1 in a group chat\" }",
+        "{ name: IsChatRoom, type: flag, doc: \"1 in a group chat\" }\n      - { name: Source, type: string, enum: Source, values: [A, B], doc: where }\n      - { name: Origin, type: string, enum: Source, values: [A], doc: whence }",
+    );
+    let errors = errors_of(&with_values);
+    assert!(
+        errors.iter().any(|e| e.field == "Origin"
+            && e.message
+                .contains("enum `Source` is listed elsewhere with other values")),
+        "{errors:#?}"
+    );
+    let clash = with_values.replace(
+        "enum: Source, values: [A]",
+        "enum: UserDelCard, values: [A]",
+    );
+    let errors = errors_of(&clash);
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("enum `UserDelCard` is the name of another generated type")),
+        "{errors:#?}"
+    );
+    let same = with_values.replace("values: [A], doc: whence", "values: [A, B], doc: whence");
+    assert!(load(&with_events(&same)).is_ok());
+}
+
+#[test]
 fn delivery_is_required_and_allows_time_to_reply() {
     let errors = errors_of(&EVENTS.replace("timeout_seconds: 5", "timeout_seconds: 0"));
     assert!(
