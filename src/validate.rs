@@ -94,6 +94,11 @@ pub enum Rule {
         begin: String,
         end: String,
     },
+    /// Not in the documented format (a colour name, …): `expected` says which.
+    Format {
+        expected: &'static str,
+        actual: String,
+    },
     /// The date window is longer than WeChat allows.
     MaxDays {
         max: i64,
@@ -139,7 +144,7 @@ impl Rule {
             Rule::Required => "required",
             Rule::MaxBytes { .. } => "max_bytes",
             Rule::MaxChars { .. } => "max_chars",
-            Rule::DateFormat { .. } => "format",
+            Rule::DateFormat { .. } | Rule::Format { .. } => "format",
             Rule::Min { .. } => "min",
             Rule::Max { .. } => "max",
             Rule::MinItems { .. } => "min_items",
@@ -205,6 +210,7 @@ impl fmt::Display for Rule {
                     fields.join(", ")
                 )
             }
+            Rule::Format { expected, actual } => write!(f, "must be {expected}, got {actual:?}"),
             Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
             Rule::MaxDays { max, actual } => {
                 write!(f, "spans {actual} days, at most {max} are allowed")
@@ -346,6 +352,19 @@ impl Checker {
     pub fn date(&mut self, value: &str) {
         if parse_date(value).is_none() {
             self.push(Rule::DateFormat {
+                actual: value.to_owned(),
+            });
+        }
+    }
+
+    /// A card colour name: `Color` and three digits (card/getcolors lists them).
+    pub fn color(&mut self, value: &str) {
+        let ok = value
+            .strip_prefix("Color")
+            .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            self.push(Rule::Format {
+                expected: "a colour name from card/getcolors (Color010 … Color100)",
                 actual: value.to_owned(),
             });
         }

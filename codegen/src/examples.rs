@@ -44,9 +44,26 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
 }
 
+/// Which way a value travels: what we send must meet every rule of the spec; what we
+/// receive need only have the documented shape (see spec/README.md, "Directions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Send,
+    Receive,
+}
+
+/// A request as the generated validators check it.
 pub fn check(api: &Api, model: &str, value: &Value, today: Date) -> Vec<Problem> {
     let mut out = Vec::new();
-    check_model(api, model, value, "", today, &mut out);
+    check_model(api, model, value, "", Direction::Send, today, &mut out);
+    out
+}
+
+/// A reply: keys, JSON types and enum values only. WeChat may leave out a field it
+/// requires of us, or send one beyond the limits it sets for requests.
+pub fn check_reply(api: &Api, model: &str, value: &Value, today: Date) -> Vec<Problem> {
+    let mut out = Vec::new();
+    check_model(api, model, value, "", Direction::Receive, today, &mut out);
     out
 }
 
@@ -63,6 +80,7 @@ fn check_model(
     name: &str,
     value: &Value,
     path: &str,
+    direction: Direction,
     today: Date,
     out: &mut Vec<Problem>,
 ) {
@@ -84,10 +102,15 @@ fn check_model(
     for f in &model.fields {
         let fpath = crate::load::join(path, &f.wire);
         match map.get(&f.wire) {
-            None if f.required => push(out, &fpath, "schema", "required field missing".into()),
+            None if f.required && direction == Direction::Send => {
+                push(out, &fpath, "schema", "required field missing".into())
+            }
             None => {}
-            Some(v) => check_shape(api, &f.shape, v, &fpath, today, out),
+            Some(v) => check_shape(api, &f.shape, v, &fpath, direction, today, out),
         }
+    }
+    if direction == Direction::Receive {
+        return;
     }
     for rule in &model.rules {
         let present = |names: &[String]| {
@@ -235,6 +258,7 @@ fn check_shape(
     shape: &Shape,
     v: &Value,
     path: &str,
+    direction: Direction,
     today: Date,
     out: &mut Vec<Problem>,
 ) {
@@ -249,10 +273,18 @@ fn check_shape(
         Ty::List(_) if !v.is_array() => return push(out, path, "schema", "expected a list".into()),
         Ty::List(inner) => {
             for (i, item) in v.as_array().into_iter().flatten().enumerate() {
-                check_shape(api, inner, item, &format!("{path}[{i}]"), today, out);
+                check_shape(
+                    api,
+                    inner,
+                    item,
+                    &format!("{path}[{i}]"),
+                    direction,
+                    today,
+                    out,
+                );
             }
         }
-        Ty::Model(m) => check_model(api, m, v, path, today, out),
+        Ty::Model(m) => check_model(api, m, v, path, direction, today, out),
         Ty::File => {
             let ok = v.as_object().is_some_and(|m| {
                 m.len() == 3
@@ -271,10 +303,16 @@ fn check_shape(
         }
         Ty::Enum(e) => {
             let def = &api.enums[e];
-            if def.is_int && !v.is_i64() || !def.is_int && !v.is_string() {
+            let alias = direction == Direction::Receive && def.variants.iter().any(|x| x.reads(v));
+            if !alias && (def.is_int && !v.is_i64() || !def.is_int && !v.is_string()) {
                 return push(out, path, "schema", format!("expected a value of {e}"));
             }
-            if !def.variants.iter().any(|x| &x.wire == v) {
+            // Old wire forms are read from replies, never sent.
+            let known = match direction {
+                Direction::Send => def.variants.iter().any(|x| &x.wire == v),
+                Direction::Receive => def.variants.iter().any(|x| x.reads(v)),
+            };
+            if !known {
                 push(
                     out,
                     path,
@@ -284,6 +322,9 @@ fn check_shape(
             }
         }
         _ => {}
+    }
+    if direction == Direction::Receive {
+        return;
     }
     for check in &shape.checks {
         let broken = match (check, v) {
@@ -295,6 +336,7 @@ fn check_shape(
                 .any(|t| file.get("content_type").and_then(Value::as_str) == Some(t)),
             (Check::MaxChars(n), Value::String(s)) => s.len() as u64 > n * 3,
             (Check::Date, Value::String(s)) => parse_date(s).is_none(),
+            (Check::Color, Value::String(s)) => !is_color_name(s),
             (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
             (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
             (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,
@@ -311,6 +353,12 @@ fn check_shape(
             );
         }
     }
+}
+
+/// `Color` and three ASCII digits (the same rule as the runtime's).
+pub fn is_color_name(s: &str) -> bool {
+    s.strip_prefix("Color")
+        .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The size of a file value's bytes (written as text in examples).

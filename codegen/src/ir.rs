@@ -132,6 +132,8 @@ pub enum Check {
     MaxBytes(u64),
     MaxChars(u64),
     Date,
+    /// A card colour name: `Color` and three digits (`Color010`; see card/getcolors).
+    Color,
     Min(i64),
     Max(i64),
     MinItems(u64),
@@ -149,7 +151,7 @@ impl Check {
             Check::NonEmpty => "required",
             Check::MaxBytes(_) => "max_bytes",
             Check::MaxChars(_) => "max_chars",
-            Check::Date => "format",
+            Check::Date | Check::Color => "format",
             Check::Min(_) => "min",
             Check::Max(_) => "max",
             Check::MinItems(_) => "min_items",
@@ -166,6 +168,7 @@ impl Check {
             Check::MaxBytes(n) => format!("at most {n} bytes"),
             Check::MaxChars(n) => format!("at most {n} 汉字 ({} UTF-8 bytes)", n * 3),
             Check::Date => "a date, exactly `YYYY-MM-DD`".into(),
+            Check::Color => "a colour name, `Color` and three digits (`Color010`)".into(),
             Check::Min(n) => format!("≥ {n}"),
             Check::Max(n) => format!("≤ {n}"),
             Check::MinItems(n) => format!("at least {n} items"),
@@ -304,6 +307,16 @@ pub struct Variant {
     pub wire: Value,
     pub rust: String,
     pub doc: Option<String>,
+    /// Other wire forms WeChat accepts for this value (`1` for
+    /// `DATE_TYPE_FIX_TIME_RANGE`): read as this value, never sent.
+    pub also: Vec<Value>,
+}
+
+impl Variant {
+    /// Whether `v` is this value, in its own or another documented wire form.
+    pub fn reads(&self, v: &Value) -> bool {
+        &self.wire == v || self.also.contains(v)
+    }
 }
 
 #[derive(Debug)]

@@ -567,17 +567,39 @@ impl Loader {
                     format!("variant name `{rust}` must be PascalCase and not `Unknown`"),
                 ));
             }
-            if variants.iter().any(|x| x.wire == wire || x.rust == rust) {
+            if variants.iter().any(|x| x.reads(&wire) || x.rust == rust) {
                 errors.push(ctx.err(
                     field,
                     format!("duplicate value or variant name ({wire} / {rust})"),
                 ));
                 continue;
             }
+            let mut also = Vec::new();
+            for alias in &v.also {
+                let alias = match alias {
+                    serde_yaml::Value::String(s) => Value::String(s.clone()),
+                    serde_yaml::Value::Number(n) if n.as_i64().is_some() => {
+                        Value::from(n.as_i64().unwrap())
+                    }
+                    _ => {
+                        errors.push(ctx.err(&field, "`also` lists strings or integers"));
+                        continue;
+                    }
+                };
+                let taken = alias == wire
+                    || also.contains(&alias)
+                    || variants.iter().any(|x| x.reads(&alias));
+                if taken {
+                    errors.push(ctx.err(&field, format!("`also` value {alias} is taken")));
+                    continue;
+                }
+                also.push(alias);
+            }
             variants.push(Variant {
                 wire,
                 rust,
                 doc: v.doc,
+                also,
             });
         }
         self.enums.insert(
@@ -814,7 +836,11 @@ impl Loader {
         match spec.format.as_deref() {
             None => {}
             Some("date") => want(errors, "format", "string", Some(Check::Date)),
-            Some(other) => err(errors, format!("unknown format `{other}` (known: date)")),
+            Some("color") => want(errors, "format", "string", Some(Check::Color)),
+            Some(other) => err(
+                errors,
+                format!("unknown format `{other}` (known: date, color)"),
+            ),
         }
         want(errors, "min", "int", spec.min.map(Check::Min));
         want(errors, "max", "int", spec.max.map(Check::Max));
@@ -1504,7 +1530,7 @@ fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
                             .response
                             .as_deref()
                             .expect("binary replies are handled above");
-                        for problem in examples::check(api, response, &body, today) {
+                        for problem in examples::check_reply(api, response, &body, today) {
                             errors.push(
                                 ctx.err(join(&at("response"), &problem.path), problem.message),
                             );

@@ -250,6 +250,9 @@ pub struct EnumValue {
     pub value: serde_yaml::Value,
     pub name: Option<String>,
     pub doc: Option<String>,
+    /// Other wire forms of the same value (old docs), read as this value.
+    #[serde(default)]
+    pub also: Vec<serde_yaml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

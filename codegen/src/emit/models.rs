@@ -513,6 +513,7 @@ fn value_checks(
                 quote!(c.max_chars(#v, #n);)
             }
             Check::Date => quote!(c.date(#v);),
+            Check::Color => quote!(c.color(#v);),
             Check::Min(n) => {
                 let n = Literal::i64_unsuffixed(*n);
                 quote!(c.min(*#v, #n);)
