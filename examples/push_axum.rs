@@ -177,13 +177,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "9折优惠券",
         "Color010",
         "到店使用",
+        "凭此券到店消费享9折优惠",
         DateInfo::new(DateType::FixTerm).fixed_term(30),
         Sku::new(100),
     );
     let create = wechat_card::card::CardCreateRequest::new(
         Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)),
     );
-    let card_id = client.card().create(&create).await?.card_id;
+    let created = client.card().create(&create).await?;
+    let card_id = created.card_id.expect("WeChat returns the card_id");
     let code = sandbox.user("oDemoUser").claim(&card_id)?;
     client
         .code()

@@ -40,20 +40,24 @@ async fn main() -> Result<(), wechat_card::Error> {
         "9折优惠券",
         "Color010",
         "到店使用",
+        "凭此券到店消费享9折优惠",
         DateInfo::new(DateType::FixTerm).fixed_term(30),
         Sku::new(100),
     )
     .get_limit(2);
     let create =
         CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)));
-    let card_id = client.card().create(&create).await?.card_id;
+    let created = client.card().create(&create).await?;
+    let card_id = created.card_id.expect("WeChat returns the card_id");
     println!("1. created        {card_id}");
 
     // 2. Review: pending for a minute of sandbox time, then approved.
-    let status = |card: wechat_card::card::CardGetResponse| {
-        card.card
-            .discount
-            .and_then(|d| d.base_info.status)
+    let status = |reply: wechat_card::card::CardGetResponse| {
+        reply
+            .card
+            .and_then(|card| card.discount)
+            .and_then(|discount| discount.base_info)
+            .and_then(|base| base.status)
             .map(|s| s.to_string())
             .unwrap_or_default()
     };
@@ -70,10 +74,11 @@ async fn main() -> Result<(), wechat_card::Error> {
     // 3. A QR code users scan to claim it.
     let qr = DistributeCreateQrcodeRequest::new(
         QrActionName::Card,
-        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id)),
+        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(&card_id)),
     )
     .expire_seconds(1800);
-    let ticket = client.distribute().create_qrcode(&qr).await?.ticket;
+    let qr_code = client.distribute().create_qrcode(&qr).await?;
+    let ticket = qr_code.ticket.expect("WeChat returns the ticket");
     let image = client
         .distribute()
         .show_qrcode(&DistributeShowQrcodeRequest::new(&ticket))
@@ -92,7 +97,8 @@ async fn main() -> Result<(), wechat_card::Error> {
     let found = client.code().get_checked(&code).await?;
     println!(
         "5. looked up      holder {}, can consume: {:?}",
-        found.openid, found.can_consume
+        found.openid.unwrap_or_default(),
+        found.can_consume
     );
 
     // 6. Consume it — once. A second time is refused.
@@ -134,10 +140,10 @@ async fn main() -> Result<(), wechat_card::Error> {
                 .card_id(&card_id),
         )
         .await?;
-    for row in stats.list {
+    for row in stats.list.unwrap_or_default() {
         println!(
             "8. statistics     {}: {} viewed, {} claimed, {} consumed",
-            row.ref_date,
+            row.ref_date.unwrap_or_default(),
             row.view_cnt.unwrap_or(0),
             row.receive_cnt.unwrap_or(0),
             row.verify_cnt.unwrap_or(0)

@@ -25,7 +25,8 @@ use tracing::Instrument;
 /// # async fn run() -> Result<(), wechat_card::Error> {
 /// let client = Client::new(Config::default(), AppCredentials::new("wx1234567890abcdef", "APP_SECRET"))?;
 /// let reply = client.code().get(&CodeGetRequest::new("110201201245").check_consume(true)).await?;
-/// println!("{} holds a card of {}", reply.openid, reply.card.card_id);
+/// let card_id = reply.card.and_then(|card| card.card_id).unwrap_or_default();
+/// println!("{} holds a card of {card_id}", reply.openid.unwrap_or_default());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -116,10 +117,39 @@ impl Client {
     /// Every call is a `tracing` span `wechat_card.call` with the endpoint id, the
     /// attempts, the errcode and the latency; no token or secret is ever recorded.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        self.send_checked(request, true).await
+    }
+
+    /// [`send`](Self::send) without the spec's checks: the escape hatch for a rule
+    /// this crate got wrong (WeChat accepts what we refuse). Everything else — token,
+    /// retries, errcode, decoding — is the same. Please report the rule, so that
+    /// `send` accepts the request too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use wechat_card::card::CardBatchGetRequest;
+    /// // `count` is at most 50 per the docs; suppose WeChat allowed more.
+    /// let request = CardBatchGetRequest::new(0, 51);
+    /// assert!(client.send(&request).await.is_err()); // refused before sending
+    /// let _reply = client.send_unchecked(&request).await; // sent as it is
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_unchecked<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        self.send_checked(request, false).await
+    }
+
+    async fn send_checked<E: Endpoint>(
+        &self,
+        request: &E,
+        check: bool,
+    ) -> Result<E::Response, Error> {
         let span = core::call_span(E::ID);
         let started = Instant::now();
         let (result, attempts) = self
-            .send_with_retries(request)
+            .send_with_retries(request, check)
             .instrument(span.clone())
             .await;
         core::record_call(&span, started, attempts, &result);
@@ -129,9 +159,12 @@ impl Client {
     async fn send_with_retries<E: Endpoint>(
         &self,
         request: &E,
+        check: bool,
     ) -> (Result<E::Response, Error>, u32) {
-        if let Err(e) = core::validate(&self.inner.config, request) {
-            return (Err(e), 0);
+        if check {
+            if let Err(e) = core::validate(&self.inner.config, request) {
+                return (Err(e), 0);
+            }
         }
         let mut attempts = 0;
         let mut renewed = false;
@@ -251,7 +284,7 @@ impl Client {
                 (reply.access_token, reply.expires_in)
             }
         };
-        Ok((token, core::seconds(expires_in)))
+        core::credential("access_token", token, expires_in)
     }
 
     /// Drops a token WeChat rejected; `false` if nothing can replace it (a static token).
@@ -279,7 +312,7 @@ impl Client {
     pub async fn card_ticket(&self) -> Result<ApiTicket, Error> {
         let fetch = |_force: bool| async {
             let reply = self.send(&TokenCardTicketRequest::new()).await?;
-            Ok((reply.ticket, core::seconds(reply.expires_in)))
+            core::credential("api_ticket", reply.ticket, reply.expires_in)
         };
         let value = cache::get_async(&self.inner.tickets, fetch)
             .await

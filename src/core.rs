@@ -4,10 +4,10 @@
 use crate::credentials::AccessToken;
 use crate::endpoint::{Body, Endpoint, Host, Method, encode_multipart};
 use crate::error::Error;
+use crate::model::Model;
 use crate::response::Response;
 use crate::validate::{Rule, Violation};
 use crate::{Config, ErrCode};
-use serde::Deserialize;
 
 /// How much of an undecodable body an error quotes.
 const EXCERPT_CHARS: usize = 200;
@@ -79,12 +79,13 @@ pub(crate) fn prepare<E: Endpoint>(
     })
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    errcode: i64,
-    #[serde(default)]
-    errmsg: String,
+/// `errcode` and `errmsg` of a reply the typed decode refused (or an image endpoint's
+/// JSON): read from any JSON object, whatever else it holds.
+fn envelope(body: &[u8]) -> Result<(i64, String), String> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| format!("not a JSON object: {e}"))?;
+    let mut object = object;
+    crate::response::take_envelope(&mut object)
 }
 
 /// Turns a reply into the endpoint's response, an API error or a decode error.
@@ -106,10 +107,9 @@ pub(crate) fn finish<E: Endpoint>(
     }
     if E::Response::BINARY {
         // A JSON reply where an image was expected: WeChat's error, or nothing.
-        let envelope: Envelope = serde_json::from_slice(body)
-            .map_err(|e| decode_error(format!("not a JSON object: {e}")))?;
-        if envelope.errcode != 0 {
-            return Err(api_error::<E>(envelope.errcode, &envelope.errmsg, secrets));
+        let (code, message) = envelope(body).map_err(decode_error)?;
+        if code != 0 {
+            return Err(api_error::<E>(code, &message, secrets));
         }
         return Err(decode_error(format!(
             "expected binary content, got HTTP {status} without an errcode"
@@ -118,14 +118,14 @@ pub(crate) fn finish<E: Endpoint>(
     // One pass in the common case: the typed decode captures errcode and errmsg.
     let (code, message, decoded) = match E::Response::from_body(content_type, body) {
         Ok(mut reply) => {
-            let (code, message) = reply.take_envelope();
+            let (code, message) = reply.take_envelope().map_err(decode_error)?;
             (code, message, Ok(reply))
         }
-        // An error reply lacks the documented fields: read just its envelope.
-        Err(reason) => match serde_json::from_slice::<Envelope>(body) {
-            Ok(envelope) => (envelope.errcode, envelope.errmsg, Err(reason)),
-            Err(e) => return Err(decode_error(format!("not a JSON object: {e}"))),
-        },
+        // A reply the model refuses may still be WeChat's error: read its envelope.
+        Err(reason) => {
+            let (code, message) = envelope(body).map_err(decode_error)?;
+            (code, message, Err(reason))
+        }
     };
     if code != 0 {
         return Err(api_error::<E>(code, &message, secrets));
@@ -135,7 +135,13 @@ pub(crate) fn finish<E: Endpoint>(
             "HTTP status {status} without an errcode"
         )));
     }
-    decoded.map_err(decode_error)
+    let reply = decoded.map_err(decode_error)?;
+    let missing = reply.missing_fields();
+    if !missing.is_empty() {
+        // Handed back all the same: WeChat leaves fields out routinely.
+        tracing::warn!(endpoint = E::ID, missing = ?missing, "reply lacks documented fields");
+    }
+    Ok(reply)
 }
 
 fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Error {
@@ -280,6 +286,29 @@ fn outcome_kind<T>(result: &Result<T, Error>) -> &'static str {
     }
 }
 
-pub(crate) fn seconds(expires_in: i64) -> std::time::Duration {
-    std::time::Duration::from_secs(expires_in.max(0) as u64)
+/// A credential out of a successful reply: the token or ticket and how long to keep
+/// it. A reply without the value cannot be used, whatever its errcode said; one
+/// without `expires_in` is kept for the documented 7,200 s.
+pub(crate) fn credential(
+    what: &str,
+    value: Option<String>,
+    expires_in: Option<i64>,
+) -> Result<(String, std::time::Duration), Error> {
+    let value = value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::Credentials {
+            message: format!("WeChat's reply carried no {what}"),
+            source: None,
+        })?;
+    let expires_in = expires_in.unwrap_or_else(|| {
+        tracing::warn!(
+            what,
+            "reply lacks expires_in; keeping the credential for 7200 s"
+        );
+        7200
+    });
+    Ok((
+        value,
+        std::time::Duration::from_secs(expires_in.max(0) as u64),
+    ))
 }

@@ -1,6 +1,7 @@
 //! What every generated model shares.
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -18,6 +19,22 @@ pub trait Model {
     fn unknown_fields(&self) -> Vec<String> {
         let mut out = Vec::new();
         self.collect_unknown("", &mut out);
+        out
+    }
+
+    /// Appends the path of every field below `path` that the docs require but the
+    /// value lacks (a reply WeChat sent without it).
+    fn collect_missing(&self, _path: &str, _out: &mut Vec<String>) {}
+
+    /// Paths of the fields the docs require that this value lacks
+    /// (`card.member_card.prerogative`).
+    ///
+    /// A reply is handed back whatever it lacks (WeChat omits fields routinely): the
+    /// field is `None`, nothing is made up, and this lists what was left out. The
+    /// clients also log it as a `tracing` warning.
+    fn missing_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_missing("", &mut out);
         out
     }
 }
@@ -39,11 +56,21 @@ impl<T: Model> Model for Option<T> {
             v.collect_unknown(path, out);
         }
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        if let Some(v) = self {
+            v.collect_missing(path, out);
+        }
+    }
 }
 
 impl<T: Model> Model for Box<T> {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         (**self).collect_unknown(path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        (**self).collect_missing(path, out);
     }
 }
 
@@ -52,6 +79,19 @@ impl<T: Model> Model for Vec<T> {
         for (i, v) in self.iter().enumerate() {
             v.collect_unknown(&format!("{path}[{i}]"), out);
         }
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        for (i, v) in self.iter().enumerate() {
+            v.collect_missing(&format!("{path}[{i}]"), out);
+        }
+    }
+}
+
+/// Records `path.key` when a required field is absent.
+pub fn note_missing(path: &str, key: &str, absent: bool, out: &mut Vec<String>) {
+    if absent {
+        out.push(join(path, key));
     }
 }
 
@@ -69,7 +109,184 @@ pub fn collect_extra(extra: &Map<String, Value>, path: &str, out: &mut Vec<Strin
     out.extend(extra.keys().map(|k| join(path, k)));
 }
 
-/// Deserializes a string enum without allocating for known values.
+/// How a field's value is read: as WeChat writes it, not only as its docs do.
+///
+/// `null` is "absent"; integers may come as numeric strings ("finally passed as
+/// strings", say the card tables) and strings as numbers; flags as `0`/`1` or
+/// `"true"`/`"false"`. Anything else that does not fit is an error naming the field.
+/// Generated models and enums implement it through their own `Deserialize`.
+pub trait Lenient: DeserializeOwned {
+    /// Reads a value, `None` for `null`.
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        Option::<Self>::deserialize(deserializer)
+    }
+}
+
+/// A field's value as [`Lenient`] reads it; the generated `Deserialize` impls take
+/// `.0` out.
+pub struct Read<T>(pub Option<T>);
+
+impl<'de, T: Lenient> Deserialize<'de> for Read<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::read(deserializer).map(Read)
+    }
+}
+
+impl Lenient for Value {
+    /// `null` is kept: for an untyped field it is a value like any other.
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        Value::deserialize(deserializer).map(Some)
+    }
+}
+
+impl Lenient for crate::FilePart {}
+
+impl<T: Lenient> Lenient for Box<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        T::read(deserializer).map(|v| v.map(Box::new))
+    }
+}
+
+impl<T: Lenient> Lenient for Vec<T> {
+    /// Elements are read leniently too; a `null` element is left out.
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        struct Items<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Lenient> Visitor<'de> for Items<T> {
+            type Value = Option<Vec<T>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(Read(item)) = seq.next_element::<Read<T>>()? {
+                    out.extend(item);
+                }
+                Ok(Some(out))
+            }
+        }
+        deserializer.deserialize_any(Items(std::marker::PhantomData))
+    }
+}
+
+/// Reads a field's value (see [`Lenient`]) into its slot, refusing a second
+/// occurrence of its key: which of the two was meant cannot be known.
+pub fn read_once<'de, A: de::MapAccess<'de>, T: Lenient>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    field: &'static str,
+) -> Result<(), A::Error> {
+    let value = map.next_value::<Read<T>>()?.0;
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(field));
+    }
+    *slot = value;
+    Ok(())
+}
+
+/// One visitor for the scalars: what each accepts is in its `visit_*` methods.
+struct Scalar<T>(std::marker::PhantomData<T>);
+
+macro_rules! lenient_scalar {
+    ($t:ty, $expecting:literal, |$v:ident: Scalar| $convert:expr) => {
+        impl Lenient for $t {
+            fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+                d.deserialize_any(Scalar::<$t>(std::marker::PhantomData))
+            }
+        }
+        impl<'de> Visitor<'de> for Scalar<$t> {
+            type Value = Option<$t>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str($expecting)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                <$t as Lenient>::read(d)
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+                let $v = ScalarValue::Bool(b);
+                $convert
+                    .map(Some)
+                    .ok_or_else(|| E::invalid_type(de::Unexpected::Bool(b), &self))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                let $v = ScalarValue::Int(n);
+                $convert
+                    .map(Some)
+                    .ok_or_else(|| E::invalid_type(de::Unexpected::Signed(n), &self))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                let Ok(i) = i64::try_from(n) else {
+                    return Err(E::invalid_value(de::Unexpected::Unsigned(n), &self));
+                };
+                self.visit_i64(i)
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
+                let $v = ScalarValue::Float(x);
+                $convert
+                    .map(Some)
+                    .ok_or_else(|| E::invalid_type(de::Unexpected::Float(x), &self))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                let $v = ScalarValue::Str(s);
+                $convert
+                    .map(Some)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
+            }
+        }
+    };
+}
+
+/// A JSON scalar as the lenient readers see it.
+enum ScalarValue<'a> {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+/// An integer, also when written as a numeric string or an integral float.
+fn as_int(v: ScalarValue<'_>) -> Option<i64> {
+    match v {
+        ScalarValue::Int(n) => Some(n),
+        ScalarValue::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(x as i64),
+        ScalarValue::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+lenient_scalar!(
+    i64,
+    "an integer (or one written as a string)",
+    |v: Scalar| as_int(v)
+);
+lenient_scalar!(String, "a string", |v: Scalar| match v {
+    ScalarValue::Str(s) => Some(s.to_owned()),
+    ScalarValue::Int(n) => Some(n.to_string()),
+    ScalarValue::Float(x) => Some(x.to_string()),
+    ScalarValue::Bool(_) => None,
+});
+lenient_scalar!(bool, "true or false", |v: Scalar| match v {
+    ScalarValue::Bool(b) => Some(b),
+    ScalarValue::Int(0) => Some(false),
+    ScalarValue::Int(1) => Some(true),
+    ScalarValue::Str("true" | "1") => Some(true),
+    ScalarValue::Str("false" | "0") => Some(false),
+    _ => None,
+});
+
+/// Reads a string enum: its text, or a number WeChat (or an old doc) wrote instead,
+/// read by its decimal text (`1` and `"1"` name the same value).
 pub fn deserialize_str_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -84,6 +301,24 @@ where
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
             Ok(T::from(v))
         }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+            Ok(T::from(&n.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+            Ok(T::from(&n.to_string()))
+        }
     }
-    deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
+    deserializer.deserialize_any(StrVisitor(std::marker::PhantomData))
+}
+
+/// Reads an integer enum: a number, or a numeric string.
+pub fn deserialize_int_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<i64>,
+{
+    match i64::read(deserializer)? {
+        Some(n) => Ok(T::from(n)),
+        None => Err(de::Error::invalid_type(de::Unexpected::Unit, &"an integer")),
+    }
 }

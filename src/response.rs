@@ -6,16 +6,17 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What an endpoint replies with, once WeChat's `errcode` said 0.
-pub trait Response: Sized {
+pub trait Response: Model + Sized {
     /// A binary reply (an image) rather than a JSON object.
     const BINARY: bool = false;
 
     /// Decodes a reply; `Err` is the reason it does not match the docs.
     fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, String>;
 
-    /// Removes and returns the `errcode` (0 when absent) and `errmsg` the reply carried.
-    fn take_envelope(&mut self) -> (i64, String) {
-        (0, String::new())
+    /// Removes and returns the `errcode` (0 when absent) and `errmsg` the reply
+    /// carried; `Err` when the errcode is not a number (see [`errcode`]).
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+        Ok((0, String::new()))
     }
 }
 
@@ -26,16 +27,45 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 /// `errcode` and `errmsg` out of a reply's `extra`.
-pub fn take_envelope(extra: &mut serde_json::Map<String, serde_json::Value>) -> (i64, String) {
-    let code = extra
-        .remove("errcode")
-        .and_then(|c| c.as_i64())
-        .unwrap_or(0);
+pub fn take_envelope(
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(i64, String), String> {
+    let code = errcode(extra.remove("errcode").as_ref())?;
     let message = match extra.remove("errmsg") {
         Some(serde_json::Value::String(m)) => m,
-        _ => String::new(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
     };
-    (code, message)
+    Ok((code, message))
+}
+
+/// Reads a reply's `errcode`: absent or `null` is 0 (success); a number, or a number
+/// written as a string (`"45009"`), is that code. Anything else cannot be read as a
+/// success, so it is an error (the reply is not one WeChat documents).
+pub fn errcode(value: Option<&serde_json::Value>) -> Result<i64, String> {
+    use serde_json::Value;
+    let unreadable = || {
+        let shown: String = value
+            .map(Value::to_string)
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
+        format!("errcode is not a number: {shown}")
+    };
+    match value {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
+                    .map(|x| x as i64)
+            })
+            .ok_or_else(unreadable),
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| unreadable()),
+        Some(_) => Err(unreadable()),
+    }
 }
 
 /// A binary reply, such as the QR code image of `showqrcode`.

@@ -40,8 +40,10 @@ impl fmt::Display for Violation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rule {
-    /// A required text is empty.
+    /// A required field is absent, or a required text is empty.
     Required,
+    /// A described field was put into `extra` (set it with its setter instead).
+    InExtra,
     MaxBytes {
         max: usize,
         actual: usize,
@@ -142,6 +144,7 @@ impl Rule {
     pub fn name(&self) -> &'static str {
         match self {
             Rule::Required => "required",
+            Rule::InExtra => "extra",
             Rule::MaxBytes { .. } => "max_bytes",
             Rule::MaxChars { .. } => "max_chars",
             Rule::DateFormat { .. } | Rule::Format { .. } => "format",
@@ -169,6 +172,10 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Rule::Required => write!(f, "is required and must not be empty"),
+            Rule::InExtra => write!(
+                f,
+                "is a described field: set it on the request, not through `extra`"
+            ),
             Rule::MaxBytes { max, actual } => {
                 write!(f, "must be at most {max} bytes, got {actual}")
             }
@@ -322,6 +329,28 @@ impl Checker {
         let len = self.path.len();
         let _ = write!(self.path, "[{i}]");
         Scope { checker: self, len }
+    }
+
+    /// A field the docs require when it is sent, in a model that replies also carry
+    /// (so its Rust type is an `Option`).
+    pub fn required<T>(&mut self, field: &str, value: &Option<T>) {
+        if value.is_none() {
+            self.push_at(field, Rule::Required);
+        }
+    }
+
+    /// A described field must be set as itself: through `extra` it would reach the
+    /// wire unchecked, and twice if also set.
+    pub fn not_in_extra(
+        &mut self,
+        extra: &serde_json::Map<String, serde_json::Value>,
+        described: &[&'static str],
+    ) {
+        for key in extra.keys() {
+            if let Some(field) = described.iter().find(|d| **d == key) {
+                self.push_at(field, Rule::InExtra);
+            }
+        }
     }
 
     pub fn non_empty(&mut self, value: &str) {

@@ -49,17 +49,24 @@ async fn the_lifecycle_of_a_coupon() {
         .get(&CardGetRequest::new(&card_id))
         .await
         .unwrap()
-        .card;
-    let base = &card.discount.as_ref().unwrap().base_info;
+        .card
+        .expect("card");
+    let base = card.discount.as_ref().unwrap().base_info.as_ref().unwrap();
     assert_eq!(base.status, Some(CardStatus::VerifyOk));
-    assert_eq!(base.sku.quantity, 2);
+    assert_eq!(base.sku.as_ref().unwrap().quantity, Some(2));
 
     // Distribute by QR code; a user scans it and claims the card.
     let qr = DistributeCreateQrcodeRequest::new(
         wechat_card::types::QrActionName::Card,
-        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id)),
+        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(&card_id)),
     );
-    let ticket = client.distribute().create_qrcode(&qr).await.unwrap().ticket;
+    let ticket = client
+        .distribute()
+        .create_qrcode(&qr)
+        .await
+        .unwrap()
+        .ticket
+        .expect("ticket");
     let image = client
         .distribute()
         .show_qrcode(&DistributeShowQrcodeRequest::new(&ticket))
@@ -72,8 +79,8 @@ async fn the_lifecycle_of_a_coupon() {
     // Query, consume once, not twice.
     let got = client.code().get_checked(&code).await.unwrap();
     assert_eq!(
-        (got.openid.as_str(), got.can_consume),
-        ("o_alice", Some(true))
+        (got.openid.as_deref(), got.can_consume),
+        (Some("o_alice"), Some(true))
     );
     client
         .code()
@@ -124,7 +131,7 @@ async fn the_lifecycle_of_a_coupon() {
         )
         .await
         .unwrap();
-    let row = &stats.list[0];
+    let row = &stats.list.as_ref().unwrap()[0];
     assert_eq!(
         (row.view_cnt, row.receive_cnt, row.verify_cnt),
         (Some(1), Some(2), Some(1))
@@ -144,7 +151,12 @@ async fn the_lifecycle_of_a_coupon() {
 fn the_lifecycle_of_a_member_card_blocking() {
     let sandbox = Sandbox::start_blocking().unwrap();
     let client = sandbox.blocking_client().unwrap();
-    let card_id = client.card().create(&member_card()).unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
 
     client
@@ -207,7 +219,7 @@ async fn codes_gifted_made_unavailable_and_custom() {
     );
     assert_eq!(
         client.code().get_checked(&friends).await.unwrap().openid,
-        "o_bob"
+        Some("o_bob".to_owned())
     );
 
     // Unavailable is irreversible; consuming it afterwards fails.
@@ -253,7 +265,7 @@ async fn codes_gifted_made_unavailable_and_custom() {
             .await
             .unwrap()
             .code,
-        other
+        Some(other)
     );
     assert_eq!(
         errcode(
@@ -284,10 +296,23 @@ async fn deposit_mode_imports_dedupes_and_gives_out_imported_codes() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let mut request = discount_card(0);
-    let base = &mut request.card.discount.as_mut().unwrap().base_info;
+    let base = request
+        .card
+        .discount
+        .as_mut()
+        .unwrap()
+        .base_info
+        .as_mut()
+        .unwrap();
     base.use_custom_code = Some(true);
     base.get_custom_code_mode = Some(GetCustomCodeMode::Deposit);
-    let card_id = client.card().create(&request).await.unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&request)
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
 
     let deposit = client
         .distribute()
@@ -349,7 +374,7 @@ async fn review_updates_and_listing() {
             .await
             .unwrap()
             .card_id_list,
-        std::slice::from_ref(&card_id)
+        Some(vec![card_id.clone()])
     );
     assert_eq!(
         errcode(sandbox.user("o_alice").claim(&card_id)),
@@ -377,15 +402,17 @@ async fn review_updates_and_listing() {
         .get(&CardGetRequest::new(&card_id))
         .await
         .unwrap()
-        .card;
-    let base = &card.discount.unwrap().base_info;
+        .card
+        .expect("card");
+    let base = card.discount.unwrap().base_info.unwrap();
     assert_eq!(
-        (base.notice.as_str(), base.status.clone()),
-        ("新提醒", Some(CardStatus::NotVerify))
+        (base.notice.as_deref(), base.status.clone()),
+        (Some("新提醒"), Some(CardStatus::NotVerify))
     );
 
     // A fixed-term card's validity cannot be changed (only FIX_TIME_RANGE widens).
-    let range = DateInfoUpdate::new(DateType::FixTimeRange)
+    let range = DateInfoUpdate::new()
+        .r#type(DateType::FixTimeRange)
         .begin_timestamp(1)
         .end_timestamp(2);
     let dates = CardUpdateRequest::new(&card_id)
@@ -411,7 +438,7 @@ async fn review_updates_and_listing() {
     let deleted = CardBatchGetRequest::new(0, 10).status_list([CardStatus::Delete]);
     assert_eq!(
         client.card().batch_get(&deleted).await.unwrap().total_num,
-        1
+        Some(1)
     );
 }
 
@@ -524,7 +551,12 @@ fn seeded_faults_repeat() {
         let sandbox = Sandbox::builder().seed(seed).start_blocking().unwrap();
         sandbox.faults().rate("card.get", Fault::ErrCode(-1), 0.5);
         let client = sandbox.blocking_client().unwrap();
-        let card_id = client.card().create(&discount_card(1)).unwrap().card_id;
+        let card_id = client
+            .card()
+            .create(&discount_card(1))
+            .unwrap()
+            .card_id
+            .expect("card_id");
         let strict = wechat_card::blocking::Client::new(
             sandbox.config().retry(wechat_card::RetryPolicy::none()),
             sandbox.credentials(),
@@ -642,7 +674,12 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
     let config = wechat_card::Config::new().all_hosts(&url);
     let app = wechat_card::AppCredentials::new("wxbinarytest0001", "binary-secret");
     let client = wechat_card::blocking::Client::new(config, app).unwrap();
-    let card_id = client.card().create(&discount_card(3)).unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&discount_card(3))
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let claimed = post(
         "claim",
         serde_json::json!({"openid": "o_remote", "card_id": card_id}),
@@ -686,7 +723,13 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
 async fn the_lifecycle_of_a_member_card() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client.card().create(&member_card()).await.unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
     let activate = MemberCardActivateRequest::new("M-0001", &code)
         .init_bonus(100)
@@ -739,12 +782,22 @@ async fn the_lifecycle_of_a_member_card() {
 fn the_lifecycle_of_a_coupon_blocking() {
     let sandbox = Sandbox::start_blocking().unwrap();
     let client = sandbox.blocking_client().unwrap();
-    let card_id = client.card().create(&discount_card(1)).unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&discount_card(1))
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let qr = DistributeCreateQrcodeRequest::new(
         wechat_card::types::QrActionName::Card,
-        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id)),
+        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(&card_id)),
     );
-    let ticket = client.distribute().create_qrcode(&qr).unwrap().ticket;
+    let ticket = client
+        .distribute()
+        .create_qrcode(&qr)
+        .unwrap()
+        .ticket
+        .expect("ticket");
     let url = client
         .distribute()
         .show_qrcode_url(&DistributeShowQrcodeRequest::new(&ticket))
@@ -787,13 +840,11 @@ async fn whitelisted_users_test_unapproved_cards_and_users_list_their_cards() {
         ))
         .await
         .unwrap();
-    assert_eq!(list.card_list.len(), 1);
+    let cards = list.card_list.as_ref().unwrap();
+    assert_eq!(cards.len(), 1);
     assert_eq!(
-        (
-            list.card_list[0].code.as_str(),
-            list.card_list[0].card_id.as_str()
-        ),
-        (code.as_str(), card_id.as_str())
+        (cards[0].code.as_deref(), cards[0].card_id.as_deref()),
+        (Some(code.as_str()), Some(card_id.as_str()))
     );
     client
         .code()
@@ -808,7 +859,7 @@ async fn whitelisted_users_test_unapproved_cards_and_users_list_their_cards() {
         .await
         .unwrap();
     assert!(
-        after.card_list.is_empty(),
+        after.card_list.as_ref().unwrap().is_empty(),
         "consumed codes leave the card pack"
     );
 }

@@ -431,7 +431,7 @@ async fn a_qr_code_claim_carries_its_channel() {
     let card_id = new_card(&sandbox, 10).await;
     let qr = DistributeCreateQrcodeRequest::new(
         wechat_card::types::QrActionName::Card,
-        QrcodeActionInfo::new().card(QrcodeCard::new(&card_id).outer_str("poster-42")),
+        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(&card_id).outer_str("poster-42")),
     );
     let ticket = sandbox
         .client()
@@ -440,7 +440,8 @@ async fn a_qr_code_claim_carries_its_channel() {
         .create_qrcode(&qr)
         .await
         .unwrap()
-        .ticket;
+        .ticket
+        .expect("ticket");
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
         .unwrap();
@@ -565,7 +566,13 @@ async fn member_card_events() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
     let client = sandbox.client().unwrap();
-    let card_id = client.card().create(&member_card()).await.unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))
@@ -677,7 +684,8 @@ fn a_blocking_sandbox_pushes_too() {
         .card()
         .create(&discount_card(10))
         .unwrap()
-        .card_id;
+        .card_id
+        .expect("card_id");
     sandbox.approve(&card_id).unwrap();
     let deliveries = sandbox.flush_pushes_blocking();
     assert!(deliveries[0].delivered());
@@ -690,7 +698,12 @@ fn other_languages_drive_pushes_over_http() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(Server::start(Receiver::plain(TOKEN), 0, None));
     let client = sandbox.blocking_client().unwrap();
-    let card_id = client.card().create(&discount_card(10)).unwrap().card_id;
+    let card_id = client
+        .card()
+        .create(&discount_card(10))
+        .unwrap()
+        .card_id
+        .expect("card_id");
     let base = sandbox.url();
     let action = |name: &str, body| net::sandbox_action(&base, name, body);
     let verified = action(

@@ -102,8 +102,11 @@ fn check_model(
     for f in &model.fields {
         let fpath = crate::load::join(path, &f.wire);
         match map.get(&f.wire) {
+            // A plain Rust field cannot be absent (the type says so); an `Option` one
+            // is checked by the validator, like the runtime's `Rule::Required`.
             None if f.required && direction == Direction::Send => {
-                push(out, &fpath, "schema", "required field missing".into())
+                let rule = if f.plain { "schema" } else { "required" };
+                push(out, &fpath, rule, "required field missing".into())
             }
             None => {}
             Some(v) => check_shape(api, &f.shape, v, &fpath, direction, today, out),
@@ -220,7 +223,11 @@ pub fn get_path<'v>(value: &'v Value, path: &[String]) -> Option<&'v Value> {
 
 /// The assertions of a `check` rule that `value` (the object) breaks, with why.
 pub fn check_rule(value: &Value, c: &CheckRule) -> Vec<(FieldPath, String)> {
-    let applies = c.when.iter().all(|(p, v)| get_path(value, p) == Some(v));
+    // `null` in `when`: the field is absent.
+    let applies = c.when.iter().all(|(p, v)| match v {
+        Value::Null => get_path(value, p).is_none(),
+        v => get_path(value, p) == Some(v),
+    });
     if !applies {
         return Vec::new();
     }

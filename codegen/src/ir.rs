@@ -48,6 +48,9 @@ pub struct Model {
     pub inline: bool,
     /// Reachable from a request: gets a constructor, setters and a validator.
     pub request_side: bool,
+    /// Reachable from a reply: no field is required when received, so every field is
+    /// an `Option` (see [`Field::plain`]).
+    pub response_side: bool,
     /// The reply of an endpoint (errcode and errmsg are stripped into `extra` then removed).
     pub is_response_root: bool,
     /// How a request is put on the wire (requests only; `Json` otherwise).
@@ -75,7 +78,11 @@ pub enum Encoding {
 pub struct Field {
     pub wire: String,
     pub rust: String,
+    /// Required when we send it (requests). Received replies may lack any field.
     pub required: bool,
+    /// Stored as a plain `T` rather than `Option<T>`: required, and in a model that is
+    /// only ever sent. Set by the loader once it knows which models replies reach.
+    pub plain: bool,
     pub doc: Option<String>,
     pub note: Option<String>,
     /// A credential: hidden by `Debug`, scrubbed from errors.

@@ -234,6 +234,7 @@ pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
     }
     if errors.is_empty() {
         mark_request_side(&mut api);
+        mark_response_side(&mut api);
         check_examples(&api, &mut errors);
     }
     if errors.is_empty() {
@@ -586,9 +587,17 @@ impl Loader {
                         continue;
                     }
                 };
-                let taken = alias == wire
-                    || also.contains(&alias)
-                    || variants.iter().any(|x| x.reads(&alias));
+                // A string enum reads a number by its text (`1` and `"1"` alike).
+                let text = |v: &Value| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let same = |v: &Value| v == &alias || (!is_int && text(v) == text(&alias));
+                let taken = same(&wire)
+                    || also.iter().any(same)
+                    || variants
+                        .iter()
+                        .any(|x| same(&x.wire) || x.also.iter().any(same));
                 if taken {
                     errors.push(ctx.err(&field, format!("`also` value {alias} is taken")));
                     continue;
@@ -650,6 +659,7 @@ impl Loader {
                 home,
                 inline,
                 request_side: false,
+                response_side: false,
                 is_response_root: false,
                 encoding,
             },
@@ -703,6 +713,7 @@ impl Loader {
                 wire,
                 rust,
                 required,
+                plain: false,
                 doc,
                 note,
                 secret,
@@ -1411,7 +1422,14 @@ fn check_rule_paths(api: &Api, origins: &BTreeMap<String, Ctx>, errors: &mut Vec
         for rule in &model.rules {
             let Rule::Check(c) = rule else { continue };
             let paths = c.present.iter().chain(&c.absent);
-            let valued = c.when.iter().chain(&c.equal).chain(&c.not_equal);
+            // `null` in `when` means "absent"; everywhere else a value is a wire value.
+            let when = c.when.iter().filter(|(_, v)| !v.is_null());
+            let valued = when.chain(&c.equal).chain(&c.not_equal);
+            for (p, _) in c.when.iter().filter(|(_, v)| v.is_null()) {
+                if let Err(e) = api.path_fields(&model.name, p) {
+                    errors.push(ctx.err(at.clone(), e));
+                }
+            }
             for p in paths {
                 if let Err(e) = api.path_fields(&model.name, p) {
                     errors.push(ctx.err(at.clone(), e));
@@ -1461,6 +1479,34 @@ fn mark_request_side(api: &mut Api) {
             if let Ty::Model(m) = f.shape.ty.leaf() {
                 stack.push(m.clone());
             }
+        }
+    }
+}
+
+/// Marks the models reachable from replies, and decides how each field is stored: a
+/// plain `T` only where it is required and never received.
+fn mark_response_side(api: &mut Api) {
+    let mut stack: Vec<String> = api
+        .groups
+        .iter()
+        .flat_map(|g| g.endpoints.iter().filter_map(|e| e.response.clone()))
+        .collect();
+    while let Some(name) = stack.pop() {
+        let model = &mut api.models[&name];
+        if model.response_side {
+            continue;
+        }
+        model.response_side = true;
+        for f in &model.fields {
+            if let Ty::Model(m) = f.shape.ty.leaf() {
+                stack.push(m.clone());
+            }
+        }
+    }
+    for model in api.models.values_mut() {
+        let received = model.response_side;
+        for f in &mut model.fields {
+            f.plain = f.required && !received;
         }
     }
 }

@@ -221,15 +221,103 @@ fn example_with_an_undocumented_enum_value() {
 }
 
 #[test]
-fn example_breaking_an_object_rule_in_the_reply() {
-    let bad = GROUP.replace(r#"end_date: "2015-06-30""#, r#"end_date: "2015-09-30""#);
+fn a_reply_is_checked_for_shape_not_for_the_rules_of_requests() {
+    // WeChat's replies break the limits it sets for requests (a 92-day window here)
+    // and leave out what it requires of us: the example still loads…
+    let wide = GROUP.replace(r#"end_date: "2015-06-30""#, r#"end_date: "2015-09-30""#);
+    assert!(load(&spec(&wide)).is_ok());
+    let sparse = GROUP.replace(
+        r#"window: { begin_date: "2015-06-15", end_date: "2015-06-30" }"#,
+        r#"window: { begin_date: "2015-06-15" }"#,
+    );
+    assert!(load(&spec(&sparse)).is_ok());
+    // …but a key the spec does not describe, or a value of the wrong type, is an error.
+    let unknown = GROUP.replace(
+        r#"end_date: "2015-06-30""#,
+        r#"end_date: "2015-06-30", stray: 1"#,
+    );
     rejects(
-        &bad,
+        &unknown,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.response.window.stray",
+        "not a field",
+    );
+    let mistyped = GROUP.replace(r#"end_date: "2015-06-30""#, "end_date: 20150630");
+    rejects(
+        &mistyped,
         "spec/api/demo.yaml",
         "endpoint `get`",
         "examples.ok.response.window.end_date",
-        "at most 62",
+        "expected a string",
     );
+}
+
+#[test]
+fn a_request_example_still_meets_every_rule() {
+    let missing = GROUP.replace(r#"request: { code: "123", "#, "request: { ");
+    rejects(
+        &missing,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "examples.ok.request.code",
+        "required field missing",
+    );
+}
+
+#[test]
+fn old_wire_forms_of_an_enum_value_are_unique() {
+    let types = TYPES.replace(
+        "{ value: S_OK, doc: fine }",
+        "{ value: S_OK, also: [1, S_BAD], doc: fine }",
+    );
+    let files = |types: &str| {
+        let mut files = spec(GROUP);
+        files[1].text = types.into();
+        files
+    };
+    let found = errors(&files(&types))
+        .iter()
+        .any(|e| e.message.contains("S_BAD"));
+    assert!(found, "S_BAD is a value of its own");
+    // A string enum reads 1 and "1" alike: one of them is enough.
+    let twice = TYPES.replace(
+        "{ value: S_OK, doc: fine }",
+        "{ value: S_OK, also: [1, \"1\"], doc: fine }",
+    );
+    let found = errors(&files(&twice))
+        .iter()
+        .any(|e| e.message.contains("is taken"));
+    assert!(found, "1 and \"1\" are one wire form");
+    let ok = TYPES.replace(
+        "{ value: S_OK, doc: fine }",
+        "{ value: S_OK, also: [1], doc: fine }",
+    );
+    assert!(load(&files(&ok)).is_ok());
+    let bad = TYPES.replace(
+        "{ value: S_OK, doc: fine }",
+        "{ value: S_OK, also: [[1]], doc: fine }",
+    );
+    assert!(
+        errors(&files(&bad))
+            .iter()
+            .any(|e| e.message.contains("strings or integers"))
+    );
+}
+
+#[test]
+fn format_color_is_for_strings() {
+    let bad = GROUP.replace("status: Status", "status: { type: int, format: color }");
+    let found = errors(&spec(&bad))
+        .iter()
+        .any(|e| e.message.contains("format"));
+    assert!(found);
+    let unknown = GROUP.replace("status: Status", "status: { type: string, format: colour }");
+    let found = errors(&spec(&unknown)).iter().any(|e| {
+        e.message
+            .contains("unknown format `colour` (known: date, color)")
+    });
+    assert!(found);
 }
 
 #[test]

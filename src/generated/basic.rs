@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[non_exhaustive]
 pub struct BasicColorsRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -53,6 +53,7 @@ impl Object for BasicColorsRequest {
     }
 }
 
+impl crate::model::Lenient for BasicColorsRequest {}
 impl<'de> Deserialize<'de> for BasicColorsRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -103,10 +104,11 @@ impl<'de> Deserialize<'de> for BasicColorsRequest {
 pub struct BasicColorsResponse {
     /// 颜色列表。
     ///
-    /// *Required.*
-    pub colors: Vec<CardColor>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colors: Option<Vec<CardColor>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -116,6 +118,11 @@ impl Model for BasicColorsResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.colors.collect_unknown(&crate::model::join(path, "colors"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "colors", self.colors.is_none(), out);
+        self.colors.collect_missing(&crate::model::join(path, "colors"), out);
+    }
 }
 
 impl Object for BasicColorsResponse {
@@ -124,12 +131,13 @@ impl Object for BasicColorsResponse {
     }
 }
 
+impl crate::model::Lenient for BasicColorsResponse {}
 impl crate::response::Response for BasicColorsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -172,10 +180,7 @@ impl<'de> Deserialize<'de> for BasicColorsResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Colors => {
-                            if v_colors.is_some() {
-                                return Err(serde::de::Error::duplicate_field("colors"));
-                            }
-                            v_colors = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_colors, "colors")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -183,8 +188,7 @@ impl<'de> Deserialize<'de> for BasicColorsResponse {
                     }
                 }
                 Ok(BasicColorsResponse {
-                    colors: v_colors
-                        .ok_or_else(|| serde::de::Error::missing_field("colors"))?,
+                    colors: v_colors,
                     extra,
                 })
             }
@@ -199,14 +203,16 @@ impl<'de> Deserialize<'de> for BasicColorsResponse {
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
     ///
-    /// *Required.*
-    pub name: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 对应的颜色数值 (e.g. #61ad40).
     ///
-    /// *Required.*
-    pub value: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -214,6 +220,11 @@ pub struct CardColor {
 impl Model for CardColor {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "name", self.name.is_none(), out);
+        crate::model::note_missing(path, "value", self.value.is_none(), out);
     }
 }
 
@@ -223,6 +234,7 @@ impl Object for CardColor {
     }
 }
 
+impl crate::model::Lenient for CardColor {}
 impl<'de> Deserialize<'de> for CardColor {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -264,16 +276,10 @@ impl<'de> Deserialize<'de> for CardColor {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
                         Key::Value => {
-                            if v_value.is_some() {
-                                return Err(serde::de::Error::duplicate_field("value"));
-                            }
-                            v_value = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_value, "value")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -281,9 +287,8 @@ impl<'de> Deserialize<'de> for CardColor {
                     }
                 }
                 Ok(CardColor {
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
-                    value: v_value
-                        .ok_or_else(|| serde::de::Error::missing_field("value"))?,
+                    name: v_name,
+                    value: v_value,
                     extra,
                 })
             }
@@ -309,7 +314,7 @@ impl Endpoint for BasicColorsRequest {
 #[non_exhaustive]
 pub struct BasicCategoriesRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -346,6 +351,7 @@ impl Object for BasicCategoriesRequest {
     }
 }
 
+impl crate::model::Lenient for BasicCategoriesRequest {}
 impl<'de> Deserialize<'de> for BasicCategoriesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -396,10 +402,11 @@ impl<'de> Deserialize<'de> for BasicCategoriesRequest {
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
     ///
-    /// *Required.*
-    pub category: Vec<ApplyCategory>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Vec<ApplyCategory>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -409,6 +416,11 @@ impl Model for BasicCategoriesResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.category.collect_unknown(&crate::model::join(path, "category"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "category", self.category.is_none(), out);
+        self.category.collect_missing(&crate::model::join(path, "category"), out);
+    }
 }
 
 impl Object for BasicCategoriesResponse {
@@ -417,12 +429,13 @@ impl Object for BasicCategoriesResponse {
     }
 }
 
+impl crate::model::Lenient for BasicCategoriesResponse {}
 impl crate::response::Response for BasicCategoriesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -465,10 +478,11 @@ impl<'de> Deserialize<'de> for BasicCategoriesResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Category => {
-                            if v_category.is_some() {
-                                return Err(serde::de::Error::duplicate_field("category"));
-                            }
-                            v_category = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_category,
+                                "category",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -476,8 +490,7 @@ impl<'de> Deserialize<'de> for BasicCategoriesResponse {
                     }
                 }
                 Ok(BasicCategoriesResponse {
-                    category: v_category
-                        .ok_or_else(|| serde::de::Error::missing_field("category"))?,
+                    category: v_category,
                     extra,
                 })
             }
@@ -492,17 +505,19 @@ impl<'de> Deserialize<'de> for BasicCategoriesResponse {
 pub struct ApplyCategory {
     /// 一级类目id。
     ///
-    /// *Required.*
-    pub primary_category_id: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_category_id: Option<i64>,
     /// 类目名称。
     ///
-    /// *Required.*
-    pub category_name: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_name: Option<String>,
     /// 二级类目列表。
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_category: Option<Vec<ApplySubCategory>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -513,6 +528,23 @@ impl Model for ApplyCategory {
         self.secondary_category
             .collect_unknown(&crate::model::join(path, "secondary_category"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(
+            path,
+            "primary_category_id",
+            self.primary_category_id.is_none(),
+            out,
+        );
+        crate::model::note_missing(
+            path,
+            "category_name",
+            self.category_name.is_none(),
+            out,
+        );
+        self.secondary_category
+            .collect_missing(&crate::model::join(path, "secondary_category"), out);
+    }
 }
 
 impl Object for ApplyCategory {
@@ -521,6 +553,7 @@ impl Object for ApplyCategory {
     }
 }
 
+impl crate::model::Lenient for ApplyCategory {}
 impl<'de> Deserialize<'de> for ApplyCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -565,23 +598,25 @@ impl<'de> Deserialize<'de> for ApplyCategory {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::PrimaryCategoryId => {
-                            if v_primary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("primary_category_id"),
-                                );
-                            }
-                            v_primary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_primary_category_id,
+                                "primary_category_id",
+                            )?
                         }
                         Key::CategoryName => {
-                            if v_category_name.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("category_name"),
-                                );
-                            }
-                            v_category_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_category_name,
+                                "category_name",
+                            )?
                         }
                         Key::SecondaryCategory => {
-                            v_secondary_category = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_secondary_category,
+                                "secondary_category",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -589,14 +624,8 @@ impl<'de> Deserialize<'de> for ApplyCategory {
                     }
                 }
                 Ok(ApplyCategory {
-                    primary_category_id: v_primary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "primary_category_id",
-                        ))?,
-                    category_name: v_category_name
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "category_name",
-                        ))?,
+                    primary_category_id: v_primary_category_id,
+                    category_name: v_category_name,
                     secondary_category: v_secondary_category,
                     extra,
                 })
@@ -612,12 +641,14 @@ impl<'de> Deserialize<'de> for ApplyCategory {
 pub struct ApplySubCategory {
     /// 二级类目id。
     ///
-    /// *Required.*
-    pub secondary_category_id: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_category_id: Option<i64>,
     /// 类目名称。
     ///
-    /// *Required.*
-    pub category_name: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_name: Option<String>,
     /// 所需的资质 (names of the qualification documents, e.g. food_service_license_id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_qualification_stuffs: Option<Vec<String>>,
@@ -628,7 +659,7 @@ pub struct ApplySubCategory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_choose_payment_card: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -636,6 +667,21 @@ pub struct ApplySubCategory {
 impl Model for ApplySubCategory {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(
+            path,
+            "secondary_category_id",
+            self.secondary_category_id.is_none(),
+            out,
+        );
+        crate::model::note_missing(
+            path,
+            "category_name",
+            self.category_name.is_none(),
+            out,
+        );
     }
 }
 
@@ -645,6 +691,7 @@ impl Object for ApplySubCategory {
     }
 }
 
+impl crate::model::Lenient for ApplySubCategory {}
 impl<'de> Deserialize<'de> for ApplySubCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -695,29 +742,39 @@ impl<'de> Deserialize<'de> for ApplySubCategory {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::SecondaryCategoryId => {
-                            if v_secondary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("secondary_category_id"),
-                                );
-                            }
-                            v_secondary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_secondary_category_id,
+                                "secondary_category_id",
+                            )?
                         }
                         Key::CategoryName => {
-                            if v_category_name.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("category_name"),
-                                );
-                            }
-                            v_category_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_category_name,
+                                "category_name",
+                            )?
                         }
                         Key::NeedQualificationStuffs => {
-                            v_need_qualification_stuffs = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_need_qualification_stuffs,
+                                "need_qualification_stuffs",
+                            )?
                         }
                         Key::CanChoosePrepaidCard => {
-                            v_can_choose_prepaid_card = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_choose_prepaid_card,
+                                "can_choose_prepaid_card",
+                            )?
                         }
                         Key::CanChoosePaymentCard => {
-                            v_can_choose_payment_card = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_choose_payment_card,
+                                "can_choose_payment_card",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -725,14 +782,8 @@ impl<'de> Deserialize<'de> for ApplySubCategory {
                     }
                 }
                 Ok(ApplySubCategory {
-                    secondary_category_id: v_secondary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "secondary_category_id",
-                        ))?,
-                    category_name: v_category_name
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "category_name",
-                        ))?,
+                    secondary_category_id: v_secondary_category_id,
+                    category_name: v_category_name,
                     need_qualification_stuffs: v_need_qualification_stuffs,
                     can_choose_prepaid_card: v_can_choose_prepaid_card,
                     can_choose_payment_card: v_can_choose_payment_card,
@@ -767,7 +818,7 @@ pub struct BasicUploadImageRequest {
     /// Note: \[OFF\]: 上传的图片限制文件大小限制1MB，仅支持JPG、PNG格式; 1MB taken as 1024×1024 bytes
     pub buffer: crate::FilePart,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -789,6 +840,7 @@ impl Validate for BasicUploadImageRequest {
             c.max_size(v.bytes.len(), 1048576);
             c.content_type(&v.content_type, &["image/jpeg", "image/png"]);
         }
+        c.not_in_extra(&self.extra, &["buffer"]);
     }
 }
 
@@ -804,6 +856,7 @@ impl Object for BasicUploadImageRequest {
     }
 }
 
+impl crate::model::Lenient for BasicUploadImageRequest {}
 impl<'de> Deserialize<'de> for BasicUploadImageRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -842,10 +895,7 @@ impl<'de> Deserialize<'de> for BasicUploadImageRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Buffer => {
-                            if v_buffer.is_some() {
-                                return Err(serde::de::Error::duplicate_field("buffer"));
-                            }
-                            v_buffer = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_buffer, "buffer")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -869,10 +919,11 @@ impl<'de> Deserialize<'de> for BasicUploadImageRequest {
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。
     ///
-    /// *Required.*
-    pub url: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -880,6 +931,10 @@ pub struct BasicUploadImageResponse {
 impl Model for BasicUploadImageResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "url", self.url.is_none(), out);
     }
 }
 
@@ -889,12 +944,13 @@ impl Object for BasicUploadImageResponse {
     }
 }
 
+impl crate::model::Lenient for BasicUploadImageResponse {}
 impl crate::response::Response for BasicUploadImageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -936,19 +992,14 @@ impl<'de> Deserialize<'de> for BasicUploadImageResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Url => {
-                            if v_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            v_url = Some(map.next_value()?);
-                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(BasicUploadImageResponse {
-                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    url: v_url,
                     extra,
                 })
             }

@@ -33,7 +33,7 @@ pub struct CardCreateRequest {
     /// *Required.*
     pub card: Box<Card>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -54,6 +54,7 @@ impl Validate for CardCreateRequest {
             let (c, v) = (&mut c.at("card"), &self.card);
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["card"]);
     }
 }
 
@@ -70,6 +71,7 @@ impl Object for CardCreateRequest {
     }
 }
 
+impl crate::model::Lenient for CardCreateRequest {}
 impl<'de> Deserialize<'de> for CardCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -108,10 +110,7 @@ impl<'de> Deserialize<'de> for CardCreateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Card => {
-                            if v_card.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card"));
-                            }
-                            v_card = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card, "card")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -134,10 +133,11 @@ impl<'de> Deserialize<'de> for CardCreateRequest {
 pub struct CardCreateResponse {
     /// 卡券ID
     ///
-    /// *Required.*
-    pub card_id: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -145,6 +145,10 @@ pub struct CardCreateResponse {
 impl Model for CardCreateResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
     }
 }
 
@@ -154,12 +158,13 @@ impl Object for CardCreateResponse {
     }
 }
 
+impl crate::model::Lenient for CardCreateResponse {}
 impl crate::response::Response for CardCreateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -202,10 +207,7 @@ impl<'de> Deserialize<'de> for CardCreateResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -213,8 +215,7 @@ impl<'de> Deserialize<'de> for CardCreateResponse {
                     }
                 }
                 Ok(CardCreateResponse {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     extra,
                 })
             }
@@ -245,25 +246,34 @@ pub struct CardSetPayCellRequest {
     /// 卡券ID
     ///
     /// *Required; at most 32 bytes.*
-    pub card_id: String,
-    /// 是否开启买单功能 (turn quick pay on or off)
     ///
-    /// *Required.*
-    pub is_open: bool,
+    /// Note: 创建卡券 page, 设置买单 table: card_id 是 string(32).
+    pub card_id: String,
+    /// 是否开启买单功能，填true/false，不填默认true (turn quick pay on or off; absent = on)
+    ///
+    /// Note: 创建卡券 page, 设置买单 table: is_open 否 bool true 是否开启买单功能，填true/false，不填默认true (as quoted row by row by tianye/WechatMpSDK's README; the catalog \[MIR\] also says default true). One SDK's parameter list (Mpcube ParamsRemark) marks it 是, but marks every field 是 including ones documented with a default; the official 否 + default is followed, so a request without is_open is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_open: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CardSetPayCellRequest {
-    /// A value with the required `card_id`, `is_open`; set the others with the setters.
-    pub fn new(card_id: impl Into<String>, is_open: bool) -> Self {
+    /// A value with the required `card_id`; set the others with the setters.
+    pub fn new(card_id: impl Into<String>) -> Self {
         Self {
             card_id: card_id.into(),
-            is_open,
+            is_open: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`is_open`](Self::is_open).
+    pub fn is_open(mut self, is_open: bool) -> Self {
+        self.is_open = Some(is_open);
+        self
     }
 }
 
@@ -274,6 +284,7 @@ impl Validate for CardSetPayCellRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id", "is_open"]);
     }
 }
 
@@ -289,6 +300,7 @@ impl Object for CardSetPayCellRequest {
     }
 }
 
+impl crate::model::Lenient for CardSetPayCellRequest {}
 impl<'de> Deserialize<'de> for CardSetPayCellRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -330,16 +342,10 @@ impl<'de> Deserialize<'de> for CardSetPayCellRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::IsOpen => {
-                            if v_is_open.is_some() {
-                                return Err(serde::de::Error::duplicate_field("is_open"));
-                            }
-                            v_is_open = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_is_open, "is_open")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -349,8 +355,7 @@ impl<'de> Deserialize<'de> for CardSetPayCellRequest {
                 Ok(CardSetPayCellRequest {
                     card_id: v_card_id
                         .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    is_open: v_is_open
-                        .ok_or_else(|| serde::de::Error::missing_field("is_open"))?,
+                    is_open: v_is_open,
                     extra,
                 })
             }
@@ -364,7 +369,7 @@ impl<'de> Deserialize<'de> for CardSetPayCellRequest {
 #[non_exhaustive]
 pub struct CardSetPayCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -381,12 +386,13 @@ impl Object for CardSetPayCellResponse {
     }
 }
 
+impl crate::model::Lenient for CardSetPayCellResponse {}
 impl crate::response::Response for CardSetPayCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -454,33 +460,46 @@ pub struct CardSetSelfConsumeCellRequest {
     /// 卡券ID
     ///
     /// *Required; at most 32 bytes.*
-    pub card_id: String,
-    /// 是否开启自助核销功能
     ///
-    /// *Required.*
-    pub is_open: bool,
-    /// 用户核销时是否需要输入验证码 (ask for a verification code)
+    /// Note: 创建卡券 page, 设置自助核销 table: card_id string(32).
+    pub card_id: String,
+    /// 是否开启自助核销功能，填true/false，默认为false (absent = off)
+    ///
+    /// Note: 创建卡券 page, 设置自助核销 table: 是否开启自助核销功能，填true/false，默认为false (quoted by WxJava, EasyWeChat-style SDKs, SKIT which types it bool?). A documented default makes it optional; one SDK's list (Mpcube) marks every field of this table 是, defaults included — the accepting reading is followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_open: Option<bool>,
+    /// 用户核销时是否需要输入验证码， 填true/false， 默认为false (ask for a verification code)
+    ///
+    /// Note: 创建卡券 page, 设置自助核销 table (wire name spelt need_verify_cod).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_verify_cod: Option<bool>,
-    /// 用户核销时是否需要备注核销金额 (ask for the amount)
+    /// 用户核销时是否需要备注核销金额， 填true/false， 默认为false (ask for the amount)
+    ///
+    /// Note: 创建卡券 page, 设置自助核销 table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_remark_amount: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CardSetSelfConsumeCellRequest {
-    /// A value with the required `card_id`, `is_open`; set the others with the setters.
-    pub fn new(card_id: impl Into<String>, is_open: bool) -> Self {
+    /// A value with the required `card_id`; set the others with the setters.
+    pub fn new(card_id: impl Into<String>) -> Self {
         Self {
             card_id: card_id.into(),
-            is_open,
+            is_open: None,
             need_verify_cod: None,
             need_remark_amount: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`is_open`](Self::is_open).
+    pub fn is_open(mut self, is_open: bool) -> Self {
+        self.is_open = Some(is_open);
+        self
     }
 
     /// Sets [`need_verify_cod`](Self::need_verify_cod).
@@ -503,6 +522,10 @@ impl Validate for CardSetSelfConsumeCellRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["card_id", "is_open", "need_verify_cod", "need_remark_amount"],
+        );
     }
 }
 
@@ -518,6 +541,7 @@ impl Object for CardSetSelfConsumeCellRequest {
     }
 }
 
+impl crate::model::Lenient for CardSetSelfConsumeCellRequest {}
 impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -565,19 +589,25 @@ impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::IsOpen => {
-                            if v_is_open.is_some() {
-                                return Err(serde::de::Error::duplicate_field("is_open"));
-                            }
-                            v_is_open = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_is_open, "is_open")?
                         }
-                        Key::NeedVerifyCod => v_need_verify_cod = map.next_value()?,
-                        Key::NeedRemarkAmount => v_need_remark_amount = map.next_value()?,
+                        Key::NeedVerifyCod => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_need_verify_cod,
+                                "need_verify_cod",
+                            )?
+                        }
+                        Key::NeedRemarkAmount => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_need_remark_amount,
+                                "need_remark_amount",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -586,8 +616,7 @@ impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
                 Ok(CardSetSelfConsumeCellRequest {
                     card_id: v_card_id
                         .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    is_open: v_is_open
-                        .ok_or_else(|| serde::de::Error::missing_field("is_open"))?,
+                    is_open: v_is_open,
                     need_verify_cod: v_need_verify_cod,
                     need_remark_amount: v_need_remark_amount,
                     extra,
@@ -603,7 +632,7 @@ impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -620,12 +649,13 @@ impl Object for CardSetSelfConsumeCellResponse {
     }
 }
 
+impl crate::model::Lenient for CardSetSelfConsumeCellResponse {}
 impl crate::response::Response for CardSetSelfConsumeCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -695,6 +725,8 @@ pub struct CardSetTestWhitelistRequest {
     /// 测试的openid列表
     ///
     /// *Each required, not empty; each at most 64 bytes.*
+    ///
+    /// Note: The 64-byte bound per openid is the openid size of the 管理卡券 page's getcardlist table (openid string(64)), not a figure of the whitelist table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<Vec<String>>,
     /// 测试的微信号列表 (WeChat ids)
@@ -703,7 +735,7 @@ pub struct CardSetTestWhitelistRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -760,6 +792,7 @@ impl Validate for CardSetTestWhitelistRequest {
                 c.non_empty(item);
             }
         }
+        c.not_in_extra(&self.extra, &["openid", "username"]);
         c.max_total_items(
             &["openid", "username"],
             self.openid.as_ref().map_or(0, Vec::len)
@@ -781,6 +814,7 @@ impl Object for CardSetTestWhitelistRequest {
     }
 }
 
+impl crate::model::Lenient for CardSetTestWhitelistRequest {}
 impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -821,8 +855,16 @@ impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Openid => v_openid = map.next_value()?,
-                        Key::Username => v_username = map.next_value()?,
+                        Key::Openid => {
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
+                        }
+                        Key::Username => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_username,
+                                "username",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -844,7 +886,7 @@ impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
 #[non_exhaustive]
 pub struct CardSetTestWhitelistResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -861,12 +903,13 @@ impl Object for CardSetTestWhitelistResponse {
     }
 }
 
+impl crate::model::Lenient for CardSetTestWhitelistResponse {}
 impl crate::response::Response for CardSetTestWhitelistResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -938,7 +981,7 @@ pub struct CardGetRequest {
     /// *Required; at most 32 bytes.*
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -960,6 +1003,7 @@ impl Validate for CardGetRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id"]);
     }
 }
 
@@ -975,6 +1019,7 @@ impl Object for CardGetRequest {
     }
 }
 
+impl crate::model::Lenient for CardGetRequest {}
 impl<'de> Deserialize<'de> for CardGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1013,10 +1058,7 @@ impl<'de> Deserialize<'de> for CardGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1040,10 +1082,11 @@ impl<'de> Deserialize<'de> for CardGetRequest {
 pub struct CardGetResponse {
     /// The card definition, under the key of its type.
     ///
-    /// *Required.*
-    pub card: Box<Card>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<Card>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1053,6 +1096,11 @@ impl Model for CardGetResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.card.collect_unknown(&crate::model::join(path, "card"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card", self.card.is_none(), out);
+        self.card.collect_missing(&crate::model::join(path, "card"), out);
+    }
 }
 
 impl Object for CardGetResponse {
@@ -1061,12 +1109,13 @@ impl Object for CardGetResponse {
     }
 }
 
+impl crate::model::Lenient for CardGetResponse {}
 impl crate::response::Response for CardGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1109,10 +1158,7 @@ impl<'de> Deserialize<'de> for CardGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Card => {
-                            if v_card.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card"));
-                            }
-                            v_card = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card, "card")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1120,7 +1166,7 @@ impl<'de> Deserialize<'de> for CardGetResponse {
                     }
                 }
                 Ok(CardGetResponse {
-                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
+                    card: v_card,
                     extra,
                 })
             }
@@ -1157,7 +1203,7 @@ pub struct CardBatchGetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_list: Option<Vec<CardStatus>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1201,6 +1247,7 @@ impl Validate for CardBatchGetRequest {
                 c.known(item);
             }
         }
+        c.not_in_extra(&self.extra, &["offset", "count", "status_list"]);
     }
 }
 
@@ -1217,6 +1264,7 @@ impl Object for CardBatchGetRequest {
     }
 }
 
+impl crate::model::Lenient for CardBatchGetRequest {}
 impl<'de> Deserialize<'de> for CardBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1261,18 +1309,18 @@ impl<'de> Deserialize<'de> for CardBatchGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Offset => {
-                            if v_offset.is_some() {
-                                return Err(serde::de::Error::duplicate_field("offset"));
-                            }
-                            v_offset = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_offset, "offset")?
                         }
                         Key::Count => {
-                            if v_count.is_some() {
-                                return Err(serde::de::Error::duplicate_field("count"));
-                            }
-                            v_count = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_count, "count")?
                         }
-                        Key::StatusList => v_status_list = map.next_value()?,
+                        Key::StatusList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_status_list,
+                                "status_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1298,14 +1346,16 @@ impl<'de> Deserialize<'de> for CardBatchGetRequest {
 pub struct CardBatchGetResponse {
     /// 卡券ID列表
     ///
-    /// *Required.*
-    pub card_id_list: Vec<String>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id_list: Option<Vec<String>>,
     /// 该商户名下卡券ID总数 (all matching cards, for paging)
     ///
-    /// *Required.*
-    pub total_num: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_num: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1313,6 +1363,16 @@ pub struct CardBatchGetResponse {
 impl Model for CardBatchGetResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(
+            path,
+            "card_id_list",
+            self.card_id_list.is_none(),
+            out,
+        );
+        crate::model::note_missing(path, "total_num", self.total_num.is_none(), out);
     }
 }
 
@@ -1322,12 +1382,13 @@ impl Object for CardBatchGetResponse {
     }
 }
 
+impl crate::model::Lenient for CardBatchGetResponse {}
 impl crate::response::Response for CardBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1373,18 +1434,18 @@ impl<'de> Deserialize<'de> for CardBatchGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardIdList => {
-                            if v_card_id_list.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("card_id_list"),
-                                );
-                            }
-                            v_card_id_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_id_list,
+                                "card_id_list",
+                            )?
                         }
                         Key::TotalNum => {
-                            if v_total_num.is_some() {
-                                return Err(serde::de::Error::duplicate_field("total_num"));
-                            }
-                            v_total_num = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_num,
+                                "total_num",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1392,10 +1453,8 @@ impl<'de> Deserialize<'de> for CardBatchGetResponse {
                     }
                 }
                 Ok(CardBatchGetResponse {
-                    card_id_list: v_card_id_list
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id_list"))?,
-                    total_num: v_total_num
-                        .ok_or_else(|| serde::de::Error::missing_field("total_num"))?,
+                    card_id_list: v_card_id_list,
+                    total_num: v_total_num,
                     extra,
                 })
             }
@@ -1458,7 +1517,7 @@ pub struct CardUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus_ticket: Option<Box<BusTicketUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1601,6 +1660,23 @@ impl Validate for CardUpdateRequest {
             let c = &mut c.at("bus_ticket");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "card_id",
+                "groupon",
+                "cash",
+                "discount",
+                "gift",
+                "general_coupon",
+                "member_card",
+                "scenic_ticket",
+                "movie_ticket",
+                "boarding_pass",
+                "meeting_ticket",
+                "bus_ticket",
+            ],
+        );
         c.exactly_one_of(
             &[
                 "groupon",
@@ -1660,6 +1736,7 @@ impl Object for CardUpdateRequest {
     }
 }
 
+impl crate::model::Lenient for CardUpdateRequest {}
 impl<'de> Deserialize<'de> for CardUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1731,22 +1808,73 @@ impl<'de> Deserialize<'de> for CardUpdateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::Groupon => v_groupon = map.next_value()?,
-                        Key::Cash => v_cash = map.next_value()?,
-                        Key::Discount => v_discount = map.next_value()?,
-                        Key::Gift => v_gift = map.next_value()?,
-                        Key::GeneralCoupon => v_general_coupon = map.next_value()?,
-                        Key::MemberCard => v_member_card = map.next_value()?,
-                        Key::ScenicTicket => v_scenic_ticket = map.next_value()?,
-                        Key::MovieTicket => v_movie_ticket = map.next_value()?,
-                        Key::BoardingPass => v_boarding_pass = map.next_value()?,
-                        Key::MeetingTicket => v_meeting_ticket = map.next_value()?,
-                        Key::BusTicket => v_bus_ticket = map.next_value()?,
+                        Key::Groupon => {
+                            crate::model::read_once(&mut map, &mut v_groupon, "groupon")?
+                        }
+                        Key::Cash => {
+                            crate::model::read_once(&mut map, &mut v_cash, "cash")?
+                        }
+                        Key::Discount => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_discount,
+                                "discount",
+                            )?
+                        }
+                        Key::Gift => {
+                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
+                        }
+                        Key::GeneralCoupon => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_general_coupon,
+                                "general_coupon",
+                            )?
+                        }
+                        Key::MemberCard => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_member_card,
+                                "member_card",
+                            )?
+                        }
+                        Key::ScenicTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_scenic_ticket,
+                                "scenic_ticket",
+                            )?
+                        }
+                        Key::MovieTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_movie_ticket,
+                                "movie_ticket",
+                            )?
+                        }
+                        Key::BoardingPass => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_boarding_pass,
+                                "boarding_pass",
+                            )?
+                        }
+                        Key::MeetingTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_meeting_ticket,
+                                "meeting_ticket",
+                            )?
+                        }
+                        Key::BusTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bus_ticket,
+                                "bus_ticket",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1782,7 +1910,7 @@ pub struct CardUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_check: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1799,12 +1927,13 @@ impl Object for CardUpdateResponse {
     }
 }
 
+impl crate::model::Lenient for CardUpdateResponse {}
 impl crate::response::Response for CardUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1846,7 +1975,13 @@ impl<'de> Deserialize<'de> for CardUpdateResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::SendCheck => v_send_check = map.next_value()?,
+                        Key::SendCheck => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_send_check,
+                                "send_check",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1893,7 +2028,7 @@ pub struct CardModifyStockRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_stock_value: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1937,6 +2072,10 @@ impl Validate for CardModifyStockRequest {
             let c = &mut c.at("reduce_stock_value");
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["card_id", "increase_stock_value", "reduce_stock_value"],
+        );
     }
 }
 
@@ -1952,6 +2091,7 @@ impl Object for CardModifyStockRequest {
     }
 }
 
+impl crate::model::Lenient for CardModifyStockRequest {}
 impl<'de> Deserialize<'de> for CardModifyStockRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1996,15 +2136,22 @@ impl<'de> Deserialize<'de> for CardModifyStockRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::IncreaseStockValue => {
-                            v_increase_stock_value = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_increase_stock_value,
+                                "increase_stock_value",
+                            )?
                         }
-                        Key::ReduceStockValue => v_reduce_stock_value = map.next_value()?,
+                        Key::ReduceStockValue => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_reduce_stock_value,
+                                "reduce_stock_value",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -2028,7 +2175,7 @@ impl<'de> Deserialize<'de> for CardModifyStockRequest {
 #[non_exhaustive]
 pub struct CardModifyStockResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2045,12 +2192,13 @@ impl Object for CardModifyStockResponse {
     }
 }
 
+impl crate::model::Lenient for CardModifyStockResponse {}
 impl crate::response::Response for CardModifyStockResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2123,7 +2271,7 @@ pub struct CardDeleteRequest {
     /// *Required; at most 32 bytes.*
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2145,6 +2293,7 @@ impl Validate for CardDeleteRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id"]);
     }
 }
 
@@ -2160,6 +2309,7 @@ impl Object for CardDeleteRequest {
     }
 }
 
+impl crate::model::Lenient for CardDeleteRequest {}
 impl<'de> Deserialize<'de> for CardDeleteRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2198,10 +2348,7 @@ impl<'de> Deserialize<'de> for CardDeleteRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2224,7 +2371,7 @@ impl<'de> Deserialize<'de> for CardDeleteRequest {
 #[non_exhaustive]
 pub struct CardDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2241,12 +2388,13 @@ impl Object for CardDeleteResponse {
     }
 }
 
+impl crate::model::Lenient for CardDeleteResponse {}
 impl crate::response::Response for CardDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }

@@ -177,7 +177,7 @@ impl BasicHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40009` [`ErrCode::ImageTooLarge`](crate::ErrCode::ImageTooLarge): 图片文件超长
+    /// - `40009` [`ErrCode::ImageTooLarge`](crate::ErrCode::ImageTooLarge): 图片文件超长 — \[CARD\]; the global list words it 不合法的图片文件大小
     ///
     /// # Idempotency
     ///
@@ -228,7 +228,7 @@ impl CardHandler<'_> {
     /// `Card::new(CardType::…)` and the object of its type, e.g.
     /// `.groupon(GrouponCard::new(base_info, deal_detail))`.
     ///
-    /// `POST /card/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `create`
+    /// `POST /card/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `create`
     ///
     /// # Checked before sending
     ///
@@ -240,16 +240,16 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40071` [`ErrCode::InvalidCardType`](crate::ErrCode::InvalidCardType): 不合法的卡券类型
-    /// - `40072` [`ErrCode::InvalidEncodeMethod`](crate::ErrCode::InvalidEncodeMethod): 不合法的编码方式
-    /// - `40079` [`ErrCode::InvalidTime`](crate::ErrCode::InvalidTime): 不合法的时间
-    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量
-    /// - `40124` [`ErrCode::TooManyCustomFields`](crate::ErrCode::TooManyCustomFields): 会员卡设置超过限制的custom_field字段
-    /// - `40150` [`ErrCode::InvalidCardParameters`](crate::ErrCode::InvalidCardParameters): invalid card parameters
-    /// - `41011` [`ErrCode::MissingRequiredField`](crate::ErrCode::MissingRequiredField): 缺少必填字段
-    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限
-    /// - `43010` [`ErrCode::NoBalancePermission`](crate::ErrCode::NoBalancePermission): 无储值权限
-    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制
+    /// - `40071` [`ErrCode::InvalidCardType`](crate::ErrCode::InvalidCardType): 不合法的卡券类型 — \[CARD\]
+    /// - `40072` [`ErrCode::InvalidEncodeMethod`](crate::ErrCode::InvalidEncodeMethod): 不合法的编码方式 — \[CARD\]
+    /// - `40079` [`ErrCode::InvalidTime`](crate::ErrCode::InvalidTime): 不合法的时间 — \[CARD\]
+    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量 — \[CARD\]
+    /// - `40124` [`ErrCode::TooManyCustomFields`](crate::ErrCode::TooManyCustomFields): 会员卡设置查过限制的 custom_field字段 — \[CARD\] (查过 is the page's typo for 超过; English edition: Number of custom_fields exceeds the limit for member card)
+    /// - `40150` [`ErrCode::InvalidCardParameters`](crate::ErrCode::InvalidCardParameters): invalid card parameters — errmsg of observed replies
+    /// - `41011` [`ErrCode::MissingRequiredField`](crate::ErrCode::MissingRequiredField): 缺少必填字段 — \[CARD\]
+    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限，请前往公众平台申请 — \[CARD\] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission)
+    /// - `43010` [`ErrCode::NoBalancePermission`](crate::ErrCode::NoBalancePermission): 无储值权限，请前往公众平台申请 — \[CARD\] (English edition: No top-up permission. Go to the Official Accounts Platform to apply for the permission)
+    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\]
     ///
     /// # Idempotency
     ///
@@ -294,13 +294,11 @@ impl CardHandler<'_> {
     ///                             "132元双人火锅套餐",
     ///                             "Color010",
     ///                             "使用时向服务员出示此券",
+    ///                             "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
     ///                             DateInfo::new(DateType::FixTimeRange)
     ///                                 .begin_timestamp(1397577600)
     ///                                 .end_timestamp(1472724261),
     ///                             Sku::new(500000),
-    ///                         )
-    ///                         .description(
-    ///                             "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
     ///                         )
     ///                         .service_phone("020-88888888")
     ///                         .location_id_list([123, 12321, 345345])
@@ -380,7 +378,7 @@ impl CardHandler<'_> {
     ///
     /// Shows a 快速买单 entry on the card so the user can pay the store with it. The card must have stores (location_id_list), else 43017.
     ///
-    /// `POST /card/paycell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_pay_cell`
+    /// `POST /card/paycell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `set_pay_cell`
     ///
     /// # Checked before sending
     ///
@@ -392,11 +390,17 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — the card needs stores (location_id_list) for this feature
+    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — errmsg of observed replies; the card needs stores (location_id_list) for this feature
+    /// - `43008` [`ErrCode::NoPaymentPermission`](crate::ErrCode::NoPaymentPermission): 商户没有开通微信支付权限 — \[CARD\] 设置买单 return table: 43008为商户没有开通微信支付权限 (或者没有在商户后台申请微信买单功能)
     ///
     /// # Idempotency
     ///
     /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 设置买单的card_id必须已经配置了门店，否则会报错 (创建卡券 page, 买单接口说明).
+    /// - 设置快速买单的卡券须支持至少一家有核销员门店，否则无法设置成功；若该卡券设置了center_url（居中使用跳转链接），须先将该设置更新为空后再设置快速买单方可生效 (创建卡券 page, 设置买单 notes).
     ///
     /// # Example
     ///
@@ -406,7 +410,8 @@ impl CardHandler<'_> {
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_pay_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
-    /// let request = CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true);
+    /// let request = CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
+    ///     .is_open(true);
     /// let reply = client.card().set_pay_cell(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -423,7 +428,7 @@ impl CardHandler<'_> {
     ///
     /// Shows a 自助核销 entry so a user in the store can consume the code without staff. The card must have stores.
     ///
-    /// `POST /card/selfconsumecell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_self_consume_cell`
+    /// `POST /card/selfconsumecell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `set_self_consume_cell`
     ///
     /// # Checked before sending
     ///
@@ -435,11 +440,15 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — the card needs stores (location_id_list) for this feature
+    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — errmsg of observed replies; the card needs stores (location_id_list) for this feature
     ///
     /// # Idempotency
     ///
     /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 设置自助核销的card_id必须已经配置了门店，否则会报错 (创建卡券 page, 自助核销接口说明).
     ///
     /// # Example
     ///
@@ -449,10 +458,8 @@ impl CardHandler<'_> {
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.set_self_consume_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
-    /// let request = CardSetSelfConsumeCellRequest::new(
-    ///     "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
-    ///     true,
-    /// );
+    /// let request = CardSetSelfConsumeCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
+    ///     .is_open(true);
     /// let reply = client.card().set_self_consume_cell(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -470,7 +477,7 @@ impl CardHandler<'_> {
     /// Replaces the whole whitelist (openids and WeChat usernames, at most 10 in all):
     /// whitelisted users can claim cards still under review, for testing.
     ///
-    /// `POST /card/testwhitelist/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_test_whitelist`
+    /// `POST /card/testwhitelist/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_test_whitelist`
     ///
     /// # Checked before sending
     ///
@@ -490,7 +497,8 @@ impl CardHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - Each call replaces the previous whitelist entirely.
+    /// - Each call replaces the previous whitelist entirely: 设置测试白名单接口为全量设置，即测试名单发生变化时需调用该接口重新传入所有测试人员的ID.
+    /// - 白名单用户领取该卡券时将无视卡券失效状态，请开发者注意 (whitelisted users can claim the card even when it is no longer valid).
     ///
     /// # Example
     ///
@@ -585,7 +593,7 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
     ///
     /// # Idempotency
     ///
@@ -694,8 +702,8 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40100` [`ErrCode::InvalidTimeRange`](crate::ErrCode::InvalidTimeRange): 不合法的时间区间 — card/update may only widen a FIX_TIME_RANGE validity period
-    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制
+    /// - `40100` [`ErrCode::InvalidTimeRange`](crate::ErrCode::InvalidTimeRange): 不合法的时间区间 — \[CARD\]; card/update may only widen a FIX_TIME_RANGE validity period
+    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\]
     ///
     /// # Idempotency
     ///
@@ -767,8 +775,8 @@ impl CardHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量
-    /// - `45031` [`ErrCode::OutOfStock`](crate::ErrCode::OutOfStock): 库存为0
+    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量 — \[CARD\]
+    /// - `45031` [`ErrCode::OutOfStock`](crate::ErrCode::OutOfStock): 库存为0 — \[CARD\]
     ///
     /// # Idempotency
     ///
@@ -928,8 +936,8 @@ impl CodeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true)
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true)
     ///
     /// # Idempotency
     ///
@@ -1077,8 +1085,8 @@ impl CodeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限，请前往公众平台申请 — \[CARD\] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission)
     ///
     /// # Idempotency
     ///
@@ -1125,8 +1133,8 @@ impl CodeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — the code was already consumed; consuming is irreversible
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — \[CARD\]; the code was already consumed; consuming is irreversible
     ///
     /// # Idempotency
     ///
@@ -1175,9 +1183,9 @@ impl CodeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — the code was already consumed; consuming is irreversible
-    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true)
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — \[CARD\]; the code was already consumed; consuming is irreversible
+    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true)
     ///
     /// # Idempotency
     ///
@@ -1225,7 +1233,7 @@ impl CodeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code")
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
     ///
     /// # Idempotency
     ///
@@ -1332,8 +1340,8 @@ impl DatacubeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — the statistics window is at most 62 days
+    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
+    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
     ///
     /// # Idempotency
     ///
@@ -1341,7 +1349,7 @@ impl DatacubeHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - The window is at most 62 days (else 61501 date range error); dates must be exactly `YYYY-MM-DD` (else 61500 date format error); today's data cannot be pulled. All three are checked before sending.
+    /// - 查询时间区间需<=62天 (else 61501 date range error), read as end_date − begin_date ≤ 62 days; 传入时间格式需严格参照示例填写 2015-06-15 (else 61500 date format error); 该接口只能拉取非当天的数据 — end_date must be before today. All three are checked before sending \[official 管理卡券 page, 特别注意\].
     /// - Days are China days (UTC+8).
     ///
     /// # Example
@@ -1391,8 +1399,8 @@ impl DatacubeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — the statistics window is at most 62 days
+    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
+    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
     ///
     /// # Idempotency
     ///
@@ -1400,7 +1408,7 @@ impl DatacubeHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - The window is at most 62 days (else 61501 date range error); dates must be exactly `YYYY-MM-DD` (else 61500 date format error); today's data cannot be pulled. All three are checked before sending.
+    /// - 查询时间区间需<=62天 (else 61501 date range error), read as end_date − begin_date ≤ 62 days; 传入时间格式需严格参照示例填写 2015-06-15 (else 61500 date format error); 该接口只能拉取非当天的数据 — end_date must be before today. All three are checked before sending \[official 管理卡券 page, 特别注意\].
     /// - Days are China days (UTC+8).
     ///
     /// # Example
@@ -1443,14 +1451,14 @@ impl DatacubeHandler<'_> {
     /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
-    /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
+    /// - `begin_date` ≤ `end_date`
     ///
     /// # Errors
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — the statistics window is at most 62 days
+    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
+    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
     ///
     /// # Idempotency
     ///
@@ -1458,7 +1466,7 @@ impl DatacubeHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - The window is at most 62 days (else 61501 date range error); dates must be exactly `YYYY-MM-DD` (else 61500 date format error); today's data cannot be pulled. All three are checked before sending.
+    /// - The official page gives this call no window limit and does not say today's data is refused (unlike getcardbizuininfo / getcardcardinfo, ≤ 62 days and not today); the client only checks the date shape and begin ≤ end. WeChat may still answer 61501 date range error.
     /// - Days are China days (UTC+8).
     ///
     /// # Example
@@ -1500,14 +1508,14 @@ impl DatacubeHandler<'_> {
     /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
+    /// - `begin_date` ≤ `end_date`
     ///
     /// # Errors
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — the statistics window is at most 62 days
+    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
+    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
     ///
     /// # Idempotency
     ///
@@ -1515,7 +1523,7 @@ impl DatacubeHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - The window is at most 62 days (else 61501 date range error); dates must be exactly `YYYY-MM-DD` (else 61500 date format error); today's data cannot be pulled. All three are checked before sending.
+    /// - The official page gives this call no window limit and does not say today's data is refused (unlike getcardbizuininfo / getcardcardinfo, ≤ 62 days and not today); the client only checks the date shape and begin ≤ end. WeChat may still answer 61501 date range error.
     /// - Days are China days (UTC+8).
     ///
     /// # Example
@@ -1568,10 +1576,11 @@ impl DistributeHandler<'_> {
     ///
     /// - `action_name`: a documented [`QrActionName`](crate::types::QrActionName) value
     /// - `expire_seconds`: ≥ 60; ≤ 1800
-    /// - `action_info.card.card_id`: required, not empty; at most 32 bytes
+    /// - `action_info.card.card_id`: at most 32 bytes
     /// - `action_info.card.code`: at most 20 bytes
     /// - `action_info.card.openid`: at most 32 bytes
-    /// - `action_info.multiple_card.card_list.card_id`: required, not empty; at most 32 bytes
+    /// - `action_info.multiple_card.card_list`: at most 5 items
+    /// - `action_info.multiple_card.card_list.card_id`: at most 32 bytes
     /// - `action_info.multiple_card.card_list.code`: at most 20 bytes
     /// - `action_info`: exactly one of `card`, `multiple_card`
     /// - when `action_name` = `QR_CARD`: `action_info.card` set (a QR_CARD code gives out the one card under action_info.card)
@@ -1581,8 +1590,8 @@ impl DistributeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40053` [`ErrCode::InvalidActionInfo`](crate::ErrCode::InvalidActionInfo): 不合法的actioninfo
-    /// - `40078` [`ErrCode::InvalidCardStatus`](crate::ErrCode::InvalidCardStatus): 不合法的卡券状态
+    /// - `40053` [`ErrCode::InvalidActionInfo`](crate::ErrCode::InvalidActionInfo): 不合法的actioninfo，请开发者确认参数正确 — \[CARD\]
+    /// - `40078` [`ErrCode::InvalidCardStatus`](crate::ErrCode::InvalidCardStatus): 不合法的卡券状态 — \[CARD\]
     ///
     /// # Idempotency
     ///
@@ -1608,7 +1617,8 @@ impl DistributeHandler<'_> {
     ///         QrActionName::Card,
     ///         QrcodeActionInfo::new()
     ///             .card(
-    ///                 QrcodeCard::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+    ///                 QrcodeCard::new()
+    ///                     .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
     ///                     .code("198374613512")
     ///                     .openid("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA")
     ///                     .is_unique_code(false)
@@ -1721,7 +1731,7 @@ impl DistributeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
     ///
     /// # Idempotency
     ///
@@ -1774,7 +1784,7 @@ impl DistributeHandler<'_> {
     ///
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
-    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `card_id`: at most 32 bytes
     ///
     /// # Errors
     ///
@@ -1796,7 +1806,8 @@ impl DistributeHandler<'_> {
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("distribute.mpnews_html", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI"}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
-    /// let request = DistributeMpnewsHtmlRequest::new("p1Pj9jr90_SQRaVqYI239Ka1erkI");
+    /// let request = DistributeMpnewsHtmlRequest::new()
+    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI");
     /// let reply = client.distribute().mpnews_html(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -1823,13 +1834,14 @@ impl DistributeHandler<'_> {
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes
+    /// - `code`: at least 1 items; at most 100 items; each required, not empty
     ///
     /// # Errors
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
+    /// - `40109` [`ErrCode::TooManyCodes`](crate::ErrCode::TooManyCodes): code数量超过100个 — \[CODE\]: at most 100 codes per call
     ///
     /// # Idempotency
     ///
@@ -1880,7 +1892,7 @@ impl DistributeHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id
+    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
     ///
     /// # Idempotency
     ///
@@ -1919,11 +1931,13 @@ impl DistributeHandler<'_> {
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes
+    /// - `code`: at least 1 items; at most 100 items; each required, not empty
     ///
     /// # Errors
     ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40109` [`ErrCode::TooManyCodes`](crate::ErrCode::TooManyCodes): code数量超过100个 — \[CODE\]: at most 100 codes per call
     ///
     /// # Idempotency
     ///
@@ -2087,7 +2101,6 @@ impl GeneralCardHandler<'_> {
     /// - `code`: required, not empty; at most 20 bytes
     /// - `card_id`: required, not empty; at most 32 bytes
     /// - `background_pic_url`: at most 128 bytes
-    /// - `record_balance`: at most 14 汉字 (42 UTF-8 bytes)
     /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
     /// - `custom_field_value1`: at most 12 bytes
     /// - `custom_field_value2`: at most 12 bytes
@@ -2104,7 +2117,7 @@ impl GeneralCardHandler<'_> {
     /// # Notes
     ///
     /// - Values are absolute, so a repeat is harmless to the card; it may add a second line to the history (`record_balance`) or send a second change message.
-    /// - `record_balance` and `record_bonus` are limited to 14 汉字 (42 UTF-8 bytes); `custom_field_value1..3` to 4 汉字 (12 bytes).
+    /// - `record_bonus` is limited to 14 汉字 (42 UTF-8 bytes) and `custom_field_value1..3` to 4 汉字 (12 bytes). `record_balance` has the 14 汉字 limit in the table but the page's own example exceeds it, so it is not checked.
     ///
     /// # Example
     ///
@@ -2112,7 +2125,7 @@ impl GeneralCardHandler<'_> {
     /// use wechat_card::general_card::GeneralCardUpdateUserRequest;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("general_card.update_user", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"can_give_friend":true,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313","custom_field_value1":"xxxxx","record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("general_card.update_user", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"can_give_friend":true,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313","custom_field_value1":"xxxxx","record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = GeneralCardUpdateUserRequest::new(
     ///         "12312313",
@@ -2120,7 +2133,7 @@ impl GeneralCardHandler<'_> {
     ///     )
     ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
     ///     .balance(3000)
-    ///     .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+    ///     .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
     ///     .bonus(3000)
     ///     .record_bonus("消费30元，获得3积分")
     ///     .custom_field_value1("xxxxx")
@@ -2245,7 +2258,9 @@ impl MemberCardHandler<'_> {
     ///
     /// # Notes
     ///
-    /// - Only for cards with `wx_activate: true`. 若同时传入了 activate_url，则一键开卡接口设置会失效; an `auto_activate` card ignores both (the official 创建会员卡 page advises setting only one of activate_url, auto_activate and wx_activate).
+    /// - Only for cards with `wx_activate: true`: 开发者在创建时填入wx_activate字段后，需要调用该接口设置用户激活时需要填写的选项，否则一键开卡设置不生效 (official 创建会员卡 page, 6.2 步骤二).
+    /// - 开发者注意事项 (6.2 步骤一): 1.填入了自动激活auto_activate字段，激活链接activate_url和一键开卡接口设置都会失效；2.若同时传入了activate_url，则一键开卡接口设置会失效；3.建议开发者activate_url、auto_activate和wx_activate只填写一项. These concern card/create and card/update, not this request, so nothing here checks them.
+    /// - `custom_field_list` and `rich_field_list`: 开发者可以分别在必填和选填中至多定义五个自定义选项 — at most 5 each in `required_form` and in `optional_form`.
     /// - With `can_modify: true` the user may change the answers later; handle the resulting event push.
     ///
     /// # Example
@@ -2267,21 +2282,18 @@ impl MemberCardHandler<'_> {
     ///             .can_modify(false)
     ///             .common_field_id_list([UserFormInfoFlag::Mobile])
     ///             .rich_field_list([
-    ///                 FormRichField::new(
-    ///                     FormFieldType::Radio,
-    ///                     "兴趣",
-    ///                     ["钢琴", "舞蹈", "足球"],
-    ///                 ),
-    ///                 FormRichField::new(
-    ///                     FormFieldType::Select,
-    ///                     "喜好",
-    ///                     ["郭敬明", "韩寒", "南派三叔"],
-    ///                 ),
-    ///                 FormRichField::new(
-    ///                     FormFieldType::CheckBox,
-    ///                     "职业",
-    ///                     ["赛车手", "旅行家"],
-    ///                 ),
+    ///                 FormRichField::new()
+    ///                     .r#type(FormFieldType::Radio)
+    ///                     .name("兴趣")
+    ///                     .values(["钢琴", "舞蹈", "足球"]),
+    ///                 FormRichField::new()
+    ///                     .r#type(FormFieldType::Select)
+    ///                     .name("喜好")
+    ///                     .values(["郭敬明", "韩寒", "南派三叔"]),
+    ///                 FormRichField::new()
+    ///                     .r#type(FormFieldType::CheckBox)
+    ///                     .name("职业")
+    ///                     .values(["赛车手", "旅行家"]),
     ///             ]),
     ///     )
     ///     .optional_form(
@@ -2293,8 +2305,12 @@ impl MemberCardHandler<'_> {
     ///             ])
     ///             .custom_field_list(["喜欢的电影"]),
     ///     )
-    ///     .service_statement(FormLink::new("会员守则", "https://www.qq.com"))
-    ///     .bind_old_card(FormLink::new("老会员绑定", "https://www.qq.com"));
+    ///     .service_statement(
+    ///         FormLink::new().name("会员守则").url("https://www.qq.com"),
+    ///     )
+    ///     .bind_old_card(
+    ///         FormLink::new().name("老会员绑定").url("https://www.qq.com"),
+    ///     );
     /// let reply = client.member_card().set_activate_form(&request).await?;
     /// println!("{reply:?}");
     /// # Ok(())
@@ -2369,7 +2385,6 @@ impl MemberCardHandler<'_> {
     /// - `card_id`: required, not empty; at most 32 bytes
     /// - `background_pic_url`: at most 128 bytes
     /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
-    /// - `record_balance`: at most 14 汉字 (42 UTF-8 bytes)
     /// - `custom_field_value1`: at most 12 bytes
     /// - `custom_field_value2`: at most 12 bytes
     /// - `custom_field_value3`: at most 12 bytes
@@ -2387,7 +2402,8 @@ impl MemberCardHandler<'_> {
     /// - Not idempotent when `add_bonus` or `add_balance` is sent: a repeat changes the points or balance again. The client never re-sends this call once it may have reached WeChat; if the reply is lost, read `bonus` and `balance` with `member_card().user_info(..)` before trying again.
     /// - 开发者可以同时传入add_bonus和bonus解决由于同步失败带来的幂等性问题: send the absolute `bonus` together with `add_bonus` and a retry is safe — `bonus` is the total shown on the card, `add_bonus` only the change quoted in the message. 余额变动同理 (`balance` with `add_balance`).
     /// - 开发者可以传入is_notify_bonus控制特殊的积分对账变动不发送消息，余额变动同理: set `notify_optional.is_notify_bonus` (or `is_notify_balance`) to false for reconciliation changes the member need not be told about.
-    /// - `record_bonus` and `record_balance` are limited to 14 汉字 (42 UTF-8 bytes); `custom_field_value1..3` to 4 汉字 (12 bytes).
+    /// - `record_bonus` is limited to 14 汉字 (42 UTF-8 bytes) and `custom_field_value1..3` to 4 汉字 (12 bytes). `record_balance` has the same 14 汉字 limit in the table, but the page's own example exceeds it, so it is not checked.
+    /// - 值得注意的是，如果开发者做不到实时同步积分、余额至微信端，我们强烈建议开发者可以在每天的固定时间点变更积分，一天不超过三次。当传入的积分值与之前无变化时（传入的bonus=原来的bonus），不会有积分变动通知 (official 7 更新会员信息 note, quoted in the tianye/WechatMpSDK docs: a recommendation, not enforced).
     ///
     /// # Example
     ///
@@ -2396,7 +2412,7 @@ impl MemberCardHandler<'_> {
     /// use wechat_card::member_card::MemberCardUpdateUserRequest;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let request = MemberCardUpdateUserRequest::new(
     ///         "179011264953",
@@ -2408,7 +2424,7 @@ impl MemberCardHandler<'_> {
     ///     .record_bonus("消费30元，获得3积分")
     ///     .balance(3000)
     ///     .add_balance(-30)
-    ///     .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+    ///     .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
     ///     .custom_field_value1("xxxxx")
     ///     .custom_field_value2("xxxxx")
     ///     .notify_optional(
@@ -2440,7 +2456,7 @@ impl MemberCardHandler<'_> {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
     /// let reply = client.member_card().add_bonus("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", 30, "消费30元，获得3积分").await?;
     /// println!("{reply:?}");
@@ -2471,9 +2487,9 @@ impl MemberCardHandler<'_> {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除30元","record_bonus":"消费30元，获得3积分"}"#).await?;
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#).await?;
     /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
-    /// let reply = client.member_card().add_balance("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", -30, "购买焦糖玛琪朵一杯，扣除30元").await?;
+    /// let reply = client.member_card().add_balance("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", -30, "购买焦糖玛琪朵一杯，扣除金额30元。").await?;
     /// println!("{reply:?}");
     /// # Ok(())
     /// # }
@@ -2496,7 +2512,7 @@ impl MemberCardHandler<'_> {
     /// Returns the link that opens WeChat's activation form (the 开卡组件 of 一键激活) for this card, for
     /// use in the merchant's own pages or messages. `outer_str` tags the channel in the statistics.
     ///
-    /// `POST /card/membercard/activate/geturl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_url`
+    /// `POST /card/membercard/activate/geturl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons-Mini_Program_Start_Up.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_url`
     ///
     /// # Checked before sending
     ///
@@ -3253,9 +3269,16 @@ impl TokenHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause
-    /// - `40001` [`ErrCode::InvalidCredential`](crate::ErrCode::InvalidCredential): invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token
-    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid
+    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\])
+    /// - `40001` [`ErrCode::InvalidCredential`](crate::ErrCode::InvalidCredential): 获取 access_token 时 AppSecret 错误，或者 access_token 无效。请开发者认真比对 AppSecret 的正确性，或查看是否正在为恰当的公众号调用接口 — \[GLOBAL\]. On cgi-bin/token it means the AppSecret is wrong (\[AT\]: AppSecret错误或者AppSecret不属于这个公众号); elsewhere the access_token is invalid or was replaced by a newer one: fetch a new token
+    /// - `40002` [`ErrCode::InvalidGrantType`](crate::ErrCode::InvalidGrantType): 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential
+    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\]
+    /// - `40164` [`ErrCode::IpNotWhitelisted`](crate::ErrCode::IpNotWhitelisted): 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist
+    /// - `40243` [`ErrCode::AppSecretFrozen`](crate::ErrCode::AppSecretFrozen): AppSecret已被冻结，请登录MP解冻后再次调用。 — \[AT\], \[ST\]: unfreeze it on the platform before calling
+    /// - `89501` [`ErrCode::IpAwaitingConfirmation`](crate::ErrCode::IpAwaitingConfirmation): 此IP正在等待管理员确认,请联系管理员 — \[AT\]
+    /// - `89503` [`ErrCode::IpNeedsConfirmation`](crate::ErrCode::IpNeedsConfirmation): 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\]
+    /// - `89506` [`ErrCode::IpRejectedTwice`](crate::ErrCode::IpRejectedTwice): 24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用 — \[AT\], \[ST\]
+    /// - `89507` [`ErrCode::IpRejectedOnce`](crate::ErrCode::IpRejectedOnce): 1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用 — \[AT\], \[ST\]
     ///
     /// # Idempotency
     ///
@@ -3310,9 +3333,23 @@ impl TokenHandler<'_> {
     ///
     /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
     ///
-    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause
-    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid
-    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop
+    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\])
+    /// - `40002` [`ErrCode::InvalidGrantType`](crate::ErrCode::InvalidGrantType): 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential
+    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\]
+    /// - `40125` [`ErrCode::InvalidAppSecret`](crate::ErrCode::InvalidAppSecret): 无效的appsecret — \[ST\] invalid appsecret (the newer 获取接口调用凭据 page: 不合法的 secret，请检查 secret 的正确性，避免异常字符，注意大小写); the app secret is wrong or was reset
+    /// - `40164` [`ErrCode::IpNotWhitelisted`](crate::ErrCode::IpNotWhitelisted): 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist
+    /// - `40243` [`ErrCode::AppSecretFrozen`](crate::ErrCode::AppSecretFrozen): AppSecret已被冻结，请登录MP解冻后再次调用。 — \[AT\], \[ST\]: unfreeze it on the platform before calling
+    /// - `41002` [`ErrCode::MissingAppId`](crate::ErrCode::MissingAppId): 缺少appid参数 — \[GLOBAL\]; \[ST\] appid missing
+    /// - `41004` [`ErrCode::MissingAppSecret`](crate::ErrCode::MissingAppSecret): 缺少secret参数 — \[GLOBAL\]; \[ST\] appsecret missing
+    /// - `43002` [`ErrCode::RequirePost`](crate::ErrCode::RequirePost): 需要POST请求 — \[GLOBAL\]; \[ST\] require POST method: stable_token only takes a POST JSON body
+    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — \[GLOBAL\]; \[ST\] reach max api daily quota limit: the daily or per-minute quota is used up (clear_quota restores it); do not retry in a loop
+    /// - `45011` [`ErrCode::PerMinuteLimit`](crate::ErrCode::PerMinuteLimit): API 调用太频繁，请稍候再试 — \[ST\] api minute-quota reach limit must slower retry next minute
+    /// - `50004` [`ErrCode::TokenApiForbidden`](crate::ErrCode::TokenApiForbidden): 禁止使用 token 接口 — \[ST\] and the newer 获取接口调用凭据 page
+    /// - `50007` [`ErrCode::AccountFrozen`](crate::ErrCode::AccountFrozen): 账号已冻结 — \[ST\] and the newer 获取接口调用凭据 page
+    /// - `61024` [`ErrCode::ComponentTokenRequired`](crate::ErrCode::ComponentTokenRequired): 第三方平台 API 需要使用第三方平台专用 token — \[ST\] and the newer 获取接口调用凭据 page
+    /// - `89503` [`ErrCode::IpNeedsConfirmation`](crate::ErrCode::IpNeedsConfirmation): 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\]
+    /// - `89506` [`ErrCode::IpRejectedTwice`](crate::ErrCode::IpRejectedTwice): 24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用 — \[AT\], \[ST\]
+    /// - `89507` [`ErrCode::IpRejectedOnce`](crate::ErrCode::IpRejectedOnce): 1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用 — \[AT\], \[ST\]
     ///
     /// # Idempotency
     ///

@@ -19,17 +19,23 @@ pub struct CodeGetRequest {
     /// 单张卡券的唯一标准 (the code).
     ///
     /// *Required; at most 20 bytes.*
+    ///
+    /// Note: official 管理卡券 / 核销卡券 tables: code 是 string(20)
     pub code: String,
     /// 卡券ID。自定义code卡券必填 (required for custom-code cards).
     ///
     /// *At most 32 bytes.*
+    ///
+    /// Note: tables: 否 string(32); 自定义code卡券必填 depends on how the card was created, which the request does not show, so it cannot be checked here
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 是否校验code核销状态: true turns an abnormal state into errcode 40127; false reports it in `user_card_status`.
+    ///
+    /// Note: tables: 否 bool
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_consume: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -69,6 +75,7 @@ impl Validate for CodeGetRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id", "check_consume"]);
     }
 }
 
@@ -84,6 +91,7 @@ impl Object for CodeGetRequest {
     }
 }
 
+impl crate::model::Lenient for CodeGetRequest {}
 impl<'de> Deserialize<'de> for CodeGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -128,13 +136,18 @@ impl<'de> Deserialize<'de> for CodeGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
-                        Key::CheckConsume => v_check_consume = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
+                        Key::CheckConsume => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_check_consume,
+                                "check_consume",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -158,12 +171,14 @@ impl<'de> Deserialize<'de> for CodeGetRequest {
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
     ///
-    /// *Required.*
-    pub card: Box<CodeCard>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<CodeCard>>,
     /// 用户openid (the holder)
     ///
-    /// *Required.*
-    pub openid: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     /// 是否可以核销 — true if the code can be consumed now
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_consume: Option<bool>,
@@ -176,7 +191,7 @@ pub struct CodeGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -188,6 +203,12 @@ impl Model for CodeGetResponse {
         self.user_card_status
             .collect_unknown(&crate::model::join(path, "user_card_status"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card", self.card.is_none(), out);
+        self.card.collect_missing(&crate::model::join(path, "card"), out);
+        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
+    }
 }
 
 impl Object for CodeGetResponse {
@@ -196,12 +217,13 @@ impl Object for CodeGetResponse {
     }
 }
 
+impl crate::model::Lenient for CodeGetResponse {}
 impl crate::response::Response for CodeGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -256,29 +278,40 @@ impl<'de> Deserialize<'de> for CodeGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Card => {
-                            if v_card.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card"));
-                            }
-                            v_card = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card, "card")?
                         }
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
-                        Key::CanConsume => v_can_consume = map.next_value()?,
-                        Key::UserCardStatus => v_user_card_status = map.next_value()?,
-                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::CanConsume => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_consume,
+                                "can_consume",
+                            )?
+                        }
+                        Key::UserCardStatus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_user_card_status,
+                                "user_card_status",
+                            )?
+                        }
+                        Key::OuterStr => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_outer_str,
+                                "outer_str",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CodeGetResponse {
-                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    card: v_card,
+                    openid: v_openid,
                     can_consume: v_can_consume,
                     user_card_status: v_user_card_status,
                     outer_str: v_outer_str,
@@ -296,8 +329,9 @@ impl<'de> Deserialize<'de> for CodeGetResponse {
 pub struct CodeCard {
     /// 卡券ID
     ///
-    /// *Required.*
-    pub card_id: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// 起始使用时间 (unix seconds)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
@@ -305,7 +339,7 @@ pub struct CodeCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -313,6 +347,10 @@ pub struct CodeCard {
 impl Model for CodeCard {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
     }
 }
 
@@ -322,6 +360,7 @@ impl Object for CodeCard {
     }
 }
 
+impl crate::model::Lenient for CodeCard {}
 impl<'de> Deserialize<'de> for CodeCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -366,21 +405,29 @@ impl<'de> Deserialize<'de> for CodeCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::BeginTime => v_begin_time = map.next_value()?,
-                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::BeginTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_time,
+                                "begin_time",
+                            )?
+                        }
+                        Key::EndTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CodeCard {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     begin_time: v_begin_time,
                     end_time: v_end_time,
                     extra,
@@ -410,14 +457,18 @@ pub struct CodeListUserCardsRequest {
     /// 需要查询的用户openid
     ///
     /// *Required; at most 64 bytes.*
+    ///
+    /// Note: official 管理卡券 table: openid 是 string(64)
     pub openid: String,
     /// 卡券ID。不填写时默认查询当前appid下的卡券 (all cards of the appid when absent).
     ///
     /// *At most 32 bytes.*
+    ///
+    /// Note: official 管理卡券 table: 否 string(32)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -450,6 +501,7 @@ impl Validate for CodeListUserCardsRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["openid", "card_id"]);
     }
 }
 
@@ -465,6 +517,7 @@ impl Object for CodeListUserCardsRequest {
     }
 }
 
+impl crate::model::Lenient for CodeListUserCardsRequest {}
 impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -506,12 +559,11 @@ impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -535,13 +587,14 @@ impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
     ///
-    /// *Required.*
-    pub card_list: Vec<UserCard>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_list: Option<Vec<UserCard>>,
     /// 是否有可用的朋友的券 (whether a friend's shared coupon is usable)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_share_card: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -551,6 +604,11 @@ impl Model for CodeListUserCardsResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.card_list.collect_unknown(&crate::model::join(path, "card_list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_list", self.card_list.is_none(), out);
+        self.card_list.collect_missing(&crate::model::join(path, "card_list"), out);
+    }
 }
 
 impl Object for CodeListUserCardsResponse {
@@ -559,12 +617,13 @@ impl Object for CodeListUserCardsResponse {
     }
 }
 
+impl crate::model::Lenient for CodeListUserCardsResponse {}
 impl crate::response::Response for CodeListUserCardsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -610,20 +669,26 @@ impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardList => {
-                            if v_card_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_list"));
-                            }
-                            v_card_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_list,
+                                "card_list",
+                            )?
                         }
-                        Key::HasShareCard => v_has_share_card = map.next_value()?,
+                        Key::HasShareCard => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_has_share_card,
+                                "has_share_card",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CodeListUserCardsResponse {
-                    card_list: v_card_list
-                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
+                    card_list: v_card_list,
                     has_share_card: v_has_share_card,
                     extra,
                 })
@@ -639,14 +704,16 @@ impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
 pub struct UserCard {
     /// the code the user holds
     ///
-    /// *Required.*
-    pub code: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// 卡券ID
     ///
-    /// *Required.*
-    pub card_id: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -654,6 +721,11 @@ pub struct UserCard {
 impl Model for UserCard {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "code", self.code.is_none(), out);
+        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
     }
 }
 
@@ -663,6 +735,7 @@ impl Object for UserCard {
     }
 }
 
+impl crate::model::Lenient for UserCard {}
 impl<'de> Deserialize<'de> for UserCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -704,16 +777,10 @@ impl<'de> Deserialize<'de> for UserCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -721,9 +788,8 @@ impl<'de> Deserialize<'de> for UserCard {
                     }
                 }
                 Ok(UserCard {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    code: v_code,
+                    card_id: v_card_id,
                     extra,
                 })
             }
@@ -764,7 +830,7 @@ pub struct CodeUpdateRequest {
     /// *Required; at most 64 bytes.*
     pub new_code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -803,6 +869,7 @@ impl Validate for CodeUpdateRequest {
             c.non_empty(v);
             c.max_bytes(v, 64);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id", "new_code"]);
     }
 }
 
@@ -818,6 +885,7 @@ impl Object for CodeUpdateRequest {
     }
 }
 
+impl crate::model::Lenient for CodeUpdateRequest {}
 impl<'de> Deserialize<'de> for CodeUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -862,17 +930,17 @@ impl<'de> Deserialize<'de> for CodeUpdateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::NewCode => {
-                            if v_new_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("new_code"));
-                            }
-                            v_new_code = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_new_code,
+                                "new_code",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -897,7 +965,7 @@ impl<'de> Deserialize<'de> for CodeUpdateRequest {
 #[non_exhaustive]
 pub struct CodeUpdateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -914,12 +982,13 @@ impl Object for CodeUpdateResponse {
     }
 }
 
+impl crate::model::Lenient for CodeUpdateResponse {}
 impl crate::response::Response for CodeUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1004,7 +1073,7 @@ pub struct CodeUnavailableRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1044,6 +1113,7 @@ impl Validate for CodeUnavailableRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id", "reason"]);
     }
 }
 
@@ -1059,6 +1129,7 @@ impl Object for CodeUnavailableRequest {
     }
 }
 
+impl crate::model::Lenient for CodeUnavailableRequest {}
 impl<'de> Deserialize<'de> for CodeUnavailableRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1103,13 +1174,14 @@ impl<'de> Deserialize<'de> for CodeUnavailableRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
-                        Key::Reason => v_reason = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
+                        Key::Reason => {
+                            crate::model::read_once(&mut map, &mut v_reason, "reason")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1132,7 +1204,7 @@ impl<'de> Deserialize<'de> for CodeUnavailableRequest {
 #[non_exhaustive]
 pub struct CodeUnavailableResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1149,12 +1221,13 @@ impl Object for CodeUnavailableResponse {
     }
 }
 
+impl crate::model::Lenient for CodeUnavailableResponse {}
 impl crate::response::Response for CodeUnavailableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1225,14 +1298,18 @@ pub struct CodeConsumeRequest {
     /// 需核销的Code码
     ///
     /// *Required; at most 20 bytes.*
+    ///
+    /// Note: official 核销卡券 table: code 是 string(20)
     pub code: String,
     /// 卡券ID。创建卡券时use_custom_code填写true时必填 (required for custom-code cards).
     ///
     /// *At most 32 bytes.*
+    ///
+    /// Note: official 核销卡券 table: 否 string(32); 创建卡券时use_custom_code填写true时必填。非自定义Code不必填写 — depends on the card's creation, not checkable from the request
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1265,6 +1342,7 @@ impl Validate for CodeConsumeRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id"]);
     }
 }
 
@@ -1280,6 +1358,7 @@ impl Object for CodeConsumeRequest {
     }
 }
 
+impl crate::model::Lenient for CodeConsumeRequest {}
 impl<'de> Deserialize<'de> for CodeConsumeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1321,12 +1400,11 @@ impl<'de> Deserialize<'de> for CodeConsumeRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1349,14 +1427,16 @@ impl<'de> Deserialize<'de> for CodeConsumeRequest {
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
     ///
-    /// *Required.*
-    pub card: Box<ConsumedCard>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<ConsumedCard>>,
     /// 用户在该公众号内的唯一身份标识 (the holder)
     ///
-    /// *Required.*
-    pub openid: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1366,6 +1446,12 @@ impl Model for CodeConsumeResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.card.collect_unknown(&crate::model::join(path, "card"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card", self.card.is_none(), out);
+        self.card.collect_missing(&crate::model::join(path, "card"), out);
+        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
+    }
 }
 
 impl Object for CodeConsumeResponse {
@@ -1374,12 +1460,13 @@ impl Object for CodeConsumeResponse {
     }
 }
 
+impl crate::model::Lenient for CodeConsumeResponse {}
 impl crate::response::Response for CodeConsumeResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1425,16 +1512,10 @@ impl<'de> Deserialize<'de> for CodeConsumeResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Card => {
-                            if v_card.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card"));
-                            }
-                            v_card = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card, "card")?
                         }
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1442,9 +1523,8 @@ impl<'de> Deserialize<'de> for CodeConsumeResponse {
                     }
                 }
                 Ok(CodeConsumeResponse {
-                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    card: v_card,
+                    openid: v_openid,
                     extra,
                 })
             }
@@ -1459,10 +1539,11 @@ impl<'de> Deserialize<'de> for CodeConsumeResponse {
 pub struct ConsumedCard {
     /// 卡券ID
     ///
-    /// *Required.*
-    pub card_id: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1470,6 +1551,10 @@ pub struct ConsumedCard {
 impl Model for ConsumedCard {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
     }
 }
 
@@ -1479,6 +1564,7 @@ impl Object for ConsumedCard {
     }
 }
 
+impl crate::model::Lenient for ConsumedCard {}
 impl<'de> Deserialize<'de> for ConsumedCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1517,10 +1603,7 @@ impl<'de> Deserialize<'de> for ConsumedCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1528,8 +1611,7 @@ impl<'de> Deserialize<'de> for ConsumedCard {
                     }
                 }
                 Ok(ConsumedCard {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     extra,
                 })
             }
@@ -1560,9 +1642,11 @@ pub struct CodeDecryptRequest {
     /// 经过加密的Code码 (URL-decoded first).
     ///
     /// *Required; at most 128 bytes.*
+    ///
+    /// Note: official 核销卡券 table (Code解码接口): encrypt_code 是 string(128)
     pub encrypt_code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1584,6 +1668,7 @@ impl Validate for CodeDecryptRequest {
             c.non_empty(v);
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["encrypt_code"]);
     }
 }
 
@@ -1599,6 +1684,7 @@ impl Object for CodeDecryptRequest {
     }
 }
 
+impl crate::model::Lenient for CodeDecryptRequest {}
 impl<'de> Deserialize<'de> for CodeDecryptRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1637,12 +1723,11 @@ impl<'de> Deserialize<'de> for CodeDecryptRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::EncryptCode => {
-                            if v_encrypt_code.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("encrypt_code"),
-                                );
-                            }
-                            v_encrypt_code = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_encrypt_code,
+                                "encrypt_code",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1666,10 +1751,11 @@ impl<'de> Deserialize<'de> for CodeDecryptRequest {
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码
     ///
-    /// *Required.*
-    pub code: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1677,6 +1763,10 @@ pub struct CodeDecryptResponse {
 impl Model for CodeDecryptResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "code", self.code.is_none(), out);
     }
 }
 
@@ -1686,12 +1776,13 @@ impl Object for CodeDecryptResponse {
     }
 }
 
+impl crate::model::Lenient for CodeDecryptResponse {}
 impl crate::response::Response for CodeDecryptResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1734,10 +1825,7 @@ impl<'de> Deserialize<'de> for CodeDecryptResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1745,7 +1833,7 @@ impl<'de> Deserialize<'de> for CodeDecryptResponse {
                     }
                 }
                 Ok(CodeDecryptResponse {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
+                    code: v_code,
                     extra,
                 })
             }
@@ -1787,7 +1875,7 @@ pub struct CodeMarkRequest {
     /// *Required.*
     pub is_mark: bool,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1827,6 +1915,7 @@ impl Validate for CodeMarkRequest {
             c.non_empty(v);
             c.max_bytes(v, 64);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id", "openid", "is_mark"]);
     }
 }
 
@@ -1842,6 +1931,7 @@ impl Object for CodeMarkRequest {
     }
 }
 
+impl crate::model::Lenient for CodeMarkRequest {}
 impl<'de> Deserialize<'de> for CodeMarkRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1889,28 +1979,16 @@ impl<'de> Deserialize<'de> for CodeMarkRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
                         Key::IsMark => {
-                            if v_is_mark.is_some() {
-                                return Err(serde::de::Error::duplicate_field("is_mark"));
-                            }
-                            v_is_mark = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_is_mark, "is_mark")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1938,7 +2016,7 @@ impl<'de> Deserialize<'de> for CodeMarkRequest {
 #[non_exhaustive]
 pub struct CodeMarkResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1955,12 +2033,13 @@ impl Object for CodeMarkResponse {
     }
 }
 
+impl crate::model::Lenient for CodeMarkResponse {}
 impl crate::response::Response for CodeMarkResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }

@@ -20,17 +20,23 @@ pub struct DatacubeBizInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-15; the example's comment: 请开发者按示例格式填写日期，否则会报错date format error (61500)
     pub begin_date: String,
-    /// 查询数据的截至时间 (YYYY-MM-DD); today's data cannot be pulled.
+    /// 查询数据的截至时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-30
     pub end_date: String,
     /// 卡券来源 — cards created on the platform (0) or through the API (1).
     ///
     /// *Required.*
+    ///
+    /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -67,6 +73,7 @@ impl Validate for DatacubeBizInfoRequest {
             let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
             c.known(v);
         }
+        c.not_in_extra(&self.extra, &["begin_date", "end_date", "cond_source"]);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -89,6 +96,7 @@ impl Object for DatacubeBizInfoRequest {
     }
 }
 
+impl crate::model::Lenient for DatacubeBizInfoRequest {}
 impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -133,24 +141,25 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BeginDate => {
-                            if v_begin_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_date"));
-                            }
-                            v_begin_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_date,
+                                "begin_date",
+                            )?
                         }
                         Key::EndDate => {
-                            if v_end_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_date"));
-                            }
-                            v_end_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_date,
+                                "end_date",
+                            )?
                         }
                         Key::CondSource => {
-                            if v_cond_source.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("cond_source"),
-                                );
-                            }
-                            v_cond_source = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cond_source,
+                                "cond_source",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -178,10 +187,11 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
     ///
-    /// *Required.*
-    pub list: Vec<BizInfoRow>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<Vec<BizInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -191,6 +201,11 @@ impl Model for DatacubeBizInfoResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.list.collect_unknown(&crate::model::join(path, "list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "list", self.list.is_none(), out);
+        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    }
 }
 
 impl Object for DatacubeBizInfoResponse {
@@ -199,12 +214,13 @@ impl Object for DatacubeBizInfoResponse {
     }
 }
 
+impl crate::model::Lenient for DatacubeBizInfoResponse {}
 impl crate::response::Response for DatacubeBizInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -247,10 +263,7 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::List => {
-                            if v_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("list"));
-                            }
-                            v_list = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_list, "list")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -258,7 +271,7 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
                     }
                 }
                 Ok(DatacubeBizInfoResponse {
-                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    list: v_list,
                     extra,
                 })
             }
@@ -273,8 +286,9 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
 pub struct BizInfoRow {
     /// 日期信息
     ///
-    /// *Required; a date, exactly `YYYY-MM-DD`.*
-    pub ref_date: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_date: Option<String>,
     /// 浏览次数
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
@@ -306,7 +320,7 @@ pub struct BizInfoRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -314,6 +328,10 @@ pub struct BizInfoRow {
 impl Model for BizInfoRow {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
     }
 }
 
@@ -323,6 +341,7 @@ impl Object for BizInfoRow {
     }
 }
 
+impl crate::model::Lenient for BizInfoRow {}
 impl<'de> Deserialize<'de> for BizInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -391,29 +410,89 @@ impl<'de> Deserialize<'de> for BizInfoRow {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RefDate => {
-                            if v_ref_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ref_date"));
-                            }
-                            v_ref_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ref_date,
+                                "ref_date",
+                            )?
                         }
-                        Key::ViewCnt => v_view_cnt = map.next_value()?,
-                        Key::ViewUser => v_view_user = map.next_value()?,
-                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
-                        Key::ReceiveUser => v_receive_user = map.next_value()?,
-                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
-                        Key::VerifyUser => v_verify_user = map.next_value()?,
-                        Key::GivenCnt => v_given_cnt = map.next_value()?,
-                        Key::GivenUser => v_given_user = map.next_value()?,
-                        Key::ExpireCnt => v_expire_cnt = map.next_value()?,
-                        Key::ExpireUser => v_expire_user = map.next_value()?,
+                        Key::ViewCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_cnt,
+                                "view_cnt",
+                            )?
+                        }
+                        Key::ViewUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_user,
+                                "view_user",
+                            )?
+                        }
+                        Key::ReceiveCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_cnt,
+                                "receive_cnt",
+                            )?
+                        }
+                        Key::ReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_user,
+                                "receive_user",
+                            )?
+                        }
+                        Key::VerifyCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_cnt,
+                                "verify_cnt",
+                            )?
+                        }
+                        Key::VerifyUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_user,
+                                "verify_user",
+                            )?
+                        }
+                        Key::GivenCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_given_cnt,
+                                "given_cnt",
+                            )?
+                        }
+                        Key::GivenUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_given_user,
+                                "given_user",
+                            )?
+                        }
+                        Key::ExpireCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_cnt,
+                                "expire_cnt",
+                            )?
+                        }
+                        Key::ExpireUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_user,
+                                "expire_user",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(BizInfoRow {
-                    ref_date: v_ref_date
-                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    ref_date: v_ref_date,
                     view_cnt: v_view_cnt,
                     view_user: v_view_user,
                     receive_cnt: v_receive_cnt,
@@ -456,17 +535,23 @@ pub struct DatacubeCardInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-15; the example's comment: 请开发者按示例格式填写日期，否则会报错date format error (61500)
     pub begin_date: String,
-    /// 查询数据的截至时间 (YYYY-MM-DD); today's data cannot be pulled.
+    /// 查询数据的截至时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-30
     pub end_date: String,
     /// 卡券来源 — cards created on the platform (0) or through the API (1).
     ///
     /// *Required.*
+    ///
+    /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -514,6 +599,10 @@ impl Validate for DatacubeCardInfoRequest {
             let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
             c.known(v);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["card_id", "begin_date", "end_date", "cond_source"],
+        );
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -536,6 +625,7 @@ impl Object for DatacubeCardInfoRequest {
     }
 }
 
+impl crate::model::Lenient for DatacubeCardInfoRequest {}
 impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -582,26 +672,29 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::BeginDate => {
-                            if v_begin_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_date"));
-                            }
-                            v_begin_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_date,
+                                "begin_date",
+                            )?
                         }
                         Key::EndDate => {
-                            if v_end_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_date"));
-                            }
-                            v_end_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_date,
+                                "end_date",
+                            )?
                         }
                         Key::CondSource => {
-                            if v_cond_source.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("cond_source"),
-                                );
-                            }
-                            v_cond_source = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cond_source,
+                                "cond_source",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -630,10 +723,11 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
     ///
-    /// *Required.*
-    pub list: Vec<CardInfoRow>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<Vec<CardInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -643,6 +737,11 @@ impl Model for DatacubeCardInfoResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.list.collect_unknown(&crate::model::join(path, "list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "list", self.list.is_none(), out);
+        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    }
 }
 
 impl Object for DatacubeCardInfoResponse {
@@ -651,12 +750,13 @@ impl Object for DatacubeCardInfoResponse {
     }
 }
 
+impl crate::model::Lenient for DatacubeCardInfoResponse {}
 impl crate::response::Response for DatacubeCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -699,10 +799,7 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::List => {
-                            if v_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("list"));
-                            }
-                            v_list = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_list, "list")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -710,7 +807,7 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
                     }
                 }
                 Ok(DatacubeCardInfoResponse {
-                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    list: v_list,
                     extra,
                 })
             }
@@ -725,8 +822,9 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
 pub struct CardInfoRow {
     /// 日期信息
     ///
-    /// *Required; a date, exactly `YYYY-MM-DD`.*
-    pub ref_date: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_date: Option<String>,
     /// 卡券ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
@@ -764,7 +862,7 @@ pub struct CardInfoRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -774,6 +872,10 @@ impl Model for CardInfoRow {
         crate::model::collect_extra(&self.extra, path, out);
         self.card_type.collect_unknown(&crate::model::join(path, "card_type"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
+    }
 }
 
 impl Object for CardInfoRow {
@@ -782,6 +884,7 @@ impl Object for CardInfoRow {
     }
 }
 
+impl crate::model::Lenient for CardInfoRow {}
 impl<'de> Deserialize<'de> for CardInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -856,31 +959,99 @@ impl<'de> Deserialize<'de> for CardInfoRow {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RefDate => {
-                            if v_ref_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ref_date"));
-                            }
-                            v_ref_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ref_date,
+                                "ref_date",
+                            )?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
-                        Key::CardType => v_card_type = map.next_value()?,
-                        Key::ViewCnt => v_view_cnt = map.next_value()?,
-                        Key::ViewUser => v_view_user = map.next_value()?,
-                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
-                        Key::ReceiveUser => v_receive_user = map.next_value()?,
-                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
-                        Key::VerifyUser => v_verify_user = map.next_value()?,
-                        Key::GivenCnt => v_given_cnt = map.next_value()?,
-                        Key::GivenUser => v_given_user = map.next_value()?,
-                        Key::ExpireCnt => v_expire_cnt = map.next_value()?,
-                        Key::ExpireUser => v_expire_user = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
+                        Key::CardType => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_type,
+                                "card_type",
+                            )?
+                        }
+                        Key::ViewCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_cnt,
+                                "view_cnt",
+                            )?
+                        }
+                        Key::ViewUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_user,
+                                "view_user",
+                            )?
+                        }
+                        Key::ReceiveCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_cnt,
+                                "receive_cnt",
+                            )?
+                        }
+                        Key::ReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_user,
+                                "receive_user",
+                            )?
+                        }
+                        Key::VerifyCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_cnt,
+                                "verify_cnt",
+                            )?
+                        }
+                        Key::VerifyUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_user,
+                                "verify_user",
+                            )?
+                        }
+                        Key::GivenCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_given_cnt,
+                                "given_cnt",
+                            )?
+                        }
+                        Key::GivenUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_given_user,
+                                "given_user",
+                            )?
+                        }
+                        Key::ExpireCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_cnt,
+                                "expire_cnt",
+                            )?
+                        }
+                        Key::ExpireUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_user,
+                                "expire_user",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CardInfoRow {
-                    ref_date: v_ref_date
-                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    ref_date: v_ref_date,
                     card_id: v_card_id,
                     card_type: v_card_type,
                     view_cnt: v_view_cnt,
@@ -920,17 +1091,23 @@ pub struct DatacubeMemberCardInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-15; the example's comment: 请开发者按示例格式填写日期，否则会报错date format error (61500)
     pub begin_date: String,
-    /// 查询数据的截至时间 (YYYY-MM-DD); today's data cannot be pulled.
+    /// 查询数据的截至时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-30
     pub end_date: String,
     /// 卡券来源 — cards created on the platform (0) or through the API (1).
     ///
     /// *Required.*
+    ///
+    /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -967,11 +1144,12 @@ impl Validate for DatacubeMemberCardInfoRequest {
             let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
             c.known(v);
         }
+        c.not_in_extra(&self.extra, &["begin_date", "end_date", "cond_source"]);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
-            Some(62),
-            true,
+            None,
+            false,
         );
     }
 }
@@ -989,6 +1167,7 @@ impl Object for DatacubeMemberCardInfoRequest {
     }
 }
 
+impl crate::model::Lenient for DatacubeMemberCardInfoRequest {}
 impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1033,24 +1212,25 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BeginDate => {
-                            if v_begin_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_date"));
-                            }
-                            v_begin_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_date,
+                                "begin_date",
+                            )?
                         }
                         Key::EndDate => {
-                            if v_end_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_date"));
-                            }
-                            v_end_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_date,
+                                "end_date",
+                            )?
                         }
                         Key::CondSource => {
-                            if v_cond_source.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("cond_source"),
-                                );
-                            }
-                            v_cond_source = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cond_source,
+                                "cond_source",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1078,10 +1258,11 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
     ///
-    /// *Required.*
-    pub list: Vec<MemberCardInfoRow>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<Vec<MemberCardInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1091,6 +1272,11 @@ impl Model for DatacubeMemberCardInfoResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.list.collect_unknown(&crate::model::join(path, "list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "list", self.list.is_none(), out);
+        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    }
 }
 
 impl Object for DatacubeMemberCardInfoResponse {
@@ -1099,12 +1285,13 @@ impl Object for DatacubeMemberCardInfoResponse {
     }
 }
 
+impl crate::model::Lenient for DatacubeMemberCardInfoResponse {}
 impl crate::response::Response for DatacubeMemberCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1147,10 +1334,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::List => {
-                            if v_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("list"));
-                            }
-                            v_list = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_list, "list")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1158,7 +1342,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
                     }
                 }
                 Ok(DatacubeMemberCardInfoResponse {
-                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    list: v_list,
                     extra,
                 })
             }
@@ -1173,8 +1357,9 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
 pub struct MemberCardInfoRow {
     /// 日期信息
     ///
-    /// *Required; a date, exactly `YYYY-MM-DD`.*
-    pub ref_date: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_date: Option<String>,
     /// 浏览次数
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
@@ -1203,7 +1388,7 @@ pub struct MemberCardInfoRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_receive_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1211,6 +1396,10 @@ pub struct MemberCardInfoRow {
 impl Model for MemberCardInfoRow {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
     }
 }
 
@@ -1220,6 +1409,7 @@ impl Object for MemberCardInfoRow {
     }
 }
 
+impl crate::model::Lenient for MemberCardInfoRow {}
 impl<'de> Deserialize<'de> for MemberCardInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1285,28 +1475,82 @@ impl<'de> Deserialize<'de> for MemberCardInfoRow {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RefDate => {
-                            if v_ref_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ref_date"));
-                            }
-                            v_ref_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ref_date,
+                                "ref_date",
+                            )?
                         }
-                        Key::ViewCnt => v_view_cnt = map.next_value()?,
-                        Key::ViewUser => v_view_user = map.next_value()?,
-                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
-                        Key::ReceiveUser => v_receive_user = map.next_value()?,
-                        Key::ActiveUser => v_active_user = map.next_value()?,
-                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
-                        Key::VerifyUser => v_verify_user = map.next_value()?,
-                        Key::TotalUser => v_total_user = map.next_value()?,
-                        Key::TotalReceiveUser => v_total_receive_user = map.next_value()?,
+                        Key::ViewCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_cnt,
+                                "view_cnt",
+                            )?
+                        }
+                        Key::ViewUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_user,
+                                "view_user",
+                            )?
+                        }
+                        Key::ReceiveCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_cnt,
+                                "receive_cnt",
+                            )?
+                        }
+                        Key::ReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_user,
+                                "receive_user",
+                            )?
+                        }
+                        Key::ActiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_active_user,
+                                "active_user",
+                            )?
+                        }
+                        Key::VerifyCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_cnt,
+                                "verify_cnt",
+                            )?
+                        }
+                        Key::VerifyUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_user,
+                                "verify_user",
+                            )?
+                        }
+                        Key::TotalUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_user,
+                                "total_user",
+                            )?
+                        }
+                        Key::TotalReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_receive_user,
+                                "total_receive_user",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MemberCardInfoRow {
-                    ref_date: v_ref_date
-                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    ref_date: v_ref_date,
                     view_cnt: v_view_cnt,
                     view_user: v_view_user,
                     receive_cnt: v_receive_cnt,
@@ -1343,17 +1587,23 @@ pub struct DatacubeMemberCardDetailRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-15
     pub begin_date: String,
-    /// 查询数据的截至时间 (YYYY-MM-DD); today's data cannot be pulled.
+    /// 查询数据的截至时间 (YYYY-MM-DD).
     ///
     /// *Required; a date, exactly `YYYY-MM-DD`.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(16), 示例 2015-06-30
     pub end_date: String,
     /// 卡券id
     ///
     /// *Required; at most 32 bytes.*
+    ///
+    /// Note: official 管理卡券 table: 是, string(32)
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1391,11 +1641,12 @@ impl Validate for DatacubeMemberCardDetailRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["begin_date", "end_date", "card_id"]);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
-            Some(62),
-            true,
+            None,
+            false,
         );
     }
 }
@@ -1412,6 +1663,7 @@ impl Object for DatacubeMemberCardDetailRequest {
     }
 }
 
+impl crate::model::Lenient for DatacubeMemberCardDetailRequest {}
 impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1456,22 +1708,21 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BeginDate => {
-                            if v_begin_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_date"));
-                            }
-                            v_begin_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_date,
+                                "begin_date",
+                            )?
                         }
                         Key::EndDate => {
-                            if v_end_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_date"));
-                            }
-                            v_end_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_date,
+                                "end_date",
+                            )?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1499,10 +1750,11 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
     ///
-    /// *Required.*
-    pub list: Vec<MemberCardDetailRow>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<Vec<MemberCardDetailRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1512,6 +1764,11 @@ impl Model for DatacubeMemberCardDetailResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.list.collect_unknown(&crate::model::join(path, "list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "list", self.list.is_none(), out);
+        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    }
 }
 
 impl Object for DatacubeMemberCardDetailResponse {
@@ -1520,12 +1777,13 @@ impl Object for DatacubeMemberCardDetailResponse {
     }
 }
 
+impl crate::model::Lenient for DatacubeMemberCardDetailResponse {}
 impl crate::response::Response for DatacubeMemberCardDetailResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1568,10 +1826,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::List => {
-                            if v_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("list"));
-                            }
-                            v_list = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_list, "list")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1579,7 +1834,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
                     }
                 }
                 Ok(DatacubeMemberCardDetailResponse {
-                    list: v_list.ok_or_else(|| serde::de::Error::missing_field("list"))?,
+                    list: v_list,
                     extra,
                 })
             }
@@ -1594,8 +1849,9 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
 pub struct MemberCardDetailRow {
     /// 日期信息
     ///
-    /// *Required; a date, exactly `YYYY-MM-DD`.*
-    pub ref_date: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_date: Option<String>,
     /// 子商户类型 (sub-merchant type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchanttype: Option<i64>,
@@ -1648,7 +1904,7 @@ pub struct MemberCardDetailRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1656,6 +1912,10 @@ pub struct MemberCardDetailRow {
 impl Model for MemberCardDetailRow {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
     }
 }
 
@@ -1665,6 +1925,7 @@ impl Object for MemberCardDetailRow {
     }
 }
 
+impl crate::model::Lenient for MemberCardDetailRow {}
 impl<'de> Deserialize<'de> for MemberCardDetailRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1751,35 +2012,121 @@ impl<'de> Deserialize<'de> for MemberCardDetailRow {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RefDate => {
-                            if v_ref_date.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ref_date"));
-                            }
-                            v_ref_date = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ref_date,
+                                "ref_date",
+                            )?
                         }
-                        Key::Merchanttype => v_merchanttype = map.next_value()?,
-                        Key::Cardid => v_cardid = map.next_value()?,
-                        Key::Submerchantid => v_submerchantid = map.next_value()?,
-                        Key::ViewCnt => v_view_cnt = map.next_value()?,
-                        Key::ViewUser => v_view_user = map.next_value()?,
-                        Key::ReceiveCnt => v_receive_cnt = map.next_value()?,
-                        Key::ReceiveUser => v_receive_user = map.next_value()?,
-                        Key::VerifyCnt => v_verify_cnt = map.next_value()?,
-                        Key::VerifyUser => v_verify_user = map.next_value()?,
-                        Key::ActiveCnt => v_active_cnt = map.next_value()?,
-                        Key::ActiveUser => v_active_user = map.next_value()?,
-                        Key::TotalUser => v_total_user = map.next_value()?,
-                        Key::TotalReceiveUser => v_total_receive_user = map.next_value()?,
-                        Key::NewUser => v_new_user = map.next_value()?,
-                        Key::PayOriginalFee => v_pay_original_fee = map.next_value()?,
-                        Key::Fee => v_fee = map.next_value()?,
+                        Key::Merchanttype => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_merchanttype,
+                                "merchanttype",
+                            )?
+                        }
+                        Key::Cardid => {
+                            crate::model::read_once(&mut map, &mut v_cardid, "cardid")?
+                        }
+                        Key::Submerchantid => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_submerchantid,
+                                "submerchantid",
+                            )?
+                        }
+                        Key::ViewCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_cnt,
+                                "view_cnt",
+                            )?
+                        }
+                        Key::ViewUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_view_user,
+                                "view_user",
+                            )?
+                        }
+                        Key::ReceiveCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_cnt,
+                                "receive_cnt",
+                            )?
+                        }
+                        Key::ReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_receive_user,
+                                "receive_user",
+                            )?
+                        }
+                        Key::VerifyCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_cnt,
+                                "verify_cnt",
+                            )?
+                        }
+                        Key::VerifyUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_verify_user,
+                                "verify_user",
+                            )?
+                        }
+                        Key::ActiveCnt => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_active_cnt,
+                                "active_cnt",
+                            )?
+                        }
+                        Key::ActiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_active_user,
+                                "active_user",
+                            )?
+                        }
+                        Key::TotalUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_user,
+                                "total_user",
+                            )?
+                        }
+                        Key::TotalReceiveUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_receive_user,
+                                "total_receive_user",
+                            )?
+                        }
+                        Key::NewUser => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_new_user,
+                                "new_user",
+                            )?
+                        }
+                        Key::PayOriginalFee => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_pay_original_fee,
+                                "payOriginalFee",
+                            )?
+                        }
+                        Key::Fee => crate::model::read_once(&mut map, &mut v_fee, "fee")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MemberCardDetailRow {
-                    ref_date: v_ref_date
-                        .ok_or_else(|| serde::de::Error::missing_field("ref_date"))?,
+                    ref_date: v_ref_date,
                     merchanttype: v_merchanttype,
                     cardid: v_cardid,
                     submerchantid: v_submerchantid,

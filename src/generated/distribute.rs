@@ -33,7 +33,7 @@ pub struct DistributeCreateQrcodeRequest {
     /// *Required.*
     pub action_info: Box<QrcodeActionInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -71,6 +71,7 @@ impl Validate for DistributeCreateQrcodeRequest {
             let (c, v) = (&mut c.at("action_info"), &self.action_info);
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["action_name", "expire_seconds", "action_info"]);
         if self.action_name.as_str() == "QR_CARD" {
             c.check(
                 "action_info.card",
@@ -104,6 +105,7 @@ impl Object for DistributeCreateQrcodeRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeCreateQrcodeRequest {}
 impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -148,21 +150,25 @@ impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::ActionName => {
-                            if v_action_name.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("action_name"),
-                                );
-                            }
-                            v_action_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_action_name,
+                                "action_name",
+                            )?
                         }
-                        Key::ExpireSeconds => v_expire_seconds = map.next_value()?,
+                        Key::ExpireSeconds => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_seconds,
+                                "expire_seconds",
+                            )?
+                        }
                         Key::ActionInfo => {
-                            if v_action_info.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("action_info"),
-                                );
-                            }
-                            v_action_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_action_info,
+                                "action_info",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -194,7 +200,7 @@ pub struct QrcodeActionInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple_card: Option<Box<QrcodeMultipleCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -238,6 +244,7 @@ impl Validate for QrcodeActionInfo {
             let c = &mut c.at("multiple_card");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["card", "multiple_card"]);
         c.exactly_one_of(
             &["card", "multiple_card"],
             &[self.card.is_some(), self.multiple_card.is_some()],
@@ -260,6 +267,7 @@ impl Object for QrcodeActionInfo {
     }
 }
 
+impl crate::model::Lenient for QrcodeActionInfo {}
 impl<'de> Deserialize<'de> for QrcodeActionInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -300,8 +308,16 @@ impl<'de> Deserialize<'de> for QrcodeActionInfo {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Card => v_card = map.next_value()?,
-                        Key::MultipleCard => v_multiple_card = map.next_value()?,
+                        Key::Card => {
+                            crate::model::read_once(&mut map, &mut v_card, "card")?
+                        }
+                        Key::MultipleCard => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_multiple_card,
+                                "multiple_card",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -324,10 +340,11 @@ impl<'de> Deserialize<'de> for QrcodeActionInfo {
 pub struct QrcodeCard {
     /// 卡券ID。
     ///
-    /// *Required; at most 32 bytes.*
+    /// *At most 32 bytes.*
     ///
-    /// Note: the \[OFF\] table marks card_id 否 (optional); every example sends it and the code is useless without it, so it is required here (\[SDK\]: 必须)
-    pub card_id: String,
+    /// Note: optional: both the current \[OFF\] table and \[OFF-OLD\] mark card_id 否 (string(32)); every official example sends it and SDKs say 必须, but no official sentence requires it, so its absence is not refused (contradiction resolved towards acceptance)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// 卡券Code码，use_custom_code字段为true的卡券必须填写，非自定义code和导入code模式的卡券不必填写。
     ///
     /// *At most 20 bytes.*
@@ -349,19 +366,21 @@ pub struct QrcodeCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_id: Option<i64>,
     /// outer_id字段升级版本，字符串类型，用户首次领卡时，会通过领取事件推送给商户；对于会员卡的二维码，用户每次扫码打开会员卡后点击任何url，会将该值拼入url中，方便开发者定位扫码来源。
+    ///
+    /// Note: no size in the \[OFF\] table rows that could be read, nor in any SDK quoting them; left unbounded rather than guessed
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl QrcodeCard {
-    /// A value with the required `card_id`; set the others with the setters.
-    pub fn new(card_id: impl Into<String>) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            card_id: card_id.into(),
+            card_id: None,
             code: None,
             openid: None,
             is_unique_code: None,
@@ -369,6 +388,12 @@ impl QrcodeCard {
             outer_str: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
     }
 
     /// Sets [`code`](Self::code).
@@ -402,11 +427,16 @@ impl QrcodeCard {
     }
 }
 
+impl Default for QrcodeCard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Validate for QrcodeCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
+        if let Some(v) = &self.card_id {
+            let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
         if let Some(v) = &self.code {
@@ -417,6 +447,10 @@ impl Validate for QrcodeCard {
             let c = &mut c.at("openid");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["card_id", "code", "openid", "is_unique_code", "outer_id", "outer_str"],
+        );
     }
 }
 
@@ -432,6 +466,7 @@ impl Object for QrcodeCard {
     }
 }
 
+impl crate::model::Lenient for QrcodeCard {}
 impl<'de> Deserialize<'de> for QrcodeCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -485,24 +520,42 @@ impl<'de> Deserialize<'de> for QrcodeCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::Code => v_code = map.next_value()?,
-                        Key::Openid => v_openid = map.next_value()?,
-                        Key::IsUniqueCode => v_is_unique_code = map.next_value()?,
-                        Key::OuterId => v_outer_id = map.next_value()?,
-                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Code => {
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
+                        }
+                        Key::Openid => {
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
+                        }
+                        Key::IsUniqueCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_unique_code,
+                                "is_unique_code",
+                            )?
+                        }
+                        Key::OuterId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_outer_id,
+                                "outer_id",
+                            )?
+                        }
+                        Key::OuterStr => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_outer_str,
+                                "outer_str",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(QrcodeCard {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     code: v_code,
                     openid: v_openid,
                     is_unique_code: v_is_unique_code,
@@ -520,12 +573,14 @@ impl<'de> Deserialize<'de> for QrcodeCard {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCard {
-    /// 卡券列表 (the cards given out together).
+    /// 卡券列表 (the cards given out together), at most 5.
     ///
-    /// *Required.*
+    /// *Required; at most 5 items.*
+    ///
+    /// Note: at most 5 cards: WeChat's answer on the official developer community (developers.weixin.qq.com/community/develop/doc/000448951783485504380b00851000): 最多填入5个card_id, pointing at the 投放卡券 page (mp1451025062); the stored copies of the page itself are cut off before any list size, so no stricter or looser official sentence was found. No minimum is stated.
     pub card_list: Vec<QrcodeMultipleCardItem>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -544,11 +599,13 @@ impl Validate for QrcodeMultipleCard {
     fn validate(&self, c: &mut Checker) {
         {
             let (c, v) = (&mut c.at("card_list"), &self.card_list);
+            c.max_items(v.len(), 5);
             for (i, item) in v.iter().enumerate() {
                 let c = &mut c.at_index(i);
                 item.validate(c);
             }
         }
+        c.not_in_extra(&self.extra, &["card_list"]);
     }
 }
 
@@ -565,6 +622,7 @@ impl Object for QrcodeMultipleCard {
     }
 }
 
+impl crate::model::Lenient for QrcodeMultipleCard {}
 impl<'de> Deserialize<'de> for QrcodeMultipleCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -603,10 +661,11 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardList => {
-                            if v_card_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_list"));
-                            }
-                            v_card_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_list,
+                                "card_list",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -630,31 +689,44 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCard {
 pub struct QrcodeMultipleCardItem {
     /// 卡券ID。
     ///
-    /// *Required; at most 32 bytes.*
-    pub card_id: String,
-    /// 卡券Code码，use_custom_code字段为true的卡券必须填写。
+    /// *At most 32 bytes.*
+    ///
+    /// Note: the one \[OFF\] parameter table serves both QR kinds: card_id 否, string(32); optional for the reason given on action_info.card.card_id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
+    /// 卡券Code码，use_custom_code字段为true的卡券必须填写，非自定义code和导入code模式的卡券不必填写。
     ///
     /// *At most 20 bytes.*
+    ///
+    /// Note: \[OFF\] table: code 否 string(20)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// 领取场景值 (outer_str), pushed with the claim event.
+    ///
+    /// Note: no official size found (as for action_info.card.outer_str)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl QrcodeMultipleCardItem {
-    /// A value with the required `card_id`; set the others with the setters.
-    pub fn new(card_id: impl Into<String>) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            card_id: card_id.into(),
+            card_id: None,
             code: None,
             outer_str: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
     }
 
     /// Sets [`code`](Self::code).
@@ -670,17 +742,23 @@ impl QrcodeMultipleCardItem {
     }
 }
 
+impl Default for QrcodeMultipleCardItem {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Validate for QrcodeMultipleCardItem {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
+        if let Some(v) = &self.card_id {
+            let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
         if let Some(v) = &self.code {
             let c = &mut c.at("code");
             c.max_bytes(v, 20);
         }
+        c.not_in_extra(&self.extra, &["card_id", "code", "outer_str"]);
     }
 }
 
@@ -696,6 +774,7 @@ impl Object for QrcodeMultipleCardItem {
     }
 }
 
+impl crate::model::Lenient for QrcodeMultipleCardItem {}
 impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -740,21 +819,25 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::Code => v_code = map.next_value()?,
-                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::Code => {
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
+                        }
+                        Key::OuterStr => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_outer_str,
+                                "outer_str",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(QrcodeMultipleCardItem {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     code: v_code,
                     outer_str: v_outer_str,
                     extra,
@@ -771,8 +854,9 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
     ///
-    /// *Required.*
-    pub ticket: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
     /// 二维码的有效时间 (seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_seconds: Option<i64>,
@@ -783,7 +867,7 @@ pub struct DistributeCreateQrcodeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_qrcode_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -791,6 +875,10 @@ pub struct DistributeCreateQrcodeResponse {
 impl Model for DistributeCreateQrcodeResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ticket", self.ticket.is_none(), out);
     }
 }
 
@@ -800,12 +888,13 @@ impl Object for DistributeCreateQrcodeResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeCreateQrcodeResponse {}
 impl crate::response::Response for DistributeCreateQrcodeResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -857,22 +946,30 @@ impl<'de> Deserialize<'de> for DistributeCreateQrcodeResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Ticket => {
-                            if v_ticket.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ticket"));
-                            }
-                            v_ticket = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
                         }
-                        Key::ExpireSeconds => v_expire_seconds = map.next_value()?,
-                        Key::Url => v_url = map.next_value()?,
-                        Key::ShowQrcodeUrl => v_show_qrcode_url = map.next_value()?,
+                        Key::ExpireSeconds => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expire_seconds,
+                                "expire_seconds",
+                            )?
+                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
+                        Key::ShowQrcodeUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_show_qrcode_url,
+                                "show_qrcode_url",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(DistributeCreateQrcodeResponse {
-                    ticket: v_ticket
-                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
+                    ticket: v_ticket,
                     expire_seconds: v_expire_seconds,
                     url: v_url,
                     show_qrcode_url: v_show_qrcode_url,
@@ -907,7 +1004,7 @@ pub struct DistributeShowQrcodeRequest {
     /// Note: \[OFF-QR\]: TICKET记得进行UrlEncode — tickets hold `+`, `/` and `=`; the client URL-encodes query parameters
     pub ticket: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -928,6 +1025,7 @@ impl Validate for DistributeShowQrcodeRequest {
             let (c, v) = (&mut c.at("ticket"), &self.ticket);
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["ticket"]);
     }
 }
 
@@ -943,6 +1041,7 @@ impl Object for DistributeShowQrcodeRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeShowQrcodeRequest {}
 impl<'de> Deserialize<'de> for DistributeShowQrcodeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -981,10 +1080,7 @@ impl<'de> Deserialize<'de> for DistributeShowQrcodeRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Ticket => {
-                            if v_ticket.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ticket"));
-                            }
-                            v_ticket = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1050,7 +1146,7 @@ pub struct DistributeCreateLandingPageRequest {
     /// *Required.*
     pub card_list: Vec<LandingPageCard>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1096,6 +1192,10 @@ impl Validate for DistributeCreateLandingPageRequest {
                 item.validate(c);
             }
         }
+        c.not_in_extra(
+            &self.extra,
+            &["banner", "page_title", "can_share", "scene", "card_list"],
+        );
     }
 }
 
@@ -1113,6 +1213,7 @@ impl Object for DistributeCreateLandingPageRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeCreateLandingPageRequest {}
 impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1163,34 +1264,31 @@ impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Banner => {
-                            if v_banner.is_some() {
-                                return Err(serde::de::Error::duplicate_field("banner"));
-                            }
-                            v_banner = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_banner, "banner")?
                         }
                         Key::PageTitle => {
-                            if v_page_title.is_some() {
-                                return Err(serde::de::Error::duplicate_field("page_title"));
-                            }
-                            v_page_title = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_page_title,
+                                "page_title",
+                            )?
                         }
                         Key::CanShare => {
-                            if v_can_share.is_some() {
-                                return Err(serde::de::Error::duplicate_field("can_share"));
-                            }
-                            v_can_share = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_share,
+                                "can_share",
+                            )?
                         }
                         Key::Scene => {
-                            if v_scene.is_some() {
-                                return Err(serde::de::Error::duplicate_field("scene"));
-                            }
-                            v_scene = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_scene, "scene")?
                         }
                         Key::CardList => {
-                            if v_card_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_list"));
-                            }
-                            v_card_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_list,
+                                "card_list",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1231,7 +1329,7 @@ pub struct LandingPageCard {
     /// *Required.*
     pub thumb_url: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1258,6 +1356,7 @@ impl Validate for LandingPageCard {
             let (c, v) = (&mut c.at("thumb_url"), &self.thumb_url);
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["card_id", "thumb_url"]);
     }
 }
 
@@ -1273,6 +1372,7 @@ impl Object for LandingPageCard {
     }
 }
 
+impl crate::model::Lenient for LandingPageCard {}
 impl<'de> Deserialize<'de> for LandingPageCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1314,16 +1414,14 @@ impl<'de> Deserialize<'de> for LandingPageCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::ThumbUrl => {
-                            if v_thumb_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("thumb_url"));
-                            }
-                            v_thumb_url = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_thumb_url,
+                                "thumb_url",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1349,14 +1447,16 @@ impl<'de> Deserialize<'de> for LandingPageCard {
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
     ///
-    /// *Required.*
-    pub url: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// 货架ID。货架的唯一标识。
     ///
-    /// *Required.*
-    pub page_id: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1364,6 +1464,11 @@ pub struct DistributeCreateLandingPageResponse {
 impl Model for DistributeCreateLandingPageResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "url", self.url.is_none(), out);
+        crate::model::note_missing(path, "page_id", self.page_id.is_none(), out);
     }
 }
 
@@ -1373,12 +1478,13 @@ impl Object for DistributeCreateLandingPageResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeCreateLandingPageResponse {}
 impl crate::response::Response for DistributeCreateLandingPageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1423,17 +1529,9 @@ impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Url => {
-                            if v_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            v_url = Some(map.next_value()?);
-                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::PageId => {
-                            if v_page_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("page_id"));
-                            }
-                            v_page_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_page_id, "page_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1441,9 +1539,8 @@ impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
                     }
                 }
                 Ok(DistributeCreateLandingPageResponse {
-                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
-                    page_id: v_page_id
-                        .ok_or_else(|| serde::de::Error::missing_field("page_id"))?,
+                    url: v_url,
+                    page_id: v_page_id,
                     extra,
                 })
             }
@@ -1470,33 +1567,46 @@ impl Endpoint for DistributeCreateLandingPageRequest {
 pub struct DistributeMpnewsHtmlRequest {
     /// 卡券ID。
     ///
-    /// *Required; at most 32 bytes.*
+    /// *At most 32 bytes.*
     ///
-    /// Note: the \[OFF\] table marks card_id 否 (optional); the call has nothing to render without it, every example sends it, so it is required here
-    pub card_id: String,
+    /// Note: The \[OFF\] 图文消息群发卡券 table marks card_id 否 (optional); every example sends it. Optional here: a request the official table allows is never refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl DistributeMpnewsHtmlRequest {
-    /// A value with the required `card_id`; set the others with the setters.
-    pub fn new(card_id: impl Into<String>) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            card_id: card_id.into(),
+            card_id: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+}
+
+impl Default for DistributeMpnewsHtmlRequest {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl Validate for DistributeMpnewsHtmlRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
+        if let Some(v) = &self.card_id {
+            let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id"]);
     }
 }
 
@@ -1512,6 +1622,7 @@ impl Object for DistributeMpnewsHtmlRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeMpnewsHtmlRequest {}
 impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1550,10 +1661,7 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1561,8 +1669,7 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
                     }
                 }
                 Ok(DistributeMpnewsHtmlRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
+                    card_id: v_card_id,
                     extra,
                 })
             }
@@ -1577,10 +1684,11 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
     ///
-    /// *Required.*
-    pub content: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1588,6 +1696,10 @@ pub struct DistributeMpnewsHtmlResponse {
 impl Model for DistributeMpnewsHtmlResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "content", self.content.is_none(), out);
     }
 }
 
@@ -1597,12 +1709,13 @@ impl Object for DistributeMpnewsHtmlResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeMpnewsHtmlResponse {}
 impl crate::response::Response for DistributeMpnewsHtmlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1645,10 +1758,7 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Content => {
-                            if v_content.is_some() {
-                                return Err(serde::de::Error::duplicate_field("content"));
-                            }
-                            v_content = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_content, "content")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1656,8 +1766,7 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
                     }
                 }
                 Ok(DistributeMpnewsHtmlResponse {
-                    content: v_content
-                        .ok_or_else(|| serde::de::Error::missing_field("content"))?,
+                    content: v_content,
                     extra,
                 })
             }
@@ -1688,12 +1797,12 @@ pub struct DistributeDepositCodesRequest {
     pub card_id: String,
     /// 需导入微信卡券后台的自定义code，上限为100个。
     ///
-    /// *Required; at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes.*
+    /// *Required; at least 1 items; at most 100 items; each required, not empty.*
     ///
-    /// Note: the table gives no size for a code; 20 bytes is the size of a code in every table that gives one (code/get, qrcode), so a longer code could never be used
+    /// Note: \[OFF\] 导入code table (quoted verbatim by SDKs): 需导入微信卡券后台的自定义code，上限为100个 (errcode 40109 code数量超过100个); notes: 单次调用接口传入code的数量上限为100个, 每一个code均不能为空串. The table has no type column, so no per-code size is official: other tables size a code string(16) (code/update code), string(20) (code/get, qrcode, consume, unavailable) and string(64) (code/update new_code, 变更后的有效Code码) — no bound is imposed rather than an invented one
     pub code: Vec<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1726,9 +1835,9 @@ impl Validate for DistributeDepositCodesRequest {
             for (i, item) in v.iter().enumerate() {
                 let c = &mut c.at_index(i);
                 c.non_empty(item);
-                c.max_bytes(item, 20);
             }
         }
+        c.not_in_extra(&self.extra, &["card_id", "code"]);
     }
 }
 
@@ -1744,6 +1853,7 @@ impl Object for DistributeDepositCodesRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeDepositCodesRequest {}
 impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1785,16 +1895,10 @@ impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1831,7 +1935,7 @@ pub struct DistributeDepositCodesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_code: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1848,12 +1952,13 @@ impl Object for DistributeDepositCodesResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeDepositCodesResponse {}
 impl crate::response::Response for DistributeDepositCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1901,9 +2006,27 @@ impl<'de> Deserialize<'de> for DistributeDepositCodesResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::SuccCode => v_succ_code = map.next_value()?,
-                        Key::DuplicateCode => v_duplicate_code = map.next_value()?,
-                        Key::FailCode => v_fail_code = map.next_value()?,
+                        Key::SuccCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_succ_code,
+                                "succ_code",
+                            )?
+                        }
+                        Key::DuplicateCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_duplicate_code,
+                                "duplicate_code",
+                            )?
+                        }
+                        Key::FailCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_fail_code,
+                                "fail_code",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1942,7 +2065,7 @@ pub struct DistributeDepositCountRequest {
     /// *Required; at most 32 bytes.*
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1964,6 +2087,7 @@ impl Validate for DistributeDepositCountRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id"]);
     }
 }
 
@@ -1979,6 +2103,7 @@ impl Object for DistributeDepositCountRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeDepositCountRequest {}
 impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2017,10 +2142,7 @@ impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2044,10 +2166,11 @@ impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。
     ///
-    /// *Required.*
-    pub count: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2055,6 +2178,10 @@ pub struct DistributeDepositCountResponse {
 impl Model for DistributeDepositCountResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "count", self.count.is_none(), out);
     }
 }
 
@@ -2064,12 +2191,13 @@ impl Object for DistributeDepositCountResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeDepositCountResponse {}
 impl crate::response::Response for DistributeDepositCountResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2112,10 +2240,7 @@ impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Count => {
-                            if v_count.is_some() {
-                                return Err(serde::de::Error::duplicate_field("count"));
-                            }
-                            v_count = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_count, "count")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2123,8 +2248,7 @@ impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
                     }
                 }
                 Ok(DistributeDepositCountResponse {
-                    count: v_count
-                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
+                    count: v_count,
                     extra,
                 })
             }
@@ -2155,12 +2279,12 @@ pub struct DistributeCheckCodesRequest {
     pub card_id: String,
     /// 需核查的自定义code，上限为100个 (the codes to check).
     ///
-    /// *Required; at least 1 items; at most 100 items; each required, not empty; each at most 20 bytes.*
+    /// *Required; at least 1 items; at most 100 items; each required, not empty.*
     ///
-    /// Note: each code non-empty and ≤ 20 bytes as in deposit_codes: a code outside those bounds could not have been imported
+    /// Note: \[OFF\] 核查code table as quoted by SDKs: 上限为100个 (the reply table names 40109 code数量超过100个). Each code non-empty as in deposit_codes (an empty code can never have been imported); no per-code size is official (see deposit_codes)
     pub code: Vec<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2193,9 +2317,9 @@ impl Validate for DistributeCheckCodesRequest {
             for (i, item) in v.iter().enumerate() {
                 let c = &mut c.at_index(i);
                 c.non_empty(item);
-                c.max_bytes(item, 20);
             }
         }
+        c.not_in_extra(&self.extra, &["card_id", "code"]);
     }
 }
 
@@ -2211,6 +2335,7 @@ impl Object for DistributeCheckCodesRequest {
     }
 }
 
+impl crate::model::Lenient for DistributeCheckCodesRequest {}
 impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2252,16 +2377,10 @@ impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2291,7 +2410,7 @@ pub struct DistributeCheckCodesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_exist_code: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2308,12 +2427,13 @@ impl Object for DistributeCheckCodesResponse {
     }
 }
 
+impl crate::model::Lenient for DistributeCheckCodesResponse {}
 impl crate::response::Response for DistributeCheckCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2358,8 +2478,20 @@ impl<'de> Deserialize<'de> for DistributeCheckCodesResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::ExistCode => v_exist_code = map.next_value()?,
-                        Key::NotExistCode => v_not_exist_code = map.next_value()?,
+                        Key::ExistCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_exist_code,
+                                "exist_code",
+                            )?
+                        }
+                        Key::NotExistCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_not_exist_code,
+                                "not_exist_code",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }

@@ -8,107 +8,115 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrCode {
-    /// `-1`: 系统繁忙 — WeChat is busy; an idempotent call may be retried after a pause (source: official return-code table)
+    /// `-1`: 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\]) (source: official return-code table)
     SystemBusy,
-    /// `40001`: invalid credential: access_token 无效或不是最新的 — the access_token is invalid or was replaced by a newer one; fetch a new token (source: official return-code table)
+    /// `40001`: 获取 access_token 时 AppSecret 错误，或者 access_token 无效。请开发者认真比对 AppSecret 的正确性，或查看是否正在为恰当的公众号调用接口 — \[GLOBAL\]. On cgi-bin/token it means the AppSecret is wrong (\[AT\]: AppSecret错误或者AppSecret不属于这个公众号); elsewhere the access_token is invalid or was replaced by a newer one: fetch a new token (source: official return-code table)
     InvalidCredential,
-    /// `40002`: 不合法的凭证类型 (grant_type must be client_credential) (source: official return-code table)
+    /// `40002`: 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential (source: official return-code table)
     InvalidGrantType,
-    /// `40009`: 图片文件超长 (source: official return-code table)
+    /// `40009`: 图片文件超长 — \[CARD\]; the global list words it 不合法的图片文件大小 (source: official return-code table)
     ImageTooLarge,
-    /// `40013`: 不合法的Appid (source: official return-code table)
+    /// `40013`: 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\] (source: official return-code table)
     InvalidAppId,
-    /// `40014`: 不合法的access_token — the access_token is malformed; fetch a new token (source: official return-code table)
+    /// `40014`: 不合法的 access_token ，请开发者认真比对 access_token 的有效性（如是否过期），或查看是否正在为恰当的公众号调用接口 — \[GLOBAL\]; the access_token is malformed or expired: fetch a new token (source: official return-code table)
     InvalidAccessToken,
-    /// `40053`: 不合法的actioninfo (source: official return-code table)
+    /// `40053`: 不合法的actioninfo，请开发者确认参数正确 — \[CARD\] (source: official return-code table)
     InvalidActionInfo,
-    /// `40056`: 不合法的Code码 — the code does not exist, or it was gifted away ("invalid serial code") (source: official return-code table)
+    /// `40056`: 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code") (source: official return-code table)
     InvalidCode,
-    /// `40071`: 不合法的卡券类型 (source: official return-code table)
+    /// `40071`: 不合法的卡券类型 — \[CARD\] (source: official return-code table)
     InvalidCardType,
-    /// `40072`: 不合法的编码方式 (source: official return-code table)
+    /// `40072`: 不合法的编码方式 — \[CARD\] (source: official return-code table)
     InvalidEncodeMethod,
-    /// `40073`: invalid card id (source: observed in practice)
+    /// `40073`: invalid card id — errmsg of observed replies; on neither the card list nor the global list (source: observed in practice)
     InvalidCardId,
-    /// `40078`: 不合法的卡券状态 (source: official return-code table)
+    /// `40078`: 不合法的卡券状态 — \[CARD\] (source: official return-code table)
     InvalidCardStatus,
-    /// `40079`: 不合法的时间 (source: official return-code table)
+    /// `40079`: 不合法的时间 — \[CARD\] (source: official return-code table)
     InvalidTime,
-    /// `40080`: 不合法的CardExt (source: official return-code table)
+    /// `40080`: 不合法的CardExt — \[CARD\] (source: official return-code table)
     InvalidCardExt,
-    /// `40097`: 参数不正确 (source: official return-code table)
+    /// `40097`: 参数错误 (invalid args) — errmsg "invalid args" of observed replies; the catalog §7 files it under the global codes but neither the card list nor the copies of the global list read here name it (source: observed in practice)
     InvalidArgs,
-    /// `40099`: 卡券已被核销 — the code was already consumed; consuming is irreversible (source: official return-code table)
+    /// `40099`: 卡券已被核销 — \[CARD\]; the code was already consumed; consuming is irreversible (source: official return-code table)
     CodeConsumed,
-    /// `40100`: 不合法的时间区间 — card/update may only widen a FIX_TIME_RANGE validity period (source: official return-code table)
+    /// `40100`: 不合法的时间区间 — \[CARD\]; card/update may only widen a FIX_TIME_RANGE validity period (source: official return-code table)
     InvalidTimeRange,
-    /// `40109`: code数量超过100个 (source: official text quoted by an SDK)
+    /// `40109`: code数量超过100个 — \[CODE\]: at most 100 codes per call (source: official return-code table)
     TooManyCodes,
-    /// `40116`: 不合法的Code码 (source: official return-code table)
+    /// `40116`: 不合法的Code码 — \[CARD\] (source: official return-code table)
     InvalidCodeValue,
-    /// `40122`: 不合法的库存数量 (source: official return-code table)
+    /// `40122`: 不合法的库存数量 — \[CARD\] (source: official return-code table)
     InvalidStockQuantity,
-    /// `40124`: 会员卡设置超过限制的custom_field字段 (source: official return-code table)
+    /// `40124`: 会员卡设置查过限制的 custom_field字段 — \[CARD\] (查过 is the page's typo for 超过; English edition: Number of custom_fields exceeds the limit for member card) (source: official return-code table)
     TooManyCustomFields,
-    /// `40125`: 无效的appsecret — the app secret is wrong or was reset (source: observed in practice)
+    /// `40125`: 无效的appsecret — \[ST\] invalid appsecret (the newer 获取接口调用凭据 page: 不合法的 secret，请检查 secret 的正确性，避免异常字符，注意大小写); the app secret is wrong or was reset (source: official text quoted by an SDK)
     InvalidAppSecret,
-    /// `40127`: 卡券被用户删除或转赠中 — the user deleted the card or is gifting it (code/get with check_consume: true) (source: official return-code table)
+    /// `40127`: 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true) (source: official return-code table)
     CardDeletedOrGifting,
-    /// `40150`: invalid card parameters (source: observed in practice)
+    /// `40150`: invalid card parameters — errmsg of observed replies (source: observed in practice)
     InvalidCardParameters,
-    /// `40164`: 调用接口的IP地址不在白名单中 — add this server's IP to the account's API IP whitelist (source: official return-code table)
+    /// `40164`: 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist (source: official text quoted by an SDK)
     IpNotWhitelisted,
-    /// `40243`: AppSecret已被冻结 — unfreeze it on the platform before calling (source: official return-code table)
+    /// `40243`: AppSecret已被冻结，请登录MP解冻后再次调用。 — \[AT\], \[ST\]: unfreeze it on the platform before calling (source: official text quoted by an SDK)
     AppSecretFrozen,
-    /// `41001`: 缺少access_token参数 (source: official return-code table)
+    /// `41001`: 缺少 access_token 参数 — \[GLOBAL\] (source: official return-code table)
     MissingAccessToken,
-    /// `41002`: 缺少appid参数 (source: observed in practice)
+    /// `41002`: 缺少appid参数 — \[GLOBAL\]; \[ST\] appid missing (source: official return-code table)
     MissingAppId,
-    /// `41004`: 缺少secret参数 (source: observed in practice)
+    /// `41004`: 缺少secret参数 — \[GLOBAL\]; \[ST\] appsecret missing (source: official return-code table)
     MissingAppSecret,
-    /// `41011`: 缺少必填字段 (source: official return-code table)
+    /// `41011`: 缺少必填字段 — \[CARD\] (source: official return-code table)
     MissingRequiredField,
-    /// `41012`: 缺少cardid参数 (source: official return-code table)
+    /// `41012`: 缺少cardid参数 — \[CARD\] (source: official return-code table)
     MissingCardId,
-    /// `42001`: access_token超时 — the access_token expired; fetch a new token (source: official return-code table)
+    /// `42001`: access_token 超时，请检查 access_token 的有效期 — \[GLOBAL\]; the access_token expired: fetch a new token (source: official return-code table)
     AccessTokenExpired,
-    /// `43002`: 需要POST请求 (source: observed in practice)
+    /// `43002`: 需要POST请求 — \[GLOBAL\]; \[ST\] require POST method: stable_token only takes a POST JSON body (source: official return-code table)
     RequirePost,
-    /// `43009`: 无自定义SN权限 (source: official return-code table)
+    /// `43008`: 商户没有开通微信支付权限 — \[CARD\] 设置买单 return table: 43008为商户没有开通微信支付权限 (或者没有在商户后台申请微信买单功能) (source: official return-code table)
+    NoPaymentPermission,
+    /// `43009`: 无自定义SN权限，请前往公众平台申请 — \[CARD\] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission) (source: official return-code table)
     NoCustomCodePermission,
-    /// `43010`: 无储值权限 (source: official return-code table)
+    /// `43010`: 无储值权限，请前往公众平台申请 — \[CARD\] (English edition: No top-up permission. Go to the Official Accounts Platform to apply for the permission) (source: official return-code table)
     NoBalancePermission,
-    /// `43017`: require location id — the card needs stores (location_id_list) for this feature (source: observed in practice)
+    /// `43017`: require location id — errmsg of observed replies; the card needs stores (location_id_list) for this feature (source: observed in practice)
     LocationRequired,
-    /// `45009`: 接口调用超过限制 — the daily or per-minute quota is used up; do not retry in a loop (source: official return-code table)
+    /// `45009`: 接口调用超过限制 — \[GLOBAL\]; \[ST\] reach max api daily quota limit: the daily or per-minute quota is used up (clear_quota restores it); do not retry in a loop (source: official return-code table)
     RateLimited,
-    /// `45011`: API调用太频繁，请稍候再试 (source: observed in practice)
+    /// `45011`: API 调用太频繁，请稍候再试 — \[ST\] api minute-quota reach limit must slower retry next minute (source: official text quoted by an SDK)
     PerMinuteLimit,
-    /// `45021`: 字段超过长度限制 (source: official return-code table)
+    /// `45021`: 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\] (source: official return-code table)
     FieldTooLong,
-    /// `45030`: 该cardid无接口权限 (source: official return-code table)
+    /// `45030`: 该cardid无接口权限 — \[CARD\] (source: official return-code table)
     NoApiPermissionForCard,
-    /// `45031`: 库存为0 (source: official return-code table)
+    /// `45031`: 库存为0 — \[CARD\] (source: official return-code table)
     OutOfStock,
-    /// `45033`: 用户领取次数超过限制get_limit (source: official return-code table)
+    /// `45033`: 用户领取次数超过限制get_limit — \[CARD\] (source: official return-code table)
     GetLimitExceeded,
-    /// `47001`: 解析JSON/XML内容错误 (source: official return-code table)
+    /// `47001`: 解析 JSON/XML 内容错误 — \[GLOBAL\] (source: official return-code table)
     MalformedBody,
-    /// `48001`: api功能未授权 — the account has no permission for this API (card features need a verified account) (source: official return-code table)
+    /// `48001`: api 功能未授权，请确认公众号已获得该接口，可以在公众平台官网 - 开发者中心页中查看接口权限 — \[GLOBAL\]; card features need a verified account with the card permission (source: official return-code table)
     ApiUnauthorized,
-    /// `61004`: access clientip is not registered (source: observed in practice)
+    /// `50004`: 禁止使用 token 接口 — \[ST\] and the newer 获取接口调用凭据 page (source: official text quoted by an SDK)
+    TokenApiForbidden,
+    /// `50007`: 账号已冻结 — \[ST\] and the newer 获取接口调用凭据 page (source: official text quoted by an SDK)
+    AccountFrozen,
+    /// `61004`: access clientip is not registered — errmsg of observed replies (…, not in ip-white-list): the calling IP is not whitelisted (source: observed in practice)
     ClientIpNotRegistered,
-    /// `61500`: date format error — dates must be exactly YYYY-MM-DD (source: official return-code table)
+    /// `61024`: 第三方平台 API 需要使用第三方平台专用 token — \[ST\] and the newer 获取接口调用凭据 page (source: official text quoted by an SDK)
+    ComponentTokenRequired,
+    /// `61500`: date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD (source: official return-code table)
     DateFormatError,
-    /// `61501`: date range error — the statistics window is at most 62 days (source: official return-code table)
+    /// `61501`: date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days (source: official return-code table)
     DateRangeError,
-    /// `89501`: 此IP正在等待管理员确认 (source: official return-code table)
+    /// `89501`: 此IP正在等待管理员确认,请联系管理员 — \[AT\] (source: official text quoted by an SDK)
     IpAwaitingConfirmation,
-    /// `89503`: 此IP调用需要管理员确认 (source: official return-code table)
+    /// `89503`: 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\] (source: official text quoted by an SDK)
     IpNeedsConfirmation,
-    /// `89506`: 24小时内该IP被管理员拒绝调用两次 (source: official return-code table)
+    /// `89506`: 24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用 — \[AT\], \[ST\] (source: official text quoted by an SDK)
     IpRejectedTwice,
-    /// `89507`: 1小时内该IP被管理员拒绝调用一次 (source: official return-code table)
+    /// `89507`: 1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用 — \[AT\], \[ST\] (source: official text quoted by an SDK)
     IpRejectedOnce,
     /// A code not listed in `spec/errcodes.yaml`.
     Unknown(i64),
@@ -151,6 +159,7 @@ impl ErrCode {
             Self::MissingCardId => 41012,
             Self::AccessTokenExpired => 42001,
             Self::RequirePost => 43002,
+            Self::NoPaymentPermission => 43008,
             Self::NoCustomCodePermission => 43009,
             Self::NoBalancePermission => 43010,
             Self::LocationRequired => 43017,
@@ -162,7 +171,10 @@ impl ErrCode {
             Self::GetLimitExceeded => 45033,
             Self::MalformedBody => 47001,
             Self::ApiUnauthorized => 48001,
+            Self::TokenApiForbidden => 50004,
+            Self::AccountFrozen => 50007,
             Self::ClientIpNotRegistered => 61004,
+            Self::ComponentTokenRequired => 61024,
             Self::DateFormatError => 61500,
             Self::DateRangeError => 61501,
             Self::IpAwaitingConfirmation => 89501,
@@ -176,17 +188,27 @@ impl ErrCode {
     /// The docs' wording of the code, if it is listed.
     pub fn meaning(self) -> Option<&'static str> {
         match self {
-            Self::SystemBusy => Some("系统繁忙"),
+            Self::SystemBusy => Some("系统繁忙，此时请开发者稍候再试"),
             Self::InvalidCredential => {
-                Some("invalid credential: access_token 无效或不是最新的")
+                Some(
+                    "获取 access_token 时 AppSecret 错误，或者 access_token 无效。请开发者认真比对 AppSecret 的正确性，或查看是否正在为恰当的公众号调用接口",
+                )
             }
-            Self::InvalidGrantType => {
-                Some("不合法的凭证类型 (grant_type must be client_credential)")
-            }
+            Self::InvalidGrantType => Some("不合法的凭证类型"),
             Self::ImageTooLarge => Some("图片文件超长"),
-            Self::InvalidAppId => Some("不合法的Appid"),
-            Self::InvalidAccessToken => Some("不合法的access_token"),
-            Self::InvalidActionInfo => Some("不合法的actioninfo"),
+            Self::InvalidAppId => {
+                Some(
+                    "不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写",
+                )
+            }
+            Self::InvalidAccessToken => {
+                Some(
+                    "不合法的 access_token ，请开发者认真比对 access_token 的有效性（如是否过期），或查看是否正在为恰当的公众号调用接口",
+                )
+            }
+            Self::InvalidActionInfo => {
+                Some("不合法的actioninfo，请开发者确认参数正确")
+            }
             Self::InvalidCode => Some("不合法的Code码"),
             Self::InvalidCardType => Some("不合法的卡券类型"),
             Self::InvalidEncodeMethod => Some("不合法的编码方式"),
@@ -194,47 +216,81 @@ impl ErrCode {
             Self::InvalidCardStatus => Some("不合法的卡券状态"),
             Self::InvalidTime => Some("不合法的时间"),
             Self::InvalidCardExt => Some("不合法的CardExt"),
-            Self::InvalidArgs => Some("参数不正确"),
+            Self::InvalidArgs => Some("参数错误 (invalid args)"),
             Self::CodeConsumed => Some("卡券已被核销"),
             Self::InvalidTimeRange => Some("不合法的时间区间"),
             Self::TooManyCodes => Some("code数量超过100个"),
             Self::InvalidCodeValue => Some("不合法的Code码"),
             Self::InvalidStockQuantity => Some("不合法的库存数量"),
             Self::TooManyCustomFields => {
-                Some("会员卡设置超过限制的custom_field字段")
+                Some("会员卡设置查过限制的 custom_field字段")
             }
             Self::InvalidAppSecret => Some("无效的appsecret"),
             Self::CardDeletedOrGifting => Some("卡券被用户删除或转赠中"),
             Self::InvalidCardParameters => Some("invalid card parameters"),
-            Self::IpNotWhitelisted => Some("调用接口的IP地址不在白名单中"),
-            Self::AppSecretFrozen => Some("AppSecret已被冻结"),
-            Self::MissingAccessToken => Some("缺少access_token参数"),
+            Self::IpNotWhitelisted => {
+                Some(
+                    "调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。",
+                )
+            }
+            Self::AppSecretFrozen => {
+                Some("AppSecret已被冻结，请登录MP解冻后再次调用。")
+            }
+            Self::MissingAccessToken => Some("缺少 access_token 参数"),
             Self::MissingAppId => Some("缺少appid参数"),
             Self::MissingAppSecret => Some("缺少secret参数"),
             Self::MissingRequiredField => Some("缺少必填字段"),
             Self::MissingCardId => Some("缺少cardid参数"),
-            Self::AccessTokenExpired => Some("access_token超时"),
+            Self::AccessTokenExpired => {
+                Some("access_token 超时，请检查 access_token 的有效期")
+            }
             Self::RequirePost => Some("需要POST请求"),
-            Self::NoCustomCodePermission => Some("无自定义SN权限"),
-            Self::NoBalancePermission => Some("无储值权限"),
+            Self::NoPaymentPermission => Some("商户没有开通微信支付权限"),
+            Self::NoCustomCodePermission => {
+                Some("无自定义SN权限，请前往公众平台申请")
+            }
+            Self::NoBalancePermission => {
+                Some("无储值权限，请前往公众平台申请")
+            }
             Self::LocationRequired => Some("require location id"),
             Self::RateLimited => Some("接口调用超过限制"),
-            Self::PerMinuteLimit => Some("API调用太频繁，请稍候再试"),
-            Self::FieldTooLong => Some("字段超过长度限制"),
+            Self::PerMinuteLimit => Some("API 调用太频繁，请稍候再试"),
+            Self::FieldTooLong => {
+                Some("字段超过长度限制，请参考相应接口的字段说明")
+            }
             Self::NoApiPermissionForCard => Some("该cardid无接口权限"),
             Self::OutOfStock => Some("库存为0"),
             Self::GetLimitExceeded => Some("用户领取次数超过限制get_limit"),
-            Self::MalformedBody => Some("解析JSON/XML内容错误"),
-            Self::ApiUnauthorized => Some("api功能未授权"),
+            Self::MalformedBody => Some("解析 JSON/XML 内容错误"),
+            Self::ApiUnauthorized => {
+                Some(
+                    "api 功能未授权，请确认公众号已获得该接口，可以在公众平台官网 - 开发者中心页中查看接口权限",
+                )
+            }
+            Self::TokenApiForbidden => Some("禁止使用 token 接口"),
+            Self::AccountFrozen => Some("账号已冻结"),
             Self::ClientIpNotRegistered => Some("access clientip is not registered"),
+            Self::ComponentTokenRequired => {
+                Some("第三方平台 API 需要使用第三方平台专用 token")
+            }
             Self::DateFormatError => Some("date format error"),
             Self::DateRangeError => Some("date range error"),
-            Self::IpAwaitingConfirmation => Some("此IP正在等待管理员确认"),
-            Self::IpNeedsConfirmation => Some("此IP调用需要管理员确认"),
-            Self::IpRejectedTwice => {
-                Some("24小时内该IP被管理员拒绝调用两次")
+            Self::IpAwaitingConfirmation => {
+                Some("此IP正在等待管理员确认,请联系管理员")
             }
-            Self::IpRejectedOnce => Some("1小时内该IP被管理员拒绝调用一次"),
+            Self::IpNeedsConfirmation => {
+                Some("此IP调用需要管理员确认,请联系管理员")
+            }
+            Self::IpRejectedTwice => {
+                Some(
+                    "24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用",
+                )
+            }
+            Self::IpRejectedOnce => {
+                Some(
+                    "1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用",
+                )
+            }
             Self::Unknown(_) => None,
         }
     }
@@ -243,53 +299,162 @@ impl ErrCode {
     pub fn hint(self) -> Option<&'static str> {
         match self {
             Self::SystemBusy => {
-                Some("WeChat is busy; an idempotent call may be retried after a pause")
+                Some(
+                    "WeChat is busy; an idempotent call may be retried after a pause ([CARD], [GLOBAL], [AT])",
+                )
             }
             Self::InvalidCredential => {
                 Some(
-                    "the access_token is invalid or was replaced by a newer one; fetch a new token",
+                    "[GLOBAL]. On cgi-bin/token it means the AppSecret is wrong ([AT]: AppSecret错误或者AppSecret不属于这个公众号); elsewhere the access_token is invalid or was replaced by a newer one: fetch a new token",
                 )
             }
-            Self::InvalidAccessToken => {
-                Some("the access_token is malformed; fetch a new token")
+            Self::InvalidGrantType => {
+                Some("[GLOBAL]; [AT] 请确保grant_type字段值为client_credential")
             }
+            Self::ImageTooLarge => {
+                Some("[CARD]; the global list words it 不合法的图片文件大小")
+            }
+            Self::InvalidAppId => Some("[CARD], [GLOBAL]"),
+            Self::InvalidAccessToken => {
+                Some(
+                    "[GLOBAL]; the access_token is malformed or expired: fetch a new token",
+                )
+            }
+            Self::InvalidActionInfo => Some("[CARD]"),
             Self::InvalidCode => {
                 Some(
-                    "the code does not exist, or it was gifted away (\"invalid serial code\")",
+                    "[CARD]; the code does not exist, or it was gifted away (\"invalid serial code\")",
+                )
+            }
+            Self::InvalidCardType => Some("[CARD]"),
+            Self::InvalidEncodeMethod => Some("[CARD]"),
+            Self::InvalidCardId => {
+                Some(
+                    "errmsg of observed replies; on neither the card list nor the global list",
+                )
+            }
+            Self::InvalidCardStatus => Some("[CARD]"),
+            Self::InvalidTime => Some("[CARD]"),
+            Self::InvalidCardExt => Some("[CARD]"),
+            Self::InvalidArgs => {
+                Some(
+                    "errmsg \"invalid args\" of observed replies; the catalog §7 files it under the global codes but neither the card list nor the copies of the global list read here name it",
                 )
             }
             Self::CodeConsumed => {
-                Some("the code was already consumed; consuming is irreversible")
+                Some("[CARD]; the code was already consumed; consuming is irreversible")
             }
             Self::InvalidTimeRange => {
-                Some("card/update may only widen a FIX_TIME_RANGE validity period")
+                Some(
+                    "[CARD]; card/update may only widen a FIX_TIME_RANGE validity period",
+                )
             }
-            Self::InvalidAppSecret => Some("the app secret is wrong or was reset"),
+            Self::TooManyCodes => Some("[CODE]: at most 100 codes per call"),
+            Self::InvalidCodeValue => Some("[CARD]"),
+            Self::InvalidStockQuantity => Some("[CARD]"),
+            Self::TooManyCustomFields => {
+                Some(
+                    "[CARD] (查过 is the page's typo for 超过; English edition: Number of custom_fields exceeds the limit for member card)",
+                )
+            }
+            Self::InvalidAppSecret => {
+                Some(
+                    "[ST] invalid appsecret (the newer 获取接口调用凭据 page: 不合法的 secret，请检查 secret 的正确性，避免异常字符，注意大小写); the app secret is wrong or was reset",
+                )
+            }
             Self::CardDeletedOrGifting => {
                 Some(
-                    "the user deleted the card or is gifting it (code/get with check_consume: true)",
+                    "[CARD]; the user deleted the card or is gifting it (code/get with check_consume: true)",
                 )
             }
+            Self::InvalidCardParameters => Some("errmsg of observed replies"),
             Self::IpNotWhitelisted => {
-                Some("add this server's IP to the account's API IP whitelist")
+                Some(
+                    "[AT], [ST] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist",
+                )
             }
-            Self::AppSecretFrozen => Some("unfreeze it on the platform before calling"),
+            Self::AppSecretFrozen => {
+                Some("[AT], [ST]: unfreeze it on the platform before calling")
+            }
+            Self::MissingAccessToken => Some("[GLOBAL]"),
+            Self::MissingAppId => Some("[GLOBAL]; [ST] appid missing"),
+            Self::MissingAppSecret => Some("[GLOBAL]; [ST] appsecret missing"),
+            Self::MissingRequiredField => Some("[CARD]"),
+            Self::MissingCardId => Some("[CARD]"),
             Self::AccessTokenExpired => {
-                Some("the access_token expired; fetch a new token")
+                Some("[GLOBAL]; the access_token expired: fetch a new token")
+            }
+            Self::RequirePost => {
+                Some(
+                    "[GLOBAL]; [ST] require POST method: stable_token only takes a POST JSON body",
+                )
+            }
+            Self::NoPaymentPermission => {
+                Some(
+                    "[CARD] 设置买单 return table: 43008为商户没有开通微信支付权限 (或者没有在商户后台申请微信买单功能)",
+                )
+            }
+            Self::NoCustomCodePermission => {
+                Some(
+                    "[CARD] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission)",
+                )
+            }
+            Self::NoBalancePermission => {
+                Some(
+                    "[CARD] (English edition: No top-up permission. Go to the Official Accounts Platform to apply for the permission)",
+                )
             }
             Self::LocationRequired => {
-                Some("the card needs stores (location_id_list) for this feature")
-            }
-            Self::RateLimited => {
-                Some("the daily or per-minute quota is used up; do not retry in a loop")
-            }
-            Self::ApiUnauthorized => {
                 Some(
-                    "the account has no permission for this API (card features need a verified account)",
+                    "errmsg of observed replies; the card needs stores (location_id_list) for this feature",
                 )
             }
-            Self::DateFormatError => Some("dates must be exactly YYYY-MM-DD"),
-            Self::DateRangeError => Some("the statistics window is at most 62 days"),
+            Self::RateLimited => {
+                Some(
+                    "[GLOBAL]; [ST] reach max api daily quota limit: the daily or per-minute quota is used up (clear_quota restores it); do not retry in a loop",
+                )
+            }
+            Self::PerMinuteLimit => {
+                Some("[ST] api minute-quota reach limit must slower retry next minute")
+            }
+            Self::FieldTooLong => Some("[CARD]"),
+            Self::NoApiPermissionForCard => Some("[CARD]"),
+            Self::OutOfStock => Some("[CARD]"),
+            Self::GetLimitExceeded => Some("[CARD]"),
+            Self::MalformedBody => Some("[GLOBAL]"),
+            Self::ApiUnauthorized => {
+                Some(
+                    "[GLOBAL]; card features need a verified account with the card permission",
+                )
+            }
+            Self::TokenApiForbidden => {
+                Some("[ST] and the newer 获取接口调用凭据 page")
+            }
+            Self::AccountFrozen => {
+                Some("[ST] and the newer 获取接口调用凭据 page")
+            }
+            Self::ClientIpNotRegistered => {
+                Some(
+                    "errmsg of observed replies (…, not in ip-white-list): the calling IP is not whitelisted",
+                )
+            }
+            Self::ComponentTokenRequired => {
+                Some("[ST] and the newer 获取接口调用凭据 page")
+            }
+            Self::DateFormatError => {
+                Some(
+                    "[STAT] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD",
+                )
+            }
+            Self::DateRangeError => {
+                Some(
+                    "[STAT] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days",
+                )
+            }
+            Self::IpAwaitingConfirmation => Some("[AT]"),
+            Self::IpNeedsConfirmation => Some("[AT], [ST]"),
+            Self::IpRejectedTwice => Some("[AT], [ST]"),
+            Self::IpRejectedOnce => Some("[AT], [ST]"),
             _ => None,
         }
     }
@@ -336,6 +501,7 @@ impl From<i64> for ErrCode {
             41012 => Self::MissingCardId,
             42001 => Self::AccessTokenExpired,
             43002 => Self::RequirePost,
+            43008 => Self::NoPaymentPermission,
             43009 => Self::NoCustomCodePermission,
             43010 => Self::NoBalancePermission,
             43017 => Self::LocationRequired,
@@ -347,7 +513,10 @@ impl From<i64> for ErrCode {
             45033 => Self::GetLimitExceeded,
             47001 => Self::MalformedBody,
             48001 => Self::ApiUnauthorized,
+            50004 => Self::TokenApiForbidden,
+            50007 => Self::AccountFrozen,
             61004 => Self::ClientIpNotRegistered,
+            61024 => Self::ComponentTokenRequired,
             61500 => Self::DateFormatError,
             61501 => Self::DateRangeError,
             89501 => Self::IpAwaitingConfirmation,

@@ -61,7 +61,7 @@ pub struct GeneralCardActivateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value3: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -149,6 +149,18 @@ impl Validate for GeneralCardActivateRequest {
             let c = &mut c.at("init_custom_field_value3");
             c.max_bytes(v, 12);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "card_number",
+                "background_pic_url",
+                "init_custom_field_value1",
+                "init_custom_field_value2",
+                "init_custom_field_value3",
+            ],
+        );
     }
 }
 
@@ -164,6 +176,7 @@ impl Object for GeneralCardActivateRequest {
     }
 }
 
+impl crate::model::Lenient for GeneralCardActivateRequest {}
 impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -220,27 +233,45 @@ impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::CardNumber => v_card_number = map.next_value()?,
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::CardNumber => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_number,
+                                "card_number",
+                            )?
+                        }
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
                         Key::InitCustomFieldValue1 => {
-                            v_init_custom_field_value1 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value1,
+                                "init_custom_field_value1",
+                            )?
                         }
                         Key::InitCustomFieldValue2 => {
-                            v_init_custom_field_value2 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value2,
+                                "init_custom_field_value2",
+                            )?
                         }
                         Key::InitCustomFieldValue3 => {
-                            v_init_custom_field_value3 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value3,
+                                "init_custom_field_value3",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -269,7 +300,7 @@ impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
 #[non_exhaustive]
 pub struct GeneralCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -286,12 +317,13 @@ impl Object for GeneralCardActivateResponse {
     }
 }
 
+impl crate::model::Lenient for GeneralCardActivateResponse {}
 impl crate::response::Response for GeneralCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -374,7 +406,7 @@ pub struct GeneralCardUnactivateRequest {
     /// Note: EasyWeChat \[seeds/001\] deactivate(string $cardId, string $code) sends both fields; 20 bytes as for codes elsewhere.
     pub code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -402,6 +434,7 @@ impl Validate for GeneralCardUnactivateRequest {
             c.non_empty(v);
             c.max_bytes(v, 20);
         }
+        c.not_in_extra(&self.extra, &["card_id", "code"]);
     }
 }
 
@@ -417,6 +450,7 @@ impl Object for GeneralCardUnactivateRequest {
     }
 }
 
+impl crate::model::Lenient for GeneralCardUnactivateRequest {}
 impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -458,16 +492,10 @@ impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -491,7 +519,7 @@ impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
 #[non_exhaustive]
 pub struct GeneralCardUnactivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -508,12 +536,13 @@ impl Object for GeneralCardUnactivateResponse {
     }
 }
 
+impl crate::model::Lenient for GeneralCardUnactivateResponse {}
 impl crate::response::Response for GeneralCardUnactivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -605,9 +634,7 @@ pub struct GeneralCardUpdateUserRequest {
     pub balance: Option<i64>,
     /// 商家自定义金额消耗记录，不超过14个汉字 (the reason shown in the balance history).
     ///
-    /// *At most 14 汉字 (42 UTF-8 bytes).*
-    ///
-    /// Note: The official example's record_balance, 购买焦糖玛琪朵一杯，扣除金额30元。, is 50 UTF-8 bytes (16⅔ 汉字), over the table's own 14 汉字; the table's limit is enforced.
+    /// Note: Not enforced: two official sentences disagree. The 8.1 table says 不超过14个汉字, but the page's own POST数据示例 sends 购买焦糖玛琪朵一杯，扣除金额30元。 — 50 UTF-8 bytes (16⅔ 汉字). The reading that accepts the official example is kept; stay within 14 汉字 (42 bytes) to be safe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_balance: Option<String>,
     /// 积分全量值 (total points, shown as is; 可以传入第三方系统记录的积分全量值).
@@ -619,29 +646,35 @@ pub struct GeneralCardUpdateUserRequest {
     ///
     /// *At most 14 汉字 (42 UTF-8 bytes).*
     ///
-    /// Note: In the official request example, not in its parameter table; the 14 汉字 limit is the one of membercard/updateuser's record_bonus.
+    /// Note: In the official request example, not in its parameter table. The 14 汉字 (string(42)) limit is borrowed from membercard/updateuser's record_bonus (same field, same wording there: 商家自定义积分消耗记录，不超过14个汉字); no sentence of the 礼品卡 page states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_bonus: Option<String>,
     /// 创建时字段custom_field1定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field1).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field2).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value2: Option<String>,
     /// 创建时字段custom_field3定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field3).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value3: Option<String>,
     /// 控制本次积分变动后转赠入口是否出现 (whether the card can still be gifted to a friend after this change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_give_friend: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -745,10 +778,6 @@ impl Validate for GeneralCardUpdateUserRequest {
             let c = &mut c.at("background_pic_url");
             c.max_bytes(v, 128);
         }
-        if let Some(v) = &self.record_balance {
-            let c = &mut c.at("record_balance");
-            c.max_chars(v, 14);
-        }
         if let Some(v) = &self.record_bonus {
             let c = &mut c.at("record_bonus");
             c.max_chars(v, 14);
@@ -765,6 +794,22 @@ impl Validate for GeneralCardUpdateUserRequest {
             let c = &mut c.at("custom_field_value3");
             c.max_bytes(v, 12);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "background_pic_url",
+                "balance",
+                "record_balance",
+                "bonus",
+                "record_bonus",
+                "custom_field_value1",
+                "custom_field_value2",
+                "custom_field_value3",
+                "can_give_friend",
+            ],
+        );
     }
 }
 
@@ -780,6 +825,7 @@ impl Object for GeneralCardUpdateUserRequest {
     }
 }
 
+impl crate::model::Lenient for GeneralCardUpdateUserRequest {}
 impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -848,32 +894,66 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
-                        Key::Balance => v_balance = map.next_value()?,
-                        Key::RecordBalance => v_record_balance = map.next_value()?,
-                        Key::Bonus => v_bonus = map.next_value()?,
-                        Key::RecordBonus => v_record_bonus = map.next_value()?,
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
+                        Key::Balance => {
+                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
+                        }
+                        Key::RecordBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_record_balance,
+                                "record_balance",
+                            )?
+                        }
+                        Key::Bonus => {
+                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
+                        }
+                        Key::RecordBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_record_bonus,
+                                "record_bonus",
+                            )?
+                        }
                         Key::CustomFieldValue1 => {
-                            v_custom_field_value1 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value1,
+                                "custom_field_value1",
+                            )?
                         }
                         Key::CustomFieldValue2 => {
-                            v_custom_field_value2 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value2,
+                                "custom_field_value2",
+                            )?
                         }
                         Key::CustomFieldValue3 => {
-                            v_custom_field_value3 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value3,
+                                "custom_field_value3",
+                            )?
                         }
-                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
+                        Key::CanGiveFriend => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_give_friend,
+                                "can_give_friend",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -912,10 +992,11 @@ pub struct GeneralCardUpdateUserResponse {
     pub result_balance: Option<i64>,
     /// 用户openid (the card's holder).
     ///
-    /// *Required.*
-    pub openid: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -923,6 +1004,10 @@ pub struct GeneralCardUpdateUserResponse {
 impl Model for GeneralCardUpdateUserResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
     }
 }
 
@@ -932,12 +1017,13 @@ impl Object for GeneralCardUpdateUserResponse {
     }
 }
 
+impl crate::model::Lenient for GeneralCardUpdateUserResponse {}
 impl crate::response::Response for GeneralCardUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -985,13 +1071,22 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::ResultBonus => v_result_bonus = map.next_value()?,
-                        Key::ResultBalance => v_result_balance = map.next_value()?,
+                        Key::ResultBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_result_bonus,
+                                "result_bonus",
+                            )?
+                        }
+                        Key::ResultBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_result_balance,
+                                "result_balance",
+                            )?
+                        }
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1001,8 +1096,7 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
                 Ok(GeneralCardUpdateUserResponse {
                     result_bonus: v_result_bonus,
                     result_balance: v_result_balance,
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    openid: v_openid,
                     extra,
                 })
             }

@@ -22,33 +22,41 @@ pub struct MemberCardActivateRequest {
     /// 会员卡编号，由开发者填入，作为序列号显示在用户的卡包里。可与Code码保持等值 (the member number shown on the card; may equal the code).
     ///
     /// *Required; at most 20 bytes.*
+    ///
+    /// Note: 6.1 table: 是, string(20).
     pub membership_number: String,
     /// 领取会员卡用户获得的code (the code the user claimed).
     ///
     /// *Required; at most 20 bytes.*
+    ///
+    /// Note: 6.1 table: 是, string(20).
     pub code: String,
     /// 卡券ID，自定义code的会员卡必填card_id，非自定义code的会员卡不必填 (required for custom-code cards).
     ///
     /// *At most 32 bytes.*
+    ///
+    /// Note: 6.1 table: 否, string(32), 卡券ID,自定义code卡券必填. The condition depends on the card's use_custom_code, which this request does not carry, so it is not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 商家自定义会员卡背景图，须先调用上传图片接口将背景图上传至CDN，否则报错 (this member's card background; a URL from cgi-bin/media/uploadimg).
     ///
     /// *At most 128 bytes.*
+    ///
+    /// Note: 6.1 table: 否, string(128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 激活后的有效起始时间。若不填写默认以创建时的 date_info 为准。Unix时间戳格式 (validity start after activation, unix seconds).
     ///
     /// *≥ 0.*
     ///
-    /// Note: The official table writes data_info; date_info (the card's validity object) is meant.
+    /// Note: 6.1 table: 否, unsigned int (hence min 0). The official table writes data_info; date_info (the card's validity object) is meant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_begin_time: Option<i64>,
     /// 激活后的有效截至时间。若不填写默认以创建时的 date_info 为准。Unix时间戳格式 (validity end after activation, unix seconds).
     ///
     /// *≥ 0.*
     ///
-    /// Note: The official table writes data_info; date_info is meant.
+    /// Note: 6.1 table: 否, unsigned int (hence min 0). The official table writes data_info; date_info is meant. The order rule (begin < end) below has no official sentence: it only refuses an empty validity window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_end_time: Option<i64>,
     /// 初始积分，不填为0 (initial points).
@@ -60,7 +68,7 @@ pub struct MemberCardActivateRequest {
     ///
     /// *At most 32 bytes.*
     ///
-    /// Note: string(32) per the official table as copied in an SDK model \[SDK\]; the catalog \[MIR §5\] does not list this field.
+    /// Note: 6.1 table (current edition, as copied verbatim in an SDK model): 否, string(32), 积分同步说明; an older copy of the table (2016) does not list this field, nor does the catalog \[MIR §5\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_bonus_record: Option<String>,
     /// 初始余额，不填为0 (initial stored-value balance).
@@ -71,6 +79,8 @@ pub struct MemberCardActivateRequest {
     /// 创建时字段custom_field1定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field1, e.g. the level).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: 6.1 table: 否, string（12）, 限制为4个汉字，12字节 (both figures agree: max_bytes 12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field2).
@@ -84,7 +94,7 @@ pub struct MemberCardActivateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value3: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -223,6 +233,23 @@ impl Validate for MemberCardActivateRequest {
             let c = &mut c.at("init_custom_field_value3");
             c.max_bytes(v, 12);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "membership_number",
+                "code",
+                "card_id",
+                "background_pic_url",
+                "activate_begin_time",
+                "activate_end_time",
+                "init_bonus",
+                "init_bonus_record",
+                "init_balance",
+                "init_custom_field_value1",
+                "init_custom_field_value2",
+                "init_custom_field_value3",
+            ],
+        );
         c.order(
             ("activate_begin_time", self.activate_begin_time),
             ("activate_end_time", self.activate_end_time),
@@ -243,6 +270,7 @@ impl Object for MemberCardActivateRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateRequest {}
 impl<'de> Deserialize<'de> for MemberCardActivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -314,36 +342,80 @@ impl<'de> Deserialize<'de> for MemberCardActivateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::MembershipNumber => {
-                            if v_membership_number.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("membership_number"),
-                                );
-                            }
-                            v_membership_number = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_membership_number,
+                                "membership_number",
+                            )?
                         }
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
                         Key::ActivateBeginTime => {
-                            v_activate_begin_time = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_begin_time,
+                                "activate_begin_time",
+                            )?
                         }
-                        Key::ActivateEndTime => v_activate_end_time = map.next_value()?,
-                        Key::InitBonus => v_init_bonus = map.next_value()?,
-                        Key::InitBonusRecord => v_init_bonus_record = map.next_value()?,
-                        Key::InitBalance => v_init_balance = map.next_value()?,
+                        Key::ActivateEndTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_end_time,
+                                "activate_end_time",
+                            )?
+                        }
+                        Key::InitBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_bonus,
+                                "init_bonus",
+                            )?
+                        }
+                        Key::InitBonusRecord => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_bonus_record,
+                                "init_bonus_record",
+                            )?
+                        }
+                        Key::InitBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_balance,
+                                "init_balance",
+                            )?
+                        }
                         Key::InitCustomFieldValue1 => {
-                            v_init_custom_field_value1 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value1,
+                                "init_custom_field_value1",
+                            )?
                         }
                         Key::InitCustomFieldValue2 => {
-                            v_init_custom_field_value2 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value2,
+                                "init_custom_field_value2",
+                            )?
                         }
                         Key::InitCustomFieldValue3 => {
-                            v_init_custom_field_value3 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_custom_field_value3,
+                                "init_custom_field_value3",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -379,7 +451,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateRequest {
 #[non_exhaustive]
 pub struct MemberCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -396,12 +468,13 @@ impl Object for MemberCardActivateResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateResponse {}
 impl crate::response::Response for MemberCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -474,6 +547,8 @@ pub struct MemberCardSetActivateFormRequest {
     /// 卡券ID (the member card).
     ///
     /// *Required; at most 32 bytes.*
+    ///
+    /// Note: 6.2 table: 是, string(32).
     pub card_id: String,
     /// 会员卡激活时的必填选项 (fields the user must fill).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,7 +563,7 @@ pub struct MemberCardSetActivateFormRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_old_card: Option<Box<FormLink>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -554,6 +629,16 @@ impl Validate for MemberCardSetActivateFormRequest {
             let c = &mut c.at("bind_old_card");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "card_id",
+                "required_form",
+                "optional_form",
+                "service_statement",
+                "bind_old_card",
+            ],
+        );
     }
 }
 
@@ -577,6 +662,7 @@ impl Object for MemberCardSetActivateFormRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardSetActivateFormRequest {}
 impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -627,15 +713,36 @@ impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::RequiredForm => v_required_form = map.next_value()?,
-                        Key::OptionalForm => v_optional_form = map.next_value()?,
-                        Key::ServiceStatement => v_service_statement = map.next_value()?,
-                        Key::BindOldCard => v_bind_old_card = map.next_value()?,
+                        Key::RequiredForm => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_required_form,
+                                "required_form",
+                            )?
+                        }
+                        Key::OptionalForm => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_optional_form,
+                                "optional_form",
+                            )?
+                        }
+                        Key::ServiceStatement => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_service_statement,
+                                "service_statement",
+                            )?
+                        }
+                        Key::BindOldCard => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bind_old_card,
+                                "bind_old_card",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -661,7 +768,7 @@ impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -678,12 +785,13 @@ impl Object for MemberCardSetActivateFormResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardSetActivateFormResponse {}
 impl crate::response::Response for MemberCardSetActivateFormResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -760,10 +868,10 @@ pub struct MemberCardUserInfoRequest {
     ///
     /// *Required; at most 20 bytes.*
     ///
-    /// Note: The page gives no size; 20 bytes as for codes in membercard/activate and card/code/get.
+    /// Note: English page: Yes, no size. A copy of the Chinese table (tianye/WechatMpSDK docs) gives code 是 string(20) (and card_id 是 string(32)).
     pub code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -791,6 +899,7 @@ impl Validate for MemberCardUserInfoRequest {
             c.non_empty(v);
             c.max_bytes(v, 20);
         }
+        c.not_in_extra(&self.extra, &["card_id", "code"]);
     }
 }
 
@@ -806,6 +915,7 @@ impl Object for MemberCardUserInfoRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardUserInfoRequest {}
 impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -847,16 +957,10 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -881,8 +985,9 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
     ///
-    /// *Required.*
-    pub openid: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     /// 用户昵称 (nickname).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
@@ -906,11 +1011,11 @@ pub struct MemberCardUserInfoResponse {
     pub user_card_status: Option<UserCardStatus>,
     /// 该卡是否已经被激活，true表示已经被激活，false表示未被激活 (whether the card was activated).
     ///
-    /// Note: Not in the English page's example or table; listed for the Chinese edition of the page, which could not be re-read for this transcription. Optional.
+    /// Note: Not in the English page's example or table; present (true) in a reply quoted by an SDK's docs (tianye/WechatMpSDK, 拉取会员信息接口 请求成功返回示例). Optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_active: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -922,6 +1027,11 @@ impl Model for MemberCardUserInfoResponse {
         self.user_card_status
             .collect_unknown(&crate::model::join(path, "user_card_status"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
+        self.user_info.collect_missing(&crate::model::join(path, "user_info"), out);
+    }
 }
 
 impl Object for MemberCardUserInfoResponse {
@@ -930,12 +1040,13 @@ impl Object for MemberCardUserInfoResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardUserInfoResponse {}
 impl crate::response::Response for MemberCardUserInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1002,27 +1113,57 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
-                        Key::Nickname => v_nickname = map.next_value()?,
-                        Key::MembershipNumber => v_membership_number = map.next_value()?,
-                        Key::Bonus => v_bonus = map.next_value()?,
-                        Key::Balance => v_balance = map.next_value()?,
-                        Key::Sex => v_sex = map.next_value()?,
-                        Key::UserInfo => v_user_info = map.next_value()?,
-                        Key::UserCardStatus => v_user_card_status = map.next_value()?,
-                        Key::HasActive => v_has_active = map.next_value()?,
+                        Key::Nickname => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_nickname,
+                                "nickname",
+                            )?
+                        }
+                        Key::MembershipNumber => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_membership_number,
+                                "membership_number",
+                            )?
+                        }
+                        Key::Bonus => {
+                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
+                        }
+                        Key::Balance => {
+                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
+                        }
+                        Key::Sex => crate::model::read_once(&mut map, &mut v_sex, "sex")?,
+                        Key::UserInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_user_info,
+                                "user_info",
+                            )?
+                        }
+                        Key::UserCardStatus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_user_card_status,
+                                "user_card_status",
+                            )?
+                        }
+                        Key::HasActive => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_has_active,
+                                "has_active",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MemberCardUserInfoResponse {
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    openid: v_openid,
                     nickname: v_nickname,
                     membership_number: v_membership_number,
                     bonus: v_bonus,
@@ -1058,47 +1199,59 @@ pub struct MemberCardUpdateUserRequest {
     /// 卡券Code码 (the member's code).
     ///
     /// *Required; at most 20 bytes.*
+    ///
+    /// Note: 7 table: 是, string(20).
     pub code: String,
     /// 卡券ID (the member card).
     ///
     /// *Required; at most 32 bytes.*
+    ///
+    /// Note: 7 table: 是, string（32）.
     pub card_id: String,
     /// 支持商家激活时针对单个会员卡分配自定义的会员卡背景 (a background for this member's card; a URL from cgi-bin/media/uploadimg).
     ///
     /// *At most 128 bytes.*
+    ///
+    /// Note: 7 table: 否, string（128）.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 需要设置的积分全量值，传入的数值会直接显示 (the member's total points, shown as is on the card).
     ///
-    /// Note: With add_bonus: bonus is shown on the card and add_bonus is only the change quoted in the message \[OFF note 1\]. The EasyWeChat docs \[seeds/001\] word it 如果同时传入add_bonus和bonus，则前者无效 (add_bonus has no effect on the total).
+    /// Note: 7 table (current): 否, int. An older copy of the table (before add_bonus existed) marks bonus 是; the current 否 is kept (accepting). With add_bonus: 开发者可以同时传入add_bonus和bonus解决由于同步失败带来的幂等性问题。同时传入add_bonus和bonus时add_bonus作为积分变动消息中的变量值，而bonus作为卡面上的总积分额度显示 \[OFF note 1\]; older wording (EasyWeChat docs \[seeds/001\], SDK comments): 如果同时传入add_bonus和bonus,则前者无效. Either way both may be sent together: no exclusivity rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus: Option<i64>,
     /// 本次积分变动值，传负数代表减少 (points added this time; negative to deduct). Relative: not safe to repeat.
+    ///
+    /// Note: 7 table: 否, int; no range is stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_bonus: Option<i64>,
     /// 商家自定义积分消耗记录，不超过14个汉字 (the reason shown in the points history, e.g. 消费30元，获得3积分).
     ///
     /// *At most 14 汉字 (42 UTF-8 bytes).*
     ///
-    /// Note: string(42) ≤ 14 汉字 \[MIR §5\].
+    /// Note: 7 table: 否, string(42), 不超过14个汉字 (both figures agree: 42 bytes). The official example 消费30元，获得3积分 is 27 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_bonus: Option<String>,
     /// 需要设置的余额全量值，传入的数值会直接显示在卡面 (the member's total balance, shown as is on the card).
+    ///
+    /// Note: 7 table (current): 否, int; an older copy marks it 是 — the current 否 is kept. Both balance and add_balance may be sent (余额变动同理).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<i64>,
     /// 本次余额变动值，传负数代表减少 (balance added this time; negative to deduct). Relative: not safe to repeat.
+    ///
+    /// Note: 7 table: 否, int; no range is stated. The Senparc SDK comment adds 单位为分 (fen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_balance: Option<i64>,
     /// 商家自定义金额消耗记录，不超过14个汉字 (the reason shown in the balance history).
     ///
-    /// *At most 14 汉字 (42 UTF-8 bytes).*
-    ///
-    /// Note: The official example's record_balance, 购买焦糖玛琪朵一杯，扣除金额30元。, is 50 UTF-8 bytes (16⅔ 汉字), over the table's own 14 汉字; the table's limit is enforced (the EasyWeChat docs \[seeds/001\] also say 不超过14个汉字).
+    /// Note: Not enforced: two official sentences disagree. The 7 table says string(42), 不超过14个汉字, but its own 示例值 and the POST数据示例 send 购买焦糖玛琪朵一杯，扣除金额30元。 — 50 UTF-8 bytes (16⅔ 汉字). The reading that accepts the official example is kept; stay within 14 汉字 (42 bytes) to be safe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_balance: Option<String>,
     /// 创建时字段custom_field1定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field1).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: 7 table: 否, string（12）, 限制为4个汉字，12字节.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field2).
@@ -1112,10 +1265,12 @@ pub struct MemberCardUpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value3: Option<String>,
     /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
+    ///
+    /// Note: 7 table: 否, JSON结构; every member 否, bool, with the documented defaults below (true for bonus and balance, false for custom_field1..3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_optional: Option<Box<MemberCardNotifyOptional>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1237,10 +1392,6 @@ impl Validate for MemberCardUpdateUserRequest {
             let c = &mut c.at("record_bonus");
             c.max_chars(v, 14);
         }
-        if let Some(v) = &self.record_balance {
-            let c = &mut c.at("record_balance");
-            c.max_chars(v, 14);
-        }
         if let Some(v) = &self.custom_field_value1 {
             let c = &mut c.at("custom_field_value1");
             c.max_bytes(v, 12);
@@ -1257,6 +1408,24 @@ impl Validate for MemberCardUpdateUserRequest {
             let c = &mut c.at("notify_optional");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "background_pic_url",
+                "bonus",
+                "add_bonus",
+                "record_bonus",
+                "balance",
+                "add_balance",
+                "record_balance",
+                "custom_field_value1",
+                "custom_field_value2",
+                "custom_field_value3",
+                "notify_optional",
+            ],
+        );
     }
 }
 
@@ -1274,6 +1443,7 @@ impl Object for MemberCardUpdateUserRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardUpdateUserRequest {}
 impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1348,34 +1518,80 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
-                        Key::Bonus => v_bonus = map.next_value()?,
-                        Key::AddBonus => v_add_bonus = map.next_value()?,
-                        Key::RecordBonus => v_record_bonus = map.next_value()?,
-                        Key::Balance => v_balance = map.next_value()?,
-                        Key::AddBalance => v_add_balance = map.next_value()?,
-                        Key::RecordBalance => v_record_balance = map.next_value()?,
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
+                        Key::Bonus => {
+                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
+                        }
+                        Key::AddBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_add_bonus,
+                                "add_bonus",
+                            )?
+                        }
+                        Key::RecordBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_record_bonus,
+                                "record_bonus",
+                            )?
+                        }
+                        Key::Balance => {
+                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
+                        }
+                        Key::AddBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_add_balance,
+                                "add_balance",
+                            )?
+                        }
+                        Key::RecordBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_record_balance,
+                                "record_balance",
+                            )?
+                        }
                         Key::CustomFieldValue1 => {
-                            v_custom_field_value1 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value1,
+                                "custom_field_value1",
+                            )?
                         }
                         Key::CustomFieldValue2 => {
-                            v_custom_field_value2 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value2,
+                                "custom_field_value2",
+                            )?
                         }
                         Key::CustomFieldValue3 => {
-                            v_custom_field_value3 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_value3,
+                                "custom_field_value3",
+                            )?
                         }
-                        Key::NotifyOptional => v_notify_optional = map.next_value()?,
+                        Key::NotifyOptional => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_notify_optional,
+                                "notify_optional",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1428,7 +1644,7 @@ pub struct MemberCardNotifyOptional {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_custom_field3: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1484,8 +1700,18 @@ impl Default for MemberCardNotifyOptional {
 }
 
 impl Validate for MemberCardNotifyOptional {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "is_notify_bonus",
+                "is_notify_balance",
+                "is_notify_custom_field1",
+                "is_notify_custom_field2",
+                "is_notify_custom_field3",
+            ],
+        );
+    }
 }
 
 impl Model for MemberCardNotifyOptional {
@@ -1500,6 +1726,7 @@ impl Object for MemberCardNotifyOptional {
     }
 }
 
+impl crate::model::Lenient for MemberCardNotifyOptional {}
 impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1549,16 +1776,40 @@ impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::IsNotifyBonus => v_is_notify_bonus = map.next_value()?,
-                        Key::IsNotifyBalance => v_is_notify_balance = map.next_value()?,
+                        Key::IsNotifyBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_notify_bonus,
+                                "is_notify_bonus",
+                            )?
+                        }
+                        Key::IsNotifyBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_notify_balance,
+                                "is_notify_balance",
+                            )?
+                        }
                         Key::IsNotifyCustomField1 => {
-                            v_is_notify_custom_field1 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_notify_custom_field1,
+                                "is_notify_custom_field1",
+                            )?
                         }
                         Key::IsNotifyCustomField2 => {
-                            v_is_notify_custom_field2 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_notify_custom_field2,
+                                "is_notify_custom_field2",
+                            )?
                         }
                         Key::IsNotifyCustomField3 => {
-                            v_is_notify_custom_field3 = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_notify_custom_field3,
+                                "is_notify_custom_field3",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1591,10 +1842,11 @@ pub struct MemberCardUpdateUserResponse {
     pub result_balance: Option<i64>,
     /// 用户openid (the member).
     ///
-    /// *Required.*
-    pub openid: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1602,6 +1854,10 @@ pub struct MemberCardUpdateUserResponse {
 impl Model for MemberCardUpdateUserResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
     }
 }
 
@@ -1611,12 +1867,13 @@ impl Object for MemberCardUpdateUserResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardUpdateUserResponse {}
 impl crate::response::Response for MemberCardUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1664,13 +1921,22 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::ResultBonus => v_result_bonus = map.next_value()?,
-                        Key::ResultBalance => v_result_balance = map.next_value()?,
+                        Key::ResultBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_result_bonus,
+                                "result_bonus",
+                            )?
+                        }
+                        Key::ResultBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_result_balance,
+                                "result_balance",
+                            )?
+                        }
                         Key::Openid => {
-                            if v_openid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("openid"));
-                            }
-                            v_openid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1680,8 +1946,7 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
                 Ok(MemberCardUpdateUserResponse {
                     result_bonus: v_result_bonus,
                     result_balance: v_result_balance,
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
+                    openid: v_openid,
                     extra,
                 })
             }
@@ -1712,12 +1977,16 @@ pub struct MemberCardActivateUrlRequest {
     /// 会员卡的card_id (the member card).
     ///
     /// *Required; at most 32 bytes.*
+    ///
+    /// Note: official 小程序开卡组件 page (获取开卡插件参数), as quoted by SDKs (wechatpy get_activate_url(card_id, outer_str=None)): no size is given — string(32) as every card_id of the card tables.
     pub card_id: String,
     /// 渠道值，用于统计本次领取的渠道参数 (a channel tag for the statistics).
+    ///
+    /// Note: optional in the SDK copies of the page; no size stated, none enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1746,6 +2015,7 @@ impl Validate for MemberCardActivateUrlRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["card_id", "outer_str"]);
     }
 }
 
@@ -1761,6 +2031,7 @@ impl Object for MemberCardActivateUrlRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateUrlRequest {}
 impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1802,12 +2073,15 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
-                        Key::OuterStr => v_outer_str = map.next_value()?,
+                        Key::OuterStr => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_outer_str,
+                                "outer_str",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -1831,10 +2105,11 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
     ///
-    /// *Required.*
-    pub url: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1842,6 +2117,10 @@ pub struct MemberCardActivateUrlResponse {
 impl Model for MemberCardActivateUrlResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "url", self.url.is_none(), out);
     }
 }
 
@@ -1851,12 +2130,13 @@ impl Object for MemberCardActivateUrlResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateUrlResponse {}
 impl crate::response::Response for MemberCardActivateUrlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1898,19 +2178,14 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlResponse {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Url => {
-                            if v_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            v_url = Some(map.next_value()?);
-                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MemberCardActivateUrlResponse {
-                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    url: v_url,
                     extra,
                 })
             }
@@ -1940,7 +2215,7 @@ pub struct MemberCardActivateTempInfoRequest {
     /// *Required.*
     pub activate_ticket: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1961,6 +2236,7 @@ impl Validate for MemberCardActivateTempInfoRequest {
             let (c, v) = (&mut c.at("activate_ticket"), &self.activate_ticket);
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["activate_ticket"]);
     }
 }
 
@@ -1976,6 +2252,7 @@ impl Object for MemberCardActivateTempInfoRequest {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateTempInfoRequest {}
 impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2014,12 +2291,11 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::ActivateTicket => {
-                            if v_activate_ticket.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("activate_ticket"),
-                                );
-                            }
-                            v_activate_ticket = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_ticket,
+                                "activate_ticket",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2045,10 +2321,11 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).
     ///
-    /// *Required.*
-    pub info: Box<MemberFormInfo>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Box<MemberFormInfo>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2058,6 +2335,11 @@ impl Model for MemberCardActivateTempInfoResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.info.collect_unknown(&crate::model::join(path, "info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "info", self.info.is_none(), out);
+        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    }
 }
 
 impl Object for MemberCardActivateTempInfoResponse {
@@ -2066,12 +2348,13 @@ impl Object for MemberCardActivateTempInfoResponse {
     }
 }
 
+impl crate::model::Lenient for MemberCardActivateTempInfoResponse {}
 impl crate::response::Response for MemberCardActivateTempInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2114,10 +2397,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -2125,7 +2405,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
                     }
                 }
                 Ok(MemberCardActivateTempInfoResponse {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    info: v_info,
                     extra,
                 })
             }

@@ -23,7 +23,7 @@ pub struct PayGiftAddRequest {
     /// *Required.*
     pub rule_info: Box<PayGiftRule>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -44,6 +44,7 @@ impl Validate for PayGiftAddRequest {
             let (c, v) = (&mut c.at("rule_info"), &self.rule_info);
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["rule_info"]);
     }
 }
 
@@ -60,6 +61,7 @@ impl Object for PayGiftAddRequest {
     }
 }
 
+impl crate::model::Lenient for PayGiftAddRequest {}
 impl<'de> Deserialize<'de> for PayGiftAddRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,10 +100,11 @@ impl<'de> Deserialize<'de> for PayGiftAddRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RuleInfo => {
-                            if v_rule_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_info"));
-                            }
-                            v_rule_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_rule_info,
+                                "rule_info",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -125,10 +128,11 @@ impl<'de> Deserialize<'de> for PayGiftAddRequest {
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
     ///
-    /// *Required.*
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     ///
     /// Note: an int in the page's example; some SDKs read it as a string
-    pub rule_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<i64>,
     /// 设置成功的mchid列表
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succ_mchid_list: Option<Vec<String>>,
@@ -136,7 +140,7 @@ pub struct PayGiftAddResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_mchid_list: Option<Vec<PayGiftFailMchid>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -147,6 +151,12 @@ impl Model for PayGiftAddResponse {
         self.fail_mchid_list
             .collect_unknown(&crate::model::join(path, "fail_mchid_list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "rule_id", self.rule_id.is_none(), out);
+        self.fail_mchid_list
+            .collect_missing(&crate::model::join(path, "fail_mchid_list"), out);
+    }
 }
 
 impl Object for PayGiftAddResponse {
@@ -155,12 +165,13 @@ impl Object for PayGiftAddResponse {
     }
 }
 
+impl crate::model::Lenient for PayGiftAddResponse {}
 impl crate::response::Response for PayGiftAddResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -209,21 +220,29 @@ impl<'de> Deserialize<'de> for PayGiftAddResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RuleId => {
-                            if v_rule_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_id"));
-                            }
-                            v_rule_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
                         }
-                        Key::SuccMchidList => v_succ_mchid_list = map.next_value()?,
-                        Key::FailMchidList => v_fail_mchid_list = map.next_value()?,
+                        Key::SuccMchidList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_succ_mchid_list,
+                                "succ_mchid_list",
+                            )?
+                        }
+                        Key::FailMchidList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_fail_mchid_list,
+                                "fail_mchid_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(PayGiftAddResponse {
-                    rule_id: v_rule_id
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
+                    rule_id: v_rule_id,
                     succ_mchid_list: v_succ_mchid_list,
                     fail_mchid_list: v_fail_mchid_list,
                     extra,
@@ -258,7 +277,7 @@ pub struct PayGiftDeleteRequest {
     /// *Required.*
     pub rule_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -274,8 +293,9 @@ impl PayGiftDeleteRequest {
 }
 
 impl Validate for PayGiftDeleteRequest {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(&self.extra, &["rule_id"]);
+    }
 }
 
 impl Model for PayGiftDeleteRequest {
@@ -290,6 +310,7 @@ impl Object for PayGiftDeleteRequest {
     }
 }
 
+impl crate::model::Lenient for PayGiftDeleteRequest {}
 impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -328,10 +349,7 @@ impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RuleId => {
-                            if v_rule_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_id"));
-                            }
-                            v_rule_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -354,7 +372,7 @@ impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
 #[non_exhaustive]
 pub struct PayGiftDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -371,12 +389,13 @@ impl Object for PayGiftDeleteResponse {
     }
 }
 
+impl crate::model::Lenient for PayGiftDeleteResponse {}
 impl crate::response::Response for PayGiftDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -449,7 +468,7 @@ pub struct PayGiftGetByIdRequest {
     /// *Required.*
     pub rule_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -465,8 +484,9 @@ impl PayGiftGetByIdRequest {
 }
 
 impl Validate for PayGiftGetByIdRequest {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(&self.extra, &["rule_id"]);
+    }
 }
 
 impl Model for PayGiftGetByIdRequest {
@@ -481,6 +501,7 @@ impl Object for PayGiftGetByIdRequest {
     }
 }
 
+impl crate::model::Lenient for PayGiftGetByIdRequest {}
 impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -519,10 +540,7 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RuleId => {
-                            if v_rule_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_id"));
-                            }
-                            v_rule_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -546,10 +564,11 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
     ///
-    /// *Required.*
-    pub rule_info: Box<PayGiftRule>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_info: Option<Box<PayGiftRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -559,6 +578,11 @@ impl Model for PayGiftGetByIdResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.rule_info.collect_unknown(&crate::model::join(path, "rule_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "rule_info", self.rule_info.is_none(), out);
+        self.rule_info.collect_missing(&crate::model::join(path, "rule_info"), out);
+    }
 }
 
 impl Object for PayGiftGetByIdResponse {
@@ -567,12 +591,13 @@ impl Object for PayGiftGetByIdResponse {
     }
 }
 
+impl crate::model::Lenient for PayGiftGetByIdResponse {}
 impl crate::response::Response for PayGiftGetByIdResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -615,10 +640,11 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::RuleInfo => {
-                            if v_rule_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_info"));
-                            }
-                            v_rule_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_rule_info,
+                                "rule_info",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -626,8 +652,7 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
                     }
                 }
                 Ok(PayGiftGetByIdResponse {
-                    rule_info: v_rule_info
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_info"))?,
+                    rule_info: v_rule_info,
                     extra,
                 })
             }
@@ -673,7 +698,7 @@ pub struct PayGiftBatchGetRequest {
     /// Note: the page states no bound (no maximum either); a count below 1 cannot select anything
     pub count: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -710,6 +735,7 @@ impl Validate for PayGiftBatchGetRequest {
             let (c, v) = (&mut c.at("count"), &self.count);
             c.min(*v, 1);
         }
+        c.not_in_extra(&self.extra, &["type", "effective", "offset", "count"]);
     }
 }
 
@@ -726,6 +752,7 @@ impl Object for PayGiftBatchGetRequest {
     }
 }
 
+impl crate::model::Lenient for PayGiftBatchGetRequest {}
 impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -773,28 +800,20 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Type => {
-                            if v_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            v_type = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
                         }
                         Key::Effective => {
-                            if v_effective.is_some() {
-                                return Err(serde::de::Error::duplicate_field("effective"));
-                            }
-                            v_effective = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_effective,
+                                "effective",
+                            )?
                         }
                         Key::Offset => {
-                            if v_offset.is_some() {
-                                return Err(serde::de::Error::duplicate_field("offset"));
-                            }
-                            v_offset = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_offset, "offset")?
                         }
                         Key::Count => {
-                            if v_count.is_some() {
-                                return Err(serde::de::Error::duplicate_field("count"));
-                            }
-                            v_count = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_count, "count")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -824,14 +843,16 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).
     ///
-    /// *Required.*
-    pub total_count: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
     /// 规则信息列表
     ///
-    /// *Required.*
-    pub rule_list: Vec<PayGiftRule>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_list: Option<Vec<PayGiftRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -841,6 +862,12 @@ impl Model for PayGiftBatchGetResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.rule_list.collect_unknown(&crate::model::join(path, "rule_list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "total_count", self.total_count.is_none(), out);
+        crate::model::note_missing(path, "rule_list", self.rule_list.is_none(), out);
+        self.rule_list.collect_missing(&crate::model::join(path, "rule_list"), out);
+    }
 }
 
 impl Object for PayGiftBatchGetResponse {
@@ -849,12 +876,13 @@ impl Object for PayGiftBatchGetResponse {
     }
 }
 
+impl crate::model::Lenient for PayGiftBatchGetResponse {}
 impl crate::response::Response for PayGiftBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -900,18 +928,18 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::TotalCount => {
-                            if v_total_count.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("total_count"),
-                                );
-                            }
-                            v_total_count = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_count,
+                                "total_count",
+                            )?
                         }
                         Key::RuleList => {
-                            if v_rule_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rule_list"));
-                            }
-                            v_rule_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_rule_list,
+                                "rule_list",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -919,10 +947,8 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
                     }
                 }
                 Ok(PayGiftBatchGetResponse {
-                    total_count: v_total_count
-                        .ok_or_else(|| serde::de::Error::missing_field("total_count"))?,
-                    rule_list: v_rule_list
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_list"))?,
+                    total_count: v_total_count,
+                    rule_list: v_rule_list,
                     extra,
                 })
             }

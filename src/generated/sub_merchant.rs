@@ -24,7 +24,7 @@ pub struct SubMerchantSubmitRequest {
     /// *Required.*
     pub info: Box<SubMerchantSubmitInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -45,6 +45,7 @@ impl Validate for SubMerchantSubmitRequest {
             let (c, v) = (&mut c.at("info"), &self.info);
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["info"]);
     }
 }
 
@@ -61,6 +62,7 @@ impl Object for SubMerchantSubmitRequest {
     }
 }
 
+impl crate::model::Lenient for SubMerchantSubmitRequest {}
 impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,10 +101,7 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -125,10 +124,11 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
     ///
-    /// *Required.*
-    pub info: Box<SubMerchant>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -138,6 +138,11 @@ impl Model for SubMerchantSubmitResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.info.collect_unknown(&crate::model::join(path, "info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "info", self.info.is_none(), out);
+        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    }
 }
 
 impl Object for SubMerchantSubmitResponse {
@@ -146,12 +151,13 @@ impl Object for SubMerchantSubmitResponse {
     }
 }
 
+impl crate::model::Lenient for SubMerchantSubmitResponse {}
 impl crate::response::Response for SubMerchantSubmitResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -194,10 +200,7 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -205,7 +208,7 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
                     }
                 }
                 Ok(SubMerchantSubmitResponse {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    info: v_info,
                     extra,
                 })
             }
@@ -238,7 +241,7 @@ pub struct SubMerchantUpdateRequest {
     /// *Required.*
     pub info: Box<SubMerchantUpdateInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -259,6 +262,7 @@ impl Validate for SubMerchantUpdateRequest {
             let (c, v) = (&mut c.at("info"), &self.info);
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["info"]);
     }
 }
 
@@ -275,6 +279,7 @@ impl Object for SubMerchantUpdateRequest {
     }
 }
 
+impl crate::model::Lenient for SubMerchantUpdateRequest {}
 impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -313,10 +318,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -339,10 +341,11 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
     ///
-    /// *Required.*
-    pub info: Box<SubMerchant>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -352,6 +355,11 @@ impl Model for SubMerchantUpdateResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.info.collect_unknown(&crate::model::join(path, "info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "info", self.info.is_none(), out);
+        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    }
 }
 
 impl Object for SubMerchantUpdateResponse {
@@ -360,12 +368,13 @@ impl Object for SubMerchantUpdateResponse {
     }
 }
 
+impl crate::model::Lenient for SubMerchantUpdateResponse {}
 impl crate::response::Response for SubMerchantUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -408,10 +417,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -419,7 +425,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
                     }
                 }
                 Ok(SubMerchantUpdateResponse {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    info: v_info,
                     extra,
                 })
             }
@@ -449,7 +455,7 @@ pub struct SubMerchantGetRequest {
     /// *Required.*
     pub merchant_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -465,8 +471,9 @@ impl SubMerchantGetRequest {
 }
 
 impl Validate for SubMerchantGetRequest {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(&self.extra, &["merchant_id"]);
+    }
 }
 
 impl Model for SubMerchantGetRequest {
@@ -481,6 +488,7 @@ impl Object for SubMerchantGetRequest {
     }
 }
 
+impl crate::model::Lenient for SubMerchantGetRequest {}
 impl<'de> Deserialize<'de> for SubMerchantGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -519,12 +527,11 @@ impl<'de> Deserialize<'de> for SubMerchantGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::MerchantId => {
-                            if v_merchant_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("merchant_id"),
-                                );
-                            }
-                            v_merchant_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_merchant_id,
+                                "merchant_id",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -548,10 +555,11 @@ impl<'de> Deserialize<'de> for SubMerchantGetRequest {
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
     ///
-    /// *Required.*
-    pub info: Box<SubMerchant>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -561,6 +569,11 @@ impl Model for SubMerchantGetResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.info.collect_unknown(&crate::model::join(path, "info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "info", self.info.is_none(), out);
+        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    }
 }
 
 impl Object for SubMerchantGetResponse {
@@ -569,12 +582,13 @@ impl Object for SubMerchantGetResponse {
     }
 }
 
+impl crate::model::Lenient for SubMerchantGetResponse {}
 impl crate::response::Response for SubMerchantGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -617,10 +631,7 @@ impl<'de> Deserialize<'de> for SubMerchantGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Info => {
-                            if v_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info"));
-                            }
-                            v_info = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_info, "info")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -628,7 +639,7 @@ impl<'de> Deserialize<'de> for SubMerchantGetResponse {
                     }
                 }
                 Ok(SubMerchantGetResponse {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
+                    info: v_info,
                     extra,
                 })
             }
@@ -667,7 +678,7 @@ pub struct SubMerchantBatchGetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SubMerchantStatus>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -701,6 +712,7 @@ impl Validate for SubMerchantBatchGetRequest {
             let c = &mut c.at("status");
             c.known(v);
         }
+        c.not_in_extra(&self.extra, &["begin_id", "limit", "status"]);
     }
 }
 
@@ -717,6 +729,7 @@ impl Object for SubMerchantBatchGetRequest {
     }
 }
 
+impl crate::model::Lenient for SubMerchantBatchGetRequest {}
 impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -761,18 +774,18 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BeginId => {
-                            if v_begin_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_id"));
-                            }
-                            v_begin_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_id,
+                                "begin_id",
+                            )?
                         }
                         Key::Limit => {
-                            if v_limit.is_some() {
-                                return Err(serde::de::Error::duplicate_field("limit"));
-                            }
-                            v_limit = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_limit, "limit")?
                         }
-                        Key::Status => v_status = map.next_value()?,
+                        Key::Status => {
+                            crate::model::read_once(&mut map, &mut v_status, "status")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -798,13 +811,14 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表
     ///
-    /// *Required.*
-    pub info_list: Vec<SubMerchant>,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info_list: Option<Vec<SubMerchant>>,
     /// 拉取列表中最后一个子商户的id (the begin_id of the next page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_begin_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -814,6 +828,11 @@ impl Model for SubMerchantBatchGetResponse {
         crate::model::collect_extra(&self.extra, path, out);
         self.info_list.collect_unknown(&crate::model::join(path, "info_list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "info_list", self.info_list.is_none(), out);
+        self.info_list.collect_missing(&crate::model::join(path, "info_list"), out);
+    }
 }
 
 impl Object for SubMerchantBatchGetResponse {
@@ -822,12 +841,13 @@ impl Object for SubMerchantBatchGetResponse {
     }
 }
 
+impl crate::model::Lenient for SubMerchantBatchGetResponse {}
 impl crate::response::Response for SubMerchantBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -873,20 +893,26 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::InfoList => {
-                            if v_info_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("info_list"));
-                            }
-                            v_info_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_info_list,
+                                "info_list",
+                            )?
                         }
-                        Key::NextBeginId => v_next_begin_id = map.next_value()?,
+                        Key::NextBeginId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_next_begin_id,
+                                "next_begin_id",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(SubMerchantBatchGetResponse {
-                    info_list: v_info_list
-                        .ok_or_else(|| serde::de::Error::missing_field("info_list"))?,
+                    info_list: v_info_list,
                     next_begin_id: v_next_begin_id,
                     extra,
                 })

@@ -65,7 +65,7 @@ pub struct TicketBoardingPassCheckinRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -160,6 +160,21 @@ impl Validate for TicketBoardingPassCheckinRequest {
             let c = &mut c.at("boarding_time");
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "passenger_name",
+                "class",
+                "seat",
+                "etkt_bnr",
+                "qrcode_data",
+                "is_cancel",
+                "gate",
+                "boarding_time",
+            ],
+        );
     }
 }
 
@@ -175,6 +190,7 @@ impl Object for TicketBoardingPassCheckinRequest {
     }
 }
 
+impl crate::model::Lenient for TicketBoardingPassCheckinRequest {}
 impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -240,37 +256,59 @@ impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::PassengerName => {
-                            if v_passenger_name.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("passenger_name"),
-                                );
-                            }
-                            v_passenger_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_passenger_name,
+                                "passenger_name",
+                            )?
                         }
                         Key::CabinClass => {
-                            if v_cabin_class.is_some() {
-                                return Err(serde::de::Error::duplicate_field("class"));
-                            }
-                            v_cabin_class = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cabin_class,
+                                "class",
+                            )?
                         }
-                        Key::Seat => v_seat = map.next_value()?,
+                        Key::Seat => {
+                            crate::model::read_once(&mut map, &mut v_seat, "seat")?
+                        }
                         Key::EtktBnr => {
-                            if v_etkt_bnr.is_some() {
-                                return Err(serde::de::Error::duplicate_field("etkt_bnr"));
-                            }
-                            v_etkt_bnr = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_etkt_bnr,
+                                "etkt_bnr",
+                            )?
                         }
-                        Key::QrcodeData => v_qrcode_data = map.next_value()?,
-                        Key::IsCancel => v_is_cancel = map.next_value()?,
-                        Key::Gate => v_gate = map.next_value()?,
-                        Key::BoardingTime => v_boarding_time = map.next_value()?,
+                        Key::QrcodeData => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_qrcode_data,
+                                "qrcode_data",
+                            )?
+                        }
+                        Key::IsCancel => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_is_cancel,
+                                "is_cancel",
+                            )?
+                        }
+                        Key::Gate => {
+                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
+                        }
+                        Key::BoardingTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_boarding_time,
+                                "boarding_time",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -305,7 +343,7 @@ impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -322,12 +360,13 @@ impl Object for TicketBoardingPassCheckinResponse {
     }
 }
 
+impl crate::model::Lenient for TicketBoardingPassCheckinResponse {}
 impl crate::response::Response for TicketBoardingPassCheckinResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -438,7 +477,7 @@ pub struct TicketMeetingTicketUpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -513,6 +552,18 @@ impl Validate for TicketMeetingTicketUpdateUserRequest {
             let c = &mut c.at("end_time");
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "zone",
+                "entrance",
+                "seat_number",
+                "begin_time",
+                "end_time",
+            ],
+        );
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
@@ -529,6 +580,7 @@ impl Object for TicketMeetingTicketUpdateUserRequest {
     }
 }
 
+impl crate::model::Lenient for TicketMeetingTicketUpdateUserRequest {}
 impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -585,34 +637,42 @@ impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::Zone => {
-                            if v_zone.is_some() {
-                                return Err(serde::de::Error::duplicate_field("zone"));
-                            }
-                            v_zone = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_zone, "zone")?
                         }
                         Key::Entrance => {
-                            if v_entrance.is_some() {
-                                return Err(serde::de::Error::duplicate_field("entrance"));
-                            }
-                            v_entrance = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_entrance,
+                                "entrance",
+                            )?
                         }
                         Key::SeatNumber => {
-                            if v_seat_number.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("seat_number"),
-                                );
-                            }
-                            v_seat_number = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_seat_number,
+                                "seat_number",
+                            )?
                         }
-                        Key::BeginTime => v_begin_time = map.next_value()?,
-                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::BeginTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_time,
+                                "begin_time",
+                            )?
+                        }
+                        Key::EndTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -641,7 +701,7 @@ impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -658,12 +718,13 @@ impl Object for TicketMeetingTicketUpdateUserResponse {
     }
 }
 
+impl crate::model::Lenient for TicketMeetingTicketUpdateUserResponse {}
 impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -764,7 +825,7 @@ pub struct TicketMovieTicketUpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat_number: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -834,6 +895,18 @@ impl Validate for TicketMovieTicketUpdateUserRequest {
             let (c, v) = (&mut c.at("duration"), &self.duration);
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "code",
+                "card_id",
+                "ticket_class",
+                "show_time",
+                "duration",
+                "screening_room",
+                "seat_number",
+            ],
+        );
     }
 }
 
@@ -849,6 +922,7 @@ impl Object for TicketMovieTicketUpdateUserRequest {
     }
 }
 
+impl crate::model::Lenient for TicketMovieTicketUpdateUserRequest {}
 impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -905,34 +979,46 @@ impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::TicketClass => {
-                            if v_ticket_class.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("ticket_class"),
-                                );
-                            }
-                            v_ticket_class = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ticket_class,
+                                "ticket_class",
+                            )?
                         }
                         Key::ShowTime => {
-                            if v_show_time.is_some() {
-                                return Err(serde::de::Error::duplicate_field("show_time"));
-                            }
-                            v_show_time = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_show_time,
+                                "show_time",
+                            )?
                         }
                         Key::Duration => {
-                            if v_duration.is_some() {
-                                return Err(serde::de::Error::duplicate_field("duration"));
-                            }
-                            v_duration = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_duration,
+                                "duration",
+                            )?
                         }
-                        Key::ScreeningRoom => v_screening_room = map.next_value()?,
-                        Key::SeatNumber => v_seat_number = map.next_value()?,
+                        Key::ScreeningRoom => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_screening_room,
+                                "screening_room",
+                            )?
+                        }
+                        Key::SeatNumber => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_seat_number,
+                                "seat_number",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -962,7 +1048,7 @@ impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -979,12 +1065,13 @@ impl Object for TicketMovieTicketUpdateUserResponse {
     }
 }
 
+impl crate::model::Lenient for TicketMovieTicketUpdateUserResponse {}
 impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1067,7 +1154,7 @@ pub struct TicketLuckyMoneyUpdateBalanceRequest {
     /// *Required.*
     pub balance: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1101,6 +1188,7 @@ impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
+        c.not_in_extra(&self.extra, &["code", "card_id", "balance"]);
     }
 }
 
@@ -1116,6 +1204,7 @@ impl Object for TicketLuckyMoneyUpdateBalanceRequest {
     }
 }
 
+impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceRequest {}
 impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1160,17 +1249,13 @@ impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Code => {
-                            if v_code.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            v_code = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_code, "code")?
                         }
-                        Key::CardId => v_card_id = map.next_value()?,
+                        Key::CardId => {
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
+                        }
                         Key::Balance => {
-                            if v_balance.is_some() {
-                                return Err(serde::de::Error::duplicate_field("balance"));
-                            }
-                            v_balance = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1195,7 +1280,7 @@ impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1212,12 +1297,13 @@ impl Object for TicketLuckyMoneyUpdateBalanceResponse {
     }
 }
 
+impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceResponse {}
 impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }

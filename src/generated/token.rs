@@ -28,7 +28,7 @@ pub struct TokenGetRequest {
     /// *Required.*
     pub secret: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -64,6 +64,7 @@ impl Validate for TokenGetRequest {
             let (c, v) = (&mut c.at("secret"), &self.secret);
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["grant_type", "appid", "secret"]);
     }
 }
 
@@ -79,6 +80,7 @@ impl Object for TokenGetRequest {
     }
 }
 
+impl crate::model::Lenient for TokenGetRequest {}
 impl std::fmt::Debug for TokenGetRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenGetRequest")
@@ -134,22 +136,17 @@ impl<'de> Deserialize<'de> for TokenGetRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::GrantType => {
-                            if v_grant_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("grant_type"));
-                            }
-                            v_grant_type = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_grant_type,
+                                "grant_type",
+                            )?
                         }
                         Key::Appid => {
-                            if v_appid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("appid"));
-                            }
-                            v_appid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_appid, "appid")?
                         }
                         Key::Secret => {
-                            if v_secret.is_some() {
-                                return Err(serde::de::Error::duplicate_field("secret"));
-                            }
-                            v_secret = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_secret, "secret")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -177,14 +174,16 @@ impl<'de> Deserialize<'de> for TokenGetRequest {
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
     ///
-    /// *Required.*
-    pub access_token: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
     /// 凭证有效时间，单位：秒。目前是7200秒之内的值 (seconds).
     ///
-    /// *Required.*
-    pub expires_in: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -192,6 +191,16 @@ pub struct TokenGetResponse {
 impl Model for TokenGetResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(
+            path,
+            "access_token",
+            self.access_token.is_none(),
+            out,
+        );
+        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
     }
 }
 
@@ -201,12 +210,13 @@ impl Object for TokenGetResponse {
     }
 }
 
+impl crate::model::Lenient for TokenGetResponse {}
 impl crate::response::Response for TokenGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -262,18 +272,18 @@ impl<'de> Deserialize<'de> for TokenGetResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::AccessToken => {
-                            if v_access_token.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("access_token"),
-                                );
-                            }
-                            v_access_token = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_access_token,
+                                "access_token",
+                            )?
                         }
                         Key::ExpiresIn => {
-                            if v_expires_in.is_some() {
-                                return Err(serde::de::Error::duplicate_field("expires_in"));
-                            }
-                            v_expires_in = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expires_in,
+                                "expires_in",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -281,10 +291,8 @@ impl<'de> Deserialize<'de> for TokenGetResponse {
                     }
                 }
                 Ok(TokenGetResponse {
-                    access_token: v_access_token
-                        .ok_or_else(|| serde::de::Error::missing_field("access_token"))?,
-                    expires_in: v_expires_in
-                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    access_token: v_access_token,
+                    expires_in: v_expires_in,
                     extra,
                 })
             }
@@ -341,7 +349,7 @@ pub struct TokenStableRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_refresh: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -384,6 +392,7 @@ impl Validate for TokenStableRequest {
             let (c, v) = (&mut c.at("secret"), &self.secret);
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["grant_type", "appid", "secret", "force_refresh"]);
     }
 }
 
@@ -399,6 +408,7 @@ impl Object for TokenStableRequest {
     }
 }
 
+impl crate::model::Lenient for TokenStableRequest {}
 impl std::fmt::Debug for TokenStableRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenStableRequest")
@@ -458,24 +468,25 @@ impl<'de> Deserialize<'de> for TokenStableRequest {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::GrantType => {
-                            if v_grant_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("grant_type"));
-                            }
-                            v_grant_type = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_grant_type,
+                                "grant_type",
+                            )?
                         }
                         Key::Appid => {
-                            if v_appid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("appid"));
-                            }
-                            v_appid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_appid, "appid")?
                         }
                         Key::Secret => {
-                            if v_secret.is_some() {
-                                return Err(serde::de::Error::duplicate_field("secret"));
-                            }
-                            v_secret = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_secret, "secret")?
                         }
-                        Key::ForceRefresh => v_force_refresh = map.next_value()?,
+                        Key::ForceRefresh => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_force_refresh,
+                                "force_refresh",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -503,14 +514,16 @@ impl<'de> Deserialize<'de> for TokenStableRequest {
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
     ///
-    /// *Required.*
-    pub access_token: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
     /// 凭证有效时间，单位：秒。目前是7200秒之内的值 (at least 300 in the normal mode).
     ///
-    /// *Required.*
-    pub expires_in: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -518,6 +531,16 @@ pub struct TokenStableResponse {
 impl Model for TokenStableResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(
+            path,
+            "access_token",
+            self.access_token.is_none(),
+            out,
+        );
+        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
     }
 }
 
@@ -527,12 +550,13 @@ impl Object for TokenStableResponse {
     }
 }
 
+impl crate::model::Lenient for TokenStableResponse {}
 impl crate::response::Response for TokenStableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -588,18 +612,18 @@ impl<'de> Deserialize<'de> for TokenStableResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::AccessToken => {
-                            if v_access_token.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("access_token"),
-                                );
-                            }
-                            v_access_token = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_access_token,
+                                "access_token",
+                            )?
                         }
                         Key::ExpiresIn => {
-                            if v_expires_in.is_some() {
-                                return Err(serde::de::Error::duplicate_field("expires_in"));
-                            }
-                            v_expires_in = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expires_in,
+                                "expires_in",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -607,10 +631,8 @@ impl<'de> Deserialize<'de> for TokenStableResponse {
                     }
                 }
                 Ok(TokenStableResponse {
-                    access_token: v_access_token
-                        .ok_or_else(|| serde::de::Error::missing_field("access_token"))?,
-                    expires_in: v_expires_in
-                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    access_token: v_access_token,
+                    expires_in: v_expires_in,
                     extra,
                 })
             }
@@ -644,7 +666,7 @@ impl Endpoint for TokenStableRequest {
 #[non_exhaustive]
 pub struct TokenCardTicketRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -681,6 +703,7 @@ impl Object for TokenCardTicketRequest {
     }
 }
 
+impl crate::model::Lenient for TokenCardTicketRequest {}
 impl<'de> Deserialize<'de> for TokenCardTicketRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -731,14 +754,16 @@ impl<'de> Deserialize<'de> for TokenCardTicketRequest {
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).
     ///
-    /// *Required.*
-    pub ticket: String,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
     /// 有效时间，单位：秒 (7200).
     ///
-    /// *Required.*
-    pub expires_in: i64,
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -746,6 +771,11 @@ pub struct TokenCardTicketResponse {
 impl Model for TokenCardTicketResponse {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "ticket", self.ticket.is_none(), out);
+        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
     }
 }
 
@@ -755,12 +785,13 @@ impl Object for TokenCardTicketResponse {
     }
 }
 
+impl crate::model::Lenient for TokenCardTicketResponse {}
 impl crate::response::Response for TokenCardTicketResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> (i64, String) {
+    fn take_envelope(&mut self) -> Result<(i64, String), String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -816,16 +847,14 @@ impl<'de> Deserialize<'de> for TokenCardTicketResponse {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Ticket => {
-                            if v_ticket.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ticket"));
-                            }
-                            v_ticket = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
                         }
                         Key::ExpiresIn => {
-                            if v_expires_in.is_some() {
-                                return Err(serde::de::Error::duplicate_field("expires_in"));
-                            }
-                            v_expires_in = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_expires_in,
+                                "expires_in",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -833,10 +862,8 @@ impl<'de> Deserialize<'de> for TokenCardTicketResponse {
                     }
                 }
                 Ok(TokenCardTicketResponse {
-                    ticket: v_ticket
-                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
-                    expires_in: v_expires_in
-                        .ok_or_else(|| serde::de::Error::missing_field("expires_in"))?,
+                    ticket: v_ticket,
+                    expires_in: v_expires_in,
                     extra,
                 })
             }

@@ -337,10 +337,20 @@ impl World {
             Some("DATE_TYPE_FIX_TERM") => {
                 let day = 86_400;
                 let begin = claimed + date["fixed_begin_term"].as_i64().unwrap_or(0) * day;
-                (
-                    Some(begin),
-                    Some(begin + date["fixed_term"].as_i64().unwrap_or(0) * day - 1),
-                )
+                let end = match date["fixed_term"].as_i64().unwrap_or(0) {
+                    // 领取后当天有效填写0: until midnight, China time (UTC+8).
+                    0 => {
+                        let china = begin + 8 * 3600;
+                        china - china.rem_euclid(day) + day - 1 - 8 * 3600
+                    }
+                    days => begin + days * day - 1,
+                };
+                // 统一过期时间: a fixed-term card may also end for everyone at
+                // end_timestamp, whichever comes first.
+                let end = date["end_timestamp"]
+                    .as_i64()
+                    .map_or(end, |common| end.min(common));
+                (Some(begin), Some(end))
             }
             _ => (None, None),
         }
@@ -940,7 +950,7 @@ impl Handlers for World {
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
         card.require_stores()?;
-        card.pay_cell = request.is_open;
+        card.pay_cell = request.is_open.unwrap_or(true); // 不填默认true
         reply(json!({}))
     }
 
@@ -951,7 +961,7 @@ impl Handlers for World {
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
         card.require_stores()?;
-        card.self_consume_cell = request.is_open;
+        card.self_consume_cell = request.is_open.unwrap_or(false); // 默认为false
         reply(json!({}))
     }
 
@@ -1500,8 +1510,10 @@ impl Handlers for World {
         request: distribute::DistributeMpnewsHtmlRequest,
     ) -> Result<distribute::DistributeMpnewsHtmlResponse, Failure> {
         let base = &self.settings.base_url;
+        // Optional in the official table, but there is nothing to render without it.
+        let card_id = request.card_id.unwrap_or_default();
         let mut state = self.lock();
-        let card = self.card(&mut state, &request.card_id)?;
+        let card = self.card(&mut state, &card_id)?;
         if card.custom_code() && !card.deposit_mode() {
             return Err(fail(
                 ErrCode::InvalidArgs,
@@ -1509,8 +1521,7 @@ impl Handlers for World {
             ));
         }
         let content = format!(
-            "<iframe class=\"res_iframe card_iframe js_editor_card\" data-src=\"{base}/sandbox/card?card_id={}\"></iframe>",
-            request.card_id
+            "<iframe class=\"res_iframe card_iframe js_editor_card\" data-src=\"{base}/sandbox/card?card_id={card_id}\"></iframe>"
         );
         reply(json!({ "content": content }))
     }

@@ -6,6 +6,7 @@ use wechat_card::types::Abstract;
 use wechat_card::types::AdvancedInfo;
 use wechat_card::types::BaseInfo;
 use wechat_card::types::BaseInfoUpdate;
+use wechat_card::types::BonusRule;
 use wechat_card::types::BusinessService;
 use wechat_card::types::Card;
 use wechat_card::card::CardBatchGetRequest;
@@ -20,9 +21,13 @@ use wechat_card::types::CardStatus;
 use wechat_card::types::CardType;
 use wechat_card::card::CardUpdateRequest;
 use wechat_card::types::CodeType;
+use wechat_card::types::CustomCell;
+use wechat_card::types::CustomField;
+use wechat_card::types::CustomFieldNameType;
 use wechat_card::types::DateInfo;
 use wechat_card::types::DateType;
 use wechat_card::types::GrouponCard;
+use wechat_card::types::MemberCard;
 use wechat_card::types::MemberCardUpdate;
 use wechat_card::types::Sku;
 use wechat_card::types::TextImage;
@@ -44,13 +49,11 @@ fn create_groupon() -> support::Case<CardCreateRequest> {
                                     "132元双人火锅套餐",
                                     "Color010",
                                     "使用时向服务员出示此券",
+                                    "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
                                     DateInfo::new(DateType::FixTimeRange)
                                         .begin_timestamp(1397577600)
                                         .end_timestamp(1472724261),
                                     Sku::new(500000),
-                                )
-                                .description(
-                                    "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
                                 )
                                 .service_phone("020-88888888")
                                 .location_id_list([123, 12321, 345345])
@@ -161,6 +164,610 @@ fn create_groupon() -> support::Case<CardCreateRequest> {
     }
 }
 
+///card.create — example `member_card` (official 创建会员卡 page, its MEMBER_CARD example (the same object as this file's card/get member_card example, without what card/get adds); reply as on that page).
+fn create_member_card() -> support::Case<CardCreateRequest> {
+    support::Case {
+        request: CardCreateRequest::new(
+            Card::new(CardType::MemberCard)
+                .member_card(
+                    MemberCard::new(
+                            BaseInfo::new(
+                                    "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN/0",
+                                    CodeType::Text,
+                                    "海底捞",
+                                    "海底捞会员卡",
+                                    "Color010",
+                                    "使用时向服务员出示此券",
+                                    "不可与其他优惠同享",
+                                    DateInfo::new(DateType::Permanent),
+                                    Sku::new(50000000),
+                                )
+                                .service_phone("020-88888888")
+                                .location_id_list([123, 12321])
+                                .use_custom_code(false)
+                                .can_give_friend(true)
+                                .get_limit(3)
+                                .custom_url_name("立即使用")
+                                .custom_url("http://weixin.qq.com")
+                                .custom_url_sub_title("6个汉字tips")
+                                .promotion_url_name("营销入口1")
+                                .promotion_url("http://www.qq.com")
+                                .need_push_on_view(true),
+                            "test_prerogative",
+                            true,
+                            false,
+                        )
+                        .advanced_info(
+                            AdvancedInfo::new()
+                                .use_condition(
+                                    UseCondition::new()
+                                        .accept_category("鞋类")
+                                        .reject_category("阿迪达斯")
+                                        .can_use_with_other_discount(true),
+                                )
+                                .r#abstract(
+                                    Abstract::new()
+                                        .r#abstract(
+                                            "微信餐厅推出多种新季菜品，期待您的光临",
+                                        )
+                                        .icon_url_list([
+                                            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                                        ]),
+                                )
+                                .text_image_list([
+                                    TextImage::new()
+                                        .image_url(
+                                            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                                        )
+                                        .text(
+                                            "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾",
+                                        ),
+                                    TextImage::new()
+                                        .image_url(
+                                            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                                        )
+                                        .text(
+                                            "此菜品迎合大众口味，老少皆宜，营养均衡",
+                                        ),
+                                ])
+                                .time_limit([
+                                    TimeLimit::new()
+                                        .r#type(TimeLimitType::Monday)
+                                        .begin_hour(0)
+                                        .begin_minute(10)
+                                        .end_hour(10)
+                                        .end_minute(59),
+                                    TimeLimit::new().r#type(TimeLimitType::Holiday),
+                                ])
+                                .business_service([
+                                    BusinessService::FreeWifi,
+                                    BusinessService::WithPet,
+                                    BusinessService::FreePark,
+                                    BusinessService::Deliver,
+                                ]),
+                        )
+                        .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
+                        .auto_activate(true)
+                        .activate_url("http://www.qq.com")
+                        .bonus_rule(
+                            BonusRule::new()
+                                .cost_money_unit(100)
+                                .increase_bonus(1)
+                                .max_increase_bonus(200)
+                                .init_increase_bonus(10)
+                                .cost_bonus_unit(5)
+                                .reduce_money(100)
+                                .least_money_to_use_bonus(1000)
+                                .max_reduce_bonus(50),
+                        )
+                        .custom_field1(
+                            CustomField::new()
+                                .name_type(CustomFieldNameType::Level)
+                                .url("http://www.qq.com"),
+                        )
+                        .custom_cell1(
+                            CustomCell::new(
+                                "使用入口2",
+                                "激活后显示",
+                                "http://www.xxx.com",
+                            ),
+                        )
+                        .discount(10),
+                ),
+        ),
+        method: "POST",
+        path: "/card/create",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card" : { "card_type" : "MEMBER_CARD", "member_card" : { "activate_url" :
+            "http://www.qq.com", "advanced_info" : { "abstract" : { "abstract" :
+            "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list"
+            :
+            ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+            }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+            "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+            "image_url" :
+            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+            "text" :
+            "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+            }, { "image_url" :
+            "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+            "text" : "此菜品迎合大众口味，老少皆宜，营养均衡" }],
+            "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+            "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+            "use_condition" : { "accept_category" : "鞋类",
+            "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯" } },
+            "auto_activate" : true, "background_pic_url" :
+            "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "base_info" : { "brand_name" :
+            "海底捞", "can_give_friend" : true, "code_type" : "CODE_TYPE_TEXT",
+            "color" : "Color010", "custom_url" : "http://weixin.qq.com",
+            "custom_url_name" : "立即使用", "custom_url_sub_title" :
+            "6个汉字tips", "date_info" : { "type" : "DATE_TYPE_PERMANENT" },
+            "description" : "不可与其他优惠同享", "get_limit" : 3,
+            "location_id_list" : [123, 12321], "logo_url" :
+            "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN/0",
+            "need_push_on_view" : true, "notice" : "使用时向服务员出示此券",
+            "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+            "营销入口1", "service_phone" : "020-88888888", "sku" : { "quantity" :
+            50000000 }, "title" : "海底捞会员卡", "use_custom_code" : false },
+            "bonus_rule" : { "cost_bonus_unit" : 5, "cost_money_unit" : 100,
+            "increase_bonus" : 1, "init_increase_bonus" : 10, "least_money_to_use_bonus"
+            : 1000, "max_increase_bonus" : 200, "max_reduce_bonus" : 50, "reduce_money" :
+            100 }, "custom_cell1" : { "name" : "使用入口2", "tips" :
+            "激活后显示", "url" : "http://www.xxx.com" }, "custom_field1" : {
+            "name_type" : "FIELD_NAME_TYPE_LEVEL", "url" : "http://www.qq.com" },
+            "discount" : 10, "prerogative" : "test_prerogative", "supply_balance" :
+            false, "supply_bonus" : true } } }
+        ),
+        reply: serde_json::json!(
+            { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "errcode" : 0, "errmsg" : "ok"
+            }
+        ),
+    }
+}
+
+///card.create: each limit reached from the `groupon` example, exactly at its bound, passes validation.
+#[test]
+fn create_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+        "abstract" : { "abstract" :
+        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
+        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+        "image_url" :
+        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+        "text" :
+        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
+        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
+        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
+        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
+        "center_sub_title" : "按钮下方的wording", "center_title" :
+        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
+        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
+        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+        "notice" : "使用时向服务员出示此券", "promotion_url" :
+        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
+        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
+        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
+        :
+        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+        } } }
+    );
+    support::accepts_limits::<
+        CardCreateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card.groupon.base_info.logo_url",
+                "max_bytes",
+                "/card/groupon/base_info/logo_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.brand_name",
+                "max_chars",
+                "/card/groupon/base_info/brand_name",
+                serde_json::json!("券券券券券券券券券券券券"),
+            ),
+            (
+                "card.groupon.base_info.title",
+                "max_chars",
+                "/card/groupon/base_info/title",
+                serde_json::json!("券券券券券券券券券"),
+            ),
+            (
+                "card.groupon.base_info.notice",
+                "max_chars",
+                "/card/groupon/base_info/notice",
+                serde_json::json!("券券券券券券券券券券券券券券券券"),
+            ),
+            (
+                "card.groupon.base_info.description",
+                "max_chars",
+                "/card/groupon/base_info/description",
+                serde_json::Value::from("券".repeat(1024)),
+            ),
+            (
+                "card.groupon.base_info.service_phone",
+                "max_bytes",
+                "/card/groupon/base_info/service_phone",
+                serde_json::Value::from("a".repeat(24)),
+            ),
+            (
+                "card.groupon.base_info.date_info.begin_timestamp",
+                "min",
+                "/card/groupon/base_info/date_info/begin_timestamp",
+                serde_json::json!(0),
+            ),
+            (
+                "card.groupon.base_info.sku.quantity",
+                "max",
+                "/card/groupon/base_info/sku/quantity",
+                serde_json::json!(100000000),
+            ),
+            (
+                "card.groupon.base_info.sku.total_quantity",
+                "min",
+                "/card/groupon/base_info/sku/total_quantity",
+                serde_json::json!(0),
+            ),
+            (
+                "card.groupon.base_info.sku.total_quantity",
+                "max",
+                "/card/groupon/base_info/sku/total_quantity",
+                serde_json::json!(100000000),
+            ),
+            (
+                "card.groupon.base_info.get_limit",
+                "min",
+                "/card/groupon/base_info/get_limit",
+                serde_json::json!(0),
+            ),
+            (
+                "card.groupon.base_info.center_title",
+                "max_bytes",
+                "/card/groupon/base_info/center_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "card.groupon.base_info.center_sub_title",
+                "max_bytes",
+                "/card/groupon/base_info/center_sub_title",
+                serde_json::Value::from("a".repeat(24)),
+            ),
+            (
+                "card.groupon.base_info.center_url",
+                "max_bytes",
+                "/card/groupon/base_info/center_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.custom_url_name",
+                "max_bytes",
+                "/card/groupon/base_info/custom_url_name",
+                serde_json::json!("aaaaaaaaaaaaaaa"),
+            ),
+            (
+                "card.groupon.base_info.custom_url",
+                "max_bytes",
+                "/card/groupon/base_info/custom_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.custom_url_sub_title",
+                "max_bytes",
+                "/card/groupon/base_info/custom_url_sub_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "card.groupon.base_info.promotion_url_name",
+                "max_bytes",
+                "/card/groupon/base_info/promotion_url_name",
+                serde_json::json!("aaaaaaaaaaaaaaa"),
+            ),
+            (
+                "card.groupon.base_info.promotion_url",
+                "max_bytes",
+                "/card/groupon/base_info/promotion_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.source",
+                "max_bytes",
+                "/card/groupon/base_info/source",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            (
+                "card.groupon.base_info.id",
+                "max_bytes",
+                "/card/groupon/base_info/id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "card.groupon.base_info.sub_title",
+                "max_chars",
+                "/card/groupon/base_info/sub_title",
+                serde_json::Value::from("券".repeat(18)),
+            ),
+            (
+                "card.groupon.base_info.use_limit",
+                "min",
+                "/card/groupon/base_info/use_limit",
+                serde_json::json!(0),
+            ),
+            (
+                "card.groupon.base_info.center_app_brand_user_name",
+                "max_bytes",
+                "/card/groupon/base_info/center_app_brand_user_name",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.center_app_brand_pass",
+                "max_bytes",
+                "/card/groupon/base_info/center_app_brand_pass",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.custom_app_brand_user_name",
+                "max_bytes",
+                "/card/groupon/base_info/custom_app_brand_user_name",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.custom_app_brand_pass",
+                "max_bytes",
+                "/card/groupon/base_info/custom_app_brand_pass",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.promotion_url_sub_title",
+                "max_bytes",
+                "/card/groupon/base_info/promotion_url_sub_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "card.groupon.base_info.promotion_app_brand_user_name",
+                "max_bytes",
+                "/card/groupon/base_info/promotion_app_brand_user_name",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.base_info.promotion_app_brand_pass",
+                "max_bytes",
+                "/card/groupon/base_info/promotion_app_brand_pass",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.groupon.advanced_info.use_condition.accept_category",
+                "max_bytes",
+                "/card/groupon/advanced_info/use_condition/accept_category",
+                serde_json::Value::from("a".repeat(512)),
+            ),
+            (
+                "card.groupon.advanced_info.use_condition.reject_category",
+                "max_bytes",
+                "/card/groupon/advanced_info/use_condition/reject_category",
+                serde_json::Value::from("a".repeat(512)),
+            ),
+            (
+                "card.groupon.advanced_info.use_condition.least_cost",
+                "min",
+                "/card/groupon/advanced_info/use_condition/least_cost",
+                serde_json::json!(0),
+            ),
+            (
+                "card.groupon.advanced_info.use_condition.object_use_for",
+                "max_bytes",
+                "/card/groupon/advanced_info/use_condition/object_use_for",
+                serde_json::Value::from("a".repeat(512)),
+            ),
+            (
+                "card.groupon.advanced_info.text_image_list[0].image_url",
+                "max_bytes",
+                "/card/groupon/advanced_info/text_image_list",
+                serde_json::json!(
+                    [{ "image_url" :
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                    "text" :
+                    "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                    }]
+                ),
+            ),
+            (
+                "card.groupon.advanced_info.text_image_list[0].text",
+                "max_bytes",
+                "/card/groupon/advanced_info/text_image_list",
+                serde_json::json!(
+                    [{ "image_url" :
+                    "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                    "text" :
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    }]
+                ),
+            ),
+            (
+                "card.groupon.deal_detail",
+                "max_bytes",
+                "/card/groupon/deal_detail",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+        ],
+    );
+}
+
+///card.create: each limit reached from the `member_card` example, exactly at its bound, passes validation.
+#[test]
+fn create_member_card_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card" : { "card_type" : "MEMBER_CARD", "member_card" : { "activate_url" :
+        "http://www.qq.com", "advanced_info" : { "abstract" : { "abstract" :
+        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
+        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+        "image_url" :
+        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+        "text" :
+        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+        }, { "image_url" :
+        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+        "text" : "此菜品迎合大众口味，老少皆宜，营养均衡" }],
+        "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
+        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
+        "reject_category" : "阿迪达斯" } }, "auto_activate" : true,
+        "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "base_info"
+        : { "brand_name" : "海底捞", "can_give_friend" : true, "code_type" :
+        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://weixin.qq.com",
+        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
+        "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" :
+        "不可与其他优惠同享", "get_limit" : 3, "location_id_list" : [123,
+        12321], "logo_url" :
+        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN/0",
+        "need_push_on_view" : true, "notice" : "使用时向服务员出示此券",
+        "promotion_url" : "http://www.qq.com", "promotion_url_name" : "营销入口1",
+        "service_phone" : "020-88888888", "sku" : { "quantity" : 50000000 }, "title" :
+        "海底捞会员卡", "use_custom_code" : false }, "bonus_rule" : {
+        "cost_bonus_unit" : 5, "cost_money_unit" : 100, "increase_bonus" : 1,
+        "init_increase_bonus" : 10, "least_money_to_use_bonus" : 1000,
+        "max_increase_bonus" : 200, "max_reduce_bonus" : 50, "reduce_money" : 100 },
+        "custom_cell1" : { "name" : "使用入口2", "tips" : "激活后显示", "url" :
+        "http://www.xxx.com" }, "custom_field1" : { "name_type" :
+        "FIELD_NAME_TYPE_LEVEL", "url" : "http://www.qq.com" }, "discount" : 10,
+        "prerogative" : "test_prerogative", "supply_balance" : false, "supply_bonus" :
+        true } } }
+    );
+    support::accepts_limits::<
+        CardCreateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card.member_card.base_info.date_info.end_timestamp",
+                "min",
+                "/card/member_card/base_info/date_info/end_timestamp",
+                serde_json::json!(0),
+            ),
+            (
+                "card.member_card.base_info.date_info.fixed_term",
+                "min",
+                "/card/member_card/base_info/date_info/fixed_term",
+                serde_json::json!(0),
+            ),
+            (
+                "card.member_card.base_info.date_info.fixed_begin_term",
+                "min",
+                "/card/member_card/base_info/date_info/fixed_begin_term",
+                serde_json::json!(0),
+            ),
+            (
+                "card.member_card.background_pic_url",
+                "max_bytes",
+                "/card/member_card/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.prerogative",
+                "max_chars",
+                "/card/member_card/prerogative",
+                serde_json::Value::from("券".repeat(1024)),
+            ),
+            (
+                "card.member_card.activate_url",
+                "max_bytes",
+                "/card/member_card/activate_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.custom_field1.url",
+                "max_bytes",
+                "/card/member_card/custom_field1/url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.custom_field1.name",
+                "max_bytes",
+                "/card/member_card/custom_field1/name",
+                serde_json::Value::from("a".repeat(24)),
+            ),
+            (
+                "card.member_card.custom_cell1.name",
+                "max_bytes",
+                "/card/member_card/custom_cell1/name",
+                serde_json::json!("aaaaaaaaaaaaaaa"),
+            ),
+            (
+                "card.member_card.custom_cell1.tips",
+                "max_chars",
+                "/card/member_card/custom_cell1/tips",
+                serde_json::json!("券券券券券券"),
+            ),
+            (
+                "card.member_card.custom_cell1.url",
+                "max_bytes",
+                "/card/member_card/custom_cell1/url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.bonus_url",
+                "max_bytes",
+                "/card/member_card/bonus_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.balance_url",
+                "max_bytes",
+                "/card/member_card/balance_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.activate_app_brand_user_name",
+                "max_bytes",
+                "/card/member_card/activate_app_brand_user_name",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.activate_app_brand_pass",
+                "max_bytes",
+                "/card/member_card/activate_app_brand_pass",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "card.member_card.bonus_cleared",
+                "max_bytes",
+                "/card/member_card/bonus_cleared",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "card.member_card.bonus_rules",
+                "max_bytes",
+                "/card/member_card/bonus_rules",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "card.member_card.balance_rules",
+                "max_bytes",
+                "/card/member_card/balance_rules",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+        ],
+    );
+}
+
 fn create_rejects_card_card_type_enum() -> support::Negative<CardCreateRequest> {
     support::Negative {
         request: support::request(
@@ -203,6 +810,50 @@ fn create_rejects_card_card_type_enum() -> support::Negative<CardCreateRequest> 
         ),
         field: "card.card_type",
         rule: "enum",
+    }
+}
+
+fn create_rejects_card_card_type_required() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "groupon" : { "advanced_info" : { "abstract" : { "abstract"
+                : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.card_type",
+        rule: "required",
     }
 }
 
@@ -299,6 +950,52 @@ fn create_rejects_card_groupon_base_info_logo_url_max_bytes() -> support::Negati
     }
 }
 
+fn create_rejects_card_groupon_base_info_logo_url_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "notice" :
+                "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.logo_url",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_code_type_enum() -> support::Negative<
     CardCreateRequest,
 > {
@@ -343,6 +1040,52 @@ fn create_rejects_card_groupon_base_info_code_type_enum() -> support::Negative<
         ),
         field: "card.groupon.base_info.code_type",
         rule: "enum",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_code_type_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "color" : "Color010",
+                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.code_type",
+        rule: "required",
     }
 }
 
@@ -436,6 +1179,52 @@ fn create_rejects_card_groupon_base_info_brand_name_max_chars() -> support::Nega
         ),
         field: "card.groupon.base_info.brand_name",
         rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_brand_name_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "can_give_friend" : true,
+                "can_share" : true, "center_sub_title" : "按钮下方的wording",
+                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.brand_name",
+        rule: "required",
     }
 }
 
@@ -533,6 +1322,52 @@ fn create_rejects_card_groupon_base_info_title_max_chars() -> support::Negative<
     }
 }
 
+fn create_rejects_card_groupon_base_info_title_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.title",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_color_required() -> support::Negative<
     CardCreateRequest,
 > {
@@ -580,7 +1415,7 @@ fn create_rejects_card_groupon_base_info_color_required() -> support::Negative<
     }
 }
 
-fn create_rejects_card_groupon_base_info_color_max_bytes() -> support::Negative<
+fn create_rejects_card_groupon_base_info_color_format() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
@@ -605,7 +1440,7 @@ fn create_rejects_card_groupon_base_info_color_max_bytes() -> support::Negative<
                 "微信餐厅", "can_give_friend" : true, "can_share" : true,
                 "center_sub_title" : "按钮下方的wording", "center_title" :
                 "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "aaaaaaaaaaaaaaaaa", "custom_url" :
+                "CODE_TYPE_TEXT", "color" : "#10AD61", "custom_url" :
                 "http://www.qq.com", "custom_url_name" : "立即使用",
                 "custom_url_sub_title" : "6个汉字tips", "date_info" : {
                 "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
@@ -623,7 +1458,53 @@ fn create_rejects_card_groupon_base_info_color_max_bytes() -> support::Negative<
             ),
         ),
         field: "card.groupon.base_info.color",
-        rule: "max_bytes",
+        rule: "format",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_color_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "custom_url" : "http://www.qq.com", "custom_url_name" :
+                "立即使用", "custom_url_sub_title" : "6个汉字tips", "date_info" :
+                { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.color",
+        rule: "required",
     }
 }
 
@@ -720,6 +1601,98 @@ fn create_rejects_card_groupon_base_info_notice_max_chars() -> support::Negative
     }
 }
 
+fn create_rejects_card_groupon_base_info_notice_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
+                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
+                500000 }, "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.notice",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_description_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "", "get_limit" : 3,
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.description",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_description_max_chars() -> support::Negative<
     CardCreateRequest,
 > {
@@ -764,6 +1737,52 @@ fn create_rejects_card_groupon_base_info_description_max_chars() -> support::Neg
         ),
         field: "card.groupon.base_info.description",
         rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_description_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "get_limit" : 3, "location_id_list" : [123,
+                12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.description",
+        rule: "required",
     }
 }
 
@@ -861,6 +1880,147 @@ fn create_rejects_card_groupon_base_info_date_info_type_enum() -> support::Negat
     }
 }
 
+fn create_rejects_card_groupon_base_info_date_info_type_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261 },
+                "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.type",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : - 1, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.begin_timestamp",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : - 1, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.end_timestamp",
+        rule: "min",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() -> support::Negative<
     CardCreateRequest,
 > {
@@ -890,7 +2050,8 @@ fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() -> support::
                 "http://www.qq.com", "custom_url_name" : "立即使用",
                 "custom_url_sub_title" : "6个汉字tips", "date_info" : {
                 "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "fixed_term" : - 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description"
+                :
                 "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
                 "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
                 "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
@@ -1050,53 +2211,6 @@ fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() -> su
     }
 }
 
-fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 0, "type" :
-                "DATE_TYPE_FIX_TERM" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.end_timestamp",
-        rule: "check",
-    }
-}
-
 fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() -> support::Negative<
     CardCreateRequest,
 > {
@@ -1144,7 +2258,7 @@ fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() -> 
     }
 }
 
-fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() -> support::Negative<
+fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
@@ -1220,7 +2334,7 @@ fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() -> suppo
                 "http://www.qq.com", "custom_url_name" : "立即使用",
                 "custom_url_sub_title" : "6个汉字tips", "date_info" : {
                 "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_term" : 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "fixed_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
                 "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
                 "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
                 "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
@@ -1333,6 +2447,51 @@ fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() -> su
     }
 }
 
+fn create_rejects_card_groupon_base_info_date_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_sku_quantity_min() -> support::Negative<
     CardCreateRequest,
 > {
@@ -1427,6 +2586,53 @@ fn create_rejects_card_groupon_base_info_sku_quantity_max() -> support::Negative
     }
 }
 
+fn create_rejects_card_groupon_base_info_sku_quantity_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : {}, "source" : "大众点评",
+                "title" : "132元双人火锅套餐", "use_custom_code" : false },
+                "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.quantity",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_sku_total_quantity_min() -> support::Negative<
     CardCreateRequest,
 > {
@@ -1518,6 +2724,52 @@ fn create_rejects_card_groupon_base_info_sku_total_quantity_max() -> support::Ne
         ),
         field: "card.groupon.base_info.sku.total_quantity",
         rule: "max",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_sku_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "source" : "大众点评", "title" :
+                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku",
+        rule: "required",
     }
 }
 
@@ -2715,6 +3967,84 @@ fn create_rejects_card_groupon_base_info_sku_quantity_check() -> support::Negati
     }
 }
 
+fn create_rejects_card_groupon_base_info_sku_quantity_check_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 0 }, "source" :
+                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
+                false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.sku.quantity",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_groupon_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3234,6 +4564,51 @@ fn create_rejects_card_groupon_deal_detail_max_bytes() -> support::Negative<
     }
 }
 
+fn create_rejects_card_groupon_deal_detail_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false } } } }
+            ),
+        ),
+        field: "card.groupon.deal_detail",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_date_info_type_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3281,15 +4656,14 @@ fn create_rejects_card_groupon_base_info_date_info_type_check() -> support::Nega
     }
 }
 
-fn create_rejects_card_cash_reduce_cost_min() -> support::Negative<CardCreateRequest> {
+fn create_rejects_card_cash_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
     support::Negative {
         request: support::request(
             serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "reduce_cost" : - 1 }, "groupon" : { "advanced_info" : { "abstract" : {
+                { "card" : { "card_type" : "GROUPON", "cash" : { "least_cost" : 0,
+                "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
                 "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -3324,8 +4698,8 @@ fn create_rejects_card_cash_reduce_cost_min() -> support::Negative<CardCreateReq
                 } } }
             ),
         ),
-        field: "card.cash.reduce_cost",
-        rule: "min",
+        field: "card.cash.base_info",
+        rule: "required",
     }
 }
 
@@ -3334,11 +4708,11 @@ fn create_rejects_card_cash_least_cost_min() -> support::Negative<CardCreateRequ
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "least_cost"
-                : - 1, "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract"
-                : { "abstract" :
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "least_cost" : - 1, "reduce_cost" : 0 }, "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -3378,6 +4752,157 @@ fn create_rejects_card_cash_least_cost_min() -> support::Negative<CardCreateRequ
     }
 }
 
+fn create_rejects_card_cash_least_cost_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "reduce_cost" : 0 }, "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.least_cost",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_cash_reduce_cost_min() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "least_cost" : 0, "reduce_cost" : - 1 }, "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.reduce_cost",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_cash_reduce_cost_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "least_cost" : 0 }, "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.cash.reduce_cost",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_cash_base_info_date_info_type_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3385,11 +4910,12 @@ fn create_rejects_card_cash_base_info_date_info_type_check() -> support::Negativ
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" }, "least_cost" : 0, "reduce_cost" : 0 }, "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -3428,6 +4954,103 @@ fn create_rejects_card_cash_base_info_date_info_type_check() -> support::Negativ
     }
 }
 
+fn create_rejects_card_discount_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "discount" : { "discount" : 0 },
+                "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.discount.base_info",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_discount_discount_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "discount" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" } }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.discount.discount",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_discount_base_info_date_info_type_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3435,11 +5058,11 @@ fn create_rejects_card_discount_base_info_date_info_type_check() -> support::Neg
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "discount" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "discount" :
-                0 }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" }, "discount" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -3478,15 +5101,63 @@ fn create_rejects_card_discount_base_info_date_info_type_check() -> support::Neg
     }
 }
 
+fn create_rejects_card_gift_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "gift" : { "gift" : "x" },
+                "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift.base_info",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_gift_gift_required() -> support::Negative<CardCreateRequest> {
     support::Negative {
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" : ""
-                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "gift" : "" }, "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -3531,9 +5202,10 @@ fn create_rejects_card_gift_gift_max_bytes() -> support::Negative<CardCreateRequ
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" :
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "gift" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
@@ -3575,6 +5247,54 @@ fn create_rejects_card_gift_gift_max_bytes() -> support::Negative<CardCreateRequ
     }
 }
 
+fn create_rejects_card_gift_gift_required_2() -> support::Negative<CardCreateRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" } }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.gift.gift",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_gift_base_info_date_info_type_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3582,11 +5302,11 @@ fn create_rejects_card_gift_base_info_date_info_type_check() -> support::Negativ
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "gift" : "x"
-                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" }, "gift" : "x" }, "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -3625,6 +5345,54 @@ fn create_rejects_card_gift_base_info_date_info_type_check() -> support::Negativ
     }
 }
 
+fn create_rejects_card_general_coupon_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : {
+                "default_detail" : "x" }, "groupon" : { "advanced_info" : { "abstract" :
+                { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.base_info",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_general_coupon_default_detail_required() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3632,11 +5400,12 @@ fn create_rejects_card_general_coupon_default_detail_required() -> support::Nega
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "default_detail" : "" }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "default_detail" : "" }, "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -3682,10 +5451,10 @@ fn create_rejects_card_general_coupon_default_detail_max_bytes() -> support::Neg
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "default_detail" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "default_detail" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
@@ -3727,6 +5496,57 @@ fn create_rejects_card_general_coupon_default_detail_max_bytes() -> support::Neg
     }
 }
 
+fn create_rejects_card_general_coupon_default_detail_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" } }, "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.default_detail",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -3734,11 +5554,11 @@ fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> suppor
         request: support::request(
             serde_json::json!(
                 { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "x",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "default_detail" : "x" }, "groupon" : { "advanced_info" : { "abstract" :
-                { "abstract" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "date_info" : { "type" : "DATE_TYPE_PERMANENT" },
+                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "default_detail" : "x" }, "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -3775,6 +5595,312 @@ fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> suppor
         ),
         field: "card.general_coupon.base_info.date_info.type",
         rule: "check",
+    }
+}
+
+fn create_rejects_card_member_card_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "prerogative" : "x", "supply_balance" : false,
+                "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.base_info",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_prerogative_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "prerogative" : "", "supply_balance" : false, "supply_bonus" : false } }
+                }
+            ),
+        ),
+        field: "card.member_card.prerogative",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_prerogative_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "prerogative" :
+                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
+                "supply_balance" : false, "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.prerogative",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_member_card_prerogative_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "supply_balance" : false, "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.prerogative",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_supply_bonus_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "prerogative" : "x", "supply_balance" : false } } }
+            ),
+        ),
+        field: "card.member_card.supply_bonus",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_supply_balance_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "prerogative" : "x", "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.supply_balance",
+        rule: "required",
     }
 }
 
@@ -3820,65 +5946,14 @@ fn create_rejects_card_member_card_background_pic_url_max_bytes() -> support::Ne
                 }, "member_card" : { "background_pic_url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.background_pic_url",
         rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_prerogative_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" :
-                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券"
-                } } }
-            ),
-        ),
-        field: "card.member_card.prerogative",
-        rule: "max_chars",
     }
 }
 
@@ -3922,11 +5997,13 @@ fn create_rejects_card_member_card_bonus_url_max_bytes() -> support::Negative<
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "bonus_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "bonus_url"
+                :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
             ),
         ),
         field: "card.member_card.bonus_url",
@@ -3976,9 +6053,10 @@ fn create_rejects_card_member_card_balance_url_max_bytes() -> support::Negative<
                 }, "member_card" : { "balance_url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.balance_url",
@@ -4028,9 +6106,10 @@ fn create_rejects_card_member_card_activate_url_max_bytes() -> support::Negative
                 }, "member_card" : { "activate_url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.activate_url",
@@ -4080,9 +6159,10 @@ fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() -> s
                 }, "member_card" : { "activate_app_brand_user_name" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.activate_app_brand_user_name",
@@ -4132,9 +6212,10 @@ fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() -> suppor
                 }, "member_card" : { "activate_app_brand_pass" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.activate_app_brand_pass",
@@ -4182,11 +6263,13 @@ fn create_rejects_card_member_card_bonus_cleared_max_bytes() -> support::Negativ
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "bonus_cleared" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "bonus_cleared" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
             ),
         ),
         field: "card.member_card.bonus_cleared",
@@ -4234,11 +6317,13 @@ fn create_rejects_card_member_card_bonus_rules_max_bytes() -> support::Negative<
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "bonus_rules" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "bonus_rules" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
             ),
         ),
         field: "card.member_card.bonus_rules",
@@ -4288,9 +6373,10 @@ fn create_rejects_card_member_card_balance_rules_max_bytes() -> support::Negativ
                 }, "member_card" : { "balance_rules" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "x", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" } } } }
+                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
+                : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.balance_rules",
@@ -4338,14 +6424,67 @@ fn create_rejects_card_member_card_custom_field1_name_type_enum() -> support::Ne
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_field1" : { "name_type" :
-                "UNDOCUMENTED_VALUE" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_field1" : { "name_type" : "UNDOCUMENTED_VALUE" }, "prerogative" :
+                "x", "supply_balance" : false, "supply_bonus" : false } } }
             ),
         ),
         field: "card.member_card.custom_field1.name_type",
         rule: "enum",
+    }
+}
+
+fn create_rejects_card_member_card_custom_field1_name_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_field1" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" }, "prerogative"
+                : "x", "supply_balance" : false, "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.custom_field1.name",
+        rule: "max_bytes",
     }
 }
 
@@ -4389,11 +6528,13 @@ fn create_rejects_card_member_card_custom_field1_url_max_bytes() -> support::Neg
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_field1" : { "url" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_field1" : { "url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } } }
+                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
+                } } }
             ),
         ),
         field: "card.member_card.custom_field1.url",
@@ -4441,10 +6582,12 @@ fn create_rejects_card_member_card_custom_cell1_name_required() -> support::Nega
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "", "url"
-                : "x" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "", "tips" : "x", "url" : "x" },
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
             ),
         ),
         field: "card.member_card.custom_cell1.name",
@@ -4492,14 +6635,226 @@ fn create_rejects_card_member_card_custom_cell1_name_max_bytes() -> support::Neg
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" :
-                "aaaaaaaaaaaaaaaa", "url" : "x" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x", "url" : "x"
+                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
+                } } }
             ),
         ),
         field: "card.member_card.custom_cell1.name",
         rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_name_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "tips" : "x", "url" : "x" }, "prerogative" : "x",
+                "supply_balance" : false, "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.name",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_tips_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "tips" : "", "url" : "x" },
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.tips",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_tips_max_chars() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "tips" : "券券券券券券券", "url"
+                : "x" }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                false } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.tips",
+        rule: "max_chars",
+    }
+}
+
+fn create_rejects_card_member_card_custom_cell1_tips_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "url" : "x" }, "prerogative" : "x",
+                "supply_balance" : false, "supply_bonus" : false } } }
+            ),
+        ),
+        field: "card.member_card.custom_cell1.tips",
+        rule: "required",
     }
 }
 
@@ -4543,10 +6898,12 @@ fn create_rejects_card_member_card_custom_cell1_url_required() -> support::Negat
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x", "url"
-                : "" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "tips" : "x", "url" : "" },
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
+                }
             ),
         ),
         field: "card.member_card.custom_cell1.url",
@@ -4594,12 +6951,13 @@ fn create_rejects_card_member_card_custom_cell1_url_max_bytes() -> support::Nega
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x", "url"
-                :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } } }
+                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
+                } } }
             ),
         ),
         field: "card.member_card.custom_cell1.url",
@@ -4607,7 +6965,7 @@ fn create_rejects_card_member_card_custom_cell1_url_max_bytes() -> support::Nega
     }
 }
 
-fn create_rejects_card_member_card_custom_cell1_tips_max_chars() -> support::Negative<
+fn create_rejects_card_member_card_custom_cell1_url_required_2() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
@@ -4647,14 +7005,268 @@ fn create_rejects_card_member_card_custom_cell1_tips_max_chars() -> support::Neg
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "custom_cell1" : { "name" : "x",
-                "tips" : "券券券券券券券", "url" : "x" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "custom_cell1" : { "name" : "x", "tips" : "x" }, "prerogative" : "x",
+                "supply_balance" : false, "supply_bonus" : false } } }
             ),
         ),
-        field: "card.member_card.custom_cell1.tips",
-        rule: "max_chars",
+        field: "card.member_card.custom_cell1.url",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_member_card_activate_url_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "member_card" : { "activate_url" : "x", "base_info" : { "brand_name" :
+                "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" :
+                { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url"
+                : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false,
+                "wx_activate" : true } } }
+            ),
+        ),
+        field: "card.member_card.activate_url",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "ticket_class" : "x" } } }
+            ),
+        ),
+        field: "card.scenic_ticket.base_info",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_ticket_class_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "ticket_class" : "" } } }
+            ),
+        ),
+        field: "card.scenic_ticket.ticket_class",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "ticket_class" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                } } }
+            ),
+        ),
+        field: "card.scenic_ticket.ticket_class",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_scenic_ticket_ticket_class_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
+            ),
+        ),
+        field: "card.scenic_ticket.ticket_class",
+        rule: "required",
     }
 }
 
@@ -4698,11 +7310,12 @@ fn create_rejects_card_scenic_ticket_guide_url_max_bytes() -> support::Negative<
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "guide_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "guide_url"
+                :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "ticket_class" : "x" } } }
             ),
         ),
         field: "card.scenic_ticket.guide_url",
@@ -4750,13 +7363,112 @@ fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() -> support
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
+                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "ticket_class" : "x"
+                } } }
             ),
         ),
         field: "card.scenic_ticket.base_info.date_info.type",
         rule: "check",
+    }
+}
+
+fn create_rejects_card_movie_ticket_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "movie_ticket" : { "detail" : "x" } } }
+            ),
+        ),
+        field: "card.movie_ticket.base_info",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_movie_ticket_detail_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" :
+                "" } } }
+            ),
+        ),
+        field: "card.movie_ticket.detail",
+        rule: "required",
     }
 }
 
@@ -4800,15 +7512,65 @@ fn create_rejects_card_movie_ticket_detail_max_bytes() -> support::Negative<
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "detail" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 } } }
             ),
         ),
         field: "card.movie_ticket.detail",
         rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_movie_ticket_detail_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
+            ),
+        ),
+        field: "card.movie_ticket.detail",
+        rule: "required",
     }
 }
 
@@ -4852,13 +7614,113 @@ fn create_rejects_card_movie_ticket_base_info_date_info_type_check() -> support:
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
+                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" : "x" } } }
             ),
         ),
         field: "card.movie_ticket.base_info.date_info.type",
         rule: "check",
+    }
+}
+
+fn create_rejects_card_boarding_pass_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "departure_time" : 0,
+                "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" },
+                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.base_info",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_from_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "",
+                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.from",
+        rule: "required",
     }
 }
 
@@ -4868,13 +7730,15 @@ fn create_rejects_card_boarding_pass_from_max_chars() -> support::Negative<
     support::Negative {
         request: support::request(
             serde_json::json!(
-                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "from" :
-                "券券券券券券券券券券券券券券券券券券券" },
-                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                "券券券券券券券券券券券券券券券券券券券",
+                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -4913,16 +7777,122 @@ fn create_rejects_card_boarding_pass_from_max_chars() -> support::Negative<
     }
 }
 
+fn create_rejects_card_boarding_pass_from_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "landing_time" :
+                0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" :
+                { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.from",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_to_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "landing_time" : 0, "to" : "" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.to",
+        rule: "required",
+    }
+}
+
 fn create_rejects_card_boarding_pass_to_max_chars() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
         request: support::request(
             serde_json::json!(
-                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "to" :
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "landing_time" : 0, "to" :
                 "券券券券券券券券券券券券券券券券券券券" },
                 "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
                 "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
@@ -4964,18 +7934,20 @@ fn create_rejects_card_boarding_pass_to_max_chars() -> support::Negative<
     }
 }
 
-fn create_rejects_card_boarding_pass_gate_max_bytes() -> support::Negative<
+fn create_rejects_card_boarding_pass_to_required_2() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
         request: support::request(
             serde_json::json!(
-                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "gate" : "aaaaaaaaaaaaa" },
-                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "landing_time" : 0 }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -5009,8 +7981,425 @@ fn create_rejects_card_boarding_pass_gate_max_bytes() -> support::Negative<
                 } } }
             ),
         ),
-        field: "card.boarding_pass.gate",
+        field: "card.boarding_pass.to",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_flight_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "", "from" : "x",
+                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.flight",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_flight_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaa", "from" : "x", "landing_time" : 0, "to" : "x"
+                }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract"
+                : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.flight",
         rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_boarding_pass_flight_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "from" : "x", "landing_time" : 0,
+                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.flight",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_departure_time_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : - 1, "flight" : "x", "from" : "x",
+                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.departure_time",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_boarding_pass_departure_time_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "flight" : "x", "from" : "x", "landing_time" : 0, "to" :
+                "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.departure_time",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_landing_time_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "landing_time" : - 1, "to" : "x" }, "card_type" : "GROUPON", "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.landing_time",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_boarding_pass_landing_time_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x", "to"
+                : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.landing_time",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_air_model_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.air_model",
+        rule: "required",
     }
 }
 
@@ -5022,10 +8411,12 @@ fn create_rejects_card_boarding_pass_air_model_max_chars() -> support::Negative<
             serde_json::json!(
                 { "card" : { "boarding_pass" : { "air_model" :
                 "券券券券券券券券券", "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
+                "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
+                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -5065,17 +8456,229 @@ fn create_rejects_card_boarding_pass_air_model_max_chars() -> support::Negative<
     }
 }
 
-fn create_rejects_card_boarding_pass_base_info_date_info_type_check() -> support::Negative<
+fn create_rejects_card_boarding_pass_air_model_required_2() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
         request: support::request(
             serde_json::json!(
                 { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
+                "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
+                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.air_model",
+        rule: "required",
+    }
+}
+
+fn create_rejects_card_boarding_pass_check_in_url_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "check_in_url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
+                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.check_in_url",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_boarding_pass_gate_max_bytes() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
+                "gate" : "aaaaaaaaaaaaa", "landing_time" : 0, "to" : "x" }, "card_type" :
+                "GROUPON", "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.gate",
+        rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_boarding_pass_boarding_time_min() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                "title" : "x" }, "boarding_time" : - 1, "departure_time" : 0, "flight" :
+                "x", "from" : "x", "landing_time" : 0, "to" : "x" }, "card_type" :
+                "GROUPON", "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.boarding_pass.boarding_time",
+        rule: "min",
+    }
+}
+
+fn create_rejects_card_boarding_pass_base_info_date_info_type_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
+                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
+                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
+                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
+                "x" }, "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time"
+                : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info"
+                : { "abstract" : { "abstract" :
                 "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
@@ -5112,6 +8715,53 @@ fn create_rejects_card_boarding_pass_base_info_date_info_type_check() -> support
         ),
         field: "card.boarding_pass.base_info.date_info.type",
         rule: "check",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "meeting_detail" : "x" } } }
+            ),
+        ),
+        field: "card.meeting_ticket.base_info",
+        rule: "required",
     }
 }
 
@@ -5155,9 +8805,10 @@ fn create_rejects_card_meeting_ticket_meeting_detail_required() -> support::Nega
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "meeting_detail" : "" } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "meeting_detail" : "" } } }
             ),
         ),
         field: "card.meeting_ticket.meeting_detail",
@@ -5205,15 +8856,66 @@ fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() -> support::Neg
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "meeting_detail" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                "meeting_detail" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 } } }
             ),
         ),
         field: "card.meeting_ticket.meeting_detail",
         rule: "max_bytes",
+    }
+}
+
+fn create_rejects_card_meeting_ticket_meeting_detail_required_2() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
+            ),
+        ),
+        field: "card.meeting_ticket.meeting_detail",
+        rule: "required",
     }
 }
 
@@ -5257,9 +8959,9 @@ fn create_rejects_card_meeting_ticket_map_url_max_bytes() -> support::Negative<
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "map_url" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "map_url" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "meeting_detail" : "x" } } }
             ),
@@ -5309,13 +9011,61 @@ fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() -> suppor
                 "use_custom_code" : false }, "deal_detail" :
                 "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
                 }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "meeting_detail" : "x" } } }
+                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
+                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "meeting_detail" :
+                "x" } } }
             ),
         ),
         field: "card.meeting_ticket.base_info.date_info.type",
         rule: "check",
+    }
+}
+
+fn create_rejects_card_bus_ticket_base_info_required() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "bus_ticket" : {}, "card_type" : "GROUPON", "groupon" : {
+                "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.bus_ticket.base_info",
+        rule: "required",
     }
 }
 
@@ -5326,11 +9076,11 @@ fn create_rejects_card_bus_ticket_base_info_date_info_type_check() -> support::N
         request: support::request(
             serde_json::json!(
                 { "card" : { "bus_ticket" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "x", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } }, "card_type" : "GROUPON", "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
+                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
+                "type" : "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } },
+                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
+                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
                 "icon_url_list" :
                 ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
                 }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
@@ -5842,7 +9592,8 @@ fn create_rejects_card_bus_ticket_check() -> support::Negative<CardCreateRequest
 ///card.set_pay_cell — example `official` (official 创建卡券 page (设置买单接口)).
 fn set_pay_cell_official() -> support::Case<CardSetPayCellRequest> {
     support::Case {
-        request: CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg", true),
+        request: CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
+            .is_open(true),
         method: "POST",
         path: "/card/paycell/set",
         fixed_query: &[],
@@ -5853,6 +9604,21 @@ fn set_pay_cell_official() -> support::Case<CardSetPayCellRequest> {
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///card.set_pay_cell: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn set_pay_cell_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::accepts_limits::<
+        CardSetPayCellRequest,
+        _,
+    >(
+        base,
+        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+    );
 }
 
 fn set_pay_cell_rejects_card_id_required() -> support::Negative<CardSetPayCellRequest> {
@@ -5880,10 +9646,8 @@ fn set_pay_cell_rejects_card_id_max_bytes() -> support::Negative<CardSetPayCellR
 ///card.set_self_consume_cell — example `official` (official 创建卡券 page (设置自助核销接口)).
 fn set_self_consume_cell_official() -> support::Case<CardSetSelfConsumeCellRequest> {
     support::Case {
-        request: CardSetSelfConsumeCellRequest::new(
-            "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
-            true,
-        ),
+        request: CardSetSelfConsumeCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
+            .is_open(true),
         method: "POST",
         path: "/card/selfconsumecell/set",
         fixed_query: &[],
@@ -5894,6 +9658,21 @@ fn set_self_consume_cell_official() -> support::Case<CardSetSelfConsumeCellReque
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///card.set_self_consume_cell: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn set_self_consume_cell_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::accepts_limits::<
+        CardSetSelfConsumeCellRequest,
+        _,
+    >(
+        base,
+        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+    );
 }
 
 fn set_self_consume_cell_rejects_card_id_required() -> support::Negative<
@@ -5972,6 +9751,32 @@ fn shortcut_set_test_whitelist_usernames() -> support::Case<
         body: serde_json::json!({ "username" : ["afdvvf", "abcd"] }),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///card.set_test_whitelist: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn set_test_whitelist_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
+        "username" : ["afdvvf", "abcd"] }
+    );
+    support::accepts_limits::<
+        CardSetTestWhitelistRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "openid[0]",
+                "max_bytes",
+                "/openid",
+                serde_json::json!(
+                    ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                    "o1Pj9jmZvxxxxxxxxxULW2mA"]
+                ),
+            ),
+        ],
+    );
 }
 
 fn set_test_whitelist_rejects_openid_0_required() -> support::Negative<
@@ -6128,6 +9933,19 @@ fn get_member_card() -> support::Case<CardGetRequest> {
     }
 }
 
+///card.get: each limit reached from the `discount` example, exactly at its bound, passes validation.
+#[test]
+fn get_accepts_every_limit() {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::accepts_limits::<
+        CardGetRequest,
+        _,
+    >(
+        base,
+        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+    );
+}
+
 fn get_rejects_card_id_required() -> support::Negative<CardGetRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "card_id" : "" })),
@@ -6165,6 +9983,25 @@ fn batch_get_official() -> support::Case<CardBatchGetRequest> {
             : "ok", "total_num" : 1 }
         ),
     }
+}
+
+///card.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn batch_get_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
+        "CARD_STATUS_DISPATCH"] }
+    );
+    support::accepts_limits::<
+        CardBatchGetRequest,
+        _,
+    >(
+        base,
+        [
+            ("count", "min", "/count", serde_json::json!(1)),
+            ("count", "max", "/count", serde_json::json!(50)),
+        ],
+    );
 }
 
 fn batch_get_rejects_offset_min() -> support::Negative<CardBatchGetRequest> {
@@ -6261,6 +10098,209 @@ fn update_member_card() -> support::Case<CardUpdateRequest> {
             { "errcode" : 0, "errmsg" : "ok", "send_check" : false }
         ),
     }
+}
+
+///card.update: each limit reached from the `member_card` example, exactly at its bound, passes validation.
+#[test]
+fn update_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
+        "color" : "Color010", "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+        "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
+        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
+        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
+        "prerogative" : "" } }
+    );
+    support::accepts_limits::<
+        CardUpdateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "member_card.base_info.logo_url",
+                "max_bytes",
+                "/member_card/base_info/logo_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.base_info.notice",
+                "max_chars",
+                "/member_card/base_info/notice",
+                serde_json::json!("券券券券券券券券券券券券券券券券"),
+            ),
+            (
+                "member_card.base_info.description",
+                "max_chars",
+                "/member_card/base_info/description",
+                serde_json::Value::from("券".repeat(1024)),
+            ),
+            (
+                "member_card.base_info.service_phone",
+                "max_bytes",
+                "/member_card/base_info/service_phone",
+                serde_json::Value::from("a".repeat(24)),
+            ),
+            (
+                "member_card.base_info.center_title",
+                "max_bytes",
+                "/member_card/base_info/center_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "member_card.base_info.center_sub_title",
+                "max_bytes",
+                "/member_card/base_info/center_sub_title",
+                serde_json::Value::from("a".repeat(24)),
+            ),
+            (
+                "member_card.base_info.center_url",
+                "max_bytes",
+                "/member_card/base_info/center_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.base_info.custom_url_name",
+                "max_bytes",
+                "/member_card/base_info/custom_url_name",
+                serde_json::json!("aaaaaaaaaaaaaaaa"),
+            ),
+            (
+                "member_card.base_info.custom_url",
+                "max_bytes",
+                "/member_card/base_info/custom_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.base_info.custom_url_sub_title",
+                "max_bytes",
+                "/member_card/base_info/custom_url_sub_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "member_card.base_info.promotion_url_name",
+                "max_bytes",
+                "/member_card/base_info/promotion_url_name",
+                serde_json::json!("aaaaaaaaaaaaaaaa"),
+            ),
+            (
+                "member_card.base_info.promotion_url",
+                "max_bytes",
+                "/member_card/base_info/promotion_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.base_info.promotion_url_sub_title",
+                "max_bytes",
+                "/member_card/base_info/promotion_url_sub_title",
+                serde_json::Value::from("a".repeat(18)),
+            ),
+            (
+                "member_card.base_info.get_limit",
+                "min",
+                "/member_card/base_info/get_limit",
+                serde_json::json!(0),
+            ),
+            (
+                "member_card.base_info.date_info.begin_timestamp",
+                "min",
+                "/member_card/base_info/date_info",
+                serde_json::json!({ "begin_timestamp" : 0 }),
+            ),
+            (
+                "member_card.base_info.date_info.end_timestamp",
+                "min",
+                "/member_card/base_info/date_info",
+                serde_json::json!({ "end_timestamp" : 0 }),
+            ),
+            (
+                "member_card.bonus_cleared",
+                "max_bytes",
+                "/member_card/bonus_cleared",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "member_card.bonus_rules",
+                "max_bytes",
+                "/member_card/bonus_rules",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "member_card.prerogative",
+                "max_bytes",
+                "/member_card/prerogative",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "member_card.background_pic_url",
+                "max_bytes",
+                "/member_card/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.balance_rules",
+                "max_bytes",
+                "/member_card/balance_rules",
+                serde_json::Value::from("a".repeat(3072)),
+            ),
+            (
+                "member_card.activate_url",
+                "max_bytes",
+                "/member_card/activate_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "member_card.custom_field1.name",
+                "max_bytes",
+                "/member_card/custom_field1",
+                serde_json::json!({ "name" : "aaaaaaaaaaaaaaaaaaaaaaaa" }),
+            ),
+            (
+                "member_card.custom_field1.url",
+                "max_bytes",
+                "/member_card/custom_field1",
+                serde_json::json!(
+                    { "url" :
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    }
+                ),
+            ),
+            (
+                "member_card.custom_cell1.name",
+                "max_bytes",
+                "/member_card/custom_cell1",
+                serde_json::json!(
+                    { "name" : "aaaaaaaaaaaaaaa", "tips" : "x", "url" : "x" }
+                ),
+            ),
+            (
+                "member_card.custom_cell1.tips",
+                "max_chars",
+                "/member_card/custom_cell1",
+                serde_json::json!(
+                    { "name" : "x", "tips" : "券券券券券券", "url" : "x" }
+                ),
+            ),
+            (
+                "member_card.custom_cell1.url",
+                "max_bytes",
+                "/member_card/custom_cell1",
+                serde_json::json!(
+                    { "name" : "x", "tips" : "x", "url" :
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    }
+                ),
+            ),
+        ],
+    );
 }
 
 fn update_rejects_card_id_required() -> support::Negative<CardUpdateRequest> {
@@ -6385,14 +10425,14 @@ fn update_rejects_member_card_base_info_service_phone_max_bytes() -> support::Ne
     }
 }
 
-fn update_rejects_member_card_base_info_color_max_bytes() -> support::Negative<
+fn update_rejects_member_card_base_info_color_format() -> support::Negative<
     CardUpdateRequest,
 > {
     support::Negative {
         request: support::request(
             serde_json::json!(
                 { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "aaaaaaaaaaaaaaaaa", "description" :
+                "base_info" : { "color" : "#10AD61", "description" :
                 "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
                 "location_id_list" : [123, 12321, 345345], "logo_url" :
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
@@ -6402,7 +10442,7 @@ fn update_rejects_member_card_base_info_color_max_bytes() -> support::Negative<
             ),
         ),
         field: "member_card.base_info.color",
-        rule: "max_bytes",
+        rule: "format",
     }
 }
 
@@ -6701,7 +10741,7 @@ fn update_rejects_member_card_base_info_date_info_begin_timestamp_min() -> suppo
             serde_json::json!(
                 { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
                 "base_info" : { "color" : "Color010", "date_info" : { "begin_timestamp" :
-                - 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                - 1 }, "description" :
                 "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
                 "location_id_list" : [123, 12321, 345345], "logo_url" :
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
@@ -6723,7 +10763,7 @@ fn update_rejects_member_card_base_info_date_info_end_timestamp_min() -> support
             serde_json::json!(
                 { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
                 "base_info" : { "color" : "Color010", "date_info" : { "end_timestamp" : -
-                1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                1 }, "description" :
                 "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
                 "location_id_list" : [123, 12321, 345345], "logo_url" :
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
@@ -6734,6 +10774,50 @@ fn update_rejects_member_card_base_info_date_info_end_timestamp_min() -> support
         ),
         field: "member_card.base_info.date_info.end_timestamp",
         rule: "min",
+    }
+}
+
+fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "date_info" : { "begin_timestamp" :
+                1, "end_timestamp" : 1 }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.base_info.date_info.begin_timestamp",
+        rule: "order",
+    }
+}
+
+fn update_rejects_member_card_base_info_at_most_one_of() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888", "use_all_locations" : false }, "bonus_cleared" :
+                "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" }
+                }
+            ),
+        ),
+        field: "member_card.base_info.{location_id_list, use_all_locations}",
+        rule: "at_most_one_of",
     }
 }
 
@@ -6895,6 +10979,28 @@ fn update_rejects_member_card_custom_field1_name_type_enum() -> support::Negativ
     }
 }
 
+fn update_rejects_member_card_custom_field1_name_max_bytes() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "custom_field1" : { "name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaa" }, "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.custom_field1.name",
+        rule: "max_bytes",
+    }
+}
+
 fn update_rejects_member_card_custom_field1_url_max_bytes() -> support::Negative<
     CardUpdateRequest,
 > {
@@ -6931,8 +11037,8 @@ fn update_rejects_member_card_custom_cell1_name_required() -> support::Negative<
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
                 "notice" : "使用时向服务员出示此券", "service_phone" :
                 "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "", "url" : "x" },
-                "prerogative" : "" } }
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "", "tips" : "x", "url" :
+                "x" }, "prerogative" : "" } }
             ),
         ),
         field: "member_card.custom_cell1.name",
@@ -6953,8 +11059,8 @@ fn update_rejects_member_card_custom_cell1_name_max_bytes() -> support::Negative
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
                 "notice" : "使用时向服务员出示此券", "service_phone" :
                 "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "url" :
-                "x" }, "prerogative" : "" } }
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips"
+                : "x", "url" : "x" }, "prerogative" : "" } }
             ),
         ),
         field: "member_card.custom_cell1.name",
@@ -6962,7 +11068,7 @@ fn update_rejects_member_card_custom_cell1_name_max_bytes() -> support::Negative
     }
 }
 
-fn update_rejects_member_card_custom_cell1_url_required() -> support::Negative<
+fn update_rejects_member_card_custom_cell1_name_required_2() -> support::Negative<
     CardUpdateRequest,
 > {
     support::Negative {
@@ -6975,16 +11081,16 @@ fn update_rejects_member_card_custom_cell1_url_required() -> support::Negative<
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
                 "notice" : "使用时向服务员出示此券", "service_phone" :
                 "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "url" : "" },
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "tips" : "x", "url" : "x" },
                 "prerogative" : "" } }
             ),
         ),
-        field: "member_card.custom_cell1.url",
+        field: "member_card.custom_cell1.name",
         rule: "required",
     }
 }
 
-fn update_rejects_member_card_custom_cell1_url_max_bytes() -> support::Negative<
+fn update_rejects_member_card_custom_cell1_tips_required() -> support::Negative<
     CardUpdateRequest,
 > {
     support::Negative {
@@ -6997,13 +11103,12 @@ fn update_rejects_member_card_custom_cell1_url_max_bytes() -> support::Negative<
                 "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
                 "notice" : "使用时向服务员出示此券", "service_phone" :
                 "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "prerogative" : "" } }
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "", "url" :
+                "x" }, "prerogative" : "" } }
             ),
         ),
-        field: "member_card.custom_cell1.url",
-        rule: "max_bytes",
+        field: "member_card.custom_cell1.tips",
+        rule: "required",
     }
 }
 
@@ -7026,6 +11131,117 @@ fn update_rejects_member_card_custom_cell1_tips_max_chars() -> support::Negative
         ),
         field: "member_card.custom_cell1.tips",
         rule: "max_chars",
+    }
+}
+
+fn update_rejects_member_card_custom_cell1_tips_required_2() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "url" : "x" },
+                "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.custom_cell1.tips",
+        rule: "required",
+    }
+}
+
+fn update_rejects_member_card_custom_cell1_url_required() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
+                "" }, "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.custom_cell1.url",
+        rule: "required",
+    }
+}
+
+fn update_rejects_member_card_custom_cell1_url_max_bytes() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                }, "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.custom_cell1.url",
+        rule: "max_bytes",
+    }
+}
+
+fn update_rejects_member_card_custom_cell1_url_required_2() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "base_info" : { "color" : "Color010", "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x" },
+                "prerogative" : "" } }
+            ),
+        ),
+        field: "member_card.custom_cell1.url",
+        rule: "required",
+    }
+}
+
+fn update_rejects_member_card_activate_url_check() -> support::Negative<
+    CardUpdateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
+                "activate_url" : "x", "base_info" : { "color" : "Color010", "description"
+                :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                "notice" : "使用时向服务员出示此券", "service_phone" :
+                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
+                "aaaaaaaaaaaaaa", "prerogative" : "", "wx_activate" : true } }
+            ),
+        ),
+        field: "member_card.activate_url",
+        rule: "check",
     }
 }
 
@@ -7252,6 +11468,36 @@ fn shortcut_reduce_stock() -> support::Case<CardModifyStockRequest> {
     }
 }
 
+///card.modify_stock: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn modify_stock_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
+        "reduce_stock_value" : 1231231 }
+    );
+    support::accepts_limits::<
+        CardModifyStockRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "increase_stock_value",
+                "min",
+                "/increase_stock_value",
+                serde_json::json!(0),
+            ),
+            ("reduce_stock_value", "min", "/reduce_stock_value", serde_json::json!(0)),
+        ],
+    );
+}
+
 fn modify_stock_rejects_card_id_required() -> support::Negative<CardModifyStockRequest> {
     support::Negative {
         request: support::request(
@@ -7324,6 +11570,19 @@ fn delete_official() -> support::Case<CardDeleteRequest> {
     }
 }
 
+///card.delete: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn delete_accepts_every_limit() {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::accepts_limits::<
+        CardDeleteRequest,
+        _,
+    >(
+        base,
+        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+    );
+}
+
 fn delete_rejects_card_id_required() -> support::Negative<CardDeleteRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "card_id" : "" })),
@@ -7354,8 +11613,24 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_member_card() {
+        let case = super::create_member_card();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().card().create(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_card_type_enum() {
         let case = super::create_rejects_card_card_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_card_type_required() {
+        let case = super::create_rejects_card_card_type_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7378,8 +11653,24 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_logo_url_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_code_type_enum() {
         let case = super::create_rejects_card_groupon_base_info_code_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_code_type_required() {
+        let case = super::create_rejects_card_groupon_base_info_code_type_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7402,6 +11693,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_brand_name_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_title_required() {
         let case = super::create_rejects_card_groupon_base_info_title_required();
         let mock = support::Mock::silent().await;
@@ -7418,6 +11717,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_title_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_title_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_color_required() {
         let case = super::create_rejects_card_groupon_base_info_color_required();
         let mock = support::Mock::silent().await;
@@ -7426,8 +11733,16 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_color_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_color_max_bytes();
+    async fn create_rejects_card_groupon_base_info_color_format() {
+        let case = super::create_rejects_card_groupon_base_info_color_format();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_color_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_color_required_2();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7450,8 +11765,32 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_notice_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_notice_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_description_required() {
+        let case = super::create_rejects_card_groupon_base_info_description_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_description_max_chars() {
         let case = super::create_rejects_card_groupon_base_info_description_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_description_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_description_required_2();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7468,6 +11807,30 @@ mod async_client {
     #[tokio::test]
     async fn create_rejects_card_groupon_base_info_date_info_type_enum() {
         let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_type_required() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_min();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7506,14 +11869,6 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
         let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
         let mock = support::Mock::silent().await;
@@ -7522,8 +11877,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2();
+    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7554,6 +11909,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_required() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_sku_quantity_min() {
         let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
         let mock = support::Mock::silent().await;
@@ -7570,6 +11933,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_quantity_required() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
         let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
         let mock = support::Mock::silent().await;
@@ -7580,6 +11951,14 @@ mod async_client {
     #[tokio::test]
     async fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
         let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_required() {
+        let case = super::create_rejects_card_groupon_base_info_sku_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7786,6 +12165,22 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_sku_quantity_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_required() {
+        let case = super::create_rejects_card_groupon_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
         let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
         let mock = support::Mock::silent().await;
@@ -7874,6 +12269,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_deal_detail_required_2() {
+        let case = super::create_rejects_card_groupon_deal_detail_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
         let mock = support::Mock::silent().await;
@@ -7882,8 +12285,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_cash_reduce_cost_min() {
-        let case = super::create_rejects_card_cash_reduce_cost_min();
+    async fn create_rejects_card_cash_base_info_required() {
+        let case = super::create_rejects_card_cash_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7898,6 +12301,30 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_cash_least_cost_required() {
+        let case = super::create_rejects_card_cash_least_cost_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_reduce_cost_min() {
+        let case = super::create_rejects_card_cash_reduce_cost_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_cash_reduce_cost_required() {
+        let case = super::create_rejects_card_cash_reduce_cost_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_cash_base_info_date_info_type_check() {
         let case = super::create_rejects_card_cash_base_info_date_info_type_check();
         let mock = support::Mock::silent().await;
@@ -7906,8 +12333,32 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_discount_base_info_required() {
+        let case = super::create_rejects_card_discount_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_discount_discount_required() {
+        let case = super::create_rejects_card_discount_discount_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_discount_base_info_date_info_type_check() {
         let case = super::create_rejects_card_discount_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_gift_base_info_required() {
+        let case = super::create_rejects_card_gift_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7930,8 +12381,24 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_gift_gift_required_2() {
+        let case = super::create_rejects_card_gift_gift_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_gift_base_info_date_info_type_check() {
         let case = super::create_rejects_card_gift_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_base_info_required() {
+        let case = super::create_rejects_card_general_coupon_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7954,6 +12421,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_general_coupon_default_detail_required_2() {
+        let case = super::create_rejects_card_general_coupon_default_detail_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
         let mock = support::Mock::silent().await;
@@ -7962,8 +12437,16 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_member_card_background_pic_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
+    async fn create_rejects_card_member_card_base_info_required() {
+        let case = super::create_rejects_card_member_card_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_prerogative_required() {
+        let case = super::create_rejects_card_member_card_prerogative_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -7972,6 +12455,38 @@ mod async_client {
     #[tokio::test]
     async fn create_rejects_card_member_card_prerogative_max_chars() {
         let case = super::create_rejects_card_member_card_prerogative_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_prerogative_required_2() {
+        let case = super::create_rejects_card_member_card_prerogative_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_supply_bonus_required() {
+        let case = super::create_rejects_card_member_card_supply_bonus_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_supply_balance_required() {
+        let case = super::create_rejects_card_member_card_supply_balance_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_background_pic_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8050,6 +12565,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_member_card_custom_field1_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_field1_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
         let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
         let mock = support::Mock::silent().await;
@@ -8074,6 +12597,38 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_name_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_tips_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_custom_cell1_tips_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_member_card_custom_cell1_url_required() {
         let case = super::create_rejects_card_member_card_custom_cell1_url_required();
         let mock = support::Mock::silent().await;
@@ -8090,8 +12645,48 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+    async fn create_rejects_card_member_card_custom_cell1_url_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_member_card_activate_url_check() {
+        let case = super::create_rejects_card_member_card_activate_url_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_base_info_required() {
+        let case = super::create_rejects_card_scenic_ticket_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_ticket_class_required() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_scenic_ticket_ticket_class_required_2() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_required_2();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8114,8 +12709,32 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_movie_ticket_base_info_required() {
+        let case = super::create_rejects_card_movie_ticket_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_movie_ticket_detail_required() {
+        let case = super::create_rejects_card_movie_ticket_detail_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_movie_ticket_detail_max_bytes() {
         let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_movie_ticket_detail_required_2() {
+        let case = super::create_rejects_card_movie_ticket_detail_required_2();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8130,8 +12749,40 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_boarding_pass_base_info_required() {
+        let case = super::create_rejects_card_boarding_pass_base_info_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_from_required() {
+        let case = super::create_rejects_card_boarding_pass_from_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_boarding_pass_from_max_chars() {
         let case = super::create_rejects_card_boarding_pass_from_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_from_required_2() {
+        let case = super::create_rejects_card_boarding_pass_from_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_to_required() {
+        let case = super::create_rejects_card_boarding_pass_to_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8146,8 +12797,72 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_boarding_pass_gate_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+    async fn create_rejects_card_boarding_pass_to_required_2() {
+        let case = super::create_rejects_card_boarding_pass_to_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_flight_required() {
+        let case = super::create_rejects_card_boarding_pass_flight_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_flight_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_flight_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_flight_required_2() {
+        let case = super::create_rejects_card_boarding_pass_flight_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_departure_time_min() {
+        let case = super::create_rejects_card_boarding_pass_departure_time_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_departure_time_required() {
+        let case = super::create_rejects_card_boarding_pass_departure_time_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_landing_time_min() {
+        let case = super::create_rejects_card_boarding_pass_landing_time_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_landing_time_required() {
+        let case = super::create_rejects_card_boarding_pass_landing_time_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_air_model_required() {
+        let case = super::create_rejects_card_boarding_pass_air_model_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8162,8 +12877,48 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_boarding_pass_air_model_required_2() {
+        let case = super::create_rejects_card_boarding_pass_air_model_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_check_in_url_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_check_in_url_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_gate_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_boarding_pass_boarding_time_min() {
+        let case = super::create_rejects_card_boarding_pass_boarding_time_min();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
         let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_base_info_required() {
+        let case = super::create_rejects_card_meeting_ticket_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8186,6 +12941,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_meeting_ticket_meeting_detail_required_2() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
         let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
         let mock = support::Mock::silent().await;
@@ -8196,6 +12959,14 @@ mod async_client {
     #[tokio::test]
     async fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
         let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_bus_ticket_base_info_required() {
+        let case = super::create_rejects_card_bus_ticket_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8549,8 +13320,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_rejects_member_card_base_info_color_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_color_max_bytes();
+    async fn update_rejects_member_card_base_info_color_format() {
+        let case = super::update_rejects_member_card_base_info_color_format();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().update(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8677,6 +13448,22 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() {
+        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_order();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn update_rejects_member_card_base_info_at_most_one_of() {
+        let case = super::update_rejects_member_card_base_info_at_most_one_of();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn update_rejects_member_card_bonus_cleared_max_bytes() {
         let case = super::update_rejects_member_card_bonus_cleared_max_bytes();
         let mock = support::Mock::silent().await;
@@ -8733,6 +13520,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn update_rejects_member_card_custom_field1_name_max_bytes() {
+        let case = super::update_rejects_member_card_custom_field1_name_max_bytes();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn update_rejects_member_card_custom_field1_url_max_bytes() {
         let case = super::update_rejects_member_card_custom_field1_url_max_bytes();
         let mock = support::Mock::silent().await;
@@ -8757,6 +13552,38 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn update_rejects_member_card_custom_cell1_name_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_name_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn update_rejects_member_card_custom_cell1_tips_required() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn update_rejects_member_card_custom_cell1_tips_max_chars() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn update_rejects_member_card_custom_cell1_tips_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn update_rejects_member_card_custom_cell1_url_required() {
         let case = super::update_rejects_member_card_custom_cell1_url_required();
         let mock = support::Mock::silent().await;
@@ -8773,8 +13600,16 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_tips_max_chars() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
+    async fn update_rejects_member_card_custom_cell1_url_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_url_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().update(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn update_rejects_member_card_activate_url_check() {
+        let case = super::update_rejects_member_card_activate_url_check();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().update(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -8945,8 +13780,24 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_member_card() {
+        let case = super::create_member_card();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().card().create(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
     fn create_rejects_card_card_type_enum() {
         let case = super::create_rejects_card_card_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_card_type_required() {
+        let case = super::create_rejects_card_card_type_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -8969,8 +13820,24 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_logo_url_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_logo_url_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_code_type_enum() {
         let case = super::create_rejects_card_groupon_base_info_code_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_code_type_required() {
+        let case = super::create_rejects_card_groupon_base_info_code_type_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -8993,6 +13860,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_brand_name_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_brand_name_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_title_required() {
         let case = super::create_rejects_card_groupon_base_info_title_required();
         let mock = support::BlockingMock::silent();
@@ -9009,6 +13884,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_title_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_title_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_color_required() {
         let case = super::create_rejects_card_groupon_base_info_color_required();
         let mock = support::BlockingMock::silent();
@@ -9017,8 +13900,16 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_groupon_base_info_color_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_color_max_bytes();
+    fn create_rejects_card_groupon_base_info_color_format() {
+        let case = super::create_rejects_card_groupon_base_info_color_format();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_color_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_color_required_2();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9041,8 +13932,32 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_notice_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_notice_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_description_required() {
+        let case = super::create_rejects_card_groupon_base_info_description_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_description_max_chars() {
         let case = super::create_rejects_card_groupon_base_info_description_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_description_required_2() {
+        let case = super::create_rejects_card_groupon_base_info_description_required_2();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9059,6 +13974,30 @@ mod blocking_client {
     #[test]
     fn create_rejects_card_groupon_base_info_date_info_type_enum() {
         let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_type_required() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_type_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_min();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9097,14 +14036,6 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
     fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
         let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
         let mock = support::BlockingMock::silent();
@@ -9113,8 +14044,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check_2();
+    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9145,6 +14076,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_date_info_required() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_sku_quantity_min() {
         let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
         let mock = support::BlockingMock::silent();
@@ -9161,6 +14100,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_sku_quantity_required() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
         let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
         let mock = support::BlockingMock::silent();
@@ -9171,6 +14118,14 @@ mod blocking_client {
     #[test]
     fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
         let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_sku_required() {
+        let case = super::create_rejects_card_groupon_base_info_sku_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9377,6 +14332,22 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_sku_quantity_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_groupon_base_info_required() {
+        let case = super::create_rejects_card_groupon_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
         let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
         let mock = support::BlockingMock::silent();
@@ -9465,6 +14436,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_deal_detail_required_2() {
+        let case = super::create_rejects_card_groupon_deal_detail_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
         let mock = support::BlockingMock::silent();
@@ -9473,8 +14452,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_cash_reduce_cost_min() {
-        let case = super::create_rejects_card_cash_reduce_cost_min();
+    fn create_rejects_card_cash_base_info_required() {
+        let case = super::create_rejects_card_cash_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9489,6 +14468,30 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_cash_least_cost_required() {
+        let case = super::create_rejects_card_cash_least_cost_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_reduce_cost_min() {
+        let case = super::create_rejects_card_cash_reduce_cost_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_cash_reduce_cost_required() {
+        let case = super::create_rejects_card_cash_reduce_cost_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_cash_base_info_date_info_type_check() {
         let case = super::create_rejects_card_cash_base_info_date_info_type_check();
         let mock = support::BlockingMock::silent();
@@ -9497,8 +14500,32 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_discount_base_info_required() {
+        let case = super::create_rejects_card_discount_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_discount_discount_required() {
+        let case = super::create_rejects_card_discount_discount_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_discount_base_info_date_info_type_check() {
         let case = super::create_rejects_card_discount_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_gift_base_info_required() {
+        let case = super::create_rejects_card_gift_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9521,8 +14548,24 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_gift_gift_required_2() {
+        let case = super::create_rejects_card_gift_gift_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_gift_base_info_date_info_type_check() {
         let case = super::create_rejects_card_gift_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_base_info_required() {
+        let case = super::create_rejects_card_general_coupon_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9545,6 +14588,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_general_coupon_default_detail_required_2() {
+        let case = super::create_rejects_card_general_coupon_default_detail_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
         let mock = support::BlockingMock::silent();
@@ -9553,8 +14604,16 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_member_card_background_pic_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
+    fn create_rejects_card_member_card_base_info_required() {
+        let case = super::create_rejects_card_member_card_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_prerogative_required() {
+        let case = super::create_rejects_card_member_card_prerogative_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9563,6 +14622,38 @@ mod blocking_client {
     #[test]
     fn create_rejects_card_member_card_prerogative_max_chars() {
         let case = super::create_rejects_card_member_card_prerogative_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_prerogative_required_2() {
+        let case = super::create_rejects_card_member_card_prerogative_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_supply_bonus_required() {
+        let case = super::create_rejects_card_member_card_supply_bonus_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_supply_balance_required() {
+        let case = super::create_rejects_card_member_card_supply_balance_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_background_pic_url_max_bytes() {
+        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9641,6 +14732,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_member_card_custom_field1_name_max_bytes() {
+        let case = super::create_rejects_card_member_card_custom_field1_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
         let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
         let mock = support::BlockingMock::silent();
@@ -9665,6 +14764,38 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_member_card_custom_cell1_name_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_name_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_tips_required() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_custom_cell1_tips_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_tips_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_member_card_custom_cell1_url_required() {
         let case = super::create_rejects_card_member_card_custom_cell1_url_required();
         let mock = support::BlockingMock::silent();
@@ -9681,8 +14812,48 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
+    fn create_rejects_card_member_card_custom_cell1_url_required_2() {
+        let case = super::create_rejects_card_member_card_custom_cell1_url_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_member_card_activate_url_check() {
+        let case = super::create_rejects_card_member_card_activate_url_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_base_info_required() {
+        let case = super::create_rejects_card_scenic_ticket_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_ticket_class_required() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_scenic_ticket_ticket_class_required_2() {
+        let case = super::create_rejects_card_scenic_ticket_ticket_class_required_2();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9705,8 +14876,32 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_movie_ticket_base_info_required() {
+        let case = super::create_rejects_card_movie_ticket_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_movie_ticket_detail_required() {
+        let case = super::create_rejects_card_movie_ticket_detail_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_movie_ticket_detail_max_bytes() {
         let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_movie_ticket_detail_required_2() {
+        let case = super::create_rejects_card_movie_ticket_detail_required_2();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9721,8 +14916,40 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_boarding_pass_base_info_required() {
+        let case = super::create_rejects_card_boarding_pass_base_info_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_from_required() {
+        let case = super::create_rejects_card_boarding_pass_from_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_boarding_pass_from_max_chars() {
         let case = super::create_rejects_card_boarding_pass_from_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_from_required_2() {
+        let case = super::create_rejects_card_boarding_pass_from_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_to_required() {
+        let case = super::create_rejects_card_boarding_pass_to_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9737,8 +14964,72 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_boarding_pass_gate_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+    fn create_rejects_card_boarding_pass_to_required_2() {
+        let case = super::create_rejects_card_boarding_pass_to_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_flight_required() {
+        let case = super::create_rejects_card_boarding_pass_flight_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_flight_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_flight_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_flight_required_2() {
+        let case = super::create_rejects_card_boarding_pass_flight_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_departure_time_min() {
+        let case = super::create_rejects_card_boarding_pass_departure_time_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_departure_time_required() {
+        let case = super::create_rejects_card_boarding_pass_departure_time_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_landing_time_min() {
+        let case = super::create_rejects_card_boarding_pass_landing_time_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_landing_time_required() {
+        let case = super::create_rejects_card_boarding_pass_landing_time_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_air_model_required() {
+        let case = super::create_rejects_card_boarding_pass_air_model_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9753,8 +15044,48 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_boarding_pass_air_model_required_2() {
+        let case = super::create_rejects_card_boarding_pass_air_model_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_check_in_url_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_check_in_url_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_gate_max_bytes() {
+        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_boarding_pass_boarding_time_min() {
+        let case = super::create_rejects_card_boarding_pass_boarding_time_min();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
         let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_meeting_ticket_base_info_required() {
+        let case = super::create_rejects_card_meeting_ticket_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -9777,6 +15108,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_meeting_ticket_meeting_detail_required_2() {
+        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
         let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
         let mock = support::BlockingMock::silent();
@@ -9787,6 +15126,14 @@ mod blocking_client {
     #[test]
     fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
         let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_bus_ticket_base_info_required() {
+        let case = super::create_rejects_card_bus_ticket_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -10138,8 +15485,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_rejects_member_card_base_info_color_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_color_max_bytes();
+    fn update_rejects_member_card_base_info_color_format() {
+        let case = super::update_rejects_member_card_base_info_color_format();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().update(&case.request);
         mock.check_rejected(result, &case);
@@ -10266,6 +15613,22 @@ mod blocking_client {
     }
 
     #[test]
+    fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() {
+        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_order();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn update_rejects_member_card_base_info_at_most_one_of() {
+        let case = super::update_rejects_member_card_base_info_at_most_one_of();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn update_rejects_member_card_bonus_cleared_max_bytes() {
         let case = super::update_rejects_member_card_bonus_cleared_max_bytes();
         let mock = support::BlockingMock::silent();
@@ -10322,6 +15685,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn update_rejects_member_card_custom_field1_name_max_bytes() {
+        let case = super::update_rejects_member_card_custom_field1_name_max_bytes();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn update_rejects_member_card_custom_field1_url_max_bytes() {
         let case = super::update_rejects_member_card_custom_field1_url_max_bytes();
         let mock = support::BlockingMock::silent();
@@ -10346,6 +15717,38 @@ mod blocking_client {
     }
 
     #[test]
+    fn update_rejects_member_card_custom_cell1_name_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_name_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn update_rejects_member_card_custom_cell1_tips_required() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn update_rejects_member_card_custom_cell1_tips_max_chars() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn update_rejects_member_card_custom_cell1_tips_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_tips_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn update_rejects_member_card_custom_cell1_url_required() {
         let case = super::update_rejects_member_card_custom_cell1_url_required();
         let mock = support::BlockingMock::silent();
@@ -10362,8 +15765,16 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_rejects_member_card_custom_cell1_tips_max_chars() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
+    fn update_rejects_member_card_custom_cell1_url_required_2() {
+        let case = super::update_rejects_member_card_custom_cell1_url_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().update(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn update_rejects_member_card_activate_url_check() {
+        let case = super::update_rejects_member_card_activate_url_check();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().update(&case.request);
         mock.check_rejected(result, &case);

@@ -116,6 +116,24 @@ fn shortcut_get_unchecked() -> support::Case<CodeGetRequest> {
     }
 }
 
+///code.get: each limit reached from the `check_consume_normal` example, exactly at its bound, passes validation.
+#[test]
+fn get_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
+    );
+    support::accepts_limits::<
+        CodeGetRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
+        ],
+    );
+}
+
 fn get_rejects_code_required() -> support::Negative<CodeGetRequest> {
     support::Negative {
         request: support::request(
@@ -170,6 +188,22 @@ fn list_user_cards_official() -> support::Case<CodeListUserCardsRequest> {
             "errmsg" : "ok", "has_share_card" : true }
         ),
     }
+}
+
+///code.list_user_cards: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn list_user_cards_accepts_every_limit() {
+    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
+    support::accepts_limits::<
+        CodeListUserCardsRequest,
+        _,
+    >(
+        base,
+        [
+            ("openid", "max_bytes", "/openid", serde_json::Value::from("a".repeat(64))),
+            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
+        ],
+    );
 }
 
 fn list_user_cards_rejects_openid_required() -> support::Negative<
@@ -230,6 +264,36 @@ fn update_official() -> support::Case<CodeUpdateRequest> {
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///code.update: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn update_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
+        "3495739475" }
+    );
+    support::accepts_limits::<
+        CodeUpdateRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "new_code",
+                "max_bytes",
+                "/new_code",
+                serde_json::Value::from("a".repeat(64)),
+            ),
+        ],
+    );
 }
 
 fn update_rejects_code_required() -> support::Negative<CodeUpdateRequest> {
@@ -329,6 +393,22 @@ fn unavailable_custom_code() -> support::Case<CodeUnavailableRequest> {
     }
 }
 
+///code.unavailable: each limit reached from the `non_custom_code` example, exactly at its bound, passes validation.
+#[test]
+fn unavailable_accepts_every_limit() {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::accepts_limits::<
+        CodeUnavailableRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
+        ],
+    );
+}
+
 fn unavailable_rejects_code_required() -> support::Negative<CodeUnavailableRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "code" : "" })),
@@ -395,6 +475,22 @@ fn consume_already_consumed() -> support::Case<CodeConsumeRequest> {
     }
 }
 
+///code.consume: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn consume_accepts_every_limit() {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::accepts_limits::<
+        CodeConsumeRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
+        ],
+    );
+}
+
 fn consume_rejects_code_required() -> support::Negative<CodeConsumeRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "code" : "" })),
@@ -446,6 +542,29 @@ fn decrypt_official() -> support::Case<CodeDecryptRequest> {
     }
 }
 
+///code.decrypt: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn decrypt_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "encrypt_code" :
+        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
+    );
+    support::accepts_limits::<
+        CodeDecryptRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "encrypt_code",
+                "max_bytes",
+                "/encrypt_code",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+        ],
+    );
+}
+
 fn decrypt_rejects_encrypt_code_required() -> support::Negative<CodeDecryptRequest> {
     support::Negative {
         request: support::request(serde_json::json!({ "encrypt_code" : "" })),
@@ -488,6 +607,31 @@ fn mark_official() -> support::Case<CodeMarkRequest> {
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///code.mark: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn mark_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
+        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+    );
+    support::accepts_limits::<
+        CodeMarkRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            ("openid", "max_bytes", "/openid", serde_json::Value::from("a".repeat(64))),
+        ],
+    );
 }
 
 fn mark_rejects_code_required() -> support::Negative<CodeMarkRequest> {

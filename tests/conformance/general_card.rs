@@ -28,6 +28,54 @@ fn activate_built() -> support::Case<GeneralCardActivateRequest> {
     }
 }
 
+///general_card.activate: each limit reached from the `built` example, exactly at its bound, passes validation.
+#[test]
+fn activate_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
+        : "12312313", "init_custom_field_value1" : "白金" }
+    );
+    support::accepts_limits::<
+        GeneralCardActivateRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "init_custom_field_value1",
+                "max_bytes",
+                "/init_custom_field_value1",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "background_pic_url",
+                "max_bytes",
+                "/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "init_custom_field_value2",
+                "max_bytes",
+                "/init_custom_field_value2",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "init_custom_field_value3",
+                "max_bytes",
+                "/init_custom_field_value3",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+        ],
+    );
+}
+
 fn activate_rejects_code_required() -> support::Negative<GeneralCardActivateRequest> {
     support::Negative {
         request: support::request(
@@ -165,6 +213,29 @@ fn unactivate_built() -> support::Case<GeneralCardUnactivateRequest> {
     }
 }
 
+///general_card.unactivate: each limit reached from the `built` example, exactly at its bound, passes validation.
+#[test]
+fn unactivate_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
+    );
+    support::accepts_limits::<
+        GeneralCardUnactivateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+        ],
+    );
+}
+
 fn unactivate_rejects_card_id_required() -> support::Negative<
     GeneralCardUnactivateRequest,
 > {
@@ -220,7 +291,7 @@ fn unactivate_rejects_code_max_bytes() -> support::Negative<
     }
 }
 
-///general_card.update_user — example `official` (official 微信礼品卡 page, 8.1 更新用户礼品卡信息接口 (POST数据示例 and 返回参数), as quoted verbatim in an SDK's comments; its inline // comments and full-width comma removed, and its record_balance (50 bytes, over the 14 汉字 limit) shortened from 购买焦糖玛琪朵一杯，扣除金额30元。).
+///general_card.update_user — example `official` (official 微信礼品卡 page, 8.1 更新用户礼品卡信息接口 (POST数据示例 and 返回参数), as quoted verbatim in an SDK's comments; its inline // comments and full-width comma removed).
 fn update_user_official() -> support::Case<GeneralCardUpdateUserRequest> {
     support::Case {
         request: GeneralCardUpdateUserRequest::new(
@@ -229,7 +300,7 @@ fn update_user_official() -> support::Case<GeneralCardUpdateUserRequest> {
             )
             .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
             .balance(3000)
-            .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+            .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
             .bonus(3000)
             .record_bonus("消费30元，获得3积分")
             .custom_field_value1("xxxxx")
@@ -243,14 +314,72 @@ fn update_user_official() -> support::Case<GeneralCardUpdateUserRequest> {
             { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
             "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
             "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
-            "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
-            "record_bonus" : "消费30元，获得3积分" }
+            "xxxxx", "record_balance" :
+            "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
+            "消费30元，获得3积分" }
         ),
         reply: serde_json::json!(
             { "errcode" : 0, "errmsg" : "ok", "openid" : "oFS7Fjl0WsZ9AMZqrI80nbIq8xrA",
             "result_balance" : 200, "result_bonus" : 100 }
         ),
     }
+}
+
+///general_card.update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn update_user_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
+        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
+        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
+        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
+        "record_bonus" : "消费30元，获得3积分" }
+    );
+    support::accepts_limits::<
+        GeneralCardUpdateUserRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "background_pic_url",
+                "max_bytes",
+                "/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "record_bonus",
+                "max_chars",
+                "/record_bonus",
+                serde_json::json!("券券券券券券券券券券券券券券"),
+            ),
+            (
+                "custom_field_value1",
+                "max_bytes",
+                "/custom_field_value1",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "custom_field_value2",
+                "max_bytes",
+                "/custom_field_value2",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "custom_field_value3",
+                "max_bytes",
+                "/custom_field_value3",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+        ],
+    );
 }
 
 fn update_user_rejects_code_required() -> support::Negative<
@@ -262,8 +391,9 @@ fn update_user_rejects_code_required() -> support::Negative<
                 { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "", "custom_field_value1" :
-                "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
-                "record_bonus" : "消费30元，获得3积分" }
+                "xxxxx", "record_balance" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
+                "消费30元，获得3积分" }
             ),
         ),
         field: "code",
@@ -281,7 +411,7 @@ fn update_user_rejects_code_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "aaaaaaaaaaaaaaaaaaaaa",
                 "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -299,7 +429,7 @@ fn update_user_rejects_card_id_required() -> support::Negative<
                 { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "", "code" : "12312313", "custom_field_value1" : "xxxxx",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "消费30元，获得3积分" }
             ),
         ),
@@ -318,7 +448,7 @@ fn update_user_rejects_card_id_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313",
                 "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -338,31 +468,12 @@ fn update_user_rejects_background_pic_url_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
                 "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
         field: "background_pic_url",
         rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_record_balance_max_chars() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "record_balance" :
-                "券券券券券券券券券券券券券券券", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "record_balance",
-        rule: "max_chars",
     }
 }
 
@@ -376,7 +487,7 @@ fn update_user_rejects_record_bonus_max_chars() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
                 "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "券券券券券券券券券券券券券券券" }
             ),
         ),
@@ -395,7 +506,7 @@ fn update_user_rejects_custom_field_value1_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
                 "custom_field_value1" : "aaaaaaaaaaaaa", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -414,7 +525,7 @@ fn update_user_rejects_custom_field_value2_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
                 "custom_field_value1" : "xxxxx", "custom_field_value2" : "aaaaaaaaaaaaa",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "消费30元，获得3积分" }
             ),
         ),
@@ -433,7 +544,7 @@ fn update_user_rejects_custom_field_value3_max_bytes() -> support::Negative<
                 "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
                 "custom_field_value1" : "xxxxx", "custom_field_value3" : "aaaaaaaaaaaaa",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "消费30元，获得3积分" }
             ),
         ),
@@ -600,14 +711,6 @@ mod async_client {
     #[tokio::test]
     async fn update_user_rejects_background_pic_url_max_bytes() {
         let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_record_balance_max_chars() {
-        let case = super::update_user_rejects_record_balance_max_chars();
         let mock = support::Mock::silent().await;
         let result = mock.client().general_card().update_user(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -804,14 +907,6 @@ mod blocking_client {
     #[test]
     fn update_user_rejects_background_pic_url_max_bytes() {
         let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_record_balance_max_chars() {
-        let case = super::update_user_rejects_record_balance_max_chars();
         let mock = support::BlockingMock::silent();
         let result = mock.client().general_card().update_user(&case.request);
         mock.check_rejected(result, &case);

@@ -67,6 +67,71 @@ fn activate_with_validity() -> support::Case<MemberCardActivateRequest> {
     }
 }
 
+///member_card.activate: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn activate_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
+        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
+        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
+        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
+        "membership_number" : "AAA00000001" }
+    );
+    support::accepts_limits::<
+        MemberCardActivateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "membership_number",
+                "max_bytes",
+                "/membership_number",
+                serde_json::Value::from("a".repeat(20)),
+            ),
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "background_pic_url",
+                "max_bytes",
+                "/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "init_bonus_record",
+                "max_bytes",
+                "/init_bonus_record",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "init_custom_field_value1",
+                "max_bytes",
+                "/init_custom_field_value1",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "init_custom_field_value2",
+                "max_bytes",
+                "/init_custom_field_value2",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "init_custom_field_value3",
+                "max_bytes",
+                "/init_custom_field_value3",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            ("activate_begin_time", "min", "/activate_begin_time", serde_json::json!(0)),
+            ("activate_end_time", "min", "/activate_end_time", serde_json::json!(0)),
+        ],
+    );
+}
+
 fn activate_rejects_membership_number_required() -> support::Negative<
     MemberCardActivateRequest,
 > {
@@ -318,21 +383,18 @@ fn set_activate_form_official() -> support::Case<MemberCardSetActivateFormReques
                     .can_modify(false)
                     .common_field_id_list([UserFormInfoFlag::Mobile])
                     .rich_field_list([
-                        FormRichField::new(
-                            FormFieldType::Radio,
-                            "兴趣",
-                            ["钢琴", "舞蹈", "足球"],
-                        ),
-                        FormRichField::new(
-                            FormFieldType::Select,
-                            "喜好",
-                            ["郭敬明", "韩寒", "南派三叔"],
-                        ),
-                        FormRichField::new(
-                            FormFieldType::CheckBox,
-                            "职业",
-                            ["赛车手", "旅行家"],
-                        ),
+                        FormRichField::new()
+                            .r#type(FormFieldType::Radio)
+                            .name("兴趣")
+                            .values(["钢琴", "舞蹈", "足球"]),
+                        FormRichField::new()
+                            .r#type(FormFieldType::Select)
+                            .name("喜好")
+                            .values(["郭敬明", "韩寒", "南派三叔"]),
+                        FormRichField::new()
+                            .r#type(FormFieldType::CheckBox)
+                            .name("职业")
+                            .values(["赛车手", "旅行家"]),
                     ]),
             )
             .optional_form(
@@ -344,8 +406,12 @@ fn set_activate_form_official() -> support::Case<MemberCardSetActivateFormReques
                     ])
                     .custom_field_list(["喜欢的电影"]),
             )
-            .service_statement(FormLink::new("会员守则", "https://www.qq.com"))
-            .bind_old_card(FormLink::new("老会员绑定", "https://www.qq.com")),
+            .service_statement(
+                FormLink::new().name("会员守则").url("https://www.qq.com"),
+            )
+            .bind_old_card(
+                FormLink::new().name("老会员绑定").url("https://www.qq.com"),
+            ),
         method: "POST",
         path: "/card/membercard/activateuserform/set",
         fixed_query: &[],
@@ -402,6 +468,84 @@ fn set_activate_form_seed() -> support::Case<MemberCardSetActivateFormRequest> {
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///member_card.set_activate_form: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn set_activate_form_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
+        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
+        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
+        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
+        "required_form" : { "can_modify" : false, "common_field_id_list" :
+        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
+        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
+        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
+        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
+        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
+        "会员守则", "url" : "https://www.qq.com" } }
+    );
+    support::accepts_limits::<
+        MemberCardSetActivateFormRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "required_form.rich_field_list",
+                "max_items",
+                "/required_form/rich_field_list",
+                serde_json::json!(
+                    [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
+                    ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
+                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
+                    "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
+                    "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
+                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
+                    "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
+                    "舞蹈", "足球"] }]
+                ),
+            ),
+            (
+                "required_form.rich_field_list[0].name",
+                "max_bytes",
+                "/required_form/rich_field_list",
+                serde_json::json!(
+                    [{ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" :
+                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
+                    "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
+                    ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业",
+                    "type" : "FORM_FIELD_CHECK_BOX", "values" : ["赛车手",
+                    "旅行家"] }]
+                ),
+            ),
+            (
+                "required_form.custom_field_list",
+                "max_items",
+                "/required_form/custom_field_list",
+                serde_json::json!(["x", "x", "x", "x", "x"]),
+            ),
+            (
+                "service_statement.name",
+                "max_bytes",
+                "/service_statement/name",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "service_statement.url",
+                "max_bytes",
+                "/service_statement/url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+        ],
+    );
 }
 
 fn set_activate_form_rejects_card_id_required() -> support::Negative<
@@ -535,7 +679,7 @@ fn set_activate_form_rejects_required_form_rich_field_list_0_type_enum() -> supp
     }
 }
 
-fn set_activate_form_rejects_required_form_rich_field_list_0_name_required() -> support::Negative<
+fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() -> support::Negative<
     MemberCardSetActivateFormRequest,
 > {
     support::Negative {
@@ -547,42 +691,17 @@ fn set_activate_form_rejects_required_form_rich_field_list_0_name_required() -> 
                 ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
                 "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
                 "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.rich_field_list[0].name",
-        rule: "required",
-    }
-}
-
-fn set_activate_form_rejects_required_form_rich_field_list_0_values_min_items() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : [] }, { "name" : "喜好", "type"
+                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" :
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" : "FORM_FIELD_RADIO",
+                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type"
                 : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒", "南派三叔"]
                 }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values" :
                 ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
                 "会员守则", "url" : "https://www.qq.com" } }
             ),
         ),
-        field: "required_form.rich_field_list[0].values",
-        rule: "min_items",
+        field: "required_form.rich_field_list[0].name",
+        rule: "max_bytes",
     }
 }
 
@@ -665,7 +784,7 @@ fn set_activate_form_rejects_required_form_custom_field_list_0_required() -> sup
     }
 }
 
-fn set_activate_form_rejects_service_statement_name_required() -> support::Negative<
+fn set_activate_form_rejects_service_statement_name_max_bytes() -> support::Negative<
     MemberCardSetActivateFormRequest,
 > {
     support::Negative {
@@ -682,36 +801,12 @@ fn set_activate_form_rejects_service_statement_name_required() -> support::Negat
                 { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
                 ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
                 "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "", "url" : "https://www.qq.com" } }
+                "service_statement" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "url" : "https://www.qq.com" } }
             ),
         ),
         field: "service_statement.name",
-        rule: "required",
-    }
-}
-
-fn set_activate_form_rejects_service_statement_url_required() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" : "" } }
-            ),
-        ),
-        field: "service_statement.url",
-        rule: "required",
+        rule: "max_bytes",
     }
 }
 
@@ -769,6 +864,29 @@ fn user_info_official() -> support::Case<MemberCardUserInfoRequest> {
     }
 }
 
+///member_card.user_info: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn user_info_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
+    );
+    support::accepts_limits::<
+        MemberCardUserInfoRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+        ],
+    );
+}
+
 fn user_info_rejects_card_id_required() -> support::Negative<MemberCardUserInfoRequest> {
     support::Negative {
         request: support::request(
@@ -819,7 +937,7 @@ fn user_info_rejects_code_max_bytes() -> support::Negative<MemberCardUserInfoReq
     }
 }
 
-///member_card.update_user — example `official` (official 创建会员卡 page, 7 更新会员信息 (POST数据示例 and 返回数据), as quoted verbatim in wechatpy's docs; its full-width commas after custom_field_value1/2 repaired and its record_balance (50 bytes, over the 14 汉字 limit) shortened from 购买焦糖玛琪朵一杯，扣除金额30元。).
+///member_card.update_user — example `official` (official 创建会员卡 page, 7 更新会员信息 (POST数据示例 and 返回数据), as quoted verbatim in wechatpy's docs; its full-width commas after custom_field_value1/2 repaired).
 fn update_user_official() -> support::Case<MemberCardUpdateUserRequest> {
     support::Case {
         request: MemberCardUpdateUserRequest::new(
@@ -832,7 +950,7 @@ fn update_user_official() -> support::Case<MemberCardUpdateUserRequest> {
             .record_bonus("消费30元，获得3积分")
             .balance(3000)
             .add_balance(-30)
-            .record_balance("购买焦糖玛琪朵一杯，扣除30元")
+            .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
             .custom_field_value1("xxxxx")
             .custom_field_value2("xxxxx")
             .notify_optional(
@@ -853,7 +971,7 @@ fn update_user_official() -> support::Case<MemberCardUpdateUserRequest> {
             "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
             "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
             "is_notify_custom_field1" : true }, "record_balance" :
-            "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+            "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
             "消费30元，获得3积分" }
         ),
         reply: serde_json::json!(
@@ -896,7 +1014,7 @@ fn shortcut_add_balance() -> support::Case<MemberCardUpdateUserRequest> {
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI",
             )
             .add_balance(-30)
-            .record_balance("购买焦糖玛琪朵一杯，扣除30元"),
+            .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。"),
         method: "POST",
         path: "/card/membercard/updateuser",
         fixed_query: &[],
@@ -905,13 +1023,73 @@ fn shortcut_add_balance() -> support::Case<MemberCardUpdateUserRequest> {
         body: serde_json::json!(
             { "add_balance" : - 30, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
             "179011264953", "record_balance" :
-            "购买焦糖玛琪朵一杯，扣除30元" }
+            "购买焦糖玛琪朵一杯，扣除金额30元。" }
         ),
         reply: serde_json::json!(
             { "errcode" : 0, "errmsg" : "ok", "openid" : "oFS7Fjl0WsZ9AMZqrI80nbIq8xrA",
             "result_balance" : 200, "result_bonus" : 100 }
         ),
     }
+}
+
+///member_card.update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn update_user_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
+        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
+        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
+        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
+        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
+        "is_notify_custom_field1" : true }, "record_balance" :
+        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
+        "消费30元，获得3积分" }
+    );
+    support::accepts_limits::<
+        MemberCardUpdateUserRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "background_pic_url",
+                "max_bytes",
+                "/background_pic_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "record_bonus",
+                "max_chars",
+                "/record_bonus",
+                serde_json::json!("券券券券券券券券券券券券券券"),
+            ),
+            (
+                "custom_field_value1",
+                "max_bytes",
+                "/custom_field_value1",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "custom_field_value2",
+                "max_bytes",
+                "/custom_field_value2",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+            (
+                "custom_field_value3",
+                "max_bytes",
+                "/custom_field_value3",
+                serde_json::json!("aaaaaaaaaaaa"),
+            ),
+        ],
+    );
 }
 
 fn update_user_rejects_code_required() -> support::Negative<
@@ -926,7 +1104,7 @@ fn update_user_rejects_code_required() -> support::Negative<
                 "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
                 "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" :
                 true, "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -948,7 +1126,7 @@ fn update_user_rejects_code_max_bytes() -> support::Negative<
                 "custom_field_value2" : "xxxxx", "notify_optional" : {
                 "is_notify_balance" : true, "is_notify_bonus" : true,
                 "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -969,7 +1147,7 @@ fn update_user_rejects_card_id_required() -> support::Negative<
                 "xxxxx", "custom_field_value2" : "xxxxx", "notify_optional" : {
                 "is_notify_balance" : true, "is_notify_bonus" : true,
                 "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -990,7 +1168,7 @@ fn update_user_rejects_card_id_max_bytes() -> support::Negative<
                 "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
                 "xxxxx", "notify_optional" : { "is_notify_balance" : true,
                 "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "消费30元，获得3积分" }
             ),
         ),
@@ -1012,7 +1190,7 @@ fn update_user_rejects_background_pic_url_max_bytes() -> support::Negative<
                 "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
                 "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" :
                 true, "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -1033,32 +1211,11 @@ fn update_user_rejects_record_bonus_max_chars() -> support::Negative<
                 "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
                 "xxxxx", "notify_optional" : { "is_notify_balance" : true,
                 "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "券券券券券券券券券券券券券券券" }
             ),
         ),
         field: "record_bonus",
-        rule: "max_chars",
-    }
-}
-
-fn update_user_rejects_record_balance_max_chars() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
-                "xxxxx", "notify_optional" : { "is_notify_balance" : true,
-                "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "券券券券券券券券券券券券券券券",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "record_balance",
         rule: "max_chars",
     }
 }
@@ -1076,7 +1233,7 @@ fn update_user_rejects_custom_field_value1_max_bytes() -> support::Negative<
                 "custom_field_value2" : "xxxxx", "notify_optional" : {
                 "is_notify_balance" : true, "is_notify_bonus" : true,
                 "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -1097,7 +1254,7 @@ fn update_user_rejects_custom_field_value2_max_bytes() -> support::Negative<
                 "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
                 "aaaaaaaaaaaaa", "notify_optional" : { "is_notify_balance" : true,
                 "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除30元",
+                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
                 "record_bonus" : "消费30元，获得3积分" }
             ),
         ),
@@ -1119,7 +1276,7 @@ fn update_user_rejects_custom_field_value3_max_bytes() -> support::Negative<
                 "xxxxx", "custom_field_value3" : "aaaaaaaaaaaaa", "notify_optional" : {
                 "is_notify_balance" : true, "is_notify_bonus" : true,
                 "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除30元", "record_bonus" :
+                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
                 "消费30元，获得3积分" }
             ),
         ),
@@ -1147,6 +1304,21 @@ fn activate_url_built() -> support::Case<MemberCardActivateUrlRequest> {
             }
         ),
     }
+}
+
+///member_card.activate_url: each limit reached from the `built` example, exactly at its bound, passes validation.
+#[test]
+fn activate_url_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
+    );
+    support::accepts_limits::<
+        MemberCardActivateUrlRequest,
+        _,
+    >(
+        base,
+        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+    );
 }
 
 fn activate_url_rejects_card_id_required() -> support::Negative<
@@ -1385,16 +1557,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_0_name_required() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_0_values_min_items() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_values_min_items();
+    async fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() {
+        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().set_activate_form(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1425,16 +1589,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_activate_form_rejects_service_statement_name_required() {
-        let case = super::set_activate_form_rejects_service_statement_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_service_statement_url_required() {
-        let case = super::set_activate_form_rejects_service_statement_url_required();
+    async fn set_activate_form_rejects_service_statement_name_max_bytes() {
+        let case = super::set_activate_form_rejects_service_statement_name_max_bytes();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().set_activate_form(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1524,7 +1680,7 @@ mod async_client {
                 "179011264953",
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI",
                 -30,
-                "购买焦糖玛琪朵一杯，扣除30元",
+                "购买焦糖玛琪朵一杯，扣除金额30元。",
             )
             .await;
         mock.check_reply(reply, &case).await;
@@ -1573,14 +1729,6 @@ mod async_client {
     #[tokio::test]
     async fn update_user_rejects_record_bonus_max_chars() {
         let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_record_balance_max_chars() {
-        let case = super::update_user_rejects_record_balance_max_chars();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().update_user(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1831,16 +1979,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_0_name_required() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_0_values_min_items() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_values_min_items();
+    fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() {
+        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().set_activate_form(&case.request);
         mock.check_rejected(result, &case);
@@ -1871,16 +2011,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_activate_form_rejects_service_statement_name_required() {
-        let case = super::set_activate_form_rejects_service_statement_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_service_statement_url_required() {
-        let case = super::set_activate_form_rejects_service_statement_url_required();
+    fn set_activate_form_rejects_service_statement_name_max_bytes() {
+        let case = super::set_activate_form_rejects_service_statement_name_max_bytes();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().set_activate_form(&case.request);
         mock.check_rejected(result, &case);
@@ -1969,7 +2101,7 @@ mod blocking_client {
                 "179011264953",
                 "p1Pj9jr90_SQRaVqYI239Ka1erkI",
                 -30,
-                "购买焦糖玛琪朵一杯，扣除30元",
+                "购买焦糖玛琪朵一杯，扣除金额30元。",
             );
         mock.check_reply(reply, &case);
     }
@@ -2017,14 +2149,6 @@ mod blocking_client {
     #[test]
     fn update_user_rejects_record_bonus_max_chars() {
         let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_record_balance_max_chars() {
-        let case = super::update_user_rejects_record_balance_max_chars();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().update_user(&case.request);
         mock.check_rejected(result, &case);

@@ -40,6 +40,37 @@ fn add_official() -> support::Case<PayGiftAddRequest> {
     }
 }
 
+///pay_gift.add: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn add_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
+        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
+        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
+    );
+    support::accepts_limits::<
+        PayGiftAddRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "rule_info.base_info.begin_time",
+                "min",
+                "/rule_info/base_info/begin_time",
+                serde_json::json!(0),
+            ),
+            (
+                "rule_info.member_rule.card_id",
+                "max_bytes",
+                "/rule_info/member_rule/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+        ],
+    );
+}
+
 fn add_rejects_rule_info_type_enum() -> support::Negative<PayGiftAddRequest> {
     support::Negative {
         request: support::request(
@@ -52,6 +83,21 @@ fn add_rejects_rule_info_type_enum() -> support::Negative<PayGiftAddRequest> {
         ),
         field: "rule_info.type",
         rule: "enum",
+    }
+}
+
+fn add_rejects_rule_info_type_required() -> support::Negative<PayGiftAddRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
+                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
+                20000 } } }
+            ),
+        ),
+        field: "rule_info.type",
+        rule: "required",
     }
 }
 
@@ -68,6 +114,23 @@ fn add_rejects_rule_info_base_info_mchid_list_0_required() -> support::Negative<
             ),
         ),
         field: "rule_info.base_info.mchid_list[0]",
+        rule: "required",
+    }
+}
+
+fn add_rejects_rule_info_base_info_mchid_list_required() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217 }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
+                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.base_info.mchid_list",
         rule: "required",
     }
 }
@@ -89,6 +152,23 @@ fn add_rejects_rule_info_base_info_begin_time_min() -> support::Negative<
     }
 }
 
+fn add_rejects_rule_info_base_info_begin_time_required() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "end_time" : 1580317217, "mchid_list" :
+                ["123", "456"] }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
+                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.base_info.begin_time",
+        rule: "required",
+    }
+}
+
 fn add_rejects_rule_info_base_info_end_time_min() -> support::Negative<
     PayGiftAddRequest,
 > {
@@ -106,6 +186,23 @@ fn add_rejects_rule_info_base_info_end_time_min() -> support::Negative<
     }
 }
 
+fn add_rejects_rule_info_base_info_end_time_required() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "mchid_list"
+                : ["123", "456"] }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
+                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.base_info.end_time",
+        rule: "required",
+    }
+}
+
 fn add_rejects_rule_info_base_info_begin_time_order() -> support::Negative<
     PayGiftAddRequest,
 > {
@@ -120,6 +217,20 @@ fn add_rejects_rule_info_base_info_begin_time_order() -> support::Negative<
         ),
         field: "rule_info.base_info.begin_time",
         rule: "order",
+    }
+}
+
+fn add_rejects_rule_info_base_info_required() -> support::Negative<PayGiftAddRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "member_rule" : { "card_id" : "abcdefg", "jump_url" :
+                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.base_info",
+        rule: "required",
     }
 }
 
@@ -158,6 +269,57 @@ fn add_rejects_rule_info_member_rule_card_id_max_bytes() -> support::Negative<
     }
 }
 
+fn add_rejects_rule_info_member_rule_card_id_required_2() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "jump_url"
+                : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.member_rule.card_id",
+        rule: "required",
+    }
+}
+
+fn add_rejects_rule_info_member_rule_least_cost_required() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
+                : "abcdefg", "jump_url" : "www.qq.com", "max_cost" : 20000 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.member_rule.least_cost",
+        rule: "required",
+    }
+}
+
+fn add_rejects_rule_info_member_rule_max_cost_required() -> support::Negative<
+    PayGiftAddRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
+                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2 }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.member_rule.max_cost",
+        rule: "required",
+    }
+}
+
 fn add_rejects_rule_info_member_rule_least_cost_order() -> support::Negative<
     PayGiftAddRequest,
 > {
@@ -172,6 +334,20 @@ fn add_rejects_rule_info_member_rule_least_cost_order() -> support::Negative<
         ),
         field: "rule_info.member_rule.least_cost",
         rule: "order",
+    }
+}
+
+fn add_rejects_rule_info_member_rule_required() -> support::Negative<PayGiftAddRequest> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+                1580317217, "mchid_list" : ["123", "456"] }, "type" :
+                "RULE_TYPE_PAY_MEMBER_CARD" } }
+            ),
+        ),
+        field: "rule_info.member_rule",
+        rule: "required",
     }
 }
 
@@ -234,6 +410,16 @@ fn batch_get_official() -> support::Case<PayGiftBatchGetRequest> {
     }
 }
 
+///pay_gift.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn batch_get_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "count" : 1, "effective" : true, "offset" : 0, "type" :
+        "RULE_TYPE_PAY_MEMBER_CARD" }
+    );
+    support::accepts_limits::<PayGiftBatchGetRequest, _>(base, []);
+}
+
 fn batch_get_rejects_type_enum() -> support::Negative<PayGiftBatchGetRequest> {
     support::Negative {
         request: support::request(
@@ -293,8 +479,24 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn add_rejects_rule_info_type_required() {
+        let case = super::add_rejects_rule_info_type_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn add_rejects_rule_info_base_info_mchid_list_0_required() {
         let case = super::add_rejects_rule_info_base_info_mchid_list_0_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn add_rejects_rule_info_base_info_mchid_list_required() {
+        let case = super::add_rejects_rule_info_base_info_mchid_list_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().pay_gift().add(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -309,6 +511,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn add_rejects_rule_info_base_info_begin_time_required() {
+        let case = super::add_rejects_rule_info_base_info_begin_time_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn add_rejects_rule_info_base_info_end_time_min() {
         let case = super::add_rejects_rule_info_base_info_end_time_min();
         let mock = support::Mock::silent().await;
@@ -317,8 +527,24 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn add_rejects_rule_info_base_info_end_time_required() {
+        let case = super::add_rejects_rule_info_base_info_end_time_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn add_rejects_rule_info_base_info_begin_time_order() {
         let case = super::add_rejects_rule_info_base_info_begin_time_order();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn add_rejects_rule_info_base_info_required() {
+        let case = super::add_rejects_rule_info_base_info_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().pay_gift().add(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -341,8 +567,40 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn add_rejects_rule_info_member_rule_card_id_required_2() {
+        let case = super::add_rejects_rule_info_member_rule_card_id_required_2();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn add_rejects_rule_info_member_rule_least_cost_required() {
+        let case = super::add_rejects_rule_info_member_rule_least_cost_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn add_rejects_rule_info_member_rule_max_cost_required() {
+        let case = super::add_rejects_rule_info_member_rule_max_cost_required();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn add_rejects_rule_info_member_rule_least_cost_order() {
         let case = super::add_rejects_rule_info_member_rule_least_cost_order();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().pay_gift().add(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn add_rejects_rule_info_member_rule_required() {
+        let case = super::add_rejects_rule_info_member_rule_required();
         let mock = support::Mock::silent().await;
         let result = mock.client().pay_gift().add(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -417,8 +675,24 @@ mod blocking_client {
     }
 
     #[test]
+    fn add_rejects_rule_info_type_required() {
+        let case = super::add_rejects_rule_info_type_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn add_rejects_rule_info_base_info_mchid_list_0_required() {
         let case = super::add_rejects_rule_info_base_info_mchid_list_0_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn add_rejects_rule_info_base_info_mchid_list_required() {
+        let case = super::add_rejects_rule_info_base_info_mchid_list_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().pay_gift().add(&case.request);
         mock.check_rejected(result, &case);
@@ -433,6 +707,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn add_rejects_rule_info_base_info_begin_time_required() {
+        let case = super::add_rejects_rule_info_base_info_begin_time_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn add_rejects_rule_info_base_info_end_time_min() {
         let case = super::add_rejects_rule_info_base_info_end_time_min();
         let mock = support::BlockingMock::silent();
@@ -441,8 +723,24 @@ mod blocking_client {
     }
 
     #[test]
+    fn add_rejects_rule_info_base_info_end_time_required() {
+        let case = super::add_rejects_rule_info_base_info_end_time_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn add_rejects_rule_info_base_info_begin_time_order() {
         let case = super::add_rejects_rule_info_base_info_begin_time_order();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn add_rejects_rule_info_base_info_required() {
+        let case = super::add_rejects_rule_info_base_info_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().pay_gift().add(&case.request);
         mock.check_rejected(result, &case);
@@ -465,8 +763,40 @@ mod blocking_client {
     }
 
     #[test]
+    fn add_rejects_rule_info_member_rule_card_id_required_2() {
+        let case = super::add_rejects_rule_info_member_rule_card_id_required_2();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn add_rejects_rule_info_member_rule_least_cost_required() {
+        let case = super::add_rejects_rule_info_member_rule_least_cost_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn add_rejects_rule_info_member_rule_max_cost_required() {
+        let case = super::add_rejects_rule_info_member_rule_max_cost_required();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn add_rejects_rule_info_member_rule_least_cost_order() {
         let case = super::add_rejects_rule_info_member_rule_least_cost_order();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().pay_gift().add(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn add_rejects_rule_info_member_rule_required() {
+        let case = super::add_rejects_rule_info_member_rule_required();
         let mock = support::BlockingMock::silent();
         let result = mock.client().pay_gift().add(&case.request);
         mock.check_rejected(result, &case);

@@ -47,6 +47,62 @@ fn submit_official() -> support::Case<SubMerchantSubmitRequest> {
     }
 }
 
+///sub_merchant.submit: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn submit_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
+        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
+    );
+    support::accepts_limits::<
+        SubMerchantSubmitRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "info.brand_name",
+                "max_chars",
+                "/info/brand_name",
+                serde_json::json!("券券券券券券券券券券券券"),
+            ),
+            (
+                "info.app_id",
+                "max_bytes",
+                "/info/app_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            (
+                "info.logo_url",
+                "max_bytes",
+                "/info/logo_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "info.protocol",
+                "max_bytes",
+                "/info/protocol",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            ("info.end_time", "min", "/info/end_time", serde_json::json!(0)),
+            (
+                "info.agreement_media_id",
+                "max_bytes",
+                "/info/agreement_media_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            (
+                "info.operator_media_id",
+                "max_bytes",
+                "/info/operator_media_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+        ],
+    );
+}
+
 fn submit_rejects_info_brand_name_required() -> support::Negative<
     SubMerchantSubmitRequest,
 > {
@@ -264,6 +320,63 @@ fn update_official() -> support::Case<SubMerchantUpdateRequest> {
             1438790559 } }
         ),
     }
+}
+
+///sub_merchant.update: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn update_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
+        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
+        } }
+    );
+    support::accepts_limits::<
+        SubMerchantUpdateRequest,
+        _,
+    >(
+        base,
+        [
+            (
+                "info.brand_name",
+                "max_chars",
+                "/info/brand_name",
+                serde_json::json!("券券券券券券券券券券券券"),
+            ),
+            (
+                "info.app_id",
+                "max_bytes",
+                "/info/app_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            (
+                "info.logo_url",
+                "max_bytes",
+                "/info/logo_url",
+                serde_json::Value::from("a".repeat(128)),
+            ),
+            (
+                "info.protocol",
+                "max_bytes",
+                "/info/protocol",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            ("info.end_time", "min", "/info/end_time", serde_json::json!(0)),
+            (
+                "info.agreement_media_id",
+                "max_bytes",
+                "/info/agreement_media_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+            (
+                "info.operator_media_id",
+                "max_bytes",
+                "/info/operator_media_id",
+                serde_json::Value::from("a".repeat(36)),
+            ),
+        ],
+    );
 }
 
 fn update_rejects_info_brand_name_required() -> support::Negative<
@@ -492,6 +605,24 @@ fn batch_get_official() -> support::Case<SubMerchantBatchGetRequest> {
             1438790559 }], "next_begin_id" : 13 }
         ),
     }
+}
+
+///sub_merchant.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn batch_get_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
+    );
+    support::accepts_limits::<
+        SubMerchantBatchGetRequest,
+        _,
+    >(
+        base,
+        [
+            ("limit", "min", "/limit", serde_json::json!(1)),
+            ("limit", "max", "/limit", serde_json::json!(100)),
+        ],
+    );
 }
 
 fn batch_get_rejects_limit_min() -> support::Negative<SubMerchantBatchGetRequest> {

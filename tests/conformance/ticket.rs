@@ -60,6 +60,41 @@ fn boarding_pass_checkin_cancel() -> support::Case<TicketBoardingPassCheckinRequ
     }
 }
 
+///ticket.boarding_pass_checkin: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn boarding_pass_checkin_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "class" : "舱等", "code" :
+        "198374613512", "etkt_bnr" : "7812345678901", "is_cancel" : false,
+        "passenger_name" : "乘客姓名", "qrcode_data" : "二维码数据", "seat" :
+        "座位号" }
+    );
+    support::accepts_limits::<
+        TicketBoardingPassCheckinRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            (
+                "passenger_name",
+                "max_chars",
+                "/passenger_name",
+                serde_json::json!("券券券券券券券券券券券券券券券"),
+            ),
+            ("class", "max_chars", "/class", serde_json::json!("券券券券券")),
+            ("etkt_bnr", "max_bytes", "/etkt_bnr", serde_json::json!("aaaaaaaaaaaaaa")),
+            ("boarding_time", "min", "/boarding_time", serde_json::json!(0)),
+        ],
+    );
+}
+
 fn boarding_pass_checkin_rejects_code_required() -> support::Negative<
     TicketBoardingPassCheckinRequest,
 > {
@@ -283,6 +318,32 @@ fn meeting_ticket_update_user_with_times() -> support::Case<
     }
 }
 
+///ticket.meeting_ticket_update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn meeting_ticket_update_user_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "pXch-jvdwkJjY7evUFV-sGsoMl7A", "code" : "717523732898", "entrance"
+        : "东北门", "seat_number" : "2排15号", "zone" : "C区" }
+    );
+    support::accepts_limits::<
+        TicketMeetingTicketUpdateUserRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            ("begin_time", "min", "/begin_time", serde_json::json!(0)),
+            ("end_time", "min", "/end_time", serde_json::json!(0)),
+        ],
+    );
+}
+
 fn meeting_ticket_update_user_rejects_code_required() -> support::Negative<
     TicketMeetingTicketUpdateUserRequest,
 > {
@@ -451,6 +512,33 @@ fn movie_ticket_update_user_official() -> support::Case<
     }
 }
 
+///ticket.movie_ticket_update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn movie_ticket_update_user_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "277217129962", "duration"
+        : 120, "screening_room" : "5号影厅", "seat_number" : ["5排14号",
+        "5排15号"], "show_time" : 1408493192, "ticket_class" : "4D" }
+    );
+    support::accepts_limits::<
+        TicketMovieTicketUpdateUserRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            (
+                "card_id",
+                "max_bytes",
+                "/card_id",
+                serde_json::Value::from("a".repeat(32)),
+            ),
+            ("show_time", "min", "/show_time", serde_json::json!(0)),
+            ("duration", "min", "/duration", serde_json::json!(0)),
+        ],
+    );
+}
+
 fn movie_ticket_update_user_rejects_code_required() -> support::Negative<
     TicketMovieTicketUpdateUserRequest,
 > {
@@ -568,6 +656,24 @@ fn lucky_money_update_balance_official_v2() -> support::Case<
         ),
         reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
     }
+}
+
+///ticket.lucky_money_update_balance: each limit reached from the `official_v2` example, exactly at its bound, passes validation.
+#[test]
+fn lucky_money_update_balance_accepts_every_limit() {
+    let base = serde_json::json!(
+        { "balance" : 1231231, "card_id" : "xxxx_card_id", "code" : "12312313" }
+    );
+    support::accepts_limits::<
+        TicketLuckyMoneyUpdateBalanceRequest,
+        _,
+    >(
+        base,
+        [
+            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
+            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
+        ],
+    );
 }
 
 fn lucky_money_update_balance_rejects_code_required() -> support::Negative<

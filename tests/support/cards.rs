@@ -14,6 +14,7 @@ pub fn discount_card(stock: i64) -> CardCreateRequest {
         "9折优惠券",
         "Color010",
         "到店使用",
+        "凭此券到店消费享9折优惠",
         DateInfo::new(DateType::FixTerm).fixed_term(30),
         Sku::new(stock),
     )
@@ -30,11 +31,12 @@ pub fn member_card() -> CardCreateRequest {
         "会员卡",
         "Color010",
         "出示会员卡",
+        "会员到店消费享9折优惠",
         DateInfo::new(DateType::Permanent),
         Sku::new(100),
     );
     CardCreateRequest::new(
-        Card::new(CardType::MemberCard).member_card(MemberCard::new(base).prerogative("9折")),
+        Card::new(CardType::MemberCard).member_card(MemberCard::new(base, "9折", false, false)),
     )
 }
 
@@ -46,4 +48,5 @@ pub async fn create_discount(client: &wechat_card::Client, stock: i64) -> String
         .await
         .unwrap()
         .card_id
+        .expect("card_id")
 }

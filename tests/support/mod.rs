@@ -334,3 +334,29 @@ impl BlockingMock {
         );
     }
 }
+
+/// Sets each row's value at its JSON pointer in `base`, decodes the request
+/// and asserts it passes validation: every limit at its bound is allowed by the docs.
+/// The row names the field and the rule, so a failure says which limit was refused.
+pub fn accepts_limits<R, const N: usize>(base: Value, rows: [(&str, &str, &str, Value); N])
+where
+    R: DeserializeOwned + wechat_card::validate::Validate,
+{
+    let today = wechat_card::validate::china_today();
+    for (field, rule, pointer, value) in rows {
+        let mut doc = base.clone();
+        let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+        let key = key.replace("~1", "/").replace("~0", "~");
+        match doc.pointer_mut(parent).expect("the parent exists") {
+            Value::Object(map) => {
+                map.insert(key, value);
+            }
+            Value::Array(items) => items[key.parse::<usize>().expect("an index")] = value,
+            other => panic!("cannot patch {pointer} inside {other}"),
+        }
+        let request: R = serde_json::from_value(doc).expect("well-typed JSON");
+        if let Err(violations) = request.check(today) {
+            panic!("`{field}` at its {rule} bound was refused: {violations:?}");
+        }
+    }
+}

@@ -455,7 +455,7 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
     if model.encoding == Encoding::Query {
         for f in &model.fields {
             let (wire, field) = (&f.wire, ident(&f.rust));
-            if f.required {
+            if f.plain {
                 first.push(quote!((#wire, self.#field.to_string())));
             } else {
                 then.push(
@@ -492,7 +492,7 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             let (mut first, mut then) = (Vec::new(), Vec::new());
             for f in &model.fields {
                 let field = ident(&f.rust);
-                if f.required {
+                if f.plain {
                     first.push(part(f, quote!(&self.#field)));
                 } else {
                     let p = part(f, quote!(v));
@@ -517,7 +517,7 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
         .filter(|f| f.secret)
         .map(|f| {
             let field = ident(&f.rust);
-            if f.required {
+            if f.plain {
                 quote!(Some(self.#field.as_str()))
             } else {
                 quote!(self.#field.as_deref())

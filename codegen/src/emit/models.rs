@@ -67,12 +67,12 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let fields = model.fields.iter().map(|f| {
         let rust = ident(&f.rust);
         let ty = field_type(&f.shape.ty);
-        let doc = doc_attrs(&field_doc(f));
+        let doc = doc_attrs(&field_doc(model, f));
         let rename = (f.wire != f.rust).then(|| {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
-        if f.required {
+        if f.plain {
             quote! { #doc #rename pub #rust: #ty, }
         } else {
             quote! {
@@ -94,6 +94,32 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
             let wire = &f.wire;
             quote!(self.#rust.collect_unknown(&crate::model::join(path, #wire), out);)
         });
+    // What a reply left out of the fields the docs require (of requests, and so list
+    // as always there): observable, never an error.
+    let missing: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter(|f| {
+            model.response_side && (f.required || matches!(f.shape.ty.leaf(), Ty::Model(_)))
+        })
+        .map(|f| {
+            let (rust, wire) = (ident(&f.rust), &f.wire);
+            let nested = matches!(f.shape.ty.leaf(), Ty::Model(_)).then(
+                || quote!(self.#rust.collect_missing(&crate::model::join(path, #wire), out);),
+            );
+            let absent = f.required.then(
+                || quote!(crate::model::note_missing(path, #wire, self.#rust.is_none(), out);),
+            );
+            quote!(#absent #nested)
+        })
+        .collect();
+    let missing = (!missing.is_empty()).then(|| {
+        quote! {
+            fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+                #(#missing)*
+            }
+        }
+    });
     let has_secret = model.fields.iter().any(|f| f.secret);
     let derive_debug = (!has_secret).then(|| quote!(Debug,));
     let debug = has_secret.then(|| secret_debug(model));
@@ -105,7 +131,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
                     crate::response::from_json(body)
                 }
 
-                fn take_envelope(&mut self) -> (i64, String) {
+                fn take_envelope(&mut self) -> Result<(i64, String), String> {
                     crate::response::take_envelope(&mut self.extra)
                 }
             }
@@ -118,7 +144,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         pub struct #name {
             #(#fields)*
             /// Fields the spec does not describe: kept from replies, sent as they are in
-            /// requests.
+            /// requests (a described field's name here is refused: set the field).
             #[serde(flatten)]
             pub extra: serde_json::Map<String, serde_json::Value>,
         }
@@ -132,6 +158,8 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
                 crate::model::collect_extra(&self.extra, path, out);
                 #(#unknown)*
             }
+
+            #missing
         }
 
         impl Object for #name {
@@ -139,6 +167,8 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
                 &mut self.extra
             }
         }
+
+        impl crate::model::Lenient for #name {}
 
         #response
 
@@ -178,24 +208,17 @@ fn deserialize(model: &Model) -> TokenStream {
         .zip(&vars)
         .map(|((f, key), var)| {
             let wire = &f.wire;
-            if f.required {
-                quote! {
-                    Key::#key => {
-                        if #var.is_some() {
-                            return Err(serde::de::Error::duplicate_field(#wire));
-                        }
-                        #var = Some(map.next_value()?);
-                    }
-                }
-            } else {
-                // `null` is "absent", as with the derive's `Option` fields.
-                quote!(Key::#key => #var = map.next_value()?,)
+            // `Read` takes WeChat's habits in its stride: `null` is "absent", numbers
+            // may come as strings (see `crate::model::Lenient`). A key given twice is
+            // refused: which of the two was meant cannot be known.
+            quote! {
+                Key::#key => crate::model::read_once(&mut map, &mut #var, #wire)?,
             }
         });
     let inits = model.fields.iter().zip(&vars).map(|(f, var)| {
         let field = ident(&f.rust);
         let wire = &f.wire;
-        if f.required {
+        if f.plain {
             quote!(#field: #var.ok_or_else(|| serde::de::Error::missing_field(#wire))?,)
         } else {
             quote!(#field: #var,)
@@ -323,7 +346,9 @@ fn builder(model: &Model) -> TokenStream {
         if f.required {
             let (_, store) = parameter(&f.shape.ty, &field);
             // Shorthand where the argument is stored as it is.
-            if field == store.to_string() {
+            if !f.plain {
+                quote!(#field: Some(#store),)
+            } else if field == store.to_string() {
                 quote!(#field,)
             } else {
                 quote!(#field: #store,)
@@ -342,7 +367,7 @@ fn builder(model: &Model) -> TokenStream {
         )
     };
     let new_doc = doc_attrs(&new_doc);
-    let setters = model.fields.iter().filter(|f| !f.required).map(|f| {
+    let setters = model.fields.iter().filter(|f| !f.plain).map(|f| {
         let field = ident(&f.rust);
         let (ty, store) = parameter(&f.shape.ty, &field);
         let doc = doc_attrs(&format!("Sets [`{0}`](Self::{0}).", f.rust));
@@ -385,12 +410,22 @@ fn builder(model: &Model) -> TokenStream {
 
 fn validate(api: &Api, model: &Model) -> TokenStream {
     let name = ident(&model.name);
+    // A required field of a model that is also received is an `Option`: the rule is
+    // checked here, not by the type.
+    let presence = model
+        .fields
+        .iter()
+        .filter(|f| f.required && !f.plain)
+        .map(|f| {
+            let (wire, field) = (&f.wire, ident(&f.rust));
+            quote!(c.required(#wire, &self.#field);)
+        });
     let fields = model.fields.iter().filter_map(|f| {
         let wire = &f.wire;
         let field = ident(&f.rust);
         let value = format_ident!("v");
         let checks = value_checks(api, &f.shape, &value, 0)?;
-        Some(if f.required {
+        Some(if f.plain {
             quote! {
                 {
                     let (c, v) = (&mut c.at(#wire), &self.#field);
@@ -444,7 +479,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             let value = |n: &String| {
                 let f = model.field(n).expect("checked");
                 let field = ident(&f.rust);
-                if f.required {
+                if f.plain {
                     quote!(Some(self.#field))
                 } else {
                     quote!(self.#field)
@@ -457,7 +492,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             let lens = fields.iter().map(|n| {
                 let f = model.field(n).expect("checked");
                 let field = ident(&f.rust);
-                if f.required {
+                if f.plain {
                     quote!(self.#field.len())
                 } else {
                     quote!(self.#field.as_ref().map_or(0, Vec::len))
@@ -468,7 +503,10 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         }
         Rule::Check(check) => check_rule(api, model, check),
     });
-    let fields: Vec<TokenStream> = fields.collect();
+    // A described field given again through `extra` would go out twice, unchecked.
+    let wires: Vec<&String> = model.fields.iter().map(|f| &f.wire).collect();
+    let extra = (!wires.is_empty()).then(|| quote!(c.not_in_extra(&self.extra, &[#(#wires),*]);));
+    let fields: Vec<TokenStream> = presence.chain(fields).chain(extra).collect();
     let rules: Vec<TokenStream> = rules.collect();
     if fields.is_empty() && rules.is_empty() {
         return quote! {
@@ -612,10 +650,20 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
         let lit = wire_literal(&v.wire);
         quote!(Self::#rust => #lit,)
     });
+    // Old wire forms are read as the value they name (a string enum reads them by
+    // their text: `1` and `"1"` alike).
     let from_wire = def.variants.iter().map(|v| {
         let rust = ident(&v.rust);
-        let lit = wire_literal(&v.wire);
-        quote!(#lit => Self::#rust,)
+        let lits = std::iter::once(&v.wire)
+            .chain(&v.also)
+            .map(|w| match (w, def.is_int) {
+                (serde_json::Value::Number(n), false) => {
+                    let text = n.to_string();
+                    quote!(#text)
+                }
+                (w, _) => wire_literal(w),
+            });
+        quote!(#(#lits)|* => Self::#rust,)
     });
     let (accessor, accessor_doc, unknown_arm, from_other, serialize, deserialize, display) =
         if def.is_int {
@@ -625,7 +673,7 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
                 quote!(Self::Unknown(n) => *n,),
                 quote!(other => Self::Unknown(other),),
                 quote!(serializer.serialize_i64(self.as_i64())),
-                quote!(i64::deserialize(deserializer).map(Self::from)),
+                quote!(crate::model::deserialize_int_enum(deserializer)),
                 quote!(write!(f, "{}", self.as_i64())),
             )
         } else {
@@ -716,6 +764,8 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
                 }
             }
         }
+
+        impl crate::model::Lenient for #name {}
     }
 }
 
@@ -743,7 +793,7 @@ fn place(api: &Api, model: &Model, path: &[String]) -> (Place, Ty) {
     let mut place = Place::Direct(quote!(self));
     for f in &fields {
         let field = ident(&f.rust);
-        place = match (place, f.required) {
+        place = match (place, f.plain) {
             (Place::Direct(p), true) => Place::Direct(quote!(#p.#field)),
             (Place::Direct(p), false) => Place::Optional(quote!(#p.#field.as_ref())),
             (Place::Optional(p), true) => Place::Optional(quote!(#p.map(|v| &v.#field))),
@@ -770,9 +820,9 @@ fn equals(
     let (place, ty) = place(api, model, path);
     // How the value compares with the wire value: `by_ref` for method calls, `by_val`
     // for plain comparisons (a place of type `T`, or `v: &T` and `*v`).
-    let (op, direct_negate) = match place {
-        Place::Direct(_) if negate => (quote!(!=), true),
-        _ => (quote!(==), false),
+    let (op, direct_negate) = match negate {
+        true => (quote!(!=), true),
+        false => (quote!(==), false),
     };
     let compare = |by_ref: TokenStream, by_val: TokenStream| match (&ty, value) {
         (Ty::Enum(e), v) if api.enums[e].is_int => {
@@ -799,7 +849,7 @@ fn equals(
         Place::Optional(p) => {
             let test = compare(quote!(v), quote!(*v));
             if negate {
-                quote!(!#p.is_some_and(|v| #test))
+                quote!(#p.is_none_or(|v| #test))
             } else {
                 quote!(#p.is_some_and(|v| #test))
             }
@@ -813,7 +863,7 @@ fn is_set(api: &Api, model: &Model, path: &[String], want_set: bool) -> TokenStr
         // A field of this object: `self.x.is_some()` reads better than via `as_ref()`.
         let f = model.field(only).expect("checked by the loader");
         let field = ident(&f.rust);
-        return match (f.required, want_set) {
+        return match (f.plain, want_set) {
             (true, set) => quote!(#set),
             (false, true) => quote!(self.#field.is_some()),
             (false, false) => quote!(self.#field.is_none()),
@@ -856,10 +906,10 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
     if check.when.is_empty() {
         return quote!(#(#asserts)*);
     }
-    let conditions = check
-        .when
-        .iter()
-        .map(|(p, v)| equals(api, model, p, v, false));
+    let conditions = check.when.iter().map(|(p, v)| match v {
+        serde_json::Value::Null => is_set(api, model, p, false),
+        v => equals(api, model, p, v, false),
+    });
     quote! {
         if #(#conditions)&&* {
             #(#asserts)*

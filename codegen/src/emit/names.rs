@@ -75,7 +75,7 @@ pub fn rust_type(ty: &Ty) -> TokenStream {
 }
 
 /// The rustdoc lines of a field: its doc, constraints and note.
-pub fn field_doc(field: &Field) -> String {
+pub fn field_doc(model: &Model, field: &Field) -> String {
     let mut doc = field.doc.clone().unwrap_or_default();
     let mut rules: Vec<String> = field
         .shape
@@ -92,8 +92,15 @@ pub fn field_doc(field: &Field) -> String {
                 .map(|c| format!("each {}", c.describe())),
         );
     }
-    if field.required {
-        rules.insert(0, "required".into());
+    match (field.required, field.plain, model.request_side) {
+        (true, true, _) => rules.insert(0, "required".into()),
+        // An `Option`: the model is also read from replies, which may lack it.
+        (true, false, true) => rules.insert(0, "required when sent; a reply may lack it".into()),
+        (true, false, false) => rules.insert(
+            0,
+            "documented in every reply; `None` if WeChat left it out (see `missing_fields`)".into(),
+        ),
+        _ => {}
     }
     if !rules.is_empty() {
         if !doc.is_empty() {

@@ -11,7 +11,7 @@ use super::{GeneratedFile, render};
 use crate::examples;
 use crate::ir::*;
 use heck::ToSnakeCase;
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashSet};
@@ -65,6 +65,128 @@ pub struct Negative {
     pub runtime: Option<(String, Runtime)>,
     pub field: String,
     pub rule: &'static str,
+}
+
+/// A request with one value exactly at a limit of the spec: the docs allow it, so it
+/// must pass validation.
+pub struct Edge {
+    /// (model, field, rule): each is tested once, from the first example it fits.
+    key: (String, String, &'static str),
+    pub field: String,
+    pub rule: &'static str,
+    pub request: Value,
+}
+
+/// For each example, in turn, each limit reachable from its request set exactly at its
+/// bound (at most N bytes: N bytes; at most N items: N items; …); a limit is tested
+/// with the first example that reaches it (a member card's fields with the member-card
+/// example). Only cases the spec checker accepts as a whole are kept (a limit may clash
+/// with another rule).
+pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Vec<(&'a Example, Vec<Edge>)> {
+    let today = examples::china_today();
+    let mut tested = HashSet::new();
+    let mut out = Vec::new();
+    for x in &e.examples {
+        let mut walker = Walker {
+            api,
+            out: Vec::new(),
+            edges: Vec::new(),
+            seen: HashSet::new(),
+            names: HashSet::new(),
+            prefix: e.id.clone(),
+        };
+        walker.model(&e.request, &x.request, "", "", &mut HashSet::new());
+        let edges: Vec<Edge> = walker
+            .edges
+            .into_iter()
+            .filter(|edge| !tested.contains(&edge.key))
+            .filter(|edge| examples::check(api, &e.request, &edge.request, today).is_empty())
+            .collect();
+        tested.extend(edges.iter().map(|edge| edge.key.clone()));
+        if !edges.is_empty() {
+            out.push((x, edges));
+        }
+    }
+    out
+}
+
+/// `(pointer, value)` pairs that turn `base` into `new`: new keys and changed leaves,
+/// at the highest level where they differ (lists are replaced whole).
+fn diff(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Value)>) {
+    match (base, new) {
+        (Value::Object(b), Value::Object(n)) => {
+            for (k, v) in n {
+                let at = pointer_join(pointer, k);
+                match b.get(k) {
+                    Some(old) if old == v => {}
+                    Some(old) => diff(old, v, &at, out),
+                    None => out.push((at, v.clone())),
+                }
+            }
+        }
+        _ if base != new => out.push((pointer.to_owned(), new.clone())),
+        _ => {}
+    }
+}
+
+/// A JSON value as Rust: long runs of one character as `repeat`, the rest as `json!`.
+fn value_expr(v: &Value) -> TokenStream {
+    if let Value::String(s) = v {
+        let mut chars = s.chars();
+        if let Some(c) = chars.next() {
+            let n = s.chars().count();
+            if n > 16 && chars.all(|x| x == c) {
+                let (c, n) = (c.to_string(), Literal::usize_unsuffixed(n));
+                return quote!(serde_json::Value::from(#c.repeat(#n)));
+            }
+        }
+    }
+    let json = values::json(v);
+    quote!(serde_json::json!(#json))
+}
+
+/// One test per example that reaches a limit: every limit at its bound is accepted.
+/// Validation does not depend on the client flavour, so it runs once, without a client.
+fn edge_tests(api: &Api, e: &Endpoint) -> Vec<TokenStream> {
+    edges(api, e)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (x, edges))| edge_test(e, x, &edges, i == 0))
+        .collect()
+}
+
+fn edge_test(e: &Endpoint, x: &Example, edges: &[Edge], first: bool) -> TokenStream {
+    let base = &x.request;
+    // A row sets one value: the limit, or the smallest object holding it where the
+    // example lacks the field.
+    let rows = edges.iter().filter_map(|edge| {
+        let mut patches = Vec::new();
+        diff(base, &edge.request, "", &mut patches);
+        let [(pointer, value)] = &patches[..] else {
+            return None;
+        };
+        let (field, rule, value) = (&edge.field, edge.rule, value_expr(value));
+        Some(quote!((#field, #rule, #pointer, #value)))
+    });
+    let name = match first {
+        true => format_ident!("{}_accepts_every_limit", e.id),
+        false => format_ident!("{}_{}_accepts_every_limit", e.id, x.name),
+    };
+    let doc = format!(
+        "{}: each limit reached from the `{}` example, exactly at its bound, passes validation.",
+        e.full_id(),
+        x.name
+    );
+    let request = ident(&e.request);
+    let base = values::json(base);
+    quote! {
+        #[doc = #doc]
+        #[test]
+        fn #name() {
+            let base = serde_json::json!(#base);
+            support::accepts_limits::<#request, _>(base, [#(#rows),*]);
+        }
+    }
 }
 
 fn group(api: &Api, g: &Group) -> TokenStream {
@@ -132,6 +254,7 @@ fn group(api: &Api, g: &Group) -> TokenStream {
                 }
             });
         }
+        cases.extend(edge_tests(api, e));
         for n in negatives(api, e) {
             let case = format_ident!("{}", n.name);
             let body = values::json(&n.request);
@@ -289,6 +412,7 @@ pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
     let mut walker = Walker {
         api,
         out: Vec::new(),
+        edges: Vec::new(),
         seen: HashSet::new(),
         names: HashSet::new(),
         prefix: e.id.clone(),
@@ -324,6 +448,7 @@ pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
 struct Walker<'a> {
     api: &'a Api,
     out: Vec<Negative>,
+    edges: Vec<Edge>,
     /// (model, field, rule): a shared model's rule is tested once, where first reached.
     seen: HashSet<(String, String, &'static str)>,
     names: HashSet<String>,
@@ -404,6 +529,16 @@ impl Walker<'_> {
                 set(&mut doc, &fpointer, minimal);
             }
             self.shape(name, &f.wire, &f.shape, &doc, &fpointer, &fpath, stack);
+            // Required but an `Option` (the model is also received): leaving it out is
+            // a rule of the validator, so it gets its case.
+            let absent = (name.to_owned(), f.wire.clone(), "absent");
+            if f.required && !f.plain && self.seen.insert(absent) {
+                let mut d = doc.clone();
+                if let Some(obj) = d.pointer_mut(pointer).and_then(Value::as_object_mut) {
+                    obj.remove(&f.wire);
+                    self.push(d, fpath, "required", None);
+                }
+            }
         }
         for rule in &model.rules {
             self.rule(name, rule, doc.clone(), pointer, path);
@@ -427,6 +562,16 @@ impl Walker<'_> {
             let rule = check.rule_name();
             if !self.seen.insert((model.to_owned(), wire.to_owned(), rule)) {
                 continue;
+            }
+            if let Some(limit) = at_limit(api, shape, check, doc.pointer(pointer)) {
+                let mut d = doc.clone();
+                set(&mut d, pointer, limit);
+                self.edges.push(Edge {
+                    key: (model.to_owned(), wire.to_owned(), rule),
+                    field: path.to_owned(),
+                    rule,
+                    request: d,
+                });
             }
             if shape.ty == Ty::File {
                 // A file breaks its rules through its parts; its size only at run time
@@ -630,7 +775,10 @@ impl Walker<'_> {
         let api = self.api;
         let mut base = doc;
         for (p, v) in &check.when {
-            set_path(api, model, &mut base, pointer, p, v.clone());
+            match v {
+                Value::Null => remove_path(&mut base, pointer, p),
+                v => set_path(api, model, &mut base, pointer, p, v.clone()),
+            }
         }
         let mut cases: Vec<(FieldPath, Value)> = Vec::new();
         let mut with = |p: &FieldPath, edit: &dyn Fn(&mut Value)| {
@@ -711,6 +859,26 @@ fn different(api: &Api, ty: &Ty, v: &Value) -> Option<Value> {
             .map(|x| x.wire.clone())
             .find(|w| w != v)?,
         (_, v) => Value::from(format!("{}x", v.as_str()?)),
+    })
+}
+
+/// A value exactly at the bound of `check`, which the check accepts.
+fn at_limit(api: &Api, shape: &Shape, check: &Check, current: Option<&Value>) -> Option<Value> {
+    Some(match (check, &shape.ty) {
+        (Check::MaxBytes(n), Ty::String) => Value::from("a".repeat(*n as usize)),
+        (Check::MaxChars(n), Ty::String) => Value::from("券".repeat(*n as usize)),
+        (Check::Min(n), _) => Value::from(*n),
+        (Check::Max(n), _) => Value::from(*n),
+        (Check::MinItems(n), _) if *n > 0 => {
+            let item = item_of(api, shape, current)?;
+            Value::Array(vec![item; *n as usize])
+        }
+        // A hundred items say as much as ten thousand.
+        (Check::MaxItems(n), _) if *n <= 100 => {
+            let item = item_of(api, shape, current)?;
+            Value::Array(vec![item; *n as usize])
+        }
+        _ => return None,
     })
 }
 

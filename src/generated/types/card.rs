@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct Card {
     /// 卡券类型
     ///
-    /// *Required.*
-    pub card_type: CardType,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_type: Option<CardType>,
     /// 团购券 (card_type GROUPON)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groupon: Option<Box<GrouponCard>>,
@@ -51,7 +52,7 @@ pub struct Card {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus_ticket: Option<Box<BusTicketCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -60,7 +61,7 @@ impl Card {
     /// A value with the required `card_type`; set the others with the setters.
     pub fn new(card_type: CardType) -> Self {
         Self {
-            card_type,
+            card_type: Some(card_type),
             groupon: None,
             cash: None,
             discount: None,
@@ -74,6 +75,12 @@ impl Card {
             bus_ticket: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`card_type`](Self::card_type).
+    pub fn card_type(mut self, card_type: CardType) -> Self {
+        self.card_type = Some(card_type);
+        self
     }
 
     /// Sets [`groupon`](Self::groupon).
@@ -145,8 +152,9 @@ impl Card {
 
 impl Validate for Card {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_type"), &self.card_type);
+        c.required("card_type", &self.card_type);
+        if let Some(v) = &self.card_type {
+            let c = &mut c.at("card_type");
             c.known(v);
         }
         if let Some(v) = &self.groupon {
@@ -193,6 +201,23 @@ impl Validate for Card {
             let c = &mut c.at("bus_ticket");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "card_type",
+                "groupon",
+                "cash",
+                "discount",
+                "gift",
+                "general_coupon",
+                "member_card",
+                "scenic_ticket",
+                "movie_ticket",
+                "boarding_pass",
+                "meeting_ticket",
+                "bus_ticket",
+            ],
+        );
         c.exactly_one_of(
             &[
                 "groupon",
@@ -221,7 +246,7 @@ impl Validate for Card {
                 self.bus_ticket.is_some(),
             ],
         );
-        if self.card_type.as_str() == "GROUPON" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "GROUPON") {
             c.check(
                 "groupon",
                 self.groupon.is_some(),
@@ -229,7 +254,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "CASH" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "CASH") {
             c.check(
                 "cash",
                 self.cash.is_some(),
@@ -237,7 +262,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "DISCOUNT" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "DISCOUNT") {
             c.check(
                 "discount",
                 self.discount.is_some(),
@@ -245,7 +270,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "GIFT" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "GIFT") {
             c.check(
                 "gift",
                 self.gift.is_some(),
@@ -253,7 +278,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "GENERAL_COUPON" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "GENERAL_COUPON") {
             c.check(
                 "general_coupon",
                 self.general_coupon.is_some(),
@@ -261,7 +286,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "MEMBER_CARD" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "MEMBER_CARD") {
             c.check(
                 "member_card",
                 self.member_card.is_some(),
@@ -269,7 +294,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "SCENIC_TICKET" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "SCENIC_TICKET") {
             c.check(
                 "scenic_ticket",
                 self.scenic_ticket.is_some(),
@@ -277,7 +302,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "MOVIE_TICKET" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "MOVIE_TICKET") {
             c.check(
                 "movie_ticket",
                 self.movie_ticket.is_some(),
@@ -285,7 +310,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "BOARDING_PASS" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "BOARDING_PASS") {
             c.check(
                 "boarding_pass",
                 self.boarding_pass.is_some(),
@@ -293,7 +318,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "MEETING_TICKET" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "MEETING_TICKET") {
             c.check(
                 "meeting_ticket",
                 self.meeting_ticket.is_some(),
@@ -301,7 +326,7 @@ impl Validate for Card {
                 "the card's fields go under the key of its card_type",
             );
         }
-        if self.card_type.as_str() == "BUS_TICKET" {
+        if self.card_type.as_ref().is_some_and(|v| v.as_str() == "BUS_TICKET") {
             c.check(
                 "bus_ticket",
                 self.bus_ticket.is_some(),
@@ -333,6 +358,26 @@ impl Model for Card {
             .collect_unknown(&crate::model::join(path, "meeting_ticket"), out);
         self.bus_ticket.collect_unknown(&crate::model::join(path, "bus_ticket"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_type", self.card_type.is_none(), out);
+        self.groupon.collect_missing(&crate::model::join(path, "groupon"), out);
+        self.cash.collect_missing(&crate::model::join(path, "cash"), out);
+        self.discount.collect_missing(&crate::model::join(path, "discount"), out);
+        self.gift.collect_missing(&crate::model::join(path, "gift"), out);
+        self.general_coupon
+            .collect_missing(&crate::model::join(path, "general_coupon"), out);
+        self.member_card.collect_missing(&crate::model::join(path, "member_card"), out);
+        self.scenic_ticket
+            .collect_missing(&crate::model::join(path, "scenic_ticket"), out);
+        self.movie_ticket
+            .collect_missing(&crate::model::join(path, "movie_ticket"), out);
+        self.boarding_pass
+            .collect_missing(&crate::model::join(path, "boarding_pass"), out);
+        self.meeting_ticket
+            .collect_missing(&crate::model::join(path, "meeting_ticket"), out);
+        self.bus_ticket.collect_missing(&crate::model::join(path, "bus_ticket"), out);
+    }
 }
 
 impl Object for Card {
@@ -341,6 +386,7 @@ impl Object for Card {
     }
 }
 
+impl crate::model::Lenient for Card {}
 impl<'de> Deserialize<'de> for Card {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -412,30 +458,84 @@ impl<'de> Deserialize<'de> for Card {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardType => {
-                            if v_card_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_type"));
-                            }
-                            v_card_type = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_card_type,
+                                "card_type",
+                            )?
                         }
-                        Key::Groupon => v_groupon = map.next_value()?,
-                        Key::Cash => v_cash = map.next_value()?,
-                        Key::Discount => v_discount = map.next_value()?,
-                        Key::Gift => v_gift = map.next_value()?,
-                        Key::GeneralCoupon => v_general_coupon = map.next_value()?,
-                        Key::MemberCard => v_member_card = map.next_value()?,
-                        Key::ScenicTicket => v_scenic_ticket = map.next_value()?,
-                        Key::MovieTicket => v_movie_ticket = map.next_value()?,
-                        Key::BoardingPass => v_boarding_pass = map.next_value()?,
-                        Key::MeetingTicket => v_meeting_ticket = map.next_value()?,
-                        Key::BusTicket => v_bus_ticket = map.next_value()?,
+                        Key::Groupon => {
+                            crate::model::read_once(&mut map, &mut v_groupon, "groupon")?
+                        }
+                        Key::Cash => {
+                            crate::model::read_once(&mut map, &mut v_cash, "cash")?
+                        }
+                        Key::Discount => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_discount,
+                                "discount",
+                            )?
+                        }
+                        Key::Gift => {
+                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
+                        }
+                        Key::GeneralCoupon => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_general_coupon,
+                                "general_coupon",
+                            )?
+                        }
+                        Key::MemberCard => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_member_card,
+                                "member_card",
+                            )?
+                        }
+                        Key::ScenicTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_scenic_ticket,
+                                "scenic_ticket",
+                            )?
+                        }
+                        Key::MovieTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_movie_ticket,
+                                "movie_ticket",
+                            )?
+                        }
+                        Key::BoardingPass => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_boarding_pass,
+                                "boarding_pass",
+                            )?
+                        }
+                        Key::MeetingTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_meeting_ticket,
+                                "meeting_ticket",
+                            )?
+                        }
+                        Key::BusTicket => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bus_ticket,
+                                "bus_ticket",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(Card {
-                    card_type: v_card_type
-                        .ok_or_else(|| serde::de::Error::missing_field("card_type"))?,
+                    card_type: v_card_type,
                     groupon: v_groupon,
                     cash: v_cash,
                     discount: v_discount,
@@ -461,17 +561,19 @@ impl<'de> Deserialize<'de> for Card {
 pub struct GrouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 团购券专用字段，团购详情 (deal details).
     ///
-    /// *Required; at most 3072 bytes.*
-    pub deal_detail: String,
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -480,11 +582,17 @@ impl GrouponCard {
     /// A value with the required `base_info`, `deal_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, deal_detail: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            deal_detail: deal_detail.into(),
+            deal_detail: Some(deal_detail.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -492,26 +600,40 @@ impl GrouponCard {
         self.advanced_info = Some(Box::new(advanced_info));
         self
     }
+
+    /// Sets [`deal_detail`](Self::deal_detail).
+    pub fn deal_detail(mut self, deal_detail: impl Into<String>) -> Self {
+        self.deal_detail = Some(deal_detail.into());
+        self
+    }
 }
 
 impl Validate for GrouponCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("deal_detail", &self.deal_detail);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("deal_detail"), &self.deal_detail);
+        if let Some(v) = &self.deal_detail {
+            let c = &mut c.at("deal_detail");
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info", "deal_detail"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -525,6 +647,14 @@ impl Model for GrouponCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "deal_detail", self.deal_detail.is_none(), out);
+    }
 }
 
 impl Object for GrouponCard {
@@ -533,6 +663,7 @@ impl Object for GrouponCard {
     }
 }
 
+impl crate::model::Lenient for GrouponCard {}
 impl<'de> Deserialize<'de> for GrouponCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -577,19 +708,25 @@ impl<'de> Deserialize<'de> for GrouponCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::DealDetail => {
-                            if v_deal_detail.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("deal_detail"),
-                                );
-                            }
-                            v_deal_detail = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_deal_detail,
+                                "deal_detail",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -597,11 +734,9 @@ impl<'de> Deserialize<'de> for GrouponCard {
                     }
                 }
                 Ok(GrouponCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
-                    deal_detail: v_deal_detail
-                        .ok_or_else(|| serde::de::Error::missing_field("deal_detail"))?,
+                    deal_detail: v_deal_detail,
                     extra,
                 })
             }
@@ -616,38 +751,46 @@ impl<'de> Deserialize<'de> for GrouponCard {
 pub struct CashCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 代金券专用，表示起用金额（单位为分），如果无起用门槛则填0 (minimum spend in fen; 0 = no threshold).
     ///
-    /// *≥ 0.*
+    /// *Required when sent; a reply may lack it; ≥ 0.*
     ///
-    /// Note: Required at creation \[OFF-CREATE\]; optional here because a card/get reply may leave a 0 threshold out.
+    /// Note: \[OFF-CREATE\] 代金券 table: least_cost 必填 int, 代金券专用，表示起用金额（单位为分）,如果无起用门槛则填0. A card/get reply that leaves it out is still read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_cost: Option<i64>,
     /// 代金券专用，表示减免金额（单位为分） (amount taken off, in fen).
     ///
-    /// *Required; ≥ 0.*
-    pub reduce_cost: i64,
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduce_cost: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CashCard {
-    /// A value with the required `base_info`, `reduce_cost`; set the others with the setters.
-    pub fn new(base_info: BaseInfo, reduce_cost: i64) -> Self {
+    /// A value with the required `base_info`, `least_cost`, `reduce_cost`; set the others with the setters.
+    pub fn new(base_info: BaseInfo, least_cost: i64, reduce_cost: i64) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            least_cost: None,
-            reduce_cost,
+            least_cost: Some(least_cost),
+            reduce_cost: Some(reduce_cost),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -661,12 +804,21 @@ impl CashCard {
         self.least_cost = Some(least_cost);
         self
     }
+
+    /// Sets [`reduce_cost`](Self::reduce_cost).
+    pub fn reduce_cost(mut self, reduce_cost: i64) -> Self {
+        self.reduce_cost = Some(reduce_cost);
+        self
+    }
 }
 
 impl Validate for CashCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("least_cost", &self.least_cost);
+        c.required("reduce_cost", &self.reduce_cost);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
@@ -677,13 +829,22 @@ impl Validate for CashCard {
             let c = &mut c.at("least_cost");
             c.min(*v, 0);
         }
-        {
-            let (c, v) = (&mut c.at("reduce_cost"), &self.reduce_cost);
+        if let Some(v) = &self.reduce_cost {
+            let c = &mut c.at("reduce_cost");
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["base_info", "advanced_info", "least_cost", "reduce_cost"],
+        );
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -697,6 +858,15 @@ impl Model for CashCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "least_cost", self.least_cost.is_none(), out);
+        crate::model::note_missing(path, "reduce_cost", self.reduce_cost.is_none(), out);
+    }
 }
 
 impl Object for CashCard {
@@ -705,6 +875,7 @@ impl Object for CashCard {
     }
 }
 
+impl crate::model::Lenient for CashCard {}
 impl<'de> Deserialize<'de> for CashCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -752,20 +923,32 @@ impl<'de> Deserialize<'de> for CashCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
-                        Key::LeastCost => v_least_cost = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
+                        Key::LeastCost => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_least_cost,
+                                "least_cost",
+                            )?
+                        }
                         Key::ReduceCost => {
-                            if v_reduce_cost.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("reduce_cost"),
-                                );
-                            }
-                            v_reduce_cost = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_reduce_cost,
+                                "reduce_cost",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -773,12 +956,10 @@ impl<'de> Deserialize<'de> for CashCard {
                     }
                 }
                 Ok(CashCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     least_cost: v_least_cost,
-                    reduce_cost: v_reduce_cost
-                        .ok_or_else(|| serde::de::Error::missing_field("reduce_cost"))?,
+                    reduce_cost: v_reduce_cost,
                     extra,
                 })
             }
@@ -793,17 +974,19 @@ impl<'de> Deserialize<'de> for CashCard {
 pub struct DiscountCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 折扣券专用，表示打折额度（百分比）。填30就是七折 (percentage taken off: 30 means 30% off, i.e. 七折).
     ///
-    /// *Required.*
-    pub discount: i64,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -812,11 +995,17 @@ impl DiscountCard {
     /// A value with the required `base_info`, `discount`; set the others with the setters.
     pub fn new(base_info: BaseInfo, discount: i64) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            discount,
+            discount: Some(discount),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -824,21 +1013,35 @@ impl DiscountCard {
         self.advanced_info = Some(Box::new(advanced_info));
         self
     }
+
+    /// Sets [`discount`](Self::discount).
+    pub fn discount(mut self, discount: i64) -> Self {
+        self.discount = Some(discount);
+        self
+    }
 }
 
 impl Validate for DiscountCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("discount", &self.discount);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info", "discount"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -852,6 +1055,14 @@ impl Model for DiscountCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "discount", self.discount.is_none(), out);
+    }
 }
 
 impl Object for DiscountCard {
@@ -860,6 +1071,7 @@ impl Object for DiscountCard {
     }
 }
 
+impl crate::model::Lenient for DiscountCard {}
 impl<'de> Deserialize<'de> for DiscountCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -904,17 +1116,25 @@ impl<'de> Deserialize<'de> for DiscountCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::Discount => {
-                            if v_discount.is_some() {
-                                return Err(serde::de::Error::duplicate_field("discount"));
-                            }
-                            v_discount = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_discount,
+                                "discount",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -922,11 +1142,9 @@ impl<'de> Deserialize<'de> for DiscountCard {
                     }
                 }
                 Ok(DiscountCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
-                    discount: v_discount
-                        .ok_or_else(|| serde::de::Error::missing_field("discount"))?,
+                    discount: v_discount,
                     extra,
                 })
             }
@@ -941,17 +1159,19 @@ impl<'de> Deserialize<'de> for DiscountCard {
 pub struct GiftCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 礼品券专用，填写兑换内容的名称 (what the voucher is exchanged for).
     ///
-    /// *Required; at most 3072 bytes.*
-    pub gift: String,
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gift: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -960,11 +1180,17 @@ impl GiftCard {
     /// A value with the required `base_info`, `gift`; set the others with the setters.
     pub fn new(base_info: BaseInfo, gift: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            gift: gift.into(),
+            gift: Some(gift.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -972,26 +1198,40 @@ impl GiftCard {
         self.advanced_info = Some(Box::new(advanced_info));
         self
     }
+
+    /// Sets [`gift`](Self::gift).
+    pub fn gift(mut self, gift: impl Into<String>) -> Self {
+        self.gift = Some(gift.into());
+        self
+    }
 }
 
 impl Validate for GiftCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("gift", &self.gift);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("gift"), &self.gift);
+        if let Some(v) = &self.gift {
+            let c = &mut c.at("gift");
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info", "gift"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -1005,6 +1245,14 @@ impl Model for GiftCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "gift", self.gift.is_none(), out);
+    }
 }
 
 impl Object for GiftCard {
@@ -1013,6 +1261,7 @@ impl Object for GiftCard {
     }
 }
 
+impl crate::model::Lenient for GiftCard {}
 impl<'de> Deserialize<'de> for GiftCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1057,17 +1306,21 @@ impl<'de> Deserialize<'de> for GiftCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::Gift => {
-                            if v_gift.is_some() {
-                                return Err(serde::de::Error::duplicate_field("gift"));
-                            }
-                            v_gift = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1075,10 +1328,9 @@ impl<'de> Deserialize<'de> for GiftCard {
                     }
                 }
                 Ok(GiftCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
-                    gift: v_gift.ok_or_else(|| serde::de::Error::missing_field("gift"))?,
+                    gift: v_gift,
                     extra,
                 })
             }
@@ -1093,17 +1345,19 @@ impl<'de> Deserialize<'de> for GiftCard {
 pub struct GeneralCouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 优惠券专用，填写优惠详情 (offer details).
     ///
-    /// *Required; at most 3072 bytes.*
-    pub default_detail: String,
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -1112,11 +1366,17 @@ impl GeneralCouponCard {
     /// A value with the required `base_info`, `default_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, default_detail: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            default_detail: default_detail.into(),
+            default_detail: Some(default_detail.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -1124,26 +1384,40 @@ impl GeneralCouponCard {
         self.advanced_info = Some(Box::new(advanced_info));
         self
     }
+
+    /// Sets [`default_detail`](Self::default_detail).
+    pub fn default_detail(mut self, default_detail: impl Into<String>) -> Self {
+        self.default_detail = Some(default_detail.into());
+        self
+    }
 }
 
 impl Validate for GeneralCouponCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("default_detail", &self.default_detail);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("default_detail"), &self.default_detail);
+        if let Some(v) = &self.default_detail {
+            let c = &mut c.at("default_detail");
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info", "default_detail"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -1157,6 +1431,19 @@ impl Model for GeneralCouponCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(
+            path,
+            "default_detail",
+            self.default_detail.is_none(),
+            out,
+        );
+    }
 }
 
 impl Object for GeneralCouponCard {
@@ -1165,6 +1452,7 @@ impl Object for GeneralCouponCard {
     }
 }
 
+impl crate::model::Lenient for GeneralCouponCard {}
 impl<'de> Deserialize<'de> for GeneralCouponCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1209,19 +1497,25 @@ impl<'de> Deserialize<'de> for GeneralCouponCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::DefaultDetail => {
-                            if v_default_detail.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("default_detail"),
-                                );
-                            }
-                            v_default_detail = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_default_detail,
+                                "default_detail",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -1229,13 +1523,9 @@ impl<'de> Deserialize<'de> for GeneralCouponCard {
                     }
                 }
                 Ok(GeneralCouponCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
-                    default_detail: v_default_detail
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "default_detail",
-                        ))?,
+                    default_detail: v_default_detail,
                     extra,
                 })
             }
@@ -1251,8 +1541,9 @@ impl<'de> Deserialize<'de> for GeneralCouponCard {
 pub struct MemberCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
@@ -1263,20 +1554,22 @@ pub struct MemberCard {
     pub background_pic_url: Option<String>,
     /// 会员卡特权说明 (privileges of the membership), 限制1024汉字.
     ///
-    /// *At most 1024 汉字 (3072 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 1024 汉字 (3072 UTF-8 bytes).*
     ///
-    /// Note: Required at creation \[MIR §5, OFF-CREATE string(3072)\]; optional here because the official card/update example clears it with "" and a required string may not be empty.
+    /// Note: \[OFF-MEMBER\] prerogative 是 string(3072) 会员卡特权说明,限制1024汉字. (The card/update example clears it with "" — that is MemberCardUpdate, where it stays optional.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prerogative: Option<String>,
     /// 设置为true时用户领取会员卡后系统自动将其激活，无需调用激活接口 (auto-activate on claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_activate: Option<bool>,
-    /// 设置为true时会员卡支持一键开卡，不允许同时传入activate_url字段，否则设置wx_activate失效 (one-tap activation; needs activateuserform/set; exclusive with activate_url).
+    /// 设置为true时会员卡支持一键开卡，不允许同时传入activate_url字段，否则设置wx_activate失效 (one-tap activation; needs activateuserform/set; exclusive with activate_url) \[OFF-MEMBER\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wx_activate: Option<bool>,
-    /// 显示积分，填写true或false，如填写true，积分相关字段均为必填 (the card shows loyalty points); 若开启则后续不可以被关闭.
+    /// 显示积分，填写true或false，如填写true，积分相关字段均为必填 (the card shows loyalty points); 若设置为true则后续不可以被关闭.
     ///
-    /// Note: Required at creation \[OFF-CREATE\]. The card/get table of the 管理卡券 page swaps the descriptions of supply_bonus and supply_balance (calls supply_balance 积分 and supply_bonus 储值); the create table is followed here.
+    /// *Required when sent; a reply may lack it.*
+    ///
+    /// Note: \[OFF-MEMBER\] supply_bonus 是 bool. The card/get table of the 管理卡券 page swaps the descriptions of supply_bonus and supply_balance (calls supply_balance 积分 and supply_bonus 储值); the create table is followed here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_bonus: Option<bool>,
     /// 设置跳转外链查看积分详情。仅适用于积分无法通过激活接口同步的情况下使用该字段 (external page showing the points).
@@ -1284,9 +1577,11 @@ pub struct MemberCard {
     /// *At most 128 bytes.*
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_url: Option<String>,
-    /// 是否支持储值，填写true或false。如填写true，储值相关字段均为必填 (the card holds a stored-value balance; needs the 储值 permission, else 43010).
+    /// 是否支持储值，填写true或false。如填写true，储值相关字段均为必填 (the card holds a stored-value balance; 该字段须开通储值功能后方可使用, else 43010).
     ///
-    /// Note: Required at creation \[MIR §5, OFF-CREATE\]. See supply_bonus for the swapped descriptions of the card/get table \[OFF\].
+    /// *Required when sent; a reply may lack it.*
+    ///
+    /// Note: \[OFF-MEMBER\] supply_balance 是 bool. See supply_bonus for the swapped descriptions of the card/get table \[OFF\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_balance: Option<bool>,
     /// 设置跳转外链查看余额详情。仅适用于余额无法通过激活接口同步的情况下使用该字段 (external page showing the balance).
@@ -1310,6 +1605,8 @@ pub struct MemberCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_app_brand_pass: Option<String>,
     /// 绑定旧卡的url，会员卡专用 (page binding an existing physical card).
+    ///
+    /// Note: Only in the card/get table of the 管理卡券 page \[OFF\], which gives no size; not in the current 创建会员卡 table, so no limit is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_old_card_url: Option<String>,
     /// 进入会员卡时是否推送事件 (push a user_view_card event when the user opens the card).
@@ -1321,14 +1618,14 @@ pub struct MemberCard {
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_cleared: Option<String>,
     /// 积分规则 (how points are earned, as text).
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rules: Option<String>,
     /// 积分规则 (structured points rule).
@@ -1338,7 +1635,7 @@ pub struct MemberCard {
     ///
     /// *At most 3072 bytes.*
     ///
-    /// Note: card/update table \[OFF\]: string(3072); create-table transcription \[OFF-CREATE\]: string(128). The larger limit is enforced.
+    /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_rules: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 1, e.g. level).
@@ -1367,24 +1664,29 @@ pub struct MemberCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl MemberCard {
-    /// A value with the required `base_info`; set the others with the setters.
-    pub fn new(base_info: BaseInfo) -> Self {
+    /// A value with the required `base_info`, `prerogative`, `supply_bonus`, `supply_balance`; set the others with the setters.
+    pub fn new(
+        base_info: BaseInfo,
+        prerogative: impl Into<String>,
+        supply_bonus: bool,
+        supply_balance: bool,
+    ) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
             background_pic_url: None,
-            prerogative: None,
+            prerogative: Some(prerogative.into()),
             auto_activate: None,
             wx_activate: None,
-            supply_bonus: None,
+            supply_bonus: Some(supply_bonus),
             bonus_url: None,
-            supply_balance: None,
+            supply_balance: Some(supply_balance),
             balance_url: None,
             activate_url: None,
             activate_app_brand_user_name: None,
@@ -1404,6 +1706,12 @@ impl MemberCard {
             discount: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -1565,8 +1873,12 @@ impl MemberCard {
 
 impl Validate for MemberCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("prerogative", &self.prerogative);
+        c.required("supply_bonus", &self.supply_bonus);
+        c.required("supply_balance", &self.supply_balance);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
@@ -1579,6 +1891,7 @@ impl Validate for MemberCard {
         }
         if let Some(v) = &self.prerogative {
             let c = &mut c.at("prerogative");
+            c.non_empty(v);
             c.max_chars(v, 1024);
         }
         if let Some(v) = &self.bonus_url {
@@ -1641,6 +1954,45 @@ impl Validate for MemberCard {
             let c = &mut c.at("custom_cell3");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "base_info",
+                "advanced_info",
+                "background_pic_url",
+                "prerogative",
+                "auto_activate",
+                "wx_activate",
+                "supply_bonus",
+                "bonus_url",
+                "supply_balance",
+                "balance_url",
+                "activate_url",
+                "activate_app_brand_user_name",
+                "activate_app_brand_pass",
+                "bind_old_card_url",
+                "need_push_on_view",
+                "bonus_cleared",
+                "bonus_rules",
+                "bonus_rule",
+                "balance_rules",
+                "custom_field1",
+                "custom_field2",
+                "custom_field3",
+                "custom_cell1",
+                "custom_cell2",
+                "custom_cell3",
+                "discount",
+            ],
+        );
+        if self.wx_activate.as_ref().is_some_and(|v| *v) {
+            c.check(
+                "activate_url",
+                self.activate_url.is_none(),
+                "must not be set",
+                "一键开卡 (wx_activate) 不允许同时传入activate_url字段 [OFF-MEMBER]",
+            );
+        }
     }
 }
 
@@ -1664,6 +2016,39 @@ impl Model for MemberCard {
         self.custom_cell3
             .collect_unknown(&crate::model::join(path, "custom_cell3"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "prerogative", self.prerogative.is_none(), out);
+        crate::model::note_missing(
+            path,
+            "supply_bonus",
+            self.supply_bonus.is_none(),
+            out,
+        );
+        crate::model::note_missing(
+            path,
+            "supply_balance",
+            self.supply_balance.is_none(),
+            out,
+        );
+        self.bonus_rule.collect_missing(&crate::model::join(path, "bonus_rule"), out);
+        self.custom_field1
+            .collect_missing(&crate::model::join(path, "custom_field1"), out);
+        self.custom_field2
+            .collect_missing(&crate::model::join(path, "custom_field2"), out);
+        self.custom_field3
+            .collect_missing(&crate::model::join(path, "custom_field3"), out);
+        self.custom_cell1
+            .collect_missing(&crate::model::join(path, "custom_cell1"), out);
+        self.custom_cell2
+            .collect_missing(&crate::model::join(path, "custom_cell2"), out);
+        self.custom_cell3
+            .collect_missing(&crate::model::join(path, "custom_cell3"), out);
+    }
 }
 
 impl Object for MemberCard {
@@ -1672,6 +2057,7 @@ impl Object for MemberCard {
     }
 }
 
+impl crate::model::Lenient for MemberCard {}
 impl<'de> Deserialize<'de> for MemberCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1785,48 +2171,194 @@ impl<'de> Deserialize<'de> for MemberCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
-                        Key::Prerogative => v_prerogative = map.next_value()?,
-                        Key::AutoActivate => v_auto_activate = map.next_value()?,
-                        Key::WxActivate => v_wx_activate = map.next_value()?,
-                        Key::SupplyBonus => v_supply_bonus = map.next_value()?,
-                        Key::BonusUrl => v_bonus_url = map.next_value()?,
-                        Key::SupplyBalance => v_supply_balance = map.next_value()?,
-                        Key::BalanceUrl => v_balance_url = map.next_value()?,
-                        Key::ActivateUrl => v_activate_url = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
+                        Key::Prerogative => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_prerogative,
+                                "prerogative",
+                            )?
+                        }
+                        Key::AutoActivate => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_auto_activate,
+                                "auto_activate",
+                            )?
+                        }
+                        Key::WxActivate => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_wx_activate,
+                                "wx_activate",
+                            )?
+                        }
+                        Key::SupplyBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_supply_bonus,
+                                "supply_bonus",
+                            )?
+                        }
+                        Key::BonusUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_url,
+                                "bonus_url",
+                            )?
+                        }
+                        Key::SupplyBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_supply_balance,
+                                "supply_balance",
+                            )?
+                        }
+                        Key::BalanceUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_balance_url,
+                                "balance_url",
+                            )?
+                        }
+                        Key::ActivateUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_url,
+                                "activate_url",
+                            )?
+                        }
                         Key::ActivateAppBrandUserName => {
-                            v_activate_app_brand_user_name = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_app_brand_user_name,
+                                "activate_app_brand_user_name",
+                            )?
                         }
                         Key::ActivateAppBrandPass => {
-                            v_activate_app_brand_pass = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_app_brand_pass,
+                                "activate_app_brand_pass",
+                            )?
                         }
-                        Key::BindOldCardUrl => v_bind_old_card_url = map.next_value()?,
-                        Key::NeedPushOnView => v_need_push_on_view = map.next_value()?,
-                        Key::BonusCleared => v_bonus_cleared = map.next_value()?,
-                        Key::BonusRules => v_bonus_rules = map.next_value()?,
-                        Key::BonusRule => v_bonus_rule = map.next_value()?,
-                        Key::BalanceRules => v_balance_rules = map.next_value()?,
-                        Key::CustomField1 => v_custom_field1 = map.next_value()?,
-                        Key::CustomField2 => v_custom_field2 = map.next_value()?,
-                        Key::CustomField3 => v_custom_field3 = map.next_value()?,
-                        Key::CustomCell1 => v_custom_cell1 = map.next_value()?,
-                        Key::CustomCell2 => v_custom_cell2 = map.next_value()?,
-                        Key::CustomCell3 => v_custom_cell3 = map.next_value()?,
-                        Key::Discount => v_discount = map.next_value()?,
+                        Key::BindOldCardUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bind_old_card_url,
+                                "bind_old_card_url",
+                            )?
+                        }
+                        Key::NeedPushOnView => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_need_push_on_view,
+                                "need_push_on_view",
+                            )?
+                        }
+                        Key::BonusCleared => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_cleared,
+                                "bonus_cleared",
+                            )?
+                        }
+                        Key::BonusRules => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_rules,
+                                "bonus_rules",
+                            )?
+                        }
+                        Key::BonusRule => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_rule,
+                                "bonus_rule",
+                            )?
+                        }
+                        Key::BalanceRules => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_balance_rules,
+                                "balance_rules",
+                            )?
+                        }
+                        Key::CustomField1 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field1,
+                                "custom_field1",
+                            )?
+                        }
+                        Key::CustomField2 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field2,
+                                "custom_field2",
+                            )?
+                        }
+                        Key::CustomField3 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field3,
+                                "custom_field3",
+                            )?
+                        }
+                        Key::CustomCell1 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_cell1,
+                                "custom_cell1",
+                            )?
+                        }
+                        Key::CustomCell2 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_cell2,
+                                "custom_cell2",
+                            )?
+                        }
+                        Key::CustomCell3 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_cell3,
+                                "custom_cell3",
+                            )?
+                        }
+                        Key::Discount => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_discount,
+                                "discount",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MemberCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     background_pic_url: v_background_pic_url,
                     prerogative: v_prerogative,
@@ -1866,35 +2398,48 @@ impl<'de> Deserialize<'de> for MemberCard {
 pub struct ScenicTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 票类型，例如平日全票，套票等 (ticket class).
+    ///
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] 景区门票 table: ticket_class 必填 string(3072).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_class: Option<String>,
     /// 景区门票的导览图URL (guide map).
     ///
     /// *At most 128 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] 可空 string(128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ScenicTicketCard {
-    /// A value with the required `base_info`; set the others with the setters.
-    pub fn new(base_info: BaseInfo) -> Self {
+    /// A value with the required `base_info`, `ticket_class`; set the others with the setters.
+    pub fn new(base_info: BaseInfo, ticket_class: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            ticket_class: None,
+            ticket_class: Some(ticket_class.into()),
             guide_url: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -1918,21 +2463,37 @@ impl ScenicTicketCard {
 
 impl Validate for ScenicTicketCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("ticket_class", &self.ticket_class);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
+        if let Some(v) = &self.ticket_class {
+            let c = &mut c.at("ticket_class");
+            c.non_empty(v);
+            c.max_bytes(v, 3072);
+        }
         if let Some(v) = &self.guide_url {
             let c = &mut c.at("guide_url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["base_info", "advanced_info", "ticket_class", "guide_url"],
+        );
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -1946,6 +2507,19 @@ impl Model for ScenicTicketCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(
+            path,
+            "ticket_class",
+            self.ticket_class.is_none(),
+            out,
+        );
+    }
 }
 
 impl Object for ScenicTicketCard {
@@ -1954,6 +2528,7 @@ impl Object for ScenicTicketCard {
     }
 }
 
+impl crate::model::Lenient for ScenicTicketCard {}
 impl<'de> Deserialize<'de> for ScenicTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2001,22 +2576,40 @@ impl<'de> Deserialize<'de> for ScenicTicketCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
-                        Key::TicketClass => v_ticket_class = map.next_value()?,
-                        Key::GuideUrl => v_guide_url = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
+                        Key::TicketClass => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_ticket_class,
+                                "ticket_class",
+                            )?
+                        }
+                        Key::GuideUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_guide_url,
+                                "guide_url",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(ScenicTicketCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     ticket_class: v_ticket_class,
                     guide_url: v_guide_url,
@@ -2034,31 +2627,40 @@ impl<'de> Deserialize<'de> for ScenicTicketCard {
 pub struct MovieTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 电影票详情 (movie, show time, ticket type…).
     ///
-    /// *At most 3072 bytes.*
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] 电影票 table: detail 必填 string(3072).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl MovieTicketCard {
-    /// A value with the required `base_info`; set the others with the setters.
-    pub fn new(base_info: BaseInfo) -> Self {
+    /// A value with the required `base_info`, `detail`; set the others with the setters.
+    pub fn new(base_info: BaseInfo, detail: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            detail: None,
+            detail: Some(detail.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -2076,8 +2678,10 @@ impl MovieTicketCard {
 
 impl Validate for MovieTicketCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("detail", &self.detail);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
@@ -2086,11 +2690,18 @@ impl Validate for MovieTicketCard {
         }
         if let Some(v) = &self.detail {
             let c = &mut c.at("detail");
+            c.non_empty(v);
             c.max_bytes(v, 3072);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info", "detail"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -2104,6 +2715,14 @@ impl Model for MovieTicketCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "detail", self.detail.is_none(), out);
+    }
 }
 
 impl Object for MovieTicketCard {
@@ -2112,6 +2731,7 @@ impl Object for MovieTicketCard {
     }
 }
 
+impl crate::model::Lenient for MovieTicketCard {}
 impl<'de> Deserialize<'de> for MovieTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2156,21 +2776,29 @@ impl<'de> Deserialize<'de> for MovieTicketCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
-                        Key::Detail => v_detail = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
+                        Key::Detail => {
+                            crate::model::read_once(&mut map, &mut v_detail, "detail")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MovieTicketCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     detail: v_detail,
                     extra,
@@ -2187,69 +2815,112 @@ impl<'de> Deserialize<'de> for MovieTicketCard {
 pub struct BoardingPassCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 飞机票的起点，上限为18个汉字 (departure).
     ///
-    /// *At most 18 汉字 (54 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 18 汉字 (54 UTF-8 bytes).*
+    ///
+    /// Note: \[OFF-TICKET\] 飞机票 table: from 必填 string(54) 起点，上限为18个汉字.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// 飞机票的终点，上限为18个汉字 (destination).
     ///
-    /// *At most 18 汉字 (54 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 18 汉字 (54 UTF-8 bytes).*
+    ///
+    /// Note: \[OFF-TICKET\] to 必填 string(54) 终点，上限为18个汉字.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// 航班 (flight number).
+    ///
+    /// *Required when sent; a reply may lack it; at most 24 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] flight 必填 string(24) CE123 航班.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flight: Option<String>,
     /// 起飞时间 (Unix时间戳格式).
+    ///
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    ///
+    /// Note: \[OFF-TICKET\] departure_time 必填, 起飞时间。Unix时间戳格式 (the create table types it string(128) with the example 1434507901; the card/update table \[OFF\] says unsigned int — modelled as a non-negative int).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure_time: Option<i64>,
     /// 降落时间 (Unix时间戳格式).
+    ///
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    ///
+    /// Note: \[OFF-TICKET\] landing_time 必填, 降落时间。Unix时间戳格式 (typed string(128) in the create table, unsigned int in the card/update table \[OFF\]; modelled as a non-negative int).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub landing_time: Option<i64>,
     /// 在线值机的链接 (online check-in page).
+    ///
+    /// *At most 128 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] check_in_url 可空 string(128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_in_url: Option<String>,
     /// 登机口。如发生登机口变更，建议商家实时调用该接口变更 (gate).
     ///
     /// *At most 12 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] gate 可空 string(12) 入口，上限为4个汉字 (4 汉字 = 12 bytes); card/update table \[OFF\] string(12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<String>,
     /// 登机时间，只显示“时分”不显示日期 (Unix时间戳格式; only hour and minute are shown).
+    ///
+    /// *≥ 0.*
+    ///
+    /// Note: card/get and card/update tables \[OFF\]: unsigned int; not in the 特殊票券 create table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// 机型，上限为8个汉字 (aircraft model).
     ///
-    /// *At most 8 汉字 (24 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 8 汉字 (24 UTF-8 bytes).*
+    ///
+    /// Note: \[OFF-TICKET\] air_model 必填 string(24) 空客A320 机型，上限为8个汉字.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub air_model: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl BoardingPassCard {
-    /// A value with the required `base_info`; set the others with the setters.
-    pub fn new(base_info: BaseInfo) -> Self {
+    /// A value with the required `base_info`, `from`, `to`, `flight`, `departure_time`, `landing_time`, `air_model`; set the others with the setters.
+    pub fn new(
+        base_info: BaseInfo,
+        from: impl Into<String>,
+        to: impl Into<String>,
+        flight: impl Into<String>,
+        departure_time: i64,
+        landing_time: i64,
+        air_model: impl Into<String>,
+    ) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            from: None,
-            to: None,
-            flight: None,
-            departure_time: None,
-            landing_time: None,
+            from: Some(from.into()),
+            to: Some(to.into()),
+            flight: Some(flight.into()),
+            departure_time: Some(departure_time),
+            landing_time: Some(landing_time),
             check_in_url: None,
             gate: None,
             boarding_time: None,
-            air_model: None,
+            air_model: Some(air_model.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -2315,8 +2986,15 @@ impl BoardingPassCard {
 
 impl Validate for BoardingPassCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("from", &self.from);
+        c.required("to", &self.to);
+        c.required("flight", &self.flight);
+        c.required("departure_time", &self.departure_time);
+        c.required("landing_time", &self.landing_time);
+        c.required("air_model", &self.air_model);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
@@ -2325,23 +3003,68 @@ impl Validate for BoardingPassCard {
         }
         if let Some(v) = &self.from {
             let c = &mut c.at("from");
+            c.non_empty(v);
             c.max_chars(v, 18);
         }
         if let Some(v) = &self.to {
             let c = &mut c.at("to");
+            c.non_empty(v);
             c.max_chars(v, 18);
+        }
+        if let Some(v) = &self.flight {
+            let c = &mut c.at("flight");
+            c.non_empty(v);
+            c.max_bytes(v, 24);
+        }
+        if let Some(v) = &self.departure_time {
+            let c = &mut c.at("departure_time");
+            c.min(*v, 0);
+        }
+        if let Some(v) = &self.landing_time {
+            let c = &mut c.at("landing_time");
+            c.min(*v, 0);
+        }
+        if let Some(v) = &self.check_in_url {
+            let c = &mut c.at("check_in_url");
+            c.max_bytes(v, 128);
         }
         if let Some(v) = &self.gate {
             let c = &mut c.at("gate");
             c.max_bytes(v, 12);
         }
+        if let Some(v) = &self.boarding_time {
+            let c = &mut c.at("boarding_time");
+            c.min(*v, 0);
+        }
         if let Some(v) = &self.air_model {
             let c = &mut c.at("air_model");
+            c.non_empty(v);
             c.max_chars(v, 8);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "base_info",
+                "advanced_info",
+                "from",
+                "to",
+                "flight",
+                "departure_time",
+                "landing_time",
+                "check_in_url",
+                "gate",
+                "boarding_time",
+                "air_model",
+            ],
+        );
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -2355,6 +3078,29 @@ impl Model for BoardingPassCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(path, "from", self.from.is_none(), out);
+        crate::model::note_missing(path, "to", self.to.is_none(), out);
+        crate::model::note_missing(path, "flight", self.flight.is_none(), out);
+        crate::model::note_missing(
+            path,
+            "departure_time",
+            self.departure_time.is_none(),
+            out,
+        );
+        crate::model::note_missing(
+            path,
+            "landing_time",
+            self.landing_time.is_none(),
+            out,
+        );
+        crate::model::note_missing(path, "air_model", self.air_model.is_none(), out);
+    }
 }
 
 impl Object for BoardingPassCard {
@@ -2363,6 +3109,7 @@ impl Object for BoardingPassCard {
     }
 }
 
+impl crate::model::Lenient for BoardingPassCard {}
 impl<'de> Deserialize<'de> for BoardingPassCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2431,29 +3178,71 @@ impl<'de> Deserialize<'de> for BoardingPassCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
-                        Key::From => v_from = map.next_value()?,
-                        Key::To => v_to = map.next_value()?,
-                        Key::Flight => v_flight = map.next_value()?,
-                        Key::DepartureTime => v_departure_time = map.next_value()?,
-                        Key::LandingTime => v_landing_time = map.next_value()?,
-                        Key::CheckInUrl => v_check_in_url = map.next_value()?,
-                        Key::Gate => v_gate = map.next_value()?,
-                        Key::BoardingTime => v_boarding_time = map.next_value()?,
-                        Key::AirModel => v_air_model = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
+                        Key::From => {
+                            crate::model::read_once(&mut map, &mut v_from, "from")?
+                        }
+                        Key::To => crate::model::read_once(&mut map, &mut v_to, "to")?,
+                        Key::Flight => {
+                            crate::model::read_once(&mut map, &mut v_flight, "flight")?
+                        }
+                        Key::DepartureTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_departure_time,
+                                "departure_time",
+                            )?
+                        }
+                        Key::LandingTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_landing_time,
+                                "landing_time",
+                            )?
+                        }
+                        Key::CheckInUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_check_in_url,
+                                "check_in_url",
+                            )?
+                        }
+                        Key::Gate => {
+                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
+                        }
+                        Key::BoardingTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_boarding_time,
+                                "boarding_time",
+                            )?
+                        }
+                        Key::AirModel => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_air_model,
+                                "air_model",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(BoardingPassCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     from: v_from,
                     to: v_to,
@@ -2478,22 +3267,28 @@ impl<'de> Deserialize<'de> for BoardingPassCard {
 pub struct MeetingTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 会议详情 (meeting details).
     ///
-    /// *Required; at most 3072 bytes.*
-    pub meeting_detail: String,
+    /// *Required when sent; a reply may lack it; at most 3072 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] 会议门票 table: meeting_detail 必填 string(3072).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_detail: Option<String>,
     /// 会场导览图 (venue map).
     ///
     /// *At most 128 bytes.*
+    ///
+    /// Note: \[OFF-TICKET\] map_url 可空 string(128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2502,17 +3297,29 @@ impl MeetingTicketCard {
     /// A value with the required `base_info`, `meeting_detail`; set the others with the setters.
     pub fn new(base_info: BaseInfo, meeting_detail: impl Into<String>) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
-            meeting_detail: meeting_detail.into(),
+            meeting_detail: Some(meeting_detail.into()),
             map_url: None,
             extra: serde_json::Map::new(),
         }
     }
 
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
+    }
+
     /// Sets [`advanced_info`](Self::advanced_info).
     pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
         self.advanced_info = Some(Box::new(advanced_info));
+        self
+    }
+
+    /// Sets [`meeting_detail`](Self::meeting_detail).
+    pub fn meeting_detail(mut self, meeting_detail: impl Into<String>) -> Self {
+        self.meeting_detail = Some(meeting_detail.into());
         self
     }
 
@@ -2525,16 +3332,18 @@ impl MeetingTicketCard {
 
 impl Validate for MeetingTicketCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        c.required("meeting_detail", &self.meeting_detail);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("meeting_detail"), &self.meeting_detail);
+        if let Some(v) = &self.meeting_detail {
+            let c = &mut c.at("meeting_detail");
             c.non_empty(v);
             c.max_bytes(v, 3072);
         }
@@ -2542,9 +3351,18 @@ impl Validate for MeetingTicketCard {
             let c = &mut c.at("map_url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["base_info", "advanced_info", "meeting_detail", "map_url"],
+        );
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -2558,6 +3376,19 @@ impl Model for MeetingTicketCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+        crate::model::note_missing(
+            path,
+            "meeting_detail",
+            self.meeting_detail.is_none(),
+            out,
+        );
+    }
 }
 
 impl Object for MeetingTicketCard {
@@ -2566,6 +3397,7 @@ impl Object for MeetingTicketCard {
     }
 }
 
+impl crate::model::Lenient for MeetingTicketCard {}
 impl<'de> Deserialize<'de> for MeetingTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2613,34 +3445,38 @@ impl<'de> Deserialize<'de> for MeetingTicketCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::MeetingDetail => {
-                            if v_meeting_detail.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("meeting_detail"),
-                                );
-                            }
-                            v_meeting_detail = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_meeting_detail,
+                                "meeting_detail",
+                            )?
                         }
-                        Key::MapUrl => v_map_url = map.next_value()?,
+                        Key::MapUrl => {
+                            crate::model::read_once(&mut map, &mut v_map_url, "map_url")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(MeetingTicketCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
-                    meeting_detail: v_meeting_detail
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "meeting_detail",
-                        ))?,
+                    meeting_detail: v_meeting_detail,
                     map_url: v_map_url,
                     extra,
                 })
@@ -2656,13 +3492,14 @@ impl<'de> Deserialize<'de> for MeetingTicketCard {
 pub struct BusTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
-    /// *Required.*
-    pub base_info: Box<BaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -2671,10 +3508,16 @@ impl BusTicketCard {
     /// A value with the required `base_info`; set the others with the setters.
     pub fn new(base_info: BaseInfo) -> Self {
         Self {
-            base_info: Box::new(base_info),
+            base_info: Some(Box::new(base_info)),
             advanced_info: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
     }
 
     /// Sets [`advanced_info`](Self::advanced_info).
@@ -2686,17 +3529,24 @@ impl BusTicketCard {
 
 impl Validate for BusTicketCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        c.required("base_info", &self.base_info);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
         if let Some(v) = &self.advanced_info {
             let c = &mut c.at("advanced_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info", "advanced_info"]);
         c.check(
             "base_info.date_info.type",
-            self.base_info.date_info.r#type.as_str() != "DATE_TYPE_PERMANENT",
+            self
+                .base_info
+                .as_ref()
+                .and_then(|v| v.date_info.as_ref())
+                .and_then(|v| v.r#type.as_ref())
+                .is_none_or(|v| v.as_str() != "DATE_TYPE_PERMANENT"),
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
@@ -2710,6 +3560,13 @@ impl Model for BusTicketCard {
         self.advanced_info
             .collect_unknown(&crate::model::join(path, "advanced_info"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        self.advanced_info
+            .collect_missing(&crate::model::join(path, "advanced_info"), out);
+    }
 }
 
 impl Object for BusTicketCard {
@@ -2718,6 +3575,7 @@ impl Object for BusTicketCard {
     }
 }
 
+impl crate::model::Lenient for BusTicketCard {}
 impl<'de> Deserialize<'de> for BusTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2759,20 +3617,26 @@ impl<'de> Deserialize<'de> for BusTicketCard {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
-                        Key::AdvancedInfo => v_advanced_info = map.next_value()?,
+                        Key::AdvancedInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_advanced_info,
+                                "advanced_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(BusTicketCard {
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
+                    base_info: v_base_info,
                     advanced_info: v_advanced_info,
                     extra,
                 })
@@ -2796,20 +3660,24 @@ pub struct BaseInfo {
     pub id: Option<String>,
     /// 卡券的商户logo，建议像素为300*300 (merchant logo, uploaded through cgi-bin/media/uploadimg).
     ///
-    /// *Required; at most 128 bytes.*
-    pub logo_url: String,
+    /// *Required when sent; a reply may lack it; at most 128 bytes.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
     /// Code展示类型 (how the code is shown).
     ///
-    /// *Required.*
-    pub code_type: CodeType,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_type: Option<CodeType>,
     /// 商户名字，字数上限为12个汉字 (填写直接提供服务的商户名，第三方商户名填写在source字段). Not modifiable.
     ///
-    /// *Required; at most 12 汉字 (36 UTF-8 bytes).*
-    pub brand_name: String,
+    /// *Required when sent; a reply may lack it; at most 12 汉字 (36 UTF-8 bytes).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_name: Option<String>,
     /// 卡券名，字数上限为9个汉字 (建议涵盖卡券属性、服务及金额).
     ///
-    /// *Required; at most 9 汉字 (27 UTF-8 bytes).*
-    pub title: String,
+    /// *Required when sent; a reply may lack it; at most 9 汉字 (27 UTF-8 bytes).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// 券名的副标题，字数上限为18个汉字 (subtitle).
     ///
     /// *At most 18 汉字 (54 UTF-8 bytes).*
@@ -2817,19 +3685,21 @@ pub struct BaseInfo {
     pub sub_title: Option<String>,
     /// 券颜色。按色彩规范标注填写Color010-Color100 (see card/getcolors).
     ///
-    /// *Required; at most 16 bytes.*
+    /// *Required when sent; a reply may lack it; a colour name, `Color` and three digits (`Color010`).*
     ///
-    /// Note: Sent as a color name (Color010) at creation; the official card/get example returns the hex value (#10AD61).
-    pub color: String,
+    /// Note: \[OFF-CREATE\] color 是 string(16) Color010, 券颜色。按色彩规范标注填写Color010-Color100 — sent as a colour name (format: color implies the 16-byte bound). The official card/get example \[OFF\] returns the hex value (#10AD61); replies are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
     /// 卡券使用提醒，字数上限为16个汉字 (short usage reminder).
     ///
-    /// *Required; at most 16 汉字 (48 UTF-8 bytes).*
-    pub notice: String,
+    /// *Required when sent; a reply may lack it; at most 16 汉字 (48 UTF-8 bytes).*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     /// 卡券使用说明，字数上限为1024个汉字 (usage instructions; long text).
     ///
-    /// *At most 1024 汉字 (3072 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 1024 汉字 (3072 UTF-8 bytes).*
     ///
-    /// Note: Required at creation \[MIR: req Y, string(3072)\], but the official card/get DISCOUNT example \[OFF\] returns "description": "", and a required string may not be empty — so it is optional here.
+    /// Note: \[OFF-CREATE\] description 是 string（3072） 卡券使用说明，字数上限为1024个汉字; \[OFF-MEMBER\] base_info description 是. The official card/get DISCOUNT example \[OFF\] returns "description": "" — replies are read as they come.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// 客服电话 (customer-service phone).
@@ -2839,16 +3709,22 @@ pub struct BaseInfo {
     pub service_phone: Option<String>,
     /// 使用日期，有效期的信息 (validity).
     ///
-    /// *Required.*
-    pub date_info: Box<DateInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_info: Option<Box<DateInfo>>,
     /// 商品信息 (stock).
     ///
-    /// *Required.*
-    pub sku: Box<Sku>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Box<Sku>>,
     /// 门店位置ID (store/POI ids where the card is usable); 与use_all_locations互斥.
+    ///
+    /// Note: \[OFF-CREATE\] 门店位置poiid。调用POI门店管理接口获取门店位置poiid。具备线下门店的商户为必填 (a condition on the merchant, not on the request: not enforced).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id_list: Option<Vec<i64>>,
     /// 支持全部门店，填写true或false，与location_id_list互斥 (usable in every store; store changes sync automatically).
+    ///
+    /// Note: \[OFF-CREATE\] 设置本卡券支持全部门店，与location_id_list互斥; same words in the card/get table \[OFF\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_all_locations: Option<bool>,
     /// 是否自定义Code码。填写true或false，默认为false (merchant-supplied codes; API only). Not modifiable.
@@ -2905,7 +3781,7 @@ pub struct BaseInfo {
     ///
     /// *At most 15 bytes.*
     ///
-    /// Note: string(15) in the create table \[MIR\]; the card/update table \[OFF\] says string(16).
+    /// Note: \[OFF-CREATE\] and \[OFF-MEMBER\] base_info tables: 否 string（15）; the card/update table \[OFF\] says string(16) (enforced there, on BaseInfoUpdate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL，跳转页面内容需与自定义cell名称保持匹配. WeChat appends encrypt_code and card_id.
@@ -2932,7 +3808,7 @@ pub struct BaseInfo {
     ///
     /// *At most 15 bytes.*
     ///
-    /// Note: string(15) in the create table \[MIR\]; the card/update table \[OFF\] says string(16).
+    /// Note: \[OFF-CREATE\] and \[OFF-MEMBER\] base_info tables: 否 string（15）; the card/update table \[OFF\] says string(16) (enforced there, on BaseInfoUpdate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
@@ -2985,13 +3861,13 @@ pub struct BaseInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_code_list: Option<Vec<i64>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl BaseInfo {
-    /// A value with the required `logo_url`, `code_type`, `brand_name`, `title`, `color`, `notice`, `date_info`, `sku`; set the others with the setters.
+    /// A value with the required `logo_url`, `code_type`, `brand_name`, `title`, `color`, `notice`, `description`, `date_info`, `sku`; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         logo_url: impl Into<String>,
@@ -3000,22 +3876,23 @@ impl BaseInfo {
         title: impl Into<String>,
         color: impl Into<String>,
         notice: impl Into<String>,
+        description: impl Into<String>,
         date_info: DateInfo,
         sku: Sku,
     ) -> Self {
         Self {
             id: None,
-            logo_url: logo_url.into(),
-            code_type,
-            brand_name: brand_name.into(),
-            title: title.into(),
+            logo_url: Some(logo_url.into()),
+            code_type: Some(code_type),
+            brand_name: Some(brand_name.into()),
+            title: Some(title.into()),
             sub_title: None,
-            color: color.into(),
-            notice: notice.into(),
-            description: None,
+            color: Some(color.into()),
+            notice: Some(notice.into()),
+            description: Some(description.into()),
             service_phone: None,
-            date_info: Box::new(date_info),
-            sku: Box::new(sku),
+            date_info: Some(Box::new(date_info)),
+            sku: Some(Box::new(sku)),
             location_id_list: None,
             use_all_locations: None,
             use_custom_code: None,
@@ -3057,9 +3934,45 @@ impl BaseInfo {
         self
     }
 
+    /// Sets [`logo_url`](Self::logo_url).
+    pub fn logo_url(mut self, logo_url: impl Into<String>) -> Self {
+        self.logo_url = Some(logo_url.into());
+        self
+    }
+
+    /// Sets [`code_type`](Self::code_type).
+    pub fn code_type(mut self, code_type: CodeType) -> Self {
+        self.code_type = Some(code_type);
+        self
+    }
+
+    /// Sets [`brand_name`](Self::brand_name).
+    pub fn brand_name(mut self, brand_name: impl Into<String>) -> Self {
+        self.brand_name = Some(brand_name.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
     /// Sets [`sub_title`](Self::sub_title).
     pub fn sub_title(mut self, sub_title: impl Into<String>) -> Self {
         self.sub_title = Some(sub_title.into());
+        self
+    }
+
+    /// Sets [`color`](Self::color).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.color = Some(color.into());
+        self
+    }
+
+    /// Sets [`notice`](Self::notice).
+    pub fn notice(mut self, notice: impl Into<String>) -> Self {
+        self.notice = Some(notice.into());
         self
     }
 
@@ -3072,6 +3985,18 @@ impl BaseInfo {
     /// Sets [`service_phone`](Self::service_phone).
     pub fn service_phone(mut self, service_phone: impl Into<String>) -> Self {
         self.service_phone = Some(service_phone.into());
+        self
+    }
+
+    /// Sets [`date_info`](Self::date_info).
+    pub fn date_info(mut self, date_info: DateInfo) -> Self {
+        self.date_info = Some(Box::new(date_info));
+        self
+    }
+
+    /// Sets [`sku`](Self::sku).
+    pub fn sku(mut self, sku: Sku) -> Self {
+        self.sku = Some(Box::new(sku));
         self
     }
 
@@ -3300,26 +4225,35 @@ impl BaseInfo {
 
 impl Validate for BaseInfo {
     fn validate(&self, c: &mut Checker) {
+        c.required("logo_url", &self.logo_url);
+        c.required("code_type", &self.code_type);
+        c.required("brand_name", &self.brand_name);
+        c.required("title", &self.title);
+        c.required("color", &self.color);
+        c.required("notice", &self.notice);
+        c.required("description", &self.description);
+        c.required("date_info", &self.date_info);
+        c.required("sku", &self.sku);
         if let Some(v) = &self.id {
             let c = &mut c.at("id");
             c.max_bytes(v, 32);
         }
-        {
-            let (c, v) = (&mut c.at("logo_url"), &self.logo_url);
+        if let Some(v) = &self.logo_url {
+            let c = &mut c.at("logo_url");
             c.non_empty(v);
             c.max_bytes(v, 128);
         }
-        {
-            let (c, v) = (&mut c.at("code_type"), &self.code_type);
+        if let Some(v) = &self.code_type {
+            let c = &mut c.at("code_type");
             c.known(v);
         }
-        {
-            let (c, v) = (&mut c.at("brand_name"), &self.brand_name);
+        if let Some(v) = &self.brand_name {
+            let c = &mut c.at("brand_name");
             c.non_empty(v);
             c.max_chars(v, 12);
         }
-        {
-            let (c, v) = (&mut c.at("title"), &self.title);
+        if let Some(v) = &self.title {
+            let c = &mut c.at("title");
             c.non_empty(v);
             c.max_chars(v, 9);
         }
@@ -3327,30 +4261,31 @@ impl Validate for BaseInfo {
             let c = &mut c.at("sub_title");
             c.max_chars(v, 18);
         }
-        {
-            let (c, v) = (&mut c.at("color"), &self.color);
+        if let Some(v) = &self.color {
+            let c = &mut c.at("color");
             c.non_empty(v);
-            c.max_bytes(v, 16);
+            c.color(v);
         }
-        {
-            let (c, v) = (&mut c.at("notice"), &self.notice);
+        if let Some(v) = &self.notice {
+            let c = &mut c.at("notice");
             c.non_empty(v);
             c.max_chars(v, 16);
         }
         if let Some(v) = &self.description {
             let c = &mut c.at("description");
+            c.non_empty(v);
             c.max_chars(v, 1024);
         }
         if let Some(v) = &self.service_phone {
             let c = &mut c.at("service_phone");
             c.max_bytes(v, 24);
         }
-        {
-            let (c, v) = (&mut c.at("date_info"), &self.date_info);
+        if let Some(v) = &self.date_info {
+            let c = &mut c.at("date_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("sku"), &self.sku);
+        if let Some(v) = &self.sku {
+            let c = &mut c.at("sku");
             v.validate(c);
         }
         if let Some(v) = &self.get_custom_code_mode {
@@ -3437,6 +4372,54 @@ impl Validate for BaseInfo {
             let c = &mut c.at("status");
             c.known(v);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "id",
+                "logo_url",
+                "code_type",
+                "brand_name",
+                "title",
+                "sub_title",
+                "color",
+                "notice",
+                "description",
+                "service_phone",
+                "date_info",
+                "sku",
+                "location_id_list",
+                "use_all_locations",
+                "use_custom_code",
+                "get_custom_code_mode",
+                "bind_openid",
+                "can_share",
+                "can_give_friend",
+                "get_limit",
+                "use_limit",
+                "center_title",
+                "center_sub_title",
+                "center_url",
+                "center_app_brand_user_name",
+                "center_app_brand_pass",
+                "custom_url_name",
+                "custom_url",
+                "custom_url_sub_title",
+                "custom_app_brand_user_name",
+                "custom_app_brand_pass",
+                "promotion_url_name",
+                "promotion_url",
+                "promotion_url_sub_title",
+                "promotion_app_brand_user_name",
+                "promotion_app_brand_pass",
+                "source",
+                "need_push_on_view",
+                "sub_merchant_info",
+                "status",
+                "create_time",
+                "update_time",
+                "area_code_list",
+            ],
+        );
         c.at_most_one_of(
             &["location_id_list", "use_all_locations"],
             &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
@@ -3454,9 +4437,25 @@ impl Validate for BaseInfo {
             );
             c.check(
                 "sku.quantity",
-                self.sku.quantity == 0,
+                self
+                    .sku
+                    .as_ref()
+                    .and_then(|v| v.quantity.as_ref())
+                    .is_some_and(|v| *v == 0),
                 "must be `0`",
                 "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock",
+            );
+        }
+        if self.get_custom_code_mode.is_none() {
+            c.check(
+                "sku.quantity",
+                self
+                    .sku
+                    .as_ref()
+                    .and_then(|v| v.quantity.as_ref())
+                    .is_none_or(|v| *v != 0),
+                "must not be `0`",
+                "卡券库存的数量，不支持填写0 [OFF-MEMBER sku table; WxJava's Sku quotes the same words]: only a deposit-mode card starts at 0",
             );
         }
     }
@@ -3474,6 +4473,22 @@ impl Model for BaseInfo {
             .collect_unknown(&crate::model::join(path, "sub_merchant_info"), out);
         self.status.collect_unknown(&crate::model::join(path, "status"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "logo_url", self.logo_url.is_none(), out);
+        crate::model::note_missing(path, "code_type", self.code_type.is_none(), out);
+        crate::model::note_missing(path, "brand_name", self.brand_name.is_none(), out);
+        crate::model::note_missing(path, "title", self.title.is_none(), out);
+        crate::model::note_missing(path, "color", self.color.is_none(), out);
+        crate::model::note_missing(path, "notice", self.notice.is_none(), out);
+        crate::model::note_missing(path, "description", self.description.is_none(), out);
+        crate::model::note_missing(path, "date_info", self.date_info.is_none(), out);
+        self.date_info.collect_missing(&crate::model::join(path, "date_info"), out);
+        crate::model::note_missing(path, "sku", self.sku.is_none(), out);
+        self.sku.collect_missing(&crate::model::join(path, "sku"), out);
+        self.sub_merchant_info
+            .collect_missing(&crate::model::join(path, "sub_merchant_info"), out);
+    }
 }
 
 impl Object for BaseInfo {
@@ -3482,6 +4497,7 @@ impl Object for BaseInfo {
     }
 }
 
+impl crate::model::Lenient for BaseInfo {}
 impl<'de> Deserialize<'de> for BaseInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3645,107 +4661,275 @@ impl<'de> Deserialize<'de> for BaseInfo {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Id => v_id = map.next_value()?,
+                        Key::Id => crate::model::read_once(&mut map, &mut v_id, "id")?,
                         Key::LogoUrl => {
-                            if v_logo_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("logo_url"));
-                            }
-                            v_logo_url = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_logo_url,
+                                "logo_url",
+                            )?
                         }
                         Key::CodeType => {
-                            if v_code_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code_type"));
-                            }
-                            v_code_type = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_code_type,
+                                "code_type",
+                            )?
                         }
                         Key::BrandName => {
-                            if v_brand_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("brand_name"));
-                            }
-                            v_brand_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_brand_name,
+                                "brand_name",
+                            )?
                         }
                         Key::Title => {
-                            if v_title.is_some() {
-                                return Err(serde::de::Error::duplicate_field("title"));
-                            }
-                            v_title = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_title, "title")?
                         }
-                        Key::SubTitle => v_sub_title = map.next_value()?,
+                        Key::SubTitle => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_sub_title,
+                                "sub_title",
+                            )?
+                        }
                         Key::Color => {
-                            if v_color.is_some() {
-                                return Err(serde::de::Error::duplicate_field("color"));
-                            }
-                            v_color = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_color, "color")?
                         }
                         Key::Notice => {
-                            if v_notice.is_some() {
-                                return Err(serde::de::Error::duplicate_field("notice"));
-                            }
-                            v_notice = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_notice, "notice")?
                         }
-                        Key::Description => v_description = map.next_value()?,
-                        Key::ServicePhone => v_service_phone = map.next_value()?,
+                        Key::Description => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_description,
+                                "description",
+                            )?
+                        }
+                        Key::ServicePhone => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_service_phone,
+                                "service_phone",
+                            )?
+                        }
                         Key::DateInfo => {
-                            if v_date_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("date_info"));
-                            }
-                            v_date_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_date_info,
+                                "date_info",
+                            )?
                         }
-                        Key::Sku => {
-                            if v_sku.is_some() {
-                                return Err(serde::de::Error::duplicate_field("sku"));
-                            }
-                            v_sku = Some(map.next_value()?);
+                        Key::Sku => crate::model::read_once(&mut map, &mut v_sku, "sku")?,
+                        Key::LocationIdList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_location_id_list,
+                                "location_id_list",
+                            )?
                         }
-                        Key::LocationIdList => v_location_id_list = map.next_value()?,
-                        Key::UseAllLocations => v_use_all_locations = map.next_value()?,
-                        Key::UseCustomCode => v_use_custom_code = map.next_value()?,
+                        Key::UseAllLocations => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_use_all_locations,
+                                "use_all_locations",
+                            )?
+                        }
+                        Key::UseCustomCode => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_use_custom_code,
+                                "use_custom_code",
+                            )?
+                        }
                         Key::GetCustomCodeMode => {
-                            v_get_custom_code_mode = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_get_custom_code_mode,
+                                "get_custom_code_mode",
+                            )?
                         }
-                        Key::BindOpenid => v_bind_openid = map.next_value()?,
-                        Key::CanShare => v_can_share = map.next_value()?,
-                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
-                        Key::GetLimit => v_get_limit = map.next_value()?,
-                        Key::UseLimit => v_use_limit = map.next_value()?,
-                        Key::CenterTitle => v_center_title = map.next_value()?,
-                        Key::CenterSubTitle => v_center_sub_title = map.next_value()?,
-                        Key::CenterUrl => v_center_url = map.next_value()?,
+                        Key::BindOpenid => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bind_openid,
+                                "bind_openid",
+                            )?
+                        }
+                        Key::CanShare => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_share,
+                                "can_share",
+                            )?
+                        }
+                        Key::CanGiveFriend => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_give_friend,
+                                "can_give_friend",
+                            )?
+                        }
+                        Key::GetLimit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_get_limit,
+                                "get_limit",
+                            )?
+                        }
+                        Key::UseLimit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_use_limit,
+                                "use_limit",
+                            )?
+                        }
+                        Key::CenterTitle => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_title,
+                                "center_title",
+                            )?
+                        }
+                        Key::CenterSubTitle => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_sub_title,
+                                "center_sub_title",
+                            )?
+                        }
+                        Key::CenterUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_url,
+                                "center_url",
+                            )?
+                        }
                         Key::CenterAppBrandUserName => {
-                            v_center_app_brand_user_name = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_app_brand_user_name,
+                                "center_app_brand_user_name",
+                            )?
                         }
                         Key::CenterAppBrandPass => {
-                            v_center_app_brand_pass = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_app_brand_pass,
+                                "center_app_brand_pass",
+                            )?
                         }
-                        Key::CustomUrlName => v_custom_url_name = map.next_value()?,
-                        Key::CustomUrl => v_custom_url = map.next_value()?,
+                        Key::CustomUrlName => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url_name,
+                                "custom_url_name",
+                            )?
+                        }
+                        Key::CustomUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url,
+                                "custom_url",
+                            )?
+                        }
                         Key::CustomUrlSubTitle => {
-                            v_custom_url_sub_title = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url_sub_title,
+                                "custom_url_sub_title",
+                            )?
                         }
                         Key::CustomAppBrandUserName => {
-                            v_custom_app_brand_user_name = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_app_brand_user_name,
+                                "custom_app_brand_user_name",
+                            )?
                         }
                         Key::CustomAppBrandPass => {
-                            v_custom_app_brand_pass = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_app_brand_pass,
+                                "custom_app_brand_pass",
+                            )?
                         }
-                        Key::PromotionUrlName => v_promotion_url_name = map.next_value()?,
-                        Key::PromotionUrl => v_promotion_url = map.next_value()?,
+                        Key::PromotionUrlName => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url_name,
+                                "promotion_url_name",
+                            )?
+                        }
+                        Key::PromotionUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url,
+                                "promotion_url",
+                            )?
+                        }
                         Key::PromotionUrlSubTitle => {
-                            v_promotion_url_sub_title = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url_sub_title,
+                                "promotion_url_sub_title",
+                            )?
                         }
                         Key::PromotionAppBrandUserName => {
-                            v_promotion_app_brand_user_name = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_app_brand_user_name,
+                                "promotion_app_brand_user_name",
+                            )?
                         }
                         Key::PromotionAppBrandPass => {
-                            v_promotion_app_brand_pass = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_app_brand_pass,
+                                "promotion_app_brand_pass",
+                            )?
                         }
-                        Key::Source => v_source = map.next_value()?,
-                        Key::NeedPushOnView => v_need_push_on_view = map.next_value()?,
-                        Key::SubMerchantInfo => v_sub_merchant_info = map.next_value()?,
-                        Key::Status => v_status = map.next_value()?,
-                        Key::CreateTime => v_create_time = map.next_value()?,
-                        Key::UpdateTime => v_update_time = map.next_value()?,
-                        Key::AreaCodeList => v_area_code_list = map.next_value()?,
+                        Key::Source => {
+                            crate::model::read_once(&mut map, &mut v_source, "source")?
+                        }
+                        Key::NeedPushOnView => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_need_push_on_view,
+                                "need_push_on_view",
+                            )?
+                        }
+                        Key::SubMerchantInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_sub_merchant_info,
+                                "sub_merchant_info",
+                            )?
+                        }
+                        Key::Status => {
+                            crate::model::read_once(&mut map, &mut v_status, "status")?
+                        }
+                        Key::CreateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_create_time,
+                                "create_time",
+                            )?
+                        }
+                        Key::UpdateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_update_time,
+                                "update_time",
+                            )?
+                        }
+                        Key::AreaCodeList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_area_code_list,
+                                "area_code_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -3753,24 +4937,17 @@ impl<'de> Deserialize<'de> for BaseInfo {
                 }
                 Ok(BaseInfo {
                     id: v_id,
-                    logo_url: v_logo_url
-                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
-                    code_type: v_code_type
-                        .ok_or_else(|| serde::de::Error::missing_field("code_type"))?,
-                    brand_name: v_brand_name
-                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
-                    title: v_title
-                        .ok_or_else(|| serde::de::Error::missing_field("title"))?,
+                    logo_url: v_logo_url,
+                    code_type: v_code_type,
+                    brand_name: v_brand_name,
+                    title: v_title,
                     sub_title: v_sub_title,
-                    color: v_color
-                        .ok_or_else(|| serde::de::Error::missing_field("color"))?,
-                    notice: v_notice
-                        .ok_or_else(|| serde::de::Error::missing_field("notice"))?,
+                    color: v_color,
+                    notice: v_notice,
                     description: v_description,
                     service_phone: v_service_phone,
-                    date_info: v_date_info
-                        .ok_or_else(|| serde::de::Error::missing_field("date_info"))?,
-                    sku: v_sku.ok_or_else(|| serde::de::Error::missing_field("sku"))?,
+                    date_info: v_date_info,
+                    sku: v_sku,
                     location_id_list: v_location_id_list,
                     use_all_locations: v_use_all_locations,
                     use_custom_code: v_use_custom_code,
@@ -3818,7 +4995,7 @@ pub struct BaseInfoSubMerchantInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -3846,8 +5023,9 @@ impl Default for BaseInfoSubMerchantInfo {
 }
 
 impl Validate for BaseInfoSubMerchantInfo {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(&self.extra, &["merchant_id"]);
+    }
 }
 
 impl Model for BaseInfoSubMerchantInfo {
@@ -3862,6 +5040,7 @@ impl Object for BaseInfoSubMerchantInfo {
     }
 }
 
+impl crate::model::Lenient for BaseInfoSubMerchantInfo {}
 impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3899,7 +5078,13 @@ impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::MerchantId => v_merchant_id = map.next_value()?,
+                        Key::MerchantId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_merchant_id,
+                                "merchant_id",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -3921,32 +5106,39 @@ impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
 pub struct DateInfo {
     /// 使用时间的类型
     ///
-    /// *Required.*
-    pub r#type: DateType,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<DateType>,
     /// type为DATE_TYPE_FIX_TIME_RANGE时专用，表示起用时间，从1970年1月1日00:00:00至起用时间的秒数 (东八区时间，单位为秒).
     ///
-    /// Note: The tables say 最终需转换为字符串形态传入 (send as a string), but every official example sends a JSON number; modelled as int.
+    /// *≥ 0.*
+    ///
+    /// Note: \[OFF-CREATE\] begin_timestamp unsigned int (hence min 0). The tables say 最终需转换为字符串形态传入 (send as a string), but every official example sends a JSON number; modelled as int.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_timestamp: Option<i64>,
-    /// type为DATE_TYPE_FIX_TIME_RANGE时专用，表示结束时间，建议设置为截止日期的23:59:59过期 (东八区时间，单位为秒).
+    /// 表示结束时间，建议设置为截止日期的23:59:59过期 (东八区时间，单位为秒). 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间：设置了fixed_term卡券，当时间达到end_timestamp时卡券统一过期.
     ///
-    /// Note: See begin_timestamp about the string form.
+    /// *≥ 0.*
+    ///
+    /// Note: \[OFF-CREATE\] two end_timestamp rows: 是 unsigned int 表示结束时间 (FIX_TIME_RANGE), and 否 unsigned int 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间 (optional common expiry of a FIX_TERM card). The 管理卡券 card/get table \[OFF\] still calls it type为DATE_TYPE_FIX_TIME_RANGE时专用; the 创建卡券 reading, which accepts both, is followed. See begin_timestamp about the string form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_timestamp: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天内有效 (单位为天).
     ///
-    /// *≥ 1.*
+    /// *≥ 0.*
     ///
-    /// Note: The 管理卡券 page's table \[OFF\] adds 领取后当天有效填写0; the catalog \[MIR\] says fixed_term may not be 0 (0 = same day is fixed_begin_term). Enforced: at least 1, per the catalog and the current 创建卡券 table.
+    /// Note: Official sentences disagree: \[OFF-CREATE\] 表示自领取后多少天内有效，不支持填写0; 管理卡券 card/get table \[OFF\] 表示自领取后多少天内有效，领取后当天有效填写0. The accepting reading is enforced (0 allowed, negative refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_term: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天开始生效，领取后当天生效填写0 (单位为天).
     ///
     /// *≥ 0.*
+    ///
+    /// Note: \[OFF-CREATE\] fixed_begin_term 是 int 0 …领取后当天生效填写0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_begin_term: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -3955,13 +5147,19 @@ impl DateInfo {
     /// A value with the required `type`; set the others with the setters.
     pub fn new(r#type: DateType) -> Self {
         Self {
-            r#type,
+            r#type: Some(r#type),
             begin_timestamp: None,
             end_timestamp: None,
             fixed_term: None,
             fixed_begin_term: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`type`](Self::type).
+    pub fn r#type(mut self, r#type: DateType) -> Self {
+        self.r#type = Some(r#type);
+        self
     }
 
     /// Sets [`begin_timestamp`](Self::begin_timestamp).
@@ -3991,62 +5189,76 @@ impl DateInfo {
 
 impl Validate for DateInfo {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("type"), &self.r#type);
+        c.required("type", &self.r#type);
+        if let Some(v) = &self.r#type {
+            let c = &mut c.at("type");
             c.known(v);
+        }
+        if let Some(v) = &self.begin_timestamp {
+            let c = &mut c.at("begin_timestamp");
+            c.min(*v, 0);
+        }
+        if let Some(v) = &self.end_timestamp {
+            let c = &mut c.at("end_timestamp");
+            c.min(*v, 0);
         }
         if let Some(v) = &self.fixed_term {
             let c = &mut c.at("fixed_term");
-            c.min(*v, 1);
+            c.min(*v, 0);
         }
         if let Some(v) = &self.fixed_begin_term {
             let c = &mut c.at("fixed_begin_term");
             c.min(*v, 0);
         }
-        if self.r#type.as_str() == "DATE_TYPE_FIX_TERM" {
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "type",
+                "begin_timestamp",
+                "end_timestamp",
+                "fixed_term",
+                "fixed_begin_term",
+            ],
+        );
+        if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TERM") {
             c.check(
                 "fixed_term",
                 self.fixed_term.is_some(),
                 "must be set",
-                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
+                "a fixed-term validity counts days from the claim (fixed_term); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
             );
             c.check(
                 "begin_timestamp",
                 self.begin_timestamp.is_none(),
                 "must not be set",
-                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
-            );
-            c.check(
-                "end_timestamp",
-                self.end_timestamp.is_none(),
-                "must not be set",
-                "a fixed-term validity counts days from the claim (fixed_term), not timestamps",
+                "a fixed-term validity counts days from the claim (fixed_term); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
             );
         }
-        if self.r#type.as_str() == "DATE_TYPE_FIX_TIME_RANGE" {
+        if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TIME_RANGE")
+        {
             c.check(
                 "begin_timestamp",
                 self.begin_timestamp.is_some(),
                 "must be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp",
+                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
             );
             c.check(
                 "end_timestamp",
                 self.end_timestamp.is_some(),
                 "must be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp",
+                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
             );
             c.check(
                 "fixed_term",
                 self.fixed_term.is_none(),
                 "must not be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp",
+                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
             );
             c.check(
                 "fixed_begin_term",
                 self.fixed_begin_term.is_none(),
                 "must not be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp",
+                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
             );
         }
         c.order(
@@ -4062,6 +5274,10 @@ impl Model for DateInfo {
         crate::model::collect_extra(&self.extra, path, out);
         self.r#type.collect_unknown(&crate::model::join(path, "type"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "type", self.r#type.is_none(), out);
+    }
 }
 
 impl Object for DateInfo {
@@ -4070,6 +5286,7 @@ impl Object for DateInfo {
     }
 }
 
+impl crate::model::Lenient for DateInfo {}
 impl<'de> Deserialize<'de> for DateInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4120,23 +5337,43 @@ impl<'de> Deserialize<'de> for DateInfo {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Type => {
-                            if v_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            v_type = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
                         }
-                        Key::BeginTimestamp => v_begin_timestamp = map.next_value()?,
-                        Key::EndTimestamp => v_end_timestamp = map.next_value()?,
-                        Key::FixedTerm => v_fixed_term = map.next_value()?,
-                        Key::FixedBeginTerm => v_fixed_begin_term = map.next_value()?,
+                        Key::BeginTimestamp => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_timestamp,
+                                "begin_timestamp",
+                            )?
+                        }
+                        Key::EndTimestamp => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_timestamp,
+                                "end_timestamp",
+                            )?
+                        }
+                        Key::FixedTerm => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_fixed_term,
+                                "fixed_term",
+                            )?
+                        }
+                        Key::FixedBeginTerm => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_fixed_begin_term,
+                                "fixed_begin_term",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(DateInfo {
-                    r#type: v_type
-                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    r#type: v_type,
                     begin_timestamp: v_begin_timestamp,
                     end_timestamp: v_end_timestamp,
                     fixed_term: v_fixed_term,
@@ -4155,15 +5392,16 @@ impl<'de> Deserialize<'de> for DateInfo {
 pub struct Sku {
     /// 卡券库存的数量，上限为100000000 (current stock). Must be 0 in deposit mode; otherwise 0 is refused at creation. Change it with card/modifystock, not card/update.
     ///
-    /// *Required; ≥ 0; ≤ 100000000.*
-    pub quantity: i64,
+    /// *Required when sent; a reply may lack it; ≥ 0; ≤ 100000000.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<i64>,
     /// 卡券全部库存的数量，上限为100000000 (total stock ever issued); card/get only.
     ///
     /// *≥ 0; ≤ 100000000.*
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_quantity: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -4172,10 +5410,16 @@ impl Sku {
     /// A value with the required `quantity`; set the others with the setters.
     pub fn new(quantity: i64) -> Self {
         Self {
-            quantity,
+            quantity: Some(quantity),
             total_quantity: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`quantity`](Self::quantity).
+    pub fn quantity(mut self, quantity: i64) -> Self {
+        self.quantity = Some(quantity);
+        self
     }
 
     /// Sets [`total_quantity`](Self::total_quantity).
@@ -4187,8 +5431,9 @@ impl Sku {
 
 impl Validate for Sku {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("quantity"), &self.quantity);
+        c.required("quantity", &self.quantity);
+        if let Some(v) = &self.quantity {
+            let c = &mut c.at("quantity");
             c.min(*v, 0);
             c.max(*v, 100000000);
         }
@@ -4197,12 +5442,17 @@ impl Validate for Sku {
             c.min(*v, 0);
             c.max(*v, 100000000);
         }
+        c.not_in_extra(&self.extra, &["quantity", "total_quantity"]);
     }
 }
 
 impl Model for Sku {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "quantity", self.quantity.is_none(), out);
     }
 }
 
@@ -4212,6 +5462,7 @@ impl Object for Sku {
     }
 }
 
+impl crate::model::Lenient for Sku {}
 impl<'de> Deserialize<'de> for Sku {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4253,20 +5504,26 @@ impl<'de> Deserialize<'de> for Sku {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Quantity => {
-                            if v_quantity.is_some() {
-                                return Err(serde::de::Error::duplicate_field("quantity"));
-                            }
-                            v_quantity = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_quantity,
+                                "quantity",
+                            )?
                         }
-                        Key::TotalQuantity => v_total_quantity = map.next_value()?,
+                        Key::TotalQuantity => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_total_quantity,
+                                "total_quantity",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(Sku {
-                    quantity: v_quantity
-                        .ok_or_else(|| serde::de::Error::missing_field("quantity"))?,
+                    quantity: v_quantity,
                     total_quantity: v_total_quantity,
                     extra,
                 })
@@ -4306,7 +5563,7 @@ pub struct AdvancedInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_friends: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -4420,6 +5677,18 @@ impl Validate for AdvancedInfo {
                 c.known(item);
             }
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "use_condition",
+                "abstract",
+                "text_image_list",
+                "time_limit",
+                "business_service",
+                "consume_share_card_list",
+                "share_friends",
+            ],
+        );
     }
 }
 
@@ -4435,6 +5704,15 @@ impl Model for AdvancedInfo {
         self.business_service
             .collect_unknown(&crate::model::join(path, "business_service"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        self.use_condition
+            .collect_missing(&crate::model::join(path, "use_condition"), out);
+        self.r#abstract.collect_missing(&crate::model::join(path, "abstract"), out);
+        self.text_image_list
+            .collect_missing(&crate::model::join(path, "text_image_list"), out);
+        self.time_limit.collect_missing(&crate::model::join(path, "time_limit"), out);
+    }
 }
 
 impl Object for AdvancedInfo {
@@ -4443,6 +5721,7 @@ impl Object for AdvancedInfo {
     }
 }
 
+impl crate::model::Lenient for AdvancedInfo {}
 impl<'de> Deserialize<'de> for AdvancedInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4498,15 +5777,55 @@ impl<'de> Deserialize<'de> for AdvancedInfo {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::UseCondition => v_use_condition = map.next_value()?,
-                        Key::Abstract => v_abstract = map.next_value()?,
-                        Key::TextImageList => v_text_image_list = map.next_value()?,
-                        Key::TimeLimit => v_time_limit = map.next_value()?,
-                        Key::BusinessService => v_business_service = map.next_value()?,
-                        Key::ConsumeShareCardList => {
-                            v_consume_share_card_list = map.next_value()?;
+                        Key::UseCondition => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_use_condition,
+                                "use_condition",
+                            )?
                         }
-                        Key::ShareFriends => v_share_friends = map.next_value()?,
+                        Key::Abstract => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_abstract,
+                                "abstract",
+                            )?
+                        }
+                        Key::TextImageList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_text_image_list,
+                                "text_image_list",
+                            )?
+                        }
+                        Key::TimeLimit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_time_limit,
+                                "time_limit",
+                            )?
+                        }
+                        Key::BusinessService => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_business_service,
+                                "business_service",
+                            )?
+                        }
+                        Key::ConsumeShareCardList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_consume_share_card_list,
+                                "consume_share_card_list",
+                            )?
+                        }
+                        Key::ShareFriends => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_share_friends,
+                                "share_friends",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -4556,7 +5875,7 @@ pub struct UseCondition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_use_with_other_discount: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -4632,6 +5951,16 @@ impl Validate for UseCondition {
             let c = &mut c.at("object_use_for");
             c.max_bytes(v, 512);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "accept_category",
+                "reject_category",
+                "least_cost",
+                "object_use_for",
+                "can_use_with_other_discount",
+            ],
+        );
     }
 }
 
@@ -4647,6 +5976,7 @@ impl Object for UseCondition {
     }
 }
 
+impl crate::model::Lenient for UseCondition {}
 impl<'de> Deserialize<'de> for UseCondition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4696,12 +6026,40 @@ impl<'de> Deserialize<'de> for UseCondition {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::AcceptCategory => v_accept_category = map.next_value()?,
-                        Key::RejectCategory => v_reject_category = map.next_value()?,
-                        Key::LeastCost => v_least_cost = map.next_value()?,
-                        Key::ObjectUseFor => v_object_use_for = map.next_value()?,
+                        Key::AcceptCategory => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_accept_category,
+                                "accept_category",
+                            )?
+                        }
+                        Key::RejectCategory => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_reject_category,
+                                "reject_category",
+                            )?
+                        }
+                        Key::LeastCost => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_least_cost,
+                                "least_cost",
+                            )?
+                        }
+                        Key::ObjectUseFor => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_object_use_for,
+                                "object_use_for",
+                            )?
+                        }
                         Key::CanUseWithOtherDiscount => {
-                            v_can_use_with_other_discount = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_use_with_other_discount,
+                                "can_use_with_other_discount",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -4739,7 +6097,7 @@ pub struct Abstract {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url_list: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -4782,6 +6140,7 @@ impl Validate for Abstract {
             let c = &mut c.at("icon_url_list");
             c.max_items(v.len(), 1);
         }
+        c.not_in_extra(&self.extra, &["abstract", "icon_url_list"]);
     }
 }
 
@@ -4797,6 +6156,7 @@ impl Object for Abstract {
     }
 }
 
+impl crate::model::Lenient for Abstract {}
 impl<'de> Deserialize<'de> for Abstract {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4837,8 +6197,20 @@ impl<'de> Deserialize<'de> for Abstract {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Abstract => v_abstract = map.next_value()?,
-                        Key::IconUrlList => v_icon_url_list = map.next_value()?,
+                        Key::Abstract => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_abstract,
+                                "abstract",
+                            )?
+                        }
+                        Key::IconUrlList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_icon_url_list,
+                                "icon_url_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -4870,7 +6242,7 @@ pub struct TextImage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -4914,6 +6286,7 @@ impl Validate for TextImage {
             let c = &mut c.at("text");
             c.max_bytes(v, 512);
         }
+        c.not_in_extra(&self.extra, &["image_url", "text"]);
     }
 }
 
@@ -4929,6 +6302,7 @@ impl Object for TextImage {
     }
 }
 
+impl crate::model::Lenient for TextImage {}
 impl<'de> Deserialize<'de> for TextImage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4969,8 +6343,16 @@ impl<'de> Deserialize<'de> for TextImage {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::ImageUrl => v_image_url = map.next_value()?,
-                        Key::Text => v_text = map.next_value()?,
+                        Key::ImageUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_image_url,
+                                "image_url",
+                            )?
+                        }
+                        Key::Text => {
+                            crate::model::read_once(&mut map, &mut v_text, "text")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -5007,7 +6389,7 @@ pub struct TimeLimit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_minute: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -5068,6 +6450,10 @@ impl Validate for TimeLimit {
             let c = &mut c.at("type");
             c.known(v);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["type", "begin_hour", "begin_minute", "end_hour", "end_minute"],
+        );
     }
 }
 
@@ -5084,6 +6470,7 @@ impl Object for TimeLimit {
     }
 }
 
+impl crate::model::Lenient for TimeLimit {}
 impl<'de> Deserialize<'de> for TimeLimit {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5133,11 +6520,37 @@ impl<'de> Deserialize<'de> for TimeLimit {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::Type => v_type = map.next_value()?,
-                        Key::BeginHour => v_begin_hour = map.next_value()?,
-                        Key::BeginMinute => v_begin_minute = map.next_value()?,
-                        Key::EndHour => v_end_hour = map.next_value()?,
-                        Key::EndMinute => v_end_minute = map.next_value()?,
+                        Key::Type => {
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
+                        }
+                        Key::BeginHour => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_hour,
+                                "begin_hour",
+                            )?
+                        }
+                        Key::BeginMinute => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_minute,
+                                "begin_minute",
+                            )?
+                        }
+                        Key::EndHour => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_hour,
+                                "end_hour",
+                            )?
+                        }
+                        Key::EndMinute => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_minute,
+                                "end_minute",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -5186,7 +6599,7 @@ pub struct BonusRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_reduce_bonus: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -5263,8 +6676,21 @@ impl Default for BonusRule {
 }
 
 impl Validate for BonusRule {
-    /// No rules: every value of the type is valid.
-    fn validate(&self, _: &mut Checker) {}
+    fn validate(&self, c: &mut Checker) {
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "cost_money_unit",
+                "increase_bonus",
+                "max_increase_bonus",
+                "init_increase_bonus",
+                "cost_bonus_unit",
+                "reduce_money",
+                "least_money_to_use_bonus",
+                "max_reduce_bonus",
+            ],
+        );
+    }
 }
 
 impl Model for BonusRule {
@@ -5279,6 +6705,7 @@ impl Object for BonusRule {
     }
 }
 
+impl crate::model::Lenient for BonusRule {}
 impl<'de> Deserialize<'de> for BonusRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5337,18 +6764,62 @@ impl<'de> Deserialize<'de> for BonusRule {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::CostMoneyUnit => v_cost_money_unit = map.next_value()?,
-                        Key::IncreaseBonus => v_increase_bonus = map.next_value()?,
-                        Key::MaxIncreaseBonus => v_max_increase_bonus = map.next_value()?,
+                        Key::CostMoneyUnit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cost_money_unit,
+                                "cost_money_unit",
+                            )?
+                        }
+                        Key::IncreaseBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_increase_bonus,
+                                "increase_bonus",
+                            )?
+                        }
+                        Key::MaxIncreaseBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_max_increase_bonus,
+                                "max_increase_bonus",
+                            )?
+                        }
                         Key::InitIncreaseBonus => {
-                            v_init_increase_bonus = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_init_increase_bonus,
+                                "init_increase_bonus",
+                            )?
                         }
-                        Key::CostBonusUnit => v_cost_bonus_unit = map.next_value()?,
-                        Key::ReduceMoney => v_reduce_money = map.next_value()?,
+                        Key::CostBonusUnit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_cost_bonus_unit,
+                                "cost_bonus_unit",
+                            )?
+                        }
+                        Key::ReduceMoney => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_reduce_money,
+                                "reduce_money",
+                            )?
+                        }
                         Key::LeastMoneyToUseBonus => {
-                            v_least_money_to_use_bonus = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_least_money_to_use_bonus,
+                                "least_money_to_use_bonus",
+                            )?
                         }
-                        Key::MaxReduceBonus => v_max_reduce_bonus = map.next_value()?,
+                        Key::MaxReduceBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_max_reduce_bonus,
+                                "max_reduce_bonus",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -5376,18 +6847,26 @@ impl<'de> Deserialize<'de> for BonusRule {
 #[non_exhaustive]
 pub struct CustomField {
     /// 会员信息类目半自定义名称 (predefined label).
+    ///
+    /// Note: \[OFF-MEMBER\] name_type 否 string(24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_type: Option<CustomFieldNameType>,
-    /// 会员信息类目自定义名称 (free label, instead of name_type).
+    /// 会员信息类目自定义名称，当开发者变更这类类目信息的value值时不会触发系统模板消息通知用户 (free label, instead of name_type).
+    ///
+    /// *At most 24 bytes.*
+    ///
+    /// Note: \[OFF-MEMBER\] name 否 string(24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 点击类目跳转外链url (page opened on tap).
     ///
     /// *At most 128 bytes.*
+    ///
+    /// Note: \[OFF-MEMBER\] url 否 string（128）; card/update table \[OFF\] string(128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -5434,10 +6913,15 @@ impl Validate for CustomField {
             let c = &mut c.at("name_type");
             c.known(v);
         }
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
+            c.max_bytes(v, 24);
+        }
         if let Some(v) = &self.url {
             let c = &mut c.at("url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["name_type", "name", "url"]);
     }
 }
 
@@ -5454,6 +6938,7 @@ impl Object for CustomField {
     }
 }
 
+impl crate::model::Lenient for CustomField {}
 impl<'de> Deserialize<'de> for CustomField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5497,9 +6982,17 @@ impl<'de> Deserialize<'de> for CustomField {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::NameType => v_name_type = map.next_value()?,
-                        Key::Name => v_name = map.next_value()?,
-                        Key::Url => v_url = map.next_value()?,
+                        Key::NameType => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_name_type,
+                                "name_type",
+                            )?
+                        }
+                        Key::Name => {
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
+                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -5523,34 +7016,50 @@ impl<'de> Deserialize<'de> for CustomField {
 pub struct CustomCell {
     /// 入口名称 (cell name).
     ///
-    /// *Required; at most 15 bytes.*
-    pub name: String,
+    /// *Required when sent; a reply may lack it; at most 15 bytes.*
+    ///
+    /// Note: \[OFF-MEMBER\] custom_cell1 name 是 string(15) 入口名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 入口右侧提示语，6个汉字内 (hint on the right).
     ///
-    /// *At most 6 汉字 (18 UTF-8 bytes).*
+    /// *Required when sent; a reply may lack it; at most 6 汉字 (18 UTF-8 bytes).*
     ///
-    /// Note: Required at creation \[OFF-CREATE string(18)\]; optional here since community create requests send "".
+    /// Note: \[OFF-MEMBER\] custom_cell1 tips 是 string(18) 入口右侧提示语，6个汉字内 (6 汉字 = 18 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips: Option<String>,
     /// 入口跳转链接 (page opened on tap).
     ///
-    /// *Required; at most 128 bytes.*
-    pub url: String,
+    /// *Required when sent; a reply may lack it; at most 128 bytes.*
+    ///
+    /// Note: \[OFF-MEMBER\] custom_cell1 url 是 string(128) 入口跳转链接.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CustomCell {
-    /// A value with the required `name`, `url`; set the others with the setters.
-    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+    /// A value with the required `name`, `tips`, `url`; set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        tips: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
         Self {
-            name: name.into(),
-            tips: None,
-            url: url.into(),
+            name: Some(name.into()),
+            tips: Some(tips.into()),
+            url: Some(url.into()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 
     /// Sets [`tips`](Self::tips).
@@ -5558,30 +7067,47 @@ impl CustomCell {
         self.tips = Some(tips.into());
         self
     }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
 }
 
 impl Validate for CustomCell {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("name"), &self.name);
+        c.required("name", &self.name);
+        c.required("tips", &self.tips);
+        c.required("url", &self.url);
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
             c.non_empty(v);
             c.max_bytes(v, 15);
         }
         if let Some(v) = &self.tips {
             let c = &mut c.at("tips");
+            c.non_empty(v);
             c.max_chars(v, 6);
         }
-        {
-            let (c, v) = (&mut c.at("url"), &self.url);
+        if let Some(v) = &self.url {
+            let c = &mut c.at("url");
             c.non_empty(v);
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["name", "tips", "url"]);
     }
 }
 
 impl Model for CustomCell {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "name", self.name.is_none(), out);
+        crate::model::note_missing(path, "tips", self.tips.is_none(), out);
+        crate::model::note_missing(path, "url", self.url.is_none(), out);
     }
 }
 
@@ -5591,6 +7117,7 @@ impl Object for CustomCell {
     }
 }
 
+impl crate::model::Lenient for CustomCell {}
 impl<'de> Deserialize<'de> for CustomCell {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5635,27 +7162,21 @@ impl<'de> Deserialize<'de> for CustomCell {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
-                        Key::Tips => v_tips = map.next_value()?,
-                        Key::Url => {
-                            if v_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            v_url = Some(map.next_value()?);
+                        Key::Tips => {
+                            crate::model::read_once(&mut map, &mut v_tips, "tips")?
                         }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CustomCell {
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    name: v_name,
                     tips: v_tips,
-                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    url: v_url,
                     extra,
                 })
             }
@@ -5692,9 +7213,9 @@ pub struct BaseInfoUpdate {
     pub service_phone: Option<String>,
     /// 卡券颜色 (Color010…Color100). 提审 (triggers review).
     ///
-    /// *At most 16 bytes.*
+    /// *A colour name, `Color` and three digits (`Color010`).*
     ///
-    /// Note: The card/update table \[OFF\] says string(3072) (an apparent copy error); the create table's string(16) \[MIR\] is enforced.
+    /// Note: card/update table \[OFF\]: color 是(提审) string(3072) 示例值 Color010 卡券颜色; the create table \[OFF-CREATE\] says string(16), 按色彩规范标注填写Color010-Color100. A colour name is enforced, as at creation (the official update example sends Color010).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// 支持更新适用门店列表 (store ids). 清空门店更新时传“0” (send 0 to clear).
@@ -5704,7 +7225,7 @@ pub struct BaseInfoUpdate {
     pub location_id_list: Option<Vec<i64>>,
     /// 支持全部门店，与location_id_list互斥.
     ///
-    /// Note: Not in the card/update table of the 管理卡券 page; the 创建卡券 page's change log (V2.0, 2016-6-27) says 创建/更新卡券支持设置卡券支持“全部门店”字段.
+    /// Note: Not in the card/update table of the 管理卡券 page; the 创建卡券 page's change log (V2.0, 2016-6-27) says 创建/更新卡券支持设置卡券支持“全部门店”字段. 与location_id_list互斥 \[OFF-CREATE\], enforced here as at creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_all_locations: Option<bool>,
     /// 顶部居中的自定义cell.
@@ -5726,7 +7247,7 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 16 bytes.*
     ///
-    /// Note: string(16) in the card/update table \[OFF\]; string(15) in the create table \[MIR\].
+    /// Note: string(16) in the card/update table \[OFF\]; string（15） in the create tables \[OFF-CREATE, OFF-MEMBER\]. Each endpoint enforces its own table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL.
@@ -5743,7 +7264,7 @@ pub struct BaseInfoUpdate {
     ///
     /// *At most 16 bytes.*
     ///
-    /// Note: string(16) in the card/update table \[OFF\]; string(15) in the create table \[MIR\].
+    /// Note: string(16) in the card/update table \[OFF\]; string（15） in the create tables \[OFF-CREATE, OFF-MEMBER\]. Each endpoint enforces its own table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
@@ -5776,7 +7297,7 @@ pub struct BaseInfoUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_info: Option<Box<DateInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -5972,7 +7493,7 @@ impl Validate for BaseInfoUpdate {
         }
         if let Some(v) = &self.color {
             let c = &mut c.at("color");
-            c.max_bytes(v, 16);
+            c.color(v);
         }
         if let Some(v) = &self.center_title {
             let c = &mut c.at("center_title");
@@ -6022,6 +7543,36 @@ impl Validate for BaseInfoUpdate {
             let c = &mut c.at("date_info");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "logo_url",
+                "notice",
+                "description",
+                "service_phone",
+                "color",
+                "location_id_list",
+                "use_all_locations",
+                "center_title",
+                "center_sub_title",
+                "center_url",
+                "custom_url_name",
+                "custom_url",
+                "custom_url_sub_title",
+                "promotion_url_name",
+                "promotion_url",
+                "promotion_url_sub_title",
+                "code_type",
+                "get_limit",
+                "can_share",
+                "can_give_friend",
+                "date_info",
+            ],
+        );
+        c.at_most_one_of(
+            &["location_id_list", "use_all_locations"],
+            &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
+        );
     }
 }
 
@@ -6039,6 +7590,7 @@ impl Object for BaseInfoUpdate {
     }
 }
 
+impl crate::model::Lenient for BaseInfoUpdate {}
 impl<'de> Deserialize<'de> for BaseInfoUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6136,31 +7688,145 @@ impl<'de> Deserialize<'de> for BaseInfoUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::LogoUrl => v_logo_url = map.next_value()?,
-                        Key::Notice => v_notice = map.next_value()?,
-                        Key::Description => v_description = map.next_value()?,
-                        Key::ServicePhone => v_service_phone = map.next_value()?,
-                        Key::Color => v_color = map.next_value()?,
-                        Key::LocationIdList => v_location_id_list = map.next_value()?,
-                        Key::UseAllLocations => v_use_all_locations = map.next_value()?,
-                        Key::CenterTitle => v_center_title = map.next_value()?,
-                        Key::CenterSubTitle => v_center_sub_title = map.next_value()?,
-                        Key::CenterUrl => v_center_url = map.next_value()?,
-                        Key::CustomUrlName => v_custom_url_name = map.next_value()?,
-                        Key::CustomUrl => v_custom_url = map.next_value()?,
+                        Key::LogoUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_logo_url,
+                                "logo_url",
+                            )?
+                        }
+                        Key::Notice => {
+                            crate::model::read_once(&mut map, &mut v_notice, "notice")?
+                        }
+                        Key::Description => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_description,
+                                "description",
+                            )?
+                        }
+                        Key::ServicePhone => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_service_phone,
+                                "service_phone",
+                            )?
+                        }
+                        Key::Color => {
+                            crate::model::read_once(&mut map, &mut v_color, "color")?
+                        }
+                        Key::LocationIdList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_location_id_list,
+                                "location_id_list",
+                            )?
+                        }
+                        Key::UseAllLocations => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_use_all_locations,
+                                "use_all_locations",
+                            )?
+                        }
+                        Key::CenterTitle => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_title,
+                                "center_title",
+                            )?
+                        }
+                        Key::CenterSubTitle => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_sub_title,
+                                "center_sub_title",
+                            )?
+                        }
+                        Key::CenterUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_center_url,
+                                "center_url",
+                            )?
+                        }
+                        Key::CustomUrlName => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url_name,
+                                "custom_url_name",
+                            )?
+                        }
+                        Key::CustomUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url,
+                                "custom_url",
+                            )?
+                        }
                         Key::CustomUrlSubTitle => {
-                            v_custom_url_sub_title = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_url_sub_title,
+                                "custom_url_sub_title",
+                            )?
                         }
-                        Key::PromotionUrlName => v_promotion_url_name = map.next_value()?,
-                        Key::PromotionUrl => v_promotion_url = map.next_value()?,
+                        Key::PromotionUrlName => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url_name,
+                                "promotion_url_name",
+                            )?
+                        }
+                        Key::PromotionUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url,
+                                "promotion_url",
+                            )?
+                        }
                         Key::PromotionUrlSubTitle => {
-                            v_promotion_url_sub_title = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_promotion_url_sub_title,
+                                "promotion_url_sub_title",
+                            )?
                         }
-                        Key::CodeType => v_code_type = map.next_value()?,
-                        Key::GetLimit => v_get_limit = map.next_value()?,
-                        Key::CanShare => v_can_share = map.next_value()?,
-                        Key::CanGiveFriend => v_can_give_friend = map.next_value()?,
-                        Key::DateInfo => v_date_info = map.next_value()?,
+                        Key::CodeType => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_code_type,
+                                "code_type",
+                            )?
+                        }
+                        Key::GetLimit => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_get_limit,
+                                "get_limit",
+                            )?
+                        }
+                        Key::CanShare => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_share,
+                                "can_share",
+                            )?
+                        }
+                        Key::CanGiveFriend => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_give_friend,
+                                "can_give_friend",
+                            )?
+                        }
+                        Key::DateInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_date_info,
+                                "date_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6202,35 +7868,46 @@ impl<'de> Deserialize<'de> for BaseInfoUpdate {
 pub struct DateInfoUpdate {
     /// 有效期类型，仅支持更改type为DATE_TYPE_FIX_TIME_RANGE的时间戳，不支持填入DATE_TYPE_FIX_TERM (only FIX_TIME_RANGE is accepted).
     ///
-    /// *Required; one of `DATE_TYPE_FIX_TIME_RANGE`.*
+    /// *One of `DATE_TYPE_FIX_TIME_RANGE`.*
     ///
-    /// Note: The card/update table \[OFF\] marks it 否 (optional); it is required here since date_info without its type is meaningless.
-    pub r#type: DateType,
+    /// Note: The card/update table \[OFF\] marks it 否 (optional), so it is optional here (it used to be required without an official sentence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<DateType>,
     /// 固定日期区间专用，表示起用时间 (Unix seconds); may only move earlier.
     ///
     /// *≥ 0.*
+    ///
+    /// Note: card/update table \[OFF\]: begin_timestamp 否 unsigned int.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_timestamp: Option<i64>,
     /// 固定日期区间专用，表示结束时间。结束时间仅支持往后延长 (Unix seconds; may only move later).
     ///
     /// *≥ 0.*
+    ///
+    /// Note: card/update table \[OFF\]: end_timestamp 否 unsigned int.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_timestamp: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl DateInfoUpdate {
-    /// A value with the required `type`; set the others with the setters.
-    pub fn new(r#type: DateType) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            r#type,
+            r#type: None,
             begin_timestamp: None,
             end_timestamp: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`type`](Self::type).
+    pub fn r#type(mut self, r#type: DateType) -> Self {
+        self.r#type = Some(r#type);
+        self
     }
 
     /// Sets [`begin_timestamp`](Self::begin_timestamp).
@@ -6246,10 +7923,16 @@ impl DateInfoUpdate {
     }
 }
 
+impl Default for DateInfoUpdate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Validate for DateInfoUpdate {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("type"), &self.r#type);
+        if let Some(v) = &self.r#type {
+            let c = &mut c.at("type");
             c.one_of_str(v.as_str(), &["DATE_TYPE_FIX_TIME_RANGE"]);
             c.known(v);
         }
@@ -6261,6 +7944,12 @@ impl Validate for DateInfoUpdate {
             let c = &mut c.at("end_timestamp");
             c.min(*v, 0);
         }
+        c.not_in_extra(&self.extra, &["type", "begin_timestamp", "end_timestamp"]);
+        c.order(
+            ("begin_timestamp", self.begin_timestamp),
+            ("end_timestamp", self.end_timestamp),
+            true,
+        );
     }
 }
 
@@ -6277,6 +7966,7 @@ impl Object for DateInfoUpdate {
     }
 }
 
+impl crate::model::Lenient for DateInfoUpdate {}
 impl<'de> Deserialize<'de> for DateInfoUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6321,21 +8011,29 @@ impl<'de> Deserialize<'de> for DateInfoUpdate {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Type => {
-                            if v_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            v_type = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
                         }
-                        Key::BeginTimestamp => v_begin_timestamp = map.next_value()?,
-                        Key::EndTimestamp => v_end_timestamp = map.next_value()?,
+                        Key::BeginTimestamp => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_timestamp,
+                                "begin_timestamp",
+                            )?
+                        }
+                        Key::EndTimestamp => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_timestamp,
+                                "end_timestamp",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(DateInfoUpdate {
-                    r#type: v_type
-                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
+                    r#type: v_type,
                     begin_timestamp: v_begin_timestamp,
                     end_timestamp: v_end_timestamp,
                     extra,
@@ -6354,7 +8052,7 @@ pub struct GrouponUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -6387,6 +8085,7 @@ impl Validate for GrouponUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -6403,6 +8102,7 @@ impl Object for GrouponUpdate {
     }
 }
 
+impl crate::model::Lenient for GrouponUpdate {}
 impl<'de> Deserialize<'de> for GrouponUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6440,7 +8140,13 @@ impl<'de> Deserialize<'de> for GrouponUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6464,7 +8170,7 @@ pub struct CashUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -6497,6 +8203,7 @@ impl Validate for CashUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -6513,6 +8220,7 @@ impl Object for CashUpdate {
     }
 }
 
+impl crate::model::Lenient for CashUpdate {}
 impl<'de> Deserialize<'de> for CashUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6550,7 +8258,13 @@ impl<'de> Deserialize<'de> for CashUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6574,7 +8288,7 @@ pub struct DiscountUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -6607,6 +8321,7 @@ impl Validate for DiscountUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -6623,6 +8338,7 @@ impl Object for DiscountUpdate {
     }
 }
 
+impl crate::model::Lenient for DiscountUpdate {}
 impl<'de> Deserialize<'de> for DiscountUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6660,7 +8376,13 @@ impl<'de> Deserialize<'de> for DiscountUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6684,7 +8406,7 @@ pub struct GiftUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -6717,6 +8439,7 @@ impl Validate for GiftUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -6733,6 +8456,7 @@ impl Object for GiftUpdate {
     }
 }
 
+impl crate::model::Lenient for GiftUpdate {}
 impl<'de> Deserialize<'de> for GiftUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6770,7 +8494,13 @@ impl<'de> Deserialize<'de> for GiftUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6794,7 +8524,7 @@ pub struct GeneralCouponUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -6827,6 +8557,7 @@ impl Validate for GeneralCouponUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -6843,6 +8574,7 @@ impl Object for GeneralCouponUpdate {
     }
 }
 
+impl crate::model::Lenient for GeneralCouponUpdate {}
 impl<'de> Deserialize<'de> for GeneralCouponUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6880,7 +8612,13 @@ impl<'de> Deserialize<'de> for GeneralCouponUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -6981,7 +8719,7 @@ pub struct MemberCardUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7170,6 +8908,36 @@ impl Validate for MemberCardUpdate {
             let c = &mut c.at("bonus_rule");
             v.validate(c);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "base_info",
+                "background_pic_url",
+                "bonus_cleared",
+                "bonus_rules",
+                "balance_rules",
+                "prerogative",
+                "supply_bonus",
+                "supply_balance",
+                "auto_activate",
+                "wx_activate",
+                "activate_url",
+                "custom_field1",
+                "custom_field2",
+                "custom_field3",
+                "custom_cell1",
+                "bonus_rule",
+                "discount",
+            ],
+        );
+        if self.wx_activate.as_ref().is_some_and(|v| *v) {
+            c.check(
+                "activate_url",
+                self.activate_url.is_none(),
+                "must not be set",
+                "一键开卡 (wx_activate) 不允许同时传入activate_url字段 [OFF-MEMBER], as at creation",
+            );
+        }
     }
 }
 
@@ -7195,6 +8963,7 @@ impl Object for MemberCardUpdate {
     }
 }
 
+impl crate::model::Lenient for MemberCardUpdate {}
 impl<'de> Deserialize<'de> for MemberCardUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7280,23 +9049,125 @@ impl<'de> Deserialize<'de> for MemberCardUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
-                        Key::BackgroundPicUrl => v_background_pic_url = map.next_value()?,
-                        Key::BonusCleared => v_bonus_cleared = map.next_value()?,
-                        Key::BonusRules => v_bonus_rules = map.next_value()?,
-                        Key::BalanceRules => v_balance_rules = map.next_value()?,
-                        Key::Prerogative => v_prerogative = map.next_value()?,
-                        Key::SupplyBonus => v_supply_bonus = map.next_value()?,
-                        Key::SupplyBalance => v_supply_balance = map.next_value()?,
-                        Key::AutoActivate => v_auto_activate = map.next_value()?,
-                        Key::WxActivate => v_wx_activate = map.next_value()?,
-                        Key::ActivateUrl => v_activate_url = map.next_value()?,
-                        Key::CustomField1 => v_custom_field1 = map.next_value()?,
-                        Key::CustomField2 => v_custom_field2 = map.next_value()?,
-                        Key::CustomField3 => v_custom_field3 = map.next_value()?,
-                        Key::CustomCell1 => v_custom_cell1 = map.next_value()?,
-                        Key::BonusRule => v_bonus_rule = map.next_value()?,
-                        Key::Discount => v_discount = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
+                        Key::BackgroundPicUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_background_pic_url,
+                                "background_pic_url",
+                            )?
+                        }
+                        Key::BonusCleared => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_cleared,
+                                "bonus_cleared",
+                            )?
+                        }
+                        Key::BonusRules => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_rules,
+                                "bonus_rules",
+                            )?
+                        }
+                        Key::BalanceRules => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_balance_rules,
+                                "balance_rules",
+                            )?
+                        }
+                        Key::Prerogative => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_prerogative,
+                                "prerogative",
+                            )?
+                        }
+                        Key::SupplyBonus => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_supply_bonus,
+                                "supply_bonus",
+                            )?
+                        }
+                        Key::SupplyBalance => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_supply_balance,
+                                "supply_balance",
+                            )?
+                        }
+                        Key::AutoActivate => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_auto_activate,
+                                "auto_activate",
+                            )?
+                        }
+                        Key::WxActivate => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_wx_activate,
+                                "wx_activate",
+                            )?
+                        }
+                        Key::ActivateUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_activate_url,
+                                "activate_url",
+                            )?
+                        }
+                        Key::CustomField1 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field1,
+                                "custom_field1",
+                            )?
+                        }
+                        Key::CustomField2 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field2,
+                                "custom_field2",
+                            )?
+                        }
+                        Key::CustomField3 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field3,
+                                "custom_field3",
+                            )?
+                        }
+                        Key::CustomCell1 => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_cell1,
+                                "custom_cell1",
+                            )?
+                        }
+                        Key::BonusRule => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_bonus_rule,
+                                "bonus_rule",
+                            )?
+                        }
+                        Key::Discount => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_discount,
+                                "discount",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -7341,7 +9212,7 @@ pub struct ScenicTicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7385,6 +9256,7 @@ impl Validate for ScenicTicketUpdate {
             let c = &mut c.at("guide_url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["base_info", "guide_url"]);
     }
 }
 
@@ -7401,6 +9273,7 @@ impl Object for ScenicTicketUpdate {
     }
 }
 
+impl crate::model::Lenient for ScenicTicketUpdate {}
 impl<'de> Deserialize<'de> for ScenicTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7441,8 +9314,20 @@ impl<'de> Deserialize<'de> for ScenicTicketUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
-                        Key::GuideUrl => v_guide_url = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
+                        Key::GuideUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_guide_url,
+                                "guide_url",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -7472,7 +9357,7 @@ pub struct MovieTicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7516,6 +9401,7 @@ impl Validate for MovieTicketUpdate {
             let c = &mut c.at("detail");
             c.max_bytes(v, 3072);
         }
+        c.not_in_extra(&self.extra, &["base_info", "detail"]);
     }
 }
 
@@ -7532,6 +9418,7 @@ impl Object for MovieTicketUpdate {
     }
 }
 
+impl crate::model::Lenient for MovieTicketUpdate {}
 impl<'de> Deserialize<'de> for MovieTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7572,8 +9459,16 @@ impl<'de> Deserialize<'de> for MovieTicketUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
-                        Key::Detail => v_detail = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
+                        Key::Detail => {
+                            crate::model::read_once(&mut map, &mut v_detail, "detail")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -7618,7 +9513,7 @@ pub struct BoardingPassUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7695,6 +9590,10 @@ impl Validate for BoardingPassUpdate {
             let c = &mut c.at("boarding_time");
             c.min(*v, 0);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["base_info", "departure_time", "landing_time", "gate", "boarding_time"],
+        );
     }
 }
 
@@ -7711,6 +9610,7 @@ impl Object for BoardingPassUpdate {
     }
 }
 
+impl crate::model::Lenient for BoardingPassUpdate {}
 impl<'de> Deserialize<'de> for BoardingPassUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7760,11 +9660,37 @@ impl<'de> Deserialize<'de> for BoardingPassUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
-                        Key::DepartureTime => v_departure_time = map.next_value()?,
-                        Key::LandingTime => v_landing_time = map.next_value()?,
-                        Key::Gate => v_gate = map.next_value()?,
-                        Key::BoardingTime => v_boarding_time = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
+                        Key::DepartureTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_departure_time,
+                                "departure_time",
+                            )?
+                        }
+                        Key::LandingTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_landing_time,
+                                "landing_time",
+                            )?
+                        }
+                        Key::Gate => {
+                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
+                        }
+                        Key::BoardingTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_boarding_time,
+                                "boarding_time",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -7797,7 +9723,7 @@ pub struct MeetingTicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7841,6 +9767,7 @@ impl Validate for MeetingTicketUpdate {
             let c = &mut c.at("map_url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["base_info", "map_url"]);
     }
 }
 
@@ -7857,6 +9784,7 @@ impl Object for MeetingTicketUpdate {
     }
 }
 
+impl crate::model::Lenient for MeetingTicketUpdate {}
 impl<'de> Deserialize<'de> for MeetingTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7897,8 +9825,16 @@ impl<'de> Deserialize<'de> for MeetingTicketUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
-                        Key::MapUrl => v_map_url = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
+                        Key::MapUrl => {
+                            crate::model::read_once(&mut map, &mut v_map_url, "map_url")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -7923,7 +9859,7 @@ pub struct BusTicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -7956,6 +9892,7 @@ impl Validate for BusTicketUpdate {
             let c = &mut c.at("base_info");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["base_info"]);
     }
 }
 
@@ -7972,6 +9909,7 @@ impl Object for BusTicketUpdate {
     }
 }
 
+impl crate::model::Lenient for BusTicketUpdate {}
 impl<'de> Deserialize<'de> for BusTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8009,7 +9947,13 @@ impl<'de> Deserialize<'de> for BusTicketUpdate {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::BaseInfo => v_base_info = map.next_value()?,
+                        Key::BaseInfo => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -8146,6 +10090,7 @@ impl Model for CardType {
     }
 }
 
+impl crate::model::Lenient for CardType {}
 /// Code展示类型 (code_type): how the code is shown on the card.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8239,13 +10184,14 @@ impl Model for CodeType {
     }
 }
 
-/// 使用时间的类型 (date_info.type). 旧文档采用的1和2 (1 = FIX_TIME_RANGE, 2 = FIX_TERM) reportedly still work at creation; this enum only models the string values.
+impl crate::model::Lenient for CodeType {}
+/// 使用时间的类型 (date_info.type). \[OFF-CREATE\] type row: 使用时间的类型，旧文档采用的1和2依然生效 — the legacy numbers are read as `also` forms (1 = FIX_TIME_RANGE, 2 = FIX_TERM, per the old docs' 1 is Fixed date range, 2 is Fixed length of time); the string values are what is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DateType {
-    /// `DATE_TYPE_FIX_TIME_RANGE`: 固定日期区间 (fixed date range: begin_timestamp .. end_timestamp)
+    /// `DATE_TYPE_FIX_TIME_RANGE`: 固定日期区间 (fixed date range: begin_timestamp .. end_timestamp). Legacy wire form 1 \[OFF-CREATE: 旧文档采用的1和2依然生效\].
     FixTimeRange,
-    /// `DATE_TYPE_FIX_TERM`: 固定时长，自领取后按天算 (fixed number of days after the user claims the card: fixed_term, fixed_begin_term)
+    /// `DATE_TYPE_FIX_TERM`: 固定时长，自领取后按天算 (fixed number of days after the user claims the card: fixed_term, fixed_begin_term; optional common expiry end_timestamp). Legacy wire form 2 \[OFF-CREATE: 旧文档采用的1和2依然生效\].
     FixTerm,
     /// `DATE_TYPE_PERMANENT`: 永久有效，会员卡类型专用 (permanent; membership cards only)
     Permanent,
@@ -8273,8 +10219,8 @@ impl DateType {
 impl From<&str> for DateType {
     fn from(value: &str) -> Self {
         match value {
-            "DATE_TYPE_FIX_TIME_RANGE" => Self::FixTimeRange,
-            "DATE_TYPE_FIX_TERM" => Self::FixTerm,
+            "DATE_TYPE_FIX_TIME_RANGE" | "1" => Self::FixTimeRange,
+            "DATE_TYPE_FIX_TERM" | "2" => Self::FixTerm,
             "DATE_TYPE_PERMANENT" => Self::Permanent,
             other => Self::Unknown(other.to_owned()),
         }
@@ -8320,6 +10266,7 @@ impl Model for DateType {
     }
 }
 
+impl crate::model::Lenient for DateType {}
 /// 卡券状态 (base_info.status of card/get; status_list of card/batchget). The deleted state is CARD_STATUS_DELETE on the official 管理卡券 page \[OFF\] but CARD_STATUS_USER_DELETE in EasyWeChat's docs \[SDK\]; both are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8413,6 +10360,7 @@ impl Model for CardStatus {
     }
 }
 
+impl crate::model::Lenient for CardStatus {}
 /// 当前code对应卡券的状态 (user_card_status of card/code/get, membercard/userinfo/get). A code that was never claimed or was gifted away is not a status: the call fails with invalid serial code (40056).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8514,6 +10462,7 @@ impl Model for UserCardStatus {
     }
 }
 
+impl crate::model::Lenient for UserCardStatus {}
 /// 使用时段限制的类型 (advanced_info.time_limit\[\].type). 此处只控制显示，不控制实际使用逻辑 (display only; WeChat does not enforce it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8615,6 +10564,7 @@ impl Model for TimeLimitType {
     }
 }
 
+impl crate::model::Lenient for TimeLimitType {}
 /// 商家服务类型 (advanced_info.business_service), 可多选.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8700,6 +10650,7 @@ impl Model for BusinessService {
     }
 }
 
+impl crate::model::Lenient for BusinessService {}
 /// 会员信息类目名称 (custom_field1..3 name_type of a membership card). Two wire values are misspelt by WeChat (ACHIEVEMEN, TIMS); the Rust variants use the intended words.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8801,6 +10752,7 @@ impl Model for CustomFieldNameType {
     }
 }
 
+impl crate::model::Lenient for CustomFieldNameType {}
 /// 自定义code的获取方式 (base_info.get_custom_code_mode).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8873,3 +10825,5 @@ impl Model for GetCustomCodeMode {
         }
     }
 }
+
+impl crate::model::Lenient for GetCustomCodeMode {}

@@ -59,7 +59,7 @@ impl<'de> Deserialize<'de> for CondSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
+        crate::model::deserialize_int_enum(deserializer)
     }
 }
 
@@ -82,6 +82,7 @@ impl Model for CondSource {
     }
 }
 
+impl crate::model::Lenient for CondSource {}
 /// Card type as the free-coupon statistics report it (getcardcardinfo). Special tickets are not reported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -148,7 +149,7 @@ impl<'de> Deserialize<'de> for DatacubeCardType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
+        crate::model::deserialize_int_enum(deserializer)
     }
 }
 
@@ -170,3 +171,5 @@ impl Model for DatacubeCardType {
         }
     }
 }
+
+impl crate::model::Lenient for DatacubeCardType {}

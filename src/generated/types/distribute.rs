@@ -82,6 +82,7 @@ impl Model for QrActionName {
     }
 }
 
+impl crate::model::Lenient for QrActionName {}
 /// 投放页面的场景值 (scene of card/landingpage/create): where the landing page is distributed \[OFF\]\[SDK\].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -178,3 +179,5 @@ impl Model for LandingPageScene {
         }
     }
 }
+
+impl crate::model::Lenient for LandingPageScene {}

@@ -10,31 +10,35 @@ use serde::{Deserialize, Serialize};
 /// 会员卡激活时的必填选项 / 选填项 (required_form, optional_form of activateuserform/set): the fields of
 /// the one-tap activation form (一键激活). The user fills them in WeChat; read the answers with
 /// membercard/userinfo/get (or activatetempinfo/get for the jump-type form).
+/// Source: official 创建会员卡 page, 6.2 一键激活 步骤二 设置开卡字段接口 (Create_a_membership_card.html),
+/// its parameter table as copied verbatim by SDKs (every row of this structure is 否).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ActivateUserForm {
     /// 当前结构（required_form或者optional_form）内的字段是否允许用户激活后再次修改，商户设置为true时，需要接收相应事件通知处理修改事件 (whether the user may edit these answers after activation; if true, handle the update event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_modify: Option<bool>,
-    /// 微信格式化的选项类型 (profile fields WeChat collects, see UserFormInfoFlag).
+    /// 微信格式化的选项类型。见以下列表 (profile fields WeChat collects, see UserFormInfoFlag).
+    ///
+    /// Note: table: 否, arry; no count limit is stated (the list has 12 values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_field_id_list: Option<Vec<UserFormInfoFlag>>,
     /// 自定义选项名称 (merchant-defined free-text questions, by name).
     ///
     /// *At most 5 items; each required, not empty.*
     ///
-    /// Note: Table text \[SDK copies of the official table\]: 开发者可以分别在必填和选填中至多定义五个自定义选项 — at most 5 in required_form and 5 in optional_form.
+    /// Note: table: 否, arry — 自定义选项名称，开发者可以分别在必填和选填中至多定义五个自定义选项: at most 5 in required_form and 5 in optional_form. The table gives no size for a name (an older copy of the table says only 自定义选项名称), so none is enforced; compare rich_field_list\[\].name, string(21)/string(32). Whether the five are shared with rich_field_list is not said: the looser reading (5 per list) is enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_list: Option<Vec<String>>,
-    /// 自定义富文本类型 (merchant-defined choice questions).
+    /// 自定义富文本类型，包含以下三个字段 (merchant-defined choice questions: type, name, values).
     ///
     /// *At most 5 items.*
     ///
-    /// Note: Table text \[SDK copies of the official table\]: 开发者可以分别在必填和选填中至多定义五个自定义选项 — at most 5 per form.
+    /// Note: table: 否, arry — 开发者可以分别在必填和选填中至多定义五个自定义选项: at most 5 per form (see custom_field_list for the reading).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rich_field_list: Option<Vec<FormRichField>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -118,6 +122,15 @@ impl Validate for ActivateUserForm {
                 item.validate(c);
             }
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "can_modify",
+                "common_field_id_list",
+                "custom_field_list",
+                "rich_field_list",
+            ],
+        );
     }
 }
 
@@ -137,6 +150,7 @@ impl Object for ActivateUserForm {
     }
 }
 
+impl crate::model::Lenient for ActivateUserForm {}
 impl<'de> Deserialize<'de> for ActivateUserForm {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -183,12 +197,34 @@ impl<'de> Deserialize<'de> for ActivateUserForm {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::CanModify => v_can_modify = map.next_value()?,
-                        Key::CommonFieldIdList => {
-                            v_common_field_id_list = map.next_value()?;
+                        Key::CanModify => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_can_modify,
+                                "can_modify",
+                            )?
                         }
-                        Key::CustomFieldList => v_custom_field_list = map.next_value()?,
-                        Key::RichFieldList => v_rich_field_list = map.next_value()?,
+                        Key::CommonFieldIdList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_common_field_id_list,
+                                "common_field_id_list",
+                            )?
+                        }
+                        Key::CustomFieldList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_list,
+                                "custom_field_list",
+                            )?
+                        }
+                        Key::RichFieldList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_rich_field_list,
+                                "rich_field_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -207,63 +243,93 @@ impl<'de> Deserialize<'de> for ActivateUserForm {
     }
 }
 
-/// 自定义富文本选项 (rich_field_list item of activateuserform/set). The table marks type, name and values
-/// 否 (optional); a choice question without any of them is meaningless, so all three are required here.
+/// 自定义富文本选项 (rich_field_list item of activateuserform/set). The official table marks type, name and
+/// values 否 like every row of the form; the official examples always send all three.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormRichField {
-    /// 富文本类型 (radio, select or check box).
+    /// 富文本类型: FORM_FIELD_RADIO 自定义单选, FORM_FIELD_SELECT 自定义选择项, FORM_FIELD_CHECK_BOX 自定义多选.
     ///
-    /// *Required.*
-    pub r#type: FormFieldType,
+    /// Note: table: 否, string(21) (one copy: string(32)); every value of the enum fits. Was required here although the table says 否.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<FormFieldType>,
     /// 字段名 (question shown to the user).
     ///
-    /// *Required.*
-    pub name: String,
+    /// *At most 32 bytes.*
+    ///
+    /// Note: table: 否. Copies of the official table disagree: string(21) (current page, quoted by an SDK linking Create_a_membership_card.html#16) and string(32) (2016 copies). The looser string(32) is enforced. Was required here although the table says 否.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 选择项 (the choices).
     ///
-    /// *Required; at least 1 items; each required, not empty.*
-    pub values: Vec<String>,
+    /// *Each required, not empty.*
+    ///
+    /// Note: table: 否, arry; no count or size is stated. (The former min_items: 1 and required had no official sentence.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl FormRichField {
-    /// A value with the required `type`, `name`, `values`; set the others with the setters.
-    pub fn new(
-        r#type: FormFieldType,
-        name: impl Into<String>,
-        values: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            r#type,
-            name: name.into(),
-            values: values.into_iter().map(Into::into).collect(),
+            r#type: None,
+            name: None,
+            values: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`type`](Self::type).
+    pub fn r#type(mut self, r#type: FormFieldType) -> Self {
+        self.r#type = Some(r#type);
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`values`](Self::values).
+    pub fn values(
+        mut self,
+        values: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.values = Some(values.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl Default for FormRichField {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl Validate for FormRichField {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("type"), &self.r#type);
+        if let Some(v) = &self.r#type {
+            let c = &mut c.at("type");
             c.known(v);
         }
-        {
-            let (c, v) = (&mut c.at("name"), &self.name);
-            c.non_empty(v);
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
+            c.max_bytes(v, 32);
         }
-        {
-            let (c, v) = (&mut c.at("values"), &self.values);
-            c.min_items(v.len(), 1);
+        if let Some(v) = &self.values {
+            let c = &mut c.at("values");
             for (i, item) in v.iter().enumerate() {
                 let c = &mut c.at_index(i);
                 c.non_empty(item);
             }
         }
+        c.not_in_extra(&self.extra, &["type", "name", "values"]);
     }
 }
 
@@ -280,6 +346,7 @@ impl Object for FormRichField {
     }
 }
 
+impl crate::model::Lenient for FormRichField {}
 impl<'de> Deserialize<'de> for FormRichField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -324,22 +391,13 @@ impl<'de> Deserialize<'de> for FormRichField {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Type => {
-                            if v_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            v_type = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
                         }
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
                         Key::Values => {
-                            if v_values.is_some() {
-                                return Err(serde::de::Error::duplicate_field("values"));
-                            }
-                            v_values = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_values, "values")?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -347,11 +405,9 @@ impl<'de> Deserialize<'de> for FormRichField {
                     }
                 }
                 Ok(FormRichField {
-                    r#type: v_type
-                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
-                    values: v_values
-                        .ok_or_else(|| serde::de::Error::missing_field("values"))?,
+                    r#type: v_type,
+                    name: v_name,
+                    values: v_values,
                     extra,
                 })
             }
@@ -360,46 +416,70 @@ impl<'de> Deserialize<'de> for FormRichField {
     }
 }
 
-/// A named link on the activation form (service_statement 服务声明, bind_old_card 绑定老会员链接 of activateuserform/set).
+/// A named link on the activation form (service_statement 服务声明，用于放置商户会员卡守则; bind_old_card 绑定老会员链接 of activateuserform/set). Every row 否 in the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormLink {
-    /// 链接名称 / 会员声明字段名称 (link text).
+    /// 会员声明字段名称 / 链接名称 (link text).
     ///
-    /// *Required.*
-    pub name: String,
+    /// *At most 32 bytes.*
+    ///
+    /// Note: table: 否, string(32) (service_statement.name 会员声明字段名称, bind_old_card.name 链接名称); one recent SDK copy writes string( 21 ) for every name of the form — the looser string(32) is enforced. Was required here although the table says 否.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 自定义url，请填写http:// 或者https://开头的链接 (must start with http:// or https://).
     ///
-    /// *Required; at most 128 bytes.*
-    pub url: String,
+    /// *At most 128 bytes.*
+    ///
+    /// Note: table: 否, string(128). The http:// / https:// prefix cannot be expressed in the spec language and is not checked. Was required here although the table says 否.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl FormLink {
-    /// A value with the required `name`, `url`; set the others with the setters.
-    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
-            url: url.into(),
+            name: None,
+            url: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+}
+
+impl Default for FormLink {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 impl Validate for FormLink {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("name"), &self.name);
-            c.non_empty(v);
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
+            c.max_bytes(v, 32);
         }
-        {
-            let (c, v) = (&mut c.at("url"), &self.url);
-            c.non_empty(v);
+        if let Some(v) = &self.url {
+            let c = &mut c.at("url");
             c.max_bytes(v, 128);
         }
+        c.not_in_extra(&self.extra, &["name", "url"]);
     }
 }
 
@@ -415,6 +495,7 @@ impl Object for FormLink {
     }
 }
 
+impl crate::model::Lenient for FormLink {}
 impl<'de> Deserialize<'de> for FormLink {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -456,25 +537,17 @@ impl<'de> Deserialize<'de> for FormLink {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
-                        Key::Url => {
-                            if v_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            v_url = Some(map.next_value()?);
-                        }
+                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(FormLink {
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
-                    url: v_url.ok_or_else(|| serde::de::Error::missing_field("url"))?,
+                    name: v_name,
+                    url: v_url,
                     extra,
                 })
             }
@@ -495,7 +568,7 @@ pub struct MemberFormInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_list: Option<Vec<CustomFieldValue>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -551,6 +624,7 @@ impl Validate for MemberFormInfo {
                 item.validate(c);
             }
         }
+        c.not_in_extra(&self.extra, &["common_field_list", "custom_field_list"]);
     }
 }
 
@@ -562,6 +636,13 @@ impl Model for MemberFormInfo {
         self.custom_field_list
             .collect_unknown(&crate::model::join(path, "custom_field_list"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        self.common_field_list
+            .collect_missing(&crate::model::join(path, "common_field_list"), out);
+        self.custom_field_list
+            .collect_missing(&crate::model::join(path, "custom_field_list"), out);
+    }
 }
 
 impl Object for MemberFormInfo {
@@ -570,6 +651,7 @@ impl Object for MemberFormInfo {
     }
 }
 
+impl crate::model::Lenient for MemberFormInfo {}
 impl<'de> Deserialize<'de> for MemberFormInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -610,8 +692,20 @@ impl<'de> Deserialize<'de> for MemberFormInfo {
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        Key::CommonFieldList => v_common_field_list = map.next_value()?,
-                        Key::CustomFieldList => v_custom_field_list = map.next_value()?,
+                        Key::CommonFieldList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_common_field_list,
+                                "common_field_list",
+                            )?
+                        }
+                        Key::CustomFieldList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_custom_field_list,
+                                "custom_field_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -634,13 +728,14 @@ impl<'de> Deserialize<'de> for MemberFormInfo {
 pub struct CommonFieldValue {
     /// 选项名 (which common field).
     ///
-    /// *Required.*
-    pub name: UserFormInfoFlag,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<UserFormInfoFlag>,
     /// 选项值 (the user's answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -649,10 +744,16 @@ impl CommonFieldValue {
     /// A value with the required `name`; set the others with the setters.
     pub fn new(name: UserFormInfoFlag) -> Self {
         Self {
-            name,
+            name: Some(name),
             value: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: UserFormInfoFlag) -> Self {
+        self.name = Some(name);
+        self
     }
 
     /// Sets [`value`](Self::value).
@@ -664,10 +765,12 @@ impl CommonFieldValue {
 
 impl Validate for CommonFieldValue {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("name"), &self.name);
+        c.required("name", &self.name);
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
             c.known(v);
         }
+        c.not_in_extra(&self.extra, &["name", "value"]);
     }
 }
 
@@ -675,6 +778,10 @@ impl Model for CommonFieldValue {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
         self.name.collect_unknown(&crate::model::join(path, "name"), out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "name", self.name.is_none(), out);
     }
 }
 
@@ -684,6 +791,7 @@ impl Object for CommonFieldValue {
     }
 }
 
+impl crate::model::Lenient for CommonFieldValue {}
 impl<'de> Deserialize<'de> for CommonFieldValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -725,19 +833,18 @@ impl<'de> Deserialize<'de> for CommonFieldValue {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
-                        Key::Value => v_value = map.next_value()?,
+                        Key::Value => {
+                            crate::model::read_once(&mut map, &mut v_value, "value")?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CommonFieldValue {
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    name: v_name,
                     value: v_value,
                     extra,
                 })
@@ -753,8 +860,9 @@ impl<'de> Deserialize<'de> for CommonFieldValue {
 pub struct CustomFieldValue {
     /// 会员信息类目名称 / 选项名 (the question, as set in custom_field_list or rich_field_list).
     ///
-    /// *Required.*
-    pub name: String,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 会员卡信息类目值 / 选项值 (the answer; for a FORM_FIELD_CHECK_BOX question see value_list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -762,7 +870,7 @@ pub struct CustomFieldValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_list: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -771,11 +879,17 @@ impl CustomFieldValue {
     /// A value with the required `name`; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            name: Some(name.into()),
             value: None,
             value_list: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 
     /// Sets [`value`](Self::value).
@@ -796,16 +910,22 @@ impl CustomFieldValue {
 
 impl Validate for CustomFieldValue {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("name"), &self.name);
+        c.required("name", &self.name);
+        if let Some(v) = &self.name {
+            let c = &mut c.at("name");
             c.non_empty(v);
         }
+        c.not_in_extra(&self.extra, &["name", "value", "value_list"]);
     }
 }
 
 impl Model for CustomFieldValue {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "name", self.name.is_none(), out);
     }
 }
 
@@ -815,6 +935,7 @@ impl Object for CustomFieldValue {
     }
 }
 
+impl crate::model::Lenient for CustomFieldValue {}
 impl<'de> Deserialize<'de> for CustomFieldValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -859,20 +980,25 @@ impl<'de> Deserialize<'de> for CustomFieldValue {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Name => {
-                            if v_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            v_name = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_name, "name")?
                         }
-                        Key::Value => v_value = map.next_value()?,
-                        Key::ValueList => v_value_list = map.next_value()?,
+                        Key::Value => {
+                            crate::model::read_once(&mut map, &mut v_value, "value")?
+                        }
+                        Key::ValueList => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_value_list,
+                                "value_list",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(CustomFieldValue {
-                    name: v_name.ok_or_else(|| serde::de::Error::missing_field("name"))?,
+                    name: v_name,
                     value: v_value,
                     value_list: v_value_list,
                     extra,
@@ -900,15 +1026,15 @@ pub enum UserFormInfoFlag {
     IdCard,
     /// `USER_FORM_INFO_FLAG_EMAIL`: 邮箱 (email)
     Email,
-    /// `USER_FORM_INFO_FLAG_LOCATION`: 详细地址 (address) — the official table's value for 详细地址 \[SDK\]
+    /// `USER_FORM_INFO_FLAG_LOCATION`: 详细地址 (address) — the value of the current official table for 详细地址 \[SDK copies\]
     Location,
-    /// `USER_FORM_INFO_FLAG_DETAIL_LOCATION`: 详细地址 (detailed address) \[MIR\]; not in the official table as copied by SDKs, which gives LOCATION for 详细地址
+    /// `USER_FORM_INFO_FLAG_DETAIL_LOCATION`: 详细地址 (detailed address) — the value of an older copy of the official table (2016) \[SDK\] and of the catalog \[MIR\]; the current table gives LOCATION. Both accepted
     DetailLocation,
     /// `USER_FORM_INFO_FLAG_EDUCATION_BACKGROUND`: 教育背景 (education) — spelling of the catalog \[MIR\] and of observed userinfo/get replies
     EducationBackground,
     /// `USER_FORM_INFO_FLAG_EDUCATION_BACKGRO`: 教育背景 (education) — truncated spelling printed by the official table \[SDK\]; kept because the table is what callers copy. Prefer EDUCATION_BACKGROUND.
     EducationBackgro,
-    /// `USER_FORM_INFO_FLAG_CAREER`: 职业 (occupation) \[MIR\]; missing from some copies of the official table
+    /// `USER_FORM_INFO_FLAG_CAREER`: 职业 (occupation) — in the 2016 copies of the official table \[SDK\] and the catalog \[MIR\]; missing from some later copies
     Career,
     /// `USER_FORM_INFO_FLAG_INDUSTRY`: 行业 (industry)
     Industry,
@@ -1009,6 +1135,7 @@ impl Model for UserFormInfoFlag {
     }
 }
 
+impl crate::model::Lenient for UserFormInfoFlag {}
 /// 富文本类型 (rich_field_list\[\].type of activateuserform/set): a merchant-defined choice field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1089,3 +1216,5 @@ impl Model for FormFieldType {
         }
     }
 }
+
+impl crate::model::Lenient for FormFieldType {}

@@ -13,18 +13,21 @@ use serde::{Deserialize, Serialize};
 pub struct PayGiftRule {
     /// 营销规则类型，支付即会员填写RULE_TYPE_PAY_MEMBER_CARD.
     ///
-    /// *Required.*
-    pub r#type: PayGiftRuleType,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<PayGiftRuleType>,
     /// 营销规则结构体 (merchant numbers and validity).
     ///
-    /// *Required.*
-    pub base_info: Box<PayGiftBaseInfo>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_info: Option<Box<PayGiftBaseInfo>>,
     /// 支付即会员结构体 (the member card and the amount window).
     ///
-    /// *Required.*
-    pub member_rule: Box<PayGiftMemberRule>,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_rule: Option<Box<PayGiftMemberRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -37,28 +40,50 @@ impl PayGiftRule {
         member_rule: PayGiftMemberRule,
     ) -> Self {
         Self {
-            r#type,
-            base_info: Box::new(base_info),
-            member_rule: Box::new(member_rule),
+            r#type: Some(r#type),
+            base_info: Some(Box::new(base_info)),
+            member_rule: Some(Box::new(member_rule)),
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`type`](Self::type).
+    pub fn r#type(mut self, r#type: PayGiftRuleType) -> Self {
+        self.r#type = Some(r#type);
+        self
+    }
+
+    /// Sets [`base_info`](Self::base_info).
+    pub fn base_info(mut self, base_info: PayGiftBaseInfo) -> Self {
+        self.base_info = Some(Box::new(base_info));
+        self
+    }
+
+    /// Sets [`member_rule`](Self::member_rule).
+    pub fn member_rule(mut self, member_rule: PayGiftMemberRule) -> Self {
+        self.member_rule = Some(Box::new(member_rule));
+        self
     }
 }
 
 impl Validate for PayGiftRule {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("type"), &self.r#type);
+        c.required("type", &self.r#type);
+        c.required("base_info", &self.base_info);
+        c.required("member_rule", &self.member_rule);
+        if let Some(v) = &self.r#type {
+            let c = &mut c.at("type");
             c.known(v);
         }
-        {
-            let (c, v) = (&mut c.at("base_info"), &self.base_info);
+        if let Some(v) = &self.base_info {
+            let c = &mut c.at("base_info");
             v.validate(c);
         }
-        {
-            let (c, v) = (&mut c.at("member_rule"), &self.member_rule);
+        if let Some(v) = &self.member_rule {
+            let c = &mut c.at("member_rule");
             v.validate(c);
         }
+        c.not_in_extra(&self.extra, &["type", "base_info", "member_rule"]);
     }
 }
 
@@ -69,6 +94,14 @@ impl Model for PayGiftRule {
         self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
         self.member_rule.collect_unknown(&crate::model::join(path, "member_rule"), out);
     }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "type", self.r#type.is_none(), out);
+        crate::model::note_missing(path, "base_info", self.base_info.is_none(), out);
+        self.base_info.collect_missing(&crate::model::join(path, "base_info"), out);
+        crate::model::note_missing(path, "member_rule", self.member_rule.is_none(), out);
+        self.member_rule.collect_missing(&crate::model::join(path, "member_rule"), out);
+    }
 }
 
 impl Object for PayGiftRule {
@@ -77,6 +110,7 @@ impl Object for PayGiftRule {
     }
 }
 
+impl crate::model::Lenient for PayGiftRule {}
 impl<'de> Deserialize<'de> for PayGiftRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -121,24 +155,21 @@ impl<'de> Deserialize<'de> for PayGiftRule {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Type => {
-                            if v_type.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            v_type = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_type, "type")?
                         }
                         Key::BaseInfo => {
-                            if v_base_info.is_some() {
-                                return Err(serde::de::Error::duplicate_field("base_info"));
-                            }
-                            v_base_info = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_base_info,
+                                "base_info",
+                            )?
                         }
                         Key::MemberRule => {
-                            if v_member_rule.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("member_rule"),
-                                );
-                            }
-                            v_member_rule = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_member_rule,
+                                "member_rule",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -146,12 +177,9 @@ impl<'de> Deserialize<'de> for PayGiftRule {
                     }
                 }
                 Ok(PayGiftRule {
-                    r#type: v_type
-                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
-                    base_info: v_base_info
-                        .ok_or_else(|| serde::de::Error::missing_field("base_info"))?,
-                    member_rule: v_member_rule
-                        .ok_or_else(|| serde::de::Error::missing_field("member_rule"))?,
+                    r#type: v_type,
+                    base_info: v_base_info,
+                    member_rule: v_member_rule,
                     extra,
                 })
             }
@@ -166,18 +194,21 @@ impl<'de> Deserialize<'de> for PayGiftRule {
 pub struct PayGiftBaseInfo {
     /// 商户号列表，是一个数组结构，建议单次请求100个以下商户号 (WeChat Pay merchant numbers).
     ///
-    /// *Required; each required, not empty.*
+    /// *Required when sent; a reply may lack it; each required, not empty.*
     ///
     /// Note: fewer than 100 per request is a recommendation of the page, not a limit, so it is not enforced
-    pub mchid_list: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mchid_list: Option<Vec<String>>,
     /// 规则开始时间 (Unix seconds).
     ///
-    /// *Required; ≥ 0.*
-    pub begin_time: i64,
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub begin_time: Option<i64>,
     /// 规则结束时间 (Unix seconds).
     ///
-    /// *Required; ≥ 0.*
-    pub end_time: i64,
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<i64>,
     /// 状态 (queries only; RULE_STATUS_OK in the page's examples, no other value documented).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -188,7 +219,7 @@ pub struct PayGiftBaseInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -201,14 +232,35 @@ impl PayGiftBaseInfo {
         end_time: i64,
     ) -> Self {
         Self {
-            mchid_list: mchid_list.into_iter().map(Into::into).collect(),
-            begin_time,
-            end_time,
+            mchid_list: Some(mchid_list.into_iter().map(Into::into).collect()),
+            begin_time: Some(begin_time),
+            end_time: Some(end_time),
             status: None,
             create_time: None,
             update_time: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`mchid_list`](Self::mchid_list).
+    pub fn mchid_list(
+        mut self,
+        mchid_list: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.mchid_list = Some(mchid_list.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`begin_time`](Self::begin_time).
+    pub fn begin_time(mut self, begin_time: i64) -> Self {
+        self.begin_time = Some(begin_time);
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: i64) -> Self {
+        self.end_time = Some(end_time);
+        self
     }
 
     /// Sets [`status`](Self::status).
@@ -232,32 +284,48 @@ impl PayGiftBaseInfo {
 
 impl Validate for PayGiftBaseInfo {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("mchid_list"), &self.mchid_list);
+        c.required("mchid_list", &self.mchid_list);
+        c.required("begin_time", &self.begin_time);
+        c.required("end_time", &self.end_time);
+        if let Some(v) = &self.mchid_list {
+            let c = &mut c.at("mchid_list");
             for (i, item) in v.iter().enumerate() {
                 let c = &mut c.at_index(i);
                 c.non_empty(item);
             }
         }
-        {
-            let (c, v) = (&mut c.at("begin_time"), &self.begin_time);
+        if let Some(v) = &self.begin_time {
+            let c = &mut c.at("begin_time");
             c.min(*v, 0);
         }
-        {
-            let (c, v) = (&mut c.at("end_time"), &self.end_time);
+        if let Some(v) = &self.end_time {
+            let c = &mut c.at("end_time");
             c.min(*v, 0);
         }
-        c.order(
-            ("begin_time", Some(self.begin_time)),
-            ("end_time", Some(self.end_time)),
-            true,
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "mchid_list",
+                "begin_time",
+                "end_time",
+                "status",
+                "create_time",
+                "update_time",
+            ],
         );
+        c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
 
 impl Model for PayGiftBaseInfo {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "mchid_list", self.mchid_list.is_none(), out);
+        crate::model::note_missing(path, "begin_time", self.begin_time.is_none(), out);
+        crate::model::note_missing(path, "end_time", self.end_time.is_none(), out);
     }
 }
 
@@ -267,6 +335,7 @@ impl Object for PayGiftBaseInfo {
     }
 }
 
+impl crate::model::Lenient for PayGiftBaseInfo {}
 impl<'de> Deserialize<'de> for PayGiftBaseInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -320,38 +389,52 @@ impl<'de> Deserialize<'de> for PayGiftBaseInfo {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::MchidList => {
-                            if v_mchid_list.is_some() {
-                                return Err(serde::de::Error::duplicate_field("mchid_list"));
-                            }
-                            v_mchid_list = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_mchid_list,
+                                "mchid_list",
+                            )?
                         }
                         Key::BeginTime => {
-                            if v_begin_time.is_some() {
-                                return Err(serde::de::Error::duplicate_field("begin_time"));
-                            }
-                            v_begin_time = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_time,
+                                "begin_time",
+                            )?
                         }
                         Key::EndTime => {
-                            if v_end_time.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_time"));
-                            }
-                            v_end_time = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
                         }
-                        Key::Status => v_status = map.next_value()?,
-                        Key::CreateTime => v_create_time = map.next_value()?,
-                        Key::UpdateTime => v_update_time = map.next_value()?,
+                        Key::Status => {
+                            crate::model::read_once(&mut map, &mut v_status, "status")?
+                        }
+                        Key::CreateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_create_time,
+                                "create_time",
+                            )?
+                        }
+                        Key::UpdateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_update_time,
+                                "update_time",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(PayGiftBaseInfo {
-                    mchid_list: v_mchid_list
-                        .ok_or_else(|| serde::de::Error::missing_field("mchid_list"))?,
-                    begin_time: v_begin_time
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_time"))?,
-                    end_time: v_end_time
-                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
+                    mchid_list: v_mchid_list,
+                    begin_time: v_begin_time,
+                    end_time: v_end_time,
                     status: v_status,
                     create_time: v_create_time,
                     update_time: v_update_time,
@@ -369,18 +452,25 @@ impl<'de> Deserialize<'de> for PayGiftBaseInfo {
 pub struct PayGiftMemberRule {
     /// 要赠送的会员卡card_id (the member card given).
     ///
-    /// *Required; at most 32 bytes.*
+    /// *Required when sent; a reply may lack it; at most 32 bytes.*
     ///
     /// Note: size from the 管理卡券 page tables
-    pub card_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<String>,
     /// 单次消费送会员卡的金额下限，以分为单位 (lowest single payment that earns the card, in fen).
     ///
-    /// *Required.*
-    pub least_cost: i64,
+    /// *Required when sent; a reply may lack it.*
+    ///
+    /// Note: no range is stated (not even ≥ 0); the page's example sends 2
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub least_cost: Option<i64>,
     /// 单次消费送会员卡的金额上限，以分为单位 (highest single payment that earns the card, in fen).
     ///
-    /// *Required.*
-    pub max_cost: i64,
+    /// *Required when sent; a reply may lack it.*
+    ///
+    /// Note: no range is stated; the page's example sends 20000
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cost: Option<i64>,
     /// 商户自定义领卡网页链接，填入后点击支付即会员消息会跳转至商户网页领卡 (the merchant's own claim page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jump_url: Option<String>,
@@ -391,7 +481,7 @@ pub struct PayGiftMemberRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_brand_pass: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -400,14 +490,32 @@ impl PayGiftMemberRule {
     /// A value with the required `card_id`, `least_cost`, `max_cost`; set the others with the setters.
     pub fn new(card_id: impl Into<String>, least_cost: i64, max_cost: i64) -> Self {
         Self {
-            card_id: card_id.into(),
-            least_cost,
-            max_cost,
+            card_id: Some(card_id.into()),
+            least_cost: Some(least_cost),
+            max_cost: Some(max_cost),
             jump_url: None,
             app_brand_id: None,
             app_brand_pass: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    /// Sets [`least_cost`](Self::least_cost).
+    pub fn least_cost(mut self, least_cost: i64) -> Self {
+        self.least_cost = Some(least_cost);
+        self
+    }
+
+    /// Sets [`max_cost`](Self::max_cost).
+    pub fn max_cost(mut self, max_cost: i64) -> Self {
+        self.max_cost = Some(max_cost);
+        self
     }
 
     /// Sets [`jump_url`](Self::jump_url).
@@ -431,22 +539,38 @@ impl PayGiftMemberRule {
 
 impl Validate for PayGiftMemberRule {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
+        c.required("card_id", &self.card_id);
+        c.required("least_cost", &self.least_cost);
+        c.required("max_cost", &self.max_cost);
+        if let Some(v) = &self.card_id {
+            let c = &mut c.at("card_id");
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.order(
-            ("least_cost", Some(self.least_cost)),
-            ("max_cost", Some(self.max_cost)),
-            false,
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "card_id",
+                "least_cost",
+                "max_cost",
+                "jump_url",
+                "app_brand_id",
+                "app_brand_pass",
+            ],
         );
+        c.order(("least_cost", self.least_cost), ("max_cost", self.max_cost), false);
     }
 }
 
 impl Model for PayGiftMemberRule {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
+        crate::model::note_missing(path, "least_cost", self.least_cost.is_none(), out);
+        crate::model::note_missing(path, "max_cost", self.max_cost.is_none(), out);
     }
 }
 
@@ -456,6 +580,7 @@ impl Object for PayGiftMemberRule {
     }
 }
 
+impl crate::model::Lenient for PayGiftMemberRule {}
 impl<'de> Deserialize<'de> for PayGiftMemberRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -509,38 +634,52 @@ impl<'de> Deserialize<'de> for PayGiftMemberRule {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::CardId => {
-                            if v_card_id.is_some() {
-                                return Err(serde::de::Error::duplicate_field("card_id"));
-                            }
-                            v_card_id = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
                         }
                         Key::LeastCost => {
-                            if v_least_cost.is_some() {
-                                return Err(serde::de::Error::duplicate_field("least_cost"));
-                            }
-                            v_least_cost = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_least_cost,
+                                "least_cost",
+                            )?
                         }
                         Key::MaxCost => {
-                            if v_max_cost.is_some() {
-                                return Err(serde::de::Error::duplicate_field("max_cost"));
-                            }
-                            v_max_cost = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_max_cost,
+                                "max_cost",
+                            )?
                         }
-                        Key::JumpUrl => v_jump_url = map.next_value()?,
-                        Key::AppBrandId => v_app_brand_id = map.next_value()?,
-                        Key::AppBrandPass => v_app_brand_pass = map.next_value()?,
+                        Key::JumpUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_jump_url,
+                                "jump_url",
+                            )?
+                        }
+                        Key::AppBrandId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_app_brand_id,
+                                "app_brand_id",
+                            )?
+                        }
+                        Key::AppBrandPass => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_app_brand_pass,
+                                "app_brand_pass",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(PayGiftMemberRule {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    least_cost: v_least_cost
-                        .ok_or_else(|| serde::de::Error::missing_field("least_cost"))?,
-                    max_cost: v_max_cost
-                        .ok_or_else(|| serde::de::Error::missing_field("max_cost"))?,
+                    card_id: v_card_id,
+                    least_cost: v_least_cost,
+                    max_cost: v_max_cost,
                     jump_url: v_jump_url,
                     app_brand_id: v_app_brand_id,
                     app_brand_pass: v_app_brand_pass,
@@ -558,8 +697,9 @@ impl<'de> Deserialize<'de> for PayGiftMemberRule {
 pub struct PayGiftFailMchid {
     /// 支付的商户号 (the merchant number).
     ///
-    /// *Required.*
-    pub mchid: String,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mchid: Option<String>,
     /// 错误码 (why it failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
@@ -573,7 +713,7 @@ pub struct PayGiftFailMchid {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupy_appid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -582,13 +722,19 @@ impl PayGiftFailMchid {
     /// A value with the required `mchid`; set the others with the setters.
     pub fn new(mchid: impl Into<String>) -> Self {
         Self {
-            mchid: mchid.into(),
+            mchid: Some(mchid.into()),
             errcode: None,
             errmsg: None,
             occupy_rule_id: None,
             occupy_appid: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`mchid`](Self::mchid).
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = Some(mchid.into());
+        self
     }
 
     /// Sets [`errcode`](Self::errcode).
@@ -618,16 +764,25 @@ impl PayGiftFailMchid {
 
 impl Validate for PayGiftFailMchid {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("mchid"), &self.mchid);
+        c.required("mchid", &self.mchid);
+        if let Some(v) = &self.mchid {
+            let c = &mut c.at("mchid");
             c.non_empty(v);
         }
+        c.not_in_extra(
+            &self.extra,
+            &["mchid", "errcode", "errmsg", "occupy_rule_id", "occupy_appid"],
+        );
     }
 }
 
 impl Model for PayGiftFailMchid {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "mchid", self.mchid.is_none(), out);
     }
 }
 
@@ -637,6 +792,7 @@ impl Object for PayGiftFailMchid {
     }
 }
 
+impl crate::model::Lenient for PayGiftFailMchid {}
 impl<'de> Deserialize<'de> for PayGiftFailMchid {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -687,23 +843,35 @@ impl<'de> Deserialize<'de> for PayGiftFailMchid {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::Mchid => {
-                            if v_mchid.is_some() {
-                                return Err(serde::de::Error::duplicate_field("mchid"));
-                            }
-                            v_mchid = Some(map.next_value()?);
+                            crate::model::read_once(&mut map, &mut v_mchid, "mchid")?
                         }
-                        Key::Errcode => v_errcode = map.next_value()?,
-                        Key::Errmsg => v_errmsg = map.next_value()?,
-                        Key::OccupyRuleId => v_occupy_rule_id = map.next_value()?,
-                        Key::OccupyAppid => v_occupy_appid = map.next_value()?,
+                        Key::Errcode => {
+                            crate::model::read_once(&mut map, &mut v_errcode, "errcode")?
+                        }
+                        Key::Errmsg => {
+                            crate::model::read_once(&mut map, &mut v_errmsg, "errmsg")?
+                        }
+                        Key::OccupyRuleId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_occupy_rule_id,
+                                "occupy_rule_id",
+                            )?
+                        }
+                        Key::OccupyAppid => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_occupy_appid,
+                                "occupy_appid",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
                     }
                 }
                 Ok(PayGiftFailMchid {
-                    mchid: v_mchid
-                        .ok_or_else(|| serde::de::Error::missing_field("mchid"))?,
+                    mchid: v_mchid,
                     errcode: v_errcode,
                     errmsg: v_errmsg,
                     occupy_rule_id: v_occupy_rule_id,
@@ -788,3 +956,5 @@ impl Model for PayGiftRuleType {
         }
     }
 }
+
+impl crate::model::Lenient for PayGiftRuleType {}

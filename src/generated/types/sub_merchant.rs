@@ -21,7 +21,7 @@ pub struct SubMerchantSubmitInfo {
     ///
     /// *At most 36 bytes.*
     ///
-    /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account
+    /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account. 备注 3: 子商户若有公众号，且不愿意自己运营，通过授权方式让第三方代制，支持配置子商户公众号。配置后，1）该子商户的制券配额不再限制，2）该卡券详情页关联的公众号为子商户配置这个公众号
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// 子商户logo，可通过上传图片接口获取。该logo将在制券时填入并显示在卡券页面上 (upload it with cgi-bin/media/uploadimg).
@@ -38,7 +38,7 @@ pub struct SubMerchantSubmitInfo {
     ///
     /// *Required; ≥ 0.*
     ///
-    /// Note: table: unsigned int
+    /// Note: table: 是, unsigned int (hence min 0). The page states no range (no minimum such as now, no maximum): only 需要与提交的扫描件一致, which cannot be checked here
     pub end_time: i64,
     /// 一级类目id，可以通过本文档中接口查询 (card/getapplyprotocol).
     ///
@@ -52,7 +52,7 @@ pub struct SubMerchantSubmitInfo {
     ///
     /// *At most 36 bytes.*
     ///
-    /// Note: table: string(36), 否. Required in practice for 个体工商户 whose letter carries a fingerprint instead of a seal (page's 备注 2)
+    /// Note: table: string(36), 否. 备注 2: 若子商户是个体工商户，且无上述公章，授权函可用个体工商户经营者手印（a later wording: 签字）代替公章，且须同时额外上传《个体工商户营业执照》及该执照内登记的经营者的身份证彩照 — then both agreement_media_id and operator_media_id are needed; the case is not visible in the request, so no rule is encoded
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_media_id: Option<String>,
     /// 营业执照内登记的经营者身份证彩照或扫描件 (media_id of the registered operator's ID card).
@@ -63,7 +63,7 @@ pub struct SubMerchantSubmitInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_media_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -144,6 +144,20 @@ impl Validate for SubMerchantSubmitInfo {
             let c = &mut c.at("operator_media_id");
             c.max_bytes(v, 36);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "brand_name",
+                "app_id",
+                "logo_url",
+                "protocol",
+                "end_time",
+                "primary_category_id",
+                "secondary_category_id",
+                "agreement_media_id",
+                "operator_media_id",
+            ],
+        );
     }
 }
 
@@ -159,6 +173,7 @@ impl Object for SubMerchantSubmitInfo {
     }
 }
 
+impl crate::model::Lenient for SubMerchantSubmitInfo {}
 impl<'de> Deserialize<'de> for SubMerchantSubmitInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -221,48 +236,64 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitInfo {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::BrandName => {
-                            if v_brand_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("brand_name"));
-                            }
-                            v_brand_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_brand_name,
+                                "brand_name",
+                            )?
                         }
-                        Key::AppId => v_app_id = map.next_value()?,
+                        Key::AppId => {
+                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
+                        }
                         Key::LogoUrl => {
-                            if v_logo_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("logo_url"));
-                            }
-                            v_logo_url = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_logo_url,
+                                "logo_url",
+                            )?
                         }
                         Key::Protocol => {
-                            if v_protocol.is_some() {
-                                return Err(serde::de::Error::duplicate_field("protocol"));
-                            }
-                            v_protocol = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_protocol,
+                                "protocol",
+                            )?
                         }
                         Key::EndTime => {
-                            if v_end_time.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_time"));
-                            }
-                            v_end_time = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
                         }
                         Key::PrimaryCategoryId => {
-                            if v_primary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("primary_category_id"),
-                                );
-                            }
-                            v_primary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_primary_category_id,
+                                "primary_category_id",
+                            )?
                         }
                         Key::SecondaryCategoryId => {
-                            if v_secondary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("secondary_category_id"),
-                                );
-                            }
-                            v_secondary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_secondary_category_id,
+                                "secondary_category_id",
+                            )?
                         }
-                        Key::AgreementMediaId => v_agreement_media_id = map.next_value()?,
-                        Key::OperatorMediaId => v_operator_media_id = map.next_value()?,
+                        Key::AgreementMediaId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_agreement_media_id,
+                                "agreement_media_id",
+                            )?
+                        }
+                        Key::OperatorMediaId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_operator_media_id,
+                                "operator_media_id",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -316,7 +347,7 @@ pub struct SubMerchantUpdateInfo {
     ///
     /// *At most 36 bytes.*
     ///
-    /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account
+    /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account. 备注 3: 子商户若有公众号，且不愿意自己运营，通过授权方式让第三方代制，支持配置子商户公众号。配置后，1）该子商户的制券配额不再限制，2）该卡券详情页关联的公众号为子商户配置这个公众号
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// 子商户logo，可通过上传图片接口获取。该logo将在制券时填入并显示在卡券页面上 (upload it with cgi-bin/media/uploadimg).
@@ -333,7 +364,7 @@ pub struct SubMerchantUpdateInfo {
     ///
     /// *Required; ≥ 0.*
     ///
-    /// Note: table: unsigned int
+    /// Note: table: 是, unsigned int (hence min 0). The page states no range (no minimum such as now, no maximum): only 需要与提交的扫描件一致, which cannot be checked here
     pub end_time: i64,
     /// 一级类目id，可以通过本文档中接口查询 (card/getapplyprotocol).
     ///
@@ -347,7 +378,7 @@ pub struct SubMerchantUpdateInfo {
     ///
     /// *At most 36 bytes.*
     ///
-    /// Note: table: string(36), 否. Required in practice for 个体工商户 whose letter carries a fingerprint instead of a seal (page's 备注 2)
+    /// Note: table: string(36), 否. 备注 2: 若子商户是个体工商户，且无上述公章，授权函可用个体工商户经营者手印（a later wording: 签字）代替公章，且须同时额外上传《个体工商户营业执照》及该执照内登记的经营者的身份证彩照 — then both agreement_media_id and operator_media_id are needed; the case is not visible in the request, so no rule is encoded
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_media_id: Option<String>,
     /// 营业执照内登记的经营者身份证彩照或扫描件 (media_id of the registered operator's ID card).
@@ -358,7 +389,7 @@ pub struct SubMerchantUpdateInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_media_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -441,6 +472,21 @@ impl Validate for SubMerchantUpdateInfo {
             let c = &mut c.at("operator_media_id");
             c.max_bytes(v, 36);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "merchant_id",
+                "brand_name",
+                "app_id",
+                "logo_url",
+                "protocol",
+                "end_time",
+                "primary_category_id",
+                "secondary_category_id",
+                "agreement_media_id",
+                "operator_media_id",
+            ],
+        );
     }
 }
 
@@ -456,6 +502,7 @@ impl Object for SubMerchantUpdateInfo {
     }
 }
 
+impl crate::model::Lenient for SubMerchantUpdateInfo {}
 impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -521,56 +568,71 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::MerchantId => {
-                            if v_merchant_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("merchant_id"),
-                                );
-                            }
-                            v_merchant_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_merchant_id,
+                                "merchant_id",
+                            )?
                         }
                         Key::BrandName => {
-                            if v_brand_name.is_some() {
-                                return Err(serde::de::Error::duplicate_field("brand_name"));
-                            }
-                            v_brand_name = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_brand_name,
+                                "brand_name",
+                            )?
                         }
-                        Key::AppId => v_app_id = map.next_value()?,
+                        Key::AppId => {
+                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
+                        }
                         Key::LogoUrl => {
-                            if v_logo_url.is_some() {
-                                return Err(serde::de::Error::duplicate_field("logo_url"));
-                            }
-                            v_logo_url = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_logo_url,
+                                "logo_url",
+                            )?
                         }
                         Key::Protocol => {
-                            if v_protocol.is_some() {
-                                return Err(serde::de::Error::duplicate_field("protocol"));
-                            }
-                            v_protocol = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_protocol,
+                                "protocol",
+                            )?
                         }
                         Key::EndTime => {
-                            if v_end_time.is_some() {
-                                return Err(serde::de::Error::duplicate_field("end_time"));
-                            }
-                            v_end_time = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
                         }
                         Key::PrimaryCategoryId => {
-                            if v_primary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("primary_category_id"),
-                                );
-                            }
-                            v_primary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_primary_category_id,
+                                "primary_category_id",
+                            )?
                         }
                         Key::SecondaryCategoryId => {
-                            if v_secondary_category_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("secondary_category_id"),
-                                );
-                            }
-                            v_secondary_category_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_secondary_category_id,
+                                "secondary_category_id",
+                            )?
                         }
-                        Key::AgreementMediaId => v_agreement_media_id = map.next_value()?,
-                        Key::OperatorMediaId => v_operator_media_id = map.next_value()?,
+                        Key::AgreementMediaId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_agreement_media_id,
+                                "agreement_media_id",
+                            )?
+                        }
+                        Key::OperatorMediaId => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_operator_media_id,
+                                "operator_media_id",
+                            )?
+                        }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -612,8 +674,9 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
 pub struct SubMerchant {
     /// 子商户id，对于一个母商户公众号下唯一。创建卡券时需填入该id号 (base_info.sub_merchant_info.merchant_id of card/create).
     ///
-    /// *Required.*
-    pub merchant_id: i64,
+    /// *Required when sent; a reply may lack it.*
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_id: Option<i64>,
     /// 子商户的公众号app_id (when one was configured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
@@ -645,7 +708,7 @@ pub struct SubMerchant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_category_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests.
+    /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -654,7 +717,7 @@ impl SubMerchant {
     /// A value with the required `merchant_id`; set the others with the setters.
     pub fn new(merchant_id: i64) -> Self {
         Self {
-            merchant_id,
+            merchant_id: Some(merchant_id),
             app_id: None,
             create_time: None,
             update_time: None,
@@ -667,6 +730,12 @@ impl SubMerchant {
             secondary_category_id: None,
             extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets [`merchant_id`](Self::merchant_id).
+    pub fn merchant_id(mut self, merchant_id: i64) -> Self {
+        self.merchant_id = Some(merchant_id);
+        self
     }
 
     /// Sets [`app_id`](Self::app_id).
@@ -732,10 +801,27 @@ impl SubMerchant {
 
 impl Validate for SubMerchant {
     fn validate(&self, c: &mut Checker) {
+        c.required("merchant_id", &self.merchant_id);
         if let Some(v) = &self.status {
             let c = &mut c.at("status");
             c.known(v);
         }
+        c.not_in_extra(
+            &self.extra,
+            &[
+                "merchant_id",
+                "app_id",
+                "create_time",
+                "update_time",
+                "brand_name",
+                "logo_url",
+                "status",
+                "begin_time",
+                "end_time",
+                "primary_category_id",
+                "secondary_category_id",
+            ],
+        );
     }
 }
 
@@ -743,6 +829,10 @@ impl Model for SubMerchant {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
         self.status.collect_unknown(&crate::model::join(path, "status"), out);
+    }
+
+    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+        crate::model::note_missing(path, "merchant_id", self.merchant_id.is_none(), out);
     }
 }
 
@@ -752,6 +842,7 @@ impl Object for SubMerchant {
     }
 }
 
+impl crate::model::Lenient for SubMerchant {}
 impl<'de> Deserialize<'de> for SubMerchant {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -820,26 +911,73 @@ impl<'de> Deserialize<'de> for SubMerchant {
                 while let Some(key) = map.next_key::<Key>()? {
                     match key {
                         Key::MerchantId => {
-                            if v_merchant_id.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("merchant_id"),
-                                );
-                            }
-                            v_merchant_id = Some(map.next_value()?);
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_merchant_id,
+                                "merchant_id",
+                            )?
                         }
-                        Key::AppId => v_app_id = map.next_value()?,
-                        Key::CreateTime => v_create_time = map.next_value()?,
-                        Key::UpdateTime => v_update_time = map.next_value()?,
-                        Key::BrandName => v_brand_name = map.next_value()?,
-                        Key::LogoUrl => v_logo_url = map.next_value()?,
-                        Key::Status => v_status = map.next_value()?,
-                        Key::BeginTime => v_begin_time = map.next_value()?,
-                        Key::EndTime => v_end_time = map.next_value()?,
+                        Key::AppId => {
+                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
+                        }
+                        Key::CreateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_create_time,
+                                "create_time",
+                            )?
+                        }
+                        Key::UpdateTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_update_time,
+                                "update_time",
+                            )?
+                        }
+                        Key::BrandName => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_brand_name,
+                                "brand_name",
+                            )?
+                        }
+                        Key::LogoUrl => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_logo_url,
+                                "logo_url",
+                            )?
+                        }
+                        Key::Status => {
+                            crate::model::read_once(&mut map, &mut v_status, "status")?
+                        }
+                        Key::BeginTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_begin_time,
+                                "begin_time",
+                            )?
+                        }
+                        Key::EndTime => {
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_end_time,
+                                "end_time",
+                            )?
+                        }
                         Key::PrimaryCategoryId => {
-                            v_primary_category_id = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_primary_category_id,
+                                "primary_category_id",
+                            )?
                         }
                         Key::SecondaryCategoryId => {
-                            v_secondary_category_id = map.next_value()?;
+                            crate::model::read_once(
+                                &mut map,
+                                &mut v_secondary_category_id,
+                                "secondary_category_id",
+                            )?
                         }
                         Key::Extra(key) => {
                             extra.insert(key, map.next_value()?);
@@ -847,8 +985,7 @@ impl<'de> Deserialize<'de> for SubMerchant {
                     }
                 }
                 Ok(SubMerchant {
-                    merchant_id: v_merchant_id
-                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
+                    merchant_id: v_merchant_id,
                     app_id: v_app_id,
                     create_time: v_create_time,
                     update_time: v_update_time,
@@ -951,3 +1088,5 @@ impl Model for SubMerchantStatus {
         }
     }
 }
+
+impl crate::model::Lenient for SubMerchantStatus {}
