@@ -41,7 +41,9 @@ async fn main() -> Result<(), wechat_card::Error> {
         "Color010",
         "到店使用",
         "凭此券到店消费享9折优惠",
-        DateInfo::new(DateType::FixTerm).fixed_term(30),
+        DateInfo::new(DateType::FixTerm)
+            .fixed_term(30)
+            .fixed_begin_term(0),
         Sku::new(100),
     )
     .get_limit(2);

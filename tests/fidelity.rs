@@ -346,12 +346,12 @@ fn requests_the_docs_allow_are_not_refused() {
     let today = china_today();
     for date_info in [
         // 创建卡券: end_timestamp 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间.
-        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "end_timestamp": 1_893_427_199}),
+        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0, "end_timestamp": 1_893_427_199}),
         // 管理卡券: 领取后当天有效填写0.
         json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 0, "fixed_begin_term": 0}),
         // 旧文档采用的1和2依然生效: read as the strings, sent as the strings.
         json!({"type": 1, "begin_timestamp": 1_397_577_600, "end_timestamp": 1_472_724_261}),
-        json!({"type": 2, "fixed_term": 7}),
+        json!({"type": 2, "fixed_term": 7, "fixed_begin_term": 1}),
         // Timestamps "最终需转换为字符串形态传入".
         json!({"type": "DATE_TYPE_FIX_TIME_RANGE", "begin_timestamp": "1397577600", "end_timestamp": "1472724261"}),
     ] {
@@ -371,6 +371,7 @@ fn requests_the_docs_allow_are_not_refused() {
     // Built with setters too.
     let fix_term = DateInfo::new(DateType::FixTerm)
         .fixed_term(0)
+        .fixed_begin_term(0)
         .end_timestamp(1_893_427_199);
     assert_eq!(fix_term.check(today), Ok(()));
 }
@@ -389,7 +390,7 @@ fn what_the_docs_refuse_is_refused_before_sending() {
         );
     };
     refused(
-        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": -1}),
+        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": -1, "fixed_begin_term": 0}),
         "date_info.fixed_term",
         "min",
     );
@@ -398,13 +399,20 @@ fn what_the_docs_refuse_is_refused_before_sending() {
         "date_info.begin_timestamp",
         "min",
     );
+    // 创建卡券: fixed_begin_term 是 (领取后当天生效填写0).
+    refused(
+        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30}),
+        "date_info.fixed_begin_term",
+        "check",
+    );
     // A legacy number that names no type is not a documented value.
     refused(
-        json!({"type": 3, "fixed_term": 1}),
+        json!({"type": 3, "fixed_term": 1, "fixed_begin_term": 0}),
         "date_info.type",
         "enum",
     );
-    let mut colour = card_json(json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 1}));
+    let mut colour =
+        card_json(json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 1, "fixed_begin_term": 0}));
     colour["card"]["discount"]["base_info"]["color"] = json!("#10AD61");
     let request: CardCreateRequest = serde_json::from_value(colour).unwrap();
     let violations = request.check(today).unwrap_err();
@@ -461,8 +469,8 @@ async fn the_sandbox_accepts_what_wechat_accepts() {
     let token = token.expose();
     for date_info in [
         json!({"type": 1, "begin_timestamp": "1397577600", "end_timestamp": "1893427199"}),
-        json!({"type": 2, "fixed_term": "7"}),
-        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 0, "end_timestamp": 1_893_427_199}),
+        json!({"type": 2, "fixed_term": "7", "fixed_begin_term": "0"}),
+        json!({"type": "DATE_TYPE_FIX_TERM", "fixed_term": 0, "fixed_begin_term": 0, "end_timestamp": 1_893_427_199}),
     ] {
         let reply = post(
             &sandbox,
@@ -485,11 +493,11 @@ async fn the_sandbox_accepts_what_wechat_accepts() {
         &sandbox,
         token,
         "/card/create",
-        card_json(json!({"type": 9, "fixed_term": 1})),
+        card_json(json!({"type": 9, "fixed_term": 1, "fixed_begin_term": 0})),
     )
     .await;
     assert_ne!(reply["errcode"], 0, "{reply}");
-    let mut no_title = card_json(json!({"type": 2, "fixed_term": 1}));
+    let mut no_title = card_json(json!({"type": 2, "fixed_term": 1, "fixed_begin_term": 0}));
     no_title["card"]["discount"]["base_info"]
         .as_object_mut()
         .unwrap()
@@ -509,7 +517,7 @@ async fn a_fixed_term_code_expires_at_the_earlier_of_its_term_and_end_timestamp(
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let common_end = now + 2 * 86_400; // everyone's codes end in two days…
     let request: CardCreateRequest = serde_json::from_value(card_json(json!({
-        "type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "end_timestamp": common_end
+        "type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0, "end_timestamp": common_end
     })))
     .unwrap();
     let card_id = client

@@ -2978,7 +2978,7 @@ impl TicketHandler<'_> {
     /// - `card_id`: at most 32 bytes
     /// - `passenger_name`: required, not empty; at most 15 汉字 (45 UTF-8 bytes)
     /// - `class`: required, not empty; at most 5 汉字 (15 UTF-8 bytes)
-    /// - `etkt_bnr`: required, not empty; at most 14 bytes
+    /// - `etkt_bnr`: required, not empty
     /// - `boarding_time`: ≥ 0
     ///
     /// # Errors
@@ -2998,13 +2998,13 @@ impl TicketHandler<'_> {
     /// ```
     /// use wechat_card::ticket::TicketBoardingPassCheckinRequest;
     /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.boarding_pass_checkin", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","class":"舱等","code":"198374613512","etkt_bnr":"7812345678901","is_cancel":false,"passenger_name":"乘客姓名","qrcode_data":"二维码数据","seat":"座位号"}"#)?;
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.boarding_pass_checkin", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","class":"舱等","code":"198374613512","etkt_bnr":"电子客票号","is_cancel":false,"passenger_name":"乘客姓名","qrcode_data":"二维码数据","seat":"座位号"}"#)?;
     /// # let client = sandbox.blocking_client()?;
     /// let request = TicketBoardingPassCheckinRequest::new(
     ///         "198374613512",
     ///         "乘客姓名",
     ///         "舱等",
-    ///         "7812345678901",
+    ///         "电子客票号",
     ///     )
     ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
     ///     .seat("座位号")

@@ -38,11 +38,11 @@ pub struct TicketBoardingPassCheckinRequest {
     /// 乘客座位号 (seat number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat: Option<String>,
-    /// 电子客票号，上限为14个数字 (e-ticket number, at most 14 digits).
+    /// 电子客票号，上限为14个数字 (e-ticket number; the table says at most 14 digits).
     ///
-    /// *Required; at most 14 bytes.*
+    /// *Required.*
     ///
-    /// Note: the limit is 14 digits; only the length (14 bytes) is checked, not that every character is a digit. The page's own example puts the placeholder 电子客票号 (15 UTF-8 bytes) here
+    /// Note: Not size-checked: two official texts disagree. The 更新飞机票信息 table says 电子客票号，上限为14个数字, but the page's own POST数据 example sends "etkt_bnr": "电子客票号" (15 UTF-8 bytes, not digits). The reading that accepts the official example is kept, as for record_balance (membercard/updateuser); send at most 14 digits to be safe. A digits-only bound would need a spec-language feature (a character class), and would still refuse the example.
     pub etkt_bnr: String,
     /// 二维码数据。乘客用于值机的二维码字符串，微信会通过此数据为用户生成值机用的二维码 (the check-in QR payload; WeChat renders the QR code from it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,7 +154,6 @@ impl Validate for TicketBoardingPassCheckinRequest {
         {
             let (c, v) = (&mut c.at("etkt_bnr"), &self.etkt_bnr);
             c.non_empty(v);
-            c.max_bytes(v, 14);
         }
         if let Some(v) = &self.boarding_time {
             let c = &mut c.at("boarding_time");

@@ -396,7 +396,7 @@ impl Sandbox {
     /// let sandbox = Sandbox::start().await?;
     /// // `url` serves a wechat_card::push::Receiver::plain("my-token").
     /// sandbox.push_events_to(PushTarget::plain(url, "my-token"))?;
-    /// # let base = BaseInfo::new("http://mmbiz.qpic.cn/logo.png", CodeType::Qrcode, "微信餐厅", "9折优惠券", "Color010", "到店使用", "凭此券到店消费享9折优惠", DateInfo::new(DateType::FixTerm).fixed_term(30), Sku::new(100));
+    /// # let base = BaseInfo::new("http://mmbiz.qpic.cn/logo.png", CodeType::Qrcode, "微信餐厅", "9折优惠券", "Color010", "到店使用", "凭此券到店消费享9折优惠", DateInfo::new(DateType::FixTerm).fixed_term(30).fixed_begin_term(0), Sku::new(100));
     /// # let create = CardCreateRequest::new(Card::new(CardType::Discount).discount(DiscountCard::new(base, 10)));
     /// # let card_id = sandbox.client()?.card().create(&create).await?.card_id.expect("a card_id");
     ///

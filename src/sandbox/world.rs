@@ -2053,7 +2053,7 @@ impl World {
             let mut object = json!({"base_info": {
                 "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "code_type": "CODE_TYPE_TEXT",
                 "brand_name": "沙盒餐厅", "title": "示例卡券", "color": "Color010", "notice": "到店使用",
-                "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30}, "sku": {"quantity": 10_000_000},
+                "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0}, "sku": {"quantity": 10_000_000},
                 "location_id_list": [123], "use_custom_code": custom,
             }});
             match card_type.as_str() {

@@ -2164,6 +2164,53 @@ fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() -> support
     }
 }
 
+fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+                "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TERM" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.groupon.base_info.date_info.fixed_begin_term",
+        rule: "check",
+    }
+}
+
 fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() -> support::Negative<
     CardCreateRequest,
 > {
@@ -2352,7 +2399,7 @@ fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() -> suppo
     }
 }
 
-fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() -> support::Negative<
+fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() -> support::Negative<
     CardCreateRequest,
 > {
     support::Negative {
@@ -5594,6 +5641,57 @@ fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> suppor
             ),
         ),
         field: "card.general_coupon.base_info.date_info.type",
+        rule: "check",
+    }
+}
+
+fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() -> support::Negative<
+    CardCreateRequest,
+> {
+    support::Negative {
+        request: support::request(
+            serde_json::json!(
+                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
+                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
+                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
+                "quantity" : 0 }, "title" : "x" }, "default_detail" : "x" }, "groupon" :
+                { "advanced_info" : { "abstract" : { "abstract" :
+                "微信餐厅推出多种新季菜品，期待您的光临",
+                "icon_url_list" :
+                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+                "image_url" :
+                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                "text" :
+                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
+                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
+                "use_condition" : { "accept_category" : "鞋类",
+                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
+                } }, "base_info" : { "bind_openid" : false, "brand_name" :
+                "微信餐厅", "can_give_friend" : true, "can_share" : true,
+                "center_sub_title" : "按钮下方的wording", "center_title" :
+                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
+                "http://www.qq.com", "custom_url_name" : "立即使用",
+                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
+                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
+                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+                "notice" : "使用时向服务员出示此券", "promotion_url" :
+                "http://www.qq.com", "promotion_url_name" : "更多优惠",
+                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
+                "source" : "大众点评", "title" : "132元双人火锅套餐",
+                "use_custom_code" : false }, "deal_detail" :
+                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+                } } }
+            ),
+        ),
+        field: "card.general_coupon.advanced_info.text_image_list",
         rule: "check",
     }
 }
@@ -11861,6 +11959,14 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
         let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
         let mock = support::Mock::silent().await;
@@ -11893,8 +11999,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -12431,6 +12537,14 @@ mod async_client {
     #[tokio::test]
     async fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().card().create(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() {
+        let case = super::create_rejects_card_general_coupon_advanced_info_text_image_list_check();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -14028,6 +14142,14 @@ mod blocking_client {
     }
 
     #[test]
+    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
         let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
         let mock = support::BlockingMock::silent();
@@ -14060,8 +14182,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
+    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() {
+        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -14598,6 +14720,14 @@ mod blocking_client {
     #[test]
     fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
         let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().card().create(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() {
+        let case = super::create_rejects_card_general_coupon_advanced_info_text_image_list_check();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);

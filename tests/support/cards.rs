@@ -15,7 +15,9 @@ pub fn discount_card(stock: i64) -> CardCreateRequest {
         "Color010",
         "到店使用",
         "凭此券到店消费享9折优惠",
-        DateInfo::new(DateType::FixTerm).fixed_term(30),
+        DateInfo::new(DateType::FixTerm)
+            .fixed_term(30)
+            .fixed_begin_term(0),
         Sku::new(stock),
     )
     .get_limit(3)

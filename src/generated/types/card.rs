@@ -1421,6 +1421,16 @@ impl Validate for GeneralCouponCard {
             "must not be `DATE_TYPE_PERMANENT`",
             "a permanent validity is for member cards only",
         );
+        c.check(
+            "advanced_info.text_image_list",
+            self
+                .advanced_info
+                .as_ref()
+                .and_then(|v| v.text_image_list.as_ref())
+                .is_some(),
+            "must be set",
+            "优惠券券开发者须至少传入一组图文列表 (a GENERAL_COUPON needs advanced_info.text_image_list) [OFF-CREATE]",
+        );
     }
 }
 
@@ -5225,13 +5235,19 @@ impl Validate for DateInfo {
                 "fixed_term",
                 self.fixed_term.is_some(),
                 "must be set",
-                "a fixed-term validity counts days from the claim (fixed_term); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
+                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
+            );
+            c.check(
+                "fixed_begin_term",
+                self.fixed_begin_term.is_some(),
+                "must be set",
+                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
             );
             c.check(
                 "begin_timestamp",
                 self.begin_timestamp.is_none(),
                 "must not be set",
-                "a fixed-term validity counts days from the claim (fixed_term); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
+                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
             );
         }
         if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TIME_RANGE")
