@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::core::{self, scrub_all};
 use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
-use crate::error::Error;
+use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
 use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
 use std::fmt;
@@ -66,6 +66,9 @@ impl Client {
             .timeout_recv_body(phase)
             // Error replies are read and reported by `core::finish`, with their status.
             .http_status_as_error(false)
+            // WeChat's API never redirects: a 3xx is returned, refused by `send_once`,
+            // and nothing (no token, no secret, no body) goes to its target.
+            .max_redirects(0)
             .build()
             .into();
         let credentials = credentials.into();
@@ -163,14 +166,25 @@ impl Client {
     ) -> Result<E::Response, Error> {
         let prepared = core::prepare(&self.inner.config, request, token)?;
         let secrets = &prepared.secrets;
-        let transport = |e: ureq::Error| Error::Transport {
-            endpoint: E::ID,
-            maybe_sent: maybe_sent(&e),
-            // ureq's errors may quote the URL; keep only a scrubbed message.
-            message: scrub_all(&e.to_string(), secrets),
-            idempotent: E::IDEMPOTENT,
-            check: E::CHECK_OUTCOME,
-            source: None,
+        let config = &self.inner.config;
+        let transport = |e: ureq::Error| {
+            let timeout = match &e {
+                ureq::Error::Timeout(kind) => Some(timeout_phase(*kind)),
+                _ => None,
+            };
+            Error::Transport {
+                endpoint: E::ID,
+                maybe_sent: maybe_sent(&e),
+                // ureq's errors may quote the URL; keep only a scrubbed message.
+                message: match timeout {
+                    Some(phase) => core::timed_out(phase, config),
+                    None => scrub_all(&core::error_chain(&e), secrets),
+                },
+                timeout,
+                idempotent: E::IDEMPOTENT,
+                check: E::CHECK_OUTCOME,
+                source: None,
+            }
         };
         let agent = &self.inner.agent;
         let reply = match (prepared.method, prepared.body) {
@@ -183,12 +197,30 @@ impl Client {
         };
         let mut reply = reply.map_err(transport)?;
         let status = reply.status().as_u16();
+        if reply.status().is_redirection() {
+            let location = reply
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            return Err(core::redirected::<E>(status, location, secrets));
+        }
         let content_type = reply
             .headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = reply.body_mut().read_to_vec().map_err(transport)?;
+        let limit = config.reply_limit();
+        let body = match reply
+            .body_mut()
+            .with_config()
+            .limit(limit as u64)
+            .read_to_vec()
+        {
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(core::too_large::<E>(status, limit, secrets));
+            }
+            other => other.map_err(transport)?,
+        };
         core::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 
@@ -312,5 +344,17 @@ fn maybe_sent(e: &ureq::Error) -> bool {
                 | ErrorKind::HostUnreachable
         ),
         _ => true,
+    }
+}
+
+/// Where a blocking call ran out of time, from ureq's account of it.
+fn timeout_phase(kind: ureq::Timeout) -> TimeoutPhase {
+    use ureq::Timeout;
+    match kind {
+        Timeout::Resolve | Timeout::Connect => TimeoutPhase::Connect,
+        Timeout::SendRequest | Timeout::SendBody | Timeout::PerWrite => TimeoutPhase::Send,
+        Timeout::RecvResponse => TimeoutPhase::Wait,
+        Timeout::RecvBody | Timeout::PerRead => TimeoutPhase::Read,
+        _ => TimeoutPhase::Call,
     }
 }

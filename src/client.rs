@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::core::{self, scrub_all};
 use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
-use crate::error::Error;
+use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
 use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
 use std::fmt;
@@ -63,6 +63,11 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout_duration())
             .timeout(config.timeout_duration())
+            // WeChat's API never redirects: following one would carry the token (in
+            // the URL, and in a Referer) or the app secret (a 307 re-posts the body) to
+            // whatever host it names.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
@@ -72,6 +77,10 @@ impl Client {
 
     /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). `config`'s
     /// call timeout still bounds every call; its connect timeout is the client's own.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a 3xx reply is
+    /// refused as an error either way, but a client that follows redirects has already
+    /// sent the token (or, on a 307, the app secret) to the redirect's target by then.
     pub fn with_http_client(
         http: reqwest::Client,
         config: Config,
@@ -224,22 +233,54 @@ impl Client {
             None => builder,
         };
         let secrets = &prepared.secrets;
-        let transport = |e: reqwest::Error| {
+        let config = &self.inner.config;
+        // `reading`: the reply's headers were in, the body was being read.
+        let transport = |e: reqwest::Error, reading: bool| {
             let maybe_sent = !(e.is_connect() || e.is_builder());
+            let timeout = e.is_timeout().then_some(match (e.is_connect(), reading) {
+                (true, _) => TimeoutPhase::Connect,
+                (false, true) => TimeoutPhase::Read,
+                (false, false) => TimeoutPhase::Call,
+            });
             let e = e.without_url();
+            let message = match timeout {
+                Some(phase) => core::timed_out(phase, config),
+                None => scrub_all(&core::error_chain(&e), secrets),
+            };
             Error::Transport {
                 endpoint: E::ID,
-                message: scrub_all(&e.to_string(), secrets),
+                message,
+                timeout,
                 maybe_sent,
                 idempotent: E::IDEMPOTENT,
                 check: E::CHECK_OUTCOME,
                 source: Some(Box::new(e)),
             }
         };
-        let reply = builder.send().await.map_err(transport)?;
+        let mut reply = builder.send().await.map_err(|e| transport(e, false))?;
         let status = reply.status().as_u16();
+        if reply.status().is_redirection() {
+            let location = reply
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            return Err(core::redirected::<E>(status, location, secrets));
+        }
         let content_type = header(reply.headers());
-        let body = reply.bytes().await.map_err(transport)?;
+        // Read as a stream, and no further than the limit: a reply is never buffered
+        // whole before its size is known.
+        let limit = config.reply_limit();
+        if reply.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(core::too_large::<E>(status, limit, secrets));
+        }
+        let capacity = reply.content_length().unwrap_or(0).min(limit as u64) as usize;
+        let mut body = Vec::with_capacity(capacity);
+        while let Some(chunk) = reply.chunk().await.map_err(|e| transport(e, true))? {
+            if body.len() + chunk.len() > limit {
+                return Err(core::too_large::<E>(status, limit, secrets));
+            }
+            body.extend_from_slice(&chunk);
+        }
         core::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 /// The official API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+/// The largest reply read unless [`Config::max_reply_bytes`] says otherwise: 4 MiB.
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 4 << 20;
 
 /// The official platform host (QR code images).
 pub const DEFAULT_MP_BASE_URL: &str = "https://mp.weixin.qq.com";
@@ -27,6 +29,7 @@ pub struct Config {
     refresh_ahead: Duration,
     lock_ttl: Duration,
     today: Option<Today>,
+    max_reply_bytes: usize,
 }
 
 /// Where "today" (China time) comes from, when not the system clock.
@@ -39,6 +42,7 @@ impl std::fmt::Debug for Config {
             .field("mp_base_url", &self.mp_base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("max_reply_bytes", &self.max_reply_bytes)
             .field("retry", &self.retry)
             .field("refresh_ahead", &self.refresh_ahead)
             .field("lock_ttl", &self.lock_ttl)
@@ -109,6 +113,7 @@ impl Default for Config {
             refresh_ahead: Duration::from_secs(300),
             lock_ttl: Duration::from_secs(10),
             today: None,
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -155,6 +160,20 @@ impl Config {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// The largest reply read (default 4 MiB; WeChat's largest, a card with its rich
+    /// text, is a few KiB, a QR code image tens of KiB). A larger one is refused as
+    /// [`Error::Decode`](crate::Error::Decode) without being read whole: the async
+    /// client reads the body as a stream, and both stop at the limit.
+    pub fn max_reply_bytes(mut self, bytes: usize) -> Self {
+        self.max_reply_bytes = bytes;
+        self
+    }
+
+    /// The limit set by [`Config::max_reply_bytes`].
+    pub fn reply_limit(&self) -> usize {
+        self.max_reply_bytes
     }
 
     /// When failed calls are sent again (see [`RetryPolicy`]).

@@ -95,12 +95,9 @@ pub(crate) fn finish<E: Endpoint>(
     body: &[u8],
     secrets: &[String],
 ) -> Result<E::Response, Error> {
-    let decode_error = |reason: String| Error::Decode {
-        endpoint: E::ID,
-        status,
-        reason: scrub_all(&reason, secrets),
-        excerpt: scrub_all(&excerpt(body), secrets),
-    };
+    // Nothing in the reply says whether the call took effect (a proxy's page, a body
+    // that is not WeChat's): for a non-idempotent call the outcome is unknown.
+    let decode_error = |reason: String| undecodable::<E>(status, reason, body, secrets, true);
     let is_json = content_type.is_none_or(|t| t.contains("json") || t.starts_with("text/plain"));
     if E::Response::BINARY && (200..300).contains(&status) && !is_json {
         return E::Response::from_body(content_type, body).map_err(decode_error);
@@ -108,6 +105,11 @@ pub(crate) fn finish<E: Endpoint>(
     if E::Response::BINARY {
         // A JSON reply where an image was expected: WeChat's error, or nothing.
         let (code, message) = envelope(body).map_err(decode_error)?;
+        if code == 0 && !(200..300).contains(&status) {
+            return Err(decode_error(format!(
+                "HTTP status {status} without an errcode"
+            )));
+        }
         if code != 0 {
             return Err(api_error::<E>(code, &message, secrets));
         }
@@ -135,13 +137,113 @@ pub(crate) fn finish<E: Endpoint>(
             "HTTP status {status} without an errcode"
         )));
     }
-    let reply = decoded.map_err(decode_error)?;
+    // errcode 0: WeChat did what was asked, it is the reply that cannot be read.
+    let reply = decoded.map_err(|reason| {
+        let reason = format!("WeChat reported success (errcode 0), but {reason}");
+        undecodable::<E>(status, reason, body, secrets, false)
+    })?;
     let missing = reply.missing_fields();
     if !missing.is_empty() {
         // Handed back all the same: WeChat leaves fields out routinely.
         tracing::warn!(endpoint = E::ID, missing = ?missing, "reply lacks documented fields");
     }
     Ok(reply)
+}
+
+/// [`Error::Decode`], secrets scrubbed from the whole body before it is cut to an
+/// excerpt; `unknown` when the reply does not tell whether the call took effect.
+pub(crate) fn undecodable<E: Endpoint>(
+    status: u16,
+    reason: String,
+    body: &[u8],
+    secrets: &[String],
+    unknown: bool,
+) -> Error {
+    Error::Decode {
+        endpoint: E::ID,
+        status,
+        reason: scrub_all(&reason, secrets),
+        excerpt: excerpt(&scrub_all(&String::from_utf8_lossy(body), secrets)),
+        check: match E::IDEMPOTENT || !unknown {
+            true => None,
+            false => Some(E::CHECK_OUTCOME.unwrap_or("check whether it took effect")),
+        },
+    }
+}
+
+/// What a timeout error says: the phase, and the setting that bounds it.
+pub(crate) fn timed_out(phase: crate::error::TimeoutPhase, config: &Config) -> String {
+    use crate::error::TimeoutPhase::Connect;
+    match phase {
+        Connect => format!(
+            "timed out connecting (Config::connect_timeout, {:?})",
+            config.connect_timeout_duration()
+        ),
+        phase => format!(
+            "timed out {phase} (Config::timeout, {:?})",
+            config.timeout_duration()
+        ),
+    }
+}
+
+/// An error and its sources, one message: "error sending request" alone says nothing.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// A reply larger than the configured limit: refused unread.
+pub(crate) fn too_large<E: Endpoint>(status: u16, limit: usize, secrets: &[String]) -> Error {
+    let reason = format!(
+        "the reply is larger than {limit} bytes (Config::max_reply_bytes); it was not read"
+    );
+    undecodable::<E>(status, reason, b"", secrets, true)
+}
+
+/// A 3xx reply: WeChat's API never redirects, so the target is not WeChat and the
+/// redirect is not followed (it would carry the token or the app secret elsewhere).
+pub(crate) fn redirected<E: Endpoint>(
+    status: u16,
+    location: Option<&str>,
+    secrets: &[String],
+) -> Error {
+    let target = location
+        .map(|l| format!(" towards {}", host_of(&scrub_all(l, secrets))))
+        .unwrap_or_default();
+    Error::Transport {
+        endpoint: E::ID,
+        message: format!(
+            "HTTP {status} redirect{target} refused: WeChat's API never redirects, so nothing was followed"
+        ),
+        timeout: None,
+        // Something answered: the request reached a server, maybe WeChat's.
+        maybe_sent: true,
+        idempotent: E::IDEMPOTENT,
+        check: E::CHECK_OUTCOME,
+        source: None,
+    }
+}
+
+/// `scheme://host:port` of a URL (a relative one is shown as it is, without its query).
+fn host_of(url: &str) -> String {
+    let no_query = url.split(['?', '#']).next().unwrap_or_default();
+    match no_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            let host = host.rsplit('@').next().unwrap_or_default();
+            format!("host {scheme}://{host}")
+        }
+        None => format!("path {no_query}"),
+    }
 }
 
 fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Error {
@@ -156,8 +258,7 @@ fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Err
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+fn excerpt(text: &str) -> String {
     let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
     if text.chars().count() > EXCERPT_CHARS {
         out.push('…');
@@ -167,10 +268,18 @@ fn excerpt(body: &[u8]) -> String {
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub(crate) fn url_encode(s: &str) -> String {
+    percent_encode(s, false, false)
+}
+
+/// `%XX` for every byte but letters and digits (and, unless `all`, `-_.~`).
+fn percent_encode(s: &str, lower: bool, all: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+        let unreserved = matches!(b, b'-' | b'_' | b'.' | b'~') && !all;
+        if b.is_ascii_alphanumeric() || unreserved {
             out.push(b as char);
+        } else if lower {
+            out.push_str(&format!("%{b:02x}"));
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
@@ -178,13 +287,32 @@ pub(crate) fn url_encode(s: &str) -> String {
     out
 }
 
-/// Replaces every occurrence of `secret` (and its URL-encoded form) in `text`.
+/// Replaces every occurrence of `secret` in `text`, in every form a reply or an
+/// error may quote it: as is, URL-encoded (either hex case, `+` for a space, with or
+/// without `-_.~` encoded too), and
+/// JSON-escaped (`\/` for `/`).
 pub(crate) fn scrub(text: &str, secret: &str) -> String {
     if secret.is_empty() {
         return text.to_owned();
     }
-    let encoded = url_encode(secret);
-    text.replace(secret, "***").replace(&encoded, "***")
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"');
+    let mut forms = vec![
+        secret.to_owned(),
+        percent_encode(secret, false, false),
+        percent_encode(secret, true, false),
+        percent_encode(secret, false, true),
+        percent_encode(secret, true, true),
+        form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        json.to_owned(),
+        json.replace('/', "\\/"),
+    ];
+    // The longest first, so that no form leaves part of a longer one behind.
+    forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    forms.dedup();
+    forms
+        .iter()
+        .fold(text.to_owned(), |t, form| t.replace(form.as_str(), "***"))
 }
 
 /// [`scrub`] for every secret of a call.
@@ -221,6 +349,8 @@ pub(crate) fn retry_delay<E: Endpoint>(
         Error::Transport { .. } => E::IDEMPOTENT,
         // System busy. Rate limiting (45009) and everything else is surfaced.
         Error::Api { code, .. } => E::IDEMPOTENT && code.code() == -1,
+        // A gateway's 502/503/504 page: WeChat (or the way to it) is having a moment.
+        Error::Decode { status, .. } => E::IDEMPOTENT && *status >= 500,
         _ => false,
     };
     retryable.then(|| policy.backoff(attempt))

@@ -29,11 +29,14 @@ pub enum Error {
         check: Option<&'static str>,
     },
 
-    /// The request could not be sent or its reply not received.
+    /// The request could not be sent or its reply not received (also: a redirect,
+    /// which WeChat's API never sends and this crate never follows).
     #[error("{endpoint}: transport error: {message}{}", outcome(*maybe_sent, *idempotent, *check))]
     Transport {
         endpoint: &'static str,
         message: String,
+        /// Set when the call ran out of time, and where: see [`Error::is_timeout`].
+        timeout: Option<TimeoutPhase>,
         /// `true` when the request may have reached WeChat (a timeout or a broken
         /// connection after sending), `false` when it surely did not (connect failure).
         maybe_sent: bool,
@@ -45,14 +48,20 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
-    /// The reply is not what the API documents (not JSON, HTML from a proxy, a
-    /// missing field…).
-    #[error("{endpoint}: undecodable reply (HTTP {status}): {reason}; body starts: {excerpt:?}")]
+    /// The reply cannot be the documented one (not JSON, not an object, HTML from a
+    /// proxy, an `errcode` that is no number, larger than
+    /// [`Config::max_reply_bytes`](crate::Config::max_reply_bytes)).
+    #[error("{endpoint}: undecodable reply (HTTP {status}): {reason}; body starts: {excerpt:?}{}", unknown(*check))]
     Decode {
         endpoint: &'static str,
         status: u16,
         reason: String,
+        /// The start of the body, secrets scrubbed before it was cut.
         excerpt: String,
+        /// Set when the call is not idempotent and nothing in the reply says whether it
+        /// took effect (a proxy's 502, a reply cut short): says how to check before
+        /// sending it again.
+        check: Option<&'static str>,
     },
 
     /// No access token could be had.
@@ -68,7 +77,65 @@ pub enum Error {
     Config(String),
 }
 
+/// The part of a call that ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Opening the connection ([`Config::connect_timeout`](crate::Config::connect_timeout)).
+    Connect,
+    /// Sending the request.
+    Send,
+    /// Waiting for the reply's first bytes.
+    Wait,
+    /// Reading the reply's body.
+    Read,
+    /// The call as a whole ([`Config::timeout`](crate::Config::timeout)), somewhere
+    /// after connecting.
+    Call,
+}
+
+impl std::fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeoutPhase::Connect => "connecting",
+            TimeoutPhase::Send => "sending the request",
+            TimeoutPhase::Wait => "waiting for the reply",
+            TimeoutPhase::Read => "reading the reply",
+            TimeoutPhase::Call => "the call (sending, waiting or reading)",
+        })
+    }
+}
+
 impl Error {
+    /// Whether the call ran out of time (see [`Error::timeout_phase`] for where).
+    pub fn is_timeout(&self) -> bool {
+        self.timeout_phase().is_some()
+    }
+
+    /// Where the call ran out of time, for a timeout.
+    pub fn timeout_phase(&self) -> Option<TimeoutPhase> {
+        match self {
+            Error::Transport { timeout, .. } => *timeout,
+            _ => None,
+        }
+    }
+
+    /// For a call that may or may not have taken effect (a non-idempotent call whose
+    /// reply was lost, unreadable or "system busy"): how to find out before sending it
+    /// again. `None` when the outcome is known.
+    pub fn outcome_check(&self) -> Option<&'static str> {
+        match self {
+            Error::Api { check, .. } | Error::Decode { check, .. } => *check,
+            Error::Transport {
+                maybe_sent: true,
+                idempotent: false,
+                check,
+                ..
+            } => Some(check.unwrap_or("check whether it took effect")),
+            _ => None,
+        }
+    }
+
     /// The WeChat errcode, for [`Error::Api`].
     pub fn errcode(&self) -> Option<ErrCode> {
         match self {

@@ -187,3 +187,24 @@ mod bytes_as_text {
         })
     }
 }
+
+/// Reads a reply exactly as the clients do — errcode first, then the tolerant typed
+/// decode — without sending anything: to replay a reply you captured, or to test what
+/// your code does with one.
+///
+/// ```
+/// use wechat_card::card::CardBatchGetRequest;
+/// let reply = br#"{"errcode":"0","card_id_list":["p1"],"total_num":"1"}"#;
+/// let list = wechat_card::response::decode::<CardBatchGetRequest>(200, None, reply).unwrap();
+/// assert_eq!(list.total_num, Some(1));
+/// let busy = wechat_card::response::decode::<CardBatchGetRequest>(200, None, br#"{"errcode":"45009"}"#);
+/// assert_eq!(busy.unwrap_err().errcode().map(|c| c.code()), Some(45009));
+/// ```
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub fn decode<E: crate::endpoint::Endpoint>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<E::Response, crate::Error> {
+    crate::core::finish::<E>(status, content_type, body, &[])
+}
