@@ -18,7 +18,7 @@ use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, To
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
-use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
+use crate::token::{TokenCardTicketRequest, TokenGetRequest};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -233,33 +233,60 @@ impl Client {
                 let value = self
                     .inner
                     .tokens
-                    .get_blocking(|force| self.fetch_token(app, force))
+                    .get_blocking(|rejected| self.fetch_token(app, rejected))
                     .map_err(|e| core::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
             }
         }
     }
 
-    fn fetch_token(&self, app: &AppCredentials, force: bool) -> Result<(String, Duration), Error> {
-        let secret = app.secret.to_string();
-        let (token, expires_in) = match app.endpoint {
-            TokenEndpoint::Stable => {
-                let request =
-                    TokenStableRequest::new("client_credential", app.appid.clone(), secret)
-                        .force_refresh(force);
-                let reply = self.send(&request)?;
-                (reply.access_token, reply.expires_in)
+    /// A new access token (see [`crate::Client`]'s): normal mode first after a
+    /// rejection, transient faults retried.
+    fn fetch_token(
+        &self,
+        app: &AppCredentials,
+        rejected: Option<String>,
+    ) -> Result<(String, Duration), Error> {
+        self.with_retries("an access token", || {
+            let (token, expires_in) = match app.endpoint {
+                TokenEndpoint::Stable => {
+                    let mut reply = self.send(&core::stable_token_request(app, false))?;
+                    if rejected.is_some() && reply.access_token == rejected {
+                        reply = self.send(&core::stable_token_request(app, true))?;
+                    }
+                    (reply.access_token, reply.expires_in)
+                }
+                TokenEndpoint::Classic => {
+                    let secret = app.secret.to_string();
+                    let request =
+                        TokenGetRequest::new("client_credential", app.appid.clone(), secret);
+                    let reply = self.send(&request)?;
+                    (reply.access_token, reply.expires_in)
+                }
+            };
+            core::credential("access_token", token, expires_in)
+        })
+    }
+
+    /// Runs a credential fetch, again after transient faults, as the retry policy
+    /// allows; the final error says how many tries were made.
+    fn with_retries(
+        &self,
+        what: &str,
+        fetch: impl Fn() -> Result<(String, Duration), Error>,
+    ) -> Result<(String, Duration), Error> {
+        let policy = self.inner.config.retry_policy();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match fetch() {
+                Err(e) if tries <= policy.max_retries && core::transient(&e) => {
+                    std::thread::sleep(policy.backoff(tries));
+                }
+                Err(e) => return Err(core::credential_failure(what, e, tries)),
+                ok => return ok,
             }
-            TokenEndpoint::Classic => {
-                let reply = self.send(&TokenGetRequest::new(
-                    "client_credential",
-                    app.appid.clone(),
-                    secret,
-                ))?;
-                (reply.access_token, reply.expires_in)
-            }
-        };
-        core::credential("access_token", token, expires_in)
+        }
     }
 
     fn invalidate_token(&self, token: &AccessToken) -> bool {
@@ -281,9 +308,11 @@ impl Client {
         let value = self
             .inner
             .tickets
-            .get_blocking(|_force| {
-                let reply = self.send(&TokenCardTicketRequest::new())?;
-                core::credential("api_ticket", reply.ticket, reply.expires_in)
+            .get_blocking(|_rejected| {
+                self.with_retries("the card api_ticket", || {
+                    let reply = self.send(&TokenCardTicketRequest::new())?;
+                    core::credential("api_ticket", reply.ticket, reply.expires_in)
+                })
             })
             .map_err(|e| core::credentials_error("the card api_ticket", e))?;
         Ok(ApiTicket::new(value))

@@ -35,9 +35,11 @@ pub(crate) struct Timing {
 /// What to do next.
 pub(crate) enum Step {
     Use(Arc<str>),
-    /// This caller holds the lock: fetch (with `force` when a value was rejected).
+    /// This caller holds the lock: fetch. `rejected` is the value WeChat refused, if
+    /// that is why (a stable_token fetch then forces a new one only if WeChat hands
+    /// the refused one back).
     Fetch {
-        force: bool,
+        rejected: Option<String>,
     },
     /// Someone else is fetching: wait and look again.
     Wait,
@@ -58,6 +60,10 @@ pub(crate) struct Cache {
     #[cfg(feature = "blocking")]
     pub(crate) flight_blocking: Mutex<()>,
     pub(crate) timing: Timing,
+    /// Whether, when the store cannot be reached, a value may be fetched and kept here
+    /// alone: true where fetching again is harmless to the other holders (stable_token,
+    /// tickets), false for classic tokens, each of which ends the others'.
+    degrade: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -73,7 +79,12 @@ fn store_error(e: crate::store::StoreError) -> Error {
 }
 
 impl Cache {
-    pub(crate) fn new(store: Arc<dyn TokenStore>, key: String, timing: Timing) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn TokenStore>,
+        key: String,
+        timing: Timing,
+        degrade: bool,
+    ) -> Self {
         Cache {
             store,
             lock_key: format!("{key}:lock"),
@@ -86,6 +97,7 @@ impl Cache {
             #[cfg(feature = "blocking")]
             flight_blocking: Mutex::new(()),
             timing,
+            degrade,
         }
     }
 
@@ -143,7 +155,7 @@ impl Cache {
             return Ok(Step::Use(self.adopt(t)));
         }
         Ok(Step::Fetch {
-            force: lock(&self.rejected).is_some(),
+            rejected: lock(&self.rejected).clone(),
         })
     }
 
@@ -165,9 +177,38 @@ impl Cache {
         };
         let stored = self.store.put(&self.key, &t).map_err(store_error);
         self.release();
-        stored?;
+        match stored {
+            Err(e) if !self.degrade => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "token store unreachable: keeping the value in this process only")
+            }
+            Ok(()) => {}
+        }
         *lock(&self.rejected) = None;
         Ok(self.adopt(t))
+    }
+
+    /// A store error on the way to a value: with `degrade`, the caller fetches and
+    /// keeps the value in this process alone (and says so); otherwise the error.
+    fn outage(&self, e: Error) -> Result<Option<String>, Error> {
+        if !self.degrade {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "token store unreachable: fetching directly");
+        Ok(lock(&self.rejected).clone())
+    }
+
+    /// A value fetched while the store was unreachable: kept here only.
+    fn keep_local(&self, value: String, expires_in: Duration) -> Arc<str> {
+        let now = now_ms();
+        let lifetime = expires_in.as_millis() as u64;
+        let ahead = (self.timing.refresh_ahead.as_millis() as u64).min(lifetime / 2);
+        *lock(&self.rejected) = None;
+        self.adopt(StoredToken {
+            value,
+            expires_at_ms: now + lifetime,
+            refresh_at_ms: now + lifetime - ahead,
+        })
     }
 
     /// Releases the lock after a failed fetch (blocking store call).
@@ -203,11 +244,11 @@ impl Cache {
         }
     }
 
-    /// Blocking driver: `fetch(force)` returns the value and its lifetime.
+    /// Blocking driver: `fetch(rejected)` returns the value and its lifetime.
     #[cfg(feature = "blocking")]
     pub(crate) fn get_blocking(
         &self,
-        fetch: impl Fn(bool) -> Result<(String, Duration), Error>,
+        fetch: impl Fn(Option<String>) -> Result<(String, Duration), Error>,
     ) -> Result<Arc<str>, Error> {
         if let Some(value) = self.fresh() {
             return Ok(value);
@@ -215,10 +256,18 @@ impl Cache {
         let _flight = lock(&self.flight_blocking);
         let deadline = std::time::Instant::now() + self.timing.wait;
         loop {
-            match self.step()? {
+            let step = match self.step() {
+                Ok(step) => step,
+                Err(e) => {
+                    let rejected = self.outage(e)?;
+                    let (value, expires_in) = fetch(rejected)?;
+                    return Ok(self.keep_local(value, expires_in));
+                }
+            };
+            match step {
                 Step::Use(value) => return Ok(value),
-                Step::Fetch { force } => {
-                    return match fetch(force) {
+                Step::Fetch { rejected } => {
+                    return match fetch(rejected) {
                         Ok((value, expires_in)) => self.finish(value, expires_in),
                         Err(e) => {
                             self.release();
@@ -240,7 +289,7 @@ impl Cache {
 #[cfg(feature = "async")]
 pub(crate) async fn get_async<F, Fut>(cache: &Arc<Cache>, fetch: F) -> Result<Arc<str>, Error>
 where
-    F: Fn(bool) -> Fut,
+    F: Fn(Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<(String, Duration), Error>>,
 {
     if let Some(value) = cache.fresh() {
@@ -254,11 +303,18 @@ where
     }
     let deadline = tokio::time::Instant::now() + cache.timing.wait;
     loop {
-        let step = blocking(cache, |c| c.step()).await?;
+        let step = match blocking(cache, |c| c.step()).await {
+            Ok(step) => step,
+            Err(e) => {
+                let rejected = cache.outage(e)?;
+                let (value, expires_in) = fetch(rejected).await?;
+                return Ok(cache.keep_local(value, expires_in));
+            }
+        };
         match step {
             Step::Use(value) => return Ok(value),
-            Step::Fetch { force } => {
-                return match fetch(force).await {
+            Step::Fetch { rejected } => {
+                return match fetch(rejected).await {
                     Ok((value, expires_in)) => {
                         blocking(cache, move |c| c.finish(value, expires_in)).await
                     }

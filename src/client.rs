@@ -7,7 +7,7 @@ use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, To
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
-use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
+use crate::token::{TokenCardTicketRequest, TokenGetRequest};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -292,7 +292,7 @@ impl Client {
             Credentials::Provider(provider) => provider.token().await,
             Credentials::App(app) => {
                 let tokens = &self.inner.tokens;
-                let value = cache::get_async(tokens, |force| self.fetch_token(app, force))
+                let value = cache::get_async(tokens, |rejected| self.fetch_token(app, rejected))
                     .await
                     .map_err(|e| core::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
@@ -300,32 +300,57 @@ impl Client {
         }
     }
 
+    /// A new access token, `rejected` being the one WeChat just refused (if that is
+    /// why). Transient faults are retried under the [`RetryPolicy`](crate::RetryPolicy).
     async fn fetch_token(
         &self,
         app: &AppCredentials,
-        force: bool,
+        rejected: Option<String>,
     ) -> Result<(String, Duration), Error> {
-        let secret = app.secret.to_string();
-        let (token, expires_in) = match app.endpoint {
-            TokenEndpoint::Stable => {
-                let request =
-                    TokenStableRequest::new("client_credential", app.appid.clone(), secret)
-                        .force_refresh(force);
-                let reply = self.send(&request).await?;
-                (reply.access_token, reply.expires_in)
+        self.with_retries("an access token", || async {
+            let (token, expires_in) = match app.endpoint {
+                TokenEndpoint::Stable => {
+                    // Normal mode first: another client may have renewed the token
+                    // already, and forcing would end the one it now uses. Force only
+                    // when WeChat hands back the very token it refused.
+                    let mut reply = self.send(&core::stable_token_request(app, false)).await?;
+                    if rejected.is_some() && reply.access_token == rejected {
+                        reply = self.send(&core::stable_token_request(app, true)).await?;
+                    }
+                    (reply.access_token, reply.expires_in)
+                }
+                TokenEndpoint::Classic => {
+                    let secret = app.secret.to_string();
+                    let request =
+                        TokenGetRequest::new("client_credential", app.appid.clone(), secret);
+                    let reply = self.send(&request).await?;
+                    (reply.access_token, reply.expires_in)
+                }
+            };
+            core::credential("access_token", token, expires_in)
+        })
+        .await
+    }
+
+    /// Runs a credential fetch, again after transient faults, as the retry policy
+    /// allows; the final error says how many tries were made.
+    async fn with_retries<F, Fut>(&self, what: &str, fetch: F) -> Result<(String, Duration), Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(String, Duration), Error>>,
+    {
+        let policy = self.inner.config.retry_policy();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match fetch().await {
+                Err(e) if tries <= policy.max_retries && core::transient(&e) => {
+                    tokio::time::sleep(policy.backoff(tries)).await;
+                }
+                Err(e) => return Err(core::credential_failure(what, e, tries)),
+                ok => return ok,
             }
-            TokenEndpoint::Classic => {
-                let reply = self
-                    .send(&TokenGetRequest::new(
-                        "client_credential",
-                        app.appid.clone(),
-                        secret,
-                    ))
-                    .await?;
-                (reply.access_token, reply.expires_in)
-            }
-        };
-        core::credential("access_token", token, expires_in)
+        }
     }
 
     /// Drops a token WeChat rejected; `false` if nothing can replace it (a static token).
@@ -351,9 +376,11 @@ impl Client {
     /// The card api_ticket (for JS-SDK card signatures): cached and refreshed like the
     /// token, and shared through the same store.
     pub async fn card_ticket(&self) -> Result<ApiTicket, Error> {
-        let fetch = |_force: bool| async {
-            let reply = self.send(&TokenCardTicketRequest::new()).await?;
-            core::credential("api_ticket", reply.ticket, reply.expires_in)
+        let fetch = |_rejected: Option<String>| {
+            self.with_retries("the card api_ticket", || async {
+                let reply = self.send(&TokenCardTicketRequest::new()).await?;
+                core::credential("api_ticket", reply.ticket, reply.expires_in)
+            })
         };
         let value = cache::get_async(&self.inner.tickets, fetch)
             .await

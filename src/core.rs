@@ -372,6 +372,42 @@ pub(crate) fn credentials_error(what: &str, error: Error) -> Error {
     }
 }
 
+/// A fault worth another try when fetching a credential: not a wrong appid or secret,
+/// but a dropped connection, a timeout, "system busy" (-1) or a gateway's 5xx page.
+pub(crate) fn transient(error: &Error) -> bool {
+    match error {
+        Error::Transport { .. } => true,
+        Error::Api { code, .. } => code.code() == -1,
+        Error::Decode { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// A credential fetch that failed for good after `tries` tries.
+pub(crate) fn credential_failure(what: &str, error: Error, tries: u32) -> Error {
+    let tries = match tries {
+        1 => "1 try".to_owned(),
+        n => format!("{n} tries"),
+    };
+    Error::Credentials {
+        message: format!("could not get {what} ({tries}): {error}"),
+        source: Some(Box::new(error)),
+    }
+}
+
+/// The stable_token request: normal mode, or `force_refresh`.
+pub(crate) fn stable_token_request(
+    app: &crate::AppCredentials,
+    force: bool,
+) -> crate::token::TokenStableRequest {
+    crate::token::TokenStableRequest::new(
+        "client_credential",
+        app.appid.clone(),
+        app.secret.to_string(),
+    )
+    .force_refresh(force)
+}
+
 /// The span of one call (both clients): the endpoint now, the rest by
 /// [`record_call`] when it ends. Never a token or a secret.
 pub(crate) fn call_span(endpoint: &'static str) -> tracing::Span {

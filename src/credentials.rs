@@ -160,6 +160,14 @@ impl AppCredentials {
     }
 
     /// Use the classic `cgi-bin/token` endpoint instead of `stable_token`.
+    ///
+    /// Each `cgi-bin/token` call issues a new token and ends the previous one after a
+    /// five-minute overlap, so tokens must come from **one place at a time**: give
+    /// every client of the appid the same [`store`](Self::store) (a shared
+    /// `Arc<MemoryStore>` in one process, a `RedisStore` across a fleet). Clients with
+    /// their own stores end each other's tokens; and when the shared store cannot be
+    /// reached, the client reports the outage rather than fetch on its own (which
+    /// stable tokens can do safely).
     pub fn classic(mut self) -> Self {
         self.endpoint = TokenEndpoint::Classic;
         self
@@ -219,8 +227,18 @@ impl Credentials {
             Credentials::App(app) => (app.store.clone(), format!("wechat-card:{}", app.appid)),
             _ => (Arc::new(MemoryStore::new()), "wechat-card:token".to_owned()),
         };
-        let tokens = Cache::new(store.clone(), format!("{key}:access_token"), timing);
-        let tickets = Cache::new(store, format!("{key}:wx_card_ticket"), timing);
+        // A store outage is survived by fetching directly only where that is harmless
+        // to the other holders: stable tokens (the same one for everybody) and tickets,
+        // not classic tokens (each fetch ends the others' tokens).
+        let classic =
+            matches!(self, Credentials::App(app) if app.endpoint == TokenEndpoint::Classic);
+        let tokens = Cache::new(
+            store.clone(),
+            format!("{key}:access_token"),
+            timing,
+            !classic,
+        );
+        let tickets = Cache::new(store, format!("{key}:wx_card_ticket"), timing, true);
         (Arc::new(tokens), Arc::new(tickets))
     }
 }

@@ -71,11 +71,29 @@ mod asynchronous {
         assert_eq!(fake.issued.load(Ordering::SeqCst), 2);
         assert_eq!(
             fake.forced.load(Ordering::SeqCst),
-            1,
-            "stable_token asked with force_refresh"
+            0,
+            "normal mode handed back a new token: nothing to force"
         );
         // card.get once, consume once: the attempt with the rejected token never got past it.
         assert_eq!(fake.business_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_token_handed_back_after_its_rejection_is_forced_out() {
+        let fake = FakeWeChat::new(7200);
+        let server = start(&fake).await;
+        let client = Client::new(config(&server), app()).unwrap();
+        client.card().get(&card()).await.unwrap();
+        fake.refuse_current_in_calls();
+        client.card().get(&card()).await.unwrap();
+        assert_eq!(
+            (
+                fake.issued.load(Ordering::SeqCst),
+                fake.forced.load(Ordering::SeqCst)
+            ),
+            (3, 1),
+            "first fetch, normal mode (the same token again), then force_refresh"
+        );
     }
 
     #[tokio::test]
@@ -308,7 +326,7 @@ mod blocking {
                 fake.issued.load(Ordering::SeqCst),
                 fake.forced.load(Ordering::SeqCst)
             ),
-            (2, 1)
+            (2, 0)
         );
     }
 

@@ -14,10 +14,17 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub const APP_SECRET: &str = "APP-SECRET-never-printed-0123456789";
 
 /// A scripted WeChat: issues TOKEN-1, TOKEN-2, … (valid for `expires_in` seconds),
-/// accepts only the tokens it has not revoked, and counts everything.
+/// accepts only the tokens it has not revoked, and counts everything. Like WeChat's
+/// stable_token, normal mode hands back the current token while it is valid; a forced
+/// refresh, `cgi-bin/token`, or a revoked current token mint a new one.
 #[derive(Clone)]
 pub struct FakeWeChat {
+    /// Token requests served.
     pub issued: Arc<AtomicUsize>,
+    minted: Arc<AtomicUsize>,
+    current: Arc<Mutex<Option<String>>>,
+    /// Tokens business calls refuse although the token endpoint still hands them out.
+    refused: Arc<Mutex<HashSet<String>>>,
     pub forced: Arc<AtomicUsize>,
     pub tickets: Arc<AtomicUsize>,
     pub valid: Arc<Mutex<HashSet<String>>>,
@@ -31,6 +38,9 @@ impl FakeWeChat {
     pub fn new(expires_in: u64) -> Self {
         FakeWeChat {
             issued: Arc::default(),
+            minted: Arc::default(),
+            current: Arc::default(),
+            refused: Arc::default(),
             forced: Arc::default(),
             tickets: Arc::default(),
             valid: Arc::default(),
@@ -42,6 +52,14 @@ impl FakeWeChat {
 
     pub fn revoke_all(&self) {
         self.valid.lock().unwrap().clear();
+    }
+
+    /// Business calls refuse the current token (40001) while stable_token's normal mode
+    /// still hands it out: only a forced refresh replaces it.
+    pub fn refuse_current_in_calls(&self) {
+        if let Some(token) = self.current.lock().unwrap().clone() {
+            self.refused.lock().unwrap().insert(token);
+        }
     }
 
     pub fn then_reply(&self, errcodes: &[i64]) {
@@ -68,19 +86,33 @@ impl Respond for FakeWeChat {
                 return ResponseTemplate::new(200)
                     .set_body_json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
             }
-            if body["force_refresh"] == true {
+            let force = body["force_refresh"] == true;
+            if force {
                 self.forced.fetch_add(1, Ordering::SeqCst);
             }
-            let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-            let token = format!("TOKEN-{n}");
-            self.valid.lock().unwrap().insert(token.clone());
+            self.issued.fetch_add(1, Ordering::SeqCst);
+            let stable = path == "/cgi-bin/stable_token";
+            let mut current = self.current.lock().unwrap();
+            let reusable = current
+                .clone()
+                .filter(|t| stable && !force && self.valid.lock().unwrap().contains(t));
+            let token = reusable.unwrap_or_else(|| {
+                let n = self.minted.fetch_add(1, Ordering::SeqCst) + 1;
+                let token = format!("TOKEN-{n}");
+                self.valid.lock().unwrap().insert(token.clone());
+                token
+            });
+            *current = Some(token.clone());
+            drop(current);
             // A real fetch takes a while: make concurrent callers overlap.
             return ResponseTemplate::new(200)
                 .set_body_json(json!({"access_token": token, "expires_in": self.expires_in}))
                 .set_delay(Duration::from_millis(50));
         }
         let token = Self::token_of(request).unwrap_or_default();
-        if !self.valid.lock().unwrap().contains(&token) {
+        if !self.valid.lock().unwrap().contains(&token)
+            || self.refused.lock().unwrap().contains(&token)
+        {
             return ResponseTemplate::new(200)
                 .set_body_json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
         }
