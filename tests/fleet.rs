@@ -1,5 +1,5 @@
 //! A fleet sharing one appid through Redis (feature `redis`), against a real
-//! `redis-server`: `.ci/run` starts one and names it in `WECHAT_CARD_TEST_REDIS`;
+//! `redis-server`: `cargo xtask test` starts one and names it in `WECHAT_CARD_TEST_REDIS`;
 //! without it each test starts its own (redis-server must be installed).
 //!
 //! Each client here has its own `RedisStore` and its own in-process cache, as separate
@@ -38,7 +38,7 @@ impl Redis {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server is needed for the fleet tests: install it (apt-get install redis-server; .ci/run does)");
+            .expect("redis-server is needed for the fleet tests: run `cargo xtask test`, which provides one, or install it (apt-get install redis-server)");
         let url = format!("redis://127.0.0.1:{port}");
         let client = redis::Client::open(url.as_str()).unwrap();
         let started = Instant::now();

@@ -1,14 +1,19 @@
-//! Project tasks. `cargo xtask codegen [--check]`.
+//! Project tasks. `cargo xtask codegen [--check]`, `cargo xtask test [ARGS]`.
+
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wechat_card_codegen::{Mode, run};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--root DIR]
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--root DIR] | cargo xtask test [ARGS]
 
   codegen          regenerate src/generated/ and tests/conformance/ from spec/
   codegen --check  change nothing; fail if the generated files are stale
-  --root DIR       work on the repository at DIR instead of this one";
+  --root DIR       work on the repository at DIR instead of this one
+  test [ARGS]      the whole test suite on any machine: provides a redis-server for the
+                   fleet tests (installing it with apt-get where it can), then runs
+                   `cargo test --workspace --all-features [ARGS]`";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +30,9 @@ fn main() -> ExitCode {
         };
         root = PathBuf::from(dir);
         args.drain(i..i + 2);
+    }
+    if args.first().map(String::as_str) == Some("test") {
+        return test::run(&root, &args[1..]);
     }
     let mode = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["codegen"] => Mode::Write,

@@ -1,0 +1,133 @@
+//! `cargo xtask test`: the whole suite with everything it needs, on a fresh machine.
+//!
+//! The fleet tests (tests/fleet.rs) need a real `redis-server`. This task finds one
+//! (installing Debian's package with apt-get when it runs as root and the binary is
+//! missing, or saying how to install it otherwise), starts it on a free loopback port,
+//! names it to the tests in `WECHAT_CARD_TEST_REDIS`, runs the suite and stops it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
+    if let Err(e) = ensure_redis() {
+        eprintln!("xtask test: {e}");
+        return ExitCode::FAILURE;
+    }
+    let redis = match Redis::start() {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("xtask test: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("xtask test: redis-server on {}", redis.url);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["test", "--workspace", "--all-features"])
+        .args(args)
+        .env("WECHAT_CARD_TEST_REDIS", &redis.url)
+        .status();
+    drop(redis);
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(e) => {
+            eprintln!("xtask test: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `redis-server` on the PATH, installed with apt-get if it can be.
+fn ensure_redis() -> Result<(), String> {
+    if found("redis-server") {
+        return Ok(());
+    }
+    let how = "install redis-server (Debian/Ubuntu: apt-get install redis-server; \
+               macOS: brew install redis) and run this again";
+    if !(found("apt-get") && is_root()) {
+        return Err(format!("redis-server is needed by the fleet tests: {how}"));
+    }
+    eprintln!("xtask test: installing redis-server with apt-get");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "redis-server"]) {
+        Ok(())
+    } else {
+        Err(format!("apt-get could not install redis-server: {how}"))
+    }
+}
+
+fn found(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// A `redis-server` child on a free loopback port, stopped on drop.
+struct Redis {
+    url: String,
+    child: Child,
+}
+
+impl Redis {
+    fn start() -> Result<Redis, String> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start redis-server: {e}"))?;
+        let redis = Redis {
+            url: format!("redis://127.0.0.1:{port}"),
+            child,
+        };
+        let started = Instant::now();
+        while !pong(port) {
+            if started.elapsed() > Duration::from_secs(10) {
+                return Err("redis-server did not answer PING within 10 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(redis)
+    }
+}
+
+fn pong(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
