@@ -59,6 +59,7 @@ impl Client {
         // about 50 µs a call on this machine (see BENCHMARKS.md); no wait is unbounded.
         let phase = Some(config.timeout_duration());
         let agent = ureq::Agent::config_builder()
+            .timeout_resolve(Some(config.connect_timeout_duration()))
             .timeout_connect(Some(config.connect_timeout_duration()))
             .timeout_send_request(phase)
             .timeout_send_body(phase)
@@ -210,10 +211,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let limit = config.reply_limit();
+        // One byte over the limit: ureq refuses a body that reaches its own limit, and
+        // a reply of exactly `limit` bytes is allowed.
         let body = match reply
             .body_mut()
             .with_config()
-            .limit(limit as u64)
+            .limit(limit as u64 + 1)
             .read_to_vec()
         {
             Err(ureq::Error::BodyExceedsLimit(_)) => {
@@ -221,6 +224,9 @@ impl Client {
             }
             other => other.map_err(transport)?,
         };
+        if body.len() > limit {
+            return Err(core::too_large::<E>(status, limit, secrets));
+        }
         core::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 

@@ -78,9 +78,12 @@ impl Client {
     /// A client on a `reqwest::Client` you configured (proxy, pool, TLS). `config`'s
     /// call timeout still bounds every call; its connect timeout is the client's own.
     ///
-    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a 3xx reply is
-    /// refused as an error either way, but a client that follows redirects has already
-    /// sent the token (or, on a 307, the app secret) to the redirect's target by then.
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())` and
+    /// `.referer(false)`. With reqwest's defaults it follows redirects itself: the
+    /// crate notices (the reply comes from another URL) and refuses that reply as
+    /// [`Error::Redirect`], but by then the request — the token in its URL and in a
+    /// `Referer`, or on a 307 the app secret in its body — has reached the redirect's
+    /// target. This crate cannot undo that; only the client's settings prevent it.
     pub fn with_http_client(
         http: reqwest::Client,
         config: Config,
@@ -259,6 +262,12 @@ impl Client {
         };
         let mut reply = builder.send().await.map_err(|e| transport(e, false))?;
         let status = reply.status().as_u16();
+        // A caller's client may have followed a redirect itself: the reply is then
+        // another server's, and must not be read as WeChat's.
+        if !same_resource(reply.url(), &prepared.url) {
+            let target = reply.url().as_str().to_owned();
+            return Err(core::redirected::<E>(status, Some(&target), secrets));
+        }
         if reply.status().is_redirection() {
             let location = reply
                 .headers()
@@ -441,4 +450,15 @@ fn header(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// Whether a reply came from the URL that was asked (scheme, host, port and path):
+/// not when a caller's `reqwest::Client` followed a redirect.
+fn same_resource(replied: &reqwest::Url, asked: &str) -> bool {
+    reqwest::Url::parse(asked).is_ok_and(|asked| {
+        asked.scheme() == replied.scheme()
+            && asked.host_str() == replied.host_str()
+            && asked.port_or_known_default() == replied.port_or_known_default()
+            && asked.path() == replied.path()
+    })
 }

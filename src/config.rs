@@ -251,6 +251,11 @@ impl Config {
                 )));
             }
         }
+        if self.max_reply_bytes == 0 {
+            return Err(crate::Error::Config(
+                "max_reply_bytes must be more than zero".into(),
+            ));
+        }
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(crate::Error::Config(
                 "timeouts must be longer than zero".into(),

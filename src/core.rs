@@ -81,7 +81,7 @@ pub(crate) fn prepare<E: Endpoint>(
 
 /// `errcode` and `errmsg` of a reply the typed decode refused (or an image endpoint's
 /// JSON): read from any JSON object, whatever else it holds.
-fn envelope(body: &[u8]) -> Result<(i64, String), String> {
+fn envelope(body: &[u8]) -> Result<crate::response::Envelope, String> {
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(body).map_err(|e| format!("not a JSON object: {e}"))?;
     let mut object = object;
@@ -97,14 +97,16 @@ pub(crate) fn finish<E: Endpoint>(
 ) -> Result<E::Response, Error> {
     // Nothing in the reply says whether the call took effect (a proxy's page, a body
     // that is not WeChat's): for a non-idempotent call the outcome is unknown.
-    let decode_error = |reason: String| undecodable::<E>(status, reason, body, secrets, true);
+    let decode_error =
+        |reason: String| undecodable::<E>(status, reason, body, secrets, Outcome::Unknown);
     let is_json = content_type.is_none_or(|t| t.contains("json") || t.starts_with("text/plain"));
     if E::Response::BINARY && (200..300).contains(&status) && !is_json {
         return E::Response::from_body(content_type, body).map_err(decode_error);
     }
     if E::Response::BINARY {
         // A JSON reply where an image was expected: WeChat's error, or nothing.
-        let (code, message) = envelope(body).map_err(decode_error)?;
+        let envelope = envelope(body).map_err(decode_error)?;
+        let (code, message) = (envelope.errcode, envelope.errmsg);
         if code == 0 && !(200..300).contains(&status) {
             return Err(decode_error(format!(
                 "HTTP status {status} without an errcode"
@@ -118,19 +120,31 @@ pub(crate) fn finish<E: Endpoint>(
         )));
     }
     // One pass in the common case: the typed decode captures errcode and errmsg.
-    let (code, message, decoded) = match E::Response::from_body(content_type, body) {
-        Ok(mut reply) => {
-            let (code, message) = reply.take_envelope().map_err(decode_error)?;
-            (code, message, Ok(reply))
-        }
+    let (envelope, decoded) = match E::Response::from_body(content_type, body) {
+        Ok(mut reply) => (reply.take_envelope().map_err(decode_error)?, Ok(reply)),
         // A reply the model refuses may still be WeChat's error: read its envelope.
-        Err(reason) => {
-            let (code, message) = envelope(body).map_err(decode_error)?;
-            (code, message, Err(reason))
-        }
+        Err(reason) => (envelope(body).map_err(decode_error)?, Err(reason)),
     };
-    if code != 0 {
-        return Err(api_error::<E>(code, &message, secrets));
+    if envelope.errcode != 0 {
+        return Err(api_error::<E>(envelope.errcode, &envelope.errmsg, secrets));
+    }
+    // Its documented success says errcode 0: a JSON object with neither that nor the
+    // fields every success carries (a captive portal's, a proxy's) is not WeChat's word
+    // that a non-idempotent call went through.
+    if !envelope.present && E::SUCCESS_HAS_ERRCODE && !E::IDEMPOTENT {
+        let missing = decoded
+            .as_ref()
+            .map(|r| r.missing_fields())
+            .unwrap_or_default();
+        if E::SUCCESS_FIELDS
+            .iter()
+            .all(|f| missing.iter().any(|m| m == f))
+        {
+            return Err(decode_error(
+                "neither errcode nor the fields of a documented success: the reply may not be WeChat's"
+                    .into(),
+            ));
+        }
     }
     if !(200..300).contains(&status) {
         return Err(decode_error(format!(
@@ -139,35 +153,83 @@ pub(crate) fn finish<E: Endpoint>(
     }
     // errcode 0: WeChat did what was asked, it is the reply that cannot be read.
     let reply = decoded.map_err(|reason| {
-        let reason = format!("WeChat reported success (errcode 0), but {reason}");
-        undecodable::<E>(status, reason, body, secrets, false)
+        let reason = format!(
+            "WeChat reported success (errcode 0): the call took effect, do not send it again; but {reason}"
+        );
+        undecodable::<E>(status, reason, body, secrets, Outcome::Succeeded)
     })?;
     let missing = reply.missing_fields();
     if !missing.is_empty() {
-        // Handed back all the same: WeChat leaves fields out routinely.
-        tracing::warn!(endpoint = E::ID, missing = ?missing, "reply lacks documented fields");
+        note_missing(E::ID, &missing);
     }
     Ok(reply)
 }
 
+/// Logs what a reply lacked (it is handed back all the same: WeChat leaves fields out
+/// routinely): a warning the first time an endpoint's reply lacks these fields in
+/// this process, at debug level after, so a service's logs are not flooded.
+fn note_missing(endpoint: &'static str, missing: &[String]) {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let key = format!("{endpoint} {}", missing.join(","));
+    let first = {
+        let mut seen = SEEN
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // A bound on what is remembered, whatever the replies.
+        seen.len() < 4096 && seen.insert(key)
+    };
+    if first {
+        tracing::warn!(endpoint, ?missing, "reply lacks documented fields");
+    } else {
+        tracing::debug!(endpoint, ?missing, "reply lacks documented fields");
+    }
+}
+
+/// What an unreadable reply says about the call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Nothing: a proxy's page, a reply cut short.
+    Unknown,
+    /// errcode 0: the call took effect.
+    Succeeded,
+}
+
 /// [`Error::Decode`], secrets scrubbed from the whole body before it is cut to an
-/// excerpt; `unknown` when the reply does not tell whether the call took effect.
+/// excerpt.
 pub(crate) fn undecodable<E: Endpoint>(
     status: u16,
     reason: String,
     body: &[u8],
     secrets: &[String],
-    unknown: bool,
+    outcome: Outcome,
 ) -> Error {
+    // A reply may carry a new credential: its values are secrets too. A reply that
+    // should carry one but cannot be read as JSON is not quoted at all.
+    let mut secrets = secrets.to_vec();
+    let mut quotable = true;
+    if !E::REPLY_SECRETS.is_empty() {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(reply) => reply_secrets(&reply, E::REPLY_SECRETS, &mut secrets),
+            Err(_) => quotable = false,
+        }
+    }
+    let excerpt = match quotable {
+        true => excerpt(&scrub_all(&String::from_utf8_lossy(body), &secrets)),
+        false => "(withheld: this reply may carry a credential)".to_owned(),
+    };
     Error::Decode {
         endpoint: E::ID,
         status,
-        reason: scrub_all(&reason, secrets),
-        excerpt: excerpt(&scrub_all(&String::from_utf8_lossy(body), secrets)),
-        check: match E::IDEMPOTENT || !unknown {
+        reason: scrub_all(&reason, &secrets),
+        excerpt,
+        check: match E::IDEMPOTENT || outcome == Outcome::Succeeded {
             true => None,
             false => Some(E::CHECK_OUTCOME.unwrap_or("check whether it took effect")),
         },
+        reported_success: outcome == Outcome::Succeeded,
     }
 }
 
@@ -176,11 +238,11 @@ pub(crate) fn timed_out(phase: crate::error::TimeoutPhase, config: &Config) -> S
     use crate::error::TimeoutPhase::Connect;
     match phase {
         Connect => format!(
-            "timed out connecting (Config::connect_timeout, {:?})",
+            "timed out connecting (Config::connect_timeout = {:?})",
             config.connect_timeout_duration()
         ),
         phase => format!(
-            "timed out {phase} (Config::timeout, {:?})",
+            "timed out {phase} (Config::timeout = {:?})",
             config.timeout_duration()
         ),
     }
@@ -201,12 +263,33 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// The text of every value under one of `keys`, at any depth, added to `out`.
+fn reply_secrets(value: &serde_json::Value, keys: &[&str], out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if keys.contains(&k.as_str()) {
+                    match v {
+                        Value::String(s) => out.push(s.clone()),
+                        Value::Null => {}
+                        other => out.push(other.to_string()),
+                    }
+                }
+                reply_secrets(v, keys, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| reply_secrets(v, keys, out)),
+        _ => {}
+    }
+}
+
 /// A reply larger than the configured limit: refused unread.
 pub(crate) fn too_large<E: Endpoint>(status: u16, limit: usize, secrets: &[String]) -> Error {
     let reason = format!(
         "the reply is larger than {limit} bytes (Config::max_reply_bytes); it was not read"
     );
-    undecodable::<E>(status, reason, b"", secrets, true)
+    undecodable::<E>(status, reason, b"", secrets, Outcome::Unknown)
 }
 
 /// A 3xx reply: WeChat's API never redirects, so the target is not WeChat and the
@@ -216,20 +299,13 @@ pub(crate) fn redirected<E: Endpoint>(
     location: Option<&str>,
     secrets: &[String],
 ) -> Error {
-    let target = location
-        .map(|l| format!(" towards {}", host_of(&scrub_all(l, secrets))))
-        .unwrap_or_default();
-    Error::Transport {
+    Error::Redirect {
         endpoint: E::ID,
-        message: format!(
-            "HTTP {status} redirect{target} refused: WeChat's API never redirects, so nothing was followed"
-        ),
-        timeout: None,
+        status,
+        target: location.map(|l| host_of(&scrub_all(l, secrets))),
         // Something answered: the request reached a server, maybe WeChat's.
-        maybe_sent: true,
-        idempotent: E::IDEMPOTENT,
-        check: E::CHECK_OUTCOME,
-        source: None,
+        check: (!E::IDEMPOTENT)
+            .then_some(E::CHECK_OUTCOME.unwrap_or("check whether it took effect")),
     }
 }
 
@@ -240,9 +316,9 @@ fn host_of(url: &str) -> String {
         Some((scheme, rest)) => {
             let host = rest.split('/').next().unwrap_or_default();
             let host = host.rsplit('@').next().unwrap_or_default();
-            format!("host {scheme}://{host}")
+            format!("{scheme}://{host}")
         }
-        None => format!("path {no_query}"),
+        None => no_query.to_owned(),
     }
 }
 
@@ -447,6 +523,7 @@ fn outcome_kind<T>(result: &Result<T, Error>) -> &'static str {
         Err(Error::Api { .. }) => "api",
         Err(Error::Transport { .. }) => "transport",
         Err(Error::Decode { .. }) => "decode",
+        Err(Error::Redirect { .. }) => "redirect",
         Err(Error::Credentials { .. }) => "credentials",
         Err(_) => "config",
     }

@@ -39,6 +39,16 @@ pub trait Endpoint: Validate {
     /// For a non-idempotent endpoint: how to find out whether a call whose reply was
     /// lost went through (quoted in [`Error::Transport`](crate::Error::Transport)).
     const CHECK_OUTCOME: Option<&'static str> = None;
+    /// Reply fields that hold a credential (`access_token`, `ticket`): their values are
+    /// scrubbed from any error that quotes the reply.
+    const REPLY_SECRETS: &'static [&'static str] = &[];
+    /// Whether the documented success reply carries `errcode` 0 (most do; the token
+    /// endpoints do not). A non-idempotent call's reply without one is not trusted.
+    const SUCCESS_HAS_ERRCODE: bool = false;
+    /// The reply fields the docs say every success carries (with
+    /// `SUCCESS_HAS_ERRCODE`): a reply without errcode that has none of them either is
+    /// not evidence that a non-idempotent call went through.
+    const SUCCESS_FIELDS: &'static [&'static str] = &[];
     type Response: Response;
 
     /// Query parameters besides `access_token`: a GET's fields and fixed ones.

@@ -13,6 +13,7 @@ use crate::validate::Violation;
 pub enum Error {
     /// The request breaks the spec's rules; nothing was sent.
     #[error("invalid {endpoint} request: {}", list(violations))]
+    #[non_exhaustive]
     InvalidRequest {
         endpoint: &'static str,
         violations: Vec<Violation>,
@@ -20,6 +21,7 @@ pub enum Error {
 
     /// WeChat answered with a non-zero `errcode`.
     #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}", hint(code), unknown(*check))]
+    #[non_exhaustive]
     Api {
         endpoint: &'static str,
         code: ErrCode,
@@ -29,9 +31,9 @@ pub enum Error {
         check: Option<&'static str>,
     },
 
-    /// The request could not be sent or its reply not received (also: a redirect,
-    /// which WeChat's API never sends and this crate never follows).
+    /// The request could not be sent or its reply not received.
     #[error("{endpoint}: transport error: {message}{}", outcome(*maybe_sent, *idempotent, *check))]
+    #[non_exhaustive]
     Transport {
         endpoint: &'static str,
         message: String,
@@ -52,6 +54,7 @@ pub enum Error {
     /// proxy, an `errcode` that is no number, larger than
     /// [`Config::max_reply_bytes`](crate::Config::max_reply_bytes)).
     #[error("{endpoint}: undecodable reply (HTTP {status}): {reason}; body starts: {excerpt:?}{}", unknown(*check))]
+    #[non_exhaustive]
     Decode {
         endpoint: &'static str,
         status: u16,
@@ -62,10 +65,28 @@ pub enum Error {
         /// took effect (a proxy's 502, a reply cut short): says how to check before
         /// sending it again.
         check: Option<&'static str>,
+        /// WeChat said errcode 0: the call took effect, only the rest of the reply
+        /// could not be read (see [`Error::reported_success`]).
+        reported_success: bool,
+    },
+
+    /// The server answered with a redirect. WeChat's API never redirects, so the
+    /// answer is not WeChat's: nothing was followed and the call is not retried.
+    #[error("{endpoint}: HTTP {status} redirect{} refused: WeChat's API never redirects, and nothing was followed{}", towards(target), unknown(*check))]
+    #[non_exhaustive]
+    Redirect {
+        endpoint: &'static str,
+        status: u16,
+        /// Where it pointed (scheme, host and port only; secrets scrubbed).
+        target: Option<String>,
+        /// For a non-idempotent call: the request reached some server, so how to
+        /// check whether it took effect.
+        check: Option<&'static str>,
     },
 
     /// No access token could be had.
     #[error("credentials: {message}")]
+    #[non_exhaustive]
     Credentials {
         message: String,
         #[source]
@@ -90,7 +111,9 @@ pub enum TimeoutPhase {
     /// Reading the reply's body.
     Read,
     /// The call as a whole ([`Config::timeout`](crate::Config::timeout)), somewhere
-    /// after connecting.
+    /// after connecting. The async client (reqwest) bounds the whole call and reports
+    /// `Connect`, `Read` (the body) or this; the blocking client (ureq) bounds each
+    /// phase and reports `Connect`, `Send`, `Wait` or `Read`.
     Call,
 }
 
@@ -101,7 +124,7 @@ impl std::fmt::Display for TimeoutPhase {
             TimeoutPhase::Send => "sending the request",
             TimeoutPhase::Wait => "waiting for the reply",
             TimeoutPhase::Read => "reading the reply",
-            TimeoutPhase::Call => "the call (sending, waiting or reading)",
+            TimeoutPhase::Call => "during the call",
         })
     }
 }
@@ -125,7 +148,9 @@ impl Error {
     /// again. `None` when the outcome is known.
     pub fn outcome_check(&self) -> Option<&'static str> {
         match self {
-            Error::Api { check, .. } | Error::Decode { check, .. } => *check,
+            Error::Api { check, .. }
+            | Error::Decode { check, .. }
+            | Error::Redirect { check, .. } => *check,
             Error::Transport {
                 maybe_sent: true,
                 idempotent: false,
@@ -134,6 +159,19 @@ impl Error {
             } => Some(check.unwrap_or("check whether it took effect")),
             _ => None,
         }
+    }
+
+    /// Whether WeChat reported success (errcode 0) although the rest of its reply
+    /// could not be read: the call took effect — do not send it again. The reply is in
+    /// the error's excerpt.
+    pub fn reported_success(&self) -> bool {
+        matches!(
+            self,
+            Error::Decode {
+                reported_success: true,
+                ..
+            }
+        )
     }
 
     /// The WeChat errcode, for [`Error::Api`].
@@ -151,6 +189,13 @@ impl Error {
             _ => &[],
         }
     }
+}
+
+fn towards(target: &Option<String>) -> String {
+    target
+        .as_deref()
+        .map(|t| format!(" towards {t}"))
+        .unwrap_or_default()
 }
 
 fn list(violations: &[Violation]) -> String {

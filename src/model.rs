@@ -141,9 +141,40 @@ impl Lenient for Value {
 
 impl Lenient for crate::FilePart {}
 
+/// Nested objects (stored boxed): an object, or — WeChat's way of writing an empty
+/// one — `""` or `[]`, read as absent.
 impl<T: Lenient> Lenient for Box<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
-        T::read(deserializer).map(|v| v.map(Box::new))
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Lenient> Visitor<'de> for Object<T> {
+            type Value = Option<Box<T>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                match s.trim().is_empty() {
+                    true => Ok(None),
+                    false => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
+                }
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                match seq.next_element::<de::IgnoredAny>()? {
+                    None => Ok(None),
+                    Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+                }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let value = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Some(Box::new(value)))
+            }
+        }
+        deserializer.deserialize_any(Object(std::marker::PhantomData))
     }
 }
 
@@ -161,6 +192,20 @@ impl<T: Lenient> Lenient for Vec<T> {
             }
             fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(None)
+            }
+            /// `{}` or `""` where a list was documented: an empty container in the
+            /// wrong shape, read as absent.
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                match map.next_key::<de::IgnoredAny>()? {
+                    None => Ok(None),
+                    Some(_) => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+                }
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                match s.trim().is_empty() {
+                    true => Ok(None),
+                    false => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
+                }
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
@@ -192,6 +237,11 @@ pub fn read_once<'de, A: de::MapAccess<'de>, T: Lenient>(
 /// One visitor for the scalars: what each accepts is in its `visit_*` methods.
 struct Scalar<T>(std::marker::PhantomData<T>);
 
+/// What a lenient reader makes of a scalar: a value, "absent" (`Some(None)`: a blank
+/// string where a number or flag was expected) or nothing it can use (`None`: an
+/// error naming the field).
+type Conversion<T> = Option<Option<T>>;
+
 macro_rules! lenient_scalar {
     ($t:ty, $expecting:literal, |$v:ident: Scalar| $convert:expr) => {
         impl Lenient for $t {
@@ -215,33 +265,31 @@ macro_rules! lenient_scalar {
             }
             fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
                 let $v = ScalarValue::Bool(b);
-                $convert
-                    .map(Some)
-                    .ok_or_else(|| E::invalid_type(de::Unexpected::Bool(b), &self))
+                let converted: Conversion<$t> = $convert;
+                converted.ok_or_else(|| E::invalid_type(de::Unexpected::Bool(b), &self))
             }
             fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
                 let $v = ScalarValue::Int(n);
-                $convert
-                    .map(Some)
-                    .ok_or_else(|| E::invalid_type(de::Unexpected::Signed(n), &self))
+                let converted: Conversion<$t> = $convert;
+                converted.ok_or_else(|| E::invalid_type(de::Unexpected::Signed(n), &self))
             }
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
-                let Ok(i) = i64::try_from(n) else {
-                    return Err(E::invalid_value(de::Unexpected::Unsigned(n), &self));
+                let $v = match i64::try_from(n) {
+                    Ok(i) => ScalarValue::Int(i),
+                    Err(_) => ScalarValue::Unsigned(n),
                 };
-                self.visit_i64(i)
+                let converted: Conversion<$t> = $convert;
+                converted.ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(n), &self))
             }
             fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
                 let $v = ScalarValue::Float(x);
-                $convert
-                    .map(Some)
-                    .ok_or_else(|| E::invalid_type(de::Unexpected::Float(x), &self))
+                let converted: Conversion<$t> = $convert;
+                converted.ok_or_else(|| E::invalid_type(de::Unexpected::Float(x), &self))
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
                 let $v = ScalarValue::Str(s);
-                $convert
-                    .map(Some)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
+                let converted: Conversion<$t> = $convert;
+                converted.ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
             }
         }
     };
@@ -251,16 +299,23 @@ macro_rules! lenient_scalar {
 enum ScalarValue<'a> {
     Bool(bool),
     Int(i64),
+    /// Above `i64::MAX`.
+    Unsigned(u64),
     Float(f64),
     Str(&'a str),
 }
 
-/// An integer, also when written as a numeric string or an integral float.
-fn as_int(v: ScalarValue<'_>) -> Option<i64> {
+/// Below 2^53 a float holds every integer exactly; above, its digits are made up.
+const EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// An integer, also when written as a numeric string or an integral float; a blank
+/// string is absent.
+fn as_int(v: ScalarValue<'_>) -> Conversion<i64> {
     match v {
-        ScalarValue::Int(n) => Some(n),
-        ScalarValue::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(x as i64),
-        ScalarValue::Str(s) => s.trim().parse().ok(),
+        ScalarValue::Int(n) => Some(Some(n)),
+        ScalarValue::Float(x) if x.fract() == 0.0 && x.abs() < EXACT_FLOAT => Some(Some(x as i64)),
+        ScalarValue::Str(s) if s.trim().is_empty() => Some(None),
+        ScalarValue::Str(s) => s.trim().parse().ok().map(Some),
         _ => None,
     }
 }
@@ -270,18 +325,22 @@ lenient_scalar!(
     "an integer (or one written as a string)",
     |v: Scalar| as_int(v)
 );
+// A number where text was documented (a code sent as 123456): its exact digits, or
+// nothing rather than digits a float made up.
 lenient_scalar!(String, "a string", |v: Scalar| match v {
-    ScalarValue::Str(s) => Some(s.to_owned()),
-    ScalarValue::Int(n) => Some(n.to_string()),
-    ScalarValue::Float(x) => Some(x.to_string()),
-    ScalarValue::Bool(_) => None,
+    ScalarValue::Str(s) => Some(Some(s.to_owned())),
+    ScalarValue::Int(n) => Some(Some(n.to_string())),
+    ScalarValue::Unsigned(n) => Some(Some(n.to_string())),
+    ScalarValue::Float(x) if x.abs() < EXACT_FLOAT => Some(Some(x.to_string())),
+    ScalarValue::Float(_) | ScalarValue::Bool(_) => None,
 });
 lenient_scalar!(bool, "true or false", |v: Scalar| match v {
-    ScalarValue::Bool(b) => Some(b),
-    ScalarValue::Int(0) => Some(false),
-    ScalarValue::Int(1) => Some(true),
-    ScalarValue::Str("true" | "1") => Some(true),
-    ScalarValue::Str("false" | "0") => Some(false),
+    ScalarValue::Bool(b) => Some(Some(b)),
+    ScalarValue::Int(0) => Some(Some(false)),
+    ScalarValue::Int(1) => Some(Some(true)),
+    ScalarValue::Str("true" | "1") => Some(Some(true)),
+    ScalarValue::Str("false" | "0") => Some(Some(false)),
+    ScalarValue::Str(s) if s.trim().is_empty() => Some(None),
     _ => None,
 });
 

@@ -13,11 +13,21 @@ pub trait Response: Model + Sized {
     /// Decodes a reply; `Err` is the reason it does not match the docs.
     fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, String>;
 
-    /// Removes and returns the `errcode` (0 when absent) and `errmsg` the reply
-    /// carried; `Err` when the errcode is not a number (see [`errcode`]).
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
-        Ok((0, String::new()))
+    /// Removes and returns the `errcode` and `errmsg` the reply carried; `Err` when
+    /// the errcode is not a number (see [`errcode`]).
+    fn take_envelope(&mut self) -> Result<Envelope, String> {
+        Ok(Envelope::default())
     }
+}
+
+/// What every reply may carry besides its data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// 0 (success) when absent.
+    pub errcode: i64,
+    pub errmsg: String,
+    /// Whether the reply carried an `errcode` at all.
+    pub present: bool,
 }
 
 /// Decodes a JSON reply into a generated model, in one pass: `errcode` and `errmsg`
@@ -29,14 +39,20 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 /// `errcode` and `errmsg` out of a reply's `extra`.
 pub fn take_envelope(
     extra: &mut serde_json::Map<String, serde_json::Value>,
-) -> Result<(i64, String), String> {
-    let code = errcode(extra.remove("errcode").as_ref())?;
-    let message = match extra.remove("errmsg") {
+) -> Result<Envelope, String> {
+    let code = extra.remove("errcode");
+    let present = code.as_ref().is_some_and(|c| !c.is_null());
+    let errcode = errcode(code.as_ref())?;
+    let errmsg = match extra.remove("errmsg") {
         Some(serde_json::Value::String(m)) => m,
         Some(serde_json::Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    Ok((code, message))
+    Ok(Envelope {
+        errcode,
+        errmsg,
+        present,
+    })
 }
 
 /// Reads a reply's `errcode`: absent or `null` is 0 (success); a number, or a number
@@ -44,15 +60,9 @@ pub fn take_envelope(
 /// success, so it is an error (the reply is not one WeChat documents).
 pub fn errcode(value: Option<&serde_json::Value>) -> Result<i64, String> {
     use serde_json::Value;
-    let unreadable = || {
-        let shown: String = value
-            .map(Value::to_string)
-            .unwrap_or_default()
-            .chars()
-            .take(40)
-            .collect();
-        format!("errcode is not a number: {shown}")
-    };
+    // The value is not quoted: it may hold anything, a secret included; the error's
+    // excerpt (scrubbed whole before it is cut) shows it.
+    let unreadable = |kind: &str| format!("errcode is {kind}, not a number");
     match value {
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n
@@ -62,9 +72,11 @@ pub fn errcode(value: Option<&serde_json::Value>) -> Result<i64, String> {
                     .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
                     .map(|x| x as i64)
             })
-            .ok_or_else(unreadable),
-        Some(Value::String(s)) => s.trim().parse().map_err(|_| unreadable()),
-        Some(_) => Err(unreadable()),
+            .ok_or_else(|| unreadable("a number out of range")),
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| unreadable("text")),
+        Some(Value::Bool(_)) => Err(unreadable("true or false")),
+        Some(Value::Array(_)) => Err(unreadable("a list")),
+        Some(Value::Object(_)) => Err(unreadable("an object")),
     }
 }
 

@@ -442,7 +442,155 @@ mod decoder {
             if code != 0 {
                 let err = got.expect_err("a non-zero errcode is never a success");
                 prop_assert_eq!(err.errcode().map(|c| c.code()), Some(code));
+            } else if let Err(err) = got {
+                // errcode 0: data, or a reply WeChat reported as a success.
+                prop_assert!(err.reported_success(), "{}", err);
             }
         }
     }
+}
+
+// ------------------------------------------------------------------ found in review
+
+const FRESH: &str = "FRESH_TOKEN_SHOULD_NEVER_BE_SEEN_0123456789abcdef";
+
+#[tokio::test]
+async fn a_new_credential_in_an_unreadable_reply_is_not_quoted() {
+    for body in [
+        json!({"access_token": FRESH, "expires_in": [7200]}).to_string(),
+        format!("{{\"access_token\":\"{FRESH}\",\"expires_in\":"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+            .mount(&server)
+            .await;
+        let client =
+            wechat_card::Client::new(config(&server), AppCredentials::new("wx-hostile", SECRET))
+                .unwrap();
+        let err = client.access_token().await.unwrap_err();
+        let text = format!("{err} {err:?}");
+        for window in FRESH.as_bytes().windows(8) {
+            let part = std::str::from_utf8(window).unwrap();
+            assert!(!text.contains(part), "`{part}` leaked from {body}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_errcode_that_is_no_number_is_not_quoted_in_the_reason() {
+    let body = json!({"errcode": format!("token {TOKEN} bad")}).to_string();
+    let server = answering(200, &body).await;
+    let client = wechat_card::Client::new(config(&server), StaticToken::new(TOKEN)).unwrap();
+    let err = client
+        .card()
+        .get(&CardGetRequest::new("p1"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("errcode is text, not a number"),
+        "{err}"
+    );
+    assert_no_token_part(&format!("{err} {err:?}"));
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_retried() {
+    let (trap_host, _) = trap();
+    let server = redirecting(302, &trap_host).await;
+    let config = Config::new()
+        .all_hosts(server.uri())
+        .retry(RetryPolicy::default());
+    let client = wechat_card::Client::new(config, StaticToken::new(TOKEN)).unwrap();
+    let err = client
+        .card()
+        .get(&CardGetRequest::new("p1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Redirect { status: 302, .. }), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_callers_client_that_follows_a_redirect_is_not_believed() {
+    // The redirect's target answers as if it were WeChat.
+    let target = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 0, "card": {"card_id": "p1"}, "openid": "evil"})),
+        )
+        .mount(&target)
+        .await;
+    let origin = redirecting(307, target.address().to_string().as_str()).await;
+    // reqwest's defaults follow redirects: the caller's choice, refused all the same.
+    let client = wechat_card::Client::with_http_client(
+        reqwest::Client::new(),
+        config(&origin),
+        StaticToken::new(TOKEN),
+    )
+    .unwrap();
+    let consumed = client
+        .code()
+        .consume(&CodeConsumeRequest::new("110201201245"))
+        .await;
+    let err = consumed.expect_err("another server's word is not WeChat's");
+    assert!(matches!(err, Error::Redirect { .. }), "{err}");
+    assert!(err.outcome_check().is_some(), "{err}");
+}
+
+#[tokio::test]
+async fn a_json_reply_without_errcode_to_a_consume_is_not_a_success() {
+    let portal = r#"{"status":"login required","redirect":"http://portal.local/"}"#;
+    let server = answering(200, portal).await;
+    let client = wechat_card::Client::new(config(&server), StaticToken::new(TOKEN)).unwrap();
+    let err = client
+        .code()
+        .consume(&CodeConsumeRequest::new("110201201245"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.outcome_check().is_some(), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreadable_success_says_so() {
+    let server = answering(200, r#"{"errcode":0,"card":"p1","openid":"o1"}"#).await;
+    let client = wechat_card::Client::new(config(&server), StaticToken::new(TOKEN)).unwrap();
+    let err = client
+        .code()
+        .consume(&CodeConsumeRequest::new("110201201245"))
+        .await
+        .unwrap_err();
+    assert!(err.reported_success(), "{err}");
+    assert!(err.to_string().contains("do not send it again"), "{err}");
+}
+
+#[test]
+fn a_reply_of_exactly_the_limit_is_read_by_both_clients() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body = r#"{"errcode":0,"card_id_list":[],"total_num":0}"#;
+    let server = rt.block_on(answering(200, body));
+    let at = |limit: usize| {
+        Config::new()
+            .all_hosts(server.uri())
+            .retry(RetryPolicy::none())
+            .max_reply_bytes(limit)
+    };
+    let list = wechat_card::card::CardBatchGetRequest::new(0, 10);
+    let blocking = |limit| {
+        wechat_card::blocking::Client::new(at(limit), StaticToken::new(TOKEN))
+            .unwrap()
+            .card()
+            .batch_get(&list)
+    };
+    let asynchronous = |limit| {
+        let client = wechat_card::Client::new(at(limit), StaticToken::new(TOKEN)).unwrap();
+        rt.block_on(async { client.card().batch_get(&list).await })
+    };
+    assert!(blocking(body.len()).is_ok());
+    assert!(asynchronous(body.len()).is_ok());
+    assert!(blocking(body.len() - 1).is_err());
+    assert!(asynchronous(body.len() - 1).is_err());
+    assert!(wechat_card::Client::new(at(0), StaticToken::new(TOKEN)).is_err());
 }

@@ -578,6 +578,11 @@ impl Loader {
             let mut also = Vec::new();
             for alias in &v.also {
                 let alias = match alias {
+                    // An integer enum reads "1" as 1 already: only integers make sense.
+                    serde_yaml::Value::String(_) if is_int => {
+                        errors.push(ctx.err(&field, "`also` of an integer enum lists integers"));
+                        continue;
+                    }
                     serde_yaml::Value::String(s) => Value::String(s.clone()),
                     serde_yaml::Value::Number(n) if n.as_i64().is_some() => {
                         Value::from(n.as_i64().unwrap())

@@ -137,7 +137,7 @@ impl crate::response::Response for BasicColorsResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -303,6 +303,8 @@ impl Endpoint for BasicColorsRequest {
     const METHOD: Method = Method::Get;
     const PATH: &'static str = "/card/getcolors";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["colors"];
     type Response = BasicColorsResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Ok(Body::Empty)
@@ -435,7 +437,7 @@ impl crate::response::Response for BasicCategoriesResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -801,6 +803,8 @@ impl Endpoint for BasicCategoriesRequest {
     const METHOD: Method = Method::Get;
     const PATH: &'static str = "/card/getapplyprotocol";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["category"];
     type Response = BasicCategoriesResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Ok(Body::Empty)
@@ -950,7 +954,7 @@ impl crate::response::Response for BasicUploadImageResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }

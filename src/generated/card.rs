@@ -164,7 +164,7 @@ impl crate::response::Response for CardCreateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -233,6 +233,8 @@ impl Endpoint for CardCreateRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id"];
     type Response = CardCreateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -392,7 +394,7 @@ impl crate::response::Response for CardSetPayCellResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -447,6 +449,7 @@ impl Endpoint for CardSetPayCellRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/paycell/set";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardSetPayCellResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -655,7 +658,7 @@ impl crate::response::Response for CardSetSelfConsumeCellResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -712,6 +715,7 @@ impl Endpoint for CardSetSelfConsumeCellRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/selfconsumecell/set";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardSetSelfConsumeCellResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -909,7 +913,7 @@ impl crate::response::Response for CardSetTestWhitelistResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -966,6 +970,7 @@ impl Endpoint for CardSetTestWhitelistRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/testwhitelist/set";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardSetTestWhitelistResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1115,7 +1120,7 @@ impl crate::response::Response for CardGetResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1181,6 +1186,8 @@ impl Endpoint for CardGetRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/get";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card"];
     type Response = CardGetResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1388,7 +1395,7 @@ impl crate::response::Response for CardBatchGetResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1469,6 +1476,8 @@ impl Endpoint for CardBatchGetRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/batchget";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id_list", "total_num"];
     type Response = CardBatchGetResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1933,7 +1942,7 @@ impl crate::response::Response for CardUpdateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2003,6 +2012,7 @@ impl Endpoint for CardUpdateRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/update";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardUpdateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2198,7 +2208,7 @@ impl crate::response::Response for CardModifyStockResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2256,6 +2266,7 @@ impl Endpoint for CardModifyStockRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardModifyStockResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2394,7 +2405,7 @@ impl crate::response::Response for CardDeleteResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2452,6 +2463,7 @@ impl Endpoint for CardDeleteRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error)",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CardDeleteResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

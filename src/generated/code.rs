@@ -223,7 +223,7 @@ impl crate::response::Response for CodeGetResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -444,6 +444,8 @@ impl Endpoint for CodeGetRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/get";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
     type Response = CodeGetResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -623,7 +625,7 @@ impl crate::response::Response for CodeListUserCardsResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -804,6 +806,8 @@ impl Endpoint for CodeListUserCardsRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/user/getcardlist";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_list"];
     type Response = CodeListUserCardsResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -988,7 +992,7 @@ impl crate::response::Response for CodeUpdateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1046,6 +1050,7 @@ impl Endpoint for CodeUpdateRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "look up the new code with `code().get_unchecked(..)`: if it exists, the change went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CodeUpdateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1227,7 +1232,7 @@ impl crate::response::Response for CodeUnavailableResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1285,6 +1290,7 @@ impl Endpoint for CodeUnavailableRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CodeUnavailableResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1466,7 +1472,7 @@ impl crate::response::Response for CodeConsumeResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1629,6 +1635,8 @@ impl Endpoint for CodeConsumeRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
     type Response = CodeConsumeResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1782,7 +1790,7 @@ impl crate::response::Response for CodeDecryptResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1848,6 +1856,8 @@ impl Endpoint for CodeDecryptRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/decrypt";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["code"];
     type Response = CodeDecryptResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2039,7 +2049,7 @@ impl crate::response::Response for CodeMarkResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2094,6 +2104,7 @@ impl Endpoint for CodeMarkRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/mark";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = CodeMarkResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

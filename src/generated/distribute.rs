@@ -894,7 +894,7 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -987,6 +987,8 @@ impl Endpoint for DistributeCreateQrcodeRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/qrcode/create";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket"];
     type Response = DistributeCreateQrcodeResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1484,7 +1486,7 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1555,6 +1557,8 @@ impl Endpoint for DistributeCreateLandingPageRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/landingpage/create";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["url", "page_id"];
     type Response = DistributeCreateLandingPageResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1715,7 +1719,7 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1781,6 +1785,8 @@ impl Endpoint for DistributeMpnewsHtmlRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/mpnews/gethtml";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["content"];
     type Response = DistributeMpnewsHtmlResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1958,7 +1964,7 @@ impl crate::response::Response for DistributeDepositCodesResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2050,6 +2056,7 @@ impl Endpoint for DistributeDepositCodesRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/deposit";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = DistributeDepositCodesResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2197,7 +2204,7 @@ impl crate::response::Response for DistributeDepositCountResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2263,6 +2270,8 @@ impl Endpoint for DistributeDepositCountRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/getdepositcount";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["count"];
     type Response = DistributeDepositCountResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2433,7 +2442,7 @@ impl crate::response::Response for DistributeCheckCodesResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2514,6 +2523,7 @@ impl Endpoint for DistributeCheckCodesRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/code/checkcode";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = DistributeCheckCodesResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -323,7 +323,7 @@ impl crate::response::Response for GeneralCardActivateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -383,6 +383,7 @@ impl Endpoint for GeneralCardActivateRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the card's state before activating again; a repeat's effect is undocumented",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = GeneralCardActivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -542,7 +543,7 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -602,6 +603,7 @@ impl Endpoint for GeneralCardUnactivateRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the card's state before unactivating again; a repeat's effect is undocumented",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = GeneralCardUnactivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1023,7 +1025,7 @@ impl crate::response::Response for GeneralCardUpdateUserResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1111,6 +1113,8 @@ impl Endpoint for GeneralCardUpdateUserRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/generalcard/updateuser";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
     type Response = GeneralCardUpdateUserResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -474,7 +474,7 @@ impl crate::response::Response for MemberCardActivateResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -534,6 +534,7 @@ impl Endpoint for MemberCardActivateRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the member with `member_card().user_info(..)`: `has_active` true means it went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = MemberCardActivateResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -791,7 +792,7 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -848,6 +849,7 @@ impl Endpoint for MemberCardSetActivateFormRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/activateuserform/set";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = MemberCardSetActivateFormResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1046,7 +1048,7 @@ impl crate::response::Response for MemberCardUserInfoResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1186,6 +1188,8 @@ impl Endpoint for MemberCardUserInfoRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/userinfo/get";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
     type Response = MemberCardUserInfoResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1873,7 +1877,7 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1964,6 +1968,8 @@ impl Endpoint for MemberCardUpdateUserRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
     type Response = MemberCardUpdateUserResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2136,7 +2142,7 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2200,6 +2206,8 @@ impl Endpoint for MemberCardActivateUrlRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/activate/geturl";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["url"];
     type Response = MemberCardActivateUrlResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -2354,7 +2362,7 @@ impl crate::response::Response for MemberCardActivateTempInfoResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -2420,6 +2428,8 @@ impl Endpoint for MemberCardActivateTempInfoRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/membercard/activatetempinfo/get";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["info"];
     type Response = MemberCardActivateTempInfoResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

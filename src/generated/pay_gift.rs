@@ -171,7 +171,7 @@ impl crate::response::Response for PayGiftAddResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -262,6 +262,8 @@ impl Endpoint for PayGiftAddRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_id"];
     type Response = PayGiftAddResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -395,7 +397,7 @@ impl crate::response::Response for PayGiftDeleteResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -453,6 +455,7 @@ impl Endpoint for PayGiftDeleteRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through",
     );
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = PayGiftDeleteResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -597,7 +600,7 @@ impl crate::response::Response for PayGiftGetByIdResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -667,6 +670,8 @@ impl Endpoint for PayGiftGetByIdRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/paygiftcard/getbyid";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_info"];
     type Response = PayGiftGetByIdResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -882,7 +887,7 @@ impl crate::response::Response for PayGiftBatchGetResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -963,6 +968,8 @@ impl Endpoint for PayGiftBatchGetRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/paygiftcard/batchget";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["total_count", "rule_list"];
     type Response = PayGiftBatchGetResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

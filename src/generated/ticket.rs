@@ -365,7 +365,7 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -422,6 +422,7 @@ impl Endpoint for TicketBoardingPassCheckinRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/boardingpass/checkin";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = TicketBoardingPassCheckinResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -723,7 +724,7 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -780,6 +781,7 @@ impl Endpoint for TicketMeetingTicketUpdateUserRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/meetingticket/updateuser";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = TicketMeetingTicketUpdateUserResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1070,7 +1072,7 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1127,6 +1129,7 @@ impl Endpoint for TicketMovieTicketUpdateUserRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/movieticket/updateuser";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = TicketMovieTicketUpdateUserResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -1302,7 +1305,7 @@ impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -1359,6 +1362,7 @@ impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/card/luckymoney/updateuserbalance";
     const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = TicketLuckyMoneyUpdateBalanceResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)

@@ -216,7 +216,7 @@ impl crate::response::Response for TokenGetResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -311,6 +311,7 @@ impl Endpoint for TokenGetRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "fetch once more from the one place that owns the token; never from many places at once",
     );
+    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
     type Response = TokenGetResponse;
     fn query(&self) -> Vec<(&'static str, String)> {
         let query: Vec<(&'static str, String)> = vec![
@@ -556,7 +557,7 @@ impl crate::response::Response for TokenStableResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -651,6 +652,7 @@ impl Endpoint for TokenStableRequest {
     const CHECK_OUTCOME: Option<&'static str> = Some(
         "call again without `force_refresh`: the normal mode returns the current token and is safe to repeat",
     );
+    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
     type Response = TokenStableResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
@@ -791,7 +793,7 @@ impl crate::response::Response for TokenCardTicketResponse {
         crate::response::from_json(body)
     }
 
-    fn take_envelope(&mut self) -> Result<(i64, String), String> {
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
     }
 }
@@ -878,6 +880,9 @@ impl Endpoint for TokenCardTicketRequest {
     const METHOD: Method = Method::Get;
     const PATH: &'static str = "/cgi-bin/ticket/getticket";
     const IDEMPOTENT: bool = true;
+    const REPLY_SECRETS: &'static [&'static str] = &["ticket"];
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket", "expires_in"];
     type Response = TokenCardTicketResponse;
     fn query(&self) -> Vec<(&'static str, String)> {
         let query: Vec<(&'static str, String)> = vec![("type", "wx_card".to_owned())];

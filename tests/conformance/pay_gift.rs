@@ -40,7 +40,9 @@ fn add_official() -> support::Case<PayGiftAddRequest> {
     }
 }
 
-///pay_gift.add: each limit reached from the `official` example, exactly at its bound, passes validation.
+/**pay_gift.add: each limit reached from the `official` example, exactly at its bound, passes validation.
+
+Not reached from any example without breaking another rule there (a card type with no example of its own, an order between two fields): `rule_info.base_info.end_time` min.*/
 #[test]
 fn add_accepts_every_limit() {
     let base = serde_json::json!(
@@ -408,16 +410,6 @@ fn batch_get_official() -> support::Case<PayGiftBatchGetRequest> {
             "RULE_TYPE_PAY_MEMBER_CARD" }], "total_count" : 4 }
         ),
     }
-}
-
-///pay_gift.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
-#[test]
-fn batch_get_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "count" : 1, "effective" : true, "offset" : 0, "type" :
-        "RULE_TYPE_PAY_MEMBER_CARD" }
-    );
-    support::accepts_limits::<PayGiftBatchGetRequest, _>(base, []);
 }
 
 fn batch_get_rejects_type_enum() -> support::Negative<PayGiftBatchGetRequest> {

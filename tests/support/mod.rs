@@ -340,7 +340,7 @@ impl BlockingMock {
 /// The row names the field and the rule, so a failure says which limit was refused.
 pub fn accepts_limits<R, const N: usize>(base: Value, rows: [(&str, &str, &str, Value); N])
 where
-    R: DeserializeOwned + wechat_card::validate::Validate,
+    R: DeserializeOwned + wechat_card::validate::Validate + Model,
 {
     let today = wechat_card::validate::china_today();
     for (field, rule, pointer, value) in rows {
@@ -355,6 +355,8 @@ where
             other => panic!("cannot patch {pointer} inside {other}"),
         }
         let request: R = serde_json::from_value(doc).expect("well-typed JSON");
+        // The value reached its field (a wrong pointer would land in `extra`).
+        assert_eq!(request.unknown_fields(), Vec::<String>::new(), "{pointer}");
         if let Err(violations) = request.check(today) {
             panic!("`{field}` at its {rule} bound was refused: {violations:?}");
         }

@@ -531,6 +531,53 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             }
         }
     });
+    // Credentials a reply carries (a new token): withheld from any error quoting it.
+    let reply_secrets: Vec<&String> = e
+        .response
+        .as_deref()
+        .map(|r| {
+            api.model(r)
+                .fields
+                .iter()
+                .filter(|f| f.secret)
+                .map(|f| &f.wire)
+                .collect()
+        })
+        .unwrap_or_default();
+    let reply_secrets = (!reply_secrets.is_empty())
+        .then(|| quote!(const REPLY_SECRETS: &'static [&'static str] = &[#(#reply_secrets),*];));
+    // Every documented success reply says errcode 0.
+    let successes: Vec<&Example> = e
+        .examples
+        .iter()
+        .filter(|x| x.errcode().is_none())
+        .collect();
+    let has_errcode = e.response.is_some()
+        && !successes.is_empty()
+        && successes
+            .iter()
+            .all(|x| x.response.get("errcode").is_some());
+    let has_errcode = has_errcode.then(|| {
+        // What else the docs say every success carries (its required fields).
+        let fields: Vec<&String> = e
+            .response
+            .as_deref()
+            .map(|r| {
+                api.model(r)
+                    .fields
+                    .iter()
+                    .filter(|f| f.required)
+                    .map(|f| &f.wire)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fields = (!fields.is_empty())
+            .then(|| quote!(const SUCCESS_FIELDS: &'static [&'static str] = &[#(#fields),*];));
+        quote! {
+            const SUCCESS_HAS_ERRCODE: bool = true;
+            #fields
+        }
+    });
     let doc = doc_attrs(&format!("`{}`: {}", id, e.summary));
     quote! {
         #doc
@@ -542,6 +589,8 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             #host
             #needs_token
             #check_outcome
+            #reply_secrets
+            #has_errcode
             type Response = #response;
 
             #query

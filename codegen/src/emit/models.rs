@@ -131,7 +131,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
                     crate::response::from_json(body)
                 }
 
-                fn take_envelope(&mut self) -> Result<(i64, String), String> {
+                fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
                     crate::response::take_envelope(&mut self.extra)
                 }
             }

@@ -82,9 +82,10 @@ pub struct Edge {
 /// with the first example that reaches it (a member card's fields with the member-card
 /// example). Only cases the spec checker accepts as a whole are kept (a limit may clash
 /// with another rule).
-pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Vec<(&'a Example, Vec<Edge>)> {
+pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
     let today = examples::china_today();
     let mut tested = HashSet::new();
+    let mut reached = BTreeSet::new();
     let mut out = Vec::new();
     for x in &e.examples {
         let mut walker = Walker {
@@ -96,18 +97,70 @@ pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Vec<(&'a Example, Vec<Edge>)> {
             prefix: e.id.clone(),
         };
         walker.model(&e.request, &x.request, "", "", &mut HashSet::new());
-        let edges: Vec<Edge> = walker
-            .edges
-            .into_iter()
-            .filter(|edge| !tested.contains(&edge.key))
-            .filter(|edge| examples::check(api, &e.request, &edge.request, today).is_empty())
-            .collect();
-        tested.extend(edges.iter().map(|edge| edge.key.clone()));
-        if !edges.is_empty() {
-            out.push((x, edges));
+        reached.extend(
+            walker
+                .edges
+                .iter()
+                .map(|edge| (edge.key.clone(), edge.field.clone())),
+        );
+        // A row sets one value over the example: the limit, or the smallest object
+        // holding it where the example lacks the field.
+        let mut rows = Vec::new();
+        for edge in walker.edges {
+            if tested.contains(&edge.key)
+                || !examples::check(api, &e.request, &edge.request, today).is_empty()
+            {
+                continue;
+            }
+            let mut patches = Vec::new();
+            diff(&x.request, &edge.request, "", &mut patches);
+            if patches.is_empty() {
+                // The example itself sits at the bound (and passes).
+                tested.insert(edge.key);
+                continue;
+            }
+            let Ok([(pointer, value)]) = <[_; 1]>::try_from(patches) else {
+                continue;
+            };
+            tested.insert(edge.key);
+            rows.push(Row {
+                field: edge.field,
+                rule: edge.rule,
+                pointer,
+                value,
+            });
+        }
+        if !rows.is_empty() {
+            out.push((x, rows));
         }
     }
-    out
+    // Bounds no example reaches as a whole: the limit would break another rule there
+    // (a card type of its own, with no example). Said in the test, not dropped silently.
+    let mut untested: Vec<String> = reached
+        .into_iter()
+        .filter(|(key, _)| !tested.contains(key))
+        .map(|((_, _, rule), field)| format!("`{field}` {rule}"))
+        .collect();
+    untested.dedup();
+    Edges {
+        tests: out,
+        untested,
+    }
+}
+
+/// The positive cases of an endpoint: rows over each example, and what no example
+/// reaches.
+pub struct Edges<'a> {
+    pub tests: Vec<(&'a Example, Vec<Row>)>,
+    pub untested: Vec<String>,
+}
+
+/// One value set at one pointer of an example.
+pub struct Row {
+    pub field: String,
+    pub rule: &'static str,
+    pub pointer: String,
+    pub value: Value,
 }
 
 /// `(pointer, value)` pairs that turn `base` into `new`: new keys and changed leaves,
@@ -148,35 +201,45 @@ fn value_expr(v: &Value) -> TokenStream {
 /// One test per example that reaches a limit: every limit at its bound is accepted.
 /// Validation does not depend on the client flavour, so it runs once, without a client.
 fn edge_tests(api: &Api, e: &Endpoint) -> Vec<TokenStream> {
-    edges(api, e)
-        .into_iter()
+    let edges = edges(api, e);
+    let untested = &edges.untested;
+    edges
+        .tests
+        .iter()
         .enumerate()
-        .map(|(i, (x, edges))| edge_test(e, x, &edges, i == 0))
+        .map(|(i, (x, rows))| edge_test(e, x, rows, (i == 0).then_some(untested)))
         .collect()
 }
 
-fn edge_test(e: &Endpoint, x: &Example, edges: &[Edge], first: bool) -> TokenStream {
+/// `untested` goes with the first example's test.
+fn edge_test(
+    e: &Endpoint,
+    x: &Example,
+    rows: &[Row],
+    untested: Option<&Vec<String>>,
+) -> TokenStream {
     let base = &x.request;
-    // A row sets one value: the limit, or the smallest object holding it where the
-    // example lacks the field.
-    let rows = edges.iter().filter_map(|edge| {
-        let mut patches = Vec::new();
-        diff(base, &edge.request, "", &mut patches);
-        let [(pointer, value)] = &patches[..] else {
-            return None;
-        };
-        let (field, rule, value) = (&edge.field, edge.rule, value_expr(value));
-        Some(quote!((#field, #rule, #pointer, #value)))
+    let rows = rows.iter().map(|row| {
+        let (field, rule, pointer, value) =
+            (&row.field, row.rule, &row.pointer, value_expr(&row.value));
+        quote!((#field, #rule, #pointer, #value))
     });
-    let name = match first {
-        true => format_ident!("{}_accepts_every_limit", e.id),
-        false => format_ident!("{}_{}_accepts_every_limit", e.id, x.name),
+    let name = match untested {
+        Some(_) => format_ident!("{}_accepts_every_limit", e.id),
+        None => format_ident!("{}_{}_accepts_every_limit", e.id, x.name),
     };
-    let doc = format!(
+    let mut doc = format!(
         "{}: each limit reached from the `{}` example, exactly at its bound, passes validation.",
         e.full_id(),
         x.name
     );
+    if let Some(untested) = untested.filter(|u| !u.is_empty()) {
+        doc.push_str(&format!(
+            "\n\nNot reached from any example without breaking another rule there (a card \
+             type with no example of its own, an order between two fields): {}.",
+            untested.join(", ")
+        ));
+    }
     let request = ident(&e.request);
     let base = values::json(base);
     quote! {
