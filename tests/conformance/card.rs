@@ -770,8923 +770,2302 @@ fn create_member_card_accepts_every_limit() {
     );
 }
 
-fn create_rejects_card_card_type_enum() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "UNDOCUMENTED_VALUE", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.card_type",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_card_type_required() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "groupon" : { "advanced_info" : { "abstract" : { "abstract"
-                : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.card_type",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_logo_url_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "", "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.logo_url",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_logo_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.logo_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_logo_url_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "notice" :
-                "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.logo_url",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_code_type_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "UNDOCUMENTED_VALUE", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.code_type",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_code_type_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "color" : "Color010",
-                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.code_type",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_brand_name_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" : "",
-                "can_give_friend" : true, "can_share" : true, "center_sub_title" :
-                "按钮下方的wording", "center_title" : "顶部居中按钮",
-                "center_url" : "www.qq.com", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "custom_url" : "http://www.qq.com", "custom_url_name" :
-                "立即使用", "custom_url_sub_title" : "6个汉字tips", "date_info" :
-                { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.brand_name",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_brand_name_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "券券券券券券券券券券券券券", "can_give_friend" : true,
-                "can_share" : true, "center_sub_title" : "按钮下方的wording",
-                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.brand_name",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_brand_name_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "can_give_friend" : true,
-                "can_share" : true, "center_sub_title" : "按钮下方的wording",
-                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.brand_name",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_title_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "", "use_custom_code" : false },
-                "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.title",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_title_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "券券券券券券券券券券",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.title",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_title_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.title",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_color_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "", "custom_url" : "http://www.qq.com",
-                "custom_url_name" : "立即使用", "custom_url_sub_title" :
-                "6个汉字tips", "date_info" : { "begin_timestamp" : 1397577600,
-                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.color",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_color_format() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "#10AD61", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.color",
-        rule: "format",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_color_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "custom_url" : "http://www.qq.com", "custom_url_name" :
-                "立即使用", "custom_url_sub_title" : "6个汉字tips", "date_info" :
-                { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.color",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_notice_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "", "promotion_url" : "http://www.qq.com",
-                "promotion_url_name" : "更多优惠", "service_phone" : "020-88888888",
-                "sku" : { "quantity" : 500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.notice",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_notice_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "券券券券券券券券券券券券券券券券券",
-                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
-                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
-                500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.notice",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_notice_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
-                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
-                500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.notice",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_description_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "", "get_limit" : 3,
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.description",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_description_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.description",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_description_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "get_limit" : 3, "location_id_list" : [123,
-                12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.description",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_service_phone_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "aaaaaaaaaaaaaaaaaaaaaaaaa", "sku" : { "quantity" :
-                500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.service_phone",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_type_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "UNDOCUMENTED_VALUE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.type",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_type_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261 },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.type",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : - 1, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.begin_timestamp",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : - 1, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.end_timestamp",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_term" : - 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description"
-                :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_term",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_begin_term" : - 1, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_begin_term",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TERM" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_term",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TERM" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_begin_term",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 0, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TERM" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.begin_timestamp",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.begin_timestamp",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.end_timestamp",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_term",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-                "fixed_begin_term" : 0, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.fixed_begin_term",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1472724261, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.begin_timestamp",
-        rule: "order",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_quantity_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : - 1 }, "source"
-                : "大众点评", "title" : "132元双人火锅套餐", "use_custom_code"
-                : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.quantity",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_quantity_max() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 100000001 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.quantity",
-        rule: "max",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_quantity_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : {}, "source" : "大众点评",
-                "title" : "132元双人火锅套餐", "use_custom_code" : false },
-                "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.quantity",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_total_quantity_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000,
-                "total_quantity" : - 1 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.total_quantity",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_total_quantity_max() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000,
-                "total_quantity" : 100000001 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.total_quantity",
-        rule: "max",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_get_limit_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : - 1, "location_id_list" : [123, 12321, 345345], "logo_url"
-                :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.get_limit",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_center_title_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "aaaaaaaaaaaaaaaaaaa", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.center_title",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "aaaaaaaaaaaaaaaaaaaaaaaaa", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.center_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_center_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.center_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "aaaaaaaaaaaaaaaa",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.custom_url_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_custom_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "custom_url_name" : "立即使用", "custom_url_sub_title" :
-                "6个汉字tips", "date_info" : { "begin_timestamp" : 1397577600,
-                "end_timestamp" : 1472724261, "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.custom_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "aaaaaaaaaaaaaaaaaaa", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.custom_url_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "aaaaaaaaaaaaaaaa",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.promotion_url_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "promotion_url_name" : "更多优惠", "service_phone" : "020-88888888",
-                "sku" : { "quantity" : 500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.promotion_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_source_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.source",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_id_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.id",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sub_title_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "sub_title" :
-                "券券券券券券券券券券券券券券券券券券券", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sub_title",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_custom_code_mode" : "UNDOCUMENTED_VALUE", "get_limit" : 3,
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.get_custom_code_mode",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_use_limit_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false, "use_limit" : - 1 }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.use_limit",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_app_brand_user_name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.center_app_brand_user_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_app_brand_pass" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.center_app_brand_pass",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_app_brand_user_name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.custom_app_brand_user_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_app_brand_pass" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "custom_url" : "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.custom_app_brand_pass",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "promotion_url_sub_title" : "aaaaaaaaaaaaaaaaaaa", "service_phone" :
-                "020-88888888", "sku" : { "quantity" : 500000 }, "source" :
-                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
-                false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.promotion_url_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券",
-                "promotion_app_brand_user_name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
-                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
-                500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.promotion_app_brand_user_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券",
-                "promotion_app_brand_pass" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "promotion_url" : "http://www.qq.com", "promotion_url_name" :
-                "更多优惠", "service_phone" : "020-88888888", "sku" : { "quantity" :
-                500000 }, "source" : "大众点评", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.promotion_app_brand_pass",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_status_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "status" : "UNDOCUMENTED_VALUE", "title" :
-                "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.status",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_at_most_one_of() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_all_locations" : false, "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.{location_id_list, use_all_locations}",
-        rule: "at_most_one_of",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_use_custom_code_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_custom_code_mode" : "GET_CUSTOM_CODE_MODE_DEPOSIT", "get_limit" : 3,
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.use_custom_code",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_quantity_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_custom_code_mode" : "GET_CUSTOM_CODE_MODE_DEPOSIT", "get_limit" : 3,
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 1 }, "source" :
-                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
-                false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.quantity",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_sku_quantity_check_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 0 }, "source" :
-                "大众点评", "title" : "132元双人火锅套餐", "use_custom_code" :
-                false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.sku.quantity",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.use_condition.accept_category",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.use_condition.reject_category",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "least_cost" : - 1,
-                "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" :
-                false, "brand_name" : "微信餐厅", "can_give_friend" : true,
-                "can_share" : true, "center_sub_title" : "按钮下方的wording",
-                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.use_condition.least_cost",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "object_use_for" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" :
-                false, "brand_name" : "微信餐厅", "can_give_friend" : true,
-                "can_share" : true, "center_sub_title" : "按钮下方的wording",
-                "center_title" : "顶部居中按钮", "center_url" : "www.qq.com",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.use_condition.object_use_for",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.abstract.icon_url_list",
-        rule: "max_items",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.text_image_list[0].image_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.text_image_list[0].text",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "UNDOCUMENTED_VALUE" }, { "type" :
-                "HOLIDAY" }], "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.time_limit[0].type",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_advanced_info_business_service_0_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["UNDOCUMENTED_VALUE", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.advanced_info.business_service[0]",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_groupon_deal_detail_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" : "" } } }
-            ),
-        ),
-        field: "card.groupon.deal_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_deal_detail_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
-            ),
-        ),
-        field: "card.groupon.deal_detail",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_groupon_deal_detail_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false } } } }
-            ),
-        ),
-        field: "card.groupon.deal_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_groupon_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_PERMANENT" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.groupon.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_cash_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "least_cost" : 0,
-                "reduce_cost" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_cash_least_cost_min() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "least_cost" : - 1, "reduce_cost" : 0 }, "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.least_cost",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_cash_least_cost_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "reduce_cost" : 0 }, "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.least_cost",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_cash_reduce_cost_min() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "least_cost" : 0, "reduce_cost" : - 1 }, "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.reduce_cost",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_cash_reduce_cost_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "least_cost" : 0 }, "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.reduce_cost",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_cash_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "cash" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" }, "least_cost" : 0, "reduce_cost" : 0 }, "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_discount_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "discount" : { "discount" : 0 },
-                "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.discount.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_discount_discount_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "discount" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" } }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.discount.discount",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_discount_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "discount" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" }, "discount" : 0 }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.discount.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_gift_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "gift" : { "gift" : "x" },
-                "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_gift_gift_required() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "gift" : "" }, "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift.gift",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_gift_gift_max_bytes() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "gift" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift.gift",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_gift_gift_required_2() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" } }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift.gift",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_gift_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "gift" : { "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" }, "gift" : "x" }, "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_general_coupon_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : {
-                "default_detail" : "x" }, "groupon" : { "advanced_info" : { "abstract" :
-                { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_general_coupon_default_detail_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "default_detail" : "" }, "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.default_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_general_coupon_default_detail_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "default_detail" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.default_detail",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_general_coupon_default_detail_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" } }, "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.default_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_general_coupon_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "date_info" : { "type" : "DATE_TYPE_PERMANENT" },
-                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "default_detail" : "x" }, "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "general_coupon" : { "base_info" :
-                { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" },
-                "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "default_detail" : "x" }, "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon.advanced_info.text_image_list",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_member_card_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "prerogative" : "x", "supply_balance" : false,
-                "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_prerogative_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "prerogative" : "", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.prerogative",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_prerogative_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "prerogative" :
-                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
-                "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.prerogative",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_member_card_prerogative_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.prerogative",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_supply_bonus_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "prerogative" : "x", "supply_balance" : false } } }
-            ),
-        ),
-        field: "card.member_card.supply_bonus",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_supply_balance_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "prerogative" : "x", "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.supply_balance",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_background_pic_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_bonus_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "bonus_url"
-                :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.bonus_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_balance_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "balance_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.balance_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_activate_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "activate_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.activate_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "activate_app_brand_user_name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.activate_app_brand_user_name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "activate_app_brand_pass" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.activate_app_brand_pass",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_bonus_cleared_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "bonus_cleared" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.bonus_cleared",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_bonus_rules_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "bonus_rules" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.bonus_rules",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_balance_rules_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "balance_rules" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT",
-                "color" : "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" : {
-                "quantity" : 0 }, "title" : "x" }, "prerogative" : "x", "supply_balance"
-                : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.balance_rules",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_custom_field1_name_type_enum() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_field1" : { "name_type" : "UNDOCUMENTED_VALUE" }, "prerogative" :
-                "x", "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.custom_field1.name_type",
-        rule: "enum",
-    }
-}
-
-fn create_rejects_card_member_card_custom_field1_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_field1" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" }, "prerogative"
-                : "x", "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.custom_field1.name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_custom_field1_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_field1" : { "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
-                } } }
-            ),
-        ),
-        field: "card.member_card.custom_field1.url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_name_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "", "tips" : "x", "url" : "x" },
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.name",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_name_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x", "url" : "x"
-                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
-                } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.name",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_name_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "tips" : "x", "url" : "x" }, "prerogative" : "x",
-                "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.name",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_tips_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "tips" : "", "url" : "x" },
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.tips",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_tips_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "tips" : "券券券券券券券", "url"
-                : "x" }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                false } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.tips",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_tips_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "url" : "x" }, "prerogative" : "x",
-                "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.tips",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_url_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "tips" : "x", "url" : "" },
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false } }
-                }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.url",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false
-                } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_member_card_custom_cell1_url_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "custom_cell1" : { "name" : "x", "tips" : "x" }, "prerogative" : "x",
-                "supply_balance" : false, "supply_bonus" : false } } }
-            ),
-        ),
-        field: "card.member_card.custom_cell1.url",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_member_card_activate_url_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "member_card" : { "activate_url" : "x", "base_info" : { "brand_name" :
-                "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" :
-                { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url"
-                : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "prerogative" : "x", "supply_balance" : false, "supply_bonus" : false,
-                "wx_activate" : true } } }
-            ),
-        ),
-        field: "card.member_card.activate_url",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "ticket_class" : "x" } } }
-            ),
-        ),
-        field: "card.scenic_ticket.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_ticket_class_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "ticket_class" : "" } } }
-            ),
-        ),
-        field: "card.scenic_ticket.ticket_class",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "ticket_class" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
-            ),
-        ),
-        field: "card.scenic_ticket.ticket_class",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_ticket_class_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
-            ),
-        ),
-        field: "card.scenic_ticket.ticket_class",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_guide_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "guide_url"
-                :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "ticket_class" : "x" } } }
-            ),
-        ),
-        field: "card.scenic_ticket.guide_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "scenic_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
-                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "ticket_class" : "x"
-                } } }
-            ),
-        ),
-        field: "card.scenic_ticket.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_movie_ticket_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "movie_ticket" : { "detail" : "x" } } }
-            ),
-        ),
-        field: "card.movie_ticket.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_movie_ticket_detail_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" :
-                "" } } }
-            ),
-        ),
-        field: "card.movie_ticket.detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_movie_ticket_detail_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
-            ),
-        ),
-        field: "card.movie_ticket.detail",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_movie_ticket_detail_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
-            ),
-        ),
-        field: "card.movie_ticket.detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_movie_ticket_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "movie_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
-                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "detail" : "x" } } }
-            ),
-        ),
-        field: "card.movie_ticket.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_boarding_pass_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "departure_time" : 0,
-                "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" },
-                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_from_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "",
-                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.from",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_from_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                "券券券券券券券券券券券券券券券券券券券",
-                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.from",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_boarding_pass_from_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "landing_time" :
-                0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" :
-                { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.from",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_to_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "landing_time" : 0, "to" : "" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.to",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_to_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "landing_time" : 0, "to" :
-                "券券券券券券券券券券券券券券券券券券券" },
-                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.to",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_boarding_pass_to_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "landing_time" : 0 }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.to",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_flight_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "", "from" : "x",
-                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.flight",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_flight_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaa", "from" : "x", "landing_time" : 0, "to" : "x"
-                }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract"
-                : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.flight",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_boarding_pass_flight_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "from" : "x", "landing_time" : 0,
-                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.flight",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_departure_time_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : - 1, "flight" : "x", "from" : "x",
-                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.departure_time",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_boarding_pass_departure_time_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "flight" : "x", "from" : "x", "landing_time" : 0, "to" :
-                "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.departure_time",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_landing_time_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "landing_time" : - 1, "to" : "x" }, "card_type" : "GROUPON", "groupon" :
-                { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.landing_time",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_boarding_pass_landing_time_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x", "to"
-                : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.landing_time",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_air_model_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "landing_time" : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.air_model",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_air_model_max_chars() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" :
-                "券券券券券券券券券", "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
-                "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
-                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.air_model",
-        rule: "max_chars",
-    }
-}
-
-fn create_rejects_card_boarding_pass_air_model_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
-                "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
-                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.air_model",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_boarding_pass_check_in_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "check_in_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time" : 0,
-                "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.check_in_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_boarding_pass_gate_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" : "x",
-                "gate" : "aaaaaaaaaaaaa", "landing_time" : 0, "to" : "x" }, "card_type" :
-                "GROUPON", "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.gate",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_boarding_pass_boarding_time_min() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "x", "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                "title" : "x" }, "boarding_time" : - 1, "departure_time" : 0, "flight" :
-                "x", "from" : "x", "landing_time" : 0, "to" : "x" }, "card_type" :
-                "GROUPON", "groupon" : { "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.boarding_time",
-        rule: "min",
-    }
-}
-
-fn create_rejects_card_boarding_pass_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "boarding_pass" : { "air_model" : "x", "base_info" : {
-                "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" : "Color010",
-                "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
-                "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" :
-                "x" }, "departure_time" : 0, "flight" : "x", "from" : "x", "landing_time"
-                : 0, "to" : "x" }, "card_type" : "GROUPON", "groupon" : { "advanced_info"
-                : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "meeting_detail" : "x" } } }
-            ),
-        ),
-        field: "card.meeting_ticket.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_meeting_detail_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "meeting_detail" : "" } } }
-            ),
-        ),
-        field: "card.meeting_ticket.meeting_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                "meeting_detail" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } } }
-            ),
-        ),
-        field: "card.meeting_ticket.meeting_detail",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_meeting_detail_required_2() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } } } }
-            ),
-        ),
-        field: "card.meeting_ticket.meeting_detail",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_map_url_max_bytes() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "map_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "meeting_detail" : "x" } } }
-            ),
-        ),
-        field: "card.meeting_ticket.map_url",
-        rule: "max_bytes",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                }, "meeting_ticket" : { "base_info" : { "brand_name" : "x", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x", "notice"
-                : "x", "sku" : { "quantity" : 0 }, "title" : "x" }, "meeting_detail" :
-                "x" } } }
-            ),
-        ),
-        field: "card.meeting_ticket.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_bus_ticket_base_info_required() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "bus_ticket" : {}, "card_type" : "GROUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.bus_ticket.base_info",
-        rule: "required",
-    }
-}
-
-fn create_rejects_card_bus_ticket_base_info_date_info_type_check() -> support::Negative<
-    CardCreateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "bus_ticket" : { "base_info" : { "brand_name" : "x",
-                "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : {
-                "type" : "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } },
-                "card_type" : "GROUPON", "groupon" : { "advanced_info" : { "abstract" : {
-                "abstract" : "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.bus_ticket.base_info.date_info.type",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_exactly_one_of() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card" : { "card_type" : "GROUPON" } }),
-        ),
-        field: "card.{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
-        rule: "exactly_one_of",
-    }
-}
-
-fn create_rejects_card_groupon_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card" : { "card_type" : "GROUPON" } }),
-        ),
-        field: "card.groupon",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_cash_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "CASH", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.cash",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_discount_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "DISCOUNT", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.discount",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_gift_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GIFT", "groupon" : { "advanced_info" : {
-                "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.gift",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_general_coupon_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "GENERAL_COUPON", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.general_coupon",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_member_card_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "MEMBER_CARD", "groupon" : { "advanced_info" :
-                { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.member_card",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_scenic_ticket_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "SCENIC_TICKET", "groupon" : { "advanced_info"
-                : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.scenic_ticket",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_movie_ticket_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "MOVIE_TICKET", "groupon" : { "advanced_info"
-                : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.movie_ticket",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_boarding_pass_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "BOARDING_PASS", "groupon" : { "advanced_info"
-                : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.boarding_pass",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_meeting_ticket_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "MEETING_TICKET", "groupon" : {
-                "advanced_info" : { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.meeting_ticket",
-        rule: "check",
-    }
-}
-
-fn create_rejects_card_bus_ticket_check() -> support::Negative<CardCreateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card" : { "card_type" : "BUS_TICKET", "groupon" : { "advanced_info" :
-                { "abstract" : { "abstract" :
-                "微信餐厅推出多种新季菜品，期待您的光临",
-                "icon_url_list" :
-                ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-                "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-                "image_url" :
-                "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                "text" :
-                "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" :
-                10, "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }],
-                "use_condition" : { "accept_category" : "鞋类",
-                "can_use_with_other_discount" : true, "reject_category" : "阿迪达斯"
-                } }, "base_info" : { "bind_openid" : false, "brand_name" :
-                "微信餐厅", "can_give_friend" : true, "can_share" : true,
-                "center_sub_title" : "按钮下方的wording", "center_title" :
-                "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-                "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" :
-                "http://www.qq.com", "custom_url_name" : "立即使用",
-                "custom_url_sub_title" : "6个汉字tips", "date_info" : {
-                "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261, "type" :
-                "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-                "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "http://www.qq.com", "promotion_url_name" : "更多优惠",
-                "service_phone" : "020-88888888", "sku" : { "quantity" : 500000 },
-                "source" : "大众点评", "title" : "132元双人火锅套餐",
-                "use_custom_code" : false }, "deal_detail" :
-                "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-                } } }
-            ),
-        ),
-        field: "card.bus_ticket",
-        rule: "check",
-    }
+///card.create: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn create_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+        "abstract" : { "abstract" :
+        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
+        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+        "image_url" :
+        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+        "text" :
+        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
+        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
+        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
+        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
+        "center_sub_title" : "按钮下方的wording", "center_title" :
+        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
+        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
+        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+        "notice" : "使用时向服务员出示此券", "promotion_url" :
+        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
+        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
+        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
+        :
+        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+        } } }
+    );
+    support::Rejects::<CardCreateRequest>::over(base)
+        .row(
+            "card.card_type",
+            "enum",
+            &[support::set("/card/card_type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
+        .row("card.card_type", "required", &[support::remove("/card/card_type")])
+        .row(
+            "card.groupon.base_info.logo_url",
+            "required",
+            &[support::set("/card/groupon/base_info/logo_url", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.logo_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/logo_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.logo_url",
+            "required",
+            &[support::remove("/card/groupon/base_info/logo_url")],
+        )
+        .row(
+            "card.groupon.base_info.code_type",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/base_info/code_type",
+                    serde_json::json!("UNDOCUMENTED_VALUE"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.code_type",
+            "required",
+            &[support::remove("/card/groupon/base_info/code_type")],
+        )
+        .row(
+            "card.groupon.base_info.brand_name",
+            "required",
+            &[support::set("/card/groupon/base_info/brand_name", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.brand_name",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/groupon/base_info/brand_name",
+                    serde_json::json!("券券券券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.brand_name",
+            "required",
+            &[support::remove("/card/groupon/base_info/brand_name")],
+        )
+        .row(
+            "card.groupon.base_info.title",
+            "required",
+            &[support::set("/card/groupon/base_info/title", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.title",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/groupon/base_info/title",
+                    serde_json::json!("券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.title",
+            "required",
+            &[support::remove("/card/groupon/base_info/title")],
+        )
+        .row(
+            "card.groupon.base_info.color",
+            "required",
+            &[support::set("/card/groupon/base_info/color", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.color",
+            "format",
+            &[
+                support::set(
+                    "/card/groupon/base_info/color",
+                    serde_json::json!("#10AD61"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.color",
+            "required",
+            &[support::remove("/card/groupon/base_info/color")],
+        )
+        .row(
+            "card.groupon.base_info.notice",
+            "required",
+            &[support::set("/card/groupon/base_info/notice", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.notice",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/groupon/base_info/notice",
+                    serde_json::Value::from("券".repeat(17)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.notice",
+            "required",
+            &[support::remove("/card/groupon/base_info/notice")],
+        )
+        .row(
+            "card.groupon.base_info.description",
+            "required",
+            &[support::set("/card/groupon/base_info/description", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.base_info.description",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/groupon/base_info/description",
+                    serde_json::Value::from("券".repeat(1025)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.description",
+            "required",
+            &[support::remove("/card/groupon/base_info/description")],
+        )
+        .row(
+            "card.groupon.base_info.service_phone",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/service_phone",
+                    serde_json::Value::from("a".repeat(25)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.type",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/type",
+                    serde_json::json!("UNDOCUMENTED_VALUE"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.type",
+            "required",
+            &[support::remove("/card/groupon/base_info/date_info/type")],
+        )
+        .row(
+            "card.groupon.base_info.date_info.begin_timestamp",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/begin_timestamp",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.end_timestamp",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/end_timestamp",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_term",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/fixed_term",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_begin_term",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/fixed_begin_term",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_term",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/type",
+                    serde_json::json!("DATE_TYPE_FIX_TERM"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_begin_term",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/type",
+                    serde_json::json!("DATE_TYPE_FIX_TERM"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.begin_timestamp",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/begin_timestamp",
+                    serde_json::json!(0),
+                ),
+                support::set(
+                    "/card/groupon/base_info/date_info/type",
+                    serde_json::json!("DATE_TYPE_FIX_TERM"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.begin_timestamp",
+            "check",
+            &[support::remove("/card/groupon/base_info/date_info/begin_timestamp")],
+        )
+        .row(
+            "card.groupon.base_info.date_info.end_timestamp",
+            "check",
+            &[support::remove("/card/groupon/base_info/date_info/end_timestamp")],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_term",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/fixed_term",
+                    serde_json::json!(0),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.fixed_begin_term",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/fixed_begin_term",
+                    serde_json::json!(0),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info.begin_timestamp",
+            "order",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/begin_timestamp",
+                    serde_json::json!(1472724261),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.date_info",
+            "required",
+            &[support::remove("/card/groupon/base_info/date_info")],
+        )
+        .row(
+            "card.groupon.base_info.sku.quantity",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/sku/quantity",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku.quantity",
+            "max",
+            &[
+                support::set(
+                    "/card/groupon/base_info/sku/quantity",
+                    serde_json::json!(100000001),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku.quantity",
+            "required",
+            &[support::remove("/card/groupon/base_info/sku/quantity")],
+        )
+        .row(
+            "card.groupon.base_info.sku.total_quantity",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/base_info/sku/total_quantity",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku.total_quantity",
+            "max",
+            &[
+                support::set(
+                    "/card/groupon/base_info/sku/total_quantity",
+                    serde_json::json!(100000001),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku",
+            "required",
+            &[support::remove("/card/groupon/base_info/sku")],
+        )
+        .row(
+            "card.groupon.base_info.get_limit",
+            "min",
+            &[support::set("/card/groupon/base_info/get_limit", serde_json::json!(- 1))],
+        )
+        .row(
+            "card.groupon.base_info.center_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/center_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.center_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/center_sub_title",
+                    serde_json::Value::from("a".repeat(25)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.center_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/center_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.custom_url_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/custom_url_name",
+                    serde_json::json!("aaaaaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.custom_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/custom_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.custom_url_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/custom_url_sub_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.promotion_url_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/promotion_url_name",
+                    serde_json::json!("aaaaaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.promotion_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/promotion_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.source",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/source",
+                    serde_json::Value::from("a".repeat(37)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/id",
+                    serde_json::Value::from("a".repeat(33)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sub_title",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/groupon/base_info/sub_title",
+                    serde_json::Value::from("券".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.get_custom_code_mode",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/base_info/get_custom_code_mode",
+                    serde_json::json!("UNDOCUMENTED_VALUE"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.use_limit",
+            "min",
+            &[support::set("/card/groupon/base_info/use_limit", serde_json::json!(- 1))],
+        )
+        .row(
+            "card.groupon.base_info.center_app_brand_user_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/center_app_brand_user_name",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.center_app_brand_pass",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/center_app_brand_pass",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.custom_app_brand_user_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/custom_app_brand_user_name",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.custom_app_brand_pass",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/custom_app_brand_pass",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.promotion_url_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/promotion_url_sub_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.promotion_app_brand_user_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/promotion_app_brand_user_name",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.promotion_app_brand_pass",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/base_info/promotion_app_brand_pass",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.status",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/base_info/status",
+                    serde_json::json!("UNDOCUMENTED_VALUE"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.{location_id_list, use_all_locations}",
+            "at_most_one_of",
+            &[
+                support::set(
+                    "/card/groupon/base_info/location_id_list",
+                    serde_json::json!([]),
+                ),
+                support::set(
+                    "/card/groupon/base_info/use_all_locations",
+                    serde_json::json!(false),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.use_custom_code",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/get_custom_code_mode",
+                    serde_json::json!("GET_CUSTOM_CODE_MODE_DEPOSIT"),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku.quantity",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/get_custom_code_mode",
+                    serde_json::json!("GET_CUSTOM_CODE_MODE_DEPOSIT"),
+                ),
+                support::set(
+                    "/card/groupon/base_info/sku/quantity",
+                    serde_json::json!(1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.base_info.sku.quantity",
+            "check",
+            &[support::set("/card/groupon/base_info/sku/quantity", serde_json::json!(0))],
+        )
+        .row(
+            "card.groupon.base_info",
+            "required",
+            &[support::remove("/card/groupon/base_info")],
+        )
+        .row(
+            "card.groupon.advanced_info.use_condition.accept_category",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/use_condition/accept_category",
+                    serde_json::Value::from("a".repeat(513)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.use_condition.reject_category",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/use_condition/reject_category",
+                    serde_json::Value::from("a".repeat(513)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.use_condition.least_cost",
+            "min",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/use_condition/least_cost",
+                    serde_json::json!(- 1),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.use_condition.object_use_for",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/use_condition/object_use_for",
+                    serde_json::Value::from("a".repeat(513)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.abstract.icon_url_list",
+            "max_items",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/abstract/icon_url_list",
+                    serde_json::json!(
+                        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.text_image_list[0].image_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/text_image_list",
+                    serde_json::json!(
+                        [{ "image_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "text" :
+                        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+                        }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.text_image_list[0].text",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/text_image_list",
+                    serde_json::json!(
+                        [{ "image_url" :
+                        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+                        "text" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.time_limit[0].type",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/time_limit",
+                    serde_json::json!(
+                        [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+                        "end_minute" : 59, "type" : "UNDOCUMENTED_VALUE" }, { "type" :
+                        "HOLIDAY" }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.advanced_info.business_service[0]",
+            "enum",
+            &[
+                support::set(
+                    "/card/groupon/advanced_info/business_service",
+                    serde_json::json!(
+                        ["UNDOCUMENTED_VALUE", "BIZ_SERVICE_WITH_PET",
+                        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.deal_detail",
+            "required",
+            &[support::set("/card/groupon/deal_detail", serde_json::json!(""))],
+        )
+        .row(
+            "card.groupon.deal_detail",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/groupon/deal_detail",
+                    serde_json::Value::from("a".repeat(3073)),
+                ),
+            ],
+        )
+        .row(
+            "card.groupon.deal_detail",
+            "required",
+            &[support::remove("/card/groupon/deal_detail")],
+        )
+        .row(
+            "card.groupon.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/groupon/base_info/date_info/type",
+                    serde_json::json!("DATE_TYPE_PERMANENT"),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!({ "least_cost" : 0, "reduce_cost" : 0 }),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.least_cost",
+            "min",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "least_cost" : - 1, "reduce_cost" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.least_cost",
+            "required",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "reduce_cost" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.reduce_cost",
+            "min",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "least_cost" : 0, "reduce_cost" : - 1 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.reduce_cost",
+            "required",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "least_cost" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.cash.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/cash",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "least_cost" : 0, "reduce_cost" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.discount.base_info",
+            "required",
+            &[support::set("/card/discount", serde_json::json!({ "discount" : 0 }))],
+        )
+        .row(
+            "card.discount.discount",
+            "required",
+            &[
+                support::set(
+                    "/card/discount",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.discount.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/discount",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "discount" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.gift.base_info",
+            "required",
+            &[support::set("/card/gift", serde_json::json!({ "gift" : "x" }))],
+        )
+        .row(
+            "card.gift.gift",
+            "required",
+            &[
+                support::set(
+                    "/card/gift",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "gift" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.gift.gift",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/gift",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "gift" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.gift.gift",
+            "required",
+            &[
+                support::set(
+                    "/card/gift",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.gift.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/gift",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "gift" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!({ "default_detail" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.default_detail",
+            "required",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "default_detail" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.default_detail",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "default_detail" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.default_detail",
+            "required",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "default_detail" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.general_coupon.advanced_info.text_image_list",
+            "check",
+            &[
+                support::set(
+                    "/card/general_coupon",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "default_detail" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.prerogative",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.prerogative",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" :
+                        "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
+                        "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.prerogative",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.supply_bonus",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.supply_balance",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "background_pic_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.bonus_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "bonus_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.balance_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "balance_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.activate_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "activate_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.activate_app_brand_user_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "activate_app_brand_user_name" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.activate_app_brand_pass",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "activate_app_brand_pass" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.bonus_cleared",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "bonus_cleared" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.bonus_rules",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "bonus_rules" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.balance_rules",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "balance_rules" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_field1.name_type",
+            "enum",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_field1" : { "name_type" : "UNDOCUMENTED_VALUE" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_field1.name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_field1" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_field1.url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_field1" : { "url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }, "prerogative" : "x", "supply_balance" : false, "supply_bonus"
+                        : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.name",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "", "tips" : "x", "url" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x",
+                        "url" : "x" }, "prerogative" : "x", "supply_balance" : false,
+                        "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.name",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "tips" : "x", "url" : "x" }, "prerogative" :
+                        "x", "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.tips",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "tips" : "", "url" : "x" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.tips",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "tips" :
+                        "券券券券券券券", "url" : "x" }, "prerogative" : "x",
+                        "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.tips",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "url" : "x" }, "prerogative" :
+                        "x", "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.url",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "tips" : "x", "url" : "" },
+                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
+                        false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }, "prerogative" : "x", "supply_balance" : false, "supply_bonus"
+                        : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.custom_cell1.url",
+            "required",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "custom_cell1" : { "name" : "x", "tips" : "x" }, "prerogative" :
+                        "x", "supply_balance" : false, "supply_bonus" : false }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.member_card.activate_url",
+            "check",
+            &[
+                support::set(
+                    "/card/member_card",
+                    serde_json::json!(
+                        { "activate_url" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "prerogative" : "x", "supply_balance" : false,
+                        "supply_bonus" : false, "wx_activate" : true }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!({ "ticket_class" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.ticket_class",
+            "required",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "ticket_class" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.ticket_class",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "ticket_class" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.ticket_class",
+            "required",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.guide_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "guide_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "ticket_class" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.scenic_ticket.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/scenic_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "ticket_class" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.movie_ticket.base_info",
+            "required",
+            &[support::set("/card/movie_ticket", serde_json::json!({ "detail" : "x" }))],
+        )
+        .row(
+            "card.movie_ticket.detail",
+            "required",
+            &[
+                support::set(
+                    "/card/movie_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "detail" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.movie_ticket.detail",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/movie_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "detail" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.movie_ticket.detail",
+            "required",
+            &[
+                support::set(
+                    "/card/movie_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.movie_ticket.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/movie_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "detail" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "departure_time" : 0, "flight" : "x", "from"
+                        : "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.from",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.from",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "券券券券券券券券券券券券券券券券券券券",
+                        "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.from",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x",
+                        "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.to",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : 0, "to" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.to",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : 0, "to" :
+                        "券券券券券券券券券券券券券券券券券券券" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.to",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : 0 }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.flight",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "", "from" :
+                        "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.flight",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaa", "from" : "x", "landing_time" : 0,
+                        "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.flight",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "from" : "x",
+                        "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.departure_time",
+            "min",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : - 1, "flight" : "x", "from" :
+                        "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.departure_time",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "flight" : "x", "from" : "x", "landing_time" :
+                        0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.landing_time",
+            "min",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : - 1, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.landing_time",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.air_model",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.air_model",
+            "max_chars",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "券券券券券券券券券", "base_info" : {
+                        "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
+                        "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
+                        }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" :
+                        { "quantity" : 0 }, "title" : "x" }, "departure_time" : 0,
+                        "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.air_model",
+            "required",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "departure_time" : 0, "flight" : "x", "from" : "x",
+                        "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.check_in_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "check_in_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "departure_time" : 0, "flight" : "x", "from" : "x",
+                        "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.gate",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "gate" : "aaaaaaaaaaaaa", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.boarding_time",
+            "min",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "boarding_time" : - 1, "departure_time" : 0,
+                        "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.boarding_pass.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/boarding_pass",
+                    serde_json::json!(
+                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
+                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
+                        : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
+                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
+                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
+                        "x", "landing_time" : 0, "to" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.base_info",
+            "required",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!({ "meeting_detail" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.meeting_detail",
+            "required",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "meeting_detail" : "" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.meeting_detail",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "meeting_detail" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.meeting_detail",
+            "required",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.map_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
+                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "map_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "meeting_detail" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.meeting_ticket.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/meeting_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
+                        "meeting_detail" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.bus_ticket.base_info",
+            "required",
+            &[support::set("/card/bus_ticket", serde_json::json!({}))],
+        )
+        .row(
+            "card.bus_ticket.base_info.date_info.type",
+            "check",
+            &[
+                support::set(
+                    "/card/bus_ticket",
+                    serde_json::json!(
+                        { "base_info" : { "brand_name" : "x", "code_type" :
+                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
+                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
+                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "card.{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
+            "exactly_one_of",
+            &[support::remove("/card/groupon")],
+        )
+        .row("card.groupon", "check", &[support::remove("/card/groupon")])
+        .row(
+            "card.cash",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("CASH"))],
+        )
+        .row(
+            "card.discount",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("DISCOUNT"))],
+        )
+        .row(
+            "card.gift",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("GIFT"))],
+        )
+        .row(
+            "card.general_coupon",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("GENERAL_COUPON"))],
+        )
+        .row(
+            "card.member_card",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("MEMBER_CARD"))],
+        )
+        .row(
+            "card.scenic_ticket",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("SCENIC_TICKET"))],
+        )
+        .row(
+            "card.movie_ticket",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("MOVIE_TICKET"))],
+        )
+        .row(
+            "card.boarding_pass",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("BOARDING_PASS"))],
+        )
+        .row(
+            "card.meeting_ticket",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("MEETING_TICKET"))],
+        )
+        .row(
+            "card.bus_ticket",
+            "check",
+            &[support::set("/card/card_type", serde_json::json!("BUS_TICKET"))],
+        );
+}
+
+fn create_is_not_sent() -> support::Negative<CardCreateRequest> {
+    let base = serde_json::json!(
+        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
+        "abstract" : { "abstract" :
+        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
+        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
+        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
+        "image_url" :
+        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
+        "text" :
+        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
+        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
+        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
+        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
+        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
+        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
+        "center_sub_title" : "按钮下方的wording", "center_title" :
+        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
+        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
+        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
+        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
+        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
+        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+        "notice" : "使用时向服务员出示此券", "promotion_url" :
+        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
+        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
+        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
+        :
+        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
+        } } }
+    );
+    support::Rejects::<CardCreateRequest>::over(base)
+        .negative(
+            "card.card_type",
+            "enum",
+            &[support::set("/card/card_type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
 }
 
 ///card.set_pay_cell — example `official` (official 创建卡券 page (设置买单接口)).
@@ -9721,26 +3100,31 @@ fn set_pay_cell_accepts_every_limit() {
     );
 }
 
-fn set_pay_cell_rejects_card_id_required() -> support::Negative<CardSetPayCellRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "", "is_open" : true }),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///card.set_pay_cell: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn set_pay_cell_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::Rejects::<CardSetPayCellRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn set_pay_cell_rejects_card_id_max_bytes() -> support::Negative<CardSetPayCellRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "is_open" : true }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn set_pay_cell_is_not_sent() -> support::Negative<CardSetPayCellRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::Rejects::<CardSetPayCellRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///card.set_self_consume_cell — example `official` (official 创建卡券 page (设置自助核销接口)).
@@ -9775,30 +3159,33 @@ fn set_self_consume_cell_accepts_every_limit() {
     );
 }
 
-fn set_self_consume_cell_rejects_card_id_required() -> support::Negative<
-    CardSetSelfConsumeCellRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "", "is_open" : true }),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///card.set_self_consume_cell: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn set_self_consume_cell_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::Rejects::<CardSetSelfConsumeCellRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn set_self_consume_cell_rejects_card_id_max_bytes() -> support::Negative<
+fn set_self_consume_cell_is_not_sent() -> support::Negative<
     CardSetSelfConsumeCellRequest,
 > {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "is_open" : true }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
+    );
+    support::Rejects::<CardSetSelfConsumeCellRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///card.set_test_whitelist — example `official` (official 创建卡券 page (设置测试白名单接口)).
@@ -9879,70 +3266,78 @@ fn set_test_whitelist_accepts_every_limit() {
     );
 }
 
-fn set_test_whitelist_rejects_openid_0_required() -> support::Negative<
-    CardSetTestWhitelistRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "openid" : ["", "o1Pj9jmZvxxxxxxxxxULW2mA"], "username" : ["afdvvf",
-                "abcd"] }
-            ),
-        ),
-        field: "openid[0]",
-        rule: "required",
-    }
+///card.set_test_whitelist: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn set_test_whitelist_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
+        "username" : ["afdvvf", "abcd"] }
+    );
+    support::Rejects::<CardSetTestWhitelistRequest>::over(base)
+        .row(
+            "openid[0]",
+            "required",
+            &[
+                support::set(
+                    "/openid",
+                    serde_json::json!(["", "o1Pj9jmZvxxxxxxxxxULW2mA"]),
+                ),
+            ],
+        )
+        .row(
+            "openid[0]",
+            "max_bytes",
+            &[
+                support::set(
+                    "/openid",
+                    serde_json::json!(
+                        ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "o1Pj9jmZvxxxxxxxxxULW2mA"]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "username[0]",
+            "required",
+            &[support::set("/username", serde_json::json!(["", "abcd"]))],
+        )
+        .row(
+            "{openid, username}",
+            "max_total_items",
+            &[
+                support::set(
+                    "/openid",
+                    serde_json::json!(
+                        ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
+                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA"]
+                    ),
+                ),
+                support::set("/username", serde_json::json!([])),
+            ],
+        );
 }
 
-fn set_test_whitelist_rejects_openid_0_max_bytes() -> support::Negative<
-    CardSetTestWhitelistRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "openid" :
-                ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "o1Pj9jmZvxxxxxxxxxULW2mA"], "username" : ["afdvvf", "abcd"] }
-            ),
-        ),
-        field: "openid[0]",
-        rule: "max_bytes",
-    }
-}
-
-fn set_test_whitelist_rejects_username_0_required() -> support::Negative<
-    CardSetTestWhitelistRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
-                "username" : ["", "abcd"] }
-            ),
-        ),
-        field: "username[0]",
-        rule: "required",
-    }
-}
-
-fn set_test_whitelist_rejects_max_total_items() -> support::Negative<
-    CardSetTestWhitelistRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA"], "username"
-                : [] }
-            ),
-        ),
-        field: "{openid, username}",
-        rule: "max_total_items",
-    }
+fn set_test_whitelist_is_not_sent() -> support::Negative<CardSetTestWhitelistRequest> {
+    let base = serde_json::json!(
+        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
+        "username" : ["afdvvf", "abcd"] }
+    );
+    support::Rejects::<CardSetTestWhitelistRequest>::over(base)
+        .negative(
+            "openid[0]",
+            "required",
+            &[
+                support::set(
+                    "/openid",
+                    serde_json::json!(["", "o1Pj9jmZvxxxxxxxxxULW2mA"]),
+                ),
+            ],
+        )
 }
 
 ///card.get — example `discount` (official 管理卡券 page (a DISCOUNT card)).
@@ -10046,22 +3441,27 @@ fn get_accepts_every_limit() {
     );
 }
 
-fn get_rejects_card_id_required() -> support::Negative<CardGetRequest> {
-    support::Negative {
-        request: support::request(serde_json::json!({ "card_id" : "" })),
-        field: "card_id",
-        rule: "required",
-    }
+///card.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn get_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::Rejects::<CardGetRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn get_rejects_card_id_max_bytes() -> support::Negative<CardGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn get_is_not_sent() -> support::Negative<CardGetRequest> {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::Rejects::<CardGetRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///card.batch_get — example `official` (official 管理卡券 page).
@@ -10104,56 +3504,36 @@ fn batch_get_accepts_every_limit() {
     );
 }
 
-fn batch_get_rejects_offset_min() -> support::Negative<CardBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 10, "offset" : - 1, "status_list" : ["CARD_STATUS_VERIFY_OK",
-                "CARD_STATUS_DISPATCH"] }
-            ),
-        ),
-        field: "offset",
-        rule: "min",
-    }
+///card.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn batch_get_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
+        "CARD_STATUS_DISPATCH"] }
+    );
+    support::Rejects::<CardBatchGetRequest>::over(base)
+        .row("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
+        .row("count", "min", &[support::set("/count", serde_json::json!(0))])
+        .row("count", "max", &[support::set("/count", serde_json::json!(51))])
+        .row(
+            "status_list[0]",
+            "enum",
+            &[
+                support::set(
+                    "/status_list",
+                    serde_json::json!(["UNDOCUMENTED_VALUE", "CARD_STATUS_DISPATCH"]),
+                ),
+            ],
+        );
 }
 
-fn batch_get_rejects_count_min() -> support::Negative<CardBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 0, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
-                "CARD_STATUS_DISPATCH"] }
-            ),
-        ),
-        field: "count",
-        rule: "min",
-    }
-}
-
-fn batch_get_rejects_count_max() -> support::Negative<CardBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 51, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
-                "CARD_STATUS_DISPATCH"] }
-            ),
-        ),
-        field: "count",
-        rule: "max",
-    }
-}
-
-fn batch_get_rejects_status_list_0_enum() -> support::Negative<CardBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 10, "offset" : 0, "status_list" : ["UNDOCUMENTED_VALUE",
-                "CARD_STATUS_DISPATCH"] }
-            ),
-        ),
-        field: "status_list[0]",
-        rule: "enum",
-    }
+fn batch_get_is_not_sent() -> support::Negative<CardBatchGetRequest> {
+    let base = serde_json::json!(
+        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
+        "CARD_STATUS_DISPATCH"] }
+    );
+    support::Rejects::<CardBatchGetRequest>::over(base)
+        .negative("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
 }
 
 ///card.update — example `member_card` (official 管理卡券 page (its JSON has a line break inside description and a missing comma; repaired, with the escaped slashes of logo_url unescaped)).
@@ -10405,1114 +3785,546 @@ fn update_accepts_every_limit() {
     );
 }
 
-fn update_rejects_card_id_required() -> support::Negative<CardUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "", "member_card" : { "base_info" : { "color" : "Color010",
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///card.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn update_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
+        "color" : "Color010", "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+        "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
+        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
+        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
+        "prerogative" : "" } }
+    );
+    support::Rejects::<CardUpdateRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "member_card.base_info.logo_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/logo_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.notice",
+            "max_chars",
+            &[
+                support::set(
+                    "/member_card/base_info/notice",
+                    serde_json::Value::from("券".repeat(17)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.description",
+            "max_chars",
+            &[
+                support::set(
+                    "/member_card/base_info/description",
+                    serde_json::Value::from("券".repeat(1025)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.service_phone",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/service_phone",
+                    serde_json::Value::from("a".repeat(25)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.color",
+            "format",
+            &[support::set("/member_card/base_info/color", serde_json::json!("#10AD61"))],
+        )
+        .row(
+            "member_card.base_info.center_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/center_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.center_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/center_sub_title",
+                    serde_json::Value::from("a".repeat(25)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.center_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/center_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.custom_url_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/custom_url_name",
+                    serde_json::Value::from("a".repeat(17)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.custom_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/custom_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.custom_url_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/custom_url_sub_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.promotion_url_name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/promotion_url_name",
+                    serde_json::Value::from("a".repeat(17)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.promotion_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/promotion_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.promotion_url_sub_title",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/base_info/promotion_url_sub_title",
+                    serde_json::Value::from("a".repeat(19)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.code_type",
+            "enum",
+            &[
+                support::set(
+                    "/member_card/base_info/code_type",
+                    serde_json::json!("UNDOCUMENTED_VALUE"),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.get_limit",
+            "min",
+            &[support::set("/member_card/base_info/get_limit", serde_json::json!(- 1))],
+        )
+        .row(
+            "member_card.base_info.date_info.type",
+            "one_of",
+            &[
+                support::set(
+                    "/member_card/base_info/date_info",
+                    serde_json::json!({ "type" : "DATE_TYPE_FIX_TERM" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.date_info.type",
+            "enum",
+            &[
+                support::set(
+                    "/member_card/base_info/date_info",
+                    serde_json::json!({ "type" : "UNDOCUMENTED_VALUE" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.date_info.begin_timestamp",
+            "min",
+            &[
+                support::set(
+                    "/member_card/base_info/date_info",
+                    serde_json::json!({ "begin_timestamp" : - 1 }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.date_info.end_timestamp",
+            "min",
+            &[
+                support::set(
+                    "/member_card/base_info/date_info",
+                    serde_json::json!({ "end_timestamp" : - 1 }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.date_info.begin_timestamp",
+            "order",
+            &[
+                support::set(
+                    "/member_card/base_info/date_info",
+                    serde_json::json!({ "begin_timestamp" : 1, "end_timestamp" : 1 }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.base_info.{location_id_list, use_all_locations}",
+            "at_most_one_of",
+            &[
+                support::set(
+                    "/member_card/base_info/location_id_list",
+                    serde_json::json!([]),
+                ),
+                support::set(
+                    "/member_card/base_info/use_all_locations",
+                    serde_json::json!(false),
+                ),
+            ],
+        )
+        .row(
+            "member_card.bonus_cleared",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/bonus_cleared",
+                    serde_json::Value::from("a".repeat(3073)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.bonus_rules",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/bonus_rules",
+                    serde_json::Value::from("a".repeat(3073)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.prerogative",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/prerogative",
+                    serde_json::Value::from("a".repeat(3073)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/background_pic_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.balance_rules",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/balance_rules",
+                    serde_json::Value::from("a".repeat(3073)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.activate_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/activate_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_field1.name_type",
+            "enum",
+            &[
+                support::set(
+                    "/member_card/custom_field1",
+                    serde_json::json!({ "name_type" : "UNDOCUMENTED_VALUE" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_field1.name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/custom_field1",
+                    serde_json::json!({ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_field1.url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/custom_field1",
+                    serde_json::json!(
+                        { "url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.name",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "name" : "", "tips" : "x", "url" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!(
+                        { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x", "url" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.name",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "tips" : "x", "url" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.tips",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "name" : "x", "tips" : "", "url" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.tips",
+            "max_chars",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!(
+                        { "name" : "x", "tips" : "券券券券券券券", "url" : "x" }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.tips",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "name" : "x", "url" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.url",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "name" : "x", "tips" : "x", "url" : "" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!(
+                        { "name" : "x", "tips" : "x", "url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "member_card.custom_cell1.url",
+            "required",
+            &[
+                support::set(
+                    "/member_card/custom_cell1",
+                    serde_json::json!({ "name" : "x", "tips" : "x" }),
+                ),
+            ],
+        )
+        .row(
+            "member_card.activate_url",
+            "check",
+            &[
+                support::set("/member_card/activate_url", serde_json::json!("x")),
+                support::set("/member_card/wx_activate", serde_json::json!(true)),
+            ],
+        )
+        .row(
+            "scenic_ticket.guide_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/scenic_ticket",
+                    serde_json::json!(
+                        { "guide_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "movie_ticket.detail",
+            "max_bytes",
+            &[
+                support::set(
+                    "/movie_ticket",
+                    serde_json::json!(
+                        { "detail" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "boarding_pass.departure_time",
+            "min",
+            &[
+                support::set(
+                    "/boarding_pass",
+                    serde_json::json!({ "departure_time" : - 1 }),
+                ),
+            ],
+        )
+        .row(
+            "boarding_pass.landing_time",
+            "min",
+            &[
+                support::set(
+                    "/boarding_pass",
+                    serde_json::json!({ "landing_time" : - 1 }),
+                ),
+            ],
+        )
+        .row(
+            "boarding_pass.gate",
+            "max_bytes",
+            &[
+                support::set(
+                    "/boarding_pass",
+                    serde_json::json!({ "gate" : "aaaaaaaaaaaaa" }),
+                ),
+            ],
+        )
+        .row(
+            "boarding_pass.boarding_time",
+            "min",
+            &[
+                support::set(
+                    "/boarding_pass",
+                    serde_json::json!({ "boarding_time" : - 1 }),
+                ),
+            ],
+        )
+        .row(
+            "meeting_ticket.map_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/meeting_ticket",
+                    serde_json::json!(
+                        { "map_url" :
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        }
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
+            "exactly_one_of",
+            &[support::remove("/member_card")],
+        );
 }
 
-fn update_rejects_card_id_max_bytes() -> support::Negative<CardUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_logo_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.logo_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_notice_max_chars() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "券券券券券券券券券券券券券券券券券",
-                "service_phone" : "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa",
-                "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.notice",
-        rule: "max_chars",
-    }
-}
-
-fn update_rejects_member_card_base_info_description_max_chars() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.description",
-        rule: "max_chars",
-    }
-}
-
-fn update_rejects_member_card_base_info_service_phone_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaa" }, "bonus_cleared" : "aaaaaaaaaaaaaa",
-                "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.service_phone",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_color_format() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "#10AD61", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.color",
-        rule: "format",
-    }
-}
-
-fn update_rejects_member_card_base_info_center_title_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "center_title" : "aaaaaaaaaaaaaaaaaaa", "color" :
-                "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.center_title",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_center_sub_title_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "center_sub_title" : "aaaaaaaaaaaaaaaaaaaaaaaaa", "color"
-                : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.center_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_center_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "center_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.center_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_custom_url_name_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "custom_url_name" :
-                "aaaaaaaaaaaaaaaaa", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.custom_url_name",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_custom_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "custom_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.custom_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_custom_url_sub_title_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "custom_url_sub_title" :
-                "aaaaaaaaaaaaaaaaaaa", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.custom_url_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_promotion_url_name_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "promotion_url_name" :
-                "aaaaaaaaaaaaaaaaa", "service_phone" : "020-88888888" }, "bonus_cleared"
-                : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : ""
-                } }
-            ),
-        ),
-        field: "member_card.base_info.promotion_url_name",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_promotion_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "promotion_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "service_phone" : "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa",
-                "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.promotion_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_promotion_url_sub_title_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "promotion_url_sub_title"
-                : "aaaaaaaaaaaaaaaaaaa", "service_phone" : "020-88888888" },
-                "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
-                "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.promotion_url_sub_title",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_base_info_code_type_enum() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "code_type" : "UNDOCUMENTED_VALUE", "color" : "Color010",
-                "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.code_type",
-        rule: "enum",
-    }
-}
-
-fn update_rejects_member_card_base_info_get_limit_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "get_limit" : - 1, "location_id_list" : [123, 12321, 345345], "logo_url"
-                : "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.get_limit",
-        rule: "min",
-    }
-}
-
-fn update_rejects_member_card_base_info_date_info_type_one_of() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "date_info" : { "type" :
-                "DATE_TYPE_FIX_TERM" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.date_info.type",
-        rule: "one_of",
-    }
-}
-
-fn update_rejects_member_card_base_info_date_info_type_enum() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "date_info" : { "type" :
-                "UNDOCUMENTED_VALUE" }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.date_info.type",
-        rule: "enum",
-    }
-}
-
-fn update_rejects_member_card_base_info_date_info_begin_timestamp_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "date_info" : { "begin_timestamp" :
-                - 1 }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.date_info.begin_timestamp",
-        rule: "min",
-    }
-}
-
-fn update_rejects_member_card_base_info_date_info_end_timestamp_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "date_info" : { "end_timestamp" : -
-                1 }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.date_info.end_timestamp",
-        rule: "min",
-    }
-}
-
-fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "date_info" : { "begin_timestamp" :
-                1, "end_timestamp" : 1 }, "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.base_info.date_info.begin_timestamp",
-        rule: "order",
-    }
-}
-
-fn update_rejects_member_card_base_info_at_most_one_of() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888", "use_all_locations" : false }, "bonus_cleared" :
-                "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" }
-                }
-            ),
-        ),
-        field: "member_card.base_info.{location_id_list, use_all_locations}",
-        rule: "at_most_one_of",
-    }
-}
-
-fn update_rejects_member_card_bonus_cleared_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "bonus_rules" : "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.bonus_cleared",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_bonus_rules_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.bonus_rules",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_prerogative_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } }
-            ),
-        ),
-        field: "member_card.prerogative",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_background_pic_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_balance_rules_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "balance_rules" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.balance_rules",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_activate_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "activate_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.activate_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_custom_field1_name_type_enum() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_field1" : { "name_type" : "UNDOCUMENTED_VALUE"
-                }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_field1.name_type",
-        rule: "enum",
-    }
-}
-
-fn update_rejects_member_card_custom_field1_name_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_field1" : { "name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaa" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_field1.name",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_custom_field1_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_field1" : { "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_field1.url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_name_required() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "", "tips" : "x", "url" :
-                "x" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.name",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_name_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips"
-                : "x", "url" : "x" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.name",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_name_required_2() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "tips" : "x", "url" : "x" },
-                "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.name",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_tips_required() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "", "url" :
-                "x" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.tips",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_tips_max_chars() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" :
-                "券券券券券券券", "url" : "x" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.tips",
-        rule: "max_chars",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_tips_required_2() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "url" : "x" },
-                "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.tips",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_url_required() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
-                "" }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.url",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_member_card_custom_cell1_url_required_2() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "custom_cell1" : { "name" : "x", "tips" : "x" },
-                "prerogative" : "" } }
-            ),
-        ),
-        field: "member_card.custom_cell1.url",
-        rule: "required",
-    }
-}
-
-fn update_rejects_member_card_activate_url_check() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "activate_url" : "x", "base_info" : { "color" : "Color010", "description"
-                :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "", "wx_activate" : true } }
-            ),
-        ),
-        field: "member_card.activate_url",
-        rule: "check",
-    }
-}
-
-fn update_rejects_scenic_ticket_guide_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" }, "scenic_ticket" : { "guide_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } }
-            ),
-        ),
-        field: "scenic_ticket.guide_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_movie_ticket_detail_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : {
-                "base_info" : { "color" : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" }, "movie_ticket" : { "detail" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } }
-            ),
-        ),
-        field: "movie_ticket.detail",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_boarding_pass_departure_time_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "boarding_pass" : { "departure_time" : - 1 }, "card_id" :
-                "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : { "color"
-                : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "boarding_pass.departure_time",
-        rule: "min",
-    }
-}
-
-fn update_rejects_boarding_pass_landing_time_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "boarding_pass" : { "landing_time" : - 1 }, "card_id" :
-                "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : { "color"
-                : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "boarding_pass.landing_time",
-        rule: "min",
-    }
-}
-
-fn update_rejects_boarding_pass_gate_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "boarding_pass" : { "gate" : "aaaaaaaaaaaaa" }, "card_id" :
-                "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : { "color"
-                : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "boarding_pass.gate",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_boarding_pass_boarding_time_min() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "boarding_pass" : { "boarding_time" : - 1 }, "card_id" :
-                "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : { "color"
-                : "Color010", "description" :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "boarding_pass.boarding_time",
-        rule: "min",
-    }
-}
-
-fn update_rejects_meeting_ticket_map_url_max_bytes() -> support::Negative<
-    CardUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "meeting_ticket" : {
-                "map_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }, "member_card" : { "base_info" : { "color" : "Color010", "description"
-                :
-                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-                "location_id_list" : [123, 12321, 345345], "logo_url" :
-                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-                "notice" : "使用时向服务员出示此券", "service_phone" :
-                "020-88888888" }, "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" :
-                "aaaaaaaaaaaaaa", "prerogative" : "" } }
-            ),
-        ),
-        field: "meeting_ticket.map_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_exactly_one_of() -> support::Negative<CardUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg" }),
-        ),
-        field: "{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
-        rule: "exactly_one_of",
-    }
+fn update_is_not_sent() -> support::Negative<CardUpdateRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
+        "color" : "Color010", "description" :
+        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+        "location_id_list" : [123, 12321, 345345], "logo_url" :
+        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
+        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
+        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
+        "prerogative" : "" } }
+    );
+    support::Rejects::<CardUpdateRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///card.modify_stock — example `official` (official 管理卡券 page).
@@ -11600,62 +4412,43 @@ fn modify_stock_accepts_every_limit() {
     );
 }
 
-fn modify_stock_rejects_card_id_required() -> support::Negative<CardModifyStockRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "", "increase_stock_value" : 1231231, "reduce_stock_value"
-                : 1231231 }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///card.modify_stock: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn modify_stock_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
+        "reduce_stock_value" : 1231231 }
+    );
+    support::Rejects::<CardModifyStockRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "increase_stock_value",
+            "min",
+            &[support::set("/increase_stock_value", serde_json::json!(- 1))],
+        )
+        .row(
+            "reduce_stock_value",
+            "min",
+            &[support::set("/reduce_stock_value", serde_json::json!(- 1))],
+        );
 }
 
-fn modify_stock_rejects_card_id_max_bytes() -> support::Negative<
-    CardModifyStockRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "increase_stock_value"
-                : 1231231, "reduce_stock_value" : 1231231 }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn modify_stock_rejects_increase_stock_value_min() -> support::Negative<
-    CardModifyStockRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : -
-                1, "reduce_stock_value" : 1231231 }
-            ),
-        ),
-        field: "increase_stock_value",
-        rule: "min",
-    }
-}
-
-fn modify_stock_rejects_reduce_stock_value_min() -> support::Negative<
-    CardModifyStockRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" :
-                1231231, "reduce_stock_value" : - 1 }
-            ),
-        ),
-        field: "reduce_stock_value",
-        rule: "min",
-    }
+fn modify_stock_is_not_sent() -> support::Negative<CardModifyStockRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
+        "reduce_stock_value" : 1231231 }
+    );
+    support::Rejects::<CardModifyStockRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///card.delete — example `official` (official 管理卡券 page).
@@ -11685,22 +4478,27 @@ fn delete_accepts_every_limit() {
     );
 }
 
-fn delete_rejects_card_id_required() -> support::Negative<CardDeleteRequest> {
-    support::Negative {
-        request: support::request(serde_json::json!({ "card_id" : "" })),
-        field: "card_id",
-        rule: "required",
-    }
+///card.delete: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn delete_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::Rejects::<CardDeleteRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn delete_rejects_card_id_max_bytes() -> support::Negative<CardDeleteRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn delete_is_not_sent() -> support::Negative<CardDeleteRequest> {
+    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
+    support::Rejects::<CardDeleteRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 #[cfg(feature = "async")]
@@ -11723,1472 +4521,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn create_rejects_card_card_type_enum() {
-        let case = super::create_rejects_card_card_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_card_type_required() {
-        let case = super::create_rejects_card_card_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_logo_url_required() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_logo_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_logo_url_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_code_type_enum() {
-        let case = super::create_rejects_card_groupon_base_info_code_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_code_type_required() {
-        let case = super::create_rejects_card_groupon_base_info_code_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_brand_name_required() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_brand_name_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_brand_name_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_title_required() {
-        let case = super::create_rejects_card_groupon_base_info_title_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_title_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_title_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_title_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_title_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_color_required() {
-        let case = super::create_rejects_card_groupon_base_info_color_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_color_format() {
-        let case = super::create_rejects_card_groupon_base_info_color_format();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_color_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_color_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_notice_required() {
-        let case = super::create_rejects_card_groupon_base_info_notice_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_notice_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_notice_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_notice_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_notice_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_description_required() {
-        let case = super::create_rejects_card_groupon_base_info_description_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_description_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_description_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_description_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_description_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_service_phone_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_service_phone_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_type_enum() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_type_required() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_order();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_required() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_quantity_min() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_quantity_max() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_max();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_quantity_required() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
-        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
-        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_required() {
-        let case = super::create_rejects_card_groupon_base_info_sku_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_get_limit_min() {
-        let case = super::create_rejects_card_groupon_base_info_get_limit_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_center_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_center_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_custom_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_source_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_source_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_id_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sub_title_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_sub_title_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() {
-        let case = super::create_rejects_card_groupon_base_info_get_custom_code_mode_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_use_limit_min() {
-        let case = super::create_rejects_card_groupon_base_info_use_limit_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_status_enum() {
-        let case = super::create_rejects_card_groupon_base_info_status_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_at_most_one_of() {
-        let case = super::create_rejects_card_groupon_base_info_at_most_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_use_custom_code_check() {
-        let case = super::create_rejects_card_groupon_base_info_use_custom_code_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_quantity_check() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_sku_quantity_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_required() {
-        let case = super::create_rejects_card_groupon_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_least_cost_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() {
-        let case = super::create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() {
-        let case = super::create_rejects_card_groupon_advanced_info_time_limit_0_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_advanced_info_business_service_0_enum() {
-        let case = super::create_rejects_card_groupon_advanced_info_business_service_0_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_deal_detail_required() {
-        let case = super::create_rejects_card_groupon_deal_detail_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_deal_detail_max_bytes() {
-        let case = super::create_rejects_card_groupon_deal_detail_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_deal_detail_required_2() {
-        let case = super::create_rejects_card_groupon_deal_detail_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_base_info_required() {
-        let case = super::create_rejects_card_cash_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_least_cost_min() {
-        let case = super::create_rejects_card_cash_least_cost_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_least_cost_required() {
-        let case = super::create_rejects_card_cash_least_cost_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_reduce_cost_min() {
-        let case = super::create_rejects_card_cash_reduce_cost_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_reduce_cost_required() {
-        let case = super::create_rejects_card_cash_reduce_cost_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_cash_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_discount_base_info_required() {
-        let case = super::create_rejects_card_discount_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_discount_discount_required() {
-        let case = super::create_rejects_card_discount_discount_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_discount_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_discount_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_base_info_required() {
-        let case = super::create_rejects_card_gift_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_gift_required() {
-        let case = super::create_rejects_card_gift_gift_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_gift_max_bytes() {
-        let case = super::create_rejects_card_gift_gift_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_gift_required_2() {
-        let case = super::create_rejects_card_gift_gift_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_gift_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_base_info_required() {
-        let case = super::create_rejects_card_general_coupon_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_default_detail_required() {
-        let case = super::create_rejects_card_general_coupon_default_detail_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_default_detail_max_bytes() {
-        let case = super::create_rejects_card_general_coupon_default_detail_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_default_detail_required_2() {
-        let case = super::create_rejects_card_general_coupon_default_detail_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() {
-        let case = super::create_rejects_card_general_coupon_advanced_info_text_image_list_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_base_info_required() {
-        let case = super::create_rejects_card_member_card_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_prerogative_required() {
-        let case = super::create_rejects_card_member_card_prerogative_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_prerogative_max_chars() {
-        let case = super::create_rejects_card_member_card_prerogative_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_prerogative_required_2() {
-        let case = super::create_rejects_card_member_card_prerogative_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_supply_bonus_required() {
-        let case = super::create_rejects_card_member_card_supply_bonus_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_supply_balance_required() {
-        let case = super::create_rejects_card_member_card_supply_balance_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_background_pic_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_bonus_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_balance_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_balance_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_activate_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_app_brand_user_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_app_brand_pass_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_bonus_cleared_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_cleared_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_bonus_rules_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_rules_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_balance_rules_max_bytes() {
-        let case = super::create_rejects_card_member_card_balance_rules_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_field1_name_type_enum() {
-        let case = super::create_rejects_card_member_card_custom_field1_name_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_field1_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_field1_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_name_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_name_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_tips_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_tips_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_url_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_custom_cell1_url_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_activate_url_check() {
-        let case = super::create_rejects_card_member_card_activate_url_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_base_info_required() {
-        let case = super::create_rejects_card_scenic_ticket_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_ticket_class_required() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_ticket_class_required_2() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_guide_url_max_bytes() {
-        let case = super::create_rejects_card_scenic_ticket_guide_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_scenic_ticket_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_base_info_required() {
-        let case = super::create_rejects_card_movie_ticket_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_detail_required() {
-        let case = super::create_rejects_card_movie_ticket_detail_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_detail_max_bytes() {
-        let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_detail_required_2() {
-        let case = super::create_rejects_card_movie_ticket_detail_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_movie_ticket_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_base_info_required() {
-        let case = super::create_rejects_card_boarding_pass_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_from_required() {
-        let case = super::create_rejects_card_boarding_pass_from_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_from_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_from_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_from_required_2() {
-        let case = super::create_rejects_card_boarding_pass_from_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_to_required() {
-        let case = super::create_rejects_card_boarding_pass_to_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_to_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_to_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_to_required_2() {
-        let case = super::create_rejects_card_boarding_pass_to_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_flight_required() {
-        let case = super::create_rejects_card_boarding_pass_flight_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_flight_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_flight_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_flight_required_2() {
-        let case = super::create_rejects_card_boarding_pass_flight_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_departure_time_min() {
-        let case = super::create_rejects_card_boarding_pass_departure_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_departure_time_required() {
-        let case = super::create_rejects_card_boarding_pass_departure_time_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_landing_time_min() {
-        let case = super::create_rejects_card_boarding_pass_landing_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_landing_time_required() {
-        let case = super::create_rejects_card_boarding_pass_landing_time_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_air_model_required() {
-        let case = super::create_rejects_card_boarding_pass_air_model_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_air_model_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_air_model_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_air_model_required_2() {
-        let case = super::create_rejects_card_boarding_pass_air_model_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_check_in_url_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_check_in_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_gate_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_boarding_time_min() {
-        let case = super::create_rejects_card_boarding_pass_boarding_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_base_info_required() {
-        let case = super::create_rejects_card_meeting_ticket_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_meeting_detail_required() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_meeting_detail_required_2() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
-        let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_bus_ticket_base_info_required() {
-        let case = super::create_rejects_card_bus_ticket_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_bus_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_bus_ticket_base_info_date_info_type_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_exactly_one_of() {
-        let case = super::create_rejects_card_exactly_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_groupon_check() {
-        let case = super::create_rejects_card_groupon_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_cash_check() {
-        let case = super::create_rejects_card_cash_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_discount_check() {
-        let case = super::create_rejects_card_discount_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_gift_check() {
-        let case = super::create_rejects_card_gift_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_general_coupon_check() {
-        let case = super::create_rejects_card_general_coupon_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_member_card_check() {
-        let case = super::create_rejects_card_member_card_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_scenic_ticket_check() {
-        let case = super::create_rejects_card_scenic_ticket_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_movie_ticket_check() {
-        let case = super::create_rejects_card_movie_ticket_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_boarding_pass_check() {
-        let case = super::create_rejects_card_boarding_pass_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_meeting_ticket_check() {
-        let case = super::create_rejects_card_meeting_ticket_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().create(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn create_rejects_card_bus_ticket_check() {
-        let case = super::create_rejects_card_bus_ticket_check();
+    async fn create_is_not_sent() {
+        let case = super::create_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().create(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13203,16 +4537,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_pay_cell_rejects_card_id_required() {
-        let case = super::set_pay_cell_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().set_pay_cell(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_pay_cell_rejects_card_id_max_bytes() {
-        let case = super::set_pay_cell_rejects_card_id_max_bytes();
+    async fn set_pay_cell_is_not_sent() {
+        let case = super::set_pay_cell_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().set_pay_cell(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13227,16 +4553,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_self_consume_cell_rejects_card_id_required() {
-        let case = super::set_self_consume_cell_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().set_self_consume_cell(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_self_consume_cell_rejects_card_id_max_bytes() {
-        let case = super::set_self_consume_cell_rejects_card_id_max_bytes();
+    async fn set_self_consume_cell_is_not_sent() {
+        let case = super::set_self_consume_cell_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().set_self_consume_cell(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13278,32 +4596,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_test_whitelist_rejects_openid_0_required() {
-        let case = super::set_test_whitelist_rejects_openid_0_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().set_test_whitelist(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_test_whitelist_rejects_openid_0_max_bytes() {
-        let case = super::set_test_whitelist_rejects_openid_0_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().set_test_whitelist(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_test_whitelist_rejects_username_0_required() {
-        let case = super::set_test_whitelist_rejects_username_0_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().set_test_whitelist(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_test_whitelist_rejects_max_total_items() {
-        let case = super::set_test_whitelist_rejects_max_total_items();
+    async fn set_test_whitelist_is_not_sent() {
+        let case = super::set_test_whitelist_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().set_test_whitelist(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13326,16 +4620,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn get_rejects_card_id_required() {
-        let case = super::get_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_card_id_max_bytes() {
-        let case = super::get_rejects_card_id_max_bytes();
+    async fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13350,32 +4636,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn batch_get_rejects_offset_min() {
-        let case = super::batch_get_rejects_offset_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_count_min() {
-        let case = super::batch_get_rejects_count_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_count_max() {
-        let case = super::batch_get_rejects_count_max();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_status_list_0_enum() {
-        let case = super::batch_get_rejects_status_list_0_enum();
+    async fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().batch_get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13390,408 +4652,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_rejects_card_id_required() {
-        let case = super::update_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_card_id_max_bytes() {
-        let case = super::update_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_logo_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_logo_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_notice_max_chars() {
-        let case = super::update_rejects_member_card_base_info_notice_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_description_max_chars() {
-        let case = super::update_rejects_member_card_base_info_description_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_service_phone_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_service_phone_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_color_format() {
-        let case = super::update_rejects_member_card_base_info_color_format();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_center_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_center_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_center_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_custom_url_name_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_custom_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_custom_url_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_promotion_url_name_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_promotion_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_promotion_url_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_sub_title_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_code_type_enum() {
-        let case = super::update_rejects_member_card_base_info_code_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_get_limit_min() {
-        let case = super::update_rejects_member_card_base_info_get_limit_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_date_info_type_one_of() {
-        let case = super::update_rejects_member_card_base_info_date_info_type_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_date_info_type_enum() {
-        let case = super::update_rejects_member_card_base_info_date_info_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_date_info_begin_timestamp_min() {
-        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_date_info_end_timestamp_min() {
-        let case = super::update_rejects_member_card_base_info_date_info_end_timestamp_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() {
-        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_order();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_base_info_at_most_one_of() {
-        let case = super::update_rejects_member_card_base_info_at_most_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_bonus_cleared_max_bytes() {
-        let case = super::update_rejects_member_card_bonus_cleared_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_bonus_rules_max_bytes() {
-        let case = super::update_rejects_member_card_bonus_rules_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_prerogative_max_bytes() {
-        let case = super::update_rejects_member_card_prerogative_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_background_pic_url_max_bytes() {
-        let case = super::update_rejects_member_card_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_balance_rules_max_bytes() {
-        let case = super::update_rejects_member_card_balance_rules_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_activate_url_max_bytes() {
-        let case = super::update_rejects_member_card_activate_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_field1_name_type_enum() {
-        let case = super::update_rejects_member_card_custom_field1_name_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_field1_name_max_bytes() {
-        let case = super::update_rejects_member_card_custom_field1_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_field1_url_max_bytes() {
-        let case = super::update_rejects_member_card_custom_field1_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_name_required() {
-        let case = super::update_rejects_member_card_custom_cell1_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_name_max_bytes() {
-        let case = super::update_rejects_member_card_custom_cell1_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_name_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_name_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_tips_required() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_tips_max_chars() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_tips_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_url_required() {
-        let case = super::update_rejects_member_card_custom_cell1_url_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_url_max_bytes() {
-        let case = super::update_rejects_member_card_custom_cell1_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_custom_cell1_url_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_url_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_member_card_activate_url_check() {
-        let case = super::update_rejects_member_card_activate_url_check();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_scenic_ticket_guide_url_max_bytes() {
-        let case = super::update_rejects_scenic_ticket_guide_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_movie_ticket_detail_max_bytes() {
-        let case = super::update_rejects_movie_ticket_detail_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_boarding_pass_departure_time_min() {
-        let case = super::update_rejects_boarding_pass_departure_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_boarding_pass_landing_time_min() {
-        let case = super::update_rejects_boarding_pass_landing_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_boarding_pass_gate_max_bytes() {
-        let case = super::update_rejects_boarding_pass_gate_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_boarding_pass_boarding_time_min() {
-        let case = super::update_rejects_boarding_pass_boarding_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_meeting_ticket_map_url_max_bytes() {
-        let case = super::update_rejects_meeting_ticket_map_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_exactly_one_of() {
-        let case = super::update_rejects_exactly_one_of();
+    async fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().update(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13830,32 +4692,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn modify_stock_rejects_card_id_required() {
-        let case = super::modify_stock_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().modify_stock(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn modify_stock_rejects_card_id_max_bytes() {
-        let case = super::modify_stock_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().modify_stock(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn modify_stock_rejects_increase_stock_value_min() {
-        let case = super::modify_stock_rejects_increase_stock_value_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().modify_stock(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn modify_stock_rejects_reduce_stock_value_min() {
-        let case = super::modify_stock_rejects_reduce_stock_value_min();
+    async fn modify_stock_is_not_sent() {
+        let case = super::modify_stock_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().modify_stock(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13870,16 +4708,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn delete_rejects_card_id_required() {
-        let case = super::delete_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().card().delete(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn delete_rejects_card_id_max_bytes() {
-        let case = super::delete_rejects_card_id_max_bytes();
+    async fn delete_is_not_sent() {
+        let case = super::delete_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().card().delete(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -13906,1472 +4736,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn create_rejects_card_card_type_enum() {
-        let case = super::create_rejects_card_card_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_card_type_required() {
-        let case = super::create_rejects_card_card_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_logo_url_required() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_logo_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_logo_url_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_logo_url_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_code_type_enum() {
-        let case = super::create_rejects_card_groupon_base_info_code_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_code_type_required() {
-        let case = super::create_rejects_card_groupon_base_info_code_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_brand_name_required() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_brand_name_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_brand_name_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_brand_name_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_title_required() {
-        let case = super::create_rejects_card_groupon_base_info_title_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_title_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_title_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_title_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_title_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_color_required() {
-        let case = super::create_rejects_card_groupon_base_info_color_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_color_format() {
-        let case = super::create_rejects_card_groupon_base_info_color_format();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_color_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_color_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_notice_required() {
-        let case = super::create_rejects_card_groupon_base_info_notice_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_notice_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_notice_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_notice_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_notice_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_description_required() {
-        let case = super::create_rejects_card_groupon_base_info_description_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_description_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_description_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_description_required_2() {
-        let case = super::create_rejects_card_groupon_base_info_description_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_service_phone_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_service_phone_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_type_enum() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_type_required() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_term_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_check_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_end_timestamp_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_end_timestamp_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_term_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_term_check_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_fixed_begin_term_check_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_begin_timestamp_order() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_begin_timestamp_order();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_required() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_quantity_min() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_quantity_max() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_max();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_quantity_required() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_total_quantity_min() {
-        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_total_quantity_max() {
-        let case = super::create_rejects_card_groupon_base_info_sku_total_quantity_max();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_required() {
-        let case = super::create_rejects_card_groupon_base_info_sku_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_get_limit_min() {
-        let case = super::create_rejects_card_groupon_base_info_get_limit_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_center_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_center_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_center_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_custom_url_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_custom_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_url_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_promotion_url_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_promotion_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_source_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_source_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_id_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sub_title_max_chars() {
-        let case = super::create_rejects_card_groupon_base_info_sub_title_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_get_custom_code_mode_enum() {
-        let case = super::create_rejects_card_groupon_base_info_get_custom_code_mode_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_use_limit_min() {
-        let case = super::create_rejects_card_groupon_base_info_use_limit_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_app_brand_user_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_center_app_brand_pass_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_user_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_custom_app_brand_pass_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_url_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_user_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_groupon_base_info_promotion_app_brand_pass_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_status_enum() {
-        let case = super::create_rejects_card_groupon_base_info_status_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_at_most_one_of() {
-        let case = super::create_rejects_card_groupon_base_info_at_most_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_use_custom_code_check() {
-        let case = super::create_rejects_card_groupon_base_info_use_custom_code_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_quantity_check() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_sku_quantity_check_2() {
-        let case = super::create_rejects_card_groupon_base_info_sku_quantity_check_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_required() {
-        let case = super::create_rejects_card_groupon_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_accept_category_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_reject_category_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_use_condition_least_cost_min() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_least_cost_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_use_condition_object_use_for_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items() {
-        let case = super::create_rejects_card_groupon_advanced_info_abstract_icon_url_list_max_items();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_image_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes() {
-        let case = super::create_rejects_card_groupon_advanced_info_text_image_list_0_text_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_time_limit_0_type_enum() {
-        let case = super::create_rejects_card_groupon_advanced_info_time_limit_0_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_advanced_info_business_service_0_enum() {
-        let case = super::create_rejects_card_groupon_advanced_info_business_service_0_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_deal_detail_required() {
-        let case = super::create_rejects_card_groupon_deal_detail_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_deal_detail_max_bytes() {
-        let case = super::create_rejects_card_groupon_deal_detail_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_deal_detail_required_2() {
-        let case = super::create_rejects_card_groupon_deal_detail_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_groupon_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_base_info_required() {
-        let case = super::create_rejects_card_cash_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_least_cost_min() {
-        let case = super::create_rejects_card_cash_least_cost_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_least_cost_required() {
-        let case = super::create_rejects_card_cash_least_cost_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_reduce_cost_min() {
-        let case = super::create_rejects_card_cash_reduce_cost_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_reduce_cost_required() {
-        let case = super::create_rejects_card_cash_reduce_cost_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_cash_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_discount_base_info_required() {
-        let case = super::create_rejects_card_discount_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_discount_discount_required() {
-        let case = super::create_rejects_card_discount_discount_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_discount_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_discount_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_base_info_required() {
-        let case = super::create_rejects_card_gift_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_gift_required() {
-        let case = super::create_rejects_card_gift_gift_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_gift_max_bytes() {
-        let case = super::create_rejects_card_gift_gift_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_gift_required_2() {
-        let case = super::create_rejects_card_gift_gift_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_gift_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_base_info_required() {
-        let case = super::create_rejects_card_general_coupon_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_default_detail_required() {
-        let case = super::create_rejects_card_general_coupon_default_detail_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_default_detail_max_bytes() {
-        let case = super::create_rejects_card_general_coupon_default_detail_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_default_detail_required_2() {
-        let case = super::create_rejects_card_general_coupon_default_detail_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_general_coupon_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_advanced_info_text_image_list_check() {
-        let case = super::create_rejects_card_general_coupon_advanced_info_text_image_list_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_base_info_required() {
-        let case = super::create_rejects_card_member_card_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_prerogative_required() {
-        let case = super::create_rejects_card_member_card_prerogative_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_prerogative_max_chars() {
-        let case = super::create_rejects_card_member_card_prerogative_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_prerogative_required_2() {
-        let case = super::create_rejects_card_member_card_prerogative_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_supply_bonus_required() {
-        let case = super::create_rejects_card_member_card_supply_bonus_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_supply_balance_required() {
-        let case = super::create_rejects_card_member_card_supply_balance_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_background_pic_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_bonus_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_balance_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_balance_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_activate_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_activate_app_brand_user_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_app_brand_user_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_activate_app_brand_pass_max_bytes() {
-        let case = super::create_rejects_card_member_card_activate_app_brand_pass_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_bonus_cleared_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_cleared_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_bonus_rules_max_bytes() {
-        let case = super::create_rejects_card_member_card_bonus_rules_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_balance_rules_max_bytes() {
-        let case = super::create_rejects_card_member_card_balance_rules_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_field1_name_type_enum() {
-        let case = super::create_rejects_card_member_card_custom_field1_name_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_field1_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_field1_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_field1_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_field1_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_name_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_name_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_name_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_name_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_tips_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_tips_max_chars() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_tips_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_tips_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_url_required() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_url_max_bytes() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_custom_cell1_url_required_2() {
-        let case = super::create_rejects_card_member_card_custom_cell1_url_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_activate_url_check() {
-        let case = super::create_rejects_card_member_card_activate_url_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_base_info_required() {
-        let case = super::create_rejects_card_scenic_ticket_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_ticket_class_required() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_ticket_class_max_bytes() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_ticket_class_required_2() {
-        let case = super::create_rejects_card_scenic_ticket_ticket_class_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_guide_url_max_bytes() {
-        let case = super::create_rejects_card_scenic_ticket_guide_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_scenic_ticket_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_base_info_required() {
-        let case = super::create_rejects_card_movie_ticket_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_detail_required() {
-        let case = super::create_rejects_card_movie_ticket_detail_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_detail_max_bytes() {
-        let case = super::create_rejects_card_movie_ticket_detail_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_detail_required_2() {
-        let case = super::create_rejects_card_movie_ticket_detail_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_movie_ticket_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_base_info_required() {
-        let case = super::create_rejects_card_boarding_pass_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_from_required() {
-        let case = super::create_rejects_card_boarding_pass_from_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_from_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_from_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_from_required_2() {
-        let case = super::create_rejects_card_boarding_pass_from_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_to_required() {
-        let case = super::create_rejects_card_boarding_pass_to_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_to_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_to_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_to_required_2() {
-        let case = super::create_rejects_card_boarding_pass_to_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_flight_required() {
-        let case = super::create_rejects_card_boarding_pass_flight_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_flight_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_flight_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_flight_required_2() {
-        let case = super::create_rejects_card_boarding_pass_flight_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_departure_time_min() {
-        let case = super::create_rejects_card_boarding_pass_departure_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_departure_time_required() {
-        let case = super::create_rejects_card_boarding_pass_departure_time_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_landing_time_min() {
-        let case = super::create_rejects_card_boarding_pass_landing_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_landing_time_required() {
-        let case = super::create_rejects_card_boarding_pass_landing_time_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_air_model_required() {
-        let case = super::create_rejects_card_boarding_pass_air_model_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_air_model_max_chars() {
-        let case = super::create_rejects_card_boarding_pass_air_model_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_air_model_required_2() {
-        let case = super::create_rejects_card_boarding_pass_air_model_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_check_in_url_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_check_in_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_gate_max_bytes() {
-        let case = super::create_rejects_card_boarding_pass_gate_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_boarding_time_min() {
-        let case = super::create_rejects_card_boarding_pass_boarding_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_boarding_pass_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_base_info_required() {
-        let case = super::create_rejects_card_meeting_ticket_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_meeting_detail_required() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_meeting_detail_max_bytes() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_meeting_detail_required_2() {
-        let case = super::create_rejects_card_meeting_ticket_meeting_detail_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_map_url_max_bytes() {
-        let case = super::create_rejects_card_meeting_ticket_map_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_meeting_ticket_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_bus_ticket_base_info_required() {
-        let case = super::create_rejects_card_bus_ticket_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_bus_ticket_base_info_date_info_type_check() {
-        let case = super::create_rejects_card_bus_ticket_base_info_date_info_type_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_exactly_one_of() {
-        let case = super::create_rejects_card_exactly_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_groupon_check() {
-        let case = super::create_rejects_card_groupon_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_cash_check() {
-        let case = super::create_rejects_card_cash_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_discount_check() {
-        let case = super::create_rejects_card_discount_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_gift_check() {
-        let case = super::create_rejects_card_gift_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_general_coupon_check() {
-        let case = super::create_rejects_card_general_coupon_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_member_card_check() {
-        let case = super::create_rejects_card_member_card_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_scenic_ticket_check() {
-        let case = super::create_rejects_card_scenic_ticket_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_movie_ticket_check() {
-        let case = super::create_rejects_card_movie_ticket_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_boarding_pass_check() {
-        let case = super::create_rejects_card_boarding_pass_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_meeting_ticket_check() {
-        let case = super::create_rejects_card_meeting_ticket_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().create(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn create_rejects_card_bus_ticket_check() {
-        let case = super::create_rejects_card_bus_ticket_check();
+    fn create_is_not_sent() {
+        let case = super::create_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().create(&case.request);
         mock.check_rejected(result, &case);
@@ -15386,16 +4752,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_pay_cell_rejects_card_id_required() {
-        let case = super::set_pay_cell_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().set_pay_cell(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_pay_cell_rejects_card_id_max_bytes() {
-        let case = super::set_pay_cell_rejects_card_id_max_bytes();
+    fn set_pay_cell_is_not_sent() {
+        let case = super::set_pay_cell_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().set_pay_cell(&case.request);
         mock.check_rejected(result, &case);
@@ -15410,16 +4768,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_self_consume_cell_rejects_card_id_required() {
-        let case = super::set_self_consume_cell_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().set_self_consume_cell(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_self_consume_cell_rejects_card_id_max_bytes() {
-        let case = super::set_self_consume_cell_rejects_card_id_max_bytes();
+    fn set_self_consume_cell_is_not_sent() {
+        let case = super::set_self_consume_cell_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().set_self_consume_cell(&case.request);
         mock.check_rejected(result, &case);
@@ -15459,32 +4809,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_test_whitelist_rejects_openid_0_required() {
-        let case = super::set_test_whitelist_rejects_openid_0_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().set_test_whitelist(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_test_whitelist_rejects_openid_0_max_bytes() {
-        let case = super::set_test_whitelist_rejects_openid_0_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().set_test_whitelist(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_test_whitelist_rejects_username_0_required() {
-        let case = super::set_test_whitelist_rejects_username_0_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().set_test_whitelist(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_test_whitelist_rejects_max_total_items() {
-        let case = super::set_test_whitelist_rejects_max_total_items();
+    fn set_test_whitelist_is_not_sent() {
+        let case = super::set_test_whitelist_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().set_test_whitelist(&case.request);
         mock.check_rejected(result, &case);
@@ -15507,16 +4833,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn get_rejects_card_id_required() {
-        let case = super::get_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_card_id_max_bytes() {
-        let case = super::get_rejects_card_id_max_bytes();
+    fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().get(&case.request);
         mock.check_rejected(result, &case);
@@ -15531,32 +4849,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn batch_get_rejects_offset_min() {
-        let case = super::batch_get_rejects_offset_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_count_min() {
-        let case = super::batch_get_rejects_count_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_count_max() {
-        let case = super::batch_get_rejects_count_max();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_status_list_0_enum() {
-        let case = super::batch_get_rejects_status_list_0_enum();
+    fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().batch_get(&case.request);
         mock.check_rejected(result, &case);
@@ -15571,408 +4865,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_rejects_card_id_required() {
-        let case = super::update_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_card_id_max_bytes() {
-        let case = super::update_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_logo_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_logo_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_notice_max_chars() {
-        let case = super::update_rejects_member_card_base_info_notice_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_description_max_chars() {
-        let case = super::update_rejects_member_card_base_info_description_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_service_phone_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_service_phone_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_color_format() {
-        let case = super::update_rejects_member_card_base_info_color_format();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_center_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_center_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_center_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_center_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_custom_url_name_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_custom_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_custom_url_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_custom_url_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_promotion_url_name_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_promotion_url_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_promotion_url_sub_title_max_bytes() {
-        let case = super::update_rejects_member_card_base_info_promotion_url_sub_title_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_code_type_enum() {
-        let case = super::update_rejects_member_card_base_info_code_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_get_limit_min() {
-        let case = super::update_rejects_member_card_base_info_get_limit_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_date_info_type_one_of() {
-        let case = super::update_rejects_member_card_base_info_date_info_type_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_date_info_type_enum() {
-        let case = super::update_rejects_member_card_base_info_date_info_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_date_info_begin_timestamp_min() {
-        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_date_info_end_timestamp_min() {
-        let case = super::update_rejects_member_card_base_info_date_info_end_timestamp_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_date_info_begin_timestamp_order() {
-        let case = super::update_rejects_member_card_base_info_date_info_begin_timestamp_order();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_base_info_at_most_one_of() {
-        let case = super::update_rejects_member_card_base_info_at_most_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_bonus_cleared_max_bytes() {
-        let case = super::update_rejects_member_card_bonus_cleared_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_bonus_rules_max_bytes() {
-        let case = super::update_rejects_member_card_bonus_rules_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_prerogative_max_bytes() {
-        let case = super::update_rejects_member_card_prerogative_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_background_pic_url_max_bytes() {
-        let case = super::update_rejects_member_card_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_balance_rules_max_bytes() {
-        let case = super::update_rejects_member_card_balance_rules_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_activate_url_max_bytes() {
-        let case = super::update_rejects_member_card_activate_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_field1_name_type_enum() {
-        let case = super::update_rejects_member_card_custom_field1_name_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_field1_name_max_bytes() {
-        let case = super::update_rejects_member_card_custom_field1_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_field1_url_max_bytes() {
-        let case = super::update_rejects_member_card_custom_field1_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_name_required() {
-        let case = super::update_rejects_member_card_custom_cell1_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_name_max_bytes() {
-        let case = super::update_rejects_member_card_custom_cell1_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_name_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_name_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_tips_required() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_tips_max_chars() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_tips_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_tips_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_url_required() {
-        let case = super::update_rejects_member_card_custom_cell1_url_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_url_max_bytes() {
-        let case = super::update_rejects_member_card_custom_cell1_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_custom_cell1_url_required_2() {
-        let case = super::update_rejects_member_card_custom_cell1_url_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_member_card_activate_url_check() {
-        let case = super::update_rejects_member_card_activate_url_check();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_scenic_ticket_guide_url_max_bytes() {
-        let case = super::update_rejects_scenic_ticket_guide_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_movie_ticket_detail_max_bytes() {
-        let case = super::update_rejects_movie_ticket_detail_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_boarding_pass_departure_time_min() {
-        let case = super::update_rejects_boarding_pass_departure_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_boarding_pass_landing_time_min() {
-        let case = super::update_rejects_boarding_pass_landing_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_boarding_pass_gate_max_bytes() {
-        let case = super::update_rejects_boarding_pass_gate_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_boarding_pass_boarding_time_min() {
-        let case = super::update_rejects_boarding_pass_boarding_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_meeting_ticket_map_url_max_bytes() {
-        let case = super::update_rejects_meeting_ticket_map_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_exactly_one_of() {
-        let case = super::update_rejects_exactly_one_of();
+    fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().update(&case.request);
         mock.check_rejected(result, &case);
@@ -16009,32 +4903,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn modify_stock_rejects_card_id_required() {
-        let case = super::modify_stock_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().modify_stock(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn modify_stock_rejects_card_id_max_bytes() {
-        let case = super::modify_stock_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().modify_stock(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn modify_stock_rejects_increase_stock_value_min() {
-        let case = super::modify_stock_rejects_increase_stock_value_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().modify_stock(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn modify_stock_rejects_reduce_stock_value_min() {
-        let case = super::modify_stock_rejects_reduce_stock_value_min();
+    fn modify_stock_is_not_sent() {
+        let case = super::modify_stock_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().modify_stock(&case.request);
         mock.check_rejected(result, &case);
@@ -16049,16 +4919,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn delete_rejects_card_id_required() {
-        let case = super::delete_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().card().delete(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn delete_rejects_card_id_max_bytes() {
-        let case = super::delete_rejects_card_id_max_bytes();
+    fn delete_is_not_sent() {
+        let case = super::delete_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().card().delete(&case.request);
         mock.check_rejected(result, &case);

@@ -134,42 +134,32 @@ fn get_accepts_every_limit() {
     );
 }
 
-fn get_rejects_code_required() -> support::Negative<CodeGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "card_id_123+", "check_consume" : true, "code" : "" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///code.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn get_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
+    );
+    support::Rejects::<CodeGetRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn get_rejects_code_max_bytes() -> support::Negative<CodeGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "card_id_123+", "check_consume" : true, "code" :
-                "aaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn get_rejects_card_id_max_bytes() -> support::Negative<CodeGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "check_consume" :
-                true, "code" : "123456789" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn get_is_not_sent() -> support::Negative<CodeGetRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
+    );
+    support::Rejects::<CodeGetRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///code.list_user_cards — example `official` (official 管理卡券 page).
@@ -206,46 +196,32 @@ fn list_user_cards_accepts_every_limit() {
     );
 }
 
-fn list_user_cards_rejects_openid_required() -> support::Negative<
-    CodeListUserCardsRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "" }),
-        ),
-        field: "openid",
-        rule: "required",
-    }
+///code.list_user_cards: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn list_user_cards_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
+    support::Rejects::<CodeListUserCardsRequest>::over(base)
+        .row("openid", "required", &[support::set("/openid", serde_json::json!(""))])
+        .row(
+            "openid",
+            "max_bytes",
+            &[support::set("/openid", serde_json::Value::from("a".repeat(65)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn list_user_cards_rejects_openid_max_bytes() -> support::Negative<
-    CodeListUserCardsRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "xxxxxxxxxx", "openid" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "openid",
-        rule: "max_bytes",
-    }
-}
-
-fn list_user_cards_rejects_card_id_max_bytes() -> support::Negative<
-    CodeListUserCardsRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "openid" : "12312313"
-                }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn list_user_cards_is_not_sent() -> support::Negative<CodeListUserCardsRequest> {
+    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
+    support::Rejects::<CodeListUserCardsRequest>::over(base)
+        .negative(
+            "openid",
+            "required",
+            &[support::set("/openid", serde_json::json!(""))],
+        )
 }
 
 ///code.update — example `official` (official 管理卡券 page).
@@ -296,70 +272,40 @@ fn update_accepts_every_limit() {
     );
 }
 
-fn update_rejects_code_required() -> support::Negative<CodeUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "", "new_code" :
-                "3495739475" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///code.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn update_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
+        "3495739475" }
+    );
+    support::Rejects::<CodeUpdateRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row("new_code", "required", &[support::set("/new_code", serde_json::json!(""))])
+        .row(
+            "new_code",
+            "max_bytes",
+            &[support::set("/new_code", serde_json::Value::from("a".repeat(65)))],
+        );
 }
 
-fn update_rejects_code_max_bytes() -> support::Negative<CodeUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" :
-                "aaaaaaaaaaaaaaaaaaaaa", "new_code" : "3495739475" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_card_id_max_bytes() -> support::Negative<CodeUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12345678",
-                "new_code" : "3495739475" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_new_code_required() -> support::Negative<CodeUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678",
-                "new_code" : "" }
-            ),
-        ),
-        field: "new_code",
-        rule: "required",
-    }
-}
-
-fn update_rejects_new_code_max_bytes() -> support::Negative<CodeUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678",
-                "new_code" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "new_code",
-        rule: "max_bytes",
-    }
+fn update_is_not_sent() -> support::Negative<CodeUpdateRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
+        "3495739475" }
+    );
+    support::Rejects::<CodeUpdateRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///code.unavailable — example `non_custom_code` (official 管理卡券 page (非自定义卡券的请求)).
@@ -409,34 +355,28 @@ fn unavailable_accepts_every_limit() {
     );
 }
 
-fn unavailable_rejects_code_required() -> support::Negative<CodeUnavailableRequest> {
-    support::Negative {
-        request: support::request(serde_json::json!({ "code" : "" })),
-        field: "code",
-        rule: "required",
-    }
+///code.unavailable: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn unavailable_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::Rejects::<CodeUnavailableRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn unavailable_rejects_code_max_bytes() -> support::Negative<CodeUnavailableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "code" : "aaaaaaaaaaaaaaaaaaaaa" }),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn unavailable_rejects_card_id_max_bytes() -> support::Negative<CodeUnavailableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn unavailable_is_not_sent() -> support::Negative<CodeUnavailableRequest> {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::Rejects::<CodeUnavailableRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///code.consume — example `official` (official 核销卡券 page).
@@ -491,34 +431,28 @@ fn consume_accepts_every_limit() {
     );
 }
 
-fn consume_rejects_code_required() -> support::Negative<CodeConsumeRequest> {
-    support::Negative {
-        request: support::request(serde_json::json!({ "code" : "" })),
-        field: "code",
-        rule: "required",
-    }
+///code.consume: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn consume_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::Rejects::<CodeConsumeRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn consume_rejects_code_max_bytes() -> support::Negative<CodeConsumeRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "code" : "aaaaaaaaaaaaaaaaaaaaa" }),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn consume_rejects_card_id_max_bytes() -> support::Negative<CodeConsumeRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn consume_is_not_sent() -> support::Negative<CodeConsumeRequest> {
+    let base = serde_json::json!({ "code" : "12312313" });
+    support::Rejects::<CodeConsumeRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///code.decrypt — example `official` (official 核销卡券 page (Code解码接口)).
@@ -565,26 +499,37 @@ fn decrypt_accepts_every_limit() {
     );
 }
 
-fn decrypt_rejects_encrypt_code_required() -> support::Negative<CodeDecryptRequest> {
-    support::Negative {
-        request: support::request(serde_json::json!({ "encrypt_code" : "" })),
-        field: "encrypt_code",
-        rule: "required",
-    }
+///code.decrypt: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn decrypt_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "encrypt_code" :
+        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
+    );
+    support::Rejects::<CodeDecryptRequest>::over(base)
+        .row(
+            "encrypt_code",
+            "required",
+            &[support::set("/encrypt_code", serde_json::json!(""))],
+        )
+        .row(
+            "encrypt_code",
+            "max_bytes",
+            &[support::set("/encrypt_code", serde_json::Value::from("a".repeat(129)))],
+        );
 }
 
-fn decrypt_rejects_encrypt_code_max_bytes() -> support::Negative<CodeDecryptRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "encrypt_code" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                }
-            ),
-        ),
-        field: "encrypt_code",
-        rule: "max_bytes",
-    }
+fn decrypt_is_not_sent() -> support::Negative<CodeDecryptRequest> {
+    let base = serde_json::json!(
+        { "encrypt_code" :
+        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
+    );
+    support::Rejects::<CodeDecryptRequest>::over(base)
+        .negative(
+            "encrypt_code",
+            "required",
+            &[support::set("/encrypt_code", serde_json::json!(""))],
+        )
 }
 
 ///code.mark — example `official` (official 朋友的券 page (Mark(占用)Code接口)).
@@ -634,84 +579,41 @@ fn mark_accepts_every_limit() {
     );
 }
 
-fn mark_rejects_code_required() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "", "is_mark" :
-                true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///code.mark: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn mark_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
+        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+    );
+    support::Rejects::<CodeMarkRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row("openid", "required", &[support::set("/openid", serde_json::json!(""))])
+        .row(
+            "openid",
+            "max_bytes",
+            &[support::set("/openid", serde_json::Value::from("a".repeat(65)))],
+        );
 }
 
-fn mark_rejects_code_max_bytes() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "aaaaaaaaaaaaaaaaaaaaa", "is_mark" : true, "openid" :
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn mark_rejects_card_id_required() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "", "code" : "123455", "is_mark" : true, "openid" :
-                "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
-}
-
-fn mark_rejects_card_id_max_bytes() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "123455",
-                "is_mark" : true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn mark_rejects_openid_required() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455",
-                "is_mark" : true, "openid" : "" }
-            ),
-        ),
-        field: "openid",
-        rule: "required",
-    }
-}
-
-fn mark_rejects_openid_max_bytes() -> support::Negative<CodeMarkRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455",
-                "is_mark" : true, "openid" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "openid",
-        rule: "max_bytes",
-    }
+fn mark_is_not_sent() -> support::Negative<CodeMarkRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
+        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
+    );
+    support::Rejects::<CodeMarkRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 #[cfg(feature = "async")]
@@ -758,24 +660,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn get_rejects_code_required() {
-        let case = super::get_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_code_max_bytes() {
-        let case = super::get_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_card_id_max_bytes() {
-        let case = super::get_rejects_card_id_max_bytes();
+    async fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -790,24 +676,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn list_user_cards_rejects_openid_required() {
-        let case = super::list_user_cards_rejects_openid_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().list_user_cards(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn list_user_cards_rejects_openid_max_bytes() {
-        let case = super::list_user_cards_rejects_openid_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().list_user_cards(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn list_user_cards_rejects_card_id_max_bytes() {
-        let case = super::list_user_cards_rejects_card_id_max_bytes();
+    async fn list_user_cards_is_not_sent() {
+        let case = super::list_user_cards_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().list_user_cards(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -822,40 +692,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_rejects_code_required() {
-        let case = super::update_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_code_max_bytes() {
-        let case = super::update_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_card_id_max_bytes() {
-        let case = super::update_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_new_code_required() {
-        let case = super::update_rejects_new_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_new_code_max_bytes() {
-        let case = super::update_rejects_new_code_max_bytes();
+    async fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().update(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -878,24 +716,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn unavailable_rejects_code_required() {
-        let case = super::unavailable_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().unavailable(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn unavailable_rejects_code_max_bytes() {
-        let case = super::unavailable_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().unavailable(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn unavailable_rejects_card_id_max_bytes() {
-        let case = super::unavailable_rejects_card_id_max_bytes();
+    async fn unavailable_is_not_sent() {
+        let case = super::unavailable_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().unavailable(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -918,24 +740,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn consume_rejects_code_required() {
-        let case = super::consume_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().consume(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn consume_rejects_code_max_bytes() {
-        let case = super::consume_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().consume(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn consume_rejects_card_id_max_bytes() {
-        let case = super::consume_rejects_card_id_max_bytes();
+    async fn consume_is_not_sent() {
+        let case = super::consume_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().consume(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -950,16 +756,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn decrypt_rejects_encrypt_code_required() {
-        let case = super::decrypt_rejects_encrypt_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().decrypt(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn decrypt_rejects_encrypt_code_max_bytes() {
-        let case = super::decrypt_rejects_encrypt_code_max_bytes();
+    async fn decrypt_is_not_sent() {
+        let case = super::decrypt_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().decrypt(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -974,48 +772,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn mark_rejects_code_required() {
-        let case = super::mark_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().mark(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn mark_rejects_code_max_bytes() {
-        let case = super::mark_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().mark(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn mark_rejects_card_id_required() {
-        let case = super::mark_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().mark(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn mark_rejects_card_id_max_bytes() {
-        let case = super::mark_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().mark(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn mark_rejects_openid_required() {
-        let case = super::mark_rejects_openid_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().code().mark(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn mark_rejects_openid_max_bytes() {
-        let case = super::mark_rejects_openid_max_bytes();
+    async fn mark_is_not_sent() {
+        let case = super::mark_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().code().mark(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1066,24 +824,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn get_rejects_code_required() {
-        let case = super::get_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_code_max_bytes() {
-        let case = super::get_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_card_id_max_bytes() {
-        let case = super::get_rejects_card_id_max_bytes();
+    fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().get(&case.request);
         mock.check_rejected(result, &case);
@@ -1098,24 +840,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn list_user_cards_rejects_openid_required() {
-        let case = super::list_user_cards_rejects_openid_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().list_user_cards(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn list_user_cards_rejects_openid_max_bytes() {
-        let case = super::list_user_cards_rejects_openid_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().list_user_cards(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn list_user_cards_rejects_card_id_max_bytes() {
-        let case = super::list_user_cards_rejects_card_id_max_bytes();
+    fn list_user_cards_is_not_sent() {
+        let case = super::list_user_cards_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().list_user_cards(&case.request);
         mock.check_rejected(result, &case);
@@ -1130,40 +856,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_rejects_code_required() {
-        let case = super::update_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_code_max_bytes() {
-        let case = super::update_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_card_id_max_bytes() {
-        let case = super::update_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_new_code_required() {
-        let case = super::update_rejects_new_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_new_code_max_bytes() {
-        let case = super::update_rejects_new_code_max_bytes();
+    fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().update(&case.request);
         mock.check_rejected(result, &case);
@@ -1186,24 +880,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn unavailable_rejects_code_required() {
-        let case = super::unavailable_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().unavailable(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn unavailable_rejects_code_max_bytes() {
-        let case = super::unavailable_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().unavailable(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn unavailable_rejects_card_id_max_bytes() {
-        let case = super::unavailable_rejects_card_id_max_bytes();
+    fn unavailable_is_not_sent() {
+        let case = super::unavailable_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().unavailable(&case.request);
         mock.check_rejected(result, &case);
@@ -1226,24 +904,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn consume_rejects_code_required() {
-        let case = super::consume_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().consume(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn consume_rejects_code_max_bytes() {
-        let case = super::consume_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().consume(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn consume_rejects_card_id_max_bytes() {
-        let case = super::consume_rejects_card_id_max_bytes();
+    fn consume_is_not_sent() {
+        let case = super::consume_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().consume(&case.request);
         mock.check_rejected(result, &case);
@@ -1258,16 +920,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn decrypt_rejects_encrypt_code_required() {
-        let case = super::decrypt_rejects_encrypt_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().decrypt(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn decrypt_rejects_encrypt_code_max_bytes() {
-        let case = super::decrypt_rejects_encrypt_code_max_bytes();
+    fn decrypt_is_not_sent() {
+        let case = super::decrypt_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().decrypt(&case.request);
         mock.check_rejected(result, &case);
@@ -1282,48 +936,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn mark_rejects_code_required() {
-        let case = super::mark_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().mark(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn mark_rejects_code_max_bytes() {
-        let case = super::mark_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().mark(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn mark_rejects_card_id_required() {
-        let case = super::mark_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().mark(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn mark_rejects_card_id_max_bytes() {
-        let case = super::mark_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().mark(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn mark_rejects_openid_required() {
-        let case = super::mark_rejects_openid_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().code().mark(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn mark_rejects_openid_max_bytes() {
-        let case = super::mark_rejects_openid_max_bytes();
+    fn mark_is_not_sent() {
+        let case = super::mark_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().code().mark(&case.request);
         mock.check_rejected(result, &case);

@@ -76,122 +76,75 @@ fn activate_accepts_every_limit() {
     );
 }
 
-fn activate_rejects_code_required() -> support::Negative<GeneralCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "", "init_custom_field_value1" : "白金" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///general_card.activate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn activate_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
+        : "12312313", "init_custom_field_value1" : "白金" }
+    );
+    support::Rejects::<GeneralCardActivateRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "init_custom_field_value1",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value1",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/background_pic_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "init_custom_field_value2",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value2",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "init_custom_field_value3",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value3",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        );
 }
 
-fn activate_rejects_code_max_bytes() -> support::Negative<GeneralCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "aaaaaaaaaaaaaaaaaaaaa", "init_custom_field_value1" : "白金" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_card_id_required() -> support::Negative<GeneralCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "", "card_number" : "12312313", "code" : "12312313",
-                "init_custom_field_value1" : "白金" }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
-}
-
-fn activate_rejects_card_id_max_bytes() -> support::Negative<
-    GeneralCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "card_number" :
-                "12312313", "code" : "12312313", "init_custom_field_value1" : "白金" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value1_max_bytes() -> support::Negative<
-    GeneralCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "12312313", "init_custom_field_value1" : "aaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "init_custom_field_value1",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_background_pic_url_max_bytes() -> support::Negative<
-    GeneralCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "12312313", "init_custom_field_value1" : "白金" }
-            ),
-        ),
-        field: "background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value2_max_bytes() -> support::Negative<
-    GeneralCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "12312313", "init_custom_field_value1" : "白金",
-                "init_custom_field_value2" : "aaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "init_custom_field_value2",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value3_max_bytes() -> support::Negative<
-    GeneralCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313",
-                "code" : "12312313", "init_custom_field_value1" : "白金",
-                "init_custom_field_value3" : "aaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "init_custom_field_value3",
-        rule: "max_bytes",
-    }
+fn activate_is_not_sent() -> support::Negative<GeneralCardActivateRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
+        : "12312313", "init_custom_field_value1" : "白金" }
+    );
+    support::Rejects::<GeneralCardActivateRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///general_card.unactivate — example `built` (built from EasyWeChat's deactivate($cardId, $code) [seeds/001] (no official example exists)).
@@ -236,59 +189,37 @@ fn unactivate_accepts_every_limit() {
     );
 }
 
-fn unactivate_rejects_card_id_required() -> support::Negative<
-    GeneralCardUnactivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "", "code" : "12312313" }),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///general_card.unactivate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn unactivate_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
+    );
+    support::Rejects::<GeneralCardUnactivateRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        );
 }
 
-fn unactivate_rejects_card_id_max_bytes() -> support::Negative<
-    GeneralCardUnactivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn unactivate_rejects_code_required() -> support::Negative<
-    GeneralCardUnactivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
-}
-
-fn unactivate_rejects_code_max_bytes() -> support::Negative<
-    GeneralCardUnactivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "aaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
+fn unactivate_is_not_sent() -> support::Negative<GeneralCardUnactivateRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
+    );
+    support::Rejects::<GeneralCardUnactivateRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///general_card.update_user — example `official` (official 微信礼品卡 page, 8.1 更新用户礼品卡信息接口 (POST数据示例 and 返回参数), as quoted verbatim in an SDK's comments; its inline // comments and full-width comma removed).
@@ -382,175 +313,76 @@ fn update_user_accepts_every_limit() {
     );
 }
 
-fn update_user_rejects_code_required() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "", "custom_field_value1" :
-                "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///general_card.update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn update_user_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
+        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
+        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
+        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
+        "record_bonus" : "消费30元，获得3积分" }
+    );
+    support::Rejects::<GeneralCardUpdateUserRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/background_pic_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "record_bonus",
+            "max_chars",
+            &[
+                support::set(
+                    "/record_bonus",
+                    serde_json::json!("券券券券券券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "custom_field_value1",
+            "max_bytes",
+            &[support::set("/custom_field_value1", serde_json::json!("aaaaaaaaaaaaa"))],
+        )
+        .row(
+            "custom_field_value2",
+            "max_bytes",
+            &[support::set("/custom_field_value2", serde_json::json!("aaaaaaaaaaaaa"))],
+        )
+        .row(
+            "custom_field_value3",
+            "max_bytes",
+            &[support::set("/custom_field_value3", serde_json::json!("aaaaaaaaaaaaa"))],
+        );
 }
 
-fn update_user_rejects_code_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "aaaaaaaaaaaaaaaaaaaaa",
-                "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_card_id_required() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "", "code" : "12312313", "custom_field_value1" : "xxxxx",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
-}
-
-fn update_user_rejects_card_id_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_background_pic_url_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_record_bonus_max_chars() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "券券券券券券券券券券券券券券券" }
-            ),
-        ),
-        field: "record_bonus",
-        rule: "max_chars",
-    }
-}
-
-fn update_user_rejects_custom_field_value1_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "aaaaaaaaaaaaa", "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value1",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_custom_field_value2_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "custom_field_value2" : "aaaaaaaaaaaaa",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value2",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_custom_field_value3_max_bytes() -> support::Negative<
-    GeneralCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "balance" : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313",
-                "custom_field_value1" : "xxxxx", "custom_field_value3" : "aaaaaaaaaaaaa",
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value3",
-        rule: "max_bytes",
-    }
+fn update_user_is_not_sent() -> support::Negative<GeneralCardUpdateUserRequest> {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
+        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
+        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
+        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
+        "record_bonus" : "消费30元，获得3积分" }
+    );
+    support::Rejects::<GeneralCardUpdateUserRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 #[cfg(feature = "async")]
@@ -565,64 +397,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn activate_rejects_code_required() {
-        let case = super::activate_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_code_max_bytes() {
-        let case = super::activate_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_card_id_required() {
-        let case = super::activate_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_card_id_max_bytes() {
-        let case = super::activate_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value1_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value1_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_background_pic_url_max_bytes() {
-        let case = super::activate_rejects_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value2_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value2_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value3_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value3_max_bytes();
+    async fn activate_is_not_sent() {
+        let case = super::activate_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().general_card().activate(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -637,32 +413,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn unactivate_rejects_card_id_required() {
-        let case = super::unactivate_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().unactivate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn unactivate_rejects_card_id_max_bytes() {
-        let case = super::unactivate_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().unactivate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn unactivate_rejects_code_required() {
-        let case = super::unactivate_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().unactivate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn unactivate_rejects_code_max_bytes() {
-        let case = super::unactivate_rejects_code_max_bytes();
+    async fn unactivate_is_not_sent() {
+        let case = super::unactivate_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().general_card().unactivate(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -677,72 +429,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_user_rejects_code_required() {
-        let case = super::update_user_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_code_max_bytes() {
-        let case = super::update_user_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_card_id_required() {
-        let case = super::update_user_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_card_id_max_bytes() {
-        let case = super::update_user_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_background_pic_url_max_bytes() {
-        let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_record_bonus_max_chars() {
-        let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value1_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value1_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value2_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value2_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().general_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value3_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value3_max_bytes();
+    async fn update_user_is_not_sent() {
+        let case = super::update_user_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().general_card().update_user(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -761,64 +449,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn activate_rejects_code_required() {
-        let case = super::activate_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_code_max_bytes() {
-        let case = super::activate_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_card_id_required() {
-        let case = super::activate_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_card_id_max_bytes() {
-        let case = super::activate_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value1_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value1_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_background_pic_url_max_bytes() {
-        let case = super::activate_rejects_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value2_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value2_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value3_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value3_max_bytes();
+    fn activate_is_not_sent() {
+        let case = super::activate_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().general_card().activate(&case.request);
         mock.check_rejected(result, &case);
@@ -833,32 +465,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn unactivate_rejects_card_id_required() {
-        let case = super::unactivate_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().unactivate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn unactivate_rejects_card_id_max_bytes() {
-        let case = super::unactivate_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().unactivate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn unactivate_rejects_code_required() {
-        let case = super::unactivate_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().unactivate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn unactivate_rejects_code_max_bytes() {
-        let case = super::unactivate_rejects_code_max_bytes();
+    fn unactivate_is_not_sent() {
+        let case = super::unactivate_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().general_card().unactivate(&case.request);
         mock.check_rejected(result, &case);
@@ -873,72 +481,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_user_rejects_code_required() {
-        let case = super::update_user_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_code_max_bytes() {
-        let case = super::update_user_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_card_id_required() {
-        let case = super::update_user_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_card_id_max_bytes() {
-        let case = super::update_user_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_background_pic_url_max_bytes() {
-        let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_record_bonus_max_chars() {
-        let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value1_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value1_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value2_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value2_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().general_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value3_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value3_max_bytes();
+    fn update_user_is_not_sent() {
+        let case = super::update_user_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().general_card().update_user(&case.request);
         mock.check_rejected(result, &case);

@@ -132,246 +132,127 @@ fn activate_accepts_every_limit() {
     );
 }
 
-fn activate_rejects_membership_number_required() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" : "" }
-            ),
-        ),
-        field: "membership_number",
-        rule: "required",
-    }
+///member_card.activate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn activate_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
+        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
+        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
+        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
+        "membership_number" : "AAA00000001" }
+    );
+    support::Rejects::<MemberCardActivateRequest>::over(base)
+        .row(
+            "membership_number",
+            "required",
+            &[support::set("/membership_number", serde_json::json!(""))],
+        )
+        .row(
+            "membership_number",
+            "max_bytes",
+            &[
+                support::set(
+                    "/membership_number",
+                    serde_json::Value::from("a".repeat(21)),
+                ),
+            ],
+        )
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/background_pic_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "init_bonus_record",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_bonus_record",
+                    serde_json::Value::from("a".repeat(33)),
+                ),
+            ],
+        )
+        .row(
+            "init_custom_field_value1",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value1",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "init_custom_field_value2",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value2",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "init_custom_field_value3",
+            "max_bytes",
+            &[
+                support::set(
+                    "/init_custom_field_value3",
+                    serde_json::json!("aaaaaaaaaaaaa"),
+                ),
+            ],
+        )
+        .row(
+            "activate_begin_time",
+            "min",
+            &[support::set("/activate_begin_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "activate_end_time",
+            "min",
+            &[support::set("/activate_end_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "activate_begin_time",
+            "order",
+            &[
+                support::set("/activate_begin_time", serde_json::json!(1)),
+                support::set("/activate_end_time", serde_json::json!(1)),
+            ],
+        );
 }
 
-fn activate_rejects_membership_number_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" :
-                "aaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "membership_number",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_code_required() -> support::Negative<MemberCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" :
-                "AAA00000001" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
-}
-
-fn activate_rejects_code_max_bytes() -> support::Negative<MemberCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "aaaaaaaaaaaaaaaaaaaaa",
-                "init_balance" : 200, "init_bonus" : 100, "init_bonus_record" :
-                "旧积分同步", "init_custom_field_value1" : "xxxxx",
-                "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" :
-                "xxxxx", "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_card_id_max_bytes() -> support::Negative<MemberCardActivateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" : "12312313",
-                "init_balance" : 200, "init_bonus" : 100, "init_bonus_record" :
-                "旧积分同步", "init_custom_field_value1" : "xxxxx",
-                "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" :
-                "xxxxx", "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_background_pic_url_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" :
-                "AAA00000001" }
-            ),
-        ),
-        field: "background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_bonus_record_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "init_custom_field_value1" :
-                "xxxxx", "init_custom_field_value2" : "xxxxx", "init_custom_field_value3"
-                : "xxxxx", "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "init_bonus_record",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value1_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "aaaaaaaaaaaaa", "init_custom_field_value2"
-                : "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" :
-                "AAA00000001" }
-            ),
-        ),
-        field: "init_custom_field_value1",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value2_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "aaaaaaaaaaaaa", "init_custom_field_value3" : "xxxxx",
-                "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "init_custom_field_value2",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_init_custom_field_value3_max_bytes() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "aaaaaaaaaaaaa",
-                "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "init_custom_field_value3",
-        rule: "max_bytes",
-    }
-}
-
-fn activate_rejects_activate_begin_time_min() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "activate_begin_time" : - 1, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id" : "xxxx_card_id",
-                "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
-                "init_bonus_record" : "旧积分同步", "init_custom_field_value1" :
-                "xxxxx", "init_custom_field_value2" : "xxxxx", "init_custom_field_value3"
-                : "xxxxx", "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "activate_begin_time",
-        rule: "min",
-    }
-}
-
-fn activate_rejects_activate_end_time_min() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "activate_end_time" : - 1, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id" : "xxxx_card_id",
-                "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
-                "init_bonus_record" : "旧积分同步", "init_custom_field_value1" :
-                "xxxxx", "init_custom_field_value2" : "xxxxx", "init_custom_field_value3"
-                : "xxxxx", "membership_number" : "AAA00000001" }
-            ),
-        ),
-        field: "activate_end_time",
-        rule: "min",
-    }
-}
-
-fn activate_rejects_activate_begin_time_order() -> support::Negative<
-    MemberCardActivateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "activate_begin_time" : 1, "activate_end_time" : 1,
-                "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg",
-                "card_id" : "xxxx_card_id", "code" : "12312313", "init_balance" : 200,
-                "init_bonus" : 100, "init_bonus_record" : "旧积分同步",
-                "init_custom_field_value1" : "xxxxx", "init_custom_field_value2" :
-                "xxxxx", "init_custom_field_value3" : "xxxxx", "membership_number" :
-                "AAA00000001" }
-            ),
-        ),
-        field: "activate_begin_time",
-        rule: "order",
-    }
+fn activate_is_not_sent() -> support::Negative<MemberCardActivateRequest> {
+    let base = serde_json::json!(
+        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
+        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
+        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
+        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
+        "membership_number" : "AAA00000001" }
+    );
+    support::Rejects::<MemberCardActivateRequest>::over(base)
+        .negative(
+            "membership_number",
+            "required",
+            &[support::set("/membership_number", serde_json::json!(""))],
+        )
 }
 
 ///member_card.set_activate_form — example `official` (official 创建会员卡 page, 6.2 一键激活 步骤二 设置开卡字段接口 (POST数据示例), as quoted verbatim in wechatpy's docs; its full-width colons after can_modify repaired).
@@ -548,293 +429,167 @@ fn set_activate_form_accepts_every_limit() {
     );
 }
 
-fn set_activate_form_rejects_card_id_required() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "", "optional_form" : { "can_modify"
-                : false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
-                "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" :
-                ["喜欢的电影"] }, "required_form" : { "can_modify" : false,
-                "common_field_id_list" : ["USER_FORM_INFO_FLAG_MOBILE"],
-                "rich_field_list" : [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type"
-                : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒", "南派三叔"]
-                }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values" :
-                ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-                "会员守则", "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///member_card.set_activate_form: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn set_activate_form_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
+        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
+        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
+        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
+        "required_form" : { "can_modify" : false, "common_field_id_list" :
+        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
+        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
+        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
+        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
+        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
+        "会员守则", "url" : "https://www.qq.com" } }
+    );
+    support::Rejects::<MemberCardSetActivateFormRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "required_form.common_field_id_list[0]",
+            "enum",
+            &[
+                support::set(
+                    "/required_form/common_field_id_list",
+                    serde_json::json!(["UNDOCUMENTED_VALUE"]),
+                ),
+            ],
+        )
+        .row(
+            "required_form.rich_field_list",
+            "max_items",
+            &[
+                support::set(
+                    "/required_form/rich_field_list",
+                    serde_json::json!(
+                        [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
+                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
+                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
+                        { "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
+                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
+                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
+                        { "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
+                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
+                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "required_form.rich_field_list[0].type",
+            "enum",
+            &[
+                support::set(
+                    "/required_form/rich_field_list",
+                    serde_json::json!(
+                        [{ "name" : "兴趣", "type" : "UNDOCUMENTED_VALUE", "values" :
+                        ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type" :
+                        "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
+                        "南派三叔"] }, { "name" : "职业", "type" :
+                        "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "required_form.rich_field_list[0].name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/required_form/rich_field_list",
+                    serde_json::json!(
+                        [{ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" :
+                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
+                        { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
+                        ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业",
+                        "type" : "FORM_FIELD_CHECK_BOX", "values" : ["赛车手",
+                        "旅行家"] }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "required_form.rich_field_list[0].values[0]",
+            "required",
+            &[
+                support::set(
+                    "/required_form/rich_field_list",
+                    serde_json::json!(
+                        [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
+                        ["", "舞蹈", "足球"] }, { "name" : "喜好", "type" :
+                        "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
+                        "南派三叔"] }, { "name" : "职业", "type" :
+                        "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }]
+                    ),
+                ),
+            ],
+        )
+        .row(
+            "required_form.custom_field_list",
+            "max_items",
+            &[
+                support::set(
+                    "/required_form/custom_field_list",
+                    serde_json::json!(["x", "x", "x", "x", "x", "x"]),
+                ),
+            ],
+        )
+        .row(
+            "required_form.custom_field_list[0]",
+            "required",
+            &[support::set("/required_form/custom_field_list", serde_json::json!([""]))],
+        )
+        .row(
+            "service_statement.name",
+            "max_bytes",
+            &[
+                support::set(
+                    "/service_statement/name",
+                    serde_json::Value::from("a".repeat(33)),
+                ),
+            ],
+        )
+        .row(
+            "service_statement.url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/service_statement/url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        );
 }
 
-fn set_activate_form_rejects_card_id_max_bytes() -> support::Negative<
+fn set_activate_form_is_not_sent() -> support::Negative<
     MemberCardSetActivateFormRequest,
 > {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "https://www.qq.com" } }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn set_activate_form_rejects_required_form_common_field_id_list_0_enum() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" : ["UNDOCUMENTED_VALUE"],
-                "rich_field_list" : [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type"
-                : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒", "南派三叔"]
-                }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values" :
-                ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-                "会员守则", "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.common_field_id_list[0]",
-        rule: "enum",
-    }
-}
-
-fn set_activate_form_rejects_required_form_rich_field_list_max_items() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
-                "舞蹈", "足球"] }, { "name" : "兴趣", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type"
-                : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
-                "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
-                "舞蹈", "足球"] }, { "name" : "兴趣", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }] }, "service_statement" : {
-                "name" : "会员守则", "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.rich_field_list",
-        rule: "max_items",
-    }
-}
-
-fn set_activate_form_rejects_required_form_rich_field_list_0_type_enum() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "UNDOCUMENTED_VALUE", "values" : ["钢琴", "舞蹈", "足球"]
-                }, { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.rich_field_list[0].type",
-        rule: "enum",
-    }
-}
-
-fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type"
-                : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒", "南派三叔"]
-                }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values" :
-                ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-                "会员守则", "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.rich_field_list[0].name",
-        rule: "max_bytes",
-    }
-}
-
-fn set_activate_form_rejects_required_form_rich_field_list_0_values_0_required() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["", "舞蹈", "足球"] }, {
-                "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明",
-                "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.rich_field_list[0].values[0]",
-        rule: "required",
-    }
-}
-
-fn set_activate_form_rejects_required_form_custom_field_list_max_items() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "custom_field_list" : ["x", "x", "x",
-                "x", "x", "x"], "rich_field_list" : [{ "name" : "兴趣", "type" :
-                "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name"
-                : "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明",
-                "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.custom_field_list",
-        rule: "max_items",
-    }
-}
-
-fn set_activate_form_rejects_required_form_custom_field_list_0_required() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "custom_field_list" : [""],
-                "rich_field_list" : [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO",
-                "values" : ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type"
-                : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒", "南派三叔"]
-                }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values" :
-                ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-                "会员守则", "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "required_form.custom_field_list[0]",
-        rule: "required",
-    }
-}
-
-fn set_activate_form_rejects_service_statement_name_max_bytes() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "url" : "https://www.qq.com" } }
-            ),
-        ),
-        field: "service_statement.name",
-        rule: "max_bytes",
-    }
-}
-
-fn set_activate_form_rejects_service_statement_url_max_bytes() -> support::Negative<
-    MemberCardSetActivateFormRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "bind_old_card" : { "name" : "老会员绑定", "url" :
-                "https://www.qq.com" }, "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc",
-                "optional_form" : { "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_BIRTHDAY"],
-                "custom_field_list" : ["喜欢的电影"] }, "required_form" : {
-                "can_modify" : false, "common_field_id_list" :
-                ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣",
-                "type" : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业", "type" :
-                "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }] },
-                "service_statement" : { "name" : "会员守则", "url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                } }
-            ),
-        ),
-        field: "service_statement.url",
-        rule: "max_bytes",
-    }
+    let base = serde_json::json!(
+        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
+        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
+        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
+        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
+        "required_form" : { "can_modify" : false, "common_field_id_list" :
+        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
+        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
+        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
+        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
+        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
+        "会员守则", "url" : "https://www.qq.com" } }
+    );
+    support::Rejects::<MemberCardSetActivateFormRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///member_card.user_info — example `official` (official 会员卡管理 page, English edition (Manage_Member_Card, 8.1 Fetching Member Information): POST Data and Response Data).
@@ -887,54 +642,37 @@ fn user_info_accepts_every_limit() {
     );
 }
 
-fn user_info_rejects_card_id_required() -> support::Negative<MemberCardUserInfoRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "", "code" : "916679873278" }),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///member_card.user_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn user_info_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
+    );
+    support::Rejects::<MemberCardUserInfoRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        );
 }
 
-fn user_info_rejects_card_id_max_bytes() -> support::Negative<
-    MemberCardUserInfoRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" :
-                "916679873278" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn user_info_rejects_code_required() -> support::Negative<MemberCardUserInfoRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
-}
-
-fn user_info_rejects_code_max_bytes() -> support::Negative<MemberCardUserInfoRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" :
-                "aaaaaaaaaaaaaaaaaaaaa" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
+fn user_info_is_not_sent() -> support::Negative<MemberCardUserInfoRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
+    );
+    support::Rejects::<MemberCardUserInfoRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///member_card.update_user — example `official` (official 创建会员卡 page, 7 更新会员信息 (POST数据示例 and 返回数据), as quoted verbatim in wechatpy's docs; its full-width commas after custom_field_value1/2 repaired).
@@ -1092,197 +830,82 @@ fn update_user_accepts_every_limit() {
     );
 }
 
-fn update_user_rejects_code_required() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "",
-                "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
-                "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" :
-                true, "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "code",
-        rule: "required",
-    }
+///member_card.update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn update_user_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
+        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
+        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
+        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
+        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
+        "is_notify_custom_field1" : true }, "record_balance" :
+        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
+        "消费30元，获得3积分" }
+    );
+    support::Rejects::<MemberCardUpdateUserRequest>::over(base)
+        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
+        .row(
+            "code",
+            "max_bytes",
+            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
+        )
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        )
+        .row(
+            "background_pic_url",
+            "max_bytes",
+            &[
+                support::set(
+                    "/background_pic_url",
+                    serde_json::Value::from("a".repeat(129)),
+                ),
+            ],
+        )
+        .row(
+            "record_bonus",
+            "max_chars",
+            &[
+                support::set(
+                    "/record_bonus",
+                    serde_json::json!("券券券券券券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "custom_field_value1",
+            "max_bytes",
+            &[support::set("/custom_field_value1", serde_json::json!("aaaaaaaaaaaaa"))],
+        )
+        .row(
+            "custom_field_value2",
+            "max_bytes",
+            &[support::set("/custom_field_value2", serde_json::json!("aaaaaaaaaaaaa"))],
+        )
+        .row(
+            "custom_field_value3",
+            "max_bytes",
+            &[support::set("/custom_field_value3", serde_json::json!("aaaaaaaaaaaaa"))],
+        );
 }
 
-fn update_user_rejects_code_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "aaaaaaaaaaaaaaaaaaaaa", "custom_field_value1" : "xxxxx",
-                "custom_field_value2" : "xxxxx", "notify_optional" : {
-                "is_notify_balance" : true, "is_notify_bonus" : true,
-                "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "code",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_card_id_required() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "", "code" : "179011264953", "custom_field_value1" :
-                "xxxxx", "custom_field_value2" : "xxxxx", "notify_optional" : {
-                "is_notify_balance" : true, "is_notify_bonus" : true,
-                "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
-}
-
-fn update_user_rejects_card_id_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "code" :
-                "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
-                "xxxxx", "notify_optional" : { "is_notify_balance" : true,
-                "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_background_pic_url_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "balance" : 3000, "bonus" : 3000, "card_id" :
-                "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
-                "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
-                "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" :
-                true, "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "background_pic_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_record_bonus_max_chars() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
-                "xxxxx", "notify_optional" : { "is_notify_balance" : true,
-                "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "券券券券券券券券券券券券券券券" }
-            ),
-        ),
-        field: "record_bonus",
-        rule: "max_chars",
-    }
-}
-
-fn update_user_rejects_custom_field_value1_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "179011264953", "custom_field_value1" : "aaaaaaaaaaaaa",
-                "custom_field_value2" : "xxxxx", "notify_optional" : {
-                "is_notify_balance" : true, "is_notify_bonus" : true,
-                "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value1",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_custom_field_value2_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
-                "aaaaaaaaaaaaa", "notify_optional" : { "is_notify_balance" : true,
-                "is_notify_bonus" : true, "is_notify_custom_field1" : true },
-                "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-                "record_bonus" : "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value2",
-        rule: "max_bytes",
-    }
-}
-
-fn update_user_rejects_custom_field_value3_max_bytes() -> support::Negative<
-    MemberCardUpdateUserRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-                "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" :
-                3000, "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" :
-                "179011264953", "custom_field_value1" : "xxxxx", "custom_field_value2" :
-                "xxxxx", "custom_field_value3" : "aaaaaaaaaaaaa", "notify_optional" : {
-                "is_notify_balance" : true, "is_notify_bonus" : true,
-                "is_notify_custom_field1" : true }, "record_balance" :
-                "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-                "消费30元，获得3积分" }
-            ),
-        ),
-        field: "custom_field_value3",
-        rule: "max_bytes",
-    }
+fn update_user_is_not_sent() -> support::Negative<MemberCardUpdateUserRequest> {
+    let base = serde_json::json!(
+        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
+        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
+        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
+        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
+        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
+        "is_notify_custom_field1" : true }, "record_balance" :
+        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
+        "消费30元，获得3积分" }
+    );
+    support::Rejects::<MemberCardUpdateUserRequest>::over(base)
+        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
 }
 
 ///member_card.activate_url — example `built` (built from the table of the 获取开卡组件链接接口 (一键激活); the URL has the shape of the link WeChat returns, with placeholder values).
@@ -1321,30 +944,31 @@ fn activate_url_accepts_every_limit() {
     );
 }
 
-fn activate_url_rejects_card_id_required() -> support::Negative<
-    MemberCardActivateUrlRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "card_id" : "", "outer_str" : "123" }),
-        ),
-        field: "card_id",
-        rule: "required",
-    }
+///member_card.activate_url: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn activate_url_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
+    );
+    support::Rejects::<MemberCardActivateUrlRequest>::over(base)
+        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
+        .row(
+            "card_id",
+            "max_bytes",
+            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
+        );
 }
 
-fn activate_url_rejects_card_id_max_bytes() -> support::Negative<
-    MemberCardActivateUrlRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "card_id" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "outer_str" : "123" }
-            ),
-        ),
-        field: "card_id",
-        rule: "max_bytes",
-    }
+fn activate_url_is_not_sent() -> support::Negative<MemberCardActivateUrlRequest> {
+    let base = serde_json::json!(
+        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
+    );
+    support::Rejects::<MemberCardActivateUrlRequest>::over(base)
+        .negative(
+            "card_id",
+            "required",
+            &[support::set("/card_id", serde_json::json!(""))],
+        )
 }
 
 ///member_card.activate_temp_info — example `built` (built from the table of 获取用户开卡时提交的信息 (6.2 一键激活), answering the form of set_activate_form's official example).
@@ -1367,14 +991,28 @@ fn activate_temp_info_built() -> support::Case<MemberCardActivateTempInfoRequest
     }
 }
 
-fn activate_temp_info_rejects_activate_ticket_required() -> support::Negative<
+///member_card.activate_temp_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn activate_temp_info_rejects_each_broken_rule() {
+    let base = serde_json::json!({ "activate_ticket" : "abcdefg" });
+    support::Rejects::<MemberCardActivateTempInfoRequest>::over(base)
+        .row(
+            "activate_ticket",
+            "required",
+            &[support::set("/activate_ticket", serde_json::json!(""))],
+        );
+}
+
+fn activate_temp_info_is_not_sent() -> support::Negative<
     MemberCardActivateTempInfoRequest,
 > {
-    support::Negative {
-        request: support::request(serde_json::json!({ "activate_ticket" : "" })),
-        field: "activate_ticket",
-        rule: "required",
-    }
+    let base = serde_json::json!({ "activate_ticket" : "abcdefg" });
+    support::Rejects::<MemberCardActivateTempInfoRequest>::over(base)
+        .negative(
+            "activate_ticket",
+            "required",
+            &[support::set("/activate_ticket", serde_json::json!(""))],
+        )
 }
 
 #[cfg(feature = "async")]
@@ -1397,104 +1035,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn activate_rejects_membership_number_required() {
-        let case = super::activate_rejects_membership_number_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_membership_number_max_bytes() {
-        let case = super::activate_rejects_membership_number_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_code_required() {
-        let case = super::activate_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_code_max_bytes() {
-        let case = super::activate_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_card_id_max_bytes() {
-        let case = super::activate_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_background_pic_url_max_bytes() {
-        let case = super::activate_rejects_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_bonus_record_max_bytes() {
-        let case = super::activate_rejects_init_bonus_record_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value1_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value1_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value2_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value2_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_init_custom_field_value3_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value3_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_activate_begin_time_min() {
-        let case = super::activate_rejects_activate_begin_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_activate_end_time_min() {
-        let case = super::activate_rejects_activate_end_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_rejects_activate_begin_time_order() {
-        let case = super::activate_rejects_activate_begin_time_order();
+    async fn activate_is_not_sent() {
+        let case = super::activate_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().activate(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1517,88 +1059,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn set_activate_form_rejects_card_id_required() {
-        let case = super::set_activate_form_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_card_id_max_bytes() {
-        let case = super::set_activate_form_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_common_field_id_list_0_enum() {
-        let case = super::set_activate_form_rejects_required_form_common_field_id_list_0_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_max_items() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_max_items();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_0_type_enum() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_rich_field_list_0_values_0_required() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_values_0_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_custom_field_list_max_items() {
-        let case = super::set_activate_form_rejects_required_form_custom_field_list_max_items();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_required_form_custom_field_list_0_required() {
-        let case = super::set_activate_form_rejects_required_form_custom_field_list_0_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_service_statement_name_max_bytes() {
-        let case = super::set_activate_form_rejects_service_statement_name_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().set_activate_form(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn set_activate_form_rejects_service_statement_url_max_bytes() {
-        let case = super::set_activate_form_rejects_service_statement_url_max_bytes();
+    async fn set_activate_form_is_not_sent() {
+        let case = super::set_activate_form_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().set_activate_form(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1613,32 +1075,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn user_info_rejects_card_id_required() {
-        let case = super::user_info_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().user_info(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn user_info_rejects_card_id_max_bytes() {
-        let case = super::user_info_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().user_info(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn user_info_rejects_code_required() {
-        let case = super::user_info_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().user_info(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn user_info_rejects_code_max_bytes() {
-        let case = super::user_info_rejects_code_max_bytes();
+    async fn user_info_is_not_sent() {
+        let case = super::user_info_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().user_info(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1687,72 +1125,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_user_rejects_code_required() {
-        let case = super::update_user_rejects_code_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_code_max_bytes() {
-        let case = super::update_user_rejects_code_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_card_id_required() {
-        let case = super::update_user_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_card_id_max_bytes() {
-        let case = super::update_user_rejects_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_background_pic_url_max_bytes() {
-        let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_record_bonus_max_chars() {
-        let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value1_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value1_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value2_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value2_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().update_user(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_user_rejects_custom_field_value3_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value3_max_bytes();
+    async fn update_user_is_not_sent() {
+        let case = super::update_user_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().update_user(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1767,16 +1141,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn activate_url_rejects_card_id_required() {
-        let case = super::activate_url_rejects_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().member_card().activate_url(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn activate_url_rejects_card_id_max_bytes() {
-        let case = super::activate_url_rejects_card_id_max_bytes();
+    async fn activate_url_is_not_sent() {
+        let case = super::activate_url_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().activate_url(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1791,8 +1157,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn activate_temp_info_rejects_activate_ticket_required() {
-        let case = super::activate_temp_info_rejects_activate_ticket_required();
+    async fn activate_temp_info_is_not_sent() {
+        let case = super::activate_temp_info_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().member_card().activate_temp_info(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -1819,104 +1185,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn activate_rejects_membership_number_required() {
-        let case = super::activate_rejects_membership_number_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_membership_number_max_bytes() {
-        let case = super::activate_rejects_membership_number_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_code_required() {
-        let case = super::activate_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_code_max_bytes() {
-        let case = super::activate_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_card_id_max_bytes() {
-        let case = super::activate_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_background_pic_url_max_bytes() {
-        let case = super::activate_rejects_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_bonus_record_max_bytes() {
-        let case = super::activate_rejects_init_bonus_record_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value1_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value1_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value2_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value2_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_init_custom_field_value3_max_bytes() {
-        let case = super::activate_rejects_init_custom_field_value3_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_activate_begin_time_min() {
-        let case = super::activate_rejects_activate_begin_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_activate_end_time_min() {
-        let case = super::activate_rejects_activate_end_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_rejects_activate_begin_time_order() {
-        let case = super::activate_rejects_activate_begin_time_order();
+    fn activate_is_not_sent() {
+        let case = super::activate_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().activate(&case.request);
         mock.check_rejected(result, &case);
@@ -1939,88 +1209,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn set_activate_form_rejects_card_id_required() {
-        let case = super::set_activate_form_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_card_id_max_bytes() {
-        let case = super::set_activate_form_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_common_field_id_list_0_enum() {
-        let case = super::set_activate_form_rejects_required_form_common_field_id_list_0_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_max_items() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_max_items();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_0_type_enum() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_rich_field_list_0_values_0_required() {
-        let case = super::set_activate_form_rejects_required_form_rich_field_list_0_values_0_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_custom_field_list_max_items() {
-        let case = super::set_activate_form_rejects_required_form_custom_field_list_max_items();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_required_form_custom_field_list_0_required() {
-        let case = super::set_activate_form_rejects_required_form_custom_field_list_0_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_service_statement_name_max_bytes() {
-        let case = super::set_activate_form_rejects_service_statement_name_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().set_activate_form(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn set_activate_form_rejects_service_statement_url_max_bytes() {
-        let case = super::set_activate_form_rejects_service_statement_url_max_bytes();
+    fn set_activate_form_is_not_sent() {
+        let case = super::set_activate_form_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().set_activate_form(&case.request);
         mock.check_rejected(result, &case);
@@ -2035,32 +1225,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn user_info_rejects_card_id_required() {
-        let case = super::user_info_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().user_info(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn user_info_rejects_card_id_max_bytes() {
-        let case = super::user_info_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().user_info(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn user_info_rejects_code_required() {
-        let case = super::user_info_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().user_info(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn user_info_rejects_code_max_bytes() {
-        let case = super::user_info_rejects_code_max_bytes();
+    fn user_info_is_not_sent() {
+        let case = super::user_info_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().user_info(&case.request);
         mock.check_rejected(result, &case);
@@ -2107,72 +1273,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_user_rejects_code_required() {
-        let case = super::update_user_rejects_code_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_code_max_bytes() {
-        let case = super::update_user_rejects_code_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_card_id_required() {
-        let case = super::update_user_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_card_id_max_bytes() {
-        let case = super::update_user_rejects_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_background_pic_url_max_bytes() {
-        let case = super::update_user_rejects_background_pic_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_record_bonus_max_chars() {
-        let case = super::update_user_rejects_record_bonus_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value1_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value1_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value2_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value2_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().update_user(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_user_rejects_custom_field_value3_max_bytes() {
-        let case = super::update_user_rejects_custom_field_value3_max_bytes();
+    fn update_user_is_not_sent() {
+        let case = super::update_user_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().update_user(&case.request);
         mock.check_rejected(result, &case);
@@ -2187,16 +1289,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn activate_url_rejects_card_id_required() {
-        let case = super::activate_url_rejects_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().member_card().activate_url(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn activate_url_rejects_card_id_max_bytes() {
-        let case = super::activate_url_rejects_card_id_max_bytes();
+    fn activate_url_is_not_sent() {
+        let case = super::activate_url_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().activate_url(&case.request);
         mock.check_rejected(result, &case);
@@ -2211,8 +1305,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn activate_temp_info_rejects_activate_ticket_required() {
-        let case = super::activate_temp_info_rejects_activate_ticket_required();
+    fn activate_temp_info_is_not_sent() {
+        let case = super::activate_temp_info_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().member_card().activate_temp_info(&case.request);
         mock.check_rejected(result, &case);

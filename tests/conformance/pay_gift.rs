@@ -73,284 +73,132 @@ fn add_accepts_every_limit() {
     );
 }
 
-fn add_rejects_rule_info_type_enum() -> support::Negative<PayGiftAddRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 }, "type" : "UNDOCUMENTED_VALUE" } }
-            ),
-        ),
-        field: "rule_info.type",
-        rule: "enum",
-    }
+///pay_gift.add: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn add_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
+        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
+        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
+    );
+    support::Rejects::<PayGiftAddRequest>::over(base)
+        .row(
+            "rule_info.type",
+            "enum",
+            &[support::set("/rule_info/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
+        .row("rule_info.type", "required", &[support::remove("/rule_info/type")])
+        .row(
+            "rule_info.base_info.mchid_list[0]",
+            "required",
+            &[
+                support::set(
+                    "/rule_info/base_info/mchid_list",
+                    serde_json::json!(["", "456"]),
+                ),
+            ],
+        )
+        .row(
+            "rule_info.base_info.mchid_list",
+            "required",
+            &[support::remove("/rule_info/base_info/mchid_list")],
+        )
+        .row(
+            "rule_info.base_info.begin_time",
+            "min",
+            &[support::set("/rule_info/base_info/begin_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "rule_info.base_info.begin_time",
+            "required",
+            &[support::remove("/rule_info/base_info/begin_time")],
+        )
+        .row(
+            "rule_info.base_info.end_time",
+            "min",
+            &[support::set("/rule_info/base_info/end_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "rule_info.base_info.end_time",
+            "required",
+            &[support::remove("/rule_info/base_info/end_time")],
+        )
+        .row(
+            "rule_info.base_info.begin_time",
+            "order",
+            &[
+                support::set(
+                    "/rule_info/base_info/begin_time",
+                    serde_json::json!(1580317217),
+                ),
+            ],
+        )
+        .row(
+            "rule_info.base_info",
+            "required",
+            &[support::remove("/rule_info/base_info")],
+        )
+        .row(
+            "rule_info.member_rule.card_id",
+            "required",
+            &[support::set("/rule_info/member_rule/card_id", serde_json::json!(""))],
+        )
+        .row(
+            "rule_info.member_rule.card_id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/rule_info/member_rule/card_id",
+                    serde_json::Value::from("a".repeat(33)),
+                ),
+            ],
+        )
+        .row(
+            "rule_info.member_rule.card_id",
+            "required",
+            &[support::remove("/rule_info/member_rule/card_id")],
+        )
+        .row(
+            "rule_info.member_rule.least_cost",
+            "required",
+            &[support::remove("/rule_info/member_rule/least_cost")],
+        )
+        .row(
+            "rule_info.member_rule.max_cost",
+            "required",
+            &[support::remove("/rule_info/member_rule/max_cost")],
+        )
+        .row(
+            "rule_info.member_rule.least_cost",
+            "order",
+            &[
+                support::set(
+                    "/rule_info/member_rule/least_cost",
+                    serde_json::json!(20001),
+                ),
+            ],
+        )
+        .row(
+            "rule_info.member_rule",
+            "required",
+            &[support::remove("/rule_info/member_rule")],
+        );
 }
 
-fn add_rejects_rule_info_type_required() -> support::Negative<PayGiftAddRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 } } }
-            ),
-        ),
-        field: "rule_info.type",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_base_info_mchid_list_0_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["", "456"] }, "member_rule" : { "card_id" :
-                "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 }, "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.mchid_list[0]",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_base_info_mchid_list_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217 }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
-                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.mchid_list",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_base_info_begin_time_min() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : - 1, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 }, "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.begin_time",
-        rule: "min",
-    }
-}
-
-fn add_rejects_rule_info_base_info_begin_time_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "end_time" : 1580317217, "mchid_list" :
-                ["123", "456"] }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
-                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.begin_time",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_base_info_end_time_min() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                - 1, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
-                "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 }, "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.end_time",
-        rule: "min",
-    }
-}
-
-fn add_rejects_rule_info_base_info_end_time_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "mchid_list"
-                : ["123", "456"] }, "member_rule" : { "card_id" : "abcdefg", "jump_url" :
-                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.end_time",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_base_info_begin_time_order() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1580317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" :
-                20000 }, "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info.begin_time",
-        rule: "order",
-    }
-}
-
-fn add_rejects_rule_info_base_info_required() -> support::Negative<PayGiftAddRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "member_rule" : { "card_id" : "abcdefg", "jump_url" :
-                "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.base_info",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_card_id_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
-                "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.card_id",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_card_id_max_bytes() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "jump_url" : "www.qq.com",
-                "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.card_id",
-        rule: "max_bytes",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_card_id_required_2() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "jump_url"
-                : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.card_id",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_least_cost_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "max_cost" : 20000 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.least_cost",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_max_cost_required() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2 }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.max_cost",
-        rule: "required",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_least_cost_order() -> support::Negative<
-    PayGiftAddRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id"
-                : "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 20001, "max_cost"
-                : 20000 }, "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule.least_cost",
-        rule: "order",
-    }
-}
-
-fn add_rejects_rule_info_member_rule_required() -> support::Negative<PayGiftAddRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-                1580317217, "mchid_list" : ["123", "456"] }, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" } }
-            ),
-        ),
-        field: "rule_info.member_rule",
-        rule: "required",
-    }
+fn add_is_not_sent() -> support::Negative<PayGiftAddRequest> {
+    let base = serde_json::json!(
+        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
+        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
+        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
+        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
+    );
+    support::Rejects::<PayGiftAddRequest>::over(base)
+        .negative(
+            "rule_info.type",
+            "enum",
+            &[support::set("/rule_info/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
 }
 
 ///pay_gift.delete — example `official` (official 管理会员卡 page (删除支付后投放卡券规则 POST数据); the reply built from the common 返回 (errcode, errmsg)).
@@ -412,43 +260,34 @@ fn batch_get_official() -> support::Case<PayGiftBatchGetRequest> {
     }
 }
 
-fn batch_get_rejects_type_enum() -> support::Negative<PayGiftBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 1, "effective" : true, "offset" : 0, "type" :
-                "UNDOCUMENTED_VALUE" }
-            ),
-        ),
-        field: "type",
-        rule: "enum",
-    }
+///pay_gift.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn batch_get_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "count" : 1, "effective" : true, "offset" : 0, "type" :
+        "RULE_TYPE_PAY_MEMBER_CARD" }
+    );
+    support::Rejects::<PayGiftBatchGetRequest>::over(base)
+        .row(
+            "type",
+            "enum",
+            &[support::set("/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
+        .row("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
+        .row("count", "min", &[support::set("/count", serde_json::json!(0))]);
 }
 
-fn batch_get_rejects_offset_min() -> support::Negative<PayGiftBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 1, "effective" : true, "offset" : - 1, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" }
-            ),
-        ),
-        field: "offset",
-        rule: "min",
-    }
-}
-
-fn batch_get_rejects_count_min() -> support::Negative<PayGiftBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "count" : 0, "effective" : true, "offset" : 0, "type" :
-                "RULE_TYPE_PAY_MEMBER_CARD" }
-            ),
-        ),
-        field: "count",
-        rule: "min",
-    }
+fn batch_get_is_not_sent() -> support::Negative<PayGiftBatchGetRequest> {
+    let base = serde_json::json!(
+        { "count" : 1, "effective" : true, "offset" : 0, "type" :
+        "RULE_TYPE_PAY_MEMBER_CARD" }
+    );
+    support::Rejects::<PayGiftBatchGetRequest>::over(base)
+        .negative(
+            "type",
+            "enum",
+            &[support::set("/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        )
 }
 
 #[cfg(feature = "async")]
@@ -463,136 +302,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn add_rejects_rule_info_type_enum() {
-        let case = super::add_rejects_rule_info_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_type_required() {
-        let case = super::add_rejects_rule_info_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_mchid_list_0_required() {
-        let case = super::add_rejects_rule_info_base_info_mchid_list_0_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_mchid_list_required() {
-        let case = super::add_rejects_rule_info_base_info_mchid_list_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_begin_time_min() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_begin_time_required() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_end_time_min() {
-        let case = super::add_rejects_rule_info_base_info_end_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_end_time_required() {
-        let case = super::add_rejects_rule_info_base_info_end_time_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_begin_time_order() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_order();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_base_info_required() {
-        let case = super::add_rejects_rule_info_base_info_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_card_id_required() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_card_id_max_bytes() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_card_id_required_2() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_required_2();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_least_cost_required() {
-        let case = super::add_rejects_rule_info_member_rule_least_cost_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_max_cost_required() {
-        let case = super::add_rejects_rule_info_member_rule_max_cost_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_least_cost_order() {
-        let case = super::add_rejects_rule_info_member_rule_least_cost_order();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().add(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn add_rejects_rule_info_member_rule_required() {
-        let case = super::add_rejects_rule_info_member_rule_required();
+    async fn add_is_not_sent() {
+        let case = super::add_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().pay_gift().add(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -623,24 +334,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn batch_get_rejects_type_enum() {
-        let case = super::batch_get_rejects_type_enum();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_offset_min() {
-        let case = super::batch_get_rejects_offset_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().pay_gift().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_count_min() {
-        let case = super::batch_get_rejects_count_min();
+    async fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().pay_gift().batch_get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -659,136 +354,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn add_rejects_rule_info_type_enum() {
-        let case = super::add_rejects_rule_info_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_type_required() {
-        let case = super::add_rejects_rule_info_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_mchid_list_0_required() {
-        let case = super::add_rejects_rule_info_base_info_mchid_list_0_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_mchid_list_required() {
-        let case = super::add_rejects_rule_info_base_info_mchid_list_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_begin_time_min() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_begin_time_required() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_end_time_min() {
-        let case = super::add_rejects_rule_info_base_info_end_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_end_time_required() {
-        let case = super::add_rejects_rule_info_base_info_end_time_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_begin_time_order() {
-        let case = super::add_rejects_rule_info_base_info_begin_time_order();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_base_info_required() {
-        let case = super::add_rejects_rule_info_base_info_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_card_id_required() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_card_id_max_bytes() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_card_id_required_2() {
-        let case = super::add_rejects_rule_info_member_rule_card_id_required_2();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_least_cost_required() {
-        let case = super::add_rejects_rule_info_member_rule_least_cost_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_max_cost_required() {
-        let case = super::add_rejects_rule_info_member_rule_max_cost_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_least_cost_order() {
-        let case = super::add_rejects_rule_info_member_rule_least_cost_order();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().add(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn add_rejects_rule_info_member_rule_required() {
-        let case = super::add_rejects_rule_info_member_rule_required();
+    fn add_is_not_sent() {
+        let case = super::add_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().pay_gift().add(&case.request);
         mock.check_rejected(result, &case);
@@ -819,24 +386,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn batch_get_rejects_type_enum() {
-        let case = super::batch_get_rejects_type_enum();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_offset_min() {
-        let case = super::batch_get_rejects_offset_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().pay_gift().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_count_min() {
-        let case = super::batch_get_rejects_count_min();
+    fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().pay_gift().batch_get(&case.request);
         mock.check_rejected(result, &case);

@@ -103,184 +103,96 @@ fn submit_accepts_every_limit() {
     );
 }
 
-fn submit_rejects_info_brand_name_required() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "", "end_time" : 1438990559, "logo_url" :
-                "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "xxxxxxxxxx",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.brand_name",
-        rule: "required",
-    }
+///sub_merchant.submit: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn submit_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
+        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
+    );
+    support::Rejects::<SubMerchantSubmitRequest>::over(base)
+        .row(
+            "info.brand_name",
+            "required",
+            &[support::set("/info/brand_name", serde_json::json!(""))],
+        )
+        .row(
+            "info.brand_name",
+            "max_chars",
+            &[
+                support::set(
+                    "/info/brand_name",
+                    serde_json::json!("券券券券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "info.app_id",
+            "max_bytes",
+            &[support::set("/info/app_id", serde_json::Value::from("a".repeat(37)))],
+        )
+        .row(
+            "info.logo_url",
+            "required",
+            &[support::set("/info/logo_url", serde_json::json!(""))],
+        )
+        .row(
+            "info.logo_url",
+            "max_bytes",
+            &[support::set("/info/logo_url", serde_json::Value::from("a".repeat(129)))],
+        )
+        .row(
+            "info.protocol",
+            "required",
+            &[support::set("/info/protocol", serde_json::json!(""))],
+        )
+        .row(
+            "info.protocol",
+            "max_bytes",
+            &[support::set("/info/protocol", serde_json::Value::from("a".repeat(37)))],
+        )
+        .row(
+            "info.end_time",
+            "min",
+            &[support::set("/info/end_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "info.agreement_media_id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/info/agreement_media_id",
+                    serde_json::Value::from("a".repeat(37)),
+                ),
+            ],
+        )
+        .row(
+            "info.operator_media_id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/info/operator_media_id",
+                    serde_json::Value::from("a".repeat(37)),
+                ),
+            ],
+        );
 }
 
-fn submit_rejects_info_brand_name_max_chars() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "券券券券券券券券券券券券券",
-                "end_time" : 1438990559, "logo_url" : "http://mmbiz.xxxx",
-                "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1, "protocol" :
-                "xxxxxxxxxx", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.brand_name",
-        rule: "max_chars",
-    }
-}
-
-fn submit_rejects_info_app_id_max_bytes() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "brand_name" : "aaaaaa",
-                "end_time" : 1438990559, "logo_url" : "http://mmbiz.xxxx",
-                "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1, "protocol" :
-                "xxxxxxxxxx", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.app_id",
-        rule: "max_bytes",
-    }
-}
-
-fn submit_rejects_info_logo_url_required() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "", "operator_media_id" : "xxxxxxxx", "primary_category_id"
-                : 1, "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.logo_url",
-        rule: "required",
-    }
-}
-
-fn submit_rejects_info_logo_url_max_bytes() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1, "protocol" :
-                "xxxxxxxxxx", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.logo_url",
-        rule: "max_bytes",
-    }
-}
-
-fn submit_rejects_info_protocol_required() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "", "secondary_category_id" : 101
-                } }
-            ),
-        ),
-        field: "info.protocol",
-        rule: "required",
-    }
-}
-
-fn submit_rejects_info_protocol_max_bytes() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "secondary_category_id" : 101 }
-                }
-            ),
-        ),
-        field: "info.protocol",
-        rule: "max_bytes",
-    }
-}
-
-fn submit_rejects_info_end_time_min() -> support::Negative<SubMerchantSubmitRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : - 1, "logo_url" :
-                "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "xxxxxxxxxx",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.end_time",
-        rule: "min",
-    }
-}
-
-fn submit_rejects_info_agreement_media_id_max_bytes() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "app_id" : "xxxxxxxxxxx",
-                "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-                "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "xxxxxxxxxx",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.agreement_media_id",
-        rule: "max_bytes",
-    }
-}
-
-fn submit_rejects_info_operator_media_id_max_bytes() -> support::Negative<
-    SubMerchantSubmitRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "operator_media_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "primary_category_id" : 1,
-                "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.operator_media_id",
-        rule: "max_bytes",
-    }
+fn submit_is_not_sent() -> support::Negative<SubMerchantSubmitRequest> {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
+        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
+    );
+    support::Rejects::<SubMerchantSubmitRequest>::over(base)
+        .negative(
+            "info.brand_name",
+            "required",
+            &[support::set("/info/brand_name", serde_json::json!(""))],
+        )
 }
 
 ///sub_merchant.update — example `official` (official 第三方开发者模式 page (1.4 POST数据示例 and 返回数据示例; merchant_id written as the int 12 of the table, where one copy of the example quotes it as "12")).
@@ -379,187 +291,98 @@ fn update_accepts_every_limit() {
     );
 }
 
-fn update_rejects_info_brand_name_required() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "", "end_time" : 1438990559, "logo_url" :
-                "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" :
-                "xxxxxxxx", "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.brand_name",
-        rule: "required",
-    }
+///sub_merchant.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn update_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
+        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
+        } }
+    );
+    support::Rejects::<SubMerchantUpdateRequest>::over(base)
+        .row(
+            "info.brand_name",
+            "required",
+            &[support::set("/info/brand_name", serde_json::json!(""))],
+        )
+        .row(
+            "info.brand_name",
+            "max_chars",
+            &[
+                support::set(
+                    "/info/brand_name",
+                    serde_json::json!("券券券券券券券券券券券券券"),
+                ),
+            ],
+        )
+        .row(
+            "info.app_id",
+            "max_bytes",
+            &[support::set("/info/app_id", serde_json::Value::from("a".repeat(37)))],
+        )
+        .row(
+            "info.logo_url",
+            "required",
+            &[support::set("/info/logo_url", serde_json::json!(""))],
+        )
+        .row(
+            "info.logo_url",
+            "max_bytes",
+            &[support::set("/info/logo_url", serde_json::Value::from("a".repeat(129)))],
+        )
+        .row(
+            "info.protocol",
+            "required",
+            &[support::set("/info/protocol", serde_json::json!(""))],
+        )
+        .row(
+            "info.protocol",
+            "max_bytes",
+            &[support::set("/info/protocol", serde_json::Value::from("a".repeat(37)))],
+        )
+        .row(
+            "info.end_time",
+            "min",
+            &[support::set("/info/end_time", serde_json::json!(- 1))],
+        )
+        .row(
+            "info.agreement_media_id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/info/agreement_media_id",
+                    serde_json::Value::from("a".repeat(37)),
+                ),
+            ],
+        )
+        .row(
+            "info.operator_media_id",
+            "max_bytes",
+            &[
+                support::set(
+                    "/info/operator_media_id",
+                    serde_json::Value::from("a".repeat(37)),
+                ),
+            ],
+        );
 }
 
-fn update_rejects_info_brand_name_max_chars() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" :
-                "券券券券券券券券券券券券券", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id"
-                : "xxxxxxxx", "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.brand_name",
-        rule: "max_chars",
-    }
-}
-
-fn update_rejects_info_app_id_max_bytes() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "brand_name" : "aaaaaa",
-                "end_time" : 1438990559, "logo_url" : "http://mmbiz.xxxx", "merchant_id"
-                : 12, "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
-                "protocol" : "media_id", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.app_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_info_logo_url_required() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.logo_url",
-        rule: "required",
-    }
-}
-
-fn update_rejects_info_logo_url_max_bytes() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
-                "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.logo_url",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_info_protocol_required() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id"
-                : "xxxxxxxx", "primary_category_id" : 1, "protocol" : "",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.protocol",
-        rule: "required",
-    }
-}
-
-fn update_rejects_info_protocol_max_bytes() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id"
-                : "xxxxxxxx", "primary_category_id" : 1, "protocol" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "secondary_category_id" : 101 }
-                }
-            ),
-        ),
-        field: "info.protocol",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_info_end_time_min() -> support::Negative<SubMerchantUpdateRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : - 1, "logo_url" :
-                "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" :
-                "xxxxxxxx", "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.end_time",
-        rule: "min",
-    }
-}
-
-fn update_rejects_info_agreement_media_id_max_bytes() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" :
-                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "app_id" : "xxxxxxxxxxxxx",
-                "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-                "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" :
-                "xxxxxxxx", "primary_category_id" : 1, "protocol" : "media_id",
-                "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.agreement_media_id",
-        rule: "max_bytes",
-    }
-}
-
-fn update_rejects_info_operator_media_id_max_bytes() -> support::Negative<
-    SubMerchantUpdateRequest,
-> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" :
-                "xxxxxxxxxxxxx", "brand_name" : "aaaaaa", "end_time" : 1438990559,
-                "logo_url" : "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id"
-                : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "primary_category_id" : 1,
-                "protocol" : "media_id", "secondary_category_id" : 101 } }
-            ),
-        ),
-        field: "info.operator_media_id",
-        rule: "max_bytes",
-    }
+fn update_is_not_sent() -> support::Negative<SubMerchantUpdateRequest> {
+    let base = serde_json::json!(
+        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
+        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
+        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
+        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
+        } }
+    );
+    support::Rejects::<SubMerchantUpdateRequest>::over(base)
+        .negative(
+            "info.brand_name",
+            "required",
+            &[support::set("/info/brand_name", serde_json::json!(""))],
+        )
 }
 
 ///sub_merchant.get — example `official` (official 第三方开发者模式 page (1.5 POST数据示例); the reply built from 1.1's 返回数据示例, whose structure 1.5 returns).
@@ -625,36 +448,28 @@ fn batch_get_accepts_every_limit() {
     );
 }
 
-fn batch_get_rejects_limit_min() -> support::Negative<SubMerchantBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "begin_id" : 0, "limit" : 0, "status" : "CHECKING" }),
-        ),
-        field: "limit",
-        rule: "min",
-    }
+///sub_merchant.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn batch_get_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
+    );
+    support::Rejects::<SubMerchantBatchGetRequest>::over(base)
+        .row("limit", "min", &[support::set("/limit", serde_json::json!(0))])
+        .row("limit", "max", &[support::set("/limit", serde_json::json!(101))])
+        .row(
+            "status",
+            "enum",
+            &[support::set("/status", serde_json::json!("UNDOCUMENTED_VALUE"))],
+        );
 }
 
-fn batch_get_rejects_limit_max() -> support::Negative<SubMerchantBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!({ "begin_id" : 0, "limit" : 101, "status" : "CHECKING" }),
-        ),
-        field: "limit",
-        rule: "max",
-    }
-}
-
-fn batch_get_rejects_status_enum() -> support::Negative<SubMerchantBatchGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "begin_id" : 0, "limit" : 50, "status" : "UNDOCUMENTED_VALUE" }
-            ),
-        ),
-        field: "status",
-        rule: "enum",
-    }
+fn batch_get_is_not_sent() -> support::Negative<SubMerchantBatchGetRequest> {
+    let base = serde_json::json!(
+        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
+    );
+    support::Rejects::<SubMerchantBatchGetRequest>::over(base)
+        .negative("limit", "min", &[support::set("/limit", serde_json::json!(0))])
 }
 
 #[cfg(feature = "async")]
@@ -669,80 +484,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn submit_rejects_info_brand_name_required() {
-        let case = super::submit_rejects_info_brand_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_brand_name_max_chars() {
-        let case = super::submit_rejects_info_brand_name_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_app_id_max_bytes() {
-        let case = super::submit_rejects_info_app_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_logo_url_required() {
-        let case = super::submit_rejects_info_logo_url_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_logo_url_max_bytes() {
-        let case = super::submit_rejects_info_logo_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_protocol_required() {
-        let case = super::submit_rejects_info_protocol_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_protocol_max_bytes() {
-        let case = super::submit_rejects_info_protocol_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_end_time_min() {
-        let case = super::submit_rejects_info_end_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_agreement_media_id_max_bytes() {
-        let case = super::submit_rejects_info_agreement_media_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().submit(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn submit_rejects_info_operator_media_id_max_bytes() {
-        let case = super::submit_rejects_info_operator_media_id_max_bytes();
+    async fn submit_is_not_sent() {
+        let case = super::submit_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().sub_merchant().submit(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -757,80 +500,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn update_rejects_info_brand_name_required() {
-        let case = super::update_rejects_info_brand_name_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_brand_name_max_chars() {
-        let case = super::update_rejects_info_brand_name_max_chars();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_app_id_max_bytes() {
-        let case = super::update_rejects_info_app_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_logo_url_required() {
-        let case = super::update_rejects_info_logo_url_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_logo_url_max_bytes() {
-        let case = super::update_rejects_info_logo_url_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_protocol_required() {
-        let case = super::update_rejects_info_protocol_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_protocol_max_bytes() {
-        let case = super::update_rejects_info_protocol_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_end_time_min() {
-        let case = super::update_rejects_info_end_time_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_agreement_media_id_max_bytes() {
-        let case = super::update_rejects_info_agreement_media_id_max_bytes();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().update(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn update_rejects_info_operator_media_id_max_bytes() {
-        let case = super::update_rejects_info_operator_media_id_max_bytes();
+    async fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().sub_merchant().update(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -853,24 +524,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn batch_get_rejects_limit_min() {
-        let case = super::batch_get_rejects_limit_min();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_limit_max() {
-        let case = super::batch_get_rejects_limit_max();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().sub_merchant().batch_get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn batch_get_rejects_status_enum() {
-        let case = super::batch_get_rejects_status_enum();
+    async fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().sub_merchant().batch_get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -889,80 +544,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn submit_rejects_info_brand_name_required() {
-        let case = super::submit_rejects_info_brand_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_brand_name_max_chars() {
-        let case = super::submit_rejects_info_brand_name_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_app_id_max_bytes() {
-        let case = super::submit_rejects_info_app_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_logo_url_required() {
-        let case = super::submit_rejects_info_logo_url_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_logo_url_max_bytes() {
-        let case = super::submit_rejects_info_logo_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_protocol_required() {
-        let case = super::submit_rejects_info_protocol_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_protocol_max_bytes() {
-        let case = super::submit_rejects_info_protocol_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_end_time_min() {
-        let case = super::submit_rejects_info_end_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_agreement_media_id_max_bytes() {
-        let case = super::submit_rejects_info_agreement_media_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().submit(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn submit_rejects_info_operator_media_id_max_bytes() {
-        let case = super::submit_rejects_info_operator_media_id_max_bytes();
+    fn submit_is_not_sent() {
+        let case = super::submit_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().sub_merchant().submit(&case.request);
         mock.check_rejected(result, &case);
@@ -977,80 +560,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn update_rejects_info_brand_name_required() {
-        let case = super::update_rejects_info_brand_name_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_brand_name_max_chars() {
-        let case = super::update_rejects_info_brand_name_max_chars();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_app_id_max_bytes() {
-        let case = super::update_rejects_info_app_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_logo_url_required() {
-        let case = super::update_rejects_info_logo_url_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_logo_url_max_bytes() {
-        let case = super::update_rejects_info_logo_url_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_protocol_required() {
-        let case = super::update_rejects_info_protocol_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_protocol_max_bytes() {
-        let case = super::update_rejects_info_protocol_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_end_time_min() {
-        let case = super::update_rejects_info_end_time_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_agreement_media_id_max_bytes() {
-        let case = super::update_rejects_info_agreement_media_id_max_bytes();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().update(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn update_rejects_info_operator_media_id_max_bytes() {
-        let case = super::update_rejects_info_operator_media_id_max_bytes();
+    fn update_is_not_sent() {
+        let case = super::update_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().sub_merchant().update(&case.request);
         mock.check_rejected(result, &case);
@@ -1073,24 +584,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn batch_get_rejects_limit_min() {
-        let case = super::batch_get_rejects_limit_min();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_limit_max() {
-        let case = super::batch_get_rejects_limit_max();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().sub_merchant().batch_get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn batch_get_rejects_status_enum() {
-        let case = super::batch_get_rejects_status_enum();
+    fn batch_get_is_not_sent() {
+        let case = super::batch_get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().sub_merchant().batch_get(&case.request);
         mock.check_rejected(result, &case);

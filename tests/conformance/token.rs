@@ -42,54 +42,37 @@ fn get_invalid_appid() -> support::Case<TokenGetRequest> {
     }
 }
 
-fn get_rejects_grant_type_required() -> support::Negative<TokenGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "", "secret" : "APPSECRET" }
-            ),
-        ),
-        field: "grant_type",
-        rule: "required",
-    }
+///token.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn get_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
+    );
+    support::Rejects::<TokenGetRequest>::over(base)
+        .row(
+            "grant_type",
+            "required",
+            &[support::set("/grant_type", serde_json::json!(""))],
+        )
+        .row(
+            "grant_type",
+            "one_of",
+            &[support::set("/grant_type", serde_json::json!("NOT_ALLOWED"))],
+        )
+        .row("appid", "required", &[support::set("/appid", serde_json::json!(""))])
+        .row("secret", "required", &[support::set("/secret", serde_json::json!(""))]);
 }
 
-fn get_rejects_grant_type_one_of() -> support::Negative<TokenGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "NOT_ALLOWED", "secret" : "APPSECRET"
-                }
-            ),
-        ),
-        field: "grant_type",
-        rule: "one_of",
-    }
-}
-
-fn get_rejects_appid_required() -> support::Negative<TokenGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "", "grant_type" : "client_credential", "secret" :
-                "APPSECRET" }
-            ),
-        ),
-        field: "appid",
-        rule: "required",
-    }
-}
-
-fn get_rejects_secret_required() -> support::Negative<TokenGetRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "" }
-            ),
-        ),
-        field: "secret",
-        rule: "required",
-    }
+fn get_is_not_sent() -> support::Negative<TokenGetRequest> {
+    let base = serde_json::json!(
+        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
+    );
+    support::Rejects::<TokenGetRequest>::over(base)
+        .negative(
+            "grant_type",
+            "required",
+            &[support::set("/grant_type", serde_json::json!(""))],
+        )
 }
 
 ///token.stable — example `normal` (official 获取稳定版接口调用凭据 page (代码示例 不强制刷新获取Token, 请求示例 and 返回示例)).
@@ -131,54 +114,37 @@ fn stable_force_refresh() -> support::Case<TokenStableRequest> {
     }
 }
 
-fn stable_rejects_grant_type_required() -> support::Negative<TokenStableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "", "secret" : "APPSECRET" }
-            ),
-        ),
-        field: "grant_type",
-        rule: "required",
-    }
+///token.stable: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn stable_rejects_each_broken_rule() {
+    let base = serde_json::json!(
+        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
+    );
+    support::Rejects::<TokenStableRequest>::over(base)
+        .row(
+            "grant_type",
+            "required",
+            &[support::set("/grant_type", serde_json::json!(""))],
+        )
+        .row(
+            "grant_type",
+            "one_of",
+            &[support::set("/grant_type", serde_json::json!("NOT_ALLOWED"))],
+        )
+        .row("appid", "required", &[support::set("/appid", serde_json::json!(""))])
+        .row("secret", "required", &[support::set("/secret", serde_json::json!(""))]);
 }
 
-fn stable_rejects_grant_type_one_of() -> support::Negative<TokenStableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "NOT_ALLOWED", "secret" : "APPSECRET"
-                }
-            ),
-        ),
-        field: "grant_type",
-        rule: "one_of",
-    }
-}
-
-fn stable_rejects_appid_required() -> support::Negative<TokenStableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "", "grant_type" : "client_credential", "secret" :
-                "APPSECRET" }
-            ),
-        ),
-        field: "appid",
-        rule: "required",
-    }
-}
-
-fn stable_rejects_secret_required() -> support::Negative<TokenStableRequest> {
-    support::Negative {
-        request: support::request(
-            serde_json::json!(
-                { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "" }
-            ),
-        ),
-        field: "secret",
-        rule: "required",
-    }
+fn stable_is_not_sent() -> support::Negative<TokenStableRequest> {
+    let base = serde_json::json!(
+        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
+    );
+    support::Rejects::<TokenStableRequest>::over(base)
+        .negative(
+            "grant_type",
+            "required",
+            &[support::set("/grant_type", serde_json::json!(""))],
+        )
 }
 
 ///token.card_ticket — example `official` (official JS-SDK说明文档 (附录 获取api_ticket, 卡券 type=wx_card, 返回数据示例)).
@@ -218,32 +184,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn get_rejects_grant_type_required() {
-        let case = super::get_rejects_grant_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_grant_type_one_of() {
-        let case = super::get_rejects_grant_type_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_appid_required() {
-        let case = super::get_rejects_appid_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().get(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn get_rejects_secret_required() {
-        let case = super::get_rejects_secret_required();
+    async fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().token().get(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -266,32 +208,8 @@ mod async_client {
     }
 
     #[tokio::test]
-    async fn stable_rejects_grant_type_required() {
-        let case = super::stable_rejects_grant_type_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().stable(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn stable_rejects_grant_type_one_of() {
-        let case = super::stable_rejects_grant_type_one_of();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().stable(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn stable_rejects_appid_required() {
-        let case = super::stable_rejects_appid_required();
-        let mock = support::Mock::silent().await;
-        let result = mock.client().token().stable(&case.request).await;
-        mock.check_rejected(result, &case).await;
-    }
-
-    #[tokio::test]
-    async fn stable_rejects_secret_required() {
-        let case = super::stable_rejects_secret_required();
+    async fn stable_is_not_sent() {
+        let case = super::stable_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().token().stable(&case.request).await;
         mock.check_rejected(result, &case).await;
@@ -326,32 +244,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn get_rejects_grant_type_required() {
-        let case = super::get_rejects_grant_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_grant_type_one_of() {
-        let case = super::get_rejects_grant_type_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_appid_required() {
-        let case = super::get_rejects_appid_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().get(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn get_rejects_secret_required() {
-        let case = super::get_rejects_secret_required();
+    fn get_is_not_sent() {
+        let case = super::get_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().token().get(&case.request);
         mock.check_rejected(result, &case);
@@ -374,32 +268,8 @@ mod blocking_client {
     }
 
     #[test]
-    fn stable_rejects_grant_type_required() {
-        let case = super::stable_rejects_grant_type_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().stable(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn stable_rejects_grant_type_one_of() {
-        let case = super::stable_rejects_grant_type_one_of();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().stable(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn stable_rejects_appid_required() {
-        let case = super::stable_rejects_appid_required();
-        let mock = support::BlockingMock::silent();
-        let result = mock.client().token().stable(&case.request);
-        mock.check_rejected(result, &case);
-    }
-
-    #[test]
-    fn stable_rejects_secret_required() {
-        let case = super::stable_rejects_secret_required();
+    fn stable_is_not_sent() {
+        let case = super::stable_is_not_sent();
         let mock = support::BlockingMock::silent();
         let result = mock.client().token().stable(&case.request);
         mock.check_rejected(result, &case);

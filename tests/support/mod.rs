@@ -47,22 +47,104 @@ pub struct Negative<R> {
     pub rule: &'static str,
 }
 
-/// Decodes a request from JSON (negative cases are written as JSON).
-pub fn request<R: DeserializeOwned>(json: Value) -> R {
-    serde_json::from_value(json).expect("negative cases are well-typed JSON")
+/// One edit of a documented example: a value set at a JSON pointer, or a key removed.
+pub enum Patch {
+    Set(&'static str, Value),
+    Remove(&'static str),
 }
 
-/// Sets the date at `pointer` to today in China (for the `before_today` rule).
-pub fn set_today(mut json: Value, pointer: &str) -> Value {
-    let today = wechat_card::validate::china_today().to_string();
-    *json.pointer_mut(pointer).expect("the pointer exists") = Value::from(today);
-    json
+pub fn set(pointer: &'static str, value: Value) -> Patch {
+    Patch::Set(pointer, value)
 }
 
-/// Puts a text of `len` bytes at `pointer` (a file over its size limit).
-pub fn set_bytes(mut json: Value, pointer: &str, len: usize) -> Value {
-    *json.pointer_mut(pointer).expect("the pointer exists") = Value::from("a".repeat(len));
-    json
+pub fn remove(pointer: &'static str) -> Patch {
+    Patch::Remove(pointer)
+}
+
+/// Today in China, as a `YYYY-MM-DD` value (for the `before_today` rule).
+pub fn today() -> Value {
+    Value::from(wechat_card::validate::china_today().to_string())
+}
+
+fn apply(doc: &mut Value, patch: &Patch) {
+    let pointer = match patch {
+        Patch::Set(p, _) | Patch::Remove(p) => *p,
+    };
+    let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+    let key = key.replace("~1", "/").replace("~0", "~");
+    let parent = doc.pointer_mut(parent).expect("the parent exists");
+    match (parent, patch) {
+        (Value::Object(map), Patch::Set(_, value)) => {
+            map.insert(key, value.clone());
+        }
+        (Value::Object(map), Patch::Remove(_)) => {
+            map.remove(&key);
+        }
+        (Value::Array(items), Patch::Set(_, value)) => {
+            items[key.parse::<usize>().expect("an index")] = value.clone();
+        }
+        (other, _) => panic!("cannot patch {pointer} inside {other}"),
+    }
+}
+
+/// Negative cases as rows over one documented example (as smithy-rs parameterises
+/// malformed requests): each row breaks one rule, and validation must refuse the
+/// request naming the field and the rule. The clients run this same validation
+/// before anything is sent; `*_is_not_sent` checks that once per endpoint and flavour.
+pub struct Rejects<R> {
+    base: Value,
+    today: time::Date,
+    request: std::marker::PhantomData<R>,
+}
+
+impl<R: DeserializeOwned + wechat_card::validate::Validate> Rejects<R> {
+    pub fn over(base: Value) -> Self {
+        Rejects {
+            base,
+            today: wechat_card::validate::china_today(),
+            request: std::marker::PhantomData,
+        }
+    }
+
+    fn build(&self, field: &str, rule: &str, patches: &[Patch]) -> R {
+        let mut doc = self.base.clone();
+        for patch in patches {
+            apply(&mut doc, patch);
+        }
+        serde_json::from_value(doc)
+            .unwrap_or_else(|e| panic!("`{field}` {rule}: the case is well-typed JSON: {e}"))
+    }
+
+    /// The request with `patches` must break `rule` at `field`.
+    pub fn row(self, field: &'static str, rule: &'static str, patches: &[Patch]) -> Self {
+        let request = self.build(field, rule, patches);
+        let Err(violations) = request.check(self.today) else {
+            panic!("`{field}` {rule}: the request was accepted");
+        };
+        let named = violations
+            .iter()
+            .find(|v| v.field == field && v.rule.name() == rule)
+            .unwrap_or_else(|| panic!("expected `{field}` {rule} among: {violations:?}"));
+        assert!(
+            named.to_string().contains(field),
+            "the message must name the field: {named}"
+        );
+        self
+    }
+
+    /// The request with `patches`, for a client-level test.
+    pub fn negative(
+        self,
+        field: &'static str,
+        rule: &'static str,
+        patches: &[Patch],
+    ) -> Negative<R> {
+        Negative {
+            request: self.build(field, rule, patches),
+            field,
+            rule,
+        }
+    }
 }
 
 fn config(server: &MockServer) -> Config {

@@ -182,6 +182,54 @@ fn diff(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Value)>
     }
 }
 
+/// The edits that turn the base example into a negative case, as `support::set` /
+/// `support::remove` calls; a value only known at run time last.
+fn patches(base: &Value, n: &Negative) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    edits(base, &n.request, "", &mut out);
+    let mut out: Vec<TokenStream> = out
+        .into_iter()
+        .map(|(pointer, value)| match value {
+            Some(v) => {
+                let v = value_expr(&v);
+                quote!(support::set(#pointer, #v))
+            }
+            None => quote!(support::remove(#pointer)),
+        })
+        .collect();
+    match &n.runtime {
+        Some((pointer, Runtime::Today)) => {
+            out.push(quote!(support::set(#pointer, support::today())))
+        }
+        Some((pointer, Runtime::Bytes(len))) => {
+            out.push(quote!(support::set(#pointer, serde_json::Value::from("a".repeat(#len)))))
+        }
+        None => {}
+    }
+    out
+}
+
+/// Like [`diff`], with the keys `new` lacks as removals (`None`).
+fn edits(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Option<Value>)>) {
+    match (base, new) {
+        (Value::Object(b), Value::Object(n)) => {
+            for k in b.keys().filter(|k| !n.contains_key(*k)) {
+                out.push((pointer_join(pointer, k), None));
+            }
+            for (k, v) in n {
+                let at = pointer_join(pointer, k);
+                match b.get(k) {
+                    Some(old) if old == v => {}
+                    Some(old) => edits(old, v, &at, out),
+                    None => out.push((at, Some(v.clone()))),
+                }
+            }
+        }
+        _ if base != new => out.push((pointer.to_owned(), Some(new.clone()))),
+        _ => {}
+    }
+}
+
 /// A JSON value as Rust: long runs of one character as `repeat`, the rest as `json!`.
 fn value_expr(v: &Value) -> TokenStream {
     if let Value::String(s) = v {
@@ -318,22 +366,37 @@ fn group(api: &Api, g: &Group) -> TokenStream {
             });
         }
         cases.extend(edge_tests(api, e));
-        for n in negatives(api, e) {
-            let case = format_ident!("{}", n.name);
-            let body = values::json(&n.request);
-            let body = match &n.runtime {
-                Some((pointer, Runtime::Today)) => {
-                    quote!(support::set_today(serde_json::json!(#body), #pointer))
+        let negatives = negatives(api, e);
+        if let Some(first) = negatives.first() {
+            let base = &e.examples[0].request;
+            let rows = negatives.iter().map(|n| {
+                let (field, rule) = (&n.field, n.rule);
+                let patches = patches(base, n);
+                quote!(.row(#field, #rule, &[#(#patches),*]))
+            });
+            let name = format_ident!("{}_rejects_each_broken_rule", e.id);
+            let doc = format!(
+                "{}: each rule of the request, broken once over the first example, is refused \
+                 naming the field and the rule.",
+                e.full_id()
+            );
+            let base_json = values::json(base);
+            cases.push(quote! {
+                #[doc = #doc]
+                #[test]
+                fn #name() {
+                    let base = serde_json::json!(#base_json);
+                    support::Rejects::<#request_ty>::over(base) #(#rows)*;
                 }
-                Some((pointer, Runtime::Bytes(n))) => {
-                    quote!(support::set_bytes(serde_json::json!(#body), #pointer, #n))
-                }
-                None => quote!(serde_json::json!(#body)),
-            };
-            let (field, rule) = (&n.field, n.rule);
+            });
+            // Through each client once: refused before anything is sent.
+            let case = format_ident!("{}_is_not_sent", e.id);
+            let (field, rule) = (&first.field, first.rule);
+            let patches = patches(base, first);
             cases.push(quote! {
                 fn #case() -> support::Negative<#request_ty> {
-                    support::Negative { request: support::request(#body), field: #field, rule: #rule }
+                    let base = serde_json::json!(#base_json);
+                    support::Rejects::<#request_ty>::over(base).negative(#field, #rule, &[#(#patches),*])
                 }
             });
             tests_async.push(quote! {
