@@ -219,6 +219,86 @@ impl<T: Lenient> Lenient for Vec<T> {
     }
 }
 
+/// How a generated struct whose fields are all `Option`s is read from a JSON object:
+/// it starts empty (`Default`) and takes each described key as it comes; the loop is
+/// [`deserialize_object`], shared by all of them.
+pub trait Fields: Default {
+    /// The struct's name, for messages.
+    const NAME: &'static str;
+    /// Reads the value of `key` into its field; `false` for a key the spec does not
+    /// describe (it goes to `extra`).
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+    /// Takes the keys the spec does not describe.
+    fn finish(&mut self, extra: Map<String, Value>);
+}
+
+/// A key of an object: borrowed from the input when it can be (no allocation for a
+/// described key), owned when it had escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads any [`Fields`] struct from a JSON object, in one pass.
+pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Fields> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a {} object", T::NAME)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut value = T::default();
+            let mut extra = Map::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                match key {
+                    Key::Borrowed(k) => {
+                        if !value.read(k, &mut map)? {
+                            extra.insert(k.to_owned(), map.next_value()?);
+                        }
+                    }
+                    Key::Owned(k) => {
+                        if !value.read(&k, &mut map)? {
+                            extra.insert(k, map.next_value()?);
+                        }
+                    }
+                }
+            }
+            value.finish(extra);
+            Ok(value)
+        }
+    }
+    deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+}
+
 /// Reads a field's value (see [`Lenient`]) into its slot, refusing a second
 /// occurrence of its key: which of the two was meant cannot be known.
 pub fn read_once<'de, A: de::MapAccess<'de>, T: Lenient>(

@@ -12,7 +12,7 @@ use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicColorsRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -27,12 +27,6 @@ impl BasicColorsRequest {
         Self {
             extra: serde_json::Map::new(),
         }
-    }
-}
-
-impl Default for BasicColorsRequest {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -54,52 +48,31 @@ impl Object for BasicColorsRequest {
 }
 
 impl crate::model::Lenient for BasicColorsRequest {}
+impl crate::model::Fields for BasicColorsRequest {
+    const NAME: &'static str = "BasicColorsRequest";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicColorsRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicColorsRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicColorsRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicColorsRequest, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicColorsRequest { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicColorsResponse {
     /// 颜色列表。
@@ -142,63 +115,35 @@ impl crate::response::Response for BasicColorsResponse {
     }
 }
 
+impl crate::model::Fields for BasicColorsResponse {
+    const NAME: &'static str = "BasicColorsResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "colors" => crate::model::read_once(map, &mut self.colors, "colors")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicColorsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Colors,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "colors" => Key::Colors,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicColorsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicColorsResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicColorsResponse, A::Error> {
-                let mut v_colors: Option<Vec<CardColor>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Colors => {
-                            crate::model::read_once(&mut map, &mut v_colors, "colors")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicColorsResponse {
-                    colors: v_colors,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `CardColor`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
@@ -235,65 +180,31 @@ impl Object for CardColor {
 }
 
 impl crate::model::Lenient for CardColor {}
+impl crate::model::Fields for CardColor {
+    const NAME: &'static str = "CardColor";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CardColor {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Name,
-            Value,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name" => Key::Name,
-                    "value" => Key::Value,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardColor;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardColor object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardColor, A::Error> {
-                let mut v_name: Option<String> = None;
-                let mut v_value: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Value => {
-                            crate::model::read_once(&mut map, &mut v_value, "value")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardColor {
-                    name: v_name,
-                    value: v_value,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -312,7 +223,7 @@ impl Endpoint for BasicColorsRequest {
 }
 
 /// The request of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicCategoriesRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -327,12 +238,6 @@ impl BasicCategoriesRequest {
         Self {
             extra: serde_json::Map::new(),
         }
-    }
-}
-
-impl Default for BasicCategoriesRequest {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -354,52 +259,31 @@ impl Object for BasicCategoriesRequest {
 }
 
 impl crate::model::Lenient for BasicCategoriesRequest {}
+impl crate::model::Fields for BasicCategoriesRequest {
+    const NAME: &'static str = "BasicCategoriesRequest";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicCategoriesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicCategoriesRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicCategoriesRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicCategoriesRequest, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicCategoriesRequest { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
@@ -442,67 +326,35 @@ impl crate::response::Response for BasicCategoriesResponse {
     }
 }
 
+impl crate::model::Fields for BasicCategoriesResponse {
+    const NAME: &'static str = "BasicCategoriesResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => crate::model::read_once(map, &mut self.category, "category")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicCategoriesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Category,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "category" => Key::Category,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicCategoriesResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicCategoriesResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicCategoriesResponse, A::Error> {
-                let mut v_category: Option<Vec<ApplyCategory>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Category => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_category,
-                                "category",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicCategoriesResponse {
-                    category: v_category,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `ApplyCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplyCategory {
     /// 一级类目id。
@@ -556,89 +408,51 @@ impl Object for ApplyCategory {
 }
 
 impl crate::model::Lenient for ApplyCategory {}
+impl crate::model::Fields for ApplyCategory {
+    const NAME: &'static str = "ApplyCategory";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "primary_category_id" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.primary_category_id,
+                    "primary_category_id",
+                )?
+            }
+            "category_name" => {
+                crate::model::read_once(map, &mut self.category_name, "category_name")?
+            }
+            "secondary_category" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.secondary_category,
+                    "secondary_category",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ApplyCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            PrimaryCategoryId,
-            CategoryName,
-            SecondaryCategory,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "primary_category_id" => Key::PrimaryCategoryId,
-                    "category_name" => Key::CategoryName,
-                    "secondary_category" => Key::SecondaryCategory,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ApplyCategory;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ApplyCategory object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ApplyCategory, A::Error> {
-                let mut v_primary_category_id: Option<i64> = None;
-                let mut v_category_name: Option<String> = None;
-                let mut v_secondary_category: Option<Vec<ApplySubCategory>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::PrimaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_primary_category_id,
-                                "primary_category_id",
-                            )?
-                        }
-                        Key::CategoryName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_category_name,
-                                "category_name",
-                            )?
-                        }
-                        Key::SecondaryCategory => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_secondary_category,
-                                "secondary_category",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ApplyCategory {
-                    primary_category_id: v_primary_category_id,
-                    category_name: v_category_name,
-                    secondary_category: v_secondary_category,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `ApplySubCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplySubCategory {
     /// 二级类目id。
@@ -694,106 +508,60 @@ impl Object for ApplySubCategory {
 }
 
 impl crate::model::Lenient for ApplySubCategory {}
+impl crate::model::Fields for ApplySubCategory {
+    const NAME: &'static str = "ApplySubCategory";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "secondary_category_id" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.secondary_category_id,
+                    "secondary_category_id",
+                )?
+            }
+            "category_name" => {
+                crate::model::read_once(map, &mut self.category_name, "category_name")?
+            }
+            "need_qualification_stuffs" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.need_qualification_stuffs,
+                    "need_qualification_stuffs",
+                )?
+            }
+            "can_choose_prepaid_card" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.can_choose_prepaid_card,
+                    "can_choose_prepaid_card",
+                )?
+            }
+            "can_choose_payment_card" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.can_choose_payment_card,
+                    "can_choose_payment_card",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ApplySubCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            SecondaryCategoryId,
-            CategoryName,
-            NeedQualificationStuffs,
-            CanChoosePrepaidCard,
-            CanChoosePaymentCard,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "secondary_category_id" => Key::SecondaryCategoryId,
-                    "category_name" => Key::CategoryName,
-                    "need_qualification_stuffs" => Key::NeedQualificationStuffs,
-                    "can_choose_prepaid_card" => Key::CanChoosePrepaidCard,
-                    "can_choose_payment_card" => Key::CanChoosePaymentCard,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ApplySubCategory;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ApplySubCategory object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ApplySubCategory, A::Error> {
-                let mut v_secondary_category_id: Option<i64> = None;
-                let mut v_category_name: Option<String> = None;
-                let mut v_need_qualification_stuffs: Option<Vec<String>> = None;
-                let mut v_can_choose_prepaid_card: Option<i64> = None;
-                let mut v_can_choose_payment_card: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::SecondaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_secondary_category_id,
-                                "secondary_category_id",
-                            )?
-                        }
-                        Key::CategoryName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_category_name,
-                                "category_name",
-                            )?
-                        }
-                        Key::NeedQualificationStuffs => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_need_qualification_stuffs,
-                                "need_qualification_stuffs",
-                            )?
-                        }
-                        Key::CanChoosePrepaidCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_choose_prepaid_card,
-                                "can_choose_prepaid_card",
-                            )?
-                        }
-                        Key::CanChoosePaymentCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_choose_payment_card,
-                                "can_choose_payment_card",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ApplySubCategory {
-                    secondary_category_id: v_secondary_category_id,
-                    category_name: v_category_name,
-                    need_qualification_stuffs: v_need_qualification_stuffs,
-                    can_choose_prepaid_card: v_can_choose_prepaid_card,
-                    can_choose_payment_card: v_can_choose_payment_card,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -918,7 +686,7 @@ impl<'de> Deserialize<'de> for BasicUploadImageRequest {
 }
 
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。
@@ -959,56 +727,30 @@ impl crate::response::Response for BasicUploadImageResponse {
     }
 }
 
+impl crate::model::Fields for BasicUploadImageResponse {
+    const NAME: &'static str = "BasicUploadImageResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicUploadImageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Url,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "url" => Key::Url,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicUploadImageResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicUploadImageResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicUploadImageResponse, A::Error> {
-                let mut v_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicUploadImageResponse {
-                    url: v_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

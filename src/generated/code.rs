@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for CodeGetRequest {
 }
 
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
@@ -228,103 +228,49 @@ impl crate::response::Response for CodeGetResponse {
     }
 }
 
+impl crate::model::Fields for CodeGetResponse {
+    const NAME: &'static str = "CodeGetResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => crate::model::read_once(map, &mut self.card, "card")?,
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "can_consume" => {
+                crate::model::read_once(map, &mut self.can_consume, "can_consume")?
+            }
+            "user_card_status" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.user_card_status,
+                    "user_card_status",
+                )?
+            }
+            "outer_str" => {
+                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Card,
-            Openid,
-            CanConsume,
-            UserCardStatus,
-            OuterStr,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card" => Key::Card,
-                    "openid" => Key::Openid,
-                    "can_consume" => Key::CanConsume,
-                    "user_card_status" => Key::UserCardStatus,
-                    "outer_str" => Key::OuterStr,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeGetResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeGetResponse, A::Error> {
-                let mut v_card: Option<Box<CodeCard>> = None;
-                let mut v_openid: Option<String> = None;
-                let mut v_can_consume: Option<bool> = None;
-                let mut v_user_card_status: Option<UserCardStatus> = None;
-                let mut v_outer_str: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Card => {
-                            crate::model::read_once(&mut map, &mut v_card, "card")?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::CanConsume => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_consume,
-                                "can_consume",
-                            )?
-                        }
-                        Key::UserCardStatus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_user_card_status,
-                                "user_card_status",
-                            )?
-                        }
-                        Key::OuterStr => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_outer_str,
-                                "outer_str",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeGetResponse {
-                    card: v_card,
-                    openid: v_openid,
-                    can_consume: v_can_consume,
-                    user_card_status: v_user_card_status,
-                    outer_str: v_outer_str,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The card the code belongs to and the code's validity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeCard {
     /// 卡券ID
@@ -361,80 +307,34 @@ impl Object for CodeCard {
 }
 
 impl crate::model::Lenient for CodeCard {}
+impl crate::model::Fields for CodeCard {
+    const NAME: &'static str = "CodeCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "begin_time" => {
+                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+            }
+            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            BeginTime,
-            EndTime,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "begin_time" => Key::BeginTime,
-                    "end_time" => Key::EndTime,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeCard, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_begin_time: Option<i64> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::BeginTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_time,
-                                "begin_time",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeCard {
-                    card_id: v_card_id,
-                    begin_time: v_begin_time,
-                    end_time: v_end_time,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -584,7 +484,7 @@ impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
 }
 
 /// The reply of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
@@ -630,78 +530,40 @@ impl crate::response::Response for CodeListUserCardsResponse {
     }
 }
 
+impl crate::model::Fields for CodeListUserCardsResponse {
+    const NAME: &'static str = "CodeListUserCardsResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_list" => {
+                crate::model::read_once(map, &mut self.card_list, "card_list")?
+            }
+            "has_share_card" => {
+                crate::model::read_once(map, &mut self.has_share_card, "has_share_card")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardList,
-            HasShareCard,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_list" => Key::CardList,
-                    "has_share_card" => Key::HasShareCard,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeListUserCardsResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeListUserCardsResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeListUserCardsResponse, A::Error> {
-                let mut v_card_list: Option<Vec<UserCard>> = None;
-                let mut v_has_share_card: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_list,
-                                "card_list",
-                            )?
-                        }
-                        Key::HasShareCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_has_share_card,
-                                "has_share_card",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeListUserCardsResponse {
-                    card_list: v_card_list,
-                    has_share_card: v_has_share_card,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `UserCard`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UserCard {
     /// the code the user holds
@@ -738,65 +600,31 @@ impl Object for UserCard {
 }
 
 impl crate::model::Lenient for UserCard {}
+impl crate::model::Fields for UserCard {
+    const NAME: &'static str = "UserCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for UserCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = UserCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a UserCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserCard, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(UserCard {
-                    code: v_code,
-                    card_id: v_card_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -965,7 +793,7 @@ impl<'de> Deserialize<'de> for CodeUpdateRequest {
 }
 
 /// The reply of `code.update`: 更改Code — replace a custom code after the card was gifted
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUpdateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -997,47 +825,26 @@ impl crate::response::Response for CodeUpdateResponse {
     }
 }
 
+impl crate::model::Fields for CodeUpdateResponse {
+    const NAME: &'static str = "CodeUpdateResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeUpdateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeUpdateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeUpdateResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeUpdateResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeUpdateResponse { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1205,7 +1012,7 @@ impl<'de> Deserialize<'de> for CodeUnavailableRequest {
 }
 
 /// The reply of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeUnavailableResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -1237,47 +1044,26 @@ impl crate::response::Response for CodeUnavailableResponse {
     }
 }
 
+impl crate::model::Fields for CodeUnavailableResponse {
+    const NAME: &'static str = "CodeUnavailableResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeUnavailableResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeUnavailableResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeUnavailableResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeUnavailableResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeUnavailableResponse { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1428,7 +1214,7 @@ impl<'de> Deserialize<'de> for CodeConsumeRequest {
 }
 
 /// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
@@ -1477,70 +1263,36 @@ impl crate::response::Response for CodeConsumeResponse {
     }
 }
 
+impl crate::model::Fields for CodeConsumeResponse {
+    const NAME: &'static str = "CodeConsumeResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => crate::model::read_once(map, &mut self.card, "card")?,
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeConsumeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Card,
-            Openid,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card" => Key::Card,
-                    "openid" => Key::Openid,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeConsumeResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeConsumeResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeConsumeResponse, A::Error> {
-                let mut v_card: Option<Box<ConsumedCard>> = None;
-                let mut v_openid: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Card => {
-                            crate::model::read_once(&mut map, &mut v_card, "card")?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeConsumeResponse {
-                    card: v_card,
-                    openid: v_openid,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The card the code belonged to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ConsumedCard {
     /// 卡券ID
@@ -1571,58 +1323,30 @@ impl Object for ConsumedCard {
 }
 
 impl crate::model::Lenient for ConsumedCard {}
+impl crate::model::Fields for ConsumedCard {
+    const NAME: &'static str = "ConsumedCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ConsumedCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ConsumedCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ConsumedCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConsumedCard, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ConsumedCard {
-                    card_id: v_card_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1754,7 +1478,7 @@ impl<'de> Deserialize<'de> for CodeDecryptRequest {
 }
 
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码
@@ -1795,58 +1519,30 @@ impl crate::response::Response for CodeDecryptResponse {
     }
 }
 
+impl crate::model::Fields for CodeDecryptResponse {
+    const NAME: &'static str = "CodeDecryptResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeDecryptResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeDecryptResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeDecryptResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeDecryptResponse, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeDecryptResponse {
-                    code: v_code,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2022,7 +1718,7 @@ impl<'de> Deserialize<'de> for CodeMarkRequest {
 }
 
 /// The reply of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeMarkResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -2054,47 +1750,26 @@ impl crate::response::Response for CodeMarkResponse {
     }
 }
 
+impl crate::model::Fields for CodeMarkResponse {
+    const NAME: &'static str = "CodeMarkResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeMarkResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeMarkResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeMarkResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeMarkResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeMarkResponse { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

@@ -182,7 +182,7 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
 }
 
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
@@ -225,63 +225,35 @@ impl crate::response::Response for DatacubeBizInfoResponse {
     }
 }
 
+impl crate::model::Fields for DatacubeBizInfoResponse {
+    const NAME: &'static str = "DatacubeBizInfoResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            List,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "list" => Key::List,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeBizInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeBizInfoResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeBizInfoResponse, A::Error> {
-                let mut v_list: Option<Vec<BizInfoRow>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::List => {
-                            crate::model::read_once(&mut map, &mut v_list, "list")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeBizInfoResponse {
-                    list: v_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `BizInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BizInfoRow {
     /// 日期信息
@@ -342,172 +314,58 @@ impl Object for BizInfoRow {
 }
 
 impl crate::model::Lenient for BizInfoRow {}
+impl crate::model::Fields for BizInfoRow {
+    const NAME: &'static str = "BizInfoRow";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
+            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_user" => {
+                crate::model::read_once(map, &mut self.view_user, "view_user")?
+            }
+            "receive_cnt" => {
+                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+            }
+            "receive_user" => {
+                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+            }
+            "verify_cnt" => {
+                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+            }
+            "verify_user" => {
+                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+            }
+            "given_cnt" => {
+                crate::model::read_once(map, &mut self.given_cnt, "given_cnt")?
+            }
+            "given_user" => {
+                crate::model::read_once(map, &mut self.given_user, "given_user")?
+            }
+            "expire_cnt" => {
+                crate::model::read_once(map, &mut self.expire_cnt, "expire_cnt")?
+            }
+            "expire_user" => {
+                crate::model::read_once(map, &mut self.expire_user, "expire_user")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BizInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RefDate,
-            ViewCnt,
-            ViewUser,
-            ReceiveCnt,
-            ReceiveUser,
-            VerifyCnt,
-            VerifyUser,
-            GivenCnt,
-            GivenUser,
-            ExpireCnt,
-            ExpireUser,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ref_date" => Key::RefDate,
-                    "view_cnt" => Key::ViewCnt,
-                    "view_user" => Key::ViewUser,
-                    "receive_cnt" => Key::ReceiveCnt,
-                    "receive_user" => Key::ReceiveUser,
-                    "verify_cnt" => Key::VerifyCnt,
-                    "verify_user" => Key::VerifyUser,
-                    "given_cnt" => Key::GivenCnt,
-                    "given_user" => Key::GivenUser,
-                    "expire_cnt" => Key::ExpireCnt,
-                    "expire_user" => Key::ExpireUser,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BizInfoRow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BizInfoRow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BizInfoRow, A::Error> {
-                let mut v_ref_date: Option<String> = None;
-                let mut v_view_cnt: Option<i64> = None;
-                let mut v_view_user: Option<i64> = None;
-                let mut v_receive_cnt: Option<i64> = None;
-                let mut v_receive_user: Option<i64> = None;
-                let mut v_verify_cnt: Option<i64> = None;
-                let mut v_verify_user: Option<i64> = None;
-                let mut v_given_cnt: Option<i64> = None;
-                let mut v_given_user: Option<i64> = None;
-                let mut v_expire_cnt: Option<i64> = None;
-                let mut v_expire_user: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RefDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ref_date,
-                                "ref_date",
-                            )?
-                        }
-                        Key::ViewCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_cnt,
-                                "view_cnt",
-                            )?
-                        }
-                        Key::ViewUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_user,
-                                "view_user",
-                            )?
-                        }
-                        Key::ReceiveCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_cnt,
-                                "receive_cnt",
-                            )?
-                        }
-                        Key::ReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_user,
-                                "receive_user",
-                            )?
-                        }
-                        Key::VerifyCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_cnt,
-                                "verify_cnt",
-                            )?
-                        }
-                        Key::VerifyUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_user,
-                                "verify_user",
-                            )?
-                        }
-                        Key::GivenCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_given_cnt,
-                                "given_cnt",
-                            )?
-                        }
-                        Key::GivenUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_given_user,
-                                "given_user",
-                            )?
-                        }
-                        Key::ExpireCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_cnt,
-                                "expire_cnt",
-                            )?
-                        }
-                        Key::ExpireUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_user,
-                                "expire_user",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BizInfoRow {
-                    ref_date: v_ref_date,
-                    view_cnt: v_view_cnt,
-                    view_user: v_view_user,
-                    receive_cnt: v_receive_cnt,
-                    receive_user: v_receive_user,
-                    verify_cnt: v_verify_cnt,
-                    verify_user: v_verify_user,
-                    given_cnt: v_given_cnt,
-                    given_user: v_given_user,
-                    expire_cnt: v_expire_cnt,
-                    expire_user: v_expire_user,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -718,7 +576,7 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
 }
 
 /// The reply of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
@@ -761,63 +619,35 @@ impl crate::response::Response for DatacubeCardInfoResponse {
     }
 }
 
+impl crate::model::Fields for DatacubeCardInfoResponse {
+    const NAME: &'static str = "DatacubeCardInfoResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            List,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "list" => Key::List,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeCardInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeCardInfoResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeCardInfoResponse, A::Error> {
-                let mut v_list: Option<Vec<CardInfoRow>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::List => {
-                            crate::model::read_once(&mut map, &mut v_list, "list")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeCardInfoResponse {
-                    list: v_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `CardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardInfoRow {
     /// 日期信息
@@ -885,190 +715,62 @@ impl Object for CardInfoRow {
 }
 
 impl crate::model::Lenient for CardInfoRow {}
+impl crate::model::Fields for CardInfoRow {
+    const NAME: &'static str = "CardInfoRow";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_type" => {
+                crate::model::read_once(map, &mut self.card_type, "card_type")?
+            }
+            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_user" => {
+                crate::model::read_once(map, &mut self.view_user, "view_user")?
+            }
+            "receive_cnt" => {
+                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+            }
+            "receive_user" => {
+                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+            }
+            "verify_cnt" => {
+                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+            }
+            "verify_user" => {
+                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+            }
+            "given_cnt" => {
+                crate::model::read_once(map, &mut self.given_cnt, "given_cnt")?
+            }
+            "given_user" => {
+                crate::model::read_once(map, &mut self.given_user, "given_user")?
+            }
+            "expire_cnt" => {
+                crate::model::read_once(map, &mut self.expire_cnt, "expire_cnt")?
+            }
+            "expire_user" => {
+                crate::model::read_once(map, &mut self.expire_user, "expire_user")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CardInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RefDate,
-            CardId,
-            CardType,
-            ViewCnt,
-            ViewUser,
-            ReceiveCnt,
-            ReceiveUser,
-            VerifyCnt,
-            VerifyUser,
-            GivenCnt,
-            GivenUser,
-            ExpireCnt,
-            ExpireUser,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ref_date" => Key::RefDate,
-                    "card_id" => Key::CardId,
-                    "card_type" => Key::CardType,
-                    "view_cnt" => Key::ViewCnt,
-                    "view_user" => Key::ViewUser,
-                    "receive_cnt" => Key::ReceiveCnt,
-                    "receive_user" => Key::ReceiveUser,
-                    "verify_cnt" => Key::VerifyCnt,
-                    "verify_user" => Key::VerifyUser,
-                    "given_cnt" => Key::GivenCnt,
-                    "given_user" => Key::GivenUser,
-                    "expire_cnt" => Key::ExpireCnt,
-                    "expire_user" => Key::ExpireUser,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardInfoRow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardInfoRow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardInfoRow, A::Error> {
-                let mut v_ref_date: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_card_type: Option<DatacubeCardType> = None;
-                let mut v_view_cnt: Option<i64> = None;
-                let mut v_view_user: Option<i64> = None;
-                let mut v_receive_cnt: Option<i64> = None;
-                let mut v_receive_user: Option<i64> = None;
-                let mut v_verify_cnt: Option<i64> = None;
-                let mut v_verify_user: Option<i64> = None;
-                let mut v_given_cnt: Option<i64> = None;
-                let mut v_given_user: Option<i64> = None;
-                let mut v_expire_cnt: Option<i64> = None;
-                let mut v_expire_user: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RefDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ref_date,
-                                "ref_date",
-                            )?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::CardType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_type,
-                                "card_type",
-                            )?
-                        }
-                        Key::ViewCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_cnt,
-                                "view_cnt",
-                            )?
-                        }
-                        Key::ViewUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_user,
-                                "view_user",
-                            )?
-                        }
-                        Key::ReceiveCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_cnt,
-                                "receive_cnt",
-                            )?
-                        }
-                        Key::ReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_user,
-                                "receive_user",
-                            )?
-                        }
-                        Key::VerifyCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_cnt,
-                                "verify_cnt",
-                            )?
-                        }
-                        Key::VerifyUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_user,
-                                "verify_user",
-                            )?
-                        }
-                        Key::GivenCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_given_cnt,
-                                "given_cnt",
-                            )?
-                        }
-                        Key::GivenUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_given_user,
-                                "given_user",
-                            )?
-                        }
-                        Key::ExpireCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_cnt,
-                                "expire_cnt",
-                            )?
-                        }
-                        Key::ExpireUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_user,
-                                "expire_user",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardInfoRow {
-                    ref_date: v_ref_date,
-                    card_id: v_card_id,
-                    card_type: v_card_type,
-                    view_cnt: v_view_cnt,
-                    view_user: v_view_user,
-                    receive_cnt: v_receive_cnt,
-                    receive_user: v_receive_user,
-                    verify_cnt: v_verify_cnt,
-                    verify_user: v_verify_user,
-                    given_cnt: v_given_cnt,
-                    given_user: v_given_user,
-                    expire_cnt: v_expire_cnt,
-                    expire_user: v_expire_user,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1253,7 +955,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
 }
 
 /// The reply of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
@@ -1296,63 +998,35 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
     }
 }
 
+impl crate::model::Fields for DatacubeMemberCardInfoResponse {
+    const NAME: &'static str = "DatacubeMemberCardInfoResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            List,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "list" => Key::List,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeMemberCardInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeMemberCardInfoResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeMemberCardInfoResponse, A::Error> {
-                let mut v_list: Option<Vec<MemberCardInfoRow>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::List => {
-                            crate::model::read_once(&mut map, &mut v_list, "list")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeMemberCardInfoResponse {
-                    list: v_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `MemberCardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardInfoRow {
     /// 日期信息
@@ -1410,161 +1084,59 @@ impl Object for MemberCardInfoRow {
 }
 
 impl crate::model::Lenient for MemberCardInfoRow {}
+impl crate::model::Fields for MemberCardInfoRow {
+    const NAME: &'static str = "MemberCardInfoRow";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
+            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_user" => {
+                crate::model::read_once(map, &mut self.view_user, "view_user")?
+            }
+            "receive_cnt" => {
+                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+            }
+            "receive_user" => {
+                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+            }
+            "active_user" => {
+                crate::model::read_once(map, &mut self.active_user, "active_user")?
+            }
+            "verify_cnt" => {
+                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+            }
+            "verify_user" => {
+                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+            }
+            "total_user" => {
+                crate::model::read_once(map, &mut self.total_user, "total_user")?
+            }
+            "total_receive_user" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.total_receive_user,
+                    "total_receive_user",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardInfoRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RefDate,
-            ViewCnt,
-            ViewUser,
-            ReceiveCnt,
-            ReceiveUser,
-            ActiveUser,
-            VerifyCnt,
-            VerifyUser,
-            TotalUser,
-            TotalReceiveUser,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ref_date" => Key::RefDate,
-                    "view_cnt" => Key::ViewCnt,
-                    "view_user" => Key::ViewUser,
-                    "receive_cnt" => Key::ReceiveCnt,
-                    "receive_user" => Key::ReceiveUser,
-                    "active_user" => Key::ActiveUser,
-                    "verify_cnt" => Key::VerifyCnt,
-                    "verify_user" => Key::VerifyUser,
-                    "total_user" => Key::TotalUser,
-                    "total_receive_user" => Key::TotalReceiveUser,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardInfoRow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardInfoRow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardInfoRow, A::Error> {
-                let mut v_ref_date: Option<String> = None;
-                let mut v_view_cnt: Option<i64> = None;
-                let mut v_view_user: Option<i64> = None;
-                let mut v_receive_cnt: Option<i64> = None;
-                let mut v_receive_user: Option<i64> = None;
-                let mut v_active_user: Option<i64> = None;
-                let mut v_verify_cnt: Option<i64> = None;
-                let mut v_verify_user: Option<i64> = None;
-                let mut v_total_user: Option<i64> = None;
-                let mut v_total_receive_user: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RefDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ref_date,
-                                "ref_date",
-                            )?
-                        }
-                        Key::ViewCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_cnt,
-                                "view_cnt",
-                            )?
-                        }
-                        Key::ViewUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_user,
-                                "view_user",
-                            )?
-                        }
-                        Key::ReceiveCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_cnt,
-                                "receive_cnt",
-                            )?
-                        }
-                        Key::ReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_user,
-                                "receive_user",
-                            )?
-                        }
-                        Key::ActiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_active_user,
-                                "active_user",
-                            )?
-                        }
-                        Key::VerifyCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_cnt,
-                                "verify_cnt",
-                            )?
-                        }
-                        Key::VerifyUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_user,
-                                "verify_user",
-                            )?
-                        }
-                        Key::TotalUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_user,
-                                "total_user",
-                            )?
-                        }
-                        Key::TotalReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_receive_user,
-                                "total_receive_user",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardInfoRow {
-                    ref_date: v_ref_date,
-                    view_cnt: v_view_cnt,
-                    view_user: v_view_user,
-                    receive_cnt: v_receive_cnt,
-                    receive_user: v_receive_user,
-                    active_user: v_active_user,
-                    verify_cnt: v_verify_cnt,
-                    verify_user: v_verify_user,
-                    total_user: v_total_user,
-                    total_receive_user: v_total_receive_user,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1745,7 +1317,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
 }
 
 /// The reply of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
@@ -1788,63 +1360,35 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
     }
 }
 
+impl crate::model::Fields for DatacubeMemberCardDetailResponse {
+    const NAME: &'static str = "DatacubeMemberCardDetailResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            List,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "list" => Key::List,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeMemberCardDetailResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeMemberCardDetailResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeMemberCardDetailResponse, A::Error> {
-                let mut v_list: Option<Vec<MemberCardDetailRow>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::List => {
-                            crate::model::read_once(&mut map, &mut v_list, "list")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeMemberCardDetailResponse {
-                    list: v_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// `MemberCardDetailRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardDetailRow {
     /// 日期信息
@@ -1926,228 +1470,78 @@ impl Object for MemberCardDetailRow {
 }
 
 impl crate::model::Lenient for MemberCardDetailRow {}
+impl crate::model::Fields for MemberCardDetailRow {
+    const NAME: &'static str = "MemberCardDetailRow";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
+            "merchanttype" => {
+                crate::model::read_once(map, &mut self.merchanttype, "merchanttype")?
+            }
+            "cardid" => crate::model::read_once(map, &mut self.cardid, "cardid")?,
+            "submerchantid" => {
+                crate::model::read_once(map, &mut self.submerchantid, "submerchantid")?
+            }
+            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_user" => {
+                crate::model::read_once(map, &mut self.view_user, "view_user")?
+            }
+            "receive_cnt" => {
+                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+            }
+            "receive_user" => {
+                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+            }
+            "verify_cnt" => {
+                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+            }
+            "verify_user" => {
+                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+            }
+            "active_cnt" => {
+                crate::model::read_once(map, &mut self.active_cnt, "active_cnt")?
+            }
+            "active_user" => {
+                crate::model::read_once(map, &mut self.active_user, "active_user")?
+            }
+            "total_user" => {
+                crate::model::read_once(map, &mut self.total_user, "total_user")?
+            }
+            "total_receive_user" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.total_receive_user,
+                    "total_receive_user",
+                )?
+            }
+            "new_user" => crate::model::read_once(map, &mut self.new_user, "new_user")?,
+            "payOriginalFee" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.pay_original_fee,
+                    "payOriginalFee",
+                )?
+            }
+            "fee" => crate::model::read_once(map, &mut self.fee, "fee")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardDetailRow {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RefDate,
-            Merchanttype,
-            Cardid,
-            Submerchantid,
-            ViewCnt,
-            ViewUser,
-            ReceiveCnt,
-            ReceiveUser,
-            VerifyCnt,
-            VerifyUser,
-            ActiveCnt,
-            ActiveUser,
-            TotalUser,
-            TotalReceiveUser,
-            NewUser,
-            PayOriginalFee,
-            Fee,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ref_date" => Key::RefDate,
-                    "merchanttype" => Key::Merchanttype,
-                    "cardid" => Key::Cardid,
-                    "submerchantid" => Key::Submerchantid,
-                    "view_cnt" => Key::ViewCnt,
-                    "view_user" => Key::ViewUser,
-                    "receive_cnt" => Key::ReceiveCnt,
-                    "receive_user" => Key::ReceiveUser,
-                    "verify_cnt" => Key::VerifyCnt,
-                    "verify_user" => Key::VerifyUser,
-                    "active_cnt" => Key::ActiveCnt,
-                    "active_user" => Key::ActiveUser,
-                    "total_user" => Key::TotalUser,
-                    "total_receive_user" => Key::TotalReceiveUser,
-                    "new_user" => Key::NewUser,
-                    "payOriginalFee" => Key::PayOriginalFee,
-                    "fee" => Key::Fee,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardDetailRow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardDetailRow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardDetailRow, A::Error> {
-                let mut v_ref_date: Option<String> = None;
-                let mut v_merchanttype: Option<i64> = None;
-                let mut v_cardid: Option<String> = None;
-                let mut v_submerchantid: Option<i64> = None;
-                let mut v_view_cnt: Option<i64> = None;
-                let mut v_view_user: Option<i64> = None;
-                let mut v_receive_cnt: Option<i64> = None;
-                let mut v_receive_user: Option<i64> = None;
-                let mut v_verify_cnt: Option<i64> = None;
-                let mut v_verify_user: Option<i64> = None;
-                let mut v_active_cnt: Option<i64> = None;
-                let mut v_active_user: Option<i64> = None;
-                let mut v_total_user: Option<i64> = None;
-                let mut v_total_receive_user: Option<i64> = None;
-                let mut v_new_user: Option<i64> = None;
-                let mut v_pay_original_fee: Option<i64> = None;
-                let mut v_fee: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RefDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ref_date,
-                                "ref_date",
-                            )?
-                        }
-                        Key::Merchanttype => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_merchanttype,
-                                "merchanttype",
-                            )?
-                        }
-                        Key::Cardid => {
-                            crate::model::read_once(&mut map, &mut v_cardid, "cardid")?
-                        }
-                        Key::Submerchantid => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_submerchantid,
-                                "submerchantid",
-                            )?
-                        }
-                        Key::ViewCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_cnt,
-                                "view_cnt",
-                            )?
-                        }
-                        Key::ViewUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_view_user,
-                                "view_user",
-                            )?
-                        }
-                        Key::ReceiveCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_cnt,
-                                "receive_cnt",
-                            )?
-                        }
-                        Key::ReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_receive_user,
-                                "receive_user",
-                            )?
-                        }
-                        Key::VerifyCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_cnt,
-                                "verify_cnt",
-                            )?
-                        }
-                        Key::VerifyUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_verify_user,
-                                "verify_user",
-                            )?
-                        }
-                        Key::ActiveCnt => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_active_cnt,
-                                "active_cnt",
-                            )?
-                        }
-                        Key::ActiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_active_user,
-                                "active_user",
-                            )?
-                        }
-                        Key::TotalUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_user,
-                                "total_user",
-                            )?
-                        }
-                        Key::TotalReceiveUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_receive_user,
-                                "total_receive_user",
-                            )?
-                        }
-                        Key::NewUser => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_new_user,
-                                "new_user",
-                            )?
-                        }
-                        Key::PayOriginalFee => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_pay_original_fee,
-                                "payOriginalFee",
-                            )?
-                        }
-                        Key::Fee => crate::model::read_once(&mut map, &mut v_fee, "fee")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardDetailRow {
-                    ref_date: v_ref_date,
-                    merchanttype: v_merchanttype,
-                    cardid: v_cardid,
-                    submerchantid: v_submerchantid,
-                    view_cnt: v_view_cnt,
-                    view_user: v_view_user,
-                    receive_cnt: v_receive_cnt,
-                    receive_user: v_receive_user,
-                    verify_cnt: v_verify_cnt,
-                    verify_user: v_verify_user,
-                    active_cnt: v_active_cnt,
-                    active_user: v_active_user,
-                    total_user: v_total_user,
-                    total_receive_user: v_total_receive_user,
-                    new_user: v_new_user,
-                    pay_original_fee: v_pay_original_fee,
-                    fee: v_fee,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

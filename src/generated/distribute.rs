@@ -190,7 +190,7 @@ impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
 }
 
 /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeActionInfo {
     /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
@@ -228,12 +228,6 @@ impl QrcodeActionInfo {
     }
 }
 
-impl Default for QrcodeActionInfo {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for QrcodeActionInfo {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card {
@@ -268,74 +262,38 @@ impl Object for QrcodeActionInfo {
 }
 
 impl crate::model::Lenient for QrcodeActionInfo {}
+impl crate::model::Fields for QrcodeActionInfo {
+    const NAME: &'static str = "QrcodeActionInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => crate::model::read_once(map, &mut self.card, "card")?,
+            "multiple_card" => {
+                crate::model::read_once(map, &mut self.multiple_card, "multiple_card")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for QrcodeActionInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Card,
-            MultipleCard,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card" => Key::Card,
-                    "multiple_card" => Key::MultipleCard,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = QrcodeActionInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a QrcodeActionInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QrcodeActionInfo, A::Error> {
-                let mut v_card: Option<Box<QrcodeCard>> = None;
-                let mut v_multiple_card: Option<Box<QrcodeMultipleCard>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Card => {
-                            crate::model::read_once(&mut map, &mut v_card, "card")?
-                        }
-                        Key::MultipleCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_multiple_card,
-                                "multiple_card",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(QrcodeActionInfo {
-                    card: v_card,
-                    multiple_card: v_multiple_card,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeCard {
     /// 卡券ID。
@@ -427,12 +385,6 @@ impl QrcodeCard {
     }
 }
 
-impl Default for QrcodeCard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for QrcodeCard {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {
@@ -467,105 +419,39 @@ impl Object for QrcodeCard {
 }
 
 impl crate::model::Lenient for QrcodeCard {}
+impl crate::model::Fields for QrcodeCard {
+    const NAME: &'static str = "QrcodeCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "is_unique_code" => {
+                crate::model::read_once(map, &mut self.is_unique_code, "is_unique_code")?
+            }
+            "outer_id" => crate::model::read_once(map, &mut self.outer_id, "outer_id")?,
+            "outer_str" => {
+                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for QrcodeCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            Openid,
-            IsUniqueCode,
-            OuterId,
-            OuterStr,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    "openid" => Key::Openid,
-                    "is_unique_code" => Key::IsUniqueCode,
-                    "outer_id" => Key::OuterId,
-                    "outer_str" => Key::OuterStr,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = QrcodeCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a QrcodeCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QrcodeCard, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<String> = None;
-                let mut v_openid: Option<String> = None;
-                let mut v_is_unique_code: Option<bool> = None;
-                let mut v_outer_id: Option<i64> = None;
-                let mut v_outer_str: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::IsUniqueCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_unique_code,
-                                "is_unique_code",
-                            )?
-                        }
-                        Key::OuterId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_outer_id,
-                                "outer_id",
-                            )?
-                        }
-                        Key::OuterStr => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_outer_str,
-                                "outer_str",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(QrcodeCard {
-                    card_id: v_card_id,
-                    code: v_code,
-                    openid: v_openid,
-                    is_unique_code: v_is_unique_code,
-                    outer_id: v_outer_id,
-                    outer_str: v_outer_str,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -684,7 +570,7 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCard {
 }
 
 /// `QrcodeMultipleCardItem`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCardItem {
     /// 卡券ID。
@@ -742,12 +628,6 @@ impl QrcodeMultipleCardItem {
     }
 }
 
-impl Default for QrcodeMultipleCardItem {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for QrcodeMultipleCardItem {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {
@@ -775,81 +655,39 @@ impl Object for QrcodeMultipleCardItem {
 }
 
 impl crate::model::Lenient for QrcodeMultipleCardItem {}
+impl crate::model::Fields for QrcodeMultipleCardItem {
+    const NAME: &'static str = "QrcodeMultipleCardItem";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            "outer_str" => {
+                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            OuterStr,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    "outer_str" => Key::OuterStr,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = QrcodeMultipleCardItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a QrcodeMultipleCardItem object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QrcodeMultipleCardItem, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<String> = None;
-                let mut v_outer_str: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::OuterStr => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_outer_str,
-                                "outer_str",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(QrcodeMultipleCardItem {
-                    card_id: v_card_id,
-                    code: v_code,
-                    outer_str: v_outer_str,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
@@ -899,85 +737,41 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
     }
 }
 
+impl crate::model::Fields for DistributeCreateQrcodeResponse {
+    const NAME: &'static str = "DistributeCreateQrcodeResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ticket" => crate::model::read_once(map, &mut self.ticket, "ticket")?,
+            "expire_seconds" => {
+                crate::model::read_once(map, &mut self.expire_seconds, "expire_seconds")?
+            }
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "show_qrcode_url" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.show_qrcode_url,
+                    "show_qrcode_url",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCreateQrcodeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Ticket,
-            ExpireSeconds,
-            Url,
-            ShowQrcodeUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ticket" => Key::Ticket,
-                    "expire_seconds" => Key::ExpireSeconds,
-                    "url" => Key::Url,
-                    "show_qrcode_url" => Key::ShowQrcodeUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCreateQrcodeResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCreateQrcodeResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCreateQrcodeResponse, A::Error> {
-                let mut v_ticket: Option<String> = None;
-                let mut v_expire_seconds: Option<i64> = None;
-                let mut v_url: Option<String> = None;
-                let mut v_show_qrcode_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Ticket => {
-                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
-                        }
-                        Key::ExpireSeconds => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_seconds,
-                                "expire_seconds",
-                            )?
-                        }
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::ShowQrcodeUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_show_qrcode_url,
-                                "show_qrcode_url",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCreateQrcodeResponse {
-                    ticket: v_ticket,
-                    expire_seconds: v_expire_seconds,
-                    url: v_url,
-                    show_qrcode_url: v_show_qrcode_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1444,7 +1238,7 @@ impl<'de> Deserialize<'de> for LandingPageCard {
 }
 
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
@@ -1491,63 +1285,31 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
     }
 }
 
+impl crate::model::Fields for DistributeCreateLandingPageResponse {
+    const NAME: &'static str = "DistributeCreateLandingPageResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "page_id" => crate::model::read_once(map, &mut self.page_id, "page_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Url,
-            PageId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "url" => Key::Url,
-                    "page_id" => Key::PageId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCreateLandingPageResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCreateLandingPageResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCreateLandingPageResponse, A::Error> {
-                let mut v_url: Option<String> = None;
-                let mut v_page_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::PageId => {
-                            crate::model::read_once(&mut map, &mut v_page_id, "page_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCreateLandingPageResponse {
-                    url: v_url,
-                    page_id: v_page_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1566,7 +1328,7 @@ impl Endpoint for DistributeCreateLandingPageRequest {
 }
 
 /// The request of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlRequest {
     /// 卡券ID。
@@ -1598,12 +1360,6 @@ impl DistributeMpnewsHtmlRequest {
     }
 }
 
-impl Default for DistributeMpnewsHtmlRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for DistributeMpnewsHtmlRequest {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {
@@ -1627,63 +1383,35 @@ impl Object for DistributeMpnewsHtmlRequest {
 }
 
 impl crate::model::Lenient for DistributeMpnewsHtmlRequest {}
+impl crate::model::Fields for DistributeMpnewsHtmlRequest {
+    const NAME: &'static str = "DistributeMpnewsHtmlRequest";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeMpnewsHtmlRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeMpnewsHtmlRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeMpnewsHtmlRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeMpnewsHtmlRequest {
-                    card_id: v_card_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
@@ -1724,58 +1452,30 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
     }
 }
 
+impl crate::model::Fields for DistributeMpnewsHtmlResponse {
+    const NAME: &'static str = "DistributeMpnewsHtmlResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "content" => crate::model::read_once(map, &mut self.content, "content")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Content,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "content" => Key::Content,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeMpnewsHtmlResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeMpnewsHtmlResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeMpnewsHtmlResponse, A::Error> {
-                let mut v_content: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Content => {
-                            crate::model::read_once(&mut map, &mut v_content, "content")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeMpnewsHtmlResponse {
-                    content: v_content,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1924,7 +1624,7 @@ impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
 }
 
 /// The reply of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCodesResponse {
     /// 导入成功的code (the codes imported).
@@ -1969,84 +1669,38 @@ impl crate::response::Response for DistributeDepositCodesResponse {
     }
 }
 
+impl crate::model::Fields for DistributeDepositCodesResponse {
+    const NAME: &'static str = "DistributeDepositCodesResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "succ_code" => {
+                crate::model::read_once(map, &mut self.succ_code, "succ_code")?
+            }
+            "duplicate_code" => {
+                crate::model::read_once(map, &mut self.duplicate_code, "duplicate_code")?
+            }
+            "fail_code" => {
+                crate::model::read_once(map, &mut self.fail_code, "fail_code")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeDepositCodesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            SuccCode,
-            DuplicateCode,
-            FailCode,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "succ_code" => Key::SuccCode,
-                    "duplicate_code" => Key::DuplicateCode,
-                    "fail_code" => Key::FailCode,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeDepositCodesResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeDepositCodesResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeDepositCodesResponse, A::Error> {
-                let mut v_succ_code: Option<Vec<String>> = None;
-                let mut v_duplicate_code: Option<Vec<String>> = None;
-                let mut v_fail_code: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::SuccCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_succ_code,
-                                "succ_code",
-                            )?
-                        }
-                        Key::DuplicateCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_duplicate_code,
-                                "duplicate_code",
-                            )?
-                        }
-                        Key::FailCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_fail_code,
-                                "fail_code",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeDepositCodesResponse {
-                    succ_code: v_succ_code,
-                    duplicate_code: v_duplicate_code,
-                    fail_code: v_fail_code,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2168,7 +1822,7 @@ impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
 }
 
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。
@@ -2209,58 +1863,30 @@ impl crate::response::Response for DistributeDepositCountResponse {
     }
 }
 
+impl crate::model::Fields for DistributeDepositCountResponse {
+    const NAME: &'static str = "DistributeDepositCountResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => crate::model::read_once(map, &mut self.count, "count")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Count,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "count" => Key::Count,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeDepositCountResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeDepositCountResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeDepositCountResponse, A::Error> {
-                let mut v_count: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Count => {
-                            crate::model::read_once(&mut map, &mut v_count, "count")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeDepositCountResponse {
-                    count: v_count,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2409,7 +2035,7 @@ impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
 }
 
 /// The reply of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCheckCodesResponse {
     /// 已经成功存入的code。
@@ -2447,73 +2073,35 @@ impl crate::response::Response for DistributeCheckCodesResponse {
     }
 }
 
+impl crate::model::Fields for DistributeCheckCodesResponse {
+    const NAME: &'static str = "DistributeCheckCodesResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exist_code" => {
+                crate::model::read_once(map, &mut self.exist_code, "exist_code")?
+            }
+            "not_exist_code" => {
+                crate::model::read_once(map, &mut self.not_exist_code, "not_exist_code")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCheckCodesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ExistCode,
-            NotExistCode,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "exist_code" => Key::ExistCode,
-                    "not_exist_code" => Key::NotExistCode,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCheckCodesResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCheckCodesResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCheckCodesResponse, A::Error> {
-                let mut v_exist_code: Option<Vec<String>> = None;
-                let mut v_not_exist_code: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ExistCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_exist_code,
-                                "exist_code",
-                            )?
-                        }
-                        Key::NotExistCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_not_exist_code,
-                                "not_exist_code",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCheckCodesResponse {
-                    exist_code: v_exist_code,
-                    not_exist_code: v_not_exist_code,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

@@ -296,7 +296,7 @@ impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
 }
 
 /// The reply of `general_card.activate`: 通用卡接口激活 — activate a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -328,49 +328,26 @@ impl crate::response::Response for GeneralCardActivateResponse {
     }
 }
 
+impl crate::model::Fields for GeneralCardActivateResponse {
+    const NAME: &'static str = "GeneralCardActivateResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardActivateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardActivateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardActivateResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardActivateResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardActivateResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -516,7 +493,7 @@ impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
 }
 
 /// The reply of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -548,49 +525,26 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
     }
 }
 
+impl crate::model::Fields for GeneralCardUnactivateResponse {
+    const NAME: &'static str = "GeneralCardUnactivateResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardUnactivateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardUnactivateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardUnactivateResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardUnactivateResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardUnactivateResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -983,7 +937,7 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
 }
 
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserResponse {
     /// 当前用户积分总额 (points after the update).
@@ -1030,80 +984,36 @@ impl crate::response::Response for GeneralCardUpdateUserResponse {
     }
 }
 
+impl crate::model::Fields for GeneralCardUpdateUserResponse {
+    const NAME: &'static str = "GeneralCardUpdateUserResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result_bonus" => {
+                crate::model::read_once(map, &mut self.result_bonus, "result_bonus")?
+            }
+            "result_balance" => {
+                crate::model::read_once(map, &mut self.result_balance, "result_balance")?
+            }
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ResultBonus,
-            ResultBalance,
-            Openid,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "result_bonus" => Key::ResultBonus,
-                    "result_balance" => Key::ResultBalance,
-                    "openid" => Key::Openid,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardUpdateUserResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardUpdateUserResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardUpdateUserResponse, A::Error> {
-                let mut v_result_bonus: Option<i64> = None;
-                let mut v_result_balance: Option<i64> = None;
-                let mut v_openid: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ResultBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_result_bonus,
-                                "result_bonus",
-                            )?
-                        }
-                        Key::ResultBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_result_balance,
-                                "result_balance",
-                            )?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardUpdateUserResponse {
-                    result_bonus: v_result_bonus,
-                    result_balance: v_result_balance,
-                    openid: v_openid,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

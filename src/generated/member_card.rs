@@ -447,7 +447,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateRequest {
 }
 
 /// The reply of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -479,49 +479,26 @@ impl crate::response::Response for MemberCardActivateResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardActivateResponse {
+    const NAME: &'static str = "MemberCardActivateResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -765,7 +742,7 @@ impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
 }
 
 /// The reply of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -797,49 +774,26 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardSetActivateFormResponse {
+    const NAME: &'static str = "MemberCardSetActivateFormResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardSetActivateFormResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardSetActivateFormResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardSetActivateFormResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardSetActivateFormResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardSetActivateFormResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -982,7 +936,7 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
 }
 
 /// The reply of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
@@ -1053,132 +1007,54 @@ impl crate::response::Response for MemberCardUserInfoResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardUserInfoResponse {
+    const NAME: &'static str = "MemberCardUserInfoResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "nickname" => crate::model::read_once(map, &mut self.nickname, "nickname")?,
+            "membership_number" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.membership_number,
+                    "membership_number",
+                )?
+            }
+            "bonus" => crate::model::read_once(map, &mut self.bonus, "bonus")?,
+            "balance" => crate::model::read_once(map, &mut self.balance, "balance")?,
+            "sex" => crate::model::read_once(map, &mut self.sex, "sex")?,
+            "user_info" => {
+                crate::model::read_once(map, &mut self.user_info, "user_info")?
+            }
+            "user_card_status" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.user_card_status,
+                    "user_card_status",
+                )?
+            }
+            "has_active" => {
+                crate::model::read_once(map, &mut self.has_active, "has_active")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardUserInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Openid,
-            Nickname,
-            MembershipNumber,
-            Bonus,
-            Balance,
-            Sex,
-            UserInfo,
-            UserCardStatus,
-            HasActive,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "openid" => Key::Openid,
-                    "nickname" => Key::Nickname,
-                    "membership_number" => Key::MembershipNumber,
-                    "bonus" => Key::Bonus,
-                    "balance" => Key::Balance,
-                    "sex" => Key::Sex,
-                    "user_info" => Key::UserInfo,
-                    "user_card_status" => Key::UserCardStatus,
-                    "has_active" => Key::HasActive,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardUserInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardUserInfoResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardUserInfoResponse, A::Error> {
-                let mut v_openid: Option<String> = None;
-                let mut v_nickname: Option<String> = None;
-                let mut v_membership_number: Option<String> = None;
-                let mut v_bonus: Option<i64> = None;
-                let mut v_balance: Option<i64> = None;
-                let mut v_sex: Option<String> = None;
-                let mut v_user_info: Option<Box<MemberFormInfo>> = None;
-                let mut v_user_card_status: Option<UserCardStatus> = None;
-                let mut v_has_active: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::Nickname => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_nickname,
-                                "nickname",
-                            )?
-                        }
-                        Key::MembershipNumber => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_membership_number,
-                                "membership_number",
-                            )?
-                        }
-                        Key::Bonus => {
-                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
-                        }
-                        Key::Balance => {
-                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
-                        }
-                        Key::Sex => crate::model::read_once(&mut map, &mut v_sex, "sex")?,
-                        Key::UserInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_user_info,
-                                "user_info",
-                            )?
-                        }
-                        Key::UserCardStatus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_user_card_status,
-                                "user_card_status",
-                            )?
-                        }
-                        Key::HasActive => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_has_active,
-                                "has_active",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardUserInfoResponse {
-                    openid: v_openid,
-                    nickname: v_nickname,
-                    membership_number: v_membership_number,
-                    bonus: v_bonus,
-                    balance: v_balance,
-                    sex: v_sex,
-                    user_info: v_user_info,
-                    user_card_status: v_user_card_status,
-                    has_active: v_has_active,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1625,7 +1501,7 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
 }
 
 /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardNotifyOptional {
     /// 积分变动时是否触发系统模板消息，默认为true (message on a points change; default true).
@@ -1697,12 +1573,6 @@ impl MemberCardNotifyOptional {
     }
 }
 
-impl Default for MemberCardNotifyOptional {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for MemberCardNotifyOptional {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(
@@ -1731,111 +1601,69 @@ impl Object for MemberCardNotifyOptional {
 }
 
 impl crate::model::Lenient for MemberCardNotifyOptional {}
+impl crate::model::Fields for MemberCardNotifyOptional {
+    const NAME: &'static str = "MemberCardNotifyOptional";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "is_notify_bonus" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.is_notify_bonus,
+                    "is_notify_bonus",
+                )?
+            }
+            "is_notify_balance" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.is_notify_balance,
+                    "is_notify_balance",
+                )?
+            }
+            "is_notify_custom_field1" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.is_notify_custom_field1,
+                    "is_notify_custom_field1",
+                )?
+            }
+            "is_notify_custom_field2" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.is_notify_custom_field2,
+                    "is_notify_custom_field2",
+                )?
+            }
+            "is_notify_custom_field3" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.is_notify_custom_field3,
+                    "is_notify_custom_field3",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            IsNotifyBonus,
-            IsNotifyBalance,
-            IsNotifyCustomField1,
-            IsNotifyCustomField2,
-            IsNotifyCustomField3,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "is_notify_bonus" => Key::IsNotifyBonus,
-                    "is_notify_balance" => Key::IsNotifyBalance,
-                    "is_notify_custom_field1" => Key::IsNotifyCustomField1,
-                    "is_notify_custom_field2" => Key::IsNotifyCustomField2,
-                    "is_notify_custom_field3" => Key::IsNotifyCustomField3,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardNotifyOptional;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardNotifyOptional object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardNotifyOptional, A::Error> {
-                let mut v_is_notify_bonus: Option<bool> = None;
-                let mut v_is_notify_balance: Option<bool> = None;
-                let mut v_is_notify_custom_field1: Option<bool> = None;
-                let mut v_is_notify_custom_field2: Option<bool> = None;
-                let mut v_is_notify_custom_field3: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::IsNotifyBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_notify_bonus,
-                                "is_notify_bonus",
-                            )?
-                        }
-                        Key::IsNotifyBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_notify_balance,
-                                "is_notify_balance",
-                            )?
-                        }
-                        Key::IsNotifyCustomField1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_notify_custom_field1,
-                                "is_notify_custom_field1",
-                            )?
-                        }
-                        Key::IsNotifyCustomField2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_notify_custom_field2,
-                                "is_notify_custom_field2",
-                            )?
-                        }
-                        Key::IsNotifyCustomField3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_notify_custom_field3,
-                                "is_notify_custom_field3",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardNotifyOptional {
-                    is_notify_bonus: v_is_notify_bonus,
-                    is_notify_balance: v_is_notify_balance,
-                    is_notify_custom_field1: v_is_notify_custom_field1,
-                    is_notify_custom_field2: v_is_notify_custom_field2,
-                    is_notify_custom_field3: v_is_notify_custom_field3,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserResponse {
     /// 当前用户积分总额 (the member's points after the update).
@@ -1882,80 +1710,36 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardUpdateUserResponse {
+    const NAME: &'static str = "MemberCardUpdateUserResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result_bonus" => {
+                crate::model::read_once(map, &mut self.result_bonus, "result_bonus")?
+            }
+            "result_balance" => {
+                crate::model::read_once(map, &mut self.result_balance, "result_balance")?
+            }
+            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ResultBonus,
-            ResultBalance,
-            Openid,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "result_bonus" => Key::ResultBonus,
-                    "result_balance" => Key::ResultBalance,
-                    "openid" => Key::Openid,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardUpdateUserResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardUpdateUserResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardUpdateUserResponse, A::Error> {
-                let mut v_result_bonus: Option<i64> = None;
-                let mut v_result_balance: Option<i64> = None;
-                let mut v_openid: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ResultBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_result_bonus,
-                                "result_bonus",
-                            )?
-                        }
-                        Key::ResultBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_result_balance,
-                                "result_balance",
-                            )?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardUpdateUserResponse {
-                    result_bonus: v_result_bonus,
-                    result_balance: v_result_balance,
-                    openid: v_openid,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2106,7 +1890,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
 }
 
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
@@ -2147,56 +1931,30 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardActivateUrlResponse {
+    const NAME: &'static str = "MemberCardActivateUrlResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateUrlResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Url,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "url" => Key::Url,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateUrlResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateUrlResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateUrlResponse, A::Error> {
-                let mut v_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateUrlResponse {
-                    url: v_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2324,7 +2082,7 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
 }
 
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).
@@ -2367,58 +2125,30 @@ impl crate::response::Response for MemberCardActivateTempInfoResponse {
     }
 }
 
+impl crate::model::Fields for MemberCardActivateTempInfoResponse {
+    const NAME: &'static str = "MemberCardActivateTempInfoResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateTempInfoResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateTempInfoResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateTempInfoResponse, A::Error> {
-                let mut v_info: Option<Box<MemberFormInfo>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateTempInfoResponse {
-                    info: v_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

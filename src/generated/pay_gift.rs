@@ -123,7 +123,7 @@ impl<'de> Deserialize<'de> for PayGiftAddRequest {
 }
 
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
@@ -176,80 +176,44 @@ impl crate::response::Response for PayGiftAddResponse {
     }
 }
 
+impl crate::model::Fields for PayGiftAddResponse {
+    const NAME: &'static str = "PayGiftAddResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_id" => crate::model::read_once(map, &mut self.rule_id, "rule_id")?,
+            "succ_mchid_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.succ_mchid_list,
+                    "succ_mchid_list",
+                )?
+            }
+            "fail_mchid_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.fail_mchid_list,
+                    "fail_mchid_list",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftAddResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RuleId,
-            SuccMchidList,
-            FailMchidList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "rule_id" => Key::RuleId,
-                    "succ_mchid_list" => Key::SuccMchidList,
-                    "fail_mchid_list" => Key::FailMchidList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftAddResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftAddResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftAddResponse, A::Error> {
-                let mut v_rule_id: Option<i64> = None;
-                let mut v_succ_mchid_list: Option<Vec<String>> = None;
-                let mut v_fail_mchid_list: Option<Vec<PayGiftFailMchid>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RuleId => {
-                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
-                        }
-                        Key::SuccMchidList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_succ_mchid_list,
-                                "succ_mchid_list",
-                            )?
-                        }
-                        Key::FailMchidList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_fail_mchid_list,
-                                "fail_mchid_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftAddResponse {
-                    rule_id: v_rule_id,
-                    succ_mchid_list: v_succ_mchid_list,
-                    fail_mchid_list: v_fail_mchid_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -370,7 +334,7 @@ impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
 }
 
 /// The reply of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -402,47 +366,26 @@ impl crate::response::Response for PayGiftDeleteResponse {
     }
 }
 
+impl crate::model::Fields for PayGiftDeleteResponse {
+    const NAME: &'static str = "PayGiftDeleteResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftDeleteResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftDeleteResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftDeleteResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftDeleteResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftDeleteResponse { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -562,7 +505,7 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
 }
 
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
@@ -605,62 +548,32 @@ impl crate::response::Response for PayGiftGetByIdResponse {
     }
 }
 
+impl crate::model::Fields for PayGiftGetByIdResponse {
+    const NAME: &'static str = "PayGiftGetByIdResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_info" => {
+                crate::model::read_once(map, &mut self.rule_info, "rule_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RuleInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "rule_info" => Key::RuleInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftGetByIdResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftGetByIdResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftGetByIdResponse, A::Error> {
-                let mut v_rule_info: Option<Box<PayGiftRule>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RuleInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_rule_info,
-                                "rule_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftGetByIdResponse {
-                    rule_info: v_rule_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -843,7 +756,7 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
 }
 
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).
@@ -892,73 +805,35 @@ impl crate::response::Response for PayGiftBatchGetResponse {
     }
 }
 
+impl crate::model::Fields for PayGiftBatchGetResponse {
+    const NAME: &'static str = "PayGiftBatchGetResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total_count" => {
+                crate::model::read_once(map, &mut self.total_count, "total_count")?
+            }
+            "rule_list" => {
+                crate::model::read_once(map, &mut self.rule_list, "rule_list")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            TotalCount,
-            RuleList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "total_count" => Key::TotalCount,
-                    "rule_list" => Key::RuleList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftBatchGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftBatchGetResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftBatchGetResponse, A::Error> {
-                let mut v_total_count: Option<i64> = None;
-                let mut v_rule_list: Option<Vec<PayGiftRule>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::TotalCount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_count,
-                                "total_count",
-                            )?
-                        }
-                        Key::RuleList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_rule_list,
-                                "rule_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftBatchGetResponse {
-                    total_count: v_total_count,
-                    rule_list: v_rule_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

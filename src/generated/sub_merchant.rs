@@ -119,7 +119,7 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
 }
 
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
@@ -162,58 +162,30 @@ impl crate::response::Response for SubMerchantSubmitResponse {
     }
 }
 
+impl crate::model::Fields for SubMerchantSubmitResponse {
+    const NAME: &'static str = "SubMerchantSubmitResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantSubmitResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantSubmitResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantSubmitResponse, A::Error> {
-                let mut v_info: Option<Box<SubMerchant>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantSubmitResponse {
-                    info: v_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -336,7 +308,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
 }
 
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
@@ -379,58 +351,30 @@ impl crate::response::Response for SubMerchantUpdateResponse {
     }
 }
 
+impl crate::model::Fields for SubMerchantUpdateResponse {
+    const NAME: &'static str = "SubMerchantUpdateResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantUpdateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantUpdateResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantUpdateResponse, A::Error> {
-                let mut v_info: Option<Box<SubMerchant>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantUpdateResponse {
-                    info: v_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -550,7 +494,7 @@ impl<'de> Deserialize<'de> for SubMerchantGetRequest {
 }
 
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
@@ -593,58 +537,30 @@ impl crate::response::Response for SubMerchantGetResponse {
     }
 }
 
+impl crate::model::Fields for SubMerchantGetResponse {
+    const NAME: &'static str = "SubMerchantGetResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantGetResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantGetResponse, A::Error> {
-                let mut v_info: Option<Box<SubMerchant>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantGetResponse {
-                    info: v_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -806,7 +722,7 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
 }
 
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表
@@ -852,73 +768,35 @@ impl crate::response::Response for SubMerchantBatchGetResponse {
     }
 }
 
+impl crate::model::Fields for SubMerchantBatchGetResponse {
+    const NAME: &'static str = "SubMerchantBatchGetResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info_list" => {
+                crate::model::read_once(map, &mut self.info_list, "info_list")?
+            }
+            "next_begin_id" => {
+                crate::model::read_once(map, &mut self.next_begin_id, "next_begin_id")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantBatchGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            InfoList,
-            NextBeginId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info_list" => Key::InfoList,
-                    "next_begin_id" => Key::NextBeginId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantBatchGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantBatchGetResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantBatchGetResponse, A::Error> {
-                let mut v_info_list: Option<Vec<SubMerchant>> = None;
-                let mut v_next_begin_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::InfoList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_info_list,
-                                "info_list",
-                            )?
-                        }
-                        Key::NextBeginId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_next_begin_id,
-                                "next_begin_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantBatchGetResponse {
-                    info_list: v_info_list,
-                    next_begin_id: v_next_begin_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

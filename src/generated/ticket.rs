@@ -338,7 +338,7 @@ impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
 }
 
 /// The reply of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -370,49 +370,26 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
     }
 }
 
+impl crate::model::Fields for TicketBoardingPassCheckinResponse {
+    const NAME: &'static str = "TicketBoardingPassCheckinResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketBoardingPassCheckinResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketBoardingPassCheckinResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketBoardingPassCheckinResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketBoardingPassCheckinResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketBoardingPassCheckinResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -697,7 +674,7 @@ impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
 }
 
 /// The reply of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -729,49 +706,26 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
     }
 }
 
+impl crate::model::Fields for TicketMeetingTicketUpdateUserResponse {
+    const NAME: &'static str = "TicketMeetingTicketUpdateUserResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketMeetingTicketUpdateUserResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketMeetingTicketUpdateUserResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketMeetingTicketUpdateUserResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketMeetingTicketUpdateUserResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1045,7 +999,7 @@ impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
 }
 
 /// The reply of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -1077,49 +1031,26 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
     }
 }
 
+impl crate::model::Fields for TicketMovieTicketUpdateUserResponse {
+    const NAME: &'static str = "TicketMovieTicketUpdateUserResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketMovieTicketUpdateUserResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketMovieTicketUpdateUserResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketMovieTicketUpdateUserResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketMovieTicketUpdateUserResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1278,7 +1209,7 @@ impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
 }
 
 /// The reply of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -1310,49 +1241,26 @@ impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
     }
 }
 
+impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceResponse {
+    const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketLuckyMoneyUpdateBalanceResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketLuckyMoneyUpdateBalanceResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketLuckyMoneyUpdateBalanceResponse, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketLuckyMoneyUpdateBalanceResponse {
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

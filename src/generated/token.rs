@@ -169,7 +169,7 @@ impl<'de> Deserialize<'de> for TokenGetRequest {
 }
 
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -231,73 +231,35 @@ impl std::fmt::Debug for TokenGetResponse {
     }
 }
 
+impl crate::model::Fields for TokenGetResponse {
+    const NAME: &'static str = "TokenGetResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "access_token" => {
+                crate::model::read_once(map, &mut self.access_token, "access_token")?
+            }
+            "expires_in" => {
+                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            AccessToken,
-            ExpiresIn,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "access_token" => Key::AccessToken,
-                    "expires_in" => Key::ExpiresIn,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenGetResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenGetResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenGetResponse, A::Error> {
-                let mut v_access_token: Option<String> = None;
-                let mut v_expires_in: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::AccessToken => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_access_token,
-                                "access_token",
-                            )?
-                        }
-                        Key::ExpiresIn => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expires_in,
-                                "expires_in",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenGetResponse {
-                    access_token: v_access_token,
-                    expires_in: v_expires_in,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -510,7 +472,7 @@ impl<'de> Deserialize<'de> for TokenStableRequest {
 }
 
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -572,73 +534,35 @@ impl std::fmt::Debug for TokenStableResponse {
     }
 }
 
+impl crate::model::Fields for TokenStableResponse {
+    const NAME: &'static str = "TokenStableResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "access_token" => {
+                crate::model::read_once(map, &mut self.access_token, "access_token")?
+            }
+            "expires_in" => {
+                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenStableResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            AccessToken,
-            ExpiresIn,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "access_token" => Key::AccessToken,
-                    "expires_in" => Key::ExpiresIn,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenStableResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenStableResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenStableResponse, A::Error> {
-                let mut v_access_token: Option<String> = None;
-                let mut v_expires_in: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::AccessToken => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_access_token,
-                                "access_token",
-                            )?
-                        }
-                        Key::ExpiresIn => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expires_in,
-                                "expires_in",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenStableResponse {
-                    access_token: v_access_token,
-                    expires_in: v_expires_in,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -664,7 +588,7 @@ impl Endpoint for TokenStableRequest {
 }
 
 /// The request of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenCardTicketRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
@@ -679,12 +603,6 @@ impl TokenCardTicketRequest {
         Self {
             extra: serde_json::Map::new(),
         }
-    }
-}
-
-impl Default for TokenCardTicketRequest {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -706,52 +624,31 @@ impl Object for TokenCardTicketRequest {
 }
 
 impl crate::model::Lenient for TokenCardTicketRequest {}
+impl crate::model::Fields for TokenCardTicketRequest {
+    const NAME: &'static str = "TokenCardTicketRequest";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenCardTicketRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                Key::Extra(key.to_owned())
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenCardTicketRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenCardTicketRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenCardTicketRequest, A::Error> {
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenCardTicketRequest { extra })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// The reply of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).
@@ -808,69 +705,33 @@ impl std::fmt::Debug for TokenCardTicketResponse {
     }
 }
 
+impl crate::model::Fields for TokenCardTicketResponse {
+    const NAME: &'static str = "TokenCardTicketResponse";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ticket" => crate::model::read_once(map, &mut self.ticket, "ticket")?,
+            "expires_in" => {
+                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenCardTicketResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Ticket,
-            ExpiresIn,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ticket" => Key::Ticket,
-                    "expires_in" => Key::ExpiresIn,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenCardTicketResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenCardTicketResponse object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenCardTicketResponse, A::Error> {
-                let mut v_ticket: Option<String> = None;
-                let mut v_expires_in: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Ticket => {
-                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
-                        }
-                        Key::ExpiresIn => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expires_in,
-                                "expires_in",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenCardTicketResponse {
-                    ticket: v_ticket,
-                    expires_in: v_expires_in,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

@@ -123,7 +123,15 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let has_secret = model.fields.iter().any(|f| f.secret);
     let derive_debug = (!has_secret).then(|| quote!(Debug,));
     let debug = has_secret.then(|| secret_debug(model));
-    let deserialize = deserialize(model);
+    // Every field an `Option`: the struct itself collects the values as they come
+    // (one runtime loop, `crate::model::deserialize_object`); otherwise a visitor of
+    // its own, which checks the plain fields arrived.
+    let all_optional = model.fields.iter().all(|f| !f.plain);
+    let deserialize = match all_optional {
+        true => field_reader(model),
+        false => deserialize(model),
+    };
+    let derive_default = all_optional.then(|| quote!(Default,));
     let response = model.is_response_root.then(|| {
         quote! {
             impl crate::response::Response for #name {
@@ -139,7 +147,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     });
     quote! {
         #doc
-        #[derive(#derive_debug Clone, PartialEq, Serialize)]
+        #[derive(#derive_debug #derive_default Clone, PartialEq, Serialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -175,6 +183,51 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         #debug
 
         #deserialize
+    }
+}
+
+/// How a struct whose fields are all `Option`s is read: a match from key to field,
+/// driven by the runtime's one loop (`crate::model::deserialize_object`); keys the spec
+/// does not describe go to `extra`.
+fn field_reader(model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let name_str = &model.name;
+    let arms = model.fields.iter().map(|f| {
+        let (wire, rust) = (&f.wire, ident(&f.rust));
+        quote!(#wire => crate::model::read_once(map, &mut self.#rust, #wire)?,)
+    });
+    let read = match model.fields.is_empty() {
+        true => quote! {
+            fn read<'de, A: serde::de::MapAccess<'de>>(&mut self, _: &str, _: &mut A) -> Result<bool, A::Error> {
+                Ok(false)
+            }
+        },
+        false => quote! {
+            fn read<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    #(#arms)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        },
+    };
+    quote! {
+        impl crate::model::Fields for #name {
+            const NAME: &'static str = #name_str;
+
+            #read
+
+            fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+                self.extra = extra;
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::model::deserialize_object(deserializer)
+            }
+        }
     }
 }
 
@@ -379,7 +432,8 @@ fn builder(model: &Model) -> TokenStream {
             }
         }
     });
-    let default_impl = required.is_empty().then(|| {
+    // (Models whose fields are all `Option`s derive `Default`.)
+    let default_impl = (required.is_empty() && model.fields.iter().any(|f| f.plain)).then(|| {
         quote! {
             impl Default for #name {
                 fn default() -> Self {

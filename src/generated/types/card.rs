@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// 卡券 (the `card` object of card/create and of the card/get reply): `card_type` plus exactly one
 /// type-specific object, keyed by the lowercase card type (`"card_type": "DISCOUNT"` goes with `"discount": {…}`).
 /// GENERAL_CARD and LUCKY_MONEY cards have no typed field here (their object would be kept in `extra`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Card {
     /// 卡券类型
@@ -387,176 +387,62 @@ impl Object for Card {
 }
 
 impl crate::model::Lenient for Card {}
+impl crate::model::Fields for Card {
+    const NAME: &'static str = "Card";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_type" => {
+                crate::model::read_once(map, &mut self.card_type, "card_type")?
+            }
+            "groupon" => crate::model::read_once(map, &mut self.groupon, "groupon")?,
+            "cash" => crate::model::read_once(map, &mut self.cash, "cash")?,
+            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            "gift" => crate::model::read_once(map, &mut self.gift, "gift")?,
+            "general_coupon" => {
+                crate::model::read_once(map, &mut self.general_coupon, "general_coupon")?
+            }
+            "member_card" => {
+                crate::model::read_once(map, &mut self.member_card, "member_card")?
+            }
+            "scenic_ticket" => {
+                crate::model::read_once(map, &mut self.scenic_ticket, "scenic_ticket")?
+            }
+            "movie_ticket" => {
+                crate::model::read_once(map, &mut self.movie_ticket, "movie_ticket")?
+            }
+            "boarding_pass" => {
+                crate::model::read_once(map, &mut self.boarding_pass, "boarding_pass")?
+            }
+            "meeting_ticket" => {
+                crate::model::read_once(map, &mut self.meeting_ticket, "meeting_ticket")?
+            }
+            "bus_ticket" => {
+                crate::model::read_once(map, &mut self.bus_ticket, "bus_ticket")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for Card {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardType,
-            Groupon,
-            Cash,
-            Discount,
-            Gift,
-            GeneralCoupon,
-            MemberCard,
-            ScenicTicket,
-            MovieTicket,
-            BoardingPass,
-            MeetingTicket,
-            BusTicket,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_type" => Key::CardType,
-                    "groupon" => Key::Groupon,
-                    "cash" => Key::Cash,
-                    "discount" => Key::Discount,
-                    "gift" => Key::Gift,
-                    "general_coupon" => Key::GeneralCoupon,
-                    "member_card" => Key::MemberCard,
-                    "scenic_ticket" => Key::ScenicTicket,
-                    "movie_ticket" => Key::MovieTicket,
-                    "boarding_pass" => Key::BoardingPass,
-                    "meeting_ticket" => Key::MeetingTicket,
-                    "bus_ticket" => Key::BusTicket,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Card;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a Card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Card, A::Error> {
-                let mut v_card_type: Option<CardType> = None;
-                let mut v_groupon: Option<Box<GrouponCard>> = None;
-                let mut v_cash: Option<Box<CashCard>> = None;
-                let mut v_discount: Option<Box<DiscountCard>> = None;
-                let mut v_gift: Option<Box<GiftCard>> = None;
-                let mut v_general_coupon: Option<Box<GeneralCouponCard>> = None;
-                let mut v_member_card: Option<Box<MemberCard>> = None;
-                let mut v_scenic_ticket: Option<Box<ScenicTicketCard>> = None;
-                let mut v_movie_ticket: Option<Box<MovieTicketCard>> = None;
-                let mut v_boarding_pass: Option<Box<BoardingPassCard>> = None;
-                let mut v_meeting_ticket: Option<Box<MeetingTicketCard>> = None;
-                let mut v_bus_ticket: Option<Box<BusTicketCard>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_type,
-                                "card_type",
-                            )?
-                        }
-                        Key::Groupon => {
-                            crate::model::read_once(&mut map, &mut v_groupon, "groupon")?
-                        }
-                        Key::Cash => {
-                            crate::model::read_once(&mut map, &mut v_cash, "cash")?
-                        }
-                        Key::Discount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_discount,
-                                "discount",
-                            )?
-                        }
-                        Key::Gift => {
-                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
-                        }
-                        Key::GeneralCoupon => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_general_coupon,
-                                "general_coupon",
-                            )?
-                        }
-                        Key::MemberCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_member_card,
-                                "member_card",
-                            )?
-                        }
-                        Key::ScenicTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_scenic_ticket,
-                                "scenic_ticket",
-                            )?
-                        }
-                        Key::MovieTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_movie_ticket,
-                                "movie_ticket",
-                            )?
-                        }
-                        Key::BoardingPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_boarding_pass,
-                                "boarding_pass",
-                            )?
-                        }
-                        Key::MeetingTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_meeting_ticket,
-                                "meeting_ticket",
-                            )?
-                        }
-                        Key::BusTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bus_ticket,
-                                "bus_ticket",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Card {
-                    card_type: v_card_type,
-                    groupon: v_groupon,
-                    cash: v_cash,
-                    discount: v_discount,
-                    gift: v_gift,
-                    general_coupon: v_general_coupon,
-                    member_card: v_member_card,
-                    scenic_ticket: v_scenic_ticket,
-                    movie_ticket: v_movie_ticket,
-                    boarding_pass: v_boarding_pass,
-                    meeting_ticket: v_meeting_ticket,
-                    bus_ticket: v_bus_ticket,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 团购券 (GROUPON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GrouponCard {
     /// 基本的卡券数据，所有卡券通用
@@ -664,89 +550,43 @@ impl Object for GrouponCard {
 }
 
 impl crate::model::Lenient for GrouponCard {}
+impl crate::model::Fields for GrouponCard {
+    const NAME: &'static str = "GrouponCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "deal_detail" => {
+                crate::model::read_once(map, &mut self.deal_detail, "deal_detail")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GrouponCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            DealDetail,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "deal_detail" => Key::DealDetail,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GrouponCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GrouponCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GrouponCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_deal_detail: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::DealDetail => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_deal_detail,
-                                "deal_detail",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GrouponCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    deal_detail: v_deal_detail,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 代金券 (CASH). Amounts are in fen (分).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CashCard {
     /// 基本的卡券数据，所有卡券通用
@@ -876,100 +716,46 @@ impl Object for CashCard {
 }
 
 impl crate::model::Lenient for CashCard {}
+impl crate::model::Fields for CashCard {
+    const NAME: &'static str = "CashCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "least_cost" => {
+                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+            }
+            "reduce_cost" => {
+                crate::model::read_once(map, &mut self.reduce_cost, "reduce_cost")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CashCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            LeastCost,
-            ReduceCost,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "least_cost" => Key::LeastCost,
-                    "reduce_cost" => Key::ReduceCost,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CashCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CashCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CashCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_least_cost: Option<i64> = None;
-                let mut v_reduce_cost: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::LeastCost => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_least_cost,
-                                "least_cost",
-                            )?
-                        }
-                        Key::ReduceCost => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_reduce_cost,
-                                "reduce_cost",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CashCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    least_cost: v_least_cost,
-                    reduce_cost: v_reduce_cost,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 折扣券 (DISCOUNT).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DiscountCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1072,89 +858,41 @@ impl Object for DiscountCard {
 }
 
 impl crate::model::Lenient for DiscountCard {}
+impl crate::model::Fields for DiscountCard {
+    const NAME: &'static str = "DiscountCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DiscountCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            Discount,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "discount" => Key::Discount,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DiscountCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DiscountCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DiscountCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_discount: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::Discount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_discount,
-                                "discount",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DiscountCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    discount: v_discount,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 礼品券／兑换券 (GIFT).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GiftCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1262,85 +1000,41 @@ impl Object for GiftCard {
 }
 
 impl crate::model::Lenient for GiftCard {}
+impl crate::model::Fields for GiftCard {
+    const NAME: &'static str = "GiftCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "gift" => crate::model::read_once(map, &mut self.gift, "gift")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GiftCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            Gift,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "gift" => Key::Gift,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GiftCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GiftCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GiftCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_gift: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::Gift => {
-                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GiftCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    gift: v_gift,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 通用券／优惠券 (GENERAL_COUPON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCouponCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1463,90 +1157,44 @@ impl Object for GeneralCouponCard {
 }
 
 impl crate::model::Lenient for GeneralCouponCard {}
+impl crate::model::Fields for GeneralCouponCard {
+    const NAME: &'static str = "GeneralCouponCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "default_detail" => {
+                crate::model::read_once(map, &mut self.default_detail, "default_detail")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCouponCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            DefaultDetail,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "default_detail" => Key::DefaultDetail,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCouponCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCouponCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCouponCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_default_detail: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::DefaultDetail => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_default_detail,
-                                "default_detail",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCouponCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    default_detail: v_default_detail,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 会员卡 (MEMBER_CARD): the create-time fields of the 创建会员卡 page, as echoed by card/get.
 /// When supply_bonus / supply_balance is true, the bonus / balance fields become mandatory at creation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2068,342 +1716,130 @@ impl Object for MemberCard {
 }
 
 impl crate::model::Lenient for MemberCard {}
+impl crate::model::Fields for MemberCard {
+    const NAME: &'static str = "MemberCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "background_pic_url" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.background_pic_url,
+                    "background_pic_url",
+                )?
+            }
+            "prerogative" => {
+                crate::model::read_once(map, &mut self.prerogative, "prerogative")?
+            }
+            "auto_activate" => {
+                crate::model::read_once(map, &mut self.auto_activate, "auto_activate")?
+            }
+            "wx_activate" => {
+                crate::model::read_once(map, &mut self.wx_activate, "wx_activate")?
+            }
+            "supply_bonus" => {
+                crate::model::read_once(map, &mut self.supply_bonus, "supply_bonus")?
+            }
+            "bonus_url" => {
+                crate::model::read_once(map, &mut self.bonus_url, "bonus_url")?
+            }
+            "supply_balance" => {
+                crate::model::read_once(map, &mut self.supply_balance, "supply_balance")?
+            }
+            "balance_url" => {
+                crate::model::read_once(map, &mut self.balance_url, "balance_url")?
+            }
+            "activate_url" => {
+                crate::model::read_once(map, &mut self.activate_url, "activate_url")?
+            }
+            "activate_app_brand_user_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.activate_app_brand_user_name,
+                    "activate_app_brand_user_name",
+                )?
+            }
+            "activate_app_brand_pass" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.activate_app_brand_pass,
+                    "activate_app_brand_pass",
+                )?
+            }
+            "bind_old_card_url" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.bind_old_card_url,
+                    "bind_old_card_url",
+                )?
+            }
+            "need_push_on_view" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.need_push_on_view,
+                    "need_push_on_view",
+                )?
+            }
+            "bonus_cleared" => {
+                crate::model::read_once(map, &mut self.bonus_cleared, "bonus_cleared")?
+            }
+            "bonus_rules" => {
+                crate::model::read_once(map, &mut self.bonus_rules, "bonus_rules")?
+            }
+            "bonus_rule" => {
+                crate::model::read_once(map, &mut self.bonus_rule, "bonus_rule")?
+            }
+            "balance_rules" => {
+                crate::model::read_once(map, &mut self.balance_rules, "balance_rules")?
+            }
+            "custom_field1" => {
+                crate::model::read_once(map, &mut self.custom_field1, "custom_field1")?
+            }
+            "custom_field2" => {
+                crate::model::read_once(map, &mut self.custom_field2, "custom_field2")?
+            }
+            "custom_field3" => {
+                crate::model::read_once(map, &mut self.custom_field3, "custom_field3")?
+            }
+            "custom_cell1" => {
+                crate::model::read_once(map, &mut self.custom_cell1, "custom_cell1")?
+            }
+            "custom_cell2" => {
+                crate::model::read_once(map, &mut self.custom_cell2, "custom_cell2")?
+            }
+            "custom_cell3" => {
+                crate::model::read_once(map, &mut self.custom_cell3, "custom_cell3")?
+            }
+            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            BackgroundPicUrl,
-            Prerogative,
-            AutoActivate,
-            WxActivate,
-            SupplyBonus,
-            BonusUrl,
-            SupplyBalance,
-            BalanceUrl,
-            ActivateUrl,
-            ActivateAppBrandUserName,
-            ActivateAppBrandPass,
-            BindOldCardUrl,
-            NeedPushOnView,
-            BonusCleared,
-            BonusRules,
-            BonusRule,
-            BalanceRules,
-            CustomField1,
-            CustomField2,
-            CustomField3,
-            CustomCell1,
-            CustomCell2,
-            CustomCell3,
-            Discount,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "prerogative" => Key::Prerogative,
-                    "auto_activate" => Key::AutoActivate,
-                    "wx_activate" => Key::WxActivate,
-                    "supply_bonus" => Key::SupplyBonus,
-                    "bonus_url" => Key::BonusUrl,
-                    "supply_balance" => Key::SupplyBalance,
-                    "balance_url" => Key::BalanceUrl,
-                    "activate_url" => Key::ActivateUrl,
-                    "activate_app_brand_user_name" => Key::ActivateAppBrandUserName,
-                    "activate_app_brand_pass" => Key::ActivateAppBrandPass,
-                    "bind_old_card_url" => Key::BindOldCardUrl,
-                    "need_push_on_view" => Key::NeedPushOnView,
-                    "bonus_cleared" => Key::BonusCleared,
-                    "bonus_rules" => Key::BonusRules,
-                    "bonus_rule" => Key::BonusRule,
-                    "balance_rules" => Key::BalanceRules,
-                    "custom_field1" => Key::CustomField1,
-                    "custom_field2" => Key::CustomField2,
-                    "custom_field3" => Key::CustomField3,
-                    "custom_cell1" => Key::CustomCell1,
-                    "custom_cell2" => Key::CustomCell2,
-                    "custom_cell3" => Key::CustomCell3,
-                    "discount" => Key::Discount,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_prerogative: Option<String> = None;
-                let mut v_auto_activate: Option<bool> = None;
-                let mut v_wx_activate: Option<bool> = None;
-                let mut v_supply_bonus: Option<bool> = None;
-                let mut v_bonus_url: Option<String> = None;
-                let mut v_supply_balance: Option<bool> = None;
-                let mut v_balance_url: Option<String> = None;
-                let mut v_activate_url: Option<String> = None;
-                let mut v_activate_app_brand_user_name: Option<String> = None;
-                let mut v_activate_app_brand_pass: Option<String> = None;
-                let mut v_bind_old_card_url: Option<String> = None;
-                let mut v_need_push_on_view: Option<bool> = None;
-                let mut v_bonus_cleared: Option<String> = None;
-                let mut v_bonus_rules: Option<String> = None;
-                let mut v_bonus_rule: Option<Box<BonusRule>> = None;
-                let mut v_balance_rules: Option<String> = None;
-                let mut v_custom_field1: Option<Box<CustomField>> = None;
-                let mut v_custom_field2: Option<Box<CustomField>> = None;
-                let mut v_custom_field3: Option<Box<CustomField>> = None;
-                let mut v_custom_cell1: Option<Box<CustomCell>> = None;
-                let mut v_custom_cell2: Option<Box<CustomCell>> = None;
-                let mut v_custom_cell3: Option<Box<CustomCell>> = None;
-                let mut v_discount: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::Prerogative => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_prerogative,
-                                "prerogative",
-                            )?
-                        }
-                        Key::AutoActivate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_auto_activate,
-                                "auto_activate",
-                            )?
-                        }
-                        Key::WxActivate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_wx_activate,
-                                "wx_activate",
-                            )?
-                        }
-                        Key::SupplyBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_supply_bonus,
-                                "supply_bonus",
-                            )?
-                        }
-                        Key::BonusUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_url,
-                                "bonus_url",
-                            )?
-                        }
-                        Key::SupplyBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_supply_balance,
-                                "supply_balance",
-                            )?
-                        }
-                        Key::BalanceUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_balance_url,
-                                "balance_url",
-                            )?
-                        }
-                        Key::ActivateUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_url,
-                                "activate_url",
-                            )?
-                        }
-                        Key::ActivateAppBrandUserName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_app_brand_user_name,
-                                "activate_app_brand_user_name",
-                            )?
-                        }
-                        Key::ActivateAppBrandPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_app_brand_pass,
-                                "activate_app_brand_pass",
-                            )?
-                        }
-                        Key::BindOldCardUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bind_old_card_url,
-                                "bind_old_card_url",
-                            )?
-                        }
-                        Key::NeedPushOnView => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_need_push_on_view,
-                                "need_push_on_view",
-                            )?
-                        }
-                        Key::BonusCleared => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_cleared,
-                                "bonus_cleared",
-                            )?
-                        }
-                        Key::BonusRules => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_rules,
-                                "bonus_rules",
-                            )?
-                        }
-                        Key::BonusRule => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_rule,
-                                "bonus_rule",
-                            )?
-                        }
-                        Key::BalanceRules => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_balance_rules,
-                                "balance_rules",
-                            )?
-                        }
-                        Key::CustomField1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field1,
-                                "custom_field1",
-                            )?
-                        }
-                        Key::CustomField2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field2,
-                                "custom_field2",
-                            )?
-                        }
-                        Key::CustomField3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field3,
-                                "custom_field3",
-                            )?
-                        }
-                        Key::CustomCell1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_cell1,
-                                "custom_cell1",
-                            )?
-                        }
-                        Key::CustomCell2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_cell2,
-                                "custom_cell2",
-                            )?
-                        }
-                        Key::CustomCell3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_cell3,
-                                "custom_cell3",
-                            )?
-                        }
-                        Key::Discount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_discount,
-                                "discount",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    background_pic_url: v_background_pic_url,
-                    prerogative: v_prerogative,
-                    auto_activate: v_auto_activate,
-                    wx_activate: v_wx_activate,
-                    supply_bonus: v_supply_bonus,
-                    bonus_url: v_bonus_url,
-                    supply_balance: v_supply_balance,
-                    balance_url: v_balance_url,
-                    activate_url: v_activate_url,
-                    activate_app_brand_user_name: v_activate_app_brand_user_name,
-                    activate_app_brand_pass: v_activate_app_brand_pass,
-                    bind_old_card_url: v_bind_old_card_url,
-                    need_push_on_view: v_need_push_on_view,
-                    bonus_cleared: v_bonus_cleared,
-                    bonus_rules: v_bonus_rules,
-                    bonus_rule: v_bonus_rule,
-                    balance_rules: v_balance_rules,
-                    custom_field1: v_custom_field1,
-                    custom_field2: v_custom_field2,
-                    custom_field3: v_custom_field3,
-                    custom_cell1: v_custom_cell1,
-                    custom_cell2: v_custom_cell2,
-                    custom_cell3: v_custom_cell3,
-                    discount: v_discount,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 景点门票 (SCENIC_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ScenicTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2539,100 +1975,46 @@ impl Object for ScenicTicketCard {
 }
 
 impl crate::model::Lenient for ScenicTicketCard {}
+impl crate::model::Fields for ScenicTicketCard {
+    const NAME: &'static str = "ScenicTicketCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "ticket_class" => {
+                crate::model::read_once(map, &mut self.ticket_class, "ticket_class")?
+            }
+            "guide_url" => {
+                crate::model::read_once(map, &mut self.guide_url, "guide_url")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ScenicTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            TicketClass,
-            GuideUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "ticket_class" => Key::TicketClass,
-                    "guide_url" => Key::GuideUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ScenicTicketCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ScenicTicketCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ScenicTicketCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_ticket_class: Option<String> = None;
-                let mut v_guide_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::TicketClass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ticket_class,
-                                "ticket_class",
-                            )?
-                        }
-                        Key::GuideUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_guide_url,
-                                "guide_url",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ScenicTicketCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    ticket_class: v_ticket_class,
-                    guide_url: v_guide_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 电影票 (MOVIE_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MovieTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2742,85 +2124,41 @@ impl Object for MovieTicketCard {
 }
 
 impl crate::model::Lenient for MovieTicketCard {}
+impl crate::model::Fields for MovieTicketCard {
+    const NAME: &'static str = "MovieTicketCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "detail" => crate::model::read_once(map, &mut self.detail, "detail")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MovieTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            Detail,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "detail" => Key::Detail,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MovieTicketCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MovieTicketCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MovieTicketCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_detail: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::Detail => {
-                            crate::model::read_once(&mut map, &mut v_detail, "detail")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MovieTicketCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    detail: v_detail,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 飞机票 (BOARDING_PASS). Times are Unix timestamps in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BoardingPassCard {
     /// 基本的卡券数据，所有卡券通用
@@ -3120,159 +2458,59 @@ impl Object for BoardingPassCard {
 }
 
 impl crate::model::Lenient for BoardingPassCard {}
+impl crate::model::Fields for BoardingPassCard {
+    const NAME: &'static str = "BoardingPassCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "from" => crate::model::read_once(map, &mut self.from, "from")?,
+            "to" => crate::model::read_once(map, &mut self.to, "to")?,
+            "flight" => crate::model::read_once(map, &mut self.flight, "flight")?,
+            "departure_time" => {
+                crate::model::read_once(map, &mut self.departure_time, "departure_time")?
+            }
+            "landing_time" => {
+                crate::model::read_once(map, &mut self.landing_time, "landing_time")?
+            }
+            "check_in_url" => {
+                crate::model::read_once(map, &mut self.check_in_url, "check_in_url")?
+            }
+            "gate" => crate::model::read_once(map, &mut self.gate, "gate")?,
+            "boarding_time" => {
+                crate::model::read_once(map, &mut self.boarding_time, "boarding_time")?
+            }
+            "air_model" => {
+                crate::model::read_once(map, &mut self.air_model, "air_model")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BoardingPassCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            From,
-            To,
-            Flight,
-            DepartureTime,
-            LandingTime,
-            CheckInUrl,
-            Gate,
-            BoardingTime,
-            AirModel,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "from" => Key::From,
-                    "to" => Key::To,
-                    "flight" => Key::Flight,
-                    "departure_time" => Key::DepartureTime,
-                    "landing_time" => Key::LandingTime,
-                    "check_in_url" => Key::CheckInUrl,
-                    "gate" => Key::Gate,
-                    "boarding_time" => Key::BoardingTime,
-                    "air_model" => Key::AirModel,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BoardingPassCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BoardingPassCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BoardingPassCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_from: Option<String> = None;
-                let mut v_to: Option<String> = None;
-                let mut v_flight: Option<String> = None;
-                let mut v_departure_time: Option<i64> = None;
-                let mut v_landing_time: Option<i64> = None;
-                let mut v_check_in_url: Option<String> = None;
-                let mut v_gate: Option<String> = None;
-                let mut v_boarding_time: Option<i64> = None;
-                let mut v_air_model: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::From => {
-                            crate::model::read_once(&mut map, &mut v_from, "from")?
-                        }
-                        Key::To => crate::model::read_once(&mut map, &mut v_to, "to")?,
-                        Key::Flight => {
-                            crate::model::read_once(&mut map, &mut v_flight, "flight")?
-                        }
-                        Key::DepartureTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_departure_time,
-                                "departure_time",
-                            )?
-                        }
-                        Key::LandingTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_landing_time,
-                                "landing_time",
-                            )?
-                        }
-                        Key::CheckInUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_check_in_url,
-                                "check_in_url",
-                            )?
-                        }
-                        Key::Gate => {
-                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
-                        }
-                        Key::BoardingTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_boarding_time,
-                                "boarding_time",
-                            )?
-                        }
-                        Key::AirModel => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_air_model,
-                                "air_model",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BoardingPassCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    from: v_from,
-                    to: v_to,
-                    flight: v_flight,
-                    departure_time: v_departure_time,
-                    landing_time: v_landing_time,
-                    check_in_url: v_check_in_url,
-                    gate: v_gate,
-                    boarding_time: v_boarding_time,
-                    air_model: v_air_model,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 会议门票 (MEETING_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MeetingTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -3408,96 +2646,44 @@ impl Object for MeetingTicketCard {
 }
 
 impl crate::model::Lenient for MeetingTicketCard {}
+impl crate::model::Fields for MeetingTicketCard {
+    const NAME: &'static str = "MeetingTicketCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            "meeting_detail" => {
+                crate::model::read_once(map, &mut self.meeting_detail, "meeting_detail")?
+            }
+            "map_url" => crate::model::read_once(map, &mut self.map_url, "map_url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MeetingTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            MeetingDetail,
-            MapUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    "meeting_detail" => Key::MeetingDetail,
-                    "map_url" => Key::MapUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MeetingTicketCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MeetingTicketCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MeetingTicketCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut v_meeting_detail: Option<String> = None;
-                let mut v_map_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::MeetingDetail => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_meeting_detail,
-                                "meeting_detail",
-                            )?
-                        }
-                        Key::MapUrl => {
-                            crate::model::read_once(&mut map, &mut v_map_url, "map_url")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MeetingTicketCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    meeting_detail: v_meeting_detail,
-                    map_url: v_map_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 汽车票 (BUS_TICKET). No type-specific field is documented.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BusTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -3586,73 +2772,35 @@ impl Object for BusTicketCard {
 }
 
 impl crate::model::Lenient for BusTicketCard {}
+impl crate::model::Fields for BusTicketCard {
+    const NAME: &'static str = "BusTicketCard";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "advanced_info" => {
+                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BusTicketCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            AdvancedInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "advanced_info" => Key::AdvancedInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BusTicketCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BusTicketCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BusTicketCard, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfo>> = None;
-                let mut v_advanced_info: Option<Box<AdvancedInfo>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::AdvancedInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_advanced_info,
-                                "advanced_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BusTicketCard {
-                    base_info: v_base_info,
-                    advanced_info: v_advanced_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -3660,7 +2808,7 @@ impl<'de> Deserialize<'de> for BusTicketCard {
 /// echoes them together with the read-only id, status, sku.total_quantity, create_time, update_time.
 /// brand_name, use_custom_code, bind_openid and source cannot be changed afterwards; sku.quantity only
 /// through card/modifystock.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfo {
     /// 卡券ID (card_id); card/get only.
@@ -4508,497 +3656,219 @@ impl Object for BaseInfo {
 }
 
 impl crate::model::Lenient for BaseInfo {}
+impl crate::model::Fields for BaseInfo {
+    const NAME: &'static str = "BaseInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => crate::model::read_once(map, &mut self.id, "id")?,
+            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
+            "code_type" => {
+                crate::model::read_once(map, &mut self.code_type, "code_type")?
+            }
+            "brand_name" => {
+                crate::model::read_once(map, &mut self.brand_name, "brand_name")?
+            }
+            "title" => crate::model::read_once(map, &mut self.title, "title")?,
+            "sub_title" => {
+                crate::model::read_once(map, &mut self.sub_title, "sub_title")?
+            }
+            "color" => crate::model::read_once(map, &mut self.color, "color")?,
+            "notice" => crate::model::read_once(map, &mut self.notice, "notice")?,
+            "description" => {
+                crate::model::read_once(map, &mut self.description, "description")?
+            }
+            "service_phone" => {
+                crate::model::read_once(map, &mut self.service_phone, "service_phone")?
+            }
+            "date_info" => {
+                crate::model::read_once(map, &mut self.date_info, "date_info")?
+            }
+            "sku" => crate::model::read_once(map, &mut self.sku, "sku")?,
+            "location_id_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.location_id_list,
+                    "location_id_list",
+                )?
+            }
+            "use_all_locations" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.use_all_locations,
+                    "use_all_locations",
+                )?
+            }
+            "use_custom_code" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.use_custom_code,
+                    "use_custom_code",
+                )?
+            }
+            "get_custom_code_mode" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.get_custom_code_mode,
+                    "get_custom_code_mode",
+                )?
+            }
+            "bind_openid" => {
+                crate::model::read_once(map, &mut self.bind_openid, "bind_openid")?
+            }
+            "can_share" => {
+                crate::model::read_once(map, &mut self.can_share, "can_share")?
+            }
+            "can_give_friend" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.can_give_friend,
+                    "can_give_friend",
+                )?
+            }
+            "get_limit" => {
+                crate::model::read_once(map, &mut self.get_limit, "get_limit")?
+            }
+            "use_limit" => {
+                crate::model::read_once(map, &mut self.use_limit, "use_limit")?
+            }
+            "center_title" => {
+                crate::model::read_once(map, &mut self.center_title, "center_title")?
+            }
+            "center_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.center_sub_title,
+                    "center_sub_title",
+                )?
+            }
+            "center_url" => {
+                crate::model::read_once(map, &mut self.center_url, "center_url")?
+            }
+            "center_app_brand_user_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.center_app_brand_user_name,
+                    "center_app_brand_user_name",
+                )?
+            }
+            "center_app_brand_pass" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.center_app_brand_pass,
+                    "center_app_brand_pass",
+                )?
+            }
+            "custom_url_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_url_name,
+                    "custom_url_name",
+                )?
+            }
+            "custom_url" => {
+                crate::model::read_once(map, &mut self.custom_url, "custom_url")?
+            }
+            "custom_url_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_url_sub_title,
+                    "custom_url_sub_title",
+                )?
+            }
+            "custom_app_brand_user_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_app_brand_user_name,
+                    "custom_app_brand_user_name",
+                )?
+            }
+            "custom_app_brand_pass" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_app_brand_pass,
+                    "custom_app_brand_pass",
+                )?
+            }
+            "promotion_url_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_url_name,
+                    "promotion_url_name",
+                )?
+            }
+            "promotion_url" => {
+                crate::model::read_once(map, &mut self.promotion_url, "promotion_url")?
+            }
+            "promotion_url_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_url_sub_title,
+                    "promotion_url_sub_title",
+                )?
+            }
+            "promotion_app_brand_user_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_app_brand_user_name,
+                    "promotion_app_brand_user_name",
+                )?
+            }
+            "promotion_app_brand_pass" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_app_brand_pass,
+                    "promotion_app_brand_pass",
+                )?
+            }
+            "source" => crate::model::read_once(map, &mut self.source, "source")?,
+            "need_push_on_view" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.need_push_on_view,
+                    "need_push_on_view",
+                )?
+            }
+            "sub_merchant_info" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.sub_merchant_info,
+                    "sub_merchant_info",
+                )?
+            }
+            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "create_time" => {
+                crate::model::read_once(map, &mut self.create_time, "create_time")?
+            }
+            "update_time" => {
+                crate::model::read_once(map, &mut self.update_time, "update_time")?
+            }
+            "area_code_list" => {
+                crate::model::read_once(map, &mut self.area_code_list, "area_code_list")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BaseInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Id,
-            LogoUrl,
-            CodeType,
-            BrandName,
-            Title,
-            SubTitle,
-            Color,
-            Notice,
-            Description,
-            ServicePhone,
-            DateInfo,
-            Sku,
-            LocationIdList,
-            UseAllLocations,
-            UseCustomCode,
-            GetCustomCodeMode,
-            BindOpenid,
-            CanShare,
-            CanGiveFriend,
-            GetLimit,
-            UseLimit,
-            CenterTitle,
-            CenterSubTitle,
-            CenterUrl,
-            CenterAppBrandUserName,
-            CenterAppBrandPass,
-            CustomUrlName,
-            CustomUrl,
-            CustomUrlSubTitle,
-            CustomAppBrandUserName,
-            CustomAppBrandPass,
-            PromotionUrlName,
-            PromotionUrl,
-            PromotionUrlSubTitle,
-            PromotionAppBrandUserName,
-            PromotionAppBrandPass,
-            Source,
-            NeedPushOnView,
-            SubMerchantInfo,
-            Status,
-            CreateTime,
-            UpdateTime,
-            AreaCodeList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "id" => Key::Id,
-                    "logo_url" => Key::LogoUrl,
-                    "code_type" => Key::CodeType,
-                    "brand_name" => Key::BrandName,
-                    "title" => Key::Title,
-                    "sub_title" => Key::SubTitle,
-                    "color" => Key::Color,
-                    "notice" => Key::Notice,
-                    "description" => Key::Description,
-                    "service_phone" => Key::ServicePhone,
-                    "date_info" => Key::DateInfo,
-                    "sku" => Key::Sku,
-                    "location_id_list" => Key::LocationIdList,
-                    "use_all_locations" => Key::UseAllLocations,
-                    "use_custom_code" => Key::UseCustomCode,
-                    "get_custom_code_mode" => Key::GetCustomCodeMode,
-                    "bind_openid" => Key::BindOpenid,
-                    "can_share" => Key::CanShare,
-                    "can_give_friend" => Key::CanGiveFriend,
-                    "get_limit" => Key::GetLimit,
-                    "use_limit" => Key::UseLimit,
-                    "center_title" => Key::CenterTitle,
-                    "center_sub_title" => Key::CenterSubTitle,
-                    "center_url" => Key::CenterUrl,
-                    "center_app_brand_user_name" => Key::CenterAppBrandUserName,
-                    "center_app_brand_pass" => Key::CenterAppBrandPass,
-                    "custom_url_name" => Key::CustomUrlName,
-                    "custom_url" => Key::CustomUrl,
-                    "custom_url_sub_title" => Key::CustomUrlSubTitle,
-                    "custom_app_brand_user_name" => Key::CustomAppBrandUserName,
-                    "custom_app_brand_pass" => Key::CustomAppBrandPass,
-                    "promotion_url_name" => Key::PromotionUrlName,
-                    "promotion_url" => Key::PromotionUrl,
-                    "promotion_url_sub_title" => Key::PromotionUrlSubTitle,
-                    "promotion_app_brand_user_name" => Key::PromotionAppBrandUserName,
-                    "promotion_app_brand_pass" => Key::PromotionAppBrandPass,
-                    "source" => Key::Source,
-                    "need_push_on_view" => Key::NeedPushOnView,
-                    "sub_merchant_info" => Key::SubMerchantInfo,
-                    "status" => Key::Status,
-                    "create_time" => Key::CreateTime,
-                    "update_time" => Key::UpdateTime,
-                    "area_code_list" => Key::AreaCodeList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BaseInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BaseInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BaseInfo, A::Error> {
-                let mut v_id: Option<String> = None;
-                let mut v_logo_url: Option<String> = None;
-                let mut v_code_type: Option<CodeType> = None;
-                let mut v_brand_name: Option<String> = None;
-                let mut v_title: Option<String> = None;
-                let mut v_sub_title: Option<String> = None;
-                let mut v_color: Option<String> = None;
-                let mut v_notice: Option<String> = None;
-                let mut v_description: Option<String> = None;
-                let mut v_service_phone: Option<String> = None;
-                let mut v_date_info: Option<Box<DateInfo>> = None;
-                let mut v_sku: Option<Box<Sku>> = None;
-                let mut v_location_id_list: Option<Vec<i64>> = None;
-                let mut v_use_all_locations: Option<bool> = None;
-                let mut v_use_custom_code: Option<bool> = None;
-                let mut v_get_custom_code_mode: Option<GetCustomCodeMode> = None;
-                let mut v_bind_openid: Option<bool> = None;
-                let mut v_can_share: Option<bool> = None;
-                let mut v_can_give_friend: Option<bool> = None;
-                let mut v_get_limit: Option<i64> = None;
-                let mut v_use_limit: Option<i64> = None;
-                let mut v_center_title: Option<String> = None;
-                let mut v_center_sub_title: Option<String> = None;
-                let mut v_center_url: Option<String> = None;
-                let mut v_center_app_brand_user_name: Option<String> = None;
-                let mut v_center_app_brand_pass: Option<String> = None;
-                let mut v_custom_url_name: Option<String> = None;
-                let mut v_custom_url: Option<String> = None;
-                let mut v_custom_url_sub_title: Option<String> = None;
-                let mut v_custom_app_brand_user_name: Option<String> = None;
-                let mut v_custom_app_brand_pass: Option<String> = None;
-                let mut v_promotion_url_name: Option<String> = None;
-                let mut v_promotion_url: Option<String> = None;
-                let mut v_promotion_url_sub_title: Option<String> = None;
-                let mut v_promotion_app_brand_user_name: Option<String> = None;
-                let mut v_promotion_app_brand_pass: Option<String> = None;
-                let mut v_source: Option<String> = None;
-                let mut v_need_push_on_view: Option<bool> = None;
-                let mut v_sub_merchant_info: Option<Box<BaseInfoSubMerchantInfo>> = None;
-                let mut v_status: Option<CardStatus> = None;
-                let mut v_create_time: Option<i64> = None;
-                let mut v_update_time: Option<i64> = None;
-                let mut v_area_code_list: Option<Vec<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Id => crate::model::read_once(&mut map, &mut v_id, "id")?,
-                        Key::LogoUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_logo_url,
-                                "logo_url",
-                            )?
-                        }
-                        Key::CodeType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_code_type,
-                                "code_type",
-                            )?
-                        }
-                        Key::BrandName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_brand_name,
-                                "brand_name",
-                            )?
-                        }
-                        Key::Title => {
-                            crate::model::read_once(&mut map, &mut v_title, "title")?
-                        }
-                        Key::SubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_sub_title,
-                                "sub_title",
-                            )?
-                        }
-                        Key::Color => {
-                            crate::model::read_once(&mut map, &mut v_color, "color")?
-                        }
-                        Key::Notice => {
-                            crate::model::read_once(&mut map, &mut v_notice, "notice")?
-                        }
-                        Key::Description => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_description,
-                                "description",
-                            )?
-                        }
-                        Key::ServicePhone => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_service_phone,
-                                "service_phone",
-                            )?
-                        }
-                        Key::DateInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_date_info,
-                                "date_info",
-                            )?
-                        }
-                        Key::Sku => crate::model::read_once(&mut map, &mut v_sku, "sku")?,
-                        Key::LocationIdList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_location_id_list,
-                                "location_id_list",
-                            )?
-                        }
-                        Key::UseAllLocations => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_use_all_locations,
-                                "use_all_locations",
-                            )?
-                        }
-                        Key::UseCustomCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_use_custom_code,
-                                "use_custom_code",
-                            )?
-                        }
-                        Key::GetCustomCodeMode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_get_custom_code_mode,
-                                "get_custom_code_mode",
-                            )?
-                        }
-                        Key::BindOpenid => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bind_openid,
-                                "bind_openid",
-                            )?
-                        }
-                        Key::CanShare => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_share,
-                                "can_share",
-                            )?
-                        }
-                        Key::CanGiveFriend => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_give_friend,
-                                "can_give_friend",
-                            )?
-                        }
-                        Key::GetLimit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_get_limit,
-                                "get_limit",
-                            )?
-                        }
-                        Key::UseLimit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_use_limit,
-                                "use_limit",
-                            )?
-                        }
-                        Key::CenterTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_title,
-                                "center_title",
-                            )?
-                        }
-                        Key::CenterSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_sub_title,
-                                "center_sub_title",
-                            )?
-                        }
-                        Key::CenterUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_url,
-                                "center_url",
-                            )?
-                        }
-                        Key::CenterAppBrandUserName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_app_brand_user_name,
-                                "center_app_brand_user_name",
-                            )?
-                        }
-                        Key::CenterAppBrandPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_app_brand_pass,
-                                "center_app_brand_pass",
-                            )?
-                        }
-                        Key::CustomUrlName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url_name,
-                                "custom_url_name",
-                            )?
-                        }
-                        Key::CustomUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url,
-                                "custom_url",
-                            )?
-                        }
-                        Key::CustomUrlSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url_sub_title,
-                                "custom_url_sub_title",
-                            )?
-                        }
-                        Key::CustomAppBrandUserName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_app_brand_user_name,
-                                "custom_app_brand_user_name",
-                            )?
-                        }
-                        Key::CustomAppBrandPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_app_brand_pass,
-                                "custom_app_brand_pass",
-                            )?
-                        }
-                        Key::PromotionUrlName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url_name,
-                                "promotion_url_name",
-                            )?
-                        }
-                        Key::PromotionUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url,
-                                "promotion_url",
-                            )?
-                        }
-                        Key::PromotionUrlSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url_sub_title,
-                                "promotion_url_sub_title",
-                            )?
-                        }
-                        Key::PromotionAppBrandUserName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_app_brand_user_name,
-                                "promotion_app_brand_user_name",
-                            )?
-                        }
-                        Key::PromotionAppBrandPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_app_brand_pass,
-                                "promotion_app_brand_pass",
-                            )?
-                        }
-                        Key::Source => {
-                            crate::model::read_once(&mut map, &mut v_source, "source")?
-                        }
-                        Key::NeedPushOnView => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_need_push_on_view,
-                                "need_push_on_view",
-                            )?
-                        }
-                        Key::SubMerchantInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_sub_merchant_info,
-                                "sub_merchant_info",
-                            )?
-                        }
-                        Key::Status => {
-                            crate::model::read_once(&mut map, &mut v_status, "status")?
-                        }
-                        Key::CreateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_create_time,
-                                "create_time",
-                            )?
-                        }
-                        Key::UpdateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_update_time,
-                                "update_time",
-                            )?
-                        }
-                        Key::AreaCodeList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_area_code_list,
-                                "area_code_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BaseInfo {
-                    id: v_id,
-                    logo_url: v_logo_url,
-                    code_type: v_code_type,
-                    brand_name: v_brand_name,
-                    title: v_title,
-                    sub_title: v_sub_title,
-                    color: v_color,
-                    notice: v_notice,
-                    description: v_description,
-                    service_phone: v_service_phone,
-                    date_info: v_date_info,
-                    sku: v_sku,
-                    location_id_list: v_location_id_list,
-                    use_all_locations: v_use_all_locations,
-                    use_custom_code: v_use_custom_code,
-                    get_custom_code_mode: v_get_custom_code_mode,
-                    bind_openid: v_bind_openid,
-                    can_share: v_can_share,
-                    can_give_friend: v_can_give_friend,
-                    get_limit: v_get_limit,
-                    use_limit: v_use_limit,
-                    center_title: v_center_title,
-                    center_sub_title: v_center_sub_title,
-                    center_url: v_center_url,
-                    center_app_brand_user_name: v_center_app_brand_user_name,
-                    center_app_brand_pass: v_center_app_brand_pass,
-                    custom_url_name: v_custom_url_name,
-                    custom_url: v_custom_url,
-                    custom_url_sub_title: v_custom_url_sub_title,
-                    custom_app_brand_user_name: v_custom_app_brand_user_name,
-                    custom_app_brand_pass: v_custom_app_brand_pass,
-                    promotion_url_name: v_promotion_url_name,
-                    promotion_url: v_promotion_url,
-                    promotion_url_sub_title: v_promotion_url_sub_title,
-                    promotion_app_brand_user_name: v_promotion_app_brand_user_name,
-                    promotion_app_brand_pass: v_promotion_app_brand_pass,
-                    source: v_source,
-                    need_push_on_view: v_need_push_on_view,
-                    sub_merchant_info: v_sub_merchant_info,
-                    status: v_status,
-                    create_time: v_create_time,
-                    update_time: v_update_time,
-                    area_code_list: v_area_code_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 子商户信息 (sub-merchant the card is made for, 第三方代制模式).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfoSubMerchantInfo {
     /// 子商户ID (card/submerchant/submit).
@@ -5026,12 +3896,6 @@ impl BaseInfoSubMerchantInfo {
     }
 }
 
-impl Default for BaseInfoSubMerchantInfo {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for BaseInfoSubMerchantInfo {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(&self.extra, &["merchant_id"]);
@@ -5051,67 +3915,37 @@ impl Object for BaseInfoSubMerchantInfo {
 }
 
 impl crate::model::Lenient for BaseInfoSubMerchantInfo {}
+impl crate::model::Fields for BaseInfoSubMerchantInfo {
+    const NAME: &'static str = "BaseInfoSubMerchantInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "merchant_id" => {
+                crate::model::read_once(map, &mut self.merchant_id, "merchant_id")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MerchantId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "merchant_id" => Key::MerchantId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BaseInfoSubMerchantInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BaseInfoSubMerchantInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BaseInfoSubMerchantInfo, A::Error> {
-                let mut v_merchant_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MerchantId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_merchant_id,
-                                "merchant_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BaseInfoSubMerchantInfo {
-                    merchant_id: v_merchant_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 使用日期，有效期的信息 (validity of the card).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DateInfo {
     /// 使用时间的类型
@@ -5303,107 +4137,55 @@ impl Object for DateInfo {
 }
 
 impl crate::model::Lenient for DateInfo {}
+impl crate::model::Fields for DateInfo {
+    const NAME: &'static str = "DateInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "begin_timestamp" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.begin_timestamp,
+                    "begin_timestamp",
+                )?
+            }
+            "end_timestamp" => {
+                crate::model::read_once(map, &mut self.end_timestamp, "end_timestamp")?
+            }
+            "fixed_term" => {
+                crate::model::read_once(map, &mut self.fixed_term, "fixed_term")?
+            }
+            "fixed_begin_term" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.fixed_begin_term,
+                    "fixed_begin_term",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DateInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            BeginTimestamp,
-            EndTimestamp,
-            FixedTerm,
-            FixedBeginTerm,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "begin_timestamp" => Key::BeginTimestamp,
-                    "end_timestamp" => Key::EndTimestamp,
-                    "fixed_term" => Key::FixedTerm,
-                    "fixed_begin_term" => Key::FixedBeginTerm,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DateInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DateInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DateInfo, A::Error> {
-                let mut v_type: Option<DateType> = None;
-                let mut v_begin_timestamp: Option<i64> = None;
-                let mut v_end_timestamp: Option<i64> = None;
-                let mut v_fixed_term: Option<i64> = None;
-                let mut v_fixed_begin_term: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::BeginTimestamp => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_timestamp,
-                                "begin_timestamp",
-                            )?
-                        }
-                        Key::EndTimestamp => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_timestamp,
-                                "end_timestamp",
-                            )?
-                        }
-                        Key::FixedTerm => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_fixed_term,
-                                "fixed_term",
-                            )?
-                        }
-                        Key::FixedBeginTerm => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_fixed_begin_term,
-                                "fixed_begin_term",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DateInfo {
-                    r#type: v_type,
-                    begin_timestamp: v_begin_timestamp,
-                    end_timestamp: v_end_timestamp,
-                    fixed_term: v_fixed_term,
-                    fixed_begin_term: v_fixed_begin_term,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 商品信息 (stock of the card).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Sku {
     /// 卡券库存的数量，上限为100000000 (current stock). Must be 0 in deposit mode; otherwise 0 is refused at creation. Change it with card/modifystock, not card/update.
@@ -5479,78 +4261,38 @@ impl Object for Sku {
 }
 
 impl crate::model::Lenient for Sku {}
+impl crate::model::Fields for Sku {
+    const NAME: &'static str = "Sku";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "quantity" => crate::model::read_once(map, &mut self.quantity, "quantity")?,
+            "total_quantity" => {
+                crate::model::read_once(map, &mut self.total_quantity, "total_quantity")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for Sku {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Quantity,
-            TotalQuantity,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "quantity" => Key::Quantity,
-                    "total_quantity" => Key::TotalQuantity,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Sku;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a Sku object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Sku, A::Error> {
-                let mut v_quantity: Option<i64> = None;
-                let mut v_total_quantity: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Quantity => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_quantity,
-                                "quantity",
-                            )?
-                        }
-                        Key::TotalQuantity => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_total_quantity,
-                                "total_quantity",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Sku {
-                    quantity: v_quantity,
-                    total_quantity: v_total_quantity,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 卡券高级信息 (advanced_info): usage conditions, cover, rich text, time slots, services.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct AdvancedInfo {
     /// 使用门槛（条件）字段，若不填写使用条件则在券面拼写：无最低消费限制，全场通用，不限品类；并在使用说明显示：可与其他优惠共享.
@@ -5656,12 +4398,6 @@ impl AdvancedInfo {
     }
 }
 
-impl Default for AdvancedInfo {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for AdvancedInfo {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.use_condition {
@@ -5738,133 +4474,65 @@ impl Object for AdvancedInfo {
 }
 
 impl crate::model::Lenient for AdvancedInfo {}
+impl crate::model::Fields for AdvancedInfo {
+    const NAME: &'static str = "AdvancedInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "use_condition" => {
+                crate::model::read_once(map, &mut self.use_condition, "use_condition")?
+            }
+            "abstract" => crate::model::read_once(map, &mut self.r#abstract, "abstract")?,
+            "text_image_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.text_image_list,
+                    "text_image_list",
+                )?
+            }
+            "time_limit" => {
+                crate::model::read_once(map, &mut self.time_limit, "time_limit")?
+            }
+            "business_service" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.business_service,
+                    "business_service",
+                )?
+            }
+            "consume_share_card_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.consume_share_card_list,
+                    "consume_share_card_list",
+                )?
+            }
+            "share_friends" => {
+                crate::model::read_once(map, &mut self.share_friends, "share_friends")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for AdvancedInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            UseCondition,
-            Abstract,
-            TextImageList,
-            TimeLimit,
-            BusinessService,
-            ConsumeShareCardList,
-            ShareFriends,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "use_condition" => Key::UseCondition,
-                    "abstract" => Key::Abstract,
-                    "text_image_list" => Key::TextImageList,
-                    "time_limit" => Key::TimeLimit,
-                    "business_service" => Key::BusinessService,
-                    "consume_share_card_list" => Key::ConsumeShareCardList,
-                    "share_friends" => Key::ShareFriends,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AdvancedInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a AdvancedInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AdvancedInfo, A::Error> {
-                let mut v_use_condition: Option<Box<UseCondition>> = None;
-                let mut v_abstract: Option<Box<Abstract>> = None;
-                let mut v_text_image_list: Option<Vec<TextImage>> = None;
-                let mut v_time_limit: Option<Vec<TimeLimit>> = None;
-                let mut v_business_service: Option<Vec<BusinessService>> = None;
-                let mut v_consume_share_card_list: Option<Vec<serde_json::Value>> = None;
-                let mut v_share_friends: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::UseCondition => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_use_condition,
-                                "use_condition",
-                            )?
-                        }
-                        Key::Abstract => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_abstract,
-                                "abstract",
-                            )?
-                        }
-                        Key::TextImageList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_text_image_list,
-                                "text_image_list",
-                            )?
-                        }
-                        Key::TimeLimit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_time_limit,
-                                "time_limit",
-                            )?
-                        }
-                        Key::BusinessService => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_business_service,
-                                "business_service",
-                            )?
-                        }
-                        Key::ConsumeShareCardList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_consume_share_card_list,
-                                "consume_share_card_list",
-                            )?
-                        }
-                        Key::ShareFriends => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_share_friends,
-                                "share_friends",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(AdvancedInfo {
-                    use_condition: v_use_condition,
-                    r#abstract: v_abstract,
-                    text_image_list: v_text_image_list,
-                    time_limit: v_time_limit,
-                    business_service: v_business_service,
-                    consume_share_card_list: v_consume_share_card_list,
-                    share_friends: v_share_friends,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 使用门槛（条件） (advanced_info.use_condition): WeChat composes the conditions text of the card face from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UseCondition {
     /// 指定可用的商品类目，仅用于代金券类型，填入后将在券面拼写适用于xxx (accepted categories).
@@ -5943,12 +4611,6 @@ impl UseCondition {
     }
 }
 
-impl Default for UseCondition {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for UseCondition {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.accept_category {
@@ -5993,111 +4655,61 @@ impl Object for UseCondition {
 }
 
 impl crate::model::Lenient for UseCondition {}
+impl crate::model::Fields for UseCondition {
+    const NAME: &'static str = "UseCondition";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "accept_category" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.accept_category,
+                    "accept_category",
+                )?
+            }
+            "reject_category" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.reject_category,
+                    "reject_category",
+                )?
+            }
+            "least_cost" => {
+                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+            }
+            "object_use_for" => {
+                crate::model::read_once(map, &mut self.object_use_for, "object_use_for")?
+            }
+            "can_use_with_other_discount" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.can_use_with_other_discount,
+                    "can_use_with_other_discount",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for UseCondition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            AcceptCategory,
-            RejectCategory,
-            LeastCost,
-            ObjectUseFor,
-            CanUseWithOtherDiscount,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "accept_category" => Key::AcceptCategory,
-                    "reject_category" => Key::RejectCategory,
-                    "least_cost" => Key::LeastCost,
-                    "object_use_for" => Key::ObjectUseFor,
-                    "can_use_with_other_discount" => Key::CanUseWithOtherDiscount,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = UseCondition;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a UseCondition object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UseCondition, A::Error> {
-                let mut v_accept_category: Option<String> = None;
-                let mut v_reject_category: Option<String> = None;
-                let mut v_least_cost: Option<i64> = None;
-                let mut v_object_use_for: Option<String> = None;
-                let mut v_can_use_with_other_discount: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::AcceptCategory => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_accept_category,
-                                "accept_category",
-                            )?
-                        }
-                        Key::RejectCategory => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_reject_category,
-                                "reject_category",
-                            )?
-                        }
-                        Key::LeastCost => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_least_cost,
-                                "least_cost",
-                            )?
-                        }
-                        Key::ObjectUseFor => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_object_use_for,
-                                "object_use_for",
-                            )?
-                        }
-                        Key::CanUseWithOtherDiscount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_use_with_other_discount,
-                                "can_use_with_other_discount",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(UseCondition {
-                    accept_category: v_accept_category,
-                    reject_category: v_reject_category,
-                    least_cost: v_least_cost,
-                    object_use_for: v_object_use_for,
-                    can_use_with_other_discount: v_can_use_with_other_discount,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 封面摘要 (advanced_info.abstract): cover text and image of the card detail page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Abstract {
     /// 封面摘要简介 (cover summary text).
@@ -6144,12 +4756,6 @@ impl Abstract {
     }
 }
 
-impl Default for Abstract {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for Abstract {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.icon_url_list {
@@ -6173,78 +4779,38 @@ impl Object for Abstract {
 }
 
 impl crate::model::Lenient for Abstract {}
+impl crate::model::Fields for Abstract {
+    const NAME: &'static str = "Abstract";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "abstract" => crate::model::read_once(map, &mut self.r#abstract, "abstract")?,
+            "icon_url_list" => {
+                crate::model::read_once(map, &mut self.icon_url_list, "icon_url_list")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for Abstract {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Abstract,
-            IconUrlList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "abstract" => Key::Abstract,
-                    "icon_url_list" => Key::IconUrlList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Abstract;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a Abstract object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Abstract, A::Error> {
-                let mut v_abstract: Option<String> = None;
-                let mut v_icon_url_list: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Abstract => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_abstract,
-                                "abstract",
-                            )?
-                        }
-                        Key::IconUrlList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_icon_url_list,
-                                "icon_url_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Abstract {
-                    r#abstract: v_abstract,
-                    icon_url_list: v_icon_url_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 图文列表的一项 (one rich-text block of advanced_info.text_image_list).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TextImage {
     /// 图片链接，必须调用上传图片接口上传图片获得链接，并在此填入，否则报错 (image URL from cgi-bin/media/uploadimg).
@@ -6286,12 +4852,6 @@ impl TextImage {
     }
 }
 
-impl Default for TextImage {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for TextImage {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.image_url {
@@ -6319,74 +4879,38 @@ impl Object for TextImage {
 }
 
 impl crate::model::Lenient for TextImage {}
+impl crate::model::Fields for TextImage {
+    const NAME: &'static str = "TextImage";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "image_url" => {
+                crate::model::read_once(map, &mut self.image_url, "image_url")?
+            }
+            "text" => crate::model::read_once(map, &mut self.text, "text")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TextImage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ImageUrl,
-            Text,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "image_url" => Key::ImageUrl,
-                    "text" => Key::Text,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TextImage;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TextImage object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TextImage, A::Error> {
-                let mut v_image_url: Option<String> = None;
-                let mut v_text: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ImageUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_image_url,
-                                "image_url",
-                            )?
-                        }
-                        Key::Text => {
-                            crate::model::read_once(&mut map, &mut v_text, "text")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TextImage {
-                    image_url: v_image_url,
-                    text: v_text,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 使用时段限制的一项 (advanced_info.time_limit\[\]). Display only; 不填默认不显示.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TimeLimit {
     /// 限制类型 (day the slot applies to).
@@ -6454,12 +4978,6 @@ impl TimeLimit {
     }
 }
 
-impl Default for TimeLimit {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for TimeLimit {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.r#type {
@@ -6487,107 +5005,45 @@ impl Object for TimeLimit {
 }
 
 impl crate::model::Lenient for TimeLimit {}
+impl crate::model::Fields for TimeLimit {
+    const NAME: &'static str = "TimeLimit";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "begin_hour" => {
+                crate::model::read_once(map, &mut self.begin_hour, "begin_hour")?
+            }
+            "begin_minute" => {
+                crate::model::read_once(map, &mut self.begin_minute, "begin_minute")?
+            }
+            "end_hour" => crate::model::read_once(map, &mut self.end_hour, "end_hour")?,
+            "end_minute" => {
+                crate::model::read_once(map, &mut self.end_minute, "end_minute")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for TimeLimit {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            BeginHour,
-            BeginMinute,
-            EndHour,
-            EndMinute,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "begin_hour" => Key::BeginHour,
-                    "begin_minute" => Key::BeginMinute,
-                    "end_hour" => Key::EndHour,
-                    "end_minute" => Key::EndMinute,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TimeLimit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TimeLimit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TimeLimit, A::Error> {
-                let mut v_type: Option<TimeLimitType> = None;
-                let mut v_begin_hour: Option<i64> = None;
-                let mut v_begin_minute: Option<i64> = None;
-                let mut v_end_hour: Option<i64> = None;
-                let mut v_end_minute: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::BeginHour => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_hour,
-                                "begin_hour",
-                            )?
-                        }
-                        Key::BeginMinute => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_minute,
-                                "begin_minute",
-                            )?
-                        }
-                        Key::EndHour => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_hour,
-                                "end_hour",
-                            )?
-                        }
-                        Key::EndMinute => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_minute,
-                                "end_minute",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TimeLimit {
-                    r#type: v_type,
-                    begin_hour: v_begin_hour,
-                    begin_minute: v_begin_minute,
-                    end_hour: v_end_hour,
-                    end_minute: v_end_minute,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 积分规则 (member_card.bonus_rule). Money amounts are in fen (分).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BonusRule {
     /// 消费金额，以分为单位 (spend per earning step).
@@ -6685,12 +5141,6 @@ impl BonusRule {
     }
 }
 
-impl Default for BonusRule {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for BonusRule {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(
@@ -6722,144 +5172,82 @@ impl Object for BonusRule {
 }
 
 impl crate::model::Lenient for BonusRule {}
+impl crate::model::Fields for BonusRule {
+    const NAME: &'static str = "BonusRule";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cost_money_unit" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.cost_money_unit,
+                    "cost_money_unit",
+                )?
+            }
+            "increase_bonus" => {
+                crate::model::read_once(map, &mut self.increase_bonus, "increase_bonus")?
+            }
+            "max_increase_bonus" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.max_increase_bonus,
+                    "max_increase_bonus",
+                )?
+            }
+            "init_increase_bonus" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.init_increase_bonus,
+                    "init_increase_bonus",
+                )?
+            }
+            "cost_bonus_unit" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.cost_bonus_unit,
+                    "cost_bonus_unit",
+                )?
+            }
+            "reduce_money" => {
+                crate::model::read_once(map, &mut self.reduce_money, "reduce_money")?
+            }
+            "least_money_to_use_bonus" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.least_money_to_use_bonus,
+                    "least_money_to_use_bonus",
+                )?
+            }
+            "max_reduce_bonus" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.max_reduce_bonus,
+                    "max_reduce_bonus",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BonusRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CostMoneyUnit,
-            IncreaseBonus,
-            MaxIncreaseBonus,
-            InitIncreaseBonus,
-            CostBonusUnit,
-            ReduceMoney,
-            LeastMoneyToUseBonus,
-            MaxReduceBonus,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "cost_money_unit" => Key::CostMoneyUnit,
-                    "increase_bonus" => Key::IncreaseBonus,
-                    "max_increase_bonus" => Key::MaxIncreaseBonus,
-                    "init_increase_bonus" => Key::InitIncreaseBonus,
-                    "cost_bonus_unit" => Key::CostBonusUnit,
-                    "reduce_money" => Key::ReduceMoney,
-                    "least_money_to_use_bonus" => Key::LeastMoneyToUseBonus,
-                    "max_reduce_bonus" => Key::MaxReduceBonus,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BonusRule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BonusRule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BonusRule, A::Error> {
-                let mut v_cost_money_unit: Option<i64> = None;
-                let mut v_increase_bonus: Option<i64> = None;
-                let mut v_max_increase_bonus: Option<i64> = None;
-                let mut v_init_increase_bonus: Option<i64> = None;
-                let mut v_cost_bonus_unit: Option<i64> = None;
-                let mut v_reduce_money: Option<i64> = None;
-                let mut v_least_money_to_use_bonus: Option<i64> = None;
-                let mut v_max_reduce_bonus: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CostMoneyUnit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cost_money_unit,
-                                "cost_money_unit",
-                            )?
-                        }
-                        Key::IncreaseBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_increase_bonus,
-                                "increase_bonus",
-                            )?
-                        }
-                        Key::MaxIncreaseBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_max_increase_bonus,
-                                "max_increase_bonus",
-                            )?
-                        }
-                        Key::InitIncreaseBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_increase_bonus,
-                                "init_increase_bonus",
-                            )?
-                        }
-                        Key::CostBonusUnit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cost_bonus_unit,
-                                "cost_bonus_unit",
-                            )?
-                        }
-                        Key::ReduceMoney => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_reduce_money,
-                                "reduce_money",
-                            )?
-                        }
-                        Key::LeastMoneyToUseBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_least_money_to_use_bonus,
-                                "least_money_to_use_bonus",
-                            )?
-                        }
-                        Key::MaxReduceBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_max_reduce_bonus,
-                                "max_reduce_bonus",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BonusRule {
-                    cost_money_unit: v_cost_money_unit,
-                    increase_bonus: v_increase_bonus,
-                    max_increase_bonus: v_max_increase_bonus,
-                    init_increase_bonus: v_init_increase_bonus,
-                    cost_bonus_unit: v_cost_bonus_unit,
-                    reduce_money: v_reduce_money,
-                    least_money_to_use_bonus: v_least_money_to_use_bonus,
-                    max_reduce_bonus: v_max_reduce_bonus,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 自定义会员信息类目，会员卡激活后显示 (member_card.custom_field1..3): a label with a value set through membercard/activate and updateuser.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomField {
     /// 会员信息类目半自定义名称 (predefined label).
@@ -6917,12 +5305,6 @@ impl CustomField {
     }
 }
 
-impl Default for CustomField {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for CustomField {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.name_type {
@@ -6955,79 +5337,39 @@ impl Object for CustomField {
 }
 
 impl crate::model::Lenient for CustomField {}
+impl crate::model::Fields for CustomField {
+    const NAME: &'static str = "CustomField";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name_type" => {
+                crate::model::read_once(map, &mut self.name_type, "name_type")?
+            }
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CustomField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            NameType,
-            Name,
-            Url,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name_type" => Key::NameType,
-                    "name" => Key::Name,
-                    "url" => Key::Url,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CustomField;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CustomField object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomField, A::Error> {
-                let mut v_name_type: Option<CustomFieldNameType> = None;
-                let mut v_name: Option<String> = None;
-                let mut v_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::NameType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_name_type,
-                                "name_type",
-                            )?
-                        }
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CustomField {
-                    name_type: v_name_type,
-                    name: v_name,
-                    url: v_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 自定义会员信息类目 (member_card.custom_cell1..3): an entry cell shown once the card is activated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomCell {
     /// 入口名称 (cell name).
@@ -7134,77 +5476,39 @@ impl Object for CustomCell {
 }
 
 impl crate::model::Lenient for CustomCell {}
+impl crate::model::Fields for CustomCell {
+    const NAME: &'static str = "CustomCell";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "tips" => crate::model::read_once(map, &mut self.tips, "tips")?,
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CustomCell {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Name,
-            Tips,
-            Url,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name" => Key::Name,
-                    "tips" => Key::Tips,
-                    "url" => Key::Url,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CustomCell;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CustomCell object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomCell, A::Error> {
-                let mut v_name: Option<String> = None;
-                let mut v_tips: Option<String> = None;
-                let mut v_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Tips => {
-                            crate::model::read_once(&mut map, &mut v_tips, "tips")?
-                        }
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CustomCell {
-                    name: v_name,
-                    tips: v_tips,
-                    url: v_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update 通用字段修改 (the updatable base_info fields). 覆盖更新: send only the fields to change —
 /// sending a 提审 field (logo_url, notice, description, color) sends the card back to review.
 /// 未列出的字段不支持修改更新. A field can be emptied by sending "".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfoUpdate {
     /// 卡券的商户logo，建议像素为300*300. 提审 (triggers review).
@@ -7483,12 +5787,6 @@ impl BaseInfoUpdate {
     }
 }
 
-impl Default for BaseInfoUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for BaseInfoUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.logo_url {
@@ -7607,279 +5905,123 @@ impl Object for BaseInfoUpdate {
 }
 
 impl crate::model::Lenient for BaseInfoUpdate {}
+impl crate::model::Fields for BaseInfoUpdate {
+    const NAME: &'static str = "BaseInfoUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
+            "notice" => crate::model::read_once(map, &mut self.notice, "notice")?,
+            "description" => {
+                crate::model::read_once(map, &mut self.description, "description")?
+            }
+            "service_phone" => {
+                crate::model::read_once(map, &mut self.service_phone, "service_phone")?
+            }
+            "color" => crate::model::read_once(map, &mut self.color, "color")?,
+            "location_id_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.location_id_list,
+                    "location_id_list",
+                )?
+            }
+            "use_all_locations" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.use_all_locations,
+                    "use_all_locations",
+                )?
+            }
+            "center_title" => {
+                crate::model::read_once(map, &mut self.center_title, "center_title")?
+            }
+            "center_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.center_sub_title,
+                    "center_sub_title",
+                )?
+            }
+            "center_url" => {
+                crate::model::read_once(map, &mut self.center_url, "center_url")?
+            }
+            "custom_url_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_url_name,
+                    "custom_url_name",
+                )?
+            }
+            "custom_url" => {
+                crate::model::read_once(map, &mut self.custom_url, "custom_url")?
+            }
+            "custom_url_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_url_sub_title,
+                    "custom_url_sub_title",
+                )?
+            }
+            "promotion_url_name" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_url_name,
+                    "promotion_url_name",
+                )?
+            }
+            "promotion_url" => {
+                crate::model::read_once(map, &mut self.promotion_url, "promotion_url")?
+            }
+            "promotion_url_sub_title" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.promotion_url_sub_title,
+                    "promotion_url_sub_title",
+                )?
+            }
+            "code_type" => {
+                crate::model::read_once(map, &mut self.code_type, "code_type")?
+            }
+            "get_limit" => {
+                crate::model::read_once(map, &mut self.get_limit, "get_limit")?
+            }
+            "can_share" => {
+                crate::model::read_once(map, &mut self.can_share, "can_share")?
+            }
+            "can_give_friend" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.can_give_friend,
+                    "can_give_friend",
+                )?
+            }
+            "date_info" => {
+                crate::model::read_once(map, &mut self.date_info, "date_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BaseInfoUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            LogoUrl,
-            Notice,
-            Description,
-            ServicePhone,
-            Color,
-            LocationIdList,
-            UseAllLocations,
-            CenterTitle,
-            CenterSubTitle,
-            CenterUrl,
-            CustomUrlName,
-            CustomUrl,
-            CustomUrlSubTitle,
-            PromotionUrlName,
-            PromotionUrl,
-            PromotionUrlSubTitle,
-            CodeType,
-            GetLimit,
-            CanShare,
-            CanGiveFriend,
-            DateInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "logo_url" => Key::LogoUrl,
-                    "notice" => Key::Notice,
-                    "description" => Key::Description,
-                    "service_phone" => Key::ServicePhone,
-                    "color" => Key::Color,
-                    "location_id_list" => Key::LocationIdList,
-                    "use_all_locations" => Key::UseAllLocations,
-                    "center_title" => Key::CenterTitle,
-                    "center_sub_title" => Key::CenterSubTitle,
-                    "center_url" => Key::CenterUrl,
-                    "custom_url_name" => Key::CustomUrlName,
-                    "custom_url" => Key::CustomUrl,
-                    "custom_url_sub_title" => Key::CustomUrlSubTitle,
-                    "promotion_url_name" => Key::PromotionUrlName,
-                    "promotion_url" => Key::PromotionUrl,
-                    "promotion_url_sub_title" => Key::PromotionUrlSubTitle,
-                    "code_type" => Key::CodeType,
-                    "get_limit" => Key::GetLimit,
-                    "can_share" => Key::CanShare,
-                    "can_give_friend" => Key::CanGiveFriend,
-                    "date_info" => Key::DateInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BaseInfoUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BaseInfoUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BaseInfoUpdate, A::Error> {
-                let mut v_logo_url: Option<String> = None;
-                let mut v_notice: Option<String> = None;
-                let mut v_description: Option<String> = None;
-                let mut v_service_phone: Option<String> = None;
-                let mut v_color: Option<String> = None;
-                let mut v_location_id_list: Option<Vec<i64>> = None;
-                let mut v_use_all_locations: Option<bool> = None;
-                let mut v_center_title: Option<String> = None;
-                let mut v_center_sub_title: Option<String> = None;
-                let mut v_center_url: Option<String> = None;
-                let mut v_custom_url_name: Option<String> = None;
-                let mut v_custom_url: Option<String> = None;
-                let mut v_custom_url_sub_title: Option<String> = None;
-                let mut v_promotion_url_name: Option<String> = None;
-                let mut v_promotion_url: Option<String> = None;
-                let mut v_promotion_url_sub_title: Option<String> = None;
-                let mut v_code_type: Option<CodeType> = None;
-                let mut v_get_limit: Option<i64> = None;
-                let mut v_can_share: Option<bool> = None;
-                let mut v_can_give_friend: Option<bool> = None;
-                let mut v_date_info: Option<Box<DateInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::LogoUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_logo_url,
-                                "logo_url",
-                            )?
-                        }
-                        Key::Notice => {
-                            crate::model::read_once(&mut map, &mut v_notice, "notice")?
-                        }
-                        Key::Description => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_description,
-                                "description",
-                            )?
-                        }
-                        Key::ServicePhone => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_service_phone,
-                                "service_phone",
-                            )?
-                        }
-                        Key::Color => {
-                            crate::model::read_once(&mut map, &mut v_color, "color")?
-                        }
-                        Key::LocationIdList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_location_id_list,
-                                "location_id_list",
-                            )?
-                        }
-                        Key::UseAllLocations => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_use_all_locations,
-                                "use_all_locations",
-                            )?
-                        }
-                        Key::CenterTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_title,
-                                "center_title",
-                            )?
-                        }
-                        Key::CenterSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_sub_title,
-                                "center_sub_title",
-                            )?
-                        }
-                        Key::CenterUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_center_url,
-                                "center_url",
-                            )?
-                        }
-                        Key::CustomUrlName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url_name,
-                                "custom_url_name",
-                            )?
-                        }
-                        Key::CustomUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url,
-                                "custom_url",
-                            )?
-                        }
-                        Key::CustomUrlSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_url_sub_title,
-                                "custom_url_sub_title",
-                            )?
-                        }
-                        Key::PromotionUrlName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url_name,
-                                "promotion_url_name",
-                            )?
-                        }
-                        Key::PromotionUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url,
-                                "promotion_url",
-                            )?
-                        }
-                        Key::PromotionUrlSubTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_promotion_url_sub_title,
-                                "promotion_url_sub_title",
-                            )?
-                        }
-                        Key::CodeType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_code_type,
-                                "code_type",
-                            )?
-                        }
-                        Key::GetLimit => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_get_limit,
-                                "get_limit",
-                            )?
-                        }
-                        Key::CanShare => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_share,
-                                "can_share",
-                            )?
-                        }
-                        Key::CanGiveFriend => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_give_friend,
-                                "can_give_friend",
-                            )?
-                        }
-                        Key::DateInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_date_info,
-                                "date_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BaseInfoUpdate {
-                    logo_url: v_logo_url,
-                    notice: v_notice,
-                    description: v_description,
-                    service_phone: v_service_phone,
-                    color: v_color,
-                    location_id_list: v_location_id_list,
-                    use_all_locations: v_use_all_locations,
-                    center_title: v_center_title,
-                    center_sub_title: v_center_sub_title,
-                    center_url: v_center_url,
-                    custom_url_name: v_custom_url_name,
-                    custom_url: v_custom_url,
-                    custom_url_sub_title: v_custom_url_sub_title,
-                    promotion_url_name: v_promotion_url_name,
-                    promotion_url: v_promotion_url,
-                    promotion_url_sub_title: v_promotion_url_sub_title,
-                    code_type: v_code_type,
-                    get_limit: v_get_limit,
-                    can_share: v_can_share,
-                    can_give_friend: v_can_give_friend,
-                    date_info: v_date_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update date_info: 有效期时间修改仅支持有效区间的扩大 — same type, new begin ≤ old begin, new end ≥ old end (else 40100).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DateInfoUpdate {
     /// 有效期类型，仅支持更改type为DATE_TYPE_FIX_TIME_RANGE的时间戳，不支持填入DATE_TYPE_FIX_TERM (only FIX_TIME_RANGE is accepted).
@@ -7939,12 +6081,6 @@ impl DateInfoUpdate {
     }
 }
 
-impl Default for DateInfoUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for DateInfoUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.r#type {
@@ -7983,85 +6119,45 @@ impl Object for DateInfoUpdate {
 }
 
 impl crate::model::Lenient for DateInfoUpdate {}
+impl crate::model::Fields for DateInfoUpdate {
+    const NAME: &'static str = "DateInfoUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "begin_timestamp" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.begin_timestamp,
+                    "begin_timestamp",
+                )?
+            }
+            "end_timestamp" => {
+                crate::model::read_once(map, &mut self.end_timestamp, "end_timestamp")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DateInfoUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            BeginTimestamp,
-            EndTimestamp,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "begin_timestamp" => Key::BeginTimestamp,
-                    "end_timestamp" => Key::EndTimestamp,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DateInfoUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DateInfoUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DateInfoUpdate, A::Error> {
-                let mut v_type: Option<DateType> = None;
-                let mut v_begin_timestamp: Option<i64> = None;
-                let mut v_end_timestamp: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::BeginTimestamp => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_timestamp,
-                                "begin_timestamp",
-                            )?
-                        }
-                        Key::EndTimestamp => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_timestamp,
-                                "end_timestamp",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DateInfoUpdate {
-                    r#type: v_type,
-                    begin_timestamp: v_begin_timestamp,
-                    end_timestamp: v_end_timestamp,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 团购券 (key `groupon`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GrouponUpdate {
     /// 卡券基础信息字段
@@ -8089,12 +6185,6 @@ impl GrouponUpdate {
     }
 }
 
-impl Default for GrouponUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for GrouponUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8119,67 +6209,37 @@ impl Object for GrouponUpdate {
 }
 
 impl crate::model::Lenient for GrouponUpdate {}
+impl crate::model::Fields for GrouponUpdate {
+    const NAME: &'static str = "GrouponUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GrouponUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GrouponUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GrouponUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GrouponUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GrouponUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 代金券 (key `cash`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CashUpdate {
     /// 卡券基础信息字段
@@ -8207,12 +6267,6 @@ impl CashUpdate {
     }
 }
 
-impl Default for CashUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for CashUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8237,67 +6291,37 @@ impl Object for CashUpdate {
 }
 
 impl crate::model::Lenient for CashUpdate {}
+impl crate::model::Fields for CashUpdate {
+    const NAME: &'static str = "CashUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CashUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CashUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CashUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CashUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CashUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 折扣券 (key `discount`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DiscountUpdate {
     /// 卡券基础信息字段
@@ -8325,12 +6349,6 @@ impl DiscountUpdate {
     }
 }
 
-impl Default for DiscountUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for DiscountUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8355,67 +6373,37 @@ impl Object for DiscountUpdate {
 }
 
 impl crate::model::Lenient for DiscountUpdate {}
+impl crate::model::Fields for DiscountUpdate {
+    const NAME: &'static str = "DiscountUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for DiscountUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DiscountUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DiscountUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DiscountUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DiscountUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 礼品券 (key `gift`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GiftUpdate {
     /// 卡券基础信息字段
@@ -8443,12 +6431,6 @@ impl GiftUpdate {
     }
 }
 
-impl Default for GiftUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for GiftUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8473,67 +6455,37 @@ impl Object for GiftUpdate {
 }
 
 impl crate::model::Lenient for GiftUpdate {}
+impl crate::model::Fields for GiftUpdate {
+    const NAME: &'static str = "GiftUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GiftUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GiftUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GiftUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GiftUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GiftUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 通用券 (key `general_coupon`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCouponUpdate {
     /// 卡券基础信息字段
@@ -8561,12 +6513,6 @@ impl GeneralCouponUpdate {
     }
 }
 
-impl Default for GeneralCouponUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for GeneralCouponUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8591,68 +6537,38 @@ impl Object for GeneralCouponUpdate {
 }
 
 impl crate::model::Lenient for GeneralCouponUpdate {}
+impl crate::model::Fields for GeneralCouponUpdate {
+    const NAME: &'static str = "GeneralCouponUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCouponUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCouponUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCouponUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCouponUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCouponUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 会员卡 (key `member_card`). These fields sit next to base_info, not inside it.
 /// bonus_cleared, bonus_rules, balance_rules and prerogative are 提审 fields (the card goes back to review).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdate {
     /// 卡券基础信息字段
@@ -8868,12 +6784,6 @@ impl MemberCardUpdate {
     }
 }
 
-impl Default for MemberCardUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for MemberCardUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -8980,243 +6890,87 @@ impl Object for MemberCardUpdate {
 }
 
 impl crate::model::Lenient for MemberCardUpdate {}
+impl crate::model::Fields for MemberCardUpdate {
+    const NAME: &'static str = "MemberCardUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "background_pic_url" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.background_pic_url,
+                    "background_pic_url",
+                )?
+            }
+            "bonus_cleared" => {
+                crate::model::read_once(map, &mut self.bonus_cleared, "bonus_cleared")?
+            }
+            "bonus_rules" => {
+                crate::model::read_once(map, &mut self.bonus_rules, "bonus_rules")?
+            }
+            "balance_rules" => {
+                crate::model::read_once(map, &mut self.balance_rules, "balance_rules")?
+            }
+            "prerogative" => {
+                crate::model::read_once(map, &mut self.prerogative, "prerogative")?
+            }
+            "supply_bonus" => {
+                crate::model::read_once(map, &mut self.supply_bonus, "supply_bonus")?
+            }
+            "supply_balance" => {
+                crate::model::read_once(map, &mut self.supply_balance, "supply_balance")?
+            }
+            "auto_activate" => {
+                crate::model::read_once(map, &mut self.auto_activate, "auto_activate")?
+            }
+            "wx_activate" => {
+                crate::model::read_once(map, &mut self.wx_activate, "wx_activate")?
+            }
+            "activate_url" => {
+                crate::model::read_once(map, &mut self.activate_url, "activate_url")?
+            }
+            "custom_field1" => {
+                crate::model::read_once(map, &mut self.custom_field1, "custom_field1")?
+            }
+            "custom_field2" => {
+                crate::model::read_once(map, &mut self.custom_field2, "custom_field2")?
+            }
+            "custom_field3" => {
+                crate::model::read_once(map, &mut self.custom_field3, "custom_field3")?
+            }
+            "custom_cell1" => {
+                crate::model::read_once(map, &mut self.custom_cell1, "custom_cell1")?
+            }
+            "bonus_rule" => {
+                crate::model::read_once(map, &mut self.bonus_rule, "bonus_rule")?
+            }
+            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            BackgroundPicUrl,
-            BonusCleared,
-            BonusRules,
-            BalanceRules,
-            Prerogative,
-            SupplyBonus,
-            SupplyBalance,
-            AutoActivate,
-            WxActivate,
-            ActivateUrl,
-            CustomField1,
-            CustomField2,
-            CustomField3,
-            CustomCell1,
-            BonusRule,
-            Discount,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "bonus_cleared" => Key::BonusCleared,
-                    "bonus_rules" => Key::BonusRules,
-                    "balance_rules" => Key::BalanceRules,
-                    "prerogative" => Key::Prerogative,
-                    "supply_bonus" => Key::SupplyBonus,
-                    "supply_balance" => Key::SupplyBalance,
-                    "auto_activate" => Key::AutoActivate,
-                    "wx_activate" => Key::WxActivate,
-                    "activate_url" => Key::ActivateUrl,
-                    "custom_field1" => Key::CustomField1,
-                    "custom_field2" => Key::CustomField2,
-                    "custom_field3" => Key::CustomField3,
-                    "custom_cell1" => Key::CustomCell1,
-                    "bonus_rule" => Key::BonusRule,
-                    "discount" => Key::Discount,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_bonus_cleared: Option<String> = None;
-                let mut v_bonus_rules: Option<String> = None;
-                let mut v_balance_rules: Option<String> = None;
-                let mut v_prerogative: Option<String> = None;
-                let mut v_supply_bonus: Option<bool> = None;
-                let mut v_supply_balance: Option<bool> = None;
-                let mut v_auto_activate: Option<bool> = None;
-                let mut v_wx_activate: Option<bool> = None;
-                let mut v_activate_url: Option<String> = None;
-                let mut v_custom_field1: Option<Box<CustomField>> = None;
-                let mut v_custom_field2: Option<Box<CustomField>> = None;
-                let mut v_custom_field3: Option<Box<CustomField>> = None;
-                let mut v_custom_cell1: Option<Box<CustomCell>> = None;
-                let mut v_bonus_rule: Option<Box<BonusRule>> = None;
-                let mut v_discount: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::BonusCleared => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_cleared,
-                                "bonus_cleared",
-                            )?
-                        }
-                        Key::BonusRules => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_rules,
-                                "bonus_rules",
-                            )?
-                        }
-                        Key::BalanceRules => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_balance_rules,
-                                "balance_rules",
-                            )?
-                        }
-                        Key::Prerogative => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_prerogative,
-                                "prerogative",
-                            )?
-                        }
-                        Key::SupplyBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_supply_bonus,
-                                "supply_bonus",
-                            )?
-                        }
-                        Key::SupplyBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_supply_balance,
-                                "supply_balance",
-                            )?
-                        }
-                        Key::AutoActivate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_auto_activate,
-                                "auto_activate",
-                            )?
-                        }
-                        Key::WxActivate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_wx_activate,
-                                "wx_activate",
-                            )?
-                        }
-                        Key::ActivateUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_url,
-                                "activate_url",
-                            )?
-                        }
-                        Key::CustomField1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field1,
-                                "custom_field1",
-                            )?
-                        }
-                        Key::CustomField2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field2,
-                                "custom_field2",
-                            )?
-                        }
-                        Key::CustomField3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field3,
-                                "custom_field3",
-                            )?
-                        }
-                        Key::CustomCell1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_cell1,
-                                "custom_cell1",
-                            )?
-                        }
-                        Key::BonusRule => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bonus_rule,
-                                "bonus_rule",
-                            )?
-                        }
-                        Key::Discount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_discount,
-                                "discount",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardUpdate {
-                    base_info: v_base_info,
-                    background_pic_url: v_background_pic_url,
-                    bonus_cleared: v_bonus_cleared,
-                    bonus_rules: v_bonus_rules,
-                    balance_rules: v_balance_rules,
-                    prerogative: v_prerogative,
-                    supply_bonus: v_supply_bonus,
-                    supply_balance: v_supply_balance,
-                    auto_activate: v_auto_activate,
-                    wx_activate: v_wx_activate,
-                    activate_url: v_activate_url,
-                    custom_field1: v_custom_field1,
-                    custom_field2: v_custom_field2,
-                    custom_field3: v_custom_field3,
-                    custom_cell1: v_custom_cell1,
-                    bonus_rule: v_bonus_rule,
-                    discount: v_discount,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 景点门票 (key `scenic_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ScenicTicketUpdate {
     /// 卡券基础信息字段
@@ -9256,12 +7010,6 @@ impl ScenicTicketUpdate {
     }
 }
 
-impl Default for ScenicTicketUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for ScenicTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -9290,78 +7038,40 @@ impl Object for ScenicTicketUpdate {
 }
 
 impl crate::model::Lenient for ScenicTicketUpdate {}
+impl crate::model::Fields for ScenicTicketUpdate {
+    const NAME: &'static str = "ScenicTicketUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "guide_url" => {
+                crate::model::read_once(map, &mut self.guide_url, "guide_url")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ScenicTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            GuideUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "guide_url" => Key::GuideUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ScenicTicketUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ScenicTicketUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ScenicTicketUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut v_guide_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::GuideUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_guide_url,
-                                "guide_url",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ScenicTicketUpdate {
-                    base_info: v_base_info,
-                    guide_url: v_guide_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 电影票 (key `movie_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MovieTicketUpdate {
     /// 卡券基础信息字段
@@ -9401,12 +7111,6 @@ impl MovieTicketUpdate {
     }
 }
 
-impl Default for MovieTicketUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for MovieTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -9435,74 +7139,38 @@ impl Object for MovieTicketUpdate {
 }
 
 impl crate::model::Lenient for MovieTicketUpdate {}
+impl crate::model::Fields for MovieTicketUpdate {
+    const NAME: &'static str = "MovieTicketUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "detail" => crate::model::read_once(map, &mut self.detail, "detail")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MovieTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Detail,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "detail" => Key::Detail,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MovieTicketUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MovieTicketUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MovieTicketUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut v_detail: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Detail => {
-                            crate::model::read_once(&mut map, &mut v_detail, "detail")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MovieTicketUpdate {
-                    base_info: v_base_info,
-                    detail: v_detail,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 飞机票 (key `boarding_pass`). Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BoardingPassUpdate {
     /// 卡券基础信息字段
@@ -9578,12 +7246,6 @@ impl BoardingPassUpdate {
     }
 }
 
-impl Default for BoardingPassUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for BoardingPassUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -9627,107 +7289,47 @@ impl Object for BoardingPassUpdate {
 }
 
 impl crate::model::Lenient for BoardingPassUpdate {}
+impl crate::model::Fields for BoardingPassUpdate {
+    const NAME: &'static str = "BoardingPassUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "departure_time" => {
+                crate::model::read_once(map, &mut self.departure_time, "departure_time")?
+            }
+            "landing_time" => {
+                crate::model::read_once(map, &mut self.landing_time, "landing_time")?
+            }
+            "gate" => crate::model::read_once(map, &mut self.gate, "gate")?,
+            "boarding_time" => {
+                crate::model::read_once(map, &mut self.boarding_time, "boarding_time")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BoardingPassUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            DepartureTime,
-            LandingTime,
-            Gate,
-            BoardingTime,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "departure_time" => Key::DepartureTime,
-                    "landing_time" => Key::LandingTime,
-                    "gate" => Key::Gate,
-                    "boarding_time" => Key::BoardingTime,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BoardingPassUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BoardingPassUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BoardingPassUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut v_departure_time: Option<i64> = None;
-                let mut v_landing_time: Option<i64> = None;
-                let mut v_gate: Option<String> = None;
-                let mut v_boarding_time: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::DepartureTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_departure_time,
-                                "departure_time",
-                            )?
-                        }
-                        Key::LandingTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_landing_time,
-                                "landing_time",
-                            )?
-                        }
-                        Key::Gate => {
-                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
-                        }
-                        Key::BoardingTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_boarding_time,
-                                "boarding_time",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BoardingPassUpdate {
-                    base_info: v_base_info,
-                    departure_time: v_departure_time,
-                    landing_time: v_landing_time,
-                    gate: v_gate,
-                    boarding_time: v_boarding_time,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 会议门票 (key `meeting_ticket`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MeetingTicketUpdate {
     /// 卡券基础信息字段
@@ -9767,12 +7369,6 @@ impl MeetingTicketUpdate {
     }
 }
 
-impl Default for MeetingTicketUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for MeetingTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -9801,74 +7397,38 @@ impl Object for MeetingTicketUpdate {
 }
 
 impl crate::model::Lenient for MeetingTicketUpdate {}
+impl crate::model::Fields for MeetingTicketUpdate {
+    const NAME: &'static str = "MeetingTicketUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "map_url" => crate::model::read_once(map, &mut self.map_url, "map_url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MeetingTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            MapUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    "map_url" => Key::MapUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MeetingTicketUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MeetingTicketUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MeetingTicketUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut v_map_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::MapUrl => {
-                            crate::model::read_once(&mut map, &mut v_map_url, "map_url")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MeetingTicketUpdate {
-                    base_info: v_base_info,
-                    map_url: v_map_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// card/update for a 汽车票 (key `bus_ticket`). Only base_info can be changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BusTicketUpdate {
     /// 卡券基础信息字段
@@ -9896,12 +7456,6 @@ impl BusTicketUpdate {
     }
 }
 
-impl Default for BusTicketUpdate {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for BusTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
@@ -9926,62 +7480,32 @@ impl Object for BusTicketUpdate {
 }
 
 impl crate::model::Lenient for BusTicketUpdate {}
+impl crate::model::Fields for BusTicketUpdate {
+    const NAME: &'static str = "BusTicketUpdate";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for BusTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BaseInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "base_info" => Key::BaseInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BusTicketUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BusTicketUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BusTicketUpdate, A::Error> {
-                let mut v_base_info: Option<Box<BaseInfoUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BusTicketUpdate {
-                    base_info: v_base_info,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// membercard/userinfo/get (or activatetempinfo/get for the jump-type form).
 /// Source: official 创建会员卡 page, 6.2 一键激活 步骤二 设置开卡字段接口 (Create_a_membership_card.html),
 /// its parameter table as copied verbatim by SDKs (every row of this structure is 否).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ActivateUserForm {
     /// 当前结构（required_form或者optional_form）内的字段是否允许用户激活后再次修改，商户设置为true时，需要接收相应事件通知处理修改事件 (whether the user may edit these answers after activation; if true, handle the update event).
@@ -91,12 +91,6 @@ impl ActivateUserForm {
     }
 }
 
-impl Default for ActivateUserForm {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for ActivateUserForm {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.common_field_id_list {
@@ -151,101 +145,59 @@ impl Object for ActivateUserForm {
 }
 
 impl crate::model::Lenient for ActivateUserForm {}
+impl crate::model::Fields for ActivateUserForm {
+    const NAME: &'static str = "ActivateUserForm";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "can_modify" => {
+                crate::model::read_once(map, &mut self.can_modify, "can_modify")?
+            }
+            "common_field_id_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.common_field_id_list,
+                    "common_field_id_list",
+                )?
+            }
+            "custom_field_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_field_list,
+                    "custom_field_list",
+                )?
+            }
+            "rich_field_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.rich_field_list,
+                    "rich_field_list",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for ActivateUserForm {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CanModify,
-            CommonFieldIdList,
-            CustomFieldList,
-            RichFieldList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "can_modify" => Key::CanModify,
-                    "common_field_id_list" => Key::CommonFieldIdList,
-                    "custom_field_list" => Key::CustomFieldList,
-                    "rich_field_list" => Key::RichFieldList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ActivateUserForm;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ActivateUserForm object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ActivateUserForm, A::Error> {
-                let mut v_can_modify: Option<bool> = None;
-                let mut v_common_field_id_list: Option<Vec<UserFormInfoFlag>> = None;
-                let mut v_custom_field_list: Option<Vec<String>> = None;
-                let mut v_rich_field_list: Option<Vec<FormRichField>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CanModify => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_modify,
-                                "can_modify",
-                            )?
-                        }
-                        Key::CommonFieldIdList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_common_field_id_list,
-                                "common_field_id_list",
-                            )?
-                        }
-                        Key::CustomFieldList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_list,
-                                "custom_field_list",
-                            )?
-                        }
-                        Key::RichFieldList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_rich_field_list,
-                                "rich_field_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ActivateUserForm {
-                    can_modify: v_can_modify,
-                    common_field_id_list: v_common_field_id_list,
-                    custom_field_list: v_custom_field_list,
-                    rich_field_list: v_rich_field_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 自定义富文本选项 (rich_field_list item of activateuserform/set). The official table marks type, name and
 /// values 否 like every row of the form; the official examples always send all three.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormRichField {
     /// 富文本类型: FORM_FIELD_RADIO 自定义单选, FORM_FIELD_SELECT 自定义选择项, FORM_FIELD_CHECK_BOX 自定义多选.
@@ -306,12 +258,6 @@ impl FormRichField {
     }
 }
 
-impl Default for FormRichField {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for FormRichField {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.r#type {
@@ -347,77 +293,37 @@ impl Object for FormRichField {
 }
 
 impl crate::model::Lenient for FormRichField {}
+impl crate::model::Fields for FormRichField {
+    const NAME: &'static str = "FormRichField";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "values" => crate::model::read_once(map, &mut self.values, "values")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for FormRichField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            Name,
-            Values,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "name" => Key::Name,
-                    "values" => Key::Values,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = FormRichField;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a FormRichField object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormRichField, A::Error> {
-                let mut v_type: Option<FormFieldType> = None;
-                let mut v_name: Option<String> = None;
-                let mut v_values: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Values => {
-                            crate::model::read_once(&mut map, &mut v_values, "values")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(FormRichField {
-                    r#type: v_type,
-                    name: v_name,
-                    values: v_values,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// A named link on the activation form (service_statement 服务声明，用于放置商户会员卡守则; bind_old_card 绑定老会员链接 of activateuserform/set). Every row 否 in the table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FormLink {
     /// 会员声明字段名称 / 链接名称 (link text).
@@ -463,12 +369,6 @@ impl FormLink {
     }
 }
 
-impl Default for FormLink {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Validate for FormLink {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.name {
@@ -496,69 +396,37 @@ impl Object for FormLink {
 }
 
 impl crate::model::Lenient for FormLink {}
+impl crate::model::Fields for FormLink {
+    const NAME: &'static str = "FormLink";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for FormLink {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Name,
-            Url,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name" => Key::Name,
-                    "url" => Key::Url,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = FormLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a FormLink object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FormLink, A::Error> {
-                let mut v_name: Option<String> = None;
-                let mut v_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Url => crate::model::read_once(&mut map, &mut v_url, "url")?,
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(FormLink {
-                    name: v_name,
-                    url: v_url,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 用户填写的开卡资料: `user_info` of membercard/userinfo/get and `info` of activatetempinfo/get —
 /// the answers to the activation form set with activateuserform/set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberFormInfo {
     /// 微信格式化的选项 (answers to the common fields: mobile, name, birthday, …).
@@ -599,12 +467,6 @@ impl MemberFormInfo {
     ) -> Self {
         self.custom_field_list = Some(custom_field_list.into_iter().collect());
         self
-    }
-}
-
-impl Default for MemberFormInfo {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -652,78 +514,48 @@ impl Object for MemberFormInfo {
 }
 
 impl crate::model::Lenient for MemberFormInfo {}
+impl crate::model::Fields for MemberFormInfo {
+    const NAME: &'static str = "MemberFormInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "common_field_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.common_field_list,
+                    "common_field_list",
+                )?
+            }
+            "custom_field_list" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.custom_field_list,
+                    "custom_field_list",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberFormInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CommonFieldList,
-            CustomFieldList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "common_field_list" => Key::CommonFieldList,
-                    "custom_field_list" => Key::CustomFieldList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberFormInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberFormInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberFormInfo, A::Error> {
-                let mut v_common_field_list: Option<Vec<CommonFieldValue>> = None;
-                let mut v_custom_field_list: Option<Vec<CustomFieldValue>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CommonFieldList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_common_field_list,
-                                "common_field_list",
-                            )?
-                        }
-                        Key::CustomFieldList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_list,
-                                "custom_field_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberFormInfo {
-                    common_field_list: v_common_field_list,
-                    custom_field_list: v_custom_field_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// One answer to a common field (common_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CommonFieldValue {
     /// 选项名 (which common field).
@@ -792,70 +624,36 @@ impl Object for CommonFieldValue {
 }
 
 impl crate::model::Lenient for CommonFieldValue {}
+impl crate::model::Fields for CommonFieldValue {
+    const NAME: &'static str = "CommonFieldValue";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CommonFieldValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Name,
-            Value,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name" => Key::Name,
-                    "value" => Key::Value,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommonFieldValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CommonFieldValue object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CommonFieldValue, A::Error> {
-                let mut v_name: Option<UserFormInfoFlag> = None;
-                let mut v_value: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Value => {
-                            crate::model::read_once(&mut map, &mut v_value, "value")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CommonFieldValue {
-                    name: v_name,
-                    value: v_value,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// One answer to a merchant-defined question (custom_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomFieldValue {
     /// 会员信息类目名称 / 选项名 (the question, as set in custom_field_list or rich_field_list).
@@ -936,76 +734,34 @@ impl Object for CustomFieldValue {
 }
 
 impl crate::model::Lenient for CustomFieldValue {}
+impl crate::model::Fields for CustomFieldValue {
+    const NAME: &'static str = "CustomFieldValue";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::model::read_once(map, &mut self.name, "name")?,
+            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            "value_list" => {
+                crate::model::read_once(map, &mut self.value_list, "value_list")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for CustomFieldValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Name,
-            Value,
-            ValueList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "name" => Key::Name,
-                    "value" => Key::Value,
-                    "value_list" => Key::ValueList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CustomFieldValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CustomFieldValue object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomFieldValue, A::Error> {
-                let mut v_name: Option<String> = None;
-                let mut v_value: Option<String> = None;
-                let mut v_value_list: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Name => {
-                            crate::model::read_once(&mut map, &mut v_name, "name")?
-                        }
-                        Key::Value => {
-                            crate::model::read_once(&mut map, &mut v_value, "value")?
-                        }
-                        Key::ValueList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_value_list,
-                                "value_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CustomFieldValue {
-                    name: v_name,
-                    value: v_value,
-                    value_list: v_value_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::validate::SpecEnum;
 use serde::{Deserialize, Serialize};
 
 /// 营销规则 (rule_info): what is given, to payments at which merchant numbers, and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftRule {
     /// 营销规则类型，支付即会员填写RULE_TYPE_PAY_MEMBER_CARD.
@@ -111,85 +111,41 @@ impl Object for PayGiftRule {
 }
 
 impl crate::model::Lenient for PayGiftRule {}
+impl crate::model::Fields for PayGiftRule {
+    const NAME: &'static str = "PayGiftRule";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "base_info" => {
+                crate::model::read_once(map, &mut self.base_info, "base_info")?
+            }
+            "member_rule" => {
+                crate::model::read_once(map, &mut self.member_rule, "member_rule")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            BaseInfo,
-            MemberRule,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "base_info" => Key::BaseInfo,
-                    "member_rule" => Key::MemberRule,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftRule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftRule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftRule, A::Error> {
-                let mut v_type: Option<PayGiftRuleType> = None;
-                let mut v_base_info: Option<Box<PayGiftBaseInfo>> = None;
-                let mut v_member_rule: Option<Box<PayGiftMemberRule>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::BaseInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_base_info,
-                                "base_info",
-                            )?
-                        }
-                        Key::MemberRule => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_member_rule,
-                                "member_rule",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftRule {
-                    r#type: v_type,
-                    base_info: v_base_info,
-                    member_rule: v_member_rule,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 营销规则结构体 (base_info). status, create_time and update_time are only returned by the queries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBaseInfo {
     /// 商户号列表，是一个数组结构，建议单次请求100个以下商户号 (WeChat Pay merchant numbers).
@@ -336,118 +292,48 @@ impl Object for PayGiftBaseInfo {
 }
 
 impl crate::model::Lenient for PayGiftBaseInfo {}
+impl crate::model::Fields for PayGiftBaseInfo {
+    const NAME: &'static str = "PayGiftBaseInfo";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mchid_list" => {
+                crate::model::read_once(map, &mut self.mchid_list, "mchid_list")?
+            }
+            "begin_time" => {
+                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+            }
+            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
+            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "create_time" => {
+                crate::model::read_once(map, &mut self.create_time, "create_time")?
+            }
+            "update_time" => {
+                crate::model::read_once(map, &mut self.update_time, "update_time")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftBaseInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MchidList,
-            BeginTime,
-            EndTime,
-            Status,
-            CreateTime,
-            UpdateTime,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "mchid_list" => Key::MchidList,
-                    "begin_time" => Key::BeginTime,
-                    "end_time" => Key::EndTime,
-                    "status" => Key::Status,
-                    "create_time" => Key::CreateTime,
-                    "update_time" => Key::UpdateTime,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftBaseInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftBaseInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftBaseInfo, A::Error> {
-                let mut v_mchid_list: Option<Vec<String>> = None;
-                let mut v_begin_time: Option<i64> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut v_status: Option<String> = None;
-                let mut v_create_time: Option<i64> = None;
-                let mut v_update_time: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MchidList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_mchid_list,
-                                "mchid_list",
-                            )?
-                        }
-                        Key::BeginTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_time,
-                                "begin_time",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::Status => {
-                            crate::model::read_once(&mut map, &mut v_status, "status")?
-                        }
-                        Key::CreateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_create_time,
-                                "create_time",
-                            )?
-                        }
-                        Key::UpdateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_update_time,
-                                "update_time",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftBaseInfo {
-                    mchid_list: v_mchid_list,
-                    begin_time: v_begin_time,
-                    end_time: v_end_time,
-                    status: v_status,
-                    create_time: v_create_time,
-                    update_time: v_update_time,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// 支付即会员结构体 (member_rule).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftMemberRule {
     /// 要赠送的会员卡card_id (the member card given).
@@ -581,118 +467,46 @@ impl Object for PayGiftMemberRule {
 }
 
 impl crate::model::Lenient for PayGiftMemberRule {}
+impl crate::model::Fields for PayGiftMemberRule {
+    const NAME: &'static str = "PayGiftMemberRule";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "least_cost" => {
+                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+            }
+            "max_cost" => crate::model::read_once(map, &mut self.max_cost, "max_cost")?,
+            "jump_url" => crate::model::read_once(map, &mut self.jump_url, "jump_url")?,
+            "app_brand_id" => {
+                crate::model::read_once(map, &mut self.app_brand_id, "app_brand_id")?
+            }
+            "app_brand_pass" => {
+                crate::model::read_once(map, &mut self.app_brand_pass, "app_brand_pass")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftMemberRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            LeastCost,
-            MaxCost,
-            JumpUrl,
-            AppBrandId,
-            AppBrandPass,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "least_cost" => Key::LeastCost,
-                    "max_cost" => Key::MaxCost,
-                    "jump_url" => Key::JumpUrl,
-                    "app_brand_id" => Key::AppBrandId,
-                    "app_brand_pass" => Key::AppBrandPass,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftMemberRule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftMemberRule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftMemberRule, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_least_cost: Option<i64> = None;
-                let mut v_max_cost: Option<i64> = None;
-                let mut v_jump_url: Option<String> = None;
-                let mut v_app_brand_id: Option<String> = None;
-                let mut v_app_brand_pass: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::LeastCost => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_least_cost,
-                                "least_cost",
-                            )?
-                        }
-                        Key::MaxCost => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_max_cost,
-                                "max_cost",
-                            )?
-                        }
-                        Key::JumpUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_jump_url,
-                                "jump_url",
-                            )?
-                        }
-                        Key::AppBrandId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_app_brand_id,
-                                "app_brand_id",
-                            )?
-                        }
-                        Key::AppBrandPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_app_brand_pass,
-                                "app_brand_pass",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftMemberRule {
-                    card_id: v_card_id,
-                    least_cost: v_least_cost,
-                    max_cost: v_max_cost,
-                    jump_url: v_jump_url,
-                    app_brand_id: v_app_brand_id,
-                    app_brand_pass: v_app_brand_pass,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
 /// A merchant number the rule could not be set for (fail_mchid_list).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftFailMchid {
     /// 支付的商户号 (the merchant number).
@@ -793,94 +607,38 @@ impl Object for PayGiftFailMchid {
 }
 
 impl crate::model::Lenient for PayGiftFailMchid {}
+impl crate::model::Fields for PayGiftFailMchid {
+    const NAME: &'static str = "PayGiftFailMchid";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mchid" => crate::model::read_once(map, &mut self.mchid, "mchid")?,
+            "errcode" => crate::model::read_once(map, &mut self.errcode, "errcode")?,
+            "errmsg" => crate::model::read_once(map, &mut self.errmsg, "errmsg")?,
+            "occupy_rule_id" => {
+                crate::model::read_once(map, &mut self.occupy_rule_id, "occupy_rule_id")?
+            }
+            "occupy_appid" => {
+                crate::model::read_once(map, &mut self.occupy_appid, "occupy_appid")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftFailMchid {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Mchid,
-            Errcode,
-            Errmsg,
-            OccupyRuleId,
-            OccupyAppid,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "mchid" => Key::Mchid,
-                    "errcode" => Key::Errcode,
-                    "errmsg" => Key::Errmsg,
-                    "occupy_rule_id" => Key::OccupyRuleId,
-                    "occupy_appid" => Key::OccupyAppid,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftFailMchid;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftFailMchid object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftFailMchid, A::Error> {
-                let mut v_mchid: Option<String> = None;
-                let mut v_errcode: Option<i64> = None;
-                let mut v_errmsg: Option<String> = None;
-                let mut v_occupy_rule_id: Option<i64> = None;
-                let mut v_occupy_appid: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Mchid => {
-                            crate::model::read_once(&mut map, &mut v_mchid, "mchid")?
-                        }
-                        Key::Errcode => {
-                            crate::model::read_once(&mut map, &mut v_errcode, "errcode")?
-                        }
-                        Key::Errmsg => {
-                            crate::model::read_once(&mut map, &mut v_errmsg, "errmsg")?
-                        }
-                        Key::OccupyRuleId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_occupy_rule_id,
-                                "occupy_rule_id",
-                            )?
-                        }
-                        Key::OccupyAppid => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_occupy_appid,
-                                "occupy_appid",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftFailMchid {
-                    mchid: v_mchid,
-                    errcode: v_errcode,
-                    errmsg: v_errmsg,
-                    occupy_rule_id: v_occupy_rule_id,
-                    occupy_appid: v_occupy_appid,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 

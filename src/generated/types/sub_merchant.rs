@@ -669,7 +669,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
 }
 
 /// A sub-merchant as WeChat returns it (submit, update, get, batchget).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchant {
     /// 子商户id，对于一个母商户公众号下唯一。创建卡券时需填入该id号 (base_info.sub_merchant_info.merchant_id of card/create).
@@ -843,164 +843,62 @@ impl Object for SubMerchant {
 }
 
 impl crate::model::Lenient for SubMerchant {}
+impl crate::model::Fields for SubMerchant {
+    const NAME: &'static str = "SubMerchant";
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "merchant_id" => {
+                crate::model::read_once(map, &mut self.merchant_id, "merchant_id")?
+            }
+            "app_id" => crate::model::read_once(map, &mut self.app_id, "app_id")?,
+            "create_time" => {
+                crate::model::read_once(map, &mut self.create_time, "create_time")?
+            }
+            "update_time" => {
+                crate::model::read_once(map, &mut self.update_time, "update_time")?
+            }
+            "brand_name" => {
+                crate::model::read_once(map, &mut self.brand_name, "brand_name")?
+            }
+            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
+            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "begin_time" => {
+                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+            }
+            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
+            "primary_category_id" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.primary_category_id,
+                    "primary_category_id",
+                )?
+            }
+            "secondary_category_id" => {
+                crate::model::read_once(
+                    map,
+                    &mut self.secondary_category_id,
+                    "secondary_category_id",
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.extra = extra;
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchant {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MerchantId,
-            AppId,
-            CreateTime,
-            UpdateTime,
-            BrandName,
-            LogoUrl,
-            Status,
-            BeginTime,
-            EndTime,
-            PrimaryCategoryId,
-            SecondaryCategoryId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "merchant_id" => Key::MerchantId,
-                    "app_id" => Key::AppId,
-                    "create_time" => Key::CreateTime,
-                    "update_time" => Key::UpdateTime,
-                    "brand_name" => Key::BrandName,
-                    "logo_url" => Key::LogoUrl,
-                    "status" => Key::Status,
-                    "begin_time" => Key::BeginTime,
-                    "end_time" => Key::EndTime,
-                    "primary_category_id" => Key::PrimaryCategoryId,
-                    "secondary_category_id" => Key::SecondaryCategoryId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchant;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchant object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchant, A::Error> {
-                let mut v_merchant_id: Option<i64> = None;
-                let mut v_app_id: Option<String> = None;
-                let mut v_create_time: Option<i64> = None;
-                let mut v_update_time: Option<i64> = None;
-                let mut v_brand_name: Option<String> = None;
-                let mut v_logo_url: Option<String> = None;
-                let mut v_status: Option<SubMerchantStatus> = None;
-                let mut v_begin_time: Option<i64> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut v_primary_category_id: Option<i64> = None;
-                let mut v_secondary_category_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MerchantId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_merchant_id,
-                                "merchant_id",
-                            )?
-                        }
-                        Key::AppId => {
-                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
-                        }
-                        Key::CreateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_create_time,
-                                "create_time",
-                            )?
-                        }
-                        Key::UpdateTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_update_time,
-                                "update_time",
-                            )?
-                        }
-                        Key::BrandName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_brand_name,
-                                "brand_name",
-                            )?
-                        }
-                        Key::LogoUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_logo_url,
-                                "logo_url",
-                            )?
-                        }
-                        Key::Status => {
-                            crate::model::read_once(&mut map, &mut v_status, "status")?
-                        }
-                        Key::BeginTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_time,
-                                "begin_time",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::PrimaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_primary_category_id,
-                                "primary_category_id",
-                            )?
-                        }
-                        Key::SecondaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_secondary_category_id,
-                                "secondary_category_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchant {
-                    merchant_id: v_merchant_id,
-                    app_id: v_app_id,
-                    create_time: v_create_time,
-                    update_time: v_update_time,
-                    brand_name: v_brand_name,
-                    logo_url: v_logo_url,
-                    status: v_status,
-                    begin_time: v_begin_time,
-                    end_time: v_end_time,
-                    primary_category_id: v_primary_category_id,
-                    secondary_category_id: v_secondary_category_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
