@@ -71,40 +71,7 @@ pub struct BasicHandler<'c> {
 impl BasicHandler<'_> {
     /// 获取颜色列表 — the colour names a card's `base_info.color` may take
     ///
-    /// 获得卡券的最新颜色列表，用于卡券创建: the names (`Color010` …) to put in `base_info.color`
-    /// and the colour each stands for.
-    ///
-    /// `GET /card/getcolors` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/basic.yaml`, endpoint `colors`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - The colour values differ between sources: the \[OFF-OLD\] example gives Color010 #61ad40, the catalog's copy of the create table \[MIR\] Color010 #63b359 … Color100 #cc463d, SDK comments Color010 #55bd47 … Color101 #cf3e36. This call is the authority.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::basic::BasicColorsRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("basic.colors", r#"{}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = BasicColorsRequest::new();
-    /// let reply = client.basic().colors(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`BasicHandler::colors`](crate::BasicHandler::colors): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn colors(
         &self,
         request: &crate::basic::BasicColorsRequest,
@@ -114,42 +81,7 @@ impl BasicHandler<'_> {
 
     /// 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
     ///
-    /// 查询卡券开放的类目ID. Categories change as the business evolves: query them each time
-    /// rather than hard-coding them. Used when submitting sub-merchants
-    /// (`primary_category_id`, `secondary_category_id`).
-    ///
-    /// `GET /card/getapplyprotocol` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/basic.yaml`, endpoint `categories`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 本接口查询的返回值还有卡券资质ID，此处的卡券资质为：已微信认证的公众号通过微信公众平台申请卡券功能时，所需的资质。
-    /// - 对于第三方强授权模式，子商户无论选择什么类目，均提交营业执照即可，所以不用考虑此处返回的资质字段，返回值仅参考类目ID即可 (sub-merchants only need a business licence; use the category ids only).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::basic::BasicCategoriesRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("basic.categories", r#"{}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = BasicCategoriesRequest::new();
-    /// let reply = client.basic().categories(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`BasicHandler::categories`](crate::BasicHandler::categories): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn categories(
         &self,
         request: &crate::basic::BasicCategoriesRequest,
@@ -159,47 +91,7 @@ impl BasicHandler<'_> {
 
     /// 上传图片 — upload a logo or card image and get the URL to use in card fields
     ///
-    /// Uploads an image to WeChat and returns its URL, for `logo_url`, `icon_url_list`,
-    /// `image_url` and other image fields of card/create. The image is sent as the
-    /// multipart part `buffer`.
-    ///
-    /// `POST /cgi-bin/media/uploadimg` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/basic.yaml`, endpoint `upload_image`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `buffer`: at most 1048576 bytes; of type image/jpeg or image/png
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40009` [`ErrCode::ImageTooLarge`](crate::ErrCode::ImageTooLarge): 图片文件超长 — \[CARD\]; the global list words it 不合法的图片文件大小
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 调用接口获取图片url仅支持在微信相关业务下使用 (the URL only works inside WeChat; it cannot be hot-linked elsewhere).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::basic::BasicUploadImageRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("basic.upload_image", r#"{"buffer":{"bytes":"PNG logo bytes","content_type":"image/png","filename":"logo.png"}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = BasicUploadImageRequest::new(
-    ///     wechat_card::FilePart::new("logo.png", "image/png", "PNG logo bytes"),
-    /// );
-    /// let reply = client.basic().upload_image(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`BasicHandler::upload_image`](crate::BasicHandler::upload_image): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn upload_image(
         &self,
         request: &crate::basic::BasicUploadImageRequest,
@@ -219,150 +111,7 @@ pub struct CardHandler<'c> {
 impl CardHandler<'_> {
     /// 创建卡券 — create a card definition of any type and get its card_id
     ///
-    /// Creates a kind of card (a coupon, a member card, a ticket…). Once WeChat approves it
-    /// (`base_info.status` becomes CARD_STATUS_VERIFY_OK, reported by the card_pass_check
-    /// event), distribute it; each claim takes one from the stock. Build the card with
-    /// `Card::new(CardType::…)` and the object of its type, e.g.
-    /// `.groupon(GrouponCard::new(base_info, deal_detail))`.
-    ///
-    /// `POST /card/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `create`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card`: the rules of [`Card`](crate::types::Card)
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40071` [`ErrCode::InvalidCardType`](crate::ErrCode::InvalidCardType): 不合法的卡券类型 — \[CARD\]
-    /// - `40072` [`ErrCode::InvalidEncodeMethod`](crate::ErrCode::InvalidEncodeMethod): 不合法的编码方式 — \[CARD\]
-    /// - `40079` [`ErrCode::InvalidTime`](crate::ErrCode::InvalidTime): 不合法的时间 — \[CARD\]
-    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量 — \[CARD\]
-    /// - `40124` [`ErrCode::TooManyCustomFields`](crate::ErrCode::TooManyCustomFields): 会员卡设置查过限制的 custom_field字段 — \[CARD\] (查过 is the page's typo for 超过; English edition: Number of custom_fields exceeds the limit for member card)
-    /// - `40150` [`ErrCode::InvalidCardParameters`](crate::ErrCode::InvalidCardParameters): invalid card parameters — errmsg of observed replies
-    /// - `41011` [`ErrCode::MissingRequiredField`](crate::ErrCode::MissingRequiredField): 缺少必填字段 — \[CARD\]
-    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限，请前往公众平台申请 — \[CARD\] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission)
-    /// - `43010` [`ErrCode::NoBalancePermission`](crate::ErrCode::NoBalancePermission): 无储值权限，请前往公众平台申请 — \[CARD\] (English edition: No top-up permission. Go to the Official Accounts Platform to apply for the permission)
-    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\]
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again.
-    ///
-    /// # Notes
-    ///
-    /// - Not idempotent: if the reply is lost, list the cards with `card().batch_get(..)` before creating again.
-    /// - Deposit mode (use_custom_code with GET_CUSTOM_CODE_MODE_DEPOSIT) starts with `sku.quantity` 0: import codes with `distribute().deposit_codes(..)`, then raise the stock.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardCreateRequest;
-    /// use wechat_card::types::Abstract;
-    /// use wechat_card::types::AdvancedInfo;
-    /// use wechat_card::types::BaseInfo;
-    /// use wechat_card::types::BusinessService;
-    /// use wechat_card::types::Card;
-    /// use wechat_card::types::CardType;
-    /// use wechat_card::types::CodeType;
-    /// use wechat_card::types::DateInfo;
-    /// use wechat_card::types::DateType;
-    /// use wechat_card::types::GrouponCard;
-    /// use wechat_card::types::Sku;
-    /// use wechat_card::types::TextImage;
-    /// use wechat_card::types::TimeLimit;
-    /// use wechat_card::types::TimeLimitType;
-    /// use wechat_card::types::UseCondition;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.create", r#"{"card":{"card_type":"GROUPON","groupon":{"advanced_info":{"abstract":{"abstract":"微信餐厅推出多种新季菜品，期待您的光临","icon_url_list":["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]},"business_service":["BIZ_SERVICE_FREE_WIFI","BIZ_SERVICE_WITH_PET","BIZ_SERVICE_FREE_PARK","BIZ_SERVICE_DELIVER"],"text_image_list":[{"image_url":"http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0","text":"此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"}],"time_limit":[{"begin_hour":0,"begin_minute":10,"end_hour":10,"end_minute":59,"type":"MONDAY"},{"type":"HOLIDAY"}],"use_condition":{"accept_category":"鞋类","can_use_with_other_discount":true,"reject_category":"阿迪达斯"}},"base_info":{"bind_openid":false,"brand_name":"微信餐厅","can_give_friend":true,"can_share":true,"center_sub_title":"按钮下方的wording","center_title":"顶部居中按钮","center_url":"www.qq.com","code_type":"CODE_TYPE_TEXT","color":"Color010","custom_url":"http://www.qq.com","custom_url_name":"立即使用","custom_url_sub_title":"6个汉字tips","date_info":{"begin_timestamp":1397577600,"end_timestamp":1472724261,"type":"DATE_TYPE_FIX_TIME_RANGE"},"description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食","get_limit":3,"location_id_list":[123,12321,345345],"logo_url":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0","notice":"使用时向服务员出示此券","promotion_url":"http://www.qq.com","promotion_url_name":"更多优惠","service_phone":"020-88888888","sku":{"quantity":500000},"source":"大众点评","title":"132元双人火锅套餐","use_custom_code":false},"deal_detail":"以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"}}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardCreateRequest::new(
-    ///     Card::new(CardType::Groupon)
-    ///         .groupon(
-    ///             GrouponCard::new(
-    ///                     BaseInfo::new(
-    ///                             "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-    ///                             CodeType::Text,
-    ///                             "微信餐厅",
-    ///                             "132元双人火锅套餐",
-    ///                             "Color010",
-    ///                             "使用时向服务员出示此券",
-    ///                             "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-    ///                             DateInfo::new(DateType::FixTimeRange)
-    ///                                 .begin_timestamp(1397577600)
-    ///                                 .end_timestamp(1472724261),
-    ///                             Sku::new(500000),
-    ///                         )
-    ///                         .service_phone("020-88888888")
-    ///                         .location_id_list([123, 12321, 345345])
-    ///                         .use_custom_code(false)
-    ///                         .bind_openid(false)
-    ///                         .can_share(true)
-    ///                         .can_give_friend(true)
-    ///                         .get_limit(3)
-    ///                         .center_title("顶部居中按钮")
-    ///                         .center_sub_title("按钮下方的wording")
-    ///                         .center_url("www.qq.com")
-    ///                         .custom_url_name("立即使用")
-    ///                         .custom_url("http://www.qq.com")
-    ///                         .custom_url_sub_title("6个汉字tips")
-    ///                         .promotion_url_name("更多优惠")
-    ///                         .promotion_url("http://www.qq.com")
-    ///                         .source("大众点评"),
-    ///                     "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元",
-    ///                 )
-    ///                 .advanced_info(
-    ///                     AdvancedInfo::new()
-    ///                         .use_condition(
-    ///                             UseCondition::new()
-    ///                                 .accept_category("鞋类")
-    ///                                 .reject_category("阿迪达斯")
-    ///                                 .can_use_with_other_discount(true),
-    ///                         )
-    ///                         .r#abstract(
-    ///                             Abstract::new()
-    ///                                 .r#abstract(
-    ///                                     "微信餐厅推出多种新季菜品，期待您的光临",
-    ///                                 )
-    ///                                 .icon_url_list([
-    ///                                     "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-    ///                                 ]),
-    ///                         )
-    ///                         .text_image_list([
-    ///                             TextImage::new()
-    ///                                 .image_url(
-    ///                                     "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-    ///                                 )
-    ///                                 .text(
-    ///                                     "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾",
-    ///                                 ),
-    ///                         ])
-    ///                         .time_limit([
-    ///                             TimeLimit::new()
-    ///                                 .r#type(TimeLimitType::Monday)
-    ///                                 .begin_hour(0)
-    ///                                 .begin_minute(10)
-    ///                                 .end_hour(10)
-    ///                                 .end_minute(59),
-    ///                             TimeLimit::new().r#type(TimeLimitType::Holiday),
-    ///                         ])
-    ///                         .business_service([
-    ///                             BusinessService::FreeWifi,
-    ///                             BusinessService::WithPet,
-    ///                             BusinessService::FreePark,
-    ///                             BusinessService::Deliver,
-    ///                         ]),
-    ///                 ),
-    ///         ),
-    /// );
-    /// let reply = client.card().create(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::create`](crate::CardHandler::create): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn create(
         &self,
         request: &crate::card::CardCreateRequest,
@@ -372,46 +121,7 @@ impl CardHandler<'_> {
 
     /// 设置买单 — turn the quick-pay (买单) entry of a card on or off
     ///
-    /// Shows a 快速买单 entry on the card so the user can pay the store with it. The card must have stores (location_id_list), else 43017.
-    ///
-    /// `POST /card/paycell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `set_pay_cell`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — errmsg of observed replies; the card needs stores (location_id_list) for this feature
-    /// - `43008` [`ErrCode::NoPaymentPermission`](crate::ErrCode::NoPaymentPermission): 商户没有开通微信支付权限 — \[CARD\] 设置买单 return table: 43008为商户没有开通微信支付权限 (或者没有在商户后台申请微信买单功能)
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 设置买单的card_id必须已经配置了门店，否则会报错 (创建卡券 page, 买单接口说明).
-    /// - 设置快速买单的卡券须支持至少一家有核销员门店，否则无法设置成功；若该卡券设置了center_url（居中使用跳转链接），须先将该设置更新为空后再设置快速买单方可生效 (创建卡券 page, 设置买单 notes).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardSetPayCellRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.set_pay_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardSetPayCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
-    ///     .is_open(true);
-    /// let reply = client.card().set_pay_cell(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::set_pay_cell`](crate::CardHandler::set_pay_cell): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_pay_cell(
         &self,
         request: &crate::card::CardSetPayCellRequest,
@@ -421,44 +131,7 @@ impl CardHandler<'_> {
 
     /// 设置自助核销 — let users redeem the card themselves in the store
     ///
-    /// Shows a 自助核销 entry so a user in the store can consume the code without staff. The card must have stores.
-    ///
-    /// `POST /card/selfconsumecell/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html) · spec: `spec/api/card.yaml`, endpoint `set_self_consume_cell`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `43017` [`ErrCode::LocationRequired`](crate::ErrCode::LocationRequired): require location id — errmsg of observed replies; the card needs stores (location_id_list) for this feature
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 设置自助核销的card_id必须已经配置了门店，否则会报错 (创建卡券 page, 自助核销接口说明).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardSetSelfConsumeCellRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.set_self_consume_cell", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","is_open":true}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardSetSelfConsumeCellRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
-    ///     .is_open(true);
-    /// let reply = client.card().set_self_consume_cell(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::set_self_consume_cell`](crate::CardHandler::set_self_consume_cell): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_self_consume_cell(
         &self,
         request: &crate::card::CardSetSelfConsumeCellRequest,
@@ -468,47 +141,7 @@ impl CardHandler<'_> {
 
     /// 设置测试白名单 — the users who may claim cards not yet approved
     ///
-    /// Replaces the whole whitelist (openids and WeChat usernames, at most 10 in all):
-    /// whitelisted users can claim cards still under review, for testing.
-    ///
-    /// `POST /card/testwhitelist/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `set_test_whitelist`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `openid`: each required, not empty; each at most 64 bytes
-    /// - `username`: each required, not empty
-    /// - `openid`, `username` hold at most 10 items together
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Each call replaces the previous whitelist entirely: 设置测试白名单接口为全量设置，即测试名单发生变化时需调用该接口重新传入所有测试人员的ID.
-    /// - 白名单用户领取该卡券时将无视卡券失效状态，请开发者注意 (whitelisted users can claim the card even when it is no longer valid).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardSetTestWhitelistRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardSetTestWhitelistRequest::new()
-    ///     .openid(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])
-    ///     .username(["afdvvf", "abcd"]);
-    /// let reply = client.card().set_test_whitelist(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::set_test_whitelist`](crate::CardHandler::set_test_whitelist): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_test_whitelist(
         &self,
         request: &crate::card::CardSetTestWhitelistRequest,
@@ -518,21 +151,7 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these openids.
     ///
-    /// A shortcut for [`set_test_whitelist`](Self::set_test_whitelist) (`card.set_test_whitelist`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.card().set_test_whitelist_openids(["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"])?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::set_test_whitelist_openids`](crate::CardHandler::set_test_whitelist_openids): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_test_whitelist_openids(
         &self,
         openid: impl IntoIterator<Item = impl Into<String>>,
@@ -543,21 +162,7 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these WeChat usernames.
     ///
-    /// A shortcut for [`set_test_whitelist`](Self::set_test_whitelist) (`card.set_test_whitelist`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.set_test_whitelist", r#"{"openid":["o1Pj9jmZvwSyyyyyyBa4aULW2mA","o1Pj9jmZvxxxxxxxxxULW2mA"],"username":["afdvvf","abcd"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.card().set_test_whitelist_usernames(["afdvvf", "abcd"])?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::set_test_whitelist_usernames`](crate::CardHandler::set_test_whitelist_usernames): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_test_whitelist_usernames(
         &self,
         username: impl IntoIterator<Item = impl Into<String>>,
@@ -568,45 +173,7 @@ impl CardHandler<'_> {
 
     /// 查看卡券详情 — a card's definition, review status and stock
     ///
-    /// Returns what the card was created with, its review status (`base_info.status`) and
-    /// its stock (`base_info.sku`). WeChat adds fields over time; those this crate does not
-    /// model yet are kept in each struct's `extra`.
-    ///
-    /// `POST /card/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Query APIs are cached by WeChat: right after `card().update(..)` this may still show the old values for a while.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardGetRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.get", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardGetRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
-    /// let reply = client.card().get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::get`](crate::CardHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get(
         &self,
         request: &crate::card::CardGetRequest,
@@ -616,42 +183,7 @@ impl CardHandler<'_> {
 
     /// 批量查询卡券列表 — page through the account's card ids, optionally by status
     ///
-    /// Returns card ids only; read each card with `card().get(..)`. Without
-    /// `status_list` every card of every status is listed.
-    ///
-    /// `POST /card/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `batch_get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `offset`: ≥ 0
-    /// - `count`: ≥ 1; ≤ 50
-    /// - `status_list`: a documented [`CardStatus`](crate::types::CardStatus) value
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardBatchGetRequest;
-    /// use wechat_card::types::CardStatus;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.batch_get", r#"{"count":10,"offset":0,"status_list":["CARD_STATUS_VERIFY_OK","CARD_STATUS_DISPATCH"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardBatchGetRequest::new(0, 10)
-    ///     .status_list([CardStatus::VerifyOk, CardStatus::Dispatch]);
-    /// let reply = client.card().batch_get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::batch_get`](crate::CardHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn batch_get(
         &self,
         request: &crate::card::CardBatchGetRequest,
@@ -661,82 +193,7 @@ impl CardHandler<'_> {
 
     /// 更改卡券信息 — change the updatable fields of a card
     ///
-    /// Overwrites only the fields sent; send nothing you do not mean to change, since
-    /// some fields (logo_url, notice, description, color and the member-card rules) send
-    /// the card back to review: the reply's `send_check` tells. Put the fields under the
-    /// key of the card's type (exactly one). The validity period may only be widened, and
-    /// only for DATE_TYPE_FIX_TIME_RANGE (else 40100). Fields not listed cannot be changed.
-    ///
-    /// `POST /card/update` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `update`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `groupon`: the rules of [`GrouponUpdate`](crate::types::GrouponUpdate)
-    /// - `cash`: the rules of [`CashUpdate`](crate::types::CashUpdate)
-    /// - `discount`: the rules of [`DiscountUpdate`](crate::types::DiscountUpdate)
-    /// - `gift`: the rules of [`GiftUpdate`](crate::types::GiftUpdate)
-    /// - `general_coupon`: the rules of [`GeneralCouponUpdate`](crate::types::GeneralCouponUpdate)
-    /// - `member_card`: the rules of [`MemberCardUpdate`](crate::types::MemberCardUpdate)
-    /// - `scenic_ticket`: the rules of [`ScenicTicketUpdate`](crate::types::ScenicTicketUpdate)
-    /// - `movie_ticket`: the rules of [`MovieTicketUpdate`](crate::types::MovieTicketUpdate)
-    /// - `boarding_pass`: the rules of [`BoardingPassUpdate`](crate::types::BoardingPassUpdate)
-    /// - `meeting_ticket`: the rules of [`MeetingTicketUpdate`](crate::types::MeetingTicketUpdate)
-    /// - `bus_ticket`: the rules of [`BusTicketUpdate`](crate::types::BusTicketUpdate)
-    /// - exactly one of `groupon`, `cash`, `discount`, `gift`, `general_coupon`, `member_card`, `scenic_ticket`, `movie_ticket`, `boarding_pass`, `meeting_ticket`, `bus_ticket`
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40100` [`ErrCode::InvalidTimeRange`](crate::ErrCode::InvalidTimeRange): 不合法的时间区间 — \[CARD\]; card/update may only widen a FIX_TIME_RANGE validity period
-    /// - `45021` [`ErrCode::FieldTooLong`](crate::ErrCode::FieldTooLong): 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\]
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Read the card back with `card().get(..)` to confirm the change (queries are cached for a while).
-    /// - To clear a text field send an empty string.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardUpdateRequest;
-    /// use wechat_card::types::BaseInfoUpdate;
-    /// use wechat_card::types::MemberCardUpdate;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.update", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","member_card":{"base_info":{"color":"Color010","description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料","location_id_list":[123,12321,345345],"logo_url":"http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg","notice":"使用时向服务员出示此券","service_phone":"020-88888888"},"bonus_cleared":"aaaaaaaaaaaaaa","bonus_rules":"aaaaaaaaaaaaaa","prerogative":""}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardUpdateRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
-    ///     .member_card(
-    ///         MemberCardUpdate::new()
-    ///             .base_info(
-    ///                 BaseInfoUpdate::new()
-    ///                     .logo_url(
-    ///                         "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
-    ///                     )
-    ///                     .notice("使用时向服务员出示此券")
-    ///                     .description(
-    ///                         "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-    ///                     )
-    ///                     .service_phone("020-88888888")
-    ///                     .color("Color010")
-    ///                     .location_id_list([123, 12321, 345345]),
-    ///             )
-    ///             .bonus_cleared("aaaaaaaaaaaaaa")
-    ///             .bonus_rules("aaaaaaaaaaaaaa")
-    ///             .prerogative(""),
-    ///     );
-    /// let reply = client.card().update(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::update`](crate::CardHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn update(
         &self,
         request: &crate::card::CardUpdateRequest,
@@ -746,49 +203,7 @@ impl CardHandler<'_> {
 
     /// 修改库存 — raise or lower a card's stock
     ///
-    /// Adds `increase_stock_value` to and removes `reduce_stock_value` from the card's
-    /// stock (`sku.quantity`), which card/update cannot change.
-    ///
-    /// `POST /card/modifystock` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `modify_stock`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `increase_stock_value`: ≥ 0
-    /// - `reduce_stock_value`: ≥ 0
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40122` [`ErrCode::InvalidStockQuantity`](crate::ErrCode::InvalidStockQuantity): 不合法的库存数量 — \[CARD\]
-    /// - `45031` [`ErrCode::OutOfStock`](crate::ErrCode::OutOfStock): 库存为0 — \[CARD\]
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change.
-    ///
-    /// # Notes
-    ///
-    /// - Not idempotent. If the reply is lost, read the stock with `card().get(..)` before trying again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardModifyStockRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
-    ///     .increase_stock_value(1231231)
-    ///     .reduce_stock_value(1231231);
-    /// let reply = client.card().modify_stock(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::modify_stock`](crate::CardHandler::modify_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn modify_stock(
         &self,
         request: &crate::card::CardModifyStockRequest,
@@ -798,21 +213,7 @@ impl CardHandler<'_> {
 
     /// Raise a card's stock by `increase_stock_value`.
     ///
-    /// A shortcut for [`modify_stock`](Self::modify_stock) (`card.modify_stock`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.card().increase_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::increase_stock`](crate::CardHandler::increase_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn increase_stock(
         &self,
         card_id: impl Into<String>,
@@ -825,21 +226,7 @@ impl CardHandler<'_> {
 
     /// Lower a card's stock by `reduce_stock_value`.
     ///
-    /// A shortcut for [`modify_stock`](Self::modify_stock) (`card.modify_stock`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.card().reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::reduce_stock`](crate::CardHandler::reduce_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn reduce_stock(
         &self,
         card_id: impl Into<String>,
@@ -852,38 +239,7 @@ impl CardHandler<'_> {
 
     /// 删除卡券 — delete a card definition
     ///
-    /// Its QR codes and JS-API entry points stop working. Codes users already claimed stay
-    /// valid and can still be consumed.
-    ///
-    /// `POST /card/delete` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/card.yaml`, endpoint `delete`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::card::CardDeleteRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("card.delete", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CardDeleteRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
-    /// let reply = client.card().delete(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CardHandler::delete`](crate::CardHandler::delete): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn delete(
         &self,
         request: &crate::card::CardDeleteRequest,
@@ -903,50 +259,7 @@ pub struct CodeHandler<'c> {
 impl CodeHandler<'_> {
     /// 查询Code — look up a code's card, owner, validity and whether it can be consumed
     ///
-    /// Tells whether a code can be consumed now and in which state it is (normal,
-    /// consumed, gifting, deleted, unavailable, …). With `check_consume: true` an abnormal
-    /// code is an error (40127); with `false` the reply carries the state instead.
-    ///
-    /// `POST /card/code/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true)
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - A fixed-term validity (DATE_TYPE_FIX_TERM) is converted on claim: claimed on 1 Oct with 90 days, valid 1 Oct – 29 Dec.
-    /// - A code that was never added, or that was gifted away, is an error ("invalid serial code", 40056) whatever `check_consume` says.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeGetRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeGetRequest::new("123456789")
-    ///     .card_id("card_id_123+")
-    ///     .check_consume(true);
-    /// let reply = client.code().get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::get`](crate::CodeHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get(
         &self,
         request: &crate::code::CodeGetRequest,
@@ -956,21 +269,7 @@ impl CodeHandler<'_> {
 
     /// Look up a code and fail with 40127 unless it can be consumed now.
     ///
-    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `true`.
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.code().get_checked("123456789")?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::get_checked`](crate::CodeHandler::get_checked): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get_checked(
         &self,
         code: impl Into<String>,
@@ -981,21 +280,7 @@ impl CodeHandler<'_> {
 
     /// Look up a code and its state (`user_card_status`), whatever the state.
     ///
-    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `false`.
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.code().get_unchecked("123456789")?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::get_unchecked`](crate::CodeHandler::get_unchecked): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get_unchecked(
         &self,
         code: impl Into<String>,
@@ -1006,38 +291,7 @@ impl CodeHandler<'_> {
 
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
     ///
-    /// Lists the cards a user holds from this account, both active ones and ones not yet valid.
-    ///
-    /// `POST /card/user/getcardlist` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `list_user_cards`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `openid`: required, not empty; at most 64 bytes
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeListUserCardsRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.list_user_cards", r#"{"card_id":"xxxxxxxxxx","openid":"12312313"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeListUserCardsRequest::new("12312313").card_id("xxxxxxxxxx");
-    /// let reply = client.code().list_user_cards(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::list_user_cards`](crate::CodeHandler::list_user_cards): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn list_user_cards(
         &self,
         request: &crate::code::CodeListUserCardsRequest,
@@ -1047,45 +301,7 @@ impl CodeHandler<'_> {
 
     /// 更改Code — replace a custom code after the card was gifted
     ///
-    /// Lets a merchant with custom codes give a code a new value, for safety after a card
-    /// was gifted (WeChat pushes the gifting event with the code). Only do it after a gift,
-    /// to avoid confusing users.
-    ///
-    /// `POST /card/code/update` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `update`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    /// - `new_code`: required, not empty; at most 64 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `43009` [`ErrCode::NoCustomCodePermission`](crate::ErrCode::NoCustomCodePermission): 无自定义SN权限，请前往公众平台申请 — \[CARD\] (English edition: No SN customization permission. Go to the Official Accounts Platform to apply for the permission)
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look up the new code with `code().get_unchecked(..)`: if it exists, the change went through.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeUpdateRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.update", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","code":"12345678","new_code":"3495739475"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeUpdateRequest::new("12345678", "3495739475")
-    ///     .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc");
-    /// let reply = client.code().update(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::update`](crate::CodeHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn update(
         &self,
         request: &crate::code::CodeUpdateRequest,
@@ -1095,47 +311,7 @@ impl CodeHandler<'_> {
 
     /// 设置卡券失效 — make a user's code unavailable (irreversible)
     ///
-    /// For refunds, ticket changes and similar exceptions: sets the code to UNAVAILABLE.
-    /// **Irreversible**: an unavailable code cannot be made valid again. Tell the customer
-    /// and get their consent first; WeChat penalises complaints.
-    ///
-    /// `POST /card/code/unavailable` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `unavailable`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — \[CARD\]; the code was already consumed; consuming is irreversible
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through.
-    ///
-    /// # Notes
-    ///
-    /// - Irreversible. If the reply is lost, check the code's state with `code().get(..)` before trying again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeUnavailableRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.unavailable", r#"{"code":"12312313"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeUnavailableRequest::new("12312313");
-    /// let reply = client.code().unavailable(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::unavailable`](crate::CodeHandler::unavailable): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn unavailable(
         &self,
         request: &crate::code::CodeUnavailableRequest,
@@ -1145,47 +321,7 @@ impl CodeHandler<'_> {
 
     /// 核销Code — redeem a code (irreversible)
     ///
-    /// The only way to redeem a code through the API. Check it first with
-    /// `code().get_checked(..)`. Custom-code and deposit-mode cards need `card_id`.
-    ///
-    /// `POST /card/code/consume` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `consume`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
-    /// - `40099` [`ErrCode::CodeConsumed`](crate::ErrCode::CodeConsumed): 卡券已被核销 — \[CARD\]; the code was already consumed; consuming is irreversible
-    /// - `40127` [`ErrCode::CardDeletedOrGifting`](crate::ErrCode::CardDeletedOrGifting): 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true)
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through.
-    ///
-    /// # Notes
-    ///
-    /// - **Irreversible.** If the reply is lost, look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through. This crate never re-sends it.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeConsumeRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.consume", r#"{"code":"12312313"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeConsumeRequest::new("12312313");
-    /// let reply = client.code().consume(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::consume`](crate::CodeHandler::consume): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn consume(
         &self,
         request: &crate::code::CodeConsumeRequest,
@@ -1195,42 +331,7 @@ impl CodeHandler<'_> {
 
     /// Code解码 — turn an encrypt_code from a card page URL into the real code
     ///
-    /// Pages opened from a card (custom cells, self-redemption) receive the code encrypted
-    /// as `encrypt_code` in their URL; URL-decode it, then decrypt it here.
-    ///
-    /// `POST /card/code/decrypt` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `decrypt`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `encrypt_code`: required, not empty; at most 128 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeDecryptRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.decrypt", r#"{"encrypt_code":"XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeDecryptRequest::new(
-    ///     "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE",
-    /// );
-    /// let reply = client.code().decrypt(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::decrypt`](crate::CodeHandler::decrypt): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn decrypt(
         &self,
         request: &crate::code::CodeDecryptRequest,
@@ -1240,45 +341,7 @@ impl CodeHandler<'_> {
 
     /// Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
     ///
-    /// Marks a shared coupon's code as taken by a user for the duration of a payment, so
-    /// nobody else can use it; unmark it if the payment does not go through.
-    ///
-    /// `POST /card/code/mark` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/code.yaml`, endpoint `mark`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `openid`: required, not empty; at most 64 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::code::CodeMarkRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("code.mark", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"123455","is_mark":true,"openid":"o1Pj9jmZvwSyyyyyyBa4aULW2mA"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = CodeMarkRequest::new(
-    ///     "123455",
-    ///     "p1Pj9jr90_SQRaVqYI239Ka1erkI",
-    ///     "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-    ///     true,
-    /// );
-    /// let reply = client.code().mark(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`CodeHandler::mark`](crate::CodeHandler::mark): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn mark(
         &self,
         request: &crate::code::CodeMarkRequest,
@@ -1298,53 +361,7 @@ pub struct DatacubeHandler<'c> {
 impl DatacubeHandler<'_> {
     /// 拉取卡券概况数据 — daily totals over all cards of the account
     ///
-    /// The account's overall card figures per day within a date window.
-    ///
-    /// `POST /datacube/getcardbizuininfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/datacube.yaml`, endpoint `biz_info`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
-    /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 查询时间区间需<=62天 (else 61501 date range error), read as end_date − begin_date ≤ 62 days; 传入时间格式需严格参照示例填写 2015-06-15 (else 61500 date format error); 该接口只能拉取非当天的数据 — end_date must be before today. All three are checked before sending \[official 管理卡券 page, 特别注意\].
-    /// - Days are China days (UTC+8).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::datacube::DatacubeBizInfoRequest;
-    /// use wechat_card::types::CondSource;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("datacube.biz_info", r#"{"begin_date":"2015-06-15","cond_source":0,"end_date":"2015-06-30"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DatacubeBizInfoRequest::new(
-    ///     "2015-06-15",
-    ///     "2015-06-30",
-    ///     CondSource::Platform,
-    /// );
-    /// let reply = client.datacube().biz_info(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DatacubeHandler::biz_info`](crate::DatacubeHandler::biz_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn biz_info(
         &self,
         request: &crate::datacube::DatacubeBizInfoRequest,
@@ -1354,56 +371,7 @@ impl DatacubeHandler<'_> {
 
     /// 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
     ///
-    /// Daily figures of the free coupon types, optionally of one card. Special tickets
-    /// (movie, meeting, scenic, boarding pass) are not reported.
-    ///
-    /// `POST /datacube/getcardcardinfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/datacube.yaml`, endpoint `card_info`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: at most 32 bytes
-    /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
-    /// - `begin_date` ≤ `end_date`, at most 62 days apart, `end_date` before today (China time)
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 查询时间区间需<=62天 (else 61501 date range error), read as end_date − begin_date ≤ 62 days; 传入时间格式需严格参照示例填写 2015-06-15 (else 61500 date format error); 该接口只能拉取非当天的数据 — end_date must be before today. All three are checked before sending \[official 管理卡券 page, 特别注意\].
-    /// - Days are China days (UTC+8).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::datacube::DatacubeCardInfoRequest;
-    /// use wechat_card::types::CondSource;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("datacube.card_info", r#"{"begin_date":"2015-06-15","card_id":"po8pktyDLmakNY2fn2VyhkiEPqGE","cond_source":0,"end_date":"2015-06-30"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DatacubeCardInfoRequest::new(
-    ///         "2015-06-15",
-    ///         "2015-06-30",
-    ///         CondSource::Platform,
-    ///     )
-    ///     .card_id("po8pktyDLmakNY2fn2VyhkiEPqGE");
-    /// let reply = client.datacube().card_info(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DatacubeHandler::card_info`](crate::DatacubeHandler::card_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn card_info(
         &self,
         request: &crate::datacube::DatacubeCardInfoRequest,
@@ -1413,53 +381,7 @@ impl DatacubeHandler<'_> {
 
     /// 拉取会员卡概况数据 — daily member-card totals
     ///
-    /// Daily figures of the account's member cards.
-    ///
-    /// `POST /datacube/getcardmembercardinfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/datacube.yaml`, endpoint `member_card_info`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `cond_source`: a documented [`CondSource`](crate::types::CondSource) value
-    /// - `begin_date` ≤ `end_date`
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - The official page gives this call no window limit and does not say today's data is refused (unlike getcardbizuininfo / getcardcardinfo, ≤ 62 days and not today); the client only checks the date shape and begin ≤ end. WeChat may still answer 61501 date range error.
-    /// - Days are China days (UTC+8).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::datacube::DatacubeMemberCardInfoRequest;
-    /// use wechat_card::types::CondSource;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("datacube.member_card_info", r#"{"begin_date":"2015-06-15","cond_source":0,"end_date":"2015-06-30"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DatacubeMemberCardInfoRequest::new(
-    ///     "2015-06-15",
-    ///     "2015-06-30",
-    ///     CondSource::Platform,
-    /// );
-    /// let reply = client.datacube().member_card_info(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DatacubeHandler::member_card_info`](crate::DatacubeHandler::member_card_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn member_card_info(
         &self,
         request: &crate::datacube::DatacubeMemberCardInfoRequest,
@@ -1469,52 +391,7 @@ impl DatacubeHandler<'_> {
 
     /// 拉取单张会员卡数据 — daily figures of one API-created member card
     ///
-    /// Daily figures of one member card created through the API.
-    ///
-    /// `POST /datacube/getcardmembercarddetail` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/datacube.yaml`, endpoint `member_card_detail`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `begin_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `end_date`: required, not empty; a date, exactly `YYYY-MM-DD`
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `begin_date` ≤ `end_date`
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `61500` [`ErrCode::DateFormatError`](crate::ErrCode::DateFormatError): date format error — \[STAT\] 传入时间格式需严格参照示例填写”2015-06-15”，否则报错 (global list: 日期格式错误): dates must be exactly YYYY-MM-DD
-    /// - `61501` [`ErrCode::DateRangeError`](crate::ErrCode::DateRangeError): date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - The official page gives this call no window limit and does not say today's data is refused (unlike getcardbizuininfo / getcardcardinfo, ≤ 62 days and not today); the client only checks the date shape and begin ≤ end. WeChat may still answer 61501 date range error.
-    /// - Days are China days (UTC+8).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::datacube::DatacubeMemberCardDetailRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("datacube.member_card_detail", r#"{"begin_date":"2015-06-15","card_id":"xxxxxxxxxxxxxxxx","end_date":"2015-06-30"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DatacubeMemberCardDetailRequest::new(
-    ///     "2015-06-15",
-    ///     "2015-06-30",
-    ///     "xxxxxxxxxxxxxxxx",
-    /// );
-    /// let reply = client.datacube().member_card_detail(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DatacubeHandler::member_card_detail`](crate::DatacubeHandler::member_card_detail): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn member_card_detail(
         &self,
         request: &crate::datacube::DatacubeMemberCardDetailRequest,
@@ -1534,73 +411,7 @@ pub struct DistributeHandler<'c> {
 impl DistributeHandler<'_> {
     /// 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     ///
-    /// Returns a `ticket` (exchange it for the image with `distribute().show_qrcode(..)`), the
-    /// decoded `url` (to draw the QR code yourself) and `show_qrcode_url` (a page showing it).
-    /// For custom-code cards give the `code`; for cards with `bind_openid` give the `openid`.
-    /// A QR code naming a code or an openid can be claimed only once.
-    ///
-    /// `POST /card/qrcode/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `create_qrcode`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `action_name`: a documented [`QrActionName`](crate::types::QrActionName) value
-    /// - `expire_seconds`: ≥ 60; ≤ 1800
-    /// - `action_info.card.card_id`: at most 32 bytes
-    /// - `action_info.card.code`: at most 20 bytes
-    /// - `action_info.card.openid`: at most 32 bytes
-    /// - `action_info.multiple_card.card_list`: at most 5 items
-    /// - `action_info.multiple_card.card_list.card_id`: at most 32 bytes
-    /// - `action_info.multiple_card.card_list.code`: at most 20 bytes
-    /// - `action_info`: exactly one of `card`, `multiple_card`
-    /// - when `action_name` = `QR_CARD`: `action_info.card` set (a QR_CARD code gives out the one card under action_info.card)
-    /// - when `action_name` = `QR_MULTIPLE_CARD`: `action_info.multiple_card` set (a QR_MULTIPLE_CARD code gives out the cards under action_info.multiple_card.card_list)
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40053` [`ErrCode::InvalidActionInfo`](crate::ErrCode::InvalidActionInfo): 不合法的actioninfo，请开发者确认参数正确 — \[CARD\]
-    /// - `40078` [`ErrCode::InvalidCardStatus`](crate::ErrCode::InvalidCardStatus): 不合法的卡券状态 — \[CARD\]
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - `is_unique_code` needs a card that passed review and has stock (卡券须通过审核且库存不为0).
-    /// - Exchange the ticket for the image with `distribute().show_qrcode(..)` (`https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=…`, the ticket URL-encoded).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeCreateQrcodeRequest;
-    /// use wechat_card::distribute::QrcodeActionInfo;
-    /// use wechat_card::distribute::QrcodeCard;
-    /// use wechat_card::types::QrActionName;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.create_qrcode", r#"{"action_info":{"card":{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","code":"198374613512","is_unique_code":false,"openid":"oFS7Fjl0WsZ9AMZqrI80nbIq8xrA","outer_str":"12b"}},"action_name":"QR_CARD","expire_seconds":1800}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeCreateQrcodeRequest::new(
-    ///         QrActionName::Card,
-    ///         QrcodeActionInfo::new()
-    ///             .card(
-    ///                 QrcodeCard::new()
-    ///                     .card_id("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
-    ///                     .code("198374613512")
-    ///                     .openid("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA")
-    ///                     .is_unique_code(false)
-    ///                     .outer_str("12b"),
-    ///             ),
-    ///     )
-    ///     .expire_seconds(1800);
-    /// let reply = client.distribute().create_qrcode(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::create_qrcode`](crate::DistributeHandler::create_qrcode): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn create_qrcode(
         &self,
         request: &crate::distribute::DistributeCreateQrcodeRequest,
@@ -1610,46 +421,7 @@ impl DistributeHandler<'_> {
 
     /// 通过ticket换取二维码 — the QR code image of a ticket
     ///
-    /// Downloads the image of a ticket from `distribute().create_qrcode(..)`. The ticket is the
-    /// credential: no access_token is sent. WeChat answers an invalid ticket with HTTP 404,
-    /// not with an errcode.
-    ///
-    /// `GET /cgi-bin/showqrcode` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html) · spec: `spec/api/distribute.yaml`, endpoint `show_qrcode`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `ticket`: required, not empty
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - ticket正确情况下，http 返回码是200，是一张图片，可以直接展示或者下载; 错误情况下（如ticket非法）返回HTTP错误码404 \[OFF-QR\].
-    /// - The image can also be linked directly: `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=` + the URL-encoded ticket (the `show_qrcode_url` of the create reply).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeShowQrcodeRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.show_qrcode", r#"{"ticket":"gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA=="}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeShowQrcodeRequest::new(
-    ///     "gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA==",
-    /// );
-    /// let reply = client.distribute().show_qrcode(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::show_qrcode`](crate::DistributeHandler::show_qrcode): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn show_qrcode(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -1657,21 +429,9 @@ impl DistributeHandler<'_> {
         self.client.send(request)
     }
 
-    /// The URL of [`show_qrcode`](Self::show_qrcode), built locally: nothing is sent. It needs no token, so it can be handed to a browser or an `<img>` tag. The request is validated first.
+    /// The URL of [`show_qrcode`](Self::show_qrcode), built locally: nothing is sent.
     ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeShowQrcodeRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let client = wechat_card::blocking::Client::new(wechat_card::Config::default(), wechat_card::StaticToken::new("ACCESS_TOKEN"))?;
-    /// let url = client.distribute().show_qrcode_url(&DistributeShowQrcodeRequest::new(
-    ///     "gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA==",
-    /// ))?;
-    /// assert_eq!(url, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQHB8DoAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL0JIV3lhX3psZmlvSDZmWGVMMTZvAAIEsNnKVQMEIAMAAA%3D%3D");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::show_qrcode_url`](crate::DistributeHandler::show_qrcode_url): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn show_qrcode_url(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -1681,59 +441,7 @@ impl DistributeHandler<'_> {
 
     /// 创建货架 — an H5 landing page listing cards for users to claim
     ///
-    /// Creates a card landing page (卡券货架) and returns its link. `scene` records where the
-    /// link is distributed (for channel statistics).
-    ///
-    /// `POST /card/landingpage/create` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `create_landing_page`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `banner`: required, not empty
-    /// - `page_title`: required, not empty
-    /// - `scene`: a documented [`LandingPageScene`](crate::types::LandingPageScene) value
-    /// - `card_list.card_id`: required, not empty; at most 32 bytes
-    /// - `card_list.thumb_url`: required, not empty
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 目前卡券货架仅支持非自定义code的卡券，自定义code的卡券需先调用导入code接口将code导入才能正常使用 (only cards without custom codes, or custom-code cards whose codes were imported with `distribute().deposit_codes(..)`).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeCreateLandingPageRequest;
-    /// use wechat_card::distribute::LandingPageCard;
-    /// use wechat_card::types::LandingPageScene;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.create_landing_page", r#"{"banner":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN","can_share":true,"card_list":[{"card_id":"pXch-jnOlGtbuWwIO2NDftZeynRE","thumb_url":"www.qq.com/a.jpg"},{"card_id":"pXch-jnAN-ZBoRbiwgqBZ1RV60fI","thumb_url":"www.qq.com/b.jpg"}],"page_title":"惠城优惠大派送","scene":"SCENE_NEAR_BY"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeCreateLandingPageRequest::new(
-    ///     "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN",
-    ///     "惠城优惠大派送",
-    ///     true,
-    ///     LandingPageScene::NearBy,
-    ///     [
-    ///         LandingPageCard::new("pXch-jnOlGtbuWwIO2NDftZeynRE", "www.qq.com/a.jpg"),
-    ///         LandingPageCard::new("pXch-jnAN-ZBoRbiwgqBZ1RV60fI", "www.qq.com/b.jpg"),
-    ///     ],
-    /// );
-    /// let reply = client.distribute().create_landing_page(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::create_landing_page`](crate::DistributeHandler::create_landing_page): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn create_landing_page(
         &self,
         request: &crate::distribute::DistributeCreateLandingPageRequest,
@@ -1743,43 +451,7 @@ impl DistributeHandler<'_> {
 
     /// 图文消息群发卡券 — the HTML that embeds a card in an article
     ///
-    /// Returns HTML to put into the `content` of an article (上传图文消息素材), so the article
-    /// broadcasts the card.
-    ///
-    /// `POST /card/mpnews/gethtml` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `mpnews_html`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 特别注意：目前该接口仅支持填入非自定义code的卡券，自定义code的卡券需先进行code导入后调用 (custom-code cards only after their codes were imported).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeMpnewsHtmlRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.mpnews_html", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeMpnewsHtmlRequest::new()
-    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI");
-    /// let reply = client.distribute().mpnews_html(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::mpnews_html`](crate::DistributeHandler::mpnews_html): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn mpnews_html(
         &self,
         request: &crate::distribute::DistributeMpnewsHtmlRequest,
@@ -1789,54 +461,7 @@ impl DistributeHandler<'_> {
 
     /// 导入code — import custom codes into WeChat for a deposit-mode card
     ///
-    /// Stores up to 100 custom codes per call with WeChat, which then hands them out like
-    /// WeChat-assigned codes (group broadcast, customer-service messages, landing pages…).
-    /// The card must use custom codes in deposit mode (`use_custom_code: true`,
-    /// `get_custom_code_mode: GET_CUSTOM_CODE_MODE_DEPOSIT`) and have passed review.
-    ///
-    /// `POST /card/code/deposit` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `deposit_codes`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: at least 1 items; at most 100 items; each required, not empty
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
-    /// - `40109` [`ErrCode::TooManyCodes`](crate::ErrCode::TooManyCodes): code数量超过100个 — \[CODE\]: at most 100 codes per call
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - 单次调用接口传入code的数量上限为100个；每一个code均不能为空串 (both checked before sending).
-    /// - 导入结束后系统会自动判断提供方设置库存与实际导入code的量是否一致 — afterwards check the count with `distribute().deposit_count(..)` and the codes with `distribute().check_codes(..)`, then raise the stock with `card().modify_stock(..)` to at most the number imported.
-    /// - 导入失败支持重复导入，提示成功为止 (a failed import may be repeated until it succeeds).
-    /// - Deposit mode starts from a card created with `sku.quantity` 0; a card created in another mode can be switched by importing codes, setting `get_custom_code_mode` with `card().update(..)`, then setting the stock.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeDepositCodesRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.deposit_codes", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA","code":["11111","22222","33333","44444","55555"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeDepositCodesRequest::new(
-    ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
-    ///     ["11111", "22222", "33333", "44444", "55555"],
-    /// );
-    /// let reply = client.distribute().deposit_codes(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::deposit_codes`](crate::DistributeHandler::deposit_codes): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn deposit_codes(
         &self,
         request: &crate::distribute::DistributeDepositCodesRequest,
@@ -1846,37 +471,7 @@ impl DistributeHandler<'_> {
 
     /// 查询导入code数目 — how many custom codes were imported for a card
     ///
-    /// `POST /card/code/getdepositcount` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `deposit_count`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40073` [`ErrCode::InvalidCardId`](crate::ErrCode::InvalidCardId): invalid card id — errmsg of observed replies; on neither the card list nor the global list
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeDepositCountRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.deposit_count", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeDepositCountRequest::new("pDF3iY0_dVjb_Pua96MMewA96qvA");
-    /// let reply = client.distribute().deposit_count(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::deposit_count`](crate::DistributeHandler::deposit_count): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn deposit_count(
         &self,
         request: &crate::distribute::DistributeDepositCountRequest,
@@ -1886,44 +481,7 @@ impl DistributeHandler<'_> {
 
     /// 核查code — which of the given codes were imported for a card
     ///
-    /// The docs strongly advise checking the imported codes after reading the count, to catch
-    /// import errors.
-    ///
-    /// `POST /card/code/checkcode` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html) · spec: `spec/api/distribute.yaml`, endpoint `check_codes`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: at least 1 items; at most 100 items; each required, not empty
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `40109` [`ErrCode::TooManyCodes`](crate::ErrCode::TooManyCodes): code数量超过100个 — \[CODE\]: at most 100 codes per call
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::distribute::DistributeCheckCodesRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("distribute.check_codes", r#"{"card_id":"pDF3iY0_dVjb_Pua96MMewA96qvA","code":["11111","22222","33333","44444","55555"]}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = DistributeCheckCodesRequest::new(
-    ///     "pDF3iY0_dVjb_Pua96MMewA96qvA",
-    ///     ["11111", "22222", "33333", "44444", "55555"],
-    /// );
-    /// let reply = client.distribute().check_codes(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`DistributeHandler::check_codes`](crate::DistributeHandler::check_codes): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn check_codes(
         &self,
         request: &crate::distribute::DistributeCheckCodesRequest,
@@ -1943,55 +501,7 @@ pub struct GeneralCardHandler<'c> {
 impl GeneralCardHandler<'_> {
     /// 通用卡接口激活 — activate a user's general card
     ///
-    /// Activates a general card (GENERAL_CARD) a user holds, optionally with its card number, card
-    /// background and initial custom values. **No official page describes this call**: the path is
-    /// the one of the catalog and the SDKs, and the fields are a construction (see each field's note);
-    /// anything else the account's documentation asks for can be sent through `extra`.
-    ///
-    /// `POST /card/generalcard/activate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `activate`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `background_pic_url`: at most 128 bytes
-    /// - `init_custom_field_value1`: at most 12 bytes
-    /// - `init_custom_field_value2`: at most 12 bytes
-    /// - `init_custom_field_value3`: at most 12 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card's state before activating again; a repeat's effect is undocumented.
-    ///
-    /// # Notes
-    ///
-    /// - Not described by any official page found; the request fields are a construction from SDKs and public integrations.
-    /// - Not retried automatically: if the reply is lost the outcome is unknown (no documented query tells a general card's activation state), and a second call may fail if the first went through.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::general_card::GeneralCardActivateRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("general_card.activate", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","card_number":"12312313","code":"12312313","init_custom_field_value1":"白金"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = GeneralCardActivateRequest::new(
-    ///         "12312313",
-    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
-    ///     )
-    ///     .card_number("12312313")
-    ///     .init_custom_field_value1("白金");
-    /// let reply = client.general_card().activate(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`GeneralCardHandler::activate`](crate::GeneralCardHandler::activate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn activate(
         &self,
         request: &crate::general_card::GeneralCardActivateRequest,
@@ -2001,47 +511,7 @@ impl GeneralCardHandler<'_> {
 
     /// 通用卡撤销激活 — undo the activation of a user's general card
     ///
-    /// Returns an activated general card to the not-activated state. **No official page describes this
-    /// call**: the path and its two fields (card_id, code) are those of the catalog and of EasyWeChat's
-    /// `deactivate($cardId, $code)`.
-    ///
-    /// `POST /card/generalcard/unactivate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `unactivate`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: required, not empty; at most 20 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card's state before unactivating again; a repeat's effect is undocumented.
-    ///
-    /// # Notes
-    ///
-    /// - Not described by any official page found; built from the catalog and EasyWeChat.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::general_card::GeneralCardUnactivateRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("general_card.unactivate", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = GeneralCardUnactivateRequest::new(
-    ///     "p1Pj9jr90_SQRaVqYI239Ka1erkI",
-    ///     "12312313",
-    /// );
-    /// let reply = client.general_card().unactivate(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`GeneralCardHandler::unactivate`](crate::GeneralCardHandler::unactivate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn unactivate(
         &self,
         request: &crate::general_card::GeneralCardUnactivateRequest,
@@ -2051,59 +521,7 @@ impl GeneralCardHandler<'_> {
 
     /// 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
     ///
-    /// 当礼品卡被使用后，开发者可以通过该接口变更某个礼品卡的余额信息 (after the card is used, report its new
-    /// balance). Balance and points are absolute values (全量值), shown on the card as sent.
-    ///
-    /// `POST /card/generalcard/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/general_card.yaml`, endpoint `update_user`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `background_pic_url`: at most 128 bytes
-    /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
-    /// - `custom_field_value1`: at most 12 bytes
-    /// - `custom_field_value2`: at most 12 bytes
-    /// - `custom_field_value3`: at most 12 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Values are absolute, so a repeat is harmless to the card; it may add a second line to the history (`record_balance`) or send a second change message.
-    /// - `record_bonus` is limited to 14 汉字 (42 UTF-8 bytes) and `custom_field_value1..3` to 4 汉字 (12 bytes). `record_balance` has the 14 汉字 limit in the table but the page's own example exceeds it, so it is not checked.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::general_card::GeneralCardUpdateUserRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("general_card.update_user", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"can_give_friend":true,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"12312313","custom_field_value1":"xxxxx","record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = GeneralCardUpdateUserRequest::new(
-    ///         "12312313",
-    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
-    ///     )
-    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
-    ///     .balance(3000)
-    ///     .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
-    ///     .bonus(3000)
-    ///     .record_bonus("消费30元，获得3积分")
-    ///     .custom_field_value1("xxxxx")
-    ///     .can_give_friend(true);
-    /// let reply = client.general_card().update_user(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`GeneralCardHandler::update_user`](crate::GeneralCardHandler::update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn update_user(
         &self,
         request: &crate::general_card::GeneralCardUpdateUserRequest,
@@ -2123,64 +541,7 @@ pub struct MemberCardHandler<'c> {
 impl MemberCardHandler<'_> {
     /// 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     ///
-    /// 接口激活: the merchant collects the member's details on its own page, then activates the card.
-    /// Either the user fills the page before claiming the card and the merchant activates it after the
-    /// claim, or the user claims first, taps 激活 (the card's `activate_url`) and the merchant activates it
-    /// once the page is filled. Cards created with `auto_activate` or `wx_activate` (一键激活) do not
-    /// need this call.
-    ///
-    /// `POST /card/membercard/activate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `membership_number`: required, not empty; at most 20 bytes
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    /// - `background_pic_url`: at most 128 bytes
-    /// - `activate_begin_time`: ≥ 0
-    /// - `activate_end_time`: ≥ 0
-    /// - `init_bonus_record`: at most 32 bytes
-    /// - `init_custom_field_value1`: at most 12 bytes
-    /// - `init_custom_field_value2`: at most 12 bytes
-    /// - `init_custom_field_value3`: at most 12 bytes
-    /// - `activate_begin_time` < `activate_end_time` when both are set
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the member with `member_card().user_info(..)`: `has_active` true means it went through.
-    ///
-    /// # Notes
-    ///
-    /// - Not retried automatically: if the reply is lost, read `has_active` with `member_card().user_info(..)` before activating again.
-    /// - `init_custom_field_value1..3` are limited to 4 汉字 (12 UTF-8 bytes): a 汉字 is three bytes, an ASCII letter or digit one.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardActivateRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.activate", r#"{"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","card_id":"xxxx_card_id","code":"12312313","init_balance":200,"init_bonus":100,"init_bonus_record":"旧积分同步","init_custom_field_value1":"xxxxx","init_custom_field_value2":"xxxxx","init_custom_field_value3":"xxxxx","membership_number":"AAA00000001"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardActivateRequest::new("AAA00000001", "12312313")
-    ///     .card_id("xxxx_card_id")
-    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
-    ///     .init_bonus(100)
-    ///     .init_bonus_record("旧积分同步")
-    ///     .init_balance(200)
-    ///     .init_custom_field_value1("xxxxx")
-    ///     .init_custom_field_value2("xxxxx")
-    ///     .init_custom_field_value3("xxxxx");
-    /// let reply = client.member_card().activate(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::activate`](crate::MemberCardHandler::activate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn activate(
         &self,
         request: &crate::member_card::MemberCardActivateRequest,
@@ -2190,91 +551,7 @@ impl MemberCardHandler<'_> {
 
     /// 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
     ///
-    /// For cards created with `wx_activate: true` (一键激活): sets which profile fields WeChat asks for
-    /// (`common_field_id_list`), the merchant's own questions (`custom_field_list`, `rich_field_list`),
-    /// and links to the membership terms (`service_statement`) and to binding an existing card
-    /// (`bind_old_card`). Read the answers with `user_info` (or, for the jump-type form,
-    /// `activate_temp_info`).
-    ///
-    /// `POST /card/membercard/activateuserform/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `set_activate_form`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `required_form`: the rules of [`ActivateUserForm`](crate::types::ActivateUserForm)
-    /// - `optional_form`: the rules of [`ActivateUserForm`](crate::types::ActivateUserForm)
-    /// - `service_statement`: the rules of [`FormLink`](crate::types::FormLink)
-    /// - `bind_old_card`: the rules of [`FormLink`](crate::types::FormLink)
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Only for cards with `wx_activate: true`: 开发者在创建时填入wx_activate字段后，需要调用该接口设置用户激活时需要填写的选项，否则一键开卡设置不生效 (official 创建会员卡 page, 6.2 步骤二).
-    /// - 开发者注意事项 (6.2 步骤一): 1.填入了自动激活auto_activate字段，激活链接activate_url和一键开卡接口设置都会失效；2.若同时传入了activate_url，则一键开卡接口设置会失效；3.建议开发者activate_url、auto_activate和wx_activate只填写一项. These concern card/create and card/update, not this request, so nothing here checks them.
-    /// - `custom_field_list` and `rich_field_list`: 开发者可以分别在必填和选填中至多定义五个自定义选项 — at most 5 each in `required_form` and in `optional_form`.
-    /// - With `can_modify: true` the user may change the answers later; handle the resulting event push.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardSetActivateFormRequest;
-    /// use wechat_card::types::ActivateUserForm;
-    /// use wechat_card::types::FormFieldType;
-    /// use wechat_card::types::FormLink;
-    /// use wechat_card::types::FormRichField;
-    /// use wechat_card::types::UserFormInfoFlag;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.set_activate_form", r#"{"bind_old_card":{"name":"老会员绑定","url":"https://www.qq.com"},"card_id":"pbLatjnrwUUdZI641gKdTMJzHGfc","optional_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_LOCATION","USER_FORM_INFO_FLAG_BIRTHDAY"],"custom_field_list":["喜欢的电影"]},"required_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_MOBILE"],"rich_field_list":[{"name":"兴趣","type":"FORM_FIELD_RADIO","values":["钢琴","舞蹈","足球"]},{"name":"喜好","type":"FORM_FIELD_SELECT","values":["郭敬明","韩寒","南派三叔"]},{"name":"职业","type":"FORM_FIELD_CHECK_BOX","values":["赛车手","旅行家"]}]},"service_statement":{"name":"会员守则","url":"https://www.qq.com"}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardSetActivateFormRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc")
-    ///     .required_form(
-    ///         ActivateUserForm::new()
-    ///             .can_modify(false)
-    ///             .common_field_id_list([UserFormInfoFlag::Mobile])
-    ///             .rich_field_list([
-    ///                 FormRichField::new()
-    ///                     .r#type(FormFieldType::Radio)
-    ///                     .name("兴趣")
-    ///                     .values(["钢琴", "舞蹈", "足球"]),
-    ///                 FormRichField::new()
-    ///                     .r#type(FormFieldType::Select)
-    ///                     .name("喜好")
-    ///                     .values(["郭敬明", "韩寒", "南派三叔"]),
-    ///                 FormRichField::new()
-    ///                     .r#type(FormFieldType::CheckBox)
-    ///                     .name("职业")
-    ///                     .values(["赛车手", "旅行家"]),
-    ///             ]),
-    ///     )
-    ///     .optional_form(
-    ///         ActivateUserForm::new()
-    ///             .can_modify(false)
-    ///             .common_field_id_list([
-    ///                 UserFormInfoFlag::Location,
-    ///                 UserFormInfoFlag::Birthday,
-    ///             ])
-    ///             .custom_field_list(["喜欢的电影"]),
-    ///     )
-    ///     .service_statement(
-    ///         FormLink::new().name("会员守则").url("https://www.qq.com"),
-    ///     )
-    ///     .bind_old_card(
-    ///         FormLink::new().name("老会员绑定").url("https://www.qq.com"),
-    ///     );
-    /// let reply = client.member_card().set_activate_form(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::set_activate_form`](crate::MemberCardHandler::set_activate_form): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn set_activate_form(
         &self,
         request: &crate::member_card::MemberCardSetActivateFormRequest,
@@ -2284,41 +561,7 @@ impl MemberCardHandler<'_> {
 
     /// 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
     ///
-    /// Looks up a member by card_id and code: the activation details, the points and the balance.
-    ///
-    /// `POST /card/membercard/userinfo/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/member_card.yaml`, endpoint `user_info`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `code`: required, not empty; at most 20 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardUserInfoRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.user_info", r#"{"card_id":"pbLatjtZ7v1BG_ZnTjbW85GYc_E8","code":"916679873278"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardUserInfoRequest::new(
-    ///     "pbLatjtZ7v1BG_ZnTjbW85GYc_E8",
-    ///     "916679873278",
-    /// );
-    /// let reply = client.member_card().user_info(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::user_info`](crate::MemberCardHandler::user_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn user_info(
         &self,
         request: &crate::member_card::MemberCardUserInfoRequest,
@@ -2328,73 +571,7 @@ impl MemberCardHandler<'_> {
 
     /// 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
     ///
-    /// 当会员持卡消费后，支持开发者调用该接口更新会员信息。会员卡交易后的每次信息变更需通过该接口通知微信，
-    /// 便于后续消息通知及其他扩展功能 (after each purchase, report the new points and balance here; WeChat
-    /// sends the member a change message from it). Points and balance can be set absolutely (`bonus`,
-    /// `balance`) or changed relatively (`add_bonus`, `add_balance`).
-    ///
-    /// `POST /card/membercard/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `update_user`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `background_pic_url`: at most 128 bytes
-    /// - `record_bonus`: at most 14 汉字 (42 UTF-8 bytes)
-    /// - `custom_field_value1`: at most 12 bytes
-    /// - `custom_field_value2`: at most 12 bytes
-    /// - `custom_field_value3`: at most 12 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Not idempotent when `add_bonus` or `add_balance` is sent: a repeat changes the points or balance again. The client never re-sends this call once it may have reached WeChat; if the reply is lost, read `bonus` and `balance` with `member_card().user_info(..)` before trying again.
-    /// - 开发者可以同时传入add_bonus和bonus解决由于同步失败带来的幂等性问题: send the absolute `bonus` together with `add_bonus` and a retry is safe — `bonus` is the total shown on the card, `add_bonus` only the change quoted in the message. 余额变动同理 (`balance` with `add_balance`).
-    /// - 开发者可以传入is_notify_bonus控制特殊的积分对账变动不发送消息，余额变动同理: set `notify_optional.is_notify_bonus` (or `is_notify_balance`) to false for reconciliation changes the member need not be told about.
-    /// - `record_bonus` is limited to 14 汉字 (42 UTF-8 bytes) and `custom_field_value1..3` to 4 汉字 (12 bytes). `record_balance` has the same 14 汉字 limit in the table, but the page's own example exceeds it, so it is not checked.
-    /// - 值得注意的是，如果开发者做不到实时同步积分、余额至微信端，我们强烈建议开发者可以在每天的固定时间点变更积分，一天不超过三次。当传入的积分值与之前无变化时（传入的bonus=原来的bonus），不会有积分变动通知 (official 7 更新会员信息 note, quoted in the tianye/WechatMpSDK docs: a recommendation, not enforced).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardNotifyOptional;
-    /// use wechat_card::member_card::MemberCardUpdateUserRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardUpdateUserRequest::new(
-    ///         "179011264953",
-    ///         "p1Pj9jr90_SQRaVqYI239Ka1erkI",
-    ///     )
-    ///     .background_pic_url("https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg")
-    ///     .bonus(3000)
-    ///     .add_bonus(30)
-    ///     .record_bonus("消费30元，获得3积分")
-    ///     .balance(3000)
-    ///     .add_balance(-30)
-    ///     .record_balance("购买焦糖玛琪朵一杯，扣除金额30元。")
-    ///     .custom_field_value1("xxxxx")
-    ///     .custom_field_value2("xxxxx")
-    ///     .notify_optional(
-    ///         MemberCardNotifyOptional::new()
-    ///             .is_notify_bonus(true)
-    ///             .is_notify_balance(true)
-    ///             .is_notify_custom_field1(true),
-    ///     );
-    /// let reply = client.member_card().update_user(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::update_user`](crate::MemberCardHandler::update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn update_user(
         &self,
         request: &crate::member_card::MemberCardUpdateUserRequest,
@@ -2404,21 +581,7 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_bonus` points (negative to deduct) with the history line `record_bonus`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    /// A shortcut for [`update_user`](Self::update_user) (`member_card.update_user`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.member_card().add_bonus("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", 30, "消费30元，获得3积分")?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::add_bonus`](crate::MemberCardHandler::add_bonus): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn add_bonus(
         &self,
         code: impl Into<String>,
@@ -2434,21 +597,7 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_balance` to the balance (negative to deduct) with the history line `record_balance`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    /// A shortcut for [`update_user`](Self::update_user) (`member_card.update_user`).
-    ///
-    /// Checked before sending, errors and idempotency: as for that method.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let reply = client.member_card().add_balance("179011264953", "p1Pj9jr90_SQRaVqYI239Ka1erkI", -30, "购买焦糖玛琪朵一杯，扣除金额30元。")?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::add_balance`](crate::MemberCardHandler::add_balance): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn add_balance(
         &self,
         code: impl Into<String>,
@@ -2464,39 +613,7 @@ impl MemberCardHandler<'_> {
 
     /// 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
     ///
-    /// Returns the link that opens WeChat's activation form (the 开卡组件 of 一键激活) for this card, for
-    /// use in the merchant's own pages or messages. `outer_str` tags the channel in the statistics.
-    ///
-    /// `POST /card/membercard/activate/geturl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons-Mini_Program_Start_Up.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_url`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `card_id`: required, not empty; at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardActivateUrlRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.activate_url", r#"{"card_id":"pbLatjnrwUUdZI641gKdTMJzHGfc","outer_str":"123"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardActivateUrlRequest::new("pbLatjnrwUUdZI641gKdTMJzHGfc")
-    ///     .outer_str("123");
-    /// let reply = client.member_card().activate_url(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::activate_url`](crate::MemberCardHandler::activate_url): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn activate_url(
         &self,
         request: &crate::member_card::MemberCardActivateUrlRequest,
@@ -2506,44 +623,7 @@ impl MemberCardHandler<'_> {
 
     /// 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
     ///
-    /// With the jump-type activation form, after the user submits it WeChat redirects to the merchant's
-    /// page and appends `activate_ticket`, `openid`, `card_id` and `encrypt_code` to its URL. The
-    /// ticket fetches what the user entered, so the merchant can check it before activating the card
-    /// with `member_card().activate(..)`.
-    ///
-    /// `POST /card/membercard/activatetempinfo/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html) · spec: `spec/api/member_card.yaml`, endpoint `activate_temp_info`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `activate_ticket`: required, not empty
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - The ticket arrives URL-encoded in the redirect URL: URL-decode it before sending it here.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::member_card::MemberCardActivateTempInfoRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("member_card.activate_temp_info", r#"{"activate_ticket":"abcdefg"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = MemberCardActivateTempInfoRequest::new("abcdefg");
-    /// let reply = client.member_card().activate_temp_info(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`MemberCardHandler::activate_temp_info`](crate::MemberCardHandler::activate_temp_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn activate_temp_info(
         &self,
         request: &crate::member_card::MemberCardActivateTempInfoRequest,
@@ -2563,56 +643,7 @@ pub struct PayGiftHandler<'c> {
 impl PayGiftHandler<'_> {
     /// 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     ///
-    /// Binds WeChat Pay merchant numbers (`mchid_list`) to a member card for a time window: a
-    /// payer whose single payment is between `least_cost` and `max_cost` (fen) gets the card
-    /// offered in the payment message. A merchant number belongs to at most one rule: those
-    /// already bound elsewhere come back in `fail_mchid_list` with the rule (`occupy_rule_id`) and
-    /// account (`occupy_appid`) holding them.
-    ///
-    /// `POST /card/paygiftcard/add` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `add`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `rule_info`: the rules of [`PayGiftRule`](crate::types::PayGiftRule)
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through.
-    ///
-    /// # Notes
-    ///
-    /// - A reply with errcode 0 can still carry failed merchant numbers in `fail_mchid_list`: check it.
-    /// - Not idempotent. If the reply is lost, list the rules with `pay_gift().batch_get(..)` before adding again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::pay_gift::PayGiftAddRequest;
-    /// use wechat_card::types::PayGiftBaseInfo;
-    /// use wechat_card::types::PayGiftMemberRule;
-    /// use wechat_card::types::PayGiftRule;
-    /// use wechat_card::types::PayGiftRuleType;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("pay_gift.add", r#"{"rule_info":{"base_info":{"begin_time":1480317217,"end_time":1580317217,"mchid_list":["123","456"]},"member_rule":{"card_id":"abcdefg","jump_url":"www.qq.com","least_cost":2,"max_cost":20000},"type":"RULE_TYPE_PAY_MEMBER_CARD"}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = PayGiftAddRequest::new(
-    ///     PayGiftRule::new(
-    ///         PayGiftRuleType::PayMemberCard,
-    ///         PayGiftBaseInfo::new(["123", "456"], 1480317217, 1580317217),
-    ///         PayGiftMemberRule::new("abcdefg", 2, 20000).jump_url("www.qq.com"),
-    ///     ),
-    /// );
-    /// let reply = client.pay_gift().add(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`PayGiftHandler::add`](crate::PayGiftHandler::add): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn add(
         &self,
         request: &crate::pay_gift::PayGiftAddRequest,
@@ -2622,37 +653,7 @@ impl PayGiftHandler<'_> {
 
     /// 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
     ///
-    /// `POST /card/paygiftcard/delete` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `delete`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through.
-    ///
-    /// # Notes
-    ///
-    /// - Irreversible. If the reply is lost, check with `pay_gift().get_by_id(..)` before trying again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::pay_gift::PayGiftDeleteRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("pay_gift.delete", r#"{"rule_id":1233}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = PayGiftDeleteRequest::new(1233);
-    /// let reply = client.pay_gift().delete(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`PayGiftHandler::delete`](crate::PayGiftHandler::delete): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn delete(
         &self,
         request: &crate::pay_gift::PayGiftDeleteRequest,
@@ -2662,33 +663,7 @@ impl PayGiftHandler<'_> {
 
     /// 查询支付后投放卡券规则详情接口 — one pay-gift rule
     ///
-    /// `POST /card/paygiftcard/getbyid` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `get_by_id`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::pay_gift::PayGiftGetByIdRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("pay_gift.get_by_id", r#"{"rule_id":1233}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = PayGiftGetByIdRequest::new(1233);
-    /// let reply = client.pay_gift().get_by_id(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`PayGiftHandler::get_by_id`](crate::PayGiftHandler::get_by_id): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get_by_id(
         &self,
         request: &crate::pay_gift::PayGiftGetByIdRequest,
@@ -2698,47 +673,7 @@ impl PayGiftHandler<'_> {
 
     /// 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
     ///
-    /// `POST /card/paygiftcard/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html) · spec: `spec/api/pay_gift.yaml`, endpoint `batch_get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `type`: a documented [`PayGiftRuleType`](crate::types::PayGiftRuleType) value
-    /// - `offset`: ≥ 0
-    /// - `count`: ≥ 1
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - The listed rules carry no `rule_id` in the page's example (WeChat may add it; it would be kept in `extra`): use `get_by_id` with ids from `add`, or the `occupy_rule_id` of a failed merchant number.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::pay_gift::PayGiftBatchGetRequest;
-    /// use wechat_card::types::PayGiftRuleType;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("pay_gift.batch_get", r#"{"count":1,"effective":true,"offset":0,"type":"RULE_TYPE_PAY_MEMBER_CARD"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = PayGiftBatchGetRequest::new(
-    ///     PayGiftRuleType::PayMemberCard,
-    ///     true,
-    ///     0,
-    ///     1,
-    /// );
-    /// let reply = client.pay_gift().batch_get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`PayGiftHandler::batch_get`](crate::PayGiftHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn batch_get(
         &self,
         request: &crate::pay_gift::PayGiftBatchGetRequest,
@@ -2758,57 +693,7 @@ pub struct SubMerchantHandler<'c> {
 impl SubMerchantHandler<'_> {
     /// 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     ///
-    /// The parent merchant uploads a sub-merchant's data and gets its `merchant_id`, used to make
-    /// cards for it. The sub-merchant starts in review (`CHECKING`); cards can be made for it once
-    /// it is `APPROVED` (WeChat pushes a review event, 子商户审核事件推送).
-    ///
-    /// `POST /card/submerchant/submit` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `submit`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `info`: the rules of [`SubMerchantSubmitInfo`](crate::types::SubMerchantSubmitInfo)
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list sub-merchants with `sub_merchant().batch_get(..)` before submitting again.
-    ///
-    /// # Notes
-    ///
-    /// - The authorisation letter (授权函) comes from the 《第三方代制模式指引文档》: filled in by hand, stamped with a company seal (or, for 个体工商户 without a seal, the operator's fingerprint plus `agreement_media_id` and `operator_media_id`), uploaded as a colour scan or photo with the temporary-media API; its media_id goes in `protocol`.
-    /// - Not idempotent. If the reply is lost, look for the sub-merchant with `sub_merchant().batch_get(..)` before submitting again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::sub_merchant::SubMerchantSubmitRequest;
-    /// use wechat_card::types::SubMerchantSubmitInfo;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("sub_merchant.submit", r#"{"info":{"agreement_media_id":"xxxxxxxxxx","app_id":"xxxxxxxxxxx","brand_name":"aaaaaa","end_time":1438990559,"logo_url":"http://mmbiz.xxxx","operator_media_id":"xxxxxxxx","primary_category_id":1,"protocol":"xxxxxxxxxx","secondary_category_id":101}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = SubMerchantSubmitRequest::new(
-    ///     SubMerchantSubmitInfo::new(
-    ///             "aaaaaa",
-    ///             "http://mmbiz.xxxx",
-    ///             "xxxxxxxxxx",
-    ///             1438990559,
-    ///             1,
-    ///             101,
-    ///         )
-    ///         .app_id("xxxxxxxxxxx")
-    ///         .agreement_media_id("xxxxxxxxxx")
-    ///         .operator_media_id("xxxxxxxx"),
-    /// );
-    /// let reply = client.sub_merchant().submit(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`SubMerchantHandler::submit`](crate::SubMerchantHandler::submit): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn submit(
         &self,
         request: &crate::sub_merchant::SubMerchantSubmitRequest,
@@ -2818,52 +703,7 @@ impl SubMerchantHandler<'_> {
 
     /// 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
     ///
-    /// Sends the sub-merchant's data again under its `merchant_id`; the reply carries the
-    /// sub-merchant as it now stands.
-    ///
-    /// `POST /card/submerchant/update` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `update`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `info`: the rules of [`SubMerchantUpdateInfo`](crate::types::SubMerchantUpdateInfo)
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::sub_merchant::SubMerchantUpdateRequest;
-    /// use wechat_card::types::SubMerchantUpdateInfo;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("sub_merchant.update", r#"{"info":{"agreement_media_id":"xxxxxxxxxx","app_id":"xxxxxxxxxxxxx","brand_name":"aaaaaa","end_time":1438990559,"logo_url":"http://mmbiz.xxxx","merchant_id":12,"operator_media_id":"xxxxxxxx","primary_category_id":1,"protocol":"media_id","secondary_category_id":101}}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = SubMerchantUpdateRequest::new(
-    ///     SubMerchantUpdateInfo::new(
-    ///             12,
-    ///             "aaaaaa",
-    ///             "http://mmbiz.xxxx",
-    ///             "media_id",
-    ///             1438990559,
-    ///             1,
-    ///             101,
-    ///         )
-    ///         .app_id("xxxxxxxxxxxxx")
-    ///         .agreement_media_id("xxxxxxxxxx")
-    ///         .operator_media_id("xxxxxxxx"),
-    /// );
-    /// let reply = client.sub_merchant().update(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`SubMerchantHandler::update`](crate::SubMerchantHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn update(
         &self,
         request: &crate::sub_merchant::SubMerchantUpdateRequest,
@@ -2873,33 +713,7 @@ impl SubMerchantHandler<'_> {
 
     /// 拉取单个子商户信息接口 — one sub-merchant's data and review status
     ///
-    /// `POST /card/submerchant/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `get`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::sub_merchant::SubMerchantGetRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("sub_merchant.get", r#"{"merchant_id":12}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = SubMerchantGetRequest::new(12);
-    /// let reply = client.sub_merchant().get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`SubMerchantHandler::get`](crate::SubMerchantHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get(
         &self,
         request: &crate::sub_merchant::SubMerchantGetRequest,
@@ -2909,41 +723,7 @@ impl SubMerchantHandler<'_> {
 
     /// 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
     ///
-    /// At most 100 sub-merchants per call, from `begin_id` on; pass the reply's `next_begin_id`
-    /// as the next `begin_id` to continue.
-    ///
-    /// `POST /card/submerchant/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html) · spec: `spec/api/sub_merchant.yaml`, endpoint `batch_get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `limit`: ≥ 1; ≤ 100
-    /// - `status`: a documented [`SubMerchantStatus`](crate::types::SubMerchantStatus) value
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::sub_merchant::SubMerchantBatchGetRequest;
-    /// use wechat_card::types::SubMerchantStatus;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("sub_merchant.batch_get", r#"{"begin_id":0,"limit":50,"status":"CHECKING"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = SubMerchantBatchGetRequest::new(0, 50)
-    ///     .status(SubMerchantStatus::Checking);
-    /// let reply = client.sub_merchant().batch_get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`SubMerchantHandler::batch_get`](crate::SubMerchantHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn batch_get(
         &self,
         request: &crate::sub_merchant::SubMerchantBatchGetRequest,
@@ -2963,58 +743,7 @@ pub struct TicketHandler<'c> {
 impl TicketHandler<'_> {
     /// 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     ///
-    /// After the user checked in online through the merchant's page (check_in_url of the
-    /// BOARDING_PASS card), the merchant calls this to write the check-in data onto the user's
-    /// boarding pass. With `is_cancel: true` the check-in is cancelled: the other fields are not
-    /// checked and the ticket returns to "not checked in", so the passenger can check in again.
-    ///
-    /// `POST /card/boardingpass/checkin` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `boarding_pass_checkin`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    /// - `passenger_name`: required, not empty; at most 15 汉字 (45 UTF-8 bytes)
-    /// - `class`: required, not empty; at most 5 汉字 (15 UTF-8 bytes)
-    /// - `etkt_bnr`: required, not empty
-    /// - `boarding_time`: ≥ 0
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - `passenger_name`, `class` and `etkt_bnr` are required by the table even when cancelling; with `is_cancel: true` WeChat ignores their values.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::ticket::TicketBoardingPassCheckinRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.boarding_pass_checkin", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","class":"舱等","code":"198374613512","etkt_bnr":"电子客票号","is_cancel":false,"passenger_name":"乘客姓名","qrcode_data":"二维码数据","seat":"座位号"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TicketBoardingPassCheckinRequest::new(
-    ///         "198374613512",
-    ///         "乘客姓名",
-    ///         "舱等",
-    ///         "电子客票号",
-    ///     )
-    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
-    ///     .seat("座位号")
-    ///     .qrcode_data("二维码数据")
-    ///     .is_cancel(false);
-    /// let reply = client.ticket().boarding_pass_checkin(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TicketHandler::boarding_pass_checkin`](crate::TicketHandler::boarding_pass_checkin): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn boarding_pass_checkin(
         &self,
         request: &crate::ticket::TicketBoardingPassCheckinRequest,
@@ -3024,52 +753,7 @@ impl TicketHandler<'_> {
 
     /// 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
     ///
-    /// After the user claimed a MEETING_TICKET, updates the entry time, zone, entrance and seat
-    /// shown on the ticket. WeChat reminds the user through the ticket account or a service
-    /// notification two hours before `begin_time`.
-    ///
-    /// `POST /card/meetingticket/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `meeting_ticket_update_user`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    /// - `zone`: required, not empty
-    /// - `entrance`: required, not empty
-    /// - `seat_number`: required, not empty
-    /// - `begin_time`: ≥ 0
-    /// - `end_time`: ≥ 0
-    /// - `begin_time` < `end_time` when both are set
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::ticket::TicketMeetingTicketUpdateUserRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.meeting_ticket_update_user", r#"{"card_id":"pXch-jvdwkJjY7evUFV-sGsoMl7A","code":"717523732898","entrance":"东北门","seat_number":"2排15号","zone":"C区"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TicketMeetingTicketUpdateUserRequest::new(
-    ///         "717523732898",
-    ///         "C区",
-    ///         "东北门",
-    ///         "2排15号",
-    ///     )
-    ///     .card_id("pXch-jvdwkJjY7evUFV-sGsoMl7A");
-    /// let reply = client.ticket().meeting_ticket_update_user(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TicketHandler::meeting_ticket_update_user`](crate::TicketHandler::meeting_ticket_update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn meeting_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
@@ -3079,50 +763,7 @@ impl TicketHandler<'_> {
 
     /// 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
     ///
-    /// After the user claimed a MOVIE_TICKET (a seat-selected ticket, not a voucher), updates the
-    /// film information and the user's seat selection shown on the ticket.
-    ///
-    /// `POST /card/movieticket/updateuser` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `movie_ticket_update_user`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    /// - `ticket_class`: required, not empty
-    /// - `show_time`: ≥ 0
-    /// - `duration`: ≥ 0
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::ticket::TicketMovieTicketUpdateUserRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.movie_ticket_update_user", r#"{"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"277217129962","duration":120,"screening_room":"5号影厅","seat_number":["5排14号","5排15号"],"show_time":1408493192,"ticket_class":"4D"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TicketMovieTicketUpdateUserRequest::new(
-    ///         "277217129962",
-    ///         "4D",
-    ///         1408493192,
-    ///         120,
-    ///     )
-    ///     .card_id("p1Pj9jr90_SQRaVqYI239Ka1erkI")
-    ///     .screening_room("5号影厅")
-    ///     .seat_number(["5排14号", "5排15号"]);
-    /// let reply = client.ticket().movie_ticket_update_user(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TicketHandler::movie_ticket_update_user`](crate::TicketHandler::movie_ticket_update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn movie_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
@@ -3132,46 +773,7 @@ impl TicketHandler<'_> {
 
     /// 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
     ///
-    /// **Legacy.** Red-packet cards (LUCKY_MONEY) and this call appear only in the older official
-    /// 卡券接口文档 (V2); the current Cards_and_Offer pages no longer document them, and WeChat may
-    /// no longer accept the call. After the user claimed a red packet, sets its balance.
-    ///
-    /// `POST /card/luckymoney/updateuserbalance` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html) · spec: `spec/api/ticket.yaml`, endpoint `lucky_money_update_balance`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `code`: required, not empty; at most 20 bytes
-    /// - `card_id`: at most 32 bytes
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Legacy: documented only by the \[V2\] 卡券接口文档; not on the current Special_ticket page.
-    /// - The path is `card/luckymoney/updateuserbalance`; some SDKs misspell it `luckymonkey`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::ticket::TicketLuckyMoneyUpdateBalanceRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("ticket.lucky_money_update_balance", r#"{"balance":1231231,"card_id":"xxxx_card_id","code":"12312313"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TicketLuckyMoneyUpdateBalanceRequest::new("12312313", 1231231)
-    ///     .card_id("xxxx_card_id");
-    /// let reply = client.ticket().lucky_money_update_balance(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TicketHandler::lucky_money_update_balance`](crate::TicketHandler::lucky_money_update_balance): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn lucky_money_update_balance(
         &self,
         request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
@@ -3191,59 +793,7 @@ pub struct TokenHandler<'c> {
 impl TokenHandler<'_> {
     /// 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     ///
-    /// The global credential of the account for every server API. Each call issues a **new**
-    /// token; the previous one stays usable only for a short overlap (the docs say 5 minutes), so
-    /// several processes fetching on their own invalidate each other's tokens. Fetch from one
-    /// place, cache until shortly before `expires_in`, or use `stable` instead.
-    ///
-    /// `GET /cgi-bin/token` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html) · spec: `spec/api/token.yaml`, endpoint `get`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `grant_type`: required, not empty; one of `client_credential`
-    /// - `appid`: required, not empty
-    /// - `secret`: required, not empty
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\])
-    /// - `40001` [`ErrCode::InvalidCredential`](crate::ErrCode::InvalidCredential): 获取 access_token 时 AppSecret 错误，或者 access_token 无效。请开发者认真比对 AppSecret 的正确性，或查看是否正在为恰当的公众号调用接口 — \[GLOBAL\]. On cgi-bin/token it means the AppSecret is wrong (\[AT\]: AppSecret错误或者AppSecret不属于这个公众号); elsewhere the access_token is invalid or was replaced by a newer one: fetch a new token
-    /// - `40002` [`ErrCode::InvalidGrantType`](crate::ErrCode::InvalidGrantType): 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential
-    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\]
-    /// - `40164` [`ErrCode::IpNotWhitelisted`](crate::ErrCode::IpNotWhitelisted): 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist
-    /// - `40243` [`ErrCode::AppSecretFrozen`](crate::ErrCode::AppSecretFrozen): AppSecret已被冻结，请登录MP解冻后再次调用。 — \[AT\], \[ST\]: unfreeze it on the platform before calling
-    /// - `89501` [`ErrCode::IpAwaitingConfirmation`](crate::ErrCode::IpAwaitingConfirmation): 此IP正在等待管理员确认,请联系管理员 — \[AT\]
-    /// - `89503` [`ErrCode::IpNeedsConfirmation`](crate::ErrCode::IpNeedsConfirmation): 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\]
-    /// - `89506` [`ErrCode::IpRejectedTwice`](crate::ErrCode::IpRejectedTwice): 24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用 — \[AT\], \[ST\]
-    /// - `89507` [`ErrCode::IpRejectedOnce`](crate::ErrCode::IpRejectedOnce): 1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用 — \[AT\], \[ST\]
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: fetch once more from the one place that owns the token; never from many places at once.
-    ///
-    /// # Notes
-    ///
-    /// - Only callers whose IP is in the account's API IP whitelist may call it (else 40164, invalid ip … not in whitelist); a frozen AppSecret gives 40243.
-    /// - Here 40001 means the AppSecret is wrong or not this account's, not a stale token.
-    /// - A new token invalidates the previous one after the overlap: a lost reply is best followed by one new fetch from the single place that owns the token, not by automatic retries from many places.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::token::TokenGetRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("token.get", r#"{"appid":"APPID","grant_type":"client_credential","secret":"APPSECRET"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TokenGetRequest::new("client_credential", "APPID", "APPSECRET");
-    /// let reply = client.token().get(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TokenHandler::get`](crate::TokenHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn get(
         &self,
         request: &crate::token::TokenGetRequest,
@@ -3253,67 +803,7 @@ impl TokenHandler<'_> {
 
     /// 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
     ///
-    /// Isolated from `get`'s tokens (neither invalidates the other). In the normal mode
-    /// (`force_refresh` false or absent) a repeat within the validity returns the same token, and
-    /// WeChat renews it 5 minutes before expiry, so every caller gets a token valid for at least
-    /// 300 s: the safe choice when several processes share one AppID. `force_refresh: true`
-    /// invalidates the current token and issues a new one; use it only when a token leaked.
-    ///
-    /// `POST /cgi-bin/stable_token` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html) · spec: `spec/api/token.yaml`, endpoint `stable`
-    ///
-    /// # Checked before sending
-    ///
-    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
-    ///
-    /// - `grant_type`: required, not empty; one of `client_credential`
-    /// - `appid`: required, not empty
-    /// - `secret`: required, not empty
-    ///
-    /// # Errors
-    ///
-    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
-    ///
-    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\])
-    /// - `40002` [`ErrCode::InvalidGrantType`](crate::ErrCode::InvalidGrantType): 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential
-    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\]
-    /// - `40125` [`ErrCode::InvalidAppSecret`](crate::ErrCode::InvalidAppSecret): 无效的appsecret — \[ST\] invalid appsecret (the newer 获取接口调用凭据 page: 不合法的 secret，请检查 secret 的正确性，避免异常字符，注意大小写); the app secret is wrong or was reset
-    /// - `40164` [`ErrCode::IpNotWhitelisted`](crate::ErrCode::IpNotWhitelisted): 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist
-    /// - `40243` [`ErrCode::AppSecretFrozen`](crate::ErrCode::AppSecretFrozen): AppSecret已被冻结，请登录MP解冻后再次调用。 — \[AT\], \[ST\]: unfreeze it on the platform before calling
-    /// - `41002` [`ErrCode::MissingAppId`](crate::ErrCode::MissingAppId): 缺少appid参数 — \[GLOBAL\]; \[ST\] appid missing
-    /// - `41004` [`ErrCode::MissingAppSecret`](crate::ErrCode::MissingAppSecret): 缺少secret参数 — \[GLOBAL\]; \[ST\] appsecret missing
-    /// - `43002` [`ErrCode::RequirePost`](crate::ErrCode::RequirePost): 需要POST请求 — \[GLOBAL\]; \[ST\] require POST method: stable_token only takes a POST JSON body
-    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — \[GLOBAL\]; \[ST\] reach max api daily quota limit: the daily or per-minute quota is used up (clear_quota restores it); do not retry in a loop
-    /// - `45011` [`ErrCode::PerMinuteLimit`](crate::ErrCode::PerMinuteLimit): API 调用太频繁，请稍候再试 — \[ST\] api minute-quota reach limit must slower retry next minute
-    /// - `50004` [`ErrCode::TokenApiForbidden`](crate::ErrCode::TokenApiForbidden): 禁止使用 token 接口 — \[ST\] and the newer 获取接口调用凭据 page
-    /// - `50007` [`ErrCode::AccountFrozen`](crate::ErrCode::AccountFrozen): 账号已冻结 — \[ST\] and the newer 获取接口调用凭据 page
-    /// - `61024` [`ErrCode::ComponentTokenRequired`](crate::ErrCode::ComponentTokenRequired): 第三方平台 API 需要使用第三方平台专用 token — \[ST\] and the newer 获取接口调用凭据 page
-    /// - `89503` [`ErrCode::IpNeedsConfirmation`](crate::ErrCode::IpNeedsConfirmation): 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\]
-    /// - `89506` [`ErrCode::IpRejectedTwice`](crate::ErrCode::IpRejectedTwice): 24小时内该IP被管理员拒绝调用两次，24小时内不可再使用该IP调用 — \[AT\], \[ST\]
-    /// - `89507` [`ErrCode::IpRejectedOnce`](crate::ErrCode::IpRejectedOnce): 1小时内该IP被管理员拒绝调用一次，1小时内不可再使用该IP调用 — \[AT\], \[ST\]
-    ///
-    /// # Idempotency
-    ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: call again without `force_refresh`: the normal mode returns the current token and is safe to repeat.
-    ///
-    /// # Notes
-    ///
-    /// - POST with a JSON body only. Quota: 10 000 calls a minute, 500 000 a day (45009 when exceeded).
-    /// - `force_refresh: true` is limited to 20 calls a day, at least 30 s apart (else no refresh).
-    /// - The API IP whitelist applies as for `get` (40164).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::token::TokenStableRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("token.stable", r#"{"appid":"APPID","grant_type":"client_credential","secret":"APPSECRET"}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TokenStableRequest::new("client_credential", "APPID", "APPSECRET");
-    /// let reply = client.token().stable(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TokenHandler::stable`](crate::TokenHandler::stable): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn stable(
         &self,
         request: &crate::token::TokenStableRequest,
@@ -3323,41 +813,7 @@ impl TokenHandler<'_> {
 
     /// 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
     ///
-    /// The api_ticket of the card JS API (wx.addCard, wx.chooseCard), obtained with the
-    /// access_token. It is **not** the jsapi_ticket used by wx.config (type=jsapi). Calls are
-    /// strictly limited: store it and renew it before `expires_in`, do not fetch it per page view.
-    ///
-    /// `GET /cgi-bin/ticket/getticket` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html) · spec: `spec/api/token.yaml`, endpoint `card_ticket`
-    ///
-    /// # Checked before sending
-    ///
-    /// Nothing beyond the types.
-    ///
-    /// # Errors
-    ///
-    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
-    ///
-    /// # Idempotency
-    ///
-    /// Idempotent: sending the same request again is harmless.
-    ///
-    /// # Notes
-    ///
-    /// - Frequent refreshing gets the API call limited and hurts the business: cache the ticket server-side.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wechat_card::token::TokenCardTicketRequest;
-    /// # fn main() -> Result<(), wechat_card::Error> {
-    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example_blocking("token.card_ticket", r#"{}"#)?;
-    /// # let client = sandbox.blocking_client()?;
-    /// let request = TokenCardTicketRequest::new();
-    /// let reply = client.token().card_ticket(&request)?;
-    /// println!("{reply:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The blocking form of [`TokenHandler::card_ticket`](crate::TokenHandler::card_ticket): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
     pub fn card_ticket(
         &self,
         request: &crate::token::TokenCardTicketRequest,

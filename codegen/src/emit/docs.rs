@@ -12,7 +12,21 @@ pub enum Flavour {
     Blocking,
 }
 
+/// The blocking side's doc: the summary and a link to the async method, where the
+/// checks, errors, idempotency and the example are written once.
+fn blocking_doc(summary: &str, group: &str, method: &str) -> String {
+    let handler = handler_type(group);
+    format!(
+        "{summary}\n\nThe blocking form of [`{handler}::{method}`](crate::{handler}::{method}): the \
+         same request, checks, errors and idempotency, documented there once; only `.await` \
+         goes."
+    )
+}
+
 pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
+    if flavour == Flavour::Blocking {
+        return blocking_doc(&e.summary, &e.group, &e.id);
+    }
     let request = api.model(&e.request);
     let method = match e.method {
         Method::Get => "GET",
@@ -235,6 +249,9 @@ pub fn shortcut_arg_values<'a>(
 }
 
 pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> String {
+    if flavour == Flavour::Blocking {
+        return blocking_doc(&s.summary, &e.group, &s.name);
+    }
     let mut d = format!("{}\n\n", s.summary);
     d += &format!(
         "A shortcut for [`{0}`](Self::{0}) (`{1}`)",
@@ -323,6 +340,13 @@ fn url_encode(s: &str) -> String {
 }
 
 pub fn url_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
+    if flavour == Flavour::Blocking {
+        let summary = format!(
+            "The URL of [`{0}`](Self::{0}), built locally: nothing is sent.",
+            e.id
+        );
+        return blocking_doc(&summary, &e.group, &format!("{}_url", e.id));
+    }
     let x = &e.examples[0];
     let mut uses = BTreeSet::new();
     let expr = super::format_expr(values::build(api, &e.request, &x.request, &mut uses));
