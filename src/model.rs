@@ -219,21 +219,24 @@ impl<T: Lenient> Lenient for Vec<T> {
     }
 }
 
-/// How a generated struct whose fields are all `Option`s is read from a JSON object:
-/// it starts empty (`Default`) and takes each described key as it comes; the loop is
-/// [`deserialize_object`], shared by all of them.
-pub trait Fields: Default {
+/// How a generated struct is read from a JSON object: each described key's value goes
+/// to its slot as it comes, then the struct is built; the loop is
+/// [`deserialize_object`], shared by all of them. The slots are the struct itself when
+/// every field is an `Option`, a tuple of `Option`s otherwise (its plain fields must
+/// then have arrived).
+pub trait Fields: Sized {
     /// The struct's name, for messages.
     const NAME: &'static str;
-    /// Reads the value of `key` into its field; `false` for a key the spec does not
+    type Slots: Default;
+    /// Reads the value of `key` into its slot; `false` for a key the spec does not
     /// describe (it goes to `extra`).
     fn read<'de, A: de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error>;
-    /// Takes the keys the spec does not describe.
-    fn finish(&mut self, extra: Map<String, Value>);
+    /// The struct, with the keys the spec does not describe.
+    fn build<E: de::Error>(slots: Self::Slots, extra: Map<String, Value>) -> Result<Self, E>;
 }
 
 /// A key of an object: borrowed from the input when it can be (no allocation for a
@@ -276,24 +279,23 @@ pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields>(
             write!(f, "a {} object", T::NAME)
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            let mut value = T::default();
+            let mut slots = T::Slots::default();
             let mut extra = Map::new();
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 match key {
                     Key::Borrowed(k) => {
-                        if !value.read(k, &mut map)? {
+                        if !T::read(&mut slots, k, &mut map)? {
                             extra.insert(k.to_owned(), map.next_value()?);
                         }
                     }
                     Key::Owned(k) => {
-                        if !value.read(&k, &mut map)? {
+                        if !T::read(&mut slots, &k, &mut map)? {
                             extra.insert(k, map.next_value()?);
                         }
                     }
                 }
             }
-            value.finish(extra);
-            Ok(value)
+            T::build(slots, extra)
         }
     }
     deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))

@@ -50,16 +50,21 @@ impl Object for BasicColorsRequest {
 impl crate::model::Lenient for BasicColorsRequest {}
 impl crate::model::Fields for BasicColorsRequest {
     const NAME: &'static str = "BasicColorsRequest";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -117,20 +122,25 @@ impl crate::response::Response for BasicColorsResponse {
 
 impl crate::model::Fields for BasicColorsResponse {
     const NAME: &'static str = "BasicColorsResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "colors" => crate::model::read_once(map, &mut self.colors, "colors")?,
+            "colors" => crate::model::read_once(map, &mut slots.colors, "colors")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -182,21 +192,26 @@ impl Object for CardColor {
 impl crate::model::Lenient for CardColor {}
 impl crate::model::Fields for CardColor {
     const NAME: &'static str = "CardColor";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "value" => crate::model::read_once(map, &mut slots.value, "value")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -261,16 +276,21 @@ impl Object for BasicCategoriesRequest {
 impl crate::model::Lenient for BasicCategoriesRequest {}
 impl crate::model::Fields for BasicCategoriesRequest {
     const NAME: &'static str = "BasicCategoriesRequest";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -328,20 +348,25 @@ impl crate::response::Response for BasicCategoriesResponse {
 
 impl crate::model::Fields for BasicCategoriesResponse {
     const NAME: &'static str = "BasicCategoriesResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "category" => crate::model::read_once(map, &mut self.category, "category")?,
+            "category" => crate::model::read_once(map, &mut slots.category, "category")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -410,8 +435,9 @@ impl Object for ApplyCategory {
 impl crate::model::Lenient for ApplyCategory {}
 impl crate::model::Fields for ApplyCategory {
     const NAME: &'static str = "ApplyCategory";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -419,17 +445,17 @@ impl crate::model::Fields for ApplyCategory {
             "primary_category_id" => {
                 crate::model::read_once(
                     map,
-                    &mut self.primary_category_id,
+                    &mut slots.primary_category_id,
                     "primary_category_id",
                 )?
             }
             "category_name" => {
-                crate::model::read_once(map, &mut self.category_name, "category_name")?
+                crate::model::read_once(map, &mut slots.category_name, "category_name")?
             }
             "secondary_category" => {
                 crate::model::read_once(
                     map,
-                    &mut self.secondary_category,
+                    &mut slots.secondary_category,
                     "secondary_category",
                 )?
             }
@@ -438,8 +464,12 @@ impl crate::model::Fields for ApplyCategory {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -510,8 +540,9 @@ impl Object for ApplySubCategory {
 impl crate::model::Lenient for ApplySubCategory {}
 impl crate::model::Fields for ApplySubCategory {
     const NAME: &'static str = "ApplySubCategory";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -519,31 +550,31 @@ impl crate::model::Fields for ApplySubCategory {
             "secondary_category_id" => {
                 crate::model::read_once(
                     map,
-                    &mut self.secondary_category_id,
+                    &mut slots.secondary_category_id,
                     "secondary_category_id",
                 )?
             }
             "category_name" => {
-                crate::model::read_once(map, &mut self.category_name, "category_name")?
+                crate::model::read_once(map, &mut slots.category_name, "category_name")?
             }
             "need_qualification_stuffs" => {
                 crate::model::read_once(
                     map,
-                    &mut self.need_qualification_stuffs,
+                    &mut slots.need_qualification_stuffs,
                     "need_qualification_stuffs",
                 )?
             }
             "can_choose_prepaid_card" => {
                 crate::model::read_once(
                     map,
-                    &mut self.can_choose_prepaid_card,
+                    &mut slots.can_choose_prepaid_card,
                     "can_choose_prepaid_card",
                 )?
             }
             "can_choose_payment_card" => {
                 crate::model::read_once(
                     map,
-                    &mut self.can_choose_payment_card,
+                    &mut slots.can_choose_payment_card,
                     "can_choose_payment_card",
                 )?
             }
@@ -552,8 +583,12 @@ impl crate::model::Fields for ApplySubCategory {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -629,59 +664,37 @@ impl Object for BasicUploadImageRequest {
 }
 
 impl crate::model::Lenient for BasicUploadImageRequest {}
+impl crate::model::Fields for BasicUploadImageRequest {
+    const NAME: &'static str = "BasicUploadImageRequest";
+    type Slots = (Option<crate::FilePart>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "buffer" => crate::model::read_once(map, &mut slots.0, "buffer")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            buffer: slots.0.ok_or_else(|| E::missing_field("buffer"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for BasicUploadImageRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Buffer,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "buffer" => Key::Buffer,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = BasicUploadImageRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a BasicUploadImageRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BasicUploadImageRequest, A::Error> {
-                let mut v_buffer: Option<crate::FilePart> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Buffer => {
-                            crate::model::read_once(&mut map, &mut v_buffer, "buffer")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(BasicUploadImageRequest {
-                    buffer: v_buffer
-                        .ok_or_else(|| serde::de::Error::missing_field("buffer"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -729,20 +742,25 @@ impl crate::response::Response for BasicUploadImageResponse {
 
 impl crate::model::Fields for BasicUploadImageResponse {
     const NAME: &'static str = "BasicUploadImageResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -72,58 +72,37 @@ impl Object for CardCreateRequest {
 }
 
 impl crate::model::Lenient for CardCreateRequest {}
+impl crate::model::Fields for CardCreateRequest {
+    const NAME: &'static str = "CardCreateRequest";
+    type Slots = (Option<Box<Card>>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => crate::model::read_once(map, &mut slots.0, "card")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card: slots.0.ok_or_else(|| E::missing_field("card"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Card,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card" => Key::Card,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardCreateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardCreateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardCreateRequest, A::Error> {
-                let mut v_card: Option<Box<Card>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Card => {
-                            crate::model::read_once(&mut map, &mut v_card, "card")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardCreateRequest {
-                    card: v_card.ok_or_else(|| serde::de::Error::missing_field("card"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -171,20 +150,25 @@ impl crate::response::Response for CardCreateResponse {
 
 impl crate::model::Fields for CardCreateResponse {
     const NAME: &'static str = "CardCreateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -275,66 +259,39 @@ impl Object for CardSetPayCellRequest {
 }
 
 impl crate::model::Lenient for CardSetPayCellRequest {}
+impl crate::model::Fields for CardSetPayCellRequest {
+    const NAME: &'static str = "CardSetPayCellRequest";
+    type Slots = (Option<String>, Option<bool>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "is_open" => crate::model::read_once(map, &mut slots.1, "is_open")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            is_open: slots.1,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardSetPayCellRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            IsOpen,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "is_open" => Key::IsOpen,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardSetPayCellRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardSetPayCellRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardSetPayCellRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_is_open: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::IsOpen => {
-                            crate::model::read_once(&mut map, &mut v_is_open, "is_open")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardSetPayCellRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    is_open: v_is_open,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -373,16 +330,21 @@ impl crate::response::Response for CardSetPayCellResponse {
 
 impl crate::model::Fields for CardSetPayCellResponse {
     const NAME: &'static str = "CardSetPayCellResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -496,88 +458,47 @@ impl Object for CardSetSelfConsumeCellRequest {
 }
 
 impl crate::model::Lenient for CardSetSelfConsumeCellRequest {}
+impl crate::model::Fields for CardSetSelfConsumeCellRequest {
+    const NAME: &'static str = "CardSetSelfConsumeCellRequest";
+    type Slots = (Option<String>, Option<bool>, Option<bool>, Option<bool>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "is_open" => crate::model::read_once(map, &mut slots.1, "is_open")?,
+            "need_verify_cod" => {
+                crate::model::read_once(map, &mut slots.2, "need_verify_cod")?
+            }
+            "need_remark_amount" => {
+                crate::model::read_once(map, &mut slots.3, "need_remark_amount")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            is_open: slots.1,
+            need_verify_cod: slots.2,
+            need_remark_amount: slots.3,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            IsOpen,
-            NeedVerifyCod,
-            NeedRemarkAmount,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "is_open" => Key::IsOpen,
-                    "need_verify_cod" => Key::NeedVerifyCod,
-                    "need_remark_amount" => Key::NeedRemarkAmount,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardSetSelfConsumeCellRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardSetSelfConsumeCellRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardSetSelfConsumeCellRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_is_open: Option<bool> = None;
-                let mut v_need_verify_cod: Option<bool> = None;
-                let mut v_need_remark_amount: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::IsOpen => {
-                            crate::model::read_once(&mut map, &mut v_is_open, "is_open")?
-                        }
-                        Key::NeedVerifyCod => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_need_verify_cod,
-                                "need_verify_cod",
-                            )?
-                        }
-                        Key::NeedRemarkAmount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_need_remark_amount,
-                                "need_remark_amount",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardSetSelfConsumeCellRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    is_open: v_is_open,
-                    need_verify_cod: v_need_verify_cod,
-                    need_remark_amount: v_need_remark_amount,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -616,16 +537,21 @@ impl crate::response::Response for CardSetSelfConsumeCellResponse {
 
 impl crate::model::Fields for CardSetSelfConsumeCellResponse {
     const NAME: &'static str = "CardSetSelfConsumeCellResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -743,21 +669,26 @@ impl Object for CardSetTestWhitelistRequest {
 impl crate::model::Lenient for CardSetTestWhitelistRequest {}
 impl crate::model::Fields for CardSetTestWhitelistRequest {
     const NAME: &'static str = "CardSetTestWhitelistRequest";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
-            "username" => crate::model::read_once(map, &mut self.username, "username")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
+            "username" => crate::model::read_once(map, &mut slots.username, "username")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -804,16 +735,21 @@ impl crate::response::Response for CardSetTestWhitelistResponse {
 
 impl crate::model::Fields for CardSetTestWhitelistResponse {
     const NAME: &'static str = "CardSetTestWhitelistResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -886,59 +822,37 @@ impl Object for CardGetRequest {
 }
 
 impl crate::model::Lenient for CardGetRequest {}
+impl crate::model::Fields for CardGetRequest {
+    const NAME: &'static str = "CardGetRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardGetRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardGetRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -988,20 +902,25 @@ impl crate::response::Response for CardGetResponse {
 
 impl crate::model::Fields for CardGetResponse {
     const NAME: &'static str = "CardGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut self.card, "card")?,
+            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1105,78 +1024,41 @@ impl Object for CardBatchGetRequest {
 }
 
 impl crate::model::Lenient for CardBatchGetRequest {}
+impl crate::model::Fields for CardBatchGetRequest {
+    const NAME: &'static str = "CardBatchGetRequest";
+    type Slots = (Option<i64>, Option<i64>, Option<Vec<CardStatus>>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "offset" => crate::model::read_once(map, &mut slots.0, "offset")?,
+            "count" => crate::model::read_once(map, &mut slots.1, "count")?,
+            "status_list" => crate::model::read_once(map, &mut slots.2, "status_list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            offset: slots.0.ok_or_else(|| E::missing_field("offset"))?,
+            count: slots.1.ok_or_else(|| E::missing_field("count"))?,
+            status_list: slots.2,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Offset,
-            Count,
-            StatusList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "offset" => Key::Offset,
-                    "count" => Key::Count,
-                    "status_list" => Key::StatusList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardBatchGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardBatchGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardBatchGetRequest, A::Error> {
-                let mut v_offset: Option<i64> = None;
-                let mut v_count: Option<i64> = None;
-                let mut v_status_list: Option<Vec<CardStatus>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Offset => {
-                            crate::model::read_once(&mut map, &mut v_offset, "offset")?
-                        }
-                        Key::Count => {
-                            crate::model::read_once(&mut map, &mut v_count, "count")?
-                        }
-                        Key::StatusList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_status_list,
-                                "status_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardBatchGetRequest {
-                    offset: v_offset
-                        .ok_or_else(|| serde::de::Error::missing_field("offset"))?,
-                    count: v_count
-                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
-                    status_list: v_status_list,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1235,25 +1117,30 @@ impl crate::response::Response for CardBatchGetResponse {
 
 impl crate::model::Fields for CardBatchGetResponse {
     const NAME: &'static str = "CardBatchGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "card_id_list" => {
-                crate::model::read_once(map, &mut self.card_id_list, "card_id_list")?
+                crate::model::read_once(map, &mut slots.card_id_list, "card_id_list")?
             }
             "total_num" => {
-                crate::model::read_once(map, &mut self.total_num, "total_num")?
+                crate::model::read_once(map, &mut slots.total_num, "total_num")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1541,168 +1428,80 @@ impl Object for CardUpdateRequest {
 }
 
 impl crate::model::Lenient for CardUpdateRequest {}
+impl crate::model::Fields for CardUpdateRequest {
+    const NAME: &'static str = "CardUpdateRequest";
+    type Slots = (
+        Option<String>,
+        Option<Box<GrouponUpdate>>,
+        Option<Box<CashUpdate>>,
+        Option<Box<DiscountUpdate>>,
+        Option<Box<GiftUpdate>>,
+        Option<Box<GeneralCouponUpdate>>,
+        Option<Box<MemberCardUpdate>>,
+        Option<Box<ScenicTicketUpdate>>,
+        Option<Box<MovieTicketUpdate>>,
+        Option<Box<BoardingPassUpdate>>,
+        Option<Box<MeetingTicketUpdate>>,
+        Option<Box<BusTicketUpdate>>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "groupon" => crate::model::read_once(map, &mut slots.1, "groupon")?,
+            "cash" => crate::model::read_once(map, &mut slots.2, "cash")?,
+            "discount" => crate::model::read_once(map, &mut slots.3, "discount")?,
+            "gift" => crate::model::read_once(map, &mut slots.4, "gift")?,
+            "general_coupon" => {
+                crate::model::read_once(map, &mut slots.5, "general_coupon")?
+            }
+            "member_card" => crate::model::read_once(map, &mut slots.6, "member_card")?,
+            "scenic_ticket" => {
+                crate::model::read_once(map, &mut slots.7, "scenic_ticket")?
+            }
+            "movie_ticket" => crate::model::read_once(map, &mut slots.8, "movie_ticket")?,
+            "boarding_pass" => {
+                crate::model::read_once(map, &mut slots.9, "boarding_pass")?
+            }
+            "meeting_ticket" => {
+                crate::model::read_once(map, &mut slots.10, "meeting_ticket")?
+            }
+            "bus_ticket" => crate::model::read_once(map, &mut slots.11, "bus_ticket")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            groupon: slots.1,
+            cash: slots.2,
+            discount: slots.3,
+            gift: slots.4,
+            general_coupon: slots.5,
+            member_card: slots.6,
+            scenic_ticket: slots.7,
+            movie_ticket: slots.8,
+            boarding_pass: slots.9,
+            meeting_ticket: slots.10,
+            bus_ticket: slots.11,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Groupon,
-            Cash,
-            Discount,
-            Gift,
-            GeneralCoupon,
-            MemberCard,
-            ScenicTicket,
-            MovieTicket,
-            BoardingPass,
-            MeetingTicket,
-            BusTicket,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "groupon" => Key::Groupon,
-                    "cash" => Key::Cash,
-                    "discount" => Key::Discount,
-                    "gift" => Key::Gift,
-                    "general_coupon" => Key::GeneralCoupon,
-                    "member_card" => Key::MemberCard,
-                    "scenic_ticket" => Key::ScenicTicket,
-                    "movie_ticket" => Key::MovieTicket,
-                    "boarding_pass" => Key::BoardingPass,
-                    "meeting_ticket" => Key::MeetingTicket,
-                    "bus_ticket" => Key::BusTicket,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardUpdateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardUpdateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardUpdateRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_groupon: Option<Box<GrouponUpdate>> = None;
-                let mut v_cash: Option<Box<CashUpdate>> = None;
-                let mut v_discount: Option<Box<DiscountUpdate>> = None;
-                let mut v_gift: Option<Box<GiftUpdate>> = None;
-                let mut v_general_coupon: Option<Box<GeneralCouponUpdate>> = None;
-                let mut v_member_card: Option<Box<MemberCardUpdate>> = None;
-                let mut v_scenic_ticket: Option<Box<ScenicTicketUpdate>> = None;
-                let mut v_movie_ticket: Option<Box<MovieTicketUpdate>> = None;
-                let mut v_boarding_pass: Option<Box<BoardingPassUpdate>> = None;
-                let mut v_meeting_ticket: Option<Box<MeetingTicketUpdate>> = None;
-                let mut v_bus_ticket: Option<Box<BusTicketUpdate>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Groupon => {
-                            crate::model::read_once(&mut map, &mut v_groupon, "groupon")?
-                        }
-                        Key::Cash => {
-                            crate::model::read_once(&mut map, &mut v_cash, "cash")?
-                        }
-                        Key::Discount => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_discount,
-                                "discount",
-                            )?
-                        }
-                        Key::Gift => {
-                            crate::model::read_once(&mut map, &mut v_gift, "gift")?
-                        }
-                        Key::GeneralCoupon => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_general_coupon,
-                                "general_coupon",
-                            )?
-                        }
-                        Key::MemberCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_member_card,
-                                "member_card",
-                            )?
-                        }
-                        Key::ScenicTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_scenic_ticket,
-                                "scenic_ticket",
-                            )?
-                        }
-                        Key::MovieTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_movie_ticket,
-                                "movie_ticket",
-                            )?
-                        }
-                        Key::BoardingPass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_boarding_pass,
-                                "boarding_pass",
-                            )?
-                        }
-                        Key::MeetingTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_meeting_ticket,
-                                "meeting_ticket",
-                            )?
-                        }
-                        Key::BusTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bus_ticket,
-                                "bus_ticket",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardUpdateRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    groupon: v_groupon,
-                    cash: v_cash,
-                    discount: v_discount,
-                    gift: v_gift,
-                    general_coupon: v_general_coupon,
-                    member_card: v_member_card,
-                    scenic_ticket: v_scenic_ticket,
-                    movie_ticket: v_movie_ticket,
-                    boarding_pass: v_boarding_pass,
-                    meeting_ticket: v_meeting_ticket,
-                    bus_ticket: v_bus_ticket,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1744,22 +1543,27 @@ impl crate::response::Response for CardUpdateResponse {
 
 impl crate::model::Fields for CardUpdateResponse {
     const NAME: &'static str = "CardUpdateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "send_check" => {
-                crate::model::read_once(map, &mut self.send_check, "send_check")?
+                crate::model::read_once(map, &mut slots.send_check, "send_check")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1867,81 +1671,45 @@ impl Object for CardModifyStockRequest {
 }
 
 impl crate::model::Lenient for CardModifyStockRequest {}
+impl crate::model::Fields for CardModifyStockRequest {
+    const NAME: &'static str = "CardModifyStockRequest";
+    type Slots = (Option<String>, Option<i64>, Option<i64>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "increase_stock_value" => {
+                crate::model::read_once(map, &mut slots.1, "increase_stock_value")?
+            }
+            "reduce_stock_value" => {
+                crate::model::read_once(map, &mut slots.2, "reduce_stock_value")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            increase_stock_value: slots.1,
+            reduce_stock_value: slots.2,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardModifyStockRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            IncreaseStockValue,
-            ReduceStockValue,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "increase_stock_value" => Key::IncreaseStockValue,
-                    "reduce_stock_value" => Key::ReduceStockValue,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardModifyStockRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardModifyStockRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardModifyStockRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_increase_stock_value: Option<i64> = None;
-                let mut v_reduce_stock_value: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::IncreaseStockValue => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_increase_stock_value,
-                                "increase_stock_value",
-                            )?
-                        }
-                        Key::ReduceStockValue => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_reduce_stock_value,
-                                "reduce_stock_value",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardModifyStockRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    increase_stock_value: v_increase_stock_value,
-                    reduce_stock_value: v_reduce_stock_value,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1980,16 +1748,21 @@ impl crate::response::Response for CardModifyStockResponse {
 
 impl crate::model::Fields for CardModifyStockResponse {
     const NAME: &'static str = "CardModifyStockResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2065,59 +1838,37 @@ impl Object for CardDeleteRequest {
 }
 
 impl crate::model::Lenient for CardDeleteRequest {}
+impl crate::model::Fields for CardDeleteRequest {
+    const NAME: &'static str = "CardDeleteRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CardDeleteRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CardDeleteRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CardDeleteRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardDeleteRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CardDeleteRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2156,16 +1907,21 @@ impl crate::response::Response for CardDeleteResponse {
 
 impl crate::model::Fields for CardDeleteResponse {
     const NAME: &'static str = "CardDeleteResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -92,76 +92,43 @@ impl Object for CodeGetRequest {
 }
 
 impl crate::model::Lenient for CodeGetRequest {}
+impl crate::model::Fields for CodeGetRequest {
+    const NAME: &'static str = "CodeGetRequest";
+    type Slots = (Option<String>, Option<String>, Option<bool>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "check_consume" => {
+                crate::model::read_once(map, &mut slots.2, "check_consume")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            check_consume: slots.2,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            CheckConsume,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "check_consume" => Key::CheckConsume,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeGetRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_check_consume: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::CheckConsume => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_check_consume,
-                                "check_consume",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeGetRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    check_consume: v_check_consume,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -230,34 +197,39 @@ impl crate::response::Response for CodeGetResponse {
 
 impl crate::model::Fields for CodeGetResponse {
     const NAME: &'static str = "CodeGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut self.card, "card")?,
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
             "can_consume" => {
-                crate::model::read_once(map, &mut self.can_consume, "can_consume")?
+                crate::model::read_once(map, &mut slots.can_consume, "can_consume")?
             }
             "user_card_status" => {
                 crate::model::read_once(
                     map,
-                    &mut self.user_card_status,
+                    &mut slots.user_card_status,
                     "user_card_status",
                 )?
             }
             "outer_str" => {
-                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -309,24 +281,29 @@ impl Object for CodeCard {
 impl crate::model::Lenient for CodeCard {}
 impl crate::model::Fields for CodeCard {
     const NAME: &'static str = "CodeCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             "begin_time" => {
-                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+                crate::model::read_once(map, &mut slots.begin_time, "begin_time")?
             }
-            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
+            "end_time" => crate::model::read_once(map, &mut slots.end_time, "end_time")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -420,66 +397,39 @@ impl Object for CodeListUserCardsRequest {
 }
 
 impl crate::model::Lenient for CodeListUserCardsRequest {}
+impl crate::model::Fields for CodeListUserCardsRequest {
+    const NAME: &'static str = "CodeListUserCardsRequest";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "openid" => crate::model::read_once(map, &mut slots.0, "openid")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            openid: slots.0.ok_or_else(|| E::missing_field("openid"))?,
+            card_id: slots.1,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Openid,
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "openid" => Key::Openid,
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeListUserCardsRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeListUserCardsRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeListUserCardsRequest, A::Error> {
-                let mut v_openid: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeListUserCardsRequest {
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
-                    card_id: v_card_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -532,25 +482,34 @@ impl crate::response::Response for CodeListUserCardsResponse {
 
 impl crate::model::Fields for CodeListUserCardsResponse {
     const NAME: &'static str = "CodeListUserCardsResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "card_list" => {
-                crate::model::read_once(map, &mut self.card_list, "card_list")?
+                crate::model::read_once(map, &mut slots.card_list, "card_list")?
             }
             "has_share_card" => {
-                crate::model::read_once(map, &mut self.has_share_card, "has_share_card")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.has_share_card,
+                    "has_share_card",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -602,21 +561,26 @@ impl Object for UserCard {
 impl crate::model::Lenient for UserCard {}
 impl crate::model::Fields for UserCard {
     const NAME: &'static str = "UserCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut self.code, "code")?,
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -718,77 +682,41 @@ impl Object for CodeUpdateRequest {
 }
 
 impl crate::model::Lenient for CodeUpdateRequest {}
+impl crate::model::Fields for CodeUpdateRequest {
+    const NAME: &'static str = "CodeUpdateRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "new_code" => crate::model::read_once(map, &mut slots.2, "new_code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            new_code: slots.2.ok_or_else(|| E::missing_field("new_code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            NewCode,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "new_code" => Key::NewCode,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeUpdateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeUpdateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeUpdateRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_new_code: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::NewCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_new_code,
-                                "new_code",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeUpdateRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    new_code: v_new_code
-                        .ok_or_else(|| serde::de::Error::missing_field("new_code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -827,16 +755,21 @@ impl crate::response::Response for CodeUpdateResponse {
 
 impl crate::model::Fields for CodeUpdateResponse {
     const NAME: &'static str = "CodeUpdateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -942,72 +875,41 @@ impl Object for CodeUnavailableRequest {
 }
 
 impl crate::model::Lenient for CodeUnavailableRequest {}
+impl crate::model::Fields for CodeUnavailableRequest {
+    const NAME: &'static str = "CodeUnavailableRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "reason" => crate::model::read_once(map, &mut slots.2, "reason")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            reason: slots.2,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeUnavailableRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Reason,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "reason" => Key::Reason,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeUnavailableRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeUnavailableRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeUnavailableRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_reason: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Reason => {
-                            crate::model::read_once(&mut map, &mut v_reason, "reason")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeUnavailableRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    reason: v_reason,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1046,16 +948,21 @@ impl crate::response::Response for CodeUnavailableResponse {
 
 impl crate::model::Fields for CodeUnavailableResponse {
     const NAME: &'static str = "CodeUnavailableResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1151,65 +1058,39 @@ impl Object for CodeConsumeRequest {
 }
 
 impl crate::model::Lenient for CodeConsumeRequest {}
+impl crate::model::Fields for CodeConsumeRequest {
+    const NAME: &'static str = "CodeConsumeRequest";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeConsumeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeConsumeRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeConsumeRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeConsumeRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeConsumeRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1265,21 +1146,26 @@ impl crate::response::Response for CodeConsumeResponse {
 
 impl crate::model::Fields for CodeConsumeResponse {
     const NAME: &'static str = "CodeConsumeResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut self.card, "card")?,
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1325,20 +1211,25 @@ impl Object for ConsumedCard {
 impl crate::model::Lenient for ConsumedCard {}
 impl crate::model::Fields for ConsumedCard {
     const NAME: &'static str = "ConsumedCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1417,63 +1308,37 @@ impl Object for CodeDecryptRequest {
 }
 
 impl crate::model::Lenient for CodeDecryptRequest {}
+impl crate::model::Fields for CodeDecryptRequest {
+    const NAME: &'static str = "CodeDecryptRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "encrypt_code" => crate::model::read_once(map, &mut slots.0, "encrypt_code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            encrypt_code: slots.0.ok_or_else(|| E::missing_field("encrypt_code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeDecryptRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            EncryptCode,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "encrypt_code" => Key::EncryptCode,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeDecryptRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeDecryptRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeDecryptRequest, A::Error> {
-                let mut v_encrypt_code: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::EncryptCode => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_encrypt_code,
-                                "encrypt_code",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeDecryptRequest {
-                    encrypt_code: v_encrypt_code
-                        .ok_or_else(|| serde::de::Error::missing_field("encrypt_code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1521,20 +1386,25 @@ impl crate::response::Response for CodeDecryptResponse {
 
 impl crate::model::Fields for CodeDecryptResponse {
     const NAME: &'static str = "CodeDecryptResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1638,82 +1508,43 @@ impl Object for CodeMarkRequest {
 }
 
 impl crate::model::Lenient for CodeMarkRequest {}
+impl crate::model::Fields for CodeMarkRequest {
+    const NAME: &'static str = "CodeMarkRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "openid" => crate::model::read_once(map, &mut slots.2, "openid")?,
+            "is_mark" => crate::model::read_once(map, &mut slots.3, "is_mark")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
+            openid: slots.2.ok_or_else(|| E::missing_field("openid"))?,
+            is_mark: slots.3.ok_or_else(|| E::missing_field("is_mark"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CodeMarkRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Openid,
-            IsMark,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "openid" => Key::Openid,
-                    "is_mark" => Key::IsMark,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CodeMarkRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeMarkRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CodeMarkRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_openid: Option<String> = None;
-                let mut v_is_mark: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Openid => {
-                            crate::model::read_once(&mut map, &mut v_openid, "openid")?
-                        }
-                        Key::IsMark => {
-                            crate::model::read_once(&mut map, &mut v_is_mark, "is_mark")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CodeMarkRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    openid: v_openid
-                        .ok_or_else(|| serde::de::Error::missing_field("openid"))?,
-                    is_mark: v_is_mark
-                        .ok_or_else(|| serde::de::Error::missing_field("is_mark"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1752,16 +1583,21 @@ impl crate::response::Response for CodeMarkResponse {
 
 impl crate::model::Fields for CodeMarkResponse {
     const NAME: &'static str = "CodeMarkResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -97,87 +97,41 @@ impl Object for DatacubeBizInfoRequest {
 }
 
 impl crate::model::Lenient for DatacubeBizInfoRequest {}
+impl crate::model::Fields for DatacubeBizInfoRequest {
+    const NAME: &'static str = "DatacubeBizInfoRequest";
+    type Slots = (Option<String>, Option<String>, Option<CondSource>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
+            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
+            "cond_source" => crate::model::read_once(map, &mut slots.2, "cond_source")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
+            end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
+            cond_source: slots.2.ok_or_else(|| E::missing_field("cond_source"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BeginDate,
-            EndDate,
-            CondSource,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "begin_date" => Key::BeginDate,
-                    "end_date" => Key::EndDate,
-                    "cond_source" => Key::CondSource,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeBizInfoRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeBizInfoRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeBizInfoRequest, A::Error> {
-                let mut v_begin_date: Option<String> = None;
-                let mut v_end_date: Option<String> = None;
-                let mut v_cond_source: Option<CondSource> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BeginDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_date,
-                                "begin_date",
-                            )?
-                        }
-                        Key::EndDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_date,
-                                "end_date",
-                            )?
-                        }
-                        Key::CondSource => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cond_source,
-                                "cond_source",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeBizInfoRequest {
-                    begin_date: v_begin_date
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
-                    end_date: v_end_date
-                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
-                    cond_source: v_cond_source
-                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -227,20 +181,25 @@ impl crate::response::Response for DatacubeBizInfoResponse {
 
 impl crate::model::Fields for DatacubeBizInfoResponse {
     const NAME: &'static str = "DatacubeBizInfoResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -316,48 +275,53 @@ impl Object for BizInfoRow {
 impl crate::model::Lenient for BizInfoRow {}
 impl crate::model::Fields for BizInfoRow {
     const NAME: &'static str = "BizInfoRow";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
-            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
+            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
             "view_user" => {
-                crate::model::read_once(map, &mut self.view_user, "view_user")?
+                crate::model::read_once(map, &mut slots.view_user, "view_user")?
             }
             "receive_cnt" => {
-                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
             }
             "receive_user" => {
-                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
             }
             "verify_cnt" => {
-                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
             }
             "verify_user" => {
-                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
             }
             "given_cnt" => {
-                crate::model::read_once(map, &mut self.given_cnt, "given_cnt")?
+                crate::model::read_once(map, &mut slots.given_cnt, "given_cnt")?
             }
             "given_user" => {
-                crate::model::read_once(map, &mut self.given_user, "given_user")?
+                crate::model::read_once(map, &mut slots.given_user, "given_user")?
             }
             "expire_cnt" => {
-                crate::model::read_once(map, &mut self.expire_cnt, "expire_cnt")?
+                crate::model::read_once(map, &mut slots.expire_cnt, "expire_cnt")?
             }
             "expire_user" => {
-                crate::model::read_once(map, &mut self.expire_user, "expire_user")?
+                crate::model::read_once(map, &mut slots.expire_user, "expire_user")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -484,94 +448,43 @@ impl Object for DatacubeCardInfoRequest {
 }
 
 impl crate::model::Lenient for DatacubeCardInfoRequest {}
+impl crate::model::Fields for DatacubeCardInfoRequest {
+    const NAME: &'static str = "DatacubeCardInfoRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>, Option<CondSource>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "begin_date" => crate::model::read_once(map, &mut slots.1, "begin_date")?,
+            "end_date" => crate::model::read_once(map, &mut slots.2, "end_date")?,
+            "cond_source" => crate::model::read_once(map, &mut slots.3, "cond_source")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0,
+            begin_date: slots.1.ok_or_else(|| E::missing_field("begin_date"))?,
+            end_date: slots.2.ok_or_else(|| E::missing_field("end_date"))?,
+            cond_source: slots.3.ok_or_else(|| E::missing_field("cond_source"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            BeginDate,
-            EndDate,
-            CondSource,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "begin_date" => Key::BeginDate,
-                    "end_date" => Key::EndDate,
-                    "cond_source" => Key::CondSource,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeCardInfoRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeCardInfoRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeCardInfoRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_begin_date: Option<String> = None;
-                let mut v_end_date: Option<String> = None;
-                let mut v_cond_source: Option<CondSource> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::BeginDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_date,
-                                "begin_date",
-                            )?
-                        }
-                        Key::EndDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_date,
-                                "end_date",
-                            )?
-                        }
-                        Key::CondSource => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cond_source,
-                                "cond_source",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeCardInfoRequest {
-                    card_id: v_card_id,
-                    begin_date: v_begin_date
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
-                    end_date: v_end_date
-                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
-                    cond_source: v_cond_source
-                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -621,20 +534,25 @@ impl crate::response::Response for DatacubeCardInfoResponse {
 
 impl crate::model::Fields for DatacubeCardInfoResponse {
     const NAME: &'static str = "DatacubeCardInfoResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -717,52 +635,57 @@ impl Object for CardInfoRow {
 impl crate::model::Lenient for CardInfoRow {}
 impl crate::model::Fields for CardInfoRow {
     const NAME: &'static str = "CardInfoRow";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             "card_type" => {
-                crate::model::read_once(map, &mut self.card_type, "card_type")?
+                crate::model::read_once(map, &mut slots.card_type, "card_type")?
             }
-            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
             "view_user" => {
-                crate::model::read_once(map, &mut self.view_user, "view_user")?
+                crate::model::read_once(map, &mut slots.view_user, "view_user")?
             }
             "receive_cnt" => {
-                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
             }
             "receive_user" => {
-                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
             }
             "verify_cnt" => {
-                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
             }
             "verify_user" => {
-                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
             }
             "given_cnt" => {
-                crate::model::read_once(map, &mut self.given_cnt, "given_cnt")?
+                crate::model::read_once(map, &mut slots.given_cnt, "given_cnt")?
             }
             "given_user" => {
-                crate::model::read_once(map, &mut self.given_user, "given_user")?
+                crate::model::read_once(map, &mut slots.given_user, "given_user")?
             }
             "expire_cnt" => {
-                crate::model::read_once(map, &mut self.expire_cnt, "expire_cnt")?
+                crate::model::read_once(map, &mut slots.expire_cnt, "expire_cnt")?
             }
             "expire_user" => {
-                crate::model::read_once(map, &mut self.expire_user, "expire_user")?
+                crate::model::read_once(map, &mut slots.expire_user, "expire_user")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -870,87 +793,41 @@ impl Object for DatacubeMemberCardInfoRequest {
 }
 
 impl crate::model::Lenient for DatacubeMemberCardInfoRequest {}
+impl crate::model::Fields for DatacubeMemberCardInfoRequest {
+    const NAME: &'static str = "DatacubeMemberCardInfoRequest";
+    type Slots = (Option<String>, Option<String>, Option<CondSource>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
+            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
+            "cond_source" => crate::model::read_once(map, &mut slots.2, "cond_source")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
+            end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
+            cond_source: slots.2.ok_or_else(|| E::missing_field("cond_source"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BeginDate,
-            EndDate,
-            CondSource,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "begin_date" => Key::BeginDate,
-                    "end_date" => Key::EndDate,
-                    "cond_source" => Key::CondSource,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeMemberCardInfoRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeMemberCardInfoRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeMemberCardInfoRequest, A::Error> {
-                let mut v_begin_date: Option<String> = None;
-                let mut v_end_date: Option<String> = None;
-                let mut v_cond_source: Option<CondSource> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BeginDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_date,
-                                "begin_date",
-                            )?
-                        }
-                        Key::EndDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_date,
-                                "end_date",
-                            )?
-                        }
-                        Key::CondSource => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cond_source,
-                                "cond_source",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeMemberCardInfoRequest {
-                    begin_date: v_begin_date
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
-                    end_date: v_end_date
-                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
-                    cond_source: v_cond_source
-                        .ok_or_else(|| serde::de::Error::missing_field("cond_source"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1000,20 +877,25 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
 
 impl crate::model::Fields for DatacubeMemberCardInfoResponse {
     const NAME: &'static str = "DatacubeMemberCardInfoResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1086,39 +968,40 @@ impl Object for MemberCardInfoRow {
 impl crate::model::Lenient for MemberCardInfoRow {}
 impl crate::model::Fields for MemberCardInfoRow {
     const NAME: &'static str = "MemberCardInfoRow";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
-            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
+            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
             "view_user" => {
-                crate::model::read_once(map, &mut self.view_user, "view_user")?
+                crate::model::read_once(map, &mut slots.view_user, "view_user")?
             }
             "receive_cnt" => {
-                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
             }
             "receive_user" => {
-                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
             }
             "active_user" => {
-                crate::model::read_once(map, &mut self.active_user, "active_user")?
+                crate::model::read_once(map, &mut slots.active_user, "active_user")?
             }
             "verify_cnt" => {
-                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
             }
             "verify_user" => {
-                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
             }
             "total_user" => {
-                crate::model::read_once(map, &mut self.total_user, "total_user")?
+                crate::model::read_once(map, &mut slots.total_user, "total_user")?
             }
             "total_receive_user" => {
                 crate::model::read_once(
                     map,
-                    &mut self.total_receive_user,
+                    &mut slots.total_receive_user,
                     "total_receive_user",
                 )?
             }
@@ -1127,8 +1010,12 @@ impl crate::model::Fields for MemberCardInfoRow {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1236,83 +1123,41 @@ impl Object for DatacubeMemberCardDetailRequest {
 }
 
 impl crate::model::Lenient for DatacubeMemberCardDetailRequest {}
+impl crate::model::Fields for DatacubeMemberCardDetailRequest {
+    const NAME: &'static str = "DatacubeMemberCardDetailRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
+            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
+            "card_id" => crate::model::read_once(map, &mut slots.2, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
+            end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
+            card_id: slots.2.ok_or_else(|| E::missing_field("card_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BeginDate,
-            EndDate,
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "begin_date" => Key::BeginDate,
-                    "end_date" => Key::EndDate,
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DatacubeMemberCardDetailRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DatacubeMemberCardDetailRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DatacubeMemberCardDetailRequest, A::Error> {
-                let mut v_begin_date: Option<String> = None;
-                let mut v_end_date: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BeginDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_date,
-                                "begin_date",
-                            )?
-                        }
-                        Key::EndDate => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_date,
-                                "end_date",
-                            )?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DatacubeMemberCardDetailRequest {
-                    begin_date: v_begin_date
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_date"))?,
-                    end_date: v_end_date
-                        .ok_or_else(|| serde::de::Error::missing_field("end_date"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1362,20 +1207,25 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
 
 impl crate::model::Fields for DatacubeMemberCardDetailResponse {
     const NAME: &'static str = "DatacubeMemberCardDetailResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "list" => crate::model::read_once(map, &mut self.list, "list")?,
+            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1472,68 +1322,73 @@ impl Object for MemberCardDetailRow {
 impl crate::model::Lenient for MemberCardDetailRow {}
 impl crate::model::Fields for MemberCardDetailRow {
     const NAME: &'static str = "MemberCardDetailRow";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut self.ref_date, "ref_date")?,
+            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
             "merchanttype" => {
-                crate::model::read_once(map, &mut self.merchanttype, "merchanttype")?
+                crate::model::read_once(map, &mut slots.merchanttype, "merchanttype")?
             }
-            "cardid" => crate::model::read_once(map, &mut self.cardid, "cardid")?,
+            "cardid" => crate::model::read_once(map, &mut slots.cardid, "cardid")?,
             "submerchantid" => {
-                crate::model::read_once(map, &mut self.submerchantid, "submerchantid")?
+                crate::model::read_once(map, &mut slots.submerchantid, "submerchantid")?
             }
-            "view_cnt" => crate::model::read_once(map, &mut self.view_cnt, "view_cnt")?,
+            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
             "view_user" => {
-                crate::model::read_once(map, &mut self.view_user, "view_user")?
+                crate::model::read_once(map, &mut slots.view_user, "view_user")?
             }
             "receive_cnt" => {
-                crate::model::read_once(map, &mut self.receive_cnt, "receive_cnt")?
+                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
             }
             "receive_user" => {
-                crate::model::read_once(map, &mut self.receive_user, "receive_user")?
+                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
             }
             "verify_cnt" => {
-                crate::model::read_once(map, &mut self.verify_cnt, "verify_cnt")?
+                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
             }
             "verify_user" => {
-                crate::model::read_once(map, &mut self.verify_user, "verify_user")?
+                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
             }
             "active_cnt" => {
-                crate::model::read_once(map, &mut self.active_cnt, "active_cnt")?
+                crate::model::read_once(map, &mut slots.active_cnt, "active_cnt")?
             }
             "active_user" => {
-                crate::model::read_once(map, &mut self.active_user, "active_user")?
+                crate::model::read_once(map, &mut slots.active_user, "active_user")?
             }
             "total_user" => {
-                crate::model::read_once(map, &mut self.total_user, "total_user")?
+                crate::model::read_once(map, &mut slots.total_user, "total_user")?
             }
             "total_receive_user" => {
                 crate::model::read_once(
                     map,
-                    &mut self.total_receive_user,
+                    &mut slots.total_receive_user,
                     "total_receive_user",
                 )?
             }
-            "new_user" => crate::model::read_once(map, &mut self.new_user, "new_user")?,
+            "new_user" => crate::model::read_once(map, &mut slots.new_user, "new_user")?,
             "payOriginalFee" => {
                 crate::model::read_once(
                     map,
-                    &mut self.pay_original_fee,
+                    &mut slots.pay_original_fee,
                     "payOriginalFee",
                 )?
             }
-            "fee" => crate::model::read_once(map, &mut self.fee, "fee")?,
+            "fee" => crate::model::read_once(map, &mut slots.fee, "fee")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -106,86 +106,43 @@ impl Object for DistributeCreateQrcodeRequest {
 }
 
 impl crate::model::Lenient for DistributeCreateQrcodeRequest {}
+impl crate::model::Fields for DistributeCreateQrcodeRequest {
+    const NAME: &'static str = "DistributeCreateQrcodeRequest";
+    type Slots = (Option<QrActionName>, Option<i64>, Option<Box<QrcodeActionInfo>>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action_name" => crate::model::read_once(map, &mut slots.0, "action_name")?,
+            "expire_seconds" => {
+                crate::model::read_once(map, &mut slots.1, "expire_seconds")?
+            }
+            "action_info" => crate::model::read_once(map, &mut slots.2, "action_info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            action_name: slots.0.ok_or_else(|| E::missing_field("action_name"))?,
+            expire_seconds: slots.1,
+            action_info: slots.2.ok_or_else(|| E::missing_field("action_info"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ActionName,
-            ExpireSeconds,
-            ActionInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "action_name" => Key::ActionName,
-                    "expire_seconds" => Key::ExpireSeconds,
-                    "action_info" => Key::ActionInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCreateQrcodeRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCreateQrcodeRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCreateQrcodeRequest, A::Error> {
-                let mut v_action_name: Option<QrActionName> = None;
-                let mut v_expire_seconds: Option<i64> = None;
-                let mut v_action_info: Option<Box<QrcodeActionInfo>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ActionName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_action_name,
-                                "action_name",
-                            )?
-                        }
-                        Key::ExpireSeconds => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_expire_seconds,
-                                "expire_seconds",
-                            )?
-                        }
-                        Key::ActionInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_action_info,
-                                "action_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCreateQrcodeRequest {
-                    action_name: v_action_name
-                        .ok_or_else(|| serde::de::Error::missing_field("action_name"))?,
-                    expire_seconds: v_expire_seconds,
-                    action_info: v_action_info
-                        .ok_or_else(|| serde::de::Error::missing_field("action_info"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -264,23 +221,28 @@ impl Object for QrcodeActionInfo {
 impl crate::model::Lenient for QrcodeActionInfo {}
 impl crate::model::Fields for QrcodeActionInfo {
     const NAME: &'static str = "QrcodeActionInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut self.card, "card")?,
+            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
             "multiple_card" => {
-                crate::model::read_once(map, &mut self.multiple_card, "multiple_card")?
+                crate::model::read_once(map, &mut slots.multiple_card, "multiple_card")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -421,29 +383,38 @@ impl Object for QrcodeCard {
 impl crate::model::Lenient for QrcodeCard {}
 impl crate::model::Fields for QrcodeCard {
     const NAME: &'static str = "QrcodeCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
-            "code" => crate::model::read_once(map, &mut self.code, "code")?,
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
             "is_unique_code" => {
-                crate::model::read_once(map, &mut self.is_unique_code, "is_unique_code")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.is_unique_code,
+                    "is_unique_code",
+                )?
             }
-            "outer_id" => crate::model::read_once(map, &mut self.outer_id, "outer_id")?,
+            "outer_id" => crate::model::read_once(map, &mut slots.outer_id, "outer_id")?,
             "outer_str" => {
-                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -509,63 +480,37 @@ impl Object for QrcodeMultipleCard {
 }
 
 impl crate::model::Lenient for QrcodeMultipleCard {}
+impl crate::model::Fields for QrcodeMultipleCard {
+    const NAME: &'static str = "QrcodeMultipleCard";
+    type Slots = (Option<Vec<QrcodeMultipleCardItem>>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_list" => crate::model::read_once(map, &mut slots.0, "card_list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_list: slots.0.ok_or_else(|| E::missing_field("card_list"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for QrcodeMultipleCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_list" => Key::CardList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = QrcodeMultipleCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a QrcodeMultipleCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QrcodeMultipleCard, A::Error> {
-                let mut v_card_list: Option<Vec<QrcodeMultipleCardItem>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_list,
-                                "card_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(QrcodeMultipleCard {
-                    card_list: v_card_list
-                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -657,24 +602,29 @@ impl Object for QrcodeMultipleCardItem {
 impl crate::model::Lenient for QrcodeMultipleCardItem {}
 impl crate::model::Fields for QrcodeMultipleCardItem {
     const NAME: &'static str = "QrcodeMultipleCardItem";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
-            "code" => crate::model::read_once(map, &mut self.code, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
             "outer_str" => {
-                crate::model::read_once(map, &mut self.outer_str, "outer_str")?
+                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -739,21 +689,26 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
 
 impl crate::model::Fields for DistributeCreateQrcodeResponse {
     const NAME: &'static str = "DistributeCreateQrcodeResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ticket" => crate::model::read_once(map, &mut self.ticket, "ticket")?,
+            "ticket" => crate::model::read_once(map, &mut slots.ticket, "ticket")?,
             "expire_seconds" => {
-                crate::model::read_once(map, &mut self.expire_seconds, "expire_seconds")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.expire_seconds,
+                    "expire_seconds",
+                )?
             }
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             "show_qrcode_url" => {
                 crate::model::read_once(
                     map,
-                    &mut self.show_qrcode_url,
+                    &mut slots.show_qrcode_url,
                     "show_qrcode_url",
                 )?
             }
@@ -762,8 +717,12 @@ impl crate::model::Fields for DistributeCreateQrcodeResponse {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -838,59 +797,37 @@ impl Object for DistributeShowQrcodeRequest {
 }
 
 impl crate::model::Lenient for DistributeShowQrcodeRequest {}
+impl crate::model::Fields for DistributeShowQrcodeRequest {
+    const NAME: &'static str = "DistributeShowQrcodeRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ticket" => crate::model::read_once(map, &mut slots.0, "ticket")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            ticket: slots.0.ok_or_else(|| E::missing_field("ticket"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeShowQrcodeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Ticket,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "ticket" => Key::Ticket,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeShowQrcodeRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeShowQrcodeRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeShowQrcodeRequest, A::Error> {
-                let mut v_ticket: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Ticket => {
-                            crate::model::read_once(&mut map, &mut v_ticket, "ticket")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeShowQrcodeRequest {
-                    ticket: v_ticket
-                        .ok_or_else(|| serde::de::Error::missing_field("ticket"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1010,103 +947,51 @@ impl Object for DistributeCreateLandingPageRequest {
 }
 
 impl crate::model::Lenient for DistributeCreateLandingPageRequest {}
+impl crate::model::Fields for DistributeCreateLandingPageRequest {
+    const NAME: &'static str = "DistributeCreateLandingPageRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+        Option<LandingPageScene>,
+        Option<Vec<LandingPageCard>>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "banner" => crate::model::read_once(map, &mut slots.0, "banner")?,
+            "page_title" => crate::model::read_once(map, &mut slots.1, "page_title")?,
+            "can_share" => crate::model::read_once(map, &mut slots.2, "can_share")?,
+            "scene" => crate::model::read_once(map, &mut slots.3, "scene")?,
+            "card_list" => crate::model::read_once(map, &mut slots.4, "card_list")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            banner: slots.0.ok_or_else(|| E::missing_field("banner"))?,
+            page_title: slots.1.ok_or_else(|| E::missing_field("page_title"))?,
+            can_share: slots.2.ok_or_else(|| E::missing_field("can_share"))?,
+            scene: slots.3.ok_or_else(|| E::missing_field("scene"))?,
+            card_list: slots.4.ok_or_else(|| E::missing_field("card_list"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Banner,
-            PageTitle,
-            CanShare,
-            Scene,
-            CardList,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "banner" => Key::Banner,
-                    "page_title" => Key::PageTitle,
-                    "can_share" => Key::CanShare,
-                    "scene" => Key::Scene,
-                    "card_list" => Key::CardList,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCreateLandingPageRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCreateLandingPageRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCreateLandingPageRequest, A::Error> {
-                let mut v_banner: Option<String> = None;
-                let mut v_page_title: Option<String> = None;
-                let mut v_can_share: Option<bool> = None;
-                let mut v_scene: Option<LandingPageScene> = None;
-                let mut v_card_list: Option<Vec<LandingPageCard>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Banner => {
-                            crate::model::read_once(&mut map, &mut v_banner, "banner")?
-                        }
-                        Key::PageTitle => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_page_title,
-                                "page_title",
-                            )?
-                        }
-                        Key::CanShare => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_share,
-                                "can_share",
-                            )?
-                        }
-                        Key::Scene => {
-                            crate::model::read_once(&mut map, &mut v_scene, "scene")?
-                        }
-                        Key::CardList => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_list,
-                                "card_list",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCreateLandingPageRequest {
-                    banner: v_banner
-                        .ok_or_else(|| serde::de::Error::missing_field("banner"))?,
-                    page_title: v_page_title
-                        .ok_or_else(|| serde::de::Error::missing_field("page_title"))?,
-                    can_share: v_can_share
-                        .ok_or_else(|| serde::de::Error::missing_field("can_share"))?,
-                    scene: v_scene
-                        .ok_or_else(|| serde::de::Error::missing_field("scene"))?,
-                    card_list: v_card_list
-                        .ok_or_else(|| serde::de::Error::missing_field("card_list"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1169,71 +1054,39 @@ impl Object for LandingPageCard {
 }
 
 impl crate::model::Lenient for LandingPageCard {}
+impl crate::model::Fields for LandingPageCard {
+    const NAME: &'static str = "LandingPageCard";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "thumb_url" => crate::model::read_once(map, &mut slots.1, "thumb_url")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            thumb_url: slots.1.ok_or_else(|| E::missing_field("thumb_url"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for LandingPageCard {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            ThumbUrl,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "thumb_url" => Key::ThumbUrl,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = LandingPageCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a LandingPageCard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LandingPageCard, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_thumb_url: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::ThumbUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_thumb_url,
-                                "thumb_url",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LandingPageCard {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    thumb_url: v_thumb_url
-                        .ok_or_else(|| serde::de::Error::missing_field("thumb_url"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1287,21 +1140,26 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
 
 impl crate::model::Fields for DistributeCreateLandingPageResponse {
     const NAME: &'static str = "DistributeCreateLandingPageResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
-            "page_id" => crate::model::read_once(map, &mut self.page_id, "page_id")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
+            "page_id" => crate::model::read_once(map, &mut slots.page_id, "page_id")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1385,20 +1243,25 @@ impl Object for DistributeMpnewsHtmlRequest {
 impl crate::model::Lenient for DistributeMpnewsHtmlRequest {}
 impl crate::model::Fields for DistributeMpnewsHtmlRequest {
     const NAME: &'static str = "DistributeMpnewsHtmlRequest";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1454,20 +1317,25 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
 
 impl crate::model::Fields for DistributeMpnewsHtmlResponse {
     const NAME: &'static str = "DistributeMpnewsHtmlResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "content" => crate::model::read_once(map, &mut self.content, "content")?,
+            "content" => crate::model::read_once(map, &mut slots.content, "content")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1560,66 +1428,39 @@ impl Object for DistributeDepositCodesRequest {
 }
 
 impl crate::model::Lenient for DistributeDepositCodesRequest {}
+impl crate::model::Fields for DistributeDepositCodesRequest {
+    const NAME: &'static str = "DistributeDepositCodesRequest";
+    type Slots = (Option<String>, Option<Vec<String>>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            code: slots.1.ok_or_else(|| E::missing_field("code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeDepositCodesRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeDepositCodesRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeDepositCodesRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeDepositCodesRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1671,28 +1512,37 @@ impl crate::response::Response for DistributeDepositCodesResponse {
 
 impl crate::model::Fields for DistributeDepositCodesResponse {
     const NAME: &'static str = "DistributeDepositCodesResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "succ_code" => {
-                crate::model::read_once(map, &mut self.succ_code, "succ_code")?
+                crate::model::read_once(map, &mut slots.succ_code, "succ_code")?
             }
             "duplicate_code" => {
-                crate::model::read_once(map, &mut self.duplicate_code, "duplicate_code")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.duplicate_code,
+                    "duplicate_code",
+                )?
             }
             "fail_code" => {
-                crate::model::read_once(map, &mut self.fail_code, "fail_code")?
+                crate::model::read_once(map, &mut slots.fail_code, "fail_code")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1765,59 +1615,37 @@ impl Object for DistributeDepositCountRequest {
 }
 
 impl crate::model::Lenient for DistributeDepositCountRequest {}
+impl crate::model::Fields for DistributeDepositCountRequest {
+    const NAME: &'static str = "DistributeDepositCountRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeDepositCountRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeDepositCountRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeDepositCountRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeDepositCountRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1865,20 +1693,25 @@ impl crate::response::Response for DistributeDepositCountResponse {
 
 impl crate::model::Fields for DistributeDepositCountResponse {
     const NAME: &'static str = "DistributeDepositCountResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "count" => crate::model::read_once(map, &mut self.count, "count")?,
+            "count" => crate::model::read_once(map, &mut slots.count, "count")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1971,66 +1804,39 @@ impl Object for DistributeCheckCodesRequest {
 }
 
 impl crate::model::Lenient for DistributeCheckCodesRequest {}
+impl crate::model::Fields for DistributeCheckCodesRequest {
+    const NAME: &'static str = "DistributeCheckCodesRequest";
+    type Slots = (Option<String>, Option<Vec<String>>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            code: slots.1.ok_or_else(|| E::missing_field("code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = DistributeCheckCodesRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a DistributeCheckCodesRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DistributeCheckCodesRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DistributeCheckCodesRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2075,25 +1881,34 @@ impl crate::response::Response for DistributeCheckCodesResponse {
 
 impl crate::model::Fields for DistributeCheckCodesResponse {
     const NAME: &'static str = "DistributeCheckCodesResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "exist_code" => {
-                crate::model::read_once(map, &mut self.exist_code, "exist_code")?
+                crate::model::read_once(map, &mut slots.exist_code, "exist_code")?
             }
             "not_exist_code" => {
-                crate::model::read_once(map, &mut self.not_exist_code, "not_exist_code")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.not_exist_code,
+                    "not_exist_code",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

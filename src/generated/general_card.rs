@@ -177,121 +177,65 @@ impl Object for GeneralCardActivateRequest {
 }
 
 impl crate::model::Lenient for GeneralCardActivateRequest {}
+impl crate::model::Fields for GeneralCardActivateRequest {
+    const NAME: &'static str = "GeneralCardActivateRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "card_number" => crate::model::read_once(map, &mut slots.2, "card_number")?,
+            "background_pic_url" => {
+                crate::model::read_once(map, &mut slots.3, "background_pic_url")?
+            }
+            "init_custom_field_value1" => {
+                crate::model::read_once(map, &mut slots.4, "init_custom_field_value1")?
+            }
+            "init_custom_field_value2" => {
+                crate::model::read_once(map, &mut slots.5, "init_custom_field_value2")?
+            }
+            "init_custom_field_value3" => {
+                crate::model::read_once(map, &mut slots.6, "init_custom_field_value3")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
+            card_number: slots.2,
+            background_pic_url: slots.3,
+            init_custom_field_value1: slots.4,
+            init_custom_field_value2: slots.5,
+            init_custom_field_value3: slots.6,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            CardNumber,
-            BackgroundPicUrl,
-            InitCustomFieldValue1,
-            InitCustomFieldValue2,
-            InitCustomFieldValue3,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "card_number" => Key::CardNumber,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "init_custom_field_value1" => Key::InitCustomFieldValue1,
-                    "init_custom_field_value2" => Key::InitCustomFieldValue2,
-                    "init_custom_field_value3" => Key::InitCustomFieldValue3,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardActivateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardActivateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardActivateRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_card_number: Option<String> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_init_custom_field_value1: Option<String> = None;
-                let mut v_init_custom_field_value2: Option<String> = None;
-                let mut v_init_custom_field_value3: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::CardNumber => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_card_number,
-                                "card_number",
-                            )?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::InitCustomFieldValue1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value1,
-                                "init_custom_field_value1",
-                            )?
-                        }
-                        Key::InitCustomFieldValue2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value2,
-                                "init_custom_field_value2",
-                            )?
-                        }
-                        Key::InitCustomFieldValue3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value3,
-                                "init_custom_field_value3",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardActivateRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    card_number: v_card_number,
-                    background_pic_url: v_background_pic_url,
-                    init_custom_field_value1: v_init_custom_field_value1,
-                    init_custom_field_value2: v_init_custom_field_value2,
-                    init_custom_field_value3: v_init_custom_field_value3,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -330,16 +274,21 @@ impl crate::response::Response for GeneralCardActivateResponse {
 
 impl crate::model::Fields for GeneralCardActivateResponse {
     const NAME: &'static str = "GeneralCardActivateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -429,66 +378,39 @@ impl Object for GeneralCardUnactivateRequest {
 }
 
 impl crate::model::Lenient for GeneralCardUnactivateRequest {}
+impl crate::model::Fields for GeneralCardUnactivateRequest {
+    const NAME: &'static str = "GeneralCardUnactivateRequest";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            code: slots.1.ok_or_else(|| E::missing_field("code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardUnactivateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardUnactivateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardUnactivateRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardUnactivateRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -527,16 +449,21 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
 
 impl crate::model::Fields for GeneralCardUnactivateResponse {
     const NAME: &'static str = "GeneralCardUnactivateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -782,157 +709,81 @@ impl Object for GeneralCardUpdateUserRequest {
 }
 
 impl crate::model::Lenient for GeneralCardUpdateUserRequest {}
+impl crate::model::Fields for GeneralCardUpdateUserRequest {
+    const NAME: &'static str = "GeneralCardUpdateUserRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "background_pic_url" => {
+                crate::model::read_once(map, &mut slots.2, "background_pic_url")?
+            }
+            "balance" => crate::model::read_once(map, &mut slots.3, "balance")?,
+            "record_balance" => {
+                crate::model::read_once(map, &mut slots.4, "record_balance")?
+            }
+            "bonus" => crate::model::read_once(map, &mut slots.5, "bonus")?,
+            "record_bonus" => crate::model::read_once(map, &mut slots.6, "record_bonus")?,
+            "custom_field_value1" => {
+                crate::model::read_once(map, &mut slots.7, "custom_field_value1")?
+            }
+            "custom_field_value2" => {
+                crate::model::read_once(map, &mut slots.8, "custom_field_value2")?
+            }
+            "custom_field_value3" => {
+                crate::model::read_once(map, &mut slots.9, "custom_field_value3")?
+            }
+            "can_give_friend" => {
+                crate::model::read_once(map, &mut slots.10, "can_give_friend")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
+            background_pic_url: slots.2,
+            balance: slots.3,
+            record_balance: slots.4,
+            bonus: slots.5,
+            record_bonus: slots.6,
+            custom_field_value1: slots.7,
+            custom_field_value2: slots.8,
+            custom_field_value3: slots.9,
+            can_give_friend: slots.10,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            BackgroundPicUrl,
-            Balance,
-            RecordBalance,
-            Bonus,
-            RecordBonus,
-            CustomFieldValue1,
-            CustomFieldValue2,
-            CustomFieldValue3,
-            CanGiveFriend,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "balance" => Key::Balance,
-                    "record_balance" => Key::RecordBalance,
-                    "bonus" => Key::Bonus,
-                    "record_bonus" => Key::RecordBonus,
-                    "custom_field_value1" => Key::CustomFieldValue1,
-                    "custom_field_value2" => Key::CustomFieldValue2,
-                    "custom_field_value3" => Key::CustomFieldValue3,
-                    "can_give_friend" => Key::CanGiveFriend,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GeneralCardUpdateUserRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a GeneralCardUpdateUserRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GeneralCardUpdateUserRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_balance: Option<i64> = None;
-                let mut v_record_balance: Option<String> = None;
-                let mut v_bonus: Option<i64> = None;
-                let mut v_record_bonus: Option<String> = None;
-                let mut v_custom_field_value1: Option<String> = None;
-                let mut v_custom_field_value2: Option<String> = None;
-                let mut v_custom_field_value3: Option<String> = None;
-                let mut v_can_give_friend: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::Balance => {
-                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
-                        }
-                        Key::RecordBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_record_balance,
-                                "record_balance",
-                            )?
-                        }
-                        Key::Bonus => {
-                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
-                        }
-                        Key::RecordBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_record_bonus,
-                                "record_bonus",
-                            )?
-                        }
-                        Key::CustomFieldValue1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value1,
-                                "custom_field_value1",
-                            )?
-                        }
-                        Key::CustomFieldValue2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value2,
-                                "custom_field_value2",
-                            )?
-                        }
-                        Key::CustomFieldValue3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value3,
-                                "custom_field_value3",
-                            )?
-                        }
-                        Key::CanGiveFriend => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_can_give_friend,
-                                "can_give_friend",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(GeneralCardUpdateUserRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    background_pic_url: v_background_pic_url,
-                    balance: v_balance,
-                    record_balance: v_record_balance,
-                    bonus: v_bonus,
-                    record_bonus: v_record_bonus,
-                    custom_field_value1: v_custom_field_value1,
-                    custom_field_value2: v_custom_field_value2,
-                    custom_field_value3: v_custom_field_value3,
-                    can_give_friend: v_can_give_friend,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -986,26 +837,35 @@ impl crate::response::Response for GeneralCardUpdateUserResponse {
 
 impl crate::model::Fields for GeneralCardUpdateUserResponse {
     const NAME: &'static str = "GeneralCardUpdateUserResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "result_bonus" => {
-                crate::model::read_once(map, &mut self.result_bonus, "result_bonus")?
+                crate::model::read_once(map, &mut slots.result_bonus, "result_bonus")?
             }
             "result_balance" => {
-                crate::model::read_once(map, &mut self.result_balance, "result_balance")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.result_balance,
+                    "result_balance",
+                )?
             }
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

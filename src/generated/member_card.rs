@@ -271,178 +271,90 @@ impl Object for MemberCardActivateRequest {
 }
 
 impl crate::model::Lenient for MemberCardActivateRequest {}
+impl crate::model::Fields for MemberCardActivateRequest {
+    const NAME: &'static str = "MemberCardActivateRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "membership_number" => {
+                crate::model::read_once(map, &mut slots.0, "membership_number")?
+            }
+            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.2, "card_id")?,
+            "background_pic_url" => {
+                crate::model::read_once(map, &mut slots.3, "background_pic_url")?
+            }
+            "activate_begin_time" => {
+                crate::model::read_once(map, &mut slots.4, "activate_begin_time")?
+            }
+            "activate_end_time" => {
+                crate::model::read_once(map, &mut slots.5, "activate_end_time")?
+            }
+            "init_bonus" => crate::model::read_once(map, &mut slots.6, "init_bonus")?,
+            "init_bonus_record" => {
+                crate::model::read_once(map, &mut slots.7, "init_bonus_record")?
+            }
+            "init_balance" => crate::model::read_once(map, &mut slots.8, "init_balance")?,
+            "init_custom_field_value1" => {
+                crate::model::read_once(map, &mut slots.9, "init_custom_field_value1")?
+            }
+            "init_custom_field_value2" => {
+                crate::model::read_once(map, &mut slots.10, "init_custom_field_value2")?
+            }
+            "init_custom_field_value3" => {
+                crate::model::read_once(map, &mut slots.11, "init_custom_field_value3")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            membership_number: slots
+                .0
+                .ok_or_else(|| E::missing_field("membership_number"))?,
+            code: slots.1.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.2,
+            background_pic_url: slots.3,
+            activate_begin_time: slots.4,
+            activate_end_time: slots.5,
+            init_bonus: slots.6,
+            init_bonus_record: slots.7,
+            init_balance: slots.8,
+            init_custom_field_value1: slots.9,
+            init_custom_field_value2: slots.10,
+            init_custom_field_value3: slots.11,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MembershipNumber,
-            Code,
-            CardId,
-            BackgroundPicUrl,
-            ActivateBeginTime,
-            ActivateEndTime,
-            InitBonus,
-            InitBonusRecord,
-            InitBalance,
-            InitCustomFieldValue1,
-            InitCustomFieldValue2,
-            InitCustomFieldValue3,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "membership_number" => Key::MembershipNumber,
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "activate_begin_time" => Key::ActivateBeginTime,
-                    "activate_end_time" => Key::ActivateEndTime,
-                    "init_bonus" => Key::InitBonus,
-                    "init_bonus_record" => Key::InitBonusRecord,
-                    "init_balance" => Key::InitBalance,
-                    "init_custom_field_value1" => Key::InitCustomFieldValue1,
-                    "init_custom_field_value2" => Key::InitCustomFieldValue2,
-                    "init_custom_field_value3" => Key::InitCustomFieldValue3,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateRequest, A::Error> {
-                let mut v_membership_number: Option<String> = None;
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_activate_begin_time: Option<i64> = None;
-                let mut v_activate_end_time: Option<i64> = None;
-                let mut v_init_bonus: Option<i64> = None;
-                let mut v_init_bonus_record: Option<String> = None;
-                let mut v_init_balance: Option<i64> = None;
-                let mut v_init_custom_field_value1: Option<String> = None;
-                let mut v_init_custom_field_value2: Option<String> = None;
-                let mut v_init_custom_field_value3: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MembershipNumber => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_membership_number,
-                                "membership_number",
-                            )?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::ActivateBeginTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_begin_time,
-                                "activate_begin_time",
-                            )?
-                        }
-                        Key::ActivateEndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_end_time,
-                                "activate_end_time",
-                            )?
-                        }
-                        Key::InitBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_bonus,
-                                "init_bonus",
-                            )?
-                        }
-                        Key::InitBonusRecord => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_bonus_record,
-                                "init_bonus_record",
-                            )?
-                        }
-                        Key::InitBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_balance,
-                                "init_balance",
-                            )?
-                        }
-                        Key::InitCustomFieldValue1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value1,
-                                "init_custom_field_value1",
-                            )?
-                        }
-                        Key::InitCustomFieldValue2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value2,
-                                "init_custom_field_value2",
-                            )?
-                        }
-                        Key::InitCustomFieldValue3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_init_custom_field_value3,
-                                "init_custom_field_value3",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateRequest {
-                    membership_number: v_membership_number
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "membership_number",
-                        ))?,
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    background_pic_url: v_background_pic_url,
-                    activate_begin_time: v_activate_begin_time,
-                    activate_end_time: v_activate_end_time,
-                    init_bonus: v_init_bonus,
-                    init_bonus_record: v_init_bonus_record,
-                    init_balance: v_init_balance,
-                    init_custom_field_value1: v_init_custom_field_value1,
-                    init_custom_field_value2: v_init_custom_field_value2,
-                    init_custom_field_value3: v_init_custom_field_value3,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -481,16 +393,21 @@ impl crate::response::Response for MemberCardActivateResponse {
 
 impl crate::model::Fields for MemberCardActivateResponse {
     const NAME: &'static str = "MemberCardActivateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -641,103 +558,59 @@ impl Object for MemberCardSetActivateFormRequest {
 }
 
 impl crate::model::Lenient for MemberCardSetActivateFormRequest {}
+impl crate::model::Fields for MemberCardSetActivateFormRequest {
+    const NAME: &'static str = "MemberCardSetActivateFormRequest";
+    type Slots = (
+        Option<String>,
+        Option<Box<ActivateUserForm>>,
+        Option<Box<ActivateUserForm>>,
+        Option<Box<FormLink>>,
+        Option<Box<FormLink>>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "required_form" => {
+                crate::model::read_once(map, &mut slots.1, "required_form")?
+            }
+            "optional_form" => {
+                crate::model::read_once(map, &mut slots.2, "optional_form")?
+            }
+            "service_statement" => {
+                crate::model::read_once(map, &mut slots.3, "service_statement")?
+            }
+            "bind_old_card" => {
+                crate::model::read_once(map, &mut slots.4, "bind_old_card")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            required_form: slots.1,
+            optional_form: slots.2,
+            service_statement: slots.3,
+            bind_old_card: slots.4,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            RequiredForm,
-            OptionalForm,
-            ServiceStatement,
-            BindOldCard,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "required_form" => Key::RequiredForm,
-                    "optional_form" => Key::OptionalForm,
-                    "service_statement" => Key::ServiceStatement,
-                    "bind_old_card" => Key::BindOldCard,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardSetActivateFormRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardSetActivateFormRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardSetActivateFormRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_required_form: Option<Box<ActivateUserForm>> = None;
-                let mut v_optional_form: Option<Box<ActivateUserForm>> = None;
-                let mut v_service_statement: Option<Box<FormLink>> = None;
-                let mut v_bind_old_card: Option<Box<FormLink>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::RequiredForm => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_required_form,
-                                "required_form",
-                            )?
-                        }
-                        Key::OptionalForm => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_optional_form,
-                                "optional_form",
-                            )?
-                        }
-                        Key::ServiceStatement => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_service_statement,
-                                "service_statement",
-                            )?
-                        }
-                        Key::BindOldCard => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_bind_old_card,
-                                "bind_old_card",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardSetActivateFormRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    required_form: v_required_form,
-                    optional_form: v_optional_form,
-                    service_statement: v_service_statement,
-                    bind_old_card: v_bind_old_card,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -776,16 +649,21 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
 
 impl crate::model::Fields for MemberCardSetActivateFormResponse {
     const NAME: &'static str = "MemberCardSetActivateFormResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -872,66 +750,39 @@ impl Object for MemberCardUserInfoRequest {
 }
 
 impl crate::model::Lenient for MemberCardUserInfoRequest {}
+impl crate::model::Fields for MemberCardUserInfoRequest {
+    const NAME: &'static str = "MemberCardUserInfoRequest";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            code: slots.1.ok_or_else(|| E::missing_field("code"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            Code,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "code" => Key::Code,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardUserInfoRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardUserInfoRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardUserInfoRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_code: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardUserInfoRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1009,44 +860,49 @@ impl crate::response::Response for MemberCardUserInfoResponse {
 
 impl crate::model::Fields for MemberCardUserInfoResponse {
     const NAME: &'static str = "MemberCardUserInfoResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
-            "nickname" => crate::model::read_once(map, &mut self.nickname, "nickname")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
+            "nickname" => crate::model::read_once(map, &mut slots.nickname, "nickname")?,
             "membership_number" => {
                 crate::model::read_once(
                     map,
-                    &mut self.membership_number,
+                    &mut slots.membership_number,
                     "membership_number",
                 )?
             }
-            "bonus" => crate::model::read_once(map, &mut self.bonus, "bonus")?,
-            "balance" => crate::model::read_once(map, &mut self.balance, "balance")?,
-            "sex" => crate::model::read_once(map, &mut self.sex, "sex")?,
+            "bonus" => crate::model::read_once(map, &mut slots.bonus, "bonus")?,
+            "balance" => crate::model::read_once(map, &mut slots.balance, "balance")?,
+            "sex" => crate::model::read_once(map, &mut slots.sex, "sex")?,
             "user_info" => {
-                crate::model::read_once(map, &mut self.user_info, "user_info")?
+                crate::model::read_once(map, &mut slots.user_info, "user_info")?
             }
             "user_card_status" => {
                 crate::model::read_once(
                     map,
-                    &mut self.user_card_status,
+                    &mut slots.user_card_status,
                     "user_card_status",
                 )?
             }
             "has_active" => {
-                crate::model::read_once(map, &mut self.has_active, "has_active")?
+                crate::model::read_once(map, &mut slots.has_active, "has_active")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1603,8 +1459,9 @@ impl Object for MemberCardNotifyOptional {
 impl crate::model::Lenient for MemberCardNotifyOptional {}
 impl crate::model::Fields for MemberCardNotifyOptional {
     const NAME: &'static str = "MemberCardNotifyOptional";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -1612,35 +1469,35 @@ impl crate::model::Fields for MemberCardNotifyOptional {
             "is_notify_bonus" => {
                 crate::model::read_once(
                     map,
-                    &mut self.is_notify_bonus,
+                    &mut slots.is_notify_bonus,
                     "is_notify_bonus",
                 )?
             }
             "is_notify_balance" => {
                 crate::model::read_once(
                     map,
-                    &mut self.is_notify_balance,
+                    &mut slots.is_notify_balance,
                     "is_notify_balance",
                 )?
             }
             "is_notify_custom_field1" => {
                 crate::model::read_once(
                     map,
-                    &mut self.is_notify_custom_field1,
+                    &mut slots.is_notify_custom_field1,
                     "is_notify_custom_field1",
                 )?
             }
             "is_notify_custom_field2" => {
                 crate::model::read_once(
                     map,
-                    &mut self.is_notify_custom_field2,
+                    &mut slots.is_notify_custom_field2,
                     "is_notify_custom_field2",
                 )?
             }
             "is_notify_custom_field3" => {
                 crate::model::read_once(
                     map,
-                    &mut self.is_notify_custom_field3,
+                    &mut slots.is_notify_custom_field3,
                     "is_notify_custom_field3",
                 )?
             }
@@ -1649,8 +1506,12 @@ impl crate::model::Fields for MemberCardNotifyOptional {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1712,26 +1573,35 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
 
 impl crate::model::Fields for MemberCardUpdateUserResponse {
     const NAME: &'static str = "MemberCardUpdateUserResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "result_bonus" => {
-                crate::model::read_once(map, &mut self.result_bonus, "result_bonus")?
+                crate::model::read_once(map, &mut slots.result_bonus, "result_bonus")?
             }
             "result_balance" => {
-                crate::model::read_once(map, &mut self.result_balance, "result_balance")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.result_balance,
+                    "result_balance",
+                )?
             }
-            "openid" => crate::model::read_once(map, &mut self.openid, "openid")?,
+            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1822,70 +1692,39 @@ impl Object for MemberCardActivateUrlRequest {
 }
 
 impl crate::model::Lenient for MemberCardActivateUrlRequest {}
+impl crate::model::Fields for MemberCardActivateUrlRequest {
+    const NAME: &'static str = "MemberCardActivateUrlRequest";
+    type Slots = (Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "outer_str" => crate::model::read_once(map, &mut slots.1, "outer_str")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            outer_str: slots.1,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            CardId,
-            OuterStr,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "card_id" => Key::CardId,
-                    "outer_str" => Key::OuterStr,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateUrlRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateUrlRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateUrlRequest, A::Error> {
-                let mut v_card_id: Option<String> = None;
-                let mut v_outer_str: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::OuterStr => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_outer_str,
-                                "outer_str",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateUrlRequest {
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    outer_str: v_outer_str,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1933,20 +1772,25 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
 
 impl crate::model::Fields for MemberCardActivateUrlResponse {
     const NAME: &'static str = "MemberCardActivateUrlResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2019,65 +1863,39 @@ impl Object for MemberCardActivateTempInfoRequest {
 }
 
 impl crate::model::Lenient for MemberCardActivateTempInfoRequest {}
+impl crate::model::Fields for MemberCardActivateTempInfoRequest {
+    const NAME: &'static str = "MemberCardActivateTempInfoRequest";
+    type Slots = (Option<String>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activate_ticket" => {
+                crate::model::read_once(map, &mut slots.0, "activate_ticket")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            activate_ticket: slots.0.ok_or_else(|| E::missing_field("activate_ticket"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            ActivateTicket,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "activate_ticket" => Key::ActivateTicket,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardActivateTempInfoRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardActivateTempInfoRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardActivateTempInfoRequest, A::Error> {
-                let mut v_activate_ticket: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::ActivateTicket => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_activate_ticket,
-                                "activate_ticket",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardActivateTempInfoRequest {
-                    activate_ticket: v_activate_ticket
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "activate_ticket",
-                        ))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -2127,20 +1945,25 @@ impl crate::response::Response for MemberCardActivateTempInfoResponse {
 
 impl crate::model::Fields for MemberCardActivateTempInfoResponse {
     const NAME: &'static str = "MemberCardActivateTempInfoResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -62,63 +62,37 @@ impl Object for PayGiftAddRequest {
 }
 
 impl crate::model::Lenient for PayGiftAddRequest {}
+impl crate::model::Fields for PayGiftAddRequest {
+    const NAME: &'static str = "PayGiftAddRequest";
+    type Slots = (Option<Box<PayGiftRule>>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_info" => crate::model::read_once(map, &mut slots.0, "rule_info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            rule_info: slots.0.ok_or_else(|| E::missing_field("rule_info"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftAddRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RuleInfo,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "rule_info" => Key::RuleInfo,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftAddRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftAddRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftAddRequest, A::Error> {
-                let mut v_rule_info: Option<Box<PayGiftRule>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RuleInfo => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_rule_info,
-                                "rule_info",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftAddRequest {
-                    rule_info: v_rule_info
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_info"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -178,24 +152,25 @@ impl crate::response::Response for PayGiftAddResponse {
 
 impl crate::model::Fields for PayGiftAddResponse {
     const NAME: &'static str = "PayGiftAddResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rule_id" => crate::model::read_once(map, &mut self.rule_id, "rule_id")?,
+            "rule_id" => crate::model::read_once(map, &mut slots.rule_id, "rule_id")?,
             "succ_mchid_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.succ_mchid_list,
+                    &mut slots.succ_mchid_list,
                     "succ_mchid_list",
                 )?
             }
             "fail_mchid_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.fail_mchid_list,
+                    &mut slots.fail_mchid_list,
                     "fail_mchid_list",
                 )?
             }
@@ -204,8 +179,12 @@ impl crate::model::Fields for PayGiftAddResponse {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -277,59 +256,37 @@ impl Object for PayGiftDeleteRequest {
 }
 
 impl crate::model::Lenient for PayGiftDeleteRequest {}
+impl crate::model::Fields for PayGiftDeleteRequest {
+    const NAME: &'static str = "PayGiftDeleteRequest";
+    type Slots = (Option<i64>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_id" => crate::model::read_once(map, &mut slots.0, "rule_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            rule_id: slots.0.ok_or_else(|| E::missing_field("rule_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RuleId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "rule_id" => Key::RuleId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftDeleteRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftDeleteRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftDeleteRequest, A::Error> {
-                let mut v_rule_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RuleId => {
-                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftDeleteRequest {
-                    rule_id: v_rule_id
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -368,16 +325,21 @@ impl crate::response::Response for PayGiftDeleteResponse {
 
 impl crate::model::Fields for PayGiftDeleteResponse {
     const NAME: &'static str = "PayGiftDeleteResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -448,59 +410,37 @@ impl Object for PayGiftGetByIdRequest {
 }
 
 impl crate::model::Lenient for PayGiftGetByIdRequest {}
+impl crate::model::Fields for PayGiftGetByIdRequest {
+    const NAME: &'static str = "PayGiftGetByIdRequest";
+    type Slots = (Option<i64>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_id" => crate::model::read_once(map, &mut slots.0, "rule_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            rule_id: slots.0.ok_or_else(|| E::missing_field("rule_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            RuleId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "rule_id" => Key::RuleId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftGetByIdRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftGetByIdRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftGetByIdRequest, A::Error> {
-                let mut v_rule_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::RuleId => {
-                            crate::model::read_once(&mut map, &mut v_rule_id, "rule_id")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftGetByIdRequest {
-                    rule_id: v_rule_id
-                        .ok_or_else(|| serde::de::Error::missing_field("rule_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -550,22 +490,27 @@ impl crate::response::Response for PayGiftGetByIdResponse {
 
 impl crate::model::Fields for PayGiftGetByIdResponse {
     const NAME: &'static str = "PayGiftGetByIdResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "rule_info" => {
-                crate::model::read_once(map, &mut self.rule_info, "rule_info")?
+                crate::model::read_once(map, &mut slots.rule_info, "rule_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -671,87 +616,43 @@ impl Object for PayGiftBatchGetRequest {
 }
 
 impl crate::model::Lenient for PayGiftBatchGetRequest {}
+impl crate::model::Fields for PayGiftBatchGetRequest {
+    const NAME: &'static str = "PayGiftBatchGetRequest";
+    type Slots = (Option<PayGiftRuleType>, Option<bool>, Option<i64>, Option<i64>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::model::read_once(map, &mut slots.0, "type")?,
+            "effective" => crate::model::read_once(map, &mut slots.1, "effective")?,
+            "offset" => crate::model::read_once(map, &mut slots.2, "offset")?,
+            "count" => crate::model::read_once(map, &mut slots.3, "count")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            r#type: slots.0.ok_or_else(|| E::missing_field("type"))?,
+            effective: slots.1.ok_or_else(|| E::missing_field("effective"))?,
+            offset: slots.2.ok_or_else(|| E::missing_field("offset"))?,
+            count: slots.3.ok_or_else(|| E::missing_field("count"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Type,
-            Effective,
-            Offset,
-            Count,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "type" => Key::Type,
-                    "effective" => Key::Effective,
-                    "offset" => Key::Offset,
-                    "count" => Key::Count,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = PayGiftBatchGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a PayGiftBatchGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayGiftBatchGetRequest, A::Error> {
-                let mut v_type: Option<PayGiftRuleType> = None;
-                let mut v_effective: Option<bool> = None;
-                let mut v_offset: Option<i64> = None;
-                let mut v_count: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Type => {
-                            crate::model::read_once(&mut map, &mut v_type, "type")?
-                        }
-                        Key::Effective => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_effective,
-                                "effective",
-                            )?
-                        }
-                        Key::Offset => {
-                            crate::model::read_once(&mut map, &mut v_offset, "offset")?
-                        }
-                        Key::Count => {
-                            crate::model::read_once(&mut map, &mut v_count, "count")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(PayGiftBatchGetRequest {
-                    r#type: v_type
-                        .ok_or_else(|| serde::de::Error::missing_field("type"))?,
-                    effective: v_effective
-                        .ok_or_else(|| serde::de::Error::missing_field("effective"))?,
-                    offset: v_offset
-                        .ok_or_else(|| serde::de::Error::missing_field("offset"))?,
-                    count: v_count
-                        .ok_or_else(|| serde::de::Error::missing_field("count"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -807,25 +708,30 @@ impl crate::response::Response for PayGiftBatchGetResponse {
 
 impl crate::model::Fields for PayGiftBatchGetResponse {
     const NAME: &'static str = "PayGiftBatchGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "total_count" => {
-                crate::model::read_once(map, &mut self.total_count, "total_count")?
+                crate::model::read_once(map, &mut slots.total_count, "total_count")?
             }
             "rule_list" => {
-                crate::model::read_once(map, &mut self.rule_list, "rule_list")?
+                crate::model::read_once(map, &mut slots.rule_list, "rule_list")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -63,58 +63,37 @@ impl Object for SubMerchantSubmitRequest {
 }
 
 impl crate::model::Lenient for SubMerchantSubmitRequest {}
+impl crate::model::Fields for SubMerchantSubmitRequest {
+    const NAME: &'static str = "SubMerchantSubmitRequest";
+    type Slots = (Option<Box<SubMerchantSubmitInfo>>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut slots.0, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            info: slots.0.ok_or_else(|| E::missing_field("info"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantSubmitRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantSubmitRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantSubmitRequest, A::Error> {
-                let mut v_info: Option<Box<SubMerchantSubmitInfo>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantSubmitRequest {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -164,20 +143,25 @@ impl crate::response::Response for SubMerchantSubmitResponse {
 
 impl crate::model::Fields for SubMerchantSubmitResponse {
     const NAME: &'static str = "SubMerchantSubmitResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -252,58 +236,37 @@ impl Object for SubMerchantUpdateRequest {
 }
 
 impl crate::model::Lenient for SubMerchantUpdateRequest {}
+impl crate::model::Fields for SubMerchantUpdateRequest {
+    const NAME: &'static str = "SubMerchantUpdateRequest";
+    type Slots = (Option<Box<SubMerchantUpdateInfo>>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => crate::model::read_once(map, &mut slots.0, "info")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            info: slots.0.ok_or_else(|| E::missing_field("info"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Info,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "info" => Key::Info,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantUpdateRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantUpdateRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantUpdateRequest, A::Error> {
-                let mut v_info: Option<Box<SubMerchantUpdateInfo>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Info => {
-                            crate::model::read_once(&mut map, &mut v_info, "info")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantUpdateRequest {
-                    info: v_info.ok_or_else(|| serde::de::Error::missing_field("info"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -353,20 +316,25 @@ impl crate::response::Response for SubMerchantUpdateResponse {
 
 impl crate::model::Fields for SubMerchantUpdateResponse {
     const NAME: &'static str = "SubMerchantUpdateResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -433,63 +401,37 @@ impl Object for SubMerchantGetRequest {
 }
 
 impl crate::model::Lenient for SubMerchantGetRequest {}
+impl crate::model::Fields for SubMerchantGetRequest {
+    const NAME: &'static str = "SubMerchantGetRequest";
+    type Slots = (Option<i64>,);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "merchant_id" => crate::model::read_once(map, &mut slots.0, "merchant_id")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            merchant_id: slots.0.ok_or_else(|| E::missing_field("merchant_id"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MerchantId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "merchant_id" => Key::MerchantId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantGetRequest, A::Error> {
-                let mut v_merchant_id: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MerchantId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_merchant_id,
-                                "merchant_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantGetRequest {
-                    merchant_id: v_merchant_id
-                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -539,20 +481,25 @@ impl crate::response::Response for SubMerchantGetResponse {
 
 impl crate::model::Fields for SubMerchantGetResponse {
     const NAME: &'static str = "SubMerchantGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut self.info, "info")?,
+            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -646,78 +593,41 @@ impl Object for SubMerchantBatchGetRequest {
 }
 
 impl crate::model::Lenient for SubMerchantBatchGetRequest {}
+impl crate::model::Fields for SubMerchantBatchGetRequest {
+    const NAME: &'static str = "SubMerchantBatchGetRequest";
+    type Slots = (Option<i64>, Option<i64>, Option<SubMerchantStatus>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "begin_id" => crate::model::read_once(map, &mut slots.0, "begin_id")?,
+            "limit" => crate::model::read_once(map, &mut slots.1, "limit")?,
+            "status" => crate::model::read_once(map, &mut slots.2, "status")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            begin_id: slots.0.ok_or_else(|| E::missing_field("begin_id"))?,
+            limit: slots.1.ok_or_else(|| E::missing_field("limit"))?,
+            status: slots.2,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BeginId,
-            Limit,
-            Status,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "begin_id" => Key::BeginId,
-                    "limit" => Key::Limit,
-                    "status" => Key::Status,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantBatchGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantBatchGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantBatchGetRequest, A::Error> {
-                let mut v_begin_id: Option<i64> = None;
-                let mut v_limit: Option<i64> = None;
-                let mut v_status: Option<SubMerchantStatus> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BeginId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_id,
-                                "begin_id",
-                            )?
-                        }
-                        Key::Limit => {
-                            crate::model::read_once(&mut map, &mut v_limit, "limit")?
-                        }
-                        Key::Status => {
-                            crate::model::read_once(&mut map, &mut v_status, "status")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantBatchGetRequest {
-                    begin_id: v_begin_id
-                        .ok_or_else(|| serde::de::Error::missing_field("begin_id"))?,
-                    limit: v_limit
-                        .ok_or_else(|| serde::de::Error::missing_field("limit"))?,
-                    status: v_status,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -770,25 +680,30 @@ impl crate::response::Response for SubMerchantBatchGetResponse {
 
 impl crate::model::Fields for SubMerchantBatchGetResponse {
     const NAME: &'static str = "SubMerchantBatchGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "info_list" => {
-                crate::model::read_once(map, &mut self.info_list, "info_list")?
+                crate::model::read_once(map, &mut slots.info_list, "info_list")?
             }
             "next_begin_id" => {
-                crate::model::read_once(map, &mut self.next_begin_id, "next_begin_id")?
+                crate::model::read_once(map, &mut slots.next_begin_id, "next_begin_id")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -190,150 +190,70 @@ impl Object for TicketBoardingPassCheckinRequest {
 }
 
 impl crate::model::Lenient for TicketBoardingPassCheckinRequest {}
+impl crate::model::Fields for TicketBoardingPassCheckinRequest {
+    const NAME: &'static str = "TicketBoardingPassCheckinRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+        Option<String>,
+        Option<i64>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "passenger_name" => {
+                crate::model::read_once(map, &mut slots.2, "passenger_name")?
+            }
+            "class" => crate::model::read_once(map, &mut slots.3, "class")?,
+            "seat" => crate::model::read_once(map, &mut slots.4, "seat")?,
+            "etkt_bnr" => crate::model::read_once(map, &mut slots.5, "etkt_bnr")?,
+            "qrcode_data" => crate::model::read_once(map, &mut slots.6, "qrcode_data")?,
+            "is_cancel" => crate::model::read_once(map, &mut slots.7, "is_cancel")?,
+            "gate" => crate::model::read_once(map, &mut slots.8, "gate")?,
+            "boarding_time" => {
+                crate::model::read_once(map, &mut slots.9, "boarding_time")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            passenger_name: slots.2.ok_or_else(|| E::missing_field("passenger_name"))?,
+            cabin_class: slots.3.ok_or_else(|| E::missing_field("class"))?,
+            seat: slots.4,
+            etkt_bnr: slots.5.ok_or_else(|| E::missing_field("etkt_bnr"))?,
+            qrcode_data: slots.6,
+            is_cancel: slots.7,
+            gate: slots.8,
+            boarding_time: slots.9,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            PassengerName,
-            CabinClass,
-            Seat,
-            EtktBnr,
-            QrcodeData,
-            IsCancel,
-            Gate,
-            BoardingTime,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "passenger_name" => Key::PassengerName,
-                    "class" => Key::CabinClass,
-                    "seat" => Key::Seat,
-                    "etkt_bnr" => Key::EtktBnr,
-                    "qrcode_data" => Key::QrcodeData,
-                    "is_cancel" => Key::IsCancel,
-                    "gate" => Key::Gate,
-                    "boarding_time" => Key::BoardingTime,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketBoardingPassCheckinRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketBoardingPassCheckinRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketBoardingPassCheckinRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_passenger_name: Option<String> = None;
-                let mut v_cabin_class: Option<String> = None;
-                let mut v_seat: Option<String> = None;
-                let mut v_etkt_bnr: Option<String> = None;
-                let mut v_qrcode_data: Option<String> = None;
-                let mut v_is_cancel: Option<bool> = None;
-                let mut v_gate: Option<String> = None;
-                let mut v_boarding_time: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::PassengerName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_passenger_name,
-                                "passenger_name",
-                            )?
-                        }
-                        Key::CabinClass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_cabin_class,
-                                "class",
-                            )?
-                        }
-                        Key::Seat => {
-                            crate::model::read_once(&mut map, &mut v_seat, "seat")?
-                        }
-                        Key::EtktBnr => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_etkt_bnr,
-                                "etkt_bnr",
-                            )?
-                        }
-                        Key::QrcodeData => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_qrcode_data,
-                                "qrcode_data",
-                            )?
-                        }
-                        Key::IsCancel => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_is_cancel,
-                                "is_cancel",
-                            )?
-                        }
-                        Key::Gate => {
-                            crate::model::read_once(&mut map, &mut v_gate, "gate")?
-                        }
-                        Key::BoardingTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_boarding_time,
-                                "boarding_time",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketBoardingPassCheckinRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    passenger_name: v_passenger_name
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "passenger_name",
-                        ))?,
-                    cabin_class: v_cabin_class
-                        .ok_or_else(|| serde::de::Error::missing_field("class"))?,
-                    seat: v_seat,
-                    etkt_bnr: v_etkt_bnr
-                        .ok_or_else(|| serde::de::Error::missing_field("etkt_bnr"))?,
-                    qrcode_data: v_qrcode_data,
-                    is_cancel: v_is_cancel,
-                    gate: v_gate,
-                    boarding_time: v_boarding_time,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -372,16 +292,21 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
 
 impl crate::model::Fields for TicketBoardingPassCheckinResponse {
     const NAME: &'static str = "TicketBoardingPassCheckinResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -558,118 +483,57 @@ impl Object for TicketMeetingTicketUpdateUserRequest {
 }
 
 impl crate::model::Lenient for TicketMeetingTicketUpdateUserRequest {}
+impl crate::model::Fields for TicketMeetingTicketUpdateUserRequest {
+    const NAME: &'static str = "TicketMeetingTicketUpdateUserRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "zone" => crate::model::read_once(map, &mut slots.2, "zone")?,
+            "entrance" => crate::model::read_once(map, &mut slots.3, "entrance")?,
+            "seat_number" => crate::model::read_once(map, &mut slots.4, "seat_number")?,
+            "begin_time" => crate::model::read_once(map, &mut slots.5, "begin_time")?,
+            "end_time" => crate::model::read_once(map, &mut slots.6, "end_time")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            zone: slots.2.ok_or_else(|| E::missing_field("zone"))?,
+            entrance: slots.3.ok_or_else(|| E::missing_field("entrance"))?,
+            seat_number: slots.4.ok_or_else(|| E::missing_field("seat_number"))?,
+            begin_time: slots.5,
+            end_time: slots.6,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Zone,
-            Entrance,
-            SeatNumber,
-            BeginTime,
-            EndTime,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "zone" => Key::Zone,
-                    "entrance" => Key::Entrance,
-                    "seat_number" => Key::SeatNumber,
-                    "begin_time" => Key::BeginTime,
-                    "end_time" => Key::EndTime,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketMeetingTicketUpdateUserRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketMeetingTicketUpdateUserRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketMeetingTicketUpdateUserRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_zone: Option<String> = None;
-                let mut v_entrance: Option<String> = None;
-                let mut v_seat_number: Option<String> = None;
-                let mut v_begin_time: Option<i64> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Zone => {
-                            crate::model::read_once(&mut map, &mut v_zone, "zone")?
-                        }
-                        Key::Entrance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_entrance,
-                                "entrance",
-                            )?
-                        }
-                        Key::SeatNumber => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_seat_number,
-                                "seat_number",
-                            )?
-                        }
-                        Key::BeginTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_begin_time,
-                                "begin_time",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketMeetingTicketUpdateUserRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    zone: v_zone.ok_or_else(|| serde::de::Error::missing_field("zone"))?,
-                    entrance: v_entrance
-                        .ok_or_else(|| serde::de::Error::missing_field("entrance"))?,
-                    seat_number: v_seat_number
-                        .ok_or_else(|| serde::de::Error::missing_field("seat_number"))?,
-                    begin_time: v_begin_time,
-                    end_time: v_end_time,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -708,16 +572,21 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
 
 impl crate::model::Fields for TicketMeetingTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMeetingTicketUpdateUserResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -878,123 +747,59 @@ impl Object for TicketMovieTicketUpdateUserRequest {
 }
 
 impl crate::model::Lenient for TicketMovieTicketUpdateUserRequest {}
+impl crate::model::Fields for TicketMovieTicketUpdateUserRequest {
+    const NAME: &'static str = "TicketMovieTicketUpdateUserRequest";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<Vec<String>>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "ticket_class" => crate::model::read_once(map, &mut slots.2, "ticket_class")?,
+            "show_time" => crate::model::read_once(map, &mut slots.3, "show_time")?,
+            "duration" => crate::model::read_once(map, &mut slots.4, "duration")?,
+            "screening_room" => {
+                crate::model::read_once(map, &mut slots.5, "screening_room")?
+            }
+            "seat_number" => crate::model::read_once(map, &mut slots.6, "seat_number")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            ticket_class: slots.2.ok_or_else(|| E::missing_field("ticket_class"))?,
+            show_time: slots.3.ok_or_else(|| E::missing_field("show_time"))?,
+            duration: slots.4.ok_or_else(|| E::missing_field("duration"))?,
+            screening_room: slots.5,
+            seat_number: slots.6,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            TicketClass,
-            ShowTime,
-            Duration,
-            ScreeningRoom,
-            SeatNumber,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "ticket_class" => Key::TicketClass,
-                    "show_time" => Key::ShowTime,
-                    "duration" => Key::Duration,
-                    "screening_room" => Key::ScreeningRoom,
-                    "seat_number" => Key::SeatNumber,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketMovieTicketUpdateUserRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketMovieTicketUpdateUserRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketMovieTicketUpdateUserRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_ticket_class: Option<String> = None;
-                let mut v_show_time: Option<i64> = None;
-                let mut v_duration: Option<i64> = None;
-                let mut v_screening_room: Option<String> = None;
-                let mut v_seat_number: Option<Vec<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::TicketClass => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_ticket_class,
-                                "ticket_class",
-                            )?
-                        }
-                        Key::ShowTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_show_time,
-                                "show_time",
-                            )?
-                        }
-                        Key::Duration => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_duration,
-                                "duration",
-                            )?
-                        }
-                        Key::ScreeningRoom => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_screening_room,
-                                "screening_room",
-                            )?
-                        }
-                        Key::SeatNumber => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_seat_number,
-                                "seat_number",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketMovieTicketUpdateUserRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    ticket_class: v_ticket_class
-                        .ok_or_else(|| serde::de::Error::missing_field("ticket_class"))?,
-                    show_time: v_show_time
-                        .ok_or_else(|| serde::de::Error::missing_field("show_time"))?,
-                    duration: v_duration
-                        .ok_or_else(|| serde::de::Error::missing_field("duration"))?,
-                    screening_room: v_screening_room,
-                    seat_number: v_seat_number,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1033,16 +838,21 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
 
 impl crate::model::Fields for TicketMovieTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMovieTicketUpdateUserResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1138,73 +948,41 @@ impl Object for TicketLuckyMoneyUpdateBalanceRequest {
 }
 
 impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceRequest {}
+impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceRequest {
+    const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceRequest";
+    type Slots = (Option<String>, Option<String>, Option<i64>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
+            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "balance" => crate::model::read_once(map, &mut slots.2, "balance")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.1,
+            balance: slots.2.ok_or_else(|| E::missing_field("balance"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            Balance,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "balance" => Key::Balance,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TicketLuckyMoneyUpdateBalanceRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TicketLuckyMoneyUpdateBalanceRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TicketLuckyMoneyUpdateBalanceRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_balance: Option<i64> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::Balance => {
-                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TicketLuckyMoneyUpdateBalanceRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id,
-                    balance: v_balance
-                        .ok_or_else(|| serde::de::Error::missing_field("balance"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1243,16 +1021,21 @@ impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
 
 impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceResponse {
     const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -92,79 +92,41 @@ impl std::fmt::Debug for TokenGetRequest {
     }
 }
 
+impl crate::model::Fields for TokenGetRequest {
+    const NAME: &'static str = "TokenGetRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "grant_type" => crate::model::read_once(map, &mut slots.0, "grant_type")?,
+            "appid" => crate::model::read_once(map, &mut slots.1, "appid")?,
+            "secret" => crate::model::read_once(map, &mut slots.2, "secret")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
+            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
+            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenGetRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            GrantType,
-            Appid,
-            Secret,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "grant_type" => Key::GrantType,
-                    "appid" => Key::Appid,
-                    "secret" => Key::Secret,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenGetRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenGetRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenGetRequest, A::Error> {
-                let mut v_grant_type: Option<String> = None;
-                let mut v_appid: Option<String> = None;
-                let mut v_secret: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::GrantType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_grant_type,
-                                "grant_type",
-                            )?
-                        }
-                        Key::Appid => {
-                            crate::model::read_once(&mut map, &mut v_appid, "appid")?
-                        }
-                        Key::Secret => {
-                            crate::model::read_once(&mut map, &mut v_secret, "secret")?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenGetRequest {
-                    grant_type: v_grant_type
-                        .ok_or_else(|| serde::de::Error::missing_field("grant_type"))?,
-                    appid: v_appid
-                        .ok_or_else(|| serde::de::Error::missing_field("appid"))?,
-                    secret: v_secret
-                        .ok_or_else(|| serde::de::Error::missing_field("secret"))?,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -233,25 +195,30 @@ impl std::fmt::Debug for TokenGetResponse {
 
 impl crate::model::Fields for TokenGetResponse {
     const NAME: &'static str = "TokenGetResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "access_token" => {
-                crate::model::read_once(map, &mut self.access_token, "access_token")?
+                crate::model::read_once(map, &mut slots.access_token, "access_token")?
             }
             "expires_in" => {
-                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -384,90 +351,45 @@ impl std::fmt::Debug for TokenStableRequest {
     }
 }
 
+impl crate::model::Fields for TokenStableRequest {
+    const NAME: &'static str = "TokenStableRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "grant_type" => crate::model::read_once(map, &mut slots.0, "grant_type")?,
+            "appid" => crate::model::read_once(map, &mut slots.1, "appid")?,
+            "secret" => crate::model::read_once(map, &mut slots.2, "secret")?,
+            "force_refresh" => {
+                crate::model::read_once(map, &mut slots.3, "force_refresh")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
+            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
+            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
+            force_refresh: slots.3,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenStableRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            GrantType,
-            Appid,
-            Secret,
-            ForceRefresh,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "grant_type" => Key::GrantType,
-                    "appid" => Key::Appid,
-                    "secret" => Key::Secret,
-                    "force_refresh" => Key::ForceRefresh,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TokenStableRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a TokenStableRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenStableRequest, A::Error> {
-                let mut v_grant_type: Option<String> = None;
-                let mut v_appid: Option<String> = None;
-                let mut v_secret: Option<String> = None;
-                let mut v_force_refresh: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::GrantType => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_grant_type,
-                                "grant_type",
-                            )?
-                        }
-                        Key::Appid => {
-                            crate::model::read_once(&mut map, &mut v_appid, "appid")?
-                        }
-                        Key::Secret => {
-                            crate::model::read_once(&mut map, &mut v_secret, "secret")?
-                        }
-                        Key::ForceRefresh => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_force_refresh,
-                                "force_refresh",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenStableRequest {
-                    grant_type: v_grant_type
-                        .ok_or_else(|| serde::de::Error::missing_field("grant_type"))?,
-                    appid: v_appid
-                        .ok_or_else(|| serde::de::Error::missing_field("appid"))?,
-                    secret: v_secret
-                        .ok_or_else(|| serde::de::Error::missing_field("secret"))?,
-                    force_refresh: v_force_refresh,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -536,25 +458,30 @@ impl std::fmt::Debug for TokenStableResponse {
 
 impl crate::model::Fields for TokenStableResponse {
     const NAME: &'static str = "TokenStableResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "access_token" => {
-                crate::model::read_once(map, &mut self.access_token, "access_token")?
+                crate::model::read_once(map, &mut slots.access_token, "access_token")?
             }
             "expires_in" => {
-                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -626,16 +553,21 @@ impl Object for TokenCardTicketRequest {
 impl crate::model::Lenient for TokenCardTicketRequest {}
 impl crate::model::Fields for TokenCardTicketRequest {
     const NAME: &'static str = "TokenCardTicketRequest";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        _: &mut Self::Slots,
         _: &str,
         _: &mut A,
     ) -> Result<bool, A::Error> {
         Ok(false)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -707,23 +639,28 @@ impl std::fmt::Debug for TokenCardTicketResponse {
 
 impl crate::model::Fields for TokenCardTicketResponse {
     const NAME: &'static str = "TokenCardTicketResponse";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ticket" => crate::model::read_once(map, &mut self.ticket, "ticket")?,
+            "ticket" => crate::model::read_once(map, &mut slots.ticket, "ticket")?,
             "expires_in" => {
-                crate::model::read_once(map, &mut self.expires_in, "expires_in")?
+                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

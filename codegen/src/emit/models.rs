@@ -127,7 +127,8 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     // (one runtime loop, `crate::model::deserialize_object`); otherwise a visitor of
     // its own, which checks the plain fields arrived.
     let all_optional = model.fields.iter().all(|f| !f.plain);
-    let deserialize = match all_optional {
+    // A tuple holds the values of a struct with plain fields (Default up to 12).
+    let deserialize = match all_optional || model.fields.len() <= 12 {
         true => field_reader(model),
         false => deserialize(model),
     };
@@ -192,18 +193,30 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
 fn field_reader(model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let name_str = &model.name;
-    let arms = model.fields.iter().map(|f| {
-        let (wire, rust) = (&f.wire, ident(&f.rust));
-        quote!(#wire => crate::model::read_once(map, &mut self.#rust, #wire)?,)
+    let all_optional = model.fields.iter().all(|f| !f.plain);
+    // Where each field's value waits: the struct's own field, or a tuple slot.
+    let slot = |i: usize, f: &Field| match all_optional {
+        true => {
+            let rust = ident(&f.rust);
+            quote!(slots.#rust)
+        }
+        false => {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(slots.#i)
+        }
+    };
+    let arms = model.fields.iter().enumerate().map(|(i, f)| {
+        let (wire, slot) = (&f.wire, slot(i, f));
+        quote!(#wire => crate::model::read_once(map, &mut #slot, #wire)?,)
     });
     let read = match model.fields.is_empty() {
         true => quote! {
-            fn read<'de, A: serde::de::MapAccess<'de>>(&mut self, _: &str, _: &mut A) -> Result<bool, A::Error> {
+            fn read<'de, A: serde::de::MapAccess<'de>>(_: &mut Self::Slots, _: &str, _: &mut A) -> Result<bool, A::Error> {
                 Ok(false)
             }
         },
         false => quote! {
-            fn read<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            fn read<'de, A: serde::de::MapAccess<'de>>(slots: &mut Self::Slots, key: &str, map: &mut A) -> Result<bool, A::Error> {
                 match key {
                     #(#arms)*
                     _ => return Ok(false),
@@ -212,15 +225,46 @@ fn field_reader(model: &Model) -> TokenStream {
             }
         },
     };
+    let (slots_ty, build) = match all_optional {
+        true => (
+            quote!(Self),
+            quote! {
+                fn build<E: serde::de::Error>(mut slots: Self, extra: serde_json::Map<String, serde_json::Value>) -> Result<Self, E> {
+                    slots.extra = extra;
+                    Ok(slots)
+                }
+            },
+        ),
+        false => {
+            let types = model.fields.iter().map(|f| {
+                let ty = field_type(&f.shape.ty);
+                quote!(Option<#ty>)
+            });
+            let inits = model.fields.iter().enumerate().map(|(i, f)| {
+                let (rust, wire, slot) = (ident(&f.rust), &f.wire, slot(i, f));
+                match f.plain {
+                    true => quote!(#rust: #slot.ok_or_else(|| E::missing_field(#wire))?,),
+                    false => quote!(#rust: #slot,),
+                }
+            });
+            (
+                quote!((#(#types,)*)),
+                quote! {
+                    fn build<E: serde::de::Error>(slots: Self::Slots, extra: serde_json::Map<String, serde_json::Value>) -> Result<Self, E> {
+                        Ok(Self { #(#inits)* extra })
+                    }
+                },
+            )
+        }
+    };
     quote! {
         impl crate::model::Fields for #name {
             const NAME: &'static str = #name_str;
+            type Slots = #slots_ty;
 
             #read
 
-            fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-                self.extra = extra;
-            }
+            #build
         }
 
         impl<'de> Deserialize<'de> for #name {
@@ -931,7 +975,14 @@ fn is_set(api: &Api, model: &Model, path: &[String], want_set: bool) -> TokenStr
 }
 
 fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
-    let because = &check.because;
+    // Several assertions share the reason: named once.
+    let shared =
+        check.present.len() + check.absent.len() + check.equal.len() + check.not_equal.len() > 1;
+    let text = &check.because;
+    let because = match shared {
+        true => quote!(because),
+        false => quote!(#text),
+    };
     let mut asserts = Vec::new();
     for p in &check.present {
         let (at, ok) = (dotted(p), is_set(api, model, p, true));
@@ -957,8 +1008,12 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
         );
         asserts.push(quote!(c.check(#at, #eq, #expected, #because);));
     }
+    let name_it = shared.then(|| quote!(let because = #text;));
     if check.when.is_empty() {
-        return quote!(#(#asserts)*);
+        return match shared {
+            true => quote!({ #name_it #(#asserts)* }),
+            false => quote!(#(#asserts)*),
+        };
     }
     let conditions = check.when.iter().map(|(p, v)| match v {
         serde_json::Value::Null => is_set(api, model, p, false),
@@ -966,6 +1021,7 @@ fn check_rule(api: &Api, model: &Model, check: &CheckRule) -> TokenStream {
     });
     quote! {
         if #(#conditions)&&* {
+            #name_it
             #(#asserts)*
         }
     }

@@ -389,47 +389,60 @@ impl Object for Card {
 impl crate::model::Lenient for Card {}
 impl crate::model::Fields for Card {
     const NAME: &'static str = "Card";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "card_type" => {
-                crate::model::read_once(map, &mut self.card_type, "card_type")?
+                crate::model::read_once(map, &mut slots.card_type, "card_type")?
             }
-            "groupon" => crate::model::read_once(map, &mut self.groupon, "groupon")?,
-            "cash" => crate::model::read_once(map, &mut self.cash, "cash")?,
-            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
-            "gift" => crate::model::read_once(map, &mut self.gift, "gift")?,
+            "groupon" => crate::model::read_once(map, &mut slots.groupon, "groupon")?,
+            "cash" => crate::model::read_once(map, &mut slots.cash, "cash")?,
+            "discount" => crate::model::read_once(map, &mut slots.discount, "discount")?,
+            "gift" => crate::model::read_once(map, &mut slots.gift, "gift")?,
             "general_coupon" => {
-                crate::model::read_once(map, &mut self.general_coupon, "general_coupon")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.general_coupon,
+                    "general_coupon",
+                )?
             }
             "member_card" => {
-                crate::model::read_once(map, &mut self.member_card, "member_card")?
+                crate::model::read_once(map, &mut slots.member_card, "member_card")?
             }
             "scenic_ticket" => {
-                crate::model::read_once(map, &mut self.scenic_ticket, "scenic_ticket")?
+                crate::model::read_once(map, &mut slots.scenic_ticket, "scenic_ticket")?
             }
             "movie_ticket" => {
-                crate::model::read_once(map, &mut self.movie_ticket, "movie_ticket")?
+                crate::model::read_once(map, &mut slots.movie_ticket, "movie_ticket")?
             }
             "boarding_pass" => {
-                crate::model::read_once(map, &mut self.boarding_pass, "boarding_pass")?
+                crate::model::read_once(map, &mut slots.boarding_pass, "boarding_pass")?
             }
             "meeting_ticket" => {
-                crate::model::read_once(map, &mut self.meeting_ticket, "meeting_ticket")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.meeting_ticket,
+                    "meeting_ticket",
+                )?
             }
             "bus_ticket" => {
-                crate::model::read_once(map, &mut self.bus_ticket, "bus_ticket")?
+                crate::model::read_once(map, &mut slots.bus_ticket, "bus_ticket")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -552,28 +565,33 @@ impl Object for GrouponCard {
 impl crate::model::Lenient for GrouponCard {}
 impl crate::model::Fields for GrouponCard {
     const NAME: &'static str = "GrouponCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "deal_detail" => {
-                crate::model::read_once(map, &mut self.deal_detail, "deal_detail")?
+                crate::model::read_once(map, &mut slots.deal_detail, "deal_detail")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -718,31 +736,36 @@ impl Object for CashCard {
 impl crate::model::Lenient for CashCard {}
 impl crate::model::Fields for CashCard {
     const NAME: &'static str = "CashCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "least_cost" => {
-                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+                crate::model::read_once(map, &mut slots.least_cost, "least_cost")?
             }
             "reduce_cost" => {
-                crate::model::read_once(map, &mut self.reduce_cost, "reduce_cost")?
+                crate::model::read_once(map, &mut slots.reduce_cost, "reduce_cost")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -860,26 +883,31 @@ impl Object for DiscountCard {
 impl crate::model::Lenient for DiscountCard {}
 impl crate::model::Fields for DiscountCard {
     const NAME: &'static str = "DiscountCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
-            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            "discount" => crate::model::read_once(map, &mut slots.discount, "discount")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1002,26 +1030,31 @@ impl Object for GiftCard {
 impl crate::model::Lenient for GiftCard {}
 impl crate::model::Fields for GiftCard {
     const NAME: &'static str = "GiftCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
-            "gift" => crate::model::read_once(map, &mut self.gift, "gift")?,
+            "gift" => crate::model::read_once(map, &mut slots.gift, "gift")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1159,28 +1192,37 @@ impl Object for GeneralCouponCard {
 impl crate::model::Lenient for GeneralCouponCard {}
 impl crate::model::Fields for GeneralCouponCard {
     const NAME: &'static str = "GeneralCouponCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "default_detail" => {
-                crate::model::read_once(map, &mut self.default_detail, "default_detail")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.default_detail,
+                    "default_detail",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1718,115 +1760,124 @@ impl Object for MemberCard {
 impl crate::model::Lenient for MemberCard {}
 impl crate::model::Fields for MemberCard {
     const NAME: &'static str = "MemberCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "background_pic_url" => {
                 crate::model::read_once(
                     map,
-                    &mut self.background_pic_url,
+                    &mut slots.background_pic_url,
                     "background_pic_url",
                 )?
             }
             "prerogative" => {
-                crate::model::read_once(map, &mut self.prerogative, "prerogative")?
+                crate::model::read_once(map, &mut slots.prerogative, "prerogative")?
             }
             "auto_activate" => {
-                crate::model::read_once(map, &mut self.auto_activate, "auto_activate")?
+                crate::model::read_once(map, &mut slots.auto_activate, "auto_activate")?
             }
             "wx_activate" => {
-                crate::model::read_once(map, &mut self.wx_activate, "wx_activate")?
+                crate::model::read_once(map, &mut slots.wx_activate, "wx_activate")?
             }
             "supply_bonus" => {
-                crate::model::read_once(map, &mut self.supply_bonus, "supply_bonus")?
+                crate::model::read_once(map, &mut slots.supply_bonus, "supply_bonus")?
             }
             "bonus_url" => {
-                crate::model::read_once(map, &mut self.bonus_url, "bonus_url")?
+                crate::model::read_once(map, &mut slots.bonus_url, "bonus_url")?
             }
             "supply_balance" => {
-                crate::model::read_once(map, &mut self.supply_balance, "supply_balance")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.supply_balance,
+                    "supply_balance",
+                )?
             }
             "balance_url" => {
-                crate::model::read_once(map, &mut self.balance_url, "balance_url")?
+                crate::model::read_once(map, &mut slots.balance_url, "balance_url")?
             }
             "activate_url" => {
-                crate::model::read_once(map, &mut self.activate_url, "activate_url")?
+                crate::model::read_once(map, &mut slots.activate_url, "activate_url")?
             }
             "activate_app_brand_user_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.activate_app_brand_user_name,
+                    &mut slots.activate_app_brand_user_name,
                     "activate_app_brand_user_name",
                 )?
             }
             "activate_app_brand_pass" => {
                 crate::model::read_once(
                     map,
-                    &mut self.activate_app_brand_pass,
+                    &mut slots.activate_app_brand_pass,
                     "activate_app_brand_pass",
                 )?
             }
             "bind_old_card_url" => {
                 crate::model::read_once(
                     map,
-                    &mut self.bind_old_card_url,
+                    &mut slots.bind_old_card_url,
                     "bind_old_card_url",
                 )?
             }
             "need_push_on_view" => {
                 crate::model::read_once(
                     map,
-                    &mut self.need_push_on_view,
+                    &mut slots.need_push_on_view,
                     "need_push_on_view",
                 )?
             }
             "bonus_cleared" => {
-                crate::model::read_once(map, &mut self.bonus_cleared, "bonus_cleared")?
+                crate::model::read_once(map, &mut slots.bonus_cleared, "bonus_cleared")?
             }
             "bonus_rules" => {
-                crate::model::read_once(map, &mut self.bonus_rules, "bonus_rules")?
+                crate::model::read_once(map, &mut slots.bonus_rules, "bonus_rules")?
             }
             "bonus_rule" => {
-                crate::model::read_once(map, &mut self.bonus_rule, "bonus_rule")?
+                crate::model::read_once(map, &mut slots.bonus_rule, "bonus_rule")?
             }
             "balance_rules" => {
-                crate::model::read_once(map, &mut self.balance_rules, "balance_rules")?
+                crate::model::read_once(map, &mut slots.balance_rules, "balance_rules")?
             }
             "custom_field1" => {
-                crate::model::read_once(map, &mut self.custom_field1, "custom_field1")?
+                crate::model::read_once(map, &mut slots.custom_field1, "custom_field1")?
             }
             "custom_field2" => {
-                crate::model::read_once(map, &mut self.custom_field2, "custom_field2")?
+                crate::model::read_once(map, &mut slots.custom_field2, "custom_field2")?
             }
             "custom_field3" => {
-                crate::model::read_once(map, &mut self.custom_field3, "custom_field3")?
+                crate::model::read_once(map, &mut slots.custom_field3, "custom_field3")?
             }
             "custom_cell1" => {
-                crate::model::read_once(map, &mut self.custom_cell1, "custom_cell1")?
+                crate::model::read_once(map, &mut slots.custom_cell1, "custom_cell1")?
             }
             "custom_cell2" => {
-                crate::model::read_once(map, &mut self.custom_cell2, "custom_cell2")?
+                crate::model::read_once(map, &mut slots.custom_cell2, "custom_cell2")?
             }
             "custom_cell3" => {
-                crate::model::read_once(map, &mut self.custom_cell3, "custom_cell3")?
+                crate::model::read_once(map, &mut slots.custom_cell3, "custom_cell3")?
             }
-            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            "discount" => crate::model::read_once(map, &mut slots.discount, "discount")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -1977,31 +2028,36 @@ impl Object for ScenicTicketCard {
 impl crate::model::Lenient for ScenicTicketCard {}
 impl crate::model::Fields for ScenicTicketCard {
     const NAME: &'static str = "ScenicTicketCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "ticket_class" => {
-                crate::model::read_once(map, &mut self.ticket_class, "ticket_class")?
+                crate::model::read_once(map, &mut slots.ticket_class, "ticket_class")?
             }
             "guide_url" => {
-                crate::model::read_once(map, &mut self.guide_url, "guide_url")?
+                crate::model::read_once(map, &mut slots.guide_url, "guide_url")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2126,26 +2182,31 @@ impl Object for MovieTicketCard {
 impl crate::model::Lenient for MovieTicketCard {}
 impl crate::model::Fields for MovieTicketCard {
     const NAME: &'static str = "MovieTicketCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
-            "detail" => crate::model::read_once(map, &mut self.detail, "detail")?,
+            "detail" => crate::model::read_once(map, &mut slots.detail, "detail")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2460,44 +2521,53 @@ impl Object for BoardingPassCard {
 impl crate::model::Lenient for BoardingPassCard {}
 impl crate::model::Fields for BoardingPassCard {
     const NAME: &'static str = "BoardingPassCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
-            "from" => crate::model::read_once(map, &mut self.from, "from")?,
-            "to" => crate::model::read_once(map, &mut self.to, "to")?,
-            "flight" => crate::model::read_once(map, &mut self.flight, "flight")?,
+            "from" => crate::model::read_once(map, &mut slots.from, "from")?,
+            "to" => crate::model::read_once(map, &mut slots.to, "to")?,
+            "flight" => crate::model::read_once(map, &mut slots.flight, "flight")?,
             "departure_time" => {
-                crate::model::read_once(map, &mut self.departure_time, "departure_time")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.departure_time,
+                    "departure_time",
+                )?
             }
             "landing_time" => {
-                crate::model::read_once(map, &mut self.landing_time, "landing_time")?
+                crate::model::read_once(map, &mut slots.landing_time, "landing_time")?
             }
             "check_in_url" => {
-                crate::model::read_once(map, &mut self.check_in_url, "check_in_url")?
+                crate::model::read_once(map, &mut slots.check_in_url, "check_in_url")?
             }
-            "gate" => crate::model::read_once(map, &mut self.gate, "gate")?,
+            "gate" => crate::model::read_once(map, &mut slots.gate, "gate")?,
             "boarding_time" => {
-                crate::model::read_once(map, &mut self.boarding_time, "boarding_time")?
+                crate::model::read_once(map, &mut slots.boarding_time, "boarding_time")?
             }
             "air_model" => {
-                crate::model::read_once(map, &mut self.air_model, "air_model")?
+                crate::model::read_once(map, &mut slots.air_model, "air_model")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2648,29 +2718,38 @@ impl Object for MeetingTicketCard {
 impl crate::model::Lenient for MeetingTicketCard {}
 impl crate::model::Fields for MeetingTicketCard {
     const NAME: &'static str = "MeetingTicketCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             "meeting_detail" => {
-                crate::model::read_once(map, &mut self.meeting_detail, "meeting_detail")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.meeting_detail,
+                    "meeting_detail",
+                )?
             }
-            "map_url" => crate::model::read_once(map, &mut self.map_url, "map_url")?,
+            "map_url" => crate::model::read_once(map, &mut slots.map_url, "map_url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -2774,25 +2853,30 @@ impl Object for BusTicketCard {
 impl crate::model::Lenient for BusTicketCard {}
 impl crate::model::Fields for BusTicketCard {
     const NAME: &'static str = "BusTicketCard";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "advanced_info" => {
-                crate::model::read_once(map, &mut self.advanced_info, "advanced_info")?
+                crate::model::read_once(map, &mut slots.advanced_info, "advanced_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -3587,11 +3671,12 @@ impl Validate for BaseInfo {
             .as_ref()
             .is_some_and(|v| v.as_str() == "GET_CUSTOM_CODE_MODE_DEPOSIT")
         {
+            let because = "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock";
             c.check(
                 "use_custom_code",
                 self.use_custom_code.as_ref().is_some_and(|v| *v),
                 "must be `true`",
-                "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock",
+                because,
             );
             c.check(
                 "sku.quantity",
@@ -3601,7 +3686,7 @@ impl Validate for BaseInfo {
                     .and_then(|v| v.quantity.as_ref())
                     .is_some_and(|v| *v == 0),
                 "must be `0`",
-                "deposit mode is a custom-code mode that starts without stock: import the codes, then raise the stock",
+                because,
             );
         }
         if self.get_custom_code_mode.is_none() {
@@ -3658,204 +3743,213 @@ impl Object for BaseInfo {
 impl crate::model::Lenient for BaseInfo {}
 impl crate::model::Fields for BaseInfo {
     const NAME: &'static str = "BaseInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "id" => crate::model::read_once(map, &mut self.id, "id")?,
-            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
+            "id" => crate::model::read_once(map, &mut slots.id, "id")?,
+            "logo_url" => crate::model::read_once(map, &mut slots.logo_url, "logo_url")?,
             "code_type" => {
-                crate::model::read_once(map, &mut self.code_type, "code_type")?
+                crate::model::read_once(map, &mut slots.code_type, "code_type")?
             }
             "brand_name" => {
-                crate::model::read_once(map, &mut self.brand_name, "brand_name")?
+                crate::model::read_once(map, &mut slots.brand_name, "brand_name")?
             }
-            "title" => crate::model::read_once(map, &mut self.title, "title")?,
+            "title" => crate::model::read_once(map, &mut slots.title, "title")?,
             "sub_title" => {
-                crate::model::read_once(map, &mut self.sub_title, "sub_title")?
+                crate::model::read_once(map, &mut slots.sub_title, "sub_title")?
             }
-            "color" => crate::model::read_once(map, &mut self.color, "color")?,
-            "notice" => crate::model::read_once(map, &mut self.notice, "notice")?,
+            "color" => crate::model::read_once(map, &mut slots.color, "color")?,
+            "notice" => crate::model::read_once(map, &mut slots.notice, "notice")?,
             "description" => {
-                crate::model::read_once(map, &mut self.description, "description")?
+                crate::model::read_once(map, &mut slots.description, "description")?
             }
             "service_phone" => {
-                crate::model::read_once(map, &mut self.service_phone, "service_phone")?
+                crate::model::read_once(map, &mut slots.service_phone, "service_phone")?
             }
             "date_info" => {
-                crate::model::read_once(map, &mut self.date_info, "date_info")?
+                crate::model::read_once(map, &mut slots.date_info, "date_info")?
             }
-            "sku" => crate::model::read_once(map, &mut self.sku, "sku")?,
+            "sku" => crate::model::read_once(map, &mut slots.sku, "sku")?,
             "location_id_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.location_id_list,
+                    &mut slots.location_id_list,
                     "location_id_list",
                 )?
             }
             "use_all_locations" => {
                 crate::model::read_once(
                     map,
-                    &mut self.use_all_locations,
+                    &mut slots.use_all_locations,
                     "use_all_locations",
                 )?
             }
             "use_custom_code" => {
                 crate::model::read_once(
                     map,
-                    &mut self.use_custom_code,
+                    &mut slots.use_custom_code,
                     "use_custom_code",
                 )?
             }
             "get_custom_code_mode" => {
                 crate::model::read_once(
                     map,
-                    &mut self.get_custom_code_mode,
+                    &mut slots.get_custom_code_mode,
                     "get_custom_code_mode",
                 )?
             }
             "bind_openid" => {
-                crate::model::read_once(map, &mut self.bind_openid, "bind_openid")?
+                crate::model::read_once(map, &mut slots.bind_openid, "bind_openid")?
             }
             "can_share" => {
-                crate::model::read_once(map, &mut self.can_share, "can_share")?
+                crate::model::read_once(map, &mut slots.can_share, "can_share")?
             }
             "can_give_friend" => {
                 crate::model::read_once(
                     map,
-                    &mut self.can_give_friend,
+                    &mut slots.can_give_friend,
                     "can_give_friend",
                 )?
             }
             "get_limit" => {
-                crate::model::read_once(map, &mut self.get_limit, "get_limit")?
+                crate::model::read_once(map, &mut slots.get_limit, "get_limit")?
             }
             "use_limit" => {
-                crate::model::read_once(map, &mut self.use_limit, "use_limit")?
+                crate::model::read_once(map, &mut slots.use_limit, "use_limit")?
             }
             "center_title" => {
-                crate::model::read_once(map, &mut self.center_title, "center_title")?
+                crate::model::read_once(map, &mut slots.center_title, "center_title")?
             }
             "center_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.center_sub_title,
+                    &mut slots.center_sub_title,
                     "center_sub_title",
                 )?
             }
             "center_url" => {
-                crate::model::read_once(map, &mut self.center_url, "center_url")?
+                crate::model::read_once(map, &mut slots.center_url, "center_url")?
             }
             "center_app_brand_user_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.center_app_brand_user_name,
+                    &mut slots.center_app_brand_user_name,
                     "center_app_brand_user_name",
                 )?
             }
             "center_app_brand_pass" => {
                 crate::model::read_once(
                     map,
-                    &mut self.center_app_brand_pass,
+                    &mut slots.center_app_brand_pass,
                     "center_app_brand_pass",
                 )?
             }
             "custom_url_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_url_name,
+                    &mut slots.custom_url_name,
                     "custom_url_name",
                 )?
             }
             "custom_url" => {
-                crate::model::read_once(map, &mut self.custom_url, "custom_url")?
+                crate::model::read_once(map, &mut slots.custom_url, "custom_url")?
             }
             "custom_url_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_url_sub_title,
+                    &mut slots.custom_url_sub_title,
                     "custom_url_sub_title",
                 )?
             }
             "custom_app_brand_user_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_app_brand_user_name,
+                    &mut slots.custom_app_brand_user_name,
                     "custom_app_brand_user_name",
                 )?
             }
             "custom_app_brand_pass" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_app_brand_pass,
+                    &mut slots.custom_app_brand_pass,
                     "custom_app_brand_pass",
                 )?
             }
             "promotion_url_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_url_name,
+                    &mut slots.promotion_url_name,
                     "promotion_url_name",
                 )?
             }
             "promotion_url" => {
-                crate::model::read_once(map, &mut self.promotion_url, "promotion_url")?
+                crate::model::read_once(map, &mut slots.promotion_url, "promotion_url")?
             }
             "promotion_url_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_url_sub_title,
+                    &mut slots.promotion_url_sub_title,
                     "promotion_url_sub_title",
                 )?
             }
             "promotion_app_brand_user_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_app_brand_user_name,
+                    &mut slots.promotion_app_brand_user_name,
                     "promotion_app_brand_user_name",
                 )?
             }
             "promotion_app_brand_pass" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_app_brand_pass,
+                    &mut slots.promotion_app_brand_pass,
                     "promotion_app_brand_pass",
                 )?
             }
-            "source" => crate::model::read_once(map, &mut self.source, "source")?,
+            "source" => crate::model::read_once(map, &mut slots.source, "source")?,
             "need_push_on_view" => {
                 crate::model::read_once(
                     map,
-                    &mut self.need_push_on_view,
+                    &mut slots.need_push_on_view,
                     "need_push_on_view",
                 )?
             }
             "sub_merchant_info" => {
                 crate::model::read_once(
                     map,
-                    &mut self.sub_merchant_info,
+                    &mut slots.sub_merchant_info,
                     "sub_merchant_info",
                 )?
             }
-            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "status" => crate::model::read_once(map, &mut slots.status, "status")?,
             "create_time" => {
-                crate::model::read_once(map, &mut self.create_time, "create_time")?
+                crate::model::read_once(map, &mut slots.create_time, "create_time")?
             }
             "update_time" => {
-                crate::model::read_once(map, &mut self.update_time, "update_time")?
+                crate::model::read_once(map, &mut slots.update_time, "update_time")?
             }
             "area_code_list" => {
-                crate::model::read_once(map, &mut self.area_code_list, "area_code_list")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.area_code_list,
+                    "area_code_list",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -3917,22 +4011,27 @@ impl Object for BaseInfoSubMerchantInfo {
 impl crate::model::Lenient for BaseInfoSubMerchantInfo {}
 impl crate::model::Fields for BaseInfoSubMerchantInfo {
     const NAME: &'static str = "BaseInfoSubMerchantInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "merchant_id" => {
-                crate::model::read_once(map, &mut self.merchant_id, "merchant_id")?
+                crate::model::read_once(map, &mut slots.merchant_id, "merchant_id")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4065,50 +4164,42 @@ impl Validate for DateInfo {
             ],
         );
         if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TERM") {
-            c.check(
-                "fixed_term",
-                self.fixed_term.is_some(),
-                "must be set",
-                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
-            );
+            let because = "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)";
+            c.check("fixed_term", self.fixed_term.is_some(), "must be set", because);
             c.check(
                 "fixed_begin_term",
                 self.fixed_begin_term.is_some(),
                 "must be set",
-                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
+                because,
             );
             c.check(
                 "begin_timestamp",
                 self.begin_timestamp.is_none(),
                 "must not be set",
-                "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)",
+                because,
             );
         }
         if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TIME_RANGE")
         {
+            let because = "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)";
             c.check(
                 "begin_timestamp",
                 self.begin_timestamp.is_some(),
                 "must be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
+                because,
             );
             c.check(
                 "end_timestamp",
                 self.end_timestamp.is_some(),
                 "must be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
+                because,
             );
-            c.check(
-                "fixed_term",
-                self.fixed_term.is_none(),
-                "must not be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
-            );
+            c.check("fixed_term", self.fixed_term.is_none(), "must not be set", because);
             c.check(
                 "fixed_begin_term",
                 self.fixed_begin_term.is_none(),
                 "must not be set",
-                "a fixed time range is given by begin_timestamp and end_timestamp (fixed_term, fixed_begin_term are type为DATE_TYPE_FIX_TERM时专用)",
+                because,
             );
         }
         c.order(
@@ -4139,30 +4230,31 @@ impl Object for DateInfo {
 impl crate::model::Lenient for DateInfo {}
 impl crate::model::Fields for DateInfo {
     const NAME: &'static str = "DateInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "type" => crate::model::read_once(map, &mut slots.r#type, "type")?,
             "begin_timestamp" => {
                 crate::model::read_once(
                     map,
-                    &mut self.begin_timestamp,
+                    &mut slots.begin_timestamp,
                     "begin_timestamp",
                 )?
             }
             "end_timestamp" => {
-                crate::model::read_once(map, &mut self.end_timestamp, "end_timestamp")?
+                crate::model::read_once(map, &mut slots.end_timestamp, "end_timestamp")?
             }
             "fixed_term" => {
-                crate::model::read_once(map, &mut self.fixed_term, "fixed_term")?
+                crate::model::read_once(map, &mut slots.fixed_term, "fixed_term")?
             }
             "fixed_begin_term" => {
                 crate::model::read_once(
                     map,
-                    &mut self.fixed_begin_term,
+                    &mut slots.fixed_begin_term,
                     "fixed_begin_term",
                 )?
             }
@@ -4171,8 +4263,12 @@ impl crate::model::Fields for DateInfo {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4263,23 +4359,32 @@ impl Object for Sku {
 impl crate::model::Lenient for Sku {}
 impl crate::model::Fields for Sku {
     const NAME: &'static str = "Sku";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "quantity" => crate::model::read_once(map, &mut self.quantity, "quantity")?,
+            "quantity" => crate::model::read_once(map, &mut slots.quantity, "quantity")?,
             "total_quantity" => {
-                crate::model::read_once(map, &mut self.total_quantity, "total_quantity")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.total_quantity,
+                    "total_quantity",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4476,50 +4581,57 @@ impl Object for AdvancedInfo {
 impl crate::model::Lenient for AdvancedInfo {}
 impl crate::model::Fields for AdvancedInfo {
     const NAME: &'static str = "AdvancedInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "use_condition" => {
-                crate::model::read_once(map, &mut self.use_condition, "use_condition")?
+                crate::model::read_once(map, &mut slots.use_condition, "use_condition")?
             }
-            "abstract" => crate::model::read_once(map, &mut self.r#abstract, "abstract")?,
+            "abstract" => {
+                crate::model::read_once(map, &mut slots.r#abstract, "abstract")?
+            }
             "text_image_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.text_image_list,
+                    &mut slots.text_image_list,
                     "text_image_list",
                 )?
             }
             "time_limit" => {
-                crate::model::read_once(map, &mut self.time_limit, "time_limit")?
+                crate::model::read_once(map, &mut slots.time_limit, "time_limit")?
             }
             "business_service" => {
                 crate::model::read_once(
                     map,
-                    &mut self.business_service,
+                    &mut slots.business_service,
                     "business_service",
                 )?
             }
             "consume_share_card_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.consume_share_card_list,
+                    &mut slots.consume_share_card_list,
                     "consume_share_card_list",
                 )?
             }
             "share_friends" => {
-                crate::model::read_once(map, &mut self.share_friends, "share_friends")?
+                crate::model::read_once(map, &mut slots.share_friends, "share_friends")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4657,8 +4769,9 @@ impl Object for UseCondition {
 impl crate::model::Lenient for UseCondition {}
 impl crate::model::Fields for UseCondition {
     const NAME: &'static str = "UseCondition";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -4666,27 +4779,31 @@ impl crate::model::Fields for UseCondition {
             "accept_category" => {
                 crate::model::read_once(
                     map,
-                    &mut self.accept_category,
+                    &mut slots.accept_category,
                     "accept_category",
                 )?
             }
             "reject_category" => {
                 crate::model::read_once(
                     map,
-                    &mut self.reject_category,
+                    &mut slots.reject_category,
                     "reject_category",
                 )?
             }
             "least_cost" => {
-                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+                crate::model::read_once(map, &mut slots.least_cost, "least_cost")?
             }
             "object_use_for" => {
-                crate::model::read_once(map, &mut self.object_use_for, "object_use_for")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.object_use_for,
+                    "object_use_for",
+                )?
             }
             "can_use_with_other_discount" => {
                 crate::model::read_once(
                     map,
-                    &mut self.can_use_with_other_discount,
+                    &mut slots.can_use_with_other_discount,
                     "can_use_with_other_discount",
                 )?
             }
@@ -4695,8 +4812,12 @@ impl crate::model::Fields for UseCondition {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4781,23 +4902,30 @@ impl Object for Abstract {
 impl crate::model::Lenient for Abstract {}
 impl crate::model::Fields for Abstract {
     const NAME: &'static str = "Abstract";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "abstract" => crate::model::read_once(map, &mut self.r#abstract, "abstract")?,
+            "abstract" => {
+                crate::model::read_once(map, &mut slots.r#abstract, "abstract")?
+            }
             "icon_url_list" => {
-                crate::model::read_once(map, &mut self.icon_url_list, "icon_url_list")?
+                crate::model::read_once(map, &mut slots.icon_url_list, "icon_url_list")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -4881,23 +5009,28 @@ impl Object for TextImage {
 impl crate::model::Lenient for TextImage {}
 impl crate::model::Fields for TextImage {
     const NAME: &'static str = "TextImage";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "image_url" => {
-                crate::model::read_once(map, &mut self.image_url, "image_url")?
+                crate::model::read_once(map, &mut slots.image_url, "image_url")?
             }
-            "text" => crate::model::read_once(map, &mut self.text, "text")?,
+            "text" => crate::model::read_once(map, &mut slots.text, "text")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -5007,30 +5140,35 @@ impl Object for TimeLimit {
 impl crate::model::Lenient for TimeLimit {}
 impl crate::model::Fields for TimeLimit {
     const NAME: &'static str = "TimeLimit";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "type" => crate::model::read_once(map, &mut slots.r#type, "type")?,
             "begin_hour" => {
-                crate::model::read_once(map, &mut self.begin_hour, "begin_hour")?
+                crate::model::read_once(map, &mut slots.begin_hour, "begin_hour")?
             }
             "begin_minute" => {
-                crate::model::read_once(map, &mut self.begin_minute, "begin_minute")?
+                crate::model::read_once(map, &mut slots.begin_minute, "begin_minute")?
             }
-            "end_hour" => crate::model::read_once(map, &mut self.end_hour, "end_hour")?,
+            "end_hour" => crate::model::read_once(map, &mut slots.end_hour, "end_hour")?,
             "end_minute" => {
-                crate::model::read_once(map, &mut self.end_minute, "end_minute")?
+                crate::model::read_once(map, &mut slots.end_minute, "end_minute")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -5174,8 +5312,9 @@ impl Object for BonusRule {
 impl crate::model::Lenient for BonusRule {}
 impl crate::model::Fields for BonusRule {
     const NAME: &'static str = "BonusRule";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -5183,48 +5322,52 @@ impl crate::model::Fields for BonusRule {
             "cost_money_unit" => {
                 crate::model::read_once(
                     map,
-                    &mut self.cost_money_unit,
+                    &mut slots.cost_money_unit,
                     "cost_money_unit",
                 )?
             }
             "increase_bonus" => {
-                crate::model::read_once(map, &mut self.increase_bonus, "increase_bonus")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.increase_bonus,
+                    "increase_bonus",
+                )?
             }
             "max_increase_bonus" => {
                 crate::model::read_once(
                     map,
-                    &mut self.max_increase_bonus,
+                    &mut slots.max_increase_bonus,
                     "max_increase_bonus",
                 )?
             }
             "init_increase_bonus" => {
                 crate::model::read_once(
                     map,
-                    &mut self.init_increase_bonus,
+                    &mut slots.init_increase_bonus,
                     "init_increase_bonus",
                 )?
             }
             "cost_bonus_unit" => {
                 crate::model::read_once(
                     map,
-                    &mut self.cost_bonus_unit,
+                    &mut slots.cost_bonus_unit,
                     "cost_bonus_unit",
                 )?
             }
             "reduce_money" => {
-                crate::model::read_once(map, &mut self.reduce_money, "reduce_money")?
+                crate::model::read_once(map, &mut slots.reduce_money, "reduce_money")?
             }
             "least_money_to_use_bonus" => {
                 crate::model::read_once(
                     map,
-                    &mut self.least_money_to_use_bonus,
+                    &mut slots.least_money_to_use_bonus,
                     "least_money_to_use_bonus",
                 )?
             }
             "max_reduce_bonus" => {
                 crate::model::read_once(
                     map,
-                    &mut self.max_reduce_bonus,
+                    &mut slots.max_reduce_bonus,
                     "max_reduce_bonus",
                 )?
             }
@@ -5233,8 +5376,12 @@ impl crate::model::Fields for BonusRule {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -5339,24 +5486,29 @@ impl Object for CustomField {
 impl crate::model::Lenient for CustomField {}
 impl crate::model::Fields for CustomField {
     const NAME: &'static str = "CustomField";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "name_type" => {
-                crate::model::read_once(map, &mut self.name_type, "name_type")?
+                crate::model::read_once(map, &mut slots.name_type, "name_type")?
             }
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -5478,22 +5630,27 @@ impl Object for CustomCell {
 impl crate::model::Lenient for CustomCell {}
 impl crate::model::Fields for CustomCell {
     const NAME: &'static str = "CustomCell";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "tips" => crate::model::read_once(map, &mut self.tips, "tips")?,
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "tips" => crate::model::read_once(map, &mut slots.tips, "tips")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -5907,108 +6064,113 @@ impl Object for BaseInfoUpdate {
 impl crate::model::Lenient for BaseInfoUpdate {}
 impl crate::model::Fields for BaseInfoUpdate {
     const NAME: &'static str = "BaseInfoUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
-            "notice" => crate::model::read_once(map, &mut self.notice, "notice")?,
+            "logo_url" => crate::model::read_once(map, &mut slots.logo_url, "logo_url")?,
+            "notice" => crate::model::read_once(map, &mut slots.notice, "notice")?,
             "description" => {
-                crate::model::read_once(map, &mut self.description, "description")?
+                crate::model::read_once(map, &mut slots.description, "description")?
             }
             "service_phone" => {
-                crate::model::read_once(map, &mut self.service_phone, "service_phone")?
+                crate::model::read_once(map, &mut slots.service_phone, "service_phone")?
             }
-            "color" => crate::model::read_once(map, &mut self.color, "color")?,
+            "color" => crate::model::read_once(map, &mut slots.color, "color")?,
             "location_id_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.location_id_list,
+                    &mut slots.location_id_list,
                     "location_id_list",
                 )?
             }
             "use_all_locations" => {
                 crate::model::read_once(
                     map,
-                    &mut self.use_all_locations,
+                    &mut slots.use_all_locations,
                     "use_all_locations",
                 )?
             }
             "center_title" => {
-                crate::model::read_once(map, &mut self.center_title, "center_title")?
+                crate::model::read_once(map, &mut slots.center_title, "center_title")?
             }
             "center_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.center_sub_title,
+                    &mut slots.center_sub_title,
                     "center_sub_title",
                 )?
             }
             "center_url" => {
-                crate::model::read_once(map, &mut self.center_url, "center_url")?
+                crate::model::read_once(map, &mut slots.center_url, "center_url")?
             }
             "custom_url_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_url_name,
+                    &mut slots.custom_url_name,
                     "custom_url_name",
                 )?
             }
             "custom_url" => {
-                crate::model::read_once(map, &mut self.custom_url, "custom_url")?
+                crate::model::read_once(map, &mut slots.custom_url, "custom_url")?
             }
             "custom_url_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_url_sub_title,
+                    &mut slots.custom_url_sub_title,
                     "custom_url_sub_title",
                 )?
             }
             "promotion_url_name" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_url_name,
+                    &mut slots.promotion_url_name,
                     "promotion_url_name",
                 )?
             }
             "promotion_url" => {
-                crate::model::read_once(map, &mut self.promotion_url, "promotion_url")?
+                crate::model::read_once(map, &mut slots.promotion_url, "promotion_url")?
             }
             "promotion_url_sub_title" => {
                 crate::model::read_once(
                     map,
-                    &mut self.promotion_url_sub_title,
+                    &mut slots.promotion_url_sub_title,
                     "promotion_url_sub_title",
                 )?
             }
             "code_type" => {
-                crate::model::read_once(map, &mut self.code_type, "code_type")?
+                crate::model::read_once(map, &mut slots.code_type, "code_type")?
             }
             "get_limit" => {
-                crate::model::read_once(map, &mut self.get_limit, "get_limit")?
+                crate::model::read_once(map, &mut slots.get_limit, "get_limit")?
             }
             "can_share" => {
-                crate::model::read_once(map, &mut self.can_share, "can_share")?
+                crate::model::read_once(map, &mut slots.can_share, "can_share")?
             }
             "can_give_friend" => {
                 crate::model::read_once(
                     map,
-                    &mut self.can_give_friend,
+                    &mut slots.can_give_friend,
                     "can_give_friend",
                 )?
             }
             "date_info" => {
-                crate::model::read_once(map, &mut self.date_info, "date_info")?
+                crate::model::read_once(map, &mut slots.date_info, "date_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6121,30 +6283,35 @@ impl Object for DateInfoUpdate {
 impl crate::model::Lenient for DateInfoUpdate {}
 impl crate::model::Fields for DateInfoUpdate {
     const NAME: &'static str = "DateInfoUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "type" => crate::model::read_once(map, &mut slots.r#type, "type")?,
             "begin_timestamp" => {
                 crate::model::read_once(
                     map,
-                    &mut self.begin_timestamp,
+                    &mut slots.begin_timestamp,
                     "begin_timestamp",
                 )?
             }
             "end_timestamp" => {
-                crate::model::read_once(map, &mut self.end_timestamp, "end_timestamp")?
+                crate::model::read_once(map, &mut slots.end_timestamp, "end_timestamp")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6211,22 +6378,27 @@ impl Object for GrouponUpdate {
 impl crate::model::Lenient for GrouponUpdate {}
 impl crate::model::Fields for GrouponUpdate {
     const NAME: &'static str = "GrouponUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6293,22 +6465,27 @@ impl Object for CashUpdate {
 impl crate::model::Lenient for CashUpdate {}
 impl crate::model::Fields for CashUpdate {
     const NAME: &'static str = "CashUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6375,22 +6552,27 @@ impl Object for DiscountUpdate {
 impl crate::model::Lenient for DiscountUpdate {}
 impl crate::model::Fields for DiscountUpdate {
     const NAME: &'static str = "DiscountUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6457,22 +6639,27 @@ impl Object for GiftUpdate {
 impl crate::model::Lenient for GiftUpdate {}
 impl crate::model::Fields for GiftUpdate {
     const NAME: &'static str = "GiftUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6539,22 +6726,27 @@ impl Object for GeneralCouponUpdate {
 impl crate::model::Lenient for GeneralCouponUpdate {}
 impl crate::model::Fields for GeneralCouponUpdate {
     const NAME: &'static str = "GeneralCouponUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -6892,72 +7084,81 @@ impl Object for MemberCardUpdate {
 impl crate::model::Lenient for MemberCardUpdate {}
 impl crate::model::Fields for MemberCardUpdate {
     const NAME: &'static str = "MemberCardUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "background_pic_url" => {
                 crate::model::read_once(
                     map,
-                    &mut self.background_pic_url,
+                    &mut slots.background_pic_url,
                     "background_pic_url",
                 )?
             }
             "bonus_cleared" => {
-                crate::model::read_once(map, &mut self.bonus_cleared, "bonus_cleared")?
+                crate::model::read_once(map, &mut slots.bonus_cleared, "bonus_cleared")?
             }
             "bonus_rules" => {
-                crate::model::read_once(map, &mut self.bonus_rules, "bonus_rules")?
+                crate::model::read_once(map, &mut slots.bonus_rules, "bonus_rules")?
             }
             "balance_rules" => {
-                crate::model::read_once(map, &mut self.balance_rules, "balance_rules")?
+                crate::model::read_once(map, &mut slots.balance_rules, "balance_rules")?
             }
             "prerogative" => {
-                crate::model::read_once(map, &mut self.prerogative, "prerogative")?
+                crate::model::read_once(map, &mut slots.prerogative, "prerogative")?
             }
             "supply_bonus" => {
-                crate::model::read_once(map, &mut self.supply_bonus, "supply_bonus")?
+                crate::model::read_once(map, &mut slots.supply_bonus, "supply_bonus")?
             }
             "supply_balance" => {
-                crate::model::read_once(map, &mut self.supply_balance, "supply_balance")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.supply_balance,
+                    "supply_balance",
+                )?
             }
             "auto_activate" => {
-                crate::model::read_once(map, &mut self.auto_activate, "auto_activate")?
+                crate::model::read_once(map, &mut slots.auto_activate, "auto_activate")?
             }
             "wx_activate" => {
-                crate::model::read_once(map, &mut self.wx_activate, "wx_activate")?
+                crate::model::read_once(map, &mut slots.wx_activate, "wx_activate")?
             }
             "activate_url" => {
-                crate::model::read_once(map, &mut self.activate_url, "activate_url")?
+                crate::model::read_once(map, &mut slots.activate_url, "activate_url")?
             }
             "custom_field1" => {
-                crate::model::read_once(map, &mut self.custom_field1, "custom_field1")?
+                crate::model::read_once(map, &mut slots.custom_field1, "custom_field1")?
             }
             "custom_field2" => {
-                crate::model::read_once(map, &mut self.custom_field2, "custom_field2")?
+                crate::model::read_once(map, &mut slots.custom_field2, "custom_field2")?
             }
             "custom_field3" => {
-                crate::model::read_once(map, &mut self.custom_field3, "custom_field3")?
+                crate::model::read_once(map, &mut slots.custom_field3, "custom_field3")?
             }
             "custom_cell1" => {
-                crate::model::read_once(map, &mut self.custom_cell1, "custom_cell1")?
+                crate::model::read_once(map, &mut slots.custom_cell1, "custom_cell1")?
             }
             "bonus_rule" => {
-                crate::model::read_once(map, &mut self.bonus_rule, "bonus_rule")?
+                crate::model::read_once(map, &mut slots.bonus_rule, "bonus_rule")?
             }
-            "discount" => crate::model::read_once(map, &mut self.discount, "discount")?,
+            "discount" => crate::model::read_once(map, &mut slots.discount, "discount")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -7040,25 +7241,30 @@ impl Object for ScenicTicketUpdate {
 impl crate::model::Lenient for ScenicTicketUpdate {}
 impl crate::model::Fields for ScenicTicketUpdate {
     const NAME: &'static str = "ScenicTicketUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "guide_url" => {
-                crate::model::read_once(map, &mut self.guide_url, "guide_url")?
+                crate::model::read_once(map, &mut slots.guide_url, "guide_url")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -7141,23 +7347,28 @@ impl Object for MovieTicketUpdate {
 impl crate::model::Lenient for MovieTicketUpdate {}
 impl crate::model::Fields for MovieTicketUpdate {
     const NAME: &'static str = "MovieTicketUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
-            "detail" => crate::model::read_once(map, &mut self.detail, "detail")?,
+            "detail" => crate::model::read_once(map, &mut slots.detail, "detail")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -7291,32 +7502,41 @@ impl Object for BoardingPassUpdate {
 impl crate::model::Lenient for BoardingPassUpdate {}
 impl crate::model::Fields for BoardingPassUpdate {
     const NAME: &'static str = "BoardingPassUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "departure_time" => {
-                crate::model::read_once(map, &mut self.departure_time, "departure_time")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.departure_time,
+                    "departure_time",
+                )?
             }
             "landing_time" => {
-                crate::model::read_once(map, &mut self.landing_time, "landing_time")?
+                crate::model::read_once(map, &mut slots.landing_time, "landing_time")?
             }
-            "gate" => crate::model::read_once(map, &mut self.gate, "gate")?,
+            "gate" => crate::model::read_once(map, &mut slots.gate, "gate")?,
             "boarding_time" => {
-                crate::model::read_once(map, &mut self.boarding_time, "boarding_time")?
+                crate::model::read_once(map, &mut slots.boarding_time, "boarding_time")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -7399,23 +7619,28 @@ impl Object for MeetingTicketUpdate {
 impl crate::model::Lenient for MeetingTicketUpdate {}
 impl crate::model::Fields for MeetingTicketUpdate {
     const NAME: &'static str = "MeetingTicketUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
-            "map_url" => crate::model::read_once(map, &mut self.map_url, "map_url")?,
+            "map_url" => crate::model::read_once(map, &mut slots.map_url, "map_url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -7482,22 +7707,27 @@ impl Object for BusTicketUpdate {
 impl crate::model::Lenient for BusTicketUpdate {}
 impl crate::model::Fields for BusTicketUpdate {
     const NAME: &'static str = "BusTicketUpdate";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

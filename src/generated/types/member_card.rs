@@ -147,33 +147,34 @@ impl Object for ActivateUserForm {
 impl crate::model::Lenient for ActivateUserForm {}
 impl crate::model::Fields for ActivateUserForm {
     const NAME: &'static str = "ActivateUserForm";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "can_modify" => {
-                crate::model::read_once(map, &mut self.can_modify, "can_modify")?
+                crate::model::read_once(map, &mut slots.can_modify, "can_modify")?
             }
             "common_field_id_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.common_field_id_list,
+                    &mut slots.common_field_id_list,
                     "common_field_id_list",
                 )?
             }
             "custom_field_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_field_list,
+                    &mut slots.custom_field_list,
                     "custom_field_list",
                 )?
             }
             "rich_field_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.rich_field_list,
+                    &mut slots.rich_field_list,
                     "rich_field_list",
                 )?
             }
@@ -182,8 +183,12 @@ impl crate::model::Fields for ActivateUserForm {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -295,22 +300,27 @@ impl Object for FormRichField {
 impl crate::model::Lenient for FormRichField {}
 impl crate::model::Fields for FormRichField {
     const NAME: &'static str = "FormRichField";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "values" => crate::model::read_once(map, &mut self.values, "values")?,
+            "type" => crate::model::read_once(map, &mut slots.r#type, "type")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "values" => crate::model::read_once(map, &mut slots.values, "values")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -398,21 +408,26 @@ impl Object for FormLink {
 impl crate::model::Lenient for FormLink {}
 impl crate::model::Fields for FormLink {
     const NAME: &'static str = "FormLink";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "url" => crate::model::read_once(map, &mut self.url, "url")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -516,8 +531,9 @@ impl Object for MemberFormInfo {
 impl crate::model::Lenient for MemberFormInfo {}
 impl crate::model::Fields for MemberFormInfo {
     const NAME: &'static str = "MemberFormInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
@@ -525,14 +541,14 @@ impl crate::model::Fields for MemberFormInfo {
             "common_field_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.common_field_list,
+                    &mut slots.common_field_list,
                     "common_field_list",
                 )?
             }
             "custom_field_list" => {
                 crate::model::read_once(
                     map,
-                    &mut self.custom_field_list,
+                    &mut slots.custom_field_list,
                     "custom_field_list",
                 )?
             }
@@ -541,8 +557,12 @@ impl crate::model::Fields for MemberFormInfo {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -626,21 +646,26 @@ impl Object for CommonFieldValue {
 impl crate::model::Lenient for CommonFieldValue {}
 impl crate::model::Fields for CommonFieldValue {
     const NAME: &'static str = "CommonFieldValue";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "value" => crate::model::read_once(map, &mut slots.value, "value")?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -736,24 +761,29 @@ impl Object for CustomFieldValue {
 impl crate::model::Lenient for CustomFieldValue {}
 impl crate::model::Fields for CustomFieldValue {
     const NAME: &'static str = "CustomFieldValue";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut self.name, "name")?,
-            "value" => crate::model::read_once(map, &mut self.value, "value")?,
+            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
+            "value" => crate::model::read_once(map, &mut slots.value, "value")?,
             "value_list" => {
-                crate::model::read_once(map, &mut self.value_list, "value_list")?
+                crate::model::read_once(map, &mut slots.value_list, "value_list")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

@@ -113,26 +113,31 @@ impl Object for PayGiftRule {
 impl crate::model::Lenient for PayGiftRule {}
 impl crate::model::Fields for PayGiftRule {
     const NAME: &'static str = "PayGiftRule";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut self.r#type, "type")?,
+            "type" => crate::model::read_once(map, &mut slots.r#type, "type")?,
             "base_info" => {
-                crate::model::read_once(map, &mut self.base_info, "base_info")?
+                crate::model::read_once(map, &mut slots.base_info, "base_info")?
             }
             "member_rule" => {
-                crate::model::read_once(map, &mut self.member_rule, "member_rule")?
+                crate::model::read_once(map, &mut slots.member_rule, "member_rule")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -294,33 +299,38 @@ impl Object for PayGiftBaseInfo {
 impl crate::model::Lenient for PayGiftBaseInfo {}
 impl crate::model::Fields for PayGiftBaseInfo {
     const NAME: &'static str = "PayGiftBaseInfo";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "mchid_list" => {
-                crate::model::read_once(map, &mut self.mchid_list, "mchid_list")?
+                crate::model::read_once(map, &mut slots.mchid_list, "mchid_list")?
             }
             "begin_time" => {
-                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+                crate::model::read_once(map, &mut slots.begin_time, "begin_time")?
             }
-            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
-            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "end_time" => crate::model::read_once(map, &mut slots.end_time, "end_time")?,
+            "status" => crate::model::read_once(map, &mut slots.status, "status")?,
             "create_time" => {
-                crate::model::read_once(map, &mut self.create_time, "create_time")?
+                crate::model::read_once(map, &mut slots.create_time, "create_time")?
             }
             "update_time" => {
-                crate::model::read_once(map, &mut self.update_time, "update_time")?
+                crate::model::read_once(map, &mut slots.update_time, "update_time")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -469,31 +479,40 @@ impl Object for PayGiftMemberRule {
 impl crate::model::Lenient for PayGiftMemberRule {}
 impl crate::model::Fields for PayGiftMemberRule {
     const NAME: &'static str = "PayGiftMemberRule";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut self.card_id, "card_id")?,
+            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
             "least_cost" => {
-                crate::model::read_once(map, &mut self.least_cost, "least_cost")?
+                crate::model::read_once(map, &mut slots.least_cost, "least_cost")?
             }
-            "max_cost" => crate::model::read_once(map, &mut self.max_cost, "max_cost")?,
-            "jump_url" => crate::model::read_once(map, &mut self.jump_url, "jump_url")?,
+            "max_cost" => crate::model::read_once(map, &mut slots.max_cost, "max_cost")?,
+            "jump_url" => crate::model::read_once(map, &mut slots.jump_url, "jump_url")?,
             "app_brand_id" => {
-                crate::model::read_once(map, &mut self.app_brand_id, "app_brand_id")?
+                crate::model::read_once(map, &mut slots.app_brand_id, "app_brand_id")?
             }
             "app_brand_pass" => {
-                crate::model::read_once(map, &mut self.app_brand_pass, "app_brand_pass")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.app_brand_pass,
+                    "app_brand_pass",
+                )?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
@@ -609,28 +628,37 @@ impl Object for PayGiftFailMchid {
 impl crate::model::Lenient for PayGiftFailMchid {}
 impl crate::model::Fields for PayGiftFailMchid {
     const NAME: &'static str = "PayGiftFailMchid";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mchid" => crate::model::read_once(map, &mut self.mchid, "mchid")?,
-            "errcode" => crate::model::read_once(map, &mut self.errcode, "errcode")?,
-            "errmsg" => crate::model::read_once(map, &mut self.errmsg, "errmsg")?,
+            "mchid" => crate::model::read_once(map, &mut slots.mchid, "mchid")?,
+            "errcode" => crate::model::read_once(map, &mut slots.errcode, "errcode")?,
+            "errmsg" => crate::model::read_once(map, &mut slots.errmsg, "errmsg")?,
             "occupy_rule_id" => {
-                crate::model::read_once(map, &mut self.occupy_rule_id, "occupy_rule_id")?
+                crate::model::read_once(
+                    map,
+                    &mut slots.occupy_rule_id,
+                    "occupy_rule_id",
+                )?
             }
             "occupy_appid" => {
-                crate::model::read_once(map, &mut self.occupy_appid, "occupy_appid")?
+                crate::model::read_once(map, &mut slots.occupy_appid, "occupy_appid")?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 

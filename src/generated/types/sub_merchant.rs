@@ -174,156 +174,75 @@ impl Object for SubMerchantSubmitInfo {
 }
 
 impl crate::model::Lenient for SubMerchantSubmitInfo {}
+impl crate::model::Fields for SubMerchantSubmitInfo {
+    const NAME: &'static str = "SubMerchantSubmitInfo";
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "brand_name" => crate::model::read_once(map, &mut slots.0, "brand_name")?,
+            "app_id" => crate::model::read_once(map, &mut slots.1, "app_id")?,
+            "logo_url" => crate::model::read_once(map, &mut slots.2, "logo_url")?,
+            "protocol" => crate::model::read_once(map, &mut slots.3, "protocol")?,
+            "end_time" => crate::model::read_once(map, &mut slots.4, "end_time")?,
+            "primary_category_id" => {
+                crate::model::read_once(map, &mut slots.5, "primary_category_id")?
+            }
+            "secondary_category_id" => {
+                crate::model::read_once(map, &mut slots.6, "secondary_category_id")?
+            }
+            "agreement_media_id" => {
+                crate::model::read_once(map, &mut slots.7, "agreement_media_id")?
+            }
+            "operator_media_id" => {
+                crate::model::read_once(map, &mut slots.8, "operator_media_id")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            brand_name: slots.0.ok_or_else(|| E::missing_field("brand_name"))?,
+            app_id: slots.1,
+            logo_url: slots.2.ok_or_else(|| E::missing_field("logo_url"))?,
+            protocol: slots.3.ok_or_else(|| E::missing_field("protocol"))?,
+            end_time: slots.4.ok_or_else(|| E::missing_field("end_time"))?,
+            primary_category_id: slots
+                .5
+                .ok_or_else(|| E::missing_field("primary_category_id"))?,
+            secondary_category_id: slots
+                .6
+                .ok_or_else(|| E::missing_field("secondary_category_id"))?,
+            agreement_media_id: slots.7,
+            operator_media_id: slots.8,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantSubmitInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            BrandName,
-            AppId,
-            LogoUrl,
-            Protocol,
-            EndTime,
-            PrimaryCategoryId,
-            SecondaryCategoryId,
-            AgreementMediaId,
-            OperatorMediaId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "brand_name" => Key::BrandName,
-                    "app_id" => Key::AppId,
-                    "logo_url" => Key::LogoUrl,
-                    "protocol" => Key::Protocol,
-                    "end_time" => Key::EndTime,
-                    "primary_category_id" => Key::PrimaryCategoryId,
-                    "secondary_category_id" => Key::SecondaryCategoryId,
-                    "agreement_media_id" => Key::AgreementMediaId,
-                    "operator_media_id" => Key::OperatorMediaId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantSubmitInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantSubmitInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantSubmitInfo, A::Error> {
-                let mut v_brand_name: Option<String> = None;
-                let mut v_app_id: Option<String> = None;
-                let mut v_logo_url: Option<String> = None;
-                let mut v_protocol: Option<String> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut v_primary_category_id: Option<i64> = None;
-                let mut v_secondary_category_id: Option<i64> = None;
-                let mut v_agreement_media_id: Option<String> = None;
-                let mut v_operator_media_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::BrandName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_brand_name,
-                                "brand_name",
-                            )?
-                        }
-                        Key::AppId => {
-                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
-                        }
-                        Key::LogoUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_logo_url,
-                                "logo_url",
-                            )?
-                        }
-                        Key::Protocol => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_protocol,
-                                "protocol",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::PrimaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_primary_category_id,
-                                "primary_category_id",
-                            )?
-                        }
-                        Key::SecondaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_secondary_category_id,
-                                "secondary_category_id",
-                            )?
-                        }
-                        Key::AgreementMediaId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_agreement_media_id,
-                                "agreement_media_id",
-                            )?
-                        }
-                        Key::OperatorMediaId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_operator_media_id,
-                                "operator_media_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantSubmitInfo {
-                    brand_name: v_brand_name
-                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
-                    app_id: v_app_id,
-                    logo_url: v_logo_url
-                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
-                    protocol: v_protocol
-                        .ok_or_else(|| serde::de::Error::missing_field("protocol"))?,
-                    end_time: v_end_time
-                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
-                    primary_category_id: v_primary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "primary_category_id",
-                        ))?,
-                    secondary_category_id: v_secondary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "secondary_category_id",
-                        ))?,
-                    agreement_media_id: v_agreement_media_id,
-                    operator_media_id: v_operator_media_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -503,168 +422,78 @@ impl Object for SubMerchantUpdateInfo {
 }
 
 impl crate::model::Lenient for SubMerchantUpdateInfo {}
+impl crate::model::Fields for SubMerchantUpdateInfo {
+    const NAME: &'static str = "SubMerchantUpdateInfo";
+    type Slots = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "merchant_id" => crate::model::read_once(map, &mut slots.0, "merchant_id")?,
+            "brand_name" => crate::model::read_once(map, &mut slots.1, "brand_name")?,
+            "app_id" => crate::model::read_once(map, &mut slots.2, "app_id")?,
+            "logo_url" => crate::model::read_once(map, &mut slots.3, "logo_url")?,
+            "protocol" => crate::model::read_once(map, &mut slots.4, "protocol")?,
+            "end_time" => crate::model::read_once(map, &mut slots.5, "end_time")?,
+            "primary_category_id" => {
+                crate::model::read_once(map, &mut slots.6, "primary_category_id")?
+            }
+            "secondary_category_id" => {
+                crate::model::read_once(map, &mut slots.7, "secondary_category_id")?
+            }
+            "agreement_media_id" => {
+                crate::model::read_once(map, &mut slots.8, "agreement_media_id")?
+            }
+            "operator_media_id" => {
+                crate::model::read_once(map, &mut slots.9, "operator_media_id")?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(
+        slots: Self::Slots,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            merchant_id: slots.0.ok_or_else(|| E::missing_field("merchant_id"))?,
+            brand_name: slots.1.ok_or_else(|| E::missing_field("brand_name"))?,
+            app_id: slots.2,
+            logo_url: slots.3.ok_or_else(|| E::missing_field("logo_url"))?,
+            protocol: slots.4.ok_or_else(|| E::missing_field("protocol"))?,
+            end_time: slots.5.ok_or_else(|| E::missing_field("end_time"))?,
+            primary_category_id: slots
+                .6
+                .ok_or_else(|| E::missing_field("primary_category_id"))?,
+            secondary_category_id: slots
+                .7
+                .ok_or_else(|| E::missing_field("secondary_category_id"))?,
+            agreement_media_id: slots.8,
+            operator_media_id: slots.9,
+            extra,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        enum Key {
-            MerchantId,
-            BrandName,
-            AppId,
-            LogoUrl,
-            Protocol,
-            EndTime,
-            PrimaryCategoryId,
-            SecondaryCategoryId,
-            AgreementMediaId,
-            OperatorMediaId,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "merchant_id" => Key::MerchantId,
-                    "brand_name" => Key::BrandName,
-                    "app_id" => Key::AppId,
-                    "logo_url" => Key::LogoUrl,
-                    "protocol" => Key::Protocol,
-                    "end_time" => Key::EndTime,
-                    "primary_category_id" => Key::PrimaryCategoryId,
-                    "secondary_category_id" => Key::SecondaryCategoryId,
-                    "agreement_media_id" => Key::AgreementMediaId,
-                    "operator_media_id" => Key::OperatorMediaId,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = SubMerchantUpdateInfo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a SubMerchantUpdateInfo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubMerchantUpdateInfo, A::Error> {
-                let mut v_merchant_id: Option<i64> = None;
-                let mut v_brand_name: Option<String> = None;
-                let mut v_app_id: Option<String> = None;
-                let mut v_logo_url: Option<String> = None;
-                let mut v_protocol: Option<String> = None;
-                let mut v_end_time: Option<i64> = None;
-                let mut v_primary_category_id: Option<i64> = None;
-                let mut v_secondary_category_id: Option<i64> = None;
-                let mut v_agreement_media_id: Option<String> = None;
-                let mut v_operator_media_id: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::MerchantId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_merchant_id,
-                                "merchant_id",
-                            )?
-                        }
-                        Key::BrandName => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_brand_name,
-                                "brand_name",
-                            )?
-                        }
-                        Key::AppId => {
-                            crate::model::read_once(&mut map, &mut v_app_id, "app_id")?
-                        }
-                        Key::LogoUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_logo_url,
-                                "logo_url",
-                            )?
-                        }
-                        Key::Protocol => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_protocol,
-                                "protocol",
-                            )?
-                        }
-                        Key::EndTime => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_end_time,
-                                "end_time",
-                            )?
-                        }
-                        Key::PrimaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_primary_category_id,
-                                "primary_category_id",
-                            )?
-                        }
-                        Key::SecondaryCategoryId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_secondary_category_id,
-                                "secondary_category_id",
-                            )?
-                        }
-                        Key::AgreementMediaId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_agreement_media_id,
-                                "agreement_media_id",
-                            )?
-                        }
-                        Key::OperatorMediaId => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_operator_media_id,
-                                "operator_media_id",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(SubMerchantUpdateInfo {
-                    merchant_id: v_merchant_id
-                        .ok_or_else(|| serde::de::Error::missing_field("merchant_id"))?,
-                    brand_name: v_brand_name
-                        .ok_or_else(|| serde::de::Error::missing_field("brand_name"))?,
-                    app_id: v_app_id,
-                    logo_url: v_logo_url
-                        .ok_or_else(|| serde::de::Error::missing_field("logo_url"))?,
-                    protocol: v_protocol
-                        .ok_or_else(|| serde::de::Error::missing_field("protocol"))?,
-                    end_time: v_end_time
-                        .ok_or_else(|| serde::de::Error::missing_field("end_time"))?,
-                    primary_category_id: v_primary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "primary_category_id",
-                        ))?,
-                    secondary_category_id: v_secondary_category_id
-                        .ok_or_else(|| serde::de::Error::missing_field(
-                            "secondary_category_id",
-                        ))?,
-                    agreement_media_id: v_agreement_media_id,
-                    operator_media_id: v_operator_media_id,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -845,42 +674,43 @@ impl Object for SubMerchant {
 impl crate::model::Lenient for SubMerchant {}
 impl crate::model::Fields for SubMerchant {
     const NAME: &'static str = "SubMerchant";
+    type Slots = Self;
     fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
+        slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "merchant_id" => {
-                crate::model::read_once(map, &mut self.merchant_id, "merchant_id")?
+                crate::model::read_once(map, &mut slots.merchant_id, "merchant_id")?
             }
-            "app_id" => crate::model::read_once(map, &mut self.app_id, "app_id")?,
+            "app_id" => crate::model::read_once(map, &mut slots.app_id, "app_id")?,
             "create_time" => {
-                crate::model::read_once(map, &mut self.create_time, "create_time")?
+                crate::model::read_once(map, &mut slots.create_time, "create_time")?
             }
             "update_time" => {
-                crate::model::read_once(map, &mut self.update_time, "update_time")?
+                crate::model::read_once(map, &mut slots.update_time, "update_time")?
             }
             "brand_name" => {
-                crate::model::read_once(map, &mut self.brand_name, "brand_name")?
+                crate::model::read_once(map, &mut slots.brand_name, "brand_name")?
             }
-            "logo_url" => crate::model::read_once(map, &mut self.logo_url, "logo_url")?,
-            "status" => crate::model::read_once(map, &mut self.status, "status")?,
+            "logo_url" => crate::model::read_once(map, &mut slots.logo_url, "logo_url")?,
+            "status" => crate::model::read_once(map, &mut slots.status, "status")?,
             "begin_time" => {
-                crate::model::read_once(map, &mut self.begin_time, "begin_time")?
+                crate::model::read_once(map, &mut slots.begin_time, "begin_time")?
             }
-            "end_time" => crate::model::read_once(map, &mut self.end_time, "end_time")?,
+            "end_time" => crate::model::read_once(map, &mut slots.end_time, "end_time")?,
             "primary_category_id" => {
                 crate::model::read_once(
                     map,
-                    &mut self.primary_category_id,
+                    &mut slots.primary_category_id,
                     "primary_category_id",
                 )?
             }
             "secondary_category_id" => {
                 crate::model::read_once(
                     map,
-                    &mut self.secondary_category_id,
+                    &mut slots.secondary_category_id,
                     "secondary_category_id",
                 )?
             }
@@ -889,8 +719,12 @@ impl crate::model::Fields for SubMerchant {
         Ok(true)
     }
 
-    fn finish(&mut self, extra: serde_json::Map<String, serde_json::Value>) {
-        self.extra = extra;
+    fn build<E: serde::de::Error>(
+        mut slots: Self,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, E> {
+        slots.extra = extra;
+        Ok(slots)
     }
 }
 
