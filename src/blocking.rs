@@ -139,23 +139,25 @@ impl Client {
             let Err(error) = &result else {
                 return (result, attempts);
             };
-            if let Some(token) = token.filter(|_| !renewed && core::is_token_error(error)) {
-                // WeChat refused the token, so the call had no effect: renew and resend.
-                if self.invalidate_token(&token) {
-                    tracing::debug!(
-                        endpoint = E::ID,
-                        "access token rejected; renewing it and sending once more"
-                    );
-                    renewed = true;
-                    continue;
+            // The same decisions as the async client's (core::next).
+            let policy = self.inner.config.retry_policy();
+            let mut next = core::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
+            if next == core::Next::RenewToken {
+                if let Some(token) = &token {
+                    if self.invalidate_token(token) {
+                        tracing::debug!(endpoint = E::ID, "access token rejected; renewing it");
+                        renewed = true;
+                        continue;
+                    }
                 }
+                next = core::next::<E>(&policy, error, attempts, false);
             }
-            match core::retry_delay::<E>(&self.inner.config.retry_policy(), error, attempts) {
-                Some(delay) => {
+            match next {
+                core::Next::Retry(delay) => {
                     tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
                     std::thread::sleep(delay);
                 }
-                None => return (result, attempts),
+                _ => return (result, attempts),
             }
         }
     }
@@ -286,10 +288,10 @@ impl Client {
         loop {
             tries += 1;
             match fetch() {
-                Err(e) if tries <= policy.max_retries && core::transient(&e) => {
-                    std::thread::sleep(policy.backoff(tries));
-                }
-                Err(e) => return Err(core::credential_failure(what, e, tries)),
+                Err(e) => match core::credential_retry(&policy, &e, tries) {
+                    Some(delay) => std::thread::sleep(delay),
+                    None => return Err(core::credential_failure(what, e, tries)),
+                },
                 ok => return ok,
             }
         }

@@ -194,23 +194,25 @@ impl Client {
             let Err(error) = &result else {
                 return (result, attempts);
             };
-            if let Some(token) = token.filter(|_| !renewed && core::is_token_error(error)) {
-                // WeChat refused the token, so the call had no effect: renew and resend.
-                if self.invalidate_token(&token).await {
-                    tracing::debug!(
-                        endpoint = E::ID,
-                        "access token rejected; renewing it and sending once more"
-                    );
-                    renewed = true;
-                    continue;
+            let policy = self.inner.config.retry_policy();
+            let mut next = core::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
+            if next == core::Next::RenewToken {
+                if let Some(token) = &token {
+                    if self.invalidate_token(token).await {
+                        tracing::debug!(endpoint = E::ID, "access token rejected; renewing it");
+                        renewed = true;
+                        continue;
+                    }
                 }
+                // A token that cannot be renewed (a static one): decide as for any error.
+                next = core::next::<E>(&policy, error, attempts, false);
             }
-            match core::retry_delay::<E>(&self.inner.config.retry_policy(), error, attempts) {
-                Some(delay) => {
+            match next {
+                core::Next::Retry(delay) => {
                     tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
                     tokio::time::sleep(delay).await;
                 }
-                None => return (result, attempts),
+                _ => return (result, attempts),
             }
         }
     }
@@ -353,10 +355,10 @@ impl Client {
         loop {
             tries += 1;
             match fetch().await {
-                Err(e) if tries <= policy.max_retries && core::transient(&e) => {
-                    tokio::time::sleep(policy.backoff(tries)).await;
-                }
-                Err(e) => return Err(core::credential_failure(what, e, tries)),
+                Err(e) => match core::credential_retry(&policy, &e, tries) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(core::credential_failure(what, e, tries)),
+                },
                 ok => return ok,
             }
         }

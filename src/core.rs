@@ -432,6 +432,45 @@ pub(crate) fn retry_delay<E: Endpoint>(
     retryable.then(|| policy.backoff(attempt))
 }
 
+/// What a client does after a failed attempt: the one decision both clients' loops
+/// follow (they differ only in how they wait and fetch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// WeChat refused the token, so the call had no effect: renew it and send again.
+    RenewToken,
+    /// Send again after this pause.
+    Retry(std::time::Duration),
+    /// Return the error.
+    GiveUp,
+}
+
+/// The next step after `error` on attempt `attempt`; `may_renew` while the token can
+/// still be renewed (there is one, and it has not been renewed for this call yet).
+pub(crate) fn next<E: Endpoint>(
+    policy: &crate::config::RetryPolicy,
+    error: &Error,
+    attempt: u32,
+    may_renew: bool,
+) -> Next {
+    if may_renew && is_token_error(error) {
+        return Next::RenewToken;
+    }
+    match retry_delay::<E>(policy, error, attempt) {
+        Some(delay) => Next::Retry(delay),
+        None => Next::GiveUp,
+    }
+}
+
+/// After a failed credential fetch (try number `tries`): the pause before the next try,
+/// or `None` when the failure is final (not transient, or the policy's tries are spent).
+pub(crate) fn credential_retry(
+    policy: &crate::config::RetryPolicy,
+    error: &Error,
+    tries: u32,
+) -> Option<std::time::Duration> {
+    (tries <= policy.max_retries && transient(error)).then(|| policy.backoff(tries))
+}
+
 /// A token error that a fresh token may cure (40001, 40014, 42001).
 pub(crate) fn is_token_error(error: &Error) -> bool {
     error.errcode().is_some_and(|c| c.is_token_error())

@@ -76,6 +76,20 @@ impl<'de> Deserialize<'de> for BasicColorsRequest {
     }
 }
 
+/// `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
+impl Endpoint for BasicColorsRequest {
+    const ID: &'static str = "basic.colors";
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/card/getcolors";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["colors"];
+    type Response = BasicColorsResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Ok(Body::Empty)
+    }
+}
+
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -223,20 +237,6 @@ impl<'de> Deserialize<'de> for CardColor {
     }
 }
 
-/// `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-impl Endpoint for BasicColorsRequest {
-    const ID: &'static str = "basic.colors";
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/card/getcolors";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["colors"];
-    type Response = BasicColorsResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Ok(Body::Empty)
-    }
-}
-
 /// The request of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -299,6 +299,20 @@ impl<'de> Deserialize<'de> for BasicCategoriesRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
+impl Endpoint for BasicCategoriesRequest {
+    const ID: &'static str = "basic.categories";
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/card/getapplyprotocol";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["category"];
+    type Response = BasicCategoriesResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Ok(Body::Empty)
     }
 }
 
@@ -600,20 +614,6 @@ impl<'de> Deserialize<'de> for ApplySubCategory {
     }
 }
 
-/// `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-impl Endpoint for BasicCategoriesRequest {
-    const ID: &'static str = "basic.categories";
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/card/getapplyprotocol";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["category"];
-    type Response = BasicCategoriesResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Ok(Body::Empty)
-    }
-}
-
 /// The request of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -698,6 +698,21 @@ impl<'de> Deserialize<'de> for BasicUploadImageRequest {
     }
 }
 
+/// `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
+impl Endpoint for BasicUploadImageRequest {
+    const ID: &'static str = "basic.upload_image";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/cgi-bin/media/uploadimg";
+    const IDEMPOTENT: bool = true;
+    type Response = BasicUploadImageResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        {
+            let parts = vec![Part::file("buffer", & self.buffer)];
+            Ok(Body::Multipart(parts))
+        }
+    }
+}
+
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -769,20 +784,5 @@ impl<'de> Deserialize<'de> for BasicUploadImageResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-impl Endpoint for BasicUploadImageRequest {
-    const ID: &'static str = "basic.upload_image";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/cgi-bin/media/uploadimg";
-    const IDEMPOTENT: bool = true;
-    type Response = BasicUploadImageResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        {
-            let parts = vec![Part::file("buffer", & self.buffer)];
-            Ok(Body::Multipart(parts))
-        }
     }
 }

@@ -106,6 +106,23 @@ impl<'de> Deserialize<'de> for CardCreateRequest {
     }
 }
 
+/// `card.create`: 创建卡券 — create a card definition of any type and get its card_id
+impl Endpoint for CardCreateRequest {
+    const ID: &'static str = "card.create";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/create";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id"];
+    type Response = CardCreateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -177,23 +194,6 @@ impl<'de> Deserialize<'de> for CardCreateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-impl Endpoint for CardCreateRequest {
-    const ID: &'static str = "card.create";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/create";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "list the account's cards with `card().batch_get(..)` (newest last) and read candidates with `card().get(..)` before creating again",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id"];
-    type Response = CardCreateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -295,6 +295,19 @@ impl<'de> Deserialize<'de> for CardSetPayCellRequest {
     }
 }
 
+/// `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
+impl Endpoint for CardSetPayCellRequest {
+    const ID: &'static str = "card.set_pay_cell";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paycell/set";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardSetPayCellResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -353,19 +366,6 @@ impl<'de> Deserialize<'de> for CardSetPayCellResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
-impl Endpoint for CardSetPayCellRequest {
-    const ID: &'static str = "card.set_pay_cell";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/paycell/set";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardSetPayCellResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -502,6 +502,19 @@ impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
     }
 }
 
+/// `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
+impl Endpoint for CardSetSelfConsumeCellRequest {
+    const ID: &'static str = "card.set_self_consume_cell";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/selfconsumecell/set";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardSetSelfConsumeCellResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -560,19 +573,6 @@ impl<'de> Deserialize<'de> for CardSetSelfConsumeCellResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
-impl Endpoint for CardSetSelfConsumeCellRequest {
-    const ID: &'static str = "card.set_self_consume_cell";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/selfconsumecell/set";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardSetSelfConsumeCellResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -700,6 +700,19 @@ impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
     }
 }
 
+/// `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
+impl Endpoint for CardSetTestWhitelistRequest {
+    const ID: &'static str = "card.set_test_whitelist";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/testwhitelist/set";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardSetTestWhitelistResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -758,19 +771,6 @@ impl<'de> Deserialize<'de> for CardSetTestWhitelistResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
-impl Endpoint for CardSetTestWhitelistRequest {
-    const ID: &'static str = "card.set_test_whitelist";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/testwhitelist/set";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardSetTestWhitelistResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -856,6 +856,20 @@ impl<'de> Deserialize<'de> for CardGetRequest {
     }
 }
 
+/// `card.get`: 查看卡券详情 — a card's definition, review status and stock
+impl Endpoint for CardGetRequest {
+    const ID: &'static str = "card.get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/get";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card"];
+    type Response = CardGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.get`: 查看卡券详情 — a card's definition, review status and stock
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -929,20 +943,6 @@ impl<'de> Deserialize<'de> for CardGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.get`: 查看卡券详情 — a card's definition, review status and stock
-impl Endpoint for CardGetRequest {
-    const ID: &'static str = "card.get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/get";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card"];
-    type Response = CardGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1062,6 +1062,20 @@ impl<'de> Deserialize<'de> for CardBatchGetRequest {
     }
 }
 
+/// `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
+impl Endpoint for CardBatchGetRequest {
+    const ID: &'static str = "card.batch_get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/batchget";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id_list", "total_num"];
+    type Response = CardBatchGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1149,20 +1163,6 @@ impl<'de> Deserialize<'de> for CardBatchGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-impl Endpoint for CardBatchGetRequest {
-    const ID: &'static str = "card.batch_get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/batchget";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card_id_list", "total_num"];
-    type Response = CardBatchGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1505,6 +1505,19 @@ impl<'de> Deserialize<'de> for CardUpdateRequest {
     }
 }
 
+/// `card.update`: 更改卡券信息 — change the updatable fields of a card
+impl Endpoint for CardUpdateRequest {
+    const ID: &'static str = "card.update";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/update";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardUpdateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.update`: 更改卡券信息 — change the updatable fields of a card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1572,19 +1585,6 @@ impl<'de> Deserialize<'de> for CardUpdateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.update`: 更改卡券信息 — change the updatable fields of a card
-impl Endpoint for CardUpdateRequest {
-    const ID: &'static str = "card.update";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/update";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardUpdateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1713,6 +1713,22 @@ impl<'de> Deserialize<'de> for CardModifyStockRequest {
     }
 }
 
+/// `card.modify_stock`: 修改库存 — raise or lower a card's stock
+impl Endpoint for CardModifyStockRequest {
+    const ID: &'static str = "card.modify_stock";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/modifystock";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardModifyStockResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.modify_stock`: 修改库存 — raise or lower a card's stock
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1771,22 +1787,6 @@ impl<'de> Deserialize<'de> for CardModifyStockResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.modify_stock`: 修改库存 — raise or lower a card's stock
-impl Endpoint for CardModifyStockRequest {
-    const ID: &'static str = "card.modify_stock";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/modifystock";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the stock (`base_info.sku.quantity`) with `card().get(..)`; it may already include the change",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardModifyStockResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1872,6 +1872,22 @@ impl<'de> Deserialize<'de> for CardDeleteRequest {
     }
 }
 
+/// `card.delete`: 删除卡券 — delete a card definition
+impl Endpoint for CardDeleteRequest {
+    const ID: &'static str = "card.delete";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/delete";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error)",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CardDeleteResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `card.delete`: 删除卡券 — delete a card definition
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1930,21 +1946,5 @@ impl<'de> Deserialize<'de> for CardDeleteResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `card.delete`: 删除卡券 — delete a card definition
-impl Endpoint for CardDeleteRequest {
-    const ID: &'static str = "card.delete";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/delete";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the card with `card().get(..)`: a deleted card reports CARD_STATUS_DELETE (or an error)",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CardDeleteResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

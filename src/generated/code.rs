@@ -132,6 +132,20 @@ impl<'de> Deserialize<'de> for CodeGetRequest {
     }
 }
 
+/// `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
+impl Endpoint for CodeGetRequest {
+    const ID: &'static str = "code.get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/get";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
+    type Response = CodeGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -315,20 +329,6 @@ impl<'de> Deserialize<'de> for CodeCard {
     }
 }
 
-/// `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-impl Endpoint for CodeGetRequest {
-    const ID: &'static str = "code.get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/get";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
-    type Response = CodeGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -430,6 +430,20 @@ impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
+impl Endpoint for CodeListUserCardsRequest {
+    const ID: &'static str = "code.list_user_cards";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/user/getcardlist";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card_list"];
+    type Response = CodeListUserCardsResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -592,20 +606,6 @@ impl<'de> Deserialize<'de> for UserCard {
     }
 }
 
-/// `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-impl Endpoint for CodeListUserCardsRequest {
-    const ID: &'static str = "code.list_user_cards";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/user/getcardlist";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card_list"];
-    type Response = CodeListUserCardsResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `code.update`: 更改Code — replace a custom code after the card was gifted
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -720,6 +720,22 @@ impl<'de> Deserialize<'de> for CodeUpdateRequest {
     }
 }
 
+/// `code.update`: 更改Code — replace a custom code after the card was gifted
+impl Endpoint for CodeUpdateRequest {
+    const ID: &'static str = "code.update";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/update";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look up the new code with `code().get_unchecked(..)`: if it exists, the change went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CodeUpdateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `code.update`: 更改Code — replace a custom code after the card was gifted
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -778,22 +794,6 @@ impl<'de> Deserialize<'de> for CodeUpdateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `code.update`: 更改Code — replace a custom code after the card was gifted
-impl Endpoint for CodeUpdateRequest {
-    const ID: &'static str = "code.update";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/update";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "look up the new code with `code().get_unchecked(..)`: if it exists, the change went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CodeUpdateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -913,6 +913,22 @@ impl<'de> Deserialize<'de> for CodeUnavailableRequest {
     }
 }
 
+/// `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
+impl Endpoint for CodeUnavailableRequest {
+    const ID: &'static str = "code.unavailable";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/unavailable";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CodeUnavailableResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -971,22 +987,6 @@ impl<'de> Deserialize<'de> for CodeUnavailableResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-impl Endpoint for CodeUnavailableRequest {
-    const ID: &'static str = "code.unavailable";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/unavailable";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "look the code up with `code().get_unchecked(..)`: `user_card_status` UNAVAILABLE means it went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CodeUnavailableResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1091,6 +1091,23 @@ impl<'de> Deserialize<'de> for CodeConsumeRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `code.consume`: 核销Code — redeem a code (irreversible)
+impl Endpoint for CodeConsumeRequest {
+    const ID: &'static str = "code.consume";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/consume";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
+    type Response = CodeConsumeResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -1241,23 +1258,6 @@ impl<'de> Deserialize<'de> for ConsumedCard {
     }
 }
 
-/// `code.consume`: 核销Code — redeem a code (irreversible)
-impl Endpoint for CodeConsumeRequest {
-    const ID: &'static str = "code.consume";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/consume";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "look the code up with `code().get_unchecked(..)`: `user_card_status` CONSUMED means it went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["card", "openid"];
-    type Response = CodeConsumeResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1342,6 +1342,20 @@ impl<'de> Deserialize<'de> for CodeDecryptRequest {
     }
 }
 
+/// `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
+impl Endpoint for CodeDecryptRequest {
+    const ID: &'static str = "code.decrypt";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/decrypt";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["code"];
+    type Response = CodeDecryptResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1413,20 +1427,6 @@ impl<'de> Deserialize<'de> for CodeDecryptResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-impl Endpoint for CodeDecryptRequest {
-    const ID: &'static str = "code.decrypt";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/decrypt";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["code"];
-    type Response = CodeDecryptResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1548,6 +1548,19 @@ impl<'de> Deserialize<'de> for CodeMarkRequest {
     }
 }
 
+/// `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
+impl Endpoint for CodeMarkRequest {
+    const ID: &'static str = "code.mark";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/mark";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = CodeMarkResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1606,18 +1619,5 @@ impl<'de> Deserialize<'de> for CodeMarkResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-impl Endpoint for CodeMarkRequest {
-    const ID: &'static str = "code.mark";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/mark";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = CodeMarkResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

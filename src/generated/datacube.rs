@@ -135,6 +135,18 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
     }
 }
 
+/// `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
+impl Endpoint for DatacubeBizInfoRequest {
+    const ID: &'static str = "datacube.biz_info";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/datacube/getcardbizuininfo";
+    const IDEMPOTENT: bool = true;
+    type Response = DatacubeBizInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -333,18 +345,6 @@ impl<'de> Deserialize<'de> for BizInfoRow {
     }
 }
 
-/// `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-impl Endpoint for DatacubeBizInfoRequest {
-    const ID: &'static str = "datacube.biz_info";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/datacube/getcardbizuininfo";
-    const IDEMPOTENT: bool = true;
-    type Response = DatacubeBizInfoResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -485,6 +485,18 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
+impl Endpoint for DatacubeCardInfoRequest {
+    const ID: &'static str = "datacube.card_info";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/datacube/getcardcardinfo";
+    const IDEMPOTENT: bool = true;
+    type Response = DatacubeCardInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -697,18 +709,6 @@ impl<'de> Deserialize<'de> for CardInfoRow {
     }
 }
 
-/// `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-impl Endpoint for DatacubeCardInfoRequest {
-    const ID: &'static str = "datacube.card_info";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/datacube/getcardcardinfo";
-    const IDEMPOTENT: bool = true;
-    type Response = DatacubeCardInfoResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -828,6 +828,18 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
+impl Endpoint for DatacubeMemberCardInfoRequest {
+    const ID: &'static str = "datacube.member_card_info";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/datacube/getcardmembercardinfo";
+    const IDEMPOTENT: bool = true;
+    type Response = DatacubeMemberCardInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -1027,18 +1039,6 @@ impl<'de> Deserialize<'de> for MemberCardInfoRow {
     }
 }
 
-/// `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-impl Endpoint for DatacubeMemberCardInfoRequest {
-    const ID: &'static str = "datacube.member_card_info";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/datacube/getcardmembercardinfo";
-    const IDEMPOTENT: bool = true;
-    type Response = DatacubeMemberCardInfoResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1158,6 +1158,18 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
+impl Endpoint for DatacubeMemberCardDetailRequest {
+    const ID: &'static str = "datacube.member_card_detail";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/datacube/getcardmembercarddetail";
+    const IDEMPOTENT: bool = true;
+    type Response = DatacubeMemberCardDetailResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -1397,17 +1409,5 @@ impl<'de> Deserialize<'de> for MemberCardDetailRow {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-impl Endpoint for DatacubeMemberCardDetailRequest {
-    const ID: &'static str = "datacube.member_card_detail";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/datacube/getcardmembercarddetail";
-    const IDEMPOTENT: bool = true;
-    type Response = DatacubeMemberCardDetailResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

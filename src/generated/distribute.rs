@@ -146,6 +146,20 @@ impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
     }
 }
 
+/// `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
+impl Endpoint for DistributeCreateQrcodeRequest {
+    const ID: &'static str = "distribute.create_qrcode";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/qrcode/create";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket"];
+    type Response = DistributeCreateQrcodeResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -734,20 +748,6 @@ impl<'de> Deserialize<'de> for DistributeCreateQrcodeResponse {
     }
 }
 
-/// `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-impl Endpoint for DistributeCreateQrcodeRequest {
-    const ID: &'static str = "distribute.create_qrcode";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/qrcode/create";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket"];
-    type Response = DistributeCreateQrcodeResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -995,6 +995,20 @@ impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
     }
 }
 
+/// `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
+impl Endpoint for DistributeCreateLandingPageRequest {
+    const ID: &'static str = "distribute.create_landing_page";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/landingpage/create";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["url", "page_id"];
+    type Response = DistributeCreateLandingPageResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// `LandingPageCard`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1171,20 +1185,6 @@ impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
     }
 }
 
-/// `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-impl Endpoint for DistributeCreateLandingPageRequest {
-    const ID: &'static str = "distribute.create_landing_page";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/landingpage/create";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["url", "page_id"];
-    type Response = DistributeCreateLandingPageResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1273,6 +1273,20 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
     }
 }
 
+/// `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
+impl Endpoint for DistributeMpnewsHtmlRequest {
+    const ID: &'static str = "distribute.mpnews_html";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/mpnews/gethtml";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["content"];
+    type Response = DistributeMpnewsHtmlResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1344,20 +1358,6 @@ impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-impl Endpoint for DistributeMpnewsHtmlRequest {
-    const ID: &'static str = "distribute.mpnews_html";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/mpnews/gethtml";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["content"];
-    type Response = DistributeMpnewsHtmlResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1464,6 +1464,19 @@ impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
     }
 }
 
+/// `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
+impl Endpoint for DistributeDepositCodesRequest {
+    const ID: &'static str = "distribute.deposit_codes";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/deposit";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = DistributeDepositCodesResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1554,19 +1567,6 @@ impl<'de> Deserialize<'de> for DistributeDepositCodesResponse {
     }
 }
 
-/// `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-impl Endpoint for DistributeDepositCodesRequest {
-    const ID: &'static str = "distribute.deposit_codes";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/deposit";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = DistributeDepositCodesResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1649,6 +1649,20 @@ impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
     }
 }
 
+/// `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
+impl Endpoint for DistributeDepositCountRequest {
+    const ID: &'static str = "distribute.deposit_count";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/getdepositcount";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["count"];
+    type Response = DistributeDepositCountResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1720,20 +1734,6 @@ impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-impl Endpoint for DistributeDepositCountRequest {
-    const ID: &'static str = "distribute.deposit_count";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/getdepositcount";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["count"];
-    type Response = DistributeDepositCountResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1840,6 +1840,19 @@ impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
     }
 }
 
+/// `distribute.check_codes`: 核查code — which of the given codes were imported for a card
+impl Endpoint for DistributeCheckCodesRequest {
+    const ID: &'static str = "distribute.check_codes";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/code/checkcode";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = DistributeCheckCodesResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1917,18 +1930,5 @@ impl<'de> Deserialize<'de> for DistributeCheckCodesResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-impl Endpoint for DistributeCheckCodesRequest {
-    const ID: &'static str = "distribute.check_codes";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/code/checkcode";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = DistributeCheckCodesResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

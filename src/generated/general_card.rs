@@ -239,6 +239,22 @@ impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
     }
 }
 
+/// `general_card.activate`: 通用卡接口激活 — activate a user's general card
+impl Endpoint for GeneralCardActivateRequest {
+    const ID: &'static str = "general_card.activate";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/generalcard/activate";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card's state before activating again; a repeat's effect is undocumented",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = GeneralCardActivateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `general_card.activate`: 通用卡接口激活 — activate a user's general card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -297,22 +313,6 @@ impl<'de> Deserialize<'de> for GeneralCardActivateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `general_card.activate`: 通用卡接口激活 — activate a user's general card
-impl Endpoint for GeneralCardActivateRequest {
-    const ID: &'static str = "general_card.activate";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/generalcard/activate";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the card's state before activating again; a repeat's effect is undocumented",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = GeneralCardActivateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -414,6 +414,22 @@ impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
     }
 }
 
+/// `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
+impl Endpoint for GeneralCardUnactivateRequest {
+    const ID: &'static str = "general_card.unactivate";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/generalcard/unactivate";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the card's state before unactivating again; a repeat's effect is undocumented",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = GeneralCardUnactivateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -472,22 +488,6 @@ impl<'de> Deserialize<'de> for GeneralCardUnactivateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-impl Endpoint for GeneralCardUnactivateRequest {
-    const ID: &'static str = "general_card.unactivate";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/generalcard/unactivate";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the card's state before unactivating again; a repeat's effect is undocumented",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = GeneralCardUnactivateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -787,6 +787,20 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
     }
 }
 
+/// `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
+impl Endpoint for GeneralCardUpdateUserRequest {
+    const ID: &'static str = "general_card.update_user";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/generalcard/updateuser";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
+    type Response = GeneralCardUpdateUserResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -874,19 +888,5 @@ impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-impl Endpoint for GeneralCardUpdateUserRequest {
-    const ID: &'static str = "general_card.update_user";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/generalcard/updateuser";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
-    type Response = GeneralCardUpdateUserResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

@@ -358,6 +358,22 @@ impl<'de> Deserialize<'de> for MemberCardActivateRequest {
     }
 }
 
+/// `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
+impl Endpoint for MemberCardActivateRequest {
+    const ID: &'static str = "member_card.activate";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/activate";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the member with `member_card().user_info(..)`: `has_active` true means it went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = MemberCardActivateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -416,22 +432,6 @@ impl<'de> Deserialize<'de> for MemberCardActivateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-impl Endpoint for MemberCardActivateRequest {
-    const ID: &'static str = "member_card.activate";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/activate";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the member with `member_card().user_info(..)`: `has_active` true means it went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = MemberCardActivateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -614,6 +614,19 @@ impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
     }
 }
 
+/// `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
+impl Endpoint for MemberCardSetActivateFormRequest {
+    const ID: &'static str = "member_card.set_activate_form";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/activateuserform/set";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = MemberCardSetActivateFormResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -672,19 +685,6 @@ impl<'de> Deserialize<'de> for MemberCardSetActivateFormResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-impl Endpoint for MemberCardSetActivateFormRequest {
-    const ID: &'static str = "member_card.set_activate_form";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/activateuserform/set";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = MemberCardSetActivateFormResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -783,6 +783,20 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
+impl Endpoint for MemberCardUserInfoRequest {
+    const ID: &'static str = "member_card.user_info";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/userinfo/get";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
+    type Response = MemberCardUserInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
     }
 }
 
@@ -911,20 +925,6 @@ impl<'de> Deserialize<'de> for MemberCardUserInfoResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-impl Endpoint for MemberCardUserInfoRequest {
-    const ID: &'static str = "member_card.user_info";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/userinfo/get";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
-    type Response = MemberCardUserInfoResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1356,6 +1356,23 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
     }
 }
 
+/// `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
+impl Endpoint for MemberCardUpdateUserRequest {
+    const ID: &'static str = "member_card.update_user";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/updateuser";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
+    type Response = MemberCardUpdateUserResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1613,23 +1630,6 @@ impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
     }
 }
 
-/// `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-impl Endpoint for MemberCardUpdateUserRequest {
-    const ID: &'static str = "member_card.update_user";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/updateuser";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the balance and points with `member_card().user_info(..)`; or send absolute `bonus`/`balance` with the `add_*` values, which makes a repeat harmless",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["openid"];
-    type Response = MemberCardUpdateUserResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1728,6 +1728,20 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
     }
 }
 
+/// `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
+impl Endpoint for MemberCardActivateUrlRequest {
+    const ID: &'static str = "member_card.activate_url";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/activate/geturl";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["url"];
+    type Response = MemberCardActivateUrlResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1799,20 +1813,6 @@ impl<'de> Deserialize<'de> for MemberCardActivateUrlResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-impl Endpoint for MemberCardActivateUrlRequest {
-    const ID: &'static str = "member_card.activate_url";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/activate/geturl";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["url"];
-    type Response = MemberCardActivateUrlResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -1899,6 +1899,20 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
     }
 }
 
+/// `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
+impl Endpoint for MemberCardActivateTempInfoRequest {
+    const ID: &'static str = "member_card.activate_temp_info";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/membercard/activatetempinfo/get";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["info"];
+    type Response = MemberCardActivateTempInfoResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1972,19 +1986,5 @@ impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-impl Endpoint for MemberCardActivateTempInfoRequest {
-    const ID: &'static str = "member_card.activate_temp_info";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/membercard/activatetempinfo/get";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["info"];
-    type Response = MemberCardActivateTempInfoResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

@@ -96,6 +96,23 @@ impl<'de> Deserialize<'de> for PayGiftAddRequest {
     }
 }
 
+/// `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
+impl Endpoint for PayGiftAddRequest {
+    const ID: &'static str = "pay_gift.add";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paygiftcard/add";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_id"];
+    type Response = PayGiftAddResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -196,23 +213,6 @@ impl<'de> Deserialize<'de> for PayGiftAddResponse {
     }
 }
 
-/// `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-impl Endpoint for PayGiftAddRequest {
-    const ID: &'static str = "pay_gift.add";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/paygiftcard/add";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "list the rules with `pay_gift().batch_get(..)`: a rule for these merchant numbers means it went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_id"];
-    type Response = PayGiftAddResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-}
-
 /// The request of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -290,6 +290,22 @@ impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
     }
 }
 
+/// `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
+impl Endpoint for PayGiftDeleteRequest {
+    const ID: &'static str = "pay_gift.delete";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paygiftcard/delete";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through",
+    );
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = PayGiftDeleteResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -348,22 +364,6 @@ impl<'de> Deserialize<'de> for PayGiftDeleteResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-impl Endpoint for PayGiftDeleteRequest {
-    const ID: &'static str = "pay_gift.delete";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/paygiftcard/delete";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "read the rule with `pay_gift().get_by_id(..)`: an error for a missing rule means it went through",
-    );
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = PayGiftDeleteResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -444,6 +444,20 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
     }
 }
 
+/// `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
+impl Endpoint for PayGiftGetByIdRequest {
+    const ID: &'static str = "pay_gift.get_by_id";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paygiftcard/getbyid";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_info"];
+    type Response = PayGiftGetByIdResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -519,20 +533,6 @@ impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-impl Endpoint for PayGiftGetByIdRequest {
-    const ID: &'static str = "pay_gift.get_by_id";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/paygiftcard/getbyid";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["rule_info"];
-    type Response = PayGiftGetByIdResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -656,6 +656,20 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
     }
 }
 
+/// `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
+impl Endpoint for PayGiftBatchGetRequest {
+    const ID: &'static str = "pay_gift.batch_get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/paygiftcard/batchget";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["total_count", "rule_list"];
+    type Response = PayGiftBatchGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -740,19 +754,5 @@ impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-impl Endpoint for PayGiftBatchGetRequest {
-    const ID: &'static str = "pay_gift.batch_get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/paygiftcard/batchget";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["total_count", "rule_list"];
-    type Response = PayGiftBatchGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

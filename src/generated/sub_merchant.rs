@@ -97,6 +97,21 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
     }
 }
 
+/// `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
+impl Endpoint for SubMerchantSubmitRequest {
+    const ID: &'static str = "sub_merchant.submit";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/submerchant/submit";
+    const IDEMPOTENT: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "list sub-merchants with `sub_merchant().batch_get(..)` before submitting again",
+    );
+    type Response = SubMerchantSubmitResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -170,21 +185,6 @@ impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-impl Endpoint for SubMerchantSubmitRequest {
-    const ID: &'static str = "sub_merchant.submit";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/submerchant/submit";
-    const IDEMPOTENT: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "list sub-merchants with `sub_merchant().batch_get(..)` before submitting again",
-    );
-    type Response = SubMerchantSubmitResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -270,6 +270,18 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
     }
 }
 
+/// `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
+impl Endpoint for SubMerchantUpdateRequest {
+    const ID: &'static str = "sub_merchant.update";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/submerchant/update";
+    const IDEMPOTENT: bool = true;
+    type Response = SubMerchantUpdateResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -343,18 +355,6 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-impl Endpoint for SubMerchantUpdateRequest {
-    const ID: &'static str = "sub_merchant.update";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/submerchant/update";
-    const IDEMPOTENT: bool = true;
-    type Response = SubMerchantUpdateResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -435,6 +435,18 @@ impl<'de> Deserialize<'de> for SubMerchantGetRequest {
     }
 }
 
+/// `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
+impl Endpoint for SubMerchantGetRequest {
+    const ID: &'static str = "sub_merchant.get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/submerchant/get";
+    const IDEMPOTENT: bool = true;
+    type Response = SubMerchantGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -508,18 +520,6 @@ impl<'de> Deserialize<'de> for SubMerchantGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-impl Endpoint for SubMerchantGetRequest {
-    const ID: &'static str = "sub_merchant.get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/submerchant/get";
-    const IDEMPOTENT: bool = true;
-    type Response = SubMerchantGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -631,6 +631,18 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
     }
 }
 
+/// `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
+impl Endpoint for SubMerchantBatchGetRequest {
+    const ID: &'static str = "sub_merchant.batch_get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/submerchant/batchget";
+    const IDEMPOTENT: bool = true;
+    type Response = SubMerchantBatchGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -712,17 +724,5 @@ impl<'de> Deserialize<'de> for SubMerchantBatchGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-impl Endpoint for SubMerchantBatchGetRequest {
-    const ID: &'static str = "sub_merchant.batch_get";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/submerchant/batchget";
-    const IDEMPOTENT: bool = true;
-    type Response = SubMerchantBatchGetResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

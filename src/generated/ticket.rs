@@ -257,6 +257,19 @@ impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
     }
 }
 
+/// `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
+impl Endpoint for TicketBoardingPassCheckinRequest {
+    const ID: &'static str = "ticket.boarding_pass_checkin";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/boardingpass/checkin";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = TicketBoardingPassCheckinResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -315,19 +328,6 @@ impl<'de> Deserialize<'de> for TicketBoardingPassCheckinResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-impl Endpoint for TicketBoardingPassCheckinRequest {
-    const ID: &'static str = "ticket.boarding_pass_checkin";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/boardingpass/checkin";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = TicketBoardingPassCheckinResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -537,6 +537,19 @@ impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
     }
 }
 
+/// `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
+impl Endpoint for TicketMeetingTicketUpdateUserRequest {
+    const ID: &'static str = "ticket.meeting_ticket_update_user";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/meetingticket/updateuser";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = TicketMeetingTicketUpdateUserResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -595,19 +608,6 @@ impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-impl Endpoint for TicketMeetingTicketUpdateUserRequest {
-    const ID: &'static str = "ticket.meeting_ticket_update_user";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/meetingticket/updateuser";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = TicketMeetingTicketUpdateUserResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -803,6 +803,19 @@ impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
     }
 }
 
+/// `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
+impl Endpoint for TicketMovieTicketUpdateUserRequest {
+    const ID: &'static str = "ticket.movie_ticket_update_user";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/movieticket/updateuser";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = TicketMovieTicketUpdateUserResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -861,19 +874,6 @@ impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-impl Endpoint for TicketMovieTicketUpdateUserRequest {
-    const ID: &'static str = "ticket.movie_ticket_update_user";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/movieticket/updateuser";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = TicketMovieTicketUpdateUserResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }
 
@@ -986,6 +986,19 @@ impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
     }
 }
 
+/// `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
+impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
+    const ID: &'static str = "ticket.lucky_money_update_balance";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/card/luckymoney/updateuserbalance";
+    const IDEMPOTENT: bool = true;
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    type Response = TicketLuckyMoneyUpdateBalanceResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
 /// The reply of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1044,18 +1057,5 @@ impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
-    const ID: &'static str = "ticket.lucky_money_update_balance";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/card/luckymoney/updateuserbalance";
-    const IDEMPOTENT: bool = true;
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    type Response = TicketLuckyMoneyUpdateBalanceResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
     }
 }

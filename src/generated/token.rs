@@ -130,6 +130,35 @@ impl<'de> Deserialize<'de> for TokenGetRequest {
     }
 }
 
+/// `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
+impl Endpoint for TokenGetRequest {
+    const ID: &'static str = "token.get";
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/cgi-bin/token";
+    const IDEMPOTENT: bool = false;
+    const NEEDS_TOKEN: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "fetch once more from the one place that owns the token; never from many places at once",
+    );
+    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
+    type Response = TokenGetResponse;
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let query: Vec<(&'static str, String)> = vec![
+            ("grant_type", self.grant_type.to_string()), ("appid", self.appid
+            .to_string()), ("secret", self.secret.to_string())
+        ];
+        query
+    }
+
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Ok(Body::Empty)
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        [Some(self.secret.as_str())].into_iter().flatten().collect()
+    }
+}
+
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
 #[derive(Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -227,35 +256,6 @@ impl<'de> Deserialize<'de> for TokenGetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-impl Endpoint for TokenGetRequest {
-    const ID: &'static str = "token.get";
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/cgi-bin/token";
-    const IDEMPOTENT: bool = false;
-    const NEEDS_TOKEN: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "fetch once more from the one place that owns the token; never from many places at once",
-    );
-    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
-    type Response = TokenGetResponse;
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let query: Vec<(&'static str, String)> = vec![
-            ("grant_type", self.grant_type.to_string()), ("appid", self.appid
-            .to_string()), ("secret", self.secret.to_string())
-        ];
-        query
-    }
-
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Ok(Body::Empty)
-    }
-
-    fn secrets(&self) -> Vec<&str> {
-        [Some(self.secret.as_str())].into_iter().flatten().collect()
     }
 }
 
@@ -393,6 +393,27 @@ impl<'de> Deserialize<'de> for TokenStableRequest {
     }
 }
 
+/// `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
+impl Endpoint for TokenStableRequest {
+    const ID: &'static str = "token.stable";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/cgi-bin/stable_token";
+    const IDEMPOTENT: bool = false;
+    const NEEDS_TOKEN: bool = false;
+    const CHECK_OUTCOME: Option<&'static str> = Some(
+        "call again without `force_refresh`: the normal mode returns the current token and is safe to repeat",
+    );
+    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
+    type Response = TokenStableResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        [Some(self.secret.as_str())].into_iter().flatten().collect()
+    }
+}
+
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
 #[derive(Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -493,27 +514,6 @@ impl<'de> Deserialize<'de> for TokenStableResponse {
     }
 }
 
-/// `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-impl Endpoint for TokenStableRequest {
-    const ID: &'static str = "token.stable";
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/cgi-bin/stable_token";
-    const IDEMPOTENT: bool = false;
-    const NEEDS_TOKEN: bool = false;
-    const CHECK_OUTCOME: Option<&'static str> = Some(
-        "call again without `force_refresh`: the normal mode returns the current token and is safe to repeat",
-    );
-    const REPLY_SECRETS: &'static [&'static str] = &["access_token"];
-    type Response = TokenStableResponse;
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Body::json(self)
-    }
-
-    fn secrets(&self) -> Vec<&str> {
-        [Some(self.secret.as_str())].into_iter().flatten().collect()
-    }
-}
-
 /// The request of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -576,6 +576,26 @@ impl<'de> Deserialize<'de> for TokenCardTicketRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
+    }
+}
+
+/// `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
+impl Endpoint for TokenCardTicketRequest {
+    const ID: &'static str = "token.card_ticket";
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/cgi-bin/ticket/getticket";
+    const IDEMPOTENT: bool = true;
+    const REPLY_SECRETS: &'static [&'static str] = &["ticket"];
+    const SUCCESS_HAS_ERRCODE: bool = true;
+    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket", "expires_in"];
+    type Response = TokenCardTicketResponse;
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let query: Vec<(&'static str, String)> = vec![("type", "wx_card".to_owned())];
+        query
+    }
+
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Ok(Body::Empty)
     }
 }
 
@@ -669,25 +689,5 @@ impl<'de> Deserialize<'de> for TokenCardTicketResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-impl Endpoint for TokenCardTicketRequest {
-    const ID: &'static str = "token.card_ticket";
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/cgi-bin/ticket/getticket";
-    const IDEMPOTENT: bool = true;
-    const REPLY_SECRETS: &'static [&'static str] = &["ticket"];
-    const SUCCESS_HAS_ERRCODE: bool = true;
-    const SUCCESS_FIELDS: &'static [&'static str] = &["ticket", "expires_in"];
-    type Response = TokenCardTicketResponse;
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let query: Vec<(&'static str, String)> = vec![("type", "wx_card".to_owned())];
-        query
-    }
-
-    fn body(&self) -> Result<Body, serde_json::Error> {
-        Ok(Body::Empty)
     }
 }

@@ -387,10 +387,15 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     let runtime = runtime_imports(&models, false);
     let module_doc = format!(" {}\n\n Official documentation: <{}>", g.title, g.doc);
     let module_doc = module_doc.lines().map(|l| quote!(#![doc = #l]));
+    // Each endpoint reads top down: its request type, then its `impl Endpoint` (path,
+    // idempotency, outcome check) right under it, then the rest of its types.
     let items = g.endpoints.iter().zip(endpoint_models).map(|(e, range)| {
-        let structs = models[range].iter().map(|m| models::model(api, m));
+        let (request, rest): (Vec<&&Model>, Vec<&&Model>) =
+            models[range].iter().partition(|m| m.name == e.request);
+        let request = request.into_iter().map(|m| models::model(api, m));
+        let rest = rest.into_iter().map(|m| models::model(api, m));
         let descriptor = descriptor(api, e);
-        quote!(#(#structs)* #descriptor)
+        quote!(#(#request)* #descriptor #(#rest)*)
     });
     // Only what the descriptors use, so the file has no unused imports.
     let mut endpoint_items = vec![quote!(Body), quote!(Endpoint), quote!(Method)];
