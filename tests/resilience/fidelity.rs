@@ -18,8 +18,7 @@ use wechat_card::{Config, ErrCode, Error, StaticToken};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[path = "support/fake.rs"]
-mod fake;
+use crate::fake;
 
 /// A WeChat that answers every request with `body` (HTTP 200, JSON), `expect` times.
 async fn answering(body: Value, expect: u64) -> MockServer {

@@ -16,8 +16,7 @@ use wechat_card::{AppCredentials, Config, Error, RetryPolicy, StaticToken};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-#[path = "support/fake.rs"]
-mod fake;
+use crate::fake;
 
 const TOKEN: &str = "HOSTILE_TOKEN_7f3a9c2e1b4d8f6a0c5e9b3d7a1f4c8e2b6d0a9f3c7e1b5d";
 const SECRET: &str = "HOSTILE-SECRET/never+seen=0123456789abcdef";
