@@ -1,0 +1,211 @@
+//! The card events of `spec/events.yaml`: checked against their own examples, then
+//! turned into the IR.
+
+use super::*;
+
+/// The card events: unique names, known field types, and every documented example is
+/// the event it is filed under and uses only the fields the spec lists.
+pub(super) fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) {
+    if file.delivery.timeout_seconds == 0 {
+        errors.push(ctx.err(
+            "delivery.timeout_seconds",
+            "WeChat allows some time to reply: more than 0",
+        ));
+    }
+    let check_fields = |ctx: &Ctx, fields: &[raw::EventField], errors: &mut Vec<SpecError>| {
+        let mut seen = std::collections::HashSet::new();
+        for f in fields {
+            if !matches!(f.ty.as_str(), "string" | "integer" | "flag") {
+                errors.push(ctx.err(
+                    &f.name,
+                    format!("type `{}`: expected string, integer or flag", f.ty),
+                ));
+            }
+            if !is_pascal(&f.name) {
+                errors.push(ctx.err(&f.name, "XML element names are PascalCase"));
+            }
+            if !seen.insert(f.name.as_str()) {
+                errors.push(ctx.err(&f.name, "listed twice"));
+            }
+            match (&f.values, &f.enum_name) {
+                (Some(_), Some(name)) if f.ty == "string" && is_pascal(name) => {}
+                (None, None) => {}
+                _ => errors.push(ctx.err(
+                    &f.name,
+                    "`values` needs `enum` (a PascalCase name), on a string field, and the reverse",
+                )),
+            }
+        }
+    };
+    check_fields(
+        &Ctx {
+            location: "envelope".into(),
+            ..ctx.clone()
+        },
+        &file.envelope,
+        errors,
+    );
+    let envelope: std::collections::HashSet<&str> =
+        file.envelope.iter().map(|f| f.name.as_str()).collect();
+    let (mut events, mut names) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    for e in &file.events {
+        let ctx = Ctx {
+            location: format!("event `{}`", e.event),
+            ..ctx.clone()
+        };
+        if !events.insert(e.event.as_str()) {
+            errors.push(ctx.err("event", "duplicate event"));
+        }
+        if !is_pascal(&e.name) || !names.insert(e.name.as_str()) {
+            errors.push(ctx.err(
+                "name",
+                format!("`{}` must be a unique PascalCase name", e.name),
+            ));
+        }
+        check_fields(&ctx, &e.fields, errors);
+        for f in &e.fields {
+            if envelope.contains(f.name.as_str()) {
+                errors.push(ctx.err(&f.name, "already in the envelope"));
+            }
+        }
+        let known: std::collections::HashSet<&str> = envelope
+            .iter()
+            .copied()
+            .chain(e.fields.iter().map(|f| f.name.as_str()))
+            .chain(["xml"])
+            .collect();
+        for x in &e.examples {
+            let field = format!("examples.{}", x.name);
+            if element_value(&x.xml, "Event") != Some(e.event.as_str()) {
+                errors.push(ctx.err(&field, format!("the example is not a `{}` event", e.event)));
+            }
+            for f in &e.fields {
+                let Some(values) = &f.values else { continue };
+                if let Some(v) = element_value(&x.xml, &f.name) {
+                    if !v.is_empty() && !values.contains(&v.to_owned()) {
+                        errors.push(ctx.err(
+                            &field,
+                            format!("<{}> is `{v}`, not one of its values", f.name),
+                        ));
+                    }
+                }
+            }
+            for tag in element_names(&x.xml) {
+                if !known.contains(tag) {
+                    errors.push(ctx.err(
+                        &field,
+                        format!("<{tag}> is neither in the envelope nor a field of this event"),
+                    ));
+                }
+            }
+        }
+    }
+    // An enumeration is generated once, by name: every use must list the same values,
+    // and the name must not be taken by a generated type.
+    let mut taken: std::collections::HashSet<&str> = ["Envelope", "CardEvent", "UnknownEvent"]
+        .into_iter()
+        .chain(file.events.iter().map(|e| e.name.as_str()))
+        .collect();
+    let mut enums: std::collections::HashMap<&str, &Vec<String>> = Default::default();
+    let uses = file
+        .envelope
+        .iter()
+        .map(|f| ("envelope".to_owned(), f))
+        .chain(
+            file.events
+                .iter()
+                .flat_map(|e| e.fields.iter().map(|f| (format!("event `{}`", e.event), f))),
+        );
+    for (location, f) in uses {
+        let (Some(name), Some(values)) = (&f.enum_name, &f.values) else {
+            continue;
+        };
+        let ctx = Ctx {
+            location,
+            ..ctx.clone()
+        };
+        match enums.get(name.as_str()) {
+            Some(first) if *first != values => errors.push(ctx.err(
+                &f.name,
+                format!("enum `{name}` is listed elsewhere with other values"),
+            )),
+            Some(_) => {}
+            None if !taken.insert(name.as_str()) => errors.push(ctx.err(
+                &f.name,
+                format!("enum `{name}` is the name of another generated type"),
+            )),
+            None => {
+                enums.insert(name.as_str(), values);
+            }
+        }
+    }
+}
+
+pub(super) fn events_ir(file: raw::EventsFile) -> crate::ir::Events {
+    use crate::ir::{EventDef, EventField, EventFieldType};
+    let field = |f: raw::EventField| EventField {
+        ty: match f.ty.as_str() {
+            "integer" => EventFieldType::Integer,
+            "flag" => EventFieldType::Flag,
+            _ => EventFieldType::String,
+        },
+        required: f.required,
+        doc: f.doc,
+        values: f
+            .values
+            .zip(f.enum_name)
+            .map(|(values, name)| (name, values)),
+        xml: f.name,
+    };
+    crate::ir::Events {
+        timeout_seconds: file.delivery.timeout_seconds,
+        retries: file.delivery.retries,
+        envelope: file.envelope.into_iter().map(field).collect(),
+        events: file
+            .events
+            .into_iter()
+            .map(|e| EventDef {
+                wire: e.event,
+                name: e.name,
+                doc: e.doc,
+                fields: e.fields.into_iter().map(field).collect(),
+                examples: e.examples.into_iter().map(|x| (x.name, x.xml)).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The text of the first `<name>` element, CDATA or not, trimmed (the docs' own
+/// examples put spaces around CDATA).
+fn element_value<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let inner = xml[start..].split(&format!("</{name}>")).next()?.trim();
+    let inner = match inner.strip_prefix("<![CDATA[") {
+        Some(rest) => rest.strip_suffix("]]>")?,
+        None => inner,
+    };
+    Some(inner.trim())
+}
+
+/// The names of the elements opened in an XML text (`<Name>` and `<Name attr…>`).
+fn element_names(xml: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if rest.starts_with(['/', '!', '?']) {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c == '>' || c == '/' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        if end > 0 {
+            names.push(&rest[..end]);
+        }
+    }
+    names
+}
