@@ -1,6 +1,6 @@
 //! The spec files as written: serde models of the YAML, strict about keys.
 //!
-//! Nothing here resolves names or checks meaning; that is `load.rs`. Every struct
+//! Nothing here resolves names or checks meaning; that is `load/`. Every struct
 //! denies unknown keys so that a typo in the spec is an error, not a silently
 //! ignored constraint.
 
