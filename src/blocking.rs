@@ -12,8 +12,8 @@
 //! ```
 
 use crate::cache::Cache;
+use crate::call::{self, scrub_all};
 use crate::config::Config;
-use crate::core::{self, scrub_all};
 use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
@@ -65,7 +65,7 @@ impl Client {
             .timeout_send_body(phase)
             .timeout_recv_response(phase)
             .timeout_recv_body(phase)
-            // Error replies are read and reported by `core::finish`, with their status.
+            // Error replies are read and reported by `call::finish`, with their status.
             .http_status_as_error(false)
             // WeChat's API never redirects: a 3xx is returned, refused by `send_once`,
             // and nothing (no token, no secret, no body) goes to its target.
@@ -107,10 +107,10 @@ impl Client {
     }
 
     fn send_checked<E: Endpoint>(&self, request: &E, check: bool) -> Result<E::Response, Error> {
-        let span = core::call_span(E::ID);
+        let span = call::call_span(E::ID);
         let started = Instant::now();
         let (result, attempts) = span.in_scope(|| self.send_with_retries(request, check));
-        core::record_call(&span, started, attempts, &result);
+        call::record_call(&span, started, attempts, &result);
         result
     }
 
@@ -120,7 +120,7 @@ impl Client {
         check: bool,
     ) -> (Result<E::Response, Error>, u32) {
         if check {
-            if let Err(e) = core::validate(&self.inner.config, request) {
+            if let Err(e) = call::validate(&self.inner.config, request) {
                 return (Err(e), 0);
             }
         }
@@ -139,10 +139,10 @@ impl Client {
             let Err(error) = &result else {
                 return (result, attempts);
             };
-            // The same decisions as the async client's (core::next).
+            // The same decisions as the async client's (call::next).
             let policy = self.inner.config.retry_policy();
-            let mut next = core::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
-            if next == core::Next::RenewToken {
+            let mut next = call::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
+            if next == call::Next::RenewToken {
                 if let Some(token) = &token {
                     if self.invalidate_token(token) {
                         tracing::debug!(endpoint = E::ID, "access token rejected; renewing it");
@@ -150,10 +150,10 @@ impl Client {
                         continue;
                     }
                 }
-                next = core::next::<E>(&policy, error, attempts, false);
+                next = call::next::<E>(&policy, error, attempts, false);
             }
             match next {
-                core::Next::Retry(delay) => {
+                call::Next::Retry(delay) => {
                     tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
                     std::thread::sleep(delay);
                 }
@@ -167,7 +167,7 @@ impl Client {
         request: &E,
         token: Option<&AccessToken>,
     ) -> Result<E::Response, Error> {
-        let prepared = core::prepare(&self.inner.config, request, token)?;
+        let prepared = call::prepare(&self.inner.config, request, token)?;
         let secrets = &prepared.secrets;
         let config = &self.inner.config;
         let transport = |e: ureq::Error| {
@@ -180,8 +180,8 @@ impl Client {
                 maybe_sent: maybe_sent(&e),
                 // ureq's errors may quote the URL; keep only a scrubbed message.
                 message: match timeout {
-                    Some(phase) => core::timed_out(phase, config),
-                    None => scrub_all(&core::error_chain(&e), secrets),
+                    Some(phase) => call::timed_out(phase, config),
+                    None => scrub_all(&call::error_chain(&e), secrets),
                 },
                 timeout,
                 idempotent: E::IDEMPOTENT,
@@ -205,7 +205,7 @@ impl Client {
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok());
-            return Err(core::redirected::<E>(status, location, secrets));
+            return Err(call::redirected::<E>(status, location, secrets));
         }
         let content_type = reply
             .headers()
@@ -222,14 +222,14 @@ impl Client {
             .read_to_vec()
         {
             Err(ureq::Error::BodyExceedsLimit(_)) => {
-                return Err(core::too_large::<E>(status, limit, secrets));
+                return Err(call::too_large::<E>(status, limit, secrets));
             }
             other => other.map_err(transport)?,
         };
         if body.len() > limit {
-            return Err(core::too_large::<E>(status, limit, secrets));
+            return Err(call::too_large::<E>(status, limit, secrets));
         }
-        core::finish::<E>(status, content_type.as_deref(), &body, secrets)
+        call::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 
     /// The access token for the next call (see [`crate::Client::access_token`]).
@@ -242,7 +242,7 @@ impl Client {
                     .inner
                     .tokens
                     .get_blocking(|rejected| self.fetch_token(app, rejected))
-                    .map_err(|e| core::credentials_error("an access token", e))?;
+                    .map_err(|e| call::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
             }
         }
@@ -258,9 +258,9 @@ impl Client {
         self.with_retries("an access token", || {
             let (token, expires_in) = match app.endpoint {
                 TokenEndpoint::Stable => {
-                    let mut reply = self.send(&core::stable_token_request(app, false))?;
+                    let mut reply = self.send(&call::stable_token_request(app, false))?;
                     if rejected.is_some() && reply.access_token == rejected {
-                        reply = self.send(&core::stable_token_request(app, true))?;
+                        reply = self.send(&call::stable_token_request(app, true))?;
                     }
                     (reply.access_token, reply.expires_in)
                 }
@@ -272,7 +272,7 @@ impl Client {
                     (reply.access_token, reply.expires_in)
                 }
             };
-            core::credential("access_token", token, expires_in)
+            call::credential("access_token", token, expires_in)
         })
     }
 
@@ -288,9 +288,9 @@ impl Client {
         loop {
             tries += 1;
             match fetch() {
-                Err(e) => match core::credential_retry(&policy, &e, tries) {
+                Err(e) => match call::credential_retry(&policy, &e, tries) {
                     Some(delay) => std::thread::sleep(delay),
-                    None => return Err(core::credential_failure(what, e, tries)),
+                    None => return Err(call::credential_failure(what, e, tries)),
                 },
                 ok => return ok,
             }
@@ -319,10 +319,10 @@ impl Client {
             .get_blocking(|_rejected| {
                 self.with_retries("the card api_ticket", || {
                     let reply = self.send(&TokenCardTicketRequest::new())?;
-                    core::credential("api_ticket", reply.ticket, reply.expires_in)
+                    call::credential("api_ticket", reply.ticket, reply.expires_in)
                 })
             })
-            .map_err(|e| core::credentials_error("the card api_ticket", e))?;
+            .map_err(|e| call::credentials_error("the card api_ticket", e))?;
         Ok(ApiTicket::new(value))
     }
 

@@ -1,8 +1,8 @@
 //! The async client (feature `async`, on reqwest).
 
 use crate::cache::{self, Cache};
+use crate::call::{self, scrub_all};
 use crate::config::Config;
-use crate::core::{self, scrub_all};
 use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
@@ -158,13 +158,13 @@ impl Client {
         request: &E,
         check: bool,
     ) -> Result<E::Response, Error> {
-        let span = core::call_span(E::ID);
+        let span = call::call_span(E::ID);
         let started = Instant::now();
         let (result, attempts) = self
             .send_with_retries(request, check)
             .instrument(span.clone())
             .await;
-        core::record_call(&span, started, attempts, &result);
+        call::record_call(&span, started, attempts, &result);
         result
     }
 
@@ -174,7 +174,7 @@ impl Client {
         check: bool,
     ) -> (Result<E::Response, Error>, u32) {
         if check {
-            if let Err(e) = core::validate(&self.inner.config, request) {
+            if let Err(e) = call::validate(&self.inner.config, request) {
                 return (Err(e), 0);
             }
         }
@@ -195,8 +195,8 @@ impl Client {
                 return (result, attempts);
             };
             let policy = self.inner.config.retry_policy();
-            let mut next = core::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
-            if next == core::Next::RenewToken {
+            let mut next = call::next::<E>(&policy, error, attempts, token.is_some() && !renewed);
+            if next == call::Next::RenewToken {
                 if let Some(token) = &token {
                     if self.invalidate_token(token).await {
                         tracing::debug!(endpoint = E::ID, "access token rejected; renewing it");
@@ -205,10 +205,10 @@ impl Client {
                     }
                 }
                 // A token that cannot be renewed (a static one): decide as for any error.
-                next = core::next::<E>(&policy, error, attempts, false);
+                next = call::next::<E>(&policy, error, attempts, false);
             }
             match next {
-                core::Next::Retry(delay) => {
+                call::Next::Retry(delay) => {
                     tracing::debug!(endpoint = E::ID, attempt = attempts, ?delay, "retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -222,7 +222,7 @@ impl Client {
         request: &E,
         token: Option<&AccessToken>,
     ) -> Result<E::Response, Error> {
-        let prepared = core::prepare(&self.inner.config, request, token)?;
+        let prepared = call::prepare(&self.inner.config, request, token)?;
         let builder = match prepared.method {
             Method::Get => self.inner.http.get(&prepared.url),
             Method::Post => self.inner.http.post(&prepared.url),
@@ -249,8 +249,8 @@ impl Client {
             });
             let e = e.without_url();
             let message = match timeout {
-                Some(phase) => core::timed_out(phase, config),
-                None => scrub_all(&core::error_chain(&e), secrets),
+                Some(phase) => call::timed_out(phase, config),
+                None => scrub_all(&call::error_chain(&e), secrets),
             };
             Error::Transport {
                 endpoint: E::ID,
@@ -268,31 +268,31 @@ impl Client {
         // another server's, and must not be read as WeChat's.
         if !same_resource(reply.url(), &prepared.url) {
             let target = reply.url().as_str().to_owned();
-            return Err(core::redirected::<E>(status, Some(&target), secrets));
+            return Err(call::redirected::<E>(status, Some(&target), secrets));
         }
         if reply.status().is_redirection() {
             let location = reply
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok());
-            return Err(core::redirected::<E>(status, location, secrets));
+            return Err(call::redirected::<E>(status, location, secrets));
         }
         let content_type = header(reply.headers());
         // Read as a stream, and no further than the limit: a reply is never buffered
         // whole before its size is known.
         let limit = config.reply_limit();
         if reply.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(core::too_large::<E>(status, limit, secrets));
+            return Err(call::too_large::<E>(status, limit, secrets));
         }
         let capacity = reply.content_length().unwrap_or(0).min(limit as u64) as usize;
         let mut body = Vec::with_capacity(capacity);
         while let Some(chunk) = reply.chunk().await.map_err(|e| transport(e, true))? {
             if body.len() + chunk.len() > limit {
-                return Err(core::too_large::<E>(status, limit, secrets));
+                return Err(call::too_large::<E>(status, limit, secrets));
             }
             body.extend_from_slice(&chunk);
         }
-        core::finish::<E>(status, content_type.as_deref(), &body, secrets)
+        call::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 
     /// The access token for the next call: cached and refreshed ahead of expiry for
@@ -305,7 +305,7 @@ impl Client {
                 let tokens = &self.inner.tokens;
                 let value = cache::get_async(tokens, |rejected| self.fetch_token(app, rejected))
                     .await
-                    .map_err(|e| core::credentials_error("an access token", e))?;
+                    .map_err(|e| call::credentials_error("an access token", e))?;
                 Ok(AccessToken::new(value))
             }
         }
@@ -324,9 +324,9 @@ impl Client {
                     // Normal mode first: another client may have renewed the token
                     // already, and forcing would end the one it now uses. Force only
                     // when WeChat hands back the very token it refused.
-                    let mut reply = self.send(&core::stable_token_request(app, false)).await?;
+                    let mut reply = self.send(&call::stable_token_request(app, false)).await?;
                     if rejected.is_some() && reply.access_token == rejected {
-                        reply = self.send(&core::stable_token_request(app, true)).await?;
+                        reply = self.send(&call::stable_token_request(app, true)).await?;
                     }
                     (reply.access_token, reply.expires_in)
                 }
@@ -338,7 +338,7 @@ impl Client {
                     (reply.access_token, reply.expires_in)
                 }
             };
-            core::credential("access_token", token, expires_in)
+            call::credential("access_token", token, expires_in)
         })
         .await
     }
@@ -355,9 +355,9 @@ impl Client {
         loop {
             tries += 1;
             match fetch().await {
-                Err(e) => match core::credential_retry(&policy, &e, tries) {
+                Err(e) => match call::credential_retry(&policy, &e, tries) {
                     Some(delay) => tokio::time::sleep(delay).await,
-                    None => return Err(core::credential_failure(what, e, tries)),
+                    None => return Err(call::credential_failure(what, e, tries)),
                 },
                 ok => return ok,
             }
@@ -390,12 +390,12 @@ impl Client {
         let fetch = |_rejected: Option<String>| {
             self.with_retries("the card api_ticket", || async {
                 let reply = self.send(&TokenCardTicketRequest::new()).await?;
-                core::credential("api_ticket", reply.ticket, reply.expires_in)
+                call::credential("api_ticket", reply.ticket, reply.expires_in)
             })
         };
         let value = cache::get_async(&self.inner.tickets, fetch)
             .await
-            .map_err(|e| core::credentials_error("the card api_ticket", e))?;
+            .map_err(|e| call::credentials_error("the card api_ticket", e))?;
         Ok(ApiTicket::new(value))
     }
 

@@ -21,9 +21,9 @@
 mod generated;
 
 mod cache;
-pub mod config;
 #[cfg(any(feature = "async", feature = "blocking"))]
-mod core;
+mod call;
+pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;

@@ -218,5 +218,5 @@ pub fn decode<E: crate::endpoint::Endpoint>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<E::Response, crate::Error> {
-    crate::core::finish::<E>(status, content_type, body, &[])
+    crate::call::finish::<E>(status, content_type, body, &[])
 }

@@ -1707,7 +1707,7 @@ impl DistributeHandler<'_> {
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
     ) -> Result<String, crate::Error> {
-        crate::core::url_for(self.client.config(), request)
+        crate::call::url_for(self.client.config(), request)
     }
 
     /// 创建货架 — an H5 landing page listing cards for users to claim

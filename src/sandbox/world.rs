@@ -1462,7 +1462,7 @@ impl Handlers for World {
         );
         let show = format!(
             "{base}/cgi-bin/showqrcode?ticket={}",
-            crate::core::url_encode(&ticket)
+            crate::call::url_encode(&ticket)
         );
         reply(
             json!({"ticket": ticket, "expire_seconds": request.expire_seconds, "url": url, "show_qrcode_url": show}),
@@ -1769,7 +1769,7 @@ impl Handlers for World {
         }
         let outer = request
             .outer_str
-            .map(|o| format!("&outer_str={}", crate::core::url_encode(&o)))
+            .map(|o| format!("&outer_str={}", crate::call::url_encode(&o)))
             .unwrap_or_default();
         reply(json!({"url": format!("{base}/sandbox/activate?card_id={}{outer}", request.card_id)}))
     }

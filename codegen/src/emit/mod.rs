@@ -672,7 +672,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
                 quote! {
                     #doc
                     pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {
-                        crate::core::url_for(self.client.config(), request)
+                        crate::call::url_for(self.client.config(), request)
                     }
                 }
             });
