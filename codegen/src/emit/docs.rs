@@ -242,7 +242,7 @@ pub fn shortcut_arg_values<'a>(
             let v = example
                 .get(a)
                 .cloned()
-                .unwrap_or_else(|| super::tests::minimal(api, &f.shape));
+                .unwrap_or_else(|| super::conformance::minimal(api, &f.shape));
             (f, v)
         })
         .collect()

@@ -4,12 +4,12 @@
 //! ordered (groups, errcodes and type files sorted; fields and endpoints in spec order)
 //! and nothing depends on the clock or the environment.
 
+mod conformance;
 mod docs;
 mod events;
 mod models;
 mod names;
 mod sandbox;
-mod tests;
 mod values;
 
 use crate::ir::*;
@@ -69,7 +69,7 @@ pub fn generate(api: &Api) -> Vec<GeneratedFile> {
             group(api, g),
         ));
     }
-    files.extend(tests::files(api));
+    files.extend(conformance::files(api));
     if let Some(e) = &api.events {
         files.push(events::file(e));
         files.push(events::tests(e));
