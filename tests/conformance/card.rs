@@ -368,10 +368,9 @@ fn create_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardCreateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card.groupon.base_info.logo_url",
                 "max_bytes",
@@ -654,10 +653,9 @@ fn create_member_card_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardCreateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card.member_card.base_info.date_info.end_timestamp",
                 "min",
@@ -3093,10 +3091,9 @@ fn set_pay_cell_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardSetPayCellRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -3152,10 +3149,9 @@ fn set_self_consume_cell_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardSetSelfConsumeCellRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -3249,10 +3245,9 @@ fn set_test_whitelist_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardSetTestWhitelistRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "openid[0]",
                 "max_bytes",
@@ -3434,10 +3429,9 @@ fn get_accepts_every_limit() {
     let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
     support::accepts_limits::<
         CardGetRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -3494,10 +3488,9 @@ fn batch_get_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardBatchGetRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("count", "min", "/count", serde_json::json!(1)),
             ("count", "max", "/count", serde_json::json!(50)),
         ],
@@ -3597,10 +3590,9 @@ fn update_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardUpdateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -4391,10 +4383,9 @@ fn modify_stock_accepts_every_limit() {
     );
     support::accepts_limits::<
         CardModifyStockRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -4471,10 +4462,9 @@ fn delete_accepts_every_limit() {
     let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
     support::accepts_limits::<
         CardDeleteRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 

@@ -124,10 +124,9 @@ fn get_accepts_every_limit() {
     );
     support::accepts_limits::<
         CodeGetRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
         ],
@@ -186,10 +185,9 @@ fn list_user_cards_accepts_every_limit() {
     let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
     support::accepts_limits::<
         CodeListUserCardsRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("openid", "max_bytes", "/openid", serde_json::Value::from("a".repeat(64))),
             ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
         ],
@@ -251,10 +249,9 @@ fn update_accepts_every_limit() {
     );
     support::accepts_limits::<
         CodeUpdateRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -345,10 +342,9 @@ fn unavailable_accepts_every_limit() {
     let base = serde_json::json!({ "code" : "12312313" });
     support::accepts_limits::<
         CodeUnavailableRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
         ],
@@ -421,10 +417,9 @@ fn consume_accepts_every_limit() {
     let base = serde_json::json!({ "code" : "12312313" });
     support::accepts_limits::<
         CodeConsumeRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
         ],
@@ -485,10 +480,9 @@ fn decrypt_accepts_every_limit() {
     );
     support::accepts_limits::<
         CodeDecryptRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "encrypt_code",
                 "max_bytes",
@@ -563,10 +557,9 @@ fn mark_accepts_every_limit() {
     );
     support::accepts_limits::<
         CodeMarkRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",

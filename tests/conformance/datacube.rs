@@ -145,10 +145,9 @@ fn card_info_accepts_every_limit() {
     );
     support::accepts_limits::<
         DatacubeCardInfoRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -325,10 +324,9 @@ fn member_card_detail_accepts_every_limit() {
     );
     support::accepts_limits::<
         DatacubeMemberCardDetailRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 

@@ -107,10 +107,9 @@ fn create_qrcode_accepts_every_limit() {
     );
     support::accepts_limits::<
         DistributeCreateQrcodeRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("expire_seconds", "min", "/expire_seconds", serde_json::json!(60)),
             (
                 "action_info.card.card_id",
@@ -145,10 +144,9 @@ fn create_qrcode_multiple_cards_accepts_every_limit() {
     );
     support::accepts_limits::<
         DistributeCreateQrcodeRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "action_info.multiple_card.card_list",
                 "max_items",
@@ -481,10 +479,9 @@ fn create_landing_page_accepts_every_limit() {
     );
     support::accepts_limits::<
         DistributeCreateLandingPageRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_list[0].card_id",
                 "max_bytes",
@@ -611,10 +608,9 @@ fn mpnews_html_accepts_every_limit() {
     let base = serde_json::json!({ "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI" });
     support::accepts_limits::<
         DistributeMpnewsHtmlRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -717,10 +713,9 @@ fn deposit_codes_accepts_every_limit() {
     );
     support::accepts_limits::<
         DistributeDepositCodesRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -856,10 +851,9 @@ fn deposit_count_accepts_every_limit() {
     let base = serde_json::json!({ "card_id" : "pDF3iY0_dVjb_Pua96MMewA96qvA" });
     support::accepts_limits::<
         DistributeDepositCountRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 
@@ -918,10 +912,9 @@ fn check_codes_accepts_every_limit() {
     );
     support::accepts_limits::<
         DistributeCheckCodesRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",

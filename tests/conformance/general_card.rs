@@ -37,10 +37,9 @@ fn activate_accepts_every_limit() {
     );
     support::accepts_limits::<
         GeneralCardActivateRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -174,10 +173,9 @@ fn unactivate_accepts_every_limit() {
     );
     support::accepts_limits::<
         GeneralCardUnactivateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -268,10 +266,9 @@ fn update_user_accepts_every_limit() {
     );
     support::accepts_limits::<
         GeneralCardUpdateUserRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",

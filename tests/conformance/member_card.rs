@@ -79,10 +79,9 @@ fn activate_accepts_every_limit() {
     );
     support::accepts_limits::<
         MemberCardActivateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "membership_number",
                 "max_bytes",
@@ -369,10 +368,9 @@ fn set_activate_form_accepts_every_limit() {
     );
     support::accepts_limits::<
         MemberCardSetActivateFormRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -627,10 +625,9 @@ fn user_info_accepts_every_limit() {
     );
     support::accepts_limits::<
         MemberCardUserInfoRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "card_id",
                 "max_bytes",
@@ -785,10 +782,9 @@ fn update_user_accepts_every_limit() {
     );
     support::accepts_limits::<
         MemberCardUpdateUserRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -937,10 +933,9 @@ fn activate_url_accepts_every_limit() {
     );
     support::accepts_limits::<
         MemberCardActivateUrlRequest,
-        _,
     >(
         base,
-        [("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
+        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
     );
 }
 

@@ -53,10 +53,9 @@ fn add_accepts_every_limit() {
     );
     support::accepts_limits::<
         PayGiftAddRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "rule_info.base_info.begin_time",
                 "min",

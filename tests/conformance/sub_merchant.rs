@@ -58,10 +58,9 @@ fn submit_accepts_every_limit() {
     );
     support::accepts_limits::<
         SubMerchantSubmitRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "info.brand_name",
                 "max_chars",
@@ -246,10 +245,9 @@ fn update_accepts_every_limit() {
     );
     support::accepts_limits::<
         SubMerchantUpdateRequest,
-        _,
     >(
         base,
-        [
+        &[
             (
                 "info.brand_name",
                 "max_chars",
@@ -438,10 +436,9 @@ fn batch_get_accepts_every_limit() {
     );
     support::accepts_limits::<
         SubMerchantBatchGetRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("limit", "min", "/limit", serde_json::json!(1)),
             ("limit", "max", "/limit", serde_json::json!(100)),
         ],

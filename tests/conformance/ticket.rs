@@ -71,10 +71,9 @@ fn boarding_pass_checkin_accepts_every_limit() {
     );
     support::accepts_limits::<
         TicketBoardingPassCheckinRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -219,10 +218,9 @@ fn meeting_ticket_update_user_accepts_every_limit() {
     );
     support::accepts_limits::<
         TicketMeetingTicketUpdateUserRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -323,10 +321,9 @@ fn movie_ticket_update_user_accepts_every_limit() {
     );
     support::accepts_limits::<
         TicketMovieTicketUpdateUserRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             (
                 "card_id",
@@ -408,10 +405,9 @@ fn lucky_money_update_balance_accepts_every_limit() {
     );
     support::accepts_limits::<
         TicketLuckyMoneyUpdateBalanceRequest,
-        _,
     >(
         base,
-        [
+        &[
             ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
             ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
         ],

@@ -420,12 +420,13 @@ impl BlockingMock {
 /// Sets each row's value at its JSON pointer in `base`, decodes the request
 /// and asserts it passes validation: every limit at its bound is allowed by the docs.
 /// The row names the field and the rule, so a failure says which limit was refused.
-pub fn accepts_limits<R, const N: usize>(base: Value, rows: [(&str, &str, &str, Value); N])
+pub fn accepts_limits<R>(base: Value, rows: &[(&str, &str, &str, Value)])
 where
     R: DeserializeOwned + wechat_card::validate::Validate + Model,
 {
     let today = wechat_card::validate::china_today();
     for (field, rule, pointer, value) in rows {
+        let (field, rule, pointer, value) = (*field, *rule, *pointer, value.clone());
         let mut doc = base.clone();
         let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
         let key = key.replace("~1", "/").replace("~0", "~");

@@ -295,7 +295,7 @@ fn edge_test(
         #[test]
         fn #name() {
             let base = serde_json::json!(#base);
-            support::accepts_limits::<#request, _>(base, [#(#rows),*]);
+            support::accepts_limits::<#request>(base, &[#(#rows),*]);
         }
     }
 }
