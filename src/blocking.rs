@@ -232,7 +232,7 @@ impl Client {
         call::finish::<E>(status, content_type.as_deref(), &body, secrets)
     }
 
-    /// The access token for the next call (see [`crate::Client::access_token`]).
+    /// The access token for the next call (as the async `Client::access_token`: cached, refreshed ahead, one fetch at a time).
     pub fn access_token(&self) -> Result<AccessToken, Error> {
         match &self.inner.credentials {
             Credentials::Static(token) => Ok(token.clone()),

@@ -227,7 +227,9 @@ impl<T: Lenient> Lenient for Vec<T> {
 pub trait Fields: Sized {
     /// The struct's name, for messages.
     const NAME: &'static str;
-    type Slots: Default;
+    type Slots;
+    /// Empty slots, before the first key.
+    fn slots() -> Self::Slots;
     /// Reads the value of `key` into its slot; `false` for a key the spec does not
     /// describe (it goes to `extra`).
     fn read<'de, A: de::MapAccess<'de>>(
@@ -279,7 +281,7 @@ pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields>(
             write!(f, "a {} object", T::NAME)
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            let mut slots = T::Slots::default();
+            let mut slots = T::slots();
             let mut extra = Map::new();
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 match key {

@@ -51,6 +51,10 @@ impl crate::model::Lenient for BasicColorsRequest {}
 impl crate::model::Fields for BasicColorsRequest {
     const NAME: &'static str = "BasicColorsRequest";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -91,7 +95,7 @@ impl Endpoint for BasicColorsRequest {
 }
 
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicColorsResponse {
     /// 颜色列表。
@@ -137,6 +141,13 @@ impl crate::response::Response for BasicColorsResponse {
 impl crate::model::Fields for BasicColorsResponse {
     const NAME: &'static str = "BasicColorsResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            colors: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -167,7 +178,7 @@ impl<'de> Deserialize<'de> for BasicColorsResponse {
 }
 
 /// `CardColor`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
@@ -207,6 +218,14 @@ impl crate::model::Lenient for CardColor {}
 impl crate::model::Fields for CardColor {
     const NAME: &'static str = "CardColor";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            name: None,
+            value: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -277,6 +296,10 @@ impl crate::model::Lenient for BasicCategoriesRequest {}
 impl crate::model::Fields for BasicCategoriesRequest {
     const NAME: &'static str = "BasicCategoriesRequest";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -317,7 +340,7 @@ impl Endpoint for BasicCategoriesRequest {
 }
 
 /// The reply of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
@@ -363,6 +386,13 @@ impl crate::response::Response for BasicCategoriesResponse {
 impl crate::model::Fields for BasicCategoriesResponse {
     const NAME: &'static str = "BasicCategoriesResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            category: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -393,7 +423,7 @@ impl<'de> Deserialize<'de> for BasicCategoriesResponse {
 }
 
 /// `ApplyCategory`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplyCategory {
     /// 一级类目id。
@@ -450,6 +480,15 @@ impl crate::model::Lenient for ApplyCategory {}
 impl crate::model::Fields for ApplyCategory {
     const NAME: &'static str = "ApplyCategory";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            primary_category_id: None,
+            category_name: None,
+            secondary_category: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -496,7 +535,7 @@ impl<'de> Deserialize<'de> for ApplyCategory {
 }
 
 /// `ApplySubCategory`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApplySubCategory {
     /// 二级类目id。
@@ -555,6 +594,17 @@ impl crate::model::Lenient for ApplySubCategory {}
 impl crate::model::Fields for ApplySubCategory {
     const NAME: &'static str = "ApplySubCategory";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            secondary_category_id: None,
+            category_name: None,
+            need_qualification_stuffs: None,
+            can_choose_prepaid_card: None,
+            can_choose_payment_card: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -667,6 +717,10 @@ impl crate::model::Lenient for BasicUploadImageRequest {}
 impl crate::model::Fields for BasicUploadImageRequest {
     const NAME: &'static str = "BasicUploadImageRequest";
     type Slots = (Option<crate::FilePart>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -714,7 +768,7 @@ impl Endpoint for BasicUploadImageRequest {
 }
 
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。
@@ -758,6 +812,13 @@ impl crate::response::Response for BasicUploadImageResponse {
 impl crate::model::Fields for BasicUploadImageResponse {
     const NAME: &'static str = "BasicUploadImageResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

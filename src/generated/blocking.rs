@@ -71,7 +71,14 @@ pub struct BasicHandler<'c> {
 impl BasicHandler<'_> {
     /// 获取颜色列表 — the colour names a card's `base_info.color` may take
     ///
-    /// The blocking form of [`BasicHandler::colors`](crate::BasicHandler::colors): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`BasicHandler::colors`](crate::BasicHandler::colors) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `BasicHandler::colors` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn colors(
         &self,
         request: &crate::basic::BasicColorsRequest,
@@ -81,7 +88,14 @@ impl BasicHandler<'_> {
 
     /// 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
     ///
-    /// The blocking form of [`BasicHandler::categories`](crate::BasicHandler::categories): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`BasicHandler::categories`](crate::BasicHandler::categories) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `BasicHandler::categories` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn categories(
         &self,
         request: &crate::basic::BasicCategoriesRequest,
@@ -91,7 +105,14 @@ impl BasicHandler<'_> {
 
     /// 上传图片 — upload a logo or card image and get the URL to use in card fields
     ///
-    /// The blocking form of [`BasicHandler::upload_image`](crate::BasicHandler::upload_image): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`BasicHandler::upload_image`](crate::BasicHandler::upload_image) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `BasicHandler::upload_image` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn upload_image(
         &self,
         request: &crate::basic::BasicUploadImageRequest,
@@ -111,7 +132,14 @@ pub struct CardHandler<'c> {
 impl CardHandler<'_> {
     /// 创建卡券 — create a card definition of any type and get its card_id
     ///
-    /// The blocking form of [`CardHandler::create`](crate::CardHandler::create): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::create`](crate::CardHandler::create) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::create` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn create(
         &self,
         request: &crate::card::CardCreateRequest,
@@ -121,7 +149,14 @@ impl CardHandler<'_> {
 
     /// 设置买单 — turn the quick-pay (买单) entry of a card on or off
     ///
-    /// The blocking form of [`CardHandler::set_pay_cell`](crate::CardHandler::set_pay_cell): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::set_pay_cell`](crate::CardHandler::set_pay_cell) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::set_pay_cell` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_pay_cell(
         &self,
         request: &crate::card::CardSetPayCellRequest,
@@ -131,7 +166,14 @@ impl CardHandler<'_> {
 
     /// 设置自助核销 — let users redeem the card themselves in the store
     ///
-    /// The blocking form of [`CardHandler::set_self_consume_cell`](crate::CardHandler::set_self_consume_cell): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::set_self_consume_cell`](crate::CardHandler::set_self_consume_cell) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::set_self_consume_cell` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_self_consume_cell(
         &self,
         request: &crate::card::CardSetSelfConsumeCellRequest,
@@ -141,7 +183,14 @@ impl CardHandler<'_> {
 
     /// 设置测试白名单 — the users who may claim cards not yet approved
     ///
-    /// The blocking form of [`CardHandler::set_test_whitelist`](crate::CardHandler::set_test_whitelist): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::set_test_whitelist`](crate::CardHandler::set_test_whitelist) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::set_test_whitelist` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_test_whitelist(
         &self,
         request: &crate::card::CardSetTestWhitelistRequest,
@@ -151,7 +200,14 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these openids.
     ///
-    /// The blocking form of [`CardHandler::set_test_whitelist_openids`](crate::CardHandler::set_test_whitelist_openids): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::set_test_whitelist_openids`](crate::CardHandler::set_test_whitelist_openids) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::set_test_whitelist_openids` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_test_whitelist_openids(
         &self,
         openid: impl IntoIterator<Item = impl Into<String>>,
@@ -162,7 +218,14 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these WeChat usernames.
     ///
-    /// The blocking form of [`CardHandler::set_test_whitelist_usernames`](crate::CardHandler::set_test_whitelist_usernames): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::set_test_whitelist_usernames`](crate::CardHandler::set_test_whitelist_usernames) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::set_test_whitelist_usernames` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_test_whitelist_usernames(
         &self,
         username: impl IntoIterator<Item = impl Into<String>>,
@@ -173,7 +236,14 @@ impl CardHandler<'_> {
 
     /// 查看卡券详情 — a card's definition, review status and stock
     ///
-    /// The blocking form of [`CardHandler::get`](crate::CardHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::get`](crate::CardHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get(
         &self,
         request: &crate::card::CardGetRequest,
@@ -183,7 +253,14 @@ impl CardHandler<'_> {
 
     /// 批量查询卡券列表 — page through the account's card ids, optionally by status
     ///
-    /// The blocking form of [`CardHandler::batch_get`](crate::CardHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::batch_get`](crate::CardHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn batch_get(
         &self,
         request: &crate::card::CardBatchGetRequest,
@@ -193,7 +270,14 @@ impl CardHandler<'_> {
 
     /// 更改卡券信息 — change the updatable fields of a card
     ///
-    /// The blocking form of [`CardHandler::update`](crate::CardHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::update`](crate::CardHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn update(
         &self,
         request: &crate::card::CardUpdateRequest,
@@ -203,7 +287,14 @@ impl CardHandler<'_> {
 
     /// 修改库存 — raise or lower a card's stock
     ///
-    /// The blocking form of [`CardHandler::modify_stock`](crate::CardHandler::modify_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::modify_stock`](crate::CardHandler::modify_stock) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::modify_stock` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn modify_stock(
         &self,
         request: &crate::card::CardModifyStockRequest,
@@ -213,7 +304,14 @@ impl CardHandler<'_> {
 
     /// Raise a card's stock by `increase_stock_value`.
     ///
-    /// The blocking form of [`CardHandler::increase_stock`](crate::CardHandler::increase_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::increase_stock`](crate::CardHandler::increase_stock) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::increase_stock` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn increase_stock(
         &self,
         card_id: impl Into<String>,
@@ -226,7 +324,14 @@ impl CardHandler<'_> {
 
     /// Lower a card's stock by `reduce_stock_value`.
     ///
-    /// The blocking form of [`CardHandler::reduce_stock`](crate::CardHandler::reduce_stock): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::reduce_stock`](crate::CardHandler::reduce_stock) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::reduce_stock` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn reduce_stock(
         &self,
         card_id: impl Into<String>,
@@ -239,7 +344,14 @@ impl CardHandler<'_> {
 
     /// 删除卡券 — delete a card definition
     ///
-    /// The blocking form of [`CardHandler::delete`](crate::CardHandler::delete): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CardHandler::delete`](crate::CardHandler::delete) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CardHandler::delete` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn delete(
         &self,
         request: &crate::card::CardDeleteRequest,
@@ -259,7 +371,14 @@ pub struct CodeHandler<'c> {
 impl CodeHandler<'_> {
     /// 查询Code — look up a code's card, owner, validity and whether it can be consumed
     ///
-    /// The blocking form of [`CodeHandler::get`](crate::CodeHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::get`](crate::CodeHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get(
         &self,
         request: &crate::code::CodeGetRequest,
@@ -269,7 +388,14 @@ impl CodeHandler<'_> {
 
     /// Look up a code and fail with 40127 unless it can be consumed now.
     ///
-    /// The blocking form of [`CodeHandler::get_checked`](crate::CodeHandler::get_checked): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::get_checked`](crate::CodeHandler::get_checked) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::get_checked` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get_checked(
         &self,
         code: impl Into<String>,
@@ -280,7 +406,14 @@ impl CodeHandler<'_> {
 
     /// Look up a code and its state (`user_card_status`), whatever the state.
     ///
-    /// The blocking form of [`CodeHandler::get_unchecked`](crate::CodeHandler::get_unchecked): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::get_unchecked`](crate::CodeHandler::get_unchecked) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::get_unchecked` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get_unchecked(
         &self,
         code: impl Into<String>,
@@ -291,7 +424,14 @@ impl CodeHandler<'_> {
 
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
     ///
-    /// The blocking form of [`CodeHandler::list_user_cards`](crate::CodeHandler::list_user_cards): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::list_user_cards`](crate::CodeHandler::list_user_cards) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::list_user_cards` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn list_user_cards(
         &self,
         request: &crate::code::CodeListUserCardsRequest,
@@ -301,7 +441,14 @@ impl CodeHandler<'_> {
 
     /// 更改Code — replace a custom code after the card was gifted
     ///
-    /// The blocking form of [`CodeHandler::update`](crate::CodeHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::update`](crate::CodeHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn update(
         &self,
         request: &crate::code::CodeUpdateRequest,
@@ -311,7 +458,14 @@ impl CodeHandler<'_> {
 
     /// 设置卡券失效 — make a user's code unavailable (irreversible)
     ///
-    /// The blocking form of [`CodeHandler::unavailable`](crate::CodeHandler::unavailable): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::unavailable`](crate::CodeHandler::unavailable) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::unavailable` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn unavailable(
         &self,
         request: &crate::code::CodeUnavailableRequest,
@@ -321,7 +475,14 @@ impl CodeHandler<'_> {
 
     /// 核销Code — redeem a code (irreversible)
     ///
-    /// The blocking form of [`CodeHandler::consume`](crate::CodeHandler::consume): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::consume`](crate::CodeHandler::consume) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::consume` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn consume(
         &self,
         request: &crate::code::CodeConsumeRequest,
@@ -331,7 +492,14 @@ impl CodeHandler<'_> {
 
     /// Code解码 — turn an encrypt_code from a card page URL into the real code
     ///
-    /// The blocking form of [`CodeHandler::decrypt`](crate::CodeHandler::decrypt): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::decrypt`](crate::CodeHandler::decrypt) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::decrypt` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn decrypt(
         &self,
         request: &crate::code::CodeDecryptRequest,
@@ -341,7 +509,14 @@ impl CodeHandler<'_> {
 
     /// Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
     ///
-    /// The blocking form of [`CodeHandler::mark`](crate::CodeHandler::mark): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`CodeHandler::mark`](crate::CodeHandler::mark) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `CodeHandler::mark` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn mark(
         &self,
         request: &crate::code::CodeMarkRequest,
@@ -361,7 +536,14 @@ pub struct DatacubeHandler<'c> {
 impl DatacubeHandler<'_> {
     /// 拉取卡券概况数据 — daily totals over all cards of the account
     ///
-    /// The blocking form of [`DatacubeHandler::biz_info`](crate::DatacubeHandler::biz_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DatacubeHandler::biz_info`](crate::DatacubeHandler::biz_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DatacubeHandler::biz_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn biz_info(
         &self,
         request: &crate::datacube::DatacubeBizInfoRequest,
@@ -371,7 +553,14 @@ impl DatacubeHandler<'_> {
 
     /// 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
     ///
-    /// The blocking form of [`DatacubeHandler::card_info`](crate::DatacubeHandler::card_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DatacubeHandler::card_info`](crate::DatacubeHandler::card_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DatacubeHandler::card_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn card_info(
         &self,
         request: &crate::datacube::DatacubeCardInfoRequest,
@@ -381,7 +570,14 @@ impl DatacubeHandler<'_> {
 
     /// 拉取会员卡概况数据 — daily member-card totals
     ///
-    /// The blocking form of [`DatacubeHandler::member_card_info`](crate::DatacubeHandler::member_card_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DatacubeHandler::member_card_info`](crate::DatacubeHandler::member_card_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DatacubeHandler::member_card_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn member_card_info(
         &self,
         request: &crate::datacube::DatacubeMemberCardInfoRequest,
@@ -391,7 +587,14 @@ impl DatacubeHandler<'_> {
 
     /// 拉取单张会员卡数据 — daily figures of one API-created member card
     ///
-    /// The blocking form of [`DatacubeHandler::member_card_detail`](crate::DatacubeHandler::member_card_detail): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DatacubeHandler::member_card_detail`](crate::DatacubeHandler::member_card_detail) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DatacubeHandler::member_card_detail` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn member_card_detail(
         &self,
         request: &crate::datacube::DatacubeMemberCardDetailRequest,
@@ -411,7 +614,14 @@ pub struct DistributeHandler<'c> {
 impl DistributeHandler<'_> {
     /// 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     ///
-    /// The blocking form of [`DistributeHandler::create_qrcode`](crate::DistributeHandler::create_qrcode): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::create_qrcode`](crate::DistributeHandler::create_qrcode) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::create_qrcode` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn create_qrcode(
         &self,
         request: &crate::distribute::DistributeCreateQrcodeRequest,
@@ -421,7 +631,14 @@ impl DistributeHandler<'_> {
 
     /// 通过ticket换取二维码 — the QR code image of a ticket
     ///
-    /// The blocking form of [`DistributeHandler::show_qrcode`](crate::DistributeHandler::show_qrcode): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::show_qrcode`](crate::DistributeHandler::show_qrcode) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::show_qrcode` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn show_qrcode(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -431,7 +648,14 @@ impl DistributeHandler<'_> {
 
     /// The URL of [`show_qrcode`](Self::show_qrcode), built locally: nothing is sent.
     ///
-    /// The blocking form of [`DistributeHandler::show_qrcode_url`](crate::DistributeHandler::show_qrcode_url): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::show_qrcode_url`](crate::DistributeHandler::show_qrcode_url) of the async client: the same request and URL, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::show_qrcode_url` of the async client (feature `async`): the same request and URL, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn show_qrcode_url(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -441,7 +665,14 @@ impl DistributeHandler<'_> {
 
     /// 创建货架 — an H5 landing page listing cards for users to claim
     ///
-    /// The blocking form of [`DistributeHandler::create_landing_page`](crate::DistributeHandler::create_landing_page): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::create_landing_page`](crate::DistributeHandler::create_landing_page) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::create_landing_page` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn create_landing_page(
         &self,
         request: &crate::distribute::DistributeCreateLandingPageRequest,
@@ -451,7 +682,14 @@ impl DistributeHandler<'_> {
 
     /// 图文消息群发卡券 — the HTML that embeds a card in an article
     ///
-    /// The blocking form of [`DistributeHandler::mpnews_html`](crate::DistributeHandler::mpnews_html): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::mpnews_html`](crate::DistributeHandler::mpnews_html) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::mpnews_html` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn mpnews_html(
         &self,
         request: &crate::distribute::DistributeMpnewsHtmlRequest,
@@ -461,7 +699,14 @@ impl DistributeHandler<'_> {
 
     /// 导入code — import custom codes into WeChat for a deposit-mode card
     ///
-    /// The blocking form of [`DistributeHandler::deposit_codes`](crate::DistributeHandler::deposit_codes): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::deposit_codes`](crate::DistributeHandler::deposit_codes) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::deposit_codes` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn deposit_codes(
         &self,
         request: &crate::distribute::DistributeDepositCodesRequest,
@@ -471,7 +716,14 @@ impl DistributeHandler<'_> {
 
     /// 查询导入code数目 — how many custom codes were imported for a card
     ///
-    /// The blocking form of [`DistributeHandler::deposit_count`](crate::DistributeHandler::deposit_count): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::deposit_count`](crate::DistributeHandler::deposit_count) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::deposit_count` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn deposit_count(
         &self,
         request: &crate::distribute::DistributeDepositCountRequest,
@@ -481,7 +733,14 @@ impl DistributeHandler<'_> {
 
     /// 核查code — which of the given codes were imported for a card
     ///
-    /// The blocking form of [`DistributeHandler::check_codes`](crate::DistributeHandler::check_codes): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`DistributeHandler::check_codes`](crate::DistributeHandler::check_codes) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `DistributeHandler::check_codes` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn check_codes(
         &self,
         request: &crate::distribute::DistributeCheckCodesRequest,
@@ -501,7 +760,14 @@ pub struct GeneralCardHandler<'c> {
 impl GeneralCardHandler<'_> {
     /// 通用卡接口激活 — activate a user's general card
     ///
-    /// The blocking form of [`GeneralCardHandler::activate`](crate::GeneralCardHandler::activate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`GeneralCardHandler::activate`](crate::GeneralCardHandler::activate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `GeneralCardHandler::activate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn activate(
         &self,
         request: &crate::general_card::GeneralCardActivateRequest,
@@ -511,7 +777,14 @@ impl GeneralCardHandler<'_> {
 
     /// 通用卡撤销激活 — undo the activation of a user's general card
     ///
-    /// The blocking form of [`GeneralCardHandler::unactivate`](crate::GeneralCardHandler::unactivate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`GeneralCardHandler::unactivate`](crate::GeneralCardHandler::unactivate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `GeneralCardHandler::unactivate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn unactivate(
         &self,
         request: &crate::general_card::GeneralCardUnactivateRequest,
@@ -521,7 +794,14 @@ impl GeneralCardHandler<'_> {
 
     /// 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
     ///
-    /// The blocking form of [`GeneralCardHandler::update_user`](crate::GeneralCardHandler::update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`GeneralCardHandler::update_user`](crate::GeneralCardHandler::update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `GeneralCardHandler::update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn update_user(
         &self,
         request: &crate::general_card::GeneralCardUpdateUserRequest,
@@ -541,7 +821,14 @@ pub struct MemberCardHandler<'c> {
 impl MemberCardHandler<'_> {
     /// 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     ///
-    /// The blocking form of [`MemberCardHandler::activate`](crate::MemberCardHandler::activate): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::activate`](crate::MemberCardHandler::activate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::activate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn activate(
         &self,
         request: &crate::member_card::MemberCardActivateRequest,
@@ -551,7 +838,14 @@ impl MemberCardHandler<'_> {
 
     /// 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
     ///
-    /// The blocking form of [`MemberCardHandler::set_activate_form`](crate::MemberCardHandler::set_activate_form): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::set_activate_form`](crate::MemberCardHandler::set_activate_form) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::set_activate_form` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn set_activate_form(
         &self,
         request: &crate::member_card::MemberCardSetActivateFormRequest,
@@ -561,7 +855,14 @@ impl MemberCardHandler<'_> {
 
     /// 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
     ///
-    /// The blocking form of [`MemberCardHandler::user_info`](crate::MemberCardHandler::user_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::user_info`](crate::MemberCardHandler::user_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::user_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn user_info(
         &self,
         request: &crate::member_card::MemberCardUserInfoRequest,
@@ -571,7 +872,14 @@ impl MemberCardHandler<'_> {
 
     /// 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
     ///
-    /// The blocking form of [`MemberCardHandler::update_user`](crate::MemberCardHandler::update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::update_user`](crate::MemberCardHandler::update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn update_user(
         &self,
         request: &crate::member_card::MemberCardUpdateUserRequest,
@@ -581,7 +889,14 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_bonus` points (negative to deduct) with the history line `record_bonus`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    /// The blocking form of [`MemberCardHandler::add_bonus`](crate::MemberCardHandler::add_bonus): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::add_bonus`](crate::MemberCardHandler::add_bonus) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::add_bonus` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn add_bonus(
         &self,
         code: impl Into<String>,
@@ -597,7 +912,14 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_balance` to the balance (negative to deduct) with the history line `record_balance`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    /// The blocking form of [`MemberCardHandler::add_balance`](crate::MemberCardHandler::add_balance): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::add_balance`](crate::MemberCardHandler::add_balance) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::add_balance` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn add_balance(
         &self,
         code: impl Into<String>,
@@ -613,7 +935,14 @@ impl MemberCardHandler<'_> {
 
     /// 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
     ///
-    /// The blocking form of [`MemberCardHandler::activate_url`](crate::MemberCardHandler::activate_url): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::activate_url`](crate::MemberCardHandler::activate_url) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::activate_url` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn activate_url(
         &self,
         request: &crate::member_card::MemberCardActivateUrlRequest,
@@ -623,7 +952,14 @@ impl MemberCardHandler<'_> {
 
     /// 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
     ///
-    /// The blocking form of [`MemberCardHandler::activate_temp_info`](crate::MemberCardHandler::activate_temp_info): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`MemberCardHandler::activate_temp_info`](crate::MemberCardHandler::activate_temp_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `MemberCardHandler::activate_temp_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn activate_temp_info(
         &self,
         request: &crate::member_card::MemberCardActivateTempInfoRequest,
@@ -643,7 +979,14 @@ pub struct PayGiftHandler<'c> {
 impl PayGiftHandler<'_> {
     /// 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     ///
-    /// The blocking form of [`PayGiftHandler::add`](crate::PayGiftHandler::add): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`PayGiftHandler::add`](crate::PayGiftHandler::add) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `PayGiftHandler::add` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn add(
         &self,
         request: &crate::pay_gift::PayGiftAddRequest,
@@ -653,7 +996,14 @@ impl PayGiftHandler<'_> {
 
     /// 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
     ///
-    /// The blocking form of [`PayGiftHandler::delete`](crate::PayGiftHandler::delete): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`PayGiftHandler::delete`](crate::PayGiftHandler::delete) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `PayGiftHandler::delete` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn delete(
         &self,
         request: &crate::pay_gift::PayGiftDeleteRequest,
@@ -663,7 +1013,14 @@ impl PayGiftHandler<'_> {
 
     /// 查询支付后投放卡券规则详情接口 — one pay-gift rule
     ///
-    /// The blocking form of [`PayGiftHandler::get_by_id`](crate::PayGiftHandler::get_by_id): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`PayGiftHandler::get_by_id`](crate::PayGiftHandler::get_by_id) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `PayGiftHandler::get_by_id` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get_by_id(
         &self,
         request: &crate::pay_gift::PayGiftGetByIdRequest,
@@ -673,7 +1030,14 @@ impl PayGiftHandler<'_> {
 
     /// 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
     ///
-    /// The blocking form of [`PayGiftHandler::batch_get`](crate::PayGiftHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`PayGiftHandler::batch_get`](crate::PayGiftHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `PayGiftHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn batch_get(
         &self,
         request: &crate::pay_gift::PayGiftBatchGetRequest,
@@ -693,7 +1057,14 @@ pub struct SubMerchantHandler<'c> {
 impl SubMerchantHandler<'_> {
     /// 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     ///
-    /// The blocking form of [`SubMerchantHandler::submit`](crate::SubMerchantHandler::submit): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`SubMerchantHandler::submit`](crate::SubMerchantHandler::submit) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `SubMerchantHandler::submit` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn submit(
         &self,
         request: &crate::sub_merchant::SubMerchantSubmitRequest,
@@ -703,7 +1074,14 @@ impl SubMerchantHandler<'_> {
 
     /// 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
     ///
-    /// The blocking form of [`SubMerchantHandler::update`](crate::SubMerchantHandler::update): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`SubMerchantHandler::update`](crate::SubMerchantHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `SubMerchantHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn update(
         &self,
         request: &crate::sub_merchant::SubMerchantUpdateRequest,
@@ -713,7 +1091,14 @@ impl SubMerchantHandler<'_> {
 
     /// 拉取单个子商户信息接口 — one sub-merchant's data and review status
     ///
-    /// The blocking form of [`SubMerchantHandler::get`](crate::SubMerchantHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`SubMerchantHandler::get`](crate::SubMerchantHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `SubMerchantHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get(
         &self,
         request: &crate::sub_merchant::SubMerchantGetRequest,
@@ -723,7 +1108,14 @@ impl SubMerchantHandler<'_> {
 
     /// 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
     ///
-    /// The blocking form of [`SubMerchantHandler::batch_get`](crate::SubMerchantHandler::batch_get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`SubMerchantHandler::batch_get`](crate::SubMerchantHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `SubMerchantHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn batch_get(
         &self,
         request: &crate::sub_merchant::SubMerchantBatchGetRequest,
@@ -743,7 +1135,14 @@ pub struct TicketHandler<'c> {
 impl TicketHandler<'_> {
     /// 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     ///
-    /// The blocking form of [`TicketHandler::boarding_pass_checkin`](crate::TicketHandler::boarding_pass_checkin): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TicketHandler::boarding_pass_checkin`](crate::TicketHandler::boarding_pass_checkin) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TicketHandler::boarding_pass_checkin` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn boarding_pass_checkin(
         &self,
         request: &crate::ticket::TicketBoardingPassCheckinRequest,
@@ -753,7 +1152,14 @@ impl TicketHandler<'_> {
 
     /// 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
     ///
-    /// The blocking form of [`TicketHandler::meeting_ticket_update_user`](crate::TicketHandler::meeting_ticket_update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TicketHandler::meeting_ticket_update_user`](crate::TicketHandler::meeting_ticket_update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TicketHandler::meeting_ticket_update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn meeting_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
@@ -763,7 +1169,14 @@ impl TicketHandler<'_> {
 
     /// 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
     ///
-    /// The blocking form of [`TicketHandler::movie_ticket_update_user`](crate::TicketHandler::movie_ticket_update_user): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TicketHandler::movie_ticket_update_user`](crate::TicketHandler::movie_ticket_update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TicketHandler::movie_ticket_update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn movie_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
@@ -773,7 +1186,14 @@ impl TicketHandler<'_> {
 
     /// 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
     ///
-    /// The blocking form of [`TicketHandler::lucky_money_update_balance`](crate::TicketHandler::lucky_money_update_balance): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TicketHandler::lucky_money_update_balance`](crate::TicketHandler::lucky_money_update_balance) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TicketHandler::lucky_money_update_balance` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn lucky_money_update_balance(
         &self,
         request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
@@ -793,7 +1213,14 @@ pub struct TokenHandler<'c> {
 impl TokenHandler<'_> {
     /// 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     ///
-    /// The blocking form of [`TokenHandler::get`](crate::TokenHandler::get): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TokenHandler::get`](crate::TokenHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TokenHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn get(
         &self,
         request: &crate::token::TokenGetRequest,
@@ -803,7 +1230,14 @@ impl TokenHandler<'_> {
 
     /// 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
     ///
-    /// The blocking form of [`TokenHandler::stable`](crate::TokenHandler::stable): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TokenHandler::stable`](crate::TokenHandler::stable) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TokenHandler::stable` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn stable(
         &self,
         request: &crate::token::TokenStableRequest,
@@ -813,7 +1247,14 @@ impl TokenHandler<'_> {
 
     /// 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
     ///
-    /// The blocking form of [`TokenHandler::card_ticket`](crate::TokenHandler::card_ticket): the same request, checks, errors and idempotency, documented there once; only `.await` goes.
+    #[cfg_attr(
+        feature = "async",
+        doc = "The blocking form of [`TokenHandler::card_ticket`](crate::TokenHandler::card_ticket) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
+    #[cfg_attr(
+        not(feature = "async"),
+        doc = "The blocking form of `TokenHandler::card_ticket` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
+    )]
     pub fn card_ticket(
         &self,
         request: &crate::token::TokenCardTicketRequest,

@@ -75,6 +75,10 @@ impl crate::model::Lenient for CardCreateRequest {}
 impl crate::model::Fields for CardCreateRequest {
     const NAME: &'static str = "CardCreateRequest";
     type Slots = (Option<Box<Card>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -124,7 +128,7 @@ impl Endpoint for CardCreateRequest {
 }
 
 /// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardCreateResponse {
     /// 卡券ID
@@ -168,6 +172,13 @@ impl crate::response::Response for CardCreateResponse {
 impl crate::model::Fields for CardCreateResponse {
     const NAME: &'static str = "CardCreateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -262,6 +273,10 @@ impl crate::model::Lenient for CardSetPayCellRequest {}
 impl crate::model::Fields for CardSetPayCellRequest {
     const NAME: &'static str = "CardSetPayCellRequest";
     type Slots = (Option<String>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -344,6 +359,10 @@ impl crate::response::Response for CardSetPayCellResponse {
 impl crate::model::Fields for CardSetPayCellResponse {
     const NAME: &'static str = "CardSetPayCellResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -461,6 +480,10 @@ impl crate::model::Lenient for CardSetSelfConsumeCellRequest {}
 impl crate::model::Fields for CardSetSelfConsumeCellRequest {
     const NAME: &'static str = "CardSetSelfConsumeCellRequest";
     type Slots = (Option<String>, Option<bool>, Option<bool>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -551,6 +574,10 @@ impl crate::response::Response for CardSetSelfConsumeCellResponse {
 impl crate::model::Fields for CardSetSelfConsumeCellResponse {
     const NAME: &'static str = "CardSetSelfConsumeCellResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -670,6 +697,10 @@ impl crate::model::Lenient for CardSetTestWhitelistRequest {}
 impl crate::model::Fields for CardSetTestWhitelistRequest {
     const NAME: &'static str = "CardSetTestWhitelistRequest";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -749,6 +780,10 @@ impl crate::response::Response for CardSetTestWhitelistResponse {
 impl crate::model::Fields for CardSetTestWhitelistResponse {
     const NAME: &'static str = "CardSetTestWhitelistResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -825,6 +860,10 @@ impl crate::model::Lenient for CardGetRequest {}
 impl crate::model::Fields for CardGetRequest {
     const NAME: &'static str = "CardGetRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -871,7 +910,7 @@ impl Endpoint for CardGetRequest {
 }
 
 /// The reply of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardGetResponse {
     /// The card definition, under the key of its type.
@@ -917,6 +956,13 @@ impl crate::response::Response for CardGetResponse {
 impl crate::model::Fields for CardGetResponse {
     const NAME: &'static str = "CardGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1027,6 +1073,10 @@ impl crate::model::Lenient for CardBatchGetRequest {}
 impl crate::model::Fields for CardBatchGetRequest {
     const NAME: &'static str = "CardBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<Vec<CardStatus>>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1077,7 +1127,7 @@ impl Endpoint for CardBatchGetRequest {
 }
 
 /// The reply of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardBatchGetResponse {
     /// 卡券ID列表
@@ -1132,6 +1182,14 @@ impl crate::response::Response for CardBatchGetResponse {
 impl crate::model::Fields for CardBatchGetResponse {
     const NAME: &'static str = "CardBatchGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id_list: None,
+            total_num: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1444,6 +1502,10 @@ impl crate::model::Fields for CardUpdateRequest {
         Option<Box<MeetingTicketUpdate>>,
         Option<Box<BusTicketUpdate>>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1557,6 +1619,10 @@ impl crate::response::Response for CardUpdateResponse {
 impl crate::model::Fields for CardUpdateResponse {
     const NAME: &'static str = "CardUpdateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1674,6 +1740,10 @@ impl crate::model::Lenient for CardModifyStockRequest {}
 impl crate::model::Fields for CardModifyStockRequest {
     const NAME: &'static str = "CardModifyStockRequest";
     type Slots = (Option<String>, Option<i64>, Option<i64>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1765,6 +1835,10 @@ impl crate::response::Response for CardModifyStockResponse {
 impl crate::model::Fields for CardModifyStockResponse {
     const NAME: &'static str = "CardModifyStockResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -1841,6 +1915,10 @@ impl crate::model::Lenient for CardDeleteRequest {}
 impl crate::model::Fields for CardDeleteRequest {
     const NAME: &'static str = "CardDeleteRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1924,6 +2002,10 @@ impl crate::response::Response for CardDeleteResponse {
 impl crate::model::Fields for CardDeleteResponse {
     const NAME: &'static str = "CardDeleteResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,

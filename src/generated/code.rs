@@ -95,6 +95,10 @@ impl crate::model::Lenient for CodeGetRequest {}
 impl crate::model::Fields for CodeGetRequest {
     const NAME: &'static str = "CodeGetRequest";
     type Slots = (Option<String>, Option<String>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -147,7 +151,7 @@ impl Endpoint for CodeGetRequest {
 }
 
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
@@ -212,6 +216,17 @@ impl crate::response::Response for CodeGetResponse {
 impl crate::model::Fields for CodeGetResponse {
     const NAME: &'static str = "CodeGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card: None,
+            openid: None,
+            can_consume: None,
+            user_card_status: None,
+            outer_str: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -256,7 +271,7 @@ impl<'de> Deserialize<'de> for CodeGetResponse {
 }
 
 /// The card the code belongs to and the code's validity.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeCard {
     /// 卡券ID
@@ -296,6 +311,15 @@ impl crate::model::Lenient for CodeCard {}
 impl crate::model::Fields for CodeCard {
     const NAME: &'static str = "CodeCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id: None,
+            begin_time: None,
+            end_time: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -400,6 +424,10 @@ impl crate::model::Lenient for CodeListUserCardsRequest {}
 impl crate::model::Fields for CodeListUserCardsRequest {
     const NAME: &'static str = "CodeListUserCardsRequest";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -448,7 +476,7 @@ impl Endpoint for CodeListUserCardsRequest {
 }
 
 /// The reply of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
@@ -497,6 +525,14 @@ impl crate::response::Response for CodeListUserCardsResponse {
 impl crate::model::Fields for CodeListUserCardsResponse {
     const NAME: &'static str = "CodeListUserCardsResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_list: None,
+            has_share_card: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -536,7 +572,7 @@ impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
 }
 
 /// `UserCard`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UserCard {
     /// the code the user holds
@@ -576,6 +612,14 @@ impl crate::model::Lenient for UserCard {}
 impl crate::model::Fields for UserCard {
     const NAME: &'static str = "UserCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            code: None,
+            card_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -685,6 +729,10 @@ impl crate::model::Lenient for CodeUpdateRequest {}
 impl crate::model::Fields for CodeUpdateRequest {
     const NAME: &'static str = "CodeUpdateRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -772,6 +820,10 @@ impl crate::response::Response for CodeUpdateResponse {
 impl crate::model::Fields for CodeUpdateResponse {
     const NAME: &'static str = "CodeUpdateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -878,6 +930,10 @@ impl crate::model::Lenient for CodeUnavailableRequest {}
 impl crate::model::Fields for CodeUnavailableRequest {
     const NAME: &'static str = "CodeUnavailableRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -965,6 +1021,10 @@ impl crate::response::Response for CodeUnavailableResponse {
 impl crate::model::Fields for CodeUnavailableResponse {
     const NAME: &'static str = "CodeUnavailableResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -1061,6 +1121,10 @@ impl crate::model::Lenient for CodeConsumeRequest {}
 impl crate::model::Fields for CodeConsumeRequest {
     const NAME: &'static str = "CodeConsumeRequest";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1112,7 +1176,7 @@ impl Endpoint for CodeConsumeRequest {
 }
 
 /// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
@@ -1164,6 +1228,14 @@ impl crate::response::Response for CodeConsumeResponse {
 impl crate::model::Fields for CodeConsumeResponse {
     const NAME: &'static str = "CodeConsumeResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card: None,
+            openid: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1195,7 +1267,7 @@ impl<'de> Deserialize<'de> for CodeConsumeResponse {
 }
 
 /// The card the code belonged to.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ConsumedCard {
     /// 卡券ID
@@ -1229,6 +1301,13 @@ impl crate::model::Lenient for ConsumedCard {}
 impl crate::model::Fields for ConsumedCard {
     const NAME: &'static str = "ConsumedCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1311,6 +1390,10 @@ impl crate::model::Lenient for CodeDecryptRequest {}
 impl crate::model::Fields for CodeDecryptRequest {
     const NAME: &'static str = "CodeDecryptRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1357,7 +1440,7 @@ impl Endpoint for CodeDecryptRequest {
 }
 
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码
@@ -1401,6 +1484,13 @@ impl crate::response::Response for CodeDecryptResponse {
 impl crate::model::Fields for CodeDecryptResponse {
     const NAME: &'static str = "CodeDecryptResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            code: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1511,6 +1601,10 @@ impl crate::model::Lenient for CodeMarkRequest {}
 impl crate::model::Fields for CodeMarkRequest {
     const NAME: &'static str = "CodeMarkRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1597,6 +1691,10 @@ impl crate::response::Response for CodeMarkResponse {
 impl crate::model::Fields for CodeMarkResponse {
     const NAME: &'static str = "CodeMarkResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,

@@ -100,6 +100,10 @@ impl crate::model::Lenient for DatacubeBizInfoRequest {}
 impl crate::model::Fields for DatacubeBizInfoRequest {
     const NAME: &'static str = "DatacubeBizInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -148,7 +152,7 @@ impl Endpoint for DatacubeBizInfoRequest {
 }
 
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
@@ -194,6 +198,13 @@ impl crate::response::Response for DatacubeBizInfoResponse {
 impl crate::model::Fields for DatacubeBizInfoResponse {
     const NAME: &'static str = "DatacubeBizInfoResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -224,7 +235,7 @@ impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
 }
 
 /// `BizInfoRow`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BizInfoRow {
     /// 日期信息
@@ -288,6 +299,23 @@ impl crate::model::Lenient for BizInfoRow {}
 impl crate::model::Fields for BizInfoRow {
     const NAME: &'static str = "BizInfoRow";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ref_date: None,
+            view_cnt: None,
+            view_user: None,
+            receive_cnt: None,
+            receive_user: None,
+            verify_cnt: None,
+            verify_user: None,
+            given_cnt: None,
+            given_user: None,
+            expire_cnt: None,
+            expire_user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -451,6 +479,10 @@ impl crate::model::Lenient for DatacubeCardInfoRequest {}
 impl crate::model::Fields for DatacubeCardInfoRequest {
     const NAME: &'static str = "DatacubeCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<CondSource>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -501,7 +533,7 @@ impl Endpoint for DatacubeCardInfoRequest {
 }
 
 /// The reply of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
@@ -547,6 +579,13 @@ impl crate::response::Response for DatacubeCardInfoResponse {
 impl crate::model::Fields for DatacubeCardInfoResponse {
     const NAME: &'static str = "DatacubeCardInfoResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -577,7 +616,7 @@ impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
 }
 
 /// `CardInfoRow`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CardInfoRow {
     /// 日期信息
@@ -648,6 +687,25 @@ impl crate::model::Lenient for CardInfoRow {}
 impl crate::model::Fields for CardInfoRow {
     const NAME: &'static str = "CardInfoRow";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ref_date: None,
+            card_id: None,
+            card_type: None,
+            view_cnt: None,
+            view_user: None,
+            receive_cnt: None,
+            receive_user: None,
+            verify_cnt: None,
+            verify_user: None,
+            given_cnt: None,
+            given_user: None,
+            expire_cnt: None,
+            expire_user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -796,6 +854,10 @@ impl crate::model::Lenient for DatacubeMemberCardInfoRequest {}
 impl crate::model::Fields for DatacubeMemberCardInfoRequest {
     const NAME: &'static str = "DatacubeMemberCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -844,7 +906,7 @@ impl Endpoint for DatacubeMemberCardInfoRequest {
 }
 
 /// The reply of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
@@ -890,6 +952,13 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
 impl crate::model::Fields for DatacubeMemberCardInfoResponse {
     const NAME: &'static str = "DatacubeMemberCardInfoResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -920,7 +989,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
 }
 
 /// `MemberCardInfoRow`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardInfoRow {
     /// 日期信息
@@ -981,6 +1050,22 @@ impl crate::model::Lenient for MemberCardInfoRow {}
 impl crate::model::Fields for MemberCardInfoRow {
     const NAME: &'static str = "MemberCardInfoRow";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ref_date: None,
+            view_cnt: None,
+            view_user: None,
+            receive_cnt: None,
+            receive_user: None,
+            active_user: None,
+            verify_cnt: None,
+            verify_user: None,
+            total_user: None,
+            total_receive_user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1126,6 +1211,10 @@ impl crate::model::Lenient for DatacubeMemberCardDetailRequest {}
 impl crate::model::Fields for DatacubeMemberCardDetailRequest {
     const NAME: &'static str = "DatacubeMemberCardDetailRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1174,7 +1263,7 @@ impl Endpoint for DatacubeMemberCardDetailRequest {
 }
 
 /// The reply of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
@@ -1220,6 +1309,13 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
 impl crate::model::Fields for DatacubeMemberCardDetailResponse {
     const NAME: &'static str = "DatacubeMemberCardDetailResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1250,7 +1346,7 @@ impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
 }
 
 /// `MemberCardDetailRow`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardDetailRow {
     /// 日期信息
@@ -1335,6 +1431,29 @@ impl crate::model::Lenient for MemberCardDetailRow {}
 impl crate::model::Fields for MemberCardDetailRow {
     const NAME: &'static str = "MemberCardDetailRow";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ref_date: None,
+            merchanttype: None,
+            cardid: None,
+            submerchantid: None,
+            view_cnt: None,
+            view_user: None,
+            receive_cnt: None,
+            receive_user: None,
+            verify_cnt: None,
+            verify_user: None,
+            active_cnt: None,
+            active_user: None,
+            total_user: None,
+            total_receive_user: None,
+            new_user: None,
+            pay_original_fee: None,
+            fee: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

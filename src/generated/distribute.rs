@@ -109,6 +109,10 @@ impl crate::model::Lenient for DistributeCreateQrcodeRequest {}
 impl crate::model::Fields for DistributeCreateQrcodeRequest {
     const NAME: &'static str = "DistributeCreateQrcodeRequest";
     type Slots = (Option<QrActionName>, Option<i64>, Option<Box<QrcodeActionInfo>>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -236,6 +240,10 @@ impl crate::model::Lenient for QrcodeActionInfo {}
 impl crate::model::Fields for QrcodeActionInfo {
     const NAME: &'static str = "QrcodeActionInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -398,6 +406,10 @@ impl crate::model::Lenient for QrcodeCard {}
 impl crate::model::Fields for QrcodeCard {
     const NAME: &'static str = "QrcodeCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -497,6 +509,10 @@ impl crate::model::Lenient for QrcodeMultipleCard {}
 impl crate::model::Fields for QrcodeMultipleCard {
     const NAME: &'static str = "QrcodeMultipleCard";
     type Slots = (Option<Vec<QrcodeMultipleCardItem>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -617,6 +633,10 @@ impl crate::model::Lenient for QrcodeMultipleCardItem {}
 impl crate::model::Fields for QrcodeMultipleCardItem {
     const NAME: &'static str = "QrcodeMultipleCardItem";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -651,7 +671,7 @@ impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
 }
 
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
@@ -704,6 +724,16 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
 impl crate::model::Fields for DistributeCreateQrcodeResponse {
     const NAME: &'static str = "DistributeCreateQrcodeResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ticket: None,
+            expire_seconds: None,
+            url: None,
+            show_qrcode_url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -800,6 +830,10 @@ impl crate::model::Lenient for DistributeShowQrcodeRequest {}
 impl crate::model::Fields for DistributeShowQrcodeRequest {
     const NAME: &'static str = "DistributeShowQrcodeRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -956,6 +990,10 @@ impl crate::model::Fields for DistributeCreateLandingPageRequest {
         Option<LandingPageScene>,
         Option<Vec<LandingPageCard>>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1071,6 +1109,10 @@ impl crate::model::Lenient for LandingPageCard {}
 impl crate::model::Fields for LandingPageCard {
     const NAME: &'static str = "LandingPageCard";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1105,7 +1147,7 @@ impl<'de> Deserialize<'de> for LandingPageCard {
 }
 
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
@@ -1155,6 +1197,14 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
 impl crate::model::Fields for DistributeCreateLandingPageResponse {
     const NAME: &'static str = "DistributeCreateLandingPageResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            page_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1244,6 +1294,10 @@ impl crate::model::Lenient for DistributeMpnewsHtmlRequest {}
 impl crate::model::Fields for DistributeMpnewsHtmlRequest {
     const NAME: &'static str = "DistributeMpnewsHtmlRequest";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1288,7 +1342,7 @@ impl Endpoint for DistributeMpnewsHtmlRequest {
 }
 
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
@@ -1332,6 +1386,13 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
 impl crate::model::Fields for DistributeMpnewsHtmlResponse {
     const NAME: &'static str = "DistributeMpnewsHtmlResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            content: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1431,6 +1492,10 @@ impl crate::model::Lenient for DistributeDepositCodesRequest {}
 impl crate::model::Fields for DistributeDepositCodesRequest {
     const NAME: &'static str = "DistributeDepositCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1526,6 +1591,10 @@ impl crate::response::Response for DistributeDepositCodesResponse {
 impl crate::model::Fields for DistributeDepositCodesResponse {
     const NAME: &'static str = "DistributeDepositCodesResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1618,6 +1687,10 @@ impl crate::model::Lenient for DistributeDepositCountRequest {}
 impl crate::model::Fields for DistributeDepositCountRequest {
     const NAME: &'static str = "DistributeDepositCountRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1664,7 +1737,7 @@ impl Endpoint for DistributeDepositCountRequest {
 }
 
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。
@@ -1708,6 +1781,13 @@ impl crate::response::Response for DistributeDepositCountResponse {
 impl crate::model::Fields for DistributeDepositCountResponse {
     const NAME: &'static str = "DistributeDepositCountResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            count: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1807,6 +1887,10 @@ impl crate::model::Lenient for DistributeCheckCodesRequest {}
 impl crate::model::Fields for DistributeCheckCodesRequest {
     const NAME: &'static str = "DistributeCheckCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1895,6 +1979,10 @@ impl crate::response::Response for DistributeCheckCodesResponse {
 impl crate::model::Fields for DistributeCheckCodesResponse {
     const NAME: &'static str = "DistributeCheckCodesResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

@@ -188,6 +188,10 @@ impl crate::model::Fields for GeneralCardActivateRequest {
         Option<String>,
         Option<String>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -291,6 +295,10 @@ impl crate::response::Response for GeneralCardActivateResponse {
 impl crate::model::Fields for GeneralCardActivateResponse {
     const NAME: &'static str = "GeneralCardActivateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -381,6 +389,10 @@ impl crate::model::Lenient for GeneralCardUnactivateRequest {}
 impl crate::model::Fields for GeneralCardUnactivateRequest {
     const NAME: &'static str = "GeneralCardUnactivateRequest";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -466,6 +478,10 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
 impl crate::model::Fields for GeneralCardUnactivateResponse {
     const NAME: &'static str = "GeneralCardUnactivateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -724,6 +740,10 @@ impl crate::model::Fields for GeneralCardUpdateUserRequest {
         Option<String>,
         Option<bool>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -802,7 +822,7 @@ impl Endpoint for GeneralCardUpdateUserRequest {
 }
 
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserResponse {
     /// 当前用户积分总额 (points after the update).
@@ -852,6 +872,15 @@ impl crate::response::Response for GeneralCardUpdateUserResponse {
 impl crate::model::Fields for GeneralCardUpdateUserResponse {
     const NAME: &'static str = "GeneralCardUpdateUserResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            result_bonus: None,
+            result_balance: None,
+            openid: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

@@ -287,6 +287,10 @@ impl crate::model::Fields for MemberCardActivateRequest {
         Option<String>,
         Option<String>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -410,6 +414,10 @@ impl crate::response::Response for MemberCardActivateResponse {
 impl crate::model::Fields for MemberCardActivateResponse {
     const NAME: &'static str = "MemberCardActivateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -567,6 +575,10 @@ impl crate::model::Fields for MemberCardSetActivateFormRequest {
         Option<Box<FormLink>>,
         Option<Box<FormLink>>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -663,6 +675,10 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
 impl crate::model::Fields for MemberCardSetActivateFormResponse {
     const NAME: &'static str = "MemberCardSetActivateFormResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -753,6 +769,10 @@ impl crate::model::Lenient for MemberCardUserInfoRequest {}
 impl crate::model::Fields for MemberCardUserInfoRequest {
     const NAME: &'static str = "MemberCardUserInfoRequest";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -801,7 +821,7 @@ impl Endpoint for MemberCardUserInfoRequest {
 }
 
 /// The reply of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
@@ -875,6 +895,21 @@ impl crate::response::Response for MemberCardUserInfoResponse {
 impl crate::model::Fields for MemberCardUserInfoResponse {
     const NAME: &'static str = "MemberCardUserInfoResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            openid: None,
+            nickname: None,
+            membership_number: None,
+            bonus: None,
+            balance: None,
+            sex: None,
+            user_info: None,
+            user_card_status: None,
+            has_active: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1477,6 +1512,10 @@ impl crate::model::Lenient for MemberCardNotifyOptional {}
 impl crate::model::Fields for MemberCardNotifyOptional {
     const NAME: &'static str = "MemberCardNotifyOptional";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1541,7 +1580,7 @@ impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
 }
 
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserResponse {
     /// 当前用户积分总额 (the member's points after the update).
@@ -1591,6 +1630,15 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
 impl crate::model::Fields for MemberCardUpdateUserResponse {
     const NAME: &'static str = "MemberCardUpdateUserResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            result_bonus: None,
+            result_balance: None,
+            openid: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1695,6 +1743,10 @@ impl crate::model::Lenient for MemberCardActivateUrlRequest {}
 impl crate::model::Fields for MemberCardActivateUrlRequest {
     const NAME: &'static str = "MemberCardActivateUrlRequest";
     type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1743,7 +1795,7 @@ impl Endpoint for MemberCardActivateUrlRequest {
 }
 
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
@@ -1787,6 +1839,13 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
 impl crate::model::Fields for MemberCardActivateUrlResponse {
     const NAME: &'static str = "MemberCardActivateUrlResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1866,6 +1925,10 @@ impl crate::model::Lenient for MemberCardActivateTempInfoRequest {}
 impl crate::model::Fields for MemberCardActivateTempInfoRequest {
     const NAME: &'static str = "MemberCardActivateTempInfoRequest";
     type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1914,7 +1977,7 @@ impl Endpoint for MemberCardActivateTempInfoRequest {
 }
 
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).
@@ -1960,6 +2023,13 @@ impl crate::response::Response for MemberCardActivateTempInfoResponse {
 impl crate::model::Fields for MemberCardActivateTempInfoResponse {
     const NAME: &'static str = "MemberCardActivateTempInfoResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

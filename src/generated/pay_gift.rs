@@ -65,6 +65,10 @@ impl crate::model::Lenient for PayGiftAddRequest {}
 impl crate::model::Fields for PayGiftAddRequest {
     const NAME: &'static str = "PayGiftAddRequest";
     type Slots = (Option<Box<PayGiftRule>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -114,7 +118,7 @@ impl Endpoint for PayGiftAddRequest {
 }
 
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
@@ -170,6 +174,15 @@ impl crate::response::Response for PayGiftAddResponse {
 impl crate::model::Fields for PayGiftAddResponse {
     const NAME: &'static str = "PayGiftAddResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            rule_id: None,
+            succ_mchid_list: None,
+            fail_mchid_list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -259,6 +272,10 @@ impl crate::model::Lenient for PayGiftDeleteRequest {}
 impl crate::model::Fields for PayGiftDeleteRequest {
     const NAME: &'static str = "PayGiftDeleteRequest";
     type Slots = (Option<i64>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -342,6 +359,10 @@ impl crate::response::Response for PayGiftDeleteResponse {
 impl crate::model::Fields for PayGiftDeleteResponse {
     const NAME: &'static str = "PayGiftDeleteResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -413,6 +434,10 @@ impl crate::model::Lenient for PayGiftGetByIdRequest {}
 impl crate::model::Fields for PayGiftGetByIdRequest {
     const NAME: &'static str = "PayGiftGetByIdRequest";
     type Slots = (Option<i64>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -459,7 +484,7 @@ impl Endpoint for PayGiftGetByIdRequest {
 }
 
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
@@ -505,6 +530,13 @@ impl crate::response::Response for PayGiftGetByIdResponse {
 impl crate::model::Fields for PayGiftGetByIdResponse {
     const NAME: &'static str = "PayGiftGetByIdResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            rule_info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -619,6 +651,10 @@ impl crate::model::Lenient for PayGiftBatchGetRequest {}
 impl crate::model::Fields for PayGiftBatchGetRequest {
     const NAME: &'static str = "PayGiftBatchGetRequest";
     type Slots = (Option<PayGiftRuleType>, Option<bool>, Option<i64>, Option<i64>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -671,7 +707,7 @@ impl Endpoint for PayGiftBatchGetRequest {
 }
 
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).
@@ -723,6 +759,14 @@ impl crate::response::Response for PayGiftBatchGetResponse {
 impl crate::model::Fields for PayGiftBatchGetResponse {
     const NAME: &'static str = "PayGiftBatchGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            total_count: None,
+            rule_list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

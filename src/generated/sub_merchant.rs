@@ -66,6 +66,10 @@ impl crate::model::Lenient for SubMerchantSubmitRequest {}
 impl crate::model::Fields for SubMerchantSubmitRequest {
     const NAME: &'static str = "SubMerchantSubmitRequest";
     type Slots = (Option<Box<SubMerchantSubmitInfo>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -113,7 +117,7 @@ impl Endpoint for SubMerchantSubmitRequest {
 }
 
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
@@ -159,6 +163,13 @@ impl crate::response::Response for SubMerchantSubmitResponse {
 impl crate::model::Fields for SubMerchantSubmitResponse {
     const NAME: &'static str = "SubMerchantSubmitResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -239,6 +250,10 @@ impl crate::model::Lenient for SubMerchantUpdateRequest {}
 impl crate::model::Fields for SubMerchantUpdateRequest {
     const NAME: &'static str = "SubMerchantUpdateRequest";
     type Slots = (Option<Box<SubMerchantUpdateInfo>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -283,7 +298,7 @@ impl Endpoint for SubMerchantUpdateRequest {
 }
 
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
@@ -329,6 +344,13 @@ impl crate::response::Response for SubMerchantUpdateResponse {
 impl crate::model::Fields for SubMerchantUpdateResponse {
     const NAME: &'static str = "SubMerchantUpdateResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -404,6 +426,10 @@ impl crate::model::Lenient for SubMerchantGetRequest {}
 impl crate::model::Fields for SubMerchantGetRequest {
     const NAME: &'static str = "SubMerchantGetRequest";
     type Slots = (Option<i64>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -448,7 +474,7 @@ impl Endpoint for SubMerchantGetRequest {
 }
 
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
@@ -494,6 +520,13 @@ impl crate::response::Response for SubMerchantGetResponse {
 impl crate::model::Fields for SubMerchantGetResponse {
     const NAME: &'static str = "SubMerchantGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -596,6 +629,10 @@ impl crate::model::Lenient for SubMerchantBatchGetRequest {}
 impl crate::model::Fields for SubMerchantBatchGetRequest {
     const NAME: &'static str = "SubMerchantBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<SubMerchantStatus>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -644,7 +681,7 @@ impl Endpoint for SubMerchantBatchGetRequest {
 }
 
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表
@@ -693,6 +730,14 @@ impl crate::response::Response for SubMerchantBatchGetResponse {
 impl crate::model::Fields for SubMerchantBatchGetResponse {
     const NAME: &'static str = "SubMerchantBatchGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info_list: None,
+            next_begin_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

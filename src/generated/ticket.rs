@@ -204,6 +204,10 @@ impl crate::model::Fields for TicketBoardingPassCheckinRequest {
         Option<String>,
         Option<i64>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -306,6 +310,10 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
 impl crate::model::Fields for TicketBoardingPassCheckinResponse {
     const NAME: &'static str = "TicketBoardingPassCheckinResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -494,6 +502,10 @@ impl crate::model::Fields for TicketMeetingTicketUpdateUserRequest {
         Option<i64>,
         Option<i64>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -586,6 +598,10 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
 impl crate::model::Fields for TicketMeetingTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMeetingTicketUpdateUserResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -758,6 +774,10 @@ impl crate::model::Fields for TicketMovieTicketUpdateUserRequest {
         Option<String>,
         Option<Vec<String>>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -852,6 +872,10 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
 impl crate::model::Fields for TicketMovieTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMovieTicketUpdateUserResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -951,6 +975,10 @@ impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceRequest {}
 impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceRequest {
     const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceRequest";
     type Slots = (Option<String>, Option<String>, Option<i64>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1035,6 +1063,10 @@ impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
 impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceResponse {
     const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,

@@ -95,6 +95,10 @@ impl std::fmt::Debug for TokenGetRequest {
 impl crate::model::Fields for TokenGetRequest {
     const NAME: &'static str = "TokenGetRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -160,7 +164,7 @@ impl Endpoint for TokenGetRequest {
 }
 
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Default, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -225,6 +229,14 @@ impl std::fmt::Debug for TokenGetResponse {
 impl crate::model::Fields for TokenGetResponse {
     const NAME: &'static str = "TokenGetResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            access_token: None,
+            expires_in: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -354,6 +366,10 @@ impl std::fmt::Debug for TokenStableRequest {
 impl crate::model::Fields for TokenStableRequest {
     const NAME: &'static str = "TokenStableRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -415,7 +431,7 @@ impl Endpoint for TokenStableRequest {
 }
 
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Default, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -480,6 +496,14 @@ impl std::fmt::Debug for TokenStableResponse {
 impl crate::model::Fields for TokenStableResponse {
     const NAME: &'static str = "TokenStableResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            access_token: None,
+            expires_in: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -554,6 +578,10 @@ impl crate::model::Lenient for TokenCardTicketRequest {}
 impl crate::model::Fields for TokenCardTicketRequest {
     const NAME: &'static str = "TokenCardTicketRequest";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
@@ -600,7 +628,7 @@ impl Endpoint for TokenCardTicketRequest {
 }
 
 /// The reply of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Default, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).
@@ -660,6 +688,14 @@ impl std::fmt::Debug for TokenCardTicketResponse {
 impl crate::model::Fields for TokenCardTicketResponse {
     const NAME: &'static str = "TokenCardTicketResponse";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ticket: None,
+            expires_in: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

@@ -121,13 +121,11 @@ impl<R: DeserializeOwned + wechat_card::validate::Validate> Rejects<R> {
         let Err(violations) = request.check(self.today) else {
             panic!("`{field}` {rule}: the request was accepted");
         };
-        let named = violations
-            .iter()
-            .find(|v| v.field == field && v.rule.name() == rule)
-            .unwrap_or_else(|| panic!("expected `{field}` {rule} among: {violations:?}"));
         assert!(
-            named.to_string().contains(field),
-            "the message must name the field: {named}"
+            violations
+                .iter()
+                .any(|v| v.field == field && v.rule.name() == rule),
+            "expected `{field}` {rule} among: {violations:?}"
         );
         self
     }

@@ -4,6 +4,7 @@
 use super::names::*;
 use super::values;
 use crate::ir::*;
+use proc_macro2::TokenStream;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -12,21 +13,38 @@ pub enum Flavour {
     Blocking,
 }
 
-/// The blocking side's doc: the summary and a link to the async method, where the
-/// checks, errors, idempotency and the example are written once.
-fn blocking_doc(summary: &str, group: &str, method: &str) -> String {
+/// The blocking side's doc: the summary and a pointer to the async method, where the
+/// checks, errors, idempotency and the example are written once — a link when the
+/// `async` feature builds that method, its name otherwise (no dead link either way).
+fn blocking_doc(summary: &str, group: &str, method: &str, what: &str) -> TokenStream {
     let handler = handler_type(group);
-    format!(
-        "{summary}\n\nThe blocking form of [`{handler}::{method}`](crate::{handler}::{method}): the \
-         same request, checks, errors and idempotency, documented there once; only `.await` \
-         goes."
-    )
+    let summary = doc_attrs(summary);
+    let rest = format!(
+        " the same {what}, documented there once (checks, errors, idempotency, an example)."
+    );
+    let linked = format!(
+        "The blocking form of [`{handler}::{method}`](crate::{handler}::{method}) of the async client:{rest}"
+    );
+    let named = format!(
+        "The blocking form of `{handler}::{method}` of the async client (feature `async`):{rest}"
+    );
+    quote::quote! {
+        #summary
+        ///
+        #[cfg_attr(feature = "async", doc = #linked)]
+        #[cfg_attr(not(feature = "async"), doc = #named)]
+    }
 }
 
-pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
-    if flavour == Flavour::Blocking {
-        return blocking_doc(&e.summary, &e.group, &e.id);
+pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> TokenStream {
+    match flavour {
+        Flavour::Blocking => blocking_doc(&e.summary, &e.group, &e.id, "request and reply"),
+        Flavour::Async => doc_attrs(&method_text(api, e)),
     }
+}
+
+fn method_text(api: &Api, e: &Endpoint) -> String {
+    let flavour = Flavour::Async;
     let request = api.model(&e.request);
     let method = match e.method {
         Method::Get => "GET",
@@ -248,10 +266,15 @@ pub fn shortcut_arg_values<'a>(
         .collect()
 }
 
-pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> String {
-    if flavour == Flavour::Blocking {
-        return blocking_doc(&s.summary, &e.group, &s.name);
+pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> TokenStream {
+    match flavour {
+        Flavour::Blocking => blocking_doc(&s.summary, &e.group, &s.name, "arguments and reply"),
+        Flavour::Async => doc_attrs(&shortcut_text(api, e, s)),
     }
+}
+
+fn shortcut_text(api: &Api, e: &Endpoint, s: &Shortcut) -> String {
+    let flavour = Flavour::Async;
     let mut d = format!("{}\n\n", s.summary);
     d += &format!(
         "A shortcut for [`{0}`](Self::{0}) (`{1}`)",
@@ -339,14 +362,26 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
-pub fn url_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
-    if flavour == Flavour::Blocking {
-        let summary = format!(
-            "The URL of [`{0}`](Self::{0}), built locally: nothing is sent.",
-            e.id
-        );
-        return blocking_doc(&summary, &e.group, &format!("{}_url", e.id));
+pub fn url_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> TokenStream {
+    match flavour {
+        Flavour::Blocking => {
+            let summary = format!(
+                "The URL of [`{0}`](Self::{0}), built locally: nothing is sent.",
+                e.id
+            );
+            blocking_doc(
+                &summary,
+                &e.group,
+                &format!("{}_url", e.id),
+                "request and URL",
+            )
+        }
+        Flavour::Async => doc_attrs(&url_text(api, e)),
     }
+}
+
+fn url_text(api: &Api, e: &Endpoint) -> String {
+    let flavour = Flavour::Async;
     let x = &e.examples[0];
     let mut uses = BTreeSet::new();
     let expr = super::format_expr(values::build(api, &e.request, &x.request, &mut uses));

@@ -646,7 +646,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
             let module = ident(&e.group);
             let request = ident(&e.request);
             let response = response_type(e);
-            let doc = doc_attrs(&docs::method_doc(api, e, flavour));
+            let doc = docs::method_doc(api, e, flavour);
             let shortcuts = e.shortcuts.iter().map(|s| {
                 let name = ident(&s.name);
                 let model = api.model(&e.request);
@@ -657,7 +657,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
                     quote!(#arg: #ty)
                 });
                 let build = shortcut_request(api, e, s);
-                let doc = doc_attrs(&docs::shortcut_doc(api, e, s, flavour));
+                let doc = docs::shortcut_doc(api, e, s, flavour);
                 quote! {
                     #doc
                     pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, crate::Error> {
@@ -668,7 +668,7 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
             });
             let url = e.url_method.then(|| {
                 let name = format_ident!("{}_url", e.id);
-                let doc = doc_attrs(&docs::url_doc(api, e, flavour));
+                let doc = docs::url_doc(api, e, flavour);
                 quote! {
                     #doc
                     pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {

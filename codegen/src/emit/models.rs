@@ -132,7 +132,9 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         true => field_reader(model),
         false => deserialize(model),
     };
-    let derive_default = all_optional.then(|| quote!(Default,));
+    // Only where `new()` takes nothing: a struct with required fields is built with them.
+    let derive_default =
+        (all_optional && !model.fields.iter().any(|f| f.required)).then(|| quote!(Default,));
     let response = model.is_response_root.then(|| {
         quote! {
             impl crate::response::Response for #name {
@@ -225,6 +227,19 @@ fn field_reader(model: &Model) -> TokenStream {
             }
         },
     };
+    let has_required = model.fields.iter().any(|f| f.required);
+    let slots = match (all_optional, has_required) {
+        (true, false) => quote!(Self::default()),
+        // Required when sent, so no public `Default`: the empty value is spelled out.
+        (true, true) => {
+            let fields = model.fields.iter().map(|f| {
+                let rust = ident(&f.rust);
+                quote!(#rust: None,)
+            });
+            quote!(Self { #(#fields)* extra: serde_json::Map::new() })
+        }
+        (false, _) => quote!(Default::default()),
+    };
     let (slots_ty, build) = match all_optional {
         true => (
             quote!(Self),
@@ -261,6 +276,10 @@ fn field_reader(model: &Model) -> TokenStream {
         impl crate::model::Fields for #name {
             const NAME: &'static str = #name_str;
             type Slots = #slots_ty;
+
+            fn slots() -> Self::Slots {
+                #slots
+            }
 
             #read
 
@@ -476,16 +495,7 @@ fn builder(model: &Model) -> TokenStream {
             }
         }
     });
-    // (Models whose fields are all `Option`s derive `Default`.)
-    let default_impl = (required.is_empty() && model.fields.iter().any(|f| f.plain)).then(|| {
-        quote! {
-            impl Default for #name {
-                fn default() -> Self {
-                    Self::new()
-                }
-            }
-        }
-    });
+    // (A model without required fields derives `Default`.)
     // The docs' required fields are the constructor's arguments, however many.
     let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
@@ -502,7 +512,6 @@ fn builder(model: &Model) -> TokenStream {
             #(#setters)*
         }
 
-        #default_impl
     }
 }
 

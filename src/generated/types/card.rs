@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// 卡券 (the `card` object of card/create and of the card/get reply): `card_type` plus exactly one
 /// type-specific object, keyed by the lowercase card type (`"card_type": "DISCOUNT"` goes with `"discount": {…}`).
 /// GENERAL_CARD and LUCKY_MONEY cards have no typed field here (their object would be kept in `extra`).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Card {
     /// 卡券类型
@@ -390,6 +390,24 @@ impl crate::model::Lenient for Card {}
 impl crate::model::Fields for Card {
     const NAME: &'static str = "Card";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_type: None,
+            groupon: None,
+            cash: None,
+            discount: None,
+            gift: None,
+            general_coupon: None,
+            member_card: None,
+            scenic_ticket: None,
+            movie_ticket: None,
+            boarding_pass: None,
+            meeting_ticket: None,
+            bus_ticket: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -455,7 +473,7 @@ impl<'de> Deserialize<'de> for Card {
 }
 
 /// 团购券 (GROUPON).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GrouponCard {
     /// 基本的卡券数据，所有卡券通用
@@ -566,6 +584,15 @@ impl crate::model::Lenient for GrouponCard {}
 impl crate::model::Fields for GrouponCard {
     const NAME: &'static str = "GrouponCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            deal_detail: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -604,7 +631,7 @@ impl<'de> Deserialize<'de> for GrouponCard {
 }
 
 /// 代金券 (CASH). Amounts are in fen (分).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CashCard {
     /// 基本的卡券数据，所有卡券通用
@@ -737,6 +764,16 @@ impl crate::model::Lenient for CashCard {}
 impl crate::model::Fields for CashCard {
     const NAME: &'static str = "CashCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            least_cost: None,
+            reduce_cost: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -778,7 +815,7 @@ impl<'de> Deserialize<'de> for CashCard {
 }
 
 /// 折扣券 (DISCOUNT).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DiscountCard {
     /// 基本的卡券数据，所有卡券通用
@@ -884,6 +921,15 @@ impl crate::model::Lenient for DiscountCard {}
 impl crate::model::Fields for DiscountCard {
     const NAME: &'static str = "DiscountCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            discount: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -920,7 +966,7 @@ impl<'de> Deserialize<'de> for DiscountCard {
 }
 
 /// 礼品券／兑换券 (GIFT).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GiftCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1031,6 +1077,15 @@ impl crate::model::Lenient for GiftCard {}
 impl crate::model::Fields for GiftCard {
     const NAME: &'static str = "GiftCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            gift: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1067,7 +1122,7 @@ impl<'de> Deserialize<'de> for GiftCard {
 }
 
 /// 通用券／优惠券 (GENERAL_COUPON).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct GeneralCouponCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1193,6 +1248,15 @@ impl crate::model::Lenient for GeneralCouponCard {}
 impl crate::model::Fields for GeneralCouponCard {
     const NAME: &'static str = "GeneralCouponCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            default_detail: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1236,7 +1300,7 @@ impl<'de> Deserialize<'de> for GeneralCouponCard {
 
 /// 会员卡 (MEMBER_CARD): the create-time fields of the 创建会员卡 page, as echoed by card/get.
 /// When supply_bonus / supply_balance is true, the bonus / balance fields become mandatory at creation.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MemberCard {
     /// 基本的卡券数据，所有卡券通用
@@ -1761,6 +1825,38 @@ impl crate::model::Lenient for MemberCard {}
 impl crate::model::Fields for MemberCard {
     const NAME: &'static str = "MemberCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            background_pic_url: None,
+            prerogative: None,
+            auto_activate: None,
+            wx_activate: None,
+            supply_bonus: None,
+            bonus_url: None,
+            supply_balance: None,
+            balance_url: None,
+            activate_url: None,
+            activate_app_brand_user_name: None,
+            activate_app_brand_pass: None,
+            bind_old_card_url: None,
+            need_push_on_view: None,
+            bonus_cleared: None,
+            bonus_rules: None,
+            bonus_rule: None,
+            balance_rules: None,
+            custom_field1: None,
+            custom_field2: None,
+            custom_field3: None,
+            custom_cell1: None,
+            custom_cell2: None,
+            custom_cell3: None,
+            discount: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -1890,7 +1986,7 @@ impl<'de> Deserialize<'de> for MemberCard {
 }
 
 /// 景点门票 (SCENIC_TICKET).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ScenicTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2029,6 +2125,16 @@ impl crate::model::Lenient for ScenicTicketCard {}
 impl crate::model::Fields for ScenicTicketCard {
     const NAME: &'static str = "ScenicTicketCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            ticket_class: None,
+            guide_url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -2070,7 +2176,7 @@ impl<'de> Deserialize<'de> for ScenicTicketCard {
 }
 
 /// 电影票 (MOVIE_TICKET).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MovieTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2183,6 +2289,15 @@ impl crate::model::Lenient for MovieTicketCard {}
 impl crate::model::Fields for MovieTicketCard {
     const NAME: &'static str = "MovieTicketCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            detail: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -2219,7 +2334,7 @@ impl<'de> Deserialize<'de> for MovieTicketCard {
 }
 
 /// 飞机票 (BOARDING_PASS). Times are Unix timestamps in seconds.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BoardingPassCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2522,6 +2637,23 @@ impl crate::model::Lenient for BoardingPassCard {}
 impl crate::model::Fields for BoardingPassCard {
     const NAME: &'static str = "BoardingPassCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            from: None,
+            to: None,
+            flight: None,
+            departure_time: None,
+            landing_time: None,
+            check_in_url: None,
+            gate: None,
+            boarding_time: None,
+            air_model: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -2580,7 +2712,7 @@ impl<'de> Deserialize<'de> for BoardingPassCard {
 }
 
 /// 会议门票 (MEETING_TICKET).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MeetingTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2719,6 +2851,16 @@ impl crate::model::Lenient for MeetingTicketCard {}
 impl crate::model::Fields for MeetingTicketCard {
     const NAME: &'static str = "MeetingTicketCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            meeting_detail: None,
+            map_url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -2762,7 +2904,7 @@ impl<'de> Deserialize<'de> for MeetingTicketCard {
 }
 
 /// 汽车票 (BUS_TICKET). No type-specific field is documented.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BusTicketCard {
     /// 基本的卡券数据，所有卡券通用
@@ -2854,6 +2996,14 @@ impl crate::model::Lenient for BusTicketCard {}
 impl crate::model::Fields for BusTicketCard {
     const NAME: &'static str = "BusTicketCard";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            base_info: None,
+            advanced_info: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -2892,7 +3042,7 @@ impl<'de> Deserialize<'de> for BusTicketCard {
 /// echoes them together with the read-only id, status, sku.total_quantity, create_time, update_time.
 /// brand_name, use_custom_code, bind_openid and source cannot be changed afterwards; sku.quantity only
 /// through card/modifystock.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BaseInfo {
     /// 卡券ID (card_id); card/get only.
@@ -3744,6 +3894,55 @@ impl crate::model::Lenient for BaseInfo {}
 impl crate::model::Fields for BaseInfo {
     const NAME: &'static str = "BaseInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            id: None,
+            logo_url: None,
+            code_type: None,
+            brand_name: None,
+            title: None,
+            sub_title: None,
+            color: None,
+            notice: None,
+            description: None,
+            service_phone: None,
+            date_info: None,
+            sku: None,
+            location_id_list: None,
+            use_all_locations: None,
+            use_custom_code: None,
+            get_custom_code_mode: None,
+            bind_openid: None,
+            can_share: None,
+            can_give_friend: None,
+            get_limit: None,
+            use_limit: None,
+            center_title: None,
+            center_sub_title: None,
+            center_url: None,
+            center_app_brand_user_name: None,
+            center_app_brand_pass: None,
+            custom_url_name: None,
+            custom_url: None,
+            custom_url_sub_title: None,
+            custom_app_brand_user_name: None,
+            custom_app_brand_pass: None,
+            promotion_url_name: None,
+            promotion_url: None,
+            promotion_url_sub_title: None,
+            promotion_app_brand_user_name: None,
+            promotion_app_brand_pass: None,
+            source: None,
+            need_push_on_view: None,
+            sub_merchant_info: None,
+            status: None,
+            create_time: None,
+            update_time: None,
+            area_code_list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4012,6 +4211,10 @@ impl crate::model::Lenient for BaseInfoSubMerchantInfo {}
 impl crate::model::Fields for BaseInfoSubMerchantInfo {
     const NAME: &'static str = "BaseInfoSubMerchantInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4044,7 +4247,7 @@ impl<'de> Deserialize<'de> for BaseInfoSubMerchantInfo {
 }
 
 /// 使用日期，有效期的信息 (validity of the card).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DateInfo {
     /// 使用时间的类型
@@ -4231,6 +4434,17 @@ impl crate::model::Lenient for DateInfo {}
 impl crate::model::Fields for DateInfo {
     const NAME: &'static str = "DateInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            r#type: None,
+            begin_timestamp: None,
+            end_timestamp: None,
+            fixed_term: None,
+            fixed_begin_term: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4281,7 +4495,7 @@ impl<'de> Deserialize<'de> for DateInfo {
 }
 
 /// 商品信息 (stock of the card).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Sku {
     /// 卡券库存的数量，上限为100000000 (current stock). Must be 0 in deposit mode; otherwise 0 is refused at creation. Change it with card/modifystock, not card/update.
@@ -4360,6 +4574,14 @@ impl crate::model::Lenient for Sku {}
 impl crate::model::Fields for Sku {
     const NAME: &'static str = "Sku";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            quantity: None,
+            total_quantity: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4582,6 +4804,10 @@ impl crate::model::Lenient for AdvancedInfo {}
 impl crate::model::Fields for AdvancedInfo {
     const NAME: &'static str = "AdvancedInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4770,6 +4996,10 @@ impl crate::model::Lenient for UseCondition {}
 impl crate::model::Fields for UseCondition {
     const NAME: &'static str = "UseCondition";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -4903,6 +5133,10 @@ impl crate::model::Lenient for Abstract {}
 impl crate::model::Fields for Abstract {
     const NAME: &'static str = "Abstract";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -5010,6 +5244,10 @@ impl crate::model::Lenient for TextImage {}
 impl crate::model::Fields for TextImage {
     const NAME: &'static str = "TextImage";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -5141,6 +5379,10 @@ impl crate::model::Lenient for TimeLimit {}
 impl crate::model::Fields for TimeLimit {
     const NAME: &'static str = "TimeLimit";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -5313,6 +5555,10 @@ impl crate::model::Lenient for BonusRule {}
 impl crate::model::Fields for BonusRule {
     const NAME: &'static str = "BonusRule";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -5487,6 +5733,10 @@ impl crate::model::Lenient for CustomField {}
 impl crate::model::Fields for CustomField {
     const NAME: &'static str = "CustomField";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -5521,7 +5771,7 @@ impl<'de> Deserialize<'de> for CustomField {
 }
 
 /// 自定义会员信息类目 (member_card.custom_cell1..3): an entry cell shown once the card is activated.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomCell {
     /// 入口名称 (cell name).
@@ -5631,6 +5881,15 @@ impl crate::model::Lenient for CustomCell {}
 impl crate::model::Fields for CustomCell {
     const NAME: &'static str = "CustomCell";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            name: None,
+            tips: None,
+            url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6065,6 +6324,10 @@ impl crate::model::Lenient for BaseInfoUpdate {}
 impl crate::model::Fields for BaseInfoUpdate {
     const NAME: &'static str = "BaseInfoUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6284,6 +6547,10 @@ impl crate::model::Lenient for DateInfoUpdate {}
 impl crate::model::Fields for DateInfoUpdate {
     const NAME: &'static str = "DateInfoUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6379,6 +6646,10 @@ impl crate::model::Lenient for GrouponUpdate {}
 impl crate::model::Fields for GrouponUpdate {
     const NAME: &'static str = "GrouponUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6466,6 +6737,10 @@ impl crate::model::Lenient for CashUpdate {}
 impl crate::model::Fields for CashUpdate {
     const NAME: &'static str = "CashUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6553,6 +6828,10 @@ impl crate::model::Lenient for DiscountUpdate {}
 impl crate::model::Fields for DiscountUpdate {
     const NAME: &'static str = "DiscountUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6640,6 +6919,10 @@ impl crate::model::Lenient for GiftUpdate {}
 impl crate::model::Fields for GiftUpdate {
     const NAME: &'static str = "GiftUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -6727,6 +7010,10 @@ impl crate::model::Lenient for GeneralCouponUpdate {}
 impl crate::model::Fields for GeneralCouponUpdate {
     const NAME: &'static str = "GeneralCouponUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7085,6 +7372,10 @@ impl crate::model::Lenient for MemberCardUpdate {}
 impl crate::model::Fields for MemberCardUpdate {
     const NAME: &'static str = "MemberCardUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7242,6 +7533,10 @@ impl crate::model::Lenient for ScenicTicketUpdate {}
 impl crate::model::Fields for ScenicTicketUpdate {
     const NAME: &'static str = "ScenicTicketUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7348,6 +7643,10 @@ impl crate::model::Lenient for MovieTicketUpdate {}
 impl crate::model::Fields for MovieTicketUpdate {
     const NAME: &'static str = "MovieTicketUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7503,6 +7802,10 @@ impl crate::model::Lenient for BoardingPassUpdate {}
 impl crate::model::Fields for BoardingPassUpdate {
     const NAME: &'static str = "BoardingPassUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7620,6 +7923,10 @@ impl crate::model::Lenient for MeetingTicketUpdate {}
 impl crate::model::Fields for MeetingTicketUpdate {
     const NAME: &'static str = "MeetingTicketUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -7708,6 +8015,10 @@ impl crate::model::Lenient for BusTicketUpdate {}
 impl crate::model::Fields for BusTicketUpdate {
     const NAME: &'static str = "BusTicketUpdate";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

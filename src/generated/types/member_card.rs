@@ -148,6 +148,10 @@ impl crate::model::Lenient for ActivateUserForm {}
 impl crate::model::Fields for ActivateUserForm {
     const NAME: &'static str = "ActivateUserForm";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -301,6 +305,10 @@ impl crate::model::Lenient for FormRichField {}
 impl crate::model::Fields for FormRichField {
     const NAME: &'static str = "FormRichField";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -409,6 +417,10 @@ impl crate::model::Lenient for FormLink {}
 impl crate::model::Fields for FormLink {
     const NAME: &'static str = "FormLink";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -532,6 +544,10 @@ impl crate::model::Lenient for MemberFormInfo {}
 impl crate::model::Fields for MemberFormInfo {
     const NAME: &'static str = "MemberFormInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -575,7 +591,7 @@ impl<'de> Deserialize<'de> for MemberFormInfo {
 }
 
 /// One answer to a common field (common_field_list item).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CommonFieldValue {
     /// 选项名 (which common field).
@@ -647,6 +663,14 @@ impl crate::model::Lenient for CommonFieldValue {}
 impl crate::model::Fields for CommonFieldValue {
     const NAME: &'static str = "CommonFieldValue";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            name: None,
+            value: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -678,7 +702,7 @@ impl<'de> Deserialize<'de> for CommonFieldValue {
 }
 
 /// One answer to a merchant-defined question (custom_field_list item).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomFieldValue {
     /// 会员信息类目名称 / 选项名 (the question, as set in custom_field_list or rich_field_list).
@@ -762,6 +786,15 @@ impl crate::model::Lenient for CustomFieldValue {}
 impl crate::model::Fields for CustomFieldValue {
     const NAME: &'static str = "CustomFieldValue";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            name: None,
+            value: None,
+            value_list: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

@@ -8,7 +8,7 @@ use crate::validate::SpecEnum;
 use serde::{Deserialize, Serialize};
 
 /// 营销规则 (rule_info): what is given, to payments at which merchant numbers, and when.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftRule {
     /// 营销规则类型，支付即会员填写RULE_TYPE_PAY_MEMBER_CARD.
@@ -114,6 +114,15 @@ impl crate::model::Lenient for PayGiftRule {}
 impl crate::model::Fields for PayGiftRule {
     const NAME: &'static str = "PayGiftRule";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            r#type: None,
+            base_info: None,
+            member_rule: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -150,7 +159,7 @@ impl<'de> Deserialize<'de> for PayGiftRule {
 }
 
 /// 营销规则结构体 (base_info). status, create_time and update_time are only returned by the queries.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftBaseInfo {
     /// 商户号列表，是一个数组结构，建议单次请求100个以下商户号 (WeChat Pay merchant numbers).
@@ -300,6 +309,18 @@ impl crate::model::Lenient for PayGiftBaseInfo {}
 impl crate::model::Fields for PayGiftBaseInfo {
     const NAME: &'static str = "PayGiftBaseInfo";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            mchid_list: None,
+            begin_time: None,
+            end_time: None,
+            status: None,
+            create_time: None,
+            update_time: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -343,7 +364,7 @@ impl<'de> Deserialize<'de> for PayGiftBaseInfo {
 }
 
 /// 支付即会员结构体 (member_rule).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftMemberRule {
     /// 要赠送的会员卡card_id (the member card given).
@@ -480,6 +501,18 @@ impl crate::model::Lenient for PayGiftMemberRule {}
 impl crate::model::Fields for PayGiftMemberRule {
     const NAME: &'static str = "PayGiftMemberRule";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id: None,
+            least_cost: None,
+            max_cost: None,
+            jump_url: None,
+            app_brand_id: None,
+            app_brand_pass: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -525,7 +558,7 @@ impl<'de> Deserialize<'de> for PayGiftMemberRule {
 }
 
 /// A merchant number the rule could not be set for (fail_mchid_list).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PayGiftFailMchid {
     /// 支付的商户号 (the merchant number).
@@ -629,6 +662,17 @@ impl crate::model::Lenient for PayGiftFailMchid {}
 impl crate::model::Fields for PayGiftFailMchid {
     const NAME: &'static str = "PayGiftFailMchid";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            mchid: None,
+            errcode: None,
+            errmsg: None,
+            occupy_rule_id: None,
+            occupy_appid: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,

@@ -187,6 +187,10 @@ impl crate::model::Fields for SubMerchantSubmitInfo {
         Option<String>,
         Option<String>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -436,6 +440,10 @@ impl crate::model::Fields for SubMerchantUpdateInfo {
         Option<String>,
         Option<String>,
     );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
@@ -498,7 +506,7 @@ impl<'de> Deserialize<'de> for SubMerchantUpdateInfo {
 }
 
 /// A sub-merchant as WeChat returns it (submit, update, get, batchget).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubMerchant {
     /// 子商户id，对于一个母商户公众号下唯一。创建卡券时需填入该id号 (base_info.sub_merchant_info.merchant_id of card/create).
@@ -675,6 +683,23 @@ impl crate::model::Lenient for SubMerchant {}
 impl crate::model::Fields for SubMerchant {
     const NAME: &'static str = "SubMerchant";
     type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            merchant_id: None,
+            app_id: None,
+            create_time: None,
+            update_time: None,
+            brand_name: None,
+            logo_url: None,
+            status: None,
+            begin_time: None,
+            end_time: None,
+            primary_category_id: None,
+            secondary_category_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     fn read<'de, A: serde::de::MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
