@@ -18,7 +18,7 @@ use wechat_card::member_card::{
 };
 use wechat_card::sandbox::{Fault, Sandbox, Stock};
 use wechat_card::types::{
-    BaseInfoUpdate, CardStatus, CondSource, DateInfoUpdate, DateType, DiscountUpdate,
+    BaseInfoUpdate, CardStatus, CommonUpdate, CondSource, DateInfoUpdate, DateType,
     GetCustomCodeMode, UserCardStatus,
 };
 use wechat_card::{ErrCode, Error};
@@ -386,13 +386,13 @@ async fn review_updates_and_listing() {
 
     // A reviewed field sends the card back to review; service_phone does not.
     let phone = CardUpdateRequest::new(&card_id)
-        .discount(DiscountUpdate::new().base_info(BaseInfoUpdate::new().service_phone("020-1")));
+        .discount(CommonUpdate::new().base_info(BaseInfoUpdate::new().service_phone("020-1")));
     assert_eq!(
         client.card().update(&phone).await.unwrap().send_check,
         Some(false)
     );
     let notice = CardUpdateRequest::new(&card_id)
-        .discount(DiscountUpdate::new().base_info(BaseInfoUpdate::new().notice("新提醒")));
+        .discount(CommonUpdate::new().base_info(BaseInfoUpdate::new().notice("新提醒")));
     assert_eq!(
         client.card().update(&notice).await.unwrap().send_check,
         Some(true)
@@ -416,14 +416,14 @@ async fn review_updates_and_listing() {
         .begin_timestamp(1)
         .end_timestamp(2);
     let dates = CardUpdateRequest::new(&card_id)
-        .discount(DiscountUpdate::new().base_info(BaseInfoUpdate::new().date_info(range)));
+        .discount(CommonUpdate::new().base_info(BaseInfoUpdate::new().date_info(range)));
     assert_eq!(
         errcode(client.card().update(&dates).await),
         ErrCode::InvalidTimeRange
     );
 
     // The wrong type key is refused.
-    let wrong = CardUpdateRequest::new(&card_id).cash(wechat_card::types::CashUpdate::new());
+    let wrong = CardUpdateRequest::new(&card_id).cash(wechat_card::types::CommonUpdate::new());
     assert_eq!(
         errcode(client.card().update(&wrong).await),
         ErrCode::InvalidCardType

@@ -11,14 +11,9 @@ use crate::model::Object;
 use crate::validate::{Checker, Validate};
 use serde::{Deserialize, Serialize};
 use crate::types::BoardingPassUpdate;
-use crate::types::BusTicketUpdate;
 use crate::types::Card;
 use crate::types::CardStatus;
-use crate::types::CashUpdate;
-use crate::types::DiscountUpdate;
-use crate::types::GeneralCouponUpdate;
-use crate::types::GiftUpdate;
-use crate::types::GrouponUpdate;
+use crate::types::CommonUpdate;
 use crate::types::MeetingTicketUpdate;
 use crate::types::MemberCardUpdate;
 use crate::types::MovieTicketUpdate;
@@ -1234,19 +1229,19 @@ pub struct CardUpdateRequest {
     pub card_id: String,
     /// fields of a GROUPON card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groupon: Option<Box<GrouponUpdate>>,
+    pub groupon: Option<Box<CommonUpdate>>,
     /// fields of a CASH card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cash: Option<Box<CashUpdate>>,
+    pub cash: Option<Box<CommonUpdate>>,
     /// fields of a DISCOUNT card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<Box<DiscountUpdate>>,
+    pub discount: Option<Box<CommonUpdate>>,
     /// fields of a GIFT card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gift: Option<Box<GiftUpdate>>,
+    pub gift: Option<Box<CommonUpdate>>,
     /// fields of a GENERAL_COUPON card
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub general_coupon: Option<Box<GeneralCouponUpdate>>,
+    pub general_coupon: Option<Box<CommonUpdate>>,
     /// fields of a MEMBER_CARD
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_card: Option<Box<MemberCardUpdate>>,
@@ -1264,7 +1259,7 @@ pub struct CardUpdateRequest {
     pub meeting_ticket: Option<Box<MeetingTicketUpdate>>,
     /// fields of a BUS_TICKET
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bus_ticket: Option<Box<BusTicketUpdate>>,
+    pub bus_ticket: Option<Box<CommonUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
     #[serde(flatten)]
@@ -1292,31 +1287,31 @@ impl CardUpdateRequest {
     }
 
     /// Sets [`groupon`](Self::groupon).
-    pub fn groupon(mut self, groupon: GrouponUpdate) -> Self {
+    pub fn groupon(mut self, groupon: CommonUpdate) -> Self {
         self.groupon = Some(Box::new(groupon));
         self
     }
 
     /// Sets [`cash`](Self::cash).
-    pub fn cash(mut self, cash: CashUpdate) -> Self {
+    pub fn cash(mut self, cash: CommonUpdate) -> Self {
         self.cash = Some(Box::new(cash));
         self
     }
 
     /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: DiscountUpdate) -> Self {
+    pub fn discount(mut self, discount: CommonUpdate) -> Self {
         self.discount = Some(Box::new(discount));
         self
     }
 
     /// Sets [`gift`](Self::gift).
-    pub fn gift(mut self, gift: GiftUpdate) -> Self {
+    pub fn gift(mut self, gift: CommonUpdate) -> Self {
         self.gift = Some(Box::new(gift));
         self
     }
 
     /// Sets [`general_coupon`](Self::general_coupon).
-    pub fn general_coupon(mut self, general_coupon: GeneralCouponUpdate) -> Self {
+    pub fn general_coupon(mut self, general_coupon: CommonUpdate) -> Self {
         self.general_coupon = Some(Box::new(general_coupon));
         self
     }
@@ -1352,7 +1347,7 @@ impl CardUpdateRequest {
     }
 
     /// Sets [`bus_ticket`](Self::bus_ticket).
-    pub fn bus_ticket(mut self, bus_ticket: BusTicketUpdate) -> Self {
+    pub fn bus_ticket(mut self, bus_ticket: CommonUpdate) -> Self {
         self.bus_ticket = Some(Box::new(bus_ticket));
         self
     }
@@ -1490,17 +1485,17 @@ impl crate::model::Fields for CardUpdateRequest {
     const NAME: &'static str = "CardUpdateRequest";
     type Slots = (
         Option<String>,
-        Option<Box<GrouponUpdate>>,
-        Option<Box<CashUpdate>>,
-        Option<Box<DiscountUpdate>>,
-        Option<Box<GiftUpdate>>,
-        Option<Box<GeneralCouponUpdate>>,
+        Option<Box<CommonUpdate>>,
+        Option<Box<CommonUpdate>>,
+        Option<Box<CommonUpdate>>,
+        Option<Box<CommonUpdate>>,
+        Option<Box<CommonUpdate>>,
         Option<Box<MemberCardUpdate>>,
         Option<Box<ScenicTicketUpdate>>,
         Option<Box<MovieTicketUpdate>>,
         Option<Box<BoardingPassUpdate>>,
         Option<Box<MeetingTicketUpdate>>,
-        Option<Box<BusTicketUpdate>>,
+        Option<Box<CommonUpdate>>,
     );
     fn slots() -> Self::Slots {
         Default::default()

@@ -685,17 +685,17 @@ impl CardHandler<'_> {
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `groupon`: the rules of [`GrouponUpdate`](crate::types::GrouponUpdate)
-    /// - `cash`: the rules of [`CashUpdate`](crate::types::CashUpdate)
-    /// - `discount`: the rules of [`DiscountUpdate`](crate::types::DiscountUpdate)
-    /// - `gift`: the rules of [`GiftUpdate`](crate::types::GiftUpdate)
-    /// - `general_coupon`: the rules of [`GeneralCouponUpdate`](crate::types::GeneralCouponUpdate)
+    /// - `groupon`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
+    /// - `cash`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
+    /// - `discount`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
+    /// - `gift`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
+    /// - `general_coupon`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
     /// - `member_card`: the rules of [`MemberCardUpdate`](crate::types::MemberCardUpdate)
     /// - `scenic_ticket`: the rules of [`ScenicTicketUpdate`](crate::types::ScenicTicketUpdate)
     /// - `movie_ticket`: the rules of [`MovieTicketUpdate`](crate::types::MovieTicketUpdate)
     /// - `boarding_pass`: the rules of [`BoardingPassUpdate`](crate::types::BoardingPassUpdate)
     /// - `meeting_ticket`: the rules of [`MeetingTicketUpdate`](crate::types::MeetingTicketUpdate)
-    /// - `bus_ticket`: the rules of [`BusTicketUpdate`](crate::types::BusTicketUpdate)
+    /// - `bus_ticket`: the rules of [`CommonUpdate`](crate::types::CommonUpdate)
     /// - exactly one of `groupon`, `cash`, `discount`, `gift`, `general_coupon`, `member_card`, `scenic_ticket`, `movie_ticket`, `boarding_pass`, `meeting_ticket`, `bus_ticket`
     ///
     /// # Errors

@@ -6590,10 +6590,13 @@ impl<'de> Deserialize<'de> for DateInfoUpdate {
     }
 }
 
-/// card/update for a 团购券 (key `groupon`). The type-specific fields of free coupons cannot be modified.
+/// card/update for a card type whose own fields cannot be changed — 团购券 `groupon`, 代金券
+/// `cash`, 折扣券 `discount`, 礼品券 `gift`, 通用券 `general_coupon` (the type-specific fields
+/// of free coupons cannot be modified) and 汽车票 `bus_ticket` (only base_info): one shape,
+/// described once, under the key of the card's type.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
-pub struct GrouponUpdate {
+pub struct CommonUpdate {
     /// 卡券基础信息字段
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
@@ -6603,7 +6606,7 @@ pub struct GrouponUpdate {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl GrouponUpdate {
+impl CommonUpdate {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
         Self {
@@ -6619,7 +6622,7 @@ impl GrouponUpdate {
     }
 }
 
-impl Validate for GrouponUpdate {
+impl Validate for CommonUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.base_info {
             let c = &mut c.at("base_info");
@@ -6629,22 +6632,22 @@ impl Validate for GrouponUpdate {
     }
 }
 
-impl Model for GrouponUpdate {
+impl Model for CommonUpdate {
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         crate::model::collect_extra(&self.extra, path, out);
         self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
     }
 }
 
-impl Object for GrouponUpdate {
+impl Object for CommonUpdate {
     fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
         &mut self.extra
     }
 }
 
-impl crate::model::Lenient for GrouponUpdate {}
-impl crate::model::Fields for GrouponUpdate {
-    const NAME: &'static str = "GrouponUpdate";
+impl crate::model::Lenient for CommonUpdate {}
+impl crate::model::Fields for CommonUpdate {
+    const NAME: &'static str = "CommonUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -6673,371 +6676,7 @@ impl crate::model::Fields for GrouponUpdate {
     }
 }
 
-impl<'de> Deserialize<'de> for GrouponUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// card/update for a 代金券 (key `cash`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct CashUpdate {
-    /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl CashUpdate {
-    /// An empty value; set fields with the setters.
-    pub fn new() -> Self {
-        Self {
-            base_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-}
-
-impl Validate for CashUpdate {
-    fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.base_info {
-            let c = &mut c.at("base_info");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["base_info"]);
-    }
-}
-
-impl Model for CashUpdate {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
-    }
-}
-
-impl Object for CashUpdate {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CashUpdate {}
-impl crate::model::Fields for CashUpdate {
-    const NAME: &'static str = "CashUpdate";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "base_info" => {
-                crate::model::read_once(map, &mut slots.base_info, "base_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CashUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// card/update for a 折扣券 (key `discount`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct DiscountUpdate {
-    /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl DiscountUpdate {
-    /// An empty value; set fields with the setters.
-    pub fn new() -> Self {
-        Self {
-            base_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-}
-
-impl Validate for DiscountUpdate {
-    fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.base_info {
-            let c = &mut c.at("base_info");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["base_info"]);
-    }
-}
-
-impl Model for DiscountUpdate {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
-    }
-}
-
-impl Object for DiscountUpdate {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DiscountUpdate {}
-impl crate::model::Fields for DiscountUpdate {
-    const NAME: &'static str = "DiscountUpdate";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "base_info" => {
-                crate::model::read_once(map, &mut slots.base_info, "base_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DiscountUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// card/update for a 礼品券 (key `gift`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct GiftUpdate {
-    /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl GiftUpdate {
-    /// An empty value; set fields with the setters.
-    pub fn new() -> Self {
-        Self {
-            base_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-}
-
-impl Validate for GiftUpdate {
-    fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.base_info {
-            let c = &mut c.at("base_info");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["base_info"]);
-    }
-}
-
-impl Model for GiftUpdate {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
-    }
-}
-
-impl Object for GiftUpdate {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GiftUpdate {}
-impl crate::model::Fields for GiftUpdate {
-    const NAME: &'static str = "GiftUpdate";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "base_info" => {
-                crate::model::read_once(map, &mut slots.base_info, "base_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for GiftUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// card/update for a 通用券 (key `general_coupon`). The type-specific fields of free coupons cannot be modified.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct GeneralCouponUpdate {
-    /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl GeneralCouponUpdate {
-    /// An empty value; set fields with the setters.
-    pub fn new() -> Self {
-        Self {
-            base_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-}
-
-impl Validate for GeneralCouponUpdate {
-    fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.base_info {
-            let c = &mut c.at("base_info");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["base_info"]);
-    }
-}
-
-impl Model for GeneralCouponUpdate {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
-    }
-}
-
-impl Object for GeneralCouponUpdate {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCouponUpdate {}
-impl crate::model::Fields for GeneralCouponUpdate {
-    const NAME: &'static str = "GeneralCouponUpdate";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "base_info" => {
-                crate::model::read_once(map, &mut slots.base_info, "base_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for GeneralCouponUpdate {
+impl<'de> Deserialize<'de> for CommonUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7952,97 +7591,6 @@ impl crate::model::Fields for MeetingTicketUpdate {
 }
 
 impl<'de> Deserialize<'de> for MeetingTicketUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
-/// card/update for a 汽车票 (key `bus_ticket`). Only base_info can be changed.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct BusTicketUpdate {
-    /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl BusTicketUpdate {
-    /// An empty value; set fields with the setters.
-    pub fn new() -> Self {
-        Self {
-            base_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-}
-
-impl Validate for BusTicketUpdate {
-    fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.base_info {
-            let c = &mut c.at("base_info");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["base_info"]);
-    }
-}
-
-impl Model for BusTicketUpdate {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.base_info.collect_unknown(&crate::model::join(path, "base_info"), out);
-    }
-}
-
-impl Object for BusTicketUpdate {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BusTicketUpdate {}
-impl crate::model::Fields for BusTicketUpdate {
-    const NAME: &'static str = "BusTicketUpdate";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "base_info" => {
-                crate::model::read_once(map, &mut slots.base_info, "base_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for BusTicketUpdate {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
