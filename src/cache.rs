@@ -167,14 +167,7 @@ impl Cache {
 
     /// Stores a freshly fetched value and releases the lock (blocking store calls).
     pub(crate) fn finish(&self, value: String, expires_in: Duration) -> Result<Arc<str>, Error> {
-        let now = now_ms();
-        let lifetime = expires_in.as_millis() as u64;
-        let ahead = (self.timing.refresh_ahead.as_millis() as u64).min(lifetime / 2);
-        let t = StoredToken {
-            value,
-            expires_at_ms: now + lifetime,
-            refresh_at_ms: now + lifetime - ahead,
-        };
+        let t = self.stamped(value, expires_in);
         let stored = self.store.put(&self.key, &t).map_err(store_error);
         self.release();
         match stored {
@@ -200,15 +193,21 @@ impl Cache {
 
     /// A value fetched while the store was unreachable: kept here only.
     fn keep_local(&self, value: String, expires_in: Duration) -> Arc<str> {
+        *lock(&self.rejected) = None;
+        self.adopt(self.stamped(value, expires_in))
+    }
+
+    /// A fresh value with its expiry and the moment to refresh it (ahead of expiry,
+    /// at most half its lifetime early).
+    fn stamped(&self, value: String, expires_in: Duration) -> StoredToken {
         let now = now_ms();
         let lifetime = expires_in.as_millis() as u64;
         let ahead = (self.timing.refresh_ahead.as_millis() as u64).min(lifetime / 2);
-        *lock(&self.rejected) = None;
-        self.adopt(StoredToken {
+        StoredToken {
             value,
             expires_at_ms: now + lifetime,
             refresh_at_ms: now + lifetime - ahead,
-        })
+        }
     }
 
     /// Releases the lock after a failed fetch (blocking store call).

@@ -82,9 +82,8 @@ pub(crate) fn prepare<E: Endpoint>(
 /// `errcode` and `errmsg` of a reply the typed decode refused (or an image endpoint's
 /// JSON): read from any JSON object, whatever else it holds.
 fn envelope(body: &[u8]) -> Result<crate::response::Envelope, String> {
-    let object: serde_json::Map<String, serde_json::Value> =
+    let mut object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(body).map_err(|e| format!("not a JSON object: {e}"))?;
-    let mut object = object;
     crate::response::take_envelope(&mut object)
 }
 
@@ -227,7 +226,7 @@ pub(crate) fn undecodable<E: Endpoint>(
         excerpt,
         check: match E::IDEMPOTENT || outcome == Outcome::Succeeded {
             true => None,
-            false => Some(E::CHECK_OUTCOME.unwrap_or("check whether it took effect")),
+            false => Some(E::CHECK_OUTCOME.unwrap_or(crate::error::CHECK_WHETHER_DONE)),
         },
         reported_success: outcome == Outcome::Succeeded,
     }
@@ -305,7 +304,7 @@ pub(crate) fn redirected<E: Endpoint>(
         target: location.map(|l| host_of(&scrub_all(l, secrets))),
         // Something answered: the request reached a server, maybe WeChat's.
         check: (!E::IDEMPOTENT)
-            .then_some(E::CHECK_OUTCOME.unwrap_or("check whether it took effect")),
+            .then_some(E::CHECK_OUTCOME.unwrap_or(crate::error::CHECK_WHETHER_DONE)),
     }
 }
 

@@ -98,6 +98,10 @@ pub enum Error {
     Config(String),
 }
 
+/// What to do before sending a non-idempotent call again when the spec names no
+/// specific check.
+pub(crate) const CHECK_WHETHER_DONE: &str = "check whether it took effect";
+
 /// The part of a call that ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -156,7 +160,7 @@ impl Error {
                 idempotent: false,
                 check,
                 ..
-            } => Some(check.unwrap_or("check whether it took effect")),
+            } => Some(check.unwrap_or(CHECK_WHETHER_DONE)),
             _ => None,
         }
     }
@@ -227,7 +231,7 @@ fn outcome(maybe_sent: bool, idempotent: bool, check: Option<&str>) -> String {
         (true, false) => format!(
             " (the request may have reached WeChat and this call is not idempotent: the outcome is \
              unknown; before sending it again, {})",
-            check.unwrap_or("check whether it took effect")
+            check.unwrap_or(CHECK_WHETHER_DONE)
         ),
     }
 }

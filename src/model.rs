@@ -158,10 +158,7 @@ impl<T: Lenient> Lenient for Box<T> {
                 Ok(None)
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-                match s.trim().is_empty() {
-                    true => Ok(None),
-                    false => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
-                }
+                blank_is_absent(s, &self)
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 match seq.next_element::<de::IgnoredAny>()? {
@@ -202,10 +199,7 @@ impl<T: Lenient> Lenient for Vec<T> {
                 }
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-                match s.trim().is_empty() {
-                    true => Ok(None),
-                    false => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
-                }
+                blank_is_absent(s, &self)
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
@@ -301,6 +295,15 @@ pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields>(
         }
     }
     deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// `""` where a list or an object was documented is WeChat's empty value: absent.
+/// Any other text is not the value.
+fn blank_is_absent<T, E: de::Error>(s: &str, expected: &dyn de::Expected) -> Result<Option<T>, E> {
+    match s.trim().is_empty() {
+        true => Ok(None),
+        false => Err(E::invalid_type(de::Unexpected::Str(s), expected)),
+    }
 }
 
 /// Reads a field's value (see [`Lenient`]) into its slot, refusing a second

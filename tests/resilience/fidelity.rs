@@ -14,7 +14,7 @@ use wechat_card::model::Model;
 use wechat_card::sandbox::Sandbox;
 use wechat_card::types::{CardStatus, DateInfo, DateType};
 use wechat_card::validate::{Validate, china_today};
-use wechat_card::{Config, ErrCode, Error, StaticToken};
+use wechat_card::{ErrCode, Error, StaticToken};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -31,11 +31,7 @@ async fn answering(body: Value, expect: u64) -> MockServer {
     server
 }
 
-fn config(server: &MockServer) -> Config {
-    Config::new()
-        .all_hosts(server.uri())
-        .retry(wechat_card::RetryPolicy::none())
-}
+use crate::config;
 
 fn async_client(server: &MockServer) -> wechat_card::Client {
     wechat_card::Client::new(config(server), StaticToken::new("TOKEN")).unwrap()

@@ -50,11 +50,7 @@ async fn redirecting(status: u16, to: &str) -> MockServer {
     server
 }
 
-fn config(server: &MockServer) -> Config {
-    Config::new()
-        .all_hosts(server.uri())
-        .retry(RetryPolicy::none())
-}
+use crate::config;
 
 fn assert_refused_redirect(result: Result<impl std::fmt::Debug, Error>, trap_host: &str) {
     let err = result.expect_err("a redirect is an error");

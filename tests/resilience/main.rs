@@ -8,3 +8,11 @@ mod fake;
 mod credential_faults;
 mod fidelity;
 mod hostile;
+
+/// A client configuration for a mock server, without retries: each test counts what
+/// was sent.
+fn config(server: &wiremock::MockServer) -> wechat_card::Config {
+    wechat_card::Config::new()
+        .all_hosts(server.uri())
+        .retry(wechat_card::RetryPolicy::none())
+}

@@ -418,23 +418,14 @@ impl BlockingMock {
 /// Sets each row's value at its JSON pointer in `base`, decodes the request
 /// and asserts it passes validation: every limit at its bound is allowed by the docs.
 /// The row names the field and the rule, so a failure says which limit was refused.
-pub fn accepts_limits<R>(base: Value, rows: &[(&str, &str, &str, Value)])
+pub fn accepts_limits<R>(base: Value, rows: &[(&str, &str, &'static str, Value)])
 where
     R: DeserializeOwned + wechat_card::validate::Validate + Model,
 {
     let today = wechat_card::validate::china_today();
     for (field, rule, pointer, value) in rows {
-        let (field, rule, pointer, value) = (*field, *rule, *pointer, value.clone());
         let mut doc = base.clone();
-        let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
-        let key = key.replace("~1", "/").replace("~0", "~");
-        match doc.pointer_mut(parent).expect("the parent exists") {
-            Value::Object(map) => {
-                map.insert(key, value);
-            }
-            Value::Array(items) => items[key.parse::<usize>().expect("an index")] = value,
-            other => panic!("cannot patch {pointer} inside {other}"),
-        }
+        apply(&mut doc, &set(pointer, value.clone()));
         let request: R = serde_json::from_value(doc).expect("well-typed JSON");
         // The value reached its field (a wrong pointer would land in `extra`).
         assert_eq!(request.unknown_fields(), Vec::<String>::new(), "{pointer}");

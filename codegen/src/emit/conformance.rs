@@ -113,13 +113,13 @@ pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
                 continue;
             }
             let mut patches = Vec::new();
-            diff(&x.request, &edge.request, "", &mut patches);
+            edits(&x.request, &edge.request, "", &mut patches);
             if patches.is_empty() {
                 // The example itself sits at the bound (and passes).
                 tested.insert(edge.key);
                 continue;
             }
-            let Ok([(pointer, value)]) = <[_; 1]>::try_from(patches) else {
+            let Ok([(pointer, Some(value))]) = <[_; 1]>::try_from(patches) else {
                 continue;
             };
             tested.insert(edge.key);
@@ -163,25 +163,6 @@ pub struct Row {
     pub value: Value,
 }
 
-/// `(pointer, value)` pairs that turn `base` into `new`: new keys and changed leaves,
-/// at the highest level where they differ (lists are replaced whole).
-fn diff(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Value)>) {
-    match (base, new) {
-        (Value::Object(b), Value::Object(n)) => {
-            for (k, v) in n {
-                let at = pointer_join(pointer, k);
-                match b.get(k) {
-                    Some(old) if old == v => {}
-                    Some(old) => diff(old, v, &at, out),
-                    None => out.push((at, v.clone())),
-                }
-            }
-        }
-        _ if base != new => out.push((pointer.to_owned(), new.clone())),
-        _ => {}
-    }
-}
-
 /// The edits that turn the base example into a negative case, as `support::set` /
 /// `support::remove` calls; a value only known at run time last.
 fn patches(base: &Value, n: &Negative) -> Vec<TokenStream> {
@@ -209,7 +190,9 @@ fn patches(base: &Value, n: &Negative) -> Vec<TokenStream> {
     out
 }
 
-/// Like [`diff`], with the keys `new` lacks as removals (`None`).
+/// `(pointer, value)` edits that turn `base` into `new`: new keys and changed leaves at
+/// the highest level where they differ (lists are replaced whole), and the keys `new`
+/// lacks as removals (`None`).
 fn edits(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Option<Value>)>) {
     match (base, new) {
         (Value::Object(b), Value::Object(n)) => {
