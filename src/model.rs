@@ -12,6 +12,10 @@ use std::fmt;
 /// enum values in the enum's `Unknown` variant. [`Model::unknown_fields`] lists them,
 /// for logging or to spot that the spec needs an update.
 pub trait Model {
+    /// `false` for scalars: nothing below them for the walks to look at (so they skip
+    /// building the scalar's path).
+    const WALKED: bool = true;
+
     /// Appends the path of every unknown field or enum value below `path`.
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>);
 
@@ -37,20 +41,31 @@ pub trait Model {
         self.collect_missing("", &mut out);
         out
     }
+
+    /// Whether the value is an absent field (`None`).
+    fn is_absent(&self) -> bool {
+        false
+    }
 }
 
 /// A generated struct, with its `extra` map of undocumented fields.
 pub trait Object: Model {
+    fn extra(&self) -> &Map<String, Value>;
     fn extra_mut(&mut self) -> &mut Map<String, Value>;
 }
 
 macro_rules! opaque_model {
-    ($($t:ty),*) => { $(impl Model for $t { fn collect_unknown(&self, _: &str, _: &mut Vec<String>) {} })* };
+    ($($t:ty),*) => { $(impl Model for $t {
+        const WALKED: bool = false;
+        fn collect_unknown(&self, _: &str, _: &mut Vec<String>) {}
+    })* };
 }
 // `Value` is the spec's `json` type: untyped on purpose, so nothing in it is unknown.
 opaque_model!(String, i64, bool, Value);
 
 impl<T: Model> Model for Option<T> {
+    const WALKED: bool = T::WALKED;
+
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         if let Some(v) = self {
             v.collect_unknown(path, out);
@@ -62,9 +77,15 @@ impl<T: Model> Model for Option<T> {
             v.collect_missing(path, out);
         }
     }
+
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
 }
 
 impl<T: Model> Model for Box<T> {
+    const WALKED: bool = T::WALKED;
+
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         (**self).collect_unknown(path, out);
     }
@@ -75,6 +96,8 @@ impl<T: Model> Model for Box<T> {
 }
 
 impl<T: Model> Model for Vec<T> {
+    const WALKED: bool = T::WALKED;
+
     fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
         for (i, v) in self.iter().enumerate() {
             v.collect_unknown(&format!("{path}[{i}]"), out);
@@ -88,12 +111,8 @@ impl<T: Model> Model for Vec<T> {
     }
 }
 
-/// Records `path.key` when a required field is absent.
-pub fn note_missing(path: &str, key: &str, absent: bool, out: &mut Vec<String>) {
-    if absent {
-        out.push(join(path, key));
-    }
-}
+/// A struct's `extra`: the fields the spec does not describe, as WeChat sent them.
+pub type Extra = Map<String, Value>;
 
 /// `path.key`, or `key` at the root.
 pub fn join(path: &str, key: &str) -> String {
@@ -104,10 +123,162 @@ pub fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// Reports the keys of a struct's `extra` map as unknown fields.
-pub fn collect_extra(extra: &Map<String, Value>, path: &str, out: &mut Vec<String>) {
-    out.extend(extra.keys().map(|k| join(path, k)));
+/// What is shown each described field of a generated struct, in spec order
+/// ([`Fields::visit`]): the walks that list unknown and missing fields, and the
+/// check that no described field hides in `extra`, are visitors.
+pub trait Visit {
+    /// A field, by its wire name.
+    fn field<T: Model>(&mut self, key: &'static str, value: &T);
+
+    /// A field the docs require (when it is sent): absent from a reply, it is missing.
+    fn required<T: Model>(&mut self, key: &'static str, value: &T) {
+        self.field(key, value);
+    }
 }
+
+/// Lists the unknown fields and enum values of a struct: its `extra` keys, then
+/// whatever its fields hold.
+pub fn unknown_in<T: Fields + Object>(value: &T, path: &str, out: &mut Vec<String>) {
+    struct Unknown<'a> {
+        path: &'a str,
+        out: &'a mut Vec<String>,
+    }
+    impl Visit for Unknown<'_> {
+        fn field<T: Model>(&mut self, key: &'static str, value: &T) {
+            if T::WALKED {
+                value.collect_unknown(&join(self.path, key), self.out);
+            }
+        }
+    }
+    out.extend(value.extra().keys().map(|k| join(path, k)));
+    value.visit(&mut Unknown { path, out });
+}
+
+/// Lists the required fields a struct (and what it holds) lacks.
+pub fn missing_in<T: Fields>(value: &T, path: &str, out: &mut Vec<String>) {
+    struct Missing<'a> {
+        path: &'a str,
+        out: &'a mut Vec<String>,
+    }
+    impl Visit for Missing<'_> {
+        fn field<T: Model>(&mut self, key: &'static str, value: &T) {
+            if T::WALKED && !value.is_absent() {
+                value.collect_missing(&join(self.path, key), self.out);
+            }
+        }
+        fn required<T: Model>(&mut self, key: &'static str, value: &T) {
+            match value.is_absent() {
+                true => self.out.push(join(self.path, key)),
+                false => self.field(key, value),
+            }
+        }
+    }
+    value.visit(&mut Missing { path, out });
+}
+
+/// The impls every generated struct shares, written once: [`Model`] (walking what
+/// [`Fields::visit`] shows), [`Object`], [`Lenient`] and `Deserialize` (the one loop
+/// of [`deserialize_object`]). Generated code says `object!(Name);` under the struct.
+macro_rules! object {
+    ($name:ident) => {
+        impl $crate::model::Model for $name {
+            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+                $crate::model::unknown_in(self, path, out)
+            }
+            fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
+                $crate::model::missing_in(self, path, out)
+            }
+        }
+        impl $crate::model::Object for $name {
+            fn extra(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+                &self.extra
+            }
+            fn extra_mut(&mut self) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+                &mut self.extra
+            }
+        }
+        impl $crate::model::Lenient for $name {}
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::model::deserialize_object(d)
+            }
+        }
+    };
+}
+pub(crate) use object;
+
+/// The impls every generated enum shares, written once; the generated code keeps what
+/// differs (the variants, `as_str`/`as_i64`, `From` the wire value). Generated code
+/// says `spec_enum!(Name, str);` or `spec_enum!(Name, int);` under the enum.
+macro_rules! spec_enum {
+    ($name:ident, str) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::model::deserialize_str_enum(d)
+            }
+        }
+        $crate::model::spec_enum!($name);
+    };
+    ($name:ident, int) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}", self.as_i64())
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.as_i64())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::model::deserialize_int_enum(d)
+            }
+        }
+        $crate::model::spec_enum!($name);
+    };
+    ($name:ident) => {
+        impl $name {
+            /// `false` for [`Self::Unknown`].
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+        impl $crate::validate::SpecEnum for $name {
+            const NAME: &'static str = stringify!($name);
+            fn is_known(&self) -> bool {
+                self.is_known()
+            }
+            fn wire(&self) -> String {
+                self.to_string()
+            }
+        }
+        impl $crate::validate::Validate for $name {
+            fn validate(&self, c: &mut $crate::validate::Checker) {
+                c.known(self);
+            }
+        }
+        impl $crate::model::Model for $name {
+            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
+                if !self.is_known() {
+                    out.push(path.to_owned());
+                }
+            }
+        }
+        impl $crate::model::Lenient for $name {}
+    };
+}
+pub(crate) use spec_enum;
 
 /// How a field's value is read: as WeChat writes it, not only as its docs do.
 ///
@@ -233,6 +404,8 @@ pub trait Fields: Sized {
     ) -> Result<bool, A::Error>;
     /// The struct, with the keys the spec does not describe.
     fn build<E: de::Error>(slots: Self::Slots, extra: Map<String, Value>) -> Result<Self, E>;
+    /// Shows `visitor` each described field, in spec order.
+    fn visit(&self, visitor: &mut impl Visit);
 }
 
 /// A key of an object: borrowed from the input when it can be (no allocation for a
@@ -311,11 +484,11 @@ fn blank_is_absent<T, E: de::Error>(s: &str, expected: &dyn de::Expected) -> Res
 pub fn read_once<'de, A: de::MapAccess<'de>, T: Lenient>(
     map: &mut A,
     slot: &mut Option<T>,
-    field: &'static str,
+    key: &str,
 ) -> Result<(), A::Error> {
     let value = map.next_value::<Read<T>>()?.0;
     if slot.is_some() {
-        return Err(de::Error::duplicate_field(field));
+        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
     }
     *slot = value;
     Ok(())

@@ -21,6 +21,30 @@ pub trait Validate {
     }
 }
 
+/// An absent field breaks no rule of its own (`required` is checked by its parent).
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self, checker: &mut Checker) {
+        if let Some(v) = self {
+            v.validate(checker);
+        }
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate(&self, checker: &mut Checker) {
+        (**self).validate(checker);
+    }
+}
+
+/// Each element is checked at its index (`list[2].field`).
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self, checker: &mut Checker) {
+        for (i, item) in self.iter().enumerate() {
+            item.validate(&mut checker.at_index(i));
+        }
+    }
+}
+
 /// One broken rule: where, and which.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -339,17 +363,30 @@ impl Checker {
         }
     }
 
+    /// The rules of a field's own value (a nested object, list of them, or enum).
+    pub fn nested<T: Validate>(&mut self, field: &str, value: &T) {
+        value.validate(&mut self.at(field));
+    }
+
     /// A described field must be set as itself: through `extra` it would reach the
     /// wire unchecked, and twice if also set.
-    pub fn not_in_extra(
-        &mut self,
-        extra: &serde_json::Map<String, serde_json::Value>,
-        described: &[&'static str],
-    ) {
-        for key in extra.keys() {
-            if let Some(field) = described.iter().find(|d| **d == key) {
-                self.push_at(field, Rule::InExtra);
+    pub fn not_in_extra<T: crate::model::Fields + crate::model::Object>(&mut self, value: &T) {
+        struct InExtra<'a, 'c> {
+            extra: &'a serde_json::Map<String, serde_json::Value>,
+            checker: &'c mut Checker,
+        }
+        impl crate::model::Visit for InExtra<'_, '_> {
+            fn field<T: crate::model::Model>(&mut self, key: &'static str, _: &T) {
+                if self.extra.contains_key(key) {
+                    self.checker.push_at(key, Rule::InExtra);
+                }
             }
+        }
+        if !value.extra().is_empty() {
+            value.visit(&mut InExtra {
+                extra: value.extra(),
+                checker: self,
+            });
         }
     }
 

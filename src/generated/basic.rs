@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html>
 
 use crate::endpoint::{Body, Endpoint, Method, Part};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -24,9 +24,7 @@ pub struct BasicColorsRequest {
 impl BasicColorsRequest {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 }
 
@@ -35,27 +33,14 @@ impl Validate for BasicColorsRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Model for BasicColorsRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for BasicColorsRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicColorsRequest {}
-impl crate::model::Fields for BasicColorsRequest {
+impl Fields for BasicColorsRequest {
     const NAME: &'static str = "BasicColorsRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -63,23 +48,14 @@ impl crate::model::Fields for BasicColorsRequest {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for BasicColorsRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(BasicColorsRequest);
 /// `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 impl Endpoint for BasicColorsRequest {
     const ID: &'static str = "basic.colors";
@@ -109,25 +85,38 @@ pub struct BasicColorsResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for BasicColorsResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.colors.collect_unknown(&crate::model::join(path, "colors"), out);
+impl Fields for BasicColorsResponse {
+    const NAME: &'static str = "BasicColorsResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            colors: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "colors", self.colors.is_none(), out);
-        self.colors.collect_missing(&crate::model::join(path, "colors"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "colors" => read_once(map, &mut slots.colors, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("colors", &self.colors);
     }
 }
 
-impl Object for BasicColorsResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicColorsResponse {}
+object!(BasicColorsResponse);
 impl crate::response::Response for BasicColorsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -135,45 +124,6 @@ impl crate::response::Response for BasicColorsResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for BasicColorsResponse {
-    const NAME: &'static str = "BasicColorsResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            colors: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "colors" => crate::model::read_once(map, &mut slots.colors, "colors")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for BasicColorsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -197,65 +147,41 @@ pub struct CardColor {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardColor {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "name", self.name.is_none(), out);
-        crate::model::note_missing(path, "value", self.value.is_none(), out);
-    }
-}
-
-impl Object for CardColor {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardColor {}
-impl crate::model::Fields for CardColor {
+impl Fields for CardColor {
     const NAME: &'static str = "CardColor";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
             name: None,
             value: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "name" => crate::model::read_once(map, &mut slots.name, "name")?,
-            "value" => crate::model::read_once(map, &mut slots.value, "value")?,
+            "name" => read_once(map, &mut slots.name, key)?,
+            "value" => read_once(map, &mut slots.value, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("name", &self.name);
+        v.required("value", &self.value);
     }
 }
 
-impl<'de> Deserialize<'de> for CardColor {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(CardColor);
 /// The request of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -269,9 +195,7 @@ pub struct BasicCategoriesRequest {
 impl BasicCategoriesRequest {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 }
 
@@ -280,27 +204,14 @@ impl Validate for BasicCategoriesRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Model for BasicCategoriesRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for BasicCategoriesRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicCategoriesRequest {}
-impl crate::model::Fields for BasicCategoriesRequest {
+impl Fields for BasicCategoriesRequest {
     const NAME: &'static str = "BasicCategoriesRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -308,23 +219,14 @@ impl crate::model::Fields for BasicCategoriesRequest {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for BasicCategoriesRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(BasicCategoriesRequest);
 /// `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
 impl Endpoint for BasicCategoriesRequest {
     const ID: &'static str = "basic.categories";
@@ -354,25 +256,38 @@ pub struct BasicCategoriesResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for BasicCategoriesResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.category.collect_unknown(&crate::model::join(path, "category"), out);
+impl Fields for BasicCategoriesResponse {
+    const NAME: &'static str = "BasicCategoriesResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            category: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "category", self.category.is_none(), out);
-        self.category.collect_missing(&crate::model::join(path, "category"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => read_once(map, &mut slots.category, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("category", &self.category);
     }
 }
 
-impl Object for BasicCategoriesResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicCategoriesResponse {}
+object!(BasicCategoriesResponse);
 impl crate::response::Response for BasicCategoriesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -380,45 +295,6 @@ impl crate::response::Response for BasicCategoriesResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for BasicCategoriesResponse {
-    const NAME: &'static str = "BasicCategoriesResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            category: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "category" => crate::model::read_once(map, &mut slots.category, "category")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for BasicCategoriesResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -445,39 +321,7 @@ pub struct ApplyCategory {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for ApplyCategory {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.secondary_category
-            .collect_unknown(&crate::model::join(path, "secondary_category"), out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(
-            path,
-            "primary_category_id",
-            self.primary_category_id.is_none(),
-            out,
-        );
-        crate::model::note_missing(
-            path,
-            "category_name",
-            self.category_name.is_none(),
-            out,
-        );
-        self.secondary_category
-            .collect_missing(&crate::model::join(path, "secondary_category"), out);
-    }
-}
-
-impl Object for ApplyCategory {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for ApplyCategory {}
-impl crate::model::Fields for ApplyCategory {
+impl Fields for ApplyCategory {
     const NAME: &'static str = "ApplyCategory";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -485,55 +329,36 @@ impl crate::model::Fields for ApplyCategory {
             primary_category_id: None,
             category_name: None,
             secondary_category: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "primary_category_id" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.primary_category_id,
-                    "primary_category_id",
-                )?
-            }
-            "category_name" => {
-                crate::model::read_once(map, &mut slots.category_name, "category_name")?
-            }
-            "secondary_category" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.secondary_category,
-                    "secondary_category",
-                )?
-            }
+            "primary_category_id" => read_once(map, &mut slots.primary_category_id, key)?,
+            "category_name" => read_once(map, &mut slots.category_name, key)?,
+            "secondary_category" => read_once(map, &mut slots.secondary_category, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("primary_category_id", &self.primary_category_id);
+        v.required("category_name", &self.category_name);
+        v.field("secondary_category", &self.secondary_category);
     }
 }
 
-impl<'de> Deserialize<'de> for ApplyCategory {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(ApplyCategory);
 /// `ApplySubCategory`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -563,35 +388,7 @@ pub struct ApplySubCategory {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for ApplySubCategory {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(
-            path,
-            "secondary_category_id",
-            self.secondary_category_id.is_none(),
-            out,
-        );
-        crate::model::note_missing(
-            path,
-            "category_name",
-            self.category_name.is_none(),
-            out,
-        );
-    }
-}
-
-impl Object for ApplySubCategory {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for ApplySubCategory {}
-impl crate::model::Fields for ApplySubCategory {
+impl Fields for ApplySubCategory {
     const NAME: &'static str = "ApplySubCategory";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -601,69 +398,48 @@ impl crate::model::Fields for ApplySubCategory {
             need_qualification_stuffs: None,
             can_choose_prepaid_card: None,
             can_choose_payment_card: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
             "secondary_category_id" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.secondary_category_id,
-                    "secondary_category_id",
-                )?
+                read_once(map, &mut slots.secondary_category_id, key)?
             }
-            "category_name" => {
-                crate::model::read_once(map, &mut slots.category_name, "category_name")?
-            }
+            "category_name" => read_once(map, &mut slots.category_name, key)?,
             "need_qualification_stuffs" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.need_qualification_stuffs,
-                    "need_qualification_stuffs",
-                )?
+                read_once(map, &mut slots.need_qualification_stuffs, key)?
             }
             "can_choose_prepaid_card" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.can_choose_prepaid_card,
-                    "can_choose_prepaid_card",
-                )?
+                read_once(map, &mut slots.can_choose_prepaid_card, key)?
             }
             "can_choose_payment_card" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.can_choose_payment_card,
-                    "can_choose_payment_card",
-                )?
+                read_once(map, &mut slots.can_choose_payment_card, key)?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("secondary_category_id", &self.secondary_category_id);
+        v.required("category_name", &self.category_name);
+        v.field("need_qualification_stuffs", &self.need_qualification_stuffs);
+        v.field("can_choose_prepaid_card", &self.can_choose_prepaid_card);
+        v.field("can_choose_payment_card", &self.can_choose_payment_card);
     }
 }
 
-impl<'de> Deserialize<'de> for ApplySubCategory {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(ApplySubCategory);
 /// The request of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -685,7 +461,7 @@ impl BasicUploadImageRequest {
     pub fn new(buffer: crate::FilePart) -> Self {
         Self {
             buffer,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -697,61 +473,42 @@ impl Validate for BasicUploadImageRequest {
             c.max_size(v.bytes.len(), 1048576);
             c.content_type(&v.content_type, &["image/jpeg", "image/png"]);
         }
-        c.not_in_extra(&self.extra, &["buffer"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for BasicUploadImageRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for BasicUploadImageRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicUploadImageRequest {}
-impl crate::model::Fields for BasicUploadImageRequest {
+impl Fields for BasicUploadImageRequest {
     const NAME: &'static str = "BasicUploadImageRequest";
     type Slots = (Option<crate::FilePart>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "buffer" => crate::model::read_once(map, &mut slots.0, "buffer")?,
+            "buffer" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             buffer: slots.0.ok_or_else(|| E::missing_field("buffer"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for BasicUploadImageRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("buffer", &self.buffer);
     }
 }
 
+object!(BasicUploadImageRequest);
 /// `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
 impl Endpoint for BasicUploadImageRequest {
     const ID: &'static str = "basic.upload_image";
@@ -782,23 +539,38 @@ pub struct BasicUploadImageResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for BasicUploadImageResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for BasicUploadImageResponse {
+    const NAME: &'static str = "BasicUploadImageResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "url", self.url.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => read_once(map, &mut slots.url, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("url", &self.url);
     }
 }
 
-impl Object for BasicUploadImageResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BasicUploadImageResponse {}
+object!(BasicUploadImageResponse);
 impl crate::response::Response for BasicUploadImageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -806,44 +578,5 @@ impl crate::response::Response for BasicUploadImageResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for BasicUploadImageResponse {
-    const NAME: &'static str = "BasicUploadImageResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            url: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for BasicUploadImageResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

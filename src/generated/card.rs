@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::BoardingPassUpdate;
 use crate::types::Card;
 use crate::types::CardStatus;
@@ -38,73 +38,50 @@ impl CardCreateRequest {
     pub fn new(card: Card) -> Self {
         Self {
             card: Box::new(card),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for CardCreateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card"), &self.card);
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["card"]);
+        c.nested("card", &self.card);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardCreateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card.collect_unknown(&crate::model::join(path, "card"), out);
-    }
-}
-
-impl Object for CardCreateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardCreateRequest {}
-impl crate::model::Fields for CardCreateRequest {
+impl Fields for CardCreateRequest {
     const NAME: &'static str = "CardCreateRequest";
     type Slots = (Option<Box<Card>>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut slots.0, "card")?,
+            "card" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card: slots.0.ok_or_else(|| E::missing_field("card"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardCreateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card", &self.card);
     }
 }
 
+object!(CardCreateRequest);
 /// `card.create`: 创建卡券 — create a card definition of any type and get its card_id
 impl Endpoint for CardCreateRequest {
     const ID: &'static str = "card.create";
@@ -137,23 +114,38 @@ pub struct CardCreateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardCreateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for CardCreateResponse {
+    const NAME: &'static str = "CardCreateResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
     }
 }
 
-impl Object for CardCreateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardCreateResponse {}
+object!(CardCreateResponse);
 impl crate::response::Response for CardCreateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -161,45 +153,6 @@ impl crate::response::Response for CardCreateResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardCreateResponse {
-    const NAME: &'static str = "CardCreateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            card_id: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CardCreateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -230,7 +183,7 @@ impl CardSetPayCellRequest {
         Self {
             card_id: card_id.into(),
             is_open: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -248,63 +201,45 @@ impl Validate for CardSetPayCellRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id", "is_open"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardSetPayCellRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetPayCellRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetPayCellRequest {}
-impl crate::model::Fields for CardSetPayCellRequest {
+impl Fields for CardSetPayCellRequest {
     const NAME: &'static str = "CardSetPayCellRequest";
     type Slots = (Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "is_open" => crate::model::read_once(map, &mut slots.1, "is_open")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "is_open" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             is_open: slots.1,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardSetPayCellRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("is_open", &self.is_open);
     }
 }
 
+object!(CardSetPayCellRequest);
 /// `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
 impl Endpoint for CardSetPayCellRequest {
     const ID: &'static str = "card.set_pay_cell";
@@ -328,37 +263,14 @@ pub struct CardSetPayCellResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardSetPayCellResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetPayCellResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetPayCellResponse {}
-impl crate::response::Response for CardSetPayCellResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardSetPayCellResponse {
+impl Fields for CardSetPayCellResponse {
     const NAME: &'static str = "CardSetPayCellResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -366,20 +278,21 @@ impl crate::model::Fields for CardSetPayCellResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CardSetPayCellResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CardSetPayCellResponse);
+impl crate::response::Response for CardSetPayCellResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -422,7 +335,7 @@ impl CardSetSelfConsumeCellRequest {
             is_open: None,
             need_verify_cod: None,
             need_remark_amount: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -452,56 +365,33 @@ impl Validate for CardSetSelfConsumeCellRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(
-            &self.extra,
-            &["card_id", "is_open", "need_verify_cod", "need_remark_amount"],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardSetSelfConsumeCellRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetSelfConsumeCellRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetSelfConsumeCellRequest {}
-impl crate::model::Fields for CardSetSelfConsumeCellRequest {
+impl Fields for CardSetSelfConsumeCellRequest {
     const NAME: &'static str = "CardSetSelfConsumeCellRequest";
     type Slots = (Option<String>, Option<bool>, Option<bool>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "is_open" => crate::model::read_once(map, &mut slots.1, "is_open")?,
-            "need_verify_cod" => {
-                crate::model::read_once(map, &mut slots.2, "need_verify_cod")?
-            }
-            "need_remark_amount" => {
-                crate::model::read_once(map, &mut slots.3, "need_remark_amount")?
-            }
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "is_open" => read_once(map, &mut slots.1, key)?,
+            "need_verify_cod" => read_once(map, &mut slots.2, key)?,
+            "need_remark_amount" => read_once(map, &mut slots.3, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             is_open: slots.1,
@@ -510,16 +400,16 @@ impl crate::model::Fields for CardSetSelfConsumeCellRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardSetSelfConsumeCellRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("is_open", &self.is_open);
+        v.field("need_verify_cod", &self.need_verify_cod);
+        v.field("need_remark_amount", &self.need_remark_amount);
     }
 }
 
+object!(CardSetSelfConsumeCellRequest);
 /// `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
 impl Endpoint for CardSetSelfConsumeCellRequest {
     const ID: &'static str = "card.set_self_consume_cell";
@@ -543,37 +433,14 @@ pub struct CardSetSelfConsumeCellResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardSetSelfConsumeCellResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetSelfConsumeCellResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetSelfConsumeCellResponse {}
-impl crate::response::Response for CardSetSelfConsumeCellResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardSetSelfConsumeCellResponse {
+impl Fields for CardSetSelfConsumeCellResponse {
     const NAME: &'static str = "CardSetSelfConsumeCellResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -581,20 +448,21 @@ impl crate::model::Fields for CardSetSelfConsumeCellResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CardSetSelfConsumeCellResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CardSetSelfConsumeCellResponse);
+impl crate::response::Response for CardSetSelfConsumeCellResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -623,11 +491,7 @@ pub struct CardSetTestWhitelistRequest {
 impl CardSetTestWhitelistRequest {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            openid: None,
-            username: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`openid`](Self::openid).
@@ -666,7 +530,7 @@ impl Validate for CardSetTestWhitelistRequest {
                 c.non_empty(item);
             }
         }
-        c.not_in_extra(&self.extra, &["openid", "username"]);
+        c.not_in_extra(self);
         c.max_total_items(
             &["openid", "username"],
             self.openid.as_ref().map_or(0, Vec::len)
@@ -676,56 +540,37 @@ impl Validate for CardSetTestWhitelistRequest {
     }
 }
 
-impl Model for CardSetTestWhitelistRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetTestWhitelistRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetTestWhitelistRequest {}
-impl crate::model::Fields for CardSetTestWhitelistRequest {
+impl Fields for CardSetTestWhitelistRequest {
     const NAME: &'static str = "CardSetTestWhitelistRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
-            "username" => crate::model::read_once(map, &mut slots.username, "username")?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
+            "username" => read_once(map, &mut slots.username, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("openid", &self.openid);
+        v.field("username", &self.username);
     }
 }
 
-impl<'de> Deserialize<'de> for CardSetTestWhitelistRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(CardSetTestWhitelistRequest);
 /// `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
 impl Endpoint for CardSetTestWhitelistRequest {
     const ID: &'static str = "card.set_test_whitelist";
@@ -749,37 +594,14 @@ pub struct CardSetTestWhitelistResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardSetTestWhitelistResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardSetTestWhitelistResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardSetTestWhitelistResponse {}
-impl crate::response::Response for CardSetTestWhitelistResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardSetTestWhitelistResponse {
+impl Fields for CardSetTestWhitelistResponse {
     const NAME: &'static str = "CardSetTestWhitelistResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -787,20 +609,21 @@ impl crate::model::Fields for CardSetTestWhitelistResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CardSetTestWhitelistResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CardSetTestWhitelistResponse);
+impl crate::response::Response for CardSetTestWhitelistResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -823,7 +646,7 @@ impl CardGetRequest {
     pub fn new(card_id: impl Into<String>) -> Self {
         Self {
             card_id: card_id.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -835,61 +658,42 @@ impl Validate for CardGetRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardGetRequest {}
-impl crate::model::Fields for CardGetRequest {
+impl Fields for CardGetRequest {
     const NAME: &'static str = "CardGetRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
     }
 }
 
+object!(CardGetRequest);
 /// `card.get`: 查看卡券详情 — a card's definition, review status and stock
 impl Endpoint for CardGetRequest {
     const ID: &'static str = "card.get";
@@ -919,25 +723,38 @@ pub struct CardGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card.collect_unknown(&crate::model::join(path, "card"), out);
+impl Fields for CardGetResponse {
+    const NAME: &'static str = "CardGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card", self.card.is_none(), out);
-        self.card.collect_missing(&crate::model::join(path, "card"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => read_once(map, &mut slots.card, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card", &self.card);
     }
 }
 
-impl Object for CardGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardGetResponse {}
+object!(CardGetResponse);
 impl crate::response::Response for CardGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -945,45 +762,6 @@ impl crate::response::Response for CardGetResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardGetResponse {
-    const NAME: &'static str = "CardGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            card: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CardGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1015,7 +793,7 @@ impl CardBatchGetRequest {
             offset,
             count,
             status_list: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1040,56 +818,33 @@ impl Validate for CardBatchGetRequest {
             c.min(*v, 1);
             c.max(*v, 50);
         }
-        if let Some(v) = &self.status_list {
-            let c = &mut c.at("status_list");
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.known(item);
-            }
-        }
-        c.not_in_extra(&self.extra, &["offset", "count", "status_list"]);
+        c.nested("status_list", &self.status_list);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardBatchGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.status_list.collect_unknown(&crate::model::join(path, "status_list"), out);
-    }
-}
-
-impl Object for CardBatchGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardBatchGetRequest {}
-impl crate::model::Fields for CardBatchGetRequest {
+impl Fields for CardBatchGetRequest {
     const NAME: &'static str = "CardBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<Vec<CardStatus>>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "offset" => crate::model::read_once(map, &mut slots.0, "offset")?,
-            "count" => crate::model::read_once(map, &mut slots.1, "count")?,
-            "status_list" => crate::model::read_once(map, &mut slots.2, "status_list")?,
+            "offset" => read_once(map, &mut slots.0, key)?,
+            "count" => read_once(map, &mut slots.1, key)?,
+            "status_list" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             offset: slots.0.ok_or_else(|| E::missing_field("offset"))?,
             count: slots.1.ok_or_else(|| E::missing_field("count"))?,
@@ -1097,16 +852,15 @@ impl crate::model::Fields for CardBatchGetRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardBatchGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("offset", &self.offset);
+        v.required("count", &self.count);
+        v.field("status_list", &self.status_list);
     }
 }
 
+object!(CardBatchGetRequest);
 /// `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
 impl Endpoint for CardBatchGetRequest {
     const ID: &'static str = "card.batch_get";
@@ -1141,29 +895,41 @@ pub struct CardBatchGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardBatchGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for CardBatchGetResponse {
+    const NAME: &'static str = "CardBatchGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_id_list: None,
+            total_num: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(
-            path,
-            "card_id_list",
-            self.card_id_list.is_none(),
-            out,
-        );
-        crate::model::note_missing(path, "total_num", self.total_num.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_id_list" => read_once(map, &mut slots.card_id_list, key)?,
+            "total_num" => read_once(map, &mut slots.total_num, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id_list", &self.card_id_list);
+        v.required("total_num", &self.total_num);
     }
 }
 
-impl Object for CardBatchGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardBatchGetResponse {}
+object!(CardBatchGetResponse);
 impl crate::response::Response for CardBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1171,51 +937,6 @@ impl crate::response::Response for CardBatchGetResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardBatchGetResponse {
-    const NAME: &'static str = "CardBatchGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            card_id_list: None,
-            total_num: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id_list" => {
-                crate::model::read_once(map, &mut slots.card_id_list, "card_id_list")?
-            }
-            "total_num" => {
-                crate::model::read_once(map, &mut slots.total_num, "total_num")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CardBatchGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1282,7 +1003,7 @@ impl CardUpdateRequest {
             boarding_pass: None,
             meeting_ticket: None,
             bus_ticket: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1360,67 +1081,18 @@ impl Validate for CardUpdateRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        if let Some(v) = &self.groupon {
-            let c = &mut c.at("groupon");
-            v.validate(c);
-        }
-        if let Some(v) = &self.cash {
-            let c = &mut c.at("cash");
-            v.validate(c);
-        }
-        if let Some(v) = &self.discount {
-            let c = &mut c.at("discount");
-            v.validate(c);
-        }
-        if let Some(v) = &self.gift {
-            let c = &mut c.at("gift");
-            v.validate(c);
-        }
-        if let Some(v) = &self.general_coupon {
-            let c = &mut c.at("general_coupon");
-            v.validate(c);
-        }
-        if let Some(v) = &self.member_card {
-            let c = &mut c.at("member_card");
-            v.validate(c);
-        }
-        if let Some(v) = &self.scenic_ticket {
-            let c = &mut c.at("scenic_ticket");
-            v.validate(c);
-        }
-        if let Some(v) = &self.movie_ticket {
-            let c = &mut c.at("movie_ticket");
-            v.validate(c);
-        }
-        if let Some(v) = &self.boarding_pass {
-            let c = &mut c.at("boarding_pass");
-            v.validate(c);
-        }
-        if let Some(v) = &self.meeting_ticket {
-            let c = &mut c.at("meeting_ticket");
-            v.validate(c);
-        }
-        if let Some(v) = &self.bus_ticket {
-            let c = &mut c.at("bus_ticket");
-            v.validate(c);
-        }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "card_id",
-                "groupon",
-                "cash",
-                "discount",
-                "gift",
-                "general_coupon",
-                "member_card",
-                "scenic_ticket",
-                "movie_ticket",
-                "boarding_pass",
-                "meeting_ticket",
-                "bus_ticket",
-            ],
-        );
+        c.nested("groupon", &self.groupon);
+        c.nested("cash", &self.cash);
+        c.nested("discount", &self.discount);
+        c.nested("gift", &self.gift);
+        c.nested("general_coupon", &self.general_coupon);
+        c.nested("member_card", &self.member_card);
+        c.nested("scenic_ticket", &self.scenic_ticket);
+        c.nested("movie_ticket", &self.movie_ticket);
+        c.nested("boarding_pass", &self.boarding_pass);
+        c.nested("meeting_ticket", &self.meeting_ticket);
+        c.nested("bus_ticket", &self.bus_ticket);
+        c.not_in_extra(self);
         c.exactly_one_of(
             &[
                 "groupon",
@@ -1452,36 +1124,7 @@ impl Validate for CardUpdateRequest {
     }
 }
 
-impl Model for CardUpdateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.groupon.collect_unknown(&crate::model::join(path, "groupon"), out);
-        self.cash.collect_unknown(&crate::model::join(path, "cash"), out);
-        self.discount.collect_unknown(&crate::model::join(path, "discount"), out);
-        self.gift.collect_unknown(&crate::model::join(path, "gift"), out);
-        self.general_coupon
-            .collect_unknown(&crate::model::join(path, "general_coupon"), out);
-        self.member_card.collect_unknown(&crate::model::join(path, "member_card"), out);
-        self.scenic_ticket
-            .collect_unknown(&crate::model::join(path, "scenic_ticket"), out);
-        self.movie_ticket
-            .collect_unknown(&crate::model::join(path, "movie_ticket"), out);
-        self.boarding_pass
-            .collect_unknown(&crate::model::join(path, "boarding_pass"), out);
-        self.meeting_ticket
-            .collect_unknown(&crate::model::join(path, "meeting_ticket"), out);
-        self.bus_ticket.collect_unknown(&crate::model::join(path, "bus_ticket"), out);
-    }
-}
-
-impl Object for CardUpdateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardUpdateRequest {}
-impl crate::model::Fields for CardUpdateRequest {
+impl Fields for CardUpdateRequest {
     const NAME: &'static str = "CardUpdateRequest";
     type Slots = (
         Option<String>,
@@ -1501,41 +1144,30 @@ impl crate::model::Fields for CardUpdateRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "groupon" => crate::model::read_once(map, &mut slots.1, "groupon")?,
-            "cash" => crate::model::read_once(map, &mut slots.2, "cash")?,
-            "discount" => crate::model::read_once(map, &mut slots.3, "discount")?,
-            "gift" => crate::model::read_once(map, &mut slots.4, "gift")?,
-            "general_coupon" => {
-                crate::model::read_once(map, &mut slots.5, "general_coupon")?
-            }
-            "member_card" => crate::model::read_once(map, &mut slots.6, "member_card")?,
-            "scenic_ticket" => {
-                crate::model::read_once(map, &mut slots.7, "scenic_ticket")?
-            }
-            "movie_ticket" => crate::model::read_once(map, &mut slots.8, "movie_ticket")?,
-            "boarding_pass" => {
-                crate::model::read_once(map, &mut slots.9, "boarding_pass")?
-            }
-            "meeting_ticket" => {
-                crate::model::read_once(map, &mut slots.10, "meeting_ticket")?
-            }
-            "bus_ticket" => crate::model::read_once(map, &mut slots.11, "bus_ticket")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "groupon" => read_once(map, &mut slots.1, key)?,
+            "cash" => read_once(map, &mut slots.2, key)?,
+            "discount" => read_once(map, &mut slots.3, key)?,
+            "gift" => read_once(map, &mut slots.4, key)?,
+            "general_coupon" => read_once(map, &mut slots.5, key)?,
+            "member_card" => read_once(map, &mut slots.6, key)?,
+            "scenic_ticket" => read_once(map, &mut slots.7, key)?,
+            "movie_ticket" => read_once(map, &mut slots.8, key)?,
+            "boarding_pass" => read_once(map, &mut slots.9, key)?,
+            "meeting_ticket" => read_once(map, &mut slots.10, key)?,
+            "bus_ticket" => read_once(map, &mut slots.11, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             groupon: slots.1,
@@ -1552,16 +1184,24 @@ impl crate::model::Fields for CardUpdateRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardUpdateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("groupon", &self.groupon);
+        v.field("cash", &self.cash);
+        v.field("discount", &self.discount);
+        v.field("gift", &self.gift);
+        v.field("general_coupon", &self.general_coupon);
+        v.field("member_card", &self.member_card);
+        v.field("scenic_ticket", &self.scenic_ticket);
+        v.field("movie_ticket", &self.movie_ticket);
+        v.field("boarding_pass", &self.boarding_pass);
+        v.field("meeting_ticket", &self.meeting_ticket);
+        v.field("bus_ticket", &self.bus_ticket);
     }
 }
 
+object!(CardUpdateRequest);
 /// `card.update`: 更改卡券信息 — change the updatable fields of a card
 impl Endpoint for CardUpdateRequest {
     const ID: &'static str = "card.update";
@@ -1588,19 +1228,35 @@ pub struct CardUpdateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardUpdateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for CardUpdateResponse {
+    const NAME: &'static str = "CardUpdateResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "send_check" => read_once(map, &mut slots.send_check, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("send_check", &self.send_check);
     }
 }
 
-impl Object for CardUpdateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardUpdateResponse {}
+object!(CardUpdateResponse);
 impl crate::response::Response for CardUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1608,44 +1264,6 @@ impl crate::response::Response for CardUpdateResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardUpdateResponse {
-    const NAME: &'static str = "CardUpdateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "send_check" => {
-                crate::model::read_once(map, &mut slots.send_check, "send_check")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CardUpdateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1680,7 +1298,7 @@ impl CardModifyStockRequest {
             card_id: card_id.into(),
             increase_stock_value: None,
             reduce_stock_value: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1712,55 +1330,32 @@ impl Validate for CardModifyStockRequest {
             let c = &mut c.at("reduce_stock_value");
             c.min(*v, 0);
         }
-        c.not_in_extra(
-            &self.extra,
-            &["card_id", "increase_stock_value", "reduce_stock_value"],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardModifyStockRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardModifyStockRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardModifyStockRequest {}
-impl crate::model::Fields for CardModifyStockRequest {
+impl Fields for CardModifyStockRequest {
     const NAME: &'static str = "CardModifyStockRequest";
     type Slots = (Option<String>, Option<i64>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "increase_stock_value" => {
-                crate::model::read_once(map, &mut slots.1, "increase_stock_value")?
-            }
-            "reduce_stock_value" => {
-                crate::model::read_once(map, &mut slots.2, "reduce_stock_value")?
-            }
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "increase_stock_value" => read_once(map, &mut slots.1, key)?,
+            "reduce_stock_value" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             increase_stock_value: slots.1,
@@ -1768,16 +1363,15 @@ impl crate::model::Fields for CardModifyStockRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardModifyStockRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("increase_stock_value", &self.increase_stock_value);
+        v.field("reduce_stock_value", &self.reduce_stock_value);
     }
 }
 
+object!(CardModifyStockRequest);
 /// `card.modify_stock`: 修改库存 — raise or lower a card's stock
 impl Endpoint for CardModifyStockRequest {
     const ID: &'static str = "card.modify_stock";
@@ -1804,37 +1398,14 @@ pub struct CardModifyStockResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardModifyStockResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardModifyStockResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardModifyStockResponse {}
-impl crate::response::Response for CardModifyStockResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardModifyStockResponse {
+impl Fields for CardModifyStockResponse {
     const NAME: &'static str = "CardModifyStockResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -1842,20 +1413,21 @@ impl crate::model::Fields for CardModifyStockResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CardModifyStockResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CardModifyStockResponse);
+impl crate::response::Response for CardModifyStockResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -1878,7 +1450,7 @@ impl CardDeleteRequest {
     pub fn new(card_id: impl Into<String>) -> Self {
         Self {
             card_id: card_id.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1890,61 +1462,42 @@ impl Validate for CardDeleteRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CardDeleteRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardDeleteRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardDeleteRequest {}
-impl crate::model::Fields for CardDeleteRequest {
+impl Fields for CardDeleteRequest {
     const NAME: &'static str = "CardDeleteRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CardDeleteRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
     }
 }
 
+object!(CardDeleteRequest);
 /// `card.delete`: 删除卡券 — delete a card definition
 impl Endpoint for CardDeleteRequest {
     const ID: &'static str = "card.delete";
@@ -1971,37 +1524,14 @@ pub struct CardDeleteResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardDeleteResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CardDeleteResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardDeleteResponse {}
-impl crate::response::Response for CardDeleteResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CardDeleteResponse {
+impl Fields for CardDeleteResponse {
     const NAME: &'static str = "CardDeleteResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -2009,19 +1539,20 @@ impl crate::model::Fields for CardDeleteResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CardDeleteResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CardDeleteResponse);
+impl crate::response::Response for CardDeleteResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }

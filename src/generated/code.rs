@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::UserCardStatus;
 
 /// The request of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
@@ -47,7 +47,7 @@ impl CodeGetRequest {
             code: code.into(),
             card_id: None,
             check_consume: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -75,50 +75,32 @@ impl Validate for CodeGetRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id", "check_consume"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeGetRequest {}
-impl crate::model::Fields for CodeGetRequest {
+impl Fields for CodeGetRequest {
     const NAME: &'static str = "CodeGetRequest";
     type Slots = (Option<String>, Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "check_consume" => {
-                crate::model::read_once(map, &mut slots.2, "check_consume")?
-            }
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "check_consume" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -126,16 +108,15 @@ impl crate::model::Fields for CodeGetRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.field("check_consume", &self.check_consume);
     }
 }
 
+object!(CodeGetRequest);
 /// `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
 impl Endpoint for CodeGetRequest {
     const ID: &'static str = "code.get";
@@ -181,39 +162,7 @@ pub struct CodeGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card.collect_unknown(&crate::model::join(path, "card"), out);
-        self.user_card_status
-            .collect_unknown(&crate::model::join(path, "user_card_status"), out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card", self.card.is_none(), out);
-        self.card.collect_missing(&crate::model::join(path, "card"), out);
-        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
-    }
-}
-
-impl Object for CodeGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeGetResponse {}
-impl crate::response::Response for CodeGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeGetResponse {
+impl Fields for CodeGetResponse {
     const NAME: &'static str = "CodeGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -223,50 +172,47 @@ impl crate::model::Fields for CodeGetResponse {
             can_consume: None,
             user_card_status: None,
             outer_str: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
-            "can_consume" => {
-                crate::model::read_once(map, &mut slots.can_consume, "can_consume")?
-            }
-            "user_card_status" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.user_card_status,
-                    "user_card_status",
-                )?
-            }
-            "outer_str" => {
-                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
-            }
+            "card" => read_once(map, &mut slots.card, key)?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
+            "can_consume" => read_once(map, &mut slots.can_consume, key)?,
+            "user_card_status" => read_once(map, &mut slots.user_card_status, key)?,
+            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card", &self.card);
+        v.required("openid", &self.openid);
+        v.field("can_consume", &self.can_consume);
+        v.field("user_card_status", &self.user_card_status);
+        v.field("outer_str", &self.outer_str);
     }
 }
 
-impl<'de> Deserialize<'de> for CodeGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CodeGetResponse);
+impl crate::response::Response for CodeGetResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -291,24 +237,7 @@ pub struct CodeCard {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
-    }
-}
-
-impl Object for CodeCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeCard {}
-impl crate::model::Fields for CodeCard {
+impl Fields for CodeCard {
     const NAME: &'static str = "CodeCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -316,43 +245,36 @@ impl crate::model::Fields for CodeCard {
             card_id: None,
             begin_time: None,
             end_time: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
-            "begin_time" => {
-                crate::model::read_once(map, &mut slots.begin_time, "begin_time")?
-            }
-            "end_time" => crate::model::read_once(map, &mut slots.end_time, "end_time")?,
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
+            "begin_time" => read_once(map, &mut slots.begin_time, key)?,
+            "end_time" => read_once(map, &mut slots.end_time, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("begin_time", &self.begin_time);
+        v.field("end_time", &self.end_time);
     }
 }
 
-impl<'de> Deserialize<'de> for CodeCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(CodeCard);
 /// The request of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -382,7 +304,7 @@ impl CodeListUserCardsRequest {
         Self {
             openid: openid.into(),
             card_id: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -404,63 +326,45 @@ impl Validate for CodeListUserCardsRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["openid", "card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeListUserCardsRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeListUserCardsRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeListUserCardsRequest {}
-impl crate::model::Fields for CodeListUserCardsRequest {
+impl Fields for CodeListUserCardsRequest {
     const NAME: &'static str = "CodeListUserCardsRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "openid" => crate::model::read_once(map, &mut slots.0, "openid")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "openid" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             openid: slots.0.ok_or_else(|| E::missing_field("openid"))?,
             card_id: slots.1,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeListUserCardsRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("openid", &self.openid);
+        v.field("card_id", &self.card_id);
     }
 }
 
+object!(CodeListUserCardsRequest);
 /// `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
 impl Endpoint for CodeListUserCardsRequest {
     const ID: &'static str = "code.list_user_cards";
@@ -493,25 +397,41 @@ pub struct CodeListUserCardsResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeListUserCardsResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card_list.collect_unknown(&crate::model::join(path, "card_list"), out);
+impl Fields for CodeListUserCardsResponse {
+    const NAME: &'static str = "CodeListUserCardsResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card_list: None,
+            has_share_card: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card_list", self.card_list.is_none(), out);
-        self.card_list.collect_missing(&crate::model::join(path, "card_list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card_list" => read_once(map, &mut slots.card_list, key)?,
+            "has_share_card" => read_once(map, &mut slots.has_share_card, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_list", &self.card_list);
+        v.field("has_share_card", &self.has_share_card);
     }
 }
 
-impl Object for CodeListUserCardsResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeListUserCardsResponse {}
+object!(CodeListUserCardsResponse);
 impl crate::response::Response for CodeListUserCardsResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -519,55 +439,6 @@ impl crate::response::Response for CodeListUserCardsResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeListUserCardsResponse {
-    const NAME: &'static str = "CodeListUserCardsResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            card_list: None,
-            has_share_card: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_list" => {
-                crate::model::read_once(map, &mut slots.card_list, "card_list")?
-            }
-            "has_share_card" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.has_share_card,
-                    "has_share_card",
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeListUserCardsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -591,65 +462,41 @@ pub struct UserCard {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for UserCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "code", self.code.is_none(), out);
-        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
-    }
-}
-
-impl Object for UserCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for UserCard {}
-impl crate::model::Fields for UserCard {
+impl Fields for UserCard {
     const NAME: &'static str = "UserCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
             code: None,
             card_id: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
+            "code" => read_once(map, &mut slots.code, key)?,
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.required("card_id", &self.card_id);
     }
 }
 
-impl<'de> Deserialize<'de> for UserCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(UserCard);
 /// The request of `code.update`: 更改Code — replace a custom code after the card was gifted
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -680,9 +527,9 @@ impl CodeUpdateRequest {
     pub fn new(code: impl Into<String>, new_code: impl Into<String>) -> Self {
         Self {
             code: code.into(),
-            card_id: None,
             new_code: new_code.into(),
-            extra: serde_json::Map::new(),
+            card_id: None,
+            extra: Extra::new(),
         }
     }
 
@@ -709,48 +556,32 @@ impl Validate for CodeUpdateRequest {
             c.non_empty(v);
             c.max_bytes(v, 64);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id", "new_code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeUpdateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeUpdateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeUpdateRequest {}
-impl crate::model::Fields for CodeUpdateRequest {
+impl Fields for CodeUpdateRequest {
     const NAME: &'static str = "CodeUpdateRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "new_code" => crate::model::read_once(map, &mut slots.2, "new_code")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "new_code" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -758,16 +589,15 @@ impl crate::model::Fields for CodeUpdateRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeUpdateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.required("new_code", &self.new_code);
     }
 }
 
+object!(CodeUpdateRequest);
 /// `code.update`: 更改Code — replace a custom code after the card was gifted
 impl Endpoint for CodeUpdateRequest {
     const ID: &'static str = "code.update";
@@ -794,37 +624,14 @@ pub struct CodeUpdateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeUpdateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeUpdateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeUpdateResponse {}
-impl crate::response::Response for CodeUpdateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeUpdateResponse {
+impl Fields for CodeUpdateResponse {
     const NAME: &'static str = "CodeUpdateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -832,20 +639,21 @@ impl crate::model::Fields for CodeUpdateResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CodeUpdateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CodeUpdateResponse);
+impl crate::response::Response for CodeUpdateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -882,7 +690,7 @@ impl CodeUnavailableRequest {
             code: code.into(),
             card_id: None,
             reason: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -910,48 +718,32 @@ impl Validate for CodeUnavailableRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id", "reason"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeUnavailableRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeUnavailableRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeUnavailableRequest {}
-impl crate::model::Fields for CodeUnavailableRequest {
+impl Fields for CodeUnavailableRequest {
     const NAME: &'static str = "CodeUnavailableRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "reason" => crate::model::read_once(map, &mut slots.2, "reason")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "reason" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -959,16 +751,15 @@ impl crate::model::Fields for CodeUnavailableRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeUnavailableRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.field("reason", &self.reason);
     }
 }
 
+object!(CodeUnavailableRequest);
 /// `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
 impl Endpoint for CodeUnavailableRequest {
     const ID: &'static str = "code.unavailable";
@@ -995,37 +786,14 @@ pub struct CodeUnavailableResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeUnavailableResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeUnavailableResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeUnavailableResponse {}
-impl crate::response::Response for CodeUnavailableResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeUnavailableResponse {
+impl Fields for CodeUnavailableResponse {
     const NAME: &'static str = "CodeUnavailableResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -1033,20 +801,21 @@ impl crate::model::Fields for CodeUnavailableResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CodeUnavailableResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CodeUnavailableResponse);
+impl crate::response::Response for CodeUnavailableResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -1079,7 +848,7 @@ impl CodeConsumeRequest {
         Self {
             code: code.into(),
             card_id: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1101,63 +870,45 @@ impl Validate for CodeConsumeRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeConsumeRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeConsumeRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeConsumeRequest {}
-impl crate::model::Fields for CodeConsumeRequest {
+impl Fields for CodeConsumeRequest {
     const NAME: &'static str = "CodeConsumeRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeConsumeRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
     }
 }
 
+object!(CodeConsumeRequest);
 /// `code.consume`: 核销Code — redeem a code (irreversible)
 impl Endpoint for CodeConsumeRequest {
     const ID: &'static str = "code.consume";
@@ -1195,26 +946,41 @@ pub struct CodeConsumeResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeConsumeResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card.collect_unknown(&crate::model::join(path, "card"), out);
+impl Fields for CodeConsumeResponse {
+    const NAME: &'static str = "CodeConsumeResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            card: None,
+            openid: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card", self.card.is_none(), out);
-        self.card.collect_missing(&crate::model::join(path, "card"), out);
-        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "card" => read_once(map, &mut slots.card, key)?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card", &self.card);
+        v.required("openid", &self.openid);
     }
 }
 
-impl Object for CodeConsumeResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeConsumeResponse {}
+object!(CodeConsumeResponse);
 impl crate::response::Response for CodeConsumeResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1222,47 +988,6 @@ impl crate::response::Response for CodeConsumeResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeConsumeResponse {
-    const NAME: &'static str = "CodeConsumeResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            card: None,
-            openid: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeConsumeResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1281,62 +1006,38 @@ pub struct ConsumedCard {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for ConsumedCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "card_id", self.card_id.is_none(), out);
-    }
-}
-
-impl Object for ConsumedCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for ConsumedCard {}
-impl crate::model::Fields for ConsumedCard {
+impl Fields for ConsumedCard {
     const NAME: &'static str = "ConsumedCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
             card_id: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
     }
 }
 
-impl<'de> Deserialize<'de> for ConsumedCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(ConsumedCard);
 /// The request of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1358,7 +1059,7 @@ impl CodeDecryptRequest {
     pub fn new(encrypt_code: impl Into<String>) -> Self {
         Self {
             encrypt_code: encrypt_code.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1370,61 +1071,42 @@ impl Validate for CodeDecryptRequest {
             c.non_empty(v);
             c.max_bytes(v, 128);
         }
-        c.not_in_extra(&self.extra, &["encrypt_code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeDecryptRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeDecryptRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeDecryptRequest {}
-impl crate::model::Fields for CodeDecryptRequest {
+impl Fields for CodeDecryptRequest {
     const NAME: &'static str = "CodeDecryptRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "encrypt_code" => crate::model::read_once(map, &mut slots.0, "encrypt_code")?,
+            "encrypt_code" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             encrypt_code: slots.0.ok_or_else(|| E::missing_field("encrypt_code"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeDecryptRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("encrypt_code", &self.encrypt_code);
     }
 }
 
+object!(CodeDecryptRequest);
 /// `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
 impl Endpoint for CodeDecryptRequest {
     const ID: &'static str = "code.decrypt";
@@ -1454,23 +1136,38 @@ pub struct CodeDecryptResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeDecryptResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for CodeDecryptResponse {
+    const NAME: &'static str = "CodeDecryptResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            code: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "code", self.code.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => read_once(map, &mut slots.code, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
     }
 }
 
-impl Object for CodeDecryptResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeDecryptResponse {}
+object!(CodeDecryptResponse);
 impl crate::response::Response for CodeDecryptResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1478,45 +1175,6 @@ impl crate::response::Response for CodeDecryptResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeDecryptResponse {
-    const NAME: &'static str = "CodeDecryptResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            code: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeDecryptResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1559,7 +1217,7 @@ impl CodeMarkRequest {
             card_id: card_id.into(),
             openid: openid.into(),
             is_mark,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1581,49 +1239,33 @@ impl Validate for CodeMarkRequest {
             c.non_empty(v);
             c.max_bytes(v, 64);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id", "openid", "is_mark"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for CodeMarkRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeMarkRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeMarkRequest {}
-impl crate::model::Fields for CodeMarkRequest {
+impl Fields for CodeMarkRequest {
     const NAME: &'static str = "CodeMarkRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "openid" => crate::model::read_once(map, &mut slots.2, "openid")?,
-            "is_mark" => crate::model::read_once(map, &mut slots.3, "is_mark")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "openid" => read_once(map, &mut slots.2, key)?,
+            "is_mark" => read_once(map, &mut slots.3, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
@@ -1632,16 +1274,16 @@ impl crate::model::Fields for CodeMarkRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for CodeMarkRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.required("card_id", &self.card_id);
+        v.required("openid", &self.openid);
+        v.required("is_mark", &self.is_mark);
     }
 }
 
+object!(CodeMarkRequest);
 /// `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
 impl Endpoint for CodeMarkRequest {
     const ID: &'static str = "code.mark";
@@ -1665,37 +1307,14 @@ pub struct CodeMarkResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CodeMarkResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for CodeMarkResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CodeMarkResponse {}
-impl crate::response::Response for CodeMarkResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for CodeMarkResponse {
+impl Fields for CodeMarkResponse {
     const NAME: &'static str = "CodeMarkResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -1703,19 +1322,20 @@ impl crate::model::Fields for CodeMarkResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for CodeMarkResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(CodeMarkResponse);
+impl crate::response::Response for CodeMarkResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }

@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::CondSource;
 use crate::types::DatacubeCardType;
 
@@ -52,7 +52,7 @@ impl DatacubeBizInfoRequest {
             begin_date: begin_date.into(),
             end_date: end_date.into(),
             cond_source,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -69,11 +69,8 @@ impl Validate for DatacubeBizInfoRequest {
             c.non_empty(v);
             c.date(v);
         }
-        {
-            let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
-            c.known(v);
-        }
-        c.not_in_extra(&self.extra, &["begin_date", "end_date", "cond_source"]);
+        c.nested("cond_source", &self.cond_source);
+        c.not_in_extra(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -83,45 +80,28 @@ impl Validate for DatacubeBizInfoRequest {
     }
 }
 
-impl Model for DatacubeBizInfoRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.cond_source.collect_unknown(&crate::model::join(path, "cond_source"), out);
-    }
-}
-
-impl Object for DatacubeBizInfoRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeBizInfoRequest {}
-impl crate::model::Fields for DatacubeBizInfoRequest {
+impl Fields for DatacubeBizInfoRequest {
     const NAME: &'static str = "DatacubeBizInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
-            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
-            "cond_source" => crate::model::read_once(map, &mut slots.2, "cond_source")?,
+            "begin_date" => read_once(map, &mut slots.0, key)?,
+            "end_date" => read_once(map, &mut slots.1, key)?,
+            "cond_source" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
             end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
@@ -129,16 +109,15 @@ impl crate::model::Fields for DatacubeBizInfoRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DatacubeBizInfoRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("begin_date", &self.begin_date);
+        v.required("end_date", &self.end_date);
+        v.required("cond_source", &self.cond_source);
     }
 }
 
+object!(DatacubeBizInfoRequest);
 /// `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
 impl Endpoint for DatacubeBizInfoRequest {
     const ID: &'static str = "datacube.biz_info";
@@ -166,25 +145,38 @@ pub struct DatacubeBizInfoResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DatacubeBizInfoResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.list.collect_unknown(&crate::model::join(path, "list"), out);
+impl Fields for DatacubeBizInfoResponse {
+    const NAME: &'static str = "DatacubeBizInfoResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "list", self.list.is_none(), out);
-        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => read_once(map, &mut slots.list, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("list", &self.list);
     }
 }
 
-impl Object for DatacubeBizInfoResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeBizInfoResponse {}
+object!(DatacubeBizInfoResponse);
 impl crate::response::Response for DatacubeBizInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -192,45 +184,6 @@ impl crate::response::Response for DatacubeBizInfoResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DatacubeBizInfoResponse {
-    const NAME: &'static str = "DatacubeBizInfoResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            list: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DatacubeBizInfoResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -279,24 +232,7 @@ pub struct BizInfoRow {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for BizInfoRow {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
-    }
-}
-
-impl Object for BizInfoRow {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for BizInfoRow {}
-impl crate::model::Fields for BizInfoRow {
+impl Fields for BizInfoRow {
     const NAME: &'static str = "BizInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -312,67 +248,52 @@ impl crate::model::Fields for BizInfoRow {
             given_user: None,
             expire_cnt: None,
             expire_user: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
-            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
-            "view_user" => {
-                crate::model::read_once(map, &mut slots.view_user, "view_user")?
-            }
-            "receive_cnt" => {
-                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
-            }
-            "receive_user" => {
-                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
-            }
-            "verify_cnt" => {
-                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
-            }
-            "verify_user" => {
-                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
-            }
-            "given_cnt" => {
-                crate::model::read_once(map, &mut slots.given_cnt, "given_cnt")?
-            }
-            "given_user" => {
-                crate::model::read_once(map, &mut slots.given_user, "given_user")?
-            }
-            "expire_cnt" => {
-                crate::model::read_once(map, &mut slots.expire_cnt, "expire_cnt")?
-            }
-            "expire_user" => {
-                crate::model::read_once(map, &mut slots.expire_user, "expire_user")?
-            }
+            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
+            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
+            "view_user" => read_once(map, &mut slots.view_user, key)?,
+            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
+            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
+            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
+            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
+            "given_cnt" => read_once(map, &mut slots.given_cnt, key)?,
+            "given_user" => read_once(map, &mut slots.given_user, key)?,
+            "expire_cnt" => read_once(map, &mut slots.expire_cnt, key)?,
+            "expire_user" => read_once(map, &mut slots.expire_user, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ref_date", &self.ref_date);
+        v.field("view_cnt", &self.view_cnt);
+        v.field("view_user", &self.view_user);
+        v.field("receive_cnt", &self.receive_cnt);
+        v.field("receive_user", &self.receive_user);
+        v.field("verify_cnt", &self.verify_cnt);
+        v.field("verify_user", &self.verify_user);
+        v.field("given_cnt", &self.given_cnt);
+        v.field("given_user", &self.given_user);
+        v.field("expire_cnt", &self.expire_cnt);
+        v.field("expire_user", &self.expire_user);
     }
 }
 
-impl<'de> Deserialize<'de> for BizInfoRow {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(BizInfoRow);
 /// The request of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -414,11 +335,11 @@ impl DatacubeCardInfoRequest {
         cond_source: CondSource,
     ) -> Self {
         Self {
-            card_id: None,
             begin_date: begin_date.into(),
             end_date: end_date.into(),
             cond_source,
-            extra: serde_json::Map::new(),
+            card_id: None,
+            extra: Extra::new(),
         }
     }
 
@@ -445,14 +366,8 @@ impl Validate for DatacubeCardInfoRequest {
             c.non_empty(v);
             c.date(v);
         }
-        {
-            let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
-            c.known(v);
-        }
-        c.not_in_extra(
-            &self.extra,
-            &["card_id", "begin_date", "end_date", "cond_source"],
-        );
+        c.nested("cond_source", &self.cond_source);
+        c.not_in_extra(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -462,46 +377,29 @@ impl Validate for DatacubeCardInfoRequest {
     }
 }
 
-impl Model for DatacubeCardInfoRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.cond_source.collect_unknown(&crate::model::join(path, "cond_source"), out);
-    }
-}
-
-impl Object for DatacubeCardInfoRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeCardInfoRequest {}
-impl crate::model::Fields for DatacubeCardInfoRequest {
+impl Fields for DatacubeCardInfoRequest {
     const NAME: &'static str = "DatacubeCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "begin_date" => crate::model::read_once(map, &mut slots.1, "begin_date")?,
-            "end_date" => crate::model::read_once(map, &mut slots.2, "end_date")?,
-            "cond_source" => crate::model::read_once(map, &mut slots.3, "cond_source")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "begin_date" => read_once(map, &mut slots.1, key)?,
+            "end_date" => read_once(map, &mut slots.2, key)?,
+            "cond_source" => read_once(map, &mut slots.3, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0,
             begin_date: slots.1.ok_or_else(|| E::missing_field("begin_date"))?,
@@ -510,16 +408,16 @@ impl crate::model::Fields for DatacubeCardInfoRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DatacubeCardInfoRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card_id", &self.card_id);
+        v.required("begin_date", &self.begin_date);
+        v.required("end_date", &self.end_date);
+        v.required("cond_source", &self.cond_source);
     }
 }
 
+object!(DatacubeCardInfoRequest);
 /// `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
 impl Endpoint for DatacubeCardInfoRequest {
     const ID: &'static str = "datacube.card_info";
@@ -547,25 +445,38 @@ pub struct DatacubeCardInfoResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DatacubeCardInfoResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.list.collect_unknown(&crate::model::join(path, "list"), out);
+impl Fields for DatacubeCardInfoResponse {
+    const NAME: &'static str = "DatacubeCardInfoResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "list", self.list.is_none(), out);
-        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => read_once(map, &mut slots.list, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("list", &self.list);
     }
 }
 
-impl Object for DatacubeCardInfoResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeCardInfoResponse {}
+object!(DatacubeCardInfoResponse);
 impl crate::response::Response for DatacubeCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -573,45 +484,6 @@ impl crate::response::Response for DatacubeCardInfoResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DatacubeCardInfoResponse {
-    const NAME: &'static str = "DatacubeCardInfoResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            list: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DatacubeCardInfoResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -666,25 +538,7 @@ pub struct CardInfoRow {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for CardInfoRow {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card_type.collect_unknown(&crate::model::join(path, "card_type"), out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
-    }
-}
-
-impl Object for CardInfoRow {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for CardInfoRow {}
-impl crate::model::Fields for CardInfoRow {
+impl Fields for CardInfoRow {
     const NAME: &'static str = "CardInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -702,71 +556,56 @@ impl crate::model::Fields for CardInfoRow {
             given_user: None,
             expire_cnt: None,
             expire_user: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
-            "card_type" => {
-                crate::model::read_once(map, &mut slots.card_type, "card_type")?
-            }
-            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
-            "view_user" => {
-                crate::model::read_once(map, &mut slots.view_user, "view_user")?
-            }
-            "receive_cnt" => {
-                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
-            }
-            "receive_user" => {
-                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
-            }
-            "verify_cnt" => {
-                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
-            }
-            "verify_user" => {
-                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
-            }
-            "given_cnt" => {
-                crate::model::read_once(map, &mut slots.given_cnt, "given_cnt")?
-            }
-            "given_user" => {
-                crate::model::read_once(map, &mut slots.given_user, "given_user")?
-            }
-            "expire_cnt" => {
-                crate::model::read_once(map, &mut slots.expire_cnt, "expire_cnt")?
-            }
-            "expire_user" => {
-                crate::model::read_once(map, &mut slots.expire_user, "expire_user")?
-            }
+            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
+            "card_type" => read_once(map, &mut slots.card_type, key)?,
+            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
+            "view_user" => read_once(map, &mut slots.view_user, key)?,
+            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
+            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
+            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
+            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
+            "given_cnt" => read_once(map, &mut slots.given_cnt, key)?,
+            "given_user" => read_once(map, &mut slots.given_user, key)?,
+            "expire_cnt" => read_once(map, &mut slots.expire_cnt, key)?,
+            "expire_user" => read_once(map, &mut slots.expire_user, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ref_date", &self.ref_date);
+        v.field("card_id", &self.card_id);
+        v.field("card_type", &self.card_type);
+        v.field("view_cnt", &self.view_cnt);
+        v.field("view_user", &self.view_user);
+        v.field("receive_cnt", &self.receive_cnt);
+        v.field("receive_user", &self.receive_user);
+        v.field("verify_cnt", &self.verify_cnt);
+        v.field("verify_user", &self.verify_user);
+        v.field("given_cnt", &self.given_cnt);
+        v.field("given_user", &self.given_user);
+        v.field("expire_cnt", &self.expire_cnt);
+        v.field("expire_user", &self.expire_user);
     }
 }
 
-impl<'de> Deserialize<'de> for CardInfoRow {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(CardInfoRow);
 /// The request of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -806,7 +645,7 @@ impl DatacubeMemberCardInfoRequest {
             begin_date: begin_date.into(),
             end_date: end_date.into(),
             cond_source,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -823,11 +662,8 @@ impl Validate for DatacubeMemberCardInfoRequest {
             c.non_empty(v);
             c.date(v);
         }
-        {
-            let (c, v) = (&mut c.at("cond_source"), &self.cond_source);
-            c.known(v);
-        }
-        c.not_in_extra(&self.extra, &["begin_date", "end_date", "cond_source"]);
+        c.nested("cond_source", &self.cond_source);
+        c.not_in_extra(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -837,45 +673,28 @@ impl Validate for DatacubeMemberCardInfoRequest {
     }
 }
 
-impl Model for DatacubeMemberCardInfoRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.cond_source.collect_unknown(&crate::model::join(path, "cond_source"), out);
-    }
-}
-
-impl Object for DatacubeMemberCardInfoRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeMemberCardInfoRequest {}
-impl crate::model::Fields for DatacubeMemberCardInfoRequest {
+impl Fields for DatacubeMemberCardInfoRequest {
     const NAME: &'static str = "DatacubeMemberCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
-            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
-            "cond_source" => crate::model::read_once(map, &mut slots.2, "cond_source")?,
+            "begin_date" => read_once(map, &mut slots.0, key)?,
+            "end_date" => read_once(map, &mut slots.1, key)?,
+            "cond_source" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
             end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
@@ -883,16 +702,15 @@ impl crate::model::Fields for DatacubeMemberCardInfoRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DatacubeMemberCardInfoRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("begin_date", &self.begin_date);
+        v.required("end_date", &self.end_date);
+        v.required("cond_source", &self.cond_source);
     }
 }
 
+object!(DatacubeMemberCardInfoRequest);
 /// `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
 impl Endpoint for DatacubeMemberCardInfoRequest {
     const ID: &'static str = "datacube.member_card_info";
@@ -920,25 +738,38 @@ pub struct DatacubeMemberCardInfoResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DatacubeMemberCardInfoResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.list.collect_unknown(&crate::model::join(path, "list"), out);
+impl Fields for DatacubeMemberCardInfoResponse {
+    const NAME: &'static str = "DatacubeMemberCardInfoResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "list", self.list.is_none(), out);
-        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => read_once(map, &mut slots.list, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("list", &self.list);
     }
 }
 
-impl Object for DatacubeMemberCardInfoResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeMemberCardInfoResponse {}
+object!(DatacubeMemberCardInfoResponse);
 impl crate::response::Response for DatacubeMemberCardInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -946,45 +777,6 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DatacubeMemberCardInfoResponse {
-    const NAME: &'static str = "DatacubeMemberCardInfoResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            list: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DatacubeMemberCardInfoResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1030,24 +822,7 @@ pub struct MemberCardInfoRow {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardInfoRow {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
-    }
-}
-
-impl Object for MemberCardInfoRow {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardInfoRow {}
-impl crate::model::Fields for MemberCardInfoRow {
+impl Fields for MemberCardInfoRow {
     const NAME: &'static str = "MemberCardInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -1062,68 +837,50 @@ impl crate::model::Fields for MemberCardInfoRow {
             verify_user: None,
             total_user: None,
             total_receive_user: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
-            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
-            "view_user" => {
-                crate::model::read_once(map, &mut slots.view_user, "view_user")?
-            }
-            "receive_cnt" => {
-                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
-            }
-            "receive_user" => {
-                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
-            }
-            "active_user" => {
-                crate::model::read_once(map, &mut slots.active_user, "active_user")?
-            }
-            "verify_cnt" => {
-                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
-            }
-            "verify_user" => {
-                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
-            }
-            "total_user" => {
-                crate::model::read_once(map, &mut slots.total_user, "total_user")?
-            }
-            "total_receive_user" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.total_receive_user,
-                    "total_receive_user",
-                )?
-            }
+            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
+            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
+            "view_user" => read_once(map, &mut slots.view_user, key)?,
+            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
+            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
+            "active_user" => read_once(map, &mut slots.active_user, key)?,
+            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
+            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
+            "total_user" => read_once(map, &mut slots.total_user, key)?,
+            "total_receive_user" => read_once(map, &mut slots.total_receive_user, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ref_date", &self.ref_date);
+        v.field("view_cnt", &self.view_cnt);
+        v.field("view_user", &self.view_user);
+        v.field("receive_cnt", &self.receive_cnt);
+        v.field("receive_user", &self.receive_user);
+        v.field("active_user", &self.active_user);
+        v.field("verify_cnt", &self.verify_cnt);
+        v.field("verify_user", &self.verify_user);
+        v.field("total_user", &self.total_user);
+        v.field("total_receive_user", &self.total_receive_user);
     }
 }
 
-impl<'de> Deserialize<'de> for MemberCardInfoRow {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(MemberCardInfoRow);
 /// The request of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1163,7 +920,7 @@ impl DatacubeMemberCardDetailRequest {
             begin_date: begin_date.into(),
             end_date: end_date.into(),
             card_id: card_id.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1185,7 +942,7 @@ impl Validate for DatacubeMemberCardDetailRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["begin_date", "end_date", "card_id"]);
+        c.not_in_extra(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -1195,44 +952,28 @@ impl Validate for DatacubeMemberCardDetailRequest {
     }
 }
 
-impl Model for DatacubeMemberCardDetailRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DatacubeMemberCardDetailRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeMemberCardDetailRequest {}
-impl crate::model::Fields for DatacubeMemberCardDetailRequest {
+impl Fields for DatacubeMemberCardDetailRequest {
     const NAME: &'static str = "DatacubeMemberCardDetailRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "begin_date" => crate::model::read_once(map, &mut slots.0, "begin_date")?,
-            "end_date" => crate::model::read_once(map, &mut slots.1, "end_date")?,
-            "card_id" => crate::model::read_once(map, &mut slots.2, "card_id")?,
+            "begin_date" => read_once(map, &mut slots.0, key)?,
+            "end_date" => read_once(map, &mut slots.1, key)?,
+            "card_id" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             begin_date: slots.0.ok_or_else(|| E::missing_field("begin_date"))?,
             end_date: slots.1.ok_or_else(|| E::missing_field("end_date"))?,
@@ -1240,16 +981,15 @@ impl crate::model::Fields for DatacubeMemberCardDetailRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DatacubeMemberCardDetailRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("begin_date", &self.begin_date);
+        v.required("end_date", &self.end_date);
+        v.required("card_id", &self.card_id);
     }
 }
 
+object!(DatacubeMemberCardDetailRequest);
 /// `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
 impl Endpoint for DatacubeMemberCardDetailRequest {
     const ID: &'static str = "datacube.member_card_detail";
@@ -1277,25 +1017,38 @@ pub struct DatacubeMemberCardDetailResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DatacubeMemberCardDetailResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.list.collect_unknown(&crate::model::join(path, "list"), out);
+impl Fields for DatacubeMemberCardDetailResponse {
+    const NAME: &'static str = "DatacubeMemberCardDetailResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            list: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "list", self.list.is_none(), out);
-        self.list.collect_missing(&crate::model::join(path, "list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "list" => read_once(map, &mut slots.list, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("list", &self.list);
     }
 }
 
-impl Object for DatacubeMemberCardDetailResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DatacubeMemberCardDetailResponse {}
+object!(DatacubeMemberCardDetailResponse);
 impl crate::response::Response for DatacubeMemberCardDetailResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1303,45 +1056,6 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DatacubeMemberCardDetailResponse {
-    const NAME: &'static str = "DatacubeMemberCardDetailResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            list: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => crate::model::read_once(map, &mut slots.list, "list")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DatacubeMemberCardDetailResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1411,24 +1125,7 @@ pub struct MemberCardDetailRow {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardDetailRow {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ref_date", self.ref_date.is_none(), out);
-    }
-}
-
-impl Object for MemberCardDetailRow {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardDetailRow {}
-impl crate::model::Fields for MemberCardDetailRow {
+impl Fields for MemberCardDetailRow {
     const NAME: &'static str = "MemberCardDetailRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -1450,83 +1147,61 @@ impl crate::model::Fields for MemberCardDetailRow {
             new_user: None,
             pay_original_fee: None,
             fee: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ref_date" => crate::model::read_once(map, &mut slots.ref_date, "ref_date")?,
-            "merchanttype" => {
-                crate::model::read_once(map, &mut slots.merchanttype, "merchanttype")?
-            }
-            "cardid" => crate::model::read_once(map, &mut slots.cardid, "cardid")?,
-            "submerchantid" => {
-                crate::model::read_once(map, &mut slots.submerchantid, "submerchantid")?
-            }
-            "view_cnt" => crate::model::read_once(map, &mut slots.view_cnt, "view_cnt")?,
-            "view_user" => {
-                crate::model::read_once(map, &mut slots.view_user, "view_user")?
-            }
-            "receive_cnt" => {
-                crate::model::read_once(map, &mut slots.receive_cnt, "receive_cnt")?
-            }
-            "receive_user" => {
-                crate::model::read_once(map, &mut slots.receive_user, "receive_user")?
-            }
-            "verify_cnt" => {
-                crate::model::read_once(map, &mut slots.verify_cnt, "verify_cnt")?
-            }
-            "verify_user" => {
-                crate::model::read_once(map, &mut slots.verify_user, "verify_user")?
-            }
-            "active_cnt" => {
-                crate::model::read_once(map, &mut slots.active_cnt, "active_cnt")?
-            }
-            "active_user" => {
-                crate::model::read_once(map, &mut slots.active_user, "active_user")?
-            }
-            "total_user" => {
-                crate::model::read_once(map, &mut slots.total_user, "total_user")?
-            }
-            "total_receive_user" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.total_receive_user,
-                    "total_receive_user",
-                )?
-            }
-            "new_user" => crate::model::read_once(map, &mut slots.new_user, "new_user")?,
-            "payOriginalFee" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.pay_original_fee,
-                    "payOriginalFee",
-                )?
-            }
-            "fee" => crate::model::read_once(map, &mut slots.fee, "fee")?,
+            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
+            "merchanttype" => read_once(map, &mut slots.merchanttype, key)?,
+            "cardid" => read_once(map, &mut slots.cardid, key)?,
+            "submerchantid" => read_once(map, &mut slots.submerchantid, key)?,
+            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
+            "view_user" => read_once(map, &mut slots.view_user, key)?,
+            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
+            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
+            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
+            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
+            "active_cnt" => read_once(map, &mut slots.active_cnt, key)?,
+            "active_user" => read_once(map, &mut slots.active_user, key)?,
+            "total_user" => read_once(map, &mut slots.total_user, key)?,
+            "total_receive_user" => read_once(map, &mut slots.total_receive_user, key)?,
+            "new_user" => read_once(map, &mut slots.new_user, key)?,
+            "payOriginalFee" => read_once(map, &mut slots.pay_original_fee, key)?,
+            "fee" => read_once(map, &mut slots.fee, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ref_date", &self.ref_date);
+        v.field("merchanttype", &self.merchanttype);
+        v.field("cardid", &self.cardid);
+        v.field("submerchantid", &self.submerchantid);
+        v.field("view_cnt", &self.view_cnt);
+        v.field("view_user", &self.view_user);
+        v.field("receive_cnt", &self.receive_cnt);
+        v.field("receive_user", &self.receive_user);
+        v.field("verify_cnt", &self.verify_cnt);
+        v.field("verify_user", &self.verify_user);
+        v.field("active_cnt", &self.active_cnt);
+        v.field("active_user", &self.active_user);
+        v.field("total_user", &self.total_user);
+        v.field("total_receive_user", &self.total_receive_user);
+        v.field("new_user", &self.new_user);
+        v.field("payOriginalFee", &self.pay_original_fee);
+        v.field("fee", &self.fee);
     }
 }
 
-impl<'de> Deserialize<'de> for MemberCardDetailRow {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
+object!(MemberCardDetailRow);

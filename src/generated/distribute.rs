@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method, Host};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::LandingPageScene;
 use crate::types::QrActionName;
 
@@ -43,9 +43,9 @@ impl DistributeCreateQrcodeRequest {
     pub fn new(action_name: QrActionName, action_info: QrcodeActionInfo) -> Self {
         Self {
             action_name,
-            expire_seconds: None,
             action_info: Box::new(action_info),
-            extra: serde_json::Map::new(),
+            expire_seconds: None,
+            extra: Extra::new(),
         }
     }
 
@@ -58,20 +58,14 @@ impl DistributeCreateQrcodeRequest {
 
 impl Validate for DistributeCreateQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("action_name"), &self.action_name);
-            c.known(v);
-        }
+        c.nested("action_name", &self.action_name);
         if let Some(v) = &self.expire_seconds {
             let c = &mut c.at("expire_seconds");
             c.min(*v, 60);
             c.max(*v, 1800);
         }
-        {
-            let (c, v) = (&mut c.at("action_info"), &self.action_info);
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["action_name", "expire_seconds", "action_info"]);
+        c.nested("action_info", &self.action_info);
+        c.not_in_extra(self);
         if self.action_name.as_str() == "QR_CARD" {
             c.check(
                 "action_info.card",
@@ -91,48 +85,28 @@ impl Validate for DistributeCreateQrcodeRequest {
     }
 }
 
-impl Model for DistributeCreateQrcodeRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.action_name.collect_unknown(&crate::model::join(path, "action_name"), out);
-        self.action_info.collect_unknown(&crate::model::join(path, "action_info"), out);
-    }
-}
-
-impl Object for DistributeCreateQrcodeRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCreateQrcodeRequest {}
-impl crate::model::Fields for DistributeCreateQrcodeRequest {
+impl Fields for DistributeCreateQrcodeRequest {
     const NAME: &'static str = "DistributeCreateQrcodeRequest";
     type Slots = (Option<QrActionName>, Option<i64>, Option<Box<QrcodeActionInfo>>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "action_name" => crate::model::read_once(map, &mut slots.0, "action_name")?,
-            "expire_seconds" => {
-                crate::model::read_once(map, &mut slots.1, "expire_seconds")?
-            }
-            "action_info" => crate::model::read_once(map, &mut slots.2, "action_info")?,
+            "action_name" => read_once(map, &mut slots.0, key)?,
+            "expire_seconds" => read_once(map, &mut slots.1, key)?,
+            "action_info" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             action_name: slots.0.ok_or_else(|| E::missing_field("action_name"))?,
             expire_seconds: slots.1,
@@ -140,16 +114,15 @@ impl crate::model::Fields for DistributeCreateQrcodeRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeCreateQrcodeRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("action_name", &self.action_name);
+        v.field("expire_seconds", &self.expire_seconds);
+        v.required("action_info", &self.action_info);
     }
 }
 
+object!(DistributeCreateQrcodeRequest);
 /// `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
 impl Endpoint for DistributeCreateQrcodeRequest {
     const ID: &'static str = "distribute.create_qrcode";
@@ -183,11 +156,7 @@ pub struct QrcodeActionInfo {
 impl QrcodeActionInfo {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            card: None,
-            multiple_card: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`card`](Self::card).
@@ -205,15 +174,9 @@ impl QrcodeActionInfo {
 
 impl Validate for QrcodeActionInfo {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.card {
-            let c = &mut c.at("card");
-            v.validate(c);
-        }
-        if let Some(v) = &self.multiple_card {
-            let c = &mut c.at("multiple_card");
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["card", "multiple_card"]);
+        c.nested("card", &self.card);
+        c.nested("multiple_card", &self.multiple_card);
+        c.not_in_extra(self);
         c.exactly_one_of(
             &["card", "multiple_card"],
             &[self.card.is_some(), self.multiple_card.is_some()],
@@ -221,61 +184,37 @@ impl Validate for QrcodeActionInfo {
     }
 }
 
-impl Model for QrcodeActionInfo {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card.collect_unknown(&crate::model::join(path, "card"), out);
-        self.multiple_card
-            .collect_unknown(&crate::model::join(path, "multiple_card"), out);
-    }
-}
-
-impl Object for QrcodeActionInfo {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for QrcodeActionInfo {}
-impl crate::model::Fields for QrcodeActionInfo {
+impl Fields for QrcodeActionInfo {
     const NAME: &'static str = "QrcodeActionInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card" => crate::model::read_once(map, &mut slots.card, "card")?,
-            "multiple_card" => {
-                crate::model::read_once(map, &mut slots.multiple_card, "multiple_card")?
-            }
+            "card" => read_once(map, &mut slots.card, key)?,
+            "multiple_card" => read_once(map, &mut slots.multiple_card, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card", &self.card);
+        v.field("multiple_card", &self.multiple_card);
     }
 }
 
-impl<'de> Deserialize<'de> for QrcodeActionInfo {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(QrcodeActionInfo);
 /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -321,15 +260,7 @@ pub struct QrcodeCard {
 impl QrcodeCard {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            card_id: None,
-            code: None,
-            openid: None,
-            is_unique_code: None,
-            outer_id: None,
-            outer_str: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`card_id`](Self::card_id).
@@ -383,75 +314,49 @@ impl Validate for QrcodeCard {
             let c = &mut c.at("openid");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(
-            &self.extra,
-            &["card_id", "code", "openid", "is_unique_code", "outer_id", "outer_str"],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for QrcodeCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for QrcodeCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for QrcodeCard {}
-impl crate::model::Fields for QrcodeCard {
+impl Fields for QrcodeCard {
     const NAME: &'static str = "QrcodeCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
-            "is_unique_code" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_unique_code,
-                    "is_unique_code",
-                )?
-            }
-            "outer_id" => crate::model::read_once(map, &mut slots.outer_id, "outer_id")?,
-            "outer_str" => {
-                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
-            }
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
+            "code" => read_once(map, &mut slots.code, key)?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
+            "is_unique_code" => read_once(map, &mut slots.is_unique_code, key)?,
+            "outer_id" => read_once(map, &mut slots.outer_id, key)?,
+            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card_id", &self.card_id);
+        v.field("code", &self.code);
+        v.field("openid", &self.openid);
+        v.field("is_unique_code", &self.is_unique_code);
+        v.field("outer_id", &self.outer_id);
+        v.field("outer_str", &self.outer_str);
     }
 }
 
-impl<'de> Deserialize<'de> for QrcodeCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(QrcodeCard);
 /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -473,7 +378,7 @@ impl QrcodeMultipleCard {
     pub fn new(card_list: impl IntoIterator<Item = QrcodeMultipleCardItem>) -> Self {
         Self {
             card_list: card_list.into_iter().collect(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -483,67 +388,44 @@ impl Validate for QrcodeMultipleCard {
         {
             let (c, v) = (&mut c.at("card_list"), &self.card_list);
             c.max_items(v.len(), 5);
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                item.validate(c);
-            }
+            v.validate(c);
         }
-        c.not_in_extra(&self.extra, &["card_list"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for QrcodeMultipleCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.card_list.collect_unknown(&crate::model::join(path, "card_list"), out);
-    }
-}
-
-impl Object for QrcodeMultipleCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for QrcodeMultipleCard {}
-impl crate::model::Fields for QrcodeMultipleCard {
+impl Fields for QrcodeMultipleCard {
     const NAME: &'static str = "QrcodeMultipleCard";
     type Slots = (Option<Vec<QrcodeMultipleCardItem>>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_list" => crate::model::read_once(map, &mut slots.0, "card_list")?,
+            "card_list" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_list: slots.0.ok_or_else(|| E::missing_field("card_list"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for QrcodeMultipleCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_list", &self.card_list);
     }
 }
 
+object!(QrcodeMultipleCard);
 /// `QrcodeMultipleCardItem`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -576,12 +458,7 @@ pub struct QrcodeMultipleCardItem {
 impl QrcodeMultipleCardItem {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            card_id: None,
-            code: None,
-            outer_str: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`card_id`](Self::card_id).
@@ -613,63 +490,43 @@ impl Validate for QrcodeMultipleCardItem {
             let c = &mut c.at("code");
             c.max_bytes(v, 20);
         }
-        c.not_in_extra(&self.extra, &["card_id", "code", "outer_str"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for QrcodeMultipleCardItem {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for QrcodeMultipleCardItem {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for QrcodeMultipleCardItem {}
-impl crate::model::Fields for QrcodeMultipleCardItem {
+impl Fields for QrcodeMultipleCardItem {
     const NAME: &'static str = "QrcodeMultipleCardItem";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.code, "code")?,
-            "outer_str" => {
-                crate::model::read_once(map, &mut slots.outer_str, "outer_str")?
-            }
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
+            "code" => read_once(map, &mut slots.code, key)?,
+            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card_id", &self.card_id);
+        v.field("code", &self.code);
+        v.field("outer_str", &self.outer_str);
     }
 }
 
-impl<'de> Deserialize<'de> for QrcodeMultipleCardItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(QrcodeMultipleCardItem);
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -694,34 +551,7 @@ pub struct DistributeCreateQrcodeResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeCreateQrcodeResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ticket", self.ticket.is_none(), out);
-    }
-}
-
-impl Object for DistributeCreateQrcodeResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCreateQrcodeResponse {}
-impl crate::response::Response for DistributeCreateQrcodeResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeCreateQrcodeResponse {
+impl Fields for DistributeCreateQrcodeResponse {
     const NAME: &'static str = "DistributeCreateQrcodeResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -730,51 +560,45 @@ impl crate::model::Fields for DistributeCreateQrcodeResponse {
             expire_seconds: None,
             url: None,
             show_qrcode_url: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ticket" => crate::model::read_once(map, &mut slots.ticket, "ticket")?,
-            "expire_seconds" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.expire_seconds,
-                    "expire_seconds",
-                )?
-            }
-            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
-            "show_qrcode_url" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.show_qrcode_url,
-                    "show_qrcode_url",
-                )?
-            }
+            "ticket" => read_once(map, &mut slots.ticket, key)?,
+            "expire_seconds" => read_once(map, &mut slots.expire_seconds, key)?,
+            "url" => read_once(map, &mut slots.url, key)?,
+            "show_qrcode_url" => read_once(map, &mut slots.show_qrcode_url, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ticket", &self.ticket);
+        v.field("expire_seconds", &self.expire_seconds);
+        v.field("url", &self.url);
+        v.field("show_qrcode_url", &self.show_qrcode_url);
     }
 }
 
-impl<'de> Deserialize<'de> for DistributeCreateQrcodeResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(DistributeCreateQrcodeResponse);
+impl crate::response::Response for DistributeCreateQrcodeResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -799,7 +623,7 @@ impl DistributeShowQrcodeRequest {
     pub fn new(ticket: impl Into<String>) -> Self {
         Self {
             ticket: ticket.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -810,61 +634,42 @@ impl Validate for DistributeShowQrcodeRequest {
             let (c, v) = (&mut c.at("ticket"), &self.ticket);
             c.non_empty(v);
         }
-        c.not_in_extra(&self.extra, &["ticket"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeShowQrcodeRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DistributeShowQrcodeRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeShowQrcodeRequest {}
-impl crate::model::Fields for DistributeShowQrcodeRequest {
+impl Fields for DistributeShowQrcodeRequest {
     const NAME: &'static str = "DistributeShowQrcodeRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ticket" => crate::model::read_once(map, &mut slots.0, "ticket")?,
+            "ticket" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             ticket: slots.0.ok_or_else(|| E::missing_field("ticket"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeShowQrcodeRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ticket", &self.ticket);
     }
 }
 
+object!(DistributeShowQrcodeRequest);
 /// `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
 impl Endpoint for DistributeShowQrcodeRequest {
     const ID: &'static str = "distribute.show_qrcode";
@@ -933,7 +738,7 @@ impl DistributeCreateLandingPageRequest {
             can_share,
             scene,
             card_list: card_list.into_iter().collect(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -948,40 +753,13 @@ impl Validate for DistributeCreateLandingPageRequest {
             let (c, v) = (&mut c.at("page_title"), &self.page_title);
             c.non_empty(v);
         }
-        {
-            let (c, v) = (&mut c.at("scene"), &self.scene);
-            c.known(v);
-        }
-        {
-            let (c, v) = (&mut c.at("card_list"), &self.card_list);
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                item.validate(c);
-            }
-        }
-        c.not_in_extra(
-            &self.extra,
-            &["banner", "page_title", "can_share", "scene", "card_list"],
-        );
+        c.nested("scene", &self.scene);
+        c.nested("card_list", &self.card_list);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeCreateLandingPageRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.scene.collect_unknown(&crate::model::join(path, "scene"), out);
-        self.card_list.collect_unknown(&crate::model::join(path, "card_list"), out);
-    }
-}
-
-impl Object for DistributeCreateLandingPageRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCreateLandingPageRequest {}
-impl crate::model::Fields for DistributeCreateLandingPageRequest {
+impl Fields for DistributeCreateLandingPageRequest {
     const NAME: &'static str = "DistributeCreateLandingPageRequest";
     type Slots = (
         Option<String>,
@@ -994,26 +772,23 @@ impl crate::model::Fields for DistributeCreateLandingPageRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "banner" => crate::model::read_once(map, &mut slots.0, "banner")?,
-            "page_title" => crate::model::read_once(map, &mut slots.1, "page_title")?,
-            "can_share" => crate::model::read_once(map, &mut slots.2, "can_share")?,
-            "scene" => crate::model::read_once(map, &mut slots.3, "scene")?,
-            "card_list" => crate::model::read_once(map, &mut slots.4, "card_list")?,
+            "banner" => read_once(map, &mut slots.0, key)?,
+            "page_title" => read_once(map, &mut slots.1, key)?,
+            "can_share" => read_once(map, &mut slots.2, key)?,
+            "scene" => read_once(map, &mut slots.3, key)?,
+            "card_list" => read_once(map, &mut slots.4, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             banner: slots.0.ok_or_else(|| E::missing_field("banner"))?,
             page_title: slots.1.ok_or_else(|| E::missing_field("page_title"))?,
@@ -1023,16 +798,17 @@ impl crate::model::Fields for DistributeCreateLandingPageRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeCreateLandingPageRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("banner", &self.banner);
+        v.required("page_title", &self.page_title);
+        v.required("can_share", &self.can_share);
+        v.required("scene", &self.scene);
+        v.required("card_list", &self.card_list);
     }
 }
 
+object!(DistributeCreateLandingPageRequest);
 /// `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
 impl Endpoint for DistributeCreateLandingPageRequest {
     const ID: &'static str = "distribute.create_landing_page";
@@ -1073,7 +849,7 @@ impl LandingPageCard {
         Self {
             card_id: card_id.into(),
             thumb_url: thumb_url.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1089,63 +865,45 @@ impl Validate for LandingPageCard {
             let (c, v) = (&mut c.at("thumb_url"), &self.thumb_url);
             c.non_empty(v);
         }
-        c.not_in_extra(&self.extra, &["card_id", "thumb_url"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for LandingPageCard {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for LandingPageCard {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for LandingPageCard {}
-impl crate::model::Fields for LandingPageCard {
+impl Fields for LandingPageCard {
     const NAME: &'static str = "LandingPageCard";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "thumb_url" => crate::model::read_once(map, &mut slots.1, "thumb_url")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "thumb_url" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             thumb_url: slots.1.ok_or_else(|| E::missing_field("thumb_url"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for LandingPageCard {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("thumb_url", &self.thumb_url);
     }
 }
 
+object!(LandingPageCard);
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1166,24 +924,41 @@ pub struct DistributeCreateLandingPageResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeCreateLandingPageResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for DistributeCreateLandingPageResponse {
+    const NAME: &'static str = "DistributeCreateLandingPageResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            page_id: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "url", self.url.is_none(), out);
-        crate::model::note_missing(path, "page_id", self.page_id.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => read_once(map, &mut slots.url, key)?,
+            "page_id" => read_once(map, &mut slots.page_id, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("url", &self.url);
+        v.required("page_id", &self.page_id);
     }
 }
 
-impl Object for DistributeCreateLandingPageResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCreateLandingPageResponse {}
+object!(DistributeCreateLandingPageResponse);
 impl crate::response::Response for DistributeCreateLandingPageResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1191,47 +966,6 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeCreateLandingPageResponse {
-    const NAME: &'static str = "DistributeCreateLandingPageResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            url: None,
-            page_id: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
-            "page_id" => crate::model::read_once(map, &mut slots.page_id, "page_id")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributeCreateLandingPageResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1255,10 +989,7 @@ pub struct DistributeMpnewsHtmlRequest {
 impl DistributeMpnewsHtmlRequest {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            card_id: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`card_id`](Self::card_id).
@@ -1274,59 +1005,39 @@ impl Validate for DistributeMpnewsHtmlRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeMpnewsHtmlRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DistributeMpnewsHtmlRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeMpnewsHtmlRequest {}
-impl crate::model::Fields for DistributeMpnewsHtmlRequest {
+impl Fields for DistributeMpnewsHtmlRequest {
     const NAME: &'static str = "DistributeMpnewsHtmlRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.card_id, "card_id")?,
+            "card_id" => read_once(map, &mut slots.card_id, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card_id", &self.card_id);
     }
 }
 
-impl<'de> Deserialize<'de> for DistributeMpnewsHtmlRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(DistributeMpnewsHtmlRequest);
 /// `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
 impl Endpoint for DistributeMpnewsHtmlRequest {
     const ID: &'static str = "distribute.mpnews_html";
@@ -1356,23 +1067,38 @@ pub struct DistributeMpnewsHtmlResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeMpnewsHtmlResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for DistributeMpnewsHtmlResponse {
+    const NAME: &'static str = "DistributeMpnewsHtmlResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            content: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "content", self.content.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "content" => read_once(map, &mut slots.content, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("content", &self.content);
     }
 }
 
-impl Object for DistributeMpnewsHtmlResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeMpnewsHtmlResponse {}
+object!(DistributeMpnewsHtmlResponse);
 impl crate::response::Response for DistributeMpnewsHtmlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1380,45 +1106,6 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeMpnewsHtmlResponse {
-    const NAME: &'static str = "DistributeMpnewsHtmlResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            content: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "content" => crate::model::read_once(map, &mut slots.content, "content")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributeMpnewsHtmlResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1451,7 +1138,7 @@ impl DistributeDepositCodesRequest {
         Self {
             card_id: card_id.into(),
             code: code.into_iter().map(Into::into).collect(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1472,63 +1159,45 @@ impl Validate for DistributeDepositCodesRequest {
                 c.non_empty(item);
             }
         }
-        c.not_in_extra(&self.extra, &["card_id", "code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeDepositCodesRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DistributeDepositCodesRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeDepositCodesRequest {}
-impl crate::model::Fields for DistributeDepositCodesRequest {
+impl Fields for DistributeDepositCodesRequest {
     const NAME: &'static str = "DistributeDepositCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "code" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             code: slots.1.ok_or_else(|| E::missing_field("code"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeDepositCodesRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("code", &self.code);
     }
 }
 
+object!(DistributeDepositCodesRequest);
 /// `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
 impl Endpoint for DistributeDepositCodesRequest {
     const ID: &'static str = "distribute.deposit_codes";
@@ -1565,19 +1234,39 @@ pub struct DistributeDepositCodesResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeDepositCodesResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for DistributeDepositCodesResponse {
+    const NAME: &'static str = "DistributeDepositCodesResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "succ_code" => read_once(map, &mut slots.succ_code, key)?,
+            "duplicate_code" => read_once(map, &mut slots.duplicate_code, key)?,
+            "fail_code" => read_once(map, &mut slots.fail_code, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("succ_code", &self.succ_code);
+        v.field("duplicate_code", &self.duplicate_code);
+        v.field("fail_code", &self.fail_code);
     }
 }
 
-impl Object for DistributeDepositCodesResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeDepositCodesResponse {}
+object!(DistributeDepositCodesResponse);
 impl crate::response::Response for DistributeDepositCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1585,54 +1274,6 @@ impl crate::response::Response for DistributeDepositCodesResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeDepositCodesResponse {
-    const NAME: &'static str = "DistributeDepositCodesResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "succ_code" => {
-                crate::model::read_once(map, &mut slots.succ_code, "succ_code")?
-            }
-            "duplicate_code" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.duplicate_code,
-                    "duplicate_code",
-                )?
-            }
-            "fail_code" => {
-                crate::model::read_once(map, &mut slots.fail_code, "fail_code")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributeDepositCodesResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1655,7 +1296,7 @@ impl DistributeDepositCountRequest {
     pub fn new(card_id: impl Into<String>) -> Self {
         Self {
             card_id: card_id.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1667,61 +1308,42 @@ impl Validate for DistributeDepositCountRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeDepositCountRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DistributeDepositCountRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeDepositCountRequest {}
-impl crate::model::Fields for DistributeDepositCountRequest {
+impl Fields for DistributeDepositCountRequest {
     const NAME: &'static str = "DistributeDepositCountRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeDepositCountRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
     }
 }
 
+object!(DistributeDepositCountRequest);
 /// `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
 impl Endpoint for DistributeDepositCountRequest {
     const ID: &'static str = "distribute.deposit_count";
@@ -1751,23 +1373,38 @@ pub struct DistributeDepositCountResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeDepositCountResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for DistributeDepositCountResponse {
+    const NAME: &'static str = "DistributeDepositCountResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            count: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "count", self.count.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => read_once(map, &mut slots.count, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("count", &self.count);
     }
 }
 
-impl Object for DistributeDepositCountResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeDepositCountResponse {}
+object!(DistributeDepositCountResponse);
 impl crate::response::Response for DistributeDepositCountResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1775,45 +1412,6 @@ impl crate::response::Response for DistributeDepositCountResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeDepositCountResponse {
-    const NAME: &'static str = "DistributeDepositCountResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            count: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "count" => crate::model::read_once(map, &mut slots.count, "count")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributeDepositCountResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1846,7 +1444,7 @@ impl DistributeCheckCodesRequest {
         Self {
             card_id: card_id.into(),
             code: code.into_iter().map(Into::into).collect(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1867,63 +1465,45 @@ impl Validate for DistributeCheckCodesRequest {
                 c.non_empty(item);
             }
         }
-        c.not_in_extra(&self.extra, &["card_id", "code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for DistributeCheckCodesRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for DistributeCheckCodesRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCheckCodesRequest {}
-impl crate::model::Fields for DistributeCheckCodesRequest {
+impl Fields for DistributeCheckCodesRequest {
     const NAME: &'static str = "DistributeCheckCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "code" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             code: slots.1.ok_or_else(|| E::missing_field("code"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for DistributeCheckCodesRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("code", &self.code);
     }
 }
 
+object!(DistributeCheckCodesRequest);
 /// `distribute.check_codes`: 核查code — which of the given codes were imported for a card
 impl Endpoint for DistributeCheckCodesRequest {
     const ID: &'static str = "distribute.check_codes";
@@ -1953,19 +1533,37 @@ pub struct DistributeCheckCodesResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for DistributeCheckCodesResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for DistributeCheckCodesResponse {
+    const NAME: &'static str = "DistributeCheckCodesResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exist_code" => read_once(map, &mut slots.exist_code, key)?,
+            "not_exist_code" => read_once(map, &mut slots.not_exist_code, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("exist_code", &self.exist_code);
+        v.field("not_exist_code", &self.not_exist_code);
     }
 }
 
-impl Object for DistributeCheckCodesResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for DistributeCheckCodesResponse {}
+object!(DistributeCheckCodesResponse);
 impl crate::response::Response for DistributeCheckCodesResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1973,50 +1571,5 @@ impl crate::response::Response for DistributeCheckCodesResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for DistributeCheckCodesResponse {
-    const NAME: &'static str = "DistributeCheckCodesResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "exist_code" => {
-                crate::model::read_once(map, &mut slots.exist_code, "exist_code")?
-            }
-            "not_exist_code" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.not_exist_code,
-                    "not_exist_code",
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for DistributeCheckCodesResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -77,7 +77,7 @@ impl GeneralCardActivateRequest {
             init_custom_field_value1: None,
             init_custom_field_value2: None,
             init_custom_field_value3: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -149,35 +149,11 @@ impl Validate for GeneralCardActivateRequest {
             let c = &mut c.at("init_custom_field_value3");
             c.max_bytes(v, 12);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "card_number",
-                "background_pic_url",
-                "init_custom_field_value1",
-                "init_custom_field_value2",
-                "init_custom_field_value3",
-            ],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for GeneralCardActivateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for GeneralCardActivateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardActivateRequest {}
-impl crate::model::Fields for GeneralCardActivateRequest {
+impl Fields for GeneralCardActivateRequest {
     const NAME: &'static str = "GeneralCardActivateRequest";
     type Slots = (
         Option<String>,
@@ -192,36 +168,25 @@ impl crate::model::Fields for GeneralCardActivateRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "card_number" => crate::model::read_once(map, &mut slots.2, "card_number")?,
-            "background_pic_url" => {
-                crate::model::read_once(map, &mut slots.3, "background_pic_url")?
-            }
-            "init_custom_field_value1" => {
-                crate::model::read_once(map, &mut slots.4, "init_custom_field_value1")?
-            }
-            "init_custom_field_value2" => {
-                crate::model::read_once(map, &mut slots.5, "init_custom_field_value2")?
-            }
-            "init_custom_field_value3" => {
-                crate::model::read_once(map, &mut slots.6, "init_custom_field_value3")?
-            }
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "card_number" => read_once(map, &mut slots.2, key)?,
+            "background_pic_url" => read_once(map, &mut slots.3, key)?,
+            "init_custom_field_value1" => read_once(map, &mut slots.4, key)?,
+            "init_custom_field_value2" => read_once(map, &mut slots.5, key)?,
+            "init_custom_field_value3" => read_once(map, &mut slots.6, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
@@ -233,16 +198,19 @@ impl crate::model::Fields for GeneralCardActivateRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for GeneralCardActivateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.required("card_id", &self.card_id);
+        v.field("card_number", &self.card_number);
+        v.field("background_pic_url", &self.background_pic_url);
+        v.field("init_custom_field_value1", &self.init_custom_field_value1);
+        v.field("init_custom_field_value2", &self.init_custom_field_value2);
+        v.field("init_custom_field_value3", &self.init_custom_field_value3);
     }
 }
 
+object!(GeneralCardActivateRequest);
 /// `general_card.activate`: 通用卡接口激活 — activate a user's general card
 impl Endpoint for GeneralCardActivateRequest {
     const ID: &'static str = "general_card.activate";
@@ -269,37 +237,14 @@ pub struct GeneralCardActivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for GeneralCardActivateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for GeneralCardActivateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardActivateResponse {}
-impl crate::response::Response for GeneralCardActivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for GeneralCardActivateResponse {
+impl Fields for GeneralCardActivateResponse {
     const NAME: &'static str = "GeneralCardActivateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -307,20 +252,21 @@ impl crate::model::Fields for GeneralCardActivateResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for GeneralCardActivateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(GeneralCardActivateResponse);
+impl crate::response::Response for GeneralCardActivateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -352,7 +298,7 @@ impl GeneralCardUnactivateRequest {
         Self {
             card_id: card_id.into(),
             code: code.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -369,63 +315,45 @@ impl Validate for GeneralCardUnactivateRequest {
             c.non_empty(v);
             c.max_bytes(v, 20);
         }
-        c.not_in_extra(&self.extra, &["card_id", "code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for GeneralCardUnactivateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for GeneralCardUnactivateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardUnactivateRequest {}
-impl crate::model::Fields for GeneralCardUnactivateRequest {
+impl Fields for GeneralCardUnactivateRequest {
     const NAME: &'static str = "GeneralCardUnactivateRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "code" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             code: slots.1.ok_or_else(|| E::missing_field("code"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for GeneralCardUnactivateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("code", &self.code);
     }
 }
 
+object!(GeneralCardUnactivateRequest);
 /// `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
 impl Endpoint for GeneralCardUnactivateRequest {
     const ID: &'static str = "general_card.unactivate";
@@ -452,37 +380,14 @@ pub struct GeneralCardUnactivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for GeneralCardUnactivateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for GeneralCardUnactivateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardUnactivateResponse {}
-impl crate::response::Response for GeneralCardUnactivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for GeneralCardUnactivateResponse {
+impl Fields for GeneralCardUnactivateResponse {
     const NAME: &'static str = "GeneralCardUnactivateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -490,20 +395,21 @@ impl crate::model::Fields for GeneralCardUnactivateResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for GeneralCardUnactivateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(GeneralCardUnactivateResponse);
+impl crate::response::Response for GeneralCardUnactivateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -593,7 +499,7 @@ impl GeneralCardUpdateUserRequest {
             custom_field_value2: None,
             custom_field_value3: None,
             can_give_friend: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -693,39 +599,11 @@ impl Validate for GeneralCardUpdateUserRequest {
             let c = &mut c.at("custom_field_value3");
             c.max_bytes(v, 12);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "background_pic_url",
-                "balance",
-                "record_balance",
-                "bonus",
-                "record_bonus",
-                "custom_field_value1",
-                "custom_field_value2",
-                "custom_field_value3",
-                "can_give_friend",
-            ],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for GeneralCardUpdateUserRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for GeneralCardUpdateUserRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardUpdateUserRequest {}
-impl crate::model::Fields for GeneralCardUpdateUserRequest {
+impl Fields for GeneralCardUpdateUserRequest {
     const NAME: &'static str = "GeneralCardUpdateUserRequest";
     type Slots = (
         Option<String>,
@@ -744,44 +622,29 @@ impl crate::model::Fields for GeneralCardUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "background_pic_url" => {
-                crate::model::read_once(map, &mut slots.2, "background_pic_url")?
-            }
-            "balance" => crate::model::read_once(map, &mut slots.3, "balance")?,
-            "record_balance" => {
-                crate::model::read_once(map, &mut slots.4, "record_balance")?
-            }
-            "bonus" => crate::model::read_once(map, &mut slots.5, "bonus")?,
-            "record_bonus" => crate::model::read_once(map, &mut slots.6, "record_bonus")?,
-            "custom_field_value1" => {
-                crate::model::read_once(map, &mut slots.7, "custom_field_value1")?
-            }
-            "custom_field_value2" => {
-                crate::model::read_once(map, &mut slots.8, "custom_field_value2")?
-            }
-            "custom_field_value3" => {
-                crate::model::read_once(map, &mut slots.9, "custom_field_value3")?
-            }
-            "can_give_friend" => {
-                crate::model::read_once(map, &mut slots.10, "can_give_friend")?
-            }
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "background_pic_url" => read_once(map, &mut slots.2, key)?,
+            "balance" => read_once(map, &mut slots.3, key)?,
+            "record_balance" => read_once(map, &mut slots.4, key)?,
+            "bonus" => read_once(map, &mut slots.5, key)?,
+            "record_bonus" => read_once(map, &mut slots.6, key)?,
+            "custom_field_value1" => read_once(map, &mut slots.7, key)?,
+            "custom_field_value2" => read_once(map, &mut slots.8, key)?,
+            "custom_field_value3" => read_once(map, &mut slots.9, key)?,
+            "can_give_friend" => read_once(map, &mut slots.10, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1.ok_or_else(|| E::missing_field("card_id"))?,
@@ -797,16 +660,23 @@ impl crate::model::Fields for GeneralCardUpdateUserRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for GeneralCardUpdateUserRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.required("card_id", &self.card_id);
+        v.field("background_pic_url", &self.background_pic_url);
+        v.field("balance", &self.balance);
+        v.field("record_balance", &self.record_balance);
+        v.field("bonus", &self.bonus);
+        v.field("record_bonus", &self.record_bonus);
+        v.field("custom_field_value1", &self.custom_field_value1);
+        v.field("custom_field_value2", &self.custom_field_value2);
+        v.field("custom_field_value3", &self.custom_field_value3);
+        v.field("can_give_friend", &self.can_give_friend);
     }
 }
 
+object!(GeneralCardUpdateUserRequest);
 /// `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
 impl Endpoint for GeneralCardUpdateUserRequest {
     const ID: &'static str = "general_card.update_user";
@@ -842,34 +712,7 @@ pub struct GeneralCardUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for GeneralCardUpdateUserResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
-    }
-}
-
-impl Object for GeneralCardUpdateUserResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for GeneralCardUpdateUserResponse {}
-impl crate::response::Response for GeneralCardUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for GeneralCardUpdateUserResponse {
+impl Fields for GeneralCardUpdateUserResponse {
     const NAME: &'static str = "GeneralCardUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -877,45 +720,42 @@ impl crate::model::Fields for GeneralCardUpdateUserResponse {
             result_bonus: None,
             result_balance: None,
             openid: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "result_bonus" => {
-                crate::model::read_once(map, &mut slots.result_bonus, "result_bonus")?
-            }
-            "result_balance" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.result_balance,
-                    "result_balance",
-                )?
-            }
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
+            "result_bonus" => read_once(map, &mut slots.result_bonus, key)?,
+            "result_balance" => read_once(map, &mut slots.result_balance, key)?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("result_bonus", &self.result_bonus);
+        v.field("result_balance", &self.result_balance);
+        v.required("openid", &self.openid);
     }
 }
 
-impl<'de> Deserialize<'de> for GeneralCardUpdateUserResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(GeneralCardUpdateUserResponse);
+impl crate::response::Response for GeneralCardUpdateUserResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }

@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::ActivateUserForm;
 use crate::types::FormLink;
 use crate::types::MemberFormInfo;
@@ -115,7 +115,7 @@ impl MemberCardActivateRequest {
             init_custom_field_value1: None,
             init_custom_field_value2: None,
             init_custom_field_value3: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -233,23 +233,7 @@ impl Validate for MemberCardActivateRequest {
             let c = &mut c.at("init_custom_field_value3");
             c.max_bytes(v, 12);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "membership_number",
-                "code",
-                "card_id",
-                "background_pic_url",
-                "activate_begin_time",
-                "activate_end_time",
-                "init_bonus",
-                "init_bonus_record",
-                "init_balance",
-                "init_custom_field_value1",
-                "init_custom_field_value2",
-                "init_custom_field_value3",
-            ],
-        );
+        c.not_in_extra(self);
         c.order(
             ("activate_begin_time", self.activate_begin_time),
             ("activate_end_time", self.activate_end_time),
@@ -258,20 +242,7 @@ impl Validate for MemberCardActivateRequest {
     }
 }
 
-impl Model for MemberCardActivateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardActivateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateRequest {}
-impl crate::model::Fields for MemberCardActivateRequest {
+impl Fields for MemberCardActivateRequest {
     const NAME: &'static str = "MemberCardActivateRequest";
     type Slots = (
         Option<String>,
@@ -291,49 +262,30 @@ impl crate::model::Fields for MemberCardActivateRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "membership_number" => {
-                crate::model::read_once(map, &mut slots.0, "membership_number")?
-            }
-            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.2, "card_id")?,
-            "background_pic_url" => {
-                crate::model::read_once(map, &mut slots.3, "background_pic_url")?
-            }
-            "activate_begin_time" => {
-                crate::model::read_once(map, &mut slots.4, "activate_begin_time")?
-            }
-            "activate_end_time" => {
-                crate::model::read_once(map, &mut slots.5, "activate_end_time")?
-            }
-            "init_bonus" => crate::model::read_once(map, &mut slots.6, "init_bonus")?,
-            "init_bonus_record" => {
-                crate::model::read_once(map, &mut slots.7, "init_bonus_record")?
-            }
-            "init_balance" => crate::model::read_once(map, &mut slots.8, "init_balance")?,
-            "init_custom_field_value1" => {
-                crate::model::read_once(map, &mut slots.9, "init_custom_field_value1")?
-            }
-            "init_custom_field_value2" => {
-                crate::model::read_once(map, &mut slots.10, "init_custom_field_value2")?
-            }
-            "init_custom_field_value3" => {
-                crate::model::read_once(map, &mut slots.11, "init_custom_field_value3")?
-            }
+            "membership_number" => read_once(map, &mut slots.0, key)?,
+            "code" => read_once(map, &mut slots.1, key)?,
+            "card_id" => read_once(map, &mut slots.2, key)?,
+            "background_pic_url" => read_once(map, &mut slots.3, key)?,
+            "activate_begin_time" => read_once(map, &mut slots.4, key)?,
+            "activate_end_time" => read_once(map, &mut slots.5, key)?,
+            "init_bonus" => read_once(map, &mut slots.6, key)?,
+            "init_bonus_record" => read_once(map, &mut slots.7, key)?,
+            "init_balance" => read_once(map, &mut slots.8, key)?,
+            "init_custom_field_value1" => read_once(map, &mut slots.9, key)?,
+            "init_custom_field_value2" => read_once(map, &mut slots.10, key)?,
+            "init_custom_field_value3" => read_once(map, &mut slots.11, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             membership_number: slots
                 .0
@@ -352,16 +304,24 @@ impl crate::model::Fields for MemberCardActivateRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for MemberCardActivateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("membership_number", &self.membership_number);
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.field("background_pic_url", &self.background_pic_url);
+        v.field("activate_begin_time", &self.activate_begin_time);
+        v.field("activate_end_time", &self.activate_end_time);
+        v.field("init_bonus", &self.init_bonus);
+        v.field("init_bonus_record", &self.init_bonus_record);
+        v.field("init_balance", &self.init_balance);
+        v.field("init_custom_field_value1", &self.init_custom_field_value1);
+        v.field("init_custom_field_value2", &self.init_custom_field_value2);
+        v.field("init_custom_field_value3", &self.init_custom_field_value3);
     }
 }
 
+object!(MemberCardActivateRequest);
 /// `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
 impl Endpoint for MemberCardActivateRequest {
     const ID: &'static str = "member_card.activate";
@@ -388,37 +348,14 @@ pub struct MemberCardActivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardActivateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardActivateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateResponse {}
-impl crate::response::Response for MemberCardActivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardActivateResponse {
+impl Fields for MemberCardActivateResponse {
     const NAME: &'static str = "MemberCardActivateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -426,20 +363,21 @@ impl crate::model::Fields for MemberCardActivateResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for MemberCardActivateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(MemberCardActivateResponse);
+impl crate::response::Response for MemberCardActivateResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -480,7 +418,7 @@ impl MemberCardSetActivateFormRequest {
             optional_form: None,
             service_statement: None,
             bind_old_card: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -516,57 +454,15 @@ impl Validate for MemberCardSetActivateFormRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        if let Some(v) = &self.required_form {
-            let c = &mut c.at("required_form");
-            v.validate(c);
-        }
-        if let Some(v) = &self.optional_form {
-            let c = &mut c.at("optional_form");
-            v.validate(c);
-        }
-        if let Some(v) = &self.service_statement {
-            let c = &mut c.at("service_statement");
-            v.validate(c);
-        }
-        if let Some(v) = &self.bind_old_card {
-            let c = &mut c.at("bind_old_card");
-            v.validate(c);
-        }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "card_id",
-                "required_form",
-                "optional_form",
-                "service_statement",
-                "bind_old_card",
-            ],
-        );
+        c.nested("required_form", &self.required_form);
+        c.nested("optional_form", &self.optional_form);
+        c.nested("service_statement", &self.service_statement);
+        c.nested("bind_old_card", &self.bind_old_card);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardSetActivateFormRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.required_form
-            .collect_unknown(&crate::model::join(path, "required_form"), out);
-        self.optional_form
-            .collect_unknown(&crate::model::join(path, "optional_form"), out);
-        self.service_statement
-            .collect_unknown(&crate::model::join(path, "service_statement"), out);
-        self.bind_old_card
-            .collect_unknown(&crate::model::join(path, "bind_old_card"), out);
-    }
-}
-
-impl Object for MemberCardSetActivateFormRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardSetActivateFormRequest {}
-impl crate::model::Fields for MemberCardSetActivateFormRequest {
+impl Fields for MemberCardSetActivateFormRequest {
     const NAME: &'static str = "MemberCardSetActivateFormRequest";
     type Slots = (
         Option<String>,
@@ -579,34 +475,23 @@ impl crate::model::Fields for MemberCardSetActivateFormRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "required_form" => {
-                crate::model::read_once(map, &mut slots.1, "required_form")?
-            }
-            "optional_form" => {
-                crate::model::read_once(map, &mut slots.2, "optional_form")?
-            }
-            "service_statement" => {
-                crate::model::read_once(map, &mut slots.3, "service_statement")?
-            }
-            "bind_old_card" => {
-                crate::model::read_once(map, &mut slots.4, "bind_old_card")?
-            }
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "required_form" => read_once(map, &mut slots.1, key)?,
+            "optional_form" => read_once(map, &mut slots.2, key)?,
+            "service_statement" => read_once(map, &mut slots.3, key)?,
+            "bind_old_card" => read_once(map, &mut slots.4, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             required_form: slots.1,
@@ -616,16 +501,17 @@ impl crate::model::Fields for MemberCardSetActivateFormRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for MemberCardSetActivateFormRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("required_form", &self.required_form);
+        v.field("optional_form", &self.optional_form);
+        v.field("service_statement", &self.service_statement);
+        v.field("bind_old_card", &self.bind_old_card);
     }
 }
 
+object!(MemberCardSetActivateFormRequest);
 /// `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
 impl Endpoint for MemberCardSetActivateFormRequest {
     const ID: &'static str = "member_card.set_activate_form";
@@ -649,37 +535,14 @@ pub struct MemberCardSetActivateFormResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardSetActivateFormResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardSetActivateFormResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardSetActivateFormResponse {}
-impl crate::response::Response for MemberCardSetActivateFormResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardSetActivateFormResponse {
+impl Fields for MemberCardSetActivateFormResponse {
     const NAME: &'static str = "MemberCardSetActivateFormResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -687,20 +550,21 @@ impl crate::model::Fields for MemberCardSetActivateFormResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for MemberCardSetActivateFormResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(MemberCardSetActivateFormResponse);
+impl crate::response::Response for MemberCardSetActivateFormResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -732,7 +596,7 @@ impl MemberCardUserInfoRequest {
         Self {
             card_id: card_id.into(),
             code: code.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -749,63 +613,45 @@ impl Validate for MemberCardUserInfoRequest {
             c.non_empty(v);
             c.max_bytes(v, 20);
         }
-        c.not_in_extra(&self.extra, &["card_id", "code"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardUserInfoRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardUserInfoRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardUserInfoRequest {}
-impl crate::model::Fields for MemberCardUserInfoRequest {
+impl Fields for MemberCardUserInfoRequest {
     const NAME: &'static str = "MemberCardUserInfoRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "code" => crate::model::read_once(map, &mut slots.1, "code")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "code" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             code: slots.1.ok_or_else(|| E::missing_field("code"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for MemberCardUserInfoRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("code", &self.code);
     }
 }
 
+object!(MemberCardUserInfoRequest);
 /// `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
 impl Endpoint for MemberCardUserInfoRequest {
     const ID: &'static str = "member_card.user_info";
@@ -861,38 +707,7 @@ pub struct MemberCardUserInfoResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardUserInfoResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.user_info.collect_unknown(&crate::model::join(path, "user_info"), out);
-        self.user_card_status
-            .collect_unknown(&crate::model::join(path, "user_card_status"), out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
-        self.user_info.collect_missing(&crate::model::join(path, "user_info"), out);
-    }
-}
-
-impl Object for MemberCardUserInfoResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardUserInfoResponse {}
-impl crate::response::Response for MemberCardUserInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardUserInfoResponse {
+impl Fields for MemberCardUserInfoResponse {
     const NAME: &'static str = "MemberCardUserInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -906,60 +721,55 @@ impl crate::model::Fields for MemberCardUserInfoResponse {
             user_info: None,
             user_card_status: None,
             has_active: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
-            "nickname" => crate::model::read_once(map, &mut slots.nickname, "nickname")?,
-            "membership_number" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.membership_number,
-                    "membership_number",
-                )?
-            }
-            "bonus" => crate::model::read_once(map, &mut slots.bonus, "bonus")?,
-            "balance" => crate::model::read_once(map, &mut slots.balance, "balance")?,
-            "sex" => crate::model::read_once(map, &mut slots.sex, "sex")?,
-            "user_info" => {
-                crate::model::read_once(map, &mut slots.user_info, "user_info")?
-            }
-            "user_card_status" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.user_card_status,
-                    "user_card_status",
-                )?
-            }
-            "has_active" => {
-                crate::model::read_once(map, &mut slots.has_active, "has_active")?
-            }
+            "openid" => read_once(map, &mut slots.openid, key)?,
+            "nickname" => read_once(map, &mut slots.nickname, key)?,
+            "membership_number" => read_once(map, &mut slots.membership_number, key)?,
+            "bonus" => read_once(map, &mut slots.bonus, key)?,
+            "balance" => read_once(map, &mut slots.balance, key)?,
+            "sex" => read_once(map, &mut slots.sex, key)?,
+            "user_info" => read_once(map, &mut slots.user_info, key)?,
+            "user_card_status" => read_once(map, &mut slots.user_card_status, key)?,
+            "has_active" => read_once(map, &mut slots.has_active, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("openid", &self.openid);
+        v.field("nickname", &self.nickname);
+        v.field("membership_number", &self.membership_number);
+        v.field("bonus", &self.bonus);
+        v.field("balance", &self.balance);
+        v.field("sex", &self.sex);
+        v.field("user_info", &self.user_info);
+        v.field("user_card_status", &self.user_card_status);
+        v.field("has_active", &self.has_active);
     }
 }
 
-impl<'de> Deserialize<'de> for MemberCardUserInfoResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(MemberCardUserInfoResponse);
+impl crate::response::Response for MemberCardUserInfoResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -1063,7 +873,7 @@ impl MemberCardUpdateUserRequest {
             custom_field_value2: None,
             custom_field_value3: None,
             notify_optional: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1175,222 +985,95 @@ impl Validate for MemberCardUpdateUserRequest {
             let c = &mut c.at("custom_field_value3");
             c.max_bytes(v, 12);
         }
-        if let Some(v) = &self.notify_optional {
-            let c = &mut c.at("notify_optional");
-            v.validate(c);
-        }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "background_pic_url",
-                "bonus",
-                "add_bonus",
-                "record_bonus",
-                "balance",
-                "add_balance",
-                "record_balance",
-                "custom_field_value1",
-                "custom_field_value2",
-                "custom_field_value3",
-                "notify_optional",
-            ],
-        );
+        c.nested("notify_optional", &self.notify_optional);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardUpdateUserRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.notify_optional
-            .collect_unknown(&crate::model::join(path, "notify_optional"), out);
+impl Fields for MemberCardUpdateUserRequest {
+    const NAME: &'static str = "MemberCardUpdateUserRequest";
+    type Slots = (
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        (Option<Box<MemberCardNotifyOptional>>,),
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => read_once(map, &mut slots.0.0, key)?,
+            "card_id" => read_once(map, &mut slots.0.1, key)?,
+            "background_pic_url" => read_once(map, &mut slots.0.2, key)?,
+            "bonus" => read_once(map, &mut slots.0.3, key)?,
+            "add_bonus" => read_once(map, &mut slots.0.4, key)?,
+            "record_bonus" => read_once(map, &mut slots.0.5, key)?,
+            "balance" => read_once(map, &mut slots.0.6, key)?,
+            "add_balance" => read_once(map, &mut slots.0.7, key)?,
+            "record_balance" => read_once(map, &mut slots.0.8, key)?,
+            "custom_field_value1" => read_once(map, &mut slots.0.9, key)?,
+            "custom_field_value2" => read_once(map, &mut slots.0.10, key)?,
+            "custom_field_value3" => read_once(map, &mut slots.0.11, key)?,
+            "notify_optional" => read_once(map, &mut slots.1.0, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            code: slots.0.0.ok_or_else(|| E::missing_field("code"))?,
+            card_id: slots.0.1.ok_or_else(|| E::missing_field("card_id"))?,
+            background_pic_url: slots.0.2,
+            bonus: slots.0.3,
+            add_bonus: slots.0.4,
+            record_bonus: slots.0.5,
+            balance: slots.0.6,
+            add_balance: slots.0.7,
+            record_balance: slots.0.8,
+            custom_field_value1: slots.0.9,
+            custom_field_value2: slots.0.10,
+            custom_field_value3: slots.0.11,
+            notify_optional: slots.1.0,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.required("card_id", &self.card_id);
+        v.field("background_pic_url", &self.background_pic_url);
+        v.field("bonus", &self.bonus);
+        v.field("add_bonus", &self.add_bonus);
+        v.field("record_bonus", &self.record_bonus);
+        v.field("balance", &self.balance);
+        v.field("add_balance", &self.add_balance);
+        v.field("record_balance", &self.record_balance);
+        v.field("custom_field_value1", &self.custom_field_value1);
+        v.field("custom_field_value2", &self.custom_field_value2);
+        v.field("custom_field_value3", &self.custom_field_value3);
+        v.field("notify_optional", &self.notify_optional);
     }
 }
 
-impl Object for MemberCardUpdateUserRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardUpdateUserRequest {}
-impl<'de> Deserialize<'de> for MemberCardUpdateUserRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        enum Key {
-            Code,
-            CardId,
-            BackgroundPicUrl,
-            Bonus,
-            AddBonus,
-            RecordBonus,
-            Balance,
-            AddBalance,
-            RecordBalance,
-            CustomFieldValue1,
-            CustomFieldValue2,
-            CustomFieldValue3,
-            NotifyOptional,
-            Extra(String),
-        }
-        impl From<&str> for Key {
-            fn from(key: &str) -> Self {
-                match key {
-                    "code" => Key::Code,
-                    "card_id" => Key::CardId,
-                    "background_pic_url" => Key::BackgroundPicUrl,
-                    "bonus" => Key::Bonus,
-                    "add_bonus" => Key::AddBonus,
-                    "record_bonus" => Key::RecordBonus,
-                    "balance" => Key::Balance,
-                    "add_balance" => Key::AddBalance,
-                    "record_balance" => Key::RecordBalance,
-                    "custom_field_value1" => Key::CustomFieldValue1,
-                    "custom_field_value2" => Key::CustomFieldValue2,
-                    "custom_field_value3" => Key::CustomFieldValue3,
-                    "notify_optional" => Key::NotifyOptional,
-                    other => Key::Extra(other.to_owned()),
-                }
-            }
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                crate::model::deserialize_str_enum(deserializer)
-            }
-        }
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MemberCardUpdateUserRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a MemberCardUpdateUserRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MemberCardUpdateUserRequest, A::Error> {
-                let mut v_code: Option<String> = None;
-                let mut v_card_id: Option<String> = None;
-                let mut v_background_pic_url: Option<String> = None;
-                let mut v_bonus: Option<i64> = None;
-                let mut v_add_bonus: Option<i64> = None;
-                let mut v_record_bonus: Option<String> = None;
-                let mut v_balance: Option<i64> = None;
-                let mut v_add_balance: Option<i64> = None;
-                let mut v_record_balance: Option<String> = None;
-                let mut v_custom_field_value1: Option<String> = None;
-                let mut v_custom_field_value2: Option<String> = None;
-                let mut v_custom_field_value3: Option<String> = None;
-                let mut v_notify_optional: Option<Box<MemberCardNotifyOptional>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Code => {
-                            crate::model::read_once(&mut map, &mut v_code, "code")?
-                        }
-                        Key::CardId => {
-                            crate::model::read_once(&mut map, &mut v_card_id, "card_id")?
-                        }
-                        Key::BackgroundPicUrl => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_background_pic_url,
-                                "background_pic_url",
-                            )?
-                        }
-                        Key::Bonus => {
-                            crate::model::read_once(&mut map, &mut v_bonus, "bonus")?
-                        }
-                        Key::AddBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_add_bonus,
-                                "add_bonus",
-                            )?
-                        }
-                        Key::RecordBonus => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_record_bonus,
-                                "record_bonus",
-                            )?
-                        }
-                        Key::Balance => {
-                            crate::model::read_once(&mut map, &mut v_balance, "balance")?
-                        }
-                        Key::AddBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_add_balance,
-                                "add_balance",
-                            )?
-                        }
-                        Key::RecordBalance => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_record_balance,
-                                "record_balance",
-                            )?
-                        }
-                        Key::CustomFieldValue1 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value1,
-                                "custom_field_value1",
-                            )?
-                        }
-                        Key::CustomFieldValue2 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value2,
-                                "custom_field_value2",
-                            )?
-                        }
-                        Key::CustomFieldValue3 => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_custom_field_value3,
-                                "custom_field_value3",
-                            )?
-                        }
-                        Key::NotifyOptional => {
-                            crate::model::read_once(
-                                &mut map,
-                                &mut v_notify_optional,
-                                "notify_optional",
-                            )?
-                        }
-                        Key::Extra(key) => {
-                            extra.insert(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(MemberCardUpdateUserRequest {
-                    code: v_code.ok_or_else(|| serde::de::Error::missing_field("code"))?,
-                    card_id: v_card_id
-                        .ok_or_else(|| serde::de::Error::missing_field("card_id"))?,
-                    background_pic_url: v_background_pic_url,
-                    bonus: v_bonus,
-                    add_bonus: v_add_bonus,
-                    record_bonus: v_record_bonus,
-                    balance: v_balance,
-                    add_balance: v_add_balance,
-                    record_balance: v_record_balance,
-                    custom_field_value1: v_custom_field_value1,
-                    custom_field_value2: v_custom_field_value2,
-                    custom_field_value3: v_custom_field_value3,
-                    notify_optional: v_notify_optional,
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-
+object!(MemberCardUpdateUserRequest);
 /// `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
 impl Endpoint for MemberCardUpdateUserRequest {
     const ID: &'static str = "member_card.update_user";
@@ -1440,14 +1123,7 @@ pub struct MemberCardNotifyOptional {
 impl MemberCardNotifyOptional {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            is_notify_bonus: None,
-            is_notify_balance: None,
-            is_notify_custom_field1: None,
-            is_notify_custom_field2: None,
-            is_notify_custom_field3: None,
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 
     /// Sets [`is_notify_bonus`](Self::is_notify_bonus).
@@ -1483,102 +1159,53 @@ impl MemberCardNotifyOptional {
 
 impl Validate for MemberCardNotifyOptional {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "is_notify_bonus",
-                "is_notify_balance",
-                "is_notify_custom_field1",
-                "is_notify_custom_field2",
-                "is_notify_custom_field3",
-            ],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardNotifyOptional {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardNotifyOptional {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardNotifyOptional {}
-impl crate::model::Fields for MemberCardNotifyOptional {
+impl Fields for MemberCardNotifyOptional {
     const NAME: &'static str = "MemberCardNotifyOptional";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "is_notify_bonus" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_notify_bonus,
-                    "is_notify_bonus",
-                )?
-            }
-            "is_notify_balance" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_notify_balance,
-                    "is_notify_balance",
-                )?
-            }
+            "is_notify_bonus" => read_once(map, &mut slots.is_notify_bonus, key)?,
+            "is_notify_balance" => read_once(map, &mut slots.is_notify_balance, key)?,
             "is_notify_custom_field1" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_notify_custom_field1,
-                    "is_notify_custom_field1",
-                )?
+                read_once(map, &mut slots.is_notify_custom_field1, key)?
             }
             "is_notify_custom_field2" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_notify_custom_field2,
-                    "is_notify_custom_field2",
-                )?
+                read_once(map, &mut slots.is_notify_custom_field2, key)?
             }
             "is_notify_custom_field3" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.is_notify_custom_field3,
-                    "is_notify_custom_field3",
-                )?
+                read_once(map, &mut slots.is_notify_custom_field3, key)?
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("is_notify_bonus", &self.is_notify_bonus);
+        v.field("is_notify_balance", &self.is_notify_balance);
+        v.field("is_notify_custom_field1", &self.is_notify_custom_field1);
+        v.field("is_notify_custom_field2", &self.is_notify_custom_field2);
+        v.field("is_notify_custom_field3", &self.is_notify_custom_field3);
     }
 }
 
-impl<'de> Deserialize<'de> for MemberCardNotifyOptional {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(MemberCardNotifyOptional);
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -1600,34 +1227,7 @@ pub struct MemberCardUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardUpdateUserResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "openid", self.openid.is_none(), out);
-    }
-}
-
-impl Object for MemberCardUpdateUserResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardUpdateUserResponse {}
-impl crate::response::Response for MemberCardUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardUpdateUserResponse {
+impl Fields for MemberCardUpdateUserResponse {
     const NAME: &'static str = "MemberCardUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -1635,46 +1235,43 @@ impl crate::model::Fields for MemberCardUpdateUserResponse {
             result_bonus: None,
             result_balance: None,
             openid: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "result_bonus" => {
-                crate::model::read_once(map, &mut slots.result_bonus, "result_bonus")?
-            }
-            "result_balance" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.result_balance,
-                    "result_balance",
-                )?
-            }
-            "openid" => crate::model::read_once(map, &mut slots.openid, "openid")?,
+            "result_bonus" => read_once(map, &mut slots.result_bonus, key)?,
+            "result_balance" => read_once(map, &mut slots.result_balance, key)?,
+            "openid" => read_once(map, &mut slots.openid, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("result_bonus", &self.result_bonus);
+        v.field("result_balance", &self.result_balance);
+        v.required("openid", &self.openid);
     }
 }
 
-impl<'de> Deserialize<'de> for MemberCardUpdateUserResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(MemberCardUpdateUserResponse);
+impl crate::response::Response for MemberCardUpdateUserResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -1705,7 +1302,7 @@ impl MemberCardActivateUrlRequest {
         Self {
             card_id: card_id.into(),
             outer_str: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1723,63 +1320,45 @@ impl Validate for MemberCardActivateUrlRequest {
             c.non_empty(v);
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["card_id", "outer_str"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardActivateUrlRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardActivateUrlRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateUrlRequest {}
-impl crate::model::Fields for MemberCardActivateUrlRequest {
+impl Fields for MemberCardActivateUrlRequest {
     const NAME: &'static str = "MemberCardActivateUrlRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "card_id" => crate::model::read_once(map, &mut slots.0, "card_id")?,
-            "outer_str" => crate::model::read_once(map, &mut slots.1, "outer_str")?,
+            "card_id" => read_once(map, &mut slots.0, key)?,
+            "outer_str" => read_once(map, &mut slots.1, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
             outer_str: slots.1,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for MemberCardActivateUrlRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.field("outer_str", &self.outer_str);
     }
 }
 
+object!(MemberCardActivateUrlRequest);
 /// `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
 impl Endpoint for MemberCardActivateUrlRequest {
     const ID: &'static str = "member_card.activate_url";
@@ -1809,23 +1388,38 @@ pub struct MemberCardActivateUrlResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardActivateUrlResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for MemberCardActivateUrlResponse {
+    const NAME: &'static str = "MemberCardActivateUrlResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            url: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "url", self.url.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => read_once(map, &mut slots.url, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("url", &self.url);
     }
 }
 
-impl Object for MemberCardActivateUrlResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateUrlResponse {}
+object!(MemberCardActivateUrlResponse);
 impl crate::response::Response for MemberCardActivateUrlResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1833,45 +1427,6 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardActivateUrlResponse {
-    const NAME: &'static str = "MemberCardActivateUrlResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            url: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => crate::model::read_once(map, &mut slots.url, "url")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for MemberCardActivateUrlResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -1894,7 +1449,7 @@ impl MemberCardActivateTempInfoRequest {
     pub fn new(activate_ticket: impl Into<String>) -> Self {
         Self {
             activate_ticket: activate_ticket.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -1905,63 +1460,42 @@ impl Validate for MemberCardActivateTempInfoRequest {
             let (c, v) = (&mut c.at("activate_ticket"), &self.activate_ticket);
             c.non_empty(v);
         }
-        c.not_in_extra(&self.extra, &["activate_ticket"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for MemberCardActivateTempInfoRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for MemberCardActivateTempInfoRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateTempInfoRequest {}
-impl crate::model::Fields for MemberCardActivateTempInfoRequest {
+impl Fields for MemberCardActivateTempInfoRequest {
     const NAME: &'static str = "MemberCardActivateTempInfoRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "activate_ticket" => {
-                crate::model::read_once(map, &mut slots.0, "activate_ticket")?
-            }
+            "activate_ticket" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             activate_ticket: slots.0.ok_or_else(|| E::missing_field("activate_ticket"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for MemberCardActivateTempInfoRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("activate_ticket", &self.activate_ticket);
     }
 }
 
+object!(MemberCardActivateTempInfoRequest);
 /// `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
 impl Endpoint for MemberCardActivateTempInfoRequest {
     const ID: &'static str = "member_card.activate_temp_info";
@@ -1991,25 +1525,38 @@ pub struct MemberCardActivateTempInfoResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for MemberCardActivateTempInfoResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
+impl Fields for MemberCardActivateTempInfoResponse {
+    const NAME: &'static str = "MemberCardActivateTempInfoResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "info", self.info.is_none(), out);
-        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => read_once(map, &mut slots.info, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
-impl Object for MemberCardActivateTempInfoResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for MemberCardActivateTempInfoResponse {}
+object!(MemberCardActivateTempInfoResponse);
 impl crate::response::Response for MemberCardActivateTempInfoResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -2017,44 +1564,5 @@ impl crate::response::Response for MemberCardActivateTempInfoResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for MemberCardActivateTempInfoResponse {
-    const NAME: &'static str = "MemberCardActivateTempInfoResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for MemberCardActivateTempInfoResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::PayGiftFailMchid;
 use crate::types::PayGiftRule;
 use crate::types::PayGiftRuleType;
@@ -33,73 +33,50 @@ impl PayGiftAddRequest {
     pub fn new(rule_info: PayGiftRule) -> Self {
         Self {
             rule_info: Box::new(rule_info),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for PayGiftAddRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("rule_info"), &self.rule_info);
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["rule_info"]);
+        c.nested("rule_info", &self.rule_info);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for PayGiftAddRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.rule_info.collect_unknown(&crate::model::join(path, "rule_info"), out);
-    }
-}
-
-impl Object for PayGiftAddRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftAddRequest {}
-impl crate::model::Fields for PayGiftAddRequest {
+impl Fields for PayGiftAddRequest {
     const NAME: &'static str = "PayGiftAddRequest";
     type Slots = (Option<Box<PayGiftRule>>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rule_info" => crate::model::read_once(map, &mut slots.0, "rule_info")?,
+            "rule_info" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             rule_info: slots.0.ok_or_else(|| E::missing_field("rule_info"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for PayGiftAddRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("rule_info", &self.rule_info);
     }
 }
 
+object!(PayGiftAddRequest);
 /// `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
 impl Endpoint for PayGiftAddRequest {
     const ID: &'static str = "pay_gift.add";
@@ -140,38 +117,7 @@ pub struct PayGiftAddResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for PayGiftAddResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.fail_mchid_list
-            .collect_unknown(&crate::model::join(path, "fail_mchid_list"), out);
-    }
-
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "rule_id", self.rule_id.is_none(), out);
-        self.fail_mchid_list
-            .collect_missing(&crate::model::join(path, "fail_mchid_list"), out);
-    }
-}
-
-impl Object for PayGiftAddResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftAddResponse {}
-impl crate::response::Response for PayGiftAddResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for PayGiftAddResponse {
+impl Fields for PayGiftAddResponse {
     const NAME: &'static str = "PayGiftAddResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
@@ -179,50 +125,43 @@ impl crate::model::Fields for PayGiftAddResponse {
             rule_id: None,
             succ_mchid_list: None,
             fail_mchid_list: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rule_id" => crate::model::read_once(map, &mut slots.rule_id, "rule_id")?,
-            "succ_mchid_list" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.succ_mchid_list,
-                    "succ_mchid_list",
-                )?
-            }
-            "fail_mchid_list" => {
-                crate::model::read_once(
-                    map,
-                    &mut slots.fail_mchid_list,
-                    "fail_mchid_list",
-                )?
-            }
+            "rule_id" => read_once(map, &mut slots.rule_id, key)?,
+            "succ_mchid_list" => read_once(map, &mut slots.succ_mchid_list, key)?,
+            "fail_mchid_list" => read_once(map, &mut slots.fail_mchid_list, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("rule_id", &self.rule_id);
+        v.field("succ_mchid_list", &self.succ_mchid_list);
+        v.field("fail_mchid_list", &self.fail_mchid_list);
     }
 }
 
-impl<'de> Deserialize<'de> for PayGiftAddResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(PayGiftAddResponse);
+impl crate::response::Response for PayGiftAddResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -245,68 +184,49 @@ impl PayGiftDeleteRequest {
     pub fn new(rule_id: i64) -> Self {
         Self {
             rule_id,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for PayGiftDeleteRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(&self.extra, &["rule_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for PayGiftDeleteRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for PayGiftDeleteRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftDeleteRequest {}
-impl crate::model::Fields for PayGiftDeleteRequest {
+impl Fields for PayGiftDeleteRequest {
     const NAME: &'static str = "PayGiftDeleteRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rule_id" => crate::model::read_once(map, &mut slots.0, "rule_id")?,
+            "rule_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             rule_id: slots.0.ok_or_else(|| E::missing_field("rule_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for PayGiftDeleteRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("rule_id", &self.rule_id);
     }
 }
 
+object!(PayGiftDeleteRequest);
 /// `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
 impl Endpoint for PayGiftDeleteRequest {
     const ID: &'static str = "pay_gift.delete";
@@ -333,37 +253,14 @@ pub struct PayGiftDeleteResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for PayGiftDeleteResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for PayGiftDeleteResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftDeleteResponse {}
-impl crate::response::Response for PayGiftDeleteResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for PayGiftDeleteResponse {
+impl Fields for PayGiftDeleteResponse {
     const NAME: &'static str = "PayGiftDeleteResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -371,20 +268,21 @@ impl crate::model::Fields for PayGiftDeleteResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for PayGiftDeleteResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(PayGiftDeleteResponse);
+impl crate::response::Response for PayGiftDeleteResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -407,68 +305,49 @@ impl PayGiftGetByIdRequest {
     pub fn new(rule_id: i64) -> Self {
         Self {
             rule_id,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for PayGiftGetByIdRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(&self.extra, &["rule_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for PayGiftGetByIdRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for PayGiftGetByIdRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftGetByIdRequest {}
-impl crate::model::Fields for PayGiftGetByIdRequest {
+impl Fields for PayGiftGetByIdRequest {
     const NAME: &'static str = "PayGiftGetByIdRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rule_id" => crate::model::read_once(map, &mut slots.0, "rule_id")?,
+            "rule_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             rule_id: slots.0.ok_or_else(|| E::missing_field("rule_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for PayGiftGetByIdRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("rule_id", &self.rule_id);
     }
 }
 
+object!(PayGiftGetByIdRequest);
 /// `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
 impl Endpoint for PayGiftGetByIdRequest {
     const ID: &'static str = "pay_gift.get_by_id";
@@ -498,25 +377,38 @@ pub struct PayGiftGetByIdResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for PayGiftGetByIdResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.rule_info.collect_unknown(&crate::model::join(path, "rule_info"), out);
+impl Fields for PayGiftGetByIdResponse {
+    const NAME: &'static str = "PayGiftGetByIdResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            rule_info: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "rule_info", self.rule_info.is_none(), out);
-        self.rule_info.collect_missing(&crate::model::join(path, "rule_info"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule_info" => read_once(map, &mut slots.rule_info, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("rule_info", &self.rule_info);
     }
 }
 
-impl Object for PayGiftGetByIdResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftGetByIdResponse {}
+object!(PayGiftGetByIdResponse);
 impl crate::response::Response for PayGiftGetByIdResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -524,47 +416,6 @@ impl crate::response::Response for PayGiftGetByIdResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for PayGiftGetByIdResponse {
-    const NAME: &'static str = "PayGiftGetByIdResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            rule_info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_info" => {
-                crate::model::read_once(map, &mut slots.rule_info, "rule_info")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for PayGiftGetByIdResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -611,17 +462,14 @@ impl PayGiftBatchGetRequest {
             effective,
             offset,
             count,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for PayGiftBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("type"), &self.r#type);
-            c.known(v);
-        }
+        c.nested("type", &self.r#type);
         {
             let (c, v) = (&mut c.at("offset"), &self.offset);
             c.min(*v, 0);
@@ -630,50 +478,33 @@ impl Validate for PayGiftBatchGetRequest {
             let (c, v) = (&mut c.at("count"), &self.count);
             c.min(*v, 1);
         }
-        c.not_in_extra(&self.extra, &["type", "effective", "offset", "count"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for PayGiftBatchGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.r#type.collect_unknown(&crate::model::join(path, "type"), out);
-    }
-}
-
-impl Object for PayGiftBatchGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftBatchGetRequest {}
-impl crate::model::Fields for PayGiftBatchGetRequest {
+impl Fields for PayGiftBatchGetRequest {
     const NAME: &'static str = "PayGiftBatchGetRequest";
     type Slots = (Option<PayGiftRuleType>, Option<bool>, Option<i64>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "type" => crate::model::read_once(map, &mut slots.0, "type")?,
-            "effective" => crate::model::read_once(map, &mut slots.1, "effective")?,
-            "offset" => crate::model::read_once(map, &mut slots.2, "offset")?,
-            "count" => crate::model::read_once(map, &mut slots.3, "count")?,
+            "type" => read_once(map, &mut slots.0, key)?,
+            "effective" => read_once(map, &mut slots.1, key)?,
+            "offset" => read_once(map, &mut slots.2, key)?,
+            "count" => read_once(map, &mut slots.3, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             r#type: slots.0.ok_or_else(|| E::missing_field("type"))?,
             effective: slots.1.ok_or_else(|| E::missing_field("effective"))?,
@@ -682,16 +513,16 @@ impl crate::model::Fields for PayGiftBatchGetRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for PayGiftBatchGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("type", &self.r#type);
+        v.required("effective", &self.effective);
+        v.required("offset", &self.offset);
+        v.required("count", &self.count);
     }
 }
 
+object!(PayGiftBatchGetRequest);
 /// `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
 impl Endpoint for PayGiftBatchGetRequest {
     const ID: &'static str = "pay_gift.batch_get";
@@ -726,26 +557,41 @@ pub struct PayGiftBatchGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for PayGiftBatchGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.rule_list.collect_unknown(&crate::model::join(path, "rule_list"), out);
+impl Fields for PayGiftBatchGetResponse {
+    const NAME: &'static str = "PayGiftBatchGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            total_count: None,
+            rule_list: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "total_count", self.total_count.is_none(), out);
-        crate::model::note_missing(path, "rule_list", self.rule_list.is_none(), out);
-        self.rule_list.collect_missing(&crate::model::join(path, "rule_list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total_count" => read_once(map, &mut slots.total_count, key)?,
+            "rule_list" => read_once(map, &mut slots.rule_list, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("total_count", &self.total_count);
+        v.required("rule_list", &self.rule_list);
     }
 }
 
-impl Object for PayGiftBatchGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for PayGiftBatchGetResponse {}
+object!(PayGiftBatchGetResponse);
 impl crate::response::Response for PayGiftBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -753,50 +599,5 @@ impl crate::response::Response for PayGiftBatchGetResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for PayGiftBatchGetResponse {
-    const NAME: &'static str = "PayGiftBatchGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            total_count: None,
-            rule_list: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "total_count" => {
-                crate::model::read_once(map, &mut slots.total_count, "total_count")?
-            }
-            "rule_list" => {
-                crate::model::read_once(map, &mut slots.rule_list, "rule_list")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for PayGiftBatchGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

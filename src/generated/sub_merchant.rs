@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 use crate::types::SubMerchant;
 use crate::types::SubMerchantStatus;
 use crate::types::SubMerchantSubmitInfo;
@@ -34,73 +34,50 @@ impl SubMerchantSubmitRequest {
     pub fn new(info: SubMerchantSubmitInfo) -> Self {
         Self {
             info: Box::new(info),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for SubMerchantSubmitRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("info"), &self.info);
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["info"]);
+        c.nested("info", &self.info);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for SubMerchantSubmitRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
-    }
-}
-
-impl Object for SubMerchantSubmitRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantSubmitRequest {}
-impl crate::model::Fields for SubMerchantSubmitRequest {
+impl Fields for SubMerchantSubmitRequest {
     const NAME: &'static str = "SubMerchantSubmitRequest";
     type Slots = (Option<Box<SubMerchantSubmitInfo>>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut slots.0, "info")?,
+            "info" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             info: slots.0.ok_or_else(|| E::missing_field("info"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for SubMerchantSubmitRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
+object!(SubMerchantSubmitRequest);
 /// `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
 impl Endpoint for SubMerchantSubmitRequest {
     const ID: &'static str = "sub_merchant.submit";
@@ -131,25 +108,38 @@ pub struct SubMerchantSubmitResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for SubMerchantSubmitResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
+impl Fields for SubMerchantSubmitResponse {
+    const NAME: &'static str = "SubMerchantSubmitResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "info", self.info.is_none(), out);
-        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => read_once(map, &mut slots.info, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
-impl Object for SubMerchantSubmitResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantSubmitResponse {}
+object!(SubMerchantSubmitResponse);
 impl crate::response::Response for SubMerchantSubmitResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -157,45 +147,6 @@ impl crate::response::Response for SubMerchantSubmitResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for SubMerchantSubmitResponse {
-    const NAME: &'static str = "SubMerchantSubmitResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubMerchantSubmitResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -218,73 +169,50 @@ impl SubMerchantUpdateRequest {
     pub fn new(info: SubMerchantUpdateInfo) -> Self {
         Self {
             info: Box::new(info),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for SubMerchantUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("info"), &self.info);
-            v.validate(c);
-        }
-        c.not_in_extra(&self.extra, &["info"]);
+        c.nested("info", &self.info);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for SubMerchantUpdateRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
-    }
-}
-
-impl Object for SubMerchantUpdateRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantUpdateRequest {}
-impl crate::model::Fields for SubMerchantUpdateRequest {
+impl Fields for SubMerchantUpdateRequest {
     const NAME: &'static str = "SubMerchantUpdateRequest";
     type Slots = (Option<Box<SubMerchantUpdateInfo>>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "info" => crate::model::read_once(map, &mut slots.0, "info")?,
+            "info" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             info: slots.0.ok_or_else(|| E::missing_field("info"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for SubMerchantUpdateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
+object!(SubMerchantUpdateRequest);
 /// `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
 impl Endpoint for SubMerchantUpdateRequest {
     const ID: &'static str = "sub_merchant.update";
@@ -312,25 +240,38 @@ pub struct SubMerchantUpdateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for SubMerchantUpdateResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
+impl Fields for SubMerchantUpdateResponse {
+    const NAME: &'static str = "SubMerchantUpdateResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "info", self.info.is_none(), out);
-        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => read_once(map, &mut slots.info, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
-impl Object for SubMerchantUpdateResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantUpdateResponse {}
+object!(SubMerchantUpdateResponse);
 impl crate::response::Response for SubMerchantUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -338,45 +279,6 @@ impl crate::response::Response for SubMerchantUpdateResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for SubMerchantUpdateResponse {
-    const NAME: &'static str = "SubMerchantUpdateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubMerchantUpdateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -399,68 +301,49 @@ impl SubMerchantGetRequest {
     pub fn new(merchant_id: i64) -> Self {
         Self {
             merchant_id,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
 
 impl Validate for SubMerchantGetRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(&self.extra, &["merchant_id"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for SubMerchantGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for SubMerchantGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantGetRequest {}
-impl crate::model::Fields for SubMerchantGetRequest {
+impl Fields for SubMerchantGetRequest {
     const NAME: &'static str = "SubMerchantGetRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "merchant_id" => crate::model::read_once(map, &mut slots.0, "merchant_id")?,
+            "merchant_id" => read_once(map, &mut slots.0, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             merchant_id: slots.0.ok_or_else(|| E::missing_field("merchant_id"))?,
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for SubMerchantGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("merchant_id", &self.merchant_id);
     }
 }
 
+object!(SubMerchantGetRequest);
 /// `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
 impl Endpoint for SubMerchantGetRequest {
     const ID: &'static str = "sub_merchant.get";
@@ -488,25 +371,38 @@ pub struct SubMerchantGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for SubMerchantGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info.collect_unknown(&crate::model::join(path, "info"), out);
+impl Fields for SubMerchantGetResponse {
+    const NAME: &'static str = "SubMerchantGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "info", self.info.is_none(), out);
-        self.info.collect_missing(&crate::model::join(path, "info"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => read_once(map, &mut slots.info, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info", &self.info);
     }
 }
 
-impl Object for SubMerchantGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantGetResponse {}
+object!(SubMerchantGetResponse);
 impl crate::response::Response for SubMerchantGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -514,45 +410,6 @@ impl crate::response::Response for SubMerchantGetResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for SubMerchantGetResponse {
-    const NAME: &'static str = "SubMerchantGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            info: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => crate::model::read_once(map, &mut slots.info, "info")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubMerchantGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -586,7 +443,7 @@ impl SubMerchantBatchGetRequest {
             begin_id,
             limit,
             status: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -604,53 +461,33 @@ impl Validate for SubMerchantBatchGetRequest {
             c.min(*v, 1);
             c.max(*v, 100);
         }
-        if let Some(v) = &self.status {
-            let c = &mut c.at("status");
-            c.known(v);
-        }
-        c.not_in_extra(&self.extra, &["begin_id", "limit", "status"]);
+        c.nested("status", &self.status);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for SubMerchantBatchGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.status.collect_unknown(&crate::model::join(path, "status"), out);
-    }
-}
-
-impl Object for SubMerchantBatchGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantBatchGetRequest {}
-impl crate::model::Fields for SubMerchantBatchGetRequest {
+impl Fields for SubMerchantBatchGetRequest {
     const NAME: &'static str = "SubMerchantBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<SubMerchantStatus>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "begin_id" => crate::model::read_once(map, &mut slots.0, "begin_id")?,
-            "limit" => crate::model::read_once(map, &mut slots.1, "limit")?,
-            "status" => crate::model::read_once(map, &mut slots.2, "status")?,
+            "begin_id" => read_once(map, &mut slots.0, key)?,
+            "limit" => read_once(map, &mut slots.1, key)?,
+            "status" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             begin_id: slots.0.ok_or_else(|| E::missing_field("begin_id"))?,
             limit: slots.1.ok_or_else(|| E::missing_field("limit"))?,
@@ -658,16 +495,15 @@ impl crate::model::Fields for SubMerchantBatchGetRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for SubMerchantBatchGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("begin_id", &self.begin_id);
+        v.required("limit", &self.limit);
+        v.field("status", &self.status);
     }
 }
 
+object!(SubMerchantBatchGetRequest);
 /// `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
 impl Endpoint for SubMerchantBatchGetRequest {
     const ID: &'static str = "sub_merchant.batch_get";
@@ -698,25 +534,41 @@ pub struct SubMerchantBatchGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for SubMerchantBatchGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-        self.info_list.collect_unknown(&crate::model::join(path, "info_list"), out);
+impl Fields for SubMerchantBatchGetResponse {
+    const NAME: &'static str = "SubMerchantBatchGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            info_list: None,
+            next_begin_id: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "info_list", self.info_list.is_none(), out);
-        self.info_list.collect_missing(&crate::model::join(path, "info_list"), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info_list" => read_once(map, &mut slots.info_list, key)?,
+            "next_begin_id" => read_once(map, &mut slots.next_begin_id, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("info_list", &self.info_list);
+        v.field("next_begin_id", &self.next_begin_id);
     }
 }
 
-impl Object for SubMerchantBatchGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for SubMerchantBatchGetResponse {}
+object!(SubMerchantBatchGetResponse);
 impl crate::response::Response for SubMerchantBatchGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -724,50 +576,5 @@ impl crate::response::Response for SubMerchantBatchGetResponse {
 
     fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
         crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for SubMerchantBatchGetResponse {
-    const NAME: &'static str = "SubMerchantBatchGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            info_list: None,
-            next_begin_id: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info_list" => {
-                crate::model::read_once(map, &mut slots.info_list, "info_list")?
-            }
-            "next_begin_id" => {
-                crate::model::read_once(map, &mut slots.next_begin_id, "next_begin_id")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for SubMerchantBatchGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

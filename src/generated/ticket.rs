@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,16 +80,16 @@ impl TicketBoardingPassCheckinRequest {
     ) -> Self {
         Self {
             code: code.into(),
-            card_id: None,
             passenger_name: passenger_name.into(),
             cabin_class: cabin_class.into(),
-            seat: None,
             etkt_bnr: etkt_bnr.into(),
+            card_id: None,
+            seat: None,
             qrcode_data: None,
             is_cancel: None,
             gate: None,
             boarding_time: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -159,38 +159,11 @@ impl Validate for TicketBoardingPassCheckinRequest {
             let c = &mut c.at("boarding_time");
             c.min(*v, 0);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "passenger_name",
-                "class",
-                "seat",
-                "etkt_bnr",
-                "qrcode_data",
-                "is_cancel",
-                "gate",
-                "boarding_time",
-            ],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for TicketBoardingPassCheckinRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketBoardingPassCheckinRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketBoardingPassCheckinRequest {}
-impl crate::model::Fields for TicketBoardingPassCheckinRequest {
+impl Fields for TicketBoardingPassCheckinRequest {
     const NAME: &'static str = "TicketBoardingPassCheckinRequest";
     type Slots = (
         Option<String>,
@@ -208,35 +181,28 @@ impl crate::model::Fields for TicketBoardingPassCheckinRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "passenger_name" => {
-                crate::model::read_once(map, &mut slots.2, "passenger_name")?
-            }
-            "class" => crate::model::read_once(map, &mut slots.3, "class")?,
-            "seat" => crate::model::read_once(map, &mut slots.4, "seat")?,
-            "etkt_bnr" => crate::model::read_once(map, &mut slots.5, "etkt_bnr")?,
-            "qrcode_data" => crate::model::read_once(map, &mut slots.6, "qrcode_data")?,
-            "is_cancel" => crate::model::read_once(map, &mut slots.7, "is_cancel")?,
-            "gate" => crate::model::read_once(map, &mut slots.8, "gate")?,
-            "boarding_time" => {
-                crate::model::read_once(map, &mut slots.9, "boarding_time")?
-            }
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "passenger_name" => read_once(map, &mut slots.2, key)?,
+            "class" => read_once(map, &mut slots.3, key)?,
+            "seat" => read_once(map, &mut slots.4, key)?,
+            "etkt_bnr" => read_once(map, &mut slots.5, key)?,
+            "qrcode_data" => read_once(map, &mut slots.6, key)?,
+            "is_cancel" => read_once(map, &mut slots.7, key)?,
+            "gate" => read_once(map, &mut slots.8, key)?,
+            "boarding_time" => read_once(map, &mut slots.9, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -251,16 +217,22 @@ impl crate::model::Fields for TicketBoardingPassCheckinRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for TicketBoardingPassCheckinRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.required("passenger_name", &self.passenger_name);
+        v.required("class", &self.cabin_class);
+        v.field("seat", &self.seat);
+        v.required("etkt_bnr", &self.etkt_bnr);
+        v.field("qrcode_data", &self.qrcode_data);
+        v.field("is_cancel", &self.is_cancel);
+        v.field("gate", &self.gate);
+        v.field("boarding_time", &self.boarding_time);
     }
 }
 
+object!(TicketBoardingPassCheckinRequest);
 /// `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
 impl Endpoint for TicketBoardingPassCheckinRequest {
     const ID: &'static str = "ticket.boarding_pass_checkin";
@@ -284,37 +256,14 @@ pub struct TicketBoardingPassCheckinResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TicketBoardingPassCheckinResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketBoardingPassCheckinResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketBoardingPassCheckinResponse {}
-impl crate::response::Response for TicketBoardingPassCheckinResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for TicketBoardingPassCheckinResponse {
+impl Fields for TicketBoardingPassCheckinResponse {
     const NAME: &'static str = "TicketBoardingPassCheckinResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -322,20 +271,21 @@ impl crate::model::Fields for TicketBoardingPassCheckinResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for TicketBoardingPassCheckinResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(TicketBoardingPassCheckinResponse);
+impl crate::response::Response for TicketBoardingPassCheckinResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -402,13 +352,13 @@ impl TicketMeetingTicketUpdateUserRequest {
     ) -> Self {
         Self {
             code: code.into(),
-            card_id: None,
             zone: zone.into(),
             entrance: entrance.into(),
             seat_number: seat_number.into(),
+            card_id: None,
             begin_time: None,
             end_time: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -462,36 +412,12 @@ impl Validate for TicketMeetingTicketUpdateUserRequest {
             let c = &mut c.at("end_time");
             c.min(*v, 0);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "zone",
-                "entrance",
-                "seat_number",
-                "begin_time",
-                "end_time",
-            ],
-        );
+        c.not_in_extra(self);
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
 
-impl Model for TicketMeetingTicketUpdateUserRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketMeetingTicketUpdateUserRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketMeetingTicketUpdateUserRequest {}
-impl crate::model::Fields for TicketMeetingTicketUpdateUserRequest {
+impl Fields for TicketMeetingTicketUpdateUserRequest {
     const NAME: &'static str = "TicketMeetingTicketUpdateUserRequest";
     type Slots = (
         Option<String>,
@@ -506,28 +432,25 @@ impl crate::model::Fields for TicketMeetingTicketUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "zone" => crate::model::read_once(map, &mut slots.2, "zone")?,
-            "entrance" => crate::model::read_once(map, &mut slots.3, "entrance")?,
-            "seat_number" => crate::model::read_once(map, &mut slots.4, "seat_number")?,
-            "begin_time" => crate::model::read_once(map, &mut slots.5, "begin_time")?,
-            "end_time" => crate::model::read_once(map, &mut slots.6, "end_time")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "zone" => read_once(map, &mut slots.2, key)?,
+            "entrance" => read_once(map, &mut slots.3, key)?,
+            "seat_number" => read_once(map, &mut slots.4, key)?,
+            "begin_time" => read_once(map, &mut slots.5, key)?,
+            "end_time" => read_once(map, &mut slots.6, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -539,16 +462,19 @@ impl crate::model::Fields for TicketMeetingTicketUpdateUserRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.required("zone", &self.zone);
+        v.required("entrance", &self.entrance);
+        v.required("seat_number", &self.seat_number);
+        v.field("begin_time", &self.begin_time);
+        v.field("end_time", &self.end_time);
     }
 }
 
+object!(TicketMeetingTicketUpdateUserRequest);
 /// `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
 impl Endpoint for TicketMeetingTicketUpdateUserRequest {
     const ID: &'static str = "ticket.meeting_ticket_update_user";
@@ -572,37 +498,14 @@ pub struct TicketMeetingTicketUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TicketMeetingTicketUpdateUserResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketMeetingTicketUpdateUserResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketMeetingTicketUpdateUserResponse {}
-impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for TicketMeetingTicketUpdateUserResponse {
+impl Fields for TicketMeetingTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMeetingTicketUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -610,20 +513,21 @@ impl crate::model::Fields for TicketMeetingTicketUpdateUserResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for TicketMeetingTicketUpdateUserResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(TicketMeetingTicketUpdateUserResponse);
+impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -680,13 +584,13 @@ impl TicketMovieTicketUpdateUserRequest {
     ) -> Self {
         Self {
             code: code.into(),
-            card_id: None,
             ticket_class: ticket_class.into(),
             show_time,
             duration,
+            card_id: None,
             screening_room: None,
             seat_number: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -735,35 +639,11 @@ impl Validate for TicketMovieTicketUpdateUserRequest {
             let (c, v) = (&mut c.at("duration"), &self.duration);
             c.min(*v, 0);
         }
-        c.not_in_extra(
-            &self.extra,
-            &[
-                "code",
-                "card_id",
-                "ticket_class",
-                "show_time",
-                "duration",
-                "screening_room",
-                "seat_number",
-            ],
-        );
+        c.not_in_extra(self);
     }
 }
 
-impl Model for TicketMovieTicketUpdateUserRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketMovieTicketUpdateUserRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketMovieTicketUpdateUserRequest {}
-impl crate::model::Fields for TicketMovieTicketUpdateUserRequest {
+impl Fields for TicketMovieTicketUpdateUserRequest {
     const NAME: &'static str = "TicketMovieTicketUpdateUserRequest";
     type Slots = (
         Option<String>,
@@ -778,30 +658,25 @@ impl crate::model::Fields for TicketMovieTicketUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "ticket_class" => crate::model::read_once(map, &mut slots.2, "ticket_class")?,
-            "show_time" => crate::model::read_once(map, &mut slots.3, "show_time")?,
-            "duration" => crate::model::read_once(map, &mut slots.4, "duration")?,
-            "screening_room" => {
-                crate::model::read_once(map, &mut slots.5, "screening_room")?
-            }
-            "seat_number" => crate::model::read_once(map, &mut slots.6, "seat_number")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "ticket_class" => read_once(map, &mut slots.2, key)?,
+            "show_time" => read_once(map, &mut slots.3, key)?,
+            "duration" => read_once(map, &mut slots.4, key)?,
+            "screening_room" => read_once(map, &mut slots.5, key)?,
+            "seat_number" => read_once(map, &mut slots.6, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -813,16 +688,19 @@ impl crate::model::Fields for TicketMovieTicketUpdateUserRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.required("ticket_class", &self.ticket_class);
+        v.required("show_time", &self.show_time);
+        v.required("duration", &self.duration);
+        v.field("screening_room", &self.screening_room);
+        v.field("seat_number", &self.seat_number);
     }
 }
 
+object!(TicketMovieTicketUpdateUserRequest);
 /// `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
 impl Endpoint for TicketMovieTicketUpdateUserRequest {
     const ID: &'static str = "ticket.movie_ticket_update_user";
@@ -846,37 +724,14 @@ pub struct TicketMovieTicketUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TicketMovieTicketUpdateUserResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketMovieTicketUpdateUserResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketMovieTicketUpdateUserResponse {}
-impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for TicketMovieTicketUpdateUserResponse {
+impl Fields for TicketMovieTicketUpdateUserResponse {
     const NAME: &'static str = "TicketMovieTicketUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -884,20 +739,21 @@ impl crate::model::Fields for TicketMovieTicketUpdateUserResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for TicketMovieTicketUpdateUserResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(TicketMovieTicketUpdateUserResponse);
+impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }
 
@@ -931,9 +787,9 @@ impl TicketLuckyMoneyUpdateBalanceRequest {
     pub fn new(code: impl Into<String>, balance: i64) -> Self {
         Self {
             code: code.into(),
-            card_id: None,
             balance,
-            extra: serde_json::Map::new(),
+            card_id: None,
+            extra: Extra::new(),
         }
     }
 
@@ -955,48 +811,32 @@ impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
             let c = &mut c.at("card_id");
             c.max_bytes(v, 32);
         }
-        c.not_in_extra(&self.extra, &["code", "card_id", "balance"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for TicketLuckyMoneyUpdateBalanceRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketLuckyMoneyUpdateBalanceRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceRequest {}
-impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceRequest {
+impl Fields for TicketLuckyMoneyUpdateBalanceRequest {
     const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceRequest";
     type Slots = (Option<String>, Option<String>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "code" => crate::model::read_once(map, &mut slots.0, "code")?,
-            "card_id" => crate::model::read_once(map, &mut slots.1, "card_id")?,
-            "balance" => crate::model::read_once(map, &mut slots.2, "balance")?,
+            "code" => read_once(map, &mut slots.0, key)?,
+            "card_id" => read_once(map, &mut slots.1, key)?,
+            "balance" => read_once(map, &mut slots.2, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             code: slots.0.ok_or_else(|| E::missing_field("code"))?,
             card_id: slots.1,
@@ -1004,16 +844,15 @@ impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceRequest {
             extra,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("code", &self.code);
+        v.field("card_id", &self.card_id);
+        v.required("balance", &self.balance);
     }
 }
 
+object!(TicketLuckyMoneyUpdateBalanceRequest);
 /// `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
 impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
     const ID: &'static str = "ticket.lucky_money_update_balance";
@@ -1037,37 +876,14 @@ pub struct TicketLuckyMoneyUpdateBalanceResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TicketLuckyMoneyUpdateBalanceResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TicketLuckyMoneyUpdateBalanceResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TicketLuckyMoneyUpdateBalanceResponse {}
-impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
-impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceResponse {
+impl Fields for TicketLuckyMoneyUpdateBalanceResponse {
     const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -1075,19 +891,20 @@ impl crate::model::Fields for TicketLuckyMoneyUpdateBalanceResponse {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for TicketLuckyMoneyUpdateBalanceResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
+object!(TicketLuckyMoneyUpdateBalanceResponse);
+impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
+    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+        crate::response::from_json(body)
+    }
+
+    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
+        crate::response::take_envelope(&mut self.extra)
     }
 }

@@ -6,10 +6,10 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::Model;
-use crate::model::Object;
+use crate::model::{object, read_once, Extra, Fields, Visit};
+use serde::Serialize;
+use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
-use serde::{Deserialize, Serialize};
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
 #[derive(Clone, PartialEq, Serialize)]
@@ -44,7 +44,7 @@ impl TokenGetRequest {
             grant_type: grant_type.into(),
             appid: appid.into(),
             secret: secret.into(),
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -64,23 +64,48 @@ impl Validate for TokenGetRequest {
             let (c, v) = (&mut c.at("secret"), &self.secret);
             c.non_empty(v);
         }
-        c.not_in_extra(&self.extra, &["grant_type", "appid", "secret"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for TokenGetRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for TokenGetRequest {
+    const NAME: &'static str = "TokenGetRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "grant_type" => read_once(map, &mut slots.0, key)?,
+            "appid" => read_once(map, &mut slots.1, key)?,
+            "secret" => read_once(map, &mut slots.2, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
+            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
+            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("grant_type", &self.grant_type);
+        v.required("appid", &self.appid);
+        v.required("secret", &self.secret);
     }
 }
 
-impl Object for TokenGetRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenGetRequest {}
+object!(TokenGetRequest);
 impl std::fmt::Debug for TokenGetRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenGetRequest")
@@ -89,48 +114,6 @@ impl std::fmt::Debug for TokenGetRequest {
             .field("secret", &"***")
             .field("extra", &self.extra)
             .finish()
-    }
-}
-
-impl crate::model::Fields for TokenGetRequest {
-    const NAME: &'static str = "TokenGetRequest";
-    type Slots = (Option<String>, Option<String>, Option<String>);
-    fn slots() -> Self::Slots {
-        Default::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "grant_type" => crate::model::read_once(map, &mut slots.0, "grant_type")?,
-            "appid" => crate::model::read_once(map, &mut slots.1, "appid")?,
-            "secret" => crate::model::read_once(map, &mut slots.2, "secret")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        Ok(Self {
-            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
-            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
-            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
-            extra,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenGetRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -183,29 +166,41 @@ pub struct TokenGetResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TokenGetResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for TokenGetResponse {
+    const NAME: &'static str = "TokenGetResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            access_token: None,
+            expires_in: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(
-            path,
-            "access_token",
-            self.access_token.is_none(),
-            out,
-        );
-        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "access_token" => read_once(map, &mut slots.access_token, key)?,
+            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("access_token", &self.access_token);
+        v.required("expires_in", &self.expires_in);
     }
 }
 
-impl Object for TokenGetResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenGetResponse {}
+object!(TokenGetResponse);
 impl crate::response::Response for TokenGetResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -223,51 +218,6 @@ impl std::fmt::Debug for TokenGetResponse {
             .field("expires_in", &self.expires_in)
             .field("extra", &self.extra)
             .finish()
-    }
-}
-
-impl crate::model::Fields for TokenGetResponse {
-    const NAME: &'static str = "TokenGetResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            access_token: None,
-            expires_in: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "access_token" => {
-                crate::model::read_once(map, &mut slots.access_token, "access_token")?
-            }
-            "expires_in" => {
-                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -308,7 +258,7 @@ impl TokenStableRequest {
             appid: appid.into(),
             secret: secret.into(),
             force_refresh: None,
-            extra: serde_json::Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -334,23 +284,51 @@ impl Validate for TokenStableRequest {
             let (c, v) = (&mut c.at("secret"), &self.secret);
             c.non_empty(v);
         }
-        c.not_in_extra(&self.extra, &["grant_type", "appid", "secret", "force_refresh"]);
+        c.not_in_extra(self);
     }
 }
 
-impl Model for TokenStableRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for TokenStableRequest {
+    const NAME: &'static str = "TokenStableRequest";
+    type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "grant_type" => read_once(map, &mut slots.0, key)?,
+            "appid" => read_once(map, &mut slots.1, key)?,
+            "secret" => read_once(map, &mut slots.2, key)?,
+            "force_refresh" => read_once(map, &mut slots.3, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
+            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
+            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
+            force_refresh: slots.3,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("grant_type", &self.grant_type);
+        v.required("appid", &self.appid);
+        v.required("secret", &self.secret);
+        v.field("force_refresh", &self.force_refresh);
     }
 }
 
-impl Object for TokenStableRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenStableRequest {}
+object!(TokenStableRequest);
 impl std::fmt::Debug for TokenStableRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenStableRequest")
@@ -360,52 +338,6 @@ impl std::fmt::Debug for TokenStableRequest {
             .field("force_refresh", &self.force_refresh)
             .field("extra", &self.extra)
             .finish()
-    }
-}
-
-impl crate::model::Fields for TokenStableRequest {
-    const NAME: &'static str = "TokenStableRequest";
-    type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
-    fn slots() -> Self::Slots {
-        Default::default()
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "grant_type" => crate::model::read_once(map, &mut slots.0, "grant_type")?,
-            "appid" => crate::model::read_once(map, &mut slots.1, "appid")?,
-            "secret" => crate::model::read_once(map, &mut slots.2, "secret")?,
-            "force_refresh" => {
-                crate::model::read_once(map, &mut slots.3, "force_refresh")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        slots: Self::Slots,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        Ok(Self {
-            grant_type: slots.0.ok_or_else(|| E::missing_field("grant_type"))?,
-            appid: slots.1.ok_or_else(|| E::missing_field("appid"))?,
-            secret: slots.2.ok_or_else(|| E::missing_field("secret"))?,
-            force_refresh: slots.3,
-            extra,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenStableRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }
 
@@ -450,29 +382,41 @@ pub struct TokenStableResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TokenStableResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for TokenStableResponse {
+    const NAME: &'static str = "TokenStableResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            access_token: None,
+            expires_in: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(
-            path,
-            "access_token",
-            self.access_token.is_none(),
-            out,
-        );
-        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "access_token" => read_once(map, &mut slots.access_token, key)?,
+            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("access_token", &self.access_token);
+        v.required("expires_in", &self.expires_in);
     }
 }
 
-impl Object for TokenStableResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenStableResponse {}
+object!(TokenStableResponse);
 impl crate::response::Response for TokenStableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -493,51 +437,6 @@ impl std::fmt::Debug for TokenStableResponse {
     }
 }
 
-impl crate::model::Fields for TokenStableResponse {
-    const NAME: &'static str = "TokenStableResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            access_token: None,
-            expires_in: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "access_token" => {
-                crate::model::read_once(map, &mut slots.access_token, "access_token")?
-            }
-            "expires_in" => {
-                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenStableResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
 /// The request of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -551,9 +450,7 @@ pub struct TokenCardTicketRequest {
 impl TokenCardTicketRequest {
     /// An empty value; set fields with the setters.
     pub fn new() -> Self {
-        Self {
-            extra: serde_json::Map::new(),
-        }
+        Self::default()
     }
 }
 
@@ -562,27 +459,14 @@ impl Validate for TokenCardTicketRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Model for TokenCardTicketRequest {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
-    }
-}
-
-impl Object for TokenCardTicketRequest {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenCardTicketRequest {}
-impl crate::model::Fields for TokenCardTicketRequest {
+impl Fields for TokenCardTicketRequest {
     const NAME: &'static str = "TokenCardTicketRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
     }
 
-    fn read<'de, A: serde::de::MapAccess<'de>>(
+    fn read<'de, A: MapAccess<'de>>(
         _: &mut Self::Slots,
         _: &str,
         _: &mut A,
@@ -590,23 +474,14 @@ impl crate::model::Fields for TokenCardTicketRequest {
         Ok(false)
     }
 
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
+    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra })
     }
+
+    fn visit(&self, _: &mut impl Visit) {}
 }
 
-impl<'de> Deserialize<'de> for TokenCardTicketRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
-    }
-}
-
+object!(TokenCardTicketRequest);
 /// `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
 impl Endpoint for TokenCardTicketRequest {
     const ID: &'static str = "token.card_ticket";
@@ -647,24 +522,41 @@ pub struct TokenCardTicketResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Model for TokenCardTicketResponse {
-    fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::collect_extra(&self.extra, path, out);
+impl Fields for TokenCardTicketResponse {
+    const NAME: &'static str = "TokenCardTicketResponse";
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            ticket: None,
+            expires_in: None,
+            extra: Extra::new(),
+        }
     }
 
-    fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-        crate::model::note_missing(path, "ticket", self.ticket.is_none(), out);
-        crate::model::note_missing(path, "expires_in", self.expires_in.is_none(), out);
+    fn read<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ticket" => read_once(map, &mut slots.ticket, key)?,
+            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("ticket", &self.ticket);
+        v.required("expires_in", &self.expires_in);
     }
 }
 
-impl Object for TokenCardTicketResponse {
-    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-        &mut self.extra
-    }
-}
-
-impl crate::model::Lenient for TokenCardTicketResponse {}
+object!(TokenCardTicketResponse);
 impl crate::response::Response for TokenCardTicketResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -682,48 +574,5 @@ impl std::fmt::Debug for TokenCardTicketResponse {
             .field("expires_in", &self.expires_in)
             .field("extra", &self.extra)
             .finish()
-    }
-}
-
-impl crate::model::Fields for TokenCardTicketResponse {
-    const NAME: &'static str = "TokenCardTicketResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self {
-            ticket: None,
-            expires_in: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ticket" => crate::model::read_once(map, &mut slots.ticket, "ticket")?,
-            "expires_in" => {
-                crate::model::read_once(map, &mut slots.expires_in, "expires_in")?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    fn build<E: serde::de::Error>(
-        mut slots: Self,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, E> {
-        slots.extra = extra;
-        Ok(slots)
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenCardTicketResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::model::deserialize_object(deserializer)
     }
 }

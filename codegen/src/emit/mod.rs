@@ -318,20 +318,24 @@ fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
     });
     let spec_enum = has_enums.then(|| {
         quote!(
-            use crate::validate::SpecEnum;
+            use crate::model::spec_enum;
         )
     });
-    let object = (!models.is_empty()).then(|| {
-        quote!(
-            use crate::model::Object;
-        )
+    let read_once = models
+        .iter()
+        .any(|m| !m.fields.is_empty())
+        .then(|| quote!(read_once,));
+    let structs = (!models.is_empty()).then(|| {
+        quote! {
+            use crate::model::{object, #read_once Extra, Fields, Visit};
+            use serde::Serialize;
+            use serde::de::MapAccess;
+        }
     });
     quote! {
-        use crate::model::Model;
-        #object
+        #structs
         #validate
         #spec_enum
-        use serde::{Deserialize, Serialize};
     }
 }
 

@@ -85,54 +85,11 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     });
     let builder = model.request_side.then(|| builder(model));
     let validate = model.request_side.then(|| validate(api, model));
-    let unknown = model
-        .fields
-        .iter()
-        .filter(|f| can_hold_unknown(&f.shape.ty))
-        .map(|f| {
-            let rust = ident(&f.rust);
-            let wire = &f.wire;
-            quote!(self.#rust.collect_unknown(&crate::model::join(path, #wire), out);)
-        });
-    // What a reply left out of the fields the docs require (of requests, and so list
-    // as always there): observable, never an error.
-    let missing: Vec<TokenStream> = model
-        .fields
-        .iter()
-        .filter(|f| {
-            model.response_side && (f.required || matches!(f.shape.ty.leaf(), Ty::Model(_)))
-        })
-        .map(|f| {
-            let (rust, wire) = (ident(&f.rust), &f.wire);
-            let nested = matches!(f.shape.ty.leaf(), Ty::Model(_)).then(
-                || quote!(self.#rust.collect_missing(&crate::model::join(path, #wire), out);),
-            );
-            let absent = f.required.then(
-                || quote!(crate::model::note_missing(path, #wire, self.#rust.is_none(), out);),
-            );
-            quote!(#absent #nested)
-        })
-        .collect();
-    let missing = (!missing.is_empty()).then(|| {
-        quote! {
-            fn collect_missing(&self, path: &str, out: &mut Vec<String>) {
-                #(#missing)*
-            }
-        }
-    });
     let has_secret = model.fields.iter().any(|f| f.secret);
     let derive_debug = (!has_secret).then(|| quote!(Debug,));
     let debug = has_secret.then(|| secret_debug(model));
-    // Every field an `Option`: the struct itself collects the values as they come
-    // (one runtime loop, `crate::model::deserialize_object`); otherwise a visitor of
-    // its own, which checks the plain fields arrived.
-    let all_optional = model.fields.iter().all(|f| !f.plain);
-    // A tuple holds the values of a struct with plain fields (Default up to 12).
-    let deserialize = match all_optional || model.fields.len() <= 12 {
-        true => field_reader(model),
-        false => deserialize(model),
-    };
     // Only where `new()` takes nothing: a struct with required fields is built with them.
+    let all_optional = model.fields.iter().all(|f| !f.plain);
     let derive_default =
         (all_optional && !model.fields.iter().any(|f| f.required)).then(|| quote!(Default,));
     let response = model.is_response_root.then(|| {
@@ -148,6 +105,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
             }
         }
     });
+    let fields_impl = fields_impl(model);
     quote! {
         #doc
         #[derive(#derive_debug #derive_default Clone, PartialEq, Serialize)]
@@ -164,61 +122,54 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
 
         #validate
 
-        impl Model for #name {
-            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-                crate::model::collect_extra(&self.extra, path, out);
-                #(#unknown)*
-            }
+        #fields_impl
 
-            #missing
-        }
-
-        impl Object for #name {
-            fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
-                &mut self.extra
-            }
-        }
-
-        impl crate::model::Lenient for #name {}
+        object!(#name);
 
         #response
 
         #debug
-
-        #deserialize
     }
 }
 
-/// How a struct whose fields are all `Option`s is read: a match from key to field,
-/// driven by the runtime's one loop (`crate::model::deserialize_object`); keys the spec
-/// does not describe go to `extra`.
-fn field_reader(model: &Model) -> TokenStream {
+/// Where a field's value waits while the struct is read: the struct's own field when
+/// every field is an `Option`, else a tuple slot (tuples of at most 12, which is as far
+/// as `Default` goes: `slots.1.0` is the 13th field).
+fn slot(model: &Model, i: usize) -> TokenStream {
+    let f = &model.fields[i];
+    if model.fields.iter().all(|f| !f.plain) {
+        let rust = ident(&f.rust);
+        return quote!(slots.#rust);
+    }
+    let (outer, inner) = (
+        Literal::usize_unsuffixed(i / 12),
+        Literal::usize_unsuffixed(i % 12),
+    );
+    match model.fields.len() > 12 {
+        true => quote!(slots.#outer.#inner),
+        false => quote!(slots.#inner),
+    }
+}
+
+/// The field table of a struct (`crate::model::Fields`): how it is read from JSON (a
+/// match from key to slot, driven by the runtime's one loop), and the walk over its
+/// fields that the runtime's `Model` and `not_in_extra` use.
+fn fields_impl(model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let name_str = &model.name;
     let all_optional = model.fields.iter().all(|f| !f.plain);
-    // Where each field's value waits: the struct's own field, or a tuple slot.
-    let slot = |i: usize, f: &Field| match all_optional {
-        true => {
-            let rust = ident(&f.rust);
-            quote!(slots.#rust)
-        }
-        false => {
-            let i = proc_macro2::Literal::usize_unsuffixed(i);
-            quote!(slots.#i)
-        }
-    };
     let arms = model.fields.iter().enumerate().map(|(i, f)| {
-        let (wire, slot) = (&f.wire, slot(i, f));
-        quote!(#wire => crate::model::read_once(map, &mut #slot, #wire)?,)
+        let (wire, slot) = (&f.wire, slot(model, i));
+        quote!(#wire => read_once(map, &mut #slot, key)?,)
     });
     let read = match model.fields.is_empty() {
         true => quote! {
-            fn read<'de, A: serde::de::MapAccess<'de>>(_: &mut Self::Slots, _: &str, _: &mut A) -> Result<bool, A::Error> {
+            fn read<'de, A: MapAccess<'de>>(_: &mut Self::Slots, _: &str, _: &mut A) -> Result<bool, A::Error> {
                 Ok(false)
             }
         },
         false => quote! {
-            fn read<'de, A: serde::de::MapAccess<'de>>(slots: &mut Self::Slots, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            fn read<'de, A: MapAccess<'de>>(slots: &mut Self::Slots, key: &str, map: &mut A) -> Result<bool, A::Error> {
                 match key {
                     #(#arms)*
                     _ => return Ok(false),
@@ -236,44 +187,73 @@ fn field_reader(model: &Model) -> TokenStream {
                 let rust = ident(&f.rust);
                 quote!(#rust: None,)
             });
-            quote!(Self { #(#fields)* extra: serde_json::Map::new() })
+            quote!(Self { #(#fields)* extra: Extra::new() })
         }
         (false, _) => quote!(Default::default()),
     };
     let (slots_ty, build) = match all_optional {
+        true if model.fields.is_empty() => (
+            quote!(Self),
+            quote! {
+                fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
+                    Ok(Self { extra })
+                }
+            },
+        ),
         true => (
             quote!(Self),
             quote! {
-                fn build<E: serde::de::Error>(mut slots: Self, extra: serde_json::Map<String, serde_json::Value>) -> Result<Self, E> {
-                    slots.extra = extra;
-                    Ok(slots)
+                fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+                    Ok(Self { extra, ..slots })
                 }
             },
         ),
         false => {
-            let types = model.fields.iter().map(|f| {
-                let ty = field_type(&f.shape.ty);
-                quote!(Option<#ty>)
-            });
+            let types: Vec<TokenStream> = model
+                .fields
+                .iter()
+                .map(|f| {
+                    let ty = field_type(&f.shape.ty);
+                    quote!(Option<#ty>)
+                })
+                .collect();
+            let slots_ty = match types.len() > 12 {
+                true => {
+                    let chunks = types.chunks(12).map(|c| quote!((#(#c,)*)));
+                    quote!((#(#chunks,)*))
+                }
+                false => quote!((#(#types,)*)),
+            };
             let inits = model.fields.iter().enumerate().map(|(i, f)| {
-                let (rust, wire, slot) = (ident(&f.rust), &f.wire, slot(i, f));
+                let (rust, wire, slot) = (ident(&f.rust), &f.wire, slot(model, i));
                 match f.plain {
                     true => quote!(#rust: #slot.ok_or_else(|| E::missing_field(#wire))?,),
                     false => quote!(#rust: #slot,),
                 }
             });
             (
-                quote!((#(#types,)*)),
+                slots_ty,
                 quote! {
-                    fn build<E: serde::de::Error>(slots: Self::Slots, extra: serde_json::Map<String, serde_json::Value>) -> Result<Self, E> {
+                    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
                         Ok(Self { #(#inits)* extra })
                     }
                 },
             )
         }
     };
+    let visits = model.fields.iter().map(|f| {
+        let (rust, wire) = (ident(&f.rust), &f.wire);
+        match f.required {
+            true => quote!(v.required(#wire, &self.#rust);),
+            false => quote!(v.field(#wire, &self.#rust);),
+        }
+    });
+    let visit_arg = match model.fields.is_empty() {
+        true => quote!(_),
+        false => quote!(v),
+    };
     quote! {
-        impl crate::model::Fields for #name {
+        impl Fields for #name {
             const NAME: &'static str = #name_str;
             type Slots = #slots_ty;
 
@@ -284,117 +264,9 @@ fn field_reader(model: &Model) -> TokenStream {
             #read
 
             #build
-        }
 
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::model::deserialize_object(deserializer)
-            }
-        }
-    }
-}
-
-/// `Deserialize` by hand rather than derived: unknown keys go straight into `extra`.
-/// (serde's `flatten` would buffer every nested object once per level, which made
-/// typed decoding slower than decoding into `serde_json::Value`.)
-fn deserialize(model: &Model) -> TokenStream {
-    let name = ident(&model.name);
-    let expecting = format!("a {} object", model.name);
-    let keys: Vec<proc_macro2::Ident> = model
-        .fields
-        .iter()
-        .map(|f| {
-            format_ident!(
-                "{}",
-                heck::ToUpperCamelCase::to_upper_camel_case(f.rust.as_str())
-            )
-        })
-        .collect();
-    let vars: Vec<proc_macro2::Ident> = model
-        .fields
-        .iter()
-        .map(|f| format_ident!("v_{}", f.rust))
-        .collect();
-    let wires: Vec<&String> = model.fields.iter().map(|f| &f.wire).collect();
-    let types = model.fields.iter().map(|f| field_type(&f.shape.ty));
-    let assigns = model
-        .fields
-        .iter()
-        .zip(&keys)
-        .zip(&vars)
-        .map(|((f, key), var)| {
-            let wire = &f.wire;
-            // `Read` takes WeChat's habits in its stride: `null` is "absent", numbers
-            // may come as strings (see `crate::model::Lenient`). A key given twice is
-            // refused: which of the two was meant cannot be known.
-            quote! {
-                Key::#key => crate::model::read_once(&mut map, &mut #var, #wire)?,
-            }
-        });
-    let inits = model.fields.iter().zip(&vars).map(|(f, var)| {
-        let field = ident(&f.rust);
-        let wire = &f.wire;
-        if f.plain {
-            quote!(#field: #var.ok_or_else(|| serde::de::Error::missing_field(#wire))?,)
-        } else {
-            quote!(#field: #var,)
-        }
-    });
-    // A model without documented fields keeps every key in `extra`.
-    let key_from_str = match keys.is_empty() {
-        true => quote!(Key::Extra(key.to_owned())),
-        false => quote! {
-            match key {
-                #(#wires => Key::#keys,)*
-                other => Key::Extra(other.to_owned()),
-            }
-        },
-    };
-    quote! {
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                enum Key {
-                    #(#keys,)*
-                    Extra(String),
-                }
-
-                impl From<&str> for Key {
-                    fn from(key: &str) -> Self {
-                        #key_from_str
-                    }
-                }
-
-                impl<'de> Deserialize<'de> for Key {
-                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        crate::model::deserialize_str_enum(deserializer)
-                    }
-                }
-
-                struct Visitor;
-
-                impl<'de> serde::de::Visitor<'de> for Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        #(let mut #vars: Option<#types> = None;)*
-                        let mut extra = serde_json::Map::new();
-                        while let Some(key) = map.next_key::<Key>()? {
-                            match key {
-                                #(#assigns)*
-                                Key::Extra(key) => {
-                                    extra.insert(key, map.next_value()?);
-                                }
-                            }
-                        }
-                        Ok(#name { #(#inits)* extra })
-                    }
-                }
-
-                deserializer.deserialize_map(Visitor)
+            fn visit(&self, #visit_arg: &mut impl Visit) {
+                #(#visits)*
             }
         }
     }
@@ -422,10 +294,6 @@ fn secret_debug(model: &Model) -> TokenStream {
             }
         }
     }
-}
-
-fn can_hold_unknown(ty: &Ty) -> bool {
-    matches!(ty.leaf(), Ty::Model(_) | Ty::Enum(_))
 }
 
 /// How a constructor or setter takes a value of this type, and how it stores it.
@@ -457,22 +325,31 @@ fn builder(model: &Model) -> TokenStream {
         let (ty, _) = parameter(&f.shape.ty, &arg);
         quote!(#arg: #ty)
     });
-    let inits = model.fields.iter().map(|f| {
+    // Each required argument stored in its field; the others start empty.
+    let inits = required.iter().map(|f| {
         let field = ident(&f.rust);
-        if f.required {
-            let (_, store) = parameter(&f.shape.ty, &field);
-            // Shorthand where the argument is stored as it is.
-            if !f.plain {
-                quote!(#field: Some(#store),)
-            } else if field == store.to_string() {
-                quote!(#field,)
-            } else {
-                quote!(#field: #store,)
-            }
+        let (_, store) = parameter(&f.shape.ty, &field);
+        // Shorthand where the argument is stored as it is.
+        if !f.plain {
+            quote!(#field: Some(#store),)
+        } else if field == store.to_string() {
+            quote!(#field,)
         } else {
-            quote!(#field: None,)
+            quote!(#field: #store,)
         }
     });
+    let all_optional = model.fields.iter().all(|f| !f.plain);
+    let body = match (all_optional, required.is_empty()) {
+        (true, true) => quote!(Self::default()),
+        (true, false) => quote!(Self { #(#inits)* ..Self::slots() }),
+        (false, _) => {
+            let empty = model.fields.iter().filter(|f| !f.required).map(|f| {
+                let field = ident(&f.rust);
+                quote!(#field: None,)
+            });
+            quote!(Self { #(#inits)* #(#empty)* extra: Extra::new() })
+        }
+    };
     let new_doc = if required.is_empty() {
         "An empty value; set fields with the setters.".to_owned()
     } else {
@@ -503,10 +380,7 @@ fn builder(model: &Model) -> TokenStream {
             #new_doc
             #allow
             pub fn new(#(#params),*) -> Self {
-                Self {
-                    #(#inits)*
-                    extra: serde_json::Map::new(),
-                }
+                #body
             }
 
             #(#setters)*
@@ -530,6 +404,10 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
     let fields = model.fields.iter().filter_map(|f| {
         let wire = &f.wire;
         let field = ident(&f.rust);
+        // A value with no rules of its own beyond its type's: one line.
+        if only_nested(&f.shape) {
+            return Some(quote!(c.nested(#wire, &self.#field);));
+        }
         let value = format_ident!("v");
         let checks = value_checks(api, &f.shape, &value, 0)?;
         Some(if f.plain {
@@ -611,8 +489,7 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         Rule::Check(check) => check_rule(api, model, check),
     });
     // A described field given again through `extra` would go out twice, unchecked.
-    let wires: Vec<&String> = model.fields.iter().map(|f| &f.wire).collect();
-    let extra = (!wires.is_empty()).then(|| quote!(c.not_in_extra(&self.extra, &[#(#wires),*]);));
+    let extra = (!model.fields.is_empty()).then(|| quote!(c.not_in_extra(self);));
     let fields: Vec<TokenStream> = presence.chain(fields).chain(extra).collect();
     let rules: Vec<TokenStream> = rules.collect();
     if fields.is_empty() && rules.is_empty() {
@@ -631,6 +508,17 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether a value's only rules are those of its type (a nested object, an enum, or a
+/// list of them): `validate` on the value says it all.
+fn only_nested(shape: &Shape) -> bool {
+    shape.checks.is_empty()
+        && match &shape.ty {
+            Ty::Enum(_) | Ty::Model(_) => true,
+            Ty::List(inner) => only_nested(inner),
+            _ => false,
+        }
 }
 
 /// The checks of one value bound to `v` (a reference); `None` when there are none.
@@ -694,8 +582,10 @@ fn value_checks(
         });
     }
     match &shape.ty {
-        Ty::Enum(_) => out.push(quote!(c.known(#v);)),
-        Ty::Model(_) => out.push(quote!(#v.validate(c);)),
+        // An enum's `validate` checks the value is one the docs list.
+        Ty::Enum(_) | Ty::Model(_) => out.push(quote!(#v.validate(c);)),
+        // The list's `validate` checks each element at its index.
+        Ty::List(inner) if only_nested(inner) => out.push(quote!(#v.validate(c);)),
         Ty::List(inner) => {
             let item = format_ident!(
                 "item{}",
@@ -733,7 +623,6 @@ fn value_checks(
 
 pub fn enumeration(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
-    let enum_name = &def.name;
     let doc = doc_attrs(def.doc.as_deref().unwrap_or(&format!("`{}`.", def.name)));
     let variants = def.variants.iter().map(|v| {
         let rust = ident(&v.rust);
@@ -772,33 +661,19 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
             });
         quote!(#(#lits)|* => Self::#rust,)
     });
-    let (accessor, accessor_doc, unknown_arm, from_other, serialize, deserialize, display) =
-        if def.is_int {
-            (
-                quote!(as_i64),
-                "The value as sent on the wire.",
-                quote!(Self::Unknown(n) => *n,),
-                quote!(other => Self::Unknown(other),),
-                quote!(serializer.serialize_i64(self.as_i64())),
-                quote!(crate::model::deserialize_int_enum(deserializer)),
-                quote!(write!(f, "{}", self.as_i64())),
-            )
-        } else {
-            (
-                quote!(as_str),
-                "The value as sent on the wire.",
-                quote!(Self::Unknown(s) => s,),
-                quote!(other => Self::Unknown(other.to_owned()),),
-                quote!(serializer.serialize_str(self.as_str())),
-                quote!(crate::model::deserialize_str_enum(deserializer)),
-                quote!(f.write_str(self.as_str())),
-            )
-        };
-    let accessor_doc = doc_attrs(accessor_doc);
-    let wire_string = if def.is_int {
-        quote!(self.as_i64().to_string())
-    } else {
-        quote!(self.as_str().to_owned())
+    let (accessor, unknown_arm, from_other, kind) = match def.is_int {
+        true => (
+            quote!(as_i64),
+            quote!(Self::Unknown(n) => *n,),
+            quote!(other => Self::Unknown(other),),
+            quote!(int),
+        ),
+        false => (
+            quote!(as_str),
+            quote!(Self::Unknown(s) => s,),
+            quote!(other => Self::Unknown(other.to_owned()),),
+            quote!(str),
+        ),
     };
     quote! {
         #doc
@@ -811,17 +686,12 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
         }
 
         impl #name {
-            #accessor_doc
+            /// The value as sent on the wire.
             pub fn #accessor(&self) -> #wire_ty {
                 match self {
                     #(#to_wire)*
                     #unknown_arm
                 }
-            }
-
-            /// `false` for [`Self::Unknown`].
-            pub fn is_known(&self) -> bool {
-                !matches!(self, Self::Unknown(_))
             }
         }
 
@@ -834,45 +704,7 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
             }
         }
 
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                #display
-            }
-        }
-
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                #serialize
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                #deserialize
-            }
-        }
-
-        impl SpecEnum for #name {
-            const NAME: &'static str = #enum_name;
-
-            fn is_known(&self) -> bool {
-                self.is_known()
-            }
-
-            fn wire(&self) -> String {
-                #wire_string
-            }
-        }
-
-        impl Model for #name {
-            fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
-                if !self.is_known() {
-                    out.push(path.to_owned());
-                }
-            }
-        }
-
-        impl crate::model::Lenient for #name {}
+        spec_enum!(#name, #kind);
     }
 }
 
