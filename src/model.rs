@@ -1,7 +1,8 @@
 //! What every generated model shares.
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -128,12 +129,44 @@ pub fn join(path: &str, key: &str) -> String {
 /// check that no described field hides in `extra`, are visitors.
 pub trait Visit {
     /// A field, by its wire name.
-    fn field<T: Model>(&mut self, key: &'static str, value: &T);
+    fn field<T: Model + Serialize>(&mut self, key: &'static str, value: &T);
 
     /// A field the docs require (when it is sent): absent from a reply, it is missing.
-    fn required<T: Model>(&mut self, key: &'static str, value: &T) {
+    fn required<T: Model + Serialize>(&mut self, key: &'static str, value: &T) {
         self.field(key, value);
     }
+}
+
+/// Writes a struct as WeChat reads it: the described fields that are set, in spec
+/// order, then `extra` as it is (a described key cannot be in `extra` too: reading
+/// puts it in its field, validation refuses it there).
+pub fn serialize_object<T: Fields + Object, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    struct Entries<M: SerializeMap> {
+        map: M,
+        error: Option<M::Error>,
+    }
+    impl<M: SerializeMap> Visit for Entries<M> {
+        fn field<T: Model + Serialize>(&mut self, key: &'static str, value: &T) {
+            if self.error.is_none() && !value.is_absent() {
+                self.error = self.map.serialize_entry(key, value).err();
+            }
+        }
+    }
+    let mut entries = Entries {
+        map: serializer.serialize_map(None)?,
+        error: None,
+    };
+    value.visit(&mut entries);
+    if let Some(error) = entries.error {
+        return Err(error);
+    }
+    for (key, value) in value.extra() {
+        entries.map.serialize_entry(key, value)?;
+    }
+    entries.map.end()
 }
 
 /// Lists the unknown fields and enum values of a struct: its `extra` keys, then
@@ -144,7 +177,7 @@ pub fn unknown_in<T: Fields + Object>(value: &T, path: &str, out: &mut Vec<Strin
         out: &'a mut Vec<String>,
     }
     impl Visit for Unknown<'_> {
-        fn field<T: Model>(&mut self, key: &'static str, value: &T) {
+        fn field<T: Model + Serialize>(&mut self, key: &'static str, value: &T) {
             if T::WALKED {
                 value.collect_unknown(&join(self.path, key), self.out);
             }
@@ -161,12 +194,12 @@ pub fn missing_in<T: Fields>(value: &T, path: &str, out: &mut Vec<String>) {
         out: &'a mut Vec<String>,
     }
     impl Visit for Missing<'_> {
-        fn field<T: Model>(&mut self, key: &'static str, value: &T) {
+        fn field<T: Model + Serialize>(&mut self, key: &'static str, value: &T) {
             if T::WALKED && !value.is_absent() {
                 value.collect_missing(&join(self.path, key), self.out);
             }
         }
-        fn required<T: Model>(&mut self, key: &'static str, value: &T) {
+        fn required<T: Model + Serialize>(&mut self, key: &'static str, value: &T) {
             match value.is_absent() {
                 true => self.out.push(join(self.path, key)),
                 false => self.field(key, value),
@@ -177,8 +210,8 @@ pub fn missing_in<T: Fields>(value: &T, path: &str, out: &mut Vec<String>) {
 }
 
 /// The impls every generated struct shares, written once: [`Model`] (walking what
-/// [`Fields::visit`] shows), [`Object`], [`Lenient`] and `Deserialize` (the one loop
-/// of [`deserialize_object`]). Generated code says `object!(Name);` under the struct.
+/// [`Fields::visit`] shows), [`Object`], [`Lenient`], `Serialize`
+/// ([`serialize_object`]) and `Deserialize` (the one loop of [`deserialize_object`]). Generated code says `object!(Name);` under the struct.
 macro_rules! object {
     ($name:ident) => {
         impl $crate::model::Model for $name {
@@ -198,6 +231,11 @@ macro_rules! object {
             }
         }
         impl $crate::model::Lenient for $name {}
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $crate::model::serialize_object(self, s)
+            }
+        }
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 $crate::model::deserialize_object(d)

@@ -376,7 +376,11 @@ impl Checker {
             checker: &'c mut Checker,
         }
         impl crate::model::Visit for InExtra<'_, '_> {
-            fn field<T: crate::model::Model>(&mut self, key: &'static str, _: &T) {
+            fn field<T: crate::model::Model + serde::Serialize>(
+                &mut self,
+                key: &'static str,
+                _: &T,
+            ) {
                 if self.extra.contains_key(key) {
                     self.checker.push_at(key, Rule::InExtra);
                 }

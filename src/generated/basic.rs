@@ -7,17 +7,15 @@
 
 use crate::endpoint::{Body, Endpoint, Method, Part};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicColorsRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -71,17 +69,15 @@ impl Endpoint for BasicColorsRequest {
 }
 
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicColorsResponse {
     /// 颜色列表。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<CardColor>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -128,22 +124,19 @@ impl crate::response::Response for BasicColorsResponse {
 }
 
 /// `CardColor`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 对应的颜色数值 (e.g. #61ad40).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -183,12 +176,11 @@ impl Fields for CardColor {
 
 object!(CardColor);
 /// The request of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicCategoriesRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -242,17 +234,15 @@ impl Endpoint for BasicCategoriesRequest {
 }
 
 /// The reply of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Vec<ApplyCategory>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -299,25 +289,21 @@ impl crate::response::Response for BasicCategoriesResponse {
 }
 
 /// `ApplyCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApplyCategory {
     /// 一级类目id。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_category_id: Option<i64>,
     /// 类目名称。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// 二级类目列表。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_category: Option<Vec<ApplySubCategory>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -360,31 +346,25 @@ impl Fields for ApplyCategory {
 
 object!(ApplyCategory);
 /// `ApplySubCategory`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApplySubCategory {
     /// 二级类目id。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_category_id: Option<i64>,
     /// 类目名称。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// 所需的资质 (names of the qualification documents, e.g. food_service_license_id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_qualification_stuffs: Option<Vec<String>>,
     /// 是否可选储值卡 (1 yes, 0 no).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_choose_prepaid_card: Option<i64>,
     /// 是否可选付费券 (1 yes, 0 no).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_choose_payment_card: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -441,7 +421,7 @@ impl Fields for ApplySubCategory {
 
 object!(ApplySubCategory);
 /// The request of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicUploadImageRequest {
     /// 文件的数据流 (the image file).
@@ -452,7 +432,6 @@ pub struct BasicUploadImageRequest {
     pub buffer: crate::FilePart,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -525,17 +504,15 @@ impl Endpoint for BasicUploadImageRequest {
 }
 
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -7,7 +7,6 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::BoardingPassUpdate;
@@ -20,7 +19,7 @@ use crate::types::MovieTicketUpdate;
 use crate::types::ScenicTicketUpdate;
 
 /// The request of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardCreateRequest {
     /// The card: `card_type` and the object of that type (base_info, advanced_info and the type's own fields).
@@ -29,7 +28,6 @@ pub struct CardCreateRequest {
     pub card: Box<Card>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -100,17 +98,15 @@ impl Endpoint for CardCreateRequest {
 }
 
 /// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardCreateResponse {
     /// 卡券ID
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -157,7 +153,7 @@ impl crate::response::Response for CardCreateResponse {
 }
 
 /// The request of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetPayCellRequest {
     /// 卡券ID
@@ -169,11 +165,9 @@ pub struct CardSetPayCellRequest {
     /// 是否开启买单功能，填true/false，不填默认true (turn quick pay on or off; absent = on)
     ///
     /// Note: 创建卡券 page, 设置买单 table: is_open 否 bool true 是否开启买单功能，填true/false，不填默认true (as quoted row by row by tianye/WechatMpSDK's README; the catalog \[MIR\] also says default true). One SDK's parameter list (Mpcube ParamsRemark) marks it 是, but marks every field 是 including ones documented with a default; the official 否 + default is followed, so a request without is_open is accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_open: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -254,12 +248,11 @@ impl Endpoint for CardSetPayCellRequest {
 }
 
 /// The reply of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetPayCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -297,7 +290,7 @@ impl crate::response::Response for CardSetPayCellResponse {
 }
 
 /// The request of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellRequest {
     /// 卡券ID
@@ -309,21 +302,17 @@ pub struct CardSetSelfConsumeCellRequest {
     /// 是否开启自助核销功能，填true/false，默认为false (absent = off)
     ///
     /// Note: 创建卡券 page, 设置自助核销 table: 是否开启自助核销功能，填true/false，默认为false (quoted by WxJava, EasyWeChat-style SDKs, SKIT which types it bool?). A documented default makes it optional; one SDK's list (Mpcube) marks every field of this table 是, defaults included — the accepting reading is followed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_open: Option<bool>,
     /// 用户核销时是否需要输入验证码， 填true/false， 默认为false (ask for a verification code)
     ///
     /// Note: 创建卡券 page, 设置自助核销 table (wire name spelt need_verify_cod).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_verify_cod: Option<bool>,
     /// 用户核销时是否需要备注核销金额， 填true/false， 默认为false (ask for the amount)
     ///
     /// Note: 创建卡券 page, 设置自助核销 table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_remark_amount: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -424,12 +413,11 @@ impl Endpoint for CardSetSelfConsumeCellRequest {
 }
 
 /// The reply of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -467,7 +455,7 @@ impl crate::response::Response for CardSetSelfConsumeCellResponse {
 }
 
 /// The request of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetTestWhitelistRequest {
     /// 测试的openid列表
@@ -475,16 +463,13 @@ pub struct CardSetTestWhitelistRequest {
     /// *Each required, not empty; each at most 64 bytes.*
     ///
     /// Note: The 64-byte bound per openid is the openid size of the 管理卡券 page's getcardlist table (openid string(64)), not a figure of the whitelist table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<Vec<String>>,
     /// 测试的微信号列表 (WeChat ids)
     ///
     /// *Each required, not empty.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -585,12 +570,11 @@ impl Endpoint for CardSetTestWhitelistRequest {
 }
 
 /// The reply of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetTestWhitelistResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -628,7 +612,7 @@ impl crate::response::Response for CardSetTestWhitelistResponse {
 }
 
 /// The request of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardGetRequest {
     /// 卡券ID
@@ -637,7 +621,6 @@ pub struct CardGetRequest {
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -709,17 +692,15 @@ impl Endpoint for CardGetRequest {
 }
 
 /// The reply of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardGetResponse {
     /// The card definition, under the key of its type.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Box<Card>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -766,7 +747,7 @@ impl crate::response::Response for CardGetResponse {
 }
 
 /// The request of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardBatchGetRequest {
     /// 查询卡列表的起始偏移量，从0开始 (offset 5 starts at the sixth card).
@@ -778,11 +759,9 @@ pub struct CardBatchGetRequest {
     /// *Required; ≥ 1; ≤ 50.*
     pub count: i64,
     /// 支持开发者拉出指定状态的卡券列表 (only cards in these states).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_list: Option<Vec<CardStatus>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -876,22 +855,19 @@ impl Endpoint for CardBatchGetRequest {
 }
 
 /// The reply of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardBatchGetResponse {
     /// 卡券ID列表
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id_list: Option<Vec<String>>,
     /// 该商户名下卡券ID总数 (all matching cards, for paging)
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_num: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -941,7 +917,7 @@ impl crate::response::Response for CardBatchGetResponse {
 }
 
 /// The request of `card.update`: 更改卡券信息 — change the updatable fields of a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardUpdateRequest {
     /// 卡券ID
@@ -949,41 +925,29 @@ pub struct CardUpdateRequest {
     /// *Required; at most 32 bytes.*
     pub card_id: String,
     /// fields of a GROUPON card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groupon: Option<Box<CommonUpdate>>,
     /// fields of a CASH card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cash: Option<Box<CommonUpdate>>,
     /// fields of a DISCOUNT card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<Box<CommonUpdate>>,
     /// fields of a GIFT card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gift: Option<Box<CommonUpdate>>,
     /// fields of a GENERAL_COUPON card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub general_coupon: Option<Box<CommonUpdate>>,
     /// fields of a MEMBER_CARD
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_card: Option<Box<MemberCardUpdate>>,
     /// fields of a SCENIC_TICKET
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenic_ticket: Option<Box<ScenicTicketUpdate>>,
     /// fields of a MOVIE_TICKET
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub movie_ticket: Option<Box<MovieTicketUpdate>>,
     /// fields of a BOARDING_PASS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_pass: Option<Box<BoardingPassUpdate>>,
     /// fields of a MEETING_TICKET
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_ticket: Option<Box<MeetingTicketUpdate>>,
     /// fields of a BUS_TICKET
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus_ticket: Option<Box<CommonUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1216,15 +1180,13 @@ impl Endpoint for CardUpdateRequest {
 }
 
 /// The reply of `card.update`: 更改卡券信息 — change the updatable fields of a card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardUpdateResponse {
     /// 是否提交审核: true if the change sent the card back to review (its status becomes 审核中).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_check: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1268,7 +1230,7 @@ impl crate::response::Response for CardUpdateResponse {
 }
 
 /// The request of `card.modify_stock`: 修改库存 — raise or lower a card's stock
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardModifyStockRequest {
     /// 卡券ID
@@ -1278,16 +1240,13 @@ pub struct CardModifyStockRequest {
     /// 增加多少库存，支持不填或填0
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increase_stock_value: Option<i64>,
     /// 减少多少库存，可以不填或填0
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_stock_value: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1389,12 +1348,11 @@ impl Endpoint for CardModifyStockRequest {
 }
 
 /// The reply of `card.modify_stock`: 修改库存 — raise or lower a card's stock
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardModifyStockResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1432,7 +1390,7 @@ impl crate::response::Response for CardModifyStockResponse {
 }
 
 /// The request of `card.delete`: 删除卡券 — delete a card definition
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardDeleteRequest {
     /// 卡券ID
@@ -1441,7 +1399,6 @@ pub struct CardDeleteRequest {
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1515,12 +1472,11 @@ impl Endpoint for CardDeleteRequest {
 }
 
 /// The reply of `card.delete`: 删除卡券 — delete a card definition
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

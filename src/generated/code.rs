@@ -7,13 +7,12 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::UserCardStatus;
 
 /// The request of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeGetRequest {
     /// 单张卡券的唯一标准 (the code).
@@ -27,16 +26,13 @@ pub struct CodeGetRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: tables: 否 string(32); 自定义code卡券必填 depends on how the card was created, which the request does not show, so it cannot be checked here
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 是否校验code核销状态: true turns an abnormal state into errcode 40127; false reports it in `user_card_status`.
     ///
     /// Note: tables: 否 bool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_consume: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -132,33 +128,27 @@ impl Endpoint for CodeGetRequest {
 }
 
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Box<CodeCard>>,
     /// 用户openid (the holder)
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 是否可以核销 — true if the code can be consumed now
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_consume: Option<bool>,
     /// 当前code对应卡券的状态
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_card_status: Option<UserCardStatus>,
     /// 领取场景值 (the outer_str the card was distributed with)
     ///
     /// Note: catalog §3; not in the 管理卡券 page's table
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -217,23 +207,19 @@ impl crate::response::Response for CodeGetResponse {
 }
 
 /// The card the code belongs to and the code's validity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeCard {
     /// 卡券ID
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 起始使用时间 (unix seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
     /// 结束时间 (unix seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -276,7 +262,7 @@ impl Fields for CodeCard {
 
 object!(CodeCard);
 /// The request of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeListUserCardsRequest {
     /// 需要查询的用户openid
@@ -290,11 +276,9 @@ pub struct CodeListUserCardsRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: official 管理卡券 table: 否 string(32)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -380,20 +364,17 @@ impl Endpoint for CodeListUserCardsRequest {
 }
 
 /// The reply of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_list: Option<Vec<UserCard>>,
     /// 是否有可用的朋友的券 (whether a friend's shared coupon is usable)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_share_card: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -443,22 +424,19 @@ impl crate::response::Response for CodeListUserCardsResponse {
 }
 
 /// `UserCard`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UserCard {
     /// the code the user holds
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// 卡券ID
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -498,7 +476,7 @@ impl Fields for UserCard {
 
 object!(UserCard);
 /// The request of `code.update`: 更改Code — replace a custom code after the card was gifted
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUpdateRequest {
     /// 需变更的Code码 (the current code)
@@ -510,7 +488,6 @@ pub struct CodeUpdateRequest {
     /// 卡券ID。自定义Code码卡券为必填
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 变更后的有效Code码 (the new code)
     ///
@@ -518,7 +495,6 @@ pub struct CodeUpdateRequest {
     pub new_code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -615,12 +591,11 @@ impl Endpoint for CodeUpdateRequest {
 }
 
 /// The reply of `code.update`: 更改Code — replace a custom code after the card was gifted
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUpdateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -658,7 +633,7 @@ impl crate::response::Response for CodeUpdateResponse {
 }
 
 /// The request of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUnavailableRequest {
     /// 设置失效的Code码
@@ -670,16 +645,13 @@ pub struct CodeUnavailableRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: the table marks card_id 是 (required), the page's own first example sends only code for non-custom-code cards; the example wins
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 失效理由 (reason shown to the user)
     ///
     /// Note: catalog §3; not in the 管理卡券 page's table
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -777,12 +749,11 @@ impl Endpoint for CodeUnavailableRequest {
 }
 
 /// The reply of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUnavailableResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -820,7 +791,7 @@ impl crate::response::Response for CodeUnavailableResponse {
 }
 
 /// The request of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeConsumeRequest {
     /// 需核销的Code码
@@ -834,11 +805,9 @@ pub struct CodeConsumeRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: official 核销卡券 table: 否 string(32); 创建卡券时use_custom_code填写true时必填。非自定义Code不必填写 — depends on the card's creation, not checkable from the request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -927,22 +896,19 @@ impl Endpoint for CodeConsumeRequest {
 }
 
 /// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Box<ConsumedCard>>,
     /// 用户在该公众号内的唯一身份标识 (the holder)
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -992,17 +958,15 @@ impl crate::response::Response for CodeConsumeResponse {
 }
 
 /// The card the code belonged to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConsumedCard {
     /// 卡券ID
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1039,7 +1003,7 @@ impl Fields for ConsumedCard {
 
 object!(ConsumedCard);
 /// The request of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeDecryptRequest {
     /// 经过加密的Code码 (URL-decoded first).
@@ -1050,7 +1014,6 @@ pub struct CodeDecryptRequest {
     pub encrypt_code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1122,17 +1085,15 @@ impl Endpoint for CodeDecryptRequest {
 }
 
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1179,7 +1140,7 @@ impl crate::response::Response for CodeDecryptResponse {
 }
 
 /// The request of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeMarkRequest {
     /// 卡券的code码
@@ -1200,7 +1161,6 @@ pub struct CodeMarkRequest {
     pub is_mark: bool,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1298,12 +1258,11 @@ impl Endpoint for CodeMarkRequest {
 }
 
 /// The reply of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeMarkResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

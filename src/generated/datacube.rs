@@ -7,14 +7,13 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::CondSource;
 use crate::types::DatacubeCardType;
 
 /// The request of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -37,7 +36,6 @@ pub struct DatacubeBizInfoRequest {
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -131,17 +129,15 @@ impl Endpoint for DatacubeBizInfoRequest {
 }
 
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<BizInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -188,47 +184,35 @@ impl crate::response::Response for DatacubeBizInfoResponse {
 }
 
 /// `BizInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BizInfoRow {
     /// 日期信息
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_date: Option<String>,
     /// 浏览次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
     /// 浏览人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user: Option<i64>,
     /// 领取次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
     /// 领取人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_user: Option<i64>,
     /// 使用次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_cnt: Option<i64>,
     /// 使用人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_user: Option<i64>,
     /// 转赠次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_cnt: Option<i64>,
     /// 转赠人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_user: Option<i64>,
     /// 过期次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_cnt: Option<i64>,
     /// 过期人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -295,13 +279,12 @@ impl Fields for BizInfoRow {
 
 object!(BizInfoRow);
 /// The request of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoRequest {
     /// 卡券ID。填写后，指定拉出该卡券的相关数据 (one card only).
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 查询数据的起始时间 (YYYY-MM-DD).
     ///
@@ -323,7 +306,6 @@ pub struct DatacubeCardInfoRequest {
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -431,17 +413,15 @@ impl Endpoint for DatacubeCardInfoRequest {
 }
 
 /// The reply of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<CardInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -488,53 +468,39 @@ impl crate::response::Response for DatacubeCardInfoResponse {
 }
 
 /// `CardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardInfoRow {
     /// 日期信息
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_date: Option<String>,
     /// 卡券ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 0 折扣券, 1 代金券, 2 礼品券, 3 优惠券, 4 团购券
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_type: Option<DatacubeCardType>,
     /// 浏览次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
     /// 浏览人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user: Option<i64>,
     /// 领取次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
     /// 领取人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_user: Option<i64>,
     /// 使用次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_cnt: Option<i64>,
     /// 使用人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_user: Option<i64>,
     /// 转赠次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_cnt: Option<i64>,
     /// 转赠人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_user: Option<i64>,
     /// 过期次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_cnt: Option<i64>,
     /// 过期人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -607,7 +573,7 @@ impl Fields for CardInfoRow {
 
 object!(CardInfoRow);
 /// The request of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -630,7 +596,6 @@ pub struct DatacubeMemberCardInfoRequest {
     pub cond_source: CondSource,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -724,17 +689,15 @@ impl Endpoint for DatacubeMemberCardInfoRequest {
 }
 
 /// The reply of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<MemberCardInfoRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -781,44 +744,33 @@ impl crate::response::Response for DatacubeMemberCardInfoResponse {
 }
 
 /// `MemberCardInfoRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardInfoRow {
     /// 日期信息
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_date: Option<String>,
     /// 浏览次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
     /// 浏览人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user: Option<i64>,
     /// 领取次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
     /// 领取人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_user: Option<i64>,
     /// 激活人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_user: Option<i64>,
     /// 使用次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_cnt: Option<i64>,
     /// 使用人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_user: Option<i64>,
     /// 有效会员总人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_user: Option<i64>,
     /// 历史领取会员卡总人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_receive_user: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -882,7 +834,7 @@ impl Fields for MemberCardInfoRow {
 
 object!(MemberCardInfoRow);
 /// The request of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailRequest {
     /// 查询数据的起始时间 (YYYY-MM-DD).
@@ -905,7 +857,6 @@ pub struct DatacubeMemberCardDetailRequest {
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1003,17 +954,15 @@ impl Endpoint for DatacubeMemberCardDetailRequest {
 }
 
 /// The reply of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<MemberCardDetailRow>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1060,68 +1009,49 @@ impl crate::response::Response for DatacubeMemberCardDetailResponse {
 }
 
 /// `MemberCardDetailRow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardDetailRow {
     /// 日期信息
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`); a date, exactly `YYYY-MM-DD`.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_date: Option<String>,
     /// 子商户类型 (sub-merchant type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchanttype: Option<i64>,
     /// 卡券ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cardid: Option<String>,
     /// 子商户ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submerchantid: Option<i64>,
     /// 浏览次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_cnt: Option<i64>,
     /// 浏览人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user: Option<i64>,
     /// 领取次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
     /// 领取人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_user: Option<i64>,
     /// 使用次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_cnt: Option<i64>,
     /// 使用人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_user: Option<i64>,
     /// 激活次数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_cnt: Option<i64>,
     /// 激活人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_user: Option<i64>,
     /// 有效会员总人数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_user: Option<i64>,
     /// 历史领取会员卡总人数
     ///
     /// Note: in the page's field table but not in its example
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_receive_user: Option<i64>,
     /// 新用户数
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_user: Option<i64>,
     /// 应收金额 in fen (仅限使用快速买单的会员卡)
-    #[serde(rename = "payOriginalFee")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_original_fee: Option<i64>,
     /// 实收金额 in fen (仅限使用快速买单的会员卡)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -7,14 +7,13 @@
 
 use crate::endpoint::{Body, Endpoint, Method, Host};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::LandingPageScene;
 use crate::types::QrActionName;
 
 /// The request of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeRequest {
     /// 二维码类型: QR_CARD 单张卡券, QR_MULTIPLE_CARD 多张卡券.
@@ -26,7 +25,6 @@ pub struct DistributeCreateQrcodeRequest {
     /// *≥ 60; ≤ 1800.*
     ///
     /// Note: current \[OFF\] table: 不填默认为365天有效 (valid 365 days when absent); \[OFF-OLD\] and older SDK comments: 不填默认为永久有效 (permanent); \[MIR\]: absent = long-lived
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_seconds: Option<i64>,
     /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
     ///
@@ -34,7 +32,6 @@ pub struct DistributeCreateQrcodeRequest {
     pub action_info: Box<QrcodeActionInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -138,18 +135,15 @@ impl Endpoint for DistributeCreateQrcodeRequest {
 }
 
 /// The card(s) the QR code gives out — `card` for QR_CARD, `multiple_card` for QR_MULTIPLE_CARD.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QrcodeActionInfo {
     /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Box<QrcodeCard>>,
     /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple_card: Option<Box<QrcodeMultipleCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -216,7 +210,7 @@ impl Fields for QrcodeActionInfo {
 
 object!(QrcodeActionInfo);
 /// 扫描二维码领取单张卡券 (the one card of a QR_CARD code).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QrcodeCard {
     /// 卡券ID。
@@ -224,36 +218,29 @@ pub struct QrcodeCard {
     /// *At most 32 bytes.*
     ///
     /// Note: optional: both the current \[OFF\] table and \[OFF-OLD\] mark card_id 否 (string(32)); every official example sends it and SDKs say 必须, but no official sentence requires it, so its absence is not refused (contradiction resolved towards acceptance)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 卡券Code码，use_custom_code字段为true的卡券必须填写，非自定义code和导入code模式的卡券不必填写。
     ///
     /// *At most 20 bytes.*
     ///
     /// Note: current \[OFF\] table: 否 (optional); \[OFF-OLD\] table: 是 (required), contradicting its own description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// 指定领取者的openid，只有该用户能领取。bind_openid字段为true的卡券必须填写，非指定openid不必填写。
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 指定下发二维码，生成的二维码随机分配一个code，领取后不可再次扫描。默认false；填写该字段时，卡券须通过审核且库存不为0。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_unique_code: Option<bool>,
     /// 领取场景值，用于领取渠道的数据统计，默认值为0。用户领取卡券后触发的事件推送中会带上此自定义场景值 (OuterId).
     ///
     /// Note: \[SDK\] quoting the official table: 字段类型为整型，长度限制为60位数字 — more digits than any integer type holds; modelled as i64
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_id: Option<i64>,
     /// outer_id字段升级版本，字符串类型，用户首次领卡时，会通过领取事件推送给商户；对于会员卡的二维码，用户每次扫码打开会员卡后点击任何url，会将该值拼入url中，方便开发者定位扫码来源。
     ///
     /// Note: no size in the \[OFF\] table rows that could be read, nor in any SDK quoting them; left unbounded rather than guessed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -358,7 +345,7 @@ impl Fields for QrcodeCard {
 
 object!(QrcodeCard);
 /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCard {
     /// 卡券列表 (the cards given out together), at most 5.
@@ -369,7 +356,6 @@ pub struct QrcodeMultipleCard {
     pub card_list: Vec<QrcodeMultipleCardItem>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -427,7 +413,7 @@ impl Fields for QrcodeMultipleCard {
 
 object!(QrcodeMultipleCard);
 /// `QrcodeMultipleCardItem`.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QrcodeMultipleCardItem {
     /// 卡券ID。
@@ -435,23 +421,19 @@ pub struct QrcodeMultipleCardItem {
     /// *At most 32 bytes.*
     ///
     /// Note: the one \[OFF\] parameter table serves both QR kinds: card_id 否, string(32); optional for the reason given on action_info.card.card_id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 卡券Code码，use_custom_code字段为true的卡券必须填写，非自定义code和导入code模式的卡券不必填写。
     ///
     /// *At most 20 bytes.*
     ///
     /// Note: \[OFF\] table: code 否 string(20)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// 领取场景值 (outer_str), pushed with the claim event.
     ///
     /// Note: no official size found (as for action_info.card.outer_str)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -528,26 +510,21 @@ impl Fields for QrcodeMultipleCardItem {
 
 object!(QrcodeMultipleCardItem);
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
     /// 二维码的有效时间 (seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_seconds: Option<i64>,
     /// 二维码图片解析后的地址，开发者可根据该地址自行生成需要的二维码图片。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// 二维码显示地址，点击后跳转二维码页面。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_qrcode_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -603,7 +580,7 @@ impl crate::response::Response for DistributeCreateQrcodeResponse {
 }
 
 /// The request of `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeShowQrcodeRequest {
     /// 获取的二维码ticket，凭借此ticket可以在有效时间内换取二维码。
@@ -614,7 +591,6 @@ pub struct DistributeShowQrcodeRequest {
     pub ticket: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -692,7 +668,7 @@ impl Endpoint for DistributeShowQrcodeRequest {
 }
 
 /// The request of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageRequest {
     /// 页面的banner图片链接，须调用，建议尺寸为640*300。
@@ -719,7 +695,6 @@ pub struct DistributeCreateLandingPageRequest {
     pub card_list: Vec<LandingPageCard>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -824,7 +799,7 @@ impl Endpoint for DistributeCreateLandingPageRequest {
 }
 
 /// `LandingPageCard`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LandingPageCard {
     /// 所要在页面投放的card_id。
@@ -839,7 +814,6 @@ pub struct LandingPageCard {
     pub thumb_url: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -905,22 +879,19 @@ impl Fields for LandingPageCard {
 
 object!(LandingPageCard);
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// 货架ID。货架的唯一标识。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -970,7 +941,7 @@ impl crate::response::Response for DistributeCreateLandingPageResponse {
 }
 
 /// The request of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlRequest {
     /// 卡券ID。
@@ -978,11 +949,9 @@ pub struct DistributeMpnewsHtmlRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: The \[OFF\] 图文消息群发卡券 table marks card_id 否 (optional); every example sends it. Optional here: a request the official table allows is never refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1053,17 +1022,15 @@ impl Endpoint for DistributeMpnewsHtmlRequest {
 }
 
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1110,7 +1077,7 @@ impl crate::response::Response for DistributeMpnewsHtmlResponse {
 }
 
 /// The request of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeDepositCodesRequest {
     /// 需要进行导入code的卡券ID。
@@ -1125,7 +1092,6 @@ pub struct DistributeDepositCodesRequest {
     pub code: Vec<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1212,25 +1178,21 @@ impl Endpoint for DistributeDepositCodesRequest {
 }
 
 /// The reply of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeDepositCodesResponse {
     /// 导入成功的code (the codes imported).
     ///
     /// Note: the \[OFF\] table says 成功个数 (a count); replies observed in practice \[OBS\] and current SDKs carry a list of codes, which is modelled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succ_code: Option<Vec<String>>,
     /// 重复导入的code会自动被过滤 (codes already imported, skipped).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_code: Option<Vec<String>>,
     /// 导入失败的code (the codes not imported).
     ///
     /// Note: the \[OFF\] table says 失败个数 (a count); replies observed in practice \[OBS\] carry a list of codes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_code: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1278,7 +1240,7 @@ impl crate::response::Response for DistributeDepositCodesResponse {
 }
 
 /// The request of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeDepositCountRequest {
     /// 进行导入code的卡券ID。
@@ -1287,7 +1249,6 @@ pub struct DistributeDepositCountRequest {
     pub card_id: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1359,17 +1320,15 @@ impl Endpoint for DistributeDepositCountRequest {
 }
 
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1416,7 +1375,7 @@ impl crate::response::Response for DistributeDepositCountResponse {
 }
 
 /// The request of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCheckCodesRequest {
     /// 进行导入code的卡券ID。
@@ -1431,7 +1390,6 @@ pub struct DistributeCheckCodesRequest {
     pub code: Vec<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1518,18 +1476,15 @@ impl Endpoint for DistributeCheckCodesRequest {
 }
 
 /// The reply of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCheckCodesResponse {
     /// 已经成功存入的code。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exist_code: Option<Vec<String>>,
     /// 没有存入的code。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_exist_code: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

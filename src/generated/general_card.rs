@@ -7,12 +7,11 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardActivateRequest {
     /// 用户领取的卡券Code码 (the code the user holds).
@@ -30,39 +29,33 @@ pub struct GeneralCardActivateRequest {
     /// 卡号 (the card number shown on the card), the counterpart of a member card's membership_number.
     ///
     /// Note: Seen only in a public integration's requests (card_number, code, card_id, init_custom_field_value1..3); no official text found. No size limit is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_number: Option<String>,
     /// 商家自定义卡面背景图 (this user's card background; a URL from cgi-bin/media/uploadimg).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: By analogy with generalcard/updateuser (支持商家激活时针对单个礼品卡分配自定义的礼品卡背景) and membercard/activate (string(128)); no official text for this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// custom_field1定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field1).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: Seen in a public integration's requests; the 4 汉字 / 12 bytes limit is the one of membercard/activate and generalcard/updateuser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value1: Option<String>,
     /// custom_field2定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field2).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: Seen in a public integration's requests; the 4 汉字 / 12 bytes limit is the one of membercard/activate and generalcard/updateuser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value2: Option<String>,
     /// custom_field3定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field3).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: Seen in a public integration's requests; the 4 汉字 / 12 bytes limit is the one of membercard/activate and generalcard/updateuser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value3: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -228,12 +221,11 @@ impl Endpoint for GeneralCardActivateRequest {
 }
 
 /// The reply of `general_card.activate`: 通用卡接口激活 — activate a user's general card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -271,7 +263,7 @@ impl crate::response::Response for GeneralCardActivateResponse {
 }
 
 /// The request of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateRequest {
     /// 卡券ID (the general card).
@@ -288,7 +280,6 @@ pub struct GeneralCardUnactivateRequest {
     pub code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -371,12 +362,11 @@ impl Endpoint for GeneralCardUnactivateRequest {
 }
 
 /// The reply of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -414,7 +404,7 @@ impl crate::response::Response for GeneralCardUnactivateResponse {
 }
 
 /// The request of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserRequest {
     /// 卡券Code码 (the user's code).
@@ -432,55 +422,45 @@ pub struct GeneralCardUpdateUserRequest {
     /// *At most 128 bytes.*
     ///
     /// Note: The quoted table gives no size; 128 bytes as for every image URL of the card API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 需要设置的余额全量值，传入的数值会直接显示 (the card's total balance, shown as is).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<i64>,
     /// 商家自定义金额消耗记录，不超过14个汉字 (the reason shown in the balance history).
     ///
     /// Note: Not enforced: two official sentences disagree. The 8.1 table says 不超过14个汉字, but the page's own POST数据示例 sends 购买焦糖玛琪朵一杯，扣除金额30元。 — 50 UTF-8 bytes (16⅔ 汉字). The reading that accepts the official example is kept; stay within 14 汉字 (42 bytes) to be safe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_balance: Option<String>,
     /// 积分全量值 (total points, shown as is; 可以传入第三方系统记录的积分全量值).
     ///
     /// Note: In the official request example, not in its parameter table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus: Option<i64>,
     /// 商家自定义积分消耗记录 (the reason shown in the points history).
     ///
     /// *At most 14 汉字 (42 UTF-8 bytes).*
     ///
     /// Note: In the official request example, not in its parameter table. The 14 汉字 (string(42)) limit is borrowed from membercard/updateuser's record_bonus (same field, same wording there: 商家自定义积分消耗记录，不超过14个汉字); no sentence of the 礼品卡 page states it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_bonus: Option<String>,
     /// 创建时字段custom_field1定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field1).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field2).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value2: Option<String>,
     /// 创建时字段custom_field3定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field3).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: 8.1 table: 否, 限制为4个汉字，12字节.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value3: Option<String>,
     /// 控制本次积分变动后转赠入口是否出现 (whether the card can still be gifted to a friend after this change).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_give_friend: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -692,23 +672,19 @@ impl Endpoint for GeneralCardUpdateUserRequest {
 }
 
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserResponse {
     /// 当前用户积分总额 (points after the update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_bonus: Option<i64>,
     /// 当前用户预存总金额 (balance after the update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_balance: Option<i64>,
     /// 用户openid (the card's holder).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

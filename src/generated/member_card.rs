@@ -7,7 +7,6 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::ActivateUserForm;
@@ -16,7 +15,7 @@ use crate::types::MemberFormInfo;
 use crate::types::UserCardStatus;
 
 /// The request of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateRequest {
     /// 会员卡编号，由开发者填入，作为序列号显示在用户的卡包里。可与Code码保持等值 (the member number shown on the card; may equal the code).
@@ -36,66 +35,55 @@ pub struct MemberCardActivateRequest {
     /// *At most 32 bytes.*
     ///
     /// Note: 6.1 table: 否, string(32), 卡券ID,自定义code卡券必填. The condition depends on the card's use_custom_code, which this request does not carry, so it is not checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 商家自定义会员卡背景图，须先调用上传图片接口将背景图上传至CDN，否则报错 (this member's card background; a URL from cgi-bin/media/uploadimg).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: 6.1 table: 否, string(128).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 激活后的有效起始时间。若不填写默认以创建时的 date_info 为准。Unix时间戳格式 (validity start after activation, unix seconds).
     ///
     /// *≥ 0.*
     ///
     /// Note: 6.1 table: 否, unsigned int (hence min 0). The official table writes data_info; date_info (the card's validity object) is meant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_begin_time: Option<i64>,
     /// 激活后的有效截至时间。若不填写默认以创建时的 date_info 为准。Unix时间戳格式 (validity end after activation, unix seconds).
     ///
     /// *≥ 0.*
     ///
     /// Note: 6.1 table: 否, unsigned int (hence min 0). The official table writes data_info; date_info is meant. The order rule (begin < end) below has no official sentence: it only refuses an empty validity window.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_end_time: Option<i64>,
     /// 初始积分，不填为0 (initial points).
     ///
     /// Note: int in the official table \[SDK copies\]; the EasyWeChat docs example \[seeds/001\] puts a sentence there, which is an error of that example.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_bonus: Option<i64>,
     /// 积分同步说明 (why the initial points were given, e.g. 旧积分同步 — points carried over).
     ///
     /// *At most 32 bytes.*
     ///
     /// Note: 6.1 table (current edition, as copied verbatim in an SDK model): 否, string(32), 积分同步说明; an older copy of the table (2016) does not list this field, nor does the catalog \[MIR §5\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_bonus_record: Option<String>,
     /// 初始余额，不填为0 (initial stored-value balance).
     ///
     /// Note: int in the official table \[SDK copies\]; the EasyWeChat docs example \[seeds/001\] puts a sentence there, which is an error of that example.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_balance: Option<i64>,
     /// 创建时字段custom_field1定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field1, e.g. the level).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: 6.1 table: 否, string（12）, 限制为4个汉字，12字节 (both figures agree: max_bytes 12).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field2).
     ///
     /// *At most 12 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value2: Option<String>,
     /// 创建时字段custom_field3定义类型的初始值，限制为4个汉字，12字节 (initial value of custom_field3).
     ///
     /// *At most 12 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_custom_field_value3: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -339,12 +327,11 @@ impl Endpoint for MemberCardActivateRequest {
 }
 
 /// The reply of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -382,7 +369,7 @@ impl crate::response::Response for MemberCardActivateResponse {
 }
 
 /// The request of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormRequest {
     /// 卡券ID (the member card).
@@ -392,20 +379,15 @@ pub struct MemberCardSetActivateFormRequest {
     /// Note: 6.2 table: 是, string(32).
     pub card_id: String,
     /// 会员卡激活时的必填选项 (fields the user must fill).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_form: Option<Box<ActivateUserForm>>,
     /// 会员卡激活时的选填项 (fields the user may fill).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optional_form: Option<Box<ActivateUserForm>>,
     /// 服务声明，用于放置商户会员卡守则 (link to the membership terms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_statement: Option<Box<FormLink>>,
     /// 绑定老会员链接 (link for existing members to bind their card).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_old_card: Option<Box<FormLink>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -526,12 +508,11 @@ impl Endpoint for MemberCardSetActivateFormRequest {
 }
 
 /// The reply of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -569,7 +550,7 @@ impl crate::response::Response for MemberCardSetActivateFormResponse {
 }
 
 /// The request of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoRequest {
     /// 查询会员卡的cardid (the member card).
@@ -586,7 +567,6 @@ pub struct MemberCardUserInfoRequest {
     pub code: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -667,43 +647,33 @@ impl Endpoint for MemberCardUserInfoRequest {
 }
 
 /// The reply of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 用户昵称 (nickname).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// 会员卡编号 (the number set at activation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_number: Option<String>,
     /// 积分信息 (current points).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus: Option<i64>,
     /// 余额信息 (current balance).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<i64>,
     /// 用户性别 (sex), e.g. MALE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<String>,
     /// 会员信息 (the answers to the activation form).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<Box<MemberFormInfo>>,
     /// 当前用户会员卡状态: NORMAL 正常, EXPIRE 已过期, GIFTING 转赠中, GIFT_SUCC 转赠成功, GIFT_TIMEOUT 转赠超时, DELETE 已删除, UNAVAILABLE 已失效.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_card_status: Option<UserCardStatus>,
     /// 该卡是否已经被激活，true表示已经被激活，false表示未被激活 (whether the card was activated).
     ///
     /// Note: Not in the English page's example or table; present (true) in a reply quoted by an SDK's docs (tianye/WechatMpSDK, 拉取会员信息接口 请求成功返回示例). Optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_active: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -774,7 +744,7 @@ impl crate::response::Response for MemberCardUserInfoResponse {
 }
 
 /// The request of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserRequest {
     /// 卡券Code码 (the member's code).
@@ -794,65 +764,53 @@ pub struct MemberCardUpdateUserRequest {
     /// *At most 128 bytes.*
     ///
     /// Note: 7 table: 否, string（128）.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 需要设置的积分全量值，传入的数值会直接显示 (the member's total points, shown as is on the card).
     ///
     /// Note: 7 table (current): 否, int. An older copy of the table (before add_bonus existed) marks bonus 是; the current 否 is kept (accepting). With add_bonus: 开发者可以同时传入add_bonus和bonus解决由于同步失败带来的幂等性问题。同时传入add_bonus和bonus时add_bonus作为积分变动消息中的变量值，而bonus作为卡面上的总积分额度显示 \[OFF note 1\]; older wording (EasyWeChat docs \[seeds/001\], SDK comments): 如果同时传入add_bonus和bonus,则前者无效. Either way both may be sent together: no exclusivity rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus: Option<i64>,
     /// 本次积分变动值，传负数代表减少 (points added this time; negative to deduct). Relative: not safe to repeat.
     ///
     /// Note: 7 table: 否, int; no range is stated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_bonus: Option<i64>,
     /// 商家自定义积分消耗记录，不超过14个汉字 (the reason shown in the points history, e.g. 消费30元，获得3积分).
     ///
     /// *At most 14 汉字 (42 UTF-8 bytes).*
     ///
     /// Note: 7 table: 否, string(42), 不超过14个汉字 (both figures agree: 42 bytes). The official example 消费30元，获得3积分 is 27 bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_bonus: Option<String>,
     /// 需要设置的余额全量值，传入的数值会直接显示在卡面 (the member's total balance, shown as is on the card).
     ///
     /// Note: 7 table (current): 否, int; an older copy marks it 是 — the current 否 is kept. Both balance and add_balance may be sent (余额变动同理).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<i64>,
     /// 本次余额变动值，传负数代表减少 (balance added this time; negative to deduct). Relative: not safe to repeat.
     ///
     /// Note: 7 table: 否, int; no range is stated. The Senparc SDK comment adds 单位为分 (fen).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_balance: Option<i64>,
     /// 商家自定义金额消耗记录，不超过14个汉字 (the reason shown in the balance history).
     ///
     /// Note: Not enforced: two official sentences disagree. The 7 table says string(42), 不超过14个汉字, but its own 示例值 and the POST数据示例 send 购买焦糖玛琪朵一杯，扣除金额30元。 — 50 UTF-8 bytes (16⅔ 汉字). The reading that accepts the official example is kept; stay within 14 汉字 (42 bytes) to be safe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_balance: Option<String>,
     /// 创建时字段custom_field1定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field1).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: 7 table: 否, string（12）, 限制为4个汉字，12字节.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value1: Option<String>,
     /// 创建时字段custom_field2定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field2).
     ///
     /// *At most 12 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value2: Option<String>,
     /// 创建时字段custom_field3定义类型的最新数值，限制为4个汉字，12字节 (new value of custom_field3).
     ///
     /// *At most 12 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_value3: Option<String>,
     /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
     ///
     /// Note: 7 table: 否, JSON结构; every member 否, bool, with the documented defaults below (true for bonus and balance, false for custom_field1..3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_optional: Option<Box<MemberCardNotifyOptional>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1092,31 +1050,25 @@ impl Endpoint for MemberCardUpdateUserRequest {
 }
 
 /// 控制原生消息结构体，包含各字段的消息控制字段 (which changes send the member WeChat's template message).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardNotifyOptional {
     /// 积分变动时是否触发系统模板消息，默认为true (message on a points change; default true).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_bonus: Option<bool>,
     /// 余额变动时是否触发系统模板消息，默认为true (message on a balance change; default true).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_balance: Option<bool>,
     /// 自定义group1变动时是否触发系统模板消息，默认为false (message on a custom_field1 change; default false).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_custom_field1: Option<bool>,
     /// 自定义group2变动时是否触发系统模板消息，默认为false (message on a custom_field2 change; default false).
     ///
     /// Note: The table lists is_notify_custom_field1 and says （2、3同理） for the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_custom_field2: Option<bool>,
     /// 自定义group3变动时是否触发系统模板消息，默认为false (message on a custom_field3 change; default false).
     ///
     /// Note: The table lists is_notify_custom_field1 and says （2、3同理） for the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_notify_custom_field3: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1207,23 +1159,19 @@ impl Fields for MemberCardNotifyOptional {
 
 object!(MemberCardNotifyOptional);
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserResponse {
     /// 当前用户积分总额 (the member's points after the update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_bonus: Option<i64>,
     /// 当前用户预存总金额 (the member's balance after the update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_balance: Option<i64>,
     /// 用户openid (the member).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1276,7 +1224,7 @@ impl crate::response::Response for MemberCardUpdateUserResponse {
 }
 
 /// The request of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlRequest {
     /// 会员卡的card_id (the member card).
@@ -1288,11 +1236,9 @@ pub struct MemberCardActivateUrlRequest {
     /// 渠道值，用于统计本次领取的渠道参数 (a channel tag for the statistics).
     ///
     /// Note: optional in the SDK copies of the page; no size stated, none enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1374,17 +1320,15 @@ impl Endpoint for MemberCardActivateUrlRequest {
 }
 
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1431,7 +1375,7 @@ impl crate::response::Response for MemberCardActivateUrlResponse {
 }
 
 /// The request of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoRequest {
     /// 跳转型开卡组件开卡后回调中的激活票据，可以用来获取用户开卡资料 (the ticket from the redirect URL, URL-decoded).
@@ -1440,7 +1384,6 @@ pub struct MemberCardActivateTempInfoRequest {
     pub activate_ticket: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1511,17 +1454,15 @@ impl Endpoint for MemberCardActivateTempInfoRequest {
 }
 
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<Box<MemberFormInfo>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

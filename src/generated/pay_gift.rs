@@ -7,7 +7,6 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::PayGiftFailMchid;
@@ -15,7 +14,7 @@ use crate::types::PayGiftRule;
 use crate::types::PayGiftRuleType;
 
 /// The request of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftAddRequest {
     /// 营销规则 (rule_info).
@@ -24,7 +23,6 @@ pub struct PayGiftAddRequest {
     pub rule_info: Box<PayGiftRule>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -95,7 +93,7 @@ impl Endpoint for PayGiftAddRequest {
 }
 
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
@@ -103,17 +101,13 @@ pub struct PayGiftAddResponse {
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     ///
     /// Note: an int in the page's example; some SDKs read it as a string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<i64>,
     /// 设置成功的mchid列表
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succ_mchid_list: Option<Vec<String>>,
     /// 设置失败的mchid列表 (with the reason and, when taken, the rule holding each).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_mchid_list: Option<Vec<PayGiftFailMchid>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -166,7 +160,7 @@ impl crate::response::Response for PayGiftAddResponse {
 }
 
 /// The request of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftDeleteRequest {
     /// 要删除的规则id (from add, or occupy_rule_id of a failed mchid).
@@ -175,7 +169,6 @@ pub struct PayGiftDeleteRequest {
     pub rule_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -244,12 +237,11 @@ impl Endpoint for PayGiftDeleteRequest {
 }
 
 /// The reply of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftDeleteResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -287,7 +279,7 @@ impl crate::response::Response for PayGiftDeleteResponse {
 }
 
 /// The request of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdRequest {
     /// 要查询规则id
@@ -296,7 +288,6 @@ pub struct PayGiftGetByIdRequest {
     pub rule_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -363,17 +354,15 @@ impl Endpoint for PayGiftGetByIdRequest {
 }
 
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_info: Option<Box<PayGiftRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -420,7 +409,7 @@ impl crate::response::Response for PayGiftGetByIdResponse {
 }
 
 /// The request of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetRequest {
     /// 类型，此处填写RULE_TYPE_PAY_MEMBER_CARD.
@@ -445,7 +434,6 @@ pub struct PayGiftBatchGetRequest {
     pub count: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -538,22 +526,19 @@ impl Endpoint for PayGiftBatchGetRequest {
 }
 
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
     /// 规则信息列表
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_list: Option<Vec<PayGiftRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

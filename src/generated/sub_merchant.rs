@@ -7,7 +7,6 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::types::SubMerchant;
@@ -16,7 +15,7 @@ use crate::types::SubMerchantSubmitInfo;
 use crate::types::SubMerchantUpdateInfo;
 
 /// The request of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitRequest {
     /// 子商户资料 (json结构).
@@ -25,7 +24,6 @@ pub struct SubMerchantSubmitRequest {
     pub info: Box<SubMerchantSubmitInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -94,17 +92,15 @@ impl Endpoint for SubMerchantSubmitRequest {
 }
 
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -151,7 +147,7 @@ impl crate::response::Response for SubMerchantSubmitResponse {
 }
 
 /// The request of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateRequest {
     /// 子商户资料, with merchant_id (json结构).
@@ -160,7 +156,6 @@ pub struct SubMerchantUpdateRequest {
     pub info: Box<SubMerchantUpdateInfo>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -226,17 +221,15 @@ impl Endpoint for SubMerchantUpdateRequest {
 }
 
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -283,7 +276,7 @@ impl crate::response::Response for SubMerchantUpdateResponse {
 }
 
 /// The request of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantGetRequest {
     /// 子商户id，一个母商户公众号下唯一。
@@ -292,7 +285,6 @@ pub struct SubMerchantGetRequest {
     pub merchant_id: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -357,17 +349,15 @@ impl Endpoint for SubMerchantGetRequest {
 }
 
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<Box<SubMerchant>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -414,7 +404,7 @@ impl crate::response::Response for SubMerchantGetResponse {
 }
 
 /// The request of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetRequest {
     /// 起始的子商户id，一个母商户公众号下唯一 (0 to start).
@@ -428,11 +418,9 @@ pub struct SubMerchantBatchGetRequest {
     /// 子商户审核状态，填入后，只会拉出当前状态的子商户 (only sub-merchants in this state).
     ///
     /// Note: "填入后" (once filled in) reads as optional; some SDKs always send it
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SubMerchantStatus>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -517,20 +505,17 @@ impl Endpoint for SubMerchantBatchGetRequest {
 }
 
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info_list: Option<Vec<SubMerchant>>,
     /// 拉取列表中最后一个子商户的id (the begin_id of the next page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_begin_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -7,12 +7,11 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinRequest {
     /// 卡券Code码 (the boarding pass code; 飞机票的序列号)
@@ -24,7 +23,6 @@ pub struct TicketBoardingPassCheckinRequest {
     /// 卡券ID，自定义Code码的卡券必填 (required for custom-code boarding passes).
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 乘客姓名，上限为15个汉字 (passenger name).
     ///
@@ -33,10 +31,8 @@ pub struct TicketBoardingPassCheckinRequest {
     /// 舱等，如头等舱等，上限为5个汉字 (cabin class).
     ///
     /// *Required; at most 5 汉字 (15 UTF-8 bytes).*
-    #[serde(rename = "class")]
     pub cabin_class: String,
     /// 乘客座位号 (seat number).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat: Option<String>,
     /// 电子客票号，上限为14个数字 (e-ticket number; the table says at most 14 digits).
     ///
@@ -45,28 +41,23 @@ pub struct TicketBoardingPassCheckinRequest {
     /// Note: Not size-checked: two official texts disagree. The 更新飞机票信息 table says 电子客票号，上限为14个数字, but the page's own POST数据 example sends "etkt_bnr": "电子客票号" (15 UTF-8 bytes, not digits). The reading that accepts the official example is kept, as for record_balance (membercard/updateuser); send at most 14 digits to be safe. A digits-only bound would need a spec-language feature (a character class), and would still refuse the example.
     pub etkt_bnr: String,
     /// 二维码数据。乘客用于值机的二维码字符串，微信会通过此数据为用户生成值机用的二维码 (the check-in QR payload; WeChat renders the QR code from it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qrcode_data: Option<String>,
     /// 是否取消值机。true代表取消，如填写true上述字段（如class等）均不做判断，机票返回未值机状态，乘客可重新值机。默认填写false (cancel the check-in; default false).
     ///
     /// Note: the page's example spells the key "is_cancel " with a trailing space; the table and every other source say is_cancel. The page's text writes calss for class
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_cancel: Option<bool>,
     /// 登机口。如发生登机口变更，建议商家实时调用该接口变更 (boarding gate).
     ///
     /// Note: \[V2\] table only (with boarding_time); the copies of the current Special_ticket page's table and example no longer list it; card/update's boarding_pass.gate covers gate changes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<String>,
     /// 登机时间，只显示“时分”不显示日期，按时间戳格式填写 (Unix seconds; only hour and minute are shown).
     ///
     /// *≥ 0.*
     ///
     /// Note: \[V2\] table only, like gate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -247,12 +238,11 @@ impl Endpoint for TicketBoardingPassCheckinRequest {
 }
 
 /// The reply of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -290,7 +280,7 @@ impl crate::response::Response for TicketBoardingPassCheckinResponse {
 }
 
 /// The request of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserRequest {
     /// 用户的门票唯一序列号 (the ticket code).
@@ -302,7 +292,6 @@ pub struct TicketMeetingTicketUpdateUserRequest {
     /// 要更新门票序列号所述的card_id，生成券时use_custom_code填写true时必填 (required for custom-code tickets).
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 区域 (zone).
     ///
@@ -327,18 +316,15 @@ pub struct TicketMeetingTicketUpdateUserRequest {
     /// *≥ 0.*
     ///
     /// Note: current table: 否 (the page's example omits it); the \[V2\] table said 是
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
     /// 结束时间，Unix时间戳格式 (end, Unix seconds).
     ///
     /// *≥ 0.*
     ///
     /// Note: current table: 否; \[V2\] table: 是
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -489,12 +475,11 @@ impl Endpoint for TicketMeetingTicketUpdateUserRequest {
 }
 
 /// The reply of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -532,7 +517,7 @@ impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
 }
 
 /// The request of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserRequest {
     /// 卡券Code码 (电影票的序列号).
@@ -544,7 +529,6 @@ pub struct TicketMovieTicketUpdateUserRequest {
     /// 要更新门票序列号所述的card_id，生成券时use_custom_code填写true时必填 (required for custom-code tickets).
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 电影票的类别，如2D、3D (film format).
     ///
@@ -561,16 +545,13 @@ pub struct TicketMovieTicketUpdateUserRequest {
     /// 该场电影的影厅信息 (hall).
     ///
     /// Note: current table (as quoted by SDKs that track the page): 可选; the \[V2\] table said 是
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening_room: Option<String>,
     /// 座位号 (the seats, one string each).
     ///
     /// Note: the page's example sends an array of strings (\["5排14号", "5排15号"\]); some SDK copies of the table type it as a single string. Current table: optional; \[V2\] table: 是
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat_number: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -715,12 +696,11 @@ impl Endpoint for TicketMovieTicketUpdateUserRequest {
 }
 
 /// The reply of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -758,7 +738,7 @@ impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
 }
 
 /// The request of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceRequest {
     /// 红包的序列号 (the red packet's code).
@@ -770,7 +750,6 @@ pub struct TicketLuckyMoneyUpdateBalanceRequest {
     /// 自定义code的卡券必填，非自定义code可不填 (required for custom-code cards).
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 红包余额 (the new balance; the unit is not documented).
     ///
@@ -778,7 +757,6 @@ pub struct TicketLuckyMoneyUpdateBalanceRequest {
     pub balance: i64,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -867,12 +845,11 @@ impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
 }
 
 /// The reply of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceResponse {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

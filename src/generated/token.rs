@@ -7,12 +7,11 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenGetRequest {
     /// 获取access_token填写client_credential.
@@ -29,7 +28,6 @@ pub struct TokenGetRequest {
     pub secret: String,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -147,22 +145,19 @@ impl Endpoint for TokenGetRequest {
 }
 
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// 凭证有效时间，单位：秒。目前是7200秒之内的值 (seconds).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -222,7 +217,7 @@ impl std::fmt::Debug for TokenGetResponse {
 }
 
 /// The request of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenStableRequest {
     /// 填写 client_credential.
@@ -238,11 +233,9 @@ pub struct TokenStableRequest {
     /// *Required.*
     pub secret: String,
     /// 默认使用 false。false 时为普通调用模式，access_token 有效期内重复调用该接口不会更新 access_token；true 时为强制刷新模式，会导致上次获取的 access_token 失效，并返回新的 access_token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_refresh: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -363,22 +356,19 @@ impl Endpoint for TokenStableRequest {
 }
 
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// 凭证有效时间，单位：秒。目前是7200秒之内的值 (at least 300 in the normal mode).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -438,12 +428,11 @@ impl std::fmt::Debug for TokenStableResponse {
 }
 
 /// The request of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenCardTicketRequest {
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -503,22 +492,19 @@ impl Endpoint for TokenCardTicketRequest {
 }
 
 /// The reply of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
     /// 有效时间，单位：秒 (7200).
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

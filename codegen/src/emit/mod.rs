@@ -328,7 +328,6 @@ fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
     let structs = (!models.is_empty()).then(|| {
         quote! {
             use crate::model::{object, #read_once Extra, Fields, Visit};
-            use serde::Serialize;
             use serde::de::MapAccess;
         }
     });

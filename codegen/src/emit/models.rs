@@ -68,19 +68,10 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         let rust = ident(&f.rust);
         let ty = field_type(&f.shape.ty);
         let doc = doc_attrs(&field_doc(model, f));
-        let rename = (f.wire != f.rust).then(|| {
-            let wire = &f.wire;
-            quote!(#[serde(rename = #wire)])
-        });
-        if f.plain {
-            quote! { #doc #rename pub #rust: #ty, }
-        } else {
-            quote! {
-                #doc
-                #rename
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub #rust: Option<#ty>,
-            }
+        // Wire names and "absent is not sent" live in the field table (`Fields`).
+        match f.plain {
+            true => quote! { #doc pub #rust: #ty, },
+            false => quote! { #doc pub #rust: Option<#ty>, },
         }
     });
     let builder = model.request_side.then(|| builder(model));
@@ -108,13 +99,12 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let fields_impl = fields_impl(model);
     quote! {
         #doc
-        #[derive(#derive_debug #derive_default Clone, PartialEq, Serialize)]
+        #[derive(#derive_debug #derive_default Clone, PartialEq)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
             /// Fields the spec does not describe: kept from replies, sent as they are in
             /// requests (a described field's name here is refused: set the field).
-            #[serde(flatten)]
             pub extra: serde_json::Map<String, serde_json::Value>,
         }
 

@@ -2,7 +2,6 @@
 // Source: spec/types/card.yaml
 
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
@@ -10,50 +9,37 @@ use crate::model::spec_enum;
 /// 卡券 (the `card` object of card/create and of the card/get reply): `card_type` plus exactly one
 /// type-specific object, keyed by the lowercase card type (`"card_type": "DISCOUNT"` goes with `"discount": {…}`).
 /// GENERAL_CARD and LUCKY_MONEY cards have no typed field here (their object would be kept in `extra`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Card {
     /// 卡券类型
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_type: Option<CardType>,
     /// 团购券 (card_type GROUPON)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groupon: Option<Box<GrouponCard>>,
     /// 代金券 (card_type CASH)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cash: Option<Box<CashCard>>,
     /// 折扣券 (card_type DISCOUNT)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<Box<DiscountCard>>,
     /// 礼品券／兑换券 (card_type GIFT)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gift: Option<Box<GiftCard>>,
     /// 通用券／优惠券 (card_type GENERAL_COUPON)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub general_coupon: Option<Box<GeneralCouponCard>>,
     /// 会员卡 (card_type MEMBER_CARD)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_card: Option<Box<MemberCard>>,
     /// 景点门票 (card_type SCENIC_TICKET)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenic_ticket: Option<Box<ScenicTicketCard>>,
     /// 电影票 (card_type MOVIE_TICKET)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub movie_ticket: Option<Box<MovieTicketCard>>,
     /// 飞机票 (card_type BOARDING_PASS)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_pass: Option<Box<BoardingPassCard>>,
     /// 会议门票 (card_type MEETING_TICKET)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_ticket: Option<Box<MeetingTicketCard>>,
     /// 汽车票 (card_type BUS_TICKET)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus_ticket: Option<Box<BusTicketCard>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -340,25 +326,21 @@ impl Fields for Card {
 
 object!(Card);
 /// 团购券 (GROUPON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GrouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 团购券专用字段，团购详情 (deal details).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deal_detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -456,32 +438,27 @@ impl Fields for GrouponCard {
 
 object!(GrouponCard);
 /// 代金券 (CASH). Amounts are in fen (分).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CashCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 代金券专用，表示起用金额（单位为分），如果无起用门槛则填0 (minimum spend in fen; 0 = no threshold).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
     ///
     /// Note: \[OFF-CREATE\] 代金券 table: least_cost 必填 int, 代金券专用，表示起用金额（单位为分）,如果无起用门槛则填0. A card/get reply that leaves it out is still read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_cost: Option<i64>,
     /// 代金券专用，表示减免金额（单位为分） (amount taken off, in fen).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_cost: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -593,25 +570,21 @@ impl Fields for CashCard {
 
 object!(CashCard);
 /// 折扣券 (DISCOUNT).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiscountCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 折扣券专用，表示打折额度（百分比）。填30就是七折 (percentage taken off: 30 means 30% off, i.e. 七折).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -704,25 +677,21 @@ impl Fields for DiscountCard {
 
 object!(DiscountCard);
 /// 礼品券／兑换券 (GIFT).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GiftCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 礼品券专用，填写兑换内容的名称 (what the voucher is exchanged for).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gift: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -820,25 +789,21 @@ impl Fields for GiftCard {
 
 object!(GiftCard);
 /// 通用券／优惠券 (GENERAL_COUPON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCouponCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 优惠券专用，填写优惠详情 (offer details).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -947,136 +912,109 @@ impl Fields for GeneralCouponCard {
 object!(GeneralCouponCard);
 /// 会员卡 (MEMBER_CARD): the create-time fields of the 创建会员卡 page, as echoed by card/get.
 /// When supply_bonus / supply_balance is true, the bonus / balance fields become mandatory at creation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 商家自定义会员卡背景图，须先调用上传图片接口将背景图上传至CDN，否则报错 (custom background image; must be a URL from cgi-bin/media/uploadimg; under 1000×600 px).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 会员卡特权说明 (privileges of the membership), 限制1024汉字.
     ///
     /// *Required when sent; a reply may lack it; at most 1024 汉字 (3072 UTF-8 bytes).*
     ///
     /// Note: \[OFF-MEMBER\] prerogative 是 string(3072) 会员卡特权说明,限制1024汉字. (The card/update example clears it with "" — that is MemberCardUpdate, where it stays optional.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prerogative: Option<String>,
     /// 设置为true时用户领取会员卡后系统自动将其激活，无需调用激活接口 (auto-activate on claim).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_activate: Option<bool>,
     /// 设置为true时会员卡支持一键开卡，不允许同时传入activate_url字段，否则设置wx_activate失效 (one-tap activation; needs activateuserform/set; exclusive with activate_url) \[OFF-MEMBER\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wx_activate: Option<bool>,
     /// 显示积分，填写true或false，如填写true，积分相关字段均为必填 (the card shows loyalty points); 若设置为true则后续不可以被关闭.
     ///
     /// *Required when sent; a reply may lack it.*
     ///
     /// Note: \[OFF-MEMBER\] supply_bonus 是 bool. The card/get table of the 管理卡券 page swaps the descriptions of supply_bonus and supply_balance (calls supply_balance 积分 and supply_bonus 储值); the create table is followed here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_bonus: Option<bool>,
     /// 设置跳转外链查看积分详情。仅适用于积分无法通过激活接口同步的情况下使用该字段 (external page showing the points).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_url: Option<String>,
     /// 是否支持储值，填写true或false。如填写true，储值相关字段均为必填 (the card holds a stored-value balance; 该字段须开通储值功能后方可使用, else 43010).
     ///
     /// *Required when sent; a reply may lack it.*
     ///
     /// Note: \[OFF-MEMBER\] supply_balance 是 bool. See supply_bonus for the swapped descriptions of the card/get table \[OFF\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_balance: Option<bool>,
     /// 设置跳转外链查看余额详情。仅适用于余额无法通过激活接口同步的情况下使用该字段 (external page showing the balance).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_url: Option<String>,
     /// 激活会员卡的url (activation page of the merchant).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_url: Option<String>,
     /// 激活会员卡跳转小程序的user_name，格式为原始id+@app (activation through a mini program).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_app_brand_user_name: Option<String>,
     /// 激活会员卡跳转的小程序页面路径 (mini-program page for activation).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_app_brand_pass: Option<String>,
     /// 绑定旧卡的url，会员卡专用 (page binding an existing physical card).
     ///
     /// Note: Only in the card/get table of the 管理卡券 page \[OFF\], which gives no size; not in the current 创建会员卡 table, so no limit is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_old_card_url: Option<String>,
     /// 进入会员卡时是否推送事件 (push a user_view_card event when the user opens the card).
     ///
     /// Note: The card/get table \[OFF\] lists it among the member-card fields; the catalog \[MIR\] and the official create example put it in base_info. Declared in both places.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_push_on_view: Option<bool>,
     /// 积分清零规则 (when points are reset).
     ///
     /// *At most 3072 bytes.*
     ///
     /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_cleared: Option<String>,
     /// 积分规则 (how points are earned, as text).
     ///
     /// *At most 3072 bytes.*
     ///
     /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rules: Option<String>,
     /// 积分规则 (structured points rule).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rule: Option<Box<BonusRule>>,
     /// 储值说明 (stored-value rules).
     ///
     /// *At most 3072 bytes.*
     ///
     /// Note: card/update table \[OFF\]: string(3072); 创建会员卡 table \[OFF-MEMBER\]: 否 string（128）. The two official sizes disagree; the larger (accepting) one is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_rules: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 1, e.g. level).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field1: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field2: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (member info slot 3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field3: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示 (custom entry cell 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell1: Option<Box<CustomCell>>,
     /// 自定义入口 (custom entry cell 2).
     ///
     /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell2: Option<Box<CustomCell>>,
     /// 自定义入口 (custom entry cell 3).
     ///
     /// Note: Not in the create-table transcription found (only custom_cell1); listed by the catalog \[MIR §5 custom_cell1..3\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell3: Option<Box<CustomCell>>,
     /// 折扣，该会员卡享受的折扣优惠，填10就是九折 (member discount in percent off: 10 means 九折).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1440,34 +1378,29 @@ impl Fields for MemberCard {
 
 object!(MemberCard);
 /// 景点门票 (SCENIC_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ScenicTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 票类型，例如平日全票，套票等 (ticket class).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     ///
     /// Note: \[OFF-TICKET\] 景区门票 table: ticket_class 必填 string(3072).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_class: Option<String>,
     /// 景区门票的导览图URL (guide map).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: \[OFF-TICKET\] 可空 string(128).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1578,27 +1511,23 @@ impl Fields for ScenicTicketCard {
 
 object!(ScenicTicketCard);
 /// 电影票 (MOVIE_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MovieTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 电影票详情 (movie, show time, ticket type…).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     ///
     /// Note: \[OFF-TICKET\] 电影票 table: detail 必填 string(3072).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1696,83 +1625,71 @@ impl Fields for MovieTicketCard {
 
 object!(MovieTicketCard);
 /// 飞机票 (BOARDING_PASS). Times are Unix timestamps in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BoardingPassCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 飞机票的起点，上限为18个汉字 (departure).
     ///
     /// *Required when sent; a reply may lack it; at most 18 汉字 (54 UTF-8 bytes).*
     ///
     /// Note: \[OFF-TICKET\] 飞机票 table: from 必填 string(54) 起点，上限为18个汉字.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// 飞机票的终点，上限为18个汉字 (destination).
     ///
     /// *Required when sent; a reply may lack it; at most 18 汉字 (54 UTF-8 bytes).*
     ///
     /// Note: \[OFF-TICKET\] to 必填 string(54) 终点，上限为18个汉字.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// 航班 (flight number).
     ///
     /// *Required when sent; a reply may lack it; at most 24 bytes.*
     ///
     /// Note: \[OFF-TICKET\] flight 必填 string(24) CE123 航班.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flight: Option<String>,
     /// 起飞时间 (Unix时间戳格式).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
     ///
     /// Note: \[OFF-TICKET\] departure_time 必填, 起飞时间。Unix时间戳格式 (the create table types it string(128) with the example 1434507901; the card/update table \[OFF\] says unsigned int — modelled as a non-negative int).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure_time: Option<i64>,
     /// 降落时间 (Unix时间戳格式).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
     ///
     /// Note: \[OFF-TICKET\] landing_time 必填, 降落时间。Unix时间戳格式 (typed string(128) in the create table, unsigned int in the card/update table \[OFF\]; modelled as a non-negative int).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub landing_time: Option<i64>,
     /// 在线值机的链接 (online check-in page).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: \[OFF-TICKET\] check_in_url 可空 string(128).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_in_url: Option<String>,
     /// 登机口。如发生登机口变更，建议商家实时调用该接口变更 (gate).
     ///
     /// *At most 12 bytes.*
     ///
     /// Note: \[OFF-TICKET\] gate 可空 string(12) 入口，上限为4个汉字 (4 汉字 = 12 bytes); card/update table \[OFF\] string(12).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<String>,
     /// 登机时间，只显示“时分”不显示日期 (Unix时间戳格式; only hour and minute are shown).
     ///
     /// *≥ 0.*
     ///
     /// Note: card/get and card/update tables \[OFF\]: unsigned int; not in the 特殊票券 create table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// 机型，上限为8个汉字 (aircraft model).
     ///
     /// *Required when sent; a reply may lack it; at most 8 汉字 (24 UTF-8 bytes).*
     ///
     /// Note: \[OFF-TICKET\] air_model 必填 string(24) 空客A320 机型，上限为8个汉字.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub air_model: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1995,34 +1912,29 @@ impl Fields for BoardingPassCard {
 
 object!(BoardingPassCard);
 /// 会议门票 (MEETING_TICKET).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MeetingTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// 会议详情 (meeting details).
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     ///
     /// Note: \[OFF-TICKET\] 会议门票 table: meeting_detail 必填 string(3072).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_detail: Option<String>,
     /// 会场导览图 (venue map).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: \[OFF-TICKET\] map_url 可空 string(128).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2133,20 +2045,17 @@ impl Fields for MeetingTicketCard {
 
 object!(MeetingTicketCard);
 /// 汽车票 (BUS_TICKET). No type-specific field is documented.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BusTicketCard {
     /// 基本的卡券数据，所有卡券通用
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_info: Option<Box<AdvancedInfo>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2231,219 +2140,175 @@ object!(BusTicketCard);
 /// echoes them together with the read-only id, status, sku.total_quantity, create_time, update_time.
 /// brand_name, use_custom_code, bind_openid and source cannot be changed afterwards; sku.quantity only
 /// through card/modifystock.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BaseInfo {
     /// 卡券ID (card_id); card/get only.
     ///
     /// *At most 32 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// 卡券的商户logo，建议像素为300*300 (merchant logo, uploaded through cgi-bin/media/uploadimg).
     ///
     /// *Required when sent; a reply may lack it; at most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Code展示类型 (how the code is shown).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_type: Option<CodeType>,
     /// 商户名字，字数上限为12个汉字 (填写直接提供服务的商户名，第三方商户名填写在source字段). Not modifiable.
     ///
     /// *Required when sent; a reply may lack it; at most 12 汉字 (36 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// 卡券名，字数上限为9个汉字 (建议涵盖卡券属性、服务及金额).
     ///
     /// *Required when sent; a reply may lack it; at most 9 汉字 (27 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// 券名的副标题，字数上限为18个汉字 (subtitle).
     ///
     /// *At most 18 汉字 (54 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_title: Option<String>,
     /// 券颜色。按色彩规范标注填写Color010-Color100 (see card/getcolors).
     ///
     /// *Required when sent; a reply may lack it; a colour name, `Color` and three digits (`Color010`).*
     ///
     /// Note: \[OFF-CREATE\] color 是 string(16) Color010, 券颜色。按色彩规范标注填写Color010-Color100 — sent as a colour name (format: color implies the 16-byte bound). The official card/get example \[OFF\] returns the hex value (#10AD61); replies are not checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// 卡券使用提醒，字数上限为16个汉字 (short usage reminder).
     ///
     /// *Required when sent; a reply may lack it; at most 16 汉字 (48 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// 卡券使用说明，字数上限为1024个汉字 (usage instructions; long text).
     ///
     /// *Required when sent; a reply may lack it; at most 1024 汉字 (3072 UTF-8 bytes).*
     ///
     /// Note: \[OFF-CREATE\] description 是 string（3072） 卡券使用说明，字数上限为1024个汉字; \[OFF-MEMBER\] base_info description 是. The official card/get DISCOUNT example \[OFF\] returns "description": "" — replies are read as they come.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// 客服电话 (customer-service phone).
     ///
     /// *At most 24 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_phone: Option<String>,
     /// 使用日期，有效期的信息 (validity).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_info: Option<Box<DateInfo>>,
     /// 商品信息 (stock).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<Box<Sku>>,
     /// 门店位置ID (store/POI ids where the card is usable); 与use_all_locations互斥.
     ///
     /// Note: \[OFF-CREATE\] 门店位置poiid。调用POI门店管理接口获取门店位置poiid。具备线下门店的商户为必填 (a condition on the merchant, not on the request: not enforced).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id_list: Option<Vec<i64>>,
     /// 支持全部门店，填写true或false，与location_id_list互斥 (usable in every store; store changes sync automatically).
     ///
     /// Note: \[OFF-CREATE\] 设置本卡券支持全部门店，与location_id_list互斥; same words in the card/get table \[OFF\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_all_locations: Option<bool>,
     /// 是否自定义Code码。填写true或false，默认为false (merchant-supplied codes; API only). Not modifiable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_custom_code: Option<bool>,
     /// 填入GET_CUSTOM_CODE_MODE_DEPOSIT表示该卡券为预存code模式卡券 (deposit mode; sku.quantity must then be 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub get_custom_code_mode: Option<GetCustomCodeMode>,
     /// 是否指定用户领取，填写true或false。默认为false (only a given openid may claim). Not modifiable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_openid: Option<bool>,
     /// 卡券领取页面是否可分享，默认为true (the claim page can be shared).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
     /// 卡券是否可转赠，默认为true (the card can be gifted to a friend).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_give_friend: Option<bool>,
     /// 每人可领券的数量限制，不填写默认为50 (claims per user; exceeding it gives 45033).
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub get_limit: Option<i64>,
     /// 每人可核销的数量限制，不填写默认为50 (redemptions per user).
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_limit: Option<i64>,
     /// 卡券顶部居中的按钮，仅在卡券状态正常(可以核销)时显示 (centre button, e.g. 立即使用).
     ///
     /// *At most 18 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_title: Option<String>,
     /// 显示在入口下方的提示，仅在卡券状态正常(可以核销)时显示.
     ///
     /// *At most 24 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_sub_title: Option<String>,
     /// 顶部居中的url，仅在卡券状态正常(可以核销)时显示.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_url: Option<String>,
     /// 自定义居中使用入口跳转小程序的user_name，格式为原始id+@app.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_app_brand_user_name: Option<String>,
     /// 自定义居中使用入口小程序页面地址.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_app_brand_pass: Option<String>,
     /// 自定义跳转外链的入口名字 (name of the custom entry, e.g. 立即使用).
     ///
     /// *At most 15 bytes.*
     ///
     /// Note: \[OFF-CREATE\] and \[OFF-MEMBER\] base_info tables: 否 string（15）; the card/update table \[OFF\] says string(16) (enforced there, on BaseInfoUpdate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL，跳转页面内容需与自定义cell名称保持匹配. WeChat appends encrypt_code and card_id.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url: Option<String>,
     /// 显示在入口右侧的提示语，长度限制在6个汉字内.
     ///
     /// *At most 18 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_sub_title: Option<String>,
     /// 自定义使用入口跳转小程序的user_name，格式为原始id+@app.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_app_brand_user_name: Option<String>,
     /// 自定义使用入口小程序页面地址.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_app_brand_pass: Option<String>,
     /// 营销场景的自定义入口名称 (name of the promotion entry).
     ///
     /// *At most 15 bytes.*
     ///
     /// Note: \[OFF-CREATE\] and \[OFF-MEMBER\] base_info tables: 否 string（15）; the card/update table \[OFF\] says string(16) (enforced there, on BaseInfoUpdate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url: Option<String>,
     /// 显示在营销入口右侧的提示语.
     ///
     /// *At most 18 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_sub_title: Option<String>,
     /// 营销入口跳转小程序的user_name，格式为原始id+@app.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_app_brand_user_name: Option<String>,
     /// 营销入口小程序页面地址.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_app_brand_pass: Option<String>,
     /// 第三方来源名，例如同程旅游、大众点评 (third-party source). Not modifiable.
     ///
     /// *At most 36 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// 填写true为用户点击进入会员卡时推送事件 (user_view_card)，默认为false. 会员卡专用.
     ///
     /// Note: The catalog \[MIR\] and the official member-card create example put it in base_info; the card/get table \[OFF\] lists it with the member-card fields. Declared in both places.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_push_on_view: Option<bool>,
     /// 子商户信息 (sub-merchant the card is made for, 第三方代制模式).
     ///
     /// Note: Not in the base_info tables of the seeds; seen in member-card create requests of the official developer community.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_info: Option<Box<BaseInfoSubMerchantInfo>>,
     /// 卡券状态 (review / deletion status); card/get only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CardStatus>,
     /// 创建时间 (Unix seconds); card/get only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// 最近修改时间 (Unix seconds); card/get only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
     /// 地区编码列表 (area codes); card/get only.
     ///
     /// Note: Undocumented: appears (empty) in the official card/get example \[OFF\] only; element type assumed int.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_code_list: Option<Vec<i64>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3121,15 +2986,13 @@ impl Fields for BaseInfo {
 
 object!(BaseInfo);
 /// 子商户信息 (sub-merchant the card is made for, 第三方代制模式).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BaseInfoSubMerchantInfo {
     /// 子商户ID (card/submerchant/submit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3182,45 +3045,39 @@ impl Fields for BaseInfoSubMerchantInfo {
 
 object!(BaseInfoSubMerchantInfo);
 /// 使用日期，有效期的信息 (validity of the card).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DateInfo {
     /// 使用时间的类型
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<DateType>,
     /// type为DATE_TYPE_FIX_TIME_RANGE时专用，表示起用时间，从1970年1月1日00:00:00至起用时间的秒数 (东八区时间，单位为秒).
     ///
     /// *≥ 0.*
     ///
     /// Note: \[OFF-CREATE\] begin_timestamp unsigned int (hence min 0). The tables say 最终需转换为字符串形态传入 (send as a string), but every official example sends a JSON number; modelled as int.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_timestamp: Option<i64>,
     /// 表示结束时间，建议设置为截止日期的23:59:59过期 (东八区时间，单位为秒). 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间：设置了fixed_term卡券，当时间达到end_timestamp时卡券统一过期.
     ///
     /// *≥ 0.*
     ///
     /// Note: \[OFF-CREATE\] two end_timestamp rows: 是 unsigned int 表示结束时间 (FIX_TIME_RANGE), and 否 unsigned int 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间 (optional common expiry of a FIX_TERM card). The 管理卡券 card/get table \[OFF\] still calls it type为DATE_TYPE_FIX_TIME_RANGE时专用; the 创建卡券 reading, which accepts both, is followed. See begin_timestamp about the string form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_timestamp: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天内有效 (单位为天).
     ///
     /// *≥ 0.*
     ///
     /// Note: Official sentences disagree: \[OFF-CREATE\] 表示自领取后多少天内有效，不支持填写0; 管理卡券 card/get table \[OFF\] 表示自领取后多少天内有效，领取后当天有效填写0. The accepting reading is enforced (0 allowed, negative refused).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_term: Option<i64>,
     /// type为DATE_TYPE_FIX_TERM时专用，表示自领取后多少天开始生效，领取后当天生效填写0 (单位为天).
     ///
     /// *≥ 0.*
     ///
     /// Note: \[OFF-CREATE\] fixed_begin_term 是 int 0 …领取后当天生效填写0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_begin_term: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3377,22 +3234,19 @@ impl Fields for DateInfo {
 
 object!(DateInfo);
 /// 商品信息 (stock of the card).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Sku {
     /// 卡券库存的数量，上限为100000000 (current stock). Must be 0 in deposit mode; otherwise 0 is refused at creation. Change it with card/modifystock, not card/update.
     ///
     /// *Required when sent; a reply may lack it; ≥ 0; ≤ 100000000.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// 卡券全部库存的数量，上限为100000000 (total stock ever issued); card/get only.
     ///
     /// *≥ 0; ≤ 100000000.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_quantity: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3471,37 +3325,29 @@ impl Fields for Sku {
 
 object!(Sku);
 /// 卡券高级信息 (advanced_info): usage conditions, cover, rich text, time slots, services.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AdvancedInfo {
     /// 使用门槛（条件）字段，若不填写使用条件则在券面拼写：无最低消费限制，全场通用，不限品类；并在使用说明显示：可与其他优惠共享.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_condition: Option<Box<UseCondition>>,
     /// 封面摘要结构体名称 (cover summary).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#abstract: Option<Box<Abstract>>,
     /// 图文列表，显示在详情内页，优惠券券开发者须至少传入一组图文列表 (rich-text blocks of the detail page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_image_list: Option<Vec<TextImage>>,
     /// 使用时段限制 (display of usable days and hours; not enforced by WeChat).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<Vec<TimeLimit>>,
     /// 商家服务类型，可多选 (services offered by the merchant).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_service: Option<Vec<BusinessService>>,
     /// 核销后赠送的卡券列表 (cards given after redemption).
     ///
     /// Note: Undocumented shape: appears (empty) in the official card/get example \[OFF\] only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consume_share_card_list: Option<Vec<serde_json::Value>>,
     /// 是否为朋友的券 (shareable "friends' coupon").
     ///
     /// Note: Undocumented: appears (false) in the official card/get example \[OFF\] only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_friends: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3623,35 +3469,29 @@ impl Fields for AdvancedInfo {
 
 object!(AdvancedInfo);
 /// 使用门槛（条件） (advanced_info.use_condition): WeChat composes the conditions text of the card face from it.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UseCondition {
     /// 指定可用的商品类目，仅用于代金券类型，填入后将在券面拼写适用于xxx (accepted categories).
     ///
     /// *At most 512 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept_category: Option<String>,
     /// 指定不可用的商品类目，仅用于代金券类型，填入后将在券面拼写不适用于xxxx (excluded categories).
     ///
     /// *At most 512 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_category: Option<String>,
     /// 满减门槛字段，可用于兑换券和代金券，填入后将在券面拼写消费满xx元可用 (minimum spend, in fen).
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_cost: Option<i64>,
     /// 购买xx可用类型门槛，仅用于兑换，填入后自动拼写购买xxx可用 (purchase condition of a gift voucher).
     ///
     /// *At most 512 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_use_for: Option<String>,
     /// 不可以与其他类型共享门槛，填写false时系统将在使用须知里拼写“不可与其他优惠共享”，填写true时拼写“可与其他优惠共享”，默认为true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_use_with_other_discount: Option<bool>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3757,24 +3597,21 @@ impl Fields for UseCondition {
 
 object!(UseCondition);
 /// 封面摘要 (advanced_info.abstract): cover text and image of the card detail page.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Abstract {
     /// 封面摘要简介 (cover summary text).
     ///
     /// Note: The create-table transcription \[OFF-CREATE\] and the catalog \[MIR\] say string(24), but the official create example sends 19 汉字 (57 bytes); no limit is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#abstract: Option<String>,
     /// 封面图片列表，仅支持填入一个封面图片链接，上传图片接口上传获取图片获得链接，填写非CDN链接会报错。建议图片尺寸像素850*350 (one cover image URL).
     ///
     /// *At most 1 items.*
     ///
     /// Note: The create table says string(128) per URL, but the URL of the official card/get example is 129 bytes; no per-URL limit is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url_list: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3842,22 +3679,19 @@ impl Fields for Abstract {
 
 object!(Abstract);
 /// 图文列表的一项 (one rich-text block of advanced_info.text_image_list).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TextImage {
     /// 图片链接，必须调用上传图片接口上传图片获得链接，并在此填入，否则报错 (image URL from cgi-bin/media/uploadimg).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// 图文描述 (text).
     ///
     /// *At most 512 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3926,27 +3760,21 @@ impl Fields for TextImage {
 
 object!(TextImage);
 /// 使用时段限制的一项 (advanced_info.time_limit\[\]). Display only; 不填默认不显示.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TimeLimit {
     /// 限制类型 (day the slot applies to).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TimeLimitType>,
     /// 当前type类型下的起始时间（小时），如当前结构体内填写了MONDAY，此处填写了10，则此处表示周一 10:00可用.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_hour: Option<i64>,
     /// 当前type类型下的起始时间（分钟），如begin_hour填写10，此处填写了59，则此处表示周一 10:59可用.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_minute: Option<i64>,
     /// 当前type类型下的结束时间（小时），如此处填写了20，则此处表示周一 10:00-20:00可用.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_hour: Option<i64>,
     /// 当前type类型下的结束时间（分钟）.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_minute: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4032,36 +3860,27 @@ impl Fields for TimeLimit {
 
 object!(TimeLimit);
 /// 积分规则 (member_card.bonus_rule). Money amounts are in fen (分).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BonusRule {
     /// 消费金额，以分为单位 (spend per earning step).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_money_unit: Option<i64>,
     /// 对应增加的积分 (points earned per cost_money_unit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increase_bonus: Option<i64>,
     /// 用户单次可获取的积分上限 (maximum points per purchase).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_increase_bonus: Option<i64>,
     /// 初始设置积分 (points given on activation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_increase_bonus: Option<i64>,
     /// 每使用xx积分 (points spent per redemption step).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_bonus_unit: Option<i64>,
     /// 抵扣xx元（这里以分为单位） (money taken off per cost_bonus_unit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_money: Option<i64>,
     /// 抵扣条件，满xx元（这里以分为单位）可用 (minimum spend to use points).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_money_to_use_bonus: Option<i64>,
     /// 抵扣条件，单笔最多使用xx积分 (maximum points per purchase).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_reduce_bonus: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4172,31 +3991,27 @@ impl Fields for BonusRule {
 
 object!(BonusRule);
 /// 自定义会员信息类目，会员卡激活后显示 (member_card.custom_field1..3): a label with a value set through membercard/activate and updateuser.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CustomField {
     /// 会员信息类目半自定义名称 (predefined label).
     ///
     /// Note: \[OFF-MEMBER\] name_type 否 string(24).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_type: Option<CustomFieldNameType>,
     /// 会员信息类目自定义名称，当开发者变更这类类目信息的value值时不会触发系统模板消息通知用户 (free label, instead of name_type).
     ///
     /// *At most 24 bytes.*
     ///
     /// Note: \[OFF-MEMBER\] name 否 string(24).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 点击类目跳转外链url (page opened on tap).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: \[OFF-MEMBER\] url 否 string（128）; card/update table \[OFF\] string(128).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4274,7 +4089,7 @@ impl Fields for CustomField {
 
 object!(CustomField);
 /// 自定义会员信息类目 (member_card.custom_cell1..3): an entry cell shown once the card is activated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CustomCell {
     /// 入口名称 (cell name).
@@ -4282,25 +4097,21 @@ pub struct CustomCell {
     /// *Required when sent; a reply may lack it; at most 15 bytes.*
     ///
     /// Note: \[OFF-MEMBER\] custom_cell1 name 是 string(15) 入口名称.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 入口右侧提示语，6个汉字内 (hint on the right).
     ///
     /// *Required when sent; a reply may lack it; at most 6 汉字 (18 UTF-8 bytes).*
     ///
     /// Note: \[OFF-MEMBER\] custom_cell1 tips 是 string(18) 入口右侧提示语，6个汉字内 (6 汉字 = 18 bytes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips: Option<String>,
     /// 入口跳转链接 (page opened on tap).
     ///
     /// *Required when sent; a reply may lack it; at most 128 bytes.*
     ///
     /// Note: \[OFF-MEMBER\] custom_cell1 url 是 string(128) 入口跳转链接.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4403,117 +4214,95 @@ object!(CustomCell);
 /// card/update 通用字段修改 (the updatable base_info fields). 覆盖更新: send only the fields to change —
 /// sending a 提审 field (logo_url, notice, description, color) sends the card back to review.
 /// 未列出的字段不支持修改更新. A field can be emptied by sending "".
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BaseInfoUpdate {
     /// 卡券的商户logo，建议像素为300*300. 提审 (triggers review).
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// 使用提醒，字数上限为16个汉字. 提审 (triggers review).
     ///
     /// *At most 16 汉字 (48 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// 使用说明 (string(3072)). 提审 (triggers review).
     ///
     /// *At most 1024 汉字 (3072 UTF-8 bytes).*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// 客服电话.
     ///
     /// *At most 24 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_phone: Option<String>,
     /// 卡券颜色 (Color010…Color100). 提审 (triggers review).
     ///
     /// *A colour name, `Color` and three digits (`Color010`).*
     ///
     /// Note: card/update table \[OFF\]: color 是(提审) string(3072) 示例值 Color010 卡券颜色; the create table \[OFF-CREATE\] says string(16), 按色彩规范标注填写Color010-Color100. A colour name is enforced, as at creation (the official update example sends Color010).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// 支持更新适用门店列表 (store ids). 清空门店更新时传“0” (send 0 to clear).
     ///
     /// Note: The card/update table \[OFF\] types it string(3072) with the example 1234,2314, but its request example sends an array of numbers; modelled as a list of int.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id_list: Option<Vec<i64>>,
     /// 支持全部门店，与location_id_list互斥.
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; the 创建卡券 page's change log (V2.0, 2016-6-27) says 创建/更新卡券支持设置卡券支持“全部门店”字段. 与location_id_list互斥 \[OFF-CREATE\], enforced here as at creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_all_locations: Option<bool>,
     /// 顶部居中的自定义cell.
     ///
     /// *At most 18 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_title: Option<String>,
     /// 顶部居中的自定义cell说明.
     ///
     /// *At most 24 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_sub_title: Option<String>,
     /// 顶部居中的自定义cell的跳转链接.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center_url: Option<String>,
     /// 自定义跳转入口的名字.
     ///
     /// *At most 16 bytes.*
     ///
     /// Note: string(16) in the card/update table \[OFF\]; string（15） in the create tables \[OFF-CREATE, OFF-MEMBER\]. Each endpoint enforces its own table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_name: Option<String>,
     /// 自定义跳转的URL.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url: Option<String>,
     /// 显示在入口右侧的提示语.
     ///
     /// *At most 18 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_url_sub_title: Option<String>,
     /// 营销场景的自定义入口名称.
     ///
     /// *At most 16 bytes.*
     ///
     /// Note: string(16) in the card/update table \[OFF\]; string（15） in the create tables \[OFF-CREATE, OFF-MEMBER\]. Each endpoint enforces its own table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_name: Option<String>,
     /// 入口跳转外链的地址链接.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url: Option<String>,
     /// 显示在营销入口右侧的提示语.
     ///
     /// *At most 18 bytes.*
     ///
     /// Note: The card/update table \[OFF\] prints the name with a stray space (promotion_url _sub_title); the wire name has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_url_sub_title: Option<String>,
     /// Code码展示类型.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_type: Option<CodeType>,
     /// 每人可领券的数量限制.
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub get_limit: Option<i64>,
     /// 卡券原生领取页面是否可分享.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
     /// 卡券是否可转赠.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_give_friend: Option<bool>,
     /// 使用日期，有效期的信息，有效期时间修改仅支持有效区间的扩大 (validity may only be widened; otherwise 40100).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_info: Option<Box<DateInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4805,7 +4594,7 @@ impl Fields for BaseInfoUpdate {
 
 object!(BaseInfoUpdate);
 /// card/update date_info: 有效期时间修改仅支持有效区间的扩大 — same type, new begin ≤ old begin, new end ≥ old end (else 40100).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DateInfoUpdate {
     /// 有效期类型，仅支持更改type为DATE_TYPE_FIX_TIME_RANGE的时间戳，不支持填入DATE_TYPE_FIX_TERM (only FIX_TIME_RANGE is accepted).
@@ -4813,25 +4602,21 @@ pub struct DateInfoUpdate {
     /// *One of `DATE_TYPE_FIX_TIME_RANGE`.*
     ///
     /// Note: The card/update table \[OFF\] marks it 否 (optional), so it is optional here (it used to be required without an official sentence).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<DateType>,
     /// 固定日期区间专用，表示起用时间 (Unix seconds); may only move earlier.
     ///
     /// *≥ 0.*
     ///
     /// Note: card/update table \[OFF\]: begin_timestamp 否 unsigned int.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_timestamp: Option<i64>,
     /// 固定日期区间专用，表示结束时间。结束时间仅支持往后延长 (Unix seconds; may only move later).
     ///
     /// *≥ 0.*
     ///
     /// Note: card/update table \[OFF\]: end_timestamp 否 unsigned int.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_timestamp: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4921,15 +4706,13 @@ object!(DateInfoUpdate);
 /// `cash`, 折扣券 `discount`, 礼品券 `gift`, 通用券 `general_coupon` (the type-specific fields
 /// of free coupons cannot be modified) and 汽车票 `bus_ticket` (only base_info): one shape,
 /// described once, under the key of the card's type.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CommonUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -4984,91 +4767,73 @@ impl Fields for CommonUpdate {
 object!(CommonUpdate);
 /// card/update for a 会员卡 (key `member_card`). These fields sit next to base_info, not inside it.
 /// bonus_cleared, bonus_rules, balance_rules and prerogative are 提审 fields (the card goes back to review).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 商家自定义会员卡背景图 (custom background image).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_pic_url: Option<String>,
     /// 积分清零规则，会员卡专用. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_cleared: Option<String>,
     /// 积分规则，会员卡专用. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rules: Option<String>,
     /// 储值说明，会员卡专用. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_rules: Option<String>,
     /// 特权说明，会员卡专用. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prerogative: Option<String>,
     /// 显示积分 (enable points; cannot be switched off once on).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_bonus: Option<bool>,
     /// 是否支持储值 (enable stored value; cannot be switched off once on).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply_balance: Option<bool>,
     /// 用户领取会员卡后系统自动将其激活 (auto-activate on claim).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_activate: Option<bool>,
     /// 会员卡支持一键开卡 (one-tap activation).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wx_activate: Option<bool>,
     /// 激活会员卡的url.
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_url: Option<String>,
     /// 自定义会员信息类目，会员卡激活后显示.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field1: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field2: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field3: Option<Box<CustomField>>,
     /// 自定义会员信息类目，会员卡激活后显示.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_cell1: Option<Box<CustomCell>>,
     /// 积分规则 (structured).
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_rule: Option<Box<BonusRule>>,
     /// 折扣，填10就是九折.
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -5287,20 +5052,17 @@ impl Fields for MemberCardUpdate {
 
 object!(MemberCardUpdate);
 /// card/update for a 景点门票 (key `scenic_ticket`).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ScenicTicketUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 景区门票的导览图URL.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -5366,20 +5128,17 @@ impl Fields for ScenicTicketUpdate {
 
 object!(ScenicTicketUpdate);
 /// card/update for a 电影票 (key `movie_ticket`).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MovieTicketUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 电影票详情. 提审 (triggers review).
     ///
     /// *At most 3072 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -5445,35 +5204,29 @@ impl Fields for MovieTicketUpdate {
 
 object!(MovieTicketUpdate);
 /// card/update for a 飞机票 (key `boarding_pass`). Times are Unix seconds.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BoardingPassUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 起飞时间.
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure_time: Option<i64>,
     /// 降落时间.
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub landing_time: Option<i64>,
     /// 登机口。如发生登机口变更，建议商家实时调用该接口变更.
     ///
     /// *At most 12 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<String>,
     /// 登机时间，只显示“时分”不显示日期，按Unix时间戳格式填写。如发生登机时间变更，建议商家实时调用该接口变更.
     ///
     /// *≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boarding_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -5575,20 +5328,17 @@ impl Fields for BoardingPassUpdate {
 
 object!(BoardingPassUpdate);
 /// card/update for a 会议门票 (key `meeting_ticket`).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MeetingTicketUpdate {
     /// 卡券基础信息字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<BaseInfoUpdate>>,
     /// 会场导览图.
     ///
     /// *At most 128 bytes.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

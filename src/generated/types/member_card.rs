@@ -2,7 +2,6 @@
 // Source: spec/types/member_card.yaml
 
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
@@ -12,34 +11,29 @@ use crate::model::spec_enum;
 /// membercard/userinfo/get (or activatetempinfo/get for the jump-type form).
 /// Source: official 创建会员卡 page, 6.2 一键激活 步骤二 设置开卡字段接口 (Create_a_membership_card.html),
 /// its parameter table as copied verbatim by SDKs (every row of this structure is 否).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ActivateUserForm {
     /// 当前结构（required_form或者optional_form）内的字段是否允许用户激活后再次修改，商户设置为true时，需要接收相应事件通知处理修改事件 (whether the user may edit these answers after activation; if true, handle the update event).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_modify: Option<bool>,
     /// 微信格式化的选项类型。见以下列表 (profile fields WeChat collects, see UserFormInfoFlag).
     ///
     /// Note: table: 否, arry; no count limit is stated (the list has 12 values).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_field_id_list: Option<Vec<UserFormInfoFlag>>,
     /// 自定义选项名称 (merchant-defined free-text questions, by name).
     ///
     /// *At most 5 items; each required, not empty.*
     ///
     /// Note: table: 否, arry — 自定义选项名称，开发者可以分别在必填和选填中至多定义五个自定义选项: at most 5 in required_form and 5 in optional_form. The table gives no size for a name (an older copy of the table says only 自定义选项名称), so none is enforced; compare rich_field_list\[\].name, string(21)/string(32). Whether the five are shared with rich_field_list is not said: the looser reading (5 per list) is enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_list: Option<Vec<String>>,
     /// 自定义富文本类型，包含以下三个字段 (merchant-defined choice questions: type, name, values).
     ///
     /// *At most 5 items.*
     ///
     /// Note: table: 否, arry — 开发者可以分别在必填和选填中至多定义五个自定义选项: at most 5 per form (see custom_field_list for the reading).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rich_field_list: Option<Vec<FormRichField>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -144,31 +138,27 @@ impl Fields for ActivateUserForm {
 object!(ActivateUserForm);
 /// 自定义富文本选项 (rich_field_list item of activateuserform/set). The official table marks type, name and
 /// values 否 like every row of the form; the official examples always send all three.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FormRichField {
     /// 富文本类型: FORM_FIELD_RADIO 自定义单选, FORM_FIELD_SELECT 自定义选择项, FORM_FIELD_CHECK_BOX 自定义多选.
     ///
     /// Note: table: 否, string(21) (one copy: string(32)); every value of the enum fits. Was required here although the table says 否.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<FormFieldType>,
     /// 字段名 (question shown to the user).
     ///
     /// *At most 32 bytes.*
     ///
     /// Note: table: 否. Copies of the official table disagree: string(21) (current page, quoted by an SDK linking Create_a_membership_card.html#16) and string(32) (2016 copies). The looser string(32) is enforced. Was required here although the table says 否.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 选择项 (the choices).
     ///
     /// *Each required, not empty.*
     ///
     /// Note: table: 否, arry; no count or size is stated. (The former min_items: 1 and required had no official sentence.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -252,7 +242,7 @@ impl Fields for FormRichField {
 
 object!(FormRichField);
 /// A named link on the activation form (service_statement 服务声明，用于放置商户会员卡守则; bind_old_card 绑定老会员链接 of activateuserform/set). Every row 否 in the table.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FormLink {
     /// 会员声明字段名称 / 链接名称 (link text).
@@ -260,18 +250,15 @@ pub struct FormLink {
     /// *At most 32 bytes.*
     ///
     /// Note: table: 否, string(32) (service_statement.name 会员声明字段名称, bind_old_card.name 链接名称); one recent SDK copy writes string( 21 ) for every name of the form — the looser string(32) is enforced. Was required here although the table says 否.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 自定义url，请填写http:// 或者https://开头的链接 (must start with http:// or https://).
     ///
     /// *At most 128 bytes.*
     ///
     /// Note: table: 否, string(128). The http:// / https:// prefix cannot be expressed in the spec language and is not checked. Was required here although the table says 否.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -341,18 +328,15 @@ impl Fields for FormLink {
 object!(FormLink);
 /// 用户填写的开卡资料: `user_info` of membercard/userinfo/get and `info` of activatetempinfo/get —
 /// the answers to the activation form set with activateuserform/set.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberFormInfo {
     /// 微信格式化的选项 (answers to the common fields: mobile, name, birthday, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_field_list: Option<Vec<CommonFieldValue>>,
     /// 开发者设置的会员卡会员信息类目 / 自定义选项 (answers to the merchant's own questions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field_list: Option<Vec<CustomFieldValue>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -421,20 +405,17 @@ impl Fields for MemberFormInfo {
 
 object!(MemberFormInfo);
 /// One answer to a common field (common_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CommonFieldValue {
     /// 选项名 (which common field).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<UserFormInfoFlag>,
     /// 选项值 (the user's answer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -504,23 +485,19 @@ impl Fields for CommonFieldValue {
 
 object!(CommonFieldValue);
 /// One answer to a merchant-defined question (custom_field_list item).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CustomFieldValue {
     /// 会员信息类目名称 / 选项名 (the question, as set in custom_field_list or rich_field_list).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 会员卡信息类目值 / 选项值 (the answer; for a FORM_FIELD_CHECK_BOX question see value_list).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// 多选项的值 (the answers to a FORM_FIELD_CHECK_BOX question).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_list: Option<Vec<String>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -2,33 +2,28 @@
 // Source: spec/types/pay_gift.yaml
 
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
 /// 营销规则 (rule_info): what is given, to payments at which merchant numbers, and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftRule {
     /// 营销规则类型，支付即会员填写RULE_TYPE_PAY_MEMBER_CARD.
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PayGiftRuleType>,
     /// 营销规则结构体 (merchant numbers and validity).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_info: Option<Box<PayGiftBaseInfo>>,
     /// 支付即会员结构体 (the member card and the amount window).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_rule: Option<Box<PayGiftMemberRule>>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -117,7 +112,7 @@ impl Fields for PayGiftRule {
 
 object!(PayGiftRule);
 /// 营销规则结构体 (base_info). status, create_time and update_time are only returned by the queries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftBaseInfo {
     /// 商户号列表，是一个数组结构，建议单次请求100个以下商户号 (WeChat Pay merchant numbers).
@@ -125,30 +120,23 @@ pub struct PayGiftBaseInfo {
     /// *Required when sent; a reply may lack it; each required, not empty.*
     ///
     /// Note: fewer than 100 per request is a recommendation of the page, not a limit, so it is not enforced
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mchid_list: Option<Vec<String>>,
     /// 规则开始时间 (Unix seconds).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
     /// 规则结束时间 (Unix seconds).
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// 状态 (queries only; RULE_STATUS_OK in the page's examples, no other value documented).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// 创建时间 (queries only; Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// 更新时间 (queries only; Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -280,7 +268,7 @@ impl Fields for PayGiftBaseInfo {
 
 object!(PayGiftBaseInfo);
 /// 支付即会员结构体 (member_rule).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftMemberRule {
     /// 要赠送的会员卡card_id (the member card given).
@@ -288,34 +276,27 @@ pub struct PayGiftMemberRule {
     /// *Required when sent; a reply may lack it; at most 32 bytes.*
     ///
     /// Note: size from the 管理卡券 page tables
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// 单次消费送会员卡的金额下限，以分为单位 (lowest single payment that earns the card, in fen).
     ///
     /// *Required when sent; a reply may lack it.*
     ///
     /// Note: no range is stated (not even ≥ 0); the page's example sends 2
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub least_cost: Option<i64>,
     /// 单次消费送会员卡的金额上限，以分为单位 (highest single payment that earns the card, in fen).
     ///
     /// *Required when sent; a reply may lack it.*
     ///
     /// Note: no range is stated; the page's example sends 20000
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cost: Option<i64>,
     /// 商户自定义领卡网页链接，填入后点击支付即会员消息会跳转至商户网页领卡 (the merchant's own claim page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jump_url: Option<String>,
     /// 商户自定义领卡小程序appid，填入后点击支付即会员消息会跳转至商户小程序领卡 (mini-program appid).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_brand_id: Option<String>,
     /// 商户自定义领卡小程序路径，填入后点击支付即会员消息会跳转至商户小程序领卡 (mini-program path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_brand_pass: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -430,29 +411,23 @@ impl Fields for PayGiftMemberRule {
 
 object!(PayGiftMemberRule);
 /// A merchant number the rule could not be set for (fail_mchid_list).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftFailMchid {
     /// 支付的商户号 (the merchant number).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mchid: Option<String>,
     /// 错误码 (why it failed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// 错误信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errmsg: Option<String>,
     /// 该mchid当前被占用的rule_id，商户须使用修改或删除该rule_id重新设置 (the rule that holds it; delete or change that rule first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupy_rule_id: Option<i64>,
     /// 该mchid当前被占用的appid，商户须使用该appid解除绑定后重新设置 (the account whose rule holds it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupy_appid: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -2,13 +2,12 @@
 // Source: spec/types/sub_merchant.yaml
 
 use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::Serialize;
 use serde::de::MapAccess;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
 /// 子商户资料 sent to card/submerchant/submit (`info`): name, logo, categories and the authorisation letter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitInfo {
     /// 子商户名称（12个汉字内），该名称将在制券时填入并显示在卡券页面上 (shown on the cards made for it).
@@ -22,7 +21,6 @@ pub struct SubMerchantSubmitInfo {
     /// *At most 36 bytes.*
     ///
     /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account. 备注 3: 子商户若有公众号，且不愿意自己运营，通过授权方式让第三方代制，支持配置子商户公众号。配置后，1）该子商户的制券配额不再限制，2）该卡券详情页关联的公众号为子商户配置这个公众号
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// 子商户logo，可通过上传图片接口获取。该logo将在制券时填入并显示在卡券页面上 (upload it with cgi-bin/media/uploadimg).
     ///
@@ -53,18 +51,15 @@ pub struct SubMerchantSubmitInfo {
     /// *At most 36 bytes.*
     ///
     /// Note: table: string(36), 否. 备注 2: 若子商户是个体工商户，且无上述公章，授权函可用个体工商户经营者手印（a later wording: 签字）代替公章，且须同时额外上传《个体工商户营业执照》及该执照内登记的经营者的身份证彩照 — then both agreement_media_id and operator_media_id are needed; the case is not visible in the request, so no rule is encoded
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_media_id: Option<String>,
     /// 营业执照内登记的经营者身份证彩照或扫描件 (media_id of the registered operator's ID card).
     ///
     /// *At most 36 bytes.*
     ///
     /// Note: table: string(36), 否; same 备注 as agreement_media_id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_media_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -221,7 +216,7 @@ object!(SubMerchantSubmitInfo);
 /// 子商户资料 sent to card/submerchant/update (`info`): the sub-merchant id and the data of submit.
 /// The other parameters are those of 创建子商户; their 必填 marks are taken from the 1.1 table
 /// (the page's update example sends all of them).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateInfo {
     /// 子商户id，一个母商户公众号下唯一 (from submit).
@@ -239,7 +234,6 @@ pub struct SubMerchantUpdateInfo {
     /// *At most 36 bytes.*
     ///
     /// Note: table: String(36), 否. Added in V1.1 of the page (2016-04-28): card data still belongs to the parent account. 备注 3: 子商户若有公众号，且不愿意自己运营，通过授权方式让第三方代制，支持配置子商户公众号。配置后，1）该子商户的制券配额不再限制，2）该卡券详情页关联的公众号为子商户配置这个公众号
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// 子商户logo，可通过上传图片接口获取。该logo将在制券时填入并显示在卡券页面上 (upload it with cgi-bin/media/uploadimg).
     ///
@@ -270,18 +264,15 @@ pub struct SubMerchantUpdateInfo {
     /// *At most 36 bytes.*
     ///
     /// Note: table: string(36), 否. 备注 2: 若子商户是个体工商户，且无上述公章，授权函可用个体工商户经营者手印（a later wording: 签字）代替公章，且须同时额外上传《个体工商户营业执照》及该执照内登记的经营者的身份证彩照 — then both agreement_media_id and operator_media_id are needed; the case is not visible in the request, so no rule is encoded
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_media_id: Option<String>,
     /// 营业执照内登记的经营者身份证彩照或扫描件 (media_id of the registered operator's ID card).
     ///
     /// *At most 36 bytes.*
     ///
     /// Note: table: string(36), 否; same 备注 as agreement_media_id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_media_id: Option<String>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -442,47 +433,35 @@ impl Fields for SubMerchantUpdateInfo {
 
 object!(SubMerchantUpdateInfo);
 /// A sub-merchant as WeChat returns it (submit, update, get, batchget).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchant {
     /// 子商户id，对于一个母商户公众号下唯一。创建卡券时需填入该id号 (base_info.sub_merchant_info.merchant_id of card/create).
     ///
     /// *Required when sent; a reply may lack it.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<i64>,
     /// 子商户的公众号app_id (when one was configured).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// 子商户信息创建时间 (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// 子商户信息更新时间 (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
     /// 子商户名称（12个汉字内），该名称将在制券时填入并显示在卡券页面上。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// 子商户logo，该logo将在制券时填入并显示在卡券页面上。
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// 子商户状态: CHECKING 审核中, APPROVED 已通过, REJECTED 被驳回, EXPIRED 协议已过期.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SubMerchantStatus>,
     /// 创建时间（非协议开始时间） (Unix seconds; not the start of the letter's validity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
     /// 授权函有效期截止时间（东八区时间，单位为秒）.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// 子商户一级类目
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_category_id: Option<i64>,
     /// 子商户二级类目
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_category_id: Option<i64>,
     /// Fields the spec does not describe: kept from replies, sent as they are in
     /// requests (a described field's name here is refused: set the field).
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
