@@ -51,6 +51,8 @@ pub trait Model {
 
 /// A generated struct, with its `extra` map of undocumented fields.
 pub trait Object: Model {
+    /// The struct's name, for messages.
+    const NAME: &'static str;
     fn extra(&self) -> &Map<String, Value>;
     fn extra_mut(&mut self) -> &mut Map<String, Value>;
 }
@@ -213,6 +215,25 @@ pub fn missing_in<T: Fields>(value: &T, path: &str, out: &mut Vec<String>) {
 /// [`Fields::visit`] shows), [`Object`], [`Lenient`], `Serialize`
 /// ([`serialize_object`]) and `Deserialize` (the one loop of [`deserialize_object`]). Generated code says `object!(Name);` under the struct.
 macro_rules! object {
+    // A struct the spec describes no field of: everything is in `extra`.
+    ($name:ident, only_extra) => {
+        impl $crate::model::Fields for $name {
+            type Slots = ();
+            fn slots() {}
+            fn read<'de, A: ::serde::de::MapAccess<'de>>(
+                _: &mut (),
+                _: &str,
+                _: &mut A,
+            ) -> Result<bool, A::Error> {
+                Ok(false)
+            }
+            fn build<E: ::serde::de::Error>(_: (), extra: $crate::model::Extra) -> Result<Self, E> {
+                Ok(Self { extra })
+            }
+            fn visit(&self, _: &mut impl $crate::model::Visit) {}
+        }
+        $crate::model::object!($name);
+    };
     ($name:ident) => {
         impl $crate::model::Model for $name {
             fn collect_unknown(&self, path: &str, out: &mut Vec<String>) {
@@ -223,6 +244,7 @@ macro_rules! object {
             }
         }
         impl $crate::model::Object for $name {
+            const NAME: &'static str = stringify!($name);
             fn extra(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
                 &self.extra
             }
@@ -428,8 +450,6 @@ impl<T: Lenient> Lenient for Vec<T> {
 /// every field is an `Option`, a tuple of `Option`s otherwise (its plain fields must
 /// then have arrived).
 pub trait Fields: Sized {
-    /// The struct's name, for messages.
-    const NAME: &'static str;
     type Slots;
     /// Empty slots, before the first key.
     fn slots() -> Self::Slots;
@@ -476,11 +496,11 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Reads any [`Fields`] struct from a JSON object, in one pass.
-pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields>(
+pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields + Object>(
     deserializer: D,
 ) -> Result<T, D::Error> {
     struct ObjectVisitor<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Fields> Visitor<'de> for ObjectVisitor<T> {
+    impl<'de, T: Fields + Object> Visitor<'de> for ObjectVisitor<T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             write!(f, "a {} object", T::NAME)

@@ -31,29 +31,7 @@ impl Validate for BasicColorsRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Fields for BasicColorsRequest {
-    const NAME: &'static str = "BasicColorsRequest";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(BasicColorsRequest);
+object!(BasicColorsRequest, only_extra);
 /// `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 impl Endpoint for BasicColorsRequest {
     const ID: &'static str = "basic.colors";
@@ -82,7 +60,6 @@ pub struct BasicColorsResponse {
 }
 
 impl Fields for BasicColorsResponse {
-    const NAME: &'static str = "BasicColorsResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -141,7 +118,6 @@ pub struct CardColor {
 }
 
 impl Fields for CardColor {
-    const NAME: &'static str = "CardColor";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -196,29 +172,7 @@ impl Validate for BasicCategoriesRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Fields for BasicCategoriesRequest {
-    const NAME: &'static str = "BasicCategoriesRequest";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(BasicCategoriesRequest);
+object!(BasicCategoriesRequest, only_extra);
 /// `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
 impl Endpoint for BasicCategoriesRequest {
     const ID: &'static str = "basic.categories";
@@ -247,7 +201,6 @@ pub struct BasicCategoriesResponse {
 }
 
 impl Fields for BasicCategoriesResponse {
-    const NAME: &'static str = "BasicCategoriesResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -308,7 +261,6 @@ pub struct ApplyCategory {
 }
 
 impl Fields for ApplyCategory {
-    const NAME: &'static str = "ApplyCategory";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -369,7 +321,6 @@ pub struct ApplySubCategory {
 }
 
 impl Fields for ApplySubCategory {
-    const NAME: &'static str = "ApplySubCategory";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -457,7 +408,6 @@ impl Validate for BasicUploadImageRequest {
 }
 
 impl Fields for BasicUploadImageRequest {
-    const NAME: &'static str = "BasicUploadImageRequest";
     type Slots = (Option<crate::FilePart>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -517,7 +467,6 @@ pub struct BasicUploadImageResponse {
 }
 
 impl Fields for BasicUploadImageResponse {
-    const NAME: &'static str = "BasicUploadImageResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

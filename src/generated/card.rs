@@ -49,7 +49,6 @@ impl Validate for CardCreateRequest {
 }
 
 impl Fields for CardCreateRequest {
-    const NAME: &'static str = "CardCreateRequest";
     type Slots = (Option<Box<Card>>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -111,7 +110,6 @@ pub struct CardCreateResponse {
 }
 
 impl Fields for CardCreateResponse {
-    const NAME: &'static str = "CardCreateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -200,7 +198,6 @@ impl Validate for CardSetPayCellRequest {
 }
 
 impl Fields for CardSetPayCellRequest {
-    const NAME: &'static str = "CardSetPayCellRequest";
     type Slots = (Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -256,29 +253,7 @@ pub struct CardSetPayCellResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CardSetPayCellResponse {
-    const NAME: &'static str = "CardSetPayCellResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CardSetPayCellResponse);
+object!(CardSetPayCellResponse, only_extra);
 impl crate::response::Response for CardSetPayCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -359,7 +334,6 @@ impl Validate for CardSetSelfConsumeCellRequest {
 }
 
 impl Fields for CardSetSelfConsumeCellRequest {
-    const NAME: &'static str = "CardSetSelfConsumeCellRequest";
     type Slots = (Option<String>, Option<bool>, Option<bool>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -421,29 +395,7 @@ pub struct CardSetSelfConsumeCellResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CardSetSelfConsumeCellResponse {
-    const NAME: &'static str = "CardSetSelfConsumeCellResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CardSetSelfConsumeCellResponse);
+object!(CardSetSelfConsumeCellResponse, only_extra);
 impl crate::response::Response for CardSetSelfConsumeCellResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -526,7 +478,6 @@ impl Validate for CardSetTestWhitelistRequest {
 }
 
 impl Fields for CardSetTestWhitelistRequest {
-    const NAME: &'static str = "CardSetTestWhitelistRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -578,29 +529,7 @@ pub struct CardSetTestWhitelistResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CardSetTestWhitelistResponse {
-    const NAME: &'static str = "CardSetTestWhitelistResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CardSetTestWhitelistResponse);
+object!(CardSetTestWhitelistResponse, only_extra);
 impl crate::response::Response for CardSetTestWhitelistResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -646,7 +575,6 @@ impl Validate for CardGetRequest {
 }
 
 impl Fields for CardGetRequest {
-    const NAME: &'static str = "CardGetRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -705,7 +633,6 @@ pub struct CardGetResponse {
 }
 
 impl Fields for CardGetResponse {
-    const NAME: &'static str = "CardGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -803,7 +730,6 @@ impl Validate for CardBatchGetRequest {
 }
 
 impl Fields for CardBatchGetRequest {
-    const NAME: &'static str = "CardBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<Vec<CardStatus>>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -872,7 +798,6 @@ pub struct CardBatchGetResponse {
 }
 
 impl Fields for CardBatchGetResponse {
-    const NAME: &'static str = "CardBatchGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1089,7 +1014,6 @@ impl Validate for CardUpdateRequest {
 }
 
 impl Fields for CardUpdateRequest {
-    const NAME: &'static str = "CardUpdateRequest";
     type Slots = (
         Option<String>,
         Option<Box<CommonUpdate>>,
@@ -1191,7 +1115,6 @@ pub struct CardUpdateResponse {
 }
 
 impl Fields for CardUpdateResponse {
-    const NAME: &'static str = "CardUpdateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -1294,7 +1217,6 @@ impl Validate for CardModifyStockRequest {
 }
 
 impl Fields for CardModifyStockRequest {
-    const NAME: &'static str = "CardModifyStockRequest";
     type Slots = (Option<String>, Option<i64>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1356,29 +1278,7 @@ pub struct CardModifyStockResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CardModifyStockResponse {
-    const NAME: &'static str = "CardModifyStockResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CardModifyStockResponse);
+object!(CardModifyStockResponse, only_extra);
 impl crate::response::Response for CardModifyStockResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -1424,7 +1324,6 @@ impl Validate for CardDeleteRequest {
 }
 
 impl Fields for CardDeleteRequest {
-    const NAME: &'static str = "CardDeleteRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1480,29 +1379,7 @@ pub struct CardDeleteResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CardDeleteResponse {
-    const NAME: &'static str = "CardDeleteResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CardDeleteResponse);
+object!(CardDeleteResponse, only_extra);
 impl crate::response::Response for CardDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)

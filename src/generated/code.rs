@@ -76,7 +76,6 @@ impl Validate for CodeGetRequest {
 }
 
 impl Fields for CodeGetRequest {
-    const NAME: &'static str = "CodeGetRequest";
     type Slots = (Option<String>, Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -153,7 +152,6 @@ pub struct CodeGetResponse {
 }
 
 impl Fields for CodeGetResponse {
-    const NAME: &'static str = "CodeGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -224,7 +222,6 @@ pub struct CodeCard {
 }
 
 impl Fields for CodeCard {
-    const NAME: &'static str = "CodeCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -315,7 +312,6 @@ impl Validate for CodeListUserCardsRequest {
 }
 
 impl Fields for CodeListUserCardsRequest {
-    const NAME: &'static str = "CodeListUserCardsRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -379,7 +375,6 @@ pub struct CodeListUserCardsResponse {
 }
 
 impl Fields for CodeListUserCardsResponse {
-    const NAME: &'static str = "CodeListUserCardsResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -441,7 +436,6 @@ pub struct UserCard {
 }
 
 impl Fields for UserCard {
-    const NAME: &'static str = "UserCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -537,7 +531,6 @@ impl Validate for CodeUpdateRequest {
 }
 
 impl Fields for CodeUpdateRequest {
-    const NAME: &'static str = "CodeUpdateRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -599,29 +592,7 @@ pub struct CodeUpdateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CodeUpdateResponse {
-    const NAME: &'static str = "CodeUpdateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CodeUpdateResponse);
+object!(CodeUpdateResponse, only_extra);
 impl crate::response::Response for CodeUpdateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -695,7 +666,6 @@ impl Validate for CodeUnavailableRequest {
 }
 
 impl Fields for CodeUnavailableRequest {
-    const NAME: &'static str = "CodeUnavailableRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -757,29 +727,7 @@ pub struct CodeUnavailableResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CodeUnavailableResponse {
-    const NAME: &'static str = "CodeUnavailableResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CodeUnavailableResponse);
+object!(CodeUnavailableResponse, only_extra);
 impl crate::response::Response for CodeUnavailableResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -844,7 +792,6 @@ impl Validate for CodeConsumeRequest {
 }
 
 impl Fields for CodeConsumeRequest {
-    const NAME: &'static str = "CodeConsumeRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -913,7 +860,6 @@ pub struct CodeConsumeResponse {
 }
 
 impl Fields for CodeConsumeResponse {
-    const NAME: &'static str = "CodeConsumeResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -971,7 +917,6 @@ pub struct ConsumedCard {
 }
 
 impl Fields for ConsumedCard {
-    const NAME: &'static str = "ConsumedCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1039,7 +984,6 @@ impl Validate for CodeDecryptRequest {
 }
 
 impl Fields for CodeDecryptRequest {
-    const NAME: &'static str = "CodeDecryptRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1098,7 +1042,6 @@ pub struct CodeDecryptResponse {
 }
 
 impl Fields for CodeDecryptResponse {
-    const NAME: &'static str = "CodeDecryptResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1204,7 +1147,6 @@ impl Validate for CodeMarkRequest {
 }
 
 impl Fields for CodeMarkRequest {
-    const NAME: &'static str = "CodeMarkRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1266,29 +1208,7 @@ pub struct CodeMarkResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for CodeMarkResponse {
-    const NAME: &'static str = "CodeMarkResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(CodeMarkResponse);
+object!(CodeMarkResponse, only_extra);
 impl crate::response::Response for CodeMarkResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)

@@ -79,7 +79,6 @@ impl Validate for DatacubeBizInfoRequest {
 }
 
 impl Fields for DatacubeBizInfoRequest {
-    const NAME: &'static str = "DatacubeBizInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -142,7 +141,6 @@ pub struct DatacubeBizInfoResponse {
 }
 
 impl Fields for DatacubeBizInfoResponse {
-    const NAME: &'static str = "DatacubeBizInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -217,7 +215,6 @@ pub struct BizInfoRow {
 }
 
 impl Fields for BizInfoRow {
-    const NAME: &'static str = "BizInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -360,7 +357,6 @@ impl Validate for DatacubeCardInfoRequest {
 }
 
 impl Fields for DatacubeCardInfoRequest {
-    const NAME: &'static str = "DatacubeCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -426,7 +422,6 @@ pub struct DatacubeCardInfoResponse {
 }
 
 impl Fields for DatacubeCardInfoResponse {
-    const NAME: &'static str = "DatacubeCardInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -505,7 +500,6 @@ pub struct CardInfoRow {
 }
 
 impl Fields for CardInfoRow {
-    const NAME: &'static str = "CardInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -639,7 +633,6 @@ impl Validate for DatacubeMemberCardInfoRequest {
 }
 
 impl Fields for DatacubeMemberCardInfoRequest {
-    const NAME: &'static str = "DatacubeMemberCardInfoRequest";
     type Slots = (Option<String>, Option<String>, Option<CondSource>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -702,7 +695,6 @@ pub struct DatacubeMemberCardInfoResponse {
 }
 
 impl Fields for DatacubeMemberCardInfoResponse {
-    const NAME: &'static str = "DatacubeMemberCardInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -775,7 +767,6 @@ pub struct MemberCardInfoRow {
 }
 
 impl Fields for MemberCardInfoRow {
-    const NAME: &'static str = "MemberCardInfoRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -904,7 +895,6 @@ impl Validate for DatacubeMemberCardDetailRequest {
 }
 
 impl Fields for DatacubeMemberCardDetailRequest {
-    const NAME: &'static str = "DatacubeMemberCardDetailRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -967,7 +957,6 @@ pub struct DatacubeMemberCardDetailResponse {
 }
 
 impl Fields for DatacubeMemberCardDetailResponse {
-    const NAME: &'static str = "DatacubeMemberCardDetailResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1056,7 +1045,6 @@ pub struct MemberCardDetailRow {
 }
 
 impl Fields for MemberCardDetailRow {
-    const NAME: &'static str = "MemberCardDetailRow";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

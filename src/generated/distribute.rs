@@ -83,7 +83,6 @@ impl Validate for DistributeCreateQrcodeRequest {
 }
 
 impl Fields for DistributeCreateQrcodeRequest {
-    const NAME: &'static str = "DistributeCreateQrcodeRequest";
     type Slots = (Option<QrActionName>, Option<i64>, Option<Box<QrcodeActionInfo>>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -179,7 +178,6 @@ impl Validate for QrcodeActionInfo {
 }
 
 impl Fields for QrcodeActionInfo {
-    const NAME: &'static str = "QrcodeActionInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -306,7 +304,6 @@ impl Validate for QrcodeCard {
 }
 
 impl Fields for QrcodeCard {
-    const NAME: &'static str = "QrcodeCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -381,7 +378,6 @@ impl Validate for QrcodeMultipleCard {
 }
 
 impl Fields for QrcodeMultipleCard {
-    const NAME: &'static str = "QrcodeMultipleCard";
     type Slots = (Option<Vec<QrcodeMultipleCardItem>>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -477,7 +473,6 @@ impl Validate for QrcodeMultipleCardItem {
 }
 
 impl Fields for QrcodeMultipleCardItem {
-    const NAME: &'static str = "QrcodeMultipleCardItem";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -529,7 +524,6 @@ pub struct DistributeCreateQrcodeResponse {
 }
 
 impl Fields for DistributeCreateQrcodeResponse {
-    const NAME: &'static str = "DistributeCreateQrcodeResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -615,7 +609,6 @@ impl Validate for DistributeShowQrcodeRequest {
 }
 
 impl Fields for DistributeShowQrcodeRequest {
-    const NAME: &'static str = "DistributeShowQrcodeRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -735,7 +728,6 @@ impl Validate for DistributeCreateLandingPageRequest {
 }
 
 impl Fields for DistributeCreateLandingPageRequest {
-    const NAME: &'static str = "DistributeCreateLandingPageRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -844,7 +836,6 @@ impl Validate for LandingPageCard {
 }
 
 impl Fields for LandingPageCard {
-    const NAME: &'static str = "LandingPageCard";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -896,7 +887,6 @@ pub struct DistributeCreateLandingPageResponse {
 }
 
 impl Fields for DistributeCreateLandingPageResponse {
-    const NAME: &'static str = "DistributeCreateLandingPageResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -979,7 +969,6 @@ impl Validate for DistributeMpnewsHtmlRequest {
 }
 
 impl Fields for DistributeMpnewsHtmlRequest {
-    const NAME: &'static str = "DistributeMpnewsHtmlRequest";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -1035,7 +1024,6 @@ pub struct DistributeMpnewsHtmlResponse {
 }
 
 impl Fields for DistributeMpnewsHtmlResponse {
-    const NAME: &'static str = "DistributeMpnewsHtmlResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1130,7 +1118,6 @@ impl Validate for DistributeDepositCodesRequest {
 }
 
 impl Fields for DistributeDepositCodesRequest {
-    const NAME: &'static str = "DistributeDepositCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1197,7 +1184,6 @@ pub struct DistributeDepositCodesResponse {
 }
 
 impl Fields for DistributeDepositCodesResponse {
-    const NAME: &'static str = "DistributeDepositCodesResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -1274,7 +1260,6 @@ impl Validate for DistributeDepositCountRequest {
 }
 
 impl Fields for DistributeDepositCountRequest {
-    const NAME: &'static str = "DistributeDepositCountRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1333,7 +1318,6 @@ pub struct DistributeDepositCountResponse {
 }
 
 impl Fields for DistributeDepositCountResponse {
-    const NAME: &'static str = "DistributeDepositCountResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1428,7 +1412,6 @@ impl Validate for DistributeCheckCodesRequest {
 }
 
 impl Fields for DistributeCheckCodesRequest {
-    const NAME: &'static str = "DistributeCheckCodesRequest";
     type Slots = (Option<String>, Option<Vec<String>>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1489,7 +1472,6 @@ pub struct DistributeCheckCodesResponse {
 }
 
 impl Fields for DistributeCheckCodesResponse {
-    const NAME: &'static str = "DistributeCheckCodesResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()

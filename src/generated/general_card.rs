@@ -147,7 +147,6 @@ impl Validate for GeneralCardActivateRequest {
 }
 
 impl Fields for GeneralCardActivateRequest {
-    const NAME: &'static str = "GeneralCardActivateRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -229,29 +228,7 @@ pub struct GeneralCardActivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for GeneralCardActivateResponse {
-    const NAME: &'static str = "GeneralCardActivateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(GeneralCardActivateResponse);
+object!(GeneralCardActivateResponse, only_extra);
 impl crate::response::Response for GeneralCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -311,7 +288,6 @@ impl Validate for GeneralCardUnactivateRequest {
 }
 
 impl Fields for GeneralCardUnactivateRequest {
-    const NAME: &'static str = "GeneralCardUnactivateRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -370,29 +346,7 @@ pub struct GeneralCardUnactivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for GeneralCardUnactivateResponse {
-    const NAME: &'static str = "GeneralCardUnactivateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(GeneralCardUnactivateResponse);
+object!(GeneralCardUnactivateResponse, only_extra);
 impl crate::response::Response for GeneralCardUnactivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -584,7 +538,6 @@ impl Validate for GeneralCardUpdateUserRequest {
 }
 
 impl Fields for GeneralCardUpdateUserRequest {
-    const NAME: &'static str = "GeneralCardUpdateUserRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -689,7 +642,6 @@ pub struct GeneralCardUpdateUserResponse {
 }
 
 impl Fields for GeneralCardUpdateUserResponse {
-    const NAME: &'static str = "GeneralCardUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

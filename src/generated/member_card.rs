@@ -231,7 +231,6 @@ impl Validate for MemberCardActivateRequest {
 }
 
 impl Fields for MemberCardActivateRequest {
-    const NAME: &'static str = "MemberCardActivateRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -335,29 +334,7 @@ pub struct MemberCardActivateResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for MemberCardActivateResponse {
-    const NAME: &'static str = "MemberCardActivateResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(MemberCardActivateResponse);
+object!(MemberCardActivateResponse, only_extra);
 impl crate::response::Response for MemberCardActivateResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -445,7 +422,6 @@ impl Validate for MemberCardSetActivateFormRequest {
 }
 
 impl Fields for MemberCardSetActivateFormRequest {
-    const NAME: &'static str = "MemberCardSetActivateFormRequest";
     type Slots = (
         Option<String>,
         Option<Box<ActivateUserForm>>,
@@ -516,29 +492,7 @@ pub struct MemberCardSetActivateFormResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for MemberCardSetActivateFormResponse {
-    const NAME: &'static str = "MemberCardSetActivateFormResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(MemberCardSetActivateFormResponse);
+object!(MemberCardSetActivateFormResponse, only_extra);
 impl crate::response::Response for MemberCardSetActivateFormResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -598,7 +552,6 @@ impl Validate for MemberCardUserInfoRequest {
 }
 
 impl Fields for MemberCardUserInfoRequest {
-    const NAME: &'static str = "MemberCardUserInfoRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -678,7 +631,6 @@ pub struct MemberCardUserInfoResponse {
 }
 
 impl Fields for MemberCardUserInfoResponse {
-    const NAME: &'static str = "MemberCardUserInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -949,7 +901,6 @@ impl Validate for MemberCardUpdateUserRequest {
 }
 
 impl Fields for MemberCardUpdateUserRequest {
-    const NAME: &'static str = "MemberCardUpdateUserRequest";
     type Slots = (
         (
             Option<String>,
@@ -1116,7 +1067,6 @@ impl Validate for MemberCardNotifyOptional {
 }
 
 impl Fields for MemberCardNotifyOptional {
-    const NAME: &'static str = "MemberCardNotifyOptional";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -1176,7 +1126,6 @@ pub struct MemberCardUpdateUserResponse {
 }
 
 impl Fields for MemberCardUpdateUserResponse {
-    const NAME: &'static str = "MemberCardUpdateUserResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1271,7 +1220,6 @@ impl Validate for MemberCardActivateUrlRequest {
 }
 
 impl Fields for MemberCardActivateUrlRequest {
-    const NAME: &'static str = "MemberCardActivateUrlRequest";
     type Slots = (Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1333,7 +1281,6 @@ pub struct MemberCardActivateUrlResponse {
 }
 
 impl Fields for MemberCardActivateUrlResponse {
-    const NAME: &'static str = "MemberCardActivateUrlResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1408,7 +1355,6 @@ impl Validate for MemberCardActivateTempInfoRequest {
 }
 
 impl Fields for MemberCardActivateTempInfoRequest {
-    const NAME: &'static str = "MemberCardActivateTempInfoRequest";
     type Slots = (Option<String>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -1467,7 +1413,6 @@ pub struct MemberCardActivateTempInfoResponse {
 }
 
 impl Fields for MemberCardActivateTempInfoResponse {
-    const NAME: &'static str = "MemberCardActivateTempInfoResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

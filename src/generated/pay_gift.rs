@@ -44,7 +44,6 @@ impl Validate for PayGiftAddRequest {
 }
 
 impl Fields for PayGiftAddRequest {
-    const NAME: &'static str = "PayGiftAddRequest";
     type Slots = (Option<Box<PayGiftRule>>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -112,7 +111,6 @@ pub struct PayGiftAddResponse {
 }
 
 impl Fields for PayGiftAddResponse {
-    const NAME: &'static str = "PayGiftAddResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -189,7 +187,6 @@ impl Validate for PayGiftDeleteRequest {
 }
 
 impl Fields for PayGiftDeleteRequest {
-    const NAME: &'static str = "PayGiftDeleteRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -245,29 +242,7 @@ pub struct PayGiftDeleteResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for PayGiftDeleteResponse {
-    const NAME: &'static str = "PayGiftDeleteResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(PayGiftDeleteResponse);
+object!(PayGiftDeleteResponse, only_extra);
 impl crate::response::Response for PayGiftDeleteResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -308,7 +283,6 @@ impl Validate for PayGiftGetByIdRequest {
 }
 
 impl Fields for PayGiftGetByIdRequest {
-    const NAME: &'static str = "PayGiftGetByIdRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -367,7 +341,6 @@ pub struct PayGiftGetByIdResponse {
 }
 
 impl Fields for PayGiftGetByIdResponse {
-    const NAME: &'static str = "PayGiftGetByIdResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -471,7 +444,6 @@ impl Validate for PayGiftBatchGetRequest {
 }
 
 impl Fields for PayGiftBatchGetRequest {
-    const NAME: &'static str = "PayGiftBatchGetRequest";
     type Slots = (Option<PayGiftRuleType>, Option<bool>, Option<i64>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -543,7 +515,6 @@ pub struct PayGiftBatchGetResponse {
 }
 
 impl Fields for PayGiftBatchGetResponse {
-    const NAME: &'static str = "PayGiftBatchGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

@@ -45,7 +45,6 @@ impl Validate for SubMerchantSubmitRequest {
 }
 
 impl Fields for SubMerchantSubmitRequest {
-    const NAME: &'static str = "SubMerchantSubmitRequest";
     type Slots = (Option<Box<SubMerchantSubmitInfo>>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -105,7 +104,6 @@ pub struct SubMerchantSubmitResponse {
 }
 
 impl Fields for SubMerchantSubmitResponse {
-    const NAME: &'static str = "SubMerchantSubmitResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -177,7 +175,6 @@ impl Validate for SubMerchantUpdateRequest {
 }
 
 impl Fields for SubMerchantUpdateRequest {
-    const NAME: &'static str = "SubMerchantUpdateRequest";
     type Slots = (Option<Box<SubMerchantUpdateInfo>>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -234,7 +231,6 @@ pub struct SubMerchantUpdateResponse {
 }
 
 impl Fields for SubMerchantUpdateResponse {
-    const NAME: &'static str = "SubMerchantUpdateResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -305,7 +301,6 @@ impl Validate for SubMerchantGetRequest {
 }
 
 impl Fields for SubMerchantGetRequest {
-    const NAME: &'static str = "SubMerchantGetRequest";
     type Slots = (Option<i64>,);
     fn slots() -> Self::Slots {
         Default::default()
@@ -362,7 +357,6 @@ pub struct SubMerchantGetResponse {
 }
 
 impl Fields for SubMerchantGetResponse {
-    const NAME: &'static str = "SubMerchantGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -455,7 +449,6 @@ impl Validate for SubMerchantBatchGetRequest {
 }
 
 impl Fields for SubMerchantBatchGetRequest {
-    const NAME: &'static str = "SubMerchantBatchGetRequest";
     type Slots = (Option<i64>, Option<i64>, Option<SubMerchantStatus>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -520,7 +513,6 @@ pub struct SubMerchantBatchGetResponse {
 }
 
 impl Fields for SubMerchantBatchGetResponse {
-    const NAME: &'static str = "SubMerchantBatchGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

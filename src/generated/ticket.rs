@@ -155,7 +155,6 @@ impl Validate for TicketBoardingPassCheckinRequest {
 }
 
 impl Fields for TicketBoardingPassCheckinRequest {
-    const NAME: &'static str = "TicketBoardingPassCheckinRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -246,29 +245,7 @@ pub struct TicketBoardingPassCheckinResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for TicketBoardingPassCheckinResponse {
-    const NAME: &'static str = "TicketBoardingPassCheckinResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(TicketBoardingPassCheckinResponse);
+object!(TicketBoardingPassCheckinResponse, only_extra);
 impl crate::response::Response for TicketBoardingPassCheckinResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -404,7 +381,6 @@ impl Validate for TicketMeetingTicketUpdateUserRequest {
 }
 
 impl Fields for TicketMeetingTicketUpdateUserRequest {
-    const NAME: &'static str = "TicketMeetingTicketUpdateUserRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -483,29 +459,7 @@ pub struct TicketMeetingTicketUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for TicketMeetingTicketUpdateUserResponse {
-    const NAME: &'static str = "TicketMeetingTicketUpdateUserResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(TicketMeetingTicketUpdateUserResponse);
+object!(TicketMeetingTicketUpdateUserResponse, only_extra);
 impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -625,7 +579,6 @@ impl Validate for TicketMovieTicketUpdateUserRequest {
 }
 
 impl Fields for TicketMovieTicketUpdateUserRequest {
-    const NAME: &'static str = "TicketMovieTicketUpdateUserRequest";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -704,29 +657,7 @@ pub struct TicketMovieTicketUpdateUserResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for TicketMovieTicketUpdateUserResponse {
-    const NAME: &'static str = "TicketMovieTicketUpdateUserResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(TicketMovieTicketUpdateUserResponse);
+object!(TicketMovieTicketUpdateUserResponse, only_extra);
 impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)
@@ -794,7 +725,6 @@ impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
 }
 
 impl Fields for TicketLuckyMoneyUpdateBalanceRequest {
-    const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceRequest";
     type Slots = (Option<String>, Option<String>, Option<i64>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -853,29 +783,7 @@ pub struct TicketLuckyMoneyUpdateBalanceResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Fields for TicketLuckyMoneyUpdateBalanceResponse {
-    const NAME: &'static str = "TicketLuckyMoneyUpdateBalanceResponse";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(TicketLuckyMoneyUpdateBalanceResponse);
+object!(TicketLuckyMoneyUpdateBalanceResponse, only_extra);
 impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
     fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
         crate::response::from_json(body)

@@ -67,7 +67,6 @@ impl Validate for TokenGetRequest {
 }
 
 impl Fields for TokenGetRequest {
-    const NAME: &'static str = "TokenGetRequest";
     type Slots = (Option<String>, Option<String>, Option<String>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -162,7 +161,6 @@ pub struct TokenGetResponse {
 }
 
 impl Fields for TokenGetResponse {
-    const NAME: &'static str = "TokenGetResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -282,7 +280,6 @@ impl Validate for TokenStableRequest {
 }
 
 impl Fields for TokenStableRequest {
-    const NAME: &'static str = "TokenStableRequest";
     type Slots = (Option<String>, Option<String>, Option<String>, Option<bool>);
     fn slots() -> Self::Slots {
         Default::default()
@@ -373,7 +370,6 @@ pub struct TokenStableResponse {
 }
 
 impl Fields for TokenStableResponse {
-    const NAME: &'static str = "TokenStableResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -448,29 +444,7 @@ impl Validate for TokenCardTicketRequest {
     fn validate(&self, _: &mut Checker) {}
 }
 
-impl Fields for TokenCardTicketRequest {
-    const NAME: &'static str = "TokenCardTicketRequest";
-    type Slots = Self;
-    fn slots() -> Self::Slots {
-        Self::default()
-    }
-
-    fn read<'de, A: MapAccess<'de>>(
-        _: &mut Self::Slots,
-        _: &str,
-        _: &mut A,
-    ) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-
-    fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-        Ok(Self { extra })
-    }
-
-    fn visit(&self, _: &mut impl Visit) {}
-}
-
-object!(TokenCardTicketRequest);
+object!(TokenCardTicketRequest, only_extra);
 /// `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
 impl Endpoint for TokenCardTicketRequest {
     const ID: &'static str = "token.card_ticket";
@@ -509,7 +483,6 @@ pub struct TokenCardTicketResponse {
 }
 
 impl Fields for TokenCardTicketResponse {
-    const NAME: &'static str = "TokenCardTicketResponse";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

@@ -96,7 +96,11 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
             }
         }
     });
-    let fields_impl = fields_impl(model);
+    // A struct without described fields needs no field table of its own.
+    let (fields_impl, object) = match model.fields.is_empty() {
+        true => (None, quote!(object!(#name, only_extra);)),
+        false => (Some(fields_impl(model)), quote!(object!(#name);)),
+    };
     quote! {
         #doc
         #[derive(#derive_debug #derive_default Clone, PartialEq)]
@@ -114,7 +118,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
 
         #fields_impl
 
-        object!(#name);
+        #object
 
         #response
 
@@ -146,7 +150,6 @@ fn slot(model: &Model, i: usize) -> TokenStream {
 /// fields that the runtime's `Model` and `not_in_extra` use.
 fn fields_impl(model: &Model) -> TokenStream {
     let name = ident(&model.name);
-    let name_str = &model.name;
     let all_optional = model.fields.iter().all(|f| !f.plain);
     let arms = model.fields.iter().enumerate().map(|(i, f)| {
         let (wire, slot) = (&f.wire, slot(model, i));
@@ -244,7 +247,6 @@ fn fields_impl(model: &Model) -> TokenStream {
     };
     quote! {
         impl Fields for #name {
-            const NAME: &'static str = #name_str;
             type Slots = #slots_ty;
 
             fn slots() -> Self::Slots {

@@ -261,7 +261,6 @@ impl Validate for Card {
 }
 
 impl Fields for Card {
-    const NAME: &'static str = "Card";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -400,7 +399,6 @@ impl Validate for GrouponCard {
 }
 
 impl Fields for GrouponCard {
-    const NAME: &'static str = "GrouponCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -529,7 +527,6 @@ impl Validate for CashCard {
 }
 
 impl Fields for CashCard {
-    const NAME: &'static str = "CashCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -639,7 +636,6 @@ impl Validate for DiscountCard {
 }
 
 impl Fields for DiscountCard {
-    const NAME: &'static str = "DiscountCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -751,7 +747,6 @@ impl Validate for GiftCard {
 }
 
 impl Fields for GiftCard {
-    const NAME: &'static str = "GiftCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -873,7 +868,6 @@ impl Validate for GeneralCouponCard {
 }
 
 impl Fields for GeneralCouponCard {
-    const NAME: &'static str = "GeneralCouponCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1267,7 +1261,6 @@ impl Validate for MemberCard {
 }
 
 impl Fields for MemberCard {
-    const NAME: &'static str = "MemberCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1470,7 +1463,6 @@ impl Validate for ScenicTicketCard {
 }
 
 impl Fields for ScenicTicketCard {
-    const NAME: &'static str = "ScenicTicketCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1587,7 +1579,6 @@ impl Validate for MovieTicketCard {
 }
 
 impl Fields for MovieTicketCard {
-    const NAME: &'static str = "MovieTicketCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -1850,7 +1841,6 @@ impl Validate for BoardingPassCard {
 }
 
 impl Fields for BoardingPassCard {
-    const NAME: &'static str = "BoardingPassCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -2004,7 +1994,6 @@ impl Validate for MeetingTicketCard {
 }
 
 impl Fields for MeetingTicketCard {
-    const NAME: &'static str = "MeetingTicketCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -2102,7 +2091,6 @@ impl Validate for BusTicketCard {
 }
 
 impl Fields for BusTicketCard {
-    const NAME: &'static str = "BusTicketCard";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -2810,7 +2798,6 @@ impl Validate for BaseInfo {
 }
 
 impl Fields for BaseInfo {
-    const NAME: &'static str = "BaseInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -3016,7 +3003,6 @@ impl Validate for BaseInfoSubMerchantInfo {
 }
 
 impl Fields for BaseInfoSubMerchantInfo {
-    const NAME: &'static str = "BaseInfoSubMerchantInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3190,7 +3176,6 @@ impl Validate for DateInfo {
 }
 
 impl Fields for DateInfo {
-    const NAME: &'static str = "DateInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -3290,7 +3275,6 @@ impl Validate for Sku {
 }
 
 impl Fields for Sku {
-    const NAME: &'static str = "Sku";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -3426,7 +3410,6 @@ impl Validate for AdvancedInfo {
 }
 
 impl Fields for AdvancedInfo {
-    const NAME: &'static str = "AdvancedInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3558,7 +3541,6 @@ impl Validate for UseCondition {
 }
 
 impl Fields for UseCondition {
-    const NAME: &'static str = "UseCondition";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3648,7 +3630,6 @@ impl Validate for Abstract {
 }
 
 impl Fields for Abstract {
-    const NAME: &'static str = "Abstract";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3729,7 +3710,6 @@ impl Validate for TextImage {
 }
 
 impl Fields for TextImage {
-    const NAME: &'static str = "TextImage";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3823,7 +3803,6 @@ impl Validate for TimeLimit {
 }
 
 impl Fields for TimeLimit {
-    const NAME: &'static str = "TimeLimit";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -3946,7 +3925,6 @@ impl Validate for BonusRule {
 }
 
 impl Fields for BonusRule {
-    const NAME: &'static str = "BonusRule";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -4056,7 +4034,6 @@ impl Validate for CustomField {
 }
 
 impl Fields for CustomField {
-    const NAME: &'static str = "CustomField";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -4174,7 +4151,6 @@ impl Validate for CustomCell {
 }
 
 impl Fields for CustomCell {
-    const NAME: &'static str = "CustomCell";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -4521,7 +4497,6 @@ impl Validate for BaseInfoUpdate {
 }
 
 impl Fields for BaseInfoUpdate {
-    const NAME: &'static str = "BaseInfoUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -4670,7 +4645,6 @@ impl Validate for DateInfoUpdate {
 }
 
 impl Fields for DateInfoUpdate {
-    const NAME: &'static str = "DateInfoUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -4737,7 +4711,6 @@ impl Validate for CommonUpdate {
 }
 
 impl Fields for CommonUpdate {
-    const NAME: &'static str = "CommonUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -4991,7 +4964,6 @@ impl Validate for MemberCardUpdate {
 }
 
 impl Fields for MemberCardUpdate {
-    const NAME: &'static str = "MemberCardUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -5097,7 +5069,6 @@ impl Validate for ScenicTicketUpdate {
 }
 
 impl Fields for ScenicTicketUpdate {
-    const NAME: &'static str = "ScenicTicketUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -5173,7 +5144,6 @@ impl Validate for MovieTicketUpdate {
 }
 
 impl Fields for MovieTicketUpdate {
-    const NAME: &'static str = "MovieTicketUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -5291,7 +5261,6 @@ impl Validate for BoardingPassUpdate {
 }
 
 impl Fields for BoardingPassUpdate {
-    const NAME: &'static str = "BoardingPassUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -5373,7 +5342,6 @@ impl Validate for MeetingTicketUpdate {
 }
 
 impl Fields for MeetingTicketUpdate {
-    const NAME: &'static str = "MeetingTicketUpdate";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()

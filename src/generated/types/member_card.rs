@@ -100,7 +100,6 @@ impl Validate for ActivateUserForm {
 }
 
 impl Fields for ActivateUserForm {
-    const NAME: &'static str = "ActivateUserForm";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -209,7 +208,6 @@ impl Validate for FormRichField {
 }
 
 impl Fields for FormRichField {
-    const NAME: &'static str = "FormRichField";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -296,7 +294,6 @@ impl Validate for FormLink {
 }
 
 impl Fields for FormLink {
-    const NAME: &'static str = "FormLink";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -374,7 +371,6 @@ impl Validate for MemberFormInfo {
 }
 
 impl Fields for MemberFormInfo {
-    const NAME: &'static str = "MemberFormInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self::default()
@@ -450,7 +446,6 @@ impl Validate for CommonFieldValue {
 }
 
 impl Fields for CommonFieldValue {
-    const NAME: &'static str = "CommonFieldValue";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -544,7 +539,6 @@ impl Validate for CustomFieldValue {
 }
 
 impl Fields for CustomFieldValue {
-    const NAME: &'static str = "CustomFieldValue";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

@@ -74,7 +74,6 @@ impl Validate for PayGiftRule {
 }
 
 impl Fields for PayGiftRule {
-    const NAME: &'static str = "PayGiftRule";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -221,7 +220,6 @@ impl Validate for PayGiftBaseInfo {
 }
 
 impl Fields for PayGiftBaseInfo {
-    const NAME: &'static str = "PayGiftBaseInfo";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -364,7 +362,6 @@ impl Validate for PayGiftMemberRule {
 }
 
 impl Fields for PayGiftMemberRule {
-    const NAME: &'static str = "PayGiftMemberRule";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
@@ -483,7 +480,6 @@ impl Validate for PayGiftFailMchid {
 }
 
 impl Fields for PayGiftFailMchid {
-    const NAME: &'static str = "PayGiftFailMchid";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {

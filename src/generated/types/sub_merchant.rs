@@ -144,7 +144,6 @@ impl Validate for SubMerchantSubmitInfo {
 }
 
 impl Fields for SubMerchantSubmitInfo {
-    const NAME: &'static str = "SubMerchantSubmitInfo";
     type Slots = (
         Option<String>,
         Option<String>,
@@ -359,7 +358,6 @@ impl Validate for SubMerchantUpdateInfo {
 }
 
 impl Fields for SubMerchantUpdateInfo {
-    const NAME: &'static str = "SubMerchantUpdateInfo";
     type Slots = (
         Option<i64>,
         Option<String>,
@@ -550,7 +548,6 @@ impl Validate for SubMerchant {
 }
 
 impl Fields for SubMerchant {
-    const NAME: &'static str = "SubMerchant";
     type Slots = Self;
     fn slots() -> Self::Slots {
         Self {
