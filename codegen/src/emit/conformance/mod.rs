@@ -4,8 +4,12 @@
 //! reply must decode fully typed and encode back to the example. For each constraint of
 //! a request: one request that breaks exactly it must be rejected, naming the field and
 //! the rule, with nothing sent. Both for the async and the blocking client.
+//!
+//! The validation cases (`walker`) are rows over an example, written as text tables
+//! (`table`) that the tests' support code reads.
 
 mod shapes;
+mod table;
 mod walker;
 
 pub use shapes::minimal;
@@ -14,12 +18,12 @@ use super::names::*;
 use super::values;
 use super::{GeneratedFile, render};
 use crate::ir::*;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
-use shapes::pointer_join;
 use std::collections::BTreeSet;
-use walker::*;
+use table::Row;
+use walker::{edges, negatives};
 
 pub fn files(api: &Api) -> Vec<GeneratedFile> {
     let mods: Vec<_> = api.groups.iter().map(|g| ident(&g.name)).collect();
@@ -48,82 +52,171 @@ pub fn files(api: &Api) -> Vec<GeneratedFile> {
     files
 }
 
-/// A documented example as a test case.
-struct Positive {
-    fn_name: proc_macro2::Ident,
-    tokens: TokenStream,
-}
-
-/// The edits that turn the base example into a negative case, as `support::set` /
-/// `support::remove` calls; a value only known at run time last.
-fn patches(base: &Value, n: &Negative) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    edits(base, &n.request, "", &mut out);
-    let mut out: Vec<TokenStream> = out
-        .into_iter()
-        .map(|(pointer, value)| match value {
-            Some(v) => {
-                let v = value_expr(&v);
-                quote!(support::set(#pointer, #v))
-            }
-            None => quote!(support::remove(#pointer)),
-        })
-        .collect();
-    match &n.runtime {
-        Some((pointer, Runtime::Today)) => {
-            out.push(quote!(support::set(#pointer, support::today())))
-        }
-        Some((pointer, Runtime::Bytes(len))) => {
-            out.push(quote!(support::set(#pointer, serde_json::Value::from("a".repeat(#len)))))
-        }
-        None => {}
+fn group(api: &Api, g: &Group) -> TokenStream {
+    let mut file = GroupFile::default();
+    for e in &g.endpoints {
+        file.examples(api, e);
+        file.shortcuts(api, e);
+        file.items.extend(edge_tests(e, edges(api, e)));
+        file.rejections(api, e);
     }
-    out
+    file.into_tokens(api)
 }
 
-/// `(pointer, value)` edits that turn `base` into `new`: new keys and changed leaves at
-/// the highest level where they differ (lists are replaced whole), and the keys `new`
-/// lacks as removals (`None`).
-fn edits(base: &Value, new: &Value, pointer: &str, out: &mut Vec<(String, Option<Value>)>) {
-    match (base, new) {
-        (Value::Object(b), Value::Object(n)) => {
-            for k in b.keys().filter(|k| !n.contains_key(*k)) {
-                out.push((pointer_join(pointer, k), None));
-            }
-            for (k, v) in n {
-                let at = pointer_join(pointer, k);
-                match b.get(k) {
-                    Some(old) if old == v => {}
-                    Some(old) => edits(old, v, &at, out),
-                    None => out.push((at, Some(v.clone()))),
-                }
-            }
+/// What a group's test file holds, gathered endpoint by endpoint.
+#[derive(Default)]
+struct GroupFile {
+    /// Type names the file imports.
+    uses: BTreeSet<String>,
+    /// The cases, and the tests that need no client, at the file's top level.
+    items: Vec<TokenStream>,
+    /// The tests through each client: the same ones for both.
+    async_tests: Vec<TokenStream>,
+    blocking_tests: Vec<TokenStream>,
+}
+
+/// What a client test's mock does, and what the test checks.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// The documented exchange, with a typed reply.
+    Reply,
+    /// The documented exchange, with a binary reply.
+    Binary,
+    /// Nothing may be sent: the client refuses the request.
+    Refused,
+}
+
+impl Expect {
+    fn documented(e: &Endpoint) -> Self {
+        if e.response.is_some() {
+            Expect::Reply
+        } else {
+            Expect::Binary
         }
-        _ if base != new => out.push((pointer.to_owned(), Some(new.clone()))),
-        _ => {}
     }
 }
 
-/// A JSON value as Rust: long runs of one character as `repeat`, the rest as `json!`.
-fn value_expr(v: &Value) -> TokenStream {
-    if let Value::String(s) = v {
-        let mut chars = s.chars();
-        if let Some(c) = chars.next() {
-            let n = s.chars().count();
-            if n > 16 && chars.all(|x| x == c) {
-                let (c, n) = (c.to_string(), Literal::usize_unsuffixed(n));
-                return quote!(serde_json::Value::from(#c.repeat(#n)));
+impl GroupFile {
+    /// Each example through each client.
+    fn examples(&mut self, api: &Api, e: &Endpoint) {
+        self.uses.insert(e.request.clone());
+        let method = ident(&e.id);
+        for x in &e.examples {
+            let p = positive(api, e, x, &mut self.uses);
+            self.items.push(p.tokens);
+            let call = quote!(#method(&case.request));
+            self.client_tests(e, &p.fn_name, call, Expect::documented(e));
+        }
+    }
+
+    /// Each shortcut through each client: it must send the request its case builds.
+    fn shortcuts(&mut self, api: &Api, e: &Endpoint) {
+        for s in &e.shortcuts {
+            let (case, call) = shortcut_case(api, e, s, &mut self.uses);
+            self.items.push(case);
+            let name = format_ident!("shortcut_{}", s.name);
+            self.client_tests(e, &name, call, Expect::documented(e));
+        }
+    }
+
+    /// Each rule broken once over the first example; the first row also through each
+    /// client, which must refuse it before anything is sent.
+    fn rejections(&mut self, api: &Api, e: &Endpoint) {
+        let rows = negatives(api, e);
+        let Some(first) = rows.first() else {
+            return;
+        };
+        let request = ident(&e.request);
+        let base = format_ident!("{}_{}", e.id, e.examples[0].name);
+        let name = format_ident!("{}_rejects_each_broken_rule", e.id);
+        let doc = format!(
+            "{}: each rule of the request, broken once over the first example, is refused \
+             naming the field and the rule.",
+            e.full_id()
+        );
+        let table = table::table(&rows);
+        self.items.push(quote! {
+            #[doc = #doc]
+            #[test]
+            fn #name() {
+                let broken_rules = #table;
+                support::Rejects::<#request>::over(#base().body).rows(broken_rules);
+            }
+        });
+        let case = format_ident!("{}_is_not_sent", e.id);
+        let row = table::single(first);
+        self.items.push(quote! {
+            fn #case() -> support::Negative<#request> {
+                let row = #row;
+                support::Rejects::over(#base().body).negative(row)
+            }
+        });
+        let method = ident(&e.id);
+        let call = quote!(#method(&case.request));
+        self.client_tests(e, &case, call, Expect::Refused);
+    }
+
+    /// The test of `case` through each client: `call` on the endpoint's group.
+    fn client_tests(&mut self, e: &Endpoint, case: &Ident, call: TokenStream, expect: Expect) {
+        let group = ident(&e.group);
+        let (start, result, check) = match expect {
+            Expect::Reply => (quote!(start(&case)), quote!(reply), quote!(check_reply)),
+            Expect::Binary => (quote!(start(&case)), quote!(reply), quote!(check_binary)),
+            Expect::Refused => (quote!(silent()), quote!(result), quote!(check_rejected)),
+        };
+        self.async_tests.push(quote! {
+            #[tokio::test]
+            async fn #case() {
+                let case = super::#case();
+                let mock = support::Mock::#start.await;
+                let #result = mock.client().#group().#call.await;
+                mock.#check(#result, &case).await;
+            }
+        });
+        self.blocking_tests.push(quote! {
+            #[test]
+            fn #case() {
+                let case = super::#case();
+                let mock = support::BlockingMock::#start;
+                let #result = mock.client().#group().#call;
+                mock.#check(#result, &case);
+            }
+        });
+    }
+
+    fn into_tokens(self, api: &Api) -> TokenStream {
+        let imports = self.uses.iter().map(|u| {
+            let path: syn::Path = syn::parse_str(&public_path(api, u)).expect("a valid path");
+            quote!(use #path;)
+        });
+        let (items, async_tests, blocking_tests) =
+            (self.items, self.async_tests, self.blocking_tests);
+        quote! {
+            use crate::support;
+            #(#imports)*
+
+            #(#items)*
+
+            #[cfg(feature = "async")]
+            mod async_client {
+                use crate::support;
+
+                #(#async_tests)*
+            }
+
+            #[cfg(feature = "blocking")]
+            mod blocking_client {
+                use crate::support;
+
+                #(#blocking_tests)*
             }
         }
     }
-    let json = values::json(v);
-    quote!(serde_json::json!(#json))
 }
 
 /// One test per example that reaches a limit: every limit at its bound is accepted.
 /// Validation does not depend on the client flavour, so it runs once, without a client.
-fn edge_tests(api: &Api, e: &Endpoint) -> Vec<TokenStream> {
-    let edges = edges(api, e);
+fn edge_tests(e: &Endpoint, edges: walker::Edges) -> Vec<TokenStream> {
     let untested = &edges.untested;
     edges
         .tests
@@ -140,12 +233,6 @@ fn edge_test(
     rows: &[Row],
     untested: Option<&Vec<String>>,
 ) -> TokenStream {
-    let base = &x.request;
-    let rows = rows.iter().map(|row| {
-        let (field, rule, pointer, value) =
-            (&row.field, row.rule, &row.pointer, value_expr(&row.value));
-        quote!((#field, #rule, #pointer, #value))
-    });
     let name = match untested {
         Some(_) => format_ident!("{}_accepts_every_limit", e.id),
         None => format_ident!("{}_{}_accepts_every_limit", e.id, x.name),
@@ -163,160 +250,22 @@ fn edge_test(
         ));
     }
     let request = ident(&e.request);
-    let base = values::json(base);
+    let base = format_ident!("{}_{}", e.id, x.name);
+    let table = table::table(rows);
     quote! {
         #[doc = #doc]
         #[test]
         fn #name() {
-            let base = serde_json::json!(#base);
-            support::accepts_limits::<#request>(base, &[#(#rows),*]);
+            let limits = #table;
+            support::accepts_limits::<#request>(#base().body, limits);
         }
     }
 }
 
-fn group(api: &Api, g: &Group) -> TokenStream {
-    let mut uses = BTreeSet::new();
-    let mut cases = Vec::new();
-    let mut tests_async = Vec::new();
-    let mut tests_blocking = Vec::new();
-    for e in &g.endpoints {
-        let request_ty = ident(&e.request);
-        uses.insert(e.request.clone());
-        let (group, method) = (ident(&e.group), ident(&e.id));
-        for x in &e.examples {
-            let p = positive(api, e, x, &mut uses);
-            let case = &p.fn_name;
-            cases.push(p.tokens);
-            let check = if e.response.is_some() {
-                quote!(check_reply)
-            } else {
-                quote!(check_binary)
-            };
-            tests_async.push(quote! {
-                #[tokio::test]
-                async fn #case() {
-                    let case = super::#case();
-                    let mock = support::Mock::start(&case).await;
-                    let reply = mock.client().#group().#method(&case.request).await;
-                    mock.#check(reply, &case).await;
-                }
-            });
-            tests_blocking.push(quote! {
-                #[test]
-                fn #case() {
-                    let case = super::#case();
-                    let mock = support::BlockingMock::start(&case);
-                    let reply = mock.client().#group().#method(&case.request);
-                    mock.#check(reply, &case);
-                }
-            });
-        }
-        for s in &e.shortcuts {
-            let (case, call) = shortcut_case(api, e, s, &mut uses);
-            let name = format_ident!("shortcut_{}", s.name);
-            let check = if e.response.is_some() {
-                quote!(check_reply)
-            } else {
-                quote!(check_binary)
-            };
-            cases.push(case);
-            tests_async.push(quote! {
-                #[tokio::test]
-                async fn #name() {
-                    let case = super::#name();
-                    let mock = support::Mock::start(&case).await;
-                    let reply = mock.client().#group().#call.await;
-                    mock.#check(reply, &case).await;
-                }
-            });
-            tests_blocking.push(quote! {
-                #[test]
-                fn #name() {
-                    let case = super::#name();
-                    let mock = support::BlockingMock::start(&case);
-                    let reply = mock.client().#group().#call;
-                    mock.#check(reply, &case);
-                }
-            });
-        }
-        cases.extend(edge_tests(api, e));
-        let negatives = negatives(api, e);
-        if let Some(first) = negatives.first() {
-            let base = &e.examples[0].request;
-            let rows = negatives.iter().map(|n| {
-                let (field, rule) = (&n.field, n.rule);
-                let patches = patches(base, n);
-                quote!(.row(#field, #rule, &[#(#patches),*]))
-            });
-            let name = format_ident!("{}_rejects_each_broken_rule", e.id);
-            let doc = format!(
-                "{}: each rule of the request, broken once over the first example, is refused \
-                 naming the field and the rule.",
-                e.full_id()
-            );
-            let base_json = values::json(base);
-            cases.push(quote! {
-                #[doc = #doc]
-                #[test]
-                fn #name() {
-                    let base = serde_json::json!(#base_json);
-                    support::Rejects::<#request_ty>::over(base) #(#rows)*;
-                }
-            });
-            // Through each client once: refused before anything is sent.
-            let case = format_ident!("{}_is_not_sent", e.id);
-            let (field, rule) = (&first.field, first.rule);
-            let patches = patches(base, first);
-            cases.push(quote! {
-                fn #case() -> support::Negative<#request_ty> {
-                    let base = serde_json::json!(#base_json);
-                    support::Rejects::<#request_ty>::over(base).negative(#field, #rule, &[#(#patches),*])
-                }
-            });
-            tests_async.push(quote! {
-                #[tokio::test]
-                async fn #case() {
-                    let case = super::#case();
-                    let mock = support::Mock::silent().await;
-                    let result = mock.client().#group().#method(&case.request).await;
-                    mock.check_rejected(result, &case).await;
-                }
-            });
-            tests_blocking.push(quote! {
-                #[test]
-                fn #case() {
-                    let case = super::#case();
-                    let mock = support::BlockingMock::silent();
-                    let result = mock.client().#group().#method(&case.request);
-                    mock.check_rejected(result, &case);
-                }
-            });
-        }
-    }
-    let imports = uses.iter().map(|u| {
-        let path: syn::Path = syn::parse_str(&public_path(api, u)).expect("a valid path");
-        quote!(use #path;)
-    });
-    quote! {
-        use crate::support;
-        #(#imports)*
-
-        #(#cases)*
-
-        #[cfg(feature = "async")]
-        mod async_client {
-            use crate::support;
-
-            #(#tests_async)*
-        }
-
-        #[cfg(feature = "blocking")]
-        mod blocking_client {
-            use crate::support;
-
-            #(#tests_blocking)*
-        }
-    }
+/// A documented example as a test case.
+struct Positive {
+    fn_name: Ident,
+    tokens: TokenStream,
 }
 
 fn positive(api: &Api, e: &Endpoint, x: &Example, uses: &mut BTreeSet<String>) -> Positive {
@@ -331,7 +280,7 @@ fn positive(api: &Api, e: &Endpoint, x: &Example, uses: &mut BTreeSet<String>) -
 fn case(
     api: &Api,
     e: &Endpoint,
-    fn_name: &proc_macro2::Ident,
+    fn_name: &Ident,
     doc: &str,
     request: TokenStream,
     body: &Value,

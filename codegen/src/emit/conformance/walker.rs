@@ -2,40 +2,68 @@
 //! over its examples: for each rule, one request that breaks it (a negative), and for
 //! each limit, one request exactly at its bound (an edge, which must pass).
 
-use super::edits;
 use super::shapes::*;
+use super::table::{Lists, Patch, Row, edits};
 use crate::examples;
 use crate::ir::*;
 use heck::ToSnakeCase;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 
-/// A request breaking one rule.
+/// A value only known when the test runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Runtime {
+enum Runtime {
     /// Today's date in China (the `before_today` rule).
     Today,
     /// A text of this many bytes (a file over its size limit).
     Bytes(usize),
 }
 
-pub struct Negative {
-    pub name: String,
-    pub request: Value,
+/// A request breaking one rule.
+struct Negative {
+    name: String,
+    request: Value,
     /// A value only known at run time (today's date, a large file), and where it goes.
-    pub runtime: Option<(String, Runtime)>,
-    pub field: String,
-    pub rule: &'static str,
+    runtime: Option<(String, Runtime)>,
+    field: String,
+    rule: &'static str,
+}
+
+impl Negative {
+    /// The row that turns `base` into this request: its edits, then the value only
+    /// known at run time.
+    fn row(&self, base: &Value) -> Row {
+        let mut patches = edits(base, &self.request, Lists::ByItem);
+        match &self.runtime {
+            Some((pointer, Runtime::Today)) => patches.push(Patch::SetToday(pointer.clone())),
+            Some((pointer, Runtime::Bytes(len))) => {
+                patches.push(Patch::Set(pointer.clone(), Value::from("a".repeat(*len))))
+            }
+            None => {}
+        }
+        Row {
+            field: self.field.clone(),
+            rule: self.rule,
+            patches,
+        }
+    }
 }
 
 /// A request with one value exactly at a limit of the spec: the docs allow it, so it
 /// must pass validation.
-pub struct Edge {
+struct Edge {
     /// (model, field, rule): each is tested once, from the first example it fits.
     key: (String, String, &'static str),
-    pub field: String,
-    pub rule: &'static str,
-    pub request: Value,
+    field: String,
+    rule: &'static str,
+    request: Value,
+}
+
+/// The positive cases of an endpoint: rows over each example, and what no example
+/// reaches.
+pub struct Edges<'a> {
+    pub tests: Vec<(&'a Example, Vec<Row>)>,
+    pub untested: Vec<String>,
 }
 
 /// For each example, in turn, each limit reachable from its request set exactly at its
@@ -57,8 +85,8 @@ pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
                 .iter()
                 .map(|edge| (edge.key.clone(), edge.field.clone())),
         );
-        // A row sets one value over the example: the limit, or the smallest object
-        // holding it where the example lacks the field.
+        // A row sets one value over the example: the limit (a list counts as one
+        // value), or the smallest object holding it where the example lacks the field.
         let mut rows = Vec::new();
         for edge in walker.edges {
             if tested.contains(&edge.key)
@@ -66,22 +94,20 @@ pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
             {
                 continue;
             }
-            let mut patches = Vec::new();
-            edits(&x.request, &edge.request, "", &mut patches);
-            if patches.is_empty() {
+            let value_set = edits(&x.request, &edge.request, Lists::Whole);
+            if value_set.is_empty() {
                 // The example itself sits at the bound (and passes).
                 tested.insert(edge.key);
                 continue;
             }
-            let Ok([(pointer, Some(value))]) = <[_; 1]>::try_from(patches) else {
+            if !matches!(value_set[..], [Patch::Set(..)]) {
                 continue;
-            };
+            }
             tested.insert(edge.key);
             rows.push(Row {
                 field: edge.field,
                 rule: edge.rule,
-                pointer,
-                value,
+                patches: edits(&x.request, &edge.request, Lists::ByItem),
             });
         }
         if !rows.is_empty() {
@@ -102,27 +128,13 @@ pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
     }
 }
 
-/// The positive cases of an endpoint: rows over each example, and what no example
-/// reaches.
-pub struct Edges<'a> {
-    pub tests: Vec<(&'a Example, Vec<Row>)>,
-    pub untested: Vec<String>,
-}
-
-/// One value set at one pointer of an example.
-pub struct Row {
-    pub field: String,
-    pub rule: &'static str,
-    pub pointer: String,
-    pub value: Value,
-}
-
 /// One negative case per (model, field, rule) reachable from the endpoint's request,
-/// built by breaking the first example. Each is proved against the spec checker.
-pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
+/// built by breaking the first example, as a row over it. Each is proved against the
+/// spec checker.
+pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Row> {
     let mut walker = Walker::new(api, e);
-    let base = e.examples[0].request.clone();
-    walker.model(&e.request, &base, "", "", &mut HashSet::new());
+    let base = &e.examples[0].request;
+    walker.model(&e.request, base, "", "", &mut HashSet::new());
     let today = examples::china_today();
     for n in &walker.out {
         let mut request = n.request.clone();
@@ -146,7 +158,7 @@ pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Negative> {
             n.rule
         );
     }
-    walker.out
+    walker.out.iter().map(|n| n.row(base)).collect()
 }
 
 struct Walker<'a> {
