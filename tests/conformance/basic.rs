@@ -71,44 +71,17 @@ fn upload_image_official() -> support::Case<BasicUploadImageRequest> {
 ///basic.upload_image: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn upload_image_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "buffer" : { "bytes" : "PNG logo bytes", "content_type" : "image/png",
-        "filename" : "logo.png" } }
-    );
-    support::Rejects::<BasicUploadImageRequest>::over(base)
-        .row(
-            "buffer",
-            "max_bytes",
-            &[
-                support::set(
-                    "/buffer/bytes",
-                    serde_json::Value::from("a".repeat(1048577usize)),
-                ),
-            ],
-        )
-        .row(
-            "buffer",
-            "content_type",
-            &[support::set("/buffer/content_type", serde_json::json!("text/plain"))],
-        );
+    let broken_rules = r#"
+        buffer | max_bytes    | /buffer/bytes = "a" * 1048577
+        buffer | content_type | /buffer/content_type = "text/plain"
+    "#;
+    support::Rejects::<BasicUploadImageRequest>::over(upload_image_official().body)
+        .rows(broken_rules);
 }
 
 fn upload_image_is_not_sent() -> support::Negative<BasicUploadImageRequest> {
-    let base = serde_json::json!(
-        { "buffer" : { "bytes" : "PNG logo bytes", "content_type" : "image/png",
-        "filename" : "logo.png" } }
-    );
-    support::Rejects::<BasicUploadImageRequest>::over(base)
-        .negative(
-            "buffer",
-            "max_bytes",
-            &[
-                support::set(
-                    "/buffer/bytes",
-                    serde_json::Value::from("a".repeat(1048577usize)),
-                ),
-            ],
-        )
+    let row = r#" buffer | max_bytes | /buffer/bytes = "a" * 1048577 "#;
+    support::Rejects::over(upload_image_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

@@ -333,2737 +333,270 @@ fn create_member_card() -> support::Case<CardCreateRequest> {
 Not reached from any example without breaking another rule there (a card type with no example of its own, an order between two fields): `card.boarding_pass.air_model` max_chars, `card.boarding_pass.boarding_time` min, `card.boarding_pass.check_in_url` max_bytes, `card.boarding_pass.departure_time` min, `card.boarding_pass.flight` max_bytes, `card.boarding_pass.from` max_chars, `card.boarding_pass.gate` max_bytes, `card.boarding_pass.landing_time` min, `card.boarding_pass.to` max_chars, `card.cash.least_cost` min, `card.cash.reduce_cost` min, `card.general_coupon.default_detail` max_bytes, `card.gift.gift` max_bytes, `card.meeting_ticket.map_url` max_bytes, `card.meeting_ticket.meeting_detail` max_bytes, `card.movie_ticket.detail` max_bytes, `card.scenic_ticket.guide_url` max_bytes, `card.scenic_ticket.ticket_class` max_bytes, `card.groupon.base_info.sku.quantity` min, `card.member_card.base_info.sku.quantity` min.*/
 #[test]
 fn create_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-        "abstract" : { "abstract" :
-        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
-        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-        "image_url" :
-        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-        "text" :
-        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
-        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
-        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
-        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
-        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
-        "center_sub_title" : "按钮下方的wording", "center_title" :
-        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
-        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
-        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-        "notice" : "使用时向服务员出示此券", "promotion_url" :
-        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
-        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
-        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
-        :
-        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-        } } }
-    );
-    support::accepts_limits::<
-        CardCreateRequest,
-    >(
-        base,
-        &[
-            (
-                "card.groupon.base_info.logo_url",
-                "max_bytes",
-                "/card/groupon/base_info/logo_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.brand_name",
-                "max_chars",
-                "/card/groupon/base_info/brand_name",
-                serde_json::json!("券券券券券券券券券券券券"),
-            ),
-            (
-                "card.groupon.base_info.title",
-                "max_chars",
-                "/card/groupon/base_info/title",
-                serde_json::json!("券券券券券券券券券"),
-            ),
-            (
-                "card.groupon.base_info.notice",
-                "max_chars",
-                "/card/groupon/base_info/notice",
-                serde_json::json!("券券券券券券券券券券券券券券券券"),
-            ),
-            (
-                "card.groupon.base_info.description",
-                "max_chars",
-                "/card/groupon/base_info/description",
-                serde_json::Value::from("券".repeat(1024)),
-            ),
-            (
-                "card.groupon.base_info.service_phone",
-                "max_bytes",
-                "/card/groupon/base_info/service_phone",
-                serde_json::Value::from("a".repeat(24)),
-            ),
-            (
-                "card.groupon.base_info.date_info.begin_timestamp",
-                "min",
-                "/card/groupon/base_info/date_info/begin_timestamp",
-                serde_json::json!(0),
-            ),
-            (
-                "card.groupon.base_info.sku.quantity",
-                "max",
-                "/card/groupon/base_info/sku/quantity",
-                serde_json::json!(100000000),
-            ),
-            (
-                "card.groupon.base_info.sku.total_quantity",
-                "min",
-                "/card/groupon/base_info/sku/total_quantity",
-                serde_json::json!(0),
-            ),
-            (
-                "card.groupon.base_info.sku.total_quantity",
-                "max",
-                "/card/groupon/base_info/sku/total_quantity",
-                serde_json::json!(100000000),
-            ),
-            (
-                "card.groupon.base_info.get_limit",
-                "min",
-                "/card/groupon/base_info/get_limit",
-                serde_json::json!(0),
-            ),
-            (
-                "card.groupon.base_info.center_title",
-                "max_bytes",
-                "/card/groupon/base_info/center_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "card.groupon.base_info.center_sub_title",
-                "max_bytes",
-                "/card/groupon/base_info/center_sub_title",
-                serde_json::Value::from("a".repeat(24)),
-            ),
-            (
-                "card.groupon.base_info.center_url",
-                "max_bytes",
-                "/card/groupon/base_info/center_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.custom_url_name",
-                "max_bytes",
-                "/card/groupon/base_info/custom_url_name",
-                serde_json::json!("aaaaaaaaaaaaaaa"),
-            ),
-            (
-                "card.groupon.base_info.custom_url",
-                "max_bytes",
-                "/card/groupon/base_info/custom_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.custom_url_sub_title",
-                "max_bytes",
-                "/card/groupon/base_info/custom_url_sub_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "card.groupon.base_info.promotion_url_name",
-                "max_bytes",
-                "/card/groupon/base_info/promotion_url_name",
-                serde_json::json!("aaaaaaaaaaaaaaa"),
-            ),
-            (
-                "card.groupon.base_info.promotion_url",
-                "max_bytes",
-                "/card/groupon/base_info/promotion_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.source",
-                "max_bytes",
-                "/card/groupon/base_info/source",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            (
-                "card.groupon.base_info.id",
-                "max_bytes",
-                "/card/groupon/base_info/id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "card.groupon.base_info.sub_title",
-                "max_chars",
-                "/card/groupon/base_info/sub_title",
-                serde_json::Value::from("券".repeat(18)),
-            ),
-            (
-                "card.groupon.base_info.use_limit",
-                "min",
-                "/card/groupon/base_info/use_limit",
-                serde_json::json!(0),
-            ),
-            (
-                "card.groupon.base_info.center_app_brand_user_name",
-                "max_bytes",
-                "/card/groupon/base_info/center_app_brand_user_name",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.center_app_brand_pass",
-                "max_bytes",
-                "/card/groupon/base_info/center_app_brand_pass",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.custom_app_brand_user_name",
-                "max_bytes",
-                "/card/groupon/base_info/custom_app_brand_user_name",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.custom_app_brand_pass",
-                "max_bytes",
-                "/card/groupon/base_info/custom_app_brand_pass",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.promotion_url_sub_title",
-                "max_bytes",
-                "/card/groupon/base_info/promotion_url_sub_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "card.groupon.base_info.promotion_app_brand_user_name",
-                "max_bytes",
-                "/card/groupon/base_info/promotion_app_brand_user_name",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.base_info.promotion_app_brand_pass",
-                "max_bytes",
-                "/card/groupon/base_info/promotion_app_brand_pass",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.groupon.advanced_info.use_condition.accept_category",
-                "max_bytes",
-                "/card/groupon/advanced_info/use_condition/accept_category",
-                serde_json::Value::from("a".repeat(512)),
-            ),
-            (
-                "card.groupon.advanced_info.use_condition.reject_category",
-                "max_bytes",
-                "/card/groupon/advanced_info/use_condition/reject_category",
-                serde_json::Value::from("a".repeat(512)),
-            ),
-            (
-                "card.groupon.advanced_info.use_condition.least_cost",
-                "min",
-                "/card/groupon/advanced_info/use_condition/least_cost",
-                serde_json::json!(0),
-            ),
-            (
-                "card.groupon.advanced_info.use_condition.object_use_for",
-                "max_bytes",
-                "/card/groupon/advanced_info/use_condition/object_use_for",
-                serde_json::Value::from("a".repeat(512)),
-            ),
-            (
-                "card.groupon.advanced_info.text_image_list[0].image_url",
-                "max_bytes",
-                "/card/groupon/advanced_info/text_image_list",
-                serde_json::json!(
-                    [{ "image_url" :
-                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                    "text" :
-                    "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                    }]
-                ),
-            ),
-            (
-                "card.groupon.advanced_info.text_image_list[0].text",
-                "max_bytes",
-                "/card/groupon/advanced_info/text_image_list",
-                serde_json::json!(
-                    [{ "image_url" :
-                    "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                    "text" :
-                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                    }]
-                ),
-            ),
-            (
-                "card.groupon.deal_detail",
-                "max_bytes",
-                "/card/groupon/deal_detail",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-        ],
-    );
+    let limits = r#"
+        card.groupon.base_info.logo_url                          | max_bytes | /card/groupon/base_info/logo_url = "a" * 128
+        card.groupon.base_info.brand_name                        | max_chars | /card/groupon/base_info/brand_name = "券" * 12
+        card.groupon.base_info.title                             | max_chars | /card/groupon/base_info/title = "券" * 9
+        card.groupon.base_info.notice                            | max_chars | /card/groupon/base_info/notice = "券" * 16
+        card.groupon.base_info.description                       | max_chars | /card/groupon/base_info/description = "券" * 1024
+        card.groupon.base_info.service_phone                     | max_bytes | /card/groupon/base_info/service_phone = "a" * 24
+        card.groupon.base_info.date_info.begin_timestamp         | min       | /card/groupon/base_info/date_info/begin_timestamp = 0
+        card.groupon.base_info.sku.quantity                      | max       | /card/groupon/base_info/sku/quantity = 100000000
+        card.groupon.base_info.sku.total_quantity                | min       | /card/groupon/base_info/sku/total_quantity = 0
+        card.groupon.base_info.sku.total_quantity                | max       | /card/groupon/base_info/sku/total_quantity = 100000000
+        card.groupon.base_info.get_limit                         | min       | /card/groupon/base_info/get_limit = 0
+        card.groupon.base_info.center_title                      | max_bytes | /card/groupon/base_info/center_title = "a" * 18
+        card.groupon.base_info.center_sub_title                  | max_bytes | /card/groupon/base_info/center_sub_title = "a" * 24
+        card.groupon.base_info.center_url                        | max_bytes | /card/groupon/base_info/center_url = "a" * 128
+        card.groupon.base_info.custom_url_name                   | max_bytes | /card/groupon/base_info/custom_url_name = "a" * 15
+        card.groupon.base_info.custom_url                        | max_bytes | /card/groupon/base_info/custom_url = "a" * 128
+        card.groupon.base_info.custom_url_sub_title              | max_bytes | /card/groupon/base_info/custom_url_sub_title = "a" * 18
+        card.groupon.base_info.promotion_url_name                | max_bytes | /card/groupon/base_info/promotion_url_name = "a" * 15
+        card.groupon.base_info.promotion_url                     | max_bytes | /card/groupon/base_info/promotion_url = "a" * 128
+        card.groupon.base_info.source                            | max_bytes | /card/groupon/base_info/source = "a" * 36
+        card.groupon.base_info.id                                | max_bytes | /card/groupon/base_info/id = "a" * 32
+        card.groupon.base_info.sub_title                         | max_chars | /card/groupon/base_info/sub_title = "券" * 18
+        card.groupon.base_info.use_limit                         | min       | /card/groupon/base_info/use_limit = 0
+        card.groupon.base_info.center_app_brand_user_name        | max_bytes | /card/groupon/base_info/center_app_brand_user_name = "a" * 128
+        card.groupon.base_info.center_app_brand_pass             | max_bytes | /card/groupon/base_info/center_app_brand_pass = "a" * 128
+        card.groupon.base_info.custom_app_brand_user_name        | max_bytes | /card/groupon/base_info/custom_app_brand_user_name = "a" * 128
+        card.groupon.base_info.custom_app_brand_pass             | max_bytes | /card/groupon/base_info/custom_app_brand_pass = "a" * 128
+        card.groupon.base_info.promotion_url_sub_title           | max_bytes | /card/groupon/base_info/promotion_url_sub_title = "a" * 18
+        card.groupon.base_info.promotion_app_brand_user_name     | max_bytes | /card/groupon/base_info/promotion_app_brand_user_name = "a" * 128
+        card.groupon.base_info.promotion_app_brand_pass          | max_bytes | /card/groupon/base_info/promotion_app_brand_pass = "a" * 128
+        card.groupon.advanced_info.use_condition.accept_category | max_bytes | /card/groupon/advanced_info/use_condition/accept_category = "a" * 512
+        card.groupon.advanced_info.use_condition.reject_category | max_bytes | /card/groupon/advanced_info/use_condition/reject_category = "a" * 512
+        card.groupon.advanced_info.use_condition.least_cost      | min       | /card/groupon/advanced_info/use_condition/least_cost = 0
+        card.groupon.advanced_info.use_condition.object_use_for  | max_bytes | /card/groupon/advanced_info/use_condition/object_use_for = "a" * 512
+        card.groupon.advanced_info.text_image_list[0].image_url  | max_bytes | /card/groupon/advanced_info/text_image_list/0/image_url = "a" * 128
+        card.groupon.advanced_info.text_image_list[0].text       | max_bytes | /card/groupon/advanced_info/text_image_list/0/text = "a" * 512
+        card.groupon.deal_detail                                 | max_bytes | /card/groupon/deal_detail = "a" * 3072
+    "#;
+    support::accepts_limits::<CardCreateRequest>(create_groupon().body, limits);
 }
 
 ///card.create: each limit reached from the `member_card` example, exactly at its bound, passes validation.
 #[test]
 fn create_member_card_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card" : { "card_type" : "MEMBER_CARD", "member_card" : { "activate_url" :
-        "http://www.qq.com", "advanced_info" : { "abstract" : { "abstract" :
-        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
-        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-        "image_url" :
-        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-        "text" :
-        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-        }, { "image_url" :
-        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-        "text" : "此菜品迎合大众口味，老少皆宜，营养均衡" }],
-        "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
-        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
-        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
-        "reject_category" : "阿迪达斯" } }, "auto_activate" : true,
-        "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "base_info"
-        : { "brand_name" : "海底捞", "can_give_friend" : true, "code_type" :
-        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://weixin.qq.com",
-        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
-        "date_info" : { "type" : "DATE_TYPE_PERMANENT" }, "description" :
-        "不可与其他优惠同享", "get_limit" : 3, "location_id_list" : [123,
-        12321], "logo_url" :
-        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFN/0",
-        "need_push_on_view" : true, "notice" : "使用时向服务员出示此券",
-        "promotion_url" : "http://www.qq.com", "promotion_url_name" : "营销入口1",
-        "service_phone" : "020-88888888", "sku" : { "quantity" : 50000000 }, "title" :
-        "海底捞会员卡", "use_custom_code" : false }, "bonus_rule" : {
-        "cost_bonus_unit" : 5, "cost_money_unit" : 100, "increase_bonus" : 1,
-        "init_increase_bonus" : 10, "least_money_to_use_bonus" : 1000,
-        "max_increase_bonus" : 200, "max_reduce_bonus" : 50, "reduce_money" : 100 },
-        "custom_cell1" : { "name" : "使用入口2", "tips" : "激活后显示", "url" :
-        "http://www.xxx.com" }, "custom_field1" : { "name_type" :
-        "FIELD_NAME_TYPE_LEVEL", "url" : "http://www.qq.com" }, "discount" : 10,
-        "prerogative" : "test_prerogative", "supply_balance" : false, "supply_bonus" :
-        true } } }
-    );
-    support::accepts_limits::<
-        CardCreateRequest,
-    >(
-        base,
-        &[
-            (
-                "card.member_card.base_info.date_info.end_timestamp",
-                "min",
-                "/card/member_card/base_info/date_info/end_timestamp",
-                serde_json::json!(0),
-            ),
-            (
-                "card.member_card.base_info.date_info.fixed_term",
-                "min",
-                "/card/member_card/base_info/date_info/fixed_term",
-                serde_json::json!(0),
-            ),
-            (
-                "card.member_card.base_info.date_info.fixed_begin_term",
-                "min",
-                "/card/member_card/base_info/date_info/fixed_begin_term",
-                serde_json::json!(0),
-            ),
-            (
-                "card.member_card.background_pic_url",
-                "max_bytes",
-                "/card/member_card/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.prerogative",
-                "max_chars",
-                "/card/member_card/prerogative",
-                serde_json::Value::from("券".repeat(1024)),
-            ),
-            (
-                "card.member_card.activate_url",
-                "max_bytes",
-                "/card/member_card/activate_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.custom_field1.url",
-                "max_bytes",
-                "/card/member_card/custom_field1/url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.custom_field1.name",
-                "max_bytes",
-                "/card/member_card/custom_field1/name",
-                serde_json::Value::from("a".repeat(24)),
-            ),
-            (
-                "card.member_card.custom_cell1.name",
-                "max_bytes",
-                "/card/member_card/custom_cell1/name",
-                serde_json::json!("aaaaaaaaaaaaaaa"),
-            ),
-            (
-                "card.member_card.custom_cell1.tips",
-                "max_chars",
-                "/card/member_card/custom_cell1/tips",
-                serde_json::json!("券券券券券券"),
-            ),
-            (
-                "card.member_card.custom_cell1.url",
-                "max_bytes",
-                "/card/member_card/custom_cell1/url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.bonus_url",
-                "max_bytes",
-                "/card/member_card/bonus_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.balance_url",
-                "max_bytes",
-                "/card/member_card/balance_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.activate_app_brand_user_name",
-                "max_bytes",
-                "/card/member_card/activate_app_brand_user_name",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.activate_app_brand_pass",
-                "max_bytes",
-                "/card/member_card/activate_app_brand_pass",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "card.member_card.bonus_cleared",
-                "max_bytes",
-                "/card/member_card/bonus_cleared",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "card.member_card.bonus_rules",
-                "max_bytes",
-                "/card/member_card/bonus_rules",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "card.member_card.balance_rules",
-                "max_bytes",
-                "/card/member_card/balance_rules",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-        ],
-    );
+    let limits = r#"
+        card.member_card.base_info.date_info.end_timestamp    | min       | /card/member_card/base_info/date_info/end_timestamp = 0
+        card.member_card.base_info.date_info.fixed_term       | min       | /card/member_card/base_info/date_info/fixed_term = 0
+        card.member_card.base_info.date_info.fixed_begin_term | min       | /card/member_card/base_info/date_info/fixed_begin_term = 0
+        card.member_card.background_pic_url                   | max_bytes | /card/member_card/background_pic_url = "a" * 128
+        card.member_card.prerogative                          | max_chars | /card/member_card/prerogative = "券" * 1024
+        card.member_card.activate_url                         | max_bytes | /card/member_card/activate_url = "a" * 128
+        card.member_card.custom_field1.url                    | max_bytes | /card/member_card/custom_field1/url = "a" * 128
+        card.member_card.custom_field1.name                   | max_bytes | /card/member_card/custom_field1/name = "a" * 24
+        card.member_card.custom_cell1.name                    | max_bytes | /card/member_card/custom_cell1/name = "a" * 15
+        card.member_card.custom_cell1.tips                    | max_chars | /card/member_card/custom_cell1/tips = "券券券券券券"
+        card.member_card.custom_cell1.url                     | max_bytes | /card/member_card/custom_cell1/url = "a" * 128
+        card.member_card.bonus_url                            | max_bytes | /card/member_card/bonus_url = "a" * 128
+        card.member_card.balance_url                          | max_bytes | /card/member_card/balance_url = "a" * 128
+        card.member_card.activate_app_brand_user_name         | max_bytes | /card/member_card/activate_app_brand_user_name = "a" * 128
+        card.member_card.activate_app_brand_pass              | max_bytes | /card/member_card/activate_app_brand_pass = "a" * 128
+        card.member_card.bonus_cleared                        | max_bytes | /card/member_card/bonus_cleared = "a" * 3072
+        card.member_card.bonus_rules                          | max_bytes | /card/member_card/bonus_rules = "a" * 3072
+        card.member_card.balance_rules                        | max_bytes | /card/member_card/balance_rules = "a" * 3072
+    "#;
+    support::accepts_limits::<CardCreateRequest>(create_member_card().body, limits);
 }
 
 ///card.create: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn create_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-        "abstract" : { "abstract" :
-        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
-        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-        "image_url" :
-        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-        "text" :
-        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
-        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
-        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
-        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
-        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
-        "center_sub_title" : "按钮下方的wording", "center_title" :
-        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
-        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
-        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-        "notice" : "使用时向服务员出示此券", "promotion_url" :
-        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
-        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
-        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
-        :
-        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-        } } }
-    );
-    support::Rejects::<CardCreateRequest>::over(base)
-        .row(
-            "card.card_type",
-            "enum",
-            &[support::set("/card/card_type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
-        .row("card.card_type", "required", &[support::remove("/card/card_type")])
-        .row(
-            "card.groupon.base_info.logo_url",
-            "required",
-            &[support::set("/card/groupon/base_info/logo_url", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.logo_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/logo_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.logo_url",
-            "required",
-            &[support::remove("/card/groupon/base_info/logo_url")],
-        )
-        .row(
-            "card.groupon.base_info.code_type",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/base_info/code_type",
-                    serde_json::json!("UNDOCUMENTED_VALUE"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.code_type",
-            "required",
-            &[support::remove("/card/groupon/base_info/code_type")],
-        )
-        .row(
-            "card.groupon.base_info.brand_name",
-            "required",
-            &[support::set("/card/groupon/base_info/brand_name", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.brand_name",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/groupon/base_info/brand_name",
-                    serde_json::json!("券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.brand_name",
-            "required",
-            &[support::remove("/card/groupon/base_info/brand_name")],
-        )
-        .row(
-            "card.groupon.base_info.title",
-            "required",
-            &[support::set("/card/groupon/base_info/title", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.title",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/groupon/base_info/title",
-                    serde_json::json!("券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.title",
-            "required",
-            &[support::remove("/card/groupon/base_info/title")],
-        )
-        .row(
-            "card.groupon.base_info.color",
-            "required",
-            &[support::set("/card/groupon/base_info/color", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.color",
-            "format",
-            &[
-                support::set(
-                    "/card/groupon/base_info/color",
-                    serde_json::json!("#10AD61"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.color",
-            "required",
-            &[support::remove("/card/groupon/base_info/color")],
-        )
-        .row(
-            "card.groupon.base_info.notice",
-            "required",
-            &[support::set("/card/groupon/base_info/notice", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.notice",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/groupon/base_info/notice",
-                    serde_json::Value::from("券".repeat(17)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.notice",
-            "required",
-            &[support::remove("/card/groupon/base_info/notice")],
-        )
-        .row(
-            "card.groupon.base_info.description",
-            "required",
-            &[support::set("/card/groupon/base_info/description", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.base_info.description",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/groupon/base_info/description",
-                    serde_json::Value::from("券".repeat(1025)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.description",
-            "required",
-            &[support::remove("/card/groupon/base_info/description")],
-        )
-        .row(
-            "card.groupon.base_info.service_phone",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/service_phone",
-                    serde_json::Value::from("a".repeat(25)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.type",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/type",
-                    serde_json::json!("UNDOCUMENTED_VALUE"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.type",
-            "required",
-            &[support::remove("/card/groupon/base_info/date_info/type")],
-        )
-        .row(
-            "card.groupon.base_info.date_info.begin_timestamp",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/begin_timestamp",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.end_timestamp",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/end_timestamp",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_term",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/fixed_term",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_begin_term",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/fixed_begin_term",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_term",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/type",
-                    serde_json::json!("DATE_TYPE_FIX_TERM"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_begin_term",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/type",
-                    serde_json::json!("DATE_TYPE_FIX_TERM"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.begin_timestamp",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/begin_timestamp",
-                    serde_json::json!(0),
-                ),
-                support::set(
-                    "/card/groupon/base_info/date_info/type",
-                    serde_json::json!("DATE_TYPE_FIX_TERM"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.begin_timestamp",
-            "check",
-            &[support::remove("/card/groupon/base_info/date_info/begin_timestamp")],
-        )
-        .row(
-            "card.groupon.base_info.date_info.end_timestamp",
-            "check",
-            &[support::remove("/card/groupon/base_info/date_info/end_timestamp")],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_term",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/fixed_term",
-                    serde_json::json!(0),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.fixed_begin_term",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/fixed_begin_term",
-                    serde_json::json!(0),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info.begin_timestamp",
-            "order",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/begin_timestamp",
-                    serde_json::json!(1472724261),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.date_info",
-            "required",
-            &[support::remove("/card/groupon/base_info/date_info")],
-        )
-        .row(
-            "card.groupon.base_info.sku.quantity",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/sku/quantity",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku.quantity",
-            "max",
-            &[
-                support::set(
-                    "/card/groupon/base_info/sku/quantity",
-                    serde_json::json!(100000001),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku.quantity",
-            "required",
-            &[support::remove("/card/groupon/base_info/sku/quantity")],
-        )
-        .row(
-            "card.groupon.base_info.sku.total_quantity",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/base_info/sku/total_quantity",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku.total_quantity",
-            "max",
-            &[
-                support::set(
-                    "/card/groupon/base_info/sku/total_quantity",
-                    serde_json::json!(100000001),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku",
-            "required",
-            &[support::remove("/card/groupon/base_info/sku")],
-        )
-        .row(
-            "card.groupon.base_info.get_limit",
-            "min",
-            &[support::set("/card/groupon/base_info/get_limit", serde_json::json!(- 1))],
-        )
-        .row(
-            "card.groupon.base_info.center_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/center_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.center_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/center_sub_title",
-                    serde_json::Value::from("a".repeat(25)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.center_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/center_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.custom_url_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/custom_url_name",
-                    serde_json::json!("aaaaaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.custom_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/custom_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.custom_url_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/custom_url_sub_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.promotion_url_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/promotion_url_name",
-                    serde_json::json!("aaaaaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.promotion_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/promotion_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.source",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/source",
-                    serde_json::Value::from("a".repeat(37)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/id",
-                    serde_json::Value::from("a".repeat(33)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sub_title",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/groupon/base_info/sub_title",
-                    serde_json::Value::from("券".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.get_custom_code_mode",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/base_info/get_custom_code_mode",
-                    serde_json::json!("UNDOCUMENTED_VALUE"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.use_limit",
-            "min",
-            &[support::set("/card/groupon/base_info/use_limit", serde_json::json!(- 1))],
-        )
-        .row(
-            "card.groupon.base_info.center_app_brand_user_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/center_app_brand_user_name",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.center_app_brand_pass",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/center_app_brand_pass",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.custom_app_brand_user_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/custom_app_brand_user_name",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.custom_app_brand_pass",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/custom_app_brand_pass",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.promotion_url_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/promotion_url_sub_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.promotion_app_brand_user_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/promotion_app_brand_user_name",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.promotion_app_brand_pass",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/base_info/promotion_app_brand_pass",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.status",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/base_info/status",
-                    serde_json::json!("UNDOCUMENTED_VALUE"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.{location_id_list, use_all_locations}",
-            "at_most_one_of",
-            &[
-                support::set(
-                    "/card/groupon/base_info/location_id_list",
-                    serde_json::json!([]),
-                ),
-                support::set(
-                    "/card/groupon/base_info/use_all_locations",
-                    serde_json::json!(false),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.use_custom_code",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/get_custom_code_mode",
-                    serde_json::json!("GET_CUSTOM_CODE_MODE_DEPOSIT"),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku.quantity",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/get_custom_code_mode",
-                    serde_json::json!("GET_CUSTOM_CODE_MODE_DEPOSIT"),
-                ),
-                support::set(
-                    "/card/groupon/base_info/sku/quantity",
-                    serde_json::json!(1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.base_info.sku.quantity",
-            "check",
-            &[support::set("/card/groupon/base_info/sku/quantity", serde_json::json!(0))],
-        )
-        .row(
-            "card.groupon.base_info",
-            "required",
-            &[support::remove("/card/groupon/base_info")],
-        )
-        .row(
-            "card.groupon.advanced_info.use_condition.accept_category",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/use_condition/accept_category",
-                    serde_json::Value::from("a".repeat(513)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.use_condition.reject_category",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/use_condition/reject_category",
-                    serde_json::Value::from("a".repeat(513)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.use_condition.least_cost",
-            "min",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/use_condition/least_cost",
-                    serde_json::json!(- 1),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.use_condition.object_use_for",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/use_condition/object_use_for",
-                    serde_json::Value::from("a".repeat(513)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.abstract.icon_url_list",
-            "max_items",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/abstract/icon_url_list",
-                    serde_json::json!(
-                        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.text_image_list[0].image_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/text_image_list",
-                    serde_json::json!(
-                        [{ "image_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "text" :
-                        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-                        }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.text_image_list[0].text",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/text_image_list",
-                    serde_json::json!(
-                        [{ "image_url" :
-                        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-                        "text" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.time_limit[0].type",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/time_limit",
-                    serde_json::json!(
-                        [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
-                        "end_minute" : 59, "type" : "UNDOCUMENTED_VALUE" }, { "type" :
-                        "HOLIDAY" }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.advanced_info.business_service[0]",
-            "enum",
-            &[
-                support::set(
-                    "/card/groupon/advanced_info/business_service",
-                    serde_json::json!(
-                        ["UNDOCUMENTED_VALUE", "BIZ_SERVICE_WITH_PET",
-                        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.deal_detail",
-            "required",
-            &[support::set("/card/groupon/deal_detail", serde_json::json!(""))],
-        )
-        .row(
-            "card.groupon.deal_detail",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/groupon/deal_detail",
-                    serde_json::Value::from("a".repeat(3073)),
-                ),
-            ],
-        )
-        .row(
-            "card.groupon.deal_detail",
-            "required",
-            &[support::remove("/card/groupon/deal_detail")],
-        )
-        .row(
-            "card.groupon.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/groupon/base_info/date_info/type",
-                    serde_json::json!("DATE_TYPE_PERMANENT"),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!({ "least_cost" : 0, "reduce_cost" : 0 }),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.least_cost",
-            "min",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "least_cost" : - 1, "reduce_cost" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.least_cost",
-            "required",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "reduce_cost" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.reduce_cost",
-            "min",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "least_cost" : 0, "reduce_cost" : - 1 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.reduce_cost",
-            "required",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "least_cost" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.cash.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/cash",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "least_cost" : 0, "reduce_cost" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.discount.base_info",
-            "required",
-            &[support::set("/card/discount", serde_json::json!({ "discount" : 0 }))],
-        )
-        .row(
-            "card.discount.discount",
-            "required",
-            &[
-                support::set(
-                    "/card/discount",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.discount.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/discount",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "discount" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.gift.base_info",
-            "required",
-            &[support::set("/card/gift", serde_json::json!({ "gift" : "x" }))],
-        )
-        .row(
-            "card.gift.gift",
-            "required",
-            &[
-                support::set(
-                    "/card/gift",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "gift" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.gift.gift",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/gift",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "gift" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.gift.gift",
-            "required",
-            &[
-                support::set(
-                    "/card/gift",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.gift.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/gift",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "gift" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!({ "default_detail" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.default_detail",
-            "required",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "default_detail" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.default_detail",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "default_detail" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.default_detail",
-            "required",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "default_detail" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.general_coupon.advanced_info.text_image_list",
-            "check",
-            &[
-                support::set(
-                    "/card/general_coupon",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "default_detail" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.prerogative",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.prerogative",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" :
-                        "券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券券",
-                        "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.prerogative",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.supply_bonus",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.supply_balance",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "background_pic_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.bonus_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "bonus_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.balance_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "balance_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.activate_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "activate_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.activate_app_brand_user_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "activate_app_brand_user_name" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.activate_app_brand_pass",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "activate_app_brand_pass" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.bonus_cleared",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "bonus_cleared" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.bonus_rules",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "bonus_rules" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.balance_rules",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "balance_rules" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_field1.name_type",
-            "enum",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_field1" : { "name_type" : "UNDOCUMENTED_VALUE" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_field1.name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_field1" : { "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_field1.url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_field1" : { "url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }, "prerogative" : "x", "supply_balance" : false, "supply_bonus"
-                        : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.name",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "", "tips" : "x", "url" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x",
-                        "url" : "x" }, "prerogative" : "x", "supply_balance" : false,
-                        "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.name",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "tips" : "x", "url" : "x" }, "prerogative" :
-                        "x", "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.tips",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "tips" : "", "url" : "x" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.tips",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "tips" :
-                        "券券券券券券券", "url" : "x" }, "prerogative" : "x",
-                        "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.tips",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "url" : "x" }, "prerogative" :
-                        "x", "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.url",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "tips" : "x", "url" : "" },
-                        "prerogative" : "x", "supply_balance" : false, "supply_bonus" :
-                        false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "tips" : "x", "url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }, "prerogative" : "x", "supply_balance" : false, "supply_bonus"
-                        : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.custom_cell1.url",
-            "required",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "custom_cell1" : { "name" : "x", "tips" : "x" }, "prerogative" :
-                        "x", "supply_balance" : false, "supply_bonus" : false }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.member_card.activate_url",
-            "check",
-            &[
-                support::set(
-                    "/card/member_card",
-                    serde_json::json!(
-                        { "activate_url" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "prerogative" : "x", "supply_balance" : false,
-                        "supply_bonus" : false, "wx_activate" : true }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!({ "ticket_class" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.ticket_class",
-            "required",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "ticket_class" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.ticket_class",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "ticket_class" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.ticket_class",
-            "required",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.guide_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "guide_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "ticket_class" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.scenic_ticket.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/scenic_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "ticket_class" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.movie_ticket.base_info",
-            "required",
-            &[support::set("/card/movie_ticket", serde_json::json!({ "detail" : "x" }))],
-        )
-        .row(
-            "card.movie_ticket.detail",
-            "required",
-            &[
-                support::set(
-                    "/card/movie_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "detail" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.movie_ticket.detail",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/movie_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "detail" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.movie_ticket.detail",
-            "required",
-            &[
-                support::set(
-                    "/card/movie_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.movie_ticket.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/movie_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "detail" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "departure_time" : 0, "flight" : "x", "from"
-                        : "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.from",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.from",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "券券券券券券券券券券券券券券券券券券券",
-                        "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.from",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x",
-                        "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.to",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : 0, "to" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.to",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : 0, "to" :
-                        "券券券券券券券券券券券券券券券券券券券" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.to",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : 0 }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.flight",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "", "from" :
-                        "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.flight",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaa", "from" : "x", "landing_time" : 0,
-                        "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.flight",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "from" : "x",
-                        "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.departure_time",
-            "min",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : - 1, "flight" : "x", "from" :
-                        "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.departure_time",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "flight" : "x", "from" : "x", "landing_time" :
-                        0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.landing_time",
-            "min",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : - 1, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.landing_time",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.air_model",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.air_model",
-            "max_chars",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "券券券券券券券券券", "base_info" : {
-                        "brand_name" : "x", "code_type" : "CODE_TYPE_TEXT", "color" :
-                        "Color010", "date_info" : { "type" : "DATE_TYPE_FIX_TIME_RANGE"
-                        }, "description" : "x", "logo_url" : "x", "notice" : "x", "sku" :
-                        { "quantity" : 0 }, "title" : "x" }, "departure_time" : 0,
-                        "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.air_model",
-            "required",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "departure_time" : 0, "flight" : "x", "from" : "x",
-                        "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.check_in_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "check_in_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "departure_time" : 0, "flight" : "x", "from" : "x",
-                        "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.gate",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "gate" : "aaaaaaaaaaaaa", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.boarding_time",
-            "min",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "boarding_time" : - 1, "departure_time" : 0,
-                        "flight" : "x", "from" : "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.boarding_pass.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/boarding_pass",
-                    serde_json::json!(
-                        { "air_model" : "x", "base_info" : { "brand_name" : "x",
-                        "code_type" : "CODE_TYPE_TEXT", "color" : "Color010", "date_info"
-                        : { "type" : "DATE_TYPE_PERMANENT" }, "description" : "x",
-                        "logo_url" : "x", "notice" : "x", "sku" : { "quantity" : 0 },
-                        "title" : "x" }, "departure_time" : 0, "flight" : "x", "from" :
-                        "x", "landing_time" : 0, "to" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.base_info",
-            "required",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!({ "meeting_detail" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.meeting_detail",
-            "required",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "meeting_detail" : "" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.meeting_detail",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "meeting_detail" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.meeting_detail",
-            "required",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" }
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.map_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_FIX_TIME_RANGE" }, "description" : "x", "logo_url" :
-                        "x", "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "map_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "meeting_detail" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.meeting_ticket.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/meeting_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" },
-                        "meeting_detail" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.bus_ticket.base_info",
-            "required",
-            &[support::set("/card/bus_ticket", serde_json::json!({}))],
-        )
-        .row(
-            "card.bus_ticket.base_info.date_info.type",
-            "check",
-            &[
-                support::set(
-                    "/card/bus_ticket",
-                    serde_json::json!(
-                        { "base_info" : { "brand_name" : "x", "code_type" :
-                        "CODE_TYPE_TEXT", "color" : "Color010", "date_info" : { "type" :
-                        "DATE_TYPE_PERMANENT" }, "description" : "x", "logo_url" : "x",
-                        "notice" : "x", "sku" : { "quantity" : 0 }, "title" : "x" } }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "card.{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
-            "exactly_one_of",
-            &[support::remove("/card/groupon")],
-        )
-        .row("card.groupon", "check", &[support::remove("/card/groupon")])
-        .row(
-            "card.cash",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("CASH"))],
-        )
-        .row(
-            "card.discount",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("DISCOUNT"))],
-        )
-        .row(
-            "card.gift",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("GIFT"))],
-        )
-        .row(
-            "card.general_coupon",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("GENERAL_COUPON"))],
-        )
-        .row(
-            "card.member_card",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("MEMBER_CARD"))],
-        )
-        .row(
-            "card.scenic_ticket",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("SCENIC_TICKET"))],
-        )
-        .row(
-            "card.movie_ticket",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("MOVIE_TICKET"))],
-        )
-        .row(
-            "card.boarding_pass",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("BOARDING_PASS"))],
-        )
-        .row(
-            "card.meeting_ticket",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("MEETING_TICKET"))],
-        )
-        .row(
-            "card.bus_ticket",
-            "check",
-            &[support::set("/card/card_type", serde_json::json!("BUS_TICKET"))],
-        );
+    let broken_rules = r##"
+        card.card_type                                               | enum           | /card/card_type = "UNDOCUMENTED_VALUE"
+        card.card_type                                               | required       | /card/card_type removed
+        card.groupon.base_info.logo_url                              | required       | /card/groupon/base_info/logo_url = ""
+        card.groupon.base_info.logo_url                              | max_bytes      | /card/groupon/base_info/logo_url = "a" * 129
+        card.groupon.base_info.logo_url                              | required       | /card/groupon/base_info/logo_url removed
+        card.groupon.base_info.code_type                             | enum           | /card/groupon/base_info/code_type = "UNDOCUMENTED_VALUE"
+        card.groupon.base_info.code_type                             | required       | /card/groupon/base_info/code_type removed
+        card.groupon.base_info.brand_name                            | required       | /card/groupon/base_info/brand_name = ""
+        card.groupon.base_info.brand_name                            | max_chars      | /card/groupon/base_info/brand_name = "券" * 13
+        card.groupon.base_info.brand_name                            | required       | /card/groupon/base_info/brand_name removed
+        card.groupon.base_info.title                                 | required       | /card/groupon/base_info/title = ""
+        card.groupon.base_info.title                                 | max_chars      | /card/groupon/base_info/title = "券" * 10
+        card.groupon.base_info.title                                 | required       | /card/groupon/base_info/title removed
+        card.groupon.base_info.color                                 | required       | /card/groupon/base_info/color = ""
+        card.groupon.base_info.color                                 | format         | /card/groupon/base_info/color = "#10AD61"
+        card.groupon.base_info.color                                 | required       | /card/groupon/base_info/color removed
+        card.groupon.base_info.notice                                | required       | /card/groupon/base_info/notice = ""
+        card.groupon.base_info.notice                                | max_chars      | /card/groupon/base_info/notice = "券" * 17
+        card.groupon.base_info.notice                                | required       | /card/groupon/base_info/notice removed
+        card.groupon.base_info.description                           | required       | /card/groupon/base_info/description = ""
+        card.groupon.base_info.description                           | max_chars      | /card/groupon/base_info/description = "券" * 1025
+        card.groupon.base_info.description                           | required       | /card/groupon/base_info/description removed
+        card.groupon.base_info.service_phone                         | max_bytes      | /card/groupon/base_info/service_phone = "a" * 25
+        card.groupon.base_info.date_info.type                        | enum           | /card/groupon/base_info/date_info/type = "UNDOCUMENTED_VALUE"
+        card.groupon.base_info.date_info.type                        | required       | /card/groupon/base_info/date_info/type removed
+        card.groupon.base_info.date_info.begin_timestamp             | min            | /card/groupon/base_info/date_info/begin_timestamp = -1
+        card.groupon.base_info.date_info.end_timestamp               | min            | /card/groupon/base_info/date_info/end_timestamp = -1
+        card.groupon.base_info.date_info.fixed_term                  | min            | /card/groupon/base_info/date_info/fixed_term = -1
+        card.groupon.base_info.date_info.fixed_begin_term            | min            | /card/groupon/base_info/date_info/fixed_begin_term = -1
+        card.groupon.base_info.date_info.fixed_term                  | check          | /card/groupon/base_info/date_info/type = "DATE_TYPE_FIX_TERM"
+        card.groupon.base_info.date_info.fixed_begin_term            | check          | /card/groupon/base_info/date_info/type = "DATE_TYPE_FIX_TERM"
+        card.groupon.base_info.date_info.begin_timestamp             | check          | /card/groupon/base_info/date_info/begin_timestamp = 0; /card/groupon/base_info/date_info/type = "DATE_TYPE_FIX_TERM"
+        card.groupon.base_info.date_info.begin_timestamp             | check          | /card/groupon/base_info/date_info/begin_timestamp removed
+        card.groupon.base_info.date_info.end_timestamp               | check          | /card/groupon/base_info/date_info/end_timestamp removed
+        card.groupon.base_info.date_info.fixed_term                  | check          | /card/groupon/base_info/date_info/fixed_term = 0
+        card.groupon.base_info.date_info.fixed_begin_term            | check          | /card/groupon/base_info/date_info/fixed_begin_term = 0
+        card.groupon.base_info.date_info.begin_timestamp             | order          | /card/groupon/base_info/date_info/begin_timestamp = 1472724261
+        card.groupon.base_info.date_info                             | required       | /card/groupon/base_info/date_info removed
+        card.groupon.base_info.sku.quantity                          | min            | /card/groupon/base_info/sku/quantity = -1
+        card.groupon.base_info.sku.quantity                          | max            | /card/groupon/base_info/sku/quantity = 100000001
+        card.groupon.base_info.sku.quantity                          | required       | /card/groupon/base_info/sku/quantity removed
+        card.groupon.base_info.sku.total_quantity                    | min            | /card/groupon/base_info/sku/total_quantity = -1
+        card.groupon.base_info.sku.total_quantity                    | max            | /card/groupon/base_info/sku/total_quantity = 100000001
+        card.groupon.base_info.sku                                   | required       | /card/groupon/base_info/sku removed
+        card.groupon.base_info.get_limit                             | min            | /card/groupon/base_info/get_limit = -1
+        card.groupon.base_info.center_title                          | max_bytes      | /card/groupon/base_info/center_title = "a" * 19
+        card.groupon.base_info.center_sub_title                      | max_bytes      | /card/groupon/base_info/center_sub_title = "a" * 25
+        card.groupon.base_info.center_url                            | max_bytes      | /card/groupon/base_info/center_url = "a" * 129
+        card.groupon.base_info.custom_url_name                       | max_bytes      | /card/groupon/base_info/custom_url_name = "a" * 16
+        card.groupon.base_info.custom_url                            | max_bytes      | /card/groupon/base_info/custom_url = "a" * 129
+        card.groupon.base_info.custom_url_sub_title                  | max_bytes      | /card/groupon/base_info/custom_url_sub_title = "a" * 19
+        card.groupon.base_info.promotion_url_name                    | max_bytes      | /card/groupon/base_info/promotion_url_name = "a" * 16
+        card.groupon.base_info.promotion_url                         | max_bytes      | /card/groupon/base_info/promotion_url = "a" * 129
+        card.groupon.base_info.source                                | max_bytes      | /card/groupon/base_info/source = "a" * 37
+        card.groupon.base_info.id                                    | max_bytes      | /card/groupon/base_info/id = "a" * 33
+        card.groupon.base_info.sub_title                             | max_chars      | /card/groupon/base_info/sub_title = "券" * 19
+        card.groupon.base_info.get_custom_code_mode                  | enum           | /card/groupon/base_info/get_custom_code_mode = "UNDOCUMENTED_VALUE"
+        card.groupon.base_info.use_limit                             | min            | /card/groupon/base_info/use_limit = -1
+        card.groupon.base_info.center_app_brand_user_name            | max_bytes      | /card/groupon/base_info/center_app_brand_user_name = "a" * 129
+        card.groupon.base_info.center_app_brand_pass                 | max_bytes      | /card/groupon/base_info/center_app_brand_pass = "a" * 129
+        card.groupon.base_info.custom_app_brand_user_name            | max_bytes      | /card/groupon/base_info/custom_app_brand_user_name = "a" * 129
+        card.groupon.base_info.custom_app_brand_pass                 | max_bytes      | /card/groupon/base_info/custom_app_brand_pass = "a" * 129
+        card.groupon.base_info.promotion_url_sub_title               | max_bytes      | /card/groupon/base_info/promotion_url_sub_title = "a" * 19
+        card.groupon.base_info.promotion_app_brand_user_name         | max_bytes      | /card/groupon/base_info/promotion_app_brand_user_name = "a" * 129
+        card.groupon.base_info.promotion_app_brand_pass              | max_bytes      | /card/groupon/base_info/promotion_app_brand_pass = "a" * 129
+        card.groupon.base_info.status                                | enum           | /card/groupon/base_info/status = "UNDOCUMENTED_VALUE"
+        card.groupon.base_info.{location_id_list, use_all_locations} | at_most_one_of | /card/groupon/base_info/location_id_list = []; /card/groupon/base_info/use_all_locations = false
+        card.groupon.base_info.use_custom_code                       | check          | /card/groupon/base_info/get_custom_code_mode = "GET_CUSTOM_CODE_MODE_DEPOSIT"
+        card.groupon.base_info.sku.quantity                          | check          | /card/groupon/base_info/get_custom_code_mode = "GET_CUSTOM_CODE_MODE_DEPOSIT"; /card/groupon/base_info/sku/quantity = 1
+        card.groupon.base_info.sku.quantity                          | check          | /card/groupon/base_info/sku/quantity = 0
+        card.groupon.base_info                                       | required       | /card/groupon/base_info removed
+        card.groupon.advanced_info.use_condition.accept_category     | max_bytes      | /card/groupon/advanced_info/use_condition/accept_category = "a" * 513
+        card.groupon.advanced_info.use_condition.reject_category     | max_bytes      | /card/groupon/advanced_info/use_condition/reject_category = "a" * 513
+        card.groupon.advanced_info.use_condition.least_cost          | min            | /card/groupon/advanced_info/use_condition/least_cost = -1
+        card.groupon.advanced_info.use_condition.object_use_for      | max_bytes      | /card/groupon/advanced_info/use_condition/object_use_for = "a" * 513
+        card.groupon.advanced_info.abstract.icon_url_list            | max_items      | /card/groupon/advanced_info/abstract/icon_url_list = ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0", "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
+        card.groupon.advanced_info.text_image_list[0].image_url      | max_bytes      | /card/groupon/advanced_info/text_image_list/0/image_url = "a" * 129
+        card.groupon.advanced_info.text_image_list[0].text           | max_bytes      | /card/groupon/advanced_info/text_image_list/0/text = "a" * 513
+        card.groupon.advanced_info.time_limit[0].type                | enum           | /card/groupon/advanced_info/time_limit/0/type = "UNDOCUMENTED_VALUE"
+        card.groupon.advanced_info.business_service[0]               | enum           | /card/groupon/advanced_info/business_service/0 = "UNDOCUMENTED_VALUE"
+        card.groupon.deal_detail                                     | required       | /card/groupon/deal_detail = ""
+        card.groupon.deal_detail                                     | max_bytes      | /card/groupon/deal_detail = "a" * 3073
+        card.groupon.deal_detail                                     | required       | /card/groupon/deal_detail removed
+        card.groupon.base_info.date_info.type                        | check          | /card/groupon/base_info/date_info/type = "DATE_TYPE_PERMANENT"
+        card.cash.base_info                                          | required       | /card/cash = {"least_cost": 0, "reduce_cost": 0}
+        card.cash.least_cost                                         | min            | /card/cash = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "least_cost": -1, "reduce_cost": 0}
+        card.cash.least_cost                                         | required       | /card/cash = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "reduce_cost": 0}
+        card.cash.reduce_cost                                        | min            | /card/cash = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "least_cost": 0, "reduce_cost": -1}
+        card.cash.reduce_cost                                        | required       | /card/cash = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "least_cost": 0}
+        card.cash.base_info.date_info.type                           | check          | /card/cash = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "least_cost": 0, "reduce_cost": 0}
+        card.discount.base_info                                      | required       | /card/discount = {"discount": 0}
+        card.discount.discount                                       | required       | /card/discount = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.discount.base_info.date_info.type                       | check          | /card/discount = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "discount": 0}
+        card.gift.base_info                                          | required       | /card/gift = {"gift": "x"}
+        card.gift.gift                                               | required       | /card/gift = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "gift": ""}
+        card.gift.gift                                               | max_bytes      | /card/gift = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "gift": "a" * 3073}
+        card.gift.gift                                               | required       | /card/gift = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.gift.base_info.date_info.type                           | check          | /card/gift = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "gift": "x"}
+        card.general_coupon.base_info                                | required       | /card/general_coupon = {"default_detail": "x"}
+        card.general_coupon.default_detail                           | required       | /card/general_coupon = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "default_detail": ""}
+        card.general_coupon.default_detail                           | max_bytes      | /card/general_coupon = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "default_detail": "a" * 3073}
+        card.general_coupon.default_detail                           | required       | /card/general_coupon = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.general_coupon.base_info.date_info.type                 | check          | /card/general_coupon = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "default_detail": "x"}
+        card.general_coupon.advanced_info.text_image_list            | check          | /card/general_coupon = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "default_detail": "x"}
+        card.member_card.base_info                                   | required       | /card/member_card = {"prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.prerogative                                 | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "", "supply_balance": false, "supply_bonus": false}
+        card.member_card.prerogative                                 | max_chars      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "券" * 1025, "supply_balance": false, "supply_bonus": false}
+        card.member_card.prerogative                                 | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "supply_balance": false, "supply_bonus": false}
+        card.member_card.supply_bonus                                | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false}
+        card.member_card.supply_balance                              | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_bonus": false}
+        card.member_card.background_pic_url                          | max_bytes      | /card/member_card = {"background_pic_url": "a" * 129, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.bonus_url                                   | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "bonus_url": "a" * 129, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.balance_url                                 | max_bytes      | /card/member_card = {"balance_url": "a" * 129, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.activate_url                                | max_bytes      | /card/member_card = {"activate_url": "a" * 129, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.activate_app_brand_user_name                | max_bytes      | /card/member_card = {"activate_app_brand_user_name": "a" * 129, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.activate_app_brand_pass                     | max_bytes      | /card/member_card = {"activate_app_brand_pass": "a" * 129, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.bonus_cleared                               | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "bonus_cleared": "a" * 3073, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.bonus_rules                                 | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "bonus_rules": "a" * 3073, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.balance_rules                               | max_bytes      | /card/member_card = {"balance_rules": "a" * 3073, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_field1.name_type                     | enum           | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_field1": {"name_type": "UNDOCUMENTED_VALUE"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_field1.name                          | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_field1": {"name": "a" * 25}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_field1.url                           | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_field1": {"url": "a" * 129}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.name                           | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "", "tips": "x", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.name                           | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "a" * 16, "tips": "x", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.name                           | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"tips": "x", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.tips                           | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "tips": "", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.tips                           | max_chars      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "tips": "券券券券券券券", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.tips                           | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "url": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.url                            | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "tips": "x", "url": ""}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.url                            | max_bytes      | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "tips": "x", "url": "a" * 129}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.custom_cell1.url                            | required       | /card/member_card = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "custom_cell1": {"name": "x", "tips": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false}
+        card.member_card.activate_url                                | check          | /card/member_card = {"activate_url": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "prerogative": "x", "supply_balance": false, "supply_bonus": false, "wx_activate": true}
+        card.scenic_ticket.base_info                                 | required       | /card/scenic_ticket = {"ticket_class": "x"}
+        card.scenic_ticket.ticket_class                              | required       | /card/scenic_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "ticket_class": ""}
+        card.scenic_ticket.ticket_class                              | max_bytes      | /card/scenic_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "ticket_class": "a" * 3073}
+        card.scenic_ticket.ticket_class                              | required       | /card/scenic_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.scenic_ticket.guide_url                                 | max_bytes      | /card/scenic_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "guide_url": "a" * 129, "ticket_class": "x"}
+        card.scenic_ticket.base_info.date_info.type                  | check          | /card/scenic_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "ticket_class": "x"}
+        card.movie_ticket.base_info                                  | required       | /card/movie_ticket = {"detail": "x"}
+        card.movie_ticket.detail                                     | required       | /card/movie_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "detail": ""}
+        card.movie_ticket.detail                                     | max_bytes      | /card/movie_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "detail": "a" * 3073}
+        card.movie_ticket.detail                                     | required       | /card/movie_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.movie_ticket.base_info.date_info.type                   | check          | /card/movie_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "detail": "x"}
+        card.boarding_pass.base_info                                 | required       | /card/boarding_pass = {"air_model": "x", "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.from                                      | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "", "landing_time": 0, "to": "x"}
+        card.boarding_pass.from                                      | max_chars      | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "券" * 19, "landing_time": 0, "to": "x"}
+        card.boarding_pass.from                                      | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.to                                        | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": ""}
+        card.boarding_pass.to                                        | max_chars      | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "券" * 19}
+        card.boarding_pass.to                                        | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0}
+        card.boarding_pass.flight                                    | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.flight                                    | max_bytes      | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "a" * 25, "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.flight                                    | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.departure_time                            | min            | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": -1, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.departure_time                            | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.landing_time                              | min            | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": -1, "to": "x"}
+        card.boarding_pass.landing_time                              | required       | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "to": "x"}
+        card.boarding_pass.air_model                                 | required       | /card/boarding_pass = {"air_model": "", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.air_model                                 | max_chars      | /card/boarding_pass = {"air_model": "券" * 9, "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.air_model                                 | required       | /card/boarding_pass = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.check_in_url                              | max_bytes      | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "check_in_url": "a" * 129, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.gate                                      | max_bytes      | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "gate": "a" * 13, "landing_time": 0, "to": "x"}
+        card.boarding_pass.boarding_time                             | min            | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "boarding_time": -1, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.boarding_pass.base_info.date_info.type                  | check          | /card/boarding_pass = {"air_model": "x", "base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "departure_time": 0, "flight": "x", "from": "x", "landing_time": 0, "to": "x"}
+        card.meeting_ticket.base_info                                | required       | /card/meeting_ticket = {"meeting_detail": "x"}
+        card.meeting_ticket.meeting_detail                           | required       | /card/meeting_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "meeting_detail": ""}
+        card.meeting_ticket.meeting_detail                           | max_bytes      | /card/meeting_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "meeting_detail": "a" * 3073}
+        card.meeting_ticket.meeting_detail                           | required       | /card/meeting_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.meeting_ticket.map_url                                  | max_bytes      | /card/meeting_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_FIX_TIME_RANGE"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "map_url": "a" * 129, "meeting_detail": "x"}
+        card.meeting_ticket.base_info.date_info.type                 | check          | /card/meeting_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}, "meeting_detail": "x"}
+        card.bus_ticket.base_info                                    | required       | /card/bus_ticket = {}
+        card.bus_ticket.base_info.date_info.type                     | check          | /card/bus_ticket = {"base_info": {"brand_name": "x", "code_type": "CODE_TYPE_TEXT", "color": "Color010", "date_info": {"type": "DATE_TYPE_PERMANENT"}, "description": "x", "logo_url": "x", "notice": "x", "sku": {"quantity": 0}, "title": "x"}}
+        card.{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket} | exactly_one_of | /card/groupon removed
+        card.groupon                                                 | check          | /card/groupon removed
+        card.cash                                                    | check          | /card/card_type = "CASH"
+        card.discount                                                | check          | /card/card_type = "DISCOUNT"
+        card.gift                                                    | check          | /card/card_type = "GIFT"
+        card.general_coupon                                          | check          | /card/card_type = "GENERAL_COUPON"
+        card.member_card                                             | check          | /card/card_type = "MEMBER_CARD"
+        card.scenic_ticket                                           | check          | /card/card_type = "SCENIC_TICKET"
+        card.movie_ticket                                            | check          | /card/card_type = "MOVIE_TICKET"
+        card.boarding_pass                                           | check          | /card/card_type = "BOARDING_PASS"
+        card.meeting_ticket                                          | check          | /card/card_type = "MEETING_TICKET"
+        card.bus_ticket                                              | check          | /card/card_type = "BUS_TICKET"
+    "##;
+    support::Rejects::<CardCreateRequest>::over(create_groupon().body)
+        .rows(broken_rules);
 }
 
 fn create_is_not_sent() -> support::Negative<CardCreateRequest> {
-    let base = serde_json::json!(
-        { "card" : { "card_type" : "GROUPON", "groupon" : { "advanced_info" : {
-        "abstract" : { "abstract" :
-        "微信餐厅推出多种新季菜品，期待您的光临", "icon_url_list" :
-        ["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]
-        }, "business_service" : ["BIZ_SERVICE_FREE_WIFI", "BIZ_SERVICE_WITH_PET",
-        "BIZ_SERVICE_FREE_PARK", "BIZ_SERVICE_DELIVER"], "text_image_list" : [{
-        "image_url" :
-        "http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0",
-        "text" :
-        "此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"
-        }], "time_limit" : [{ "begin_hour" : 0, "begin_minute" : 10, "end_hour" : 10,
-        "end_minute" : 59, "type" : "MONDAY" }, { "type" : "HOLIDAY" }], "use_condition"
-        : { "accept_category" : "鞋类", "can_use_with_other_discount" : true,
-        "reject_category" : "阿迪达斯" } }, "base_info" : { "bind_openid" : false,
-        "brand_name" : "微信餐厅", "can_give_friend" : true, "can_share" : true,
-        "center_sub_title" : "按钮下方的wording", "center_title" :
-        "顶部居中按钮", "center_url" : "www.qq.com", "code_type" :
-        "CODE_TYPE_TEXT", "color" : "Color010", "custom_url" : "http://www.qq.com",
-        "custom_url_name" : "立即使用", "custom_url_sub_title" : "6个汉字tips",
-        "date_info" : { "begin_timestamp" : 1397577600, "end_timestamp" : 1472724261,
-        "type" : "DATE_TYPE_FIX_TIME_RANGE" }, "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食",
-        "get_limit" : 3, "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
-        "notice" : "使用时向服务员出示此券", "promotion_url" :
-        "http://www.qq.com", "promotion_url_name" : "更多优惠", "service_phone" :
-        "020-88888888", "sku" : { "quantity" : 500000 }, "source" : "大众点评",
-        "title" : "132元双人火锅套餐", "use_custom_code" : false }, "deal_detail"
-        :
-        "以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"
-        } } }
-    );
-    support::Rejects::<CardCreateRequest>::over(base)
-        .negative(
-            "card.card_type",
-            "enum",
-            &[support::set("/card/card_type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
+    let row = r#" card.card_type | enum | /card/card_type = "UNDOCUMENTED_VALUE" "#;
+    support::Rejects::over(create_groupon().body).negative(row)
 }
 
 ///card.set_pay_cell — example `official` (official 创建卡券 page (设置买单接口)).
@@ -3086,42 +619,28 @@ fn set_pay_cell_official() -> support::Case<CardSetPayCellRequest> {
 ///card.set_pay_cell: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn set_pay_cell_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         CardSetPayCellRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    >(set_pay_cell_official().body, limits);
 }
 
 ///card.set_pay_cell: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn set_pay_cell_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
-    support::Rejects::<CardSetPayCellRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CardSetPayCellRequest>::over(set_pay_cell_official().body)
+        .rows(broken_rules);
 }
 
 fn set_pay_cell_is_not_sent() -> support::Negative<CardSetPayCellRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
-    support::Rejects::<CardSetPayCellRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(set_pay_cell_official().body).negative(row)
 }
 
 ///card.set_self_consume_cell — example `official` (official 创建卡券 page (设置自助核销接口)).
@@ -3144,44 +663,32 @@ fn set_self_consume_cell_official() -> support::Case<CardSetSelfConsumeCellReque
 ///card.set_self_consume_cell: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn set_self_consume_cell_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         CardSetSelfConsumeCellRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    >(set_self_consume_cell_official().body, limits);
 }
 
 ///card.set_self_consume_cell: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn set_self_consume_cell_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
-    support::Rejects::<CardSetSelfConsumeCellRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<
+        CardSetSelfConsumeCellRequest,
+    >::over(set_self_consume_cell_official().body)
+        .rows(broken_rules);
 }
 
 fn set_self_consume_cell_is_not_sent() -> support::Negative<
     CardSetSelfConsumeCellRequest,
 > {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "is_open" : true }
-    );
-    support::Rejects::<CardSetSelfConsumeCellRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(set_self_consume_cell_official().body).negative(row)
 }
 
 ///card.set_test_whitelist — example `official` (official 创建卡券 page (设置测试白名单接口)).
@@ -3239,100 +746,32 @@ fn shortcut_set_test_whitelist_usernames() -> support::Case<
 ///card.set_test_whitelist: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn set_test_whitelist_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
-        "username" : ["afdvvf", "abcd"] }
-    );
+    let limits = r#"
+        openid[0] | max_bytes | /openid/0 = "a" * 64
+    "#;
     support::accepts_limits::<
         CardSetTestWhitelistRequest,
-    >(
-        base,
-        &[
-            (
-                "openid[0]",
-                "max_bytes",
-                "/openid",
-                serde_json::json!(
-                    ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                    "o1Pj9jmZvxxxxxxxxxULW2mA"]
-                ),
-            ),
-        ],
-    );
+    >(set_test_whitelist_official().body, limits);
 }
 
 ///card.set_test_whitelist: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn set_test_whitelist_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
-        "username" : ["afdvvf", "abcd"] }
-    );
-    support::Rejects::<CardSetTestWhitelistRequest>::over(base)
-        .row(
-            "openid[0]",
-            "required",
-            &[
-                support::set(
-                    "/openid",
-                    serde_json::json!(["", "o1Pj9jmZvxxxxxxxxxULW2mA"]),
-                ),
-            ],
-        )
-        .row(
-            "openid[0]",
-            "max_bytes",
-            &[
-                support::set(
-                    "/openid",
-                    serde_json::json!(
-                        ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                        "o1Pj9jmZvxxxxxxxxxULW2mA"]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "username[0]",
-            "required",
-            &[support::set("/username", serde_json::json!(["", "abcd"]))],
-        )
-        .row(
-            "{openid, username}",
-            "max_total_items",
-            &[
-                support::set(
-                    "/openid",
-                    serde_json::json!(
-                        ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA",
-                        "o1Pj9jmZvwSyyyyyyBa4aULW2mA"]
-                    ),
-                ),
-                support::set("/username", serde_json::json!([])),
-            ],
-        );
+    let broken_rules = r#"
+        openid[0]          | required        | /openid/0 = ""
+        openid[0]          | max_bytes       | /openid/0 = "a" * 65
+        username[0]        | required        | /username/0 = ""
+        {openid, username} | max_total_items | /openid = ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvwSyyyyyyBa4aULW2mA"]; /username = []
+    "#;
+    support::Rejects::<
+        CardSetTestWhitelistRequest,
+    >::over(set_test_whitelist_official().body)
+        .rows(broken_rules);
 }
 
 fn set_test_whitelist_is_not_sent() -> support::Negative<CardSetTestWhitelistRequest> {
-    let base = serde_json::json!(
-        { "openid" : ["o1Pj9jmZvwSyyyyyyBa4aULW2mA", "o1Pj9jmZvxxxxxxxxxULW2mA"],
-        "username" : ["afdvvf", "abcd"] }
-    );
-    support::Rejects::<CardSetTestWhitelistRequest>::over(base)
-        .negative(
-            "openid[0]",
-            "required",
-            &[
-                support::set(
-                    "/openid",
-                    serde_json::json!(["", "o1Pj9jmZvxxxxxxxxxULW2mA"]),
-                ),
-            ],
-        )
+    let row = r#" openid[0] | required | /openid/0 = "" "#;
+    support::Rejects::over(set_test_whitelist_official().body).negative(row)
 }
 
 ///card.get — example `discount` (official 管理卡券 page (a DISCOUNT card)).
@@ -3426,36 +865,25 @@ fn get_member_card() -> support::Case<CardGetRequest> {
 ///card.get: each limit reached from the `discount` example, exactly at its bound, passes validation.
 #[test]
 fn get_accepts_every_limit() {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::accepts_limits::<
-        CardGetRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
+    support::accepts_limits::<CardGetRequest>(get_discount().body, limits);
 }
 
 ///card.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn get_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::Rejects::<CardGetRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CardGetRequest>::over(get_discount().body).rows(broken_rules);
 }
 
 fn get_is_not_sent() -> support::Negative<CardGetRequest> {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::Rejects::<CardGetRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(get_discount().body).negative(row)
 }
 
 ///card.batch_get — example `official` (official 管理卡券 page).
@@ -3482,51 +910,29 @@ fn batch_get_official() -> support::Case<CardBatchGetRequest> {
 ///card.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn batch_get_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
-        "CARD_STATUS_DISPATCH"] }
-    );
-    support::accepts_limits::<
-        CardBatchGetRequest,
-    >(
-        base,
-        &[
-            ("count", "min", "/count", serde_json::json!(1)),
-            ("count", "max", "/count", serde_json::json!(50)),
-        ],
-    );
+    let limits = r#"
+        count | min | /count = 1
+        count | max | /count = 50
+    "#;
+    support::accepts_limits::<CardBatchGetRequest>(batch_get_official().body, limits);
 }
 
 ///card.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn batch_get_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
-        "CARD_STATUS_DISPATCH"] }
-    );
-    support::Rejects::<CardBatchGetRequest>::over(base)
-        .row("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
-        .row("count", "min", &[support::set("/count", serde_json::json!(0))])
-        .row("count", "max", &[support::set("/count", serde_json::json!(51))])
-        .row(
-            "status_list[0]",
-            "enum",
-            &[
-                support::set(
-                    "/status_list",
-                    serde_json::json!(["UNDOCUMENTED_VALUE", "CARD_STATUS_DISPATCH"]),
-                ),
-            ],
-        );
+    let broken_rules = r#"
+        offset         | min  | /offset = -1
+        count          | min  | /count = 0
+        count          | max  | /count = 51
+        status_list[0] | enum | /status_list/0 = "UNDOCUMENTED_VALUE"
+    "#;
+    support::Rejects::<CardBatchGetRequest>::over(batch_get_official().body)
+        .rows(broken_rules);
 }
 
 fn batch_get_is_not_sent() -> support::Negative<CardBatchGetRequest> {
-    let base = serde_json::json!(
-        { "count" : 10, "offset" : 0, "status_list" : ["CARD_STATUS_VERIFY_OK",
-        "CARD_STATUS_DISPATCH"] }
-    );
-    support::Rejects::<CardBatchGetRequest>::over(base)
-        .negative("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
+    let row = r#" offset | min | /offset = -1 "#;
+    support::Rejects::over(batch_get_official().body).negative(row)
 }
 
 ///card.update — example `member_card` (official 管理卡券 page (its JSON has a line break inside description and a missing comma; repaired, with the escaped slashes of logo_url unescaped)).
@@ -3578,745 +984,102 @@ fn update_member_card() -> support::Case<CardUpdateRequest> {
 Not reached from any example without breaking another rule there (a card type with no example of its own, an order between two fields): `boarding_pass.boarding_time` min, `boarding_pass.departure_time` min, `boarding_pass.gate` max_bytes, `boarding_pass.landing_time` min, `meeting_ticket.map_url` max_bytes, `movie_ticket.detail` max_bytes, `scenic_ticket.guide_url` max_bytes.*/
 #[test]
 fn update_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
-        "color" : "Color010", "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-        "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
-        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
-        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
-        "prerogative" : "" } }
-    );
-    support::accepts_limits::<
-        CardUpdateRequest,
-    >(
-        base,
-        &[
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "member_card.base_info.logo_url",
-                "max_bytes",
-                "/member_card/base_info/logo_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.base_info.notice",
-                "max_chars",
-                "/member_card/base_info/notice",
-                serde_json::json!("券券券券券券券券券券券券券券券券"),
-            ),
-            (
-                "member_card.base_info.description",
-                "max_chars",
-                "/member_card/base_info/description",
-                serde_json::Value::from("券".repeat(1024)),
-            ),
-            (
-                "member_card.base_info.service_phone",
-                "max_bytes",
-                "/member_card/base_info/service_phone",
-                serde_json::Value::from("a".repeat(24)),
-            ),
-            (
-                "member_card.base_info.center_title",
-                "max_bytes",
-                "/member_card/base_info/center_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "member_card.base_info.center_sub_title",
-                "max_bytes",
-                "/member_card/base_info/center_sub_title",
-                serde_json::Value::from("a".repeat(24)),
-            ),
-            (
-                "member_card.base_info.center_url",
-                "max_bytes",
-                "/member_card/base_info/center_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.base_info.custom_url_name",
-                "max_bytes",
-                "/member_card/base_info/custom_url_name",
-                serde_json::json!("aaaaaaaaaaaaaaaa"),
-            ),
-            (
-                "member_card.base_info.custom_url",
-                "max_bytes",
-                "/member_card/base_info/custom_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.base_info.custom_url_sub_title",
-                "max_bytes",
-                "/member_card/base_info/custom_url_sub_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "member_card.base_info.promotion_url_name",
-                "max_bytes",
-                "/member_card/base_info/promotion_url_name",
-                serde_json::json!("aaaaaaaaaaaaaaaa"),
-            ),
-            (
-                "member_card.base_info.promotion_url",
-                "max_bytes",
-                "/member_card/base_info/promotion_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.base_info.promotion_url_sub_title",
-                "max_bytes",
-                "/member_card/base_info/promotion_url_sub_title",
-                serde_json::Value::from("a".repeat(18)),
-            ),
-            (
-                "member_card.base_info.get_limit",
-                "min",
-                "/member_card/base_info/get_limit",
-                serde_json::json!(0),
-            ),
-            (
-                "member_card.base_info.date_info.begin_timestamp",
-                "min",
-                "/member_card/base_info/date_info",
-                serde_json::json!({ "begin_timestamp" : 0 }),
-            ),
-            (
-                "member_card.base_info.date_info.end_timestamp",
-                "min",
-                "/member_card/base_info/date_info",
-                serde_json::json!({ "end_timestamp" : 0 }),
-            ),
-            (
-                "member_card.bonus_cleared",
-                "max_bytes",
-                "/member_card/bonus_cleared",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "member_card.bonus_rules",
-                "max_bytes",
-                "/member_card/bonus_rules",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "member_card.prerogative",
-                "max_bytes",
-                "/member_card/prerogative",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "member_card.background_pic_url",
-                "max_bytes",
-                "/member_card/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.balance_rules",
-                "max_bytes",
-                "/member_card/balance_rules",
-                serde_json::Value::from("a".repeat(3072)),
-            ),
-            (
-                "member_card.activate_url",
-                "max_bytes",
-                "/member_card/activate_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "member_card.custom_field1.name",
-                "max_bytes",
-                "/member_card/custom_field1",
-                serde_json::json!({ "name" : "aaaaaaaaaaaaaaaaaaaaaaaa" }),
-            ),
-            (
-                "member_card.custom_field1.url",
-                "max_bytes",
-                "/member_card/custom_field1",
-                serde_json::json!(
-                    { "url" :
-                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                    }
-                ),
-            ),
-            (
-                "member_card.custom_cell1.name",
-                "max_bytes",
-                "/member_card/custom_cell1",
-                serde_json::json!(
-                    { "name" : "aaaaaaaaaaaaaaa", "tips" : "x", "url" : "x" }
-                ),
-            ),
-            (
-                "member_card.custom_cell1.tips",
-                "max_chars",
-                "/member_card/custom_cell1",
-                serde_json::json!(
-                    { "name" : "x", "tips" : "券券券券券券", "url" : "x" }
-                ),
-            ),
-            (
-                "member_card.custom_cell1.url",
-                "max_bytes",
-                "/member_card/custom_cell1",
-                serde_json::json!(
-                    { "name" : "x", "tips" : "x", "url" :
-                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                    }
-                ),
-            ),
-        ],
-    );
+    let limits = r#"
+        card_id                                         | max_bytes | /card_id = "a" * 32
+        member_card.base_info.logo_url                  | max_bytes | /member_card/base_info/logo_url = "a" * 128
+        member_card.base_info.notice                    | max_chars | /member_card/base_info/notice = "券" * 16
+        member_card.base_info.description               | max_chars | /member_card/base_info/description = "券" * 1024
+        member_card.base_info.service_phone             | max_bytes | /member_card/base_info/service_phone = "a" * 24
+        member_card.base_info.center_title              | max_bytes | /member_card/base_info/center_title = "a" * 18
+        member_card.base_info.center_sub_title          | max_bytes | /member_card/base_info/center_sub_title = "a" * 24
+        member_card.base_info.center_url                | max_bytes | /member_card/base_info/center_url = "a" * 128
+        member_card.base_info.custom_url_name           | max_bytes | /member_card/base_info/custom_url_name = "a" * 16
+        member_card.base_info.custom_url                | max_bytes | /member_card/base_info/custom_url = "a" * 128
+        member_card.base_info.custom_url_sub_title      | max_bytes | /member_card/base_info/custom_url_sub_title = "a" * 18
+        member_card.base_info.promotion_url_name        | max_bytes | /member_card/base_info/promotion_url_name = "a" * 16
+        member_card.base_info.promotion_url             | max_bytes | /member_card/base_info/promotion_url = "a" * 128
+        member_card.base_info.promotion_url_sub_title   | max_bytes | /member_card/base_info/promotion_url_sub_title = "a" * 18
+        member_card.base_info.get_limit                 | min       | /member_card/base_info/get_limit = 0
+        member_card.base_info.date_info.begin_timestamp | min       | /member_card/base_info/date_info = {"begin_timestamp": 0}
+        member_card.base_info.date_info.end_timestamp   | min       | /member_card/base_info/date_info = {"end_timestamp": 0}
+        member_card.bonus_cleared                       | max_bytes | /member_card/bonus_cleared = "a" * 3072
+        member_card.bonus_rules                         | max_bytes | /member_card/bonus_rules = "a" * 3072
+        member_card.prerogative                         | max_bytes | /member_card/prerogative = "a" * 3072
+        member_card.background_pic_url                  | max_bytes | /member_card/background_pic_url = "a" * 128
+        member_card.balance_rules                       | max_bytes | /member_card/balance_rules = "a" * 3072
+        member_card.activate_url                        | max_bytes | /member_card/activate_url = "a" * 128
+        member_card.custom_field1.name                  | max_bytes | /member_card/custom_field1 = {"name": "a" * 24}
+        member_card.custom_field1.url                   | max_bytes | /member_card/custom_field1 = {"url": "a" * 128}
+        member_card.custom_cell1.name                   | max_bytes | /member_card/custom_cell1 = {"name": "a" * 15, "tips": "x", "url": "x"}
+        member_card.custom_cell1.tips                   | max_chars | /member_card/custom_cell1 = {"name": "x", "tips": "券券券券券券", "url": "x"}
+        member_card.custom_cell1.url                    | max_bytes | /member_card/custom_cell1 = {"name": "x", "tips": "x", "url": "a" * 128}
+    "#;
+    support::accepts_limits::<CardUpdateRequest>(update_member_card().body, limits);
 }
 
 ///card.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn update_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
-        "color" : "Color010", "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-        "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
-        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
-        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
-        "prerogative" : "" } }
-    );
-    support::Rejects::<CardUpdateRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "member_card.base_info.logo_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/logo_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.notice",
-            "max_chars",
-            &[
-                support::set(
-                    "/member_card/base_info/notice",
-                    serde_json::Value::from("券".repeat(17)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.description",
-            "max_chars",
-            &[
-                support::set(
-                    "/member_card/base_info/description",
-                    serde_json::Value::from("券".repeat(1025)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.service_phone",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/service_phone",
-                    serde_json::Value::from("a".repeat(25)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.color",
-            "format",
-            &[support::set("/member_card/base_info/color", serde_json::json!("#10AD61"))],
-        )
-        .row(
-            "member_card.base_info.center_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/center_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.center_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/center_sub_title",
-                    serde_json::Value::from("a".repeat(25)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.center_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/center_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.custom_url_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/custom_url_name",
-                    serde_json::Value::from("a".repeat(17)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.custom_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/custom_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.custom_url_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/custom_url_sub_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.promotion_url_name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/promotion_url_name",
-                    serde_json::Value::from("a".repeat(17)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.promotion_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/promotion_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.promotion_url_sub_title",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/base_info/promotion_url_sub_title",
-                    serde_json::Value::from("a".repeat(19)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.code_type",
-            "enum",
-            &[
-                support::set(
-                    "/member_card/base_info/code_type",
-                    serde_json::json!("UNDOCUMENTED_VALUE"),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.get_limit",
-            "min",
-            &[support::set("/member_card/base_info/get_limit", serde_json::json!(- 1))],
-        )
-        .row(
-            "member_card.base_info.date_info.type",
-            "one_of",
-            &[
-                support::set(
-                    "/member_card/base_info/date_info",
-                    serde_json::json!({ "type" : "DATE_TYPE_FIX_TERM" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.date_info.type",
-            "enum",
-            &[
-                support::set(
-                    "/member_card/base_info/date_info",
-                    serde_json::json!({ "type" : "UNDOCUMENTED_VALUE" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.date_info.begin_timestamp",
-            "min",
-            &[
-                support::set(
-                    "/member_card/base_info/date_info",
-                    serde_json::json!({ "begin_timestamp" : - 1 }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.date_info.end_timestamp",
-            "min",
-            &[
-                support::set(
-                    "/member_card/base_info/date_info",
-                    serde_json::json!({ "end_timestamp" : - 1 }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.date_info.begin_timestamp",
-            "order",
-            &[
-                support::set(
-                    "/member_card/base_info/date_info",
-                    serde_json::json!({ "begin_timestamp" : 1, "end_timestamp" : 1 }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.base_info.{location_id_list, use_all_locations}",
-            "at_most_one_of",
-            &[
-                support::set(
-                    "/member_card/base_info/location_id_list",
-                    serde_json::json!([]),
-                ),
-                support::set(
-                    "/member_card/base_info/use_all_locations",
-                    serde_json::json!(false),
-                ),
-            ],
-        )
-        .row(
-            "member_card.bonus_cleared",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/bonus_cleared",
-                    serde_json::Value::from("a".repeat(3073)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.bonus_rules",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/bonus_rules",
-                    serde_json::Value::from("a".repeat(3073)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.prerogative",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/prerogative",
-                    serde_json::Value::from("a".repeat(3073)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/background_pic_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.balance_rules",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/balance_rules",
-                    serde_json::Value::from("a".repeat(3073)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.activate_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/activate_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_field1.name_type",
-            "enum",
-            &[
-                support::set(
-                    "/member_card/custom_field1",
-                    serde_json::json!({ "name_type" : "UNDOCUMENTED_VALUE" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_field1.name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/custom_field1",
-                    serde_json::json!({ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaa" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_field1.url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/custom_field1",
-                    serde_json::json!(
-                        { "url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.name",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "name" : "", "tips" : "x", "url" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!(
-                        { "name" : "aaaaaaaaaaaaaaaa", "tips" : "x", "url" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.name",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "tips" : "x", "url" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.tips",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "name" : "x", "tips" : "", "url" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.tips",
-            "max_chars",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!(
-                        { "name" : "x", "tips" : "券券券券券券券", "url" : "x" }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.tips",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "name" : "x", "url" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.url",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "name" : "x", "tips" : "x", "url" : "" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!(
-                        { "name" : "x", "tips" : "x", "url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "member_card.custom_cell1.url",
-            "required",
-            &[
-                support::set(
-                    "/member_card/custom_cell1",
-                    serde_json::json!({ "name" : "x", "tips" : "x" }),
-                ),
-            ],
-        )
-        .row(
-            "member_card.activate_url",
-            "check",
-            &[
-                support::set("/member_card/activate_url", serde_json::json!("x")),
-                support::set("/member_card/wx_activate", serde_json::json!(true)),
-            ],
-        )
-        .row(
-            "scenic_ticket.guide_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/scenic_ticket",
-                    serde_json::json!(
-                        { "guide_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "movie_ticket.detail",
-            "max_bytes",
-            &[
-                support::set(
-                    "/movie_ticket",
-                    serde_json::json!(
-                        { "detail" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "boarding_pass.departure_time",
-            "min",
-            &[
-                support::set(
-                    "/boarding_pass",
-                    serde_json::json!({ "departure_time" : - 1 }),
-                ),
-            ],
-        )
-        .row(
-            "boarding_pass.landing_time",
-            "min",
-            &[
-                support::set(
-                    "/boarding_pass",
-                    serde_json::json!({ "landing_time" : - 1 }),
-                ),
-            ],
-        )
-        .row(
-            "boarding_pass.gate",
-            "max_bytes",
-            &[
-                support::set(
-                    "/boarding_pass",
-                    serde_json::json!({ "gate" : "aaaaaaaaaaaaa" }),
-                ),
-            ],
-        )
-        .row(
-            "boarding_pass.boarding_time",
-            "min",
-            &[
-                support::set(
-                    "/boarding_pass",
-                    serde_json::json!({ "boarding_time" : - 1 }),
-                ),
-            ],
-        )
-        .row(
-            "meeting_ticket.map_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/meeting_ticket",
-                    serde_json::json!(
-                        { "map_url" :
-                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                        }
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "{groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket}",
-            "exactly_one_of",
-            &[support::remove("/member_card")],
-        );
+    let broken_rules = r##"
+        card_id                                                     | required       | /card_id = ""
+        card_id                                                     | max_bytes      | /card_id = "a" * 33
+        member_card.base_info.logo_url                              | max_bytes      | /member_card/base_info/logo_url = "a" * 129
+        member_card.base_info.notice                                | max_chars      | /member_card/base_info/notice = "券" * 17
+        member_card.base_info.description                           | max_chars      | /member_card/base_info/description = "券" * 1025
+        member_card.base_info.service_phone                         | max_bytes      | /member_card/base_info/service_phone = "a" * 25
+        member_card.base_info.color                                 | format         | /member_card/base_info/color = "#10AD61"
+        member_card.base_info.center_title                          | max_bytes      | /member_card/base_info/center_title = "a" * 19
+        member_card.base_info.center_sub_title                      | max_bytes      | /member_card/base_info/center_sub_title = "a" * 25
+        member_card.base_info.center_url                            | max_bytes      | /member_card/base_info/center_url = "a" * 129
+        member_card.base_info.custom_url_name                       | max_bytes      | /member_card/base_info/custom_url_name = "a" * 17
+        member_card.base_info.custom_url                            | max_bytes      | /member_card/base_info/custom_url = "a" * 129
+        member_card.base_info.custom_url_sub_title                  | max_bytes      | /member_card/base_info/custom_url_sub_title = "a" * 19
+        member_card.base_info.promotion_url_name                    | max_bytes      | /member_card/base_info/promotion_url_name = "a" * 17
+        member_card.base_info.promotion_url                         | max_bytes      | /member_card/base_info/promotion_url = "a" * 129
+        member_card.base_info.promotion_url_sub_title               | max_bytes      | /member_card/base_info/promotion_url_sub_title = "a" * 19
+        member_card.base_info.code_type                             | enum           | /member_card/base_info/code_type = "UNDOCUMENTED_VALUE"
+        member_card.base_info.get_limit                             | min            | /member_card/base_info/get_limit = -1
+        member_card.base_info.date_info.type                        | one_of         | /member_card/base_info/date_info = {"type": "DATE_TYPE_FIX_TERM"}
+        member_card.base_info.date_info.type                        | enum           | /member_card/base_info/date_info = {"type": "UNDOCUMENTED_VALUE"}
+        member_card.base_info.date_info.begin_timestamp             | min            | /member_card/base_info/date_info = {"begin_timestamp": -1}
+        member_card.base_info.date_info.end_timestamp               | min            | /member_card/base_info/date_info = {"end_timestamp": -1}
+        member_card.base_info.date_info.begin_timestamp             | order          | /member_card/base_info/date_info = {"begin_timestamp": 1, "end_timestamp": 1}
+        member_card.base_info.{location_id_list, use_all_locations} | at_most_one_of | /member_card/base_info/location_id_list = []; /member_card/base_info/use_all_locations = false
+        member_card.bonus_cleared                                   | max_bytes      | /member_card/bonus_cleared = "a" * 3073
+        member_card.bonus_rules                                     | max_bytes      | /member_card/bonus_rules = "a" * 3073
+        member_card.prerogative                                     | max_bytes      | /member_card/prerogative = "a" * 3073
+        member_card.background_pic_url                              | max_bytes      | /member_card/background_pic_url = "a" * 129
+        member_card.balance_rules                                   | max_bytes      | /member_card/balance_rules = "a" * 3073
+        member_card.activate_url                                    | max_bytes      | /member_card/activate_url = "a" * 129
+        member_card.custom_field1.name_type                         | enum           | /member_card/custom_field1 = {"name_type": "UNDOCUMENTED_VALUE"}
+        member_card.custom_field1.name                              | max_bytes      | /member_card/custom_field1 = {"name": "a" * 25}
+        member_card.custom_field1.url                               | max_bytes      | /member_card/custom_field1 = {"url": "a" * 129}
+        member_card.custom_cell1.name                               | required       | /member_card/custom_cell1 = {"name": "", "tips": "x", "url": "x"}
+        member_card.custom_cell1.name                               | max_bytes      | /member_card/custom_cell1 = {"name": "a" * 16, "tips": "x", "url": "x"}
+        member_card.custom_cell1.name                               | required       | /member_card/custom_cell1 = {"tips": "x", "url": "x"}
+        member_card.custom_cell1.tips                               | required       | /member_card/custom_cell1 = {"name": "x", "tips": "", "url": "x"}
+        member_card.custom_cell1.tips                               | max_chars      | /member_card/custom_cell1 = {"name": "x", "tips": "券券券券券券券", "url": "x"}
+        member_card.custom_cell1.tips                               | required       | /member_card/custom_cell1 = {"name": "x", "url": "x"}
+        member_card.custom_cell1.url                                | required       | /member_card/custom_cell1 = {"name": "x", "tips": "x", "url": ""}
+        member_card.custom_cell1.url                                | max_bytes      | /member_card/custom_cell1 = {"name": "x", "tips": "x", "url": "a" * 129}
+        member_card.custom_cell1.url                                | required       | /member_card/custom_cell1 = {"name": "x", "tips": "x"}
+        member_card.activate_url                                    | check          | /member_card/activate_url = "x"; /member_card/wx_activate = true
+        scenic_ticket.guide_url                                     | max_bytes      | /scenic_ticket = {"guide_url": "a" * 129}
+        movie_ticket.detail                                         | max_bytes      | /movie_ticket = {"detail": "a" * 3073}
+        boarding_pass.departure_time                                | min            | /boarding_pass = {"departure_time": -1}
+        boarding_pass.landing_time                                  | min            | /boarding_pass = {"landing_time": -1}
+        boarding_pass.gate                                          | max_bytes      | /boarding_pass = {"gate": "a" * 13}
+        boarding_pass.boarding_time                                 | min            | /boarding_pass = {"boarding_time": -1}
+        meeting_ticket.map_url                                      | max_bytes      | /meeting_ticket = {"map_url": "a" * 129}
+        {groupon, cash, discount, gift, general_coupon, member_card, scenic_ticket, movie_ticket, boarding_pass, meeting_ticket, bus_ticket} | exactly_one_of | /member_card removed
+    "##;
+    support::Rejects::<CardUpdateRequest>::over(update_member_card().body)
+        .rows(broken_rules);
 }
 
 fn update_is_not_sent() -> support::Negative<CardUpdateRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" : {
-        "color" : "Color010", "description" :
-        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
-        "location_id_list" : [123, 12321, 345345], "logo_url" :
-        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice" :
-        "使用时向服务员出示此券", "service_phone" : "020-88888888" },
-        "bonus_cleared" : "aaaaaaaaaaaaaa", "bonus_rules" : "aaaaaaaaaaaaaa",
-        "prerogative" : "" } }
-    );
-    support::Rejects::<CardUpdateRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(update_member_card().body).negative(row)
 }
 
 ///card.modify_stock — example `official` (official 管理卡券 page).
@@ -4377,69 +1140,32 @@ fn shortcut_reduce_stock() -> support::Case<CardModifyStockRequest> {
 ///card.modify_stock: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn modify_stock_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
-        "reduce_stock_value" : 1231231 }
-    );
+    let limits = r#"
+        card_id              | max_bytes | /card_id = "a" * 32
+        increase_stock_value | min       | /increase_stock_value = 0
+        reduce_stock_value   | min       | /reduce_stock_value = 0
+    "#;
     support::accepts_limits::<
         CardModifyStockRequest,
-    >(
-        base,
-        &[
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "increase_stock_value",
-                "min",
-                "/increase_stock_value",
-                serde_json::json!(0),
-            ),
-            ("reduce_stock_value", "min", "/reduce_stock_value", serde_json::json!(0)),
-        ],
-    );
+    >(modify_stock_official().body, limits);
 }
 
 ///card.modify_stock: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn modify_stock_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
-        "reduce_stock_value" : 1231231 }
-    );
-    support::Rejects::<CardModifyStockRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "increase_stock_value",
-            "min",
-            &[support::set("/increase_stock_value", serde_json::json!(- 1))],
-        )
-        .row(
-            "reduce_stock_value",
-            "min",
-            &[support::set("/reduce_stock_value", serde_json::json!(- 1))],
-        );
+    let broken_rules = r#"
+        card_id              | required  | /card_id = ""
+        card_id              | max_bytes | /card_id = "a" * 33
+        increase_stock_value | min       | /increase_stock_value = -1
+        reduce_stock_value   | min       | /reduce_stock_value = -1
+    "#;
+    support::Rejects::<CardModifyStockRequest>::over(modify_stock_official().body)
+        .rows(broken_rules);
 }
 
 fn modify_stock_is_not_sent() -> support::Negative<CardModifyStockRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" : 1231231,
-        "reduce_stock_value" : 1231231 }
-    );
-    support::Rejects::<CardModifyStockRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(modify_stock_official().body).negative(row)
 }
 
 ///card.delete — example `official` (official 管理卡券 page).
@@ -4459,36 +1185,26 @@ fn delete_official() -> support::Case<CardDeleteRequest> {
 ///card.delete: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn delete_accepts_every_limit() {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::accepts_limits::<
-        CardDeleteRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
+    support::accepts_limits::<CardDeleteRequest>(delete_official().body, limits);
 }
 
 ///card.delete: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn delete_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::Rejects::<CardDeleteRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CardDeleteRequest>::over(delete_official().body)
+        .rows(broken_rules);
 }
 
 fn delete_is_not_sent() -> support::Negative<CardDeleteRequest> {
-    let base = serde_json::json!({ "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc" });
-    support::Rejects::<CardDeleteRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(delete_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

@@ -119,46 +119,28 @@ fn shortcut_get_unchecked() -> support::Case<CodeGetRequest> {
 ///code.get: each limit reached from the `check_consume_normal` example, exactly at its bound, passes validation.
 #[test]
 fn get_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
-    );
-    support::accepts_limits::<
-        CodeGetRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
-        ],
-    );
+    let limits = r#"
+        code    | max_bytes | /code = "a" * 20
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
+    support::accepts_limits::<CodeGetRequest>(get_check_consume_normal().body, limits);
 }
 
 ///code.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn get_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
-    );
-    support::Rejects::<CodeGetRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CodeGetRequest>::over(get_check_consume_normal().body)
+        .rows(broken_rules);
 }
 
 fn get_is_not_sent() -> support::Negative<CodeGetRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
-    );
-    support::Rejects::<CodeGetRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(get_check_consume_normal().body).negative(row)
 }
 
 ///code.list_user_cards — example `official` (official 管理卡券 page).
@@ -182,44 +164,30 @@ fn list_user_cards_official() -> support::Case<CodeListUserCardsRequest> {
 ///code.list_user_cards: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn list_user_cards_accepts_every_limit() {
-    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
+    let limits = r#"
+        openid  | max_bytes | /openid = "a" * 64
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         CodeListUserCardsRequest,
-    >(
-        base,
-        &[
-            ("openid", "max_bytes", "/openid", serde_json::Value::from("a".repeat(64))),
-            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
-        ],
-    );
+    >(list_user_cards_official().body, limits);
 }
 
 ///code.list_user_cards: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn list_user_cards_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
-    support::Rejects::<CodeListUserCardsRequest>::over(base)
-        .row("openid", "required", &[support::set("/openid", serde_json::json!(""))])
-        .row(
-            "openid",
-            "max_bytes",
-            &[support::set("/openid", serde_json::Value::from("a".repeat(65)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        openid  | required  | /openid = ""
+        openid  | max_bytes | /openid = "a" * 65
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CodeListUserCardsRequest>::over(list_user_cards_official().body)
+        .rows(broken_rules);
 }
 
 fn list_user_cards_is_not_sent() -> support::Negative<CodeListUserCardsRequest> {
-    let base = serde_json::json!({ "card_id" : "xxxxxxxxxx", "openid" : "12312313" });
-    support::Rejects::<CodeListUserCardsRequest>::over(base)
-        .negative(
-            "openid",
-            "required",
-            &[support::set("/openid", serde_json::json!(""))],
-        )
+    let row = r#" openid | required | /openid = "" "#;
+    support::Rejects::over(list_user_cards_official().body).negative(row)
 }
 
 ///code.update — example `official` (official 管理卡券 page).
@@ -243,66 +211,31 @@ fn update_official() -> support::Case<CodeUpdateRequest> {
 ///code.update: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn update_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
-        "3495739475" }
-    );
-    support::accepts_limits::<
-        CodeUpdateRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "new_code",
-                "max_bytes",
-                "/new_code",
-                serde_json::Value::from("a".repeat(64)),
-            ),
-        ],
-    );
+    let limits = r#"
+        code     | max_bytes | /code = "a" * 20
+        card_id  | max_bytes | /card_id = "a" * 32
+        new_code | max_bytes | /new_code = "a" * 64
+    "#;
+    support::accepts_limits::<CodeUpdateRequest>(update_official().body, limits);
 }
 
 ///code.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn update_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
-        "3495739475" }
-    );
-    support::Rejects::<CodeUpdateRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row("new_code", "required", &[support::set("/new_code", serde_json::json!(""))])
-        .row(
-            "new_code",
-            "max_bytes",
-            &[support::set("/new_code", serde_json::Value::from("a".repeat(65)))],
-        );
+    let broken_rules = r#"
+        code     | required  | /code = ""
+        code     | max_bytes | /code = "a" * 21
+        card_id  | max_bytes | /card_id = "a" * 33
+        new_code | required  | /new_code = ""
+        new_code | max_bytes | /new_code = "a" * 65
+    "#;
+    support::Rejects::<CodeUpdateRequest>::over(update_official().body)
+        .rows(broken_rules);
 }
 
 fn update_is_not_sent() -> support::Negative<CodeUpdateRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "code" : "12345678", "new_code" :
-        "3495739475" }
-    );
-    support::Rejects::<CodeUpdateRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(update_official().body).negative(row)
 }
 
 ///code.unavailable — example `non_custom_code` (official 管理卡券 page (非自定义卡券的请求)).
@@ -339,40 +272,30 @@ fn unavailable_custom_code() -> support::Case<CodeUnavailableRequest> {
 ///code.unavailable: each limit reached from the `non_custom_code` example, exactly at its bound, passes validation.
 #[test]
 fn unavailable_accepts_every_limit() {
-    let base = serde_json::json!({ "code" : "12312313" });
+    let limits = r#"
+        code    | max_bytes | /code = "a" * 20
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         CodeUnavailableRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
-        ],
-    );
+    >(unavailable_non_custom_code().body, limits);
 }
 
 ///code.unavailable: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn unavailable_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "code" : "12312313" });
-    support::Rejects::<CodeUnavailableRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CodeUnavailableRequest>::over(unavailable_non_custom_code().body)
+        .rows(broken_rules);
 }
 
 fn unavailable_is_not_sent() -> support::Negative<CodeUnavailableRequest> {
-    let base = serde_json::json!({ "code" : "12312313" });
-    support::Rejects::<CodeUnavailableRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(unavailable_non_custom_code().body).negative(row)
 }
 
 ///code.consume — example `official` (official 核销卡券 page).
@@ -414,40 +337,28 @@ fn consume_already_consumed() -> support::Case<CodeConsumeRequest> {
 ///code.consume: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn consume_accepts_every_limit() {
-    let base = serde_json::json!({ "code" : "12312313" });
-    support::accepts_limits::<
-        CodeConsumeRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
-        ],
-    );
+    let limits = r#"
+        code    | max_bytes | /code = "a" * 20
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
+    support::accepts_limits::<CodeConsumeRequest>(consume_official().body, limits);
 }
 
 ///code.consume: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn consume_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "code" : "12312313" });
-    support::Rejects::<CodeConsumeRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<CodeConsumeRequest>::over(consume_official().body)
+        .rows(broken_rules);
 }
 
 fn consume_is_not_sent() -> support::Negative<CodeConsumeRequest> {
-    let base = serde_json::json!({ "code" : "12312313" });
-    support::Rejects::<CodeConsumeRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(consume_official().body).negative(row)
 }
 
 ///code.decrypt — example `official` (official 核销卡券 page (Code解码接口)).
@@ -474,56 +385,26 @@ fn decrypt_official() -> support::Case<CodeDecryptRequest> {
 ///code.decrypt: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn decrypt_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "encrypt_code" :
-        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
-    );
-    support::accepts_limits::<
-        CodeDecryptRequest,
-    >(
-        base,
-        &[
-            (
-                "encrypt_code",
-                "max_bytes",
-                "/encrypt_code",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-        ],
-    );
+    let limits = r#"
+        encrypt_code | max_bytes | /encrypt_code = "a" * 128
+    "#;
+    support::accepts_limits::<CodeDecryptRequest>(decrypt_official().body, limits);
 }
 
 ///code.decrypt: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn decrypt_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "encrypt_code" :
-        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
-    );
-    support::Rejects::<CodeDecryptRequest>::over(base)
-        .row(
-            "encrypt_code",
-            "required",
-            &[support::set("/encrypt_code", serde_json::json!(""))],
-        )
-        .row(
-            "encrypt_code",
-            "max_bytes",
-            &[support::set("/encrypt_code", serde_json::Value::from("a".repeat(129)))],
-        );
+    let broken_rules = r#"
+        encrypt_code | required  | /encrypt_code = ""
+        encrypt_code | max_bytes | /encrypt_code = "a" * 129
+    "#;
+    support::Rejects::<CodeDecryptRequest>::over(decrypt_official().body)
+        .rows(broken_rules);
 }
 
 fn decrypt_is_not_sent() -> support::Negative<CodeDecryptRequest> {
-    let base = serde_json::json!(
-        { "encrypt_code" :
-        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE" }
-    );
-    support::Rejects::<CodeDecryptRequest>::over(base)
-        .negative(
-            "encrypt_code",
-            "required",
-            &[support::set("/encrypt_code", serde_json::json!(""))],
-        )
+    let row = r#" encrypt_code | required | /encrypt_code = "" "#;
+    support::Rejects::over(decrypt_official().body).negative(row)
 }
 
 ///code.mark — example `official` (official 朋友的券 page (Mark(占用)Code接口)).
@@ -551,62 +432,31 @@ fn mark_official() -> support::Case<CodeMarkRequest> {
 ///code.mark: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn mark_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
-        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-    );
-    support::accepts_limits::<
-        CodeMarkRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            ("openid", "max_bytes", "/openid", serde_json::Value::from("a".repeat(64))),
-        ],
-    );
+    let limits = r#"
+        code    | max_bytes | /code = "a" * 20
+        card_id | max_bytes | /card_id = "a" * 32
+        openid  | max_bytes | /openid = "a" * 64
+    "#;
+    support::accepts_limits::<CodeMarkRequest>(mark_official().body, limits);
 }
 
 ///code.mark: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn mark_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
-        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-    );
-    support::Rejects::<CodeMarkRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row("openid", "required", &[support::set("/openid", serde_json::json!(""))])
-        .row(
-            "openid",
-            "max_bytes",
-            &[support::set("/openid", serde_json::Value::from("a".repeat(65)))],
-        );
+    let broken_rules = r#"
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+        openid  | required  | /openid = ""
+        openid  | max_bytes | /openid = "a" * 65
+    "#;
+    support::Rejects::<CodeMarkRequest>::over(mark_official().body).rows(broken_rules);
 }
 
 fn mark_is_not_sent() -> support::Negative<CodeMarkRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "123455", "is_mark" :
-        true, "openid" : "o1Pj9jmZvwSyyyyyyBa4aULW2mA" }
-    );
-    support::Rejects::<CodeMarkRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(mark_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

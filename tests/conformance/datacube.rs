@@ -56,57 +56,23 @@ fn biz_info_date_range_error() -> support::Case<DatacubeBizInfoRequest> {
 ///datacube.biz_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn biz_info_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeBizInfoRequest>::over(base)
-        .row(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
-        .row(
-            "begin_date",
-            "format",
-            &[support::set("/begin_date", serde_json::json!("2015/06/15"))],
-        )
-        .row("end_date", "required", &[support::set("/end_date", serde_json::json!(""))])
-        .row(
-            "end_date",
-            "format",
-            &[support::set("/end_date", serde_json::json!("2015/06/15"))],
-        )
-        .row(
-            "cond_source",
-            "enum",
-            &[support::set("/cond_source", serde_json::json!(987654))],
-        )
-        .row(
-            "begin_date",
-            "date_order",
-            &[
-                support::set("/begin_date", serde_json::json!("2015-06-30")),
-                support::set("/end_date", serde_json::json!("2015-06-15")),
-            ],
-        )
-        .row(
-            "end_date",
-            "max_days",
-            &[support::set("/begin_date", serde_json::json!("2015-04-28"))],
-        )
-        .row("end_date", "before_today", &[support::set("/end_date", support::today())]);
+    let broken_rules = r#"
+        begin_date  | required     | /begin_date = ""
+        begin_date  | format       | /begin_date = "2015/06/15"
+        end_date    | required     | /end_date = ""
+        end_date    | format       | /end_date = "2015/06/15"
+        cond_source | enum         | /cond_source = 987654
+        begin_date  | date_order   | /begin_date = "2015-06-30"; /end_date = "2015-06-15"
+        end_date    | max_days     | /begin_date = "2015-04-28"
+        end_date    | before_today | /end_date = today
+    "#;
+    support::Rejects::<DatacubeBizInfoRequest>::over(biz_info_official().body)
+        .rows(broken_rules);
 }
 
 fn biz_info_is_not_sent() -> support::Negative<DatacubeBizInfoRequest> {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeBizInfoRequest>::over(base)
-        .negative(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
+    let row = r#" begin_date | required | /begin_date = "" "#;
+    support::Rejects::over(biz_info_official().body).negative(row)
 }
 
 ///datacube.card_info — example `official` (official 管理卡券 page).
@@ -139,79 +105,35 @@ fn card_info_official() -> support::Case<DatacubeCardInfoRequest> {
 ///datacube.card_info: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn card_info_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "po8pktyDLmakNY2fn2VyhkiEPqGE",
-        "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         DatacubeCardInfoRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    >(card_info_official().body, limits);
 }
 
 ///datacube.card_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn card_info_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "po8pktyDLmakNY2fn2VyhkiEPqGE",
-        "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeCardInfoRequest>::over(base)
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
-        .row(
-            "begin_date",
-            "format",
-            &[support::set("/begin_date", serde_json::json!("2015/06/15"))],
-        )
-        .row("end_date", "required", &[support::set("/end_date", serde_json::json!(""))])
-        .row(
-            "end_date",
-            "format",
-            &[support::set("/end_date", serde_json::json!("2015/06/15"))],
-        )
-        .row(
-            "cond_source",
-            "enum",
-            &[support::set("/cond_source", serde_json::json!(987654))],
-        )
-        .row(
-            "begin_date",
-            "date_order",
-            &[
-                support::set("/begin_date", serde_json::json!("2015-06-30")),
-                support::set("/end_date", serde_json::json!("2015-06-15")),
-            ],
-        )
-        .row(
-            "end_date",
-            "max_days",
-            &[support::set("/begin_date", serde_json::json!("2015-04-28"))],
-        )
-        .row("end_date", "before_today", &[support::set("/end_date", support::today())]);
+    let broken_rules = r#"
+        card_id     | max_bytes    | /card_id = "a" * 33
+        begin_date  | required     | /begin_date = ""
+        begin_date  | format       | /begin_date = "2015/06/15"
+        end_date    | required     | /end_date = ""
+        end_date    | format       | /end_date = "2015/06/15"
+        cond_source | enum         | /cond_source = 987654
+        begin_date  | date_order   | /begin_date = "2015-06-30"; /end_date = "2015-06-15"
+        end_date    | max_days     | /begin_date = "2015-04-28"
+        end_date    | before_today | /end_date = today
+    "#;
+    support::Rejects::<DatacubeCardInfoRequest>::over(card_info_official().body)
+        .rows(broken_rules);
 }
 
 fn card_info_is_not_sent() -> support::Negative<DatacubeCardInfoRequest> {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "po8pktyDLmakNY2fn2VyhkiEPqGE",
-        "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeCardInfoRequest>::over(base)
-        .negative(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
+    let row = r#" card_id | max_bytes | /card_id = "a" * 33 "#;
+    support::Rejects::over(card_info_official().body).negative(row)
 }
 
 ///datacube.member_card_info — example `official` (official 管理卡券 page (its JSON lacks the row's closing brace; restored)).
@@ -241,51 +163,23 @@ fn member_card_info_official() -> support::Case<DatacubeMemberCardInfoRequest> {
 ///datacube.member_card_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn member_card_info_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeMemberCardInfoRequest>::over(base)
-        .row(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
-        .row(
-            "begin_date",
-            "format",
-            &[support::set("/begin_date", serde_json::json!("2015/06/15"))],
-        )
-        .row("end_date", "required", &[support::set("/end_date", serde_json::json!(""))])
-        .row(
-            "end_date",
-            "format",
-            &[support::set("/end_date", serde_json::json!("2015/06/15"))],
-        )
-        .row(
-            "cond_source",
-            "enum",
-            &[support::set("/cond_source", serde_json::json!(987654))],
-        )
-        .row(
-            "begin_date",
-            "date_order",
-            &[
-                support::set("/begin_date", serde_json::json!("2015-06-30")),
-                support::set("/end_date", serde_json::json!("2015-06-15")),
-            ],
-        );
+    let broken_rules = r#"
+        begin_date  | required   | /begin_date = ""
+        begin_date  | format     | /begin_date = "2015/06/15"
+        end_date    | required   | /end_date = ""
+        end_date    | format     | /end_date = "2015/06/15"
+        cond_source | enum       | /cond_source = 987654
+        begin_date  | date_order | /begin_date = "2015-06-30"; /end_date = "2015-06-15"
+    "#;
+    support::Rejects::<
+        DatacubeMemberCardInfoRequest,
+    >::over(member_card_info_official().body)
+        .rows(broken_rules);
 }
 
 fn member_card_info_is_not_sent() -> support::Negative<DatacubeMemberCardInfoRequest> {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "cond_source" : 0, "end_date" : "2015-06-30" }
-    );
-    support::Rejects::<DatacubeMemberCardInfoRequest>::over(base)
-        .negative(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
+    let row = r#" begin_date | required | /begin_date = "" "#;
+    support::Rejects::over(member_card_info_official().body).negative(row)
 }
 
 ///datacube.member_card_detail — example `official` (official 管理卡券 page).
@@ -318,71 +212,37 @@ fn member_card_detail_official() -> support::Case<DatacubeMemberCardDetailReques
 ///datacube.member_card_detail: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn member_card_detail_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "xxxxxxxxxxxxxxxx", "end_date" :
-        "2015-06-30" }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         DatacubeMemberCardDetailRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    >(member_card_detail_official().body, limits);
 }
 
 ///datacube.member_card_detail: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn member_card_detail_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "xxxxxxxxxxxxxxxx", "end_date" :
-        "2015-06-30" }
-    );
-    support::Rejects::<DatacubeMemberCardDetailRequest>::over(base)
-        .row(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
-        .row(
-            "begin_date",
-            "format",
-            &[support::set("/begin_date", serde_json::json!("2015/06/15"))],
-        )
-        .row("end_date", "required", &[support::set("/end_date", serde_json::json!(""))])
-        .row(
-            "end_date",
-            "format",
-            &[support::set("/end_date", serde_json::json!("2015/06/15"))],
-        )
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "begin_date",
-            "date_order",
-            &[
-                support::set("/begin_date", serde_json::json!("2015-06-30")),
-                support::set("/end_date", serde_json::json!("2015-06-15")),
-            ],
-        );
+    let broken_rules = r#"
+        begin_date | required   | /begin_date = ""
+        begin_date | format     | /begin_date = "2015/06/15"
+        end_date   | required   | /end_date = ""
+        end_date   | format     | /end_date = "2015/06/15"
+        card_id    | required   | /card_id = ""
+        card_id    | max_bytes  | /card_id = "a" * 33
+        begin_date | date_order | /begin_date = "2015-06-30"; /end_date = "2015-06-15"
+    "#;
+    support::Rejects::<
+        DatacubeMemberCardDetailRequest,
+    >::over(member_card_detail_official().body)
+        .rows(broken_rules);
 }
 
 fn member_card_detail_is_not_sent() -> support::Negative<
     DatacubeMemberCardDetailRequest,
 > {
-    let base = serde_json::json!(
-        { "begin_date" : "2015-06-15", "card_id" : "xxxxxxxxxxxxxxxx", "end_date" :
-        "2015-06-30" }
-    );
-    support::Rejects::<DatacubeMemberCardDetailRequest>::over(base)
-        .negative(
-            "begin_date",
-            "required",
-            &[support::set("/begin_date", serde_json::json!(""))],
-        )
+    let row = r#" begin_date | required | /begin_date = "" "#;
+    support::Rejects::over(member_card_detail_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

@@ -31,119 +31,37 @@ fn activate_built() -> support::Case<GeneralCardActivateRequest> {
 ///general_card.activate: each limit reached from the `built` example, exactly at its bound, passes validation.
 #[test]
 fn activate_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
-        : "12312313", "init_custom_field_value1" : "白金" }
-    );
-    support::accepts_limits::<
-        GeneralCardActivateRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "init_custom_field_value1",
-                "max_bytes",
-                "/init_custom_field_value1",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "background_pic_url",
-                "max_bytes",
-                "/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "init_custom_field_value2",
-                "max_bytes",
-                "/init_custom_field_value2",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "init_custom_field_value3",
-                "max_bytes",
-                "/init_custom_field_value3",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-        ],
-    );
+    let limits = r#"
+        code                     | max_bytes | /code = "a" * 20
+        card_id                  | max_bytes | /card_id = "a" * 32
+        init_custom_field_value1 | max_bytes | /init_custom_field_value1 = "a" * 12
+        background_pic_url       | max_bytes | /background_pic_url = "a" * 128
+        init_custom_field_value2 | max_bytes | /init_custom_field_value2 = "a" * 12
+        init_custom_field_value3 | max_bytes | /init_custom_field_value3 = "a" * 12
+    "#;
+    support::accepts_limits::<GeneralCardActivateRequest>(activate_built().body, limits);
 }
 
 ///general_card.activate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn activate_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
-        : "12312313", "init_custom_field_value1" : "白金" }
-    );
-    support::Rejects::<GeneralCardActivateRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "init_custom_field_value1",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value1",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/background_pic_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "init_custom_field_value2",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value2",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "init_custom_field_value3",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value3",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        );
+    let broken_rules = r#"
+        code                     | required  | /code = ""
+        code                     | max_bytes | /code = "a" * 21
+        card_id                  | required  | /card_id = ""
+        card_id                  | max_bytes | /card_id = "a" * 33
+        init_custom_field_value1 | max_bytes | /init_custom_field_value1 = "a" * 13
+        background_pic_url       | max_bytes | /background_pic_url = "a" * 129
+        init_custom_field_value2 | max_bytes | /init_custom_field_value2 = "a" * 13
+        init_custom_field_value3 | max_bytes | /init_custom_field_value3 = "a" * 13
+    "#;
+    support::Rejects::<GeneralCardActivateRequest>::over(activate_built().body)
+        .rows(broken_rules);
 }
 
 fn activate_is_not_sent() -> support::Negative<GeneralCardActivateRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "card_number" : "12312313", "code"
-        : "12312313", "init_custom_field_value1" : "白金" }
-    );
-    support::Rejects::<GeneralCardActivateRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(activate_built().body).negative(row)
 }
 
 ///general_card.unactivate — example `built` (built from EasyWeChat's deactivate($cardId, $code) [seeds/001] (no official example exists)).
@@ -168,56 +86,31 @@ fn unactivate_built() -> support::Case<GeneralCardUnactivateRequest> {
 ///general_card.unactivate: each limit reached from the `built` example, exactly at its bound, passes validation.
 #[test]
 fn unactivate_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+        code    | max_bytes | /code = "a" * 20
+    "#;
     support::accepts_limits::<
         GeneralCardUnactivateRequest,
-    >(
-        base,
-        &[
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-        ],
-    );
+    >(unactivate_built().body, limits);
 }
 
 ///general_card.unactivate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn unactivate_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
-    );
-    support::Rejects::<GeneralCardUnactivateRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+    "#;
+    support::Rejects::<GeneralCardUnactivateRequest>::over(unactivate_built().body)
+        .rows(broken_rules);
 }
 
 fn unactivate_is_not_sent() -> support::Negative<GeneralCardUnactivateRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313" }
-    );
-    support::Rejects::<GeneralCardUnactivateRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(unactivate_built().body).negative(row)
 }
 
 ///general_card.update_user — example `official` (official 微信礼品卡 page, 8.1 更新用户礼品卡信息接口 (POST数据示例 and 返回参数), as quoted verbatim in an SDK's comments; its inline // comments and full-width comma removed).
@@ -257,129 +150,41 @@ fn update_user_official() -> support::Case<GeneralCardUpdateUserRequest> {
 ///general_card.update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn update_user_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
-        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
-        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-        "record_bonus" : "消费30元，获得3积分" }
-    );
+    let limits = r#"
+        code                | max_bytes | /code = "a" * 20
+        card_id             | max_bytes | /card_id = "a" * 32
+        background_pic_url  | max_bytes | /background_pic_url = "a" * 128
+        record_bonus        | max_chars | /record_bonus = "券" * 14
+        custom_field_value1 | max_bytes | /custom_field_value1 = "a" * 12
+        custom_field_value2 | max_bytes | /custom_field_value2 = "a" * 12
+        custom_field_value3 | max_bytes | /custom_field_value3 = "a" * 12
+    "#;
     support::accepts_limits::<
         GeneralCardUpdateUserRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "background_pic_url",
-                "max_bytes",
-                "/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "record_bonus",
-                "max_chars",
-                "/record_bonus",
-                serde_json::json!("券券券券券券券券券券券券券券"),
-            ),
-            (
-                "custom_field_value1",
-                "max_bytes",
-                "/custom_field_value1",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "custom_field_value2",
-                "max_bytes",
-                "/custom_field_value2",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "custom_field_value3",
-                "max_bytes",
-                "/custom_field_value3",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-        ],
-    );
+    >(update_user_official().body, limits);
 }
 
 ///general_card.update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn update_user_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
-        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
-        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-        "record_bonus" : "消费30元，获得3积分" }
-    );
-    support::Rejects::<GeneralCardUpdateUserRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/background_pic_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "record_bonus",
-            "max_chars",
-            &[
-                support::set(
-                    "/record_bonus",
-                    serde_json::json!("券券券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "custom_field_value1",
-            "max_bytes",
-            &[support::set("/custom_field_value1", serde_json::json!("aaaaaaaaaaaaa"))],
-        )
-        .row(
-            "custom_field_value2",
-            "max_bytes",
-            &[support::set("/custom_field_value2", serde_json::json!("aaaaaaaaaaaaa"))],
-        )
-        .row(
-            "custom_field_value3",
-            "max_bytes",
-            &[support::set("/custom_field_value3", serde_json::json!("aaaaaaaaaaaaa"))],
-        );
+    let broken_rules = r#"
+        code                | required  | /code = ""
+        code                | max_bytes | /code = "a" * 21
+        card_id             | required  | /card_id = ""
+        card_id             | max_bytes | /card_id = "a" * 33
+        background_pic_url  | max_bytes | /background_pic_url = "a" * 129
+        record_bonus        | max_chars | /record_bonus = "券" * 15
+        custom_field_value1 | max_bytes | /custom_field_value1 = "a" * 13
+        custom_field_value2 | max_bytes | /custom_field_value2 = "a" * 13
+        custom_field_value3 | max_bytes | /custom_field_value3 = "a" * 13
+    "#;
+    support::Rejects::<GeneralCardUpdateUserRequest>::over(update_user_official().body)
+        .rows(broken_rules);
 }
 
 fn update_user_is_not_sent() -> support::Negative<GeneralCardUpdateUserRequest> {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance"
-        : 3000, "bonus" : 3000, "can_give_friend" : true, "card_id" :
-        "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "12312313", "custom_field_value1" :
-        "xxxxx", "record_balance" : "购买焦糖玛琪朵一杯，扣除金额30元。",
-        "record_bonus" : "消费30元，获得3积分" }
-    );
-    support::Rejects::<GeneralCardUpdateUserRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(update_user_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

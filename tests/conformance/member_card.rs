@@ -70,188 +70,48 @@ fn activate_with_validity() -> support::Case<MemberCardActivateRequest> {
 ///member_card.activate: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn activate_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
-        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
-        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
-        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
-        "membership_number" : "AAA00000001" }
-    );
+    let limits = r#"
+        membership_number        | max_bytes | /membership_number = "a" * 20
+        code                     | max_bytes | /code = "a" * 20
+        card_id                  | max_bytes | /card_id = "a" * 32
+        background_pic_url       | max_bytes | /background_pic_url = "a" * 128
+        init_bonus_record        | max_bytes | /init_bonus_record = "a" * 32
+        init_custom_field_value1 | max_bytes | /init_custom_field_value1 = "a" * 12
+        init_custom_field_value2 | max_bytes | /init_custom_field_value2 = "a" * 12
+        init_custom_field_value3 | max_bytes | /init_custom_field_value3 = "a" * 12
+        activate_begin_time      | min       | /activate_begin_time = 0
+        activate_end_time        | min       | /activate_end_time = 0
+    "#;
     support::accepts_limits::<
         MemberCardActivateRequest,
-    >(
-        base,
-        &[
-            (
-                "membership_number",
-                "max_bytes",
-                "/membership_number",
-                serde_json::Value::from("a".repeat(20)),
-            ),
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "background_pic_url",
-                "max_bytes",
-                "/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "init_bonus_record",
-                "max_bytes",
-                "/init_bonus_record",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "init_custom_field_value1",
-                "max_bytes",
-                "/init_custom_field_value1",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "init_custom_field_value2",
-                "max_bytes",
-                "/init_custom_field_value2",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "init_custom_field_value3",
-                "max_bytes",
-                "/init_custom_field_value3",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            ("activate_begin_time", "min", "/activate_begin_time", serde_json::json!(0)),
-            ("activate_end_time", "min", "/activate_end_time", serde_json::json!(0)),
-        ],
-    );
+    >(activate_official().body, limits);
 }
 
 ///member_card.activate: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn activate_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
-        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
-        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
-        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
-        "membership_number" : "AAA00000001" }
-    );
-    support::Rejects::<MemberCardActivateRequest>::over(base)
-        .row(
-            "membership_number",
-            "required",
-            &[support::set("/membership_number", serde_json::json!(""))],
-        )
-        .row(
-            "membership_number",
-            "max_bytes",
-            &[
-                support::set(
-                    "/membership_number",
-                    serde_json::Value::from("a".repeat(21)),
-                ),
-            ],
-        )
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/background_pic_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "init_bonus_record",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_bonus_record",
-                    serde_json::Value::from("a".repeat(33)),
-                ),
-            ],
-        )
-        .row(
-            "init_custom_field_value1",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value1",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "init_custom_field_value2",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value2",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "init_custom_field_value3",
-            "max_bytes",
-            &[
-                support::set(
-                    "/init_custom_field_value3",
-                    serde_json::json!("aaaaaaaaaaaaa"),
-                ),
-            ],
-        )
-        .row(
-            "activate_begin_time",
-            "min",
-            &[support::set("/activate_begin_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "activate_end_time",
-            "min",
-            &[support::set("/activate_end_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "activate_begin_time",
-            "order",
-            &[
-                support::set("/activate_begin_time", serde_json::json!(1)),
-                support::set("/activate_end_time", serde_json::json!(1)),
-            ],
-        );
+    let broken_rules = r#"
+        membership_number        | required  | /membership_number = ""
+        membership_number        | max_bytes | /membership_number = "a" * 21
+        code                     | required  | /code = ""
+        code                     | max_bytes | /code = "a" * 21
+        card_id                  | max_bytes | /card_id = "a" * 33
+        background_pic_url       | max_bytes | /background_pic_url = "a" * 129
+        init_bonus_record        | max_bytes | /init_bonus_record = "a" * 33
+        init_custom_field_value1 | max_bytes | /init_custom_field_value1 = "a" * 13
+        init_custom_field_value2 | max_bytes | /init_custom_field_value2 = "a" * 13
+        init_custom_field_value3 | max_bytes | /init_custom_field_value3 = "a" * 13
+        activate_begin_time      | min       | /activate_begin_time = -1
+        activate_end_time        | min       | /activate_end_time = -1
+        activate_begin_time      | order     | /activate_begin_time = 1; /activate_end_time = 1
+    "#;
+    support::Rejects::<MemberCardActivateRequest>::over(activate_official().body)
+        .rows(broken_rules);
 }
 
 fn activate_is_not_sent() -> support::Negative<MemberCardActivateRequest> {
-    let base = serde_json::json!(
-        { "background_pic_url" : "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "card_id"
-        : "xxxx_card_id", "code" : "12312313", "init_balance" : 200, "init_bonus" : 100,
-        "init_bonus_record" : "旧积分同步", "init_custom_field_value1" : "xxxxx",
-        "init_custom_field_value2" : "xxxxx", "init_custom_field_value3" : "xxxxx",
-        "membership_number" : "AAA00000001" }
-    );
-    support::Rejects::<MemberCardActivateRequest>::over(base)
-        .negative(
-            "membership_number",
-            "required",
-            &[support::set("/membership_number", serde_json::json!(""))],
-        )
+    let row = r#" membership_number | required | /membership_number = "" "#;
+    support::Rejects::over(activate_official().body).negative(row)
 }
 
 ///member_card.set_activate_form — example `official` (official 创建会员卡 page, 6.2 一键激活 步骤二 设置开卡字段接口 (POST数据示例), as quoted verbatim in wechatpy's docs; its full-width colons after can_modify repaired).
@@ -353,241 +213,46 @@ fn set_activate_form_seed() -> support::Case<MemberCardSetActivateFormRequest> {
 ///member_card.set_activate_form: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn set_activate_form_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
-        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
-        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
-        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
-        "required_form" : { "can_modify" : false, "common_field_id_list" :
-        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
-        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
-        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
-        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
-        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-        "会员守则", "url" : "https://www.qq.com" } }
-    );
+    let limits = r#"
+        card_id                               | max_bytes | /card_id = "a" * 32
+        required_form.rich_field_list         | max_items | /required_form/rich_field_list = [{"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}]
+        required_form.rich_field_list[0].name | max_bytes | /required_form/rich_field_list/0/name = "a" * 32
+        required_form.custom_field_list       | max_items | /required_form/custom_field_list = ["x", "x", "x", "x", "x"]
+        service_statement.name                | max_bytes | /service_statement/name = "a" * 32
+        service_statement.url                 | max_bytes | /service_statement/url = "a" * 128
+    "#;
     support::accepts_limits::<
         MemberCardSetActivateFormRequest,
-    >(
-        base,
-        &[
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "required_form.rich_field_list",
-                "max_items",
-                "/required_form/rich_field_list",
-                serde_json::json!(
-                    [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
-                    ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
-                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
-                    "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
-                    "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
-                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
-                    "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" : ["钢琴",
-                    "舞蹈", "足球"] }]
-                ),
-            ),
-            (
-                "required_form.rich_field_list[0].name",
-                "max_bytes",
-                "/required_form/rich_field_list",
-                serde_json::json!(
-                    [{ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" :
-                    "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, {
-                    "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                    ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业",
-                    "type" : "FORM_FIELD_CHECK_BOX", "values" : ["赛车手",
-                    "旅行家"] }]
-                ),
-            ),
-            (
-                "required_form.custom_field_list",
-                "max_items",
-                "/required_form/custom_field_list",
-                serde_json::json!(["x", "x", "x", "x", "x"]),
-            ),
-            (
-                "service_statement.name",
-                "max_bytes",
-                "/service_statement/name",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "service_statement.url",
-                "max_bytes",
-                "/service_statement/url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-        ],
-    );
+    >(set_activate_form_official().body, limits);
 }
 
 ///member_card.set_activate_form: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn set_activate_form_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
-        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
-        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
-        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
-        "required_form" : { "can_modify" : false, "common_field_id_list" :
-        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
-        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
-        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
-        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
-        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-        "会员守则", "url" : "https://www.qq.com" } }
-    );
-    support::Rejects::<MemberCardSetActivateFormRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "required_form.common_field_id_list[0]",
-            "enum",
-            &[
-                support::set(
-                    "/required_form/common_field_id_list",
-                    serde_json::json!(["UNDOCUMENTED_VALUE"]),
-                ),
-            ],
-        )
-        .row(
-            "required_form.rich_field_list",
-            "max_items",
-            &[
-                support::set(
-                    "/required_form/rich_field_list",
-                    serde_json::json!(
-                        [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
-                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
-                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                        { "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
-                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
-                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                        { "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
-                        ["钢琴", "舞蹈", "足球"] }, { "name" : "兴趣", "type" :
-                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "required_form.rich_field_list[0].type",
-            "enum",
-            &[
-                support::set(
-                    "/required_form/rich_field_list",
-                    serde_json::json!(
-                        [{ "name" : "兴趣", "type" : "UNDOCUMENTED_VALUE", "values" :
-                        ["钢琴", "舞蹈", "足球"] }, { "name" : "喜好", "type" :
-                        "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
-                        "南派三叔"] }, { "name" : "职业", "type" :
-                        "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "required_form.rich_field_list[0].name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/required_form/rich_field_list",
-                    serde_json::json!(
-                        [{ "name" : "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type" :
-                        "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] },
-                        { "name" : "喜好", "type" : "FORM_FIELD_SELECT", "values" :
-                        ["郭敬明", "韩寒", "南派三叔"] }, { "name" : "职业",
-                        "type" : "FORM_FIELD_CHECK_BOX", "values" : ["赛车手",
-                        "旅行家"] }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "required_form.rich_field_list[0].values[0]",
-            "required",
-            &[
-                support::set(
-                    "/required_form/rich_field_list",
-                    serde_json::json!(
-                        [{ "name" : "兴趣", "type" : "FORM_FIELD_RADIO", "values" :
-                        ["", "舞蹈", "足球"] }, { "name" : "喜好", "type" :
-                        "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
-                        "南派三叔"] }, { "name" : "职业", "type" :
-                        "FORM_FIELD_CHECK_BOX", "values" : ["赛车手", "旅行家"] }]
-                    ),
-                ),
-            ],
-        )
-        .row(
-            "required_form.custom_field_list",
-            "max_items",
-            &[
-                support::set(
-                    "/required_form/custom_field_list",
-                    serde_json::json!(["x", "x", "x", "x", "x", "x"]),
-                ),
-            ],
-        )
-        .row(
-            "required_form.custom_field_list[0]",
-            "required",
-            &[support::set("/required_form/custom_field_list", serde_json::json!([""]))],
-        )
-        .row(
-            "service_statement.name",
-            "max_bytes",
-            &[
-                support::set(
-                    "/service_statement/name",
-                    serde_json::Value::from("a".repeat(33)),
-                ),
-            ],
-        )
-        .row(
-            "service_statement.url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/service_statement/url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        );
+    let broken_rules = r#"
+        card_id                                    | required  | /card_id = ""
+        card_id                                    | max_bytes | /card_id = "a" * 33
+        required_form.common_field_id_list[0]      | enum      | /required_form/common_field_id_list/0 = "UNDOCUMENTED_VALUE"
+        required_form.rich_field_list              | max_items | /required_form/rich_field_list = [{"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}, {"name": "兴趣", "type": "FORM_FIELD_RADIO", "values": ["钢琴", "舞蹈", "足球"]}]
+        required_form.rich_field_list[0].type      | enum      | /required_form/rich_field_list/0/type = "UNDOCUMENTED_VALUE"
+        required_form.rich_field_list[0].name      | max_bytes | /required_form/rich_field_list/0/name = "a" * 33
+        required_form.rich_field_list[0].values[0] | required  | /required_form/rich_field_list/0/values/0 = ""
+        required_form.custom_field_list            | max_items | /required_form/custom_field_list = ["x", "x", "x", "x", "x", "x"]
+        required_form.custom_field_list[0]         | required  | /required_form/custom_field_list = [""]
+        service_statement.name                     | max_bytes | /service_statement/name = "a" * 33
+        service_statement.url                      | max_bytes | /service_statement/url = "a" * 129
+    "#;
+    support::Rejects::<
+        MemberCardSetActivateFormRequest,
+    >::over(set_activate_form_official().body)
+        .rows(broken_rules);
 }
 
 fn set_activate_form_is_not_sent() -> support::Negative<
     MemberCardSetActivateFormRequest,
 > {
-    let base = serde_json::json!(
-        { "bind_old_card" : { "name" : "老会员绑定", "url" : "https://www.qq.com" },
-        "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "optional_form" : { "can_modify" :
-        false, "common_field_id_list" : ["USER_FORM_INFO_FLAG_LOCATION",
-        "USER_FORM_INFO_FLAG_BIRTHDAY"], "custom_field_list" : ["喜欢的电影"] },
-        "required_form" : { "can_modify" : false, "common_field_id_list" :
-        ["USER_FORM_INFO_FLAG_MOBILE"], "rich_field_list" : [{ "name" : "兴趣", "type"
-        : "FORM_FIELD_RADIO", "values" : ["钢琴", "舞蹈", "足球"] }, { "name" :
-        "喜好", "type" : "FORM_FIELD_SELECT", "values" : ["郭敬明", "韩寒",
-        "南派三叔"] }, { "name" : "职业", "type" : "FORM_FIELD_CHECK_BOX", "values"
-        : ["赛车手", "旅行家"] }] }, "service_statement" : { "name" :
-        "会员守则", "url" : "https://www.qq.com" } }
-    );
-    support::Rejects::<MemberCardSetActivateFormRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(set_activate_form_official().body).negative(row)
 }
 
 ///member_card.user_info — example `official` (official 会员卡管理 page, English edition (Manage_Member_Card, 8.1 Fetching Member Information): POST Data and Response Data).
@@ -620,56 +285,31 @@ fn user_info_official() -> support::Case<MemberCardUserInfoRequest> {
 ///member_card.user_info: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn user_info_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+        code    | max_bytes | /code = "a" * 20
+    "#;
     support::accepts_limits::<
         MemberCardUserInfoRequest,
-    >(
-        base,
-        &[
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-        ],
-    );
+    >(user_info_official().body, limits);
 }
 
 ///member_card.user_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn user_info_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
-    );
-    support::Rejects::<MemberCardUserInfoRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+    "#;
+    support::Rejects::<MemberCardUserInfoRequest>::over(user_info_official().body)
+        .rows(broken_rules);
 }
 
 fn user_info_is_not_sent() -> support::Negative<MemberCardUserInfoRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjtZ7v1BG_ZnTjbW85GYc_E8", "code" : "916679873278" }
-    );
-    support::Rejects::<MemberCardUserInfoRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(user_info_official().body).negative(row)
 }
 
 ///member_card.update_user — example `official` (official 创建会员卡 page, 7 更新会员信息 (POST数据示例 and 返回数据), as quoted verbatim in wechatpy's docs; its full-width commas after custom_field_value1/2 repaired).
@@ -770,138 +410,41 @@ fn shortcut_add_balance() -> support::Case<MemberCardUpdateUserRequest> {
 ///member_card.update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn update_user_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
-        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
-        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
-        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
-        "is_notify_custom_field1" : true }, "record_balance" :
-        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-        "消费30元，获得3积分" }
-    );
+    let limits = r#"
+        code                | max_bytes | /code = "a" * 20
+        card_id             | max_bytes | /card_id = "a" * 32
+        background_pic_url  | max_bytes | /background_pic_url = "a" * 128
+        record_bonus        | max_chars | /record_bonus = "券" * 14
+        custom_field_value1 | max_bytes | /custom_field_value1 = "a" * 12
+        custom_field_value2 | max_bytes | /custom_field_value2 = "a" * 12
+        custom_field_value3 | max_bytes | /custom_field_value3 = "a" * 12
+    "#;
     support::accepts_limits::<
         MemberCardUpdateUserRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "background_pic_url",
-                "max_bytes",
-                "/background_pic_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "record_bonus",
-                "max_chars",
-                "/record_bonus",
-                serde_json::json!("券券券券券券券券券券券券券券"),
-            ),
-            (
-                "custom_field_value1",
-                "max_bytes",
-                "/custom_field_value1",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "custom_field_value2",
-                "max_bytes",
-                "/custom_field_value2",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-            (
-                "custom_field_value3",
-                "max_bytes",
-                "/custom_field_value3",
-                serde_json::json!("aaaaaaaaaaaa"),
-            ),
-        ],
-    );
+    >(update_user_official().body, limits);
 }
 
 ///member_card.update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn update_user_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
-        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
-        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
-        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
-        "is_notify_custom_field1" : true }, "record_balance" :
-        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-        "消费30元，获得3积分" }
-    );
-    support::Rejects::<MemberCardUpdateUserRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "background_pic_url",
-            "max_bytes",
-            &[
-                support::set(
-                    "/background_pic_url",
-                    serde_json::Value::from("a".repeat(129)),
-                ),
-            ],
-        )
-        .row(
-            "record_bonus",
-            "max_chars",
-            &[
-                support::set(
-                    "/record_bonus",
-                    serde_json::json!("券券券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "custom_field_value1",
-            "max_bytes",
-            &[support::set("/custom_field_value1", serde_json::json!("aaaaaaaaaaaaa"))],
-        )
-        .row(
-            "custom_field_value2",
-            "max_bytes",
-            &[support::set("/custom_field_value2", serde_json::json!("aaaaaaaaaaaaa"))],
-        )
-        .row(
-            "custom_field_value3",
-            "max_bytes",
-            &[support::set("/custom_field_value3", serde_json::json!("aaaaaaaaaaaaa"))],
-        );
+    let broken_rules = r#"
+        code                | required  | /code = ""
+        code                | max_bytes | /code = "a" * 21
+        card_id             | required  | /card_id = ""
+        card_id             | max_bytes | /card_id = "a" * 33
+        background_pic_url  | max_bytes | /background_pic_url = "a" * 129
+        record_bonus        | max_chars | /record_bonus = "券" * 15
+        custom_field_value1 | max_bytes | /custom_field_value1 = "a" * 13
+        custom_field_value2 | max_bytes | /custom_field_value2 = "a" * 13
+        custom_field_value3 | max_bytes | /custom_field_value3 = "a" * 13
+    "#;
+    support::Rejects::<MemberCardUpdateUserRequest>::over(update_user_official().body)
+        .rows(broken_rules);
 }
 
 fn update_user_is_not_sent() -> support::Negative<MemberCardUpdateUserRequest> {
-    let base = serde_json::json!(
-        { "add_balance" : - 30, "add_bonus" : 30, "background_pic_url" :
-        "https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg", "balance" : 3000, "bonus" : 3000,
-        "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "179011264953",
-        "custom_field_value1" : "xxxxx", "custom_field_value2" : "xxxxx",
-        "notify_optional" : { "is_notify_balance" : true, "is_notify_bonus" : true,
-        "is_notify_custom_field1" : true }, "record_balance" :
-        "购买焦糖玛琪朵一杯，扣除金额30元。", "record_bonus" :
-        "消费30元，获得3积分" }
-    );
-    support::Rejects::<MemberCardUpdateUserRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(update_user_official().body).negative(row)
 }
 
 ///member_card.activate_url — example `built` (built from the table of the 获取开卡组件链接接口 (一键激活); the URL has the shape of the link WeChat returns, with placeholder values).
@@ -928,42 +471,28 @@ fn activate_url_built() -> support::Case<MemberCardActivateUrlRequest> {
 ///member_card.activate_url: each limit reached from the `built` example, exactly at its bound, passes validation.
 #[test]
 fn activate_url_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
-    );
+    let limits = r#"
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         MemberCardActivateUrlRequest,
-    >(
-        base,
-        &[("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32)))],
-    );
+    >(activate_url_built().body, limits);
 }
 
 ///member_card.activate_url: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn activate_url_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
-    );
-    support::Rejects::<MemberCardActivateUrlRequest>::over(base)
-        .row("card_id", "required", &[support::set("/card_id", serde_json::json!(""))])
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        card_id | required  | /card_id = ""
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<MemberCardActivateUrlRequest>::over(activate_url_built().body)
+        .rows(broken_rules);
 }
 
 fn activate_url_is_not_sent() -> support::Negative<MemberCardActivateUrlRequest> {
-    let base = serde_json::json!(
-        { "card_id" : "pbLatjnrwUUdZI641gKdTMJzHGfc", "outer_str" : "123" }
-    );
-    support::Rejects::<MemberCardActivateUrlRequest>::over(base)
-        .negative(
-            "card_id",
-            "required",
-            &[support::set("/card_id", serde_json::json!(""))],
-        )
+    let row = r#" card_id | required | /card_id = "" "#;
+    support::Rejects::over(activate_url_built().body).negative(row)
 }
 
 ///member_card.activate_temp_info — example `built` (built from the table of 获取用户开卡时提交的信息 (6.2 一键激活), answering the form of set_activate_form's official example).
@@ -989,25 +518,20 @@ fn activate_temp_info_built() -> support::Case<MemberCardActivateTempInfoRequest
 ///member_card.activate_temp_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn activate_temp_info_rejects_each_broken_rule() {
-    let base = serde_json::json!({ "activate_ticket" : "abcdefg" });
-    support::Rejects::<MemberCardActivateTempInfoRequest>::over(base)
-        .row(
-            "activate_ticket",
-            "required",
-            &[support::set("/activate_ticket", serde_json::json!(""))],
-        );
+    let broken_rules = r#"
+        activate_ticket | required | /activate_ticket = ""
+    "#;
+    support::Rejects::<
+        MemberCardActivateTempInfoRequest,
+    >::over(activate_temp_info_built().body)
+        .rows(broken_rules);
 }
 
 fn activate_temp_info_is_not_sent() -> support::Negative<
     MemberCardActivateTempInfoRequest,
 > {
-    let base = serde_json::json!({ "activate_ticket" : "abcdefg" });
-    support::Rejects::<MemberCardActivateTempInfoRequest>::over(base)
-        .negative(
-            "activate_ticket",
-            "required",
-            &[support::set("/activate_ticket", serde_json::json!(""))],
-        )
+    let row = r#" activate_ticket | required | /activate_ticket = "" "#;
+    support::Rejects::over(activate_temp_info_built().body).negative(row)
 }
 
 #[cfg(feature = "async")]

@@ -45,159 +45,41 @@ fn add_official() -> support::Case<PayGiftAddRequest> {
 Not reached from any example without breaking another rule there (a card type with no example of its own, an order between two fields): `rule_info.base_info.end_time` min.*/
 #[test]
 fn add_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
-        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
-        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-    );
-    support::accepts_limits::<
-        PayGiftAddRequest,
-    >(
-        base,
-        &[
-            (
-                "rule_info.base_info.begin_time",
-                "min",
-                "/rule_info/base_info/begin_time",
-                serde_json::json!(0),
-            ),
-            (
-                "rule_info.member_rule.card_id",
-                "max_bytes",
-                "/rule_info/member_rule/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-        ],
-    );
+    let limits = r#"
+        rule_info.base_info.begin_time | min       | /rule_info/base_info/begin_time = 0
+        rule_info.member_rule.card_id  | max_bytes | /rule_info/member_rule/card_id = "a" * 32
+    "#;
+    support::accepts_limits::<PayGiftAddRequest>(add_official().body, limits);
 }
 
 ///pay_gift.add: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn add_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
-        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
-        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-    );
-    support::Rejects::<PayGiftAddRequest>::over(base)
-        .row(
-            "rule_info.type",
-            "enum",
-            &[support::set("/rule_info/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
-        .row("rule_info.type", "required", &[support::remove("/rule_info/type")])
-        .row(
-            "rule_info.base_info.mchid_list[0]",
-            "required",
-            &[
-                support::set(
-                    "/rule_info/base_info/mchid_list",
-                    serde_json::json!(["", "456"]),
-                ),
-            ],
-        )
-        .row(
-            "rule_info.base_info.mchid_list",
-            "required",
-            &[support::remove("/rule_info/base_info/mchid_list")],
-        )
-        .row(
-            "rule_info.base_info.begin_time",
-            "min",
-            &[support::set("/rule_info/base_info/begin_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "rule_info.base_info.begin_time",
-            "required",
-            &[support::remove("/rule_info/base_info/begin_time")],
-        )
-        .row(
-            "rule_info.base_info.end_time",
-            "min",
-            &[support::set("/rule_info/base_info/end_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "rule_info.base_info.end_time",
-            "required",
-            &[support::remove("/rule_info/base_info/end_time")],
-        )
-        .row(
-            "rule_info.base_info.begin_time",
-            "order",
-            &[
-                support::set(
-                    "/rule_info/base_info/begin_time",
-                    serde_json::json!(1580317217),
-                ),
-            ],
-        )
-        .row(
-            "rule_info.base_info",
-            "required",
-            &[support::remove("/rule_info/base_info")],
-        )
-        .row(
-            "rule_info.member_rule.card_id",
-            "required",
-            &[support::set("/rule_info/member_rule/card_id", serde_json::json!(""))],
-        )
-        .row(
-            "rule_info.member_rule.card_id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/rule_info/member_rule/card_id",
-                    serde_json::Value::from("a".repeat(33)),
-                ),
-            ],
-        )
-        .row(
-            "rule_info.member_rule.card_id",
-            "required",
-            &[support::remove("/rule_info/member_rule/card_id")],
-        )
-        .row(
-            "rule_info.member_rule.least_cost",
-            "required",
-            &[support::remove("/rule_info/member_rule/least_cost")],
-        )
-        .row(
-            "rule_info.member_rule.max_cost",
-            "required",
-            &[support::remove("/rule_info/member_rule/max_cost")],
-        )
-        .row(
-            "rule_info.member_rule.least_cost",
-            "order",
-            &[
-                support::set(
-                    "/rule_info/member_rule/least_cost",
-                    serde_json::json!(20001),
-                ),
-            ],
-        )
-        .row(
-            "rule_info.member_rule",
-            "required",
-            &[support::remove("/rule_info/member_rule")],
-        );
+    let broken_rules = r#"
+        rule_info.type                    | enum      | /rule_info/type = "UNDOCUMENTED_VALUE"
+        rule_info.type                    | required  | /rule_info/type removed
+        rule_info.base_info.mchid_list[0] | required  | /rule_info/base_info/mchid_list/0 = ""
+        rule_info.base_info.mchid_list    | required  | /rule_info/base_info/mchid_list removed
+        rule_info.base_info.begin_time    | min       | /rule_info/base_info/begin_time = -1
+        rule_info.base_info.begin_time    | required  | /rule_info/base_info/begin_time removed
+        rule_info.base_info.end_time      | min       | /rule_info/base_info/end_time = -1
+        rule_info.base_info.end_time      | required  | /rule_info/base_info/end_time removed
+        rule_info.base_info.begin_time    | order     | /rule_info/base_info/begin_time = 1580317217
+        rule_info.base_info               | required  | /rule_info/base_info removed
+        rule_info.member_rule.card_id     | required  | /rule_info/member_rule/card_id = ""
+        rule_info.member_rule.card_id     | max_bytes | /rule_info/member_rule/card_id = "a" * 33
+        rule_info.member_rule.card_id     | required  | /rule_info/member_rule/card_id removed
+        rule_info.member_rule.least_cost  | required  | /rule_info/member_rule/least_cost removed
+        rule_info.member_rule.max_cost    | required  | /rule_info/member_rule/max_cost removed
+        rule_info.member_rule.least_cost  | order     | /rule_info/member_rule/least_cost = 20001
+        rule_info.member_rule             | required  | /rule_info/member_rule removed
+    "#;
+    support::Rejects::<PayGiftAddRequest>::over(add_official().body).rows(broken_rules);
 }
 
 fn add_is_not_sent() -> support::Negative<PayGiftAddRequest> {
-    let base = serde_json::json!(
-        { "rule_info" : { "base_info" : { "begin_time" : 1480317217, "end_time" :
-        1580317217, "mchid_list" : ["123", "456"] }, "member_rule" : { "card_id" :
-        "abcdefg", "jump_url" : "www.qq.com", "least_cost" : 2, "max_cost" : 20000 },
-        "type" : "RULE_TYPE_PAY_MEMBER_CARD" } }
-    );
-    support::Rejects::<PayGiftAddRequest>::over(base)
-        .negative(
-            "rule_info.type",
-            "enum",
-            &[support::set("/rule_info/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
+    let row = r#" rule_info.type | enum | /rule_info/type = "UNDOCUMENTED_VALUE" "#;
+    support::Rejects::over(add_official().body).negative(row)
 }
 
 ///pay_gift.delete — example `official` (official 管理会员卡 page (删除支付后投放卡券规则 POST数据); the reply built from the common 返回 (errcode, errmsg)).
@@ -262,31 +144,18 @@ fn batch_get_official() -> support::Case<PayGiftBatchGetRequest> {
 ///pay_gift.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn batch_get_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "count" : 1, "effective" : true, "offset" : 0, "type" :
-        "RULE_TYPE_PAY_MEMBER_CARD" }
-    );
-    support::Rejects::<PayGiftBatchGetRequest>::over(base)
-        .row(
-            "type",
-            "enum",
-            &[support::set("/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
-        .row("offset", "min", &[support::set("/offset", serde_json::json!(- 1))])
-        .row("count", "min", &[support::set("/count", serde_json::json!(0))]);
+    let broken_rules = r#"
+        type   | enum | /type = "UNDOCUMENTED_VALUE"
+        offset | min  | /offset = -1
+        count  | min  | /count = 0
+    "#;
+    support::Rejects::<PayGiftBatchGetRequest>::over(batch_get_official().body)
+        .rows(broken_rules);
 }
 
 fn batch_get_is_not_sent() -> support::Negative<PayGiftBatchGetRequest> {
-    let base = serde_json::json!(
-        { "count" : 1, "effective" : true, "offset" : 0, "type" :
-        "RULE_TYPE_PAY_MEMBER_CARD" }
-    );
-    support::Rejects::<PayGiftBatchGetRequest>::over(base)
-        .negative(
-            "type",
-            "enum",
-            &[support::set("/type", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        )
+    let row = r#" type | enum | /type = "UNDOCUMENTED_VALUE" "#;
+    support::Rejects::over(batch_get_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

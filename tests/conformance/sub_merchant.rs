@@ -50,148 +50,40 @@ fn submit_official() -> support::Case<SubMerchantSubmitRequest> {
 ///sub_merchant.submit: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn submit_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
-        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
-    );
-    support::accepts_limits::<
-        SubMerchantSubmitRequest,
-    >(
-        base,
-        &[
-            (
-                "info.brand_name",
-                "max_chars",
-                "/info/brand_name",
-                serde_json::json!("券券券券券券券券券券券券"),
-            ),
-            (
-                "info.app_id",
-                "max_bytes",
-                "/info/app_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            (
-                "info.logo_url",
-                "max_bytes",
-                "/info/logo_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "info.protocol",
-                "max_bytes",
-                "/info/protocol",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            ("info.end_time", "min", "/info/end_time", serde_json::json!(0)),
-            (
-                "info.agreement_media_id",
-                "max_bytes",
-                "/info/agreement_media_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            (
-                "info.operator_media_id",
-                "max_bytes",
-                "/info/operator_media_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-        ],
-    );
+    let limits = r#"
+        info.brand_name         | max_chars | /info/brand_name = "券" * 12
+        info.app_id             | max_bytes | /info/app_id = "a" * 36
+        info.logo_url           | max_bytes | /info/logo_url = "a" * 128
+        info.protocol           | max_bytes | /info/protocol = "a" * 36
+        info.end_time           | min       | /info/end_time = 0
+        info.agreement_media_id | max_bytes | /info/agreement_media_id = "a" * 36
+        info.operator_media_id  | max_bytes | /info/operator_media_id = "a" * 36
+    "#;
+    support::accepts_limits::<SubMerchantSubmitRequest>(submit_official().body, limits);
 }
 
 ///sub_merchant.submit: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn submit_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
-        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
-    );
-    support::Rejects::<SubMerchantSubmitRequest>::over(base)
-        .row(
-            "info.brand_name",
-            "required",
-            &[support::set("/info/brand_name", serde_json::json!(""))],
-        )
-        .row(
-            "info.brand_name",
-            "max_chars",
-            &[
-                support::set(
-                    "/info/brand_name",
-                    serde_json::json!("券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "info.app_id",
-            "max_bytes",
-            &[support::set("/info/app_id", serde_json::Value::from("a".repeat(37)))],
-        )
-        .row(
-            "info.logo_url",
-            "required",
-            &[support::set("/info/logo_url", serde_json::json!(""))],
-        )
-        .row(
-            "info.logo_url",
-            "max_bytes",
-            &[support::set("/info/logo_url", serde_json::Value::from("a".repeat(129)))],
-        )
-        .row(
-            "info.protocol",
-            "required",
-            &[support::set("/info/protocol", serde_json::json!(""))],
-        )
-        .row(
-            "info.protocol",
-            "max_bytes",
-            &[support::set("/info/protocol", serde_json::Value::from("a".repeat(37)))],
-        )
-        .row(
-            "info.end_time",
-            "min",
-            &[support::set("/info/end_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "info.agreement_media_id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/info/agreement_media_id",
-                    serde_json::Value::from("a".repeat(37)),
-                ),
-            ],
-        )
-        .row(
-            "info.operator_media_id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/info/operator_media_id",
-                    serde_json::Value::from("a".repeat(37)),
-                ),
-            ],
-        );
+    let broken_rules = r#"
+        info.brand_name         | required  | /info/brand_name = ""
+        info.brand_name         | max_chars | /info/brand_name = "券" * 13
+        info.app_id             | max_bytes | /info/app_id = "a" * 37
+        info.logo_url           | required  | /info/logo_url = ""
+        info.logo_url           | max_bytes | /info/logo_url = "a" * 129
+        info.protocol           | required  | /info/protocol = ""
+        info.protocol           | max_bytes | /info/protocol = "a" * 37
+        info.end_time           | min       | /info/end_time = -1
+        info.agreement_media_id | max_bytes | /info/agreement_media_id = "a" * 37
+        info.operator_media_id  | max_bytes | /info/operator_media_id = "a" * 37
+    "#;
+    support::Rejects::<SubMerchantSubmitRequest>::over(submit_official().body)
+        .rows(broken_rules);
 }
 
 fn submit_is_not_sent() -> support::Negative<SubMerchantSubmitRequest> {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "operator_media_id" : "xxxxxxxx", "primary_category_id" : 1,
-        "protocol" : "xxxxxxxxxx", "secondary_category_id" : 101 } }
-    );
-    support::Rejects::<SubMerchantSubmitRequest>::over(base)
-        .negative(
-            "info.brand_name",
-            "required",
-            &[support::set("/info/brand_name", serde_json::json!(""))],
-        )
+    let row = r#" info.brand_name | required | /info/brand_name = "" "#;
+    support::Rejects::over(submit_official().body).negative(row)
 }
 
 ///sub_merchant.update — example `official` (official 第三方开发者模式 page (1.4 POST数据示例 and 返回数据示例; merchant_id written as the int 12 of the table, where one copy of the example quotes it as "12")).
@@ -236,151 +128,40 @@ fn update_official() -> support::Case<SubMerchantUpdateRequest> {
 ///sub_merchant.update: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn update_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
-        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
-        } }
-    );
-    support::accepts_limits::<
-        SubMerchantUpdateRequest,
-    >(
-        base,
-        &[
-            (
-                "info.brand_name",
-                "max_chars",
-                "/info/brand_name",
-                serde_json::json!("券券券券券券券券券券券券"),
-            ),
-            (
-                "info.app_id",
-                "max_bytes",
-                "/info/app_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            (
-                "info.logo_url",
-                "max_bytes",
-                "/info/logo_url",
-                serde_json::Value::from("a".repeat(128)),
-            ),
-            (
-                "info.protocol",
-                "max_bytes",
-                "/info/protocol",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            ("info.end_time", "min", "/info/end_time", serde_json::json!(0)),
-            (
-                "info.agreement_media_id",
-                "max_bytes",
-                "/info/agreement_media_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-            (
-                "info.operator_media_id",
-                "max_bytes",
-                "/info/operator_media_id",
-                serde_json::Value::from("a".repeat(36)),
-            ),
-        ],
-    );
+    let limits = r#"
+        info.brand_name         | max_chars | /info/brand_name = "券" * 12
+        info.app_id             | max_bytes | /info/app_id = "a" * 36
+        info.logo_url           | max_bytes | /info/logo_url = "a" * 128
+        info.protocol           | max_bytes | /info/protocol = "a" * 36
+        info.end_time           | min       | /info/end_time = 0
+        info.agreement_media_id | max_bytes | /info/agreement_media_id = "a" * 36
+        info.operator_media_id  | max_bytes | /info/operator_media_id = "a" * 36
+    "#;
+    support::accepts_limits::<SubMerchantUpdateRequest>(update_official().body, limits);
 }
 
 ///sub_merchant.update: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn update_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
-        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
-        } }
-    );
-    support::Rejects::<SubMerchantUpdateRequest>::over(base)
-        .row(
-            "info.brand_name",
-            "required",
-            &[support::set("/info/brand_name", serde_json::json!(""))],
-        )
-        .row(
-            "info.brand_name",
-            "max_chars",
-            &[
-                support::set(
-                    "/info/brand_name",
-                    serde_json::json!("券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row(
-            "info.app_id",
-            "max_bytes",
-            &[support::set("/info/app_id", serde_json::Value::from("a".repeat(37)))],
-        )
-        .row(
-            "info.logo_url",
-            "required",
-            &[support::set("/info/logo_url", serde_json::json!(""))],
-        )
-        .row(
-            "info.logo_url",
-            "max_bytes",
-            &[support::set("/info/logo_url", serde_json::Value::from("a".repeat(129)))],
-        )
-        .row(
-            "info.protocol",
-            "required",
-            &[support::set("/info/protocol", serde_json::json!(""))],
-        )
-        .row(
-            "info.protocol",
-            "max_bytes",
-            &[support::set("/info/protocol", serde_json::Value::from("a".repeat(37)))],
-        )
-        .row(
-            "info.end_time",
-            "min",
-            &[support::set("/info/end_time", serde_json::json!(- 1))],
-        )
-        .row(
-            "info.agreement_media_id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/info/agreement_media_id",
-                    serde_json::Value::from("a".repeat(37)),
-                ),
-            ],
-        )
-        .row(
-            "info.operator_media_id",
-            "max_bytes",
-            &[
-                support::set(
-                    "/info/operator_media_id",
-                    serde_json::Value::from("a".repeat(37)),
-                ),
-            ],
-        );
+    let broken_rules = r#"
+        info.brand_name         | required  | /info/brand_name = ""
+        info.brand_name         | max_chars | /info/brand_name = "券" * 13
+        info.app_id             | max_bytes | /info/app_id = "a" * 37
+        info.logo_url           | required  | /info/logo_url = ""
+        info.logo_url           | max_bytes | /info/logo_url = "a" * 129
+        info.protocol           | required  | /info/protocol = ""
+        info.protocol           | max_bytes | /info/protocol = "a" * 37
+        info.end_time           | min       | /info/end_time = -1
+        info.agreement_media_id | max_bytes | /info/agreement_media_id = "a" * 37
+        info.operator_media_id  | max_bytes | /info/operator_media_id = "a" * 37
+    "#;
+    support::Rejects::<SubMerchantUpdateRequest>::over(update_official().body)
+        .rows(broken_rules);
 }
 
 fn update_is_not_sent() -> support::Negative<SubMerchantUpdateRequest> {
-    let base = serde_json::json!(
-        { "info" : { "agreement_media_id" : "xxxxxxxxxx", "app_id" : "xxxxxxxxxxxxx",
-        "brand_name" : "aaaaaa", "end_time" : 1438990559, "logo_url" :
-        "http://mmbiz.xxxx", "merchant_id" : 12, "operator_media_id" : "xxxxxxxx",
-        "primary_category_id" : 1, "protocol" : "media_id", "secondary_category_id" : 101
-        } }
-    );
-    support::Rejects::<SubMerchantUpdateRequest>::over(base)
-        .negative(
-            "info.brand_name",
-            "required",
-            &[support::set("/info/brand_name", serde_json::json!(""))],
-        )
+    let row = r#" info.brand_name | required | /info/brand_name = "" "#;
+    support::Rejects::over(update_official().body).negative(row)
 }
 
 ///sub_merchant.get — example `official` (official 第三方开发者模式 page (1.5 POST数据示例); the reply built from 1.1's 返回数据示例, whose structure 1.5 returns).
@@ -431,42 +212,30 @@ fn batch_get_official() -> support::Case<SubMerchantBatchGetRequest> {
 ///sub_merchant.batch_get: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn batch_get_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
-    );
+    let limits = r#"
+        limit | min | /limit = 1
+        limit | max | /limit = 100
+    "#;
     support::accepts_limits::<
         SubMerchantBatchGetRequest,
-    >(
-        base,
-        &[
-            ("limit", "min", "/limit", serde_json::json!(1)),
-            ("limit", "max", "/limit", serde_json::json!(100)),
-        ],
-    );
+    >(batch_get_official().body, limits);
 }
 
 ///sub_merchant.batch_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn batch_get_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
-    );
-    support::Rejects::<SubMerchantBatchGetRequest>::over(base)
-        .row("limit", "min", &[support::set("/limit", serde_json::json!(0))])
-        .row("limit", "max", &[support::set("/limit", serde_json::json!(101))])
-        .row(
-            "status",
-            "enum",
-            &[support::set("/status", serde_json::json!("UNDOCUMENTED_VALUE"))],
-        );
+    let broken_rules = r#"
+        limit  | min  | /limit = 0
+        limit  | max  | /limit = 101
+        status | enum | /status = "UNDOCUMENTED_VALUE"
+    "#;
+    support::Rejects::<SubMerchantBatchGetRequest>::over(batch_get_official().body)
+        .rows(broken_rules);
 }
 
 fn batch_get_is_not_sent() -> support::Negative<SubMerchantBatchGetRequest> {
-    let base = serde_json::json!(
-        { "begin_id" : 0, "limit" : 50, "status" : "CHECKING" }
-    );
-    support::Rejects::<SubMerchantBatchGetRequest>::over(base)
-        .negative("limit", "min", &[support::set("/limit", serde_json::json!(0))])
+    let row = r#" limit | min | /limit = 0 "#;
+    support::Rejects::over(batch_get_official().body).negative(row)
 }
 
 #[cfg(feature = "async")]

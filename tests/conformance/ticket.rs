@@ -63,97 +63,43 @@ fn boarding_pass_checkin_cancel() -> support::Case<TicketBoardingPassCheckinRequ
 ///ticket.boarding_pass_checkin: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn boarding_pass_checkin_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "class" : "舱等", "code" :
-        "198374613512", "etkt_bnr" : "电子客票号", "is_cancel" : false,
-        "passenger_name" : "乘客姓名", "qrcode_data" : "二维码数据", "seat" :
-        "座位号" }
-    );
+    let limits = r#"
+        code           | max_bytes | /code = "a" * 20
+        card_id        | max_bytes | /card_id = "a" * 32
+        passenger_name | max_chars | /passenger_name = "券" * 15
+        class          | max_chars | /class = "券券券券券"
+        boarding_time  | min       | /boarding_time = 0
+    "#;
     support::accepts_limits::<
         TicketBoardingPassCheckinRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            (
-                "passenger_name",
-                "max_chars",
-                "/passenger_name",
-                serde_json::json!("券券券券券券券券券券券券券券券"),
-            ),
-            ("class", "max_chars", "/class", serde_json::json!("券券券券券")),
-            ("boarding_time", "min", "/boarding_time", serde_json::json!(0)),
-        ],
-    );
+    >(boarding_pass_checkin_official().body, limits);
 }
 
 ///ticket.boarding_pass_checkin: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn boarding_pass_checkin_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "class" : "舱等", "code" :
-        "198374613512", "etkt_bnr" : "电子客票号", "is_cancel" : false,
-        "passenger_name" : "乘客姓名", "qrcode_data" : "二维码数据", "seat" :
-        "座位号" }
-    );
-    support::Rejects::<TicketBoardingPassCheckinRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "passenger_name",
-            "required",
-            &[support::set("/passenger_name", serde_json::json!(""))],
-        )
-        .row(
-            "passenger_name",
-            "max_chars",
-            &[
-                support::set(
-                    "/passenger_name",
-                    serde_json::json!("券券券券券券券券券券券券券券券券"),
-                ),
-            ],
-        )
-        .row("class", "required", &[support::set("/class", serde_json::json!(""))])
-        .row(
-            "class",
-            "max_chars",
-            &[support::set("/class", serde_json::json!("券券券券券券"))],
-        )
-        .row("etkt_bnr", "required", &[support::set("/etkt_bnr", serde_json::json!(""))])
-        .row(
-            "boarding_time",
-            "min",
-            &[support::set("/boarding_time", serde_json::json!(- 1))],
-        );
+    let broken_rules = r#"
+        code           | required  | /code = ""
+        code           | max_bytes | /code = "a" * 21
+        card_id        | max_bytes | /card_id = "a" * 33
+        passenger_name | required  | /passenger_name = ""
+        passenger_name | max_chars | /passenger_name = "券" * 16
+        class          | required  | /class = ""
+        class          | max_chars | /class = "券券券券券券"
+        etkt_bnr       | required  | /etkt_bnr = ""
+        boarding_time  | min       | /boarding_time = -1
+    "#;
+    support::Rejects::<
+        TicketBoardingPassCheckinRequest,
+    >::over(boarding_pass_checkin_official().body)
+        .rows(broken_rules);
 }
 
 fn boarding_pass_checkin_is_not_sent() -> support::Negative<
     TicketBoardingPassCheckinRequest,
 > {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "class" : "舱等", "code" :
-        "198374613512", "etkt_bnr" : "电子客票号", "is_cancel" : false,
-        "passenger_name" : "乘客姓名", "qrcode_data" : "二维码数据", "seat" :
-        "座位号" }
-    );
-    support::Rejects::<TicketBoardingPassCheckinRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(boarding_pass_checkin_official().body).negative(row)
 }
 
 ///ticket.meeting_ticket_update_user — example `official` (official 特殊票券 page (更新会议门票 POST数据 and 返回数据)).
@@ -212,75 +158,42 @@ fn meeting_ticket_update_user_with_times() -> support::Case<
 ///ticket.meeting_ticket_update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn meeting_ticket_update_user_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "pXch-jvdwkJjY7evUFV-sGsoMl7A", "code" : "717523732898", "entrance"
-        : "东北门", "seat_number" : "2排15号", "zone" : "C区" }
-    );
+    let limits = r#"
+        code       | max_bytes | /code = "a" * 20
+        card_id    | max_bytes | /card_id = "a" * 32
+        begin_time | min       | /begin_time = 0
+        end_time   | min       | /end_time = 0
+    "#;
     support::accepts_limits::<
         TicketMeetingTicketUpdateUserRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            ("begin_time", "min", "/begin_time", serde_json::json!(0)),
-            ("end_time", "min", "/end_time", serde_json::json!(0)),
-        ],
-    );
+    >(meeting_ticket_update_user_official().body, limits);
 }
 
 ///ticket.meeting_ticket_update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn meeting_ticket_update_user_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "pXch-jvdwkJjY7evUFV-sGsoMl7A", "code" : "717523732898", "entrance"
-        : "东北门", "seat_number" : "2排15号", "zone" : "C区" }
-    );
-    support::Rejects::<TicketMeetingTicketUpdateUserRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row("zone", "required", &[support::set("/zone", serde_json::json!(""))])
-        .row("entrance", "required", &[support::set("/entrance", serde_json::json!(""))])
-        .row(
-            "seat_number",
-            "required",
-            &[support::set("/seat_number", serde_json::json!(""))],
-        )
-        .row("begin_time", "min", &[support::set("/begin_time", serde_json::json!(- 1))])
-        .row("end_time", "min", &[support::set("/end_time", serde_json::json!(- 1))])
-        .row(
-            "begin_time",
-            "order",
-            &[
-                support::set("/begin_time", serde_json::json!(1)),
-                support::set("/end_time", serde_json::json!(1)),
-            ],
-        );
+    let broken_rules = r#"
+        code        | required  | /code = ""
+        code        | max_bytes | /code = "a" * 21
+        card_id     | max_bytes | /card_id = "a" * 33
+        zone        | required  | /zone = ""
+        entrance    | required  | /entrance = ""
+        seat_number | required  | /seat_number = ""
+        begin_time  | min       | /begin_time = -1
+        end_time    | min       | /end_time = -1
+        begin_time  | order     | /begin_time = 1; /end_time = 1
+    "#;
+    support::Rejects::<
+        TicketMeetingTicketUpdateUserRequest,
+    >::over(meeting_ticket_update_user_official().body)
+        .rows(broken_rules);
 }
 
 fn meeting_ticket_update_user_is_not_sent() -> support::Negative<
     TicketMeetingTicketUpdateUserRequest,
 > {
-    let base = serde_json::json!(
-        { "card_id" : "pXch-jvdwkJjY7evUFV-sGsoMl7A", "code" : "717523732898", "entrance"
-        : "东北门", "seat_number" : "2排15号", "zone" : "C区" }
-    );
-    support::Rejects::<TicketMeetingTicketUpdateUserRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(meeting_ticket_update_user_official().body).negative(row)
 }
 
 ///ticket.movie_ticket_update_user — example `official` (official 特殊票券 page (更新电影票 POST数据, whose "duration"：120 uses a full-width colon, repaired) and its 返回数据).
@@ -314,68 +227,39 @@ fn movie_ticket_update_user_official() -> support::Case<
 ///ticket.movie_ticket_update_user: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn movie_ticket_update_user_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "277217129962", "duration"
-        : 120, "screening_room" : "5号影厅", "seat_number" : ["5排14号",
-        "5排15号"], "show_time" : 1408493192, "ticket_class" : "4D" }
-    );
+    let limits = r#"
+        code      | max_bytes | /code = "a" * 20
+        card_id   | max_bytes | /card_id = "a" * 32
+        show_time | min       | /show_time = 0
+        duration  | min       | /duration = 0
+    "#;
     support::accepts_limits::<
         TicketMovieTicketUpdateUserRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            (
-                "card_id",
-                "max_bytes",
-                "/card_id",
-                serde_json::Value::from("a".repeat(32)),
-            ),
-            ("show_time", "min", "/show_time", serde_json::json!(0)),
-            ("duration", "min", "/duration", serde_json::json!(0)),
-        ],
-    );
+    >(movie_ticket_update_user_official().body, limits);
 }
 
 ///ticket.movie_ticket_update_user: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn movie_ticket_update_user_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "277217129962", "duration"
-        : 120, "screening_room" : "5号影厅", "seat_number" : ["5排14号",
-        "5排15号"], "show_time" : 1408493192, "ticket_class" : "4D" }
-    );
-    support::Rejects::<TicketMovieTicketUpdateUserRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        )
-        .row(
-            "ticket_class",
-            "required",
-            &[support::set("/ticket_class", serde_json::json!(""))],
-        )
-        .row("show_time", "min", &[support::set("/show_time", serde_json::json!(- 1))])
-        .row("duration", "min", &[support::set("/duration", serde_json::json!(- 1))]);
+    let broken_rules = r#"
+        code         | required  | /code = ""
+        code         | max_bytes | /code = "a" * 21
+        card_id      | max_bytes | /card_id = "a" * 33
+        ticket_class | required  | /ticket_class = ""
+        show_time    | min       | /show_time = -1
+        duration     | min       | /duration = -1
+    "#;
+    support::Rejects::<
+        TicketMovieTicketUpdateUserRequest,
+    >::over(movie_ticket_update_user_official().body)
+        .rows(broken_rules);
 }
 
 fn movie_ticket_update_user_is_not_sent() -> support::Negative<
     TicketMovieTicketUpdateUserRequest,
 > {
-    let base = serde_json::json!(
-        { "card_id" : "p1Pj9jr90_SQRaVqYI239Ka1erkI", "code" : "277217129962", "duration"
-        : 120, "screening_room" : "5号影厅", "seat_number" : ["5排14号",
-        "5排15号"], "show_time" : 1408493192, "ticket_class" : "4D" }
-    );
-    support::Rejects::<TicketMovieTicketUpdateUserRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(movie_ticket_update_user_official().body).negative(row)
 }
 
 ///ticket.lucky_money_update_balance — example `official_v2` (older official 卡券接口文档 V2 (更新红包金额 数据示例), as quoted in SDK doc comments).
@@ -400,48 +284,34 @@ fn lucky_money_update_balance_official_v2() -> support::Case<
 ///ticket.lucky_money_update_balance: each limit reached from the `official_v2` example, exactly at its bound, passes validation.
 #[test]
 fn lucky_money_update_balance_accepts_every_limit() {
-    let base = serde_json::json!(
-        { "balance" : 1231231, "card_id" : "xxxx_card_id", "code" : "12312313" }
-    );
+    let limits = r#"
+        code    | max_bytes | /code = "a" * 20
+        card_id | max_bytes | /card_id = "a" * 32
+    "#;
     support::accepts_limits::<
         TicketLuckyMoneyUpdateBalanceRequest,
-    >(
-        base,
-        &[
-            ("code", "max_bytes", "/code", serde_json::Value::from("a".repeat(20))),
-            ("card_id", "max_bytes", "/card_id", serde_json::Value::from("a".repeat(32))),
-        ],
-    );
+    >(lucky_money_update_balance_official_v2().body, limits);
 }
 
 ///ticket.lucky_money_update_balance: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn lucky_money_update_balance_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "balance" : 1231231, "card_id" : "xxxx_card_id", "code" : "12312313" }
-    );
-    support::Rejects::<TicketLuckyMoneyUpdateBalanceRequest>::over(base)
-        .row("code", "required", &[support::set("/code", serde_json::json!(""))])
-        .row(
-            "code",
-            "max_bytes",
-            &[support::set("/code", serde_json::Value::from("a".repeat(21)))],
-        )
-        .row(
-            "card_id",
-            "max_bytes",
-            &[support::set("/card_id", serde_json::Value::from("a".repeat(33)))],
-        );
+    let broken_rules = r#"
+        code    | required  | /code = ""
+        code    | max_bytes | /code = "a" * 21
+        card_id | max_bytes | /card_id = "a" * 33
+    "#;
+    support::Rejects::<
+        TicketLuckyMoneyUpdateBalanceRequest,
+    >::over(lucky_money_update_balance_official_v2().body)
+        .rows(broken_rules);
 }
 
 fn lucky_money_update_balance_is_not_sent() -> support::Negative<
     TicketLuckyMoneyUpdateBalanceRequest,
 > {
-    let base = serde_json::json!(
-        { "balance" : 1231231, "card_id" : "xxxx_card_id", "code" : "12312313" }
-    );
-    support::Rejects::<TicketLuckyMoneyUpdateBalanceRequest>::over(base)
-        .negative("code", "required", &[support::set("/code", serde_json::json!(""))])
+    let row = r#" code | required | /code = "" "#;
+    support::Rejects::over(lucky_money_update_balance_official_v2().body).negative(row)
 }
 
 #[cfg(feature = "async")]

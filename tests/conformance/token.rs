@@ -45,34 +45,18 @@ fn get_invalid_appid() -> support::Case<TokenGetRequest> {
 ///token.get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn get_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
-    );
-    support::Rejects::<TokenGetRequest>::over(base)
-        .row(
-            "grant_type",
-            "required",
-            &[support::set("/grant_type", serde_json::json!(""))],
-        )
-        .row(
-            "grant_type",
-            "one_of",
-            &[support::set("/grant_type", serde_json::json!("NOT_ALLOWED"))],
-        )
-        .row("appid", "required", &[support::set("/appid", serde_json::json!(""))])
-        .row("secret", "required", &[support::set("/secret", serde_json::json!(""))]);
+    let broken_rules = r#"
+        grant_type | required | /grant_type = ""
+        grant_type | one_of   | /grant_type = "NOT_ALLOWED"
+        appid      | required | /appid = ""
+        secret     | required | /secret = ""
+    "#;
+    support::Rejects::<TokenGetRequest>::over(get_official().body).rows(broken_rules);
 }
 
 fn get_is_not_sent() -> support::Negative<TokenGetRequest> {
-    let base = serde_json::json!(
-        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
-    );
-    support::Rejects::<TokenGetRequest>::over(base)
-        .negative(
-            "grant_type",
-            "required",
-            &[support::set("/grant_type", serde_json::json!(""))],
-        )
+    let row = r#" grant_type | required | /grant_type = "" "#;
+    support::Rejects::over(get_official().body).negative(row)
 }
 
 ///token.stable — example `normal` (official 获取稳定版接口调用凭据 page (代码示例 不强制刷新获取Token, 请求示例 and 返回示例)).
@@ -117,34 +101,19 @@ fn stable_force_refresh() -> support::Case<TokenStableRequest> {
 ///token.stable: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn stable_rejects_each_broken_rule() {
-    let base = serde_json::json!(
-        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
-    );
-    support::Rejects::<TokenStableRequest>::over(base)
-        .row(
-            "grant_type",
-            "required",
-            &[support::set("/grant_type", serde_json::json!(""))],
-        )
-        .row(
-            "grant_type",
-            "one_of",
-            &[support::set("/grant_type", serde_json::json!("NOT_ALLOWED"))],
-        )
-        .row("appid", "required", &[support::set("/appid", serde_json::json!(""))])
-        .row("secret", "required", &[support::set("/secret", serde_json::json!(""))]);
+    let broken_rules = r#"
+        grant_type | required | /grant_type = ""
+        grant_type | one_of   | /grant_type = "NOT_ALLOWED"
+        appid      | required | /appid = ""
+        secret     | required | /secret = ""
+    "#;
+    support::Rejects::<TokenStableRequest>::over(stable_normal().body)
+        .rows(broken_rules);
 }
 
 fn stable_is_not_sent() -> support::Negative<TokenStableRequest> {
-    let base = serde_json::json!(
-        { "appid" : "APPID", "grant_type" : "client_credential", "secret" : "APPSECRET" }
-    );
-    support::Rejects::<TokenStableRequest>::over(base)
-        .negative(
-            "grant_type",
-            "required",
-            &[support::set("/grant_type", serde_json::json!(""))],
-        )
+    let row = r#" grant_type | required | /grant_type = "" "#;
+    support::Rejects::over(stable_normal().body).negative(row)
 }
 
 ///token.card_ticket — example `official` (official JS-SDK说明文档 (附录 获取api_ticket, 卡券 type=wx_card, 返回数据示例)).

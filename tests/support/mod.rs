@@ -1,5 +1,30 @@
 //! Shared by the generated conformance tests (`tests/conformance/`): a mock WeChat on
 //! a local port, and the checks each generated test makes.
+//!
+//! # Validation tables
+//!
+//! The validation tests are tables of cases over one documented example (as smithy-rs
+//! parameterises malformed requests over one request): [`Rejects::rows`] (each row
+//! breaks one rule), [`accepts_limits`] (each row sets one limit exactly at its bound).
+//! One row a line, three columns separated by `|`:
+//!
+//! ```text
+//! card.groupon.base_info.title | max_chars       | /card/groupon/base_info/title = "券" * 10
+//! {openid, username}           | max_total_items | /openid = ["o1", "o1"]; /username = []
+//! end_date                     | before_today    | /end_date = today
+//! card.card_type               | required        | /card/card_type removed
+//! ```
+//!
+//! - the field's path and the rule's name, as validation reports them;
+//! - the edits that make the case from the example, applied in order, separated by `;`:
+//!   `/pointer = value` sets the value at a JSON pointer (RFC 6901), and
+//!   `/pointer removed` removes that key. A value is JSON, where `"s" * N` is the
+//!   string `s` repeated N times, and `today` (a whole value) is today's date in China
+//!   (for the `before_today` rule).
+//!
+//! Blank lines and the spaces that align the columns are ignored. A row that fails
+//! names its field and rule, and what happened; every row of a table runs, and the test
+//! fails listing all the rows that failed.
 
 #![allow(dead_code)] // each test crate uses a different part
 
@@ -43,32 +68,179 @@ pub enum Encoding {
 /// A request that breaks one rule of the spec.
 pub struct Negative<R> {
     pub request: R,
-    pub field: &'static str,
-    pub rule: &'static str,
+    pub field: String,
+    pub rule: String,
+}
+
+/// One case of a validation table (see the module docs).
+struct Row {
+    field: String,
+    rule: String,
+    patches: Vec<Patch>,
 }
 
 /// One edit of a documented example: a value set at a JSON pointer, or a key removed.
-pub enum Patch {
-    Set(&'static str, Value),
-    Remove(&'static str),
+enum Patch {
+    Set(String, Value),
+    Remove(String),
 }
 
-pub fn set(pointer: &'static str, value: Value) -> Patch {
-    Patch::Set(pointer, value)
+impl Row {
+    /// Reads a row; a row that does not read is a bug of the generator.
+    fn parse(line: &str) -> Row {
+        let parsed = match line.splitn(3, '|').collect::<Vec<_>>()[..] {
+            [field, rule, patches] => parse_patches(patches).map(|patches| Row {
+                field: field.trim().to_owned(),
+                rule: rule.trim().to_owned(),
+                patches,
+            }),
+            _ => Err("expected `field | rule | patches`".to_owned()),
+        };
+        parsed.unwrap_or_else(|why| panic!("unreadable table row `{}`: {why}", line.trim()))
+    }
+
+    /// The example with this row's edits.
+    fn apply_to(&self, base: &Value) -> Value {
+        let mut doc = base.clone();
+        for patch in &self.patches {
+            apply(&mut doc, patch);
+        }
+        doc
+    }
+
+    /// The request the row makes, or why it is not one.
+    fn request<R: DeserializeOwned>(&self, base: &Value) -> Result<R, String> {
+        serde_json::from_value(self.apply_to(base))
+            .map_err(|e| format!("the case is not well-typed JSON: {e}"))
+    }
 }
 
-pub fn remove(pointer: &'static str) -> Patch {
-    Patch::Remove(pointer)
+/// The rows of a table, one a line.
+fn parse_table(table: &str) -> Vec<Row> {
+    let rows: Vec<Row> = table
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(Row::parse)
+        .collect();
+    assert!(!rows.is_empty(), "an empty table tests nothing");
+    rows
 }
 
-/// Today in China, as a `YYYY-MM-DD` value (for the `before_today` rule).
-pub fn today() -> Value {
-    Value::from(wechat_card::validate::china_today().to_string())
+/// Runs `case` on every row of `table`; fails listing each row that failed, by field
+/// and rule.
+fn each_row(table: &str, case: impl Fn(&Row) -> Result<(), String>) {
+    let rows = parse_table(table);
+    let failures: Vec<String> = rows
+        .iter()
+        .filter_map(|row| {
+            let why = case(row).err()?;
+            Some(format!("`{}` {}: {why}", row.field, row.rule))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+/// `/pointer = value; /pointer removed; …`
+fn parse_patches(text: &str) -> Result<Vec<Patch>, String> {
+    let text = expand_repeats(text)?;
+    split_outside_strings(&text, ';')?
+        .into_iter()
+        .map(parse_patch)
+        .collect()
+}
+
+fn parse_patch(text: &str) -> Result<Patch, String> {
+    let text = text.trim();
+    let (pointer, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let (pointer, rest) = (pointer.to_owned(), rest.trim());
+    if rest == "removed" {
+        return Ok(Patch::Remove(pointer));
+    }
+    let value = rest
+        .strip_prefix('=')
+        .ok_or_else(|| format!("`{text}`: expected `= value` or `removed`"))?
+        .trim();
+    let value = if value == "today" {
+        Value::from(wechat_card::validate::china_today().to_string())
+    } else {
+        serde_json::from_str(value).map_err(|e| format!("`{value}` is not JSON: {e}"))?
+    };
+    Ok(Patch::Set(pointer, value))
+}
+
+/// `text` cut at each `separator` outside JSON string literals.
+fn split_outside_strings(text: &str, separator: char) -> Result<Vec<&str>, String> {
+    let mut parts = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    while let Some(c) = text[at..].chars().next() {
+        if c == '"' {
+            at += string_literal_len(&text[at..])?;
+            continue;
+        }
+        if c == separator {
+            parts.push(&text[start..at]);
+            start = at + 1;
+        }
+        at += c.len_utf8();
+    }
+    parts.push(&text[start..]);
+    Ok(parts)
+}
+
+/// Writes out each `"s" * N` as the string `s` repeated N times: a limit of a
+/// megabyte does not belong in a test's source.
+fn expand_repeats(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..start]);
+        let literal_len = string_literal_len(&rest[start..])?;
+        let (literal, after) = rest[start..].split_at(literal_len);
+        let Some(count) = after.trim_start().strip_prefix('*') else {
+            out.push_str(literal);
+            rest = after;
+            continue;
+        };
+        let count = count.trim_start();
+        let digits = count
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(count.len());
+        let times: usize = count[..digits]
+            .parse()
+            .map_err(|e| format!("`{literal} *` needs a count: {e}"))?;
+        let inner = &literal[1..literal.len() - 1];
+        out.push('"');
+        out.push_str(&inner.repeat(times));
+        out.push('"');
+        rest = &count[digits..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The length of the JSON string literal `text` starts with, quotes included.
+fn string_literal_len(text: &str) -> Result<usize, String> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Ok(i + 1),
+            _ => {}
+        }
+    }
+    Err(format!("unterminated string: {text}"))
 }
 
 fn apply(doc: &mut Value, patch: &Patch) {
     let pointer = match patch {
-        Patch::Set(p, _) | Patch::Remove(p) => *p,
+        Patch::Set(p, _) | Patch::Remove(p) => p.as_str(),
     };
     let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
     let key = key.replace("~1", "/").replace("~0", "~");
@@ -87,10 +259,10 @@ fn apply(doc: &mut Value, patch: &Patch) {
     }
 }
 
-/// Negative cases as rows over one documented example (as smithy-rs parameterises
-/// malformed requests): each row breaks one rule, and validation must refuse the
-/// request naming the field and the rule. The clients run this same validation
-/// before anything is sent; `*_is_not_sent` checks that once per endpoint and flavour.
+/// Negative cases as rows over one documented example: each row breaks one rule, and
+/// validation must refuse the request naming the field and the rule. The clients run
+/// this same validation before anything is sent; `*_is_not_sent` checks that once per
+/// endpoint and flavour.
 pub struct Rejects<R> {
     base: Value,
     today: time::Date,
@@ -106,43 +278,39 @@ impl<R: DeserializeOwned + wechat_card::validate::Validate> Rejects<R> {
         }
     }
 
-    fn build(&self, field: &str, rule: &str, patches: &[Patch]) -> R {
-        let mut doc = self.base.clone();
-        for patch in patches {
-            apply(&mut doc, patch);
-        }
-        serde_json::from_value(doc)
-            .unwrap_or_else(|e| panic!("`{field}` {rule}: the case is well-typed JSON: {e}"))
+    /// Each row of `table` (see the module docs) must break its rule at its field.
+    pub fn rows(self, table: &str) {
+        each_row(table, |row| {
+            let request: R = row.request(&self.base)?;
+            match request.check(self.today) {
+                Ok(()) => Err("the request was accepted".to_owned()),
+                Err(violations) if !has(&violations, &row.field, &row.rule) => {
+                    Err(format!("not among: {violations:?}"))
+                }
+                Err(_) => Ok(()),
+            }
+        });
     }
 
-    /// The request with `patches` must break `rule` at `field`.
-    pub fn row(self, field: &'static str, rule: &'static str, patches: &[Patch]) -> Self {
-        let request = self.build(field, rule, patches);
-        let Err(violations) = request.check(self.today) else {
-            panic!("`{field}` {rule}: the request was accepted");
-        };
-        assert!(
-            violations
-                .iter()
-                .any(|v| v.field == field && v.rule.name() == rule),
-            "expected `{field}` {rule} among: {violations:?}"
-        );
-        self
-    }
-
-    /// The request with `patches`, for a client-level test.
-    pub fn negative(
-        self,
-        field: &'static str,
-        rule: &'static str,
-        patches: &[Patch],
-    ) -> Negative<R> {
+    /// The request of one row, for a client-level test.
+    pub fn negative(self, row: &str) -> Negative<R> {
+        let row = Row::parse(row);
+        let request = row
+            .request(&self.base)
+            .unwrap_or_else(|why| panic!("`{}` {}: {why}", row.field, row.rule));
         Negative {
-            request: self.build(field, rule, patches),
-            field,
-            rule,
+            request,
+            field: row.field,
+            rule: row.rule,
         }
     }
+}
+
+/// Whether validation named `field` and `rule`.
+fn has(violations: &[wechat_card::validate::Violation], field: &str, rule: &str) -> bool {
+    violations
+        .iter()
+        .any(|v| v.field == field && v.rule.name() == rule)
 }
 
 fn config(server: &MockServer) -> Config {
@@ -280,17 +448,14 @@ fn assert_rejected<T: Debug, R>(result: Result<T, Error>, case: &Negative<R>) {
         matches!(err, Error::InvalidRequest { .. }),
         "expected InvalidRequest, got {err}"
     );
-    let found = err
-        .violations()
-        .iter()
-        .any(|v| v.field == case.field && v.rule.name() == case.rule);
     assert!(
-        found,
+        has(err.violations(), &case.field, &case.rule),
         "expected `{}` {} among: {err}",
-        case.field, case.rule
+        case.field,
+        case.rule
     );
     assert!(
-        err.to_string().contains(case.field),
+        err.to_string().contains(&case.field),
         "the message must name the field: {err}"
     );
 }
@@ -415,22 +580,24 @@ impl BlockingMock {
     }
 }
 
-/// Sets each row's value at its JSON pointer in `base`, decodes the request
-/// and asserts it passes validation: every limit at its bound is allowed by the docs.
-/// The row names the field and the rule, so a failure says which limit was refused.
-pub fn accepts_limits<R>(base: Value, rows: &[(&str, &str, &'static str, Value)])
+/// Each row of `table` (see the module docs) sets one limit exactly at its bound over
+/// `base`: the docs allow it, so the request must pass validation.
+pub fn accepts_limits<R>(base: Value, table: &str)
 where
     R: DeserializeOwned + wechat_card::validate::Validate + Model,
 {
     let today = wechat_card::validate::china_today();
-    for (field, rule, pointer, value) in rows {
-        let mut doc = base.clone();
-        apply(&mut doc, &set(pointer, value.clone()));
-        let request: R = serde_json::from_value(doc).expect("well-typed JSON");
+    each_row(table, |row| {
+        let request: R = row.request(&base)?;
         // The value reached its field (a wrong pointer would land in `extra`).
-        assert_eq!(request.unknown_fields(), Vec::<String>::new(), "{pointer}");
-        if let Err(violations) = request.check(today) {
-            panic!("`{field}` at its {rule} bound was refused: {violations:?}");
+        let unknown = request.unknown_fields();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "the edit landed outside the typed fields: {unknown:?}"
+            ));
         }
-    }
+        request
+            .check(today)
+            .map_err(|violations| format!("refused at its bound: {violations:?}"))
+    });
 }
