@@ -5,6 +5,22 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The `Response` impl of a generated JSON reply, the same for each: read by its
+/// `Deserialize`, with errcode and errmsg taken out of its `extra`.
+macro_rules! json_reply {
+    ($name:ident) => {
+        impl $crate::response::Response for $name {
+            fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
+                $crate::response::from_json(body)
+            }
+            fn take_envelope(&mut self) -> Result<$crate::response::Envelope, String> {
+                $crate::response::take_envelope(&mut self.extra)
+            }
+        }
+    };
+}
+pub(crate) use json_reply;
+
 /// What an endpoint replies with, once WeChat's `errcode` said 0.
 pub trait Response: Model + Sized {
     /// A binary reply (an image) rather than a JSON object.

@@ -90,16 +90,7 @@ impl Fields for BasicColorsResponse {
 }
 
 object!(BasicColorsResponse);
-impl crate::response::Response for BasicColorsResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(BasicColorsResponse);
 /// `CardColor`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -231,16 +222,7 @@ impl Fields for BasicCategoriesResponse {
 }
 
 object!(BasicCategoriesResponse);
-impl crate::response::Response for BasicCategoriesResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(BasicCategoriesResponse);
 /// `ApplyCategory`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -497,12 +479,4 @@ impl Fields for BasicUploadImageResponse {
 }
 
 object!(BasicUploadImageResponse);
-impl crate::response::Response for BasicUploadImageResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(BasicUploadImageResponse);

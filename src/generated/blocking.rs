@@ -71,14 +71,7 @@ pub struct BasicHandler<'c> {
 impl BasicHandler<'_> {
     /// 获取颜色列表 — the colour names a card's `base_info.color` may take
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`BasicHandler::colors`](crate::BasicHandler::colors) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `BasicHandler::colors` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `colors`, documented there once (checks, errors, idempotency, an example); sends [`BasicColorsRequest`](crate::basic::BasicColorsRequest).
     pub fn colors(
         &self,
         request: &crate::basic::BasicColorsRequest,
@@ -88,14 +81,7 @@ impl BasicHandler<'_> {
 
     /// 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`BasicHandler::categories`](crate::BasicHandler::categories) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `BasicHandler::categories` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `categories`, documented there once (checks, errors, idempotency, an example); sends [`BasicCategoriesRequest`](crate::basic::BasicCategoriesRequest).
     pub fn categories(
         &self,
         request: &crate::basic::BasicCategoriesRequest,
@@ -105,14 +91,7 @@ impl BasicHandler<'_> {
 
     /// 上传图片 — upload a logo or card image and get the URL to use in card fields
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`BasicHandler::upload_image`](crate::BasicHandler::upload_image) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `BasicHandler::upload_image` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `upload_image`, documented there once (checks, errors, idempotency, an example); sends [`BasicUploadImageRequest`](crate::basic::BasicUploadImageRequest).
     pub fn upload_image(
         &self,
         request: &crate::basic::BasicUploadImageRequest,
@@ -132,14 +111,7 @@ pub struct CardHandler<'c> {
 impl CardHandler<'_> {
     /// 创建卡券 — create a card definition of any type and get its card_id
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::create`](crate::CardHandler::create) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::create` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `create`, documented there once (checks, errors, idempotency, an example); sends [`CardCreateRequest`](crate::card::CardCreateRequest).
     pub fn create(
         &self,
         request: &crate::card::CardCreateRequest,
@@ -149,14 +121,7 @@ impl CardHandler<'_> {
 
     /// 设置买单 — turn the quick-pay (买单) entry of a card on or off
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::set_pay_cell`](crate::CardHandler::set_pay_cell) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::set_pay_cell` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_pay_cell`, documented there once (checks, errors, idempotency, an example); sends [`CardSetPayCellRequest`](crate::card::CardSetPayCellRequest).
     pub fn set_pay_cell(
         &self,
         request: &crate::card::CardSetPayCellRequest,
@@ -166,14 +131,7 @@ impl CardHandler<'_> {
 
     /// 设置自助核销 — let users redeem the card themselves in the store
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::set_self_consume_cell`](crate::CardHandler::set_self_consume_cell) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::set_self_consume_cell` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_self_consume_cell`, documented there once (checks, errors, idempotency, an example); sends [`CardSetSelfConsumeCellRequest`](crate::card::CardSetSelfConsumeCellRequest).
     pub fn set_self_consume_cell(
         &self,
         request: &crate::card::CardSetSelfConsumeCellRequest,
@@ -183,14 +141,7 @@ impl CardHandler<'_> {
 
     /// 设置测试白名单 — the users who may claim cards not yet approved
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::set_test_whitelist`](crate::CardHandler::set_test_whitelist) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::set_test_whitelist` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_test_whitelist`, documented there once (checks, errors, idempotency, an example); sends [`CardSetTestWhitelistRequest`](crate::card::CardSetTestWhitelistRequest).
     pub fn set_test_whitelist(
         &self,
         request: &crate::card::CardSetTestWhitelistRequest,
@@ -200,14 +151,7 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these openids.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::set_test_whitelist_openids`](crate::CardHandler::set_test_whitelist_openids) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::set_test_whitelist_openids` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_test_whitelist_openids`, documented there once (checks, errors, idempotency, an example); sends [`CardSetTestWhitelistRequest`](crate::card::CardSetTestWhitelistRequest).
     pub fn set_test_whitelist_openids(
         &self,
         openid: impl IntoIterator<Item = impl Into<String>>,
@@ -218,14 +162,7 @@ impl CardHandler<'_> {
 
     /// Replace the test whitelist with these WeChat usernames.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::set_test_whitelist_usernames`](crate::CardHandler::set_test_whitelist_usernames) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::set_test_whitelist_usernames` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_test_whitelist_usernames`, documented there once (checks, errors, idempotency, an example); sends [`CardSetTestWhitelistRequest`](crate::card::CardSetTestWhitelistRequest).
     pub fn set_test_whitelist_usernames(
         &self,
         username: impl IntoIterator<Item = impl Into<String>>,
@@ -236,14 +173,7 @@ impl CardHandler<'_> {
 
     /// 查看卡券详情 — a card's definition, review status and stock
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::get`](crate::CardHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`CardGetRequest`](crate::card::CardGetRequest).
     pub fn get(
         &self,
         request: &crate::card::CardGetRequest,
@@ -253,14 +183,7 @@ impl CardHandler<'_> {
 
     /// 批量查询卡券列表 — page through the account's card ids, optionally by status
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::batch_get`](crate::CardHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`CardBatchGetRequest`](crate::card::CardBatchGetRequest).
     pub fn batch_get(
         &self,
         request: &crate::card::CardBatchGetRequest,
@@ -270,14 +193,7 @@ impl CardHandler<'_> {
 
     /// 更改卡券信息 — change the updatable fields of a card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::update`](crate::CardHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`CardUpdateRequest`](crate::card::CardUpdateRequest).
     pub fn update(
         &self,
         request: &crate::card::CardUpdateRequest,
@@ -287,14 +203,7 @@ impl CardHandler<'_> {
 
     /// 修改库存 — raise or lower a card's stock
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::modify_stock`](crate::CardHandler::modify_stock) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::modify_stock` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `modify_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).
     pub fn modify_stock(
         &self,
         request: &crate::card::CardModifyStockRequest,
@@ -304,14 +213,7 @@ impl CardHandler<'_> {
 
     /// Raise a card's stock by `increase_stock_value`.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::increase_stock`](crate::CardHandler::increase_stock) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::increase_stock` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `increase_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).
     pub fn increase_stock(
         &self,
         card_id: impl Into<String>,
@@ -324,14 +226,7 @@ impl CardHandler<'_> {
 
     /// Lower a card's stock by `reduce_stock_value`.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::reduce_stock`](crate::CardHandler::reduce_stock) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::reduce_stock` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `reduce_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).
     pub fn reduce_stock(
         &self,
         card_id: impl Into<String>,
@@ -344,14 +239,7 @@ impl CardHandler<'_> {
 
     /// 删除卡券 — delete a card definition
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CardHandler::delete`](crate::CardHandler::delete) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CardHandler::delete` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `delete`, documented there once (checks, errors, idempotency, an example); sends [`CardDeleteRequest`](crate::card::CardDeleteRequest).
     pub fn delete(
         &self,
         request: &crate::card::CardDeleteRequest,
@@ -371,14 +259,7 @@ pub struct CodeHandler<'c> {
 impl CodeHandler<'_> {
     /// 查询Code — look up a code's card, owner, validity and whether it can be consumed
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::get`](crate::CodeHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
     pub fn get(
         &self,
         request: &crate::code::CodeGetRequest,
@@ -388,14 +269,7 @@ impl CodeHandler<'_> {
 
     /// Look up a code and fail with 40127 unless it can be consumed now.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::get_checked`](crate::CodeHandler::get_checked) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::get_checked` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get_checked`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
     pub fn get_checked(
         &self,
         code: impl Into<String>,
@@ -406,14 +280,7 @@ impl CodeHandler<'_> {
 
     /// Look up a code and its state (`user_card_status`), whatever the state.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::get_unchecked`](crate::CodeHandler::get_unchecked) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::get_unchecked` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get_unchecked`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
     pub fn get_unchecked(
         &self,
         code: impl Into<String>,
@@ -424,14 +291,7 @@ impl CodeHandler<'_> {
 
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::list_user_cards`](crate::CodeHandler::list_user_cards) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::list_user_cards` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `list_user_cards`, documented there once (checks, errors, idempotency, an example); sends [`CodeListUserCardsRequest`](crate::code::CodeListUserCardsRequest).
     pub fn list_user_cards(
         &self,
         request: &crate::code::CodeListUserCardsRequest,
@@ -441,14 +301,7 @@ impl CodeHandler<'_> {
 
     /// 更改Code — replace a custom code after the card was gifted
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::update`](crate::CodeHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`CodeUpdateRequest`](crate::code::CodeUpdateRequest).
     pub fn update(
         &self,
         request: &crate::code::CodeUpdateRequest,
@@ -458,14 +311,7 @@ impl CodeHandler<'_> {
 
     /// 设置卡券失效 — make a user's code unavailable (irreversible)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::unavailable`](crate::CodeHandler::unavailable) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::unavailable` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `unavailable`, documented there once (checks, errors, idempotency, an example); sends [`CodeUnavailableRequest`](crate::code::CodeUnavailableRequest).
     pub fn unavailable(
         &self,
         request: &crate::code::CodeUnavailableRequest,
@@ -475,14 +321,7 @@ impl CodeHandler<'_> {
 
     /// 核销Code — redeem a code (irreversible)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::consume`](crate::CodeHandler::consume) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::consume` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `consume`, documented there once (checks, errors, idempotency, an example); sends [`CodeConsumeRequest`](crate::code::CodeConsumeRequest).
     pub fn consume(
         &self,
         request: &crate::code::CodeConsumeRequest,
@@ -492,14 +331,7 @@ impl CodeHandler<'_> {
 
     /// Code解码 — turn an encrypt_code from a card page URL into the real code
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::decrypt`](crate::CodeHandler::decrypt) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::decrypt` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `decrypt`, documented there once (checks, errors, idempotency, an example); sends [`CodeDecryptRequest`](crate::code::CodeDecryptRequest).
     pub fn decrypt(
         &self,
         request: &crate::code::CodeDecryptRequest,
@@ -509,14 +341,7 @@ impl CodeHandler<'_> {
 
     /// Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`CodeHandler::mark`](crate::CodeHandler::mark) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `CodeHandler::mark` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `mark`, documented there once (checks, errors, idempotency, an example); sends [`CodeMarkRequest`](crate::code::CodeMarkRequest).
     pub fn mark(
         &self,
         request: &crate::code::CodeMarkRequest,
@@ -536,14 +361,7 @@ pub struct DatacubeHandler<'c> {
 impl DatacubeHandler<'_> {
     /// 拉取卡券概况数据 — daily totals over all cards of the account
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DatacubeHandler::biz_info`](crate::DatacubeHandler::biz_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DatacubeHandler::biz_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `biz_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeBizInfoRequest`](crate::datacube::DatacubeBizInfoRequest).
     pub fn biz_info(
         &self,
         request: &crate::datacube::DatacubeBizInfoRequest,
@@ -553,14 +371,7 @@ impl DatacubeHandler<'_> {
 
     /// 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DatacubeHandler::card_info`](crate::DatacubeHandler::card_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DatacubeHandler::card_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `card_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeCardInfoRequest`](crate::datacube::DatacubeCardInfoRequest).
     pub fn card_info(
         &self,
         request: &crate::datacube::DatacubeCardInfoRequest,
@@ -570,14 +381,7 @@ impl DatacubeHandler<'_> {
 
     /// 拉取会员卡概况数据 — daily member-card totals
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DatacubeHandler::member_card_info`](crate::DatacubeHandler::member_card_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DatacubeHandler::member_card_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `member_card_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeMemberCardInfoRequest`](crate::datacube::DatacubeMemberCardInfoRequest).
     pub fn member_card_info(
         &self,
         request: &crate::datacube::DatacubeMemberCardInfoRequest,
@@ -587,14 +391,7 @@ impl DatacubeHandler<'_> {
 
     /// 拉取单张会员卡数据 — daily figures of one API-created member card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DatacubeHandler::member_card_detail`](crate::DatacubeHandler::member_card_detail) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DatacubeHandler::member_card_detail` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `member_card_detail`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeMemberCardDetailRequest`](crate::datacube::DatacubeMemberCardDetailRequest).
     pub fn member_card_detail(
         &self,
         request: &crate::datacube::DatacubeMemberCardDetailRequest,
@@ -614,14 +411,7 @@ pub struct DistributeHandler<'c> {
 impl DistributeHandler<'_> {
     /// 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::create_qrcode`](crate::DistributeHandler::create_qrcode) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::create_qrcode` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `create_qrcode`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCreateQrcodeRequest`](crate::distribute::DistributeCreateQrcodeRequest).
     pub fn create_qrcode(
         &self,
         request: &crate::distribute::DistributeCreateQrcodeRequest,
@@ -631,14 +421,7 @@ impl DistributeHandler<'_> {
 
     /// 通过ticket换取二维码 — the QR code image of a ticket
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::show_qrcode`](crate::DistributeHandler::show_qrcode) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::show_qrcode` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `show_qrcode`, documented there once (checks, errors, idempotency, an example); sends [`DistributeShowQrcodeRequest`](crate::distribute::DistributeShowQrcodeRequest).
     pub fn show_qrcode(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -648,14 +431,7 @@ impl DistributeHandler<'_> {
 
     /// The URL of [`show_qrcode`](Self::show_qrcode), built locally: nothing is sent.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::show_qrcode_url`](crate::DistributeHandler::show_qrcode_url) of the async client: the same request and URL, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::show_qrcode_url` of the async client (feature `async`): the same request and URL, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `show_qrcode_url`, documented there once (checks, errors, idempotency, an example); sends [`DistributeShowQrcodeRequest`](crate::distribute::DistributeShowQrcodeRequest).
     pub fn show_qrcode_url(
         &self,
         request: &crate::distribute::DistributeShowQrcodeRequest,
@@ -665,14 +441,7 @@ impl DistributeHandler<'_> {
 
     /// 创建货架 — an H5 landing page listing cards for users to claim
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::create_landing_page`](crate::DistributeHandler::create_landing_page) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::create_landing_page` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `create_landing_page`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCreateLandingPageRequest`](crate::distribute::DistributeCreateLandingPageRequest).
     pub fn create_landing_page(
         &self,
         request: &crate::distribute::DistributeCreateLandingPageRequest,
@@ -682,14 +451,7 @@ impl DistributeHandler<'_> {
 
     /// 图文消息群发卡券 — the HTML that embeds a card in an article
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::mpnews_html`](crate::DistributeHandler::mpnews_html) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::mpnews_html` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `mpnews_html`, documented there once (checks, errors, idempotency, an example); sends [`DistributeMpnewsHtmlRequest`](crate::distribute::DistributeMpnewsHtmlRequest).
     pub fn mpnews_html(
         &self,
         request: &crate::distribute::DistributeMpnewsHtmlRequest,
@@ -699,14 +461,7 @@ impl DistributeHandler<'_> {
 
     /// 导入code — import custom codes into WeChat for a deposit-mode card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::deposit_codes`](crate::DistributeHandler::deposit_codes) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::deposit_codes` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `deposit_codes`, documented there once (checks, errors, idempotency, an example); sends [`DistributeDepositCodesRequest`](crate::distribute::DistributeDepositCodesRequest).
     pub fn deposit_codes(
         &self,
         request: &crate::distribute::DistributeDepositCodesRequest,
@@ -716,14 +471,7 @@ impl DistributeHandler<'_> {
 
     /// 查询导入code数目 — how many custom codes were imported for a card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::deposit_count`](crate::DistributeHandler::deposit_count) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::deposit_count` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `deposit_count`, documented there once (checks, errors, idempotency, an example); sends [`DistributeDepositCountRequest`](crate::distribute::DistributeDepositCountRequest).
     pub fn deposit_count(
         &self,
         request: &crate::distribute::DistributeDepositCountRequest,
@@ -733,14 +481,7 @@ impl DistributeHandler<'_> {
 
     /// 核查code — which of the given codes were imported for a card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`DistributeHandler::check_codes`](crate::DistributeHandler::check_codes) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `DistributeHandler::check_codes` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `check_codes`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCheckCodesRequest`](crate::distribute::DistributeCheckCodesRequest).
     pub fn check_codes(
         &self,
         request: &crate::distribute::DistributeCheckCodesRequest,
@@ -760,14 +501,7 @@ pub struct GeneralCardHandler<'c> {
 impl GeneralCardHandler<'_> {
     /// 通用卡接口激活 — activate a user's general card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`GeneralCardHandler::activate`](crate::GeneralCardHandler::activate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `GeneralCardHandler::activate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `activate`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardActivateRequest`](crate::general_card::GeneralCardActivateRequest).
     pub fn activate(
         &self,
         request: &crate::general_card::GeneralCardActivateRequest,
@@ -777,14 +511,7 @@ impl GeneralCardHandler<'_> {
 
     /// 通用卡撤销激活 — undo the activation of a user's general card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`GeneralCardHandler::unactivate`](crate::GeneralCardHandler::unactivate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `GeneralCardHandler::unactivate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `unactivate`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardUnactivateRequest`](crate::general_card::GeneralCardUnactivateRequest).
     pub fn unactivate(
         &self,
         request: &crate::general_card::GeneralCardUnactivateRequest,
@@ -794,14 +521,7 @@ impl GeneralCardHandler<'_> {
 
     /// 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`GeneralCardHandler::update_user`](crate::GeneralCardHandler::update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `GeneralCardHandler::update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `update_user`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardUpdateUserRequest`](crate::general_card::GeneralCardUpdateUserRequest).
     pub fn update_user(
         &self,
         request: &crate::general_card::GeneralCardUpdateUserRequest,
@@ -821,14 +541,7 @@ pub struct MemberCardHandler<'c> {
 impl MemberCardHandler<'_> {
     /// 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::activate`](crate::MemberCardHandler::activate) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::activate` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `activate`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateRequest`](crate::member_card::MemberCardActivateRequest).
     pub fn activate(
         &self,
         request: &crate::member_card::MemberCardActivateRequest,
@@ -838,14 +551,7 @@ impl MemberCardHandler<'_> {
 
     /// 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::set_activate_form`](crate::MemberCardHandler::set_activate_form) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::set_activate_form` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `set_activate_form`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardSetActivateFormRequest`](crate::member_card::MemberCardSetActivateFormRequest).
     pub fn set_activate_form(
         &self,
         request: &crate::member_card::MemberCardSetActivateFormRequest,
@@ -855,14 +561,7 @@ impl MemberCardHandler<'_> {
 
     /// 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::user_info`](crate::MemberCardHandler::user_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::user_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `user_info`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUserInfoRequest`](crate::member_card::MemberCardUserInfoRequest).
     pub fn user_info(
         &self,
         request: &crate::member_card::MemberCardUserInfoRequest,
@@ -872,14 +571,7 @@ impl MemberCardHandler<'_> {
 
     /// 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::update_user`](crate::MemberCardHandler::update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `update_user`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUpdateUserRequest`](crate::member_card::MemberCardUpdateUserRequest).
     pub fn update_user(
         &self,
         request: &crate::member_card::MemberCardUpdateUserRequest,
@@ -889,14 +581,7 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_bonus` points (negative to deduct) with the history line `record_bonus`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::add_bonus`](crate::MemberCardHandler::add_bonus) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::add_bonus` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `add_bonus`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUpdateUserRequest`](crate::member_card::MemberCardUpdateUserRequest).
     pub fn add_bonus(
         &self,
         code: impl Into<String>,
@@ -912,14 +597,7 @@ impl MemberCardHandler<'_> {
 
     /// Add `add_balance` to the balance (negative to deduct) with the history line `record_balance`. Not idempotent: on a lost reply check `user_info` before retrying.
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::add_balance`](crate::MemberCardHandler::add_balance) of the async client: the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::add_balance` of the async client (feature `async`): the same arguments and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `add_balance`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUpdateUserRequest`](crate::member_card::MemberCardUpdateUserRequest).
     pub fn add_balance(
         &self,
         code: impl Into<String>,
@@ -935,14 +613,7 @@ impl MemberCardHandler<'_> {
 
     /// 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::activate_url`](crate::MemberCardHandler::activate_url) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::activate_url` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `activate_url`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateUrlRequest`](crate::member_card::MemberCardActivateUrlRequest).
     pub fn activate_url(
         &self,
         request: &crate::member_card::MemberCardActivateUrlRequest,
@@ -952,14 +623,7 @@ impl MemberCardHandler<'_> {
 
     /// 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`MemberCardHandler::activate_temp_info`](crate::MemberCardHandler::activate_temp_info) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `MemberCardHandler::activate_temp_info` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `activate_temp_info`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateTempInfoRequest`](crate::member_card::MemberCardActivateTempInfoRequest).
     pub fn activate_temp_info(
         &self,
         request: &crate::member_card::MemberCardActivateTempInfoRequest,
@@ -979,14 +643,7 @@ pub struct PayGiftHandler<'c> {
 impl PayGiftHandler<'_> {
     /// 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`PayGiftHandler::add`](crate::PayGiftHandler::add) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `PayGiftHandler::add` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `add`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftAddRequest`](crate::pay_gift::PayGiftAddRequest).
     pub fn add(
         &self,
         request: &crate::pay_gift::PayGiftAddRequest,
@@ -996,14 +653,7 @@ impl PayGiftHandler<'_> {
 
     /// 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`PayGiftHandler::delete`](crate::PayGiftHandler::delete) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `PayGiftHandler::delete` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `delete`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftDeleteRequest`](crate::pay_gift::PayGiftDeleteRequest).
     pub fn delete(
         &self,
         request: &crate::pay_gift::PayGiftDeleteRequest,
@@ -1013,14 +663,7 @@ impl PayGiftHandler<'_> {
 
     /// 查询支付后投放卡券规则详情接口 — one pay-gift rule
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`PayGiftHandler::get_by_id`](crate::PayGiftHandler::get_by_id) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `PayGiftHandler::get_by_id` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get_by_id`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftGetByIdRequest`](crate::pay_gift::PayGiftGetByIdRequest).
     pub fn get_by_id(
         &self,
         request: &crate::pay_gift::PayGiftGetByIdRequest,
@@ -1030,14 +673,7 @@ impl PayGiftHandler<'_> {
 
     /// 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`PayGiftHandler::batch_get`](crate::PayGiftHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `PayGiftHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftBatchGetRequest`](crate::pay_gift::PayGiftBatchGetRequest).
     pub fn batch_get(
         &self,
         request: &crate::pay_gift::PayGiftBatchGetRequest,
@@ -1057,14 +693,7 @@ pub struct SubMerchantHandler<'c> {
 impl SubMerchantHandler<'_> {
     /// 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`SubMerchantHandler::submit`](crate::SubMerchantHandler::submit) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `SubMerchantHandler::submit` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `submit`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantSubmitRequest`](crate::sub_merchant::SubMerchantSubmitRequest).
     pub fn submit(
         &self,
         request: &crate::sub_merchant::SubMerchantSubmitRequest,
@@ -1074,14 +703,7 @@ impl SubMerchantHandler<'_> {
 
     /// 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`SubMerchantHandler::update`](crate::SubMerchantHandler::update) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `SubMerchantHandler::update` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantUpdateRequest`](crate::sub_merchant::SubMerchantUpdateRequest).
     pub fn update(
         &self,
         request: &crate::sub_merchant::SubMerchantUpdateRequest,
@@ -1091,14 +713,7 @@ impl SubMerchantHandler<'_> {
 
     /// 拉取单个子商户信息接口 — one sub-merchant's data and review status
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`SubMerchantHandler::get`](crate::SubMerchantHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `SubMerchantHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantGetRequest`](crate::sub_merchant::SubMerchantGetRequest).
     pub fn get(
         &self,
         request: &crate::sub_merchant::SubMerchantGetRequest,
@@ -1108,14 +723,7 @@ impl SubMerchantHandler<'_> {
 
     /// 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`SubMerchantHandler::batch_get`](crate::SubMerchantHandler::batch_get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `SubMerchantHandler::batch_get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantBatchGetRequest`](crate::sub_merchant::SubMerchantBatchGetRequest).
     pub fn batch_get(
         &self,
         request: &crate::sub_merchant::SubMerchantBatchGetRequest,
@@ -1135,14 +743,7 @@ pub struct TicketHandler<'c> {
 impl TicketHandler<'_> {
     /// 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TicketHandler::boarding_pass_checkin`](crate::TicketHandler::boarding_pass_checkin) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TicketHandler::boarding_pass_checkin` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `boarding_pass_checkin`, documented there once (checks, errors, idempotency, an example); sends [`TicketBoardingPassCheckinRequest`](crate::ticket::TicketBoardingPassCheckinRequest).
     pub fn boarding_pass_checkin(
         &self,
         request: &crate::ticket::TicketBoardingPassCheckinRequest,
@@ -1152,14 +753,7 @@ impl TicketHandler<'_> {
 
     /// 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TicketHandler::meeting_ticket_update_user`](crate::TicketHandler::meeting_ticket_update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TicketHandler::meeting_ticket_update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `meeting_ticket_update_user`, documented there once (checks, errors, idempotency, an example); sends [`TicketMeetingTicketUpdateUserRequest`](crate::ticket::TicketMeetingTicketUpdateUserRequest).
     pub fn meeting_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
@@ -1169,14 +763,7 @@ impl TicketHandler<'_> {
 
     /// 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TicketHandler::movie_ticket_update_user`](crate::TicketHandler::movie_ticket_update_user) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TicketHandler::movie_ticket_update_user` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `movie_ticket_update_user`, documented there once (checks, errors, idempotency, an example); sends [`TicketMovieTicketUpdateUserRequest`](crate::ticket::TicketMovieTicketUpdateUserRequest).
     pub fn movie_ticket_update_user(
         &self,
         request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
@@ -1186,14 +773,7 @@ impl TicketHandler<'_> {
 
     /// 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TicketHandler::lucky_money_update_balance`](crate::TicketHandler::lucky_money_update_balance) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TicketHandler::lucky_money_update_balance` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `lucky_money_update_balance`, documented there once (checks, errors, idempotency, an example); sends [`TicketLuckyMoneyUpdateBalanceRequest`](crate::ticket::TicketLuckyMoneyUpdateBalanceRequest).
     pub fn lucky_money_update_balance(
         &self,
         request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
@@ -1213,14 +793,7 @@ pub struct TokenHandler<'c> {
 impl TokenHandler<'_> {
     /// 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TokenHandler::get`](crate::TokenHandler::get) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TokenHandler::get` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`TokenGetRequest`](crate::token::TokenGetRequest).
     pub fn get(
         &self,
         request: &crate::token::TokenGetRequest,
@@ -1230,14 +803,7 @@ impl TokenHandler<'_> {
 
     /// 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TokenHandler::stable`](crate::TokenHandler::stable) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TokenHandler::stable` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `stable`, documented there once (checks, errors, idempotency, an example); sends [`TokenStableRequest`](crate::token::TokenStableRequest).
     pub fn stable(
         &self,
         request: &crate::token::TokenStableRequest,
@@ -1247,14 +813,7 @@ impl TokenHandler<'_> {
 
     /// 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
     ///
-    #[cfg_attr(
-        feature = "async",
-        doc = "The blocking form of [`TokenHandler::card_ticket`](crate::TokenHandler::card_ticket) of the async client: the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
-    #[cfg_attr(
-        not(feature = "async"),
-        doc = "The blocking form of `TokenHandler::card_ticket` of the async client (feature `async`): the same request and reply, documented there once (checks, errors, idempotency, an example)."
-    )]
+    /// The blocking form of the async client's `card_ticket`, documented there once (checks, errors, idempotency, an example); sends [`TokenCardTicketRequest`](crate::token::TokenCardTicketRequest).
     pub fn card_ticket(
         &self,
         request: &crate::token::TokenCardTicketRequest,

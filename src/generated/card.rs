@@ -140,16 +140,7 @@ impl Fields for CardCreateResponse {
 }
 
 object!(CardCreateResponse);
-impl crate::response::Response for CardCreateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardCreateResponse);
 /// The request of `card.set_pay_cell`: 设置买单 — turn the quick-pay (买单) entry of a card on or off
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -254,16 +245,7 @@ pub struct CardSetPayCellResponse {
 }
 
 object!(CardSetPayCellResponse, only_extra);
-impl crate::response::Response for CardSetPayCellResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardSetPayCellResponse);
 /// The request of `card.set_self_consume_cell`: 设置自助核销 — let users redeem the card themselves in the store
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -396,16 +378,7 @@ pub struct CardSetSelfConsumeCellResponse {
 }
 
 object!(CardSetSelfConsumeCellResponse, only_extra);
-impl crate::response::Response for CardSetSelfConsumeCellResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardSetSelfConsumeCellResponse);
 /// The request of `card.set_test_whitelist`: 设置测试白名单 — the users who may claim cards not yet approved
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
@@ -530,16 +503,7 @@ pub struct CardSetTestWhitelistResponse {
 }
 
 object!(CardSetTestWhitelistResponse, only_extra);
-impl crate::response::Response for CardSetTestWhitelistResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardSetTestWhitelistResponse);
 /// The request of `card.get`: 查看卡券详情 — a card's definition, review status and stock
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -663,16 +627,7 @@ impl Fields for CardGetResponse {
 }
 
 object!(CardGetResponse);
-impl crate::response::Response for CardGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardGetResponse);
 /// The request of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -831,16 +786,7 @@ impl Fields for CardBatchGetResponse {
 }
 
 object!(CardBatchGetResponse);
-impl crate::response::Response for CardBatchGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardBatchGetResponse);
 /// The request of `card.update`: 更改卡券信息 — change the updatable fields of a card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1142,16 +1088,7 @@ impl Fields for CardUpdateResponse {
 }
 
 object!(CardUpdateResponse);
-impl crate::response::Response for CardUpdateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardUpdateResponse);
 /// The request of `card.modify_stock`: 修改库存 — raise or lower a card's stock
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1279,16 +1216,7 @@ pub struct CardModifyStockResponse {
 }
 
 object!(CardModifyStockResponse, only_extra);
-impl crate::response::Response for CardModifyStockResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CardModifyStockResponse);
 /// The request of `card.delete`: 删除卡券 — delete a card definition
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1380,12 +1308,4 @@ pub struct CardDeleteResponse {
 }
 
 object!(CardDeleteResponse, only_extra);
-impl crate::response::Response for CardDeleteResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(CardDeleteResponse);

@@ -264,21 +264,10 @@ impl CardHandler<'_> {
     ///
     /// ```
     /// use wechat_card::card::CardCreateRequest;
-    /// use wechat_card::types::Abstract;
-    /// use wechat_card::types::AdvancedInfo;
-    /// use wechat_card::types::BaseInfo;
-    /// use wechat_card::types::BusinessService;
-    /// use wechat_card::types::Card;
-    /// use wechat_card::types::CardType;
-    /// use wechat_card::types::CodeType;
-    /// use wechat_card::types::DateInfo;
-    /// use wechat_card::types::DateType;
-    /// use wechat_card::types::GrouponCard;
-    /// use wechat_card::types::Sku;
-    /// use wechat_card::types::TextImage;
-    /// use wechat_card::types::TimeLimit;
-    /// use wechat_card::types::TimeLimitType;
-    /// use wechat_card::types::UseCondition;
+    /// use wechat_card::types::{
+    ///     Abstract, AdvancedInfo, BaseInfo, BusinessService, Card, CardType, CodeType, DateInfo, DateType,
+    ///     GrouponCard, Sku, TextImage, TimeLimit, TimeLimitType, UseCondition,
+    /// };
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.create", r#"{"card":{"card_type":"GROUPON","groupon":{"advanced_info":{"abstract":{"abstract":"微信餐厅推出多种新季菜品，期待您的光临","icon_url_list":["http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0"]},"business_service":["BIZ_SERVICE_FREE_WIFI","BIZ_SERVICE_WITH_PET","BIZ_SERVICE_FREE_PARK","BIZ_SERVICE_DELIVER"],"text_image_list":[{"image_url":"http://mmbiz.qpic.cn/mmbiz/p98FjXy8LacgHxp3sJ3vn97bGLz0ib0Sfz1bjiaoOYA027iasqSG0sjpiby4vce3AtaPu6cIhBHkt6IjlkY9YnDsfw/0","text":"此菜品精选食材，以独特的烹饪方法，最大程度地刺激食客的味蕾"}],"time_limit":[{"begin_hour":0,"begin_minute":10,"end_hour":10,"end_minute":59,"type":"MONDAY"},{"type":"HOLIDAY"}],"use_condition":{"accept_category":"鞋类","can_use_with_other_discount":true,"reject_category":"阿迪达斯"}},"base_info":{"bind_openid":false,"brand_name":"微信餐厅","can_give_friend":true,"can_share":true,"center_sub_title":"按钮下方的wording","center_title":"顶部居中按钮","center_url":"www.qq.com","code_type":"CODE_TYPE_TEXT","color":"Color010","custom_url":"http://www.qq.com","custom_url_name":"立即使用","custom_url_sub_title":"6个汉字tips","date_info":{"begin_timestamp":1397577600,"end_timestamp":1472724261,"type":"DATE_TYPE_FIX_TIME_RANGE"},"description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食","get_limit":3,"location_id_list":[123,12321,345345],"logo_url":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0","notice":"使用时向服务员出示此券","promotion_url":"http://www.qq.com","promotion_url_name":"更多优惠","service_phone":"020-88888888","sku":{"quantity":500000},"source":"大众点评","title":"132元双人火锅套餐","use_custom_code":false},"deal_detail":"以下锅底2选1（有菌王锅、麻辣锅、大骨锅、番茄锅、清补凉锅、酸菜鱼锅可选）：\n大锅1份 12元\n小锅2份 16元"}}}"#).await?;
@@ -718,8 +707,7 @@ impl CardHandler<'_> {
     ///
     /// ```
     /// use wechat_card::card::CardUpdateRequest;
-    /// use wechat_card::types::BaseInfoUpdate;
-    /// use wechat_card::types::MemberCardUpdate;
+    /// use wechat_card::types::{BaseInfoUpdate, MemberCardUpdate};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.update", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","member_card":{"base_info":{"color":"Color010","description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料","location_id_list":[123,12321,345345],"logo_url":"http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg","notice":"使用时向服务员出示此券","service_phone":"020-88888888"},"bonus_cleared":"aaaaaaaaaaaaaa","bonus_rules":"aaaaaaaaaaaaaa","prerogative":""}}"#).await?;
@@ -1605,9 +1593,7 @@ impl DistributeHandler<'_> {
     /// # Example
     ///
     /// ```
-    /// use wechat_card::distribute::DistributeCreateQrcodeRequest;
-    /// use wechat_card::distribute::QrcodeActionInfo;
-    /// use wechat_card::distribute::QrcodeCard;
+    /// use wechat_card::distribute::{DistributeCreateQrcodeRequest, QrcodeActionInfo, QrcodeCard};
     /// use wechat_card::types::QrActionName;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
@@ -1744,8 +1730,7 @@ impl DistributeHandler<'_> {
     /// # Example
     ///
     /// ```
-    /// use wechat_card::distribute::DistributeCreateLandingPageRequest;
-    /// use wechat_card::distribute::LandingPageCard;
+    /// use wechat_card::distribute::{DistributeCreateLandingPageRequest, LandingPageCard};
     /// use wechat_card::types::LandingPageScene;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
@@ -2267,11 +2252,9 @@ impl MemberCardHandler<'_> {
     ///
     /// ```
     /// use wechat_card::member_card::MemberCardSetActivateFormRequest;
-    /// use wechat_card::types::ActivateUserForm;
-    /// use wechat_card::types::FormFieldType;
-    /// use wechat_card::types::FormLink;
-    /// use wechat_card::types::FormRichField;
-    /// use wechat_card::types::UserFormInfoFlag;
+    /// use wechat_card::types::{
+    ///     ActivateUserForm, FormFieldType, FormLink, FormRichField, UserFormInfoFlag,
+    /// };
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.set_activate_form", r#"{"bind_old_card":{"name":"老会员绑定","url":"https://www.qq.com"},"card_id":"pbLatjnrwUUdZI641gKdTMJzHGfc","optional_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_LOCATION","USER_FORM_INFO_FLAG_BIRTHDAY"],"custom_field_list":["喜欢的电影"]},"required_form":{"can_modify":false,"common_field_id_list":["USER_FORM_INFO_FLAG_MOBILE"],"rich_field_list":[{"name":"兴趣","type":"FORM_FIELD_RADIO","values":["钢琴","舞蹈","足球"]},{"name":"喜好","type":"FORM_FIELD_SELECT","values":["郭敬明","韩寒","南派三叔"]},{"name":"职业","type":"FORM_FIELD_CHECK_BOX","values":["赛车手","旅行家"]}]},"service_statement":{"name":"会员守则","url":"https://www.qq.com"}}"#).await?;
@@ -2408,8 +2391,7 @@ impl MemberCardHandler<'_> {
     /// # Example
     ///
     /// ```
-    /// use wechat_card::member_card::MemberCardNotifyOptional;
-    /// use wechat_card::member_card::MemberCardUpdateUserRequest;
+    /// use wechat_card::member_card::{MemberCardNotifyOptional, MemberCardUpdateUserRequest};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("member_card.update_user", r#"{"add_balance":-30,"add_bonus":30,"background_pic_url":"https://mmbiz.qlogo.cn/mmbiz/0?wx_fmt=jpeg","balance":3000,"bonus":3000,"card_id":"p1Pj9jr90_SQRaVqYI239Ka1erkI","code":"179011264953","custom_field_value1":"xxxxx","custom_field_value2":"xxxxx","notify_optional":{"is_notify_balance":true,"is_notify_bonus":true,"is_notify_custom_field1":true},"record_balance":"购买焦糖玛琪朵一杯，扣除金额30元。","record_bonus":"消费30元，获得3积分"}"#).await?;
@@ -2641,10 +2623,7 @@ impl PayGiftHandler<'_> {
     ///
     /// ```
     /// use wechat_card::pay_gift::PayGiftAddRequest;
-    /// use wechat_card::types::PayGiftBaseInfo;
-    /// use wechat_card::types::PayGiftMemberRule;
-    /// use wechat_card::types::PayGiftRule;
-    /// use wechat_card::types::PayGiftRuleType;
+    /// use wechat_card::types::{PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.add", r#"{"rule_info":{"base_info":{"begin_time":1480317217,"end_time":1580317217,"mchid_list":["123","456"]},"member_rule":{"card_id":"abcdefg","jump_url":"www.qq.com","least_cost":2,"max_cost":20000},"type":"RULE_TYPE_PAY_MEMBER_CARD"}}"#).await?;

@@ -194,16 +194,7 @@ impl Fields for CodeGetResponse {
 }
 
 object!(CodeGetResponse);
-impl crate::response::Response for CodeGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeGetResponse);
 /// The card the code belongs to and the code's validity.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -408,16 +399,7 @@ impl Fields for CodeListUserCardsResponse {
 }
 
 object!(CodeListUserCardsResponse);
-impl crate::response::Response for CodeListUserCardsResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeListUserCardsResponse);
 /// `UserCard`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -593,16 +575,7 @@ pub struct CodeUpdateResponse {
 }
 
 object!(CodeUpdateResponse, only_extra);
-impl crate::response::Response for CodeUpdateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeUpdateResponse);
 /// The request of `code.unavailable`: 设置卡券失效 — make a user's code unavailable (irreversible)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -728,16 +701,7 @@ pub struct CodeUnavailableResponse {
 }
 
 object!(CodeUnavailableResponse, only_extra);
-impl crate::response::Response for CodeUnavailableResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeUnavailableResponse);
 /// The request of `code.consume`: 核销Code — redeem a code (irreversible)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -893,16 +857,7 @@ impl Fields for CodeConsumeResponse {
 }
 
 object!(CodeConsumeResponse);
-impl crate::response::Response for CodeConsumeResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeConsumeResponse);
 /// The card the code belonged to.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1072,16 +1027,7 @@ impl Fields for CodeDecryptResponse {
 }
 
 object!(CodeDecryptResponse);
-impl crate::response::Response for CodeDecryptResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(CodeDecryptResponse);
 /// The request of `code.mark`: Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1209,12 +1155,4 @@ pub struct CodeMarkResponse {
 }
 
 object!(CodeMarkResponse, only_extra);
-impl crate::response::Response for CodeMarkResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(CodeMarkResponse);

@@ -171,16 +171,7 @@ impl Fields for DatacubeBizInfoResponse {
 }
 
 object!(DatacubeBizInfoResponse);
-impl crate::response::Response for DatacubeBizInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DatacubeBizInfoResponse);
 /// `BizInfoRow`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -452,16 +443,7 @@ impl Fields for DatacubeCardInfoResponse {
 }
 
 object!(DatacubeCardInfoResponse);
-impl crate::response::Response for DatacubeCardInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DatacubeCardInfoResponse);
 /// `CardInfoRow`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -725,16 +707,7 @@ impl Fields for DatacubeMemberCardInfoResponse {
 }
 
 object!(DatacubeMemberCardInfoResponse);
-impl crate::response::Response for DatacubeMemberCardInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DatacubeMemberCardInfoResponse);
 /// `MemberCardInfoRow`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -987,16 +960,7 @@ impl Fields for DatacubeMemberCardDetailResponse {
 }
 
 object!(DatacubeMemberCardDetailResponse);
-impl crate::response::Response for DatacubeMemberCardDetailResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DatacubeMemberCardDetailResponse);
 /// `MemberCardDetailRow`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

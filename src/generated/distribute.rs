@@ -563,16 +563,7 @@ impl Fields for DistributeCreateQrcodeResponse {
 }
 
 object!(DistributeCreateQrcodeResponse);
-impl crate::response::Response for DistributeCreateQrcodeResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DistributeCreateQrcodeResponse);
 /// The request of `distribute.show_qrcode`: 通过ticket换取二维码 — the QR code image of a ticket
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -920,16 +911,7 @@ impl Fields for DistributeCreateLandingPageResponse {
 }
 
 object!(DistributeCreateLandingPageResponse);
-impl crate::response::Response for DistributeCreateLandingPageResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DistributeCreateLandingPageResponse);
 /// The request of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1054,16 +1036,7 @@ impl Fields for DistributeMpnewsHtmlResponse {
 }
 
 object!(DistributeMpnewsHtmlResponse);
-impl crate::response::Response for DistributeMpnewsHtmlResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DistributeMpnewsHtmlResponse);
 /// The request of `distribute.deposit_codes`: 导入code — import custom codes into WeChat for a deposit-mode card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1215,16 +1188,7 @@ impl Fields for DistributeDepositCodesResponse {
 }
 
 object!(DistributeDepositCodesResponse);
-impl crate::response::Response for DistributeDepositCodesResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DistributeDepositCodesResponse);
 /// The request of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1348,16 +1312,7 @@ impl Fields for DistributeDepositCountResponse {
 }
 
 object!(DistributeDepositCountResponse);
-impl crate::response::Response for DistributeDepositCountResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(DistributeDepositCountResponse);
 /// The request of `distribute.check_codes`: 核查code — which of the given codes were imported for a card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1501,12 +1456,4 @@ impl Fields for DistributeCheckCodesResponse {
 }
 
 object!(DistributeCheckCodesResponse);
-impl crate::response::Response for DistributeCheckCodesResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(DistributeCheckCodesResponse);

@@ -229,16 +229,7 @@ pub struct GeneralCardActivateResponse {
 }
 
 object!(GeneralCardActivateResponse, only_extra);
-impl crate::response::Response for GeneralCardActivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(GeneralCardActivateResponse);
 /// The request of `general_card.unactivate`: 通用卡撤销激活 — undo the activation of a user's general card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -347,16 +338,7 @@ pub struct GeneralCardUnactivateResponse {
 }
 
 object!(GeneralCardUnactivateResponse, only_extra);
-impl crate::response::Response for GeneralCardUnactivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(GeneralCardUnactivateResponse);
 /// The request of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -678,12 +660,4 @@ impl Fields for GeneralCardUpdateUserResponse {
 }
 
 object!(GeneralCardUpdateUserResponse);
-impl crate::response::Response for GeneralCardUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(GeneralCardUpdateUserResponse);

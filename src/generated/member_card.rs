@@ -335,16 +335,7 @@ pub struct MemberCardActivateResponse {
 }
 
 object!(MemberCardActivateResponse, only_extra);
-impl crate::response::Response for MemberCardActivateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(MemberCardActivateResponse);
 /// The request of `member_card.set_activate_form`: 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -493,16 +484,7 @@ pub struct MemberCardSetActivateFormResponse {
 }
 
 object!(MemberCardSetActivateFormResponse, only_extra);
-impl crate::response::Response for MemberCardSetActivateFormResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(MemberCardSetActivateFormResponse);
 /// The request of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -685,16 +667,7 @@ impl Fields for MemberCardUserInfoResponse {
 }
 
 object!(MemberCardUserInfoResponse);
-impl crate::response::Response for MemberCardUserInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(MemberCardUserInfoResponse);
 /// The request of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1162,16 +1135,7 @@ impl Fields for MemberCardUpdateUserResponse {
 }
 
 object!(MemberCardUpdateUserResponse);
-impl crate::response::Response for MemberCardUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(MemberCardUpdateUserResponse);
 /// The request of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1311,16 +1275,7 @@ impl Fields for MemberCardActivateUrlResponse {
 }
 
 object!(MemberCardActivateUrlResponse);
-impl crate::response::Response for MemberCardActivateUrlResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(MemberCardActivateUrlResponse);
 /// The request of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -1443,12 +1398,4 @@ impl Fields for MemberCardActivateTempInfoResponse {
 }
 
 object!(MemberCardActivateTempInfoResponse);
-impl crate::response::Response for MemberCardActivateTempInfoResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(MemberCardActivateTempInfoResponse);

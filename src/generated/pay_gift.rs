@@ -147,16 +147,7 @@ impl Fields for PayGiftAddResponse {
 }
 
 object!(PayGiftAddResponse);
-impl crate::response::Response for PayGiftAddResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(PayGiftAddResponse);
 /// The request of `pay_gift.delete`: 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -243,16 +234,7 @@ pub struct PayGiftDeleteResponse {
 }
 
 object!(PayGiftDeleteResponse, only_extra);
-impl crate::response::Response for PayGiftDeleteResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(PayGiftDeleteResponse);
 /// The request of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -371,16 +353,7 @@ impl Fields for PayGiftGetByIdResponse {
 }
 
 object!(PayGiftGetByIdResponse);
-impl crate::response::Response for PayGiftGetByIdResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(PayGiftGetByIdResponse);
 /// The request of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -548,12 +521,4 @@ impl Fields for PayGiftBatchGetResponse {
 }
 
 object!(PayGiftBatchGetResponse);
-impl crate::response::Response for PayGiftBatchGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(PayGiftBatchGetResponse);

@@ -134,16 +134,7 @@ impl Fields for SubMerchantSubmitResponse {
 }
 
 object!(SubMerchantSubmitResponse);
-impl crate::response::Response for SubMerchantSubmitResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(SubMerchantSubmitResponse);
 /// The request of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -261,16 +252,7 @@ impl Fields for SubMerchantUpdateResponse {
 }
 
 object!(SubMerchantUpdateResponse);
-impl crate::response::Response for SubMerchantUpdateResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(SubMerchantUpdateResponse);
 /// The request of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -387,16 +369,7 @@ impl Fields for SubMerchantGetResponse {
 }
 
 object!(SubMerchantGetResponse);
-impl crate::response::Response for SubMerchantGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(SubMerchantGetResponse);
 /// The request of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -546,12 +519,4 @@ impl Fields for SubMerchantBatchGetResponse {
 }
 
 object!(SubMerchantBatchGetResponse);
-impl crate::response::Response for SubMerchantBatchGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(SubMerchantBatchGetResponse);

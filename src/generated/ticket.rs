@@ -246,16 +246,7 @@ pub struct TicketBoardingPassCheckinResponse {
 }
 
 object!(TicketBoardingPassCheckinResponse, only_extra);
-impl crate::response::Response for TicketBoardingPassCheckinResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TicketBoardingPassCheckinResponse);
 /// The request of `ticket.meeting_ticket_update_user`: 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -460,16 +451,7 @@ pub struct TicketMeetingTicketUpdateUserResponse {
 }
 
 object!(TicketMeetingTicketUpdateUserResponse, only_extra);
-impl crate::response::Response for TicketMeetingTicketUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TicketMeetingTicketUpdateUserResponse);
 /// The request of `ticket.movie_ticket_update_user`: 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -658,16 +640,7 @@ pub struct TicketMovieTicketUpdateUserResponse {
 }
 
 object!(TicketMovieTicketUpdateUserResponse, only_extra);
-impl crate::response::Response for TicketMovieTicketUpdateUserResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TicketMovieTicketUpdateUserResponse);
 /// The request of `ticket.lucky_money_update_balance`: 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -784,12 +757,4 @@ pub struct TicketLuckyMoneyUpdateBalanceResponse {
 }
 
 object!(TicketLuckyMoneyUpdateBalanceResponse, only_extra);
-impl crate::response::Response for TicketLuckyMoneyUpdateBalanceResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
+crate::response::json_reply!(TicketLuckyMoneyUpdateBalanceResponse);

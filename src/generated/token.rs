@@ -194,16 +194,7 @@ impl Fields for TokenGetResponse {
 }
 
 object!(TokenGetResponse);
-impl crate::response::Response for TokenGetResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TokenGetResponse);
 impl std::fmt::Debug for TokenGetResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenGetResponse")
@@ -403,16 +394,7 @@ impl Fields for TokenStableResponse {
 }
 
 object!(TokenStableResponse);
-impl crate::response::Response for TokenStableResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TokenStableResponse);
 impl std::fmt::Debug for TokenStableResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenStableResponse")
@@ -516,16 +498,7 @@ impl Fields for TokenCardTicketResponse {
 }
 
 object!(TokenCardTicketResponse);
-impl crate::response::Response for TokenCardTicketResponse {
-    fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-        crate::response::from_json(body)
-    }
-
-    fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-        crate::response::take_envelope(&mut self.extra)
-    }
-}
-
+crate::response::json_reply!(TokenCardTicketResponse);
 impl std::fmt::Debug for TokenCardTicketResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCardTicketResponse")

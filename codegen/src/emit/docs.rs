@@ -13,32 +13,21 @@ pub enum Flavour {
     Blocking,
 }
 
-/// The blocking side's doc: the summary and a pointer to the async method, where the
-/// checks, errors, idempotency and the example are written once — a link when the
-/// `async` feature builds that method, its name otherwise (no dead link either way).
-fn blocking_doc(summary: &str, group: &str, method: &str, what: &str) -> TokenStream {
-    let handler = handler_type(group);
-    let summary = doc_attrs(summary);
-    let rest = format!(
-        " the same {what}, documented there once (checks, errors, idempotency, an example)."
-    );
-    let linked = format!(
-        "The blocking form of [`{handler}::{method}`](crate::{handler}::{method}) of the async client:{rest}"
-    );
-    let named = format!(
-        "The blocking form of `{handler}::{method}` of the async client (feature `async`):{rest}"
-    );
-    quote::quote! {
-        #summary
-        ///
-        #[cfg_attr(feature = "async", doc = #linked)]
-        #[cfg_attr(not(feature = "async"), doc = #named)]
-    }
+/// The blocking side's doc: the summary and where the rest is. The checks, errors,
+/// idempotency and the example are written once, on the async method; the link goes
+/// to the request type, which every feature set builds (no dead link either way).
+fn blocking_doc(api: &Api, summary: &str, e: &Endpoint, method: &str) -> String {
+    let request = public_path(api, &e.request).replacen("wechat_card", "crate", 1);
+    format!(
+        "{summary}\n\nThe blocking form of the async client's `{method}`, documented there once \
+         (checks, errors, idempotency, an example); sends [`{}`]({request}).",
+        e.request
+    )
 }
 
 pub fn method_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> TokenStream {
     match flavour {
-        Flavour::Blocking => blocking_doc(&e.summary, &e.group, &e.id, "request and reply"),
+        Flavour::Blocking => doc_attrs(&blocking_doc(api, &e.summary, e, &e.id)),
         Flavour::Async => doc_attrs(&method_text(api, e)),
     }
 }
@@ -186,6 +175,45 @@ fn has_constraints(api: &Api, model: &Model, seen: &mut BTreeSet<String>) -> boo
         })
 }
 
+/// `use` lines for an example's imports (full paths, sorted), one per module as
+/// rustfmt would write them.
+pub fn use_lines(imports: &[String]) -> String {
+    let mut modules: Vec<(&str, Vec<&str>)> = Vec::new();
+    for path in imports {
+        let (module, name) = path.rsplit_once("::").expect("a path with a module");
+        match modules.last_mut() {
+            Some((m, names)) if *m == module => names.push(name),
+            _ => modules.push((module, vec![name])),
+        }
+    }
+    let mut out = String::new();
+    for (module, names) in modules {
+        let line = match names.as_slice() {
+            [one] => format!("use {module}::{one};"),
+            many => format!("use {module}::{{{}}};", many.join(", ")),
+        };
+        if line.len() <= 100 {
+            out += &line;
+            out.push('\n');
+            continue;
+        }
+        // Too long for a line: the names wrapped at 100 columns, indented.
+        out += &format!("use {module}::{{\n");
+        let mut row = String::from("   ");
+        for name in names {
+            if row.len() + name.len() + 2 > 100 {
+                out += &row;
+                out.push('\n');
+                row = String::from("   ");
+            }
+            row += &format!(" {name},");
+        }
+        out += &row;
+        out += "\n};\n";
+    }
+    out
+}
+
 /// A compiled example built from the endpoint's first documented example.
 fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
     let x = &e.examples[0];
@@ -205,9 +233,7 @@ fn example(api: &Api, e: &Endpoint, flavour: Flavour) -> String {
         e.group, e.id
     );
     let mut s = String::from("```\n");
-    for i in imports {
-        s += &format!("use {i};\n");
-    }
+    s += &use_lines(&imports);
     s += &sandbox_setup(e, &x.request, flavour);
     s += &format!("{statement}\n{call}\nprintln!(\"{{reply:?}}\");\n# Ok(())\n# }}\n```\n");
     s
@@ -268,7 +294,7 @@ pub fn shortcut_arg_values<'a>(
 
 pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> TokenStream {
     match flavour {
-        Flavour::Blocking => blocking_doc(&s.summary, &e.group, &s.name, "arguments and reply"),
+        Flavour::Blocking => doc_attrs(&blocking_doc(api, &s.summary, e, &s.name)),
         Flavour::Async => doc_attrs(&shortcut_text(api, e, s)),
     }
 }
@@ -305,9 +331,7 @@ fn shortcut_text(api: &Api, e: &Endpoint, s: &Shortcut) -> String {
         ""
     };
     d += "```\n";
-    for i in imports {
-        d += &format!("use {i};\n");
-    }
+    d += &use_lines(&imports);
     d += &sandbox_setup(e, &e.examples[0].request, flavour);
     d += &format!(
         "let reply = client.{}().{}({}){dot_await}?;\n",
@@ -369,12 +393,7 @@ pub fn url_doc(api: &Api, e: &Endpoint, flavour: Flavour) -> TokenStream {
                 "The URL of [`{0}`](Self::{0}), built locally: nothing is sent.",
                 e.id
             );
-            blocking_doc(
-                &summary,
-                &e.group,
-                &format!("{}_url", e.id),
-                "request and URL",
-            )
+            doc_attrs(&blocking_doc(api, &summary, e, &format!("{}_url", e.id)))
         }
         Flavour::Async => doc_attrs(&url_text(api, e)),
     }

@@ -83,19 +83,9 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let all_optional = model.fields.iter().all(|f| !f.plain);
     let derive_default =
         (all_optional && !model.fields.iter().any(|f| f.required)).then(|| quote!(Default,));
-    let response = model.is_response_root.then(|| {
-        quote! {
-            impl crate::response::Response for #name {
-                fn from_body(_: Option<&str>, body: &[u8]) -> Result<Self, String> {
-                    crate::response::from_json(body)
-                }
-
-                fn take_envelope(&mut self) -> Result<crate::response::Envelope, String> {
-                    crate::response::take_envelope(&mut self.extra)
-                }
-            }
-        }
-    });
+    let response = model
+        .is_response_root
+        .then(|| quote!(crate::response::json_reply!(#name);));
     // A struct without described fields needs no field table of its own.
     let (fields_impl, object) = match model.fields.is_empty() {
         true => (None, quote!(object!(#name, only_extra);)),
