@@ -6,8 +6,9 @@
 //! test emitter proves each generated negative case breaks the rule it claims to.
 
 use crate::ir::*;
+use crate::rules::{self, DateRangeFault};
 use serde_json::Value;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::Date;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -19,30 +20,8 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Today in China (UTC+8): statistics of today are not available.
-pub fn china_today() -> Date {
-    let offset = UtcOffset::from_hms(8, 0, 0).expect("UTC+8 is a valid offset");
-    OffsetDateTime::now_utc().to_offset(offset).date()
-}
-
-/// `YYYY-MM-DD`, strictly (the same rule as the runtime's).
-pub fn parse_date(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return None;
-    }
-    let year: i32 = s[0..4].parse().ok()?;
-    let month: u8 = s[5..7].parse().ok()?;
-    let day: u8 = s[8..10].parse().ok()?;
-    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
-}
+// The emitters reach the shared date rules through this module.
+pub use crate::rules::{china_today, parse_date};
 
 /// Which way a value travels: what we send must meet every rule of the spec; what we
 /// receive need only have the documented shape (see spec/README.md, "Directions").
@@ -146,7 +125,7 @@ fn check_model(
             } => {
                 let int = |k: &str| map.get(k).and_then(Value::as_i64);
                 if let (Some(l), Some(h)) = (int(lower), int(higher)) {
-                    if l > h || (*strict && l == h) {
+                    if !rules::in_order(l, h, *strict) {
                         let op = if *strict { "<" } else { "≤" };
                         push(
                             out,
@@ -189,26 +168,25 @@ fn check_model(
                     continue;
                 };
                 let (bpath, epath) = (crate::load::join(path, begin), crate::load::join(path, end));
-                if b > e {
-                    push(out, &bpath, "date_order", format!("{b} is after {end} {e}"));
-                } else if let Some(n) = max_days {
-                    let days = (e - b).whole_days();
-                    if days > *n {
-                        push(
+                let cutoff = before_today.then_some(today);
+                for fault in rules::date_range_faults(b, e, *max_days, cutoff) {
+                    match fault {
+                        DateRangeFault::Reversed => {
+                            push(out, &bpath, "date_order", format!("{b} is after {end} {e}"))
+                        }
+                        DateRangeFault::TooLong { days, max } => push(
                             out,
                             &epath,
                             "max_days",
-                            format!("{days} days after {begin}, at most {n}"),
-                        );
+                            format!("{days} days after {begin}, at most {max}"),
+                        ),
+                        DateRangeFault::NotBeforeToday => push(
+                            out,
+                            &epath,
+                            "before_today",
+                            format!("{e} is not before today {today}"),
+                        ),
                     }
-                }
-                if *before_today && e >= today {
-                    push(
-                        out,
-                        &epath,
-                        "before_today",
-                        format!("{e} is not before today {today}"),
-                    );
                 }
             }
             _ => {}
@@ -341,9 +319,9 @@ fn check_shape(
             (Check::ContentTypes(types), Value::Object(file)) => !types
                 .iter()
                 .any(|t| file.get("content_type").and_then(Value::as_str) == Some(t)),
-            (Check::MaxChars(n), Value::String(s)) => s.len() as u64 > n * 3,
+            (Check::MaxChars(n), Value::String(s)) => !rules::fits_hanzi(s, *n as usize),
             (Check::Date, Value::String(s)) => parse_date(s).is_none(),
-            (Check::Color, Value::String(s)) => !is_color_name(s),
+            (Check::Color, Value::String(s)) => !rules::is_color_name(s),
             (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
             (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
             (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,
@@ -360,12 +338,6 @@ fn check_shape(
             );
         }
     }
-}
-
-/// `Color` and three ASCII digits (the same rule as the runtime's).
-pub fn is_color_name(s: &str) -> bool {
-    s.strip_prefix("Color")
-        .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The size of a file value's bytes (written as text in examples).
