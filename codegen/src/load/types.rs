@@ -4,29 +4,30 @@
 use super::*;
 
 impl Loader {
-    pub(super) fn errcodes(&mut self, file: raw::ErrCodesFile, errors: &mut Vec<SpecError>) {
-        let ctx = Ctx {
-            file: "spec/errcodes.yaml".into(),
-            location: String::new(),
+    /// Return codes, from `spec/errcodes.yaml` (`ctx`), which every spec needs.
+    pub(super) fn errcodes(&mut self, ctx: &Ctx, file: Option<raw::ErrCodesFile>) {
+        let Some(file) = file else {
+            ctx.error("", "missing: every spec needs its return codes");
+            return;
         };
         let mut seen_codes = HashSet::new();
         let mut seen_names = HashSet::new();
         for c in file.codes {
             let field = format!("code {}", c.code);
             if !seen_codes.insert(c.code) {
-                errors.push(ctx.err(field.clone(), "duplicate code"));
+                ctx.error(field.clone(), "duplicate code");
             }
             if !seen_names.insert(c.name.clone()) || c.name == "Unknown" {
-                errors.push(ctx.err(
+                ctx.error(
                     field.clone(),
                     format!("duplicate or reserved name `{}`", c.name),
-                ));
+                );
             }
             if !is_pascal(&c.name) {
-                errors.push(ctx.err(field.clone(), "names are PascalCase"));
+                ctx.error(field.clone(), "names are PascalCase");
             }
             if !["OFF", "MIR", "SDK", "OBS"].contains(&c.source.as_str()) {
-                errors.push(ctx.err(field, "source is one of OFF, MIR, SDK, OBS"));
+                ctx.error(field, "source is one of OFF, MIR, SDK, OBS");
             }
             self.errcodes.push(ErrCodeDef {
                 code: c.code,
@@ -39,23 +40,48 @@ impl Loader {
         self.errcodes.sort_by_key(|c| c.code);
     }
 
-    pub(super) fn enum_def(
+    /// Declares every enum (whole: an enum refers to nothing) and every type name of
+    /// `spec/types/`; returns the objects, to lower once every name is known.
+    pub(super) fn declare_types(
         &mut self,
-        ctx: &Ctx,
-        file: &str,
-        name: String,
-        e: raw::Enum,
-        errors: &mut Vec<SpecError>,
-    ) {
+        files: Vec<(Ctx, String, raw::TypesFile)>,
+    ) -> Vec<(Ctx, String, String, raw::Object)> {
+        let mut objects = Vec::new();
+        for (ctx, stem, file) in files {
+            self.api_type_files.push(stem.clone());
+            for (name, value) in file.enums {
+                let ctx = ctx.at(format!("enum `{name}`"));
+                if let Some(e) = decode::<raw::Enum>(value, &ctx) {
+                    self.enum_def(&ctx, &stem, name, e);
+                }
+            }
+            for (name, value) in file.types {
+                let ctx = ctx.at(format!("type `{name}`"));
+                if !is_pascal(&name) {
+                    ctx.error("", "type names are PascalCase");
+                }
+                if !self.names.insert(name.clone()) {
+                    ctx.error("", format!("duplicate type name `{name}`"));
+                    continue;
+                }
+                if let Some(obj) = decode::<raw::Object>(value, &ctx) {
+                    objects.push((ctx, stem.clone(), name, obj));
+                }
+            }
+        }
+        objects
+    }
+
+    pub(super) fn enum_def(&mut self, ctx: &Ctx, file: &str, name: String, e: raw::Enum) {
         if !is_pascal(&name) {
-            errors.push(ctx.err("", "enum names are PascalCase"));
+            ctx.error("", "enum names are PascalCase");
         }
         if !self.names.insert(name.clone()) {
-            errors.push(ctx.err("", format!("duplicate type name `{name}`")));
+            ctx.error("", format!("duplicate type name `{name}`"));
             return;
         }
         if e.values.is_empty() {
-            errors.push(ctx.err("values", "an enum needs at least one value"));
+            ctx.error("values", "an enum needs at least one value");
         }
         let is_int = e.repr == raw::EnumRepr::Int;
         let mut variants: Vec<Variant> = Vec::new();
@@ -72,7 +98,7 @@ impl Loader {
                     } else {
                         "a string"
                     };
-                    errors.push(ctx.err(field, format!("value must be {want}")));
+                    ctx.error(field, format!("value must be {want}"));
                     continue;
                 }
             };
@@ -87,21 +113,21 @@ impl Loader {
                     bare.to_upper_camel_case()
                 }
                 (None, _) => {
-                    errors.push(ctx.err(field, "integer values need a `name`"));
+                    ctx.error(field, "integer values need a `name`");
                     continue;
                 }
             };
             if !is_pascal(&rust) || rust == "Unknown" {
-                errors.push(ctx.err(
+                ctx.error(
                     field.clone(),
                     format!("variant name `{rust}` must be PascalCase and not `Unknown`"),
-                ));
+                );
             }
             if variants.iter().any(|x| x.reads(&wire) || x.rust == rust) {
-                errors.push(ctx.err(
+                ctx.error(
                     field,
                     format!("duplicate value or variant name ({wire} / {rust})"),
-                ));
+                );
                 continue;
             }
             let mut also = Vec::new();
@@ -109,7 +135,7 @@ impl Loader {
                 let alias = match alias {
                     // An integer enum reads "1" as 1 already: only integers make sense.
                     serde_yaml::Value::String(_) if is_int => {
-                        errors.push(ctx.err(&field, "`also` of an integer enum lists integers"));
+                        ctx.error(&field, "`also` of an integer enum lists integers");
                         continue;
                     }
                     serde_yaml::Value::String(s) => Value::String(s.clone()),
@@ -117,7 +143,7 @@ impl Loader {
                         Value::from(n.as_i64().unwrap())
                     }
                     _ => {
-                        errors.push(ctx.err(&field, "`also` lists strings or integers"));
+                        ctx.error(&field, "`also` lists strings or integers");
                         continue;
                     }
                 };
@@ -133,7 +159,7 @@ impl Loader {
                         .iter()
                         .any(|x| same(&x.wire) || x.also.iter().any(same));
                 if taken {
-                    errors.push(ctx.err(&field, format!("`also` value {alias} is taken")));
+                    ctx.error(&field, format!("`also` value {alias} is taken"));
                     continue;
                 }
                 also.push(alias);
@@ -158,7 +184,6 @@ impl Loader {
     }
 
     /// Lowers an object (and its inline objects) into models; returns its name.
-    #[allow(clippy::too_many_arguments)] // the lowering context, passed down as is
     pub(super) fn object(
         &mut self,
         ctx: &Ctx,
@@ -167,18 +192,17 @@ impl Loader {
         obj: raw::Object,
         home: Home,
         inline: bool,
-        errors: &mut Vec<SpecError>,
     ) -> String {
-        let fields = self.fields(ctx, path, &name, obj.fields, &home, errors);
-        let rules = self.rules(ctx, path, &fields, obj.rules, errors);
+        let fields = self.fields(ctx, path, &name, obj.fields, &home);
+        let rules = self.rules(ctx, path, &fields, obj.rules);
         let encoding = match obj.encoding.as_deref() {
             None | Some("json") => Encoding::Json,
             Some("multipart") => Encoding::Multipart,
             Some(other) => {
-                errors.push(ctx.err(
+                ctx.error(
                     join(path, "encoding"),
                     format!("`{other}`: json or multipart"),
-                ));
+                );
                 Encoding::Json
             }
         };
@@ -208,7 +232,6 @@ impl Loader {
         parent: &str,
         raw_fields: IndexMap<String, raw::Field>,
         home: &Home,
-        errors: &mut Vec<SpecError>,
     ) -> Vec<Field> {
         let mut fields: Vec<Field> = Vec::new();
         for (wire, raw::Field(spec)) in raw_fields {
@@ -218,29 +241,29 @@ impl Loader {
                 .clone()
                 .unwrap_or_else(|| wire.to_snake_case());
             if !is_snake(&rust) {
-                errors.push(ctx.err(
+                ctx.error(
                     fpath.clone(),
                     format!("Rust name `{rust}` is not snake_case; set `rust_name`"),
-                ));
+                );
             }
             if rust == "extra" {
-                errors.push(ctx.err(
+                ctx.error(
                     fpath.clone(),
                     "`extra` is reserved for undocumented fields; set `rust_name`",
-                ));
+                );
             }
             if fields.iter().any(|f| f.rust == rust) {
-                errors.push(ctx.err(
+                ctx.error(
                     fpath.clone(),
                     format!("two fields map to the Rust name `{rust}`"),
-                ));
+                );
             }
             let (required, secret) = (spec.required, spec.secret);
             if secret && spec.ty != "string" {
-                errors.push(ctx.err(fpath.clone(), "`secret` applies to string fields only"));
+                ctx.error(fpath.clone(), "`secret` applies to string fields only");
             }
             let (doc, note) = (spec.doc.clone(), spec.note.clone());
-            let Some(shape) = self.shape(ctx, &fpath, parent, &wire, spec, home, errors) else {
+            let Some(shape) = self.shape(ctx, &fpath, parent, &wire, spec, home) else {
                 continue;
             };
             fields.push(Field {
@@ -258,7 +281,6 @@ impl Loader {
     }
 
     /// Resolves a field's type and constraints.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn shape(
         &mut self,
         ctx: &Ctx,
@@ -267,19 +289,15 @@ impl Loader {
         wire: &str,
         mut spec: raw::FieldSpec,
         home: &Home,
-        errors: &mut Vec<SpecError>,
     ) -> Option<Shape> {
-        let err = |errors: &mut Vec<SpecError>, msg: String| errors.push(ctx.err(fpath, msg));
+        let err = |msg: String| ctx.error(fpath, msg);
         if spec.ty != "object"
             && (spec.fields.is_some() || spec.name.is_some() || spec.rules.is_some())
         {
-            err(
-                errors,
-                "`fields`, `name` and `rules` only apply to `type: object`".into(),
-            );
+            err("`fields`, `name` and `rules` only apply to `type: object`".into());
         }
         if spec.ty != "list" && spec.items.is_some() {
-            err(errors, "`items` only applies to `type: list`".into());
+            err("`items` only applies to `type: list`".into());
         }
         let ty = match spec.ty.as_str() {
             "string" => Ty::String,
@@ -289,20 +307,19 @@ impl Loader {
             "file" => Ty::File,
             "list" => {
                 let Some(items) = spec.items.take() else {
-                    err(errors, "a list needs `items`".into());
+                    err("a list needs `items`".into());
                     return None;
                 };
                 let raw::Field(item) = *items;
                 if item.required {
-                    err(errors, "`required` does not apply to list items".into());
+                    err("`required` does not apply to list items".into());
                 }
-                let inner =
-                    self.shape(ctx, &format!("{fpath}[]"), parent, wire, item, home, errors)?;
+                let inner = self.shape(ctx, &format!("{fpath}[]"), parent, wire, item, home)?;
                 Ty::List(Box::new(inner))
             }
             "object" => {
                 let Some(fields) = spec.fields.take() else {
-                    err(errors, "an inline object needs `fields`".into());
+                    err("an inline object needs `fields`".into());
                     return None;
                 };
                 let name = spec
@@ -310,15 +327,12 @@ impl Loader {
                     .clone()
                     .unwrap_or_else(|| format!("{parent}{}", wire.to_upper_camel_case()));
                 if !is_pascal(&name) {
-                    err(errors, format!("type name `{name}` is not PascalCase"));
+                    err(format!("type name `{name}` is not PascalCase"));
                 }
                 if !self.names.insert(name.clone()) {
-                    err(
-                        errors,
-                        format!(
-                            "the inline object's type name `{name}` is already taken; set `name`"
-                        ),
-                    );
+                    err(format!(
+                        "the inline object's type name `{name}` is already taken; set `name`"
+                    ));
                     return None;
                 }
                 let obj = raw::Object {
@@ -328,17 +342,14 @@ impl Loader {
                     rules: spec.rules.take().unwrap_or_default(),
                     encoding: None,
                 };
-                Ty::Model(self.object(ctx, fpath, name, obj, home.clone(), true, errors))
+                Ty::Model(self.object(ctx, fpath, name, obj, home.clone(), true))
             }
             other if self.enums.contains_key(other) => Ty::Enum(other.to_owned()),
             other if self.names.contains(other) => Ty::Model(other.to_owned()),
             other => {
-                err(
-                    errors,
-                    format!(
-                        "unknown type `{other}` (not a scalar type and not defined in spec/types/)"
-                    ),
-                );
+                err(format!(
+                    "unknown type `{other}` (not a scalar type and not defined in spec/types/)"
+                ));
                 return None;
             }
         };
@@ -346,7 +357,7 @@ impl Loader {
         if (spec.required || spec.non_empty) && ty == Ty::String {
             checks.push(Check::NonEmpty);
         } else if spec.non_empty {
-            err(errors, "`non_empty` applies to string fields only".into());
+            err("`non_empty` applies to string fields only".into());
         }
         let kind_ok = |k: &str| match k {
             "string" => ty == Ty::String,
@@ -356,58 +367,37 @@ impl Loader {
             "list" => matches!(ty, Ty::List(_)),
             _ => false,
         };
-        let mut want =
-            |errors: &mut Vec<SpecError>, key: &str, kind: &str, check: Option<Check>| {
-                if let Some(check) = check {
-                    if kind_ok(kind) {
-                        checks.push(check);
-                    } else {
-                        err(errors, format!("`{key}` applies to {kind} fields only"));
-                    }
+        let mut want = |key: &str, kind: &str, check: Option<Check>| {
+            if let Some(check) = check {
+                if kind_ok(kind) {
+                    checks.push(check);
+                } else {
+                    err(format!("`{key}` applies to {kind} fields only"));
                 }
-            };
+            }
+        };
         want(
-            errors,
             "max_bytes",
             "string or file",
             spec.max_bytes.map(Check::MaxBytes),
         );
-        want(
-            errors,
-            "max_chars",
-            "string",
-            spec.max_chars.map(Check::MaxChars),
-        );
+        want("max_chars", "string", spec.max_chars.map(Check::MaxChars));
         match spec.format.as_deref() {
             None => {}
-            Some("date") => want(errors, "format", "string", Some(Check::Date)),
-            Some("color") => want(errors, "format", "string", Some(Check::Color)),
-            Some(other) => err(
-                errors,
-                format!("unknown format `{other}` (known: date, color)"),
-            ),
+            Some("date") => want("format", "string", Some(Check::Date)),
+            Some("color") => want("format", "string", Some(Check::Color)),
+            Some(other) => err(format!("unknown format `{other}` (known: date, color)")),
         }
-        want(errors, "min", "int", spec.min.map(Check::Min));
-        want(errors, "max", "int", spec.max.map(Check::Max));
-        want(
-            errors,
-            "min_items",
-            "list",
-            spec.min_items.map(Check::MinItems),
-        );
-        want(
-            errors,
-            "max_items",
-            "list",
-            spec.max_items.map(Check::MaxItems),
-        );
+        want("min", "int", spec.min.map(Check::Min));
+        want("max", "int", spec.max.map(Check::Max));
+        want("min_items", "list", spec.min_items.map(Check::MinItems));
+        want("max_items", "list", spec.max_items.map(Check::MaxItems));
         if let (Some(min), Some(max)) = (spec.min, spec.max) {
             if min > max {
-                err(errors, format!("min {min} > max {max}"));
+                err(format!("min {min} > max {max}"));
             }
         }
         want(
-            errors,
             "content_types",
             "file",
             spec.content_types.map(Check::ContentTypes),
@@ -417,18 +407,17 @@ impl Loader {
             for v in &values {
                 match yaml_to_json(v) {
                     Ok(v) => wire_values.push(v),
-                    Err(e) => err(errors, format!("one_of: {e}")),
+                    Err(e) => err(format!("one_of: {e}")),
                 }
             }
             // Not on bools: the validators have no bool form of `one_of`.
             let allowed = |v: &Value| ty != Ty::Bool && fits(&self.enums, &ty, v);
             if wire_values.is_empty() {
-                err(errors, "one_of needs at least one value".into());
+                err("one_of needs at least one value".into());
             } else if let Some(bad) = wire_values.iter().find(|v| !allowed(v)) {
-                err(
-                    errors,
-                    format!("one_of value {bad} is not a value of this field's type"),
-                );
+                err(format!(
+                    "one_of value {bad} is not a value of this field's type"
+                ));
             } else {
                 checks.push(Check::OneOf(wire_values));
             }
@@ -442,16 +431,15 @@ impl Loader {
         path: &str,
         fields: &[Field],
         raw_rules: Vec<raw::Rule>,
-        errors: &mut Vec<SpecError>,
     ) -> Vec<Rule> {
         let rpath = join(path, "rules");
-        let field = |name: &str, errors: &mut Vec<SpecError>| -> Option<&Field> {
+        let field = |name: &str| -> Option<&Field> {
             let f = fields.iter().find(|f| f.wire == name);
             if f.is_none() {
-                errors.push(ctx.err(
+                ctx.error(
                     rpath.clone(),
                     format!("names `{name}`, which is not a field of this object"),
-                ));
+                );
             }
             f
         };
@@ -466,68 +454,65 @@ impl Loader {
                 rule.check.is_some(),
             ];
             if kinds.iter().filter(|k| **k).count() != 1 {
-                errors.push(ctx.err(
+                ctx.error(
                     rpath.clone(),
                     "each rule has exactly one key: exactly_one_of, at_most_one_of, \
                      date_range, order, max_total_items or check",
-                ));
+                );
                 continue;
             }
             if let Some(r) = rule.order {
-                let int = |n: &str, errors: &mut Vec<SpecError>| {
-                    field(n, errors).is_some_and(|f| f.shape.ty == Ty::Int)
-                };
-                if int(&r.lower, errors) && int(&r.higher, errors) {
+                let int = |n: &str| field(n).is_some_and(|f| f.shape.ty == Ty::Int);
+                if int(&r.lower) && int(&r.higher) {
                     rules.push(Rule::Order {
                         lower: r.lower,
                         higher: r.higher,
                         strict: r.strict,
                     });
                 } else {
-                    errors.push(ctx.err(rpath.clone(), "order names two int fields"));
+                    ctx.error(rpath.clone(), "order names two int fields");
                 }
             }
             if let Some(r) = rule.max_total_items {
                 let lists = r
                     .fields
                     .iter()
-                    .all(|n| field(n, errors).is_some_and(|f| matches!(f.shape.ty, Ty::List(_))));
+                    .all(|n| field(n).is_some_and(|f| matches!(f.shape.ty, Ty::List(_))));
                 if lists && r.fields.len() >= 2 {
                     rules.push(Rule::MaxTotalItems {
                         fields: r.fields,
                         max: r.max,
                     });
                 } else {
-                    errors.push(ctx.err(
+                    ctx.error(
                         rpath.clone(),
                         "max_total_items names two or more list fields",
-                    ));
+                    );
                 }
             }
             if let Some(r) = rule.check {
                 // Only the first step is checked here: nested models may not be lowered
                 // yet. `check_rule_paths` checks whole paths once everything is.
-                let path = |p: &str, errors: &mut Vec<SpecError>| -> FieldPath {
+                let path = |p: &str| -> FieldPath {
                     let steps: FieldPath = p.split('.').map(str::to_owned).collect();
-                    field(&steps[0], errors);
+                    field(&steps[0]);
                     steps
                 };
-                let pairs = |m: IndexMap<String, serde_yaml::Value>,
-                             errors: &mut Vec<SpecError>| {
+                let pairs = |m: IndexMap<String, serde_yaml::Value>| {
                     let mut out = Vec::new();
                     for (p, v) in m {
                         match yaml_to_json(&v) {
-                            Ok(v) => out.push((path(&p, errors), v)),
-                            Err(e) => errors.push(ctx.err(rpath.clone(), format!("`{p}`: {e}"))),
+                            Ok(v) => out.push((path(&p), v)),
+                            Err(e) => ctx.error(rpath.clone(), format!("`{p}`: {e}")),
                         }
                     }
                     out
                 };
-                let when = pairs(r.when, errors);
-                let equal = pairs(r.equal, errors);
-                let not_equal = pairs(r.not_equal, errors);
-                let present = r.present.iter().map(|p| path(p, errors)).collect();
-                let absent = r.absent.iter().map(|p| path(p, errors)).collect();
+                let when = pairs(r.when);
+                let equal = pairs(r.equal);
+                let not_equal = pairs(r.not_equal);
+                let present = r.present.iter().map(|p| path(p)).collect();
+                let absent = r.absent.iter().map(|p| path(p)).collect();
                 let check = CheckRule {
                     when,
                     present,
@@ -541,10 +526,10 @@ impl Loader {
                     && check.equal.is_empty()
                     && check.not_equal.is_empty()
                 {
-                    errors.push(ctx.err(
+                    ctx.error(
                         rpath.clone(),
                         "a check needs present, absent, equal or not_equal",
-                    ));
+                    );
                 } else {
                     rules.push(Rule::Check(check));
                 }
@@ -557,34 +542,29 @@ impl Loader {
                     "at_most_one_of"
                 };
                 if names.len() < 2 {
-                    errors.push(ctx.err(rpath.clone(), format!("{key} needs at least two fields")));
-                } else if names
-                    .iter()
-                    .all(|n| field(n, errors).is_some_and(|f| !f.required))
-                {
+                    ctx.error(rpath.clone(), format!("{key} needs at least two fields"));
+                } else if names.iter().all(|n| field(n).is_some_and(|f| !f.required)) {
                     rules.push(if exactly {
                         Rule::ExactlyOneOf(names)
                     } else {
                         Rule::AtMostOneOf(names)
                     });
                 } else {
-                    errors
-                        .push(ctx.err(rpath.clone(), format!("{key} names optional fields only")));
+                    ctx.error(rpath.clone(), format!("{key} names optional fields only"));
                 }
             }
             if let Some(r) = rule.date_range {
-                let dated = |n: &str, errors: &mut Vec<SpecError>| {
-                    field(n, errors)
-                        .is_some_and(|f| f.required && f.shape.checks.contains(&Check::Date))
+                let dated = |n: &str| {
+                    field(n).is_some_and(|f| f.required && f.shape.checks.contains(&Check::Date))
                 };
-                let (b, e) = (dated(&r.begin, errors), dated(&r.end, errors));
+                let (b, e) = (dated(&r.begin), dated(&r.end));
                 if !(b && e) {
-                    errors.push(ctx.err(
+                    ctx.error(
                         rpath.clone(),
                         "date_range names two required `format: date` fields",
-                    ));
+                    );
                 } else if r.max_days.is_some_and(|n| n < 0) {
-                    errors.push(ctx.err(rpath.clone(), "max_days must not be negative"));
+                    ctx.error(rpath.clone(), "max_days must not be negative");
                 } else {
                     rules.push(Rule::DateRange {
                         begin: r.begin,
