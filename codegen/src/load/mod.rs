@@ -19,10 +19,12 @@ use std::rc::Rc;
 mod checks;
 mod endpoints;
 mod events;
+mod object_rules;
 mod types;
 
 use checks::{check_examples, check_rule_paths, mark_request_side, mark_response_side};
 use events::{check_events, events_ir};
+use object_rules::object_rules;
 
 /// One spec file: its path relative to the repository root (`spec/api/code.yaml`)
 /// and its text.

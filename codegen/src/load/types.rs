@@ -86,90 +86,14 @@ impl Loader {
         let is_int = e.repr == raw::EnumRepr::Int;
         let mut variants: Vec<Variant> = Vec::new();
         for (i, v) in e.values.into_iter().enumerate() {
-            let field = format!("values[{i}]");
-            let wire = match (&v.value, is_int) {
-                (serde_yaml::Value::String(s), false) => Value::String(s.clone()),
-                (serde_yaml::Value::Number(n), true) if n.as_i64().is_some() => {
-                    Value::from(n.as_i64().unwrap())
-                }
-                _ => {
-                    let want = if is_int {
-                        "an integer (repr: int)"
-                    } else {
-                        "a string"
-                    };
-                    ctx.error(field, format!("value must be {want}"));
-                    continue;
-                }
+            let at = EnumValueAt {
+                ctx,
+                field: format!("values[{i}]"),
+                is_int,
             };
-            let rust = match (&v.name, &wire) {
-                (Some(n), _) => n.clone(),
-                (None, Value::String(s)) => {
-                    let bare = e
-                        .strip_prefix
-                        .as_deref()
-                        .and_then(|p| s.strip_prefix(p))
-                        .unwrap_or(s);
-                    bare.to_upper_camel_case()
-                }
-                (None, _) => {
-                    ctx.error(field, "integer values need a `name`");
-                    continue;
-                }
-            };
-            if !is_pascal(&rust) || rust == "Unknown" {
-                ctx.error(
-                    field.clone(),
-                    format!("variant name `{rust}` must be PascalCase and not `Unknown`"),
-                );
+            if let Some(variant) = at.variant(v, e.strip_prefix.as_deref(), &variants) {
+                variants.push(variant);
             }
-            if variants.iter().any(|x| x.reads(&wire) || x.rust == rust) {
-                ctx.error(
-                    field,
-                    format!("duplicate value or variant name ({wire} / {rust})"),
-                );
-                continue;
-            }
-            let mut also = Vec::new();
-            for alias in &v.also {
-                let alias = match alias {
-                    // An integer enum reads "1" as 1 already: only integers make sense.
-                    serde_yaml::Value::String(_) if is_int => {
-                        ctx.error(&field, "`also` of an integer enum lists integers");
-                        continue;
-                    }
-                    serde_yaml::Value::String(s) => Value::String(s.clone()),
-                    serde_yaml::Value::Number(n) if n.as_i64().is_some() => {
-                        Value::from(n.as_i64().unwrap())
-                    }
-                    _ => {
-                        ctx.error(&field, "`also` lists strings or integers");
-                        continue;
-                    }
-                };
-                // A string enum reads a number by its text (`1` and `"1"` alike).
-                let text = |v: &Value| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                let same = |v: &Value| v == &alias || (!is_int && text(v) == text(&alias));
-                let taken = same(&wire)
-                    || also.iter().any(same)
-                    || variants
-                        .iter()
-                        .any(|x| same(&x.wire) || x.also.iter().any(same));
-                if taken {
-                    ctx.error(&field, format!("`also` value {alias} is taken"));
-                    continue;
-                }
-                also.push(alias);
-            }
-            variants.push(Variant {
-                wire,
-                rust,
-                doc: v.doc,
-                also,
-            });
         }
         self.enums.insert(
             name.clone(),
@@ -194,7 +118,7 @@ impl Loader {
         inline: bool,
     ) -> String {
         let fields = self.fields(ctx, path, &name, obj.fields, &home);
-        let rules = self.rules(ctx, path, &fields, obj.rules);
+        let rules = object_rules(ctx, path, &fields, obj.rules);
         let encoding = match obj.encoding.as_deref() {
             None | Some("json") => Encoding::Json,
             Some("multipart") => Encoding::Multipart,
@@ -290,89 +214,113 @@ impl Loader {
         mut spec: raw::FieldSpec,
         home: &Home,
     ) -> Option<Shape> {
-        let err = |msg: String| ctx.error(fpath, msg);
-        if spec.ty != "object"
-            && (spec.fields.is_some() || spec.name.is_some() || spec.rules.is_some())
-        {
-            err("`fields`, `name` and `rules` only apply to `type: object`".into());
-        }
-        if spec.ty != "list" && spec.items.is_some() {
-            err("`items` only applies to `type: list`".into());
-        }
+        check_type_keys(ctx, fpath, &spec);
         let ty = match spec.ty.as_str() {
             "string" => Ty::String,
             "int" => Ty::Int,
             "bool" => Ty::Bool,
             "json" => Ty::Json,
             "file" => Ty::File,
-            "list" => {
-                let Some(items) = spec.items.take() else {
-                    err("a list needs `items`".into());
-                    return None;
-                };
-                let raw::Field(item) = *items;
-                if item.required {
-                    err("`required` does not apply to list items".into());
-                }
-                let inner = self.shape(ctx, &format!("{fpath}[]"), parent, wire, item, home)?;
-                Ty::List(Box::new(inner))
-            }
-            "object" => {
-                let Some(fields) = spec.fields.take() else {
-                    err("an inline object needs `fields`".into());
-                    return None;
-                };
-                let name = spec
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| format!("{parent}{}", wire.to_upper_camel_case()));
-                if !is_pascal(&name) {
-                    err(format!("type name `{name}` is not PascalCase"));
-                }
-                if !self.names.insert(name.clone()) {
-                    err(format!(
-                        "the inline object's type name `{name}` is already taken; set `name`"
-                    ));
-                    return None;
-                }
-                let obj = raw::Object {
-                    name: None,
-                    doc: spec.doc.clone(),
-                    fields,
-                    rules: spec.rules.take().unwrap_or_default(),
-                    encoding: None,
-                };
-                Ty::Model(self.object(ctx, fpath, name, obj, home.clone(), true))
-            }
+            "list" => self.list(ctx, fpath, parent, wire, &mut spec, home)?,
+            "object" => self.inline_object(ctx, fpath, parent, wire, &mut spec, home)?,
             other if self.enums.contains_key(other) => Ty::Enum(other.to_owned()),
             other if self.names.contains(other) => Ty::Model(other.to_owned()),
             other => {
-                err(format!(
-                    "unknown type `{other}` (not a scalar type and not defined in spec/types/)"
-                ));
+                ctx.error(
+                    fpath,
+                    format!(
+                        "unknown type `{other}` (not a scalar type and not defined in spec/types/)"
+                    ),
+                );
                 return None;
             }
         };
+        let checks = self.checks(ctx, fpath, spec, &ty);
+        Some(Shape { ty, checks })
+    }
+
+    /// `type: list`: the shape of its `items`.
+    fn list(
+        &mut self,
+        ctx: &Ctx,
+        fpath: &str,
+        parent: &str,
+        wire: &str,
+        spec: &mut raw::FieldSpec,
+        home: &Home,
+    ) -> Option<Ty> {
+        let Some(items) = spec.items.take() else {
+            ctx.error(fpath, "a list needs `items`");
+            return None;
+        };
+        let raw::Field(item) = *items;
+        if item.required {
+            ctx.error(fpath, "`required` does not apply to list items");
+        }
+        let inner = self.shape(ctx, &format!("{fpath}[]"), parent, wire, item, home)?;
+        Some(Ty::List(Box::new(inner)))
+    }
+
+    /// `type: object` with its `fields`: a model of its own, named after its parent
+    /// and field unless it sets `name`.
+    fn inline_object(
+        &mut self,
+        ctx: &Ctx,
+        fpath: &str,
+        parent: &str,
+        wire: &str,
+        spec: &mut raw::FieldSpec,
+        home: &Home,
+    ) -> Option<Ty> {
+        let Some(fields) = spec.fields.take() else {
+            ctx.error(fpath, "an inline object needs `fields`");
+            return None;
+        };
+        let name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{parent}{}", wire.to_upper_camel_case()));
+        if !is_pascal(&name) {
+            ctx.error(fpath, format!("type name `{name}` is not PascalCase"));
+        }
+        if !self.names.insert(name.clone()) {
+            ctx.error(
+                fpath,
+                format!("the inline object's type name `{name}` is already taken; set `name`"),
+            );
+            return None;
+        }
+        let obj = raw::Object {
+            name: None,
+            doc: spec.doc.clone(),
+            fields,
+            rules: spec.rules.take().unwrap_or_default(),
+            encoding: None,
+        };
+        Some(Ty::Model(self.object(
+            ctx,
+            fpath,
+            name,
+            obj,
+            home.clone(),
+            true,
+        )))
+    }
+
+    /// The constraints of a field of type `ty`, each on a kind of field it applies to.
+    fn checks(&self, ctx: &Ctx, fpath: &str, spec: raw::FieldSpec, ty: &Ty) -> Vec<Check> {
         let mut checks = Vec::new();
-        if (spec.required || spec.non_empty) && ty == Ty::String {
+        if (spec.required || spec.non_empty) && *ty == Ty::String {
             checks.push(Check::NonEmpty);
         } else if spec.non_empty {
-            err("`non_empty` applies to string fields only".into());
+            ctx.error(fpath, "`non_empty` applies to string fields only");
         }
-        let kind_ok = |k: &str| match k {
-            "string" => ty == Ty::String,
-            "string or file" => ty == Ty::String || ty == Ty::File,
-            "file" => ty == Ty::File,
-            "int" => ty == Ty::Int,
-            "list" => matches!(ty, Ty::List(_)),
-            _ => false,
-        };
         let mut want = |key: &str, kind: &str, check: Option<Check>| {
             if let Some(check) = check {
-                if kind_ok(kind) {
+                if is_of_kind(ty, kind) {
                     checks.push(check);
                 } else {
-                    err(format!("`{key}` applies to {kind} fields only"));
+                    ctx.error(fpath, format!("`{key}` applies to {kind} fields only"));
                 }
             }
         };
@@ -386,7 +334,10 @@ impl Loader {
             None => {}
             Some("date") => want("format", "string", Some(Check::Date)),
             Some("color") => want("format", "string", Some(Check::Color)),
-            Some(other) => err(format!("unknown format `{other}` (known: date, color)")),
+            Some(other) => ctx.error(
+                fpath,
+                format!("unknown format `{other}` (known: date, color)"),
+            ),
         }
         want("min", "int", spec.min.map(Check::Min));
         want("max", "int", spec.max.map(Check::Max));
@@ -394,187 +345,212 @@ impl Loader {
         want("max_items", "list", spec.max_items.map(Check::MaxItems));
         if let (Some(min), Some(max)) = (spec.min, spec.max) {
             if min > max {
-                err(format!("min {min} > max {max}"));
+                ctx.error(fpath, format!("min {min} > max {max}"));
             }
         }
-        want(
-            "content_types",
-            "file",
-            spec.content_types.map(Check::ContentTypes),
-        );
+        let content_types = spec.content_types.map(Check::ContentTypes);
+        want("content_types", "file", content_types);
         if let Some(values) = spec.one_of {
-            let mut wire_values = Vec::new();
-            for v in &values {
-                match yaml_to_json(v) {
-                    Ok(v) => wire_values.push(v),
-                    Err(e) => err(format!("one_of: {e}")),
-                }
-            }
-            // Not on bools: the validators have no bool form of `one_of`.
-            let allowed = |v: &Value| ty != Ty::Bool && fits(&self.enums, &ty, v);
-            if wire_values.is_empty() {
-                err("one_of needs at least one value".into());
-            } else if let Some(bad) = wire_values.iter().find(|v| !allowed(v)) {
-                err(format!(
-                    "one_of value {bad} is not a value of this field's type"
-                ));
-            } else {
-                checks.push(Check::OneOf(wire_values));
-            }
+            checks.extend(self.one_of(ctx, fpath, &values, ty));
         }
-        Some(Shape { ty, checks })
+        checks
     }
 
-    pub(super) fn rules(
+    /// `one_of`: wire values of the field's type (not a bool: the validators have no
+    /// bool form of it).
+    fn one_of(
         &self,
         ctx: &Ctx,
-        path: &str,
-        fields: &[Field],
-        raw_rules: Vec<raw::Rule>,
-    ) -> Vec<Rule> {
-        let rpath = join(path, "rules");
-        let field = |name: &str| -> Option<&Field> {
-            let f = fields.iter().find(|f| f.wire == name);
-            if f.is_none() {
-                ctx.error(
-                    rpath.clone(),
-                    format!("names `{name}`, which is not a field of this object"),
-                );
-            }
-            f
-        };
-        let mut rules = Vec::new();
-        for rule in raw_rules {
-            let kinds = [
-                rule.exactly_one_of.is_some(),
-                rule.at_most_one_of.is_some(),
-                rule.date_range.is_some(),
-                rule.order.is_some(),
-                rule.max_total_items.is_some(),
-                rule.check.is_some(),
-            ];
-            if kinds.iter().filter(|k| **k).count() != 1 {
-                ctx.error(
-                    rpath.clone(),
-                    "each rule has exactly one key: exactly_one_of, at_most_one_of, \
-                     date_range, order, max_total_items or check",
-                );
-                continue;
-            }
-            if let Some(r) = rule.order {
-                let int = |n: &str| field(n).is_some_and(|f| f.shape.ty == Ty::Int);
-                if int(&r.lower) && int(&r.higher) {
-                    rules.push(Rule::Order {
-                        lower: r.lower,
-                        higher: r.higher,
-                        strict: r.strict,
-                    });
-                } else {
-                    ctx.error(rpath.clone(), "order names two int fields");
-                }
-            }
-            if let Some(r) = rule.max_total_items {
-                let lists = r
-                    .fields
-                    .iter()
-                    .all(|n| field(n).is_some_and(|f| matches!(f.shape.ty, Ty::List(_))));
-                if lists && r.fields.len() >= 2 {
-                    rules.push(Rule::MaxTotalItems {
-                        fields: r.fields,
-                        max: r.max,
-                    });
-                } else {
-                    ctx.error(
-                        rpath.clone(),
-                        "max_total_items names two or more list fields",
-                    );
-                }
-            }
-            if let Some(r) = rule.check {
-                // Only the first step is checked here: nested models may not be lowered
-                // yet. `check_rule_paths` checks whole paths once everything is.
-                let path = |p: &str| -> FieldPath {
-                    let steps: FieldPath = p.split('.').map(str::to_owned).collect();
-                    field(&steps[0]);
-                    steps
-                };
-                let pairs = |m: IndexMap<String, serde_yaml::Value>| {
-                    let mut out = Vec::new();
-                    for (p, v) in m {
-                        match yaml_to_json(&v) {
-                            Ok(v) => out.push((path(&p), v)),
-                            Err(e) => ctx.error(rpath.clone(), format!("`{p}`: {e}")),
-                        }
-                    }
-                    out
-                };
-                let when = pairs(r.when);
-                let equal = pairs(r.equal);
-                let not_equal = pairs(r.not_equal);
-                let present = r.present.iter().map(|p| path(p)).collect();
-                let absent = r.absent.iter().map(|p| path(p)).collect();
-                let check = CheckRule {
-                    when,
-                    present,
-                    absent,
-                    equal,
-                    not_equal,
-                    because: r.because,
-                };
-                if check.present.is_empty()
-                    && check.absent.is_empty()
-                    && check.equal.is_empty()
-                    && check.not_equal.is_empty()
-                {
-                    ctx.error(
-                        rpath.clone(),
-                        "a check needs present, absent, equal or not_equal",
-                    );
-                } else {
-                    rules.push(Rule::Check(check));
-                }
-            }
-            if let Some(names) = rule.exactly_one_of.or(rule.at_most_one_of.clone()) {
-                let exactly = rule.at_most_one_of.is_none();
-                let key = if exactly {
-                    "exactly_one_of"
-                } else {
-                    "at_most_one_of"
-                };
-                if names.len() < 2 {
-                    ctx.error(rpath.clone(), format!("{key} needs at least two fields"));
-                } else if names.iter().all(|n| field(n).is_some_and(|f| !f.required)) {
-                    rules.push(if exactly {
-                        Rule::ExactlyOneOf(names)
-                    } else {
-                        Rule::AtMostOneOf(names)
-                    });
-                } else {
-                    ctx.error(rpath.clone(), format!("{key} names optional fields only"));
-                }
-            }
-            if let Some(r) = rule.date_range {
-                let dated = |n: &str| {
-                    field(n).is_some_and(|f| f.required && f.shape.checks.contains(&Check::Date))
-                };
-                let (b, e) = (dated(&r.begin), dated(&r.end));
-                if !(b && e) {
-                    ctx.error(
-                        rpath.clone(),
-                        "date_range names two required `format: date` fields",
-                    );
-                } else if r.max_days.is_some_and(|n| n < 0) {
-                    ctx.error(rpath.clone(), "max_days must not be negative");
-                } else {
-                    rules.push(Rule::DateRange {
-                        begin: r.begin,
-                        end: r.end,
-                        max_days: r.max_days,
-                        before_today: r.before_today,
-                    });
-                }
+        fpath: &str,
+        values: &[serde_yaml::Value],
+        ty: &Ty,
+    ) -> Option<Check> {
+        let mut wire_values = Vec::new();
+        for v in values {
+            match yaml_to_json(v) {
+                Ok(v) => wire_values.push(v),
+                Err(e) => ctx.error(fpath, format!("one_of: {e}")),
             }
         }
-        rules
+        let allowed = |v: &Value| *ty != Ty::Bool && fits(&self.enums, ty, v);
+        if wire_values.is_empty() {
+            ctx.error(fpath, "one_of needs at least one value");
+        } else if let Some(bad) = wire_values.iter().find(|v| !allowed(v)) {
+            ctx.error(
+                fpath,
+                format!("one_of value {bad} is not a value of this field's type"),
+            );
+        } else {
+            return Some(Check::OneOf(wire_values));
+        }
+        None
+    }
+}
+
+/// `fields`, `name` and `rules` belong to objects, `items` to lists.
+fn check_type_keys(ctx: &Ctx, fpath: &str, spec: &raw::FieldSpec) {
+    if spec.ty != "object" && (spec.fields.is_some() || spec.name.is_some() || spec.rules.is_some())
+    {
+        ctx.error(
+            fpath,
+            "`fields`, `name` and `rules` only apply to `type: object`",
+        );
+    }
+    if spec.ty != "list" && spec.items.is_some() {
+        ctx.error(fpath, "`items` only applies to `type: list`");
+    }
+}
+
+/// Whether a field of type `ty` is of `kind`, as the constraints' messages name kinds
+/// ("string or file", "int", …).
+fn is_of_kind(ty: &Ty, kind: &str) -> bool {
+    match kind {
+        "string" => *ty == Ty::String,
+        "string or file" => *ty == Ty::String || *ty == Ty::File,
+        "file" => *ty == Ty::File,
+        "int" => *ty == Ty::Int,
+        "list" => matches!(ty, Ty::List(_)),
+        _ => false,
+    }
+}
+
+/// One value of an enum being lowered: where it is, and whether the enum is sent as
+/// integers or as strings.
+struct EnumValueAt<'a> {
+    ctx: &'a Ctx,
+    field: String,
+    is_int: bool,
+}
+
+impl EnumValueAt<'_> {
+    /// The variant of `v`, unless it is malformed or clashes with an `earlier` one.
+    fn variant(
+        &self,
+        v: raw::EnumValue,
+        strip_prefix: Option<&str>,
+        earlier: &[Variant],
+    ) -> Option<Variant> {
+        let wire = self.wire(&v.value)?;
+        let rust = self.rust_name(v.name, &wire, strip_prefix)?;
+        if !is_pascal(&rust) || rust == "Unknown" {
+            self.ctx.error(
+                self.field.clone(),
+                format!("variant name `{rust}` must be PascalCase and not `Unknown`"),
+            );
+        }
+        if earlier.iter().any(|x| x.reads(&wire) || x.rust == rust) {
+            self.ctx.error(
+                &self.field,
+                format!("duplicate value or variant name ({wire} / {rust})"),
+            );
+            return None;
+        }
+        let also = self.aliases(&v.also, &wire, earlier);
+        Some(Variant {
+            wire,
+            rust,
+            doc: v.doc,
+            also,
+        })
+    }
+
+    /// The value as sent: an integer or a string, as the enum's `repr` says.
+    fn wire(&self, value: &serde_yaml::Value) -> Option<Value> {
+        match (value, self.is_int) {
+            (serde_yaml::Value::String(s), false) => Some(Value::String(s.clone())),
+            (serde_yaml::Value::Number(n), true) if n.as_i64().is_some() => {
+                Some(Value::from(n.as_i64().unwrap()))
+            }
+            _ => {
+                let want = if self.is_int {
+                    "an integer (repr: int)"
+                } else {
+                    "a string"
+                };
+                self.ctx.error(&self.field, format!("value must be {want}"));
+                None
+            }
+        }
+    }
+
+    /// The variant's Rust name: its `name`, or a string value in UpperCamelCase
+    /// (without the enum's `strip_prefix`).
+    fn rust_name(
+        &self,
+        name: Option<String>,
+        wire: &Value,
+        strip_prefix: Option<&str>,
+    ) -> Option<String> {
+        match (name, wire) {
+            (Some(n), _) => Some(n),
+            (None, Value::String(s)) => {
+                let bare = strip_prefix.and_then(|p| s.strip_prefix(p)).unwrap_or(s);
+                Some(bare.to_upper_camel_case())
+            }
+            (None, _) => {
+                self.ctx.error(&self.field, "integer values need a `name`");
+                None
+            }
+        }
+    }
+
+    /// The old wire forms (`also`) read as this value: each one the enum can hold,
+    /// and none that already reads as a value (this one's `wire` or an `earlier` one).
+    fn aliases(&self, also: &[serde_yaml::Value], wire: &Value, earlier: &[Variant]) -> Vec<Value> {
+        let mut aliases = Vec::new();
+        for alias in also {
+            let Some(alias) = self.alias(alias) else {
+                continue;
+            };
+            if self.is_taken(&alias, wire, &aliases, earlier) {
+                self.ctx
+                    .error(&self.field, format!("`also` value {alias} is taken"));
+                continue;
+            }
+            aliases.push(alias);
+        }
+        aliases
+    }
+
+    fn alias(&self, alias: &serde_yaml::Value) -> Option<Value> {
+        match alias {
+            // An integer enum reads "1" as 1 already: only integers make sense.
+            serde_yaml::Value::String(_) if self.is_int => {
+                self.ctx
+                    .error(&self.field, "`also` of an integer enum lists integers");
+                None
+            }
+            serde_yaml::Value::String(s) => Some(Value::String(s.clone())),
+            serde_yaml::Value::Number(n) if n.as_i64().is_some() => {
+                Some(Value::from(n.as_i64().unwrap()))
+            }
+            _ => {
+                self.ctx
+                    .error(&self.field, "`also` lists strings or integers");
+                None
+            }
+        }
+    }
+
+    /// Whether `alias` already reads as a value: this one's, one of its other
+    /// `aliases`, or an `earlier` variant's.
+    fn is_taken(
+        &self,
+        alias: &Value,
+        wire: &Value,
+        aliases: &[Value],
+        earlier: &[Variant],
+    ) -> bool {
+        // A string enum reads a number by its text (`1` and `"1"` alike).
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let same = |v: &Value| v == alias || (!self.is_int && text(v) == text(alias));
+        same(wire)
+            || aliases.iter().any(same)
+            || earlier
+                .iter()
+                .any(|x| same(&x.wire) || x.also.iter().any(same))
     }
 }
