@@ -176,105 +176,30 @@ impl Loader {
         if !is_snake(&e.id) {
             ctx.error("id", "endpoint ids are snake_case");
         }
-        let (http, fixed_query) = match e.http.split_once('?') {
-            Some((http, query)) => {
-                let pairs = query.split('&').map(|kv| {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                    (k.to_owned(), v.to_owned())
-                });
-                (http.to_owned(), pairs.collect())
-            }
-            None => (e.http.clone(), Vec::new()),
+        let (http, fixed_query) = split_fixed_query(&e.http);
+        let host = host(ctx, e.host.as_deref());
+        let needs_token = needs_token(ctx, e.auth.as_deref());
+        let Some((method, path)) = method_and_path(&http) else {
+            let message = format!("`{}` is not `GET /path` or `POST /path`", e.http);
+            ctx.error("http", message);
+            return None;
         };
-        let host = match e.host.as_deref() {
-            None | Some("api") => Host::Api,
-            Some("mp") => Host::Mp,
-            Some(other) => {
-                ctx.error("host", format!("`{other}`: api or mp"));
-                Host::Api
-            }
-        };
-        let needs_token = match e.auth.as_deref() {
-            None | Some("access_token") => true,
-            Some("none") => false,
-            Some(other) => {
-                ctx.error("auth", format!("`{other}`: access_token or none"));
-                true
-            }
-        };
-        let (method, path) = match http.split_once(' ') {
-            Some(("GET", p)) if p.starts_with('/') => (Method::Get, p.to_owned()),
-            Some(("POST", p)) if p.starts_with('/') => (Method::Post, p.to_owned()),
-            _ => {
-                ctx.error(
-                    "http",
-                    format!("`{}` is not `GET /path` or `POST /path`", e.http),
-                );
-                return None;
-            }
-        };
-        for code in &e.errcodes {
-            if !self.errcodes.iter().any(|c| c.code == *code) {
-                ctx.error("errcodes", format!("{code} is not in spec/errcodes.yaml"));
-            }
-        }
-        match (e.idempotent, &e.check_outcome) {
-            (false, None) => ctx.error(
-                "check_outcome",
-                "a non-idempotent endpoint must say how to check whether a call went through",
-            ),
-            (true, Some(_)) => ctx.error("check_outcome", "only non-idempotent endpoints need it"),
-            _ => {}
-        }
-        if e.examples.is_empty() {
-            ctx.error(
-                "examples",
-                "every endpoint needs at least one example from the docs",
-            );
-        }
+        self.check_declarations(ctx, &e);
+        // Requests and replies are named after the endpoint unless they set `name`.
         let base = format!(
             "{}{}",
             group.to_upper_camel_case(),
             e.id.to_upper_camel_case()
         );
+        let what = format!("`{group}.{}`: {}", e.id, e.summary);
         let home = Home::Group(group.to_owned());
-        let mut names = Vec::new();
-        let response_object = match e.response {
-            raw::Response::Object(obj) => Some(obj),
+        let request = self.endpoint_model(ctx, &home, "request", (&base, &what), e.request)?;
+        let response = match e.response {
+            raw::Response::Object(obj) => {
+                Some(self.endpoint_model(ctx, &home, "response", (&base, &what), obj)?)
+            }
             raw::Response::Binary => None,
         };
-        let parts = [("request", Some(e.request)), ("response", response_object)];
-        for (part, obj) in parts {
-            let Some(mut obj) = obj else {
-                names.push(None);
-                continue;
-            };
-            let name = obj
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("{base}{}", part.to_upper_camel_case()));
-            if obj.doc.is_none() {
-                let what = if part == "request" {
-                    "The request of"
-                } else {
-                    "The reply of"
-                };
-                obj.doc = Some(format!("{what} `{group}.{}`: {}", e.id, e.summary));
-            }
-            if !self.names.insert(name.clone()) {
-                ctx.error(
-                    part,
-                    format!("type name `{name}` is already taken; set `name`"),
-                );
-                return None;
-            }
-            if part == "response" && obj.encoding.is_some() {
-                ctx.error("response.encoding", "`encoding` applies to requests only");
-            }
-            names.push(Some(self.object(ctx, part, name, obj, home.clone(), false)));
-        }
-        let response = names.pop()?;
-        let request = names.pop()??;
         if let Some(r) = &response {
             self.models[r].is_response_root = true;
         }
@@ -284,26 +209,7 @@ impl Loader {
             && !self.models[&request].fields.iter().any(|f| f.secret);
         self.request_encoding(ctx, &request, method);
         let shortcuts = self.shortcuts(ctx, &request, e.shortcuts);
-
-        let mut examples: Vec<Example> = Vec::new();
-        for (i, x) in e.examples.into_iter().enumerate() {
-            let field = format!("examples[{i}]");
-            if !is_snake(&x.name) || examples.iter().any(|y| y.name == x.name) {
-                ctx.error(
-                    field.clone(),
-                    format!("example name `{}` must be snake_case and unique", x.name),
-                );
-            }
-            match (yaml_to_json(&x.request), yaml_to_json(&x.response)) {
-                (Ok(request), Ok(response)) => examples.push(Example {
-                    name: x.name,
-                    source: x.source,
-                    request,
-                    response,
-                }),
-                (Err(m), _) | (_, Err(m)) => ctx.error(field, m),
-            }
-        }
+        let examples = examples(ctx, e.examples);
         Some(Endpoint {
             group: group.to_owned(),
             id: e.id,
@@ -326,4 +232,134 @@ impl Loader {
             examples,
         })
     }
+
+    /// What an endpoint declares: return codes that the table lists, how to check
+    /// whether a non-idempotent call went through, and examples.
+    fn check_declarations(&self, ctx: &Ctx, e: &raw::Endpoint) {
+        for code in &e.errcodes {
+            if !self.errcodes.iter().any(|c| c.code == *code) {
+                ctx.error("errcodes", format!("{code} is not in spec/errcodes.yaml"));
+            }
+        }
+        match (e.idempotent, &e.check_outcome) {
+            (false, None) => ctx.error(
+                "check_outcome",
+                "a non-idempotent endpoint must say how to check whether a call went through",
+            ),
+            (true, Some(_)) => ctx.error("check_outcome", "only non-idempotent endpoints need it"),
+            _ => {}
+        }
+        if e.examples.is_empty() {
+            ctx.error(
+                "examples",
+                "every endpoint needs at least one example from the docs",
+            );
+        }
+    }
+
+    /// Lowers the request or the reply (`part`) of an endpoint into a model, by
+    /// default named `<base>Request` or `<base>Response` and documented as the request
+    /// or reply of `what`.
+    fn endpoint_model(
+        &mut self,
+        ctx: &Ctx,
+        home: &Home,
+        part: &str,
+        (base, what): (&str, &str),
+        mut obj: raw::Object,
+    ) -> Option<String> {
+        let name = obj
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{base}{}", part.to_upper_camel_case()));
+        if obj.doc.is_none() {
+            let of = if part == "request" {
+                "The request of"
+            } else {
+                "The reply of"
+            };
+            obj.doc = Some(format!("{of} {what}"));
+        }
+        if !self.names.insert(name.clone()) {
+            ctx.error(
+                part,
+                format!("type name `{name}` is already taken; set `name`"),
+            );
+            return None;
+        }
+        if part == "response" && obj.encoding.is_some() {
+            ctx.error("response.encoding", "`encoding` applies to requests only");
+        }
+        Some(self.object(ctx, part, name, obj, home.clone(), false))
+    }
+}
+
+/// `POST /path?k=v&…`: the request line, and the query it always carries.
+fn split_fixed_query(http: &str) -> (String, Vec<(String, String)>) {
+    match http.split_once('?') {
+        Some((http, query)) => {
+            let pairs = query.split('&').map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (k.to_owned(), v.to_owned())
+            });
+            (http.to_owned(), pairs.collect())
+        }
+        None => (http.to_owned(), Vec::new()),
+    }
+}
+
+/// `GET /path` or `POST /path`.
+fn method_and_path(http: &str) -> Option<(Method, String)> {
+    match http.split_once(' ') {
+        Some(("GET", p)) if p.starts_with('/') => Some((Method::Get, p.to_owned())),
+        Some(("POST", p)) if p.starts_with('/') => Some((Method::Post, p.to_owned())),
+        _ => None,
+    }
+}
+
+fn host(ctx: &Ctx, host: Option<&str>) -> Host {
+    match host {
+        None | Some("api") => Host::Api,
+        Some("mp") => Host::Mp,
+        Some(other) => {
+            ctx.error("host", format!("`{other}`: api or mp"));
+            Host::Api
+        }
+    }
+}
+
+/// `auth`: whether the call carries an access token.
+fn needs_token(ctx: &Ctx, auth: Option<&str>) -> bool {
+    match auth {
+        None | Some("access_token") => true,
+        Some("none") => false,
+        Some(other) => {
+            ctx.error("auth", format!("`{other}`: access_token or none"));
+            true
+        }
+    }
+}
+
+/// The documented examples: uniquely named, and JSON.
+fn examples(ctx: &Ctx, raw: Vec<raw::Example>) -> Vec<Example> {
+    let mut examples: Vec<Example> = Vec::new();
+    for (i, x) in raw.into_iter().enumerate() {
+        let field = format!("examples[{i}]");
+        if !is_snake(&x.name) || examples.iter().any(|y| y.name == x.name) {
+            ctx.error(
+                field.clone(),
+                format!("example name `{}` must be snake_case and unique", x.name),
+            );
+        }
+        match (yaml_to_json(&x.request), yaml_to_json(&x.response)) {
+            (Ok(request), Ok(response)) => examples.push(Example {
+                name: x.name,
+                source: x.source,
+                request,
+                response,
+            }),
+            (Err(m), _) | (_, Err(m)) => ctx.error(field, m),
+        }
+    }
+    examples
 }
