@@ -181,6 +181,34 @@ impl fmt::Display for Rule {
                 f,
                 "is a described field: set it on the request, not through `extra`"
             ),
+            Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
+            Rule::MaxBytes { .. }
+            | Rule::MaxChars { .. }
+            | Rule::DateFormat { .. }
+            | Rule::Format { .. }
+            | Rule::Min { .. }
+            | Rule::Max { .. }
+            | Rule::MinItems { .. }
+            | Rule::MaxItems { .. }
+            | Rule::OneOf { .. }
+            | Rule::UnknownEnumValue { .. }
+            | Rule::ContentType { .. } => self.fmt_value_rule(f),
+            Rule::ExactlyOneOf { .. }
+            | Rule::AtMostOneOf { .. }
+            | Rule::Order { .. }
+            | Rule::MaxTotalItems { .. }
+            | Rule::DateOrder { .. }
+            | Rule::MaxDays { .. }
+            | Rule::BeforeToday { .. }
+            | Rule::Check { .. } => self.fmt_object_rule(f),
+        }
+    }
+}
+
+impl Rule {
+    /// A rule on one value: its size, format, bounds or allowed values.
+    fn fmt_value_rule(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Rule::MaxBytes { max, actual } => {
                 write!(f, "must be at most {max} bytes, got {actual}")
             }
@@ -194,6 +222,7 @@ impl fmt::Display for Rule {
             Rule::DateFormat { actual } => {
                 write!(f, "must be a date written YYYY-MM-DD, got {actual:?}")
             }
+            Rule::Format { expected, actual } => write!(f, "must be {expected}, got {actual:?}"),
             Rule::Min { min, actual } => write!(f, "must be at least {min}, got {actual}"),
             Rule::Max { max, actual } => write!(f, "must be at most {max}, got {actual}"),
             Rule::MinItems { min, actual } => {
@@ -208,6 +237,20 @@ impl fmt::Display for Rule {
             Rule::UnknownEnumValue { enum_name, actual } => {
                 write!(f, "{actual:?} is not a documented {enum_name} value")
             }
+            Rule::ContentType { allowed, actual } => {
+                write!(
+                    f,
+                    "must be a file of type {}, got {actual}",
+                    allowed.join(" or ")
+                )
+            }
+            other => unreachable!("{} is not a rule on one value", other.name()),
+        }
+    }
+
+    /// A rule between the fields of an object (a date window's among them).
+    fn fmt_object_rule(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Rule::ExactlyOneOf { fields, present } => {
                 write!(
                     f,
@@ -220,25 +263,6 @@ impl fmt::Display for Rule {
                     f,
                     "at most one of {} may be set, {present} are",
                     fields.join(", ")
-                )
-            }
-            Rule::Format { expected, actual } => write!(f, "must be {expected}, got {actual:?}"),
-            Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
-            Rule::MaxDays { max, actual } => {
-                write!(f, "spans {actual} days, at most {max} are allowed")
-            }
-            Rule::BeforeToday { actual, today } => {
-                write!(
-                    f,
-                    "is {actual}; it must be before today ({today}, China time): today's data is not ready"
-                )
-            }
-            Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
-            Rule::ContentType { allowed, actual } => {
-                write!(
-                    f,
-                    "must be a file of type {}, got {actual}",
-                    allowed.join(" or ")
                 )
             }
             Rule::Order {
@@ -260,7 +284,18 @@ impl fmt::Display for Rule {
                     fields.join(" and ")
                 )
             }
+            Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
+            Rule::MaxDays { max, actual } => {
+                write!(f, "spans {actual} days, at most {max} are allowed")
+            }
+            Rule::BeforeToday { actual, today } => {
+                write!(
+                    f,
+                    "is {actual}; it must be before today ({today}, China time): today's data is not ready"
+                )
+            }
             Rule::Check { expected, because } => write!(f, "{expected}: {because}"),
+            other => unreachable!("{} is not a rule between fields", other.name()),
         }
     }
 }
