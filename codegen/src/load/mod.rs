@@ -190,7 +190,7 @@ impl SpecFiles {
         spec
     }
 
-    /// Files the file by its path: `errcodes.yaml`, `events.yaml`, `types/*.yaml` or
+    /// Sorts a parsed file by its path: `errcodes.yaml`, `events.yaml`, `types/*.yaml` or
     /// `api/*.yaml` under `spec/`.
     fn add(&mut self, ctx: Ctx, value: serde_yaml::Value) {
         let rel = ctx.file.strip_prefix("spec/").unwrap_or(&ctx.file);
