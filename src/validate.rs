@@ -6,7 +6,12 @@
 //! every violation with its field path, and nothing is sent.
 
 use std::fmt;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::Date;
+
+mod rules;
+
+use rules::DateRangeFault;
+pub use rules::{china_today, parse_date};
 
 /// A value that knows the rules of its fields.
 pub trait Validate {
@@ -200,6 +205,34 @@ impl fmt::Display for Rule {
                 f,
                 "is a described field: set it on the request, not through `extra`"
             ),
+            Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
+            Rule::MaxBytes { .. }
+            | Rule::MaxChars { .. }
+            | Rule::DateFormat { .. }
+            | Rule::Format { .. }
+            | Rule::Min { .. }
+            | Rule::Max { .. }
+            | Rule::MinItems { .. }
+            | Rule::MaxItems { .. }
+            | Rule::OneOf { .. }
+            | Rule::UnknownEnumValue { .. }
+            | Rule::ContentType { .. } => self.fmt_value_rule(f),
+            Rule::ExactlyOneOf { .. }
+            | Rule::AtMostOneOf { .. }
+            | Rule::Order { .. }
+            | Rule::MaxTotalItems { .. }
+            | Rule::DateOrder { .. }
+            | Rule::MaxDays { .. }
+            | Rule::BeforeToday { .. }
+            | Rule::Check { .. } => self.fmt_object_rule(f),
+        }
+    }
+}
+
+impl Rule {
+    /// A rule on one value: its size, format, bounds or allowed values.
+    fn fmt_value_rule(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Rule::MaxBytes { max, actual } => {
                 write!(f, "must be at most {max} bytes, got {actual}")
             }
@@ -207,12 +240,13 @@ impl fmt::Display for Rule {
                 write!(
                     f,
                     "must be at most {max} 汉字 ({} UTF-8 bytes), got {actual_bytes} bytes",
-                    max * 3
+                    rules::hanzi_bytes(*max)
                 )
             }
             Rule::DateFormat { actual } => {
                 write!(f, "must be a date written YYYY-MM-DD, got {actual:?}")
             }
+            Rule::Format { expected, actual } => write!(f, "must be {expected}, got {actual:?}"),
             Rule::Min { min, actual } => write!(f, "must be at least {min}, got {actual}"),
             Rule::Max { max, actual } => write!(f, "must be at most {max}, got {actual}"),
             Rule::MinItems { min, actual } => {
@@ -227,6 +261,20 @@ impl fmt::Display for Rule {
             Rule::UnknownEnumValue { enum_name, actual } => {
                 write!(f, "{actual:?} is not a documented {enum_name} value")
             }
+            Rule::ContentType { allowed, actual } => {
+                write!(
+                    f,
+                    "must be a file of type {}, got {actual}",
+                    allowed.join(" or ")
+                )
+            }
+            other => unreachable!("{} is not a rule on one value", other.name()),
+        }
+    }
+
+    /// A rule between the fields of an object (a date window's among them).
+    fn fmt_object_rule(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Rule::ExactlyOneOf { fields, present } => {
                 write!(
                     f,
@@ -239,25 +287,6 @@ impl fmt::Display for Rule {
                     f,
                     "at most one of {} may be set, {present} are",
                     fields.join(", ")
-                )
-            }
-            Rule::Format { expected, actual } => write!(f, "must be {expected}, got {actual:?}"),
-            Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
-            Rule::MaxDays { max, actual } => {
-                write!(f, "spans {actual} days, at most {max} are allowed")
-            }
-            Rule::BeforeToday { actual, today } => {
-                write!(
-                    f,
-                    "is {actual}; it must be before today ({today}, China time): today's data is not ready"
-                )
-            }
-            Rule::Encoding { message } => write!(f, "cannot be encoded as JSON: {message}"),
-            Rule::ContentType { allowed, actual } => {
-                write!(
-                    f,
-                    "must be a file of type {}, got {actual}",
-                    allowed.join(" or ")
                 )
             }
             Rule::Order {
@@ -279,7 +308,18 @@ impl fmt::Display for Rule {
                     fields.join(" and ")
                 )
             }
+            Rule::DateOrder { begin, end } => write!(f, "begins on {begin}, after the end {end}"),
+            Rule::MaxDays { max, actual } => {
+                write!(f, "spans {actual} days, at most {max} are allowed")
+            }
+            Rule::BeforeToday { actual, today } => {
+                write!(
+                    f,
+                    "is {actual}; it must be before today ({today}, China time): today's data is not ready"
+                )
+            }
             Rule::Check { expected, because } => write!(f, "{expected}: {because}"),
+            other => unreachable!("{} is not a rule between fields", other.name()),
         }
     }
 }
@@ -411,7 +451,7 @@ impl Checker {
 
     /// See spec/README.md, "Counting 汉字": N 汉字 are 3·N UTF-8 bytes.
     pub fn max_chars(&mut self, value: &str, max: usize) {
-        if value.len() > max * 3 {
+        if !rules::fits_hanzi(value, max) {
             self.push(Rule::MaxChars {
                 max,
                 actual_bytes: value.len(),
@@ -429,10 +469,7 @@ impl Checker {
 
     /// A card colour name: `Color` and three digits (card/getcolors lists them).
     pub fn color(&mut self, value: &str) {
-        let ok = value
-            .strip_prefix("Color")
-            .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
+        if !rules::is_color_name(value) {
             self.push(Rule::Format {
                 expected: "a colour name from card/getcolors (Color010 … Color100)",
                 actual: value.to_owned(),
@@ -519,7 +556,7 @@ impl Checker {
         strict: bool,
     ) {
         if let (Some(l), Some(h)) = (l, h) {
-            if l > h || (strict && l == h) {
+            if !rules::in_order(l, h, strict) {
                 self.push_at(
                     lower,
                     Rule::Order {
@@ -593,29 +630,28 @@ impl Checker {
         let (Some(b), Some(e)) = (parse_date(begin), parse_date(end)) else {
             return;
         };
-        if b > e {
-            self.push_at(
-                begin_field,
-                Rule::DateOrder {
-                    begin: begin.to_owned(),
-                    end: end.to_owned(),
-                },
-            );
-        } else if let Some(max) = max_days {
-            let actual = (e - b).whole_days();
-            if actual > max {
-                self.push_at(end_field, Rule::MaxDays { max, actual });
-            }
-        }
-        if before_today && e >= self.today {
-            let today = self.today.to_string();
-            self.push_at(
-                end_field,
-                Rule::BeforeToday {
-                    actual: end.to_owned(),
-                    today,
-                },
-            );
+        let today = before_today.then_some(self.today);
+        for fault in rules::date_range_faults(b, e, max_days, today) {
+            let (field, rule) = match fault {
+                DateRangeFault::Reversed => (
+                    begin_field,
+                    Rule::DateOrder {
+                        begin: begin.to_owned(),
+                        end: end.to_owned(),
+                    },
+                ),
+                DateRangeFault::TooLong { days, max } => {
+                    (end_field, Rule::MaxDays { max, actual: days })
+                }
+                DateRangeFault::NotBeforeToday => (
+                    end_field,
+                    Rule::BeforeToday {
+                        actual: end.to_owned(),
+                        today: self.today.to_string(),
+                    },
+                ),
+            };
+            self.push_at(field, rule);
         }
     }
 }
@@ -644,31 +680,6 @@ impl Drop for Scope<'_> {
     fn drop(&mut self) {
         self.checker.path.truncate(self.len);
     }
-}
-
-/// Today's date in China (UTC+8), the day WeChat's statistics count in.
-pub fn china_today() -> Date {
-    let china = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::now_utc().to_offset(china).date()
-}
-
-/// Parses `YYYY-MM-DD` strictly: four, two and two ASCII digits naming a real day.
-pub fn parse_date(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return None;
-    }
-    let year: i32 = s[0..4].parse().ok()?;
-    let month: u8 = s[5..7].parse().ok()?;
-    let day: u8 = s[8..10].parse().ok()?;
-    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
 }
 
 #[cfg(test)]

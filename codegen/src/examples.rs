@@ -6,8 +6,11 @@
 //! test emitter proves each generated negative case breaks the rule it claims to.
 
 use crate::ir::*;
+use crate::rules::{self, DateRangeFault};
 use serde_json::Value;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::Date;
+
+type Object = serde_json::Map<String, Value>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -19,30 +22,9 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Today in China (UTC+8): statistics of today are not available.
-pub fn china_today() -> Date {
-    let offset = UtcOffset::from_hms(8, 0, 0).expect("UTC+8 is a valid offset");
-    OffsetDateTime::now_utc().to_offset(offset).date()
-}
-
-/// `YYYY-MM-DD`, strictly (the same rule as the runtime's).
-pub fn parse_date(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return None;
-    }
-    let year: i32 = s[0..4].parse().ok()?;
-    let month: u8 = s[5..7].parse().ok()?;
-    let day: u8 = s[8..10].parse().ok()?;
-    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
-}
+// Defined with the other rules in `crate::rules`; the conformance emitter names them
+// through this module.
+pub use crate::rules::{china_today, parse_date};
 
 /// Which way a value travels: what we send must meet every rule of the spec; what we
 /// receive need only have the documented shape (see spec/README.md, "Directions").
@@ -54,68 +36,85 @@ pub enum Direction {
 
 /// A request as the generated validators check it.
 pub fn check(api: &Api, model: &str, value: &Value, today: Date) -> Vec<Problem> {
-    let mut out = Vec::new();
-    check_model(api, model, value, "", Direction::Send, today, &mut out);
-    out
+    Walk::new(api, Direction::Send, today).run(model, value)
 }
 
 /// A reply: keys, JSON types and enum values only. WeChat may leave out a field it
 /// requires of us, or send one beyond the limits it sets for requests.
 pub fn check_reply(api: &Api, model: &str, value: &Value, today: Date) -> Vec<Problem> {
-    let mut out = Vec::new();
-    check_model(api, model, value, "", Direction::Receive, today, &mut out);
-    out
+    Walk::new(api, Direction::Receive, today).run(model, value)
 }
 
-fn push(out: &mut Vec<Problem>, path: &str, rule: &'static str, message: String) {
-    out.push(Problem {
-        path: path.to_owned(),
-        rule,
-        message,
-    });
-}
-
-fn check_model(
-    api: &Api,
-    name: &str,
-    value: &Value,
-    path: &str,
+/// One walk of a JSON value down the spec's models, collecting what it breaks.
+struct Walk<'a> {
+    api: &'a Api,
     direction: Direction,
+    /// The day `before_today` rules count from.
     today: Date,
-    out: &mut Vec<Problem>,
-) {
-    let model = api.model(name);
-    let Some(map) = value.as_object() else {
-        push(out, path, "schema", format!("expected an object ({name})"));
-        return;
-    };
-    for key in map.keys() {
-        if model.field(key).is_none() {
-            push(
-                out,
-                &crate::load::join(path, key),
-                "schema",
-                format!("`{key}` is not a field of {name}"),
-            );
+    problems: Vec<Problem>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(api: &'a Api, direction: Direction, today: Date) -> Self {
+        Walk {
+            api,
+            direction,
+            today,
+            problems: Vec::new(),
         }
     }
-    for f in &model.fields {
+
+    fn run(mut self, model: &str, value: &Value) -> Vec<Problem> {
+        self.model(model, value, "");
+        self.problems
+    }
+
+    fn push(&mut self, path: &str, rule: &'static str, message: String) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            rule,
+            message,
+        });
+    }
+
+    fn model(&mut self, name: &str, value: &Value, path: &str) {
+        let model = self.api.model(name);
+        let Some(map) = value.as_object() else {
+            self.push(path, "schema", format!("expected an object ({name})"));
+            return;
+        };
+        for key in map.keys() {
+            if model.field(key).is_none() {
+                let message = format!("`{key}` is not a field of {name}");
+                self.push(&crate::load::join(path, key), "schema", message);
+            }
+        }
+        for f in &model.fields {
+            self.field(f, map.get(&f.wire), path);
+        }
+        if self.direction == Direction::Send {
+            for rule in &model.rules {
+                self.rule(rule, value, map, path);
+            }
+        }
+    }
+
+    fn field(&mut self, f: &Field, value: Option<&Value>, path: &str) {
         let fpath = crate::load::join(path, &f.wire);
-        match map.get(&f.wire) {
+        match value {
             // A plain Rust field cannot be absent (the type says so); an `Option` one
             // is checked by the validator, like the runtime's `Rule::Required`.
-            None if f.required && direction == Direction::Send => {
+            None if f.required && self.direction == Direction::Send => {
                 let rule = if f.plain { "schema" } else { "required" };
-                push(out, &fpath, rule, "required field missing".into())
+                self.push(&fpath, rule, "required field missing".into())
             }
             None => {}
-            Some(v) => check_shape(api, &f.shape, v, &fpath, direction, today, out),
+            Some(v) => self.shape(&f.shape, v, &fpath),
         }
     }
-    if direction == Direction::Receive {
-        return;
-    }
-    for rule in &model.rules {
+
+    /// An object rule, on `value` (the object `map`, at `path`).
+    fn rule(&mut self, rule: &Rule, value: &Value, map: &Object, path: &str) {
         let present = |names: &[String]| {
             names
                 .iter()
@@ -124,20 +123,12 @@ fn check_model(
         };
         match rule {
             Rule::ExactlyOneOf(names) if present(names) != 1 => {
-                push(
-                    out,
-                    &rule_path(path, names),
-                    "exactly_one_of",
-                    format!("{} present", present(names)),
-                );
+                let message = format!("{} present", present(names));
+                self.push(&rule_path(path, names), "exactly_one_of", message);
             }
             Rule::AtMostOneOf(names) if present(names) > 1 => {
-                push(
-                    out,
-                    &rule_path(path, names),
-                    "at_most_one_of",
-                    format!("{} present", present(names)),
-                );
+                let message = format!("{} present", present(names));
+                self.push(&rule_path(path, names), "at_most_one_of", message);
             }
             Rule::Order {
                 lower,
@@ -146,14 +137,10 @@ fn check_model(
             } => {
                 let int = |k: &str| map.get(k).and_then(Value::as_i64);
                 if let (Some(l), Some(h)) = (int(lower), int(higher)) {
-                    if l > h || (*strict && l == h) {
+                    if !rules::in_order(l, h, *strict) {
                         let op = if *strict { "<" } else { "≤" };
-                        push(
-                            out,
-                            &crate::load::join(path, lower),
-                            "order",
-                            format!("{l} must be {op} {higher} {h}"),
-                        );
+                        let message = format!("{l} must be {op} {higher} {h}");
+                        self.push(&crate::load::join(path, lower), "order", message);
                     }
                 }
             }
@@ -165,17 +152,13 @@ fn check_model(
                     .map(Vec::len)
                     .sum();
                 if total as u64 > *max {
-                    push(
-                        out,
-                        &rule_path(path, fields),
-                        "max_total_items",
-                        format!("{total} items, at most {max}"),
-                    );
+                    let message = format!("{total} items, at most {max}");
+                    self.push(&rule_path(path, fields), "max_total_items", message);
                 }
             }
             Rule::Check(c) => {
                 for (p, problem) in check_rule(value, c) {
-                    push(out, &crate::load::join(path, &dotted(&p)), "check", problem);
+                    self.push(&crate::load::join(path, &dotted(&p)), "check", problem);
                 }
             }
             Rule::DateRange {
@@ -183,36 +166,102 @@ fn check_model(
                 end,
                 max_days,
                 before_today,
-            } => {
-                let date = |k: &str| map.get(k).and_then(Value::as_str).and_then(parse_date);
-                let (Some(b), Some(e)) = (date(begin), date(end)) else {
-                    continue;
-                };
-                let (bpath, epath) = (crate::load::join(path, begin), crate::load::join(path, end));
-                if b > e {
-                    push(out, &bpath, "date_order", format!("{b} is after {end} {e}"));
-                } else if let Some(n) = max_days {
-                    let days = (e - b).whole_days();
-                    if days > *n {
-                        push(
-                            out,
-                            &epath,
-                            "max_days",
-                            format!("{days} days after {begin}, at most {n}"),
-                        );
-                    }
-                }
-                if *before_today && e >= today {
-                    push(
-                        out,
-                        &epath,
-                        "before_today",
-                        format!("{e} is not before today {today}"),
-                    );
-                }
-            }
+            } => self.date_range(map, path, (begin, end), *max_days, *before_today),
             _ => {}
         }
+    }
+
+    fn date_range(
+        &mut self,
+        map: &Object,
+        path: &str,
+        (begin, end): (&str, &str),
+        max_days: Option<i64>,
+        before_today: bool,
+    ) {
+        let date = |k: &str| map.get(k).and_then(Value::as_str).and_then(parse_date);
+        let (Some(b), Some(e)) = (date(begin), date(end)) else {
+            return;
+        };
+        let (bpath, epath) = (crate::load::join(path, begin), crate::load::join(path, end));
+        let today = self.today;
+        let cutoff = before_today.then_some(today);
+        for fault in rules::date_range_faults(b, e, max_days, cutoff) {
+            match fault {
+                DateRangeFault::Reversed => {
+                    self.push(&bpath, "date_order", format!("{b} is after {end} {e}"))
+                }
+                DateRangeFault::TooLong { days, max } => self.push(
+                    &epath,
+                    "max_days",
+                    format!("{days} days after {begin}, at most {max}"),
+                ),
+                DateRangeFault::NotBeforeToday => self.push(
+                    &epath,
+                    "before_today",
+                    format!("{e} is not before today {today}"),
+                ),
+            }
+        }
+    }
+
+    /// A value of a field (or list item): its JSON type, then its constraints.
+    fn shape(&mut self, shape: &Shape, v: &Value, path: &str) {
+        if self.has_type(&shape.ty, v, path) && self.direction == Direction::Send {
+            for check in &shape.checks {
+                if breaks(check, v) {
+                    let message = format!("{v} breaks the rule: {}", check.describe());
+                    self.push(path, check.rule_name(), message);
+                }
+            }
+        }
+    }
+
+    /// Whether `v` has the JSON type of `ty` (models, lists and enums checked within);
+    /// a value of the wrong type is reported here and its constraints not checked.
+    fn has_type(&mut self, ty: &Ty, v: &Value, path: &str) -> bool {
+        let expected = match ty {
+            Ty::String if !v.is_string() => "expected a string",
+            Ty::Int if !v.is_i64() => "expected an integer",
+            Ty::Bool if !v.is_boolean() => "expected true or false",
+            Ty::List(_) if !v.is_array() => "expected a list",
+            Ty::List(inner) => {
+                for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                    self.shape(inner, item, &format!("{path}[{i}]"));
+                }
+                return true;
+            }
+            Ty::Model(m) => {
+                self.model(m, v, path);
+                return true;
+            }
+            Ty::File if !is_file(v) => "a file is `{ filename, content_type, bytes }` (strings)",
+            Ty::Enum(e) => return self.enum_value(e, v, path),
+            _ => return true,
+        };
+        self.push(path, "schema", expected.into());
+        false
+    }
+
+    /// A value of the enum `e`: of its JSON type, and documented. Replies may also
+    /// carry the old wire forms (`also`); requests never send them.
+    fn enum_value(&mut self, e: &str, v: &Value, path: &str) -> bool {
+        let def = &self.api.enums[e];
+        let received = self.direction == Direction::Receive;
+        let alias = received && def.variants.iter().any(|x| x.reads(v));
+        if !alias && (def.is_int && !v.is_i64() || !def.is_int && !v.is_string()) {
+            self.push(path, "schema", format!("expected a value of {e}"));
+            return false;
+        }
+        let known = match self.direction {
+            Direction::Send => def.variants.iter().any(|x| &x.wire == v),
+            Direction::Receive => def.variants.iter().any(|x| x.reads(v)),
+        };
+        if !known {
+            let message = format!("{v} is not a documented value of {e}");
+            self.push(path, "enum", message);
+        }
+        true
     }
 }
 
@@ -260,116 +309,40 @@ pub fn rule_path(path: &str, names: &[String]) -> String {
     crate::load::join(path, &format!("{{{}}}", names.join(", ")))
 }
 
-fn check_shape(
-    api: &Api,
-    shape: &Shape,
-    v: &Value,
-    path: &str,
-    direction: Direction,
-    today: Date,
-    out: &mut Vec<Problem>,
-) {
-    match &shape.ty {
-        Ty::String if !v.is_string() => {
-            return push(out, path, "schema", "expected a string".into());
-        }
-        Ty::Int if !v.is_i64() => return push(out, path, "schema", "expected an integer".into()),
-        Ty::Bool if !v.is_boolean() => {
-            return push(out, path, "schema", "expected true or false".into());
-        }
-        Ty::List(_) if !v.is_array() => return push(out, path, "schema", "expected a list".into()),
-        Ty::List(inner) => {
-            for (i, item) in v.as_array().into_iter().flatten().enumerate() {
-                check_shape(
-                    api,
-                    inner,
-                    item,
-                    &format!("{path}[{i}]"),
-                    direction,
-                    today,
-                    out,
-                );
-            }
-        }
-        Ty::Model(m) => check_model(api, m, v, path, direction, today, out),
-        Ty::File => {
-            let ok = v.as_object().is_some_and(|m| {
-                m.len() == 3
-                    && ["filename", "content_type", "bytes"]
-                        .iter()
-                        .all(|k| m.get(*k).is_some_and(Value::is_string))
-            });
-            if !ok {
-                return push(
-                    out,
-                    path,
-                    "schema",
-                    "a file is `{ filename, content_type, bytes }` (strings)".into(),
-                );
-            }
-        }
-        Ty::Enum(e) => {
-            let def = &api.enums[e];
-            let alias = direction == Direction::Receive && def.variants.iter().any(|x| x.reads(v));
-            if !alias && (def.is_int && !v.is_i64() || !def.is_int && !v.is_string()) {
-                return push(out, path, "schema", format!("expected a value of {e}"));
-            }
-            // Old wire forms are read from replies, never sent.
-            let known = match direction {
-                Direction::Send => def.variants.iter().any(|x| &x.wire == v),
-                Direction::Receive => def.variants.iter().any(|x| x.reads(v)),
-            };
-            if !known {
-                push(
-                    out,
-                    path,
-                    "enum",
-                    format!("{v} is not a documented value of {e}"),
-                );
-            }
-        }
-        _ => {}
-    }
-    if direction == Direction::Receive {
-        return;
-    }
-    for check in &shape.checks {
-        let broken = match (check, v) {
-            (Check::NonEmpty, Value::String(s)) => s.is_empty(),
-            (Check::MaxBytes(n), Value::String(s)) => s.len() as u64 > *n,
-            (Check::MaxBytes(n), Value::Object(file)) => file_bytes(file) as u64 > *n,
-            (Check::ContentTypes(types), Value::Object(file)) => !types
-                .iter()
-                .any(|t| file.get("content_type").and_then(Value::as_str) == Some(t)),
-            (Check::MaxChars(n), Value::String(s)) => s.len() as u64 > n * 3,
-            (Check::Date, Value::String(s)) => parse_date(s).is_none(),
-            (Check::Color, Value::String(s)) => !is_color_name(s),
-            (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
-            (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
-            (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,
-            (Check::MaxItems(n), Value::Array(a)) => a.len() as u64 > *n,
-            (Check::OneOf(values), v) => !values.contains(v),
-            _ => false,
-        };
-        if broken {
-            push(
-                out,
-                path,
-                check.rule_name(),
-                format!("{v} breaks the rule: {}", check.describe()),
-            );
-        }
+/// Whether `v` breaks `check` (a check that does not apply to `v`'s JSON type, it
+/// does not break: the type is reported on its own).
+fn breaks(check: &Check, v: &Value) -> bool {
+    match (check, v) {
+        (Check::NonEmpty, Value::String(s)) => s.is_empty(),
+        (Check::MaxBytes(n), Value::String(s)) => s.len() as u64 > *n,
+        (Check::MaxBytes(n), Value::Object(file)) => file_bytes(file) as u64 > *n,
+        (Check::ContentTypes(types), Value::Object(file)) => !types
+            .iter()
+            .any(|t| file.get("content_type").and_then(Value::as_str) == Some(t)),
+        (Check::MaxChars(n), Value::String(s)) => !rules::fits_hanzi(s, *n as usize),
+        (Check::Date, Value::String(s)) => parse_date(s).is_none(),
+        (Check::Color, Value::String(s)) => !rules::is_color_name(s),
+        (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
+        (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
+        (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,
+        (Check::MaxItems(n), Value::Array(a)) => a.len() as u64 > *n,
+        (Check::OneOf(values), v) => !values.contains(v),
+        _ => false,
     }
 }
 
-/// `Color` and three ASCII digits (the same rule as the runtime's).
-pub fn is_color_name(s: &str) -> bool {
-    s.strip_prefix("Color")
-        .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
+/// A file as examples write it: `{ filename, content_type, bytes }`, all strings.
+fn is_file(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.len() == 3
+            && ["filename", "content_type", "bytes"]
+                .iter()
+                .all(|k| m.get(*k).is_some_and(Value::is_string))
+    })
 }
 
 /// The size of a file value's bytes (written as text in examples).
-fn file_bytes(file: &serde_json::Map<String, Value>) -> usize {
+fn file_bytes(file: &Object) -> usize {
     file.get("bytes")
         .and_then(Value::as_str)
         .map_or(0, str::len)

@@ -173,7 +173,10 @@ impl Check {
         match self {
             Check::NonEmpty => "required, not empty".into(),
             Check::MaxBytes(n) => format!("at most {n} bytes"),
-            Check::MaxChars(n) => format!("at most {n} 汉字 ({} UTF-8 bytes)", n * 3),
+            Check::MaxChars(n) => format!(
+                "at most {n} 汉字 ({} UTF-8 bytes)",
+                crate::rules::hanzi_bytes(*n as usize)
+            ),
             Check::Date => "a date, exactly `YYYY-MM-DD`".into(),
             Check::Color => "a colour name, `Color` and three digits (`Color010`)".into(),
             Check::Min(n) => format!("≥ {n}"),

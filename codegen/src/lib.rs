@@ -15,6 +15,10 @@ pub mod examples;
 pub mod ir;
 pub mod load;
 mod raw;
+/// The meaning of the spec's rules, shared with the runtime's validator (the file is
+/// the runtime's own, included rather than depended on).
+#[path = "../../src/validate/rules.rs"]
+pub mod rules;
 
 pub use emit::GeneratedFile;
 pub use load::{SourceFile, SpecError, SpecErrors};

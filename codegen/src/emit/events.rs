@@ -87,48 +87,38 @@ fn field_decl(f: &EventField) -> TokenStream {
     quote!(#doc pub #id: #ty,)
 }
 
+/// `src/generated/events.rs`: the envelope, the fields' enumerations, a struct per
+/// event and the `CardEvent` enum over them.
 pub fn file(events: &Events) -> GeneratedFile {
-    let envelope_decls = events.envelope.iter().map(field_decl);
-    let envelope_reads = events.envelope.iter().map(field_read);
-    let envelope_writes = events.envelope.iter().map(field_write);
+    let delivery = delivery_consts(events);
+    let envelope = envelope(&events.envelope);
+    let enums = field_enums(events);
     let structs = events.events.iter().map(event_struct);
-    // Each documented enumeration once, by name.
-    let mut enums = std::collections::BTreeMap::new();
-    for f in events
-        .envelope
-        .iter()
-        .chain(events.events.iter().flat_map(|e| &e.fields))
-    {
-        if let Some((name, values)) = &f.values {
-            enums
-                .entry(name.clone())
-                .or_insert_with(|| (f.xml.clone(), values.clone()));
-        }
+    let card_event = card_event(&events.events);
+    let tokens = quote! {
+        //! The card events WeChat pushes to the account's server, typed. Read them with
+        //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
+
+        use crate::push::{Fields, PushError, XmlWriter};
+
+        #delivery
+
+        #envelope
+
+        #(#enums)*
+
+        #(#structs)*
+
+        #card_event
+    };
+    GeneratedFile {
+        path: "src/generated/events.rs".into(),
+        text: render(SOURCE, tokens),
     }
-    let enums = enums
-        .iter()
-        .map(|(name, (xml, values))| value_enum(name, xml, values));
-    let variants = events.events.iter().map(|e| {
-        let name = ident(&e.name);
-        let doc = doc_attrs(&format!("`{}`: {}", e.wire, e.doc));
-        quote!(#doc #name(#name),)
-    });
-    let arms = events.events.iter().map(|e| {
-        let (name, wire) = (ident(&e.name), &e.wire);
-        quote!(#wire => Some(CardEvent::#name(#name::from_fields(fields)?)),)
-    });
-    let envelope_arms = events.events.iter().map(|e| {
-        let name = ident(&e.name);
-        quote!(CardEvent::#name(e) => &e.envelope,)
-    });
-    let extra_arms = events.events.iter().map(|e| {
-        let name = ident(&e.name);
-        quote!(CardEvent::#name(e) => &e.extra,)
-    });
-    let to_xml_arms = events.events.iter().map(|e| {
-        let name = ident(&e.name);
-        quote!(CardEvent::#name(e) => e.to_xml(),)
-    });
+}
+
+/// How WeChat delivers a push: how long it waits for the reply, how often it retries.
+fn delivery_consts(events: &Events) -> TokenStream {
     let timeout_doc = doc_attrs(&format!(
         "WeChat drops the connection when there is no reply within {} s.",
         events.timeout_seconds
@@ -140,17 +130,20 @@ pub fn file(events: &Events) -> GeneratedFile {
     ));
     let timeout = proc_macro2::Literal::u64_unsuffixed(events.timeout_seconds);
     let retries = proc_macro2::Literal::u32_unsuffixed(events.retries);
-    let tokens = quote! {
-        //! The card events WeChat pushes to the account's server, typed. Read them with
-        //! [`crate::push::events::CardEvent::parse`] or [`crate::push::Receiver::event`].
-
-        use crate::push::{Fields, PushError, XmlWriter};
-
+    quote! {
         #timeout_doc
         pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(#timeout);
         #retries_doc
         pub const DELIVERY_RETRIES: u32 = #retries;
+    }
+}
 
+/// The fields every event carries, read and written like an event's own.
+fn envelope(fields: &[EventField]) -> TokenStream {
+    let envelope_decls = fields.iter().map(field_decl);
+    let envelope_reads = fields.iter().map(field_read);
+    let envelope_writes = fields.iter().map(field_write);
+    quote! {
         /// The fields every pushed event carries.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct Envelope {
@@ -168,10 +161,39 @@ pub fn file(events: &Events) -> GeneratedFile {
             }
         }
 
-        #(#enums)*
+    }
+}
 
-        #(#structs)*
+/// Each documented enumeration once, by name (the loader checked every use lists the
+/// same values).
+fn field_enums(events: &Events) -> Vec<TokenStream> {
+    let mut enums = std::collections::BTreeMap::new();
+    for f in events
+        .envelope
+        .iter()
+        .chain(events.events.iter().flat_map(|e| &e.fields))
+    {
+        if let Some((name, values)) = &f.values {
+            enums
+                .entry(name.clone())
+                .or_insert_with(|| (f.xml.clone(), values.clone()));
+        }
+    }
+    enums
+        .iter()
+        .map(|(name, (xml, values))| value_enum(name, xml, values))
+        .collect()
+}
 
+/// `CardEvent`, a variant per event, and `UnknownEvent` for the rest.
+fn card_event(events: &[EventDef]) -> TokenStream {
+    let variants = events.iter().map(|e| {
+        let name = ident(&e.name);
+        let doc = doc_attrs(&format!("`{}`: {}", e.wire, e.doc));
+        quote!(#doc #name(#name),)
+    });
+    let methods = card_event_methods(events);
+    quote! {
         /// An event this crate does not type (another card event, or not a card event):
         /// kept whole rather than refused.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +213,29 @@ pub fn file(events: &Events) -> GeneratedFile {
             Unknown(UnknownEvent),
         }
 
+        #methods
+    }
+}
+
+/// `CardEvent::{parse, envelope, extra, to_xml}`: a match arm per event in each.
+fn card_event_methods(events: &[EventDef]) -> TokenStream {
+    let arms = events.iter().map(|e| {
+        let (name, wire) = (ident(&e.name), &e.wire);
+        quote!(#wire => Some(CardEvent::#name(#name::from_fields(fields)?)),)
+    });
+    let envelope_arms = events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => &e.envelope,)
+    });
+    let extra_arms = events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => &e.extra,)
+    });
+    let to_xml_arms = events.iter().map(|e| {
+        let name = ident(&e.name);
+        quote!(CardEvent::#name(e) => e.to_xml(),)
+    });
+    quote! {
         impl CardEvent {
             /// Parses a plain (or decrypted) XML push. An event this crate does not know
             /// is [`CardEvent::Unknown`]; a known event with a missing or mistyped field
@@ -234,11 +279,6 @@ pub fn file(events: &Events) -> GeneratedFile {
                 }
             }
         }
-
-    };
-    GeneratedFile {
-        path: "src/generated/events.rs".into(),
-        text: render(SOURCE, tokens),
     }
 }
 

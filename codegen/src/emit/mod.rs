@@ -175,23 +175,49 @@ fn mod_rs(api: &Api) -> TokenStream {
     }
 }
 
+/// `errcode.rs`: the `ErrCode` enum, one variant per listed code.
 fn errcode(api: &Api) -> TokenStream {
     let variants = api.errcodes.iter().map(|c| {
         let name = ident(&c.name);
-        let mut doc = format!("`{}`: {}", c.code, c.meaning);
-        if let Some(h) = &c.hint {
-            doc += &format!(" — {h}");
-        }
-        let source = match c.source.as_str() {
-            "OFF" => "official return-code table",
-            "MIR" => "copy of the official tables",
-            "SDK" => "official text quoted by an SDK",
-            _ => "observed in practice",
-        };
-        doc += &format!(" (source: {source})");
-        let doc = doc_attrs(&doc);
+        let doc = doc_attrs(&errcode_doc(c));
         quote!(#doc #name,)
     });
+    let methods = errcode_methods(api);
+    quote! {
+        //! WeChat's return codes (`errcode`), from `spec/errcodes.yaml`.
+
+        /// A WeChat return code (`errcode`). Codes this crate does not list are kept in
+        /// [`ErrCode::Unknown`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrCode {
+            #(#variants)*
+            /// A code not listed in `spec/errcodes.yaml`.
+            Unknown(i64),
+        }
+
+        #methods
+    }
+}
+
+/// A code's doc: the code, its meaning, the hint and where it was found.
+fn errcode_doc(c: &ErrCodeDef) -> String {
+    let mut doc = format!("`{}`: {}", c.code, c.meaning);
+    if let Some(h) = &c.hint {
+        doc += &format!(" — {h}");
+    }
+    let source = match c.source.as_str() {
+        "OFF" => "official return-code table",
+        "MIR" => "copy of the official tables",
+        "SDK" => "official text quoted by an SDK",
+        _ => "observed in practice",
+    };
+    doc += &format!(" (source: {source})");
+    doc
+}
+
+/// `ErrCode`'s methods and conversions: a match arm per listed code in each.
+fn errcode_methods(api: &Api) -> TokenStream {
     let lit = |c: &ErrCodeDef| proc_macro2::Literal::i64_unsuffixed(c.code);
     let to_code = api.errcodes.iter().map(|c| {
         let (name, code) = (ident(&c.name), lit(c));
@@ -212,18 +238,6 @@ fn errcode(api: &Api) -> TokenStream {
         Some(quote!(Self::#name => Some(#hint),))
     });
     quote! {
-        //! WeChat's return codes (`errcode`), from `spec/errcodes.yaml`.
-
-        /// A WeChat return code (`errcode`). Codes this crate does not list are kept in
-        /// [`ErrCode::Unknown`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum ErrCode {
-            #(#variants)*
-            /// A code not listed in `spec/errcodes.yaml`.
-            Unknown(i64),
-        }
-
         impl ErrCode {
             /// The numeric code.
             pub fn code(self) -> i64 {
@@ -284,57 +298,6 @@ fn types_mod(api: &Api) -> TokenStream {
         #( #docs mod #files; )*
 
         #( pub use #files::*; )*
-    }
-}
-
-/// `use` lines for the types a file refers to but does not define.
-fn imports(
-    api: &Api,
-    defined: &BTreeSet<String>,
-    referenced: &BTreeSet<String>,
-    module: &TokenStream,
-) -> TokenStream {
-    let lines = referenced
-        .iter()
-        .filter(|r| !defined.contains(*r))
-        .map(|r| {
-            let home = names::home_module(api, r);
-            let name = ident(r);
-            // Inside `types`, siblings are reached through the parent module.
-            if home.to_string() == module.to_string() {
-                quote!(use super::#name;)
-            } else {
-                quote!(use #home::#name;)
-            }
-        });
-    quote!(#(#lines)*)
-}
-
-fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
-    let validate = models.iter().any(|m| m.request_side).then(|| {
-        quote!(
-            use crate::validate::{Checker, Validate};
-        )
-    });
-    let spec_enum = has_enums.then(|| {
-        quote!(
-            use crate::model::spec_enum;
-        )
-    });
-    let read_once = models
-        .iter()
-        .any(|m| !m.fields.is_empty())
-        .then(|| quote!(read_once,));
-    let structs = (!models.is_empty()).then(|| {
-        quote! {
-            use crate::model::{object, #read_once Extra, Fields, Visit};
-            use serde::de::MapAccess;
-        }
-    });
-    quote! {
-        #structs
-        #validate
-        #spec_enum
     }
 }
 
@@ -422,16 +385,12 @@ fn group(api: &Api, g: &Group) -> TokenStream {
     }
 }
 
+/// The `impl Endpoint` of a request type: what the client needs to send it and to
+/// read its reply.
 fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
     let model = api.model(&e.request);
     let request = ident(&e.request);
-    let response = match &e.response {
-        Some(name) => {
-            let name = ident(name);
-            quote!(#name)
-        }
-        None => quote!(crate::Binary),
-    };
+    let response = response_type_in_group(e);
     let id = e.full_id();
     let path = &e.path;
     let idempotent = e.idempotent;
@@ -439,6 +398,50 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
         Method::Get => quote!(Method::Get),
         Method::Post => quote!(Method::Post),
     };
+    let defaults = overridden_defaults(e);
+    let reply_secrets = reply_secrets(api, e);
+    let success = success_shape(api, e);
+    let query = query_fn(model, e);
+    let body = body_expr(model);
+    let secrets = secrets_fn(model);
+    let doc = doc_attrs(&format!("`{}`: {}", id, e.summary));
+    quote! {
+        #doc
+        impl Endpoint for #request {
+            const ID: &'static str = #id;
+            const METHOD: Method = #method;
+            const PATH: &'static str = #path;
+            const IDEMPOTENT: bool = #idempotent;
+            #defaults
+            #reply_secrets
+            #success
+            type Response = #response;
+
+            #query
+
+            fn body(&self) -> Result<Body, serde_json::Error> {
+                #body
+            }
+
+            #secrets
+        }
+    }
+}
+
+/// The reply type as the group's module names it (a binary reply is `crate::Binary`).
+fn response_type_in_group(e: &Endpoint) -> TokenStream {
+    match &e.response {
+        Some(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(crate::Binary),
+    }
+}
+
+/// The constants whose default (api host, a token, no outcome check) the endpoint
+/// does not take.
+fn overridden_defaults(e: &Endpoint) -> TokenStream {
     let host = (e.host == Host::Mp).then(|| {
         quote!(
             const HOST: Host = Host::Mp;
@@ -453,6 +456,21 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
         .check_outcome
         .as_ref()
         .map(|c| quote!(const CHECK_OUTCOME: Option<&'static str> = Some(#c);));
+    quote!(#host #needs_token #check_outcome)
+}
+
+/// `let name` or, when items are pushed after the `vec![..]`, `let mut name`.
+fn vec_binding(name: &str, pushes: &[TokenStream]) -> TokenStream {
+    let name = format_ident!("{name}");
+    if pushes.is_empty() {
+        quote!(let #name)
+    } else {
+        quote!(let mut #name)
+    }
+}
+
+/// `fn query`: the fixed query and, for a GET, the request's fields.
+fn query_fn(model: &Model, e: &Endpoint) -> Option<TokenStream> {
     // Required entries go straight into `vec![..]`; optional ones are pushed.
     let (mut first, mut then) = (Vec::new(), Vec::new());
     first.extend(
@@ -472,54 +490,58 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             }
         }
     }
-    let query = (!first.is_empty() || !then.is_empty()).then(|| {
-        let binding = if then.is_empty() {
-            quote!(let query)
-        } else {
-            quote!(let mut query)
-        };
-        quote! {
-            fn query(&self) -> Vec<(&'static str, String)> {
-                #binding: Vec<(&'static str, String)> = vec![#(#first),*];
-                #(#then)*
-                query
-            }
+    if first.is_empty() && then.is_empty() {
+        return None;
+    }
+    let binding = vec_binding("query", &then);
+    Some(quote! {
+        fn query(&self) -> Vec<(&'static str, String)> {
+            #binding: Vec<(&'static str, String)> = vec![#(#first),*];
+            #(#then)*
+            query
         }
-    });
-    let body = match model.encoding {
+    })
+}
+
+/// The body of `fn body`, by the request's encoding.
+fn body_expr(model: &Model) -> TokenStream {
+    match model.encoding {
         Encoding::Json => quote!(Body::json(self)),
         Encoding::Query => quote!(Ok(Body::Empty)),
-        Encoding::Multipart => {
-            let part = |f: &Field, v: TokenStream| {
-                let wire = &f.wire;
-                match f.shape.ty {
-                    Ty::File => quote!(Part::file(#wire, #v)),
-                    _ => quote!(Part::text(#wire, #v)),
-                }
-            };
-            let (mut first, mut then) = (Vec::new(), Vec::new());
-            for f in &model.fields {
-                let field = ident(&f.rust);
-                if f.plain {
-                    first.push(part(f, quote!(&self.#field)));
-                } else {
-                    let p = part(f, quote!(v));
-                    then.push(quote!(if let Some(v) = &self.#field { parts.push(#p); }));
-                }
-            }
-            let binding = if then.is_empty() {
-                quote!(let parts)
-            } else {
-                quote!(let mut parts)
-            };
-            quote!({
-                #binding = vec![#(#first),*];
-                #(#then)*
-                Ok(Body::Multipart(parts))
-            })
+        Encoding::Multipart => multipart_body(model),
+    }
+}
+
+/// One form part per field: files as files, the rest as text.
+fn multipart_body(model: &Model) -> TokenStream {
+    let part = |f: &Field, v: TokenStream| {
+        let wire = &f.wire;
+        match f.shape.ty {
+            Ty::File => quote!(Part::file(#wire, #v)),
+            _ => quote!(Part::text(#wire, #v)),
         }
     };
-    let secret_fields: Vec<TokenStream> = model
+    let (mut first, mut then) = (Vec::new(), Vec::new());
+    for f in &model.fields {
+        let field = ident(&f.rust);
+        if f.plain {
+            first.push(part(f, quote!(&self.#field)));
+        } else {
+            let p = part(f, quote!(v));
+            then.push(quote!(if let Some(v) = &self.#field { parts.push(#p); }));
+        }
+    }
+    let binding = vec_binding("parts", &then);
+    quote!({
+        #binding = vec![#(#first),*];
+        #(#then)*
+        Ok(Body::Multipart(parts))
+    })
+}
+
+/// `fn secrets`: the request's credentials, withheld from errors and logs.
+fn secrets_fn(model: &Model) -> Option<TokenStream> {
+    let fields: Vec<TokenStream> = model
         .fields
         .iter()
         .filter(|f| f.secret)
@@ -532,29 +554,40 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
             }
         })
         .collect();
-    let secrets = (!secret_fields.is_empty()).then(|| {
+    (!fields.is_empty()).then(|| {
         quote! {
             fn secrets(&self) -> Vec<&str> {
-                [#(#secret_fields),*].into_iter().flatten().collect()
+                [#(#fields),*].into_iter().flatten().collect()
             }
         }
-    });
-    // Credentials a reply carries (a new token): withheld from any error quoting it.
-    let reply_secrets: Vec<&String> = e
-        .response
+    })
+}
+
+/// The wire names of the reply's fields that hold what `pick` selects.
+fn reply_fields<'a>(api: &'a Api, e: &Endpoint, pick: fn(&Field) -> bool) -> Vec<&'a String> {
+    e.response
         .as_deref()
         .map(|r| {
             api.model(r)
                 .fields
                 .iter()
-                .filter(|f| f.secret)
+                .filter(|f| pick(f))
                 .map(|f| &f.wire)
                 .collect()
         })
-        .unwrap_or_default();
-    let reply_secrets = (!reply_secrets.is_empty())
-        .then(|| quote!(const REPLY_SECRETS: &'static [&'static str] = &[#(#reply_secrets),*];));
-    // Every documented success reply says errcode 0.
+        .unwrap_or_default()
+}
+
+/// Credentials a reply carries (a new token): withheld from any error quoting it.
+fn reply_secrets(api: &Api, e: &Endpoint) -> Option<TokenStream> {
+    let secrets = reply_fields(api, e, |f| f.secret);
+    (!secrets.is_empty())
+        .then(|| quote!(const REPLY_SECRETS: &'static [&'static str] = &[#(#secrets),*];))
+}
+
+/// What every documented success reply carries: errcode 0 and the reply's required
+/// fields (only said when every success example has an errcode).
+fn success_shape(api: &Api, e: &Endpoint) -> Option<TokenStream> {
     let successes: Vec<&Example> = e
         .examples
         .iter()
@@ -565,68 +598,57 @@ fn descriptor(api: &Api, e: &Endpoint) -> TokenStream {
         && successes
             .iter()
             .all(|x| x.response.get("errcode").is_some());
-    let has_errcode = has_errcode.then(|| {
-        // What else the docs say every success carries (its required fields).
-        let fields: Vec<&String> = e
-            .response
-            .as_deref()
-            .map(|r| {
-                api.model(r)
-                    .fields
-                    .iter()
-                    .filter(|f| f.required)
-                    .map(|f| &f.wire)
-                    .collect()
-            })
-            .unwrap_or_default();
+    has_errcode.then(|| {
+        let fields = reply_fields(api, e, |f| f.required);
         let fields = (!fields.is_empty())
             .then(|| quote!(const SUCCESS_FIELDS: &'static [&'static str] = &[#(#fields),*];));
         quote! {
             const SUCCESS_HAS_ERRCODE: bool = true;
             #fields
         }
-    });
-    let doc = doc_attrs(&format!("`{}`: {}", id, e.summary));
-    quote! {
-        #doc
-        impl Endpoint for #request {
-            const ID: &'static str = #id;
-            const METHOD: Method = #method;
-            const PATH: &'static str = #path;
-            const IDEMPOTENT: bool = #idempotent;
-            #host
-            #needs_token
-            #check_outcome
-            #reply_secrets
-            #has_errcode
-            type Response = #response;
+    })
+}
 
-            #query
+/// What differs between the async and the blocking client's handlers.
+struct FlavourTokens {
+    client: TokenStream,
+    asyncness: TokenStream,
+    dot_await: TokenStream,
+    /// `async` or `blocking`, for docs.
+    name: &'static str,
+    flavour: Flavour,
+}
 
-            fn body(&self) -> Result<Body, serde_json::Error> {
-                #body
-            }
-
-            #secrets
+impl FlavourTokens {
+    fn new(flavour: Flavour) -> Self {
+        let (client, asyncness, dot_await, name) = match flavour {
+            Flavour::Async => (
+                quote!(crate::Client),
+                quote!(async),
+                quote!(.await),
+                "async",
+            ),
+            Flavour::Blocking => (
+                quote!(crate::blocking::Client),
+                quote!(),
+                quote!(),
+                "blocking",
+            ),
+        };
+        FlavourTokens {
+            client,
+            asyncness,
+            dot_await,
+            name,
+            flavour,
         }
     }
 }
 
+/// The handlers of one client: an accessor per group on the client, and the group's
+/// handler type with a method per endpoint.
 fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
-    let (client, asyncness, dot_await, flavour_doc) = match flavour {
-        Flavour::Async => (
-            quote!(crate::Client),
-            quote!(async),
-            quote!(.await),
-            "async",
-        ),
-        Flavour::Blocking => (
-            quote!(crate::blocking::Client),
-            quote!(),
-            quote!(),
-            "blocking",
-        ),
-    };
+    let tokens = FlavourTokens::new(flavour);
     let accessors = api.groups.iter().map(|g| {
         let method = ident(&g.name);
         let handler = handler_type(&g.name);
@@ -638,72 +660,12 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
             }
         }
     });
-    let groups = api.groups.iter().map(|g| {
-        let handler = handler_type(&g.name);
-        let doc = doc_attrs(&format!(
-            "{} ({flavour_doc}). Get one with `client.{}()`.\n\nOfficial documentation: <{}>",
-            g.title, g.name, g.doc
-        ));
-        let methods = g.endpoints.iter().map(|e| {
-            let method = ident(&e.id);
-            let module = ident(&e.group);
-            let request = ident(&e.request);
-            let response = response_type(e);
-            let doc = docs::method_doc(api, e, flavour);
-            let shortcuts = e.shortcuts.iter().map(|s| {
-                let name = ident(&s.name);
-                let model = api.model(&e.request);
-                let params = s.args.iter().map(|a| {
-                    let f = model.field(a).expect("checked by the loader");
-                    let arg = ident(&f.rust);
-                    let (ty, _) = models::parameter(&f.shape.ty, &arg);
-                    quote!(#arg: #ty)
-                });
-                let build = shortcut_request(api, e, s);
-                let doc = docs::shortcut_doc(api, e, s, flavour);
-                quote! {
-                    #doc
-                    pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, crate::Error> {
-                        let request = #build;
-                        self.client.send(&request)#dot_await
-                    }
-                }
-            });
-            let url = e.url_method.then(|| {
-                let name = format_ident!("{}_url", e.id);
-                let doc = docs::url_doc(api, e, flavour);
-                quote! {
-                    #doc
-                    pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {
-                        crate::call::url_for(self.client.config(), request)
-                    }
-                }
-            });
-            quote! {
-                #doc
-                pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<#response, crate::Error> {
-                    self.client.send(request)#dot_await
-                }
-
-                #url
-
-                #(#shortcuts)*
-            }
-        });
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy)]
-            pub struct #handler<'c> {
-                client: &'c #client,
-            }
-
-            impl #handler<'_> {
-                #(#methods)*
-            }
-        }
-    });
-    let module_doc =
-        format!("Endpoint handlers of the {flavour_doc} client, one per group of `spec/api/`.");
+    let groups = api.groups.iter().map(|g| group_handler(api, g, &tokens));
+    let client = &tokens.client;
+    let module_doc = format!(
+        "Endpoint handlers of the {} client, one per group of `spec/api/`.",
+        tokens.name
+    );
     quote! {
         #![doc = #module_doc]
 
@@ -715,30 +677,91 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
     }
 }
 
-/// The request a shortcut sends: its arguments and fixed values through the builders.
-fn shortcut_request(api: &Api, e: &Endpoint, s: &Shortcut) -> TokenStream {
-    let model = api.model(&e.request);
+fn group_handler(api: &Api, g: &Group, tokens: &FlavourTokens) -> TokenStream {
+    let handler = handler_type(&g.name);
+    let doc = doc_attrs(&format!(
+        "{} ({}). Get one with `client.{}()`.\n\nOfficial documentation: <{}>",
+        g.title, tokens.name, g.name, g.doc
+    ));
+    let methods = g.endpoints.iter().map(|e| endpoint_methods(api, e, tokens));
+    let client = &tokens.client;
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Copy)]
+        pub struct #handler<'c> {
+            client: &'c #client,
+        }
+
+        impl #handler<'_> {
+            #(#methods)*
+        }
+    }
+}
+
+/// An endpoint's handler methods: the endpoint itself, its URL method (if any) and
+/// its shortcuts.
+fn endpoint_methods(api: &Api, e: &Endpoint, tokens: &FlavourTokens) -> TokenStream {
+    let FlavourTokens {
+        asyncness,
+        dot_await,
+        flavour,
+        ..
+    } = tokens;
+    let method = ident(&e.id);
     let module = ident(&e.group);
     let request = ident(&e.request);
-    let value = |f: &Field| -> TokenStream {
-        if s.args.contains(&f.wire) {
-            let arg = ident(&f.rust);
-            quote!(#arg)
-        } else {
-            let v = &s.set.iter().find(|(k, _)| k == &f.wire).expect("checked").1;
-            values::arg_in_crate(api, &f.shape.ty, v)
-        }
-    };
-    let given = |f: &&Field| s.args.contains(&f.wire) || s.set.iter().any(|(k, _)| k == &f.wire);
-    let required = model.fields.iter().filter(|f| f.required).map(&value);
-    let setters = model
-        .fields
+    let response = response_type(e);
+    let doc = docs::method_doc(api, e, *flavour);
+    let shortcuts = e
+        .shortcuts
         .iter()
-        .filter(|f| !f.required)
-        .filter(given)
-        .map(|f| {
-            let (setter, v) = (ident(&f.rust), value(f));
-            quote!(.#setter(#v))
-        });
-    quote!(crate::#module::#request::new(#(#required),*) #(#setters)*)
+        .map(|s| shortcut_method(api, e, s, tokens));
+    let url = e.url_method.then(|| {
+        let name = format_ident!("{}_url", e.id);
+        let doc = docs::url_doc(api, e, *flavour);
+        quote! {
+            #doc
+            pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {
+                crate::call::url_for(self.client.config(), request)
+            }
+        }
+    });
+    quote! {
+        #doc
+        pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<#response, crate::Error> {
+            self.client.send(request)#dot_await
+        }
+
+        #url
+
+        #(#shortcuts)*
+    }
+}
+
+/// A shortcut: the endpoint called with a few arguments, the rest of the request fixed.
+fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens) -> TokenStream {
+    let FlavourTokens {
+        asyncness,
+        dot_await,
+        flavour,
+        ..
+    } = tokens;
+    let name = ident(&s.name);
+    let model = api.model(&e.request);
+    let params = s.args.iter().map(|a| {
+        let f = model.field(a).expect("checked by the loader");
+        let arg = ident(&f.rust);
+        let (ty, _) = models::parameter(&f.shape.ty, &arg);
+        quote!(#arg: #ty)
+    });
+    let response = response_type(e);
+    let build = values::shortcut_request(api, e, s);
+    let doc = docs::shortcut_doc(api, e, s, *flavour);
+    quote! {
+        #doc
+        pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, crate::Error> {
+            let request = #build;
+            self.client.send(&request)#dot_await
+        }
+    }
 }

@@ -1,8 +1,10 @@
-//! Rust names and type expressions for IR items.
+//! Rust names and type expressions for IR items, and the `use` lines that bring
+//! them into a generated file.
 
 use crate::ir::*;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+use std::collections::BTreeSet;
 
 /// An identifier, raw (`r#type`) when the name is a Rust keyword.
 pub fn ident(name: &str) -> Ident {
@@ -25,6 +27,57 @@ pub fn home_module(api: &Api, type_name: &str) -> TokenStream {
         }
     } else {
         quote!(crate::types)
+    }
+}
+
+/// `use` lines for the types a file refers to but does not define.
+pub fn imports(
+    api: &Api,
+    defined: &BTreeSet<String>,
+    referenced: &BTreeSet<String>,
+    module: &TokenStream,
+) -> TokenStream {
+    let lines = referenced
+        .iter()
+        .filter(|r| !defined.contains(*r))
+        .map(|r| {
+            let home = home_module(api, r);
+            let name = ident(r);
+            // Inside `types`, siblings are reached through the parent module.
+            if home.to_string() == module.to_string() {
+                quote!(use super::#name;)
+            } else {
+                quote!(use #home::#name;)
+            }
+        });
+    quote!(#(#lines)*)
+}
+
+pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
+    let validate = models.iter().any(|m| m.request_side).then(|| {
+        quote!(
+            use crate::validate::{Checker, Validate};
+        )
+    });
+    let spec_enum = has_enums.then(|| {
+        quote!(
+            use crate::model::spec_enum;
+        )
+    });
+    let read_once = models
+        .iter()
+        .any(|m| !m.fields.is_empty())
+        .then(|| quote!(read_once,));
+    let structs = (!models.is_empty()).then(|| {
+        quote! {
+            use crate::model::{object, #read_once Extra, Fields, Visit};
+            use serde::de::MapAccess;
+        }
+    });
+    quote! {
+        #structs
+        #validate
+        #spec_enum
     }
 }
 

@@ -1,6 +1,6 @@
 //! Rust expressions for example values: the builder calls that produce a documented
 //! request (`CodeGetRequest::new("123").check_consume(true)`), used in rustdoc examples
-//! and conformance tests, and `json!` literals.
+//! and conformance tests, the requests the shortcut methods build, and `json!` literals.
 
 use super::names::*;
 use crate::ir::*;
@@ -139,4 +139,32 @@ pub fn arg_in_crate(api: &Api, ty: &Ty, v: &Value) -> TokenStream {
         }
         (ty, v) => arg(api, ty, v, &mut BTreeSet::new()),
     }
+}
+
+/// The request a shortcut sends: its arguments and fixed values through the builders.
+pub fn shortcut_request(api: &Api, e: &Endpoint, s: &Shortcut) -> TokenStream {
+    let model = api.model(&e.request);
+    let module = ident(&e.group);
+    let request = ident(&e.request);
+    let value = |f: &Field| -> TokenStream {
+        if s.args.contains(&f.wire) {
+            let arg = ident(&f.rust);
+            quote!(#arg)
+        } else {
+            let v = &s.set.iter().find(|(k, _)| k == &f.wire).expect("checked").1;
+            arg_in_crate(api, &f.shape.ty, v)
+        }
+    };
+    let given = |f: &&Field| s.args.contains(&f.wire) || s.set.iter().any(|(k, _)| k == &f.wire);
+    let required = model.fields.iter().filter(|f| f.required).map(&value);
+    let setters = model
+        .fields
+        .iter()
+        .filter(|f| !f.required)
+        .filter(given)
+        .map(|f| {
+            let (setter, v) = (ident(&f.rust), value(f));
+            quote!(.#setter(#v))
+        });
+    quote!(crate::#module::#request::new(#(#required),*) #(#setters)*)
 }

@@ -5,11 +5,7 @@ use super::*;
 
 /// `check` rules name dotted paths: every step must exist, and every value must be a
 /// wire value of the field it is compared with.
-pub(super) fn check_rule_paths(
-    api: &Api,
-    origins: &BTreeMap<String, Ctx>,
-    errors: &mut Vec<SpecError>,
-) {
+pub(super) fn check_rule_paths(api: &Api, origins: &BTreeMap<String, Ctx>) {
     for model in api.models.values() {
         let ctx = &origins[&model.name];
         let at = format!("{}: rules", model.name);
@@ -21,26 +17,21 @@ pub(super) fn check_rule_paths(
             let valued = when.chain(&c.equal).chain(&c.not_equal);
             for (p, _) in c.when.iter().filter(|(_, v)| v.is_null()) {
                 if let Err(e) = api.path_fields(&model.name, p) {
-                    errors.push(ctx.err(at.clone(), e));
+                    ctx.error(at.clone(), e);
                 }
             }
             for p in paths {
                 if let Err(e) = api.path_fields(&model.name, p) {
-                    errors.push(ctx.err(at.clone(), e));
+                    ctx.error(at.clone(), e);
                 }
             }
             for (p, v) in valued {
                 match api.path_fields(&model.name, p) {
-                    Err(e) => errors.push(ctx.err(at.clone(), e)),
+                    Err(e) => ctx.error(at.clone(), e),
                     Ok(fields) => {
                         let last = fields.last().expect("paths are not empty");
                         if !fits(&api.enums, &last.shape.ty, v) {
-                            errors.push(
-                                ctx.err(
-                                    at.clone(),
-                                    format!("{v} is not a value of `{}`", dotted(p)),
-                                ),
-                            );
+                            ctx.error(at.clone(), format!("{v} is not a value of `{}`", dotted(p)));
                         }
                     }
                 }
@@ -106,30 +97,28 @@ pub(super) fn mark_response_side(api: &mut Api) {
 }
 
 /// Every documentation example must satisfy the spec's own schema.
-pub(super) fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
-    let today = examples::china_today();
+pub(super) fn check_examples(api: &Api, root: &Ctx) {
+    let today = crate::rules::china_today();
     for g in &api.groups {
         let file = format!("spec/api/{}.yaml", g.name);
         for e in &g.endpoints {
             let ctx = Ctx {
                 file: file.clone(),
-                location: format!("endpoint `{}`", e.id),
+                ..root.at(format!("endpoint `{}`", e.id))
             };
             for x in &e.examples {
                 let at = |part: &str| format!("examples.{}.{part}", x.name);
                 for problem in examples::check(api, &e.request, &x.request, today) {
-                    errors.push(ctx.err(join(&at("request"), &problem.path), problem.message));
+                    ctx.error(join(&at("request"), &problem.path), problem.message);
                 }
                 match x.response.get("errcode").map(|c| c.as_i64()) {
-                    Some(None) => {
-                        errors.push(ctx.err(at("response.errcode"), "errcode must be an integer"))
-                    }
+                    Some(None) => ctx.error(at("response.errcode"), "errcode must be an integer"),
                     Some(Some(code)) if code != 0 => {
                         if api.errcode(code).is_none() {
-                            errors.push(ctx.err(
+                            ctx.error(
                                 at("response.errcode"),
                                 format!("{code} is not in spec/errcodes.yaml"),
-                            ));
+                            );
                         }
                         let extra = x
                             .response
@@ -138,12 +127,12 @@ pub(super) fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
                             .flatten()
                             .map(|(k, _)| k.as_str());
                         for key in extra.filter(|k| *k != "errcode" && *k != "errmsg") {
-                            errors.push(ctx.err(
+                            ctx.error(
                                 at("response"),
                                 format!(
                                     "an error reply holds only errcode and errmsg, not `{key}`"
                                 ),
-                            ));
+                            );
                         }
                     }
                     _ if e.response.is_none() => {
@@ -154,10 +143,10 @@ pub(super) fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
                                 && m.get("bytes").is_some_and(Value::is_string)
                         });
                         if !ok {
-                            errors.push(ctx.err(
+                            ctx.error(
                                 at("response"),
                                 "a binary reply is `{ content_type, bytes }` (strings)",
-                            ));
+                            );
                         }
                     }
                     _ => {
@@ -171,9 +160,7 @@ pub(super) fn check_examples(api: &Api, errors: &mut Vec<SpecError>) {
                             .as_deref()
                             .expect("binary replies are handled above");
                         for problem in examples::check_reply(api, response, &body, today) {
-                            errors.push(
-                                ctx.err(join(&at("response"), &problem.path), problem.message),
-                            );
+                            ctx.error(join(&at("response"), &problem.path), problem.message);
                         }
                     }
                 }

@@ -5,21 +5,15 @@ use super::*;
 impl Loader {
     /// GET requests are query parameters; multipart requests are form parts. Both
     /// carry scalars only (and multipart, files); files appear nowhere else.
-    pub(super) fn request_encoding(
-        &mut self,
-        ctx: &Ctx,
-        request: &str,
-        method: Method,
-        errors: &mut Vec<SpecError>,
-    ) {
+    pub(super) fn request_encoding(&mut self, ctx: &Ctx, request: &str, method: Method) {
         let model = &mut self.models[request];
         if method == Method::Get {
             if model.encoding == Encoding::Multipart {
-                errors.push(ctx.err("request.encoding", "a GET has no body to encode"));
+                ctx.error("request.encoding", "a GET has no body to encode");
             }
             model.encoding = Encoding::Query;
         } else if model.encoding == Encoding::Multipart && method != Method::Post {
-            errors.push(ctx.err("request.encoding", "multipart is for POST"));
+            ctx.error("request.encoding", "multipart is for POST");
         }
         let encoding = model.encoding;
         for f in &model.fields {
@@ -39,7 +33,7 @@ impl Loader {
                         "multipart parts are strings, ints, bools, enums or files"
                     }
                 };
-                errors.push(ctx.err(format!("request.{}", f.wire), what));
+                ctx.error(format!("request.{}", f.wire), what);
             }
         }
     }
@@ -49,50 +43,49 @@ impl Loader {
         ctx: &Ctx,
         request: &str,
         raw: Vec<raw::Shortcut>,
-        errors: &mut Vec<SpecError>,
     ) -> Vec<Shortcut> {
         let model = &self.models[request];
         let mut out: Vec<Shortcut> = Vec::new();
         for (i, s) in raw.into_iter().enumerate() {
             let at = format!("shortcuts[{i}]");
             if !is_snake(&s.name) || out.iter().any(|x| x.name == s.name) {
-                errors.push(ctx.err(
+                ctx.error(
                     at.clone(),
                     format!("`{}` must be snake_case and unique", s.name),
-                ));
+                );
             }
             let mut set = Vec::new();
             for (k, v) in s.set {
                 match yaml_to_json(&v) {
                     Ok(v) => set.push((k, v)),
-                    Err(e) => errors.push(ctx.err(format!("{at}.set.{k}"), e)),
+                    Err(e) => ctx.error(format!("{at}.set.{k}"), e),
                 }
             }
             for name in s.args.iter().chain(set.iter().map(|(k, _)| k)) {
                 if model.field(name).is_none() {
-                    errors.push(ctx.err(
+                    ctx.error(
                         at.clone(),
                         format!("`{name}` is not a field of the request"),
-                    ));
+                    );
                 }
             }
             // The handlers write fixed values as literals of the field's type.
             for (k, v) in &set {
                 if let Some(f) = model.field(k) {
                     if !fits(&self.enums, &f.shape.ty, v) {
-                        errors.push(ctx.err(
+                        ctx.error(
                             format!("{at}.set.{k}"),
                             format!("{v} is not a value of this field's type"),
-                        ));
+                        );
                     }
                 }
             }
             for f in model.fields.iter().filter(|f| f.required) {
                 if !s.args.contains(&f.wire) && !set.iter().any(|(k, _)| k == &f.wire) {
-                    errors.push(ctx.err(
+                    ctx.error(
                         at.clone(),
                         format!("the required `{}` is neither an arg nor set", f.wire),
-                    ));
+                    );
                 }
             }
             out.push(Shortcut {
@@ -105,17 +98,22 @@ impl Loader {
         out
     }
 
-    pub(super) fn group(
-        &mut self,
-        ctx: &Ctx,
-        g: raw::GroupFile,
-        errors: &mut Vec<SpecError>,
-    ) -> Option<Group> {
+    /// The endpoint groups of `spec/api/`, sorted by name.
+    pub(super) fn groups(&mut self, files: Vec<(Ctx, raw::GroupFile)>) -> Vec<Group> {
+        let mut groups: Vec<Group> = files
+            .into_iter()
+            .filter_map(|(ctx, g)| self.group(&ctx, g))
+            .collect();
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups
+    }
+
+    pub(super) fn group(&mut self, ctx: &Ctx, g: raw::GroupFile) -> Option<Group> {
         if !is_snake(&g.group) {
-            errors.push(ctx.err("group", "group names are snake_case"));
+            ctx.error("group", "group names are snake_case");
         }
         if g.endpoints.is_empty() {
-            errors.push(ctx.err("endpoints", "a group needs at least one endpoint"));
+            ctx.error("endpoints", "a group needs at least one endpoint");
         }
         let mut endpoints: Vec<Endpoint> = Vec::new();
         for (i, value) in g.endpoints.into_iter().enumerate() {
@@ -124,21 +122,18 @@ impl Loader {
                 Some(id) => format!("endpoint `{id}`"),
                 None => format!("endpoints[{i}]"),
             };
-            let ectx = Ctx {
-                location,
-                ..ctx.clone()
-            };
-            let Some(e) = decode::<raw::Endpoint>(value, &ectx, errors) else {
+            let ectx = ctx.at(location);
+            let Some(e) = decode::<raw::Endpoint>(value, &ectx) else {
                 continue;
             };
             if endpoints.iter().any(|x| x.id == e.id) {
-                errors.push(ectx.err(
+                ectx.error(
                     "id",
                     format!("duplicate endpoint id `{}` in group `{}`", e.id, g.group),
-                ));
+                );
                 continue;
             }
-            if let Some(endpoint) = self.endpoint(&ectx, &g.group, &g.doc, e, errors) {
+            if let Some(endpoint) = self.endpoint(&ectx, &g.group, &g.doc, e) {
                 endpoints.push(endpoint);
             }
         }
@@ -157,10 +152,10 @@ impl Loader {
         }
         for (i, (name, what)) in methods.iter().enumerate() {
             if let Some((_, other)) = methods[..i].iter().find(|(n, _)| n == name) {
-                errors.push(ctx.err(
+                ctx.error(
                     "endpoints",
                     format!("handler method `{name}` of {what} clashes with {other}"),
-                ));
+                );
             }
         }
         Some(Group {
@@ -177,120 +172,34 @@ impl Loader {
         group: &str,
         group_doc: &str,
         e: raw::Endpoint,
-        errors: &mut Vec<SpecError>,
     ) -> Option<Endpoint> {
         if !is_snake(&e.id) {
-            errors.push(ctx.err("id", "endpoint ids are snake_case"));
+            ctx.error("id", "endpoint ids are snake_case");
         }
-        let (http, fixed_query) = match e.http.split_once('?') {
-            Some((http, query)) => {
-                let pairs = query.split('&').map(|kv| {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                    (k.to_owned(), v.to_owned())
-                });
-                (http.to_owned(), pairs.collect())
-            }
-            None => (e.http.clone(), Vec::new()),
+        let (http, fixed_query) = split_fixed_query(&e.http);
+        let host = host(ctx, e.host.as_deref());
+        let needs_token = needs_token(ctx, e.auth.as_deref());
+        let Some((method, path)) = method_and_path(&http) else {
+            let message = format!("`{}` is not `GET /path` or `POST /path`", e.http);
+            ctx.error("http", message);
+            return None;
         };
-        let host = match e.host.as_deref() {
-            None | Some("api") => Host::Api,
-            Some("mp") => Host::Mp,
-            Some(other) => {
-                errors.push(ctx.err("host", format!("`{other}`: api or mp")));
-                Host::Api
-            }
-        };
-        let needs_token = match e.auth.as_deref() {
-            None | Some("access_token") => true,
-            Some("none") => false,
-            Some(other) => {
-                errors.push(ctx.err("auth", format!("`{other}`: access_token or none")));
-                true
-            }
-        };
-        let (method, path) = match http.split_once(' ') {
-            Some(("GET", p)) if p.starts_with('/') => (Method::Get, p.to_owned()),
-            Some(("POST", p)) if p.starts_with('/') => (Method::Post, p.to_owned()),
-            _ => {
-                errors.push(ctx.err(
-                    "http",
-                    format!("`{}` is not `GET /path` or `POST /path`", e.http),
-                ));
-                return None;
-            }
-        };
-        for code in &e.errcodes {
-            if !self.errcodes.iter().any(|c| c.code == *code) {
-                errors.push(ctx.err("errcodes", format!("{code} is not in spec/errcodes.yaml")));
-            }
-        }
-        match (e.idempotent, &e.check_outcome) {
-            (false, None) => errors.push(ctx.err(
-                "check_outcome",
-                "a non-idempotent endpoint must say how to check whether a call went through",
-            )),
-            (true, Some(_)) => {
-                errors.push(ctx.err("check_outcome", "only non-idempotent endpoints need it"))
-            }
-            _ => {}
-        }
-        if e.examples.is_empty() {
-            errors.push(ctx.err(
-                "examples",
-                "every endpoint needs at least one example from the docs",
-            ));
-        }
+        self.check_declarations(ctx, &e);
+        // Requests and replies are named after the endpoint unless they set `name`.
         let base = format!(
             "{}{}",
             group.to_upper_camel_case(),
             e.id.to_upper_camel_case()
         );
+        let what = format!("`{group}.{}`: {}", e.id, e.summary);
         let home = Home::Group(group.to_owned());
-        let mut names = Vec::new();
-        let response_object = match e.response {
-            raw::Response::Object(obj) => Some(obj),
+        let request = self.endpoint_model(ctx, &home, "request", (&base, &what), e.request)?;
+        let response = match e.response {
+            raw::Response::Object(obj) => {
+                Some(self.endpoint_model(ctx, &home, "response", (&base, &what), obj)?)
+            }
             raw::Response::Binary => None,
         };
-        let parts = [("request", Some(e.request)), ("response", response_object)];
-        for (part, obj) in parts {
-            let Some(mut obj) = obj else {
-                names.push(None);
-                continue;
-            };
-            let name = obj
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("{base}{}", part.to_upper_camel_case()));
-            if obj.doc.is_none() {
-                let what = if part == "request" {
-                    "The request of"
-                } else {
-                    "The reply of"
-                };
-                obj.doc = Some(format!("{what} `{group}.{}`: {}", e.id, e.summary));
-            }
-            if !self.names.insert(name.clone()) {
-                errors.push(ctx.err(
-                    part,
-                    format!("type name `{name}` is already taken; set `name`"),
-                ));
-                return None;
-            }
-            if part == "response" && obj.encoding.is_some() {
-                errors.push(ctx.err("response.encoding", "`encoding` applies to requests only"));
-            }
-            names.push(Some(self.object(
-                ctx,
-                part,
-                name,
-                obj,
-                home.clone(),
-                false,
-                errors,
-            )));
-        }
-        let response = names.pop()?;
-        let request = names.pop()??;
         if let Some(r) = &response {
             self.models[r].is_response_root = true;
         }
@@ -298,28 +207,9 @@ impl Loader {
         let url_method = method == Method::Get
             && !needs_token
             && !self.models[&request].fields.iter().any(|f| f.secret);
-        self.request_encoding(ctx, &request, method, errors);
-        let shortcuts = self.shortcuts(ctx, &request, e.shortcuts, errors);
-
-        let mut examples: Vec<Example> = Vec::new();
-        for (i, x) in e.examples.into_iter().enumerate() {
-            let field = format!("examples[{i}]");
-            if !is_snake(&x.name) || examples.iter().any(|y| y.name == x.name) {
-                errors.push(ctx.err(
-                    field.clone(),
-                    format!("example name `{}` must be snake_case and unique", x.name),
-                ));
-            }
-            match (yaml_to_json(&x.request), yaml_to_json(&x.response)) {
-                (Ok(request), Ok(response)) => examples.push(Example {
-                    name: x.name,
-                    source: x.source,
-                    request,
-                    response,
-                }),
-                (Err(m), _) | (_, Err(m)) => errors.push(ctx.err(field, m)),
-            }
-        }
+        self.request_encoding(ctx, &request, method);
+        let shortcuts = self.shortcuts(ctx, &request, e.shortcuts);
+        let examples = examples(ctx, e.examples);
         Some(Endpoint {
             group: group.to_owned(),
             id: e.id,
@@ -342,4 +232,134 @@ impl Loader {
             examples,
         })
     }
+
+    /// What an endpoint declares: return codes that the table lists, how to check
+    /// whether a non-idempotent call went through, and examples.
+    fn check_declarations(&self, ctx: &Ctx, e: &raw::Endpoint) {
+        for code in &e.errcodes {
+            if !self.errcodes.iter().any(|c| c.code == *code) {
+                ctx.error("errcodes", format!("{code} is not in spec/errcodes.yaml"));
+            }
+        }
+        match (e.idempotent, &e.check_outcome) {
+            (false, None) => ctx.error(
+                "check_outcome",
+                "a non-idempotent endpoint must say how to check whether a call went through",
+            ),
+            (true, Some(_)) => ctx.error("check_outcome", "only non-idempotent endpoints need it"),
+            _ => {}
+        }
+        if e.examples.is_empty() {
+            ctx.error(
+                "examples",
+                "every endpoint needs at least one example from the docs",
+            );
+        }
+    }
+
+    /// Lowers the request or the reply (`part`) of an endpoint into a model, by
+    /// default named `<base>Request` or `<base>Response` and documented as the request
+    /// or reply of `what`.
+    fn endpoint_model(
+        &mut self,
+        ctx: &Ctx,
+        home: &Home,
+        part: &str,
+        (base, what): (&str, &str),
+        mut obj: raw::Object,
+    ) -> Option<String> {
+        let name = obj
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{base}{}", part.to_upper_camel_case()));
+        if obj.doc.is_none() {
+            let of = if part == "request" {
+                "The request of"
+            } else {
+                "The reply of"
+            };
+            obj.doc = Some(format!("{of} {what}"));
+        }
+        if !self.names.insert(name.clone()) {
+            ctx.error(
+                part,
+                format!("type name `{name}` is already taken; set `name`"),
+            );
+            return None;
+        }
+        if part == "response" && obj.encoding.is_some() {
+            ctx.error("response.encoding", "`encoding` applies to requests only");
+        }
+        Some(self.object(ctx, part, name, obj, home.clone(), false))
+    }
+}
+
+/// `POST /path?k=v&…`: the request line, and the query it always carries.
+fn split_fixed_query(http: &str) -> (String, Vec<(String, String)>) {
+    match http.split_once('?') {
+        Some((http, query)) => {
+            let pairs = query.split('&').map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (k.to_owned(), v.to_owned())
+            });
+            (http.to_owned(), pairs.collect())
+        }
+        None => (http.to_owned(), Vec::new()),
+    }
+}
+
+/// `GET /path` or `POST /path`.
+fn method_and_path(http: &str) -> Option<(Method, String)> {
+    match http.split_once(' ') {
+        Some(("GET", p)) if p.starts_with('/') => Some((Method::Get, p.to_owned())),
+        Some(("POST", p)) if p.starts_with('/') => Some((Method::Post, p.to_owned())),
+        _ => None,
+    }
+}
+
+fn host(ctx: &Ctx, host: Option<&str>) -> Host {
+    match host {
+        None | Some("api") => Host::Api,
+        Some("mp") => Host::Mp,
+        Some(other) => {
+            ctx.error("host", format!("`{other}`: api or mp"));
+            Host::Api
+        }
+    }
+}
+
+/// `auth`: whether the call carries an access token.
+fn needs_token(ctx: &Ctx, auth: Option<&str>) -> bool {
+    match auth {
+        None | Some("access_token") => true,
+        Some("none") => false,
+        Some(other) => {
+            ctx.error("auth", format!("`{other}`: access_token or none"));
+            true
+        }
+    }
+}
+
+/// The documented examples: uniquely named, and JSON.
+fn examples(ctx: &Ctx, raw: Vec<raw::Example>) -> Vec<Example> {
+    let mut examples: Vec<Example> = Vec::new();
+    for (i, x) in raw.into_iter().enumerate() {
+        let field = format!("examples[{i}]");
+        if !is_snake(&x.name) || examples.iter().any(|y| y.name == x.name) {
+            ctx.error(
+                field.clone(),
+                format!("example name `{}` must be snake_case and unique", x.name),
+            );
+        }
+        match (yaml_to_json(&x.request), yaml_to_json(&x.response)) {
+            (Ok(request), Ok(response)) => examples.push(Example {
+                name: x.name,
+                source: x.source,
+                request,
+                response,
+            }),
+            (Err(m), _) | (_, Err(m)) => ctx.error(field, m),
+        }
+    }
+    examples
 }

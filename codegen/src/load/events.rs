@@ -2,114 +2,114 @@
 //! turned into the IR.
 
 use super::*;
+use std::collections::HashMap;
 
 /// The card events: unique names, known field types, and every documented example is
 /// the event it is filed under and uses only the fields the spec lists.
-pub(super) fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<SpecError>) {
+pub(super) fn check_events(ctx: &Ctx, file: &raw::EventsFile) {
     if file.delivery.timeout_seconds == 0 {
-        errors.push(ctx.err(
+        ctx.error(
             "delivery.timeout_seconds",
             "WeChat allows some time to reply: more than 0",
-        ));
+        );
     }
-    let check_fields = |ctx: &Ctx, fields: &[raw::EventField], errors: &mut Vec<SpecError>| {
-        let mut seen = std::collections::HashSet::new();
-        for f in fields {
-            if !matches!(f.ty.as_str(), "string" | "integer" | "flag") {
-                errors.push(ctx.err(
-                    &f.name,
-                    format!("type `{}`: expected string, integer or flag", f.ty),
-                ));
-            }
-            if !is_pascal(&f.name) {
-                errors.push(ctx.err(&f.name, "XML element names are PascalCase"));
-            }
-            if !seen.insert(f.name.as_str()) {
-                errors.push(ctx.err(&f.name, "listed twice"));
-            }
-            match (&f.values, &f.enum_name) {
-                (Some(_), Some(name)) if f.ty == "string" && is_pascal(name) => {}
-                (None, None) => {}
-                _ => errors.push(ctx.err(
-                    &f.name,
-                    "`values` needs `enum` (a PascalCase name), on a string field, and the reverse",
-                )),
-            }
-        }
-    };
-    check_fields(
-        &Ctx {
-            location: "envelope".into(),
-            ..ctx.clone()
-        },
-        &file.envelope,
-        errors,
-    );
-    let envelope: std::collections::HashSet<&str> =
-        file.envelope.iter().map(|f| f.name.as_str()).collect();
-    let (mut events, mut names) = (
-        std::collections::HashSet::new(),
-        std::collections::HashSet::new(),
-    );
+    check_fields(&ctx.at("envelope"), &file.envelope);
+    let envelope: HashSet<&str> = file.envelope.iter().map(|f| f.name.as_str()).collect();
+    let (mut events, mut names) = (HashSet::new(), HashSet::new());
     for e in &file.events {
-        let ctx = Ctx {
-            location: format!("event `{}`", e.event),
-            ..ctx.clone()
-        };
+        let ctx = ctx.at(format!("event `{}`", e.event));
         if !events.insert(e.event.as_str()) {
-            errors.push(ctx.err("event", "duplicate event"));
+            ctx.error("event", "duplicate event");
         }
         if !is_pascal(&e.name) || !names.insert(e.name.as_str()) {
-            errors.push(ctx.err(
+            ctx.error(
                 "name",
                 format!("`{}` must be a unique PascalCase name", e.name),
-            ));
+            );
         }
-        check_fields(&ctx, &e.fields, errors);
+        check_fields(&ctx, &e.fields);
         for f in &e.fields {
             if envelope.contains(f.name.as_str()) {
-                errors.push(ctx.err(&f.name, "already in the envelope"));
+                ctx.error(&f.name, "already in the envelope");
             }
         }
-        let known: std::collections::HashSet<&str> = envelope
-            .iter()
-            .copied()
-            .chain(e.fields.iter().map(|f| f.name.as_str()))
-            .chain(["xml"])
-            .collect();
-        for x in &e.examples {
-            let field = format!("examples.{}", x.name);
-            if element_value(&x.xml, "Event") != Some(e.event.as_str()) {
-                errors.push(ctx.err(&field, format!("the example is not a `{}` event", e.event)));
-            }
-            for f in &e.fields {
-                let Some(values) = &f.values else { continue };
-                if let Some(v) = element_value(&x.xml, &f.name) {
-                    if !v.is_empty() && !values.contains(&v.to_owned()) {
-                        errors.push(ctx.err(
-                            &field,
-                            format!("<{}> is `{v}`, not one of its values", f.name),
-                        ));
-                    }
-                }
-            }
-            for tag in element_names(&x.xml) {
-                if !known.contains(tag) {
-                    errors.push(ctx.err(
+        check_event_examples(&ctx, e, &envelope);
+    }
+    check_enums(ctx, file);
+}
+
+/// The fields of the envelope or of one event: known types, PascalCase XML names,
+/// each once, and `values` only with an `enum` name.
+fn check_fields(ctx: &Ctx, fields: &[raw::EventField]) {
+    let mut seen = HashSet::new();
+    for f in fields {
+        if !matches!(f.ty.as_str(), "string" | "integer" | "flag") {
+            ctx.error(
+                &f.name,
+                format!("type `{}`: expected string, integer or flag", f.ty),
+            );
+        }
+        if !is_pascal(&f.name) {
+            ctx.error(&f.name, "XML element names are PascalCase");
+        }
+        if !seen.insert(f.name.as_str()) {
+            ctx.error(&f.name, "listed twice");
+        }
+        match (&f.values, &f.enum_name) {
+            (Some(_), Some(name)) if f.ty == "string" && is_pascal(name) => {}
+            (None, None) => {}
+            _ => ctx.error(
+                &f.name,
+                "`values` needs `enum` (a PascalCase name), on a string field, and the reverse",
+            ),
+        }
+    }
+}
+
+/// Each example of an event is that event, uses its documented values, and holds only
+/// elements of the envelope or the event.
+fn check_event_examples(ctx: &Ctx, e: &raw::Event, envelope: &HashSet<&str>) {
+    let known: HashSet<&str> = envelope
+        .iter()
+        .copied()
+        .chain(e.fields.iter().map(|f| f.name.as_str()))
+        .chain(["xml"])
+        .collect();
+    for x in &e.examples {
+        let field = format!("examples.{}", x.name);
+        if element_value(&x.xml, "Event") != Some(e.event.as_str()) {
+            ctx.error(&field, format!("the example is not a `{}` event", e.event));
+        }
+        for f in &e.fields {
+            let Some(values) = &f.values else { continue };
+            if let Some(v) = element_value(&x.xml, &f.name) {
+                if !v.is_empty() && !values.contains(&v.to_owned()) {
+                    ctx.error(
                         &field,
-                        format!("<{tag}> is neither in the envelope nor a field of this event"),
-                    ));
+                        format!("<{}> is `{v}`, not one of its values", f.name),
+                    );
                 }
+            }
+        }
+        for tag in element_names(&x.xml) {
+            if !known.contains(tag) {
+                ctx.error(
+                    &field,
+                    format!("<{tag}> is neither in the envelope nor a field of this event"),
+                );
             }
         }
     }
-    // An enumeration is generated once, by name: every use must list the same values,
-    // and the name must not be taken by a generated type.
-    let mut taken: std::collections::HashSet<&str> = ["Envelope", "CardEvent", "UnknownEvent"]
+}
+
+/// An enumeration is generated once, by name: every use must list the same values,
+/// and the name must not be taken by a generated type.
+fn check_enums(ctx: &Ctx, file: &raw::EventsFile) {
+    let mut taken: HashSet<&str> = ["Envelope", "CardEvent", "UnknownEvent"]
         .into_iter()
         .chain(file.events.iter().map(|e| e.name.as_str()))
         .collect();
-    let mut enums: std::collections::HashMap<&str, &Vec<String>> = Default::default();
+    let mut enums: HashMap<&str, &Vec<String>> = HashMap::new();
     let uses = file
         .envelope
         .iter()
@@ -123,20 +123,17 @@ pub(super) fn check_events(ctx: &Ctx, file: &raw::EventsFile, errors: &mut Vec<S
         let (Some(name), Some(values)) = (&f.enum_name, &f.values) else {
             continue;
         };
-        let ctx = Ctx {
-            location,
-            ..ctx.clone()
-        };
+        let ctx = ctx.at(location);
         match enums.get(name.as_str()) {
-            Some(first) if *first != values => errors.push(ctx.err(
+            Some(first) if *first != values => ctx.error(
                 &f.name,
                 format!("enum `{name}` is listed elsewhere with other values"),
-            )),
+            ),
             Some(_) => {}
-            None if !taken.insert(name.as_str()) => errors.push(ctx.err(
+            None if !taken.insert(name.as_str()) => ctx.error(
                 &f.name,
                 format!("enum `{name}` is the name of another generated type"),
-            )),
+            ),
             None => {
                 enums.insert(name.as_str(), values);
             }

@@ -11,16 +11,20 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 
 mod checks;
 mod endpoints;
 mod events;
+mod object_rules;
 mod types;
 
 use checks::{check_examples, check_rule_paths, mark_request_side, mark_response_side};
 use events::{check_events, events_ir};
+use object_rules::object_rules;
 
 /// One spec file: its path relative to the repository root (`spec/api/code.yaml`)
 /// and its text.
@@ -70,36 +74,57 @@ impl fmt::Display for SpecErrors {
 
 impl std::error::Error for SpecErrors {}
 
-/// Where errors are reported while lowering one part of a file.
+/// The problems found so far. Every [`Ctx`] reports into the same list, so the
+/// loader's functions report as they go and return only what they built.
+type Reported = Rc<RefCell<Vec<SpecError>>>;
+
+/// Where a problem is: the file and the part of it being lowered (an endpoint, a
+/// type); and where it goes.
 #[derive(Clone)]
 struct Ctx {
     file: String,
     location: String,
+    reported: Reported,
 }
 
 impl Ctx {
-    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> SpecError {
-        SpecError {
+    /// The top of `file`.
+    fn new(reported: &Reported, file: impl Into<String>) -> Ctx {
+        Ctx {
+            file: file.into(),
+            location: String::new(),
+            reported: reported.clone(),
+        }
+    }
+
+    /// Another part of the same file.
+    fn at(&self, location: impl Into<String>) -> Ctx {
+        Ctx {
+            location: location.into(),
+            ..self.clone()
+        }
+    }
+
+    /// Reports a problem with `field` (a path within this location; empty for the
+    /// location itself).
+    fn error(&self, field: impl Into<String>, message: impl Into<String>) {
+        self.reported.borrow_mut().push(SpecError {
             file: self.file.clone(),
             location: self.location.clone(),
             field: field.into(),
             message: message.into(),
-        }
+        });
     }
 }
 
 /// Decodes a YAML value into `T`, reporting the path of the offending key.
-fn decode<T: DeserializeOwned>(
-    value: serde_yaml::Value,
-    ctx: &Ctx,
-    errors: &mut Vec<SpecError>,
-) -> Option<T> {
+fn decode<T: DeserializeOwned>(value: serde_yaml::Value, ctx: &Ctx) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
         Err(e) => {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            errors.push(ctx.err(field, e.into_inner().to_string()));
+            ctx.error(field, e.into_inner().to_string());
             None
         }
     }
@@ -111,145 +136,115 @@ pub fn yaml_to_json(value: &serde_yaml::Value) -> Result<Value, String> {
 
 /// Loads and checks a whole spec.
 pub fn load(files: &[SourceFile]) -> Result<Api, SpecErrors> {
-    let mut errors = Vec::new();
+    let reported = Reported::default();
+    let spec = SpecFiles::parse(files, &reported);
     let mut loader = Loader::default();
+    loader.errcodes(&Ctx::new(&reported, "spec/errcodes.yaml"), spec.errcodes);
+    // Every type and enum name is learnt before any body is lowered, so references
+    // resolve in any order.
+    for (ctx, stem, name, obj) in loader.declare_types(spec.types) {
+        loader.object(&ctx, "", name, obj, Home::Types(stem), false);
+    }
+    let groups = loader.groups(spec.groups);
+    let origins = std::mem::take(&mut loader.model_origin);
+    let mut api = loader.into_api(groups, spec.events.map(events_ir));
+    // Each stage assumes the one before it found nothing wrong.
+    let clean = || reported.borrow().is_empty();
+    if clean() {
+        check_rule_paths(&api, &origins);
+    }
+    if clean() {
+        mark_request_side(&mut api);
+        mark_response_side(&mut api);
+        check_examples(&api, &Ctx::new(&reported, ""));
+    }
+    let errors = reported.take();
+    if errors.is_empty() {
+        Ok(api)
+    } else {
+        Err(SpecErrors(errors))
+    }
+}
 
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+/// The spec's files, parsed and sorted by kind.
+#[derive(Default)]
+struct SpecFiles {
+    errcodes: Option<raw::ErrCodesFile>,
+    /// Each with its stem (`card` for `spec/types/card.yaml`).
+    types: Vec<(Ctx, String, raw::TypesFile)>,
+    groups: Vec<(Ctx, raw::GroupFile)>,
+    events: Option<raw::EventsFile>,
+}
 
-    // Pass 1: parse every file and learn every type and enum name, so references can
-    // be resolved in any order.
-    let mut type_files = Vec::new();
-    let mut group_files = Vec::new();
-    let mut errcode_file = None;
-    let mut events_file = None;
-    for file in sorted {
-        let ctx = Ctx {
-            file: file.path.clone(),
-            location: String::new(),
-        };
-        let mut value: serde_yaml::Value = match serde_yaml::from_str(&file.text) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(ctx.err("", format!("not valid YAML: {e}")));
-                continue;
+impl SpecFiles {
+    fn parse(files: &[SourceFile], reported: &Reported) -> SpecFiles {
+        let mut sorted: Vec<&SourceFile> = files.iter().collect();
+        sorted.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut spec = SpecFiles::default();
+        for file in sorted {
+            let ctx = Ctx::new(reported, &file.path);
+            if let Some(value) = parse_yaml(&ctx, &file.text) {
+                spec.add(ctx, value);
             }
-        };
-        if let Err(e) = value.apply_merge() {
-            errors.push(ctx.err("", format!("bad `<<` merge key: {e}")));
-            continue;
         }
-        let rel = file.path.strip_prefix("spec/").unwrap_or(&file.path);
+        spec
+    }
+
+    /// Sorts a parsed file by its path: `errcodes.yaml`, `events.yaml`, `types/*.yaml` or
+    /// `api/*.yaml` under `spec/`.
+    fn add(&mut self, ctx: Ctx, value: serde_yaml::Value) {
+        let rel = ctx.file.strip_prefix("spec/").unwrap_or(&ctx.file);
         let stem = rel
             .rsplit('/')
             .next()
             .unwrap_or(rel)
             .trim_end_matches(".yaml")
             .to_owned();
+        let yaml = rel.ends_with(".yaml");
         if rel == "errcodes.yaml" {
-            errcode_file = decode::<raw::ErrCodesFile>(value, &ctx, &mut errors);
-        } else if rel.starts_with("types/") && rel.ends_with(".yaml") {
-            if let Some(t) = decode::<raw::TypesFile>(value, &ctx, &mut errors) {
-                type_files.push((ctx, stem, t));
+            self.errcodes = decode::<raw::ErrCodesFile>(value, &ctx);
+        } else if rel.starts_with("types/") && yaml {
+            if let Some(t) = decode::<raw::TypesFile>(value, &ctx) {
+                self.types.push((ctx, stem, t));
             }
-        } else if rel.starts_with("api/") && rel.ends_with(".yaml") {
-            if let Some(g) = decode::<raw::GroupFile>(value, &ctx, &mut errors) {
+        } else if rel.starts_with("api/") && yaml {
+            if let Some(g) = decode::<raw::GroupFile>(value, &ctx) {
                 if g.group != stem {
-                    errors.push(ctx.err(
+                    ctx.error(
                         "group",
                         format!("`{}` must equal the file name `{stem}`", g.group),
-                    ));
+                    );
                 }
-                group_files.push((ctx, g));
+                self.groups.push((ctx, g));
             }
         } else if rel == "events.yaml" {
-            if let Some(f) = decode::<raw::EventsFile>(value, &ctx, &mut errors) {
-                check_events(&ctx, &f, &mut errors);
-                events_file = Some(f);
+            if let Some(f) = decode::<raw::EventsFile>(value, &ctx) {
+                check_events(&ctx, &f);
+                self.events = Some(f);
             }
         } else {
-            errors.push(ctx.err(
+            ctx.error(
                 "",
                 "not a spec file: expected errcodes.yaml, events.yaml, types/*.yaml or api/*.yaml",
-            ));
+            );
         }
     }
+}
 
-    match errcode_file {
-        Some(f) => loader.errcodes(f, &mut errors),
-        None => errors.push(SpecError {
-            file: "spec/errcodes.yaml".into(),
-            location: String::new(),
-            field: String::new(),
-            message: "missing: every spec needs its return codes".into(),
-        }),
-    }
-
-    // Names first (pass 1b), bodies second (pass 2).
-    let mut raw_types = Vec::new();
-    for (ctx, stem, file) in type_files {
-        loader.api_type_files.push(stem.clone());
-        for (name, value) in file.enums {
-            let ctx = Ctx {
-                location: format!("enum `{name}`"),
-                ..ctx.clone()
-            };
-            if let Some(e) = decode::<raw::Enum>(value, &ctx, &mut errors) {
-                loader.enum_def(&ctx, &stem, name, e, &mut errors);
-            }
+/// A file's YAML, with `<<` merge keys applied.
+fn parse_yaml(ctx: &Ctx, text: &str) -> Option<serde_yaml::Value> {
+    let mut value: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            ctx.error("", format!("not valid YAML: {e}"));
+            return None;
         }
-        for (name, value) in file.types {
-            let ctx = Ctx {
-                location: format!("type `{name}`"),
-                ..ctx.clone()
-            };
-            if !is_pascal(&name) {
-                errors.push(ctx.err("", "type names are PascalCase"));
-            }
-            if !loader.names.insert(name.clone()) {
-                errors.push(ctx.err("", format!("duplicate type name `{name}`")));
-                continue;
-            }
-            if let Some(obj) = decode::<raw::Object>(value, &ctx, &mut errors) {
-                raw_types.push((ctx, stem.clone(), name, obj));
-            }
-        }
-    }
-    for (ctx, stem, name, obj) in raw_types {
-        loader.object(&ctx, "", name, obj, Home::Types(stem), false, &mut errors);
-    }
-
-    let mut groups = Vec::new();
-    for (ctx, g) in group_files {
-        if let Some(group) = loader.group(&ctx, g, &mut errors) {
-            groups.push(group);
-        }
-    }
-    groups.sort_by(|a, b| a.name.cmp(&b.name));
-
-    let origins = std::mem::take(&mut loader.model_origin);
-    let mut api = Api {
-        errcodes: loader.errcodes,
-        enums: loader.enums,
-        models: loader.models,
-        type_files: loader.api_type_files,
-        groups,
-        events: events_file.map(events_ir),
     };
-    api.type_files.sort();
-    if errors.is_empty() {
-        check_rule_paths(&api, &origins, &mut errors);
+    if let Err(e) = value.apply_merge() {
+        ctx.error("", format!("bad `<<` merge key: {e}"));
+        return None;
     }
-    if errors.is_empty() {
-        mark_request_side(&mut api);
-        mark_response_side(&mut api);
-        check_examples(&api, &mut errors);
-    }
-    if errors.is_empty() {
-        Ok(api)
-    } else {
-        Err(SpecErrors(errors))
-    }
+    Some(value)
 }
 
 #[derive(Default)]
@@ -262,6 +257,22 @@ struct Loader {
     api_type_files: Vec<String>,
     /// Where each model was declared, for messages about generated names.
     model_origin: BTreeMap<String, Ctx>,
+}
+
+impl Loader {
+    /// What was lowered, as the IR (not yet checked as a whole).
+    fn into_api(self, groups: Vec<Group>, events: Option<Events>) -> Api {
+        let mut type_files = self.api_type_files;
+        type_files.sort();
+        Api {
+            errcodes: self.errcodes,
+            enums: self.enums,
+            models: self.models,
+            type_files,
+            groups,
+            events,
+        }
+    }
 }
 
 fn is_pascal(s: &str) -> bool {
