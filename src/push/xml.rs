@@ -8,6 +8,17 @@ use std::fmt;
 /// The direct children of a push's root element, as text (CDATA or escaped, trimmed:
 /// the docs' own examples put spaces around CDATA). The generated events take their
 /// fields out of it; whatever is left is what the spec does not describe.
+///
+/// Also the way to read an event this crate does not type:
+///
+/// ```
+/// use wechat_card::push::{Fields, events::CardEvent};
+///
+/// let xml = "<xml><Event><![CDATA[new_card_event]]></Event><Detail>7</Detail></xml>";
+/// let CardEvent::Unknown(event) = CardEvent::parse(xml)? else { unreachable!() };
+/// assert_eq!(Fields::parse(&event.xml)?.get("Detail"), Some("7"));
+/// # Ok::<(), wechat_card::push::PushError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fields(Vec<(String, String)>);
 
@@ -78,8 +89,14 @@ impl Fields {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
+}
 
+// The readers of the generated events (`push::events`): each takes the fields it
+// describes out, typed, and what is left is its `extra`. Public for the generated code,
+// hidden from the docs: users read with `get` and `iter`.
+impl Fields {
     /// Removes a field (the generated events take each of theirs).
+    #[doc(hidden)]
     pub fn take(&mut self, name: &str) -> Option<String> {
         let i = self.0.iter().position(|(k, _)| k == name)?;
         Some(self.0.remove(i).1)
@@ -87,6 +104,7 @@ impl Fields {
 
     /// A field the spec describes, if present: given twice, it is refused (which one
     /// would be meant?).
+    #[doc(hidden)]
     pub fn text(&mut self, event: &str, name: &'static str) -> Result<Option<String>, PushError> {
         let value = self.take(name);
         if value.is_some() && self.get(name).is_some() {
@@ -98,11 +116,13 @@ impl Fields {
     }
 
     /// A required text field.
+    #[doc(hidden)]
     pub fn string(&mut self, event: &str, name: &'static str) -> Result<String, PushError> {
         self.text(event, name)?.ok_or_else(|| missing(event, name))
     }
 
     /// An integer field, absent or empty as `None`.
+    #[doc(hidden)]
     pub fn integer(&mut self, event: &str, name: &'static str) -> Result<Option<i64>, PushError> {
         match self.text(event, name)? {
             None => Ok(None),
@@ -114,6 +134,7 @@ impl Fields {
     }
 
     /// A 0/1 flag, absent or empty as `None`.
+    #[doc(hidden)]
     pub fn flag(&mut self, event: &str, name: &'static str) -> Result<Option<bool>, PushError> {
         match self.text(event, name)?.as_deref() {
             None | Some("") => Ok(None),
@@ -157,6 +178,8 @@ impl XmlWriter {
 }
 
 /// A required field is missing.
+// Hidden: the generated events' error for an absent field (their `from_fields`).
+#[doc(hidden)]
 pub fn missing(event: &str, name: &str) -> PushError {
     PushError::Malformed(format!("{event}: <{name}> is required"))
 }
