@@ -6,9 +6,9 @@
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-/// What the sandbox implements: one method per endpoint of the spec. Each gets
-/// a request already authenticated and checked against the spec's rules.
-pub trait Handlers: Send + Sync + 'static {
+/// The operations the sandbox implements, one per endpoint of the spec. Each
+/// gets a request already authenticated and checked against the spec's rules.
+pub trait Operations: Send + Sync + 'static {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
     fn basic_colors(
         &self,
@@ -281,9 +281,9 @@ pub trait Handlers: Send + Sync + 'static {
     ) -> Result<crate::token::TokenCardTicketResponse, Failure>;
 }
 
-/// Routes a call to its endpoint's handler.
-pub(crate) async fn dispatch<H: Handlers>(
-    handlers: &H,
+/// Routes a call to its endpoint's operation.
+pub(crate) async fn dispatch<O: Operations>(
+    operations: &O,
     context: &Context,
     call: &Call,
 ) -> Reply {
@@ -293,7 +293,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::basic::BasicColorsRequest| handlers.basic_colors(r),
+                    |r: crate::basic::BasicColorsRequest| operations.basic_colors(r),
                 )
                 .await
         }
@@ -303,7 +303,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::basic::BasicCategoriesRequest| {
-                        handlers.basic_categories(r)
+                        operations.basic_categories(r)
                     },
                 )
                 .await
@@ -314,7 +314,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[("buffer", Kind::File)],
                     |r: crate::basic::BasicUploadImageRequest| {
-                        handlers.basic_upload_image(r)
+                        operations.basic_upload_image(r)
                     },
                 )
                 .await
@@ -324,7 +324,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardCreateRequest| handlers.card_create(r),
+                    |r: crate::card::CardCreateRequest| operations.card_create(r),
                 )
                 .await
         }
@@ -333,7 +333,9 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardSetPayCellRequest| handlers.card_set_pay_cell(r),
+                    |r: crate::card::CardSetPayCellRequest| {
+                        operations.card_set_pay_cell(r)
+                    },
                 )
                 .await
         }
@@ -343,7 +345,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardSetSelfConsumeCellRequest| {
-                        handlers.card_set_self_consume_cell(r)
+                        operations.card_set_self_consume_cell(r)
                     },
                 )
                 .await
@@ -354,7 +356,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardSetTestWhitelistRequest| {
-                        handlers.card_set_test_whitelist(r)
+                        operations.card_set_test_whitelist(r)
                     },
                 )
                 .await
@@ -364,7 +366,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardGetRequest| handlers.card_get(r),
+                    |r: crate::card::CardGetRequest| operations.card_get(r),
                 )
                 .await
         }
@@ -373,7 +375,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardBatchGetRequest| handlers.card_batch_get(r),
+                    |r: crate::card::CardBatchGetRequest| operations.card_batch_get(r),
                 )
                 .await
         }
@@ -382,7 +384,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardUpdateRequest| handlers.card_update(r),
+                    |r: crate::card::CardUpdateRequest| operations.card_update(r),
                 )
                 .await
         }
@@ -392,7 +394,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardModifyStockRequest| {
-                        handlers.card_modify_stock(r)
+                        operations.card_modify_stock(r)
                     },
                 )
                 .await
@@ -402,7 +404,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardDeleteRequest| handlers.card_delete(r),
+                    |r: crate::card::CardDeleteRequest| operations.card_delete(r),
                 )
                 .await
         }
@@ -411,7 +413,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeGetRequest| handlers.code_get(r),
+                    |r: crate::code::CodeGetRequest| operations.code_get(r),
                 )
                 .await
         }
@@ -421,7 +423,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::code::CodeListUserCardsRequest| {
-                        handlers.code_list_user_cards(r)
+                        operations.code_list_user_cards(r)
                     },
                 )
                 .await
@@ -431,7 +433,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUpdateRequest| handlers.code_update(r),
+                    |r: crate::code::CodeUpdateRequest| operations.code_update(r),
                 )
                 .await
         }
@@ -440,7 +442,9 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUnavailableRequest| handlers.code_unavailable(r),
+                    |r: crate::code::CodeUnavailableRequest| {
+                        operations.code_unavailable(r)
+                    },
                 )
                 .await
         }
@@ -449,7 +453,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeConsumeRequest| handlers.code_consume(r),
+                    |r: crate::code::CodeConsumeRequest| operations.code_consume(r),
                 )
                 .await
         }
@@ -458,7 +462,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeDecryptRequest| handlers.code_decrypt(r),
+                    |r: crate::code::CodeDecryptRequest| operations.code_decrypt(r),
                 )
                 .await
         }
@@ -467,7 +471,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeMarkRequest| handlers.code_mark(r),
+                    |r: crate::code::CodeMarkRequest| operations.code_mark(r),
                 )
                 .await
         }
@@ -477,7 +481,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeBizInfoRequest| {
-                        handlers.datacube_biz_info(r)
+                        operations.datacube_biz_info(r)
                     },
                 )
                 .await
@@ -488,7 +492,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeCardInfoRequest| {
-                        handlers.datacube_card_info(r)
+                        operations.datacube_card_info(r)
                     },
                 )
                 .await
@@ -499,7 +503,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeMemberCardInfoRequest| {
-                        handlers.datacube_member_card_info(r)
+                        operations.datacube_member_card_info(r)
                     },
                 )
                 .await
@@ -510,7 +514,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeMemberCardDetailRequest| {
-                        handlers.datacube_member_card_detail(r)
+                        operations.datacube_member_card_detail(r)
                     },
                 )
                 .await
@@ -521,7 +525,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCreateQrcodeRequest| {
-                        handlers.distribute_create_qrcode(r)
+                        operations.distribute_create_qrcode(r)
                     },
                 )
                 .await
@@ -532,7 +536,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[("ticket", Kind::Text)],
                     |r: crate::distribute::DistributeShowQrcodeRequest| {
-                        handlers.distribute_show_qrcode(r)
+                        operations.distribute_show_qrcode(r)
                     },
                 )
                 .await
@@ -543,7 +547,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCreateLandingPageRequest| {
-                        handlers.distribute_create_landing_page(r)
+                        operations.distribute_create_landing_page(r)
                     },
                 )
                 .await
@@ -554,7 +558,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeMpnewsHtmlRequest| {
-                        handlers.distribute_mpnews_html(r)
+                        operations.distribute_mpnews_html(r)
                     },
                 )
                 .await
@@ -565,7 +569,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeDepositCodesRequest| {
-                        handlers.distribute_deposit_codes(r)
+                        operations.distribute_deposit_codes(r)
                     },
                 )
                 .await
@@ -576,7 +580,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeDepositCountRequest| {
-                        handlers.distribute_deposit_count(r)
+                        operations.distribute_deposit_count(r)
                     },
                 )
                 .await
@@ -587,7 +591,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCheckCodesRequest| {
-                        handlers.distribute_check_codes(r)
+                        operations.distribute_check_codes(r)
                     },
                 )
                 .await
@@ -598,7 +602,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardActivateRequest| {
-                        handlers.general_card_activate(r)
+                        operations.general_card_activate(r)
                     },
                 )
                 .await
@@ -609,7 +613,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardUnactivateRequest| {
-                        handlers.general_card_unactivate(r)
+                        operations.general_card_unactivate(r)
                     },
                 )
                 .await
@@ -620,7 +624,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardUpdateUserRequest| {
-                        handlers.general_card_update_user(r)
+                        operations.general_card_update_user(r)
                     },
                 )
                 .await
@@ -631,7 +635,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateRequest| {
-                        handlers.member_card_activate(r)
+                        operations.member_card_activate(r)
                     },
                 )
                 .await
@@ -642,7 +646,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardSetActivateFormRequest| {
-                        handlers.member_card_set_activate_form(r)
+                        operations.member_card_set_activate_form(r)
                     },
                 )
                 .await
@@ -653,7 +657,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardUserInfoRequest| {
-                        handlers.member_card_user_info(r)
+                        operations.member_card_user_info(r)
                     },
                 )
                 .await
@@ -664,7 +668,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardUpdateUserRequest| {
-                        handlers.member_card_update_user(r)
+                        operations.member_card_update_user(r)
                     },
                 )
                 .await
@@ -675,7 +679,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateUrlRequest| {
-                        handlers.member_card_activate_url(r)
+                        operations.member_card_activate_url(r)
                     },
                 )
                 .await
@@ -686,7 +690,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateTempInfoRequest| {
-                        handlers.member_card_activate_temp_info(r)
+                        operations.member_card_activate_temp_info(r)
                     },
                 )
                 .await
@@ -696,7 +700,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftAddRequest| handlers.pay_gift_add(r),
+                    |r: crate::pay_gift::PayGiftAddRequest| operations.pay_gift_add(r),
                 )
                 .await
         }
@@ -706,7 +710,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftDeleteRequest| {
-                        handlers.pay_gift_delete(r)
+                        operations.pay_gift_delete(r)
                     },
                 )
                 .await
@@ -717,7 +721,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftGetByIdRequest| {
-                        handlers.pay_gift_get_by_id(r)
+                        operations.pay_gift_get_by_id(r)
                     },
                 )
                 .await
@@ -728,7 +732,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftBatchGetRequest| {
-                        handlers.pay_gift_batch_get(r)
+                        operations.pay_gift_batch_get(r)
                     },
                 )
                 .await
@@ -739,7 +743,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantSubmitRequest| {
-                        handlers.sub_merchant_submit(r)
+                        operations.sub_merchant_submit(r)
                     },
                 )
                 .await
@@ -750,7 +754,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantUpdateRequest| {
-                        handlers.sub_merchant_update(r)
+                        operations.sub_merchant_update(r)
                     },
                 )
                 .await
@@ -761,7 +765,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantGetRequest| {
-                        handlers.sub_merchant_get(r)
+                        operations.sub_merchant_get(r)
                     },
                 )
                 .await
@@ -772,7 +776,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantBatchGetRequest| {
-                        handlers.sub_merchant_batch_get(r)
+                        operations.sub_merchant_batch_get(r)
                     },
                 )
                 .await
@@ -783,7 +787,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketBoardingPassCheckinRequest| {
-                        handlers.ticket_boarding_pass_checkin(r)
+                        operations.ticket_boarding_pass_checkin(r)
                     },
                 )
                 .await
@@ -794,7 +798,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketMeetingTicketUpdateUserRequest| {
-                        handlers.ticket_meeting_ticket_update_user(r)
+                        operations.ticket_meeting_ticket_update_user(r)
                     },
                 )
                 .await
@@ -805,7 +809,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketMovieTicketUpdateUserRequest| {
-                        handlers.ticket_movie_ticket_update_user(r)
+                        operations.ticket_movie_ticket_update_user(r)
                     },
                 )
                 .await
@@ -816,7 +820,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest| {
-                        handlers.ticket_lucky_money_update_balance(r)
+                        operations.ticket_lucky_money_update_balance(r)
                     },
                 )
                 .await
@@ -830,7 +834,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                         ("appid", Kind::Text),
                         ("secret", Kind::Text),
                     ],
-                    |r: crate::token::TokenGetRequest| handlers.token_get(r),
+                    |r: crate::token::TokenGetRequest| operations.token_get(r),
                 )
                 .await
         }
@@ -839,7 +843,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::token::TokenStableRequest| handlers.token_stable(r),
+                    |r: crate::token::TokenStableRequest| operations.token_stable(r),
                 )
                 .await
         }
@@ -849,7 +853,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::token::TokenCardTicketRequest| {
-                        handlers.token_card_ticket(r)
+                        operations.token_card_ticket(r)
                     },
                 )
                 .await

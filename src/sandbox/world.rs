@@ -11,7 +11,7 @@ use super::clock::{Clock, china_date};
 use super::runtime::Failure;
 use super::tokens::Tokens;
 use crate::ErrCode;
-use crate::generated::sandbox::Handlers;
+use crate::generated::sandbox::Operations;
 use crate::push::events::{CardEvent, Envelope};
 use crate::types::CondSource;
 use serde::de::DeserializeOwned;
@@ -843,7 +843,7 @@ const REVIEWED: [&str; 9] = [
     "detail",
 ];
 
-impl Handlers for World {
+impl Operations for World {
     fn basic_colors(
         &self,
         _: basic::BasicColorsRequest,

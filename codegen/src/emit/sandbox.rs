@@ -1,6 +1,6 @@
-//! The sandbox's routes: a `Handlers` trait with one method per endpoint (so the
+//! The sandbox's routes: an `Operations` trait with one method per endpoint (so the
 //! compiler refuses a sandbox that leaves one out) and a `dispatch` that decodes each
-//! request as its endpoint is encoded.
+//! request as its endpoint is encoded and calls its operation.
 
 use super::names::*;
 use crate::ir::*;
@@ -8,7 +8,7 @@ use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-fn handler_name(e: &Endpoint) -> proc_macro2::Ident {
+fn operation_name(e: &Endpoint) -> proc_macro2::Ident {
     format_ident!("{}_{}", e.group, e.id)
 }
 
@@ -35,7 +35,7 @@ fn kinds(api: &Api, e: &Endpoint) -> TokenStream {
 pub fn sandbox(api: &Api) -> TokenStream {
     let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
     let methods = endpoints.iter().map(|e| {
-        let name = handler_name(e);
+        let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
         let response = response_type(e);
         let doc = doc_attrs(&format!(
@@ -51,14 +51,14 @@ pub fn sandbox(api: &Api) -> TokenStream {
         }
     });
     let arms = endpoints.iter().map(|e| {
-        let name = handler_name(e);
+        let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
         let method = format_ident!("{}", format!("{:?}", e.method).to_upper_camel_case());
         let path = &e.path;
         let kinds = kinds(api, e);
         let run = if e.response.is_some() { quote!(run) } else { quote!(run_binary) };
         quote! {
-            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| handlers.#name(r)).await,
+            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| operations.#name(r)).await,
         }
     });
     quote! {
@@ -67,14 +67,14 @@ pub fn sandbox(api: &Api) -> TokenStream {
         use crate::endpoint::Method;
         use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-        /// What the sandbox implements: one method per endpoint of the spec. Each gets
-        /// a request already authenticated and checked against the spec's rules.
-        pub trait Handlers: Send + Sync + 'static {
+        /// The operations the sandbox implements, one per endpoint of the spec. Each
+        /// gets a request already authenticated and checked against the spec's rules.
+        pub trait Operations: Send + Sync + 'static {
             #(#methods)*
         }
 
-        /// Routes a call to its endpoint's handler.
-        pub(crate) async fn dispatch<H: Handlers>(handlers: &H, context: &Context, call: &Call) -> Reply {
+        /// Routes a call to its endpoint's operation.
+        pub(crate) async fn dispatch<O: Operations>(operations: &O, context: &Context, call: &Call) -> Reply {
             match (call.method, call.path.as_str()) {
                 #(#arms)*
                 _ => Reply::not_found(),
