@@ -6,9 +6,12 @@
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-/// The operations the sandbox implements, one per endpoint of the spec. Each
-/// gets a request already authenticated and checked against the spec's rules.
-pub trait Operations: Send + Sync + 'static {
+/// The operations the sandbox implements: every endpoint of the spec, one trait
+/// per group. Each gets a request already authenticated and checked against the
+/// spec's rules.
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+/// The `basic` endpoints: Basics — card colours, open categories and logo upload.
+pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
     fn basic_colors(
         &self,
@@ -24,6 +27,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::basic::BasicUploadImageRequest,
     ) -> Result<crate::basic::BasicUploadImageResponse, Failure>;
+}
+
+/// The `card` endpoints: Cards — read, list, update, restock and delete card definitions.
+pub trait CardOperations {
     /// `card.create` (`Post /card/create`): 创建卡券 — create a card definition of any type and get its card_id
     fn card_create(
         &self,
@@ -69,6 +76,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::card::CardDeleteRequest,
     ) -> Result<crate::card::CardDeleteResponse, Failure>;
+}
+
+/// The `code` endpoints: Codes — query, change and invalidate the codes users hold.
+pub trait CodeOperations {
     /// `code.get` (`Post /card/code/get`): 查询Code — look up a code's card, owner, validity and whether it can be consumed
     fn code_get(
         &self,
@@ -104,6 +115,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::code::CodeMarkRequest,
     ) -> Result<crate::code::CodeMarkResponse, Failure>;
+}
+
+/// The `datacube` endpoints: Statistics — daily card and member-card figures.
+pub trait DatacubeOperations {
     /// `datacube.biz_info` (`Post /datacube/getcardbizuininfo`): 拉取卡券概况数据 — daily totals over all cards of the account
     fn datacube_biz_info(
         &self,
@@ -124,6 +139,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::datacube::DatacubeMemberCardDetailRequest,
     ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, Failure>;
+}
+
+/// The `distribute` endpoints: Distribution — card QR codes, landing pages, article HTML and imported codes.
+pub trait DistributeOperations {
     /// `distribute.create_qrcode` (`Post /card/qrcode/create`): 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     fn distribute_create_qrcode(
         &self,
@@ -159,6 +178,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::distribute::DistributeCheckCodesRequest,
     ) -> Result<crate::distribute::DistributeCheckCodesResponse, Failure>;
+}
+
+/// The `general_card` endpoints: General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card.
+pub trait GeneralCardOperations {
     /// `general_card.activate` (`Post /card/generalcard/activate`): 通用卡接口激活 — activate a user's general card
     fn general_card_activate(
         &self,
@@ -174,6 +197,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::general_card::GeneralCardUpdateUserRequest,
     ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, Failure>;
+}
+
+/// The `member_card` endpoints: Member cards — activation, activation form, member info, points and balance.
+pub trait MemberCardOperations {
     /// `member_card.activate` (`Post /card/membercard/activate`): 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     fn member_card_activate(
         &self,
@@ -204,6 +231,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::member_card::MemberCardActivateTempInfoRequest,
     ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, Failure>;
+}
+
+/// The `pay_gift` endpoints: Pay-gift rules — give a member card after a WeChat Pay payment.
+pub trait PayGiftOperations {
     /// `pay_gift.add` (`Post /card/paygiftcard/add`): 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     fn pay_gift_add(
         &self,
@@ -224,6 +255,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::pay_gift::PayGiftBatchGetRequest,
     ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, Failure>;
+}
+
+/// The `sub_merchant` endpoints: Sub-merchants — register and look up the merchants a third party makes cards for.
+pub trait SubMerchantOperations {
     /// `sub_merchant.submit` (`Post /card/submerchant/submit`): 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     fn sub_merchant_submit(
         &self,
@@ -244,6 +279,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::sub_merchant::SubMerchantBatchGetRequest,
     ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, Failure>;
+}
+
+/// The `ticket` endpoints: Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance.
+pub trait TicketOperations {
     /// `ticket.boarding_pass_checkin` (`Post /card/boardingpass/checkin`): 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     fn ticket_boarding_pass_checkin(
         &self,
@@ -264,6 +303,10 @@ pub trait Operations: Send + Sync + 'static {
         &self,
         request: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
     ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, Failure>;
+}
+
+/// The `token` endpoints: Credentials — the access_token (plain and stable) and the card api_ticket.
+pub trait TokenOperations {
     /// `token.get` (`Get /cgi-bin/token`): 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     fn token_get(
         &self,

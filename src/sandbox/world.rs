@@ -11,7 +11,7 @@ use super::clock::{Clock, china_date};
 use super::runtime::Failure;
 use super::tokens::Tokens;
 use crate::ErrCode;
-use crate::generated::sandbox::Operations;
+use crate::generated::sandbox::*;
 use crate::push::events::{CardEvent, Envelope};
 use crate::types::CondSource;
 use serde::de::DeserializeOwned;
@@ -843,7 +843,9 @@ const REVIEWED: [&str; 9] = [
     "detail",
 ];
 
-impl Operations for World {
+impl Operations for World {}
+
+impl BasicOperations for World {
     fn basic_colors(
         &self,
         _: basic::BasicColorsRequest,
@@ -899,7 +901,9 @@ impl Operations for World {
         );
         reply(json!({"url": format!("{base}/sandbox/media/{name}")}))
     }
+}
 
+impl CardOperations for World {
     fn card_create(
         &self,
         request: card::CardCreateRequest,
@@ -1112,7 +1116,9 @@ impl Operations for World {
             .retain(|_, qr| qr.card_ids.iter().all(|(id, _, _)| id != &request.card_id));
         reply(json!({}))
     }
+}
 
+impl CodeOperations for World {
     fn code_get(&self, request: code::CodeGetRequest) -> Result<code::CodeGetResponse, Failure> {
         let mut state = self.lock();
         self.code(&mut state, &request.code, request.card_id.as_deref())?;
@@ -1285,7 +1291,9 @@ impl Operations for World {
             }
         }
     }
+}
 
+impl DatacubeOperations for World {
     fn datacube_biz_info(
         &self,
         request: datacube::DatacubeBizInfoRequest,
@@ -1408,7 +1416,9 @@ impl Operations for World {
             .collect();
         reply(json!({ "list": list }))
     }
+}
 
+impl DistributeOperations for World {
     fn distribute_create_qrcode(
         &self,
         request: distribute::DistributeCreateQrcodeRequest,
@@ -1576,7 +1586,9 @@ impl Operations for World {
             .partition(|c| imported.is_some_and(|set| set.contains(c)));
         reply(json!({"exist_code": exist, "not_exist_code": missing}))
     }
+}
 
+impl GeneralCardOperations for World {
     fn general_card_activate(
         &self,
         request: general_card::GeneralCardActivateRequest,
@@ -1639,7 +1651,9 @@ impl Operations for World {
             json!({"result_bonus": record.bonus, "result_balance": record.balance, "openid": record.openid}),
         )
     }
+}
 
+impl MemberCardOperations for World {
     fn member_card_activate(
         &self,
         request: member_card::MemberCardActivateRequest,
@@ -1785,7 +1799,9 @@ impl Operations for World {
             .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid activate_ticket"))?;
         reply(json!({ "info": info }))
     }
+}
 
+impl PayGiftOperations for World {
     fn pay_gift_add(
         &self,
         request: pay_gift::PayGiftAddRequest,
@@ -1876,7 +1892,9 @@ impl Operations for World {
             .collect();
         reply(json!({"total_count": matching.len(), "rule_list": page}))
     }
+}
 
+impl SubMerchantOperations for World {
     fn sub_merchant_submit(
         &self,
         request: sub_merchant::SubMerchantSubmitRequest,
@@ -1943,7 +1961,9 @@ impl Operations for World {
             .map_or(request.begin_id, |id| id + 1);
         reply(json!({"info_list": list, "next_begin_id": next}))
     }
+}
 
+impl TicketOperations for World {
     fn ticket_boarding_pass_checkin(
         &self,
         request: ticket::TicketBoardingPassCheckinRequest,
@@ -1992,7 +2012,9 @@ impl Operations for World {
         record.balance = request.balance;
         reply(json!({}))
     }
+}
 
+impl TokenOperations for World {
     fn token_get(
         &self,
         request: token::TokenGetRequest,

@@ -1,6 +1,8 @@
-//! The sandbox's routes: an `Operations` trait with one method per endpoint (so the
-//! compiler refuses a sandbox that leaves one out) and a `dispatch` that decodes each
-//! request as its endpoint is encoded and calls its operation.
+//! The sandbox's routes: one `…Operations` trait per endpoint group, with one method
+//! per endpoint, all required by `Operations` (so the compiler refuses a sandbox that
+//! leaves one out, and the sandbox can implement each group in a file of its own), and
+//! a `dispatch` that decodes each request as its endpoint is encoded and calls its
+//! operation.
 
 use super::names::*;
 use crate::ir::*;
@@ -32,9 +34,16 @@ fn kinds(api: &Api, e: &Endpoint) -> TokenStream {
     quote!(&[#(#entries),*])
 }
 
-pub fn sandbox(api: &Api) -> TokenStream {
-    let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
-    let methods = endpoints.iter().map(|e| {
+/// A group's trait: `CardOperations` for `card`.
+fn group_trait_name(group: &str) -> proc_macro2::Ident {
+    format_ident!("{}Operations", group.to_upper_camel_case())
+}
+
+/// One group's operations, one method per endpoint.
+fn group_trait(group: &Group) -> TokenStream {
+    let name = group_trait_name(&group.name);
+    let doc = doc_attrs(&format!("The `{}` endpoints: {}.", group.name, group.title));
+    let methods = group.endpoints.iter().map(|e| {
         let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
         let response = response_type(e);
@@ -50,6 +59,18 @@ pub fn sandbox(api: &Api) -> TokenStream {
             fn #name(&self, request: crate::#module::#request) -> Result<#response, Failure>;
         }
     });
+    quote! {
+        #doc
+        pub trait #name {
+            #(#methods)*
+        }
+    }
+}
+
+pub fn sandbox(api: &Api) -> TokenStream {
+    let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
+    let group_traits = api.groups.iter().map(group_trait);
+    let group_names = api.groups.iter().map(|g| group_trait_name(&g.name));
     let arms = endpoints.iter().map(|e| {
         let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
@@ -67,11 +88,12 @@ pub fn sandbox(api: &Api) -> TokenStream {
         use crate::endpoint::Method;
         use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-        /// The operations the sandbox implements, one per endpoint of the spec. Each
-        /// gets a request already authenticated and checked against the spec's rules.
-        pub trait Operations: Send + Sync + 'static {
-            #(#methods)*
-        }
+        /// The operations the sandbox implements: every endpoint of the spec, one trait
+        /// per group. Each gets a request already authenticated and checked against the
+        /// spec's rules.
+        pub trait Operations: #(#group_names)+* + Send + Sync + 'static {}
+
+        #(#group_traits)*
 
         /// Routes a call to its endpoint's operation.
         pub(crate) async fn dispatch<O: Operations>(operations: &O, context: &Context, call: &Call) -> Reply {
