@@ -32,6 +32,24 @@ pub(super) struct CodeRecord {
 }
 
 impl CodeRecord {
+    /// A code just given to `openid`: NORMAL, nothing set on it yet.
+    pub(super) fn new(card_id: &str, openid: &str, claimed_ms: u64) -> Self {
+        CodeRecord {
+            card_id: card_id.into(),
+            openid: openid.into(),
+            status: "NORMAL",
+            claimed_ms,
+            outer_str: None,
+            marked_by: None,
+            membership_number: None,
+            activated: false,
+            bonus: 0,
+            balance: 0,
+            custom_fields: Default::default(),
+            details: Map::new(),
+        }
+    }
+
     /// updateuser: the custom field values given replace theirs, the others stay.
     pub(super) fn update_custom_fields(&mut self, values: [Option<String>; 3]) {
         for (slot, value) in self.custom_fields.iter_mut().zip(values) {

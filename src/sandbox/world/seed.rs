@@ -1,11 +1,11 @@
 //! Seeded state: what a documentation example refers to (cards, codes, tickets,
 //! rules…), put in place before the example runs against the sandbox.
 
+use super::World;
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
-use super::World;
-use serde_json::{Map, json};
+use serde_json::json;
 
 /// What a documentation example refers to, to be put in place before it runs.
 #[derive(Debug, Default)]
@@ -28,60 +28,19 @@ impl World {
         let now = self.now();
         let mut state = self.lock();
         for (card_id, card_type, custom) in seed.cards {
-            if state.cards.contains_key(&card_id) {
-                continue;
+            if !state.cards.contains_key(&card_id) {
+                let record = seeded_card(&card_type, custom, now);
+                state.cards.insert(card_id.clone(), record);
+                state.card_order.push(card_id);
             }
-            let key = card_type.to_ascii_lowercase();
-            let mut object = json!({"base_info": {
-                "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "code_type": "CODE_TYPE_TEXT",
-                "brand_name": "沙盒餐厅", "title": "示例卡券", "color": "Color010", "notice": "到店使用",
-                "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0}, "sku": {"quantity": 10_000_000},
-                "location_id_list": [123], "use_custom_code": custom,
-            }});
-            match card_type.as_str() {
-                "GROUPON" => object["deal_detail"] = json!("示例团购"),
-                "CASH" => object["reduce_cost"] = json!(100),
-                "DISCOUNT" => object["discount"] = json!(10),
-                "GIFT" => object["gift"] = json!("示例礼品"),
-                "GENERAL_COUPON" => object["default_detail"] = json!("示例优惠"),
-                "MEETING_TICKET" => object["meeting_detail"] = json!("示例会议"),
-                "MEMBER_CARD" => {
-                    object["base_info"]["date_info"] = json!({"type": "DATE_TYPE_PERMANENT"})
-                }
-                _ => {}
-            }
-            let record = CardRecord {
-                card: json!({"card_type": card_type, key.clone(): object}),
-                key,
-                created_ms: now,
-                updated_ms: now,
-                status: "CARD_STATUS_VERIFY_OK",
-                approve_at_ms: None,
-                // Enough for the docs' examples (modifystock's moves 1231231).
-                quantity: 10_000_000,
-                total_quantity: 10_000_000,
-                pay_cell: false,
-                self_consume_cell: false,
-                form: None,
-                low_stock_alarm_ms: None,
-            };
-            state.cards.insert(card_id.clone(), record);
-            state.card_order.push(card_id);
         }
         for (card_id, code, openid, activated) in seed.codes {
             let record = CodeRecord {
-                card_id,
-                openid,
-                status: "NORMAL",
-                claimed_ms: now,
-                outer_str: None,
-                marked_by: None,
                 membership_number: activated.then(|| "M-000001".to_owned()),
                 activated,
                 bonus: 100,
                 balance: 1000,
-                custom_fields: Default::default(),
-                details: Map::new(),
+                ..CodeRecord::new(&card_id, &openid, now)
             };
             state.codes.entry(code).or_insert(record);
         }
@@ -110,5 +69,42 @@ impl World {
             let info = json!({"merchant_id": merchant_id, "app_id": "", "brand_name": "沙盒子商户", "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "status": "APPROVED", "protocol": "media", "end_time": 4_102_444_800i64, "primary_category_id": 1, "secondary_category_id": 101, "create_time": 0, "update_time": 0});
             state.sub_merchants.insert(merchant_id, info);
         }
+    }
+}
+
+/// An approved card of `card_type` with the fields its type requires, and stock for
+/// any example.
+fn seeded_card(card_type: &str, custom: bool, now: u64) -> CardRecord {
+    let key = card_type.to_ascii_lowercase();
+    let mut object = json!({"base_info": {
+        "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "code_type": "CODE_TYPE_TEXT",
+        "brand_name": "沙盒餐厅", "title": "示例卡券", "color": "Color010", "notice": "到店使用",
+        "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0}, "sku": {"quantity": 10_000_000},
+        "location_id_list": [123], "use_custom_code": custom,
+    }});
+    match card_type {
+        "GROUPON" => object["deal_detail"] = json!("示例团购"),
+        "CASH" => object["reduce_cost"] = json!(100),
+        "DISCOUNT" => object["discount"] = json!(10),
+        "GIFT" => object["gift"] = json!("示例礼品"),
+        "GENERAL_COUPON" => object["default_detail"] = json!("示例优惠"),
+        "MEETING_TICKET" => object["meeting_detail"] = json!("示例会议"),
+        "MEMBER_CARD" => object["base_info"]["date_info"] = json!({"type": "DATE_TYPE_PERMANENT"}),
+        _ => {}
+    }
+    CardRecord {
+        card: json!({"card_type": card_type, key.clone(): object}),
+        key,
+        created_ms: now,
+        updated_ms: now,
+        status: "CARD_STATUS_VERIFY_OK",
+        approve_at_ms: None,
+        // Enough for the docs' examples (modifystock's moves 1231231).
+        quantity: 10_000_000,
+        total_quantity: 10_000_000,
+        pay_cell: false,
+        self_consume_cell: false,
+        form: None,
+        low_stock_alarm_ms: None,
     }
 }

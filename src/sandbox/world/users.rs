@@ -6,11 +6,11 @@
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::statistics::EventKind;
-use super::{World, fail};
+use super::{State, World, fail};
 use crate::ErrCode;
 use crate::sandbox::card_events::{self as push, Claim};
 use crate::sandbox::runtime::Failure;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 impl World {
     /// A user claims a card (sandbox only): checks review, stock, the per-user limit
@@ -24,11 +24,35 @@ impl World {
     ) -> Result<String, Failure> {
         let now = self.now();
         let mut state = self.lock();
+        self.check_claimable(&mut state, openid, card_id)?;
+        let code = Self::code_to_give(&mut state, card_id, code, now)?;
+        let record = CodeRecord {
+            outer_str: outer_str.map(str::to_owned),
+            ..CodeRecord::new(card_id, openid, now)
+        };
+        state.codes.insert(code.clone(), record);
+        Self::event(&mut state, now, card_id, openid, EventKind::Receive);
+        self.push(openid, |e| {
+            push::claimed(e, card_id, &code, Claim::Direct { outer_str })
+        });
+        let card = state.cards.get_mut(card_id).expect("checked above");
+        card.quantity -= 1;
+        self.stock_alarm(card_id, card);
+        Ok(code)
+    }
+
+    /// Whether `openid` may claim `card_id` now: the card is approved (or the user
+    /// whitelisted to test it), in stock, and the user under its `get_limit`.
+    fn check_claimable(
+        &self,
+        state: &mut State,
+        openid: &str,
+        card_id: &str,
+    ) -> Result<(), Failure> {
         let whitelisted = state.whitelist_openids.contains(openid);
-        let card = self.card(&mut state, card_id)?;
+        let card = self.card(state, card_id)?;
         let (status, quantity) = (card.status, card.quantity);
         let limit = card.base()["get_limit"].as_i64().unwrap_or(0);
-        let (deposit_mode, custom_code) = (card.deposit_mode(), card.custom_code());
         if status == "CARD_STATUS_DELETE" {
             return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
         }
@@ -52,52 +76,42 @@ impl World {
                 "the user reached get_limit",
             ));
         }
-        let code = if deposit_mode {
+        Ok(())
+    }
+
+    /// The code a claim gives out: one of the imported codes for a deposit-mode card
+    /// (`code`, if named), the user's own for a custom-code card, else a new one.
+    fn code_to_give(
+        state: &mut State,
+        card_id: &str,
+        code: Option<&str>,
+        now: u64,
+    ) -> Result<String, Failure> {
+        let card = &state.cards[card_id];
+        let (deposit_mode, custom_code) = (card.deposit_mode(), card.custom_code());
+        if deposit_mode {
             let pool = state.deposited.entry(card_id.to_owned()).or_default();
-            match code {
-                Some(code) if pool.remove(code) => code.to_owned(),
-                Some(_) => return Err(fail(ErrCode::InvalidCode, "the code was not imported")),
+            return match code {
+                Some(code) if pool.remove(code) => Ok(code.to_owned()),
+                Some(_) => Err(fail(ErrCode::InvalidCode, "the code was not imported")),
                 None => pool
                     .pop_first()
-                    .ok_or_else(|| fail(ErrCode::OutOfStock, "no imported code left"))?,
-            }
-        } else if custom_code {
-            let code = code.ok_or_else(|| {
-                fail(
-                    ErrCode::InvalidCode,
-                    "a custom-code card is claimed with its code",
-                )
-            })?;
-            if state.codes.contains_key(code) {
-                return Err(fail(ErrCode::InvalidCode, "the code is already taken"));
-            }
-            code.to_owned()
-        } else {
-            Self::fresh_code(&mut state, now)
-        };
-        let record = CodeRecord {
-            card_id: card_id.into(),
-            openid: openid.into(),
-            status: "NORMAL",
-            claimed_ms: now,
-            outer_str: outer_str.map(str::to_owned),
-            marked_by: None,
-            membership_number: None,
-            activated: false,
-            bonus: 0,
-            balance: 0,
-            custom_fields: Default::default(),
-            details: Map::new(),
-        };
-        state.codes.insert(code.clone(), record);
-        Self::event(&mut state, now, card_id, openid, EventKind::Receive);
-        self.push(openid, |e| {
-            push::claimed(e, card_id, &code, Claim::Direct { outer_str })
-        });
-        let card = state.cards.get_mut(card_id).expect("checked above");
-        card.quantity -= 1;
-        self.stock_alarm(card_id, card);
-        Ok(code)
+                    .ok_or_else(|| fail(ErrCode::OutOfStock, "no imported code left")),
+            };
+        }
+        if !custom_code {
+            return Ok(Self::fresh_code(state, now));
+        }
+        let code = code.ok_or_else(|| {
+            fail(
+                ErrCode::InvalidCode,
+                "a custom-code card is claimed with its code",
+            )
+        })?;
+        if state.codes.contains_key(code) {
+            return Err(fail(ErrCode::InvalidCode, "the code is already taken"));
+        }
+        Ok(code.to_owned())
     }
 
     /// A user scans a QR code (sandbox only): views and claims its (first) card.
