@@ -23,9 +23,9 @@ use wechat_card::types::{
 };
 use wechat_card::{ErrCode, Error};
 
-#[path = "support/cards.rs"]
+#[path = "../support/cards.rs"]
 mod cards;
-#[path = "support/net.rs"]
+#[path = "../support/net.rs"]
 mod net;
 use cards::{create_discount, discount_card, member_card};
 use net::{free_port, sandbox_action};
