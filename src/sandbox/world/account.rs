@@ -68,6 +68,7 @@ impl BasicOperations for World {
 }
 
 impl World {
+    /// An uploaded image by its name in the URL: (content type, bytes).
     pub(crate) fn media(&self, id: &str) -> Option<(String, Vec<u8>)> {
         self.lock().media.get(id).cloned()
     }
