@@ -6,9 +6,12 @@
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-/// What the sandbox implements: one method per endpoint of the spec. Each gets
-/// a request already authenticated and checked against the spec's rules.
-pub trait Handlers: Send + Sync + 'static {
+/// The operations the sandbox implements: every endpoint of the spec, one trait
+/// per group. Each gets a request already authenticated and checked against the
+/// spec's rules.
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+/// The `basic` endpoints: Basics — card colours, open categories and logo upload.
+pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
     fn basic_colors(
         &self,
@@ -24,6 +27,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::basic::BasicUploadImageRequest,
     ) -> Result<crate::basic::BasicUploadImageResponse, Failure>;
+}
+
+/// The `card` endpoints: Cards — read, list, update, restock and delete card definitions.
+pub trait CardOperations {
     /// `card.create` (`Post /card/create`): 创建卡券 — create a card definition of any type and get its card_id
     fn card_create(
         &self,
@@ -69,6 +76,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::card::CardDeleteRequest,
     ) -> Result<crate::card::CardDeleteResponse, Failure>;
+}
+
+/// The `code` endpoints: Codes — query, change and invalidate the codes users hold.
+pub trait CodeOperations {
     /// `code.get` (`Post /card/code/get`): 查询Code — look up a code's card, owner, validity and whether it can be consumed
     fn code_get(
         &self,
@@ -104,6 +115,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::code::CodeMarkRequest,
     ) -> Result<crate::code::CodeMarkResponse, Failure>;
+}
+
+/// The `datacube` endpoints: Statistics — daily card and member-card figures.
+pub trait DatacubeOperations {
     /// `datacube.biz_info` (`Post /datacube/getcardbizuininfo`): 拉取卡券概况数据 — daily totals over all cards of the account
     fn datacube_biz_info(
         &self,
@@ -124,6 +139,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::datacube::DatacubeMemberCardDetailRequest,
     ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, Failure>;
+}
+
+/// The `distribute` endpoints: Distribution — card QR codes, landing pages, article HTML and imported codes.
+pub trait DistributeOperations {
     /// `distribute.create_qrcode` (`Post /card/qrcode/create`): 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     fn distribute_create_qrcode(
         &self,
@@ -159,6 +178,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::distribute::DistributeCheckCodesRequest,
     ) -> Result<crate::distribute::DistributeCheckCodesResponse, Failure>;
+}
+
+/// The `general_card` endpoints: General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card.
+pub trait GeneralCardOperations {
     /// `general_card.activate` (`Post /card/generalcard/activate`): 通用卡接口激活 — activate a user's general card
     fn general_card_activate(
         &self,
@@ -174,6 +197,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::general_card::GeneralCardUpdateUserRequest,
     ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, Failure>;
+}
+
+/// The `member_card` endpoints: Member cards — activation, activation form, member info, points and balance.
+pub trait MemberCardOperations {
     /// `member_card.activate` (`Post /card/membercard/activate`): 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     fn member_card_activate(
         &self,
@@ -204,6 +231,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::member_card::MemberCardActivateTempInfoRequest,
     ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, Failure>;
+}
+
+/// The `pay_gift` endpoints: Pay-gift rules — give a member card after a WeChat Pay payment.
+pub trait PayGiftOperations {
     /// `pay_gift.add` (`Post /card/paygiftcard/add`): 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     fn pay_gift_add(
         &self,
@@ -224,6 +255,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::pay_gift::PayGiftBatchGetRequest,
     ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, Failure>;
+}
+
+/// The `sub_merchant` endpoints: Sub-merchants — register and look up the merchants a third party makes cards for.
+pub trait SubMerchantOperations {
     /// `sub_merchant.submit` (`Post /card/submerchant/submit`): 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     fn sub_merchant_submit(
         &self,
@@ -244,6 +279,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::sub_merchant::SubMerchantBatchGetRequest,
     ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, Failure>;
+}
+
+/// The `ticket` endpoints: Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance.
+pub trait TicketOperations {
     /// `ticket.boarding_pass_checkin` (`Post /card/boardingpass/checkin`): 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     fn ticket_boarding_pass_checkin(
         &self,
@@ -264,6 +303,10 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         request: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
     ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, Failure>;
+}
+
+/// The `token` endpoints: Credentials — the access_token (plain and stable) and the card api_ticket.
+pub trait TokenOperations {
     /// `token.get` (`Get /cgi-bin/token`): 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     fn token_get(
         &self,
@@ -281,9 +324,9 @@ pub trait Handlers: Send + Sync + 'static {
     ) -> Result<crate::token::TokenCardTicketResponse, Failure>;
 }
 
-/// Routes a call to its endpoint's handler.
-pub(crate) async fn dispatch<H: Handlers>(
-    handlers: &H,
+/// Routes a call to its endpoint's operation.
+pub(crate) async fn dispatch<O: Operations>(
+    operations: &O,
     context: &Context,
     call: &Call,
 ) -> Reply {
@@ -293,7 +336,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::basic::BasicColorsRequest| handlers.basic_colors(r),
+                    |r: crate::basic::BasicColorsRequest| operations.basic_colors(r),
                 )
                 .await
         }
@@ -303,7 +346,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::basic::BasicCategoriesRequest| {
-                        handlers.basic_categories(r)
+                        operations.basic_categories(r)
                     },
                 )
                 .await
@@ -314,7 +357,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[("buffer", Kind::File)],
                     |r: crate::basic::BasicUploadImageRequest| {
-                        handlers.basic_upload_image(r)
+                        operations.basic_upload_image(r)
                     },
                 )
                 .await
@@ -324,7 +367,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardCreateRequest| handlers.card_create(r),
+                    |r: crate::card::CardCreateRequest| operations.card_create(r),
                 )
                 .await
         }
@@ -333,7 +376,9 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardSetPayCellRequest| handlers.card_set_pay_cell(r),
+                    |r: crate::card::CardSetPayCellRequest| {
+                        operations.card_set_pay_cell(r)
+                    },
                 )
                 .await
         }
@@ -343,7 +388,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardSetSelfConsumeCellRequest| {
-                        handlers.card_set_self_consume_cell(r)
+                        operations.card_set_self_consume_cell(r)
                     },
                 )
                 .await
@@ -354,7 +399,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardSetTestWhitelistRequest| {
-                        handlers.card_set_test_whitelist(r)
+                        operations.card_set_test_whitelist(r)
                     },
                 )
                 .await
@@ -364,7 +409,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardGetRequest| handlers.card_get(r),
+                    |r: crate::card::CardGetRequest| operations.card_get(r),
                 )
                 .await
         }
@@ -373,7 +418,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardBatchGetRequest| handlers.card_batch_get(r),
+                    |r: crate::card::CardBatchGetRequest| operations.card_batch_get(r),
                 )
                 .await
         }
@@ -382,7 +427,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardUpdateRequest| handlers.card_update(r),
+                    |r: crate::card::CardUpdateRequest| operations.card_update(r),
                 )
                 .await
         }
@@ -392,7 +437,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::card::CardModifyStockRequest| {
-                        handlers.card_modify_stock(r)
+                        operations.card_modify_stock(r)
                     },
                 )
                 .await
@@ -402,7 +447,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardDeleteRequest| handlers.card_delete(r),
+                    |r: crate::card::CardDeleteRequest| operations.card_delete(r),
                 )
                 .await
         }
@@ -411,7 +456,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeGetRequest| handlers.code_get(r),
+                    |r: crate::code::CodeGetRequest| operations.code_get(r),
                 )
                 .await
         }
@@ -421,7 +466,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::code::CodeListUserCardsRequest| {
-                        handlers.code_list_user_cards(r)
+                        operations.code_list_user_cards(r)
                     },
                 )
                 .await
@@ -431,7 +476,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUpdateRequest| handlers.code_update(r),
+                    |r: crate::code::CodeUpdateRequest| operations.code_update(r),
                 )
                 .await
         }
@@ -440,7 +485,9 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUnavailableRequest| handlers.code_unavailable(r),
+                    |r: crate::code::CodeUnavailableRequest| {
+                        operations.code_unavailable(r)
+                    },
                 )
                 .await
         }
@@ -449,7 +496,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeConsumeRequest| handlers.code_consume(r),
+                    |r: crate::code::CodeConsumeRequest| operations.code_consume(r),
                 )
                 .await
         }
@@ -458,7 +505,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeDecryptRequest| handlers.code_decrypt(r),
+                    |r: crate::code::CodeDecryptRequest| operations.code_decrypt(r),
                 )
                 .await
         }
@@ -467,7 +514,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeMarkRequest| handlers.code_mark(r),
+                    |r: crate::code::CodeMarkRequest| operations.code_mark(r),
                 )
                 .await
         }
@@ -477,7 +524,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeBizInfoRequest| {
-                        handlers.datacube_biz_info(r)
+                        operations.datacube_biz_info(r)
                     },
                 )
                 .await
@@ -488,7 +535,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeCardInfoRequest| {
-                        handlers.datacube_card_info(r)
+                        operations.datacube_card_info(r)
                     },
                 )
                 .await
@@ -499,7 +546,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeMemberCardInfoRequest| {
-                        handlers.datacube_member_card_info(r)
+                        operations.datacube_member_card_info(r)
                     },
                 )
                 .await
@@ -510,7 +557,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::datacube::DatacubeMemberCardDetailRequest| {
-                        handlers.datacube_member_card_detail(r)
+                        operations.datacube_member_card_detail(r)
                     },
                 )
                 .await
@@ -521,7 +568,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCreateQrcodeRequest| {
-                        handlers.distribute_create_qrcode(r)
+                        operations.distribute_create_qrcode(r)
                     },
                 )
                 .await
@@ -532,7 +579,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[("ticket", Kind::Text)],
                     |r: crate::distribute::DistributeShowQrcodeRequest| {
-                        handlers.distribute_show_qrcode(r)
+                        operations.distribute_show_qrcode(r)
                     },
                 )
                 .await
@@ -543,7 +590,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCreateLandingPageRequest| {
-                        handlers.distribute_create_landing_page(r)
+                        operations.distribute_create_landing_page(r)
                     },
                 )
                 .await
@@ -554,7 +601,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeMpnewsHtmlRequest| {
-                        handlers.distribute_mpnews_html(r)
+                        operations.distribute_mpnews_html(r)
                     },
                 )
                 .await
@@ -565,7 +612,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeDepositCodesRequest| {
-                        handlers.distribute_deposit_codes(r)
+                        operations.distribute_deposit_codes(r)
                     },
                 )
                 .await
@@ -576,7 +623,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeDepositCountRequest| {
-                        handlers.distribute_deposit_count(r)
+                        operations.distribute_deposit_count(r)
                     },
                 )
                 .await
@@ -587,7 +634,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::distribute::DistributeCheckCodesRequest| {
-                        handlers.distribute_check_codes(r)
+                        operations.distribute_check_codes(r)
                     },
                 )
                 .await
@@ -598,7 +645,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardActivateRequest| {
-                        handlers.general_card_activate(r)
+                        operations.general_card_activate(r)
                     },
                 )
                 .await
@@ -609,7 +656,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardUnactivateRequest| {
-                        handlers.general_card_unactivate(r)
+                        operations.general_card_unactivate(r)
                     },
                 )
                 .await
@@ -620,7 +667,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::general_card::GeneralCardUpdateUserRequest| {
-                        handlers.general_card_update_user(r)
+                        operations.general_card_update_user(r)
                     },
                 )
                 .await
@@ -631,7 +678,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateRequest| {
-                        handlers.member_card_activate(r)
+                        operations.member_card_activate(r)
                     },
                 )
                 .await
@@ -642,7 +689,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardSetActivateFormRequest| {
-                        handlers.member_card_set_activate_form(r)
+                        operations.member_card_set_activate_form(r)
                     },
                 )
                 .await
@@ -653,7 +700,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardUserInfoRequest| {
-                        handlers.member_card_user_info(r)
+                        operations.member_card_user_info(r)
                     },
                 )
                 .await
@@ -664,7 +711,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardUpdateUserRequest| {
-                        handlers.member_card_update_user(r)
+                        operations.member_card_update_user(r)
                     },
                 )
                 .await
@@ -675,7 +722,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateUrlRequest| {
-                        handlers.member_card_activate_url(r)
+                        operations.member_card_activate_url(r)
                     },
                 )
                 .await
@@ -686,7 +733,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::member_card::MemberCardActivateTempInfoRequest| {
-                        handlers.member_card_activate_temp_info(r)
+                        operations.member_card_activate_temp_info(r)
                     },
                 )
                 .await
@@ -696,7 +743,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftAddRequest| handlers.pay_gift_add(r),
+                    |r: crate::pay_gift::PayGiftAddRequest| operations.pay_gift_add(r),
                 )
                 .await
         }
@@ -706,7 +753,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftDeleteRequest| {
-                        handlers.pay_gift_delete(r)
+                        operations.pay_gift_delete(r)
                     },
                 )
                 .await
@@ -717,7 +764,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftGetByIdRequest| {
-                        handlers.pay_gift_get_by_id(r)
+                        operations.pay_gift_get_by_id(r)
                     },
                 )
                 .await
@@ -728,7 +775,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::pay_gift::PayGiftBatchGetRequest| {
-                        handlers.pay_gift_batch_get(r)
+                        operations.pay_gift_batch_get(r)
                     },
                 )
                 .await
@@ -739,7 +786,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantSubmitRequest| {
-                        handlers.sub_merchant_submit(r)
+                        operations.sub_merchant_submit(r)
                     },
                 )
                 .await
@@ -750,7 +797,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantUpdateRequest| {
-                        handlers.sub_merchant_update(r)
+                        operations.sub_merchant_update(r)
                     },
                 )
                 .await
@@ -761,7 +808,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantGetRequest| {
-                        handlers.sub_merchant_get(r)
+                        operations.sub_merchant_get(r)
                     },
                 )
                 .await
@@ -772,7 +819,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::sub_merchant::SubMerchantBatchGetRequest| {
-                        handlers.sub_merchant_batch_get(r)
+                        operations.sub_merchant_batch_get(r)
                     },
                 )
                 .await
@@ -783,7 +830,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketBoardingPassCheckinRequest| {
-                        handlers.ticket_boarding_pass_checkin(r)
+                        operations.ticket_boarding_pass_checkin(r)
                     },
                 )
                 .await
@@ -794,7 +841,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketMeetingTicketUpdateUserRequest| {
-                        handlers.ticket_meeting_ticket_update_user(r)
+                        operations.ticket_meeting_ticket_update_user(r)
                     },
                 )
                 .await
@@ -805,7 +852,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketMovieTicketUpdateUserRequest| {
-                        handlers.ticket_movie_ticket_update_user(r)
+                        operations.ticket_movie_ticket_update_user(r)
                     },
                 )
                 .await
@@ -816,7 +863,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest| {
-                        handlers.ticket_lucky_money_update_balance(r)
+                        operations.ticket_lucky_money_update_balance(r)
                     },
                 )
                 .await
@@ -830,7 +877,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                         ("appid", Kind::Text),
                         ("secret", Kind::Text),
                     ],
-                    |r: crate::token::TokenGetRequest| handlers.token_get(r),
+                    |r: crate::token::TokenGetRequest| operations.token_get(r),
                 )
                 .await
         }
@@ -839,7 +886,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     context,
                     call,
                     &[],
-                    |r: crate::token::TokenStableRequest| handlers.token_stable(r),
+                    |r: crate::token::TokenStableRequest| operations.token_stable(r),
                 )
                 .await
         }
@@ -849,7 +896,7 @@ pub(crate) async fn dispatch<H: Handlers>(
                     call,
                     &[],
                     |r: crate::token::TokenCardTicketRequest| {
-                        handlers.token_card_ticket(r)
+                        operations.token_card_ticket(r)
                     },
                 )
                 .await

@@ -24,11 +24,18 @@
 //! the clock, injecting faults — is on [`Sandbox`] (and, for other languages, under
 //! `/sandbox/…` on its HTTP port), never on the WeChat API.
 
+// Where things are: this file starts a sandbox and is its Rust API (`Sandbox`, `User`);
+// `http` serves it (the WeChat API and the `/sandbox/…` actions); `runtime` is the gate
+// every API call passes (token, validation, faults); `world/` the state and what each
+// endpoint does; `callback` and `card_events` push events; `examples` seeds the state
+// documentation examples expect; `clock`, `tokens`, `faults` and `qr` are small parts.
+
 mod callback;
 mod card_events;
 mod clock;
 mod examples;
 mod faults;
+mod http;
 mod qr;
 pub(crate) mod runtime;
 mod tokens;
@@ -40,18 +47,10 @@ pub use runtime::Failure;
 pub use world::WECHAT_SENDER;
 
 use crate::error::Error;
-use crate::generated::sandbox::dispatch;
 use crate::{AppCredentials, Client, Config};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use callback::Outbox;
 use clock::Clock;
-use runtime::{Call, Context, Reply};
-use serde_json::{Value, json};
+use runtime::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,7 +155,7 @@ impl SandboxBuilder {
         // The pusher holds the engine weakly: it ends with the sandbox.
         tokio::spawn(pusher(Arc::downgrade(&engine), queue));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(engine.clone());
+        let app = http::router(engine.clone());
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
@@ -608,254 +607,4 @@ impl User<'_> {
             .fill_activation_form(card_id, &self.openid, fields)
             .map_err(|f| refused("sandbox.fill_activation_form", f))
     }
-}
-
-// ---------------------------------------------------------------- the HTTP server
-
-fn router(engine: Arc<Engine>) -> Router {
-    Router::new()
-        .route("/sandbox/media/{name}", get(media))
-        .route("/sandbox/{action}", post(action))
-        .fallback(api)
-        .with_state(engine)
-}
-
-/// The WeChat API: everything but `/sandbox/…`.
-async fn api(
-    State(engine): State<Arc<Engine>>,
-    method: axum::http::Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let method = match method {
-        axum::http::Method::GET => crate::endpoint::Method::Get,
-        axum::http::Method::POST => crate::endpoint::Method::Post,
-        _ => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
-    };
-    let call = Call {
-        method,
-        path: uri.path().to_owned(),
-        query: uri
-            .query()
-            .map(crate::push::query_pairs)
-            .unwrap_or_default(),
-        content_type: headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: body.to_vec(),
-    };
-    respond(dispatch(&engine.world, &engine.context, &call).await)
-}
-
-fn respond(reply: Reply) -> Response {
-    match reply {
-        Reply::Json(status, value) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            (
-                status,
-                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-                value.to_string(),
-            )
-                .into_response()
-        }
-        Reply::Raw {
-            status,
-            content_type,
-            body,
-        } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
-        }
-        Reply::Drop => Response::new(axum::body::Body::new(Broken)),
-    }
-}
-
-/// A body that fails at once: the server drops the connection mid-reply.
-struct Broken;
-
-impl http_body::Body for Broken {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "dropped by the sandbox",
-        ))))
-    }
-}
-
-async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> Response {
-    match engine.world.media(&name) {
-        Some((content_type, bytes)) => {
-            ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// The sandbox-only actions over HTTP, for tests written in other languages:
-/// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,enter_chat_from_card,approve,reject,advance_clock,
-/// fault,encrypt_code,credentials,push_events_to,verify_url,stop_pushing,flush_pushes}`
-/// with a JSON body.
-async fn action(
-    State(engine): State<Arc<Engine>>,
-    Path(action): Path<String>,
-    body: Bytes,
-) -> Response {
-    let args: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
-    let text = |k: &str| args[k].as_str().unwrap_or_default().to_owned();
-    let world = &engine.world;
-    let result: Result<Value, Failure> = match action.as_str() {
-        "claim" => world
-            .claim(
-                &text("openid"),
-                &text("card_id"),
-                args["code"].as_str(),
-                args["outer_str"].as_str(),
-            )
-            .map(|code| json!({ "code": code })),
-        "scan_qrcode" => world
-            .claim_qr(&text("openid"), &text("ticket"))
-            .map(|code| json!({ "code": code })),
-        "view" => world
-            .view(&text("openid"), &text("card_id"))
-            .map(|_| json!({})),
-        "gift" => world
-            .gift(&text("code"), &text("friend"))
-            .map(|code| json!({ "code": code })),
-        "delete" => world.user_delete(&text("code")).map(|_| json!({})),
-        "enter_chat_from_card" => world
-            .enter_chat(&text("openid"), &text("card_id"))
-            .map(|_| json!({})),
-        "approve" => world.review(&text("card_id"), None).map(|_| json!({})),
-        "reject" => {
-            let reason = args["reason"].as_str().unwrap_or(DEFAULT_REFUSE_REASON);
-            world
-                .review(&text("card_id"), Some(reason))
-                .map(|_| json!({}))
-        }
-        "push_events_to" => push_target_from_json(&args)
-            .and_then(|t| engine.resolve(t))
-            .map(|target| {
-                engine.outbox().set_target(Some(target));
-                json!({})
-            })
-            .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e)),
-        "verify_url" => {
-            let verified = match push_target_from_json(&args).and_then(|t| engine.resolve(t)) {
-                Ok(target) => callback::verify_url(&target).await,
-                Err(e) => Err(e),
-            };
-            verified
-                .map(|()| json!({}))
-                .map_err(|e| Failure::new(crate::ErrCode::InvalidArgs, e))
-        }
-        "stop_pushing" => {
-            engine.outbox().set_target(None);
-            Ok(json!({}))
-        }
-        "flush_pushes" => {
-            let deliveries = engine.outbox().flush().await;
-            Ok(json!({ "deliveries": deliveries.iter().map(delivery_json).collect::<Vec<_>>() }))
-        }
-        "encrypt_code" => world
-            .encrypt_code(&text("code"))
-            .map(|e| json!({ "encrypt_code": e })),
-        "advance_clock" => {
-            engine.advance_clock(Duration::from_secs(args["seconds"].as_u64().unwrap_or(0)));
-            Ok(json!({}))
-        }
-        "credentials" => Ok(
-            json!({"appid": engine.context.tokens.appid, "secret": engine.context.tokens.secret}),
-        ),
-        "fault" => fault_from_json(&args).map(|(endpoint, fault, times, rate)| {
-            match rate {
-                Some(rate) => engine.context.faults.rate(&endpoint, fault, rate),
-                None => engine.context.faults.next(&endpoint, fault, times),
-            }
-            json!({})
-        }),
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    let body = match result {
-        Ok(mut value) => {
-            value["errcode"] = json!(0);
-            value["errmsg"] = json!("ok");
-            value
-        }
-        Err(f) => json!({"errcode": f.errcode, "errmsg": f.errmsg}),
-    };
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-/// `{"url": "http://…", "token": "…", "encoding_aes_key": "…" (safe mode),
-/// "timeout_ms": 5000, "retries": 3}`.
-fn push_target_from_json(args: &Value) -> Result<PushTarget, String> {
-    let text = |k: &str| {
-        args[k]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or(format!("push_events_to needs `{k}`"))
-    };
-    let (url, token) = (text("url")?, text("token")?);
-    let mut target = match args["encoding_aes_key"].as_str() {
-        Some(key) => PushTarget::safe_mode(url, token, key).map_err(|e| e.to_string())?,
-        None => PushTarget::plain(url, token),
-    };
-    if let Some(ms) = args["timeout_ms"].as_u64() {
-        target = target.timeout(Duration::from_millis(ms));
-    }
-    if let Some(retries) = args["retries"].as_u64() {
-        target = target.retries(u32::try_from(retries).map_err(|e| format!("retries: {e}"))?);
-    }
-    Ok(target)
-}
-
-/// A delivery for tests in other languages: the event's name and XML, and how it went.
-fn delivery_json(delivery: &Delivery) -> Value {
-    let event = match &delivery.event {
-        crate::push::events::CardEvent::Unknown(e) => e.event.clone(),
-        known => known
-            .envelope()
-            .map(|e| e.event.clone())
-            .unwrap_or_default(),
-    };
-    json!({
-        "event": event,
-        "xml": delivery.event.to_xml(),
-        "attempts": delivery.attempts,
-        "status": delivery.status,
-        "error": delivery.error,
-    })
-}
-
-/// `{"endpoint": "code.consume", "kind": "errcode", "errcode": -1, "times": 1}` or
-/// `{"endpoint": "*", "kind": "latency", "ms": 200, "rate": 0.5}`.
-fn fault_from_json(args: &Value) -> Result<(String, Fault, u32, Option<f64>), Failure> {
-    let endpoint = args["endpoint"].as_str().unwrap_or("*").to_owned();
-    let fault = match args["kind"].as_str().unwrap_or_default() {
-        "errcode" => Fault::ErrCode(args["errcode"].as_i64().unwrap_or(-1)),
-        "expired_token" => Fault::ExpiredToken,
-        "latency" => Fault::Latency(Duration::from_millis(args["ms"].as_u64().unwrap_or(100))),
-        "malformed_body" => Fault::MalformedBody,
-        "drop_connection" => Fault::DropConnection,
-        other => {
-            return Err(Failure::new(
-                crate::ErrCode::InvalidArgs,
-                format!("unknown fault kind `{other}`"),
-            ));
-        }
-    };
-    let times = args["times"].as_u64().unwrap_or(1) as u32;
-    Ok((endpoint, fault, times, args["rate"].as_f64()))
 }

@@ -43,7 +43,7 @@ pub enum Kind {
     File,
 }
 
-/// What the handlers share with the gate in front of them.
+/// What the operations share with the gate in front of them.
 pub struct Context {
     pub(crate) clock: Arc<Clock>,
     pub(crate) faults: Arc<Faults>,
@@ -311,12 +311,12 @@ async fn admit<E: Endpoint + DeserializeOwned>(
     Ok(request)
 }
 
-/// Runs a JSON endpoint's handler behind the gate.
+/// Runs a JSON endpoint's operation behind the gate.
 pub(crate) async fn run<E, F>(
     ctx: &Context,
     call: &Call,
     kinds: &[(&str, Kind)],
-    handler: F,
+    operation: F,
 ) -> Reply
 where
     E: Endpoint + DeserializeOwned,
@@ -324,7 +324,7 @@ where
     F: FnOnce(E) -> Result<E::Response, Failure>,
 {
     match admit::<E>(ctx, call, kinds).await {
-        Ok(request) => match handler(request) {
+        Ok(request) => match operation(request) {
             Ok(reply) => Reply::ok(&reply),
             Err(failure) => Reply::failure(failure),
         },
@@ -332,19 +332,19 @@ where
     }
 }
 
-/// Runs a binary endpoint's handler (showqrcode) behind the gate.
+/// Runs a binary endpoint's operation (showqrcode) behind the gate.
 pub(crate) async fn run_binary<E, F>(
     ctx: &Context,
     call: &Call,
     kinds: &[(&str, Kind)],
-    handler: F,
+    operation: F,
 ) -> Reply
 where
     E: Endpoint<Response = Binary> + DeserializeOwned,
     F: FnOnce(E) -> Result<Binary, Failure>,
 {
     match admit::<E>(ctx, call, kinds).await {
-        Ok(request) => match handler(request) {
+        Ok(request) => match operation(request) {
             Ok(image) => Reply::Raw {
                 status: 200,
                 content_type: image

@@ -1,6 +1,8 @@
-//! The sandbox's routes: a `Handlers` trait with one method per endpoint (so the
-//! compiler refuses a sandbox that leaves one out) and a `dispatch` that decodes each
-//! request as its endpoint is encoded.
+//! The sandbox's routes: one `…Operations` trait per endpoint group, with one method
+//! per endpoint, all required by `Operations` (so the compiler refuses a sandbox that
+//! leaves one out, and the sandbox can implement each group in a file of its own), and
+//! a `dispatch` that decodes each request as its endpoint is encoded and calls its
+//! operation.
 
 use super::names::*;
 use crate::ir::*;
@@ -8,7 +10,7 @@ use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-fn handler_name(e: &Endpoint) -> proc_macro2::Ident {
+fn operation_name(e: &Endpoint) -> proc_macro2::Ident {
     format_ident!("{}_{}", e.group, e.id)
 }
 
@@ -32,10 +34,17 @@ fn kinds(api: &Api, e: &Endpoint) -> TokenStream {
     quote!(&[#(#entries),*])
 }
 
-pub fn sandbox(api: &Api) -> TokenStream {
-    let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
-    let methods = endpoints.iter().map(|e| {
-        let name = handler_name(e);
+/// A group's trait: `CardOperations` for `card`.
+fn group_trait_name(group: &str) -> proc_macro2::Ident {
+    format_ident!("{}Operations", group.to_upper_camel_case())
+}
+
+/// One group's operations, one method per endpoint.
+fn group_trait(group: &Group) -> TokenStream {
+    let name = group_trait_name(&group.name);
+    let doc = doc_attrs(&format!("The `{}` endpoints: {}.", group.name, group.title));
+    let methods = group.endpoints.iter().map(|e| {
+        let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
         let response = response_type(e);
         let doc = doc_attrs(&format!(
@@ -50,15 +59,27 @@ pub fn sandbox(api: &Api) -> TokenStream {
             fn #name(&self, request: crate::#module::#request) -> Result<#response, Failure>;
         }
     });
+    quote! {
+        #doc
+        pub trait #name {
+            #(#methods)*
+        }
+    }
+}
+
+pub fn sandbox(api: &Api) -> TokenStream {
+    let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
+    let group_traits = api.groups.iter().map(group_trait);
+    let group_names = api.groups.iter().map(|g| group_trait_name(&g.name));
     let arms = endpoints.iter().map(|e| {
-        let name = handler_name(e);
+        let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
         let method = format_ident!("{}", format!("{:?}", e.method).to_upper_camel_case());
         let path = &e.path;
         let kinds = kinds(api, e);
         let run = if e.response.is_some() { quote!(run) } else { quote!(run_binary) };
         quote! {
-            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| handlers.#name(r)).await,
+            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| operations.#name(r)).await,
         }
     });
     quote! {
@@ -67,14 +88,15 @@ pub fn sandbox(api: &Api) -> TokenStream {
         use crate::endpoint::Method;
         use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
-        /// What the sandbox implements: one method per endpoint of the spec. Each gets
-        /// a request already authenticated and checked against the spec's rules.
-        pub trait Handlers: Send + Sync + 'static {
-            #(#methods)*
-        }
+        /// The operations the sandbox implements: every endpoint of the spec, one trait
+        /// per group. Each gets a request already authenticated and checked against the
+        /// spec's rules.
+        pub trait Operations: #(#group_names)+* + Send + Sync + 'static {}
 
-        /// Routes a call to its endpoint's handler.
-        pub(crate) async fn dispatch<H: Handlers>(handlers: &H, context: &Context, call: &Call) -> Reply {
+        #(#group_traits)*
+
+        /// Routes a call to its endpoint's operation.
+        pub(crate) async fn dispatch<O: Operations>(operations: &O, context: &Context, call: &Call) -> Reply {
             match (call.method, call.path.as_str()) {
                 #(#arms)*
                 _ => Reply::not_found(),

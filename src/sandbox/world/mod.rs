@@ -1,0 +1,190 @@
+//! The sandbox's world: its state, and the behaviour of every endpoint.
+//!
+//! Cards are kept as the JSON object they were created with (so card/get returns
+//! everything, and card/update merges into it), plus what WeChat adds: status, stock,
+//! times. Codes live in one table whatever their card; events (views, claims,
+//! redemptions, gifts…) feed the statistics.
+//!
+//! One file per domain, each with its records and the endpoints that act on them (it
+//! implements the generated `…Operations` trait of the endpoint groups in brackets):
+//!
+//! - `cards`: card definitions, their review and stock (`card`);
+//! - `codes`: the codes users hold, their validity and status (`code`);
+//! - `users`: what users do, sandbox only: claim, scan, view, gift, delete, open the
+//!   chat, fill in an activation form;
+//! - `members`: member and general cards: activation, points, balance, custom values
+//!   (`member_card`, `general_card`);
+//! - `distribution`: QR codes, landing pages, articles, imported codes (`distribute`);
+//! - `statistics`: the events behind the daily figures (`datacube`);
+//! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
+//! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
+//!   (`ticket`);
+//! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
+//! - `seed`: the state a documentation example expects before it runs.
+//!
+//! This file holds what they share: the state behind one lock, and small helpers.
+
+mod account;
+mod cards;
+mod codes;
+mod distribution;
+mod members;
+mod merchants;
+mod seed;
+mod special_tickets;
+mod statistics;
+mod users;
+
+pub(crate) use seed::Seed;
+
+use super::callback::Outbox;
+use super::clock::Clock;
+use super::runtime::Failure;
+use super::tokens::Tokens;
+use crate::ErrCode;
+use crate::generated::sandbox::Operations;
+use crate::push::events::{CardEvent, Envelope};
+use cards::CardRecord;
+use codes::CodeRecord;
+use distribution::QrTicket;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use statistics::Event;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Settings of the world.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a new or re-reviewed card stays CARD_STATUS_NOT_VERIFY before WeChat
+    /// approves it; `None`: it waits for `Sandbox::approve`.
+    pub review: Option<Duration>,
+    /// The sandbox's own address, for the URLs it hands out.
+    pub base_url: String,
+}
+
+/// Everything the world remembers, behind its one lock. Each record type lives in the
+/// file of its domain, with the behaviour that changes it.
+#[derive(Debug, Default)]
+struct State {
+    cards: HashMap<String, CardRecord>,
+    /// Card ids in creation order (card/batchget pages through them).
+    card_order: Vec<String>,
+    codes: HashMap<String, CodeRecord>,
+    /// card_id -> imported, not yet given out codes.
+    deposited: HashMap<String, BTreeSet<String>>,
+    /// Every code ever imported, given out or not (deposit dedupes against it).
+    imported: HashMap<String, BTreeSet<String>>,
+    qr: HashMap<String, QrTicket>,
+    whitelist_openids: BTreeSet<String>,
+    whitelist_usernames: BTreeSet<String>,
+    landing_pages: u64,
+    media: HashMap<String, (String, Vec<u8>)>,
+    events: Vec<Event>,
+    sub_merchants: BTreeMap<i64, Value>,
+    pay_gift_rules: BTreeMap<i64, Value>,
+    activate_tickets: HashMap<String, (String, Value)>,
+    card_tickets: Vec<String>,
+    /// encrypt_code values seeded for documentation examples -> code.
+    seeded_encrypted: HashMap<String, String>,
+    serial: u64,
+}
+
+/// The world: state behind one lock, the clock, the tokens.
+pub struct World {
+    state: Mutex<State>,
+    pub(crate) clock: Arc<Clock>,
+    pub(crate) tokens: Arc<Tokens>,
+    settings: Settings,
+    pub(crate) outbox: Arc<Outbox>,
+}
+
+/// Who sends the events no user causes (review, stock alarms): WeChat itself.
+pub const WECHAT_SENDER: &str = "oWeChatCardSystem0000000000";
+
+fn fail(code: ErrCode, message: impl Into<String>) -> Failure {
+    Failure::new(code, message)
+}
+
+/// Decodes the documented JSON of a reply into its type. A mismatch is a sandbox bug,
+/// reported as "system busy" with the reason rather than hidden.
+fn reply<T: DeserializeOwned>(value: Value) -> Result<T, Failure> {
+    serde_json::from_value(value).map_err(|e| {
+        fail(
+            ErrCode::SystemBusy,
+            format!("sandbox reply does not fit its type: {e}"),
+        )
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Merges `patch` into `target`, objects recursively.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+impl World {
+    pub(crate) fn new(
+        clock: Arc<Clock>,
+        tokens: Arc<Tokens>,
+        settings: Settings,
+        outbox: Arc<Outbox>,
+    ) -> Self {
+        World {
+            state: Mutex::default(),
+            clock,
+            tokens,
+            settings,
+            outbox,
+        }
+    }
+
+    /// Pushes an event from `from` to the registered receiver, if any (built only
+    /// then; `build` names the event).
+    fn push(&self, from: &str, build: impl FnOnce(Envelope) -> CardEvent) {
+        if let Some(target) = self.outbox.target() {
+            let envelope = self.outbox.envelope(from, self.now());
+            self.outbox.send(build(envelope), target);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// A new id: `prefix` and letters and digits derived from a counter (splitmix64),
+    /// unique per sandbox and WeChat-like.
+    fn id(state: &mut State, prefix: &str, len: usize) -> String {
+        state.serial += 1;
+        let alphabet = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789_-";
+        let mut x = state.serial;
+        let mut out = String::from(prefix);
+        while out.len() < len {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            out.push(alphabet[(z % alphabet.len() as u64) as usize] as char);
+        }
+        out
+    }
+}
+
+/// Every group of endpoints is implemented, each in its domain's file.
+impl Operations for World {}

@@ -1,0 +1,91 @@
+//! The standalone server (`wechat-card-sandbox`): the API and the sandbox actions over
+//! HTTP, as other languages drive them.
+
+use super::cards::discount_card;
+use super::net::{free_port, sandbox_action};
+use wechat_card::code::CodeConsumeRequest;
+
+/// The standalone server: other languages drive it over HTTP.
+#[cfg(feature = "blocking")]
+#[test]
+fn the_binary_serves_the_api_and_the_sandbox_actions() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--appid",
+            "wxbinarytest0001",
+            "--secret",
+            "binary-secret",
+            // Nobody listens there: the pushes are attempted, and reported.
+            "--push-url",
+            &format!("http://127.0.0.1:{}/wechat", free_port()),
+            "--push-token",
+            "binary-token",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says where it listens once it does.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
+
+    let url = format!("http://127.0.0.1:{port}");
+    let post = |action: &str, body| sandbox_action(&url, action, body);
+    let credentials = post("credentials", serde_json::json!({}));
+    assert_eq!(credentials["appid"], "wxbinarytest0001");
+
+    let config = wechat_card::Config::new().all_hosts(&url);
+    let app = wechat_card::AppCredentials::new("wxbinarytest0001", "binary-secret");
+    let client = wechat_card::blocking::Client::new(config, app).unwrap();
+    let card_id = client
+        .card()
+        .create(&discount_card(3))
+        .unwrap()
+        .card_id
+        .expect("card_id");
+    let claimed = post(
+        "claim",
+        serde_json::json!({"openid": "o_remote", "card_id": card_id}),
+    );
+    let code = claimed["code"].as_str().unwrap();
+    client
+        .code()
+        .consume(&CodeConsumeRequest::new(code))
+        .unwrap();
+    let refused = post(
+        "claim",
+        serde_json::json!({"openid": "o_remote", "card_id": "nope"}),
+    );
+    assert_eq!(refused["errcode"], 40073);
+    let flushed = post("flush_pushes", serde_json::json!({}));
+    let events: Vec<_> = flushed["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["event"].as_str().unwrap(),
+                d["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("card_pass_check", 4),
+            ("user_get_card", 4),
+            ("user_consume_card", 4)
+        ]
+    );
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
