@@ -220,13 +220,7 @@ macro_rules! object {
         impl $crate::model::Fields for $name {
             type Slots = ();
             fn slots() {}
-            fn read<'de, A: ::serde::de::MapAccess<'de>>(
-                _: &mut (),
-                _: &str,
-                _: &mut A,
-            ) -> Result<bool, A::Error> {
-                Ok(false)
-            }
+            fn read(_: &mut (), _: &mut impl $crate::model::Reader) {}
             fn build<E: ::serde::de::Error>(_: (), extra: $crate::model::Extra) -> Result<Self, E> {
                 Ok(Self { extra })
             }
@@ -453,17 +447,41 @@ pub trait Fields: Sized {
     type Slots;
     /// Empty slots, before the first key.
     fn slots() -> Self::Slots;
-    /// Reads the value of `key` into its slot; `false` for a key the spec does not
-    /// describe (it goes to `extra`).
-    fn read<'de, A: de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error>;
+    /// Puts the value of the reader's key into that key's slot (a match on the key:
+    /// the compiler turns it into a jump on its length); leaves a key the spec does
+    /// not describe to go to `extra`.
+    fn read(slots: &mut Self::Slots, reader: &mut impl Reader);
     /// The struct, with the keys the spec does not describe.
     fn build<E: de::Error>(slots: Self::Slots, extra: Map<String, Value>) -> Result<Self, E>;
     /// Shows `visitor` each described field, in spec order.
     fn visit(&self, visitor: &mut impl Visit);
+}
+
+/// One key of a JSON object, read by [`Fields::read`] into its slot.
+pub trait Reader {
+    /// The key.
+    fn key(&self) -> &str;
+    /// Reads the key's value into `slot` (see [`read_once`]).
+    fn fill<T: Lenient>(&mut self, slot: &mut Option<T>);
+}
+
+/// A key as read from the object, and what became of it.
+struct KeyReader<'k, 'm, 'de, A: de::MapAccess<'de>> {
+    key: &'k str,
+    map: &'m mut A,
+    /// `Some` once a slot took the value: `Ok`, or why it could not.
+    filled: Option<Result<(), A::Error>>,
+    input: std::marker::PhantomData<&'de ()>,
+}
+
+impl<'de, A: de::MapAccess<'de>> Reader for KeyReader<'_, '_, 'de, A> {
+    fn key(&self) -> &str {
+        self.key
+    }
+
+    fn fill<T: Lenient>(&mut self, slot: &mut Option<T>) {
+        self.filled = Some(read_once(self.map, slot, self.key));
+    }
 }
 
 /// A key of an object: borrowed from the input when it can be (no allocation for a
@@ -471,6 +489,22 @@ pub trait Fields: Sized {
 enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(k) => k,
+            Key::Owned(k) => k,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Key::Borrowed(k) => k.to_owned(),
+            Key::Owned(k) => k,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -509,16 +543,17 @@ pub fn deserialize_object<'de, D: Deserializer<'de>, T: Fields + Object>(
             let mut slots = T::slots();
             let mut extra = Map::new();
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                match key {
-                    Key::Borrowed(k) => {
-                        if !T::read(&mut slots, k, &mut map)? {
-                            extra.insert(k.to_owned(), map.next_value()?);
-                        }
-                    }
-                    Key::Owned(k) => {
-                        if !T::read(&mut slots, &k, &mut map)? {
-                            extra.insert(k, map.next_value()?);
-                        }
+                let mut reader = KeyReader {
+                    key: key.as_str(),
+                    map: &mut map,
+                    filled: None,
+                    input: std::marker::PhantomData,
+                };
+                T::read(&mut slots, &mut reader);
+                match reader.filled {
+                    Some(filled) => filled?,
+                    None => {
+                        extra.insert(key.into_string(), map.next_value()?);
                     }
                 }
             }

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Create_a_Coupon_Voucher_or_Card.html>
 
 use crate::endpoint::{Body, Endpoint, Method, Part};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -68,16 +67,10 @@ impl Fields for BasicColorsResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "colors" => read_once(map, &mut slots.colors, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "colors" {
+            r.fill(&mut slots.colors);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -118,17 +111,12 @@ impl Fields for CardColor {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "name" => read_once(map, &mut slots.name, key)?,
-            "value" => read_once(map, &mut slots.value, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "name" => r.fill(&mut slots.name),
+            "value" => r.fill(&mut slots.value),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -200,16 +188,10 @@ impl Fields for BasicCategoriesResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "category" => read_once(map, &mut slots.category, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "category" {
+            r.fill(&mut slots.category);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -253,18 +235,13 @@ impl Fields for ApplyCategory {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "primary_category_id" => read_once(map, &mut slots.primary_category_id, key)?,
-            "category_name" => read_once(map, &mut slots.category_name, key)?,
-            "secondary_category" => read_once(map, &mut slots.secondary_category, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "primary_category_id" => r.fill(&mut slots.primary_category_id),
+            "category_name" => r.fill(&mut slots.category_name),
+            "secondary_category" => r.fill(&mut slots.secondary_category),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -315,28 +292,15 @@ impl Fields for ApplySubCategory {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "secondary_category_id" => {
-                read_once(map, &mut slots.secondary_category_id, key)?
-            }
-            "category_name" => read_once(map, &mut slots.category_name, key)?,
-            "need_qualification_stuffs" => {
-                read_once(map, &mut slots.need_qualification_stuffs, key)?
-            }
-            "can_choose_prepaid_card" => {
-                read_once(map, &mut slots.can_choose_prepaid_card, key)?
-            }
-            "can_choose_payment_card" => {
-                read_once(map, &mut slots.can_choose_payment_card, key)?
-            }
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "secondary_category_id" => r.fill(&mut slots.secondary_category_id),
+            "category_name" => r.fill(&mut slots.category_name),
+            "need_qualification_stuffs" => r.fill(&mut slots.need_qualification_stuffs),
+            "can_choose_prepaid_card" => r.fill(&mut slots.can_choose_prepaid_card),
+            "can_choose_payment_card" => r.fill(&mut slots.can_choose_payment_card),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -395,16 +359,10 @@ impl Fields for BasicUploadImageRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "buffer" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "buffer" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -457,16 +415,10 @@ impl Fields for BasicUploadImageResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => read_once(map, &mut slots.url, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "url" {
+            r.fill(&mut slots.url);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

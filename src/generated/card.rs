@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::BoardingPassUpdate;
 use crate::types::Card;
@@ -54,16 +53,10 @@ impl Fields for CardCreateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -118,16 +111,10 @@ impl Fields for CardCreateResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.card_id);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -194,17 +181,12 @@ impl Fields for CardSetPayCellRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "is_open" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "is_open" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -321,19 +303,14 @@ impl Fields for CardSetSelfConsumeCellRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "is_open" => read_once(map, &mut slots.1, key)?,
-            "need_verify_cod" => read_once(map, &mut slots.2, key)?,
-            "need_remark_amount" => read_once(map, &mut slots.3, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "is_open" => r.fill(&mut slots.1),
+            "need_verify_cod" => r.fill(&mut slots.2),
+            "need_remark_amount" => r.fill(&mut slots.3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -456,17 +433,12 @@ impl Fields for CardSetTestWhitelistRequest {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            "username" => read_once(map, &mut slots.username, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "openid" => r.fill(&mut slots.openid),
+            "username" => r.fill(&mut slots.username),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -544,16 +516,10 @@ impl Fields for CardGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -605,16 +571,10 @@ impl Fields for CardGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => read_once(map, &mut slots.card, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card" {
+            r.fill(&mut slots.card);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -690,18 +650,13 @@ impl Fields for CardBatchGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "offset" => read_once(map, &mut slots.0, key)?,
-            "count" => read_once(map, &mut slots.1, key)?,
-            "status_list" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "offset" => r.fill(&mut slots.0),
+            "count" => r.fill(&mut slots.1),
+            "status_list" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -762,17 +717,12 @@ impl Fields for CardBatchGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id_list" => read_once(map, &mut slots.card_id_list, key)?,
-            "total_num" => read_once(map, &mut slots.total_num, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id_list" => r.fill(&mut slots.card_id_list),
+            "total_num" => r.fill(&mut slots.total_num),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -978,27 +928,22 @@ impl Fields for CardUpdateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "groupon" => read_once(map, &mut slots.1, key)?,
-            "cash" => read_once(map, &mut slots.2, key)?,
-            "discount" => read_once(map, &mut slots.3, key)?,
-            "gift" => read_once(map, &mut slots.4, key)?,
-            "general_coupon" => read_once(map, &mut slots.5, key)?,
-            "member_card" => read_once(map, &mut slots.6, key)?,
-            "scenic_ticket" => read_once(map, &mut slots.7, key)?,
-            "movie_ticket" => read_once(map, &mut slots.8, key)?,
-            "boarding_pass" => read_once(map, &mut slots.9, key)?,
-            "meeting_ticket" => read_once(map, &mut slots.10, key)?,
-            "bus_ticket" => read_once(map, &mut slots.11, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "groupon" => r.fill(&mut slots.1),
+            "cash" => r.fill(&mut slots.2),
+            "discount" => r.fill(&mut slots.3),
+            "gift" => r.fill(&mut slots.4),
+            "general_coupon" => r.fill(&mut slots.5),
+            "member_card" => r.fill(&mut slots.6),
+            "scenic_ticket" => r.fill(&mut slots.7),
+            "movie_ticket" => r.fill(&mut slots.8),
+            "boarding_pass" => r.fill(&mut slots.9),
+            "meeting_ticket" => r.fill(&mut slots.10),
+            "bus_ticket" => r.fill(&mut slots.11),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1066,16 +1011,10 @@ impl Fields for CardUpdateResponse {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "send_check" => read_once(map, &mut slots.send_check, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "send_check" {
+            r.fill(&mut slots.send_check);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1159,18 +1098,13 @@ impl Fields for CardModifyStockRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "increase_stock_value" => read_once(map, &mut slots.1, key)?,
-            "reduce_stock_value" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "increase_stock_value" => r.fill(&mut slots.1),
+            "reduce_stock_value" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1257,16 +1191,10 @@ impl Fields for CardDeleteRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {

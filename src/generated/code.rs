@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::UserCardStatus;
 
@@ -81,18 +80,13 @@ impl Fields for CodeGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "check_consume" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "check_consume" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -164,20 +158,15 @@ impl Fields for CodeGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => read_once(map, &mut slots.card, key)?,
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            "can_consume" => read_once(map, &mut slots.can_consume, key)?,
-            "user_card_status" => read_once(map, &mut slots.user_card_status, key)?,
-            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card" => r.fill(&mut slots.card),
+            "openid" => r.fill(&mut slots.openid),
+            "can_consume" => r.fill(&mut slots.can_consume),
+            "user_card_status" => r.fill(&mut slots.user_card_status),
+            "outer_str" => r.fill(&mut slots.outer_str),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -223,18 +212,13 @@ impl Fields for CodeCard {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            "begin_time" => read_once(map, &mut slots.begin_time, key)?,
-            "end_time" => read_once(map, &mut slots.end_time, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.card_id),
+            "begin_time" => r.fill(&mut slots.begin_time),
+            "end_time" => r.fill(&mut slots.end_time),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -308,17 +292,12 @@ impl Fields for CodeListUserCardsRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "openid" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "openid" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -375,17 +354,12 @@ impl Fields for CodeListUserCardsResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_list" => read_once(map, &mut slots.card_list, key)?,
-            "has_share_card" => read_once(map, &mut slots.has_share_card, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_list" => r.fill(&mut slots.card_list),
+            "has_share_card" => r.fill(&mut slots.has_share_card),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -427,17 +401,12 @@ impl Fields for UserCard {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.code, key)?,
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.code),
+            "card_id" => r.fill(&mut slots.card_id),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -518,18 +487,13 @@ impl Fields for CodeUpdateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "new_code" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "new_code" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -644,18 +608,13 @@ impl Fields for CodeUnavailableRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "reason" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "reason" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -761,17 +720,12 @@ impl Fields for CodeConsumeRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -833,17 +787,12 @@ impl Fields for CodeConsumeResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => read_once(map, &mut slots.card, key)?,
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card" => r.fill(&mut slots.card),
+            "openid" => r.fill(&mut slots.openid),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -880,16 +829,10 @@ impl Fields for ConsumedCard {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.card_id);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -944,16 +887,10 @@ impl Fields for CodeDecryptRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "encrypt_code" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "encrypt_code" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1005,16 +942,10 @@ impl Fields for CodeDecryptResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.code, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "code" {
+            r.fill(&mut slots.code);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1098,19 +1029,14 @@ impl Fields for CodeMarkRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "openid" => read_once(map, &mut slots.2, key)?,
-            "is_mark" => read_once(map, &mut slots.3, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "openid" => r.fill(&mut slots.2),
+            "is_mark" => r.fill(&mut slots.3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Managing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::CondSource;
 use crate::types::DatacubeCardType;
@@ -84,18 +83,13 @@ impl Fields for DatacubeBizInfoRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "begin_date" => read_once(map, &mut slots.0, key)?,
-            "end_date" => read_once(map, &mut slots.1, key)?,
-            "cond_source" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "begin_date" => r.fill(&mut slots.0),
+            "end_date" => r.fill(&mut slots.1),
+            "cond_source" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -149,16 +143,10 @@ impl Fields for DatacubeBizInfoResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => read_once(map, &mut slots.list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "list" {
+            r.fill(&mut slots.list);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -224,26 +212,21 @@ impl Fields for BizInfoRow {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
-            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
-            "view_user" => read_once(map, &mut slots.view_user, key)?,
-            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
-            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
-            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
-            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
-            "given_cnt" => read_once(map, &mut slots.given_cnt, key)?,
-            "given_user" => read_once(map, &mut slots.given_user, key)?,
-            "expire_cnt" => read_once(map, &mut slots.expire_cnt, key)?,
-            "expire_user" => read_once(map, &mut slots.expire_user, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ref_date" => r.fill(&mut slots.ref_date),
+            "view_cnt" => r.fill(&mut slots.view_cnt),
+            "view_user" => r.fill(&mut slots.view_user),
+            "receive_cnt" => r.fill(&mut slots.receive_cnt),
+            "receive_user" => r.fill(&mut slots.receive_user),
+            "verify_cnt" => r.fill(&mut slots.verify_cnt),
+            "verify_user" => r.fill(&mut slots.verify_user),
+            "given_cnt" => r.fill(&mut slots.given_cnt),
+            "given_user" => r.fill(&mut slots.given_user),
+            "expire_cnt" => r.fill(&mut slots.expire_cnt),
+            "expire_user" => r.fill(&mut slots.expire_user),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -353,19 +336,14 @@ impl Fields for DatacubeCardInfoRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "begin_date" => read_once(map, &mut slots.1, key)?,
-            "end_date" => read_once(map, &mut slots.2, key)?,
-            "cond_source" => read_once(map, &mut slots.3, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "begin_date" => r.fill(&mut slots.1),
+            "end_date" => r.fill(&mut slots.2),
+            "cond_source" => r.fill(&mut slots.3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -421,16 +399,10 @@ impl Fields for DatacubeCardInfoResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => read_once(map, &mut slots.list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "list" {
+            r.fill(&mut slots.list);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -502,28 +474,23 @@ impl Fields for CardInfoRow {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            "card_type" => read_once(map, &mut slots.card_type, key)?,
-            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
-            "view_user" => read_once(map, &mut slots.view_user, key)?,
-            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
-            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
-            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
-            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
-            "given_cnt" => read_once(map, &mut slots.given_cnt, key)?,
-            "given_user" => read_once(map, &mut slots.given_user, key)?,
-            "expire_cnt" => read_once(map, &mut slots.expire_cnt, key)?,
-            "expire_user" => read_once(map, &mut slots.expire_user, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ref_date" => r.fill(&mut slots.ref_date),
+            "card_id" => r.fill(&mut slots.card_id),
+            "card_type" => r.fill(&mut slots.card_type),
+            "view_cnt" => r.fill(&mut slots.view_cnt),
+            "view_user" => r.fill(&mut slots.view_user),
+            "receive_cnt" => r.fill(&mut slots.receive_cnt),
+            "receive_user" => r.fill(&mut slots.receive_user),
+            "verify_cnt" => r.fill(&mut slots.verify_cnt),
+            "verify_user" => r.fill(&mut slots.verify_user),
+            "given_cnt" => r.fill(&mut slots.given_cnt),
+            "given_user" => r.fill(&mut slots.given_user),
+            "expire_cnt" => r.fill(&mut slots.expire_cnt),
+            "expire_user" => r.fill(&mut slots.expire_user),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -620,18 +587,13 @@ impl Fields for DatacubeMemberCardInfoRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "begin_date" => read_once(map, &mut slots.0, key)?,
-            "end_date" => read_once(map, &mut slots.1, key)?,
-            "cond_source" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "begin_date" => r.fill(&mut slots.0),
+            "end_date" => r.fill(&mut slots.1),
+            "cond_source" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -685,16 +647,10 @@ impl Fields for DatacubeMemberCardInfoResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => read_once(map, &mut slots.list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "list" {
+            r.fill(&mut slots.list);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -757,25 +713,20 @@ impl Fields for MemberCardInfoRow {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
-            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
-            "view_user" => read_once(map, &mut slots.view_user, key)?,
-            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
-            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
-            "active_user" => read_once(map, &mut slots.active_user, key)?,
-            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
-            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
-            "total_user" => read_once(map, &mut slots.total_user, key)?,
-            "total_receive_user" => read_once(map, &mut slots.total_receive_user, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ref_date" => r.fill(&mut slots.ref_date),
+            "view_cnt" => r.fill(&mut slots.view_cnt),
+            "view_user" => r.fill(&mut slots.view_user),
+            "receive_cnt" => r.fill(&mut slots.receive_cnt),
+            "receive_user" => r.fill(&mut slots.receive_user),
+            "active_user" => r.fill(&mut slots.active_user),
+            "verify_cnt" => r.fill(&mut slots.verify_cnt),
+            "verify_user" => r.fill(&mut slots.verify_user),
+            "total_user" => r.fill(&mut slots.total_user),
+            "total_receive_user" => r.fill(&mut slots.total_receive_user),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -873,18 +824,13 @@ impl Fields for DatacubeMemberCardDetailRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "begin_date" => read_once(map, &mut slots.0, key)?,
-            "end_date" => read_once(map, &mut slots.1, key)?,
-            "card_id" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "begin_date" => r.fill(&mut slots.0),
+            "end_date" => r.fill(&mut slots.1),
+            "card_id" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -938,16 +884,10 @@ impl Fields for DatacubeMemberCardDetailResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "list" => read_once(map, &mut slots.list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "list" {
+            r.fill(&mut slots.list);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1033,32 +973,27 @@ impl Fields for MemberCardDetailRow {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ref_date" => read_once(map, &mut slots.ref_date, key)?,
-            "merchanttype" => read_once(map, &mut slots.merchanttype, key)?,
-            "cardid" => read_once(map, &mut slots.cardid, key)?,
-            "submerchantid" => read_once(map, &mut slots.submerchantid, key)?,
-            "view_cnt" => read_once(map, &mut slots.view_cnt, key)?,
-            "view_user" => read_once(map, &mut slots.view_user, key)?,
-            "receive_cnt" => read_once(map, &mut slots.receive_cnt, key)?,
-            "receive_user" => read_once(map, &mut slots.receive_user, key)?,
-            "verify_cnt" => read_once(map, &mut slots.verify_cnt, key)?,
-            "verify_user" => read_once(map, &mut slots.verify_user, key)?,
-            "active_cnt" => read_once(map, &mut slots.active_cnt, key)?,
-            "active_user" => read_once(map, &mut slots.active_user, key)?,
-            "total_user" => read_once(map, &mut slots.total_user, key)?,
-            "total_receive_user" => read_once(map, &mut slots.total_receive_user, key)?,
-            "new_user" => read_once(map, &mut slots.new_user, key)?,
-            "payOriginalFee" => read_once(map, &mut slots.pay_original_fee, key)?,
-            "fee" => read_once(map, &mut slots.fee, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ref_date" => r.fill(&mut slots.ref_date),
+            "merchanttype" => r.fill(&mut slots.merchanttype),
+            "cardid" => r.fill(&mut slots.cardid),
+            "submerchantid" => r.fill(&mut slots.submerchantid),
+            "view_cnt" => r.fill(&mut slots.view_cnt),
+            "view_user" => r.fill(&mut slots.view_user),
+            "receive_cnt" => r.fill(&mut slots.receive_cnt),
+            "receive_user" => r.fill(&mut slots.receive_user),
+            "verify_cnt" => r.fill(&mut slots.verify_cnt),
+            "verify_user" => r.fill(&mut slots.verify_user),
+            "active_cnt" => r.fill(&mut slots.active_cnt),
+            "active_user" => r.fill(&mut slots.active_user),
+            "total_user" => r.fill(&mut slots.total_user),
+            "total_receive_user" => r.fill(&mut slots.total_receive_user),
+            "new_user" => r.fill(&mut slots.new_user),
+            "payOriginalFee" => r.fill(&mut slots.pay_original_fee),
+            "fee" => r.fill(&mut slots.fee),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html>
 
 use crate::endpoint::{Body, Endpoint, Method, Host};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::LandingPageScene;
 use crate::types::QrActionName;
@@ -88,18 +87,13 @@ impl Fields for DistributeCreateQrcodeRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "action_name" => read_once(map, &mut slots.0, key)?,
-            "expire_seconds" => read_once(map, &mut slots.1, key)?,
-            "action_info" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "action_name" => r.fill(&mut slots.0),
+            "expire_seconds" => r.fill(&mut slots.1),
+            "action_info" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -183,17 +177,12 @@ impl Fields for QrcodeActionInfo {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card" => read_once(map, &mut slots.card, key)?,
-            "multiple_card" => read_once(map, &mut slots.multiple_card, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card" => r.fill(&mut slots.card),
+            "multiple_card" => r.fill(&mut slots.multiple_card),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -309,21 +298,16 @@ impl Fields for QrcodeCard {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            "code" => read_once(map, &mut slots.code, key)?,
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            "is_unique_code" => read_once(map, &mut slots.is_unique_code, key)?,
-            "outer_id" => read_once(map, &mut slots.outer_id, key)?,
-            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.card_id),
+            "code" => r.fill(&mut slots.code),
+            "openid" => r.fill(&mut slots.openid),
+            "is_unique_code" => r.fill(&mut slots.is_unique_code),
+            "outer_id" => r.fill(&mut slots.outer_id),
+            "outer_str" => r.fill(&mut slots.outer_str),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -383,16 +367,10 @@ impl Fields for QrcodeMultipleCard {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_list" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_list" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -478,18 +456,13 @@ impl Fields for QrcodeMultipleCardItem {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            "code" => read_once(map, &mut slots.code, key)?,
-            "outer_str" => read_once(map, &mut slots.outer_str, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.card_id),
+            "code" => r.fill(&mut slots.code),
+            "outer_str" => r.fill(&mut slots.outer_str),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -535,19 +508,14 @@ impl Fields for DistributeCreateQrcodeResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ticket" => read_once(map, &mut slots.ticket, key)?,
-            "expire_seconds" => read_once(map, &mut slots.expire_seconds, key)?,
-            "url" => read_once(map, &mut slots.url, key)?,
-            "show_qrcode_url" => read_once(map, &mut slots.show_qrcode_url, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ticket" => r.fill(&mut slots.ticket),
+            "expire_seconds" => r.fill(&mut slots.expire_seconds),
+            "url" => r.fill(&mut slots.url),
+            "show_qrcode_url" => r.fill(&mut slots.show_qrcode_url),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -605,16 +573,10 @@ impl Fields for DistributeShowQrcodeRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ticket" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "ticket" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -730,20 +692,15 @@ impl Fields for DistributeCreateLandingPageRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "banner" => read_once(map, &mut slots.0, key)?,
-            "page_title" => read_once(map, &mut slots.1, key)?,
-            "can_share" => read_once(map, &mut slots.2, key)?,
-            "scene" => read_once(map, &mut slots.3, key)?,
-            "card_list" => read_once(map, &mut slots.4, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "banner" => r.fill(&mut slots.0),
+            "page_title" => r.fill(&mut slots.1),
+            "can_share" => r.fill(&mut slots.2),
+            "scene" => r.fill(&mut slots.3),
+            "card_list" => r.fill(&mut slots.4),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -832,17 +789,12 @@ impl Fields for LandingPageCard {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "thumb_url" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "thumb_url" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -887,17 +839,12 @@ impl Fields for DistributeCreateLandingPageResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => read_once(map, &mut slots.url, key)?,
-            "page_id" => read_once(map, &mut slots.page_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "url" => r.fill(&mut slots.url),
+            "page_id" => r.fill(&mut slots.page_id),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -956,16 +903,10 @@ impl Fields for DistributeMpnewsHtmlRequest {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.card_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.card_id);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1014,16 +955,10 @@ impl Fields for DistributeMpnewsHtmlResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "content" => read_once(map, &mut slots.content, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "content" {
+            r.fill(&mut slots.content);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1096,17 +1031,12 @@ impl Fields for DistributeDepositCodesRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "code" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "code" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1162,18 +1092,13 @@ impl Fields for DistributeDepositCodesResponse {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "succ_code" => read_once(map, &mut slots.succ_code, key)?,
-            "duplicate_code" => read_once(map, &mut slots.duplicate_code, key)?,
-            "fail_code" => read_once(map, &mut slots.fail_code, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "succ_code" => r.fill(&mut slots.succ_code),
+            "duplicate_code" => r.fill(&mut slots.duplicate_code),
+            "fail_code" => r.fill(&mut slots.fail_code),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1229,16 +1154,10 @@ impl Fields for DistributeDepositCountRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "card_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1290,16 +1209,10 @@ impl Fields for DistributeDepositCountResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "count" => read_once(map, &mut slots.count, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "count" {
+            r.fill(&mut slots.count);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1372,17 +1285,12 @@ impl Fields for DistributeCheckCodesRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "code" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "code" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1432,17 +1340,12 @@ impl Fields for DistributeCheckCodesResponse {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "exist_code" => read_once(map, &mut slots.exist_code, key)?,
-            "not_exist_code" => read_once(map, &mut slots.not_exist_code, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "exist_code" => r.fill(&mut slots.exist_code),
+            "not_exist_code" => r.fill(&mut slots.not_exist_code),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

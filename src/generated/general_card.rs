@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
@@ -160,22 +159,17 @@ impl Fields for GeneralCardActivateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "card_number" => read_once(map, &mut slots.2, key)?,
-            "background_pic_url" => read_once(map, &mut slots.3, key)?,
-            "init_custom_field_value1" => read_once(map, &mut slots.4, key)?,
-            "init_custom_field_value2" => read_once(map, &mut slots.5, key)?,
-            "init_custom_field_value3" => read_once(map, &mut slots.6, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "card_number" => r.fill(&mut slots.2),
+            "background_pic_url" => r.fill(&mut slots.3),
+            "init_custom_field_value1" => r.fill(&mut slots.4),
+            "init_custom_field_value2" => r.fill(&mut slots.5),
+            "init_custom_field_value3" => r.fill(&mut slots.6),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -284,17 +278,12 @@ impl Fields for GeneralCardUnactivateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "code" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "code" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -537,26 +526,21 @@ impl Fields for GeneralCardUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "background_pic_url" => read_once(map, &mut slots.2, key)?,
-            "balance" => read_once(map, &mut slots.3, key)?,
-            "record_balance" => read_once(map, &mut slots.4, key)?,
-            "bonus" => read_once(map, &mut slots.5, key)?,
-            "record_bonus" => read_once(map, &mut slots.6, key)?,
-            "custom_field_value1" => read_once(map, &mut slots.7, key)?,
-            "custom_field_value2" => read_once(map, &mut slots.8, key)?,
-            "custom_field_value3" => read_once(map, &mut slots.9, key)?,
-            "can_give_friend" => read_once(map, &mut slots.10, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "background_pic_url" => r.fill(&mut slots.2),
+            "balance" => r.fill(&mut slots.3),
+            "record_balance" => r.fill(&mut slots.4),
+            "bonus" => r.fill(&mut slots.5),
+            "record_bonus" => r.fill(&mut slots.6),
+            "custom_field_value1" => r.fill(&mut slots.7),
+            "custom_field_value2" => r.fill(&mut slots.8),
+            "custom_field_value3" => r.fill(&mut slots.9),
+            "can_give_friend" => r.fill(&mut slots.10),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -634,18 +618,13 @@ impl Fields for GeneralCardUpdateUserResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "result_bonus" => read_once(map, &mut slots.result_bonus, key)?,
-            "result_balance" => read_once(map, &mut slots.result_balance, key)?,
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "result_bonus" => r.fill(&mut slots.result_bonus),
+            "result_balance" => r.fill(&mut slots.result_balance),
+            "openid" => r.fill(&mut slots.openid),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Create_a_membership_card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::ActivateUserForm;
 use crate::types::FormLink;
@@ -249,27 +248,22 @@ impl Fields for MemberCardActivateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "membership_number" => read_once(map, &mut slots.0, key)?,
-            "code" => read_once(map, &mut slots.1, key)?,
-            "card_id" => read_once(map, &mut slots.2, key)?,
-            "background_pic_url" => read_once(map, &mut slots.3, key)?,
-            "activate_begin_time" => read_once(map, &mut slots.4, key)?,
-            "activate_end_time" => read_once(map, &mut slots.5, key)?,
-            "init_bonus" => read_once(map, &mut slots.6, key)?,
-            "init_bonus_record" => read_once(map, &mut slots.7, key)?,
-            "init_balance" => read_once(map, &mut slots.8, key)?,
-            "init_custom_field_value1" => read_once(map, &mut slots.9, key)?,
-            "init_custom_field_value2" => read_once(map, &mut slots.10, key)?,
-            "init_custom_field_value3" => read_once(map, &mut slots.11, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "membership_number" => r.fill(&mut slots.0),
+            "code" => r.fill(&mut slots.1),
+            "card_id" => r.fill(&mut slots.2),
+            "background_pic_url" => r.fill(&mut slots.3),
+            "activate_begin_time" => r.fill(&mut slots.4),
+            "activate_end_time" => r.fill(&mut slots.5),
+            "init_bonus" => r.fill(&mut slots.6),
+            "init_bonus_record" => r.fill(&mut slots.7),
+            "init_balance" => r.fill(&mut slots.8),
+            "init_custom_field_value1" => r.fill(&mut slots.9),
+            "init_custom_field_value2" => r.fill(&mut slots.10),
+            "init_custom_field_value3" => r.fill(&mut slots.11),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -424,20 +418,15 @@ impl Fields for MemberCardSetActivateFormRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "required_form" => read_once(map, &mut slots.1, key)?,
-            "optional_form" => read_once(map, &mut slots.2, key)?,
-            "service_statement" => read_once(map, &mut slots.3, key)?,
-            "bind_old_card" => read_once(map, &mut slots.4, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "required_form" => r.fill(&mut slots.1),
+            "optional_form" => r.fill(&mut slots.2),
+            "service_statement" => r.fill(&mut slots.3),
+            "bind_old_card" => r.fill(&mut slots.4),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -539,17 +528,12 @@ impl Fields for MemberCardUserInfoRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "code" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "code" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -629,24 +613,19 @@ impl Fields for MemberCardUserInfoResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            "nickname" => read_once(map, &mut slots.nickname, key)?,
-            "membership_number" => read_once(map, &mut slots.membership_number, key)?,
-            "bonus" => read_once(map, &mut slots.bonus, key)?,
-            "balance" => read_once(map, &mut slots.balance, key)?,
-            "sex" => read_once(map, &mut slots.sex, key)?,
-            "user_info" => read_once(map, &mut slots.user_info, key)?,
-            "user_card_status" => read_once(map, &mut slots.user_card_status, key)?,
-            "has_active" => read_once(map, &mut slots.has_active, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "openid" => r.fill(&mut slots.openid),
+            "nickname" => r.fill(&mut slots.nickname),
+            "membership_number" => r.fill(&mut slots.membership_number),
+            "bonus" => r.fill(&mut slots.bonus),
+            "balance" => r.fill(&mut slots.balance),
+            "sex" => r.fill(&mut slots.sex),
+            "user_info" => r.fill(&mut slots.user_info),
+            "user_card_status" => r.fill(&mut slots.user_card_status),
+            "has_active" => r.fill(&mut slots.has_active),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -895,28 +874,23 @@ impl Fields for MemberCardUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0.0, key)?,
-            "card_id" => read_once(map, &mut slots.0.1, key)?,
-            "background_pic_url" => read_once(map, &mut slots.0.2, key)?,
-            "bonus" => read_once(map, &mut slots.0.3, key)?,
-            "add_bonus" => read_once(map, &mut slots.0.4, key)?,
-            "record_bonus" => read_once(map, &mut slots.0.5, key)?,
-            "balance" => read_once(map, &mut slots.0.6, key)?,
-            "add_balance" => read_once(map, &mut slots.0.7, key)?,
-            "record_balance" => read_once(map, &mut slots.0.8, key)?,
-            "custom_field_value1" => read_once(map, &mut slots.0.9, key)?,
-            "custom_field_value2" => read_once(map, &mut slots.0.10, key)?,
-            "custom_field_value3" => read_once(map, &mut slots.0.11, key)?,
-            "notify_optional" => read_once(map, &mut slots.1.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0.0),
+            "card_id" => r.fill(&mut slots.0.1),
+            "background_pic_url" => r.fill(&mut slots.0.2),
+            "bonus" => r.fill(&mut slots.0.3),
+            "add_bonus" => r.fill(&mut slots.0.4),
+            "record_bonus" => r.fill(&mut slots.0.5),
+            "balance" => r.fill(&mut slots.0.6),
+            "add_balance" => r.fill(&mut slots.0.7),
+            "record_balance" => r.fill(&mut slots.0.8),
+            "custom_field_value1" => r.fill(&mut slots.0.9),
+            "custom_field_value2" => r.fill(&mut slots.0.10),
+            "custom_field_value3" => r.fill(&mut slots.0.11),
+            "notify_optional" => r.fill(&mut slots.1.0),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1045,26 +1019,15 @@ impl Fields for MemberCardNotifyOptional {
         Self::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "is_notify_bonus" => read_once(map, &mut slots.is_notify_bonus, key)?,
-            "is_notify_balance" => read_once(map, &mut slots.is_notify_balance, key)?,
-            "is_notify_custom_field1" => {
-                read_once(map, &mut slots.is_notify_custom_field1, key)?
-            }
-            "is_notify_custom_field2" => {
-                read_once(map, &mut slots.is_notify_custom_field2, key)?
-            }
-            "is_notify_custom_field3" => {
-                read_once(map, &mut slots.is_notify_custom_field3, key)?
-            }
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "is_notify_bonus" => r.fill(&mut slots.is_notify_bonus),
+            "is_notify_balance" => r.fill(&mut slots.is_notify_balance),
+            "is_notify_custom_field1" => r.fill(&mut slots.is_notify_custom_field1),
+            "is_notify_custom_field2" => r.fill(&mut slots.is_notify_custom_field2),
+            "is_notify_custom_field3" => r.fill(&mut slots.is_notify_custom_field3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1109,18 +1072,13 @@ impl Fields for MemberCardUpdateUserResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "result_bonus" => read_once(map, &mut slots.result_bonus, key)?,
-            "result_balance" => read_once(map, &mut slots.result_balance, key)?,
-            "openid" => read_once(map, &mut slots.openid, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "result_bonus" => r.fill(&mut slots.result_bonus),
+            "result_balance" => r.fill(&mut slots.result_balance),
+            "openid" => r.fill(&mut slots.openid),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1189,17 +1147,12 @@ impl Fields for MemberCardActivateUrlRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "card_id" => read_once(map, &mut slots.0, key)?,
-            "outer_str" => read_once(map, &mut slots.1, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "outer_str" => r.fill(&mut slots.1),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1253,16 +1206,10 @@ impl Fields for MemberCardActivateUrlResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "url" => read_once(map, &mut slots.url, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "url" {
+            r.fill(&mut slots.url);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -1315,16 +1262,10 @@ impl Fields for MemberCardActivateTempInfoRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "activate_ticket" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "activate_ticket" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -1376,16 +1317,10 @@ impl Fields for MemberCardActivateTempInfoResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.info, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.info);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Membership_Cards/Manage_Member_Card.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::PayGiftFailMchid;
 use crate::types::PayGiftRule;
@@ -49,16 +48,10 @@ impl Fields for PayGiftAddRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_info" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "rule_info" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -121,18 +114,13 @@ impl Fields for PayGiftAddResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_id" => read_once(map, &mut slots.rule_id, key)?,
-            "succ_mchid_list" => read_once(map, &mut slots.succ_mchid_list, key)?,
-            "fail_mchid_list" => read_once(map, &mut slots.fail_mchid_list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "rule_id" => r.fill(&mut slots.rule_id),
+            "succ_mchid_list" => r.fill(&mut slots.succ_mchid_list),
+            "fail_mchid_list" => r.fill(&mut slots.fail_mchid_list),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -183,16 +171,10 @@ impl Fields for PayGiftDeleteRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "rule_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -270,16 +252,10 @@ impl Fields for PayGiftGetByIdRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "rule_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -331,16 +307,10 @@ impl Fields for PayGiftGetByIdResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "rule_info" => read_once(map, &mut slots.rule_info, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "rule_info" {
+            r.fill(&mut slots.rule_info);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -422,19 +392,14 @@ impl Fields for PayGiftBatchGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "type" => read_once(map, &mut slots.0, key)?,
-            "effective" => read_once(map, &mut slots.1, key)?,
-            "offset" => read_once(map, &mut slots.2, key)?,
-            "count" => read_once(map, &mut slots.3, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "type" => r.fill(&mut slots.0),
+            "effective" => r.fill(&mut slots.1),
+            "offset" => r.fill(&mut slots.2),
+            "count" => r.fill(&mut slots.3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -497,17 +462,12 @@ impl Fields for PayGiftBatchGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "total_count" => read_once(map, &mut slots.total_count, key)?,
-            "rule_list" => read_once(map, &mut slots.rule_list, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "total_count" => r.fill(&mut slots.total_count),
+            "rule_list" => r.fill(&mut slots.rule_list),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

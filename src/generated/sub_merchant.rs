@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Third-party_developer_mode.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::types::SubMerchant;
 use crate::types::SubMerchantStatus;
@@ -50,16 +49,10 @@ impl Fields for SubMerchantSubmitRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -112,16 +105,10 @@ impl Fields for SubMerchantSubmitResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.info, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.info);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -171,16 +158,10 @@ impl Fields for SubMerchantUpdateRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -230,16 +211,10 @@ impl Fields for SubMerchantUpdateResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.info, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.info);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -288,16 +263,10 @@ impl Fields for SubMerchantGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "merchant_id" => read_once(map, &mut slots.0, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "merchant_id" {
+            r.fill(&mut slots.0);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -347,16 +316,10 @@ impl Fields for SubMerchantGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info" => read_once(map, &mut slots.info, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "info" {
+            r.fill(&mut slots.info);
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -427,18 +390,13 @@ impl Fields for SubMerchantBatchGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "begin_id" => read_once(map, &mut slots.0, key)?,
-            "limit" => read_once(map, &mut slots.1, key)?,
-            "status" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "begin_id" => r.fill(&mut slots.0),
+            "limit" => r.fill(&mut slots.1),
+            "status" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -495,17 +453,12 @@ impl Fields for SubMerchantBatchGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "info_list" => read_once(map, &mut slots.info_list, key)?,
-            "next_begin_id" => read_once(map, &mut slots.next_begin_id, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "info_list" => r.fill(&mut slots.info_list),
+            "next_begin_id" => r.fill(&mut slots.next_begin_id),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Special_ticket.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
@@ -171,25 +170,20 @@ impl Fields for TicketBoardingPassCheckinRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "passenger_name" => read_once(map, &mut slots.2, key)?,
-            "class" => read_once(map, &mut slots.3, key)?,
-            "seat" => read_once(map, &mut slots.4, key)?,
-            "etkt_bnr" => read_once(map, &mut slots.5, key)?,
-            "qrcode_data" => read_once(map, &mut slots.6, key)?,
-            "is_cancel" => read_once(map, &mut slots.7, key)?,
-            "gate" => read_once(map, &mut slots.8, key)?,
-            "boarding_time" => read_once(map, &mut slots.9, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "passenger_name" => r.fill(&mut slots.2),
+            "class" => r.fill(&mut slots.3),
+            "seat" => r.fill(&mut slots.4),
+            "etkt_bnr" => r.fill(&mut slots.5),
+            "qrcode_data" => r.fill(&mut slots.6),
+            "is_cancel" => r.fill(&mut slots.7),
+            "gate" => r.fill(&mut slots.8),
+            "boarding_time" => r.fill(&mut slots.9),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -385,22 +379,17 @@ impl Fields for TicketMeetingTicketUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "zone" => read_once(map, &mut slots.2, key)?,
-            "entrance" => read_once(map, &mut slots.3, key)?,
-            "seat_number" => read_once(map, &mut slots.4, key)?,
-            "begin_time" => read_once(map, &mut slots.5, key)?,
-            "end_time" => read_once(map, &mut slots.6, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "zone" => r.fill(&mut slots.2),
+            "entrance" => r.fill(&mut slots.3),
+            "seat_number" => r.fill(&mut slots.4),
+            "begin_time" => r.fill(&mut slots.5),
+            "end_time" => r.fill(&mut slots.6),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -574,22 +563,17 @@ impl Fields for TicketMovieTicketUpdateUserRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "ticket_class" => read_once(map, &mut slots.2, key)?,
-            "show_time" => read_once(map, &mut slots.3, key)?,
-            "duration" => read_once(map, &mut slots.4, key)?,
-            "screening_room" => read_once(map, &mut slots.5, key)?,
-            "seat_number" => read_once(map, &mut slots.6, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "ticket_class" => r.fill(&mut slots.2),
+            "show_time" => r.fill(&mut slots.3),
+            "duration" => r.fill(&mut slots.4),
+            "screening_room" => r.fill(&mut slots.5),
+            "seat_number" => r.fill(&mut slots.6),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -703,18 +687,13 @@ impl Fields for TicketLuckyMoneyUpdateBalanceRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "code" => read_once(map, &mut slots.0, key)?,
-            "card_id" => read_once(map, &mut slots.1, key)?,
-            "balance" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "code" => r.fill(&mut slots.0),
+            "card_id" => r.fill(&mut slots.1),
+            "balance" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {

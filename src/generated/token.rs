@@ -6,8 +6,7 @@
 //! Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>
 
 use crate::endpoint::{Body, Endpoint, Method};
-use crate::model::{object, read_once, Extra, Fields, Visit};
-use serde::de::MapAccess;
+use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
@@ -72,18 +71,13 @@ impl Fields for TokenGetRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "grant_type" => read_once(map, &mut slots.0, key)?,
-            "appid" => read_once(map, &mut slots.1, key)?,
-            "secret" => read_once(map, &mut slots.2, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "grant_type" => r.fill(&mut slots.0),
+            "appid" => r.fill(&mut slots.1),
+            "secret" => r.fill(&mut slots.2),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -170,17 +164,12 @@ impl Fields for TokenGetResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "access_token" => read_once(map, &mut slots.access_token, key)?,
-            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "access_token" => r.fill(&mut slots.access_token),
+            "expires_in" => r.fill(&mut slots.expires_in),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -276,19 +265,14 @@ impl Fields for TokenStableRequest {
         Default::default()
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "grant_type" => read_once(map, &mut slots.0, key)?,
-            "appid" => read_once(map, &mut slots.1, key)?,
-            "secret" => read_once(map, &mut slots.2, key)?,
-            "force_refresh" => read_once(map, &mut slots.3, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "grant_type" => r.fill(&mut slots.0),
+            "appid" => r.fill(&mut slots.1),
+            "secret" => r.fill(&mut slots.2),
+            "force_refresh" => r.fill(&mut slots.3),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
@@ -370,17 +354,12 @@ impl Fields for TokenStableResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "access_token" => read_once(map, &mut slots.access_token, key)?,
-            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "access_token" => r.fill(&mut slots.access_token),
+            "expires_in" => r.fill(&mut slots.expires_in),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
@@ -474,17 +453,12 @@ impl Fields for TokenCardTicketResponse {
         }
     }
 
-    fn read<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "ticket" => read_once(map, &mut slots.ticket, key)?,
-            "expires_in" => read_once(map, &mut slots.expires_in, key)?,
-            _ => return Ok(false),
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "ticket" => r.fill(&mut slots.ticket),
+            "expires_in" => r.fill(&mut slots.expires_in),
+            _ => {}
         }
-        Ok(true)
     }
 
     fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {

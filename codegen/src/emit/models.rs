@@ -141,23 +141,29 @@ fn slot(model: &Model, i: usize) -> TokenStream {
 fn fields_impl(model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let all_optional = model.fields.iter().all(|f| !f.plain);
-    let arms = model.fields.iter().enumerate().map(|(i, f)| {
-        let (wire, slot) = (&f.wire, slot(model, i));
-        quote!(#wire => read_once(map, &mut #slot, key)?,)
-    });
-    let read = match model.fields.is_empty() {
-        true => quote! {
-            fn read<'de, A: MapAccess<'de>>(_: &mut Self::Slots, _: &str, _: &mut A) -> Result<bool, A::Error> {
-                Ok(false)
-            }
-        },
-        false => quote! {
-            fn read<'de, A: MapAccess<'de>>(slots: &mut Self::Slots, key: &str, map: &mut A) -> Result<bool, A::Error> {
-                match key {
-                    #(#arms)*
-                    _ => return Ok(false),
+    let reads: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (wire, slot) = (&f.wire, slot(model, i));
+            quote!(#wire => r.fill(&mut #slot),)
+        })
+        .collect();
+    // (One field: an `if`, as clippy prefers to a one-arm match.)
+    let read = match model.fields.as_slice() {
+        [only] => {
+            let (wire, slot) = (&only.wire, slot(model, 0));
+            quote! {
+                if r.key() == #wire {
+                    r.fill(&mut #slot);
                 }
-                Ok(true)
+            }
+        }
+        _ => quote! {
+            match r.key() {
+                #(#reads)*
+                _ => {}
             }
         },
     };
@@ -243,7 +249,9 @@ fn fields_impl(model: &Model) -> TokenStream {
                 #slots
             }
 
-            #read
+            fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+                #read
+            }
 
             #build
 

@@ -64,14 +64,14 @@ pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
             use crate::model::spec_enum;
         )
     });
-    let read_once = models
+    // (A file whose structs all lack described fields uses `object!` alone.)
+    let tables = models
         .iter()
         .any(|m| !m.fields.is_empty())
-        .then(|| quote!(read_once,));
+        .then(|| quote!(Extra, Fields, Reader, Visit,));
     let structs = (!models.is_empty()).then(|| {
         quote! {
-            use crate::model::{object, #read_once Extra, Fields, Visit};
-            use serde::de::MapAccess;
+            use crate::model::{object, #tables};
         }
     });
     quote! {
