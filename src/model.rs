@@ -261,6 +261,51 @@ macro_rules! object {
 }
 pub(crate) use object;
 
+/// The setters of a generated struct, one line per field in the generated code:
+/// `setters!(Sku { quantity: i64, tags: Vec<String>, card: Box<Card> });`. Each
+/// takes the value the way a caller has it (text as `impl Into<String>`, a list as
+/// any iterator, a nested object by value) and stores it in the field's `Option`.
+macro_rules! setters {
+    ($name:ident { $($fields:tt)* }) => {
+        impl $name {
+            $crate::model::setters!(@each $($fields)*);
+        }
+    };
+    (@each) => {};
+    (@each $field:ident: Box<$ty:ty>, $($rest:tt)*) => {
+        $crate::model::setters!(@one $field, $ty, Box::new($field));
+        $crate::model::setters!(@each $($rest)*);
+    };
+    (@each $field:ident: Vec<String>, $($rest:tt)*) => {
+        $crate::model::setters!(
+            @one $field,
+            impl IntoIterator<Item = impl Into<String>>,
+            $field.into_iter().map(Into::into).collect()
+        );
+        $crate::model::setters!(@each $($rest)*);
+    };
+    (@each $field:ident: Vec<$ty:ty>, $($rest:tt)*) => {
+        $crate::model::setters!(@one $field, impl IntoIterator<Item = $ty>, $field.into_iter().collect());
+        $crate::model::setters!(@each $($rest)*);
+    };
+    (@each $field:ident: String, $($rest:tt)*) => {
+        $crate::model::setters!(@one $field, impl Into<String>, $field.into());
+        $crate::model::setters!(@each $($rest)*);
+    };
+    (@each $field:ident: $ty:ty, $($rest:tt)*) => {
+        $crate::model::setters!(@one $field, $ty, $field);
+        $crate::model::setters!(@each $($rest)*);
+    };
+    (@one $field:ident, $param:ty, $stored:expr) => {
+        #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+        pub fn $field(mut self, $field: $param) -> Self {
+            self.$field = Some($stored);
+            self
+        }
+    };
+}
+pub(crate) use setters;
+
 /// The impls every generated enum shares, written once; the generated code keeps what
 /// differs (the variants, `as_str`/`as_i64`, `From` the wire value). Generated code
 /// says `spec_enum!(Name, str);` or `spec_enum!(Name, int);` under the enum.

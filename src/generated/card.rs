@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::BoardingPassUpdate;
 use crate::types::Card;
@@ -156,14 +157,11 @@ impl CardSetPayCellRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`is_open`](Self::is_open).
-    pub fn is_open(mut self, is_open: bool) -> Self {
-        self.is_open = Some(is_open);
-        self
-    }
 }
 
+setters!(CardSetPayCellRequest {
+    is_open: bool,
+});
 impl Validate for CardSetPayCellRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -266,26 +264,13 @@ impl CardSetSelfConsumeCellRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`is_open`](Self::is_open).
-    pub fn is_open(mut self, is_open: bool) -> Self {
-        self.is_open = Some(is_open);
-        self
-    }
-
-    /// Sets [`need_verify_cod`](Self::need_verify_cod).
-    pub fn need_verify_cod(mut self, need_verify_cod: bool) -> Self {
-        self.need_verify_cod = Some(need_verify_cod);
-        self
-    }
-
-    /// Sets [`need_remark_amount`](Self::need_remark_amount).
-    pub fn need_remark_amount(mut self, need_remark_amount: bool) -> Self {
-        self.need_remark_amount = Some(need_remark_amount);
-        self
-    }
 }
 
+setters!(CardSetSelfConsumeCellRequest {
+    is_open: bool,
+    need_verify_cod: bool,
+    need_remark_amount: bool,
+});
 impl Validate for CardSetSelfConsumeCellRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -380,26 +365,12 @@ impl CardSetTestWhitelistRequest {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`openid`](Self::openid).
-    pub fn openid(
-        mut self,
-        openid: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.openid = Some(openid.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`username`](Self::username).
-    pub fn username(
-        mut self,
-        username: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.username = Some(username.into_iter().map(Into::into).collect());
-        self
-    }
 }
 
+setters!(CardSetTestWhitelistRequest {
+    openid: Vec<String>,
+    username: Vec<String>,
+});
 impl Validate for CardSetTestWhitelistRequest {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.openid {
@@ -617,17 +588,11 @@ impl CardBatchGetRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`status_list`](Self::status_list).
-    pub fn status_list(
-        mut self,
-        status_list: impl IntoIterator<Item = CardStatus>,
-    ) -> Self {
-        self.status_list = Some(status_list.into_iter().collect());
-        self
-    }
 }
 
+setters!(CardBatchGetRequest {
+    status_list: Vec<CardStatus>,
+});
 impl Validate for CardBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -791,74 +756,21 @@ impl CardUpdateRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`groupon`](Self::groupon).
-    pub fn groupon(mut self, groupon: CommonUpdate) -> Self {
-        self.groupon = Some(Box::new(groupon));
-        self
-    }
-
-    /// Sets [`cash`](Self::cash).
-    pub fn cash(mut self, cash: CommonUpdate) -> Self {
-        self.cash = Some(Box::new(cash));
-        self
-    }
-
-    /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: CommonUpdate) -> Self {
-        self.discount = Some(Box::new(discount));
-        self
-    }
-
-    /// Sets [`gift`](Self::gift).
-    pub fn gift(mut self, gift: CommonUpdate) -> Self {
-        self.gift = Some(Box::new(gift));
-        self
-    }
-
-    /// Sets [`general_coupon`](Self::general_coupon).
-    pub fn general_coupon(mut self, general_coupon: CommonUpdate) -> Self {
-        self.general_coupon = Some(Box::new(general_coupon));
-        self
-    }
-
-    /// Sets [`member_card`](Self::member_card).
-    pub fn member_card(mut self, member_card: MemberCardUpdate) -> Self {
-        self.member_card = Some(Box::new(member_card));
-        self
-    }
-
-    /// Sets [`scenic_ticket`](Self::scenic_ticket).
-    pub fn scenic_ticket(mut self, scenic_ticket: ScenicTicketUpdate) -> Self {
-        self.scenic_ticket = Some(Box::new(scenic_ticket));
-        self
-    }
-
-    /// Sets [`movie_ticket`](Self::movie_ticket).
-    pub fn movie_ticket(mut self, movie_ticket: MovieTicketUpdate) -> Self {
-        self.movie_ticket = Some(Box::new(movie_ticket));
-        self
-    }
-
-    /// Sets [`boarding_pass`](Self::boarding_pass).
-    pub fn boarding_pass(mut self, boarding_pass: BoardingPassUpdate) -> Self {
-        self.boarding_pass = Some(Box::new(boarding_pass));
-        self
-    }
-
-    /// Sets [`meeting_ticket`](Self::meeting_ticket).
-    pub fn meeting_ticket(mut self, meeting_ticket: MeetingTicketUpdate) -> Self {
-        self.meeting_ticket = Some(Box::new(meeting_ticket));
-        self
-    }
-
-    /// Sets [`bus_ticket`](Self::bus_ticket).
-    pub fn bus_ticket(mut self, bus_ticket: CommonUpdate) -> Self {
-        self.bus_ticket = Some(Box::new(bus_ticket));
-        self
-    }
 }
 
+setters!(CardUpdateRequest {
+    groupon: Box<CommonUpdate>,
+    cash: Box<CommonUpdate>,
+    discount: Box<CommonUpdate>,
+    gift: Box<CommonUpdate>,
+    general_coupon: Box<CommonUpdate>,
+    member_card: Box<MemberCardUpdate>,
+    scenic_ticket: Box<ScenicTicketUpdate>,
+    movie_ticket: Box<MovieTicketUpdate>,
+    boarding_pass: Box<BoardingPassUpdate>,
+    meeting_ticket: Box<MeetingTicketUpdate>,
+    bus_ticket: Box<CommonUpdate>,
+});
 impl Validate for CardUpdateRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -1059,20 +971,12 @@ impl CardModifyStockRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`increase_stock_value`](Self::increase_stock_value).
-    pub fn increase_stock_value(mut self, increase_stock_value: i64) -> Self {
-        self.increase_stock_value = Some(increase_stock_value);
-        self
-    }
-
-    /// Sets [`reduce_stock_value`](Self::reduce_stock_value).
-    pub fn reduce_stock_value(mut self, reduce_stock_value: i64) -> Self {
-        self.reduce_stock_value = Some(reduce_stock_value);
-        self
-    }
 }
 
+setters!(CardModifyStockRequest {
+    increase_stock_value: i64,
+    reduce_stock_value: i64,
+});
 impl Validate for CardModifyStockRequest {
     fn validate(&self, c: &mut Checker) {
         {

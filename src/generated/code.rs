@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::UserCardStatus;
 
@@ -45,20 +46,12 @@ impl CodeGetRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`check_consume`](Self::check_consume).
-    pub fn check_consume(mut self, check_consume: bool) -> Self {
-        self.check_consume = Some(check_consume);
-        self
-    }
 }
 
+setters!(CodeGetRequest {
+    card_id: String,
+    check_consume: bool,
+});
 impl Validate for CodeGetRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -263,14 +256,11 @@ impl CodeListUserCardsRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(CodeListUserCardsRequest {
+    card_id: String,
+});
 impl Validate for CodeListUserCardsRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -453,14 +443,11 @@ impl CodeUpdateRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(CodeUpdateRequest {
+    card_id: String,
+});
 impl Validate for CodeUpdateRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -573,20 +560,12 @@ impl CodeUnavailableRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`reason`](Self::reason).
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
 }
 
+setters!(CodeUnavailableRequest {
+    card_id: String,
+    reason: String,
+});
 impl Validate for CodeUnavailableRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -691,14 +670,11 @@ impl CodeConsumeRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(CodeConsumeRequest {
+    card_id: String,
+});
 impl Validate for CodeConsumeRequest {
     fn validate(&self, c: &mut Checker) {
         {

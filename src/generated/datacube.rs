@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::CondSource;
 use crate::types::DatacubeCardType;
@@ -295,14 +296,11 @@ impl DatacubeCardInfoRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(DatacubeCardInfoRequest {
+    card_id: String,
+});
 impl Validate for DatacubeCardInfoRequest {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {

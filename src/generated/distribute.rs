@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method, Host};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::LandingPageScene;
 use crate::types::QrActionName;
@@ -44,14 +45,11 @@ impl DistributeCreateQrcodeRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`expire_seconds`](Self::expire_seconds).
-    pub fn expire_seconds(mut self, expire_seconds: i64) -> Self {
-        self.expire_seconds = Some(expire_seconds);
-        self
-    }
 }
 
+setters!(DistributeCreateQrcodeRequest {
+    expire_seconds: i64,
+});
 impl Validate for DistributeCreateQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
         c.nested("action_name", &self.action_name);
@@ -145,20 +143,12 @@ impl QrcodeActionInfo {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`card`](Self::card).
-    pub fn card(mut self, card: QrcodeCard) -> Self {
-        self.card = Some(Box::new(card));
-        self
-    }
-
-    /// Sets [`multiple_card`](Self::multiple_card).
-    pub fn multiple_card(mut self, multiple_card: QrcodeMultipleCard) -> Self {
-        self.multiple_card = Some(Box::new(multiple_card));
-        self
-    }
 }
 
+setters!(QrcodeActionInfo {
+    card: Box<QrcodeCard>,
+    multiple_card: Box<QrcodeMultipleCard>,
+});
 impl Validate for QrcodeActionInfo {
     fn validate(&self, c: &mut Checker) {
         c.nested("card", &self.card);
@@ -236,44 +226,16 @@ impl QrcodeCard {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
-        self
-    }
-
-    /// Sets [`openid`](Self::openid).
-    pub fn openid(mut self, openid: impl Into<String>) -> Self {
-        self.openid = Some(openid.into());
-        self
-    }
-
-    /// Sets [`is_unique_code`](Self::is_unique_code).
-    pub fn is_unique_code(mut self, is_unique_code: bool) -> Self {
-        self.is_unique_code = Some(is_unique_code);
-        self
-    }
-
-    /// Sets [`outer_id`](Self::outer_id).
-    pub fn outer_id(mut self, outer_id: i64) -> Self {
-        self.outer_id = Some(outer_id);
-        self
-    }
-
-    /// Sets [`outer_str`](Self::outer_str).
-    pub fn outer_str(mut self, outer_str: impl Into<String>) -> Self {
-        self.outer_str = Some(outer_str.into());
-        self
-    }
 }
 
+setters!(QrcodeCard {
+    card_id: String,
+    code: String,
+    openid: String,
+    is_unique_code: bool,
+    outer_id: i64,
+    outer_str: String,
+});
 impl Validate for QrcodeCard {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {
@@ -416,26 +378,13 @@ impl QrcodeMultipleCardItem {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
-        self
-    }
-
-    /// Sets [`outer_str`](Self::outer_str).
-    pub fn outer_str(mut self, outer_str: impl Into<String>) -> Self {
-        self.outer_str = Some(outer_str.into());
-        self
-    }
 }
 
+setters!(QrcodeMultipleCardItem {
+    card_id: String,
+    code: String,
+    outer_str: String,
+});
 impl Validate for QrcodeMultipleCardItem {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {
@@ -879,14 +828,11 @@ impl DistributeMpnewsHtmlRequest {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(DistributeMpnewsHtmlRequest {
+    card_id: String,
+});
 impl Validate for DistributeMpnewsHtmlRequest {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.card_id {

@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
@@ -72,47 +73,15 @@ impl GeneralCardActivateRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_number`](Self::card_number).
-    pub fn card_number(mut self, card_number: impl Into<String>) -> Self {
-        self.card_number = Some(card_number.into());
-        self
-    }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`init_custom_field_value1`](Self::init_custom_field_value1).
-    pub fn init_custom_field_value1(
-        mut self,
-        init_custom_field_value1: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value1 = Some(init_custom_field_value1.into());
-        self
-    }
-
-    /// Sets [`init_custom_field_value2`](Self::init_custom_field_value2).
-    pub fn init_custom_field_value2(
-        mut self,
-        init_custom_field_value2: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value2 = Some(init_custom_field_value2.into());
-        self
-    }
-
-    /// Sets [`init_custom_field_value3`](Self::init_custom_field_value3).
-    pub fn init_custom_field_value3(
-        mut self,
-        init_custom_field_value3: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value3 = Some(init_custom_field_value3.into());
-        self
-    }
 }
 
+setters!(GeneralCardActivateRequest {
+    card_number: String,
+    background_pic_url: String,
+    init_custom_field_value1: String,
+    init_custom_field_value2: String,
+    init_custom_field_value3: String,
+});
 impl Validate for GeneralCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -407,71 +376,19 @@ impl GeneralCardUpdateUserRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`balance`](Self::balance).
-    pub fn balance(mut self, balance: i64) -> Self {
-        self.balance = Some(balance);
-        self
-    }
-
-    /// Sets [`record_balance`](Self::record_balance).
-    pub fn record_balance(mut self, record_balance: impl Into<String>) -> Self {
-        self.record_balance = Some(record_balance.into());
-        self
-    }
-
-    /// Sets [`bonus`](Self::bonus).
-    pub fn bonus(mut self, bonus: i64) -> Self {
-        self.bonus = Some(bonus);
-        self
-    }
-
-    /// Sets [`record_bonus`](Self::record_bonus).
-    pub fn record_bonus(mut self, record_bonus: impl Into<String>) -> Self {
-        self.record_bonus = Some(record_bonus.into());
-        self
-    }
-
-    /// Sets [`custom_field_value1`](Self::custom_field_value1).
-    pub fn custom_field_value1(
-        mut self,
-        custom_field_value1: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value1 = Some(custom_field_value1.into());
-        self
-    }
-
-    /// Sets [`custom_field_value2`](Self::custom_field_value2).
-    pub fn custom_field_value2(
-        mut self,
-        custom_field_value2: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value2 = Some(custom_field_value2.into());
-        self
-    }
-
-    /// Sets [`custom_field_value3`](Self::custom_field_value3).
-    pub fn custom_field_value3(
-        mut self,
-        custom_field_value3: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value3 = Some(custom_field_value3.into());
-        self
-    }
-
-    /// Sets [`can_give_friend`](Self::can_give_friend).
-    pub fn can_give_friend(mut self, can_give_friend: bool) -> Self {
-        self.can_give_friend = Some(can_give_friend);
-        self
-    }
 }
 
+setters!(GeneralCardUpdateUserRequest {
+    background_pic_url: String,
+    balance: i64,
+    record_balance: String,
+    bonus: i64,
+    record_bonus: String,
+    custom_field_value1: String,
+    custom_field_value2: String,
+    custom_field_value3: String,
+    can_give_friend: bool,
+});
 impl Validate for GeneralCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
         {

@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::ActivateUserForm;
 use crate::types::FormLink;
@@ -105,77 +106,20 @@ impl MemberCardActivateRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`activate_begin_time`](Self::activate_begin_time).
-    pub fn activate_begin_time(mut self, activate_begin_time: i64) -> Self {
-        self.activate_begin_time = Some(activate_begin_time);
-        self
-    }
-
-    /// Sets [`activate_end_time`](Self::activate_end_time).
-    pub fn activate_end_time(mut self, activate_end_time: i64) -> Self {
-        self.activate_end_time = Some(activate_end_time);
-        self
-    }
-
-    /// Sets [`init_bonus`](Self::init_bonus).
-    pub fn init_bonus(mut self, init_bonus: i64) -> Self {
-        self.init_bonus = Some(init_bonus);
-        self
-    }
-
-    /// Sets [`init_bonus_record`](Self::init_bonus_record).
-    pub fn init_bonus_record(mut self, init_bonus_record: impl Into<String>) -> Self {
-        self.init_bonus_record = Some(init_bonus_record.into());
-        self
-    }
-
-    /// Sets [`init_balance`](Self::init_balance).
-    pub fn init_balance(mut self, init_balance: i64) -> Self {
-        self.init_balance = Some(init_balance);
-        self
-    }
-
-    /// Sets [`init_custom_field_value1`](Self::init_custom_field_value1).
-    pub fn init_custom_field_value1(
-        mut self,
-        init_custom_field_value1: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value1 = Some(init_custom_field_value1.into());
-        self
-    }
-
-    /// Sets [`init_custom_field_value2`](Self::init_custom_field_value2).
-    pub fn init_custom_field_value2(
-        mut self,
-        init_custom_field_value2: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value2 = Some(init_custom_field_value2.into());
-        self
-    }
-
-    /// Sets [`init_custom_field_value3`](Self::init_custom_field_value3).
-    pub fn init_custom_field_value3(
-        mut self,
-        init_custom_field_value3: impl Into<String>,
-    ) -> Self {
-        self.init_custom_field_value3 = Some(init_custom_field_value3.into());
-        self
-    }
 }
 
+setters!(MemberCardActivateRequest {
+    card_id: String,
+    background_pic_url: String,
+    activate_begin_time: i64,
+    activate_end_time: i64,
+    init_bonus: i64,
+    init_bonus_record: String,
+    init_balance: i64,
+    init_custom_field_value1: String,
+    init_custom_field_value2: String,
+    init_custom_field_value3: String,
+});
 impl Validate for MemberCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -365,32 +309,14 @@ impl MemberCardSetActivateFormRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`required_form`](Self::required_form).
-    pub fn required_form(mut self, required_form: ActivateUserForm) -> Self {
-        self.required_form = Some(Box::new(required_form));
-        self
-    }
-
-    /// Sets [`optional_form`](Self::optional_form).
-    pub fn optional_form(mut self, optional_form: ActivateUserForm) -> Self {
-        self.optional_form = Some(Box::new(optional_form));
-        self
-    }
-
-    /// Sets [`service_statement`](Self::service_statement).
-    pub fn service_statement(mut self, service_statement: FormLink) -> Self {
-        self.service_statement = Some(Box::new(service_statement));
-        self
-    }
-
-    /// Sets [`bind_old_card`](Self::bind_old_card).
-    pub fn bind_old_card(mut self, bind_old_card: FormLink) -> Self {
-        self.bind_old_card = Some(Box::new(bind_old_card));
-        self
-    }
 }
 
+setters!(MemberCardSetActivateFormRequest {
+    required_form: Box<ActivateUserForm>,
+    optional_form: Box<ActivateUserForm>,
+    service_statement: Box<FormLink>,
+    bind_old_card: Box<FormLink>,
+});
 impl Validate for MemberCardSetActivateFormRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -738,83 +664,21 @@ impl MemberCardUpdateUserRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`bonus`](Self::bonus).
-    pub fn bonus(mut self, bonus: i64) -> Self {
-        self.bonus = Some(bonus);
-        self
-    }
-
-    /// Sets [`add_bonus`](Self::add_bonus).
-    pub fn add_bonus(mut self, add_bonus: i64) -> Self {
-        self.add_bonus = Some(add_bonus);
-        self
-    }
-
-    /// Sets [`record_bonus`](Self::record_bonus).
-    pub fn record_bonus(mut self, record_bonus: impl Into<String>) -> Self {
-        self.record_bonus = Some(record_bonus.into());
-        self
-    }
-
-    /// Sets [`balance`](Self::balance).
-    pub fn balance(mut self, balance: i64) -> Self {
-        self.balance = Some(balance);
-        self
-    }
-
-    /// Sets [`add_balance`](Self::add_balance).
-    pub fn add_balance(mut self, add_balance: i64) -> Self {
-        self.add_balance = Some(add_balance);
-        self
-    }
-
-    /// Sets [`record_balance`](Self::record_balance).
-    pub fn record_balance(mut self, record_balance: impl Into<String>) -> Self {
-        self.record_balance = Some(record_balance.into());
-        self
-    }
-
-    /// Sets [`custom_field_value1`](Self::custom_field_value1).
-    pub fn custom_field_value1(
-        mut self,
-        custom_field_value1: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value1 = Some(custom_field_value1.into());
-        self
-    }
-
-    /// Sets [`custom_field_value2`](Self::custom_field_value2).
-    pub fn custom_field_value2(
-        mut self,
-        custom_field_value2: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value2 = Some(custom_field_value2.into());
-        self
-    }
-
-    /// Sets [`custom_field_value3`](Self::custom_field_value3).
-    pub fn custom_field_value3(
-        mut self,
-        custom_field_value3: impl Into<String>,
-    ) -> Self {
-        self.custom_field_value3 = Some(custom_field_value3.into());
-        self
-    }
-
-    /// Sets [`notify_optional`](Self::notify_optional).
-    pub fn notify_optional(mut self, notify_optional: MemberCardNotifyOptional) -> Self {
-        self.notify_optional = Some(Box::new(notify_optional));
-        self
-    }
 }
 
+setters!(MemberCardUpdateUserRequest {
+    background_pic_url: String,
+    bonus: i64,
+    add_bonus: i64,
+    record_bonus: String,
+    balance: i64,
+    add_balance: i64,
+    record_balance: String,
+    custom_field_value1: String,
+    custom_field_value2: String,
+    custom_field_value3: String,
+    notify_optional: Box<MemberCardNotifyOptional>,
+});
 impl Validate for MemberCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -975,38 +839,15 @@ impl MemberCardNotifyOptional {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`is_notify_bonus`](Self::is_notify_bonus).
-    pub fn is_notify_bonus(mut self, is_notify_bonus: bool) -> Self {
-        self.is_notify_bonus = Some(is_notify_bonus);
-        self
-    }
-
-    /// Sets [`is_notify_balance`](Self::is_notify_balance).
-    pub fn is_notify_balance(mut self, is_notify_balance: bool) -> Self {
-        self.is_notify_balance = Some(is_notify_balance);
-        self
-    }
-
-    /// Sets [`is_notify_custom_field1`](Self::is_notify_custom_field1).
-    pub fn is_notify_custom_field1(mut self, is_notify_custom_field1: bool) -> Self {
-        self.is_notify_custom_field1 = Some(is_notify_custom_field1);
-        self
-    }
-
-    /// Sets [`is_notify_custom_field2`](Self::is_notify_custom_field2).
-    pub fn is_notify_custom_field2(mut self, is_notify_custom_field2: bool) -> Self {
-        self.is_notify_custom_field2 = Some(is_notify_custom_field2);
-        self
-    }
-
-    /// Sets [`is_notify_custom_field3`](Self::is_notify_custom_field3).
-    pub fn is_notify_custom_field3(mut self, is_notify_custom_field3: bool) -> Self {
-        self.is_notify_custom_field3 = Some(is_notify_custom_field3);
-        self
-    }
 }
 
+setters!(MemberCardNotifyOptional {
+    is_notify_bonus: bool,
+    is_notify_balance: bool,
+    is_notify_custom_field1: bool,
+    is_notify_custom_field2: bool,
+    is_notify_custom_field3: bool,
+});
 impl Validate for MemberCardNotifyOptional {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(self);
@@ -1122,14 +963,11 @@ impl MemberCardActivateUrlRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`outer_str`](Self::outer_str).
-    pub fn outer_str(mut self, outer_str: impl Into<String>) -> Self {
-        self.outer_str = Some(outer_str.into());
-        self
-    }
 }
 
+setters!(MemberCardActivateUrlRequest {
+    outer_str: String,
+});
 impl Validate for MemberCardActivateUrlRequest {
     fn validate(&self, c: &mut Checker) {
         {

@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::types::SubMerchant;
 use crate::types::SubMerchantStatus;
@@ -364,14 +365,11 @@ impl SubMerchantBatchGetRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, status: SubMerchantStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
 }
 
+setters!(SubMerchantBatchGetRequest {
+    status: SubMerchantStatus,
+});
 impl Validate for SubMerchantBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
         {

@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
@@ -82,44 +83,16 @@ impl TicketBoardingPassCheckinRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`seat`](Self::seat).
-    pub fn seat(mut self, seat: impl Into<String>) -> Self {
-        self.seat = Some(seat.into());
-        self
-    }
-
-    /// Sets [`qrcode_data`](Self::qrcode_data).
-    pub fn qrcode_data(mut self, qrcode_data: impl Into<String>) -> Self {
-        self.qrcode_data = Some(qrcode_data.into());
-        self
-    }
-
-    /// Sets [`is_cancel`](Self::is_cancel).
-    pub fn is_cancel(mut self, is_cancel: bool) -> Self {
-        self.is_cancel = Some(is_cancel);
-        self
-    }
-
-    /// Sets [`gate`](Self::gate).
-    pub fn gate(mut self, gate: impl Into<String>) -> Self {
-        self.gate = Some(gate.into());
-        self
-    }
-
-    /// Sets [`boarding_time`](Self::boarding_time).
-    pub fn boarding_time(mut self, boarding_time: i64) -> Self {
-        self.boarding_time = Some(boarding_time);
-        self
-    }
 }
 
+setters!(TicketBoardingPassCheckinRequest {
+    card_id: String,
+    seat: String,
+    qrcode_data: String,
+    is_cancel: bool,
+    gate: String,
+    boarding_time: i64,
+});
 impl Validate for TicketBoardingPassCheckinRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -309,26 +282,13 @@ impl TicketMeetingTicketUpdateUserRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`begin_time`](Self::begin_time).
-    pub fn begin_time(mut self, begin_time: i64) -> Self {
-        self.begin_time = Some(begin_time);
-        self
-    }
-
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: i64) -> Self {
-        self.end_time = Some(end_time);
-        self
-    }
 }
 
+setters!(TicketMeetingTicketUpdateUserRequest {
+    card_id: String,
+    begin_time: i64,
+    end_time: i64,
+});
 impl Validate for TicketMeetingTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -499,29 +459,13 @@ impl TicketMovieTicketUpdateUserRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`screening_room`](Self::screening_room).
-    pub fn screening_room(mut self, screening_room: impl Into<String>) -> Self {
-        self.screening_room = Some(screening_room.into());
-        self
-    }
-
-    /// Sets [`seat_number`](Self::seat_number).
-    pub fn seat_number(
-        mut self,
-        seat_number: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.seat_number = Some(seat_number.into_iter().map(Into::into).collect());
-        self
-    }
 }
 
+setters!(TicketMovieTicketUpdateUserRequest {
+    card_id: String,
+    screening_room: String,
+    seat_number: Vec<String>,
+});
 impl Validate for TicketMovieTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
         {
@@ -658,14 +602,11 @@ impl TicketLuckyMoneyUpdateBalanceRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
 }
 
+setters!(TicketLuckyMoneyUpdateBalanceRequest {
+    card_id: String,
+});
 impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
     fn validate(&self, c: &mut Checker) {
         {

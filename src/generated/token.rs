@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
@@ -232,14 +233,11 @@ impl TokenStableRequest {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`force_refresh`](Self::force_refresh).
-    pub fn force_refresh(mut self, force_refresh: bool) -> Self {
-        self.force_refresh = Some(force_refresh);
-        self
-    }
 }
 
+setters!(TokenStableRequest {
+    force_refresh: bool,
+});
 impl Validate for TokenStableRequest {
     fn validate(&self, c: &mut Checker) {
         {

@@ -91,8 +91,71 @@ pub fn render(source: &str, tokens: TokenStream) -> String {
         Ok(f) => f,
         Err(e) => panic!("the emitter produced invalid Rust for {source}: {e}\n{tokens}"),
     };
-    let body = spaced(&prettyplease::unparse(&parsed));
+    let body = spaced(&lay_out_setters(&prettyplease::unparse(&parsed)));
     format!("{HEADER}\n// Source: {source}\n\n{body}")
+}
+
+/// `setters!(Name { field: Type, .. });` one field per line. (prettyplease prints a
+/// macro's input as a paragraph of tokens, `Box < BaseInfo >`.)
+fn lay_out_setters(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut pending: Option<String> = None;
+    for line in code.lines() {
+        let call = match pending.take() {
+            Some(mut call) => {
+                call.push(' ');
+                call.push_str(line.trim());
+                call
+            }
+            None if line.starts_with("setters!(") => line.to_owned(),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+        };
+        match call.ends_with(");") {
+            true => out.push_str(&setters_call(&call)),
+            false => pending = Some(call),
+        }
+    }
+    out
+}
+
+/// One `setters!` call, from prettyplease's tokens to one field per line.
+fn setters_call(call: &str) -> String {
+    let tokens = call.split_whitespace().collect::<Vec<_>>().join(" ");
+    let inner = tokens
+        .trim_start_matches("setters!(")
+        .trim_end_matches(");")
+        .trim();
+    let (name, fields) = inner.split_once('{').expect("setters!(Name { .. })");
+    let fields = fields.trim().trim_end_matches('}');
+    let mut out = format!("setters!({} {{\n", name.trim());
+    let mut depth = 0;
+    let mut field = String::new();
+    for c in fields.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            _ => {}
+        }
+        if c == ',' && depth == 0 {
+            let compact = field
+                .trim()
+                .replace(" : ", ": ")
+                .replace(" :: ", "::")
+                .replace(" < ", "<")
+                .replace(" >", ">");
+            if !compact.is_empty() {
+                out += &format!("    {compact},\n");
+            }
+            field.clear();
+        } else {
+            field.push(c);
+        }
+    }
+    out + "});\n"
 }
 
 /// prettyplease keeps items back to back; a blank line between items (and between

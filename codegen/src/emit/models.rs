@@ -350,18 +350,44 @@ fn builder(model: &Model) -> TokenStream {
         )
     };
     let new_doc = doc_attrs(&new_doc);
-    let setters = model.fields.iter().filter(|f| !f.plain).map(|f| {
-        let field = ident(&f.rust);
-        let (ty, store) = parameter(&f.shape.ty, &field);
-        let doc = doc_attrs(&format!("Sets [`{0}`](Self::{0}).", f.rust));
-        quote! {
-            #doc
-            pub fn #field(mut self, #field: #ty) -> Self {
-                self.#field = Some(#store);
-                self
+    // A field named after a keyword (`r#type`) gets its setter written out: the
+    // macro's doc link cannot name it.
+    let is_keyword = |f: &&Field| ident(&f.rust).to_string().starts_with("r#");
+    let keyword_setters = model
+        .fields
+        .iter()
+        .filter(|f| !f.plain)
+        .filter(is_keyword)
+        .map(|f| {
+            let field = ident(&f.rust);
+            let (ty, store) = parameter(&f.shape.ty, &field);
+            let doc = doc_attrs(&format!("Sets [`{0}`](Self::{0}).", f.rust));
+            quote! {
+                #doc
+                pub fn #field(mut self, #field: #ty) -> Self {
+                    self.#field = Some(#store);
+                    self
+                }
             }
-        }
-    });
+        });
+    // One line per setter: the runtime's `setters!` writes each method from its type.
+    let setters: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter(|f| !f.plain && !is_keyword(f))
+        .map(|f| {
+            let field = ident(&f.rust);
+            let ty = match &f.shape.ty {
+                Ty::Model(_) => {
+                    let ty = rust_type(&f.shape.ty);
+                    quote!(Box<#ty>)
+                }
+                other => rust_type(other),
+            };
+            quote!(#field: #ty,)
+        })
+        .collect();
+    let setters = (!setters.is_empty()).then(|| quote!(setters!(#name { #(#setters)* });));
     // (A model without required fields derives `Default`.)
     // The docs' required fields are the constructor's arguments, however many.
     let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -373,9 +399,10 @@ fn builder(model: &Model) -> TokenStream {
                 #body
             }
 
-            #(#setters)*
+            #(#keyword_setters)*
         }
 
+        #setters
     }
 }
 

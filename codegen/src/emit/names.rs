@@ -69,9 +69,18 @@ pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
         .iter()
         .any(|m| !m.fields.is_empty())
         .then(|| quote!(Extra, Fields, Reader, Visit,));
+    let setters = models
+        .iter()
+        .any(|m| m.request_side && m.fields.iter().any(|f| !f.plain))
+        .then(|| {
+            quote!(
+                use crate::model::setters;
+            )
+        });
     let structs = (!models.is_empty()).then(|| {
         quote! {
             use crate::model::{object, #tables};
+            #setters
         }
     });
     quote! {

@@ -2,6 +2,7 @@
 // Source: spec/types/card.yaml
 
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
@@ -50,80 +51,22 @@ impl Card {
             ..Self::slots()
         }
     }
-
-    /// Sets [`card_type`](Self::card_type).
-    pub fn card_type(mut self, card_type: CardType) -> Self {
-        self.card_type = Some(card_type);
-        self
-    }
-
-    /// Sets [`groupon`](Self::groupon).
-    pub fn groupon(mut self, groupon: GrouponCard) -> Self {
-        self.groupon = Some(Box::new(groupon));
-        self
-    }
-
-    /// Sets [`cash`](Self::cash).
-    pub fn cash(mut self, cash: CashCard) -> Self {
-        self.cash = Some(Box::new(cash));
-        self
-    }
-
-    /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: DiscountCard) -> Self {
-        self.discount = Some(Box::new(discount));
-        self
-    }
-
-    /// Sets [`gift`](Self::gift).
-    pub fn gift(mut self, gift: GiftCard) -> Self {
-        self.gift = Some(Box::new(gift));
-        self
-    }
-
-    /// Sets [`general_coupon`](Self::general_coupon).
-    pub fn general_coupon(mut self, general_coupon: GeneralCouponCard) -> Self {
-        self.general_coupon = Some(Box::new(general_coupon));
-        self
-    }
-
-    /// Sets [`member_card`](Self::member_card).
-    pub fn member_card(mut self, member_card: MemberCard) -> Self {
-        self.member_card = Some(Box::new(member_card));
-        self
-    }
-
-    /// Sets [`scenic_ticket`](Self::scenic_ticket).
-    pub fn scenic_ticket(mut self, scenic_ticket: ScenicTicketCard) -> Self {
-        self.scenic_ticket = Some(Box::new(scenic_ticket));
-        self
-    }
-
-    /// Sets [`movie_ticket`](Self::movie_ticket).
-    pub fn movie_ticket(mut self, movie_ticket: MovieTicketCard) -> Self {
-        self.movie_ticket = Some(Box::new(movie_ticket));
-        self
-    }
-
-    /// Sets [`boarding_pass`](Self::boarding_pass).
-    pub fn boarding_pass(mut self, boarding_pass: BoardingPassCard) -> Self {
-        self.boarding_pass = Some(Box::new(boarding_pass));
-        self
-    }
-
-    /// Sets [`meeting_ticket`](Self::meeting_ticket).
-    pub fn meeting_ticket(mut self, meeting_ticket: MeetingTicketCard) -> Self {
-        self.meeting_ticket = Some(Box::new(meeting_ticket));
-        self
-    }
-
-    /// Sets [`bus_ticket`](Self::bus_ticket).
-    pub fn bus_ticket(mut self, bus_ticket: BusTicketCard) -> Self {
-        self.bus_ticket = Some(Box::new(bus_ticket));
-        self
-    }
 }
 
+setters!(Card {
+    card_type: CardType,
+    groupon: Box<GrouponCard>,
+    cash: Box<CashCard>,
+    discount: Box<DiscountCard>,
+    gift: Box<GiftCard>,
+    general_coupon: Box<GeneralCouponCard>,
+    member_card: Box<MemberCard>,
+    scenic_ticket: Box<ScenicTicketCard>,
+    movie_ticket: Box<MovieTicketCard>,
+    boarding_pass: Box<BoardingPassCard>,
+    meeting_ticket: Box<MeetingTicketCard>,
+    bus_ticket: Box<BusTicketCard>,
+});
 impl Validate for Card {
     fn validate(&self, c: &mut Checker) {
         c.required("card_type", &self.card_type);
@@ -346,26 +289,13 @@ impl GrouponCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`deal_detail`](Self::deal_detail).
-    pub fn deal_detail(mut self, deal_detail: impl Into<String>) -> Self {
-        self.deal_detail = Some(deal_detail.into());
-        self
-    }
 }
 
+setters!(GrouponCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    deal_detail: String,
+});
 impl Validate for GrouponCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -459,32 +389,14 @@ impl CashCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`least_cost`](Self::least_cost).
-    pub fn least_cost(mut self, least_cost: i64) -> Self {
-        self.least_cost = Some(least_cost);
-        self
-    }
-
-    /// Sets [`reduce_cost`](Self::reduce_cost).
-    pub fn reduce_cost(mut self, reduce_cost: i64) -> Self {
-        self.reduce_cost = Some(reduce_cost);
-        self
-    }
 }
 
+setters!(CashCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    least_cost: i64,
+    reduce_cost: i64,
+});
 impl Validate for CashCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -578,26 +490,13 @@ impl DiscountCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: i64) -> Self {
-        self.discount = Some(discount);
-        self
-    }
 }
 
+setters!(DiscountCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    discount: i64,
+});
 impl Validate for DiscountCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -679,26 +578,13 @@ impl GiftCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`gift`](Self::gift).
-    pub fn gift(mut self, gift: impl Into<String>) -> Self {
-        self.gift = Some(gift.into());
-        self
-    }
 }
 
+setters!(GiftCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    gift: String,
+});
 impl Validate for GiftCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -785,26 +671,13 @@ impl GeneralCouponCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`default_detail`](Self::default_detail).
-    pub fn default_detail(mut self, default_detail: impl Into<String>) -> Self {
-        self.default_detail = Some(default_detail.into());
-        self
-    }
 }
 
+setters!(GeneralCouponCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    default_detail: String,
+});
 impl Validate for GeneralCouponCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -997,170 +870,36 @@ impl MemberCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`prerogative`](Self::prerogative).
-    pub fn prerogative(mut self, prerogative: impl Into<String>) -> Self {
-        self.prerogative = Some(prerogative.into());
-        self
-    }
-
-    /// Sets [`auto_activate`](Self::auto_activate).
-    pub fn auto_activate(mut self, auto_activate: bool) -> Self {
-        self.auto_activate = Some(auto_activate);
-        self
-    }
-
-    /// Sets [`wx_activate`](Self::wx_activate).
-    pub fn wx_activate(mut self, wx_activate: bool) -> Self {
-        self.wx_activate = Some(wx_activate);
-        self
-    }
-
-    /// Sets [`supply_bonus`](Self::supply_bonus).
-    pub fn supply_bonus(mut self, supply_bonus: bool) -> Self {
-        self.supply_bonus = Some(supply_bonus);
-        self
-    }
-
-    /// Sets [`bonus_url`](Self::bonus_url).
-    pub fn bonus_url(mut self, bonus_url: impl Into<String>) -> Self {
-        self.bonus_url = Some(bonus_url.into());
-        self
-    }
-
-    /// Sets [`supply_balance`](Self::supply_balance).
-    pub fn supply_balance(mut self, supply_balance: bool) -> Self {
-        self.supply_balance = Some(supply_balance);
-        self
-    }
-
-    /// Sets [`balance_url`](Self::balance_url).
-    pub fn balance_url(mut self, balance_url: impl Into<String>) -> Self {
-        self.balance_url = Some(balance_url.into());
-        self
-    }
-
-    /// Sets [`activate_url`](Self::activate_url).
-    pub fn activate_url(mut self, activate_url: impl Into<String>) -> Self {
-        self.activate_url = Some(activate_url.into());
-        self
-    }
-
-    /// Sets [`activate_app_brand_user_name`](Self::activate_app_brand_user_name).
-    pub fn activate_app_brand_user_name(
-        mut self,
-        activate_app_brand_user_name: impl Into<String>,
-    ) -> Self {
-        self.activate_app_brand_user_name = Some(activate_app_brand_user_name.into());
-        self
-    }
-
-    /// Sets [`activate_app_brand_pass`](Self::activate_app_brand_pass).
-    pub fn activate_app_brand_pass(
-        mut self,
-        activate_app_brand_pass: impl Into<String>,
-    ) -> Self {
-        self.activate_app_brand_pass = Some(activate_app_brand_pass.into());
-        self
-    }
-
-    /// Sets [`bind_old_card_url`](Self::bind_old_card_url).
-    pub fn bind_old_card_url(mut self, bind_old_card_url: impl Into<String>) -> Self {
-        self.bind_old_card_url = Some(bind_old_card_url.into());
-        self
-    }
-
-    /// Sets [`need_push_on_view`](Self::need_push_on_view).
-    pub fn need_push_on_view(mut self, need_push_on_view: bool) -> Self {
-        self.need_push_on_view = Some(need_push_on_view);
-        self
-    }
-
-    /// Sets [`bonus_cleared`](Self::bonus_cleared).
-    pub fn bonus_cleared(mut self, bonus_cleared: impl Into<String>) -> Self {
-        self.bonus_cleared = Some(bonus_cleared.into());
-        self
-    }
-
-    /// Sets [`bonus_rules`](Self::bonus_rules).
-    pub fn bonus_rules(mut self, bonus_rules: impl Into<String>) -> Self {
-        self.bonus_rules = Some(bonus_rules.into());
-        self
-    }
-
-    /// Sets [`bonus_rule`](Self::bonus_rule).
-    pub fn bonus_rule(mut self, bonus_rule: BonusRule) -> Self {
-        self.bonus_rule = Some(Box::new(bonus_rule));
-        self
-    }
-
-    /// Sets [`balance_rules`](Self::balance_rules).
-    pub fn balance_rules(mut self, balance_rules: impl Into<String>) -> Self {
-        self.balance_rules = Some(balance_rules.into());
-        self
-    }
-
-    /// Sets [`custom_field1`](Self::custom_field1).
-    pub fn custom_field1(mut self, custom_field1: CustomField) -> Self {
-        self.custom_field1 = Some(Box::new(custom_field1));
-        self
-    }
-
-    /// Sets [`custom_field2`](Self::custom_field2).
-    pub fn custom_field2(mut self, custom_field2: CustomField) -> Self {
-        self.custom_field2 = Some(Box::new(custom_field2));
-        self
-    }
-
-    /// Sets [`custom_field3`](Self::custom_field3).
-    pub fn custom_field3(mut self, custom_field3: CustomField) -> Self {
-        self.custom_field3 = Some(Box::new(custom_field3));
-        self
-    }
-
-    /// Sets [`custom_cell1`](Self::custom_cell1).
-    pub fn custom_cell1(mut self, custom_cell1: CustomCell) -> Self {
-        self.custom_cell1 = Some(Box::new(custom_cell1));
-        self
-    }
-
-    /// Sets [`custom_cell2`](Self::custom_cell2).
-    pub fn custom_cell2(mut self, custom_cell2: CustomCell) -> Self {
-        self.custom_cell2 = Some(Box::new(custom_cell2));
-        self
-    }
-
-    /// Sets [`custom_cell3`](Self::custom_cell3).
-    pub fn custom_cell3(mut self, custom_cell3: CustomCell) -> Self {
-        self.custom_cell3 = Some(Box::new(custom_cell3));
-        self
-    }
-
-    /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: i64) -> Self {
-        self.discount = Some(discount);
-        self
-    }
 }
 
+setters!(MemberCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    background_pic_url: String,
+    prerogative: String,
+    auto_activate: bool,
+    wx_activate: bool,
+    supply_bonus: bool,
+    bonus_url: String,
+    supply_balance: bool,
+    balance_url: String,
+    activate_url: String,
+    activate_app_brand_user_name: String,
+    activate_app_brand_pass: String,
+    bind_old_card_url: String,
+    need_push_on_view: bool,
+    bonus_cleared: String,
+    bonus_rules: String,
+    bonus_rule: Box<BonusRule>,
+    balance_rules: String,
+    custom_field1: Box<CustomField>,
+    custom_field2: Box<CustomField>,
+    custom_field3: Box<CustomField>,
+    custom_cell1: Box<CustomCell>,
+    custom_cell2: Box<CustomCell>,
+    custom_cell3: Box<CustomCell>,
+    discount: i64,
+});
 impl Validate for MemberCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -1368,32 +1107,14 @@ impl ScenicTicketCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`ticket_class`](Self::ticket_class).
-    pub fn ticket_class(mut self, ticket_class: impl Into<String>) -> Self {
-        self.ticket_class = Some(ticket_class.into());
-        self
-    }
-
-    /// Sets [`guide_url`](Self::guide_url).
-    pub fn guide_url(mut self, guide_url: impl Into<String>) -> Self {
-        self.guide_url = Some(guide_url.into());
-        self
-    }
 }
 
+setters!(ScenicTicketCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    ticket_class: String,
+    guide_url: String,
+});
 impl Validate for ScenicTicketCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -1489,26 +1210,13 @@ impl MovieTicketCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
 }
 
+setters!(MovieTicketCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    detail: String,
+});
 impl Validate for MovieTicketCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -1658,74 +1366,21 @@ impl BoardingPassCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`from`](Self::from).
-    pub fn from(mut self, from: impl Into<String>) -> Self {
-        self.from = Some(from.into());
-        self
-    }
-
-    /// Sets [`to`](Self::to).
-    pub fn to(mut self, to: impl Into<String>) -> Self {
-        self.to = Some(to.into());
-        self
-    }
-
-    /// Sets [`flight`](Self::flight).
-    pub fn flight(mut self, flight: impl Into<String>) -> Self {
-        self.flight = Some(flight.into());
-        self
-    }
-
-    /// Sets [`departure_time`](Self::departure_time).
-    pub fn departure_time(mut self, departure_time: i64) -> Self {
-        self.departure_time = Some(departure_time);
-        self
-    }
-
-    /// Sets [`landing_time`](Self::landing_time).
-    pub fn landing_time(mut self, landing_time: i64) -> Self {
-        self.landing_time = Some(landing_time);
-        self
-    }
-
-    /// Sets [`check_in_url`](Self::check_in_url).
-    pub fn check_in_url(mut self, check_in_url: impl Into<String>) -> Self {
-        self.check_in_url = Some(check_in_url.into());
-        self
-    }
-
-    /// Sets [`gate`](Self::gate).
-    pub fn gate(mut self, gate: impl Into<String>) -> Self {
-        self.gate = Some(gate.into());
-        self
-    }
-
-    /// Sets [`boarding_time`](Self::boarding_time).
-    pub fn boarding_time(mut self, boarding_time: i64) -> Self {
-        self.boarding_time = Some(boarding_time);
-        self
-    }
-
-    /// Sets [`air_model`](Self::air_model).
-    pub fn air_model(mut self, air_model: impl Into<String>) -> Self {
-        self.air_model = Some(air_model.into());
-        self
-    }
 }
 
+setters!(BoardingPassCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    from: String,
+    to: String,
+    flight: String,
+    departure_time: i64,
+    landing_time: i64,
+    check_in_url: String,
+    gate: String,
+    boarding_time: i64,
+    air_model: String,
+});
 impl Validate for BoardingPassCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -1884,32 +1539,14 @@ impl MeetingTicketCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
-
-    /// Sets [`meeting_detail`](Self::meeting_detail).
-    pub fn meeting_detail(mut self, meeting_detail: impl Into<String>) -> Self {
-        self.meeting_detail = Some(meeting_detail.into());
-        self
-    }
-
-    /// Sets [`map_url`](Self::map_url).
-    pub fn map_url(mut self, map_url: impl Into<String>) -> Self {
-        self.map_url = Some(map_url.into());
-        self
-    }
 }
 
+setters!(MeetingTicketCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+    meeting_detail: String,
+    map_url: String,
+});
 impl Validate for MeetingTicketCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -1998,20 +1635,12 @@ impl BusTicketCard {
             ..Self::slots()
         }
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`advanced_info`](Self::advanced_info).
-    pub fn advanced_info(mut self, advanced_info: AdvancedInfo) -> Self {
-        self.advanced_info = Some(Box::new(advanced_info));
-        self
-    }
 }
 
+setters!(BusTicketCard {
+    base_info: Box<BaseInfo>,
+    advanced_info: Box<AdvancedInfo>,
+});
 impl Validate for BusTicketCard {
     fn validate(&self, c: &mut Checker) {
         c.required("base_info", &self.base_info);
@@ -2264,302 +1893,53 @@ impl BaseInfo {
             ..Self::slots()
         }
     }
-
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets [`logo_url`](Self::logo_url).
-    pub fn logo_url(mut self, logo_url: impl Into<String>) -> Self {
-        self.logo_url = Some(logo_url.into());
-        self
-    }
-
-    /// Sets [`code_type`](Self::code_type).
-    pub fn code_type(mut self, code_type: CodeType) -> Self {
-        self.code_type = Some(code_type);
-        self
-    }
-
-    /// Sets [`brand_name`](Self::brand_name).
-    pub fn brand_name(mut self, brand_name: impl Into<String>) -> Self {
-        self.brand_name = Some(brand_name.into());
-        self
-    }
-
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// Sets [`sub_title`](Self::sub_title).
-    pub fn sub_title(mut self, sub_title: impl Into<String>) -> Self {
-        self.sub_title = Some(sub_title.into());
-        self
-    }
-
-    /// Sets [`color`](Self::color).
-    pub fn color(mut self, color: impl Into<String>) -> Self {
-        self.color = Some(color.into());
-        self
-    }
-
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, notice: impl Into<String>) -> Self {
-        self.notice = Some(notice.into());
-        self
-    }
-
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// Sets [`service_phone`](Self::service_phone).
-    pub fn service_phone(mut self, service_phone: impl Into<String>) -> Self {
-        self.service_phone = Some(service_phone.into());
-        self
-    }
-
-    /// Sets [`date_info`](Self::date_info).
-    pub fn date_info(mut self, date_info: DateInfo) -> Self {
-        self.date_info = Some(Box::new(date_info));
-        self
-    }
-
-    /// Sets [`sku`](Self::sku).
-    pub fn sku(mut self, sku: Sku) -> Self {
-        self.sku = Some(Box::new(sku));
-        self
-    }
-
-    /// Sets [`location_id_list`](Self::location_id_list).
-    pub fn location_id_list(
-        mut self,
-        location_id_list: impl IntoIterator<Item = i64>,
-    ) -> Self {
-        self.location_id_list = Some(location_id_list.into_iter().collect());
-        self
-    }
-
-    /// Sets [`use_all_locations`](Self::use_all_locations).
-    pub fn use_all_locations(mut self, use_all_locations: bool) -> Self {
-        self.use_all_locations = Some(use_all_locations);
-        self
-    }
-
-    /// Sets [`use_custom_code`](Self::use_custom_code).
-    pub fn use_custom_code(mut self, use_custom_code: bool) -> Self {
-        self.use_custom_code = Some(use_custom_code);
-        self
-    }
-
-    /// Sets [`get_custom_code_mode`](Self::get_custom_code_mode).
-    pub fn get_custom_code_mode(
-        mut self,
-        get_custom_code_mode: GetCustomCodeMode,
-    ) -> Self {
-        self.get_custom_code_mode = Some(get_custom_code_mode);
-        self
-    }
-
-    /// Sets [`bind_openid`](Self::bind_openid).
-    pub fn bind_openid(mut self, bind_openid: bool) -> Self {
-        self.bind_openid = Some(bind_openid);
-        self
-    }
-
-    /// Sets [`can_share`](Self::can_share).
-    pub fn can_share(mut self, can_share: bool) -> Self {
-        self.can_share = Some(can_share);
-        self
-    }
-
-    /// Sets [`can_give_friend`](Self::can_give_friend).
-    pub fn can_give_friend(mut self, can_give_friend: bool) -> Self {
-        self.can_give_friend = Some(can_give_friend);
-        self
-    }
-
-    /// Sets [`get_limit`](Self::get_limit).
-    pub fn get_limit(mut self, get_limit: i64) -> Self {
-        self.get_limit = Some(get_limit);
-        self
-    }
-
-    /// Sets [`use_limit`](Self::use_limit).
-    pub fn use_limit(mut self, use_limit: i64) -> Self {
-        self.use_limit = Some(use_limit);
-        self
-    }
-
-    /// Sets [`center_title`](Self::center_title).
-    pub fn center_title(mut self, center_title: impl Into<String>) -> Self {
-        self.center_title = Some(center_title.into());
-        self
-    }
-
-    /// Sets [`center_sub_title`](Self::center_sub_title).
-    pub fn center_sub_title(mut self, center_sub_title: impl Into<String>) -> Self {
-        self.center_sub_title = Some(center_sub_title.into());
-        self
-    }
-
-    /// Sets [`center_url`](Self::center_url).
-    pub fn center_url(mut self, center_url: impl Into<String>) -> Self {
-        self.center_url = Some(center_url.into());
-        self
-    }
-
-    /// Sets [`center_app_brand_user_name`](Self::center_app_brand_user_name).
-    pub fn center_app_brand_user_name(
-        mut self,
-        center_app_brand_user_name: impl Into<String>,
-    ) -> Self {
-        self.center_app_brand_user_name = Some(center_app_brand_user_name.into());
-        self
-    }
-
-    /// Sets [`center_app_brand_pass`](Self::center_app_brand_pass).
-    pub fn center_app_brand_pass(
-        mut self,
-        center_app_brand_pass: impl Into<String>,
-    ) -> Self {
-        self.center_app_brand_pass = Some(center_app_brand_pass.into());
-        self
-    }
-
-    /// Sets [`custom_url_name`](Self::custom_url_name).
-    pub fn custom_url_name(mut self, custom_url_name: impl Into<String>) -> Self {
-        self.custom_url_name = Some(custom_url_name.into());
-        self
-    }
-
-    /// Sets [`custom_url`](Self::custom_url).
-    pub fn custom_url(mut self, custom_url: impl Into<String>) -> Self {
-        self.custom_url = Some(custom_url.into());
-        self
-    }
-
-    /// Sets [`custom_url_sub_title`](Self::custom_url_sub_title).
-    pub fn custom_url_sub_title(
-        mut self,
-        custom_url_sub_title: impl Into<String>,
-    ) -> Self {
-        self.custom_url_sub_title = Some(custom_url_sub_title.into());
-        self
-    }
-
-    /// Sets [`custom_app_brand_user_name`](Self::custom_app_brand_user_name).
-    pub fn custom_app_brand_user_name(
-        mut self,
-        custom_app_brand_user_name: impl Into<String>,
-    ) -> Self {
-        self.custom_app_brand_user_name = Some(custom_app_brand_user_name.into());
-        self
-    }
-
-    /// Sets [`custom_app_brand_pass`](Self::custom_app_brand_pass).
-    pub fn custom_app_brand_pass(
-        mut self,
-        custom_app_brand_pass: impl Into<String>,
-    ) -> Self {
-        self.custom_app_brand_pass = Some(custom_app_brand_pass.into());
-        self
-    }
-
-    /// Sets [`promotion_url_name`](Self::promotion_url_name).
-    pub fn promotion_url_name(mut self, promotion_url_name: impl Into<String>) -> Self {
-        self.promotion_url_name = Some(promotion_url_name.into());
-        self
-    }
-
-    /// Sets [`promotion_url`](Self::promotion_url).
-    pub fn promotion_url(mut self, promotion_url: impl Into<String>) -> Self {
-        self.promotion_url = Some(promotion_url.into());
-        self
-    }
-
-    /// Sets [`promotion_url_sub_title`](Self::promotion_url_sub_title).
-    pub fn promotion_url_sub_title(
-        mut self,
-        promotion_url_sub_title: impl Into<String>,
-    ) -> Self {
-        self.promotion_url_sub_title = Some(promotion_url_sub_title.into());
-        self
-    }
-
-    /// Sets [`promotion_app_brand_user_name`](Self::promotion_app_brand_user_name).
-    pub fn promotion_app_brand_user_name(
-        mut self,
-        promotion_app_brand_user_name: impl Into<String>,
-    ) -> Self {
-        self.promotion_app_brand_user_name = Some(promotion_app_brand_user_name.into());
-        self
-    }
-
-    /// Sets [`promotion_app_brand_pass`](Self::promotion_app_brand_pass).
-    pub fn promotion_app_brand_pass(
-        mut self,
-        promotion_app_brand_pass: impl Into<String>,
-    ) -> Self {
-        self.promotion_app_brand_pass = Some(promotion_app_brand_pass.into());
-        self
-    }
-
-    /// Sets [`source`](Self::source).
-    pub fn source(mut self, source: impl Into<String>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// Sets [`need_push_on_view`](Self::need_push_on_view).
-    pub fn need_push_on_view(mut self, need_push_on_view: bool) -> Self {
-        self.need_push_on_view = Some(need_push_on_view);
-        self
-    }
-
-    /// Sets [`sub_merchant_info`](Self::sub_merchant_info).
-    pub fn sub_merchant_info(
-        mut self,
-        sub_merchant_info: BaseInfoSubMerchantInfo,
-    ) -> Self {
-        self.sub_merchant_info = Some(Box::new(sub_merchant_info));
-        self
-    }
-
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, status: CardStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, create_time: i64) -> Self {
-        self.create_time = Some(create_time);
-        self
-    }
-
-    /// Sets [`update_time`](Self::update_time).
-    pub fn update_time(mut self, update_time: i64) -> Self {
-        self.update_time = Some(update_time);
-        self
-    }
-
-    /// Sets [`area_code_list`](Self::area_code_list).
-    pub fn area_code_list(
-        mut self,
-        area_code_list: impl IntoIterator<Item = i64>,
-    ) -> Self {
-        self.area_code_list = Some(area_code_list.into_iter().collect());
-        self
-    }
 }
 
+setters!(BaseInfo {
+    id: String,
+    logo_url: String,
+    code_type: CodeType,
+    brand_name: String,
+    title: String,
+    sub_title: String,
+    color: String,
+    notice: String,
+    description: String,
+    service_phone: String,
+    date_info: Box<DateInfo>,
+    sku: Box<Sku>,
+    location_id_list: Vec<i64>,
+    use_all_locations: bool,
+    use_custom_code: bool,
+    get_custom_code_mode: GetCustomCodeMode,
+    bind_openid: bool,
+    can_share: bool,
+    can_give_friend: bool,
+    get_limit: i64,
+    use_limit: i64,
+    center_title: String,
+    center_sub_title: String,
+    center_url: String,
+    center_app_brand_user_name: String,
+    center_app_brand_pass: String,
+    custom_url_name: String,
+    custom_url: String,
+    custom_url_sub_title: String,
+    custom_app_brand_user_name: String,
+    custom_app_brand_pass: String,
+    promotion_url_name: String,
+    promotion_url: String,
+    promotion_url_sub_title: String,
+    promotion_app_brand_user_name: String,
+    promotion_app_brand_pass: String,
+    source: String,
+    need_push_on_view: bool,
+    sub_merchant_info: Box<BaseInfoSubMerchantInfo>,
+    status: CardStatus,
+    create_time: i64,
+    update_time: i64,
+    area_code_list: Vec<i64>,
+});
 impl Validate for BaseInfo {
     fn validate(&self, c: &mut Checker) {
         c.required("logo_url", &self.logo_url);
@@ -2904,14 +2284,11 @@ impl BaseInfoSubMerchantInfo {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`merchant_id`](Self::merchant_id).
-    pub fn merchant_id(mut self, merchant_id: i64) -> Self {
-        self.merchant_id = Some(merchant_id);
-        self
-    }
 }
 
+setters!(BaseInfoSubMerchantInfo {
+    merchant_id: i64,
+});
 impl Validate for BaseInfoSubMerchantInfo {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(self);
@@ -2991,32 +2368,14 @@ impl DateInfo {
         self.r#type = Some(r#type);
         self
     }
-
-    /// Sets [`begin_timestamp`](Self::begin_timestamp).
-    pub fn begin_timestamp(mut self, begin_timestamp: i64) -> Self {
-        self.begin_timestamp = Some(begin_timestamp);
-        self
-    }
-
-    /// Sets [`end_timestamp`](Self::end_timestamp).
-    pub fn end_timestamp(mut self, end_timestamp: i64) -> Self {
-        self.end_timestamp = Some(end_timestamp);
-        self
-    }
-
-    /// Sets [`fixed_term`](Self::fixed_term).
-    pub fn fixed_term(mut self, fixed_term: i64) -> Self {
-        self.fixed_term = Some(fixed_term);
-        self
-    }
-
-    /// Sets [`fixed_begin_term`](Self::fixed_begin_term).
-    pub fn fixed_begin_term(mut self, fixed_begin_term: i64) -> Self {
-        self.fixed_begin_term = Some(fixed_begin_term);
-        self
-    }
 }
 
+setters!(DateInfo {
+    begin_timestamp: i64,
+    end_timestamp: i64,
+    fixed_term: i64,
+    fixed_begin_term: i64,
+});
 impl Validate for DateInfo {
     fn validate(&self, c: &mut Checker) {
         c.required("type", &self.r#type);
@@ -3148,20 +2507,12 @@ impl Sku {
             ..Self::slots()
         }
     }
-
-    /// Sets [`quantity`](Self::quantity).
-    pub fn quantity(mut self, quantity: i64) -> Self {
-        self.quantity = Some(quantity);
-        self
-    }
-
-    /// Sets [`total_quantity`](Self::total_quantity).
-    pub fn total_quantity(mut self, total_quantity: i64) -> Self {
-        self.total_quantity = Some(total_quantity);
-        self
-    }
 }
 
+setters!(Sku {
+    quantity: i64,
+    total_quantity: i64,
+});
 impl Validate for Sku {
     fn validate(&self, c: &mut Checker) {
         c.required("quantity", &self.quantity);
@@ -3241,63 +2592,21 @@ impl AdvancedInfo {
         Self::default()
     }
 
-    /// Sets [`use_condition`](Self::use_condition).
-    pub fn use_condition(mut self, use_condition: UseCondition) -> Self {
-        self.use_condition = Some(Box::new(use_condition));
-        self
-    }
-
     /// Sets [`abstract`](Self::abstract).
     pub fn r#abstract(mut self, r#abstract: Abstract) -> Self {
         self.r#abstract = Some(Box::new(r#abstract));
         self
     }
-
-    /// Sets [`text_image_list`](Self::text_image_list).
-    pub fn text_image_list(
-        mut self,
-        text_image_list: impl IntoIterator<Item = TextImage>,
-    ) -> Self {
-        self.text_image_list = Some(text_image_list.into_iter().collect());
-        self
-    }
-
-    /// Sets [`time_limit`](Self::time_limit).
-    pub fn time_limit(
-        mut self,
-        time_limit: impl IntoIterator<Item = TimeLimit>,
-    ) -> Self {
-        self.time_limit = Some(time_limit.into_iter().collect());
-        self
-    }
-
-    /// Sets [`business_service`](Self::business_service).
-    pub fn business_service(
-        mut self,
-        business_service: impl IntoIterator<Item = BusinessService>,
-    ) -> Self {
-        self.business_service = Some(business_service.into_iter().collect());
-        self
-    }
-
-    /// Sets [`consume_share_card_list`](Self::consume_share_card_list).
-    pub fn consume_share_card_list(
-        mut self,
-        consume_share_card_list: impl IntoIterator<Item = serde_json::Value>,
-    ) -> Self {
-        self.consume_share_card_list = Some(
-            consume_share_card_list.into_iter().collect(),
-        );
-        self
-    }
-
-    /// Sets [`share_friends`](Self::share_friends).
-    pub fn share_friends(mut self, share_friends: bool) -> Self {
-        self.share_friends = Some(share_friends);
-        self
-    }
 }
 
+setters!(AdvancedInfo {
+    use_condition: Box<UseCondition>,
+    text_image_list: Vec<TextImage>,
+    time_limit: Vec<TimeLimit>,
+    business_service: Vec<BusinessService>,
+    consume_share_card_list: Vec<serde_json::Value>,
+    share_friends: bool,
+});
 impl Validate for AdvancedInfo {
     fn validate(&self, c: &mut Checker) {
         c.nested("use_condition", &self.use_condition);
@@ -3376,41 +2685,15 @@ impl UseCondition {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`accept_category`](Self::accept_category).
-    pub fn accept_category(mut self, accept_category: impl Into<String>) -> Self {
-        self.accept_category = Some(accept_category.into());
-        self
-    }
-
-    /// Sets [`reject_category`](Self::reject_category).
-    pub fn reject_category(mut self, reject_category: impl Into<String>) -> Self {
-        self.reject_category = Some(reject_category.into());
-        self
-    }
-
-    /// Sets [`least_cost`](Self::least_cost).
-    pub fn least_cost(mut self, least_cost: i64) -> Self {
-        self.least_cost = Some(least_cost);
-        self
-    }
-
-    /// Sets [`object_use_for`](Self::object_use_for).
-    pub fn object_use_for(mut self, object_use_for: impl Into<String>) -> Self {
-        self.object_use_for = Some(object_use_for.into());
-        self
-    }
-
-    /// Sets [`can_use_with_other_discount`](Self::can_use_with_other_discount).
-    pub fn can_use_with_other_discount(
-        mut self,
-        can_use_with_other_discount: bool,
-    ) -> Self {
-        self.can_use_with_other_discount = Some(can_use_with_other_discount);
-        self
-    }
 }
 
+setters!(UseCondition {
+    accept_category: String,
+    reject_category: String,
+    least_cost: i64,
+    object_use_for: String,
+    can_use_with_other_discount: bool,
+});
 impl Validate for UseCondition {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.accept_category {
@@ -3496,17 +2779,11 @@ impl Abstract {
         self.r#abstract = Some(r#abstract.into());
         self
     }
-
-    /// Sets [`icon_url_list`](Self::icon_url_list).
-    pub fn icon_url_list(
-        mut self,
-        icon_url_list: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.icon_url_list = Some(icon_url_list.into_iter().map(Into::into).collect());
-        self
-    }
 }
 
+setters!(Abstract {
+    icon_url_list: Vec<String>,
+});
 impl Validate for Abstract {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.icon_url_list {
@@ -3564,20 +2841,12 @@ impl TextImage {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`image_url`](Self::image_url).
-    pub fn image_url(mut self, image_url: impl Into<String>) -> Self {
-        self.image_url = Some(image_url.into());
-        self
-    }
-
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.text = Some(text.into());
-        self
-    }
 }
 
+setters!(TextImage {
+    image_url: String,
+    text: String,
+});
 impl Validate for TextImage {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.image_url {
@@ -3647,32 +2916,14 @@ impl TimeLimit {
         self.r#type = Some(r#type);
         self
     }
-
-    /// Sets [`begin_hour`](Self::begin_hour).
-    pub fn begin_hour(mut self, begin_hour: i64) -> Self {
-        self.begin_hour = Some(begin_hour);
-        self
-    }
-
-    /// Sets [`begin_minute`](Self::begin_minute).
-    pub fn begin_minute(mut self, begin_minute: i64) -> Self {
-        self.begin_minute = Some(begin_minute);
-        self
-    }
-
-    /// Sets [`end_hour`](Self::end_hour).
-    pub fn end_hour(mut self, end_hour: i64) -> Self {
-        self.end_hour = Some(end_hour);
-        self
-    }
-
-    /// Sets [`end_minute`](Self::end_minute).
-    pub fn end_minute(mut self, end_minute: i64) -> Self {
-        self.end_minute = Some(end_minute);
-        self
-    }
 }
 
+setters!(TimeLimit {
+    begin_hour: i64,
+    begin_minute: i64,
+    end_hour: i64,
+    end_minute: i64,
+});
 impl Validate for TimeLimit {
     fn validate(&self, c: &mut Checker) {
         c.nested("type", &self.r#type);
@@ -3741,56 +2992,18 @@ impl BonusRule {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`cost_money_unit`](Self::cost_money_unit).
-    pub fn cost_money_unit(mut self, cost_money_unit: i64) -> Self {
-        self.cost_money_unit = Some(cost_money_unit);
-        self
-    }
-
-    /// Sets [`increase_bonus`](Self::increase_bonus).
-    pub fn increase_bonus(mut self, increase_bonus: i64) -> Self {
-        self.increase_bonus = Some(increase_bonus);
-        self
-    }
-
-    /// Sets [`max_increase_bonus`](Self::max_increase_bonus).
-    pub fn max_increase_bonus(mut self, max_increase_bonus: i64) -> Self {
-        self.max_increase_bonus = Some(max_increase_bonus);
-        self
-    }
-
-    /// Sets [`init_increase_bonus`](Self::init_increase_bonus).
-    pub fn init_increase_bonus(mut self, init_increase_bonus: i64) -> Self {
-        self.init_increase_bonus = Some(init_increase_bonus);
-        self
-    }
-
-    /// Sets [`cost_bonus_unit`](Self::cost_bonus_unit).
-    pub fn cost_bonus_unit(mut self, cost_bonus_unit: i64) -> Self {
-        self.cost_bonus_unit = Some(cost_bonus_unit);
-        self
-    }
-
-    /// Sets [`reduce_money`](Self::reduce_money).
-    pub fn reduce_money(mut self, reduce_money: i64) -> Self {
-        self.reduce_money = Some(reduce_money);
-        self
-    }
-
-    /// Sets [`least_money_to_use_bonus`](Self::least_money_to_use_bonus).
-    pub fn least_money_to_use_bonus(mut self, least_money_to_use_bonus: i64) -> Self {
-        self.least_money_to_use_bonus = Some(least_money_to_use_bonus);
-        self
-    }
-
-    /// Sets [`max_reduce_bonus`](Self::max_reduce_bonus).
-    pub fn max_reduce_bonus(mut self, max_reduce_bonus: i64) -> Self {
-        self.max_reduce_bonus = Some(max_reduce_bonus);
-        self
-    }
 }
 
+setters!(BonusRule {
+    cost_money_unit: i64,
+    increase_bonus: i64,
+    max_increase_bonus: i64,
+    init_increase_bonus: i64,
+    cost_bonus_unit: i64,
+    reduce_money: i64,
+    least_money_to_use_bonus: i64,
+    max_reduce_bonus: i64,
+});
 impl Validate for BonusRule {
     fn validate(&self, c: &mut Checker) {
         c.not_in_extra(self);
@@ -3864,26 +3077,13 @@ impl CustomField {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`name_type`](Self::name_type).
-    pub fn name_type(mut self, name_type: CustomFieldNameType) -> Self {
-        self.name_type = Some(name_type);
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(url.into());
-        self
-    }
 }
 
+setters!(CustomField {
+    name_type: CustomFieldNameType,
+    name: String,
+    url: String,
+});
 impl Validate for CustomField {
     fn validate(&self, c: &mut Checker) {
         c.nested("name_type", &self.name_type);
@@ -3967,26 +3167,13 @@ impl CustomCell {
             ..Self::slots()
         }
     }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`tips`](Self::tips).
-    pub fn tips(mut self, tips: impl Into<String>) -> Self {
-        self.tips = Some(tips.into());
-        self
-    }
-
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(url.into());
-        self
-    }
 }
 
+setters!(CustomCell {
+    name: String,
+    tips: String,
+    url: String,
+});
 impl Validate for CustomCell {
     fn validate(&self, c: &mut Checker) {
         c.required("name", &self.name);
@@ -4143,143 +3330,31 @@ impl BaseInfoUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`logo_url`](Self::logo_url).
-    pub fn logo_url(mut self, logo_url: impl Into<String>) -> Self {
-        self.logo_url = Some(logo_url.into());
-        self
-    }
-
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, notice: impl Into<String>) -> Self {
-        self.notice = Some(notice.into());
-        self
-    }
-
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// Sets [`service_phone`](Self::service_phone).
-    pub fn service_phone(mut self, service_phone: impl Into<String>) -> Self {
-        self.service_phone = Some(service_phone.into());
-        self
-    }
-
-    /// Sets [`color`](Self::color).
-    pub fn color(mut self, color: impl Into<String>) -> Self {
-        self.color = Some(color.into());
-        self
-    }
-
-    /// Sets [`location_id_list`](Self::location_id_list).
-    pub fn location_id_list(
-        mut self,
-        location_id_list: impl IntoIterator<Item = i64>,
-    ) -> Self {
-        self.location_id_list = Some(location_id_list.into_iter().collect());
-        self
-    }
-
-    /// Sets [`use_all_locations`](Self::use_all_locations).
-    pub fn use_all_locations(mut self, use_all_locations: bool) -> Self {
-        self.use_all_locations = Some(use_all_locations);
-        self
-    }
-
-    /// Sets [`center_title`](Self::center_title).
-    pub fn center_title(mut self, center_title: impl Into<String>) -> Self {
-        self.center_title = Some(center_title.into());
-        self
-    }
-
-    /// Sets [`center_sub_title`](Self::center_sub_title).
-    pub fn center_sub_title(mut self, center_sub_title: impl Into<String>) -> Self {
-        self.center_sub_title = Some(center_sub_title.into());
-        self
-    }
-
-    /// Sets [`center_url`](Self::center_url).
-    pub fn center_url(mut self, center_url: impl Into<String>) -> Self {
-        self.center_url = Some(center_url.into());
-        self
-    }
-
-    /// Sets [`custom_url_name`](Self::custom_url_name).
-    pub fn custom_url_name(mut self, custom_url_name: impl Into<String>) -> Self {
-        self.custom_url_name = Some(custom_url_name.into());
-        self
-    }
-
-    /// Sets [`custom_url`](Self::custom_url).
-    pub fn custom_url(mut self, custom_url: impl Into<String>) -> Self {
-        self.custom_url = Some(custom_url.into());
-        self
-    }
-
-    /// Sets [`custom_url_sub_title`](Self::custom_url_sub_title).
-    pub fn custom_url_sub_title(
-        mut self,
-        custom_url_sub_title: impl Into<String>,
-    ) -> Self {
-        self.custom_url_sub_title = Some(custom_url_sub_title.into());
-        self
-    }
-
-    /// Sets [`promotion_url_name`](Self::promotion_url_name).
-    pub fn promotion_url_name(mut self, promotion_url_name: impl Into<String>) -> Self {
-        self.promotion_url_name = Some(promotion_url_name.into());
-        self
-    }
-
-    /// Sets [`promotion_url`](Self::promotion_url).
-    pub fn promotion_url(mut self, promotion_url: impl Into<String>) -> Self {
-        self.promotion_url = Some(promotion_url.into());
-        self
-    }
-
-    /// Sets [`promotion_url_sub_title`](Self::promotion_url_sub_title).
-    pub fn promotion_url_sub_title(
-        mut self,
-        promotion_url_sub_title: impl Into<String>,
-    ) -> Self {
-        self.promotion_url_sub_title = Some(promotion_url_sub_title.into());
-        self
-    }
-
-    /// Sets [`code_type`](Self::code_type).
-    pub fn code_type(mut self, code_type: CodeType) -> Self {
-        self.code_type = Some(code_type);
-        self
-    }
-
-    /// Sets [`get_limit`](Self::get_limit).
-    pub fn get_limit(mut self, get_limit: i64) -> Self {
-        self.get_limit = Some(get_limit);
-        self
-    }
-
-    /// Sets [`can_share`](Self::can_share).
-    pub fn can_share(mut self, can_share: bool) -> Self {
-        self.can_share = Some(can_share);
-        self
-    }
-
-    /// Sets [`can_give_friend`](Self::can_give_friend).
-    pub fn can_give_friend(mut self, can_give_friend: bool) -> Self {
-        self.can_give_friend = Some(can_give_friend);
-        self
-    }
-
-    /// Sets [`date_info`](Self::date_info).
-    pub fn date_info(mut self, date_info: DateInfoUpdate) -> Self {
-        self.date_info = Some(Box::new(date_info));
-        self
-    }
 }
 
+setters!(BaseInfoUpdate {
+    logo_url: String,
+    notice: String,
+    description: String,
+    service_phone: String,
+    color: String,
+    location_id_list: Vec<i64>,
+    use_all_locations: bool,
+    center_title: String,
+    center_sub_title: String,
+    center_url: String,
+    custom_url_name: String,
+    custom_url: String,
+    custom_url_sub_title: String,
+    promotion_url_name: String,
+    promotion_url: String,
+    promotion_url_sub_title: String,
+    code_type: CodeType,
+    get_limit: i64,
+    can_share: bool,
+    can_give_friend: bool,
+    date_info: Box<DateInfoUpdate>,
+});
 impl Validate for BaseInfoUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.logo_url {
@@ -4453,20 +3528,12 @@ impl DateInfoUpdate {
         self.r#type = Some(r#type);
         self
     }
-
-    /// Sets [`begin_timestamp`](Self::begin_timestamp).
-    pub fn begin_timestamp(mut self, begin_timestamp: i64) -> Self {
-        self.begin_timestamp = Some(begin_timestamp);
-        self
-    }
-
-    /// Sets [`end_timestamp`](Self::end_timestamp).
-    pub fn end_timestamp(mut self, end_timestamp: i64) -> Self {
-        self.end_timestamp = Some(end_timestamp);
-        self
-    }
 }
 
+setters!(DateInfoUpdate {
+    begin_timestamp: i64,
+    end_timestamp: i64,
+});
 impl Validate for DateInfoUpdate {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.r#type {
@@ -4537,14 +3604,11 @@ impl CommonUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
 }
 
+setters!(CommonUpdate {
+    base_info: Box<BaseInfoUpdate>,
+});
 impl Validate for CommonUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);
@@ -4651,110 +3715,27 @@ impl MemberCardUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`background_pic_url`](Self::background_pic_url).
-    pub fn background_pic_url(mut self, background_pic_url: impl Into<String>) -> Self {
-        self.background_pic_url = Some(background_pic_url.into());
-        self
-    }
-
-    /// Sets [`bonus_cleared`](Self::bonus_cleared).
-    pub fn bonus_cleared(mut self, bonus_cleared: impl Into<String>) -> Self {
-        self.bonus_cleared = Some(bonus_cleared.into());
-        self
-    }
-
-    /// Sets [`bonus_rules`](Self::bonus_rules).
-    pub fn bonus_rules(mut self, bonus_rules: impl Into<String>) -> Self {
-        self.bonus_rules = Some(bonus_rules.into());
-        self
-    }
-
-    /// Sets [`balance_rules`](Self::balance_rules).
-    pub fn balance_rules(mut self, balance_rules: impl Into<String>) -> Self {
-        self.balance_rules = Some(balance_rules.into());
-        self
-    }
-
-    /// Sets [`prerogative`](Self::prerogative).
-    pub fn prerogative(mut self, prerogative: impl Into<String>) -> Self {
-        self.prerogative = Some(prerogative.into());
-        self
-    }
-
-    /// Sets [`supply_bonus`](Self::supply_bonus).
-    pub fn supply_bonus(mut self, supply_bonus: bool) -> Self {
-        self.supply_bonus = Some(supply_bonus);
-        self
-    }
-
-    /// Sets [`supply_balance`](Self::supply_balance).
-    pub fn supply_balance(mut self, supply_balance: bool) -> Self {
-        self.supply_balance = Some(supply_balance);
-        self
-    }
-
-    /// Sets [`auto_activate`](Self::auto_activate).
-    pub fn auto_activate(mut self, auto_activate: bool) -> Self {
-        self.auto_activate = Some(auto_activate);
-        self
-    }
-
-    /// Sets [`wx_activate`](Self::wx_activate).
-    pub fn wx_activate(mut self, wx_activate: bool) -> Self {
-        self.wx_activate = Some(wx_activate);
-        self
-    }
-
-    /// Sets [`activate_url`](Self::activate_url).
-    pub fn activate_url(mut self, activate_url: impl Into<String>) -> Self {
-        self.activate_url = Some(activate_url.into());
-        self
-    }
-
-    /// Sets [`custom_field1`](Self::custom_field1).
-    pub fn custom_field1(mut self, custom_field1: CustomField) -> Self {
-        self.custom_field1 = Some(Box::new(custom_field1));
-        self
-    }
-
-    /// Sets [`custom_field2`](Self::custom_field2).
-    pub fn custom_field2(mut self, custom_field2: CustomField) -> Self {
-        self.custom_field2 = Some(Box::new(custom_field2));
-        self
-    }
-
-    /// Sets [`custom_field3`](Self::custom_field3).
-    pub fn custom_field3(mut self, custom_field3: CustomField) -> Self {
-        self.custom_field3 = Some(Box::new(custom_field3));
-        self
-    }
-
-    /// Sets [`custom_cell1`](Self::custom_cell1).
-    pub fn custom_cell1(mut self, custom_cell1: CustomCell) -> Self {
-        self.custom_cell1 = Some(Box::new(custom_cell1));
-        self
-    }
-
-    /// Sets [`bonus_rule`](Self::bonus_rule).
-    pub fn bonus_rule(mut self, bonus_rule: BonusRule) -> Self {
-        self.bonus_rule = Some(Box::new(bonus_rule));
-        self
-    }
-
-    /// Sets [`discount`](Self::discount).
-    pub fn discount(mut self, discount: i64) -> Self {
-        self.discount = Some(discount);
-        self
-    }
 }
 
+setters!(MemberCardUpdate {
+    base_info: Box<BaseInfoUpdate>,
+    background_pic_url: String,
+    bonus_cleared: String,
+    bonus_rules: String,
+    balance_rules: String,
+    prerogative: String,
+    supply_bonus: bool,
+    supply_balance: bool,
+    auto_activate: bool,
+    wx_activate: bool,
+    activate_url: String,
+    custom_field1: Box<CustomField>,
+    custom_field2: Box<CustomField>,
+    custom_field3: Box<CustomField>,
+    custom_cell1: Box<CustomCell>,
+    bonus_rule: Box<BonusRule>,
+    discount: i64,
+});
 impl Validate for MemberCardUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);
@@ -4874,20 +3855,12 @@ impl ScenicTicketUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`guide_url`](Self::guide_url).
-    pub fn guide_url(mut self, guide_url: impl Into<String>) -> Self {
-        self.guide_url = Some(guide_url.into());
-        self
-    }
 }
 
+setters!(ScenicTicketUpdate {
+    base_info: Box<BaseInfoUpdate>,
+    guide_url: String,
+});
 impl Validate for ScenicTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);
@@ -4944,20 +3917,12 @@ impl MovieTicketUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
 }
 
+setters!(MovieTicketUpdate {
+    base_info: Box<BaseInfoUpdate>,
+    detail: String,
+});
 impl Validate for MovieTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);
@@ -5026,38 +3991,15 @@ impl BoardingPassUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`departure_time`](Self::departure_time).
-    pub fn departure_time(mut self, departure_time: i64) -> Self {
-        self.departure_time = Some(departure_time);
-        self
-    }
-
-    /// Sets [`landing_time`](Self::landing_time).
-    pub fn landing_time(mut self, landing_time: i64) -> Self {
-        self.landing_time = Some(landing_time);
-        self
-    }
-
-    /// Sets [`gate`](Self::gate).
-    pub fn gate(mut self, gate: impl Into<String>) -> Self {
-        self.gate = Some(gate.into());
-        self
-    }
-
-    /// Sets [`boarding_time`](Self::boarding_time).
-    pub fn boarding_time(mut self, boarding_time: i64) -> Self {
-        self.boarding_time = Some(boarding_time);
-        self
-    }
 }
 
+setters!(BoardingPassUpdate {
+    base_info: Box<BaseInfoUpdate>,
+    departure_time: i64,
+    landing_time: i64,
+    gate: String,
+    boarding_time: i64,
+});
 impl Validate for BoardingPassUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);
@@ -5132,20 +4074,12 @@ impl MeetingTicketUpdate {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: BaseInfoUpdate) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`map_url`](Self::map_url).
-    pub fn map_url(mut self, map_url: impl Into<String>) -> Self {
-        self.map_url = Some(map_url.into());
-        self
-    }
 }
 
+setters!(MeetingTicketUpdate {
+    base_info: Box<BaseInfoUpdate>,
+    map_url: String,
+});
 impl Validate for MeetingTicketUpdate {
     fn validate(&self, c: &mut Checker) {
         c.nested("base_info", &self.base_info);

@@ -2,6 +2,7 @@
 // Source: spec/types/member_card.yaml
 
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
@@ -41,43 +42,14 @@ impl ActivateUserForm {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`can_modify`](Self::can_modify).
-    pub fn can_modify(mut self, can_modify: bool) -> Self {
-        self.can_modify = Some(can_modify);
-        self
-    }
-
-    /// Sets [`common_field_id_list`](Self::common_field_id_list).
-    pub fn common_field_id_list(
-        mut self,
-        common_field_id_list: impl IntoIterator<Item = UserFormInfoFlag>,
-    ) -> Self {
-        self.common_field_id_list = Some(common_field_id_list.into_iter().collect());
-        self
-    }
-
-    /// Sets [`custom_field_list`](Self::custom_field_list).
-    pub fn custom_field_list(
-        mut self,
-        custom_field_list: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.custom_field_list = Some(
-            custom_field_list.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-
-    /// Sets [`rich_field_list`](Self::rich_field_list).
-    pub fn rich_field_list(
-        mut self,
-        rich_field_list: impl IntoIterator<Item = FormRichField>,
-    ) -> Self {
-        self.rich_field_list = Some(rich_field_list.into_iter().collect());
-        self
-    }
 }
 
+setters!(ActivateUserForm {
+    can_modify: bool,
+    common_field_id_list: Vec<UserFormInfoFlag>,
+    custom_field_list: Vec<String>,
+    rich_field_list: Vec<FormRichField>,
+});
 impl Validate for ActivateUserForm {
     fn validate(&self, c: &mut Checker) {
         c.nested("common_field_id_list", &self.common_field_id_list);
@@ -164,23 +136,12 @@ impl FormRichField {
         self.r#type = Some(r#type);
         self
     }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        values: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.values = Some(values.into_iter().map(Into::into).collect());
-        self
-    }
 }
 
+setters!(FormRichField {
+    name: String,
+    values: Vec<String>,
+});
 impl Validate for FormRichField {
     fn validate(&self, c: &mut Checker) {
         c.nested("type", &self.r#type);
@@ -252,20 +213,12 @@ impl FormLink {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(url.into());
-        self
-    }
 }
 
+setters!(FormLink {
+    name: String,
+    url: String,
+});
 impl Validate for FormLink {
     fn validate(&self, c: &mut Checker) {
         if let Some(v) = &self.name {
@@ -324,26 +277,12 @@ impl MemberFormInfo {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Sets [`common_field_list`](Self::common_field_list).
-    pub fn common_field_list(
-        mut self,
-        common_field_list: impl IntoIterator<Item = CommonFieldValue>,
-    ) -> Self {
-        self.common_field_list = Some(common_field_list.into_iter().collect());
-        self
-    }
-
-    /// Sets [`custom_field_list`](Self::custom_field_list).
-    pub fn custom_field_list(
-        mut self,
-        custom_field_list: impl IntoIterator<Item = CustomFieldValue>,
-    ) -> Self {
-        self.custom_field_list = Some(custom_field_list.into_iter().collect());
-        self
-    }
 }
 
+setters!(MemberFormInfo {
+    common_field_list: Vec<CommonFieldValue>,
+    custom_field_list: Vec<CustomFieldValue>,
+});
 impl Validate for MemberFormInfo {
     fn validate(&self, c: &mut Checker) {
         c.nested("common_field_list", &self.common_field_list);
@@ -400,20 +339,12 @@ impl CommonFieldValue {
             ..Self::slots()
         }
     }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: UserFormInfoFlag) -> Self {
-        self.name = Some(name);
-        self
-    }
-
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 
+setters!(CommonFieldValue {
+    name: UserFormInfoFlag,
+    value: String,
+});
 impl Validate for CommonFieldValue {
     fn validate(&self, c: &mut Checker) {
         c.required("name", &self.name);
@@ -476,29 +407,13 @@ impl CustomFieldValue {
             ..Self::slots()
         }
     }
-
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-
-    /// Sets [`value_list`](Self::value_list).
-    pub fn value_list(
-        mut self,
-        value_list: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.value_list = Some(value_list.into_iter().map(Into::into).collect());
-        self
-    }
 }
 
+setters!(CustomFieldValue {
+    name: String,
+    value: String,
+    value_list: Vec<String>,
+});
 impl Validate for CustomFieldValue {
     fn validate(&self, c: &mut Checker) {
         c.required("name", &self.name);

@@ -2,6 +2,7 @@
 // Source: spec/types/pay_gift.yaml
 
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
@@ -46,20 +47,12 @@ impl PayGiftRule {
         self.r#type = Some(r#type);
         self
     }
-
-    /// Sets [`base_info`](Self::base_info).
-    pub fn base_info(mut self, base_info: PayGiftBaseInfo) -> Self {
-        self.base_info = Some(Box::new(base_info));
-        self
-    }
-
-    /// Sets [`member_rule`](Self::member_rule).
-    pub fn member_rule(mut self, member_rule: PayGiftMemberRule) -> Self {
-        self.member_rule = Some(Box::new(member_rule));
-        self
-    }
 }
 
+setters!(PayGiftRule {
+    base_info: Box<PayGiftBaseInfo>,
+    member_rule: Box<PayGiftMemberRule>,
+});
 impl Validate for PayGiftRule {
     fn validate(&self, c: &mut Checker) {
         c.required("type", &self.r#type);
@@ -147,47 +140,16 @@ impl PayGiftBaseInfo {
             ..Self::slots()
         }
     }
-
-    /// Sets [`mchid_list`](Self::mchid_list).
-    pub fn mchid_list(
-        mut self,
-        mchid_list: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.mchid_list = Some(mchid_list.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`begin_time`](Self::begin_time).
-    pub fn begin_time(mut self, begin_time: i64) -> Self {
-        self.begin_time = Some(begin_time);
-        self
-    }
-
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: i64) -> Self {
-        self.end_time = Some(end_time);
-        self
-    }
-
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, status: impl Into<String>) -> Self {
-        self.status = Some(status.into());
-        self
-    }
-
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, create_time: i64) -> Self {
-        self.create_time = Some(create_time);
-        self
-    }
-
-    /// Sets [`update_time`](Self::update_time).
-    pub fn update_time(mut self, update_time: i64) -> Self {
-        self.update_time = Some(update_time);
-        self
-    }
 }
 
+setters!(PayGiftBaseInfo {
+    mchid_list: Vec<String>,
+    begin_time: i64,
+    end_time: i64,
+    status: String,
+    create_time: i64,
+    update_time: i64,
+});
 impl Validate for PayGiftBaseInfo {
     fn validate(&self, c: &mut Checker) {
         c.required("mchid_list", &self.mchid_list);
@@ -297,44 +259,16 @@ impl PayGiftMemberRule {
             ..Self::slots()
         }
     }
-
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
-        self.card_id = Some(card_id.into());
-        self
-    }
-
-    /// Sets [`least_cost`](Self::least_cost).
-    pub fn least_cost(mut self, least_cost: i64) -> Self {
-        self.least_cost = Some(least_cost);
-        self
-    }
-
-    /// Sets [`max_cost`](Self::max_cost).
-    pub fn max_cost(mut self, max_cost: i64) -> Self {
-        self.max_cost = Some(max_cost);
-        self
-    }
-
-    /// Sets [`jump_url`](Self::jump_url).
-    pub fn jump_url(mut self, jump_url: impl Into<String>) -> Self {
-        self.jump_url = Some(jump_url.into());
-        self
-    }
-
-    /// Sets [`app_brand_id`](Self::app_brand_id).
-    pub fn app_brand_id(mut self, app_brand_id: impl Into<String>) -> Self {
-        self.app_brand_id = Some(app_brand_id.into());
-        self
-    }
-
-    /// Sets [`app_brand_pass`](Self::app_brand_pass).
-    pub fn app_brand_pass(mut self, app_brand_pass: impl Into<String>) -> Self {
-        self.app_brand_pass = Some(app_brand_pass.into());
-        self
-    }
 }
 
+setters!(PayGiftMemberRule {
+    card_id: String,
+    least_cost: i64,
+    max_cost: i64,
+    jump_url: String,
+    app_brand_id: String,
+    app_brand_pass: String,
+});
 impl Validate for PayGiftMemberRule {
     fn validate(&self, c: &mut Checker) {
         c.required("card_id", &self.card_id);
@@ -420,38 +354,15 @@ impl PayGiftFailMchid {
             ..Self::slots()
         }
     }
-
-    /// Sets [`mchid`](Self::mchid).
-    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
-        self.mchid = Some(mchid.into());
-        self
-    }
-
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, errcode: i64) -> Self {
-        self.errcode = Some(errcode);
-        self
-    }
-
-    /// Sets [`errmsg`](Self::errmsg).
-    pub fn errmsg(mut self, errmsg: impl Into<String>) -> Self {
-        self.errmsg = Some(errmsg.into());
-        self
-    }
-
-    /// Sets [`occupy_rule_id`](Self::occupy_rule_id).
-    pub fn occupy_rule_id(mut self, occupy_rule_id: i64) -> Self {
-        self.occupy_rule_id = Some(occupy_rule_id);
-        self
-    }
-
-    /// Sets [`occupy_appid`](Self::occupy_appid).
-    pub fn occupy_appid(mut self, occupy_appid: impl Into<String>) -> Self {
-        self.occupy_appid = Some(occupy_appid.into());
-        self
-    }
 }
 
+setters!(PayGiftFailMchid {
+    mchid: String,
+    errcode: i64,
+    errmsg: String,
+    occupy_rule_id: i64,
+    occupy_appid: String,
+});
 impl Validate for PayGiftFailMchid {
     fn validate(&self, c: &mut Checker) {
         c.required("mchid", &self.mchid);

@@ -2,6 +2,7 @@
 // Source: spec/types/sub_merchant.yaml
 
 use crate::model::{object, Extra, Fields, Reader, Visit};
+use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::model::spec_enum;
 
@@ -85,26 +86,13 @@ impl SubMerchantSubmitInfo {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`app_id`](Self::app_id).
-    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = Some(app_id.into());
-        self
-    }
-
-    /// Sets [`agreement_media_id`](Self::agreement_media_id).
-    pub fn agreement_media_id(mut self, agreement_media_id: impl Into<String>) -> Self {
-        self.agreement_media_id = Some(agreement_media_id.into());
-        self
-    }
-
-    /// Sets [`operator_media_id`](Self::operator_media_id).
-    pub fn operator_media_id(mut self, operator_media_id: impl Into<String>) -> Self {
-        self.operator_media_id = Some(operator_media_id.into());
-        self
-    }
 }
 
+setters!(SubMerchantSubmitInfo {
+    app_id: String,
+    agreement_media_id: String,
+    operator_media_id: String,
+});
 impl Validate for SubMerchantSubmitInfo {
     fn validate(&self, c: &mut Checker) {
         {
@@ -294,26 +282,13 @@ impl SubMerchantUpdateInfo {
             extra: Extra::new(),
         }
     }
-
-    /// Sets [`app_id`](Self::app_id).
-    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = Some(app_id.into());
-        self
-    }
-
-    /// Sets [`agreement_media_id`](Self::agreement_media_id).
-    pub fn agreement_media_id(mut self, agreement_media_id: impl Into<String>) -> Self {
-        self.agreement_media_id = Some(agreement_media_id.into());
-        self
-    }
-
-    /// Sets [`operator_media_id`](Self::operator_media_id).
-    pub fn operator_media_id(mut self, operator_media_id: impl Into<String>) -> Self {
-        self.operator_media_id = Some(operator_media_id.into());
-        self
-    }
 }
 
+setters!(SubMerchantUpdateInfo {
+    app_id: String,
+    agreement_media_id: String,
+    operator_media_id: String,
+});
 impl Validate for SubMerchantUpdateInfo {
     fn validate(&self, c: &mut Checker) {
         {
@@ -460,74 +435,21 @@ impl SubMerchant {
             ..Self::slots()
         }
     }
-
-    /// Sets [`merchant_id`](Self::merchant_id).
-    pub fn merchant_id(mut self, merchant_id: i64) -> Self {
-        self.merchant_id = Some(merchant_id);
-        self
-    }
-
-    /// Sets [`app_id`](Self::app_id).
-    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = Some(app_id.into());
-        self
-    }
-
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, create_time: i64) -> Self {
-        self.create_time = Some(create_time);
-        self
-    }
-
-    /// Sets [`update_time`](Self::update_time).
-    pub fn update_time(mut self, update_time: i64) -> Self {
-        self.update_time = Some(update_time);
-        self
-    }
-
-    /// Sets [`brand_name`](Self::brand_name).
-    pub fn brand_name(mut self, brand_name: impl Into<String>) -> Self {
-        self.brand_name = Some(brand_name.into());
-        self
-    }
-
-    /// Sets [`logo_url`](Self::logo_url).
-    pub fn logo_url(mut self, logo_url: impl Into<String>) -> Self {
-        self.logo_url = Some(logo_url.into());
-        self
-    }
-
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, status: SubMerchantStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sets [`begin_time`](Self::begin_time).
-    pub fn begin_time(mut self, begin_time: i64) -> Self {
-        self.begin_time = Some(begin_time);
-        self
-    }
-
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: i64) -> Self {
-        self.end_time = Some(end_time);
-        self
-    }
-
-    /// Sets [`primary_category_id`](Self::primary_category_id).
-    pub fn primary_category_id(mut self, primary_category_id: i64) -> Self {
-        self.primary_category_id = Some(primary_category_id);
-        self
-    }
-
-    /// Sets [`secondary_category_id`](Self::secondary_category_id).
-    pub fn secondary_category_id(mut self, secondary_category_id: i64) -> Self {
-        self.secondary_category_id = Some(secondary_category_id);
-        self
-    }
 }
 
+setters!(SubMerchant {
+    merchant_id: i64,
+    app_id: String,
+    create_time: i64,
+    update_time: i64,
+    brand_name: String,
+    logo_url: String,
+    status: SubMerchantStatus,
+    begin_time: i64,
+    end_time: i64,
+    primary_category_id: i64,
+    secondary_category_id: i64,
+});
 impl Validate for SubMerchant {
     fn validate(&self, c: &mut Checker) {
         c.required("merchant_id", &self.merchant_id);
