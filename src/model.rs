@@ -247,6 +247,14 @@ macro_rules! object {
             }
         }
         impl $crate::model::Lenient for $name {}
+        impl $crate::validate::Constrained for $name {
+            fn constrain(
+                &self,
+                _: &mut $crate::validate::Checker,
+                _: &$crate::validate::Constraint,
+            ) {
+            }
+        }
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 $crate::model::serialize_object(self, s)
@@ -311,6 +319,17 @@ pub(crate) use setters;
 /// says `spec_enum!(Name, str);` or `spec_enum!(Name, int);` under the enum.
 macro_rules! spec_enum {
     ($name:ident, str) => {
+        impl $crate::validate::Constrained for $name {
+            fn constrain(
+                &self,
+                c: &mut $crate::validate::Checker,
+                rule: &$crate::validate::Constraint,
+            ) {
+                if let $crate::validate::Constraint::OneOfStr(allowed) = *rule {
+                    c.one_of_str(self.as_str(), allowed);
+                }
+            }
+        }
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -329,6 +348,17 @@ macro_rules! spec_enum {
         $crate::model::spec_enum!($name);
     };
     ($name:ident, int) => {
+        impl $crate::validate::Constrained for $name {
+            fn constrain(
+                &self,
+                c: &mut $crate::validate::Checker,
+                rule: &$crate::validate::Constraint,
+            ) {
+                if let $crate::validate::Constraint::OneOfInt(allowed) = *rule {
+                    c.one_of_int(self.as_i64(), allowed);
+                }
+            }
+        }
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 write!(f, "{}", self.as_i64())

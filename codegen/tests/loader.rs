@@ -92,7 +92,7 @@ fn the_base_spec_loads_and_generates() {
         .expect("a group file");
     assert!(demo.text.starts_with("// @generated"));
     assert!(demo.text.contains("pub struct DemoGetRequest"));
-    assert!(demo.text.contains("c.max_bytes(v, 20);"));
+    assert!(demo.text.contains("MaxBytes(20)"));
 }
 
 #[test]

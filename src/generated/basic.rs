@@ -8,6 +8,7 @@
 use crate::endpoint::{Body, Endpoint, Method, Part};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 
 /// The request of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -344,12 +345,12 @@ impl BasicUploadImageRequest {
 
 impl Validate for BasicUploadImageRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("buffer"), &self.buffer);
-            c.max_size(v.bytes.len(), 1048576);
-            c.content_type(&v.content_type, &["image/jpeg", "image/png"]);
-        }
-        c.not_in_extra(self);
+        c.field(
+            "buffer",
+            Some(&self.buffer),
+            &[MaxBytes(1048576), ContentType(&["image/jpeg", "image/png"])],
+        );
+        c.described_fields(self);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::BoardingPassUpdate;
 use crate::types::Card;
 use crate::types::CardStatus;
@@ -43,8 +44,8 @@ impl CardCreateRequest {
 
 impl Validate for CardCreateRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("card", &self.card);
-        c.not_in_extra(self);
+        c.field("card", Some(&self.card), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -164,12 +165,8 @@ setters!(CardSetPayCellRequest {
 });
 impl Validate for CardSetPayCellRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -273,12 +270,8 @@ setters!(CardSetSelfConsumeCellRequest {
 });
 impl Validate for CardSetSelfConsumeCellRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -373,22 +366,9 @@ setters!(CardSetTestWhitelistRequest {
 });
 impl Validate for CardSetTestWhitelistRequest {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.openid {
-            let c = &mut c.at("openid");
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-                c.max_bytes(item, 64);
-            }
-        }
-        if let Some(v) = &self.username {
-            let c = &mut c.at("username");
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        c.not_in_extra(self);
+        c.field("openid", self.openid.as_ref(), &[Each(&[NonEmpty, MaxBytes(64)])]);
+        c.field("username", self.username.as_ref(), &[Each(&[NonEmpty])]);
+        c.described_fields(self);
         c.max_total_items(
             &["openid", "username"],
             self.openid.as_ref().map_or(0, Vec::len)
@@ -472,12 +452,8 @@ impl CardGetRequest {
 
 impl Validate for CardGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -595,17 +571,10 @@ setters!(CardBatchGetRequest {
 });
 impl Validate for CardBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("offset"), &self.offset);
-            c.min(*v, 0);
-        }
-        {
-            let (c, v) = (&mut c.at("count"), &self.count);
-            c.min(*v, 1);
-            c.max(*v, 50);
-        }
-        c.nested("status_list", &self.status_list);
-        c.not_in_extra(self);
+        c.field("offset", Some(&self.offset), &[Min(0)]);
+        c.field("count", Some(&self.count), &[Min(1), Max(50)]);
+        c.field("status_list", self.status_list.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -773,23 +742,19 @@ setters!(CardUpdateRequest {
 });
 impl Validate for CardUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.nested("groupon", &self.groupon);
-        c.nested("cash", &self.cash);
-        c.nested("discount", &self.discount);
-        c.nested("gift", &self.gift);
-        c.nested("general_coupon", &self.general_coupon);
-        c.nested("member_card", &self.member_card);
-        c.nested("scenic_ticket", &self.scenic_ticket);
-        c.nested("movie_ticket", &self.movie_ticket);
-        c.nested("boarding_pass", &self.boarding_pass);
-        c.nested("meeting_ticket", &self.meeting_ticket);
-        c.nested("bus_ticket", &self.bus_ticket);
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("groupon", self.groupon.as_ref(), &[]);
+        c.field("cash", self.cash.as_ref(), &[]);
+        c.field("discount", self.discount.as_ref(), &[]);
+        c.field("gift", self.gift.as_ref(), &[]);
+        c.field("general_coupon", self.general_coupon.as_ref(), &[]);
+        c.field("member_card", self.member_card.as_ref(), &[]);
+        c.field("scenic_ticket", self.scenic_ticket.as_ref(), &[]);
+        c.field("movie_ticket", self.movie_ticket.as_ref(), &[]);
+        c.field("boarding_pass", self.boarding_pass.as_ref(), &[]);
+        c.field("meeting_ticket", self.meeting_ticket.as_ref(), &[]);
+        c.field("bus_ticket", self.bus_ticket.as_ref(), &[]);
+        c.described_fields(self);
         c.exactly_one_of(
             &[
                 "groupon",
@@ -979,20 +944,10 @@ setters!(CardModifyStockRequest {
 });
 impl Validate for CardModifyStockRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.increase_stock_value {
-            let c = &mut c.at("increase_stock_value");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.reduce_stock_value {
-            let c = &mut c.at("reduce_stock_value");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("increase_stock_value", self.increase_stock_value.as_ref(), &[Min(0)]);
+        c.field("reduce_stock_value", self.reduce_stock_value.as_ref(), &[Min(0)]);
+        c.described_fields(self);
     }
 }
 
@@ -1080,12 +1035,8 @@ impl CardDeleteRequest {
 
 impl Validate for CardDeleteRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::UserCardStatus;
 
 /// The request of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
@@ -54,16 +55,9 @@ setters!(CodeGetRequest {
 });
 impl Validate for CodeGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -263,16 +257,9 @@ setters!(CodeListUserCardsRequest {
 });
 impl Validate for CodeListUserCardsRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("openid"), &self.openid);
-            c.non_empty(v);
-            c.max_bytes(v, 64);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("openid", Some(&self.openid), &[NonEmpty, MaxBytes(64)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -450,21 +437,10 @@ setters!(CodeUpdateRequest {
 });
 impl Validate for CodeUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("new_code"), &self.new_code);
-            c.non_empty(v);
-            c.max_bytes(v, 64);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("new_code", Some(&self.new_code), &[NonEmpty, MaxBytes(64)]);
+        c.described_fields(self);
     }
 }
 
@@ -568,16 +544,9 @@ setters!(CodeUnavailableRequest {
 });
 impl Validate for CodeUnavailableRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -677,16 +646,9 @@ setters!(CodeConsumeRequest {
 });
 impl Validate for CodeConsumeRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -848,12 +810,8 @@ impl CodeDecryptRequest {
 
 impl Validate for CodeDecryptRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("encrypt_code"), &self.encrypt_code);
-            c.non_empty(v);
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("encrypt_code", Some(&self.encrypt_code), &[NonEmpty, MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 
@@ -980,22 +938,10 @@ impl CodeMarkRequest {
 
 impl Validate for CodeMarkRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("openid"), &self.openid);
-            c.non_empty(v);
-            c.max_bytes(v, 64);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("openid", Some(&self.openid), &[NonEmpty, MaxBytes(64)]);
+        c.described_fields(self);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::CondSource;
 use crate::types::DatacubeCardType;
 
@@ -57,18 +58,10 @@ impl DatacubeBizInfoRequest {
 
 impl Validate for DatacubeBizInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("begin_date"), &self.begin_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        {
-            let (c, v) = (&mut c.at("end_date"), &self.end_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        c.nested("cond_source", &self.cond_source);
-        c.not_in_extra(self);
+        c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
+        c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
+        c.field("cond_source", Some(&self.cond_source), &[]);
+        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -303,22 +296,11 @@ setters!(DatacubeCardInfoRequest {
 });
 impl Validate for DatacubeCardInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("begin_date"), &self.begin_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        {
-            let (c, v) = (&mut c.at("end_date"), &self.end_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        c.nested("cond_source", &self.cond_source);
-        c.not_in_extra(self);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
+        c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
+        c.field("cond_source", Some(&self.cond_source), &[]);
+        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -558,18 +540,10 @@ impl DatacubeMemberCardInfoRequest {
 
 impl Validate for DatacubeMemberCardInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("begin_date"), &self.begin_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        {
-            let (c, v) = (&mut c.at("end_date"), &self.end_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        c.nested("cond_source", &self.cond_source);
-        c.not_in_extra(self);
+        c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
+        c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
+        c.field("cond_source", Some(&self.cond_source), &[]);
+        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -791,22 +765,10 @@ impl DatacubeMemberCardDetailRequest {
 
 impl Validate for DatacubeMemberCardDetailRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("begin_date"), &self.begin_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        {
-            let (c, v) = (&mut c.at("end_date"), &self.end_date);
-            c.non_empty(v);
-            c.date(v);
-        }
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
+        c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),

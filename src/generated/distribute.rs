@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method, Host};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::LandingPageScene;
 use crate::types::QrActionName;
 
@@ -52,14 +53,10 @@ setters!(DistributeCreateQrcodeRequest {
 });
 impl Validate for DistributeCreateQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("action_name", &self.action_name);
-        if let Some(v) = &self.expire_seconds {
-            let c = &mut c.at("expire_seconds");
-            c.min(*v, 60);
-            c.max(*v, 1800);
-        }
-        c.nested("action_info", &self.action_info);
-        c.not_in_extra(self);
+        c.field("action_name", Some(&self.action_name), &[]);
+        c.field("expire_seconds", self.expire_seconds.as_ref(), &[Min(60), Max(1800)]);
+        c.field("action_info", Some(&self.action_info), &[]);
+        c.described_fields(self);
         if self.action_name.as_str() == "QR_CARD" {
             c.check(
                 "action_info.card",
@@ -151,9 +148,9 @@ setters!(QrcodeActionInfo {
 });
 impl Validate for QrcodeActionInfo {
     fn validate(&self, c: &mut Checker) {
-        c.nested("card", &self.card);
-        c.nested("multiple_card", &self.multiple_card);
-        c.not_in_extra(self);
+        c.field("card", self.card.as_ref(), &[]);
+        c.field("multiple_card", self.multiple_card.as_ref(), &[]);
+        c.described_fields(self);
         c.exactly_one_of(
             &["card", "multiple_card"],
             &[self.card.is_some(), self.multiple_card.is_some()],
@@ -238,19 +235,10 @@ setters!(QrcodeCard {
 });
 impl Validate for QrcodeCard {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.code {
-            let c = &mut c.at("code");
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.openid {
-            let c = &mut c.at("openid");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("code", self.code.as_ref(), &[MaxBytes(20)]);
+        c.field("openid", self.openid.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -314,12 +302,8 @@ impl QrcodeMultipleCard {
 
 impl Validate for QrcodeMultipleCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_list"), &self.card_list);
-            c.max_items(v.len(), 5);
-            v.validate(c);
-        }
-        c.not_in_extra(self);
+        c.field("card_list", Some(&self.card_list), &[MaxItems(5)]);
+        c.described_fields(self);
     }
 }
 
@@ -387,15 +371,9 @@ setters!(QrcodeMultipleCardItem {
 });
 impl Validate for QrcodeMultipleCardItem {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.code {
-            let c = &mut c.at("code");
-            c.max_bytes(v, 20);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("code", self.code.as_ref(), &[MaxBytes(20)]);
+        c.described_fields(self);
     }
 }
 
@@ -508,11 +486,8 @@ impl DistributeShowQrcodeRequest {
 
 impl Validate for DistributeShowQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("ticket"), &self.ticket);
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field("ticket", Some(&self.ticket), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 
@@ -615,17 +590,11 @@ impl DistributeCreateLandingPageRequest {
 
 impl Validate for DistributeCreateLandingPageRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("banner"), &self.banner);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("page_title"), &self.page_title);
-            c.non_empty(v);
-        }
-        c.nested("scene", &self.scene);
-        c.nested("card_list", &self.card_list);
-        c.not_in_extra(self);
+        c.field("banner", Some(&self.banner), &[NonEmpty]);
+        c.field("page_title", Some(&self.page_title), &[NonEmpty]);
+        c.field("scene", Some(&self.scene), &[]);
+        c.field("card_list", Some(&self.card_list), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -719,16 +688,9 @@ impl LandingPageCard {
 
 impl Validate for LandingPageCard {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("thumb_url"), &self.thumb_url);
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("thumb_url", Some(&self.thumb_url), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 
@@ -835,11 +797,8 @@ setters!(DistributeMpnewsHtmlRequest {
 });
 impl Validate for DistributeMpnewsHtmlRequest {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -953,21 +912,13 @@ impl DistributeDepositCodesRequest {
 
 impl Validate for DistributeDepositCodesRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.min_items(v.len(), 1);
-            c.max_items(v.len(), 100);
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field(
+            "code",
+            Some(&self.code),
+            &[MinItems(1), MaxItems(100), Each(&[NonEmpty])],
+        );
+        c.described_fields(self);
     }
 }
 
@@ -1085,12 +1036,8 @@ impl DistributeDepositCountRequest {
 
 impl Validate for DistributeDepositCountRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -1207,21 +1154,13 @@ impl DistributeCheckCodesRequest {
 
 impl Validate for DistributeCheckCodesRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.min_items(v.len(), 1);
-            c.max_items(v.len(), 100);
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field(
+            "code",
+            Some(&self.code),
+            &[MinItems(1), MaxItems(100), Each(&[NonEmpty])],
+        );
+        c.described_fields(self);
     }
 }
 

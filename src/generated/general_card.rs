@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 
 /// The request of `general_card.activate`: 通用卡接口激活 — activate a user's general card
 #[derive(Debug, Clone, PartialEq)]
@@ -84,33 +85,29 @@ setters!(GeneralCardActivateRequest {
 });
 impl Validate for GeneralCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.init_custom_field_value1 {
-            let c = &mut c.at("init_custom_field_value1");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.init_custom_field_value2 {
-            let c = &mut c.at("init_custom_field_value2");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.init_custom_field_value3 {
-            let c = &mut c.at("init_custom_field_value3");
-            c.max_bytes(v, 12);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field(
+            "init_custom_field_value1",
+            self.init_custom_field_value1.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "init_custom_field_value2",
+            self.init_custom_field_value2.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "init_custom_field_value3",
+            self.init_custom_field_value3.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.described_fields(self);
     }
 }
 
@@ -227,17 +224,9 @@ impl GeneralCardUnactivateRequest {
 
 impl Validate for GeneralCardUnactivateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.described_fields(self);
     }
 }
 
@@ -391,37 +380,30 @@ setters!(GeneralCardUpdateUserRequest {
 });
 impl Validate for GeneralCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.record_bonus {
-            let c = &mut c.at("record_bonus");
-            c.max_chars(v, 14);
-        }
-        if let Some(v) = &self.custom_field_value1 {
-            let c = &mut c.at("custom_field_value1");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.custom_field_value2 {
-            let c = &mut c.at("custom_field_value2");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.custom_field_value3 {
-            let c = &mut c.at("custom_field_value3");
-            c.max_bytes(v, 12);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("record_bonus", self.record_bonus.as_ref(), &[MaxChars(14)]);
+        c.field(
+            "custom_field_value1",
+            self.custom_field_value1.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "custom_field_value2",
+            self.custom_field_value2.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "custom_field_value3",
+            self.custom_field_value3.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.described_fields(self);
     }
 }
 

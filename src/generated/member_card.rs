@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::ActivateUserForm;
 use crate::types::FormLink;
 use crate::types::MemberFormInfo;
@@ -122,49 +123,37 @@ setters!(MemberCardActivateRequest {
 });
 impl Validate for MemberCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("membership_number"), &self.membership_number);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.activate_begin_time {
-            let c = &mut c.at("activate_begin_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.activate_end_time {
-            let c = &mut c.at("activate_end_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.init_bonus_record {
-            let c = &mut c.at("init_bonus_record");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.init_custom_field_value1 {
-            let c = &mut c.at("init_custom_field_value1");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.init_custom_field_value2 {
-            let c = &mut c.at("init_custom_field_value2");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.init_custom_field_value3 {
-            let c = &mut c.at("init_custom_field_value3");
-            c.max_bytes(v, 12);
-        }
-        c.not_in_extra(self);
+        c.field(
+            "membership_number",
+            Some(&self.membership_number),
+            &[NonEmpty, MaxBytes(20)],
+        );
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("activate_begin_time", self.activate_begin_time.as_ref(), &[Min(0)]);
+        c.field("activate_end_time", self.activate_end_time.as_ref(), &[Min(0)]);
+        c.field("init_bonus_record", self.init_bonus_record.as_ref(), &[MaxBytes(32)]);
+        c.field(
+            "init_custom_field_value1",
+            self.init_custom_field_value1.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "init_custom_field_value2",
+            self.init_custom_field_value2.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "init_custom_field_value3",
+            self.init_custom_field_value3.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.described_fields(self);
         c.order(
             ("activate_begin_time", self.activate_begin_time),
             ("activate_end_time", self.activate_end_time),
@@ -319,16 +308,12 @@ setters!(MemberCardSetActivateFormRequest {
 });
 impl Validate for MemberCardSetActivateFormRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.nested("required_form", &self.required_form);
-        c.nested("optional_form", &self.optional_form);
-        c.nested("service_statement", &self.service_statement);
-        c.nested("bind_old_card", &self.bind_old_card);
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("required_form", self.required_form.as_ref(), &[]);
+        c.field("optional_form", self.optional_form.as_ref(), &[]);
+        c.field("service_statement", self.service_statement.as_ref(), &[]);
+        c.field("bind_old_card", self.bind_old_card.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -434,17 +419,9 @@ impl MemberCardUserInfoRequest {
 
 impl Validate for MemberCardUserInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.described_fields(self);
     }
 }
 
@@ -681,38 +658,31 @@ setters!(MemberCardUpdateUserRequest {
 });
 impl Validate for MemberCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.record_bonus {
-            let c = &mut c.at("record_bonus");
-            c.max_chars(v, 14);
-        }
-        if let Some(v) = &self.custom_field_value1 {
-            let c = &mut c.at("custom_field_value1");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.custom_field_value2 {
-            let c = &mut c.at("custom_field_value2");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.custom_field_value3 {
-            let c = &mut c.at("custom_field_value3");
-            c.max_bytes(v, 12);
-        }
-        c.nested("notify_optional", &self.notify_optional);
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("record_bonus", self.record_bonus.as_ref(), &[MaxChars(14)]);
+        c.field(
+            "custom_field_value1",
+            self.custom_field_value1.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "custom_field_value2",
+            self.custom_field_value2.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field(
+            "custom_field_value3",
+            self.custom_field_value3.as_ref(),
+            &[MaxBytes(12)],
+        );
+        c.field("notify_optional", self.notify_optional.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -850,7 +820,7 @@ setters!(MemberCardNotifyOptional {
 });
 impl Validate for MemberCardNotifyOptional {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -970,12 +940,8 @@ setters!(MemberCardActivateUrlRequest {
 });
 impl Validate for MemberCardActivateUrlRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("card_id"), &self.card_id);
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 
@@ -1086,11 +1052,8 @@ impl MemberCardActivateTempInfoRequest {
 
 impl Validate for MemberCardActivateTempInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("activate_ticket"), &self.activate_ticket);
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field("activate_ticket", Some(&self.activate_ticket), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 

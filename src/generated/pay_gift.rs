@@ -8,6 +8,7 @@
 use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::PayGiftFailMchid;
 use crate::types::PayGiftRule;
 use crate::types::PayGiftRuleType;
@@ -37,8 +38,8 @@ impl PayGiftAddRequest {
 
 impl Validate for PayGiftAddRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("rule_info", &self.rule_info);
-        c.not_in_extra(self);
+        c.field("rule_info", Some(&self.rule_info), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -161,7 +162,7 @@ impl PayGiftDeleteRequest {
 
 impl Validate for PayGiftDeleteRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -242,7 +243,7 @@ impl PayGiftGetByIdRequest {
 
 impl Validate for PayGiftGetByIdRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -373,16 +374,10 @@ impl PayGiftBatchGetRequest {
 
 impl Validate for PayGiftBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("type", &self.r#type);
-        {
-            let (c, v) = (&mut c.at("offset"), &self.offset);
-            c.min(*v, 0);
-        }
-        {
-            let (c, v) = (&mut c.at("count"), &self.count);
-            c.min(*v, 1);
-        }
-        c.not_in_extra(self);
+        c.field("type", Some(&self.r#type), &[]);
+        c.field("offset", Some(&self.offset), &[Min(0)]);
+        c.field("count", Some(&self.count), &[Min(1)]);
+        c.described_fields(self);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::types::SubMerchant;
 use crate::types::SubMerchantStatus;
 use crate::types::SubMerchantSubmitInfo;
@@ -39,8 +40,8 @@ impl SubMerchantSubmitRequest {
 
 impl Validate for SubMerchantSubmitRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("info", &self.info);
-        c.not_in_extra(self);
+        c.field("info", Some(&self.info), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -148,8 +149,8 @@ impl SubMerchantUpdateRequest {
 
 impl Validate for SubMerchantUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        c.nested("info", &self.info);
-        c.not_in_extra(self);
+        c.field("info", Some(&self.info), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -254,7 +255,7 @@ impl SubMerchantGetRequest {
 
 impl Validate for SubMerchantGetRequest {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -372,13 +373,9 @@ setters!(SubMerchantBatchGetRequest {
 });
 impl Validate for SubMerchantBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("limit"), &self.limit);
-            c.min(*v, 1);
-            c.max(*v, 100);
-        }
-        c.nested("status", &self.status);
-        c.not_in_extra(self);
+        c.field("limit", Some(&self.limit), &[Min(1), Max(100)]);
+        c.field("status", self.status.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 

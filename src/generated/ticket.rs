@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 
 /// The request of `ticket.boarding_pass_checkin`: 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
 #[derive(Debug, Clone, PartialEq)]
@@ -95,34 +96,13 @@ setters!(TicketBoardingPassCheckinRequest {
 });
 impl Validate for TicketBoardingPassCheckinRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("passenger_name"), &self.passenger_name);
-            c.non_empty(v);
-            c.max_chars(v, 15);
-        }
-        {
-            let (c, v) = (&mut c.at("class"), &self.cabin_class);
-            c.non_empty(v);
-            c.max_chars(v, 5);
-        }
-        {
-            let (c, v) = (&mut c.at("etkt_bnr"), &self.etkt_bnr);
-            c.non_empty(v);
-        }
-        if let Some(v) = &self.boarding_time {
-            let c = &mut c.at("boarding_time");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("passenger_name", Some(&self.passenger_name), &[NonEmpty, MaxChars(15)]);
+        c.field("class", Some(&self.cabin_class), &[NonEmpty, MaxChars(5)]);
+        c.field("etkt_bnr", Some(&self.etkt_bnr), &[NonEmpty]);
+        c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
+        c.described_fields(self);
     }
 }
 
@@ -291,36 +271,14 @@ setters!(TicketMeetingTicketUpdateUserRequest {
 });
 impl Validate for TicketMeetingTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("zone"), &self.zone);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("entrance"), &self.entrance);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("seat_number"), &self.seat_number);
-            c.non_empty(v);
-        }
-        if let Some(v) = &self.begin_time {
-            let c = &mut c.at("begin_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.end_time {
-            let c = &mut c.at("end_time");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("zone", Some(&self.zone), &[NonEmpty]);
+        c.field("entrance", Some(&self.entrance), &[NonEmpty]);
+        c.field("seat_number", Some(&self.seat_number), &[NonEmpty]);
+        c.field("begin_time", self.begin_time.as_ref(), &[Min(0)]);
+        c.field("end_time", self.end_time.as_ref(), &[Min(0)]);
+        c.described_fields(self);
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
@@ -468,28 +426,12 @@ setters!(TicketMovieTicketUpdateUserRequest {
 });
 impl Validate for TicketMovieTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        {
-            let (c, v) = (&mut c.at("ticket_class"), &self.ticket_class);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("show_time"), &self.show_time);
-            c.min(*v, 0);
-        }
-        {
-            let (c, v) = (&mut c.at("duration"), &self.duration);
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.field("ticket_class", Some(&self.ticket_class), &[NonEmpty]);
+        c.field("show_time", Some(&self.show_time), &[Min(0)]);
+        c.field("duration", Some(&self.duration), &[Min(0)]);
+        c.described_fields(self);
     }
 }
 
@@ -609,16 +551,9 @@ setters!(TicketLuckyMoneyUpdateBalanceRequest {
 });
 impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("code"), &self.code);
-            c.non_empty(v);
-            c.max_bytes(v, 20);
-        }
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
+        c.described_fields(self);
     }
 }
 

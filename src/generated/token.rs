@@ -9,6 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 
 /// The request of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
 #[derive(Clone, PartialEq)]
@@ -49,20 +50,14 @@ impl TokenGetRequest {
 
 impl Validate for TokenGetRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("grant_type"), &self.grant_type);
-            c.non_empty(v);
-            c.one_of_str(v, &["client_credential"]);
-        }
-        {
-            let (c, v) = (&mut c.at("appid"), &self.appid);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("secret"), &self.secret);
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field(
+            "grant_type",
+            Some(&self.grant_type),
+            &[NonEmpty, OneOfStr(&["client_credential"])],
+        );
+        c.field("appid", Some(&self.appid), &[NonEmpty]);
+        c.field("secret", Some(&self.secret), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 
@@ -240,20 +235,14 @@ setters!(TokenStableRequest {
 });
 impl Validate for TokenStableRequest {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("grant_type"), &self.grant_type);
-            c.non_empty(v);
-            c.one_of_str(v, &["client_credential"]);
-        }
-        {
-            let (c, v) = (&mut c.at("appid"), &self.appid);
-            c.non_empty(v);
-        }
-        {
-            let (c, v) = (&mut c.at("secret"), &self.secret);
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field(
+            "grant_type",
+            Some(&self.grant_type),
+            &[NonEmpty, OneOfStr(&["client_credential"])],
+        );
+        c.field("appid", Some(&self.appid), &[NonEmpty]);
+        c.field("secret", Some(&self.secret), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 

@@ -3,7 +3,7 @@
 use super::names::*;
 use crate::ir::*;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use std::collections::BTreeSet;
 
 /// The models of one file in reading order: each root followed by its inline objects.
@@ -408,40 +408,19 @@ fn builder(model: &Model) -> TokenStream {
 
 fn validate(api: &Api, model: &Model) -> TokenStream {
     let name = ident(&model.name);
-    // A required field of a model that is also received is an `Option`: the rule is
-    // checked here, not by the type.
-    let presence = model
-        .fields
-        .iter()
-        .filter(|f| f.required && !f.plain)
-        .map(|f| {
-            let (wire, field) = (&f.wire, ident(&f.rust));
-            quote!(c.required(#wire, &self.#field);)
-        });
+    // Each field with rules: its constraints as data, and its type's own rules.
     let fields = model.fields.iter().filter_map(|f| {
         let wire = &f.wire;
         let field = ident(&f.rust);
-        // A value with no rules of its own beyond its type's: one line.
-        if only_nested(&f.shape) {
-            return Some(quote!(c.nested(#wire, &self.#field);));
+        if !has_rules(&f.shape) {
+            return None;
         }
-        let value = format_ident!("v");
-        let checks = value_checks(api, &f.shape, &value, 0)?;
-        Some(if f.plain {
-            quote! {
-                {
-                    let (c, v) = (&mut c.at(#wire), &self.#field);
-                    #checks
-                }
-            }
-        } else {
-            quote! {
-                if let Some(v) = &self.#field {
-                    let c = &mut c.at(#wire);
-                    #checks
-                }
-            }
-        })
+        let rules = constraints(api, &f.shape);
+        let value = match f.plain {
+            true => quote!(Some(&self.#field)),
+            false => quote!(self.#field.as_ref()),
+        };
+        Some(quote!(c.field(#wire, #value, &[#(#rules),*]);))
     });
     let rules = model.rules.iter().map(|rule| match rule {
         Rule::ExactlyOneOf(names) | Rule::AtMostOneOf(names) => {
@@ -505,9 +484,9 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         }
         Rule::Check(check) => check_rule(api, model, check),
     });
-    // A described field given again through `extra` would go out twice, unchecked.
-    let extra = (!model.fields.is_empty()).then(|| quote!(c.not_in_extra(self);));
-    let fields: Vec<TokenStream> = presence.chain(fields).chain(extra).collect();
+    // Required fields set; none given again through `extra` (out twice, unchecked).
+    let described = (!model.fields.is_empty()).then(|| quote!(c.described_fields(self);));
+    let fields: Vec<TokenStream> = fields.chain(described).collect();
     let rules: Vec<TokenStream> = rules.collect();
     if fields.is_empty() && rules.is_empty() {
         return quote! {
@@ -527,115 +506,81 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
     }
 }
 
-/// Whether a value's only rules are those of its type (a nested object, an enum, or a
-/// list of them): `validate` on the value says it all.
-fn only_nested(shape: &Shape) -> bool {
-    shape.checks.is_empty()
-        && match &shape.ty {
+/// Whether a value has rules: constraints of its own or of its elements, or a type
+/// with rules (a nested object, an enum's listed values).
+pub(super) fn has_rules(shape: &Shape) -> bool {
+    !shape.checks.is_empty()
+        || match &shape.ty {
             Ty::Enum(_) | Ty::Model(_) => true,
-            Ty::List(inner) => only_nested(inner),
+            Ty::List(inner) => has_rules(inner),
             _ => false,
         }
 }
 
-/// The checks of one value bound to `v` (a reference); `None` when there are none.
-fn value_checks(
-    api: &Api,
-    shape: &Shape,
-    v: &proc_macro2::Ident,
-    depth: usize,
-) -> Option<TokenStream> {
-    let mut out = Vec::new();
-    for check in &shape.checks {
-        out.push(match check {
-            Check::NonEmpty => quote!(c.non_empty(#v);),
-            Check::MaxBytes(n) if shape.ty == Ty::File => {
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!(c.max_size(#v.bytes.len(), #n);)
-            }
+/// A value's constraints, as the runtime's `Constraint` values (`MaxBytes(32)`); a
+/// list's element constraints as `Each(&[..])`.
+fn constraints(api: &Api, shape: &Shape) -> Vec<TokenStream> {
+    let usize_lit = |n: &u64| Literal::usize_unsuffixed(*n as usize);
+    let mut out: Vec<TokenStream> = shape
+        .checks
+        .iter()
+        .map(|check| match check {
+            Check::NonEmpty => quote!(NonEmpty),
             Check::MaxBytes(n) => {
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!(c.max_bytes(#v, #n);)
+                let n = usize_lit(n);
+                quote!(MaxBytes(#n))
             }
-            Check::ContentTypes(types) => quote!(c.content_type(&#v.content_type, &[#(#types),*]);),
             Check::MaxChars(n) => {
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!(c.max_chars(#v, #n);)
+                let n = usize_lit(n);
+                quote!(MaxChars(#n))
             }
-            Check::Date => quote!(c.date(#v);),
-            Check::Color => quote!(c.color(#v);),
+            Check::Date => quote!(Date),
+            Check::Color => quote!(Color),
             Check::Min(n) => {
                 let n = Literal::i64_unsuffixed(*n);
-                quote!(c.min(*#v, #n);)
+                quote!(Min(#n))
             }
             Check::Max(n) => {
                 let n = Literal::i64_unsuffixed(*n);
-                quote!(c.max(*#v, #n);)
+                quote!(Max(#n))
             }
             Check::MinItems(n) => {
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!(c.min_items(#v.len(), #n);)
+                let n = usize_lit(n);
+                quote!(MinItems(#n))
             }
             Check::MaxItems(n) => {
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!(c.max_items(#v.len(), #n);)
+                let n = usize_lit(n);
+                quote!(MaxItems(#n))
             }
+            Check::ContentTypes(types) => quote!(ContentType(&[#(#types),*])),
             Check::OneOf(values) => {
-                let ints: Vec<Literal> = values
-                    .iter()
-                    .filter_map(|x| x.as_i64())
-                    .map(Literal::i64_unsuffixed)
-                    .collect();
-                let strs: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
-                match &shape.ty {
-                    Ty::Enum(e) if api.enums[e].is_int => {
-                        quote!(c.one_of_int(#v.as_i64(), &[#(#ints),*]);)
+                let is_int = match &shape.ty {
+                    Ty::Enum(e) => api.enums[e].is_int,
+                    ty => *ty == Ty::Int,
+                };
+                match is_int {
+                    true => {
+                        let ints = values
+                            .iter()
+                            .filter_map(|x| x.as_i64())
+                            .map(Literal::i64_unsuffixed);
+                        quote!(OneOfInt(&[#(#ints),*]))
                     }
-                    Ty::Enum(_) => quote!(c.one_of_str(#v.as_str(), &[#(#strs),*]);),
-                    Ty::Int => quote!(c.one_of_int(*#v, &[#(#ints),*]);),
-                    _ => quote!(c.one_of_str(#v, &[#(#strs),*]);),
+                    false => {
+                        let strs = values.iter().filter_map(|x| x.as_str());
+                        quote!(OneOfStr(&[#(#strs),*]))
+                    }
                 }
             }
-        });
-    }
-    match &shape.ty {
-        // An enum's `validate` checks the value is one the docs list.
-        Ty::Enum(_) | Ty::Model(_) => out.push(quote!(#v.validate(c);)),
-        // The list's `validate` checks each element at its index.
-        Ty::List(inner) if only_nested(inner) => out.push(quote!(#v.validate(c);)),
-        Ty::List(inner) => {
-            let item = format_ident!(
-                "item{}",
-                if depth == 0 {
-                    String::new()
-                } else {
-                    depth.to_string()
-                }
-            );
-            let index = format_ident!(
-                "i{}",
-                if depth == 0 {
-                    String::new()
-                } else {
-                    depth.to_string()
-                }
-            );
-            if let Some(inner_checks) = value_checks(api, inner, &item, depth + 1) {
-                out.push(quote! {
-                    for (#index, #item) in #v.iter().enumerate() {
-                        let c = &mut c.at_index(#index);
-                        #inner_checks
-                    }
-                });
-            }
+        })
+        .collect();
+    if let Ty::List(inner) = &shape.ty {
+        let each = constraints(api, inner);
+        if !each.is_empty() {
+            out.push(quote!(Each(&[#(#each),*])));
         }
-        _ => {}
     }
-    if out.is_empty() {
-        None
-    } else {
-        Some(quote!(#(#out)*))
-    }
+    out
 }
 
 pub fn enumeration(def: &EnumDef) -> TokenStream {

@@ -59,6 +59,19 @@ pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
             use crate::validate::{Checker, Validate};
         )
     });
+    // The constraint names (`MaxBytes(32)`) where a validator lists any.
+    let constraints = models
+        .iter()
+        .filter(|m| m.request_side)
+        .flat_map(|m| &m.fields)
+        .any(|f| {
+            !f.shape.checks.is_empty() || matches!(&f.shape.ty, Ty::List(i) if !i.checks.is_empty())
+        })
+        .then(|| {
+            quote!(
+                use crate::validate::Constraint::*;
+            )
+        });
     let spec_enum = has_enums.then(|| {
         quote!(
             use crate::model::spec_enum;
@@ -86,6 +99,7 @@ pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {
     quote! {
         #structs
         #validate
+        #constraints
         #spec_enum
     }
 }

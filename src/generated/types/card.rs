@@ -4,6 +4,7 @@
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::model::spec_enum;
 
 /// 卡券 (the `card` object of card/create and of the card/get reply): `card_type` plus exactly one
@@ -69,20 +70,19 @@ setters!(Card {
 });
 impl Validate for Card {
     fn validate(&self, c: &mut Checker) {
-        c.required("card_type", &self.card_type);
-        c.nested("card_type", &self.card_type);
-        c.nested("groupon", &self.groupon);
-        c.nested("cash", &self.cash);
-        c.nested("discount", &self.discount);
-        c.nested("gift", &self.gift);
-        c.nested("general_coupon", &self.general_coupon);
-        c.nested("member_card", &self.member_card);
-        c.nested("scenic_ticket", &self.scenic_ticket);
-        c.nested("movie_ticket", &self.movie_ticket);
-        c.nested("boarding_pass", &self.boarding_pass);
-        c.nested("meeting_ticket", &self.meeting_ticket);
-        c.nested("bus_ticket", &self.bus_ticket);
-        c.not_in_extra(self);
+        c.field("card_type", self.card_type.as_ref(), &[]);
+        c.field("groupon", self.groupon.as_ref(), &[]);
+        c.field("cash", self.cash.as_ref(), &[]);
+        c.field("discount", self.discount.as_ref(), &[]);
+        c.field("gift", self.gift.as_ref(), &[]);
+        c.field("general_coupon", self.general_coupon.as_ref(), &[]);
+        c.field("member_card", self.member_card.as_ref(), &[]);
+        c.field("scenic_ticket", self.scenic_ticket.as_ref(), &[]);
+        c.field("movie_ticket", self.movie_ticket.as_ref(), &[]);
+        c.field("boarding_pass", self.boarding_pass.as_ref(), &[]);
+        c.field("meeting_ticket", self.meeting_ticket.as_ref(), &[]);
+        c.field("bus_ticket", self.bus_ticket.as_ref(), &[]);
+        c.described_fields(self);
         c.exactly_one_of(
             &[
                 "groupon",
@@ -298,16 +298,10 @@ setters!(GrouponCard {
 });
 impl Validate for GrouponCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("deal_detail", &self.deal_detail);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.deal_detail {
-            let c = &mut c.at("deal_detail");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("deal_detail", self.deal_detail.as_ref(), &[NonEmpty, MaxBytes(3072)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -399,20 +393,11 @@ setters!(CashCard {
 });
 impl Validate for CashCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("least_cost", &self.least_cost);
-        c.required("reduce_cost", &self.reduce_cost);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.least_cost {
-            let c = &mut c.at("least_cost");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.reduce_cost {
-            let c = &mut c.at("reduce_cost");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("least_cost", self.least_cost.as_ref(), &[Min(0)]);
+        c.field("reduce_cost", self.reduce_cost.as_ref(), &[Min(0)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -499,11 +484,9 @@ setters!(DiscountCard {
 });
 impl Validate for DiscountCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("discount", &self.discount);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -587,16 +570,10 @@ setters!(GiftCard {
 });
 impl Validate for GiftCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("gift", &self.gift);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.gift {
-            let c = &mut c.at("gift");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("gift", self.gift.as_ref(), &[NonEmpty, MaxBytes(3072)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -680,16 +657,14 @@ setters!(GeneralCouponCard {
 });
 impl Validate for GeneralCouponCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("default_detail", &self.default_detail);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.default_detail {
-            let c = &mut c.at("default_detail");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field(
+            "default_detail",
+            self.default_detail.as_ref(),
+            &[NonEmpty, MaxBytes(3072)],
+        );
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -902,61 +877,38 @@ setters!(MemberCard {
 });
 impl Validate for MemberCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("prerogative", &self.prerogative);
-        c.required("supply_bonus", &self.supply_bonus);
-        c.required("supply_balance", &self.supply_balance);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.prerogative {
-            let c = &mut c.at("prerogative");
-            c.non_empty(v);
-            c.max_chars(v, 1024);
-        }
-        if let Some(v) = &self.bonus_url {
-            let c = &mut c.at("bonus_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.balance_url {
-            let c = &mut c.at("balance_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.activate_url {
-            let c = &mut c.at("activate_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.activate_app_brand_user_name {
-            let c = &mut c.at("activate_app_brand_user_name");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.activate_app_brand_pass {
-            let c = &mut c.at("activate_app_brand_pass");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.bonus_cleared {
-            let c = &mut c.at("bonus_cleared");
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.bonus_rules {
-            let c = &mut c.at("bonus_rules");
-            c.max_bytes(v, 3072);
-        }
-        c.nested("bonus_rule", &self.bonus_rule);
-        if let Some(v) = &self.balance_rules {
-            let c = &mut c.at("balance_rules");
-            c.max_bytes(v, 3072);
-        }
-        c.nested("custom_field1", &self.custom_field1);
-        c.nested("custom_field2", &self.custom_field2);
-        c.nested("custom_field3", &self.custom_field3);
-        c.nested("custom_cell1", &self.custom_cell1);
-        c.nested("custom_cell2", &self.custom_cell2);
-        c.nested("custom_cell3", &self.custom_cell3);
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("prerogative", self.prerogative.as_ref(), &[NonEmpty, MaxChars(1024)]);
+        c.field("bonus_url", self.bonus_url.as_ref(), &[MaxBytes(128)]);
+        c.field("balance_url", self.balance_url.as_ref(), &[MaxBytes(128)]);
+        c.field("activate_url", self.activate_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "activate_app_brand_user_name",
+            self.activate_app_brand_user_name.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field(
+            "activate_app_brand_pass",
+            self.activate_app_brand_pass.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("bonus_cleared", self.bonus_cleared.as_ref(), &[MaxBytes(3072)]);
+        c.field("bonus_rules", self.bonus_rules.as_ref(), &[MaxBytes(3072)]);
+        c.field("bonus_rule", self.bonus_rule.as_ref(), &[]);
+        c.field("balance_rules", self.balance_rules.as_ref(), &[MaxBytes(3072)]);
+        c.field("custom_field1", self.custom_field1.as_ref(), &[]);
+        c.field("custom_field2", self.custom_field2.as_ref(), &[]);
+        c.field("custom_field3", self.custom_field3.as_ref(), &[]);
+        c.field("custom_cell1", self.custom_cell1.as_ref(), &[]);
+        c.field("custom_cell2", self.custom_cell2.as_ref(), &[]);
+        c.field("custom_cell3", self.custom_cell3.as_ref(), &[]);
+        c.described_fields(self);
         if self.wx_activate.as_ref().is_some_and(|v| *v) {
             c.check(
                 "activate_url",
@@ -1117,20 +1069,11 @@ setters!(ScenicTicketCard {
 });
 impl Validate for ScenicTicketCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("ticket_class", &self.ticket_class);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.ticket_class {
-            let c = &mut c.at("ticket_class");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.guide_url {
-            let c = &mut c.at("guide_url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("ticket_class", self.ticket_class.as_ref(), &[NonEmpty, MaxBytes(3072)]);
+        c.field("guide_url", self.guide_url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1219,16 +1162,10 @@ setters!(MovieTicketCard {
 });
 impl Validate for MovieTicketCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("detail", &self.detail);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.detail {
-            let c = &mut c.at("detail");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("detail", self.detail.as_ref(), &[NonEmpty, MaxBytes(3072)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1383,56 +1320,18 @@ setters!(BoardingPassCard {
 });
 impl Validate for BoardingPassCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("from", &self.from);
-        c.required("to", &self.to);
-        c.required("flight", &self.flight);
-        c.required("departure_time", &self.departure_time);
-        c.required("landing_time", &self.landing_time);
-        c.required("air_model", &self.air_model);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.from {
-            let c = &mut c.at("from");
-            c.non_empty(v);
-            c.max_chars(v, 18);
-        }
-        if let Some(v) = &self.to {
-            let c = &mut c.at("to");
-            c.non_empty(v);
-            c.max_chars(v, 18);
-        }
-        if let Some(v) = &self.flight {
-            let c = &mut c.at("flight");
-            c.non_empty(v);
-            c.max_bytes(v, 24);
-        }
-        if let Some(v) = &self.departure_time {
-            let c = &mut c.at("departure_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.landing_time {
-            let c = &mut c.at("landing_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.check_in_url {
-            let c = &mut c.at("check_in_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.gate {
-            let c = &mut c.at("gate");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.boarding_time {
-            let c = &mut c.at("boarding_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.air_model {
-            let c = &mut c.at("air_model");
-            c.non_empty(v);
-            c.max_chars(v, 8);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field("from", self.from.as_ref(), &[NonEmpty, MaxChars(18)]);
+        c.field("to", self.to.as_ref(), &[NonEmpty, MaxChars(18)]);
+        c.field("flight", self.flight.as_ref(), &[NonEmpty, MaxBytes(24)]);
+        c.field("departure_time", self.departure_time.as_ref(), &[Min(0)]);
+        c.field("landing_time", self.landing_time.as_ref(), &[Min(0)]);
+        c.field("check_in_url", self.check_in_url.as_ref(), &[MaxBytes(128)]);
+        c.field("gate", self.gate.as_ref(), &[MaxBytes(12)]);
+        c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
+        c.field("air_model", self.air_model.as_ref(), &[NonEmpty, MaxChars(8)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1549,20 +1448,15 @@ setters!(MeetingTicketCard {
 });
 impl Validate for MeetingTicketCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.required("meeting_detail", &self.meeting_detail);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        if let Some(v) = &self.meeting_detail {
-            let c = &mut c.at("meeting_detail");
-            c.non_empty(v);
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.map_url {
-            let c = &mut c.at("map_url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.field(
+            "meeting_detail",
+            self.meeting_detail.as_ref(),
+            &[NonEmpty, MaxBytes(3072)],
+        );
+        c.field("map_url", self.map_url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1643,10 +1537,9 @@ setters!(BusTicketCard {
 });
 impl Validate for BusTicketCard {
     fn validate(&self, c: &mut Checker) {
-        c.required("base_info", &self.base_info);
-        c.nested("base_info", &self.base_info);
-        c.nested("advanced_info", &self.advanced_info);
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("advanced_info", self.advanced_info.as_ref(), &[]);
+        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1942,136 +1835,72 @@ setters!(BaseInfo {
 });
 impl Validate for BaseInfo {
     fn validate(&self, c: &mut Checker) {
-        c.required("logo_url", &self.logo_url);
-        c.required("code_type", &self.code_type);
-        c.required("brand_name", &self.brand_name);
-        c.required("title", &self.title);
-        c.required("color", &self.color);
-        c.required("notice", &self.notice);
-        c.required("description", &self.description);
-        c.required("date_info", &self.date_info);
-        c.required("sku", &self.sku);
-        if let Some(v) = &self.id {
-            let c = &mut c.at("id");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.logo_url {
-            let c = &mut c.at("logo_url");
-            c.non_empty(v);
-            c.max_bytes(v, 128);
-        }
-        c.nested("code_type", &self.code_type);
-        if let Some(v) = &self.brand_name {
-            let c = &mut c.at("brand_name");
-            c.non_empty(v);
-            c.max_chars(v, 12);
-        }
-        if let Some(v) = &self.title {
-            let c = &mut c.at("title");
-            c.non_empty(v);
-            c.max_chars(v, 9);
-        }
-        if let Some(v) = &self.sub_title {
-            let c = &mut c.at("sub_title");
-            c.max_chars(v, 18);
-        }
-        if let Some(v) = &self.color {
-            let c = &mut c.at("color");
-            c.non_empty(v);
-            c.color(v);
-        }
-        if let Some(v) = &self.notice {
-            let c = &mut c.at("notice");
-            c.non_empty(v);
-            c.max_chars(v, 16);
-        }
-        if let Some(v) = &self.description {
-            let c = &mut c.at("description");
-            c.non_empty(v);
-            c.max_chars(v, 1024);
-        }
-        if let Some(v) = &self.service_phone {
-            let c = &mut c.at("service_phone");
-            c.max_bytes(v, 24);
-        }
-        c.nested("date_info", &self.date_info);
-        c.nested("sku", &self.sku);
-        c.nested("get_custom_code_mode", &self.get_custom_code_mode);
-        if let Some(v) = &self.get_limit {
-            let c = &mut c.at("get_limit");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.use_limit {
-            let c = &mut c.at("use_limit");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.center_title {
-            let c = &mut c.at("center_title");
-            c.max_bytes(v, 18);
-        }
-        if let Some(v) = &self.center_sub_title {
-            let c = &mut c.at("center_sub_title");
-            c.max_bytes(v, 24);
-        }
-        if let Some(v) = &self.center_url {
-            let c = &mut c.at("center_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.center_app_brand_user_name {
-            let c = &mut c.at("center_app_brand_user_name");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.center_app_brand_pass {
-            let c = &mut c.at("center_app_brand_pass");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.custom_url_name {
-            let c = &mut c.at("custom_url_name");
-            c.max_bytes(v, 15);
-        }
-        if let Some(v) = &self.custom_url {
-            let c = &mut c.at("custom_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.custom_url_sub_title {
-            let c = &mut c.at("custom_url_sub_title");
-            c.max_bytes(v, 18);
-        }
-        if let Some(v) = &self.custom_app_brand_user_name {
-            let c = &mut c.at("custom_app_brand_user_name");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.custom_app_brand_pass {
-            let c = &mut c.at("custom_app_brand_pass");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.promotion_url_name {
-            let c = &mut c.at("promotion_url_name");
-            c.max_bytes(v, 15);
-        }
-        if let Some(v) = &self.promotion_url {
-            let c = &mut c.at("promotion_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.promotion_url_sub_title {
-            let c = &mut c.at("promotion_url_sub_title");
-            c.max_bytes(v, 18);
-        }
-        if let Some(v) = &self.promotion_app_brand_user_name {
-            let c = &mut c.at("promotion_app_brand_user_name");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.promotion_app_brand_pass {
-            let c = &mut c.at("promotion_app_brand_pass");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.source {
-            let c = &mut c.at("source");
-            c.max_bytes(v, 36);
-        }
-        c.nested("sub_merchant_info", &self.sub_merchant_info);
-        c.nested("status", &self.status);
-        c.not_in_extra(self);
+        c.field("id", self.id.as_ref(), &[MaxBytes(32)]);
+        c.field("logo_url", self.logo_url.as_ref(), &[NonEmpty, MaxBytes(128)]);
+        c.field("code_type", self.code_type.as_ref(), &[]);
+        c.field("brand_name", self.brand_name.as_ref(), &[NonEmpty, MaxChars(12)]);
+        c.field("title", self.title.as_ref(), &[NonEmpty, MaxChars(9)]);
+        c.field("sub_title", self.sub_title.as_ref(), &[MaxChars(18)]);
+        c.field("color", self.color.as_ref(), &[NonEmpty, Color]);
+        c.field("notice", self.notice.as_ref(), &[NonEmpty, MaxChars(16)]);
+        c.field("description", self.description.as_ref(), &[NonEmpty, MaxChars(1024)]);
+        c.field("service_phone", self.service_phone.as_ref(), &[MaxBytes(24)]);
+        c.field("date_info", self.date_info.as_ref(), &[]);
+        c.field("sku", self.sku.as_ref(), &[]);
+        c.field("get_custom_code_mode", self.get_custom_code_mode.as_ref(), &[]);
+        c.field("get_limit", self.get_limit.as_ref(), &[Min(0)]);
+        c.field("use_limit", self.use_limit.as_ref(), &[Min(0)]);
+        c.field("center_title", self.center_title.as_ref(), &[MaxBytes(18)]);
+        c.field("center_sub_title", self.center_sub_title.as_ref(), &[MaxBytes(24)]);
+        c.field("center_url", self.center_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "center_app_brand_user_name",
+            self.center_app_brand_user_name.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field(
+            "center_app_brand_pass",
+            self.center_app_brand_pass.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("custom_url_name", self.custom_url_name.as_ref(), &[MaxBytes(15)]);
+        c.field("custom_url", self.custom_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "custom_url_sub_title",
+            self.custom_url_sub_title.as_ref(),
+            &[MaxBytes(18)],
+        );
+        c.field(
+            "custom_app_brand_user_name",
+            self.custom_app_brand_user_name.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field(
+            "custom_app_brand_pass",
+            self.custom_app_brand_pass.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("promotion_url_name", self.promotion_url_name.as_ref(), &[MaxBytes(15)]);
+        c.field("promotion_url", self.promotion_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "promotion_url_sub_title",
+            self.promotion_url_sub_title.as_ref(),
+            &[MaxBytes(18)],
+        );
+        c.field(
+            "promotion_app_brand_user_name",
+            self.promotion_app_brand_user_name.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field(
+            "promotion_app_brand_pass",
+            self.promotion_app_brand_pass.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("source", self.source.as_ref(), &[MaxBytes(36)]);
+        c.field("sub_merchant_info", self.sub_merchant_info.as_ref(), &[]);
+        c.field("status", self.status.as_ref(), &[]);
+        c.described_fields(self);
         c.at_most_one_of(
             &["location_id_list", "use_all_locations"],
             &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
@@ -2291,7 +2120,7 @@ setters!(BaseInfoSubMerchantInfo {
 });
 impl Validate for BaseInfoSubMerchantInfo {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -2378,25 +2207,12 @@ setters!(DateInfo {
 });
 impl Validate for DateInfo {
     fn validate(&self, c: &mut Checker) {
-        c.required("type", &self.r#type);
-        c.nested("type", &self.r#type);
-        if let Some(v) = &self.begin_timestamp {
-            let c = &mut c.at("begin_timestamp");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.end_timestamp {
-            let c = &mut c.at("end_timestamp");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.fixed_term {
-            let c = &mut c.at("fixed_term");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.fixed_begin_term {
-            let c = &mut c.at("fixed_begin_term");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("type", self.r#type.as_ref(), &[]);
+        c.field("begin_timestamp", self.begin_timestamp.as_ref(), &[Min(0)]);
+        c.field("end_timestamp", self.end_timestamp.as_ref(), &[Min(0)]);
+        c.field("fixed_term", self.fixed_term.as_ref(), &[Min(0)]);
+        c.field("fixed_begin_term", self.fixed_begin_term.as_ref(), &[Min(0)]);
+        c.described_fields(self);
         if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TERM") {
             let because = "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)";
             c.check("fixed_term", self.fixed_term.is_some(), "must be set", because);
@@ -2515,18 +2331,13 @@ setters!(Sku {
 });
 impl Validate for Sku {
     fn validate(&self, c: &mut Checker) {
-        c.required("quantity", &self.quantity);
-        if let Some(v) = &self.quantity {
-            let c = &mut c.at("quantity");
-            c.min(*v, 0);
-            c.max(*v, 100000000);
-        }
-        if let Some(v) = &self.total_quantity {
-            let c = &mut c.at("total_quantity");
-            c.min(*v, 0);
-            c.max(*v, 100000000);
-        }
-        c.not_in_extra(self);
+        c.field("quantity", self.quantity.as_ref(), &[Min(0), Max(100000000)]);
+        c.field(
+            "total_quantity",
+            self.total_quantity.as_ref(),
+            &[Min(0), Max(100000000)],
+        );
+        c.described_fields(self);
     }
 }
 
@@ -2609,12 +2420,12 @@ setters!(AdvancedInfo {
 });
 impl Validate for AdvancedInfo {
     fn validate(&self, c: &mut Checker) {
-        c.nested("use_condition", &self.use_condition);
-        c.nested("abstract", &self.r#abstract);
-        c.nested("text_image_list", &self.text_image_list);
-        c.nested("time_limit", &self.time_limit);
-        c.nested("business_service", &self.business_service);
-        c.not_in_extra(self);
+        c.field("use_condition", self.use_condition.as_ref(), &[]);
+        c.field("abstract", self.r#abstract.as_ref(), &[]);
+        c.field("text_image_list", self.text_image_list.as_ref(), &[]);
+        c.field("time_limit", self.time_limit.as_ref(), &[]);
+        c.field("business_service", self.business_service.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -2696,23 +2507,11 @@ setters!(UseCondition {
 });
 impl Validate for UseCondition {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.accept_category {
-            let c = &mut c.at("accept_category");
-            c.max_bytes(v, 512);
-        }
-        if let Some(v) = &self.reject_category {
-            let c = &mut c.at("reject_category");
-            c.max_bytes(v, 512);
-        }
-        if let Some(v) = &self.least_cost {
-            let c = &mut c.at("least_cost");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.object_use_for {
-            let c = &mut c.at("object_use_for");
-            c.max_bytes(v, 512);
-        }
-        c.not_in_extra(self);
+        c.field("accept_category", self.accept_category.as_ref(), &[MaxBytes(512)]);
+        c.field("reject_category", self.reject_category.as_ref(), &[MaxBytes(512)]);
+        c.field("least_cost", self.least_cost.as_ref(), &[Min(0)]);
+        c.field("object_use_for", self.object_use_for.as_ref(), &[MaxBytes(512)]);
+        c.described_fields(self);
     }
 }
 
@@ -2786,11 +2585,8 @@ setters!(Abstract {
 });
 impl Validate for Abstract {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.icon_url_list {
-            let c = &mut c.at("icon_url_list");
-            c.max_items(v.len(), 1);
-        }
-        c.not_in_extra(self);
+        c.field("icon_url_list", self.icon_url_list.as_ref(), &[MaxItems(1)]);
+        c.described_fields(self);
     }
 }
 
@@ -2849,15 +2645,9 @@ setters!(TextImage {
 });
 impl Validate for TextImage {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.image_url {
-            let c = &mut c.at("image_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.text {
-            let c = &mut c.at("text");
-            c.max_bytes(v, 512);
-        }
-        c.not_in_extra(self);
+        c.field("image_url", self.image_url.as_ref(), &[MaxBytes(128)]);
+        c.field("text", self.text.as_ref(), &[MaxBytes(512)]);
+        c.described_fields(self);
     }
 }
 
@@ -2926,8 +2716,8 @@ setters!(TimeLimit {
 });
 impl Validate for TimeLimit {
     fn validate(&self, c: &mut Checker) {
-        c.nested("type", &self.r#type);
-        c.not_in_extra(self);
+        c.field("type", self.r#type.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -3006,7 +2796,7 @@ setters!(BonusRule {
 });
 impl Validate for BonusRule {
     fn validate(&self, c: &mut Checker) {
-        c.not_in_extra(self);
+        c.described_fields(self);
     }
 }
 
@@ -3086,16 +2876,10 @@ setters!(CustomField {
 });
 impl Validate for CustomField {
     fn validate(&self, c: &mut Checker) {
-        c.nested("name_type", &self.name_type);
-        if let Some(v) = &self.name {
-            let c = &mut c.at("name");
-            c.max_bytes(v, 24);
-        }
-        if let Some(v) = &self.url {
-            let c = &mut c.at("url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("name_type", self.name_type.as_ref(), &[]);
+        c.field("name", self.name.as_ref(), &[MaxBytes(24)]);
+        c.field("url", self.url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 
@@ -3176,25 +2960,10 @@ setters!(CustomCell {
 });
 impl Validate for CustomCell {
     fn validate(&self, c: &mut Checker) {
-        c.required("name", &self.name);
-        c.required("tips", &self.tips);
-        c.required("url", &self.url);
-        if let Some(v) = &self.name {
-            let c = &mut c.at("name");
-            c.non_empty(v);
-            c.max_bytes(v, 15);
-        }
-        if let Some(v) = &self.tips {
-            let c = &mut c.at("tips");
-            c.non_empty(v);
-            c.max_chars(v, 6);
-        }
-        if let Some(v) = &self.url {
-            let c = &mut c.at("url");
-            c.non_empty(v);
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("name", self.name.as_ref(), &[NonEmpty, MaxBytes(15)]);
+        c.field("tips", self.tips.as_ref(), &[NonEmpty, MaxChars(6)]);
+        c.field("url", self.url.as_ref(), &[NonEmpty, MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 
@@ -3357,69 +3126,32 @@ setters!(BaseInfoUpdate {
 });
 impl Validate for BaseInfoUpdate {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.logo_url {
-            let c = &mut c.at("logo_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.notice {
-            let c = &mut c.at("notice");
-            c.max_chars(v, 16);
-        }
-        if let Some(v) = &self.description {
-            let c = &mut c.at("description");
-            c.max_chars(v, 1024);
-        }
-        if let Some(v) = &self.service_phone {
-            let c = &mut c.at("service_phone");
-            c.max_bytes(v, 24);
-        }
-        if let Some(v) = &self.color {
-            let c = &mut c.at("color");
-            c.color(v);
-        }
-        if let Some(v) = &self.center_title {
-            let c = &mut c.at("center_title");
-            c.max_bytes(v, 18);
-        }
-        if let Some(v) = &self.center_sub_title {
-            let c = &mut c.at("center_sub_title");
-            c.max_bytes(v, 24);
-        }
-        if let Some(v) = &self.center_url {
-            let c = &mut c.at("center_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.custom_url_name {
-            let c = &mut c.at("custom_url_name");
-            c.max_bytes(v, 16);
-        }
-        if let Some(v) = &self.custom_url {
-            let c = &mut c.at("custom_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.custom_url_sub_title {
-            let c = &mut c.at("custom_url_sub_title");
-            c.max_bytes(v, 18);
-        }
-        if let Some(v) = &self.promotion_url_name {
-            let c = &mut c.at("promotion_url_name");
-            c.max_bytes(v, 16);
-        }
-        if let Some(v) = &self.promotion_url {
-            let c = &mut c.at("promotion_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.promotion_url_sub_title {
-            let c = &mut c.at("promotion_url_sub_title");
-            c.max_bytes(v, 18);
-        }
-        c.nested("code_type", &self.code_type);
-        if let Some(v) = &self.get_limit {
-            let c = &mut c.at("get_limit");
-            c.min(*v, 0);
-        }
-        c.nested("date_info", &self.date_info);
-        c.not_in_extra(self);
+        c.field("logo_url", self.logo_url.as_ref(), &[MaxBytes(128)]);
+        c.field("notice", self.notice.as_ref(), &[MaxChars(16)]);
+        c.field("description", self.description.as_ref(), &[MaxChars(1024)]);
+        c.field("service_phone", self.service_phone.as_ref(), &[MaxBytes(24)]);
+        c.field("color", self.color.as_ref(), &[Color]);
+        c.field("center_title", self.center_title.as_ref(), &[MaxBytes(18)]);
+        c.field("center_sub_title", self.center_sub_title.as_ref(), &[MaxBytes(24)]);
+        c.field("center_url", self.center_url.as_ref(), &[MaxBytes(128)]);
+        c.field("custom_url_name", self.custom_url_name.as_ref(), &[MaxBytes(16)]);
+        c.field("custom_url", self.custom_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "custom_url_sub_title",
+            self.custom_url_sub_title.as_ref(),
+            &[MaxBytes(18)],
+        );
+        c.field("promotion_url_name", self.promotion_url_name.as_ref(), &[MaxBytes(16)]);
+        c.field("promotion_url", self.promotion_url.as_ref(), &[MaxBytes(128)]);
+        c.field(
+            "promotion_url_sub_title",
+            self.promotion_url_sub_title.as_ref(),
+            &[MaxBytes(18)],
+        );
+        c.field("code_type", self.code_type.as_ref(), &[]);
+        c.field("get_limit", self.get_limit.as_ref(), &[Min(0)]);
+        c.field("date_info", self.date_info.as_ref(), &[]);
+        c.described_fields(self);
         c.at_most_one_of(
             &["location_id_list", "use_all_locations"],
             &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
@@ -3536,20 +3268,14 @@ setters!(DateInfoUpdate {
 });
 impl Validate for DateInfoUpdate {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.r#type {
-            let c = &mut c.at("type");
-            c.one_of_str(v.as_str(), &["DATE_TYPE_FIX_TIME_RANGE"]);
-            v.validate(c);
-        }
-        if let Some(v) = &self.begin_timestamp {
-            let c = &mut c.at("begin_timestamp");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.end_timestamp {
-            let c = &mut c.at("end_timestamp");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field(
+            "type",
+            self.r#type.as_ref(),
+            &[OneOfStr(&["DATE_TYPE_FIX_TIME_RANGE"])],
+        );
+        c.field("begin_timestamp", self.begin_timestamp.as_ref(), &[Min(0)]);
+        c.field("end_timestamp", self.end_timestamp.as_ref(), &[Min(0)]);
+        c.described_fields(self);
         c.order(
             ("begin_timestamp", self.begin_timestamp),
             ("end_timestamp", self.end_timestamp),
@@ -3611,8 +3337,8 @@ setters!(CommonUpdate {
 });
 impl Validate for CommonUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -3738,37 +3464,23 @@ setters!(MemberCardUpdate {
 });
 impl Validate for MemberCardUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        if let Some(v) = &self.background_pic_url {
-            let c = &mut c.at("background_pic_url");
-            c.max_bytes(v, 128);
-        }
-        if let Some(v) = &self.bonus_cleared {
-            let c = &mut c.at("bonus_cleared");
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.bonus_rules {
-            let c = &mut c.at("bonus_rules");
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.balance_rules {
-            let c = &mut c.at("balance_rules");
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.prerogative {
-            let c = &mut c.at("prerogative");
-            c.max_bytes(v, 3072);
-        }
-        if let Some(v) = &self.activate_url {
-            let c = &mut c.at("activate_url");
-            c.max_bytes(v, 128);
-        }
-        c.nested("custom_field1", &self.custom_field1);
-        c.nested("custom_field2", &self.custom_field2);
-        c.nested("custom_field3", &self.custom_field3);
-        c.nested("custom_cell1", &self.custom_cell1);
-        c.nested("bonus_rule", &self.bonus_rule);
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field(
+            "background_pic_url",
+            self.background_pic_url.as_ref(),
+            &[MaxBytes(128)],
+        );
+        c.field("bonus_cleared", self.bonus_cleared.as_ref(), &[MaxBytes(3072)]);
+        c.field("bonus_rules", self.bonus_rules.as_ref(), &[MaxBytes(3072)]);
+        c.field("balance_rules", self.balance_rules.as_ref(), &[MaxBytes(3072)]);
+        c.field("prerogative", self.prerogative.as_ref(), &[MaxBytes(3072)]);
+        c.field("activate_url", self.activate_url.as_ref(), &[MaxBytes(128)]);
+        c.field("custom_field1", self.custom_field1.as_ref(), &[]);
+        c.field("custom_field2", self.custom_field2.as_ref(), &[]);
+        c.field("custom_field3", self.custom_field3.as_ref(), &[]);
+        c.field("custom_cell1", self.custom_cell1.as_ref(), &[]);
+        c.field("bonus_rule", self.bonus_rule.as_ref(), &[]);
+        c.described_fields(self);
         if self.wx_activate.as_ref().is_some_and(|v| *v) {
             c.check(
                 "activate_url",
@@ -3863,12 +3575,9 @@ setters!(ScenicTicketUpdate {
 });
 impl Validate for ScenicTicketUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        if let Some(v) = &self.guide_url {
-            let c = &mut c.at("guide_url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("guide_url", self.guide_url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 
@@ -3925,12 +3634,9 @@ setters!(MovieTicketUpdate {
 });
 impl Validate for MovieTicketUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        if let Some(v) = &self.detail {
-            let c = &mut c.at("detail");
-            c.max_bytes(v, 3072);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("detail", self.detail.as_ref(), &[MaxBytes(3072)]);
+        c.described_fields(self);
     }
 }
 
@@ -4002,24 +3708,12 @@ setters!(BoardingPassUpdate {
 });
 impl Validate for BoardingPassUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        if let Some(v) = &self.departure_time {
-            let c = &mut c.at("departure_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.landing_time {
-            let c = &mut c.at("landing_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.gate {
-            let c = &mut c.at("gate");
-            c.max_bytes(v, 12);
-        }
-        if let Some(v) = &self.boarding_time {
-            let c = &mut c.at("boarding_time");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("departure_time", self.departure_time.as_ref(), &[Min(0)]);
+        c.field("landing_time", self.landing_time.as_ref(), &[Min(0)]);
+        c.field("gate", self.gate.as_ref(), &[MaxBytes(12)]);
+        c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
+        c.described_fields(self);
     }
 }
 
@@ -4082,12 +3776,9 @@ setters!(MeetingTicketUpdate {
 });
 impl Validate for MeetingTicketUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.nested("base_info", &self.base_info);
-        if let Some(v) = &self.map_url {
-            let c = &mut c.at("map_url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("map_url", self.map_url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::model::spec_enum;
 
 /// 会员卡激活时的必填选项 / 选填项 (required_form, optional_form of activateuserform/set): the fields of
@@ -52,21 +53,14 @@ setters!(ActivateUserForm {
 });
 impl Validate for ActivateUserForm {
     fn validate(&self, c: &mut Checker) {
-        c.nested("common_field_id_list", &self.common_field_id_list);
-        if let Some(v) = &self.custom_field_list {
-            let c = &mut c.at("custom_field_list");
-            c.max_items(v.len(), 5);
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        if let Some(v) = &self.rich_field_list {
-            let c = &mut c.at("rich_field_list");
-            c.max_items(v.len(), 5);
-            v.validate(c);
-        }
-        c.not_in_extra(self);
+        c.field("common_field_id_list", self.common_field_id_list.as_ref(), &[]);
+        c.field(
+            "custom_field_list",
+            self.custom_field_list.as_ref(),
+            &[MaxItems(5), Each(&[NonEmpty])],
+        );
+        c.field("rich_field_list", self.rich_field_list.as_ref(), &[MaxItems(5)]);
+        c.described_fields(self);
     }
 }
 
@@ -144,19 +138,10 @@ setters!(FormRichField {
 });
 impl Validate for FormRichField {
     fn validate(&self, c: &mut Checker) {
-        c.nested("type", &self.r#type);
-        if let Some(v) = &self.name {
-            let c = &mut c.at("name");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.values {
-            let c = &mut c.at("values");
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        c.not_in_extra(self);
+        c.field("type", self.r#type.as_ref(), &[]);
+        c.field("name", self.name.as_ref(), &[MaxBytes(32)]);
+        c.field("values", self.values.as_ref(), &[Each(&[NonEmpty])]);
+        c.described_fields(self);
     }
 }
 
@@ -221,15 +206,9 @@ setters!(FormLink {
 });
 impl Validate for FormLink {
     fn validate(&self, c: &mut Checker) {
-        if let Some(v) = &self.name {
-            let c = &mut c.at("name");
-            c.max_bytes(v, 32);
-        }
-        if let Some(v) = &self.url {
-            let c = &mut c.at("url");
-            c.max_bytes(v, 128);
-        }
-        c.not_in_extra(self);
+        c.field("name", self.name.as_ref(), &[MaxBytes(32)]);
+        c.field("url", self.url.as_ref(), &[MaxBytes(128)]);
+        c.described_fields(self);
     }
 }
 
@@ -285,9 +264,9 @@ setters!(MemberFormInfo {
 });
 impl Validate for MemberFormInfo {
     fn validate(&self, c: &mut Checker) {
-        c.nested("common_field_list", &self.common_field_list);
-        c.nested("custom_field_list", &self.custom_field_list);
-        c.not_in_extra(self);
+        c.field("common_field_list", self.common_field_list.as_ref(), &[]);
+        c.field("custom_field_list", self.custom_field_list.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -347,9 +326,8 @@ setters!(CommonFieldValue {
 });
 impl Validate for CommonFieldValue {
     fn validate(&self, c: &mut Checker) {
-        c.required("name", &self.name);
-        c.nested("name", &self.name);
-        c.not_in_extra(self);
+        c.field("name", self.name.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -416,12 +394,8 @@ setters!(CustomFieldValue {
 });
 impl Validate for CustomFieldValue {
     fn validate(&self, c: &mut Checker) {
-        c.required("name", &self.name);
-        if let Some(v) = &self.name {
-            let c = &mut c.at("name");
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field("name", self.name.as_ref(), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::model::spec_enum;
 
 /// 营销规则 (rule_info): what is given, to payments at which merchant numbers, and when.
@@ -55,13 +56,10 @@ setters!(PayGiftRule {
 });
 impl Validate for PayGiftRule {
     fn validate(&self, c: &mut Checker) {
-        c.required("type", &self.r#type);
-        c.required("base_info", &self.base_info);
-        c.required("member_rule", &self.member_rule);
-        c.nested("type", &self.r#type);
-        c.nested("base_info", &self.base_info);
-        c.nested("member_rule", &self.member_rule);
-        c.not_in_extra(self);
+        c.field("type", self.r#type.as_ref(), &[]);
+        c.field("base_info", self.base_info.as_ref(), &[]);
+        c.field("member_rule", self.member_rule.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
@@ -152,25 +150,10 @@ setters!(PayGiftBaseInfo {
 });
 impl Validate for PayGiftBaseInfo {
     fn validate(&self, c: &mut Checker) {
-        c.required("mchid_list", &self.mchid_list);
-        c.required("begin_time", &self.begin_time);
-        c.required("end_time", &self.end_time);
-        if let Some(v) = &self.mchid_list {
-            let c = &mut c.at("mchid_list");
-            for (i, item) in v.iter().enumerate() {
-                let c = &mut c.at_index(i);
-                c.non_empty(item);
-            }
-        }
-        if let Some(v) = &self.begin_time {
-            let c = &mut c.at("begin_time");
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.end_time {
-            let c = &mut c.at("end_time");
-            c.min(*v, 0);
-        }
-        c.not_in_extra(self);
+        c.field("mchid_list", self.mchid_list.as_ref(), &[Each(&[NonEmpty])]);
+        c.field("begin_time", self.begin_time.as_ref(), &[Min(0)]);
+        c.field("end_time", self.end_time.as_ref(), &[Min(0)]);
+        c.described_fields(self);
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
@@ -271,15 +254,8 @@ setters!(PayGiftMemberRule {
 });
 impl Validate for PayGiftMemberRule {
     fn validate(&self, c: &mut Checker) {
-        c.required("card_id", &self.card_id);
-        c.required("least_cost", &self.least_cost);
-        c.required("max_cost", &self.max_cost);
-        if let Some(v) = &self.card_id {
-            let c = &mut c.at("card_id");
-            c.non_empty(v);
-            c.max_bytes(v, 32);
-        }
-        c.not_in_extra(self);
+        c.field("card_id", self.card_id.as_ref(), &[NonEmpty, MaxBytes(32)]);
+        c.described_fields(self);
         c.order(("least_cost", self.least_cost), ("max_cost", self.max_cost), false);
     }
 }
@@ -365,12 +341,8 @@ setters!(PayGiftFailMchid {
 });
 impl Validate for PayGiftFailMchid {
     fn validate(&self, c: &mut Checker) {
-        c.required("mchid", &self.mchid);
-        if let Some(v) = &self.mchid {
-            let c = &mut c.at("mchid");
-            c.non_empty(v);
-        }
-        c.not_in_extra(self);
+        c.field("mchid", self.mchid.as_ref(), &[NonEmpty]);
+        c.described_fields(self);
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
+use crate::validate::Constraint::*;
 use crate::model::spec_enum;
 
 /// 子商户资料 sent to card/submerchant/submit (`info`): name, logo, categories and the authorisation letter.
@@ -95,38 +96,14 @@ setters!(SubMerchantSubmitInfo {
 });
 impl Validate for SubMerchantSubmitInfo {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("brand_name"), &self.brand_name);
-            c.non_empty(v);
-            c.max_chars(v, 12);
-        }
-        if let Some(v) = &self.app_id {
-            let c = &mut c.at("app_id");
-            c.max_bytes(v, 36);
-        }
-        {
-            let (c, v) = (&mut c.at("logo_url"), &self.logo_url);
-            c.non_empty(v);
-            c.max_bytes(v, 128);
-        }
-        {
-            let (c, v) = (&mut c.at("protocol"), &self.protocol);
-            c.non_empty(v);
-            c.max_bytes(v, 36);
-        }
-        {
-            let (c, v) = (&mut c.at("end_time"), &self.end_time);
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.agreement_media_id {
-            let c = &mut c.at("agreement_media_id");
-            c.max_bytes(v, 36);
-        }
-        if let Some(v) = &self.operator_media_id {
-            let c = &mut c.at("operator_media_id");
-            c.max_bytes(v, 36);
-        }
-        c.not_in_extra(self);
+        c.field("brand_name", Some(&self.brand_name), &[NonEmpty, MaxChars(12)]);
+        c.field("app_id", self.app_id.as_ref(), &[MaxBytes(36)]);
+        c.field("logo_url", Some(&self.logo_url), &[NonEmpty, MaxBytes(128)]);
+        c.field("protocol", Some(&self.protocol), &[NonEmpty, MaxBytes(36)]);
+        c.field("end_time", Some(&self.end_time), &[Min(0)]);
+        c.field("agreement_media_id", self.agreement_media_id.as_ref(), &[MaxBytes(36)]);
+        c.field("operator_media_id", self.operator_media_id.as_ref(), &[MaxBytes(36)]);
+        c.described_fields(self);
     }
 }
 
@@ -291,38 +268,14 @@ setters!(SubMerchantUpdateInfo {
 });
 impl Validate for SubMerchantUpdateInfo {
     fn validate(&self, c: &mut Checker) {
-        {
-            let (c, v) = (&mut c.at("brand_name"), &self.brand_name);
-            c.non_empty(v);
-            c.max_chars(v, 12);
-        }
-        if let Some(v) = &self.app_id {
-            let c = &mut c.at("app_id");
-            c.max_bytes(v, 36);
-        }
-        {
-            let (c, v) = (&mut c.at("logo_url"), &self.logo_url);
-            c.non_empty(v);
-            c.max_bytes(v, 128);
-        }
-        {
-            let (c, v) = (&mut c.at("protocol"), &self.protocol);
-            c.non_empty(v);
-            c.max_bytes(v, 36);
-        }
-        {
-            let (c, v) = (&mut c.at("end_time"), &self.end_time);
-            c.min(*v, 0);
-        }
-        if let Some(v) = &self.agreement_media_id {
-            let c = &mut c.at("agreement_media_id");
-            c.max_bytes(v, 36);
-        }
-        if let Some(v) = &self.operator_media_id {
-            let c = &mut c.at("operator_media_id");
-            c.max_bytes(v, 36);
-        }
-        c.not_in_extra(self);
+        c.field("brand_name", Some(&self.brand_name), &[NonEmpty, MaxChars(12)]);
+        c.field("app_id", self.app_id.as_ref(), &[MaxBytes(36)]);
+        c.field("logo_url", Some(&self.logo_url), &[NonEmpty, MaxBytes(128)]);
+        c.field("protocol", Some(&self.protocol), &[NonEmpty, MaxBytes(36)]);
+        c.field("end_time", Some(&self.end_time), &[Min(0)]);
+        c.field("agreement_media_id", self.agreement_media_id.as_ref(), &[MaxBytes(36)]);
+        c.field("operator_media_id", self.operator_media_id.as_ref(), &[MaxBytes(36)]);
+        c.described_fields(self);
     }
 }
 
@@ -452,9 +405,8 @@ setters!(SubMerchant {
 });
 impl Validate for SubMerchant {
     fn validate(&self, c: &mut Checker) {
-        c.required("merchant_id", &self.merchant_id);
-        c.nested("status", &self.status);
-        c.not_in_extra(self);
+        c.field("status", self.status.as_ref(), &[]);
+        c.described_fields(self);
     }
 }
 
