@@ -114,7 +114,9 @@ impl<T: Model> Model for Vec<T> {
     }
 }
 
-/// A struct's `extra`: the fields the spec does not describe, as WeChat sent them.
+/// A struct's `extra`: the fields the spec does not describe. Kept from replies as
+/// WeChat sent them, and sent as they are in requests; a described field's name here
+/// is refused by validation (set the field instead).
 pub type Extra = Map<String, Value>;
 
 /// `path.key`, or `key` at the root.

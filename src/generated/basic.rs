@@ -14,8 +14,7 @@ use crate::validate::Constraint::*;
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicColorsRequest {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -54,8 +53,7 @@ pub struct BasicColorsResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub colors: Option<Vec<CardColor>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -97,8 +95,7 @@ pub struct CardColor {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub value: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -135,8 +132,7 @@ object!(CardColor);
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicCategoriesRequest {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -175,8 +171,7 @@ pub struct BasicCategoriesResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub category: Option<Vec<ApplyCategory>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -220,8 +215,7 @@ pub struct ApplyCategory {
     pub category_name: Option<String>,
     /// 二级类目列表。
     pub secondary_category: Option<Vec<ApplySubCategory>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -275,8 +269,7 @@ pub struct ApplySubCategory {
     pub can_choose_prepaid_card: Option<i64>,
     /// 是否可选付费券 (1 yes, 0 no).
     pub can_choose_payment_card: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -328,8 +321,7 @@ pub struct BasicUploadImageRequest {
     ///
     /// Note: \[OFF\]: 上传的图片限制文件大小限制1MB，仅支持JPG、PNG格式; 1MB taken as 1024×1024 bytes
     pub buffer: crate::FilePart,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -402,8 +394,7 @@ pub struct BasicUploadImageResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

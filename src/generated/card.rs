@@ -10,14 +10,11 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::BoardingPassUpdate;
-use crate::types::Card;
-use crate::types::CardStatus;
-use crate::types::CommonUpdate;
-use crate::types::MeetingTicketUpdate;
-use crate::types::MemberCardUpdate;
-use crate::types::MovieTicketUpdate;
-use crate::types::ScenicTicketUpdate;
+use crate::types::{
+
+    BoardingPassUpdate, Card, CardStatus, CommonUpdate, MeetingTicketUpdate,
+    MemberCardUpdate, MovieTicketUpdate, ScenicTicketUpdate,
+};
 
 /// The request of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +24,7 @@ pub struct CardCreateRequest {
     ///
     /// *Required.*
     pub card: Box<Card>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -99,8 +95,7 @@ pub struct CardCreateResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -144,8 +139,7 @@ pub struct CardSetPayCellRequest {
     ///
     /// Note: 创建卡券 page, 设置买单 table: is_open 否 bool true 是否开启买单功能，填true/false，不填默认true (as quoted row by row by tianye/WechatMpSDK's README; the catalog \[MIR\] also says default true). One SDK's parameter list (Mpcube ParamsRemark) marks it 是, but marks every field 是 including ones documented with a default; the official 否 + default is followed, so a request without is_open is accepted.
     pub is_open: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -216,8 +210,7 @@ impl Endpoint for CardSetPayCellRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetPayCellResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -245,8 +238,7 @@ pub struct CardSetSelfConsumeCellRequest {
     ///
     /// Note: 创建卡券 page, 设置自助核销 table.
     pub need_remark_amount: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -327,8 +319,7 @@ impl Endpoint for CardSetSelfConsumeCellRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetSelfConsumeCellResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -348,8 +339,7 @@ pub struct CardSetTestWhitelistRequest {
     ///
     /// *Each required, not empty.*
     pub username: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -420,8 +410,7 @@ impl Endpoint for CardSetTestWhitelistRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardSetTestWhitelistResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -435,8 +424,7 @@ pub struct CardGetRequest {
     ///
     /// *Required; at most 32 bytes.*
     pub card_id: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -504,8 +492,7 @@ pub struct CardGetResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub card: Option<Box<Card>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -549,8 +536,7 @@ pub struct CardBatchGetRequest {
     pub count: i64,
     /// 支持开发者拉出指定状态的卡券列表 (only cards in these states).
     pub status_list: Option<Vec<CardStatus>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -636,8 +622,7 @@ pub struct CardBatchGetResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub total_num: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -701,8 +686,7 @@ pub struct CardUpdateRequest {
     pub meeting_ticket: Option<Box<MeetingTicketUpdate>>,
     /// fields of a BUS_TICKET
     pub bus_ticket: Option<Box<CommonUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -877,8 +861,7 @@ impl Endpoint for CardUpdateRequest {
 pub struct CardUpdateResponse {
     /// 是否提交审核: true if the change sent the card back to review (its status becomes 审核中).
     pub send_check: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -921,8 +904,7 @@ pub struct CardModifyStockRequest {
     ///
     /// *≥ 0.*
     pub reduce_stock_value: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1003,8 +985,7 @@ impl Endpoint for CardModifyStockRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardModifyStockResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1018,8 +999,7 @@ pub struct CardDeleteRequest {
     ///
     /// *Required; at most 32 bytes.*
     pub card_id: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1085,8 +1065,7 @@ impl Endpoint for CardDeleteRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardDeleteResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

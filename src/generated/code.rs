@@ -32,8 +32,7 @@ pub struct CodeGetRequest {
     ///
     /// Note: tables: 否 bool
     pub check_consume: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -127,8 +126,7 @@ pub struct CodeGetResponse {
     ///
     /// Note: catalog §3; not in the 管理卡券 page's table
     pub outer_str: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -183,8 +181,7 @@ pub struct CodeCard {
     pub begin_time: Option<i64>,
     /// 结束时间 (unix seconds)
     pub end_time: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -236,8 +233,7 @@ pub struct CodeListUserCardsRequest {
     ///
     /// Note: official 管理卡券 table: 否 string(32)
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -316,8 +312,7 @@ pub struct CodeListUserCardsResponse {
     pub card_list: Option<Vec<UserCard>>,
     /// 是否有可用的朋友的券 (whether a friend's shared coupon is usable)
     pub has_share_card: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -363,8 +358,7 @@ pub struct UserCard {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -415,8 +409,7 @@ pub struct CodeUpdateRequest {
     ///
     /// *Required; at most 64 bytes.*
     pub new_code: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -496,8 +489,7 @@ impl Endpoint for CodeUpdateRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUpdateResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -521,8 +513,7 @@ pub struct CodeUnavailableRequest {
     ///
     /// Note: catalog §3; not in the 管理卡券 page's table
     pub reason: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -602,8 +593,7 @@ impl Endpoint for CodeUnavailableRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeUnavailableResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -625,8 +615,7 @@ pub struct CodeConsumeRequest {
     ///
     /// Note: official 核销卡券 table: 否 string(32); 创建卡券时use_custom_code填写true时必填。非自定义Code不必填写 — depends on the card's creation, not checkable from the request
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -710,8 +699,7 @@ pub struct CodeConsumeResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub openid: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -753,8 +741,7 @@ pub struct ConsumedCard {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -793,8 +780,7 @@ pub struct CodeDecryptRequest {
     ///
     /// Note: official 核销卡券 table (Code解码接口): encrypt_code 是 string(128)
     pub encrypt_code: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -862,8 +848,7 @@ pub struct CodeDecryptResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub code: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -913,8 +898,7 @@ pub struct CodeMarkRequest {
     ///
     /// *Required.*
     pub is_mark: bool,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -997,8 +981,7 @@ impl Endpoint for CodeMarkRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeMarkResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -10,8 +10,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::CondSource;
-use crate::types::DatacubeCardType;
+use crate::types::{CondSource, DatacubeCardType};
 
 /// The request of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +34,7 @@ pub struct DatacubeBizInfoRequest {
     ///
     /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -123,8 +121,7 @@ pub struct DatacubeBizInfoResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub list: Option<Vec<BizInfoRow>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -182,8 +179,7 @@ pub struct BizInfoRow {
     pub expire_cnt: Option<i64>,
     /// 过期人数
     pub expire_user: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -269,8 +265,7 @@ pub struct DatacubeCardInfoRequest {
     ///
     /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -365,8 +360,7 @@ pub struct DatacubeCardInfoResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub list: Option<Vec<CardInfoRow>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -428,8 +422,7 @@ pub struct CardInfoRow {
     pub expire_cnt: Option<i64>,
     /// 过期人数
     pub expire_user: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -517,8 +510,7 @@ pub struct DatacubeMemberCardInfoRequest {
     ///
     /// Note: official 管理卡券 table: 是, unsigned int, 卡券来源，0为公众平台创建的卡券数据、1是API创建的卡券数据
     pub cond_source: CondSource,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -605,8 +597,7 @@ pub struct DatacubeMemberCardInfoResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub list: Option<Vec<MemberCardInfoRow>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -662,8 +653,7 @@ pub struct MemberCardInfoRow {
     pub total_user: Option<i64>,
     /// 历史领取会员卡总人数
     pub total_receive_user: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -742,8 +732,7 @@ pub struct DatacubeMemberCardDetailRequest {
     ///
     /// Note: official 管理卡券 table: 是, string(32)
     pub card_id: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -830,8 +819,7 @@ pub struct DatacubeMemberCardDetailResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub list: Option<Vec<MemberCardDetailRow>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -903,8 +891,7 @@ pub struct MemberCardDetailRow {
     pub pay_original_fee: Option<i64>,
     /// 实收金额 in fen (仅限使用快速买单的会员卡)
     pub fee: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -10,8 +10,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::LandingPageScene;
-use crate::types::QrActionName;
+use crate::types::{LandingPageScene, QrActionName};
 
 /// The request of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +30,7 @@ pub struct DistributeCreateQrcodeRequest {
     ///
     /// *Required.*
     pub action_info: Box<QrcodeActionInfo>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -130,8 +128,7 @@ pub struct QrcodeActionInfo {
     pub card: Option<Box<QrcodeCard>>,
     /// 扫描二维码领取多张卡券 (the cards of a QR_MULTIPLE_CARD code).
     pub multiple_card: Option<Box<QrcodeMultipleCard>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -213,8 +210,7 @@ pub struct QrcodeCard {
     ///
     /// Note: no size in the \[OFF\] table rows that could be read, nor in any SDK quoting them; left unbounded rather than guessed
     pub outer_str: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -285,8 +281,7 @@ pub struct QrcodeMultipleCard {
     ///
     /// Note: at most 5 cards: WeChat's answer on the official developer community (developers.weixin.qq.com/community/develop/doc/000448951783485504380b00851000): 最多填入5个card_id, pointing at the 投放卡券 page (mp1451025062); the stored copies of the page itself are cut off before any list size, so no stricter or looser official sentence was found. No minimum is stated.
     pub card_list: Vec<QrcodeMultipleCardItem>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -352,8 +347,7 @@ pub struct QrcodeMultipleCardItem {
     ///
     /// Note: no official size found (as for action_info.card.outer_str)
     pub outer_str: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -418,8 +412,7 @@ pub struct DistributeCreateQrcodeResponse {
     pub url: Option<String>,
     /// 二维码显示地址，点击后跳转二维码页面。
     pub show_qrcode_url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -469,8 +462,7 @@ pub struct DistributeShowQrcodeRequest {
     ///
     /// Note: \[OFF-QR\]: TICKET记得进行UrlEncode — tickets hold `+`, `/` and `=`; the client URL-encodes query parameters
     pub ticket: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -563,8 +555,7 @@ pub struct DistributeCreateLandingPageRequest {
     ///
     /// *Required.*
     pub card_list: Vec<LandingPageCard>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -670,8 +661,7 @@ pub struct LandingPageCard {
     ///
     /// *Required.*
     pub thumb_url: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -735,8 +725,7 @@ pub struct DistributeCreateLandingPageResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub page_id: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -780,8 +769,7 @@ pub struct DistributeMpnewsHtmlRequest {
     ///
     /// Note: The \[OFF\] 图文消息群发卡券 table marks card_id 否 (optional); every example sends it. Optional here: a request the official table allows is never refused.
     pub card_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -846,8 +834,7 @@ pub struct DistributeMpnewsHtmlResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub content: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -891,8 +878,7 @@ pub struct DistributeDepositCodesRequest {
     ///
     /// Note: \[OFF\] 导入code table (quoted verbatim by SDKs): 需导入微信卡券后台的自定义code，上限为100个 (errcode 40109 code数量超过100个); notes: 单次调用接口传入code的数量上限为100个, 每一个code均不能为空串. The table has no type column, so no per-code size is official: other tables size a code string(16) (code/update code), string(20) (code/get, qrcode, consume, unavailable) and string(64) (code/update new_code, 变更后的有效Code码) — no bound is imposed rather than an invented one
     pub code: Vec<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -978,8 +964,7 @@ pub struct DistributeDepositCodesResponse {
     ///
     /// Note: the \[OFF\] table says 失败个数 (a count); replies observed in practice \[OBS\] carry a list of codes
     pub fail_code: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1019,8 +1004,7 @@ pub struct DistributeDepositCountRequest {
     ///
     /// *Required; at most 32 bytes.*
     pub card_id: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1088,8 +1072,7 @@ pub struct DistributeDepositCountResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub count: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1133,8 +1116,7 @@ pub struct DistributeCheckCodesRequest {
     ///
     /// Note: \[OFF\] 核查code table as quoted by SDKs: 上限为100个 (the reply table names 40109 code数量超过100个). Each code non-empty as in deposit_codes (an empty code can never have been imported); no per-code size is official (see deposit_codes)
     pub code: Vec<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1214,8 +1196,7 @@ pub struct DistributeCheckCodesResponse {
     pub exist_code: Option<Vec<String>>,
     /// 没有存入的code。
     pub not_exist_code: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

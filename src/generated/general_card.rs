@@ -55,8 +55,7 @@ pub struct GeneralCardActivateRequest {
     ///
     /// Note: Seen in a public integration's requests; the 4 汉字 / 12 bytes limit is the one of membercard/activate and generalcard/updateuser.
     pub init_custom_field_value3: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -183,8 +182,7 @@ impl Endpoint for GeneralCardActivateRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardActivateResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -206,8 +204,7 @@ pub struct GeneralCardUnactivateRequest {
     ///
     /// Note: EasyWeChat \[seeds/001\] deactivate(string $cardId, string $code) sends both fields; 20 bytes as for codes elsewhere.
     pub code: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -279,8 +276,7 @@ impl Endpoint for GeneralCardUnactivateRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUnactivateResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -342,8 +338,7 @@ pub struct GeneralCardUpdateUserRequest {
     pub custom_field_value3: Option<String>,
     /// 控制本次积分变动后转赠入口是否出现 (whether the card can still be gifted to a friend after this change).
     pub can_give_friend: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -501,8 +496,7 @@ pub struct GeneralCardUpdateUserResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub openid: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

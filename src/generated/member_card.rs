@@ -10,10 +10,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::ActivateUserForm;
-use crate::types::FormLink;
-use crate::types::MemberFormInfo;
-use crate::types::UserCardStatus;
+use crate::types::{ActivateUserForm, FormLink, MemberFormInfo, UserCardStatus};
 
 /// The request of `member_card.activate`: 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +80,7 @@ pub struct MemberCardActivateRequest {
     ///
     /// *At most 12 bytes.*
     pub init_custom_field_value3: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -256,8 +252,7 @@ impl Endpoint for MemberCardActivateRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -281,8 +276,7 @@ pub struct MemberCardSetActivateFormRequest {
     pub service_statement: Option<Box<FormLink>>,
     /// 绑定老会员链接 (link for existing members to bind their card).
     pub bind_old_card: Option<Box<FormLink>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -378,8 +372,7 @@ impl Endpoint for MemberCardSetActivateFormRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardSetActivateFormResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -401,8 +394,7 @@ pub struct MemberCardUserInfoRequest {
     ///
     /// Note: English page: Yes, no size. A copy of the Chinese table (tianye/WechatMpSDK docs) gives code 是 string(20) (and card_id 是 string(32)).
     pub code: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -494,8 +486,7 @@ pub struct MemberCardUserInfoResponse {
     ///
     /// Note: Not in the English page's example or table; present (true) in a reply quoted by an SDK's docs (tianye/WechatMpSDK, 拉取会员信息接口 请求成功返回示例). Optional.
     pub has_active: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -616,8 +607,7 @@ pub struct MemberCardUpdateUserRequest {
     ///
     /// Note: 7 table: 否, JSON结构; every member 否, bool, with the documented defaults below (true for bonus and balance, false for custom_field1..3).
     pub notify_optional: Option<Box<MemberCardNotifyOptional>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -799,8 +789,7 @@ pub struct MemberCardNotifyOptional {
     ///
     /// Note: The table lists is_notify_custom_field1 and says （2、3同理） for the others.
     pub is_notify_custom_field3: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -867,8 +856,7 @@ pub struct MemberCardUpdateUserResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub openid: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -919,8 +907,7 @@ pub struct MemberCardActivateUrlRequest {
     ///
     /// Note: optional in the SDK copies of the page; no size stated, none enforced.
     pub outer_str: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -996,8 +983,7 @@ pub struct MemberCardActivateUrlResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1035,8 +1021,7 @@ pub struct MemberCardActivateTempInfoRequest {
     ///
     /// *Required.*
     pub activate_ticket: String,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1104,8 +1089,7 @@ pub struct MemberCardActivateTempInfoResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub info: Option<Box<MemberFormInfo>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

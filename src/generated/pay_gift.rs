@@ -9,9 +9,7 @@ use crate::endpoint::{Body, Endpoint, Method};
 use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::PayGiftFailMchid;
-use crate::types::PayGiftRule;
-use crate::types::PayGiftRuleType;
+use crate::types::{PayGiftFailMchid, PayGiftRule, PayGiftRuleType};
 
 /// The request of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
 #[derive(Debug, Clone, PartialEq)]
@@ -21,8 +19,7 @@ pub struct PayGiftAddRequest {
     ///
     /// *Required.*
     pub rule_info: Box<PayGiftRule>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -99,8 +96,7 @@ pub struct PayGiftAddResponse {
     pub succ_mchid_list: Option<Vec<String>>,
     /// 设置失败的mchid列表 (with the reason and, when taken, the rule holding each).
     pub fail_mchid_list: Option<Vec<PayGiftFailMchid>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -145,8 +141,7 @@ pub struct PayGiftDeleteRequest {
     ///
     /// *Required.*
     pub rule_id: i64,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -211,8 +206,7 @@ impl Endpoint for PayGiftDeleteRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftDeleteResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -226,8 +220,7 @@ pub struct PayGiftGetByIdRequest {
     ///
     /// *Required.*
     pub rule_id: i64,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -294,8 +287,7 @@ pub struct PayGiftGetByIdResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub rule_info: Option<Box<PayGiftRule>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -349,8 +341,7 @@ pub struct PayGiftBatchGetRequest {
     ///
     /// Note: the page states no bound (no maximum either); a count below 1 cannot select anything
     pub count: i64,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -442,8 +433,7 @@ pub struct PayGiftBatchGetResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub rule_list: Option<Vec<PayGiftRule>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -10,10 +10,10 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::SubMerchant;
-use crate::types::SubMerchantStatus;
-use crate::types::SubMerchantSubmitInfo;
-use crate::types::SubMerchantUpdateInfo;
+use crate::types::{
+
+    SubMerchant, SubMerchantStatus, SubMerchantSubmitInfo, SubMerchantUpdateInfo,
+};
 
 /// The request of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
 #[derive(Debug, Clone, PartialEq)]
@@ -23,8 +23,7 @@ pub struct SubMerchantSubmitRequest {
     ///
     /// *Required.*
     pub info: Box<SubMerchantSubmitInfo>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -93,8 +92,7 @@ pub struct SubMerchantSubmitResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub info: Option<Box<SubMerchant>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -132,8 +130,7 @@ pub struct SubMerchantUpdateRequest {
     ///
     /// *Required.*
     pub info: Box<SubMerchantUpdateInfo>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -199,8 +196,7 @@ pub struct SubMerchantUpdateResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub info: Option<Box<SubMerchant>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -238,8 +234,7 @@ pub struct SubMerchantGetRequest {
     ///
     /// *Required.*
     pub merchant_id: i64,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -304,8 +299,7 @@ pub struct SubMerchantGetResponse {
     ///
     /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
     pub info: Option<Box<SubMerchant>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -351,8 +345,7 @@ pub struct SubMerchantBatchGetRequest {
     ///
     /// Note: "填入后" (once filled in) reads as optional; some SDKs always send it
     pub status: Option<SubMerchantStatus>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -433,8 +426,7 @@ pub struct SubMerchantBatchGetResponse {
     pub info_list: Option<Vec<SubMerchant>>,
     /// 拉取列表中最后一个子商户的id (the begin_id of the next page).
     pub next_begin_id: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -57,8 +57,7 @@ pub struct TicketBoardingPassCheckinRequest {
     ///
     /// Note: \[V2\] table only, like gate
     pub boarding_time: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -187,8 +186,7 @@ impl Endpoint for TicketBoardingPassCheckinRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketBoardingPassCheckinResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -238,8 +236,7 @@ pub struct TicketMeetingTicketUpdateUserRequest {
     ///
     /// Note: current table: 否; \[V2\] table: 是
     pub end_time: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -352,8 +349,7 @@ impl Endpoint for TicketMeetingTicketUpdateUserRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMeetingTicketUpdateUserResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -393,8 +389,7 @@ pub struct TicketMovieTicketUpdateUserRequest {
     ///
     /// Note: the page's example sends an array of strings (\["5排14号", "5排15号"\]); some SDK copies of the table type it as a single string. Current table: optional; \[V2\] table: 是
     pub seat_number: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -504,8 +499,7 @@ impl Endpoint for TicketMovieTicketUpdateUserRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketMovieTicketUpdateUserResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -529,8 +523,7 @@ pub struct TicketLuckyMoneyUpdateBalanceRequest {
     ///
     /// *Required.*
     pub balance: i64,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -606,8 +599,7 @@ impl Endpoint for TicketLuckyMoneyUpdateBalanceRequest {
 #[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TicketLuckyMoneyUpdateBalanceResponse {
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

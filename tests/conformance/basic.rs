@@ -2,9 +2,10 @@
 // Source: spec/api/basic.yaml
 
 use crate::support;
-use wechat_card::basic::BasicCategoriesRequest;
-use wechat_card::basic::BasicColorsRequest;
-use wechat_card::basic::BasicUploadImageRequest;
+use wechat_card::basic::{
+
+    BasicCategoriesRequest, BasicColorsRequest, BasicUploadImageRequest,
+};
 
 ///basic.colors — example `official` (official 获取颜色列表接口 example of the older 创建卡券 document [OFF-OLD], as quoted verbatim in SDK comments).
 fn colors_official() -> support::Case<BasicColorsRequest> {

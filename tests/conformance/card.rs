@@ -2,38 +2,20 @@
 // Source: spec/api/card.yaml
 
 use crate::support;
-use wechat_card::types::Abstract;
-use wechat_card::types::AdvancedInfo;
-use wechat_card::types::BaseInfo;
-use wechat_card::types::BaseInfoUpdate;
-use wechat_card::types::BonusRule;
-use wechat_card::types::BusinessService;
-use wechat_card::types::Card;
-use wechat_card::card::CardBatchGetRequest;
-use wechat_card::card::CardCreateRequest;
-use wechat_card::card::CardDeleteRequest;
-use wechat_card::card::CardGetRequest;
-use wechat_card::card::CardModifyStockRequest;
-use wechat_card::card::CardSetPayCellRequest;
-use wechat_card::card::CardSetSelfConsumeCellRequest;
-use wechat_card::card::CardSetTestWhitelistRequest;
-use wechat_card::types::CardStatus;
-use wechat_card::types::CardType;
-use wechat_card::card::CardUpdateRequest;
-use wechat_card::types::CodeType;
-use wechat_card::types::CustomCell;
-use wechat_card::types::CustomField;
-use wechat_card::types::CustomFieldNameType;
-use wechat_card::types::DateInfo;
-use wechat_card::types::DateType;
-use wechat_card::types::GrouponCard;
-use wechat_card::types::MemberCard;
-use wechat_card::types::MemberCardUpdate;
-use wechat_card::types::Sku;
-use wechat_card::types::TextImage;
-use wechat_card::types::TimeLimit;
-use wechat_card::types::TimeLimitType;
-use wechat_card::types::UseCondition;
+use wechat_card::card::{
+
+    CardBatchGetRequest, CardCreateRequest, CardDeleteRequest, CardGetRequest,
+    CardModifyStockRequest, CardSetPayCellRequest, CardSetSelfConsumeCellRequest,
+    CardSetTestWhitelistRequest, CardUpdateRequest,
+};
+
+use wechat_card::types::{
+
+    Abstract, AdvancedInfo, BaseInfo, BaseInfoUpdate, BonusRule, BusinessService, Card,
+    CardStatus, CardType, CodeType, CustomCell, CustomField, CustomFieldNameType,
+    DateInfo, DateType, GrouponCard, MemberCard, MemberCardUpdate, Sku, TextImage,
+    TimeLimit, TimeLimitType, UseCondition,
+};
 
 ///card.create — example `groupon` (official 创建卡券 page, its GROUPON example (as reprinted; line breaks inside strings joined, advanced_info kept to one item per list)).
 fn create_groupon() -> support::Case<CardCreateRequest> {

@@ -2,13 +2,11 @@
 // Source: spec/api/code.yaml
 
 use crate::support;
-use wechat_card::code::CodeConsumeRequest;
-use wechat_card::code::CodeDecryptRequest;
-use wechat_card::code::CodeGetRequest;
-use wechat_card::code::CodeListUserCardsRequest;
-use wechat_card::code::CodeMarkRequest;
-use wechat_card::code::CodeUnavailableRequest;
-use wechat_card::code::CodeUpdateRequest;
+use wechat_card::code::{
+
+    CodeConsumeRequest, CodeDecryptRequest, CodeGetRequest, CodeListUserCardsRequest,
+    CodeMarkRequest, CodeUnavailableRequest, CodeUpdateRequest,
+};
 
 ///code.get — example `check_consume_normal` (official 管理卡券 page (POST数据, and the reply for a normal card)).
 fn get_check_consume_normal() -> support::Case<CodeGetRequest> {

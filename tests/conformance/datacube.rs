@@ -2,11 +2,13 @@
 // Source: spec/api/datacube.yaml
 
 use crate::support;
+use wechat_card::datacube::{
+
+    DatacubeBizInfoRequest, DatacubeCardInfoRequest, DatacubeMemberCardDetailRequest,
+    DatacubeMemberCardInfoRequest,
+};
+
 use wechat_card::types::CondSource;
-use wechat_card::datacube::DatacubeBizInfoRequest;
-use wechat_card::datacube::DatacubeCardInfoRequest;
-use wechat_card::datacube::DatacubeMemberCardDetailRequest;
-use wechat_card::datacube::DatacubeMemberCardInfoRequest;
 
 ///datacube.biz_info — example `official` (official 管理卡券 page).
 fn biz_info_official() -> support::Case<DatacubeBizInfoRequest> {

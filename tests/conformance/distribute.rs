@@ -2,20 +2,16 @@
 // Source: spec/api/distribute.yaml
 
 use crate::support;
-use wechat_card::distribute::DistributeCheckCodesRequest;
-use wechat_card::distribute::DistributeCreateLandingPageRequest;
-use wechat_card::distribute::DistributeCreateQrcodeRequest;
-use wechat_card::distribute::DistributeDepositCodesRequest;
-use wechat_card::distribute::DistributeDepositCountRequest;
-use wechat_card::distribute::DistributeMpnewsHtmlRequest;
-use wechat_card::distribute::DistributeShowQrcodeRequest;
-use wechat_card::distribute::LandingPageCard;
-use wechat_card::types::LandingPageScene;
-use wechat_card::types::QrActionName;
-use wechat_card::distribute::QrcodeActionInfo;
-use wechat_card::distribute::QrcodeCard;
-use wechat_card::distribute::QrcodeMultipleCard;
-use wechat_card::distribute::QrcodeMultipleCardItem;
+use wechat_card::distribute::{
+
+    DistributeCheckCodesRequest, DistributeCreateLandingPageRequest,
+    DistributeCreateQrcodeRequest, DistributeDepositCodesRequest,
+    DistributeDepositCountRequest, DistributeMpnewsHtmlRequest,
+    DistributeShowQrcodeRequest, LandingPageCard, QrcodeActionInfo, QrcodeCard,
+    QrcodeMultipleCard, QrcodeMultipleCardItem,
+};
+
+use wechat_card::types::{LandingPageScene, QrActionName};
 
 ///distribute.create_qrcode — example `single_card` (official 投放卡券 page (单张卡券 POST数据 and the reply example; stray spaces around the reply's url and show_qrcode_url removed)).
 fn create_qrcode_single_card() -> support::Case<DistributeCreateQrcodeRequest> {

@@ -2,9 +2,11 @@
 // Source: spec/api/general_card.yaml
 
 use crate::support;
-use wechat_card::general_card::GeneralCardActivateRequest;
-use wechat_card::general_card::GeneralCardUnactivateRequest;
-use wechat_card::general_card::GeneralCardUpdateUserRequest;
+use wechat_card::general_card::{
+
+    GeneralCardActivateRequest, GeneralCardUnactivateRequest,
+    GeneralCardUpdateUserRequest,
+};
 
 ///general_card.activate — example `built` (built from the fields seen in public integrations (no official example exists); values borrowed from the official 礼品卡 updateuser example).
 fn activate_built() -> support::Case<GeneralCardActivateRequest> {

@@ -2,18 +2,18 @@
 // Source: spec/api/member_card.yaml
 
 use crate::support;
-use wechat_card::types::ActivateUserForm;
-use wechat_card::types::FormFieldType;
-use wechat_card::types::FormLink;
-use wechat_card::types::FormRichField;
-use wechat_card::member_card::MemberCardActivateRequest;
-use wechat_card::member_card::MemberCardActivateTempInfoRequest;
-use wechat_card::member_card::MemberCardActivateUrlRequest;
-use wechat_card::member_card::MemberCardNotifyOptional;
-use wechat_card::member_card::MemberCardSetActivateFormRequest;
-use wechat_card::member_card::MemberCardUpdateUserRequest;
-use wechat_card::member_card::MemberCardUserInfoRequest;
-use wechat_card::types::UserFormInfoFlag;
+use wechat_card::member_card::{
+
+    MemberCardActivateRequest, MemberCardActivateTempInfoRequest,
+    MemberCardActivateUrlRequest, MemberCardNotifyOptional,
+    MemberCardSetActivateFormRequest, MemberCardUpdateUserRequest,
+    MemberCardUserInfoRequest,
+};
+
+use wechat_card::types::{
+
+    ActivateUserForm, FormFieldType, FormLink, FormRichField, UserFormInfoFlag,
+};
 
 ///member_card.activate — example `official` (official 创建会员卡 page, 6.1 接口激活 (POST数据示例 and 返回数据), as quoted verbatim in wechatpy's docs).
 fn activate_official() -> support::Case<MemberCardActivateRequest> {

@@ -2,14 +2,16 @@
 // Source: spec/api/pay_gift.yaml
 
 use crate::support;
-use wechat_card::pay_gift::PayGiftAddRequest;
-use wechat_card::types::PayGiftBaseInfo;
-use wechat_card::pay_gift::PayGiftBatchGetRequest;
-use wechat_card::pay_gift::PayGiftDeleteRequest;
-use wechat_card::pay_gift::PayGiftGetByIdRequest;
-use wechat_card::types::PayGiftMemberRule;
-use wechat_card::types::PayGiftRule;
-use wechat_card::types::PayGiftRuleType;
+use wechat_card::pay_gift::{
+
+    PayGiftAddRequest, PayGiftBatchGetRequest, PayGiftDeleteRequest,
+    PayGiftGetByIdRequest,
+};
+
+use wechat_card::types::{
+
+    PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType,
+};
 
 ///pay_gift.add — example `official` (official 管理会员卡 page (设置支付后投放卡券 POST数据 and 返回数据; the reply's missing comma after fail_mchid_list repaired)).
 fn add_official() -> support::Case<PayGiftAddRequest> {

@@ -2,13 +2,16 @@
 // Source: spec/api/sub_merchant.yaml
 
 use crate::support;
-use wechat_card::sub_merchant::SubMerchantBatchGetRequest;
-use wechat_card::sub_merchant::SubMerchantGetRequest;
-use wechat_card::types::SubMerchantStatus;
-use wechat_card::types::SubMerchantSubmitInfo;
-use wechat_card::sub_merchant::SubMerchantSubmitRequest;
-use wechat_card::types::SubMerchantUpdateInfo;
-use wechat_card::sub_merchant::SubMerchantUpdateRequest;
+use wechat_card::sub_merchant::{
+
+    SubMerchantBatchGetRequest, SubMerchantGetRequest, SubMerchantSubmitRequest,
+    SubMerchantUpdateRequest,
+};
+
+use wechat_card::types::{
+
+    SubMerchantStatus, SubMerchantSubmitInfo, SubMerchantUpdateInfo,
+};
 
 ///sub_merchant.submit — example `official` (official 第三方开发者模式 page (1.1 POST数据示例 and 返回数据示例)).
 fn submit_official() -> support::Case<SubMerchantSubmitRequest> {

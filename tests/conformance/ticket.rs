@@ -2,10 +2,11 @@
 // Source: spec/api/ticket.yaml
 
 use crate::support;
-use wechat_card::ticket::TicketBoardingPassCheckinRequest;
-use wechat_card::ticket::TicketLuckyMoneyUpdateBalanceRequest;
-use wechat_card::ticket::TicketMeetingTicketUpdateUserRequest;
-use wechat_card::ticket::TicketMovieTicketUpdateUserRequest;
+use wechat_card::ticket::{
+
+    TicketBoardingPassCheckinRequest, TicketLuckyMoneyUpdateBalanceRequest,
+    TicketMeetingTicketUpdateUserRequest, TicketMovieTicketUpdateUserRequest,
+};
 
 ///ticket.boarding_pass_checkin — example `official` (official 特殊票券 page (更新飞机票信息 POST数据, with the key "is_cancel " written without its trailing space) and its 返回数据).
 fn boarding_pass_checkin_official() -> support::Case<TicketBoardingPassCheckinRequest> {

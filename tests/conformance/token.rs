@@ -2,9 +2,7 @@
 // Source: spec/api/token.yaml
 
 use crate::support;
-use wechat_card::token::TokenCardTicketRequest;
-use wechat_card::token::TokenGetRequest;
-use wechat_card::token::TokenStableRequest;
+use wechat_card::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
 
 ///token.get — example `official` (official 获取Access token page (请求示例 and 返回说明)).
 fn get_official() -> support::Case<TokenGetRequest> {

@@ -97,8 +97,7 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
-            /// Fields the spec does not describe: kept from replies, sent as they are in
-            /// requests (a described field's name here is refused: set the field).
+            /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
             pub extra: serde_json::Map<String, serde_json::Value>,
         }
 

@@ -37,18 +37,26 @@ pub fn imports(
     referenced: &BTreeSet<String>,
     module: &TokenStream,
 ) -> TokenStream {
-    let lines = referenced
-        .iter()
-        .filter(|r| !defined.contains(*r))
-        .map(|r| {
-            let home = home_module(api, r);
-            let name = ident(r);
-            // Inside `types`, siblings are reached through the parent module.
-            if home.to_string() == module.to_string() {
-                quote!(use super::#name;)
-            } else {
-                quote!(use #home::#name;)
-            }
+    // One `use` per module, its names in braces (as rustfmt groups them).
+    let mut by_module: Vec<(String, TokenStream, Vec<proc_macro2::Ident>)> = Vec::new();
+    for r in referenced.iter().filter(|r| !defined.contains(*r)) {
+        let home = home_module(api, r);
+        // Inside `types`, siblings are reached through the parent module.
+        let module = match home.to_string() == module.to_string() {
+            true => quote!(super),
+            false => home,
+        };
+        let key = module.to_string();
+        match by_module.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, names)) => names.push(ident(r)),
+            None => by_module.push((key, module, vec![ident(r)])),
+        }
+    }
+    let lines = by_module
+        .into_iter()
+        .map(|(_, module, names)| match names.as_slice() {
+            [one] => quote!(use #module::#one;),
+            _ => quote!(use #module::{#(#names),*};),
         });
     quote!(#(#lines)*)
 }

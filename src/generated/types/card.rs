@@ -39,8 +39,7 @@ pub struct Card {
     pub meeting_ticket: Option<Box<MeetingTicketCard>>,
     /// 汽车票 (card_type BUS_TICKET)
     pub bus_ticket: Option<Box<BusTicketCard>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -275,8 +274,7 @@ pub struct GrouponCard {
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     pub deal_detail: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -368,8 +366,7 @@ pub struct CashCard {
     ///
     /// *Required when sent; a reply may lack it; ≥ 0.*
     pub reduce_cost: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -461,8 +458,7 @@ pub struct DiscountCard {
     ///
     /// *Required when sent; a reply may lack it.*
     pub discount: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -547,8 +543,7 @@ pub struct GiftCard {
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     pub gift: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -634,8 +629,7 @@ pub struct GeneralCouponCard {
     ///
     /// *Required when sent; a reply may lack it; at most 3072 bytes.*
     pub default_detail: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -824,8 +818,7 @@ pub struct MemberCard {
     pub custom_cell3: Option<Box<CustomCell>>,
     /// 折扣，该会员卡享受的折扣优惠，填10就是九折 (member discount in percent off: 10 means 九折).
     pub discount: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1045,8 +1038,7 @@ pub struct ScenicTicketCard {
     ///
     /// Note: \[OFF-TICKET\] 可空 string(128).
     pub guide_url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1139,8 +1131,7 @@ pub struct MovieTicketCard {
     ///
     /// Note: \[OFF-TICKET\] 电影票 table: detail 必填 string(3072).
     pub detail: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1276,8 +1267,7 @@ pub struct BoardingPassCard {
     ///
     /// Note: \[OFF-TICKET\] air_model 必填 string(24) 空客A320 机型，上限为8个汉字.
     pub air_model: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1424,8 +1414,7 @@ pub struct MeetingTicketCard {
     ///
     /// Note: \[OFF-TICKET\] map_url 可空 string(128).
     pub map_url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1516,8 +1505,7 @@ pub struct BusTicketCard {
     pub base_info: Option<Box<BaseInfo>>,
     /// 卡券高级信息
     pub advanced_info: Option<Box<AdvancedInfo>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1754,8 +1742,7 @@ pub struct BaseInfo {
     ///
     /// Note: Undocumented: appears (empty) in the official card/get example \[OFF\] only; element type assumed int.
     pub area_code_list: Option<Vec<i64>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2103,8 +2090,7 @@ object!(BaseInfo);
 pub struct BaseInfoSubMerchantInfo {
     /// 子商户ID (card/submerchant/submit).
     pub merchant_id: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2178,8 +2164,7 @@ pub struct DateInfo {
     ///
     /// Note: \[OFF-CREATE\] fixed_begin_term 是 int 0 …领取后当天生效填写0.
     pub fixed_begin_term: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2310,8 +2295,7 @@ pub struct Sku {
     ///
     /// *≥ 0; ≤ 100000000.*
     pub total_quantity: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2392,8 +2376,7 @@ pub struct AdvancedInfo {
     ///
     /// Note: Undocumented: appears (false) in the official card/get example \[OFF\] only.
     pub share_friends: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2486,8 +2469,7 @@ pub struct UseCondition {
     pub object_use_for: Option<String>,
     /// 不可以与其他类型共享门槛，填写false时系统将在使用须知里拼写“不可与其他优惠共享”，填写true时拼写“可与其他优惠共享”，默认为true.
     pub can_use_with_other_discount: Option<bool>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2562,8 +2544,7 @@ pub struct Abstract {
     ///
     /// Note: The create table says string(128) per URL, but the URL of the official card/get example is 129 bytes; no per-URL limit is enforced.
     pub icon_url_list: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2627,8 +2608,7 @@ pub struct TextImage {
     ///
     /// *At most 512 bytes.*
     pub text: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2690,8 +2670,7 @@ pub struct TimeLimit {
     pub end_hour: Option<i64>,
     /// 当前type类型下的结束时间（分钟）.
     pub end_minute: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2772,8 +2751,7 @@ pub struct BonusRule {
     pub least_money_to_use_bonus: Option<i64>,
     /// 抵扣条件，单笔最多使用xx积分 (maximum points per purchase).
     pub max_reduce_bonus: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2857,8 +2835,7 @@ pub struct CustomField {
     ///
     /// Note: \[OFF-MEMBER\] url 否 string（128）; card/update table \[OFF\] string(128).
     pub url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2932,8 +2909,7 @@ pub struct CustomCell {
     ///
     /// Note: \[OFF-MEMBER\] custom_cell1 url 是 string(128) 入口跳转链接.
     pub url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3089,8 +3065,7 @@ pub struct BaseInfoUpdate {
     pub can_give_friend: Option<bool>,
     /// 使用日期，有效期的信息，有效期时间修改仅支持有效区间的扩大 (validity may only be widened; otherwise 40100).
     pub date_info: Option<Box<DateInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3244,8 +3219,7 @@ pub struct DateInfoUpdate {
     ///
     /// Note: card/update table \[OFF\]: end_timestamp 否 unsigned int.
     pub end_timestamp: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3320,8 +3294,7 @@ object!(DateInfoUpdate);
 pub struct CommonUpdate {
     /// 卡券基础信息字段
     pub base_info: Option<Box<BaseInfoUpdate>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3431,8 +3404,7 @@ pub struct MemberCardUpdate {
     ///
     /// Note: Not in the card/update table of the 管理卡券 page; supported by the 更改会员卡信息接口 of the member-card pages \[SDK\].
     pub discount: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3557,8 +3529,7 @@ pub struct ScenicTicketUpdate {
     ///
     /// *At most 128 bytes.*
     pub guide_url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3616,8 +3587,7 @@ pub struct MovieTicketUpdate {
     ///
     /// *At most 3072 bytes.*
     pub detail: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3687,8 +3657,7 @@ pub struct BoardingPassUpdate {
     ///
     /// *≥ 0.*
     pub boarding_time: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -3758,8 +3727,7 @@ pub struct MeetingTicketUpdate {
     ///
     /// *At most 128 bytes.*
     pub map_url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -33,8 +33,7 @@ pub struct ActivateUserForm {
     ///
     /// Note: table: 否, arry — 开发者可以分别在必填和选填中至多定义五个自定义选项: at most 5 per form (see custom_field_list for the reading).
     pub rich_field_list: Option<Vec<FormRichField>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -114,8 +113,7 @@ pub struct FormRichField {
     ///
     /// Note: table: 否, arry; no count or size is stated. (The former min_items: 1 and required had no official sentence.)
     pub values: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -188,8 +186,7 @@ pub struct FormLink {
     ///
     /// Note: table: 否, string(128). The http:// / https:// prefix cannot be expressed in the spec language and is not checked. Was required here although the table says 否.
     pub url: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -246,8 +243,7 @@ pub struct MemberFormInfo {
     pub common_field_list: Option<Vec<CommonFieldValue>>,
     /// 开发者设置的会员卡会员信息类目 / 自定义选项 (answers to the merchant's own questions).
     pub custom_field_list: Option<Vec<CustomFieldValue>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -305,8 +301,7 @@ pub struct CommonFieldValue {
     pub name: Option<UserFormInfoFlag>,
     /// 选项值 (the user's answer).
     pub value: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -372,8 +367,7 @@ pub struct CustomFieldValue {
     pub value: Option<String>,
     /// 多选项的值 (the answers to a FORM_FIELD_CHECK_BOX question).
     pub value_list: Option<Vec<String>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

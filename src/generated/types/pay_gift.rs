@@ -23,8 +23,7 @@ pub struct PayGiftRule {
     ///
     /// *Required when sent; a reply may lack it.*
     pub member_rule: Option<Box<PayGiftMemberRule>>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -119,8 +118,7 @@ pub struct PayGiftBaseInfo {
     pub create_time: Option<i64>,
     /// 更新时间 (queries only; Unix seconds).
     pub update_time: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -227,8 +225,7 @@ pub struct PayGiftMemberRule {
     pub app_brand_id: Option<String>,
     /// 商户自定义领卡小程序路径，填入后点击支付即会员消息会跳转至商户小程序领卡 (mini-program path).
     pub app_brand_pass: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -317,8 +314,7 @@ pub struct PayGiftFailMchid {
     pub occupy_rule_id: Option<i64>,
     /// 该mchid当前被占用的appid，商户须使用该appid解除绑定后重新设置 (the account whose rule holds it).
     pub occupy_appid: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

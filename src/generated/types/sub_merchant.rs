@@ -59,8 +59,7 @@ pub struct SubMerchantSubmitInfo {
     ///
     /// Note: table: string(36), 否; same 备注 as agreement_media_id
     pub operator_media_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -229,8 +228,7 @@ pub struct SubMerchantUpdateInfo {
     ///
     /// Note: table: string(36), 否; same 备注 as agreement_media_id
     pub operator_media_id: Option<String>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -375,8 +373,7 @@ pub struct SubMerchant {
     pub primary_category_id: Option<i64>,
     /// 子商户二级类目
     pub secondary_category_id: Option<i64>,
-    /// Fields the spec does not describe: kept from replies, sent as they are in
-    /// requests (a described field's name here is refused: set the field).
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
