@@ -89,7 +89,10 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     // A struct without described fields needs no field table of its own.
     let (fields_impl, object) = match model.fields.is_empty() {
         true => (None, quote!(object!(#name, only_extra);)),
-        false => (Some(fields_impl(model)), quote!(object!(#name);)),
+        false => (
+            Some(super::fields::fields_impl(model)),
+            quote!(object!(#name);),
+        ),
     };
     quote! {
         #doc
@@ -112,152 +115,6 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
         #response
 
         #debug
-    }
-}
-
-/// Where a field's value waits while the struct is read: the struct's own field when
-/// every field is an `Option`, else a tuple slot (tuples of at most 12, which is as far
-/// as `Default` goes: `slots.1.0` is the 13th field).
-fn slot(model: &Model, i: usize) -> TokenStream {
-    let f = &model.fields[i];
-    if model.fields.iter().all(|f| !f.plain) {
-        let rust = ident(&f.rust);
-        return quote!(slots.#rust);
-    }
-    let (outer, inner) = (
-        Literal::usize_unsuffixed(i / 12),
-        Literal::usize_unsuffixed(i % 12),
-    );
-    match model.fields.len() > 12 {
-        true => quote!(slots.#outer.#inner),
-        false => quote!(slots.#inner),
-    }
-}
-
-/// The field table of a struct (`crate::model::Fields`): how it is read from JSON (a
-/// match from key to slot, driven by the runtime's one loop), and the walk over its
-/// fields that the runtime's `Model` and `not_in_extra` use.
-fn fields_impl(model: &Model) -> TokenStream {
-    let name = ident(&model.name);
-    let all_optional = model.fields.iter().all(|f| !f.plain);
-    let reads: Vec<TokenStream> = model
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let (wire, slot) = (&f.wire, slot(model, i));
-            quote!(#wire => r.fill(&mut #slot),)
-        })
-        .collect();
-    // (One field: an `if`, as clippy prefers to a one-arm match.)
-    let read = match model.fields.as_slice() {
-        [only] => {
-            let (wire, slot) = (&only.wire, slot(model, 0));
-            quote! {
-                if r.key() == #wire {
-                    r.fill(&mut #slot);
-                }
-            }
-        }
-        _ => quote! {
-            match r.key() {
-                #(#reads)*
-                _ => {}
-            }
-        },
-    };
-    let has_required = model.fields.iter().any(|f| f.required);
-    let slots = match (all_optional, has_required) {
-        (true, false) => quote!(Self::default()),
-        // Required when sent, so no public `Default`: the empty value is spelled out.
-        (true, true) => {
-            let fields = model.fields.iter().map(|f| {
-                let rust = ident(&f.rust);
-                quote!(#rust: None,)
-            });
-            quote!(Self { #(#fields)* extra: Extra::new() })
-        }
-        (false, _) => quote!(Default::default()),
-    };
-    let (slots_ty, build) = match all_optional {
-        true if model.fields.is_empty() => (
-            quote!(Self),
-            quote! {
-                fn build<E: serde::de::Error>(_: Self, extra: Extra) -> Result<Self, E> {
-                    Ok(Self { extra })
-                }
-            },
-        ),
-        true => (
-            quote!(Self),
-            quote! {
-                fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
-                    Ok(Self { extra, ..slots })
-                }
-            },
-        ),
-        false => {
-            let types: Vec<TokenStream> = model
-                .fields
-                .iter()
-                .map(|f| {
-                    let ty = field_type(&f.shape.ty);
-                    quote!(Option<#ty>)
-                })
-                .collect();
-            let slots_ty = match types.len() > 12 {
-                true => {
-                    let chunks = types.chunks(12).map(|c| quote!((#(#c,)*)));
-                    quote!((#(#chunks,)*))
-                }
-                false => quote!((#(#types,)*)),
-            };
-            let inits = model.fields.iter().enumerate().map(|(i, f)| {
-                let (rust, wire, slot) = (ident(&f.rust), &f.wire, slot(model, i));
-                match f.plain {
-                    true => quote!(#rust: #slot.ok_or_else(|| E::missing_field(#wire))?,),
-                    false => quote!(#rust: #slot,),
-                }
-            });
-            (
-                slots_ty,
-                quote! {
-                    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
-                        Ok(Self { #(#inits)* extra })
-                    }
-                },
-            )
-        }
-    };
-    let visits = model.fields.iter().map(|f| {
-        let (rust, wire) = (ident(&f.rust), &f.wire);
-        match f.required {
-            true => quote!(v.required(#wire, &self.#rust);),
-            false => quote!(v.field(#wire, &self.#rust);),
-        }
-    });
-    let visit_arg = match model.fields.is_empty() {
-        true => quote!(_),
-        false => quote!(v),
-    };
-    quote! {
-        impl Fields for #name {
-            type Slots = #slots_ty;
-
-            fn slots() -> Self::Slots {
-                #slots
-            }
-
-            fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
-                #read
-            }
-
-            #build
-
-            fn visit(&self, #visit_arg: &mut impl Visit) {
-                #(#visits)*
-            }
-        }
     }
 }
 
@@ -306,49 +163,10 @@ pub(super) fn parameter(ty: &Ty, arg: &proc_macro2::Ident) -> (TokenStream, Toke
     }
 }
 
+/// `new()` with the required fields, and a setter for every other `Option` field.
 fn builder(model: &Model) -> TokenStream {
     let name = ident(&model.name);
-    let required: Vec<&Field> = model.fields.iter().filter(|f| f.required).collect();
-    let params = required.iter().map(|f| {
-        let arg = ident(&f.rust);
-        let (ty, _) = parameter(&f.shape.ty, &arg);
-        quote!(#arg: #ty)
-    });
-    // Each required argument stored in its field; the others start empty.
-    let inits = required.iter().map(|f| {
-        let field = ident(&f.rust);
-        let (_, store) = parameter(&f.shape.ty, &field);
-        // Shorthand where the argument is stored as it is.
-        if !f.plain {
-            quote!(#field: Some(#store),)
-        } else if field == store.to_string() {
-            quote!(#field,)
-        } else {
-            quote!(#field: #store,)
-        }
-    });
-    let all_optional = model.fields.iter().all(|f| !f.plain);
-    let body = match (all_optional, required.is_empty()) {
-        (true, true) => quote!(Self::default()),
-        (true, false) => quote!(Self { #(#inits)* ..Self::slots() }),
-        (false, _) => {
-            let empty = model.fields.iter().filter(|f| !f.required).map(|f| {
-                let field = ident(&f.rust);
-                quote!(#field: None,)
-            });
-            quote!(Self { #(#inits)* #(#empty)* extra: Extra::new() })
-        }
-    };
-    let new_doc = if required.is_empty() {
-        "An empty value; set fields with the setters.".to_owned()
-    } else {
-        let list: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
-        format!(
-            "A value with the required {}; set the others with the setters.",
-            list.join(", ")
-        )
-    };
-    let new_doc = doc_attrs(&new_doc);
+    let new = constructor(model);
     // A field named after a keyword (`r#type`) gets its setter written out: the
     // macro's doc link cannot name it.
     let is_keyword = |f: &&Field| ident(&f.rust).to_string().starts_with("r#");
@@ -387,21 +205,69 @@ fn builder(model: &Model) -> TokenStream {
         })
         .collect();
     let setters = (!setters.is_empty()).then(|| quote!(setters!(#name { #(#setters)* });));
-    // (A model without required fields derives `Default`.)
-    // The docs' required fields are the constructor's arguments, however many.
-    let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         impl #name {
-            #new_doc
-            #allow
-            pub fn new(#(#params),*) -> Self {
-                #body
-            }
+            #new
 
             #(#keyword_setters)*
         }
 
         #setters
+    }
+}
+
+/// `new()`: the docs' required fields are its arguments, however many.
+fn constructor(model: &Model) -> TokenStream {
+    let required: Vec<&Field> = model.fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|f| {
+        let arg = ident(&f.rust);
+        let (ty, _) = parameter(&f.shape.ty, &arg);
+        quote!(#arg: #ty)
+    });
+    // Each required argument stored in its field; the others start empty.
+    let inits = required.iter().map(|f| {
+        let field = ident(&f.rust);
+        let (_, store) = parameter(&f.shape.ty, &field);
+        // Shorthand where the argument is stored as it is.
+        if !f.plain {
+            quote!(#field: Some(#store),)
+        } else if field == store.to_string() {
+            quote!(#field,)
+        } else {
+            quote!(#field: #store,)
+        }
+    });
+    let all_optional = model.fields.iter().all(|f| !f.plain);
+    let body = match (all_optional, required.is_empty()) {
+        // (Such a model derives `Default`.)
+        (true, true) => quote!(Self::default()),
+        (true, false) => quote!(Self { #(#inits)* ..Self::slots() }),
+        (false, _) => {
+            let empty = model.fields.iter().filter(|f| !f.required).map(|f| {
+                let field = ident(&f.rust);
+                quote!(#field: None,)
+            });
+            quote!(Self { #(#inits)* #(#empty)* extra: Extra::new() })
+        }
+    };
+    let doc = match required.is_empty() {
+        true => "An empty value; set fields with the setters.".to_owned(),
+        false => {
+            let list: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+            format!(
+                "A value with the required {}; set the others with the setters.",
+                list.join(", ")
+            )
+        }
+    };
+    let doc = doc_attrs(&doc);
+    let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    quote! {
+        #doc
+        #allow
+        pub fn new(#(#params),*) -> Self {
+            #body
+        }
     }
 }
 
@@ -421,7 +287,32 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         };
         Some(quote!(c.field(#wire, #value, &[#(#rules),*]);))
     });
-    let rules = model.rules.iter().map(|rule| match rule {
+    let rules = model.rules.iter().map(|rule| object_rule(api, model, rule));
+    // Required fields set; none given again through `extra` (out twice, unchecked).
+    let described = (!model.fields.is_empty()).then(|| quote!(c.described_fields(self);));
+    let fields: Vec<TokenStream> = fields.chain(described).collect();
+    let rules: Vec<TokenStream> = rules.collect();
+    if fields.is_empty() && rules.is_empty() {
+        return quote! {
+            impl Validate for #name {
+                /// No rules: every value of the type is valid.
+                fn validate(&self, _: &mut Checker) {}
+            }
+        };
+    }
+    quote! {
+        impl Validate for #name {
+            fn validate(&self, c: &mut Checker) {
+                #(#fields)*
+                #(#rules)*
+            }
+        }
+    }
+}
+
+/// One rule between a model's fields, as a call on the checker.
+fn object_rule(api: &Api, model: &Model, rule: &Rule) -> TokenStream {
+    match rule {
         Rule::ExactlyOneOf(names) | Rule::AtMostOneOf(names) => {
             let method = match rule {
                 Rule::ExactlyOneOf(_) => quote!(exactly_one_of),
@@ -482,26 +373,6 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
             quote!(c.max_total_items(&[#(#fields),*], #(#lens)+*, #max);)
         }
         Rule::Check(check) => check_rule(api, model, check),
-    });
-    // Required fields set; none given again through `extra` (out twice, unchecked).
-    let described = (!model.fields.is_empty()).then(|| quote!(c.described_fields(self);));
-    let fields: Vec<TokenStream> = fields.chain(described).collect();
-    let rules: Vec<TokenStream> = rules.collect();
-    if fields.is_empty() && rules.is_empty() {
-        return quote! {
-            impl Validate for #name {
-                /// No rules: every value of the type is valid.
-                fn validate(&self, _: &mut Checker) {}
-            }
-        };
-    }
-    quote! {
-        impl Validate for #name {
-            fn validate(&self, c: &mut Checker) {
-                #(#fields)*
-                #(#rules)*
-            }
-        }
     }
 }
 
@@ -585,18 +456,7 @@ fn constraints(api: &Api, shape: &Shape) -> Vec<TokenStream> {
 pub fn enumeration(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref().unwrap_or(&format!("`{}`.", def.name)));
-    let variants = def.variants.iter().map(|v| {
-        let rust = ident(&v.rust);
-        let wire = match &v.wire {
-            serde_json::Value::String(s) => format!("`{s}`"),
-            other => format!("`{other}`"),
-        };
-        let doc = doc_attrs(&match &v.doc {
-            Some(d) => format!("{wire}: {d}"),
-            None => wire,
-        });
-        quote!(#doc #rust,)
-    });
+    let variants = def.variants.iter().map(variant);
     let (unknown_ty, wire_ty) = if def.is_int {
         (quote!(i64), quote!(i64))
     } else {
@@ -667,6 +527,20 @@ pub fn enumeration(def: &EnumDef) -> TokenStream {
 
         spec_enum!(#name, #kind);
     }
+}
+
+/// A variant, documented with its wire value.
+fn variant(v: &Variant) -> TokenStream {
+    let rust = ident(&v.rust);
+    let wire = match &v.wire {
+        serde_json::Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    };
+    let doc = doc_attrs(&match &v.doc {
+        Some(d) => format!("{wire}: {d}"),
+        None => wire,
+    });
+    quote!(#doc #rust,)
 }
 
 fn wire_literal(wire: &serde_json::Value) -> TokenStream {
