@@ -3,6 +3,12 @@
 
 //!Endpoint handlers of the blocking client, one per group of `spec/api/`.
 
+use crate::{
+
+    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    sub_merchant, ticket, token, Binary, Error,
+};
+
 impl crate::blocking::Client {
     /// Basics — card colours, open categories and logo upload — `spec/api/basic.yaml`.
     pub fn basic(&self) -> BasicHandler<'_> {
@@ -74,8 +80,8 @@ impl BasicHandler<'_> {
     /// The blocking form of the async client's `colors`, documented there once (checks, errors, idempotency, an example); sends [`BasicColorsRequest`](crate::basic::BasicColorsRequest).
     pub fn colors(
         &self,
-        request: &crate::basic::BasicColorsRequest,
-    ) -> Result<crate::basic::BasicColorsResponse, crate::Error> {
+        request: &basic::BasicColorsRequest,
+    ) -> Result<basic::BasicColorsResponse, Error> {
         self.client.send(request)
     }
 
@@ -84,8 +90,8 @@ impl BasicHandler<'_> {
     /// The blocking form of the async client's `categories`, documented there once (checks, errors, idempotency, an example); sends [`BasicCategoriesRequest`](crate::basic::BasicCategoriesRequest).
     pub fn categories(
         &self,
-        request: &crate::basic::BasicCategoriesRequest,
-    ) -> Result<crate::basic::BasicCategoriesResponse, crate::Error> {
+        request: &basic::BasicCategoriesRequest,
+    ) -> Result<basic::BasicCategoriesResponse, Error> {
         self.client.send(request)
     }
 
@@ -94,8 +100,8 @@ impl BasicHandler<'_> {
     /// The blocking form of the async client's `upload_image`, documented there once (checks, errors, idempotency, an example); sends [`BasicUploadImageRequest`](crate::basic::BasicUploadImageRequest).
     pub fn upload_image(
         &self,
-        request: &crate::basic::BasicUploadImageRequest,
-    ) -> Result<crate::basic::BasicUploadImageResponse, crate::Error> {
+        request: &basic::BasicUploadImageRequest,
+    ) -> Result<basic::BasicUploadImageResponse, Error> {
         self.client.send(request)
     }
 }
@@ -114,8 +120,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `create`, documented there once (checks, errors, idempotency, an example); sends [`CardCreateRequest`](crate::card::CardCreateRequest).
     pub fn create(
         &self,
-        request: &crate::card::CardCreateRequest,
-    ) -> Result<crate::card::CardCreateResponse, crate::Error> {
+        request: &card::CardCreateRequest,
+    ) -> Result<card::CardCreateResponse, Error> {
         self.client.send(request)
     }
 
@@ -124,8 +130,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `set_pay_cell`, documented there once (checks, errors, idempotency, an example); sends [`CardSetPayCellRequest`](crate::card::CardSetPayCellRequest).
     pub fn set_pay_cell(
         &self,
-        request: &crate::card::CardSetPayCellRequest,
-    ) -> Result<crate::card::CardSetPayCellResponse, crate::Error> {
+        request: &card::CardSetPayCellRequest,
+    ) -> Result<card::CardSetPayCellResponse, Error> {
         self.client.send(request)
     }
 
@@ -134,8 +140,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `set_self_consume_cell`, documented there once (checks, errors, idempotency, an example); sends [`CardSetSelfConsumeCellRequest`](crate::card::CardSetSelfConsumeCellRequest).
     pub fn set_self_consume_cell(
         &self,
-        request: &crate::card::CardSetSelfConsumeCellRequest,
-    ) -> Result<crate::card::CardSetSelfConsumeCellResponse, crate::Error> {
+        request: &card::CardSetSelfConsumeCellRequest,
+    ) -> Result<card::CardSetSelfConsumeCellResponse, Error> {
         self.client.send(request)
     }
 
@@ -144,8 +150,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `set_test_whitelist`, documented there once (checks, errors, idempotency, an example); sends [`CardSetTestWhitelistRequest`](crate::card::CardSetTestWhitelistRequest).
     pub fn set_test_whitelist(
         &self,
-        request: &crate::card::CardSetTestWhitelistRequest,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+        request: &card::CardSetTestWhitelistRequest,
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         self.client.send(request)
     }
 
@@ -155,7 +161,7 @@ impl CardHandler<'_> {
     pub fn set_test_whitelist_openids(
         &self,
         openid: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         let request = crate::card::CardSetTestWhitelistRequest::new().openid(openid);
         self.client.send(&request)
     }
@@ -166,7 +172,7 @@ impl CardHandler<'_> {
     pub fn set_test_whitelist_usernames(
         &self,
         username: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         let request = crate::card::CardSetTestWhitelistRequest::new().username(username);
         self.client.send(&request)
     }
@@ -176,8 +182,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`CardGetRequest`](crate::card::CardGetRequest).
     pub fn get(
         &self,
-        request: &crate::card::CardGetRequest,
-    ) -> Result<crate::card::CardGetResponse, crate::Error> {
+        request: &card::CardGetRequest,
+    ) -> Result<card::CardGetResponse, Error> {
         self.client.send(request)
     }
 
@@ -186,8 +192,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`CardBatchGetRequest`](crate::card::CardBatchGetRequest).
     pub fn batch_get(
         &self,
-        request: &crate::card::CardBatchGetRequest,
-    ) -> Result<crate::card::CardBatchGetResponse, crate::Error> {
+        request: &card::CardBatchGetRequest,
+    ) -> Result<card::CardBatchGetResponse, Error> {
         self.client.send(request)
     }
 
@@ -196,8 +202,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`CardUpdateRequest`](crate::card::CardUpdateRequest).
     pub fn update(
         &self,
-        request: &crate::card::CardUpdateRequest,
-    ) -> Result<crate::card::CardUpdateResponse, crate::Error> {
+        request: &card::CardUpdateRequest,
+    ) -> Result<card::CardUpdateResponse, Error> {
         self.client.send(request)
     }
 
@@ -206,8 +212,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `modify_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).
     pub fn modify_stock(
         &self,
-        request: &crate::card::CardModifyStockRequest,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+        request: &card::CardModifyStockRequest,
+    ) -> Result<card::CardModifyStockResponse, Error> {
         self.client.send(request)
     }
 
@@ -218,7 +224,7 @@ impl CardHandler<'_> {
         &self,
         card_id: impl Into<String>,
         increase_stock_value: i64,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+    ) -> Result<card::CardModifyStockResponse, Error> {
         let request = crate::card::CardModifyStockRequest::new(card_id)
             .increase_stock_value(increase_stock_value);
         self.client.send(&request)
@@ -231,7 +237,7 @@ impl CardHandler<'_> {
         &self,
         card_id: impl Into<String>,
         reduce_stock_value: i64,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+    ) -> Result<card::CardModifyStockResponse, Error> {
         let request = crate::card::CardModifyStockRequest::new(card_id)
             .reduce_stock_value(reduce_stock_value);
         self.client.send(&request)
@@ -242,8 +248,8 @@ impl CardHandler<'_> {
     /// The blocking form of the async client's `delete`, documented there once (checks, errors, idempotency, an example); sends [`CardDeleteRequest`](crate::card::CardDeleteRequest).
     pub fn delete(
         &self,
-        request: &crate::card::CardDeleteRequest,
-    ) -> Result<crate::card::CardDeleteResponse, crate::Error> {
+        request: &card::CardDeleteRequest,
+    ) -> Result<card::CardDeleteResponse, Error> {
         self.client.send(request)
     }
 }
@@ -262,8 +268,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
     pub fn get(
         &self,
-        request: &crate::code::CodeGetRequest,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+        request: &code::CodeGetRequest,
+    ) -> Result<code::CodeGetResponse, Error> {
         self.client.send(request)
     }
 
@@ -273,7 +279,7 @@ impl CodeHandler<'_> {
     pub fn get_checked(
         &self,
         code: impl Into<String>,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+    ) -> Result<code::CodeGetResponse, Error> {
         let request = crate::code::CodeGetRequest::new(code).check_consume(true);
         self.client.send(&request)
     }
@@ -284,7 +290,7 @@ impl CodeHandler<'_> {
     pub fn get_unchecked(
         &self,
         code: impl Into<String>,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+    ) -> Result<code::CodeGetResponse, Error> {
         let request = crate::code::CodeGetRequest::new(code).check_consume(false);
         self.client.send(&request)
     }
@@ -294,8 +300,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `list_user_cards`, documented there once (checks, errors, idempotency, an example); sends [`CodeListUserCardsRequest`](crate::code::CodeListUserCardsRequest).
     pub fn list_user_cards(
         &self,
-        request: &crate::code::CodeListUserCardsRequest,
-    ) -> Result<crate::code::CodeListUserCardsResponse, crate::Error> {
+        request: &code::CodeListUserCardsRequest,
+    ) -> Result<code::CodeListUserCardsResponse, Error> {
         self.client.send(request)
     }
 
@@ -304,8 +310,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`CodeUpdateRequest`](crate::code::CodeUpdateRequest).
     pub fn update(
         &self,
-        request: &crate::code::CodeUpdateRequest,
-    ) -> Result<crate::code::CodeUpdateResponse, crate::Error> {
+        request: &code::CodeUpdateRequest,
+    ) -> Result<code::CodeUpdateResponse, Error> {
         self.client.send(request)
     }
 
@@ -314,8 +320,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `unavailable`, documented there once (checks, errors, idempotency, an example); sends [`CodeUnavailableRequest`](crate::code::CodeUnavailableRequest).
     pub fn unavailable(
         &self,
-        request: &crate::code::CodeUnavailableRequest,
-    ) -> Result<crate::code::CodeUnavailableResponse, crate::Error> {
+        request: &code::CodeUnavailableRequest,
+    ) -> Result<code::CodeUnavailableResponse, Error> {
         self.client.send(request)
     }
 
@@ -324,8 +330,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `consume`, documented there once (checks, errors, idempotency, an example); sends [`CodeConsumeRequest`](crate::code::CodeConsumeRequest).
     pub fn consume(
         &self,
-        request: &crate::code::CodeConsumeRequest,
-    ) -> Result<crate::code::CodeConsumeResponse, crate::Error> {
+        request: &code::CodeConsumeRequest,
+    ) -> Result<code::CodeConsumeResponse, Error> {
         self.client.send(request)
     }
 
@@ -334,8 +340,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `decrypt`, documented there once (checks, errors, idempotency, an example); sends [`CodeDecryptRequest`](crate::code::CodeDecryptRequest).
     pub fn decrypt(
         &self,
-        request: &crate::code::CodeDecryptRequest,
-    ) -> Result<crate::code::CodeDecryptResponse, crate::Error> {
+        request: &code::CodeDecryptRequest,
+    ) -> Result<code::CodeDecryptResponse, Error> {
         self.client.send(request)
     }
 
@@ -344,8 +350,8 @@ impl CodeHandler<'_> {
     /// The blocking form of the async client's `mark`, documented there once (checks, errors, idempotency, an example); sends [`CodeMarkRequest`](crate::code::CodeMarkRequest).
     pub fn mark(
         &self,
-        request: &crate::code::CodeMarkRequest,
-    ) -> Result<crate::code::CodeMarkResponse, crate::Error> {
+        request: &code::CodeMarkRequest,
+    ) -> Result<code::CodeMarkResponse, Error> {
         self.client.send(request)
     }
 }
@@ -364,8 +370,8 @@ impl DatacubeHandler<'_> {
     /// The blocking form of the async client's `biz_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeBizInfoRequest`](crate::datacube::DatacubeBizInfoRequest).
     pub fn biz_info(
         &self,
-        request: &crate::datacube::DatacubeBizInfoRequest,
-    ) -> Result<crate::datacube::DatacubeBizInfoResponse, crate::Error> {
+        request: &datacube::DatacubeBizInfoRequest,
+    ) -> Result<datacube::DatacubeBizInfoResponse, Error> {
         self.client.send(request)
     }
 
@@ -374,8 +380,8 @@ impl DatacubeHandler<'_> {
     /// The blocking form of the async client's `card_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeCardInfoRequest`](crate::datacube::DatacubeCardInfoRequest).
     pub fn card_info(
         &self,
-        request: &crate::datacube::DatacubeCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeCardInfoResponse, crate::Error> {
+        request: &datacube::DatacubeCardInfoRequest,
+    ) -> Result<datacube::DatacubeCardInfoResponse, Error> {
         self.client.send(request)
     }
 
@@ -384,8 +390,8 @@ impl DatacubeHandler<'_> {
     /// The blocking form of the async client's `member_card_info`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeMemberCardInfoRequest`](crate::datacube::DatacubeMemberCardInfoRequest).
     pub fn member_card_info(
         &self,
-        request: &crate::datacube::DatacubeMemberCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardInfoResponse, crate::Error> {
+        request: &datacube::DatacubeMemberCardInfoRequest,
+    ) -> Result<datacube::DatacubeMemberCardInfoResponse, Error> {
         self.client.send(request)
     }
 
@@ -394,8 +400,8 @@ impl DatacubeHandler<'_> {
     /// The blocking form of the async client's `member_card_detail`, documented there once (checks, errors, idempotency, an example); sends [`DatacubeMemberCardDetailRequest`](crate::datacube::DatacubeMemberCardDetailRequest).
     pub fn member_card_detail(
         &self,
-        request: &crate::datacube::DatacubeMemberCardDetailRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, crate::Error> {
+        request: &datacube::DatacubeMemberCardDetailRequest,
+    ) -> Result<datacube::DatacubeMemberCardDetailResponse, Error> {
         self.client.send(request)
     }
 }
@@ -414,8 +420,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `create_qrcode`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCreateQrcodeRequest`](crate::distribute::DistributeCreateQrcodeRequest).
     pub fn create_qrcode(
         &self,
-        request: &crate::distribute::DistributeCreateQrcodeRequest,
-    ) -> Result<crate::distribute::DistributeCreateQrcodeResponse, crate::Error> {
+        request: &distribute::DistributeCreateQrcodeRequest,
+    ) -> Result<distribute::DistributeCreateQrcodeResponse, Error> {
         self.client.send(request)
     }
 
@@ -424,8 +430,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `show_qrcode`, documented there once (checks, errors, idempotency, an example); sends [`DistributeShowQrcodeRequest`](crate::distribute::DistributeShowQrcodeRequest).
     pub fn show_qrcode(
         &self,
-        request: &crate::distribute::DistributeShowQrcodeRequest,
-    ) -> Result<crate::Binary, crate::Error> {
+        request: &distribute::DistributeShowQrcodeRequest,
+    ) -> Result<Binary, Error> {
         self.client.send(request)
     }
 
@@ -434,8 +440,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `show_qrcode_url`, documented there once (checks, errors, idempotency, an example); sends [`DistributeShowQrcodeRequest`](crate::distribute::DistributeShowQrcodeRequest).
     pub fn show_qrcode_url(
         &self,
-        request: &crate::distribute::DistributeShowQrcodeRequest,
-    ) -> Result<String, crate::Error> {
+        request: &distribute::DistributeShowQrcodeRequest,
+    ) -> Result<String, Error> {
         crate::call::url_for(self.client.config(), request)
     }
 
@@ -444,8 +450,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `create_landing_page`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCreateLandingPageRequest`](crate::distribute::DistributeCreateLandingPageRequest).
     pub fn create_landing_page(
         &self,
-        request: &crate::distribute::DistributeCreateLandingPageRequest,
-    ) -> Result<crate::distribute::DistributeCreateLandingPageResponse, crate::Error> {
+        request: &distribute::DistributeCreateLandingPageRequest,
+    ) -> Result<distribute::DistributeCreateLandingPageResponse, Error> {
         self.client.send(request)
     }
 
@@ -454,8 +460,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `mpnews_html`, documented there once (checks, errors, idempotency, an example); sends [`DistributeMpnewsHtmlRequest`](crate::distribute::DistributeMpnewsHtmlRequest).
     pub fn mpnews_html(
         &self,
-        request: &crate::distribute::DistributeMpnewsHtmlRequest,
-    ) -> Result<crate::distribute::DistributeMpnewsHtmlResponse, crate::Error> {
+        request: &distribute::DistributeMpnewsHtmlRequest,
+    ) -> Result<distribute::DistributeMpnewsHtmlResponse, Error> {
         self.client.send(request)
     }
 
@@ -464,8 +470,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `deposit_codes`, documented there once (checks, errors, idempotency, an example); sends [`DistributeDepositCodesRequest`](crate::distribute::DistributeDepositCodesRequest).
     pub fn deposit_codes(
         &self,
-        request: &crate::distribute::DistributeDepositCodesRequest,
-    ) -> Result<crate::distribute::DistributeDepositCodesResponse, crate::Error> {
+        request: &distribute::DistributeDepositCodesRequest,
+    ) -> Result<distribute::DistributeDepositCodesResponse, Error> {
         self.client.send(request)
     }
 
@@ -474,8 +480,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `deposit_count`, documented there once (checks, errors, idempotency, an example); sends [`DistributeDepositCountRequest`](crate::distribute::DistributeDepositCountRequest).
     pub fn deposit_count(
         &self,
-        request: &crate::distribute::DistributeDepositCountRequest,
-    ) -> Result<crate::distribute::DistributeDepositCountResponse, crate::Error> {
+        request: &distribute::DistributeDepositCountRequest,
+    ) -> Result<distribute::DistributeDepositCountResponse, Error> {
         self.client.send(request)
     }
 
@@ -484,8 +490,8 @@ impl DistributeHandler<'_> {
     /// The blocking form of the async client's `check_codes`, documented there once (checks, errors, idempotency, an example); sends [`DistributeCheckCodesRequest`](crate::distribute::DistributeCheckCodesRequest).
     pub fn check_codes(
         &self,
-        request: &crate::distribute::DistributeCheckCodesRequest,
-    ) -> Result<crate::distribute::DistributeCheckCodesResponse, crate::Error> {
+        request: &distribute::DistributeCheckCodesRequest,
+    ) -> Result<distribute::DistributeCheckCodesResponse, Error> {
         self.client.send(request)
     }
 }
@@ -504,8 +510,8 @@ impl GeneralCardHandler<'_> {
     /// The blocking form of the async client's `activate`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardActivateRequest`](crate::general_card::GeneralCardActivateRequest).
     pub fn activate(
         &self,
-        request: &crate::general_card::GeneralCardActivateRequest,
-    ) -> Result<crate::general_card::GeneralCardActivateResponse, crate::Error> {
+        request: &general_card::GeneralCardActivateRequest,
+    ) -> Result<general_card::GeneralCardActivateResponse, Error> {
         self.client.send(request)
     }
 
@@ -514,8 +520,8 @@ impl GeneralCardHandler<'_> {
     /// The blocking form of the async client's `unactivate`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardUnactivateRequest`](crate::general_card::GeneralCardUnactivateRequest).
     pub fn unactivate(
         &self,
-        request: &crate::general_card::GeneralCardUnactivateRequest,
-    ) -> Result<crate::general_card::GeneralCardUnactivateResponse, crate::Error> {
+        request: &general_card::GeneralCardUnactivateRequest,
+    ) -> Result<general_card::GeneralCardUnactivateResponse, Error> {
         self.client.send(request)
     }
 
@@ -524,8 +530,8 @@ impl GeneralCardHandler<'_> {
     /// The blocking form of the async client's `update_user`, documented there once (checks, errors, idempotency, an example); sends [`GeneralCardUpdateUserRequest`](crate::general_card::GeneralCardUpdateUserRequest).
     pub fn update_user(
         &self,
-        request: &crate::general_card::GeneralCardUpdateUserRequest,
-    ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, crate::Error> {
+        request: &general_card::GeneralCardUpdateUserRequest,
+    ) -> Result<general_card::GeneralCardUpdateUserResponse, Error> {
         self.client.send(request)
     }
 }
@@ -544,8 +550,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `activate`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateRequest`](crate::member_card::MemberCardActivateRequest).
     pub fn activate(
         &self,
-        request: &crate::member_card::MemberCardActivateRequest,
-    ) -> Result<crate::member_card::MemberCardActivateResponse, crate::Error> {
+        request: &member_card::MemberCardActivateRequest,
+    ) -> Result<member_card::MemberCardActivateResponse, Error> {
         self.client.send(request)
     }
 
@@ -554,8 +560,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `set_activate_form`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardSetActivateFormRequest`](crate::member_card::MemberCardSetActivateFormRequest).
     pub fn set_activate_form(
         &self,
-        request: &crate::member_card::MemberCardSetActivateFormRequest,
-    ) -> Result<crate::member_card::MemberCardSetActivateFormResponse, crate::Error> {
+        request: &member_card::MemberCardSetActivateFormRequest,
+    ) -> Result<member_card::MemberCardSetActivateFormResponse, Error> {
         self.client.send(request)
     }
 
@@ -564,8 +570,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `user_info`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUserInfoRequest`](crate::member_card::MemberCardUserInfoRequest).
     pub fn user_info(
         &self,
-        request: &crate::member_card::MemberCardUserInfoRequest,
-    ) -> Result<crate::member_card::MemberCardUserInfoResponse, crate::Error> {
+        request: &member_card::MemberCardUserInfoRequest,
+    ) -> Result<member_card::MemberCardUserInfoResponse, Error> {
         self.client.send(request)
     }
 
@@ -574,8 +580,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `update_user`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardUpdateUserRequest`](crate::member_card::MemberCardUpdateUserRequest).
     pub fn update_user(
         &self,
-        request: &crate::member_card::MemberCardUpdateUserRequest,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+        request: &member_card::MemberCardUpdateUserRequest,
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         self.client.send(request)
     }
 
@@ -588,7 +594,7 @@ impl MemberCardHandler<'_> {
         card_id: impl Into<String>,
         add_bonus: i64,
         record_bonus: impl Into<String>,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
             .add_bonus(add_bonus)
             .record_bonus(record_bonus);
@@ -604,7 +610,7 @@ impl MemberCardHandler<'_> {
         card_id: impl Into<String>,
         add_balance: i64,
         record_balance: impl Into<String>,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
             .add_balance(add_balance)
             .record_balance(record_balance);
@@ -616,8 +622,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `activate_url`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateUrlRequest`](crate::member_card::MemberCardActivateUrlRequest).
     pub fn activate_url(
         &self,
-        request: &crate::member_card::MemberCardActivateUrlRequest,
-    ) -> Result<crate::member_card::MemberCardActivateUrlResponse, crate::Error> {
+        request: &member_card::MemberCardActivateUrlRequest,
+    ) -> Result<member_card::MemberCardActivateUrlResponse, Error> {
         self.client.send(request)
     }
 
@@ -626,8 +632,8 @@ impl MemberCardHandler<'_> {
     /// The blocking form of the async client's `activate_temp_info`, documented there once (checks, errors, idempotency, an example); sends [`MemberCardActivateTempInfoRequest`](crate::member_card::MemberCardActivateTempInfoRequest).
     pub fn activate_temp_info(
         &self,
-        request: &crate::member_card::MemberCardActivateTempInfoRequest,
-    ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, crate::Error> {
+        request: &member_card::MemberCardActivateTempInfoRequest,
+    ) -> Result<member_card::MemberCardActivateTempInfoResponse, Error> {
         self.client.send(request)
     }
 }
@@ -646,8 +652,8 @@ impl PayGiftHandler<'_> {
     /// The blocking form of the async client's `add`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftAddRequest`](crate::pay_gift::PayGiftAddRequest).
     pub fn add(
         &self,
-        request: &crate::pay_gift::PayGiftAddRequest,
-    ) -> Result<crate::pay_gift::PayGiftAddResponse, crate::Error> {
+        request: &pay_gift::PayGiftAddRequest,
+    ) -> Result<pay_gift::PayGiftAddResponse, Error> {
         self.client.send(request)
     }
 
@@ -656,8 +662,8 @@ impl PayGiftHandler<'_> {
     /// The blocking form of the async client's `delete`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftDeleteRequest`](crate::pay_gift::PayGiftDeleteRequest).
     pub fn delete(
         &self,
-        request: &crate::pay_gift::PayGiftDeleteRequest,
-    ) -> Result<crate::pay_gift::PayGiftDeleteResponse, crate::Error> {
+        request: &pay_gift::PayGiftDeleteRequest,
+    ) -> Result<pay_gift::PayGiftDeleteResponse, Error> {
         self.client.send(request)
     }
 
@@ -666,8 +672,8 @@ impl PayGiftHandler<'_> {
     /// The blocking form of the async client's `get_by_id`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftGetByIdRequest`](crate::pay_gift::PayGiftGetByIdRequest).
     pub fn get_by_id(
         &self,
-        request: &crate::pay_gift::PayGiftGetByIdRequest,
-    ) -> Result<crate::pay_gift::PayGiftGetByIdResponse, crate::Error> {
+        request: &pay_gift::PayGiftGetByIdRequest,
+    ) -> Result<pay_gift::PayGiftGetByIdResponse, Error> {
         self.client.send(request)
     }
 
@@ -676,8 +682,8 @@ impl PayGiftHandler<'_> {
     /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`PayGiftBatchGetRequest`](crate::pay_gift::PayGiftBatchGetRequest).
     pub fn batch_get(
         &self,
-        request: &crate::pay_gift::PayGiftBatchGetRequest,
-    ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, crate::Error> {
+        request: &pay_gift::PayGiftBatchGetRequest,
+    ) -> Result<pay_gift::PayGiftBatchGetResponse, Error> {
         self.client.send(request)
     }
 }
@@ -696,8 +702,8 @@ impl SubMerchantHandler<'_> {
     /// The blocking form of the async client's `submit`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantSubmitRequest`](crate::sub_merchant::SubMerchantSubmitRequest).
     pub fn submit(
         &self,
-        request: &crate::sub_merchant::SubMerchantSubmitRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantSubmitResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantSubmitRequest,
+    ) -> Result<sub_merchant::SubMerchantSubmitResponse, Error> {
         self.client.send(request)
     }
 
@@ -706,8 +712,8 @@ impl SubMerchantHandler<'_> {
     /// The blocking form of the async client's `update`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantUpdateRequest`](crate::sub_merchant::SubMerchantUpdateRequest).
     pub fn update(
         &self,
-        request: &crate::sub_merchant::SubMerchantUpdateRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantUpdateResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantUpdateRequest,
+    ) -> Result<sub_merchant::SubMerchantUpdateResponse, Error> {
         self.client.send(request)
     }
 
@@ -716,8 +722,8 @@ impl SubMerchantHandler<'_> {
     /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantGetRequest`](crate::sub_merchant::SubMerchantGetRequest).
     pub fn get(
         &self,
-        request: &crate::sub_merchant::SubMerchantGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantGetResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantGetRequest,
+    ) -> Result<sub_merchant::SubMerchantGetResponse, Error> {
         self.client.send(request)
     }
 
@@ -726,8 +732,8 @@ impl SubMerchantHandler<'_> {
     /// The blocking form of the async client's `batch_get`, documented there once (checks, errors, idempotency, an example); sends [`SubMerchantBatchGetRequest`](crate::sub_merchant::SubMerchantBatchGetRequest).
     pub fn batch_get(
         &self,
-        request: &crate::sub_merchant::SubMerchantBatchGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantBatchGetRequest,
+    ) -> Result<sub_merchant::SubMerchantBatchGetResponse, Error> {
         self.client.send(request)
     }
 }
@@ -746,8 +752,8 @@ impl TicketHandler<'_> {
     /// The blocking form of the async client's `boarding_pass_checkin`, documented there once (checks, errors, idempotency, an example); sends [`TicketBoardingPassCheckinRequest`](crate::ticket::TicketBoardingPassCheckinRequest).
     pub fn boarding_pass_checkin(
         &self,
-        request: &crate::ticket::TicketBoardingPassCheckinRequest,
-    ) -> Result<crate::ticket::TicketBoardingPassCheckinResponse, crate::Error> {
+        request: &ticket::TicketBoardingPassCheckinRequest,
+    ) -> Result<ticket::TicketBoardingPassCheckinResponse, Error> {
         self.client.send(request)
     }
 
@@ -756,8 +762,8 @@ impl TicketHandler<'_> {
     /// The blocking form of the async client's `meeting_ticket_update_user`, documented there once (checks, errors, idempotency, an example); sends [`TicketMeetingTicketUpdateUserRequest`](crate::ticket::TicketMeetingTicketUpdateUserRequest).
     pub fn meeting_ticket_update_user(
         &self,
-        request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMeetingTicketUpdateUserResponse, crate::Error> {
+        request: &ticket::TicketMeetingTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMeetingTicketUpdateUserResponse, Error> {
         self.client.send(request)
     }
 
@@ -766,8 +772,8 @@ impl TicketHandler<'_> {
     /// The blocking form of the async client's `movie_ticket_update_user`, documented there once (checks, errors, idempotency, an example); sends [`TicketMovieTicketUpdateUserRequest`](crate::ticket::TicketMovieTicketUpdateUserRequest).
     pub fn movie_ticket_update_user(
         &self,
-        request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMovieTicketUpdateUserResponse, crate::Error> {
+        request: &ticket::TicketMovieTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMovieTicketUpdateUserResponse, Error> {
         self.client.send(request)
     }
 
@@ -776,8 +782,8 @@ impl TicketHandler<'_> {
     /// The blocking form of the async client's `lucky_money_update_balance`, documented there once (checks, errors, idempotency, an example); sends [`TicketLuckyMoneyUpdateBalanceRequest`](crate::ticket::TicketLuckyMoneyUpdateBalanceRequest).
     pub fn lucky_money_update_balance(
         &self,
-        request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
-    ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, crate::Error> {
+        request: &ticket::TicketLuckyMoneyUpdateBalanceRequest,
+    ) -> Result<ticket::TicketLuckyMoneyUpdateBalanceResponse, Error> {
         self.client.send(request)
     }
 }
@@ -796,8 +802,8 @@ impl TokenHandler<'_> {
     /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`TokenGetRequest`](crate::token::TokenGetRequest).
     pub fn get(
         &self,
-        request: &crate::token::TokenGetRequest,
-    ) -> Result<crate::token::TokenGetResponse, crate::Error> {
+        request: &token::TokenGetRequest,
+    ) -> Result<token::TokenGetResponse, Error> {
         self.client.send(request)
     }
 
@@ -806,8 +812,8 @@ impl TokenHandler<'_> {
     /// The blocking form of the async client's `stable`, documented there once (checks, errors, idempotency, an example); sends [`TokenStableRequest`](crate::token::TokenStableRequest).
     pub fn stable(
         &self,
-        request: &crate::token::TokenStableRequest,
-    ) -> Result<crate::token::TokenStableResponse, crate::Error> {
+        request: &token::TokenStableRequest,
+    ) -> Result<token::TokenStableResponse, Error> {
         self.client.send(request)
     }
 
@@ -816,8 +822,8 @@ impl TokenHandler<'_> {
     /// The blocking form of the async client's `card_ticket`, documented there once (checks, errors, idempotency, an example); sends [`TokenCardTicketRequest`](crate::token::TokenCardTicketRequest).
     pub fn card_ticket(
         &self,
-        request: &crate::token::TokenCardTicketRequest,
-    ) -> Result<crate::token::TokenCardTicketResponse, crate::Error> {
+        request: &token::TokenCardTicketRequest,
+    ) -> Result<token::TokenCardTicketResponse, Error> {
         self.client.send(request)
     }
 }

@@ -3,6 +3,12 @@
 
 //!Endpoint handlers of the async client, one per group of `spec/api/`.
 
+use crate::{
+
+    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    sub_merchant, ticket, token, Binary, Error,
+};
+
 impl crate::Client {
     /// Basics — card colours, open categories and logo upload — `spec/api/basic.yaml`.
     pub fn basic(&self) -> BasicHandler<'_> {
@@ -108,8 +114,8 @@ impl BasicHandler<'_> {
     /// ```
     pub async fn colors(
         &self,
-        request: &crate::basic::BasicColorsRequest,
-    ) -> Result<crate::basic::BasicColorsResponse, crate::Error> {
+        request: &basic::BasicColorsRequest,
+    ) -> Result<basic::BasicColorsResponse, Error> {
         self.client.send(request).await
     }
 
@@ -154,8 +160,8 @@ impl BasicHandler<'_> {
     /// ```
     pub async fn categories(
         &self,
-        request: &crate::basic::BasicCategoriesRequest,
-    ) -> Result<crate::basic::BasicCategoriesResponse, crate::Error> {
+        request: &basic::BasicCategoriesRequest,
+    ) -> Result<basic::BasicCategoriesResponse, Error> {
         self.client.send(request).await
     }
 
@@ -205,8 +211,8 @@ impl BasicHandler<'_> {
     /// ```
     pub async fn upload_image(
         &self,
-        request: &crate::basic::BasicUploadImageRequest,
-    ) -> Result<crate::basic::BasicUploadImageResponse, crate::Error> {
+        request: &basic::BasicUploadImageRequest,
+    ) -> Result<basic::BasicUploadImageResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -358,8 +364,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn create(
         &self,
-        request: &crate::card::CardCreateRequest,
-    ) -> Result<crate::card::CardCreateResponse, crate::Error> {
+        request: &card::CardCreateRequest,
+    ) -> Result<card::CardCreateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -408,8 +414,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn set_pay_cell(
         &self,
-        request: &crate::card::CardSetPayCellRequest,
-    ) -> Result<crate::card::CardSetPayCellResponse, crate::Error> {
+        request: &card::CardSetPayCellRequest,
+    ) -> Result<card::CardSetPayCellResponse, Error> {
         self.client.send(request).await
     }
 
@@ -456,8 +462,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn set_self_consume_cell(
         &self,
-        request: &crate::card::CardSetSelfConsumeCellRequest,
-    ) -> Result<crate::card::CardSetSelfConsumeCellResponse, crate::Error> {
+        request: &card::CardSetSelfConsumeCellRequest,
+    ) -> Result<card::CardSetSelfConsumeCellResponse, Error> {
         self.client.send(request).await
     }
 
@@ -507,8 +513,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn set_test_whitelist(
         &self,
-        request: &crate::card::CardSetTestWhitelistRequest,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+        request: &card::CardSetTestWhitelistRequest,
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         self.client.send(request).await
     }
 
@@ -533,7 +539,7 @@ impl CardHandler<'_> {
     pub async fn set_test_whitelist_openids(
         &self,
         openid: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         let request = crate::card::CardSetTestWhitelistRequest::new().openid(openid);
         self.client.send(&request).await
     }
@@ -559,7 +565,7 @@ impl CardHandler<'_> {
     pub async fn set_test_whitelist_usernames(
         &self,
         username: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, crate::Error> {
+    ) -> Result<card::CardSetTestWhitelistResponse, Error> {
         let request = crate::card::CardSetTestWhitelistRequest::new().username(username);
         self.client.send(&request).await
     }
@@ -608,8 +614,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn get(
         &self,
-        request: &crate::card::CardGetRequest,
-    ) -> Result<crate::card::CardGetResponse, crate::Error> {
+        request: &card::CardGetRequest,
+    ) -> Result<card::CardGetResponse, Error> {
         self.client.send(request).await
     }
 
@@ -654,8 +660,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn batch_get(
         &self,
-        request: &crate::card::CardBatchGetRequest,
-    ) -> Result<crate::card::CardBatchGetResponse, crate::Error> {
+        request: &card::CardBatchGetRequest,
+    ) -> Result<card::CardBatchGetResponse, Error> {
         self.client.send(request).await
     }
 
@@ -739,8 +745,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn update(
         &self,
-        request: &crate::card::CardUpdateRequest,
-    ) -> Result<crate::card::CardUpdateResponse, crate::Error> {
+        request: &card::CardUpdateRequest,
+    ) -> Result<card::CardUpdateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -792,8 +798,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn modify_stock(
         &self,
-        request: &crate::card::CardModifyStockRequest,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+        request: &card::CardModifyStockRequest,
+    ) -> Result<card::CardModifyStockResponse, Error> {
         self.client.send(request).await
     }
 
@@ -819,7 +825,7 @@ impl CardHandler<'_> {
         &self,
         card_id: impl Into<String>,
         increase_stock_value: i64,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+    ) -> Result<card::CardModifyStockResponse, Error> {
         let request = crate::card::CardModifyStockRequest::new(card_id)
             .increase_stock_value(increase_stock_value);
         self.client.send(&request).await
@@ -847,7 +853,7 @@ impl CardHandler<'_> {
         &self,
         card_id: impl Into<String>,
         reduce_stock_value: i64,
-    ) -> Result<crate::card::CardModifyStockResponse, crate::Error> {
+    ) -> Result<card::CardModifyStockResponse, Error> {
         let request = crate::card::CardModifyStockRequest::new(card_id)
             .reduce_stock_value(reduce_stock_value);
         self.client.send(&request).await
@@ -890,8 +896,8 @@ impl CardHandler<'_> {
     /// ```
     pub async fn delete(
         &self,
-        request: &crate::card::CardDeleteRequest,
-    ) -> Result<crate::card::CardDeleteResponse, crate::Error> {
+        request: &card::CardDeleteRequest,
+    ) -> Result<card::CardDeleteResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -954,8 +960,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn get(
         &self,
-        request: &crate::code::CodeGetRequest,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+        request: &code::CodeGetRequest,
+    ) -> Result<code::CodeGetResponse, Error> {
         self.client.send(request).await
     }
 
@@ -980,7 +986,7 @@ impl CodeHandler<'_> {
     pub async fn get_checked(
         &self,
         code: impl Into<String>,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+    ) -> Result<code::CodeGetResponse, Error> {
         let request = crate::code::CodeGetRequest::new(code).check_consume(true);
         self.client.send(&request).await
     }
@@ -1006,7 +1012,7 @@ impl CodeHandler<'_> {
     pub async fn get_unchecked(
         &self,
         code: impl Into<String>,
-    ) -> Result<crate::code::CodeGetResponse, crate::Error> {
+    ) -> Result<code::CodeGetResponse, Error> {
         let request = crate::code::CodeGetRequest::new(code).check_consume(false);
         self.client.send(&request).await
     }
@@ -1048,8 +1054,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn list_user_cards(
         &self,
-        request: &crate::code::CodeListUserCardsRequest,
-    ) -> Result<crate::code::CodeListUserCardsResponse, crate::Error> {
+        request: &code::CodeListUserCardsRequest,
+    ) -> Result<code::CodeListUserCardsResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1097,8 +1103,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn update(
         &self,
-        request: &crate::code::CodeUpdateRequest,
-    ) -> Result<crate::code::CodeUpdateResponse, crate::Error> {
+        request: &code::CodeUpdateRequest,
+    ) -> Result<code::CodeUpdateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1148,8 +1154,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn unavailable(
         &self,
-        request: &crate::code::CodeUnavailableRequest,
-    ) -> Result<crate::code::CodeUnavailableResponse, crate::Error> {
+        request: &code::CodeUnavailableRequest,
+    ) -> Result<code::CodeUnavailableResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1199,8 +1205,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn consume(
         &self,
-        request: &crate::code::CodeConsumeRequest,
-    ) -> Result<crate::code::CodeConsumeResponse, crate::Error> {
+        request: &code::CodeConsumeRequest,
+    ) -> Result<code::CodeConsumeResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1245,8 +1251,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn decrypt(
         &self,
-        request: &crate::code::CodeDecryptRequest,
-    ) -> Result<crate::code::CodeDecryptResponse, crate::Error> {
+        request: &code::CodeDecryptRequest,
+    ) -> Result<code::CodeDecryptResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1294,8 +1300,8 @@ impl CodeHandler<'_> {
     /// ```
     pub async fn mark(
         &self,
-        request: &crate::code::CodeMarkRequest,
-    ) -> Result<crate::code::CodeMarkResponse, crate::Error> {
+        request: &code::CodeMarkRequest,
+    ) -> Result<code::CodeMarkResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -1361,8 +1367,8 @@ impl DatacubeHandler<'_> {
     /// ```
     pub async fn biz_info(
         &self,
-        request: &crate::datacube::DatacubeBizInfoRequest,
-    ) -> Result<crate::datacube::DatacubeBizInfoResponse, crate::Error> {
+        request: &datacube::DatacubeBizInfoRequest,
+    ) -> Result<datacube::DatacubeBizInfoResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1421,8 +1427,8 @@ impl DatacubeHandler<'_> {
     /// ```
     pub async fn card_info(
         &self,
-        request: &crate::datacube::DatacubeCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeCardInfoResponse, crate::Error> {
+        request: &datacube::DatacubeCardInfoRequest,
+    ) -> Result<datacube::DatacubeCardInfoResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1478,8 +1484,8 @@ impl DatacubeHandler<'_> {
     /// ```
     pub async fn member_card_info(
         &self,
-        request: &crate::datacube::DatacubeMemberCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardInfoResponse, crate::Error> {
+        request: &datacube::DatacubeMemberCardInfoRequest,
+    ) -> Result<datacube::DatacubeMemberCardInfoResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1534,8 +1540,8 @@ impl DatacubeHandler<'_> {
     /// ```
     pub async fn member_card_detail(
         &self,
-        request: &crate::datacube::DatacubeMemberCardDetailRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, crate::Error> {
+        request: &datacube::DatacubeMemberCardDetailRequest,
+    ) -> Result<datacube::DatacubeMemberCardDetailResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -1619,8 +1625,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn create_qrcode(
         &self,
-        request: &crate::distribute::DistributeCreateQrcodeRequest,
-    ) -> Result<crate::distribute::DistributeCreateQrcodeResponse, crate::Error> {
+        request: &distribute::DistributeCreateQrcodeRequest,
+    ) -> Result<distribute::DistributeCreateQrcodeResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1669,8 +1675,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn show_qrcode(
         &self,
-        request: &crate::distribute::DistributeShowQrcodeRequest,
-    ) -> Result<crate::Binary, crate::Error> {
+        request: &distribute::DistributeShowQrcodeRequest,
+    ) -> Result<Binary, Error> {
         self.client.send(request).await
     }
 
@@ -1691,8 +1697,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub fn show_qrcode_url(
         &self,
-        request: &crate::distribute::DistributeShowQrcodeRequest,
-    ) -> Result<String, crate::Error> {
+        request: &distribute::DistributeShowQrcodeRequest,
+    ) -> Result<String, Error> {
         crate::call::url_for(self.client.config(), request)
     }
 
@@ -1753,8 +1759,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn create_landing_page(
         &self,
-        request: &crate::distribute::DistributeCreateLandingPageRequest,
-    ) -> Result<crate::distribute::DistributeCreateLandingPageResponse, crate::Error> {
+        request: &distribute::DistributeCreateLandingPageRequest,
+    ) -> Result<distribute::DistributeCreateLandingPageResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1800,8 +1806,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn mpnews_html(
         &self,
-        request: &crate::distribute::DistributeMpnewsHtmlRequest,
-    ) -> Result<crate::distribute::DistributeMpnewsHtmlResponse, crate::Error> {
+        request: &distribute::DistributeMpnewsHtmlRequest,
+    ) -> Result<distribute::DistributeMpnewsHtmlResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1858,8 +1864,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn deposit_codes(
         &self,
-        request: &crate::distribute::DistributeDepositCodesRequest,
-    ) -> Result<crate::distribute::DistributeDepositCodesResponse, crate::Error> {
+        request: &distribute::DistributeDepositCodesRequest,
+    ) -> Result<distribute::DistributeDepositCodesResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1899,8 +1905,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn deposit_count(
         &self,
-        request: &crate::distribute::DistributeDepositCountRequest,
-    ) -> Result<crate::distribute::DistributeDepositCountResponse, crate::Error> {
+        request: &distribute::DistributeDepositCountRequest,
+    ) -> Result<distribute::DistributeDepositCountResponse, Error> {
         self.client.send(request).await
     }
 
@@ -1947,8 +1953,8 @@ impl DistributeHandler<'_> {
     /// ```
     pub async fn check_codes(
         &self,
-        request: &crate::distribute::DistributeCheckCodesRequest,
-    ) -> Result<crate::distribute::DistributeCheckCodesResponse, crate::Error> {
+        request: &distribute::DistributeCheckCodesRequest,
+    ) -> Result<distribute::DistributeCheckCodesResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -2016,8 +2022,8 @@ impl GeneralCardHandler<'_> {
     /// ```
     pub async fn activate(
         &self,
-        request: &crate::general_card::GeneralCardActivateRequest,
-    ) -> Result<crate::general_card::GeneralCardActivateResponse, crate::Error> {
+        request: &general_card::GeneralCardActivateRequest,
+    ) -> Result<general_card::GeneralCardActivateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2067,8 +2073,8 @@ impl GeneralCardHandler<'_> {
     /// ```
     pub async fn unactivate(
         &self,
-        request: &crate::general_card::GeneralCardUnactivateRequest,
-    ) -> Result<crate::general_card::GeneralCardUnactivateResponse, crate::Error> {
+        request: &general_card::GeneralCardUnactivateRequest,
+    ) -> Result<general_card::GeneralCardUnactivateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2130,8 +2136,8 @@ impl GeneralCardHandler<'_> {
     /// ```
     pub async fn update_user(
         &self,
-        request: &crate::general_card::GeneralCardUpdateUserRequest,
-    ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, crate::Error> {
+        request: &general_card::GeneralCardUpdateUserRequest,
+    ) -> Result<general_card::GeneralCardUpdateUserResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -2208,8 +2214,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn activate(
         &self,
-        request: &crate::member_card::MemberCardActivateRequest,
-    ) -> Result<crate::member_card::MemberCardActivateResponse, crate::Error> {
+        request: &member_card::MemberCardActivateRequest,
+    ) -> Result<member_card::MemberCardActivateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2301,8 +2307,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn set_activate_form(
         &self,
-        request: &crate::member_card::MemberCardSetActivateFormRequest,
-    ) -> Result<crate::member_card::MemberCardSetActivateFormResponse, crate::Error> {
+        request: &member_card::MemberCardSetActivateFormRequest,
+    ) -> Result<member_card::MemberCardSetActivateFormResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2346,8 +2352,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn user_info(
         &self,
-        request: &crate::member_card::MemberCardUserInfoRequest,
-    ) -> Result<crate::member_card::MemberCardUserInfoResponse, crate::Error> {
+        request: &member_card::MemberCardUserInfoRequest,
+    ) -> Result<member_card::MemberCardUserInfoResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2422,8 +2428,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn update_user(
         &self,
-        request: &crate::member_card::MemberCardUpdateUserRequest,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+        request: &member_card::MemberCardUpdateUserRequest,
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2451,7 +2457,7 @@ impl MemberCardHandler<'_> {
         card_id: impl Into<String>,
         add_bonus: i64,
         record_bonus: impl Into<String>,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
             .add_bonus(add_bonus)
             .record_bonus(record_bonus);
@@ -2482,7 +2488,7 @@ impl MemberCardHandler<'_> {
         card_id: impl Into<String>,
         add_balance: i64,
         record_balance: impl Into<String>,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, crate::Error> {
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Error> {
         let request = crate::member_card::MemberCardUpdateUserRequest::new(code, card_id)
             .add_balance(add_balance)
             .record_balance(record_balance);
@@ -2527,8 +2533,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn activate_url(
         &self,
-        request: &crate::member_card::MemberCardActivateUrlRequest,
-    ) -> Result<crate::member_card::MemberCardActivateUrlResponse, crate::Error> {
+        request: &member_card::MemberCardActivateUrlRequest,
+    ) -> Result<member_card::MemberCardActivateUrlResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2575,8 +2581,8 @@ impl MemberCardHandler<'_> {
     /// ```
     pub async fn activate_temp_info(
         &self,
-        request: &crate::member_card::MemberCardActivateTempInfoRequest,
-    ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, crate::Error> {
+        request: &member_card::MemberCardActivateTempInfoRequest,
+    ) -> Result<member_card::MemberCardActivateTempInfoResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -2642,8 +2648,8 @@ impl PayGiftHandler<'_> {
     /// ```
     pub async fn add(
         &self,
-        request: &crate::pay_gift::PayGiftAddRequest,
-    ) -> Result<crate::pay_gift::PayGiftAddResponse, crate::Error> {
+        request: &pay_gift::PayGiftAddRequest,
+    ) -> Result<pay_gift::PayGiftAddResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2683,8 +2689,8 @@ impl PayGiftHandler<'_> {
     /// ```
     pub async fn delete(
         &self,
-        request: &crate::pay_gift::PayGiftDeleteRequest,
-    ) -> Result<crate::pay_gift::PayGiftDeleteResponse, crate::Error> {
+        request: &pay_gift::PayGiftDeleteRequest,
+    ) -> Result<pay_gift::PayGiftDeleteResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2720,8 +2726,8 @@ impl PayGiftHandler<'_> {
     /// ```
     pub async fn get_by_id(
         &self,
-        request: &crate::pay_gift::PayGiftGetByIdRequest,
-    ) -> Result<crate::pay_gift::PayGiftGetByIdResponse, crate::Error> {
+        request: &pay_gift::PayGiftGetByIdRequest,
+    ) -> Result<pay_gift::PayGiftGetByIdResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2771,8 +2777,8 @@ impl PayGiftHandler<'_> {
     /// ```
     pub async fn batch_get(
         &self,
-        request: &crate::pay_gift::PayGiftBatchGetRequest,
-    ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, crate::Error> {
+        request: &pay_gift::PayGiftBatchGetRequest,
+    ) -> Result<pay_gift::PayGiftBatchGetResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -2842,8 +2848,8 @@ impl SubMerchantHandler<'_> {
     /// ```
     pub async fn submit(
         &self,
-        request: &crate::sub_merchant::SubMerchantSubmitRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantSubmitResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantSubmitRequest,
+    ) -> Result<sub_merchant::SubMerchantSubmitResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2898,8 +2904,8 @@ impl SubMerchantHandler<'_> {
     /// ```
     pub async fn update(
         &self,
-        request: &crate::sub_merchant::SubMerchantUpdateRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantUpdateResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantUpdateRequest,
+    ) -> Result<sub_merchant::SubMerchantUpdateResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2935,8 +2941,8 @@ impl SubMerchantHandler<'_> {
     /// ```
     pub async fn get(
         &self,
-        request: &crate::sub_merchant::SubMerchantGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantGetResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantGetRequest,
+    ) -> Result<sub_merchant::SubMerchantGetResponse, Error> {
         self.client.send(request).await
     }
 
@@ -2980,8 +2986,8 @@ impl SubMerchantHandler<'_> {
     /// ```
     pub async fn batch_get(
         &self,
-        request: &crate::sub_merchant::SubMerchantBatchGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, crate::Error> {
+        request: &sub_merchant::SubMerchantBatchGetRequest,
+    ) -> Result<sub_merchant::SubMerchantBatchGetResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -3052,8 +3058,8 @@ impl TicketHandler<'_> {
     /// ```
     pub async fn boarding_pass_checkin(
         &self,
-        request: &crate::ticket::TicketBoardingPassCheckinRequest,
-    ) -> Result<crate::ticket::TicketBoardingPassCheckinResponse, crate::Error> {
+        request: &ticket::TicketBoardingPassCheckinRequest,
+    ) -> Result<ticket::TicketBoardingPassCheckinResponse, Error> {
         self.client.send(request).await
     }
 
@@ -3108,8 +3114,8 @@ impl TicketHandler<'_> {
     /// ```
     pub async fn meeting_ticket_update_user(
         &self,
-        request: &crate::ticket::TicketMeetingTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMeetingTicketUpdateUserResponse, crate::Error> {
+        request: &ticket::TicketMeetingTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMeetingTicketUpdateUserResponse, Error> {
         self.client.send(request).await
     }
 
@@ -3162,8 +3168,8 @@ impl TicketHandler<'_> {
     /// ```
     pub async fn movie_ticket_update_user(
         &self,
-        request: &crate::ticket::TicketMovieTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMovieTicketUpdateUserResponse, crate::Error> {
+        request: &ticket::TicketMovieTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMovieTicketUpdateUserResponse, Error> {
         self.client.send(request).await
     }
 
@@ -3212,8 +3218,8 @@ impl TicketHandler<'_> {
     /// ```
     pub async fn lucky_money_update_balance(
         &self,
-        request: &crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
-    ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, crate::Error> {
+        request: &ticket::TicketLuckyMoneyUpdateBalanceRequest,
+    ) -> Result<ticket::TicketLuckyMoneyUpdateBalanceResponse, Error> {
         self.client.send(request).await
     }
 }
@@ -3285,8 +3291,8 @@ impl TokenHandler<'_> {
     /// ```
     pub async fn get(
         &self,
-        request: &crate::token::TokenGetRequest,
-    ) -> Result<crate::token::TokenGetResponse, crate::Error> {
+        request: &token::TokenGetRequest,
+    ) -> Result<token::TokenGetResponse, Error> {
         self.client.send(request).await
     }
 
@@ -3356,8 +3362,8 @@ impl TokenHandler<'_> {
     /// ```
     pub async fn stable(
         &self,
-        request: &crate::token::TokenStableRequest,
-    ) -> Result<crate::token::TokenStableResponse, crate::Error> {
+        request: &token::TokenStableRequest,
+    ) -> Result<token::TokenStableResponse, Error> {
         self.client.send(request).await
     }
 
@@ -3401,8 +3407,8 @@ impl TokenHandler<'_> {
     /// ```
     pub async fn card_ticket(
         &self,
-        request: &crate::token::TokenCardTicketRequest,
-    ) -> Result<crate::token::TokenCardTicketResponse, crate::Error> {
+        request: &token::TokenCardTicketRequest,
+    ) -> Result<token::TokenCardTicketResponse, Error> {
         self.client.send(request).await
     }
 }

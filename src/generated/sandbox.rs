@@ -3,6 +3,12 @@
 
 //! The sandbox's routes, one per endpoint of `spec/api/`.
 
+use crate::{
+
+    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    sub_merchant, ticket, token, Binary,
+};
+
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
@@ -15,18 +21,18 @@ pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
     fn basic_colors(
         &self,
-        request: crate::basic::BasicColorsRequest,
-    ) -> Result<crate::basic::BasicColorsResponse, Failure>;
+        request: basic::BasicColorsRequest,
+    ) -> Result<basic::BasicColorsResponse, Failure>;
     /// `basic.categories` (`Get /card/getapplyprotocol`): 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
     fn basic_categories(
         &self,
-        request: crate::basic::BasicCategoriesRequest,
-    ) -> Result<crate::basic::BasicCategoriesResponse, Failure>;
+        request: basic::BasicCategoriesRequest,
+    ) -> Result<basic::BasicCategoriesResponse, Failure>;
     /// `basic.upload_image` (`Post /cgi-bin/media/uploadimg`): 上传图片 — upload a logo or card image and get the URL to use in card fields
     fn basic_upload_image(
         &self,
-        request: crate::basic::BasicUploadImageRequest,
-    ) -> Result<crate::basic::BasicUploadImageResponse, Failure>;
+        request: basic::BasicUploadImageRequest,
+    ) -> Result<basic::BasicUploadImageResponse, Failure>;
 }
 
 /// The `card` endpoints: Cards — read, list, update, restock and delete card definitions.
@@ -34,48 +40,48 @@ pub trait CardOperations {
     /// `card.create` (`Post /card/create`): 创建卡券 — create a card definition of any type and get its card_id
     fn card_create(
         &self,
-        request: crate::card::CardCreateRequest,
-    ) -> Result<crate::card::CardCreateResponse, Failure>;
+        request: card::CardCreateRequest,
+    ) -> Result<card::CardCreateResponse, Failure>;
     /// `card.set_pay_cell` (`Post /card/paycell/set`): 设置买单 — turn the quick-pay (买单) entry of a card on or off
     fn card_set_pay_cell(
         &self,
-        request: crate::card::CardSetPayCellRequest,
-    ) -> Result<crate::card::CardSetPayCellResponse, Failure>;
+        request: card::CardSetPayCellRequest,
+    ) -> Result<card::CardSetPayCellResponse, Failure>;
     /// `card.set_self_consume_cell` (`Post /card/selfconsumecell/set`): 设置自助核销 — let users redeem the card themselves in the store
     fn card_set_self_consume_cell(
         &self,
-        request: crate::card::CardSetSelfConsumeCellRequest,
-    ) -> Result<crate::card::CardSetSelfConsumeCellResponse, Failure>;
+        request: card::CardSetSelfConsumeCellRequest,
+    ) -> Result<card::CardSetSelfConsumeCellResponse, Failure>;
     /// `card.set_test_whitelist` (`Post /card/testwhitelist/set`): 设置测试白名单 — the users who may claim cards not yet approved
     fn card_set_test_whitelist(
         &self,
-        request: crate::card::CardSetTestWhitelistRequest,
-    ) -> Result<crate::card::CardSetTestWhitelistResponse, Failure>;
+        request: card::CardSetTestWhitelistRequest,
+    ) -> Result<card::CardSetTestWhitelistResponse, Failure>;
     /// `card.get` (`Post /card/get`): 查看卡券详情 — a card's definition, review status and stock
     fn card_get(
         &self,
-        request: crate::card::CardGetRequest,
-    ) -> Result<crate::card::CardGetResponse, Failure>;
+        request: card::CardGetRequest,
+    ) -> Result<card::CardGetResponse, Failure>;
     /// `card.batch_get` (`Post /card/batchget`): 批量查询卡券列表 — page through the account's card ids, optionally by status
     fn card_batch_get(
         &self,
-        request: crate::card::CardBatchGetRequest,
-    ) -> Result<crate::card::CardBatchGetResponse, Failure>;
+        request: card::CardBatchGetRequest,
+    ) -> Result<card::CardBatchGetResponse, Failure>;
     /// `card.update` (`Post /card/update`): 更改卡券信息 — change the updatable fields of a card
     fn card_update(
         &self,
-        request: crate::card::CardUpdateRequest,
-    ) -> Result<crate::card::CardUpdateResponse, Failure>;
+        request: card::CardUpdateRequest,
+    ) -> Result<card::CardUpdateResponse, Failure>;
     /// `card.modify_stock` (`Post /card/modifystock`): 修改库存 — raise or lower a card's stock
     fn card_modify_stock(
         &self,
-        request: crate::card::CardModifyStockRequest,
-    ) -> Result<crate::card::CardModifyStockResponse, Failure>;
+        request: card::CardModifyStockRequest,
+    ) -> Result<card::CardModifyStockResponse, Failure>;
     /// `card.delete` (`Post /card/delete`): 删除卡券 — delete a card definition
     fn card_delete(
         &self,
-        request: crate::card::CardDeleteRequest,
-    ) -> Result<crate::card::CardDeleteResponse, Failure>;
+        request: card::CardDeleteRequest,
+    ) -> Result<card::CardDeleteResponse, Failure>;
 }
 
 /// The `code` endpoints: Codes — query, change and invalidate the codes users hold.
@@ -83,38 +89,38 @@ pub trait CodeOperations {
     /// `code.get` (`Post /card/code/get`): 查询Code — look up a code's card, owner, validity and whether it can be consumed
     fn code_get(
         &self,
-        request: crate::code::CodeGetRequest,
-    ) -> Result<crate::code::CodeGetResponse, Failure>;
+        request: code::CodeGetRequest,
+    ) -> Result<code::CodeGetResponse, Failure>;
     /// `code.list_user_cards` (`Post /card/user/getcardlist`): 获取用户已领取卡券 — the cards of this appid in a user's card pack
     fn code_list_user_cards(
         &self,
-        request: crate::code::CodeListUserCardsRequest,
-    ) -> Result<crate::code::CodeListUserCardsResponse, Failure>;
+        request: code::CodeListUserCardsRequest,
+    ) -> Result<code::CodeListUserCardsResponse, Failure>;
     /// `code.update` (`Post /card/code/update`): 更改Code — replace a custom code after the card was gifted
     fn code_update(
         &self,
-        request: crate::code::CodeUpdateRequest,
-    ) -> Result<crate::code::CodeUpdateResponse, Failure>;
+        request: code::CodeUpdateRequest,
+    ) -> Result<code::CodeUpdateResponse, Failure>;
     /// `code.unavailable` (`Post /card/code/unavailable`): 设置卡券失效 — make a user's code unavailable (irreversible)
     fn code_unavailable(
         &self,
-        request: crate::code::CodeUnavailableRequest,
-    ) -> Result<crate::code::CodeUnavailableResponse, Failure>;
+        request: code::CodeUnavailableRequest,
+    ) -> Result<code::CodeUnavailableResponse, Failure>;
     /// `code.consume` (`Post /card/code/consume`): 核销Code — redeem a code (irreversible)
     fn code_consume(
         &self,
-        request: crate::code::CodeConsumeRequest,
-    ) -> Result<crate::code::CodeConsumeResponse, Failure>;
+        request: code::CodeConsumeRequest,
+    ) -> Result<code::CodeConsumeResponse, Failure>;
     /// `code.decrypt` (`Post /card/code/decrypt`): Code解码 — turn an encrypt_code from a card page URL into the real code
     fn code_decrypt(
         &self,
-        request: crate::code::CodeDecryptRequest,
-    ) -> Result<crate::code::CodeDecryptResponse, Failure>;
+        request: code::CodeDecryptRequest,
+    ) -> Result<code::CodeDecryptResponse, Failure>;
     /// `code.mark` (`Post /card/code/mark`): Mark(占用)Code — hold a code for a user while they pay (friends' coupons)
     fn code_mark(
         &self,
-        request: crate::code::CodeMarkRequest,
-    ) -> Result<crate::code::CodeMarkResponse, Failure>;
+        request: code::CodeMarkRequest,
+    ) -> Result<code::CodeMarkResponse, Failure>;
 }
 
 /// The `datacube` endpoints: Statistics — daily card and member-card figures.
@@ -122,23 +128,23 @@ pub trait DatacubeOperations {
     /// `datacube.biz_info` (`Post /datacube/getcardbizuininfo`): 拉取卡券概况数据 — daily totals over all cards of the account
     fn datacube_biz_info(
         &self,
-        request: crate::datacube::DatacubeBizInfoRequest,
-    ) -> Result<crate::datacube::DatacubeBizInfoResponse, Failure>;
+        request: datacube::DatacubeBizInfoRequest,
+    ) -> Result<datacube::DatacubeBizInfoResponse, Failure>;
     /// `datacube.card_info` (`Post /datacube/getcardcardinfo`): 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
     fn datacube_card_info(
         &self,
-        request: crate::datacube::DatacubeCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeCardInfoResponse, Failure>;
+        request: datacube::DatacubeCardInfoRequest,
+    ) -> Result<datacube::DatacubeCardInfoResponse, Failure>;
     /// `datacube.member_card_info` (`Post /datacube/getcardmembercardinfo`): 拉取会员卡概况数据 — daily member-card totals
     fn datacube_member_card_info(
         &self,
-        request: crate::datacube::DatacubeMemberCardInfoRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardInfoResponse, Failure>;
+        request: datacube::DatacubeMemberCardInfoRequest,
+    ) -> Result<datacube::DatacubeMemberCardInfoResponse, Failure>;
     /// `datacube.member_card_detail` (`Post /datacube/getcardmembercarddetail`): 拉取单张会员卡数据 — daily figures of one API-created member card
     fn datacube_member_card_detail(
         &self,
-        request: crate::datacube::DatacubeMemberCardDetailRequest,
-    ) -> Result<crate::datacube::DatacubeMemberCardDetailResponse, Failure>;
+        request: datacube::DatacubeMemberCardDetailRequest,
+    ) -> Result<datacube::DatacubeMemberCardDetailResponse, Failure>;
 }
 
 /// The `distribute` endpoints: Distribution — card QR codes, landing pages, article HTML and imported codes.
@@ -146,38 +152,38 @@ pub trait DistributeOperations {
     /// `distribute.create_qrcode` (`Post /card/qrcode/create`): 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
     fn distribute_create_qrcode(
         &self,
-        request: crate::distribute::DistributeCreateQrcodeRequest,
-    ) -> Result<crate::distribute::DistributeCreateQrcodeResponse, Failure>;
+        request: distribute::DistributeCreateQrcodeRequest,
+    ) -> Result<distribute::DistributeCreateQrcodeResponse, Failure>;
     /// `distribute.show_qrcode` (`Get /cgi-bin/showqrcode`): 通过ticket换取二维码 — the QR code image of a ticket
     fn distribute_show_qrcode(
         &self,
-        request: crate::distribute::DistributeShowQrcodeRequest,
-    ) -> Result<crate::Binary, Failure>;
+        request: distribute::DistributeShowQrcodeRequest,
+    ) -> Result<Binary, Failure>;
     /// `distribute.create_landing_page` (`Post /card/landingpage/create`): 创建货架 — an H5 landing page listing cards for users to claim
     fn distribute_create_landing_page(
         &self,
-        request: crate::distribute::DistributeCreateLandingPageRequest,
-    ) -> Result<crate::distribute::DistributeCreateLandingPageResponse, Failure>;
+        request: distribute::DistributeCreateLandingPageRequest,
+    ) -> Result<distribute::DistributeCreateLandingPageResponse, Failure>;
     /// `distribute.mpnews_html` (`Post /card/mpnews/gethtml`): 图文消息群发卡券 — the HTML that embeds a card in an article
     fn distribute_mpnews_html(
         &self,
-        request: crate::distribute::DistributeMpnewsHtmlRequest,
-    ) -> Result<crate::distribute::DistributeMpnewsHtmlResponse, Failure>;
+        request: distribute::DistributeMpnewsHtmlRequest,
+    ) -> Result<distribute::DistributeMpnewsHtmlResponse, Failure>;
     /// `distribute.deposit_codes` (`Post /card/code/deposit`): 导入code — import custom codes into WeChat for a deposit-mode card
     fn distribute_deposit_codes(
         &self,
-        request: crate::distribute::DistributeDepositCodesRequest,
-    ) -> Result<crate::distribute::DistributeDepositCodesResponse, Failure>;
+        request: distribute::DistributeDepositCodesRequest,
+    ) -> Result<distribute::DistributeDepositCodesResponse, Failure>;
     /// `distribute.deposit_count` (`Post /card/code/getdepositcount`): 查询导入code数目 — how many custom codes were imported for a card
     fn distribute_deposit_count(
         &self,
-        request: crate::distribute::DistributeDepositCountRequest,
-    ) -> Result<crate::distribute::DistributeDepositCountResponse, Failure>;
+        request: distribute::DistributeDepositCountRequest,
+    ) -> Result<distribute::DistributeDepositCountResponse, Failure>;
     /// `distribute.check_codes` (`Post /card/code/checkcode`): 核查code — which of the given codes were imported for a card
     fn distribute_check_codes(
         &self,
-        request: crate::distribute::DistributeCheckCodesRequest,
-    ) -> Result<crate::distribute::DistributeCheckCodesResponse, Failure>;
+        request: distribute::DistributeCheckCodesRequest,
+    ) -> Result<distribute::DistributeCheckCodesResponse, Failure>;
 }
 
 /// The `general_card` endpoints: General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card.
@@ -185,18 +191,18 @@ pub trait GeneralCardOperations {
     /// `general_card.activate` (`Post /card/generalcard/activate`): 通用卡接口激活 — activate a user's general card
     fn general_card_activate(
         &self,
-        request: crate::general_card::GeneralCardActivateRequest,
-    ) -> Result<crate::general_card::GeneralCardActivateResponse, Failure>;
+        request: general_card::GeneralCardActivateRequest,
+    ) -> Result<general_card::GeneralCardActivateResponse, Failure>;
     /// `general_card.unactivate` (`Post /card/generalcard/unactivate`): 通用卡撤销激活 — undo the activation of a user's general card
     fn general_card_unactivate(
         &self,
-        request: crate::general_card::GeneralCardUnactivateRequest,
-    ) -> Result<crate::general_card::GeneralCardUnactivateResponse, Failure>;
+        request: general_card::GeneralCardUnactivateRequest,
+    ) -> Result<general_card::GeneralCardUnactivateResponse, Failure>;
     /// `general_card.update_user` (`Post /card/generalcard/updateuser`): 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
     fn general_card_update_user(
         &self,
-        request: crate::general_card::GeneralCardUpdateUserRequest,
-    ) -> Result<crate::general_card::GeneralCardUpdateUserResponse, Failure>;
+        request: general_card::GeneralCardUpdateUserRequest,
+    ) -> Result<general_card::GeneralCardUpdateUserResponse, Failure>;
 }
 
 /// The `member_card` endpoints: Member cards — activation, activation form, member info, points and balance.
@@ -204,33 +210,33 @@ pub trait MemberCardOperations {
     /// `member_card.activate` (`Post /card/membercard/activate`): 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
     fn member_card_activate(
         &self,
-        request: crate::member_card::MemberCardActivateRequest,
-    ) -> Result<crate::member_card::MemberCardActivateResponse, Failure>;
+        request: member_card::MemberCardActivateRequest,
+    ) -> Result<member_card::MemberCardActivateResponse, Failure>;
     /// `member_card.set_activate_form` (`Post /card/membercard/activateuserform/set`): 设置开卡字段 (一键激活) — set the fields the user fills to activate a one-tap (wx_activate) card
     fn member_card_set_activate_form(
         &self,
-        request: crate::member_card::MemberCardSetActivateFormRequest,
-    ) -> Result<crate::member_card::MemberCardSetActivateFormResponse, Failure>;
+        request: member_card::MemberCardSetActivateFormRequest,
+    ) -> Result<member_card::MemberCardSetActivateFormResponse, Failure>;
     /// `member_card.user_info` (`Post /card/membercard/userinfo/get`): 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
     fn member_card_user_info(
         &self,
-        request: crate::member_card::MemberCardUserInfoRequest,
-    ) -> Result<crate::member_card::MemberCardUserInfoResponse, Failure>;
+        request: member_card::MemberCardUserInfoRequest,
+    ) -> Result<member_card::MemberCardUserInfoResponse, Failure>;
     /// `member_card.update_user` (`Post /card/membercard/updateuser`): 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
     fn member_card_update_user(
         &self,
-        request: crate::member_card::MemberCardUpdateUserRequest,
-    ) -> Result<crate::member_card::MemberCardUpdateUserResponse, Failure>;
+        request: member_card::MemberCardUpdateUserRequest,
+    ) -> Result<member_card::MemberCardUpdateUserResponse, Failure>;
     /// `member_card.activate_url` (`Post /card/membercard/activate/geturl`): 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
     fn member_card_activate_url(
         &self,
-        request: crate::member_card::MemberCardActivateUrlRequest,
-    ) -> Result<crate::member_card::MemberCardActivateUrlResponse, Failure>;
+        request: member_card::MemberCardActivateUrlRequest,
+    ) -> Result<member_card::MemberCardActivateUrlResponse, Failure>;
     /// `member_card.activate_temp_info` (`Post /card/membercard/activatetempinfo/get`): 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
     fn member_card_activate_temp_info(
         &self,
-        request: crate::member_card::MemberCardActivateTempInfoRequest,
-    ) -> Result<crate::member_card::MemberCardActivateTempInfoResponse, Failure>;
+        request: member_card::MemberCardActivateTempInfoRequest,
+    ) -> Result<member_card::MemberCardActivateTempInfoResponse, Failure>;
 }
 
 /// The `pay_gift` endpoints: Pay-gift rules — give a member card after a WeChat Pay payment.
@@ -238,23 +244,23 @@ pub trait PayGiftOperations {
     /// `pay_gift.add` (`Post /card/paygiftcard/add`): 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
     fn pay_gift_add(
         &self,
-        request: crate::pay_gift::PayGiftAddRequest,
-    ) -> Result<crate::pay_gift::PayGiftAddResponse, Failure>;
+        request: pay_gift::PayGiftAddRequest,
+    ) -> Result<pay_gift::PayGiftAddResponse, Failure>;
     /// `pay_gift.delete` (`Post /card/paygiftcard/delete`): 删除支付后投放卡券规则接口 — delete a pay-gift rule, freeing its merchant numbers
     fn pay_gift_delete(
         &self,
-        request: crate::pay_gift::PayGiftDeleteRequest,
-    ) -> Result<crate::pay_gift::PayGiftDeleteResponse, Failure>;
+        request: pay_gift::PayGiftDeleteRequest,
+    ) -> Result<pay_gift::PayGiftDeleteResponse, Failure>;
     /// `pay_gift.get_by_id` (`Post /card/paygiftcard/getbyid`): 查询支付后投放卡券规则详情接口 — one pay-gift rule
     fn pay_gift_get_by_id(
         &self,
-        request: crate::pay_gift::PayGiftGetByIdRequest,
-    ) -> Result<crate::pay_gift::PayGiftGetByIdResponse, Failure>;
+        request: pay_gift::PayGiftGetByIdRequest,
+    ) -> Result<pay_gift::PayGiftGetByIdResponse, Failure>;
     /// `pay_gift.batch_get` (`Post /card/paygiftcard/batchget`): 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
     fn pay_gift_batch_get(
         &self,
-        request: crate::pay_gift::PayGiftBatchGetRequest,
-    ) -> Result<crate::pay_gift::PayGiftBatchGetResponse, Failure>;
+        request: pay_gift::PayGiftBatchGetRequest,
+    ) -> Result<pay_gift::PayGiftBatchGetResponse, Failure>;
 }
 
 /// The `sub_merchant` endpoints: Sub-merchants — register and look up the merchants a third party makes cards for.
@@ -262,23 +268,23 @@ pub trait SubMerchantOperations {
     /// `sub_merchant.submit` (`Post /card/submerchant/submit`): 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
     fn sub_merchant_submit(
         &self,
-        request: crate::sub_merchant::SubMerchantSubmitRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantSubmitResponse, Failure>;
+        request: sub_merchant::SubMerchantSubmitRequest,
+    ) -> Result<sub_merchant::SubMerchantSubmitResponse, Failure>;
     /// `sub_merchant.update` (`Post /card/submerchant/update`): 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
     fn sub_merchant_update(
         &self,
-        request: crate::sub_merchant::SubMerchantUpdateRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantUpdateResponse, Failure>;
+        request: sub_merchant::SubMerchantUpdateRequest,
+    ) -> Result<sub_merchant::SubMerchantUpdateResponse, Failure>;
     /// `sub_merchant.get` (`Post /card/submerchant/get`): 拉取单个子商户信息接口 — one sub-merchant's data and review status
     fn sub_merchant_get(
         &self,
-        request: crate::sub_merchant::SubMerchantGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantGetResponse, Failure>;
+        request: sub_merchant::SubMerchantGetRequest,
+    ) -> Result<sub_merchant::SubMerchantGetResponse, Failure>;
     /// `sub_merchant.batch_get` (`Post /card/submerchant/batchget`): 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
     fn sub_merchant_batch_get(
         &self,
-        request: crate::sub_merchant::SubMerchantBatchGetRequest,
-    ) -> Result<crate::sub_merchant::SubMerchantBatchGetResponse, Failure>;
+        request: sub_merchant::SubMerchantBatchGetRequest,
+    ) -> Result<sub_merchant::SubMerchantBatchGetResponse, Failure>;
 }
 
 /// The `ticket` endpoints: Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance.
@@ -286,23 +292,23 @@ pub trait TicketOperations {
     /// `ticket.boarding_pass_checkin` (`Post /card/boardingpass/checkin`): 更新飞机票信息接口 — sync a passenger's online check-in (seat, e-ticket, boarding QR) to the boarding pass
     fn ticket_boarding_pass_checkin(
         &self,
-        request: crate::ticket::TicketBoardingPassCheckinRequest,
-    ) -> Result<crate::ticket::TicketBoardingPassCheckinResponse, Failure>;
+        request: ticket::TicketBoardingPassCheckinRequest,
+    ) -> Result<ticket::TicketBoardingPassCheckinResponse, Failure>;
     /// `ticket.meeting_ticket_update_user` (`Post /card/meetingticket/updateuser`): 更新会议门票 — set a claimed meeting ticket's zone, entrance, seat and times
     fn ticket_meeting_ticket_update_user(
         &self,
-        request: crate::ticket::TicketMeetingTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMeetingTicketUpdateUserResponse, Failure>;
+        request: ticket::TicketMeetingTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMeetingTicketUpdateUserResponse, Failure>;
     /// `ticket.movie_ticket_update_user` (`Post /card/movieticket/updateuser`): 更新电影票 — set a claimed movie ticket's film type, show time, hall and seats
     fn ticket_movie_ticket_update_user(
         &self,
-        request: crate::ticket::TicketMovieTicketUpdateUserRequest,
-    ) -> Result<crate::ticket::TicketMovieTicketUpdateUserResponse, Failure>;
+        request: ticket::TicketMovieTicketUpdateUserRequest,
+    ) -> Result<ticket::TicketMovieTicketUpdateUserResponse, Failure>;
     /// `ticket.lucky_money_update_balance` (`Post /card/luckymoney/updateuserbalance`): 更新红包金额 (legacy) — set the balance shown on a claimed LUCKY_MONEY red-packet card
     fn ticket_lucky_money_update_balance(
         &self,
-        request: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest,
-    ) -> Result<crate::ticket::TicketLuckyMoneyUpdateBalanceResponse, Failure>;
+        request: ticket::TicketLuckyMoneyUpdateBalanceRequest,
+    ) -> Result<ticket::TicketLuckyMoneyUpdateBalanceResponse, Failure>;
 }
 
 /// The `token` endpoints: Credentials — the access_token (plain and stable) and the card api_ticket.
@@ -310,18 +316,18 @@ pub trait TokenOperations {
     /// `token.get` (`Get /cgi-bin/token`): 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     fn token_get(
         &self,
-        request: crate::token::TokenGetRequest,
-    ) -> Result<crate::token::TokenGetResponse, Failure>;
+        request: token::TokenGetRequest,
+    ) -> Result<token::TokenGetResponse, Failure>;
     /// `token.stable` (`Post /cgi-bin/stable_token`): 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
     fn token_stable(
         &self,
-        request: crate::token::TokenStableRequest,
-    ) -> Result<crate::token::TokenStableResponse, Failure>;
+        request: token::TokenStableRequest,
+    ) -> Result<token::TokenStableResponse, Failure>;
     /// `token.card_ticket` (`Get /cgi-bin/ticket/getticket`): 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
     fn token_card_ticket(
         &self,
-        request: crate::token::TokenCardTicketRequest,
-    ) -> Result<crate::token::TokenCardTicketResponse, Failure>;
+        request: token::TokenCardTicketRequest,
+    ) -> Result<token::TokenCardTicketResponse, Failure>;
 }
 
 /// Routes a call to its endpoint's operation.
@@ -336,7 +342,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::basic::BasicColorsRequest| operations.basic_colors(r),
+                    |r: basic::BasicColorsRequest| operations.basic_colors(r),
                 )
                 .await
         }
@@ -345,9 +351,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::basic::BasicCategoriesRequest| {
-                        operations.basic_categories(r)
-                    },
+                    |r: basic::BasicCategoriesRequest| operations.basic_categories(r),
                 )
                 .await
         }
@@ -356,9 +360,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[("buffer", Kind::File)],
-                    |r: crate::basic::BasicUploadImageRequest| {
-                        operations.basic_upload_image(r)
-                    },
+                    |r: basic::BasicUploadImageRequest| operations.basic_upload_image(r),
                 )
                 .await
         }
@@ -367,7 +369,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardCreateRequest| operations.card_create(r),
+                    |r: card::CardCreateRequest| operations.card_create(r),
                 )
                 .await
         }
@@ -376,9 +378,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardSetPayCellRequest| {
-                        operations.card_set_pay_cell(r)
-                    },
+                    |r: card::CardSetPayCellRequest| operations.card_set_pay_cell(r),
                 )
                 .await
         }
@@ -387,7 +387,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardSetSelfConsumeCellRequest| {
+                    |r: card::CardSetSelfConsumeCellRequest| {
                         operations.card_set_self_consume_cell(r)
                     },
                 )
@@ -398,19 +398,14 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardSetTestWhitelistRequest| {
+                    |r: card::CardSetTestWhitelistRequest| {
                         operations.card_set_test_whitelist(r)
                     },
                 )
                 .await
         }
         (Method::Post, "/card/get") => {
-            run(
-                    context,
-                    call,
-                    &[],
-                    |r: crate::card::CardGetRequest| operations.card_get(r),
-                )
+            run(context, call, &[], |r: card::CardGetRequest| operations.card_get(r))
                 .await
         }
         (Method::Post, "/card/batchget") => {
@@ -418,7 +413,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardBatchGetRequest| operations.card_batch_get(r),
+                    |r: card::CardBatchGetRequest| operations.card_batch_get(r),
                 )
                 .await
         }
@@ -427,7 +422,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardUpdateRequest| operations.card_update(r),
+                    |r: card::CardUpdateRequest| operations.card_update(r),
                 )
                 .await
         }
@@ -436,9 +431,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardModifyStockRequest| {
-                        operations.card_modify_stock(r)
-                    },
+                    |r: card::CardModifyStockRequest| operations.card_modify_stock(r),
                 )
                 .await
         }
@@ -447,17 +440,12 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::card::CardDeleteRequest| operations.card_delete(r),
+                    |r: card::CardDeleteRequest| operations.card_delete(r),
                 )
                 .await
         }
         (Method::Post, "/card/code/get") => {
-            run(
-                    context,
-                    call,
-                    &[],
-                    |r: crate::code::CodeGetRequest| operations.code_get(r),
-                )
+            run(context, call, &[], |r: code::CodeGetRequest| operations.code_get(r))
                 .await
         }
         (Method::Post, "/card/user/getcardlist") => {
@@ -465,7 +453,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeListUserCardsRequest| {
+                    |r: code::CodeListUserCardsRequest| {
                         operations.code_list_user_cards(r)
                     },
                 )
@@ -476,7 +464,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUpdateRequest| operations.code_update(r),
+                    |r: code::CodeUpdateRequest| operations.code_update(r),
                 )
                 .await
         }
@@ -485,9 +473,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeUnavailableRequest| {
-                        operations.code_unavailable(r)
-                    },
+                    |r: code::CodeUnavailableRequest| operations.code_unavailable(r),
                 )
                 .await
         }
@@ -496,7 +482,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeConsumeRequest| operations.code_consume(r),
+                    |r: code::CodeConsumeRequest| operations.code_consume(r),
                 )
                 .await
         }
@@ -505,17 +491,12 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::code::CodeDecryptRequest| operations.code_decrypt(r),
+                    |r: code::CodeDecryptRequest| operations.code_decrypt(r),
                 )
                 .await
         }
         (Method::Post, "/card/code/mark") => {
-            run(
-                    context,
-                    call,
-                    &[],
-                    |r: crate::code::CodeMarkRequest| operations.code_mark(r),
-                )
+            run(context, call, &[], |r: code::CodeMarkRequest| operations.code_mark(r))
                 .await
         }
         (Method::Post, "/datacube/getcardbizuininfo") => {
@@ -523,9 +504,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::datacube::DatacubeBizInfoRequest| {
-                        operations.datacube_biz_info(r)
-                    },
+                    |r: datacube::DatacubeBizInfoRequest| operations.datacube_biz_info(r),
                 )
                 .await
         }
@@ -534,7 +513,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::datacube::DatacubeCardInfoRequest| {
+                    |r: datacube::DatacubeCardInfoRequest| {
                         operations.datacube_card_info(r)
                     },
                 )
@@ -545,7 +524,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::datacube::DatacubeMemberCardInfoRequest| {
+                    |r: datacube::DatacubeMemberCardInfoRequest| {
                         operations.datacube_member_card_info(r)
                     },
                 )
@@ -556,7 +535,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::datacube::DatacubeMemberCardDetailRequest| {
+                    |r: datacube::DatacubeMemberCardDetailRequest| {
                         operations.datacube_member_card_detail(r)
                     },
                 )
@@ -567,7 +546,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeCreateQrcodeRequest| {
+                    |r: distribute::DistributeCreateQrcodeRequest| {
                         operations.distribute_create_qrcode(r)
                     },
                 )
@@ -578,7 +557,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[("ticket", Kind::Text)],
-                    |r: crate::distribute::DistributeShowQrcodeRequest| {
+                    |r: distribute::DistributeShowQrcodeRequest| {
                         operations.distribute_show_qrcode(r)
                     },
                 )
@@ -589,7 +568,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeCreateLandingPageRequest| {
+                    |r: distribute::DistributeCreateLandingPageRequest| {
                         operations.distribute_create_landing_page(r)
                     },
                 )
@@ -600,7 +579,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeMpnewsHtmlRequest| {
+                    |r: distribute::DistributeMpnewsHtmlRequest| {
                         operations.distribute_mpnews_html(r)
                     },
                 )
@@ -611,7 +590,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeDepositCodesRequest| {
+                    |r: distribute::DistributeDepositCodesRequest| {
                         operations.distribute_deposit_codes(r)
                     },
                 )
@@ -622,7 +601,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeDepositCountRequest| {
+                    |r: distribute::DistributeDepositCountRequest| {
                         operations.distribute_deposit_count(r)
                     },
                 )
@@ -633,7 +612,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::distribute::DistributeCheckCodesRequest| {
+                    |r: distribute::DistributeCheckCodesRequest| {
                         operations.distribute_check_codes(r)
                     },
                 )
@@ -644,7 +623,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::general_card::GeneralCardActivateRequest| {
+                    |r: general_card::GeneralCardActivateRequest| {
                         operations.general_card_activate(r)
                     },
                 )
@@ -655,7 +634,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::general_card::GeneralCardUnactivateRequest| {
+                    |r: general_card::GeneralCardUnactivateRequest| {
                         operations.general_card_unactivate(r)
                     },
                 )
@@ -666,7 +645,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::general_card::GeneralCardUpdateUserRequest| {
+                    |r: general_card::GeneralCardUpdateUserRequest| {
                         operations.general_card_update_user(r)
                     },
                 )
@@ -677,7 +656,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardActivateRequest| {
+                    |r: member_card::MemberCardActivateRequest| {
                         operations.member_card_activate(r)
                     },
                 )
@@ -688,7 +667,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardSetActivateFormRequest| {
+                    |r: member_card::MemberCardSetActivateFormRequest| {
                         operations.member_card_set_activate_form(r)
                     },
                 )
@@ -699,7 +678,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardUserInfoRequest| {
+                    |r: member_card::MemberCardUserInfoRequest| {
                         operations.member_card_user_info(r)
                     },
                 )
@@ -710,7 +689,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardUpdateUserRequest| {
+                    |r: member_card::MemberCardUpdateUserRequest| {
                         operations.member_card_update_user(r)
                     },
                 )
@@ -721,7 +700,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardActivateUrlRequest| {
+                    |r: member_card::MemberCardActivateUrlRequest| {
                         operations.member_card_activate_url(r)
                     },
                 )
@@ -732,7 +711,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::member_card::MemberCardActivateTempInfoRequest| {
+                    |r: member_card::MemberCardActivateTempInfoRequest| {
                         operations.member_card_activate_temp_info(r)
                     },
                 )
@@ -743,7 +722,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftAddRequest| operations.pay_gift_add(r),
+                    |r: pay_gift::PayGiftAddRequest| operations.pay_gift_add(r),
                 )
                 .await
         }
@@ -752,9 +731,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftDeleteRequest| {
-                        operations.pay_gift_delete(r)
-                    },
+                    |r: pay_gift::PayGiftDeleteRequest| operations.pay_gift_delete(r),
                 )
                 .await
         }
@@ -763,9 +740,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftGetByIdRequest| {
-                        operations.pay_gift_get_by_id(r)
-                    },
+                    |r: pay_gift::PayGiftGetByIdRequest| operations.pay_gift_get_by_id(r),
                 )
                 .await
         }
@@ -774,7 +749,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::pay_gift::PayGiftBatchGetRequest| {
+                    |r: pay_gift::PayGiftBatchGetRequest| {
                         operations.pay_gift_batch_get(r)
                     },
                 )
@@ -785,7 +760,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::sub_merchant::SubMerchantSubmitRequest| {
+                    |r: sub_merchant::SubMerchantSubmitRequest| {
                         operations.sub_merchant_submit(r)
                     },
                 )
@@ -796,7 +771,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::sub_merchant::SubMerchantUpdateRequest| {
+                    |r: sub_merchant::SubMerchantUpdateRequest| {
                         operations.sub_merchant_update(r)
                     },
                 )
@@ -807,7 +782,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::sub_merchant::SubMerchantGetRequest| {
+                    |r: sub_merchant::SubMerchantGetRequest| {
                         operations.sub_merchant_get(r)
                     },
                 )
@@ -818,7 +793,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::sub_merchant::SubMerchantBatchGetRequest| {
+                    |r: sub_merchant::SubMerchantBatchGetRequest| {
                         operations.sub_merchant_batch_get(r)
                     },
                 )
@@ -829,7 +804,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::ticket::TicketBoardingPassCheckinRequest| {
+                    |r: ticket::TicketBoardingPassCheckinRequest| {
                         operations.ticket_boarding_pass_checkin(r)
                     },
                 )
@@ -840,7 +815,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::ticket::TicketMeetingTicketUpdateUserRequest| {
+                    |r: ticket::TicketMeetingTicketUpdateUserRequest| {
                         operations.ticket_meeting_ticket_update_user(r)
                     },
                 )
@@ -851,7 +826,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::ticket::TicketMovieTicketUpdateUserRequest| {
+                    |r: ticket::TicketMovieTicketUpdateUserRequest| {
                         operations.ticket_movie_ticket_update_user(r)
                     },
                 )
@@ -862,7 +837,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::ticket::TicketLuckyMoneyUpdateBalanceRequest| {
+                    |r: ticket::TicketLuckyMoneyUpdateBalanceRequest| {
                         operations.ticket_lucky_money_update_balance(r)
                     },
                 )
@@ -877,7 +852,7 @@ pub(crate) async fn dispatch<O: Operations>(
                         ("appid", Kind::Text),
                         ("secret", Kind::Text),
                     ],
-                    |r: crate::token::TokenGetRequest| operations.token_get(r),
+                    |r: token::TokenGetRequest| operations.token_get(r),
                 )
                 .await
         }
@@ -886,7 +861,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::token::TokenStableRequest| operations.token_stable(r),
+                    |r: token::TokenStableRequest| operations.token_stable(r),
                 )
                 .await
         }
@@ -895,9 +870,7 @@ pub(crate) async fn dispatch<O: Operations>(
                     context,
                     call,
                     &[],
-                    |r: crate::token::TokenCardTicketRequest| {
-                        operations.token_card_ticket(r)
-                    },
+                    |r: token::TokenCardTicketRequest| operations.token_card_ticket(r),
                 )
                 .await
         }

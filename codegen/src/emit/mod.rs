@@ -391,8 +391,11 @@ fn handlers(api: &Api, flavour: Flavour) -> TokenStream {
         "Endpoint handlers of the {} client, one per group of `spec/api/`.",
         tokens.name
     );
+    let imports = group_imports(api, &["Error"]);
     quote! {
         #![doc = #module_doc]
+
+        #imports
 
         impl #client {
             #(#accessors)*
@@ -446,14 +449,14 @@ fn endpoint_methods(api: &Api, e: &Endpoint, tokens: &FlavourTokens) -> TokenStr
         let doc = docs::url_doc(api, e, *flavour);
         quote! {
             #doc
-            pub fn #name(&self, request: &crate::#module::#request) -> Result<String, crate::Error> {
+            pub fn #name(&self, request: &#module::#request) -> Result<String, Error> {
                 crate::call::url_for(self.client.config(), request)
             }
         }
     });
     quote! {
         #doc
-        pub #asyncness fn #method(&self, request: &crate::#module::#request) -> Result<#response, crate::Error> {
+        pub #asyncness fn #method(&self, request: &#module::#request) -> Result<#response, Error> {
             self.client.send(request)#dot_await
         }
 
@@ -484,7 +487,7 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let doc = docs::shortcut_doc(api, e, s, *flavour);
     quote! {
         #doc
-        pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, crate::Error> {
+        pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, Error> {
             let request = #build;
             self.client.send(&request)#dot_await
         }

@@ -132,10 +132,24 @@ pub fn response_type(e: &Endpoint) -> TokenStream {
     match &e.response {
         Some(name) => {
             let (module, name) = (ident(&e.group), ident(name));
-            quote!(crate::#module::#name)
+            quote!(#module::#name)
         }
-        None => quote!(crate::Binary),
+        None => quote!(Binary),
     }
+}
+
+/// `use` lines of a file that names every group's types as `card::CardGetRequest`
+/// (the handlers, the sandbox's operations), and the crate items it names.
+pub fn group_imports(api: &Api, items: &[&str]) -> TokenStream {
+    let groups = api.groups.iter().map(|g| ident(&g.name));
+    let binary = api
+        .groups
+        .iter()
+        .flat_map(|g| &g.endpoints)
+        .any(|e| e.response.is_none())
+        .then(|| quote!(Binary,));
+    let items = items.iter().map(|i| ident(i));
+    quote!(use crate::{#(#groups,)* #binary #(#items,)*};)
 }
 
 /// The Rust type of a shape (without the `Option` of optional fields).

@@ -56,7 +56,7 @@ fn group_trait(group: &Group) -> TokenStream {
         ));
         quote! {
             #doc
-            fn #name(&self, request: crate::#module::#request) -> Result<#response, Failure>;
+            fn #name(&self, request: #module::#request) -> Result<#response, Failure>;
         }
     });
     quote! {
@@ -79,12 +79,14 @@ pub fn sandbox(api: &Api) -> TokenStream {
         let kinds = kinds(api, e);
         let run = if e.response.is_some() { quote!(run) } else { quote!(run_binary) };
         quote! {
-            (Method::#method, #path) => #run(context, call, #kinds, |r: crate::#module::#request| operations.#name(r)).await,
+            (Method::#method, #path) => #run(context, call, #kinds, |r: #module::#request| operations.#name(r)).await,
         }
     });
+    let imports = group_imports(api, &[]);
     quote! {
         //! The sandbox's routes, one per endpoint of `spec/api/`.
 
+        #imports
         use crate::endpoint::Method;
         use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 
