@@ -145,6 +145,34 @@ async fn handle(app: &App, event: CardEvent) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (app, url) = start_receiver().await?;
+    let sandbox = sandbox_pushing_to(&url).await?;
+    let (card_id, code) = create_claim_and_consume(&sandbox).await?;
+    show_deliveries(&sandbox).await;
+    // The first, slow delivery of the redemption may still be being worked on.
+    wait_until_handled(&app, 3).await;
+    refuse_a_forged_push(&url).await?;
+
+    let handled = app
+        .handled
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    println!("handled           {handled:#?}");
+    assert_eq!(
+        handled,
+        [
+            format!("card {card_id} approved"),
+            format!("card {card_id} claimed by oDemoUser"),
+            format!("code {code} of card {card_id} consumed (FROM_API)"),
+        ]
+    );
+    Ok(())
+}
+
+/// The receiver, serving `receiver_routes` on a local port; returns the app and the URL
+/// to give WeChat.
+async fn start_receiver() -> Result<(Arc<App>, String), Box<dyn std::error::Error>> {
     let app = Arc::new(App {
         receiver: Receiver::safe_mode(TOKEN, ENCODING_AES_KEY, APPID)?,
         seen: Seen {
@@ -159,16 +187,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("http://{}/wechat", listener.local_addr()?);
     tokio::spawn(axum::serve(listener, receiver_routes(app.clone())).into_future());
     println!("receiver          {url}");
+    Ok((app, url))
+}
 
-    // The sandbox plays WeChat for the account APPID, in safe mode, with a 1 s timeout
-    // (WeChat's is 5 s) so the demo is quick. Saving the server settings, WeChat first
-    // verifies the URL (a signed GET whose echostr must come back).
+/// The sandbox plays WeChat for the account APPID, in safe mode, with a 1 s timeout
+/// (WeChat's is 5 s) so the demo is quick. Saving the server settings, WeChat first
+/// verifies the URL (a signed GET whose echostr must come back).
+async fn sandbox_pushing_to(url: &str) -> Result<Sandbox, Box<dyn std::error::Error>> {
     let sandbox = Sandbox::builder().appid(APPID).start().await?;
     let target =
-        PushTarget::safe_mode(&url, TOKEN, ENCODING_AES_KEY)?.timeout(Duration::from_secs(1));
+        PushTarget::safe_mode(url, TOKEN, ENCODING_AES_KEY)?.timeout(Duration::from_secs(1));
     sandbox.verify_server_url(&target).await?;
     println!("URL verification  passed");
     sandbox.push_events_to(target)?;
+    Ok(sandbox)
+}
+
+/// A card is created (and approved), claimed by a user and consumed: three pushes.
+/// Returns the card's id and the code.
+async fn create_claim_and_consume(
+    sandbox: &Sandbox,
+) -> Result<(String, String), Box<dyn std::error::Error>> {
     let client = sandbox.client()?;
     let base = BaseInfo::new(
         "http://mmbiz.qpic.cn/logo.png",
@@ -193,7 +232,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .code()
         .consume(&CodeConsumeRequest::new(&code))
         .await?;
+    Ok((card_id, code))
+}
 
+/// Delivers the pushes waiting in the sandbox, retries included, and shows each one.
+async fn show_deliveries(sandbox: &Sandbox) {
     for delivery in sandbox.flush_pushes().await {
         let event = delivery
             .event
@@ -207,17 +250,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         assert!(delivery.delivered());
     }
+}
 
-    // The first, slow delivery of the redemption may still be being worked on.
+/// Waits (10 s at most) until the app has handled `count` events.
+async fn wait_until_handled(app: &App, count: usize) {
     let handled_count = || app.handled.lock().unwrap_or_else(|p| p.into_inner()).len();
-    let all_three = async {
-        while handled_count() < 3 {
+    let all = async {
+        while handled_count() < count {
             app.handled_one.notified().await;
         }
     };
-    let _ = tokio::time::timeout(Duration::from_secs(10), all_three).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), all).await;
+}
 
-    // A forged push is refused.
+/// A forged push is refused.
+async fn refuse_a_forged_push(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     let forged = reqwest::Client::new()
         .post(format!(
@@ -228,21 +275,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("forged push       {}", forged.status());
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-
-    let handled = app
-        .handled
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    println!("handled           {handled:#?}");
-    assert_eq!(
-        handled,
-        [
-            format!("card {card_id} approved"),
-            format!("card {card_id} claimed by oDemoUser"),
-            format!("code {code} of card {card_id} consumed (FROM_API)"),
-        ]
-    );
     Ok(())
 }
 

@@ -126,6 +126,30 @@ fn name(event: &CardEvent) -> &str {
 /// Everything the issue names, through one receiver: review (both verdicts), claim,
 /// gift, consume, delete — each received, authenticated and typed.
 async fn lifecycle(sandbox: &Sandbox, server: &Server) {
+    let ids = act_out_the_lifecycle(sandbox).await;
+    let events = received_as_sent(sandbox, server).await;
+    assert_review_events(&events, &ids);
+    assert_claim_and_gift_events(&events, &ids);
+    assert_consume_delete_and_chat_events(&events, &ids);
+    assert_create_times_never_repeat(&events);
+}
+
+/// The cards and codes of `act_out_the_lifecycle`, which its events must name.
+struct LifecycleIds {
+    card_id: String,
+    refused_id: String,
+    /// Alice's first code, which she gives to Bob.
+    code: String,
+    /// The code Bob holds after the gift, and consumes.
+    gifted: String,
+    /// Alice's second code, which she deletes.
+    second: String,
+}
+
+/// Two cards reviewed (one approved, one refused); Alice claims one and gives it to Bob,
+/// who has it consumed; Alice claims a second and deletes it; Bob opens the chat from
+/// the card.
+async fn act_out_the_lifecycle(sandbox: &Sandbox) -> LifecycleIds {
     let client = sandbox.client().unwrap();
     let card_id = new_card(sandbox, 10).await;
     let refused_id = new_card(sandbox, 10).await;
@@ -148,7 +172,18 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
         .user("o_bob")
         .enter_chat_from_card(&card_id)
         .unwrap();
+    LifecycleIds {
+        card_id,
+        refused_id,
+        code,
+        gifted,
+        second,
+    }
+}
 
+/// Flushes the sandbox's pushes: each delivered at the first attempt, in the lifecycle's
+/// order, and read by the receiver exactly as sent. Returns the events received.
+async fn received_as_sent(sandbox: &Sandbox, server: &Server) -> Vec<CardEvent> {
     let deliveries = sandbox.flush_pushes().await;
     assert!(
         deliveries.iter().all(|d| d.delivered() && d.attempts == 1),
@@ -177,33 +212,40 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
         assert_eq!(envelope.to_user_name, sandbox.original_id());
         assert_eq!(envelope.msg_type, "event");
     }
+    events
+}
 
+/// Events 0 and 1: the approval, from WeChat, and the refusal with its reason.
+fn assert_review_events(events: &[CardEvent], ids: &LifecycleIds) {
     let CardEvent::CardPassCheck(pass) = &events[0] else {
         panic!()
     };
     assert_eq!(
         (pass.card_id.as_str(), pass.envelope.from_user_name.as_str()),
-        (card_id.as_str(), WECHAT_SENDER)
+        (ids.card_id.as_str(), WECHAT_SENDER)
     );
     let CardEvent::CardNotPassCheck(fail) = &events[1] else {
         panic!()
     };
-    assert_eq!(fail.card_id, refused_id);
+    assert_eq!(fail.card_id, ids.refused_id);
     assert_eq!(fail.refuse_reason.as_deref(), Some("图片不清晰"));
+}
 
+/// Events 2 to 4: Alice's claim, her gift to Bob, and Bob's new code from a friend.
+fn assert_claim_and_gift_events(events: &[CardEvent], ids: &LifecycleIds) {
     let CardEvent::UserGetCard(claim) = &events[2] else {
         panic!()
     };
     assert_eq!(claim.envelope.from_user_name, "o_alice");
-    assert_eq!(claim.card_id, card_id);
-    assert_eq!(claim.user_card_code.as_deref(), Some(code.as_str()));
+    assert_eq!(claim.card_id, ids.card_id);
+    assert_eq!(claim.user_card_code.as_deref(), Some(ids.code.as_str()));
     assert_eq!(claim.is_give_by_friend, Some(false));
 
     let CardEvent::UserGiftingCard(gift) = &events[3] else {
         panic!()
     };
     assert_eq!(gift.envelope.from_user_name, "o_alice");
-    assert_eq!(gift.user_card_code.as_deref(), Some(code.as_str()));
+    assert_eq!(gift.user_card_code.as_deref(), Some(ids.code.as_str()));
     assert_eq!(gift.friend_user_name.as_deref(), Some("o_bob"));
 
     let CardEvent::UserGetCard(accepted) = &events[4] else {
@@ -212,28 +254,40 @@ async fn lifecycle(sandbox: &Sandbox, server: &Server) {
     assert_eq!(accepted.envelope.from_user_name, "o_bob");
     assert_eq!(accepted.is_give_by_friend, Some(true));
     assert_eq!(accepted.friend_user_name.as_deref(), Some("o_alice"));
-    assert_eq!(accepted.old_user_card_code.as_deref(), Some(code.as_str()));
-    assert_eq!(accepted.user_card_code.as_deref(), Some(gifted.as_str()));
+    assert_eq!(
+        accepted.old_user_card_code.as_deref(),
+        Some(ids.code.as_str())
+    );
+    assert_eq!(
+        accepted.user_card_code.as_deref(),
+        Some(ids.gifted.as_str())
+    );
+}
 
+/// Events 5, 7 and 8: Bob's code consumed through the API, Alice's second code deleted,
+/// and Bob entering the chat from his card.
+fn assert_consume_delete_and_chat_events(events: &[CardEvent], ids: &LifecycleIds) {
     let CardEvent::UserConsumeCard(consume) = &events[5] else {
         panic!()
     };
     assert_eq!(consume.envelope.from_user_name, "o_bob");
-    assert_eq!(consume.user_card_code.as_deref(), Some(gifted.as_str()));
+    assert_eq!(consume.user_card_code.as_deref(), Some(ids.gifted.as_str()));
     assert_eq!(consume.consume_source, Some(ConsumeSource::FromApi));
 
     let CardEvent::UserDelCard(delete) = &events[7] else {
         panic!()
     };
-    assert_eq!(delete.user_card_code.as_deref(), Some(second.as_str()));
+    assert_eq!(delete.user_card_code.as_deref(), Some(ids.second.as_str()));
 
     let CardEvent::UserEnterSessionFromCard(chat) = &events[8] else {
         panic!()
     };
     assert_eq!(chat.envelope.from_user_name, "o_bob");
-    assert_eq!(chat.user_card_code.as_deref(), Some(gifted.as_str()));
+    assert_eq!(chat.user_card_code.as_deref(), Some(ids.gifted.as_str()));
+}
 
-    // One sender never repeats a CreateTime, so de-duplication cannot merge two events.
+/// One sender never repeats a CreateTime, so de-duplication cannot merge two events.
+fn assert_create_times_never_repeat(events: &[CardEvent]) {
     let alice: Vec<_> = events
         .iter()
         .map(|e| e.envelope().unwrap())

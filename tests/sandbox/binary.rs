@@ -9,10 +9,26 @@ use wechat_card::code::CodeConsumeRequest;
 #[cfg(feature = "blocking")]
 #[test]
 fn the_binary_serves_the_api_and_the_sandbox_actions() {
+    let port = free_port();
+    let mut child = start_the_binary(port);
+    let url = format!("http://127.0.0.1:{port}");
+    let credentials = sandbox_action(&url, "credentials", serde_json::json!({}));
+    assert_eq!(credentials["appid"], "wxbinarytest0001");
+
+    claim_and_consume_over_http(&url);
+    pushes_are_attempted_and_reported(&url);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Starts `wechat-card-sandbox` on `port`, pushing to a URL nobody listens at, and
+/// waits until it says where it listens.
+#[cfg(feature = "blocking")]
+fn start_the_binary(port: u16) -> std::process::Child {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
-    let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
         .args([
             "--port",
@@ -36,13 +52,15 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
         .read_line(&mut first)
         .unwrap();
     assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
+    child
+}
 
-    let url = format!("http://127.0.0.1:{port}");
-    let post = |action: &str, body| sandbox_action(&url, action, body);
-    let credentials = post("credentials", serde_json::json!({}));
-    assert_eq!(credentials["appid"], "wxbinarytest0001");
-
-    let config = wechat_card::Config::new().all_hosts(&url);
+/// The blocking client creates a card and consumes the code the `claim` action gave
+/// out; a claim of an unknown card is refused with WeChat's errcode.
+#[cfg(feature = "blocking")]
+fn claim_and_consume_over_http(url: &str) {
+    let post = |action: &str, body| sandbox_action(url, action, body);
+    let config = wechat_card::Config::new().all_hosts(url);
     let app = wechat_card::AppCredentials::new("wxbinarytest0001", "binary-secret");
     let client = wechat_card::blocking::Client::new(config, app).unwrap();
     let card_id = client
@@ -65,7 +83,12 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
         serde_json::json!({"openid": "o_remote", "card_id": "nope"}),
     );
     assert_eq!(refused["errcode"], 40073);
-    let flushed = post("flush_pushes", serde_json::json!({}));
+}
+
+/// `flush_pushes` reports each event pushed to the unreachable URL: tried 4 times.
+#[cfg(feature = "blocking")]
+fn pushes_are_attempted_and_reported(url: &str) {
+    let flushed = sandbox_action(url, "flush_pushes", serde_json::json!({}));
     let events: Vec<_> = flushed["deliveries"]
         .as_array()
         .unwrap()
@@ -85,7 +108,4 @@ fn the_binary_serves_the_api_and_the_sandbox_actions() {
             ("user_consume_card", 4)
         ]
     );
-
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

@@ -15,15 +15,23 @@ use wechat_card::member_card::{
 };
 use wechat_card::sandbox::{Sandbox, Stock};
 use wechat_card::types::{CardStatus, CondSource, UserCardStatus};
-use wechat_card::{ErrCode, Error};
+use wechat_card::{Client, ErrCode, Error};
 
 #[tokio::test]
 async fn the_lifecycle_of_a_coupon() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
+    let card_id = create_an_approved_coupon(&client).await;
+    let code = claim_it_by_qr_code(&sandbox, &client, &card_id).await;
+    consume_it_once_not_twice(&client, &code).await;
+    run_the_stock_down_and_up(&sandbox, &client, &card_id).await;
+    read_yesterdays_statistics(&sandbox, &client, &card_id).await;
+}
 
-    // Create: under review, then approved (the sandbox approves at once by default).
-    let card_id = create_discount(&client, 2).await;
+/// Create: under review, then approved (the sandbox approves at once by default).
+/// Two in stock.
+async fn create_an_approved_coupon(client: &Client) -> String {
+    let card_id = create_discount(client, 2).await;
     let card = client
         .card()
         .get(&CardGetRequest::new(&card_id))
@@ -34,11 +42,14 @@ async fn the_lifecycle_of_a_coupon() {
     let base = card.discount.as_ref().unwrap().base_info.as_ref().unwrap();
     assert_eq!(base.status, Some(CardStatus::VerifyOk));
     assert_eq!(base.sku.as_ref().unwrap().quantity, Some(2));
+    card_id
+}
 
-    // Distribute by QR code; a user scans it and claims the card.
+/// Distribute by QR code; a user (o_alice) scans it and claims the card. Returns her code.
+async fn claim_it_by_qr_code(sandbox: &Sandbox, client: &Client, card_id: &str) -> String {
     let qr = DistributeCreateQrcodeRequest::new(
         wechat_card::types::QrActionName::Card,
-        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(&card_id)),
+        QrcodeActionInfo::new().card(QrcodeCard::new().card_id(card_id)),
     );
     let ticket = client
         .distribute()
@@ -54,60 +65,66 @@ async fn the_lifecycle_of_a_coupon() {
         .unwrap();
     assert_eq!(image.content_type.as_deref(), Some("image/png"));
     assert!(image.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a real PNG");
-    let code = sandbox.user("o_alice").scan_qrcode(&ticket).unwrap();
+    sandbox.user("o_alice").scan_qrcode(&ticket).unwrap()
+}
 
-    // Query, consume once, not twice.
-    let got = client.code().get_checked(&code).await.unwrap();
+/// Query, consume once, not twice.
+async fn consume_it_once_not_twice(client: &Client, code: &str) {
+    let got = client.code().get_checked(code).await.unwrap();
     assert_eq!(
         (got.openid.as_deref(), got.can_consume),
         (Some("o_alice"), Some(true))
     );
     client
         .code()
-        .consume(&CodeConsumeRequest::new(&code))
+        .consume(&CodeConsumeRequest::new(code))
         .await
         .unwrap();
     assert_eq!(
-        errcode(client.code().consume(&CodeConsumeRequest::new(&code)).await),
+        errcode(client.code().consume(&CodeConsumeRequest::new(code)).await),
         ErrCode::CodeConsumed
     );
     assert_eq!(
-        errcode(client.code().get_checked(&code).await),
+        errcode(client.code().get_checked(code).await),
         ErrCode::CardDeletedOrGifting
     );
-    let unchecked = client.code().get_unchecked(&code).await.unwrap();
+    let unchecked = client.code().get_unchecked(code).await.unwrap();
     assert_eq!(unchecked.user_card_status, Some(UserCardStatus::Consumed));
+}
 
-    // Stock: one left; never below zero; a claim on an empty stock is 45031.
+/// Stock: one left; never below zero; a claim on an empty stock is 45031. Restocked,
+/// o_bob claims one.
+async fn run_the_stock_down_and_up(sandbox: &Sandbox, client: &Client, card_id: &str) {
     assert_eq!(
-        sandbox.stock(&card_id),
+        sandbox.stock(card_id),
         Some(Stock {
             remaining: 1,
             claimed: 1,
             consumed: 1
         })
     );
-    let too_much = CardModifyStockRequest::new(&card_id).reduce_stock_value(2);
+    let too_much = CardModifyStockRequest::new(card_id).reduce_stock_value(2);
     assert_eq!(
         errcode(client.card().modify_stock(&too_much).await),
         ErrCode::InvalidStockQuantity
     );
-    client.card().reduce_stock(&card_id, 1).await.unwrap();
+    client.card().reduce_stock(card_id, 1).await.unwrap();
     assert_eq!(
-        errcode(sandbox.user("o_bob").claim(&card_id)),
+        errcode(sandbox.user("o_bob").claim(card_id)),
         ErrCode::OutOfStock
     );
-    client.card().increase_stock(&card_id, 5).await.unwrap();
-    sandbox.user("o_bob").claim(&card_id).unwrap();
+    client.card().increase_stock(card_id, 5).await.unwrap();
+    sandbox.user("o_bob").claim(card_id).unwrap();
+}
 
-    // Statistics: yesterday's figures, once the day is over (China time).
+/// Statistics: yesterday's figures, once the day is over (China time).
+async fn read_yesterdays_statistics(sandbox: &Sandbox, client: &Client, card_id: &str) {
     sandbox.advance_clock(Duration::from_secs(86_400));
     let yesterday = (sandbox.today() - time::Duration::days(1)).to_string();
     let stats = client
         .datacube()
         .card_info(
-            &DatacubeCardInfoRequest::new(&yesterday, &yesterday, CondSource::Api)
-                .card_id(&card_id),
+            &DatacubeCardInfoRequest::new(&yesterday, &yesterday, CondSource::Api).card_id(card_id),
         )
         .await
         .unwrap();

@@ -5,7 +5,6 @@
 use super::cards::{create_discount, discount_card};
 use super::errcode;
 use std::time::Duration;
-use wechat_card::ErrCode;
 use wechat_card::card::{
     CardBatchGetRequest, CardGetRequest, CardModifyStockRequest, CardUpdateRequest,
 };
@@ -18,6 +17,7 @@ use wechat_card::types::{
     BaseInfoUpdate, CardStatus, CommonUpdate, DateInfoUpdate, DateType, GetCustomCodeMode,
     UserCardStatus,
 };
+use wechat_card::{Client, ErrCode};
 
 #[tokio::test]
 async fn codes_gifted_made_unavailable_and_custom() {
@@ -25,8 +25,16 @@ async fn codes_gifted_made_unavailable_and_custom() {
     let client = sandbox.client().unwrap();
     let card_id = create_discount(&client, 10).await;
 
-    // Gifting: the old code is gone, the friend holds a new one.
-    let code = sandbox.user("o_alice").claim(&card_id).unwrap();
+    let friends = a_gift_replaces_the_code(&sandbox, &client, &card_id).await;
+    unavailable_is_irreversible(&client, &friends).await;
+    let deleted = check_consume_reports_a_deleted_code(&sandbox, &client, &card_id).await;
+    decrypt_reverses_encrypt_code(&sandbox, &client, deleted).await;
+    fixed_term_codes_expire(&sandbox, &client, &card_id).await;
+}
+
+/// Gifting: the old code is gone, the friend holds a new one. Returns the friend's code.
+async fn a_gift_replaces_the_code(sandbox: &Sandbox, client: &Client, card_id: &str) -> String {
+    let code = sandbox.user("o_alice").claim(card_id).unwrap();
     let friends = sandbox.user("o_alice").gift(&code, "o_bob").unwrap();
     assert_eq!(
         errcode(client.code().get_unchecked(&code).await),
@@ -36,43 +44,50 @@ async fn codes_gifted_made_unavailable_and_custom() {
         client.code().get_checked(&friends).await.unwrap().openid,
         Some("o_bob".to_owned())
     );
+    friends
+}
 
-    // Unavailable is irreversible; consuming it afterwards fails.
+/// Unavailable is irreversible; consuming it afterwards fails.
+async fn unavailable_is_irreversible(client: &Client, code: &str) {
     client
         .code()
-        .unavailable(&CodeUnavailableRequest::new(&friends))
+        .unavailable(&CodeUnavailableRequest::new(code))
         .await
         .unwrap();
     assert_eq!(
         errcode(
             client
                 .code()
-                .unavailable(&CodeUnavailableRequest::new(&friends))
+                .unavailable(&CodeUnavailableRequest::new(code))
                 .await
         ),
         ErrCode::InvalidCardStatus
     );
     assert_eq!(
-        errcode(
-            client
-                .code()
-                .consume(&CodeConsumeRequest::new(&friends))
-                .await
-        ),
+        errcode(client.code().consume(&CodeConsumeRequest::new(code)).await),
         ErrCode::CardDeletedOrGifting
     );
+}
 
-    // A user deletes a code: check_consume reports it.
-    let other = sandbox.user("o_carol").claim(&card_id).unwrap();
+/// A user deletes a code: check_consume reports it. Returns the deleted code.
+async fn check_consume_reports_a_deleted_code(
+    sandbox: &Sandbox,
+    client: &Client,
+    card_id: &str,
+) -> String {
+    let other = sandbox.user("o_carol").claim(card_id).unwrap();
     sandbox.user("o_carol").delete(&other).unwrap();
     let got = client.code().get_unchecked(&other).await.unwrap();
     assert_eq!(
         (got.user_card_status, got.can_consume),
         (Some(UserCardStatus::Delete), Some(false))
     );
+    other
+}
 
-    // decrypt turns the sandbox's own encrypt_code back into the code.
-    let encrypted = sandbox.encrypt_code(&other).unwrap();
+/// decrypt turns the sandbox's own encrypt_code back into the code.
+async fn decrypt_reverses_encrypt_code(sandbox: &Sandbox, client: &Client, code: String) {
+    let encrypted = sandbox.encrypt_code(&code).unwrap();
     assert_eq!(
         client
             .code()
@@ -80,7 +95,7 @@ async fn codes_gifted_made_unavailable_and_custom() {
             .await
             .unwrap()
             .code,
-        Some(other)
+        Some(code)
     );
     assert_eq!(
         errcode(
@@ -91,9 +106,11 @@ async fn codes_gifted_made_unavailable_and_custom() {
         ),
         ErrCode::InvalidCode
     );
+}
 
-    // Codes of a fixed-term card expire.
-    let later = sandbox.user("o_dan").claim(&card_id).unwrap();
+/// Codes of a fixed-term card expire.
+async fn fixed_term_codes_expire(sandbox: &Sandbox, client: &Client, card_id: &str) {
+    let later = sandbox.user("o_dan").claim(card_id).unwrap();
     sandbox.advance_clock(Duration::from_secs(31 * 86_400));
     assert_eq!(
         client
