@@ -2,8 +2,7 @@
 //! `wx.chooseCard` (official JS-SDK docs, 附录4 卡券扩展字段及签名生成算法).
 //!
 //! Both are the SHA-1 of the **values** concatenated in byte-wise sorted order, signed
-//! with the card api_ticket ([`Client::card_ticket`](crate::Client::card_ticket) caches
-//! it). They need no network: build them from a ticket you hold.
+//! with the card api_ticket (the clients' `card_ticket()` caches it). They need no network: build them from a ticket you hold.
 //!
 //! ```
 //! use wechat_card::ApiTicket;

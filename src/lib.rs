@@ -4,8 +4,8 @@
 //! (see `spec/README.md`): requests are checked before they leave the machine, replies
 //! decode into typed models that keep what WeChat adds later.
 //!
-//! - [`Client`] (feature `async`, default) and [`blocking::Client`] (feature
-//!   `blocking`) share one description of each endpoint.
+//! - `Client` (feature `async`, default) and `blocking::Client` (feature `blocking`)
+//!   share one description of each endpoint.
 //! - Handlers group endpoints: `client.card()`, `client.code()`, `client.datacube()`.
 //! - Errors: [`Error`]; WeChat's return codes: [`ErrCode`].
 //! - Credentials: [`AppCredentials`] (cached, renewed tokens; a Redis store for fleets),
