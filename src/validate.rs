@@ -14,6 +14,7 @@ mod rules;
 pub use constraint::{Constrained, Constraint};
 
 use rules::DateRangeFault;
+pub(crate) use rules::{china_date, china_day_end};
 pub use rules::{china_today, parse_date};
 
 /// A value that knows the rules of its fields.

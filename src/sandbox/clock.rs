@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -33,8 +33,7 @@ impl Clock {
 
 /// The China (UTC+8) date of a Unix-milliseconds instant.
 pub fn china_date(ms: u64) -> Date {
-    let china = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
     let at = OffsetDateTime::from_unix_timestamp((ms / 1000) as i64)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    at.to_offset(china).date()
+    crate::validate::china_date(at)
 }
