@@ -72,7 +72,7 @@ pub struct Edges<'a> {
 /// example). Only cases the spec checker accepts as a whole are kept (a limit may clash
 /// with another rule).
 pub fn edges<'a>(api: &Api, e: &'a Endpoint) -> Edges<'a> {
-    let today = examples::china_today();
+    let today = crate::rules::china_today();
     let mut tested = HashSet::new();
     let mut reached = BTreeSet::new();
     let mut out = Vec::new();
@@ -135,7 +135,7 @@ pub fn negatives(api: &Api, e: &Endpoint) -> Vec<Row> {
     let mut walker = Walker::new(api, e);
     let base = &e.examples[0].request;
     walker.model(&e.request, base, "", "", &mut HashSet::new());
-    let today = examples::china_today();
+    let today = crate::rules::china_today();
     for n in &walker.out {
         let mut request = n.request.clone();
         if let Some((pointer, runtime)) = &n.runtime {
@@ -443,7 +443,7 @@ impl<'a> Walker<'a> {
         let date = |p: &str| {
             doc.pointer(p)
                 .and_then(Value::as_str)
-                .and_then(examples::parse_date)
+                .and_then(crate::rules::parse_date)
         };
         let (Some(b), Some(e)) = (date(&bp), date(&ep)) else {
             return;
