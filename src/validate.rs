@@ -14,7 +14,9 @@ mod rules;
 pub use constraint::{Constrained, Constraint};
 
 use rules::DateRangeFault;
-pub(crate) use rules::{china_date, china_day_end};
+// The sandbox counts days as WeChat does.
+#[cfg(feature = "sandbox")]
+pub(crate) use rules::{CHINA, china_date};
 pub use rules::{china_today, parse_date};
 
 /// A value that knows the rules of its fields.
@@ -397,14 +399,6 @@ impl Checker {
         let len = self.path.len();
         let _ = write!(self.path, "[{i}]");
         Scope { checker: self, len }
-    }
-
-    /// A field the docs require when it is sent, in a model that replies also carry
-    /// (so its Rust type is an `Option`).
-    pub fn required<T>(&mut self, field: &str, value: &Option<T>) {
-        if value.is_none() {
-            self.push_at(field, Rule::Required);
-        }
     }
 
     /// A field's value, when set: its [`Constraint`]s, then the rules of its type (a

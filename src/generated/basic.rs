@@ -337,12 +337,12 @@ impl BasicUploadImageRequest {
 
 impl Validate for BasicUploadImageRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field(
             "buffer",
             Some(&self.buffer),
             &[MaxBytes(1048576), ContentType(&["image/jpeg", "image/png"])],
         );
-        c.described_fields(self);
     }
 }
 

@@ -4,7 +4,6 @@
 //!Endpoint handlers of the blocking client, one per group of `spec/api/`.
 
 use crate::{
-
     basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
     sub_merchant, ticket, token, Binary, Error,
 };

@@ -11,7 +11,6 @@ use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
 use crate::types::{
-
     BoardingPassUpdate, Card, CardStatus, CommonUpdate, MeetingTicketUpdate,
     MemberCardUpdate, MovieTicketUpdate, ScenicTicketUpdate,
 };
@@ -40,8 +39,8 @@ impl CardCreateRequest {
 
 impl Validate for CardCreateRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card", Some(&self.card), &[]);
         c.described_fields(self);
+        c.field("card", Some(&self.card), &[]);
     }
 }
 
@@ -159,8 +158,8 @@ setters!(CardSetPayCellRequest {
 });
 impl Validate for CardSetPayCellRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 
@@ -262,8 +261,8 @@ setters!(CardSetSelfConsumeCellRequest {
 });
 impl Validate for CardSetSelfConsumeCellRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 
@@ -356,9 +355,9 @@ setters!(CardSetTestWhitelistRequest {
 });
 impl Validate for CardSetTestWhitelistRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("openid", self.openid.as_ref(), &[Each(&[NonEmpty, MaxBytes(64)])]);
         c.field("username", self.username.as_ref(), &[Each(&[NonEmpty])]);
-        c.described_fields(self);
         c.max_total_items(
             &["openid", "username"],
             self.openid.as_ref().map_or(0, Vec::len)
@@ -440,8 +439,8 @@ impl CardGetRequest {
 
 impl Validate for CardGetRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 
@@ -557,10 +556,10 @@ setters!(CardBatchGetRequest {
 });
 impl Validate for CardBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("offset", Some(&self.offset), &[Min(0)]);
         c.field("count", Some(&self.count), &[Min(1), Max(50)]);
         c.field("status_list", self.status_list.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -726,6 +725,7 @@ setters!(CardUpdateRequest {
 });
 impl Validate for CardUpdateRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("groupon", self.groupon.as_ref(), &[]);
         c.field("cash", self.cash.as_ref(), &[]);
@@ -738,7 +738,6 @@ impl Validate for CardUpdateRequest {
         c.field("boarding_pass", self.boarding_pass.as_ref(), &[]);
         c.field("meeting_ticket", self.meeting_ticket.as_ref(), &[]);
         c.field("bus_ticket", self.bus_ticket.as_ref(), &[]);
-        c.described_fields(self);
         c.exactly_one_of(
             &[
                 "groupon",
@@ -926,10 +925,10 @@ setters!(CardModifyStockRequest {
 });
 impl Validate for CardModifyStockRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("increase_stock_value", self.increase_stock_value.as_ref(), &[Min(0)]);
         c.field("reduce_stock_value", self.reduce_stock_value.as_ref(), &[Min(0)]);
-        c.described_fields(self);
     }
 }
 
@@ -1015,8 +1014,8 @@ impl CardDeleteRequest {
 
 impl Validate for CardDeleteRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 

@@ -54,9 +54,9 @@ setters!(CodeGetRequest {
 });
 impl Validate for CodeGetRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 
@@ -253,9 +253,9 @@ setters!(CodeListUserCardsRequest {
 });
 impl Validate for CodeListUserCardsRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("openid", Some(&self.openid), &[NonEmpty, MaxBytes(64)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 
@@ -430,10 +430,10 @@ setters!(CodeUpdateRequest {
 });
 impl Validate for CodeUpdateRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("new_code", Some(&self.new_code), &[NonEmpty, MaxBytes(64)]);
-        c.described_fields(self);
     }
 }
 
@@ -535,9 +535,9 @@ setters!(CodeUnavailableRequest {
 });
 impl Validate for CodeUnavailableRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 
@@ -635,9 +635,9 @@ setters!(CodeConsumeRequest {
 });
 impl Validate for CodeConsumeRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 
@@ -796,8 +796,8 @@ impl CodeDecryptRequest {
 
 impl Validate for CodeDecryptRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("encrypt_code", Some(&self.encrypt_code), &[NonEmpty, MaxBytes(128)]);
         c.described_fields(self);
+        c.field("encrypt_code", Some(&self.encrypt_code), &[NonEmpty, MaxBytes(128)]);
     }
 }
 
@@ -922,10 +922,10 @@ impl CodeMarkRequest {
 
 impl Validate for CodeMarkRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("openid", Some(&self.openid), &[NonEmpty, MaxBytes(64)]);
-        c.described_fields(self);
     }
 }
 

@@ -56,10 +56,10 @@ impl DatacubeBizInfoRequest {
 
 impl Validate for DatacubeBizInfoRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
         c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
         c.field("cond_source", Some(&self.cond_source), &[]);
-        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -291,11 +291,11 @@ setters!(DatacubeCardInfoRequest {
 });
 impl Validate for DatacubeCardInfoRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
         c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
         c.field("cond_source", Some(&self.cond_source), &[]);
-        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -532,10 +532,10 @@ impl DatacubeMemberCardInfoRequest {
 
 impl Validate for DatacubeMemberCardInfoRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
         c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
         c.field("cond_source", Some(&self.cond_source), &[]);
-        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),
@@ -754,10 +754,10 @@ impl DatacubeMemberCardDetailRequest {
 
 impl Validate for DatacubeMemberCardDetailRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("begin_date", Some(&self.begin_date), &[NonEmpty, Date]);
         c.field("end_date", Some(&self.end_date), &[NonEmpty, Date]);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
-        c.described_fields(self);
         c.date_range(
             ("begin_date", &self.begin_date),
             ("end_date", &self.end_date),

@@ -51,10 +51,10 @@ setters!(DistributeCreateQrcodeRequest {
 });
 impl Validate for DistributeCreateQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("action_name", Some(&self.action_name), &[]);
         c.field("expire_seconds", self.expire_seconds.as_ref(), &[Min(60), Max(1800)]);
         c.field("action_info", Some(&self.action_info), &[]);
-        c.described_fields(self);
         if self.action_name.as_str() == "QR_CARD" {
             c.check(
                 "action_info.card",
@@ -145,9 +145,9 @@ setters!(QrcodeActionInfo {
 });
 impl Validate for QrcodeActionInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card", self.card.as_ref(), &[]);
         c.field("multiple_card", self.multiple_card.as_ref(), &[]);
-        c.described_fields(self);
         c.exactly_one_of(
             &["card", "multiple_card"],
             &[self.card.is_some(), self.multiple_card.is_some()],
@@ -231,10 +231,10 @@ setters!(QrcodeCard {
 });
 impl Validate for QrcodeCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("code", self.code.as_ref(), &[MaxBytes(20)]);
         c.field("openid", self.openid.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 
@@ -297,8 +297,8 @@ impl QrcodeMultipleCard {
 
 impl Validate for QrcodeMultipleCard {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_list", Some(&self.card_list), &[MaxItems(5)]);
         c.described_fields(self);
+        c.field("card_list", Some(&self.card_list), &[MaxItems(5)]);
     }
 }
 
@@ -365,9 +365,9 @@ setters!(QrcodeMultipleCardItem {
 });
 impl Validate for QrcodeMultipleCardItem {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("code", self.code.as_ref(), &[MaxBytes(20)]);
-        c.described_fields(self);
     }
 }
 
@@ -478,8 +478,8 @@ impl DistributeShowQrcodeRequest {
 
 impl Validate for DistributeShowQrcodeRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("ticket", Some(&self.ticket), &[NonEmpty]);
         c.described_fields(self);
+        c.field("ticket", Some(&self.ticket), &[NonEmpty]);
     }
 }
 
@@ -581,11 +581,11 @@ impl DistributeCreateLandingPageRequest {
 
 impl Validate for DistributeCreateLandingPageRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("banner", Some(&self.banner), &[NonEmpty]);
         c.field("page_title", Some(&self.page_title), &[NonEmpty]);
         c.field("scene", Some(&self.scene), &[]);
         c.field("card_list", Some(&self.card_list), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -678,9 +678,9 @@ impl LandingPageCard {
 
 impl Validate for LandingPageCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("thumb_url", Some(&self.thumb_url), &[NonEmpty]);
-        c.described_fields(self);
     }
 }
 
@@ -785,8 +785,8 @@ setters!(DistributeMpnewsHtmlRequest {
 });
 impl Validate for DistributeMpnewsHtmlRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
     }
 }
 
@@ -898,13 +898,13 @@ impl DistributeDepositCodesRequest {
 
 impl Validate for DistributeDepositCodesRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field(
             "code",
             Some(&self.code),
             &[MinItems(1), MaxItems(100), Each(&[NonEmpty])],
         );
-        c.described_fields(self);
     }
 }
 
@@ -1020,8 +1020,8 @@ impl DistributeDepositCountRequest {
 
 impl Validate for DistributeDepositCountRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 
@@ -1136,13 +1136,13 @@ impl DistributeCheckCodesRequest {
 
 impl Validate for DistributeCheckCodesRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field(
             "code",
             Some(&self.code),
             &[MinItems(1), MaxItems(100), Each(&[NonEmpty])],
         );
-        c.described_fields(self);
     }
 }
 

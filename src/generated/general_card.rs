@@ -84,6 +84,7 @@ setters!(GeneralCardActivateRequest {
 });
 impl Validate for GeneralCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field(
@@ -106,7 +107,6 @@ impl Validate for GeneralCardActivateRequest {
             self.init_custom_field_value3.as_ref(),
             &[MaxBytes(12)],
         );
-        c.described_fields(self);
     }
 }
 
@@ -221,9 +221,9 @@ impl GeneralCardUnactivateRequest {
 
 impl Validate for GeneralCardUnactivateRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
-        c.described_fields(self);
     }
 }
 
@@ -375,6 +375,7 @@ setters!(GeneralCardUpdateUserRequest {
 });
 impl Validate for GeneralCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field(
@@ -398,7 +399,6 @@ impl Validate for GeneralCardUpdateUserRequest {
             self.custom_field_value3.as_ref(),
             &[MaxBytes(12)],
         );
-        c.described_fields(self);
     }
 }
 

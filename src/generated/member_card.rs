@@ -119,6 +119,7 @@ setters!(MemberCardActivateRequest {
 });
 impl Validate for MemberCardActivateRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field(
             "membership_number",
             Some(&self.membership_number),
@@ -149,7 +150,6 @@ impl Validate for MemberCardActivateRequest {
             self.init_custom_field_value3.as_ref(),
             &[MaxBytes(12)],
         );
-        c.described_fields(self);
         c.order(
             ("activate_begin_time", self.activate_begin_time),
             ("activate_end_time", self.activate_end_time),
@@ -302,12 +302,12 @@ setters!(MemberCardSetActivateFormRequest {
 });
 impl Validate for MemberCardSetActivateFormRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("required_form", self.required_form.as_ref(), &[]);
         c.field("optional_form", self.optional_form.as_ref(), &[]);
         c.field("service_statement", self.service_statement.as_ref(), &[]);
         c.field("bind_old_card", self.bind_old_card.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -411,9 +411,9 @@ impl MemberCardUserInfoRequest {
 
 impl Validate for MemberCardUserInfoRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
-        c.described_fields(self);
     }
 }
 
@@ -648,6 +648,7 @@ setters!(MemberCardUpdateUserRequest {
 });
 impl Validate for MemberCardUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field(
@@ -672,7 +673,6 @@ impl Validate for MemberCardUpdateUserRequest {
             &[MaxBytes(12)],
         );
         c.field("notify_optional", self.notify_optional.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -927,8 +927,8 @@ setters!(MemberCardActivateUrlRequest {
 });
 impl Validate for MemberCardActivateUrlRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
     }
 }
 
@@ -1037,8 +1037,8 @@ impl MemberCardActivateTempInfoRequest {
 
 impl Validate for MemberCardActivateTempInfoRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("activate_ticket", Some(&self.activate_ticket), &[NonEmpty]);
         c.described_fields(self);
+        c.field("activate_ticket", Some(&self.activate_ticket), &[NonEmpty]);
     }
 }
 

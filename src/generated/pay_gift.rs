@@ -35,8 +35,8 @@ impl PayGiftAddRequest {
 
 impl Validate for PayGiftAddRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("rule_info", Some(&self.rule_info), &[]);
         c.described_fields(self);
+        c.field("rule_info", Some(&self.rule_info), &[]);
     }
 }
 
@@ -365,10 +365,10 @@ impl PayGiftBatchGetRequest {
 
 impl Validate for PayGiftBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("type", Some(&self.r#type), &[]);
         c.field("offset", Some(&self.offset), &[Min(0)]);
         c.field("count", Some(&self.count), &[Min(1)]);
-        c.described_fields(self);
     }
 }
 

@@ -4,11 +4,9 @@
 //! The sandbox's routes, one per endpoint of `spec/api/`.
 
 use crate::{
-
     basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
     sub_merchant, ticket, token, Binary,
 };
-
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
 

@@ -11,7 +11,6 @@ use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
 use crate::types::{
-
     SubMerchant, SubMerchantStatus, SubMerchantSubmitInfo, SubMerchantUpdateInfo,
 };
 
@@ -39,8 +38,8 @@ impl SubMerchantSubmitRequest {
 
 impl Validate for SubMerchantSubmitRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("info", Some(&self.info), &[]);
         c.described_fields(self);
+        c.field("info", Some(&self.info), &[]);
     }
 }
 
@@ -146,8 +145,8 @@ impl SubMerchantUpdateRequest {
 
 impl Validate for SubMerchantUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        c.field("info", Some(&self.info), &[]);
         c.described_fields(self);
+        c.field("info", Some(&self.info), &[]);
     }
 }
 
@@ -366,9 +365,9 @@ setters!(SubMerchantBatchGetRequest {
 });
 impl Validate for SubMerchantBatchGetRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("limit", Some(&self.limit), &[Min(1), Max(100)]);
         c.field("status", self.status.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 

@@ -95,13 +95,13 @@ setters!(TicketBoardingPassCheckinRequest {
 });
 impl Validate for TicketBoardingPassCheckinRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("passenger_name", Some(&self.passenger_name), &[NonEmpty, MaxChars(15)]);
         c.field("class", Some(&self.cabin_class), &[NonEmpty, MaxChars(5)]);
         c.field("etkt_bnr", Some(&self.etkt_bnr), &[NonEmpty]);
         c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
-        c.described_fields(self);
     }
 }
 
@@ -268,6 +268,7 @@ setters!(TicketMeetingTicketUpdateUserRequest {
 });
 impl Validate for TicketMeetingTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("zone", Some(&self.zone), &[NonEmpty]);
@@ -275,7 +276,6 @@ impl Validate for TicketMeetingTicketUpdateUserRequest {
         c.field("seat_number", Some(&self.seat_number), &[NonEmpty]);
         c.field("begin_time", self.begin_time.as_ref(), &[Min(0)]);
         c.field("end_time", self.end_time.as_ref(), &[Min(0)]);
-        c.described_fields(self);
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
@@ -421,12 +421,12 @@ setters!(TicketMovieTicketUpdateUserRequest {
 });
 impl Validate for TicketMovieTicketUpdateUserRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
         c.field("ticket_class", Some(&self.ticket_class), &[NonEmpty]);
         c.field("show_time", Some(&self.show_time), &[Min(0)]);
         c.field("duration", Some(&self.duration), &[Min(0)]);
-        c.described_fields(self);
     }
 }
 
@@ -544,9 +544,9 @@ setters!(TicketLuckyMoneyUpdateBalanceRequest {
 });
 impl Validate for TicketLuckyMoneyUpdateBalanceRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("code", Some(&self.code), &[NonEmpty, MaxBytes(20)]);
         c.field("card_id", self.card_id.as_ref(), &[MaxBytes(32)]);
-        c.described_fields(self);
     }
 }
 

@@ -49,6 +49,7 @@ impl TokenGetRequest {
 
 impl Validate for TokenGetRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field(
             "grant_type",
             Some(&self.grant_type),
@@ -56,7 +57,6 @@ impl Validate for TokenGetRequest {
         );
         c.field("appid", Some(&self.appid), &[NonEmpty]);
         c.field("secret", Some(&self.secret), &[NonEmpty]);
-        c.described_fields(self);
     }
 }
 
@@ -232,6 +232,7 @@ setters!(TokenStableRequest {
 });
 impl Validate for TokenStableRequest {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field(
             "grant_type",
             Some(&self.grant_type),
@@ -239,7 +240,6 @@ impl Validate for TokenStableRequest {
         );
         c.field("appid", Some(&self.appid), &[NonEmpty]);
         c.field("secret", Some(&self.secret), &[NonEmpty]);
-        c.described_fields(self);
     }
 }
 

@@ -149,8 +149,9 @@ pub trait Visit {
 }
 
 /// Writes a struct as WeChat reads it: the described fields that are set, in spec
-/// order, then `extra` as it is (a described key cannot be in `extra` too: reading
-/// puts it in its field, validation refuses it there).
+/// order, then `extra` as it is (a described key must not be in `extra` too: reading
+/// puts it in its field, validation refuses it there; sent unchecked, it would go out
+/// twice).
 pub fn serialize_object<T: Fields + Object, S: Serializer>(
     value: &T,
     serializer: S,
@@ -223,7 +224,8 @@ pub fn missing_in<T: Fields>(value: &T, path: &str, out: &mut Vec<String>) {
 /// How a generated struct is read from a JSON object: each described key's value goes
 /// to its slot as it comes, then the struct is built; the loop is
 /// [`deserialize_object`], shared by all of them. The slots are the struct itself when
-/// every field is an `Option`, a tuple of `Option`s otherwise (its plain fields must
+/// every field is an `Option`, a tuple of `Option`s otherwise (tuples of 12, nested
+/// beyond: `slots.1.0` is the 13th field; its plain fields must
 /// then have arrived).
 pub trait Fields: Sized {
     type Slots;

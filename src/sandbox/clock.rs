@@ -37,3 +37,26 @@ pub fn china_date(ms: u64) -> Date {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     crate::validate::china_date(at)
 }
+
+/// The last second (Unix time) of the China day holding the instant `unix`: where a
+/// card valid "on the day it is claimed" (领取后当天有效) ends.
+pub fn china_day_end(unix: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    let offset = crate::validate::CHINA.whole_seconds() as i64;
+    let local = unix + offset;
+    local - local.rem_euclid(DAY) + DAY - 1 - offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::china_day_end;
+
+    #[test]
+    fn a_china_day_ends_at_its_last_second() {
+        // 2024-01-01 00:00:00 and 23:59:59 in UTC+8.
+        let (midnight, last) = (1_704_038_400, 1_704_124_799);
+        assert_eq!(china_day_end(midnight), last);
+        assert_eq!(china_day_end(last), last);
+        assert_eq!(china_day_end(last + 1), last + 86_400);
+    }
+}

@@ -9,7 +9,7 @@
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 /// China Standard Time: WeChat's statistics count days in UTC+8.
-const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(offset) => offset,
     Err(_) => panic!("UTC+8 is a valid offset"),
 };
@@ -22,15 +22,6 @@ pub fn china_today() -> Date {
 /// The China (UTC+8) date of an instant.
 pub fn china_date(at: OffsetDateTime) -> Date {
     at.to_offset(CHINA).date()
-}
-
-/// The last second (Unix time) of the China day holding the instant `unix`: where a
-/// card valid "on the day it is claimed" (领取后当天有效) ends.
-pub fn china_day_end(unix: i64) -> i64 {
-    const DAY: i64 = 86_400;
-    let offset = CHINA.whole_seconds() as i64;
-    let local = unix + offset;
-    local - local.rem_euclid(DAY) + DAY - 1 - offset
 }
 
 /// Parses `YYYY-MM-DD` strictly: four, two and two ASCII digits naming a real day.
@@ -121,15 +112,6 @@ mod tests {
         for bad in ["#10AD61", "Color10", "Color0100", "color010", "Color01a"] {
             assert!(!is_color_name(bad), "{bad:?} accepted");
         }
-    }
-
-    #[test]
-    fn a_china_day_ends_at_its_last_second() {
-        // 2024-01-01 00:00:00 and 23:59:59 in UTC+8.
-        let (midnight, last) = (1_704_038_400, 1_704_124_799);
-        assert_eq!(china_day_end(midnight), last);
-        assert_eq!(china_day_end(last), last);
-        assert_eq!(china_day_end(last + 1), last + 86_400);
     }
 
     #[test]

@@ -3,14 +3,11 @@
 
 use crate::support;
 use wechat_card::card::{
-
     CardBatchGetRequest, CardCreateRequest, CardDeleteRequest, CardGetRequest,
     CardModifyStockRequest, CardSetPayCellRequest, CardSetSelfConsumeCellRequest,
     CardSetTestWhitelistRequest, CardUpdateRequest,
 };
-
 use wechat_card::types::{
-
     Abstract, AdvancedInfo, BaseInfo, BaseInfoUpdate, BonusRule, BusinessService, Card,
     CardStatus, CardType, CodeType, CustomCell, CustomField, CustomFieldNameType,
     DateInfo, DateType, GrouponCard, MemberCard, MemberCardUpdate, Sku, TextImage,

@@ -3,7 +3,6 @@
 
 use crate::support;
 use wechat_card::code::{
-
     CodeConsumeRequest, CodeDecryptRequest, CodeGetRequest, CodeListUserCardsRequest,
     CodeMarkRequest, CodeUnavailableRequest, CodeUpdateRequest,
 };

@@ -3,11 +3,9 @@
 
 use crate::support;
 use wechat_card::datacube::{
-
     DatacubeBizInfoRequest, DatacubeCardInfoRequest, DatacubeMemberCardDetailRequest,
     DatacubeMemberCardInfoRequest,
 };
-
 use wechat_card::types::CondSource;
 
 ///datacube.biz_info — example `official` (official 管理卡券 page).

@@ -3,14 +3,12 @@
 
 use crate::support;
 use wechat_card::distribute::{
-
     DistributeCheckCodesRequest, DistributeCreateLandingPageRequest,
     DistributeCreateQrcodeRequest, DistributeDepositCodesRequest,
     DistributeDepositCountRequest, DistributeMpnewsHtmlRequest,
     DistributeShowQrcodeRequest, LandingPageCard, QrcodeActionInfo, QrcodeCard,
     QrcodeMultipleCard, QrcodeMultipleCardItem,
 };
-
 use wechat_card::types::{LandingPageScene, QrActionName};
 
 ///distribute.create_qrcode — example `single_card` (official 投放卡券 page (单张卡券 POST数据 and the reply example; stray spaces around the reply's url and show_qrcode_url removed)).

@@ -3,7 +3,6 @@
 
 use crate::support;
 use wechat_card::general_card::{
-
     GeneralCardActivateRequest, GeneralCardUnactivateRequest,
     GeneralCardUpdateUserRequest,
 };

@@ -3,15 +3,12 @@
 
 use crate::support;
 use wechat_card::member_card::{
-
     MemberCardActivateRequest, MemberCardActivateTempInfoRequest,
     MemberCardActivateUrlRequest, MemberCardNotifyOptional,
     MemberCardSetActivateFormRequest, MemberCardUpdateUserRequest,
     MemberCardUserInfoRequest,
 };
-
 use wechat_card::types::{
-
     ActivateUserForm, FormFieldType, FormLink, FormRichField, UserFormInfoFlag,
 };
 

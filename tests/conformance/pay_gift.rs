@@ -3,13 +3,10 @@
 
 use crate::support;
 use wechat_card::pay_gift::{
-
     PayGiftAddRequest, PayGiftBatchGetRequest, PayGiftDeleteRequest,
     PayGiftGetByIdRequest,
 };
-
 use wechat_card::types::{
-
     PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType,
 };
 

@@ -3,13 +3,10 @@
 
 use crate::support;
 use wechat_card::sub_merchant::{
-
     SubMerchantBatchGetRequest, SubMerchantGetRequest, SubMerchantSubmitRequest,
     SubMerchantUpdateRequest,
 };
-
 use wechat_card::types::{
-
     SubMerchantStatus, SubMerchantSubmitInfo, SubMerchantUpdateInfo,
 };
 

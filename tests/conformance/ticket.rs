@@ -3,7 +3,6 @@
 
 use crate::support;
 use wechat_card::ticket::{
-
     TicketBoardingPassCheckinRequest, TicketLuckyMoneyUpdateBalanceRequest,
     TicketMeetingTicketUpdateUserRequest, TicketMovieTicketUpdateUserRequest,
 };

@@ -23,7 +23,8 @@
 //!   (for the `before_today` rule).
 //!
 //! Blank lines and the spaces that align the columns are ignored. A row that fails
-//! names its field and rule, and what happened; every row of a table runs, and the test
+//! names its field, rule and patches, and what happened (an edit that does not apply
+//! included); every row of a table runs, and the test
 //! fails listing all the rows that failed.
 
 #![allow(dead_code)] // each test crate uses a different part
@@ -77,6 +78,8 @@ struct Row {
     field: String,
     rule: String,
     patches: Vec<Patch>,
+    /// The patches column as written, to tell apart rows of one field and rule.
+    text: String,
 }
 
 /// One edit of a documented example: a value set at a JSON pointer, or a key removed.
@@ -89,28 +92,29 @@ impl Row {
     /// Reads a row; a row that does not read is a bug of the generator.
     fn parse(line: &str) -> Row {
         let parsed = match line.splitn(3, '|').collect::<Vec<_>>()[..] {
-            [field, rule, patches] => parse_patches(patches).map(|patches| Row {
+            [field, rule, text] => parse_patches(text).map(|patches| Row {
                 field: field.trim().to_owned(),
                 rule: rule.trim().to_owned(),
                 patches,
+                text: text.trim().to_owned(),
             }),
             _ => Err("expected `field | rule | patches`".to_owned()),
         };
         parsed.unwrap_or_else(|why| panic!("unreadable table row `{}`: {why}", line.trim()))
     }
 
-    /// The example with this row's edits.
-    fn apply_to(&self, base: &Value) -> Value {
+    /// The example with this row's edits, or why an edit does not apply.
+    fn apply_to(&self, base: &Value) -> Result<Value, String> {
         let mut doc = base.clone();
         for patch in &self.patches {
-            apply(&mut doc, patch);
+            apply(&mut doc, patch)?;
         }
-        doc
+        Ok(doc)
     }
 
     /// The request the row makes, or why it is not one.
     fn request<R: DeserializeOwned>(&self, base: &Value) -> Result<R, String> {
-        serde_json::from_value(self.apply_to(base))
+        serde_json::from_value(self.apply_to(base)?)
             .map_err(|e| format!("the case is not well-typed JSON: {e}"))
     }
 }
@@ -134,7 +138,10 @@ fn each_row(table: &str, case: impl Fn(&Row) -> Result<(), String>) {
         .iter()
         .filter_map(|row| {
             let why = case(row).err()?;
-            Some(format!("`{}` {}: {why}", row.field, row.rule))
+            Some(format!(
+                "`{}` {} [{}]: {why}",
+                row.field, row.rule, row.text
+            ))
         })
         .collect();
     assert!(
@@ -238,13 +245,18 @@ fn string_literal_len(text: &str) -> Result<usize, String> {
     Err(format!("unterminated string: {text}"))
 }
 
-fn apply(doc: &mut Value, patch: &Patch) {
+/// One edit; an edit that does not apply (a pointer into nothing) is the row's failure.
+fn apply(doc: &mut Value, patch: &Patch) -> Result<(), String> {
     let pointer = match patch {
         Patch::Set(p, _) | Patch::Remove(p) => p.as_str(),
     };
-    let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+    let (parent, key) = pointer
+        .rsplit_once('/')
+        .ok_or_else(|| format!("`{pointer}` is not a JSON pointer"))?;
     let key = key.replace("~1", "/").replace("~0", "~");
-    let parent = doc.pointer_mut(parent).expect("the parent exists");
+    let parent = doc
+        .pointer_mut(parent)
+        .ok_or_else(|| format!("`{pointer}`: the example has nothing at `{parent}`"))?;
     match (parent, patch) {
         (Value::Object(map), Patch::Set(_, value)) => {
             map.insert(key, value.clone());
@@ -253,10 +265,16 @@ fn apply(doc: &mut Value, patch: &Patch) {
             map.remove(&key);
         }
         (Value::Array(items), Patch::Set(_, value)) => {
-            items[key.parse::<usize>().expect("an index")] = value.clone();
+            let slot = key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get_mut(i))
+                .ok_or_else(|| format!("`{pointer}`: no such element"))?;
+            *slot = value.clone();
         }
-        (other, _) => panic!("cannot patch {pointer} inside {other}"),
+        (other, _) => return Err(format!("cannot patch `{pointer}` inside {other}")),
     }
+    Ok(())
 }
 
 /// Negative cases as rows over one documented example: each row breaks one rule, and

@@ -4,6 +4,9 @@
 //! (installing Debian's package with apt-get when it runs as root and the binary is
 //! missing, or saying how to install it otherwise), starts it on a free loopback port,
 //! names it to the tests in `WECHAT_CARD_TEST_REDIS`, runs the suite and stops it.
+//! Then (a whole run only) it checks the library in the other feature sets users build
+//! — default and blocking-only — with warnings as errors: the suite runs with all
+//! features, which hides code only another set leaves unused.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,13 +28,17 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     };
     eprintln!("xtask test: redis-server on {}", redis.url);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = Command::new(&cargo)
         .current_dir(root)
         .args(["test", "--workspace", "--all-features"])
         .args(args)
         .env("WECHAT_CARD_TEST_REDIS", &redis.url)
         .status();
     drop(redis);
+    let status = match status {
+        Ok(s) if s.success() && args.is_empty() => check_feature_sets(root, &cargo),
+        other => other,
+    };
     match status {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
@@ -40,6 +47,27 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The library alone in each feature set other than all, warnings as errors (passed to
+/// this crate only: its dependencies build as they always do).
+fn check_feature_sets(root: &Path, cargo: &str) -> std::io::Result<std::process::ExitStatus> {
+    let sets: [&[&str]; 2] = [&[], &["--no-default-features", "--features", "blocking"]];
+    let mut last = None;
+    for set in sets {
+        eprintln!("xtask test: warnings in the library with {set:?}");
+        let status = Command::new(cargo)
+            .current_dir(root)
+            .args(["rustc", "--lib", "--profile", "check", "-p", "wechat-card"])
+            .args(set)
+            .args(["--", "-D", "warnings"])
+            .status()?;
+        if !status.success() {
+            return Ok(status);
+        }
+        last = Some(status);
+    }
+    Ok(last.expect("feature sets to check"))
 }
 
 /// `redis-server` on the PATH, installed with apt-get if it can be.

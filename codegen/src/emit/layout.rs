@@ -90,6 +90,8 @@ fn setters_call(call: &str) -> String {
 fn spaced(code: &str) -> String {
     let lines: Vec<&str> = code.lines().collect();
     let mut out = String::with_capacity(code.len() + code.len() / 8);
+    // Inside a `use` statement that spans lines (`use crate::{` … `};`).
+    let mut in_use = false;
     for (i, line) in lines.iter().enumerate() {
         out.push_str(line);
         out.push('\n');
@@ -97,14 +99,18 @@ fn spaced(code: &str) -> String {
         let indent = line.len() - line.trim_start().len();
         let next_indent = next.len() - next.trim_start().len();
         let (this, following) = (line.trim(), next.trim());
+        let opens_use = indent == 0 && this.starts_with("use ") && !this.ends_with(';');
+        let ends_use = indent == 0
+            && (this.starts_with("use ") && this.ends_with(';') || in_use && this == "};");
+        in_use = (in_use || opens_use) && !ends_use;
         let closes = this == "}" || this == "};";
         let starts_item =
             next_indent == indent && !following.starts_with('}') && !following.is_empty();
         // Only at file and impl/mod level (indents 0 and 4), not inside bodies.
-        let after_item = closes && starts_item && indent <= 4;
+        let after_item = closes && starts_item && indent <= 4 && !ends_use;
         // Module docs, then `use` lines, then items, each block apart.
         let after_docs = this.starts_with("//!") && !following.starts_with("//!");
-        let after_uses = indent == 0 && this.starts_with("use ") && !following.starts_with("use ");
+        let after_uses = ends_use && !following.starts_with("use ");
         if after_item || after_docs || after_uses {
             out.push('\n');
         }

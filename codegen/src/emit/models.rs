@@ -288,9 +288,10 @@ fn validate(api: &Api, model: &Model) -> TokenStream {
         Some(quote!(c.field(#wire, #value, &[#(#rules),*]);))
     });
     let rules = model.rules.iter().map(|rule| object_rule(api, model, rule));
-    // Required fields set; none given again through `extra` (out twice, unchecked).
+    // First, required fields set and none given again through `extra` (it would go out
+    // twice, unchecked); then each field's rules.
     let described = (!model.fields.is_empty()).then(|| quote!(c.described_fields(self);));
-    let fields: Vec<TokenStream> = fields.chain(described).collect();
+    let fields: Vec<TokenStream> = described.into_iter().chain(fields).collect();
     let rules: Vec<TokenStream> = rules.collect();
     if fields.is_empty() && rules.is_empty() {
         return quote! {

@@ -69,6 +69,7 @@ setters!(Card {
 });
 impl Validate for Card {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("card_type", self.card_type.as_ref(), &[]);
         c.field("groupon", self.groupon.as_ref(), &[]);
         c.field("cash", self.cash.as_ref(), &[]);
@@ -81,7 +82,6 @@ impl Validate for Card {
         c.field("boarding_pass", self.boarding_pass.as_ref(), &[]);
         c.field("meeting_ticket", self.meeting_ticket.as_ref(), &[]);
         c.field("bus_ticket", self.bus_ticket.as_ref(), &[]);
-        c.described_fields(self);
         c.exactly_one_of(
             &[
                 "groupon",
@@ -296,10 +296,10 @@ setters!(GrouponCard {
 });
 impl Validate for GrouponCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("deal_detail", self.deal_detail.as_ref(), &[NonEmpty, MaxBytes(3072)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -390,11 +390,11 @@ setters!(CashCard {
 });
 impl Validate for CashCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("least_cost", self.least_cost.as_ref(), &[Min(0)]);
         c.field("reduce_cost", self.reduce_cost.as_ref(), &[Min(0)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -480,9 +480,9 @@ setters!(DiscountCard {
 });
 impl Validate for DiscountCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -565,10 +565,10 @@ setters!(GiftCard {
 });
 impl Validate for GiftCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("gift", self.gift.as_ref(), &[NonEmpty, MaxBytes(3072)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -651,6 +651,7 @@ setters!(GeneralCouponCard {
 });
 impl Validate for GeneralCouponCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field(
@@ -658,7 +659,6 @@ impl Validate for GeneralCouponCard {
             self.default_detail.as_ref(),
             &[NonEmpty, MaxBytes(3072)],
         );
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -870,6 +870,7 @@ setters!(MemberCard {
 });
 impl Validate for MemberCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field(
@@ -901,7 +902,6 @@ impl Validate for MemberCard {
         c.field("custom_cell1", self.custom_cell1.as_ref(), &[]);
         c.field("custom_cell2", self.custom_cell2.as_ref(), &[]);
         c.field("custom_cell3", self.custom_cell3.as_ref(), &[]);
-        c.described_fields(self);
         if self.wx_activate.as_ref().is_some_and(|v| *v) {
             c.check(
                 "activate_url",
@@ -1061,11 +1061,11 @@ setters!(ScenicTicketCard {
 });
 impl Validate for ScenicTicketCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("ticket_class", self.ticket_class.as_ref(), &[NonEmpty, MaxBytes(3072)]);
         c.field("guide_url", self.guide_url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1153,10 +1153,10 @@ setters!(MovieTicketCard {
 });
 impl Validate for MovieTicketCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("detail", self.detail.as_ref(), &[NonEmpty, MaxBytes(3072)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1310,6 +1310,7 @@ setters!(BoardingPassCard {
 });
 impl Validate for BoardingPassCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field("from", self.from.as_ref(), &[NonEmpty, MaxChars(18)]);
@@ -1321,7 +1322,6 @@ impl Validate for BoardingPassCard {
         c.field("gate", self.gate.as_ref(), &[MaxBytes(12)]);
         c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
         c.field("air_model", self.air_model.as_ref(), &[NonEmpty, MaxChars(8)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1437,6 +1437,7 @@ setters!(MeetingTicketCard {
 });
 impl Validate for MeetingTicketCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
         c.field(
@@ -1445,7 +1446,6 @@ impl Validate for MeetingTicketCard {
             &[NonEmpty, MaxBytes(3072)],
         );
         c.field("map_url", self.map_url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1525,9 +1525,9 @@ setters!(BusTicketCard {
 });
 impl Validate for BusTicketCard {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("advanced_info", self.advanced_info.as_ref(), &[]);
-        c.described_fields(self);
         c.check(
             "base_info.date_info.type",
             self
@@ -1822,6 +1822,7 @@ setters!(BaseInfo {
 });
 impl Validate for BaseInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("id", self.id.as_ref(), &[MaxBytes(32)]);
         c.field("logo_url", self.logo_url.as_ref(), &[NonEmpty, MaxBytes(128)]);
         c.field("code_type", self.code_type.as_ref(), &[]);
@@ -1887,7 +1888,6 @@ impl Validate for BaseInfo {
         c.field("source", self.source.as_ref(), &[MaxBytes(36)]);
         c.field("sub_merchant_info", self.sub_merchant_info.as_ref(), &[]);
         c.field("status", self.status.as_ref(), &[]);
-        c.described_fields(self);
         c.at_most_one_of(
             &["location_id_list", "use_all_locations"],
             &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
@@ -2192,12 +2192,12 @@ setters!(DateInfo {
 });
 impl Validate for DateInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("type", self.r#type.as_ref(), &[]);
         c.field("begin_timestamp", self.begin_timestamp.as_ref(), &[Min(0)]);
         c.field("end_timestamp", self.end_timestamp.as_ref(), &[Min(0)]);
         c.field("fixed_term", self.fixed_term.as_ref(), &[Min(0)]);
         c.field("fixed_begin_term", self.fixed_begin_term.as_ref(), &[Min(0)]);
-        c.described_fields(self);
         if self.r#type.as_ref().is_some_and(|v| v.as_str() == "DATE_TYPE_FIX_TERM") {
             let because = "a fixed-term validity counts days from the claim: fixed_term and fixed_begin_term (both 是 in the 创建卡券 table; 领取后当天生效填写0); begin_timestamp is type为DATE_TYPE_FIX_TIME_RANGE时专用 (end_timestamp may be set: 可用于DATE_TYPE_FIX_TERM时间类型，表示卡券统一过期时间)";
             c.check("fixed_term", self.fixed_term.is_some(), "must be set", because);
@@ -2315,13 +2315,13 @@ setters!(Sku {
 });
 impl Validate for Sku {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("quantity", self.quantity.as_ref(), &[Min(0), Max(100000000)]);
         c.field(
             "total_quantity",
             self.total_quantity.as_ref(),
             &[Min(0), Max(100000000)],
         );
-        c.described_fields(self);
     }
 }
 
@@ -2403,12 +2403,12 @@ setters!(AdvancedInfo {
 });
 impl Validate for AdvancedInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("use_condition", self.use_condition.as_ref(), &[]);
         c.field("abstract", self.r#abstract.as_ref(), &[]);
         c.field("text_image_list", self.text_image_list.as_ref(), &[]);
         c.field("time_limit", self.time_limit.as_ref(), &[]);
         c.field("business_service", self.business_service.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -2489,11 +2489,11 @@ setters!(UseCondition {
 });
 impl Validate for UseCondition {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("accept_category", self.accept_category.as_ref(), &[MaxBytes(512)]);
         c.field("reject_category", self.reject_category.as_ref(), &[MaxBytes(512)]);
         c.field("least_cost", self.least_cost.as_ref(), &[Min(0)]);
         c.field("object_use_for", self.object_use_for.as_ref(), &[MaxBytes(512)]);
-        c.described_fields(self);
     }
 }
 
@@ -2566,8 +2566,8 @@ setters!(Abstract {
 });
 impl Validate for Abstract {
     fn validate(&self, c: &mut Checker) {
-        c.field("icon_url_list", self.icon_url_list.as_ref(), &[MaxItems(1)]);
         c.described_fields(self);
+        c.field("icon_url_list", self.icon_url_list.as_ref(), &[MaxItems(1)]);
     }
 }
 
@@ -2625,9 +2625,9 @@ setters!(TextImage {
 });
 impl Validate for TextImage {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("image_url", self.image_url.as_ref(), &[MaxBytes(128)]);
         c.field("text", self.text.as_ref(), &[MaxBytes(512)]);
-        c.described_fields(self);
     }
 }
 
@@ -2695,8 +2695,8 @@ setters!(TimeLimit {
 });
 impl Validate for TimeLimit {
     fn validate(&self, c: &mut Checker) {
-        c.field("type", self.r#type.as_ref(), &[]);
         c.described_fields(self);
+        c.field("type", self.r#type.as_ref(), &[]);
     }
 }
 
@@ -2853,10 +2853,10 @@ setters!(CustomField {
 });
 impl Validate for CustomField {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("name_type", self.name_type.as_ref(), &[]);
         c.field("name", self.name.as_ref(), &[MaxBytes(24)]);
         c.field("url", self.url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
     }
 }
 
@@ -2936,10 +2936,10 @@ setters!(CustomCell {
 });
 impl Validate for CustomCell {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("name", self.name.as_ref(), &[NonEmpty, MaxBytes(15)]);
         c.field("tips", self.tips.as_ref(), &[NonEmpty, MaxChars(6)]);
         c.field("url", self.url.as_ref(), &[NonEmpty, MaxBytes(128)]);
-        c.described_fields(self);
     }
 }
 
@@ -3101,6 +3101,7 @@ setters!(BaseInfoUpdate {
 });
 impl Validate for BaseInfoUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("logo_url", self.logo_url.as_ref(), &[MaxBytes(128)]);
         c.field("notice", self.notice.as_ref(), &[MaxChars(16)]);
         c.field("description", self.description.as_ref(), &[MaxChars(1024)]);
@@ -3126,7 +3127,6 @@ impl Validate for BaseInfoUpdate {
         c.field("code_type", self.code_type.as_ref(), &[]);
         c.field("get_limit", self.get_limit.as_ref(), &[Min(0)]);
         c.field("date_info", self.date_info.as_ref(), &[]);
-        c.described_fields(self);
         c.at_most_one_of(
             &["location_id_list", "use_all_locations"],
             &[self.location_id_list.is_some(), self.use_all_locations.is_some()],
@@ -3242,6 +3242,7 @@ setters!(DateInfoUpdate {
 });
 impl Validate for DateInfoUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field(
             "type",
             self.r#type.as_ref(),
@@ -3249,7 +3250,6 @@ impl Validate for DateInfoUpdate {
         );
         c.field("begin_timestamp", self.begin_timestamp.as_ref(), &[Min(0)]);
         c.field("end_timestamp", self.end_timestamp.as_ref(), &[Min(0)]);
-        c.described_fields(self);
         c.order(
             ("begin_timestamp", self.begin_timestamp),
             ("end_timestamp", self.end_timestamp),
@@ -3310,8 +3310,8 @@ setters!(CommonUpdate {
 });
 impl Validate for CommonUpdate {
     fn validate(&self, c: &mut Checker) {
-        c.field("base_info", self.base_info.as_ref(), &[]);
         c.described_fields(self);
+        c.field("base_info", self.base_info.as_ref(), &[]);
     }
 }
 
@@ -3436,6 +3436,7 @@ setters!(MemberCardUpdate {
 });
 impl Validate for MemberCardUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field(
             "background_pic_url",
@@ -3452,7 +3453,6 @@ impl Validate for MemberCardUpdate {
         c.field("custom_field3", self.custom_field3.as_ref(), &[]);
         c.field("custom_cell1", self.custom_cell1.as_ref(), &[]);
         c.field("bonus_rule", self.bonus_rule.as_ref(), &[]);
-        c.described_fields(self);
         if self.wx_activate.as_ref().is_some_and(|v| *v) {
             c.check(
                 "activate_url",
@@ -3546,9 +3546,9 @@ setters!(ScenicTicketUpdate {
 });
 impl Validate for ScenicTicketUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("guide_url", self.guide_url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
     }
 }
 
@@ -3604,9 +3604,9 @@ setters!(MovieTicketUpdate {
 });
 impl Validate for MovieTicketUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("detail", self.detail.as_ref(), &[MaxBytes(3072)]);
-        c.described_fields(self);
     }
 }
 
@@ -3677,12 +3677,12 @@ setters!(BoardingPassUpdate {
 });
 impl Validate for BoardingPassUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("departure_time", self.departure_time.as_ref(), &[Min(0)]);
         c.field("landing_time", self.landing_time.as_ref(), &[Min(0)]);
         c.field("gate", self.gate.as_ref(), &[MaxBytes(12)]);
         c.field("boarding_time", self.boarding_time.as_ref(), &[Min(0)]);
-        c.described_fields(self);
     }
 }
 
@@ -3744,9 +3744,9 @@ setters!(MeetingTicketUpdate {
 });
 impl Validate for MeetingTicketUpdate {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("map_url", self.map_url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
     }
 }
 

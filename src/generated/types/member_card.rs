@@ -52,6 +52,7 @@ setters!(ActivateUserForm {
 });
 impl Validate for ActivateUserForm {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("common_field_id_list", self.common_field_id_list.as_ref(), &[]);
         c.field(
             "custom_field_list",
@@ -59,7 +60,6 @@ impl Validate for ActivateUserForm {
             &[MaxItems(5), Each(&[NonEmpty])],
         );
         c.field("rich_field_list", self.rich_field_list.as_ref(), &[MaxItems(5)]);
-        c.described_fields(self);
     }
 }
 
@@ -136,10 +136,10 @@ setters!(FormRichField {
 });
 impl Validate for FormRichField {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("type", self.r#type.as_ref(), &[]);
         c.field("name", self.name.as_ref(), &[MaxBytes(32)]);
         c.field("values", self.values.as_ref(), &[Each(&[NonEmpty])]);
-        c.described_fields(self);
     }
 }
 
@@ -203,9 +203,9 @@ setters!(FormLink {
 });
 impl Validate for FormLink {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("name", self.name.as_ref(), &[MaxBytes(32)]);
         c.field("url", self.url.as_ref(), &[MaxBytes(128)]);
-        c.described_fields(self);
     }
 }
 
@@ -260,9 +260,9 @@ setters!(MemberFormInfo {
 });
 impl Validate for MemberFormInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("common_field_list", self.common_field_list.as_ref(), &[]);
         c.field("custom_field_list", self.custom_field_list.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -321,8 +321,8 @@ setters!(CommonFieldValue {
 });
 impl Validate for CommonFieldValue {
     fn validate(&self, c: &mut Checker) {
-        c.field("name", self.name.as_ref(), &[]);
         c.described_fields(self);
+        c.field("name", self.name.as_ref(), &[]);
     }
 }
 
@@ -388,8 +388,8 @@ setters!(CustomFieldValue {
 });
 impl Validate for CustomFieldValue {
     fn validate(&self, c: &mut Checker) {
-        c.field("name", self.name.as_ref(), &[NonEmpty]);
         c.described_fields(self);
+        c.field("name", self.name.as_ref(), &[NonEmpty]);
     }
 }
 

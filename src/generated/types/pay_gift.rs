@@ -55,10 +55,10 @@ setters!(PayGiftRule {
 });
 impl Validate for PayGiftRule {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("type", self.r#type.as_ref(), &[]);
         c.field("base_info", self.base_info.as_ref(), &[]);
         c.field("member_rule", self.member_rule.as_ref(), &[]);
-        c.described_fields(self);
     }
 }
 
@@ -148,10 +148,10 @@ setters!(PayGiftBaseInfo {
 });
 impl Validate for PayGiftBaseInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("mchid_list", self.mchid_list.as_ref(), &[Each(&[NonEmpty])]);
         c.field("begin_time", self.begin_time.as_ref(), &[Min(0)]);
         c.field("end_time", self.end_time.as_ref(), &[Min(0)]);
-        c.described_fields(self);
         c.order(("begin_time", self.begin_time), ("end_time", self.end_time), true);
     }
 }
@@ -251,8 +251,8 @@ setters!(PayGiftMemberRule {
 });
 impl Validate for PayGiftMemberRule {
     fn validate(&self, c: &mut Checker) {
-        c.field("card_id", self.card_id.as_ref(), &[NonEmpty, MaxBytes(32)]);
         c.described_fields(self);
+        c.field("card_id", self.card_id.as_ref(), &[NonEmpty, MaxBytes(32)]);
         c.order(("least_cost", self.least_cost), ("max_cost", self.max_cost), false);
     }
 }
@@ -337,8 +337,8 @@ setters!(PayGiftFailMchid {
 });
 impl Validate for PayGiftFailMchid {
     fn validate(&self, c: &mut Checker) {
-        c.field("mchid", self.mchid.as_ref(), &[NonEmpty]);
         c.described_fields(self);
+        c.field("mchid", self.mchid.as_ref(), &[NonEmpty]);
     }
 }
 

@@ -95,6 +95,7 @@ setters!(SubMerchantSubmitInfo {
 });
 impl Validate for SubMerchantSubmitInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("brand_name", Some(&self.brand_name), &[NonEmpty, MaxChars(12)]);
         c.field("app_id", self.app_id.as_ref(), &[MaxBytes(36)]);
         c.field("logo_url", Some(&self.logo_url), &[NonEmpty, MaxBytes(128)]);
@@ -102,7 +103,6 @@ impl Validate for SubMerchantSubmitInfo {
         c.field("end_time", Some(&self.end_time), &[Min(0)]);
         c.field("agreement_media_id", self.agreement_media_id.as_ref(), &[MaxBytes(36)]);
         c.field("operator_media_id", self.operator_media_id.as_ref(), &[MaxBytes(36)]);
-        c.described_fields(self);
     }
 }
 
@@ -266,6 +266,7 @@ setters!(SubMerchantUpdateInfo {
 });
 impl Validate for SubMerchantUpdateInfo {
     fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
         c.field("brand_name", Some(&self.brand_name), &[NonEmpty, MaxChars(12)]);
         c.field("app_id", self.app_id.as_ref(), &[MaxBytes(36)]);
         c.field("logo_url", Some(&self.logo_url), &[NonEmpty, MaxBytes(128)]);
@@ -273,7 +274,6 @@ impl Validate for SubMerchantUpdateInfo {
         c.field("end_time", Some(&self.end_time), &[Min(0)]);
         c.field("agreement_media_id", self.agreement_media_id.as_ref(), &[MaxBytes(36)]);
         c.field("operator_media_id", self.operator_media_id.as_ref(), &[MaxBytes(36)]);
-        c.described_fields(self);
     }
 }
 
@@ -402,8 +402,8 @@ setters!(SubMerchant {
 });
 impl Validate for SubMerchant {
     fn validate(&self, c: &mut Checker) {
-        c.field("status", self.status.as_ref(), &[]);
         c.described_fields(self);
+        c.field("status", self.status.as_ref(), &[]);
     }
 }
 

@@ -104,7 +104,7 @@ impl World {
                 let begin = claimed + date["fixed_begin_term"].as_i64().unwrap_or(0) * day;
                 let end = match date["fixed_term"].as_i64().unwrap_or(0) {
                     // 领取后当天有效填写0: until midnight, China time (UTC+8).
-                    0 => crate::validate::china_day_end(begin),
+                    0 => crate::sandbox::clock::china_day_end(begin),
                     days => begin + days * day - 1,
                 };
                 // 统一过期时间: a fixed-term card may also end for everyone at
