@@ -33,8 +33,9 @@ pub enum Constraint {
     Each(&'static [Constraint]),
 }
 
-/// A value that [`Constraint`]s apply to; a rule that does not fit the type is
-/// refused by the generator, so it is not looked at here.
+/// A value that [`Constraint`]s apply to. A rule that does not fit the type is refused
+/// by the generator's loader; were one to slip through, debug builds (the tests) stop
+/// on it rather than pass it silently.
 pub trait Constrained {
     fn constrain(&self, c: &mut Checker, rule: &Constraint);
 }
@@ -48,7 +49,7 @@ impl Constrained for String {
             Constraint::Date => c.date(self),
             Constraint::Color => c.color(self),
             Constraint::OneOfStr(allowed) => c.one_of_str(self, allowed),
-            _ => {}
+            other => misapplied(other, "text"),
         }
     }
 }
@@ -59,7 +60,7 @@ impl Constrained for i64 {
             Constraint::Min(min) => c.min(*self, min),
             Constraint::Max(max) => c.max(*self, max),
             Constraint::OneOfInt(allowed) => c.one_of_int(*self, allowed),
-            _ => {}
+            other => misapplied(other, "an integer"),
         }
     }
 }
@@ -69,7 +70,7 @@ impl Constrained for crate::FilePart {
         match *rule {
             Constraint::MaxBytes(max) => c.max_size(self.bytes.len(), max),
             Constraint::ContentType(allowed) => c.content_type(&self.content_type, allowed),
-            _ => {}
+            other => misapplied(other, "a file"),
         }
     }
 }
@@ -85,7 +86,7 @@ impl<T: Constrained> Constrained for Vec<T> {
                     rules.iter().for_each(|rule| item.constrain(c, rule));
                 }
             }
-            _ => {}
+            other => misapplied(other, "a list"),
         }
     }
 }
@@ -108,4 +109,9 @@ impl Constrained for bool {
 
 impl Constrained for serde_json::Value {
     fn constrain(&self, _: &mut Checker, _: &Constraint) {}
+}
+
+/// A rule given to a type it does not fit (see [`Constrained`]).
+fn misapplied(rule: Constraint, to: &str) {
+    debug_assert!(false, "{rule:?} does not apply to {to}");
 }
