@@ -52,13 +52,14 @@ impl From<Failure> for Refusal {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Run {
     Now(fn(&Engine, &[u8]) -> Outcome),
     Later(fn(Arc<Engine>, Bytes) -> Pending),
 }
 
 /// One `/sandbox/<action>`.
+#[derive(Debug)]
 pub struct Action {
     name: &'static str,
     keys: &'static str,
