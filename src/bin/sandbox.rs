@@ -1,12 +1,42 @@
 //! `wechat-card-sandbox --port N`: the sandbox as a standalone server, for teams
 //! testing from other languages. Point their WeChat client's API host (and the
-//! mp.weixin.qq.com host) at it; sandbox-only actions are under `POST /sandbox/…`.
+//! mp.weixin.qq.com host) at it; sandbox-only actions are under `POST /sandbox/…`
+//! (`--help` lists them; docs/sandbox.md documents them).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 use wechat_card::sandbox::{PushTarget, Sandbox};
 
 const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--push-url URL --push-token T [--push-aes-key K]]";
+
+/// The usage and every control action, from the table the server routes by.
+fn help() -> String {
+    let mut text = format!(
+        "{USAGE}\n\nControl actions: POST /sandbox/<action> with a JSON object body (key? is optional);\n\
+         a malformed body is an HTTP 400 {{\"error\", \"field\", \"message\"}}. See docs/sandbox.md.\n"
+    );
+    for action in wechat_card::sandbox::actions() {
+        let keys = match action.keys() {
+            "" => "(no body)".to_owned(),
+            keys => format!("{{{keys}}}"),
+        };
+        let get = if action.methods() == "POST" {
+            ""
+        } else {
+            " (GET too)"
+        };
+        text.push_str(&format!(
+            "\n  {:<22}{keys}{get}\n  {:<22}{}\n",
+            action.name(),
+            "",
+            action.summary()
+        ));
+    }
+    text.push_str(
+        "\nAnd GET /sandbox/media/<name>: an image uploaded with cgi-bin/media/uploadimg.\n",
+    );
+    text
+}
 
 fn main() {
     if let Err(message) = run() {
@@ -41,7 +71,7 @@ fn run() -> Result<(), String> {
             "--push-token" => push_token = Some(value()?),
             "--push-aes-key" => push_key = Some(value()?),
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{}", help());
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other}")),

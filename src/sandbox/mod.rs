@@ -22,17 +22,21 @@
 //!
 //! What only the sandbox can do — a user claiming, gifting or deleting a card, moving
 //! the clock, injecting faults — is on [`Sandbox`] (and, for other languages, under
-//! `/sandbox/…` on its HTTP port), never on the WeChat API.
+//! `/sandbox/…` on its HTTP port: see [`actions`] and `docs/sandbox.md`), never on the
+//! WeChat API.
 
 // Where things are: this file starts a sandbox and is its Rust API (`Sandbox`, `User`);
-// `http` serves it (the WeChat API and the `/sandbox/…` actions); `runtime` is the gate
+// `http` serves it (the WeChat API, and `control`'s `/sandbox/…` actions); `runtime` is the gate
 // every API call passes (token, validation, faults); `world/` the state and what each
 // endpoint does; `callback` and `card_events` push events; `examples` seeds the state
-// documentation examples expect; `clock`, `tokens`, `faults` and `qr` are small parts.
+// documentation examples expect; `clock`, `tokens`, `faults`, `counters` and `qr` are
+// small parts.
 
 mod callback;
 mod card_events;
 mod clock;
+mod control;
+mod counters;
 mod examples;
 mod faults;
 mod http;
@@ -42,6 +46,7 @@ mod tokens;
 mod world;
 
 pub use callback::{Delivery, PushTarget};
+pub use control::{Action, actions};
 pub use faults::{Fault, Faults};
 pub use runtime::Failure;
 pub use world::WECHAT_SENDER;
@@ -50,6 +55,7 @@ use crate::error::Error;
 use crate::{AppCredentials, Client, Config};
 use callback::Outbox;
 use clock::Clock;
+use counters::Counters;
 use runtime::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -60,6 +66,8 @@ use world::{Settings, World};
 struct Engine {
     world: World,
     context: Context,
+    /// WeChat API requests received, per endpoint id.
+    counters: Counters,
 }
 
 impl Engine {
@@ -202,6 +210,7 @@ impl SandboxBuilder {
                 faults,
                 tokens,
             },
+            counters: Counters::default(),
         });
         (engine, queue)
     }
@@ -502,6 +511,12 @@ impl Sandbox {
     /// stable_token may serve the same token several times.
     pub fn token_requests(&self) -> u64 {
         self.engine.context.tokens.requests()
+    }
+
+    /// How many requests of one endpoint (by id, e.g. `code.consume`) the sandbox
+    /// received, whatever their outcome.
+    pub fn requests(&self, endpoint: &str) -> u64 {
+        self.engine.counters.of(endpoint)
     }
 }
 

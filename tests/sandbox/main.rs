@@ -1,6 +1,7 @@
 //! The sandbox, in one test binary: the seeds' workflows end to end in both flavours
 //! (`lifecycles`), the semantics it promises (`semantics`), tokens, faults and stock
-//! under concurrency (`faults`), and the standalone server (`binary`).
+//! under concurrency (`faults`), the standalone server (`binary`), and the control API
+//! driven over plain HTTP as other languages drive it (`control`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -10,6 +11,7 @@ mod cards;
 mod net;
 
 mod binary;
+mod control;
 mod faults;
 mod lifecycles;
 mod semantics;

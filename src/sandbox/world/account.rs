@@ -1,6 +1,6 @@
 //! What belongs to the account rather than to a card (the `basic` and `token`
 //! endpoints): the colour and category lists, uploaded images (served back under
-//! `/sandbox/media/`), access tokens and the card api_ticket.
+//! `/sandbox/media/`), access tokens, the card api_ticket and the JS-SDK jsapi_ticket.
 
 use super::{World, reply};
 use crate::generated::sandbox::{BasicOperations, TokenOperations};
@@ -103,6 +103,15 @@ impl TokenOperations for World {
         let mut state = self.lock();
         let ticket = Self::id(&mut state, "sandbox_card_ticket_", 48);
         state.card_tickets.push(ticket.clone());
+        reply(json!({"ticket": ticket, "expires_in": LIFETIME_SECS}))
+    }
+}
+
+impl World {
+    /// `getticket?type=jsapi`: the JS-SDK's jsapi_ticket, which `wx.config` signs with
+    /// (not the card api_ticket, and never equal to one).
+    pub(crate) fn jsapi_ticket(&self) -> Result<token::TokenCardTicketResponse, Failure> {
+        let ticket = Self::id(&mut self.lock(), "sandbox_jsapi_ticket_", 48);
         reply(json!({"ticket": ticket, "expires_in": LIFETIME_SECS}))
     }
 }

@@ -1,0 +1,94 @@
+//! What only whoever runs the sandbox decides or reads: review verdicts, the clock,
+//! the credentials, `encrypt_code`, a card's stock and the counters.
+
+use super::body::parse;
+use super::{Engine, Outcome};
+use crate::ErrCode;
+use crate::sandbox::DEFAULT_REFUSE_REASON;
+use crate::sandbox::runtime::Failure;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// A card: `approve` and `stock`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardId {
+    card_id: String,
+}
+
+pub(super) fn approve(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: CardId = parse(body)?;
+    engine.world.review(&b.card_id, None)?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reject {
+    card_id: String,
+    /// The RefuseReason of `card_not_pass_check`.
+    reason: Option<String>,
+}
+
+pub(super) fn reject(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Reject = parse(body)?;
+    let reason = b.reason.as_deref().unwrap_or(DEFAULT_REFUSE_REASON);
+    engine.world.review(&b.card_id, Some(reason))?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceClock {
+    seconds: u64,
+}
+
+pub(super) fn advance_clock(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: AdvanceClock = parse(body)?;
+    engine.advance_clock(Duration::from_secs(b.seconds));
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EncryptCode {
+    code: String,
+}
+
+pub(super) fn encrypt_code(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: EncryptCode = parse(body)?;
+    let encrypted = engine.world.encrypt_code(&b.code)?;
+    Ok(json!({ "encrypt_code": encrypted }))
+}
+
+/// No key at all: `credentials` and `counters`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Nothing {}
+
+pub(super) fn credentials(engine: &Engine, body: &[u8]) -> Outcome {
+    let Nothing {} = parse(body)?;
+    let tokens = &engine.context.tokens;
+    Ok(json!({"appid": tokens.appid, "secret": tokens.secret}))
+}
+
+pub(super) fn stock(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: CardId = parse(body)?;
+    let (remaining, claimed, consumed) = engine
+        .world
+        .stock(&b.card_id)
+        .ok_or_else(|| Failure::new(ErrCode::InvalidCardId, "invalid card id"))?;
+    Ok(json!({"remaining": remaining, "claimed": claimed, "consumed": consumed}))
+}
+
+pub(super) fn counters(engine: &Engine, body: &[u8]) -> Outcome {
+    let Nothing {} = parse(body)?;
+    let tokens = &engine.context.tokens;
+    Ok(json!({
+        "token_requests": tokens.requests(),
+        "tokens_issued": tokens.issued(),
+        "requests": engine.counters.per_endpoint(),
+        "unrouted_requests": engine.counters.unrouted(),
+    }))
+}

@@ -1,0 +1,115 @@
+//! What a WeChat user does, over HTTP (the `User` methods of the Rust API).
+
+use super::body::parse;
+use super::{Engine, Outcome};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Claim {
+    openid: String,
+    card_id: String,
+    /// A custom-code card's code, or one imported code of a deposit-mode card.
+    code: Option<String>,
+    outer_str: Option<String>,
+}
+
+pub(super) fn claim(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Claim = parse(body)?;
+    let code = engine.world.claim(
+        &b.openid,
+        &b.card_id,
+        b.code.as_deref(),
+        b.outer_str.as_deref(),
+    )?;
+    Ok(json!({ "code": code }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScanQrcode {
+    openid: String,
+    ticket: String,
+}
+
+pub(super) fn scan_qrcode(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ScanQrcode = parse(body)?;
+    let code = engine.world.claim_qr(&b.openid, &b.ticket)?;
+    Ok(json!({ "code": code }))
+}
+
+/// A user and one card: `view` and `enter_chat_from_card`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserCard {
+    openid: String,
+    card_id: String,
+}
+
+pub(super) fn view(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: UserCard = parse(body)?;
+    engine.world.view(&b.openid, &b.card_id)?;
+    Ok(json!({}))
+}
+
+pub(super) fn enter_chat_from_card(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: UserCard = parse(body)?;
+    engine.world.enter_chat(&b.openid, &b.card_id)?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Gift {
+    code: String,
+    friend: String,
+}
+
+pub(super) fn gift(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Gift = parse(body)?;
+    let code = engine.world.gift(&b.code, &b.friend)?;
+    Ok(json!({ "code": code }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Delete {
+    code: String,
+}
+
+pub(super) fn delete(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Delete = parse(body)?;
+    engine.world.user_delete(&b.code)?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivationForm {
+    openid: String,
+    card_id: String,
+    /// What the user typed, as activatetempinfo/get returns it (`common_field_list`).
+    #[serde(default)]
+    fields: Vec<FormField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormField {
+    name: String,
+    value: String,
+}
+
+pub(super) fn fill_activation_form(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ActivationForm = parse(body)?;
+    let fields: Vec<(&str, &str)> = b
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.value.as_str()))
+        .collect();
+    let ticket = engine
+        .world
+        .fill_activation_form(&b.card_id, &b.openid, &fields)?;
+    Ok(json!({ "activate_ticket": ticket }))
+}
