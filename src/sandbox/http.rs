@@ -3,14 +3,15 @@
 //! under `/sandbox/…`, for tests written in other languages.
 
 use super::callback::{self, Delivery, PushTarget};
-use super::faults::Fault;
+use super::faults;
 use super::runtime::{Call, Failure, Reply};
+use super::wire::{self, Conn};
 use super::world::World;
 use super::{DEFAULT_REFUSE_REASON, Engine};
 use crate::generated::sandbox::dispatch;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +30,7 @@ pub(super) fn router(engine: Arc<Engine>) -> Router {
 /// The WeChat API: everything but `/sandbox/…`.
 async fn api(
     State(engine): State<Arc<Engine>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
     method: axum::http::Method,
     uri: Uri,
     headers: HeaderMap,
@@ -52,7 +54,10 @@ async fn api(
             .map(str::to_owned),
         body: body.to_vec(),
     };
-    respond(dispatch(&engine.world, &engine.context, &call).await)
+    match dispatch(&engine.world, &engine.context, &call).await {
+        Reply::Faulted(fault, reply) => wire::deliver(fault, respond(*reply), &conn).await,
+        reply => respond(reply),
+    }
 }
 
 fn respond(reply: Reply) -> Response {
@@ -74,25 +79,8 @@ fn respond(reply: Reply) -> Response {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }
-        Reply::Drop => Response::new(axum::body::Body::new(Broken)),
-    }
-}
-
-/// A body that fails at once: the server drops the connection mid-reply.
-struct Broken;
-
-impl http_body::Body for Broken {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "dropped by the sandbox",
-        ))))
+        // Delivered by `api`; a fault inside a fault is not made.
+        Reply::Faulted(_, reply) => respond(*reply),
     }
 }
 
@@ -107,13 +95,19 @@ async fn media(State(engine): State<Arc<Engine>>, Path(name): Path<String>) -> R
 
 /// The sandbox-only actions over HTTP, for tests written in other languages:
 /// `POST /sandbox/{claim,scan_qrcode,view,gift,delete,enter_chat_from_card,approve,reject,advance_clock,
-/// fault,encrypt_code,credentials,push_events_to,verify_url,stop_pushing,flush_pushes}`
+/// fault,faults,clear_faults,encrypt_code,credentials,push_events_to,verify_url,stop_pushing,flush_pushes}`
 /// with a JSON body.
 async fn action(
     State(engine): State<Arc<Engine>>,
     Path(action): Path<String>,
     body: Bytes,
 ) -> Response {
+    // The fault actions read their body strictly, and answer 400 to a wrong one.
+    if let Some((status, reply)) = faults::json::action(&engine.context.faults, &action, &body) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        let headers = [(header::CONTENT_TYPE, "application/json")];
+        return (status, headers, reply.to_string()).into_response();
+    }
     let args: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
     let result = if let Some(result) = user_action(&engine.world, &action, &args) {
         result
@@ -210,7 +204,7 @@ async fn push_action(
     Some(result)
 }
 
-/// What only the sandbox controls: review verdicts, the clock, faults, the
+/// What only the sandbox controls: review verdicts, the clock, the
 /// credentials and `encrypt_code`; `None` for another action.
 fn control_action(engine: &Engine, action: &str, args: &Value) -> Option<Result<Value, Failure>> {
     let world = &engine.world;
@@ -234,13 +228,6 @@ fn control_action(engine: &Engine, action: &str, args: &Value) -> Option<Result<
         "credentials" => Ok(
             json!({"appid": engine.context.tokens.appid, "secret": engine.context.tokens.secret}),
         ),
-        "fault" => fault_from_json(args).map(|(endpoint, fault, times, rate)| {
-            match rate {
-                Some(rate) => engine.context.faults.rate(&endpoint, fault, rate),
-                None => engine.context.faults.next(&endpoint, fault, times),
-            }
-            json!({})
-        }),
         _ => return None,
     };
     Some(result)
@@ -285,25 +272,4 @@ fn delivery_json(delivery: &Delivery) -> Value {
         "status": delivery.status,
         "error": delivery.error,
     })
-}
-
-/// `{"endpoint": "code.consume", "kind": "errcode", "errcode": -1, "times": 1}` or
-/// `{"endpoint": "*", "kind": "latency", "ms": 200, "rate": 0.5}`.
-fn fault_from_json(args: &Value) -> Result<(String, Fault, u32, Option<f64>), Failure> {
-    let endpoint = args["endpoint"].as_str().unwrap_or("*").to_owned();
-    let fault = match args["kind"].as_str().unwrap_or_default() {
-        "errcode" => Fault::ErrCode(args["errcode"].as_i64().unwrap_or(-1)),
-        "expired_token" => Fault::ExpiredToken,
-        "latency" => Fault::Latency(Duration::from_millis(args["ms"].as_u64().unwrap_or(100))),
-        "malformed_body" => Fault::MalformedBody,
-        "drop_connection" => Fault::DropConnection,
-        other => {
-            return Err(Failure::new(
-                crate::ErrCode::InvalidArgs,
-                format!("unknown fault kind `{other}`"),
-            ));
-        }
-    };
-    let times = args["times"].as_u64().unwrap_or(1) as u32;
-    Ok((endpoint, fault, times, args["rate"].as_f64()))
 }
