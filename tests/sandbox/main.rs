@@ -12,6 +12,7 @@ mod net;
 mod binary;
 mod faults;
 mod lifecycles;
+mod reply_lost;
 mod semantics;
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
