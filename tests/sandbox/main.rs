@@ -14,6 +14,7 @@ mod faults;
 mod lifecycles;
 mod reply_lost;
 mod semantics;
+mod wire_faults;
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
     result
