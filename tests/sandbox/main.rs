@@ -1,6 +1,9 @@
 //! The sandbox, in one test binary: the seeds' workflows end to end in both flavours
 //! (`lifecycles`), the semantics it promises (`semantics`), tokens, faults and stock
-//! under concurrency (`faults`), and the standalone server (`binary`).
+//! under concurrency (`faults`), the standalone server (`binary`), and the faults that
+//! matter: replies lost after the call took effect (`reply_lost`), each fault kind on
+//! the wire and the fault actions (`wire_faults`), and what a plan hits
+//! (`fault_targets`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -10,6 +13,7 @@ mod cards;
 mod net;
 
 mod binary;
+mod fault_targets;
 mod faults;
 mod lifecycles;
 mod reply_lost;
