@@ -64,6 +64,11 @@ fn token_get(sandbox: &Sandbox, appid: &str) -> Raw {
     Raw { bytes, ended, took }
 }
 
+/// `GET /cgi-bin/token` for the sandbox's own appid.
+fn token_get_ours(sandbox: &Sandbox) -> Raw {
+    token_get(sandbox, sandbox.credentials().appid())
+}
+
 /// A sandbox whose next token.get gets `fault`.
 fn sandbox_with(fault: Fault) -> Sandbox {
     let sandbox = Sandbox::start_blocking().unwrap();
@@ -76,13 +81,13 @@ fn sandbox_with(fault: Fault) -> Sandbox {
 #[test]
 fn reset_and_drop_answer_nothing_and_change_nothing() {
     let sandbox = sandbox_with(Fault::Reset);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     assert!(raw.bytes.is_empty(), "{}", raw.text());
     assert_eq!(raw.ended, Err(ErrorKind::ConnectionReset), "a TCP RST");
     assert_eq!(sandbox.tokens_issued(), 0, "the endpoint never ran");
 
     let sandbox = sandbox_with(Fault::DropConnection);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     assert!(raw.bytes.is_empty(), "{}", raw.text());
     assert_eq!(raw.ended, Ok(()), "a plain close");
     assert_eq!(sandbox.tokens_issued(), 0, "the endpoint never ran");
@@ -91,7 +96,7 @@ fn reset_and_drop_answer_nothing_and_change_nothing() {
 #[test]
 fn a_lost_reply_answers_nothing_but_the_call_took_effect() {
     let sandbox = sandbox_with(Fault::ReplyLost);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     assert!(raw.bytes.is_empty(), "{}", raw.text());
     assert_eq!(sandbox.tokens_issued(), 1, "the endpoint ran");
 }
@@ -103,7 +108,7 @@ fn a_server_error_is_a_5xx_with_a_json_body() {
         errcode: -1,
     };
     let sandbox = sandbox_with(fault);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     let (head, body) = raw.head_and_body();
     assert!(head.starts_with("http/1.1 502"), "{head}");
     assert!(head.contains("application/json"), "{head}");
@@ -115,7 +120,7 @@ fn a_server_error_is_a_5xx_with_a_json_body() {
 #[test]
 fn truncated_replies_stop_mid_json_after_the_call_took_effect() {
     let sandbox = sandbox_with(Fault::TruncatedBody);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     let (_, body) = raw.head_and_body();
     assert!(
         !body.is_empty() && body.len() < raw.content_length(),
@@ -129,7 +134,7 @@ fn truncated_replies_stop_mid_json_after_the_call_took_effect() {
     assert_eq!(sandbox.tokens_issued(), 1, "the endpoint ran");
 
     let sandbox = sandbox_with(Fault::TruncatedChunked);
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     let (head, body) = raw.head_and_body();
     assert!(head.contains("transfer-encoding: chunked"), "{head}");
     assert!(
@@ -143,7 +148,7 @@ fn truncated_replies_stop_mid_json_after_the_call_took_effect() {
 #[test]
 fn late_and_trickled_replies_arrive_whole_but_slowly() {
     let sandbox = sandbox_with(Fault::ReplyLate(Duration::from_millis(300)));
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     assert!(raw.took >= Duration::from_millis(300), "{:?}", raw.took);
     let (_, body) = raw.head_and_body();
     let body: Value = serde_json::from_slice(&body).unwrap();
@@ -151,7 +156,7 @@ fn late_and_trickled_replies_arrive_whole_but_slowly() {
 
     let every = Duration::from_millis(20);
     let sandbox = sandbox_with(Fault::Trickle { bytes: 16, every });
-    let raw = token_get(&sandbox, &sandbox.credentials().appid().to_owned());
+    let raw = token_get_ours(&sandbox);
     let (_, body) = raw.head_and_body();
     assert_eq!(body.len(), raw.content_length());
     let pieces = body.len().div_ceil(16) as u32;
