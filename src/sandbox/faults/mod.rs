@@ -51,12 +51,14 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Whether the endpoint runs (its effect happens) before the fault strikes the
-    /// reply. The others strike before it runs: the call has no effect.
+    /// Whether the call still takes effect: the endpoint runs, and the fault only
+    /// delays it (`Latency`) or loses, delays or spoils its reply. The other faults
+    /// strike before the endpoint runs: the call has no effect.
     pub fn takes_effect(&self) -> bool {
         matches!(
             self,
-            Fault::ReplyLost
+            Fault::Latency(_)
+                | Fault::ReplyLost
                 | Fault::ReplyLate(_)
                 | Fault::TruncatedBody
                 | Fault::TruncatedChunked
@@ -139,6 +141,29 @@ pub struct PlanReport {
 }
 
 /// The faults of a sandbox: its plans, and the calls each endpoint received.
+///
+/// ```
+/// use std::time::Duration;
+/// use wechat_card::sandbox::{Fault, FaultPlan, Sandbox};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), wechat_card::Error> {
+/// let sandbox = Sandbox::start().await?;
+/// let faults = sandbox.faults();
+/// // The consume goes through; its reply is lost. Once.
+/// faults.add(FaultPlan::new(Fault::ReplyLost).endpoint("code.consume").times(1));
+/// // A 503 with errcode -1 on the third card/get made for this app.
+/// let busy = Fault::ServerError { status: 503, errcode: -1 };
+/// let appid = sandbox.credentials().appid().to_owned();
+/// faults.add(FaultPlan::new(busy).endpoint("card.get").appid(appid).call(3));
+/// // A quarter of card/get calls wait 100 ms, the same ones for the same seed.
+/// faults.rate("card.get", Fault::Latency(Duration::from_millis(100)), 0.25);
+///
+/// assert_eq!(faults.plans().len(), 3);
+/// assert_eq!(faults.calls("code.consume"), 0, "the next consume is number 1");
+/// faults.clear();
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Faults {
     seed: u64,
