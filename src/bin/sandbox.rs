@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use wechat_card::sandbox::{PushTarget, Sandbox};
 
-const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--push-url URL --push-token T [--push-aes-key K]]";
+const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--token-lifetime-seconds N] [--push-url URL --push-token T [--push-aes-key K]]";
 
 /// The usage and every control action, from the table the server routes by.
 fn help() -> String {
@@ -59,6 +59,12 @@ fn run() -> Result<(), String> {
             "--secret" => builder = builder.secret(value()?),
             "--seed" => {
                 builder = builder.seed(value()?.parse().map_err(|e| format!("--seed: {e}"))?)
+            }
+            "--token-lifetime-seconds" => {
+                let secs: u64 = value()?
+                    .parse()
+                    .map_err(|e| format!("--token-lifetime-seconds: {e}"))?;
+                builder = builder.token_lifetime(Duration::from_secs(secs));
             }
             "--review-seconds" => {
                 let secs: u64 = value()?

@@ -5,13 +5,14 @@
 use super::Engine;
 use super::control::{self, ControlError};
 use super::runtime::{Call, Failure, Reply, run};
+use super::wire::{self, Conn};
 use crate::ErrCode;
 use crate::endpoint::Endpoint;
 use crate::generated::sandbox::dispatch;
 use crate::token::TokenCardTicketRequest;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -28,6 +29,7 @@ pub(super) fn router(engine: Arc<Engine>) -> Router {
 /// The WeChat API: everything but `/sandbox/…`.
 async fn api(
     State(engine): State<Arc<Engine>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
     method: axum::http::Method,
     uri: Uri,
     headers: HeaderMap,
@@ -52,10 +54,17 @@ async fn api(
         body: body.to_vec(),
     };
     engine.counters.count(call.method, &call.path);
-    if call.method == TokenCardTicketRequest::METHOD && call.path == TokenCardTicketRequest::PATH {
-        return respond(getticket(&engine, &call).await);
+    let reply = if call.method == TokenCardTicketRequest::METHOD
+        && call.path == TokenCardTicketRequest::PATH
+    {
+        getticket(&engine, &call).await
+    } else {
+        dispatch(&engine.world, &engine.context, &call).await
+    };
+    match reply {
+        Reply::Faulted(fault, reply) => wire::deliver(fault, respond(*reply), &conn).await,
+        reply => respond(reply),
     }
-    respond(dispatch(&engine.world, &engine.context, &call).await)
 }
 
 /// `cgi-bin/ticket/getticket` serves two tickets by `type`: the card api_ticket
@@ -108,25 +117,8 @@ fn respond(reply: Reply) -> Response {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }
-        Reply::Drop => Response::new(axum::body::Body::new(Broken)),
-    }
-}
-
-/// A body that fails at once: the server drops the connection mid-reply.
-struct Broken;
-
-impl http_body::Body for Broken {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "dropped by the sandbox",
-        ))))
+        // Delivered by `api`; a fault inside a fault is not made.
+        Reply::Faulted(_, reply) => respond(*reply),
     }
 }
 

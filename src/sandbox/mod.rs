@@ -29,8 +29,9 @@
 // `http` serves it (the WeChat API, and `control`'s `/sandbox/…` actions); `runtime` is the gate
 // every API call passes (token, validation, faults); `world/` the state and what each
 // endpoint does; `callback` and `card_events` push events; `examples` seeds the state
-// documentation examples expect; `clock`, `tokens`, `faults`, `counters` and `qr` are
-// small parts.
+// documentation examples expect; `faults` holds the fault plans, `wire` cuts
+// connections and mangles replies for them; `clock`, `tokens`, `counters` and `qr`
+// are small parts.
 
 mod callback;
 mod card_events;
@@ -43,11 +44,12 @@ mod http;
 mod qr;
 pub(crate) mod runtime;
 mod tokens;
+mod wire;
 mod world;
 
 pub use callback::{Delivery, PushTarget};
 pub use control::{Action, actions};
-pub use faults::{Fault, Faults};
+pub use faults::{Fault, FaultPlan, Faults, PlanReport};
 pub use runtime::Failure;
 pub use world::WECHAT_SENDER;
 
@@ -96,6 +98,7 @@ pub struct SandboxBuilder {
     seed: u64,
     addr: SocketAddr,
     original_id: String,
+    token_lifetime: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -107,6 +110,7 @@ impl Default for SandboxBuilder {
             seed: 1,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             original_id: "gh_sandbox000001".into(),
+            token_lifetime: Duration::from_secs(tokens::DEFAULT_LIFETIME_SECS),
         }
     }
 }
@@ -131,7 +135,15 @@ impl SandboxBuilder {
         self
     }
 
-    /// The seed of the fault generator (same seed, same faults).
+    /// How long access tokens (and card api_tickets) live: their `expires_in`, and
+    /// when the sandbox refuses them with 42001. Default WeChat's 7,200 s; whole
+    /// seconds, at least one. Shorten it to see a client refresh ahead of expiry.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The seed of the fault draws (same seed, same calls hit; see [`Faults`]).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -163,12 +175,13 @@ impl SandboxBuilder {
         // The pusher holds the engine weakly: it ends with the sandbox.
         tokio::spawn(pusher(Arc::downgrade(&engine), queue));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = http::router(engine.clone());
+        // Served through a listener whose connections an injected fault can cut.
+        let app = http::router(engine.clone()).into_make_service_with_connect_info::<wire::Conn>();
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            let _ = axum::serve(listener, app)
+            let _ = axum::serve(wire::Listener(listener), app)
                 .with_graceful_shutdown(shutdown)
                 .await;
         });
@@ -195,7 +208,12 @@ impl SandboxBuilder {
 
     fn engine(&self, addr: SocketAddr) -> (Arc<Engine>, callback::Queue) {
         let clock = Arc::new(Clock::default());
-        let tokens = Arc::new(Tokens::new(self.appid.clone(), self.secret.clone()));
+        let lifetime = self.token_lifetime.as_secs_f64().ceil() as u64;
+        let tokens = Arc::new(Tokens::new(
+            self.appid.clone(),
+            self.secret.clone(),
+            lifetime,
+        ));
         let faults = Arc::new(Faults::new(self.seed));
         let settings = Settings {
             review: self.review,

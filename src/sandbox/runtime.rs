@@ -1,6 +1,6 @@
 //! What every sandbox endpoint shares: decoding the request as the spec encodes it,
 //! the access token check, the spec's validators (with the sandbox clock's "today"),
-//! injected faults, and the reply.
+//! injected faults (before the endpoint runs, or on its reply after), and the reply.
 
 use super::clock::Clock;
 use super::faults::{Fault, Faults};
@@ -86,8 +86,9 @@ pub enum Reply {
         content_type: String,
         body: Vec<u8>,
     },
-    /// Close the connection without a reply (an injected fault).
-    Drop,
+    /// A reply as an injected fault delivers it: not at all, late, slowly or cut
+    /// short (see `wire`).
+    Faulted(Fault, Box<Reply>),
 }
 
 impl Reply {
@@ -242,26 +243,23 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The gate every call passes: faults, token, decoding, the spec's rules.
-async fn admit<E: Endpoint + DeserializeOwned>(
-    ctx: &Context,
-    call: &Call,
-    kinds: &[(&str, Kind)],
-) -> Result<E, Reply> {
-    match ctx.faults.draw(E::ID) {
+/// The faults that strike before the endpoint runs; `Ok` carries the one that strikes
+/// its reply after it ran, if any.
+async fn strike_before<E: Endpoint>(ctx: &Context, call: &Call) -> Result<Option<Fault>, Reply> {
+    let appid = appid_of::<E>(ctx, call);
+    let failure = |errcode, errmsg: &str| {
+        Reply::failure(Failure {
+            errcode,
+            errmsg: errmsg.into(),
+            http_status: 200,
+        })
+    };
+    match ctx.faults.draw(E::ID, appid.as_deref()).fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,
-        Some(Fault::ErrCode(code)) => {
-            return Err(Reply::failure(Failure {
-                errcode: code,
-                errmsg: "injected by the sandbox".into(),
-                http_status: 200,
-            }));
-        }
+        Some(Fault::ErrCode(code)) => return Err(failure(code, "injected by the sandbox")),
         Some(Fault::ExpiredToken) if E::NEEDS_TOKEN => {
-            return Err(Reply::failure(Failure::new(
-                ErrCode::AccessTokenExpired,
-                "access_token expired (injected)",
-            )));
+            let code = ErrCode::AccessTokenExpired.code();
+            return Err(failure(code, "access_token expired (injected)"));
         }
         Some(Fault::MalformedBody) => {
             let body = b"<html><body><h1>502 Bad Gateway</h1>injected by the sandbox</body></html>"
@@ -272,9 +270,48 @@ async fn admit<E: Endpoint + DeserializeOwned>(
                 body,
             });
         }
-        Some(Fault::DropConnection) => return Err(Reply::Drop),
+        Some(Fault::ServerError { status, errcode }) => {
+            let errmsg = format!("system error (HTTP {status} injected by the sandbox)");
+            return Err(Reply::Json(
+                status,
+                json!({"errcode": errcode, "errmsg": errmsg}),
+            ));
+        }
+        Some(fault @ (Fault::DropConnection | Fault::Reset)) => {
+            return Err(Reply::Faulted(fault, Box::new(Reply::Json(200, json!({})))));
+        }
+        Some(fault) if fault.takes_effect() => return Ok(Some(fault)),
         _ => {}
     }
+    Ok(None)
+}
+
+/// The app a call is made for: its token's, or the token request's `appid`.
+fn appid_of<E: Endpoint>(ctx: &Context, call: &Call) -> Option<String> {
+    if E::NEEDS_TOKEN {
+        return ctx.tokens.appid_of(call.query("access_token")?);
+    }
+    if let Some(appid) = call.query("appid") {
+        return Some(appid.to_owned());
+    }
+    let body: Value = serde_json::from_slice(&call.body).ok()?;
+    body["appid"].as_str().map(str::to_owned)
+}
+
+/// `reply` as a fault that strikes after the endpoint ran delivers it.
+fn strike_after(fault: Option<Fault>, reply: Reply) -> Reply {
+    match fault {
+        Some(fault) => Reply::Faulted(fault, Box::new(reply)),
+        None => reply,
+    }
+}
+
+/// The gate every call passes after the faults: token, decoding, the spec's rules.
+fn admit<E: Endpoint + DeserializeOwned>(
+    ctx: &Context,
+    call: &Call,
+    kinds: &[(&str, Kind)],
+) -> Result<E, Reply> {
     if E::NEEDS_TOKEN {
         ctx.tokens
             .check(call.query("access_token"), ctx.clock.now_ms())
@@ -323,13 +360,18 @@ where
     E::Response: Serialize,
     F: FnOnce(E) -> Result<E::Response, Failure>,
 {
-    match admit::<E>(ctx, call, kinds).await {
+    let after = match strike_before::<E>(ctx, call).await {
+        Ok(after) => after,
+        Err(reply) => return reply,
+    };
+    let reply = match admit::<E>(ctx, call, kinds) {
         Ok(request) => match operation(request) {
             Ok(reply) => Reply::ok(&reply),
             Err(failure) => Reply::failure(failure),
         },
         Err(reply) => reply,
-    }
+    };
+    strike_after(after, reply)
 }
 
 /// Runs a binary endpoint's operation (showqrcode) behind the gate.
@@ -343,7 +385,11 @@ where
     E: Endpoint<Response = Binary> + DeserializeOwned,
     F: FnOnce(E) -> Result<Binary, Failure>,
 {
-    match admit::<E>(ctx, call, kinds).await {
+    let after = match strike_before::<E>(ctx, call).await {
+        Ok(after) => after,
+        Err(reply) => return reply,
+    };
+    let reply = match admit::<E>(ctx, call, kinds) {
         Ok(request) => match operation(request) {
             Ok(image) => Reply::Raw {
                 status: 200,
@@ -355,5 +401,6 @@ where
             Err(failure) => Reply::failure(failure),
         },
         Err(reply) => reply,
-    }
+    };
+    strike_after(after, reply)
 }

@@ -1,6 +1,7 @@
 //! Access tokens as WeChat issues them: `cgi-bin/token` makes a new one each time (the
 //! previous stays valid for a five-minute overlap); `stable_token` returns the same one
-//! until five minutes before expiry, unless forced.
+//! until five minutes before expiry, unless forced. The lifetime is a setting (WeChat's
+//! 7,200 s by default); for one shorter than ten minutes the overlap is half of it.
 
 use super::runtime::Failure;
 use crate::ErrCode;
@@ -8,14 +9,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Lifetime of a token, as WeChat's (seconds).
-pub const LIFETIME_SECS: u64 = 7200;
+/// The lifetime of a token unless set otherwise: WeChat's (seconds).
+pub const DEFAULT_LIFETIME_SECS: u64 = 7200;
 const OVERLAP_MS: u64 = 5 * 60 * 1000;
 
 #[derive(Debug)]
 pub struct Tokens {
     pub appid: String,
     pub secret: String,
+    /// How long a token lives (seconds).
+    pub lifetime_secs: u64,
     inner: Mutex<Inner>,
     /// Calls of cgi-bin/token and stable_token served (successful or not).
     requests: AtomicU64,
@@ -30,10 +33,11 @@ struct Inner {
 }
 
 impl Tokens {
-    pub fn new(appid: String, secret: String) -> Self {
+    pub fn new(appid: String, secret: String, lifetime_secs: u64) -> Self {
         Tokens {
             appid,
             secret,
+            lifetime_secs: lifetime_secs.max(1),
             inner: Mutex::default(),
             requests: AtomicU64::new(0),
         }
@@ -57,10 +61,16 @@ impl Tokens {
         Ok(())
     }
 
-    fn mint(inner: &mut Inner, now: u64) -> (String, u64) {
+    /// How long a replaced token keeps working, and how early stable_token replaces
+    /// one: five minutes, at most half the lifetime.
+    fn overlap_ms(&self) -> u64 {
+        OVERLAP_MS.min(self.lifetime_secs * 1000 / 2)
+    }
+
+    fn mint(&self, inner: &mut Inner, now: u64) -> (String, u64) {
         inner.issued += 1;
         let token = format!("SANDBOX_TOKEN_{:06}_{:x}", inner.issued, now);
-        let expires = now + LIFETIME_SECS * 1000;
+        let expires = now + self.lifetime_secs * 1000;
         inner.valid.insert(token.clone(), expires);
         (token, expires)
     }
@@ -73,10 +83,10 @@ impl Tokens {
         let stable = inner.stable.as_ref().map(|(t, _)| t.clone());
         for (token, expires) in inner.valid.iter_mut() {
             if Some(token) != stable.as_ref() {
-                *expires = (*expires).min(now + OVERLAP_MS);
+                *expires = (*expires).min(now + self.overlap_ms());
             }
         }
-        let (token, expires) = Self::mint(&mut inner, now);
+        let (token, expires) = self.mint(&mut inner, now);
         Ok((token, (expires - now) / 1000))
     }
 
@@ -92,14 +102,14 @@ impl Tokens {
         self.credentials(appid, secret, ErrCode::InvalidAppSecret)?;
         let mut inner = self.lock();
         if let Some((token, expires)) = inner.stable.clone() {
-            if !force && expires > now + OVERLAP_MS {
+            if !force && expires > now + self.overlap_ms() {
                 return Ok((token, (expires - now) / 1000));
             }
             if force {
                 inner.valid.remove(&token);
             }
         }
-        let (token, expires) = Self::mint(&mut inner, now);
+        let (token, expires) = self.mint(&mut inner, now);
         inner.stable = Some((token.clone(), expires));
         Ok((token, (expires - now) / 1000))
     }
@@ -123,6 +133,15 @@ impl Tokens {
             )),
             Some(_) => Ok(()),
         }
+    }
+
+    /// The app a token was issued to (expired or not), `None` for a token never
+    /// issued. A sandbox serves one app, so it is its appid.
+    pub fn appid_of(&self, token: &str) -> Option<String> {
+        self.lock()
+            .valid
+            .contains_key(token)
+            .then(|| self.appid.clone())
     }
 
     /// How many token requests were served (for tests and benchmarks).

@@ -188,6 +188,7 @@ fn a_coupons_life_over_plain_http() {
         "{counters}"
     );
     assert_eq!(requests["token.get"], 1, "{counters}");
+    assert_eq!(counters["faults_fired"], 0, "{counters}");
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! The sandbox, in one test binary: the seeds' workflows end to end in both flavours
 //! (`lifecycles`), the semantics it promises (`semantics`), tokens, faults and stock
-//! under concurrency (`faults`), the standalone server (`binary`), and the control API
-//! driven over plain HTTP as other languages drive it (`control`).
+//! under concurrency (`faults`), the standalone server (`binary`), the control API
+//! driven over plain HTTP as other languages drive it (`control`), and the faults
+//! that matter: replies lost after the call took effect (`reply_lost`), each fault
+//! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
+//! (`fault_targets`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -12,9 +15,12 @@ mod net;
 
 mod binary;
 mod control;
+mod fault_targets;
 mod faults;
 mod lifecycles;
+mod reply_lost;
 mod semantics;
+mod wire_faults;
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
     result

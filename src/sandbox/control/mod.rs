@@ -130,14 +130,16 @@ static ACTIONS: &[Action] = &[
     action("encrypt_code", "code", "the encrypt_code a card page's URL carries; replies {encrypt_code}", Now(operator::encrypt_code)),
     action("stock", "card_id", "a card's stock; replies {remaining, claimed, consumed}", Now(operator::stock)),
     reading("credentials", "the appid and secret; replies {appid, secret}", Now(operator::credentials)),
-    reading("counters", "requests so far; replies {token_requests, tokens_issued, requests, unrouted_requests}", Now(operator::counters)),
+    reading("counters", "requests so far; replies {token_requests, tokens_issued, requests, unrouted_requests, faults_fired}", Now(operator::counters)),
     // Event pushes.
     action("push_events_to", "url, token, encoding_aes_key?, timeout_ms?, retries?", "pushes card events to a server from now on", Now(push::push_events_to)),
     action("verify_url", "url, token, encoding_aes_key?, timeout_ms?, retries?", "WeChat's server URL check (a signed GET echoing echostr)", Later(push::verify_url)),
     action("stop_pushing", "", "stops pushing (queued events still go)", Now(push::stop_pushing)),
     action("flush_pushes", "", "waits for queued events; replies {deliveries}", Later(push::flush_pushes)),
     // Injected faults: docs/sandbox-faults.md.
-    action("fault", "kind, endpoint?, errcode?, ms?, times?, rate?", "injects a fault (see docs/sandbox-faults.md)", Now(fault::fault)),
+    action("fault", "kind, endpoint?, appid?, call?, times?, rate?, errcode?, status?, ms?, bytes?, every_ms?", "injects a fault; replies {id} (see docs/sandbox-faults.md)", Now(fault::fault)),
+    reading("faults", "the fault plans and how often each fired, and the calls per endpoint; replies {plans, calls}", Now(fault::faults)),
+    action("clear_faults", "", "removes every fault plan (call numbers keep counting)", Now(fault::clear_faults)),
 ];
 
 /// Every `/sandbox/<action>`, in the order `--help` lists them.

@@ -90,5 +90,7 @@ pub(super) fn counters(engine: &Engine, body: &[u8]) -> Outcome {
         "tokens_issued": tokens.issued(),
         "requests": engine.counters.per_endpoint(),
         "unrouted_requests": engine.counters.unrouted(),
+        // Since the last clear_faults (the plans' own counts).
+        "faults_fired": engine.context.faults.plans().iter().map(|p| u64::from(p.fired)).sum::<u64>(),
     }))
 }

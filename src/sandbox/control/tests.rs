@@ -34,7 +34,8 @@ fn listed_keys(message: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_table_shows_each_bodys_keys() {
     let engine = engine();
-    for action in actions() {
+    // (A fault's keys depend on its kind: `faults/json.rs` tests them, kind by kind.)
+    for action in actions().iter().filter(|a| a.name != "fault") {
         let Err(Refusal::Request(e)) = run(&engine, action, r#"{"zz_unknown": 0}"#).await else {
             panic!("{} took an unknown key", action.name);
         };

@@ -5,7 +5,6 @@
 use super::{World, reply};
 use crate::generated::sandbox::{BasicOperations, TokenOperations};
 use crate::sandbox::runtime::Failure;
-use crate::sandbox::tokens::LIFETIME_SECS;
 use crate::{basic, token};
 use serde_json::{Value, json};
 
@@ -103,7 +102,7 @@ impl TokenOperations for World {
         let mut state = self.lock();
         let ticket = Self::id(&mut state, "sandbox_card_ticket_", 48);
         state.card_tickets.push(ticket.clone());
-        reply(json!({"ticket": ticket, "expires_in": LIFETIME_SECS}))
+        reply(json!({"ticket": ticket, "expires_in": self.tokens.lifetime_secs}))
     }
 }
 
@@ -112,6 +111,6 @@ impl World {
     /// (not the card api_ticket, and never equal to one).
     pub(crate) fn jsapi_ticket(&self) -> Result<token::TokenCardTicketResponse, Failure> {
         let ticket = Self::id(&mut self.lock(), "sandbox_jsapi_ticket_", 48);
-        reply(json!({"ticket": ticket, "expires_in": LIFETIME_SECS}))
+        reply(json!({"ticket": ticket, "expires_in": self.tokens.lifetime_secs}))
     }
 }
