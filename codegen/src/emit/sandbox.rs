@@ -83,6 +83,11 @@ pub fn sandbox(api: &Api) -> TokenStream {
         }
     });
     let imports = group_imports(api, &[]);
+    let routes = endpoints.iter().map(|e| {
+        let method = format_ident!("{}", format!("{:?}", e.method).to_upper_camel_case());
+        let (path, id) = (&e.path, e.full_id());
+        quote!((Method::#method, #path, #id),)
+    });
     quote! {
         //! The sandbox's routes, one per endpoint of `spec/api/`.
 
@@ -96,6 +101,12 @@ pub fn sandbox(api: &Api) -> TokenStream {
         pub trait Operations: #(#group_names)+* + Send + Sync + 'static {}
 
         #(#group_traits)*
+
+        /// Method, path and id of every endpoint `dispatch` routes (the sandbox counts
+        /// requests by them).
+        pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
+            #(#routes)*
+        ];
 
         /// Routes a call to its endpoint's operation.
         pub(crate) async fn dispatch<O: Operations>(operations: &O, context: &Context, call: &Call) -> Reply {
