@@ -1,4 +1,4 @@
-//! Cards the sandbox tests create (`tests/sandbox/`, `tests/sandbox_push.rs`).
+//! Cards the sandbox tests create (`tests/sandbox/`, `tests/sandbox_push/`).
 
 use wechat_card::card::CardCreateRequest;
 use wechat_card::types::{
