@@ -259,6 +259,13 @@ impl Outbox {
         self.settled_async.notify_waiters();
     }
 
+    /// What the log holds now, without waiting or taking: events queued and not yet
+    /// settled, and the deliveries the next flush will return (for the console).
+    pub(crate) fn recorded(&self) -> (usize, Vec<Delivery>) {
+        let log = self.log();
+        (log.pending, log.done.clone())
+    }
+
     /// Waits until every queued event is delivered or given up on; returns the
     /// deliveries since the last flush (the last 10,000 of them).
     pub(crate) async fn flush(&self) -> Vec<Delivery> {

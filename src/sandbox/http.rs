@@ -1,8 +1,10 @@
-//! The sandbox's HTTP server: the WeChat API (every path but `/sandbox/…`, routed by
-//! the generated `dispatch`), the images it serves back, and the control API under
-//! `/sandbox/…` (`control`), for tests written in other languages.
+//! The sandbox's HTTP server: the WeChat API (every path but `/`, `/console/…` and
+//! `/sandbox/…`, routed by the generated `dispatch`), the images it serves back, the
+//! control API under `/sandbox/…` (`control`), for tests written in other languages,
+//! and the console at `/` with its forms under `/console/…` (`console`).
 
 use super::Engine;
+use super::console;
 use super::control::{self, ControlError};
 use super::runtime::{Call, Failure, Reply, run};
 use super::wire::{self, Conn};
@@ -15,18 +17,20 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use std::sync::Arc;
 
 pub(super) fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/sandbox/media/{name}", get(media))
         .route("/sandbox/{action}", any(control::handle))
+        .route("/", get(console::page))
+        .route("/console/{action}", post(console::submit))
         .fallback(api)
         .with_state(engine)
 }
 
-/// The WeChat API: everything but `/sandbox/…`.
+/// The WeChat API: everything but the console and `/sandbox/…`.
 async fn api(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<Conn>,

@@ -26,16 +26,17 @@
 //! WeChat API.
 
 // Where things are: this file starts a sandbox and is its Rust API (`Sandbox`, `User`);
-// `http` serves it (the WeChat API, and `control`'s `/sandbox/…` actions); `runtime` is the gate
-// every API call passes (token, validation, faults); `world/` the state and what each
-// endpoint does; `callback` and `card_events` push events; `examples` seeds the state
-// documentation examples expect; `faults` holds the fault plans, `wire` cuts
-// connections and mangles replies for them; `clock`, `tokens`, `counters` and `qr`
-// are small parts.
+// `http` serves it (the WeChat API, `control`'s `/sandbox/…` actions and the
+// `console` page at `/`); `runtime` is the gate every API call passes (token,
+// validation, faults); `world/` the state and what each endpoint does; `callback` and
+// `card_events` push events; `examples` seeds the state documentation examples
+// expect; `faults` holds the fault plans, `wire` cuts connections and mangles replies
+// for them; `clock`, `tokens`, `counters` and `qr` are small parts.
 
 mod callback;
 mod card_events;
 mod clock;
+mod console;
 mod control;
 mod counters;
 mod examples;

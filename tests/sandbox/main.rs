@@ -4,7 +4,7 @@
 //! driven over plain HTTP as other languages drive it (`control`), and the faults
 //! that matter: replies lost after the call took effect (`reply_lost`), each fault
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
-//! (`fault_targets`).
+//! (`fault_targets`); and the console page at `/` with its forms (`console`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -14,6 +14,7 @@ mod cards;
 mod net;
 
 mod binary;
+mod console;
 mod control;
 mod fault_targets;
 mod faults;

@@ -8,26 +8,29 @@ use crate::sandbox::runtime::Failure;
 use crate::{basic, token};
 use serde_json::{Value, json};
 
+/// The card colours WeChat offers (basic/getcolors): name and RGB value.
+pub(crate) const COLORS: [(&str, &str); 10] = [
+    ("Color010", "#63b359"),
+    ("Color020", "#2c9f67"),
+    ("Color030", "#509fc9"),
+    ("Color040", "#5885cf"),
+    ("Color050", "#9062c0"),
+    ("Color060", "#d09a45"),
+    ("Color070", "#e4b138"),
+    ("Color080", "#ee903c"),
+    ("Color090", "#dd6549"),
+    ("Color100", "#cc463d"),
+];
+
 impl BasicOperations for World {
     fn basic_colors(
         &self,
         _: basic::BasicColorsRequest,
     ) -> Result<basic::BasicColorsResponse, Failure> {
-        let colors: Vec<Value> = [
-            ("Color010", "#63b359"),
-            ("Color020", "#2c9f67"),
-            ("Color030", "#509fc9"),
-            ("Color040", "#5885cf"),
-            ("Color050", "#9062c0"),
-            ("Color060", "#d09a45"),
-            ("Color070", "#e4b138"),
-            ("Color080", "#ee903c"),
-            ("Color090", "#dd6549"),
-            ("Color100", "#cc463d"),
-        ]
-        .iter()
-        .map(|(name, value)| json!({"name": name, "value": value}))
-        .collect();
+        let colors: Vec<Value> = COLORS
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
         reply(json!({ "colors": colors }))
     }
 

@@ -20,7 +20,8 @@
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
-//! - `seed`: the state a documentation example expects before it runs.
+//! - `seed`: the state a documentation example expects before it runs;
+//! - `snapshot`: read-only copies of cards and codes for the console.
 //!
 //! This file holds what they share: the state behind one lock, and small helpers.
 
@@ -31,11 +32,14 @@ mod distribution;
 mod members;
 mod merchants;
 mod seed;
+mod snapshot;
 mod special_tickets;
 mod statistics;
 mod users;
 
+pub(crate) use account::COLORS;
 pub(crate) use seed::Seed;
+pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
 
 use super::callback::Outbox;
 use super::clock::Clock;

@@ -1,0 +1,103 @@
+//! The cards, each drawn like the face WeChat shows in a card pack: its colour,
+//! logo, brand and title, validity, and what only the sandbox knows beside it —
+//! review state and stock.
+
+use super::{china_time, esc};
+use crate::sandbox::world::{COLORS, CardSnapshot};
+use serde_json::Value;
+use std::fmt::{self, Write};
+
+/// A colour name WeChat does not offer is drawn grey (its name still shows).
+const UNKNOWN_COLOR: &str = "#999999";
+
+pub(super) fn cards(out: &mut String, cards: &[CardSnapshot]) -> fmt::Result {
+    write!(
+        out,
+        "<section id=\"cards\"><h2>Cards ({})</h2>",
+        cards.len()
+    )?;
+    if cards.is_empty() {
+        out.write_str("<p>No card yet: card/create makes one.</p>")?;
+    }
+    out.write_str("<div class=\"cards\">")?;
+    for card in cards {
+        face(out, card)?;
+    }
+    out.write_str("</div></section>")
+}
+
+fn face(out: &mut String, card: &CardSnapshot) -> fmt::Result {
+    let base = &card.base_info;
+    let text = |field: &str| base[field].as_str().unwrap_or("");
+    let color_name = text("color");
+    let color = COLORS
+        .iter()
+        .find(|(name, _)| *name == color_name)
+        .map_or(UNKNOWN_COLOR, |(_, value)| value);
+    write!(
+        out,
+        "<div class=\"card\" id=\"card-{id}\" data-color=\"{name}\" style=\"background:{color}\">",
+        id = esc(&card.card_id),
+        name = esc(color_name),
+    )?;
+    let logo = text("logo_url");
+    // Only web images: a logo_url is whatever the creator sent.
+    if logo.starts_with("http://") || logo.starts_with("https://") {
+        write!(out, "<img class=\"logo\" src=\"{}\" alt=\"\">", esc(logo))?;
+    }
+    write!(
+        out,
+        "<span class=\"brand\">{}</span><div class=\"title\">{}</div>",
+        esc(text("brand_name")),
+        esc(text("title")),
+    )?;
+    if !text("sub_title").is_empty() {
+        write!(out, "<div class=\"sub\">{}</div>", esc(text("sub_title")))?;
+    }
+    write!(
+        out,
+        "<div class=\"validity\">{}</div>",
+        esc(&validity(&base["date_info"]))
+    )?;
+    write!(
+        out,
+        "<div class=\"meta\">{kind} · {color_name} {color}<br><code>{id}</code><br>\
+         <span class=\"status\">{status}</span><br>\
+         <span class=\"stock\">stock: {remaining} remaining · {claimed} claimed · {consumed} consumed</span></div></div>",
+        kind = esc(&card.card_type),
+        color_name = esc(color_name),
+        id = esc(&card.card_id),
+        status = card.status,
+        remaining = card.remaining,
+        claimed = card.claimed,
+        consumed = card.consumed,
+    )
+}
+
+/// When codes of the card are valid, from its `date_info`, in words.
+fn validity(date: &Value) -> String {
+    let seconds = |field: &str| date[field].as_i64();
+    match date["type"].as_str().unwrap_or("") {
+        "DATE_TYPE_FIX_TIME_RANGE" => format!(
+            "valid {} to {}",
+            seconds("begin_timestamp").map_or("?".into(), china_time),
+            seconds("end_timestamp").map_or("?".into(), china_time),
+        ),
+        "DATE_TYPE_FIX_TERM" => {
+            let term = match seconds("fixed_term").unwrap_or(0) {
+                0 => "the rest of the day".to_owned(),
+                days => format!("{days} days"),
+            };
+            let begin = match seconds("fixed_begin_term").unwrap_or(0) {
+                0 => "from the claim".to_owned(),
+                days => format!("from {days} days after the claim"),
+            };
+            let common_end = seconds("end_timestamp")
+                .map(|end| format!(", at the latest {}", china_time(end)))
+                .unwrap_or_default();
+            format!("valid for {term} {begin}{common_end}")
+        }
+        "DATE_TYPE_PERMANENT" => "valid permanently".to_owned(),
+        other => format!("validity {other}"),
+    }
+}
