@@ -102,20 +102,7 @@ fn the_console_shows_the_state_and_its_forms_change_it() {
         .card_id
         .unwrap();
 
-    let page = browser.page("/");
-    for shown in [
-        "9折优惠券",
-        "微信餐厅",
-        "Color010",
-        "#63b359",
-        "http://mmbiz.qpic.cn/logo.png",
-    ] {
-        assert!(page.contains(shown), "{shown} missing");
-    }
-    assert!(page.contains(&format!("id=\"card-{card_id}\"")));
-    assert!(page.contains("CARD_STATUS_NOT_VERIFY"));
-    assert!(page.contains("valid for 30 days from the claim"));
-    assert!(page.contains("stock: 100 remaining · 0 claimed · 0 consumed"));
+    a_new_card_shows_as_its_face(&browser, &card_id);
 
     // Review waits for a verdict: the approve form gives it.
     browser.submit("approve", &[("card_id", &card_id)]);
@@ -166,6 +153,24 @@ fn the_console_shows_the_state_and_its_forms_change_it() {
     assert!(browser.page("/").contains(&tomorrow));
 
     pushes_are_shown_not_taken(&sandbox, &browser);
+}
+
+/// The card as created: its face, its review state, its stock.
+fn a_new_card_shows_as_its_face(browser: &Browser, card_id: &str) {
+    let page = browser.page("/");
+    for shown in [
+        "9折优惠券",
+        "微信餐厅",
+        "Color010",
+        "#63b359",
+        "http://mmbiz.qpic.cn/logo.png",
+    ] {
+        assert!(page.contains(shown), "{shown} missing");
+    }
+    assert!(page.contains(&format!("id=\"card-{card_id}\"")));
+    assert!(page.contains("CARD_STATUS_NOT_VERIFY"));
+    assert!(page.contains("valid for 30 days from the claim"));
+    assert!(page.contains("stock: 100 remaining · 0 claimed · 0 consumed"));
 }
 
 /// An injected fault, and how often it fired.
