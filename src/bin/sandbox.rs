@@ -110,7 +110,7 @@ fn run() -> Result<(), String> {
     // One write, errors ignored: whoever started us may stop reading after the first
     // line, and the sandbox must keep serving rather than die of a closed stdout.
     let banner = format!(
-        "wechat-card sandbox listening on {url}\nappid {appid}  (secret: POST {url}/sandbox/credentials)\n{pushing}",
+        "wechat-card sandbox listening on {url}\nappid {appid}  (secret: POST {url}/sandbox/credentials)\nconsole: {url}/\n{pushing}",
         url = sandbox.url(),
         appid = credentials.appid(),
     );
