@@ -93,6 +93,11 @@ impl IntoResponse for ControlError {
     }
 }
 
+/// The body of an action that takes no key: `{}` or nothing.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Nothing {}
+
 /// Reads an action's body as `T`: a JSON object (an empty body is `{}`) with no key
 /// `T` does not know, every key it requires, and each of the right type.
 pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
@@ -188,9 +193,6 @@ mod tests {
 
     #[test]
     fn an_empty_body_is_an_empty_object() {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Nothing {}
         assert!(parse::<Nothing>(b"").is_ok());
         assert!(parse::<Nothing>(b" \n").is_ok());
     }

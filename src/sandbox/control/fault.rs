@@ -2,16 +2,10 @@
 //! JSON reads is `faults/json.rs`'s business (documented in docs/sandbox-faults.md);
 //! here the answers take the control API's reply and error shapes.
 
-use super::body::parse;
+use super::body::{Nothing, parse};
 use super::{ControlError, Engine, Outcome};
 use crate::sandbox::faults::json;
-use serde::Deserialize;
 use serde_json::json;
-
-/// The body of an action that takes none: `{}` or empty.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Nothing {}
 
 pub(super) fn fault(engine: &Engine, body: &[u8]) -> Outcome {
     json::add(&engine.context.faults, body)

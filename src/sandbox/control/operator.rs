@@ -1,7 +1,7 @@
 //! What only whoever runs the sandbox decides or reads: review verdicts, the clock,
 //! the credentials, `encrypt_code`, a card's stock and the counters.
 
-use super::body::parse;
+use super::body::{Nothing, parse};
 use super::{Engine, Outcome};
 use crate::ErrCode;
 use crate::sandbox::DEFAULT_REFUSE_REASON;
@@ -61,11 +61,6 @@ pub(super) fn encrypt_code(engine: &Engine, body: &[u8]) -> Outcome {
     let encrypted = engine.world.encrypt_code(&b.code)?;
     Ok(json!({ "encrypt_code": encrypted }))
 }
-
-/// No key at all: `credentials` and `counters`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Nothing {}
 
 pub(super) fn credentials(engine: &Engine, body: &[u8]) -> Outcome {
     let Nothing {} = parse(body)?;

@@ -1,6 +1,6 @@
 //! Where and how card events are pushed, and what became of them.
 
-use super::body::parse;
+use super::body::{Nothing, parse};
 use super::{Engine, Outcome, Pending};
 use crate::ErrCode;
 use crate::sandbox::callback::{self, Delivery, PushTarget};
@@ -60,10 +60,6 @@ pub(super) fn verify_url(engine: Arc<Engine>, body: Bytes) -> Pending {
         Ok(json!({}))
     })
 }
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Nothing {}
 
 pub(super) fn stop_pushing(engine: &Engine, body: &[u8]) -> Outcome {
     let Nothing {} = parse(body)?;
