@@ -6,13 +6,14 @@
 //! The mix is read-mostly, with writes that take the world's lock: per ten calls, five
 //! `card/get`, two `card/batchget`, two `card/getcolors` and one `card/modifystock`.
 
+#[path = "../tests/support/binary.rs"]
+mod binary;
 #[allow(dead_code)] // the tests' cards; this uses one
 #[path = "../tests/support/cards.rs"]
 mod cards;
 
+use binary::SandboxBinary;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,55 +21,21 @@ const CALLS: usize = 20_000;
 const CONCURRENCY: usize = 256;
 
 fn main() {
-    let binary = Binary::start();
+    let binary = SandboxBinary::start(&["--port", "0", "--review-seconds", "0"]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    let report = runtime.block_on(run(&binary.url));
-    report.print(binary.peak_rss_kib());
+    let report = runtime.block_on(run(&binary.url()));
+    report.print(peak_rss_kib(binary.pid()));
 }
 
-/// The sandbox binary on a free port, killed when dropped.
-struct Binary {
-    child: Child,
-    url: String,
-}
-
-impl Binary {
-    fn start() -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
-            .args(["--port", "0", "--review-seconds", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the sandbox binary starts");
-        let mut banner = String::new();
-        let stdout = child.stdout.take().expect("its stdout");
-        BufReader::new(stdout)
-            .read_line(&mut banner)
-            .expect("its banner");
-        let url = banner
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("the banner names its URL")
-            .to_owned();
-        Binary { child, url }
-    }
-
-    /// `VmHWM`: the most memory the process held at once.
-    fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `VmHWM` of a process: the most memory it held at once.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// What every call needs: the address, a token, a card.

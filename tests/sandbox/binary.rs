@@ -1,6 +1,7 @@
 //! The standalone server (`wechat-card-sandbox`): the API and the sandbox actions over
 //! HTTP, as other languages drive them.
 
+use super::binary_server::SandboxBinary;
 use super::cards::discount_card;
 use super::net::{free_port, sandbox_action};
 use wechat_card::code::CodeConsumeRequest;
@@ -10,49 +11,38 @@ use wechat_card::code::CodeConsumeRequest;
 #[test]
 fn the_binary_serves_the_api_and_the_sandbox_actions() {
     let port = free_port();
-    let mut child = start_the_binary(port);
+    let server = start_the_binary(port);
     let url = format!("http://127.0.0.1:{port}");
     let credentials = sandbox_action(&url, "credentials", serde_json::json!({}));
     assert_eq!(credentials["appid"], "wxbinarytest0001");
 
     claim_and_consume_over_http(&url);
     pushes_are_attempted_and_reported(&url);
-
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
 }
 
 /// Starts `wechat-card-sandbox` on `port`, pushing to a URL nobody listens at, and
 /// waits until it says where it listens.
 #[cfg(feature = "blocking")]
-fn start_the_binary(port: u16) -> std::process::Child {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--appid",
-            "wxbinarytest0001",
-            "--secret",
-            "binary-secret",
-            // Nobody listens there: the pushes are attempted, and reported.
-            "--push-url",
-            &format!("http://127.0.0.1:{}/wechat", free_port()),
-            "--push-token",
-            "binary-token",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+fn start_the_binary(port: u16) -> SandboxBinary {
+    let dead = format!("http://127.0.0.1:{}/wechat", free_port());
+    let server = SandboxBinary::start(&[
+        "--port",
+        &port.to_string(),
+        "--appid",
+        "wxbinarytest0001",
+        "--secret",
+        "binary-secret",
+        // Nobody listens there: the pushes are attempted, and reported.
+        "--push-url",
+        &dead,
+        "--push-token",
+        "binary-token",
+    ]);
     // It says where it listens once it does.
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let first = &server.banner;
     assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
-    child
+    server
 }
 
 /// The blocking client creates a card and consumes the code the `claim` action gave

@@ -2,6 +2,7 @@
 //! crate's clients. A coupon's whole life on the standalone server, a member card's
 //! activation form, the two tickets of `getticket`, and the strict reading of bodies.
 
+use super::binary_server::SandboxBinary;
 use super::net::free_port;
 use serde_json::{Value, json};
 use wechat_card::sandbox::Sandbox;
@@ -69,32 +70,13 @@ impl Http {
 }
 
 /// The standalone server, killed when dropped (even by a failed assertion).
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `wechat-card-sandbox --manual-review` on a free port, once it says it listens.
-fn start_server() -> (Server, Http) {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
+fn start_server() -> (SandboxBinary, Http) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
-        .args(["--port", &port.to_string(), "--manual-review"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let server = SandboxBinary::start(&["--port", &port.to_string(), "--manual-review"]);
+    let first = &server.banner;
     assert!(first.contains("listening"), "{first}");
-    (Server(child), Http::new(format!("http://127.0.0.1:{port}")))
+    (server, Http::new(format!("http://127.0.0.1:{port}")))
 }
 
 /// A discount card, as a Python or Node test would write it.

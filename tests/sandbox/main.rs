@@ -8,6 +8,8 @@
 
 use wechat_card::{ErrCode, Error};
 
+#[path = "../support/binary.rs"]
+mod binary_server;
 #[path = "../support/cards.rs"]
 mod cards;
 #[path = "../support/net.rs"]

@@ -264,22 +264,13 @@ fn the_fault_actions_add_list_and_clear_and_refuse_a_wrong_body_by_name() {
 
 #[test]
 fn the_binary_takes_a_token_lifetime() {
-    use std::io::{BufRead, BufReader};
     let port = super::net::free_port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wechat-card-sandbox"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--token-lifetime-seconds",
-            "90",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let server = super::binary_server::SandboxBinary::start(&[
+        "--port",
+        &port.to_string(),
+        "--token-lifetime-seconds",
+        "90",
+    ]);
     let url = format!("http://127.0.0.1:{port}");
     let credentials = super::net::sandbox_action(&url, "credentials", json!({}));
     let token = ureq::get(&format!(
@@ -293,7 +284,6 @@ fn the_binary_takes_a_token_lifetime() {
     .read_to_vec()
     .unwrap();
     let token: Value = serde_json::from_slice(&token).unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
     assert_eq!(token["expires_in"], 90, "{token}");
 }
