@@ -270,8 +270,9 @@ impl CardHandler<'_> {
     /// ```
     /// use wechat_card::card::CardCreateRequest;
     /// use wechat_card::types::{
-    ///     Abstract, AdvancedInfo, BaseInfo, BusinessService, Card, CardType, CodeType, DateInfo, DateType,
-    ///     GrouponCard, Sku, TextImage, TimeLimit, TimeLimitType, UseCondition,
+    ///     Abstract, AdvancedInfo, BaseInfo, BusinessService, Card, CardType, CodeType,
+    ///     DateInfo, DateType, GrouponCard, Sku, TextImage, TimeLimit, TimeLimitType,
+    ///     UseCondition,
     /// };
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
@@ -1598,7 +1599,9 @@ impl DistributeHandler<'_> {
     /// # Example
     ///
     /// ```
-    /// use wechat_card::distribute::{DistributeCreateQrcodeRequest, QrcodeActionInfo, QrcodeCard};
+    /// use wechat_card::distribute::{
+    ///     DistributeCreateQrcodeRequest, QrcodeActionInfo, QrcodeCard,
+    /// };
     /// use wechat_card::types::QrActionName;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
@@ -2628,7 +2631,9 @@ impl PayGiftHandler<'_> {
     ///
     /// ```
     /// use wechat_card::pay_gift::PayGiftAddRequest;
-    /// use wechat_card::types::{PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType};
+    /// use wechat_card::types::{
+    ///     PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType,
+    /// };
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechat_card::Error> {
     /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("pay_gift.add", r#"{"rule_info":{"base_info":{"begin_time":1480317217,"end_time":1580317217,"mchid_list":["123","456"]},"member_rule":{"card_id":"abcdefg","jump_url":"www.qq.com","least_cost":2,"max_cost":20000},"type":"RULE_TYPE_PAY_MEMBER_CARD"}}"#).await?;

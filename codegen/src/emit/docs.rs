@@ -175,43 +175,11 @@ fn has_constraints(api: &Api, model: &Model, seen: &mut BTreeSet<String>) -> boo
         })
 }
 
-/// `use` lines for an example's imports (full paths, sorted), one per module as
-/// rustfmt would write them.
-pub fn use_lines(imports: &[String]) -> String {
-    let mut modules: Vec<(&str, Vec<&str>)> = Vec::new();
-    for path in imports {
-        let (module, name) = path.rsplit_once("::").expect("a path with a module");
-        match modules.last_mut() {
-            Some((m, names)) if *m == module => names.push(name),
-            _ => modules.push((module, vec![name])),
-        }
-    }
-    let mut out = String::new();
-    for (module, names) in modules {
-        let line = match names.as_slice() {
-            [one] => format!("use {module}::{one};"),
-            many => format!("use {module}::{{{}}};", many.join(", ")),
-        };
-        if line.len() <= 100 {
-            out += &line;
-            out.push('\n');
-            continue;
-        }
-        // Too long for a line: the names wrapped at 100 columns, indented.
-        out += &format!("use {module}::{{\n");
-        let mut row = String::from("   ");
-        for name in names {
-            if row.len() + name.len() + 2 > 100 {
-                out += &row;
-                out.push('\n');
-                row = String::from("   ");
-            }
-            row += &format!(" {name},");
-        }
-        out += &row;
-        out += "\n};\n";
-    }
-    out
+/// `use` lines for an example's imports (full paths), grouped as in generated code.
+fn use_lines(imports: &[String]) -> String {
+    let uses = grouped_uses(imports.iter().cloned());
+    let file: syn::File = syn::parse2(uses).expect("use items");
+    prettyplease::unparse(&file)
 }
 
 /// A compiled example built from the endpoint's first documented example.

@@ -37,28 +37,41 @@ pub fn imports(
     referenced: &BTreeSet<String>,
     module: &TokenStream,
 ) -> TokenStream {
-    // One `use` per module, its names in braces (as rustfmt groups them).
-    let mut by_module: Vec<(String, TokenStream, Vec<proc_macro2::Ident>)> = Vec::new();
-    for r in referenced.iter().filter(|r| !defined.contains(*r)) {
-        let home = home_module(api, r);
-        // Inside `types`, siblings are reached through the parent module.
-        let module = match home.to_string() == module.to_string() {
-            true => quote!(super),
-            false => home,
-        };
-        let key = module.to_string();
-        match by_module.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, _, names)) => names.push(ident(r)),
-            None => by_module.push((key, module, vec![ident(r)])),
-        }
+    let paths = referenced
+        .iter()
+        .filter(|r| !defined.contains(*r))
+        .map(|r| {
+            let home = home_module(api, r);
+            // Inside `types`, siblings are reached through the parent module.
+            let module = match home.to_string() == module.to_string() {
+                true => "super".to_owned(),
+                false => home.to_string().replace(' ', ""),
+            };
+            format!("{module}::{r}")
+        });
+    grouped_uses(paths)
+}
+
+/// `use` items for full paths (`crate::types::Card`): one per module, its names in
+/// braces, as rustfmt groups them; modules in order.
+pub fn grouped_uses(paths: impl IntoIterator<Item = String>) -> TokenStream {
+    let mut by_module: std::collections::BTreeMap<String, Vec<proc_macro2::Ident>> =
+        Default::default();
+    for path in paths {
+        let (module, name) = path.rsplit_once("::").expect("a path with a module");
+        by_module
+            .entry(module.to_owned())
+            .or_default()
+            .push(ident(name));
     }
-    let lines = by_module
-        .into_iter()
-        .map(|(_, module, names)| match names.as_slice() {
+    let uses = by_module.into_iter().map(|(module, names)| {
+        let module: syn::Path = syn::parse_str(&module).expect("a module path");
+        match names.as_slice() {
             [one] => quote!(use #module::#one;),
             _ => quote!(use #module::{#(#names),*};),
-        });
-    quote!(#(#lines)*)
+        }
+    });
+    quote!(#(#uses)*)
 }
 
 pub fn runtime_imports(models: &[&Model], has_enums: bool) -> TokenStream {

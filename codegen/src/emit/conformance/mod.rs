@@ -185,28 +185,12 @@ impl GroupFile {
     }
 
     fn into_tokens(self, api: &Api) -> TokenStream {
-        // One `use` per module, its names in braces (as rustfmt groups them).
-        let mut by_module: std::collections::BTreeMap<String, Vec<syn::Ident>> = Default::default();
-        for u in &self.uses {
-            let path = public_path(api, u);
-            let (module, name) = path.rsplit_once("::").expect("a path with a module");
-            by_module
-                .entry(module.to_owned())
-                .or_default()
-                .push(syn::parse_str(name).expect("a type name"));
-        }
-        let imports = by_module.into_iter().map(|(module, names)| {
-            let module: syn::Path = syn::parse_str(&module).expect("a valid path");
-            match names.as_slice() {
-                [one] => quote!(use #module::#one;),
-                _ => quote!(use #module::{#(#names),*};),
-            }
-        });
+        let imports = grouped_uses(self.uses.iter().map(|u| public_path(api, u)));
         let (items, async_tests, blocking_tests) =
             (self.items, self.async_tests, self.blocking_tests);
         quote! {
             use crate::support;
-            #(#imports)*
+            #imports
 
             #(#items)*
 
