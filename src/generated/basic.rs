@@ -46,7 +46,7 @@ impl Endpoint for BasicColorsRequest {
 }
 
 /// The reply of `basic.colors`: 获取颜色列表 — the colour names a card's `base_info.color` may take
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicColorsResponse {
     /// 颜色列表。
@@ -84,7 +84,7 @@ impl Fields for BasicColorsResponse {
 object!(BasicColorsResponse);
 crate::response::json_reply!(BasicColorsResponse);
 /// `CardColor`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardColor {
     /// 可以填入的color名称 (e.g. Color010), for `base_info.color`.
@@ -164,7 +164,7 @@ impl Endpoint for BasicCategoriesRequest {
 }
 
 /// The reply of `basic.categories`: 卡券开放类目查询 — the merchant categories cards are open to, with the qualifications each needs
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicCategoriesResponse {
     /// 卡券开放类目列表 (first-level categories).
@@ -202,7 +202,7 @@ impl Fields for BasicCategoriesResponse {
 object!(BasicCategoriesResponse);
 crate::response::json_reply!(BasicCategoriesResponse);
 /// `ApplyCategory`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApplyCategory {
     /// 一级类目id。
@@ -252,7 +252,7 @@ impl Fields for ApplyCategory {
 
 object!(ApplyCategory);
 /// `ApplySubCategory`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApplySubCategory {
     /// 二级类目id。
@@ -387,7 +387,7 @@ impl Endpoint for BasicUploadImageRequest {
 }
 
 /// The reply of `basic.upload_image`: 上传图片 — upload a logo or card image and get the URL to use in card fields
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BasicUploadImageResponse {
     /// 商户图片url，用于创建卡券接口中填入。

@@ -87,7 +87,7 @@ impl Endpoint for CardCreateRequest {
 }
 
 /// The reply of `card.create`: 创建卡券 — create a card definition of any type and get its card_id
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardCreateResponse {
     /// 卡券ID
@@ -484,7 +484,7 @@ impl Endpoint for CardGetRequest {
 }
 
 /// The reply of `card.get`: 查看卡券详情 — a card's definition, review status and stock
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardGetResponse {
     /// The card definition, under the key of its type.
@@ -610,7 +610,7 @@ impl Endpoint for CardBatchGetRequest {
 }
 
 /// The reply of `card.batch_get`: 批量查询卡券列表 — page through the account's card ids, optionally by status
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardBatchGetResponse {
     /// 卡券ID列表

@@ -107,7 +107,7 @@ impl Endpoint for CodeGetRequest {
 }
 
 /// The reply of `code.get`: 查询Code — look up a code's card, owner, validity and whether it can be consumed
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeGetResponse {
     /// The card the code belongs to and the code's validity.
@@ -170,7 +170,7 @@ impl Fields for CodeGetResponse {
 object!(CodeGetResponse);
 crate::response::json_reply!(CodeGetResponse);
 /// The card the code belongs to and the code's validity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeCard {
     /// 卡券ID
@@ -303,7 +303,7 @@ impl Endpoint for CodeListUserCardsRequest {
 }
 
 /// The reply of `code.list_user_cards`: 获取用户已领取卡券 — the cards of this appid in a user's card pack
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeListUserCardsResponse {
     /// 卡券列表
@@ -347,7 +347,7 @@ impl Fields for CodeListUserCardsResponse {
 object!(CodeListUserCardsResponse);
 crate::response::json_reply!(CodeListUserCardsResponse);
 /// `UserCard`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UserCard {
     /// the code the user holds
@@ -688,7 +688,7 @@ impl Endpoint for CodeConsumeRequest {
 }
 
 /// The reply of `code.consume`: 核销Code — redeem a code (irreversible)
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeConsumeResponse {
     /// The card the code belonged to.
@@ -734,7 +734,7 @@ impl Fields for CodeConsumeResponse {
 object!(CodeConsumeResponse);
 crate::response::json_reply!(CodeConsumeResponse);
 /// The card the code belonged to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConsumedCard {
     /// 卡券ID
@@ -841,7 +841,7 @@ impl Endpoint for CodeDecryptRequest {
 }
 
 /// The reply of `code.decrypt`: Code解码 — turn an encrypt_code from a card page URL into the real code
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CodeDecryptResponse {
     /// 解密后获取的真实Code码

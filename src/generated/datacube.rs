@@ -114,7 +114,7 @@ impl Endpoint for DatacubeBizInfoRequest {
 }
 
 /// The reply of `datacube.biz_info`: 拉取卡券概况数据 — daily totals over all cards of the account
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeBizInfoResponse {
     /// One row per day.
@@ -152,7 +152,7 @@ impl Fields for DatacubeBizInfoResponse {
 object!(DatacubeBizInfoResponse);
 crate::response::json_reply!(DatacubeBizInfoResponse);
 /// `BizInfoRow`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BizInfoRow {
     /// 日期信息
@@ -353,7 +353,7 @@ impl Endpoint for DatacubeCardInfoRequest {
 }
 
 /// The reply of `datacube.card_info`: 获取免费券数据 — daily figures of free coupons (discount, cash, gift, general, groupon)
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeCardInfoResponse {
     /// One row per day (and card).
@@ -391,7 +391,7 @@ impl Fields for DatacubeCardInfoResponse {
 object!(DatacubeCardInfoResponse);
 crate::response::json_reply!(DatacubeCardInfoResponse);
 /// `CardInfoRow`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CardInfoRow {
     /// 日期信息
@@ -590,7 +590,7 @@ impl Endpoint for DatacubeMemberCardInfoRequest {
 }
 
 /// The reply of `datacube.member_card_info`: 拉取会员卡概况数据 — daily member-card totals
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardInfoResponse {
     /// One row per day.
@@ -628,7 +628,7 @@ impl Fields for DatacubeMemberCardInfoResponse {
 object!(DatacubeMemberCardInfoResponse);
 crate::response::json_reply!(DatacubeMemberCardInfoResponse);
 /// `MemberCardInfoRow`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardInfoRow {
     /// 日期信息
@@ -812,7 +812,7 @@ impl Endpoint for DatacubeMemberCardDetailRequest {
 }
 
 /// The reply of `datacube.member_card_detail`: 拉取单张会员卡数据 — daily figures of one API-created member card
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DatacubeMemberCardDetailResponse {
     /// One row per day.
@@ -850,7 +850,7 @@ impl Fields for DatacubeMemberCardDetailResponse {
 object!(DatacubeMemberCardDetailResponse);
 crate::response::json_reply!(DatacubeMemberCardDetailResponse);
 /// `MemberCardDetailRow`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardDetailRow {
     /// 日期信息

@@ -399,7 +399,7 @@ impl Fields for QrcodeMultipleCardItem {
 
 object!(QrcodeMultipleCardItem);
 /// The reply of `distribute.create_qrcode`: 创建二维码 — a QR code ticket users scan to add one card or several cards to their card pack
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateQrcodeResponse {
     /// 获取的二维码ticket，凭借此ticket调用通过ticket换取二维码接口可以在有效时间内换取二维码。
@@ -714,7 +714,7 @@ impl Fields for LandingPageCard {
 
 object!(LandingPageCard);
 /// The reply of `distribute.create_landing_page`: 创建货架 — an H5 landing page listing cards for users to claim
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeCreateLandingPageResponse {
     /// 货架链接。
@@ -827,7 +827,7 @@ impl Endpoint for DistributeMpnewsHtmlRequest {
 }
 
 /// The reply of `distribute.mpnews_html`: 图文消息群发卡券 — the HTML that embeds a card in an article
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeMpnewsHtmlResponse {
     /// 返回一段html代码，可以直接嵌入到图文消息的正文里。即可以把这段代码嵌入到上传图文消息素材接口中的content字段里。
@@ -1065,7 +1065,7 @@ impl Endpoint for DistributeDepositCountRequest {
 }
 
 /// The reply of `distribute.deposit_count`: 查询导入code数目 — how many custom codes were imported for a card
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DistributeDepositCountResponse {
     /// 已经成功存入的code数目。

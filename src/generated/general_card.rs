@@ -485,7 +485,7 @@ impl Endpoint for GeneralCardUpdateUserRequest {
 }
 
 /// The reply of `general_card.update_user`: 更新用户礼品卡信息 — set a user's gift-card balance, custom values, background and gifting entry
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GeneralCardUpdateUserResponse {
     /// 当前用户积分总额 (points after the update).

@@ -461,7 +461,7 @@ impl Endpoint for MemberCardUserInfoRequest {
 }
 
 /// The reply of `member_card.user_info`: 拉取会员信息 (积分查询) — a member's number, points, balance, activation answers and card status
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUserInfoResponse {
     /// 用户在本公众号内唯一识别码 (the member's openid).
@@ -845,7 +845,7 @@ impl Fields for MemberCardNotifyOptional {
 
 object!(MemberCardNotifyOptional);
 /// The reply of `member_card.update_user`: 更新会员信息 — change a member's points, balance, custom values or card background after a purchase
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardUpdateUserResponse {
     /// 当前用户积分总额 (the member's points after the update).
@@ -976,7 +976,7 @@ impl Endpoint for MemberCardActivateUrlRequest {
 }
 
 /// The reply of `member_card.activate_url`: 获取开卡组件链接 — the URL of WeChat's activation form (开卡组件) for a member card
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateUrlResponse {
     /// 开卡组件链接 (the link to the activation form, with the encrypted card_id, outer_str and biz in its query).
@@ -1082,7 +1082,7 @@ impl Endpoint for MemberCardActivateTempInfoRequest {
 }
 
 /// The reply of `member_card.activate_temp_info`: 获取用户开卡时提交的信息 (跳转型开卡组件) — what the user entered in the activation form, by activate_ticket
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MemberCardActivateTempInfoResponse {
     /// 用户开卡时填写的字段值 (the user's answers).

@@ -83,7 +83,7 @@ impl Endpoint for PayGiftAddRequest {
 }
 
 /// The reply of `pay_gift.add`: 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftAddResponse {
     /// 本次设置的规则id，供后续修改删除使用 (the new rule's id).
@@ -280,7 +280,7 @@ impl Endpoint for PayGiftGetByIdRequest {
 }
 
 /// The reply of `pay_gift.get_by_id`: 查询支付后投放卡券规则详情接口 — one pay-gift rule
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftGetByIdResponse {
     /// 规则信息 (with base_info.status, create_time, update_time).
@@ -422,7 +422,7 @@ impl Endpoint for PayGiftBatchGetRequest {
 }
 
 /// The reply of `pay_gift.batch_get`: 批量查询支付后投放卡券规则接口 — page through the pay-gift rules, optionally only the effective ones
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PayGiftBatchGetResponse {
     /// 总条数 (all matching rules, for paging).

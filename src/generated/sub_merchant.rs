@@ -84,7 +84,7 @@ impl Endpoint for SubMerchantSubmitRequest {
 }
 
 /// The reply of `sub_merchant.submit`: 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantSubmitResponse {
     /// The registered sub-merchant, with its merchant_id and status.
@@ -188,7 +188,7 @@ impl Endpoint for SubMerchantUpdateRequest {
 }
 
 /// The reply of `sub_merchant.update`: 更新子商户接口 — change a sub-merchant's data (name, logo, letter, categories)
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantUpdateResponse {
     /// The sub-merchant after the update.
@@ -291,7 +291,7 @@ impl Endpoint for SubMerchantGetRequest {
 }
 
 /// The reply of `sub_merchant.get`: 拉取单个子商户信息接口 — one sub-merchant's data and review status
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantGetResponse {
     /// The sub-merchant.
@@ -416,7 +416,7 @@ impl Endpoint for SubMerchantBatchGetRequest {
 }
 
 /// The reply of `sub_merchant.batch_get`: 批量拉取子商户信息接口 — page through the sub-merchants, optionally of one review status
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubMerchantBatchGetResponse {
     /// 子商户信息列表

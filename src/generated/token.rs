@@ -133,7 +133,7 @@ impl Endpoint for TokenGetRequest {
 }
 
 /// The reply of `token.get`: 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
-#[derive(Clone, PartialEq)]
+#[derive(Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenGetResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -312,7 +312,7 @@ impl Endpoint for TokenStableRequest {
 }
 
 /// The reply of `token.stable`: 获取稳定版接口调用凭据 — an access_token shared by every caller until it nears expiry
-#[derive(Clone, PartialEq)]
+#[derive(Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenStableResponse {
     /// 获取到的凭证 (keep at least 512 characters of storage for it).
@@ -409,7 +409,7 @@ impl Endpoint for TokenCardTicketRequest {
 }
 
 /// The reply of `token.card_ticket`: 获取api_ticket (卡券) — the ticket that signs cardExt and cardSign for the card JS-SDK (valid 7200 s)
-#[derive(Clone, PartialEq)]
+#[derive(Default, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenCardTicketResponse {
     /// api_ticket，卡券接口中签名所需凭证 (signs cardExt and cardSign).

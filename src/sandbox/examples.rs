@@ -66,8 +66,9 @@ fn card_type(endpoint: &str, request: &Value) -> String {
     .to_owned()
 }
 
-/// What the example of `endpoint` (its request as JSON) refers to.
-fn seed_for(endpoint: &str, request: &Value) -> Seed {
+/// What the example of `endpoint` (its request as JSON) refers to, and what its
+/// documented reply (`Null` if not given) shows to exist.
+fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
     let mut seed = Seed::default();
     let kind = card_type(endpoint, request);
     let custom = CUSTOM_CODE.contains(&endpoint);
@@ -134,7 +135,28 @@ fn seed_for(endpoint: &str, request: &Value) -> Seed {
         }
         _ => {}
     }
+    seed_shown(endpoint, reply, &mut seed);
     seed
+}
+
+/// What a documented reply shows to exist before the call: the card a card/get shows,
+/// the rows a statistics query counts, the records a list pages through.
+fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
+    if reply.is_null() {
+        return;
+    }
+    #[allow(clippy::single_match)] // one arm per endpoint whose reply shows state
+    match endpoint {
+        "card.batch_get" => {
+            if let Some(ids) = reply.get("card_id_list").and_then(Value::as_array) {
+                for id in ids.iter().filter_map(Value::as_str) {
+                    seed.cards
+                        .push((id.to_owned(), "DISCOUNT".to_owned(), false));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn builder_for(endpoint: &str, request: &Value) -> SandboxBuilder {
@@ -150,9 +172,9 @@ fn builder_for(endpoint: &str, request: &Value) -> SandboxBuilder {
     }
 }
 
-fn parse(request: &str) -> Result<Value, Error> {
-    serde_json::from_str(request)
-        .map_err(|e| Error::Config(format!("the example request is not JSON: {e}")))
+fn parse(what: &str, json: &str) -> Result<Value, Error> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Config(format!("the example {what} is not JSON: {e}")))
 }
 
 impl Sandbox {
@@ -171,17 +193,56 @@ impl Sandbox {
     /// # Ok(()) }
     /// ```
     pub async fn for_example(endpoint: &str, request: &str) -> Result<Sandbox, Error> {
-        let request = parse(request)?;
+        let request = parse("request", request)?;
         let sandbox = builder_for(endpoint, &request).start().await?;
-        sandbox.engine.world.seed(seed_for(endpoint, &request));
+        sandbox
+            .engine
+            .world
+            .seed(seed_for(endpoint, &request, &Value::Null));
         Ok(sandbox)
     }
 
     /// [`Sandbox::for_example`] on a runtime of its own, for blocking code.
     pub fn for_example_blocking(endpoint: &str, request: &str) -> Result<Sandbox, Error> {
-        let request = parse(request)?;
+        let request = parse("request", request)?;
         let sandbox = builder_for(endpoint, &request).start_blocking()?;
-        sandbox.engine.world.seed(seed_for(endpoint, &request));
+        sandbox
+            .engine
+            .world
+            .seed(seed_for(endpoint, &request, &Value::Null));
+        Ok(sandbox)
+    }
+
+    /// A sandbox in which a whole documented exchange happens: as
+    /// [`Sandbox::for_example`], and what the documented reply shows exists too (the
+    /// card a `card.get` reply shows, the records a list pages through, the events a
+    /// statistics query counts), so that the sandbox's reply can be compared with the
+    /// documented one field for field.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// use wechat_card::sandbox::Sandbox;
+    /// use wechat_card::card::CardBatchGetRequest;
+    ///
+    /// let request = r#"{"offset": 0, "count": 10}"#;
+    /// let reply = r#"{"errcode": 0, "errmsg": "ok", "card_id_list": ["ph_gmt7cUVrlRk8swPwx7aDyF-pg"], "total_num": 1}"#;
+    /// let sandbox = Sandbox::for_exchange("card.batch_get", request, reply).await?;
+    /// let listed = sandbox.client()?.card().batch_get(&CardBatchGetRequest::new(0, 10)).await?;
+    /// assert_eq!(listed.card_id_list.unwrap_or_default(), ["ph_gmt7cUVrlRk8swPwx7aDyF-pg"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn for_exchange(
+        endpoint: &str,
+        request: &str,
+        reply: &str,
+    ) -> Result<Sandbox, Error> {
+        let (request, reply) = (parse("request", request)?, parse("reply", reply)?);
+        let sandbox = builder_for(endpoint, &request).start().await?;
+        sandbox
+            .engine
+            .world
+            .seed(seed_for(endpoint, &request, &reply));
         Ok(sandbox)
     }
 }

@@ -155,3 +155,12 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(colors_official, "basic.colors", basic.colors);
+    sandbox_agrees!(categories_official, "basic.categories", basic.categories);
+    sandbox_agrees!(upload_image_official, "basic.upload_image", basic.upload_image);
+}

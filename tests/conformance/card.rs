@@ -1611,3 +1611,25 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(create_groupon, "card.create", card.create);
+    sandbox_agrees!(create_member_card, "card.create", card.create);
+    sandbox_agrees!(set_pay_cell_official, "card.set_pay_cell", card.set_pay_cell);
+    sandbox_agrees!(
+        set_self_consume_cell_official, "card.set_self_consume_cell", card
+        .set_self_consume_cell
+    );
+    sandbox_agrees!(
+        set_test_whitelist_official, "card.set_test_whitelist", card.set_test_whitelist
+    );
+    sandbox_agrees!(get_discount, "card.get", card.get);
+    sandbox_agrees!(get_member_card, "card.get", card.get);
+    sandbox_agrees!(batch_get_official, "card.batch_get", card.batch_get);
+    sandbox_agrees!(update_member_card, "card.update", card.update);
+    sandbox_agrees!(modify_stock_official, "card.modify_stock", card.modify_stock);
+    sandbox_agrees!(delete_official, "card.delete", card.delete);
+}

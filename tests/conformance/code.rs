@@ -783,3 +783,20 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(get_check_consume_normal, "code.get", code.get);
+    sandbox_agrees!(get_no_check_gifting, "code.get", code.get);
+    sandbox_agrees!(
+        list_user_cards_official, "code.list_user_cards", code.list_user_cards
+    );
+    sandbox_agrees!(update_official, "code.update", code.update);
+    sandbox_agrees!(unavailable_non_custom_code, "code.unavailable", code.unavailable);
+    sandbox_agrees!(unavailable_custom_code, "code.unavailable", code.unavailable);
+    sandbox_agrees!(consume_official, "code.consume", code.consume);
+    sandbox_agrees!(decrypt_official, "code.decrypt", code.decrypt);
+    sandbox_agrees!(mark_official, "code.mark", code.mark);
+}

@@ -396,3 +396,18 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(biz_info_official, "datacube.biz_info", datacube.biz_info);
+    sandbox_agrees!(card_info_official, "datacube.card_info", datacube.card_info);
+    sandbox_agrees!(
+        member_card_info_official, "datacube.member_card_info", datacube.member_card_info
+    );
+    sandbox_agrees!(
+        member_card_detail_official, "datacube.member_card_detail", datacube
+        .member_card_detail
+    );
+}

@@ -291,3 +291,16 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(activate_built, "general_card.activate", general_card.activate);
+    sandbox_agrees!(
+        unactivate_built, "general_card.unactivate", general_card.unactivate
+    );
+    sandbox_agrees!(
+        update_user_official, "general_card.update_user", general_card.update_user
+    );
+}

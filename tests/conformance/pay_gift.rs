@@ -260,3 +260,13 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(add_official, "pay_gift.add", pay_gift.add);
+    sandbox_agrees!(delete_official, "pay_gift.delete", pay_gift.delete);
+    sandbox_agrees!(get_by_id_official, "pay_gift.get_by_id", pay_gift.get_by_id);
+    sandbox_agrees!(batch_get_official, "pay_gift.batch_get", pay_gift.batch_get);
+}

@@ -357,3 +357,15 @@ mod blocking_client {
         mock.check_rejected(result, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(submit_official, "sub_merchant.submit", sub_merchant.submit);
+    sandbox_agrees!(update_official, "sub_merchant.update", sub_merchant.update);
+    sandbox_agrees!(get_official, "sub_merchant.get", sub_merchant.get);
+    sandbox_agrees!(
+        batch_get_official, "sub_merchant.batch_get", sub_merchant.batch_get
+    );
+}

@@ -250,3 +250,13 @@ mod blocking_client {
         mock.check_reply(reply, &case);
     }
 }
+
+/// Each documented reply against the sandbox's (see `support::documented`).
+#[cfg(feature = "async")]
+mod sandbox {
+    use crate::support::documented::sandbox_agrees;
+    sandbox_agrees!(get_official, "token.get", token.get);
+    sandbox_agrees!(stable_normal, "token.stable", token.stable);
+    sandbox_agrees!(stable_force_refresh, "token.stable", token.stable);
+    sandbox_agrees!(card_ticket_official, "token.card_ticket", token.card_ticket);
+}

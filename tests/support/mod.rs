@@ -29,6 +29,8 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod documented;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -79,10 +79,13 @@ pub fn model(api: &Api, model: &Model) -> TokenStream {
     let has_secret = model.fields.iter().any(|f| f.secret);
     let derive_debug = (!has_secret).then(|| quote!(Debug,));
     let debug = has_secret.then(|| secret_debug(model));
-    // Only where `new()` takes nothing: a struct with required fields is built with them.
+    // Requests: only where `new()` takes nothing (a struct with required fields is
+    // built with them). Replies: always, as every field may be absent; the sandbox
+    // builds its replies from it (`..Default::default()`).
     let all_optional = model.fields.iter().all(|f| !f.plain);
+    let takes_nothing = !model.fields.iter().any(|f| f.required);
     let derive_default =
-        (all_optional && !model.fields.iter().any(|f| f.required)).then(|| quote!(Default,));
+        (all_optional && (takes_nothing || !model.request_side)).then(|| quote!(Default,));
     let response = model
         .is_response_root
         .then(|| quote!(crate::response::json_reply!(#name);));

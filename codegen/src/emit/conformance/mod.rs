@@ -73,6 +73,8 @@ struct GroupFile {
     /// The tests through each client: the same ones for both.
     async_tests: Vec<TokenStream>,
     blocking_tests: Vec<TokenStream>,
+    /// Each successful example against a sandbox seeded for it.
+    sandbox_tests: Vec<TokenStream>,
 }
 
 /// What a client test's mock does, and what the test checks.
@@ -106,6 +108,11 @@ impl GroupFile {
             self.items.push(p.tokens);
             let call = quote!(#method(&case.request));
             self.client_tests(e, &p.fn_name, call, Expect::documented(e));
+            if e.response.is_some() && x.errcode().is_none() {
+                let (case, endpoint, group) = (&p.fn_name, e.full_id(), ident(&e.group));
+                self.sandbox_tests
+                    .push(quote!(sandbox_agrees!(#case, #endpoint, #group.#method);));
+            }
         }
     }
 
@@ -186,8 +193,23 @@ impl GroupFile {
 
     fn into_tokens(self, api: &Api) -> TokenStream {
         let imports = grouped_uses(self.uses.iter().map(|u| public_path(api, u)));
-        let (items, async_tests, blocking_tests) =
-            (self.items, self.async_tests, self.blocking_tests);
+        let (items, async_tests, blocking_tests, sandbox_tests) = (
+            self.items,
+            self.async_tests,
+            self.blocking_tests,
+            self.sandbox_tests,
+        );
+        let sandbox = (!sandbox_tests.is_empty()).then(|| {
+            quote! {
+                /// Each documented reply against the sandbox's (see `support::documented`).
+                #[cfg(feature = "async")]
+                mod sandbox {
+                    use crate::support::documented::sandbox_agrees;
+
+                    #(#sandbox_tests)*
+                }
+            }
+        });
         quote! {
             use crate::support;
             #imports
@@ -207,6 +229,8 @@ impl GroupFile {
 
                 #(#blocking_tests)*
             }
+
+            #sandbox
         }
     }
 }
