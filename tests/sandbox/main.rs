@@ -4,7 +4,8 @@
 //! driven over plain HTTP as other languages drive it (`control`), and the faults
 //! that matter: replies lost after the call took effect (`reply_lost`), each fault
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
-//! (`fault_targets`); and the console page at `/` with its forms (`console`).
+//! (`fault_targets`); and the console page at `/` with its forms, over HTTP
+//! (`console`) and in a headless Chromium (`browser`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -12,10 +13,13 @@ use wechat_card::{ErrCode, Error};
 mod binary_server;
 #[path = "../support/cards.rs"]
 mod cards;
+#[path = "../support/chromium.rs"]
+mod chromium;
 #[path = "../support/net.rs"]
 mod net;
 
 mod binary;
+mod browser;
 mod console;
 mod control;
 mod fault_targets;

@@ -1,9 +1,11 @@
 //! `cargo xtask test`: the whole suite with everything it needs, on a fresh machine.
 //!
-//! The fleet tests (tests/fleet.rs) need a real `redis-server`. This task finds one
-//! (installing Debian's package with apt-get when it runs as root and the binary is
-//! missing, or saying how to install it otherwise), starts it on a free loopback port,
-//! names it to the tests in `WECHAT_CARD_TEST_REDIS`, runs the suite and stops it.
+//! The fleet tests (tests/fleet.rs) need a real `redis-server`, the console's browser
+//! test (tests/sandbox/browser.rs) a headless Chromium. This task finds them
+//! (installing Debian's packages with apt-get when it runs as root and a binary is
+//! missing, or saying how to install it otherwise), starts redis on a free loopback
+//! port, names both to the tests (`WECHAT_CARD_TEST_REDIS`,
+//! `WECHAT_CARD_TEST_CHROMIUM`), runs the suite and stops redis.
 //! Then (a whole run only) it checks the library in the other feature sets users build
 //! — default and blocking-only — with warnings as errors: the suite runs with all
 //! features, which hides code only another set leaves unused.
@@ -15,7 +17,10 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    if let Err(e) = ensure_redis() {
+    // A Chromium named by the caller is theirs to provide.
+    let chromium = std::env::var("WECHAT_CARD_TEST_CHROMIUM").ok();
+    let needed = [Some(&REDIS), chromium.is_none().then_some(&CHROMIUM)];
+    if let Err(e) = needed.into_iter().flatten().try_for_each(ensure) {
         eprintln!("xtask test: {e}");
         return ExitCode::FAILURE;
     }
@@ -33,6 +38,10 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         .args(["test", "--workspace", "--all-features"])
         .args(args)
         .env("WECHAT_CARD_TEST_REDIS", &redis.url)
+        .env(
+            "WECHAT_CARD_TEST_CHROMIUM",
+            chromium.as_deref().unwrap_or(CHROMIUM.program),
+        )
         .status();
     drop(redis);
     let status = match status {
@@ -70,17 +79,44 @@ fn check_feature_sets(root: &Path, cargo: &str) -> std::io::Result<std::process:
     Ok(last.expect("feature sets to check"))
 }
 
-/// `redis-server` on the PATH, installed with apt-get if it can be.
-fn ensure_redis() -> Result<(), String> {
-    if found("redis-server") {
+/// A program the tests need, and the Debian packages that provide it (and what makes it
+/// useful: the CJK font for the console's screenshot).
+struct Needed {
+    program: &'static str,
+    packages: &'static [&'static str],
+    by: &'static str,
+    other_systems: &'static str,
+}
+
+const REDIS: Needed = Needed {
+    program: "redis-server",
+    packages: &["redis-server"],
+    by: "the fleet tests",
+    other_systems: "macOS: brew install redis",
+};
+
+const CHROMIUM: Needed = Needed {
+    program: "chromium",
+    packages: &["chromium", "fonts-wqy-microhei"],
+    by: "the console's browser test",
+    other_systems: "or name any Chromium or Chrome binary in WECHAT_CARD_TEST_CHROMIUM",
+};
+
+/// `needed.program` on the PATH, installed with apt-get if it can be.
+fn ensure(needed: &Needed) -> Result<(), String> {
+    if found(needed.program) {
         return Ok(());
     }
-    let how = "install redis-server (Debian/Ubuntu: apt-get install redis-server; \
-               macOS: brew install redis) and run this again";
+    let packages = needed.packages.join(" ");
+    let how = format!(
+        "install it (Debian/Ubuntu: apt-get install {packages}; {}) and run this again",
+        needed.other_systems
+    );
+    let program = needed.program;
     if !(found("apt-get") && is_root()) {
-        return Err(format!("redis-server is needed by the fleet tests: {how}"));
+        return Err(format!("{program} is needed by {}: {how}", needed.by));
     }
-    eprintln!("xtask test: installing redis-server with apt-get");
+    eprintln!("xtask test: installing {packages} with apt-get");
     let apt = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)
@@ -89,10 +125,15 @@ fn ensure_redis() -> Result<(), String> {
             .status()
             .is_ok_and(|s| s.success())
     };
-    if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "redis-server"]) {
+    let install = [
+        &["install", "-y", "-qq", "--no-install-recommends"][..],
+        needed.packages,
+    ]
+    .concat();
+    if apt(&["update", "-qq"]) && apt(&install) {
         Ok(())
     } else {
-        Err(format!("apt-get could not install redis-server: {how}"))
+        Err(format!("apt-get could not install {packages}: {how}"))
     }
 }
 
