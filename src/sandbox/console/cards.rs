@@ -7,6 +7,10 @@ use crate::sandbox::world::{COLORS, CardSnapshot};
 use serde_json::Value;
 use std::fmt::{self, Write};
 
+/// A transparent pixel, in place of a logo that does not load.
+const BLANK: &str =
+    "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+
 /// A colour name WeChat does not offer is drawn grey (its name still shows).
 const UNKNOWN_COLOR: &str = "#999999";
 
@@ -41,9 +45,14 @@ fn face(out: &mut String, card: &CardSnapshot) -> fmt::Result {
         name = esc(color_name),
     )?;
     let logo = text("logo_url");
-    // Only web images: a logo_url is whatever the creator sent.
+    // Only web images: a logo_url is whatever the creator sent. One that does not load
+    // (WeChat's image host seen from an offline machine) leaves the blank disc.
     if logo.starts_with("http://") || logo.starts_with("https://") {
-        write!(out, "<img class=\"logo\" src=\"{}\" alt=\"\">", esc(logo))?;
+        write!(
+            out,
+            "<img class=\"logo\" src=\"{}\" alt=\"\" onerror=\"this.onerror=null;this.src='{BLANK}'\">",
+            esc(logo)
+        )?;
     }
     write!(
         out,

@@ -1,7 +1,8 @@
 //! The console: a page at `GET /` showing the sandbox's state as it stands (cards
 //! drawn like WeChat card faces, users and their codes, the push log, the clock,
 //! the fault plans), with forms for the common actions (`POST /console/<action>`,
-//! `forms`). Server-rendered and read on every request: reload to see changes.
+//! `forms`). Server-rendered and read on every request: reload to see changes, or
+//! open `/?watch=N` to have the browser reload every N seconds.
 //!
 //! Everything that came from a request (titles, brand names, openids, codes, URLs)
 //! goes through [`esc`]: the page is HTML written with `write!`, so nothing else
@@ -47,16 +48,36 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
-/// `GET /`: the page. `?error=` carries a refusal back from a form.
+/// What the query asks of the page.
+#[derive(Default)]
+struct View {
+    /// A refusal carried back from a form (`?error=`).
+    error: Option<String>,
+    /// Reload every so many seconds (`?watch=N`, 1 to 3600), for a page left open
+    /// while a test runs: live without JavaScript.
+    watch: Option<u32>,
+}
+
+impl View {
+    fn from_query(query: Option<&str>) -> View {
+        let mut view = View::default();
+        for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match &*key {
+                "error" => view.error = Some(value.into_owned()),
+                "watch" => view.watch = value.parse().ok().filter(|s| (1..=3600).contains(s)),
+                _ => {}
+            }
+        }
+        view
+    }
+}
+
+/// `GET /`: the page.
 pub(super) async fn page(State(engine): State<Arc<Engine>>, RawQuery(query): RawQuery) -> Response {
-    let error = query.and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(key, _)| key == "error")
-            .map(|(_, value)| value.into_owned())
-    });
+    let view = View::from_query(query.as_deref());
     let mut html = String::with_capacity(16 * 1024);
     // Writing into a String cannot fail.
-    let _ = render(&mut html, &engine, error.as_deref());
+    let _ = render(&mut html, &engine, &view);
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -67,16 +88,29 @@ pub(super) async fn page(State(engine): State<Arc<Engine>>, RawQuery(query): Raw
         .into_response()
 }
 
-fn render(out: &mut String, engine: &Engine, error: Option<&str>) -> fmt::Result {
+fn render(out: &mut String, engine: &Engine, view: &View) -> fmt::Result {
     let cards: Vec<CardSnapshot> = engine.world.card_snapshots();
     let codes: Vec<CodeSnapshot> = engine.world.code_snapshots();
+    out.write_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")?;
+    if let Some(seconds) = view.watch {
+        write!(out, "<meta http-equiv=\"refresh\" content=\"{seconds}\">")?;
+    }
     write!(
         out,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>wechat-card sandbox</title><style>{STYLE}</style></head><body>\
+        "<title>wechat-card sandbox</title><style>{STYLE}</style></head><body>\
          <h1>wechat-card sandbox</h1>"
     )?;
-    if let Some(error) = error {
+    match view.watch {
+        Some(seconds) => write!(
+            out,
+            "<p id=\"watch\">Reloading every {seconds} s. <a href=\"/\">Stop</a></p>"
+        )?,
+        None => out.write_str(
+            "<p id=\"watch\">Reload to see changes, or <a href=\"/?watch=2\">watch</a> \
+             (reloads every 2 s).</p>",
+        )?,
+    }
+    if let Some(error) = &view.error {
         write!(out, "<p class=\"error\" id=\"error\">{}</p>", esc(error))?;
     }
     sections::clock(out, engine)?;
