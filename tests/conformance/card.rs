@@ -1619,13 +1619,8 @@ mod sandbox {
     sandbox_agrees!(create_groupon, "card.create", card.create);
     sandbox_agrees!(create_member_card, "card.create", card.create);
     sandbox_agrees!(set_pay_cell_official, "card.set_pay_cell", card.set_pay_cell);
-    sandbox_agrees!(
-        set_self_consume_cell_official, "card.set_self_consume_cell", card
-        .set_self_consume_cell
-    );
-    sandbox_agrees!(
-        set_test_whitelist_official, "card.set_test_whitelist", card.set_test_whitelist
-    );
+    sandbox_agrees!(set_self_consume_cell_official, "card.set_self_consume_cell", card.set_self_consume_cell);
+    sandbox_agrees!(set_test_whitelist_official, "card.set_test_whitelist", card.set_test_whitelist);
     sandbox_agrees!(get_discount, "card.get", card.get);
     sandbox_agrees!(get_member_card, "card.get", card.get);
     sandbox_agrees!(batch_get_official, "card.batch_get", card.batch_get);

@@ -790,9 +790,7 @@ mod sandbox {
     use crate::support::documented::sandbox_agrees;
     sandbox_agrees!(get_check_consume_normal, "code.get", code.get);
     sandbox_agrees!(get_no_check_gifting, "code.get", code.get);
-    sandbox_agrees!(
-        list_user_cards_official, "code.list_user_cards", code.list_user_cards
-    );
+    sandbox_agrees!(list_user_cards_official, "code.list_user_cards", code.list_user_cards);
     sandbox_agrees!(update_official, "code.update", code.update);
     sandbox_agrees!(unavailable_non_custom_code, "code.unavailable", code.unavailable);
     sandbox_agrees!(unavailable_custom_code, "code.unavailable", code.unavailable);

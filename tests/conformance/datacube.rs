@@ -403,11 +403,6 @@ mod sandbox {
     use crate::support::documented::sandbox_agrees;
     sandbox_agrees!(biz_info_official, "datacube.biz_info", datacube.biz_info);
     sandbox_agrees!(card_info_official, "datacube.card_info", datacube.card_info);
-    sandbox_agrees!(
-        member_card_info_official, "datacube.member_card_info", datacube.member_card_info
-    );
-    sandbox_agrees!(
-        member_card_detail_official, "datacube.member_card_detail", datacube
-        .member_card_detail
-    );
+    sandbox_agrees!(member_card_info_official, "datacube.member_card_info", datacube.member_card_info);
+    sandbox_agrees!(member_card_detail_official, "datacube.member_card_detail", datacube.member_card_detail);
 }

@@ -922,35 +922,13 @@ mod blocking_client {
 #[cfg(feature = "async")]
 mod sandbox {
     use crate::support::documented::sandbox_agrees;
-    sandbox_agrees!(
-        create_qrcode_single_card, "distribute.create_qrcode", distribute.create_qrcode
-    );
-    sandbox_agrees!(
-        create_qrcode_multiple_cards, "distribute.create_qrcode", distribute
-        .create_qrcode
-    );
-    sandbox_agrees!(
-        create_landing_page_official, "distribute.create_landing_page", distribute
-        .create_landing_page
-    );
-    sandbox_agrees!(
-        create_landing_page_observed_reply, "distribute.create_landing_page", distribute
-        .create_landing_page
-    );
-    sandbox_agrees!(
-        mpnews_html_official, "distribute.mpnews_html", distribute.mpnews_html
-    );
-    sandbox_agrees!(
-        deposit_codes_first_import, "distribute.deposit_codes", distribute.deposit_codes
-    );
-    sandbox_agrees!(
-        deposit_codes_repeated_import, "distribute.deposit_codes", distribute
-        .deposit_codes
-    );
-    sandbox_agrees!(
-        deposit_count_official, "distribute.deposit_count", distribute.deposit_count
-    );
-    sandbox_agrees!(
-        check_codes_official, "distribute.check_codes", distribute.check_codes
-    );
+    sandbox_agrees!(create_qrcode_single_card, "distribute.create_qrcode", distribute.create_qrcode);
+    sandbox_agrees!(create_qrcode_multiple_cards, "distribute.create_qrcode", distribute.create_qrcode);
+    sandbox_agrees!(create_landing_page_official, "distribute.create_landing_page", distribute.create_landing_page);
+    sandbox_agrees!(create_landing_page_observed_reply, "distribute.create_landing_page", distribute.create_landing_page);
+    sandbox_agrees!(mpnews_html_official, "distribute.mpnews_html", distribute.mpnews_html);
+    sandbox_agrees!(deposit_codes_first_import, "distribute.deposit_codes", distribute.deposit_codes);
+    sandbox_agrees!(deposit_codes_repeated_import, "distribute.deposit_codes", distribute.deposit_codes);
+    sandbox_agrees!(deposit_count_official, "distribute.deposit_count", distribute.deposit_count);
+    sandbox_agrees!(check_codes_official, "distribute.check_codes", distribute.check_codes);
 }

@@ -297,10 +297,6 @@ mod blocking_client {
 mod sandbox {
     use crate::support::documented::sandbox_agrees;
     sandbox_agrees!(activate_built, "general_card.activate", general_card.activate);
-    sandbox_agrees!(
-        unactivate_built, "general_card.unactivate", general_card.unactivate
-    );
-    sandbox_agrees!(
-        update_user_official, "general_card.update_user", general_card.update_user
-    );
+    sandbox_agrees!(unactivate_built, "general_card.unactivate", general_card.unactivate);
+    sandbox_agrees!(update_user_official, "general_card.update_user", general_card.update_user);
 }

@@ -834,26 +834,11 @@ mod blocking_client {
 mod sandbox {
     use crate::support::documented::sandbox_agrees;
     sandbox_agrees!(activate_official, "member_card.activate", member_card.activate);
-    sandbox_agrees!(
-        activate_with_validity, "member_card.activate", member_card.activate
-    );
-    sandbox_agrees!(
-        set_activate_form_official, "member_card.set_activate_form", member_card
-        .set_activate_form
-    );
-    sandbox_agrees!(
-        set_activate_form_seed, "member_card.set_activate_form", member_card
-        .set_activate_form
-    );
+    sandbox_agrees!(activate_with_validity, "member_card.activate", member_card.activate);
+    sandbox_agrees!(set_activate_form_official, "member_card.set_activate_form", member_card.set_activate_form);
+    sandbox_agrees!(set_activate_form_seed, "member_card.set_activate_form", member_card.set_activate_form);
     sandbox_agrees!(user_info_official, "member_card.user_info", member_card.user_info);
-    sandbox_agrees!(
-        update_user_official, "member_card.update_user", member_card.update_user
-    );
-    sandbox_agrees!(
-        activate_url_built, "member_card.activate_url", member_card.activate_url
-    );
-    sandbox_agrees!(
-        activate_temp_info_built, "member_card.activate_temp_info", member_card
-        .activate_temp_info
-    );
+    sandbox_agrees!(update_user_official, "member_card.update_user", member_card.update_user);
+    sandbox_agrees!(activate_url_built, "member_card.activate_url", member_card.activate_url);
+    sandbox_agrees!(activate_temp_info_built, "member_card.activate_temp_info", member_card.activate_temp_info);
 }

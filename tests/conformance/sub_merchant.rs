@@ -365,7 +365,5 @@ mod sandbox {
     sandbox_agrees!(submit_official, "sub_merchant.submit", sub_merchant.submit);
     sandbox_agrees!(update_official, "sub_merchant.update", sub_merchant.update);
     sandbox_agrees!(get_official, "sub_merchant.get", sub_merchant.get);
-    sandbox_agrees!(
-        batch_get_official, "sub_merchant.batch_get", sub_merchant.batch_get
-    );
+    sandbox_agrees!(batch_get_official, "sub_merchant.batch_get", sub_merchant.batch_get);
 }

@@ -510,28 +510,10 @@ mod blocking_client {
 #[cfg(feature = "async")]
 mod sandbox {
     use crate::support::documented::sandbox_agrees;
-    sandbox_agrees!(
-        boarding_pass_checkin_official, "ticket.boarding_pass_checkin", ticket
-        .boarding_pass_checkin
-    );
-    sandbox_agrees!(
-        boarding_pass_checkin_cancel, "ticket.boarding_pass_checkin", ticket
-        .boarding_pass_checkin
-    );
-    sandbox_agrees!(
-        meeting_ticket_update_user_official, "ticket.meeting_ticket_update_user", ticket
-        .meeting_ticket_update_user
-    );
-    sandbox_agrees!(
-        meeting_ticket_update_user_with_times, "ticket.meeting_ticket_update_user",
-        ticket.meeting_ticket_update_user
-    );
-    sandbox_agrees!(
-        movie_ticket_update_user_official, "ticket.movie_ticket_update_user", ticket
-        .movie_ticket_update_user
-    );
-    sandbox_agrees!(
-        lucky_money_update_balance_official_v2, "ticket.lucky_money_update_balance",
-        ticket.lucky_money_update_balance
-    );
+    sandbox_agrees!(boarding_pass_checkin_official, "ticket.boarding_pass_checkin", ticket.boarding_pass_checkin);
+    sandbox_agrees!(boarding_pass_checkin_cancel, "ticket.boarding_pass_checkin", ticket.boarding_pass_checkin);
+    sandbox_agrees!(meeting_ticket_update_user_official, "ticket.meeting_ticket_update_user", ticket.meeting_ticket_update_user);
+    sandbox_agrees!(meeting_ticket_update_user_with_times, "ticket.meeting_ticket_update_user", ticket.meeting_ticket_update_user);
+    sandbox_agrees!(movie_ticket_update_user_official, "ticket.movie_ticket_update_user", ticket.movie_ticket_update_user);
+    sandbox_agrees!(lucky_money_update_balance_official_v2, "ticket.lucky_money_update_balance", ticket.lucky_money_update_balance);
 }

@@ -18,7 +18,7 @@ pub fn render(source: &str, tokens: TokenStream) -> String {
         Ok(f) => f,
         Err(e) => panic!("the emitter produced invalid Rust for {source}: {e}\n{tokens}"),
     };
-    let body = spaced(&lay_out_setters(&prettyplease::unparse(&parsed)));
+    let body = spaced(&one_line_rows(&lay_out_setters(&prettyplease::unparse(&parsed))));
     format!("{HEADER}\n// Source: {source}\n\n{body}")
 }
 
@@ -83,6 +83,34 @@ fn setters_call(call: &str) -> String {
         }
     }
     out + "});\n"
+}
+
+/// `sandbox_agrees!(case, "group.endpoint", group.endpoint);` on one line, as a table
+/// row (prettyplease wraps a long macro call as a paragraph of tokens).
+fn one_line_rows(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut pending: Option<String> = None;
+    for line in code.lines() {
+        let row = match pending.take() {
+            Some(row) => row + " " + line.trim(),
+            None if line.trim_start().starts_with("sandbox_agrees!(") => line.to_owned(),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+        };
+        match row.ends_with(");") {
+            true => {
+                let indent = &row[..row.len() - row.trim_start().len()];
+                let tokens = row.split_whitespace().collect::<Vec<_>>().join(" ");
+                let tokens = tokens.replace("( ", "(").replace(" .", ".").replace(" )", ")");
+                out.push_str(&format!("{indent}{tokens}\n"));
+            }
+            false => pending = Some(row),
+        }
+    }
+    out
 }
 
 /// prettyplease keeps items back to back; a blank line between items (and between
