@@ -2,10 +2,12 @@
 //! it names already exist, so the example runs as written (the generated rustdoc
 //! examples start one of these in their hidden setup lines).
 
-use super::world::Seed;
+use super::world::{Seed, SeedRule};
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
-use serde_json::Value;
+use crate::types::SubMerchant;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 /// The keys of the type objects in a card or a card update.
 const CARD_KEYS: [&str; 11] = [
@@ -124,19 +126,106 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             seed.activate_tickets.push(ticket.to_owned());
         }
         "pay_gift.delete" | "pay_gift.get_by_id" => {
-            seed.pay_gift_rules
-                .extend(request.get("rule_id").and_then(Value::as_i64));
+            // The rule named, as the reply shows it if it does.
+            let shown = reply.get("rule_info").and_then(decode);
+            if let Some(id) = request.get("rule_id").and_then(Value::as_i64) {
+                seed.pay_gift_rules.push(SeedRule {
+                    id: Some(id),
+                    shown,
+                    ..SeedRule::default()
+                });
+            }
+        }
+        "pay_gift.add" => occupied_mchids(request, reply, &mut seed),
+        "pay_gift.batch_get" => {
+            let in_effect = request.get("effective") == Some(&Value::Bool(true));
+            for rule in items(reply, "rule_list") {
+                seed.pay_gift_rules.push(SeedRule {
+                    shown: decode(rule),
+                    in_effect,
+                    ..SeedRule::default()
+                });
+            }
         }
         "sub_merchant.get" | "sub_merchant.update" => {
             let id = request
                 .get("merchant_id")
                 .or_else(|| request.pointer("/info/merchant_id"));
-            seed.sub_merchants.extend(id.and_then(Value::as_i64));
+            seed.sub_merchants
+                .extend(id.and_then(Value::as_i64).map(SubMerchant::new));
+        }
+        // The codes a reply reports imported before: the card's own.
+        "distribute.deposit_codes" | "distribute.check_codes" => {
+            let listed = match endpoint {
+                "distribute.deposit_codes" => "duplicate_code",
+                _ => "exist_code",
+            };
+            for code in items(reply, listed).filter_map(Value::as_str) {
+                seed.imported_codes
+                    .push((main_card.clone(), code.to_owned()));
+            }
         }
         _ => {}
     }
     seed_shown(endpoint, reply, &mut seed);
     seed
+}
+
+/// The elements of the list `key` of a reply (none if it has no such list).
+fn items<'v>(reply: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+    reply
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// A record as an example shows it, if it fits the record's type.
+fn decode<T: DeserializeOwned>(shown: &Value) -> Option<T> {
+    serde_json::from_value(shown.clone()).ok()
+}
+
+/// pay_gift.add: a merchant number fails when another rule holds it, so each failed one
+/// the reply shows is held by the rule and account it names. Which number: the one
+/// shown if the example asked for it; else one asked for that did not succeed; else
+/// (the page's example: "111" fails but was never asked for, while both numbers asked
+/// for succeed) the last one asked for.
+fn occupied_mchids(request: &Value, reply: &Value, seed: &mut Seed) {
+    let asked: Vec<&str> = request
+        .pointer("/rule_info/base_info/mchid_list")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let succeeded: Vec<&str> = items(reply, "succ_mchid_list")
+        .filter_map(Value::as_str)
+        .collect();
+    let mut candidates: Vec<&str> = asked
+        .iter()
+        .filter(|m| !succeeded.contains(m))
+        .chain(asked.iter().rev())
+        .copied()
+        .collect();
+    for failed in items(reply, "fail_mchid_list") {
+        let shown = failed
+            .get("mchid")
+            .and_then(Value::as_str)
+            .filter(|m| asked.contains(m));
+        let Some(mchid) = shown.or_else(|| candidates.first().copied()) else {
+            continue;
+        };
+        candidates.retain(|m| *m != mchid);
+        seed.pay_gift_rules.push(SeedRule {
+            id: failed.get("occupy_rule_id").and_then(Value::as_i64),
+            appid: failed
+                .get("occupy_appid")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            shown: decode(&json!({"base_info": {"mchid_list": [mchid]}})),
+            in_effect: false,
+        });
+    }
 }
 
 /// What a documented reply shows to exist before the call: the card a card/get shows,
@@ -145,7 +234,6 @@ fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
     if reply.is_null() {
         return;
     }
-    #[allow(clippy::single_match)] // one arm per endpoint whose reply shows state
     match endpoint {
         "card.batch_get" => {
             if let Some(ids) = reply.get("card_id_list").and_then(Value::as_array) {
@@ -154,6 +242,14 @@ fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
                         .push((id.to_owned(), "DISCOUNT".to_owned(), false));
                 }
             }
+        }
+        "sub_merchant.get" => {
+            seed.sub_merchants
+                .extend(reply.get("info").and_then(decode::<SubMerchant>));
+        }
+        "sub_merchant.batch_get" => {
+            let listed = items(reply, "info_list").filter_map(decode::<SubMerchant>);
+            seed.sub_merchants.extend(listed);
         }
         _ => {}
     }

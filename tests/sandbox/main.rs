@@ -4,8 +4,9 @@
 //! driven over plain HTTP as other languages drive it (`control`), and the faults
 //! that matter: replies lost after the call took effect (`reply_lost`), each fault
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
-//! (`fault_targets`); and the console page at `/` with its forms, over HTTP
-//! (`console`) and in a headless Chromium (`browser`).
+//! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
+//! and in a headless Chromium (`browser`); and the merchant's own records: pay-gift
+//! rules, sub-merchants, QR lifetimes (`merchants`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -25,6 +26,7 @@ mod control;
 mod fault_targets;
 mod faults;
 mod lifecycles;
+mod merchants;
 mod reply_lost;
 mod semantics;
 mod wire_faults;

@@ -2,11 +2,10 @@
 //! endpoints): the colour and category lists, uploaded images (served back under
 //! `/sandbox/media/`), access tokens, the card api_ticket and the JS-SDK jsapi_ticket.
 
-use super::{World, reply};
+use super::World;
 use crate::generated::sandbox::{BasicOperations, TokenOperations};
 use crate::sandbox::runtime::Failure;
 use crate::{basic, token};
-use serde_json::{Value, json};
 
 /// The card colours WeChat offers (basic/getcolors): name and RGB value.
 pub(crate) const COLORS: [(&str, &str); 10] = [
@@ -22,30 +21,90 @@ pub(crate) const COLORS: [(&str, &str); 10] = [
     ("Color100", "#cc463d"),
 ];
 
+/// A first-level category of card/getapplyprotocol and its second-level ones.
+struct Category {
+    id: i64,
+    name: &'static str,
+    secondary: &'static [SubCategory],
+}
+
+struct SubCategory {
+    id: i64,
+    name: &'static str,
+    /// The qualification papers an account applying for cards in it must show.
+    stuffs: &'static [&'static str],
+    /// Whether prepaid (储值) and paid (付费) cards may be made in it.
+    prepaid: bool,
+    payment: bool,
+}
+
+/// The categories WeChat opens cards to: only the one the official example shows, as
+/// it shows it (the real list is longer, and changes over time).
+const CATEGORIES: [Category; 1] = [Category {
+    id: 1,
+    name: "美食",
+    secondary: &[SubCategory {
+        id: 101,
+        name: "粤菜",
+        stuffs: &[
+            "food_service_license_id",
+            "food_service_license_bizmedia_id",
+        ],
+        prepaid: true,
+        payment: true,
+    }],
+}];
+
 impl BasicOperations for World {
     fn basic_colors(
         &self,
         _: basic::BasicColorsRequest,
     ) -> Result<basic::BasicColorsResponse, Failure> {
-        let colors: Vec<Value> = COLORS
+        let colors = COLORS
             .iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
+            .map(|(name, value)| basic::CardColor {
+                name: Some((*name).to_owned()),
+                value: Some((*value).to_owned()),
+                ..Default::default()
+            })
             .collect();
-        reply(json!({ "colors": colors }))
+        Ok(basic::BasicColorsResponse {
+            colors: Some(colors),
+            ..Default::default()
+        })
     }
 
     fn basic_categories(
         &self,
         _: basic::BasicCategoriesRequest,
     ) -> Result<basic::BasicCategoriesResponse, Failure> {
-        reply(json!({"category": [
-            {"primary_category_id": 1, "category_name": "美食", "secondary_category": [
-                {"secondary_category_id": 101, "category_name": "粤菜", "need_qualification_stuffs": ["food_service_license_id"], "can_choose_prepaid_card": 1, "can_choose_payment_card": 1}
-            ]},
-            {"primary_category_id": 2, "category_name": "旅游", "secondary_category": [
-                {"secondary_category_id": 201, "category_name": "景点门票", "need_qualification_stuffs": [], "can_choose_prepaid_card": 0, "can_choose_payment_card": 1}
-            ]}
-        ]}))
+        let category = CATEGORIES
+            .iter()
+            .map(|c| basic::ApplyCategory {
+                primary_category_id: Some(c.id),
+                category_name: Some(c.name.to_owned()),
+                secondary_category: Some(
+                    c.secondary
+                        .iter()
+                        .map(|s| basic::ApplySubCategory {
+                            secondary_category_id: Some(s.id),
+                            category_name: Some(s.name.to_owned()),
+                            need_qualification_stuffs: Some(
+                                s.stuffs.iter().map(|q| (*q).to_owned()).collect(),
+                            ),
+                            can_choose_prepaid_card: Some(i64::from(s.prepaid)),
+                            can_choose_payment_card: Some(i64::from(s.payment)),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            })
+            .collect();
+        Ok(basic::BasicCategoriesResponse {
+            category: Some(category),
+            ..Default::default()
+        })
     }
 
     fn basic_upload_image(
@@ -65,7 +124,10 @@ impl BasicOperations for World {
             name.clone(),
             (request.buffer.content_type, request.buffer.bytes),
         );
-        reply(json!({"url": format!("{base}/sandbox/media/{name}")}))
+        Ok(basic::BasicUploadImageResponse {
+            url: Some(format!("{base}/sandbox/media/{name}")),
+            ..Default::default()
+        })
     }
 }
 
@@ -84,7 +146,11 @@ impl TokenOperations for World {
         let (token, expires_in) =
             self.tokens
                 .classic(&request.appid, &request.secret, self.now())?;
-        reply(json!({"access_token": token, "expires_in": expires_in}))
+        Ok(token::TokenGetResponse {
+            access_token: Some(token),
+            expires_in: Some(expires_in as i64),
+            ..Default::default()
+        })
     }
 
     fn token_stable(
@@ -95,7 +161,11 @@ impl TokenOperations for World {
         let (token, expires_in) =
             self.tokens
                 .stable(&request.appid, &request.secret, force, self.now())?;
-        reply(json!({"access_token": token, "expires_in": expires_in}))
+        Ok(token::TokenStableResponse {
+            access_token: Some(token),
+            expires_in: Some(expires_in as i64),
+            ..Default::default()
+        })
     }
 
     fn token_card_ticket(
@@ -105,7 +175,11 @@ impl TokenOperations for World {
         let mut state = self.lock();
         let ticket = Self::id(&mut state, "sandbox_card_ticket_", 48);
         state.card_tickets.push(ticket.clone());
-        reply(json!({"ticket": ticket, "expires_in": self.tokens.lifetime_secs}))
+        Ok(token::TokenCardTicketResponse {
+            ticket: Some(ticket),
+            expires_in: Some(self.tokens.lifetime_secs as i64),
+            ..Default::default()
+        })
     }
 }
 
@@ -114,6 +188,10 @@ impl World {
     /// (not the card api_ticket, and never equal to one).
     pub(crate) fn jsapi_ticket(&self) -> Result<token::TokenCardTicketResponse, Failure> {
         let ticket = Self::id(&mut self.lock(), "sandbox_jsapi_ticket_", 48);
-        reply(json!({"ticket": ticket, "expires_in": self.tokens.lifetime_secs}))
+        Ok(token::TokenCardTicketResponse {
+            ticket: Some(ticket),
+            expires_in: Some(self.tokens.lifetime_secs as i64),
+            ..Default::default()
+        })
     }
 }

@@ -2,12 +2,11 @@
 //! pages, the HTML that puts a card in an article, and the codes a merchant imports
 //! for a deposit-mode card.
 
-use super::{World, fail, reply, to_json};
+use super::{World, fail};
 use crate::ErrCode;
 use crate::distribute;
 use crate::generated::sandbox::DistributeOperations;
 use crate::sandbox::runtime::Failure;
-use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// A card QR code: what scanning it claims, and until when.
@@ -19,6 +18,9 @@ pub(super) struct QrTicket {
     pub(super) expires_ms: Option<u64>,
 }
 
+/// How long a QR code without `expire_seconds` stays valid: 365 days.
+const DEFAULT_QR_LIFETIME_SECS: i64 = 365 * 86_400;
+
 impl DistributeOperations for World {
     fn distribute_create_qrcode(
         &self,
@@ -26,25 +28,13 @@ impl DistributeOperations for World {
     ) -> Result<distribute::DistributeCreateQrcodeResponse, Failure> {
         let now = self.now();
         let base = &self.settings.base_url;
-        let info = to_json(&request.action_info);
-        let entry = |card: &Value| {
-            let text = |k: &str| card[k].as_str().map(str::to_owned);
-            (
-                text("card_id").unwrap_or_default(),
-                text("code"),
-                text("outer_str"),
-            )
-        };
+        let info = *request.action_info;
         let mut entries: Vec<(String, Option<String>, Option<String>)> = Vec::new();
-        if let Some(card) = info.get("card") {
-            entries.push(entry(card));
+        if let Some(card) = info.card {
+            entries.push((card.card_id.unwrap_or_default(), card.code, card.outer_str));
         }
-        for card in info["multiple_card"]["card_list"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            entries.push(entry(card));
+        for card in info.multiple_card.into_iter().flat_map(|m| m.card_list) {
+            entries.push((card.card_id.unwrap_or_default(), card.code, card.outer_str));
         }
         let mut state = self.lock();
         for (card_id, code, _) in &entries {
@@ -62,22 +52,27 @@ impl DistributeOperations for World {
         let ticket = Self::id(&mut state, "gQ", 64);
         let short = Self::id(&mut state, "", 22);
         let url = format!("http://weixin.qq.com/q/{short}");
-        let expires = request.expire_seconds.map(|s| now + s as u64 * 1000);
+        // 不填默认为365天有效: the current official table.
+        let expire_seconds = request.expire_seconds.unwrap_or(DEFAULT_QR_LIFETIME_SECS);
         state.qr.insert(
             ticket.clone(),
             QrTicket {
                 card_ids: entries,
                 url: url.clone(),
-                expires_ms: expires,
+                expires_ms: Some(now + expire_seconds.max(0) as u64 * 1000),
             },
         );
         let show = format!(
             "{base}/cgi-bin/showqrcode?ticket={}",
             crate::call::url_encode(&ticket)
         );
-        reply(
-            json!({"ticket": ticket, "expire_seconds": request.expire_seconds, "url": url, "show_qrcode_url": show}),
-        )
+        Ok(distribute::DistributeCreateQrcodeResponse {
+            ticket: Some(ticket),
+            expire_seconds: Some(expire_seconds),
+            url: Some(url),
+            show_qrcode_url: Some(show),
+            ..Default::default()
+        })
     }
 
     fn distribute_show_qrcode(
@@ -113,7 +108,11 @@ impl DistributeOperations for World {
         }
         state.landing_pages += 1;
         let page_id = state.landing_pages;
-        reply(json!({"url": format!("{base}/sandbox/landing/{page_id}"), "page_id": page_id}))
+        Ok(distribute::DistributeCreateLandingPageResponse {
+            url: Some(format!("{base}/sandbox/landing/{page_id}")),
+            page_id: Some(page_id as i64),
+            ..Default::default()
+        })
     }
 
     fn distribute_mpnews_html(
@@ -134,7 +133,10 @@ impl DistributeOperations for World {
         let content = format!(
             "<iframe class=\"res_iframe card_iframe js_editor_card\" data-src=\"{base}/sandbox/card?card_id={card_id}\"></iframe>"
         );
-        reply(json!({ "content": content }))
+        Ok(distribute::DistributeMpnewsHtmlResponse {
+            content: Some(content),
+            ..Default::default()
+        })
     }
 
     fn distribute_deposit_codes(
@@ -162,7 +164,12 @@ impl DistributeOperations for World {
                 duplicate.push(code);
             }
         }
-        reply(json!({"succ_code": succ, "duplicate_code": duplicate, "fail_code": []}))
+        Ok(distribute::DistributeDepositCodesResponse {
+            succ_code: Some(succ),
+            duplicate_code: Some(duplicate),
+            fail_code: Some(Vec::new()),
+            ..Default::default()
+        })
     }
 
     fn distribute_deposit_count(
@@ -171,7 +178,14 @@ impl DistributeOperations for World {
     ) -> Result<distribute::DistributeDepositCountResponse, Failure> {
         let mut state = self.lock();
         self.card(&mut state, &request.card_id)?;
-        reply(json!({"count": state.deposited.get(&request.card_id).map_or(0, BTreeSet::len)}))
+        let count = state
+            .deposited
+            .get(&request.card_id)
+            .map_or(0, BTreeSet::len);
+        Ok(distribute::DistributeDepositCountResponse {
+            count: Some(count as i64),
+            ..Default::default()
+        })
     }
 
     fn distribute_check_codes(
@@ -185,6 +199,10 @@ impl DistributeOperations for World {
             .code
             .into_iter()
             .partition(|c| imported.is_some_and(|set| set.contains(c)));
-        reply(json!({"exist_code": exist, "not_exist_code": missing}))
+        Ok(distribute::DistributeCheckCodesResponse {
+            exist_code: Some(exist),
+            not_exist_code: Some(missing),
+            ..Default::default()
+        })
     }
 }

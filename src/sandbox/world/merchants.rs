@@ -2,48 +2,174 @@
 //! sub-merchants a third party makes cards for, and the rules that give a member card
 //! after a WeChat Pay payment.
 
-use super::{World, fail, merge, reply, to_json};
+use super::{State, World, fail};
 use crate::ErrCode;
 use crate::generated::sandbox::{PayGiftOperations, SubMerchantOperations};
 use crate::sandbox::runtime::Failure;
+use crate::types::{PayGiftFailMchid, PayGiftRule, SubMerchant, SubMerchantStatus};
 use crate::{pay_gift, sub_merchant};
-use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::ops::Bound;
+
+/// A sub-merchant: what the parent merchant submitted, and what WeChat adds.
+#[derive(Debug, Clone)]
+pub(super) struct SubMerchantRecord {
+    pub(super) app_id: Option<String>,
+    pub(super) brand_name: String,
+    pub(super) logo_url: String,
+    /// The authorisation letter and the papers of a 个体工商户 (media ids): kept, but
+    /// no reply shows them.
+    pub(super) protocol: String,
+    pub(super) agreement_media_id: Option<String>,
+    pub(super) operator_media_id: Option<String>,
+    /// When the authorisation letter ends (Unix seconds).
+    pub(super) end_time: i64,
+    pub(super) primary_category_id: i64,
+    pub(super) secondary_category_id: i64,
+    pub(super) status: SubMerchantStatus,
+    pub(super) create_time: i64,
+    pub(super) update_time: i64,
+}
+
+impl SubMerchantRecord {
+    /// The sub-merchant as the replies show it.
+    fn info(&self, merchant_id: i64) -> SubMerchant {
+        SubMerchant {
+            app_id: self.app_id.clone(),
+            create_time: Some(self.create_time),
+            update_time: Some(self.update_time),
+            brand_name: Some(self.brand_name.clone()),
+            logo_url: Some(self.logo_url.clone()),
+            status: Some(self.status.clone()),
+            // 创建时间（非协议开始时间）: the page's own words.
+            begin_time: Some(self.create_time),
+            end_time: Some(self.end_time),
+            primary_category_id: Some(self.primary_category_id),
+            secondary_category_id: Some(self.secondary_category_id),
+            ..SubMerchant::new(merchant_id)
+        }
+    }
+}
+
+/// A pay-gift rule and the account it belongs to.
+#[derive(Debug, Clone)]
+pub(super) struct PayGiftRecord {
+    /// The sandbox's own app id, or (seeded) another account's whose rule holds
+    /// merchant numbers this one cannot have.
+    pub(super) appid: String,
+    /// As added, with the merchant numbers it got, its status and its times.
+    pub(super) rule: PayGiftRule,
+}
+
+impl PayGiftRecord {
+    pub(super) fn mchids(&self) -> &[String] {
+        self.rule
+            .base_info
+            .as_ref()
+            .and_then(|b| b.mchid_list.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// In effect at `now` (Unix seconds): begun and not ended.
+    fn in_effect(&self, now: i64) -> bool {
+        let base = self.rule.base_info.as_deref();
+        let begin = base.and_then(|b| b.begin_time).unwrap_or(0);
+        let end = base.and_then(|b| b.end_time).unwrap_or(i64::MAX);
+        begin <= now && now < end
+    }
+}
+
+/// The status of a rule that was set: the only value the page shows.
+pub(super) const RULE_STATUS_OK: &str = "RULE_STATUS_OK";
+
+/// The errcode of a merchant number held by another rule: the one the page's example
+/// gives for a failed merchant number (with the rule and account holding it).
+const MCHID_OCCUPIED: i64 = 23112;
+
+impl World {
+    fn secs(&self) -> i64 {
+        (self.now() / 1000) as i64
+    }
+
+    /// A rule of this account, by id (another account's is not found either).
+    fn own_rule<'s>(&self, state: &'s State, rule_id: i64) -> Result<&'s PayGiftRecord, Failure> {
+        state
+            .pay_gift_rules
+            .get(&rule_id)
+            .filter(|r| r.appid == self.tokens.appid)
+            .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid rule_id"))
+    }
+}
+
+/// A new id, past the seeded ones too.
+pub(super) fn next_id(state: &mut State, taken: impl Fn(&State, i64) -> bool) -> i64 {
+    loop {
+        state.serial += 1;
+        let id = state.serial as i64;
+        if !taken(state, id) {
+            return id;
+        }
+    }
+}
 
 impl SubMerchantOperations for World {
     fn sub_merchant_submit(
         &self,
         request: sub_merchant::SubMerchantSubmitRequest,
     ) -> Result<sub_merchant::SubMerchantSubmitResponse, Failure> {
-        let now = (self.now() / 1000) as i64;
+        let now = self.secs();
+        let info = *request.info;
         let mut state = self.lock();
-        state.serial += 1;
-        let merchant_id = state.serial as i64;
-        let mut info = to_json(&request.info);
-        info["merchant_id"] = json!(merchant_id);
-        info["create_time"] = json!(now);
-        info["update_time"] = json!(now);
-        info["status"] = json!("CHECKING");
-        state.sub_merchants.insert(merchant_id, info.clone());
-        reply(json!({ "info": info }))
+        let merchant_id = next_id(&mut state, |s, id| s.sub_merchants.contains_key(&id));
+        let record = SubMerchantRecord {
+            app_id: info.app_id,
+            brand_name: info.brand_name,
+            logo_url: info.logo_url,
+            protocol: info.protocol,
+            agreement_media_id: info.agreement_media_id,
+            operator_media_id: info.operator_media_id,
+            end_time: info.end_time,
+            primary_category_id: info.primary_category_id,
+            secondary_category_id: info.secondary_category_id,
+            status: SubMerchantStatus::Checking,
+            create_time: now,
+            update_time: now,
+        };
+        let info = record.info(merchant_id);
+        state.sub_merchants.insert(merchant_id, record);
+        Ok(sub_merchant::SubMerchantSubmitResponse {
+            info: Some(Box::new(info)),
+            ..Default::default()
+        })
     }
 
     fn sub_merchant_update(
         &self,
         request: sub_merchant::SubMerchantUpdateRequest,
     ) -> Result<sub_merchant::SubMerchantUpdateResponse, Failure> {
-        let now = (self.now() / 1000) as i64;
-        let patch = to_json(&request.info);
-        let id = request.info.merchant_id;
+        let now = self.secs();
+        let info = *request.info;
         let mut state = self.lock();
-        let info = state
+        let record = state
             .sub_merchants
-            .get_mut(&id)
+            .get_mut(&info.merchant_id)
             .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid merchant_id"))?;
-        merge(info, &patch);
-        info["update_time"] = json!(now);
-        info["status"] = json!("CHECKING");
-        reply(json!({ "info": info }))
+        record.brand_name = info.brand_name;
+        record.logo_url = info.logo_url;
+        record.protocol = info.protocol;
+        record.end_time = info.end_time;
+        record.primary_category_id = info.primary_category_id;
+        record.secondary_category_id = info.secondary_category_id;
+        // The optional ones change when given.
+        record.app_id = info.app_id.or(record.app_id.take());
+        record.agreement_media_id = info.agreement_media_id.or(record.agreement_media_id.take());
+        record.operator_media_id = info.operator_media_id.or(record.operator_media_id.take());
+        // New data is reviewed again.
+        record.status = SubMerchantStatus::Checking;
+        record.update_time = now;
+        Ok(sub_merchant::SubMerchantUpdateResponse {
+            info: Some(Box::new(record.info(info.merchant_id))),
+            ..Default::default()
+        })
     }
 
     fn sub_merchant_get(
@@ -51,11 +177,14 @@ impl SubMerchantOperations for World {
         request: sub_merchant::SubMerchantGetRequest,
     ) -> Result<sub_merchant::SubMerchantGetResponse, Failure> {
         let state = self.lock();
-        let info = state
+        let record = state
             .sub_merchants
             .get(&request.merchant_id)
             .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid merchant_id"))?;
-        reply(json!({ "info": info }))
+        Ok(sub_merchant::SubMerchantGetResponse {
+            info: Some(Box::new(record.info(request.merchant_id))),
+            ..Default::default()
+        })
     }
 
     fn sub_merchant_batch_get(
@@ -63,19 +192,24 @@ impl SubMerchantOperations for World {
         request: sub_merchant::SubMerchantBatchGetRequest,
     ) -> Result<sub_merchant::SubMerchantBatchGetResponse, Failure> {
         let state = self.lock();
-        let wanted = request.status.as_ref().map(|s| s.as_str().to_owned());
-        let list: Vec<&Value> = state
+        // next_begin_id is the last id listed (the page's words and example), and is
+        // the next begin_id: so a page starts after begin_id.
+        let list: Vec<SubMerchant> = state
             .sub_merchants
-            .range(request.begin_id..)
-            .map(|(_, v)| v)
-            .filter(|v| wanted.as_ref().is_none_or(|w| v["status"] == w.as_str()))
-            .take(request.limit as usize)
+            .range((Bound::Excluded(request.begin_id), Bound::Unbounded))
+            .filter(|(_, r)| request.status.as_ref().is_none_or(|s| *s == r.status))
+            .take(request.limit.max(0) as usize)
+            .map(|(id, r)| r.info(*id))
             .collect();
         let next = list
             .last()
-            .and_then(|v| v["merchant_id"].as_i64())
-            .map_or(request.begin_id, |id| id + 1);
-        reply(json!({"info_list": list, "next_begin_id": next}))
+            .and_then(|m| m.merchant_id)
+            .unwrap_or(request.begin_id);
+        Ok(sub_merchant::SubMerchantBatchGetResponse {
+            info_list: Some(list),
+            next_begin_id: Some(next),
+            ..Default::default()
+        })
     }
 }
 
@@ -84,39 +218,62 @@ impl PayGiftOperations for World {
         &self,
         request: pay_gift::PayGiftAddRequest,
     ) -> Result<pay_gift::PayGiftAddResponse, Failure> {
-        let rule = to_json(&request.rule_info);
+        let now = self.secs();
+        let mut rule = *request.rule_info;
         let mut state = self.lock();
-        let mchids: Vec<String> = rule["base_info"]["mchid_list"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m.as_str().map(str::to_owned))
-            .collect();
-        let taken: HashMap<String, i64> = state
-            .pay_gift_rules
-            .iter()
-            .flat_map(|(id, r)| {
-                r["base_info"]["mchid_list"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m.as_str())
-                    .map(move |m| (m.to_owned(), *id))
-            })
-            .collect();
-        let (mut succ, mut failed) = (Vec::new(), Vec::new());
-        for m in mchids {
-            match taken.get(&m) {
-                Some(other) => failed.push(json!({"mchid": m, "errcode": 72205, "errmsg": "mchid already used by another rule", "occupy_rule_id": other, "occupy_appid": self.tokens.appid})),
-                None => succ.push(m),
+        let card_id = rule
+            .member_rule
+            .as_ref()
+            .and_then(|m| m.card_id.clone())
+            .unwrap_or_default();
+        if self.card(&mut state, &card_id)?.type_name() != "MEMBER_CARD" {
+            return Err(fail(
+                ErrCode::InvalidCardType,
+                "a pay-gift rule gives a member card",
+            ));
+        }
+        // A merchant number belongs to one rule at most, whichever account's: those
+        // held already fail, naming the rule and the account holding them.
+        let wanted = rule
+            .base_info
+            .as_mut()
+            .and_then(|b| b.mchid_list.take())
+            .unwrap_or_default();
+        let (mut succ, mut failed) = (Vec::<String>::new(), Vec::new());
+        for mchid in wanted {
+            let holder = state
+                .pay_gift_rules
+                .iter()
+                .find(|(_, r)| r.mchids().contains(&mchid));
+            match holder {
+                Some((id, r)) => failed.push(PayGiftFailMchid {
+                    errcode: Some(MCHID_OCCUPIED),
+                    errmsg: Some(format!("mchid {mchid} is occupied by rule {id}")),
+                    occupy_rule_id: Some(*id),
+                    occupy_appid: Some(r.appid.clone()),
+                    ..PayGiftFailMchid::new(mchid)
+                }),
+                None if succ.contains(&mchid) => {}
+                None => succ.push(mchid),
             }
         }
-        state.serial += 1;
-        let rule_id = state.serial as i64;
-        let mut stored = rule;
-        stored["rule_id"] = json!(rule_id);
-        state.pay_gift_rules.insert(rule_id, stored);
-        reply(json!({"rule_id": rule_id, "succ_mchid_list": succ, "fail_mchid_list": failed}))
+        if let Some(base) = rule.base_info.as_mut() {
+            base.mchid_list = Some(succ.clone());
+            base.status = Some(RULE_STATUS_OK.to_owned());
+            base.create_time = Some(now);
+            base.update_time = Some(now);
+        }
+        let rule_id = next_id(&mut state, |s, id| s.pay_gift_rules.contains_key(&id));
+        let appid = self.tokens.appid.clone();
+        state
+            .pay_gift_rules
+            .insert(rule_id, PayGiftRecord { appid, rule });
+        Ok(pay_gift::PayGiftAddResponse {
+            rule_id: Some(rule_id),
+            succ_mchid_list: Some(succ),
+            fail_mchid_list: Some(failed),
+            ..Default::default()
+        })
     }
 
     fn pay_gift_delete(
@@ -124,11 +281,9 @@ impl PayGiftOperations for World {
         request: pay_gift::PayGiftDeleteRequest,
     ) -> Result<pay_gift::PayGiftDeleteResponse, Failure> {
         let mut state = self.lock();
-        state
-            .pay_gift_rules
-            .remove(&request.rule_id)
-            .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid rule_id"))?;
-        reply(json!({}))
+        self.own_rule(&state, request.rule_id)?;
+        state.pay_gift_rules.remove(&request.rule_id);
+        Ok(pay_gift::PayGiftDeleteResponse::default())
     }
 
     fn pay_gift_get_by_id(
@@ -136,38 +291,36 @@ impl PayGiftOperations for World {
         request: pay_gift::PayGiftGetByIdRequest,
     ) -> Result<pay_gift::PayGiftGetByIdResponse, Failure> {
         let state = self.lock();
-        let rule = state
-            .pay_gift_rules
-            .get(&request.rule_id)
-            .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid rule_id"))?;
-        reply(json!({"rule_info": rule}))
+        let record = self.own_rule(&state, request.rule_id)?;
+        Ok(pay_gift::PayGiftGetByIdResponse {
+            rule_info: Some(Box::new(record.rule.clone())),
+            ..Default::default()
+        })
     }
 
     fn pay_gift_batch_get(
         &self,
         request: pay_gift::PayGiftBatchGetRequest,
     ) -> Result<pay_gift::PayGiftBatchGetResponse, Failure> {
-        let now = (self.now() / 1000) as i64;
+        let now = self.secs();
         let state = self.lock();
-        let wanted = request.r#type.as_str();
-        let matching: Vec<&Value> = state
+        let matching: Vec<&PayGiftRecord> = state
             .pay_gift_rules
             .values()
-            .filter(|r| r["type"] == wanted)
-            .filter(|r| {
-                let (begin, end) = (
-                    r["base_info"]["begin_time"].as_i64().unwrap_or(0),
-                    r["base_info"]["end_time"].as_i64().unwrap_or(i64::MAX),
-                );
-                !request.effective || (begin <= now && now < end)
-            })
+            .filter(|r| r.appid == self.tokens.appid)
+            .filter(|r| r.rule.r#type.as_ref() == Some(&request.r#type))
+            .filter(|r| !request.effective || r.in_effect(now))
             .collect();
-        let page: Vec<&Value> = matching
+        let page = matching
             .iter()
-            .copied()
-            .skip(request.offset as usize)
-            .take(request.count as usize)
+            .skip(request.offset.max(0) as usize)
+            .take(request.count.max(0) as usize)
+            .map(|r| r.rule.clone())
             .collect();
-        reply(json!({"total_count": matching.len(), "rule_list": page}))
+        Ok(pay_gift::PayGiftBatchGetResponse {
+            total_count: Some(matching.len() as i64),
+            rule_list: Some(page),
+            ..Default::default()
+        })
     }
 }

@@ -38,7 +38,7 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
-pub(crate) use seed::Seed;
+pub(crate) use seed::{Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
 
 use super::callback::Outbox;
@@ -51,6 +51,7 @@ use crate::push::events::{CardEvent, Envelope};
 use cards::CardRecord;
 use codes::CodeRecord;
 use distribution::QrTicket;
+use merchants::{PayGiftRecord, SubMerchantRecord};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use statistics::Event;
@@ -86,8 +87,8 @@ struct State {
     landing_pages: u64,
     media: HashMap<String, (String, Vec<u8>)>,
     events: Vec<Event>,
-    sub_merchants: BTreeMap<i64, Value>,
-    pay_gift_rules: BTreeMap<i64, Value>,
+    sub_merchants: BTreeMap<i64, SubMerchantRecord>,
+    pay_gift_rules: BTreeMap<i64, PayGiftRecord>,
     activate_tickets: HashMap<String, (String, Value)>,
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.

@@ -5,6 +5,11 @@ use super::World;
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
+use super::merchants::{PayGiftRecord, RULE_STATUS_OK, SubMerchantRecord, next_id};
+use crate::types::{
+    PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType, SubMerchant,
+    SubMerchantStatus,
+};
 use serde_json::json;
 
 /// What a documentation example refers to, to be put in place before it runs.
@@ -17,8 +22,26 @@ pub(crate) struct Seed {
     pub qr_tickets: Vec<(String, String)>,
     pub encrypted: Vec<(String, String)>,
     pub activate_tickets: Vec<String>,
-    pub pay_gift_rules: Vec<i64>,
-    pub sub_merchants: Vec<i64>,
+    pub pay_gift_rules: Vec<SeedRule>,
+    /// Sub-merchants as shown (at least their merchant_id); a later one with the same
+    /// id replaces an earlier one.
+    pub sub_merchants: Vec<SubMerchant>,
+    /// (card id, code): codes imported for a deposit-mode card, not given out yet.
+    pub imported_codes: Vec<(String, String)>,
+}
+
+/// A pay-gift rule an example names or shows.
+#[derive(Debug, Default)]
+pub(crate) struct SeedRule {
+    /// Its id; `None`: a new one.
+    pub id: Option<i64>,
+    /// The account whose rule it is; `None`: the sandbox's.
+    pub appid: Option<String>,
+    /// The rule as shown; what it does not show gets sandbox values.
+    pub shown: Option<PayGiftRule>,
+    /// Listed as in effect: a window that does not hold the sandbox's now is moved to
+    /// start now (the example was written years ago).
+    pub in_effect: bool,
 }
 
 impl World {
@@ -61,14 +84,87 @@ impl World {
                 .activate_tickets
                 .insert(ticket, ("o_example".into(), info));
         }
-        for rule_id in seed.pay_gift_rules {
-            let rule = json!({"rule_id": rule_id, "type": "RULE_TYPE_PAY_MEMBER_CARD", "base_info": {"mchid_list": ["1900000001"], "begin_time": 0, "end_time": 4_102_444_800i64}, "member_rule": {"card_id": "pSandboxMemberCard", "least_cost": 0, "max_cost": 100000}});
-            state.pay_gift_rules.insert(rule_id, rule);
+        let secs = (now / 1000) as i64;
+        for seeded in seed.pay_gift_rules {
+            let id = match seeded.id {
+                Some(id) => id,
+                None => next_id(&mut state, |s, id| s.pay_gift_rules.contains_key(&id)),
+            };
+            let appid = seeded.appid.unwrap_or_else(|| self.tokens.appid.clone());
+            let rule = seeded_rule(id, seeded.shown, seeded.in_effect, secs);
+            state
+                .pay_gift_rules
+                .insert(id, PayGiftRecord { appid, rule });
         }
-        for merchant_id in seed.sub_merchants {
-            let info = json!({"merchant_id": merchant_id, "app_id": "", "brand_name": "沙盒子商户", "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "status": "APPROVED", "protocol": "media", "end_time": 4_102_444_800i64, "primary_category_id": 1, "secondary_category_id": 101, "create_time": 0, "update_time": 0});
-            state.sub_merchants.insert(merchant_id, info);
+        for shown in seed.sub_merchants {
+            if let Some(id) = shown.merchant_id {
+                state.sub_merchants.insert(id, seeded_sub_merchant(shown));
+            }
         }
+        for (card_id, code) in seed.imported_codes {
+            let imported = state.imported.entry(card_id.clone()).or_default();
+            imported.insert(code.clone());
+            state.deposited.entry(card_id).or_default().insert(code);
+        }
+    }
+}
+
+/// Where a seeded rule or letter ends unless shown: 2100-01-01.
+const FAR_END: i64 = 4_102_444_800;
+
+/// A pay-gift rule as shown, completed: a merchant number of its own, a member card,
+/// status and times, and a window holding now if it is listed as in effect.
+fn seeded_rule(id: i64, shown: Option<PayGiftRule>, in_effect: bool, now: i64) -> PayGiftRule {
+    let mchid = || vec![format!("19{:08}", id.rem_euclid(100_000_000))];
+    let mut rule = shown.unwrap_or_else(|| {
+        PayGiftRule::new(
+            PayGiftRuleType::PayMemberCard,
+            PayGiftBaseInfo::new(mchid(), 0, FAR_END),
+            PayGiftMemberRule::new("pSandboxMemberCard", 0, 100_000),
+        )
+    });
+    rule.r#type.get_or_insert(PayGiftRuleType::PayMemberCard);
+    rule.member_rule
+        .get_or_insert_with(|| Box::new(PayGiftMemberRule::new("pSandboxMemberCard", 0, 100_000)));
+    let base = rule
+        .base_info
+        .get_or_insert_with(|| Box::new(PayGiftBaseInfo::new(mchid(), 0, FAR_END)));
+    base.mchid_list.get_or_insert_with(mchid);
+    let (mut begin, mut end) = (
+        base.begin_time.unwrap_or(0),
+        base.end_time.unwrap_or(FAR_END),
+    );
+    if in_effect && !(begin <= now && now < end) {
+        let length = (end - begin).max(86_400);
+        (begin, end) = (now, now + length);
+    }
+    base.begin_time = Some(begin);
+    base.end_time = Some(end);
+    base.status.get_or_insert_with(|| RULE_STATUS_OK.to_owned());
+    let created = *base.create_time.get_or_insert(now);
+    base.update_time.get_or_insert(created);
+    rule
+}
+
+/// A sub-merchant as shown, completed: approved, with a letter valid until 2100.
+fn seeded_sub_merchant(shown: SubMerchant) -> SubMerchantRecord {
+    let create_time = shown.create_time.or(shown.begin_time).unwrap_or(0);
+    SubMerchantRecord {
+        app_id: shown.app_id,
+        brand_name: shown.brand_name.unwrap_or_else(|| "沙盒子商户".into()),
+        logo_url: shown
+            .logo_url
+            .unwrap_or_else(|| "http://mmbiz.qpic.cn/sandbox-logo.png".into()),
+        // The letter's media id: never shown, so never known.
+        protocol: String::new(),
+        agreement_media_id: None,
+        operator_media_id: None,
+        end_time: shown.end_time.unwrap_or(FAR_END),
+        primary_category_id: shown.primary_category_id.unwrap_or(1),
+        secondary_category_id: shown.secondary_category_id.unwrap_or(101),
+        status: shown.status.unwrap_or(SubMerchantStatus::Approved),
+        create_time,
+        update_time: shown.update_time.unwrap_or(create_time),
     }
 }
 

@@ -1,13 +1,12 @@
 //! Special tickets (the `ticket` endpoints): what the merchant sets on a user's
 //! boarding pass, meeting or movie ticket, and a red packet's balance.
 
-use super::{World, fail, reply, to_json};
+use super::{World, fail, to_json};
 use crate::ErrCode;
 use crate::generated::sandbox::TicketOperations;
 use crate::sandbox::runtime::Failure;
 use crate::ticket;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl TicketOperations for World {
     fn ticket_boarding_pass_checkin(
@@ -56,13 +55,13 @@ impl TicketOperations for World {
         let mut state = self.lock();
         let record = self.code(&mut state, &request.code, request.card_id.as_deref())?;
         record.balance = request.balance;
-        reply(json!({}))
+        Ok(ticket::TicketLuckyMoneyUpdateBalanceResponse::default())
     }
 }
 
 impl World {
     /// Special tickets: stores what the merchant set on a user's ticket.
-    fn set_ticket_details<T: DeserializeOwned>(
+    fn set_ticket_details<T: Default>(
         &self,
         code: &str,
         card_id: Option<&str>,
@@ -84,6 +83,6 @@ impl World {
         if let (Some(r), Value::Object(map)) = (state.codes.get_mut(code), details) {
             r.details.extend(map);
         }
-        reply(json!({}))
+        Ok(T::default())
     }
 }
