@@ -14,6 +14,9 @@ use crate::types::{
 };
 use serde_json::Value;
 
+/// 创建卡券: 每人可领券的数量限制，不填写默认为50.
+pub(super) const DEFAULT_GET_LIMIT: i64 = 50;
+
 /// What every record's card has, checked when the record is made or updated.
 const CHECKED: &str = "a record's card has its type's object and base_info";
 
@@ -133,7 +136,7 @@ impl CardRecord {
 
     /// How many codes of the card one user may claim (0: no limit).
     pub(super) fn get_limit(&self) -> i64 {
-        self.base().get_limit.unwrap_or(0)
+        self.base().get_limit.unwrap_or(DEFAULT_GET_LIMIT)
     }
 
     /// The pay and self-redemption cells need stores: listed, or all of them.
@@ -286,10 +289,10 @@ impl World {
 
 impl CardRecord {
     /// The card as card/get shows it: as defined, with what WeChat adds (id, status,
-    /// stock, times).
+    /// stock, times) and the defaults of what the merchant left out.
     fn shown(&self, card_id: &str) -> Card {
         let mut card = self.card.clone();
-        let (base, _) = parts_mut(&mut card).expect(CHECKED);
+        let (base, advanced) = parts_mut(&mut card).expect(CHECKED);
         base.id = Some(card_id.to_owned());
         base.status = Some(self.status.clone());
         base.sku = Some(Box::new(
@@ -297,6 +300,22 @@ impl CardRecord {
         ));
         base.create_time = Some((self.created_ms / 1000) as i64);
         base.update_time = Some((self.updated_ms / 1000) as i64);
+        // 创建卡券: 卡券领取页面是否可分享，默认为true; 卡券是否可转赠，默认为true;
+        // 每人可领券的数量限制，不填写默认为50.
+        base.can_share.get_or_insert(true);
+        base.can_give_friend.get_or_insert(true);
+        base.get_limit.get_or_insert(DEFAULT_GET_LIMIT);
+        // The official card/get example shows these, empty, for a card without them.
+        base.description.get_or_insert_with(String::new);
+        base.area_code_list.get_or_insert_with(Vec::new);
+        let advanced = advanced.get_or_insert_with(Default::default);
+        advanced.text_image_list.get_or_insert_with(Vec::new);
+        advanced.time_limit.get_or_insert_with(Vec::new);
+        advanced.business_service.get_or_insert_with(Vec::new);
+        advanced
+            .consume_share_card_list
+            .get_or_insert_with(Vec::new);
+        advanced.share_friends.get_or_insert(false);
         card
     }
 
