@@ -2,7 +2,7 @@
 //! rules…), put in place before the example runs against the sandbox.
 
 use super::World;
-use super::cards::CardRecord;
+use super::cards::{CardRecord, parts_mut};
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
 use crate::types::{
@@ -20,6 +20,8 @@ const SEEDED_STOCK: i64 = 10_000_000;
 pub(crate) struct Seed {
     /// (card id, card type, custom code)
     pub cards: Vec<(String, String, bool)>,
+    /// (card id, the card as a documented reply shows it): put in place before `cards`.
+    pub definitions: Vec<(String, Card)>,
     /// (card id, code, openid, activated)
     pub codes: Vec<(String, String, String, bool)>,
     pub qr_tickets: Vec<(String, String)>,
@@ -35,11 +37,15 @@ impl World {
     pub(crate) fn seed(&self, seed: Seed) {
         let now = self.now();
         let mut state = self.lock();
+        let defined = seed
+            .definitions
+            .into_iter()
+            .map(|(card_id, card)| (card_id, defined_card(card, now)));
         let generic = seed
             .cards
             .into_iter()
             .map(|(card_id, card_type, custom)| (card_id, seeded_card(&card_type, custom, now)));
-        for (card_id, record) in generic {
+        for (card_id, record) in defined.chain(generic) {
             if let (false, Some(record)) = (state.cards.contains_key(&card_id), record) {
                 state.cards.insert(card_id.clone(), record);
                 state.card_order.push(card_id);
@@ -129,4 +135,20 @@ fn seeded_card(card_type: &str, custom: bool, now: u64) -> Option<CardRecord> {
         _ => return None,
     };
     CardRecord::new(card, CardStatus::VerifyOk, now, SEEDED_STOCK).ok()
+}
+
+/// A card as a documented reply shows it, kept as defined: what card/get adds (id,
+/// status, stock, times) becomes the record's own (approved if no status is shown).
+fn defined_card(mut card: Card, now: u64) -> Option<CardRecord> {
+    let (base, _) = parts_mut(&mut card)?;
+    let status = base.status.take().unwrap_or(CardStatus::VerifyOk);
+    let sku = base.sku.as_deref();
+    let quantity = sku.and_then(|s| s.quantity).unwrap_or(SEEDED_STOCK);
+    let total = sku.and_then(|s| s.total_quantity).unwrap_or(quantity);
+    (base.id, base.create_time, base.update_time) = (None, None, None);
+    let record = CardRecord::new(card, status, now, quantity).ok()?;
+    Some(CardRecord {
+        total_quantity: total.max(quantity),
+        ..record
+    })
 }
