@@ -15,7 +15,7 @@ use crate::types::{
 use serde_json::Value;
 
 /// 创建卡券: 每人可领券的数量限制，不填写默认为50.
-pub(super) const DEFAULT_GET_LIMIT: i64 = 50;
+const DEFAULT_GET_LIMIT: i64 = 50;
 
 /// What every record's card has, checked when the record is made or updated.
 const CHECKED: &str = "a record's card has its type's object and base_info";
@@ -43,7 +43,7 @@ macro_rules! by_type {
 }
 
 /// The `base_info` of a card's own type.
-pub(super) fn base_of(card: &Card) -> Option<&BaseInfo> {
+fn base_of(card: &Card) -> Option<&BaseInfo> {
     let card_type = card.card_type.as_ref()?;
     by_type!(card, card_type, as_deref, |o| o.base_info.as_deref()).flatten()
 }
