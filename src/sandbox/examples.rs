@@ -5,7 +5,7 @@
 use super::world::{Seed, SeedRule};
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
-use crate::types::SubMerchant;
+use crate::types::{Card, SubMerchant};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -167,7 +167,7 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         }
         _ => {}
     }
-    seed_shown(endpoint, reply, &mut seed);
+    seed_shown(endpoint, request, reply, &mut seed);
     seed
 }
 
@@ -230,11 +230,38 @@ fn occupied_mchids(request: &Value, reply: &Value, seed: &mut Seed) {
 
 /// What a documented reply shows to exist before the call: the card a card/get shows,
 /// the rows a statistics query counts, the records a list pages through.
-fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
+fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
     if reply.is_null() {
         return;
     }
+    let openid = request.get("openid").and_then(Value::as_str);
     match endpoint {
+        // The card as shown, under the id asked for (the official example's reply
+        // names another).
+        "card.get" => {
+            let card_id = request.get("card_id").and_then(Value::as_str);
+            let card = reply
+                .get("card")
+                .cloned()
+                .map(serde_json::from_value::<Card>);
+            if let (Some(card_id), Some(Ok(card))) = (card_id, card) {
+                seed.definitions.push((card_id.to_owned(), card));
+            }
+        }
+        // The codes listed, held by the user asked about.
+        "code.list_user_cards" => {
+            let listed = reply.get("card_list").and_then(Value::as_array);
+            for entry in listed.into_iter().flatten() {
+                let card_id = entry.get("card_id").and_then(Value::as_str);
+                let code = entry.get("code").and_then(Value::as_str);
+                if let (Some(card_id), Some(code), Some(openid)) = (card_id, code, openid) {
+                    seed.cards
+                        .push((card_id.to_owned(), "DISCOUNT".to_owned(), false));
+                    seed.codes
+                        .push((card_id.to_owned(), code.to_owned(), openid.to_owned(), true));
+                }
+            }
+        }
         "card.batch_get" => {
             if let Some(ids) = reply.get("card_id_list").and_then(Value::as_array) {
                 for id in ids.iter().filter_map(Value::as_str) {

@@ -2,7 +2,7 @@
 //! deposit mode, review after updates, listing, the test whitelist, and the checks it
 //! makes itself for clients in other languages.
 
-use super::cards::{create_discount, discount_card};
+use super::cards::{create_discount, discount_card, member_card};
 use super::errcode;
 use std::time::Duration;
 use wechat_card::card::{
@@ -396,4 +396,55 @@ async fn the_sandbox_checks_requests_itself() {
         .await
         .unwrap();
     assert_eq!(reply.status(), 404);
+}
+
+/// card/get shows the card as WeChat keeps it: what the merchant left out comes back
+/// with its documented default (can_share, can_give_friend, get_limit), and the lists
+/// of the official example come back empty; the default get_limit is enforced.
+#[tokio::test]
+async fn card_get_shows_the_defaults_and_claims_respect_them() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
+    let card = client
+        .card()
+        .get(&CardGetRequest::new(&card_id))
+        .await
+        .unwrap()
+        .card
+        .expect("card");
+    let member = card.member_card.as_deref().expect("member_card");
+    let base = member.base_info.as_deref().expect("base_info");
+    assert_eq!(
+        (base.can_share, base.can_give_friend, base.get_limit),
+        (Some(true), Some(true), Some(50))
+    );
+    assert_eq!(base.area_code_list.as_deref(), Some(&[][..]));
+    let advanced = member.advanced_info.as_deref().expect("advanced_info");
+    assert_eq!(advanced.time_limit.as_deref(), Some(&[][..]));
+    assert_eq!(advanced.text_image_list.as_deref(), Some(&[][..]));
+
+    // A value the merchant set stays its own.
+    let discount_id = create_discount(&client, 5).await;
+    let discount = client
+        .card()
+        .get(&CardGetRequest::new(&discount_id))
+        .await
+        .unwrap()
+        .card
+        .expect("card");
+    let base = discount.discount.as_deref().unwrap().base_info.as_deref();
+    assert_eq!(base.unwrap().get_limit, Some(3));
+
+    let user = sandbox.user("o_collector");
+    for _ in 0..50 {
+        user.claim(&card_id).unwrap();
+    }
+    assert_eq!(errcode(user.claim(&card_id)), ErrCode::GetLimitExceeded);
 }

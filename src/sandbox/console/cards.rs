@@ -4,7 +4,7 @@
 
 use super::{china_time, esc};
 use crate::sandbox::world::{COLORS, CardSnapshot};
-use serde_json::Value;
+use crate::types::{DateInfo, DateType};
 use std::fmt::{self, Write};
 
 /// A transparent pixel, in place of a logo that does not load.
@@ -32,8 +32,7 @@ pub(super) fn cards(out: &mut String, cards: &[CardSnapshot]) -> fmt::Result {
 
 fn face(out: &mut String, card: &CardSnapshot) -> fmt::Result {
     let base = &card.base_info;
-    let text = |field: &str| base[field].as_str().unwrap_or("");
-    let color_name = text("color");
+    let color_name = text(&base.color);
     let color = COLORS
         .iter()
         .find(|(name, _)| *name == color_name)
@@ -44,7 +43,7 @@ fn face(out: &mut String, card: &CardSnapshot) -> fmt::Result {
         id = esc(&card.card_id),
         name = esc(color_name),
     )?;
-    let logo = text("logo_url");
+    let logo = text(&base.logo_url);
     // Only web images: a logo_url is whatever the creator sent. One that does not load
     // (WeChat's image host seen from an offline machine) leaves the blank disc.
     if logo.starts_with("http://") || logo.starts_with("https://") {
@@ -57,56 +56,68 @@ fn face(out: &mut String, card: &CardSnapshot) -> fmt::Result {
     write!(
         out,
         "<span class=\"brand\">{}</span><div class=\"title\">{}</div>",
-        esc(text("brand_name")),
-        esc(text("title")),
+        esc(text(&base.brand_name)),
+        esc(text(&base.title)),
     )?;
-    if !text("sub_title").is_empty() {
-        write!(out, "<div class=\"sub\">{}</div>", esc(text("sub_title")))?;
+    if !text(&base.sub_title).is_empty() {
+        write!(
+            out,
+            "<div class=\"sub\">{}</div>",
+            esc(text(&base.sub_title))
+        )?;
     }
     write!(
         out,
         "<div class=\"validity\">{}</div>",
-        esc(&validity(&base["date_info"]))
+        esc(&validity(base.date_info.as_deref()))
     )?;
     write!(
         out,
         "<div class=\"meta\">{kind} · {color_name} {color}<br><code>{id}</code><br>\
          <span class=\"status\">{status}</span><br>\
          <span class=\"stock\">stock: {remaining} remaining · {claimed} claimed · {consumed} consumed</span></div></div>",
-        kind = esc(&card.card_type),
+        kind = esc(card.card_type.as_str()),
         color_name = esc(color_name),
         id = esc(&card.card_id),
-        status = card.status,
+        status = esc(card.status.as_str()),
         remaining = card.remaining,
         claimed = card.claimed,
         consumed = card.consumed,
     )
 }
 
+/// A text field of the card, empty if not set.
+fn text(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("")
+}
+
 /// When codes of the card are valid, from its `date_info`, in words.
-fn validity(date: &Value) -> String {
-    let seconds = |field: &str| date[field].as_i64();
-    match date["type"].as_str().unwrap_or("") {
-        "DATE_TYPE_FIX_TIME_RANGE" => format!(
+fn validity(date: Option<&DateInfo>) -> String {
+    let Some(date) = date else {
+        return "validity ".to_owned();
+    };
+    match &date.r#type {
+        Some(DateType::FixTimeRange) => format!(
             "valid {} to {}",
-            seconds("begin_timestamp").map_or("?".into(), china_time),
-            seconds("end_timestamp").map_or("?".into(), china_time),
+            date.begin_timestamp.map_or("?".into(), china_time),
+            date.end_timestamp.map_or("?".into(), china_time),
         ),
-        "DATE_TYPE_FIX_TERM" => {
-            let term = match seconds("fixed_term").unwrap_or(0) {
+        Some(DateType::FixTerm) => {
+            let term = match date.fixed_term.unwrap_or(0) {
                 0 => "the rest of the day".to_owned(),
                 days => format!("{days} days"),
             };
-            let begin = match seconds("fixed_begin_term").unwrap_or(0) {
+            let begin = match date.fixed_begin_term.unwrap_or(0) {
                 0 => "from the claim".to_owned(),
                 days => format!("from {days} days after the claim"),
             };
-            let common_end = seconds("end_timestamp")
+            let common_end = date
+                .end_timestamp
                 .map(|end| format!(", at the latest {}", china_time(end)))
                 .unwrap_or_default();
             format!("valid for {term} {begin}{common_end}")
         }
-        "DATE_TYPE_PERMANENT" => "valid permanently".to_owned(),
-        other => format!("validity {other}"),
+        Some(DateType::Permanent) => "valid permanently".to_owned(),
+        other => format!("validity {}", other.as_ref().map_or("", |t| t.as_str())),
     }
 }

@@ -9,6 +9,7 @@ use crate::generated::sandbox::CodeOperations;
 use crate::sandbox::runtime::Failure;
 use crate::sandbox::world::{CardSnapshot, CodeSnapshot};
 use crate::sandbox::{DEFAULT_REFUSE_REASON, Engine};
+use crate::types::UserCardStatus;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -110,7 +111,7 @@ pub(super) fn forms(
     let card_ids = |out: &mut String| -> fmt::Result {
         out.write_str("<select name=\"card_id\">")?;
         for card in cards {
-            let title = card.base_info["title"].as_str().unwrap_or("");
+            let title = card.base_info.title.as_deref().unwrap_or("");
             write!(
                 out,
                 "<option value=\"{id}\">{title} ({id})</option>",
@@ -134,7 +135,7 @@ pub(super) fn forms(
     card_ids(out)?;
     out.write_str(" <input name=\"code\" placeholder=\"custom code (optional)\"> <button>Claim</button></form>")?;
     out.write_str("<form method=\"post\" action=\"/console/consume\"><select name=\"code\">")?;
-    for code in codes.iter().filter(|c| c.status == "NORMAL") {
+    for code in codes.iter().filter(|c| c.status == UserCardStatus::Normal) {
         write!(out, "<option>{}</option>", esc(&code.code))?;
     }
     out.write_str("</select> <button>Consume</button></form>")?;

@@ -128,7 +128,7 @@ fn title_of<'c>(cards: &'c [CardSnapshot], card_id: &str) -> &'c str {
     cards
         .iter()
         .find(|c| c.card_id == card_id)
-        .and_then(|c| c.base_info["title"].as_str())
+        .and_then(|c| c.base_info.title.as_deref())
         .unwrap_or("")
 }
 

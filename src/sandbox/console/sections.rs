@@ -50,7 +50,7 @@ pub(super) fn users(
                 "{sep}{title} (<code>{code}</code> {status})",
                 title = esc(title_of(cards, &code.card_id)),
                 code = esc(&code.code),
-                status = code.status,
+                status = esc(code.status.as_str()),
             )?;
         }
         out.write_str("</li>")?;
@@ -79,7 +79,7 @@ pub(super) fn codes(
             title = esc(title_of(cards, &code.card_id)),
             card_id = esc(&code.card_id),
             openid = esc(&code.openid),
-            status = code.status,
+            status = esc(code.status.as_str()),
             claimed = china_time((code.claimed_ms / 1000) as i64),
         )?;
     }

@@ -1,25 +1,77 @@
-//! Card definitions (the `card` endpoints): created as the JSON they were sent as,
-//! updated by merging into it, restocked, deleted. Also the end of review (automatic
+//! Card definitions (the `card` endpoints): created as the typed `Card` they were sent
+//! as, updated by merging into it, restocked, deleted. Also the end of review (automatic
 //! when due, or the sandbox's verdict) and the "stock is low" alarm.
 
-use super::{State, WECHAT_SENDER, World, fail, merge, reply, to_json};
+use super::{State, WECHAT_SENDER, World, fail, merge, to_json};
 use crate::ErrCode;
 use crate::card;
 use crate::generated::sandbox::CardOperations;
 use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
-use serde_json::{Value, json};
+use crate::types::{
+    AdvancedInfo, BaseInfo, Card, CardStatus, CardType, DateType, GetCustomCodeMode, Sku,
+    UserCardStatus,
+};
+use serde_json::Value;
 
-/// A card definition: the JSON it was created with, and what WeChat adds.
+/// 创建卡券: 每人可领券的数量限制，不填写默认为50.
+const DEFAULT_GET_LIMIT: i64 = 50;
+
+/// What every record's card has, checked when the record is made or updated.
+const CHECKED: &str = "a record's card has its type's object and base_info";
+
+/// The object of `$card_type` in `$value` (a `Card` or a `CardUpdateRequest`: the same
+/// keys), dereferenced with `$deref` and mapped through `$f`; `None` when it is absent
+/// or the type has no typed object (GENERAL_CARD, LUCKY_MONEY).
+macro_rules! by_type {
+    ($value:expr, $card_type:expr, $deref:ident, $f:expr) => {
+        match $card_type {
+            CardType::Groupon => $value.groupon.$deref().map($f),
+            CardType::Cash => $value.cash.$deref().map($f),
+            CardType::Discount => $value.discount.$deref().map($f),
+            CardType::Gift => $value.gift.$deref().map($f),
+            CardType::GeneralCoupon => $value.general_coupon.$deref().map($f),
+            CardType::MemberCard => $value.member_card.$deref().map($f),
+            CardType::ScenicTicket => $value.scenic_ticket.$deref().map($f),
+            CardType::MovieTicket => $value.movie_ticket.$deref().map($f),
+            CardType::BoardingPass => $value.boarding_pass.$deref().map($f),
+            CardType::MeetingTicket => $value.meeting_ticket.$deref().map($f),
+            CardType::BusTicket => $value.bus_ticket.$deref().map($f),
+            _ => None,
+        }
+    };
+}
+
+/// The `base_info` of a card's own type.
+fn base_of(card: &Card) -> Option<&BaseInfo> {
+    let card_type = card.card_type.as_ref()?;
+    by_type!(card, card_type, as_deref, |o| o.base_info.as_deref()).flatten()
+}
+
+/// The `base_info` and the `advanced_info` slot of a card's own type, to change.
+pub(super) fn parts_mut(
+    card: &mut Card,
+) -> Option<(&mut BaseInfo, &mut Option<Box<AdvancedInfo>>)> {
+    let card_type = card.card_type.clone()?;
+    by_type!(card, card_type, as_deref_mut, |o| {
+        Some((o.base_info.as_deref_mut()?, &mut o.advanced_info))
+    })
+    .flatten()
+}
+
+/// A type's key in a card, lowercase (`MEMBER_CARD` -> `member_card`).
+fn key_of(card_type: &CardType) -> String {
+    card_type.as_str().to_ascii_lowercase()
+}
+
+/// A card definition: the card it was created with, and what WeChat adds.
 #[derive(Debug, Clone)]
 pub(super) struct CardRecord {
-    /// The `card` object: `card_type` and the object of its type.
-    pub(super) card: Value,
-    /// Its lowercase type key (`groupon`, `member_card`, …).
-    pub(super) key: String,
+    /// `card_type` and the object of its type, which has a `base_info`.
+    pub(super) card: Card,
     pub(super) created_ms: u64,
     pub(super) updated_ms: u64,
-    pub(super) status: &'static str,
+    pub(super) status: CardStatus,
     /// When review ends in approval, if automatic.
     pub(super) approve_at_ms: Option<u64>,
     pub(super) quantity: i64,
@@ -32,36 +84,92 @@ pub(super) struct CardRecord {
 }
 
 impl CardRecord {
-    pub(super) fn base(&self) -> &Value {
-        &self.card[&self.key]["base_info"]
+    /// A record of `card`, made at `now` with `quantity` in stock; `invalid card type`
+    /// unless the card has the object of its type, with a `base_info`.
+    pub(super) fn new(
+        card: Card,
+        status: CardStatus,
+        now: u64,
+        quantity: i64,
+    ) -> Result<Self, Failure> {
+        check(&card)?;
+        Ok(CardRecord {
+            card,
+            created_ms: now,
+            updated_ms: now,
+            status,
+            approve_at_ms: None,
+            quantity,
+            total_quantity: quantity,
+            pay_cell: false,
+            self_consume_cell: false,
+            form: None,
+            low_stock_alarm_ms: None,
+        })
     }
 
-    fn flag(&self, field: &str) -> bool {
-        self.base()[field].as_bool().unwrap_or(false)
+    pub(super) fn card_type(&self) -> &CardType {
+        self.card.card_type.as_ref().expect(CHECKED)
+    }
+
+    /// Its type's key in the card (`groupon`, `member_card`, …).
+    pub(super) fn key(&self) -> String {
+        key_of(self.card_type())
+    }
+
+    /// `DISCOUNT`, `MEMBER_CARD`, …
+    pub(super) fn type_name(&self) -> &str {
+        self.card_type().as_str()
+    }
+
+    pub(super) fn base(&self) -> &BaseInfo {
+        base_of(&self.card).expect(CHECKED)
     }
 
     pub(super) fn custom_code(&self) -> bool {
-        self.flag("use_custom_code")
+        self.base().use_custom_code == Some(true)
     }
 
     pub(super) fn deposit_mode(&self) -> bool {
-        self.base()["get_custom_code_mode"] == "GET_CUSTOM_CODE_MODE_DEPOSIT"
+        self.base().get_custom_code_mode == Some(GetCustomCodeMode::Deposit)
+    }
+
+    /// How many codes of the card one user may claim (0: no limit).
+    pub(super) fn get_limit(&self) -> i64 {
+        self.base().get_limit.unwrap_or(DEFAULT_GET_LIMIT)
     }
 
     /// The pay and self-redemption cells need stores: listed, or all of them.
     fn require_stores(&self) -> Result<(), Failure> {
-        let has_stores = self.base()["location_id_list"]
-            .as_array()
+        let base = self.base();
+        let has_stores = base
+            .location_id_list
+            .as_ref()
             .is_some_and(|l| !l.is_empty())
-            || self.flag("use_all_locations");
+            || base.use_all_locations == Some(true);
         match has_stores {
             true => Ok(()),
             false => Err(fail(ErrCode::LocationRequired, "require location id")),
         }
     }
+}
 
-    pub(super) fn type_name(&self) -> &str {
-        self.card["card_type"].as_str().unwrap_or("")
+/// A card the sandbox keeps: its type is one `Card` has an object for, and that object
+/// has a `base_info`.
+fn check(card: &Card) -> Result<(), Failure> {
+    let card_type = card
+        .card_type
+        .as_ref()
+        .ok_or_else(|| fail(ErrCode::InvalidCardType, "the card has no card_type"))?;
+    match base_of(card) {
+        Some(_) => Ok(()),
+        None => Err(fail(
+            ErrCode::InvalidCardType,
+            format!(
+                "the card's fields go under `{}`, with a base_info",
+                key_of(card_type)
+            ),
+        )),
     }
 }
 
@@ -95,10 +203,10 @@ impl World {
 
     /// Applies automatic review to a card that is due (and tells the receiver).
     fn refresh_status(&self, card_id: &str, record: &mut CardRecord) {
-        if record.status == "CARD_STATUS_NOT_VERIFY"
+        if record.status == CardStatus::NotVerify
             && record.approve_at_ms.is_some_and(|t| t <= self.now())
         {
-            record.status = "CARD_STATUS_VERIFY_OK";
+            record.status = CardStatus::VerifyOk;
             self.push(WECHAT_SENDER, |e| push::reviewed(e, card_id, None));
         }
     }
@@ -127,8 +235,8 @@ impl World {
             .get_mut(card_id)
             .ok_or_else(|| fail(ErrCode::InvalidCardId, format!("invalid card id {card_id}")))?;
         let verdict = match refused {
-            None => "CARD_STATUS_VERIFY_OK",
-            Some(_) => "CARD_STATUS_VERIFY_FAIL",
+            None => CardStatus::VerifyOk,
+            Some(_) => CardStatus::VerifyFail,
         };
         if card.status == verdict {
             return Ok(()); // said before: nothing new to push
@@ -168,14 +276,59 @@ impl World {
         let claimed = state
             .codes
             .values()
-            .filter(|c| c.card_id == card_id && c.status != "GIFT_SUCC")
+            .filter(|c| c.card_id == card_id && c.status != UserCardStatus::GiftSucc)
             .count();
         let consumed = state
             .codes
             .values()
-            .filter(|c| c.card_id == card_id && c.status == "CONSUMED")
+            .filter(|c| c.card_id == card_id && c.status == UserCardStatus::Consumed)
             .count();
         Some((card.quantity, claimed, consumed))
+    }
+}
+
+impl CardRecord {
+    /// The card as card/get shows it: as defined, with what WeChat adds (id, status,
+    /// stock, times) and the defaults of what the merchant left out.
+    fn shown(&self, card_id: &str) -> Card {
+        let mut card = self.card.clone();
+        let (base, advanced) = parts_mut(&mut card).expect(CHECKED);
+        base.id = Some(card_id.to_owned());
+        base.status = Some(self.status.clone());
+        base.sku = Some(Box::new(
+            Sku::new(self.quantity).total_quantity(self.total_quantity),
+        ));
+        base.create_time = Some((self.created_ms / 1000) as i64);
+        base.update_time = Some((self.updated_ms / 1000) as i64);
+        // 创建卡券: 卡券领取页面是否可分享，默认为true; 卡券是否可转赠，默认为true;
+        // 每人可领券的数量限制，不填写默认为50.
+        base.can_share.get_or_insert(true);
+        base.can_give_friend.get_or_insert(true);
+        base.get_limit.get_or_insert(DEFAULT_GET_LIMIT);
+        // The official card/get example shows these, empty, for a card without them.
+        base.description.get_or_insert_with(String::new);
+        base.area_code_list.get_or_insert_with(Vec::new);
+        let advanced = advanced.get_or_insert_with(Default::default);
+        advanced.text_image_list.get_or_insert_with(Vec::new);
+        advanced.time_limit.get_or_insert_with(Vec::new);
+        advanced.business_service.get_or_insert_with(Vec::new);
+        advanced
+            .consume_share_card_list
+            .get_or_insert_with(Vec::new);
+        advanced.share_friends.get_or_insert(false);
+        card
+    }
+
+    /// Whether `new` only widens the card's validity, as card/update allows: a fixed
+    /// time range, begin no later, end no earlier.
+    fn widens(&self, new: &crate::types::DateInfoUpdate) -> bool {
+        let Some(old) = self.base().date_info.as_deref() else {
+            return false;
+        };
+        let no_later = |n: Option<i64>, o: Option<i64>| n.zip(o).is_none_or(|(n, o)| n <= o);
+        old.r#type == Some(DateType::FixTimeRange)
+            && no_later(new.begin_timestamp, old.begin_timestamp)
+            && no_later(old.end_timestamp, new.end_timestamp)
     }
 }
 
@@ -186,41 +339,25 @@ impl CardOperations for World {
     ) -> Result<card::CardCreateResponse, Failure> {
         let now = self.now();
         let review = self.settings.review;
-        let card = to_json(&request.card);
-        let key = card["card_type"]
-            .as_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if card[&key].is_null() {
-            return Err(fail(
-                ErrCode::InvalidCardType,
-                format!("the card's fields go under `{key}`"),
-            ));
-        }
-        let quantity = card[&key]["base_info"]["sku"]["quantity"]
-            .as_i64()
+        let card = *request.card;
+        let quantity = base_of(&card)
+            .and_then(|b| b.sku.as_ref())
+            .and_then(|s| s.quantity)
             .unwrap_or(0);
+        let record = CardRecord {
+            approve_at_ms: review.map(|d| now + d.as_millis() as u64),
+            ..CardRecord::new(card, CardStatus::NotVerify, now, quantity)?
+        };
         let mut state = self.lock();
         let card_id = Self::id(&mut state, "p", 28);
-        let record = CardRecord {
-            card,
-            key,
-            created_ms: now,
-            updated_ms: now,
-            status: "CARD_STATUS_NOT_VERIFY",
-            approve_at_ms: review.map(|d| now + d.as_millis() as u64),
-            quantity,
-            total_quantity: quantity,
-            pay_cell: false,
-            self_consume_cell: false,
-            form: None,
-            low_stock_alarm_ms: None,
-        };
         state.cards.insert(card_id.clone(), record);
         state.card_order.push(card_id.clone());
         // A review that takes no time ends now, and says so.
         self.card(&mut state, &card_id)?;
-        reply(json!({"card_id": card_id}))
+        Ok(card::CardCreateResponse {
+            card_id: Some(card_id),
+            ..Default::default()
+        })
     }
 
     fn card_set_pay_cell(
@@ -231,7 +368,7 @@ impl CardOperations for World {
         let card = self.card(&mut state, &request.card_id)?;
         card.require_stores()?;
         card.pay_cell = request.is_open.unwrap_or(true); // 不填默认true
-        reply(json!({}))
+        Ok(Default::default())
     }
 
     fn card_set_self_consume_cell(
@@ -242,7 +379,7 @@ impl CardOperations for World {
         let card = self.card(&mut state, &request.card_id)?;
         card.require_stores()?;
         card.self_consume_cell = request.is_open.unwrap_or(false); // 默认为false
-        reply(json!({}))
+        Ok(Default::default())
     }
 
     fn card_set_test_whitelist(
@@ -252,47 +389,46 @@ impl CardOperations for World {
         let mut state = self.lock();
         state.whitelist_openids = request.openid.unwrap_or_default().into_iter().collect();
         state.whitelist_usernames = request.username.unwrap_or_default().into_iter().collect();
-        reply(json!({}))
+        Ok(Default::default())
     }
 
     fn card_get(&self, request: card::CardGetRequest) -> Result<card::CardGetResponse, Failure> {
         let mut state = self.lock();
         let record = self.card(&mut state, &request.card_id)?;
-        let mut card = record.card.clone();
-        let base = &mut card[&record.key]["base_info"];
-        base["id"] = json!(request.card_id);
-        base["status"] = json!(record.status);
-        base["sku"] = json!({"quantity": record.quantity, "total_quantity": record.total_quantity});
-        base["create_time"] = json!(record.created_ms / 1000);
-        base["update_time"] = json!(record.updated_ms / 1000);
-        reply(json!({ "card": card }))
+        Ok(card::CardGetResponse {
+            card: Some(Box::new(record.shown(&request.card_id))),
+            ..Default::default()
+        })
     }
 
     fn card_batch_get(
         &self,
         request: card::CardBatchGetRequest,
     ) -> Result<card::CardBatchGetResponse, Failure> {
-        let wanted: Option<Vec<String>> = request
-            .status_list
-            .map(|l| l.iter().map(|s| s.as_str().to_owned()).collect());
         let mut state = self.lock();
         let ids = state.card_order.clone();
         let mut matching = Vec::new();
         for id in ids {
-            let status = self.card(&mut state, &id)?.status;
-            if wanted
+            let status = &self.card(&mut state, &id)?.status;
+            if request
+                .status_list
                 .as_ref()
-                .is_none_or(|w| w.iter().any(|s| s == status))
+                .is_none_or(|wanted| wanted.contains(status))
             {
                 matching.push(id);
             }
         }
-        let page: Vec<&String> = matching
-            .iter()
+        let total = matching.len() as i64;
+        let page: Vec<String> = matching
+            .into_iter()
             .skip(request.offset as usize)
             .take(request.count as usize)
             .collect();
-        reply(json!({"card_id_list": page, "total_num": matching.len()}))
+        Ok(card::CardBatchGetResponse {
+            card_id_list: Some(page),
+            total_num: Some(total),
+            ..Default::default()
+        })
     }
 
     fn card_update(
@@ -304,8 +440,10 @@ impl CardOperations for World {
         let update = to_json(&request);
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
-        let key = card.key.clone();
-        let Some(patch) = update.get(&key).filter(|p| p.is_object()) else {
+        let (card_type, key) = (card.card_type().clone(), card.key());
+        // The update's object of the card's type, and its base_info if any.
+        let Some(base_update) = by_type!(request, &card_type, as_deref, |u| u.base_info.as_deref())
+        else {
             return Err(fail(
                 ErrCode::InvalidCardType,
                 format!(
@@ -315,36 +453,40 @@ impl CardOperations for World {
             ));
         };
         // The validity may only widen, and only a fixed time range (else 40100).
-        if let Some(new) = patch["base_info"].get("date_info") {
-            let old = &card.base()["date_info"];
-            let widens = old["type"] == "DATE_TYPE_FIX_TIME_RANGE"
-                && new["begin_timestamp"]
-                    .as_i64()
-                    .zip(old["begin_timestamp"].as_i64())
-                    .is_none_or(|(n, o)| n <= o)
-                && new["end_timestamp"]
-                    .as_i64()
-                    .zip(old["end_timestamp"].as_i64())
-                    .is_none_or(|(n, o)| n >= o);
-            if !widens {
+        if let Some(new) = base_update.and_then(|b| b.date_info.as_deref()) {
+            if !card.widens(new) {
                 return Err(fail(
                     ErrCode::InvalidTimeRange,
                     "the validity may only be widened, and only for DATE_TYPE_FIX_TIME_RANGE",
                 ));
             }
         }
+        // Merged as JSON, the keys sent replacing theirs at any depth.
+        let patch = &update[&key];
         let touched = |o: &Value| {
             o.as_object()
                 .is_some_and(|m| m.keys().any(|k| REVIEWED.contains(&k.as_str())))
         };
         let send_check = touched(&patch["base_info"]) || touched(patch);
-        merge(&mut card.card[&key], patch);
+        let mut merged = to_json(&card.card);
+        merge(&mut merged[&key], patch);
+        let merged: Card = serde_json::from_value(merged).map_err(|e| {
+            fail(
+                ErrCode::SystemBusy,
+                format!("the updated card does not fit its type: {e}"),
+            )
+        })?;
+        check(&merged)?;
+        card.card = merged;
         card.updated_ms = now;
         if send_check {
-            card.status = "CARD_STATUS_NOT_VERIFY";
+            card.status = CardStatus::NotVerify;
             card.approve_at_ms = review.map(|d| now + d.as_millis() as u64);
         }
-        reply(json!({"send_check": send_check}))
+        Ok(card::CardUpdateResponse {
+            send_check: Some(send_check),
+            ..Default::default()
+        })
     }
 
     fn card_modify_stock(
@@ -376,7 +518,7 @@ impl CardOperations for World {
         }
         card.quantity = quantity;
         card.total_quantity = (card.total_quantity + up - down).max(quantity);
-        reply(json!({}))
+        Ok(Default::default())
     }
 
     fn card_delete(
@@ -385,11 +527,11 @@ impl CardOperations for World {
     ) -> Result<card::CardDeleteResponse, Failure> {
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
-        card.status = "CARD_STATUS_DELETE";
+        card.status = CardStatus::Delete;
         // Its QR codes stop working; codes already claimed stay valid.
         state
             .qr
             .retain(|_, qr| qr.card_ids.iter().all(|(id, _, _)| id != &request.card_id));
-        reply(json!({}))
+        Ok(Default::default())
     }
 }

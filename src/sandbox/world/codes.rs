@@ -4,20 +4,21 @@
 
 use super::cards::CardRecord;
 use super::statistics::EventKind;
-use super::{State, World, fail, reply};
+use super::{State, World, fail};
 use crate::ErrCode;
 use crate::code;
 use crate::generated::sandbox::CodeOperations;
 use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
-use serde_json::{Map, Value, json};
+use crate::types::{DateType, UserCardStatus};
+use serde_json::{Map, Value};
 
 /// A code a user holds (or held: a gifted or deleted code stays, with its status).
 #[derive(Debug, Clone)]
 pub(super) struct CodeRecord {
     pub(super) card_id: String,
     pub(super) openid: String,
-    pub(super) status: &'static str,
+    pub(super) status: UserCardStatus,
     pub(super) claimed_ms: u64,
     pub(super) outer_str: Option<String>,
     pub(super) marked_by: Option<String>,
@@ -37,7 +38,7 @@ impl CodeRecord {
         CodeRecord {
             card_id: card_id.into(),
             openid: openid.into(),
-            status: "NORMAL",
+            status: UserCardStatus::Normal,
             claimed_ms,
             outer_str: None,
             marked_by: None,
@@ -71,7 +72,7 @@ impl World {
     ) -> Result<&'s mut CodeRecord, Failure> {
         let invalid = || fail(ErrCode::InvalidCode, "invalid serial code");
         let record = state.codes.get(code).ok_or_else(invalid)?;
-        if record.status == "GIFT_SUCC" {
+        if record.status == UserCardStatus::GiftSucc {
             return Err(invalid());
         }
         if card_id.is_some_and(|id| id != record.card_id) {
@@ -92,26 +93,23 @@ impl World {
 
     /// The validity window of a code (Unix seconds), from its card's date_info.
     fn validity(card: &CardRecord, claimed_ms: u64) -> (Option<i64>, Option<i64>) {
-        let date = &card.base()["date_info"];
+        let Some(date) = card.base().date_info.as_deref() else {
+            return (None, None);
+        };
         let claimed = (claimed_ms / 1000) as i64;
-        match date["type"].as_str() {
-            Some("DATE_TYPE_FIX_TIME_RANGE") => (
-                date["begin_timestamp"].as_i64(),
-                date["end_timestamp"].as_i64(),
-            ),
-            Some("DATE_TYPE_FIX_TERM") => {
+        match date.r#type {
+            Some(DateType::FixTimeRange) => (date.begin_timestamp, date.end_timestamp),
+            Some(DateType::FixTerm) => {
                 let day = 86_400;
-                let begin = claimed + date["fixed_begin_term"].as_i64().unwrap_or(0) * day;
-                let end = match date["fixed_term"].as_i64().unwrap_or(0) {
+                let begin = claimed + date.fixed_begin_term.unwrap_or(0) * day;
+                let end = match date.fixed_term.unwrap_or(0) {
                     // 领取后当天有效填写0: until midnight, China time (UTC+8).
                     0 => crate::sandbox::clock::china_day_end(begin),
                     days => begin + days * day - 1,
                 };
                 // 统一过期时间: a fixed-term card may also end for everyone at
                 // end_timestamp, whichever comes first.
-                let end = date["end_timestamp"]
-                    .as_i64()
-                    .map_or(end, |common| end.min(common));
+                let end = date.end_timestamp.map_or(end, |common| end.min(common));
                 (Some(begin), Some(end))
             }
             _ => (None, None),
@@ -119,22 +117,22 @@ impl World {
     }
 
     /// The code's status now: a NORMAL code past its validity has EXPIRED.
-    pub(super) fn code_status(&self, state: &mut State, code: &str) -> Option<&'static str> {
+    pub(super) fn code_status(&self, state: &mut State, code: &str) -> Option<UserCardStatus> {
         let record = state.codes.get(code)?;
-        if record.status != "NORMAL" {
-            return Some(record.status);
+        if record.status != UserCardStatus::Normal {
+            return Some(record.status.clone());
         }
         let card = state.cards.get(&record.card_id)?;
         let (_, end) = Self::validity(card, record.claimed_ms);
         if end.is_none_or(|end| (self.now() / 1000) as i64 <= end) {
-            return Some("NORMAL");
+            return Some(UserCardStatus::Normal);
         }
         let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
         Self::event(state, self.now(), &card_id, &openid, EventKind::Expire);
         if let Some(r) = state.codes.get_mut(code) {
-            r.status = "EXPIRE";
+            r.status = UserCardStatus::Expire;
         }
-        Some("EXPIRE")
+        Some(UserCardStatus::Expire)
     }
 
     /// A new 12-digit code WeChat would make, not yet in use (`salt`: the time, so
@@ -160,7 +158,7 @@ impl World {
             .filter(|(_, r)| {
                 r.card_id == card_id
                     && r.openid == openid
-                    && !matches!(r.status, "DELETE" | "GIFT_SUCC")
+                    && !matches!(r.status, UserCardStatus::Delete | UserCardStatus::GiftSucc)
             })
             .map(|(code, _)| code.clone())
             .min()
@@ -187,20 +185,26 @@ impl CodeOperations for World {
         let (begin, end) = Self::validity(card, record.claimed_ms);
         let now = (self.now() / 1000) as i64;
         let not_yet = begin.is_some_and(|b| now < b);
-        let can_consume = status == "NORMAL" && !not_yet;
+        let can_consume = status == UserCardStatus::Normal && !not_yet;
         if request.check_consume == Some(true) && !can_consume {
             return Err(fail(
                 ErrCode::CardDeletedOrGifting,
                 format!("invalid user-card status! the code is {status}"),
             ));
         }
-        reply(json!({
-            "card": {"card_id": record.card_id, "begin_time": begin, "end_time": end},
-            "openid": record.openid,
-            "can_consume": can_consume,
-            "user_card_status": status,
-            "outer_str": record.outer_str,
-        }))
+        Ok(code::CodeGetResponse {
+            card: Some(Box::new(code::CodeCard {
+                card_id: Some(record.card_id.clone()),
+                begin_time: begin,
+                end_time: end,
+                ..Default::default()
+            })),
+            openid: Some(record.openid.clone()),
+            can_consume: Some(can_consume),
+            user_card_status: Some(status),
+            outer_str: record.outer_str.clone(),
+            ..Default::default()
+        })
     }
 
     fn code_list_user_cards(
@@ -208,7 +212,7 @@ impl CodeOperations for World {
         request: code::CodeListUserCardsRequest,
     ) -> Result<code::CodeListUserCardsResponse, Failure> {
         let mut state = self.lock();
-        let mine: Vec<String> = state
+        let mut mine: Vec<String> = state
             .codes
             .iter()
             .filter(|(_, c)| {
@@ -217,14 +221,22 @@ impl CodeOperations for World {
             })
             .map(|(code, _)| code.clone())
             .collect();
+        mine.sort();
         let mut list = Vec::new();
         for code in mine {
-            if self.code_status(&mut state, &code) == Some("NORMAL") {
-                list.push(json!({"code": code, "card_id": state.codes[&code].card_id}));
+            if self.code_status(&mut state, &code) == Some(UserCardStatus::Normal) {
+                list.push(code::UserCard {
+                    card_id: Some(state.codes[&code].card_id.clone()),
+                    code: Some(code),
+                    ..Default::default()
+                });
             }
         }
-        list.sort_by(|a, b| a["code"].as_str().cmp(&b["code"].as_str()));
-        reply(json!({"card_list": list, "has_share_card": false}))
+        Ok(code::CodeListUserCardsResponse {
+            card_list: Some(list),
+            has_share_card: Some(false),
+            ..Default::default()
+        })
     }
 
     fn code_update(
@@ -253,7 +265,7 @@ impl CodeOperations for World {
         }
         state.codes.remove(&request.code);
         state.codes.insert(request.new_code, record);
-        reply(json!({}))
+        Ok(Default::default())
     }
 
     fn code_unavailable(
@@ -263,14 +275,17 @@ impl CodeOperations for World {
         let mut state = self.lock();
         self.code(&mut state, &request.code, request.card_id.as_deref())?;
         match self.code_status(&mut state, &request.code) {
-            Some("CONSUMED") => Err(fail(ErrCode::CodeConsumed, "the code was already consumed")),
-            Some("UNAVAILABLE") => Err(fail(
+            Some(UserCardStatus::Consumed) => {
+                Err(fail(ErrCode::CodeConsumed, "the code was already consumed"))
+            }
+            Some(UserCardStatus::Unavailable) => Err(fail(
                 ErrCode::InvalidCardStatus,
                 "the code is already unavailable",
             )),
             _ => {
-                state.codes.get_mut(&request.code).expect("checked").status = "UNAVAILABLE";
-                reply(json!({}))
+                state.codes.get_mut(&request.code).expect("checked").status =
+                    UserCardStatus::Unavailable;
+                Ok(Default::default())
             }
         }
     }
@@ -288,14 +303,16 @@ impl CodeOperations for World {
         let record = state.codes[&request.code].clone();
         let (begin, _) = Self::validity(&state.cards[&record.card_id], record.claimed_ms);
         match status {
-            "CONSUMED" => {
+            UserCardStatus::Consumed => {
                 return Err(fail(
                     ErrCode::CodeConsumed,
                     "invalid code, this code has consumed.",
                 ));
             }
-            "NORMAL" if begin.is_some_and(|b| (now / 1000) as i64 >= b) || begin.is_none() => {}
-            "NORMAL" => return Err(fail(ErrCode::InvalidTime, "the code is not valid yet")),
+            UserCardStatus::Normal if begin.is_none_or(|b| (now / 1000) as i64 >= b) => {}
+            UserCardStatus::Normal => {
+                return Err(fail(ErrCode::InvalidTime, "the code is not valid yet"));
+            }
             other => {
                 return Err(fail(
                     ErrCode::CardDeletedOrGifting,
@@ -303,7 +320,7 @@ impl CodeOperations for World {
                 ));
             }
         }
-        state.codes.get_mut(&request.code).expect("checked").status = "CONSUMED";
+        state.codes.get_mut(&request.code).expect("checked").status = UserCardStatus::Consumed;
         Self::event(
             &mut state,
             now,
@@ -314,7 +331,14 @@ impl CodeOperations for World {
         self.push(&record.openid, |e| {
             push::consumed_by_api(e, &record.card_id, &request.code)
         });
-        reply(json!({"card": {"card_id": record.card_id}, "openid": record.openid}))
+        Ok(code::CodeConsumeResponse {
+            card: Some(Box::new(code::ConsumedCard {
+                card_id: Some(record.card_id),
+                ..Default::default()
+            })),
+            openid: Some(record.openid),
+            ..Default::default()
+        })
     }
 
     fn code_decrypt(
@@ -327,7 +351,10 @@ impl CodeOperations for World {
             .or_else(|| decrypt(&request.encrypt_code, &self.tokens.secret))
             .filter(|c| state.codes.contains_key(c))
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid encrypt_code"))?;
-        reply(json!({ "code": code }))
+        Ok(code::CodeDecryptResponse {
+            code: Some(code),
+            ..Default::default()
+        })
     }
 
     fn code_mark(&self, request: code::CodeMarkRequest) -> Result<code::CodeMarkResponse, Failure> {
@@ -340,11 +367,11 @@ impl CodeOperations for World {
             )),
             (_, true) => {
                 record.marked_by = Some(request.openid);
-                reply(json!({}))
+                Ok(Default::default())
             }
             (_, false) => {
                 record.marked_by = None;
-                reply(json!({}))
+                Ok(Default::default())
             }
         }
     }

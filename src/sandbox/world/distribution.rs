@@ -39,7 +39,7 @@ impl DistributeOperations for World {
         let mut state = self.lock();
         for (card_id, code, _) in &entries {
             let card = self.card(&mut state, card_id)?;
-            if card.status == "CARD_STATUS_DELETE" {
+            if card.status == crate::types::CardStatus::Delete {
                 return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
             }
             if card.custom_code() && !card.deposit_mode() && code.is_none() {

@@ -2,21 +2,28 @@
 //! rules…), put in place before the example runs against the sandbox.
 
 use super::World;
-use super::cards::CardRecord;
+use super::cards::{CardRecord, parts_mut};
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
 use super::merchants::{PayGiftRecord, RULE_STATUS_OK, SubMerchantRecord, next_id};
 use crate::types::{
-    PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule, PayGiftRuleType, SubMerchant,
-    SubMerchantStatus,
+    BaseInfo, BoardingPassCard, BusTicketCard, Card, CardStatus, CardType, CashCard, CodeType,
+    DateInfo, DateType, DiscountCard, GeneralCouponCard, GiftCard, GrouponCard, MeetingTicketCard,
+    MemberCard, MovieTicketCard, PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule,
+    PayGiftRuleType, ScenicTicketCard, Sku, SubMerchant, SubMerchantStatus,
 };
 use serde_json::json;
+
+/// A seeded card's stock: enough for the docs' examples (modifystock's moves 1231231).
+const SEEDED_STOCK: i64 = 10_000_000;
 
 /// What a documentation example refers to, to be put in place before it runs.
 #[derive(Debug, Default)]
 pub(crate) struct Seed {
     /// (card id, card type, custom code)
     pub cards: Vec<(String, String, bool)>,
+    /// (card id, the card as a documented reply shows it): put in place before `cards`.
+    pub definitions: Vec<(String, Card)>,
     /// (card id, code, openid, activated)
     pub codes: Vec<(String, String, String, bool)>,
     pub qr_tickets: Vec<(String, String)>,
@@ -50,9 +57,16 @@ impl World {
     pub(crate) fn seed(&self, seed: Seed) {
         let now = self.now();
         let mut state = self.lock();
-        for (card_id, card_type, custom) in seed.cards {
-            if !state.cards.contains_key(&card_id) {
-                let record = seeded_card(&card_type, custom, now);
+        let defined = seed
+            .definitions
+            .into_iter()
+            .map(|(card_id, card)| (card_id, defined_card(card, now)));
+        let generic = seed
+            .cards
+            .into_iter()
+            .map(|(card_id, card_type, custom)| (card_id, seeded_card(&card_type, custom, now)));
+        for (card_id, record) in defined.chain(generic) {
+            if let (false, Some(record)) = (state.cards.contains_key(&card_id), record) {
                 state.cards.insert(card_id.clone(), record);
                 state.card_order.push(card_id);
             }
@@ -169,38 +183,65 @@ fn seeded_sub_merchant(shown: SubMerchant) -> SubMerchantRecord {
 }
 
 /// An approved card of `card_type` with the fields its type requires, and stock for
-/// any example.
-fn seeded_card(card_type: &str, custom: bool, now: u64) -> CardRecord {
-    let key = card_type.to_ascii_lowercase();
-    let mut object = json!({"base_info": {
-        "logo_url": "http://mmbiz.qpic.cn/sandbox-logo.png", "code_type": "CODE_TYPE_TEXT",
-        "brand_name": "沙盒餐厅", "title": "示例卡券", "color": "Color010", "notice": "到店使用",
-        "date_info": {"type": "DATE_TYPE_FIX_TERM", "fixed_term": 30, "fixed_begin_term": 0}, "sku": {"quantity": 10_000_000},
-        "location_id_list": [123], "use_custom_code": custom,
-    }});
-    match card_type {
-        "GROUPON" => object["deal_detail"] = json!("示例团购"),
-        "CASH" => object["reduce_cost"] = json!(100),
-        "DISCOUNT" => object["discount"] = json!(10),
-        "GIFT" => object["gift"] = json!("示例礼品"),
-        "GENERAL_COUPON" => object["default_detail"] = json!("示例优惠"),
-        "MEETING_TICKET" => object["meeting_detail"] = json!("示例会议"),
-        "MEMBER_CARD" => object["base_info"]["date_info"] = json!({"type": "DATE_TYPE_PERMANENT"}),
-        _ => {}
-    }
-    CardRecord {
-        card: json!({"card_type": card_type, key.clone(): object}),
-        key,
-        created_ms: now,
-        updated_ms: now,
-        status: "CARD_STATUS_VERIFY_OK",
-        approve_at_ms: None,
-        // Enough for the docs' examples (modifystock's moves 1231231).
-        quantity: 10_000_000,
-        total_quantity: 10_000_000,
-        pay_cell: false,
-        self_consume_cell: false,
-        form: None,
-        low_stock_alarm_ms: None,
-    }
+/// any example (`None` for a type `Card` has no object for).
+fn seeded_card(card_type: &str, custom: bool, now: u64) -> Option<CardRecord> {
+    let date = match card_type {
+        "MEMBER_CARD" => DateInfo::new(DateType::Permanent),
+        _ => DateInfo::new(DateType::FixTerm)
+            .fixed_term(30)
+            .fixed_begin_term(0),
+    };
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/sandbox-logo.png",
+        CodeType::Text,
+        "沙盒餐厅",
+        "示例卡券",
+        "Color010",
+        "到店使用",
+        "示例使用说明",
+        date,
+        Sku::new(SEEDED_STOCK),
+    )
+    .location_id_list([123])
+    .use_custom_code(custom);
+    let card = Card::new(CardType::from(card_type));
+    let card = match card_type {
+        "GROUPON" => card.groupon(GrouponCard::new(base, "示例团购")),
+        "CASH" => card.cash(CashCard::new(base, 0, 100)),
+        "DISCOUNT" => card.discount(DiscountCard::new(base, 10)),
+        "GIFT" => card.gift(GiftCard::new(base, "示例礼品")),
+        "GENERAL_COUPON" => card.general_coupon(GeneralCouponCard::new(base, "示例优惠")),
+        "MEMBER_CARD" => card.member_card(MemberCard::new(base, "示例会员特权", true, true)),
+        "SCENIC_TICKET" => card.scenic_ticket(ScenicTicketCard::new(base, "成人票")),
+        "MOVIE_TICKET" => card.movie_ticket(MovieTicketCard::new(base, "示例电影")),
+        "BOARDING_PASS" => card.boarding_pass(BoardingPassCard::new(
+            base,
+            "广州",
+            "成都",
+            "CE123",
+            1_800_000_000,
+            1_800_007_200,
+            "空客A320",
+        )),
+        "MEETING_TICKET" => card.meeting_ticket(MeetingTicketCard::new(base, "示例会议")),
+        "BUS_TICKET" => card.bus_ticket(BusTicketCard::new(base)),
+        _ => return None,
+    };
+    CardRecord::new(card, CardStatus::VerifyOk, now, SEEDED_STOCK).ok()
+}
+
+/// A card as a documented reply shows it, kept as defined: what card/get adds (id,
+/// status, stock, times) becomes the record's own (approved if no status is shown).
+fn defined_card(mut card: Card, now: u64) -> Option<CardRecord> {
+    let (base, _) = parts_mut(&mut card)?;
+    let status = base.status.take().unwrap_or(CardStatus::VerifyOk);
+    let sku = base.sku.as_deref();
+    let quantity = sku.and_then(|s| s.quantity).unwrap_or(SEEDED_STOCK);
+    let total = sku.and_then(|s| s.total_quantity).unwrap_or(quantity);
+    (base.id, base.create_time, base.update_time) = (None, None, None);
+    let record = CardRecord::new(card, status, now, quantity).ok()?;
+    Some(CardRecord {
+        total_quantity: total.max(quantity),
+        ..record
+    })
 }

@@ -2,18 +2,16 @@
 //! and the codes as they stand, without the lock held while a page is written.
 
 use super::World;
-use serde_json::Value;
+use crate::types::{BaseInfo, CardStatus, CardType, UserCardStatus};
 
 /// A card as the console shows it.
 #[derive(Debug, Clone)]
 pub(crate) struct CardSnapshot {
     pub(crate) card_id: String,
-    /// `DISCOUNT`, `MEMBER_CARD`, …
-    pub(crate) card_type: String,
+    pub(crate) card_type: CardType,
     /// The card's `base_info` as created and updated (colour, logo, title, dates…).
-    pub(crate) base_info: Value,
-    /// `CARD_STATUS_NOT_VERIFY`, `CARD_STATUS_VERIFY_OK`, …
-    pub(crate) status: &'static str,
+    pub(crate) base_info: BaseInfo,
+    pub(crate) status: CardStatus,
     pub(crate) remaining: i64,
     pub(crate) claimed: usize,
     pub(crate) consumed: usize,
@@ -25,8 +23,7 @@ pub(crate) struct CodeSnapshot {
     pub(crate) code: String,
     pub(crate) card_id: String,
     pub(crate) openid: String,
-    /// `NORMAL`, `CONSUMED`, `EXPIRE`, `GIFT_SUCC`, `DELETE`, `UNAVAILABLE`, …
-    pub(crate) status: &'static str,
+    pub(crate) status: UserCardStatus,
     pub(crate) claimed_ms: u64,
 }
 
@@ -43,9 +40,9 @@ impl World {
                 .filter_map(|id| Some((id, state.cards.get(id)?)))
                 .map(|(id, record)| CardSnapshot {
                     card_id: id.clone(),
-                    card_type: record.type_name().to_owned(),
+                    card_type: record.card_type().clone(),
                     base_info: record.base().clone(),
-                    status: record.status,
+                    status: record.status.clone(),
                     remaining: 0,
                     claimed: 0,
                     consumed: 0,

@@ -227,7 +227,7 @@ impl DatacubeOperations for World {
             let all: Vec<&CodeRecord> = state.codes.values().filter(members).collect();
             let total: BTreeSet<&str> = all
                 .iter()
-                .filter(|c| c.status == "NORMAL")
+                .filter(|c| c.status == crate::types::UserCardStatus::Normal)
                 .map(|c| c.openid.as_str())
                 .collect();
             let ever: BTreeSet<&str> = all.iter().map(|c| c.openid.as_str()).collect();

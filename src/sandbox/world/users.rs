@@ -6,11 +6,11 @@
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::statistics::EventKind;
-use super::{State, World, fail};
+use super::{State, World, fail, to_json};
 use crate::ErrCode;
 use crate::sandbox::card_events::{self as push, Claim};
 use crate::sandbox::runtime::Failure;
-use serde_json::{Value, json};
+use crate::types::{CardStatus, CardType, CommonFieldValue, MemberFormInfo, UserCardStatus};
 
 impl World {
     /// A user claims a card (sandbox only): checks review, stock, the per-user limit
@@ -51,12 +51,11 @@ impl World {
     ) -> Result<(), Failure> {
         let whitelisted = state.whitelist_openids.contains(openid);
         let card = self.card(state, card_id)?;
-        let (status, quantity) = (card.status, card.quantity);
-        let limit = card.base()["get_limit"].as_i64().unwrap_or(0);
-        if status == "CARD_STATUS_DELETE" {
+        let (status, quantity, limit) = (card.status.clone(), card.quantity, card.get_limit());
+        if status == CardStatus::Delete {
             return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
         }
-        if status != "CARD_STATUS_VERIFY_OK" && !whitelisted {
+        if status != CardStatus::VerifyOk && !whitelisted {
             return Err(fail(
                 ErrCode::InvalidCardStatus,
                 "the card is not approved (whitelist the user to test it)",
@@ -139,7 +138,8 @@ impl World {
         let now = self.now();
         let mut state = self.lock();
         let card = self.card(&mut state, card_id)?;
-        let (member_card, custom_code) = (card.key == "member_card", card.custom_code());
+        let member_card = card.card_type() == &CardType::MemberCard;
+        let custom_code = card.custom_code();
         Self::event(&mut state, now, card_id, openid, EventKind::View);
         // A member opening their member card is pushed (user_view_card) with the code
         // when it is the merchant's own, empty otherwise.
@@ -174,7 +174,7 @@ impl World {
         let status = self
             .code_status(&mut state, code)
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid serial code"))?;
-        if status != "NORMAL" {
+        if status != UserCardStatus::Normal {
             return Err(fail(
                 ErrCode::CardDeletedOrGifting,
                 format!("the code is {status}"),
@@ -192,7 +192,7 @@ impl World {
             Self::fresh_code(&mut state, now + 1)
         };
         if let Some(old) = state.codes.get_mut(code) {
-            old.status = "GIFT_SUCC";
+            old.status = UserCardStatus::GiftSucc;
         }
         record.openid = friend.into();
         record.claimed_ms = now;
@@ -214,9 +214,9 @@ impl World {
         let record = state
             .codes
             .get_mut(code)
-            .filter(|r| !matches!(r.status, "DELETE" | "GIFT_SUCC"))
+            .filter(|r| !matches!(r.status, UserCardStatus::Delete | UserCardStatus::GiftSucc))
             .ok_or_else(|| fail(ErrCode::InvalidCode, "invalid serial code"))?;
-        record.status = "DELETE";
+        record.status = UserCardStatus::Delete;
         let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
         self.push(&openid, |e| push::deleted(e, &card_id, code));
         Ok(())
@@ -231,20 +231,21 @@ impl World {
         fields: &[(&str, &str)],
     ) -> Result<String, Failure> {
         let mut state = self.lock();
-        let member_card = self.card(&mut state, card_id)?.key == "member_card";
+        let member_card = self.card(&mut state, card_id)?.card_type() == &CardType::MemberCard;
         let held = Self::held_code(&state, openid, card_id).filter(|_| member_card);
         if let Some(code) = held {
             self.push(openid, |e| push::member_info_submitted(e, card_id, &code));
         }
         let ticket = Self::id(&mut state, "activate_ticket_", 40);
-        let common: Vec<Value> = fields
+        let common = fields
             .iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
-            .collect();
-        let info = json!({"common_field_list": common, "custom_field_list": []});
+            .map(|(name, value)| CommonFieldValue::new((*name).into()).value(*value));
+        let info = MemberFormInfo::new()
+            .common_field_list(common)
+            .custom_field_list([]);
         state
             .activate_tickets
-            .insert(ticket.clone(), (openid.to_owned(), info));
+            .insert(ticket.clone(), (openid.to_owned(), to_json(&info)));
         Ok(ticket)
     }
 }
