@@ -2,9 +2,10 @@
 //! it names already exist, so the example runs as written (the generated rustdoc
 //! examples start one of these in their hidden setup lines).
 
-use super::world::Seed;
+use super::world::{EventKind, PastEvents, Seed, free_coupon_type};
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
+use crate::validate::parse_date;
 use serde_json::Value;
 
 /// The keys of the type objects in a card or a card update.
@@ -135,17 +136,17 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         }
         _ => {}
     }
-    seed_shown(endpoint, reply, &mut seed);
+    seed_shown(endpoint, request, reply, &mut seed);
     seed
 }
 
-/// What a documented reply shows to exist before the call: the card a card/get shows,
-/// the rows a statistics query counts, the records a list pages through.
-fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
+/// What a documented reply shows to exist before the call (`request`: the call): the
+/// card a card/get shows, the rows a statistics query counts, the records a list pages
+/// through.
+fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
     if reply.is_null() {
         return;
     }
-    #[allow(clippy::single_match)] // one arm per endpoint whose reply shows state
     match endpoint {
         "card.batch_get" => {
             if let Some(ids) = reply.get("card_id_list").and_then(Value::as_array) {
@@ -155,7 +156,92 @@ fn seed_shown(endpoint: &str, reply: &Value, seed: &mut Seed) {
                 }
             }
         }
+        "datacube.biz_info"
+        | "datacube.card_info"
+        | "datacube.member_card_info"
+        | "datacube.member_card_detail" => seed_rows(endpoint, request, reply, seed),
         _ => {}
+    }
+}
+
+/// The events behind a statistics reply: each row's figures happen to the card asked
+/// about (else the one the row names, else a fixture card) on the row's day, moved into
+/// the window if outside; the members the first row's totals count received the card
+/// the day before the window (those no longer members lost it that day). Asked about
+/// cards made on the platform (cond_source 0), the cards are made there.
+fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
+    let date = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_date);
+    let (Some(begin), Some(end)) = (
+        date(request.get("begin_date")),
+        date(request.get("end_date")),
+    ) else {
+        return;
+    };
+    let rows = reply.get("list").and_then(Value::as_array);
+    let asked = request.get("card_id").and_then(Value::as_str);
+    let platform = request.get("cond_source").and_then(Value::as_i64) == Some(0);
+    for (i, row) in rows.into_iter().flatten().enumerate() {
+        let figure = |key: &str| row.get(key).and_then(Value::as_i64);
+        let named = ["card_id", "cardid"]
+            .iter()
+            .find_map(|k| row.get(*k).and_then(Value::as_str));
+        // The docs' member_card_detail example asks about a placeholder card and
+        // window, and shows a row of another card and year: the row is the asked card's.
+        let card_id = asked.or(named).unwrap_or(FIXTURE_CARD).to_owned();
+        let kind = figure("card_type")
+            .and_then(free_coupon_type)
+            .map_or_else(|| card_type(endpoint, request), str::to_owned);
+        // Ahead of the cards the request named: the type the row shows wins.
+        seed.cards.insert(0, (card_id.clone(), kind, false));
+        if platform {
+            seed.platform_cards.push(card_id.clone());
+        }
+        let Some(day) = date(row.get("ref_date")) else {
+            continue;
+        };
+        let day = day.clamp(begin, end);
+        let mut happened = |kind, times: Option<i64>, users: Option<i64>| {
+            let (times, users) = (times.or(users).unwrap_or(0), users.unwrap_or(1));
+            if times > 0 {
+                let card_id = card_id.clone();
+                seed.events.push(PastEvents {
+                    card_id,
+                    day,
+                    kind,
+                    times,
+                    users,
+                });
+            }
+        };
+        for (kind, cnt, user) in [
+            (EventKind::View, "view_cnt", "view_user"),
+            (EventKind::Receive, "receive_cnt", "receive_user"),
+            (EventKind::Verify, "verify_cnt", "verify_user"),
+            (EventKind::Given, "given_cnt", "given_user"),
+            (EventKind::Expire, "expire_cnt", "expire_user"),
+            (EventKind::Activate, "active_cnt", "active_user"),
+        ] {
+            happened(kind, figure(cnt), figure(user));
+        }
+        let (ever, members) = (figure("total_receive_user"), figure("total_user"));
+        if i > 0 || ever.or(members).is_none() {
+            continue;
+        }
+        let before = begin.previous_day().unwrap_or(begin);
+        let ever = ever.or(members).unwrap_or(0);
+        let gone = ever - members.unwrap_or(ever);
+        for (kind, times) in [(EventKind::Receive, ever), (EventKind::Expire, gone)] {
+            if times > 0 {
+                let card_id = card_id.clone();
+                seed.events.push(PastEvents {
+                    card_id,
+                    day: before,
+                    kind,
+                    times,
+                    users: times,
+                });
+            }
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! driven over plain HTTP as other languages drive it (`control`), and the faults
 //! that matter: replies lost after the call took effect (`reply_lost`), each fault
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
-//! (`fault_targets`); and the console page at `/` with its forms (`console`).
+//! (`fault_targets`); the console page at `/` with its forms (`console`); and what
+//! members tell WeChat and their statistics (`members`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -21,6 +22,7 @@ mod control;
 mod fault_targets;
 mod faults;
 mod lifecycles;
+mod members;
 mod reply_lost;
 mod semantics;
 mod wire_faults;

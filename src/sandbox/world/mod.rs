@@ -38,8 +38,9 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
-pub(crate) use seed::Seed;
+pub(crate) use seed::{PastEvents, Seed};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
+pub(crate) use statistics::{EventKind, free_coupon_type};
 
 use super::callback::Outbox;
 use super::clock::Clock;
@@ -86,6 +87,9 @@ struct State {
     landing_pages: u64,
     media: HashMap<String, (String, Vec<u8>)>,
     events: Vec<Event>,
+    /// Cards the account made on the MP platform (statistics' cond_source 0): only
+    /// seeded ones, the sandbox's own are made through the API.
+    platform_cards: BTreeSet<String>,
     sub_merchants: BTreeMap<i64, Value>,
     pay_gift_rules: BTreeMap<i64, Value>,
     activate_tickets: HashMap<String, (String, Value)>,

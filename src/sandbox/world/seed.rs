@@ -5,7 +5,9 @@ use super::World;
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
+use super::statistics::EventKind;
 use serde_json::json;
+use time::Date;
 
 /// What a documentation example refers to, to be put in place before it runs.
 #[derive(Debug, Default)]
@@ -17,8 +19,22 @@ pub(crate) struct Seed {
     pub qr_tickets: Vec<(String, String)>,
     pub encrypted: Vec<(String, String)>,
     pub activate_tickets: Vec<String>,
+    /// Cards made on the MP platform rather than through the API.
+    pub platform_cards: Vec<String>,
+    pub events: Vec<PastEvents>,
     pub pay_gift_rules: Vec<i64>,
     pub sub_merchants: Vec<i64>,
+}
+
+/// What happened to a card on a past day: `times` events of `kind`, by `users` users
+/// (`o_seeded_1`, `o_seeded_2`…, in turn).
+#[derive(Debug)]
+pub(crate) struct PastEvents {
+    pub card_id: String,
+    pub day: Date,
+    pub kind: EventKind,
+    pub times: i64,
+    pub users: i64,
 }
 
 impl World {
@@ -60,6 +76,16 @@ impl World {
             state
                 .activate_tickets
                 .insert(ticket, ("o_example".into(), info));
+        }
+        state.platform_cards.extend(seed.platform_cards);
+        for past in seed.events {
+            // Noon, China time: well inside the day.
+            let midnight = past.day.midnight().assume_offset(crate::validate::CHINA);
+            let at_ms = (midnight.unix_timestamp() + 12 * 3600).max(0) as u64 * 1000;
+            for i in 0..past.times {
+                let openid = format!("o_seeded_{}", i % past.users.max(1) + 1);
+                Self::event(&mut state, at_ms, &past.card_id, &openid, past.kind);
+            }
         }
         for rule_id in seed.pay_gift_rules {
             let rule = json!({"rule_id": rule_id, "type": "RULE_TYPE_PAY_MEMBER_CARD", "base_info": {"mchid_list": ["1900000001"], "begin_time": 0, "end_time": 4_102_444_800i64}, "member_rule": {"card_id": "pSandboxMemberCard", "least_cost": 0, "max_cost": 100000}});

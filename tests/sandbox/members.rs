@@ -1,0 +1,53 @@
+//! What members tell WeChat (the activation form's answers, read back by the merchant)
+//! and the member-card statistics, whose totals are a daily snapshot.
+
+use super::cards::member_card;
+use std::time::Duration;
+use wechat_card::datacube::DatacubeMemberCardInfoRequest;
+use wechat_card::sandbox::Sandbox;
+use wechat_card::types::CondSource;
+
+#[tokio::test]
+async fn member_card_totals_are_counted_every_day_there_are_members() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
+    let claimed_on = sandbox.today().to_string();
+    sandbox.user("o_a").claim(&card_id).unwrap();
+    sandbox.user("o_b").claim(&card_id).unwrap();
+    sandbox.advance_clock(Duration::from_secs(2 * 86_400));
+    let quiet_day = (sandbox.today() - time::Duration::days(1)).to_string();
+
+    let window = DatacubeMemberCardInfoRequest::new(&claimed_on, &quiet_day, CondSource::Api);
+    let list = client
+        .datacube()
+        .member_card_info(&window)
+        .await
+        .unwrap()
+        .list
+        .expect("rows");
+    assert_eq!(list.len(), 2, "{list:?}");
+    let (claims, quiet) = (&list[0], &list[1]);
+    assert_eq!(claims.ref_date.as_deref(), Some(claimed_on.as_str()));
+    assert_eq!(
+        (claims.receive_cnt, claims.receive_user),
+        (Some(2), Some(2))
+    );
+    assert_eq!(quiet.ref_date.as_deref(), Some(quiet_day.as_str()));
+    assert_eq!(quiet.receive_cnt, Some(0));
+    for row in [claims, quiet] {
+        assert_eq!((row.total_user, row.total_receive_user), (Some(2), Some(2)));
+    }
+
+    // The sandbox's cards are made through the API: none made on the platform.
+    let platform =
+        DatacubeMemberCardInfoRequest::new(&claimed_on, &quiet_day, CondSource::Platform);
+    let rows = client.datacube().member_card_info(&platform).await.unwrap();
+    assert_eq!(rows.list.map(|l| l.len()), Some(0));
+}
