@@ -2,9 +2,10 @@
 //! it names already exist, so the example runs as written (the generated rustdoc
 //! examples start one of these in their hidden setup lines).
 
-use super::world::{EventKind, PastEvents, Seed, free_coupon_type};
+use super::world::{EventKind, PastEvents, Profile, Seed, free_coupon_type, member_answers};
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
+use crate::types::{CommonFieldValue, MemberFormInfo, UserFormInfoFlag};
 use crate::validate::parse_date;
 use serde_json::Value;
 
@@ -122,7 +123,10 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
                 .get("activate_ticket")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            seed.activate_tickets.push(ticket.to_owned());
+            // A mobile number, until the documented reply shows the answers.
+            let mobile = CommonFieldValue::new(UserFormInfoFlag::Mobile).value("13800000000");
+            let answers = member_answers(vec![mobile], Vec::new());
+            seed.activate_tickets.push((ticket.to_owned(), answers));
         }
         "pay_gift.delete" | "pay_gift.get_by_id" => {
             seed.pay_gift_rules
@@ -160,8 +164,40 @@ fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
         | "datacube.card_info"
         | "datacube.member_card_info"
         | "datacube.member_card_detail" => seed_rows(endpoint, request, reply, seed),
+        "member_card.activate_temp_info" => {
+            if let (Some((_, answers)), Some(info)) = (
+                seed.activate_tickets.last_mut(),
+                form_info(reply.get("info")),
+            ) {
+                *answers = info;
+            }
+        }
+        "member_card.user_info" => {
+            let Some((card_id, _, openid, _)) = seed.codes.first() else {
+                return;
+            };
+            let text = |key: &str| reply.get(key).and_then(Value::as_str).map(str::to_owned);
+            let default = Profile::default();
+            let profile = Profile {
+                nickname: text("nickname").unwrap_or(default.nickname),
+                sex: text("sex").unwrap_or(default.sex),
+                answers: form_info(reply.get("user_info")).unwrap_or(default.answers),
+            };
+            seed.profiles
+                .push((card_id.clone(), openid.clone(), profile));
+        }
         _ => {}
     }
+}
+
+/// A member's answers as a reply shows them (`info`, `user_info`), typed.
+fn form_info(shown: Option<&Value>) -> Option<MemberFormInfo> {
+    let info: MemberFormInfo = serde_json::from_value(shown?.clone()).ok()?;
+    let (common, custom) = (info.common_field_list, info.custom_field_list);
+    Some(member_answers(
+        common.unwrap_or_default(),
+        custom.unwrap_or_default(),
+    ))
 }
 
 /// The events behind a statistics reply: each row's figures happen to the card asked

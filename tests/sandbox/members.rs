@@ -4,8 +4,61 @@
 use super::cards::member_card;
 use std::time::Duration;
 use wechat_card::datacube::DatacubeMemberCardInfoRequest;
+use wechat_card::member_card::{
+    MemberCardActivateRequest, MemberCardActivateTempInfoRequest, MemberCardUserInfoRequest,
+};
 use wechat_card::sandbox::Sandbox;
-use wechat_card::types::CondSource;
+use wechat_card::types::{CondSource, UserFormInfoFlag};
+
+#[tokio::test]
+async fn a_members_answers_come_back_typed_common_and_custom() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id");
+    let member = sandbox.user("o_member");
+    let code = member.claim(&card_id).unwrap();
+    let fields = [
+        ("USER_FORM_INFO_FLAG_MOBILE", "13800000000"),
+        ("兴趣", "钢琴"),
+    ];
+    let ticket = member.fill_activation_form(&card_id, &fields).unwrap();
+
+    let temp = client
+        .member_card()
+        .activate_temp_info(&MemberCardActivateTempInfoRequest::new(&ticket))
+        .await
+        .unwrap();
+    let info = temp.info.expect("the answers");
+    let common = info.common_field_list.expect("common answers");
+    assert_eq!(common.len(), 1);
+    assert_eq!(common[0].name, Some(UserFormInfoFlag::Mobile));
+    assert_eq!(common[0].value.as_deref(), Some("13800000000"));
+    let custom = info.custom_field_list.expect("custom answers");
+    assert_eq!(custom.len(), 1);
+    assert_eq!(
+        (custom[0].name.as_deref(), custom[0].value.as_deref()),
+        (Some("兴趣"), Some("钢琴"))
+    );
+    // A single answer comes with an empty value_list, as WeChat sends both.
+    assert_eq!(custom[0].value_list.as_deref(), Some(&[][..]));
+
+    let activate = MemberCardActivateRequest::new("M-0001", &code);
+    client.member_card().activate(&activate).await.unwrap();
+    let user = client
+        .member_card()
+        .user_info(&MemberCardUserInfoRequest::new(&card_id, &code))
+        .await
+        .unwrap();
+    let answers = user.user_info.expect("the member's answers");
+    assert_eq!(answers.common_field_list, Some(common));
+    assert_eq!(answers.custom_field_list, Some(custom));
+}
 
 #[tokio::test]
 async fn member_card_totals_are_counted_every_day_there_are_members() {

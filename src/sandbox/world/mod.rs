@@ -38,6 +38,7 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
+pub(crate) use members::{Profile, answers as member_answers};
 pub(crate) use seed::{PastEvents, Seed};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
 pub(crate) use statistics::{EventKind, free_coupon_type};
@@ -92,7 +93,10 @@ struct State {
     platform_cards: BTreeSet<String>,
     sub_merchants: BTreeMap<i64, Value>,
     pay_gift_rules: BTreeMap<i64, Value>,
-    activate_tickets: HashMap<String, (String, Value)>,
+    /// activate_ticket -> the answers the user submitted with it.
+    activate_tickets: HashMap<String, crate::types::MemberFormInfo>,
+    /// (card_id, openid) -> what the member told WeChat.
+    profiles: HashMap<(String, String), Profile>,
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.
     seeded_encrypted: HashMap<String, String>,

@@ -1,11 +1,12 @@
 //! Seeded state: what a documentation example refers to (cards, codes, tickets,
 //! rules…), put in place before the example runs against the sandbox.
 
-use super::World;
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
 use super::statistics::EventKind;
+use super::{Profile, World};
+use crate::types::MemberFormInfo;
 use serde_json::json;
 use time::Date;
 
@@ -18,7 +19,10 @@ pub(crate) struct Seed {
     pub codes: Vec<(String, String, String, bool)>,
     pub qr_tickets: Vec<(String, String)>,
     pub encrypted: Vec<(String, String)>,
-    pub activate_tickets: Vec<String>,
+    /// (activate_ticket, the answers submitted with it)
+    pub activate_tickets: Vec<(String, MemberFormInfo)>,
+    /// (card id, openid, what the member told WeChat)
+    pub profiles: Vec<(String, String, Profile)>,
     /// Cards made on the MP platform rather than through the API.
     pub platform_cards: Vec<String>,
     pub events: Vec<PastEvents>,
@@ -71,11 +75,11 @@ impl World {
         for (encrypted, code) in seed.encrypted {
             state.seeded_encrypted.insert(encrypted, code);
         }
-        for ticket in seed.activate_tickets {
-            let info = json!({"common_field_list": [{"name": "USER_FORM_INFO_FLAG_MOBILE", "value": "13800000000"}], "custom_field_list": []});
-            state
-                .activate_tickets
-                .insert(ticket, ("o_example".into(), info));
+        for (ticket, answers) in seed.activate_tickets {
+            state.activate_tickets.insert(ticket, answers);
+        }
+        for (card_id, openid, profile) in seed.profiles {
+            state.profiles.insert((card_id, openid), profile);
         }
         state.platform_cards.extend(seed.platform_cards);
         for past in seed.events {
