@@ -98,6 +98,16 @@ async fn member_card_totals_are_counted_every_day_there_are_members() {
         assert_eq!((row.total_user, row.total_receive_user), (Some(2), Some(2)));
     }
 
+    // Today is not over: no row for it yet.
+    let today = sandbox.today().to_string();
+    let until_today = DatacubeMemberCardInfoRequest::new(&claimed_on, &today, CondSource::Api);
+    let rows = client
+        .datacube()
+        .member_card_info(&until_today)
+        .await
+        .unwrap();
+    assert_eq!(rows.list, Some(list));
+
     // The sandbox's cards are made through the API: none made on the platform.
     let platform =
         DatacubeMemberCardInfoRequest::new(&claimed_on, &quiet_day, CondSource::Platform);

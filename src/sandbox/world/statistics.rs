@@ -204,9 +204,11 @@ impl World {
     }
 
     /// The member-card rows of a window: a row for each day with events, and for each
-    /// day the cards had members (the totals are a daily snapshot). A user who received
-    /// a card holds it until it expires or is given away.
+    /// day the cards had members (the totals are a daily snapshot), up to yesterday (a
+    /// day's figures are final once it is over). A user who received a card holds it
+    /// until it expires or is given away.
     fn member_days(
+        &self,
         state: &State,
         (begin, end): (Date, Date),
         pick: &Pick,
@@ -217,12 +219,18 @@ impl World {
             .filter(|e| pick.covers(state, &e.card_id))
             .collect();
         events.sort_by_key(|e| e.at_ms);
+        let Some(first) = events.first().map(|e| china_date(e.at_ms)) else {
+            return Vec::new();
+        };
+        let today = self.clock.china_today();
+        let end = end.min(today.previous_day().unwrap_or(today));
         let mut figures = Self::per_day(Self::daily(state, (begin, end), pick));
         // (card, openid) -> holds the card now
         let mut holders: HashMap<(&str, &str), bool> = HashMap::new();
         let mut next = events.into_iter().peekable();
         let mut rows = Vec::new();
-        let mut day = begin;
+        // Nothing to count before the first event: no need to walk those days.
+        let mut day = begin.max(first);
         while day <= end {
             while let Some(e) = next.next_if(|e| china_date(e.at_ms) <= day) {
                 let key = (e.card_id.as_str(), e.openid.as_str());
@@ -356,7 +364,8 @@ impl DatacubeOperations for World {
             card: member_card,
         };
         let state = self.lock();
-        let list = Self::member_days(&state, window, &pick)
+        let list = self
+            .member_days(&state, window, &pick)
             .into_iter()
             .map(|(day, f, totals)| MemberCardInfoRow {
                 ref_date: Some(day.to_string()),
@@ -392,7 +401,8 @@ impl DatacubeOperations for World {
             card_id: Some(&request.card_id),
             card: any_card,
         };
-        let list = Self::member_days(&state, window, &pick)
+        let list = self
+            .member_days(&state, window, &pick)
             .into_iter()
             .map(|(day, f, totals)| MemberCardDetailRow {
                 ref_date: Some(day.to_string()),
