@@ -2,10 +2,13 @@
 //! it names already exist, so the example runs as written (the generated rustdoc
 //! examples start one of these in their hidden setup lines).
 
-use super::world::{Seed, SeedRule};
+use super::world::{
+    EventKind, PastEvents, Profile, Seed, SeedRule, free_coupon_type, member_answers,
+};
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
-use crate::types::{Card, SubMerchant};
+use crate::types::{Card, CommonFieldValue, MemberFormInfo, SubMerchant, UserFormInfoFlag};
+use crate::validate::parse_date;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -123,7 +126,10 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
                 .get("activate_ticket")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            seed.activate_tickets.push(ticket.to_owned());
+            // A mobile number, until the documented reply shows the answers.
+            let mobile = CommonFieldValue::new(UserFormInfoFlag::Mobile).value("13800000000");
+            let answers = member_answers(vec![mobile], Vec::new());
+            seed.activate_tickets.push((ticket.to_owned(), answers));
         }
         "pay_gift.delete" | "pay_gift.get_by_id" => {
             // The rule named, as the reply shows it if it does.
@@ -230,6 +236,9 @@ fn occupied_mchids(request: &Value, reply: &Value, seed: &mut Seed) {
 
 /// What a documented reply shows to exist before the call: the card a card/get shows,
 /// the rows a statistics query counts, the records a list pages through.
+/// What a documented reply shows to exist before the call (`request`: the call): the
+/// card a card/get shows, the rows a statistics query counts, the records a list pages
+/// through.
 fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
     if reply.is_null() {
         return;
@@ -278,7 +287,124 @@ fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
             let listed = items(reply, "info_list").filter_map(decode::<SubMerchant>);
             seed.sub_merchants.extend(listed);
         }
+        "datacube.biz_info"
+        | "datacube.card_info"
+        | "datacube.member_card_info"
+        | "datacube.member_card_detail" => seed_rows(endpoint, request, reply, seed),
+        "member_card.activate_temp_info" => {
+            if let (Some((_, answers)), Some(info)) = (
+                seed.activate_tickets.last_mut(),
+                form_info(reply.get("info")),
+            ) {
+                *answers = info;
+            }
+        }
+        "member_card.user_info" => {
+            let Some((card_id, _, openid, _)) = seed.codes.first() else {
+                return;
+            };
+            let text = |key: &str| reply.get(key).and_then(Value::as_str).map(str::to_owned);
+            let default = Profile::default();
+            let profile = Profile {
+                nickname: text("nickname").unwrap_or(default.nickname),
+                sex: text("sex").unwrap_or(default.sex),
+                answers: form_info(reply.get("user_info")).unwrap_or(default.answers),
+            };
+            seed.profiles
+                .push((card_id.clone(), openid.clone(), profile));
+        }
         _ => {}
+    }
+}
+
+/// A member's answers as a reply shows them (`info`, `user_info`), typed.
+fn form_info(shown: Option<&Value>) -> Option<MemberFormInfo> {
+    let info: MemberFormInfo = serde_json::from_value(shown?.clone()).ok()?;
+    let (common, custom) = (info.common_field_list, info.custom_field_list);
+    Some(member_answers(
+        common.unwrap_or_default(),
+        custom.unwrap_or_default(),
+    ))
+}
+
+/// The events behind a statistics reply: each row's figures happen to the card asked
+/// about (else the one the row names, else a fixture card) on the row's day, moved into
+/// the window if outside; the members the first row's totals count received the card
+/// the day before the window (those no longer members lost it that day). Asked about
+/// cards made on the platform (cond_source 0), the cards are made there.
+fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
+    let date = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_date);
+    let (Some(begin), Some(end)) = (
+        date(request.get("begin_date")),
+        date(request.get("end_date")),
+    ) else {
+        return;
+    };
+    let rows = reply.get("list").and_then(Value::as_array);
+    let asked = request.get("card_id").and_then(Value::as_str);
+    let platform = request.get("cond_source").and_then(Value::as_i64) == Some(0);
+    for (i, row) in rows.into_iter().flatten().enumerate() {
+        let figure = |key: &str| row.get(key).and_then(Value::as_i64);
+        let named = ["card_id", "cardid"]
+            .iter()
+            .find_map(|k| row.get(*k).and_then(Value::as_str));
+        // The docs' member_card_detail example asks about a placeholder card and
+        // window, and shows a row of another card and year: the row is the asked card's.
+        let card_id = asked.or(named).unwrap_or(FIXTURE_CARD).to_owned();
+        let kind = figure("card_type")
+            .and_then(free_coupon_type)
+            .map_or_else(|| card_type(endpoint, request), str::to_owned);
+        // Ahead of the cards the request named: the type the row shows wins.
+        seed.cards.insert(0, (card_id.clone(), kind, false));
+        if platform {
+            seed.platform_cards.push(card_id.clone());
+        }
+        let Some(day) = date(row.get("ref_date")) else {
+            continue;
+        };
+        let day = day.clamp(begin, end);
+        let mut happened = |kind, times: Option<i64>, users: Option<i64>| {
+            let (times, users) = (times.or(users).unwrap_or(0), users.unwrap_or(1));
+            if times > 0 {
+                let card_id = card_id.clone();
+                seed.events.push(PastEvents {
+                    card_id,
+                    day,
+                    kind,
+                    times,
+                    users,
+                });
+            }
+        };
+        for (kind, cnt, user) in [
+            (EventKind::View, "view_cnt", "view_user"),
+            (EventKind::Receive, "receive_cnt", "receive_user"),
+            (EventKind::Verify, "verify_cnt", "verify_user"),
+            (EventKind::Given, "given_cnt", "given_user"),
+            (EventKind::Expire, "expire_cnt", "expire_user"),
+            (EventKind::Activate, "active_cnt", "active_user"),
+        ] {
+            happened(kind, figure(cnt), figure(user));
+        }
+        let (ever, members) = (figure("total_receive_user"), figure("total_user"));
+        if i > 0 || ever.or(members).is_none() {
+            continue;
+        }
+        let before = begin.previous_day().unwrap_or(begin);
+        let ever = ever.or(members).unwrap_or(0);
+        let gone = ever - members.unwrap_or(ever);
+        for (kind, times) in [(EventKind::Receive, ever), (EventKind::Expire, gone)] {
+            if times > 0 {
+                let card_id = card_id.clone();
+                seed.events.push(PastEvents {
+                    card_id,
+                    day: before,
+                    kind,
+                    times,
+                    users: times,
+                });
+            }
+        }
     }
 }
 

@@ -629,7 +629,9 @@ impl User<'_> {
             .map_err(|f| refused("sandbox.enter_chat_from_card", f))
     }
 
-    /// Fills in a member card's activation form; returns the `activate_ticket`.
+    /// Fills in a member card's activation form; returns the `activate_ticket`. Each
+    /// field is (name, value): WeChat's own by its `USER_FORM_INFO_FLAG_…` name, the
+    /// merchant's questions by theirs.
     pub fn fill_activation_form(
         &self,
         card_id: &str,

@@ -7,8 +7,10 @@ use super::net::free_port;
 use std::time::{Duration, Instant};
 use wechat_card::card::{CardCreateRequest, CardGetRequest};
 use wechat_card::sandbox::{Fault, FaultPlan, PushTarget, Sandbox, Stock};
+use wechat_card::ticket::TicketBoardingPassCheckinRequest;
 use wechat_card::types::{
-    BaseInfo, Card, CardStatus, CardType, CodeType, DateInfo, DateType, DiscountCard, Sku,
+    BaseInfo, BoardingPassCard, Card, CardStatus, CardType, CodeType, DateInfo, DateType,
+    DiscountCard, Sku,
 };
 
 /// A browser that does not follow redirects, so the form replies can be checked.
@@ -239,4 +241,74 @@ fn what_users_typed_is_escaped() {
     assert!(!page.contains("<b>bold"));
     // Color090, from the colour table of basic/getcolors.
     assert!(page.contains("background:#dd6549"));
+}
+
+/// What the merchant set on a special ticket shows beside its code; a code of another
+/// card type is refused.
+#[test]
+fn a_boarding_pass_shows_what_the_airline_set() {
+    let sandbox = Sandbox::start_blocking().unwrap();
+    let client = sandbox.blocking_client().unwrap();
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/logo.png",
+        CodeType::Qrcode,
+        "沙盒航空",
+        "登机牌",
+        "Color010",
+        "请准时登机",
+        "凭此登机牌登机",
+        DateInfo::new(DateType::FixTerm)
+            .fixed_term(1)
+            .fixed_begin_term(0),
+        Sku::new(10),
+    );
+    let pass = BoardingPassCard::new(
+        base,
+        "广州",
+        "成都",
+        "CE123",
+        1_800_000_000,
+        1_800_007_200,
+        "空客A320",
+    );
+    let request = CardCreateRequest::new(Card::new(CardType::BoardingPass).boarding_pass(pass));
+    let card_id = client.card().create(&request).unwrap().card_id.unwrap();
+    sandbox.approve(&card_id).unwrap();
+    let code = sandbox.user("oTraveller").claim(&card_id).unwrap();
+
+    let checkin = TicketBoardingPassCheckinRequest::new(&code, "张三", "经济舱", "0231234567")
+        .seat("21A")
+        .gate("B12");
+    client.ticket().boarding_pass_checkin(&checkin).unwrap();
+    let page = Browser::new(&sandbox).page("/");
+    let row = &page[page
+        .find(&format!("<tr id=\"code-{code}\">"))
+        .expect("the code")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for shown in ["seat: &quot;21A&quot;", "gate: &quot;B12&quot;", "张三"] {
+        assert!(row.contains(shown), "{shown} missing from {row}");
+    }
+
+    let discount = client
+        .card()
+        .create(&discount_card(10))
+        .unwrap()
+        .card_id
+        .unwrap();
+    sandbox.approve(&discount).unwrap();
+    let other = sandbox.user("oTraveller").claim(&discount).unwrap();
+    let refused = client
+        .ticket()
+        .boarding_pass_checkin(&TicketBoardingPassCheckinRequest::new(
+            &other,
+            "张三",
+            "经济舱",
+            "0231234567",
+        ));
+    let err = refused.expect_err("not a boarding pass");
+    assert_eq!(
+        err.errcode(),
+        Some(wechat_card::ErrCode::InvalidCardType),
+        "{err}"
+    );
 }

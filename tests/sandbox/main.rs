@@ -5,8 +5,9 @@
 //! that matter: replies lost after the call took effect (`reply_lost`), each fault
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
 //! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
-//! and in a headless Chromium (`browser`); and the merchant's own records: pay-gift
-//! rules, sub-merchants, QR lifetimes (`merchants`).
+//! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
+//! rules, sub-merchants, QR lifetimes (`merchants`); and what members tell WeChat and
+//! their statistics (`members`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -26,6 +27,7 @@ mod control;
 mod fault_targets;
 mod faults;
 mod lifecycles;
+mod members;
 mod merchants;
 mod reply_lost;
 mod semantics;

@@ -18,7 +18,9 @@ pub fn render(source: &str, tokens: TokenStream) -> String {
         Ok(f) => f,
         Err(e) => panic!("the emitter produced invalid Rust for {source}: {e}\n{tokens}"),
     };
-    let body = spaced(&one_line_rows(&lay_out_setters(&prettyplease::unparse(&parsed))));
+    let body = spaced(&one_line_rows(&lay_out_setters(&prettyplease::unparse(
+        &parsed,
+    ))));
     format!("{HEADER}\n// Source: {source}\n\n{body}")
 }
 
@@ -104,7 +106,10 @@ fn one_line_rows(code: &str) -> String {
             true => {
                 let indent = &row[..row.len() - row.trim_start().len()];
                 let tokens = row.split_whitespace().collect::<Vec<_>>().join(" ");
-                let tokens = tokens.replace("( ", "(").replace(" .", ".").replace(" )", ")");
+                let tokens = tokens
+                    .replace("( ", "(")
+                    .replace(" .", ".")
+                    .replace(" )", ")");
                 out.push_str(&format!("{indent}{tokens}\n"));
             }
             false => pending = Some(row),

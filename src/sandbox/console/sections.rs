@@ -67,20 +67,22 @@ pub(super) fn codes(
     write!(
         out,
         "<section id=\"codes\"><h2>Codes ({})</h2><table><tr><th>code</th><th>card</th>\
-         <th>openid</th><th>status</th><th>claimed</th></tr>",
+         <th>openid</th><th>status</th><th>claimed</th><th>set by the merchant</th></tr>",
         codes.len()
     )?;
     for code in codes {
         write!(
             out,
             "<tr id=\"code-{code}\"><td><code>{code}</code></td><td>{title} <code>{card_id}</code></td>\
-             <td><code>{openid}</code></td><td class=\"status\">{status}</td><td>{claimed}</td></tr>",
+             <td><code>{openid}</code></td><td class=\"status\">{status}</td><td>{claimed}</td>\
+             <td class=\"details\">{details}</td></tr>",
             code = esc(&code.code),
             title = esc(title_of(cards, &code.card_id)),
             card_id = esc(&code.card_id),
             openid = esc(&code.openid),
             status = esc(code.status.as_str()),
             claimed = china_time((code.claimed_ms / 1000) as i64),
+            details = esc(code.details.as_deref().unwrap_or("")),
         )?;
     }
     out.write_str("</table></section>")

@@ -78,7 +78,8 @@ pub(super) struct CardRecord {
     pub(super) total_quantity: i64,
     pub(super) pay_cell: bool,
     pub(super) self_consume_cell: bool,
-    pub(super) form: Option<Value>,
+    /// The activation form (`activateuserform/set`), as set.
+    pub(super) form: Option<Box<crate::member_card::MemberCardSetActivateFormRequest>>,
     /// When the last "stock is low" alarm went out (at most one per 12 h).
     pub(super) low_stock_alarm_ms: Option<u64>,
 }

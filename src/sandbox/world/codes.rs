@@ -11,7 +11,6 @@ use crate::generated::sandbox::CodeOperations;
 use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
 use crate::types::{DateType, UserCardStatus};
-use serde_json::{Map, Value};
 
 /// A code a user holds (or held: a gifted or deleted code stays, with its status).
 #[derive(Debug, Clone)]
@@ -29,7 +28,36 @@ pub(super) struct CodeRecord {
     pub(super) balance: i64,
     pub(super) custom_fields: [Option<String>; 3],
     /// Special tickets: what the merchant set (seat, gate…).
-    pub(super) details: Map<String, Value>,
+    pub(super) details: Option<TicketDetails>,
+}
+
+/// What the merchant last set on a user's special ticket (its seat, gate, boarding time…).
+#[derive(Debug, Clone)]
+pub(super) enum TicketDetails {
+    BoardingPass(Box<crate::ticket::TicketBoardingPassCheckinRequest>),
+    Meeting(Box<crate::ticket::TicketMeetingTicketUpdateUserRequest>),
+    Movie(Box<crate::ticket::TicketMovieTicketUpdateUserRequest>),
+}
+
+impl TicketDetails {
+    /// What was set, as `field: value` pairs (for the console).
+    pub(super) fn summary(&self) -> String {
+        let set = match self {
+            TicketDetails::BoardingPass(r) => serde_json::to_value(r),
+            TicketDetails::Meeting(r) => serde_json::to_value(r),
+            TicketDetails::Movie(r) => serde_json::to_value(r),
+        };
+        let Ok(serde_json::Value::Object(fields)) = set else {
+            return String::new();
+        };
+        let shown = fields
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "code" | "card_id"));
+        shown
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl CodeRecord {
@@ -47,7 +75,7 @@ impl CodeRecord {
             bonus: 0,
             balance: 0,
             custom_fields: Default::default(),
-            details: Map::new(),
+            details: None,
         }
     }
 

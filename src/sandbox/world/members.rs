@@ -1,15 +1,73 @@
 //! Member cards and general cards (the `member_card` and `general_card` endpoints):
 //! activation, the activation form, points, balance and custom values. A code's
-//! membership lives on its `CodeRecord`.
+//! membership lives on its `CodeRecord`; what the member told WeChat (profile, answers
+//! to the activation form) lives here.
 
 use super::statistics::EventKind;
-use super::{World, fail, reply, to_json};
+use super::{World, fail};
 use crate::ErrCode;
 use crate::generated::sandbox::{GeneralCardOperations, MemberCardOperations};
 use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
+use crate::types::{CommonFieldValue, CustomFieldValue, MemberFormInfo, UserFormInfoFlag};
 use crate::{general_card, member_card};
-use serde_json::json;
+
+/// What a member of a card told WeChat: userinfo/get shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Profile {
+    pub(crate) nickname: String,
+    pub(crate) sex: String,
+    /// The answers to the card's activation form.
+    pub(crate) answers: MemberFormInfo,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            nickname: "sandbox user".into(),
+            sex: "MALE".into(),
+            answers: answers(Vec::new(), Vec::new()),
+        }
+    }
+}
+
+/// Answers as the sandbox sends them: both lists, even empty, and each custom answer
+/// with both `value` and `value_list` (the unused one empty), so that a reader finds
+/// either whatever the question's type.
+pub(crate) fn answers(
+    common: Vec<CommonFieldValue>,
+    custom: Vec<CustomFieldValue>,
+) -> MemberFormInfo {
+    let custom = custom
+        .into_iter()
+        .map(|mut answer| {
+            answer.value.get_or_insert_with(String::new);
+            answer.value_list.get_or_insert_with(Vec::new);
+            answer
+        })
+        .collect();
+    MemberFormInfo {
+        common_field_list: Some(common),
+        custom_field_list: Some(custom),
+        ..Default::default()
+    }
+}
+
+/// A user's answers typed in as (name, value) pairs: WeChat's own fields
+/// (`USER_FORM_INFO_FLAG_…`) are common fields, any other name is the merchant's
+/// question.
+pub(super) fn typed_answers(fields: &[(&str, &str)]) -> MemberFormInfo {
+    let (mut common, mut custom) = (Vec::new(), Vec::new());
+    for (name, value) in fields {
+        match UserFormInfoFlag::from(*name) {
+            UserFormInfoFlag::Unknown(_) if !name.starts_with("USER_FORM_INFO_FLAG_") => {
+                custom.push(CustomFieldValue::new(*name).value(*value));
+            }
+            flag => common.push(CommonFieldValue::new(flag).value(*value)),
+        }
+    }
+    answers(common, custom)
+}
 
 impl GeneralCardOperations for World {
     fn general_card_activate(
@@ -34,7 +92,7 @@ impl GeneralCardOperations for World {
             &openid,
             EventKind::Activate,
         );
-        reply(json!({}))
+        Ok(general_card::GeneralCardActivateResponse::default())
     }
 
     fn general_card_unactivate(
@@ -50,7 +108,7 @@ impl GeneralCardOperations for World {
             ));
         }
         record.activated = false;
-        reply(json!({}))
+        Ok(general_card::GeneralCardUnactivateResponse::default())
     }
 
     fn general_card_update_user(
@@ -70,9 +128,12 @@ impl GeneralCardOperations for World {
             request.custom_field_value2,
             request.custom_field_value3,
         ]);
-        reply(
-            json!({"result_bonus": record.bonus, "result_balance": record.balance, "openid": record.openid}),
-        )
+        Ok(general_card::GeneralCardUpdateUserResponse {
+            result_bonus: Some(record.bonus),
+            result_balance: Some(record.balance),
+            openid: Some(record.openid.clone()),
+            ..Default::default()
+        })
     }
 }
 
@@ -113,21 +174,20 @@ impl MemberCardOperations for World {
         ];
         let openid = record.openid.clone();
         Self::event(&mut state, now, &card_id, &openid, EventKind::Activate);
-        reply(json!({}))
+        Ok(member_card::MemberCardActivateResponse::default())
     }
 
     fn member_card_set_activate_form(
         &self,
         request: member_card::MemberCardSetActivateFormRequest,
     ) -> Result<member_card::MemberCardSetActivateFormResponse, Failure> {
-        let form = to_json(&request);
         let mut state = self.lock();
         let card = self.card(&mut state, &request.card_id)?;
         if card.type_name() != "MEMBER_CARD" {
             return Err(fail(ErrCode::InvalidCardType, "not a member card"));
         }
-        card.form = Some(form);
-        reply(json!({}))
+        card.form = Some(Box::new(request));
+        Ok(member_card::MemberCardSetActivateFormResponse::default())
     }
 
     fn member_card_user_info(
@@ -139,13 +199,24 @@ impl MemberCardOperations for World {
         let status = self
             .code_status(&mut state, &request.code)
             .expect("checked");
-        let r = state.codes[&request.code].clone();
-        reply(json!({
-            "openid": r.openid, "nickname": "sandbox user", "membership_number": r.membership_number,
-            "bonus": r.bonus, "balance": r.balance, "sex": "MALE",
-            "user_info": {"common_field_list": [], "custom_field_list": []},
-            "user_card_status": status, "has_active": r.activated,
-        }))
+        let r = &state.codes[&request.code];
+        let profile = state
+            .profiles
+            .get(&(r.card_id.clone(), r.openid.clone()))
+            .cloned()
+            .unwrap_or_default();
+        Ok(member_card::MemberCardUserInfoResponse {
+            openid: Some(r.openid.clone()),
+            nickname: Some(profile.nickname),
+            membership_number: r.membership_number.clone(),
+            bonus: Some(r.bonus),
+            balance: Some(r.balance),
+            sex: Some(profile.sex),
+            user_info: Some(Box::new(profile.answers)),
+            user_card_status: Some(status.into()),
+            has_active: Some(r.activated),
+            ..Default::default()
+        })
     }
 
     fn member_card_update_user(
@@ -192,7 +263,12 @@ impl MemberCardOperations for World {
             request.custom_field_value2,
             request.custom_field_value3,
         ]);
-        reply(json!({"result_bonus": r.bonus, "result_balance": r.balance, "openid": r.openid}))
+        Ok(member_card::MemberCardUpdateUserResponse {
+            result_bonus: Some(r.bonus),
+            result_balance: Some(r.balance),
+            openid: Some(r.openid.clone()),
+            ..Default::default()
+        })
     }
 
     fn member_card_activate_url(
@@ -208,7 +284,13 @@ impl MemberCardOperations for World {
             .outer_str
             .map(|o| format!("&outer_str={}", crate::call::url_encode(&o)))
             .unwrap_or_default();
-        reply(json!({"url": format!("{base}/sandbox/activate?card_id={}{outer}", request.card_id)}))
+        Ok(member_card::MemberCardActivateUrlResponse {
+            url: Some(format!(
+                "{base}/sandbox/activate?card_id={}{outer}",
+                request.card_id
+            )),
+            ..Default::default()
+        })
     }
 
     fn member_card_activate_temp_info(
@@ -216,10 +298,13 @@ impl MemberCardOperations for World {
         request: member_card::MemberCardActivateTempInfoRequest,
     ) -> Result<member_card::MemberCardActivateTempInfoResponse, Failure> {
         let state = self.lock();
-        let (_, info) = state
+        let answers = state
             .activate_tickets
             .get(&request.activate_ticket)
             .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid activate_ticket"))?;
-        reply(json!({ "info": info }))
+        Ok(member_card::MemberCardActivateTempInfoResponse {
+            info: Some(Box::new(answers.clone())),
+            ..Default::default()
+        })
     }
 }

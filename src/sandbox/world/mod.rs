@@ -1,9 +1,12 @@
 //! The sandbox's world: its state, and the behaviour of every endpoint.
 //!
-//! Cards are kept as the JSON object they were created with (so card/get returns
-//! everything, and card/update merges into it), plus what WeChat adds: status, stock,
-//! times. Codes live in one table whatever their card; events (views, claims,
-//! redemptions, gifts…) feed the statistics.
+//! Every record is typed with the generated models and enums: a card is the
+//! `types::Card` it was created with (card/get returns it, card/update merges into it)
+//! plus what WeChat adds — status, stock, times; a code has its `UserCardStatus`.
+//! Every reply is built as its generated response type, so the compiler keeps the
+//! replies' shape, and the conformance suite holds each one to the documented reply,
+//! field for field (`tests/support/documented.rs`). Codes live in one table whatever
+//! their card; events (views, claims, redemptions, gifts…) feed the statistics.
 //!
 //! One file per domain, each with its records and the endpoints that act on them (it
 //! implements the generated `…Operations` trait of the endpoint groups in brackets):
@@ -38,8 +41,10 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
-pub(crate) use seed::{Seed, SeedRule};
+pub(crate) use members::{Profile, answers as member_answers};
+pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
+pub(crate) use statistics::{EventKind, free_coupon_type};
 
 use super::callback::Outbox;
 use super::clock::Clock;
@@ -52,7 +57,6 @@ use cards::CardRecord;
 use codes::CodeRecord;
 use distribution::QrTicket;
 use merchants::{PayGiftRecord, SubMerchantRecord};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use statistics::Event;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -87,9 +91,15 @@ struct State {
     landing_pages: u64,
     media: HashMap<String, (String, Vec<u8>)>,
     events: Vec<Event>,
+    /// Cards the account made on the MP platform (statistics' cond_source 0): only
+    /// seeded ones, the sandbox's own are made through the API.
+    platform_cards: BTreeSet<String>,
     sub_merchants: BTreeMap<i64, SubMerchantRecord>,
     pay_gift_rules: BTreeMap<i64, PayGiftRecord>,
-    activate_tickets: HashMap<String, (String, Value)>,
+    /// activate_ticket -> the answers the user submitted with it.
+    activate_tickets: HashMap<String, crate::types::MemberFormInfo>,
+    /// (card_id, openid) -> what the member told WeChat.
+    profiles: HashMap<(String, String), Profile>,
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.
     seeded_encrypted: HashMap<String, String>,
@@ -110,17 +120,6 @@ pub const WECHAT_SENDER: &str = "oWeChatCardSystem0000000000";
 
 fn fail(code: ErrCode, message: impl Into<String>) -> Failure {
     Failure::new(code, message)
-}
-
-/// Decodes the documented JSON of a reply into its type. A mismatch is a sandbox bug,
-/// reported as "system busy" with the reason rather than hidden.
-fn reply<T: DeserializeOwned>(value: Value) -> Result<T, Failure> {
-    serde_json::from_value(value).map_err(|e| {
-        fail(
-            ErrCode::SystemBusy,
-            format!("sandbox reply does not fit its type: {e}"),
-        )
-    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Value {

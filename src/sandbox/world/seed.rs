@@ -1,18 +1,19 @@
 //! Seeded state: what a documentation example refers to (cards, codes, tickets,
 //! rules…), put in place before the example runs against the sandbox.
 
-use super::World;
 use super::cards::{CardRecord, parts_mut};
 use super::codes::CodeRecord;
 use super::distribution::QrTicket;
 use super::merchants::{PayGiftRecord, RULE_STATUS_OK, SubMerchantRecord, next_id};
+use super::statistics::EventKind;
+use super::{Profile, World};
 use crate::types::{
     BaseInfo, BoardingPassCard, BusTicketCard, Card, CardStatus, CardType, CashCard, CodeType,
     DateInfo, DateType, DiscountCard, GeneralCouponCard, GiftCard, GrouponCard, MeetingTicketCard,
-    MemberCard, MovieTicketCard, PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule,
+    MemberCard, MemberFormInfo, MovieTicketCard, PayGiftBaseInfo, PayGiftMemberRule, PayGiftRule,
     PayGiftRuleType, ScenicTicketCard, Sku, SubMerchant, SubMerchantStatus,
 };
-use serde_json::json;
+use time::Date;
 
 /// A seeded card's stock: enough for the docs' examples (modifystock's moves 1231231).
 const SEEDED_STOCK: i64 = 10_000_000;
@@ -28,7 +29,13 @@ pub(crate) struct Seed {
     pub codes: Vec<(String, String, String, bool)>,
     pub qr_tickets: Vec<(String, String)>,
     pub encrypted: Vec<(String, String)>,
-    pub activate_tickets: Vec<String>,
+    /// (activate_ticket, the answers submitted with it)
+    pub activate_tickets: Vec<(String, MemberFormInfo)>,
+    /// (card id, openid, what the member told WeChat)
+    pub profiles: Vec<(String, String, Profile)>,
+    /// Cards made on the MP platform rather than through the API.
+    pub platform_cards: Vec<String>,
+    pub events: Vec<PastEvents>,
     pub pay_gift_rules: Vec<SeedRule>,
     /// Sub-merchants as shown (at least their merchant_id); a later one with the same
     /// id replaces an earlier one.
@@ -49,6 +56,17 @@ pub(crate) struct SeedRule {
     /// Listed as in effect: a window that does not hold the sandbox's now is moved to
     /// start now (the example was written years ago).
     pub in_effect: bool,
+}
+
+/// What happened to a card on a past day: `times` events of `kind`, by `users` users
+/// (`o_seeded_1`, `o_seeded_2`…, in turn).
+#[derive(Debug)]
+pub(crate) struct PastEvents {
+    pub card_id: String,
+    pub day: Date,
+    pub kind: EventKind,
+    pub times: i64,
+    pub users: i64,
 }
 
 impl World {
@@ -92,11 +110,21 @@ impl World {
         for (encrypted, code) in seed.encrypted {
             state.seeded_encrypted.insert(encrypted, code);
         }
-        for ticket in seed.activate_tickets {
-            let info = json!({"common_field_list": [{"name": "USER_FORM_INFO_FLAG_MOBILE", "value": "13800000000"}], "custom_field_list": []});
-            state
-                .activate_tickets
-                .insert(ticket, ("o_example".into(), info));
+        for (ticket, answers) in seed.activate_tickets {
+            state.activate_tickets.insert(ticket, answers);
+        }
+        for (card_id, openid, profile) in seed.profiles {
+            state.profiles.insert((card_id, openid), profile);
+        }
+        state.platform_cards.extend(seed.platform_cards);
+        for past in seed.events {
+            // Noon, China time: well inside the day.
+            let midnight = past.day.midnight().assume_offset(crate::validate::CHINA);
+            let at_ms = (midnight.unix_timestamp() + 12 * 3600).max(0) as u64 * 1000;
+            for i in 0..past.times {
+                let openid = format!("o_seeded_{}", i % past.users.max(1) + 1);
+                Self::event(&mut state, at_ms, &past.card_id, &openid, past.kind);
+            }
         }
         let secs = (now / 1000) as i64;
         for seeded in seed.pay_gift_rules {

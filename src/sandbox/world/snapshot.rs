@@ -25,6 +25,8 @@ pub(crate) struct CodeSnapshot {
     pub(crate) openid: String,
     pub(crate) status: UserCardStatus,
     pub(crate) claimed_ms: u64,
+    /// What the merchant set on a special ticket (seat, gate…), if anything.
+    pub(crate) details: Option<String>,
 }
 
 impl World {
@@ -81,6 +83,7 @@ impl World {
                     openid: record.openid.clone(),
                     status,
                     claimed_ms,
+                    details: record.details.as_ref().map(|d| d.summary()),
                     code,
                 })
             })

@@ -1,51 +1,40 @@
 //! Special tickets (the `ticket` endpoints): what the merchant sets on a user's
 //! boarding pass, meeting or movie ticket, and a red packet's balance.
 
-use super::{World, fail, to_json};
+use super::codes::TicketDetails;
+use super::{World, fail};
 use crate::ErrCode;
 use crate::generated::sandbox::TicketOperations;
 use crate::sandbox::runtime::Failure;
 use crate::ticket;
-use serde_json::Value;
+use crate::types::CardType;
 
 impl TicketOperations for World {
     fn ticket_boarding_pass_checkin(
         &self,
         request: ticket::TicketBoardingPassCheckinRequest,
     ) -> Result<ticket::TicketBoardingPassCheckinResponse, Failure> {
-        let details = to_json(&request);
-        self.set_ticket_details(
-            &request.code,
-            request.card_id.as_deref(),
-            "BOARDING_PASS",
-            details,
-        )
+        let (code, card_id) = (request.code.clone(), request.card_id.clone());
+        let details = TicketDetails::BoardingPass(Box::new(request));
+        self.set_ticket_details(&code, card_id.as_deref(), CardType::BoardingPass, details)
     }
 
     fn ticket_meeting_ticket_update_user(
         &self,
         request: ticket::TicketMeetingTicketUpdateUserRequest,
     ) -> Result<ticket::TicketMeetingTicketUpdateUserResponse, Failure> {
-        let details = to_json(&request);
-        self.set_ticket_details(
-            &request.code,
-            request.card_id.as_deref(),
-            "MEETING_TICKET",
-            details,
-        )
+        let (code, card_id) = (request.code.clone(), request.card_id.clone());
+        let details = TicketDetails::Meeting(Box::new(request));
+        self.set_ticket_details(&code, card_id.as_deref(), CardType::MeetingTicket, details)
     }
 
     fn ticket_movie_ticket_update_user(
         &self,
         request: ticket::TicketMovieTicketUpdateUserRequest,
     ) -> Result<ticket::TicketMovieTicketUpdateUserResponse, Failure> {
-        let details = to_json(&request);
-        self.set_ticket_details(
-            &request.code,
-            request.card_id.as_deref(),
-            "MOVIE_TICKET",
-            details,
-        )
+        let (code, card_id) = (request.code.clone(), request.card_id.clone());
+        let details = TicketDetails::Movie(Box::new(request));
+        self.set_ticket_details(&code, card_id.as_deref(), CardType::MovieTicket, details)
     }
 
     fn ticket_lucky_money_update_balance(
@@ -60,28 +49,28 @@ impl TicketOperations for World {
 }
 
 impl World {
-    /// Special tickets: stores what the merchant set on a user's ticket.
+    /// Special tickets: keeps what the merchant set on a user's ticket of `card_type`.
     fn set_ticket_details<T: Default>(
         &self,
         code: &str,
         card_id: Option<&str>,
-        card_type: &str,
-        details: Value,
+        card_type: CardType,
+        details: TicketDetails,
     ) -> Result<T, Failure> {
         let mut state = self.lock();
-        let record = self.code(&mut state, code, card_id)?.clone();
+        let held_by = self.code(&mut state, code, card_id)?.card_id.clone();
         if state
             .cards
-            .get(&record.card_id)
-            .is_none_or(|c| c.type_name() != card_type)
+            .get(&held_by)
+            .is_none_or(|c| c.card_type() != &card_type)
         {
             return Err(fail(
                 ErrCode::InvalidCardType,
-                format!("not a {card_type} card"),
+                format!("not a {} card", card_type.as_str()),
             ));
         }
-        if let (Some(r), Value::Object(map)) = (state.codes.get_mut(code), details) {
-            r.details.extend(map);
+        if let Some(record) = state.codes.get_mut(code) {
+            record.details = Some(details);
         }
         Ok(T::default())
     }

@@ -5,12 +5,13 @@
 
 use super::cards::CardRecord;
 use super::codes::CodeRecord;
+use super::members::typed_answers;
 use super::statistics::EventKind;
-use super::{State, World, fail, to_json};
+use super::{State, World, fail};
 use crate::ErrCode;
 use crate::sandbox::card_events::{self as push, Claim};
 use crate::sandbox::runtime::Failure;
-use crate::types::{CardStatus, CardType, CommonFieldValue, MemberFormInfo, UserCardStatus};
+use crate::types::{CardStatus, CardType, UserCardStatus};
 
 impl World {
     /// A user claims a card (sandbox only): checks review, stock, the per-user limit
@@ -237,15 +238,10 @@ impl World {
             self.push(openid, |e| push::member_info_submitted(e, card_id, &code));
         }
         let ticket = Self::id(&mut state, "activate_ticket_", 40);
-        let common = fields
-            .iter()
-            .map(|(name, value)| CommonFieldValue::new((*name).into()).value(*value));
-        let info = MemberFormInfo::new()
-            .common_field_list(common)
-            .custom_field_list([]);
-        state
-            .activate_tickets
-            .insert(ticket.clone(), (openid.to_owned(), to_json(&info)));
+        let answers = typed_answers(fields);
+        let member = (card_id.to_owned(), openid.to_owned());
+        state.profiles.entry(member).or_default().answers = answers.clone();
+        state.activate_tickets.insert(ticket.clone(), answers);
         Ok(ticket)
     }
 }
