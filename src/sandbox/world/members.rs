@@ -213,7 +213,7 @@ impl MemberCardOperations for World {
             balance: Some(r.balance),
             sex: Some(profile.sex),
             user_info: Some(Box::new(profile.answers)),
-            user_card_status: Some(status.into()),
+            user_card_status: Some(status),
             has_active: Some(r.activated),
             ..Default::default()
         })
