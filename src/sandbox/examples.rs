@@ -131,6 +131,27 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             let answers = member_answers(vec![mobile], Vec::new());
             seed.activate_tickets.push((ticket.to_owned(), answers));
         }
+        // The codes a reply reports imported before: the card's own.
+        "distribute.deposit_codes" | "distribute.check_codes" => {
+            let listed = match endpoint {
+                "distribute.deposit_codes" => "duplicate_code",
+                _ => "exist_code",
+            };
+            for code in items(reply, listed).filter_map(Value::as_str) {
+                seed.imported_codes
+                    .push((main_card.clone(), code.to_owned()));
+            }
+        }
+        _ => seed_merchant_records(endpoint, request, reply, &mut seed),
+    }
+    seed_shown(endpoint, request, reply, &mut seed);
+    seed
+}
+
+/// The pay-gift rules and sub-merchants an example names, as its reply shows them if
+/// it does.
+fn seed_merchant_records(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
+    match endpoint {
         "pay_gift.delete" | "pay_gift.get_by_id" => {
             // The rule named, as the reply shows it if it does.
             let shown = reply.get("rule_info").and_then(decode);
@@ -142,7 +163,7 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
                 });
             }
         }
-        "pay_gift.add" => occupied_mchids(request, reply, &mut seed),
+        "pay_gift.add" => occupied_mchids(request, reply, seed),
         "pay_gift.batch_get" => {
             let in_effect = request.get("effective") == Some(&Value::Bool(true));
             for rule in items(reply, "rule_list") {
@@ -160,21 +181,8 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             seed.sub_merchants
                 .extend(id.and_then(Value::as_i64).map(SubMerchant::new));
         }
-        // The codes a reply reports imported before: the card's own.
-        "distribute.deposit_codes" | "distribute.check_codes" => {
-            let listed = match endpoint {
-                "distribute.deposit_codes" => "duplicate_code",
-                _ => "exist_code",
-            };
-            for code in items(reply, listed).filter_map(Value::as_str) {
-                seed.imported_codes
-                    .push((main_card.clone(), code.to_owned()));
-            }
-        }
         _ => {}
     }
-    seed_shown(endpoint, request, reply, &mut seed);
-    seed
 }
 
 /// The elements of the list `key` of a reply (none if it has no such list).
