@@ -101,6 +101,7 @@ impl CoinAccount {
         self.free_fen += REWARD_FEN;
         let mut reward = order(id, CoinOrderType::SysAdd, CoinOrderStatus::FinanceSucc, now);
         reward.desc = Some("开通账户奖励".into());
+        reward.pay_finish_time = Some(now);
         reward.free_coin_count = Some(coins(REWARD_FEN));
         self.orders.push(reward);
     }
@@ -115,6 +116,9 @@ impl CoinAccount {
 fn secs(world: &World) -> i64 {
     (world.now() / 1000) as i64
 }
+
+/// Who pays a recharge when the sandbox is not told (the merchant's own WeChat user).
+pub(crate) const PAYER: &str = "o_sandbox_payer";
 
 /// A recharge order's id: digits, as the docs' example (27 of them).
 fn recharge_id(state: &mut State) -> String {
@@ -372,11 +376,9 @@ impl CoinOperations for World {
         waiting.desc = Some("微信支付充值".into());
         waiting.pay_coin_count = Some(request.coin_count.to_string());
         state.coins.orders.push(waiting);
-        // What the merchant scans: the sandbox's own pay page for the order.
-        let url = format!(
-            "{}/sandbox/pay_recharge?order_id={order_id}",
-            self.settings.base_url
-        );
+        // What the merchant scans with WeChat: a WeChat Pay link naming the order (in the
+        // sandbox, paying is the `pay_recharge` action).
+        let url = format!("weixin://wxpay/bizpayurl?pr={order_id}");
         let png = crate::sandbox::qr::png(&url)
             .map_err(|e| fail(ErrCode::SystemBusy, format!("QR code: {e}")))?;
         Ok(coin::CoinRechargeResponse {

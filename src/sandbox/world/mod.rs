@@ -43,7 +43,7 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
-pub(crate) use coins::SeedCoins;
+pub(crate) use coins::{PAYER, SeedCoins};
 pub(crate) use members::{Profile, answers as member_answers};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
