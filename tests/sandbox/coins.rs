@@ -359,33 +359,14 @@ async fn pay_recharge_over_http_is_read_strictly() {
         .order_id
         .unwrap();
     let url = format!("{}/sandbox/pay_recharge", sandbox.url());
-    let post = move |body: String| {
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into();
-            let mut reply = agent
-                .post(&url)
-                .header("content-type", "application/json")
-                .send(&body)
-                .unwrap();
-            let status = reply.status().as_u16();
-            let text = reply.body_mut().read_to_string().unwrap();
-            (
-                status,
-                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
-            )
-        })
-    };
-    let (status, reply) = post(r#"{"orderid": "1"}"#.into()).await.unwrap();
+    let post = |body: String| http(url.clone(), Some(body));
+    let (status, reply) = post(r#"{"orderid": "1"}"#.into()).await;
     assert_eq!(
         (status, reply["error"].as_str()),
         (400, Some("invalid_body"))
     );
     let body = format!(r#"{{"order_id": "{order_id}", "openid": "o_boss"}}"#);
-    let (status, reply) = post(body.clone()).await.unwrap();
+    let (status, reply) = post(body.clone()).await;
     assert_eq!((status, reply["errcode"].as_i64()), (200, Some(0)));
     let paid = client
         .coin()
@@ -397,6 +378,57 @@ async fn pay_recharge_over_http_is_read_strictly() {
     assert_eq!(paid.openid.as_deref(), Some("o_boss"));
     assert_eq!(balance(&client).await, coins("200", "7", "207"));
     // Paid already: WeChat's kind of refusal, HTTP 200 with the errcode.
-    let (status, reply) = post(body).await.unwrap();
+    let (status, reply) = post(body).await;
     assert_eq!((status, reply["errcode"].as_i64()), (200, Some(40097)));
+}
+
+/// `GET` (no body) or `POST` `body` to `url` on a blocking thread: the status and JSON.
+async fn http(url: String, body: Option<String>) -> (u16, serde_json::Value) {
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut reply = match body {
+            Some(body) => agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(&body),
+            None => agent.get(&url).call(),
+        }
+        .unwrap();
+        let status = reply.status().as_u16();
+        let text = reply.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_pages_quote_example_is_taken_as_written() {
+    // Its POST数据 writes the quantity as a string ("1"), its table as an int.
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = create_discount(&client, 10).await;
+    let base = sandbox.url();
+    let (_, credentials) = http(format!("{base}/sandbox/credentials"), None).await;
+    let token_url = format!(
+        "{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        credentials["appid"].as_str().unwrap(),
+        credentials["secret"].as_str().unwrap()
+    );
+    let (_, token) = http(token_url, None).await;
+    let token = token["access_token"].as_str().unwrap();
+    let (_, opened) = http(
+        format!("{base}/card/pay/activate?access_token={token}"),
+        None,
+    )
+    .await;
+    assert_eq!(opened["reward"], 200);
+    let body = format!(r#"{{"card_id": "{card_id}", "quantity": "1"}}"#);
+    let url = format!("{base}/card/pay/getpayprice?access_token={token}");
+    let (status, quote) = http(url, Some(body)).await;
+    assert_eq!((status, quote["errcode"].as_i64()), (200, Some(0)));
+    assert_eq!(quote["price"], "0.2");
 }
