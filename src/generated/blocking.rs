@@ -4,7 +4,7 @@
 //!Endpoint handlers of the blocking client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
     sub_merchant, ticket, token, Binary, Error,
 };
 
@@ -22,6 +22,11 @@ impl crate::blocking::Client {
     /// Codes — query, change and invalidate the codes users hold — `spec/api/code.yaml`.
     pub fn code(&self) -> CodeHandler<'_> {
         CodeHandler { client: self }
+    }
+
+    /// Coin account — buy the stock of Friends' coupons with coins (券点) — `spec/api/coin.yaml`.
+    pub fn coin(&self) -> CoinHandler<'_> {
+        CoinHandler { client: self }
     }
 
     /// Statistics — daily card and member-card figures — `spec/api/datacube.yaml`.
@@ -351,6 +356,86 @@ impl CodeHandler<'_> {
         &self,
         request: &code::CodeMarkRequest,
     ) -> Result<code::CodeMarkResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Coin account — buy the stock of Friends' coupons with coins (券点) (blocking). Get one with `client.coin()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html>
+#[derive(Debug, Clone, Copy)]
+pub struct CoinHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl CoinHandler<'_> {
+    /// 开通券点账户接口 — open the account's coin account and receive the free coins WeChat gives
+    ///
+    /// The blocking form of the async client's `activate`, documented there once (checks, errors, idempotency, an example); sends [`CoinActivateRequest`](crate::coin::CoinActivateRequest).
+    pub fn activate(
+        &self,
+        request: &coin::CoinActivateRequest,
+    ) -> Result<coin::CoinActivateResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 对优惠券批价 — quote the coins a card's new stock costs, with an order id to confirm it within 60 s
+    ///
+    /// The blocking form of the async client's `get_pay_price`, documented there once (checks, errors, idempotency, an example); sends [`CoinGetPayPriceRequest`](crate::coin::CoinGetPayPriceRequest).
+    pub fn get_pay_price(
+        &self,
+        request: &coin::CoinGetPayPriceRequest,
+    ) -> Result<coin::CoinGetPayPriceResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询券点余额接口 — the free, paid and total coins of the account
+    ///
+    /// The blocking form of the async client's `get_coins_info`, documented there once (checks, errors, idempotency, an example); sends [`CoinGetCoinsInfoRequest`](crate::coin::CoinGetCoinsInfoRequest).
+    pub fn get_coins_info(
+        &self,
+        request: &coin::CoinGetCoinsInfoRequest,
+    ) -> Result<coin::CoinGetCoinsInfoResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 确认兑换库存接口 — spend the coins of a quote and add the stock to the card (irreversible)
+    ///
+    /// The blocking form of the async client's `confirm`, documented there once (checks, errors, idempotency, an example); sends [`CoinConfirmRequest`](crate::coin::CoinConfirmRequest).
+    pub fn confirm(
+        &self,
+        request: &coin::CoinConfirmRequest,
+    ) -> Result<coin::CoinConfirmResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 充值券点接口 — order paid coins; the merchant pays by scanning the returned WeChat Pay QR code
+    ///
+    /// The blocking form of the async client's `recharge`, documented there once (checks, errors, idempotency, an example); sends [`CoinRechargeRequest`](crate::coin::CoinRechargeRequest).
+    pub fn recharge(
+        &self,
+        request: &coin::CoinRechargeRequest,
+    ) -> Result<coin::CoinRechargeResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询订单详情接口 — one coin order and its state
+    ///
+    /// The blocking form of the async client's `get_order`, documented there once (checks, errors, idempotency, an example); sends [`CoinGetOrderRequest`](crate::coin::CoinGetOrderRequest).
+    pub fn get_order(
+        &self,
+        request: &coin::CoinGetOrderRequest,
+    ) -> Result<coin::CoinGetOrderResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询券点流水详情接口 — page through the coin orders, by type, state and time
+    ///
+    /// The blocking form of the async client's `get_order_list`, documented there once (checks, errors, idempotency, an example); sends [`CoinGetOrderListRequest`](crate::coin::CoinGetOrderListRequest).
+    pub fn get_order_list(
+        &self,
+        request: &coin::CoinGetOrderListRequest,
+    ) -> Result<coin::CoinGetOrderListResponse, Error> {
         self.client.send(request)
     }
 }

@@ -4,7 +4,7 @@
 //!Endpoint handlers of the async client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
     sub_merchant, ticket, token, Binary, Error,
 };
 
@@ -22,6 +22,11 @@ impl crate::Client {
     /// Codes — query, change and invalidate the codes users hold — `spec/api/code.yaml`.
     pub fn code(&self) -> CodeHandler<'_> {
         CodeHandler { client: self }
+    }
+
+    /// Coin account — buy the stock of Friends' coupons with coins (券点) — `spec/api/coin.yaml`.
+    pub fn coin(&self) -> CoinHandler<'_> {
+        CoinHandler { client: self }
     }
 
     /// Statistics — daily card and member-card figures — `spec/api/datacube.yaml`.
@@ -1302,6 +1307,338 @@ impl CodeHandler<'_> {
         &self,
         request: &code::CodeMarkRequest,
     ) -> Result<code::CodeMarkResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Coin account — buy the stock of Friends' coupons with coins (券点) (async). Get one with `client.coin()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html>
+#[derive(Debug, Clone, Copy)]
+pub struct CoinHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl CoinHandler<'_> {
+    /// 开通券点账户接口 — open the account's coin account and receive the free coins WeChat gives
+    ///
+    /// Opens a coin account for the calling appid; WeChat rewards each new coin account with
+    /// 200 free coins (`reward`, in 元).
+    ///
+    /// `GET /card/pay/activate` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `activate`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the balance with `coin().get_coins_info(..)`: a balance (with the free coins) means the account is open.
+    ///
+    /// # Notes
+    ///
+    /// - The reward is given once, to a new coin account.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinActivateRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.activate", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinActivateRequest::new();
+    /// let reply = client.coin().activate(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn activate(
+        &self,
+        request: &coin::CoinActivateRequest,
+    ) -> Result<coin::CoinActivateResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 对优惠券批价 — quote the coins a card's new stock costs, with an order id to confirm it within 60 s
+    ///
+    /// Quotes, before buying, how many coins `quantity` more stock of a Friends' coupon costs.
+    /// The quote's `order_id` is good for one `confirm` of this card and quantity, within 60
+    /// seconds.
+    ///
+    /// `POST /card/pay/getpayprice` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `get_pay_price`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `quantity`: ≥ 1
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The `order_id` must be used by `confirm` within 60 seconds, once; after that ask for a new quote.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinGetPayPriceRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.get_pay_price", r#"{"card_id":"pbLatjpQxxxxxxxxCEV_cLTwoB7yU","quantity":1}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinGetPayPriceRequest::new("pbLatjpQxxxxxxxxCEV_cLTwoB7yU", 1);
+    /// let reply = client.coin().get_pay_price(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_pay_price(
+        &self,
+        request: &coin::CoinGetPayPriceRequest,
+    ) -> Result<coin::CoinGetPayPriceResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询券点余额接口 — the free, paid and total coins of the account
+    ///
+    /// `GET /card/pay/getcoinsinfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `get_coins_info`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinGetCoinsInfoRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.get_coins_info", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinGetCoinsInfoRequest::new();
+    /// let reply = client.coin().get_coins_info(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_coins_info(
+        &self,
+        request: &coin::CoinGetCoinsInfoRequest,
+    ) -> Result<coin::CoinGetCoinsInfoResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 确认兑换库存接口 — spend the coins of a quote and add the stock to the card (irreversible)
+    ///
+    /// Confirms a quote of `get_pay_price`: its coins are spent and the card's stock grows by
+    /// `quantity`. Irreversible. The quote must be this card's and quantity's, less than 60
+    /// seconds old and not used before.
+    ///
+    /// `POST /card/pay/confirm` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `confirm`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty; at most 32 bytes
+    /// - `order_id`: required, not empty
+    /// - `quantity`: ≥ 1
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the card's stock with `card().get(..)`, or list the coin orders with `coin().get_order_list(..)` (order_type ORDER_TYPE_REDUCE): an order for this card means it went through; the quote cannot be used again, so ask for a new one before trying again.
+    ///
+    /// # Notes
+    ///
+    /// - Irreversible: 确认后券点兑换为库存，过程不可逆. If the reply is lost, check the card's stock or the coin orders before asking for a new quote.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinConfirmRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.confirm", r#"{"card_id":"pbLatjpQxxxxxxxxCEV_cLTwoB7yU","order_id":"P9zzllX2VJ5NgiF9kFVarX7bc8r-ms_5Dy091evc2eIuxtZvZobeomE1p9Dw8v7lFBhqKM4YgrZa54uuWhf3hw7KquEOfmx5FplGKRIf7Ag5Ww-YdxP-KeT6LeJBttb1xpY0Uf7g8DN","quantity":1}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinConfirmRequest::new(
+    ///     "pbLatjpQxxxxxxxxCEV_cLTwoB7yU",
+    ///     "P9zzllX2VJ5NgiF9kFVarX7bc8r-ms_5Dy091evc2eIuxtZvZobeomE1p9Dw8v7lFBhqKM4YgrZa54uuWhf3hw7KquEOfmx5FplGKRIf7Ag5Ww-YdxP-KeT6LeJBttb1xpY0Uf7g8DN",
+    ///     1,
+    /// );
+    /// let reply = client.coin().confirm(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn confirm(
+        &self,
+        request: &coin::CoinConfirmRequest,
+    ) -> Result<coin::CoinConfirmResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 充值券点接口 — order paid coins; the merchant pays by scanning the returned WeChat Pay QR code
+    ///
+    /// Creates a recharge order of `coin_count` coins (1 券点 = 1 元). The coins arrive once the
+    /// merchant pays it by scanning the QR code (`qrcode_url`, or the image in
+    /// `qrcode_buffer`) with WeChat; `get_order` tells the order's state.
+    ///
+    /// `POST /card/pay/recharge` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `recharge`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `coin_count`: ≥ 1
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the coin orders with `coin().get_order_list(..)` (order_type ORDER_TYPE_WXPAY): a new order waiting for payment means it went through; an unpaid order costs nothing.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinRechargeRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.recharge", r#"{"coin_count":1}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinRechargeRequest::new(1);
+    /// let reply = client.coin().recharge(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recharge(
+        &self,
+        request: &coin::CoinRechargeRequest,
+    ) -> Result<coin::CoinRechargeResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询订单详情接口 — one coin order and its state
+    ///
+    /// `POST /card/pay/getorder` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `get_order`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `order_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::CoinGetOrderRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.get_order", r#"{"order_id":"100005790120151221401000171"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinGetOrderRequest::new("100005790120151221401000171");
+    /// let reply = client.coin().get_order(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_order(
+        &self,
+        request: &coin::CoinGetOrderRequest,
+    ) -> Result<coin::CoinGetOrderResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询券点流水详情接口 — page through the coin orders, by type, state and time
+    ///
+    /// `POST /card/pay/getorderlist` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_from_Friends/Inventory_Configuration_Recharge_Coupons.html) · spec: `spec/api/coin.yaml`, endpoint `get_order_list`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `offset`: ≥ 0
+    /// - `count`: ≥ 1
+    /// - `order_type`: a documented [`CoinOrderType`](crate::types::CoinOrderType) value
+    /// - `nor_filter.status`: a documented [`CoinOrderStatus`](crate::types::CoinOrderStatus) value
+    /// - `sort_info.sort_key`: a documented [`CoinSortKey`](crate::types::CoinSortKey) value
+    /// - `sort_info.sort_type`: a documented [`CoinSortType`](crate::types::CoinSortType) value
+    /// - `begin_time`: ≥ 0
+    /// - `end_time`: ≥ 0
+    /// - `begin_time` ≤ `end_time` when both are set
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::coin::{CoinGetOrderListRequest, CoinOrderFilter, CoinOrderSort};
+    /// use wechat_card::types::{CoinOrderStatus, CoinOrderType, CoinSortKey, CoinSortType};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("coin.get_order_list", r#"{"begin_time":1450000000,"count":5,"end_time":1451000000,"nor_filter":{"status":"ORDER_STATUS_WAITING"},"offset":0,"order_type":"ORDER_TYPE_WXPAY","sort_info":{"sort_key":"SORT_BY_TIME","sort_type":"SORT_DESC"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = CoinGetOrderListRequest::new(5)
+    ///     .offset(0)
+    ///     .order_type(CoinOrderType::Wxpay)
+    ///     .nor_filter(CoinOrderFilter::new().status(CoinOrderStatus::Waiting))
+    ///     .sort_info(
+    ///         CoinOrderSort::new()
+    ///             .sort_key(CoinSortKey::SortByTime)
+    ///             .sort_type(CoinSortType::Desc),
+    ///     )
+    ///     .begin_time(1450000000)
+    ///     .end_time(1451000000);
+    /// let reply = client.coin().get_order_list(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_order_list(
+        &self,
+        request: &coin::CoinGetOrderListRequest,
+    ) -> Result<coin::CoinGetOrderListResponse, Error> {
         self.client.send(request).await
     }
 }

@@ -12,6 +12,8 @@ pub mod basic;
 pub mod card;
 /// Codes — query, change and invalidate the codes users hold (`spec/api/code.yaml`).
 pub mod code;
+/// Coin account — buy the stock of Friends' coupons with coins (券点) (`spec/api/coin.yaml`).
+pub mod coin;
 /// Statistics — daily card and member-card figures (`spec/api/datacube.yaml`).
 pub mod datacube;
 /// Distribution — card QR codes, landing pages, article HTML and imported codes (`spec/api/distribute.yaml`).
@@ -41,14 +43,14 @@ pub mod exports {
     pub use super::errcode::ErrCode;
     pub use super::types;
     pub use super::{
-        basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
-        sub_merchant, ticket, token,
+        basic, card, code, coin, datacube, distribute, general_card, member_card,
+        pay_gift, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
-        BasicHandler, CardHandler, CodeHandler, DatacubeHandler, DistributeHandler,
-        GeneralCardHandler, MemberCardHandler, PayGiftHandler, SubMerchantHandler,
-        TicketHandler, TokenHandler,
+        BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
+        DistributeHandler, GeneralCardHandler, MemberCardHandler, PayGiftHandler,
+        SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

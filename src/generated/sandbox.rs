@@ -4,7 +4,7 @@
 //! The sandbox's routes, one per endpoint of `spec/api/`.
 
 use crate::{
-    basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
     sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
@@ -13,7 +13,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -119,6 +119,45 @@ pub trait CodeOperations {
         &self,
         request: code::CodeMarkRequest,
     ) -> Result<code::CodeMarkResponse, Failure>;
+}
+
+/// The `coin` endpoints: Coin account — buy the stock of Friends' coupons with coins (券点).
+pub trait CoinOperations {
+    /// `coin.activate` (`Get /card/pay/activate`): 开通券点账户接口 — open the account's coin account and receive the free coins WeChat gives
+    fn coin_activate(
+        &self,
+        request: coin::CoinActivateRequest,
+    ) -> Result<coin::CoinActivateResponse, Failure>;
+    /// `coin.get_pay_price` (`Post /card/pay/getpayprice`): 对优惠券批价 — quote the coins a card's new stock costs, with an order id to confirm it within 60 s
+    fn coin_get_pay_price(
+        &self,
+        request: coin::CoinGetPayPriceRequest,
+    ) -> Result<coin::CoinGetPayPriceResponse, Failure>;
+    /// `coin.get_coins_info` (`Get /card/pay/getcoinsinfo`): 查询券点余额接口 — the free, paid and total coins of the account
+    fn coin_get_coins_info(
+        &self,
+        request: coin::CoinGetCoinsInfoRequest,
+    ) -> Result<coin::CoinGetCoinsInfoResponse, Failure>;
+    /// `coin.confirm` (`Post /card/pay/confirm`): 确认兑换库存接口 — spend the coins of a quote and add the stock to the card (irreversible)
+    fn coin_confirm(
+        &self,
+        request: coin::CoinConfirmRequest,
+    ) -> Result<coin::CoinConfirmResponse, Failure>;
+    /// `coin.recharge` (`Post /card/pay/recharge`): 充值券点接口 — order paid coins; the merchant pays by scanning the returned WeChat Pay QR code
+    fn coin_recharge(
+        &self,
+        request: coin::CoinRechargeRequest,
+    ) -> Result<coin::CoinRechargeResponse, Failure>;
+    /// `coin.get_order` (`Post /card/pay/getorder`): 查询订单详情接口 — one coin order and its state
+    fn coin_get_order(
+        &self,
+        request: coin::CoinGetOrderRequest,
+    ) -> Result<coin::CoinGetOrderResponse, Failure>;
+    /// `coin.get_order_list` (`Post /card/pay/getorderlist`): 查询券点流水详情接口 — page through the coin orders, by type, state and time
+    fn coin_get_order_list(
+        &self,
+        request: coin::CoinGetOrderListRequest,
+    ) -> Result<coin::CoinGetOrderListResponse, Failure>;
 }
 
 /// The `datacube` endpoints: Statistics — daily card and member-card figures.
@@ -350,6 +389,13 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     (Method::Post, "/card/code/consume", "code.consume"),
     (Method::Post, "/card/code/decrypt", "code.decrypt"),
     (Method::Post, "/card/code/mark", "code.mark"),
+    (Method::Get, "/card/pay/activate", "coin.activate"),
+    (Method::Post, "/card/pay/getpayprice", "coin.get_pay_price"),
+    (Method::Get, "/card/pay/getcoinsinfo", "coin.get_coins_info"),
+    (Method::Post, "/card/pay/confirm", "coin.confirm"),
+    (Method::Post, "/card/pay/recharge", "coin.recharge"),
+    (Method::Post, "/card/pay/getorder", "coin.get_order"),
+    (Method::Post, "/card/pay/getorderlist", "coin.get_order_list"),
     (Method::Post, "/datacube/getcardbizuininfo", "datacube.biz_info"),
     (Method::Post, "/datacube/getcardcardinfo", "datacube.card_info"),
     (Method::Post, "/datacube/getcardmembercardinfo", "datacube.member_card_info"),
@@ -569,6 +615,69 @@ pub(crate) async fn dispatch<O: Operations>(
         }
         (Method::Post, "/card/code/mark") => {
             run(context, call, &[], |r: code::CodeMarkRequest| operations.code_mark(r))
+                .await
+        }
+        (Method::Get, "/card/pay/activate") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinActivateRequest| operations.coin_activate(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/pay/getpayprice") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinGetPayPriceRequest| operations.coin_get_pay_price(r),
+                )
+                .await
+        }
+        (Method::Get, "/card/pay/getcoinsinfo") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinGetCoinsInfoRequest| operations.coin_get_coins_info(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/pay/confirm") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinConfirmRequest| operations.coin_confirm(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/pay/recharge") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinRechargeRequest| operations.coin_recharge(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/pay/getorder") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinGetOrderRequest| operations.coin_get_order(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/pay/getorderlist") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: coin::CoinGetOrderListRequest| operations.coin_get_order_list(r),
+                )
                 .await
         }
         (Method::Post, "/datacube/getcardbizuininfo") => {

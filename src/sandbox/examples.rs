@@ -7,7 +7,9 @@ use super::world::{
 };
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
-use crate::types::{Card, CommonFieldValue, MemberFormInfo, SubMerchant, UserFormInfoFlag};
+use crate::types::{
+    Card, CoinOrder, CommonFieldValue, MemberFormInfo, SubMerchant, UserFormInfoFlag,
+};
 use crate::validate::parse_date;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -142,6 +144,7 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
                     .push((main_card.clone(), code.to_owned()));
             }
         }
+        e if e.starts_with("coin.") => seed_coin_account(endpoint, request, reply, &mut seed),
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
     seed_shown(endpoint, request, reply, &mut seed);
@@ -181,6 +184,33 @@ fn seed_merchant_records(endpoint: &str, request: &Value, reply: &Value, seed: &
             seed.sub_merchants
                 .extend(id.and_then(Value::as_i64).map(SubMerchant::new));
         }
+        _ => {}
+    }
+}
+
+/// The coin account an example of `coin.*` uses: open (unless it opens it), with the
+/// quote a confirm names and the orders a query names or its reply shows.
+fn seed_coin_account(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
+    let coins = &mut seed.coins;
+    coins.activated = endpoint != "coin.activate";
+    let text = |key: &str| request.get(key).and_then(Value::as_str).map(str::to_owned);
+    match endpoint {
+        "coin.confirm" => {
+            let quantity = request.get("quantity").and_then(Value::as_i64);
+            if let (Some(order_id), Some(card_id), Some(quantity)) =
+                (text("order_id"), text("card_id"), quantity)
+            {
+                coins.quotes.push((order_id, card_id, quantity));
+            }
+        }
+        "coin.get_order" => {
+            let mut order: CoinOrder = reply.get("order_info").and_then(decode).unwrap_or_default();
+            order.order_id = text("order_id");
+            coins.orders.push(order);
+        }
+        "coin.get_order_list" => coins
+            .orders
+            .extend(items(reply, "order_list").filter_map(decode::<CoinOrder>)),
         _ => {}
     }
 }

@@ -380,6 +380,16 @@ impl Sandbox {
             .map_err(|f| refused("sandbox.reject", f))
     }
 
+    /// Pays a coin recharge order (`coin().recharge(..)`), as the merchant does by
+    /// scanning its QR code with WeChat: the order becomes `ORDER_STATUS_FINANCE_SUCC`
+    /// and its coins are added to the paid coins. An order is paid once.
+    pub fn pay_recharge(&self, order_id: &str) -> Result<(), Error> {
+        self.engine
+            .world
+            .pay_recharge(order_id, world::PAYER)
+            .map_err(|f| refused("sandbox.pay_recharge", f))
+    }
+
     /// Moves the sandbox's clock forward: tokens expire, codes lapse, days pass,
     /// reviews that fall due end (and are pushed).
     pub fn advance_clock(&self, by: Duration) {

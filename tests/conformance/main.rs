@@ -13,6 +13,8 @@ mod card;
 #[rustfmt::skip]
 mod code;
 #[rustfmt::skip]
+mod coin;
+#[rustfmt::skip]
 mod datacube;
 #[rustfmt::skip]
 mod distribute;

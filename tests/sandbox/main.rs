@@ -6,8 +6,9 @@
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
 //! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
-//! rules, sub-merchants, QR lifetimes (`merchants`); and what members tell WeChat and
-//! their statistics (`members`).
+//! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
+//! their statistics (`members`); and the coin account that buys Friends' coupons'
+//! stock (`coins`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -22,6 +23,7 @@ mod net;
 
 mod binary;
 mod browser;
+mod coins;
 mod console;
 mod control;
 mod fault_targets;

@@ -5,6 +5,8 @@
 
 /// From `spec/types/card.yaml`.
 mod card;
+/// From `spec/types/coin.yaml`.
+mod coin;
 /// From `spec/types/datacube.yaml`.
 mod datacube;
 /// From `spec/types/distribute.yaml`.
@@ -16,6 +18,7 @@ mod pay_gift;
 /// From `spec/types/sub_merchant.yaml`.
 mod sub_merchant;
 pub use card::*;
+pub use coin::*;
 pub use datacube::*;
 pub use distribute::*;
 pub use member_card::*;

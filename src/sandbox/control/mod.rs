@@ -122,6 +122,7 @@ static ACTIONS: &[Action] = &[
     action("delete", "code", "a user deletes a code from their card pack", Now(user::delete)),
     action("enter_chat_from_card", "openid, card_id", "a user opens the account's chat from a card they hold", Now(user::enter_chat_from_card)),
     action("fill_activation_form", "openid, card_id, fields?", "a user fills in a member card's activation form; replies {activate_ticket}", Now(user::fill_activation_form)),
+    action("pay_recharge", "order_id, openid?", "the merchant pays a coin recharge order (scans its QR code); its paid coins arrive", Now(user::pay_recharge)),
     // What WeChat's staff and time do.
     action("approve", "card_id", "review approves a card", Now(operator::approve)),
     action("reject", "card_id, reason?", "review rejects a card", Now(operator::reject)),

@@ -113,3 +113,18 @@ pub(super) fn fill_activation_form(engine: &Engine, body: &[u8]) -> Outcome {
         .fill_activation_form(&b.card_id, &b.openid, &fields)?;
     Ok(json!({ "activate_ticket": ticket }))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayRecharge {
+    order_id: String,
+    /// Who pays; the sandbox's payer when absent.
+    openid: Option<String>,
+}
+
+pub(super) fn pay_recharge(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: PayRecharge = parse(body)?;
+    let payer = b.openid.as_deref().unwrap_or(crate::sandbox::world::PAYER);
+    engine.world.pay_recharge(&b.order_id, payer)?;
+    Ok(json!({}))
+}

@@ -20,6 +20,7 @@
 //! - `distribution`: QR codes, landing pages, articles, imported codes (`distribute`);
 //! - `statistics`: the events behind the daily figures (`datacube`);
 //! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
+//! - `coins`: the coin account that buys Friends' coupons' stock, its orders (`coin`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -31,6 +32,7 @@
 mod account;
 mod cards;
 mod codes;
+mod coins;
 mod distribution;
 mod members;
 mod merchants;
@@ -41,6 +43,7 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
+pub(crate) use coins::{PAYER, SeedCoins};
 pub(crate) use members::{Profile, answers as member_answers};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
@@ -103,6 +106,8 @@ struct State {
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.
     seeded_encrypted: HashMap<String, String>,
+    /// The coin account (券点) and its orders.
+    coins: coins::CoinAccount,
     serial: u64,
 }
 
