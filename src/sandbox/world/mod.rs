@@ -20,6 +20,8 @@
 //! - `distribution`: QR codes, landing pages, articles, imported codes (`distribute`);
 //! - `statistics`: the events behind the daily figures (`datacube`);
 //! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
+//! - `store_wxa`: the stores of the account's store mini-program and the card each
+//!   shows (`store_wxa`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -38,6 +40,7 @@ mod seed;
 mod snapshot;
 mod special_tickets;
 mod statistics;
+mod store_wxa;
 mod users;
 
 pub(crate) use account::COLORS;
@@ -59,6 +62,7 @@ use distribution::QrTicket;
 use merchants::{PayGiftRecord, SubMerchantRecord};
 use serde_json::Value;
 use statistics::Event;
+use store_wxa::StoreRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -96,6 +100,8 @@ struct State {
     platform_cards: BTreeSet<String>,
     sub_merchants: BTreeMap<i64, SubMerchantRecord>,
     pay_gift_rules: BTreeMap<i64, PayGiftRecord>,
+    /// poi_id -> a store of the account's store mini-program.
+    stores: BTreeMap<i64, StoreRecord>,
     /// activate_ticket -> the answers the user submitted with it.
     activate_tickets: HashMap<String, crate::types::MemberFormInfo>,
     /// (card_id, openid) -> what the member told WeChat.
