@@ -180,7 +180,8 @@ fn seed_merchant_records(endpoint: &str, request: &Value, reply: &Value, seed: &
             if let Some(poi_id) = request.get("poi_id").and_then(Value::as_i64) {
                 seed.stores.push((poi_id, shown.map(str::to_owned)));
             }
-            seed.cards.extend(shown.map(|id| (id.to_owned(), "DISCOUNT".to_owned(), false)));
+            seed.cards
+                .extend(shown.map(|id| (id.to_owned(), "DISCOUNT".to_owned(), false)));
         }
         "sub_merchant.get" | "sub_merchant.update" => {
             let id = request

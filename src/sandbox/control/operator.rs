@@ -5,8 +5,8 @@
 use super::body::{ControlError, Nothing, parse};
 use super::{Engine, Outcome};
 use crate::ErrCode;
-use crate::sandbox::{DEFAULT_REFUSE_REASON, DEFAULT_SUB_MERCHANT_REASON};
 use crate::sandbox::runtime::Failure;
+use crate::sandbox::{DEFAULT_REFUSE_REASON, DEFAULT_SUB_MERCHANT_REASON};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;

@@ -62,10 +62,10 @@ use distribution::QrTicket;
 use merchants::{PayGiftRecord, SubMerchantRecord};
 use serde_json::Value;
 use statistics::Event;
-use store_wxa::StoreRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use store_wxa::StoreRecord;
 
 /// Settings of the world.
 #[derive(Debug, Clone)]
