@@ -27,7 +27,7 @@ impl World {
     }
 
     /// The store `poi_id`, made a record on first use when a card lists it.
-    fn store<'s>(state: &'s mut State, poi_id: i64) -> Result<&'s mut StoreRecord, Failure> {
+    fn store(state: &mut State, poi_id: i64) -> Result<&mut StoreRecord, Failure> {
         let listed = state.cards.values().any(|c| {
             c.base()
                 .location_id_list
