@@ -5,7 +5,7 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    sub_merchant, ticket, token, Binary, Error,
+    store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::blocking::Client {
@@ -52,6 +52,11 @@ impl crate::blocking::Client {
     /// Pay-gift rules — give a member card after a WeChat Pay payment — `spec/api/pay_gift.yaml`.
     pub fn pay_gift(&self) -> PayGiftHandler<'_> {
         PayGiftHandler { client: self }
+    }
+
+    /// Store mini-program cards — which card a store mini-program shows, per store — `spec/api/store_wxa.yaml`.
+    pub fn store_wxa(&self) -> StoreWxaHandler<'_> {
+        StoreWxaHandler { client: self }
     }
 
     /// Sub-merchants — register and look up the merchants a third party makes cards for — `spec/api/sub_merchant.yaml`.
@@ -768,6 +773,36 @@ impl PayGiftHandler<'_> {
         &self,
         request: &pay_gift::PayGiftBatchGetRequest,
     ) -> Result<pay_gift::PayGiftBatchGetResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Store mini-program cards — which card a store mini-program shows, per store (blocking). Get one with `client.store_wxa()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html>
+#[derive(Debug, Clone, Copy)]
+pub struct StoreWxaHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl StoreWxaHandler<'_> {
+    /// 获取门店小程序配置的卡券 — the card set for one store (poi) of the account's store mini-program
+    ///
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`StoreWxaGetRequest`](crate::store_wxa::StoreWxaGetRequest).
+    pub fn get(
+        &self,
+        request: &store_wxa::StoreWxaGetRequest,
+    ) -> Result<store_wxa::StoreWxaGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 设置门店小程序配置的卡券 — set the card a store's mini-program shows
+    ///
+    /// The blocking form of the async client's `set`, documented there once (checks, errors, idempotency, an example); sends [`StoreWxaSetRequest`](crate::store_wxa::StoreWxaSetRequest).
+    pub fn set(
+        &self,
+        request: &store_wxa::StoreWxaSetRequest,
+    ) -> Result<store_wxa::StoreWxaSetResponse, Error> {
         self.client.send(request)
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    sub_merchant, ticket, token, Binary, Error,
+    store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::Client {
@@ -52,6 +52,11 @@ impl crate::Client {
     /// Pay-gift rules — give a member card after a WeChat Pay payment — `spec/api/pay_gift.yaml`.
     pub fn pay_gift(&self) -> PayGiftHandler<'_> {
         PayGiftHandler { client: self }
+    }
+
+    /// Store mini-program cards — which card a store mini-program shows, per store — `spec/api/store_wxa.yaml`.
+    pub fn store_wxa(&self) -> StoreWxaHandler<'_> {
+        StoreWxaHandler { client: self }
     }
 
     /// Sub-merchants — register and look up the merchants a third party makes cards for — `spec/api/sub_merchant.yaml`.
@@ -3120,6 +3125,109 @@ impl PayGiftHandler<'_> {
         &self,
         request: &pay_gift::PayGiftBatchGetRequest,
     ) -> Result<pay_gift::PayGiftBatchGetResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Store mini-program cards — which card a store mini-program shows, per store (async). Get one with `client.store_wxa()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html>
+#[derive(Debug, Clone, Copy)]
+pub struct StoreWxaHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl StoreWxaHandler<'_> {
+    /// 获取门店小程序配置的卡券 — the card set for one store (poi) of the account's store mini-program
+    ///
+    /// Reads which card the store mini-program of a store shows. A store with no card set
+    /// answers without `card_id` (the page: 若该poi_id没设置门店，则返回中无card_id字段).
+    ///
+    /// `POST /card/storewxa/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html) · spec: `spec/api/store_wxa.yaml`, endpoint `get`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The poi must belong to the calling account's store mini-program.
+    /// - No card set: the reply has no `card_id` (it is `None`), not an error.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::store_wxa::StoreWxaGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("store_wxa.get", r#"{"poi_id":1234567}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = StoreWxaGetRequest::new(1234567);
+    /// let reply = client.store_wxa().get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(
+        &self,
+        request: &store_wxa::StoreWxaGetRequest,
+    ) -> Result<store_wxa::StoreWxaGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 设置门店小程序配置的卡券 — set the card a store's mini-program shows
+    ///
+    /// Sets, for one store (poi) of the account's store mini-program, the card its store
+    /// mini-program shows. The card must not use custom codes
+    /// (card_id需要为非自定义code，即base_info.use_custom_code==false).
+    ///
+    /// `POST /card/storewxa/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html) · spec: `spec/api/store_wxa.yaml`, endpoint `set`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The card must not use custom codes (`base_info.use_custom_code` false).
+    /// - Setting a card replaces the one set before for that store.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::store_wxa::StoreWxaSetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("store_wxa.set", r#"{"card_id":"pabcedfg1234567hijklmn","poi_id":1234567}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = StoreWxaSetRequest::new(1234567, "pabcedfg1234567hijklmn");
+    /// let reply = client.store_wxa().set(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set(
+        &self,
+        request: &store_wxa::StoreWxaSetRequest,
+    ) -> Result<store_wxa::StoreWxaSetResponse, Error> {
         self.client.send(request).await
     }
 }

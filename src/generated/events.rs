@@ -946,6 +946,57 @@ impl SubmitMembercardUserInfo {
     }
 }
 
+/// `card_merchant_check_result`: A sub-merchant's review ended (子商户审核事件推送): approved, or rejected with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardMerchantCheckResult {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<MerchantId>`: The sub-merchant's id (子商户ID), the merchant_id of card/submerchant/submit.
+    pub merchant_id: i64,
+    /// `<IsPass>`: 1: approved (审核通过); 0: rejected.
+    pub is_pass: bool,
+    /// `<Reason>`: Why it was rejected (驳回的原因).
+    pub reason: Option<String>,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl CardMerchantCheckResult {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "card_merchant_check_result";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "card_merchant_check_result";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(CardMerchantCheckResult {
+            envelope,
+            merchant_id: fields
+                .integer(EVENT, "MerchantId")?
+                .ok_or_else(|| crate::push::missing(EVENT, "MerchantId"))?,
+            is_pass: fields
+                .flag(EVENT, "IsPass")?
+                .ok_or_else(|| crate::push::missing(EVENT, "IsPass"))?,
+            reason: fields.text(EVENT, "Reason")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.integer("MerchantId", self.merchant_id);
+        xml.flag("IsPass", self.is_pass);
+        if let Some(value) = &self.reason {
+            xml.text("Reason", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
 /// An event this crate does not type (another card event, or not a card event):
 /// kept whole rather than refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -986,6 +1037,8 @@ pub enum CardEvent {
     CardPayOrder(CardPayOrder),
     /// `submit_membercard_user_info`: A user submitted member-card activation info (会员卡激活).
     SubmitMembercardUserInfo(SubmitMembercardUserInfo),
+    /// `card_merchant_check_result`: A sub-merchant's review ended (子商户审核事件推送): approved, or rejected with a reason.
+    CardMerchantCheckResult(CardMerchantCheckResult),
     /// Any other event, kept as XML.
     Unknown(UnknownEvent),
 }
@@ -1049,6 +1102,13 @@ impl CardEvent {
                     ),
                 )
             }
+            "card_merchant_check_result" => {
+                Some(
+                    CardEvent::CardMerchantCheckResult(
+                        CardMerchantCheckResult::from_fields(fields)?,
+                    ),
+                )
+            }
             _ => None,
         };
         Ok(
@@ -1082,6 +1142,7 @@ impl CardEvent {
                 CardEvent::CardSkuRemind(e) => &e.envelope,
                 CardEvent::CardPayOrder(e) => &e.envelope,
                 CardEvent::SubmitMembercardUserInfo(e) => &e.envelope,
+                CardEvent::CardMerchantCheckResult(e) => &e.envelope,
                 CardEvent::Unknown(_) => return None,
             },
         )
@@ -1103,6 +1164,7 @@ impl CardEvent {
             CardEvent::CardSkuRemind(e) => &e.extra,
             CardEvent::CardPayOrder(e) => &e.extra,
             CardEvent::SubmitMembercardUserInfo(e) => &e.extra,
+            CardEvent::CardMerchantCheckResult(e) => &e.extra,
             CardEvent::Unknown(_) => &[],
         }
     }
@@ -1124,6 +1186,7 @@ impl CardEvent {
             CardEvent::CardSkuRemind(e) => e.to_xml(),
             CardEvent::CardPayOrder(e) => e.to_xml(),
             CardEvent::SubmitMembercardUserInfo(e) => e.to_xml(),
+            CardEvent::CardMerchantCheckResult(e) => e.to_xml(),
             CardEvent::Unknown(e) => e.xml.clone(),
         }
     }

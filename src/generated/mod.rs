@@ -24,6 +24,8 @@ pub mod general_card;
 pub mod member_card;
 /// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
 pub mod pay_gift;
+/// Store mini-program cards — which card a store mini-program shows, per store (`spec/api/store_wxa.yaml`).
+pub mod store_wxa;
 /// Sub-merchants — register and look up the merchants a third party makes cards for (`spec/api/sub_merchant.yaml`).
 pub mod sub_merchant;
 /// Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance (`spec/api/ticket.yaml`).
@@ -44,13 +46,13 @@ pub mod exports {
     pub use super::types;
     pub use super::{
         basic, card, code, coin, datacube, distribute, general_card, member_card,
-        pay_gift, sub_merchant, ticket, token,
+        pay_gift, store_wxa, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
         DistributeHandler, GeneralCardHandler, MemberCardHandler, PayGiftHandler,
-        SubMerchantHandler, TicketHandler, TokenHandler,
+        StoreWxaHandler, SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

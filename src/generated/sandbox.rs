@@ -5,7 +5,7 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    sub_merchant, ticket, token, Binary,
+    store_wxa, sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
@@ -13,7 +13,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -300,6 +300,20 @@ pub trait PayGiftOperations {
     ) -> Result<pay_gift::PayGiftBatchGetResponse, Failure>;
 }
 
+/// The `store_wxa` endpoints: Store mini-program cards — which card a store mini-program shows, per store.
+pub trait StoreWxaOperations {
+    /// `store_wxa.get` (`Post /card/storewxa/get`): 获取门店小程序配置的卡券 — the card set for one store (poi) of the account's store mini-program
+    fn store_wxa_get(
+        &self,
+        request: store_wxa::StoreWxaGetRequest,
+    ) -> Result<store_wxa::StoreWxaGetResponse, Failure>;
+    /// `store_wxa.set` (`Post /card/storewxa/set`): 设置门店小程序配置的卡券 — set the card a store's mini-program shows
+    fn store_wxa_set(
+        &self,
+        request: store_wxa::StoreWxaSetRequest,
+    ) -> Result<store_wxa::StoreWxaSetResponse, Failure>;
+}
+
 /// The `sub_merchant` endpoints: Sub-merchants — register and look up the merchants a third party makes cards for.
 pub trait SubMerchantOperations {
     /// `sub_merchant.submit` (`Post /card/submerchant/submit`): 创建子商户接口 — register a sub-merchant (name, logo, categories, authorisation letter) and get its id
@@ -428,6 +442,8 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     (Method::Post, "/card/paygiftcard/delete", "pay_gift.delete"),
     (Method::Post, "/card/paygiftcard/getbyid", "pay_gift.get_by_id"),
     (Method::Post, "/card/paygiftcard/batchget", "pay_gift.batch_get"),
+    (Method::Post, "/card/storewxa/get", "store_wxa.get"),
+    (Method::Post, "/card/storewxa/set", "store_wxa.set"),
     (Method::Post, "/card/submerchant/submit", "sub_merchant.submit"),
     (Method::Post, "/card/submerchant/update", "sub_merchant.update"),
     (Method::Post, "/card/submerchant/get", "sub_merchant.get"),
@@ -933,6 +949,24 @@ pub(crate) async fn dispatch<O: Operations>(
                     |r: pay_gift::PayGiftBatchGetRequest| {
                         operations.pay_gift_batch_get(r)
                     },
+                )
+                .await
+        }
+        (Method::Post, "/card/storewxa/get") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: store_wxa::StoreWxaGetRequest| operations.store_wxa_get(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/storewxa/set") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: store_wxa::StoreWxaSetRequest| operations.store_wxa_set(r),
                 )
                 .await
         }

@@ -157,3 +157,19 @@ pub(super) fn member_updated(
         extra: Vec::new(),
     })
 }
+
+/// `card_merchant_check_result`: a sub-merchant's review ended (`refused`: why not).
+pub(super) fn merchant_reviewed(
+    envelope: Envelope,
+    merchant_id: i64,
+    refused: Option<&str>,
+) -> CardEvent {
+    CardEvent::CardMerchantCheckResult(CardMerchantCheckResult {
+        envelope: named(envelope, CardMerchantCheckResult::EVENT),
+        merchant_id,
+        is_pass: refused.is_none(),
+        // The example carries <Reason> even when passed: empty then.
+        reason: Some(refused.unwrap_or_default().into()),
+        extra: Vec::new(),
+    })
+}

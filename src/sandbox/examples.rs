@@ -151,8 +151,8 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
     seed
 }
 
-/// The pay-gift rules and sub-merchants an example names, as its reply shows them if
-/// it does.
+/// The pay-gift rules, sub-merchants and stores an example names, as its reply shows
+/// them if it does.
 fn seed_merchant_records(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
     match endpoint {
         "pay_gift.delete" | "pay_gift.get_by_id" => {
@@ -176,6 +176,15 @@ fn seed_merchant_records(endpoint: &str, request: &Value, reply: &Value, seed: &
                     ..SeedRule::default()
                 });
             }
+        }
+        // The store named, showing the card the documented reply shows (if any).
+        "store_wxa.get" | "store_wxa.set" => {
+            let shown = reply.get("card_id").and_then(Value::as_str);
+            if let Some(poi_id) = request.get("poi_id").and_then(Value::as_i64) {
+                seed.stores.push((poi_id, shown.map(str::to_owned)));
+            }
+            seed.cards
+                .extend(shown.map(|id| (id.to_owned(), "DISCOUNT".to_owned(), false)));
         }
         "sub_merchant.get" | "sub_merchant.update" => {
             let id = request

@@ -289,6 +289,9 @@ impl Drop for Sandbox {
     }
 }
 
+/// The Reason of a rejected sub-merchant when the control action gives none.
+const DEFAULT_SUB_MERCHANT_REASON: &str = "子商户资料不符合规范（sandbox）";
+
 /// The RefuseReason of [`Sandbox::reject`].
 const DEFAULT_REFUSE_REASON: &str = "卡券信息不符合规范（sandbox）";
 
@@ -390,6 +393,32 @@ impl Sandbox {
             .map_err(|f| refused("sandbox.pay_recharge", f))
     }
 
+    /// Ends a sub-merchant's review with approval (status `APPROVED`); pushes
+    /// `card_merchant_check_result` with IsPass 1. Errcode 40097 for an unknown
+    /// `merchant_id`.
+    pub fn approve_sub_merchant(&self, merchant_id: i64) -> Result<(), Error> {
+        self.engine
+            .world
+            .review_sub_merchant(merchant_id, None)
+            .map_err(|f| refused("sandbox.approve_sub_merchant", f))
+    }
+
+    /// Ends a sub-merchant's review with rejection for `reason` (status `REJECTED`);
+    /// pushes `card_merchant_check_result` with IsPass 0 and that Reason.
+    pub fn reject_sub_merchant(&self, merchant_id: i64, reason: &str) -> Result<(), Error> {
+        self.engine
+            .world
+            .review_sub_merchant(merchant_id, Some(reason))
+            .map_err(|f| refused("sandbox.reject_sub_merchant", f))
+    }
+
+    /// Adds a store (`poi_id`) to the account's store mini-program, for
+    /// `store_wxa().get/set` (the sandbox does not simulate the 门店 API that creates
+    /// stores; a poi listed in a card's `location_id_list` is a store too).
+    pub fn add_store(&self, poi_id: i64) {
+        self.engine.world.add_store(poi_id);
+    }
+
     /// Moves the sandbox's clock forward: tokens expire, codes lapse, days pass,
     /// reviews that fall due end (and are pushed).
     pub fn advance_clock(&self, by: Duration) {
@@ -402,8 +431,9 @@ impl Sandbox {
     /// `user_gifting_card` when they give one, `user_consume_card` (FROM_API) on
     /// code/consume, `user_del_card` when they delete one, `card_sku_remind` when
     /// stock runs low, `user_enter_session_from_card` when a user opens the chat from
-    /// a card, and for member cards `user_view_card`, `submit_membercard_user_info`
-    /// and `update_member_card`. Replaces any earlier target; events queued before
+    /// a card, for member cards `user_view_card`, `submit_membercard_user_info`
+    /// and `update_member_card`, and `card_merchant_check_result` when a
+    /// sub-merchant's review ends. Replaces any earlier target; events queued before
     /// still go to theirs.
     ///
     /// Events are delivered one at a time, in order. `CreateTime` is the sandbox's

@@ -200,3 +200,18 @@ fn submit_membercard_user_info_official() {
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
     assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
+
+#[test]
+fn card_merchant_check_result_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[toUser]]></ToUserName>\n    <FromUserName><![CDATA[FromUser]]></FromUserName>\n    <CreateTime>123456789</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[card_merchant_check_result]]></Event>\n    <MerchantId>0</MerchantId>\n    <IsPass>1</IsPass>\n    <Reason><![CDATA[reason]]></Reason>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::CardMerchantCheckResult(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(CardMerchantCheckResult));
+    };
+
+    assert_eq!(typed.envelope.event, CardMerchantCheckResult::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}

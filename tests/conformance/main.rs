@@ -25,6 +25,8 @@ mod member_card;
 #[rustfmt::skip]
 mod pay_gift;
 #[rustfmt::skip]
+mod store_wxa;
+#[rustfmt::skip]
 mod sub_merchant;
 #[rustfmt::skip]
 mod ticket;

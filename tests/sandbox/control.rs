@@ -411,3 +411,65 @@ fn help_lists_every_action() {
     }
     assert!(help.contains("fill_activation_form") && help.contains("counters"));
 }
+
+#[test]
+fn a_sub_merchants_review_and_a_stores_card_over_http() {
+    let sandbox = Sandbox::start_blocking().unwrap();
+    let http = Http::new(sandbox.url());
+    let token = access_token(&http);
+    let submitted = http.api(
+        "/card/submerchant/submit",
+        &token,
+        json!({"info": {"brand_name": "aaaaaa", "logo_url": "http://mmbiz.xxxx", "protocol": "xxxxxxxxxx",
+            "end_time": 4102444800_i64, "primary_category_id": 1, "secondary_category_id": 101}}),
+    );
+    let merchant_id = submitted["info"]["merchant_id"].as_i64().expect("an id");
+    let status = |http: &Http| {
+        let got = http.api(
+            "/card/submerchant/get",
+            &token,
+            json!({"merchant_id": merchant_id}),
+        );
+        got["info"]["status"].clone()
+    };
+    assert_eq!(status(&http), "CHECKING");
+    // A reason belongs to a rejection only.
+    let (code, refused) = http.post_raw(
+        "/sandbox/review_sub_merchant",
+        &json!({"merchant_id": merchant_id, "pass": true, "reason": "x"}).to_string(),
+    );
+    assert_eq!(
+        (code, &refused["field"]),
+        (400, &json!("reason")),
+        "{refused}"
+    );
+    http.action(
+        "review_sub_merchant",
+        json!({"merchant_id": merchant_id, "pass": false, "reason": "授权函不清晰"}),
+    );
+    assert_eq!(status(&http), "REJECTED");
+    http.action(
+        "review_sub_merchant",
+        json!({"merchant_id": merchant_id, "pass": true}),
+    );
+    assert_eq!(status(&http), "APPROVED");
+    let (_, unknown) = http.post_raw(
+        "/sandbox/review_sub_merchant",
+        &json!({"merchant_id": 424242, "pass": true}).to_string(),
+    );
+    assert_eq!(unknown["errcode"], 40097, "{unknown}");
+
+    // A store added over HTTP takes a card.
+    let card_id = http.api("/card/create", &token, discount_card())["card_id"].clone();
+    let before = http.api("/card/storewxa/get", &token, json!({"poi_id": 1234567}));
+    assert_eq!(before["errcode"], 40097, "{before}");
+    http.action("add_store", json!({"poi_id": 1234567}));
+    let set = http.api(
+        "/card/storewxa/set",
+        &token,
+        json!({"poi_id": 1234567, "card_id": card_id}),
+    );
+    assert_eq!(set["errcode"], 0, "{set}");
+    let got = http.api("/card/storewxa/get", &token, json!({"poi_id": 1234567}));
+    assert_eq!(got["card_id"], card_id, "{got}");
+}

@@ -7,8 +7,8 @@
 //! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
 //! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
-//! their statistics (`members`); and the coin account that buys Friends' coupons'
-//! stock (`coins`).
+//! their statistics (`members`); the coin account that buys Friends' coupons' stock
+//! (`coins`); and the card each store mini-program shows (`store_wxa`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -33,6 +33,7 @@ mod members;
 mod merchants;
 mod reply_lost;
 mod semantics;
+mod store_wxa;
 mod wire_faults;
 
 fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {

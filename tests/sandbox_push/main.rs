@@ -120,6 +120,7 @@ impl Server {
 }
 
 mod lifecycle;
+mod sub_merchants;
 use lifecycle::{lifecycle, name};
 
 #[tokio::test]

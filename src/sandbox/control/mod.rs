@@ -126,6 +126,8 @@ static ACTIONS: &[Action] = &[
     // What WeChat's staff and time do.
     action("approve", "card_id", "review approves a card", Now(operator::approve)),
     action("reject", "card_id, reason?", "review rejects a card", Now(operator::reject)),
+    action("review_sub_merchant", "merchant_id, pass, reason?", "review approves (pass: true) or rejects a sub-merchant; pushes card_merchant_check_result", Now(operator::review_sub_merchant)),
+    action("add_store", "poi_id", "adds a store (poi) to the account's store mini-program, for card/storewxa", Now(operator::add_store)),
     action("advance_clock", "seconds", "moves the sandbox's clock forward", Now(operator::advance_clock)),
     // What the tester reads.
     action("encrypt_code", "code", "the encrypt_code a card page's URL carries; replies {encrypt_code}", Now(operator::encrypt_code)),

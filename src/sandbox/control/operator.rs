@@ -1,11 +1,12 @@
-//! What only whoever runs the sandbox decides or reads: review verdicts, the clock,
+//! What only whoever runs the sandbox decides or reads: review verdicts (cards and
+//! sub-merchants), the stores of the store mini-program, the clock,
 //! the credentials, `encrypt_code`, a card's stock and the counters.
 
-use super::body::{Nothing, parse};
+use super::body::{ControlError, Nothing, parse};
 use super::{Engine, Outcome};
 use crate::ErrCode;
-use crate::sandbox::DEFAULT_REFUSE_REASON;
 use crate::sandbox::runtime::Failure;
+use crate::sandbox::{DEFAULT_REFUSE_REASON, DEFAULT_SUB_MERCHANT_REASON};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -35,6 +36,44 @@ pub(super) fn reject(engine: &Engine, body: &[u8]) -> Outcome {
     let b: Reject = parse(body)?;
     let reason = b.reason.as_deref().unwrap_or(DEFAULT_REFUSE_REASON);
     engine.world.review(&b.card_id, Some(reason))?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewSubMerchant {
+    merchant_id: i64,
+    /// The IsPass of `card_merchant_check_result`.
+    pass: bool,
+    /// Its Reason; only for a rejection.
+    reason: Option<String>,
+}
+
+pub(super) fn review_sub_merchant(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ReviewSubMerchant = parse(body)?;
+    let refused = match (b.pass, b.reason) {
+        (true, Some(_)) => {
+            let message = "`reason` is for a rejection (`pass`: false)";
+            return Err(ControlError::invalid_body(Some("reason".into()), message).into());
+        }
+        (true, None) => None,
+        (false, reason) => Some(reason.unwrap_or_else(|| DEFAULT_SUB_MERCHANT_REASON.into())),
+    };
+    engine
+        .world
+        .review_sub_merchant(b.merchant_id, refused.as_deref())?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddStore {
+    poi_id: i64,
+}
+
+pub(super) fn add_store(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: AddStore = parse(body)?;
+    engine.world.add_store(b.poi_id);
     Ok(json!({}))
 }
 

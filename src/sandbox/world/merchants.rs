@@ -2,9 +2,10 @@
 //! sub-merchants a third party makes cards for, and the rules that give a member card
 //! after a WeChat Pay payment.
 
-use super::{State, World, fail};
+use super::{State, WECHAT_SENDER, World, fail};
 use crate::ErrCode;
 use crate::generated::sandbox::{PayGiftOperations, SubMerchantOperations};
+use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
 use crate::types::{PayGiftFailMchid, PayGiftRule, SubMerchant, SubMerchantStatus};
 use crate::{pay_gift, sub_merchant};
@@ -97,6 +98,36 @@ impl World {
             .get(&rule_id)
             .filter(|r| r.appid == self.tokens.appid)
             .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid rule_id"))
+    }
+}
+
+impl World {
+    /// Ends a sub-merchant's review (sandbox only): approved, or rejected for
+    /// `refused`'s reason; pushes `card_merchant_check_result`.
+    pub(crate) fn review_sub_merchant(
+        &self,
+        merchant_id: i64,
+        refused: Option<&str>,
+    ) -> Result<(), Failure> {
+        let now = self.secs();
+        let mut state = self.lock();
+        let record = state
+            .sub_merchants
+            .get_mut(&merchant_id)
+            .ok_or_else(|| fail(ErrCode::InvalidArgs, "invalid merchant_id"))?;
+        let verdict = match refused {
+            None => SubMerchantStatus::Approved,
+            Some(_) => SubMerchantStatus::Rejected,
+        };
+        if record.status == verdict {
+            return Ok(()); // said before: nothing new to push
+        }
+        record.status = verdict;
+        record.update_time = now;
+        self.push(WECHAT_SENDER, |e| {
+            push::merchant_reviewed(e, merchant_id, refused)
+        });
+        Ok(())
     }
 }
 

@@ -21,6 +21,8 @@
 //! - `statistics`: the events behind the daily figures (`datacube`);
 //! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
 //! - `coins`: the coin account that buys Friends' coupons' stock, its orders (`coin`);
+//! - `store_wxa`: the stores of the account's store mini-program and the card each
+//!   shows (`store_wxa`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -40,6 +42,7 @@ mod seed;
 mod snapshot;
 mod special_tickets;
 mod statistics;
+mod store_wxa;
 mod users;
 
 pub(crate) use account::COLORS;
@@ -65,6 +68,7 @@ use statistics::Event;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use store_wxa::StoreRecord;
 
 /// Settings of the world.
 #[derive(Debug, Clone)]
@@ -99,6 +103,8 @@ struct State {
     platform_cards: BTreeSet<String>,
     sub_merchants: BTreeMap<i64, SubMerchantRecord>,
     pay_gift_rules: BTreeMap<i64, PayGiftRecord>,
+    /// poi_id -> a store of the account's store mini-program.
+    stores: BTreeMap<i64, StoreRecord>,
     /// activate_ticket -> the answers the user submitted with it.
     activate_tickets: HashMap<String, crate::types::MemberFormInfo>,
     /// (card_id, openid) -> what the member told WeChat.

@@ -44,6 +44,8 @@ pub(crate) struct Seed {
     pub imported_codes: Vec<(String, String)>,
     /// The coin account: open or not, its quotes and orders.
     pub coins: super::SeedCoins,
+    /// (poi_id, the card it shows): stores of the account's store mini-program.
+    pub stores: Vec<(i64, Option<String>)>,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -144,6 +146,9 @@ impl World {
             if let Some(id) = shown.merchant_id {
                 state.sub_merchants.insert(id, seeded_sub_merchant(shown));
             }
+        }
+        for (poi_id, card_id) in seed.stores {
+            state.stores.entry(poi_id).or_default().card_id = card_id;
         }
         for (card_id, code) in seed.imported_codes {
             let imported = state.imported.entry(card_id.clone()).or_default();
