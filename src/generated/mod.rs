@@ -20,6 +20,8 @@ pub mod distribute;
 pub mod general_card;
 /// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
 pub mod member_card;
+/// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (`spec/api/message.yaml`).
+pub mod message;
 /// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
 pub mod pay_gift;
 /// Sub-merchants — register and look up the merchants a third party makes cards for (`spec/api/sub_merchant.yaml`).
@@ -41,14 +43,14 @@ pub mod exports {
     pub use super::errcode::ErrCode;
     pub use super::types;
     pub use super::{
-        basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
-        sub_merchant, ticket, token,
+        basic, card, code, datacube, distribute, general_card, member_card, message,
+        pay_gift, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, DatacubeHandler, DistributeHandler,
-        GeneralCardHandler, MemberCardHandler, PayGiftHandler, SubMerchantHandler,
-        TicketHandler, TokenHandler,
+        GeneralCardHandler, MemberCardHandler, MessageHandler, PayGiftHandler,
+        SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

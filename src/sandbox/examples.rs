@@ -142,6 +142,16 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
                     .push((main_card.clone(), code.to_owned()));
             }
         }
+        // A documented card_ext is signed with the docs' own api_ticket.
+        "message.custom_send" | "message.mass_preview" => {
+            let ext = request
+                .pointer("/wxcard/card_ext")
+                .and_then(Value::as_str)
+                .and_then(|ext| serde_json::from_str::<Value>(ext).ok());
+            let signature = ext.as_ref().and_then(|e| e.get("signature"));
+            seed.card_ext_signatures
+                .extend(signature.and_then(Value::as_str).map(str::to_owned));
+        }
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
     seed_shown(endpoint, request, reply, &mut seed);

@@ -21,6 +21,8 @@ mod general_card;
 #[rustfmt::skip]
 mod member_card;
 #[rustfmt::skip]
+mod message;
+#[rustfmt::skip]
 mod pay_gift;
 #[rustfmt::skip]
 mod sub_merchant;

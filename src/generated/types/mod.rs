@@ -11,6 +11,8 @@ mod datacube;
 mod distribute;
 /// From `spec/types/member_card.yaml`.
 mod member_card;
+/// From `spec/types/message.yaml`.
+mod message;
 /// From `spec/types/pay_gift.yaml`.
 mod pay_gift;
 /// From `spec/types/sub_merchant.yaml`.
@@ -19,5 +21,6 @@ pub use card::*;
 pub use datacube::*;
 pub use distribute::*;
 pub use member_card::*;
+pub use message::*;
 pub use pay_gift::*;
 pub use sub_merchant::*;

@@ -113,3 +113,53 @@ pub(super) fn fill_activation_form(engine: &Engine, body: &[u8]) -> Outcome {
         .fill_activation_form(&b.card_id, &b.openid, &fields)?;
     Ok(json!({ "activate_ticket": ticket }))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Messages {
+    openid: String,
+}
+
+pub(super) fn messages(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Messages = parse(body)?;
+    Ok(json!({ "messages": engine.world.messages(&b.openid) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimMessage {
+    openid: String,
+    msg_id: i64,
+}
+
+pub(super) fn claim_message(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ClaimMessage = parse(body)?;
+    let code = engine.world.claim_message(&b.openid, b.msg_id)?;
+    Ok(json!({ "code": code }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagUser {
+    openid: String,
+    tag_id: i64,
+}
+
+pub(super) fn tag_user(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: TagUser = parse(body)?;
+    engine.world.tag_user(&b.openid, b.tag_id);
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameUser {
+    openid: String,
+    wechat_name: String,
+}
+
+pub(super) fn name_user(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: NameUser = parse(body)?;
+    engine.world.name_user(&b.openid, &b.wechat_name);
+    Ok(json!({}))
+}

@@ -20,6 +20,8 @@
 //! - `distribution`: QR codes, landing pages, articles, imported codes (`distribute`);
 //! - `statistics`: the events behind the daily figures (`datacube`);
 //! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
+//! - `messages`: card messages users receive by mass, preview and customer-service
+//!   messages, users' tags and WeChat names (`message`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -34,6 +36,7 @@ mod codes;
 mod distribution;
 mod members;
 mod merchants;
+mod messages;
 mod seed;
 mod snapshot;
 mod special_tickets;
@@ -42,6 +45,7 @@ mod users;
 
 pub(crate) use account::COLORS;
 pub(crate) use members::{Profile, answers as member_answers};
+pub use messages::{CardMessage, MessageKind};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
 pub(crate) use statistics::{EventKind, free_coupon_type};
@@ -103,6 +107,18 @@ struct State {
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.
     seeded_encrypted: HashMap<String, String>,
+    /// openid -> the card messages the user received, oldest first.
+    inbox: HashMap<String, Vec<messages::CardMessage>>,
+    /// openid -> the user's tags (mass messages to a tag reach them).
+    tags: HashMap<String, BTreeSet<i64>>,
+    /// WeChat name -> openid (previews by towxname).
+    wechat_names: HashMap<String, String>,
+    /// clientmsgid (given, or the digest of scope and content) -> the mass job's msg_id.
+    mass_jobs: HashMap<String, i64>,
+    msg_serial: i64,
+    /// card_ext signatures of documentation examples, signed with a ticket the sandbox
+    /// never issued: accepted as if it had.
+    seeded_card_ext_signatures: BTreeSet<String>,
     serial: u64,
 }
 

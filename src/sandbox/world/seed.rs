@@ -42,6 +42,9 @@ pub(crate) struct Seed {
     pub sub_merchants: Vec<SubMerchant>,
     /// (card id, code): codes imported for a deposit-mode card, not given out yet.
     pub imported_codes: Vec<(String, String)>,
+    /// Signatures of the card_ext of documented messages: signed with an api_ticket
+    /// the sandbox never issued, accepted as if it had.
+    pub card_ext_signatures: Vec<String>,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -143,6 +146,9 @@ impl World {
                 state.sub_merchants.insert(id, seeded_sub_merchant(shown));
             }
         }
+        state
+            .seeded_card_ext_signatures
+            .extend(seed.card_ext_signatures);
         for (card_id, code) in seed.imported_codes {
             let imported = state.imported.entry(card_id.clone()).or_default();
             imported.insert(code.clone());
