@@ -6,8 +6,8 @@
 //! kind on the wire and the fault actions (`wire_faults`), and what a plan hits
 //! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
-//! rules, sub-merchants, QR lifetimes (`merchants`); and what members tell WeChat and
-//! their statistics (`members`).
+//! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
+//! their statistics (`members`); and card messages users receive (`messages`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -29,6 +29,7 @@ mod faults;
 mod lifecycles;
 mod members;
 mod merchants;
+mod messages;
 mod reply_lost;
 mod semantics;
 mod wire_faults;
