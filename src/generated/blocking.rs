@@ -703,6 +703,16 @@ impl MessageHandler<'_> {
         self.client.send(&request)
     }
 
+    /// 查询群发消息发送状态 — whether a mass message was sent
+    ///
+    /// The blocking form of the async client's `mass_get`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassGetRequest`](crate::message::MessageMassGetRequest).
+    pub fn mass_get(
+        &self,
+        request: &message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Error> {
+        self.client.send(request)
+    }
+
     /// 预览接口 — send a card message to one user (by openid or WeChat name) to check it
     ///
     /// The blocking form of the async client's `mass_preview`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassPreviewRequest`](crate::message::MessageMassPreviewRequest).

@@ -2636,7 +2636,7 @@ impl MessageHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, the existing job) instead of sending twice — so always set one; or ask a user of the tag whether the card arrived.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
     ///
     /// # Notes
     ///
@@ -2733,7 +2733,7 @@ impl MessageHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, the existing job) instead of sending twice — so always set one; or ask a listed user whether the card arrived.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
     ///
     /// # Notes
     ///
@@ -2796,6 +2796,48 @@ impl MessageHandler<'_> {
             "wxcard",
         );
         self.client.send(&request).await
+    }
+
+    /// 查询群发消息发送状态 — whether a mass message was sent
+    ///
+    /// The status of a mass message job (`msg_id` from `mass_send_all` or `mass_send`):
+    /// sent, sending, failed or deleted.
+    ///
+    /// `POST /cgi-bin/message/mass/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html) · spec: `spec/api/message.yaml`, endpoint `mass_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `msg_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageMassGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_get", r#"{"msg_id":"201053012"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageMassGetRequest::new("201053012");
+    /// let reply = client.message().mass_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_get(
+        &self,
+        request: &message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Error> {
+        self.client.send(request).await
     }
 
     /// 预览接口 — send a card message to one user (by openid or WeChat name) to check it

@@ -10,7 +10,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
-use crate::types::{MassFilter, WxCard};
+use crate::types::{MassFilter, MassMsgStatus, WxCard};
 
 /// The request of `message.mass_send_all`: 根据标签进行群发 — send a card to every follower, or to the followers of one tag
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +124,7 @@ impl Endpoint for MessageMassSendAllRequest {
     const PATH: &'static str = "/cgi-bin/message/mass/sendall";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, the existing job) instead of sending twice — so always set one; or ask a user of the tag whether the card arrived",
+        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     const SUCCESS_FIELDS: &'static [&'static str] = &["msg_id"];
@@ -300,7 +300,7 @@ impl Endpoint for MessageMassSendRequest {
     const PATH: &'static str = "/cgi-bin/message/mass/send";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, the existing job) instead of sending twice — so always set one; or ask a listed user whether the card arrived",
+        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     const SUCCESS_FIELDS: &'static [&'static str] = &["msg_id"];
@@ -356,6 +356,120 @@ impl Fields for MessageMassSendResponse {
 
 object!(MessageMassSendResponse);
 crate::response::json_reply!(MessageMassSendResponse);
+/// The request of `message.mass_get`: 查询群发消息发送状态 — whether a mass message was sent
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MessageMassGetRequest {
+    /// 群发消息后返回的消息id.
+    ///
+    /// *Required.*
+    ///
+    /// Note: a string in the page's request example ("201053012"), a number in the replies: pass `reply.msg_id` as text
+    pub msg_id: String,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl MessageMassGetRequest {
+    /// A value with the required `msg_id`; set the others with the setters.
+    pub fn new(msg_id: impl Into<String>) -> Self {
+        Self {
+            msg_id: msg_id.into(),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for MessageMassGetRequest {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("msg_id", Some(&self.msg_id), &[NonEmpty]);
+    }
+}
+
+impl Fields for MessageMassGetRequest {
+    type Slots = (Option<String>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "msg_id" {
+            r.fill(&mut slots.0);
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            msg_id: slots.0.ok_or_else(|| E::missing_field("msg_id"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("msg_id", &self.msg_id);
+    }
+}
+
+object!(MessageMassGetRequest);
+/// `message.mass_get`: 查询群发消息发送状态 — whether a mass message was sent
+impl Endpoint for MessageMassGetRequest {
+    const ID: &'static str = "message.mass_get";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/cgi-bin/message/mass/get";
+    const IDEMPOTENT: bool = true;
+    type Response = MessageMassGetResponse;
+    fn body(&self) -> Result<Body, serde_json::Error> {
+        Body::json(self)
+    }
+}
+
+/// The reply of `message.mass_get`: 查询群发消息发送状态 — whether a mass message was sent
+#[derive(Debug, Default, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MessageMassGetResponse {
+    /// 群发消息后返回的消息id.
+    ///
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    pub msg_id: Option<i64>,
+    /// 消息发送后的状态，SEND_SUCCESS表示发送成功，SENDING表示发送中，SEND_FAIL表示发送失败，DELETE表示已删除.
+    ///
+    /// *Documented in every reply; `None` if WeChat left it out (see `missing_fields`).*
+    pub msg_status: Option<MassMsgStatus>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Fields for MessageMassGetResponse {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            msg_id: None,
+            msg_status: None,
+            extra: Extra::new(),
+        }
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "msg_id" => r.fill(&mut slots.msg_id),
+            "msg_status" => r.fill(&mut slots.msg_status),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("msg_id", &self.msg_id);
+        v.required("msg_status", &self.msg_status);
+    }
+}
+
+object!(MessageMassGetResponse);
+crate::response::json_reply!(MessageMassGetResponse);
 /// The request of `message.mass_preview`: 预览接口 — send a card message to one user (by openid or WeChat name) to check it
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -249,6 +249,11 @@ pub trait MessageOperations {
         &self,
         request: message::MessageMassSendRequest,
     ) -> Result<message::MessageMassSendResponse, Failure>;
+    /// `message.mass_get` (`Post /cgi-bin/message/mass/get`): 查询群发消息发送状态 — whether a mass message was sent
+    fn message_mass_get(
+        &self,
+        request: message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Failure>;
     /// `message.mass_preview` (`Post /cgi-bin/message/mass/preview`): 预览接口 — send a card message to one user (by openid or WeChat name) to check it
     fn message_mass_preview(
         &self,
@@ -404,6 +409,7 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     ),
     (Method::Post, "/cgi-bin/message/mass/sendall", "message.mass_send_all"),
     (Method::Post, "/cgi-bin/message/mass/send", "message.mass_send"),
+    (Method::Post, "/cgi-bin/message/mass/get", "message.mass_get"),
     (Method::Post, "/cgi-bin/message/mass/preview", "message.mass_preview"),
     (Method::Post, "/cgi-bin/message/custom/send", "message.custom_send"),
     (Method::Post, "/card/paygiftcard/add", "pay_gift.add"),
@@ -834,6 +840,15 @@ pub(crate) async fn dispatch<O: Operations>(
                     call,
                     &[],
                     |r: message::MessageMassSendRequest| operations.message_mass_send(r),
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/mass/get") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageMassGetRequest| operations.message_mass_get(r),
                 )
                 .await
         }

@@ -152,6 +152,14 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             seed.card_ext_signatures
                 .extend(signature.and_then(Value::as_str).map(str::to_owned));
         }
+        // The mass message asked about was sent (its id is a string in the example).
+        "message.mass_get" => {
+            let id = request.get("msg_id").and_then(|v| match v {
+                Value::String(s) => s.parse().ok(),
+                other => other.as_i64(),
+            });
+            seed.mass_messages.extend(id);
+        }
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
     seed_shown(endpoint, request, reply, &mut seed);

@@ -3,8 +3,8 @@
 
 use crate::support;
 use wechat_card::message::{
-    MessageCustomSendRequest, MessageMassPreviewRequest, MessageMassSendAllRequest,
-    MessageMassSendRequest,
+    MessageCustomSendRequest, MessageMassGetRequest, MessageMassPreviewRequest,
+    MessageMassSendAllRequest, MessageMassSendRequest,
 };
 use wechat_card::types::{MassFilter, WxCard};
 
@@ -173,6 +173,35 @@ fn mass_send_rejects_each_broken_rule() {
 fn mass_send_is_not_sent() -> support::Negative<MessageMassSendRequest> {
     let row = r#" touser | min_items | /touser = ["OPENID1"] "#;
     support::Rejects::over(mass_send_official().body).negative(row)
+}
+
+///message.mass_get — example `official` ([MASS] 查询群发消息发送状态 (POST数据 and 返回说明)).
+fn mass_get_official() -> support::Case<MessageMassGetRequest> {
+    support::Case {
+        request: MessageMassGetRequest::new("201053012"),
+        method: "POST",
+        path: "/cgi-bin/message/mass/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "msg_id" : "201053012" }),
+        reply: serde_json::json!({ "msg_id" : 201053012, "msg_status" : "SEND_SUCCESS" }),
+    }
+}
+
+///message.mass_get: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn mass_get_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        msg_id | required | /msg_id = ""
+    "#;
+    support::Rejects::<MessageMassGetRequest>::over(mass_get_official().body)
+        .rows(broken_rules);
+}
+
+fn mass_get_is_not_sent() -> support::Negative<MessageMassGetRequest> {
+    let row = r#" msg_id | required | /msg_id = "" "#;
+    support::Rejects::over(mass_get_official().body).negative(row)
 }
 
 ///message.mass_preview — example `official` ([MASS] 卡券消息 example of 预览接口 (POST数据 and 返回数据)).
@@ -398,6 +427,22 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn mass_get_official() {
+        let case = super::mass_get_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().message().mass_get(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn mass_get_is_not_sent() {
+        let case = super::mass_get_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().message().mass_get(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn mass_preview_official() {
         let case = super::mass_preview_official();
         let mock = support::Mock::start(&case).await;
@@ -515,6 +560,22 @@ mod blocking_client {
     }
 
     #[test]
+    fn mass_get_official() {
+        let case = super::mass_get_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().message().mass_get(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn mass_get_is_not_sent() {
+        let case = super::mass_get_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().message().mass_get(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
     fn mass_preview_official() {
         let case = super::mass_preview_official();
         let mock = support::BlockingMock::start(&case);
@@ -572,6 +633,7 @@ mod sandbox {
     use crate::support::documented::sandbox_agrees;
     sandbox_agrees!(mass_send_all_official, "message.mass_send_all", message.mass_send_all);
     sandbox_agrees!(mass_send_official, "message.mass_send", message.mass_send);
+    sandbox_agrees!(mass_get_official, "message.mass_get", message.mass_get);
     sandbox_agrees!(mass_preview_official, "message.mass_preview", message.mass_preview);
     sandbox_agrees!(custom_send_official, "message.custom_send", message.custom_send);
     sandbox_agrees!(custom_send_card_ext, "message.custom_send", message.custom_send);

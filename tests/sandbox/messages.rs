@@ -1,15 +1,18 @@
 //! Card messages: mass messages to openids, to a tag and to everyone, previews and
 //! customer-service messages with a signed card_ext, each seen in the users' message
-//! lists and claimed from there, with the async and the blocking client.
+//! lists and claimed from there, and a mass message's status, with the async and the
+//! blocking client.
 
 use super::cards::{create_discount, discount_card};
 use super::errcode;
 use super::net::sandbox_action;
 use serde_json::json;
 use wechat_card::jssdk::{CardExtOptions, card_ext};
-use wechat_card::message::{MessageMassPreviewRequest, MessageMassSendRequest};
+use wechat_card::message::{
+    MessageMassGetRequest, MessageMassPreviewRequest, MessageMassSendRequest,
+};
 use wechat_card::sandbox::{MessageKind, Sandbox};
-use wechat_card::types::{MassFilter, WxCard};
+use wechat_card::types::{MassFilter, MassMsgStatus, WxCard};
 use wechat_card::{ApiTicket, ErrCode};
 
 /// The (msg_id, kind, card_id) of each message a user received.
@@ -82,10 +85,23 @@ async fn a_clientmsgid_is_sent_once() {
     let card_id = create_discount(&client, 10).await;
     let request = MessageMassSendRequest::new(["o_a", "o_b"], WxCard::new(&card_id), "wxcard")
         .clientmsgid("spring-sale-1");
-    client.message().mass_send(&request).await.unwrap();
+    let sent = client.message().mass_send(&request).await.unwrap();
     let repeat = client.message().mass_send(&request).await;
     assert_eq!(errcode(repeat), ErrCode::ClientMsgIdExists);
     assert_eq!(sandbox.user("o_a").messages().len(), 1);
+    // After a lost reply, the status query tells whether the job went out.
+    let msg_id = sent.msg_id.unwrap().to_string();
+    let status = client
+        .message()
+        .mass_get(&MessageMassGetRequest::new(&msg_id))
+        .await
+        .unwrap();
+    assert_eq!(status.msg_status, Some(MassMsgStatus::SendSuccess));
+    let never = client
+        .message()
+        .mass_get(&MessageMassGetRequest::new("42"))
+        .await;
+    assert_eq!(errcode(never), ErrCode::InvalidArgs);
 }
 
 #[tokio::test]
@@ -204,6 +220,12 @@ fn card_messages_blocking() {
     );
     let to_tag = MassFilter::new().is_to_all(false).tag_id(json!(3));
     let tagged = client.message().mass_send_all_card(to_tag, card()).unwrap();
+    let tag_msg = tagged.msg_id.unwrap().to_string();
+    let status = client
+        .message()
+        .mass_get(&MessageMassGetRequest::new(tag_msg))
+        .unwrap();
+    assert_eq!(status.msg_status, Some(MassMsgStatus::SendSuccess));
     let preview = MessageMassPreviewRequest::new(card(), "wxcard").touser("o_jo");
     let previewed = client.message().mass_preview(&preview).unwrap();
 

@@ -5,6 +5,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
+use crate::model::spec_enum;
 
 /// 卡券消息 (`wxcard`): the card a message carries. Build one with a signed `card_ext`
 /// through [`WxCard::signed`](crate::types::WxCard::signed).
@@ -151,3 +152,45 @@ impl Fields for MassFilter {
 }
 
 object!(MassFilter);
+/// 消息发送后的状态 (a mass message's status, `mass/get`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MassMsgStatus {
+    /// `SEND_SUCCESS`: 发送成功
+    SendSuccess,
+    /// `SENDING`: 发送中
+    Sending,
+    /// `SEND_FAIL`: 发送失败
+    SendFail,
+    /// `DELETE`: 已删除
+    Delete,
+    /// A value the docs did not list when this crate was generated, kept as sent.
+    Unknown(String),
+}
+
+impl MassMsgStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SendSuccess => "SEND_SUCCESS",
+            Self::Sending => "SENDING",
+            Self::SendFail => "SEND_FAIL",
+            Self::Delete => "DELETE",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<&str> for MassMsgStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "SEND_SUCCESS" => Self::SendSuccess,
+            "SENDING" => Self::Sending,
+            "SEND_FAIL" => Self::SendFail,
+            "DELETE" => Self::Delete,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+spec_enum!(MassMsgStatus, str);

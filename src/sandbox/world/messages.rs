@@ -10,7 +10,7 @@ use crate::generated::sandbox::MessageOperations;
 use crate::jssdk::card_signature;
 use crate::message;
 use crate::sandbox::runtime::Failure;
-use crate::types::{CardStatus, MassFilter, WxCard};
+use crate::types::{CardStatus, MassFilter, MassMsgStatus, WxCard};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -179,6 +179,7 @@ impl World {
         }
         let msg_id = next_msg_id(state);
         state.mass_jobs.insert(key, msg_id);
+        state.mass_sent.insert(msg_id);
         self.deliver(
             state,
             users.iter().map(String::as_str),
@@ -308,6 +309,28 @@ impl MessageOperations for World {
         Ok(message::MessageMassSendResponse {
             msg_id: Some(msg_id),
             msg_data_id: Some(msg_data_id),
+            ..Default::default()
+        })
+    }
+
+    fn message_mass_get(
+        &self,
+        request: message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Failure> {
+        let bad = || {
+            fail(
+                ErrCode::InvalidArgs,
+                format!("invalid msg_id {}", request.msg_id),
+            )
+        };
+        let msg_id: i64 = request.msg_id.trim().parse().map_err(|_| bad())?;
+        if !self.lock().mass_sent.contains(&msg_id) {
+            return Err(bad());
+        }
+        // Delivery is immediate in the sandbox: a job it accepted is sent.
+        Ok(message::MessageMassGetResponse {
+            msg_id: Some(msg_id),
+            msg_status: Some(MassMsgStatus::SendSuccess),
             ..Default::default()
         })
     }

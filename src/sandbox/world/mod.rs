@@ -115,6 +115,8 @@ struct State {
     wechat_names: HashMap<String, String>,
     /// clientmsgid (given, or the digest of scope and content) -> the mass job's msg_id.
     mass_jobs: HashMap<String, i64>,
+    /// The msg_ids of the mass messages sent (`mass/get` reads them).
+    mass_sent: BTreeSet<i64>,
     msg_serial: i64,
     /// card_ext signatures of documentation examples, signed with a ticket the sandbox
     /// never issued: accepted as if it had.

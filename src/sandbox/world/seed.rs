@@ -45,6 +45,8 @@ pub(crate) struct Seed {
     /// Signatures of the card_ext of documented messages: signed with an api_ticket
     /// the sandbox never issued, accepted as if it had.
     pub card_ext_signatures: Vec<String>,
+    /// The msg_ids of mass messages sent before.
+    pub mass_messages: Vec<i64>,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -149,6 +151,7 @@ impl World {
         state
             .seeded_card_ext_signatures
             .extend(seed.card_ext_signatures);
+        state.mass_sent.extend(seed.mass_messages);
         for (card_id, code) in seed.imported_codes {
             let imported = state.imported.entry(card_id.clone()).or_default();
             imported.insert(code.clone());
