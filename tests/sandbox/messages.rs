@@ -102,6 +102,14 @@ async fn a_clientmsgid_is_sent_once() {
         .mass_get(&MessageMassGetRequest::new("42"))
         .await;
     assert_eq!(errcode(never), ErrCode::InvalidArgs);
+
+    // What the client refuses, WeChat refuses with its own codes.
+    let one = MessageMassSendRequest::new(["o_a"], WxCard::new(&card_id), "wxcard");
+    let too_few = client.send_unchecked(&one).await;
+    assert_eq!(errcode(too_few), ErrCode::InvalidOpenidListSize);
+    let long = request.clone().clientmsgid("x".repeat(65));
+    let too_long = client.send_unchecked(&long).await;
+    assert_eq!(errcode(too_long), ErrCode::ClientMsgIdTooLong);
 }
 
 #[tokio::test]
