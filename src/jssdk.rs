@@ -154,6 +154,30 @@ pub fn card_ext(ticket: &ApiTicket, card_id: &str, options: CardExtOptions) -> C
     }
 }
 
+/// A card message (`msgtype: wxcard`) carrying a signed `card_ext`: the user who gets it
+/// claims the card with that code (and only the user it names, if it names one).
+///
+/// ```
+/// use wechat_card::ApiTicket;
+/// use wechat_card::jssdk::{CardExtOptions, card_ext};
+/// use wechat_card::types::WxCard;
+///
+/// let ticket = ApiTicket::new("ticket");
+/// let ext = card_ext(&ticket, "pCard", CardExtOptions::new().openid("oUser"));
+/// let card = WxCard::signed("pCard", &ext);
+/// assert_eq!(card.card_id, "pCard");
+/// assert_eq!(card.card_ext.as_deref(), Some(ext.to_json().as_str()));
+/// ```
+///
+/// With a client, `client.card_ext(card_id, options)` signs with the account's cached
+/// api_ticket; then send it with `client.message().send_card(openid, WxCard::signed(..))`.
+impl crate::types::WxCard {
+    /// The card `card_id` with `ext` (signed for this card) as its `card_ext` string.
+    pub fn signed(card_id: impl Into<String>, ext: &CardExt) -> Self {
+        crate::types::WxCard::new(card_id).card_ext(ext.to_json())
+    }
+}
+
 /// One entry of `wx.addCard`'s `cardList`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AddCardItem {

@@ -4,8 +4,8 @@
 //!Endpoint handlers of the blocking client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    store_wxa, sub_merchant, ticket, token, Binary, Error,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
+    pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::blocking::Client {
@@ -47,6 +47,11 @@ impl crate::blocking::Client {
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
     pub fn member_card(&self) -> MemberCardHandler<'_> {
         MemberCardHandler { client: self }
+    }
+
+    /// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) — `spec/api/message.yaml`.
+    pub fn message(&self) -> MessageHandler<'_> {
+        MessageHandler { client: self }
     }
 
     /// Pay-gift rules — give a member card after a WeChat Pay payment — `spec/api/pay_gift.yaml`.
@@ -724,6 +729,114 @@ impl MemberCardHandler<'_> {
         request: &member_card::MemberCardActivateTempInfoRequest,
     ) -> Result<member_card::MemberCardActivateTempInfoResponse, Error> {
         self.client.send(request)
+    }
+}
+
+/// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (blocking). Get one with `client.message()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html>
+#[derive(Debug, Clone, Copy)]
+pub struct MessageHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl MessageHandler<'_> {
+    /// 根据标签进行群发 — send a card to every follower, or to the followers of one tag
+    ///
+    /// The blocking form of the async client's `mass_send_all`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassSendAllRequest`](crate::message::MessageMassSendAllRequest).
+    pub fn mass_send_all(
+        &self,
+        request: &message::MessageMassSendAllRequest,
+    ) -> Result<message::MessageMassSendAllResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// Send the card `wxcard` to everyone or to one tag (`filter`; msgtype wxcard).
+    ///
+    /// The blocking form of the async client's `mass_send_all_card`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassSendAllRequest`](crate::message::MessageMassSendAllRequest).
+    pub fn mass_send_all_card(
+        &self,
+        filter: crate::types::MassFilter,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageMassSendAllResponse, Error> {
+        let request = crate::message::MessageMassSendAllRequest::new(
+            filter,
+            wxcard,
+            "wxcard",
+        );
+        self.client.send(&request)
+    }
+
+    /// 根据OpenID列表群发 — send a card to a list of users (2 to 10000 openids)
+    ///
+    /// The blocking form of the async client's `mass_send`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassSendRequest`](crate::message::MessageMassSendRequest).
+    pub fn mass_send(
+        &self,
+        request: &message::MessageMassSendRequest,
+    ) -> Result<message::MessageMassSendResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// Send the card `wxcard` to the users `touser` (msgtype wxcard).
+    ///
+    /// The blocking form of the async client's `mass_send_card`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassSendRequest`](crate::message::MessageMassSendRequest).
+    pub fn mass_send_card(
+        &self,
+        touser: impl IntoIterator<Item = impl Into<String>>,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageMassSendResponse, Error> {
+        let request = crate::message::MessageMassSendRequest::new(
+            touser,
+            wxcard,
+            "wxcard",
+        );
+        self.client.send(&request)
+    }
+
+    /// 查询群发消息发送状态 — whether a mass message was sent
+    ///
+    /// The blocking form of the async client's `mass_get`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassGetRequest`](crate::message::MessageMassGetRequest).
+    pub fn mass_get(
+        &self,
+        request: &message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 预览接口 — send a card message to one user (by openid or WeChat name) to check it
+    ///
+    /// The blocking form of the async client's `mass_preview`, documented there once (checks, errors, idempotency, an example); sends [`MessageMassPreviewRequest`](crate::message::MessageMassPreviewRequest).
+    pub fn mass_preview(
+        &self,
+        request: &message::MessageMassPreviewRequest,
+    ) -> Result<message::MessageMassPreviewResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 客服消息下发卡券 — send a card to one user in a customer-service message
+    ///
+    /// The blocking form of the async client's `custom_send`, documented there once (checks, errors, idempotency, an example); sends [`MessageCustomSendRequest`](crate::message::MessageCustomSendRequest).
+    pub fn custom_send(
+        &self,
+        request: &message::MessageCustomSendRequest,
+    ) -> Result<message::MessageCustomSendResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// Send the card `wxcard` to the user `touser` (msgtype wxcard).
+    ///
+    /// The blocking form of the async client's `send_card`, documented there once (checks, errors, idempotency, an example); sends [`MessageCustomSendRequest`](crate::message::MessageCustomSendRequest).
+    pub fn send_card(
+        &self,
+        touser: impl Into<String>,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageCustomSendResponse, Error> {
+        let request = crate::message::MessageCustomSendRequest::new(
+            touser,
+            "wxcard",
+            wxcard,
+        );
+        self.client.send(&request)
     }
 }
 

@@ -4,8 +4,8 @@
 //!Endpoint handlers of the async client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    store_wxa, sub_merchant, ticket, token, Binary, Error,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
+    pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::Client {
@@ -47,6 +47,11 @@ impl crate::Client {
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
     pub fn member_card(&self) -> MemberCardHandler<'_> {
         MemberCardHandler { client: self }
+    }
+
+    /// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) — `spec/api/message.yaml`.
+    pub fn message(&self) -> MessageHandler<'_> {
+        MessageHandler { client: self }
     }
 
     /// Pay-gift rules — give a member card after a WeChat Pay payment — `spec/api/pay_gift.yaml`.
@@ -2928,6 +2933,412 @@ impl MemberCardHandler<'_> {
         request: &member_card::MemberCardActivateTempInfoRequest,
     ) -> Result<member_card::MemberCardActivateTempInfoResponse, Error> {
         self.client.send(request).await
+    }
+}
+
+/// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (async). Get one with `client.message()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Distributing_Coupons_Vouchers_and_Cards.html>
+#[derive(Debug, Clone, Copy)]
+pub struct MessageHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl MessageHandler<'_> {
+    /// 根据标签进行群发 — send a card to every follower, or to the followers of one tag
+    ///
+    /// Sends a card message (`msgtype: wxcard`) to every user (`filter.is_to_all: true`) or
+    /// to the users of one tag (`filter.tag_id`). WeChat answers when the job is submitted
+    /// (`send job submission success`); the users get the card in their chat, and claim it
+    /// from there. Only the card message type is typed here: the other message types of
+    /// this endpoint are out of scope.
+    ///
+    /// `POST /cgi-bin/message/mass/sendall` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html) · spec: `spec/api/message.yaml`, endpoint `mass_send_all`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `filter`: the rules of [`MassFilter`](crate::types::MassFilter)
+    /// - `wxcard`: the rules of [`WxCard`](crate::types::WxCard)
+    /// - `msgtype`: required, not empty; one of `wxcard`
+    /// - `send_ignore_reprint`: one of `0`, `1`
+    /// - `clientmsgid`: required, not empty; at most 64 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40003` [`ErrCode::InvalidOpenid`](crate::ErrCode::InvalidOpenid): 不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID — \[GLOBAL\]; the user does not follow the account
+    /// - `40008` [`ErrCode::InvalidMessageType`](crate::ErrCode::InvalidMessageType): 不合法的消息类型 — \[GLOBAL\]
+    /// - `45028` [`ErrCode::NoMassQuota`](crate::ErrCode::NoMassQuota): 没有群发配额 — \[GLOBAL\]; the account's mass-message quota is used up
+    /// - `45065` [`ErrCode::ClientMsgIdExists`](crate::ErrCode::ClientMsgIdExists): 相同 clientmsgid 已存在群发记录，返回数据中带有已存在的群发任务的 msgid — \[GLOBAL\]; the mass message was sent already: do not send it again
+    /// - `45066` [`ErrCode::ClientMsgIdTooFast`](crate::ErrCode::ClientMsgIdTooFast): 相同 clientmsgid 重试速度过快，请间隔1分钟重试 — \[GLOBAL\]
+    /// - `45067` [`ErrCode::ClientMsgIdTooLong`](crate::ErrCode::ClientMsgIdTooLong): clientmsgid 长度超过限制 — \[GLOBAL\]; at most 64 bytes
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
+    ///
+    /// # Notes
+    ///
+    /// - Not idempotent: a lost reply must not lead to a blind resend. Set `clientmsgid`: a repeat with the same one is refused (45065) rather than sent twice. Without it WeChat uses a digest of the scope and the content, so the same card to the same tag twice is refused too.
+    /// - A subscription account may mass-send once a day; a user of a service account receives at most 4 mass messages a month (\[MASS\] 请注意).
+    /// - The card must be approved; a custom-code card can only be sent in the 导入code (deposit) mode (\[CARD\] 4.1).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageMassSendAllRequest;
+    /// use wechat_card::types::{MassFilter, WxCard};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_send_all", r#"{"filter":{"is_to_all":false,"tag_id":"2"},"msgtype":"wxcard","wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageMassSendAllRequest::new(
+    ///     MassFilter::new().is_to_all(false).tag_id(serde_json::json!("2")),
+    ///     WxCard::new("123dsdajkasd231jhksad"),
+    ///     "wxcard",
+    /// );
+    /// let reply = client.message().mass_send_all(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_send_all(
+        &self,
+        request: &message::MessageMassSendAllRequest,
+    ) -> Result<message::MessageMassSendAllResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// Send the card `wxcard` to everyone or to one tag (`filter`; msgtype wxcard).
+    ///
+    /// A shortcut for [`mass_send_all`](Self::mass_send_all) (`message.mass_send_all`) with `msgtype` = `wxcard`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::types::{MassFilter, WxCard};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_send_all", r#"{"filter":{"is_to_all":false,"tag_id":"2"},"msgtype":"wxcard","wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.message().mass_send_all_card(MassFilter::new().is_to_all(false).tag_id(serde_json::json!("2")), WxCard::new("123dsdajkasd231jhksad")).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_send_all_card(
+        &self,
+        filter: crate::types::MassFilter,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageMassSendAllResponse, Error> {
+        let request = crate::message::MessageMassSendAllRequest::new(
+            filter,
+            wxcard,
+            "wxcard",
+        );
+        self.client.send(&request).await
+    }
+
+    /// 根据OpenID列表群发 — send a card to a list of users (2 to 10000 openids)
+    ///
+    /// Sends a card message to the users listed in `touser` (at least 2, at most 10000
+    /// openids). Only the card message type is typed here.
+    ///
+    /// `POST /cgi-bin/message/mass/send` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html) · spec: `spec/api/message.yaml`, endpoint `mass_send`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `touser`: at least 2 items; at most 10000 items; each required, not empty
+    /// - `wxcard`: the rules of [`WxCard`](crate::types::WxCard)
+    /// - `msgtype`: required, not empty; one of `wxcard`
+    /// - `send_ignore_reprint`: one of `0`, `1`
+    /// - `clientmsgid`: required, not empty; at most 64 bytes
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40003` [`ErrCode::InvalidOpenid`](crate::ErrCode::InvalidOpenid): 不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID — \[GLOBAL\]; the user does not follow the account
+    /// - `40008` [`ErrCode::InvalidMessageType`](crate::ErrCode::InvalidMessageType): 不合法的消息类型 — \[GLOBAL\]
+    /// - `40130` [`ErrCode::InvalidOpenidListSize`](crate::ErrCode::InvalidOpenidListSize): 不合法的 openid 列表长度，长度至少大于2个 — \[GLOBAL\]; mass/send takes 2 to 10000 openids
+    /// - `45028` [`ErrCode::NoMassQuota`](crate::ErrCode::NoMassQuota): 没有群发配额 — \[GLOBAL\]; the account's mass-message quota is used up
+    /// - `45065` [`ErrCode::ClientMsgIdExists`](crate::ErrCode::ClientMsgIdExists): 相同 clientmsgid 已存在群发记录，返回数据中带有已存在的群发任务的 msgid — \[GLOBAL\]; the mass message was sent already: do not send it again
+    /// - `45066` [`ErrCode::ClientMsgIdTooFast`](crate::ErrCode::ClientMsgIdTooFast): 相同 clientmsgid 重试速度过快，请间隔1分钟重试 — \[GLOBAL\]
+    /// - `45067` [`ErrCode::ClientMsgIdTooLong`](crate::ErrCode::ClientMsgIdTooLong): clientmsgid 长度超过限制 — \[GLOBAL\]; at most 64 bytes
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
+    ///
+    /// # Notes
+    ///
+    /// - Not idempotent: set `clientmsgid`, so that a repeat after a lost reply is refused (45065) rather than sent twice.
+    /// - The card must be approved; a custom-code card can only be sent in the 导入code (deposit) mode (\[CARD\] 4.1).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageMassSendRequest;
+    /// use wechat_card::types::WxCard;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_send", r#"{"msgtype":"wxcard","touser":["OPENID1","OPENID2"],"wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageMassSendRequest::new(
+    ///     ["OPENID1", "OPENID2"],
+    ///     WxCard::new("123dsdajkasd231jhksad"),
+    ///     "wxcard",
+    /// );
+    /// let reply = client.message().mass_send(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_send(
+        &self,
+        request: &message::MessageMassSendRequest,
+    ) -> Result<message::MessageMassSendResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// Send the card `wxcard` to the users `touser` (msgtype wxcard).
+    ///
+    /// A shortcut for [`mass_send`](Self::mass_send) (`message.mass_send`) with `msgtype` = `wxcard`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::types::WxCard;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_send", r#"{"msgtype":"wxcard","touser":["OPENID1","OPENID2"],"wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.message().mass_send_card(["OPENID1", "OPENID2"], WxCard::new("123dsdajkasd231jhksad")).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_send_card(
+        &self,
+        touser: impl IntoIterator<Item = impl Into<String>>,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageMassSendResponse, Error> {
+        let request = crate::message::MessageMassSendRequest::new(
+            touser,
+            wxcard,
+            "wxcard",
+        );
+        self.client.send(&request).await
+    }
+
+    /// 查询群发消息发送状态 — whether a mass message was sent
+    ///
+    /// The status of a mass message job (`msg_id` from `mass_send_all` or `mass_send`):
+    /// sent, sending, failed or deleted.
+    ///
+    /// `POST /cgi-bin/message/mass/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html) · spec: `spec/api/message.yaml`, endpoint `mass_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `msg_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageMassGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_get", r#"{"msg_id":"201053012"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageMassGetRequest::new("201053012");
+    /// let reply = client.message().mass_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_get(
+        &self,
+        request: &message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 预览接口 — send a card message to one user (by openid or WeChat name) to check it
+    ///
+    /// Sends the card message to one user, as a preview of a mass message: by `touser`
+    /// (an openid) or by `towxname` (a WeChat name; at most 100 a day). Only the card
+    /// message type is typed here.
+    ///
+    /// `POST /cgi-bin/message/mass/preview` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html) · spec: `spec/api/message.yaml`, endpoint `mass_preview`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `touser`: required, not empty
+    /// - `towxname`: required, not empty
+    /// - `wxcard`: the rules of [`WxCard`](crate::types::WxCard)
+    /// - `msgtype`: required, not empty; one of `wxcard`
+    /// - exactly one of `touser`, `towxname`
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40003` [`ErrCode::InvalidOpenid`](crate::ErrCode::InvalidOpenid): 不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID — \[GLOBAL\]; the user does not follow the account
+    /// - `40008` [`ErrCode::InvalidMessageType`](crate::ErrCode::InvalidMessageType): 不合法的消息类型 — \[GLOBAL\]
+    /// - `40080` [`ErrCode::InvalidCardExt`](crate::ErrCode::InvalidCardExt): 不合法的CardExt — \[CARD\]
+    /// - `40132` [`ErrCode::InvalidWechatName`](crate::ErrCode::InvalidWechatName): 微信号不合法 — \[GLOBAL\]; preview's towxname names no user
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: ask the user whether the preview arrived: previews have no status query.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageMassPreviewRequest;
+    /// use wechat_card::types::WxCard;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.mass_preview", r#"{"msgtype":"wxcard","touser":"OPENID","wxcard":{"card_ext":"{\"code\":\"\",\"openid\":\"\",\"timestamp\":\"1402057159\",\"signature\":\"017bb17407c8e0058a66d72dcc61632b70f511ad\"}","card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageMassPreviewRequest::new(
+    ///         WxCard::new("123dsdajkasd231jhksad")
+    ///             .card_ext(
+    ///                 "{\"code\":\"\",\"openid\":\"\",\"timestamp\":\"1402057159\",\"signature\":\"017bb17407c8e0058a66d72dcc61632b70f511ad\"}",
+    ///             ),
+    ///         "wxcard",
+    ///     )
+    ///     .touser("OPENID");
+    /// let reply = client.message().mass_preview(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mass_preview(
+        &self,
+        request: &message::MessageMassPreviewRequest,
+    ) -> Result<message::MessageMassPreviewResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 客服消息下发卡券 — send a card to one user in a customer-service message
+    ///
+    /// Sends a card message to one user who talked to the account recently (a
+    /// customer-service message may only answer within 48 hours of the user's last
+    /// message). With a `card_ext` signed for this user and card, the user claims exactly
+    /// that code. Only the card message type is typed here: text, image and the other
+    /// customer-service message types are out of scope.
+    ///
+    /// To send a signed card_ext, sign it with `client.card_ext(card_id, options)` (it
+    /// fetches the card api_ticket) and pass it to [`WxCard::signed`](crate::types::WxCard::signed).
+    ///
+    /// `POST /cgi-bin/message/custom/send` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html) · spec: `spec/api/message.yaml`, endpoint `custom_send`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `touser`: required, not empty
+    /// - `msgtype`: required, not empty; one of `wxcard`
+    /// - `wxcard`: the rules of [`WxCard`](crate::types::WxCard)
+    /// - `customservice.kf_account`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `40003` [`ErrCode::InvalidOpenid`](crate::ErrCode::InvalidOpenid): 不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID — \[GLOBAL\]; the user does not follow the account
+    /// - `40008` [`ErrCode::InvalidMessageType`](crate::ErrCode::InvalidMessageType): 不合法的消息类型 — \[GLOBAL\]
+    /// - `40080` [`ErrCode::InvalidCardExt`](crate::ErrCode::InvalidCardExt): 不合法的CardExt — \[CARD\]
+    /// - `45015` [`ErrCode::ReplyTimeLimit`](crate::ErrCode::ReplyTimeLimit): 回复时间超过限制 — \[GLOBAL\]; a customer-service message answers within 48 hours of the user's last message
+    /// - `45047` [`ErrCode::CustomMessageLimit`](crate::ErrCode::CustomMessageLimit): 客服接口下行条数超过上限 — \[GLOBAL\]
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: ask the user whether the card arrived: customer-service messages have no status query.
+    ///
+    /// # Notes
+    ///
+    /// - 特别注意客服消息接口投放卡券仅支持非自定义Code码和导入code模式的卡券的卡券 (\[KF\], \[CARD\] 4.5): a custom-code card can only be sent in the deposit mode.
+    /// - Not idempotent: a repeat sends the card message again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::message::MessageCustomSendRequest;
+    /// use wechat_card::types::WxCard;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.custom_send", r#"{"msgtype":"wxcard","touser":"OPENID","wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = MessageCustomSendRequest::new(
+    ///     "OPENID",
+    ///     "wxcard",
+    ///     WxCard::new("123dsdajkasd231jhksad"),
+    /// );
+    /// let reply = client.message().custom_send(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn custom_send(
+        &self,
+        request: &message::MessageCustomSendRequest,
+    ) -> Result<message::MessageCustomSendResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// Send the card `wxcard` to the user `touser` (msgtype wxcard).
+    ///
+    /// A shortcut for [`custom_send`](Self::custom_send) (`message.custom_send`) with `msgtype` = `wxcard`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::types::WxCard;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("message.custom_send", r#"{"msgtype":"wxcard","touser":"OPENID","wxcard":{"card_id":"123dsdajkasd231jhksad"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.message().send_card("OPENID", WxCard::new("123dsdajkasd231jhksad")).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_card(
+        &self,
+        touser: impl Into<String>,
+        wxcard: crate::types::WxCard,
+    ) -> Result<message::MessageCustomSendResponse, Error> {
+        let request = crate::message::MessageCustomSendRequest::new(
+            touser,
+            "wxcard",
+            wxcard,
+        );
+        self.client.send(&request).await
     }
 }
 

@@ -14,6 +14,10 @@ pub enum ErrCode {
     InvalidCredential,
     /// `40002`: 不合法的凭证类型 — \[GLOBAL\]; \[AT\] 请确保grant_type字段值为client_credential (source: official return-code table)
     InvalidGrantType,
+    /// `40003`: 不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID — \[GLOBAL\]; the user does not follow the account (source: official return-code table)
+    InvalidOpenid,
+    /// `40008`: 不合法的消息类型 — \[GLOBAL\] (source: official return-code table)
+    InvalidMessageType,
     /// `40009`: 图片文件超长 — \[CARD\]; the global list words it 不合法的图片文件大小 (source: official return-code table)
     ImageTooLarge,
     /// `40013`: 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\] (source: official return-code table)
@@ -54,6 +58,10 @@ pub enum ErrCode {
     InvalidAppSecret,
     /// `40127`: 卡券被用户删除或转赠中 — \[CARD\]; the user deleted the card or is gifting it (code/get with check_consume: true) (source: official return-code table)
     CardDeletedOrGifting,
+    /// `40130`: 不合法的 openid 列表长度，长度至少大于2个 — \[GLOBAL\]; mass/send takes 2 to 10000 openids (source: official return-code table)
+    InvalidOpenidListSize,
+    /// `40132`: 微信号不合法 — \[GLOBAL\]; preview's towxname names no user (source: official return-code table)
+    InvalidWechatName,
     /// `40150`: invalid card parameters — errmsg of observed replies (source: observed in practice)
     InvalidCardParameters,
     /// `40164`: 调用接口的IP地址不在白名单中，请在接口IP白名单中进行设置。 — \[AT\], \[ST\] (invalid ip … not in whitelist): add this server's IP to the account's API IP whitelist (source: official text quoted by an SDK)
@@ -86,14 +94,26 @@ pub enum ErrCode {
     RateLimited,
     /// `45011`: API 调用太频繁，请稍候再试 — \[ST\] api minute-quota reach limit must slower retry next minute (source: official text quoted by an SDK)
     PerMinuteLimit,
+    /// `45015`: 回复时间超过限制 — \[GLOBAL\]; a customer-service message answers within 48 hours of the user's last message (source: official return-code table)
+    ReplyTimeLimit,
     /// `45021`: 字段超过长度限制，请参考相应接口的字段说明 — \[CARD\] (source: official return-code table)
     FieldTooLong,
+    /// `45028`: 没有群发配额 — \[GLOBAL\]; the account's mass-message quota is used up (source: official return-code table)
+    NoMassQuota,
     /// `45030`: 该cardid无接口权限 — \[CARD\] (source: official return-code table)
     NoApiPermissionForCard,
     /// `45031`: 库存为0 — \[CARD\] (source: official return-code table)
     OutOfStock,
     /// `45033`: 用户领取次数超过限制get_limit — \[CARD\] (source: official return-code table)
     GetLimitExceeded,
+    /// `45047`: 客服接口下行条数超过上限 — \[GLOBAL\] (source: official return-code table)
+    CustomMessageLimit,
+    /// `45065`: 相同 clientmsgid 已存在群发记录，返回数据中带有已存在的群发任务的 msgid — \[GLOBAL\]; the mass message was sent already: do not send it again (source: official return-code table)
+    ClientMsgIdExists,
+    /// `45066`: 相同 clientmsgid 重试速度过快，请间隔1分钟重试 — \[GLOBAL\] (source: official return-code table)
+    ClientMsgIdTooFast,
+    /// `45067`: clientmsgid 长度超过限制 — \[GLOBAL\]; at most 64 bytes (source: official return-code table)
+    ClientMsgIdTooLong,
     /// `47001`: 解析 JSON/XML 内容错误 — \[GLOBAL\] (source: official return-code table)
     MalformedBody,
     /// `48001`: api 功能未授权，请确认公众号已获得该接口，可以在公众平台官网 - 开发者中心页中查看接口权限 — \[GLOBAL\]; card features need a verified account with the card permission (source: official return-code table)
@@ -129,6 +149,8 @@ impl ErrCode {
             Self::SystemBusy => -1,
             Self::InvalidCredential => 40001,
             Self::InvalidGrantType => 40002,
+            Self::InvalidOpenid => 40003,
+            Self::InvalidMessageType => 40008,
             Self::ImageTooLarge => 40009,
             Self::InvalidAppId => 40013,
             Self::InvalidAccessToken => 40014,
@@ -149,6 +171,8 @@ impl ErrCode {
             Self::TooManyCustomFields => 40124,
             Self::InvalidAppSecret => 40125,
             Self::CardDeletedOrGifting => 40127,
+            Self::InvalidOpenidListSize => 40130,
+            Self::InvalidWechatName => 40132,
             Self::InvalidCardParameters => 40150,
             Self::IpNotWhitelisted => 40164,
             Self::AppSecretFrozen => 40243,
@@ -165,10 +189,16 @@ impl ErrCode {
             Self::LocationRequired => 43017,
             Self::RateLimited => 45009,
             Self::PerMinuteLimit => 45011,
+            Self::ReplyTimeLimit => 45015,
             Self::FieldTooLong => 45021,
+            Self::NoMassQuota => 45028,
             Self::NoApiPermissionForCard => 45030,
             Self::OutOfStock => 45031,
             Self::GetLimitExceeded => 45033,
+            Self::CustomMessageLimit => 45047,
+            Self::ClientMsgIdExists => 45065,
+            Self::ClientMsgIdTooFast => 45066,
+            Self::ClientMsgIdTooLong => 45067,
             Self::MalformedBody => 47001,
             Self::ApiUnauthorized => 48001,
             Self::TokenApiForbidden => 50004,
@@ -195,6 +225,12 @@ impl ErrCode {
                 )
             }
             Self::InvalidGrantType => Some("不合法的凭证类型"),
+            Self::InvalidOpenid => {
+                Some(
+                    "不合法的 OpenID ，请开发者确认 OpenID （该用户）是否已关注公众号，或是否是其他公众号的 OpenID",
+                )
+            }
+            Self::InvalidMessageType => Some("不合法的消息类型"),
             Self::ImageTooLarge => Some("图片文件超长"),
             Self::InvalidAppId => {
                 Some(
@@ -227,6 +263,10 @@ impl ErrCode {
             }
             Self::InvalidAppSecret => Some("无效的appsecret"),
             Self::CardDeletedOrGifting => Some("卡券被用户删除或转赠中"),
+            Self::InvalidOpenidListSize => {
+                Some("不合法的 openid 列表长度，长度至少大于2个")
+            }
+            Self::InvalidWechatName => Some("微信号不合法"),
             Self::InvalidCardParameters => Some("invalid card parameters"),
             Self::IpNotWhitelisted => {
                 Some(
@@ -255,12 +295,24 @@ impl ErrCode {
             Self::LocationRequired => Some("require location id"),
             Self::RateLimited => Some("接口调用超过限制"),
             Self::PerMinuteLimit => Some("API 调用太频繁，请稍候再试"),
+            Self::ReplyTimeLimit => Some("回复时间超过限制"),
             Self::FieldTooLong => {
                 Some("字段超过长度限制，请参考相应接口的字段说明")
             }
+            Self::NoMassQuota => Some("没有群发配额"),
             Self::NoApiPermissionForCard => Some("该cardid无接口权限"),
             Self::OutOfStock => Some("库存为0"),
             Self::GetLimitExceeded => Some("用户领取次数超过限制get_limit"),
+            Self::CustomMessageLimit => Some("客服接口下行条数超过上限"),
+            Self::ClientMsgIdExists => {
+                Some(
+                    "相同 clientmsgid 已存在群发记录，返回数据中带有已存在的群发任务的 msgid",
+                )
+            }
+            Self::ClientMsgIdTooFast => {
+                Some("相同 clientmsgid 重试速度过快，请间隔1分钟重试")
+            }
+            Self::ClientMsgIdTooLong => Some("clientmsgid 长度超过限制"),
             Self::MalformedBody => Some("解析 JSON/XML 内容错误"),
             Self::ApiUnauthorized => {
                 Some(
@@ -311,6 +363,8 @@ impl ErrCode {
             Self::InvalidGrantType => {
                 Some("[GLOBAL]; [AT] 请确保grant_type字段值为client_credential")
             }
+            Self::InvalidOpenid => Some("[GLOBAL]; the user does not follow the account"),
+            Self::InvalidMessageType => Some("[GLOBAL]"),
             Self::ImageTooLarge => {
                 Some("[CARD]; the global list words it 不合法的图片文件大小")
             }
@@ -367,6 +421,10 @@ impl ErrCode {
                     "[CARD]; the user deleted the card or is gifting it (code/get with check_consume: true)",
                 )
             }
+            Self::InvalidOpenidListSize => {
+                Some("[GLOBAL]; mass/send takes 2 to 10000 openids")
+            }
+            Self::InvalidWechatName => Some("[GLOBAL]; preview's towxname names no user"),
             Self::InvalidCardParameters => Some("errmsg of observed replies"),
             Self::IpNotWhitelisted => {
                 Some(
@@ -417,10 +475,24 @@ impl ErrCode {
             Self::PerMinuteLimit => {
                 Some("[ST] api minute-quota reach limit must slower retry next minute")
             }
+            Self::ReplyTimeLimit => {
+                Some(
+                    "[GLOBAL]; a customer-service message answers within 48 hours of the user's last message",
+                )
+            }
             Self::FieldTooLong => Some("[CARD]"),
+            Self::NoMassQuota => {
+                Some("[GLOBAL]; the account's mass-message quota is used up")
+            }
             Self::NoApiPermissionForCard => Some("[CARD]"),
             Self::OutOfStock => Some("[CARD]"),
             Self::GetLimitExceeded => Some("[CARD]"),
+            Self::CustomMessageLimit => Some("[GLOBAL]"),
+            Self::ClientMsgIdExists => {
+                Some("[GLOBAL]; the mass message was sent already: do not send it again")
+            }
+            Self::ClientMsgIdTooFast => Some("[GLOBAL]"),
+            Self::ClientMsgIdTooLong => Some("[GLOBAL]; at most 64 bytes"),
             Self::MalformedBody => Some("[GLOBAL]"),
             Self::ApiUnauthorized => {
                 Some(
@@ -471,6 +543,8 @@ impl From<i64> for ErrCode {
             -1 => Self::SystemBusy,
             40001 => Self::InvalidCredential,
             40002 => Self::InvalidGrantType,
+            40003 => Self::InvalidOpenid,
+            40008 => Self::InvalidMessageType,
             40009 => Self::ImageTooLarge,
             40013 => Self::InvalidAppId,
             40014 => Self::InvalidAccessToken,
@@ -491,6 +565,8 @@ impl From<i64> for ErrCode {
             40124 => Self::TooManyCustomFields,
             40125 => Self::InvalidAppSecret,
             40127 => Self::CardDeletedOrGifting,
+            40130 => Self::InvalidOpenidListSize,
+            40132 => Self::InvalidWechatName,
             40150 => Self::InvalidCardParameters,
             40164 => Self::IpNotWhitelisted,
             40243 => Self::AppSecretFrozen,
@@ -507,10 +583,16 @@ impl From<i64> for ErrCode {
             43017 => Self::LocationRequired,
             45009 => Self::RateLimited,
             45011 => Self::PerMinuteLimit,
+            45015 => Self::ReplyTimeLimit,
             45021 => Self::FieldTooLong,
+            45028 => Self::NoMassQuota,
             45030 => Self::NoApiPermissionForCard,
             45031 => Self::OutOfStock,
             45033 => Self::GetLimitExceeded,
+            45047 => Self::CustomMessageLimit,
+            45065 => Self::ClientMsgIdExists,
+            45066 => Self::ClientMsgIdTooFast,
+            45067 => Self::ClientMsgIdTooLong,
             47001 => Self::MalformedBody,
             48001 => Self::ApiUnauthorized,
             50004 => Self::TokenApiForbidden,

@@ -22,6 +22,8 @@ pub mod distribute;
 pub mod general_card;
 /// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
 pub mod member_card;
+/// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (`spec/api/message.yaml`).
+pub mod message;
 /// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
 pub mod pay_gift;
 /// Store mini-program cards — which card a store mini-program shows, per store (`spec/api/store_wxa.yaml`).
@@ -46,13 +48,13 @@ pub mod exports {
     pub use super::types;
     pub use super::{
         basic, card, code, coin, datacube, distribute, general_card, member_card,
-        pay_gift, store_wxa, sub_merchant, ticket, token,
+        message, pay_gift, store_wxa, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
-        DistributeHandler, GeneralCardHandler, MemberCardHandler, PayGiftHandler,
-        StoreWxaHandler, SubMerchantHandler, TicketHandler, TokenHandler,
+        DistributeHandler, GeneralCardHandler, MemberCardHandler, MessageHandler,
+        PayGiftHandler, StoreWxaHandler, SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

@@ -4,8 +4,8 @@
 //! The sandbox's routes, one per endpoint of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, pay_gift,
-    store_wxa, sub_merchant, ticket, token, Binary,
+    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
+    pay_gift, store_wxa, sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
@@ -13,7 +13,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + MessageOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -276,6 +276,35 @@ pub trait MemberCardOperations {
     ) -> Result<member_card::MemberCardActivateTempInfoResponse, Failure>;
 }
 
+/// The `message` endpoints: Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only).
+pub trait MessageOperations {
+    /// `message.mass_send_all` (`Post /cgi-bin/message/mass/sendall`): 根据标签进行群发 — send a card to every follower, or to the followers of one tag
+    fn message_mass_send_all(
+        &self,
+        request: message::MessageMassSendAllRequest,
+    ) -> Result<message::MessageMassSendAllResponse, Failure>;
+    /// `message.mass_send` (`Post /cgi-bin/message/mass/send`): 根据OpenID列表群发 — send a card to a list of users (2 to 10000 openids)
+    fn message_mass_send(
+        &self,
+        request: message::MessageMassSendRequest,
+    ) -> Result<message::MessageMassSendResponse, Failure>;
+    /// `message.mass_get` (`Post /cgi-bin/message/mass/get`): 查询群发消息发送状态 — whether a mass message was sent
+    fn message_mass_get(
+        &self,
+        request: message::MessageMassGetRequest,
+    ) -> Result<message::MessageMassGetResponse, Failure>;
+    /// `message.mass_preview` (`Post /cgi-bin/message/mass/preview`): 预览接口 — send a card message to one user (by openid or WeChat name) to check it
+    fn message_mass_preview(
+        &self,
+        request: message::MessageMassPreviewRequest,
+    ) -> Result<message::MessageMassPreviewResponse, Failure>;
+    /// `message.custom_send` (`Post /cgi-bin/message/custom/send`): 客服消息下发卡券 — send a card to one user in a customer-service message
+    fn message_custom_send(
+        &self,
+        request: message::MessageCustomSendRequest,
+    ) -> Result<message::MessageCustomSendResponse, Failure>;
+}
+
 /// The `pay_gift` endpoints: Pay-gift rules — give a member card after a WeChat Pay payment.
 pub trait PayGiftOperations {
     /// `pay_gift.add` (`Post /card/paygiftcard/add`): 设置支付后投放卡券接口 — create a rule giving a member card after payments at given merchant numbers
@@ -438,6 +467,11 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
         "/card/membercard/activatetempinfo/get",
         "member_card.activate_temp_info",
     ),
+    (Method::Post, "/cgi-bin/message/mass/sendall", "message.mass_send_all"),
+    (Method::Post, "/cgi-bin/message/mass/send", "message.mass_send"),
+    (Method::Post, "/cgi-bin/message/mass/get", "message.mass_get"),
+    (Method::Post, "/cgi-bin/message/mass/preview", "message.mass_preview"),
+    (Method::Post, "/cgi-bin/message/custom/send", "message.custom_send"),
     (Method::Post, "/card/paygiftcard/add", "pay_gift.add"),
     (Method::Post, "/card/paygiftcard/delete", "pay_gift.delete"),
     (Method::Post, "/card/paygiftcard/getbyid", "pay_gift.get_by_id"),
@@ -910,6 +944,57 @@ pub(crate) async fn dispatch<O: Operations>(
                     &[],
                     |r: member_card::MemberCardActivateTempInfoRequest| {
                         operations.member_card_activate_temp_info(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/mass/sendall") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageMassSendAllRequest| {
+                        operations.message_mass_send_all(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/mass/send") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageMassSendRequest| operations.message_mass_send(r),
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/mass/get") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageMassGetRequest| operations.message_mass_get(r),
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/mass/preview") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageMassPreviewRequest| {
+                        operations.message_mass_preview(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/cgi-bin/message/custom/send") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: message::MessageCustomSendRequest| {
+                        operations.message_custom_send(r)
                     },
                 )
                 .await

@@ -145,6 +145,24 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             }
         }
         e if e.starts_with("coin.") => seed_coin_account(endpoint, request, reply, &mut seed),
+        // A documented card_ext is signed with the docs' own api_ticket.
+        "message.custom_send" | "message.mass_preview" => {
+            let ext = request
+                .pointer("/wxcard/card_ext")
+                .and_then(Value::as_str)
+                .and_then(|ext| serde_json::from_str::<Value>(ext).ok());
+            let signature = ext.as_ref().and_then(|e| e.get("signature"));
+            seed.card_ext_signatures
+                .extend(signature.and_then(Value::as_str).map(str::to_owned));
+        }
+        // The mass message asked about was sent (its id is a string in the example).
+        "message.mass_get" => {
+            let id = request.get("msg_id").and_then(|v| match v {
+                Value::String(s) => s.parse().ok(),
+                other => other.as_i64(),
+            });
+            seed.mass_messages.extend(id);
+        }
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
     seed_shown(endpoint, request, reply, &mut seed);

@@ -53,6 +53,7 @@ pub use control::{Action, actions};
 pub use faults::{Fault, FaultPlan, Faults, PlanReport};
 pub use runtime::Failure;
 pub use world::WECHAT_SENDER;
+pub use world::{CardMessage, MessageKind};
 
 use crate::error::Error;
 use crate::{AppCredentials, Client, Config};
@@ -667,6 +668,35 @@ impl User<'_> {
             .world
             .enter_chat(&self.openid, card_id)
             .map_err(|f| refused("sandbox.enter_chat_from_card", f))
+    }
+
+    /// The card messages this user received (mass messages, previews and
+    /// customer-service messages), oldest first.
+    pub fn messages(&self) -> Vec<CardMessage> {
+        self.sandbox.engine.world.messages(&self.openid)
+    }
+
+    /// Claims the card of a message this user received (by its `msg_id`): with the code
+    /// its card_ext gives, if it gives one. Returns the code.
+    pub fn claim_from_message(&self, msg_id: i64) -> Result<String, Error> {
+        self.sandbox
+            .engine
+            .world
+            .claim_message(&self.openid, msg_id)
+            .map_err(|f| refused("sandbox.claim_message", f))
+    }
+
+    /// Adds this user to a tag (mass messages to the tag reach them).
+    pub fn tag(&self, tag_id: i64) {
+        self.sandbox.engine.world.tag_user(&self.openid, tag_id);
+    }
+
+    /// Gives this user a WeChat name (a preview by `towxname` reaches them).
+    pub fn set_wechat_name(&self, wechat_name: &str) {
+        self.sandbox
+            .engine
+            .world
+            .name_user(&self.openid, wechat_name);
     }
 
     /// Fills in a member card's activation form; returns the `activate_ticket`. Each

@@ -6,7 +6,7 @@ use super::clock::Clock;
 use super::faults::{Fault, Faults};
 use super::tokens::Tokens;
 use crate::endpoint::{Endpoint, Method};
-use crate::validate::Rule;
+use crate::validate::{Rule, Violation};
 use crate::{Binary, ErrCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -125,8 +125,14 @@ impl Reply {
 }
 
 /// The errcode WeChat documents for a broken rule.
-fn errcode_for(rule: &Rule) -> ErrCode {
-    match rule {
+fn errcode_for(violation: &Violation) -> ErrCode {
+    match (violation.field.as_str(), &violation.rule) {
+        // The mass-message codes (全局返回码): mass/send's openid list, clientmsgid.
+        ("touser", Rule::MinItems { .. }) => return ErrCode::InvalidOpenidListSize,
+        ("clientmsgid", Rule::MaxBytes { .. }) => return ErrCode::ClientMsgIdTooLong,
+        _ => {}
+    }
+    match &violation.rule {
         Rule::Required => ErrCode::MissingRequiredField,
         Rule::MaxBytes { .. } | Rule::MaxChars { .. } => ErrCode::FieldTooLong,
         Rule::DateFormat { .. } => ErrCode::DateFormatError,
@@ -341,7 +347,7 @@ fn admit<E: Endpoint + DeserializeOwned>(
     if let Err(violations) = request.check(ctx.clock.china_today()) {
         let first = &violations[0];
         return Err(Reply::failure(Failure::new(
-            errcode_for(&first.rule),
+            errcode_for(first),
             first.to_string(),
         )));
     }

@@ -23,6 +23,8 @@ mod general_card;
 #[rustfmt::skip]
 mod member_card;
 #[rustfmt::skip]
+mod message;
+#[rustfmt::skip]
 mod pay_gift;
 #[rustfmt::skip]
 mod store_wxa;

@@ -8,7 +8,8 @@
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
 //! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
 //! their statistics (`members`); the coin account that buys Friends' coupons' stock
-//! (`coins`); and the card each store mini-program shows (`store_wxa`).
+//! (`coins`); the card each store mini-program shows (`store_wxa`); and card messages
+//! users receive (`messages`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -31,6 +32,7 @@ mod faults;
 mod lifecycles;
 mod members;
 mod merchants;
+mod messages;
 mod reply_lost;
 mod semantics;
 mod store_wxa;

@@ -466,6 +466,30 @@ fn endpoint_methods(api: &Api, e: &Endpoint, tokens: &FlavourTokens) -> TokenStr
     }
 }
 
+/// How a shortcut takes an argument: a named model or enum by its path from the crate
+/// root, since the handler files import the group modules only.
+fn shortcut_parameter(api: &Api, ty: &Ty, arg: &proc_macro2::Ident) -> TokenStream {
+    let path = |name: &str| {
+        let module = match api.models.get(name).map(|m| &m.home) {
+            Some(Home::Group(group)) => ident(group),
+            _ => ident("types"),
+        };
+        let name = ident(name);
+        quote!(crate::#module::#name)
+    };
+    match ty {
+        Ty::Model(name) | Ty::Enum(name) => path(name),
+        Ty::List(inner) => match &inner.ty {
+            Ty::Model(name) | Ty::Enum(name) => {
+                let item = path(name);
+                quote!(impl IntoIterator<Item = #item>)
+            }
+            _ => models::parameter(ty, arg).0,
+        },
+        _ => models::parameter(ty, arg).0,
+    }
+}
+
 /// A shortcut: the endpoint called with a few arguments, the rest of the request fixed.
 fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens) -> TokenStream {
     let FlavourTokens {
@@ -479,7 +503,7 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let params = s.args.iter().map(|a| {
         let f = model.field(a).expect("checked by the loader");
         let arg = ident(&f.rust);
-        let (ty, _) = models::parameter(&f.shape.ty, &arg);
+        let ty = shortcut_parameter(api, &f.shape.ty, &arg);
         quote!(#arg: #ty)
     });
     let response = response_type(e);

@@ -13,6 +13,8 @@ mod datacube;
 mod distribute;
 /// From `spec/types/member_card.yaml`.
 mod member_card;
+/// From `spec/types/message.yaml`.
+mod message;
 /// From `spec/types/pay_gift.yaml`.
 mod pay_gift;
 /// From `spec/types/sub_merchant.yaml`.
@@ -22,5 +24,6 @@ pub use coin::*;
 pub use datacube::*;
 pub use distribute::*;
 pub use member_card::*;
+pub use message::*;
 pub use pay_gift::*;
 pub use sub_merchant::*;

@@ -123,6 +123,10 @@ static ACTIONS: &[Action] = &[
     action("enter_chat_from_card", "openid, card_id", "a user opens the account's chat from a card they hold", Now(user::enter_chat_from_card)),
     action("fill_activation_form", "openid, card_id, fields?", "a user fills in a member card's activation form; replies {activate_ticket}", Now(user::fill_activation_form)),
     action("pay_recharge", "order_id, openid?", "the merchant pays a coin recharge order (scans its QR code); its paid coins arrive", Now(user::pay_recharge)),
+    action("messages", "openid", "the card messages a user received; replies {messages: [{msg_id, kind, card_id, card_ext?, sent_at}]}", Now(user::messages)),
+    action("claim_message", "openid, msg_id", "a user claims the card of a message they received; replies {code}", Now(user::claim_message)),
+    action("tag_user", "openid, tag_id", "adds a user to a tag (mass messages to the tag reach them)", Now(user::tag_user)),
+    action("name_user", "openid, wechat_name", "gives a user a WeChat name (previews by towxname reach them)", Now(user::name_user)),
     // What WeChat's staff and time do.
     action("approve", "card_id", "review approves a card", Now(operator::approve)),
     action("reject", "card_id, reason?", "review rejects a card", Now(operator::reject)),

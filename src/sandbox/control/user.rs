@@ -128,3 +128,53 @@ pub(super) fn pay_recharge(engine: &Engine, body: &[u8]) -> Outcome {
     engine.world.pay_recharge(&b.order_id, payer)?;
     Ok(json!({}))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Messages {
+    openid: String,
+}
+
+pub(super) fn messages(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: Messages = parse(body)?;
+    Ok(json!({ "messages": engine.world.messages(&b.openid) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimMessage {
+    openid: String,
+    msg_id: i64,
+}
+
+pub(super) fn claim_message(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ClaimMessage = parse(body)?;
+    let code = engine.world.claim_message(&b.openid, b.msg_id)?;
+    Ok(json!({ "code": code }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagUser {
+    openid: String,
+    tag_id: i64,
+}
+
+pub(super) fn tag_user(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: TagUser = parse(body)?;
+    engine.world.tag_user(&b.openid, b.tag_id);
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameUser {
+    openid: String,
+    wechat_name: String,
+}
+
+pub(super) fn name_user(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: NameUser = parse(body)?;
+    engine.world.name_user(&b.openid, &b.wechat_name);
+    Ok(json!({}))
+}

@@ -23,6 +23,8 @@
 //! - `coins`: the coin account that buys Friends' coupons' stock, its orders (`coin`);
 //! - `store_wxa`: the stores of the account's store mini-program and the card each
 //!   shows (`store_wxa`);
+//! - `messages`: card messages users receive by mass, preview and customer-service
+//!   messages, users' tags and WeChat names (`message`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -38,6 +40,7 @@ mod coins;
 mod distribution;
 mod members;
 mod merchants;
+mod messages;
 mod seed;
 mod snapshot;
 mod special_tickets;
@@ -48,6 +51,7 @@ mod users;
 pub(crate) use account::COLORS;
 pub(crate) use coins::{PAYER, SeedCoins};
 pub(crate) use members::{Profile, answers as member_answers};
+pub use messages::{CardMessage, MessageKind};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
 pub(crate) use statistics::{EventKind, free_coupon_type};
@@ -114,6 +118,20 @@ struct State {
     seeded_encrypted: HashMap<String, String>,
     /// The coin account (券点) and its orders.
     coins: coins::CoinAccount,
+    /// openid -> the card messages the user received, oldest first.
+    inbox: HashMap<String, Vec<messages::CardMessage>>,
+    /// openid -> the user's tags (mass messages to a tag reach them).
+    tags: HashMap<String, BTreeSet<i64>>,
+    /// WeChat name -> openid (previews by towxname).
+    wechat_names: HashMap<String, String>,
+    /// clientmsgid (given, or the digest of scope and content) -> the mass job's msg_id.
+    mass_jobs: HashMap<String, i64>,
+    /// The msg_ids of the mass messages sent (`mass/get` reads them).
+    mass_sent: BTreeSet<i64>,
+    msg_serial: i64,
+    /// card_ext signatures of documentation examples, signed with a ticket the sandbox
+    /// never issued: accepted as if it had.
+    seeded_card_ext_signatures: BTreeSet<String>,
     serial: u64,
 }
 

@@ -46,6 +46,11 @@ pub(crate) struct Seed {
     pub coins: super::SeedCoins,
     /// (poi_id, the card it shows): stores of the account's store mini-program.
     pub stores: Vec<(i64, Option<String>)>,
+    /// Signatures of the card_ext of documented messages: signed with an api_ticket
+    /// the sandbox never issued, accepted as if it had.
+    pub card_ext_signatures: Vec<String>,
+    /// The msg_ids of mass messages sent before.
+    pub mass_messages: Vec<i64>,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -150,6 +155,10 @@ impl World {
         for (poi_id, card_id) in seed.stores {
             state.stores.entry(poi_id).or_default().card_id = card_id;
         }
+        state
+            .seeded_card_ext_signatures
+            .extend(seed.card_ext_signatures);
+        state.mass_sent.extend(seed.mass_messages);
         for (card_id, code) in seed.imported_codes {
             let imported = state.imported.entry(card_id.clone()).or_default();
             imported.insert(code.clone());

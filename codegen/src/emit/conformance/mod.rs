@@ -68,6 +68,8 @@ fn group(api: &Api, g: &Group) -> TokenStream {
 struct GroupFile {
     /// Type names the file imports.
     uses: BTreeSet<String>,
+    /// Type names the shortcut calls of the client tests name (imported there too).
+    call_uses: BTreeSet<String>,
     /// The cases, and the tests that need no client, at the file's top level.
     items: Vec<TokenStream>,
     /// The tests through each client: the same ones for both.
@@ -119,7 +121,7 @@ impl GroupFile {
     /// Each shortcut through each client: it must send the request its case builds.
     fn shortcuts(&mut self, api: &Api, e: &Endpoint) {
         for s in &e.shortcuts {
-            let (case, call) = shortcut_case(api, e, s, &mut self.uses);
+            let (case, call) = shortcut_case(api, e, s, &mut self.uses, &mut self.call_uses);
             self.items.push(case);
             let name = format_ident!("shortcut_{}", s.name);
             self.client_tests(e, &name, call, Expect::documented(e));
@@ -193,6 +195,11 @@ impl GroupFile {
 
     fn into_tokens(self, api: &Api) -> TokenStream {
         let imports = grouped_uses(self.uses.iter().map(|u| public_path(api, u)));
+        // The client tests' modules name what their shortcut calls build.
+        let call_imports = (!self.call_uses.is_empty()).then(|| {
+            let names = self.call_uses.iter().map(|u| ident(u));
+            quote!(use super::{#(#names),*};)
+        });
         let (items, async_tests, blocking_tests, sandbox_tests) = (
             self.items,
             self.async_tests,
@@ -219,6 +226,7 @@ impl GroupFile {
             #[cfg(feature = "async")]
             mod async_client {
                 use crate::support;
+                #call_imports
 
                 #(#async_tests)*
             }
@@ -226,6 +234,7 @@ impl GroupFile {
             #[cfg(feature = "blocking")]
             mod blocking_client {
                 use crate::support;
+                #call_imports
 
                 #(#blocking_tests)*
             }
@@ -345,6 +354,7 @@ fn shortcut_case(
     e: &Endpoint,
     s: &Shortcut,
     uses: &mut BTreeSet<String>,
+    call_uses: &mut BTreeSet<String>,
 ) -> (TokenStream, TokenStream) {
     let args = super::docs::shortcut_arg_values(api, e, s);
     let mut body = Map::new();
@@ -358,7 +368,9 @@ fn shortcut_case(
     let build = values::build(api, &e.request, &body, uses);
     let arg_exprs = args
         .iter()
-        .map(|(f, v)| values::arg(api, &f.shape.ty, v, uses));
+        .map(|(f, v)| values::arg(api, &f.shape.ty, v, call_uses))
+        .collect::<Vec<_>>();
+    uses.extend(call_uses.iter().cloned());
     let name = ident(&s.name);
     let call = quote!(#name(#(#arg_exprs),*));
     let fn_name = format_ident!("shortcut_{}", s.name);
