@@ -18,6 +18,10 @@ pub mod datacube;
 pub mod distribute;
 /// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card (`spec/api/general_card.yaml`).
 pub mod general_card;
+/// Gift cards — shelves, merchant numbers, orders and refunds (`spec/api/gift_card.yaml`).
+pub mod gift_card;
+/// Invoicing — the invoicing platform, the authorisation page, what users authorised (`spec/api/invoice.yaml`).
+pub mod invoice;
 /// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
 pub mod member_card;
 /// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
@@ -41,14 +45,14 @@ pub mod exports {
     pub use super::errcode::ErrCode;
     pub use super::types;
     pub use super::{
-        basic, card, code, datacube, distribute, general_card, member_card, pay_gift,
-        sub_merchant, ticket, token,
+        basic, card, code, datacube, distribute, general_card, gift_card, invoice,
+        member_card, pay_gift, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, DatacubeHandler, DistributeHandler,
-        GeneralCardHandler, MemberCardHandler, PayGiftHandler, SubMerchantHandler,
-        TicketHandler, TokenHandler,
+        GeneralCardHandler, GiftCardHandler, InvoiceHandler, MemberCardHandler,
+        PayGiftHandler, SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

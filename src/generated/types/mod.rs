@@ -9,6 +9,10 @@ mod card;
 mod datacube;
 /// From `spec/types/distribute.yaml`.
 mod distribute;
+/// From `spec/types/gift_card.yaml`.
+mod gift_card;
+/// From `spec/types/invoice.yaml`.
+mod invoice;
 /// From `spec/types/member_card.yaml`.
 mod member_card;
 /// From `spec/types/pay_gift.yaml`.
@@ -18,6 +22,8 @@ mod sub_merchant;
 pub use card::*;
 pub use datacube::*;
 pub use distribute::*;
+pub use gift_card::*;
+pub use invoice::*;
 pub use member_card::*;
 pub use pay_gift::*;
 pub use sub_merchant::*;

@@ -20,6 +20,8 @@
 //! - `distribution`: QR codes, landing pages, articles, imported codes (`distribute`);
 //! - `statistics`: the events behind the daily figures (`datacube`);
 //! - `merchants`: sub-merchants and pay-gift rules (`sub_merchant`, `pay_gift`);
+//! - `gift_cards`: gift card shelves, orders and refunds, invoicing after payment
+//!   (`gift_card`, `invoice`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -32,6 +34,7 @@ mod account;
 mod cards;
 mod codes;
 mod distribution;
+mod gift_cards;
 mod members;
 mod merchants;
 mod seed;
@@ -41,6 +44,8 @@ mod statistics;
 mod users;
 
 pub(crate) use account::COLORS;
+pub use gift_cards::GiftCardPurchase;
+pub(crate) use gift_cards::GiftCardSeed;
 pub(crate) use members::{Profile, answers as member_answers};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
 pub(crate) use snapshot::{CardSnapshot, CodeSnapshot};
@@ -103,6 +108,10 @@ struct State {
     card_tickets: Vec<String>,
     /// encrypt_code values seeded for documentation examples -> code.
     seeded_encrypted: HashMap<String, String>,
+    /// Gift card shelves, orders, merchant numbers.
+    gift_cards: gift_cards::GiftCards,
+    /// Invoicing after payment: settings and what users authorised.
+    invoice: gift_cards::Invoicing,
     serial: u64,
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct Seed {
     pub sub_merchants: Vec<SubMerchant>,
     /// (card id, code): codes imported for a deposit-mode card, not given out yet.
     pub imported_codes: Vec<(String, String)>,
+    /// Gift card shelves, orders, merchant numbers; invoicing settings.
+    pub gift_cards: super::GiftCardSeed,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -148,6 +150,7 @@ impl World {
             imported.insert(code.clone());
             state.deposited.entry(card_id).or_default().insert(code);
         }
+        self.seed_gift_cards(&mut state, seed.gift_cards);
     }
 }
 
