@@ -7,7 +7,8 @@
 //! (`fault_targets`); the console page at `/` with its forms, over HTTP (`console`)
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
 //! rules, sub-merchants, QR lifetimes (`merchants`); and what members tell WeChat and
-//! their statistics (`members`).
+//! their statistics (`members`); gift cards bought, given, accepted and refunded
+//! (`gift_cards`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -26,6 +27,7 @@ mod console;
 mod control;
 mod fault_targets;
 mod faults;
+mod gift_cards;
 mod lifecycles;
 mod members;
 mod merchants;
