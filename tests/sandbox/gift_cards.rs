@@ -208,7 +208,7 @@ fn a_gift_card_is_bought_given_accepted_and_refunded_once_blocking() {
         .page_id
         .unwrap();
     let pages = gift_card.page_batch_get(&Default::default()).unwrap();
-    assert_eq!(pages.page_id_list.unwrap(), [page_id.clone()]);
+    assert_eq!(pages.page_id_list.unwrap(), std::slice::from_ref(&page_id));
 
     let bought = sandbox
         .user(BUYER)
