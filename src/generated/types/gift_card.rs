@@ -28,7 +28,7 @@ pub struct GiftCardPage {
     pub banner_pic_url: Option<String>,
     /// 主题结构体 (the themes on sale).
     ///
-    /// *Required when sent; a reply may lack it; at least 1 items.*
+    /// *Required when sent; a reply may lack it.*
     pub theme_list: Option<Vec<GiftCardTheme>>,
     /// 主题分类列表 (theme categories; a theme names one by category_index).
     pub category_list: Option<Vec<GiftCardCategory>>,
@@ -84,7 +84,7 @@ impl Validate for GiftCardPage {
         c.described_fields(self);
         c.field("page_title", self.page_title.as_ref(), &[NonEmpty]);
         c.field("banner_pic_url", self.banner_pic_url.as_ref(), &[NonEmpty]);
-        c.field("theme_list", self.theme_list.as_ref(), &[MinItems(1)]);
+        c.field("theme_list", self.theme_list.as_ref(), &[]);
         c.field("category_list", self.category_list.as_ref(), &[]);
         c.field("cell_1", self.cell_1.as_ref(), &[]);
         c.field("cell_2", self.cell_2.as_ref(), &[]);
@@ -170,8 +170,6 @@ pub struct GiftCardPageUpdate {
     /// 礼品卡货架主题页顶部banner图片.
     pub banner_pic_url: Option<String>,
     /// 主题结构体 (replaces every theme).
-    ///
-    /// *At least 1 items.*
     pub theme_list: Option<Vec<GiftCardTheme>>,
     /// 主题分类列表.
     pub category_list: Option<Vec<GiftCardCategory>>,
@@ -231,8 +229,7 @@ impl Validate for GiftCardPageUpdate {
     fn validate(&self, c: &mut Checker) {
         c.described_fields(self);
         c.field("page_id", Some(&self.page_id), &[NonEmpty]);
-        c.field("page_title", self.page_title.as_ref(), &[NonEmpty]);
-        c.field("theme_list", self.theme_list.as_ref(), &[MinItems(1)]);
+        c.field("theme_list", self.theme_list.as_ref(), &[]);
         c.field("category_list", self.category_list.as_ref(), &[]);
         c.field("cell_1", self.cell_1.as_ref(), &[]);
         c.field("cell_2", self.cell_2.as_ref(), &[]);
@@ -335,15 +332,13 @@ pub struct GiftCardTheme {
     pub title_color: Option<String>,
     /// 礼品卡列表，标识该主题可选择的面额 (the cards on sale).
     ///
-    /// *Required when sent; a reply may lack it; at least 1 items.*
+    /// *Required when sent; a reply may lack it.*
     pub item_list: Option<Vec<GiftCardItem>>,
     /// 封面列表 (the card faces a buyer chooses from).
     ///
-    /// *Required when sent; a reply may lack it; at least 1 items.*
+    /// *Required when sent; a reply may lack it.*
     pub pic_item_list: Option<Vec<GiftCardPicItem>>,
     /// 当前主题所属主题分类的索引，对应主题分类列表category_list内的title字段，若填写了category_list则每个主题必填该序号.
-    ///
-    /// *≥ 0.*
     ///
     /// Note: not enforced: the page's own page/add example fills category_list and leaves it out of its banner theme
     pub category_index: Option<i64>,
@@ -391,9 +386,8 @@ impl Validate for GiftCardTheme {
         c.field("theme_pic_url", self.theme_pic_url.as_ref(), &[NonEmpty]);
         c.field("title", self.title.as_ref(), &[NonEmpty]);
         c.field("title_color", self.title_color.as_ref(), &[NonEmpty]);
-        c.field("item_list", self.item_list.as_ref(), &[MinItems(1)]);
-        c.field("pic_item_list", self.pic_item_list.as_ref(), &[MinItems(1)]);
-        c.field("category_index", self.category_index.as_ref(), &[Min(0)]);
+        c.field("item_list", self.item_list.as_ref(), &[]);
+        c.field("pic_item_list", self.pic_item_list.as_ref(), &[]);
     }
 }
 
