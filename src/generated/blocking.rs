@@ -4,8 +4,8 @@
 //!Endpoint handlers of the blocking client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
-    pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
+    basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
+    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::blocking::Client {
@@ -42,6 +42,16 @@ impl crate::blocking::Client {
     /// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card — `spec/api/general_card.yaml`.
     pub fn general_card(&self) -> GeneralCardHandler<'_> {
         GeneralCardHandler { client: self }
+    }
+
+    /// Gift cards — shelves, merchant numbers, orders and refunds — `spec/api/gift_card.yaml`.
+    pub fn gift_card(&self) -> GiftCardHandler<'_> {
+        GiftCardHandler { client: self }
+    }
+
+    /// Invoicing — the invoicing platform, the authorisation page, what users authorised — `spec/api/invoice.yaml`.
+    pub fn invoice(&self) -> InvoiceHandler<'_> {
+        InvoiceHandler { client: self }
     }
 
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
@@ -626,6 +636,186 @@ impl GeneralCardHandler<'_> {
         &self,
         request: &general_card::GeneralCardUpdateUserRequest,
     ) -> Result<general_card::GeneralCardUpdateUserResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Gift cards — shelves, merchant numbers, orders and refunds (blocking). Get one with `client.gift_card()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct GiftCardHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl GiftCardHandler<'_> {
+    /// 创建-礼品卡货架接口 — create a shelf selling gift cards, with its themes and card faces
+    ///
+    /// The blocking form of the async client's `page_add`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPageAddRequest`](crate::gift_card::GiftCardPageAddRequest).
+    pub fn page_add(
+        &self,
+        request: &gift_card::GiftCardPageAddRequest,
+    ) -> Result<gift_card::GiftCardPageAddResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询-礼品卡货架信息接口 — one shelf as it stands
+    ///
+    /// The blocking form of the async client's `page_get`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPageGetRequest`](crate::gift_card::GiftCardPageGetRequest).
+    pub fn page_get(
+        &self,
+        request: &gift_card::GiftCardPageGetRequest,
+    ) -> Result<gift_card::GiftCardPageGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 修改-礼品卡货架信息接口 — change a shelf (the fields given replace the old ones)
+    ///
+    /// The blocking form of the async client's `page_update`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPageUpdateRequest`](crate::gift_card::GiftCardPageUpdateRequest).
+    pub fn page_update(
+        &self,
+        request: &gift_card::GiftCardPageUpdateRequest,
+    ) -> Result<gift_card::GiftCardPageUpdateResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询-礼品卡货架列表接口 — the ids of every shelf of the account
+    ///
+    /// The blocking form of the async client's `page_batch_get`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPageBatchGetRequest`](crate::gift_card::GiftCardPageBatchGetRequest).
+    pub fn page_batch_get(
+        &self,
+        request: &gift_card::GiftCardPageBatchGetRequest,
+    ) -> Result<gift_card::GiftCardPageBatchGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 下架-礼品卡货架接口 — take a shelf (or all of them) off sale, or put it back
+    ///
+    /// The blocking form of the async client's `maintain_set`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardMaintainSetRequest`](crate::gift_card::GiftCardMaintainSetRequest).
+    pub fn maintain_set(
+        &self,
+        request: &gift_card::GiftCardMaintainSetRequest,
+    ) -> Result<gift_card::GiftCardMaintainSetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 申请微信支付礼品卡权限接口 — open the gift card permission for a WeChat Pay sub-merchant number
+    ///
+    /// The blocking form of the async client's `pay_whitelist_add`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPayWhitelistAddRequest`](crate::gift_card::GiftCardPayWhitelistAddRequest).
+    pub fn pay_whitelist_add(
+        &self,
+        request: &gift_card::GiftCardPayWhitelistAddRequest,
+    ) -> Result<gift_card::GiftCardPayWhitelistAddResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 绑定商户号到礼品卡小程序接口 — bind a whitelisted merchant number to the gift card mini program
+    ///
+    /// The blocking form of the async client's `pay_submch_bind`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardPaySubmchBindRequest`](crate::gift_card::GiftCardPaySubmchBindRequest).
+    pub fn pay_submch_bind(
+        &self,
+        request: &gift_card::GiftCardPaySubmchBindRequest,
+    ) -> Result<gift_card::GiftCardPaySubmchBindResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 上传小程序代码接口 — deploy the gift card mini program for a shelf
+    ///
+    /// The blocking form of the async client's `wxa_set`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardWxaSetRequest`](crate::gift_card::GiftCardWxaSetRequest).
+    pub fn wxa_set(
+        &self,
+        request: &gift_card::GiftCardWxaSetRequest,
+    ) -> Result<gift_card::GiftCardWxaSetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询-单个礼品卡订单信息接口 — one order, with its cards and who received them
+    ///
+    /// The blocking form of the async client's `order_get`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardOrderGetRequest`](crate::gift_card::GiftCardOrderGetRequest).
+    pub fn order_get(
+        &self,
+        request: &gift_card::GiftCardOrderGetRequest,
+    ) -> Result<gift_card::GiftCardOrderGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询-批量礼品卡订单信息接口 — the orders created in a time window, paged
+    ///
+    /// The blocking form of the async client's `order_batch_get`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardOrderBatchGetRequest`](crate::gift_card::GiftCardOrderBatchGetRequest).
+    pub fn order_batch_get(
+        &self,
+        request: &gift_card::GiftCardOrderBatchGetRequest,
+    ) -> Result<gift_card::GiftCardOrderBatchGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 退款接口 — refund a gift card order; its cards become unusable
+    ///
+    /// The blocking form of the async client's `order_refund`, documented there once (checks, errors, idempotency, an example); sends [`GiftCardOrderRefundRequest`](crate::gift_card::GiftCardOrderRefundRequest).
+    pub fn order_refund(
+        &self,
+        request: &gift_card::GiftCardOrderRefundRequest,
+    ) -> Result<gift_card::GiftCardOrderRefundResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Invoicing — the invoicing platform, the authorisation page, what users authorised (blocking). Get one with `client.invoice()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl InvoiceHandler<'_> {
+    /// 关联商户号与开票平台 — link a WeChat Pay merchant number to an invoicing platform
+    ///
+    /// The blocking form of the async client's `set_pay_mch`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceSetPayMchRequest`](crate::invoice::InvoiceSetPayMchRequest).
+    pub fn set_pay_mch(
+        &self,
+        request: &invoice::InvoiceSetPayMchRequest,
+    ) -> Result<invoice::InvoiceSetPayMchResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询商户号与开票平台关联情况 — the merchant number and invoicing platform linked
+    ///
+    /// The blocking form of the async client's `get_pay_mch`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetPayMchRequest`](crate::invoice::InvoiceGetPayMchRequest).
+    pub fn get_pay_mch(
+        &self,
+        request: &invoice::InvoiceGetPayMchRequest,
+    ) -> Result<invoice::InvoiceGetPayMchResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 设置授权页字段信息 — the fields a type=1 authorisation page asks the user
+    ///
+    /// The blocking form of the async client's `set_auth_field`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceSetAuthFieldRequest`](crate::invoice::InvoiceSetAuthFieldRequest).
+    pub fn set_auth_field(
+        &self,
+        request: &invoice::InvoiceSetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceSetAuthFieldResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询授权页字段信息 — the fields the authorisation page asks
+    ///
+    /// The blocking form of the async client's `get_auth_field`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetAuthFieldRequest`](crate::invoice::InvoiceGetAuthFieldRequest).
+    pub fn get_auth_field(
+        &self,
+        request: &invoice::InvoiceGetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceGetAuthFieldResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询开票信息 — whether the user authorised invoicing an order, and the title they filled in
+    ///
+    /// The blocking form of the async client's `get_auth_data`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetAuthDataRequest`](crate::invoice::InvoiceGetAuthDataRequest).
+    pub fn get_auth_data(
+        &self,
+        request: &invoice::InvoiceGetAuthDataRequest,
+    ) -> Result<invoice::InvoiceGetAuthDataResponse, Error> {
         self.client.send(request)
     }
 }

@@ -4,8 +4,8 @@
 //!Endpoint handlers of the async client, one per group of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
-    pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
+    basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
+    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::Client {
@@ -42,6 +42,16 @@ impl crate::Client {
     /// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card — `spec/api/general_card.yaml`.
     pub fn general_card(&self) -> GeneralCardHandler<'_> {
         GeneralCardHandler { client: self }
+    }
+
+    /// Gift cards — shelves, merchant numbers, orders and refunds — `spec/api/gift_card.yaml`.
+    pub fn gift_card(&self) -> GiftCardHandler<'_> {
+        GiftCardHandler { client: self }
+    }
+
+    /// Invoicing — the invoicing platform, the authorisation page, what users authorised — `spec/api/invoice.yaml`.
+    pub fn invoice(&self) -> InvoiceHandler<'_> {
+        InvoiceHandler { client: self }
     }
 
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
@@ -2487,6 +2497,847 @@ impl GeneralCardHandler<'_> {
         &self,
         request: &general_card::GeneralCardUpdateUserRequest,
     ) -> Result<general_card::GeneralCardUpdateUserResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Gift cards — shelves, merchant numbers, orders and refunds (async). Get one with `client.gift_card()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct GiftCardHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl GiftCardHandler<'_> {
+    /// 创建-礼品卡货架接口 — create a shelf selling gift cards, with its themes and card faces
+    ///
+    /// A shelf (货架) lists themes; each theme offers cards (`item_list`, the card ids on sale) and
+    /// card faces (`pic_item_list`, with their default gifting message). The reply's `page_id`
+    /// names the shelf in the other calls; put it on the account's menu or a QR code to sell.
+    ///
+    /// `POST /card/giftcard/page/add` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `page_add`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `page`: the rules of [`GiftCardPage`](crate::types::GiftCardPage)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: list the shelves with `gift_card().page_batch_get(..)` and look for the new one with `page_get` before adding again.
+    ///
+    /// # Notes
+    ///
+    /// - The cards on sale must be gift cards (member or general cards made for the gift card feature); the images must be uploaded first.
+    /// - Not idempotent. If the reply is lost, list the shelves with `page_batch_get` before adding again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPageAddRequest;
+    /// use wechat_card::types::{
+    ///     GiftCardCategory, GiftCardCell, GiftCardItem, GiftCardPage, GiftCardPicItem,
+    ///     GiftCardTheme,
+    /// };
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.page_add", r##"{"page":{"address":"广州市海珠区222号","banner_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","biz_description":"退款指引","category_list":[{"title":"主题分类一"},{"title":"主题分类二"}],"cell_1":{"title":"申请发票","url":"https://open.weixin.qq.com"},"cell_2":{"title":"申请退款","url":"https://mp.weixin.qq.com"},"page_title":"礼品卡","service_phone":"020-12345678","support_multi":true,"theme_list":[{"category_index":0,"item_list":[{"card_id":"pbLatjiSj_yVRH5XTb2Zsln7DNQg","title":"焦糖拿铁"},{"card_id":"pbLatjlq75CPBR_tYCRdPlxSGlOs","title":"焦糖拿铁"}],"pic_item_list":[{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语1"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语2"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语3"}],"show_sku_title_first":true,"theme_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","title":"title","title_color":"#FB966E"},{"category_index":1,"item_list":[{"card_id":"pbLatjiSj_yVRH5XTb2Zsln7DNQg","title":"焦糖拿铁"},{"card_id":"pbLatjlq75CPBR_tYCRdPlxSGlOs","title":"蛋糕"}],"pic_item_list":[{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语1","outer_img_id":"outer_img_id_1"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语2","outer_img_id":"outer_img_id_2"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语3","outer_img_id":"outer_img_id_3"}],"theme_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","title":"title_lalala","title_color":"#FB966E"},{"is_banner":true,"item_list":[{"card_id":"pbLatjiSj_yVRH5XTb2Zsln7DNQg"},{"card_id":"pbLatjlq75CPBR_tYCRdPlxSGlOs"}],"pic_item_list":[{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语1","outer_img_id":"outer_img_id_1"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语2","outer_img_id":"outer_img_id_2"},{"background_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","default_gifting_msg":"祝福语3","outer_img_id":"outer_img_id_3"}],"theme_pic_url":"http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0","title":"title_lalala","title_color":"#FB966E"}]}}"##).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPageAddRequest::new(
+    ///     GiftCardPage::new(
+    ///             "礼品卡",
+    ///             "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///             [
+    ///                 GiftCardTheme::new(
+    ///                         "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                         "title",
+    ///                         "#FB966E",
+    ///                         [
+    ///                             GiftCardItem::new("pbLatjiSj_yVRH5XTb2Zsln7DNQg")
+    ///                                 .title("焦糖拿铁"),
+    ///                             GiftCardItem::new("pbLatjlq75CPBR_tYCRdPlxSGlOs")
+    ///                                 .title("焦糖拿铁"),
+    ///                         ],
+    ///                         [
+    ///                             GiftCardPicItem::new(
+    ///                                 "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                 "祝福语1",
+    ///                             ),
+    ///                             GiftCardPicItem::new(
+    ///                                 "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                 "祝福语2",
+    ///                             ),
+    ///                             GiftCardPicItem::new(
+    ///                                 "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                 "祝福语3",
+    ///                             ),
+    ///                         ],
+    ///                     )
+    ///                     .category_index(0)
+    ///                     .show_sku_title_first(true),
+    ///                 GiftCardTheme::new(
+    ///                         "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                         "title_lalala",
+    ///                         "#FB966E",
+    ///                         [
+    ///                             GiftCardItem::new("pbLatjiSj_yVRH5XTb2Zsln7DNQg")
+    ///                                 .title("焦糖拿铁"),
+    ///                             GiftCardItem::new("pbLatjlq75CPBR_tYCRdPlxSGlOs")
+    ///                                 .title("蛋糕"),
+    ///                         ],
+    ///                         [
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语1",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_1"),
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语2",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_2"),
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语3",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_3"),
+    ///                         ],
+    ///                     )
+    ///                     .category_index(1),
+    ///                 GiftCardTheme::new(
+    ///                         "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                         "title_lalala",
+    ///                         "#FB966E",
+    ///                         [
+    ///                             GiftCardItem::new("pbLatjiSj_yVRH5XTb2Zsln7DNQg"),
+    ///                             GiftCardItem::new("pbLatjlq75CPBR_tYCRdPlxSGlOs"),
+    ///                         ],
+    ///                         [
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语1",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_1"),
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语2",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_2"),
+    ///                             GiftCardPicItem::new(
+    ///                                     "http://mmbiz.qpic.cn/mmbiz_jpg/p98FjXy8LafBWIJsGFe7tlPvtBFxXXTPdx5cEuFMcWWsiaR1DyrN5ML3jiaVYZibovA8OrwOylUia6ywvVU6Aqboibw/0",
+    ///                                     "祝福语3",
+    ///                                 )
+    ///                                 .outer_img_id("outer_img_id_3"),
+    ///                         ],
+    ///                     )
+    ///                     .is_banner(true),
+    ///             ],
+    ///         )
+    ///         .support_multi(true)
+    ///         .category_list([
+    ///             GiftCardCategory::new("主题分类一"),
+    ///             GiftCardCategory::new("主题分类二"),
+    ///         ])
+    ///         .address("广州市海珠区222号")
+    ///         .service_phone("020-12345678")
+    ///         .biz_description("退款指引")
+    ///         .cell_1(GiftCardCell::new("申请发票", "https://open.weixin.qq.com"))
+    ///         .cell_2(GiftCardCell::new("申请退款", "https://mp.weixin.qq.com")),
+    /// );
+    /// let reply = client.gift_card().page_add(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn page_add(
+        &self,
+        request: &gift_card::GiftCardPageAddRequest,
+    ) -> Result<gift_card::GiftCardPageAddResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询-礼品卡货架信息接口 — one shelf as it stands
+    ///
+    /// `POST /card/giftcard/page/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `page_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `page_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPageGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.page_get", r#"{"page_id":"abcedfghifk=+Uasdaseq14fadkf8123h4jk"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPageGetRequest::new("abcedfghifk=+Uasdaseq14fadkf8123h4jk");
+    /// let reply = client.gift_card().page_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn page_get(
+        &self,
+        request: &gift_card::GiftCardPageGetRequest,
+    ) -> Result<gift_card::GiftCardPageGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 修改-礼品卡货架信息接口 — change a shelf (the fields given replace the old ones)
+    ///
+    /// `POST /card/giftcard/page/update` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `page_update`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `page`: the rules of [`GiftCardPageUpdate`](crate::types::GiftCardPageUpdate)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - Some SDKs post this call to page/add; the page's path for it is page/update.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPageUpdateRequest;
+    /// use wechat_card::types::{
+    ///     GiftCardItem, GiftCardPageUpdate, GiftCardPicItem, GiftCardTheme,
+    /// };
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.page_update", r##"{"page":{"banner_pic_url":"http://img.com/banner_pic","page_id":"abcedfghifk=+Uasdaseq14fadkf8123h4jk","theme_list":[{"item_list":[{"card_id":"card_id_lalala"}],"pic_item_list":[{"background_pic_url":"http://img.com/bg_pic1","default_gifting_msg":"祝福语1"},{"background_pic_url":"http://img.com/bg_pic2","default_gifting_msg":"祝福语2"},{"background_pic_url":"http://img.com/bg_pic3","default_gifting_msg":"祝福语3"}],"theme_pic_url":"http://img.com/theme_pic","title":"title_lalala","title_color":"#FFFFFF"}]}}"##).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPageUpdateRequest::new(
+    ///     GiftCardPageUpdate::new("abcedfghifk=+Uasdaseq14fadkf8123h4jk")
+    ///         .banner_pic_url("http://img.com/banner_pic")
+    ///         .theme_list([
+    ///             GiftCardTheme::new(
+    ///                 "http://img.com/theme_pic",
+    ///                 "title_lalala",
+    ///                 "#FFFFFF",
+    ///                 [GiftCardItem::new("card_id_lalala")],
+    ///                 [
+    ///                     GiftCardPicItem::new("http://img.com/bg_pic1", "祝福语1"),
+    ///                     GiftCardPicItem::new("http://img.com/bg_pic2", "祝福语2"),
+    ///                     GiftCardPicItem::new("http://img.com/bg_pic3", "祝福语3"),
+    ///                 ],
+    ///             ),
+    ///         ]),
+    /// );
+    /// let reply = client.gift_card().page_update(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn page_update(
+        &self,
+        request: &gift_card::GiftCardPageUpdateRequest,
+    ) -> Result<gift_card::GiftCardPageUpdateResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询-礼品卡货架列表接口 — the ids of every shelf of the account
+    ///
+    /// Changed from GET to POST on 2016/12/21 (the page's change log); the body is `{}`.
+    ///
+    /// `POST /card/giftcard/page/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `page_batch_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPageBatchGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.page_batch_get", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPageBatchGetRequest::new();
+    /// let reply = client.gift_card().page_batch_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn page_batch_get(
+        &self,
+        request: &gift_card::GiftCardPageBatchGetRequest,
+    ) -> Result<gift_card::GiftCardPageBatchGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 下架-礼品卡货架接口 — take a shelf (or all of them) off sale, or put it back
+    ///
+    /// Added 2017/2/8. `maintain: true` takes off sale (下架), `false` restores.
+    ///
+    /// `POST /card/giftcard/maintain/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `maintain_set`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - when `all` = `null`: `page_id` set (without all: true the call names the shelf)
+    /// - when `all` = `false`: `page_id` set (without all: true the call names the shelf)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardMaintainSetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.maintain_set", r#"{"all":true,"maintain":true,"page_id":"abcedfghifk=+Uasdaseq14fadkf8123h4jk"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardMaintainSetRequest::new(true)
+    ///     .page_id("abcedfghifk=+Uasdaseq14fadkf8123h4jk")
+    ///     .all(true);
+    /// let reply = client.gift_card().maintain_set(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn maintain_set(
+        &self,
+        request: &gift_card::GiftCardMaintainSetRequest,
+    ) -> Result<gift_card::GiftCardMaintainSetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 申请微信支付礼品卡权限接口 — open the gift card permission for a WeChat Pay sub-merchant number
+    ///
+    /// Adds the sub-merchant number to the gift card whitelist; the reply's `url` is the page where
+    /// the merchant completes the application on WeChat Pay's side.
+    ///
+    /// `POST /card/giftcard/pay/whitelist/add` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `pay_whitelist_add`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `sub_mch_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPayWhitelistAddRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.pay_whitelist_add", r#"{"sub_mch_id":"1900015421"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPayWhitelistAddRequest::new("1900015421");
+    /// let reply = client.gift_card().pay_whitelist_add(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn pay_whitelist_add(
+        &self,
+        request: &gift_card::GiftCardPayWhitelistAddRequest,
+    ) -> Result<gift_card::GiftCardPayWhitelistAddResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 绑定商户号到礼品卡小程序接口 — bind a whitelisted merchant number to the gift card mini program
+    ///
+    /// The merchant number must be one the account applied for (a whitelisted one), else WeChat refuses.
+    ///
+    /// `POST /card/giftcard/pay/submch/bind` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `pay_submch_bind`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `sub_mch_id`: required, not empty
+    /// - `wxa_appid`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardPaySubmchBindRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.pay_submch_bind", r#"{"sub_mch_id":"1900015421","wxa_appid":"wx8638fbedaf138a87"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardPaySubmchBindRequest::new("1900015421", "wx8638fbedaf138a87");
+    /// let reply = client.gift_card().pay_submch_bind(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn pay_submch_bind(
+        &self,
+        request: &gift_card::GiftCardPaySubmchBindRequest,
+    ) -> Result<gift_card::GiftCardPaySubmchBindResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 上传小程序代码接口 — deploy the gift card mini program for a shelf
+    ///
+    /// Added 2017/12/25 (商户自助配置小程序流程). Some SDKs post it to pay/wxa/set; the page's path is wxa/set.
+    ///
+    /// `POST /card/giftcard/wxa/set` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `wxa_set`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `wxa_appid`: required, not empty
+    /// - `page_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardWxaSetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.wxa_set", r#"{"page_id":"asdasdjkafkjaslfjasl+fjas=","wxa_appid":"wx123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardWxaSetRequest::new(
+    ///     "wx123456789",
+    ///     "asdasdjkafkjaslfjasl+fjas=",
+    /// );
+    /// let reply = client.gift_card().wxa_set(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wxa_set(
+        &self,
+        request: &gift_card::GiftCardWxaSetRequest,
+    ) -> Result<gift_card::GiftCardWxaSetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询-单个礼品卡订单信息接口 — one order, with its cards and who received them
+    ///
+    /// `POST /card/giftcard/order/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `order_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `order_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardOrderGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.order_get", r#"{"order_id":"Z2y2rY74ksZX1ceuGA"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardOrderGetRequest::new("Z2y2rY74ksZX1ceuGA");
+    /// let reply = client.gift_card().order_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn order_get(
+        &self,
+        request: &gift_card::GiftCardOrderGetRequest,
+    ) -> Result<gift_card::GiftCardOrderGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询-批量礼品卡订单信息接口 — the orders created in a time window, paged
+    ///
+    /// `POST /card/giftcard/order/batchget` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `order_batch_get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `begin_time`: ≥ 0
+    /// - `end_time`: ≥ 0
+    /// - `sort_type`: one of `ASC`, `DESC`
+    /// - `offset`: ≥ 0
+    /// - `count`: ≥ 0
+    /// - `begin_time` ≤ `end_time` when both are set
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardOrderBatchGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.order_batch_get", r#"{"begin_time":1472400000,"count":2,"end_time":1472716604,"offset":0,"sort_type":"ASC"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardOrderBatchGetRequest::new(1472400000, 1472716604, 0, 2)
+    ///     .sort_type("ASC");
+    /// let reply = client.gift_card().order_batch_get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn order_batch_get(
+        &self,
+        request: &gift_card::GiftCardOrderBatchGetRequest,
+    ) -> Result<gift_card::GiftCardOrderBatchGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 退款接口 — refund a gift card order; its cards become unusable
+    ///
+    /// `POST /card/giftcard/order/refund` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html) · spec: `spec/api/gift_card.yaml`, endpoint `order_refund`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `order_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: look at one of the order's codes with `code().get(..)` (from `gift_card().order_get(..)`'s card_list): a refunded order's codes are no longer usable; refunding it again is refused.
+    ///
+    /// # Notes
+    ///
+    /// - Irreversible, and not idempotent: if the reply is lost, check the order's codes before refunding again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::gift_card::GiftCardOrderRefundRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("gift_card.order_refund", r#"{"order_id":"xxx"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = GiftCardOrderRefundRequest::new("xxx");
+    /// let reply = client.gift_card().order_refund(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn order_refund(
+        &self,
+        request: &gift_card::GiftCardOrderRefundRequest,
+    ) -> Result<gift_card::GiftCardOrderRefundResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Invoicing — the invoicing platform, the authorisation page, what users authorised (async). Get one with `client.invoice()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl InvoiceHandler<'_> {
+    /// 关联商户号与开票平台 — link a WeChat Pay merchant number to an invoicing platform
+    ///
+    /// Needed before invoicing after payment. A one-off setting, redone when the platform's id
+    /// changes or the merchant changes platform.
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `set_pay_mch`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `paymch_info`: the rules of [`InvoicePayMchInfo`](crate::types::InvoicePayMchInfo)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceSetPayMchRequest;
+    /// use wechat_card::types::InvoicePayMchInfo;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.set_pay_mch", r#"{"paymch_info":{"mchid":"1234","s_pappid":"wxabcd"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceSetPayMchRequest::new(InvoicePayMchInfo::new("1234", "wxabcd"));
+    /// let reply = client.invoice().set_pay_mch(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_pay_mch(
+        &self,
+        request: &invoice::InvoiceSetPayMchRequest,
+    ) -> Result<invoice::InvoiceSetPayMchResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询商户号与开票平台关联情况 — the merchant number and invoicing platform linked
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `get_pay_mch`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72028` [`ErrCode::InvoicePayMchNotSet`](crate::ErrCode::InvoicePayMchNotSet): 未设置微信支付商户信息 — \[INVOICE\] INVOICE_NEVER_SET_PAY_MCH_INFO in SDKs' tables of the 电子发票 codes: link a merchant number with set_pay_mch first
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetPayMchRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_pay_mch", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetPayMchRequest::new();
+    /// let reply = client.invoice().get_pay_mch(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_pay_mch(
+        &self,
+        request: &invoice::InvoiceGetPayMchRequest,
+    ) -> Result<invoice::InvoiceGetPayMchResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 设置授权页字段信息 — the fields a type=1 authorisation page asks the user
+    ///
+    /// One-off setting, redone only to change the page. Every field shown is mandatory for the
+    /// user (设置为显示状态的字段均为必填字段).
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `set_auth_field`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `auth_field`: the rules of [`InvoiceAuthField`](crate::types::InvoiceAuthField)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceSetAuthFieldRequest;
+    /// use wechat_card::types::{
+    ///     InvoiceAuthField, InvoiceBizField, InvoiceCustomField, InvoiceUserField,
+    /// };
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.set_auth_field", r#"{"auth_field":{"biz_field":{"custom_field":[{"is_require":0,"key":"field2"}],"require_addr":0,"require_bank_no":0,"require_bank_type":0,"require_phone":0,"require_tax_no":0,"show_addr":1,"show_bank_no":1,"show_bank_type":1,"show_phone":1,"show_tax_no":1,"show_title":1},"user_field":{"custom_field":[{"is_require":1,"key":"field1"}],"require_email":1,"require_phone":1,"show_email":1,"show_phone":1,"show_title":1}}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceSetAuthFieldRequest::new(
+    ///     InvoiceAuthField::new(
+    ///         InvoiceUserField::new()
+    ///             .show_title(1)
+    ///             .show_phone(1)
+    ///             .show_email(1)
+    ///             .require_phone(1)
+    ///             .require_email(1)
+    ///             .custom_field([InvoiceCustomField::new("field1").is_require(1)]),
+    ///         InvoiceBizField::new()
+    ///             .show_title(1)
+    ///             .show_tax_no(1)
+    ///             .show_addr(1)
+    ///             .show_phone(1)
+    ///             .show_bank_type(1)
+    ///             .show_bank_no(1)
+    ///             .require_tax_no(0)
+    ///             .require_addr(0)
+    ///             .require_phone(0)
+    ///             .require_bank_type(0)
+    ///             .require_bank_no(0)
+    ///             .custom_field([InvoiceCustomField::new("field2").is_require(0)]),
+    ///     ),
+    /// );
+    /// let reply = client.invoice().set_auth_field(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_auth_field(
+        &self,
+        request: &invoice::InvoiceSetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceSetAuthFieldResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询授权页字段信息 — the fields the authorisation page asks
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `get_auth_field`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetAuthFieldRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_auth_field", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetAuthFieldRequest::new();
+    /// let reply = client.invoice().get_auth_field(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_auth_field(
+        &self,
+        request: &invoice::InvoiceGetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceGetAuthFieldResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询开票信息 — whether the user authorised invoicing an order, and the title they filled in
+    ///
+    /// `POST /card/invoice/getauthdata` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `get_auth_data`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `s_pappid`: required, not empty
+    /// - `order_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72038` [`ErrCode::InvoiceOrderNotAuthorized`](crate::ErrCode::InvoiceOrderNotAuthorized): 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetAuthDataRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_auth_data", r#"{"order_id":"{order_id}","s_pappid":"{s_pappid}"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetAuthDataRequest::new("{s_pappid}", "{order_id}");
+    /// let reply = client.invoice().get_auth_data(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_auth_data(
+        &self,
+        request: &invoice::InvoiceGetAuthDataRequest,
+    ) -> Result<invoice::InvoiceGetAuthDataResponse, Error> {
         self.client.send(request).await
     }
 }

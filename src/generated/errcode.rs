@@ -130,6 +130,10 @@ pub enum ErrCode {
     DateFormatError,
     /// `61501`: date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days (source: official return-code table)
     DateRangeError,
+    /// `72028`: 未设置微信支付商户信息 — \[INVOICE\] INVOICE_NEVER_SET_PAY_MCH_INFO in SDKs' tables of the 电子发票 codes: link a merchant number with set_pay_mch first (source: official text quoted by an SDK)
+    InvoicePayMchNotSet,
+    /// `72038`: 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order (source: official text quoted by an SDK)
+    InvoiceOrderNotAuthorized,
     /// `89501`: 此IP正在等待管理员确认,请联系管理员 — \[AT\] (source: official text quoted by an SDK)
     IpAwaitingConfirmation,
     /// `89503`: 此IP调用需要管理员确认,请联系管理员 — \[AT\], \[ST\] (source: official text quoted by an SDK)
@@ -207,6 +211,8 @@ impl ErrCode {
             Self::ComponentTokenRequired => 61024,
             Self::DateFormatError => 61500,
             Self::DateRangeError => 61501,
+            Self::InvoicePayMchNotSet => 72028,
+            Self::InvoiceOrderNotAuthorized => 72038,
             Self::IpAwaitingConfirmation => 89501,
             Self::IpNeedsConfirmation => 89503,
             Self::IpRejectedTwice => 89506,
@@ -327,6 +333,8 @@ impl ErrCode {
             }
             Self::DateFormatError => Some("date format error"),
             Self::DateRangeError => Some("date range error"),
+            Self::InvoicePayMchNotSet => Some("未设置微信支付商户信息"),
+            Self::InvoiceOrderNotAuthorized => Some("订单没有授权"),
             Self::IpAwaitingConfirmation => {
                 Some("此IP正在等待管理员确认,请联系管理员")
             }
@@ -523,6 +531,16 @@ impl ErrCode {
                     "[STAT] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days",
                 )
             }
+            Self::InvoicePayMchNotSet => {
+                Some(
+                    "[INVOICE] INVOICE_NEVER_SET_PAY_MCH_INFO in SDKs' tables of the 电子发票 codes: link a merchant number with set_pay_mch first",
+                )
+            }
+            Self::InvoiceOrderNotAuthorized => {
+                Some(
+                    "[INVOICE] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order",
+                )
+            }
             Self::IpAwaitingConfirmation => Some("[AT]"),
             Self::IpNeedsConfirmation => Some("[AT], [ST]"),
             Self::IpRejectedTwice => Some("[AT], [ST]"),
@@ -601,6 +619,8 @@ impl From<i64> for ErrCode {
             61024 => Self::ComponentTokenRequired,
             61500 => Self::DateFormatError,
             61501 => Self::DateRangeError,
+            72028 => Self::InvoicePayMchNotSet,
+            72038 => Self::InvoiceOrderNotAuthorized,
             89501 => Self::IpAwaitingConfirmation,
             89503 => Self::IpNeedsConfirmation,
             89506 => Self::IpRejectedTwice,

@@ -997,6 +997,147 @@ impl CardMerchantCheckResult {
     }
 }
 
+/// `giftcard_pay_done`: A user paid for gift cards on a shelf (用户购买礼品卡付款成功).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftcardPayDone {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<PageId>`: 货架的id (the shelf).
+    pub page_id: String,
+    /// `<OrderId>`: 订单号 (the order; look it up with gift_card().order_get).
+    pub order_id: String,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl GiftcardPayDone {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "giftcard_pay_done";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "giftcard_pay_done";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(GiftcardPayDone {
+            envelope,
+            page_id: fields.string(EVENT, "PageId")?,
+            order_id: fields.string(EVENT, "OrderId")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("PageId", &self.page_id);
+        xml.text("OrderId", &self.order_id);
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
+/// `giftcard_send_to_friend`: A user who bought gift cards sent them to a friend or a group (用户购买后赠送).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftcardSendToFriend {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<PageId>`: 货架的id.
+    pub page_id: String,
+    /// `<OrderId>`: 订单号.
+    pub order_id: String,
+    /// `<IsChatRoom>`: 是否发送到群 (sent to a group chat).
+    pub is_chat_room: Option<bool>,
+    /// `<IsReturnBack>`: 是否转赠退回 (the gift came back: nobody accepted it in time).
+    pub is_return_back: Option<bool>,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl GiftcardSendToFriend {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "giftcard_send_to_friend";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "giftcard_send_to_friend";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(GiftcardSendToFriend {
+            envelope,
+            page_id: fields.string(EVENT, "PageId")?,
+            order_id: fields.string(EVENT, "OrderId")?,
+            is_chat_room: fields.flag(EVENT, "IsChatRoom")?,
+            is_return_back: fields.flag(EVENT, "IsReturnBack")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("PageId", &self.page_id);
+        xml.text("OrderId", &self.order_id);
+        if let Some(value) = &self.is_chat_room {
+            xml.flag("IsChatRoom", *value);
+        }
+        if let Some(value) = &self.is_return_back {
+            xml.flag("IsReturnBack", *value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
+/// `giftcard_user_accept`: A friend accepted gift cards sent to them (用户领取礼品卡成功).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftcardUserAccept {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<PageId>`: 货架的id.
+    pub page_id: String,
+    /// `<OrderId>`: 订单号.
+    pub order_id: String,
+    /// `<IsChatRoom>`: 是否从群里领取 (accepted from a group chat).
+    pub is_chat_room: Option<bool>,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl GiftcardUserAccept {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "giftcard_user_accept";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "giftcard_user_accept";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(GiftcardUserAccept {
+            envelope,
+            page_id: fields.string(EVENT, "PageId")?,
+            order_id: fields.string(EVENT, "OrderId")?,
+            is_chat_room: fields.flag(EVENT, "IsChatRoom")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("PageId", &self.page_id);
+        xml.text("OrderId", &self.order_id);
+        if let Some(value) = &self.is_chat_room {
+            xml.flag("IsChatRoom", *value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
 /// An event this crate does not type (another card event, or not a card event):
 /// kept whole rather than refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1039,6 +1180,12 @@ pub enum CardEvent {
     SubmitMembercardUserInfo(SubmitMembercardUserInfo),
     /// `card_merchant_check_result`: A sub-merchant's review ended (子商户审核事件推送): approved, or rejected with a reason.
     CardMerchantCheckResult(CardMerchantCheckResult),
+    /// `giftcard_pay_done`: A user paid for gift cards on a shelf (用户购买礼品卡付款成功).
+    GiftcardPayDone(GiftcardPayDone),
+    /// `giftcard_send_to_friend`: A user who bought gift cards sent them to a friend or a group (用户购买后赠送).
+    GiftcardSendToFriend(GiftcardSendToFriend),
+    /// `giftcard_user_accept`: A friend accepted gift cards sent to them (用户领取礼品卡成功).
+    GiftcardUserAccept(GiftcardUserAccept),
     /// Any other event, kept as XML.
     Unknown(UnknownEvent),
 }
@@ -1109,6 +1256,23 @@ impl CardEvent {
                     ),
                 )
             }
+            "giftcard_pay_done" => {
+                Some(CardEvent::GiftcardPayDone(GiftcardPayDone::from_fields(fields)?))
+            }
+            "giftcard_send_to_friend" => {
+                Some(
+                    CardEvent::GiftcardSendToFriend(
+                        GiftcardSendToFriend::from_fields(fields)?,
+                    ),
+                )
+            }
+            "giftcard_user_accept" => {
+                Some(
+                    CardEvent::GiftcardUserAccept(
+                        GiftcardUserAccept::from_fields(fields)?,
+                    ),
+                )
+            }
             _ => None,
         };
         Ok(
@@ -1143,6 +1307,9 @@ impl CardEvent {
                 CardEvent::CardPayOrder(e) => &e.envelope,
                 CardEvent::SubmitMembercardUserInfo(e) => &e.envelope,
                 CardEvent::CardMerchantCheckResult(e) => &e.envelope,
+                CardEvent::GiftcardPayDone(e) => &e.envelope,
+                CardEvent::GiftcardSendToFriend(e) => &e.envelope,
+                CardEvent::GiftcardUserAccept(e) => &e.envelope,
                 CardEvent::Unknown(_) => return None,
             },
         )
@@ -1165,6 +1332,9 @@ impl CardEvent {
             CardEvent::CardPayOrder(e) => &e.extra,
             CardEvent::SubmitMembercardUserInfo(e) => &e.extra,
             CardEvent::CardMerchantCheckResult(e) => &e.extra,
+            CardEvent::GiftcardPayDone(e) => &e.extra,
+            CardEvent::GiftcardSendToFriend(e) => &e.extra,
+            CardEvent::GiftcardUserAccept(e) => &e.extra,
             CardEvent::Unknown(_) => &[],
         }
     }
@@ -1187,6 +1357,9 @@ impl CardEvent {
             CardEvent::CardPayOrder(e) => e.to_xml(),
             CardEvent::SubmitMembercardUserInfo(e) => e.to_xml(),
             CardEvent::CardMerchantCheckResult(e) => e.to_xml(),
+            CardEvent::GiftcardPayDone(e) => e.to_xml(),
+            CardEvent::GiftcardSendToFriend(e) => e.to_xml(),
+            CardEvent::GiftcardUserAccept(e) => e.to_xml(),
             CardEvent::Unknown(e) => e.xml.clone(),
         }
     }

@@ -20,6 +20,10 @@ pub mod datacube;
 pub mod distribute;
 /// General cards (通用卡 / 礼品卡) — activate, deactivate and update a user's card (`spec/api/general_card.yaml`).
 pub mod general_card;
+/// Gift cards — shelves, merchant numbers, orders and refunds (`spec/api/gift_card.yaml`).
+pub mod gift_card;
+/// Invoicing — the invoicing platform, the authorisation page, what users authorised (`spec/api/invoice.yaml`).
+pub mod invoice;
 /// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
 pub mod member_card;
 /// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (`spec/api/message.yaml`).
@@ -47,14 +51,15 @@ pub mod exports {
     pub use super::errcode::ErrCode;
     pub use super::types;
     pub use super::{
-        basic, card, code, coin, datacube, distribute, general_card, member_card,
-        message, pay_gift, store_wxa, sub_merchant, ticket, token,
+        basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
+        member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
-        DistributeHandler, GeneralCardHandler, MemberCardHandler, MessageHandler,
-        PayGiftHandler, StoreWxaHandler, SubMerchantHandler, TicketHandler, TokenHandler,
+        DistributeHandler, GeneralCardHandler, GiftCardHandler, InvoiceHandler,
+        MemberCardHandler, MessageHandler, PayGiftHandler, StoreWxaHandler,
+        SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

@@ -4,8 +4,8 @@
 //! The sandbox's routes, one per endpoint of `spec/api/`.
 
 use crate::{
-    basic, card, code, coin, datacube, distribute, general_card, member_card, message,
-    pay_gift, store_wxa, sub_merchant, ticket, token, Binary,
+    basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
+    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
@@ -13,7 +13,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + MemberCardOperations + MessageOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + GiftCardOperations + InvoiceOperations + MemberCardOperations + MessageOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -242,6 +242,94 @@ pub trait GeneralCardOperations {
     ) -> Result<general_card::GeneralCardUpdateUserResponse, Failure>;
 }
 
+/// The `gift_card` endpoints: Gift cards — shelves, merchant numbers, orders and refunds.
+pub trait GiftCardOperations {
+    /// `gift_card.page_add` (`Post /card/giftcard/page/add`): 创建-礼品卡货架接口 — create a shelf selling gift cards, with its themes and card faces
+    fn gift_card_page_add(
+        &self,
+        request: gift_card::GiftCardPageAddRequest,
+    ) -> Result<gift_card::GiftCardPageAddResponse, Failure>;
+    /// `gift_card.page_get` (`Post /card/giftcard/page/get`): 查询-礼品卡货架信息接口 — one shelf as it stands
+    fn gift_card_page_get(
+        &self,
+        request: gift_card::GiftCardPageGetRequest,
+    ) -> Result<gift_card::GiftCardPageGetResponse, Failure>;
+    /// `gift_card.page_update` (`Post /card/giftcard/page/update`): 修改-礼品卡货架信息接口 — change a shelf (the fields given replace the old ones)
+    fn gift_card_page_update(
+        &self,
+        request: gift_card::GiftCardPageUpdateRequest,
+    ) -> Result<gift_card::GiftCardPageUpdateResponse, Failure>;
+    /// `gift_card.page_batch_get` (`Post /card/giftcard/page/batchget`): 查询-礼品卡货架列表接口 — the ids of every shelf of the account
+    fn gift_card_page_batch_get(
+        &self,
+        request: gift_card::GiftCardPageBatchGetRequest,
+    ) -> Result<gift_card::GiftCardPageBatchGetResponse, Failure>;
+    /// `gift_card.maintain_set` (`Post /card/giftcard/maintain/set`): 下架-礼品卡货架接口 — take a shelf (or all of them) off sale, or put it back
+    fn gift_card_maintain_set(
+        &self,
+        request: gift_card::GiftCardMaintainSetRequest,
+    ) -> Result<gift_card::GiftCardMaintainSetResponse, Failure>;
+    /// `gift_card.pay_whitelist_add` (`Post /card/giftcard/pay/whitelist/add`): 申请微信支付礼品卡权限接口 — open the gift card permission for a WeChat Pay sub-merchant number
+    fn gift_card_pay_whitelist_add(
+        &self,
+        request: gift_card::GiftCardPayWhitelistAddRequest,
+    ) -> Result<gift_card::GiftCardPayWhitelistAddResponse, Failure>;
+    /// `gift_card.pay_submch_bind` (`Post /card/giftcard/pay/submch/bind`): 绑定商户号到礼品卡小程序接口 — bind a whitelisted merchant number to the gift card mini program
+    fn gift_card_pay_submch_bind(
+        &self,
+        request: gift_card::GiftCardPaySubmchBindRequest,
+    ) -> Result<gift_card::GiftCardPaySubmchBindResponse, Failure>;
+    /// `gift_card.wxa_set` (`Post /card/giftcard/wxa/set`): 上传小程序代码接口 — deploy the gift card mini program for a shelf
+    fn gift_card_wxa_set(
+        &self,
+        request: gift_card::GiftCardWxaSetRequest,
+    ) -> Result<gift_card::GiftCardWxaSetResponse, Failure>;
+    /// `gift_card.order_get` (`Post /card/giftcard/order/get`): 查询-单个礼品卡订单信息接口 — one order, with its cards and who received them
+    fn gift_card_order_get(
+        &self,
+        request: gift_card::GiftCardOrderGetRequest,
+    ) -> Result<gift_card::GiftCardOrderGetResponse, Failure>;
+    /// `gift_card.order_batch_get` (`Post /card/giftcard/order/batchget`): 查询-批量礼品卡订单信息接口 — the orders created in a time window, paged
+    fn gift_card_order_batch_get(
+        &self,
+        request: gift_card::GiftCardOrderBatchGetRequest,
+    ) -> Result<gift_card::GiftCardOrderBatchGetResponse, Failure>;
+    /// `gift_card.order_refund` (`Post /card/giftcard/order/refund`): 退款接口 — refund a gift card order; its cards become unusable
+    fn gift_card_order_refund(
+        &self,
+        request: gift_card::GiftCardOrderRefundRequest,
+    ) -> Result<gift_card::GiftCardOrderRefundResponse, Failure>;
+}
+
+/// The `invoice` endpoints: Invoicing — the invoicing platform, the authorisation page, what users authorised.
+pub trait InvoiceOperations {
+    /// `invoice.set_pay_mch` (`Post /card/invoice/setbizattr`): 关联商户号与开票平台 — link a WeChat Pay merchant number to an invoicing platform
+    fn invoice_set_pay_mch(
+        &self,
+        request: invoice::InvoiceSetPayMchRequest,
+    ) -> Result<invoice::InvoiceSetPayMchResponse, Failure>;
+    /// `invoice.get_pay_mch` (`Post /card/invoice/setbizattr`): 查询商户号与开票平台关联情况 — the merchant number and invoicing platform linked
+    fn invoice_get_pay_mch(
+        &self,
+        request: invoice::InvoiceGetPayMchRequest,
+    ) -> Result<invoice::InvoiceGetPayMchResponse, Failure>;
+    /// `invoice.set_auth_field` (`Post /card/invoice/setbizattr`): 设置授权页字段信息 — the fields a type=1 authorisation page asks the user
+    fn invoice_set_auth_field(
+        &self,
+        request: invoice::InvoiceSetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceSetAuthFieldResponse, Failure>;
+    /// `invoice.get_auth_field` (`Post /card/invoice/setbizattr`): 查询授权页字段信息 — the fields the authorisation page asks
+    fn invoice_get_auth_field(
+        &self,
+        request: invoice::InvoiceGetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceGetAuthFieldResponse, Failure>;
+    /// `invoice.get_auth_data` (`Post /card/invoice/getauthdata`): 查询开票信息 — whether the user authorised invoicing an order, and the title they filled in
+    fn invoice_get_auth_data(
+        &self,
+        request: invoice::InvoiceGetAuthDataRequest,
+    ) -> Result<invoice::InvoiceGetAuthDataResponse, Failure>;
+}
+
 /// The `member_card` endpoints: Member cards — activation, activation form, member info, points and balance.
 pub trait MemberCardOperations {
     /// `member_card.activate` (`Post /card/membercard/activate`): 会员卡激活 (接口激活) — activate a user's member card and set its number, validity and initial values
@@ -411,7 +499,7 @@ pub trait TokenOperations {
 }
 
 /// Method, path and id of every endpoint `dispatch` routes (the sandbox counts
-/// requests by them).
+/// requests by them); a path several endpoints share carries each one's fixed query.
 pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     (Method::Get, "/card/getcolors", "basic.colors"),
     (Method::Get, "/card/getapplyprotocol", "basic.categories"),
@@ -453,6 +541,30 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     (Method::Post, "/card/generalcard/activate", "general_card.activate"),
     (Method::Post, "/card/generalcard/unactivate", "general_card.unactivate"),
     (Method::Post, "/card/generalcard/updateuser", "general_card.update_user"),
+    (Method::Post, "/card/giftcard/page/add", "gift_card.page_add"),
+    (Method::Post, "/card/giftcard/page/get", "gift_card.page_get"),
+    (Method::Post, "/card/giftcard/page/update", "gift_card.page_update"),
+    (Method::Post, "/card/giftcard/page/batchget", "gift_card.page_batch_get"),
+    (Method::Post, "/card/giftcard/maintain/set", "gift_card.maintain_set"),
+    (Method::Post, "/card/giftcard/pay/whitelist/add", "gift_card.pay_whitelist_add"),
+    (Method::Post, "/card/giftcard/pay/submch/bind", "gift_card.pay_submch_bind"),
+    (Method::Post, "/card/giftcard/wxa/set", "gift_card.wxa_set"),
+    (Method::Post, "/card/giftcard/order/get", "gift_card.order_get"),
+    (Method::Post, "/card/giftcard/order/batchget", "gift_card.order_batch_get"),
+    (Method::Post, "/card/giftcard/order/refund", "gift_card.order_refund"),
+    (Method::Post, "/card/invoice/setbizattr?action=set_pay_mch", "invoice.set_pay_mch"),
+    (Method::Post, "/card/invoice/setbizattr?action=get_pay_mch", "invoice.get_pay_mch"),
+    (
+        Method::Post,
+        "/card/invoice/setbizattr?action=set_auth_field",
+        "invoice.set_auth_field",
+    ),
+    (
+        Method::Post,
+        "/card/invoice/setbizattr?action=get_auth_field",
+        "invoice.get_auth_field",
+    ),
+    (Method::Post, "/card/invoice/getauthdata", "invoice.get_auth_data"),
     (Method::Post, "/card/membercard/activate", "member_card.activate"),
     (
         Method::Post,
@@ -878,6 +990,192 @@ pub(crate) async fn dispatch<O: Operations>(
                     &[],
                     |r: general_card::GeneralCardUpdateUserRequest| {
                         operations.general_card_update_user(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/page/add") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPageAddRequest| {
+                        operations.gift_card_page_add(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/page/get") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPageGetRequest| {
+                        operations.gift_card_page_get(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/page/update") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPageUpdateRequest| {
+                        operations.gift_card_page_update(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/page/batchget") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPageBatchGetRequest| {
+                        operations.gift_card_page_batch_get(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/maintain/set") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardMaintainSetRequest| {
+                        operations.gift_card_maintain_set(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/pay/whitelist/add") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPayWhitelistAddRequest| {
+                        operations.gift_card_pay_whitelist_add(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/pay/submch/bind") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardPaySubmchBindRequest| {
+                        operations.gift_card_pay_submch_bind(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/wxa/set") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardWxaSetRequest| operations.gift_card_wxa_set(r),
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/order/get") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardOrderGetRequest| {
+                        operations.gift_card_order_get(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/order/batchget") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardOrderBatchGetRequest| {
+                        operations.gift_card_order_batch_get(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/giftcard/order/refund") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: gift_card::GiftCardOrderRefundRequest| {
+                        operations.gift_card_order_refund(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "set_pay_mch")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceSetPayMchRequest| {
+                        operations.invoice_set_pay_mch(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "get_pay_mch")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetPayMchRequest| {
+                        operations.invoice_get_pay_mch(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "set_auth_field")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceSetAuthFieldRequest| {
+                        operations.invoice_set_auth_field(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "get_auth_field")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetAuthFieldRequest| {
+                        operations.invoice_get_auth_field(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/getauthdata") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetAuthDataRequest| {
+                        operations.invoice_get_auth_data(r)
                     },
                 )
                 .await

@@ -133,15 +133,15 @@ impl Fields {
         }
     }
 
-    /// A 0/1 flag, absent or empty as `None`.
+    /// A 0/1 flag (the gift card events write `true`/`false`), absent or empty as `None`.
     #[doc(hidden)]
     pub fn flag(&mut self, event: &str, name: &'static str) -> Result<Option<bool>, PushError> {
         match self.text(event, name)?.as_deref() {
             None | Some("") => Ok(None),
-            Some("0") => Ok(Some(false)),
-            Some("1") => Ok(Some(true)),
+            Some("0" | "false") => Ok(Some(false)),
+            Some("1" | "true") => Ok(Some(true)),
             Some(v) => Err(PushError::Malformed(format!(
-                "{event}: <{name}> must be 0 or 1, got {v:?}"
+                "{event}: <{name}> must be 0 or 1 (or false or true), got {v:?}"
             ))),
         }
     }

@@ -173,3 +173,46 @@ pub(super) fn merchant_reviewed(
         extra: Vec::new(),
     })
 }
+
+/// `giftcard_pay_done`, from the buyer.
+pub(super) fn gift_card_paid(envelope: Envelope, page_id: &str, order_id: &str) -> CardEvent {
+    CardEvent::GiftcardPayDone(GiftcardPayDone {
+        envelope: named(envelope, GiftcardPayDone::EVENT),
+        page_id: page_id.into(),
+        order_id: order_id.into(),
+        extra: Vec::new(),
+    })
+}
+
+/// `giftcard_send_to_friend`, from the buyer.
+pub(super) fn gift_card_sent(
+    envelope: Envelope,
+    page_id: &str,
+    order_id: &str,
+    chat_room: bool,
+) -> CardEvent {
+    CardEvent::GiftcardSendToFriend(GiftcardSendToFriend {
+        envelope: named(envelope, GiftcardSendToFriend::EVENT),
+        page_id: page_id.into(),
+        order_id: order_id.into(),
+        is_chat_room: Some(chat_room),
+        is_return_back: Some(false),
+        extra: Vec::new(),
+    })
+}
+
+/// `giftcard_user_accept`, from the friend who accepted.
+pub(super) fn gift_card_accepted(
+    envelope: Envelope,
+    page_id: &str,
+    order_id: &str,
+    chat_room: bool,
+) -> CardEvent {
+    CardEvent::GiftcardUserAccept(GiftcardUserAccept {
+        envelope: named(envelope, GiftcardUserAccept::EVENT),
+        page_id: page_id.into(),
+        order_id: order_id.into(),
+        is_chat_room: Some(chat_room),
+        extra: Vec::new(),
+    })
+}

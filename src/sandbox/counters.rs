@@ -2,8 +2,8 @@
 //! route of the generated `ROUTES` (the table `dispatch` is generated from), so
 //! counting costs a table scan and an increment.
 
-use crate::endpoint::Method;
 use crate::generated::sandbox::ROUTES;
+use crate::sandbox::runtime::Call;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -26,10 +26,10 @@ impl Default for Counters {
 
 impl Counters {
     /// Counts one request.
-    pub(crate) fn count(&self, method: Method, path: &str) {
+    pub(crate) fn count(&self, call: &Call) {
         let counter = ROUTES
             .iter()
-            .position(|(m, p, _)| *m == method && *p == path)
+            .position(|(m, p, _)| *m == call.method && call.is_route(p))
             .map_or(&self.unrouted, |at| &self.per_route[at]);
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -61,15 +61,40 @@ impl Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::Method;
+
+    fn call(method: Method, path: &str, query: &[(&str, &str)]) -> Call {
+        Call {
+            method,
+            path: path.into(),
+            query: query
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
 
     #[test]
     fn requests_are_counted_per_endpoint_id() {
         let counters = Counters::default();
-        counters.count(Method::Post, "/card/code/consume");
-        counters.count(Method::Post, "/card/code/consume");
-        counters.count(Method::Get, "/card/code/consume");
+        counters.count(&call(Method::Post, "/card/code/consume", &[]));
+        counters.count(&call(Method::Post, "/card/code/consume", &[]));
+        counters.count(&call(Method::Get, "/card/code/consume", &[]));
         assert_eq!(counters.of("code.consume"), 2);
         assert_eq!(counters.unrouted(), 1);
         assert_eq!(counters.per_endpoint().len(), 1);
+    }
+
+    #[test]
+    fn a_shared_path_is_counted_by_its_fixed_query() {
+        let counters = Counters::default();
+        let path = "/card/invoice/setbizattr";
+        counters.count(&call(Method::Post, path, &[("action", "get_pay_mch")]));
+        counters.count(&call(Method::Post, path, &[("action", "nothing")]));
+        assert_eq!(counters.of("invoice.get_pay_mch"), 1);
+        assert_eq!(counters.of("invoice.set_pay_mch"), 0);
+        assert_eq!(counters.unrouted(), 1);
     }
 }

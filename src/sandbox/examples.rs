@@ -3,12 +3,13 @@
 //! examples start one of these in their hidden setup lines).
 
 use super::world::{
-    EventKind, PastEvents, Profile, Seed, SeedRule, free_coupon_type, member_answers,
+    EventKind, GiftCardSeed, PastEvents, Profile, Seed, SeedRule, free_coupon_type, member_answers,
 };
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
 use crate::types::{
-    Card, CoinOrder, CommonFieldValue, MemberFormInfo, SubMerchant, UserFormInfoFlag,
+    Card, CoinOrder, CommonFieldValue, InvoicePayMchInfo, MemberFormInfo, SubMerchant,
+    UserFormInfoFlag,
 };
 use crate::validate::parse_date;
 use serde::de::DeserializeOwned;
@@ -165,8 +166,76 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         }
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
+    seed_gift_cards(endpoint, request, reply, &mut seed.gift_cards);
     seed_shown(endpoint, request, reply, &mut seed);
     seed
+}
+
+/// The gift card shelves and orders an example names (as its reply shows them, if it
+/// does), the merchant numbers it needs, and the invoicing settings a reply shows.
+fn seed_gift_cards(endpoint: &str, request: &Value, reply: &Value, seed: &mut GiftCardSeed) {
+    let text = |key: &str| request.get(key).and_then(Value::as_str).map(str::to_owned);
+    match endpoint {
+        "gift_card.page_get" => {
+            let shown = reply.get("page").and_then(decode);
+            seed.pages.extend(text("page_id").map(|id| (id, shown)));
+        }
+        "gift_card.maintain_set" => seed.pages.extend(text("page_id").map(|id| (id, None))),
+        "gift_card.page_update" => {
+            let id = request.pointer("/page/page_id").and_then(Value::as_str);
+            seed.pages.extend(id.map(|id| (id.to_owned(), None)));
+        }
+        "gift_card.page_batch_get" => {
+            let listed = items(reply, "page_id_list").filter_map(Value::as_str);
+            seed.pages.extend(listed.map(|id| (id.to_owned(), None)));
+        }
+        "gift_card.pay_submch_bind" => seed.whitelist.extend(text("sub_mch_id")),
+        "gift_card.wxa_set" => {
+            seed.pages.extend(text("page_id").map(|id| (id, None)));
+            if let Some(wxa) = text("wxa_appid") {
+                seed.whitelist.push("1900000001".to_owned());
+                seed.bindings.push(("1900000001".to_owned(), wxa));
+            }
+        }
+        "gift_card.order_get" | "gift_card.order_refund" => {
+            let shown = reply.get("order").and_then(decode);
+            seed.orders.extend(text("order_id").map(|id| (id, shown)));
+        }
+        "gift_card.order_batch_get" => {
+            let (begin, end) = (request.get("begin_time"), request.get("end_time"));
+            if let (Some(begin), Some(end)) =
+                (begin.and_then(Value::as_i64), end.and_then(Value::as_i64))
+            {
+                seed.window = Some((begin, end));
+            }
+            for (i, order) in items(reply, "order_list").enumerate() {
+                let id = order.get("order_id").and_then(Value::as_str);
+                let mut id = id.map_or_else(|| format!("sandboxOrder{i}"), str::to_owned);
+                // The docs' list shows one order id twice: two orders, two ids.
+                if seed.orders.iter().any(|(seen, _)| *seen == id) {
+                    id = format!("{id}{i}");
+                }
+                seed.orders.push((id, decode(order)));
+            }
+            // Without a documented reply, one order inside the window.
+            if reply.is_null() {
+                seed.orders.push(("sandboxOrder0".to_owned(), None));
+            }
+        }
+        "invoice.get_pay_mch" => {
+            let shown = reply.get("paymch_info").and_then(decode);
+            let default = || InvoicePayMchInfo::new("1900000001", "wxabcd");
+            seed.pay_mch = Some(shown.unwrap_or_else(default));
+        }
+        "invoice.get_auth_field" => seed.auth_field = reply.get("auth_field").and_then(decode),
+        "invoice.get_auth_data" => {
+            let shown = reply.get("user_auth_info").and_then(decode);
+            if let (Some(s_pappid), Some(order_id)) = (text("s_pappid"), text("order_id")) {
+                seed.authorizations.push((s_pappid, order_id, shown));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The pay-gift rules, sub-merchants and stores an example names, as its reply shows

@@ -57,7 +57,7 @@ async fn api(
             .map(str::to_owned),
         body: body.to_vec(),
     };
-    engine.counters.count(call.method, &call.path);
+    engine.counters.count(&call);
     let reply = if call.method == TokenCardTicketRequest::METHOD
         && call.path == TokenCardTicketRequest::PATH
     {

@@ -52,6 +52,7 @@ pub use callback::{Delivery, PushTarget};
 pub use control::{Action, actions};
 pub use faults::{Fault, FaultPlan, Faults, PlanReport};
 pub use runtime::Failure;
+pub use world::GiftCardPurchase;
 pub use world::WECHAT_SENDER;
 pub use world::{CardMessage, MessageKind};
 
@@ -588,6 +589,13 @@ pub struct Stock {
     pub consumed: usize,
 }
 
+/// A gift card order a sandbox user placed: its id and the codes it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftCardBought {
+    pub order_id: String,
+    pub codes: Vec<String>,
+}
+
 /// What a WeChat user does in the sandbox.
 #[derive(Debug)]
 pub struct User<'s> {
@@ -712,5 +720,52 @@ impl User<'_> {
             .world
             .fill_activation_form(card_id, &self.openid, fields)
             .map_err(|f| refused("sandbox.fill_activation_form", f))
+    }
+
+    /// Buys gift cards on a shelf and pays: WeChat creates the order, gives the user the
+    /// codes and pushes `giftcard_pay_done`.
+    pub fn buy_gift_card(&self, purchase: &GiftCardPurchase) -> Result<GiftCardBought, Error> {
+        let (order_id, codes) = self
+            .sandbox
+            .engine
+            .world
+            .buy_gift_card(&self.openid, purchase)
+            .map_err(|f| refused("sandbox.buy_gift_card", f))?;
+        Ok(GiftCardBought { order_id, codes })
+    }
+
+    /// Sends the cards of an order this user bought to a friend (or, `chat_room`, to a
+    /// group chat); pushes `giftcard_send_to_friend`.
+    pub fn send_gift_card(&self, order_id: &str, chat_room: bool) -> Result<(), Error> {
+        self.sandbox
+            .engine
+            .world
+            .send_gift_card(&self.openid, order_id, chat_room)
+            .map_err(|f| refused("sandbox.send_gift_card", f))
+    }
+
+    /// Accepts gift cards sent to this user; pushes `giftcard_user_accept`. Returns the
+    /// codes, now this user's.
+    pub fn accept_gift_card(&self, order_id: &str) -> Result<Vec<String>, Error> {
+        self.sandbox
+            .engine
+            .world
+            .accept_gift_card(&self.openid, order_id)
+            .map_err(|f| refused("sandbox.accept_gift_card", f))
+    }
+
+    /// Authorises invoicing an order on the invoicing platform `s_pappid` (the one
+    /// `invoice().set_pay_mch` linked), with a personal title.
+    pub fn authorize_invoice(
+        &self,
+        s_pappid: &str,
+        order_id: &str,
+        title: crate::types::InvoiceUserTitle,
+    ) -> Result<(), Error> {
+        self.sandbox
+            .engine
+            .world
+            .authorize_invoice(s_pappid, order_id, title)
+            .map_err(|f| refused("sandbox.authorize_invoice", f))
     }
 }

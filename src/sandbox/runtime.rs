@@ -24,6 +24,27 @@ pub struct Call {
 }
 
 impl Call {
+    /// Whether the query holds every `key=value` pair (the fixed query that tells apart
+    /// endpoints sharing a path).
+    pub fn has_query(&self, pairs: &[(&str, &str)]) -> bool {
+        pairs.iter().all(|(k, v)| self.query(k) == Some(*v))
+    }
+
+    /// Whether this call is the route `path` of a `ROUTES` row (a path, with the fixed
+    /// query after `?` when endpoints share it).
+    pub(crate) fn is_route(&self, path: &str) -> bool {
+        match path.split_once('?') {
+            None => self.path == path,
+            Some((path, query)) => {
+                let pairs: Vec<(&str, &str)> = query
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .collect();
+                self.path == path && self.has_query(&pairs)
+            }
+        }
+    }
+
     fn query(&self, key: &str) -> Option<&str> {
         self.query
             .iter()

@@ -215,3 +215,48 @@ fn card_merchant_check_result_official() {
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
     assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
+
+#[test]
+fn giftcard_pay_done_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>\n    <FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>\n    <CreateTime>1472631550</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[giftcard_pay_done]]></Event>\n    <PageId><![CDATA[OQK0R3MaFnCm74Phw5hwFJlz5sn+jy1zzM2amDidDbU=]]></PageId>\n    <OrderId><![CDATA[Z2y2rY74ksZX1ceuGA]]></OrderId>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::GiftcardPayDone(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(GiftcardPayDone));
+    };
+
+    assert_eq!(typed.envelope.event, GiftcardPayDone::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}
+
+#[test]
+fn giftcard_send_to_friend_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>\n    <FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>\n    <CreateTime>1472631550</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[giftcard_send_to_friend]]></Event>\n    <PageId><![CDATA[OQK0R3MaFnCm74Phw5hwFJlz5sn+jy1zzM2amDidDbU=]]></PageId>\n    <OrderId><![CDATA[Z2y2rY74ksZX1ceuGA]]></OrderId>\n    <IsChatRoom>true</IsChatRoom>\n    <IsReturnBack><![CDATA[true]]></IsReturnBack>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::GiftcardSendToFriend(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(GiftcardSendToFriend));
+    };
+
+    assert_eq!(typed.envelope.event, GiftcardSendToFriend::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}
+
+#[test]
+fn giftcard_user_accept_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>\n    <FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>\n    <CreateTime>1472631800</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[giftcard_user_accept]]></Event>\n    <PageId><![CDATA[OQK0R3MaFnCm74Phw5hwFJlz5sn+jy1zzM2amDidDbU=]]></PageId>\n    <OrderId><![CDATA[Z2y2rY74ksZX1ceuGA]]></OrderId>\n    <IsChatRoom>true</IsChatRoom>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::GiftcardUserAccept(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(GiftcardUserAccept));
+    };
+
+    assert_eq!(typed.envelope.event, GiftcardUserAccept::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}

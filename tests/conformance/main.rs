@@ -21,6 +21,10 @@ mod distribute;
 #[rustfmt::skip]
 mod general_card;
 #[rustfmt::skip]
+mod gift_card;
+#[rustfmt::skip]
+mod invoice;
+#[rustfmt::skip]
 mod member_card;
 #[rustfmt::skip]
 mod message;

@@ -8,8 +8,9 @@
 //! and in a headless Chromium (`browser`); the merchant's own records: pay-gift
 //! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
 //! their statistics (`members`); the coin account that buys Friends' coupons' stock
-//! (`coins`); the card each store mini-program shows (`store_wxa`); and card messages
-//! users receive (`messages`).
+//! (`coins`); the card each store mini-program shows (`store_wxa`); card messages
+//! users receive (`messages`); and gift cards bought, given, accepted and refunded
+//! (`gift_cards`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -29,6 +30,7 @@ mod console;
 mod control;
 mod fault_targets;
 mod faults;
+mod gift_cards;
 mod lifecycles;
 mod members;
 mod merchants;

@@ -71,6 +71,12 @@ pub fn sandbox(api: &Api) -> TokenStream {
     let endpoints: Vec<&Endpoint> = api.groups.iter().flat_map(|g| &g.endpoints).collect();
     let group_traits = api.groups.iter().map(group_trait);
     let group_names = api.groups.iter().map(|g| group_trait_name(&g.name));
+    // Endpoints sharing a method and path (setbizattr?action=…) are told apart by their
+    // fixed query; the others route on the path alone, whatever the query.
+    let shared = |e: &Endpoint| {
+        let same = |o: &&&Endpoint| o.method == e.method && o.path == e.path;
+        endpoints.iter().filter(same).count() > 1
+    };
     let arms = endpoints.iter().map(|e| {
         let name = operation_name(e);
         let (module, request) = (ident(&e.group), ident(&e.request));
@@ -78,14 +84,30 @@ pub fn sandbox(api: &Api) -> TokenStream {
         let path = &e.path;
         let kinds = kinds(api, e);
         let run = if e.response.is_some() { quote!(run) } else { quote!(run_binary) };
+        let guard = if shared(e) {
+            let pairs = e.fixed_query.iter().map(|(k, v)| quote!((#k, #v)));
+            quote!(if call.has_query(&[#(#pairs),*]))
+        } else {
+            quote!()
+        };
         quote! {
-            (Method::#method, #path) => #run(context, call, #kinds, |r: #module::#request| operations.#name(r)).await,
+            (Method::#method, #path) #guard => #run(context, call, #kinds, |r: #module::#request| operations.#name(r)).await,
         }
     });
     let imports = group_imports(api, &[]);
     let routes = endpoints.iter().map(|e| {
         let method = format_ident!("{}", format!("{:?}", e.method).to_upper_camel_case());
-        let (path, id) = (&e.path, e.full_id());
+        let id = e.full_id();
+        let path = if shared(e) {
+            let query: Vec<String> = e
+                .fixed_query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            format!("{}?{}", e.path, query.join("&"))
+        } else {
+            e.path.clone()
+        };
         quote!((Method::#method, #path, #id),)
     });
     quote! {
@@ -103,7 +125,7 @@ pub fn sandbox(api: &Api) -> TokenStream {
         #(#group_traits)*
 
         /// Method, path and id of every endpoint `dispatch` routes (the sandbox counts
-        /// requests by them).
+        /// requests by them); a path several endpoints share carries each one's fixed query.
         pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
             #(#routes)*
         ];

@@ -11,6 +11,10 @@ mod coin;
 mod datacube;
 /// From `spec/types/distribute.yaml`.
 mod distribute;
+/// From `spec/types/gift_card.yaml`.
+mod gift_card;
+/// From `spec/types/invoice.yaml`.
+mod invoice;
 /// From `spec/types/member_card.yaml`.
 mod member_card;
 /// From `spec/types/message.yaml`.
@@ -23,6 +27,8 @@ pub use card::*;
 pub use coin::*;
 pub use datacube::*;
 pub use distribute::*;
+pub use gift_card::*;
+pub use invoice::*;
 pub use member_card::*;
 pub use message::*;
 pub use pay_gift::*;

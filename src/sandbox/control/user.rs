@@ -2,6 +2,8 @@
 
 use super::body::parse;
 use super::{Engine, Outcome};
+use crate::sandbox::GiftCardPurchase;
+use crate::types::InvoiceUserTitle;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -131,6 +133,53 @@ pub(super) fn pay_recharge(engine: &Engine, body: &[u8]) -> Outcome {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct BuyGiftCard {
+    openid: String,
+    page_id: String,
+    card_id: String,
+    /// Fen, per card.
+    price: i64,
+    #[serde(default = "one")]
+    count: i64,
+    outer_str: Option<String>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+pub(super) fn buy_gift_card(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: BuyGiftCard = parse(body)?;
+    let purchase = GiftCardPurchase {
+        page_id: &b.page_id,
+        card_id: &b.card_id,
+        count: b.count,
+        price: b.price,
+        outer_str: b.outer_str.as_deref(),
+    };
+    let (order_id, codes) = engine.world.buy_gift_card(&b.openid, &purchase)?;
+    Ok(json!({ "order_id": order_id, "codes": codes }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendGiftCard {
+    openid: String,
+    order_id: String,
+    #[serde(default)]
+    chat_room: bool,
+}
+
+pub(super) fn send_gift_card(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: SendGiftCard = parse(body)?;
+    engine
+        .world
+        .send_gift_card(&b.openid, &b.order_id, b.chat_room)?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Messages {
     openid: String,
 }
@@ -138,6 +187,19 @@ struct Messages {
 pub(super) fn messages(engine: &Engine, body: &[u8]) -> Outcome {
     let b: Messages = parse(body)?;
     Ok(json!({ "messages": engine.world.messages(&b.openid) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptGiftCard {
+    openid: String,
+    order_id: String,
+}
+
+pub(super) fn accept_gift_card(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: AcceptGiftCard = parse(body)?;
+    let codes = engine.world.accept_gift_card(&b.openid, &b.order_id)?;
+    Ok(json!({ "codes": codes }))
 }
 
 #[derive(Deserialize)]
@@ -176,5 +238,29 @@ struct NameUser {
 pub(super) fn name_user(engine: &Engine, body: &[u8]) -> Outcome {
     let b: NameUser = parse(body)?;
     engine.world.name_user(&b.openid, &b.wechat_name);
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeInvoice {
+    s_pappid: String,
+    order_id: String,
+    title: String,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: AuthorizeInvoice = parse(body)?;
+    let title = InvoiceUserTitle {
+        title: Some(b.title),
+        phone: b.phone,
+        email: b.email,
+        ..Default::default()
+    };
+    engine
+        .world
+        .authorize_invoice(&b.s_pappid, &b.order_id, title)?;
     Ok(json!({}))
 }

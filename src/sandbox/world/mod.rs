@@ -25,6 +25,8 @@
 //!   shows (`store_wxa`);
 //! - `messages`: card messages users receive by mass, preview and customer-service
 //!   messages, users' tags and WeChat names (`message`);
+//! - `gift_cards`: gift card shelves, orders and refunds, invoicing after payment
+//!   (`gift_card`, `invoice`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -38,6 +40,7 @@ mod cards;
 mod codes;
 mod coins;
 mod distribution;
+mod gift_cards;
 mod members;
 mod merchants;
 mod messages;
@@ -50,6 +53,8 @@ mod users;
 
 pub(crate) use account::COLORS;
 pub(crate) use coins::{PAYER, SeedCoins};
+pub use gift_cards::GiftCardPurchase;
+pub(crate) use gift_cards::GiftCardSeed;
 pub(crate) use members::{Profile, answers as member_answers};
 pub use messages::{CardMessage, MessageKind};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
@@ -132,6 +137,10 @@ struct State {
     /// card_ext signatures of documentation examples, signed with a ticket the sandbox
     /// never issued: accepted as if it had.
     seeded_card_ext_signatures: BTreeSet<String>,
+    /// Gift card shelves, orders, merchant numbers.
+    gift_cards: gift_cards::GiftCards,
+    /// Invoicing after payment: settings and what users authorised.
+    invoice: gift_cards::Invoicing,
     serial: u64,
 }
 

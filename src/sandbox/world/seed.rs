@@ -51,6 +51,8 @@ pub(crate) struct Seed {
     pub card_ext_signatures: Vec<String>,
     /// The msg_ids of mass messages sent before.
     pub mass_messages: Vec<i64>,
+    /// Gift card shelves, orders, merchant numbers; invoicing settings.
+    pub gift_cards: super::GiftCardSeed,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -165,6 +167,7 @@ impl World {
             state.deposited.entry(card_id).or_default().insert(code);
         }
         self.seed_coins(&mut state, seed.coins);
+        self.seed_gift_cards(&mut state, seed.gift_cards);
     }
 }
 

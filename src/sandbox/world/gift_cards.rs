@@ -1,0 +1,804 @@
+//! Gift cards (the `gift_card` endpoints) and invoicing after payment (`invoice`): the
+//! shelves a merchant puts on sale, the WeChat Pay merchant numbers behind them, the
+//! orders users place (sandbox only: `User::buy_gift_card`), their gifting and
+//! acceptance, refunds; and the invoicing settings and what users authorised.
+
+use super::codes::CodeRecord;
+use super::{State, World, fail};
+use crate::ErrCode;
+use crate::generated::sandbox::{GiftCardOperations, InvoiceOperations};
+use crate::sandbox::card_events as push;
+use crate::sandbox::runtime::Failure;
+use crate::types::{
+    GiftCardOrder, GiftCardOrderCard, GiftCardPage, GiftCardPicItem, GiftCardTheme,
+    InvoiceAuthField, InvoiceBizField, InvoicePayMchInfo, InvoiceUserAuthInfo, InvoiceUserField,
+    UserCardStatus,
+};
+use crate::{gift_card, invoice};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// WeChat Pay's page where a merchant completes the gift card application (the one
+/// pay/whitelist/add's documented reply links to).
+const APPLICATION_URL: &str =
+    "https://pay.weixin.qq.com/index.php/public/product/detail?pid=61&productType=0";
+
+/// What the gift card feature remembers.
+#[derive(Debug, Default)]
+pub(super) struct GiftCards {
+    /// page_id -> the shelf.
+    pub(super) pages: BTreeMap<String, PageRecord>,
+    /// Page ids in creation order (page/batchget lists them so).
+    pub(super) page_order: Vec<String>,
+    /// order_id -> the order.
+    pub(super) orders: BTreeMap<String, OrderRecord>,
+    /// Sub-merchant numbers that applied for gift cards (pay/whitelist/add).
+    pub(super) whitelist: BTreeSet<String>,
+    /// sub_mch_id -> the gift card mini program it is bound to.
+    pub(super) bindings: BTreeMap<String, String>,
+}
+
+/// A shelf: as added (with its id) and updated, and whether it is off sale.
+#[derive(Debug, Clone)]
+pub(super) struct PageRecord {
+    pub(super) page: GiftCardPage,
+    pub(super) maintain: bool,
+    /// The mini program deployed for it (wxa/set).
+    pub(super) wxa_appid: Option<String>,
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OrderState {
+    /// Paid; the buyer holds the cards.
+    Paid,
+    /// Sent to a friend (or a group), not accepted yet.
+    Sent,
+    /// A friend accepted it.
+    Accepted,
+    /// Refunded: its codes are unusable.
+    Refunded,
+}
+
+/// An order and where it is.
+#[derive(Debug, Clone)]
+pub(super) struct OrderRecord {
+    pub(super) order: GiftCardOrder,
+    pub(super) state: OrderState,
+}
+
+impl OrderRecord {
+    fn codes(&self) -> Vec<String> {
+        let cards = self.order.card_list.iter().flatten();
+        cards.filter_map(|c| c.code.clone()).collect()
+    }
+}
+
+/// What invoicing after payment remembers.
+#[derive(Debug, Default)]
+pub(super) struct Invoicing {
+    pub(super) pay_mch: Option<InvoicePayMchInfo>,
+    pub(super) auth_field: Option<InvoiceAuthField>,
+    /// (s_pappid, order_id) -> when the user authorised, and the title they filled in.
+    pub(super) authorizations: HashMap<(String, String), (i64, InvoiceUserAuthInfo)>,
+}
+
+/// What a sandbox user buys on a shelf (`User::buy_gift_card`).
+#[derive(Debug, Clone)]
+pub struct GiftCardPurchase<'a> {
+    /// The shelf (`page_id` from `gift_card().page_add`).
+    pub page_id: &'a str,
+    /// A card the shelf sells.
+    pub card_id: &'a str,
+    /// How many cards (more than one needs a shelf with `support_multi`).
+    pub count: i64,
+    /// The price of one card, in fen.
+    pub price: i64,
+    /// The channel the shelf was opened from (the order's `outer_str`).
+    pub outer_str: Option<&'a str>,
+}
+
+impl<'a> GiftCardPurchase<'a> {
+    /// One card of `card_id` on the shelf `page_id`, at `price` fen.
+    pub fn new(page_id: &'a str, card_id: &'a str, price: i64) -> Self {
+        GiftCardPurchase {
+            page_id,
+            card_id,
+            count: 1,
+            price,
+            outer_str: None,
+        }
+    }
+}
+
+fn secs(world: &World) -> i64 {
+    (world.now() / 1000) as i64
+}
+
+fn no_page(page_id: &str) -> Failure {
+    fail(ErrCode::InvalidArgs, format!("invalid page_id {page_id}"))
+}
+
+fn no_order(order_id: &str) -> Failure {
+    fail(ErrCode::InvalidArgs, format!("invalid order_id {order_id}"))
+}
+
+/// The card ids themes sell.
+fn card_ids(themes: Option<&Vec<GiftCardTheme>>) -> impl Iterator<Item = &str> {
+    let items = themes
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t.item_list.iter().flatten());
+    items.filter_map(|i| i.card_id.as_deref())
+}
+
+/// The face a buyer gets for `card_id`: the first face of the first theme selling it.
+fn face_for(page: &GiftCardPage, card_id: &str) -> Option<GiftCardPicItem> {
+    let mut themes = page.theme_list.iter().flatten();
+    let theme = themes.find(|t| {
+        let mut items = t.item_list.iter().flatten();
+        items.any(|i| i.card_id.as_deref() == Some(card_id))
+    })?;
+    theme.pic_item_list.as_ref()?.first().cloned()
+}
+
+impl World {
+    /// Every card the themes sell exists.
+    fn check_shelf_cards(
+        &self,
+        state: &mut State,
+        themes: Option<&Vec<GiftCardTheme>>,
+    ) -> Result<(), Failure> {
+        let ids: Vec<String> = card_ids(themes).map(str::to_owned).collect();
+        for card_id in ids {
+            self.card(state, &card_id)?;
+        }
+        Ok(())
+    }
+
+    /// A user buys gift cards on a shelf (sandbox only): the shelf is on sale and sells
+    /// the card, which is approved and in stock. Creates the order, gives the buyer the
+    /// codes and pushes `giftcard_pay_done`; returns the order id and the codes.
+    pub(crate) fn buy_gift_card(
+        &self,
+        openid: &str,
+        purchase: &GiftCardPurchase,
+    ) -> Result<(String, Vec<String>), Failure> {
+        let (now, at) = (self.now(), secs(self));
+        let mut state = self.lock();
+        let record = state
+            .gift_cards
+            .pages
+            .get(purchase.page_id)
+            .ok_or_else(|| no_page(purchase.page_id))?;
+        if record.maintain {
+            return Err(fail(ErrCode::InvalidArgs, "the shelf is off sale"));
+        }
+        if !card_ids(record.page.theme_list.as_ref()).any(|c| c == purchase.card_id) {
+            return Err(fail(
+                ErrCode::InvalidCardId,
+                format!("the shelf does not sell {}", purchase.card_id),
+            ));
+        }
+        let multi = record.page.support_multi == Some(true);
+        if purchase.count < 1 || (purchase.count > 1 && !multi) {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                "one card per order unless the shelf has support_multi",
+            ));
+        }
+        if purchase.price < 1 {
+            return Err(fail(ErrCode::InvalidArgs, "the price is at least 1 fen"));
+        }
+        let face = face_for(&record.page, purchase.card_id);
+        let face_text = |get: fn(&GiftCardPicItem) -> Option<&String>| {
+            face.as_ref().and_then(get).cloned().unwrap_or_default()
+        };
+        let (gifting_msg, background) = (
+            face_text(|f| f.default_gifting_msg.as_ref()),
+            face_text(|f| f.background_pic_url.as_ref()),
+        );
+        let card = self.card(&mut state, purchase.card_id)?;
+        if card.status != crate::types::CardStatus::VerifyOk {
+            return Err(fail(ErrCode::InvalidCardStatus, "the card is not approved"));
+        }
+        if card.quantity < purchase.count {
+            return Err(fail(ErrCode::OutOfStock, "out of stock"));
+        }
+        card.quantity -= purchase.count;
+        let card = state
+            .cards
+            .get_mut(purchase.card_id)
+            .expect("checked above");
+        self.stock_alarm(purchase.card_id, card);
+        let mut card_list = Vec::new();
+        for i in 0..purchase.count {
+            let code = Self::fresh_code(&mut state, now + i as u64);
+            let record = CodeRecord {
+                outer_str: purchase.outer_str.map(str::to_owned),
+                ..CodeRecord::new(purchase.card_id, openid, now)
+            };
+            state.codes.insert(code.clone(), record);
+            card_list.push(GiftCardOrderCard {
+                card_id: Some(purchase.card_id.to_owned()),
+                price: Some(purchase.price),
+                code: Some(code),
+                default_gifting_msg: Some(gifting_msg.clone()),
+                background_pic_url: Some(background.clone()),
+                accepter_openid: Some(String::new()),
+                ..Default::default()
+            });
+        }
+        let order_id = Self::id(&mut state, "", 18);
+        let trans_id = format!("4200{:024}", state.serial);
+        let order = GiftCardOrder {
+            order_id: Some(order_id.clone()),
+            page_id: Some(purchase.page_id.to_owned()),
+            trans_id: Some(trans_id),
+            create_time: Some(at),
+            pay_finish_time: Some(at),
+            total_price: Some(purchase.price * purchase.count),
+            open_id: Some(openid.to_owned()),
+            accepter_openid: Some(String::new()),
+            card_list: Some(card_list),
+            outer_str: Some(purchase.outer_str.unwrap_or_default().to_owned()),
+            is_chat_room: Some(false),
+            ..Default::default()
+        };
+        let record = OrderRecord {
+            order,
+            state: OrderState::Paid,
+        };
+        let codes = record.codes();
+        state.gift_cards.orders.insert(order_id.clone(), record);
+        self.push(openid, |e| {
+            push::gift_card_paid(e, purchase.page_id, &order_id)
+        });
+        Ok((order_id, codes))
+    }
+
+    /// The buyer sends an order's cards to a friend, or to a group chat (sandbox only);
+    /// pushes `giftcard_send_to_friend`.
+    pub(crate) fn send_gift_card(
+        &self,
+        openid: &str,
+        order_id: &str,
+        chat_room: bool,
+    ) -> Result<(), Failure> {
+        let mut state = self.lock();
+        let record = state
+            .gift_cards
+            .orders
+            .get_mut(order_id)
+            .filter(|o| o.order.open_id.as_deref() == Some(openid))
+            .ok_or_else(|| no_order(order_id))?;
+        if record.state != OrderState::Paid {
+            return Err(fail(
+                ErrCode::CardDeletedOrGifting,
+                format!("the order is {:?}, not paid and held", record.state),
+            ));
+        }
+        record.state = OrderState::Sent;
+        record.order.is_chat_room = Some(chat_room);
+        let page_id = record.order.page_id.clone().unwrap_or_default();
+        for code in record.codes() {
+            if let Some(c) = state.codes.get_mut(&code) {
+                c.status = UserCardStatus::Gifting;
+            }
+        }
+        self.push(openid, |e| {
+            push::gift_card_sent(e, &page_id, order_id, chat_room)
+        });
+        Ok(())
+    }
+
+    /// A friend accepts an order sent to them (sandbox only): the codes become theirs;
+    /// pushes `giftcard_user_accept`. Returns the codes.
+    pub(crate) fn accept_gift_card(
+        &self,
+        openid: &str,
+        order_id: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let now = self.now();
+        let mut state = self.lock();
+        let record = state
+            .gift_cards
+            .orders
+            .get_mut(order_id)
+            .ok_or_else(|| no_order(order_id))?;
+        if record.state != OrderState::Sent {
+            return Err(fail(
+                ErrCode::CardDeletedOrGifting,
+                format!(
+                    "the order is {:?}, not waiting to be accepted",
+                    record.state
+                ),
+            ));
+        }
+        record.state = OrderState::Accepted;
+        record.order.accepter_openid = Some(openid.to_owned());
+        for card in record.order.card_list.iter_mut().flatten() {
+            card.accepter_openid = Some(openid.to_owned());
+        }
+        let chat_room = record.order.is_chat_room == Some(true);
+        let page_id = record.order.page_id.clone().unwrap_or_default();
+        let codes = record.codes();
+        for code in &codes {
+            if let Some(c) = state.codes.get_mut(code) {
+                c.openid = openid.to_owned();
+                c.status = UserCardStatus::Normal;
+                c.claimed_ms = now;
+            }
+        }
+        self.push(openid, |e| {
+            push::gift_card_accepted(e, &page_id, order_id, chat_room)
+        });
+        Ok(codes)
+    }
+
+    /// A user authorises invoicing an order on the platform `s_pappid` (sandbox only),
+    /// with a personal title.
+    pub(crate) fn authorize_invoice(
+        &self,
+        s_pappid: &str,
+        order_id: &str,
+        title: crate::types::InvoiceUserTitle,
+    ) -> Result<(), Failure> {
+        let at = secs(self);
+        let mut state = self.lock();
+        let linked = state.invoice.pay_mch.as_ref();
+        if linked.and_then(|p| p.s_pappid.as_deref()) != Some(s_pappid) {
+            return Err(fail(
+                ErrCode::InvoicePayMchNotSet,
+                "no merchant number is linked to this invoicing platform (set_pay_mch)",
+            ));
+        }
+        let info = InvoiceUserAuthInfo {
+            user_field: Some(Box::new(title)),
+            ..Default::default()
+        };
+        let key = (s_pappid.to_owned(), order_id.to_owned());
+        state.invoice.authorizations.insert(key, (at, info));
+        Ok(())
+    }
+}
+
+impl GiftCardOperations for World {
+    fn gift_card_page_add(
+        &self,
+        request: gift_card::GiftCardPageAddRequest,
+    ) -> Result<gift_card::GiftCardPageAddResponse, Failure> {
+        let mut state = self.lock();
+        let mut page = *request.page;
+        self.check_shelf_cards(&mut state, page.theme_list.as_ref())?;
+        // Shelf ids look like base64 (the page's examples).
+        let page_id = format!("{}=", Self::id(&mut state, "", 35));
+        page.page_id = Some(page_id.clone());
+        let record = PageRecord {
+            page,
+            maintain: false,
+            wxa_appid: None,
+        };
+        state.gift_cards.pages.insert(page_id.clone(), record);
+        state.gift_cards.page_order.push(page_id.clone());
+        Ok(gift_card::GiftCardPageAddResponse {
+            page_id: Some(page_id),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_page_get(
+        &self,
+        request: gift_card::GiftCardPageGetRequest,
+    ) -> Result<gift_card::GiftCardPageGetResponse, Failure> {
+        let state = self.lock();
+        let record = state
+            .gift_cards
+            .pages
+            .get(&request.page_id)
+            .ok_or_else(|| no_page(&request.page_id))?;
+        Ok(gift_card::GiftCardPageGetResponse {
+            page: Some(Box::new(record.page.clone())),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_page_update(
+        &self,
+        request: gift_card::GiftCardPageUpdateRequest,
+    ) -> Result<gift_card::GiftCardPageUpdateResponse, Failure> {
+        let update = *request.page;
+        let mut state = self.lock();
+        if !state.gift_cards.pages.contains_key(&update.page_id) {
+            return Err(no_page(&update.page_id));
+        }
+        self.check_shelf_cards(&mut state, update.theme_list.as_ref())?;
+        let page = &mut state
+            .gift_cards
+            .pages
+            .get_mut(&update.page_id)
+            .expect("checked above")
+            .page;
+        // The fields given replace the shelf's; the others stay.
+        macro_rules! replace {
+            ($($field:ident),*) => {$(
+                if update.$field.is_some() {
+                    page.$field = update.$field;
+                }
+            )*};
+        }
+        replace!(
+            page_title,
+            support_multi,
+            support_buy_for_self,
+            banner_pic_url,
+            theme_list,
+            category_list,
+            address,
+            service_phone,
+            biz_description,
+            need_receipt,
+            cell_1,
+            cell_2
+        );
+        Ok(Default::default())
+    }
+
+    fn gift_card_page_batch_get(
+        &self,
+        _request: gift_card::GiftCardPageBatchGetRequest,
+    ) -> Result<gift_card::GiftCardPageBatchGetResponse, Failure> {
+        let state = self.lock();
+        Ok(gift_card::GiftCardPageBatchGetResponse {
+            page_id_list: Some(state.gift_cards.page_order.clone()),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_maintain_set(
+        &self,
+        request: gift_card::GiftCardMaintainSetRequest,
+    ) -> Result<gift_card::GiftCardMaintainSetResponse, Failure> {
+        let mut state = self.lock();
+        let pages = &mut state.gift_cards.pages;
+        if request.all == Some(true) {
+            // The page's example names a shelf and all: true; all wins.
+            pages
+                .values_mut()
+                .for_each(|p| p.maintain = request.maintain);
+        } else {
+            let page_id = request.page_id.unwrap_or_default();
+            let record = pages.get_mut(&page_id).ok_or_else(|| no_page(&page_id))?;
+            record.maintain = request.maintain;
+        }
+        Ok(Default::default())
+    }
+
+    fn gift_card_pay_whitelist_add(
+        &self,
+        request: gift_card::GiftCardPayWhitelistAddRequest,
+    ) -> Result<gift_card::GiftCardPayWhitelistAddResponse, Failure> {
+        let mut state = self.lock();
+        state.gift_cards.whitelist.insert(request.sub_mch_id);
+        Ok(gift_card::GiftCardPayWhitelistAddResponse {
+            url: Some(APPLICATION_URL.to_owned()),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_pay_submch_bind(
+        &self,
+        request: gift_card::GiftCardPaySubmchBindRequest,
+    ) -> Result<gift_card::GiftCardPaySubmchBindResponse, Failure> {
+        let mut state = self.lock();
+        if !state.gift_cards.whitelist.contains(&request.sub_mch_id) {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                "the merchant number has not applied for gift cards (pay/whitelist/add)",
+            ));
+        }
+        state
+            .gift_cards
+            .bindings
+            .insert(request.sub_mch_id, request.wxa_appid);
+        Ok(Default::default())
+    }
+
+    fn gift_card_wxa_set(
+        &self,
+        request: gift_card::GiftCardWxaSetRequest,
+    ) -> Result<gift_card::GiftCardWxaSetResponse, Failure> {
+        let mut state = self.lock();
+        let gift_cards = &mut state.gift_cards;
+        if !gift_cards
+            .bindings
+            .values()
+            .any(|a| *a == request.wxa_appid)
+        {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                "no merchant number is bound to this mini program (pay/submch/bind)",
+            ));
+        }
+        let record = gift_cards
+            .pages
+            .get_mut(&request.page_id)
+            .ok_or_else(|| no_page(&request.page_id))?;
+        record.wxa_appid = Some(request.wxa_appid);
+        Ok(Default::default())
+    }
+
+    fn gift_card_order_get(
+        &self,
+        request: gift_card::GiftCardOrderGetRequest,
+    ) -> Result<gift_card::GiftCardOrderGetResponse, Failure> {
+        let state = self.lock();
+        let record = state
+            .gift_cards
+            .orders
+            .get(&request.order_id)
+            .ok_or_else(|| no_order(&request.order_id))?;
+        Ok(gift_card::GiftCardOrderGetResponse {
+            order: Some(Box::new(record.order.clone())),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_order_batch_get(
+        &self,
+        request: gift_card::GiftCardOrderBatchGetRequest,
+    ) -> Result<gift_card::GiftCardOrderBatchGetResponse, Failure> {
+        let state = self.lock();
+        let window = request.begin_time..=request.end_time;
+        let mut found: Vec<&GiftCardOrder> = state
+            .gift_cards
+            .orders
+            .values()
+            .map(|r| &r.order)
+            .filter(|o| window.contains(&o.create_time.unwrap_or(0)))
+            .collect();
+        found.sort_by_key(|o| (o.create_time, o.order_id.clone()));
+        if request.sort_type.as_deref() == Some("DESC") {
+            found.reverse();
+        }
+        let total = found.len() as i64;
+        let offset = usize::try_from(request.offset).unwrap_or(0);
+        let count = usize::try_from(request.count).unwrap_or(0);
+        let list = found.into_iter().skip(offset).take(count).cloned();
+        Ok(gift_card::GiftCardOrderBatchGetResponse {
+            total_count: Some(total),
+            order_list: Some(list.collect()),
+            ..Default::default()
+        })
+    }
+
+    fn gift_card_order_refund(
+        &self,
+        request: gift_card::GiftCardOrderRefundRequest,
+    ) -> Result<gift_card::GiftCardOrderRefundResponse, Failure> {
+        let mut state = self.lock();
+        let record = state
+            .gift_cards
+            .orders
+            .get_mut(&request.order_id)
+            .ok_or_else(|| no_order(&request.order_id))?;
+        if record.state == OrderState::Refunded {
+            return Err(fail(ErrCode::InvalidArgs, "the order was already refunded"));
+        }
+        record.state = OrderState::Refunded;
+        for code in record.codes() {
+            if let Some(c) = state.codes.get_mut(&code) {
+                c.status = UserCardStatus::Unavailable;
+            }
+        }
+        Ok(Default::default())
+    }
+}
+
+impl InvoiceOperations for World {
+    fn invoice_set_pay_mch(
+        &self,
+        request: invoice::InvoiceSetPayMchRequest,
+    ) -> Result<invoice::InvoiceSetPayMchResponse, Failure> {
+        self.lock().invoice.pay_mch = Some(*request.paymch_info);
+        Ok(Default::default())
+    }
+
+    fn invoice_get_pay_mch(
+        &self,
+        _request: invoice::InvoiceGetPayMchRequest,
+    ) -> Result<invoice::InvoiceGetPayMchResponse, Failure> {
+        let state = self.lock();
+        let linked = state.invoice.pay_mch.clone().ok_or_else(|| {
+            fail(
+                ErrCode::InvoicePayMchNotSet,
+                "no merchant number is linked to an invoicing platform",
+            )
+        })?;
+        Ok(invoice::InvoiceGetPayMchResponse {
+            paymch_info: Some(Box::new(linked)),
+            ..Default::default()
+        })
+    }
+
+    fn invoice_set_auth_field(
+        &self,
+        request: invoice::InvoiceSetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceSetAuthFieldResponse, Failure> {
+        self.lock().invoice.auth_field = Some(*request.auth_field);
+        Ok(Default::default())
+    }
+
+    fn invoice_get_auth_field(
+        &self,
+        _request: invoice::InvoiceGetAuthFieldRequest,
+    ) -> Result<invoice::InvoiceGetAuthFieldResponse, Failure> {
+        let state = self.lock();
+        // Never set: the page asks nothing (both kinds of title shown empty).
+        let fields = state.invoice.auth_field.clone().unwrap_or_else(|| {
+            InvoiceAuthField::new(InvoiceUserField::new(), InvoiceBizField::new())
+        });
+        Ok(invoice::InvoiceGetAuthFieldResponse {
+            auth_field: Some(Box::new(fields)),
+            ..Default::default()
+        })
+    }
+
+    fn invoice_get_auth_data(
+        &self,
+        request: invoice::InvoiceGetAuthDataRequest,
+    ) -> Result<invoice::InvoiceGetAuthDataResponse, Failure> {
+        let state = self.lock();
+        let key = (request.s_pappid, request.order_id);
+        let (at, info) = state.invoice.authorizations.get(&key).ok_or_else(|| {
+            fail(
+                ErrCode::InvoiceOrderNotAuthorized,
+                "the order is not authorised",
+            )
+        })?;
+        Ok(invoice::InvoiceGetAuthDataResponse {
+            invoice_status: Some("auth success".to_owned()),
+            auth_time: Some(*at),
+            user_auth_info: Some(Box::new(info.clone())),
+            ..Default::default()
+        })
+    }
+}
+
+/// What a documentation example of the gift card or invoice endpoints refers to, as
+/// its documented reply shows it when it does.
+#[derive(Debug, Default)]
+pub(crate) struct GiftCardSeed {
+    /// (page_id, the shelf as shown)
+    pub pages: Vec<(String, Option<GiftCardPage>)>,
+    /// (order_id, the order as shown; its create_time moved into `window` if given)
+    pub orders: Vec<(String, Option<GiftCardOrder>)>,
+    /// Orders are created inside this window (begin, end), when an example asks one.
+    pub window: Option<(i64, i64)>,
+    pub whitelist: Vec<String>,
+    /// (sub_mch_id, wxa_appid)
+    pub bindings: Vec<(String, String)>,
+    pub pay_mch: Option<InvoicePayMchInfo>,
+    pub auth_field: Option<InvoiceAuthField>,
+    /// (s_pappid, order_id, what the user filled in, as shown)
+    pub authorizations: Vec<(String, String, Option<InvoiceUserAuthInfo>)>,
+}
+
+/// A seeded shelf: as shown, with what it lacks filled in (a title, a banner, a theme
+/// selling a fixture card).
+fn seeded_page(page_id: &str, shown: Option<GiftCardPage>) -> GiftCardPage {
+    let theme = || {
+        let item = crate::types::GiftCardItem::new("pSandboxGiftCard0000000000001");
+        let face = GiftCardPicItem::new("http://mmbiz.qpic.cn/sandbox-face.png", "祝福语");
+        GiftCardTheme::new(
+            "http://mmbiz.qpic.cn/sandbox-theme.png",
+            "沙盒主题",
+            "#FB966E",
+            vec![item],
+            vec![face],
+        )
+    };
+    let mut page = shown.unwrap_or_else(|| {
+        GiftCardPage::new(
+            "沙盒礼品卡",
+            "http://mmbiz.qpic.cn/sandbox-banner.png",
+            vec![theme()],
+        )
+    });
+    page.page_id = Some(page_id.to_owned());
+    page.page_title
+        .get_or_insert_with(|| "沙盒礼品卡".to_owned());
+    page.theme_list.get_or_insert_with(|| vec![theme()]);
+    page
+}
+
+/// A seeded order: as shown (paid, or accepted if it shows who accepted), or one card
+/// bought by `o_example`.
+fn seeded_order(order_id: &str, shown: Option<GiftCardOrder>, at: i64) -> OrderRecord {
+    let mut order = shown.unwrap_or_else(|| {
+        let card = GiftCardOrderCard {
+            card_id: Some("pSandboxGiftCard0000000000001".to_owned()),
+            price: Some(100),
+            code: Some("800000000001".to_owned()),
+            default_gifting_msg: Some("祝福语".to_owned()),
+            background_pic_url: Some("http://mmbiz.qpic.cn/sandbox-face.png".to_owned()),
+            accepter_openid: Some(String::new()),
+            ..Default::default()
+        };
+        GiftCardOrder {
+            page_id: Some("sandboxGiftCardPage=".to_owned()),
+            trans_id: Some("4200000000000000000000000001".to_owned()),
+            total_price: Some(100),
+            open_id: Some("o_example".to_owned()),
+            accepter_openid: Some(String::new()),
+            card_list: Some(vec![card]),
+            outer_str: Some(String::new()),
+            is_chat_room: Some(false),
+            ..Default::default()
+        }
+    });
+    order.order_id = Some(order_id.to_owned());
+    order.create_time = Some(at);
+    order.pay_finish_time.get_or_insert(at);
+    let accepted = order
+        .accepter_openid
+        .as_deref()
+        .is_some_and(|a| !a.is_empty());
+    let state = if accepted {
+        OrderState::Accepted
+    } else {
+        OrderState::Paid
+    };
+    OrderRecord { order, state }
+}
+
+impl World {
+    /// Puts the gift card and invoicing records an example names in place.
+    pub(super) fn seed_gift_cards(&self, state: &mut State, seed: GiftCardSeed) {
+        let now = secs(self);
+        for (page_id, shown) in seed.pages {
+            let page = seeded_page(&page_id, shown);
+            let record = PageRecord {
+                page,
+                maintain: false,
+                wxa_appid: None,
+            };
+            if state
+                .gift_cards
+                .pages
+                .insert(page_id.clone(), record)
+                .is_none()
+            {
+                state.gift_cards.page_order.push(page_id);
+            }
+        }
+        for (order_id, shown) in seed.orders {
+            // Shown times are the docs' placeholders (123): inside the window asked about.
+            let at = match (seed.window, shown.as_ref().and_then(|o| o.create_time)) {
+                (Some((begin, end)), Some(t)) => t.clamp(begin, end),
+                (Some((begin, _)), None) => begin,
+                (None, _) => now,
+            };
+            let record = seeded_order(&order_id, shown, at);
+            state.gift_cards.orders.insert(order_id, record);
+        }
+        state.gift_cards.whitelist.extend(seed.whitelist);
+        state.gift_cards.bindings.extend(seed.bindings);
+        if let Some(linked) = seed.pay_mch {
+            state.invoice.pay_mch = Some(linked);
+        }
+        if let Some(fields) = seed.auth_field {
+            state.invoice.auth_field = Some(fields);
+        }
+        for (s_pappid, order_id, shown) in seed.authorizations {
+            let info = shown.unwrap_or_else(|| InvoiceUserAuthInfo {
+                user_field: Some(Box::new(crate::types::InvoiceUserTitle {
+                    title: Some("沙盒用户".to_owned()),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            });
+            let key = (s_pappid, order_id);
+            state.invoice.authorizations.insert(key, (now, info));
+        }
+    }
+}

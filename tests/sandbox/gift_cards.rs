@@ -1,0 +1,310 @@
+//! Gift cards end to end: a shelf put on sale, a user's purchase (`giftcard_pay_done`
+//! pushed), the gift to a friend and its acceptance (`giftcard_send_to_friend`,
+//! `giftcard_user_accept`), the order as the merchant reads it, a refund that happens
+//! once and is refused the second time; through the async and the blocking client, and
+//! the purchase as another language drives it, over the control API.
+
+use super::cards::discount_card;
+use super::errcode;
+use super::net::{free_port, sandbox_action};
+use serde_json::json;
+use std::time::Duration;
+use wechat_card::gift_card::{
+    GiftCardMaintainSetRequest, GiftCardOrderBatchGetRequest, GiftCardOrderGetRequest,
+    GiftCardOrderRefundRequest, GiftCardPageAddRequest, GiftCardPageGetRequest,
+};
+use wechat_card::push::events::CardEvent;
+use wechat_card::sandbox::{Delivery, GiftCardPurchase, PushTarget, Sandbox};
+use wechat_card::types::{
+    GiftCardItem, GiftCardPage, GiftCardPicItem, GiftCardTheme, UserCardStatus,
+};
+use wechat_card::{Client, ErrCode, code};
+
+const BUYER: &str = "o_gift_buyer";
+const FRIEND: &str = "o_gift_friend";
+
+/// A shelf selling `card_id`, one card per order.
+fn shelf(card_id: &str) -> GiftCardPageAddRequest {
+    let theme = GiftCardTheme::new(
+        "http://mmbiz.qpic.cn/theme.png",
+        "感恩家人",
+        "#FB966E",
+        vec![GiftCardItem::new(card_id).title("100元礼品卡")],
+        vec![GiftCardPicItem::new(
+            "http://mmbiz.qpic.cn/face.png",
+            "新年快乐",
+        )],
+    );
+    GiftCardPageAddRequest::new(GiftCardPage::new(
+        "礼品卡",
+        "http://mmbiz.qpic.cn/banner.png",
+        vec![theme],
+    ))
+}
+
+/// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
+fn record_pushes(sandbox: &Sandbox) {
+    let dead = format!("http://127.0.0.1:{}/wechat", free_port());
+    let target = PushTarget::plain(dead, "token")
+        .retries(0)
+        .timeout(Duration::from_secs(1));
+    sandbox.push_events_to(target).unwrap();
+}
+
+/// The gift card events pushed, as (event, sender, order id).
+fn gift_events(deliveries: &[Delivery]) -> Vec<(&'static str, String, String)> {
+    deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            CardEvent::GiftcardPayDone(e) => Some((
+                "pay_done",
+                e.envelope.from_user_name.clone(),
+                e.order_id.clone(),
+            )),
+            CardEvent::GiftcardSendToFriend(e) => Some((
+                "send",
+                e.envelope.from_user_name.clone(),
+                e.order_id.clone(),
+            )),
+            CardEvent::GiftcardUserAccept(e) => Some((
+                "accept",
+                e.envelope.from_user_name.clone(),
+                e.order_id.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn approved_card(sandbox: &Sandbox, client: &Client) -> String {
+    let card_id = client.card().create(&discount_card(10)).await.unwrap();
+    let card_id = card_id.card_id.expect("card_id");
+    sandbox.approve(&card_id).unwrap();
+    card_id
+}
+
+#[tokio::test]
+async fn a_gift_card_is_bought_given_accepted_and_refunded_once() {
+    let sandbox = Sandbox::builder().review(None).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    record_pushes(&sandbox);
+    let card_id = approved_card(&sandbox, &client).await;
+    let gift_card = client.gift_card();
+
+    // The shelf, as the merchant reads it back.
+    let page_id = gift_card
+        .page_add(&shelf(&card_id))
+        .await
+        .unwrap()
+        .page_id
+        .unwrap();
+    let page = gift_card
+        .page_get(&GiftCardPageGetRequest::new(&page_id))
+        .await
+        .unwrap();
+    let page = page.page.unwrap();
+    assert_eq!(page.page_id.as_deref(), Some(page_id.as_str()));
+    assert_eq!(page.page_title.as_deref(), Some("礼品卡"));
+
+    // Off sale, nobody buys; back on sale, the buyer pays.
+    let off = GiftCardMaintainSetRequest::new(true).page_id(&page_id);
+    gift_card.maintain_set(&off).await.unwrap();
+    let buyer = sandbox.user(BUYER);
+    let purchase = GiftCardPurchase::new(&page_id, &card_id, 10000);
+    assert_eq!(
+        errcode(buyer.buy_gift_card(&purchase)),
+        ErrCode::InvalidArgs
+    );
+    let on = GiftCardMaintainSetRequest::new(false).page_id(&page_id);
+    gift_card.maintain_set(&on).await.unwrap();
+    // One card per order unless the shelf says support_multi.
+    let two = GiftCardPurchase {
+        count: 2,
+        ..purchase.clone()
+    };
+    assert_eq!(errcode(buyer.buy_gift_card(&two)), ErrCode::InvalidArgs);
+    let bought = buyer.buy_gift_card(&purchase).unwrap();
+    assert_eq!(bought.codes.len(), 1);
+    assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 9);
+
+    // The order: paid by the buyer, nobody accepted it yet.
+    let get = GiftCardOrderGetRequest::new(&bought.order_id);
+    let order = gift_card.order_get(&get).await.unwrap().order.unwrap();
+    assert_eq!(order.open_id.as_deref(), Some(BUYER));
+    assert_eq!(order.page_id.as_deref(), Some(page_id.as_str()));
+    assert_eq!(order.total_price, Some(10000));
+    assert_eq!(order.accepter_openid.as_deref(), Some(""));
+    let listed = order.card_list.unwrap();
+    assert_eq!(listed[0].code.as_ref(), Some(&bought.codes[0]));
+    assert_eq!(listed[0].default_gifting_msg.as_deref(), Some("新年快乐"));
+
+    // Only the buyer sends it; the friend accepts it, once.
+    let friend = sandbox.user(FRIEND);
+    assert!(friend.send_gift_card(&bought.order_id, false).is_err());
+    assert!(
+        friend.accept_gift_card(&bought.order_id).is_err(),
+        "not sent yet"
+    );
+    buyer.send_gift_card(&bought.order_id, false).unwrap();
+    let codes = friend.accept_gift_card(&bought.order_id).unwrap();
+    assert_eq!(codes, bought.codes);
+    assert!(friend.accept_gift_card(&bought.order_id).is_err());
+    let order = gift_card.order_get(&get).await.unwrap().order.unwrap();
+    assert_eq!(order.accepter_openid.as_deref(), Some(FRIEND));
+    let held = client
+        .code()
+        .get(&code::CodeGetRequest::new(&codes[0]))
+        .await
+        .unwrap();
+    assert_eq!(held.openid.as_deref(), Some(FRIEND));
+
+    // The merchant's list of the day's orders holds it.
+    let now = order.create_time.unwrap();
+    let window = GiftCardOrderBatchGetRequest::new(now - 60, now + 60, 0, 10);
+    let listed = gift_card.order_batch_get(&window).await.unwrap();
+    assert_eq!(listed.total_count, Some(1));
+
+    // Refunded once; the code is no longer usable; a second refund is refused.
+    let refund = GiftCardOrderRefundRequest::new(&bought.order_id);
+    gift_card.order_refund(&refund).await.unwrap();
+    let held = client
+        .code()
+        .get(&code::CodeGetRequest::new(&codes[0]))
+        .await
+        .unwrap();
+    assert_eq!(held.user_card_status, Some(UserCardStatus::Unavailable));
+    let again = gift_card.order_refund(&refund).await;
+    assert_eq!(errcode(again), ErrCode::InvalidArgs);
+
+    // Paid, sent, accepted: pushed in that order, each by who did it.
+    let deliveries = sandbox.flush_pushes().await;
+    let order_id = bought.order_id.clone();
+    assert_eq!(
+        gift_events(&deliveries),
+        [
+            ("pay_done", BUYER.to_owned(), order_id.clone()),
+            ("send", BUYER.to_owned(), order_id.clone()),
+            ("accept", FRIEND.to_owned(), order_id),
+        ]
+    );
+}
+
+#[test]
+fn a_gift_card_is_bought_given_accepted_and_refunded_once_blocking() {
+    let sandbox = Sandbox::builder().review(None).start_blocking().unwrap();
+    let client = sandbox.blocking_client().unwrap();
+    record_pushes(&sandbox);
+    let card_id = client
+        .card()
+        .create(&discount_card(10))
+        .unwrap()
+        .card_id
+        .unwrap();
+    sandbox.approve(&card_id).unwrap();
+    let gift_card = client.gift_card();
+    let page_id = gift_card
+        .page_add(&shelf(&card_id))
+        .unwrap()
+        .page_id
+        .unwrap();
+    let pages = gift_card.page_batch_get(&Default::default()).unwrap();
+    assert_eq!(pages.page_id_list.unwrap(), std::slice::from_ref(&page_id));
+
+    let bought = sandbox
+        .user(BUYER)
+        .buy_gift_card(&GiftCardPurchase::new(&page_id, &card_id, 5000))
+        .unwrap();
+    sandbox
+        .user(BUYER)
+        .send_gift_card(&bought.order_id, true)
+        .unwrap();
+    sandbox
+        .user(FRIEND)
+        .accept_gift_card(&bought.order_id)
+        .unwrap();
+    let get = GiftCardOrderGetRequest::new(&bought.order_id);
+    let order = gift_card.order_get(&get).unwrap().order.unwrap();
+    assert_eq!(order.accepter_openid.as_deref(), Some(FRIEND));
+    assert_eq!(order.is_chat_room, Some(true));
+
+    let refund = GiftCardOrderRefundRequest::new(&bought.order_id);
+    gift_card.order_refund(&refund).unwrap();
+    assert_eq!(
+        errcode(gift_card.order_refund(&refund)),
+        ErrCode::InvalidArgs
+    );
+
+    let deliveries = sandbox.flush_pushes_blocking();
+    let kinds: Vec<_> = gift_events(&deliveries).into_iter().map(|e| e.0).collect();
+    assert_eq!(kinds, ["pay_done", "send", "accept"]);
+    let accepted = deliveries.iter().find_map(|d| match &d.event {
+        CardEvent::GiftcardUserAccept(e) => Some(e.is_chat_room),
+        _ => None,
+    });
+    assert_eq!(accepted, Some(Some(true)), "accepted from the group chat");
+}
+
+/// The purchase as another language drives it: the control action's strict body, then
+/// the order through the WeChat API.
+#[test]
+fn the_purchase_over_the_control_api() {
+    let sandbox = Sandbox::builder().review(None).start_blocking().unwrap();
+    let client = sandbox.blocking_client().unwrap();
+    let card_id = client
+        .card()
+        .create(&discount_card(5))
+        .unwrap()
+        .card_id
+        .unwrap();
+    sandbox.approve(&card_id).unwrap();
+    let page_id = client
+        .gift_card()
+        .page_add(&shelf(&card_id))
+        .unwrap()
+        .page_id
+        .unwrap();
+    let url = sandbox.url();
+
+    // A malformed body is refused, naming the field; nothing is bought.
+    let http = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build();
+    let http: ureq::Agent = http.into();
+    let malformed =
+        json!({"openid": BUYER, "page_id": page_id, "card_id": card_id, "price": "100"});
+    let mut reply = http
+        .post(&format!("{url}/sandbox/buy_gift_card"))
+        .header("content-type", "application/json")
+        .send(malformed.to_string())
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 400);
+    let refused: serde_json::Value =
+        serde_json::from_str(&reply.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(refused["error"], "invalid_body");
+    assert_eq!(refused["field"], "price");
+    assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 5);
+
+    let body = json!({"openid": BUYER, "page_id": page_id, "card_id": card_id, "price": 100, "outer_str": "menu"});
+    let bought = sandbox_action(&url, "buy_gift_card", body);
+    assert_eq!(bought["errcode"], 0, "{bought}");
+    let order_id = bought["order_id"].as_str().unwrap().to_owned();
+    assert_eq!(bought["codes"].as_array().unwrap().len(), 1);
+    let sent = sandbox_action(
+        &url,
+        "send_gift_card",
+        json!({"openid": BUYER, "order_id": order_id}),
+    );
+    assert_eq!(sent["errcode"], 0, "{sent}");
+    let accepted = sandbox_action(
+        &url,
+        "accept_gift_card",
+        json!({"openid": FRIEND, "order_id": order_id}),
+    );
+    assert_eq!(accepted["codes"], bought["codes"]);
+
+    let get = GiftCardOrderGetRequest::new(&order_id);
+    let order = client.gift_card().order_get(&get).unwrap().order.unwrap();
+    assert_eq!(order.outer_str.as_deref(), Some("menu"));
+    assert_eq!(order.accepter_openid.as_deref(), Some(FRIEND));
+    assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 4);
+}
