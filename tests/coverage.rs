@@ -28,7 +28,10 @@ fn coverage_paragraph() -> String {
     let start = readme.find("\nCoverage:").expect("a Coverage: paragraph");
     let paragraph = &readme[start + 1..];
     let end = paragraph.find("\n\n").unwrap_or(paragraph.len());
-    paragraph[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    paragraph[..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
