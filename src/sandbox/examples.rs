@@ -146,6 +146,17 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             }
         }
         e if e.starts_with("coin.") => seed_coin_account(endpoint, request, reply, &mut seed),
+        e if e.starts_with("message.") => seed_messages(endpoint, request, &mut seed),
+        _ => seed_merchant_records(endpoint, request, reply, &mut seed),
+    }
+    seed_gift_cards(endpoint, request, reply, &mut seed.gift_cards);
+    seed_shown(endpoint, request, reply, &mut seed);
+    seed
+}
+
+/// What a card-message example refers to.
+fn seed_messages(endpoint: &str, request: &Value, seed: &mut Seed) {
+    match endpoint {
         // A documented card_ext is signed with the docs' own api_ticket.
         "message.custom_send" | "message.mass_preview" => {
             let ext = request
@@ -164,11 +175,8 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
             });
             seed.mass_messages.extend(id);
         }
-        _ => seed_merchant_records(endpoint, request, reply, &mut seed),
+        _ => {}
     }
-    seed_gift_cards(endpoint, request, reply, &mut seed.gift_cards);
-    seed_shown(endpoint, request, reply, &mut seed);
-    seed
 }
 
 /// The gift card shelves and orders an example names (as its reply shows them, if it

@@ -157,7 +157,8 @@ impl World {
 
     /// A user buys gift cards on a shelf (sandbox only): the shelf is on sale and sells
     /// the card, which is approved and in stock. Creates the order, gives the buyer the
-    /// codes and pushes `giftcard_pay_done`; returns the order id and the codes.
+    /// codes and pushes `giftcard_pay_done`; returns the order id and the codes. Every
+    /// check comes before anything changes.
     pub(crate) fn buy_gift_card(
         &self,
         openid: &str,
@@ -165,6 +166,70 @@ impl World {
     ) -> Result<(String, Vec<String>), Failure> {
         let (now, at) = (self.now(), secs(self));
         let mut state = self.lock();
+        let face = Self::check_purchase(&state, purchase)?;
+        let total_price = purchase
+            .price
+            .checked_mul(purchase.count)
+            .ok_or_else(|| fail(ErrCode::InvalidArgs, "price × count is out of range"))?;
+        self.take_gift_card_stock(&mut state, purchase)?;
+        // What the shelf shows for the card, empty where it shows nothing.
+        let face_text = |get: fn(&GiftCardPicItem) -> &Option<String>| {
+            face.as_ref()
+                .and_then(|f| get(f).clone())
+                .unwrap_or_default()
+        };
+        let card_list: Vec<GiftCardOrderCard> = (0..purchase.count)
+            .map(|i| {
+                let code = Self::fresh_code(&mut state, now + i as u64);
+                let record = CodeRecord {
+                    outer_str: purchase.outer_str.map(str::to_owned),
+                    ..CodeRecord::new(purchase.card_id, openid, now)
+                };
+                state.codes.insert(code.clone(), record);
+                GiftCardOrderCard {
+                    card_id: Some(purchase.card_id.to_owned()),
+                    price: Some(purchase.price),
+                    code: Some(code),
+                    default_gifting_msg: Some(face_text(|f| &f.default_gifting_msg)),
+                    background_pic_url: Some(face_text(|f| &f.background_pic_url)),
+                    accepter_openid: Some(String::new()),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let order_id = Self::id(&mut state, "", 18);
+        let order = GiftCardOrder {
+            order_id: Some(order_id.clone()),
+            page_id: Some(purchase.page_id.to_owned()),
+            trans_id: Some(format!("4200{:024}", state.serial)),
+            create_time: Some(at),
+            pay_finish_time: Some(at),
+            total_price: Some(total_price),
+            open_id: Some(openid.to_owned()),
+            accepter_openid: Some(String::new()),
+            card_list: Some(card_list),
+            outer_str: Some(purchase.outer_str.unwrap_or_default().to_owned()),
+            is_chat_room: Some(false),
+            ..Default::default()
+        };
+        let record = OrderRecord {
+            order,
+            state: OrderState::Paid,
+        };
+        let codes = record.codes();
+        state.gift_cards.orders.insert(order_id.clone(), record);
+        self.push(openid, |e| {
+            push::gift_card_paid(e, purchase.page_id, &order_id)
+        });
+        Ok((order_id, codes))
+    }
+
+    /// The shelf is on sale and sells the card, the count and price make sense: the
+    /// picture the shelf shows for the card, if any.
+    fn check_purchase(
+        state: &State,
+        purchase: &GiftCardPurchase,
+    ) -> Result<Option<GiftCardPicItem>, Failure> {
         let record = state
             .gift_cards
             .pages
@@ -189,15 +254,17 @@ impl World {
         if purchase.price < 1 {
             return Err(fail(ErrCode::InvalidArgs, "the price is at least 1 fen"));
         }
-        let face = face_for(&record.page, purchase.card_id);
-        let face_text = |get: fn(&GiftCardPicItem) -> Option<&String>| {
-            face.as_ref().and_then(get).cloned().unwrap_or_default()
-        };
-        let (gifting_msg, background) = (
-            face_text(|f| f.default_gifting_msg.as_ref()),
-            face_text(|f| f.background_pic_url.as_ref()),
-        );
-        let card = self.card(&mut state, purchase.card_id)?;
+        Ok(face_for(&record.page, purchase.card_id))
+    }
+
+    /// The card is approved and has the stock: takes it (and raises the low-stock
+    /// alarm if due).
+    fn take_gift_card_stock(
+        &self,
+        state: &mut State,
+        purchase: &GiftCardPurchase,
+    ) -> Result<(), Failure> {
+        let card = self.card(state, purchase.card_id)?;
         if card.status != crate::types::CardStatus::VerifyOk {
             return Err(fail(ErrCode::InvalidCardStatus, "the card is not approved"));
         }
@@ -205,55 +272,8 @@ impl World {
             return Err(fail(ErrCode::OutOfStock, "out of stock"));
         }
         card.quantity -= purchase.count;
-        let card = state
-            .cards
-            .get_mut(purchase.card_id)
-            .expect("checked above");
         self.stock_alarm(purchase.card_id, card);
-        let mut card_list = Vec::new();
-        for i in 0..purchase.count {
-            let code = Self::fresh_code(&mut state, now + i as u64);
-            let record = CodeRecord {
-                outer_str: purchase.outer_str.map(str::to_owned),
-                ..CodeRecord::new(purchase.card_id, openid, now)
-            };
-            state.codes.insert(code.clone(), record);
-            card_list.push(GiftCardOrderCard {
-                card_id: Some(purchase.card_id.to_owned()),
-                price: Some(purchase.price),
-                code: Some(code),
-                default_gifting_msg: Some(gifting_msg.clone()),
-                background_pic_url: Some(background.clone()),
-                accepter_openid: Some(String::new()),
-                ..Default::default()
-            });
-        }
-        let order_id = Self::id(&mut state, "", 18);
-        let trans_id = format!("4200{:024}", state.serial);
-        let order = GiftCardOrder {
-            order_id: Some(order_id.clone()),
-            page_id: Some(purchase.page_id.to_owned()),
-            trans_id: Some(trans_id),
-            create_time: Some(at),
-            pay_finish_time: Some(at),
-            total_price: Some(purchase.price * purchase.count),
-            open_id: Some(openid.to_owned()),
-            accepter_openid: Some(String::new()),
-            card_list: Some(card_list),
-            outer_str: Some(purchase.outer_str.unwrap_or_default().to_owned()),
-            is_chat_room: Some(false),
-            ..Default::default()
-        };
-        let record = OrderRecord {
-            order,
-            state: OrderState::Paid,
-        };
-        let codes = record.codes();
-        state.gift_cards.orders.insert(order_id.clone(), record);
-        self.push(openid, |e| {
-            push::gift_card_paid(e, purchase.page_id, &order_id)
-        });
-        Ok((order_id, codes))
+        Ok(())
     }
 
     /// The buyer sends an order's cards to a friend, or to a group chat (sandbox only);

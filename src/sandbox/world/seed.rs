@@ -6,7 +6,7 @@ use super::codes::CodeRecord;
 use super::distribution::QrTicket;
 use super::merchants::{PayGiftRecord, RULE_STATUS_OK, SubMerchantRecord, next_id};
 use super::statistics::EventKind;
-use super::{Profile, World};
+use super::{Profile, State, World};
 use crate::types::{
     BaseInfo, BoardingPassCard, BusTicketCard, Card, CardStatus, CardType, CashCard, CodeType,
     DateInfo, DateType, DiscountCard, GeneralCouponCard, GiftCard, GrouponCard, MeetingTicketCard,
@@ -86,30 +86,8 @@ impl World {
     pub(crate) fn seed(&self, seed: Seed) {
         let now = self.now();
         let mut state = self.lock();
-        let defined = seed
-            .definitions
-            .into_iter()
-            .map(|(card_id, card)| (card_id, defined_card(card, now)));
-        let generic = seed
-            .cards
-            .into_iter()
-            .map(|(card_id, card_type, custom)| (card_id, seeded_card(&card_type, custom, now)));
-        for (card_id, record) in defined.chain(generic) {
-            if let (false, Some(record)) = (state.cards.contains_key(&card_id), record) {
-                state.cards.insert(card_id.clone(), record);
-                state.card_order.push(card_id);
-            }
-        }
-        for (card_id, code, openid, activated) in seed.codes {
-            let record = CodeRecord {
-                membership_number: activated.then(|| "M-000001".to_owned()),
-                activated,
-                bonus: 100,
-                balance: 1000,
-                ..CodeRecord::new(&card_id, &openid, now)
-            };
-            state.codes.entry(code).or_insert(record);
-        }
+        Self::seed_cards(&mut state, seed.definitions, seed.cards, now);
+        Self::seed_codes(&mut state, seed.codes, seed.imported_codes, now);
         for (ticket, card_id) in seed.qr_tickets {
             let qr = QrTicket {
                 card_ids: vec![(card_id, None, None)],
@@ -128,32 +106,8 @@ impl World {
             state.profiles.insert((card_id, openid), profile);
         }
         state.platform_cards.extend(seed.platform_cards);
-        for past in seed.events {
-            // Noon, China time: well inside the day.
-            let midnight = past.day.midnight().assume_offset(crate::validate::CHINA);
-            let at_ms = (midnight.unix_timestamp() + 12 * 3600).max(0) as u64 * 1000;
-            for i in 0..past.times {
-                let openid = format!("o_seeded_{}", i % past.users.max(1) + 1);
-                Self::event(&mut state, at_ms, &past.card_id, &openid, past.kind);
-            }
-        }
-        let secs = (now / 1000) as i64;
-        for seeded in seed.pay_gift_rules {
-            let id = match seeded.id {
-                Some(id) => id,
-                None => next_id(&mut state, |s, id| s.pay_gift_rules.contains_key(&id)),
-            };
-            let appid = seeded.appid.unwrap_or_else(|| self.tokens.appid.clone());
-            let rule = seeded_rule(id, seeded.shown, seeded.in_effect, secs);
-            state
-                .pay_gift_rules
-                .insert(id, PayGiftRecord { appid, rule });
-        }
-        for shown in seed.sub_merchants {
-            if let Some(id) = shown.merchant_id {
-                state.sub_merchants.insert(id, seeded_sub_merchant(shown));
-            }
-        }
+        Self::seed_events(&mut state, seed.events);
+        self.seed_merchants(&mut state, seed.pay_gift_rules, seed.sub_merchants, now);
         for (poi_id, card_id) in seed.stores {
             state.stores.entry(poi_id).or_default().card_id = card_id;
         }
@@ -161,13 +115,94 @@ impl World {
             .seeded_card_ext_signatures
             .extend(seed.card_ext_signatures);
         state.mass_sent.extend(seed.mass_messages);
-        for (card_id, code) in seed.imported_codes {
+        self.seed_coins(&mut state, seed.coins);
+        self.seed_gift_cards(&mut state, seed.gift_cards);
+    }
+
+    /// Cards as shown by a reply first, then the generic ones an example names; a card
+    /// already there stays.
+    fn seed_cards(
+        state: &mut State,
+        definitions: Vec<(String, Card)>,
+        cards: Vec<(String, String, bool)>,
+        now: u64,
+    ) {
+        let defined = definitions
+            .into_iter()
+            .map(|(card_id, card)| (card_id, defined_card(card, now)));
+        let generic = cards
+            .into_iter()
+            .map(|(card_id, card_type, custom)| (card_id, seeded_card(&card_type, custom, now)));
+        for (card_id, record) in defined.chain(generic) {
+            if let (false, Some(record)) = (state.cards.contains_key(&card_id), record) {
+                state.cards.insert(card_id.clone(), record);
+                state.card_order.push(card_id);
+            }
+        }
+    }
+
+    /// Claimed codes (with points and balance for member cards), and imported codes not
+    /// given out yet.
+    fn seed_codes(
+        state: &mut State,
+        codes: Vec<(String, String, String, bool)>,
+        imported_codes: Vec<(String, String)>,
+        now: u64,
+    ) {
+        for (card_id, code, openid, activated) in codes {
+            let record = CodeRecord {
+                membership_number: activated.then(|| "M-000001".to_owned()),
+                activated,
+                bonus: 100,
+                balance: 1000,
+                ..CodeRecord::new(&card_id, &openid, now)
+            };
+            state.codes.entry(code).or_insert(record);
+        }
+        for (card_id, code) in imported_codes {
             let imported = state.imported.entry(card_id.clone()).or_default();
             imported.insert(code.clone());
             state.deposited.entry(card_id).or_default().insert(code);
         }
-        self.seed_coins(&mut state, seed.coins);
-        self.seed_gift_cards(&mut state, seed.gift_cards);
+    }
+
+    /// Past events for the statistics, at noon (China time) of their day.
+    fn seed_events(state: &mut State, events: Vec<PastEvents>) {
+        for past in events {
+            let midnight = past.day.midnight().assume_offset(crate::validate::CHINA);
+            let at_ms = (midnight.unix_timestamp() + 12 * 3600).max(0) as u64 * 1000;
+            for i in 0..past.times {
+                let openid = format!("o_seeded_{}", i % past.users.max(1) + 1);
+                Self::event(state, at_ms, &past.card_id, &openid, past.kind);
+            }
+        }
+    }
+
+    /// Pay-gift rules (of this account unless another appid is named) and sub-merchants.
+    fn seed_merchants(
+        &self,
+        state: &mut State,
+        rules: Vec<SeedRule>,
+        sub_merchants: Vec<SubMerchant>,
+        now: u64,
+    ) {
+        let secs = (now / 1000) as i64;
+        for seeded in rules {
+            let id = match seeded.id {
+                Some(id) => id,
+                None => next_id(state, |s, id| s.pay_gift_rules.contains_key(&id)),
+            };
+            let appid = seeded.appid.unwrap_or_else(|| self.tokens.appid.clone());
+            let rule = seeded_rule(id, seeded.shown, seeded.in_effect, secs);
+            state
+                .pay_gift_rules
+                .insert(id, PayGiftRecord { appid, rule });
+        }
+        for shown in sub_merchants {
+            if let Some(id) = shown.merchant_id {
+                state.sub_merchants.insert(id, seeded_sub_merchant(shown));
+            }
+        }
     }
 }
 
