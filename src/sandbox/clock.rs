@@ -5,6 +5,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use time::{Date, OffsetDateTime};
 
+/// The clock stops at the last instant a China date can show: 9999-12-31 23:59:59
+/// China time (ms).
+const END_MS: i64 = 253_402_271_999_000;
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicI64,
@@ -16,13 +20,18 @@ impl Clock {
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        (real + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
+        let offset = self.offset_ms.load(Ordering::SeqCst);
+        real.saturating_add(offset).clamp(0, END_MS) as u64
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward; however far, it stops at 9999-12-31 (never wraps).
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(by).min(END_MS))
+            });
     }
 
     /// Today in China (UTC+8) by this clock: the statistics' "today".
@@ -50,6 +59,15 @@ pub fn china_day_end(unix: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::china_day_end;
+
+    #[test]
+    fn the_clock_stops_at_the_end_of_year_9999_however_far_it_is_moved() {
+        let clock = super::Clock::default();
+        clock.advance(std::time::Duration::from_secs(u64::MAX));
+        clock.advance(std::time::Duration::from_secs(u64::MAX));
+        assert_eq!(clock.now_ms(), super::END_MS as u64);
+        assert_eq!(clock.china_today().to_string(), "9999-12-31");
+    }
 
     #[test]
     fn a_china_day_ends_at_its_last_second() {

@@ -376,8 +376,6 @@ fn occupied_mchids(request: &Value, reply: &Value, seed: &mut Seed) {
     }
 }
 
-/// What a documented reply shows to exist before the call: the card a card/get shows,
-/// the rows a statistics query counts, the records a list pages through.
 /// What a documented reply shows to exist before the call (`request`: the call): the
 /// card a card/get shows, the rows a statistics query counts, the records a list pages
 /// through.
@@ -504,7 +502,12 @@ fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
         let Some(day) = date(row.get("ref_date")) else {
             continue;
         };
-        let day = day.clamp(begin, end);
+        // Into the window asked for (an inverted window is left to the endpoint to refuse).
+        let day = if begin <= end {
+            day.clamp(begin, end)
+        } else {
+            day
+        };
         let mut happened = |kind, times: Option<i64>, users: Option<i64>| {
             let (times, users) = (times.or(users).unwrap_or(0), users.unwrap_or(1));
             if times > 0 {

@@ -92,8 +92,8 @@ impl Engine {
     }
 }
 
-/// How to start a sandbox.
-#[derive(Debug, Clone)]
+/// How to start a sandbox. Its `Debug` leaves the app secret out.
+#[derive(Clone)]
 pub struct SandboxBuilder {
     appid: String,
     secret: String,
@@ -102,6 +102,20 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     original_id: String,
     token_lifetime: Duration,
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("appid", &self.appid)
+            .field("secret", &"***")
+            .field("review", &self.review)
+            .field("seed", &self.seed)
+            .field("addr", &self.addr)
+            .field("original_id", &self.original_id)
+            .field("token_lifetime", &self.token_lifetime)
+            .finish()
+    }
 }
 
 impl Default for SandboxBuilder {

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const DEFAULT_LIFETIME_SECS: u64 = 7200;
 const OVERLAP_MS: u64 = 5 * 60 * 1000;
 
-#[derive(Debug)]
+/// The sandbox's credentials and the tokens it issued; its `Debug` shows neither the
+/// secret nor a token.
 pub struct Tokens {
     pub appid: String,
     pub secret: String,
@@ -24,7 +25,18 @@ pub struct Tokens {
     requests: AtomicU64,
 }
 
-#[derive(Debug, Default)]
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("appid", &self.appid)
+            .field("secret", &"***")
+            .field("lifetime_secs", &self.lifetime_secs)
+            .field("requests", &self.requests)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 struct Inner {
     /// token -> expires at (ms)
     valid: HashMap<String, u64>,

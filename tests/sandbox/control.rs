@@ -448,11 +448,18 @@ fn a_sub_merchants_review_and_a_stores_card_over_http() {
         json!({"merchant_id": merchant_id, "pass": false, "reason": "授权函不清晰"}),
     );
     assert_eq!(status(&http), "REJECTED");
-    http.action(
-        "review_sub_merchant",
-        json!({"merchant_id": merchant_id, "pass": true}),
+    // Out of review, another verdict waits for an update; an empty reason is refused.
+    let (_, not_in_review) = http.post_raw(
+        "/sandbox/review_sub_merchant",
+        &json!({"merchant_id": merchant_id, "pass": true}).to_string(),
     );
-    assert_eq!(status(&http), "APPROVED");
+    assert_eq!(not_in_review["errcode"], 40097, "{not_in_review}");
+    assert_eq!(status(&http), "REJECTED");
+    let (code, empty) = http.post_raw(
+        "/sandbox/review_sub_merchant",
+        &json!({"merchant_id": merchant_id, "pass": false, "reason": " "}).to_string(),
+    );
+    assert_eq!((code, &empty["field"]), (400, &json!("reason")), "{empty}");
     let (_, unknown) = http.post_raw(
         "/sandbox/review_sub_merchant",
         &json!({"merchant_id": 424242, "pass": true}).to_string(),
@@ -463,6 +470,12 @@ fn a_sub_merchants_review_and_a_stores_card_over_http() {
     let card_id = http.api("/card/create", &token, discount_card())["card_id"].clone();
     let before = http.api("/card/storewxa/get", &token, json!({"poi_id": 1234567}));
     assert_eq!(before["errcode"], 40097, "{before}");
+    let (code, bad_poi) = http.post_raw("/sandbox/add_store", &json!({"poi_id": 0}).to_string());
+    assert_eq!(
+        (code, &bad_poi["field"]),
+        (400, &json!("poi_id")),
+        "{bad_poi}"
+    );
     http.action("add_store", json!({"poi_id": 1234567}));
     let set = http.api(
         "/card/storewxa/set",

@@ -116,6 +116,12 @@ async fn review_of_a_sub_merchant_is_pushed_as_card_merchant_check_result() {
         ]
     );
 
+    // An approved sub-merchant is not in review: rejecting it needs an update first.
+    let err = sandbox
+        .reject_sub_merchant(approved, "改主意了")
+        .unwrap_err();
+    assert_eq!(err.errcode(), Some(ErrCode::InvalidArgs), "{err}");
+
     // An unknown sub-merchant: refused as WeChat would, nothing pushed.
     let err = sandbox.approve_sub_merchant(999_999).unwrap_err();
     assert_eq!(err.errcode(), Some(ErrCode::InvalidArgs));

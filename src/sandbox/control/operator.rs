@@ -57,6 +57,10 @@ pub(super) fn review_sub_merchant(engine: &Engine, body: &[u8]) -> Outcome {
             return Err(ControlError::invalid_body(Some("reason".into()), message).into());
         }
         (true, None) => None,
+        (false, Some(reason)) if reason.trim().is_empty() => {
+            let message = "`reason` is empty: leave it out for the default reason";
+            return Err(ControlError::invalid_body(Some("reason".into()), message).into());
+        }
         (false, reason) => Some(reason.unwrap_or_else(|| DEFAULT_SUB_MERCHANT_REASON.into())),
     };
     engine
@@ -73,6 +77,10 @@ struct AddStore {
 
 pub(super) fn add_store(engine: &Engine, body: &[u8]) -> Outcome {
     let b: AddStore = parse(body)?;
+    if b.poi_id <= 0 {
+        let message = "`poi_id` is a store's id, a positive integer";
+        return Err(ControlError::invalid_body(Some("poi_id".into()), message).into());
+    }
     engine.world.add_store(b.poi_id);
     Ok(json!({}))
 }

@@ -122,6 +122,16 @@ impl World {
         if record.status == verdict {
             return Ok(()); // said before: nothing new to push
         }
+        // Only a sub-merchant in review gets a verdict; another needs submit or update.
+        if record.status != SubMerchantStatus::Checking {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                format!(
+                    "sub-merchant {merchant_id} is not in review (status {}): update it first",
+                    record.status.as_str()
+                ),
+            ));
+        }
         record.status = verdict;
         record.update_time = now;
         self.push(WECHAT_SENDER, |e| {

@@ -67,7 +67,11 @@ impl StoreWxaOperations for World {
     ) -> Result<store_wxa::StoreWxaSetResponse, Failure> {
         let mut state = self.lock();
         Self::store(&mut state, request.poi_id)?;
-        if self.card(&mut state, &request.card_id)?.custom_code() {
+        let card = self.card(&mut state, &request.card_id)?;
+        if card.status == crate::types::CardStatus::Delete {
+            return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
+        }
+        if card.custom_code() {
             // card_id需要为非自定义code; the page names no errcode.
             return Err(fail(
                 ErrCode::InvalidArgs,
