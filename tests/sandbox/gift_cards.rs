@@ -42,6 +42,14 @@ fn shelf(card_id: &str) -> GiftCardPageAddRequest {
     ))
 }
 
+/// A shelf selling `card_id` with `support_multi`: several cards per order, and sending
+/// to a group.
+fn multi_shelf(card_id: &str) -> GiftCardPageAddRequest {
+    let mut request = shelf(card_id);
+    request.page.support_multi = Some(true);
+    request
+}
+
 /// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
 fn record_pushes(sandbox: &Sandbox) {
     let dead = format!("http://127.0.0.1:{}/wechat", free_port());
@@ -203,7 +211,7 @@ fn a_gift_card_is_bought_given_accepted_and_refunded_once_blocking() {
     sandbox.approve(&card_id).unwrap();
     let gift_card = client.gift_card();
     let page_id = gift_card
-        .page_add(&shelf(&card_id))
+        .page_add(&multi_shelf(&card_id))
         .unwrap()
         .page_id
         .unwrap();
@@ -307,4 +315,262 @@ fn the_purchase_over_the_control_api() {
     assert_eq!(order.outer_str.as_deref(), Some("menu"));
     assert_eq!(order.accepter_openid.as_deref(), Some(FRIEND));
     assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 4);
+}
+
+/// A shelf on sale, and an order of one card the buyer paid for: (page id, order id, code).
+async fn bought(
+    sandbox: &Sandbox,
+    client: &Client,
+    page: fn(&str) -> GiftCardPageAddRequest,
+) -> (String, String, String) {
+    let card_id = approved_card(sandbox, client).await;
+    let page_id = client.gift_card().page_add(&page(&card_id)).await.unwrap();
+    let page_id = page_id.page_id.unwrap();
+    let purchase = GiftCardPurchase::new(&page_id, &card_id, 100);
+    let bought = sandbox.user(BUYER).buy_gift_card(&purchase).unwrap();
+    let code = bought.codes[0].clone();
+    (page_id, bought.order_id, code)
+}
+
+async fn status(client: &Client, code: &str) -> (Option<UserCardStatus>, Option<String>) {
+    let got = client
+        .code()
+        .get(&code::CodeGetRequest::new(code))
+        .await
+        .unwrap();
+    (got.user_card_status, got.openid)
+}
+
+/// A code the buyer consumed, or already gave away with an ordinary gift, is not sent
+/// again: the send is refused, nothing changes, the friend gets nothing; and the order
+/// is not refunded either (40097), its consumed code staying consumed.
+#[tokio::test]
+async fn a_spent_order_is_neither_sent_nor_refunded() {
+    let sandbox = Sandbox::builder().review(None).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let (buyer, friend) = (sandbox.user(BUYER), sandbox.user(FRIEND));
+
+    // Consumed.
+    let (_, order_id, code) = bought(&sandbox, &client, shelf).await;
+    client
+        .code()
+        .consume(&code::CodeConsumeRequest::new(&code))
+        .await
+        .unwrap();
+    assert_eq!(
+        errcode(buyer.send_gift_card(&order_id, false)),
+        ErrCode::CardDeletedOrGifting
+    );
+    assert!(friend.accept_gift_card(&order_id).is_err(), "never sent");
+    assert_eq!(
+        status(&client, &code).await,
+        (Some(UserCardStatus::Consumed), Some(BUYER.to_owned()))
+    );
+    let refund = GiftCardOrderRefundRequest::new(&order_id);
+    assert_eq!(
+        errcode(client.gift_card().order_refund(&refund).await),
+        ErrCode::InvalidArgs
+    );
+    assert_eq!(
+        status(&client, &code).await.0,
+        Some(UserCardStatus::Consumed)
+    );
+
+    // Given away with the ordinary gift.
+    let (_, order_id, code) = bought(&sandbox, &client, shelf).await;
+    buyer.gift(&code, "o_someone_else").unwrap();
+    assert_eq!(
+        errcode(buyer.send_gift_card(&order_id, false)),
+        ErrCode::CardDeletedOrGifting
+    );
+    assert!(friend.accept_gift_card(&order_id).is_err(), "never sent");
+    let refund = GiftCardOrderRefundRequest::new(&order_id);
+    assert_eq!(
+        errcode(client.gift_card().order_refund(&refund).await),
+        ErrCode::InvalidArgs
+    );
+
+    // Deleted by the buyer.
+    let (_, order_id, code) = bought(&sandbox, &client, shelf).await;
+    buyer.delete(&code).unwrap();
+    assert_eq!(
+        errcode(buyer.send_gift_card(&order_id, false)),
+        ErrCode::CardDeletedOrGifting
+    );
+    let get = GiftCardOrderGetRequest::new(&order_id);
+    let order = client
+        .gift_card()
+        .order_get(&get)
+        .await
+        .unwrap()
+        .order
+        .unwrap();
+    assert_eq!(
+        order.accepter_openid.as_deref(),
+        Some(""),
+        "still the buyer's"
+    );
+
+    // Refunded (codes unavailable, order refunded): not sent either.
+    let (_, order_id, code) = bought(&sandbox, &client, shelf).await;
+    client
+        .gift_card()
+        .order_refund(&GiftCardOrderRefundRequest::new(&order_id))
+        .await
+        .unwrap();
+    assert!(buyer.send_gift_card(&order_id, false).is_err());
+    assert_eq!(
+        status(&client, &code).await.0,
+        Some(UserCardStatus::Unavailable)
+    );
+}
+
+/// Sending to a group needs a shelf with support_multi (一次购买多张及发送至群); the
+/// refused send changes nothing, and a plain send still works after it.
+#[tokio::test]
+async fn a_group_send_needs_support_multi() {
+    let sandbox = Sandbox::builder().review(None).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let buyer = sandbox.user(BUYER);
+    let (_, order_id, code) = bought(&sandbox, &client, shelf).await;
+    assert_eq!(
+        errcode(buyer.send_gift_card(&order_id, true)),
+        ErrCode::InvalidArgs
+    );
+    assert_eq!(status(&client, &code).await.0, Some(UserCardStatus::Normal));
+    buyer.send_gift_card(&order_id, false).unwrap();
+
+    let (_, order_id, _) = bought(&sandbox, &client, multi_shelf).await;
+    buyer.send_gift_card(&order_id, true).unwrap();
+    let codes = sandbox.user(FRIEND).accept_gift_card(&order_id).unwrap();
+    assert_eq!(
+        status(&client, &codes[0]).await,
+        (Some(UserCardStatus::Normal), Some(FRIEND.to_owned()))
+    );
+}
+
+/// count is 1 to GiftCardPurchase::MAX_COUNT (the sandbox's limit), even on a
+/// support_multi shelf; a count below 1 is refused for what it is.
+#[tokio::test]
+async fn an_order_holds_at_most_max_count_cards() {
+    let sandbox = Sandbox::builder().review(None).start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = approved_card(&sandbox, &client).await;
+    let page_id = client
+        .gift_card()
+        .page_add(&multi_shelf(&card_id))
+        .await
+        .unwrap();
+    let page_id = page_id.page_id.unwrap();
+    let buyer = sandbox.user(BUYER);
+    let purchase = |count| GiftCardPurchase {
+        count,
+        ..GiftCardPurchase::new(&page_id, &card_id, 1)
+    };
+    let too_many = buyer.buy_gift_card(&purchase(GiftCardPurchase::MAX_COUNT + 1));
+    assert_eq!(errcode(too_many), ErrCode::InvalidArgs);
+    let none = buyer.buy_gift_card(&purchase(0)).expect_err("no card");
+    assert_eq!(none.errcode(), Some(ErrCode::InvalidArgs));
+    assert!(!none.to_string().contains("support_multi"), "{none}");
+    assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 10);
+    assert_eq!(buyer.buy_gift_card(&purchase(2)).unwrap().codes.len(), 2);
+}
+
+/// Over the control API, count and price out of range are a 400 naming the field.
+#[test]
+fn the_control_api_names_a_bad_count_or_price() {
+    let sandbox = Sandbox::builder().review(None).start_blocking().unwrap();
+    let url = sandbox.url();
+    let http = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build();
+    let http: ureq::Agent = http.into();
+    let base = json!({"openid": BUYER, "page_id": "p=", "card_id": "c", "price": 100});
+    for (key, value, field) in [
+        ("count", 0, "count"),
+        ("count", 101, "count"),
+        ("price", 0, "price"),
+        ("price", -5, "price"),
+    ] {
+        let mut body = base.clone();
+        body[key] = json!(value);
+        let mut reply = http
+            .post(&format!("{url}/sandbox/buy_gift_card"))
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        assert_eq!(reply.status().as_u16(), 400, "{body}");
+        let refused: serde_json::Value =
+            serde_json::from_str(&reply.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(refused["error"], "invalid_body");
+        assert_eq!(refused["field"], field, "{refused}");
+    }
+}
+
+/// order/batchget seeded with begin_time after end_time does not panic.
+#[tokio::test]
+async fn a_reversed_window_is_seeded_without_panicking() {
+    let request = r#"{"begin_time": 1500000000, "end_time": 1400000000, "sort_type": "ASC", "offset": 0, "count": 2}"#;
+    let reply = r#"{"errcode": 0, "errmsg": "ok", "total_count": 1, "order_list": [{"order_id": "Z1", "create_time": 123}]}"#;
+    let sandbox = Sandbox::for_exchange("gift_card.order_batch_get", request, reply)
+        .await
+        .unwrap();
+    let listed = sandbox
+        .client()
+        .unwrap()
+        .gift_card()
+        .order_batch_get(&GiftCardOrderBatchGetRequest::new(
+            1400000000, 1500000000, 0, 2,
+        ))
+        .await
+        .unwrap();
+    assert!(listed.total_count.is_some());
+}
+
+/// What seeded shelves and orders point at exists: the card is approved and in stock,
+/// so a user buys from a seeded shelf; a seeded order's code is held by its buyer.
+#[tokio::test]
+async fn seeded_gift_card_data_is_whole() {
+    let request = r#"{}"#;
+    let reply = r#"{"errcode": 0, "errmsg": "ok", "page_id_list": ["abcPage="]}"#;
+    let sandbox = Sandbox::for_exchange("gift_card.page_batch_get", request, reply)
+        .await
+        .unwrap();
+    let purchase = GiftCardPurchase::new("abcPage=", "pSandboxGiftCard0000000000001", 100);
+    let bought = sandbox.user(BUYER).buy_gift_card(&purchase).unwrap();
+    assert_eq!(bought.codes.len(), 1);
+
+    let request = r#"{"order_id": "sandboxOrder1"}"#;
+    let reply = r#"{"errcode": 0, "errmsg": "ok"}"#;
+    let sandbox = Sandbox::for_exchange("gift_card.order_get", request, reply)
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let get = GiftCardOrderGetRequest::new("sandboxOrder1");
+    let order = client
+        .gift_card()
+        .order_get(&get)
+        .await
+        .unwrap()
+        .order
+        .unwrap();
+    let code = order.card_list.unwrap()[0].code.clone().unwrap();
+    let page_id = order.page_id.unwrap();
+    let held = status(&client, &code).await;
+    assert_eq!(held, (Some(UserCardStatus::Normal), order.open_id.clone()));
+    client
+        .gift_card()
+        .page_get(&GiftCardPageGetRequest::new(&page_id))
+        .await
+        .unwrap();
+    // And the order goes on: sent and accepted.
+    let buyer = order.open_id.unwrap();
+    sandbox
+        .user(&buyer)
+        .send_gift_card("sandboxOrder1", false)
+        .unwrap();
+    sandbox
+        .user(FRIEND)
+        .accept_gift_card("sandboxOrder1")
+        .unwrap();
 }

@@ -1,6 +1,6 @@
 //! What a WeChat user does, over HTTP (the `User` methods of the Rust API).
 
-use super::body::parse;
+use super::body::{ControlError, parse};
 use super::{Engine, Outcome};
 use crate::sandbox::GiftCardPurchase;
 use crate::types::InvoiceUserTitle;
@@ -150,6 +150,15 @@ fn one() -> i64 {
 
 pub(super) fn buy_gift_card(engine: &Engine, body: &[u8]) -> Outcome {
     let b: BuyGiftCard = parse(body)?;
+    let max = GiftCardPurchase::MAX_COUNT;
+    if !(1..=max).contains(&b.count) {
+        let message = format!("`count` is 1 to {max} (the sandbox's limit per order)");
+        return Err(ControlError::invalid_body(Some("count".into()), message).into());
+    }
+    if b.price < 1 {
+        let message = "`price` is at least 1 (fen, per card)";
+        return Err(ControlError::invalid_body(Some("price".into()), message).into());
+    }
     let purchase = GiftCardPurchase {
         page_id: &b.page_id,
         card_id: &b.card_id,

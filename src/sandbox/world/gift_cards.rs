@@ -22,6 +22,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 const APPLICATION_URL: &str =
     "https://pay.weixin.qq.com/index.php/public/product/detail?pid=61&productType=0";
 
+/// The card the seeded shelves sell and the seeded orders hold.
+const SEEDED_CARD_ID: &str = "pSandboxGiftCard0000000000001";
+/// The shelf the seeded orders were bought on.
+const SEEDED_PAGE_ID: &str = "sandboxGiftCardPage=";
+
 /// What the gift card feature remembers.
 #[derive(Debug, Default)]
 pub(super) struct GiftCards {
@@ -89,7 +94,8 @@ pub struct GiftCardPurchase<'a> {
     pub page_id: &'a str,
     /// A card the shelf sells.
     pub card_id: &'a str,
-    /// How many cards (more than one needs a shelf with `support_multi`).
+    /// How many cards, 1 to [`GiftCardPurchase::MAX_COUNT`] (more than one needs a shelf
+    /// with `support_multi`).
     pub count: i64,
     /// The price of one card, in fen.
     pub price: i64,
@@ -98,6 +104,10 @@ pub struct GiftCardPurchase<'a> {
 }
 
 impl<'a> GiftCardPurchase<'a> {
+    /// The most cards one order may hold (`count`): the sandbox's own limit, which
+    /// WeChat does not document.
+    pub const MAX_COUNT: i64 = 100;
+
     /// One card of `card_id` on the shelf `page_id`, at `price` fen.
     pub fn new(page_id: &'a str, card_id: &'a str, price: i64) -> Self {
         GiftCardPurchase {
@@ -244,8 +254,20 @@ impl World {
                 format!("the shelf does not sell {}", purchase.card_id),
             ));
         }
+        if purchase.count < 1 {
+            return Err(fail(ErrCode::InvalidArgs, "count is at least 1"));
+        }
+        if purchase.count > GiftCardPurchase::MAX_COUNT {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                format!(
+                    "count is at most {} (the sandbox's limit per order)",
+                    GiftCardPurchase::MAX_COUNT
+                ),
+            ));
+        }
         let multi = record.page.support_multi == Some(true);
-        if purchase.count < 1 || (purchase.count > 1 && !multi) {
+        if purchase.count > 1 && !multi {
             return Err(fail(
                 ErrCode::InvalidArgs,
                 "one card per order unless the shelf has support_multi",
@@ -277,7 +299,10 @@ impl World {
     }
 
     /// The buyer sends an order's cards to a friend, or to a group chat (sandbox only);
-    /// pushes `giftcard_send_to_friend`.
+    /// pushes `giftcard_send_to_friend`. Refused, changing nothing, unless the order is
+    /// paid and every code of it is still usable (NORMAL, not expired) and held by the
+    /// buyer; to a group only from a shelf with `support_multi` (its documented meaning:
+    /// 一次购买多张及发送至群).
     pub(crate) fn send_gift_card(
         &self,
         openid: &str,
@@ -288,7 +313,7 @@ impl World {
         let record = state
             .gift_cards
             .orders
-            .get_mut(order_id)
+            .get(order_id)
             .filter(|o| o.order.open_id.as_deref() == Some(openid))
             .ok_or_else(|| no_order(order_id))?;
         if record.state != OrderState::Paid {
@@ -297,10 +322,36 @@ impl World {
                 format!("the order is {:?}, not paid and held", record.state),
             ));
         }
+        let codes = record.codes();
+        let page_id = record.order.page_id.clone().unwrap_or_default();
+        if chat_room {
+            let pages = &state.gift_cards.pages;
+            let multi = pages.get(&page_id).and_then(|p| p.page.support_multi);
+            if multi != Some(true) {
+                return Err(fail(
+                    ErrCode::InvalidArgs,
+                    "sending to a group needs a shelf with support_multi",
+                ));
+            }
+        }
+        for code in &codes {
+            let held = state.codes.get(code).is_some_and(|c| c.openid == openid);
+            let status = self.code_status(&mut state, code);
+            if !held || status != Some(UserCardStatus::Normal) {
+                return Err(fail(
+                    ErrCode::CardDeletedOrGifting,
+                    format!("the code {code} is not usable by the buyer ({status:?})"),
+                ));
+            }
+        }
+        let record = state
+            .gift_cards
+            .orders
+            .get_mut(order_id)
+            .expect("checked above");
         record.state = OrderState::Sent;
         record.order.is_chat_room = Some(chat_room);
-        let page_id = record.order.page_id.clone().unwrap_or_default();
-        for code in record.codes() {
+        for code in codes {
             if let Some(c) = state.codes.get_mut(&code) {
                 c.status = UserCardStatus::Gifting;
             }
@@ -311,8 +362,9 @@ impl World {
         Ok(())
     }
 
-    /// A friend accepts an order sent to them (sandbox only): the codes become theirs;
-    /// pushes `giftcard_user_accept`. Returns the codes.
+    /// A friend accepts an order sent to them (sandbox only): the codes being gifted
+    /// (GIFTING) become theirs, NORMAL again; pushes `giftcard_user_accept`. Returns the
+    /// codes.
     pub(crate) fn accept_gift_card(
         &self,
         openid: &str,
@@ -343,7 +395,8 @@ impl World {
         let page_id = record.order.page_id.clone().unwrap_or_default();
         let codes = record.codes();
         for code in &codes {
-            if let Some(c) = state.codes.get_mut(code) {
+            let gifting = |c: &&mut CodeRecord| c.status == UserCardStatus::Gifting;
+            if let Some(c) = state.codes.get_mut(code).filter(gifting) {
                 c.openid = openid.to_owned();
                 c.status = UserCardStatus::Normal;
                 c.claimed_ms = now;
@@ -604,8 +657,30 @@ impl GiftCardOperations for World {
         if record.state == OrderState::Refunded {
             return Err(fail(ErrCode::InvalidArgs, "the order was already refunded"));
         }
+        // A refund takes back every card of the order, or none: refused (before
+        // anything changes) once one was used or passed on with an ordinary gift.
+        let codes = record.codes();
+        let spent = codes.iter().find(|code| {
+            state.codes.get(*code).is_some_and(|c| {
+                matches!(
+                    c.status,
+                    UserCardStatus::Consumed | UserCardStatus::GiftSucc
+                )
+            })
+        });
+        if let Some(code) = spent {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                format!("the code {code} of the order was consumed or given away: no refund"),
+            ));
+        }
+        let record = state
+            .gift_cards
+            .orders
+            .get_mut(&request.order_id)
+            .expect("checked above");
         record.state = OrderState::Refunded;
-        for code in record.codes() {
+        for code in codes {
             if let Some(c) = state.codes.get_mut(&code) {
                 c.status = UserCardStatus::Unavailable;
             }
@@ -707,7 +782,7 @@ pub(crate) struct GiftCardSeed {
 /// selling a fixture card).
 fn seeded_page(page_id: &str, shown: Option<GiftCardPage>) -> GiftCardPage {
     let theme = || {
-        let item = crate::types::GiftCardItem::new("pSandboxGiftCard0000000000001");
+        let item = crate::types::GiftCardItem::new(SEEDED_CARD_ID);
         let face = GiftCardPicItem::new("http://mmbiz.qpic.cn/sandbox-face.png", "祝福语");
         GiftCardTheme::new(
             "http://mmbiz.qpic.cn/sandbox-theme.png",
@@ -736,7 +811,7 @@ fn seeded_page(page_id: &str, shown: Option<GiftCardPage>) -> GiftCardPage {
 fn seeded_order(order_id: &str, shown: Option<GiftCardOrder>, at: i64) -> OrderRecord {
     let mut order = shown.unwrap_or_else(|| {
         let card = GiftCardOrderCard {
-            card_id: Some("pSandboxGiftCard0000000000001".to_owned()),
+            card_id: Some(SEEDED_CARD_ID.to_owned()),
             price: Some(100),
             code: Some("800000000001".to_owned()),
             default_gifting_msg: Some("祝福语".to_owned()),
@@ -745,7 +820,7 @@ fn seeded_order(order_id: &str, shown: Option<GiftCardOrder>, at: i64) -> OrderR
             ..Default::default()
         };
         GiftCardOrder {
-            page_id: Some("sandboxGiftCardPage=".to_owned()),
+            page_id: Some(SEEDED_PAGE_ID.to_owned()),
             trans_id: Some("4200000000000000000000000001".to_owned()),
             total_price: Some(100),
             open_id: Some("o_example".to_owned()),
@@ -771,10 +846,36 @@ fn seeded_order(order_id: &str, shown: Option<GiftCardOrder>, at: i64) -> OrderR
     OrderRecord { order, state }
 }
 
+/// The approved, stocked card a seeded shelf or order names when no example defines it.
+fn seeded_gift_card(now: u64) -> Option<super::cards::CardRecord> {
+    use crate::types::{BaseInfo, Card, CardStatus, CardType, CodeType, DateInfo, DateType};
+    let base = BaseInfo::new(
+        "http://mmbiz.qpic.cn/sandbox-logo.png",
+        CodeType::Text,
+        "沙盒商户",
+        "沙盒礼品卡",
+        "Color010",
+        "到店使用",
+        "沙盒礼品卡使用说明",
+        DateInfo::new(DateType::Permanent),
+        crate::types::Sku::new(SEEDED_GIFT_CARD_STOCK),
+    );
+    let card =
+        Card::new(CardType::from("GIFT")).gift(crate::types::GiftCard::new(base, "沙盒礼品"));
+    super::cards::CardRecord::new(card, CardStatus::VerifyOk, now, SEEDED_GIFT_CARD_STOCK).ok()
+}
+
+/// A seeded gift card's stock.
+const SEEDED_GIFT_CARD_STOCK: i64 = 10_000_000;
+
 impl World {
-    /// Puts the gift card and invoicing records an example names in place.
+    /// Puts the gift card and invoicing records an example names in place, and what
+    /// they point at: the cards the shelves sell and the orders hold (approved, in
+    /// stock), the orders' codes (held by the buyer, or by whoever accepted) and
+    /// shelves; what is there already stays.
     pub(super) fn seed_gift_cards(&self, state: &mut State, seed: GiftCardSeed) {
         let now = secs(self);
+        let now_ms = self.now();
         for (page_id, shown) in seed.pages {
             let page = seeded_page(&page_id, shown);
             let record = PageRecord {
@@ -794,12 +895,22 @@ impl World {
         for (order_id, shown) in seed.orders {
             // Shown times are the docs' placeholders (123): inside the window asked about.
             let at = match (seed.window, shown.as_ref().and_then(|o| o.create_time)) {
-                (Some((begin, end)), Some(t)) => t.clamp(begin, end),
-                (Some((begin, _)), None) => begin,
+                (Some((begin, end)), Some(t)) if begin <= end => t.clamp(begin, end),
+                (Some((begin, _)), _) => begin,
                 (None, _) => now,
             };
             let record = seeded_order(&order_id, shown, at);
+            Self::seed_order_refs(state, &record.order, now_ms);
             state.gift_cards.orders.insert(order_id, record);
+        }
+        let sold: Vec<String> = state
+            .gift_cards
+            .pages
+            .values()
+            .flat_map(|p| card_ids(p.page.theme_list.as_ref()).map(str::to_owned))
+            .collect();
+        for card_id in sold {
+            Self::seed_gift_card_card(state, &card_id, now_ms);
         }
         state.gift_cards.whitelist.extend(seed.whitelist);
         state.gift_cards.bindings.extend(seed.bindings);
@@ -819,6 +930,48 @@ impl World {
             });
             let key = (s_pappid, order_id);
             state.invoice.authorizations.insert(key, (now, info));
+        }
+    }
+}
+
+impl World {
+    /// The card `card_id`, if missing: approved and in stock.
+    fn seed_gift_card_card(state: &mut State, card_id: &str, now_ms: u64) {
+        if state.cards.contains_key(card_id) {
+            return;
+        }
+        if let Some(record) = seeded_gift_card(now_ms) {
+            state.cards.insert(card_id.to_owned(), record);
+            state.card_order.push(card_id.to_owned());
+        }
+    }
+
+    /// What a seeded order points at: its shelf, its cards and its codes.
+    fn seed_order_refs(state: &mut State, order: &GiftCardOrder, now_ms: u64) {
+        if let Some(page_id) = order.page_id.as_deref().filter(|p| !p.is_empty())
+            && !state.gift_cards.pages.contains_key(page_id)
+        {
+            let record = PageRecord {
+                page: seeded_page(page_id, None),
+                maintain: false,
+                wxa_appid: None,
+            };
+            state.gift_cards.pages.insert(page_id.to_owned(), record);
+            state.gift_cards.page_order.push(page_id.to_owned());
+        }
+        let buyer = order.open_id.clone().unwrap_or_default();
+        for card in order.card_list.iter().flatten() {
+            let Some(card_id) = card.card_id.as_deref() else {
+                continue;
+            };
+            Self::seed_gift_card_card(state, card_id, now_ms);
+            let Some(code) = card.code.clone() else {
+                continue;
+            };
+            let accepter = card.accepter_openid.as_deref().filter(|a| !a.is_empty());
+            let holder = accepter.unwrap_or(&buyer);
+            let record = CodeRecord::new(card_id, holder, now_ms);
+            state.codes.entry(code).or_insert(record);
         }
     }
 }
