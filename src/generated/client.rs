@@ -1397,7 +1397,7 @@ impl CoinHandler<'_> {
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
-    /// - `quantity`: ≥ 1
+    /// - `quantity`: ≥ 1; ≤ 100000000
     ///
     /// # Errors
     ///
@@ -1483,7 +1483,7 @@ impl CoinHandler<'_> {
     ///
     /// - `card_id`: required, not empty; at most 32 bytes
     /// - `order_id`: required, not empty
-    /// - `quantity`: ≥ 1
+    /// - `quantity`: ≥ 1; ≤ 100000000
     ///
     /// # Errors
     ///
@@ -1534,7 +1534,7 @@ impl CoinHandler<'_> {
     ///
     /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
     ///
-    /// - `coin_count`: ≥ 1
+    /// - `coin_count`: ≥ 1; ≤ 100000000
     ///
     /// # Errors
     ///

@@ -92,9 +92,9 @@ pub struct CoinGetPayPriceRequest {
     pub card_id: String,
     /// 本次需要兑换的库存数目
     ///
-    /// *Required; ≥ 1.*
+    /// *Required; ≥ 1; ≤ 100000000.*
     ///
-    /// Note: the table says int; the page's example writes it as the string "1". No bound is stated; a quantity below 1 buys nothing
+    /// Note: the table says int; the page's example writes it as the string "1". No bound is stated for coins; a quantity below 1 buys nothing, and the max is a card's stock ceiling (sku.quantity 上限为100000000), not a documented coin limit
     pub quantity: i64,
     /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -115,7 +115,7 @@ impl Validate for CoinGetPayPriceRequest {
     fn validate(&self, c: &mut Checker) {
         c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
-        c.field("quantity", Some(&self.quantity), &[Min(1)]);
+        c.field("quantity", Some(&self.quantity), &[Min(1), Max(100000000)]);
     }
 }
 
@@ -310,9 +310,9 @@ pub struct CoinConfirmRequest {
     pub order_id: String,
     /// 本次需要兑换的库存数目
     ///
-    /// *Required; ≥ 1.*
+    /// *Required; ≥ 1; ≤ 100000000.*
     ///
-    /// Note: must be the quote's quantity; no bound is stated
+    /// Note: must be the quote's quantity. No bound is stated for coins; the max is a card's stock ceiling (sku.quantity 上限为100000000), not a documented coin limit
     pub quantity: i64,
     /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -339,7 +339,7 @@ impl Validate for CoinConfirmRequest {
         c.described_fields(self);
         c.field("card_id", Some(&self.card_id), &[NonEmpty, MaxBytes(32)]);
         c.field("order_id", Some(&self.order_id), &[NonEmpty]);
-        c.field("quantity", Some(&self.quantity), &[Min(1)]);
+        c.field("quantity", Some(&self.quantity), &[Min(1), Max(100000000)]);
     }
 }
 
@@ -407,9 +407,9 @@ crate::response::json_reply!(CoinConfirmResponse);
 pub struct CoinRechargeRequest {
     /// 需要充值的券点数目，1点=1元
     ///
-    /// *Required; ≥ 1.*
+    /// *Required; ≥ 1; ≤ 100000000.*
     ///
-    /// Note: no bound is stated; fewer than 1 coin recharges nothing
+    /// Note: no bound is stated; fewer than 1 coin recharges nothing. The max borrows a card's stock ceiling (sku.quantity 上限为100000000, enough coins for 5×10^8 vouchers): not a documented coin limit
     pub coin_count: i64,
     /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -428,7 +428,7 @@ impl CoinRechargeRequest {
 impl Validate for CoinRechargeRequest {
     fn validate(&self, c: &mut Checker) {
         c.described_fields(self);
-        c.field("coin_count", Some(&self.coin_count), &[Min(1)]);
+        c.field("coin_count", Some(&self.coin_count), &[Min(1), Max(100000000)]);
     }
 }
 

@@ -47,7 +47,8 @@ fn get_pay_price_official() -> support::Case<CoinGetPayPriceRequest> {
 #[test]
 fn get_pay_price_accepts_every_limit() {
     let limits = r#"
-        card_id | max_bytes | /card_id = "a" * 32
+        card_id  | max_bytes | /card_id = "a" * 32
+        quantity | max       | /quantity = 100000000
     "#;
     support::accepts_limits::<
         CoinGetPayPriceRequest,
@@ -61,6 +62,7 @@ fn get_pay_price_rejects_each_broken_rule() {
         card_id  | required  | /card_id = ""
         card_id  | max_bytes | /card_id = "a" * 33
         quantity | min       | /quantity = 0
+        quantity | max       | /quantity = 100000001
     "#;
     support::Rejects::<CoinGetPayPriceRequest>::over(get_pay_price_official().body)
         .rows(broken_rules);
@@ -114,7 +116,8 @@ fn confirm_from_the_table() -> support::Case<CoinConfirmRequest> {
 #[test]
 fn confirm_accepts_every_limit() {
     let limits = r#"
-        card_id | max_bytes | /card_id = "a" * 32
+        card_id  | max_bytes | /card_id = "a" * 32
+        quantity | max       | /quantity = 100000000
     "#;
     support::accepts_limits::<CoinConfirmRequest>(confirm_from_the_table().body, limits);
 }
@@ -127,6 +130,7 @@ fn confirm_rejects_each_broken_rule() {
         card_id  | max_bytes | /card_id = "a" * 33
         order_id | required  | /order_id = ""
         quantity | min       | /quantity = 0
+        quantity | max       | /quantity = 100000001
     "#;
     support::Rejects::<CoinConfirmRequest>::over(confirm_from_the_table().body)
         .rows(broken_rules);
@@ -155,11 +159,23 @@ fn recharge_from_the_table() -> support::Case<CoinRechargeRequest> {
     }
 }
 
+///coin.recharge: each limit reached from the `from_the_table` example, exactly at its bound, passes validation.
+#[test]
+fn recharge_accepts_every_limit() {
+    let limits = r#"
+        coin_count | max | /coin_count = 100000000
+    "#;
+    support::accepts_limits::<
+        CoinRechargeRequest,
+    >(recharge_from_the_table().body, limits);
+}
+
 ///coin.recharge: each rule of the request, broken once over the first example, is refused naming the field and the rule.
 #[test]
 fn recharge_rejects_each_broken_rule() {
     let broken_rules = r#"
         coin_count | min | /coin_count = 0
+        coin_count | max | /coin_count = 100000001
     "#;
     support::Rejects::<CoinRechargeRequest>::over(recharge_from_the_table().body)
         .rows(broken_rules);

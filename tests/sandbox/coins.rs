@@ -432,3 +432,104 @@ async fn the_pages_quote_example_is_taken_as_written() {
     assert_eq!((status, quote["errcode"].as_i64()), (200, Some(0)));
     assert_eq!(quote["price"], "0.2");
 }
+
+/// An access token for raw HTTP calls to the sandbox.
+async fn raw_token(sandbox: &Sandbox) -> String {
+    let base = sandbox.url();
+    let (_, credentials) = http(format!("{base}/sandbox/credentials"), None).await;
+    let token_url = format!(
+        "{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        credentials["appid"].as_str().unwrap(),
+        credentials["secret"].as_str().unwrap()
+    );
+    let (_, token) = http(token_url, None).await;
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_quantity_or_coin_count_past_the_ceiling_is_refused_naming_it() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    client
+        .coin()
+        .activate(&CoinActivateRequest::new())
+        .await
+        .unwrap();
+    let card_id = create_discount(&client, 10).await;
+    let (base, token) = (sandbox.url(), raw_token(&sandbox).await);
+    // Sent raw, past the client's own check: the price would overflow.
+    let body = format!(r#"{{"card_id": "{card_id}", "quantity": {}}}"#, i64::MAX);
+    let url = format!("{base}/card/pay/getpayprice?access_token={token}");
+    let (status, reply) = http(url, Some(body)).await;
+    assert_eq!((status, reply["errcode"].as_i64()), (200, Some(40097)));
+    assert!(
+        reply["errmsg"].as_str().unwrap().contains("quantity"),
+        "{reply}"
+    );
+    let body = format!(r#"{{"coin_count": {}}}"#, i64::MAX);
+    let url = format!("{base}/card/pay/recharge?access_token={token}");
+    let (status, reply) = http(url, Some(body)).await;
+    assert_eq!((status, reply["errcode"].as_i64()), (200, Some(40097)));
+    assert!(
+        reply["errmsg"].as_str().unwrap().contains("coin_count"),
+        "{reply}"
+    );
+    // No order was made, and the ceiling itself is accepted.
+    let listed = client
+        .coin()
+        .get_order_list(&orders_of(CoinOrderType::Wxpay))
+        .await
+        .unwrap();
+    assert_eq!(listed.total_num, Some(0));
+    let quote = CoinGetPayPriceRequest::new(card_id.as_str(), 100_000_000);
+    let priced = client.coin().get_pay_price(&quote).await.unwrap();
+    assert_eq!(priced.price.as_deref(), Some("20000000"));
+}
+
+#[tokio::test]
+async fn stock_past_the_cards_ceiling_is_refused_before_coins_are_spent() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let coin = client.coin();
+    coin.activate(&CoinActivateRequest::new()).await.unwrap();
+    let card_id = create_discount(&client, 100_000_000).await;
+    let quote = CoinGetPayPriceRequest::new(card_id.as_str(), 1);
+    let order_id = coin.get_pay_price(&quote).await.unwrap().order_id.unwrap();
+    let confirm = CoinConfirmRequest::new(card_id.as_str(), order_id.as_str(), 1);
+    let refused = coin.confirm(&confirm).await.unwrap_err();
+    assert_eq!(refused.errcode(), Some(ErrCode::InvalidArgs));
+    assert!(refused.to_string().contains("quantity"), "{refused}");
+    assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 100_000_000);
+    assert_eq!(balance(&client).await, coins("200", "0", "200"));
+}
+
+#[tokio::test]
+async fn a_deleted_card_is_neither_priced_nor_stocked() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let coin = client.coin();
+    coin.activate(&CoinActivateRequest::new()).await.unwrap();
+    let card_id = create_discount(&client, 10).await;
+    let quote = CoinGetPayPriceRequest::new(card_id.as_str(), 5);
+    let order_id = coin.get_pay_price(&quote).await.unwrap().order_id.unwrap();
+    client
+        .card()
+        .delete(&wechat_card::card::CardDeleteRequest::new(&card_id))
+        .await
+        .unwrap();
+    let confirm = CoinConfirmRequest::new(card_id.as_str(), order_id.as_str(), 5);
+    assert_eq!(
+        errcode(coin.confirm(&confirm).await),
+        ErrCode::InvalidCardStatus
+    );
+    assert_eq!(balance(&client).await, coins("200", "0", "200"));
+    assert_eq!(
+        errcode(coin.get_pay_price(&quote).await),
+        ErrCode::InvalidCardStatus
+    );
+    let spent = coin
+        .get_order_list(&orders_of(CoinOrderType::Reduce))
+        .await
+        .unwrap();
+    assert_eq!(spent.total_num, Some(0));
+}

@@ -11,7 +11,7 @@ use crate::ErrCode;
 use crate::coin;
 use crate::generated::sandbox::CoinOperations;
 use crate::sandbox::runtime::Failure;
-use crate::types::{CoinOrder, CoinOrderStatus, CoinOrderType, CoinSortType};
+use crate::types::{CardStatus, CoinOrder, CoinOrderStatus, CoinOrderType, CoinSortType};
 use base64::Engine as _;
 use std::collections::HashMap;
 
@@ -24,6 +24,9 @@ const QUOTE_MS: u64 = 60_000;
 /// Without begin_time, getorderlist looks back a week (默认1周前).
 const WEEK_SECS: i64 = 7 * 24 * 3600;
 
+/// A card's stock ceiling (卡券库存的数量，上限为100000000): confirm adds no stock above it.
+const STOCK_CEILING: i64 = 100_000_000;
+
 /// The account's coins, in fen (0.2 券点 a voucher needs fractions), and its orders.
 #[derive(Debug, Default)]
 pub(super) struct CoinAccount {
@@ -34,6 +37,8 @@ pub(super) struct CoinAccount {
     orders: Vec<CoinOrder>,
     /// order_id of a quote -> the quote.
     quotes: HashMap<String, Quote>,
+    /// order_id of a recharge made by `recharge` -> the fen it pays in.
+    recharges: HashMap<String, i64>,
 }
 
 /// A price given by getpayprice: good for one confirm of this card and quantity.
@@ -67,6 +72,14 @@ fn coins(fen: i64) -> String {
     }
 }
 
+/// Coins as WeChat writes them ("0.2", "200") back in fen; `None` unless a finite number
+/// of coins whose fen an `i64` holds.
+fn fen_of(coins: &str) -> Option<i64> {
+    let fen = (coins.trim().parse::<f64>().ok()? * 100.0).round();
+    // i64::MAX as f64 rounds up to 2^63, itself out of range.
+    (fen.is_finite() && fen >= i64::MIN as f64 && fen < i64::MAX as f64).then_some(fen as i64)
+}
+
 /// The order of a movement made now.
 fn order(id: String, kind: CoinOrderType, status: CoinOrderStatus, now: i64) -> CoinOrder {
     CoinOrder {
@@ -98,12 +111,17 @@ impl CoinAccount {
 
     fn open_with_reward(&mut self, id: String, now: i64) {
         self.activated = true;
-        self.free_fen += REWARD_FEN;
+        self.free_fen = self.free_fen.saturating_add(REWARD_FEN);
         let mut reward = order(id, CoinOrderType::SysAdd, CoinOrderStatus::FinanceSucc, now);
         reward.desc = Some("开通账户奖励".into());
         reward.pay_finish_time = Some(now);
         reward.free_coin_count = Some(coins(REWARD_FEN));
         self.orders.push(reward);
+    }
+
+    /// Free and paid coins together, in fen.
+    fn total_fen(&self) -> i64 {
+        self.free_fen.saturating_add(self.pay_fen)
     }
 
     fn order_mut(&mut self, order_id: &str) -> Option<&mut CoinOrder> {
@@ -128,7 +146,7 @@ fn recharge_id(state: &mut State) -> String {
 
 impl World {
     /// What `quantity` vouchers of a card cost, in fen (创建朋友的券: 0.4 券点 a voucher
-    /// with a 适用于 or 满减 threshold, else 0.2).
+    /// with a 适用于 or 满减 threshold, else 0.2). A deleted card has no stock to buy.
     fn stock_price_fen(
         &self,
         state: &mut State,
@@ -136,10 +154,20 @@ impl World {
         quantity: i64,
     ) -> Result<i64, Failure> {
         let record = self.card(state, card_id)?;
+        if record.status == CardStatus::Delete {
+            return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
+        }
         let threshold = parts_mut(&mut record.card)
             .and_then(|(_, advanced)| advanced.as_ref()?.use_condition.clone())
             .is_some_and(|c| c.accept_category.is_some() || c.least_cost.is_some_and(|l| l > 0));
-        Ok(quantity * if threshold { 40 } else { 20 })
+        quantity
+            .checked_mul(if threshold { 40 } else { 20 })
+            .ok_or_else(|| {
+                fail(
+                    ErrCode::InvalidArgs,
+                    format!("quantity {quantity}: its price is out of range"),
+                )
+            })
     }
 
     /// The merchant pays a recharge order (scans its QR code): the paid coins arrive.
@@ -147,6 +175,9 @@ impl World {
         let now = secs(self);
         let mut state = self.lock();
         let account = &mut state.coins;
+        // The amount `recharge` kept; an order seeded from an example has only its count.
+        let kept = account.recharges.get(order_id).copied();
+        let paid_before = account.pay_fen;
         let Some(order) = account.order_mut(order_id) else {
             return Err(fail(
                 ErrCode::InvalidArgs,
@@ -159,16 +190,30 @@ impl World {
         if order.status != Some(CoinOrderStatus::Waiting) {
             return Err(fail(ErrCode::InvalidArgs, "the order is paid already"));
         }
-        let fen = order
-            .pay_coin_count
-            .as_deref()
-            .and_then(|c| c.parse::<i64>().ok())
-            .unwrap_or(0)
-            * 100;
+        let fen = match kept {
+            Some(fen) => fen,
+            None => order
+                .pay_coin_count
+                .as_deref()
+                .and_then(fen_of)
+                .filter(|&fen| fen > 0)
+                .ok_or_else(|| {
+                    fail(
+                        ErrCode::InvalidArgs,
+                        "the order's pay_coin_count is not an amount to pay",
+                    )
+                })?,
+        };
+        let Some(pay_fen) = paid_before.checked_add(fen) else {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                "pay_coin_count: the paid coins would be out of range",
+            ));
+        };
         order.status = Some(CoinOrderStatus::FinanceSucc);
         order.pay_finish_time = Some(now);
         order.openid = Some(openid.to_owned());
-        account.pay_fen += fen;
+        account.pay_fen = pay_fen;
         Ok(())
     }
 
@@ -182,7 +227,7 @@ impl World {
         for (order_id, card_id, quantity) in seed.quotes {
             let price_fen = self
                 .stock_price_fen(state, &card_id, quantity)
-                .unwrap_or(quantity * 20);
+                .unwrap_or(quantity.saturating_mul(20));
             let quote = Quote {
                 card_id,
                 quantity,
@@ -220,13 +265,13 @@ impl World {
             let account = &mut state.coins;
             account.activated = true;
             if merged.status == Some(CoinOrderStatus::FinanceSucc) {
-                let count = |c: &Option<String>| {
-                    c.as_deref()
-                        .and_then(|c| c.parse::<f64>().ok())
-                        .map_or(0, |c| (c * 100.0).round() as i64)
-                };
-                account.free_fen += count(&merged.free_coin_count);
-                account.pay_fen += count(&merged.pay_coin_count);
+                let count = |c: &Option<String>| c.as_deref().and_then(fen_of).unwrap_or(0);
+                account.free_fen = account
+                    .free_fen
+                    .saturating_add(count(&merged.free_coin_count));
+                account.pay_fen = account
+                    .pay_fen
+                    .saturating_add(count(&merged.pay_coin_count));
             }
             account.orders.push(merged);
         }
@@ -289,7 +334,7 @@ impl CoinOperations for World {
         Ok(coin::CoinGetCoinsInfoResponse {
             free_coin: Some(coins(account.free_fen)),
             pay_coin: Some(coins(account.pay_fen)),
-            total_coin: Some(coins(account.free_fen + account.pay_fen)),
+            total_coin: Some(coins(account.total_fen())),
             ..Default::default()
         })
     }
@@ -319,21 +364,41 @@ impl CoinOperations for World {
         if quote.card_id != request.card_id || quote.quantity != request.quantity {
             return bad("the quote is for another card or quantity");
         }
-        let account = &state.coins;
-        if account.free_fen + account.pay_fen < quote.price_fen {
+        let held = state.coins.total_fen();
+        if held < quote.price_fen {
             return Err(fail(
                 ErrCode::InvalidArgs,
                 format!(
                     "coins not enough: {} needed, {} held",
                     coins(quote.price_fen),
-                    coins(account.free_fen + account.pay_fen)
+                    coins(held)
                 ),
             ));
         }
-        // The card must still be there before anything is spent.
+        // The card must still be there, not deleted, with room for the stock, before
+        // anything is spent.
         let record = self.card(&mut state, &request.card_id)?;
-        record.quantity += quote.quantity;
-        record.total_quantity += quote.quantity;
+        if record.status == CardStatus::Delete {
+            return Err(fail(ErrCode::InvalidCardStatus, "the card was deleted"));
+        }
+        let grown = |stock: i64| {
+            stock
+                .checked_add(quote.quantity)
+                .filter(|&s| s <= STOCK_CEILING)
+        };
+        let (Some(quantity), Some(total_quantity)) =
+            (grown(record.quantity), grown(record.total_quantity))
+        else {
+            return Err(fail(
+                ErrCode::InvalidArgs,
+                format!(
+                    "quantity {}: the card's stock would pass its ceiling of {STOCK_CEILING}",
+                    quote.quantity
+                ),
+            ));
+        };
+        record.quantity = quantity;
+        record.total_quantity = total_quantity;
         record.updated_ms = now_ms;
         let account = &mut state.coins;
         let free = quote.price_fen.min(account.free_fen);
@@ -366,7 +431,19 @@ impl CoinOperations for World {
         let now = secs(self);
         let mut state = self.lock();
         state.coins.open()?;
+        let fen = request.coin_count.checked_mul(100).ok_or_else(|| {
+            fail(
+                ErrCode::InvalidArgs,
+                format!("coin_count {} is out of range", request.coin_count),
+            )
+        })?;
         let order_id = recharge_id(&mut state);
+        // What the merchant scans with WeChat: a WeChat Pay link naming the order (in the
+        // sandbox, paying is the `pay_recharge` action). Made before the order is kept,
+        // so a failure leaves no order behind.
+        let url = format!("weixin://wxpay/bizpayurl?pr={order_id}");
+        let png = crate::sandbox::qr::png(&url)
+            .map_err(|e| fail(ErrCode::SystemBusy, format!("QR code: {e}")))?;
         let mut waiting = order(
             order_id.clone(),
             CoinOrderType::Wxpay,
@@ -376,11 +453,7 @@ impl CoinOperations for World {
         waiting.desc = Some("微信支付充值".into());
         waiting.pay_coin_count = Some(request.coin_count.to_string());
         state.coins.orders.push(waiting);
-        // What the merchant scans with WeChat: a WeChat Pay link naming the order (in the
-        // sandbox, paying is the `pay_recharge` action).
-        let url = format!("weixin://wxpay/bizpayurl?pr={order_id}");
-        let png = crate::sandbox::qr::png(&url)
-            .map_err(|e| fail(ErrCode::SystemBusy, format!("QR code: {e}")))?;
+        state.coins.recharges.insert(order_id.clone(), fen);
         Ok(coin::CoinRechargeResponse {
             order_id: Some(order_id),
             qrcode_url: Some(url),
@@ -446,5 +519,109 @@ impl CoinOperations for World {
             order_list: Some(page),
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::callback::Outbox;
+    use crate::sandbox::clock::Clock;
+    use crate::sandbox::tokens::Tokens;
+    use crate::sandbox::world::Settings;
+    use std::sync::Arc;
+
+    fn world() -> World {
+        let tokens = Tokens::new("wx_app".into(), "secret".into(), 7200);
+        let settings = Settings {
+            review: None,
+            base_url: "http://127.0.0.1:1".into(),
+        };
+        let (outbox, _queue) = Outbox::new("gh_sandbox".into());
+        World::new(
+            Arc::new(Clock::default()),
+            Arc::new(tokens),
+            settings,
+            outbox,
+        )
+    }
+
+    fn waiting(order_id: &str, pay_coin_count: &str) -> CoinOrder {
+        CoinOrder {
+            order_id: Some(order_id.into()),
+            status: Some(CoinOrderStatus::Waiting),
+            pay_coin_count: Some(pay_coin_count.into()),
+            ..CoinOrder::default()
+        }
+    }
+
+    #[test]
+    fn a_waiting_order_without_an_amount_is_not_paid_for_nothing() {
+        let world = world();
+        let seed = SeedCoins {
+            activated: true,
+            orders: vec![waiting("1", "many"), waiting("2", "2.5")],
+            ..SeedCoins::default()
+        };
+        world.seed_coins(&mut world.lock(), seed);
+        let refused = world.pay_recharge("1", PAYER).unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("pay_coin_count"),
+            "{refused:?}"
+        );
+        let state = world.lock();
+        let order = state
+            .coins
+            .orders
+            .iter()
+            .find(|o| o.order_id.as_deref() == Some("1"));
+        assert_eq!(order.unwrap().status, Some(CoinOrderStatus::Waiting));
+        assert_eq!(state.coins.pay_fen, 0);
+        drop(state);
+        // A seeded order's count in 元, fractions too.
+        world.pay_recharge("2", PAYER).unwrap();
+        assert_eq!(world.lock().coins.pay_fen, 250);
+    }
+
+    #[test]
+    fn paid_coins_out_of_range_refuse_the_payment() {
+        let world = world();
+        let seed = SeedCoins {
+            activated: true,
+            orders: vec![waiting("3", "1")],
+            ..SeedCoins::default()
+        };
+        world.seed_coins(&mut world.lock(), seed);
+        world.lock().coins.pay_fen = i64::MAX;
+        assert!(world.pay_recharge("3", PAYER).is_err());
+        let state = world.lock();
+        assert_eq!(state.coins.pay_fen, i64::MAX);
+        assert_eq!(
+            state.coins.orders.last().unwrap().status,
+            Some(CoinOrderStatus::Waiting)
+        );
+        // Held coins past i64 read as the most there can be, not a panic.
+        state.coins.total_fen();
+    }
+
+    #[test]
+    fn a_seeded_quote_of_a_huge_quantity_saturates() {
+        let world = world();
+        let seed = SeedCoins {
+            activated: true,
+            quotes: vec![("P1".into(), "no_such_card".into(), i64::MAX)],
+            ..SeedCoins::default()
+        };
+        world.seed_coins(&mut world.lock(), seed);
+        assert_eq!(world.lock().coins.quotes["P1"].price_fen, i64::MAX);
+    }
+
+    #[test]
+    fn coins_read_back_in_fen() {
+        assert_eq!(fen_of("0.2"), Some(20));
+        assert_eq!(fen_of("200"), Some(20_000));
+        assert_eq!(fen_of("x"), None);
+        assert_eq!(fen_of("1e300"), None);
+        assert_eq!(fen_of("NaN"), None);
     }
 }
