@@ -486,3 +486,25 @@ fn a_sub_merchants_review_and_a_stores_card_over_http() {
     let got = http.api("/card/storewxa/get", &token, json!({"poi_id": 1234567}));
     assert_eq!(got["card_id"], card_id, "{got}");
 }
+
+/// Every action has its section in the reference other languages read: `docs/sandbox.md`
+/// (`### \`name\``), or the faults guide for the fault actions.
+#[test]
+fn every_action_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = std::fs::read_to_string(root.join("docs/sandbox.md")).unwrap();
+    let faults = std::fs::read_to_string(root.join("docs/sandbox-faults.md")).unwrap();
+    let undocumented: Vec<&str> = wechat_card::sandbox::actions()
+        .iter()
+        .map(|a| a.name())
+        .filter(|name| {
+            let heading = format!("### `{name}`");
+            let in_faults = name.contains("fault") && faults.contains(&format!("`{name}`"));
+            !reference.contains(&heading) && !in_faults
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/sandbox.md: {undocumented:?}"
+    );
+}
