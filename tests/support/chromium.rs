@@ -80,6 +80,13 @@ impl Chromium {
 
     /// Sends a command and waits for its result (a protocol error fails the test).
     pub fn call(&mut self, method: &str, params: Value) -> Value {
+        self.try_call(method, params)
+            .unwrap_or_else(|error| panic!("Chromium refused {method}: {error}"))
+    }
+
+    /// Sends a command: its result, or the protocol error (e.g. "Execution context was
+    /// destroyed" while the page navigates).
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut command = json!({"id": id, "method": method, "params": params});
@@ -100,10 +107,10 @@ impl Chromium {
             if reply["id"] != id {
                 continue;
             }
-            if let Some(error) = reply.get("error") {
-                panic!("Chromium refused {method}: {error}");
-            }
-            return reply["result"].clone();
+            return match reply.get("error") {
+                Some(error) => Err(error.clone()),
+                None => Ok(reply["result"].clone()),
+            };
         }
     }
 
@@ -131,11 +138,16 @@ impl Chromium {
     /// Waits (up to 10 s) until a JavaScript condition holds in the page.
     pub fn wait_for(&mut self, condition: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        // A navigation may replace the page between two checks: evaluate defensively.
+        // A navigation may replace the page between two checks (the old context is
+        // destroyed, the new one not there yet): such a check counts as "not yet".
         let guarded = format!(
             "(() => {{ try {{ return !!({condition}); }} catch (e) {{ return false; }} }})()"
         );
-        while self.eval(&guarded) != json!(true) {
+        let params = json!({"expression": guarded, "returnByValue": true});
+        while self
+            .try_call("Runtime.evaluate", params.clone())
+            .map_or(true, |r| r["result"]["value"] != json!(true))
+        {
             assert!(Instant::now() < deadline, "never became true: {condition}");
             std::thread::sleep(Duration::from_millis(50));
         }
