@@ -319,6 +319,34 @@ impl CodeHandler<'_> {
         self.client.send(&request)
     }
 
+    /// Look up a code of the card `card_id` (required for custom-code cards) and fail with 40127 unless it can be consumed now.
+    ///
+    /// The blocking form of the async client's `get_checked_with_card`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
+    pub fn get_checked_with_card(
+        &self,
+        card_id: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Result<code::CodeGetResponse, Error> {
+        let request = crate::code::CodeGetRequest::new(code)
+            .card_id(card_id)
+            .check_consume(true);
+        self.client.send(&request)
+    }
+
+    /// Look up a code of the card `card_id` (required for custom-code cards) and its state, whatever the state.
+    ///
+    /// The blocking form of the async client's `get_unchecked_with_card`, documented there once (checks, errors, idempotency, an example); sends [`CodeGetRequest`](crate::code::CodeGetRequest).
+    pub fn get_unchecked_with_card(
+        &self,
+        card_id: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Result<code::CodeGetResponse, Error> {
+        let request = crate::code::CodeGetRequest::new(code)
+            .card_id(card_id)
+            .check_consume(false);
+        self.client.send(&request)
+    }
+
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
     ///
     /// The blocking form of the async client's `list_user_cards`, documented there once (checks, errors, idempotency, an example); sends [`CodeListUserCardsRequest`](crate::code::CodeListUserCardsRequest).

@@ -1042,6 +1042,64 @@ impl CodeHandler<'_> {
         self.client.send(&request).await
     }
 
+    /// Look up a code of the card `card_id` (required for custom-code cards) and fail with 40127 unless it can be consumed now.
+    ///
+    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `true`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.code().get_checked_with_card("card_id_123+", "123456789").await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_checked_with_card(
+        &self,
+        card_id: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Result<code::CodeGetResponse, Error> {
+        let request = crate::code::CodeGetRequest::new(code)
+            .card_id(card_id)
+            .check_consume(true);
+        self.client.send(&request).await
+    }
+
+    /// Look up a code of the card `card_id` (required for custom-code cards) and its state, whatever the state.
+    ///
+    /// A shortcut for [`get`](Self::get) (`code.get`) with `check_consume` = `false`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("code.get", r#"{"card_id":"card_id_123+","check_consume":true,"code":"123456789"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.code().get_unchecked_with_card("card_id_123+", "123456789").await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_unchecked_with_card(
+        &self,
+        card_id: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Result<code::CodeGetResponse, Error> {
+        let request = crate::code::CodeGetRequest::new(code)
+            .card_id(card_id)
+            .check_consume(false);
+        self.client.send(&request).await
+    }
+
     /// 获取用户已领取卡券 — the cards of this appid in a user's card pack
     ///
     /// Lists the cards a user holds from this account, both active ones and ones not yet valid.

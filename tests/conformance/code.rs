@@ -113,6 +113,52 @@ fn shortcut_get_unchecked() -> support::Case<CodeGetRequest> {
     }
 }
 
+///code.get: the shortcut `get_checked_with_card` sends exactly its arguments and fixed values.
+fn shortcut_get_checked_with_card() -> support::Case<CodeGetRequest> {
+    support::Case {
+        request: CodeGetRequest::new("123456789")
+            .card_id("card_id_123+")
+            .check_consume(true),
+        method: "POST",
+        path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "card_id_123+", "check_consume" : true, "code" : "123456789" }
+        ),
+        reply: serde_json::json!(
+            { "can_consume" : true, "card" : { "begin_time" : 1457452800, "card_id" :
+            "pbLatjk4T4Hx-QFQGL4zGQy27_Qg", "end_time" : 1463155199 }, "errcode" : 0,
+            "errmsg" : "ok", "openid" : "obLatjm43RA5C6QfMO5szKYnT3dM",
+            "user_card_status" : "NORMAL" }
+        ),
+    }
+}
+
+///code.get: the shortcut `get_unchecked_with_card` sends exactly its arguments and fixed values.
+fn shortcut_get_unchecked_with_card() -> support::Case<CodeGetRequest> {
+    support::Case {
+        request: CodeGetRequest::new("123456789")
+            .card_id("card_id_123+")
+            .check_consume(false),
+        method: "POST",
+        path: "/card/code/get",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "card_id_123+", "check_consume" : false, "code" : "123456789" }
+        ),
+        reply: serde_json::json!(
+            { "can_consume" : true, "card" : { "begin_time" : 1457452800, "card_id" :
+            "pbLatjk4T4Hx-QFQGL4zGQy27_Qg", "end_time" : 1463155199 }, "errcode" : 0,
+            "errmsg" : "ok", "openid" : "obLatjm43RA5C6QfMO5szKYnT3dM",
+            "user_card_status" : "NORMAL" }
+        ),
+    }
+}
+
 ///code.get: each limit reached from the `check_consume_normal` example, exactly at its bound, passes validation.
 #[test]
 fn get_accepts_every_limit() {
@@ -500,6 +546,30 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn shortcut_get_checked_with_card() {
+        let case = super::shortcut_get_checked_with_card();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .code()
+            .get_checked_with_card("card_id_123+", "123456789")
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_get_unchecked_with_card() {
+        let case = super::shortcut_get_unchecked_with_card();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .code()
+            .get_unchecked_with_card("card_id_123+", "123456789")
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
     async fn get_is_not_sent() {
         let case = super::get_is_not_sent();
         let mock = support::Mock::silent().await;
@@ -660,6 +730,28 @@ mod blocking_client {
         let case = super::shortcut_get_unchecked();
         let mock = support::BlockingMock::start(&case);
         let reply = mock.client().code().get_unchecked("123456789");
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_get_checked_with_card() {
+        let case = super::shortcut_get_checked_with_card();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .code()
+            .get_checked_with_card("card_id_123+", "123456789");
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_get_unchecked_with_card() {
+        let case = super::shortcut_get_unchecked_with_card();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .code()
+            .get_unchecked_with_card("card_id_123+", "123456789");
         mock.check_reply(reply, &case);
     }
 

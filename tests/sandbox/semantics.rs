@@ -181,6 +181,17 @@ async fn deposit_mode_imports_dedupes_and_gives_out_imported_codes() {
         errcode(client.code().consume(&CodeConsumeRequest::new(&code)).await),
         ErrCode::MissingCardId
     );
+    assert_eq!(
+        errcode(client.code().get_checked(&code).await),
+        ErrCode::MissingCardId
+    );
+    let looked_up = client.code().get_checked_with_card(&card_id, &code).await;
+    assert_eq!(looked_up.unwrap().can_consume, Some(true));
+    let looked_up = client.code().get_unchecked_with_card(&card_id, &code).await;
+    assert_eq!(
+        looked_up.unwrap().user_card_status,
+        Some(UserCardStatus::Normal)
+    );
     client
         .code()
         .update(&CodeUpdateRequest::new(&code, "NEW-1").card_id(&card_id))
