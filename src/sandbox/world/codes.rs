@@ -152,7 +152,7 @@ impl World {
         }
         let card = state.cards.get(&record.card_id)?;
         let (_, end) = Self::validity(card, record.claimed_ms);
-        if end.is_none_or(|end| (self.now() / 1000) as i64 <= end) {
+        if end.is_none_or(|end| self.secs() <= end) {
             return Some(UserCardStatus::Normal);
         }
         let (card_id, openid) = (record.card_id.clone(), record.openid.clone());
@@ -211,7 +211,7 @@ impl CodeOperations for World {
         let record = &state.codes[&request.code];
         let card = &state.cards[&record.card_id];
         let (begin, end) = Self::validity(card, record.claimed_ms);
-        let now = (self.now() / 1000) as i64;
+        let now = self.secs();
         let not_yet = begin.is_some_and(|b| now < b);
         let can_consume = status == UserCardStatus::Normal && !not_yet;
         if request.check_consume == Some(true) && !can_consume {

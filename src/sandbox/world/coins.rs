@@ -131,10 +131,6 @@ impl CoinAccount {
     }
 }
 
-fn secs(world: &World) -> i64 {
-    (world.now() / 1000) as i64
-}
-
 /// Who pays a recharge when the sandbox is not told (the merchant's own WeChat user).
 pub(crate) const PAYER: &str = "o_sandbox_payer";
 
@@ -172,7 +168,7 @@ impl World {
 
     /// The merchant pays a recharge order (scans its QR code): the paid coins arrive.
     pub(crate) fn pay_recharge(&self, order_id: &str, openid: &str) -> Result<(), Failure> {
-        let now = secs(self);
+        let now = self.secs();
         let mut state = self.lock();
         let account = &mut state.coins;
         // The amount `recharge` kept; an order seeded from an example has only its count.
@@ -219,7 +215,7 @@ impl World {
 
     /// Puts an example's coin account in place.
     pub(super) fn seed_coins(&self, state: &mut State, seed: SeedCoins) {
-        let now = secs(self);
+        let now = self.secs();
         if seed.activated && !state.coins.activated {
             let id = recharge_id(state);
             state.coins.open_with_reward(id, now);
@@ -283,7 +279,7 @@ impl CoinOperations for World {
         &self,
         _request: coin::CoinActivateRequest,
     ) -> Result<coin::CoinActivateResponse, Failure> {
-        let now = secs(self);
+        let now = self.secs();
         let mut state = self.lock();
         if state.coins.activated {
             return Err(fail(ErrCode::InvalidArgs, "coin account already activated"));
@@ -343,7 +339,7 @@ impl CoinOperations for World {
         &self,
         request: coin::CoinConfirmRequest,
     ) -> Result<coin::CoinConfirmResponse, Failure> {
-        let (now_ms, now) = (self.now(), secs(self));
+        let (now_ms, now) = (self.now(), self.secs());
         let mut state = self.lock();
         state.coins.open()?;
         let bad = |why: &str| {
@@ -428,7 +424,7 @@ impl CoinOperations for World {
         &self,
         request: coin::CoinRechargeRequest,
     ) -> Result<coin::CoinRechargeResponse, Failure> {
-        let now = secs(self);
+        let now = self.secs();
         let mut state = self.lock();
         state.coins.open()?;
         let fen = request.coin_count.checked_mul(100).ok_or_else(|| {
@@ -484,7 +480,7 @@ impl CoinOperations for World {
         &self,
         request: coin::CoinGetOrderListRequest,
     ) -> Result<coin::CoinGetOrderListResponse, Failure> {
-        let now = secs(self);
+        let now = self.secs();
         let mut state = self.lock();
         let account = state.coins.open()?;
         let begin = request.begin_time.unwrap_or(now - WEEK_SECS);

@@ -120,10 +120,6 @@ impl<'a> GiftCardPurchase<'a> {
     }
 }
 
-fn secs(world: &World) -> i64 {
-    (world.now() / 1000) as i64
-}
-
 fn no_page(page_id: &str) -> Failure {
     fail(ErrCode::InvalidArgs, format!("invalid page_id {page_id}"))
 }
@@ -174,7 +170,7 @@ impl World {
         openid: &str,
         purchase: &GiftCardPurchase,
     ) -> Result<(String, Vec<String>), Failure> {
-        let (now, at) = (self.now(), secs(self));
+        let (now, at) = (self.now(), self.secs());
         let mut state = self.lock();
         let face = Self::check_purchase(&state, purchase)?;
         let total_price = purchase
@@ -416,7 +412,7 @@ impl World {
         order_id: &str,
         title: crate::types::InvoiceUserTitle,
     ) -> Result<(), Failure> {
-        let at = secs(self);
+        let at = self.secs();
         let mut state = self.lock();
         let linked = state.invoice.pay_mch.as_ref();
         if linked.and_then(|p| p.s_pappid.as_deref()) != Some(s_pappid) {
@@ -874,7 +870,7 @@ impl World {
     /// stock), the orders' codes (held by the buyer, or by whoever accepted) and
     /// shelves; what is there already stays.
     pub(super) fn seed_gift_cards(&self, state: &mut State, seed: GiftCardSeed) {
-        let now = secs(self);
+        let now = self.secs();
         let now_ms = self.now();
         for (page_id, shown) in seed.pages {
             let page = seeded_page(&page_id, shown);

@@ -87,10 +87,6 @@ pub(super) const RULE_STATUS_OK: &str = "RULE_STATUS_OK";
 const MCHID_OCCUPIED: i64 = 23112;
 
 impl World {
-    fn secs(&self) -> i64 {
-        (self.now() / 1000) as i64
-    }
-
     /// A rule of this account, by id (another account's is not found either).
     fn own_rule<'s>(&self, state: &'s State, rule_id: i64) -> Result<&'s PayGiftRecord, Failure> {
         state

@@ -136,7 +136,7 @@ impl World {
         kind: MessageKind,
         card: &WxCard,
     ) {
-        let sent_at = (self.now() / 1000) as i64;
+        let sent_at = self.secs();
         for openid in users {
             state
                 .inbox

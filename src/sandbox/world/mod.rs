@@ -209,6 +209,11 @@ impl World {
         self.clock.now_ms()
     }
 
+    /// Now, in Unix seconds (the unit of the replies' times).
+    fn secs(&self) -> i64 {
+        (self.now() / 1000) as i64
+    }
+
     /// A new id: `prefix` and letters and digits derived from a counter (splitmix64),
     /// unique per sandbox and WeChat-like.
     fn id(state: &mut State, prefix: &str, len: usize) -> String {
