@@ -6,6 +6,7 @@
 
 use super::cards::{create_discount, discount_card};
 use super::errcode;
+use super::net::Http;
 use std::time::Duration;
 use wechat_card::ErrCode;
 use wechat_card::coin::{
@@ -385,21 +386,11 @@ async fn pay_recharge_over_http_is_read_strictly() {
 /// `GET` (no body) or `POST` `body` to `url` on a blocking thread: the status and JSON.
 async fn http(url: String, body: Option<String>) -> (u16, serde_json::Value) {
     tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut reply = match body {
-            Some(body) => agent
-                .post(&url)
-                .header("content-type", "application/json")
-                .send(&body),
-            None => agent.get(&url).call(),
+        let http = Http::new(String::new());
+        match body {
+            Some(body) => http.post_raw(&url, &body),
+            None => http.get(&url),
         }
-        .unwrap();
-        let status = reply.status().as_u16();
-        let text = reply.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap())
     })
     .await
     .unwrap()
@@ -412,14 +403,7 @@ async fn the_pages_quote_example_is_taken_as_written() {
     let client = sandbox.client().unwrap();
     let card_id = create_discount(&client, 10).await;
     let base = sandbox.url();
-    let (_, credentials) = http(format!("{base}/sandbox/credentials"), None).await;
-    let token_url = format!(
-        "{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
-        credentials["appid"].as_str().unwrap(),
-        credentials["secret"].as_str().unwrap()
-    );
-    let (_, token) = http(token_url, None).await;
-    let token = token["access_token"].as_str().unwrap();
+    let token = raw_token(&sandbox).await;
     let (_, opened) = http(
         format!("{base}/card/pay/activate?access_token={token}"),
         None,

@@ -3,71 +3,9 @@
 //! activation form, the two tickets of `getticket`, and the strict reading of bodies.
 
 use super::binary_server::SandboxBinary;
-use super::net::free_port;
+use super::net::{Http, free_port};
 use serde_json::{Value, json};
 use wechat_card::sandbox::Sandbox;
-
-/// A plain HTTP client that hands back 4xx replies instead of failing on them.
-struct Http {
-    agent: ureq::Agent,
-    base: String,
-}
-
-impl Http {
-    fn new(base: String) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Http { agent, base }
-    }
-
-    fn read(mut reply: ureq::http::Response<ureq::Body>) -> (u16, Value) {
-        let status = reply.status().as_u16();
-        let text = reply.body_mut().read_to_string().unwrap();
-        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"));
-        (status, value)
-    }
-
-    /// `POST path` with `body` sent as it is; the status and the JSON reply.
-    fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
-        let reply = self
-            .agent
-            .post(&format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .send(body)
-            .unwrap();
-        Self::read(reply)
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        Self::read(
-            self.agent
-                .get(&format!("{}{path}", self.base))
-                .call()
-                .unwrap(),
-        )
-    }
-
-    /// A control action that must succeed; its reply.
-    fn action(&self, name: &str, body: Value) -> Value {
-        let (status, reply) = self.post_raw(&format!("/sandbox/{name}"), &body.to_string());
-        assert_eq!(
-            (status, &reply["errcode"]),
-            (200, &json!(0)),
-            "{name}: {reply}"
-        );
-        reply
-    }
-
-    /// A WeChat API call with the access token; its reply (errcode 0 or not).
-    fn api(&self, path: &str, token: &str, body: Value) -> Value {
-        let path = format!("{path}?access_token={token}");
-        let (status, reply) = self.post_raw(&path, &body.to_string());
-        assert_eq!(status, 200, "{path}: {reply}");
-        reply
-    }
-}
 
 /// The standalone server, killed when dropped (even by a failed assertion).
 /// `wechat-card-sandbox --manual-review` on a free port, once it says it listens.

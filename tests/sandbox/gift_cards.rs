@@ -6,7 +6,7 @@
 
 use super::cards::discount_card;
 use super::errcode;
-use super::net::{free_port, sandbox_action};
+use super::net::{Http, free_port, sandbox_action};
 use serde_json::json;
 use std::time::Duration;
 use wechat_card::gift_card::{
@@ -274,20 +274,11 @@ fn the_purchase_over_the_control_api() {
     let url = sandbox.url();
 
     // A malformed body is refused, naming the field; nothing is bought.
-    let http = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build();
-    let http: ureq::Agent = http.into();
+    let http = Http::new(url.clone());
     let malformed =
         json!({"openid": BUYER, "page_id": page_id, "card_id": card_id, "price": "100"});
-    let mut reply = http
-        .post(&format!("{url}/sandbox/buy_gift_card"))
-        .header("content-type", "application/json")
-        .send(malformed.to_string())
-        .unwrap();
-    assert_eq!(reply.status().as_u16(), 400);
-    let refused: serde_json::Value =
-        serde_json::from_str(&reply.body_mut().read_to_string().unwrap()).unwrap();
+    let (status, refused) = http.post_raw("/sandbox/buy_gift_card", &malformed.to_string());
+    assert_eq!(status, 400);
     assert_eq!(refused["error"], "invalid_body");
     assert_eq!(refused["field"], "price");
     assert_eq!(sandbox.stock(&card_id).unwrap().remaining, 5);
@@ -480,11 +471,7 @@ async fn an_order_holds_at_most_max_count_cards() {
 #[test]
 fn the_control_api_names_a_bad_count_or_price() {
     let sandbox = Sandbox::builder().review(None).start_blocking().unwrap();
-    let url = sandbox.url();
-    let http = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build();
-    let http: ureq::Agent = http.into();
+    let http = Http::new(sandbox.url());
     let base = json!({"openid": BUYER, "page_id": "p=", "card_id": "c", "price": 100});
     for (key, value, field) in [
         ("count", 0, "count"),
@@ -494,14 +481,8 @@ fn the_control_api_names_a_bad_count_or_price() {
     ] {
         let mut body = base.clone();
         body[key] = json!(value);
-        let mut reply = http
-            .post(&format!("{url}/sandbox/buy_gift_card"))
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .unwrap();
-        assert_eq!(reply.status().as_u16(), 400, "{body}");
-        let refused: serde_json::Value =
-            serde_json::from_str(&reply.body_mut().read_to_string().unwrap()).unwrap();
+        let (status, refused) = http.post_raw("/sandbox/buy_gift_card", &body.to_string());
+        assert_eq!(status, 400, "{body}");
         assert_eq!(refused["error"], "invalid_body");
         assert_eq!(refused["field"], field, "{refused}");
     }
