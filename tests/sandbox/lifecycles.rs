@@ -1,7 +1,7 @@
 //! The seeds' workflows end to end, with the async and the blocking client: a coupon
 //! and a member card from creation to redemption.
 
-use super::cards::{create_discount, discount_card, member_card};
+use super::cards::{create_discount, create_member_card, discount_card, member_card};
 use super::errcode;
 use std::time::Duration;
 use wechat_card::card::{CardGetRequest, CardModifyStockRequest};
@@ -147,13 +147,7 @@ async fn read_yesterdays_statistics(sandbox: &Sandbox, client: &Client, card_id:
 async fn the_lifecycle_of_a_member_card() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .expect("card_id");
+    let card_id = create_member_card(&client).await;
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
     let activate = MemberCardActivateRequest::new("M-0001", &code)
         .init_bonus(100)

@@ -1,7 +1,7 @@
 //! What members tell WeChat (the activation form's answers, read back by the merchant)
 //! and the member-card statistics, whose totals are a daily snapshot.
 
-use super::cards::member_card;
+use super::cards::create_member_card;
 use std::time::Duration;
 use wechat_card::datacube::DatacubeMemberCardInfoRequest;
 use wechat_card::member_card::{
@@ -14,13 +14,7 @@ use wechat_card::types::{CondSource, UserFormInfoFlag};
 async fn a_members_answers_come_back_typed_common_and_custom() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .expect("card_id");
+    let card_id = create_member_card(&client).await;
     let member = sandbox.user("o_member");
     let code = member.claim(&card_id).unwrap();
     let fields = [
@@ -64,13 +58,7 @@ async fn a_members_answers_come_back_typed_common_and_custom() {
 async fn member_card_totals_are_counted_every_day_there_are_members() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .expect("card_id");
+    let card_id = create_member_card(&client).await;
     let claimed_on = sandbox.today().to_string();
     sandbox.user("o_a").claim(&card_id).unwrap();
     sandbox.user("o_b").claim(&card_id).unwrap();

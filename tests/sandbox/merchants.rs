@@ -2,7 +2,7 @@
 //! sub-merchants page by their last id, and a QR code without `expire_seconds` lasts a
 //! year.
 
-use super::cards::{create_discount, member_card};
+use super::cards::{create_discount, create_member_card};
 use super::errcode;
 use wechat_card::ErrCode;
 use wechat_card::distribute::{DistributeCreateQrcodeRequest, QrcodeActionInfo, QrcodeCard};
@@ -36,13 +36,7 @@ async fn a_merchant_number_belongs_to_one_pay_gift_rule() {
         .await
         .unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .unwrap();
+    let card_id = create_member_card(&client).await;
     let pay_gift = client.pay_gift();
 
     let first = pay_gift

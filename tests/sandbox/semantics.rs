@@ -2,7 +2,7 @@
 //! deposit mode, review after updates, listing, the test whitelist, and the checks it
 //! makes itself for clients in other languages.
 
-use super::cards::{create_discount, discount_card, member_card};
+use super::cards::{create_discount, create_member_card, discount_card};
 use super::errcode;
 use std::time::Duration;
 use wechat_card::card::{
@@ -416,13 +416,7 @@ async fn the_sandbox_checks_requests_itself() {
 async fn card_get_shows_the_defaults_and_claims_respect_them() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .expect("card_id");
+    let card_id = create_member_card(&client).await;
     let card = client
         .card()
         .get(&CardGetRequest::new(&card_id))

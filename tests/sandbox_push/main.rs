@@ -23,7 +23,7 @@ const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 mod cards;
 #[path = "../support/net.rs"]
 mod net;
-use cards::{create_discount, discount_card, member_card};
+use cards::{create_discount, create_member_card, discount_card};
 
 /// A new discount card (approved at once unless the sandbox reviews by hand).
 async fn new_card(sandbox: &Sandbox, stock: i64) -> String {
@@ -446,13 +446,7 @@ async fn member_card_events() {
     let sandbox = Sandbox::start().await.unwrap();
     let server = Server::start(Receiver::plain(TOKEN), 0, None).await;
     let client = sandbox.client().unwrap();
-    let card_id = client
-        .card()
-        .create(&member_card())
-        .await
-        .unwrap()
-        .card_id
-        .expect("card_id");
+    let card_id = create_member_card(&client).await;
     let code = sandbox.user("o_member").claim(&card_id).unwrap();
     sandbox
         .push_events_to(PushTarget::plain(&server.url, TOKEN))

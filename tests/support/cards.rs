@@ -52,3 +52,14 @@ pub async fn create_discount(client: &wechat_card::Client, stock: i64) -> String
         .card_id
         .expect("card_id")
 }
+
+/// Creates a [`member_card`] through `client`; its card_id.
+pub async fn create_member_card(client: &wechat_card::Client) -> String {
+    client
+        .card()
+        .create(&member_card())
+        .await
+        .unwrap()
+        .card_id
+        .expect("card_id")
+}
