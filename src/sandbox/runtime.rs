@@ -145,12 +145,18 @@ impl Reply {
     }
 }
 
-/// The errcode WeChat documents for a broken rule.
-fn errcode_for(violation: &Violation) -> ErrCode {
-    match (violation.field.as_str(), &violation.rule) {
-        // The mass-message codes (全局返回码): mass/send's openid list, clientmsgid.
-        ("touser", Rule::MinItems { .. }) => return ErrCode::InvalidOpenidListSize,
-        ("clientmsgid", Rule::MaxBytes { .. }) => return ErrCode::ClientMsgIdTooLong,
+/// The errcode WeChat documents for a broken rule of endpoint `endpoint`.
+fn errcode_for(endpoint: &str, violation: &Violation) -> ErrCode {
+    // The mass-message codes (全局返回码): mass/send's openid list, clientmsgid. Keyed
+    // on the endpoint too, so another endpoint's field of the same name keeps the
+    // general codes.
+    match (endpoint, violation.field.as_str(), &violation.rule) {
+        ("message.mass_send", "touser", Rule::MinItems { .. }) => {
+            return ErrCode::InvalidOpenidListSize;
+        }
+        ("message.mass_send" | "message.mass_send_all", "clientmsgid", Rule::MaxBytes { .. }) => {
+            return ErrCode::ClientMsgIdTooLong;
+        }
         _ => {}
     }
     match &violation.rule {
@@ -368,7 +374,7 @@ fn admit<E: Endpoint + DeserializeOwned>(
     if let Err(violations) = request.check(ctx.clock.china_today()) {
         let first = &violations[0];
         return Err(Reply::failure(Failure::new(
-            errcode_for(first),
+            errcode_for(E::ID, first),
             first.to_string(),
         )));
     }
