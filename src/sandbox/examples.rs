@@ -399,8 +399,7 @@ fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
         }
         // The codes listed, held by the user asked about.
         "code.list_user_cards" => {
-            let listed = reply.get("card_list").and_then(Value::as_array);
-            for entry in listed.into_iter().flatten() {
+            for entry in items(reply, "card_list") {
                 let card_id = entry.get("card_id").and_then(Value::as_str);
                 let code = entry.get("code").and_then(Value::as_str);
                 if let (Some(card_id), Some(code), Some(openid)) = (card_id, code, openid) {
@@ -412,11 +411,9 @@ fn seed_shown(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
             }
         }
         "card.batch_get" => {
-            if let Some(ids) = reply.get("card_id_list").and_then(Value::as_array) {
-                for id in ids.iter().filter_map(Value::as_str) {
-                    seed.cards
-                        .push((id.to_owned(), "DISCOUNT".to_owned(), false));
-                }
+            for id in items(reply, "card_id_list").filter_map(Value::as_str) {
+                seed.cards
+                    .push((id.to_owned(), "DISCOUNT".to_owned(), false));
             }
         }
         "sub_merchant.get" => {
@@ -480,10 +477,9 @@ fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
     ) else {
         return;
     };
-    let rows = reply.get("list").and_then(Value::as_array);
     let asked = request.get("card_id").and_then(Value::as_str);
     let platform = request.get("cond_source").and_then(Value::as_i64) == Some(0);
-    for (i, row) in rows.into_iter().flatten().enumerate() {
+    for (i, row) in items(reply, "list").enumerate() {
         let figure = |key: &str| row.get(key).and_then(Value::as_i64);
         let named = ["card_id", "cardid"]
             .iter()
