@@ -106,6 +106,29 @@ impl Client {
         self.send_checked(request, false)
     }
 
+    /// Sends an untyped request to any endpoint and hands back the reply as JSON
+    /// (without `errcode` and `errmsg`): token, renewal, errcode, scrubbing and retries
+    /// as for a typed call, retried only when declared
+    /// [`idempotent`](crate::raw::RawRequest::idempotent). See
+    /// [`Client::raw`](crate::Client::raw) and [`wechat_card::raw`](crate::raw).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::start_blocking()?;
+    /// # let client = sandbox.blocking_client()?;
+    /// use wechat_card::raw::RawRequest;
+    /// let colors = client.raw(&RawRequest::get("/card/getcolors").idempotent())?;
+    /// assert!(colors["colors"].is_array());
+    /// # Ok(()) }
+    /// ```
+    pub fn raw(&self, request: &crate::raw::RawRequest) -> Result<serde_json::Value, Error> {
+        use crate::raw::RawCall;
+        match request.is_idempotent() {
+            true => self.send(&RawCall::<true>(request)),
+            false => self.send(&RawCall::<false>(request)),
+        }
+    }
+
     fn send_checked<E: Endpoint>(&self, request: &E, check: bool) -> Result<E::Response, Error> {
         let span = call::call_span(E::ID);
         let started = Instant::now();

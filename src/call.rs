@@ -48,9 +48,12 @@ pub(crate) fn prepare<E: Endpoint>(
         query.push(("access_token", token.expose().to_owned()));
     }
     query.extend(request.query());
-    let mut url = format!("{base}{}", E::PATH);
+    let path = request.path();
+    let mut url = format!("{base}{path}");
+    // A raw request's path may carry its own query already.
+    let first = if path.contains('?') { '&' } else { '?' };
     for (i, (key, value)) in query.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
+        url.push(if i == 0 { first } else { '&' });
         url.push_str(key);
         url.push('=');
         url.push_str(&url_encode(value));
@@ -72,7 +75,7 @@ pub(crate) fn prepare<E: Endpoint>(
     let mut secrets: Vec<String> = request.secrets().into_iter().map(str::to_owned).collect();
     secrets.extend(token.map(|t| t.expose().to_owned()));
     Ok(Prepared {
-        method: E::METHOD,
+        method: request.method(),
         url,
         body,
         secrets,

@@ -153,6 +153,22 @@ impl Client {
         self.send_checked(request, false).await
     }
 
+    /// Sends an untyped request to any endpoint — one the spec does not know, or one
+    /// whose typed reply refused what WeChat sent — and hands back the reply as JSON
+    /// (without `errcode` and `errmsg`). The path is the same as for a typed call:
+    /// checked first (see [`RawRequest`](crate::raw::RawRequest)), the access token
+    /// added and renewed when WeChat rejects it, a non-zero errcode an
+    /// [`Error::Api`], secrets scrubbed; retried only when declared
+    /// [`idempotent`](crate::raw::RawRequest::idempotent). Errors name the endpoint
+    /// `raw`. See [`wechat_card::raw`](crate::raw) for an example.
+    pub async fn raw(&self, request: &crate::raw::RawRequest) -> Result<serde_json::Value, Error> {
+        use crate::raw::RawCall;
+        match request.is_idempotent() {
+            true => self.send(&RawCall::<true>(request)).await,
+            false => self.send(&RawCall::<false>(request)).await,
+        }
+    }
+
     async fn send_checked<E: Endpoint>(
         &self,
         request: &E,

@@ -3,6 +3,7 @@
 use crate::response::Response;
 use crate::validate::Validate;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// HTTP method of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,18 @@ pub trait Endpoint: Validate {
     /// not evidence that a non-idempotent call went through.
     const SUCCESS_FIELDS: &'static [&'static str] = &[];
     type Response: Response;
+
+    /// The HTTP method of this request: [`METHOD`](Self::METHOD), except for an
+    /// untyped [`RawRequest`](crate::raw::RawRequest), which carries its own.
+    fn method(&self) -> Method {
+        Self::METHOD
+    }
+
+    /// The path of this request: [`PATH`](Self::PATH), except for an untyped
+    /// [`RawRequest`](crate::raw::RawRequest), which carries its own (with its query).
+    fn path(&self) -> Cow<'_, str> {
+        Cow::Borrowed(Self::PATH)
+    }
 
     /// Query parameters besides `access_token`: a GET's fields and fixed ones.
     fn query(&self) -> Vec<(&'static str, String)> {

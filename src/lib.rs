@@ -30,6 +30,8 @@ pub mod error;
 pub mod jssdk;
 pub mod model;
 pub mod push;
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub mod raw;
 pub mod response;
 pub mod store;
 pub mod validate;
