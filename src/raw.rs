@@ -145,7 +145,8 @@ impl Validate for RawRequest {
         );
         c.check(
             "path",
-            !path.contains(['?', '#']) && !path.chars().any(|ch| ch.is_whitespace() || ch.is_control()),
+            !path.contains(['?', '#'])
+                && !path.chars().any(|ch| ch.is_whitespace() || ch.is_control()),
             "must hold no `?`, `#`, space or control character",
             "query parameters go through RawRequest::query, where they are URL-encoded",
         );
