@@ -673,6 +673,35 @@ impl Checker {
     }
 }
 
+/// A shortcut's signed argument `arg` = `n` (spec/README.md, "Shortcuts"), as the two
+/// fields it stands for: `n > 0` fills the first with `n`, `n < 0` the second with
+/// `-n`. A 0 is refused, naming the argument: the change asked for is none.
+pub fn split_signed<E: crate::endpoint::Endpoint>(
+    arg: &str,
+    n: i64,
+) -> Result<(Option<i64>, Option<i64>), crate::Error> {
+    let refuse = |rule| crate::Error::InvalidRequest {
+        endpoint: E::ID,
+        violations: vec![Violation {
+            field: arg.to_owned(),
+            rule,
+        }],
+    };
+    match n {
+        0 => Err(refuse(Rule::Check {
+            expected: "must not be 0",
+            because: "a change of 0 changes nothing; make no call",
+        })),
+        // -i64::MIN is no i64.
+        i64::MIN => Err(refuse(Rule::Min {
+            min: -i64::MAX,
+            actual: n,
+        })),
+        n if n > 0 => Ok((Some(n), None)),
+        n => Ok((None, Some(-n))),
+    }
+}
+
 /// A [`Checker`] descended into a field or element; ascends again when dropped.
 #[derive(Debug)]
 pub struct Scope<'a> {

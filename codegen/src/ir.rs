@@ -396,6 +396,24 @@ pub struct Shortcut {
     pub args: Vec<String>,
     /// Request fields fixed to wire values.
     pub set: Vec<(String, Value)>,
+    /// Arguments (named in `args`, not request fields) split by their sign.
+    pub signed: Vec<Signed>,
+}
+
+/// A signed shortcut argument: `n > 0` sets the field `positive` to `n`, `n < 0` the
+/// field `negative` to `-n`, and 0 is refused (there is nothing to change).
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub arg: String,
+    pub positive: String,
+    pub negative: String,
+}
+
+impl Shortcut {
+    /// The signed argument named `arg`, if it is one.
+    pub fn signed(&self, arg: &str) -> Option<&Signed> {
+        self.signed.iter().find(|s| s.arg == arg)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -83,6 +83,16 @@ pub struct Shortcut {
     pub args: Vec<String>,
     #[serde(default)]
     pub set: IndexMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub signed: IndexMap<String, Signed>,
+}
+
+/// A signed argument of a shortcut: its sign picks the request field its size fills.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signed {
+    pub positive: String,
+    pub negative: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -634,3 +634,31 @@ fn an_inline_type_named_by_a_later_endpoint_is_emitted_once() {
     );
     assert!(demo.text.contains("pub struct DemoListRequest {"));
 }
+
+#[test]
+fn a_signed_argument_splits_into_two_optional_ints() {
+    // `code` is a required string: no side of a signed argument.
+    let bad = GROUP.replace(
+        "    errcodes: [40056]\n",
+        "    shortcuts:\n      - { name: by, summary: s, args: [delta], signed: { delta: { positive: code, negative: tags } } }\n    errcodes: [40056]\n",
+    );
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].signed.delta",
+        "`code` must be an optional int field of the request",
+    );
+    // A signed argument must be one of the shortcut's arguments.
+    let bad = GROUP.replace(
+        "    errcodes: [40056]\n",
+        "    shortcuts:\n      - { name: by, summary: s, args: [code], signed: { delta: { positive: code, negative: tags } } }\n    errcodes: [40056]\n",
+    );
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].signed.delta",
+        "a signed argument is named in `args`",
+    );
+}

@@ -267,6 +267,21 @@ impl CardHandler<'_> {
         self.client.send(&request)
     }
 
+    /// Change a card's stock by `delta` (positive adds, negative removes), as one `modifystock` request.
+    ///
+    /// The blocking form of the async client's `change_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).
+    pub fn change_stock(
+        &self,
+        card_id: impl Into<String>,
+        delta: i64,
+    ) -> Result<card::CardModifyStockResponse, Error> {
+        let mut request = crate::card::CardModifyStockRequest::new(card_id);
+        (request.increase_stock_value, request.reduce_stock_value) = crate::validate::split_signed::<
+            crate::card::CardModifyStockRequest,
+        >("delta", delta)?;
+        self.client.send(&request)
+    }
+
     /// 删除卡券 — delete a card definition
     ///
     /// The blocking form of the async client's `delete`, documented there once (checks, errors, idempotency, an example); sends [`CardDeleteRequest`](crate::card::CardDeleteRequest).

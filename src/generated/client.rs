@@ -884,6 +884,36 @@ impl CardHandler<'_> {
         self.client.send(&request).await
     }
 
+    /// Change a card's stock by `delta` (positive adds, negative removes), as one `modifystock` request.
+    ///
+    /// A shortcut for [`modify_stock`](Self::modify_stock) (`card.modify_stock`); `delta` > 0 sets `increase_stock_value` to `delta`, `delta` < 0 sets `reduce_stock_value` to `-delta`, and 0 is refused (there is nothing to change).
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.modify_stock", r#"{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc","increase_stock_value":1231231,"reduce_stock_value":1231231}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.card().change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn change_stock(
+        &self,
+        card_id: impl Into<String>,
+        delta: i64,
+    ) -> Result<card::CardModifyStockResponse, Error> {
+        let mut request = crate::card::CardModifyStockRequest::new(card_id);
+        (request.increase_stock_value, request.reduce_stock_value) = crate::validate::split_signed::<
+            crate::card::CardModifyStockRequest,
+        >("delta", delta)?;
+        self.client.send(&request).await
+    }
+
     /// 删除卡券 — delete a card definition
     ///
     /// Its QR codes and JS-API entry points stop working. Codes users already claimed stay

@@ -1116,6 +1116,51 @@ fn shortcut_reduce_stock() -> support::Case<CardModifyStockRequest> {
     }
 }
 
+///card.modify_stock: the shortcut `change_stock` sends exactly its arguments and fixed values.
+fn shortcut_change_stock() -> support::Case<CardModifyStockRequest> {
+    support::Case {
+        request: CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+            .increase_stock_value(1231231),
+        method: "POST",
+        path: "/card/modifystock",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "increase_stock_value" :
+            1231231 }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///card.modify_stock: the shortcut `change_stock` sends exactly its arguments and fixed values.
+fn shortcut_change_stock_negative() -> support::Case<CardModifyStockRequest> {
+    support::Case {
+        request: CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc")
+            .reduce_stock_value(1231231),
+        method: "POST",
+        path: "/card/modifystock",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "pFS7Fjg8kV1IdDz01r4SQwMkuCKc", "reduce_stock_value" : 1231231
+            }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///card.modify_stock: the shortcut `change_stock` refuses `delta` = 0, naming it, and sends nothing.
+fn shortcut_change_stock_zero() -> support::Negative<CardModifyStockRequest> {
+    support::Negative {
+        request: CardModifyStockRequest::new("pFS7Fjg8kV1IdDz01r4SQwMkuCKc"),
+        field: "delta".into(),
+        rule: "check".into(),
+    }
+}
+
 ///card.modify_stock: each limit reached from the `official` example, exactly at its bound, passes validation.
 #[test]
 fn modify_stock_accepts_every_limit() {
@@ -1377,6 +1422,42 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn shortcut_change_stock() {
+        let case = super::shortcut_change_stock();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231)
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_change_stock_negative() {
+        let case = super::shortcut_change_stock_negative();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", -1231231)
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_change_stock_zero() {
+        let case = super::shortcut_change_stock_zero();
+        let mock = support::Mock::silent().await;
+        let result = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 0)
+            .await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
     async fn modify_stock_is_not_sent() {
         let case = super::modify_stock_is_not_sent();
         let mock = support::Mock::silent().await;
@@ -1585,6 +1666,39 @@ mod blocking_client {
             .card()
             .reduce_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231);
         mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_change_stock() {
+        let case = super::shortcut_change_stock();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 1231231);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_change_stock_negative() {
+        let case = super::shortcut_change_stock_negative();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", -1231231);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_change_stock_zero() {
+        let case = super::shortcut_change_stock_zero();
+        let mock = support::BlockingMock::silent();
+        let result = mock
+            .client()
+            .card()
+            .change_stock("pFS7Fjg8kV1IdDz01r4SQwMkuCKc", 0);
+        mock.check_rejected(result, &case);
     }
 
     #[test]

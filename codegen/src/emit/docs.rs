@@ -238,24 +238,53 @@ fn link(api: &Api, type_name: &str) -> String {
     public_path(api, type_name).replacen("wechat_card::", "crate::", 1)
 }
 
+/// One argument of a shortcut call in an example or test: its type, the value passed,
+/// and the request field it fills with the value sent there (`None`: nothing is sent).
+pub struct ArgValue {
+    pub ty: Ty,
+    pub value: serde_json::Value,
+    pub sent: Option<(String, serde_json::Value)>,
+}
+
 /// The values a shortcut's example and test pass: the first example's, or the
-/// smallest valid ones where the example has none.
-pub fn shortcut_arg_values<'a>(
-    api: &'a Api,
-    e: &Endpoint,
-    s: &Shortcut,
-) -> Vec<(&'a Field, serde_json::Value)> {
+/// smallest valid ones where the example has none. A signed argument takes the sign
+/// `sign` (1 or -1; 0 passes 0, which fills nothing) and the size of the example's
+/// field on that side.
+pub fn shortcut_arg_values(api: &Api, e: &Endpoint, s: &Shortcut, sign: i64) -> Vec<ArgValue> {
     let model = api.model(&e.request);
     let example = &e.examples[0].request;
+    let value_of = |f: &Field| {
+        example
+            .get(&f.wire)
+            .cloned()
+            .unwrap_or_else(|| super::conformance::minimal(api, &f.shape))
+    };
     s.args
         .iter()
-        .map(|a| {
-            let f = model.field(a).expect("checked by the loader");
-            let v = example
-                .get(a)
-                .cloned()
-                .unwrap_or_else(|| super::conformance::minimal(api, &f.shape));
-            (f, v)
+        .map(|a| match s.signed(a) {
+            Some(signed) => {
+                let side = if sign < 0 {
+                    &signed.negative
+                } else {
+                    &signed.positive
+                };
+                let f = model.field(side).expect("checked by the loader");
+                let size = value_of(f).as_i64().filter(|n| *n > 0).unwrap_or(1);
+                ArgValue {
+                    ty: Ty::Int,
+                    value: (sign.signum() * size).into(),
+                    sent: (sign != 0).then(|| (f.wire.clone(), size.into())),
+                }
+            }
+            None => {
+                let f = model.field(a).expect("checked by the loader");
+                let v = value_of(f);
+                ArgValue {
+                    ty: f.shape.ty.clone(),
+                    value: v.clone(),
+                    sent: Some((f.wire.clone(), v)),
+                }
+            }
         })
         .collect()
 }
@@ -275,6 +304,13 @@ fn shortcut_text(api: &Api, e: &Endpoint, s: &Shortcut) -> String {
         e.id,
         e.full_id()
     );
+    for signed in &s.signed {
+        d += &format!(
+            "; `{0}` > 0 sets `{1}` to `{0}`, `{0}` < 0 sets `{2}` to `-{0}`, and 0 is refused \
+             (there is nothing to change)",
+            signed.arg, signed.positive, signed.negative
+        );
+    }
     if s.set.is_empty() {
         d += ".\n\n";
     } else {
@@ -287,9 +323,9 @@ fn shortcut_text(api: &Api, e: &Endpoint, s: &Shortcut) -> String {
     }
     d += "Checked before sending, errors and idempotency: as for that method.\n\n# Example\n\n";
     let mut uses = BTreeSet::new();
-    let args: Vec<String> = shortcut_arg_values(api, e, s)
+    let args: Vec<String> = shortcut_arg_values(api, e, s, 1)
         .iter()
-        .map(|(f, v)| super::format_expr(values::arg(api, &f.shape.ty, v, &mut uses)))
+        .map(|a| super::format_expr(values::arg(api, &a.ty, &a.value, &mut uses)))
         .collect();
     let mut imports: Vec<String> = uses.iter().map(|u| public_path(api, u)).collect();
     imports.sort();

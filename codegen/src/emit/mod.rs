@@ -501,6 +501,10 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let name = ident(&s.name);
     let model = api.model(&e.request);
     let params = s.args.iter().map(|a| {
+        if s.signed(a).is_some() {
+            let arg = ident(a);
+            return quote!(#arg: i64);
+        }
         let f = model.field(a).expect("checked by the loader");
         let arg = ident(&f.rust);
         let ty = shortcut_parameter(api, &f.shape.ty, &arg);
@@ -509,10 +513,29 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let response = response_type(e);
     let build = values::shortcut_request(api, e, s);
     let doc = docs::shortcut_doc(api, e, s, *flavour);
+    // A signed argument fills one of its two fields, or is refused (0) before sending.
+    let (mutability, signed) = match s.signed.is_empty() {
+        true => (None, Vec::new()),
+        false => {
+            let request = ident(&e.request);
+            let module = ident(&e.group);
+            let splits = s.signed.iter().map(|x| {
+                let (arg, wire) = (ident(&x.arg), &x.arg);
+                let field = |wire: &str| ident(&model.field(wire).expect("checked").rust);
+                let (up, down) = (field(&x.positive), field(&x.negative));
+                quote! {
+                    (request.#up, request.#down) =
+                        crate::validate::split_signed::<crate::#module::#request>(#wire, #arg)?;
+                }
+            });
+            (Some(quote!(mut)), splits.collect())
+        }
+    };
     quote! {
         #doc
         pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, Error> {
-            let request = #build;
+            let #mutability request = #build;
+            #(#signed)*
             self.client.send(&request)#dot_await
         }
     }

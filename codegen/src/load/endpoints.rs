@@ -61,7 +61,43 @@ impl Loader {
                     Err(e) => ctx.error(format!("{at}.set.{k}"), e),
                 }
             }
-            for name in s.args.iter().chain(set.iter().map(|(k, _)| k)) {
+            let mut signed = Vec::new();
+            for (arg, sg) in s.signed {
+                let at = format!("{at}.signed.{arg}");
+                if !s.args.contains(&arg) || model.field(&arg).is_some() {
+                    ctx.error(
+                        at.clone(),
+                        "a signed argument is named in `args` and is no request field",
+                    );
+                }
+                // Each side an optional int that no other argument or fixed value fills.
+                for side in [&sg.positive, &sg.negative] {
+                    let ok = model.field(side).is_some_and(|f| {
+                        f.shape.ty == Ty::Int
+                            && !f.required
+                            && !s.args.contains(side)
+                            && !set.iter().any(|(k, _)| k == side)
+                    });
+                    if !ok || sg.positive == sg.negative {
+                        ctx.error(
+                            at.clone(),
+                            format!("`{side}` must be an optional int field of the request, filled by nothing else"),
+                        );
+                    }
+                }
+                signed.push(Signed {
+                    arg,
+                    positive: sg.positive,
+                    negative: sg.negative,
+                });
+            }
+            let is_signed = |name: &String| signed.iter().any(|x: &Signed| &x.arg == name);
+            for name in s
+                .args
+                .iter()
+                .filter(|a| !is_signed(a))
+                .chain(set.iter().map(|(k, _)| k))
+            {
                 if model.field(name).is_none() {
                     ctx.error(
                         at.clone(),
@@ -93,6 +129,7 @@ impl Loader {
                 summary: s.summary,
                 args: s.args,
                 set,
+                signed,
             });
         }
         out

@@ -121,10 +121,22 @@ impl GroupFile {
     /// Each shortcut through each client: it must send the request its case builds.
     fn shortcuts(&mut self, api: &Api, e: &Endpoint) {
         for s in &e.shortcuts {
-            let (case, call) = shortcut_case(api, e, s, &mut self.uses, &mut self.call_uses);
-            self.items.push(case);
-            let name = format_ident!("shortcut_{}", s.name);
-            self.client_tests(e, &name, call, Expect::documented(e));
+            // A signed argument is tried with each sign, and refused at 0.
+            let signs: &[(i64, &str)] = match s.signed.is_empty() {
+                true => &[(1, "")],
+                false => &[(1, ""), (-1, "_negative"), (0, "_zero")],
+            };
+            for &(sign, suffix) in signs {
+                let name = format_ident!("shortcut_{}{}", s.name, suffix);
+                let (case, call) =
+                    shortcut_case(api, e, s, sign, &name, &mut self.uses, &mut self.call_uses);
+                self.items.push(case);
+                let expect = match sign {
+                    0 => Expect::Refused,
+                    _ => Expect::documented(e),
+                };
+                self.client_tests(e, &name, call, expect);
+            }
         }
     }
 
@@ -348,18 +360,20 @@ fn case(
 }
 
 /// A shortcut's case (the request it must send, built through the builders) and the
-/// call that sends it.
+/// call that sends it; with `sign` 0, the refusal of its signed argument's 0.
 fn shortcut_case(
     api: &Api,
     e: &Endpoint,
     s: &Shortcut,
+    sign: i64,
+    fn_name: &Ident,
     uses: &mut BTreeSet<String>,
     call_uses: &mut BTreeSet<String>,
 ) -> (TokenStream, TokenStream) {
-    let args = super::docs::shortcut_arg_values(api, e, s);
+    let args = super::docs::shortcut_arg_values(api, e, s, sign);
     let mut body = Map::new();
-    for (f, v) in &args {
-        body.insert(f.wire.clone(), v.clone());
+    for (wire, v) in args.iter().filter_map(|a| a.sent.as_ref()) {
+        body.insert(wire.clone(), v.clone());
     }
     for (k, v) in &s.set {
         body.insert(k.clone(), v.clone());
@@ -368,12 +382,27 @@ fn shortcut_case(
     let build = values::build(api, &e.request, &body, uses);
     let arg_exprs = args
         .iter()
-        .map(|(f, v)| values::arg(api, &f.shape.ty, v, call_uses))
+        .map(|a| values::arg(api, &a.ty, &a.value, call_uses))
         .collect::<Vec<_>>();
     uses.extend(call_uses.iter().cloned());
     let name = ident(&s.name);
     let call = quote!(#name(#(#arg_exprs),*));
-    let fn_name = format_ident!("shortcut_{}", s.name);
+    if sign == 0 {
+        let signed = &s.signed[0];
+        let (request, arg) = (ident(&e.request), &signed.arg);
+        let doc = format!(
+            "{}: the shortcut `{}` refuses `{arg}` = 0, naming it, and sends nothing.",
+            e.full_id(),
+            s.name
+        );
+        let case = quote! {
+            #[doc = #doc]
+            fn #fn_name() -> support::Negative<#request> {
+                support::Negative { request: #build, field: #arg.into(), rule: "check".into() }
+            }
+        };
+        return (case, call);
+    }
     let doc = format!(
         "{}: the shortcut `{}` sends exactly its arguments and fixed values.",
         e.full_id(),
@@ -385,5 +414,5 @@ fn shortcut_case(
         .find(|x| x.errcode().is_none())
         .unwrap_or(&e.examples[0])
         .response;
-    (case(api, e, &fn_name, &doc, build, &body, reply), call)
+    (case(api, e, fn_name, &doc, build, &body, reply), call)
 }
