@@ -702,6 +702,54 @@ pub fn split_signed<E: crate::endpoint::Endpoint>(
     }
 }
 
+/// A keyed shortcut's value with no field of its own (spec/README.md, "Shortcuts"): a
+/// card type the request does not describe (GENERAL_CARD, LUCKY_MONEY) or one WeChat
+/// added later. `{wrap: value}` goes under the key's lowercase wire value, through
+/// `extra`, as the docs key every type's object. The request is checked as usual —
+/// `value` at `<key>.<wrap>` — but for its one-of rule over the described keys, which
+/// cannot see this one: the key the request holds is exactly this one.
+pub fn keyed_extra<E, K, V>(
+    today: Date,
+    request: &mut E,
+    key: &K,
+    wrap: &str,
+    value: &V,
+) -> Result<(), crate::Error>
+where
+    E: crate::endpoint::Endpoint + crate::model::Object,
+    K: SpecEnum,
+    V: serde::Serialize + Validate,
+{
+    let key = key.wire().to_lowercase();
+    let mut c = Checker::new(today);
+    request.validate(&mut c);
+    c.check(
+        "",
+        !key.is_empty() && !request.extra().contains_key(&key),
+        "needs a key",
+        "an empty type, or one already set through `extra`, names no object to update",
+    );
+    value.validate(&mut c.at(&key).at(wrap));
+    c.violations
+        .retain(|v| !(v.rule.name() == "exactly_one_of" && v.field.starts_with('{')));
+    let invalid = |violations| crate::Error::InvalidRequest {
+        endpoint: E::ID,
+        violations,
+    };
+    c.finish().map_err(invalid)?;
+    let value = serde_json::to_value(value).map_err(|e| {
+        invalid(vec![Violation {
+            field: format!("{key}.{wrap}"),
+            rule: Rule::Encoding {
+                message: e.to_string(),
+            },
+        }])
+    })?;
+    let object = serde_json::Map::from_iter([(wrap.to_owned(), value)]);
+    request.extra_mut().insert(key, object.into());
+    Ok(())
+}
+
 /// A [`Checker`] descended into a field or element; ascends again when dropped.
 #[derive(Debug)]
 pub struct Scope<'a> {

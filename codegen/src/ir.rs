@@ -398,6 +398,23 @@ pub struct Shortcut {
     pub set: Vec<(String, Value)>,
     /// Arguments (named in `args`, not request fields) split by their sign.
     pub signed: Vec<Signed>,
+    /// At most one argument (named in `args`, not a request field) that picks the field.
+    pub keyed: Option<Keyed>,
+}
+
+/// A keyed shortcut argument: a value of `enum_name` puts `{wrap: <the wrap argument>}`
+/// under the request field named by its lowercase wire value; a value without such a
+/// field (an undescribed or unknown one) puts it under that key in `extra`.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub arg: String,
+    pub enum_name: String,
+    /// The argument the picked object holds, under its own name.
+    pub wrap: String,
+    /// Its type: that of the `wrap` field of every picked object.
+    pub wrap_ty: Ty,
+    /// (enum value's wire form, request field) for each value that has a field.
+    pub arms: Vec<(Value, String)>,
 }
 
 /// A signed shortcut argument: `n > 0` sets the field `positive` to `n`, `n < 0` the
@@ -413,6 +430,15 @@ impl Shortcut {
     /// The signed argument named `arg`, if it is one.
     pub fn signed(&self, arg: &str) -> Option<&Signed> {
         self.signed.iter().find(|s| s.arg == arg)
+    }
+
+    /// Whether `arg` is an argument of the shortcut rather than a request field.
+    pub fn is_own_arg(&self, arg: &str) -> bool {
+        self.signed(arg).is_some()
+            || self
+                .keyed
+                .as_ref()
+                .is_some_and(|k| k.arg == arg || k.wrap == arg)
     }
 }
 

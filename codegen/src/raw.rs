@@ -85,6 +85,18 @@ pub struct Shortcut {
     pub set: IndexMap<String, serde_yaml::Value>,
     #[serde(default)]
     pub signed: IndexMap<String, Signed>,
+    #[serde(default)]
+    pub keyed: IndexMap<String, Keyed>,
+}
+
+/// A keyed argument of a shortcut: an enum whose value names the request field (its
+/// lowercase wire value) that holds the argument `wrap`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keyed {
+    #[serde(rename = "enum")]
+    pub enum_name: String,
+    pub wrap: String,
 }
 
 /// A signed argument of a shortcut: its sign picks the request field its size fills.

@@ -662,3 +662,30 @@ fn a_signed_argument_splits_into_two_optional_ints() {
         "a signed argument is named in `args`",
     );
 }
+
+#[test]
+fn a_keyed_argument_names_object_fields_holding_its_wrap() {
+    // `status` (S_OK, S_BAD) would key the fields `s_ok` and `s_bad`: there are none.
+    let bad = GROUP.replace(
+        "    errcodes: [40056]\n",
+        "    shortcuts:\n      - { name: by, summary: s, args: [code, kind, what], keyed: { kind: { enum: Status, wrap: what } } }\n    errcodes: [40056]\n",
+    );
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].keyed.kind",
+        "no value of the enum names a request field",
+    );
+    let bad = GROUP.replace(
+        "    errcodes: [40056]\n",
+        "    shortcuts:\n      - { name: by, summary: s, args: [code, kind, what], keyed: { kind: { enum: Nope, wrap: what } } }\n    errcodes: [40056]\n",
+    );
+    rejects(
+        &bad,
+        "spec/api/demo.yaml",
+        "endpoint `get`",
+        "shortcuts[0].keyed.kind",
+        "`Nope` is not an enum",
+    );
+}

@@ -231,6 +231,87 @@ impl CardHandler<'_> {
         self.client.send(request)
     }
 
+    /// Change the base_info fields of a card of any type (`card_type`), under the key of that type.
+    ///
+    /// The blocking form of the async client's `update_base_info`, documented there once (checks, errors, idempotency, an example); sends [`CardUpdateRequest`](crate::card::CardUpdateRequest).
+    pub fn update_base_info(
+        &self,
+        card_id: impl Into<String>,
+        card_type: crate::types::CardType,
+        base_info: crate::types::BaseInfoUpdate,
+    ) -> Result<card::CardUpdateResponse, Error> {
+        let mut request = crate::card::CardUpdateRequest::new(card_id);
+        match card_type {
+            crate::types::CardType::Groupon => {
+                request = request
+                    .groupon(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Cash => {
+                request = request
+                    .cash(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Discount => {
+                request = request
+                    .discount(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Gift => {
+                request = request
+                    .gift(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::GeneralCoupon => {
+                request = request
+                    .general_coupon(
+                        crate::types::CommonUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MemberCard => {
+                request = request
+                    .member_card(
+                        crate::types::MemberCardUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::ScenicTicket => {
+                request = request
+                    .scenic_ticket(
+                        crate::types::ScenicTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MovieTicket => {
+                request = request
+                    .movie_ticket(
+                        crate::types::MovieTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::BoardingPass => {
+                request = request
+                    .boarding_pass(
+                        crate::types::BoardingPassUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MeetingTicket => {
+                request = request
+                    .meeting_ticket(
+                        crate::types::MeetingTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::BusTicket => {
+                request = request
+                    .bus_ticket(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            other => {
+                crate::validate::keyed_extra(
+                    self.client.config().china_today(),
+                    &mut request,
+                    &other,
+                    "base_info",
+                    &base_info,
+                )?;
+                return self.client.send_unchecked(&request);
+            }
+        }
+        self.client.send(&request)
+    }
+
     /// 修改库存 — raise or lower a card's stock
     ///
     /// The blocking form of the async client's `modify_stock`, documented there once (checks, errors, idempotency, an example); sends [`CardModifyStockRequest`](crate::card::CardModifyStockRequest).

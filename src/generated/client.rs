@@ -775,6 +775,111 @@ impl CardHandler<'_> {
         self.client.send(request).await
     }
 
+    /// Change the base_info fields of a card of any type (`card_type`), under the key of that type.
+    ///
+    /// A shortcut for [`update`](Self::update) (`card.update`); `card_type` picks the field that holds `{"base_info": base_info}`: the one named by its lowercase value; a value with no field here (`GENERAL_CARD`, `LUCKY_MONEY`, or one the spec does not know, `Unknown(..)`) puts it under that key through `extra`, the rest of the request checked as usual.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::types::{BaseInfoUpdate, CardType};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("card.update", r#"{"card_id":"ph_gmt7cUVrlRk8swPwx7aDyF-pg","member_card":{"base_info":{"color":"Color010","description":"不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料","location_id_list":[123,12321,345345],"logo_url":"http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg","notice":"使用时向服务员出示此券","service_phone":"020-88888888"},"bonus_cleared":"aaaaaaaaaaaaaa","bonus_rules":"aaaaaaaaaaaaaa","prerogative":""}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.card().update_base_info("ph_gmt7cUVrlRk8swPwx7aDyF-pg", CardType::MemberCard, BaseInfoUpdate::new()
+    ///     .logo_url("http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg")
+    ///     .notice("使用时向服务员出示此券")
+    ///     .description(
+    ///         "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+    ///     )
+    ///     .service_phone("020-88888888")
+    ///     .color("Color010")
+    ///     .location_id_list([123, 12321, 345345])).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_base_info(
+        &self,
+        card_id: impl Into<String>,
+        card_type: crate::types::CardType,
+        base_info: crate::types::BaseInfoUpdate,
+    ) -> Result<card::CardUpdateResponse, Error> {
+        let mut request = crate::card::CardUpdateRequest::new(card_id);
+        match card_type {
+            crate::types::CardType::Groupon => {
+                request = request
+                    .groupon(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Cash => {
+                request = request
+                    .cash(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Discount => {
+                request = request
+                    .discount(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::Gift => {
+                request = request
+                    .gift(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            crate::types::CardType::GeneralCoupon => {
+                request = request
+                    .general_coupon(
+                        crate::types::CommonUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MemberCard => {
+                request = request
+                    .member_card(
+                        crate::types::MemberCardUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::ScenicTicket => {
+                request = request
+                    .scenic_ticket(
+                        crate::types::ScenicTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MovieTicket => {
+                request = request
+                    .movie_ticket(
+                        crate::types::MovieTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::BoardingPass => {
+                request = request
+                    .boarding_pass(
+                        crate::types::BoardingPassUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::MeetingTicket => {
+                request = request
+                    .meeting_ticket(
+                        crate::types::MeetingTicketUpdate::new().base_info(base_info),
+                    );
+            }
+            crate::types::CardType::BusTicket => {
+                request = request
+                    .bus_ticket(crate::types::CommonUpdate::new().base_info(base_info));
+            }
+            other => {
+                crate::validate::keyed_extra(
+                    self.client.config().china_today(),
+                    &mut request,
+                    &other,
+                    "base_info",
+                    &base_info,
+                )?;
+                return self.client.send_unchecked(&request).await;
+            }
+        }
+        self.client.send(&request).await
+    }
+
     /// 修改库存 — raise or lower a card's stock
     ///
     /// Adds `increase_stock_value` to and removes `reduce_stock_value` from the card's

@@ -958,6 +958,84 @@ fn update_member_card() -> support::Case<CardUpdateRequest> {
     }
 }
 
+///card.update: the shortcut `update_base_info` sends exactly its arguments and fixed values.
+fn shortcut_update_base_info() -> support::Case<CardUpdateRequest> {
+    support::Case {
+        request: CardUpdateRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg")
+            .member_card(
+                MemberCardUpdate::new()
+                    .base_info(
+                        BaseInfoUpdate::new()
+                            .logo_url(
+                                "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                            )
+                            .notice("使用时向服务员出示此券")
+                            .description(
+                                "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                            )
+                            .service_phone("020-88888888")
+                            .color("Color010")
+                            .location_id_list([123, 12321, 345345]),
+                    ),
+            ),
+        method: "POST",
+        path: "/card/update",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "member_card" : { "base_info" :
+            { "color" : "Color010", "description" :
+            "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+            "location_id_list" : [123, 12321, 345345], "logo_url" :
+            "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice"
+            : "使用时向服务员出示此券", "service_phone" : "020-88888888" } } }
+        ),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "ok", "send_check" : false }
+        ),
+    }
+}
+
+///card.update: the shortcut `update_base_info` sends exactly its arguments and fixed values.
+fn shortcut_update_base_info_undescribed() -> support::Case<CardUpdateRequest> {
+    support::Case {
+        request: {
+            let mut built = CardUpdateRequest::new("ph_gmt7cUVrlRk8swPwx7aDyF-pg");
+            built
+                .extra
+                .insert(
+                    "general_card".into(),
+                    serde_json::json!(
+                        { "base_info" : { "color" : "Color010", "description" :
+                        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                        "location_id_list" : [123, 12321, 345345], "logo_url" :
+                        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                        "notice" : "使用时向服务员出示此券", "service_phone" :
+                        "020-88888888" } }
+                    ),
+                );
+            built
+        },
+        method: "POST",
+        path: "/card/update",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "card_id" : "ph_gmt7cUVrlRk8swPwx7aDyF-pg", "general_card" : { "base_info"
+            : { "color" : "Color010", "description" :
+            "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+            "location_id_list" : [123, 12321, 345345], "logo_url" :
+            "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg", "notice"
+            : "使用时向服务员出示此券", "service_phone" : "020-88888888" } } }
+        ),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "ok", "send_check" : false }
+        ),
+    }
+}
+
 /**card.update: each limit reached from the `member_card` example, exactly at its bound, passes validation.
 
 Not reached from any example without breaking another rule there (a card type with no example of its own, an order between two fields): `boarding_pass.boarding_time` min, `boarding_pass.departure_time` min, `boarding_pass.gate` max_bytes, `boarding_pass.landing_time` min, `meeting_ticket.map_url` max_bytes, `movie_ticket.detail` max_bytes, `scenic_ticket.guide_url` max_bytes.*/
@@ -1234,6 +1312,7 @@ fn delete_is_not_sent() -> support::Negative<CardDeleteRequest> {
 #[cfg(feature = "async")]
 mod async_client {
     use crate::support;
+    use super::{BaseInfoUpdate, CardType};
     #[tokio::test]
     async fn create_groupon() {
         let case = super::create_groupon();
@@ -1382,6 +1461,58 @@ mod async_client {
     }
 
     #[tokio::test]
+    async fn shortcut_update_base_info() {
+        let case = super::shortcut_update_base_info();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .update_base_info(
+                "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+                CardType::MemberCard,
+                BaseInfoUpdate::new()
+                    .logo_url(
+                        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                    )
+                    .notice("使用时向服务员出示此券")
+                    .description(
+                        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                    )
+                    .service_phone("020-88888888")
+                    .color("Color010")
+                    .location_id_list([123, 12321, 345345]),
+            )
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn shortcut_update_base_info_undescribed() {
+        let case = super::shortcut_update_base_info_undescribed();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock
+            .client()
+            .card()
+            .update_base_info(
+                "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+                CardType::GeneralCard,
+                BaseInfoUpdate::new()
+                    .logo_url(
+                        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                    )
+                    .notice("使用时向服务员出示此券")
+                    .description(
+                        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                    )
+                    .service_phone("020-88888888")
+                    .color("Color010")
+                    .location_id_list([123, 12321, 345345]),
+            )
+            .await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
     async fn update_is_not_sent() {
         let case = super::update_is_not_sent();
         let mock = support::Mock::silent().await;
@@ -1485,6 +1616,7 @@ mod async_client {
 #[cfg(feature = "blocking")]
 mod blocking_client {
     use crate::support;
+    use super::{BaseInfoUpdate, CardType};
     #[test]
     fn create_groupon() {
         let case = super::create_groupon();
@@ -1627,6 +1759,56 @@ mod blocking_client {
         let case = super::update_member_card();
         let mock = support::BlockingMock::start(&case);
         let reply = mock.client().card().update(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_update_base_info() {
+        let case = super::shortcut_update_base_info();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .update_base_info(
+                "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+                CardType::MemberCard,
+                BaseInfoUpdate::new()
+                    .logo_url(
+                        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                    )
+                    .notice("使用时向服务员出示此券")
+                    .description(
+                        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                    )
+                    .service_phone("020-88888888")
+                    .color("Color010")
+                    .location_id_list([123, 12321, 345345]),
+            );
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn shortcut_update_base_info_undescribed() {
+        let case = super::shortcut_update_base_info_undescribed();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock
+            .client()
+            .card()
+            .update_base_info(
+                "ph_gmt7cUVrlRk8swPwx7aDyF-pg",
+                CardType::GeneralCard,
+                BaseInfoUpdate::new()
+                    .logo_url(
+                        "http://www.supadmin.cn/uploads/allimg/120216/1_120216214725_1.jpg",
+                    )
+                    .notice("使用时向服务员出示此券")
+                    .description(
+                        "不可与其他优惠同享\n如需团购券发票，请在消费时向商户提出\n店内均可使用，仅限堂食\n餐前不可打包，餐后未吃完，可打包\n本团购券不限人数，建议2人使用，超过建议人数须另收酱料费5元/位\n本单谢绝自带酒水饮料",
+                    )
+                    .service_phone("020-88888888")
+                    .color("Color010")
+                    .location_id_list([123, 12321, 345345]),
+            );
         mock.check_reply(reply, &case);
     }
 

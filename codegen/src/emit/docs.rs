@@ -247,9 +247,11 @@ pub struct ArgValue {
 }
 
 /// The values a shortcut's example and test pass: the first example's, or the
-/// smallest valid ones where the example has none. A signed argument takes the sign
-/// `sign` (1 or -1; 0 passes 0, which fills nothing) and the size of the example's
-/// field on that side.
+/// smallest valid ones where the example has none. `sign` is 1 for the usual call. A
+/// signed argument takes that sign (1 or -1; 0 passes 0, which fills nothing) and the
+/// size of the example's field on that side. A keyed argument takes the value whose
+/// field the example sets (or the first with a field); with -1, the first value with
+/// no field of its own (sent through `extra`).
 pub fn shortcut_arg_values(api: &Api, e: &Endpoint, s: &Shortcut, sign: i64) -> Vec<ArgValue> {
     let model = api.model(&e.request);
     let example = &e.examples[0].request;
@@ -259,9 +261,27 @@ pub fn shortcut_arg_values(api: &Api, e: &Endpoint, s: &Shortcut, sign: i64) -> 
             .cloned()
             .unwrap_or_else(|| super::conformance::minimal(api, &f.shape))
     };
+    let keyed = s.keyed.as_ref().map(|k| keyed_values(api, e, k, sign));
     s.args
         .iter()
         .map(|a| match s.signed(a) {
+            None if keyed.as_ref().is_some_and(|(k, ..)| &k.arg == a) => {
+                let (k, wire, ..) = keyed.as_ref().expect("just checked");
+                ArgValue {
+                    ty: Ty::Enum(k.enum_name.clone()),
+                    value: wire.clone(),
+                    sent: None,
+                }
+            }
+            None if keyed.as_ref().is_some_and(|(k, ..)| &k.wrap == a) => {
+                let (k, _, key, v) = keyed.as_ref().expect("just checked");
+                let object = serde_json::json!({ k.wrap.clone(): v.clone() });
+                ArgValue {
+                    ty: k.wrap_ty.clone(),
+                    value: v.clone(),
+                    sent: Some((key.clone(), object)),
+                }
+            }
             Some(signed) => {
                 let side = if sign < 0 {
                     &signed.negative
@@ -289,6 +309,46 @@ pub fn shortcut_arg_values(api: &Api, e: &Endpoint, s: &Shortcut, sign: i64) -> 
         .collect()
 }
 
+/// A keyed argument's value for `shortcut_arg_values`: the enum's wire value, the
+/// key it fills, and the wrapped argument's value (the example's, under the first arm).
+fn keyed_values<'a>(
+    api: &Api,
+    e: &Endpoint,
+    k: &'a Keyed,
+    sign: i64,
+) -> (&'a Keyed, serde_json::Value, String, serde_json::Value) {
+    let example = &e.examples[0].request;
+    let arm = k
+        .arms
+        .iter()
+        .find(|(_, field)| example.get(field).is_some())
+        .unwrap_or(&k.arms[0]);
+    let model = api.model(&e.request);
+    let field = model.field(&arm.1).expect("checked by the loader");
+    let Ty::Model(inner) = &field.shape.ty else {
+        unreachable!("checked by the loader")
+    };
+    let wrapped = api
+        .model(inner)
+        .field(&k.wrap)
+        .expect("checked by the loader");
+    let value = example
+        .get(&arm.1)
+        .and_then(|o| o.get(&k.wrap))
+        .cloned()
+        .unwrap_or_else(|| super::conformance::minimal(api, &wrapped.shape));
+    let undescribed = api.enums[&k.enum_name]
+        .variants
+        .iter()
+        .find(|v| !k.arms.iter().any(|(wire, _)| wire == &v.wire));
+    let wire = match (sign, undescribed) {
+        (-1, Some(v)) => v.wire.clone(),
+        _ => arm.0.clone(),
+    };
+    let key = wire.as_str().unwrap_or_default().to_lowercase();
+    (k, wire, key, value)
+}
+
 pub fn shortcut_doc(api: &Api, e: &Endpoint, s: &Shortcut, flavour: Flavour) -> TokenStream {
     match flavour {
         Flavour::Blocking => doc_attrs(&blocking_doc(api, &s.summary, e, &s.name)),
@@ -309,6 +369,25 @@ fn shortcut_text(api: &Api, e: &Endpoint, s: &Shortcut) -> String {
             "; `{0}` > 0 sets `{1}` to `{0}`, `{0}` < 0 sets `{2}` to `-{0}`, and 0 is refused \
              (there is nothing to change)",
             signed.arg, signed.positive, signed.negative
+        );
+    }
+    if let Some(k) = &s.keyed {
+        let undescribed: Vec<String> = api.enums[&k.enum_name]
+            .variants
+            .iter()
+            .filter(|v| !k.arms.iter().any(|(wire, _)| wire == &v.wire))
+            .map(|v| format!("`{}`", v.wire.as_str().unwrap_or_default()))
+            .collect();
+        let undescribed = match undescribed.is_empty() {
+            true => String::new(),
+            false => format!("{}, or ", undescribed.join(", ")),
+        };
+        d += &format!(
+            "; `{0}` picks the field that holds `{{\"{1}\": {1}}}`: the one named by its \
+             lowercase value; a value with no field here ({undescribed}one the spec does not \
+             know, `Unknown(..)`) puts it under that key through `extra`, the rest of the \
+             request checked as usual",
+            k.arg, k.wrap
         );
     }
     if s.set.is_empty() {

@@ -490,6 +490,38 @@ fn shortcut_parameter(api: &Api, ty: &Ty, arg: &proc_macro2::Ident) -> TokenStre
     }
 }
 
+/// A keyed argument's match: each value with a field of its own fills it; any other
+/// (undescribed, or unknown to the spec) goes under its lowercase key in `extra`, the
+/// rest of the request checked as usual.
+fn keyed_match(api: &Api, e: &Endpoint, k: &Keyed, tokens: &FlavourTokens) -> TokenStream {
+    let dot_await = &tokens.dot_await;
+    let model = api.model(&e.request);
+    let def = &api.enums[&k.enum_name];
+    let (arg, wrap, wrap_wire) = (ident(&k.arg), ident(&k.wrap), &k.wrap);
+    let enum_path = shortcut_parameter(api, &Ty::Enum(k.enum_name.clone()), &arg);
+    let arms = k.arms.iter().map(|(wire, field)| {
+        let variant = def.variants.iter().find(|v| &v.wire == wire);
+        let variant = ident(&variant.expect("an enum value").rust);
+        let f = model.field(field).expect("checked by the loader");
+        let Ty::Model(inner) = &f.shape.ty else {
+            unreachable!("checked by the loader")
+        };
+        let inner_setter = api.model(inner).field(&k.wrap).expect("checked").rust.clone();
+        let (setter, inner_setter) = (ident(&f.rust), ident(&inner_setter));
+        let inner = shortcut_parameter(api, &f.shape.ty, &arg);
+        quote!(#enum_path::#variant => request = request.#setter(#inner::new().#inner_setter(#wrap)),)
+    });
+    quote! {
+        match #arg {
+            #(#arms)*
+            other => {
+                crate::validate::keyed_extra(self.client.config().china_today(), &mut request, &other, #wrap_wire, &#wrap)?;
+                return self.client.send_unchecked(&request)#dot_await;
+            }
+        }
+    }
+}
+
 /// A shortcut: the endpoint called with a few arguments, the rest of the request fixed.
 fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens) -> TokenStream {
     let FlavourTokens {
@@ -501,9 +533,17 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let name = ident(&s.name);
     let model = api.model(&e.request);
     let params = s.args.iter().map(|a| {
+        let arg = ident(a);
         if s.signed(a).is_some() {
-            let arg = ident(a);
             return quote!(#arg: i64);
+        }
+        if let Some(k) = s.keyed.as_ref().filter(|k| &k.arg == a || &k.wrap == a) {
+            let ty = match &k.arg == a {
+                true => Ty::Enum(k.enum_name.clone()),
+                false => k.wrap_ty.clone(),
+            };
+            let ty = shortcut_parameter(api, &ty, &arg);
+            return quote!(#arg: #ty);
         }
         let f = model.field(a).expect("checked by the loader");
         let arg = ident(&f.rust);
@@ -513,8 +553,9 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
     let response = response_type(e);
     let build = values::shortcut_request(api, e, s);
     let doc = docs::shortcut_doc(api, e, s, *flavour);
+    let keyed = s.keyed.as_ref().map(|k| keyed_match(api, e, k, tokens));
     // A signed argument fills one of its two fields, or is refused (0) before sending.
-    let (mutability, signed) = match s.signed.is_empty() {
+    let (mutability, signed) = match s.signed.is_empty() && keyed.is_none() {
         true => (None, Vec::new()),
         false => {
             let request = ident(&e.request);
@@ -536,6 +577,7 @@ fn shortcut_method(api: &Api, e: &Endpoint, s: &Shortcut, tokens: &FlavourTokens
         pub #asyncness fn #name(&self, #(#params),*) -> Result<#response, Error> {
             let #mutability request = #build;
             #(#signed)*
+            #keyed
             self.client.send(&request)#dot_await
         }
     }

@@ -37,7 +37,23 @@ pub fn build(api: &Api, model: &str, value: &Value, uses: &mut BTreeSet<String>)
             setters.push(quote!(.#setter(#a)));
         }
     }
-    quote!(#name::new(#(#args),*) #(#setters)*)
+    // Keys of no field (a keyed shortcut's undescribed value) go through `extra`.
+    let extra: Vec<TokenStream> = map
+        .iter()
+        .filter(|(k, _)| m.field(k).is_none())
+        .map(|(k, v)| {
+            let v = json(v);
+            quote!(built.extra.insert(#k.into(), serde_json::json!(#v));)
+        })
+        .collect();
+    if extra.is_empty() {
+        return quote!(#name::new(#(#args),*) #(#setters)*);
+    }
+    quote!({
+        let mut built = #name::new(#(#args),*) #(#setters)*;
+        #(#extra)*
+        built
+    })
 }
 
 pub fn arg(api: &Api, ty: &Ty, v: &Value, uses: &mut BTreeSet<String>) -> TokenStream {

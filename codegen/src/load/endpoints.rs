@@ -91,11 +91,17 @@ impl Loader {
                     negative: sg.negative,
                 });
             }
-            let is_signed = |name: &String| signed.iter().any(|x: &Signed| &x.arg == name);
+            let keyed = self.keyed(ctx, &at, model, &s.args, s.keyed);
+            let own = |name: &String| {
+                signed.iter().any(|x: &Signed| &x.arg == name)
+                    || keyed
+                        .as_ref()
+                        .is_some_and(|k| &k.arg == name || &k.wrap == name)
+            };
             for name in s
                 .args
                 .iter()
-                .filter(|a| !is_signed(a))
+                .filter(|a| !own(a))
                 .chain(set.iter().map(|(k, _)| k))
             {
                 if model.field(name).is_none() {
@@ -130,9 +136,89 @@ impl Loader {
                 args: s.args,
                 set,
                 signed,
+                keyed,
             });
         }
         out
+    }
+
+    /// A shortcut's keyed argument: its enum's values, lowercased, name request fields
+    /// (objects with no required field) that hold the `wrap` argument, of one type.
+    fn keyed(
+        &self,
+        ctx: &Ctx,
+        at: &str,
+        model: &Model,
+        args: &[String],
+        raw: IndexMap<String, raw::Keyed>,
+    ) -> Option<Keyed> {
+        if raw.len() > 1 {
+            ctx.error(format!("{at}.keyed"), "at most one keyed argument");
+        }
+        let (arg, k) = raw.into_iter().next()?;
+        let at = format!("{at}.keyed.{arg}");
+        for name in [&arg, &k.wrap] {
+            if !args.contains(name) || model.field(name).is_some() {
+                ctx.error(
+                    at.clone(),
+                    format!("`{name}` must be named in `args` and be no request field"),
+                );
+            }
+        }
+        let Some(def) = self.enums.get(&k.enum_name) else {
+            ctx.error(at, format!("`{}` is not an enum", k.enum_name));
+            return None;
+        };
+        let mut arms = Vec::new();
+        let mut wrap_ty: Option<Ty> = None;
+        for v in &def.variants {
+            let Some(key) = v.wire.as_str().map(str::to_lowercase) else {
+                ctx.error(at.clone(), "a keyed enum has string values");
+                return None;
+            };
+            let Some(f) = model.field(&key) else {
+                continue; // sent through `extra`
+            };
+            let inner = match &f.shape.ty {
+                Ty::Model(name) => self.models.get(name),
+                _ => None,
+            };
+            let ty = inner.and_then(|m| {
+                let no_required = m.fields.iter().all(|x| !x.required);
+                m.field(&k.wrap)
+                    .filter(|_| no_required)
+                    .map(|w| w.shape.ty.clone())
+            });
+            match (ty, &wrap_ty) {
+                (Some(ty), Some(seen)) if &ty != seen => ctx.error(
+                    at.clone(),
+                    format!(
+                        "`{key}.{}` is not of the type the other fields hold",
+                        k.wrap
+                    ),
+                ),
+                (Some(ty), _) => wrap_ty = Some(ty),
+                (None, _) => ctx.error(
+                    at.clone(),
+                    format!(
+                        "`{key}` must be an object of optional fields, `{}` among them",
+                        k.wrap
+                    ),
+                ),
+            }
+            arms.push((v.wire.clone(), key));
+        }
+        let Some(wrap_ty) = wrap_ty else {
+            ctx.error(at, "no value of the enum names a request field");
+            return None;
+        };
+        Some(Keyed {
+            arg,
+            enum_name: k.enum_name,
+            wrap: k.wrap,
+            wrap_ty,
+            arms,
+        })
     }
 
     /// The endpoint groups of `spec/api/`, sorted by name.

@@ -122,9 +122,11 @@ impl GroupFile {
     fn shortcuts(&mut self, api: &Api, e: &Endpoint) {
         for s in &e.shortcuts {
             // A signed argument is tried with each sign, and refused at 0.
-            let signs: &[(i64, &str)] = match s.signed.is_empty() {
-                true => &[(1, "")],
-                false => &[(1, ""), (-1, "_negative"), (0, "_zero")],
+            // A keyed argument is tried with a value that has a field and one that has not.
+            let signs: &[(i64, &str)] = match (s.signed.is_empty(), &s.keyed) {
+                (false, _) => &[(1, ""), (-1, "_negative"), (0, "_zero")],
+                (true, Some(_)) => &[(1, ""), (-1, "_undescribed")],
+                (true, None) => &[(1, "")],
             };
             for &(sign, suffix) in signs {
                 let name = format_ident!("shortcut_{}{}", s.name, suffix);
