@@ -356,7 +356,7 @@ fn every_row_names_calls_that_exist() {
         checked += named;
         for name in missing {
             problems.push(format!(
-                "{heading}: `{}` names `{name}`, which does not exist",
+                "{heading}: {} names `{name}`, which does not exist",
                 cells[0]
             ));
         }
