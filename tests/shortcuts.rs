@@ -2,6 +2,10 @@
 //! tests: a type the spec does not know, the rules still checked through `extra`, and the
 //! edges of a signed number. Both clients.
 
+#[path = "support/cards.rs"]
+#[allow(dead_code)] // the member card is for the sandbox tests
+mod cards;
+
 use serde_json::{Value, json};
 use wechat_card::types::{BaseInfoUpdate, CardType};
 use wechat_card::{Config, Error, StaticToken};
@@ -125,6 +129,36 @@ mod asynchronous {
             "nothing sent"
         );
     }
+}
+
+/// The sandbox agrees: the shortcuts change what card/get reads back.
+#[cfg(feature = "async")]
+#[tokio::test]
+async fn the_sandbox_applies_both_shortcuts() {
+    use wechat_card::card::CardGetRequest;
+    let sandbox = wechat_card::sandbox::Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let card_id = cards::create_discount(&client, 10).await;
+    client.card().change_stock(&card_id, -3).await.unwrap();
+    client.card().change_stock(&card_id, 5).await.unwrap();
+    let notice = BaseInfoUpdate::new().notice("请出示二维码");
+    client
+        .card()
+        .update_base_info(&card_id, CardType::Discount, notice)
+        .await
+        .unwrap();
+    let card = client
+        .card()
+        .get(&CardGetRequest::new(&card_id))
+        .await
+        .unwrap()
+        .card;
+    let base = card
+        .and_then(|c| c.discount)
+        .and_then(|d| d.base_info)
+        .unwrap();
+    assert_eq!(base.notice.as_deref(), Some("请出示二维码"));
+    assert_eq!(base.sku.and_then(|s| s.quantity), Some(12));
 }
 
 #[cfg(feature = "blocking")]
