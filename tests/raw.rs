@@ -77,6 +77,39 @@ mod expect {
     }
 }
 
+/// A gateway's 502 page: the request may have reached WeChat, nothing says whether it
+/// took effect.
+async fn gateway_down() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_raw("<html>502 Bad Gateway</html>", "text/html"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// After a 502: sent once and the outcome left open unless declared idempotent, then
+/// sent 1 + `max_retries` times.
+fn expect_gateway(once: Result<Value, Error>, retried: Result<Value, Error>, requests: usize) {
+    match once.unwrap_err() {
+        Error::Decode {
+            status: 502, check, ..
+        } => assert!(check.is_some(), "says how to check"),
+        other => panic!("expected the 502 as a decode error, got {other}"),
+    }
+    assert!(matches!(
+        retried,
+        Err(Error::Decode {
+            status: 502,
+            check: None,
+            ..
+        })
+    ));
+    assert_eq!(requests, 1 + 3, "once, then three times");
+}
+
 /// The requests the validation tests send: each breaks one rule, and none is sent.
 fn broken_requests() -> Vec<(RawRequest, &'static str)> {
     vec![
@@ -210,6 +243,16 @@ mod asynchronous {
     }
 
     #[tokio::test]
+    async fn a_lost_outcome_is_not_sent_again_unless_idempotent() {
+        let server = gateway_down().await;
+        let client = Client::new(config(&server), StaticToken::new(SECRET)).unwrap();
+        let once = client.raw(&unknown_post()).await;
+        let retried = client.raw(&unknown_post().idempotent()).await;
+        let requests = server.received_requests().await.unwrap().len();
+        expect_gateway(once, retried, requests);
+    }
+
+    #[tokio::test]
     async fn a_broken_request_is_refused_before_sending() {
         let fake = FakeWeChat::new(7200);
         let server = start(&fake).await;
@@ -297,6 +340,17 @@ mod blocking {
             3,
             "sent again after -1"
         );
+    }
+
+    #[test]
+    fn a_lost_outcome_is_not_sent_again_unless_idempotent() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let server = rt.block_on(gateway_down());
+        let client = Client::new(config(&server), StaticToken::new(SECRET)).unwrap();
+        let once = client.raw(&unknown_post());
+        let retried = client.raw(&unknown_post().idempotent());
+        let requests = rt.block_on(server.received_requests()).unwrap().len();
+        expect_gateway(once, retried, requests);
     }
 
     #[test]
