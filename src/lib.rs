@@ -44,6 +44,7 @@ pub mod sandbox;
 #[cfg(feature = "async")]
 pub use client::Client;
 pub use config::{Config, RetryPolicy};
+pub use credentials::JsapiTicket;
 pub use credentials::{
     AccessToken, ApiTicket, AppCredentials, Credentials, StaticToken, TokenProvider,
 };

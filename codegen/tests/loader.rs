@@ -2,8 +2,7 @@
 
 use wechat_card_codegen::{SourceFile, SpecError, generate, load::load};
 
-const ERRCODES: &str =
-    "codes:\n  - { code: 40056, name: InvalidCode, meaning: 不合法的Code码, source: OFF }\n";
+const ERRCODES: &str = "codes:\n  - { code: 40056, name: InvalidCode, meaning: 不合法的Code码, action: fix_request, source: OFF }\n";
 
 const TYPES: &str = r#"
 types:
@@ -633,4 +632,49 @@ fn an_inline_type_named_by_a_later_endpoint_is_emitted_once() {
         demo.text
     );
     assert!(demo.text.contains("pub struct DemoListRequest {"));
+}
+
+/// The errors of the base spec with `errcodes` as its errcodes.yaml.
+fn errcode_errors(errcodes: &str) -> Vec<SpecError> {
+    let mut files = spec(GROUP);
+    files[0].text = errcodes.into();
+    errors(&files)
+}
+
+#[test]
+fn errcode_without_an_action() {
+    let errors = errcode_errors(&ERRCODES.replace("action: fix_request, ", ""));
+    assert!(
+        errors.iter().any(|e| e.file == "spec/errcodes.yaml"
+            && e.message.contains("missing field `action`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn errcode_with_an_unknown_action() {
+    let errors = errcode_errors(&ERRCODES.replace("fix_request", "pray"));
+    assert!(
+        errors.iter().any(|e| e.file == "spec/errcodes.yaml"
+            && e.field == "code 40056"
+            && e.message
+                .contains("action `pray` is not one of renew_token, retry_later")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn every_errcode_is_in_the_generated_table_with_its_action() {
+    let files = generate(&spec(GROUP)).unwrap_or_else(|e| panic!("{e}"));
+    let table = files
+        .iter()
+        .find(|f| f.path == "docs/errcodes.md")
+        .expect("the errcode table");
+    assert!(
+        table
+            .text
+            .contains("| 40056 | `InvalidCode` | 不合法的Code码 | `fix_request` |"),
+        "{}",
+        table.text
+    );
 }

@@ -551,13 +551,15 @@ fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
 
 fn builder_for(endpoint: &str, request: &Value) -> SandboxBuilder {
     let builder = Sandbox::builder();
-    // The token endpoints' examples name their own app id and secret.
+    // The token endpoints' examples name their own app id and secret; clear_quota's
+    // its app id.
     match (
         endpoint.starts_with("token."),
         request.get("appid").and_then(Value::as_str),
         request.get("secret").and_then(Value::as_str),
     ) {
         (true, Some(appid), Some(secret)) => builder.appid(appid).secret(secret),
+        (false, Some(appid), None) if endpoint == "quota.clear" => builder.appid(appid),
         _ => builder,
     }
 }
