@@ -56,3 +56,8 @@ pub use response::{Binary, FilePart};
 #[doc = include_str!("../README.md")]
 #[cfg(all(doctest, feature = "async"))]
 pub struct ReadmeDoctests;
+
+// So are those of docs/jssdk.md (they start the sandbox).
+#[doc = include_str!("../docs/jssdk.md")]
+#[cfg(all(doctest, feature = "sandbox"))]
+pub struct JssdkDoctests;
