@@ -104,6 +104,13 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         ));
     }
     match endpoint {
+        "quota.get" => {
+            let path = request.get("cgi_path").and_then(Value::as_str);
+            // Only a documented success: an error example asks about an unknown path.
+            if reply.get("quota").is_some() || reply.is_null() {
+                seed.api_paths.extend(path.map(str::to_owned));
+            }
+        }
         "distribute.show_qrcode" => {
             seed.cards.push((FIXTURE_CARD.into(), kind, false));
             let ticket = request

@@ -36,6 +36,8 @@ struct Inner {
     clearings: HashMap<(i32, u8), u32>,
     /// Serial of the `rid`s of 45009 replies.
     rids: u64,
+    /// Paths of APIs the sandbox does not serve that the account has (seeded).
+    known: std::collections::BTreeSet<String>,
 }
 
 impl Inner {
@@ -76,6 +78,16 @@ impl Quota {
         }
         inner.used.insert(path.to_owned(), used + 1);
         Ok(())
+    }
+
+    /// Makes `path` an API of the account although the sandbox does not serve it.
+    pub fn know(&self, path: String) {
+        self.lock().known.insert(path);
+    }
+
+    /// Whether `path` is a seeded API of the account.
+    pub fn knows(&self, path: &str) -> bool {
+        self.lock().known.contains(path)
     }
 
     /// Today's quota of `path`.
