@@ -103,3 +103,35 @@ fn the_blocking_client_keeps_the_tickets_apart_too() {
     assert_ne!(client.jsapi_ticket().unwrap(), jsapi);
     assert_eq!(client.card_ticket().unwrap(), card);
 }
+
+/// Clients sharing a store (a `RedisStore` across a fleet, here a `MemoryStore`) share
+/// each ticket, one fetch for all, each under its own key.
+#[tokio::test]
+async fn clients_sharing_a_store_share_each_ticket_apart() {
+    use std::sync::Arc;
+    use wechat_card::Client;
+    use wechat_card::store::{MemoryStore, TokenStore};
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let client = || {
+        let credentials = sandbox.credentials().store(store.clone());
+        Client::new(sandbox.config(), credentials).unwrap()
+    };
+    let (a, b) = (client(), client());
+    let jsapi = a.jsapi_ticket().await.unwrap();
+    assert_eq!(b.jsapi_ticket().await.unwrap(), jsapi);
+    let card = b.card_ticket().await.unwrap();
+    assert_eq!(a.card_ticket().await.unwrap(), card);
+    assert_eq!(sandbox.requests("token.jsapi_ticket"), 1);
+    assert_eq!(sandbox.requests("token.card_ticket"), 1);
+    let appid = sandbox.credentials().appid().to_owned();
+    let stored = |kind: &str| {
+        store
+            .get(&format!("wechat-card:{appid}:{kind}"))
+            .unwrap()
+            .map(|t| t.value)
+    };
+    assert_eq!(stored("jsapi_ticket").as_deref(), Some(jsapi.expose()));
+    assert_eq!(stored("wx_card_ticket").as_deref(), Some(card.expose()));
+}
