@@ -665,9 +665,9 @@ impl ErrCode {
         }
     }
 
-    /// 40001, 40014, 42001: the access token is invalid or expired.
+    /// The access token is invalid or expired (action `renew_token`: 40001, 40014, 42001): the clients renew it and send the call again.
     pub fn is_token_error(self) -> bool {
-        matches!(self.code(), 40001 | 40014 | 42001)
+        self.action() == Some(ErrAction::RenewToken)
     }
 }
 

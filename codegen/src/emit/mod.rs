@@ -262,6 +262,20 @@ fn errcode_methods(api: &Api) -> TokenStream {
             .expect("the loader checked the action");
         quote!(Self::#name => Some(ErrAction::#action),)
     });
+    let renew: Vec<String> = api
+        .errcodes
+        .iter()
+        .filter(|c| c.action == "renew_token")
+        .map(|c| c.code.to_string())
+        .collect();
+    let codes = match renew.is_empty() {
+        true => String::new(),
+        false => format!(": {}", renew.join(", ")),
+    };
+    let token_doc = doc_attrs(&format!(
+        "The access token is invalid or expired (action `renew_token`{codes}): the \
+         clients renew it and send the call again."
+    ));
     let hints = api.errcodes.iter().filter_map(|c| {
         let name = ident(&c.name);
         let hint = c.hint.as_deref()?;
@@ -302,9 +316,9 @@ fn errcode_methods(api: &Api) -> TokenStream {
                 }
             }
 
-            /// 40001, 40014, 42001: the access token is invalid or expired.
+            #token_doc
             pub fn is_token_error(self) -> bool {
-                matches!(self.code(), 40001 | 40014 | 42001)
+                self.action() == Some(ErrAction::RenewToken)
             }
         }
 
