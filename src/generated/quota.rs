@@ -14,7 +14,7 @@ use crate::validate::Constraint::*;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QuotaGetRequest {
-    /// api的请求地址，例如"/cgi-bin/message/custom/send"；不要前缀“https://api.weixin.qq.com”，也不要漏了"/"，否则都会76003的报错.
+    /// api的请求地址，例如"/cgi-bin/message/custom/send"；不要前缀“`https://api.weixin.qq.com`”，也不要漏了"/"，否则都会76003的报错.
     ///
     /// *Required.*
     pub cgi_path: String,
