@@ -102,8 +102,7 @@ fn mask(kind: &str, ticket: &str) -> String {
 
 /// A card signature and its explanation: the values sorted byte-wise (the ticket among
 /// them), hashed concatenated, shown with `+` between them and the ticket masked.
-fn sign_values(ticket: &ApiTicket, values: Vec<&str>) -> (String, Explained) {
-    let mut sorted: Vec<&str> = values;
+fn sign_values<'a>(ticket: &'a ApiTicket, mut sorted: Vec<&'a str>) -> (String, Explained) {
     sorted.push(ticket.expose());
     sorted.sort_unstable();
     let signature = card_signature(sorted.iter().copied());

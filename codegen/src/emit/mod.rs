@@ -201,7 +201,9 @@ fn errcodes_doc(api: &Api) -> String {
          # Return codes and what to do about them\n\n\
          Every `errcode` the crate knows, from `spec/errcodes.yaml`: `Error::Api` carries it as\n\
          `ErrCode`, and `ErrCode::action()` says what to do (an `ErrAction`), as the error's\n\
-         message does. Codes not listed here are `ErrCode::Unknown(n)`, with no action.\n\n\
+         message does. Codes not listed here are `ErrCode::Unknown(n)`, with no action.\n\
+         In the notes, `[CARD]`, `[GLOBAL]`… name the sources listed at the top of\n\
+         `spec/errcodes.yaml`.\n\n\
          | action | `ErrAction` | what to do |\n|---|---|---|\n",
     );
     for a in ERR_ACTIONS {
