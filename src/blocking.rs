@@ -14,11 +14,13 @@
 use crate::cache::Cache;
 use crate::call::{self, scrub_all};
 use crate::config::Config;
-use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
+use crate::credentials::{
+    AccessToken, ApiTicket, AppCredentials, Credentials, JsapiTicket, TokenEndpoint,
+};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
-use crate::token::{TokenCardTicketRequest, TokenGetRequest};
+use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenJsapiTicketRequest};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,7 +40,10 @@ struct Inner {
     credentials: Credentials,
     /// Tokens fetched with app credentials (unused with the others).
     tokens: Arc<Cache>,
+    /// The card api_ticket.
     tickets: Arc<Cache>,
+    /// The JS-SDK jsapi_ticket, apart from the card api_ticket.
+    jsapi_tickets: Arc<Cache>,
 }
 
 impl fmt::Debug for Client {
@@ -73,14 +78,15 @@ impl Client {
             .build()
             .into();
         let credentials = credentials.into();
-        let (tokens, tickets) = credentials.caches(config.timing());
+        let caches = credentials.caches(config.timing());
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
                 config,
                 credentials,
-                tokens,
-                tickets,
+                tokens: caches.tokens,
+                tickets: caches.card_tickets,
+                jsapi_tickets: caches.jsapi_tickets,
             }),
         })
     }
@@ -354,6 +360,41 @@ impl Client {
         if let Some(value) = self.inner.tickets.still_valid() {
             self.inner.tickets.invalidate(&value);
         }
+    }
+
+    /// The JS-SDK jsapi_ticket (for `wx.config`), cached and refreshed like the token,
+    /// apart from the card api_ticket.
+    pub fn jsapi_ticket(&self) -> Result<JsapiTicket, Error> {
+        let value = self
+            .inner
+            .jsapi_tickets
+            .get_blocking(|_rejected| {
+                self.with_retries("the jsapi_ticket", || {
+                    let reply = self.send(&TokenJsapiTicketRequest::new())?;
+                    call::credential("jsapi_ticket", reply.ticket, reply.expires_in)
+                })
+            })
+            .map_err(|e| call::credentials_error("the jsapi_ticket", e))?;
+        Ok(JsapiTicket::new(value))
+    }
+
+    /// Forget the cached jsapi_ticket (e.g. after `wx.config` reported invalid
+    /// signature although [`jssdk::WxConfig::explain`] matches WeChat's tool).
+    pub fn invalidate_jsapi_ticket(&self) {
+        if let Some(value) = self.inner.jsapi_tickets.still_valid() {
+            self.inner.jsapi_tickets.invalidate(&value);
+        }
+    }
+
+    /// The signed `wx.config` of the page at `url` (its `#fragment` is left out), for
+    /// the account `appid`, with the cached jsapi_ticket.
+    pub fn wx_config(
+        &self,
+        appid: &str,
+        url: &str,
+        options: jssdk::WxConfigOptions,
+    ) -> Result<jssdk::WxConfig, Error> {
+        jssdk::wx_config(&self.jsapi_ticket()?, appid, url, options)
     }
 
     /// A signed `cardExt` for `wx.addCard`, with the cached api_ticket.

@@ -328,12 +328,12 @@ fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Err
     let code = ErrCode::from(errcode);
     // "System busy" to a call that is not idempotent: it may or may not have happened.
     let unknown = code == ErrCode::SystemBusy && !E::IDEMPOTENT;
-    Error::Api {
-        endpoint: E::ID,
+    Error::api(
+        E::ID,
         code,
-        message: scrub_all(errmsg, secrets),
-        check: E::CHECK_OUTCOME.filter(|_| unknown),
-    }
+        scrub_all(errmsg, secrets),
+        E::CHECK_OUTCOME.filter(|_| unknown),
+    )
 }
 
 fn excerpt(text: &str) -> String {

@@ -3,11 +3,13 @@
 use crate::cache::{self, Cache};
 use crate::call::{self, scrub_all};
 use crate::config::Config;
-use crate::credentials::{AccessToken, ApiTicket, AppCredentials, Credentials, TokenEndpoint};
+use crate::credentials::{
+    AccessToken, ApiTicket, AppCredentials, Credentials, JsapiTicket, TokenEndpoint,
+};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{Error, TimeoutPhase};
 use crate::jssdk;
-use crate::token::{TokenCardTicketRequest, TokenGetRequest};
+use crate::token::{TokenCardTicketRequest, TokenGetRequest, TokenJsapiTicketRequest};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +46,8 @@ struct Inner {
     tokens: Arc<Cache>,
     /// The card api_ticket.
     tickets: Arc<Cache>,
+    /// The JS-SDK jsapi_ticket, apart from the card api_ticket.
+    jsapi_tickets: Arc<Cache>,
 }
 
 impl fmt::Debug for Client {
@@ -104,15 +108,16 @@ impl Client {
         config: Config,
         credentials: Credentials,
     ) -> Self {
-        let (tokens, tickets) = credentials.caches(config.timing());
+        let caches = credentials.caches(config.timing());
         Client {
             inner: Arc::new(Inner {
                 http,
                 own_client,
                 config,
                 credentials,
-                tokens,
-                tickets,
+                tokens: caches.tokens,
+                tickets: caches.card_tickets,
+                jsapi_tickets: caches.jsapi_tickets,
             }),
         }
     }
@@ -425,6 +430,64 @@ impl Client {
             Ok(())
         })
         .await
+    }
+
+    /// The JS-SDK jsapi_ticket (for `wx.config`): cached and refreshed like the token,
+    /// shared through the same store, and kept apart from the card api_ticket.
+    pub async fn jsapi_ticket(&self) -> Result<JsapiTicket, Error> {
+        let fetch = |_rejected: Option<String>| {
+            self.with_retries("the jsapi_ticket", || async {
+                let reply = self.send(&TokenJsapiTicketRequest::new()).await?;
+                call::credential("jsapi_ticket", reply.ticket, reply.expires_in)
+            })
+        };
+        let value = cache::get_async(&self.inner.jsapi_tickets, fetch)
+            .await
+            .map_err(|e| call::credentials_error("the jsapi_ticket", e))?;
+        Ok(JsapiTicket::new(value))
+    }
+
+    /// Forget the cached jsapi_ticket (e.g. after `wx.config` reported invalid
+    /// signature although [`jssdk::WxConfig::explain`] matches WeChat's tool).
+    pub async fn invalidate_jsapi_ticket(&self) -> Result<(), Error> {
+        let Some(value) = self.inner.jsapi_tickets.still_valid() else {
+            return Ok(());
+        };
+        cache::blocking(&self.inner.jsapi_tickets, move |c| {
+            c.invalidate(&value);
+            Ok(())
+        })
+        .await
+    }
+
+    /// The signed `wx.config` of the page at `url` (its `#fragment` is left out), for
+    /// the account `appid`, with the cached jsapi_ticket.
+    ///
+    /// ```
+    /// use wechat_card::jssdk::WxConfigOptions;
+    /// use wechat_card::sandbox::Sandbox;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// let sandbox = Sandbox::start().await?;
+    /// let client = sandbox.client()?;
+    /// let config = client
+    ///     .wx_config(sandbox.credentials().appid(), "https://shop.example/cards?id=7#top", WxConfigOptions::new())
+    ///     .await?;
+    /// // Give the page appId, timestamp, nonceStr and signature; compare explain()
+    /// // with WeChat's signature tool when it says "invalid signature".
+    /// let explained = config.explain().to_string();
+    /// assert!(explained.contains("&url=https://shop.example/cards?id=7\")"));
+    /// assert!(!explained.contains(client.jsapi_ticket().await?.expose()));
+    /// # Ok(()) }
+    /// ```
+    pub async fn wx_config(
+        &self,
+        appid: &str,
+        url: &str,
+        options: jssdk::WxConfigOptions,
+    ) -> Result<jssdk::WxConfig, Error> {
+        jssdk::wx_config(&self.jsapi_ticket().await?, appid, url, options)
     }
 
     /// A signed `cardExt` for `wx.addCard`, with the cached api_ticket.

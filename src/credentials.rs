@@ -60,6 +60,39 @@ impl fmt::Debug for ApiTicket {
     }
 }
 
+/// The JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`), which signs
+/// `wx.config`. A type of its own, so that it cannot be passed where the card
+/// [`ApiTicket`] is expected, nor the other way round: each ticket signs only its own
+/// signatures, and mixing them up is the JS-SDK's commonest card bug. Its `Debug` never
+/// shows the value.
+///
+/// ```compile_fail
+/// use wechat_card::credentials::JsapiTicket;
+/// use wechat_card::jssdk::{CardExtOptions, card_ext};
+///
+/// let jsapi = JsapiTicket::new("jsapi ticket");
+/// card_ext(&jsapi, "pCard", CardExtOptions::new()); // expected `&ApiTicket`
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsapiTicket(Arc<str>);
+
+impl JsapiTicket {
+    pub fn new(ticket: impl Into<Arc<str>>) -> Self {
+        JsapiTicket(ticket.into())
+    }
+
+    /// The secret value, for signing. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JsapiTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JsapiTicket(***)")
+    }
+}
+
 /// A boxed future returning a token, so that providers can be trait objects.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
 
@@ -173,7 +206,7 @@ impl AppCredentials {
         self
     }
 
-    /// Share tokens (and the card api_ticket) through `store`: an `Arc<MemoryStore>`
+    /// Share tokens (and the card api_ticket and the jsapi_ticket) through `store`: an `Arc<MemoryStore>`
     /// for clients of one process, a `RedisStore` (feature `redis`) for a fleet.
     pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = store;
@@ -216,12 +249,10 @@ impl Credentials {
     }
 
     /// A client's caches, in the credentials' store and under their appid: access
-    /// tokens (fetched with app credentials, unused otherwise) and the card api_ticket.
+    /// tokens (fetched with app credentials, unused otherwise), the card api_ticket
+    /// and the jsapi_ticket — each under its own key, so the tickets never mix.
     #[cfg(any(feature = "async", feature = "blocking"))]
-    pub(crate) fn caches(
-        &self,
-        timing: crate::cache::Timing,
-    ) -> (Arc<crate::cache::Cache>, Arc<crate::cache::Cache>) {
+    pub(crate) fn caches(&self, timing: crate::cache::Timing) -> Caches {
         use crate::cache::Cache;
         let (store, key): (Arc<dyn TokenStore>, String) = match self {
             Credentials::App(app) => (app.store.clone(), format!("wechat-card:{}", app.appid)),
@@ -238,9 +269,25 @@ impl Credentials {
             timing,
             !classic,
         );
-        let tickets = Cache::new(store, format!("{key}:wx_card_ticket"), timing, true);
-        (Arc::new(tokens), Arc::new(tickets))
+        let card_tickets = Cache::new(store.clone(), format!("{key}:wx_card_ticket"), timing, true);
+        let jsapi_tickets = Cache::new(store, format!("{key}:jsapi_ticket"), timing, true);
+        Caches {
+            tokens: Arc::new(tokens),
+            card_tickets: Arc::new(card_tickets),
+            jsapi_tickets: Arc::new(jsapi_tickets),
+        }
     }
+}
+
+/// A client's cached credentials.
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) struct Caches {
+    /// Tokens fetched with app credentials (unused with the others).
+    pub tokens: Arc<crate::cache::Cache>,
+    /// The card api_ticket (`type=wx_card`).
+    pub card_tickets: Arc<crate::cache::Cache>,
+    /// The JS-SDK jsapi_ticket (`type=jsapi`).
+    pub jsapi_tickets: Arc<crate::cache::Cache>,
 }
 
 impl fmt::Debug for Credentials {

@@ -19,13 +19,20 @@ pub enum Error {
         violations: Vec<Violation>,
     },
 
-    /// WeChat answered with a non-zero `errcode`.
-    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}", hint(code), unknown(*check))]
+    /// WeChat answered with a non-zero `errcode`. The message says what to do about it
+    /// ([`ErrCode::action`]); `rid` and `hint` are what WeChat's support asks for.
+    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}{}", meaning(code), action(code), unknown(*check))]
     #[non_exhaustive]
     Api {
         endpoint: &'static str,
         code: ErrCode,
+        /// WeChat's `errmsg`, as sent (secrets scrubbed).
         message: String,
+        /// The request id WeChat appends to `errmsg` (`… rid: 630ecbee-28894bea-0ee8d49c`).
+        rid: Option<String>,
+        /// The trace id of WeChat's older `hint: [tc2RjA00381891]` (or
+        /// `hints: [ req_id: … ]`) suffix.
+        hint: Option<String>,
         /// Set when the outcome is unknown: a non-idempotent call answered with -1
         /// (system busy) may or may not have taken effect. Says how to check.
         check: Option<&'static str>,
@@ -186,6 +193,46 @@ impl Error {
         }
     }
 
+    /// What to do about WeChat's errcode, for [`Error::Api`] with a listed code.
+    pub fn action(&self) -> Option<crate::ErrAction> {
+        self.errcode().and_then(ErrCode::action)
+    }
+
+    /// WeChat's request id (`rid: …` in `errmsg`), for [`Error::Api`]: quote it to
+    /// WeChat's support.
+    pub fn rid(&self) -> Option<&str> {
+        match self {
+            Error::Api { rid, .. } => rid.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// WeChat's trace id (`hint: [...]` in `errmsg`), for [`Error::Api`].
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Api { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Api`] from WeChat's reply: `rid` and `hint` read from `message`.
+    pub(crate) fn api(
+        endpoint: &'static str,
+        code: ErrCode,
+        message: String,
+        check: Option<&'static str>,
+    ) -> Self {
+        let (rid, hint) = trace_ids(&message);
+        Error::Api {
+            endpoint,
+            code,
+            message,
+            rid,
+            hint,
+            check,
+        }
+    }
+
     /// The violations, for [`Error::InvalidRequest`].
     pub fn violations(&self) -> &[Violation] {
         match self {
@@ -210,11 +257,56 @@ fn list(violations: &[Violation]) -> String {
         .join("; ")
 }
 
-fn hint(code: &ErrCode) -> String {
+fn meaning(code: &ErrCode) -> String {
     match code.meaning() {
         Some(meaning) => format!(" ({meaning})"),
         None => String::new(),
     }
+}
+
+fn action(code: &ErrCode) -> String {
+    match code.action() {
+        Some(action) => format!(" — what to do: {action}"),
+        None => String::new(),
+    }
+}
+
+/// WeChat's trace ids in an `errmsg`: the `rid: <id>` it appends today, and the
+/// `hint: [<id>]` (also `hints: [ req_id: <id> ]`) of older replies. Either may be
+/// absent, and anything may follow them.
+pub(crate) fn trace_ids(errmsg: &str) -> (Option<String>, Option<String>) {
+    (labelled(errmsg, "rid:"), bracketed(errmsg))
+}
+
+/// Where `label` starts a word of `text` (not inside `grid:`), the byte after it.
+fn after_word(text: &str, label: &str) -> Option<usize> {
+    text.match_indices(label)
+        .find(|(at, _)| {
+            text[..*at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '_')
+        })
+        .map(|(at, _)| at + label.len())
+}
+
+/// The token after the last `label` word: up to a space, comma, semicolon or bracket.
+fn labelled(text: &str, label: &str) -> Option<String> {
+    let rest = text[after_word(text, label)?..].trim_start();
+    let id: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !",;()[]".contains(*c))
+        .collect();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The inside of `hint: [..]` or `hints: [..]`, without a `req_id:` label.
+fn bracketed(text: &str) -> Option<String> {
+    let start = after_word(text, "hint:").or_else(|| after_word(text, "hints:"))?;
+    let rest = text[start..].trim_start().strip_prefix('[')?;
+    let inside = rest.split(']').next().unwrap_or(rest).trim();
+    let inside = inside.strip_prefix("req_id:").unwrap_or(inside).trim();
+    (!inside.is_empty()).then(|| inside.to_owned())
 }
 
 fn unknown(check: Option<&str>) -> String {
@@ -233,5 +325,95 @@ fn outcome(maybe_sent: bool, idempotent: bool, check: Option<&str>) -> String {
              unknown; before sending it again, {})",
             check.unwrap_or(CHECK_WHETHER_DONE)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// errmsgs as WeChat sent them (quoted in public issue threads), and their ids.
+    #[test]
+    fn trace_ids_are_read_in_every_form_seen() {
+        let cases = [
+            (
+                "invalid credential, access_token is invalid or not latest rid: 630ecbee-28894bea-0ee8d49c",
+                Some("630ecbee-28894bea-0ee8d49c"),
+                None,
+            ),
+            (
+                "invalid ip 120.244.112.8 ipv6 ::ffff:120.244.112.8, not in whitelist rid: 5fa26c60-1a0ebdd5-32fd1cd0",
+                Some("5fa26c60-1a0ebdd5-32fd1cd0"),
+                None,
+            ),
+            (
+                "reach max api daily quota limit hint: [nl1a8a02641530!]",
+                None,
+                Some("nl1a8a02641530!"),
+            ),
+            (
+                "invalid ip 101.45.43.1 ipv6 ::ffff:101.45.43.1, not in whitelist hint: [jotvMa01143580]",
+                None,
+                Some("jotvMa01143580"),
+            ),
+            (
+                "invalid credential, access_token is invalid or not latest, hints: [ req_id: hDexla0781ns89 ]",
+                None,
+                Some("hDexla0781ns89"),
+            ),
+            (
+                "not allow to access from your ip, hint: [1662317178339603627481038], from ip: 114.132.235.244, more info at https://open.work.weixin.qq.com/devtool/query?e=60020",
+                None,
+                Some("1662317178339603627481038"),
+            ),
+            (
+                "invalid args hint: [Fx0YrA0aa5e38] rid: 6389f3b0-6d6b7f5e-1f2a3b4c",
+                Some("6389f3b0-6d6b7f5e-1f2a3b4c"),
+                Some("Fx0YrA0aa5e38"),
+            ),
+            (
+                "rid:6389f3b0-6d6b7f5e-1f2a3b4c,",
+                Some("6389f3b0-6d6b7f5e-1f2a3b4c"),
+                None,
+            ),
+            ("invalid card id", None, None),
+            ("rid: ", None, None),
+            ("hint: []", None, None),
+            ("hint: [unclosed", None, Some("unclosed")),
+            ("the grid: 3x3, no hint here", None, None),
+            ("", None, None),
+        ];
+        for (errmsg, rid, hint) in cases {
+            let (got_rid, got_hint) = trace_ids(errmsg);
+            assert_eq!(
+                (got_rid.as_deref(), got_hint.as_deref()),
+                (rid, hint),
+                "{errmsg}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_api_error_says_what_to_do_and_carries_the_ids() {
+        let err = Error::api(
+            "card.get",
+            ErrCode::RateLimited,
+            "reach max api daily quota limit rid: 6389f3b0-6d6b7f5e-1f2a3b4c".into(),
+            None,
+        );
+        assert_eq!(err.rid(), Some("6389f3b0-6d6b7f5e-1f2a3b4c"));
+        assert_eq!(err.hint(), None);
+        assert_eq!(err.action(), Some(crate::ErrAction::RetryLater));
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("card.get failed: WeChat errcode 45009 (接口调用超过限制): reach max api daily quota limit rid: 6389f3b0-6d6b7f5e-1f2a3b4c — what to do: retry later"),
+            "{shown}"
+        );
+        let unknown = Error::api("card.get", ErrCode::from(99_999), "new".into(), None);
+        assert_eq!(unknown.action(), None);
+        assert_eq!(
+            unknown.to_string(),
+            "card.get failed: WeChat errcode 99999: new"
+        );
     }
 }

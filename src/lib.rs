@@ -46,6 +46,7 @@ pub mod sandbox;
 #[cfg(feature = "async")]
 pub use client::Client;
 pub use config::{Config, RetryPolicy};
+pub use credentials::JsapiTicket;
 pub use credentials::{
     AccessToken, ApiTicket, AppCredentials, Credentials, StaticToken, TokenProvider,
 };
@@ -57,3 +58,8 @@ pub use response::{Binary, FilePart};
 #[doc = include_str!("../README.md")]
 #[cfg(all(doctest, feature = "async"))]
 pub struct ReadmeDoctests;
+
+// So are those of docs/jssdk.md (they start the sandbox).
+#[doc = include_str!("../docs/jssdk.md")]
+#[cfg(all(doctest, feature = "sandbox"))]
+pub struct JssdkDoctests;

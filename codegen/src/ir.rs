@@ -25,9 +25,64 @@ pub struct ErrCodeDef {
     pub code: i64,
     pub name: String,
     pub meaning: String,
+    /// One of [`ERR_ACTIONS`] (checked by the loader).
+    pub action: String,
     pub source: String,
     pub hint: Option<String>,
 }
+
+/// What a caller does about a return code: the `action` values of `errcodes.yaml`, each
+/// with its `ErrAction` variant, the variant's doc and the words errors and the docs use.
+pub struct ErrActionDef {
+    pub value: &'static str,
+    pub variant: &'static str,
+    pub doc: &'static str,
+    /// Imperative, for `Error`'s message and the table in `docs/errcodes.md`.
+    pub says: &'static str,
+}
+
+pub const ERR_ACTIONS: &[ErrActionDef] = &[
+    ErrActionDef {
+        value: "renew_token",
+        variant: "RenewToken",
+        doc: "The access_token is invalid or expired: get a new one and send the call again. \
+              The clients do this once by themselves for cached credentials; a static token \
+              cannot be renewed.",
+        says: "renew the access_token, then send again",
+    },
+    ErrActionDef {
+        value: "retry_later",
+        variant: "RetryLater",
+        doc: "WeChat is busy or a quota or frequency limit is reached: the same request may \
+              succeed later (after a pause, the next minute, or the next day; a daily quota \
+              can be cleared with `quota.clear`). Never in a tight loop, and a non-idempotent \
+              call only after checking whether it took effect.",
+        says: "retry later (not in a loop)",
+    },
+    ErrActionDef {
+        value: "fix_request",
+        variant: "FixRequest",
+        doc: "The request is wrong (a parameter, an id, a missing field, the wrong order of \
+              calls): sending it again unchanged fails again. Change it first.",
+        says: "fix the request; sending it unchanged fails again",
+    },
+    ErrActionDef {
+        value: "never_retry",
+        variant: "NeverRetry",
+        doc: "A final state: the code is consumed, the card deleted, the stock used up, the \
+              message already sent, the time window passed. No retry can succeed; handle it \
+              as an outcome.",
+        says: "do not retry: the state is final",
+    },
+    ErrActionDef {
+        value: "contact_wechat",
+        variant: "ContactWechat",
+        doc: "The account lacks a permission or its setup must change (the API IP whitelist, \
+              an administrator's confirmation, a frozen account or secret): only the account's \
+              owner can fix it, on the WeChat platform (mp.weixin.qq.com) or with WeChat.",
+        says: "change the account's setup or permissions on the WeChat platform",
+    },
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Home {

@@ -289,6 +289,8 @@ pub struct ErrCode {
     pub code: i64,
     pub name: String,
     pub meaning: String,
+    /// What a caller does about it: one of `ir::ERR_ACTIONS`.
+    pub action: String,
     pub source: String,
     pub hint: Option<String>,
 }

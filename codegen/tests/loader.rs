@@ -2,8 +2,7 @@
 
 use wechat_card_codegen::{SourceFile, SpecError, generate, load::load};
 
-const ERRCODES: &str =
-    "codes:\n  - { code: 40056, name: InvalidCode, meaning: 不合法的Code码, source: OFF }\n";
+const ERRCODES: &str = "codes:\n  - { code: 40056, name: InvalidCode, meaning: 不合法的Code码, action: fix_request, source: OFF }\n";
 
 const TYPES: &str = r#"
 types:
@@ -663,6 +662,23 @@ fn a_signed_argument_splits_into_two_optional_ints() {
     );
 }
 
+/// The errors of the base spec with `errcodes` as its errcodes.yaml.
+fn errcode_errors(errcodes: &str) -> Vec<SpecError> {
+    let mut files = spec(GROUP);
+    files[0].text = errcodes.into();
+    errors(&files)
+}
+
+#[test]
+fn errcode_without_an_action() {
+    let errors = errcode_errors(&ERRCODES.replace("action: fix_request, ", ""));
+    assert!(
+        errors.iter().any(|e| e.file == "spec/errcodes.yaml"
+            && e.message.contains("missing field `action`")),
+        "{errors:#?}"
+    );
+}
+
 #[test]
 fn a_keyed_argument_names_object_fields_holding_its_wrap() {
     // `status` (S_OK, S_BAD) would key the fields `s_ok` and `s_bad`: there are none.
@@ -687,5 +703,33 @@ fn a_keyed_argument_names_object_fields_holding_its_wrap() {
         "endpoint `get`",
         "shortcuts[0].keyed.kind",
         "`Nope` is not an enum",
+    );
+}
+
+#[test]
+fn errcode_with_an_unknown_action() {
+    let errors = errcode_errors(&ERRCODES.replace("fix_request", "pray"));
+    assert!(
+        errors.iter().any(|e| e.file == "spec/errcodes.yaml"
+            && e.field == "code 40056"
+            && e.message
+                .contains("action `pray` is not one of renew_token, retry_later")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn every_errcode_is_in_the_generated_table_with_its_action() {
+    let files = generate(&spec(GROUP)).unwrap_or_else(|e| panic!("{e}"));
+    let table = files
+        .iter()
+        .find(|f| f.path == "docs/errcodes.md")
+        .expect("the errcode table");
+    assert!(
+        table
+            .text
+            .contains("| 40056 | `InvalidCode` | 不合法的Code码 | `fix_request` |"),
+        "{}",
+        table.text
     );
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use wechat_card::sandbox::{PushTarget, Sandbox};
 
-const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--token-lifetime-seconds N] [--push-url URL --push-token T [--push-aes-key K]]";
+const USAGE: &str = "usage: wechat-card-sandbox [--port N] [--bind ADDR] [--appid ID] [--secret S] [--review-seconds N | --manual-review] [--seed N] [--token-lifetime-seconds N] [--daily-quota N] [--push-url URL --push-token T [--push-aes-key K]]";
 
 /// The usage and every control action, from the table the server routes by.
 fn help() -> String {
@@ -65,6 +65,12 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|e| format!("--token-lifetime-seconds: {e}"))?;
                 builder = builder.token_lifetime(Duration::from_secs(secs));
+            }
+            "--daily-quota" => {
+                let calls = value()?
+                    .parse()
+                    .map_err(|e| format!("--daily-quota: {e}"))?;
+                builder = builder.daily_quota(calls);
             }
             "--review-seconds" => {
                 let secs: u64 = value()?

@@ -5,7 +5,8 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
+    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
+    Binary, Error,
 };
 
 impl crate::blocking::Client {
@@ -69,6 +70,11 @@ impl crate::blocking::Client {
         PayGiftHandler { client: self }
     }
 
+    /// API quotas — the daily call quota of an API and clearing it (45009) — `spec/api/quota.yaml`.
+    pub fn quota(&self) -> QuotaHandler<'_> {
+        QuotaHandler { client: self }
+    }
+
     /// Store mini-program cards — which card a store mini-program shows, per store — `spec/api/store_wxa.yaml`.
     pub fn store_wxa(&self) -> StoreWxaHandler<'_> {
         StoreWxaHandler { client: self }
@@ -84,7 +90,7 @@ impl crate::blocking::Client {
         TicketHandler { client: self }
     }
 
-    /// Credentials — the access_token (plain and stable) and the card api_ticket — `spec/api/token.yaml`.
+    /// Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket — `spec/api/token.yaml`.
     pub fn token(&self) -> TokenHandler<'_> {
         TokenHandler { client: self }
     }
@@ -1204,6 +1210,36 @@ impl PayGiftHandler<'_> {
     }
 }
 
+/// API quotas — the daily call quota of an API and clearing it (45009) (blocking). Get one with `client.quota()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html>
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl QuotaHandler<'_> {
+    /// 查询openAPI调用quota — an API's daily quota, how much of it was used today and what remains
+    ///
+    /// The blocking form of the async client's `get`, documented there once (checks, errors, idempotency, an example); sends [`QuotaGetRequest`](crate::quota::QuotaGetRequest).
+    pub fn get(
+        &self,
+        request: &quota::QuotaGetRequest,
+    ) -> Result<quota::QuotaGetResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 清空api的调用quota — reset the account's daily call counts of every API (10 times a month)
+    ///
+    /// The blocking form of the async client's `clear`, documented there once (checks, errors, idempotency, an example); sends [`QuotaClearRequest`](crate::quota::QuotaClearRequest).
+    pub fn clear(
+        &self,
+        request: &quota::QuotaClearRequest,
+    ) -> Result<quota::QuotaClearResponse, Error> {
+        self.client.send(request)
+    }
+}
+
 /// Store mini-program cards — which card a store mini-program shows, per store (blocking). Get one with `client.store_wxa()`.
 ///
 /// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html>
@@ -1334,7 +1370,7 @@ impl TicketHandler<'_> {
     }
 }
 
-/// Credentials — the access_token (plain and stable) and the card api_ticket (blocking). Get one with `client.token()`.
+/// Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket (blocking). Get one with `client.token()`.
 ///
 /// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>
 #[derive(Debug, Clone, Copy)]
@@ -1370,6 +1406,16 @@ impl TokenHandler<'_> {
         &self,
         request: &token::TokenCardTicketRequest,
     ) -> Result<token::TokenCardTicketResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 获取jsapi_ticket — the ticket that signs wx.config for the JS-SDK (valid 7200 s)
+    ///
+    /// The blocking form of the async client's `jsapi_ticket`, documented there once (checks, errors, idempotency, an example); sends [`TokenJsapiTicketRequest`](crate::token::TokenJsapiTicketRequest).
+    pub fn jsapi_ticket(
+        &self,
+        request: &token::TokenJsapiTicketRequest,
+    ) -> Result<token::TokenJsapiTicketResponse, Error> {
         self.client.send(request)
     }
 }

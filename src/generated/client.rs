@@ -5,7 +5,8 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary, Error,
+    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
+    Binary, Error,
 };
 
 impl crate::Client {
@@ -69,6 +70,11 @@ impl crate::Client {
         PayGiftHandler { client: self }
     }
 
+    /// API quotas — the daily call quota of an API and clearing it (45009) — `spec/api/quota.yaml`.
+    pub fn quota(&self) -> QuotaHandler<'_> {
+        QuotaHandler { client: self }
+    }
+
     /// Store mini-program cards — which card a store mini-program shows, per store — `spec/api/store_wxa.yaml`.
     pub fn store_wxa(&self) -> StoreWxaHandler<'_> {
         StoreWxaHandler { client: self }
@@ -84,7 +90,7 @@ impl crate::Client {
         TicketHandler { client: self }
     }
 
-    /// Credentials — the access_token (plain and stable) and the card api_ticket — `spec/api/token.yaml`.
+    /// Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket — `spec/api/token.yaml`.
     pub fn token(&self) -> TokenHandler<'_> {
         TokenHandler { client: self }
     }
@@ -4584,6 +4590,121 @@ impl PayGiftHandler<'_> {
     }
 }
 
+/// API quotas — the daily call quota of an API and clearing it (45009) (async). Get one with `client.quota()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html>
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl QuotaHandler<'_> {
+    /// 查询openAPI调用quota — an API's daily quota, how much of it was used today and what remains
+    ///
+    /// Ask before a batch job, or after a 45009, how many calls of one API are left today.
+    /// `cgi_path` is the API's path as called, without host and query
+    /// (`/card/code/consume`).
+    ///
+    /// `POST /cgi-bin/openapi/quota/get` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html) · spec: `spec/api/quota.yaml`, endpoint `get`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `cgi_path`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `76021` [`ErrCode::CgiPathNotFound`](crate::ErrCode::CgiPathNotFound): cgi_path填错了 (cgi_path not found, please check) — \[QUOTA\]; give the API's path without host or query, starting with /
+    /// - `76022` [`ErrCode::CgiPathNotQueryable`](crate::ErrCode::CgiPathNotQueryable): 该接口不支持查询quota (/xxx/sns/xxx 接口，或 token 与接口所属账号类型不符) — \[QUOTA\] 注意事项 1 and 4: query an API of the token's own account kind, not /sns/ ones
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - `/xxx/sns/xxx` APIs cannot be queried (76022), nor an API of another kind of account than the token's (\[OFF-GQ\]).
+    /// - The newer service-account edition of the page also returns `rate_limit` and `component_rate_limit` objects; they are kept in `extra`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::quota::QuotaGetRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("quota.get", r#"{"cgi_path":"/card/code/consume"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = QuotaGetRequest::new("/card/code/consume");
+    /// let reply = client.quota().get(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(
+        &self,
+        request: &quota::QuotaGetRequest,
+    ) -> Result<quota::QuotaGetResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 清空api的调用quota — reset the account's daily call counts of every API (10 times a month)
+    ///
+    /// After a 45009: sets today's call counts of every API of the account back to zero. Each
+    /// account has **ten clearings a month** (shared with clearQuotaByAppSecret); each one that
+    /// takes effect uses one up, and once they are gone WeChat answers 48006 until next month.
+    /// So it is never sent twice on its own: look at `quota.get` first.
+    ///
+    /// `POST /cgi-bin/clear_quota` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/openApi/clear_quota.html) · spec: `spec/api/quota.yaml`, endpoint `clear`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `appid`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `-1` [`ErrCode::SystemBusy`](crate::ErrCode::SystemBusy): 系统繁忙，此时请开发者稍候再试 — WeChat is busy; an idempotent call may be retried after a pause (\[CARD\], \[GLOBAL\], \[AT\])
+    /// - `40013` [`ErrCode::InvalidAppId`](crate::ErrCode::InvalidAppId): 不合法的Appid，请开发者检查AppID的正确性，避免异常字符，注意大小写 — \[CARD\], \[GLOBAL\]
+    /// - `41002` [`ErrCode::MissingAppId`](crate::ErrCode::MissingAppId): 缺少appid参数 — \[GLOBAL\]; \[ST\] appid missing
+    /// - `48006` [`ErrCode::ClearQuotaLimit`](crate::ErrCode::ClearQuotaLimit): api 禁止清零调用次数，因为清零次数达到上限 (forbid to clear quota because of reaching the limit) — \[QUOTA\]; the ten clearings of the month are used up: wait for the next day's quota (or next month's clearings)
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: call quota.get for the API that hit 45009: `used` is back near 0 if the clearing took effect.
+    ///
+    /// # Notes
+    ///
+    /// - 每个帐号每月共10次清零操作机会，清零生效一次即用掉一次机会 (\[OFF-CQ\]): ten a month, shared with clearQuotaByAppSecret (\[OFF-CQ2\]).
+    /// - Real-time call counts may be off by about 1% (指标计算方法或统计时间差异).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::quota::QuotaClearRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("quota.clear", r#"{"appid":"wx1234567890abcdef"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = QuotaClearRequest::new("wx1234567890abcdef");
+    /// let reply = client.quota().clear(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn clear(
+        &self,
+        request: &quota::QuotaClearRequest,
+    ) -> Result<quota::QuotaClearResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
 /// Store mini-program cards — which card a store mini-program shows, per store (async). Get one with `client.store_wxa()`.
 ///
 /// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Stores/WeChat_Shop_Miniprogram_Interface.html>
@@ -5128,7 +5249,7 @@ impl TicketHandler<'_> {
     }
 }
 
-/// Credentials — the access_token (plain and stable) and the card api_ticket (async). Get one with `client.token()`.
+/// Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket (async). Get one with `client.token()`.
 ///
 /// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>
 #[derive(Debug, Clone, Copy)]
@@ -5231,7 +5352,7 @@ impl TokenHandler<'_> {
     /// - `41002` [`ErrCode::MissingAppId`](crate::ErrCode::MissingAppId): 缺少appid参数 — \[GLOBAL\]; \[ST\] appid missing
     /// - `41004` [`ErrCode::MissingAppSecret`](crate::ErrCode::MissingAppSecret): 缺少secret参数 — \[GLOBAL\]; \[ST\] appsecret missing
     /// - `43002` [`ErrCode::RequirePost`](crate::ErrCode::RequirePost): 需要POST请求 — \[GLOBAL\]; \[ST\] require POST method: stable_token only takes a POST JSON body
-    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — \[GLOBAL\]; \[ST\] reach max api daily quota limit: the daily or per-minute quota is used up (clear_quota restores it); do not retry in a loop
+    /// - `45009` [`ErrCode::RateLimited`](crate::ErrCode::RateLimited): 接口调用超过限制 — \[GLOBAL\]; \[ST\] reach max api daily quota limit: the daily or per-minute quota is used up: retry tomorrow, or clear it (client.quota().clear, ten times a month; client.quota().get shows what is left); do not retry in a loop
     /// - `45011` [`ErrCode::PerMinuteLimit`](crate::ErrCode::PerMinuteLimit): API 调用太频繁，请稍候再试 — \[ST\] api minute-quota reach limit must slower retry next minute
     /// - `50004` [`ErrCode::TokenApiForbidden`](crate::ErrCode::TokenApiForbidden): 禁止使用 token 接口 — \[ST\] and the newer 获取接口调用凭据 page
     /// - `50007` [`ErrCode::AccountFrozen`](crate::ErrCode::AccountFrozen): 账号已冻结 — \[ST\] and the newer 获取接口调用凭据 page
@@ -5313,6 +5434,54 @@ impl TokenHandler<'_> {
         &self,
         request: &token::TokenCardTicketRequest,
     ) -> Result<token::TokenCardTicketResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取jsapi_ticket — the ticket that signs wx.config for the JS-SDK (valid 7200 s)
+    ///
+    /// The jsapi_ticket of the JS-SDK (附录1), obtained with the access_token: it signs the
+    /// `wx.config` of a page (`jssdk::wx_config`). It is **not** the card api_ticket
+    /// (`card_ticket`, type=wx_card), which signs cardExt and cardSign: a card signature made
+    /// with a jsapi_ticket fails (invalid signature / 40080), and so does a wx.config signed with
+    /// the api_ticket. Calls are strictly limited: cache it server-side and renew it before
+    /// `expires_in`.
+    ///
+    /// `GET /cgi-bin/ticket/getticket` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html) · spec: `spec/api/token.yaml`, endpoint `jsapi_ticket`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 获取jsapi_ticket的api调用次数非常有限，频繁刷新jsapi_ticket会导致api调用受限，影响自身业务，开发者必须在自己的服务全局缓存jsapi_ticket (\[OFF-JS1\]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::token::TokenJsapiTicketRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("token.jsapi_ticket", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = TokenJsapiTicketRequest::new();
+    /// let reply = client.token().jsapi_ticket(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn jsapi_ticket(
+        &self,
+        request: &token::TokenJsapiTicketRequest,
+    ) -> Result<token::TokenJsapiTicketResponse, Error> {
         self.client.send(request).await
     }
 }

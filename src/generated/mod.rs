@@ -30,13 +30,15 @@ pub mod member_card;
 pub mod message;
 /// Pay-gift rules — give a member card after a WeChat Pay payment (`spec/api/pay_gift.yaml`).
 pub mod pay_gift;
+/// API quotas — the daily call quota of an API and clearing it (45009) (`spec/api/quota.yaml`).
+pub mod quota;
 /// Store mini-program cards — which card a store mini-program shows, per store (`spec/api/store_wxa.yaml`).
 pub mod store_wxa;
 /// Sub-merchants — register and look up the merchants a third party makes cards for (`spec/api/sub_merchant.yaml`).
 pub mod sub_merchant;
 /// Special tickets — boarding pass check-in, meeting and movie ticket seats, red-packet balance (`spec/api/ticket.yaml`).
 pub mod ticket;
-/// Credentials — the access_token (plain and stable) and the card api_ticket (`spec/api/token.yaml`).
+/// Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket (`spec/api/token.yaml`).
 pub mod token;
 /// Card events pushed to the account's server (`spec/events.yaml`).
 pub mod events;
@@ -48,18 +50,18 @@ pub mod blocking;
 pub mod sandbox;
 /// What the crate root re-exports.
 pub mod exports {
-    pub use super::errcode::ErrCode;
+    pub use super::errcode::{ErrAction, ErrCode};
     pub use super::types;
     pub use super::{
         basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-        member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token,
+        member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
         DistributeHandler, GeneralCardHandler, GiftCardHandler, InvoiceHandler,
-        MemberCardHandler, MessageHandler, PayGiftHandler, StoreWxaHandler,
+        MemberCardHandler, MessageHandler, PayGiftHandler, QuotaHandler, StoreWxaHandler,
         SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, store_wxa, sub_merchant, ticket, token, Binary,
+    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
@@ -13,7 +13,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + GiftCardOperations + InvoiceOperations + MemberCardOperations + MessageOperations + PayGiftOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + GiftCardOperations + InvoiceOperations + MemberCardOperations + MessageOperations + PayGiftOperations + QuotaOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -417,6 +417,20 @@ pub trait PayGiftOperations {
     ) -> Result<pay_gift::PayGiftBatchGetResponse, Failure>;
 }
 
+/// The `quota` endpoints: API quotas — the daily call quota of an API and clearing it (45009).
+pub trait QuotaOperations {
+    /// `quota.get` (`Post /cgi-bin/openapi/quota/get`): 查询openAPI调用quota — an API's daily quota, how much of it was used today and what remains
+    fn quota_get(
+        &self,
+        request: quota::QuotaGetRequest,
+    ) -> Result<quota::QuotaGetResponse, Failure>;
+    /// `quota.clear` (`Post /cgi-bin/clear_quota`): 清空api的调用quota — reset the account's daily call counts of every API (10 times a month)
+    fn quota_clear(
+        &self,
+        request: quota::QuotaClearRequest,
+    ) -> Result<quota::QuotaClearResponse, Failure>;
+}
+
 /// The `store_wxa` endpoints: Store mini-program cards — which card a store mini-program shows, per store.
 pub trait StoreWxaOperations {
     /// `store_wxa.get` (`Post /card/storewxa/get`): 获取门店小程序配置的卡券 — the card set for one store (poi) of the account's store mini-program
@@ -479,7 +493,7 @@ pub trait TicketOperations {
     ) -> Result<ticket::TicketLuckyMoneyUpdateBalanceResponse, Failure>;
 }
 
-/// The `token` endpoints: Credentials — the access_token (plain and stable) and the card api_ticket.
+/// The `token` endpoints: Credentials — the access_token (plain and stable), the card api_ticket and the JS-SDK jsapi_ticket.
 pub trait TokenOperations {
     /// `token.get` (`Get /cgi-bin/token`): 获取Access token — exchange AppID and AppSecret for an access_token (valid 7200 s)
     fn token_get(
@@ -496,6 +510,11 @@ pub trait TokenOperations {
         &self,
         request: token::TokenCardTicketRequest,
     ) -> Result<token::TokenCardTicketResponse, Failure>;
+    /// `token.jsapi_ticket` (`Get /cgi-bin/ticket/getticket`): 获取jsapi_ticket — the ticket that signs wx.config for the JS-SDK (valid 7200 s)
+    fn token_jsapi_ticket(
+        &self,
+        request: token::TokenJsapiTicketRequest,
+    ) -> Result<token::TokenJsapiTicketResponse, Failure>;
 }
 
 /// Method, path and id of every endpoint `dispatch` routes (the sandbox counts
@@ -588,6 +607,8 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     (Method::Post, "/card/paygiftcard/delete", "pay_gift.delete"),
     (Method::Post, "/card/paygiftcard/getbyid", "pay_gift.get_by_id"),
     (Method::Post, "/card/paygiftcard/batchget", "pay_gift.batch_get"),
+    (Method::Post, "/cgi-bin/openapi/quota/get", "quota.get"),
+    (Method::Post, "/cgi-bin/clear_quota", "quota.clear"),
     (Method::Post, "/card/storewxa/get", "store_wxa.get"),
     (Method::Post, "/card/storewxa/set", "store_wxa.set"),
     (Method::Post, "/card/submerchant/submit", "sub_merchant.submit"),
@@ -608,7 +629,8 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
     ),
     (Method::Get, "/cgi-bin/token", "token.get"),
     (Method::Post, "/cgi-bin/stable_token", "token.stable"),
-    (Method::Get, "/cgi-bin/ticket/getticket", "token.card_ticket"),
+    (Method::Get, "/cgi-bin/ticket/getticket?type=wx_card", "token.card_ticket"),
+    (Method::Get, "/cgi-bin/ticket/getticket?type=jsapi", "token.jsapi_ticket"),
 ];
 /// Routes a call to its endpoint's operation.
 pub(crate) async fn dispatch<O: Operations>(
@@ -1335,6 +1357,19 @@ pub(crate) async fn dispatch<O: Operations>(
                 )
                 .await
         }
+        (Method::Post, "/cgi-bin/openapi/quota/get") => {
+            run(context, call, &[], |r: quota::QuotaGetRequest| operations.quota_get(r))
+                .await
+        }
+        (Method::Post, "/cgi-bin/clear_quota") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: quota::QuotaClearRequest| operations.quota_clear(r),
+                )
+                .await
+        }
         (Method::Post, "/card/storewxa/get") => {
             run(
                     context,
@@ -1463,12 +1498,27 @@ pub(crate) async fn dispatch<O: Operations>(
                 )
                 .await
         }
-        (Method::Get, "/cgi-bin/ticket/getticket") => {
+        (
+            Method::Get,
+            "/cgi-bin/ticket/getticket",
+        ) if call.has_query(&[("type", "wx_card")]) => {
             run(
                     context,
                     call,
                     &[],
                     |r: token::TokenCardTicketRequest| operations.token_card_ticket(r),
+                )
+                .await
+        }
+        (
+            Method::Get,
+            "/cgi-bin/ticket/getticket",
+        ) if call.has_query(&[("type", "jsapi")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: token::TokenJsapiTicketRequest| operations.token_jsapi_ticket(r),
                 )
                 .await
         }

@@ -104,6 +104,13 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         ));
     }
     match endpoint {
+        "quota.get" => {
+            let path = request.get("cgi_path").and_then(Value::as_str);
+            // Only a documented success: an error example asks about an unknown path.
+            if reply.get("quota").is_some() || reply.is_null() {
+                seed.api_paths.extend(path.map(str::to_owned));
+            }
+        }
         "distribute.show_qrcode" => {
             seed.cards.push((FIXTURE_CARD.into(), kind, false));
             let ticket = request
@@ -551,13 +558,15 @@ fn seed_rows(endpoint: &str, request: &Value, reply: &Value, seed: &mut Seed) {
 
 fn builder_for(endpoint: &str, request: &Value) -> SandboxBuilder {
     let builder = Sandbox::builder();
-    // The token endpoints' examples name their own app id and secret.
+    // The token endpoints' examples name their own app id and secret; clear_quota's
+    // its app id.
     match (
         endpoint.starts_with("token."),
         request.get("appid").and_then(Value::as_str),
         request.get("secret").and_then(Value::as_str),
     ) {
         (true, Some(appid), Some(secret)) => builder.appid(appid).secret(secret),
+        (false, Some(appid), None) if endpoint == "quota.clear" => builder.appid(appid),
         _ => builder,
     }
 }

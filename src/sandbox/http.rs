@@ -71,10 +71,10 @@ async fn api(
     }
 }
 
-/// `cgi-bin/ticket/getticket` serves two tickets by `type`: the card api_ticket
-/// (`wx_card`, the spec's endpoint) and the JS-SDK's jsapi_ticket (`jsapi`, which
-/// `wx.config` signs with). Both pass the same gate: token, faults of
-/// `token.card_ticket`.
+/// `cgi-bin/ticket/getticket` serves two tickets by `type`, each its own endpoint of the
+/// spec: the card api_ticket (`wx_card`) and the JS-SDK's jsapi_ticket (`jsapi`). Any
+/// other type is refused here, after the same gate (token, faults of
+/// `token.card_ticket`).
 async fn getticket(engine: &Engine, call: &Call) -> Reply {
     let kind = call
         .query
@@ -82,13 +82,7 @@ async fn getticket(engine: &Engine, call: &Call) -> Reply {
         .find(|(k, _)| k == "type")
         .map(|(_, v)| v.as_str());
     match kind {
-        Some("wx_card") => dispatch(&engine.world, &engine.context, call).await,
-        Some("jsapi") => {
-            run(&engine.context, call, &[], |_: TokenCardTicketRequest| {
-                engine.world.jsapi_ticket()
-            })
-            .await
-        }
+        Some("wx_card" | "jsapi") => dispatch(&engine.world, &engine.context, call).await,
         other => {
             let message = match other {
                 Some(kind) => format!("invalid type {kind}: wx_card or jsapi"),

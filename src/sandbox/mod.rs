@@ -43,6 +43,7 @@ mod examples;
 mod faults;
 mod http;
 mod qr;
+mod quota;
 pub(crate) mod runtime;
 mod tokens;
 mod wire;
@@ -102,6 +103,7 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     original_id: String,
     token_lifetime: Duration,
+    daily_quota: u64,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -128,6 +130,7 @@ impl Default for SandboxBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             original_id: "gh_sandbox000001".into(),
             token_lifetime: Duration::from_secs(tokens::DEFAULT_LIFETIME_SECS),
+            daily_quota: quota::DEFAULT_DAILY_LIMIT,
         }
     }
 }
@@ -157,6 +160,15 @@ impl SandboxBuilder {
     /// seconds, at least one. Shorten it to see a client refresh ahead of expiry.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
+        self
+    }
+
+    /// How many calls a day each API path takes before it answers 45009 (reach max
+    /// api daily quota limit) until the next China day or a `clear_quota`; what
+    /// `openapi/quota/get` reports as `daily_limit`. Default 100,000 — the sandbox's
+    /// own figure (WeChat's differ per API and account).
+    pub fn daily_quota(mut self, calls: u64) -> Self {
+        self.daily_quota = calls;
         self
     }
 
@@ -232,18 +244,26 @@ impl SandboxBuilder {
             lifetime,
         ));
         let faults = Arc::new(Faults::new(self.seed));
+        let quota = Arc::new(quota::Quota::new(self.daily_quota));
         let settings = Settings {
             review: self.review,
             base_url: format!("http://{addr}"),
         };
         let (outbox, queue) = Outbox::new(self.original_id.clone());
-        let world = World::new(clock.clone(), tokens.clone(), settings, outbox);
+        let world = World::new(
+            clock.clone(),
+            tokens.clone(),
+            quota.clone(),
+            settings,
+            outbox,
+        );
         let engine = Arc::new(Engine {
             world,
             context: Context {
                 clock,
                 faults,
                 tokens,
+                quota,
             },
             counters: Counters::default(),
         });
@@ -313,12 +333,7 @@ const DEFAULT_REFUSE_REASON: &str = "卡券信息不符合规范（sandbox）";
 
 /// A sandbox action WeChat refused, as an [`Error::Api`].
 fn refused(action: &'static str, f: Failure) -> Error {
-    Error::Api {
-        endpoint: action,
-        code: crate::ErrCode::from(f.errcode),
-        message: f.errmsg,
-        check: None,
-    }
+    Error::api(action, crate::ErrCode::from(f.errcode), f.errmsg, None)
 }
 
 impl Sandbox {

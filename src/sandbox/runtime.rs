@@ -69,6 +69,8 @@ pub struct Context {
     pub(crate) clock: Arc<Clock>,
     pub(crate) faults: Arc<Faults>,
     pub(crate) tokens: Arc<Tokens>,
+    /// Daily calls per API path (45009 past the limit).
+    pub(crate) quota: Arc<super::quota::Quota>,
 }
 
 /// A WeChat error reply (or, for showqrcode, an HTTP 404).
@@ -348,6 +350,11 @@ fn admit<E: Endpoint + DeserializeOwned>(
     if E::NEEDS_TOKEN {
         ctx.tokens
             .check(call.query("access_token"), ctx.clock.now_ms())
+            .map_err(Reply::failure)?;
+        // Calls WeChat accepted the token of count against the path's daily quota.
+        let now = ctx.clock.now_ms();
+        ctx.quota
+            .spend(&call.path, ctx.clock.china_today(), now / 1000)
             .map_err(Reply::failure)?;
     }
     let request: E = match (E::METHOD, kinds.iter().any(|(_, k)| *k == Kind::File)) {

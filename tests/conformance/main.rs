@@ -31,6 +31,8 @@ mod message;
 #[rustfmt::skip]
 mod pay_gift;
 #[rustfmt::skip]
+mod quota;
+#[rustfmt::skip]
 mod store_wxa;
 #[rustfmt::skip]
 mod sub_merchant;

@@ -2,7 +2,9 @@
 // Source: spec/api/token.yaml
 
 use crate::support;
-use wechat_card::token::{TokenCardTicketRequest, TokenGetRequest, TokenStableRequest};
+use wechat_card::token::{
+    TokenCardTicketRequest, TokenGetRequest, TokenJsapiTicketRequest, TokenStableRequest,
+};
 
 ///token.get — example `official` (official 获取Access token page (请求示例 and 返回说明)).
 fn get_official() -> support::Case<TokenGetRequest> {
@@ -131,6 +133,24 @@ fn card_ticket_official() -> support::Case<TokenCardTicketRequest> {
     }
 }
 
+///token.jsapi_ticket — example `official` (official JS-SDK说明文档 (附录1 JS-SDK使用权限签名算法, 成功返回如下JSON)).
+fn jsapi_ticket_official() -> support::Case<TokenJsapiTicketRequest> {
+    support::Case {
+        request: TokenJsapiTicketRequest::new(),
+        method: "GET",
+        path: "/cgi-bin/ticket/getticket",
+        fixed_query: &[("type", "jsapi")],
+        needs_token: true,
+        encoding: support::Encoding::Query,
+        body: serde_json::json!({}),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "ok", "expires_in" : 7200, "ticket" :
+            "bxLdikRXVbTPdHSM05e5u5sUoXNKd8-41ZO3MhKoyN5OfkWITDGgnr2fwJ0m9E8NYzWKVZvdVtaUgWvsdshFKA"
+            }
+        ),
+    }
+}
+
 #[cfg(feature = "async")]
 mod async_client {
     use crate::support;
@@ -187,6 +207,14 @@ mod async_client {
         let case = super::card_ticket_official();
         let mock = support::Mock::start(&case).await;
         let reply = mock.client().token().card_ticket(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn jsapi_ticket_official() {
+        let case = super::jsapi_ticket_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().token().jsapi_ticket(&case.request).await;
         mock.check_reply(reply, &case).await;
     }
 }
@@ -249,6 +277,14 @@ mod blocking_client {
         let reply = mock.client().token().card_ticket(&case.request);
         mock.check_reply(reply, &case);
     }
+
+    #[test]
+    fn jsapi_ticket_official() {
+        let case = super::jsapi_ticket_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().token().jsapi_ticket(&case.request);
+        mock.check_reply(reply, &case);
+    }
 }
 
 /// Each documented reply against the sandbox's (see `support::documented`).
@@ -259,4 +295,5 @@ mod sandbox {
     sandbox_agrees!(stable_normal, "token.stable", token.stable);
     sandbox_agrees!(stable_force_refresh, "token.stable", token.stable);
     sandbox_agrees!(card_ticket_official, "token.card_ticket", token.card_ticket);
+    sandbox_agrees!(jsapi_ticket_official, "token.jsapi_ticket", token.jsapi_ticket);
 }

@@ -33,6 +33,8 @@ fn start_the_binary(port: u16) -> SandboxBinary {
         "wxbinarytest0001",
         "--secret",
         "binary-secret",
+        "--daily-quota",
+        "1000",
         // Nobody listens there: the pushes are attempted, and reported.
         "--push-url",
         &dead,
@@ -59,6 +61,14 @@ fn claim_and_consume_over_http(url: &str) {
         .unwrap()
         .card_id
         .expect("card_id");
+    // --daily-quota sets each API's daily limit; the create counted against it.
+    let quota = client
+        .quota()
+        .get(&wechat_card::quota::QuotaGetRequest::new("/card/create"))
+        .unwrap()
+        .quota
+        .expect("quota");
+    assert_eq!((quota.daily_limit, quota.used), (Some(1000), Some(1)));
     let claimed = post(
         "claim",
         serde_json::json!({"openid": "o_remote", "card_id": card_id}),

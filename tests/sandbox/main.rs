@@ -10,7 +10,7 @@
 //! their statistics (`members`); the coin account that buys Friends' coupons' stock
 //! (`coins`); the card each store mini-program shows (`store_wxa`); card messages
 //! users receive (`messages`); and gift cards bought, given, accepted and refunded
-//! (`gift_cards`).
+//! (`gift_cards`); the JS-SDK's two tickets (`jssdk`) and daily API quotas (`quota`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -31,10 +31,12 @@ mod control;
 mod fault_targets;
 mod faults;
 mod gift_cards;
+mod jssdk;
 mod lifecycles;
 mod members;
 mod merchants;
 mod messages;
+mod quota;
 mod reply_lost;
 mod semantics;
 mod store_wxa;

@@ -27,12 +27,20 @@ impl Loader {
                 ctx.error(field.clone(), "names are PascalCase");
             }
             if !["OFF", "MIR", "SDK", "OBS"].contains(&c.source.as_str()) {
-                ctx.error(field, "source is one of OFF, MIR, SDK, OBS");
+                ctx.error(field.clone(), "source is one of OFF, MIR, SDK, OBS");
+            }
+            if !crate::ir::ERR_ACTIONS.iter().any(|a| a.value == c.action) {
+                let values: Vec<_> = crate::ir::ERR_ACTIONS.iter().map(|a| a.value).collect();
+                ctx.error(
+                    field,
+                    format!("action `{}` is not one of {}", c.action, values.join(", ")),
+                );
             }
             self.errcodes.push(ErrCodeDef {
                 code: c.code,
                 name: c.name,
                 meaning: c.meaning,
+                action: c.action,
                 source: c.source,
                 hint: c.hint,
             });

@@ -1,11 +1,13 @@
 //! What belongs to the account rather than to a card (the `basic` and `token`
 //! endpoints): the colour and category lists, uploaded images (served back under
-//! `/sandbox/media/`), access tokens, the card api_ticket and the JS-SDK jsapi_ticket.
+//! `/sandbox/media/`), access tokens, the card api_ticket and the JS-SDK jsapi_ticket,
+//! and the daily API quotas (`quota`, counted by the gate: `sandbox/quota.rs`).
 
-use super::World;
-use crate::generated::sandbox::{BasicOperations, TokenOperations};
+use super::{World, fail};
+use crate::ErrCode;
+use crate::generated::sandbox::{BasicOperations, QuotaOperations, ROUTES, TokenOperations};
 use crate::sandbox::runtime::Failure;
-use crate::{basic, token};
+use crate::{basic, quota, token};
 
 /// The card colours WeChat offers (basic/getcolors): name and RGB value.
 pub(crate) const COLORS: [(&str, &str); 10] = [
@@ -181,17 +183,63 @@ impl TokenOperations for World {
             ..Default::default()
         })
     }
-}
 
-impl World {
-    /// `getticket?type=jsapi`: the JS-SDK's jsapi_ticket, which `wx.config` signs with
-    /// (not the card api_ticket, and never equal to one).
-    pub(crate) fn jsapi_ticket(&self) -> Result<token::TokenCardTicketResponse, Failure> {
+    /// `getticket?type=jsapi`: the JS-SDK's jsapi_ticket, which `wx.config` signs with.
+    /// Never one of `card_tickets`: a card_ext signed with it fails the check.
+    fn token_jsapi_ticket(
+        &self,
+        _: token::TokenJsapiTicketRequest,
+    ) -> Result<token::TokenJsapiTicketResponse, Failure> {
         let ticket = Self::id(&mut self.lock(), "sandbox_jsapi_ticket_", 48);
-        Ok(token::TokenCardTicketResponse {
+        Ok(token::TokenJsapiTicketResponse {
             ticket: Some(ticket),
             expires_in: Some(self.tokens.lifetime_secs as i64),
             ..Default::default()
         })
+    }
+}
+
+impl QuotaOperations for World {
+    /// Today's count of an API path this sandbox serves (or was seeded with); any
+    /// other path is 76021.
+    fn quota_get(
+        &self,
+        request: quota::QuotaGetRequest,
+    ) -> Result<quota::QuotaGetResponse, Failure> {
+        let path = request.cgi_path.as_str();
+        let served = ROUTES
+            .iter()
+            .any(|(_, route, _)| route.split('?').next() == Some(path));
+        if !served && !self.quota.knows(path) {
+            return Err(fail(
+                ErrCode::CgiPathNotFound,
+                "cgi_path not found, please check",
+            ));
+        }
+        let (daily_limit, used, remain) = self.quota.usage(path, self.clock.china_today());
+        Ok(quota::QuotaGetResponse {
+            quota: Some(Box::new(quota::QuotaGetResponseQuota {
+                daily_limit: Some(daily_limit as i64),
+                used: Some(used as i64),
+                remain: Some(remain as i64),
+                ..Default::default()
+            })),
+            ..Default::default()
+        })
+    }
+
+    /// Clears today's counts of every path, for this sandbox's own appid only.
+    fn quota_clear(
+        &self,
+        request: quota::QuotaClearRequest,
+    ) -> Result<quota::QuotaClearResponse, Failure> {
+        if request.appid != self.tokens.appid {
+            return Err(fail(
+                ErrCode::InvalidAppId,
+                format!("invalid appid {}", request.appid),
+            ));
+        }
+        self.quota.clear(self.clock.china_today())?;
+        Ok(quota::QuotaClearResponse::default())
     }
 }

@@ -537,6 +537,7 @@ mod tests {
         World::new(
             Arc::new(Clock::default()),
             Arc::new(tokens),
+            Arc::new(crate::sandbox::quota::Quota::new(10)),
             settings,
             outbox,
         )

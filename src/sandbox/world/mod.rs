@@ -149,6 +149,8 @@ pub struct World {
     state: Mutex<State>,
     pub(crate) clock: Arc<Clock>,
     pub(crate) tokens: Arc<Tokens>,
+    /// Daily calls per API path, shared with the gate that counts them.
+    pub(crate) quota: Arc<super::quota::Quota>,
     settings: Settings,
     pub(crate) outbox: Arc<Outbox>,
 }
@@ -180,6 +182,7 @@ impl World {
     pub(crate) fn new(
         clock: Arc<Clock>,
         tokens: Arc<Tokens>,
+        quota: Arc<super::quota::Quota>,
         settings: Settings,
         outbox: Arc<Outbox>,
     ) -> Self {
@@ -187,6 +190,7 @@ impl World {
             state: Mutex::default(),
             clock,
             tokens,
+            quota,
             settings,
             outbox,
         }

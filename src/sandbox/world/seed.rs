@@ -53,6 +53,9 @@ pub(crate) struct Seed {
     pub mass_messages: Vec<i64>,
     /// Gift card shelves, orders, merchant numbers; invoicing settings.
     pub gift_cards: super::GiftCardSeed,
+    /// API paths the sandbox does not serve but the account has (another product's
+    /// API a quota example asks about): `quota.get` answers them.
+    pub api_paths: Vec<String>,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -117,6 +120,9 @@ impl World {
         state.mass_sent.extend(seed.mass_messages);
         self.seed_coins(&mut state, seed.coins);
         self.seed_gift_cards(&mut state, seed.gift_cards);
+        for path in seed.api_paths {
+            self.quota.know(path);
+        }
     }
 
     /// Cards as shown by a reply first, then the generic ones an example names; a card
