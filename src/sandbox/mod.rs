@@ -768,8 +768,10 @@ impl User<'_> {
             .map_err(|f| refused("sandbox.accept_gift_card", f))
     }
 
-    /// Authorises invoicing an order on the invoicing platform `s_pappid` (the one
-    /// `invoice().set_pay_mch` linked), with a personal title.
+    /// Authorises invoicing an order on the invoicing platform `s_pappid` (the
+    /// sandbox's own, from `invoice_platform().set_url`, or the one
+    /// `invoice().set_pay_mch` linked), with a personal title, as on the page
+    /// `invoice().get_auth_url` links to; pushes `user_authorize_invoice`.
     pub fn authorize_invoice(
         &self,
         s_pappid: &str,
@@ -779,7 +781,14 @@ impl User<'_> {
         self.sandbox
             .engine
             .world
-            .authorize_invoice(s_pappid, order_id, title)
+            .authorize_invoice(&self.openid, s_pappid, order_id, title)
             .map_err(|f| refused("sandbox.authorize_invoice", f))
+    }
+
+    /// The invoices in this user's card package that can still be reimbursed, as JS-SDK
+    /// chooseInvoice hands them to a reimburser (card_id and encrypt_code, for
+    /// `invoice_reimburse()`).
+    pub fn choose_invoices(&self) -> Vec<crate::types::InvoiceCardRef> {
+        self.sandbox.engine.world.choose_invoices(&self.openid)
     }
 }

@@ -253,6 +253,8 @@ pub(super) fn name_user(engine: &Engine, body: &[u8]) -> Outcome {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuthorizeInvoice {
+    /// The user; the seeded examples' holder when left out.
+    openid: Option<String>,
     s_pappid: String,
     order_id: String,
     title: String,
@@ -262,6 +264,10 @@ struct AuthorizeInvoice {
 
 pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
     let b: AuthorizeInvoice = parse(body)?;
+    let openid = b
+        .openid
+        .as_deref()
+        .unwrap_or(crate::sandbox::world::SEEDED_HOLDER);
     let title = InvoiceUserTitle {
         title: Some(b.title),
         phone: b.phone,
@@ -270,6 +276,6 @@ pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
     };
     engine
         .world
-        .authorize_invoice(&b.s_pappid, &b.order_id, title)?;
+        .authorize_invoice(openid, &b.s_pappid, &b.order_id, title)?;
     Ok(json!({}))
 }

@@ -53,6 +53,8 @@ pub(crate) struct Seed {
     pub mass_messages: Vec<i64>,
     /// Gift card shelves, orders, merchant numbers; invoicing settings.
     pub gift_cards: super::GiftCardSeed,
+    /// Electronic invoices: orders, templates, PDFs, invoices in card packages.
+    pub invoices: super::InvoiceSeed,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -117,6 +119,7 @@ impl World {
         state.mass_sent.extend(seed.mass_messages);
         self.seed_coins(&mut state, seed.coins);
         self.seed_gift_cards(&mut state, seed.gift_cards);
+        self.seed_invoices(&mut state, seed.invoices);
     }
 
     /// Cards as shown by a reply first, then the generic ones an example names; a card
