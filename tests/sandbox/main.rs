@@ -9,8 +9,9 @@
 //! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
 //! their statistics (`members`); the coin account that buys Friends' coupons' stock
 //! (`coins`); the card each store mini-program shows (`store_wxa`); card messages
-//! users receive (`messages`); and gift cards bought, given, accepted and refunded
-//! (`gift_cards`).
+//! users receive (`messages`); gift cards bought, given, accepted and refunded
+//! (`gift_cards`); and electronic invoices from authorisation to reimbursement
+//! (`invoices`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -31,6 +32,7 @@ mod control;
 mod fault_targets;
 mod faults;
 mod gift_cards;
+mod invoices;
 mod lifecycles;
 mod members;
 mod merchants;
