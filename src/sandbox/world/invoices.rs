@@ -654,8 +654,7 @@ impl InvoicePlatformOperations for World {
         request: invoice_platform::InvoicePlatformGetPdfRequest,
     ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Failure> {
         let state = self.lock();
-        let uploaded = state.invoice.pdfs.get(&request.s_media_id);
-        let live = uploaded.is_some_and(|at| self.secs() - at < PDF_LIFETIME_SECS)
+        let live = Self::pdf_fresh(&state, &request.s_media_id, self.secs())
             || Self::pdf_linked(&state, &request.s_media_id);
         if !live {
             return Err(fail(
@@ -703,8 +702,7 @@ impl InvoicePlatformOperations for World {
             data.s_trip_pdf_media_id.as_ref(),
         ];
         for media_id in pdfs.into_iter().flatten() {
-            let at = state.invoice.pdfs.get(media_id);
-            if !at.is_some_and(|at| now - at < PDF_LIFETIME_SECS) {
+            if !Self::pdf_fresh(&state, media_id, now) {
                 return Err(fail(
                     ErrCode::InvoicePdfInvalid,
                     format!("invoice pdf error: {media_id} is unknown or older than 3 days"),
@@ -800,6 +798,12 @@ impl InvoicePlatformOperations for World {
 }
 
 impl World {
+    /// Whether the PDF `media_id` was uploaded less than 3 days ago.
+    fn pdf_fresh(state: &State, media_id: &str, now: i64) -> bool {
+        let at = state.invoice.pdfs.get(media_id);
+        at.is_some_and(|at| now - at < PDF_LIFETIME_SECS)
+    }
+
     /// Whether an inserted invoice uses the PDF `s_media_id` (linked PDFs stay).
     fn pdf_linked(state: &State, media_id: &str) -> bool {
         let key = format!("media_key={media_id}");
