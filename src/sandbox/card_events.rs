@@ -274,3 +274,27 @@ pub(super) fn invoice_status(
         extra: Vec::new(),
     })
 }
+
+/// `submit_invoice_title`, from the user who submitted the title.
+pub(super) fn invoice_title_submitted(
+    envelope: Envelope,
+    title: &crate::invoice::InvoiceScanTitleResponse,
+    attach: Option<&str>,
+) -> CardEvent {
+    let title_type = match title.title_type {
+        Some(0) => InvoiceTitleType::InvoiceUserTitleBusinessType,
+        _ => InvoiceTitleType::InvoiceUserTitlePersonType,
+    };
+    CardEvent::SubmitInvoiceTitle(SubmitInvoiceTitle {
+        envelope: named(envelope, SubmitInvoiceTitle::EVENT),
+        title: title.title.clone().unwrap_or_default(),
+        tax_no: Some(title.tax_no.clone().unwrap_or_default()),
+        addr: Some(title.addr.clone().unwrap_or_default()),
+        phone: Some(title.phone.clone().unwrap_or_default()),
+        bank_type: Some(title.bank_type.clone().unwrap_or_default()),
+        bank_no: Some(title.bank_no.clone().unwrap_or_default()),
+        attach: Some(attach.unwrap_or_default().into()),
+        title_type,
+        extra: Vec::new(),
+    })
+}

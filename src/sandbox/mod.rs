@@ -53,6 +53,7 @@ pub use control::{Action, actions};
 pub use faults::{Fault, FaultPlan, Faults, PlanReport};
 pub use runtime::Failure;
 pub use world::GiftCardPurchase;
+pub use world::InvoiceTitle;
 pub use world::WECHAT_SENDER;
 pub use world::{CardMessage, MessageKind};
 
@@ -790,5 +791,21 @@ impl User<'_> {
     /// `invoice_reimburse()`).
     pub fn choose_invoices(&self) -> Vec<crate::types::InvoiceCardRef> {
         self.sandbox.engine.world.choose_invoices(&self.openid)
+    }
+
+    /// The text of the QR code of a title this user keeps in WeChat (我的—个人信息—我的发票抬头),
+    /// for the seller's `invoice().scan_title`.
+    pub fn invoice_title_qr(&self, title: &InvoiceTitle) -> String {
+        self.sandbox.engine.world.invoice_title_qr(title)
+    }
+
+    /// Scans the seller's title link (`invoice().get_select_title_url`) and submits a
+    /// title; pushes `submit_invoice_title`, with the link's `attach`.
+    pub fn submit_invoice_title(&self, url: &str, title: &InvoiceTitle) -> Result<(), Error> {
+        self.sandbox
+            .engine
+            .world
+            .submit_invoice_title(&self.openid, url, title)
+            .map_err(|f| refused("sandbox.submit_invoice_title", f))
     }
 }

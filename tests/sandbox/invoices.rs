@@ -4,15 +4,17 @@
 //! platform uploads the PDF and inserts the invoice into the user's card package; a
 //! reimburser reads it, locks and reimburses it (`update_invoice_status` pushed each
 //! time), and cannot reimburse it twice. Then the refusals on the way: an order refused
-//! is never invoiced, a red-flushed invoice leaves the card package.
+//! is never invoiced, a red-flushed invoice leaves the card package. And titles: submitted
+//! on the seller's link (`submit_invoice_title`), or scanned from the user's QR code.
 
 use super::errcode;
 use super::net::free_port;
 use std::time::Duration;
 use wechat_card::invoice::{
     InvoiceClearOutInvoiceRequest, InvoiceGetAuthDataRequest, InvoiceGetAuthUrlRequest,
-    InvoiceMakeOutInvoiceRequest, InvoiceQueryInvoiceInfoRequest, InvoiceRejectInsertRequest,
-    InvoiceSetAuthFieldRequest, InvoiceSetContactRequest,
+    InvoiceGetSelectTitleUrlRequest, InvoiceMakeOutInvoiceRequest, InvoiceQueryInvoiceInfoRequest,
+    InvoiceRejectInsertRequest, InvoiceScanTitleRequest, InvoiceSetAuthFieldRequest,
+    InvoiceSetContactRequest,
 };
 use wechat_card::invoice_platform::{
     InvoicePlatformCreateCardRequest, InvoicePlatformInsertRequest, InvoicePlatformSetPdfRequest,
@@ -21,11 +23,11 @@ use wechat_card::invoice_platform::{
 use wechat_card::invoice_reimburse::{
     InvoiceReimburseGetInvoiceInfoRequest, InvoiceReimburseUpdateInvoiceStatusRequest,
 };
-use wechat_card::push::events::{CardEvent, InvoiceStatusPushed};
-use wechat_card::sandbox::{Delivery, PushTarget, Sandbox};
+use wechat_card::push::events::{CardEvent, InvoiceStatusPushed, InvoiceTitleType};
+use wechat_card::sandbox::{Delivery, InvoiceTitle, PushTarget, Sandbox};
 use wechat_card::types::{
-    InvoiceAuthField, InvoiceBizField, InvoiceCardExt, InvoiceCardRef, InvoiceClearOut,
-    InvoiceContact, InvoiceItem, InvoiceMakeOut, InvoiceMakeOutItem,
+    InvoiceAuthField, InvoiceBizField, InvoiceBizTitle, InvoiceCardExt, InvoiceCardRef,
+    InvoiceClearOut, InvoiceContact, InvoiceItem, InvoiceMakeOut, InvoiceMakeOutItem,
     InvoiceReimburseStatus as Status, InvoiceTemplate, InvoiceTemplateBaseInfo, InvoiceUserCard,
     InvoiceUserData, InvoiceUserField, InvoiceUserTitle,
 };
@@ -392,4 +394,61 @@ async fn a_refused_order_is_never_invoiced_and_a_red_flushed_invoice_leaves_the_
     let red_again = InvoiceClearOutInvoiceRequest::new(red_again);
     let twice = client.invoice().clear_out_invoice(&red_again).await;
     assert_eq!(errcode(twice), ErrCode::InvoiceStatusError);
+}
+
+#[tokio::test]
+async fn titles_reach_the_seller_by_its_link_and_by_the_users_qr_code() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    record_pushes(&sandbox);
+    let user = sandbox.user(BUYER);
+    let company = InvoiceBizTitle::default()
+        .title("沙盒电器有限公司")
+        .tax_no("91440300MA5D000000");
+    let company = InvoiceTitle::Business(company);
+
+    // The seller's link at the till: the user picks a title and submits it.
+    let link = InvoiceGetSelectTitleUrlRequest::new().attach("till-7");
+    let link = client.invoice().get_select_title_url(&link).await.unwrap();
+    user.submit_invoice_title(&link.url.unwrap(), &company)
+        .unwrap();
+    let forged =
+        "https://mp.weixin.qq.com/intp/invoice/usertitle?action=select_title&select_title_key=nope";
+    assert_eq!(
+        errcode(user.submit_invoice_title(forged, &company)),
+        ErrCode::InvoiceInvalidParams
+    );
+    let deliveries = sandbox.flush_pushes().await;
+    let submitted: Vec<_> = deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            CardEvent::SubmitInvoiceTitle(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(submitted.len(), 1);
+    assert_eq!(submitted[0].title, "沙盒电器有限公司");
+    assert_eq!(submitted[0].attach.as_deref(), Some("till-7"));
+    assert_eq!(
+        submitted[0].title_type,
+        InvoiceTitleType::InvoiceUserTitleBusinessType
+    );
+
+    // The user's own QR code, scanned by the seller.
+    let person = InvoiceTitle::Person(InvoiceUserTitle::default().title("李雷"));
+    let scan_text = user.invoice_title_qr(&person);
+    let scanned = InvoiceScanTitleRequest::new(&scan_text);
+    let scanned = client.invoice().scan_title(&scanned).await.unwrap();
+    assert_eq!(scanned.title.as_deref(), Some("李雷"));
+    assert_eq!(scanned.title_type, Some(1));
+    let stale = InvoiceScanTitleRequest::new(
+        "https://mp.weixin.qq.com/intp/invoice/usertitlewxa?invoice_key=old",
+    );
+    let stale = client.invoice().scan_title(&stale).await;
+    assert_eq!(errcode(stale), ErrCode::InvoiceTitleQrExpired);
 }

@@ -63,6 +63,41 @@ pub(super) struct Invoicing {
     nonces: HashMap<(String, String), String>,
     /// scan_text -> the title behind a user's title QR code.
     titles: HashMap<String, invoice::InvoiceScanTitleResponse>,
+    /// select_title_key of the seller's title links -> their attach.
+    select_keys: HashMap<String, Option<String>>,
+}
+
+/// A title a sandbox user keeps in WeChat (我的—个人信息—我的发票抬头).
+#[derive(Debug, Clone)]
+pub enum InvoiceTitle {
+    /// 个人抬头.
+    Person(crate::types::InvoiceUserTitle),
+    /// 单位抬头.
+    Business(crate::types::InvoiceBizTitle),
+}
+
+impl InvoiceTitle {
+    /// The title as scantitle answers it (title_type 0 单位, 1 个人).
+    fn scanned(&self) -> invoice::InvoiceScanTitleResponse {
+        match self {
+            InvoiceTitle::Person(t) => invoice::InvoiceScanTitleResponse {
+                title_type: Some(1),
+                title: t.title.clone(),
+                phone: t.phone.clone(),
+                ..Default::default()
+            },
+            InvoiceTitle::Business(t) => invoice::InvoiceScanTitleResponse {
+                title_type: Some(0),
+                title: t.title.clone(),
+                phone: t.phone.clone(),
+                tax_no: t.tax_no.clone(),
+                addr: t.addr.clone(),
+                bank_type: t.bank_type.clone(),
+                bank_no: t.bank_no.clone(),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// A user's authorisation of invoicing an order.
@@ -213,6 +248,46 @@ impl World {
         });
         held.map(|(code, c)| InvoiceCardRef::new(c.card_id(), crypt(code, &self.tokens.secret)))
             .collect()
+    }
+
+    /// The QR code of a title the user keeps in WeChat (sandbox only): its text, which
+    /// the seller sends to scantitle.
+    pub(crate) fn invoice_title_qr(&self, title: &InvoiceTitle) -> String {
+        let mut state = self.lock();
+        let key = Self::id(&mut state, "", 16);
+        let scan_text = format!(
+            "https://mp.weixin.qq.com/intp/invoice/usertitlewxa?action=list_auth&invoice_key={key}"
+        );
+        state
+            .invoice
+            .titles
+            .insert(scan_text.clone(), title.scanned());
+        scan_text
+    }
+
+    /// A user scans the seller's title link (`get_select_title_url`) and submits a title
+    /// (sandbox only); pushes `submit_invoice_title` with the link's attach. Refused for
+    /// a link the seller never got.
+    pub(crate) fn submit_invoice_title(
+        &self,
+        openid: &str,
+        url: &str,
+        title: &InvoiceTitle,
+    ) -> Result<(), Failure> {
+        let key = url.split("select_title_key=").nth(1).unwrap_or_default();
+        let key = key.split(['#', '&']).next().unwrap_or_default();
+        let attach = self.lock().invoice.select_keys.get(key).cloned();
+        let attach = attach.ok_or_else(|| {
+            fail(
+                ErrCode::InvoiceInvalidParams,
+                "no title link of the seller has this select_title_key",
+            )
+        })?;
+        let scanned = title.scanned();
+        self.push(openid, |e| {
+            push::invoice_title_submitted(e, &scanned, attach.as_deref())
+        });
+        Ok(())
     }
 
     /// The authorisation of `order_id` on any platform.
@@ -577,10 +652,14 @@ impl InvoiceOperations for World {
 
     fn invoice_get_select_title_url(
         &self,
-        _request: invoice::InvoiceGetSelectTitleUrlRequest,
+        request: invoice::InvoiceGetSelectTitleUrlRequest,
     ) -> Result<invoice::InvoiceGetSelectTitleUrlResponse, Failure> {
         let mut state = self.lock();
         let key = Self::id(&mut state, "", 22);
+        state
+            .invoice
+            .select_keys
+            .insert(key.clone(), request.attach);
         Ok(invoice::InvoiceGetSelectTitleUrlResponse {
             url: Some(format!(
                 "https://mp.weixin.qq.com/intp/invoice/usertitle?action=select_title&select_title_key={key}#wechat_redirect"
