@@ -8,7 +8,8 @@
 //! on the seller's link (`submit_invoice_title`), or scanned from the user's QR code.
 
 use super::errcode;
-use super::net::free_port;
+use super::net::{free_port, sandbox_action};
+use serde_json::json;
 use std::time::Duration;
 use wechat_card::invoice::{
     InvoiceClearOutInvoiceRequest, InvoiceGetAuthDataRequest, InvoiceGetAuthUrlRequest,
@@ -21,7 +22,8 @@ use wechat_card::invoice_platform::{
     InvoicePlatformSetUrlRequest,
 };
 use wechat_card::invoice_reimburse::{
-    InvoiceReimburseGetInvoiceInfoRequest, InvoiceReimburseUpdateInvoiceStatusRequest,
+    InvoiceReimburseGetInvoiceBatchRequest, InvoiceReimburseGetInvoiceInfoRequest,
+    InvoiceReimburseUpdateInvoiceStatusRequest, InvoiceReimburseUpdateStatusBatchRequest,
 };
 use wechat_card::push::events::{CardEvent, InvoiceStatusPushed, InvoiceTitleType};
 use wechat_card::sandbox::{Delivery, InvoiceTitle, PushTarget, Sandbox};
@@ -451,4 +453,85 @@ async fn titles_reach_the_seller_by_its_link_and_by_the_users_qr_code() {
     );
     let stale = client.invoice().scan_title(&stale).await;
     assert_eq!(errcode(stale), ErrCode::InvoiceTitleQrExpired);
+}
+
+/// The life as another language drives it, with the blocking client: the user's steps
+/// over the control API (authorize_invoice, choose_invoices, invoice_title_qr), the
+/// three parties through the WeChat API.
+#[test]
+fn the_life_over_the_control_api() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start_blocking()
+        .unwrap();
+    let client = sandbox.blocking_client().unwrap();
+    let url = sandbox.url();
+    let set_url = InvoicePlatformSetUrlRequest::new();
+    let link = client.invoice_platform().set_url(&set_url).unwrap();
+    let s_pappid = link.invoice_url.unwrap();
+    let s_pappid = s_pappid.split("s_pappid=").nth(1).unwrap().to_owned();
+
+    let body =
+        json!({"openid": BUYER, "s_pappid": s_pappid, "order_id": "ORDER-3001", "title": "Lee"});
+    let authorised = sandbox_action(&url, "authorize_invoice", body);
+    assert_eq!(authorised["errcode"], 0, "{authorised}");
+    client
+        .invoice()
+        .make_out_invoice(&make_out("ORDER-3001", "SANDBX0000000006"))
+        .unwrap();
+    let query = InvoiceQueryInvoiceInfoRequest::new("SANDBX0000000006", TAXPAYER);
+    let detail = client.invoice().query_invoice_info(&query).unwrap();
+    let detail = detail.invoicedetail.unwrap();
+    let (fpdm, fphm) = (detail.fpdm.unwrap(), detail.fphm.unwrap());
+    let platform = client.invoice_platform();
+    let base = InvoiceTemplateBaseInfo::new("http://mmbiz.qpic.cn/logo.png", "沙盒电器");
+    let template = InvoiceTemplate::new(base, "沙盒电器有限公司", "广东省增值税普通发票");
+    let create = InvoicePlatformCreateCardRequest::new(template);
+    let card_id = platform.create_card(&create).unwrap().card_id.unwrap();
+    let pdf = FilePart::new(
+        "invoice.pdf",
+        "application/pdf",
+        b"%PDF-1.4 invoice".to_vec(),
+    );
+    let set_pdf = InvoicePlatformSetPdfRequest::new(pdf);
+    let media_id = platform.set_pdf(&set_pdf).unwrap().s_media_id.unwrap();
+    let ext = card_ext("nonce-3", &fpdm, &fphm, &media_id);
+    let insert = InvoicePlatformInsertRequest::new("ORDER-3001", &card_id, APPID, ext);
+    platform.insert(&insert).unwrap();
+
+    let chosen = sandbox_action(&url, "choose_invoices", json!({"openid": BUYER}));
+    let chosen = chosen["invoices"].as_array().unwrap().clone();
+    assert_eq!(chosen.len(), 1);
+    let mine = InvoiceCardRef::new(
+        chosen[0]["card_id"].as_str().unwrap(),
+        chosen[0]["encrypt_code"].as_str().unwrap(),
+    );
+    assert_eq!(mine.card_id, card_id);
+    let batch =
+        InvoiceReimburseUpdateStatusBatchRequest::new(BUYER, Status::Lock, vec![mine.clone()]);
+    client
+        .invoice_reimburse()
+        .update_status_batch(&batch)
+        .unwrap();
+    let batch =
+        InvoiceReimburseUpdateStatusBatchRequest::new(BUYER, Status::Closure, vec![mine.clone()]);
+    client
+        .invoice_reimburse()
+        .update_status_batch(&batch)
+        .unwrap();
+    let twice = client.invoice_reimburse().update_status_batch(&batch);
+    assert_eq!(errcode(twice), ErrCode::InvoiceStatusError);
+    let read = InvoiceReimburseGetInvoiceBatchRequest::new(vec![mine]);
+    let read = client.invoice_reimburse().get_invoice_batch(&read).unwrap();
+    let face = read.item_list.unwrap().remove(0).user_info.unwrap();
+    assert_eq!(face.reimburse_status, Some(Status::Closure));
+    assert_eq!(face.order_id.as_deref(), Some("ORDER-3001"));
+
+    let qr = json!({"openid": BUYER, "title": "沙盒电器有限公司", "business": true, "tax_no": "91440300MA5D000000"});
+    let qr = sandbox_action(&url, "invoice_title_qr", qr);
+    let scanned = InvoiceScanTitleRequest::new(qr["scan_text"].as_str().unwrap());
+    let scanned = client.invoice().scan_title(&scanned).unwrap();
+    assert_eq!(scanned.title_type, Some(0));
+    assert_eq!(scanned.tax_no.as_deref(), Some("91440300MA5D000000"));
 }

@@ -2,8 +2,8 @@
 
 use super::body::{ControlError, parse};
 use super::{Engine, Outcome};
-use crate::sandbox::GiftCardPurchase;
-use crate::types::InvoiceUserTitle;
+use crate::sandbox::{GiftCardPurchase, InvoiceTitle};
+use crate::types::{InvoiceBizTitle, InvoiceUserTitle};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -278,4 +278,81 @@ pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
         .world
         .authorize_invoice(openid, &b.s_pappid, &b.order_id, title)?;
     Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChooseInvoices {
+    openid: String,
+}
+
+pub(super) fn choose_invoices(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ChooseInvoices = parse(body)?;
+    let chosen = engine.world.choose_invoices(&b.openid);
+    let invoices: Vec<_> = chosen
+        .iter()
+        .map(|c| json!({ "card_id": c.card_id, "encrypt_code": c.encrypt_code }))
+        .collect();
+    Ok(json!({ "invoices": invoices }))
+}
+
+/// A title a user keeps in WeChat: personal unless `business`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvoiceTitleBody {
+    openid: String,
+    /// The seller's title link (submit_invoice_title only).
+    url: Option<String>,
+    title: String,
+    #[serde(default)]
+    business: bool,
+    tax_no: Option<String>,
+    addr: Option<String>,
+    phone: Option<String>,
+    bank_type: Option<String>,
+    bank_no: Option<String>,
+}
+
+impl InvoiceTitleBody {
+    fn title(self) -> InvoiceTitle {
+        if self.business {
+            InvoiceTitle::Business(InvoiceBizTitle {
+                title: Some(self.title),
+                tax_no: self.tax_no,
+                addr: self.addr,
+                phone: self.phone,
+                bank_type: self.bank_type,
+                bank_no: self.bank_no,
+                ..Default::default()
+            })
+        } else {
+            InvoiceTitle::Person(InvoiceUserTitle {
+                title: Some(self.title),
+                phone: self.phone,
+                ..Default::default()
+            })
+        }
+    }
+}
+
+pub(super) fn submit_invoice_title(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: InvoiceTitleBody = parse(body)?;
+    let (openid, url) = (b.openid.clone(), b.url.clone());
+    let url = url.ok_or_else(|| {
+        ControlError::invalid_body(Some("url".into()), "`url` is the seller's title link")
+    })?;
+    engine
+        .world
+        .submit_invoice_title(&openid, &url, &b.title())?;
+    Ok(json!({}))
+}
+
+pub(super) fn invoice_title_qr(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: InvoiceTitleBody = parse(body)?;
+    if b.url.is_some() {
+        let message = "`url` is for submit_invoice_title";
+        return Err(ControlError::invalid_body(Some("url".into()), message).into());
+    }
+    let scan_text = engine.world.invoice_title_qr(&b.title());
+    Ok(json!({ "scan_text": scan_text }))
 }
