@@ -520,7 +520,10 @@ fn make_out_invoice_rejects_each_broken_rule() {
         invoiceinfo.ghfmc                       | required  | /invoiceinfo/ghfmc = ""
         invoiceinfo.kpr                         | required  | /invoiceinfo/kpr = ""
         invoiceinfo.jshj                        | required  | /invoiceinfo/jshj = ""
+        invoiceinfo.jshj                        | format    | /invoiceinfo/jshj = "1.005"
+        invoiceinfo.hjje                        | format    | /invoiceinfo/hjje = "1.005"
         invoiceinfo.hjse                        | required  | /invoiceinfo/hjse = ""
+        invoiceinfo.hjse                        | format    | /invoiceinfo/hjse = "1.005"
         invoiceinfo.hylx                        | one_of    | /invoiceinfo/hylx = "NOT_ALLOWED"
         invoiceinfo.invoicedetail_list          | min_items | /invoiceinfo/invoicedetail_list = []
         invoiceinfo.invoicedetail_list[0].fphxz | required  | /invoiceinfo/invoicedetail_list/0/fphxz = ""
@@ -531,8 +534,11 @@ fn make_out_invoice_rejects_each_broken_rule() {
         invoiceinfo.invoicedetail_list[0].xmsl  | required  | /invoiceinfo/invoicedetail_list/0/xmsl = ""
         invoiceinfo.invoicedetail_list[0].xmdj  | required  | /invoiceinfo/invoicedetail_list/0/xmdj = ""
         invoiceinfo.invoicedetail_list[0].xmje  | required  | /invoiceinfo/invoicedetail_list/0/xmje = ""
+        invoiceinfo.invoicedetail_list[0].xmje  | format    | /invoiceinfo/invoicedetail_list/0/xmje = "1.005"
         invoiceinfo.invoicedetail_list[0].sl    | required  | /invoiceinfo/invoicedetail_list/0/sl = ""
+        invoiceinfo.invoicedetail_list[0].sl    | format    | /invoiceinfo/invoicedetail_list/0/sl = "1.005"
         invoiceinfo.invoicedetail_list[0].se    | required  | /invoiceinfo/invoicedetail_list/0/se = ""
+        invoiceinfo.invoicedetail_list[0].se    | format    | /invoiceinfo/invoicedetail_list/0/se = "1.005"
     "#;
     support::Rejects::<
         InvoiceMakeOutInvoiceRequest,

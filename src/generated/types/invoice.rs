@@ -843,15 +843,19 @@ pub struct InvoiceMakeOut {
     pub fhr: Option<String>,
     /// 价税合计 (yuan).
     ///
-    /// *Required.*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    ///
+    /// Note: yuan to the fen: at most two places
     pub jshj: String,
     /// 合计金额 (yuan, without tax).
+    ///
+    /// *A decimal with at most two places (`135.90`, `0.17`).*
     ///
     /// Note: in the example, not in the table (whose hjse row reads 合计金额)
     pub hjje: Option<String>,
     /// 合计税额 (yuan).
     ///
-    /// *Required.*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
     ///
     /// Note: the table's text for hjse says 合计金额; WxJava's bean says 合计税额, which the example's figures bear out (135.9 + 23.1 = 159)
     pub hjse: String,
@@ -944,8 +948,9 @@ impl Validate for InvoiceMakeOut {
         c.field("nsrbankid", Some(&self.nsrbankid), &[NonEmpty]);
         c.field("ghfmc", Some(&self.ghfmc), &[NonEmpty]);
         c.field("kpr", Some(&self.kpr), &[NonEmpty]);
-        c.field("jshj", Some(&self.jshj), &[NonEmpty]);
-        c.field("hjse", Some(&self.hjse), &[NonEmpty]);
+        c.field("jshj", Some(&self.jshj), &[NonEmpty, Decimal]);
+        c.field("hjje", self.hjje.as_ref(), &[Decimal]);
+        c.field("hjse", Some(&self.hjse), &[NonEmpty, Decimal]);
         c.field("hylx", self.hylx.as_ref(), &[OneOfStr(&["0", "1"])]);
         c.field("invoicedetail_list", Some(&self.invoicedetail_list), &[MinItems(1)]);
     }
@@ -1108,15 +1113,15 @@ pub struct InvoiceMakeOutItem {
     pub xmdj: String,
     /// 项目金额 不含税，单位元 两位小数.
     ///
-    /// *Required.*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
     pub xmje: String,
     /// 税率 精确到两位小数 如0.01.
     ///
-    /// *Required.*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
     pub sl: String,
     /// 税额 单位元 两位小数.
     ///
-    /// *Required.*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
     pub se: String,
     /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1163,9 +1168,9 @@ impl Validate for InvoiceMakeOutItem {
         c.field("xmmc", Some(&self.xmmc), &[NonEmpty]);
         c.field("xmsl", Some(&self.xmsl), &[NonEmpty]);
         c.field("xmdj", Some(&self.xmdj), &[NonEmpty]);
-        c.field("xmje", Some(&self.xmje), &[NonEmpty]);
-        c.field("sl", Some(&self.sl), &[NonEmpty]);
-        c.field("se", Some(&self.se), &[NonEmpty]);
+        c.field("xmje", Some(&self.xmje), &[NonEmpty, Decimal]);
+        c.field("sl", Some(&self.sl), &[NonEmpty, Decimal]);
+        c.field("se", Some(&self.se), &[NonEmpty, Decimal]);
     }
 }
 
