@@ -609,7 +609,7 @@ impl Fields for InvoiceGetContactResponse {
 object!(InvoiceGetContactResponse);
 crate::response::json_reply!(InvoiceGetContactResponse);
 /// The request of `invoice.get_auth_url`: 获取授权页链接 — the link of the page where the user authorises invoicing an order
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvoiceGetAuthUrlRequest {
     /// 开票平台在微信的标识号，商户需要找开票平台提供.
@@ -634,7 +634,7 @@ pub struct InvoiceGetAuthUrlRequest {
     pub source: String,
     /// 授权成功后跳转页面。本字段只有在source为H5的时候需要填写，引导用户在微信中进行下一步流程。app开票因为从外部app拉起微信授权页，授权完成后自动回到原来的app，故无需填写.
     pub redirect_url: Option<String>,
-    /// 从上一环节中获取 (the wx_card api_ticket).
+    /// 从上一环节中获取 (the wx_card api_ticket): a credential, never shown by Debug nor in an error.
     ///
     /// *Required.*
     pub ticket: String,
@@ -754,6 +754,22 @@ impl Fields for InvoiceGetAuthUrlRequest {
 }
 
 object!(InvoiceGetAuthUrlRequest);
+impl std::fmt::Debug for InvoiceGetAuthUrlRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvoiceGetAuthUrlRequest")
+            .field("s_pappid", &self.s_pappid)
+            .field("order_id", &self.order_id)
+            .field("money", &self.money)
+            .field("timestamp", &self.timestamp)
+            .field("source", &self.source)
+            .field("redirect_url", &self.redirect_url)
+            .field("ticket", &"***")
+            .field("type", &self.r#type)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
 /// `invoice.get_auth_url`: 获取授权页链接 — the link of the page where the user authorises invoicing an order
 impl Endpoint for InvoiceGetAuthUrlRequest {
     const ID: &'static str = "invoice.get_auth_url";
@@ -765,6 +781,10 @@ impl Endpoint for InvoiceGetAuthUrlRequest {
     type Response = InvoiceGetAuthUrlResponse;
     fn body(&self) -> Result<Body, serde_json::Error> {
         Body::json(self)
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        [Some(self.ticket.as_str())].into_iter().flatten().collect()
     }
 }
 

@@ -105,6 +105,8 @@ async fn seller_ready(client: &Client, s_pappid: &str, order_id: &str) {
         1,
     )
     .redirect_url("https://shop.example.com/invoiced");
+    // The api_ticket is a credential: Debug never shows it.
+    assert!(!format!("{link:?}").contains(ticket.expose()));
     let link = invoice.get_auth_url(&link).await.unwrap();
     assert!(link.auth_url.unwrap().contains(order_id));
 }

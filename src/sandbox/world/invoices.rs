@@ -505,8 +505,9 @@ impl InvoiceOperations for World {
                 "invoice order never auth",
             ));
         }
-        let invoiced = state.invoice.cards.values();
-        if invoiced.clone().any(|c| c.order_id == request.order_id) {
+        // Refusing comes before invoicing: an inserted invoice is cancelled by 冲红 instead.
+        let mut invoiced = state.invoice.cards.values();
+        if invoiced.any(|c| c.order_id == request.order_id) {
             return Err(fail(
                 ErrCode::InvoiceStatusError,
                 "the order's invoice is in the user's card package already",
