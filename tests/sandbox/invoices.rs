@@ -345,6 +345,24 @@ async fn a_refused_order_is_never_invoiced_and_a_red_flushed_invoice_leaves_the_
         b"%PDF-1.4 invoice".to_vec(),
     );
     let set_pdf = InvoicePlatformSetPdfRequest::new(pdf);
+    // An s_media_id lives 3 days unless an invoice uses it.
+    let stale = platform
+        .set_pdf(&set_pdf)
+        .await
+        .unwrap()
+        .s_media_id
+        .unwrap();
+    sandbox.advance_clock(Duration::from_secs(3 * 86_400 + 1));
+    let late = card_ext("nonce-late", &fpdm, &fphm, &stale);
+    let late = InvoicePlatformInsertRequest::new("ORDER-2002", &card_id, APPID, late);
+    assert_eq!(
+        errcode(platform.insert(&late).await),
+        ErrCode::InvoicePdfInvalid
+    );
+    assert_eq!(
+        errcode(platform.pdf_url(&stale).await),
+        ErrCode::InvoicePdfInvalid
+    );
     let media_id = platform
         .set_pdf(&set_pdf)
         .await
@@ -536,4 +554,44 @@ fn the_life_over_the_control_api() {
     let scanned = client.invoice().scan_title(&scanned).unwrap();
     assert_eq!(scanned.title_type, Some(0));
     assert_eq!(scanned.tax_no.as_deref(), Some("91440300MA5D000000"));
+}
+
+#[tokio::test]
+async fn the_authorisation_link_needs_the_sellers_settings() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let s_pappid = platform_id(&client).await;
+    let invoice = client.invoice();
+    let link = |s_pappid: &str, r#type| {
+        InvoiceGetAuthUrlRequest::new(
+            s_pappid,
+            "ORDER-4001",
+            100,
+            1_700_000_000,
+            "app",
+            "ticket",
+            r#type,
+        )
+    };
+    // 商户获取授权链接之前，需要先设置商户的联系方式.
+    let early = invoice.get_auth_url(&link(&s_pappid, 0)).await;
+    assert_eq!(errcode(early), ErrCode::InvoiceInvalidParams);
+    let contact = InvoiceSetContactRequest::new(InvoiceContact::new("020-88888888", 3600));
+    invoice.set_contact(&contact).await.unwrap();
+    // type=1 asks the fields set_auth_field set.
+    let fields_first = invoice.get_auth_url(&link(&s_pappid, 1)).await;
+    assert_eq!(errcode(fields_first), ErrCode::InvoiceAuthFieldNotSet);
+    let unknown = invoice.get_auth_url(&link("not-a-platform", 0)).await;
+    assert_eq!(errcode(unknown), ErrCode::InvoiceInvalidParams);
+    let made = invoice.get_auth_url(&link(&s_pappid, 0)).await.unwrap();
+    assert!(made.auth_url.is_some() && made.appid.is_none());
+    // The request is checked before anything is sent: web needs redirect_url.
+    let web = InvoiceGetAuthUrlRequest::new(&s_pappid, "ORDER-4001", 100, 1, "web", "ticket", 0);
+    let refused = invoice.get_auth_url(&web).await.unwrap_err();
+    assert!(refused.to_string().contains("redirect_url"), "{refused}");
 }
