@@ -299,10 +299,8 @@ pub(super) fn choose_invoices(engine: &Engine, body: &[u8]) -> Outcome {
 /// A title a user keeps in WeChat: personal unless `business`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InvoiceTitleBody {
+struct InvoiceTitleQr {
     openid: String,
-    /// The seller's title link (submit_invoice_title only).
-    url: Option<String>,
     title: String,
     #[serde(default)]
     business: bool,
@@ -313,7 +311,23 @@ struct InvoiceTitleBody {
     bank_no: Option<String>,
 }
 
-impl InvoiceTitleBody {
+/// The same title, submitted on the seller's title link `url`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitInvoiceTitle {
+    openid: String,
+    url: String,
+    title: String,
+    #[serde(default)]
+    business: bool,
+    tax_no: Option<String>,
+    addr: Option<String>,
+    phone: Option<String>,
+    bank_type: Option<String>,
+    bank_no: Option<String>,
+}
+
+impl InvoiceTitleQr {
     fn title(self) -> InvoiceTitle {
         if self.business {
             InvoiceTitle::Business(InvoiceBizTitle {
@@ -336,23 +350,26 @@ impl InvoiceTitleBody {
 }
 
 pub(super) fn submit_invoice_title(engine: &Engine, body: &[u8]) -> Outcome {
-    let b: InvoiceTitleBody = parse(body)?;
-    let (openid, url) = (b.openid.clone(), b.url.clone());
-    let url = url.ok_or_else(|| {
-        ControlError::invalid_body(Some("url".into()), "`url` is the seller's title link")
-    })?;
+    let b: SubmitInvoiceTitle = parse(body)?;
+    let title = InvoiceTitleQr {
+        openid: b.openid,
+        title: b.title,
+        business: b.business,
+        tax_no: b.tax_no,
+        addr: b.addr,
+        phone: b.phone,
+        bank_type: b.bank_type,
+        bank_no: b.bank_no,
+    };
+    let openid = title.openid.clone();
     engine
         .world
-        .submit_invoice_title(&openid, &url, &b.title())?;
+        .submit_invoice_title(&openid, &b.url, &title.title())?;
     Ok(json!({}))
 }
 
 pub(super) fn invoice_title_qr(engine: &Engine, body: &[u8]) -> Outcome {
-    let b: InvoiceTitleBody = parse(body)?;
-    if b.url.is_some() {
-        let message = "`url` is for submit_invoice_title";
-        return Err(ControlError::invalid_body(Some("url".into()), message).into());
-    }
+    let b: InvoiceTitleQr = parse(body)?;
     let scan_text = engine.world.invoice_title_qr(&b.title());
     Ok(json!({ "scan_text": scan_text }))
 }
